@@ -1,0 +1,577 @@
+// The book's ThreadPool (ch. 21) over node:worker_threads: workers with ids 0..n-1 take jobs from one
+// bounded FIFO queue; a crashed worker is replaced under the same id; shutdown drains, then joins in id order.
+// The main thread dispatches and stamps every event; workers only run jobs and report how long they ran.
+
+import { resolve as resolvePath } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { EventStream } from '../event-stream';
+import type { PoolToWorkerMessage, WorkerToPoolMessage } from './protocol';
+
+/** Upper bound on `size`: each worker is a whole V8 isolate, so more than this is a typo, not a plan. */
+export const MAX_POOL_SIZE = 256;
+/** Jobs that may wait for a worker before execute() starts refusing (the server answers those with 503). */
+export const DEFAULT_MAX_QUEUED_JOBS = 1024;
+/** A worker that has not called serveJobs() this long after it was spawned counts as failed to start. */
+export const WORKER_START_TIMEOUT_MS = 30_000;
+/** During shutdown, a worker that has not exited this long after being told to stop is terminated. */
+export const WORKER_STOP_TIMEOUT_MS = 10_000;
+/** A crashed worker's id is given up (left empty) after this many replacements in a row fail to start. */
+export const MAX_CONSECUTIVE_START_FAILURES = 5;
+/** Wait before retrying a replacement that failed to start; doubles with each consecutive failure. */
+export const RESTART_BACKOFF_MS = 100;
+
+export type JobOutcome<Out> =
+  | { ok: true; output: Out; runMs: number; workerId: number }
+  | {
+      ok: false;
+      error: string;
+      runMs: number;
+      workerId: number;
+      /** 'threw': the handler threw and the worker carries on. 'worker-died': the thread itself ended. */
+      cause: 'threw' | 'worker-died';
+    };
+
+export interface Job<In> {
+  requestId: number;
+  input: In;
+}
+
+export interface ThreadPoolOptions<Out> {
+  /** Number of workers, 1..MAX_POOL_SIZE. */
+  size: number;
+  /** The worker program (a path or file URL); it must call serveJobs(). .ts/.mts scripts are loaded through tsx. */
+  workerScript: string | URL;
+  /** Handed unchanged to the worker script as `workerData`. */
+  workerData?: unknown;
+  /** Default DEFAULT_MAX_QUEUED_JOBS; 0 means a job is accepted only when a worker is idle. */
+  maxQueuedJobs?: number;
+  /** Where job and worker events go; they are built only while someone subscribes. */
+  events?: EventStream;
+  /** The status reported in job-finished; called only while someone subscribes. */
+  statusOf?: (outcome: JobOutcome<Out>) => number;
+}
+
+export class PoolCreationError extends Error {
+  override readonly name = 'PoolCreationError';
+}
+
+interface PendingJob<In, Out> {
+  readonly requestId: number;
+  readonly input: In;
+  readonly onDone: (outcome: JobOutcome<Out>) => void;
+  /** Event-clock time of job-queued; NaN when nobody was watching then. */
+  queuedAt: number;
+  /** performance.now() at dispatch, for the run time of a job whose worker died. */
+  startedAtMs: number;
+}
+
+/**
+ * starting → idle ⇄ busy → stopping → stopped. A crash from idle/busy goes back to starting (a replacement);
+ * a replacement that fails to start waits in restart-pending, and after too many failures the slot is gone.
+ */
+type SlotPhase = 'starting' | 'idle' | 'busy' | 'restart-pending' | 'stopping' | 'stopped' | 'gone';
+
+interface WorkerSlot<In, Out> {
+  readonly id: number;
+  phase: SlotPhase;
+  worker: Worker | null;
+  /** Resolves with the exit code of the current thread. */
+  exited: Promise<number>;
+  job: PendingJob<In, Out> | null;
+  /** The thread's uncaught error, if it reported one before exiting. */
+  lastError: string | null;
+  consecutiveStartFailures: number;
+  startTimer: NodeJS.Timeout | null;
+  restartTimer: NodeJS.Timeout | null;
+  /** Set only while create() waits for the first thread of this slot. */
+  onFirstStart: ((error: Error | null) => void) | null;
+}
+
+/** FIFO over a growable ring buffer: push and shift are O(1), unlike Array#shift. */
+class RingQueue<T> {
+  private items: (T | undefined)[] = new Array(16);
+  private head = 0;
+  length = 0;
+
+  push(item: T): void {
+    if (this.length === this.items.length) this.grow();
+    this.items[(this.head + this.length) % this.items.length] = item;
+    this.length++;
+  }
+
+  shift(): T | undefined {
+    if (this.length === 0) return undefined;
+    const item = this.items[this.head];
+    this.items[this.head] = undefined;
+    this.head = (this.head + 1) % this.items.length;
+    this.length--;
+    return item;
+  }
+
+  /** O(n); only for rare paths (a crashed idle worker). */
+  remove(item: T): void {
+    const kept: T[] = [];
+    for (let next = this.shift(); next !== undefined; next = this.shift()) if (next !== item) kept.push(next);
+    for (const k of kept) this.push(k);
+  }
+
+  private grow(): void {
+    const items: (T | undefined)[] = new Array(this.items.length * 2);
+    for (let i = 0; i < this.length; i++) items[i] = this.items[(this.head + i) % this.items.length];
+    this.items = items;
+    this.head = 0;
+  }
+}
+
+const TS_SCRIPT = /\.[cm]?ts$/;
+
+function toFileUrl(script: string | URL): URL {
+  if (script instanceof URL) return script;
+  return script.startsWith('file:') ? new URL(script) : pathToFileURL(resolvePath(script));
+}
+
+function describeThrown(thrown: unknown): string {
+  return thrown instanceof Error ? thrown.message : String(thrown);
+}
+
+function defaultStatusOf(outcome: JobOutcome<unknown>): number {
+  return outcome.ok ? 200 : 500;
+}
+
+/** Calls a job's callback; a throwing callback is rethrown outside the pool so the pool's state stays whole. */
+function deliver<In, Out>(job: PendingJob<In, Out>, outcome: JobOutcome<Out>): void {
+  try {
+    job.onDone(outcome);
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error;
+    });
+  }
+}
+
+/**
+ * Event order per job: job-queued (every accepted job, even one that starts at once: it then reports
+ * queueDepth 1 and job-started follows immediately with queueDepth 0), job-started, job-finished.
+ * A crash: job-finished for its job (status from statusOf, cause 'worker-died'), worker-exited 'crashed',
+ * and once the new thread is ready, worker-replaced. worker-spawned is sent only by create(), for ids
+ * 0..n-1 in order, because observers treat it as a fresh worker with zeroed counters.
+ */
+export class ThreadPool<In, Out> {
+  readonly size: number;
+  private readonly slots: WorkerSlot<In, Out>[] = [];
+  private readonly queue = new RingQueue<PendingJob<In, Out>>();
+  /** Idle workers, longest-idle first, so consecutive jobs spread over the pool as in the book's output. */
+  private readonly idle = new RingQueue<WorkerSlot<In, Out>>();
+  private busy = 0;
+  /** Slots not given up; when none is left, jobs fail at once instead of waiting forever. */
+  private liveSlotCount: number;
+  private isShuttingDown = false;
+  /** Set once workers are being stopped (shutdown's join, or a failed create): no more replacements. */
+  private isJoining = false;
+  private shutdownPromise: Promise<void> | null = null;
+  private onDrained: (() => void) | null = null;
+  private readonly scriptUrl: URL;
+  private readonly isTypeScript: boolean;
+
+  private constructor(
+    size: number,
+    workerScript: string | URL,
+    private readonly workerData: unknown,
+    private readonly maxQueuedJobs: number,
+    private readonly events: EventStream,
+    private readonly statusOf: (outcome: JobOutcome<Out>) => number,
+  ) {
+    this.size = size;
+    this.liveSlotCount = size;
+    this.scriptUrl = toFileUrl(workerScript);
+    this.isTypeScript = TS_SCRIPT.test(this.scriptUrl.pathname);
+  }
+
+  /** Spawns workers 0..size-1 and resolves once every one is ready; rejects with PoolCreationError otherwise. */
+  static async create<In, Out>(options: ThreadPoolOptions<Out>): Promise<ThreadPool<In, Out>> {
+    const { size } = options;
+    if (!Number.isInteger(size) || size < 1) {
+      throw new PoolCreationError(
+        `Pool size must be a whole number of workers, at least 1; got ${size}` +
+          (size === 0 ? ' (a pool of 0 workers could never run a job)' : ''),
+      );
+    }
+    if (size > MAX_POOL_SIZE) {
+      throw new PoolCreationError(`Pool size must be at most ${MAX_POOL_SIZE} workers; got ${size}`);
+    }
+    const maxQueuedJobs = options.maxQueuedJobs ?? DEFAULT_MAX_QUEUED_JOBS;
+    if (!(Number.isInteger(maxQueuedJobs) || maxQueuedJobs === Infinity) || maxQueuedJobs < 0) {
+      throw new PoolCreationError(`maxQueuedJobs must be a whole number, 0 or more; got ${maxQueuedJobs}`);
+    }
+    const pool = new ThreadPool<In, Out>(
+      size,
+      options.workerScript,
+      options.workerData,
+      maxQueuedJobs,
+      options.events ?? new EventStream(),
+      options.statusOf ?? defaultStatusOf,
+    );
+    await pool.startAll();
+    return pool;
+  }
+
+  /** Jobs waiting for a worker. */
+  get queueDepth(): number {
+    return this.queue.length;
+  }
+
+  /** Workers running a job right now. */
+  get busyCount(): number {
+    return this.busy;
+  }
+
+  /**
+   * Queues a job; `onDone` is called exactly once, on the main thread, with its outcome.
+   * Returns false, and does nothing else, when the queue is full or shutdown has begun.
+   */
+  execute(job: Job<In>, onDone: (outcome: JobOutcome<Out>) => void): boolean {
+    if (this.isShuttingDown) return false;
+    // Invariant: a worker is idle only while the queue is empty, so an idle worker means "start now".
+    const slot = this.idle.shift();
+    if (slot === undefined && this.queue.length >= this.maxQueuedJobs) return false;
+    const pending: PendingJob<In, Out> = { requestId: job.requestId, input: job.input, onDone, queuedAt: NaN, startedAtMs: 0 };
+    if (slot === undefined && this.liveSlotCount === 0) {
+      queueMicrotask(() => deliver(pending, this.noWorkersLeft()));
+      return true;
+    }
+    const events = this.events;
+    if (events.isObserved) {
+      pending.queuedAt = events.now();
+      events.emit({ type: 'job-queued', at: pending.queuedAt, requestId: job.requestId, queueDepth: this.queue.length + 1 });
+    }
+    if (slot === undefined) this.queue.push(pending);
+    else if (!this.dispatch(slot, pending)) this.takeNextJob(slot);
+    return true;
+  }
+
+  /**
+   * The book's Drop: refuses new jobs, lets every queued and running job finish and deliver its outcome,
+   * then stops and joins the workers one by one in id order. Idempotent.
+   */
+  shutdown(): Promise<void> {
+    this.shutdownPromise ??= this.runShutdown();
+    return this.shutdownPromise;
+  }
+
+  // ── dispatch ───────────────────────────────────────────────────────────────
+
+  /** Posts the job to an idle worker. False when the input could not be sent; that job is then already answered. */
+  private dispatch(slot: WorkerSlot<In, Out>, job: PendingJob<In, Out>): boolean {
+    slot.phase = 'busy';
+    slot.job = job;
+    this.busy++;
+    job.startedAtMs = performance.now();
+    const events = this.events;
+    if (events.isObserved) {
+      const at = events.now();
+      const waitMs = Number.isNaN(job.queuedAt) ? 0 : at - job.queuedAt;
+      events.emit({ type: 'job-started', at, requestId: job.requestId, workerId: slot.id, waitMs, queueDepth: this.queue.length });
+    }
+    try {
+      const message: PoolToWorkerMessage<In> = { type: 'job', requestId: job.requestId, input: job.input };
+      slot.worker!.postMessage(message);
+      return true;
+    } catch (thrown) {
+      const outcome: JobOutcome<Out> = { ok: false, cause: 'threw', error: `the job's input could not be sent to the worker: ${describeThrown(thrown)}`, runMs: 0, workerId: slot.id };
+      this.finish(slot, outcome);
+      slot.phase = 'idle';
+      deliver(job, outcome);
+      return false;
+    }
+  }
+
+  /** Marks the slot's job done and reports it; the caller delivers the outcome after updating the slot. */
+  private finish(slot: WorkerSlot<In, Out>, outcome: JobOutcome<Out>): PendingJob<In, Out> {
+    const job = slot.job!;
+    slot.job = null;
+    this.busy--;
+    const events = this.events;
+    if (events.isObserved) {
+      events.emit({ type: 'job-finished', at: events.now(), requestId: job.requestId, workerId: slot.id, runMs: outcome.runMs, status: this.statusOf(outcome) });
+    }
+    return job;
+  }
+
+  /** A worker just became free: it takes the oldest queued job, or joins the idle list. */
+  private takeNextJob(slot: WorkerSlot<In, Out>): void {
+    slot.phase = 'idle';
+    for (let job = this.queue.shift(); job !== undefined; job = this.queue.shift()) {
+      if (this.dispatch(slot, job)) return;
+    }
+    this.idle.push(slot);
+  }
+
+  private onResult(slot: WorkerSlot<In, Out>, message: Extract<WorkerToPoolMessage<Out>, { type: 'result' }>): void {
+    if (slot.phase !== 'busy' || slot.job === null || slot.job.requestId !== message.requestId) return;
+    const outcome: JobOutcome<Out> = message.ok
+      ? { ok: true, output: message.output, runMs: message.runMs, workerId: slot.id }
+      : { ok: false, cause: 'threw', error: message.error, runMs: message.runMs, workerId: slot.id };
+    const job = this.finish(slot, outcome);
+    // The worker starts its next job before this one's callback runs, so it is never idle for our sake.
+    this.takeNextJob(slot);
+    deliver(job, outcome);
+    this.checkDrained();
+  }
+
+  /** The main thread could not read a worker's message; only a result can be that large or odd. */
+  private onMessageError(slot: WorkerSlot<In, Out>, error: Error): void {
+    if (slot.phase !== 'busy' || slot.job === null) return;
+    const runMs = performance.now() - slot.job.startedAtMs;
+    const outcome: JobOutcome<Out> = { ok: false, cause: 'threw', error: `the job's result could not be received: ${error.message}`, runMs, workerId: slot.id };
+    const job = this.finish(slot, outcome);
+    this.takeNextJob(slot);
+    deliver(job, outcome);
+    this.checkDrained();
+  }
+
+  private noWorkersLeft(): JobOutcome<Out> {
+    return {
+      ok: false,
+      cause: 'worker-died',
+      error: `no worker threads are left: every worker failed to restart ${MAX_CONSECUTIVE_START_FAILURES} times in a row`,
+      runMs: 0,
+      workerId: -1,
+    };
+  }
+
+  // ── worker threads ─────────────────────────────────────────────────────────
+
+  private startAll(): Promise<void> {
+    const started: Promise<void>[] = [];
+    for (let id = 0; id < this.size; id++) {
+      const slot: WorkerSlot<In, Out> = {
+        id,
+        phase: 'starting',
+        worker: null,
+        exited: Promise.resolve(0),
+        job: null,
+        lastError: null,
+        consecutiveStartFailures: 0,
+        startTimer: null,
+        restartTimer: null,
+        onFirstStart: null,
+      };
+      this.slots.push(slot);
+      started.push(new Promise((resolve, reject) => (slot.onFirstStart = (error) => (error ? reject(error) : resolve()))));
+    }
+    for (const slot of this.slots) this.launch(slot);
+    return Promise.all(started).then(
+      () => {
+        const events = this.events;
+        if (events.isObserved) {
+          for (const slot of this.slots) events.emit({ type: 'worker-spawned', at: events.now(), workerId: slot.id });
+        }
+      },
+      async (error: Error) => {
+        // One failure fails the pool: stop the threads that did start so nothing is left running.
+        this.isJoining = true;
+        await Promise.all(
+          this.slots.map((slot) => {
+            slot.onFirstStart = null;
+            if (slot.startTimer) clearTimeout(slot.startTimer);
+            if (slot.worker === null) return undefined;
+            slot.phase = 'stopping';
+            void slot.worker.terminate();
+            return slot.exited;
+          }),
+        );
+        throw new PoolCreationError(error.message, { cause: error });
+      },
+    );
+  }
+
+  private launch(slot: WorkerSlot<In, Out>): void {
+    slot.phase = 'starting';
+    slot.lastError = null;
+    slot.restartTimer = null;
+    let worker: Worker;
+    try {
+      worker = this.isTypeScript
+        ? new Worker(new URL('./ts-worker-bootstrap.mjs', import.meta.url), { workerData: this.workerData, argv: [this.scriptUrl.href] })
+        : new Worker(this.scriptUrl, { workerData: this.workerData });
+    } catch (thrown) {
+      // e.g. workerData that cannot be cloned: no thread exists, so report it as a failed start at once.
+      slot.worker = null;
+      slot.lastError = describeThrown(thrown);
+      queueMicrotask(() => this.onStartFailure(slot, null));
+      return;
+    }
+    slot.worker = worker;
+    slot.exited = new Promise((resolve) => worker.once('exit', resolve));
+    worker.on('message', (message: WorkerToPoolMessage<Out>) => {
+      if (slot.worker !== worker) return;
+      if (message.type === 'ready') this.onReady(slot);
+      else this.onResult(slot, message);
+    });
+    worker.on('messageerror', (error) => {
+      if (slot.worker === worker) this.onMessageError(slot, error);
+    });
+    worker.on('error', (error) => {
+      // Always listened to: an unhandled 'error' would take the main thread down with the worker.
+      if (slot.worker === worker) slot.lastError = describeThrown(error);
+    });
+    worker.on('exit', (exitCode) => {
+      if (slot.worker === worker) this.onExit(slot, exitCode);
+    });
+    slot.startTimer = setTimeout(() => {
+      if (slot.worker !== worker || slot.phase !== 'starting') return;
+      slot.lastError = `it did not call serveJobs() within ${WORKER_START_TIMEOUT_MS} ms`;
+      void worker.terminate();
+    }, WORKER_START_TIMEOUT_MS);
+    slot.startTimer.unref();
+  }
+
+  private onReady(slot: WorkerSlot<In, Out>): void {
+    if (slot.startTimer) clearTimeout(slot.startTimer);
+    slot.startTimer = null;
+    // A replacement that became ready after shutdown told it to stop is already on its way out.
+    if (slot.phase !== 'starting') return;
+    slot.consecutiveStartFailures = 0;
+    if (slot.onFirstStart) {
+      slot.phase = 'idle';
+      this.idle.push(slot);
+      const started = slot.onFirstStart;
+      slot.onFirstStart = null;
+      started(null);
+      return;
+    }
+    const events = this.events;
+    if (events.isObserved) events.emit({ type: 'worker-replaced', at: events.now(), workerId: slot.id });
+    this.takeNextJob(slot);
+    this.checkDrained();
+  }
+
+  private onExit(slot: WorkerSlot<In, Out>, exitCode: number): void {
+    if (slot.startTimer) clearTimeout(slot.startTimer);
+    slot.startTimer = null;
+    slot.worker = null;
+    switch (slot.phase) {
+      case 'stopping':
+        slot.phase = 'stopped';
+        return;
+      case 'starting':
+        this.onStartFailure(slot, exitCode);
+        return;
+      case 'idle':
+      case 'busy':
+        this.onCrash(slot, exitCode);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** The thread ended (or could not be created) before it called serveJobs(). */
+  private onStartFailure(slot: WorkerSlot<In, Out>, exitCode: number | null): void {
+    const reason = slot.lastError ?? `it exited with code ${exitCode} before calling serveJobs()`;
+    if (slot.onFirstStart) {
+      const started = slot.onFirstStart;
+      slot.onFirstStart = null;
+      slot.phase = 'stopped';
+      started(new Error(`Worker ${slot.id} could not start (${this.scriptUrl.pathname}): ${reason}`));
+      return;
+    }
+    if (this.isJoining) {
+      slot.phase = 'stopped';
+      return;
+    }
+    slot.consecutiveStartFailures++;
+    if (slot.consecutiveStartFailures >= MAX_CONSECUTIVE_START_FAILURES) {
+      this.giveUp(slot, reason);
+      return;
+    }
+    slot.phase = 'restart-pending';
+    const delayMs = RESTART_BACKOFF_MS * 2 ** (slot.consecutiveStartFailures - 1);
+    slot.restartTimer = setTimeout(() => this.launch(slot), delayMs);
+  }
+
+  private onCrash(slot: WorkerSlot<In, Out>, exitCode: number): void {
+    let job: PendingJob<In, Out> | null = null;
+    let outcome: JobOutcome<Out> | null = null;
+    if (slot.phase === 'busy' && slot.job !== null) {
+      const detail = slot.lastError ? `: ${slot.lastError}` : '';
+      outcome = {
+        ok: false,
+        cause: 'worker-died',
+        error: `worker ${slot.id} died while running this job (exit code ${exitCode})${detail}`,
+        runMs: performance.now() - slot.job.startedAtMs,
+        workerId: slot.id,
+      };
+      job = this.finish(slot, outcome);
+    } else {
+      this.idle.remove(slot);
+    }
+    const events = this.events;
+    if (events.isObserved) events.emit({ type: 'worker-exited', at: events.now(), workerId: slot.id, reason: 'crashed', exitCode });
+    // The replacement starts at once; only a replacement that itself fails to start waits and backs off.
+    if (this.isJoining) slot.phase = 'stopped';
+    else this.launch(slot);
+    if (job !== null && outcome !== null) deliver(job, outcome);
+    this.checkDrained();
+  }
+
+  private giveUp(slot: WorkerSlot<In, Out>, reason: string): void {
+    slot.phase = 'gone';
+    this.liveSlotCount--;
+    process.emitWarning(
+      `Poolscope worker ${slot.id} failed to start ${slot.consecutiveStartFailures} times in a row and will not be replaced: ${reason}`,
+    );
+    if (this.liveSlotCount > 0) return;
+    // Nobody is left to run the queue. These jobs got job-queued but will never start; the event contract
+    // has no "abandoned" event, so observers learn of them from the 500 responses.
+    const failure = this.noWorkersLeft();
+    for (let job = this.queue.shift(); job !== undefined; job = this.queue.shift()) deliver(job, failure);
+    this.checkDrained();
+  }
+
+  // ── shutdown ───────────────────────────────────────────────────────────────
+
+  private checkDrained(): void {
+    if (this.onDrained !== null && this.queue.length === 0 && this.busy === 0) {
+      const drained = this.onDrained;
+      this.onDrained = null;
+      drained();
+    }
+  }
+
+  private async runShutdown(): Promise<void> {
+    this.isShuttingDown = true;
+    if (this.queue.length > 0 || this.busy > 0) {
+      await new Promise<void>((resolve) => {
+        this.onDrained = resolve;
+      });
+    }
+    this.isJoining = true;
+    for (const slot of this.slots) await this.stopWorker(slot);
+  }
+
+  /** The book's join for one worker: stopping, then exited, before the next worker is touched. */
+  private async stopWorker(slot: WorkerSlot<In, Out>): Promise<void> {
+    if (slot.restartTimer) {
+      // A crashed worker between replacement attempts: its exit was already reported.
+      clearTimeout(slot.restartTimer);
+      slot.restartTimer = null;
+      slot.phase = 'stopped';
+      return;
+    }
+    const worker = slot.worker;
+    if (worker === null) return;
+    slot.phase = 'stopping';
+    const events = this.events;
+    if (events.isObserved) events.emit({ type: 'worker-stopping', at: events.now(), workerId: slot.id });
+    const stop: PoolToWorkerMessage<In> = { type: 'stop' };
+    worker.postMessage(stop);
+    const stopTimer = setTimeout(() => void worker.terminate(), WORKER_STOP_TIMEOUT_MS);
+    stopTimer.unref();
+    const exitCode = await slot.exited;
+    clearTimeout(stopTimer);
+    if (events.isObserved) events.emit({ type: 'worker-exited', at: events.now(), workerId: slot.id, reason: 'shutdown', exitCode });
+  }
+}

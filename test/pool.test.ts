@@ -1,0 +1,381 @@
+// The ThreadPool with real worker threads: sizing, FIFO dispatch, a bounded queue, failing jobs, dying
+// threads, and the book's graceful shutdown. Workers block on gates the test opens, so nothing waits on time.
+
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { EventStream } from '../src/server/event-stream';
+import {
+  MAX_CONSECUTIVE_START_FAILURES,
+  MAX_POOL_SIZE,
+  PoolCreationError,
+  ThreadPool,
+  type JobOutcome,
+  type ThreadPoolOptions,
+} from '../src/server/pool/thread-pool';
+import type { ScriptedJob, ScriptedOutput, ScriptedWorkerData } from './fixtures/workers/scripted-worker';
+import { EventRecorder } from './support/event-recorder';
+
+const SCRIPTED_WORKER = fileURLToPath(new URL('./fixtures/workers/scripted-worker.ts', import.meta.url));
+const BROKEN_WORKER = fileURLToPath(new URL('./fixtures/workers/broken-worker.ts', import.meta.url));
+const GATE_COUNT = 16;
+
+type Pool = ThreadPool<ScriptedJob, ScriptedOutput>;
+type Outcome = JobOutcome<ScriptedOutput>;
+
+/** Int32 cells shared with the workers: a `wait` job blocks until its gate is opened. */
+class Gates {
+  readonly buffer = new SharedArrayBuffer(GATE_COUNT * Int32Array.BYTES_PER_ELEMENT);
+  private readonly cells = new Int32Array(this.buffer);
+
+  open(gate: number): void {
+    Atomics.store(this.cells, gate, 1);
+    Atomics.notify(this.cells, gate);
+  }
+
+  openAll(): void {
+    for (let gate = 0; gate < GATE_COUNT; gate++) this.open(gate);
+  }
+}
+
+let started: Array<{ pool: Pool; gates: Gates }> = [];
+
+afterEach(async () => {
+  for (const { gates } of started) gates.openAll();
+  await Promise.all(started.map(({ pool }) => pool.shutdown()));
+  started = [];
+});
+
+async function startPool(
+  size: number,
+  options: Partial<ThreadPoolOptions<ScriptedOutput>> & { failStart?: SharedArrayBuffer } = {},
+): Promise<{ pool: Pool; recorder: EventRecorder; gates: Gates }> {
+  const recorder = new EventRecorder();
+  const gates = new Gates();
+  const workerData: ScriptedWorkerData = { gates: gates.buffer, ...(options.failStart ? { failStart: options.failStart } : {}) };
+  const pool = await ThreadPool.create<ScriptedJob, ScriptedOutput>({
+    size,
+    workerScript: SCRIPTED_WORKER,
+    workerData,
+    events: recorder.stream,
+    ...options,
+  });
+  started.push({ pool, gates });
+  return { pool, recorder, gates };
+}
+
+function submit(pool: Pool, requestId: number, input: ScriptedJob): { accepted: boolean; outcome: Promise<Outcome> } {
+  let accepted = false;
+  const outcome = new Promise<Outcome>((resolve, reject) => {
+    let calls = 0;
+    accepted = pool.execute({ requestId, input }, (result) => {
+      calls++;
+      if (calls > 1) reject(new Error(`onDone called ${calls} times for job ${requestId}`));
+      else resolve(result);
+    });
+  });
+  return { accepted, outcome };
+}
+
+const echo = (value: string): ScriptedJob => ({ kind: 'echo', value });
+const wait = (gate: number, value = `gate ${gate}`): ScriptedJob => ({ kind: 'wait', gate, value });
+
+describe('creating a pool', () => {
+  it.each([0, -1, 1.5, Number.NaN, Infinity, MAX_POOL_SIZE + 1])('refuses size %s with a PoolCreationError', async (size) => {
+    const recorder = new EventRecorder();
+    const creating = ThreadPool.create({ size, workerScript: SCRIPTED_WORKER, events: recorder.stream });
+    await expect(creating).rejects.toBeInstanceOf(PoolCreationError);
+    await expect(creating).rejects.toMatchObject({ name: 'PoolCreationError' });
+    const isTooLarge = Number.isInteger(size) && size > MAX_POOL_SIZE;
+    await expect(creating).rejects.toThrow(isTooLarge ? `at most ${MAX_POOL_SIZE} workers; got ${size}` : `at least 1; got ${size}`);
+    expect(recorder.events).toEqual([]);
+  });
+
+  it('explains why a pool of 0 workers is refused', async () => {
+    await expect(ThreadPool.create({ size: 0, workerScript: SCRIPTED_WORKER })).rejects.toThrow(
+      'Pool size must be a whole number of workers, at least 1; got 0 (a pool of 0 workers could never run a job)',
+    );
+  });
+
+  it('refuses a negative maxQueuedJobs', async () => {
+    await expect(ThreadPool.create({ size: 1, maxQueuedJobs: -1, workerScript: SCRIPTED_WORKER })).rejects.toThrow(
+      /maxQueuedJobs must be a whole number, 0 or more; got -1/,
+    );
+  });
+
+  it('spawns workers 0..n-1, each ready to run a job when create resolves', async () => {
+    const { pool, recorder } = await startPool(3);
+    expect(pool.size).toBe(3);
+    expect(recorder.of('worker-spawned').map((e) => e.workerId)).toEqual([0, 1, 2]);
+    const jobs = [1, 2, 3].map((id) => submit(pool, id, wait(0, `job ${id}`)));
+    expect(pool.busyCount).toBe(3);
+    expect(pool.queueDepth).toBe(0);
+    expect(new Set(recorder.of('job-started').map((e) => e.workerId))).toEqual(new Set([0, 1, 2]));
+    started[0]!.gates.open(0);
+    const outcomes = await Promise.all(jobs.map((j) => j.outcome));
+    expect(outcomes.map((o) => o.ok && o.output.value)).toEqual(['job 1', 'job 2', 'job 3']);
+  });
+
+  it('loads a .ts worker script with the pool’s workerData unchanged and its own argv', async () => {
+    const { pool } = await startPool(1);
+    const outcome = await submit(pool, 1, { kind: 'describe' }).outcome;
+    expect(outcome).toMatchObject({ ok: true, output: { workerDataKeys: ['gates'], extraArgv: [] } });
+  });
+
+  it('brings back a Uint8Array body from the worker', async () => {
+    const { pool } = await startPool(1);
+    const outcome = await submit(pool, 1, echo('hello')).outcome;
+    if (!outcome.ok) throw new Error(outcome.error);
+    expect(outcome.output.body).toBeInstanceOf(Uint8Array);
+    expect(new TextDecoder().decode(outcome.output.body)).toBe('hello');
+    expect(outcome.runMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('rejects with the script’s own error when a worker cannot start, and announces no worker', async () => {
+    const recorder = new EventRecorder();
+    const creating = ThreadPool.create({ size: 3, workerScript: BROKEN_WORKER, events: recorder.stream });
+    await expect(creating).rejects.toBeInstanceOf(PoolCreationError);
+    await expect(creating).rejects.toThrow(/^Worker \d could not start .*broken-worker\.ts\): broken worker: configuration file missing$/);
+    expect(recorder.count('worker-spawned')).toBe(0);
+  });
+});
+
+describe('dispatch through one FIFO queue', () => {
+  it('queues a fifth job while four workers are busy and starts it on the first worker freed', async () => {
+    const { pool, recorder, gates } = await startPool(4);
+    const blockers = [0, 1, 2, 3].map((gate) => submit(pool, gate + 1, wait(gate)));
+    expect(recorder.count('job-started')).toBe(4);
+
+    const fifth = submit(pool, 5, wait(4, 'fifth'));
+    const sixth = submit(pool, 6, wait(5, 'sixth'));
+    expect(recorder.of('job-queued').map((e) => [e.requestId, e.queueDepth])).toEqual([
+      [1, 1],
+      [2, 1],
+      [3, 1],
+      [4, 1],
+      [5, 1],
+      [6, 2],
+    ]);
+    expect(recorder.count('job-started', (e) => e.requestId >= 5)).toBe(0);
+    expect(pool.queueDepth).toBe(2);
+    expect(pool.busyCount).toBe(4);
+
+    const workerOf = (requestId: number) => recorder.of('job-started').find((e) => e.requestId === requestId)!.workerId;
+    gates.open(2);
+    await recorder.until((r) => r.count('job-started', (e) => e.requestId === 5) === 1);
+    const fifthStart = recorder.of('job-started').find((e) => e.requestId === 5)!;
+    expect(fifthStart.workerId).toBe(workerOf(3));
+    expect(fifthStart.queueDepth).toBe(1);
+    expect(recorder.count('job-started', (e) => e.requestId === 6)).toBe(0);
+
+    gates.open(0);
+    await recorder.until((r) => r.count('job-started', (e) => e.requestId === 6) === 1);
+    expect(workerOf(6)).toBe(workerOf(1));
+    expect(recorder.of('job-started').map((e) => e.requestId)).toEqual([1, 2, 3, 4, 5, 6]);
+
+    gates.openAll();
+    const outcomes = await Promise.all([...blockers, fifth, sixth].map((j) => j.outcome));
+    expect(outcomes.map((o) => o.ok && o.output.value)).toEqual(['gate 0', 'gate 1', 'gate 2', 'gate 3', 'fifth', 'sixth']);
+  });
+
+  it('refuses a job when the queue is full, and emits nothing for it', async () => {
+    const { pool, recorder, gates } = await startPool(1, { maxQueuedJobs: 1 });
+    const running = submit(pool, 1, wait(0));
+    const waiting = submit(pool, 2, echo('queued'));
+    const refused = submit(pool, 3, echo('refused'));
+    expect([running.accepted, waiting.accepted, refused.accepted]).toEqual([true, true, false]);
+    expect(pool.queueDepth).toBe(1);
+    gates.open(0);
+    expect((await waiting.outcome).ok).toBe(true);
+    expect((await running.outcome).ok).toBe(true);
+    expect(recorder.events.some((e) => 'requestId' in e && e.requestId === 3)).toBe(false);
+    // Once the queue has room again, jobs are accepted.
+    expect(submit(pool, 4, echo('later')).accepted).toBe(true);
+  });
+});
+
+describe('faults', () => {
+  it('fails a job whose handler throws, and the same worker runs the next job', async () => {
+    const statusOf = (outcome: JobOutcome<ScriptedOutput>) => (outcome.ok ? 201 : 599);
+    const { pool, recorder } = await startPool(1, { statusOf });
+    const failed = await submit(pool, 1, { kind: 'throw', message: 'route exploded' }).outcome;
+    expect(failed).toMatchObject({ ok: false, cause: 'threw', error: 'route exploded', workerId: 0 });
+    const next = await submit(pool, 2, echo('still here')).outcome;
+    expect(next).toMatchObject({ ok: true, workerId: 0, output: { value: 'still here' } });
+    expect(recorder.of('job-finished').map((e) => [e.requestId, e.status])).toEqual([
+      [1, 599],
+      [2, 201],
+    ]);
+    expect(recorder.count('worker-exited')).toBe(0);
+  });
+
+  it('replaces a worker that exits mid-job under the same id, without touching the others', async () => {
+    const { pool, recorder, gates } = await startPool(2);
+    const survivor = submit(pool, 1, wait(0, 'survivor'));
+    const survivorWorker = recorder.of('job-started')[0]!.workerId;
+    const dying = submit(pool, 2, { kind: 'exit', code: 7 });
+    const diedOn = recorder.of('job-started')[1]!.workerId;
+    expect(diedOn).not.toBe(survivorWorker);
+
+    const died = await dying.outcome;
+    expect(died).toMatchObject({ ok: false, cause: 'worker-died', workerId: diedOn });
+    if (!died.ok) expect(died.error).toMatch(/exit code 7/);
+    await recorder.until((r) => r.count('worker-replaced') === 1);
+
+    const lifecycle = recorder.events
+      .filter((e) => e.type === 'worker-exited' || e.type === 'worker-replaced' || e.type === 'worker-spawned' || (e.type === 'job-finished' && e.requestId === 2))
+      .map((e) => ('workerId' in e ? `${e.type}:${e.workerId}` : e.type));
+    expect(lifecycle).toEqual(['worker-spawned:0', 'worker-spawned:1', `job-finished:${diedOn}`, `worker-exited:${diedOn}`, `worker-replaced:${diedOn}`]);
+    expect(recorder.of('worker-exited')[0]).toMatchObject({ reason: 'crashed', exitCode: 7 });
+
+    // The survivor is still blocked, so the next job can only run on the replacement.
+    expect(recorder.count('job-finished', (e) => e.requestId === 1)).toBe(0);
+    expect(await submit(pool, 3, echo('on the replacement')).outcome).toMatchObject({ ok: true, workerId: diedOn });
+    gates.open(0);
+    expect(await survivor.outcome).toMatchObject({ ok: true, workerId: survivorWorker, output: { value: 'survivor' } });
+  });
+
+  it('hands the jobs queued behind a crash to the replacement', async () => {
+    const { pool } = await startPool(1);
+    const dying = submit(pool, 1, { kind: 'exit', code: 3 });
+    const queued = [2, 3].map((id) => submit(pool, id, echo(`queued ${id}`)));
+    expect(pool.queueDepth).toBe(2);
+    expect((await dying.outcome).ok).toBe(false);
+    const outcomes = await Promise.all(queued.map((j) => j.outcome));
+    expect(outcomes.map((o) => o.ok && o.output.value)).toEqual(['queued 2', 'queued 3']);
+  });
+
+  it('replaces a worker that dies while idle, from an uncaught error', async () => {
+    const { pool, recorder } = await startPool(1);
+    const answered = await submit(pool, 1, { kind: 'throw-later', message: 'late failure' }).outcome;
+    expect(answered.ok).toBe(true);
+    await recorder.until((r) => r.count('worker-replaced') === 1);
+    expect(recorder.of('worker-exited')).toMatchObject([{ workerId: 0, reason: 'crashed', exitCode: 1 }]);
+    const after = await Promise.all([2, 3].map((id) => submit(pool, id, echo(`after ${id}`)).outcome));
+    expect(after.map((o) => o.ok && o.workerId)).toEqual([0, 0]);
+  });
+
+  it('stops replacing a worker that keeps failing to start, and fails the jobs left waiting', async () => {
+    const failStart = new SharedArrayBuffer(4);
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on('warning', onWarning);
+    try {
+      const { pool, recorder } = await startPool(1, { failStart });
+      Atomics.store(new Int32Array(failStart), 0, 1);
+      const dying = submit(pool, 1, { kind: 'exit', code: 1 });
+      const stranded = [2, 3].map((id) => submit(pool, id, echo(`stranded ${id}`)));
+      expect((await dying.outcome).ok).toBe(false);
+      for (const outcome of await Promise.all(stranded.map((j) => j.outcome))) {
+        expect(outcome).toMatchObject({ ok: false, cause: 'worker-died' });
+        if (!outcome.ok) expect(outcome.error).toMatch(/no worker threads are left/);
+      }
+      const late = submit(pool, 4, echo('late'));
+      expect(late.accepted).toBe(true);
+      expect(await late.outcome).toMatchObject({ ok: false, cause: 'worker-died' });
+      expect(recorder.count('worker-replaced')).toBe(0);
+      expect(warnings.some((w) => w.includes(`worker 0 failed to start ${MAX_CONSECUTIVE_START_FAILURES} times in a row`))).toBe(true);
+      await pool.shutdown();
+      expect(recorder.count('worker-stopping')).toBe(0);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  it('fails a job whose input or output cannot cross the thread boundary, and carries on', async () => {
+    const { pool } = await startPool(1);
+    const badInput = { kind: 'echo', value: 'x', extra: () => 1 } as unknown as ScriptedJob;
+    const sent = await submit(pool, 1, badInput).outcome;
+    expect(sent).toMatchObject({ ok: false, cause: 'threw' });
+    if (!sent.ok) expect(sent.error).toMatch(/could not be sent to the worker/);
+    const received = await submit(pool, 2, { kind: 'uncloneable' }).outcome;
+    expect(received).toMatchObject({ ok: false, cause: 'threw' });
+    if (!received.ok) expect(received.error).toMatch(/could not be sent to the main thread/);
+    expect(await submit(pool, 3, echo('fine')).outcome).toMatchObject({ ok: true });
+  });
+});
+
+describe('graceful shutdown (the book’s Drop)', () => {
+  it('finishes every running and queued job, then stops and joins the workers in id order', async () => {
+    const { pool, recorder, gates } = await startPool(2);
+    const eventCountAtDone: number[] = [];
+    const jobs = [submit(pool, 1, wait(0)), submit(pool, 2, wait(1)), submit(pool, 3, echo('queued 3')), submit(pool, 4, echo('queued 4'))];
+    for (const job of jobs) void job.outcome.then(() => eventCountAtDone.push(recorder.events.length));
+
+    const stopping = pool.shutdown();
+    expect(pool.shutdown()).toBe(stopping);
+    expect(submit(pool, 5, echo('too late')).accepted).toBe(false);
+    expect(recorder.count('worker-stopping')).toBe(0);
+
+    gates.open(0);
+    gates.open(1);
+    await stopping;
+
+    const outcomes = await Promise.all(jobs.map((j) => j.outcome));
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    const joins = recorder.events
+      .filter((e) => e.type === 'worker-stopping' || e.type === 'worker-exited')
+      .map((e) => `${e.type}:${'workerId' in e ? e.workerId : ''}`);
+    expect(joins).toEqual(['worker-stopping:0', 'worker-exited:0', 'worker-stopping:1', 'worker-exited:1']);
+    expect(recorder.of('worker-exited')).toMatchObject([
+      { reason: 'shutdown', exitCode: 0 },
+      { reason: 'shutdown', exitCode: 0 },
+    ]);
+    const firstStopAt = recorder.events.findIndex((e) => e.type === 'worker-stopping');
+    expect(recorder.count('job-finished')).toBe(4);
+    expect(recorder.events.findLastIndex((e) => e.type === 'job-finished')).toBeLessThan(firstStopAt);
+    expect(eventCountAtDone).toHaveLength(4);
+    expect(Math.max(...eventCountAtDone)).toBeLessThanOrEqual(firstStopAt);
+    expect(recorder.events.some((e) => 'requestId' in e && e.requestId === 5)).toBe(false);
+  });
+
+  it('lets the process exit once the pool has shut down', async () => {
+    const poolUrl = new URL('../src/server/pool/thread-pool.ts', import.meta.url).href;
+    const workerUrl = new URL('./fixtures/workers/scripted-worker.ts', import.meta.url).href;
+    const script = [
+      `const { ThreadPool } = await import(${JSON.stringify(poolUrl)});`,
+      `const pool = await ThreadPool.create({ size: 2, workerScript: new URL(${JSON.stringify(workerUrl)}), workerData: { gates: new SharedArrayBuffer(64) } });`,
+      `const outcome = await new Promise((resolve) => pool.execute({ requestId: 1, input: { kind: 'echo', value: 'x' } }, resolve));`,
+      `await pool.shutdown();`,
+      `console.log('stopped', outcome.ok);`,
+    ].join('\n');
+    // A script file rather than -e: workers inherit execArgv, and --input-type is refused for a worker.
+    const scriptDir = await mkdtemp(join(tmpdir(), 'poolscope-pool-'));
+    const scriptPath = join(scriptDir, 'run-and-stop.mjs');
+    await writeFile(scriptPath, script);
+    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, ['--import', 'tsx', scriptPath], (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
+      );
+    });
+    await rm(scriptDir, { recursive: true, force: true });
+    expect(stderr).toBe('');
+    expect(stdout.trim()).toBe('stopped true');
+    expect(code).toBe(0);
+  });
+});
+
+describe('instrumentation', () => {
+  it('builds no events and reads no clock while nobody subscribes', async () => {
+    const events = new EventStream();
+    const emit = vi.spyOn(events, 'emit');
+    const now = vi.spyOn(events, 'now');
+    const gates = new Gates();
+    const pool = await ThreadPool.create<ScriptedJob, ScriptedOutput>({ size: 2, workerScript: SCRIPTED_WORKER, workerData: { gates: gates.buffer }, events });
+    started.push({ pool, gates });
+    const outcomes = await Promise.all([
+      submit(pool, 1, echo('a')).outcome,
+      submit(pool, 2, { kind: 'throw', message: 'b' }).outcome,
+      submit(pool, 3, { kind: 'exit', code: 2 }).outcome,
+      submit(pool, 4, echo('c')).outcome,
+      submit(pool, 5, echo('d')).outcome,
+    ]);
+    expect(outcomes.map((o) => o.ok)).toEqual([true, false, false, true, true]);
+    await pool.shutdown();
+    expect(emit).not.toHaveBeenCalled();
+    expect(now).not.toHaveBeenCalled();
+  });
+});
