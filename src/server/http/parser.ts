@@ -1,0 +1,676 @@
+// A strict, incremental HTTP/1.1 request parser (RFC 9112): bytes in, complete requests or one error out.
+// It owns framing and limits only; it never decides routes or statuses beyond its error table, and never buffers unbounded.
+
+import { httpParseError, type HttpParseError, type HttpParseErrorCode } from './parse-errors';
+
+/** Bytes of the request line, CRLF not counted. */
+export const MAX_REQUEST_LINE_BYTES = 8 * 1024;
+/** Bytes of the header section after the request line: every field line and the blank line that ends it, CRLFs counted. */
+export const MAX_HEADER_BYTES = 16 * 1024;
+export const MAX_HEADER_COUNT = 100;
+/** Bytes of the decoded body, whether framed by Content-Length or chunked. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+/** Bytes of one chunk-size line with its extensions, CRLF not counted. */
+export const MAX_CHUNK_LINE_BYTES = 4 * 1024;
+
+export interface ParserLimits {
+  maxRequestLineBytes: number;
+  maxHeaderBytes: number;
+  maxHeaderCount: number;
+  maxBodyBytes: number;
+}
+
+export const DEFAULT_PARSER_LIMITS: Readonly<ParserLimits> = Object.freeze({
+  maxRequestLineBytes: MAX_REQUEST_LINE_BYTES,
+  maxHeaderBytes: MAX_HEADER_BYTES,
+  maxHeaderCount: MAX_HEADER_COUNT,
+  maxBodyBytes: MAX_BODY_BYTES,
+});
+
+export interface ParsedRequest {
+  /** As sent: an uppercase token. */
+  method: string;
+  /** As sent: origin-form, absolute-form, `*` (OPTIONS) or authority-form (CONNECT). */
+  target: string;
+  versionMinor: 0 | 1;
+  /** In arrival order; names lowercased, values without surrounding whitespace, decoded as latin1. */
+  headers: Array<[name: string, value: string]>;
+  /** The first User-Agent value, or null when absent. */
+  userAgent: string | null;
+  host: string | null;
+  /** Decoded (de-chunked) body; a shared empty buffer when there is none. */
+  body: Buffer;
+  /** RFC 9112 §9.3: HTTP/1.1 persists unless Connection lists `close`; HTTP/1.0 connections always close. */
+  keepAlive: boolean;
+}
+
+export interface ParseResult {
+  /** Every request completed by this chunk, in order. */
+  requests: ParsedRequest[];
+  /** Set once the stream is invalid; from then on every call returns it again and no requests. */
+  error: HttpParseError | null;
+}
+
+const EMPTY_BODY = Buffer.alloc(0);
+/** A carry buffer up to this size is reused for the next unfinished line; a larger one is dropped once its line is done. */
+const CARRY_KEPT_BYTES = 1024;
+/** Request bytes quoted in an error message are cut to this many characters. */
+const MESSAGE_EXCERPT_CHARS = 64;
+const NO_REQUESTS: ParsedRequest[] = [];
+
+const CR = 0x0d;
+const LF = 0x0a;
+const SP = 0x20;
+const HTAB = 0x09;
+const COLON = 0x3a;
+const SEMICOLON = 0x3b;
+const EQUALS = 0x3d;
+const DQUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const SLASH = 0x2f;
+
+/** RFC 9110 §5.6.2 tchar. */
+const IS_TCHAR = new Uint8Array(256);
+for (let c = 0; c < 256; c++) {
+  const isAlnum = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+  IS_TCHAR[c] = isAlnum || "!#$%&'*+-.^_`|~".includes(String.fromCharCode(c)) ? 1 : 0;
+}
+/** RFC 9110 §5.5 field-value bytes: VCHAR, obs-text, SP, HTAB. */
+const IS_FIELD_VALUE = new Uint8Array(256);
+for (let c = 0; c < 256; c++) IS_FIELD_VALUE[c] = c === SP || c === HTAB || (c >= 0x21 && c !== 0x7f) ? 1 : 0;
+/** Request-target bytes: visible ASCII only; the form is checked separately. */
+const IS_TARGET = new Uint8Array(256);
+for (let c = 0x21; c <= 0x7e; c++) IS_TARGET[c] = 1;
+/** RFC 9112 §7.1.1 quoted-string qdtext. */
+const IS_QDTEXT = new Uint8Array(256);
+for (let c = 0; c < 256; c++) IS_QDTEXT[c] = c === HTAB || c === SP || c === 0x21 || (c >= 0x23 && c <= 0x5b) || (c >= 0x5d && c <= 0x7e) || c >= 0x80 ? 1 : 0;
+const HEX_VALUE = new Int8Array(256).fill(-1);
+for (let c = 0; c < 10; c++) HEX_VALUE[0x30 + c] = c;
+for (let c = 0; c < 6; c++) {
+  HEX_VALUE[0x41 + c] = 10 + c;
+  HEX_VALUE[0x61 + c] = 10 + c;
+}
+
+/** Names most requests carry, matched case-insensitively from the bytes so the hot path decodes no string for them. */
+const COMMON_FIELD_NAMES = [
+  'host', 'user-agent', 'accept', 'accept-encoding', 'accept-language', 'connection', 'content-length', 'content-type',
+  'transfer-encoding', 'cache-control', 'pragma', 'referer', 'origin', 'cookie', 'upgrade-insecure-requests', 'dnt',
+  'sec-fetch-site', 'sec-fetch-mode', 'sec-fetch-dest', 'sec-fetch-user', 'sec-ch-ua', 'sec-ch-ua-mobile', 'sec-ch-ua-platform',
+  'if-none-match', 'if-modified-since', 'x-forwarded-for', 'authorization', 'priority',
+];
+const COMMON_FIELD_NAMES_BY_LENGTH: Array<Array<{ name: string; bytes: Buffer }>> = [];
+for (const name of COMMON_FIELD_NAMES) (COMMON_FIELD_NAMES_BY_LENGTH[name.length] ??= []).push({ name, bytes: Buffer.from(name, 'latin1') });
+const COMMON_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'].map((name) => ({ name, bytes: Buffer.from(name, 'latin1') }));
+
+/** Positions in the grammar (RFC 9112 §2.1). Line states consume CRLF-terminated lines; the others consume raw bytes. */
+const enum State {
+  RequestLine,
+  FieldLine,
+  /** Content-Length body. */
+  BodyIdentity,
+  ChunkSizeLine,
+  ChunkData,
+  /** The CRLF that ends each chunk's data. */
+  ChunkDataCr,
+  ChunkDataLf,
+  TrailerLine,
+  Dead,
+}
+
+export class HttpRequestParser {
+  private readonly limits: ParserLimits;
+  private state = State.RequestLine;
+  private error: HttpParseError | null = null;
+  /** Requests completed during the current execute(). */
+  private completed: ParsedRequest[] = NO_REQUESTS;
+
+  /** The start of a line that has not ended yet; bounded by the line's limit plus CRLF. */
+  private carry: Buffer = EMPTY_BODY;
+  private carryLength = 0;
+
+  // The request being read; reset by startRequest().
+  private method = '';
+  private target = '';
+  private versionMinor: 0 | 1 = 1;
+  private headers: Array<[string, string]> = [];
+  private headerBytes = 0;
+  private host: string | null = null;
+  private userAgent: string | null = null;
+  private hasCloseToken = false;
+  /** Normalised digits (no leading zeros) of the Content-Length, or null when absent. */
+  private contentLengthDigits: string | null = null;
+  /** Every Transfer-Encoding value, joined in order with commas, or null when absent. */
+  private transferEncoding: string | null = null;
+  private bodyPieces: Buffer[] = [];
+  private bodyBytes = 0;
+  /** Bytes left in the Content-Length body or in the current chunk. */
+  private bodyRemaining = 0;
+  private trailerBytes = 0;
+  private trailerCount = 0;
+
+  constructor(limits: Partial<ParserLimits> = {}) {
+    this.limits = { ...DEFAULT_PARSER_LIMITS };
+    for (const key of Object.keys(DEFAULT_PARSER_LIMITS) as Array<keyof ParserLimits>) {
+      const value = limits[key];
+      if (value === undefined) continue;
+      if (!Number.isInteger(value) || value < 0) throw new RangeError(`${key} must be a whole number of at least 0 (got ${value})`);
+      this.limits[key] = value;
+    }
+  }
+
+  /** True once some bytes of a request have arrived but the request is not complete; blank lines before a request do not count. */
+  get hasPartialRequest(): boolean {
+    if (this.state === State.Dead) return false;
+    if (this.state !== State.RequestLine) return true;
+    return this.carryLength > 1 || (this.carryLength === 1 && this.carry[0] !== CR);
+  }
+
+  /** True while a started request's request line or header section is still arriving. */
+  get isReadingHeaders(): boolean {
+    return this.state === State.FieldLine || (this.state === State.RequestLine && this.hasPartialRequest);
+  }
+
+  execute(chunk: Buffer): ParseResult {
+    if (this.error !== null) return { requests: NO_REQUESTS, error: this.error };
+    const requests: ParsedRequest[] = [];
+    this.completed = requests;
+    const end = chunk.length;
+    let pos = 0;
+    while (pos < end && this.state !== State.Dead) {
+      switch (this.state) {
+        case State.RequestLine:
+        case State.FieldLine:
+        case State.ChunkSizeLine:
+        case State.TrailerLine:
+          pos = this.consumeLine(chunk, pos, end);
+          break;
+        case State.BodyIdentity:
+        case State.ChunkData:
+          pos = this.consumeBody(chunk, pos, end);
+          break;
+        case State.ChunkDataCr: {
+          const byte = chunk[pos++];
+          if (byte === CR) this.state = State.ChunkDataLf;
+          else if (byte === LF) this.fail('BARE_LF', 'chunk data ends with LF instead of CRLF');
+          else this.fail('INVALID_CHUNK', 'chunk data is longer than its declared size');
+          break;
+        }
+        case State.ChunkDataLf:
+          if (chunk[pos++] === LF) this.state = State.ChunkSizeLine;
+          else this.fail('INVALID_CHUNK', 'chunk data is not followed by CRLF');
+          break;
+      }
+    }
+    this.completed = NO_REQUESTS;
+    return { requests, error: this.error };
+  }
+
+  // ── lines ──────────────────────────────────────────────────────────────────
+
+  /** Consumes up to one line; an unfinished line goes to the carry, unless it is already over its limit. */
+  private consumeLine(chunk: Buffer, pos: number, end: number): number {
+    const lf = chunk.indexOf(LF, pos);
+    if (lf === -1) {
+      const available = this.carryLength + (end - pos);
+      // A trailing CR may still become the line's CRLF, so it is not counted against the limit yet.
+      const shortestContent = chunk[end - 1] === CR ? available - 1 : available;
+      if (shortestContent > this.maxLineContentBytes()) {
+        this.failLineTooLong();
+        return end;
+      }
+      this.appendToCarry(chunk, pos, end);
+      return end;
+    }
+    if (this.carryLength === 0) {
+      this.onLine(chunk, pos, lf);
+      return lf + 1;
+    }
+    // A line this long cannot fit; checking first keeps the carry bounded.
+    if (this.carryLength + (lf - pos) - 1 > this.maxLineContentBytes()) {
+      this.failLineTooLong();
+      return lf + 1;
+    }
+    this.appendToCarry(chunk, pos, lf + 1);
+    const lineEnd = this.carryLength - 1;
+    this.carryLength = 0;
+    this.onLine(this.carry, 0, lineEnd);
+    // One long line should not keep kilobytes per idle connection.
+    if (this.carry.length > CARRY_KEPT_BYTES) this.carry = EMPTY_BODY;
+    return lf + 1;
+  }
+
+  private appendToCarry(chunk: Buffer, start: number, end: number): void {
+    const needed = this.carryLength + (end - start);
+    if (needed > this.carry.length) {
+      const grown = Buffer.allocUnsafe(Math.max(needed, this.carry.length * 2, 256));
+      this.carry.copy(grown, 0, 0, this.carryLength);
+      this.carry = grown;
+    }
+    chunk.copy(this.carry, this.carryLength, start, end);
+    this.carryLength = needed;
+  }
+
+  /** The most content bytes (CRLF excluded) the current line may have; negative when even a blank line would not fit. */
+  private maxLineContentBytes(): number {
+    switch (this.state) {
+      case State.RequestLine:
+        return this.limits.maxRequestLineBytes;
+      case State.FieldLine:
+        return this.limits.maxHeaderBytes - this.headerBytes - 2;
+      case State.TrailerLine:
+        return this.limits.maxHeaderBytes - this.trailerBytes - 2;
+      default:
+        return MAX_CHUNK_LINE_BYTES;
+    }
+  }
+
+  private failLineTooLong(): void {
+    switch (this.state) {
+      case State.RequestLine:
+        return this.fail('REQUEST_LINE_TOO_LONG', `request line is longer than ${this.limits.maxRequestLineBytes} bytes`);
+      case State.FieldLine:
+        return this.fail('HEADERS_TOO_LARGE', `header section is larger than ${this.limits.maxHeaderBytes} bytes`);
+      case State.TrailerLine:
+        return this.fail('HEADERS_TOO_LARGE', `trailer section is larger than ${this.limits.maxHeaderBytes} bytes`);
+      default:
+        return this.fail('CHUNK_LINE_TOO_LONG', `chunk size line is longer than ${MAX_CHUNK_LINE_BYTES} bytes`);
+    }
+  }
+
+  /** One complete line: `buf[start, lf)` then the LF at `lf`. The length is checked before anything else so every split of the bytes fails alike. */
+  private onLine(buf: Buffer, start: number, lf: number): void {
+    const hasCr = lf > start && buf[lf - 1] === CR;
+    const contentEnd = hasCr ? lf - 1 : lf;
+    if (contentEnd - start > this.maxLineContentBytes()) return this.failLineTooLong();
+    if (!hasCr) return this.fail('BARE_LF', 'line ends with LF instead of CRLF');
+    switch (this.state) {
+      case State.RequestLine:
+        // RFC 9112 §2.2: blank lines before a request line are ignored.
+        if (contentEnd === start) return;
+        return this.onRequestLine(buf, start, contentEnd);
+      case State.FieldLine:
+        this.headerBytes += contentEnd - start + 2;
+        if (contentEnd === start) return this.onHeaderSectionEnd();
+        if (this.headers.length >= this.limits.maxHeaderCount) {
+          return this.fail('TOO_MANY_HEADERS', `request has more than ${this.limits.maxHeaderCount} header fields`);
+        }
+        return this.onFieldLine(buf, start, contentEnd, false);
+      case State.ChunkSizeLine:
+        return this.onChunkSizeLine(buf, start, contentEnd);
+      case State.TrailerLine:
+        this.trailerBytes += contentEnd - start + 2;
+        if (contentEnd === start) return this.completeRequest();
+        if (this.trailerCount >= this.limits.maxHeaderCount) {
+          return this.fail('TOO_MANY_HEADERS', `request has more than ${this.limits.maxHeaderCount} trailer fields`);
+        }
+        this.trailerCount++;
+        return this.onFieldLine(buf, start, contentEnd, true);
+    }
+  }
+
+  // ── request line (RFC 9112 §3) ─────────────────────────────────────────────
+
+  private onRequestLine(buf: Buffer, start: number, end: number): void {
+    const methodEnd = buf.indexOf(SP, start);
+    if (methodEnd === -1 || methodEnd >= end || methodEnd === start) {
+      return this.fail('INVALID_REQUEST_LINE', 'request line is not "method target version"');
+    }
+    let versionStart = end;
+    while (versionStart > methodEnd && buf[versionStart - 1] !== SP) versionStart--;
+    const targetStart = methodEnd + 1;
+    const targetEnd = versionStart - 1;
+    if (targetEnd <= targetStart) return this.fail('INVALID_REQUEST_LINE', 'request line is not "method target version"');
+    if (buf[targetStart] === SP || buf[targetEnd - 1] === SP) {
+      return this.fail('INVALID_REQUEST_LINE', 'request line parts must be separated by exactly one space');
+    }
+
+    for (let i = start; i < methodEnd; i++) {
+      const c = buf[i]!;
+      if (IS_TCHAR[c] === 0 || (c >= 0x61 && c <= 0x7a)) {
+        return this.fail('INVALID_METHOD', `method "${printable(buf, start, methodEnd)}" is not an uppercase token`);
+      }
+    }
+
+    if (
+      end - versionStart !== 8 ||
+      buf[versionStart] !== 0x48 || buf[versionStart + 1] !== 0x54 || buf[versionStart + 2] !== 0x54 ||
+      buf[versionStart + 3] !== 0x50 || buf[versionStart + 4] !== SLASH || !isDigit(buf[versionStart + 5]!) ||
+      buf[versionStart + 6] !== 0x2e || !isDigit(buf[versionStart + 7]!)
+    ) {
+      return this.fail('INVALID_VERSION', `"${printable(buf, versionStart, end)}" is not an HTTP version`);
+    }
+    const major = buf[versionStart + 5]! - 0x30;
+    const minor = buf[versionStart + 7]! - 0x30;
+    if (major !== 1 || minor > 1) {
+      return this.fail('UNSUPPORTED_VERSION', `HTTP/${major}.${minor} is not supported; only HTTP/1.0 and HTTP/1.1 are`);
+    }
+
+    for (let i = targetStart; i < targetEnd; i++) {
+      if (IS_TARGET[buf[i]!] === 0) return this.fail('INVALID_TARGET', 'request target has a space, control character or non-ASCII byte');
+    }
+    const method = commonMethod(buf, start, methodEnd) ?? buf.toString('latin1', start, methodEnd);
+    const formError = checkTargetForm(method, buf, targetStart, targetEnd);
+    if (formError !== null) return this.fail('INVALID_TARGET', formError);
+
+    this.startRequest();
+    this.method = method;
+    this.target = decodeLatin1(buf, targetStart, targetEnd);
+    this.versionMinor = minor as 0 | 1;
+    this.state = State.FieldLine;
+  }
+
+  private startRequest(): void {
+    this.headerBytes = 0;
+    this.host = null;
+    this.userAgent = null;
+    this.hasCloseToken = false;
+    this.contentLengthDigits = null;
+    this.transferEncoding = null;
+    this.bodyBytes = 0;
+    this.bodyRemaining = 0;
+    this.trailerBytes = 0;
+    this.trailerCount = 0;
+  }
+
+  // ── fields (RFC 9112 §5, RFC 9110 §5) ──────────────────────────────────────
+
+  private onFieldLine(buf: Buffer, start: number, end: number, isTrailer: boolean): void {
+    const first = buf[start]!;
+    if (first === SP || first === HTAB) return this.fail('OBS_FOLD');
+    let colon = start;
+    let hasUppercase = false;
+    while (colon < end) {
+      const c = buf[colon]!;
+      if (IS_TCHAR[c] === 0) break;
+      if (c >= 0x41 && c <= 0x5a) hasUppercase = true;
+      colon++;
+    }
+    if (colon === end) return this.fail('MISSING_COLON', `header line "${printable(buf, start, end)}" has no colon`);
+    if (buf[colon] !== COLON || colon === start) {
+      let nameEnd = colon;
+      while (nameEnd < end && buf[nameEnd] !== COLON) nameEnd++;
+      if (nameEnd === end) return this.fail('MISSING_COLON', `header line "${printable(buf, start, end)}" has no colon`);
+      return this.fail('INVALID_HEADER_NAME', `header name "${printable(buf, start, nameEnd)}" is not a token`);
+    }
+    let valueStart = colon + 1;
+    let valueEnd = end;
+    while (valueStart < valueEnd && (buf[valueStart] === SP || buf[valueStart] === HTAB)) valueStart++;
+    while (valueEnd > valueStart && (buf[valueEnd - 1] === SP || buf[valueEnd - 1] === HTAB)) valueEnd--;
+    for (let i = valueStart; i < valueEnd; i++) {
+      if (IS_FIELD_VALUE[buf[i]!] === 0) {
+        return this.fail('INVALID_HEADER_VALUE', `header "${buf.toString('latin1', start, colon)}" has a control character in its value`);
+      }
+    }
+    if (isTrailer) return; // validated and bounded, then dropped: nothing downstream reads trailers
+
+    let name = commonFieldName(buf, start, colon);
+    if (name === null) {
+      const rawName = decodeLatin1(buf, start, colon);
+      name = hasUppercase ? rawName.toLowerCase() : rawName;
+    }
+    const value = decodeLatin1(buf, valueStart, valueEnd);
+    this.headers.push([name, value]);
+    switch (name) {
+      case 'host':
+        if (this.host !== null) return this.fail('MULTIPLE_HOST');
+        this.host = value;
+        return;
+      case 'user-agent':
+        this.userAgent ??= value;
+        return;
+      case 'connection':
+        if (!this.hasCloseToken && hasToken(value, 'close')) this.hasCloseToken = true;
+        return;
+      case 'content-length':
+        return this.onContentLength(value);
+      case 'transfer-encoding':
+        this.transferEncoding = this.transferEncoding === null ? value : `${this.transferEncoding},${value}`;
+        return;
+    }
+  }
+
+  /** RFC 9110 §8.6: 1*DIGIT; a list of identical values, or repeated identical fields, is accepted as that one value. */
+  private onContentLength(value: string): void {
+    for (const element of value.split(',')) {
+      const digits = trimOws(element);
+      if (!/^[0-9]+$/.test(digits)) return this.fail('INVALID_CONTENT_LENGTH', `Content-Length "${shorten(value)}" is not a whole number`);
+      const normalised = digits.replace(/^0+(?=.)/, '');
+      if (this.contentLengthDigits === null) this.contentLengthDigits = normalised;
+      else if (this.contentLengthDigits !== normalised) return this.fail('CONFLICTING_CONTENT_LENGTH', 'Content-Length is given twice with different values');
+    }
+  }
+
+  /** Decides the body's framing (RFC 9112 §6.3) now, so an oversized body is refused before any of it is read. */
+  private onHeaderSectionEnd(): void {
+    if (this.versionMinor === 1 && this.host === null) return this.fail('MISSING_HOST');
+    const transferEncoding = this.transferEncoding;
+    if (transferEncoding !== null) {
+      if (this.contentLengthDigits !== null) return this.fail('TRANSFER_ENCODING_WITH_CONTENT_LENGTH');
+      if (this.versionMinor === 0) return this.fail('TRANSFER_ENCODING_IN_HTTP_1_0');
+      const codings = transferEncoding.split(',').map((coding) => trimOws(coding).toLowerCase()).filter((coding) => coding !== '');
+      if (codings[codings.length - 1] !== 'chunked' || codings.indexOf('chunked') !== codings.length - 1) {
+        return this.fail('CHUNKED_NOT_FINAL', `Transfer-Encoding "${shorten(transferEncoding)}" does not end with chunked, applied once`);
+      }
+      if (codings.length > 1) {
+        return this.fail('UNSUPPORTED_TRANSFER_ENCODING', `transfer coding "${shorten(codings[0] ?? '')}" is not supported; only chunked is`);
+      }
+      this.state = State.ChunkSizeLine;
+      return;
+    }
+    const digits = this.contentLengthDigits;
+    if (digits === null || digits === '0') return this.completeRequest();
+    const contentLength = digits.length > 15 ? Number.POSITIVE_INFINITY : Number(digits);
+    if (contentLength > this.limits.maxBodyBytes) {
+      return this.fail('BODY_TOO_LARGE', `body of ${shorten(digits)} bytes is larger than ${this.limits.maxBodyBytes} bytes`);
+    }
+    this.bodyRemaining = contentLength;
+    this.state = State.BodyIdentity;
+  }
+
+  // ── body (RFC 9112 §6, §7.1) ───────────────────────────────────────────────
+
+  private consumeBody(chunk: Buffer, pos: number, end: number): number {
+    const take = Math.min(this.bodyRemaining, end - pos);
+    // Copied: the caller may reuse its buffer, and a body must not pin a large read buffer.
+    this.bodyPieces.push(Buffer.from(chunk.subarray(pos, pos + take)));
+    this.bodyBytes += take;
+    this.bodyRemaining -= take;
+    if (this.bodyRemaining === 0) {
+      if (this.state === State.BodyIdentity) this.completeRequest();
+      else this.state = State.ChunkDataCr;
+    }
+    return pos + take;
+  }
+
+  /** chunk-size [ chunk-ext ] (RFC 9112 §7.1, §7.1.1). */
+  private onChunkSizeLine(buf: Buffer, start: number, end: number): void {
+    let i = start;
+    let size = 0;
+    while (i < end && HEX_VALUE[buf[i]!]! >= 0) {
+      // Past the body limit the exact size no longer matters, and stopping keeps it a safe integer.
+      if (size <= this.limits.maxBodyBytes) size = size * 16 + HEX_VALUE[buf[i]!]!;
+      i++;
+    }
+    if (i === start) return this.fail('INVALID_CHUNK', 'chunk size is not a hexadecimal number');
+    if (size > this.limits.maxBodyBytes - this.bodyBytes) {
+      return this.fail('BODY_TOO_LARGE', `chunked body is larger than ${this.limits.maxBodyBytes} bytes`);
+    }
+    if (!isValidChunkExtensions(buf, i, end)) return this.fail('INVALID_CHUNK', 'chunk extension is malformed');
+    if (size === 0) {
+      this.state = State.TrailerLine;
+      return;
+    }
+    this.bodyRemaining = size;
+    this.state = State.ChunkData;
+  }
+
+  private completeRequest(): void {
+    const pieces = this.bodyPieces;
+    const body = pieces.length === 0 ? EMPTY_BODY : pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, this.bodyBytes);
+    this.completed.push({
+      method: this.method,
+      target: this.target,
+      versionMinor: this.versionMinor,
+      headers: this.headers,
+      userAgent: this.userAgent,
+      host: this.host,
+      body,
+      keepAlive: this.versionMinor === 1 && !this.hasCloseToken,
+    });
+    this.headers = [];
+    this.bodyPieces = [];
+    this.state = State.RequestLine;
+  }
+
+  private fail(code: HttpParseErrorCode, message?: string): void {
+    this.error = httpParseError(code, message);
+    this.state = State.Dead;
+    this.carry = EMPTY_BODY;
+    this.carryLength = 0;
+    this.bodyPieces = [];
+  }
+}
+
+/** Short strings are cheaper to build in JS than through Buffer#toString's native call. */
+function decodeLatin1(buf: Buffer, start: number, end: number): string {
+  if (end - start > 8) return buf.toString('latin1', start, end);
+  let text = '';
+  for (let i = start; i < end; i++) text += String.fromCharCode(buf[i]!);
+  return text;
+}
+
+function commonFieldName(buf: Buffer, start: number, end: number): string | null {
+  const candidates = COMMON_FIELD_NAMES_BY_LENGTH[end - start];
+  if (candidates === undefined) return null;
+  for (const candidate of candidates) {
+    const bytes = candidate.bytes;
+    let i = 0;
+    for (; i < bytes.length; i++) {
+      const c = buf[start + i]!;
+      if ((c >= 0x41 && c <= 0x5a ? c | 0x20 : c) !== bytes[i]) break;
+    }
+    if (i === bytes.length) return candidate.name;
+  }
+  return null;
+}
+
+function commonMethod(buf: Buffer, start: number, end: number): string | null {
+  for (const candidate of COMMON_METHODS) {
+    const bytes = candidate.bytes;
+    if (bytes.length !== end - start) continue;
+    let i = 0;
+    while (i < bytes.length && buf[start + i] === bytes[i]) i++;
+    if (i === bytes.length) return candidate.name;
+  }
+  return null;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+/** RFC 9112 §3.2: which target forms each method may use. Returns why the target is refused, or null. */
+function checkTargetForm(method: string, buf: Buffer, start: number, end: number): string | null {
+  const first = buf[start]!;
+  if (method === 'CONNECT') {
+    // authority-form: uri-host ":" port
+    let lastColon = -1;
+    for (let i = start; i < end; i++) {
+      const c = buf[i]!;
+      if (c === SLASH || c === 0x3f || c === 0x23 || c === 0x40) return 'CONNECT needs an authority-form target (host:port)';
+      if (c === COLON) lastColon = i;
+    }
+    if (lastColon <= start || lastColon === end - 1) return 'CONNECT needs an authority-form target (host:port)';
+    for (let i = lastColon + 1; i < end; i++) if (!isDigit(buf[i]!)) return 'CONNECT needs an authority-form target (host:port)';
+    return null;
+  }
+  if (first === SLASH) return null;
+  if (first === 0x2a && end - start === 1) return method === 'OPTIONS' ? null : 'the asterisk-form target is only for OPTIONS';
+  // absolute-form: scheme ":" hier-part (RFC 3986 §3.1)
+  const isAlpha = (c: number) => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+  if (!isAlpha(first)) return 'request target must start with "/" or be an absolute URI';
+  let i = start + 1;
+  while (i < end) {
+    const c = buf[i]!;
+    if (!(isAlpha(c) || isDigit(c) || c === 0x2b || c === 0x2d || c === 0x2e)) break;
+    i++;
+  }
+  if (i >= end - 1 || buf[i] !== COLON) return 'request target must start with "/" or be an absolute URI';
+  return null;
+}
+
+/** *( BWS ";" BWS ext-name [ BWS "=" BWS ( token / quoted-string ) ] ) up to `end`. */
+function isValidChunkExtensions(buf: Buffer, start: number, end: number): boolean {
+  let i = start;
+  const skipWhitespace = () => {
+    while (i < end && (buf[i] === SP || buf[i] === HTAB)) i++;
+  };
+  const skipToken = (): boolean => {
+    const tokenStart = i;
+    while (i < end && IS_TCHAR[buf[i]!] === 1) i++;
+    return i > tokenStart;
+  };
+  while (true) {
+    if (i === end) return true;
+    skipWhitespace(); // BWS is allowed before a ";", not at the end of the line
+    if (i === end || buf[i] !== SEMICOLON) return false;
+    i++;
+    skipWhitespace();
+    if (!skipToken()) return false;
+    const afterName = i;
+    skipWhitespace();
+    if (i < end && buf[i] === EQUALS) {
+      i++;
+      skipWhitespace();
+      if (i < end && buf[i] === DQUOTE) {
+        i++;
+        while (true) {
+          if (i >= end) return false;
+          const c = buf[i]!;
+          if (c === DQUOTE) {
+            i++;
+            break;
+          }
+          if (c === BACKSLASH) {
+            if (i + 1 >= end || IS_FIELD_VALUE[buf[i + 1]!] === 0) return false;
+            i += 2;
+          } else if (IS_QDTEXT[c] === 1) i++;
+          else return false;
+        }
+      } else if (!skipToken()) return false;
+    } else {
+      i = afterName;
+    }
+  }
+}
+
+/** Whether a comma-separated header value lists `token` (lowercase), case-insensitively (RFC 9110 §5.6.1). */
+function hasToken(value: string, token: string): boolean {
+  const elements = value.split(',');
+  for (const element of elements) if (trimOws(element).toLowerCase() === token) return true;
+  return false;
+}
+
+/** Strips SP and HTAB only: String.prototype.trim would also strip obs-text such as U+00A0. */
+function trimOws(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && (text.charCodeAt(start) === SP || text.charCodeAt(start) === HTAB)) start++;
+  while (end > start && (text.charCodeAt(end - 1) === SP || text.charCodeAt(end - 1) === HTAB)) end--;
+  return start === 0 && end === text.length ? text : text.slice(start, end);
+}
+
+/** A header value for an error message: long values cut. */
+function shorten(text: string): string {
+  return text.length > MESSAGE_EXCERPT_CHARS ? `${text.slice(0, MESSAGE_EXCERPT_CHARS)}…` : text;
+}
+
+/** Bytes for an error message: visible ASCII kept, anything else escaped, and long values cut. */
+function printable(buf: Buffer, start: number, end: number): string {
+  let text = '';
+  for (let i = start; i < end && i < start + MESSAGE_EXCERPT_CHARS; i++) {
+    const c = buf[i]!;
+    text += c >= 0x20 && c < 0x7f && c !== DQUOTE && c !== BACKSLASH ? String.fromCharCode(c) : `\\x${c.toString(16).padStart(2, '0')}`;
+  }
+  return end - start > MESSAGE_EXCERPT_CHARS ? `${text}…` : text;
+}

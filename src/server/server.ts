@@ -1,0 +1,514 @@
+// The book's web server: accepts TCP connections, parses requests, queues one job per request on the
+// ThreadPool, writes responses in order, enforces timeouts and bounds, and shuts down gracefully.
+// The main thread owns every socket and stamps every event; worker threads only route and sleep.
+
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { ConnectionCloseReason, StopReason } from '../shared/events';
+import { EventStream } from './event-stream';
+import { HttpRequestParser, type ParsedRequest, type ParserLimits } from './http/parser';
+import type { HttpParseError } from './http/parse-errors';
+import { serializeResponse, STATUS_REASONS, textResponse, type ResponseParts } from './http/response';
+import { DEFAULT_MAX_QUEUED_JOBS, ThreadPool, type JobOutcome } from './pool/thread-pool';
+import type { RequestWorkerData } from './request-worker';
+import type { RouteInput, RouteOutput } from './routes';
+
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PORT = 7878;
+export const DEFAULT_WORKER_COUNT = 4;
+export const DEFAULT_SLEEP_MS = 5_000;
+/** A client must finish sending a request within this long of its first byte, or it gets 408 (slowloris guard). */
+export const DEFAULT_HEADER_TIMEOUT_MS = 10_000;
+/** An idle keep-alive connection is closed after this long. */
+export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5_000;
+export const DEFAULT_MAX_CONNECTIONS = 10_000;
+/** Requests one connection may have in flight (pipelined) before the server stops reading from it. */
+export const MAX_PIPELINED_REQUESTS = 32;
+/** During shutdown, how long a client may take to read its last responses before its socket is destroyed. */
+export const SHUTDOWN_FLUSH_TIMEOUT_MS = 10_000;
+/** Timeouts are checked by one sweep instead of a timer per connection, so the hot path never touches timers. */
+const TIMEOUT_SWEEP_INTERVAL_MS = 200;
+/** Seconds a client is asked to wait after a 503 for a full queue. */
+const RETRY_AFTER_SECONDS = 1;
+
+export const DEFAULT_WORKER_SCRIPT = fileURLToPath(new URL('./request-worker.ts', import.meta.url));
+export const DEFAULT_PAGES_DIR = fileURLToPath(new URL('./pages/', import.meta.url));
+
+export interface ServerOptions {
+  host?: string;
+  /** 0 asks the OS for a free port. */
+  port?: number;
+  workerCount?: number;
+  sleepMs?: number;
+  /** The book's `take(N)`: begin a graceful shutdown once N requests have been received. */
+  stopAfterRequests?: number;
+  maxQueuedJobs?: number;
+  headerTimeoutMs?: number;
+  keepAliveTimeoutMs?: number;
+  maxConnections?: number;
+  parserLimits?: Partial<ParserLimits>;
+  /** The worker program; the Electron build passes its bundled .js. */
+  workerScript?: string;
+  /** Folder holding hello.html and 404.html. */
+  pagesDir?: string;
+  /** Subscribe to it before startServer() to see the workers spawn. */
+  events?: EventStream;
+}
+
+export interface RunningServer {
+  readonly host: string;
+  readonly port: number;
+  /** e.g. http://127.0.0.1:7878 */
+  readonly url: string;
+  readonly events: EventStream;
+  /** Graceful and idempotent: every accepted request still gets its response. */
+  shutdown(reason?: StopReason): Promise<void>;
+  /** Resolves once the server has fully stopped, whatever started the shutdown. */
+  readonly closed: Promise<void>;
+}
+
+/** One request on its way through the server, kept in its connection's response order. */
+interface Exchange {
+  readonly requestId: number;
+  readonly isHead: boolean;
+  keepAlive: boolean;
+  /** Serialised answer, or null while the job runs. */
+  response: Buffer | null;
+  status: number;
+}
+
+type Deadline = 'none' | 'header' | 'idle';
+
+class Connection {
+  readonly parser: HttpRequestParser;
+  /** Responses owed, in request order (RFC 9112 §9.3.2: pipelined responses go out in order). */
+  readonly pending: Exchange[] = [];
+  answered = 0;
+  /** No further requests are read: the last one asked to close, or the server is stopping. */
+  isClosing = false;
+  /** The peer half-closed; answer what is pending, then close. */
+  hasPeerEnded = false;
+  isGone = false;
+  isReadPaused = false;
+  closeReason: ConnectionCloseReason | null = null;
+  deadline: Deadline = 'none';
+  deadlineAt = 0;
+
+  constructor(
+    readonly id: number,
+    readonly socket: net.Socket,
+    readonly remoteAddress: string,
+    parserLimits: Partial<ParserLimits> | undefined,
+  ) {
+    this.parser = new HttpRequestParser(parserLimits);
+  }
+}
+
+function describeListenError(error: NodeJS.ErrnoException, host: string, port: number): string {
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return `Port ${port} is already in use on ${host}`;
+    case 'EACCES':
+      return `Permission denied to listen on ${host}:${port} (ports below 1024 need privileges)`;
+    case 'EADDRNOTAVAIL':
+      return `Address ${host} is not available on this machine`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `Host ${host} could not be resolved`;
+    default:
+      return `Could not listen on ${host}:${port}: ${error.message}`;
+  }
+}
+
+class PoolscopeServer implements RunningServer {
+  host: string;
+  port: number;
+  readonly events: EventStream;
+  readonly closed: Promise<void>;
+  private resolveClosed!: () => void;
+  private readonly listener: net.Server;
+  private readonly connections = new Set<Connection>();
+  private nextConnectionId = 1;
+  private nextRequestId = 1;
+  private requestsReceived = 0;
+  private isStopping = false;
+  private shutdownPromise: Promise<void> | null = null;
+  private readonly sweepTimer: NodeJS.Timeout;
+  /** Set by open(); until then accepted sockets wait, paused, in `early`. */
+  private pool!: ThreadPool<RouteInput, RouteOutput>;
+  private early: net.Socket[] | null = [];
+
+  constructor(
+    private readonly options: Required<Omit<ServerOptions, 'stopAfterRequests' | 'parserLimits' | 'events'>> &
+      Pick<ServerOptions, 'stopAfterRequests' | 'parserLimits'>,
+    events: EventStream,
+  ) {
+    this.host = options.host;
+    this.port = options.port;
+    this.events = events;
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    // allowHalfOpen: a client may send its request and half-close; it must still get the answer.
+    this.listener = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+      if (this.early === null) this.onConnection(socket);
+      else this.holdUntilOpen(socket);
+    });
+    this.sweepTimer = setInterval(() => this.sweepDeadlines(), TIMEOUT_SWEEP_INTERVAL_MS);
+    this.sweepTimer.unref();
+  }
+
+  get url(): string {
+    const host = this.host.includes(':') ? `[${this.host}]` : this.host;
+    return `http://${host}:${this.port}`;
+  }
+
+  bind(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException) => reject(new Error(describeListenError(error, this.options.host, this.options.port)));
+      this.listener.once('error', onError);
+      this.listener.listen({ host: this.options.host, port: this.options.port, backlog: 1024 }, () => {
+        this.listener.off('error', onError);
+        this.listener.on('error', (error) => process.emitWarning(`Poolscope listener error: ${error.message}`));
+        this.port = (this.listener.address() as net.AddressInfo).port;
+        resolve();
+      });
+    });
+  }
+
+  /** The pool failed to start: give the port back. */
+  unbind(): Promise<void> {
+    clearInterval(this.sweepTimer);
+    for (const socket of this.early ?? []) socket.destroy();
+    return new Promise((resolve) => this.listener.close(() => resolve()));
+  }
+
+  /** The pool is ready: announce it, then serve the connections that arrived while it started. */
+  open(pool: ThreadPool<RouteInput, RouteOutput>): void {
+    this.pool = pool;
+    const events = this.events;
+    if (events.isObserved) {
+      events.emit({
+        type: 'server-listening',
+        at: events.now(),
+        host: this.host,
+        port: this.port,
+        workerCount: pool.size,
+        sleepMs: this.options.sleepMs,
+        maxQueuedJobs: this.options.maxQueuedJobs,
+      });
+    }
+    const early = this.early ?? [];
+    this.early = null;
+    for (const socket of early) {
+      if (socket.destroyed) continue;
+      this.onConnection(socket);
+      socket.resume();
+    }
+  }
+
+  private holdUntilOpen(socket: net.Socket): void {
+    socket.pause();
+    socket.on('error', () => {});
+    this.early!.push(socket);
+  }
+
+  // ── connections ────────────────────────────────────────────────────────────
+
+  private onConnection(socket: net.Socket): void {
+    const conn = new Connection(this.nextConnectionId++, socket, socket.remoteAddress ?? '', this.options.parserLimits);
+    const events = this.events;
+    if (events.isObserved) {
+      events.emit({ type: 'connection-opened', at: events.now(), connectionId: conn.id, remoteAddress: conn.remoteAddress, remotePort: socket.remotePort ?? 0 });
+    }
+    socket.on('close', () => this.onClose(conn));
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      // A reset from the peer is the peer leaving, not a server fault.
+      conn.closeReason ??= error.code === 'ECONNRESET' || error.code === 'EPIPE' ? 'client-closed' : 'socket-error';
+    });
+    if (this.connections.size >= this.options.maxConnections || this.isStopping) {
+      conn.closeReason = 'connection-limit';
+      conn.isClosing = true;
+      const reason = this.isStopping ? 'the server is shutting down' : 'too many open connections';
+      socket.end(serializeResponse(textResponse(503, `Service Unavailable: ${reason}`, { retryAfterSeconds: RETRY_AFTER_SECONDS }), false, false));
+      return;
+    }
+    this.connections.add(conn);
+    socket.on('data', (chunk: Buffer) => this.onData(conn, chunk));
+    socket.on('end', () => this.onPeerEnd(conn));
+    socket.on('drain', () => this.maybeResume(conn));
+    this.armDeadline(conn);
+  }
+
+  private onData(conn: Connection, chunk: Buffer): void {
+    if (conn.isClosing) return; // bytes after a request that closes the connection are not read (RFC 9112 §9.6)
+    const { requests, error } = conn.parser.execute(chunk);
+    for (let i = 0; i < requests.length && !conn.isClosing; i++) this.onRequest(conn, requests[i]!);
+    if (error && !conn.isClosing) this.onParseError(conn, error);
+    if (conn.pending.length >= MAX_PIPELINED_REQUESTS && !conn.isReadPaused) {
+      conn.isReadPaused = true;
+      conn.socket.pause();
+    }
+    this.armDeadline(conn);
+  }
+
+  private onPeerEnd(conn: Connection): void {
+    conn.hasPeerEnded = true;
+    conn.isClosing = true;
+    conn.closeReason ??= 'client-closed';
+    if (conn.pending.length === 0) conn.socket.end();
+  }
+
+  private onClose(conn: Connection): void {
+    conn.isGone = true;
+    this.connections.delete(conn);
+    const events = this.events;
+    if (events.isObserved) {
+      events.emit({ type: 'connection-closed', at: events.now(), connectionId: conn.id, reason: conn.closeReason ?? 'client-closed', requestCount: conn.answered });
+    }
+    // Jobs still running for a vanished client finish normally; flush() then only reports them.
+    if (conn.pending.length > 0) this.flush(conn);
+    this.maybeFinishShutdown();
+  }
+
+  // ── requests ───────────────────────────────────────────────────────────────
+
+  private onRequest(conn: Connection, request: ParsedRequest): void {
+    const requestId = this.nextRequestId++;
+    const events = this.events;
+    if (events.isObserved) {
+      events.emit({
+        type: 'request-received',
+        at: events.now(),
+        requestId,
+        connectionId: conn.id,
+        method: request.method,
+        target: request.target,
+        remoteAddress: conn.remoteAddress,
+        userAgent: request.userAgent,
+      });
+    }
+    this.requestsReceived++;
+    const stopAfter = this.options.stopAfterRequests;
+    const isLastBeforeStop = stopAfter !== undefined && this.requestsReceived >= stopAfter;
+    const exchange: Exchange = {
+      requestId,
+      isHead: request.method === 'HEAD',
+      keepAlive: request.keepAlive && !this.isStopping && !isLastBeforeStop,
+      response: null,
+      status: 0,
+    };
+    conn.pending.push(exchange);
+    if (!exchange.keepAlive) conn.isClosing = true;
+
+    if (this.isStopping) {
+      this.answerDirectly(conn, exchange, 'SHUTTING_DOWN', textResponse(503, 'Service Unavailable: the server is shutting down', { retryAfterSeconds: RETRY_AFTER_SECONDS }));
+    } else if (!this.pool.execute({ requestId, input: { method: request.method, target: request.target } }, (outcome) => this.onJobDone(conn, exchange, outcome))) {
+      this.answerDirectly(conn, exchange, 'QUEUE_FULL', textResponse(503, `Service Unavailable: all ${this.options.maxQueuedJobs} queue places are taken`, { retryAfterSeconds: RETRY_AFTER_SECONDS }));
+    }
+    // The book's take(N): this request still runs; the shutdown that follows lets it finish.
+    if (isLastBeforeStop) void this.shutdown('stop-after');
+  }
+
+  private onParseError(conn: Connection, error: HttpParseError): void {
+    const exchange: Exchange = { requestId: this.nextRequestId++, isHead: false, keepAlive: false, response: null, status: 0 };
+    conn.pending.push(exchange);
+    conn.isClosing = true;
+    conn.closeReason ??= 'server-closed';
+    this.answerDirectly(conn, exchange, error.code, textResponse(error.status, `${STATUS_REASONS[error.status] ?? 'Error'}: ${error.message}`));
+  }
+
+  /** The server answers without a job: parse errors, a full queue, shutdown, timeouts. */
+  private answerDirectly(conn: Connection, exchange: Exchange, errorCode: string, parts: ResponseParts): void {
+    const events = this.events;
+    if (events.isObserved) {
+      events.emit({ type: 'request-rejected', at: events.now(), requestId: exchange.requestId, connectionId: conn.id, status: parts.status, errorCode });
+    }
+    this.complete(conn, exchange, parts);
+  }
+
+  private onJobDone(conn: Connection, exchange: Exchange, outcome: JobOutcome<RouteOutput>): void {
+    let parts: ResponseParts;
+    if (outcome.ok) parts = outcome.output;
+    else if (outcome.cause === 'worker-died') parts = textResponse(500, 'Internal Server Error: the worker thread running this request died');
+    else parts = textResponse(500, `Internal Server Error: ${outcome.error}`);
+    this.complete(conn, exchange, parts);
+  }
+
+  private complete(conn: Connection, exchange: Exchange, parts: ResponseParts): void {
+    // Once the server is stopping, every answer says it closes (RFC 9112 §9.6).
+    if (this.isStopping) exchange.keepAlive = false;
+    exchange.status = parts.status;
+    exchange.response = conn.isGone ? EMPTY_RESPONSE : serializeResponse(parts, exchange.isHead, exchange.keepAlive);
+    this.flush(conn);
+  }
+
+  /** Writes every finished response at the head of the connection's queue, in order. */
+  private flush(conn: Connection): void {
+    const events = this.events;
+    const pending = conn.pending;
+    while (pending.length > 0 && pending[0]!.response !== null) {
+      const exchange = pending.shift()!;
+      const response = exchange.response!;
+      let bytes = 0;
+      if (!conn.isGone && conn.socket.writable) {
+        bytes = response.byteLength;
+        if (!conn.socket.write(response)) this.pauseForWrite(conn);
+      }
+      conn.answered++;
+      if (events.isObserved) {
+        events.emit({ type: 'response-sent', at: events.now(), requestId: exchange.requestId, status: exchange.status, bytes });
+      }
+      if (!exchange.keepAlive) {
+        conn.closeReason ??= this.isStopping ? 'shutdown' : 'server-closed';
+        this.closeAfterWrites(conn);
+      }
+    }
+    if (pending.length === 0 && conn.isClosing && !conn.isGone) {
+      conn.closeReason ??= this.isStopping ? 'shutdown' : 'server-closed';
+      this.closeAfterWrites(conn);
+    }
+    this.maybeResume(conn);
+    this.armDeadline(conn);
+    if (this.isStopping) this.maybeFinishShutdown();
+  }
+
+  private pauseForWrite(conn: Connection): void {
+    if (!conn.isReadPaused) {
+      conn.isReadPaused = true;
+      conn.socket.pause();
+    }
+  }
+
+  private maybeResume(conn: Connection): void {
+    if (conn.isReadPaused && !conn.isGone && conn.pending.length < MAX_PIPELINED_REQUESTS && !conn.socket.writableNeedDrain) {
+      conn.isReadPaused = false;
+      conn.socket.resume();
+    }
+  }
+
+  private closeAfterWrites(conn: Connection): void {
+    if (conn.isGone) return;
+    conn.isClosing = true;
+    // end() flushes what is queued, then sends FIN; destroySoon() also frees the socket once that is done.
+    conn.socket.destroySoon();
+  }
+
+  // ── timeouts ───────────────────────────────────────────────────────────────
+
+  /** Sets which timeout applies: none while the server owes answers, header while a request is half-sent, else idle. */
+  private armDeadline(conn: Connection): void {
+    if (conn.isGone || conn.isClosing || conn.pending.length > 0) {
+      conn.deadline = 'none';
+    } else if (conn.parser.hasPartialRequest) {
+      if (conn.deadline !== 'header') {
+        conn.deadline = 'header';
+        conn.deadlineAt = Date.now() + this.options.headerTimeoutMs;
+      }
+    } else if (conn.deadline !== 'idle') {
+      conn.deadline = 'idle';
+      conn.deadlineAt = Date.now() + this.options.keepAliveTimeoutMs;
+    }
+  }
+
+  private sweepDeadlines(): void {
+    const nowMs = Date.now();
+    for (const conn of this.connections) {
+      if (conn.deadline === 'none' || nowMs < conn.deadlineAt) continue;
+      if (conn.deadline === 'header') {
+        conn.closeReason = 'header-timeout';
+        conn.isClosing = true;
+        const exchange: Exchange = { requestId: this.nextRequestId++, isHead: false, keepAlive: false, response: null, status: 0 };
+        conn.pending.push(exchange);
+        this.answerDirectly(conn, exchange, 'HEADER_TIMEOUT', textResponse(408, `Request Timeout: the request was not complete within ${this.options.headerTimeoutMs} ms`));
+      } else {
+        conn.closeReason = 'idle-timeout';
+        conn.deadline = 'none';
+        this.closeAfterWrites(conn);
+      }
+    }
+  }
+
+  // ── shutdown ───────────────────────────────────────────────────────────────
+
+  shutdown(reason: StopReason = 'command'): Promise<void> {
+    this.shutdownPromise ??= this.runShutdown(reason);
+    return this.shutdownPromise;
+  }
+
+  private connectionsDrained: (() => void) | null = null;
+
+  private maybeFinishShutdown(): void {
+    if (this.connectionsDrained && this.connections.size === 0) this.connectionsDrained();
+  }
+
+  private async runShutdown(reason: StopReason): Promise<void> {
+    const events = this.events;
+    this.isStopping = true;
+    if (events.isObserved) events.emit({ type: 'server-stopping', at: events.now(), reason });
+    const listenerClosed = new Promise<void>((resolve) => this.listener.close(() => resolve()));
+    // Idle connections close now; busy ones close after their last response.
+    for (const conn of this.connections) {
+      conn.isClosing = true;
+      if (conn.pending.length === 0) {
+        conn.closeReason ??= 'shutdown';
+        this.closeAfterWrites(conn);
+      }
+    }
+    await this.pool.shutdown();
+    const drained = new Promise<void>((resolve) => (this.connectionsDrained = resolve));
+    this.maybeFinishShutdown();
+    const flushDeadline = setTimeout(() => {
+      for (const conn of this.connections) conn.socket.destroy();
+    }, SHUTDOWN_FLUSH_TIMEOUT_MS);
+    await drained;
+    clearTimeout(flushDeadline);
+    await listenerClosed;
+    clearInterval(this.sweepTimer);
+    if (events.isObserved) events.emit({ type: 'server-stopped', at: events.now() });
+    this.resolveClosed();
+  }
+}
+
+const EMPTY_RESPONSE = Buffer.alloc(0);
+
+/**
+ * Binds the port first (the book's `TcpListener::bind`, so a port in use fails before any thread starts),
+ * then starts the pool (workers with ids 0..n-1), then accepts. Rejects with a message a person can read.
+ */
+export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  const events = options.events ?? new EventStream();
+  const resolved = {
+    host: options.host ?? DEFAULT_HOST,
+    port: options.port ?? DEFAULT_PORT,
+    workerCount: options.workerCount ?? DEFAULT_WORKER_COUNT,
+    sleepMs: options.sleepMs ?? DEFAULT_SLEEP_MS,
+    stopAfterRequests: options.stopAfterRequests,
+    maxQueuedJobs: options.maxQueuedJobs ?? DEFAULT_MAX_QUEUED_JOBS,
+    headerTimeoutMs: options.headerTimeoutMs ?? DEFAULT_HEADER_TIMEOUT_MS,
+    keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+    maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+    parserLimits: options.parserLimits,
+    workerScript: options.workerScript ?? DEFAULT_WORKER_SCRIPT,
+    pagesDir: options.pagesDir ?? DEFAULT_PAGES_DIR,
+  };
+  if (resolved.stopAfterRequests !== undefined && !(Number.isInteger(resolved.stopAfterRequests) && resolved.stopAfterRequests > 0)) {
+    throw new RangeError(`stopAfterRequests must be a positive whole number (got ${resolved.stopAfterRequests})`);
+  }
+  const server = new PoolscopeServer(resolved, events);
+  await server.bind();
+  try {
+    const workerData: RequestWorkerData = { pagesDir: resolved.pagesDir, sleepMs: resolved.sleepMs };
+    const pool = await ThreadPool.create<RouteInput, RouteOutput>({
+      size: resolved.workerCount,
+      workerScript: resolved.workerScript,
+      workerData,
+      maxQueuedJobs: resolved.maxQueuedJobs,
+      events,
+      statusOf: (outcome: JobOutcome<RouteOutput>) => (outcome.ok ? outcome.output.status : 500),
+    });
+    server.open(pool);
+  } catch (error) {
+    await server.unbind();
+    throw error;
+  }
+  return server;
+}

@@ -1,0 +1,419 @@
+// The strict HTTP/1.1 request parser: every fixture whole, split at every byte boundary and byte by byte;
+// the limits at their default sizes; early refusal of endless lines; random requests and random bytes.
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { PARSE_ERRORS, type HttpParseError } from '../src/server/http/parse-errors';
+import {
+  DEFAULT_PARSER_LIMITS,
+  HttpRequestParser,
+  MAX_BODY_BYTES,
+  MAX_HEADER_BYTES,
+  MAX_HEADER_COUNT,
+  MAX_REQUEST_LINE_BYTES,
+  type ParsedRequest,
+  type ParserLimits,
+} from '../src/server/http/parser';
+import { ERROR_FIXTURES, LIMIT_FIXTURES, VALID_FIXTURES, type ExpectedRequest, type ParserFixture } from './fixtures/parser-fixtures';
+
+/** A request as a test compares it: the body as latin1 text, the version as written on the wire. */
+interface SeenRequest {
+  method: string;
+  target: string;
+  version: '1.0' | '1.1';
+  headers: Array<[string, string]>;
+  body: string;
+  keepAlive: boolean;
+  host: string | null;
+  userAgent: string | null;
+}
+
+interface Outcome {
+  requests: SeenRequest[];
+  error: { code: string; status: number } | null;
+}
+
+function seen(request: ParsedRequest): SeenRequest {
+  expect(Buffer.isBuffer(request.body)).toBe(true);
+  return {
+    method: request.method,
+    target: request.target,
+    version: request.versionMinor === 1 ? '1.1' : '1.0',
+    headers: request.headers,
+    body: request.body.toString('latin1'),
+    keepAlive: request.keepAlive,
+    host: request.host,
+    userAgent: request.userAgent,
+  };
+}
+
+function fromFixture(request: ExpectedRequest): SeenRequest {
+  const firstValue = (name: string) => request.headers.find(([headerName]) => headerName === name)?.[1] ?? null;
+  return {
+    method: request.method,
+    target: request.target,
+    version: request.version,
+    headers: request.headers,
+    body: request.body ?? '',
+    keepAlive: request.keepAlive,
+    host: firstValue('host'),
+    userAgent: firstValue('user-agent'),
+  };
+}
+
+function expectedOutcome(fixture: ParserFixture): Outcome {
+  return { requests: (fixture.requests ?? []).map(fromFixture), error: fixture.error ?? null };
+}
+
+function latin1(text: string): Buffer {
+  return Buffer.from(text, 'latin1');
+}
+
+/** Feeds `raw` cut at the sorted offsets `cuts` to a fresh parser, checking on the way that an error is final. */
+function parseInPieces(raw: Buffer, cuts: readonly number[], limits?: Partial<ParserLimits>): Outcome {
+  const parser = new HttpRequestParser(limits);
+  const requests: SeenRequest[] = [];
+  let error: HttpParseError | null = null;
+  let start = 0;
+  for (const end of [...cuts, raw.length]) {
+    const result = parser.execute(raw.subarray(start, end));
+    start = end;
+    if (error !== null) {
+      expect(result.error).toEqual(error);
+      expect(result.requests).toEqual([]);
+      continue;
+    }
+    requests.push(...result.requests.map(seen));
+    error = result.error;
+  }
+  if (error !== null) {
+    expect(error.status).toBe(PARSE_ERRORS[error.code].status);
+    expect(error.message.length).toBeGreaterThan(0);
+    expect(parser.hasPartialRequest).toBe(false);
+  }
+  return { requests, error: error === null ? null : { code: error.code, status: error.status } };
+}
+
+function everyByte(length: number): number[] {
+  return Array.from({ length: Math.max(0, length - 1) }, (_, i) => i + 1);
+}
+
+function everyN(length: number, step: number): number[] {
+  const cuts: number[] = [];
+  for (let at = step; at < length; at += step) cuts.push(at);
+  return cuts;
+}
+
+function checkFixture(fixture: ParserFixture): void {
+  const raw = latin1(fixture.raw);
+  const want = expectedOutcome(fixture);
+  expect(parseInPieces(raw, [], fixture.limits), 'in one chunk').toEqual(want);
+  for (let at = 1; at < raw.length; at++) {
+    expect(parseInPieces(raw, [at], fixture.limits), `split at byte ${at}`).toEqual(want);
+  }
+  expect(parseInPieces(raw, everyByte(raw.length), fixture.limits), 'byte by byte').toEqual(want);
+}
+
+describe('fixtures, each also split at every byte boundary and fed byte by byte', () => {
+  describe('valid requests', () => {
+    it.each(VALID_FIXTURES.map((fixture) => [fixture.why, fixture] as const))('%s', (_why, fixture) => checkFixture(fixture));
+  });
+  describe('limits', () => {
+    it.each(LIMIT_FIXTURES.map((fixture) => [fixture.why, fixture] as const))('%s', (_why, fixture) => checkFixture(fixture));
+  });
+  describe('errors', () => {
+    it.each(ERROR_FIXTURES.map((fixture) => [fixture.why, fixture] as const))('%s', (_why, fixture) => checkFixture(fixture));
+  });
+
+  it('cover every code in the error table at least once', () => {
+    const covered = new Set([...VALID_FIXTURES, ...LIMIT_FIXTURES, ...ERROR_FIXTURES].map((fixture) => fixture.error?.code));
+    expect(Object.keys(PARSE_ERRORS).filter((code) => !covered.has(code as never))).toEqual([]);
+  });
+});
+
+describe('default limits', () => {
+  const pieces = (raw: Buffer) => [[], everyN(raw.length, 1000), everyN(raw.length, 7)];
+
+  it('are 8 KiB request line, 16 KiB header section, 100 fields and 1 MiB body', () => {
+    expect(DEFAULT_PARSER_LIMITS).toEqual({ maxRequestLineBytes: 8192, maxHeaderBytes: 16384, maxHeaderCount: 100, maxBodyBytes: 1048576 });
+    expect([MAX_REQUEST_LINE_BYTES, MAX_HEADER_BYTES, MAX_HEADER_COUNT, MAX_BODY_BYTES]).toEqual([8192, 16384, 100, 1048576]);
+  });
+
+  it('accept a request line of exactly 8192 bytes and answer 414 to 8193', () => {
+    const path = (lineBytes: number) => `/${'a'.repeat(lineBytes - 'GET / HTTP/1.1'.length)}`;
+    const atLimit = latin1(`GET ${path(8192)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    const overLimit = latin1(`GET ${path(8193)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    for (const cuts of pieces(atLimit)) expect(parseInPieces(atLimit, cuts).requests.map((r) => r.target)).toEqual([path(8192)]);
+    for (const cuts of pieces(overLimit)) expect(parseInPieces(overLimit, cuts).error).toEqual({ code: 'REQUEST_LINE_TOO_LONG', status: 414 });
+  });
+
+  it('accept a header section of exactly 16384 bytes and answer 431 to 16385', () => {
+    // 'Host: x\r\n' (9) + 'X-Pad: ' pad '\r\n' (9 + pad) + blank line (2)
+    const section = (bytes: number) => `Host: x\r\nX-Pad: ${'p'.repeat(bytes - 20)}\r\n\r\n`;
+    const atLimit = latin1(`GET / HTTP/1.1\r\n${section(16384)}`);
+    const overLimit = latin1(`GET / HTTP/1.1\r\n${section(16385)}`);
+    for (const cuts of pieces(atLimit)) expect(parseInPieces(atLimit, cuts).requests).toHaveLength(1);
+    for (const cuts of pieces(overLimit)) expect(parseInPieces(overLimit, cuts).error).toEqual({ code: 'HEADERS_TOO_LARGE', status: 431 });
+  });
+
+  it('accept 100 header fields and answer 431 to 101', () => {
+    const withFields = (count: number) => latin1(`GET / HTTP/1.1\r\nHost: x\r\n${'X-A: 1\r\n'.repeat(count - 1)}\r\n`);
+    expect(parseInPieces(withFields(100), []).requests[0]?.headers).toHaveLength(100);
+    expect(parseInPieces(withFields(101), []).error).toEqual({ code: 'TOO_MANY_HEADERS', status: 431 });
+  });
+
+  it('accept a 1 MiB Content-Length body and answer 413 to one byte more before any body byte arrives', () => {
+    const body = Buffer.alloc(MAX_BODY_BYTES, 0x61);
+    const atLimit = Buffer.concat([latin1(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${MAX_BODY_BYTES}\r\n\r\n`), body]);
+    for (const cuts of [[], everyN(atLimit.length, 64 * 1024), everyN(atLimit.length, 1000)]) {
+      const outcome = parseInPieces(atLimit, cuts);
+      expect(outcome.error).toBeNull();
+      expect(outcome.requests[0]?.body).toBe(body.toString('latin1'));
+    }
+    const parser = new HttpRequestParser();
+    const { error } = parser.execute(latin1(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${MAX_BODY_BYTES + 1}\r\n\r\n`));
+    expect(error).toMatchObject({ code: 'BODY_TOO_LARGE', status: 413 });
+  });
+
+  it('accept 1 MiB of chunks and answer 413 to the chunk size line that would pass it', () => {
+    const half = MAX_BODY_BYTES / 2;
+    const head = 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n';
+    const atLimit = latin1(`${head}${half.toString(16)}\r\n${'a'.repeat(half)}\r\n${half.toString(16)}\r\n${'b'.repeat(half)}\r\n0\r\n\r\n`);
+    for (const cuts of [[], everyN(atLimit.length, 64 * 1024)]) {
+      expect(parseInPieces(atLimit, cuts).requests[0]?.body).toBe('a'.repeat(half) + 'b'.repeat(half));
+    }
+    const parser = new HttpRequestParser();
+    expect(parser.execute(latin1(`${head}${half.toString(16)}\r\n${'a'.repeat(half)}\r\n`)).error).toBeNull();
+    expect(parser.execute(latin1(`${(half + 1).toString(16)}\r\n`)).error).toMatchObject({ code: 'BODY_TOO_LARGE', status: 413 });
+  });
+});
+
+describe('endless input is refused once it passes a limit, not buffered', () => {
+  /** Feeds `head` then `total` filler bytes in `chunkBytes` pieces; returns how many bytes were fed when the error came. */
+  function bytesFedUntilError(head: string, filler: number, total: number, chunkBytes: number): { fedBytes: number; error: HttpParseError | null } {
+    const parser = new HttpRequestParser();
+    let fedBytes = head.length;
+    let { error } = parser.execute(latin1(head));
+    const chunk = Buffer.alloc(chunkBytes, filler);
+    while (error === null && fedBytes < head.length + total) {
+      error = parser.execute(chunk).error;
+      fedBytes += chunkBytes;
+    }
+    return { fedBytes, error };
+  }
+
+  it.each([64 * 1024, 1000, 1])('answers 414 to 1 MiB of request line without CRLF, fed in %i-byte chunks, within one chunk of the limit', (chunkBytes) => {
+    const total = chunkBytes === 1 ? 16 * 1024 : 1024 * 1024;
+    const { fedBytes, error } = bytesFedUntilError('GET /', 0x61, total, chunkBytes);
+    expect(error).toMatchObject({ code: 'REQUEST_LINE_TOO_LONG', status: 414, message: 'request line is longer than 8192 bytes' });
+    expect(fedBytes).toBeGreaterThan(MAX_REQUEST_LINE_BYTES);
+    expect(fedBytes).toBeLessThanOrEqual(MAX_REQUEST_LINE_BYTES + 1 + chunkBytes);
+  });
+
+  it.each([64 * 1024, 1000])('answers 431 to 1 MiB of one header line without CRLF, fed in %i-byte chunks, within one chunk of the limit', (chunkBytes) => {
+    const head = 'GET / HTTP/1.1\r\nX-Endless: ';
+    const { fedBytes, error } = bytesFedUntilError(head, 0x65, 1024 * 1024, chunkBytes);
+    expect(error).toMatchObject({ code: 'HEADERS_TOO_LARGE', status: 431 });
+    expect(fedBytes - 'GET / HTTP/1.1\r\n'.length).toBeGreaterThan(MAX_HEADER_BYTES - 2);
+    expect(fedBytes - 'GET / HTTP/1.1\r\n'.length).toBeLessThanOrEqual(MAX_HEADER_BYTES + chunkBytes);
+  });
+
+  it('answers 431 to endless short header lines once the section passes 16 KiB', () => {
+    const parser = new HttpRequestParser({ maxHeaderCount: 1_000_000 });
+    parser.execute(latin1('GET / HTTP/1.1\r\nHost: x\r\n'));
+    let fedBytes = 0;
+    let result = parser.execute(latin1('X: 1\r\n'));
+    while (result.error === null && fedBytes < 1024 * 1024) {
+      fedBytes += 6;
+      result = parser.execute(latin1('X: 1\r\n'));
+    }
+    expect(result.error).toMatchObject({ code: 'HEADERS_TOO_LARGE', status: 431 });
+    expect(fedBytes).toBeLessThanOrEqual(MAX_HEADER_BYTES);
+  });
+});
+
+describe('parser state', () => {
+  it('reports a partial request only once a request has begun, for the header timeout', () => {
+    const parser = new HttpRequestParser();
+    expect([parser.hasPartialRequest, parser.isReadingHeaders]).toEqual([false, false]);
+    parser.execute(latin1('\r\n\r'));
+    expect([parser.hasPartialRequest, parser.isReadingHeaders]).toEqual([false, false]);
+    parser.execute(latin1('\nG'));
+    expect([parser.hasPartialRequest, parser.isReadingHeaders]).toEqual([true, true]);
+    parser.execute(latin1('ET / HTTP/1.1\r\nHost: x\r\n'));
+    expect([parser.hasPartialRequest, parser.isReadingHeaders]).toEqual([true, true]);
+    expect(parser.execute(latin1('Content-Length: 4\r\n\r\nab')).requests).toEqual([]);
+    expect([parser.hasPartialRequest, parser.isReadingHeaders]).toEqual([true, false]);
+    const { requests } = parser.execute(latin1('cd'));
+    expect(requests.map((r) => r.body.toString())).toEqual(['abcd']);
+    expect([parser.hasPartialRequest, parser.isReadingHeaders]).toEqual([false, false]);
+  });
+
+  it('is dead after an error: every later call returns the same error and no requests', () => {
+    const parser = new HttpRequestParser();
+    const first = parser.execute(latin1('GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/9.9\r\n'));
+    expect(first.requests).toHaveLength(1);
+    expect(first.error).toMatchObject({ code: 'UNSUPPORTED_VERSION', status: 505 });
+    for (let i = 0; i < 3; i++) {
+      const later = parser.execute(latin1('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+      expect(later.requests).toEqual([]);
+      expect(later.error).toEqual(first.error);
+    }
+    expect(parser.hasPartialRequest).toBe(false);
+  });
+
+  it('gives each error a message a person can read, naming the limit', () => {
+    const parser = new HttpRequestParser({ maxRequestLineBytes: 10 });
+    expect(parser.execute(latin1('GET /abcdefgh HTTP/1.1\r\n')).error?.message).toBe('request line is longer than 10 bytes');
+    expect(new HttpRequestParser().execute(latin1('get / HTTP/1.1\r\n')).error?.message).toBe('method "get" is not an uppercase token');
+  });
+
+  it('does not keep a reference to the caller\'s buffer in a body', () => {
+    const parser = new HttpRequestParser();
+    const chunk = latin1('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc');
+    const { requests } = parser.execute(chunk);
+    chunk.fill(0x7a);
+    expect(requests[0]?.body.toString()).toBe('abc');
+  });
+
+  it('refuses limits that are not whole numbers of at least 0', () => {
+    expect(() => new HttpRequestParser({ maxBodyBytes: -1 })).toThrow(RangeError);
+    expect(() => new HttpRequestParser({ maxHeaderCount: 1.5 })).toThrow(RangeError);
+  });
+});
+
+// ── properties ───────────────────────────────────────────────────────────────
+
+const TOKEN_CHARS = [..."!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"];
+/** Fields whose meaning the generator controls itself. */
+const FRAMING_FIELDS = new Set(['host', 'content-length', 'transfer-encoding', 'connection']);
+const FIELD_VALUE_CHARS = [9, ...Array.from({ length: 0x7f - 0x20 }, (_, i) => 0x20 + i), ...Array.from({ length: 0x80 }, (_, i) => 0x80 + i)].map((c) =>
+  String.fromCharCode(c),
+);
+const TARGET_CHARS = Array.from({ length: 0x7f - 0x21 }, (_, i) => String.fromCharCode(0x21 + i));
+
+function trimOws(text: string): string {
+  return text.replace(/^[ \t]+|[ \t]+$/g, '');
+}
+
+const fieldArb = fc.record({
+  name: fc.string({ unit: fc.constantFrom(...TOKEN_CHARS), minLength: 1, maxLength: 12 }).filter((name) => !FRAMING_FIELDS.has(name.toLowerCase())),
+  value: fc.string({ unit: fc.constantFrom(...FIELD_VALUE_CHARS), maxLength: 16 }),
+  leadingOws: fc.constantFrom('', ' ', '\t', '  '),
+});
+
+const requestArb = fc
+  .record({
+    method: fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'BREW', 'M-SEARCH'),
+    path: fc.string({ unit: fc.constantFrom(...TARGET_CHARS), maxLength: 24 }),
+    isHttp10: fc.boolean(),
+    hasHost: fc.boolean(),
+    fields: fc.array(fieldArb, { maxLength: 6 }),
+    connection: fc.option(fc.constantFrom('close', 'keep-alive', 'Upgrade, close', 'KEEP-ALIVE', 'Close', 'closed')),
+    body: fc.uint8Array({ maxLength: 80 }),
+    framing: fc.constantFrom('content-length', 'chunked', 'none'),
+    chunkBytes: fc.integer({ min: 1, max: 32 }),
+    hasChunkExtensions: fc.boolean(),
+  })
+  .map((r) => {
+    const version = r.isHttp10 ? '1.0' : '1.1';
+    // HTTP/1.0 has no chunked coding; a request with a body needs some framing.
+    const framing = r.isHttp10 && r.framing === 'chunked' ? 'content-length' : r.body.length > 0 && r.framing === 'none' ? 'content-length' : r.framing;
+    const headers: Array<[string, string]> = [];
+    let head = `${r.method} /${r.path} HTTP/${version}\r\n`;
+    const add = (name: string, value: string, ows = ' ') => {
+      head += `${name}:${ows}${value}\r\n`;
+      headers.push([name.toLowerCase(), trimOws(value)]);
+    };
+    if (!r.isHttp10 || r.hasHost) add('Host', 'example.test:7878');
+    for (const field of r.fields) add(field.name, field.value, field.leadingOws);
+    if (r.connection !== null) add('Connection', r.connection);
+    let body = Buffer.alloc(0);
+    if (framing === 'content-length') {
+      add('Content-Length', String(r.body.length));
+      body = Buffer.from(r.body);
+    } else if (framing === 'chunked') {
+      add('Transfer-Encoding', 'chunked');
+      const parts: Buffer[] = [];
+      for (let at = 0; at < r.body.length; at += r.chunkBytes) {
+        const data = r.body.subarray(at, at + r.chunkBytes);
+        parts.push(latin1(`${data.length.toString(16)}${r.hasChunkExtensions ? ';n="v"' : ''}\r\n`), Buffer.from(data), latin1('\r\n'));
+      }
+      parts.push(latin1('0\r\n\r\n'));
+      body = Buffer.concat(parts);
+    }
+    const raw = Buffer.concat([latin1(`${head}\r\n`), body]);
+    const keepAlive = !r.isHttp10 && !(r.connection ?? '').split(',').some((token) => token.trim().toLowerCase() === 'close');
+    const expected: SeenRequest = {
+      method: r.method,
+      target: `/${r.path}`,
+      version,
+      headers,
+      body: Buffer.from(r.body).toString('latin1'),
+      keepAlive,
+      host: !r.isHttp10 || r.hasHost ? 'example.test:7878' : null,
+      userAgent: headers.find(([name]) => name === 'user-agent')?.[1] ?? null,
+    };
+    return { raw, expected };
+  });
+
+function cutsArb(): fc.Arbitrary<number[]> {
+  return fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 10 });
+}
+
+function toCuts(fractions: number[], length: number): number[] {
+  const cuts = new Set(fractions.map((f) => Math.floor(f * length)).filter((at) => at > 0 && at < length));
+  return [...cuts].sort((a, b) => a - b);
+}
+
+describe('properties', () => {
+  it('parses any serialised run of valid requests back to what was sent, however the bytes are split', () => {
+    fc.assert(
+      fc.property(fc.array(requestArb, { minLength: 1, maxLength: 4 }), cutsArb(), (requests, fractions) => {
+        const raw = Buffer.concat(requests.map((r) => r.raw));
+        const outcome = parseInPieces(raw, toCuts(fractions, raw.length));
+        expect(outcome).toEqual({ requests: requests.map((r) => r.expected), error: null });
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  const FRAGMENTS = [
+    'GET ', 'POST ', 'get ', '/', '*', 'http://a', ' HTTP/1.1', ' HTTP/1.0', ' HTTP/2.0', '\r\n', '\r\n\r\n', '\r', '\n', ' ', '\t',
+    'Host: x', 'Content-Length: ', 'Transfer-Encoding: chunked', 'Transfer-Encoding: gzip', 'Connection: close',
+    '0', '3', 'a', 'ff', ':', ';', '=', '"', '\\', ',', '\x00', '\x7f', '\xff',
+  ].map(latin1);
+  const noisyBytesArb = fc
+    .array(fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...FRAGMENTS) }, { weight: 1, arbitrary: fc.uint8Array({ maxLength: 6 }).map((b) => Buffer.from(b)) }), { maxLength: 60 })
+    .map((parts) => Buffer.concat(parts));
+  const limitsArb = fc.option(
+    fc.record({
+      maxRequestLineBytes: fc.integer({ min: 0, max: 40 }),
+      maxHeaderBytes: fc.integer({ min: 0, max: 80 }),
+      maxHeaderCount: fc.integer({ min: 0, max: 4 }),
+      maxBodyBytes: fc.integer({ min: 0, max: 20 }),
+    }),
+    { nil: undefined },
+  );
+
+  it('never throws on arbitrary bytes, and gives the same answer however they are split', () => {
+    fc.assert(
+      fc.property(noisyBytesArb, cutsArb(), limitsArb, (raw, fractions, limits) => {
+        const whole = parseInPieces(raw, [], limits);
+        expect(parseInPieces(raw, toCuts(fractions, raw.length), limits)).toEqual(whole);
+        expect(parseInPieces(raw, everyByte(raw.length), limits)).toEqual(whole);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('never throws on uniformly random bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), cutsArb(), (bytes, fractions) => {
+        const raw = Buffer.from(bytes);
+        expect(parseInPieces(raw, toCuts(fractions, raw.length))).toEqual(parseInPieces(raw, []));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});

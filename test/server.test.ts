@@ -1,0 +1,294 @@
+// The book's server through real sockets and real worker threads: routes, persistence, pipelining,
+// limits, timeouts, a full queue, client disconnects and graceful shutdown, asserted from the wire and the events.
+
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer, type ServerOptions } from '../src/server';
+import { EventRecorder } from './support/event-recorder';
+import { get, RawConnection, request } from './support/http-client';
+
+const hello = readFileSync(new URL('../src/server/pages/hello.html', import.meta.url), 'utf8');
+const notFound = readFileSync(new URL('../src/server/pages/404.html', import.meta.url), 'utf8');
+
+let running: RunningServer[] = [];
+
+async function start(options: ServerOptions = {}): Promise<{ server: RunningServer; recorder: EventRecorder }> {
+  const recorder = new EventRecorder();
+  const server = await startServer({ port: 0, workerCount: 2, sleepMs: 50, ...options, events: recorder.stream });
+  running.push(server);
+  return { server, recorder };
+}
+
+afterEach(async () => {
+  await Promise.all(running.map((s) => s.shutdown()));
+  running = [];
+});
+
+describe('routes, as in the book', () => {
+  it('answers GET / with hello.html and the headers every response carries', async () => {
+    const { server } = await start();
+    const res = await request(server.port, get('/'));
+    expect(res.status).toBe(200);
+    expect(res.body).toBe(hello);
+    expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(Number(res.headers['content-length'])).toBe(Buffer.byteLength(hello));
+    expect(new Date(res.headers['date']!).getTime()).not.toBeNaN();
+  });
+
+  it('answers an unknown path with 404.html', async () => {
+    const { server } = await start();
+    const res = await request(server.port, get('/something-else'));
+    expect(res.status).toBe(404);
+    expect(res.body).toBe(notFound);
+  });
+
+  it('answers GET /sleep with the hello page after its worker slept', async () => {
+    const { server, recorder } = await start({ sleepMs: 120 });
+    const res = await request(server.port, get('/sleep'));
+    expect(res.status).toBe(200);
+    expect(res.body).toBe(hello);
+    expect(recorder.of('job-finished')[0]!.runMs).toBeGreaterThanOrEqual(110);
+  });
+
+  it('lets ?ms= override the sleep, and refuses an out-of-range value with 400 and a reason', async () => {
+    const { server, recorder } = await start({ sleepMs: 60_000 });
+    expect((await request(server.port, get('/sleep?ms=10'))).status).toBe(200);
+    expect(recorder.of('job-finished')[0]!.runMs).toBeLessThan(60_000);
+    const bad = await request(server.port, get('/sleep?ms=60001'));
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatch(/ms must be a whole number of milliseconds from 0 to 60000/);
+  });
+
+  it('answers HEAD with the GET headers and no body, keeping the connection usable', async () => {
+    const { server } = await start();
+    const conn = await RawConnection.open(server.port);
+    conn.send('HEAD / HTTP/1.1\r\nHost: x\r\n\r\n' + get('/nope'));
+    const head = await conn.read(true);
+    expect(head.status).toBe(200);
+    expect(Number(head.headers['content-length'])).toBe(Buffer.byteLength(hello));
+    const next = await conn.read();
+    expect(next.status).toBe(404);
+    conn.close();
+  });
+
+  it('refuses POST with 405 and an Allow header, and an unknown method with 501', async () => {
+    const { server } = await start();
+    const post = await request(server.port, 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc');
+    expect(post.status).toBe(405);
+    expect(post.headers['allow']).toBe('GET, HEAD');
+    const brew = await request(server.port, 'BREW / HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(brew.status).toBe(501);
+  });
+});
+
+describe('persistent connections (RFC 9112 §9)', () => {
+  it('keeps an HTTP/1.1 connection open for the next request', async () => {
+    const { server, recorder } = await start();
+    const conn = await RawConnection.open(server.port);
+    conn.send(get('/'));
+    expect((await conn.read()).status).toBe(200);
+    conn.send(get('/'));
+    expect((await conn.read()).status).toBe(200);
+    expect(conn.isClosed).toBe(false);
+    expect(new Set(recorder.of('request-received').map((e) => e.connectionId)).size).toBe(1);
+    conn.close();
+  });
+
+  it('honours Connection: close and closes after the response', async () => {
+    const { server } = await start();
+    const conn = await RawConnection.open(server.port);
+    conn.send(get('/', 'Connection: close\r\n'));
+    const res = await conn.read();
+    expect(res.headers['connection']).toBe('close');
+    await conn.closedPromise;
+  });
+
+  it('closes an HTTP/1.0 connection after one response', async () => {
+    const { server } = await start();
+    const conn = await RawConnection.open(server.port);
+    conn.send('GET / HTTP/1.0\r\n\r\n');
+    expect((await conn.read()).status).toBe(200);
+    await conn.closedPromise;
+  });
+
+  it('answers pipelined requests in order even when a later one finishes first', async () => {
+    const { server, recorder } = await start({ workerCount: 3 });
+    const conn = await RawConnection.open(server.port);
+    conn.send(get('/sleep?ms=300') + get('/') + get('/missing'));
+    const statuses = [(await conn.read()).status, (await conn.read()).status, (await conn.read()).status];
+    expect(statuses).toEqual([200, 200, 404]);
+    // The quick jobs really did finish before the sleeper: order came from the server, not luck.
+    const finished = recorder.of('job-finished').map((e) => e.requestId);
+    const [sleeper] = recorder.of('request-received').map((e) => e.requestId);
+    expect(finished.indexOf(sleeper!)).toBe(2);
+    conn.close();
+  });
+
+  it('answers a client that half-closes after its request', async () => {
+    const { server } = await start();
+    const conn = await RawConnection.open(server.port);
+    conn.socket.end(get('/sleep?ms=50'));
+    expect((await conn.read()).status).toBe(200);
+  });
+
+  it('closes an idle keep-alive connection after keepAliveTimeoutMs', async () => {
+    const { server, recorder } = await start({ keepAliveTimeoutMs: 200 });
+    const conn = await RawConnection.open(server.port);
+    conn.send(get('/'));
+    await conn.read();
+    await conn.closedPromise;
+    await recorder.until((r) => r.count('connection-closed') === 1);
+    expect(recorder.of('connection-closed')[0]!.reason).toBe('idle-timeout');
+  });
+});
+
+describe('bad input gets a clear status and the connection closes', () => {
+  it.each([
+    ['a lowercase method', 'get / HTTP/1.1\r\nHost: x\r\n\r\n', 400],
+    ['an unsupported version', 'GET / HTTP/2.0\r\nHost: x\r\n\r\n', 505],
+    ['a header without a colon', 'GET / HTTP/1.1\r\nHost x\r\n\r\n', 400],
+    ['Transfer-Encoding with Content-Length', 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n', 400],
+    ['a request line over 8 KiB', `GET /${'a'.repeat(9000)} HTTP/1.1\r\nHost: x\r\n\r\n`, 414],
+    ['more than 100 header fields', `GET / HTTP/1.1\r\nHost: x\r\n${'X-A: 1\r\n'.repeat(101)}\r\n`, 431],
+    ['a body over 1 MiB', 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n', 413],
+  ])('%s', async (_why, raw, status) => {
+    const { server, recorder } = await start();
+    const conn = await RawConnection.open(server.port);
+    conn.send(raw);
+    const res = await conn.read();
+    expect(res.status).toBe(status);
+    expect(res.headers['connection']).toBe('close');
+    expect(res.body.length).toBeGreaterThan(10);
+    await conn.closedPromise;
+    expect(recorder.of('request-rejected')[0]!.status).toBe(status);
+  });
+
+  it('answers 408 to a client that never finishes its header section', async () => {
+    const { server, recorder } = await start({ headerTimeoutMs: 200 });
+    const conn = await RawConnection.open(server.port);
+    conn.send('GET / HTTP/1.1\r\nHost: x\r\n');
+    const res = await conn.read();
+    expect(res.status).toBe(408);
+    await conn.closedPromise;
+    await recorder.until((r) => r.count('connection-closed') === 1);
+    expect(recorder.of('connection-closed')[0]!.reason).toBe('header-timeout');
+  });
+});
+
+describe('the pool under load', () => {
+  it('runs four sleepers at once and queues the fifth until a worker frees up', async () => {
+    const { server, recorder } = await start({ workerCount: 4, sleepMs: 1500 });
+    const conns = await Promise.all(Array.from({ length: 5 }, () => RawConnection.open(server.port)));
+    for (const c of conns) c.send(get('/sleep'));
+    await recorder.until((r) => r.count('job-started') === 4 && r.count('job-queued') === 5);
+    expect(recorder.count('job-finished')).toBe(0);
+    const fifth = recorder.of('job-queued').find((q) => !recorder.of('job-started').some((s) => s.requestId === q.requestId))!;
+    expect(fifth.queueDepth).toBe(1);
+    const responses = await Promise.all(conns.map((c) => c.read()));
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    const fifthStart = recorder.of('job-started').find((s) => s.requestId === fifth.requestId)!;
+    expect(fifthStart.waitMs).toBeGreaterThan(0);
+    expect(new Set(recorder.of('job-started').map((s) => s.workerId))).toEqual(new Set([0, 1, 2, 3]));
+    for (const c of conns) c.close();
+  });
+
+  it('answers 503 with Retry-After when the job queue is full', async () => {
+    const { server, recorder } = await start({ workerCount: 1, maxQueuedJobs: 1, sleepMs: 1000 });
+    const first = await RawConnection.open(server.port);
+    first.send(get('/sleep'));
+    await recorder.until((r) => r.count('job-started') === 1);
+    const second = await RawConnection.open(server.port);
+    second.send(get('/sleep?ms=0'));
+    await recorder.until((r) => r.count('job-queued') === 2);
+    const third = await request(server.port, get('/'));
+    expect(third.status).toBe(503);
+    expect(third.headers['retry-after']).toBe('1');
+    expect(third.body).toMatch(/queue/);
+    expect((await first.read()).status).toBe(200);
+    expect((await second.read()).status).toBe(200);
+    first.close();
+    second.close();
+  });
+
+  it('survives a client that disconnects while its job runs', async () => {
+    const { server, recorder } = await start({ workerCount: 1 });
+    const quitter = await RawConnection.open(server.port);
+    quitter.send(get('/sleep?ms=200'));
+    await recorder.until((r) => r.count('job-started') === 1);
+    quitter.reset();
+    await recorder.until((r) => r.count('connection-closed') === 1);
+    await recorder.until((r) => r.count('response-sent') === 1);
+    // The answer was owed to a vanished client: nothing was written, and the server carries on.
+    expect(recorder.of('connection-closed')[0]!.reason).toBe('client-closed');
+    expect(recorder.of('response-sent')[0]!.bytes).toBe(0);
+    expect((await request(server.port, get('/'))).status).toBe(200);
+  });
+
+  it('refuses connections past maxConnections with 503', async () => {
+    const { server } = await start({ maxConnections: 2 });
+    const a = await RawConnection.open(server.port);
+    const b = await RawConnection.open(server.port);
+    a.send(get('/'));
+    b.send(get('/'));
+    await a.read();
+    await b.read();
+    const c = await RawConnection.open(server.port);
+    const text = await c.readUntilClosed();
+    expect(text).toMatch(/^HTTP\/1\.1 503 /);
+    expect(text).toMatch(/too many open connections/);
+    a.close();
+    b.close();
+  });
+});
+
+describe('graceful shutdown (the book, ch. 21.3)', () => {
+  it('delivers every queued and running response, then joins the workers in id order', async () => {
+    const { server, recorder } = await start({ workerCount: 2, sleepMs: 300 });
+    const conns = await Promise.all(Array.from({ length: 4 }, () => RawConnection.open(server.port)));
+    for (const c of conns) c.send(get('/sleep'));
+    await recorder.until((r) => r.count('job-queued') === 4 && r.count('job-started') === 2);
+    const stopped = server.shutdown('command');
+    const responses = await Promise.all(conns.map((c) => c.read()));
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    expect(responses.every((r) => r.headers['connection'] === 'close')).toBe(true);
+    await stopped;
+    const order = recorder.events
+      .filter((e) => e.type === 'worker-stopping' || e.type === 'worker-exited')
+      .map((e) => `${e.type}:${'workerId' in e ? e.workerId : ''}`);
+    expect(order).toEqual(['worker-stopping:0', 'worker-exited:0', 'worker-stopping:1', 'worker-exited:1']);
+    expect(recorder.events.at(-1)!.type).toBe('server-stopped');
+    await expect(RawConnection.open(server.port)).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it('closes idle keep-alive connections when it stops', async () => {
+    const { server } = await start();
+    const idle = await RawConnection.open(server.port);
+    idle.send(get('/'));
+    await idle.read();
+    await server.shutdown();
+    await idle.closedPromise;
+  });
+
+  it('stops by itself after stopAfterRequests requests, answering each (the book\'s take(2))', async () => {
+    const { server, recorder } = await start({ stopAfterRequests: 2 });
+    expect((await request(server.port, get('/'))).status).toBe(200);
+    const last = await request(server.port, get('/'));
+    expect(last.status).toBe(200);
+    expect(last.headers['connection']).toBe('close');
+    await server.closed;
+    expect(recorder.of('server-stopping')[0]!.reason).toBe('stop-after');
+  });
+
+  it('reports a port already in use in words', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as net.AddressInfo).port;
+    await expect(startServer({ port, workerCount: 1 })).rejects.toThrow(`Port ${port} is already in use on 127.0.0.1`);
+    blocker.close();
+  });
+
+  it('refuses a pool of size 0 with PoolCreationError', async () => {
+    await expect(startServer({ port: 0, workerCount: 0 })).rejects.toThrow(/at least 1/);
+  });
+});
