@@ -1,0 +1,133 @@
+// The desktop app itself, driven by Playwright's Electron support: the built app (out/main/index.js) starts the
+// book server from its window, shows a /sleep burst filling the pool, and gives the page nothing but window.poolscope.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { _electron as electron, test as base, expect, type ElectronApplication, type Page } from '@playwright/test';
+import { findFreePort, PROJECT_ROOT } from './support/dashboard';
+
+const MAIN_ENTRY = join(PROJECT_ROOT, 'out/main/index.js');
+
+/** Same rules as node_modules/electron/index.js, without its side effect of downloading a missing binary. */
+function findElectronBinary(): string | null {
+  const packageDir = join(PROJECT_ROOT, 'node_modules/electron');
+  const pathFile = join(packageDir, 'path.txt');
+  const relativePath = existsSync(pathFile) ? readFileSync(pathFile, 'utf8') : null;
+  const overrideDir = process.env.ELECTRON_OVERRIDE_DIST_PATH;
+  const binary = overrideDir
+    ? join(overrideDir, relativePath || 'electron')
+    : relativePath
+      ? join(packageDir, 'dist', relativePath)
+      : null;
+  return binary !== null && existsSync(binary) ? binary : null;
+}
+
+const electronBinary = findElectronBinary();
+
+interface AppFixtures {
+  app: ElectronApplication;
+  window: Page;
+}
+
+const test = base.extend<AppFixtures>({
+  app: async ({}, use) => {
+    if (!existsSync(MAIN_ENTRY)) throw new Error(`${MAIN_ENTRY} is missing: run \`npx electron-vite build\` first`);
+    if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
+      throw new Error('Electron needs a display: run under a virtual one, e.g. xvfb-run -a npx playwright test --project electron');
+    }
+    const env: Record<string, string> = {};
+    for (const [name, value] of Object.entries(process.env)) if (value !== undefined) env[name] = value;
+    // Either would change what is under test: Node mode instead of the app, or the dev server instead of out/renderer.
+    delete env.ELECTRON_RUN_AS_NODE;
+    delete env.ELECTRON_RENDERER_URL;
+    const app = await electron.launch({ executablePath: electronBinary!, args: [MAIN_ENTRY], cwd: PROJECT_ROOT, env });
+    await use(app);
+    await app.close();
+  },
+  window: async ({ app }, use) => {
+    const window = await app.firstWindow();
+    await expect(window.getByTestId('server-status')).toBeVisible();
+    await use(window);
+  },
+});
+
+test.skip(electronBinary === null, 'Electron binary not present (set ELECTRON_OVERRIDE_DIST_PATH)');
+
+function screenshotPath(name: string): string {
+  return join(PROJECT_ROOT, 'test-results', `electron-${name}.png`);
+}
+
+function httpGet(port: number, path: string): Promise<{ statusCode: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'GET', agent: false }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ statusCode: response.statusCode ?? 0, body }));
+      response.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function startServerFromWindow(window: Page, port: number): Promise<void> {
+  await window.getByLabel('Port', { exact: true }).fill(String(port));
+  await window.getByRole('button', { name: 'Start server' }).click();
+  await expect(window.getByTestId('server-status')).toContainText(`Listening on http://127.0.0.1:${port}`);
+}
+
+test('the window is titled Poolscope, starts the book server, and the server answers GET / with the hello page', async ({ app, window }) => {
+  const titles = await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().map((w) => w.getTitle()));
+  expect(titles).toEqual(['Poolscope']);
+
+  const port = await findFreePort();
+  await startServerFromWindow(window, port);
+
+  const response = await httpGet(port, '/');
+  expect(response.statusCode).toBe(200);
+  expect(response.body).toContain('Hi from Poolscope');
+});
+
+test('a /sleep burst of 8 on a pool of 4 shows 4 busy workers and 4 queued jobs, then 8 timeline bars', async ({ window }) => {
+  await window.getByLabel('Pool size', { exact: true }).fill('4');
+  await window.getByLabel('Sleep (ms)', { exact: true }).fill('1000');
+  await startServerFromWindow(window, await findFreePort());
+
+  await window.getByLabel('Burst size', { exact: true }).fill('8');
+  await window.getByRole('button', { name: 'Fire /sleep burst' }).click();
+
+  const busyWorkers = window.locator('[data-testid=worker][data-state=busy]');
+  const queuedJobs = window.getByTestId('queue-item');
+  // Both counts from one moment: the full pool and the full queue last only while the first sleepers sleep (1 s),
+  // so poll often rather than wait long.
+  await expect
+    .poll(async () => ({ busy: await busyWorkers.count(), queued: await queuedJobs.count() }), { intervals: [50] })
+    .toEqual({ busy: 4, queued: 4 });
+  await window.screenshot({ path: screenshotPath('burst') });
+
+  await expect(window.getByTestId('timeline-bar')).toHaveCount(8);
+  await expect(busyWorkers).toHaveCount(0);
+  await expect(queuedJobs).toHaveCount(0);
+  await window.screenshot({ path: screenshotPath('timeline') });
+});
+
+test('the page gets window.poolscope with exactly its five functions, and no Node', async ({ window }) => {
+  const exposed = await window.evaluate(() => {
+    const page = globalThis as unknown as Record<string, unknown>;
+    const api = (page.poolscope ?? {}) as Record<string, unknown>;
+    return {
+      require: typeof page.require,
+      process: typeof page.process,
+      api: Object.keys(api)
+        .sort()
+        .map((name) => `${name}: ${typeof api[name]}`),
+    };
+  });
+  expect(exposed).toEqual({
+    require: 'undefined',
+    process: 'undefined',
+    api: ['fireBurst: function', 'getStatus: function', 'startServer: function', 'stopServer: function', 'subscribe: function'],
+  });
+});

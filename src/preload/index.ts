@@ -1,0 +1,35 @@
+// window.poolscope: the renderer's whole reach into the main process, one named function per message.
+// Sandboxed, so it may only require('electron'); the page never sees ipcRenderer or an IPC event object.
+
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import type { CommandResult, ServerSettings } from '../shared/commands';
+import { IPC_CHANNELS, type ControllerStatus, type PoolscopeApi, type ViewerMessage } from '../shared/wire';
+
+/** Listeners in this page; main keeps one stream per window, so it is told to stop only when the last one leaves. */
+let subscriberCount = 0;
+
+const api: PoolscopeApi = {
+  startServer: (settings: ServerSettings): Promise<CommandResult> =>
+    ipcRenderer.invoke(IPC_CHANNELS.command, { type: 'start-server', settings }),
+  stopServer: (): Promise<CommandResult> => ipcRenderer.invoke(IPC_CHANNELS.command, { type: 'stop-server' }),
+  fireBurst: (path: '/sleep' | '/', count: number): Promise<CommandResult> =>
+    ipcRenderer.invoke(IPC_CHANNELS.command, { type: 'fire-burst', path, count }),
+  getStatus: (): Promise<ControllerStatus> => ipcRenderer.invoke(IPC_CHANNELS.status),
+  subscribe(listener: (message: ViewerMessage) => void): () => void {
+    const onPublish = (_event: IpcRendererEvent, message: ViewerMessage): void => listener(message);
+    ipcRenderer.on(IPC_CHANNELS.publish, onPublish);
+    subscriberCount += 1;
+    // Every subscribe asks for a fresh snapshot: the new listener must start from the whole state.
+    ipcRenderer.send(IPC_CHANNELS.subscribe);
+    let isSubscribed = true;
+    return () => {
+      if (!isSubscribed) return;
+      isSubscribed = false;
+      ipcRenderer.off(IPC_CHANNELS.publish, onPublish);
+      subscriberCount -= 1;
+      if (subscriberCount === 0) ipcRenderer.send(IPC_CHANNELS.unsubscribe);
+    };
+  },
+};
+
+contextBridge.exposeInMainWorld('poolscope', api);
