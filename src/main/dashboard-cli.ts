@@ -1,0 +1,88 @@
+// `npm run dashboard`: the Poolscope UI in any browser. Runs the server controller headless and serves the
+// built renderer on a loopback port. Exit codes: 0 after a graceful stop, 1 when the UI port is taken, 2 for a bad flag.
+
+import { fileURLToPath } from 'node:url';
+import { UsageError } from '../server/cli-args';
+import { DASHBOARD_HELP, parseDashboardArgs } from './dashboard-args';
+import { startDashboard } from './dashboard-server';
+import { EventPublisher } from './publisher';
+import { ServerController } from './server-controller';
+
+const RENDERER_DIR = fileURLToPath(new URL('../../out/renderer/', import.meta.url));
+
+async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseDashboardArgs(process.argv.slice(2));
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`poolscope dashboard: ${error.message} (see --help)\n`);
+      return 2;
+    }
+    throw error;
+  }
+  if (args.isHelp) {
+    process.stdout.write(`${DASHBOARD_HELP}\n`);
+    return 0;
+  }
+
+  const controller = new ServerController({ initialSettings: args.initialSettings });
+  const publisher = new EventPublisher(controller);
+  let dashboard;
+  try {
+    dashboard = await startDashboard({ controller, publisher, uiHost: args.uiHost, uiPort: args.uiPort, rendererDir: RENDERER_DIR });
+  } catch (error) {
+    const message = (error as Error).message;
+    const hint = (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? ' (choose another with --ui-port)' : '';
+    process.stderr.write(`${message}${hint}\n`);
+    return 1;
+  }
+
+  let lastListeningUrl: string | null = null;
+  controller.onStatusChange((status) => {
+    if (status.phase === 'listening' && status.url !== lastListeningUrl) {
+      process.stdout.write(`Book server listening on ${status.url} with ${status.settings.workerCount} workers\n`);
+    }
+    lastListeningUrl = status.phase === 'listening' ? status.url : null;
+  });
+
+  process.stdout.write(`Poolscope dashboard: ${dashboard.url}\nOpen it in a browser; Ctrl-C stops the dashboard and the server.\n`);
+
+  const stopped = new Promise<void>((resolve) => {
+    let signalCount = 0;
+    const onSignal = () => {
+      signalCount++;
+      // A second Ctrl-C means the person does not want to wait for sleeping jobs.
+      if (signalCount > 1) {
+        process.stderr.write('poolscope dashboard: stopping now without waiting for running jobs.\n');
+        process.exit(130);
+      }
+      void (async () => {
+        await controller.dispose();
+        publisher.dispose();
+        await dashboard.close();
+        resolve();
+      })();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+
+  if (args.shouldStartServer) {
+    const result = await controller.execute({ type: 'start-server', settings: args.initialSettings });
+    if (!result.ok) process.stderr.write(`poolscope dashboard: the book server did not start: ${result.error}\n`);
+  }
+
+  await stopped;
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`poolscope dashboard: ${(error as Error)?.message ?? String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,203 @@
+// Owns the book server's life for a UI: validates commands from untrusted viewers, starts and stops
+// servers, launches bursts, and keeps the status the Start/Stop buttons show. Plain Node: no Electron here.
+
+import { DEFAULT_SETTINGS, validateCommand, type BurstPath, type CommandResult, type ServerSettings } from '../shared/commands';
+import type { ControllerStatus } from '../shared/wire';
+import { EventStream, startServer, type RunningServer } from '../server';
+import { DEFAULT_MAX_QUEUED_JOBS } from '../server/pool/thread-pool';
+import { fireBurst, type BurstReport } from './burst';
+
+export interface ServerControllerOptions {
+  /** Defaults to DEFAULT_SETTINGS. */
+  initialSettings?: ServerSettings;
+  /** Electron passes out/main/request-worker.js; default: the server's DEFAULT_WORKER_SCRIPT. */
+  workerScript?: string;
+  /** Electron passes <app>/src/server/pages; default: the server's DEFAULT_PAGES_DIR. */
+  pagesDir?: string;
+}
+
+/** What the running server announced when it began listening; a viewer that attaches later rebuilds its pool from it. */
+export interface ServerRun {
+  host: string;
+  port: number;
+  workerCount: number;
+  sleepMs: number;
+  maxQueuedJobs: number;
+  listeningAt: number;
+}
+
+export type StatusListener = (status: ControllerStatus) => void;
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export class ServerController {
+  /** One EventStream for the controller's whole life; every server it starts emits into it. */
+  readonly events = new EventStream();
+  private currentStatus: ControllerStatus;
+  private server: RunningServer | null = null;
+  private run: ServerRun | null = null;
+  private starting: Promise<CommandResult> | null = null;
+  private stopping: Promise<void> | null = null;
+  private readonly bursts = new Set<Promise<BurstReport>>();
+  private readonly statusListeners = new Set<StatusListener>();
+  private disposing: Promise<void> | null = null;
+
+  constructor(private readonly options: ServerControllerOptions = {}) {
+    this.currentStatus = { phase: 'stopped', url: null, settings: { ...(options.initialSettings ?? DEFAULT_SETTINGS) }, lastError: null };
+  }
+
+  get status(): ControllerStatus {
+    return this.currentStatus;
+  }
+
+  /** The server that is listening now (null while stopped or starting). */
+  get currentRun(): ServerRun | null {
+    return this.run;
+  }
+
+  onStatusChange(listener: StatusListener): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  /** Validates untrusted input with validateCommand and runs it. Never throws. */
+  async execute(command: unknown): Promise<CommandResult> {
+    try {
+      if (this.disposing) return this.fail('Poolscope is shutting down');
+      const validation = validateCommand(command);
+      if (!validation.ok) return this.fail(validation.error);
+      const valid = validation.value;
+      switch (valid.type) {
+        case 'start-server':
+          return await this.start(valid.settings);
+        case 'stop-server':
+          return await this.stop();
+        case 'fire-burst':
+          return this.launchBurst(valid.path, valid.count);
+      }
+    } catch (error) {
+      return this.fail(`Unexpected failure: ${messageOf(error)}`);
+    }
+  }
+
+  /** Graceful stop of a running server and any burst in flight (used on app quit / SIGINT). Idempotent. */
+  dispose(): Promise<void> {
+    this.disposing ??= (async () => {
+      if (this.starting) await this.starting;
+      if (this.server) await this.stopServer(this.server);
+      await Promise.all(this.bursts);
+    })();
+    return this.disposing;
+  }
+
+  // ── commands ───────────────────────────────────────────────────────────────
+
+  private start(settings: ServerSettings): Promise<CommandResult> {
+    const phase = this.currentStatus.phase;
+    if (phase === 'starting') return Promise.resolve(this.fail('The server is already starting'));
+    if (phase === 'stopping') return Promise.resolve(this.fail('The server is still stopping; start it again once it has stopped'));
+    if (this.server) return Promise.resolve(this.fail(`The server is already running at ${this.server.url}`));
+    this.starting = this.runStart(settings).finally(() => (this.starting = null));
+    return this.starting;
+  }
+
+  private async runStart(settings: ServerSettings): Promise<CommandResult> {
+    this.setStatus({ phase: 'starting', url: null, settings: { ...settings }, lastError: null });
+    let server: RunningServer;
+    try {
+      server = await startServer({
+        host: settings.host,
+        port: settings.port,
+        workerCount: settings.workerCount,
+        sleepMs: settings.sleepMs,
+        // Passed explicitly so the run record below is true by construction.
+        maxQueuedJobs: DEFAULT_MAX_QUEUED_JOBS,
+        events: this.events,
+        workerScript: this.options.workerScript,
+        pagesDir: this.options.pagesDir,
+      });
+    } catch (error) {
+      const message = messageOf(error);
+      this.setStatus({ phase: 'stopped', url: null, settings: { ...settings }, lastError: message });
+      return { ok: false, error: message };
+    }
+    this.server = server;
+    this.run = {
+      host: server.host,
+      port: server.port,
+      workerCount: settings.workerCount,
+      sleepMs: settings.sleepMs,
+      maxQueuedJobs: DEFAULT_MAX_QUEUED_JOBS,
+      listeningAt: this.events.now(),
+    };
+    this.setStatus({ phase: 'listening', url: server.url, settings: { ...settings }, lastError: null });
+    // A server may also stop by itself (an error); the status follows it either way.
+    void server.closed.then(() => this.onServerClosed(server));
+    return { ok: true };
+  }
+
+  private async stop(): Promise<CommandResult> {
+    if (this.starting) await this.starting;
+    if (this.stopping) {
+      await this.stopping;
+      return { ok: true };
+    }
+    const server = this.server;
+    if (!server) return this.fail('The server is not running');
+    await this.stopServer(server);
+    if (this.currentStatus.lastError !== null) this.setStatus({ ...this.currentStatus, lastError: null });
+    return { ok: true };
+  }
+
+  /** Resolves once the server has fully stopped: every accepted request answered, every worker joined. */
+  private stopServer(server: RunningServer): Promise<void> {
+    this.stopping ??= (async () => {
+      this.setStatus({ ...this.currentStatus, phase: 'stopping' });
+      try {
+        await server.shutdown('command');
+      } finally {
+        this.onServerClosed(server);
+        this.stopping = null;
+      }
+    })();
+    return this.stopping;
+  }
+
+  private launchBurst(path: BurstPath, count: number): CommandResult {
+    const server = this.server;
+    if (!server || this.currentStatus.phase !== 'listening') return this.fail('Start the server first');
+    const burst = fireBurst({ host: server.host, port: server.port }, path, count).catch(
+      (): BurstReport => ({ sent: 0, succeeded: 0, failed: count, statusCounts: {} }),
+    );
+    this.bursts.add(burst);
+    void burst.finally(() => this.bursts.delete(burst));
+    return { ok: true };
+  }
+
+  // ── status ─────────────────────────────────────────────────────────────────
+
+  private onServerClosed(server: RunningServer): void {
+    if (this.server !== server) return;
+    this.server = null;
+    this.run = null;
+    this.setStatus({ ...this.currentStatus, phase: 'stopped', url: null });
+  }
+
+  private fail(error: string): CommandResult {
+    this.setStatus({ ...this.currentStatus, lastError: error });
+    return { ok: false, error };
+  }
+
+  private setStatus(status: ControllerStatus): void {
+    this.currentStatus = status;
+    for (const listener of [...this.statusListeners]) {
+      try {
+        listener(status);
+      } catch (error) {
+        process.emitWarning(`Poolscope status listener threw: ${messageOf(error)}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,317 @@
+// The browser dashboard as a browser (and a hostile page) sees it: static files with security headers,
+// Host and Origin guards, and the WebSocket carrying snapshots, deltas and commands; plus its command line.
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { DashboardServerFrame } from '../src/shared/wire';
+import { parseDashboardArgs } from '../src/main/dashboard-args';
+import { startDashboard, type RunningDashboard } from '../src/main/dashboard-server';
+import { EventPublisher } from '../src/main/publisher';
+import { ServerController } from '../src/main/server-controller';
+import { UsageError } from '../src/server/cli-args';
+
+const INDEX_HTML = '<!doctype html><title>Poolscope</title><script type="module" src="/assets/app.js"></script>';
+
+let root: string;
+let rendererDir: string;
+let cleanups: Array<() => Promise<void> | void> = [];
+
+beforeAll(() => {
+  root = mkdtempSync(path.join(tmpdir(), 'poolscope-dashboard-'));
+  rendererDir = path.join(root, 'renderer');
+  mkdirSync(path.join(rendererDir, 'assets'), { recursive: true });
+  writeFileSync(path.join(rendererDir, 'index.html'), INDEX_HTML);
+  writeFileSync(path.join(rendererDir, 'assets', 'app.js'), 'console.log("app");\n');
+  // A file just outside the served folder: what a path traversal would try to read.
+  writeFileSync(path.join(root, 'package.json'), '{"secret": true}\n');
+});
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+afterEach(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+  cleanups = [];
+});
+
+async function startTestDashboard(dir = rendererDir): Promise<{ dashboard: RunningDashboard; controller: ServerController }> {
+  const controller = new ServerController({ initialSettings: { host: '127.0.0.1', port: 0, workerCount: 2, sleepMs: 50 } });
+  const publisher = new EventPublisher(controller);
+  const dashboard = await startDashboard({ controller, publisher, uiPort: 0, rendererDir: dir });
+  cleanups.push(async () => {
+    await dashboard.close();
+    publisher.dispose();
+    await controller.dispose();
+  });
+  return { dashboard, controller };
+}
+
+interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** A request with exactly this path and Host, as a browser or a hostile page would send it. */
+function fetchRaw(port: number, requestPath: string, host = `127.0.0.1:${port}`): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path: requestPath, headers: { Host: host } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+  });
+}
+
+/** A page's WebSocket: frames are kept so the test can wait for the one it expects. */
+class PageSocket {
+  readonly frames: DashboardServerFrame[] = [];
+  private wake: () => void = () => {};
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (data) => {
+      this.frames.push(JSON.parse(data.toString()) as DashboardServerFrame);
+      this.wake();
+    });
+  }
+
+  static open(port: number, origin = `http://127.0.0.1:${port}`): Promise<PageSocket> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { origin });
+      ws.once('open', () => {
+        const page = new PageSocket(ws);
+        cleanups.push(() => ws.terminate());
+        resolve(page);
+      });
+      ws.once('error', reject);
+    });
+  }
+
+  send(frame: unknown): void {
+    this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+  }
+
+  async next(predicate: (frame: DashboardServerFrame) => boolean): Promise<DashboardServerFrame> {
+    for (;;) {
+      const found = this.frames.find(predicate);
+      if (found) return found;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+
+  async result(id: number) {
+    const frame = await this.next((f) => f.kind === 'command-result' && f.id === id);
+    return frame.kind === 'command-result' ? frame.result : null;
+  }
+}
+
+function handshakeStatus(port: number, origin: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { origin });
+    ws.once('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      ws.terminate();
+    });
+    ws.once('open', () => {
+      ws.terminate();
+      reject(new Error(`the handshake from ${origin} was accepted`));
+    });
+    ws.once('error', () => {});
+  });
+}
+
+describe('dashboard HTTP', () => {
+  it('serves index.html for / on the real port, with the content security policy', async () => {
+    const { dashboard } = await startTestDashboard();
+    expect(dashboard.url).toBe(`http://127.0.0.1:${dashboard.port}/`);
+    expect(dashboard.port).toBeGreaterThan(0);
+
+    const page = await fetchRaw(dashboard.port, '/');
+
+    expect(page.status).toBe(200);
+    expect(page.body).toBe(INDEX_HTML);
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(page.headers['content-security-policy']).toBe(
+      `default-src 'self'; connect-src 'self' ws://127.0.0.1:${dashboard.port} ws://localhost:${dashboard.port}; style-src 'self' 'unsafe-inline'; img-src 'self' data:`,
+    );
+    expect(page.headers['x-content-type-options']).toBe('nosniff');
+    expect(page.headers['cache-control']).toBe('no-store');
+  });
+
+  it('serves built assets with their content type, and 404 for anything else', async () => {
+    const { dashboard } = await startTestDashboard();
+    const script = await fetchRaw(dashboard.port, '/assets/app.js');
+    expect(script.status).toBe(200);
+    expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect((await fetchRaw(dashboard.port, '/nope.js')).status).toBe(404);
+    expect((await fetchRaw(dashboard.port, '/', `localhost:${dashboard.port}`)).status).toBe(200);
+  });
+
+  it.each(['/../package.json', '/%2e%2e/package.json', '/assets/..%2f..%2fpackage.json', '/..%5cpackage.json'])(
+    'never serves a file outside the renderer folder: %s',
+    async (requestPath) => {
+      const { dashboard } = await startTestDashboard();
+      const reply = await fetchRaw(dashboard.port, requestPath);
+      expect([403, 404]).toContain(reply.status);
+      expect(reply.body).not.toContain('secret');
+    },
+  );
+
+  it('refuses a request whose Host is another name (DNS rebinding) with 403', async () => {
+    const { dashboard } = await startTestDashboard();
+    const reply = await fetchRaw(dashboard.port, '/', 'evil.com');
+    expect(reply.status).toBe(403);
+    expect(reply.body).not.toContain('Poolscope');
+    expect((await fetchRaw(dashboard.port, '/', `evil.com:${dashboard.port}`)).status).toBe(403);
+  });
+
+  it('answers / with a readable 500 page when the renderer has not been built', async () => {
+    const empty = path.join(root, 'empty-renderer');
+    mkdirSync(empty, { recursive: true });
+    const { dashboard } = await startTestDashboard(empty);
+    const reply = await fetchRaw(dashboard.port, '/');
+    expect(reply.status).toBe(500);
+    expect(reply.body).toContain('Run `npm run build` first');
+  });
+
+  it('refuses to listen anywhere but loopback, and says so when the UI port is taken', async () => {
+    const controller = new ServerController();
+    const publisher = new EventPublisher(controller);
+    await expect(startDashboard({ controller, publisher, uiHost: '0.0.0.0', uiPort: 0, rendererDir })).rejects.toThrow(/only listens on loopback/);
+
+    const { dashboard } = await startTestDashboard();
+    await expect(startDashboard({ controller, publisher, uiPort: dashboard.port, rendererDir })).rejects.toMatchObject({
+      message: `UI port ${dashboard.port} is already in use on 127.0.0.1`,
+      code: 'EADDRINUSE',
+    });
+  });
+});
+
+describe('dashboard WebSocket', () => {
+  it('rejects a handshake from another origin with 403', async () => {
+    const { dashboard } = await startTestDashboard();
+    expect(await handshakeStatus(dashboard.port, 'http://evil.example')).toBe(403);
+    expect(await handshakeStatus(dashboard.port, `http://evil.example:${dashboard.port}`)).toBe(403);
+  });
+
+  it('sends nothing before subscribe, then a snapshot', async () => {
+    const { dashboard } = await startTestDashboard();
+    const page = await PageSocket.open(dashboard.port);
+    page.send({ kind: 'command', id: 1, command: { type: 'stop-server' } });
+    await page.result(1);
+    expect(page.frames.map((f) => f.kind)).toEqual(['command-result']);
+
+    page.send({ kind: 'subscribe' });
+    const snapshot = await page.next((f) => f.kind === 'snapshot');
+
+    expect(snapshot).toMatchObject({ kind: 'snapshot', snapshot: { phase: 'stopped' }, status: { phase: 'stopped' } });
+  });
+
+  it('starts the server on command and streams its status and events', async () => {
+    const { dashboard, controller } = await startTestDashboard();
+    const page = await PageSocket.open(dashboard.port, `http://localhost:${dashboard.port}`);
+    page.send({ kind: 'subscribe' });
+    await page.next((f) => f.kind === 'snapshot');
+
+    page.send({ kind: 'command', id: 7, command: { type: 'start-server', settings: { host: '127.0.0.1', port: 0, workerCount: 2, sleepMs: 50 } } });
+
+    expect(await page.result(7)).toEqual({ ok: true });
+    const delta = await page.next((f) => f.kind === 'delta' && f.status?.phase === 'listening');
+    expect(delta.kind === 'delta' && delta.status?.url).toBe(controller.status.url);
+    await page.next((f) => f.kind === 'delta' && f.events.some((e) => e.type === 'server-listening'));
+  });
+
+  it('answers a bad command with a readable error, and survives malformed frames', async () => {
+    const { dashboard } = await startTestDashboard();
+    const page = await PageSocket.open(dashboard.port);
+
+    page.send({ kind: 'command', id: 1, command: { type: 'start-server', settings: { host: '127.0.0.1', port: 0, workerCount: 0, sleepMs: 50 } } });
+    expect(await page.result(1)).toEqual({ ok: false, error: expect.stringMatching(/Pool size must be at least 1/) });
+
+    page.send('{not json');
+    page.send('null');
+    page.send({ kind: 'launch-missiles', id: 2 });
+    expect(await page.result(2)).toEqual({ ok: false, error: expect.stringMatching(/Malformed frame/) });
+    page.ws.send(Buffer.from([1, 2, 3]), { binary: true });
+
+    page.send({ kind: 'subscribe' });
+    expect((await page.next((f) => f.kind === 'snapshot')).kind).toBe('snapshot');
+  });
+});
+
+describe('dashboard command line', () => {
+  const projectRoot = fileURLToPath(new URL('..', import.meta.url));
+  const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
+
+  function runCli(args: string[]) {
+    const child = spawn(tsx, ['src/main/dashboard-cli.ts', ...args], { cwd: projectRoot });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    return { child, exited, stdout: () => stdout, stderr: () => stderr };
+  }
+
+  it('parses the serve flags into initial settings, plus --ui-port, --ui-host and --start', () => {
+    expect(parseDashboardArgs([])).toEqual({
+      initialSettings: { host: '127.0.0.1', port: 7878, workerCount: 4, sleepMs: 5000 },
+      uiHost: '127.0.0.1',
+      uiPort: 7879,
+      shouldStartServer: false,
+      isHelp: false,
+    });
+    expect(parseDashboardArgs(['--port', '0', '--workers', '8', '--sleep-ms', '100', '--ui-port', '0', '--start'])).toMatchObject({
+      initialSettings: { port: 0, workerCount: 8, sleepMs: 100 },
+      uiPort: 0,
+      shouldStartServer: true,
+    });
+    expect(() => parseDashboardArgs(['--ui-port', 'x'])).toThrow(new UsageError('--ui-port must be a whole number (got "x")'));
+    expect(() => parseDashboardArgs(['--ui-host', '0.0.0.0'])).toThrow(/--ui-host must be a loopback address/);
+    expect(() => parseDashboardArgs(['--stop-after', '3'])).toThrow(/--stop-after is not available/);
+  });
+
+  it('rejects a bad flag with one readable line and exit code 2', async () => {
+    const run = runCli(['--workers', '0']);
+    expect(await run.exited).toBe(2);
+    expect(run.stderr().trim().split('\n')).toEqual([expect.stringMatching(/--workers must be at least 1/)]);
+  });
+
+  it('says when the UI port is taken and exits 1', async () => {
+    const blocker = net.createServer();
+    const port = await new Promise<number>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as net.AddressInfo).port)));
+    cleanups.push(() => new Promise((resolve) => blocker.close(() => resolve())));
+
+    const run = runCli(['--ui-port', String(port)]);
+
+    expect(await run.exited).toBe(1);
+    expect(run.stderr().trim()).toBe(`UI port ${port} is already in use on 127.0.0.1 (choose another with --ui-port)`);
+  });
+
+  it('prints its url, starts the book server with --start, and stops gracefully on SIGINT', async () => {
+    const run = runCli(['--ui-port', '0', '--port', '0', '--start']);
+    cleanups.push(() => void run.child.kill('SIGKILL'));
+    let hasExited = false;
+    void run.exited.then(() => (hasExited = true));
+    const pattern = /Poolscope dashboard: http:\/\/127\.0\.0\.1:(\d+)\/[\s\S]*Book server listening on (http:\/\/127\.0\.0\.1:\d+)/;
+    let match: RegExpExecArray | null = null;
+    while (!(match = pattern.exec(run.stdout()))) {
+      if (hasExited) throw new Error(`exited early: ${run.stdout()}${run.stderr()}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const uiPort = Number(match[1]);
+    expect((await fetchRaw(uiPort, '/favicon-that-does-not-exist.ico')).status).toBe(404);
+
+    run.child.kill('SIGINT');
+
+    expect(await run.exited).toBe(0);
+    expect(run.stderr()).toBe('');
+  });
+});
