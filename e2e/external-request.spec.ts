@@ -1,0 +1,31 @@
+// Story 3: while the workers sleep, a request from outside the app (a person's browser) waits in the
+// queue behind the sleepers, is shown as external, and is served once a worker frees up.
+import { bookGet, screenshotPath, startFromUi } from './support/book-client';
+import { expect, test } from './support/dashboard';
+
+test('an external GET / queues behind the sleepers, shows as external, then is served', async ({ page, dashboard }) => {
+  await startFromUi(page, { port: dashboard.bookPort, poolSize: 4, sleepMs: 2000 });
+  await page.getByLabel('Burst size', { exact: true }).fill('4');
+  await page.getByRole('button', { name: 'Fire /sleep burst' }).click();
+  await expect(page.locator('[data-testid=worker][data-state=busy]')).toHaveCount(4);
+
+  const browserRequest = bookGet(dashboard.bookPort, '/', 'Mozilla/5.0 (X11; Linux x86_64) Chrome/140');
+  const waiting = page.locator('[data-testid=queue-item][data-origin=external]');
+  await expect(waiting).toHaveCount(1);
+  await page.screenshot({ path: screenshotPath('3-external-waiting') });
+
+  const response = await browserRequest;
+  expect(response.statusCode).toBe(200);
+  expect(response.body).toContain('Hi from Poolscope');
+  await expect(waiting).toHaveCount(0);
+  const served = page.locator('[data-testid=timeline-bar][data-path="/"][data-origin=external]');
+  await expect(served).toHaveCount(1);
+  await expect(served).toHaveAttribute('data-status', '200');
+
+  // Its details tell the person where it came from and that it waited.
+  await served.click();
+  await expect(page.getByTestId('detail-source')).toContainText(/external/i);
+  await expect(page.getByTestId('detail-path')).toHaveText('/');
+  await expect(page.getByTestId('detail-wait')).toContainText(/\d/);
+  await page.screenshot({ path: screenshotPath('3-external-served') });
+});

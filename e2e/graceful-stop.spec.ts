@@ -1,0 +1,38 @@
+// Story 4: stopping the server mid-burst is graceful: every in-flight and queued request still gets its
+// response, the workers are joined one by one in id order, and the status ends at Stopped.
+import { bookGet, screenshotPath, startFromUi } from './support/book-client';
+import { expect, test } from './support/dashboard';
+
+test('Stop server during a burst answers every request, then joins workers 0, 1 in order', async ({ page, dashboard }) => {
+  await startFromUi(page, { port: dashboard.bookPort, poolSize: 2, sleepMs: 1500 });
+  await page.getByLabel('Burst size', { exact: true }).fill('2');
+  await page.getByRole('button', { name: 'Fire /sleep burst' }).click();
+  await expect(page.locator('[data-testid=worker][data-state=busy]')).toHaveCount(2);
+  // Four more from outside, so the test itself can see that each one is answered.
+  const outside = Array.from({ length: 4 }, () => bookGet(dashboard.bookPort, '/sleep'));
+  await expect(page.getByTestId('queue-item')).toHaveCount(4);
+
+  await page.getByRole('button', { name: 'Stop server' }).click();
+  await expect(page.getByTestId('server-status')).toContainText('Stopping');
+  await page.screenshot({ path: screenshotPath('4-stopping') });
+
+  const responses = await Promise.all(outside);
+  expect(responses.map((r) => r.statusCode)).toEqual([200, 200, 200, 200]);
+  await expect(page.getByTestId('server-status')).toContainText('Stopped');
+  await expect(page.locator('[data-testid=worker][data-state=exited]')).toHaveCount(2);
+  await expect(page.locator('[data-testid=timeline-bar][data-status="200"]')).toHaveCount(6);
+
+  const shutdownLines = async () =>
+    (await page.getByTestId('log').innerText())
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => /^(Shutting down|Worker \d+ disconnected)/.test(line));
+  await expect.poll(shutdownLines).toEqual([
+    'Shutting down.',
+    'Shutting down worker 0',
+    'Worker 0 disconnected; shutting down.',
+    'Shutting down worker 1',
+    'Worker 1 disconnected; shutting down.',
+  ]);
+  await page.screenshot({ path: screenshotPath('4-stopped') });
+});

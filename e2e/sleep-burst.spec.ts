@@ -1,0 +1,38 @@
+// Story 2: the book's demo. Eight sleepers on four workers: four run, four wait in the queue, then the
+// second wave runs; the timeline holds eight bars, two per worker, and the stats show latencies.
+import { screenshotPath, startFromUi } from './support/book-client';
+import { expect, test } from './support/dashboard';
+
+test('a /sleep burst of 8 on 4 workers fills the pool, queues 4, then finishes in two waves', async ({ page, dashboard }) => {
+  await startFromUi(page, { port: dashboard.bookPort, poolSize: 4, sleepMs: 1500 });
+  await expect(page.getByTestId('worker')).toHaveCount(4);
+  await expect(page.locator('[data-testid=worker][data-state=idle]')).toHaveCount(4);
+
+  await page.getByLabel('Burst size', { exact: true }).fill('8');
+  await page.getByRole('button', { name: 'Fire /sleep burst' }).click();
+
+  const busyWorkers = page.locator('[data-testid=worker][data-state=busy]');
+  const queuedJobs = page.getByTestId('queue-item');
+  // Both counts from one moment: the full pool and the full queue last only while the first wave sleeps.
+  await expect
+    .poll(async () => ({ busy: await busyWorkers.count(), queued: await queuedJobs.count() }), { intervals: [50] })
+    .toEqual({ busy: 4, queued: 4 });
+  await expect(queuedJobs.first()).toHaveAttribute('data-origin', 'burst');
+  await page.screenshot({ path: screenshotPath('2-burst') });
+
+  const bars = page.locator('[data-testid=timeline-bar][data-path="/sleep"]');
+  await expect(bars).toHaveCount(8);
+  await expect(busyWorkers).toHaveCount(0);
+  await expect(queuedJobs).toHaveCount(0);
+  for (const workerId of [0, 1, 2, 3]) {
+    // Two waves: every worker ran exactly two of the eight sleepers.
+    await expect(page.locator(`[data-testid=timeline-bar][data-path="/sleep"][data-worker-id="${workerId}"]`)).toHaveCount(2);
+  }
+  await expect(page.locator('[data-testid=timeline-bar][data-status="200"]')).toHaveCount(8);
+  for (const stat of ['stat-p50', 'stat-p99', 'stat-wait-p50']) {
+    await expect(page.getByTestId(stat)).toContainText(/\d/);
+  }
+  // The slowest sleepers waited a whole first wave, so p99 latency is at least two sleeps.
+  await expect(page.getByTestId('stat-p99')).toContainText(/^\s*(3(\.\d+)?\s*s|3\d{3}\s*ms)/);
+  await page.screenshot({ path: screenshotPath('2-two-waves') });
+});

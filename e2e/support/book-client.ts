@@ -1,0 +1,39 @@
+// A plain HTTP client for the e2e specs: requests to the book server from outside the app, as a
+// person's browser or curl would make them, each on its own connection.
+import { request } from 'node:http';
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { expect, PROJECT_ROOT } from './dashboard';
+
+export interface BookResponse {
+  statusCode: number;
+  body: string;
+}
+
+export function bookGet(port: number, path: string, userAgent = 'curl/8.5.0'): Promise<BookResponse> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'GET', agent: false, headers: { 'User-Agent': userAgent } }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ statusCode: response.statusCode ?? 0, body }));
+      response.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Fills the settings form and starts the book server from the UI; waits for the status line to say so. */
+export async function startFromUi(page: Page, settings: { port: number; poolSize?: number; sleepMs?: number }): Promise<void> {
+  await page.getByLabel('Port', { exact: true }).fill(String(settings.port));
+  if (settings.poolSize !== undefined) await page.getByLabel('Pool size', { exact: true }).fill(String(settings.poolSize));
+  if (settings.sleepMs !== undefined) await page.getByLabel('Sleep (ms)', { exact: true }).fill(String(settings.sleepMs));
+  await page.getByRole('button', { name: 'Start server' }).click();
+  await expect(page.getByTestId('server-status')).toContainText(`Listening on http://127.0.0.1:${settings.port}`);
+}
+
+/** Key moments are kept as pictures in test-results/screenshots (the README's picture comes from the burst story). */
+export function screenshotPath(name: string): string {
+  return join(PROJECT_ROOT, 'test-results', 'screenshots', `${name}.png`);
+}
