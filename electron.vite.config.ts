@@ -26,7 +26,7 @@ export default defineConfig({
   },
   renderer: {
     root: resolve('src/renderer'),
-    build: { rollupOptions: { input: resolve('src/renderer/index.html') } },
+    build: { minify: true, rollupOptions: { input: resolve('src/renderer/index.html') } },
     plugins: [react()],
   },
 });

@@ -1,0 +1,35 @@
+// The page layout: header, controls and the alert, the stats strip, then workers and timeline on the
+// left with queue, request details and log on the right.
+
+import type { ReactNode } from 'react';
+import { Controls } from './components/Controls';
+import { Header } from './components/Header';
+import { LogPanel } from './components/LogPanel';
+import { MessageBanner } from './components/MessageBanner';
+import { QueuePanel } from './components/QueuePanel';
+import { RequestDetails } from './components/RequestDetails';
+import { StatsStrip } from './components/StatsStrip';
+import { TimelinePanel } from './components/TimelinePanel';
+import { WorkersPanel } from './components/WorkersPanel';
+
+export function App(): ReactNode {
+  return (
+    <div className="app">
+      <Header />
+      <Controls />
+      <MessageBanner />
+      <StatsStrip />
+      <main className="main-grid">
+        <div className="column-main">
+          <WorkersPanel />
+          <TimelinePanel />
+        </div>
+        <aside className="column-side">
+          <QueuePanel />
+          <RequestDetails />
+          <LogPanel />
+        </aside>
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,76 @@
+// The title bar: what Poolscope is, the server's status line, and whether the dashboard link is up.
+
+import type { ReactNode } from 'react';
+import { useAppStore } from '../store/use-app-store';
+import { useAppServices } from './app-services';
+import { pluralize } from './format';
+
+function ServerStatus(): ReactNode {
+  const phase = useAppStore((s) => s.wire.status.phase);
+  const url = useAppStore((s) => s.wire.status.url);
+  const isStartPending = useAppStore((s) => s.view.pendingCommand === 'start');
+  const inFlightJobs = useAppStore((s) => s.wire.inFlightJobs);
+  const shownPhase = phase === 'stopped' && isStartPending ? 'starting' : phase;
+
+  let text: ReactNode;
+  switch (shownPhase) {
+    case 'listening':
+      text = (
+        <>
+          Listening on{' '}
+          {url ? (
+            <a href={url} target="_blank" rel="noreferrer">
+              {url}
+            </a>
+          ) : (
+            'an unknown address'
+          )}
+        </>
+      );
+      break;
+    case 'starting':
+      text = 'Starting…';
+      break;
+    case 'stopping':
+      text = inFlightJobs > 0 ? `Stopping — finishing ${pluralize(inFlightJobs, 'in-flight request')}…` : 'Stopping…';
+      break;
+    default:
+      text = 'Stopped';
+  }
+  return (
+    <div className="server-status" data-phase={shownPhase}>
+      <span className="status-dot" aria-hidden="true" />
+      <span data-testid="server-status">{text}</span>
+    </div>
+  );
+}
+
+function ConnectionNotice(): ReactNode {
+  const { transportKind } = useAppServices();
+  const connection = useAppStore((s) => s.wire.connection);
+  const hasSnapshot = useAppStore((s) => s.wire.hasSnapshot);
+  if (transportKind === 'electron' || connection === 'connected') return null;
+  const text = connection === 'reconnecting' || hasSnapshot ? 'Disconnected from the dashboard — reconnecting…' : 'Connecting to the dashboard…';
+  return (
+    <div className="connection-notice" data-testid="connection-status" data-connection={connection}>
+      {text}
+    </div>
+  );
+}
+
+export function Header(): ReactNode {
+  return (
+    <header className="app-header">
+      <div className="brand">
+        <h1>Poolscope</h1>
+        <p className="tagline">
+          The Rust book's multithreaded web server: watch its pool of worker threads take jobs from one queue, live.
+        </p>
+      </div>
+      <div className="header-side">
+        <ConnectionNotice />
+        <ServerStatus />
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,64 @@
+// The numbers at a glance: throughput, latency and queue-wait percentiles of this run, queue length,
+// open connections, errors, and events the publisher had to drop for this viewer.
+
+import type { ReactNode } from 'react';
+import { useAppStore } from '../store/use-app-store';
+import { formatCount, formatDurationMs, formatRate } from './format';
+
+interface TileProps {
+  label: string;
+  testId: string;
+  value: string;
+  hint?: string;
+  tone?: 'warn' | 'bad';
+}
+
+function Tile({ label, testId, value, hint, tone }: TileProps): ReactNode {
+  return (
+    <div className={`stat ${tone ? `tone-${tone}` : ''}`} title={hint}>
+      <div className="stat-label">{label}</div>
+      <div className="stat-value" data-testid={testId}>
+        {value}
+      </div>
+    </div>
+  );
+}
+
+export function StatsStrip(): ReactNode {
+  const rps = useAppStore((s) => s.stats.requestsPerSecond);
+  const latency = useAppStore((s) => s.stats.latencyMs);
+  const wait = useAppStore((s) => s.stats.waitMs);
+  const serverErrors = useAppStore((s) => s.stats.serverErrors);
+  const clientErrors = useAppStore((s) => s.stats.clientErrors);
+  const finished = useAppStore((s) => s.stats.finishedCount);
+  const queueLength = useAppStore((s) => s.wire.queueLength);
+  const connections = useAppStore((s) => s.wire.counters.openConnections);
+  const dropped = useAppStore((s) => s.wire.droppedEvents);
+
+  return (
+    <section className="stats panel" aria-label="Statistics">
+      <Tile label="Requests/s" testId="stat-rps" value={formatRate(rps)} hint={`${formatCount(finished)} responses this run, averaged over the last 5 s`} />
+      <Tile label="Latency p50" testId="stat-p50" value={formatDurationMs(latency?.p50)} hint="Received → response sent" />
+      <Tile label="p95" testId="stat-p95" value={formatDurationMs(latency?.p95)} hint="Received → response sent" />
+      <Tile label="p99" testId="stat-p99" value={formatDurationMs(latency?.p99)} hint="Received → response sent" />
+      <Tile label="Wait p50" testId="stat-wait-p50" value={formatDurationMs(wait?.p50)} hint="Time a job waited in the queue" />
+      <Tile label="Wait p99" testId="stat-wait-p99" value={formatDurationMs(wait?.p99)} hint="Time a job waited in the queue" />
+      <Tile label="Queue" testId="stat-queue" value={formatCount(queueLength)} tone={queueLength > 0 ? 'warn' : undefined} />
+      <Tile label="Connections" testId="stat-connections" value={formatCount(connections)} hint="TCP connections open right now" />
+      <Tile
+        label="Errors"
+        testId="stat-errors"
+        value={formatCount(serverErrors)}
+        hint={`Responses with status 5xx this run (${formatCount(clientErrors)} more were 4xx)`}
+        tone={serverErrors > 0 ? 'bad' : undefined}
+      />
+      <Tile
+        label="Dropped events"
+        testId="stat-dropped"
+        value={formatCount(dropped)}
+        hint="Events skipped because this view fell behind; it resynchronises from a fresh snapshot"
+        tone={dropped > 0 ? 'warn' : undefined}
+      />
+    </section>
+  );
+}

@@ -1,0 +1,105 @@
+// One card per worker thread: its state, the request it runs and for how long, jobs done and how
+// busy it has been. Cards re-render only when their own worker changes (or, while busy, to tick).
+
+import { memo, type ReactNode } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import type { WorkerView } from '../store/wire-slice';
+import { useAppStore } from '../store/use-app-store';
+import { formatCount, formatDurationMs } from './format';
+import { useNow } from './use-now';
+
+const PHASE_LABELS: Record<WorkerView['phase'], string> = {
+  idle: 'idle',
+  busy: 'busy',
+  stopping: 'stopping',
+  exited: 'exited',
+};
+
+function RunningFor({ since, sleepMs, isSleep }: { since: number; sleepMs: number; isSleep: boolean }): ReactNode {
+  const now = useNow();
+  const elapsedMs = Math.max(0, now - since);
+  const progress = isSleep && sleepMs > 0 ? Math.min(1, elapsedMs / sleepMs) : null;
+  return (
+    <>
+      <div className="worker-elapsed" data-testid="worker-elapsed">
+        for {formatDurationMs(elapsedMs)}
+      </div>
+      {progress !== null && (
+        <div className="progress" aria-hidden="true">
+          <div className="progress-fill" style={{ width: `${(progress * 100).toFixed(1)}%` }} />
+        </div>
+      )}
+    </>
+  );
+}
+
+function Utilization({ worker }: { worker: WorkerView }): ReactNode {
+  // Ticks only while the worker runs a job; an idle worker's share changes too slowly to matter.
+  const now = useNow(worker.busySince === null ? 1_000 : 250);
+  const aliveMs = Math.max(1, now - worker.spawnedAt);
+  const busyMs = worker.busyMsTotal + (worker.busySince === null ? 0 : Math.max(0, now - worker.busySince));
+  const percent = Math.min(100, (busyMs / aliveMs) * 100);
+  return <span title="Share of its life this worker spent running jobs">{percent.toFixed(0)}% busy</span>;
+}
+
+const WorkerCard = memo(function WorkerCard({ worker, sleepMs }: { worker: WorkerView; sleepMs: number }): ReactNode {
+  const job = worker.job;
+  return (
+    <li className={`worker-card state-${worker.state} phase-${worker.phase}`} data-testid="worker" data-worker-id={worker.id} data-state={worker.state} data-phase={worker.phase}>
+      <div className="worker-head">
+        <span className="worker-name">Worker {worker.id}</span>
+        <span className={`pill phase-${worker.phase}`}>{PHASE_LABELS[worker.phase]}</span>
+      </div>
+      <div className="worker-job">
+        {job ? (
+          <>
+            <div className="job-line" title={`Request #${job.requestId}`}>
+              <span className="method">{job.method}</span> <span className="target">{job.target}</span>
+              <span className={`origin origin-${job.origin}`}>{job.origin}</span>
+            </div>
+            {worker.busySince !== null && <RunningFor since={worker.busySince} sleepMs={sleepMs} isSleep={job.target.startsWith('/sleep')} />}
+          </>
+        ) : (
+          <div className="job-line muted">{worker.phase === 'exited' ? 'thread joined' : worker.phase === 'stopping' ? 'finishing up' : 'waiting for a job'}</div>
+        )}
+      </div>
+      <div className="worker-foot">
+        <span>{formatCount(worker.jobsDone)} jobs</span>
+        <span aria-hidden="true">·</span>
+        <Utilization worker={worker} />
+        {worker.replacements > 0 && <span className="replaced">replaced ×{worker.replacements}</span>}
+      </div>
+    </li>
+  );
+});
+
+function WorkerSlot({ index, sleepMs }: { index: number; sleepMs: number }): ReactNode {
+  const worker = useAppStore((s) => s.wire.workers[index]);
+  return worker ? <WorkerCard worker={worker} sleepMs={sleepMs} /> : null;
+}
+
+export function WorkersPanel(): ReactNode {
+  const workerIds = useAppStore(useShallow((s) => s.wire.workers.map((w) => w.id)));
+  const sleepMs = useAppStore((s) => s.wire.sleepMs);
+  const busyCount = useAppStore((s) => s.wire.workers.reduce((n, w) => n + (w.state === 'busy' ? 1 : 0), 0));
+  const hasSnapshot = useAppStore((s) => s.wire.hasSnapshot);
+  return (
+    <section className="panel workers-panel" aria-label="Workers">
+      <div className="panel-head">
+        <h2>Workers</h2>
+        <span className="count">
+          {busyCount} of {workerIds.length} busy
+        </span>
+      </div>
+      {workerIds.length === 0 ? (
+        <p className="empty">{hasSnapshot ? 'No workers yet. Start the server to spawn the pool.' : 'Waiting for the first snapshot…'}</p>
+      ) : (
+        <ul className={`worker-grid ${workerIds.length > 8 ? 'compact' : ''}`}>
+          {workerIds.map((id, index) => (
+            <WorkerSlot key={id} index={index} sleepMs={sleepMs} />
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,20 @@
+// What components may use besides the store: the command actions, and the bridge's live model for the
+// timeline, which draws outside React's render path.
+
+import { createContext, useContext } from 'react';
+import type { PoolBridge } from '../bridge/pool-bridge';
+import type { Actions } from '../store/actions';
+
+export interface AppServices {
+  actions: Actions;
+  bridge: PoolBridge;
+  transportKind: 'electron' | 'dashboard';
+}
+
+export const AppServicesContext = createContext<AppServices | null>(null);
+
+export function useAppServices(): AppServices {
+  const services = useContext(AppServicesContext);
+  if (services === null) throw new Error('useAppServices needs an <AppServicesContext.Provider> above it');
+  return services;
+}

@@ -1,0 +1,42 @@
+// How numbers read on screen: durations with a unit that fits their size, rates, clock times.
+
+export function formatDurationMs(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
+  const value = Math.max(0, ms);
+  if (value < 0.005) return '0 ms';
+  if (value < 1) return `${value.toFixed(2)} ms`;
+  if (value < 10) return `${value.toFixed(1)} ms`;
+  if (value < 1_000) return `${Math.round(value)} ms`;
+  if (value < 10_000) return `${(value / 1_000).toFixed(1)} s`;
+  if (value < 60_000) return `${Math.round(value / 1_000)} s`;
+  const minutes = Math.floor(value / 60_000);
+  const seconds = Math.floor((value % 60_000) / 1_000);
+  return `${minutes} m ${String(seconds).padStart(2, '0')} s`;
+}
+
+export function formatRate(perSecond: number): string {
+  if (perSecond === 0) return '0';
+  if (perSecond < 10) return perSecond.toFixed(1);
+  return formatCount(perSecond);
+}
+
+/** 12,345 (toLocaleString is far slower, and this runs for every card on every frame). */
+export function formatCount(count: number): string {
+  const digits = String(Math.round(Math.abs(count)));
+  let grouped = digits;
+  if (digits.length > 3) {
+    grouped = '';
+    for (let end = digits.length; end > 0; end -= 3) grouped = digits.slice(Math.max(0, end - 3), end) + (grouped ? `,${grouped}` : '');
+  }
+  return count < 0 ? `-${grouped}` : grouped;
+}
+
+export function formatClockTime(epochMs: number): string {
+  const date = new Date(epochMs);
+  const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+  return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`;
+}
+
+export function pluralize(count: number, singular: string, plural = `${singular}s`): string {
+  return `${formatCount(count)} ${count === 1 ? singular : plural}`;
+}

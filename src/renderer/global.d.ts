@@ -1,0 +1,10 @@
+// What the Electron preload puts on window; absent in a plain browser (the dashboard).
+import type { PoolscopeApi } from '../shared/wire';
+
+declare global {
+  interface Window {
+    poolscope?: PoolscopeApi | undefined;
+  }
+}
+
+export {};

@@ -1,0 +1,38 @@
+// Wires the page together: picks the transport, starts the bridge that feeds the store, and renders.
+// Nothing else subscribes to the API.
+
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './App';
+import { PoolBridge } from './bridge/pool-bridge';
+import { AppServicesContext, type AppServices } from './components/app-services';
+import { createActions } from './store/actions';
+import { createAppStore } from './store/app-store';
+import { AppStoreContext } from './store/use-app-store';
+import { openTransport } from './transport';
+import './styles.css';
+
+/** Requests per second must fall back to 0 once traffic stops, even with no new messages. */
+const STATS_REFRESH_INTERVAL_MS = 500;
+
+const transport = openTransport();
+const store = createAppStore();
+const bridge = new PoolBridge(store, { scheduleFrame: (callback) => requestAnimationFrame(callback) });
+bridge.setConnection(transport.connectionState);
+transport.onConnectionChange((state) => bridge.setConnection(state));
+transport.api.subscribe((message) => bridge.receive(message));
+setInterval(() => bridge.refreshStats(), STATS_REFRESH_INTERVAL_MS);
+
+const services: AppServices = { actions: createActions(transport.api, store), bridge, transportKind: transport.kind };
+
+const rootElement = document.getElementById('root');
+if (!rootElement) throw new Error('index.html has no #root element');
+createRoot(rootElement).render(
+  <StrictMode>
+    <AppStoreContext.Provider value={store}>
+      <AppServicesContext.Provider value={services}>
+        <App />
+      </AppServicesContext.Provider>
+    </AppStoreContext.Provider>
+  </StrictMode>,
+);

@@ -1,0 +1,259 @@
+// PoolscopeApi over the dashboard's WebSocket: the same API the Electron preload exposes, so the UI
+// cannot tell them apart. Reconnects with backoff and re-subscribes (the server answers with a fresh
+// snapshot); commands carry ids and resolve on their command-result. DOM-free: the socket is made by
+// an injected factory, so the browser and tests under Node share this file.
+
+import type { Command, CommandResult, ServerSettings } from '../../shared/commands';
+import type { ControllerStatus, DashboardClientFrame, DashboardServerFrame, PoolscopeApi, ViewerMessage } from '../../shared/wire';
+import type { ConnectionState } from '../store/wire-slice';
+
+export const NOT_CONNECTED_ERROR = 'Not connected to the dashboard';
+export const CONNECTION_LOST_ERROR = 'Lost the connection to the dashboard before it answered';
+
+/** The part of a WebSocket this client uses. */
+export interface SocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(): void;
+}
+
+export interface SocketHandlers {
+  onOpen(): void;
+  onMessage(data: unknown): void;
+  /** Called once per socket, whether it failed to connect or dropped later. */
+  onClose(): void;
+}
+
+export type SocketFactory = (url: string, handlers: SocketHandlers) => SocketLike;
+
+const SOCKET_OPEN = 1;
+
+export interface ReconnectBackoff {
+  initialDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RECONNECT_BACKOFF: ReconnectBackoff = { initialDelayMs: 250, maxDelayMs: 5_000 };
+/** While the page's first connection is being made, commands wait this long for it instead of failing at once. */
+export const INITIAL_CONNECT_WAIT_MS = 5_000;
+
+export interface WebSocketApiOptions {
+  url: string;
+  createSocket: SocketFactory;
+  backoff?: ReconnectBackoff;
+  initialConnectWaitMs?: number;
+}
+
+type Timer = ReturnType<typeof setTimeout>;
+
+interface WaitingForOpen {
+  onOpen(): void;
+  onGiveUp(): void;
+  timer: Timer;
+}
+
+export class WebSocketPoolscopeApi implements PoolscopeApi {
+  private socket: SocketLike | null = null;
+  private state: ConnectionState = 'connecting';
+  private hasEverConnected = false;
+  private isStarted = false;
+  private isClosed = false;
+  private reconnectAttempts = 0;
+  private reconnectTimer: Timer | null = null;
+  private nextCommandId = 1;
+  private readonly pendingCommands = new Map<number, (result: CommandResult) => void>();
+  private waitingForOpen: WaitingForOpen[] = [];
+  private readonly listeners = new Set<(message: ViewerMessage) => void>();
+  private readonly connectionListeners = new Set<(state: ConnectionState) => void>();
+  private statusWaiters: Array<(status: ControllerStatus) => void> = [];
+  /** True once anyone asked for the stream (a listener or getStatus): every (re)connection then subscribes. */
+  private wantsStream = false;
+  private lastStatus: ControllerStatus | null = null;
+  private readonly backoff: ReconnectBackoff;
+  private readonly initialConnectWaitMs: number;
+
+  constructor(private readonly options: WebSocketApiOptions) {
+    this.backoff = options.backoff ?? DEFAULT_RECONNECT_BACKOFF;
+    this.initialConnectWaitMs = options.initialConnectWaitMs ?? INITIAL_CONNECT_WAIT_MS;
+  }
+
+  get connectionState(): ConnectionState {
+    return this.state;
+  }
+
+  onConnectionChange(listener: (state: ConnectionState) => void): () => void {
+    this.connectionListeners.add(listener);
+    return () => this.connectionListeners.delete(listener);
+  }
+
+  startServer(settings: ServerSettings): Promise<CommandResult> {
+    return this.sendCommand({ type: 'start-server', settings });
+  }
+
+  stopServer(): Promise<CommandResult> {
+    return this.sendCommand({ type: 'stop-server' });
+  }
+
+  fireBurst(path: '/sleep' | '/', count: number): Promise<CommandResult> {
+    return this.sendCommand({ type: 'fire-burst', path, count });
+  }
+
+  getStatus(): Promise<ControllerStatus> {
+    if (this.lastStatus !== null) return Promise.resolve(this.lastStatus);
+    // Status travels only with the stream, so asking for it subscribes.
+    this.requestStream();
+    return new Promise((resolve) => this.statusWaiters.push(resolve));
+  }
+
+  subscribe(listener: (message: ViewerMessage) => void): () => void {
+    this.listeners.add(listener);
+    this.requestStream();
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /** Closes the socket for good: no reconnects; unanswered commands fail. */
+  close(): void {
+    this.isClosed = true;
+    if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    this.socket?.close();
+    this.socket = null;
+    this.failPending(CONNECTION_LOST_ERROR);
+    this.giveUpWaiting();
+  }
+
+  private requestStream(): void {
+    const wasWanted = this.wantsStream;
+    this.wantsStream = true;
+    this.start();
+    if (!wasWanted && this.isOpen()) this.sendFrame({ kind: 'subscribe' });
+  }
+
+  private sendCommand(command: Command): Promise<CommandResult> {
+    if (this.isClosed) return Promise.resolve({ ok: false, error: NOT_CONNECTED_ERROR });
+    this.start();
+    const send = (): Promise<CommandResult> => {
+      const id = this.nextCommandId++;
+      return new Promise<CommandResult>((resolve) => {
+        this.pendingCommands.set(id, resolve);
+        this.sendFrame({ kind: 'command', id, command });
+      });
+    };
+    if (this.isOpen()) return send();
+    if (this.hasEverConnected) return Promise.resolve({ ok: false, error: NOT_CONNECTED_ERROR });
+    // The page has only just loaded: a click that beats the first connection waits for it.
+    return new Promise<CommandResult>((resolve) => {
+      const waiter: WaitingForOpen = {
+        onOpen: () => void send().then(resolve),
+        onGiveUp: () => resolve({ ok: false, error: NOT_CONNECTED_ERROR }),
+        timer: setTimeout(() => {
+          this.waitingForOpen = this.waitingForOpen.filter((w) => w !== waiter);
+          waiter.onGiveUp();
+        }, this.initialConnectWaitMs),
+      };
+      this.waitingForOpen.push(waiter);
+    });
+  }
+
+  private start(): void {
+    if (this.isStarted || this.isClosed) return;
+    this.isStarted = true;
+    this.connect();
+  }
+
+  private isOpen(): boolean {
+    return this.socket !== null && this.socket.readyState === SOCKET_OPEN && this.state === 'connected';
+  }
+
+  private connect(): void {
+    this.reconnectTimer = null;
+    if (this.isClosed) return;
+    let socket: SocketLike | null = null;
+    const isCurrent = (): boolean => socket !== null && this.socket === socket;
+    socket = this.options.createSocket(this.options.url, {
+      onOpen: () => {
+        if (!isCurrent()) return;
+        this.reconnectAttempts = 0;
+        this.hasEverConnected = true;
+        this.setState('connected');
+        if (this.wantsStream) this.sendFrame({ kind: 'subscribe' });
+        const waiting = this.waitingForOpen;
+        this.waitingForOpen = [];
+        for (const waiter of waiting) {
+          clearTimeout(waiter.timer);
+          waiter.onOpen();
+        }
+      },
+      onMessage: (data) => {
+        if (isCurrent()) this.handleFrame(data);
+      },
+      onClose: () => {
+        if (!isCurrent()) return;
+        this.socket = null;
+        this.failPending(CONNECTION_LOST_ERROR);
+        if (this.isClosed) return;
+        this.setState(this.hasEverConnected ? 'reconnecting' : 'connecting');
+        this.scheduleReconnect();
+      },
+    });
+    this.socket = socket;
+  }
+
+  private scheduleReconnect(): void {
+    const delayMs = Math.min(this.backoff.maxDelayMs, this.backoff.initialDelayMs * 2 ** this.reconnectAttempts);
+    this.reconnectAttempts++;
+    // Jitter keeps many tabs from reconnecting in lockstep after the dashboard restarts.
+    this.reconnectTimer = setTimeout(() => this.connect(), delayMs * (0.75 + Math.random() * 0.25));
+  }
+
+  private handleFrame(data: unknown): void {
+    let frame: DashboardServerFrame;
+    try {
+      frame = JSON.parse(typeof data === 'string' ? data : String(data)) as DashboardServerFrame;
+    } catch {
+      return;
+    }
+    if (typeof frame !== 'object' || frame === null) return;
+    if (frame.kind === 'command-result') {
+      const resolve = this.pendingCommands.get(frame.id);
+      this.pendingCommands.delete(frame.id);
+      resolve?.(frame.result);
+      return;
+    }
+    if (frame.kind !== 'snapshot' && frame.kind !== 'delta') return;
+    if (frame.status) {
+      this.lastStatus = frame.status;
+      const waiters = this.statusWaiters;
+      this.statusWaiters = [];
+      for (const resolve of waiters) resolve(frame.status);
+    }
+    for (const listener of this.listeners) listener(frame);
+  }
+
+  private sendFrame(frame: DashboardClientFrame): void {
+    this.socket?.send(JSON.stringify(frame));
+  }
+
+  private setState(state: ConnectionState): void {
+    if (this.state === state) return;
+    this.state = state;
+    for (const listener of this.connectionListeners) listener(state);
+  }
+
+  private failPending(error: string): void {
+    const pending = [...this.pendingCommands.values()];
+    this.pendingCommands.clear();
+    for (const resolve of pending) resolve({ ok: false, error });
+  }
+
+  private giveUpWaiting(): void {
+    const waiting = this.waitingForOpen;
+    this.waitingForOpen = [];
+    for (const waiter of waiting) {
+      clearTimeout(waiter.timer);
+      waiter.onGiveUp();
+    }
+  }
+}

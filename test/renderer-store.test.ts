@@ -1,0 +1,405 @@
+// The renderer's data path without a browser: ViewerMessages through the bridge into the store (real
+// server events from real sockets and worker threads where it matters), the command actions, and the
+// dashboard's WebSocket client against a real WebSocket server.
+
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocketServer, WebSocket as NodeWebSocket } from 'ws';
+import { PoolBridge } from '../src/renderer/bridge/pool-bridge';
+import { createActions } from '../src/renderer/store/actions';
+import { createAppStore, type AppStore } from '../src/renderer/store/app-store';
+import { NOT_CONNECTED_ERROR, WebSocketPoolscopeApi, type SocketFactory } from '../src/renderer/transport/websocket-api';
+import { startServer, type RunningServer } from '../src/server';
+import { DEFAULT_SETTINGS, type CommandResult, type ServerSettings } from '../src/shared/commands';
+import { BURST_USER_AGENT, type ServerEvent } from '../src/shared/events';
+import { PoolModel } from '../src/shared/pool-model';
+import type { ControllerStatus, DashboardClientFrame, DashboardServerFrame, PoolscopeApi, ViewerMessage } from '../src/shared/wire';
+import { EventRecorder } from './support/event-recorder';
+import { get, request } from './support/http-client';
+
+/** Stands in for requestAnimationFrame: frames run only when the test says so. */
+class ManualFrames {
+  private callbacks: Array<() => void> = [];
+  readonly schedule = (callback: () => void) => {
+    this.callbacks.push(callback);
+  };
+  get pending(): number {
+    return this.callbacks.length;
+  }
+  run(): void {
+    const callbacks = this.callbacks;
+    this.callbacks = [];
+    for (const callback of callbacks) callback();
+  }
+}
+
+function status(overrides: Partial<ControllerStatus> = {}): ControllerStatus {
+  return { phase: 'stopped', url: null, settings: { ...DEFAULT_SETTINGS }, lastError: null, ...overrides };
+}
+
+function snapshotOf(model: PoolModel, controllerStatus = status()): ViewerMessage {
+  return { kind: 'snapshot', sentAt: Date.now(), snapshot: model.snapshot(), status: controllerStatus };
+}
+
+function delta(events: ServerEvent[], extra: { droppedEventCount?: number; status?: ControllerStatus } = {}): ViewerMessage {
+  return { kind: 'delta', sentAt: Date.now(), events, droppedEventCount: extra.droppedEventCount ?? 0, ...(extra.status ? { status: extra.status } : {}) };
+}
+
+/** A bridge whose frames run when the test says; `clock` replaces the wall clock when given. */
+function setup(clock?: { nowMs: number }): { store: AppStore; frames: ManualFrames; bridge: PoolBridge } {
+  const store = createAppStore();
+  const frames = new ManualFrames();
+  const bridge = new PoolBridge(store, { scheduleFrame: frames.schedule, ...(clock ? { now: () => clock.nowMs } : {}) });
+  return { store, frames, bridge };
+}
+
+/** Small builders for the event sequences of a pool at work. */
+const t0 = 1_700_000_000_000;
+function listening(workerCount: number, at = t0): ServerEvent[] {
+  const spawned: ServerEvent[] = Array.from({ length: workerCount }, (_, workerId) => ({ type: 'worker-spawned', at, workerId }));
+  return [...spawned, { type: 'server-listening', at, host: '127.0.0.1', port: 7878, workerCount, sleepMs: 1000, maxQueuedJobs: 1024 }];
+}
+function arrives(requestId: number, at: number, target = '/sleep', userAgent: string | null = BURST_USER_AGENT): ServerEvent[] {
+  return [
+    { type: 'request-received', at, requestId, connectionId: requestId, method: 'GET', target, remoteAddress: '127.0.0.1', userAgent },
+    { type: 'job-queued', at, requestId, queueDepth: 1 },
+  ];
+}
+function starts(requestId: number, workerId: number, at: number, waitMs: number): ServerEvent {
+  return { type: 'job-started', at, requestId, workerId, waitMs, queueDepth: 0 };
+}
+function finishes(requestId: number, workerId: number, at: number, runMs: number, httpStatus = 200): ServerEvent[] {
+  return [
+    { type: 'job-finished', at, requestId, workerId, runMs, status: httpStatus },
+    { type: 'response-sent', at, requestId, status: httpStatus, bytes: 100 },
+  ];
+}
+
+describe('the bridge publishes into the store once per frame', () => {
+  it('turns a snapshot and many deltas that arrive between two frames into a single store update', () => {
+    const { store, frames, bridge } = setup();
+    const updates: number[] = [];
+    store.subscribe((state) => updates.push(state.wire.modelVersion));
+
+    bridge.receive(snapshotOf(new PoolModel(), status({ phase: 'listening', url: 'http://127.0.0.1:7878' })));
+    bridge.receive(delta(listening(4)));
+    for (let id = 1; id <= 100; id++) bridge.receive(delta(arrives(id, t0 + id)));
+    expect(frames.pending).toBe(1);
+    expect(store.getState().wire.hasSnapshot).toBe(false);
+
+    frames.run();
+    const wire = store.getState().wire;
+    expect(bridge.publishes).toBe(1);
+    expect(updates.length).toBeLessThanOrEqual(2); // the wire slice, plus at most the stats slice
+    expect(wire.hasSnapshot).toBe(true);
+    expect(wire.status.url).toBe('http://127.0.0.1:7878');
+    expect(wire.workers.map((w) => w.state)).toEqual(['idle', 'idle', 'idle', 'idle']);
+    expect(wire.queueLength).toBe(100);
+    expect(wire.queue[0]).toMatchObject({ requestId: 1, target: '/sleep', origin: 'burst' });
+  });
+
+  it('keeps at most 200 queue items in the store and counts the rest', () => {
+    const { store, frames, bridge } = setup();
+    bridge.receive(snapshotOf(new PoolModel()));
+    bridge.receive(delta([...listening(1), ...Array.from({ length: 1000 }, (_, i) => arrives(i + 1, t0 + i)).flat()]));
+    frames.run();
+    expect(store.getState().wire.queue).toHaveLength(200);
+    expect(store.getState().wire.queueLength).toBe(1000);
+  });
+
+  it('ignores a delta that comes before the first snapshot', () => {
+    const { store, frames, bridge } = setup();
+    bridge.receive(delta(listening(2)));
+    frames.run();
+    expect(store.getState().wire.workers).toEqual([]);
+    expect(store.getState().wire.hasSnapshot).toBe(false);
+  });
+
+  it('reuses the objects of workers that did not change, so their cards do not re-render', () => {
+    const { store, frames, bridge } = setup();
+    bridge.receive(snapshotOf(new PoolModel()));
+    bridge.receive(delta(listening(3)));
+    frames.run();
+    const before = store.getState().wire.workers;
+    bridge.receive(delta([...arrives(1, t0 + 10), starts(1, 1, t0 + 11, 1)]));
+    frames.run();
+    const after = store.getState().wire.workers;
+    expect(after[0]).toBe(before[0]);
+    expect(after[2]).toBe(before[2]);
+    expect(after[1]).not.toBe(before[1]);
+    expect(after[1]).toMatchObject({ state: 'busy', phase: 'busy', job: { requestId: 1, target: '/sleep', origin: 'burst' } });
+  });
+
+  it('shows a graceful stop worker by worker: stopping while a job runs, then exited', () => {
+    const clock = { nowMs: t0 };
+    const { store, frames, bridge } = setup(clock);
+    bridge.receive(snapshotOf(new PoolModel()));
+    bridge.receive(delta([...listening(2), ...arrives(1, t0 + 1), starts(1, 0, t0 + 2, 1)]));
+    bridge.receive(
+      delta(
+        [
+          { type: 'server-stopping', at: t0 + 3, reason: 'command' },
+          { type: 'worker-stopping', at: t0 + 3, workerId: 0 },
+        ],
+        { status: status({ phase: 'stopping' }) },
+      ),
+    );
+    frames.run();
+    let wire = store.getState().wire;
+    expect(wire.status.phase).toBe('stopping');
+    expect(wire.inFlightJobs).toBe(1);
+    expect(wire.workers[0]).toMatchObject({ phase: 'stopping', state: 'busy' });
+
+    clock.nowMs += 16;
+    bridge.receive(delta([...finishes(1, 0, t0 + 1000, 998), { type: 'worker-exited', at: t0 + 1001, workerId: 0, reason: 'shutdown', exitCode: 0 }]));
+    frames.run();
+    wire = store.getState().wire;
+    expect(wire.inFlightJobs).toBe(0);
+    expect(wire.workers.map((w) => w.state)).toEqual(['exited', 'idle']);
+    // Log lines are published at most four times a second; the held-back line comes on a later frame.
+    expect(wire.log.map((l) => l.text)).not.toContain('Worker 0 disconnected; shutting down.');
+    expect(frames.pending).toBe(1);
+    clock.nowMs += 250;
+    frames.run();
+    expect(store.getState().wire.log.map((l) => l.text)).toContain('Worker 0 disconnected; shutting down.');
+    expect(frames.pending).toBe(0);
+  });
+
+  it('carries the dropped-event count and the transport state to the store', () => {
+    const { store, frames, bridge } = setup();
+    bridge.setConnection('reconnecting');
+    bridge.receive(snapshotOf(new PoolModel()));
+    bridge.receive(delta([], { droppedEventCount: 1234 }));
+    frames.run();
+    expect(store.getState().wire.droppedEvents).toBe(1234);
+    expect(store.getState().wire.connection).toBe('reconnecting');
+  });
+
+  it('computes percentiles per run: a new server-listening starts the numbers over', () => {
+    const { store, frames, bridge } = setup();
+    bridge.receive(snapshotOf(new PoolModel()));
+    const events: ServerEvent[] = [...listening(1)];
+    for (let id = 1; id <= 100; id++) {
+      const at = t0 + id * 10;
+      events.push(...arrives(id, at, '/'), starts(id, 0, at + 2, 2), ...finishes(id, 0, at + 2 + id / 10, id / 10));
+    }
+    bridge.receive(delta(events));
+    bridge.flush();
+    let stats = store.getState().stats;
+    expect(stats.finishedCount).toBe(100);
+    expect(stats.latencyMs!.p50).toBeCloseTo(7, 1); // 2 ms wait + 5 ms run
+    expect(stats.latencyMs!.p99).toBeCloseTo(11.9, 1);
+    expect(stats.waitMs!.p95).toBeCloseTo(2, 1);
+
+    bridge.receive(delta([{ type: 'server-stopped', at: t0 + 5000 }, ...listening(1, t0 + 6000)]));
+    bridge.flush();
+    stats = store.getState().stats;
+    expect(stats.finishedCount).toBe(0);
+    expect(stats.latencyMs).toBeNull();
+  });
+
+  it('rebuilds the stats of the current run from a snapshot', () => {
+    const { store, bridge } = setup();
+    const model = new PoolModel();
+    model.applyAll([...listening(1), ...arrives(1, t0 + 1), starts(1, 0, t0 + 2, 1), ...finishes(1, 0, t0 + 502, 500, 503)]);
+    bridge.receive(snapshotOf(model));
+    bridge.flush();
+    expect(store.getState().stats).toMatchObject({ finishedCount: 1, serverErrors: 1 });
+    expect(store.getState().stats.latencyMs!.p50).toBeCloseTo(501, 0);
+  });
+
+  it('says in the UI why a running server stopped on its own', () => {
+    const { store, frames, bridge } = setup();
+    bridge.receive(snapshotOf(new PoolModel(), status({ phase: 'listening' })));
+    bridge.receive(delta([], { status: status({ phase: 'stopped', lastError: 'Worker 2 crashed too often' }) }));
+    frames.run();
+    expect(store.getState().view.message).toMatchObject({ tone: 'error', text: 'Worker 2 crashed too often' });
+  });
+
+  it("shows the running server's settings in the form until the person edits it", () => {
+    const { store, bridge } = setup();
+    bridge.receive(snapshotOf(new PoolModel(), status({ settings: { ...DEFAULT_SETTINGS, sleepMs: 1000 } })));
+    expect(store.getState().view.form.sleepMs).toBe('1000');
+    store.getState().viewActions.editSettingsField('sleepMs', '250');
+    bridge.receive(delta([], { status: status({ settings: { ...DEFAULT_SETTINGS, sleepMs: 1000 } }) }));
+    expect(store.getState().view.form.sleepMs).toBe('250');
+  });
+});
+
+describe('the bridge fed by a real server', () => {
+  let server: RunningServer | null = null;
+  afterEach(async () => {
+    await server?.shutdown();
+    server = null;
+  });
+
+  it('shows a /sleep burst as busy workers and queued burst jobs, then its latencies', async () => {
+    const recorder = new EventRecorder();
+    server = await startServer({ port: 0, workerCount: 2, sleepMs: 300, events: recorder.stream });
+    const { store, frames, bridge } = setup();
+    bridge.receive(snapshotOf(new PoolModel(), status({ phase: 'listening', url: server.url })));
+    let fed = 0;
+    const feed = () => {
+      bridge.receive(delta(recorder.events.slice(fed)));
+      fed = recorder.events.length;
+      frames.run();
+    };
+
+    const burst = Array.from({ length: 4 }, () => request(server!.port, get('/sleep', `User-Agent: ${BURST_USER_AGENT}\r\n`)));
+    await recorder.until((r) => r.count('job-started') === 2 && r.count('job-queued') === 4);
+    feed();
+    let wire = store.getState().wire;
+    expect(wire.workers.map((w) => w.state)).toEqual(['busy', 'busy']);
+    expect(wire.workers.every((w) => w.job?.target === '/sleep' && w.job.origin === 'burst')).toBe(true);
+    expect(wire.queue.map((q) => q.origin)).toEqual(['burst', 'burst']);
+
+    const responses = await Promise.all(burst);
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    await recorder.until((r) => r.count('response-sent') === 4);
+    feed();
+    bridge.refreshStats();
+    wire = store.getState().wire;
+    const stats = store.getState().stats;
+    expect(wire.queueLength).toBe(0);
+    expect(wire.workers.map((w) => w.jobsDone)).toEqual([2, 2]);
+    expect(stats.finishedCount).toBe(4);
+    expect(stats.latencyMs!.p50).toBeGreaterThanOrEqual(290);
+    // Half the burst waited for a sleeper to finish.
+    expect(stats.waitMs!.p99).toBeGreaterThanOrEqual(250);
+    expect(stats.requestsPerSecond).toBeGreaterThan(0);
+  });
+});
+
+describe('actions', () => {
+  function fakeApi(answer: CommandResult = { ok: true }): PoolscopeApi & { started: ServerSettings[]; bursts: Array<[string, number]> } {
+    const started: ServerSettings[] = [];
+    const bursts: Array<[string, number]> = [];
+    return {
+      started,
+      bursts,
+      startServer: async (settings) => (started.push(settings), answer),
+      stopServer: async () => answer,
+      fireBurst: async (path, count) => (bursts.push([path, count]), answer),
+      getStatus: async () => status(),
+      subscribe: () => () => {},
+    };
+  }
+
+  it('refuses a pool of size 0 with a reason, inline as typed and in the alert on Start', async () => {
+    const store = createAppStore();
+    const api = fakeApi();
+    store.getState().viewActions.editSettingsField('workerCount', '0');
+    const validation = store.getState().view.formValidation;
+    expect(validation.ok).toBe(false);
+    expect(!validation.ok && validation.error).toMatch(/^Pool size must be at least 1: /);
+
+    await createActions(api, store).startServer();
+    expect(api.started).toEqual([]);
+    expect(store.getState().view.message?.text).toMatch(/^Pool size must be at least 1: /);
+  });
+
+  it("shows the server's own words when a start fails, and clears them on the next success", async () => {
+    const store = createAppStore();
+    const failing = fakeApi({ ok: false, error: 'Port 7878 is already in use on 127.0.0.1' });
+    await createActions(failing, store).startServer();
+    expect(failing.started).toEqual([{ host: '127.0.0.1', port: 7878, workerCount: 4, sleepMs: 5000 }]);
+    expect(store.getState().view.message).toMatchObject({ tone: 'error', text: 'Port 7878 is already in use on 127.0.0.1' });
+    expect(store.getState().view.pendingCommand).toBeNull();
+
+    await createActions(fakeApi(), store).fireBurst('/sleep');
+    expect(store.getState().view.message).toBeNull();
+  });
+
+  it('fires bursts of the sizes typed, 8 sleepers and 200 GET / by default', async () => {
+    const store = createAppStore();
+    const api = fakeApi();
+    const actions = createActions(api, store);
+    await actions.fireBurst('/sleep');
+    await actions.fireBurst('/');
+    store.getState().viewActions.editBurstCount('sleep', '99999');
+    await actions.fireBurst('/sleep');
+    expect(api.bursts).toEqual([
+      ['/sleep', 8],
+      ['/', 200],
+    ]);
+    expect(store.getState().view.message?.text).toBe('Burst size must be between 1 and 5000 (got 99999)');
+  });
+});
+
+describe('the dashboard WebSocket client', () => {
+  const servers: WebSocketServer[] = [];
+  const clients: WebSocketPoolscopeApi[] = [];
+  afterEach(async () => {
+    for (const client of clients.splice(0)) client.close();
+    await Promise.all(servers.splice(0).map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  });
+
+  const nodeSocket: SocketFactory = (url, handlers) => {
+    const socket = new NodeWebSocket(url);
+    socket.on('open', () => handlers.onOpen());
+    socket.on('message', (data) => handlers.onMessage(data.toString()));
+    socket.on('close', () => handlers.onClose());
+    socket.on('error', () => {}); // a failed connect also closes; onClose handles both
+    return socket;
+  };
+
+  /** A stand-in dashboard: answers subscribe with a snapshot and every command with ok:true. */
+  async function fakeDashboard(port = 0): Promise<{ server: WebSocketServer; port: number; frames: DashboardClientFrame[] }> {
+    const frames: DashboardClientFrame[] = [];
+    const server = new WebSocketServer({ port, host: '127.0.0.1', path: '/ws' });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+    server.on('connection', (socket) => {
+      socket.on('message', (data) => {
+        const frame = JSON.parse(data.toString()) as DashboardClientFrame;
+        frames.push(frame);
+        const reply: DashboardServerFrame =
+          frame.kind === 'subscribe' ? snapshotOf(new PoolModel(), status()) : { kind: 'command-result', id: frame.id, result: { ok: true } };
+        socket.send(JSON.stringify(reply));
+      });
+    });
+    return { server, port: (server.address() as { port: number }).port, frames };
+  }
+
+  function client(port: number): WebSocketPoolscopeApi {
+    const api = new WebSocketPoolscopeApi({ url: `ws://127.0.0.1:${port}/ws`, createSocket: nodeSocket, backoff: { initialDelayMs: 20, maxDelayMs: 100 } });
+    clients.push(api);
+    return api;
+  }
+
+  function nextMessage(api: PoolscopeApi): Promise<ViewerMessage> {
+    return new Promise((resolve) => {
+      const unsubscribe = api.subscribe((message) => {
+        unsubscribe();
+        resolve(message);
+      });
+    });
+  }
+
+  it('subscribes, receives a snapshot, and resolves each command with its own result', async () => {
+    const dashboard = await fakeDashboard();
+    const api = client(dashboard.port);
+    const first = await nextMessage(api);
+    expect(first.kind).toBe('snapshot');
+    const results = await Promise.all([api.fireBurst('/sleep', 8), api.stopServer()]);
+    expect(results).toEqual([{ ok: true }, { ok: true }]);
+    expect(dashboard.frames.filter((f) => f.kind === 'command').map((f) => f.kind === 'command' && f.command.type)).toEqual(['fire-burst', 'stop-server']);
+    expect(await api.getStatus()).toMatchObject({ phase: 'stopped' });
+  });
+
+  it('answers a command sent while disconnected with "Not connected", then reconnects and re-subscribes', async () => {
+    const dashboard = await fakeDashboard();
+    const api = client(dashboard.port);
+    const states: string[] = [];
+    api.onConnectionChange((state) => states.push(state));
+    await nextMessage(api);
+
+    for (const socket of dashboard.server.clients) socket.terminate();
+    await new Promise<void>((resolve) => api.onConnectionChange((state) => state === 'reconnecting' && resolve()));
+    expect(await api.stopServer()).toEqual({ ok: false, error: NOT_CONNECTED_ERROR });
+
+    const again = await nextMessage(api);
+    expect(again.kind).toBe('snapshot');
+    expect(states).toEqual(['connected', 'reconnecting', 'connected']);
+    expect(dashboard.frames.filter((f) => f.kind === 'subscribe')).toHaveLength(2);
+  });
+});
