@@ -78,6 +78,9 @@ function formatBack(backMs: number): string {
 
 type StatusClass = 0 | 4 | 5;
 
+/** Bars narrower than this merge with touching neighbours of the same style; wider ones are drawn one by one. */
+const DISTINCT_BAR_MIN_PX = 6;
+
 /** The bar being extended in one lane: same route, origin and status class, touching in x. */
 interface PendingRun {
   isOpen: boolean;
@@ -152,6 +155,10 @@ export function paintTimeline(ctx: CanvasRenderingContext2D, layout: TimelineLay
   const flush = (run: PendingRun) => {
     if (!run.isOpen) return;
     run.isOpen = false;
+    // A bar wide enough to read on its own keeps a 1 px gap before it, so back-to-back jobs (the second
+    // wave of a burst) stay visibly separate jobs.
+    const gap = run.right - run.left >= DISTINCT_BAR_MIN_PX ? 1 : 0;
+    run.left += gap;
     const width = run.right - run.left;
     ctx.fillStyle = ROUTE_COLORS[run.route];
     ctx.fillRect(run.left, run.top, width, runHeight);
@@ -180,7 +187,8 @@ export function paintTimeline(ctx: CanvasRenderingContext2D, layout: TimelineLay
     const status = record.status ?? 0;
     const statusClass: StatusClass = status >= 500 ? 5 : status >= 400 ? 4 : 0;
     const run = pending[span.lane]!;
-    if (run.isOpen && run.route === route && run.isExternal === isExternal && run.statusClass === statusClass && runX <= run.right + 0.5 && endX >= run.left - 0.5) {
+    const isNarrow = endX - runX < DISTINCT_BAR_MIN_PX;
+    if (isNarrow && run.isOpen && run.route === route && run.isExternal === isExternal && run.statusClass === statusClass && runX <= run.right + 0.5 && endX >= run.left - 0.5) {
       run.left = Math.min(run.left, runX);
       run.right = Math.max(run.right, endX);
     } else {

@@ -1,0 +1,553 @@
+// `npm run bench`: Poolscope against a plain node:http baseline, in one run, each server in its own child
+// process; prints a table of targets and writes bench/results/latest.json. Flags: see USAGE below.
+//
+// How to read it
+// - Every throughput figure is the MEDIAN ROUND (by req/s) of N alternating rounds: server A, server B,
+//   then B, A, ...; each round is preceded by a warm-up run that is not counted. Drift (thermal, other
+//   processes) therefore hits both sides alike; compare ratios, not absolute numbers across machines.
+//   "rounds a–b" beside a ratio is the spread of the per-round ratios: a target missed or met by less
+//   than that spread is within the noise of this machine; rerun with more --rounds.
+// - keep-alive: GET / over `connections` persistent connections. Poolscope sends every request to a
+//   worker thread and back; the baseline answers on its one thread. Target: Poolscope ≥ 0.8× baseline.
+// - close: the same with `Connection: close`, so each request also pays accept + close. Target ≥ 1.0×.
+// - event stream: Poolscope with a subscriber that buffers every event (as the app's publisher does)
+//   vs nobody subscribed, in the same child process, switched between rounds. The baseline column is
+//   the unobserved server. Target: cost < 5% (of req/s). "CPU/req +x%" beside it is the same cost
+//   measured as server CPU per request, which other load on the machine disturbs far less.
+// - burst: `burstCount` GET /sleep at once, each on its own connection, on `workerCount` workers: first
+//   send to last response vs the ideal ceil(burst/workers) × sleep. Target within 2%.
+// - p50/p99 are the load generator's latencies (request written → response complete) in the median round.
+//   Socket errors or non-2xx answers are printed beside them; any at all makes that row suspect.
+// - With 2 cores, wrk (1 thread) takes one and the server the other; Poolscope's worker threads compete
+//   with its own main thread, which is the cost being measured. Without wrk, keep-alive load comes from
+//   autocannon (or load.ts's node:net client) and close load from the node:net client, run in this process.
+// - --cpu-prof profiles the Poolscope child (every thread) and prints each thread's top self-time functions.
+
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  chooseLoadGenerators,
+  killAllLoadGenerators,
+  runBurst,
+  runLoad,
+  type BurstResult,
+  type LoadGeneratorName,
+  type LoadResult,
+} from './load';
+import { killAllServers, spawnServer, type ServerKind, type ServerProcess } from './servers';
+
+const USAGE = `npm run bench -- [flags]
+  --quick              1 round of 2 s (smoke test)
+  --rounds N           alternating rounds per scenario (default 3)
+  --duration-s N       seconds per measured round (default 5)
+  --warmup-s N         seconds of unmeasured load before each round (default 1)
+  --connections N      concurrent connections (default 50)
+  --only LIST          comma-separated scenarios: keep-alive,close,event-stream,burst
+  --generator NAME     auto (default) | wrk | autocannon | node-net
+  --cpu-prof           run the Poolscope child with --cpu-prof and print its top self-time functions`;
+
+const SCENARIO_IDS = ['keep-alive', 'close', 'event-stream', 'burst'] as const;
+type ScenarioId = (typeof SCENARIO_IDS)[number];
+
+const HOST = '127.0.0.1';
+const WORKER_COUNT = 4;
+const BURST_COUNT = 8;
+const BURST_SLEEP_MS = 1_000;
+const TARGETS = {
+  keepAliveMinRatio: 0.8,
+  closeMinRatio: 1.0,
+  eventStreamMaxCostPercent: 5,
+  burstMaxRatio: 1.02,
+};
+
+const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
+
+interface BenchConfig {
+  rounds: number;
+  durationS: number;
+  warmupS: number;
+  connections: number;
+  workerCount: number;
+  burstCount: number;
+  burstSleepMs: number;
+  scenarios: ScenarioId[];
+  generator: 'auto' | LoadGeneratorName;
+  cpuProfileDir: string | null;
+}
+
+function parseConfig(argv: string[]): BenchConfig {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      rounds: { type: 'string' },
+      'duration-s': { type: 'string' },
+      'warmup-s': { type: 'string' },
+      connections: { type: 'string', default: '50' },
+      only: { type: 'string', default: SCENARIO_IDS.join(',') },
+      generator: { type: 'string', default: 'auto' },
+      'cpu-prof': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const positive = (flag: string, text: string | undefined, fallback: number, allowZero = false): number => {
+    if (text === undefined) return fallback;
+    const value = Number(text);
+    if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) throw new Error(`--${flag} must be a positive number (got "${text}")`);
+    return value;
+  };
+  const scenarios = values.only.split(',').map((s) => s.trim());
+  for (const s of scenarios) {
+    if (!SCENARIO_IDS.includes(s as ScenarioId)) throw new Error(`--only: unknown scenario "${s}"; expected ${SCENARIO_IDS.join(', ')}`);
+  }
+  const generators = ['auto', 'wrk', 'autocannon', 'node-net'];
+  if (!generators.includes(values.generator)) throw new Error(`--generator must be one of ${generators.join(', ')}`);
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  return {
+    rounds: Math.round(positive('rounds', values.rounds, values.quick ? 1 : 3)),
+    durationS: positive('duration-s', values['duration-s'], values.quick ? 2 : 5),
+    warmupS: positive('warmup-s', values['warmup-s'], 1, true),
+    connections: Math.round(positive('connections', values.connections, 50)),
+    workerCount: WORKER_COUNT,
+    burstCount: BURST_COUNT,
+    burstSleepMs: BURST_SLEEP_MS,
+    scenarios: scenarios as ScenarioId[],
+    generator: values.generator as BenchConfig['generator'],
+    cpuProfileDir: values['cpu-prof'] ? join(RESULTS_DIR, 'profiles', stamp) : null,
+  };
+}
+
+// ── measuring ────────────────────────────────────────────────────────────────
+
+interface Side {
+  label: string;
+  server: ServerProcess;
+  /** Runs before the warm-up and again just before the measured run (e.g. attach a subscriber, reset its count). */
+  prepare?: () => Promise<void>;
+  /** Runs after the measured run. */
+  finish?: (result: LoadResult) => Promise<void>;
+}
+
+/** A load run plus what it cost the server: CPU is far less disturbed by other load on the machine than req/s. */
+interface RoundResult extends LoadResult {
+  /** CPU the server process (all threads) used per request answered, in µs. */
+  serverCpuUsPerRequest: number;
+}
+
+interface SideResult {
+  label: string;
+  median: RoundResult;
+  rounds: RoundResult[];
+}
+
+/** Each round's A/B ratio, sorted: their spread shows how much of a difference is noise. */
+function pairedRatios(sides: readonly [SideResult, SideResult]): number[] {
+  return sides[0].rounds.map((a, i) => a.requestsPerS / sides[1].rounds[i]!.requestsPerS).sort((x, y) => x - y);
+}
+
+function spreadNote(ratios: readonly number[]): string | undefined {
+  return ratios.length > 1 ? `rounds ${ratios[0]!.toFixed(2)}–${ratios[ratios.length - 1]!.toFixed(2)}` : undefined;
+}
+
+/** The median round by req/s (the lower middle one for an even count), so its latencies belong to it. */
+function medianRound(rounds: readonly RoundResult[]): RoundResult {
+  const sorted = [...rounds].sort((a, b) => a.requestsPerS - b.requestsPerS);
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
+async function alternate(
+  scenario: string,
+  sides: readonly [Side, Side],
+  generator: LoadGeneratorName,
+  closeEachConnection: boolean,
+  config: BenchConfig,
+): Promise<[SideResult, SideResult]> {
+  const rounds: [RoundResult[], RoundResult[]] = [[], []];
+  for (let round = 0; round < config.rounds; round++) {
+    // A B, then B A: whichever runs second in a round does not always get the warmer machine.
+    const order = round % 2 === 0 ? [0, 1] : [1, 0];
+    for (const index of order) {
+      const side = sides[index]!;
+      const load = { host: HOST, port: side.server.port, path: '/', connections: config.connections, closeEachConnection };
+      await side.prepare?.();
+      if (config.warmupS > 0) await runLoad(generator, { ...load, durationS: config.warmupS });
+      await side.prepare?.();
+      const cpuBeforeUs = await side.server.cpuUsageUs();
+      const measured = await runLoad(generator, { ...load, durationS: config.durationS });
+      const cpuAfterUs = await side.server.cpuUsageUs();
+      await side.finish?.(measured);
+      const result: RoundResult = { ...measured, serverCpuUsPerRequest: (cpuAfterUs - cpuBeforeUs) / Math.max(1, measured.requests) };
+      rounds[index]!.push(result);
+      console.log(
+        `  ${scenario} round ${round + 1}/${config.rounds} ${side.label.padEnd(24)} ${fmtInt(result.requestsPerS).padStart(8)} req/s` +
+          `  p50 ${fmtMs(result.p50Ms)}  p99 ${fmtMs(result.p99Ms)}  server CPU ${result.serverCpuUsPerRequest.toFixed(1)} µs/req${problemsOf(result)}`,
+      );
+    }
+  }
+  return [
+    { label: sides[0].label, median: medianRound(rounds[0]), rounds: rounds[0] },
+    { label: sides[1].label, median: medianRound(rounds[1]), rounds: rounds[1] },
+  ];
+}
+
+interface BurstReport {
+  idealMs: number;
+  medianMakespanMs: number;
+  rounds: BurstResult[];
+}
+
+async function measureBurst(server: ServerProcess, config: BenchConfig): Promise<BurstReport> {
+  // One short burst first, so no round pays for first-time code paths.
+  await runBurst(HOST, server.port, '/sleep?ms=10', config.burstCount);
+  const rounds: BurstResult[] = [];
+  for (let round = 0; round < config.rounds; round++) {
+    const result = await runBurst(HOST, server.port, '/sleep', config.burstCount);
+    rounds.push(result);
+    const bad = result.statuses.filter((s) => s !== 200).length;
+    console.log(`  burst round ${round + 1}/${config.rounds} makespan ${fmtMs(result.makespanMs)}${bad > 0 ? `  (${bad} non-200)` : ''}`);
+  }
+  const makespans = rounds.map((r) => r.makespanMs).sort((a, b) => a - b);
+  return {
+    idealMs: Math.ceil(config.burstCount / config.workerCount) * config.burstSleepMs,
+    medianMakespanMs: makespans[Math.floor((makespans.length - 1) / 2)]!,
+    rounds,
+  };
+}
+
+// ── reporting ────────────────────────────────────────────────────────────────
+
+interface ScenarioReport {
+  id: ScenarioId;
+  title: string;
+  unit: 'req/s' | 'ms';
+  poolscope: number;
+  baseline: number;
+  baselineLabel: string;
+  ratio: number;
+  target: string;
+  isMet: boolean;
+  /** Extra words for the ratio cell: the spread of per-round ratios, the event-stream cost in %. */
+  note?: string;
+  sides?: [SideResult, SideResult];
+  burst?: BurstReport;
+  /** Throughput scenarios: each round's Poolscope/baseline ratio, sorted. */
+  pairedRatios?: number[];
+  /** event-stream only: median per-round increase of server CPU per request with the subscriber, in %. */
+  cpuCostPercent?: number;
+  /** event-stream only: events the subscriber received per request answered. */
+  eventsPerRequest?: number;
+}
+
+function fmtInt(value: number): string {
+  return Math.round(value).toLocaleString('en-US');
+}
+
+function fmtMs(value: number): string {
+  return `${value < 10 ? value.toFixed(2) : value.toFixed(1)} ms`;
+}
+
+function problemsOf(result: LoadResult): string {
+  const parts: string[] = [];
+  if (result.socketErrors > 0) parts.push(`${result.socketErrors} socket errors`);
+  if (result.non2xx > 0) parts.push(`${result.non2xx} non-2xx`);
+  return parts.length > 0 ? `  (${parts.join(', ')})` : '';
+}
+
+function printTable(rows: string[][]): void {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
+  const line = (row: string[]): string => `| ${row.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log(line(rows[0]!));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const row of rows.slice(1)) console.log(line(row));
+}
+
+function printReports(reports: ScenarioReport[]): void {
+  console.log('\nResults (median round)\n');
+  printTable([
+    ['scenario', 'Poolscope', 'baseline', 'ratio', 'target', 'met?'],
+    ...reports.map((r) => {
+      const value = (v: number): string => (r.unit === 'ms' ? fmtMs(v) : `${fmtInt(v)} req/s`);
+      return [
+        r.title,
+        value(r.poolscope),
+        `${value(r.baseline)} (${r.baselineLabel})`,
+        `${r.ratio.toFixed(3)}×${r.note ? ` (${r.note})` : ''}`,
+        r.target,
+        r.isMet ? 'yes' : 'NO',
+      ];
+    }),
+  ]);
+  const latencyRows = reports.flatMap((r) =>
+    (r.sides ?? []).map((side) => [
+      r.title,
+      side.label,
+      fmtInt(side.median.requestsPerS),
+      fmtMs(side.median.p50Ms),
+      fmtMs(side.median.p99Ms),
+      `${side.median.serverCpuUsPerRequest.toFixed(1)} µs`,
+      problemsOf(side.median).trim() || '-',
+    ]),
+  );
+  if (latencyRows.length > 0) {
+    console.log('\nLatency and server CPU per request (median round)\n');
+    printTable([['scenario', 'server', 'req/s', 'p50', 'p99', 'server CPU/req', 'errors'], ...latencyRows]);
+  }
+}
+
+// ── CPU profiles ─────────────────────────────────────────────────────────────
+
+interface CpuProfile {
+  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Self time per function (summed over call sites), heaviest first, as a share of the thread's non-idle time. */
+function topSelfTime(profile: CpuProfile, count: number): { busyMs: number; top: Array<{ name: string; selfMs: number; percent: number }> } {
+  const frameOf = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
+  const selfUsByName = new Map<string, number>();
+  let busyUs = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const frame = frameOf.get(profile.samples[i]!);
+    if (frame === undefined || frame.functionName === '(idle)') continue;
+    const deltaUs = profile.timeDeltas[i] ?? 0;
+    busyUs += deltaUs;
+    const file = frame.url.replace(/^file:\/\//, '').split('/').slice(-2).join('/');
+    const name = `${frame.functionName || '(anonymous)'}${file ? ` ${file}:${frame.lineNumber + 1}` : ''}`;
+    selfUsByName.set(name, (selfUsByName.get(name) ?? 0) + deltaUs);
+  }
+  const top = [...selfUsByName]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([name, us]) => ({ name, selfMs: us / 1000, percent: busyUs > 0 ? (100 * us) / busyUs : 0 }));
+  return { busyMs: busyUs / 1000, top };
+}
+
+/** Which thread a profile belongs to: the server's main thread, a pool worker, or tsx's module-loader thread. */
+function threadRoleOf(file: string, profile: CpuProfile): 'main thread' | 'pool worker' | 'loader' {
+  // Node names profiles CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile; thread 0 is the main thread.
+  if (file.split('.')[4] === '0') return 'main thread';
+  return profile.nodes.some((node) => node.callFrame.url.endsWith('/worker-runtime.ts')) ? 'pool worker' : 'loader';
+}
+
+function printProfiles(dir: string, kindByPid: ReadonlyMap<number, ServerKind>): void {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort();
+  console.log(`\nCPU profiles in ${dir} (whole child life: start-up, warm-up and idle gaps included; % of non-idle time)`);
+  for (const file of files) {
+    const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
+    const role = threadRoleOf(file, profile);
+    if (role === 'loader') continue;
+    const kind = kindByPid.get(Number(file.split('.')[3])) ?? 'poolscope';
+    const { busyMs, top } = topSelfTime(profile, role === 'main thread' ? 15 : 6);
+    console.log(`\n${kind} ${role} (${file}): ${busyMs.toFixed(0)} ms busy`);
+    for (const entry of top) {
+      console.log(`  ${entry.percent.toFixed(1).padStart(5)}%  ${entry.selfMs.toFixed(0).padStart(7)} ms  ${entry.name}`);
+    }
+  }
+}
+
+// ── the run ──────────────────────────────────────────────────────────────────
+
+async function main(): Promise<void> {
+  const config = parseConfig(process.argv.slice(2));
+  const wants = (id: ScenarioId): boolean => config.scenarios.includes(id);
+  const generators = await chooseLoadGenerators(config.generator);
+  console.log(
+    `Poolscope bench: ${config.rounds} round(s) × ${config.durationS} s (+${config.warmupS} s warm-up), ${config.connections} connections, ` +
+      `${config.workerCount} workers; load: ${generators.keepAlive} (keep-alive), ${generators.close} (close); ` +
+      `${os.cpus().length} CPUs, Node ${process.version}`,
+  );
+  if (generators.keepAlive !== 'wrk') {
+    // A Node generator needs more CPU per request than wrk, CPU the servers then lack on a small machine.
+    console.log('  wrk not found: figures are not comparable with a wrk run (autocannon also rounds latencies to whole ms).');
+  }
+
+  const started: ServerProcess[] = [];
+  const spawnKind = async (kind: ServerKind): Promise<ServerProcess> => {
+    const isPoolscope = kind !== 'node-http';
+    const server = await spawnServer(kind, {
+      workerCount: config.workerCount,
+      sleepMs: config.burstSleepMs,
+      cpuProfileDir: isPoolscope && config.cpuProfileDir !== null ? config.cpuProfileDir : undefined,
+    });
+    started.push(server);
+    return server;
+  };
+
+  const reports: ScenarioReport[] = [];
+  try {
+    const needsBaseline = wants('keep-alive') || wants('close');
+    const [poolscope, baseline] = await Promise.all([spawnKind('poolscope'), needsBaseline ? spawnKind('node-http') : Promise.resolve(null)]);
+
+    if (wants('keep-alive') && baseline !== null) {
+      console.log('\nkeep-alive GET /');
+      const sides = await alternate(
+        'keep-alive',
+        [
+          { label: 'poolscope', server: poolscope },
+          { label: 'node:http', server: baseline },
+        ],
+        generators.keepAlive,
+        false,
+        config,
+      );
+      const ratio = sides[0].median.requestsPerS / sides[1].median.requestsPerS;
+      reports.push({
+        id: 'keep-alive',
+        title: 'GET / keep-alive',
+        unit: 'req/s',
+        poolscope: sides[0].median.requestsPerS,
+        baseline: sides[1].median.requestsPerS,
+        baselineLabel: 'node:http',
+        ratio,
+        target: `≥ ${TARGETS.keepAliveMinRatio.toFixed(2)}×`,
+        isMet: ratio >= TARGETS.keepAliveMinRatio,
+        note: spreadNote(pairedRatios(sides)),
+        sides,
+        pairedRatios: pairedRatios(sides),
+      });
+    }
+
+    if (wants('close') && baseline !== null) {
+      console.log('\nConnection: close GET /');
+      const sides = await alternate(
+        'close',
+        [
+          { label: 'poolscope', server: poolscope },
+          { label: 'node:http', server: baseline },
+        ],
+        generators.close,
+        true,
+        config,
+      );
+      const ratio = sides[0].median.requestsPerS / sides[1].median.requestsPerS;
+      reports.push({
+        id: 'close',
+        title: 'GET / Connection: close',
+        unit: 'req/s',
+        poolscope: sides[0].median.requestsPerS,
+        baseline: sides[1].median.requestsPerS,
+        baselineLabel: 'node:http',
+        ratio,
+        target: `≥ ${TARGETS.closeMinRatio.toFixed(2)}×`,
+        isMet: ratio >= TARGETS.closeMinRatio,
+        note: spreadNote(pairedRatios(sides)),
+        sides,
+        pairedRatios: pairedRatios(sides),
+      });
+    }
+
+    if (wants('event-stream')) {
+      console.log('\nevent stream: keep-alive GET / with and without a subscriber (one process, switched between rounds)');
+      const eventsPerRequest: number[] = [];
+      const sides = await alternate(
+        'event-stream',
+        [
+          {
+            label: 'poolscope + subscriber',
+            server: poolscope,
+            prepare: async () => void (await poolscope.setObserved(true)),
+            finish: async (result) => void eventsPerRequest.push((await poolscope.setObserved(false)) / result.requests),
+          },
+          { label: 'poolscope unobserved', server: poolscope },
+        ],
+        generators.keepAlive,
+        false,
+        config,
+      );
+      const ratio = sides[0].median.requestsPerS / sides[1].median.requestsPerS;
+      const costPercent = (1 - ratio) * 100;
+      // CPU per request, compared round by round, barely moves with other load on the machine: a steadier view of the same cost.
+      const cpuCostPercents = sides[0].rounds.map((a, i) => (a.serverCpuUsPerRequest / sides[1].rounds[i]!.serverCpuUsPerRequest - 1) * 100).sort((x, y) => x - y);
+      const cpuCostPercent = cpuCostPercents[Math.floor((cpuCostPercents.length - 1) / 2)]!;
+      const meanEventsPerRequest = eventsPerRequest.reduce((a, b) => a + b, 0) / Math.max(1, eventsPerRequest.length);
+      // A subscriber that saw nothing means the emit sites are not wired: the measured "cost" would be meaningless.
+      if (meanEventsPerRequest < 1) console.log(`  WARNING: the subscriber saw only ${meanEventsPerRequest.toFixed(2)} events per request`);
+      reports.push({
+        id: 'event-stream',
+        title: 'event-stream cost',
+        unit: 'req/s',
+        poolscope: sides[0].median.requestsPerS,
+        baseline: sides[1].median.requestsPerS,
+        baselineLabel: 'unobserved',
+        ratio,
+        note: [
+          `cost ${costPercent.toFixed(1)}%`,
+          `CPU/req ${cpuCostPercent >= 0 ? '+' : ''}${cpuCostPercent.toFixed(1)}%`,
+          `${meanEventsPerRequest.toFixed(1)} events/req`,
+          spreadNote(pairedRatios(sides)),
+        ]
+          .filter(Boolean)
+          .join(', '),
+        cpuCostPercent,
+        target: `cost < ${TARGETS.eventStreamMaxCostPercent}%`,
+        isMet: costPercent < TARGETS.eventStreamMaxCostPercent,
+        sides,
+        pairedRatios: pairedRatios(sides),
+        eventsPerRequest: meanEventsPerRequest,
+      });
+    }
+
+    if (wants('burst')) {
+      console.log(`\nburst: ${config.burstCount} × GET /sleep (${config.burstSleepMs} ms) on ${config.workerCount} workers`);
+      const burst = await measureBurst(poolscope, config);
+      const ratio = burst.medianMakespanMs / burst.idealMs;
+      reports.push({
+        id: 'burst',
+        title: `burst makespan ${config.burstCount}×/sleep`,
+        unit: 'ms',
+        poolscope: burst.medianMakespanMs,
+        baseline: burst.idealMs,
+        baselineLabel: 'ideal',
+        ratio,
+        target: `≤ ${TARGETS.burstMaxRatio.toFixed(2)}×`,
+        isMet: ratio <= TARGETS.burstMaxRatio,
+        burst,
+      });
+    }
+  } finally {
+    // Graceful, so a --cpu-prof child writes its profile.
+    await Promise.all(started.map((server) => server.stop()));
+  }
+
+  printReports(reports);
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const outputPath = join(RESULTS_DIR, 'latest.json');
+  const document = {
+    finishedAt: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? null, platform: `${os.platform()} ${os.release()}`, node: process.version },
+    loadGenerators: generators,
+    config,
+    targets: TARGETS,
+    scenarios: reports,
+  };
+  writeFileSync(outputPath, `${JSON.stringify(document, null, 2)}\n`);
+  console.log(`\nWrote ${outputPath}`);
+  if (config.cpuProfileDir !== null) printProfiles(config.cpuProfileDir, new Map(started.map((server) => [server.pid, server.kind])));
+}
+
+function killEverything(): void {
+  killAllLoadGenerators();
+  killAllServers();
+}
+
+process.on('exit', killEverything);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    console.error(`\n${signal}: stopping the servers and load generators`);
+    killEverything();
+    process.exit(130);
+  });
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exitCode = 1;
+});

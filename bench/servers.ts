@@ -1,0 +1,269 @@
+// The servers under test, each in a child process of its own so that no two share an event loop:
+// run directly (`node --import tsx bench/servers.ts <kind> <port> [--workers N] [--sleep-ms N]`) it starts
+// one server, prints a ready line and answers `observe on|off` and `cpu` on stdin; imported, it spawns such children
+// and makes sure they die with the bench.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { ServerEvent } from '../src/shared/events';
+import { createPlainNodeServer } from './plain-node-server';
+
+/**
+ * poolscope: the server as shipped. Nobody subscribes to its events until the bench says `observe on`
+ * (see ServerProcess.setObserved), so the event-stream cost is measured in one process, one warm JIT.
+ * node-http: the baseline (plain-node-server.ts).
+ */
+export const SERVER_KINDS = ['poolscope', 'node-http'] as const;
+export type ServerKind = (typeof SERVER_KINDS)[number];
+
+/** The publisher's flush interval (src/main/publisher.ts); copied, so the bench does not load the app. */
+const PUBLISH_INTERVAL_MS = 33;
+const READY_PREFIX = 'POOLSCOPE_BENCH_READY ';
+const REPLY_PREFIX = 'POOLSCOPE_BENCH_REPLY ';
+/** tsx compiles the server and the pool spawns its workers before the ready line; a slow CI box gets time. */
+const READY_TIMEOUT_MS = 60_000;
+/** A child gets this long to shut down gracefully (and write its CPU profile) before it is killed. */
+const STOP_TIMEOUT_MS = 10_000;
+
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const PAGES_DIR = fileURLToPath(new URL('../src/server/pages/', import.meta.url));
+const THIS_FILE = fileURLToPath(import.meta.url);
+
+// ── the child side ───────────────────────────────────────────────────────────
+
+interface ChildOptions {
+  kind: ServerKind;
+  port: number;
+  workerCount: number;
+  sleepMs: number;
+}
+
+function parseChildArgs(argv: string[]): ChildOptions {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { workers: { type: 'string', default: '4' }, 'sleep-ms': { type: 'string', default: '1000' } },
+  });
+  const [kind, port = '0'] = positionals;
+  if (!SERVER_KINDS.includes(kind as ServerKind)) {
+    throw new Error(`Unknown server kind "${kind}"; expected one of ${SERVER_KINDS.join(', ')}`);
+  }
+  return { kind: kind as ServerKind, port: Number(port), workerCount: Number(values.workers), sleepMs: Number(values['sleep-ms']) };
+}
+
+interface StartedServer {
+  port: number;
+  /** Attaches or detaches the subscriber; returns the events it received while attached. */
+  setObserved(isObserved: boolean): number;
+  stop(): Promise<void>;
+}
+
+/** Starts the server; resolves with its port, the subscriber switch and a graceful stop. */
+async function startInThisProcess(options: ChildOptions): Promise<StartedServer> {
+  if (options.kind === 'node-http') {
+    const server = createPlainNodeServer(PAGES_DIR);
+    await new Promise<void>((done) => server.listen({ host: '127.0.0.1', port: options.port, backlog: 1024 }, done));
+    const address = server.address();
+    return {
+      port: typeof address === 'object' && address !== null ? address.port : options.port,
+      setObserved: () => 0,
+      stop: () =>
+        new Promise<void>((done) => {
+          server.close(() => done());
+          server.closeAllConnections();
+        }),
+    };
+  }
+  // Loaded only here, so importing this file (from run.ts) does not load the server.
+  const { EventStream } = await import('../src/server/event-stream');
+  const { startServer } = await import('../src/server/server');
+  const events = new EventStream();
+  const server = await startServer({
+    host: '127.0.0.1',
+    port: options.port,
+    workerCount: options.workerCount,
+    sleepMs: options.sleepMs,
+    events,
+  });
+
+  // What the app's publisher does on the hot path: buffer every event, hand the buffer off every interval.
+  let unsubscribe: (() => void) | null = null;
+  let flushTimer: NodeJS.Timeout | undefined;
+  let eventsSeen = 0;
+  /** `observe on` while already on only restarts the count, so a measured round counts its own events. */
+  const setObserved = (isObserved: boolean): number => {
+    if (isObserved && unsubscribe !== null) {
+      const seen = eventsSeen;
+      eventsSeen = 0;
+      return seen;
+    }
+    if (isObserved) {
+      let buffered: ServerEvent[] = [];
+      eventsSeen = 0;
+      unsubscribe = events.subscribe((event) => {
+        buffered.push(event);
+        eventsSeen++;
+      });
+      flushTimer = setInterval(() => {
+        buffered = [];
+      }, PUBLISH_INTERVAL_MS);
+    } else if (!isObserved && unsubscribe !== null) {
+      unsubscribe();
+      unsubscribe = null;
+      clearInterval(flushTimer);
+    }
+    return eventsSeen;
+  };
+  return {
+    port: server.port,
+    setObserved,
+    stop: async () => {
+      setObserved(false);
+      await server.shutdown('signal');
+    },
+  };
+}
+
+async function runChild(): Promise<void> {
+  const options = parseChildArgs(process.argv.slice(2));
+  const started = await startInThisProcess(options);
+  let isStopping = false;
+  const stop = (): void => {
+    if (isStopping) return;
+    isStopping = true;
+    const forceExit = setTimeout(() => process.exit(1), STOP_TIMEOUT_MS - 1_000);
+    forceExit.unref();
+    // process.exit (not a kill) so that --cpu-prof writes its profile.
+    started.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  // stdin is a pipe from the bench: it carries `observe on|off` and `cpu` lines, and ends when the bench dies, however it dies.
+  let stdinBuffer = '';
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (chunk: string) => {
+    stdinBuffer += chunk;
+    let newline: number;
+    while ((newline = stdinBuffer.indexOf('\n')) !== -1) {
+      const command = stdinBuffer.slice(0, newline).trim();
+      stdinBuffer = stdinBuffer.slice(newline + 1);
+      // One reply line per command, in order: the bench matches them up by position.
+      let reply: number;
+      if (command === 'observe on' || command === 'observe off') reply = started.setObserved(command === 'observe on');
+      else if (command === 'cpu') {
+        const usage = process.cpuUsage();
+        reply = usage.user + usage.system;
+      } else reply = NaN;
+      process.stdout.write(`${REPLY_PREFIX}${JSON.stringify({ command, reply })}\n`);
+    }
+  });
+  process.stdin.on('end', stop);
+  process.stdin.on('error', stop);
+  process.stdout.write(`${READY_PREFIX}${JSON.stringify({ kind: options.kind, port: started.port, pid: process.pid })}\n`);
+}
+
+// ── the bench side ───────────────────────────────────────────────────────────
+
+export interface SpawnServerOptions {
+  workerCount: number;
+  sleepMs: number;
+  /** When set, the child runs with --cpu-prof and writes its profiles (one per thread) here. */
+  cpuProfileDir?: string;
+}
+
+export interface ServerProcess {
+  readonly kind: ServerKind;
+  readonly port: number;
+  readonly pid: number;
+  /** Attaches (true) or detaches the buffering subscriber; resolves with the events it received while attached. */
+  setObserved(isObserved: boolean): Promise<number>;
+  /** CPU time the whole child (every thread) has used so far, user + system, in µs. */
+  cpuUsageUs(): Promise<number>;
+  /** Graceful: SIGTERM, then SIGKILL after STOP_TIMEOUT_MS. */
+  stop(): Promise<void>;
+}
+
+const liveChildren = new Set<ChildProcess>();
+
+/** Synchronous, for exit paths (Ctrl-C, a crash): no child outlives the bench. */
+export function killAllServers(): void {
+  for (const child of liveChildren) child.kill('SIGKILL');
+  liveChildren.clear();
+}
+
+export function spawnServer(kind: ServerKind, options: SpawnServerOptions): Promise<ServerProcess> {
+  const nodeArgs = ['--import', 'tsx'];
+  if (options.cpuProfileDir !== undefined) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir);
+  const args = [...nodeArgs, THIS_FILE, kind, '0', '--workers', String(options.workerCount), '--sleep-ms', String(options.sleepMs)];
+  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  liveChildren.add(child);
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  void exited.then(() => liveChildren.delete(child));
+
+  let stderrTail = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    process.stderr.write(`[${kind}] ${chunk.toString()}`);
+    stderrTail = (stderrTail + chunk.toString()).slice(-2_000);
+  });
+
+  return new Promise<ServerProcess>((resolveReady, rejectReady) => {
+    let stdoutBuffer = '';
+    const readyTimer = setTimeout(() => fail(`${kind} server did not report ready within ${READY_TIMEOUT_MS} ms`), READY_TIMEOUT_MS);
+    const fail = (message: string): void => {
+      clearTimeout(readyTimer);
+      child.kill('SIGKILL');
+      rejectReady(new Error(stderrTail ? `${message}\n${stderrTail}` : message));
+    };
+    child.once('exit', (code, signal) => fail(`${kind} server exited before it was ready (code ${code}, signal ${signal})`));
+    child.once('error', (error) => fail(`${kind} server could not be spawned: ${error.message}`));
+    // After the ready line, stdout carries one reply per command, in order.
+    const replyWaiters: Array<(reply: number) => void> = [];
+    const ask = (command: string): Promise<number> =>
+      new Promise<number>((answered) => {
+        replyWaiters.push(answered);
+        child.stdin!.write(`${command}\n`);
+      });
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdoutBuffer += chunk.toString();
+      let newline: number;
+      while ((newline = stdoutBuffer.indexOf('\n')) !== -1) {
+        const line = stdoutBuffer.slice(0, newline);
+        stdoutBuffer = stdoutBuffer.slice(newline + 1);
+        if (line.startsWith(REPLY_PREFIX)) {
+          const answer = JSON.parse(line.slice(REPLY_PREFIX.length)) as { reply: number };
+          replyWaiters.shift()?.(answer.reply);
+        } else if (line.startsWith(READY_PREFIX)) {
+          clearTimeout(readyTimer);
+          const ready = JSON.parse(line.slice(READY_PREFIX.length)) as { port: number; pid: number };
+          resolveReady({
+            kind,
+            port: ready.port,
+            pid: ready.pid,
+            setObserved: (isObserved) => ask(`observe ${isObserved ? 'on' : 'off'}`),
+            cpuUsageUs: () => ask('cpu'),
+            stop: async () => {
+              if (child.exitCode !== null || child.signalCode !== null) return;
+              child.kill('SIGTERM');
+              const killTimer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+              await exited;
+              clearTimeout(killTimer);
+            },
+          });
+        }
+      }
+    });
+  });
+}
+
+const isMain = process.argv[1] !== undefined && pathToFileURL(resolve(process.argv[1])).href === import.meta.url;
+if (isMain) {
+  runChild().catch((error: unknown) => {
+    process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
+    process.exit(1);
+  });
+}
