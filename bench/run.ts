@@ -386,63 +386,38 @@ async function main(): Promise<void> {
     const needsBaseline = wants('keep-alive') || wants('close');
     const [poolscope, baseline] = await Promise.all([spawnKind('poolscope'), needsBaseline ? spawnKind('node-http') : Promise.resolve(null)]);
 
-    if (wants('keep-alive') && baseline !== null) {
-      console.log('\nkeep-alive GET /');
+    /** Poolscope against node:http on the same load; `minRatio` is the target for Poolscope ÷ node:http. */
+    const compareWithBaseline = async (id: 'keep-alive' | 'close', title: string, heading: string, minRatio: number): Promise<void> => {
+      console.log(`\n${heading}`);
+      const isClose = id === 'close';
       const sides = await alternate(
-        'keep-alive',
+        id,
         [
           { label: 'poolscope', server: poolscope },
-          { label: 'node:http', server: baseline },
+          { label: 'node:http', server: baseline! },
         ],
-        generators.keepAlive,
-        false,
+        isClose ? generators.close : generators.keepAlive,
+        isClose,
         config,
       );
       const ratio = sides[0].median.requestsPerS / sides[1].median.requestsPerS;
       reports.push({
-        id: 'keep-alive',
-        title: 'GET / keep-alive',
+        id,
+        title,
         unit: 'req/s',
         poolscope: sides[0].median.requestsPerS,
         baseline: sides[1].median.requestsPerS,
         baselineLabel: 'node:http',
         ratio,
-        target: `≥ ${TARGETS.keepAliveMinRatio.toFixed(2)}×`,
-        isMet: ratio >= TARGETS.keepAliveMinRatio,
+        target: `≥ ${minRatio.toFixed(2)}×`,
+        isMet: ratio >= minRatio,
         note: spreadNote(pairedRatios(sides)),
         sides,
         pairedRatios: pairedRatios(sides),
       });
-    }
-
-    if (wants('close') && baseline !== null) {
-      console.log('\nConnection: close GET /');
-      const sides = await alternate(
-        'close',
-        [
-          { label: 'poolscope', server: poolscope },
-          { label: 'node:http', server: baseline },
-        ],
-        generators.close,
-        true,
-        config,
-      );
-      const ratio = sides[0].median.requestsPerS / sides[1].median.requestsPerS;
-      reports.push({
-        id: 'close',
-        title: 'GET / Connection: close',
-        unit: 'req/s',
-        poolscope: sides[0].median.requestsPerS,
-        baseline: sides[1].median.requestsPerS,
-        baselineLabel: 'node:http',
-        ratio,
-        target: `≥ ${TARGETS.closeMinRatio.toFixed(2)}×`,
-        isMet: ratio >= TARGETS.closeMinRatio,
-        note: spreadNote(pairedRatios(sides)),
-        sides,
-        pairedRatios: pairedRatios(sides),
-      });
-    }
+    };
+    if (wants('keep-alive') && baseline !== null) await compareWithBaseline('keep-alive', 'GET / keep-alive', 'keep-alive GET /', TARGETS.keepAliveMinRatio);
+    if (wants('close') && baseline !== null) await compareWithBaseline('close', 'GET / Connection: close', 'Connection: close GET /', TARGETS.closeMinRatio);
 
     if (wants('event-stream')) {
       console.log('\nevent stream: keep-alive GET / with and without a subscriber (one process, switched between rounds)');

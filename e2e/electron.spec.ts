@@ -2,9 +2,9 @@
 // book server from its window, shows a /sleep burst filling the pool, and gives the page nothing but window.poolscope.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { _electron as electron, test as base, expect, type ElectronApplication, type Page } from '@playwright/test';
+import { bookGet } from './support/book-client';
 import { findFreePort, PROJECT_ROOT } from './support/dashboard';
 
 const MAIN_ENTRY = join(PROJECT_ROOT, 'out/main/index.js');
@@ -58,20 +58,6 @@ function screenshotPath(name: string): string {
   return join(PROJECT_ROOT, 'test-results', `electron-${name}.png`);
 }
 
-function httpGet(port: number, path: string): Promise<{ statusCode: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'GET', agent: false }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (body += chunk));
-      response.on('end', () => resolve({ statusCode: response.statusCode ?? 0, body }));
-      response.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
 async function startServerFromWindow(window: Page, port: number): Promise<void> {
   await window.getByLabel('Port', { exact: true }).fill(String(port));
   await window.getByRole('button', { name: 'Start server' }).click();
@@ -85,7 +71,7 @@ test('the window is titled Poolscope, starts the book server, and the server ans
   const port = await findFreePort();
   await startServerFromWindow(window, port);
 
-  const response = await httpGet(port, '/');
+  const response = await bookGet(port, '/');
   expect(response.statusCode).toBe(200);
   expect(response.body).toContain('Hi from Poolscope');
 });
