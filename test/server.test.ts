@@ -242,6 +242,43 @@ describe('the pool under load', () => {
   });
 });
 
+describe('faults stay with their own request', () => {
+  const faultyWorker = new URL('./fixtures/workers/faulty-request-worker.ts', import.meta.url).pathname;
+
+  it('answers 500 to a job that throws, and the same worker serves the next request', async () => {
+    const { server, recorder } = await start({ workerCount: 1, workerScript: faultyWorker });
+    const conn = await RawConnection.open(server.port);
+    conn.send(get('/boom'));
+    const failed = await conn.read();
+    expect(failed.status).toBe(500);
+    expect(failed.body).toMatch(/the \/boom route always fails/);
+    expect(failed.headers['connection']).toBeUndefined();
+    conn.send(get('/'));
+    expect((await conn.read()).status).toBe(200);
+    expect(recorder.of('job-finished').map((e) => [e.workerId, e.status])).toEqual([
+      [0, 500],
+      [0, 200],
+    ]);
+    conn.close();
+  });
+
+  it('answers 500 when a worker thread dies mid-job, replaces it under its id, and leaves other requests alone', async () => {
+    const { server, recorder } = await start({ workerCount: 2, workerScript: faultyWorker, sleepMs: 300 });
+    const sleeper = request(server.port, get('/sleep'));
+    await recorder.until((r) => r.count('job-started') === 1);
+    const died = await request(server.port, get('/die'));
+    expect(died.status).toBe(500);
+    expect(died.body).toMatch(/worker thread running this request died/);
+    expect((await sleeper).status).toBe(200);
+    await recorder.until((r) => r.count('worker-replaced') === 1);
+    const diedOn = recorder.of('job-finished').find((e) => e.status === 500)!.workerId;
+    expect(recorder.of('worker-exited')).toMatchObject([{ workerId: diedOn, reason: 'crashed', exitCode: 3 }]);
+    expect(recorder.of('worker-replaced')).toMatchObject([{ workerId: diedOn }]);
+    const after = await Promise.all([request(server.port, get('/')), request(server.port, get('/'))]);
+    expect(after.map((r) => r.status)).toEqual([200, 200]);
+  });
+});
+
 describe('graceful shutdown (the book, ch. 21.3)', () => {
   it('delivers every queued and running response, then joins the workers in id order', async () => {
     const { server, recorder } = await start({ workerCount: 2, sleepMs: 300 });
