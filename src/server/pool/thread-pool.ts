@@ -1,13 +1,27 @@
 // The book's ThreadPool (ch. 21) over node:worker_threads: workers with ids 0..n-1 take jobs from one
 // bounded FIFO queue; a crashed worker is replaced under the same id; shutdown drains, then joins in id order.
 // The main thread dispatches and stamps every event; workers only run jobs and report how long they ran.
+// Jobs and results travel through shared memory (a mailbox per worker, waited on with Atomics), not
+// postMessage, and one wake-up message drains every finished result: the main thread no longer clones
+// and posts per job. The queue and every timestamp stay here, so dispatch order and events are unchanged.
 
 import { resolve as resolvePath } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { EventStream } from '../event-stream';
-import type { PoolToWorkerMessage, WorkerToPoolMessage } from './protocol';
+import {
+  ChannelCell,
+  ChannelLayout,
+  MailboxState,
+  OVERFLOW,
+  PoolCell,
+  ResultState,
+  WAKE_MESSAGE,
+  type AttachMessage,
+  type WorkerToPoolMessage,
+} from './protocol';
+import { NotEncodable, SharedCodec } from './shared-codec';
 
 /** Upper bound on `size`: each worker is a whole V8 isolate, so more than this is a typo, not a plan. */
 export const MAX_POOL_SIZE = 256;
@@ -73,10 +87,20 @@ interface PendingJob<In, Out> {
  */
 type SlotPhase = 'starting' | 'idle' | 'busy' | 'restart-pending' | 'stopping' | 'stopped' | 'gone';
 
+/** The shared memory and overflow port of one worker thread; a replacement thread gets a fresh one. */
+interface WorkerChannel {
+  readonly cells: Int32Array;
+  readonly float64Cells: Float64Array;
+  readonly jobCodec: SharedCodec;
+  readonly resultCodec: SharedCodec;
+  readonly overflowPort: MessagePort;
+}
+
 interface WorkerSlot<In, Out> {
   readonly id: number;
   phase: SlotPhase;
   worker: Worker | null;
+  channel: WorkerChannel | null;
   /** Resolves with the exit code of the current thread. */
   exited: Promise<number>;
   job: PendingJob<In, Out> | null;
@@ -174,6 +198,8 @@ export class ThreadPool<In, Out> {
   private onDrained: (() => void) | null = null;
   private readonly scriptUrl: URL;
   private readonly isTypeScript: boolean;
+  private readonly poolCellsBuffer = new SharedArrayBuffer(PoolCell.Count * Int32Array.BYTES_PER_ELEMENT);
+  private readonly poolCells = new Int32Array(this.poolCellsBuffer);
 
   private constructor(
     size: number,
@@ -275,8 +301,19 @@ export class ThreadPool<In, Out> {
       events.emit({ type: 'job-started', at, requestId: job.requestId, workerId: slot.id, waitMs, queueDepth: this.queue.length });
     }
     try {
-      const message: PoolToWorkerMessage<In> = { type: 'job', requestId: job.requestId, input: job.input };
-      slot.worker!.postMessage(message);
+      const channel = slot.channel!;
+      let length: number;
+      try {
+        length = channel.jobCodec.encode(job.input);
+      } catch (thrown) {
+        if (!(thrown instanceof NotEncodable)) throw thrown;
+        channel.overflowPort.postMessage(job.input);
+        length = OVERFLOW;
+      }
+      const cells = channel.cells;
+      cells[ChannelCell.JobLength] = length;
+      Atomics.store(cells, ChannelCell.Mailbox, MailboxState.Job);
+      if (Atomics.load(cells, ChannelCell.Sleeping) !== 0) Atomics.notify(cells, ChannelCell.Mailbox);
       return true;
     } catch (thrown) {
       const outcome: JobOutcome<Out> = { ok: false, cause: 'threw', error: `the job's input could not be sent to the worker: ${describeThrown(thrown)}`, runMs: 0, workerId: slot.id };
@@ -308,25 +345,45 @@ export class ThreadPool<In, Out> {
     this.idle.push(slot);
   }
 
-  private onResult(slot: WorkerSlot<In, Out>, message: Extract<WorkerToPoolMessage<Out>, { type: 'result' }>): void {
-    if (slot.phase !== 'busy' || slot.job === null || slot.job.requestId !== message.requestId) return;
-    const outcome: JobOutcome<Out> = message.ok
-      ? { ok: true, output: message.output, runMs: message.runMs, workerId: slot.id }
-      : { ok: false, cause: 'threw', error: message.error, runMs: message.runMs, workerId: slot.id };
-    const job = this.finish(slot, outcome);
-    // The worker starts its next job before this one's callback runs, so it is never idle for our sake.
-    this.takeNextJob(slot);
-    deliver(job, outcome);
-    this.checkDrained();
+  /**
+   * A worker posted a wake-up: take every result waiting in any channel. Clearing the flag first means a
+   * result published from here on either is seen by this pass or posts a new wake-up.
+   */
+  private drainResults(): void {
+    Atomics.store(this.poolCells, PoolCell.WakePending, 0);
+    const slots = this.slots;
+    for (let i = 0; i < slots.length; i++) this.takeResult(slots[i]!);
   }
 
-  /** The main thread could not read a worker's message; only a result can be that large or odd. */
-  private onMessageError(slot: WorkerSlot<In, Out>, error: Error): void {
-    if (slot.phase !== 'busy' || slot.job === null) return;
-    const runMs = performance.now() - slot.job.startedAtMs;
-    const outcome: JobOutcome<Out> = { ok: false, cause: 'threw', error: `the job's result could not be received: ${error.message}`, runMs, workerId: slot.id };
+  /** Takes the slot's result if its worker has published one; a worker that has exited gets no next job. */
+  private takeResult(slot: WorkerSlot<In, Out>, hasExited = false): void {
+    const channel = slot.channel;
+    if (slot.phase !== 'busy' || slot.job === null || channel === null) return;
+    const cells = channel.cells;
+    if (Atomics.load(cells, ChannelCell.Result) !== ResultState.Ready) return;
+    const runMs = channel.float64Cells[ChannelLayout.runMsIndex]!;
+    const isOk = cells[ChannelCell.ResultOk] === 1;
+    let payload: unknown;
+    let outcome: JobOutcome<Out>;
+    try {
+      if (cells[ChannelCell.ResultLength] === OVERFLOW) {
+        const posted = receiveMessageOnPort(channel.overflowPort);
+        if (posted === undefined) throw new Error('the result posted to the overflow port is missing');
+        payload = posted.message;
+      } else {
+        payload = channel.resultCodec.decode();
+      }
+      outcome = isOk
+        ? { ok: true, output: payload as Out, runMs, workerId: slot.id }
+        : { ok: false, cause: 'threw', error: String(payload), runMs, workerId: slot.id };
+    } catch (thrown) {
+      outcome = { ok: false, cause: 'threw', error: `the job's result could not be received: ${describeThrown(thrown)}`, runMs, workerId: slot.id };
+    }
+    Atomics.store(cells, ChannelCell.Result, ResultState.None);
     const job = this.finish(slot, outcome);
-    this.takeNextJob(slot);
+    // The worker has its next job before this one's callback runs, so it is never idle for our sake.
+    if (hasExited) slot.phase = 'idle';
+    else this.takeNextJob(slot);
     deliver(job, outcome);
     this.checkDrained();
   }
@@ -350,6 +407,7 @@ export class ThreadPool<In, Out> {
         id,
         phase: 'starting',
         worker: null,
+        channel: null,
         exited: Promise.resolve(0),
         job: null,
         lastError: null,
@@ -404,14 +462,12 @@ export class ThreadPool<In, Out> {
       return;
     }
     slot.worker = worker;
+    slot.channel = this.attach(worker);
     slot.exited = new Promise((resolve) => worker.once('exit', resolve));
-    worker.on('message', (message: WorkerToPoolMessage<Out>) => {
-      if (slot.worker !== worker) return;
-      if (message.type === 'ready') this.onReady(slot);
-      else this.onResult(slot, message);
-    });
-    worker.on('messageerror', (error) => {
-      if (slot.worker === worker) this.onMessageError(slot, error);
+    worker.on('message', (message: WorkerToPoolMessage) => {
+      // A wake-up from any worker drains all of them, even a replaced one's.
+      if (message === WAKE_MESSAGE) this.drainResults();
+      else if (slot.worker === worker && message.type === 'ready') this.onReady(slot);
     });
     worker.on('error', (error) => {
       // Always listened to: an unhandled 'error' would take the main thread down with the worker.
@@ -426,6 +482,23 @@ export class ThreadPool<In, Out> {
       void worker.terminate();
     }, WORKER_START_TIMEOUT_MS);
     slot.startTimer.unref();
+  }
+
+  /** Gives a new thread its shared memory; posted before the thread runs, so serveJobs() finds it waiting. */
+  private attach(worker: Worker): WorkerChannel {
+    const buffer = new SharedArrayBuffer(ChannelLayout.totalBytes);
+    const { port1, port2 } = new MessageChannel();
+    // Read only with receiveMessageOnPort, so it must not keep the process alive.
+    port1.unref();
+    const message: AttachMessage = { type: 'attach', poolCells: this.poolCellsBuffer, channel: buffer, overflowPort: port2 };
+    worker.postMessage(message, [port2]);
+    return {
+      cells: new Int32Array(buffer, 0, ChannelLayout.headerBytes / 4),
+      float64Cells: new Float64Array(buffer, 0, ChannelLayout.headerBytes / 8),
+      jobCodec: new SharedCodec(buffer, ChannelLayout.jobOffset, ChannelLayout.jobBytes),
+      resultCodec: new SharedCodec(buffer, ChannelLayout.resultOffset, ChannelLayout.resultBytes),
+      overflowPort: port1,
+    };
   }
 
   private onReady(slot: WorkerSlot<In, Out>): void {
@@ -451,6 +524,10 @@ export class ThreadPool<In, Out> {
   private onExit(slot: WorkerSlot<In, Out>, exitCode: number): void {
     if (slot.startTimer) clearTimeout(slot.startTimer);
     slot.startTimer = null;
+    // A result published just before the thread ended still counts: its wake-up may not have arrived yet.
+    this.takeResult(slot, true);
+    slot.channel?.overflowPort.close();
+    slot.channel = null;
     slot.worker = null;
     switch (slot.phase) {
       case 'stopping':
@@ -566,8 +643,11 @@ export class ThreadPool<In, Out> {
     slot.phase = 'stopping';
     const events = this.events;
     if (events.isObserved) events.emit({ type: 'worker-stopping', at: events.now(), workerId: slot.id });
-    const stop: PoolToWorkerMessage<In> = { type: 'stop' };
-    worker.postMessage(stop);
+    const cells = slot.channel?.cells;
+    if (cells !== undefined) {
+      Atomics.store(cells, ChannelCell.Mailbox, MailboxState.Stop);
+      Atomics.notify(cells, ChannelCell.Mailbox);
+    }
     const stopTimer = setTimeout(() => void worker.terminate(), WORKER_STOP_TIMEOUT_MS);
     stopTimer.unref();
     const exitCode = await slot.exited;
