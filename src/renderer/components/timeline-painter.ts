@@ -221,6 +221,8 @@ export function paintTimeline(ctx: CanvasRenderingContext2D, layout: TimelineLay
   ctx.font = `${laneHeightPx < 16 ? 10 : 11}px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace`;
   for (let lane = 0; lane < laneCount; lane++) {
     const worker = model.workers[lane];
+    // Before any server has run there is one empty lane and no worker to name.
+    if (!worker && model.workerCount === 0) continue;
     ctx.fillStyle = worker?.phase === 'exited' ? COLORS.axisText : COLORS.label;
     ctx.fillText(`Worker ${lane}`, 8, laneTop(layout, lane) + laneHeightPx / 2);
   }
