@@ -97,10 +97,17 @@ class Connection {
   constructor(
     readonly id: number,
     readonly socket: net.Socket,
-    readonly remoteAddress: string,
     parserLimits: Partial<ParserLimits> | undefined,
   ) {
     this.parser = new HttpRequestParser(parserLimits);
+  }
+
+  private peerAddress: string | null = null;
+
+  /** Read only for events: each first read is a getpeername() system call, which an unwatched server skips. */
+  get remoteAddress(): string {
+    this.peerAddress ??= this.socket.remoteAddress ?? '';
+    return this.peerAddress;
   }
 }
 
@@ -214,7 +221,7 @@ class PoolscopeServer implements RunningServer {
   // ── connections ────────────────────────────────────────────────────────────
 
   private onConnection(socket: net.Socket): void {
-    const conn = new Connection(this.nextConnectionId++, socket, socket.remoteAddress ?? '', this.options.parserLimits);
+    const conn = new Connection(this.nextConnectionId++, socket, this.options.parserLimits);
     const events = this.events;
     if (events.isObserved) {
       events.emit({ type: 'connection-opened', at: events.now(), connectionId: conn.id, remoteAddress: conn.remoteAddress, remotePort: socket.remotePort ?? 0 });
