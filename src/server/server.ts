@@ -10,7 +10,7 @@ import { HttpRequestParser, type ParsedRequest, type ParserLimits } from './http
 import type { HttpParseError } from './http/parse-errors';
 import { serializeResponse, STATUS_REASONS, textResponse, type ResponseParts } from './http/response';
 import { DEFAULT_MAX_QUEUED_JOBS, ThreadPool, type JobOutcome } from './pool/thread-pool';
-import type { RequestWorkerData } from './request-worker';
+import type { RequestWorkerData } from './request-router';
 import type { RouteInput, RouteOutput } from './routes';
 
 export const DEFAULT_HOST = '127.0.0.1';
