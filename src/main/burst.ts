@@ -2,6 +2,7 @@
 // browser-less client would. Plain node:net, bounded open sockets, and it never throws: failures are counted.
 
 import net from 'node:net';
+import { hostWithPort } from '../shared/address';
 import type { BurstPath } from '../shared/commands';
 import { BURST_USER_AGENT } from '../shared/events';
 
@@ -37,10 +38,6 @@ function connectHostFor(host: string): string {
   return host;
 }
 
-function hostHeaderFor(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
 /** One request on its own connection; resolves to the status code, or null when no answer arrived. */
 function sendOne(host: string, port: number, rawRequest: string): Promise<number | null> {
   return new Promise((resolve) => {
@@ -71,7 +68,7 @@ export async function fireBurst(target: BurstTarget, path: BurstPath, count: num
   const host = connectHostFor(target.host);
   const rawRequest =
     `GET ${path} HTTP/1.1\r\n` +
-    `Host: ${hostHeaderFor(host, target.port)}\r\n` +
+    `Host: ${hostWithPort(host, target.port)}\r\n` +
     `User-Agent: ${BURST_USER_AGENT}\r\n` +
     `Connection: close\r\n\r\n`;
   const report: BurstReport = { sent: 0, succeeded: 0, failed: 0, statusCounts: {} };

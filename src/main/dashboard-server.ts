@@ -7,6 +7,7 @@ import http from 'node:http';
 import type net from 'node:net';
 import path from 'node:path';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { hostWithPort, httpUrlOf } from '../shared/address';
 import type { CommandResult } from '../shared/commands';
 import { DASHBOARD_WS_PATH, type DashboardServerFrame } from '../shared/wire';
 import type { EventPublisher } from './publisher';
@@ -58,10 +59,6 @@ export interface RunningDashboard {
 
 export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
-
-function hostWithPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /** Listens, or rejects with an error whose message a person can read (the errno `code` is kept). */
@@ -213,7 +210,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   const port = await listen(httpServer, uiHost, requestedPort);
   const names = ['127.0.0.1', 'localhost', uiHost];
   allowedHosts = new Set(names.map((name) => hostWithPort(name, port)));
-  allowedOrigins = new Set(names.map((name) => `http://${hostWithPort(name, port)}`));
+  allowedOrigins = new Set(names.map((name) => httpUrlOf(name, port)));
   const wsSources = [...new Set(names)].map((name) => `ws://${hostWithPort(name, port)}`).join(' ');
   securityHeaders = {
     'Content-Security-Policy': `default-src 'self'; connect-src 'self' ${wsSources}; style-src 'self' 'unsafe-inline'; img-src 'self' data:`,
@@ -222,7 +219,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
 
   let closing: Promise<void> | null = null;
   return {
-    url: `http://${hostWithPort(uiHost, port)}/`,
+    url: `${httpUrlOf(uiHost, port)}/`,
     port,
     close() {
       closing ??= new Promise<void>((resolve) => {

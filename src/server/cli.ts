@@ -1,6 +1,7 @@
 // `npm run serve`: the book's server headless, printing the book's lines from the event stream.
 // Exit codes: 0 after a graceful shutdown, 1 when the server cannot start, 2 for a bad flag.
 
+import { httpUrlOf } from '../shared/address';
 import { formatBookLine, type ServerEvent } from '../shared/events';
 import { parseServeFlags, SERVE_FLAG_HELP, UsageError } from './cli-args';
 import { EventStream } from './event-stream';
@@ -52,7 +53,7 @@ async function main(): Promise<number> {
   const events = new EventStream();
   events.subscribe((event: ServerEvent) => {
     if (event.type === 'server-listening') {
-      print(`Listening on http://${event.host.includes(':') ? `[${event.host}]` : event.host}:${event.port} with ${event.workerCount} workers (GET /sleep takes ${event.sleepMs} ms). Ctrl-C stops.`);
+      print(`Listening on ${httpUrlOf(event.host, event.port)} with ${event.workerCount} workers (GET /sleep takes ${event.sleepMs} ms). Ctrl-C stops.`);
       return;
     }
     const line = formatBookLine(event);

@@ -4,6 +4,7 @@
 
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { httpUrlOf } from '../shared/address';
 import type { ConnectionCloseReason, StopReason } from '../shared/events';
 import { EventStream } from './event-stream';
 import { HttpRequestParser, type ParsedRequest, type ParserLimits } from './http/parser';
@@ -164,8 +165,7 @@ class PoolscopeServer implements RunningServer {
   }
 
   get url(): string {
-    const host = this.host.includes(':') ? `[${this.host}]` : this.host;
-    return `http://${host}:${this.port}`;
+    return httpUrlOf(this.host, this.port);
   }
 
   bind(): Promise<void> {

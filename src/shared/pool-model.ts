@@ -2,6 +2,7 @@
 // The publisher keeps one to hand a full snapshot to a (re)connecting viewer; the renderer keeps one and
 // applies each delta batch to it. Pure and mutable for speed: apply() never allocates per worker.
 
+import { httpUrlOf } from './address';
 import { BURST_USER_AGENT, formatBookLine, type ServerEvent } from './events';
 
 export type ServerPhase = 'stopped' | 'listening' | 'stopping';
@@ -181,7 +182,7 @@ export class PoolModel {
         this.listeningAt = event.at;
         this.queue = [];
         this.workers.length = Math.min(this.workers.length, event.workerCount);
-        this.addLog(event.at, `Listening on http://${event.host.includes(':') ? `[${event.host}]` : event.host}:${event.port} with ${event.workerCount} workers`);
+        this.addLog(event.at, `Listening on ${httpUrlOf(event.host, event.port)} with ${event.workerCount} workers`);
         break;
       case 'server-stopping':
         this.phase = 'stopping';
