@@ -2,25 +2,17 @@
 // built renderer on a loopback port. Exit codes: 0 after a graceful stop, 1 when the UI port is taken, 2 for a bad flag.
 
 import { fileURLToPath } from 'node:url';
-import { UsageError } from '../server/cli-args';
+import { runCli, stopOnSignals } from '../server/cli-process';
 import { DASHBOARD_HELP, parseDashboardArgs } from './dashboard-args';
 import { startDashboard } from './dashboard-server';
 import { EventPublisher } from './publisher';
 import { ServerController } from './server-controller';
 
+const PROGRAM = 'poolscope dashboard';
 const RENDERER_DIR = fileURLToPath(new URL('../../out/renderer/', import.meta.url));
 
 async function main(): Promise<number> {
-  let args;
-  try {
-    args = parseDashboardArgs(process.argv.slice(2));
-  } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`poolscope dashboard: ${error.message} (see --help)\n`);
-      return 2;
-    }
-    throw error;
-  }
+  const args = parseDashboardArgs(process.argv.slice(2));
   if (args.isHelp) {
     process.stdout.write(`${DASHBOARD_HELP}\n`);
     return 0;
@@ -49,40 +41,23 @@ async function main(): Promise<number> {
   process.stdout.write(`Poolscope dashboard: ${dashboard.url}\nOpen it in a browser; Ctrl-C stops the dashboard and the server.\n`);
 
   const stopped = new Promise<void>((resolve) => {
-    let signalCount = 0;
-    const onSignal = () => {
-      signalCount++;
-      // A second Ctrl-C means the person does not want to wait for sleeping jobs.
-      if (signalCount > 1) {
-        process.stderr.write('poolscope dashboard: stopping now without waiting for running jobs.\n');
-        process.exit(130);
-      }
+    stopOnSignals(PROGRAM, () => {
       void (async () => {
         await controller.dispose();
         publisher.dispose();
         await dashboard.close();
         resolve();
       })();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    });
   });
 
   if (args.shouldStartServer) {
     const result = await controller.execute({ type: 'start-server', settings: args.initialSettings });
-    if (!result.ok) process.stderr.write(`poolscope dashboard: the book server did not start: ${result.error}\n`);
+    if (!result.ok) process.stderr.write(`${PROGRAM}: the book server did not start: ${result.error}\n`);
   }
 
   await stopped;
   return 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`poolscope dashboard: ${(error as Error)?.message ?? String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+runCli(PROGRAM, main);

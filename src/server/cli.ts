@@ -3,9 +3,12 @@
 
 import { httpUrlOf } from '../shared/address';
 import { formatBookLine, type ServerEvent } from '../shared/events';
-import { parseServeFlags, SERVE_FLAG_HELP, UsageError } from './cli-args';
+import { parseServeFlags, SERVE_FLAG_HELP } from './cli-args';
+import { runCli, stopOnSignals } from './cli-process';
 import { EventStream } from './event-stream';
 import { startServer } from './server';
+
+const PROGRAM = 'poolscope serve';
 
 /** Lines waiting for stdout; past this many, lines are counted instead of kept, so a slow terminal never stalls the server. */
 const MAX_BUFFERED_LINES = 10_000;
@@ -34,16 +37,7 @@ function createLinePrinter(): (line: string) => void {
 }
 
 async function main(): Promise<number> {
-  let flags;
-  try {
-    ({ flags } = parseServeFlags(process.argv.slice(2)));
-  } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`poolscope serve: ${error.message} (see --help)\n`);
-      return 2;
-    }
-    throw error;
-  }
+  const { flags } = parseServeFlags(process.argv.slice(2));
   if (flags.isHelp) {
     process.stdout.write(`Usage: npm run serve -- [options]\n\n${SERVE_FLAG_HELP}\n`);
     return 0;
@@ -60,36 +54,11 @@ async function main(): Promise<number> {
     if (line !== null) print(line);
   });
 
-  let server;
-  try {
-    server = await startServer({ ...flags, events });
-  } catch (error) {
-    process.stderr.write(`poolscope serve: ${(error as Error).message}\n`);
-    return 1;
-  }
-
-  let signalCount = 0;
-  const onSignal = () => {
-    signalCount++;
-    // A second Ctrl-C means the person does not want to wait for sleeping jobs.
-    if (signalCount > 1) {
-      process.stderr.write('poolscope serve: stopping now without waiting for running jobs.\n');
-      process.exit(130);
-    }
-    void server.shutdown('signal');
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // A server that cannot start (port in use, bad size) rejects with one readable line: exit 1.
+  const server = await startServer({ ...flags, events });
+  stopOnSignals(PROGRAM, () => void server.shutdown('signal'));
   await server.closed;
   return 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`poolscope serve: ${(error as Error)?.message ?? String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+runCli(PROGRAM, main);
