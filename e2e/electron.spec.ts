@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { _electron as electron, test as base, expect, type ElectronApplication, type Page } from '@playwright/test';
-import { bookGet } from './support/book-client';
+import { bookGet, expectBusyAndQueued, fireSleepBurst, startFromUi } from './support/book-client';
 import { findFreePort, PROJECT_ROOT } from './support/dashboard';
 
 const MAIN_ENTRY = join(PROJECT_ROOT, 'out/main/index.js');
@@ -58,18 +58,12 @@ function screenshotPath(name: string): string {
   return join(PROJECT_ROOT, 'test-results', `electron-${name}.png`);
 }
 
-async function startServerFromWindow(window: Page, port: number): Promise<void> {
-  await window.getByLabel('Port', { exact: true }).fill(String(port));
-  await window.getByRole('button', { name: 'Start server' }).click();
-  await expect(window.getByTestId('server-status')).toContainText(`Listening on http://127.0.0.1:${port}`);
-}
-
 test('the window is titled Poolscope, starts the book server, and the server answers GET / with the hello page', async ({ app, window }) => {
   const titles = await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().map((w) => w.getTitle()));
   expect(titles).toEqual(['Poolscope']);
 
   const port = await findFreePort();
-  await startServerFromWindow(window, port);
+  await startFromUi(window, { port });
 
   const response = await bookGet(port, '/');
   expect(response.statusCode).toBe(200);
@@ -77,25 +71,14 @@ test('the window is titled Poolscope, starts the book server, and the server ans
 });
 
 test('a /sleep burst of 8 on a pool of 4 shows 4 busy workers and 4 queued jobs, then 8 timeline bars', async ({ window }) => {
-  await window.getByLabel('Pool size', { exact: true }).fill('4');
-  await window.getByLabel('Sleep (ms)', { exact: true }).fill('1000');
-  await startServerFromWindow(window, await findFreePort());
-
-  await window.getByLabel('Burst size', { exact: true }).fill('8');
-  await window.getByRole('button', { name: 'Fire /sleep burst' }).click();
-
-  const busyWorkers = window.locator('[data-testid=worker][data-state=busy]');
-  const queuedJobs = window.getByTestId('queue-item');
-  // Both counts from one moment: the full pool and the full queue last only while the first sleepers sleep (1 s),
-  // so poll often rather than wait long.
-  await expect
-    .poll(async () => ({ busy: await busyWorkers.count(), queued: await queuedJobs.count() }), { intervals: [50] })
-    .toEqual({ busy: 4, queued: 4 });
+  await startFromUi(window, { port: await findFreePort(), poolSize: 4, sleepMs: 1000 });
+  await fireSleepBurst(window, 8);
+  await expectBusyAndQueued(window, { busy: 4, queued: 4 });
   await window.screenshot({ path: screenshotPath('burst') });
 
   await expect(window.getByTestId('timeline-bar')).toHaveCount(8);
-  await expect(busyWorkers).toHaveCount(0);
-  await expect(queuedJobs).toHaveCount(0);
+  await expect(window.locator('[data-testid=worker][data-state=busy]')).toHaveCount(0);
+  await expect(window.getByTestId('queue-item')).toHaveCount(0);
   await window.screenshot({ path: screenshotPath('timeline') });
 });
 

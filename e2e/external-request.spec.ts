@@ -1,12 +1,11 @@
 // Story 3: while the workers sleep, a request from outside the app (a person's browser) waits in the
 // queue behind the sleepers, is shown as external, and is served once a worker frees up.
-import { bookGet, screenshotPath, startFromUi } from './support/book-client';
+import { bookGet, fireSleepBurst, screenshotPath, startFromUi } from './support/book-client';
 import { expect, test } from './support/dashboard';
 
 test('an external GET / queues behind the sleepers, shows as external, then is served', async ({ page, dashboard }) => {
   await startFromUi(page, { port: dashboard.bookPort, poolSize: 4, sleepMs: 2000 });
-  await page.getByLabel('Burst size', { exact: true }).fill('4');
-  await page.getByRole('button', { name: 'Fire /sleep burst' }).click();
+  await fireSleepBurst(page, 4);
   await expect(page.locator('[data-testid=worker][data-state=busy]')).toHaveCount(4);
 
   const browserRequest = bookGet(dashboard.bookPort, '/', 'Mozilla/5.0 (X11; Linux x86_64) Chrome/140');

@@ -1,12 +1,11 @@
 // Story 4: stopping the server mid-burst is graceful: every in-flight and queued request still gets its
 // response, the workers are joined one by one in id order, and the status ends at Stopped.
-import { bookGet, screenshotPath, startFromUi } from './support/book-client';
+import { bookGet, fireSleepBurst, screenshotPath, startFromUi } from './support/book-client';
 import { expect, test } from './support/dashboard';
 
 test('Stop server during a burst answers every request, then joins workers 0, 1 in order', async ({ page, dashboard }) => {
   await startFromUi(page, { port: dashboard.bookPort, poolSize: 2, sleepMs: 1500 });
-  await page.getByLabel('Burst size', { exact: true }).fill('2');
-  await page.getByRole('button', { name: 'Fire /sleep burst' }).click();
+  await fireSleepBurst(page, 2);
   await expect(page.locator('[data-testid=worker][data-state=busy]')).toHaveCount(2);
   // Four more from outside, so the test itself can see that each one is answered.
   const outside = Array.from({ length: 4 }, () => bookGet(dashboard.bookPort, '/sleep'));

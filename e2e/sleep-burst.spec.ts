@@ -1,6 +1,6 @@
 // Story 2: the book's demo. Eight sleepers on four workers: four run, four wait in the queue, then the
 // second wave runs; the timeline holds eight bars, two per worker, and the stats show latencies.
-import { screenshotPath, startFromUi } from './support/book-client';
+import { expectBusyAndQueued, fireSleepBurst, screenshotPath, startFromUi } from './support/book-client';
 import { expect, test } from './support/dashboard';
 
 test('a /sleep burst of 8 on 4 workers fills the pool, queues 4, then finishes in two waves', async ({ page, dashboard }) => {
@@ -8,15 +8,10 @@ test('a /sleep burst of 8 on 4 workers fills the pool, queues 4, then finishes i
   await expect(page.getByTestId('worker')).toHaveCount(4);
   await expect(page.locator('[data-testid=worker][data-state=idle]')).toHaveCount(4);
 
-  await page.getByLabel('Burst size', { exact: true }).fill('8');
-  await page.getByRole('button', { name: 'Fire /sleep burst' }).click();
-
+  await fireSleepBurst(page, 8);
+  await expectBusyAndQueued(page, { busy: 4, queued: 4 });
   const busyWorkers = page.locator('[data-testid=worker][data-state=busy]');
   const queuedJobs = page.getByTestId('queue-item');
-  // Both counts from one moment: the full pool and the full queue last only while the first wave sleeps.
-  await expect
-    .poll(async () => ({ busy: await busyWorkers.count(), queued: await queuedJobs.count() }), { intervals: [50] })
-    .toEqual({ busy: 4, queued: 4 });
   await expect(queuedJobs.first()).toHaveAttribute('data-origin', 'burst');
   await page.screenshot({ path: screenshotPath('2-burst') });
 

@@ -33,6 +33,22 @@ export async function startFromUi(page: Page, settings: { port: number; poolSize
   await expect(page.getByTestId('server-status')).toContainText(`Listening on http://127.0.0.1:${settings.port}`);
 }
 
+/** Sets the burst size and clicks Fire /sleep burst. */
+export async function fireSleepBurst(page: Page, count: number): Promise<void> {
+  await page.getByLabel('Burst size', { exact: true }).fill(String(count));
+  await page.getByRole('button', { name: 'Fire /sleep burst' }).click();
+}
+
+/**
+ * Waits until the UI shows `busy` busy workers and `queued` waiting jobs at the same moment. The full pool and
+ * the full queue last only while the first sleepers sleep, so it polls often rather than waits long.
+ */
+export async function expectBusyAndQueued(page: Page, counts: { busy: number; queued: number }): Promise<void> {
+  const busyWorkers = page.locator('[data-testid=worker][data-state=busy]');
+  const queuedJobs = page.getByTestId('queue-item');
+  await expect.poll(async () => ({ busy: await busyWorkers.count(), queued: await queuedJobs.count() }), { intervals: [50] }).toEqual(counts);
+}
+
 /** Key moments are kept as pictures in test-results/screenshots (the README's picture comes from the burst story). */
 export function screenshotPath(name: string): string {
   return join(PROJECT_ROOT, 'test-results', 'screenshots', `${name}.png`);
