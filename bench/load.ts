@@ -2,7 +2,7 @@
 // any server it measures), else autocannon (npm) for keep-alive and a small node:net client for
 // `Connection: close`; plus the /sleep burst, timed from its first send to its last response.
 
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -204,7 +204,10 @@ const HEADER_END = Buffer.from('\r\n\r\n');
  */
 function runNodeNet(options: LoadOptions): Promise<LoadResult> {
   const connectionHeader = options.closeEachConnection ? 'Connection: close\r\n' : '';
-  const requestBytes = Buffer.from(`GET ${options.path} HTTP/1.1\r\nHost: ${options.host}:${options.port}\r\n${connectionHeader}\r\n`, 'latin1');
+  const requestBytes = Buffer.from(
+    `GET ${options.path} HTTP/1.1\r\nHost: ${options.host}:${options.port}\r\n${connectionHeader}\r\n`,
+    'latin1',
+  );
   const startedAt = performance.now();
   const endsAt = startedAt + options.durationS * 1000;
   const latenciesMs: number[] = [];

@@ -29,15 +29,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
+  type BurstResult,
   chooseLoadGenerators,
   killAllLoadGenerators,
-  runBurst,
-  runLoad,
-  type BurstResult,
   type LoadGeneratorName,
   type LoadResult,
+  runBurst,
+  runLoad,
 } from './load';
-import { killAllServers, spawnServer, type ServerKind, type ServerProcess } from './servers';
+import { killAllServers, type ServerKind, type ServerProcess, spawnServer } from './servers';
 
 const USAGE = `npm run bench -- [flags]
   --quick              1 round of 2 s (smoke test)
@@ -100,7 +100,8 @@ function parseConfig(argv: string[]): BenchConfig {
   const positive = (flag: string, text: string | undefined, fallback: number, allowZero = false): number => {
     if (text === undefined) return fallback;
     const value = Number(text);
-    if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) throw new Error(`--${flag} must be a positive number (got "${text}")`);
+    if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0))
+      throw new Error(`--${flag} must be a positive number (got "${text}")`);
     return value;
   };
   const scenarios = values.only.split(',').map((s) => s.trim());
@@ -310,7 +311,10 @@ interface CpuProfile {
 }
 
 /** Self time per function (summed over call sites), heaviest first, as a share of the thread's non-idle time. */
-function topSelfTime(profile: CpuProfile, count: number): { busyMs: number; top: Array<{ name: string; selfMs: number; percent: number }> } {
+function topSelfTime(
+  profile: CpuProfile,
+  count: number,
+): { busyMs: number; top: Array<{ name: string; selfMs: number; percent: number }> } {
   const frameOf = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
   const selfUsByName = new Map<string, number>();
   let busyUs = 0;
@@ -319,7 +323,11 @@ function topSelfTime(profile: CpuProfile, count: number): { busyMs: number; top:
     if (frame === undefined || frame.functionName === '(idle)') continue;
     const deltaUs = profile.timeDeltas[i] ?? 0;
     busyUs += deltaUs;
-    const file = frame.url.replace(/^file:\/\//, '').split('/').slice(-2).join('/');
+    const file = frame.url
+      .replace(/^file:\/\//, '')
+      .split('/')
+      .slice(-2)
+      .join('/');
     const name = `${frame.functionName || '(anonymous)'}${file ? ` ${file}:${frame.lineNumber + 1}` : ''}`;
     selfUsByName.set(name, (selfUsByName.get(name) ?? 0) + deltaUs);
   }
@@ -338,7 +346,9 @@ function threadRoleOf(file: string, profile: CpuProfile): 'main thread' | 'pool 
 }
 
 function printProfiles(dir: string, kindByPid: ReadonlyMap<number, ServerKind>): void {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .sort();
   console.log(`\nCPU profiles in ${dir} (whole child life: start-up, warm-up and idle gaps included; % of non-idle time)`);
   for (const file of files) {
     const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
@@ -384,7 +394,10 @@ async function main(): Promise<void> {
   const reports: ScenarioReport[] = [];
   try {
     const needsBaseline = wants('keep-alive') || wants('close');
-    const [poolscope, baseline] = await Promise.all([spawnKind('poolscope'), needsBaseline ? spawnKind('node-http') : Promise.resolve(null)]);
+    const [poolscope, baseline] = await Promise.all([
+      spawnKind('poolscope'),
+      needsBaseline ? spawnKind('node-http') : Promise.resolve(null),
+    ]);
 
     /** Poolscope against node:http on the same load; `minRatio` is the target for Poolscope ÷ node:http. */
     const compareWithBaseline = async (id: 'keep-alive' | 'close', title: string, heading: string, minRatio: number): Promise<void> => {
@@ -416,8 +429,10 @@ async function main(): Promise<void> {
         pairedRatios: pairedRatios(sides),
       });
     };
-    if (wants('keep-alive') && baseline !== null) await compareWithBaseline('keep-alive', 'GET / keep-alive', 'keep-alive GET /', TARGETS.keepAliveMinRatio);
-    if (wants('close') && baseline !== null) await compareWithBaseline('close', 'GET / Connection: close', 'Connection: close GET /', TARGETS.closeMinRatio);
+    if (wants('keep-alive') && baseline !== null)
+      await compareWithBaseline('keep-alive', 'GET / keep-alive', 'keep-alive GET /', TARGETS.keepAliveMinRatio);
+    if (wants('close') && baseline !== null)
+      await compareWithBaseline('close', 'GET / Connection: close', 'Connection: close GET /', TARGETS.closeMinRatio);
 
     if (wants('event-stream')) {
       console.log('\nevent stream: keep-alive GET / with and without a subscriber (one process, switched between rounds)');
@@ -440,7 +455,9 @@ async function main(): Promise<void> {
       const ratio = sides[0].median.requestsPerS / sides[1].median.requestsPerS;
       const costPercent = (1 - ratio) * 100;
       // CPU per request, compared round by round, barely moves with other load on the machine: a steadier view of the same cost.
-      const cpuCostPercents = sides[0].rounds.map((a, i) => (a.serverCpuUsPerRequest / sides[1].rounds[i]!.serverCpuUsPerRequest - 1) * 100).sort((x, y) => x - y);
+      const cpuCostPercents = sides[0].rounds
+        .map((a, i) => (a.serverCpuUsPerRequest / sides[1].rounds[i]!.serverCpuUsPerRequest - 1) * 100)
+        .sort((x, y) => x - y);
       const cpuCostPercent = cpuCostPercents[Math.floor((cpuCostPercents.length - 1) / 2)]!;
       const meanEventsPerRequest = eventsPerRequest.reduce((a, b) => a + b, 0) / Math.max(1, eventsPerRequest.length);
       // A subscriber that saw nothing means the emit sites are not wired: the measured "cost" would be meaningless.
@@ -497,7 +514,12 @@ async function main(): Promise<void> {
   const outputPath = join(RESULTS_DIR, 'latest.json');
   const document = {
     finishedAt: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? null, platform: `${os.platform()} ${os.release()}`, node: process.version },
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? null,
+      platform: `${os.platform()} ${os.release()}`,
+      node: process.version,
+    },
     loadGenerators: generators,
     config,
     targets: TARGETS,

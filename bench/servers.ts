@@ -3,7 +3,7 @@
 // one server, prints a ready line and answers `observe on|off` and `cpu` on stdin; imported, it spawns such children
 // and makes sure they die with the bench.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';

@@ -4,7 +4,7 @@
 //
 // Flags: --rate N (requests/s, default 2000), --duration-s N (default 60), --quick (rate 2000, 10 s).
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -49,7 +49,19 @@ function freePort(): Promise<number> {
 async function startDashboard(uiPort: number, bookPort: number): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'src/main/dashboard-cli.ts', '--ui-port', String(uiPort), '--port', String(bookPort), '--workers', '4', '--sleep-ms', '1000'],
+    [
+      '--import',
+      'tsx',
+      'src/main/dashboard-cli.ts',
+      '--ui-port',
+      String(uiPort),
+      '--port',
+      String(bookPort),
+      '--workers',
+      '4',
+      '--sleep-ms',
+      '1000',
+    ],
     { cwd: projectDir, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   await new Promise<void>((resolve, reject) => {
@@ -126,7 +138,16 @@ async function main(): Promise<void> {
   const dashboard = await startDashboard(uiPort, bookPort);
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-renderer-backgrounding', '--disable-background-timer-throttling'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-renderer-backgrounding',
+      '--disable-background-timer-throttling',
+    ],
   });
   let load: ReturnType<typeof startLoad> | null = null;
   try {

@@ -3,7 +3,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { _electron as electron, test as base, expect, type ElectronApplication, type Page } from '@playwright/test';
+import { test as base, type ElectronApplication, _electron as electron, expect, type Page } from '@playwright/test';
 import { bookGet, expectBusyAndQueued, fireSleepBurst, startFromUi } from './support/book-client';
 import { findFreePort, PROJECT_ROOT } from './support/dashboard';
 
@@ -15,11 +15,7 @@ function findElectronBinary(): string | null {
   const pathFile = join(packageDir, 'path.txt');
   const relativePath = existsSync(pathFile) ? readFileSync(pathFile, 'utf8') : null;
   const overrideDir = process.env.ELECTRON_OVERRIDE_DIST_PATH;
-  const binary = overrideDir
-    ? join(overrideDir, relativePath || 'electron')
-    : relativePath
-      ? join(packageDir, 'dist', relativePath)
-      : null;
+  const binary = overrideDir ? join(overrideDir, relativePath || 'electron') : relativePath ? join(packageDir, 'dist', relativePath) : null;
   return binary !== null && existsSync(binary) ? binary : null;
 }
 
@@ -58,7 +54,10 @@ function screenshotPath(name: string): string {
   return join(PROJECT_ROOT, 'test-results', `electron-${name}.png`);
 }
 
-test('the window is titled Poolscope, starts the book server, and the server answers GET / with the hello page', async ({ app, window }) => {
+test('the window is titled Poolscope, starts the book server, and the server answers GET / with the hello page', async ({
+  app,
+  window,
+}) => {
   const titles = await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().map((w) => w.getTitle()));
   expect(titles).toEqual(['Poolscope']);
 

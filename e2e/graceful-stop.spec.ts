@@ -26,12 +26,14 @@ test('Stop server during a burst answers every request, then joins workers 0, 1 
       .split('\n')
       .map((line) => line.trim())
       .filter((line) => /^(Shutting down|Worker \d+ disconnected)/.test(line));
-  await expect.poll(shutdownLines).toEqual([
-    'Shutting down.',
-    'Shutting down worker 0',
-    'Worker 0 disconnected; shutting down.',
-    'Shutting down worker 1',
-    'Worker 1 disconnected; shutting down.',
-  ]);
+  await expect
+    .poll(shutdownLines)
+    .toEqual([
+      'Shutting down.',
+      'Shutting down worker 0',
+      'Worker 0 disconnected; shutting down.',
+      'Shutting down worker 1',
+      'Worker 1 disconnected; shutting down.',
+    ]);
   await page.screenshot({ path: screenshotPath('4-stopped') });
 });

@@ -47,11 +47,22 @@ function factsOf(fileName: string, text: string): Omit<SourceFacts, 'file'> {
   const imports: string[] = [];
   const domGlobals: string[] = [];
   const visit = (node: ts.Node): void => {
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+    if (
+      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
+      node.moduleSpecifier &&
+      ts.isStringLiteral(node.moduleSpecifier)
+    ) {
       imports.push(node.moduleSpecifier.text);
-    } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference) && ts.isStringLiteral(node.moduleReference.expression)) {
+    } else if (
+      ts.isImportEqualsDeclaration(node) &&
+      ts.isExternalModuleReference(node.moduleReference) &&
+      ts.isStringLiteral(node.moduleReference.expression)
+    ) {
       imports.push(node.moduleReference.expression.text);
-    } else if (ts.isCallExpression(node) && (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === 'require'))) {
+    } else if (
+      ts.isCallExpression(node) &&
+      (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === 'require'))
+    ) {
       const [first] = node.arguments;
       if (first && ts.isStringLiteralLike(first)) imports.push(first.text);
     } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
@@ -86,7 +97,9 @@ describe('process boundaries', () => {
   it('finds the files it checks', () => {
     expect(serverFiles.map((f) => f.file)).toContain('server/server.ts');
     expect(sharedFiles.map((f) => f.file)).toEqual(expect.arrayContaining(['shared/events.ts', 'shared/wire.ts']));
-    expect(plainMainFiles.map((f) => f.file)).toEqual(expect.arrayContaining(['main/server-controller.ts', 'main/publisher.ts', 'main/dashboard-server.ts']));
+    expect(plainMainFiles.map((f) => f.file)).toEqual(
+      expect.arrayContaining(['main/server-controller.ts', 'main/publisher.ts', 'main/dashboard-server.ts']),
+    );
   });
 
   it('keeps the server, the contract and the plain main-side modules free of Electron, React, zustand and the DOM', () => {
@@ -114,7 +127,9 @@ describe('process boundaries', () => {
       f.imports
         .filter((specifier) => {
           const target = targetOf(f.file, specifier);
-          return target !== null && (target === 'server' || target === 'main' || target.startsWith('server/') || target.startsWith('main/'));
+          return (
+            target !== null && (target === 'server' || target === 'main' || target.startsWith('server/') || target.startsWith('main/'))
+          );
         })
         .map((specifier) => `${f.file} imports '${specifier}'`),
     );

@@ -1,6 +1,6 @@
 // `npm run serve` as a person runs it: a real process, real flags, real signals, the book's lines.
 
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { get, request } from './support/http-client';

@@ -2,7 +2,7 @@
 // Host and Origin guards, and the WebSocket carrying snapshots, deltas and commands; plus its command line.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,12 +10,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { DashboardServerFrame } from '../src/shared/wire';
 import { parseDashboardArgs } from '../src/main/dashboard-args';
-import { startDashboard, type RunningDashboard } from '../src/main/dashboard-server';
+import { type RunningDashboard, startDashboard } from '../src/main/dashboard-server';
 import { EventPublisher } from '../src/main/publisher';
 import { ServerController } from '../src/main/server-controller';
 import { UsageError } from '../src/server/cli-args';
+import type { DashboardServerFrame } from '../src/shared/wire';
 
 const INDEX_HTML = '<!doctype html><title>Poolscope</title><script type="module" src="/assets/app.js"></script>';
 
@@ -184,7 +184,9 @@ describe('dashboard HTTP', () => {
   it('refuses to listen anywhere but loopback, and says so when the UI port is taken', async () => {
     const controller = new ServerController();
     const publisher = new EventPublisher(controller);
-    await expect(startDashboard({ controller, publisher, uiHost: '0.0.0.0', uiPort: 0, rendererDir })).rejects.toThrow(/only listens on loopback/);
+    await expect(startDashboard({ controller, publisher, uiHost: '0.0.0.0', uiPort: 0, rendererDir })).rejects.toThrow(
+      /only listens on loopback/,
+    );
 
     const { dashboard } = await startTestDashboard();
     await expect(startDashboard({ controller, publisher, uiPort: dashboard.port, rendererDir })).rejects.toMatchObject({
@@ -220,7 +222,11 @@ describe('dashboard WebSocket', () => {
     page.send({ kind: 'subscribe' });
     await page.next((f) => f.kind === 'snapshot');
 
-    page.send({ kind: 'command', id: 7, command: { type: 'start-server', settings: { host: '127.0.0.1', port: 0, workerCount: 2, sleepMs: 50 } } });
+    page.send({
+      kind: 'command',
+      id: 7,
+      command: { type: 'start-server', settings: { host: '127.0.0.1', port: 0, workerCount: 2, sleepMs: 50 } },
+    });
 
     expect(await page.result(7)).toEqual({ ok: true });
     const delta = await page.next((f) => f.kind === 'delta' && f.status?.phase === 'listening');
@@ -232,7 +238,11 @@ describe('dashboard WebSocket', () => {
     const { dashboard } = await startTestDashboard();
     const page = await PageSocket.open(dashboard.port);
 
-    page.send({ kind: 'command', id: 1, command: { type: 'start-server', settings: { host: '127.0.0.1', port: 0, workerCount: 0, sleepMs: 50 } } });
+    page.send({
+      kind: 'command',
+      id: 1,
+      command: { type: 'start-server', settings: { host: '127.0.0.1', port: 0, workerCount: 0, sleepMs: 50 } },
+    });
     expect(await page.result(1)).toEqual({ ok: false, error: expect.stringMatching(/Pool size must be at least 1/) });
 
     page.send('{not json');
@@ -286,7 +296,9 @@ describe('dashboard command line', () => {
 
   it('says when the UI port is taken and exits 1', async () => {
     const blocker = net.createServer();
-    const port = await new Promise<number>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as net.AddressInfo).port)));
+    const port = await new Promise<number>((resolve) =>
+      blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as net.AddressInfo).port)),
+    );
     cleanups.push(() => new Promise((resolve) => blocker.close(() => resolve())));
 
     const run = runCli(['--ui-port', String(port)]);

@@ -3,7 +3,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PARSE_ERRORS, type HttpParseError } from '../src/server/http/parse-errors';
+import { type HttpParseError, PARSE_ERRORS } from '../src/server/http/parse-errors';
 import {
   DEFAULT_PARSER_LIMITS,
   HttpRequestParser,
@@ -14,7 +14,7 @@ import {
   type ParsedRequest,
   type ParserLimits,
 } from '../src/server/http/parser';
-import { ERROR_FIXTURES, LIMIT_FIXTURES, VALID_FIXTURES, type ExpectedRequest, type ParserFixture } from './fixtures/parser-fixtures';
+import { ERROR_FIXTURES, type ExpectedRequest, LIMIT_FIXTURES, type ParserFixture, VALID_FIXTURES } from './fixtures/parser-fixtures';
 
 /** A request as a test compares it: the body as latin1 text, the version as written on the wire. */
 interface SeenRequest {
@@ -144,7 +144,8 @@ describe('default limits', () => {
     const atLimit = latin1(`GET ${path(8192)} HTTP/1.1\r\nHost: x\r\n\r\n`);
     const overLimit = latin1(`GET ${path(8193)} HTTP/1.1\r\nHost: x\r\n\r\n`);
     for (const cuts of pieces(atLimit)) expect(parseInPieces(atLimit, cuts).requests.map((r) => r.target)).toEqual([path(8192)]);
-    for (const cuts of pieces(overLimit)) expect(parseInPieces(overLimit, cuts).error).toEqual({ code: 'REQUEST_LINE_TOO_LONG', status: 414 });
+    for (const cuts of pieces(overLimit))
+      expect(parseInPieces(overLimit, cuts).error).toEqual({ code: 'REQUEST_LINE_TOO_LONG', status: 414 });
   });
 
   it('accept a header section of exactly 16384 bytes and answer 431 to 16385', () => {
@@ -178,7 +179,9 @@ describe('default limits', () => {
   it('accept 1 MiB of chunks and answer 413 to the chunk size line that would pass it', () => {
     const half = MAX_BODY_BYTES / 2;
     const head = 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n';
-    const atLimit = latin1(`${head}${half.toString(16)}\r\n${'a'.repeat(half)}\r\n${half.toString(16)}\r\n${'b'.repeat(half)}\r\n0\r\n\r\n`);
+    const atLimit = latin1(
+      `${head}${half.toString(16)}\r\n${'a'.repeat(half)}\r\n${half.toString(16)}\r\n${'b'.repeat(half)}\r\n0\r\n\r\n`,
+    );
     for (const cuts of [[], everyN(atLimit.length, 64 * 1024)]) {
       expect(parseInPieces(atLimit, cuts).requests[0]?.body).toBe('a'.repeat(half) + 'b'.repeat(half));
     }
@@ -190,7 +193,12 @@ describe('default limits', () => {
 
 describe('endless input is refused once it passes a limit, not buffered', () => {
   /** Feeds `head` then `total` filler bytes in `chunkBytes` pieces; returns how many bytes were fed when the error came. */
-  function bytesFedUntilError(head: string, filler: number, total: number, chunkBytes: number): { fedBytes: number; error: HttpParseError | null } {
+  function bytesFedUntilError(
+    head: string,
+    filler: number,
+    total: number,
+    chunkBytes: number,
+  ): { fedBytes: number; error: HttpParseError | null } {
     const parser = new HttpRequestParser();
     let fedBytes = head.length;
     let { error } = parser.execute(latin1(head));
@@ -202,21 +210,27 @@ describe('endless input is refused once it passes a limit, not buffered', () => 
     return { fedBytes, error };
   }
 
-  it.each([64 * 1024, 1000, 1])('answers 414 to 1 MiB of request line without CRLF, fed in %i-byte chunks, within one chunk of the limit', (chunkBytes) => {
-    const total = chunkBytes === 1 ? 16 * 1024 : 1024 * 1024;
-    const { fedBytes, error } = bytesFedUntilError('GET /', 0x61, total, chunkBytes);
-    expect(error).toMatchObject({ code: 'REQUEST_LINE_TOO_LONG', status: 414, message: 'request line is longer than 8192 bytes' });
-    expect(fedBytes).toBeGreaterThan(MAX_REQUEST_LINE_BYTES);
-    expect(fedBytes).toBeLessThanOrEqual(MAX_REQUEST_LINE_BYTES + 1 + chunkBytes);
-  });
+  it.each([64 * 1024, 1000, 1])(
+    'answers 414 to 1 MiB of request line without CRLF, fed in %i-byte chunks, within one chunk of the limit',
+    (chunkBytes) => {
+      const total = chunkBytes === 1 ? 16 * 1024 : 1024 * 1024;
+      const { fedBytes, error } = bytesFedUntilError('GET /', 0x61, total, chunkBytes);
+      expect(error).toMatchObject({ code: 'REQUEST_LINE_TOO_LONG', status: 414, message: 'request line is longer than 8192 bytes' });
+      expect(fedBytes).toBeGreaterThan(MAX_REQUEST_LINE_BYTES);
+      expect(fedBytes).toBeLessThanOrEqual(MAX_REQUEST_LINE_BYTES + 1 + chunkBytes);
+    },
+  );
 
-  it.each([64 * 1024, 1000])('answers 431 to 1 MiB of one header line without CRLF, fed in %i-byte chunks, within one chunk of the limit', (chunkBytes) => {
-    const head = 'GET / HTTP/1.1\r\nX-Endless: ';
-    const { fedBytes, error } = bytesFedUntilError(head, 0x65, 1024 * 1024, chunkBytes);
-    expect(error).toMatchObject({ code: 'HEADERS_TOO_LARGE', status: 431 });
-    expect(fedBytes - 'GET / HTTP/1.1\r\n'.length).toBeGreaterThan(MAX_HEADER_BYTES - 2);
-    expect(fedBytes - 'GET / HTTP/1.1\r\n'.length).toBeLessThanOrEqual(MAX_HEADER_BYTES + chunkBytes);
-  });
+  it.each([64 * 1024, 1000])(
+    'answers 431 to 1 MiB of one header line without CRLF, fed in %i-byte chunks, within one chunk of the limit',
+    (chunkBytes) => {
+      const head = 'GET / HTTP/1.1\r\nX-Endless: ';
+      const { fedBytes, error } = bytesFedUntilError(head, 0x65, 1024 * 1024, chunkBytes);
+      expect(error).toMatchObject({ code: 'HEADERS_TOO_LARGE', status: 431 });
+      expect(fedBytes - 'GET / HTTP/1.1\r\n'.length).toBeGreaterThan(MAX_HEADER_BYTES - 2);
+      expect(fedBytes - 'GET / HTTP/1.1\r\n'.length).toBeLessThanOrEqual(MAX_HEADER_BYTES + chunkBytes);
+    },
+  );
 
   it('answers 431 to endless short header lines once the section passes 16 KiB', () => {
     const parser = new HttpRequestParser({ maxHeaderCount: 1_000_000 });
@@ -268,7 +282,7 @@ describe('parser state', () => {
     expect(new HttpRequestParser().execute(latin1('get / HTTP/1.1\r\n')).error?.message).toBe('method "get" is not an uppercase token');
   });
 
-  it('does not keep a reference to the caller\'s buffer in a body', () => {
+  it("does not keep a reference to the caller's buffer in a body", () => {
     const parser = new HttpRequestParser();
     const chunk = latin1('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc');
     const { requests } = parser.execute(chunk);
@@ -287,9 +301,11 @@ describe('parser state', () => {
 const TOKEN_CHARS = [..."!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"];
 /** Fields whose meaning the generator controls itself. */
 const FRAMING_FIELDS = new Set(['host', 'content-length', 'transfer-encoding', 'connection']);
-const FIELD_VALUE_CHARS = [9, ...Array.from({ length: 0x7f - 0x20 }, (_, i) => 0x20 + i), ...Array.from({ length: 0x80 }, (_, i) => 0x80 + i)].map((c) =>
-  String.fromCharCode(c),
-);
+const FIELD_VALUE_CHARS = [
+  9,
+  ...Array.from({ length: 0x7f - 0x20 }, (_, i) => 0x20 + i),
+  ...Array.from({ length: 0x80 }, (_, i) => 0x80 + i),
+].map((c) => String.fromCharCode(c));
 const TARGET_CHARS = Array.from({ length: 0x7f - 0x21 }, (_, i) => String.fromCharCode(0x21 + i));
 
 function trimOws(text: string): string {
@@ -297,7 +313,9 @@ function trimOws(text: string): string {
 }
 
 const fieldArb = fc.record({
-  name: fc.string({ unit: fc.constantFrom(...TOKEN_CHARS), minLength: 1, maxLength: 12 }).filter((name) => !FRAMING_FIELDS.has(name.toLowerCase())),
+  name: fc
+    .string({ unit: fc.constantFrom(...TOKEN_CHARS), minLength: 1, maxLength: 12 })
+    .filter((name) => !FRAMING_FIELDS.has(name.toLowerCase())),
   value: fc.string({ unit: fc.constantFrom(...FIELD_VALUE_CHARS), maxLength: 16 }),
   leadingOws: fc.constantFrom('', ' ', '\t', '  '),
 });
@@ -318,7 +336,8 @@ const requestArb = fc
   .map((r) => {
     const version = r.isHttp10 ? '1.0' : '1.1';
     // HTTP/1.0 has no chunked coding; a request with a body needs some framing.
-    const framing = r.isHttp10 && r.framing === 'chunked' ? 'content-length' : r.body.length > 0 && r.framing === 'none' ? 'content-length' : r.framing;
+    const framing =
+      r.isHttp10 && r.framing === 'chunked' ? 'content-length' : r.body.length > 0 && r.framing === 'none' ? 'content-length' : r.framing;
     const headers: Array<[string, string]> = [];
     let head = `${r.method} /${r.path} HTTP/${version}\r\n`;
     const add = (name: string, value: string, ows = ' ') => {
@@ -379,12 +398,48 @@ describe('properties', () => {
   });
 
   const FRAGMENTS = [
-    'GET ', 'POST ', 'get ', '/', '*', 'http://a', ' HTTP/1.1', ' HTTP/1.0', ' HTTP/2.0', '\r\n', '\r\n\r\n', '\r', '\n', ' ', '\t',
-    'Host: x', 'Content-Length: ', 'Transfer-Encoding: chunked', 'Transfer-Encoding: gzip', 'Connection: close',
-    '0', '3', 'a', 'ff', ':', ';', '=', '"', '\\', ',', '\x00', '\x7f', '\xff',
+    'GET ',
+    'POST ',
+    'get ',
+    '/',
+    '*',
+    'http://a',
+    ' HTTP/1.1',
+    ' HTTP/1.0',
+    ' HTTP/2.0',
+    '\r\n',
+    '\r\n\r\n',
+    '\r',
+    '\n',
+    ' ',
+    '\t',
+    'Host: x',
+    'Content-Length: ',
+    'Transfer-Encoding: chunked',
+    'Transfer-Encoding: gzip',
+    'Connection: close',
+    '0',
+    '3',
+    'a',
+    'ff',
+    ':',
+    ';',
+    '=',
+    '"',
+    '\\',
+    ',',
+    '\x00',
+    '\x7f',
+    '\xff',
   ].map(latin1);
   const noisyBytesArb = fc
-    .array(fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...FRAGMENTS) }, { weight: 1, arbitrary: fc.uint8Array({ maxLength: 6 }).map((b) => Buffer.from(b)) }), { maxLength: 60 })
+    .array(
+      fc.oneof(
+        { weight: 4, arbitrary: fc.constantFrom(...FRAGMENTS) },
+        { weight: 1, arbitrary: fc.uint8Array({ maxLength: 6 }).map((b) => Buffer.from(b)) },
+      ),
+      { maxLength: 60 },
+    )
     .map((parts) => Buffer.concat(parts));
   const limitsArb = fc.option(
     fc.record({

@@ -8,11 +8,23 @@ const at = () => (clock += 10);
 
 function listening(workerCount: number): ServerEvent[] {
   const spawned: ServerEvent[] = Array.from({ length: workerCount }, (_, workerId) => ({ type: 'worker-spawned', at: at(), workerId }));
-  return [...spawned, { type: 'server-listening', at: at(), host: '127.0.0.1', port: 7878, workerCount, sleepMs: 5000, maxQueuedJobs: 1024 }];
+  return [
+    ...spawned,
+    { type: 'server-listening', at: at(), host: '127.0.0.1', port: 7878, workerCount, sleepMs: 5000, maxQueuedJobs: 1024 },
+  ];
 }
 
 function received(requestId: number, userAgent: string | null = 'curl/8', target = '/sleep'): ServerEvent {
-  return { type: 'request-received', at: at(), requestId, connectionId: requestId, method: 'GET', target, remoteAddress: '127.0.0.1', userAgent };
+  return {
+    type: 'request-received',
+    at: at(),
+    requestId,
+    connectionId: requestId,
+    method: 'GET',
+    target,
+    remoteAddress: '127.0.0.1',
+    userAgent,
+  };
 }
 
 function lifecycle(requestId: number, workerId: number): ServerEvent[] {

@@ -9,11 +9,11 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EventStream } from '../src/server/event-stream';
 import {
+  type JobOutcome,
   MAX_CONSECUTIVE_START_FAILURES,
   MAX_POOL_SIZE,
   PoolCreationError,
   ThreadPool,
-  type JobOutcome,
   type ThreadPoolOptions,
 } from '../src/server/pool/thread-pool';
 import type { ScriptedJob, ScriptedOutput, ScriptedWorkerData } from './fixtures/workers/scripted-worker';
@@ -226,9 +226,21 @@ describe('faults', () => {
     await recorder.until((r) => r.count('worker-replaced') === 1);
 
     const lifecycle = recorder.events
-      .filter((e) => e.type === 'worker-exited' || e.type === 'worker-replaced' || e.type === 'worker-spawned' || (e.type === 'job-finished' && e.requestId === 2))
+      .filter(
+        (e) =>
+          e.type === 'worker-exited' ||
+          e.type === 'worker-replaced' ||
+          e.type === 'worker-spawned' ||
+          (e.type === 'job-finished' && e.requestId === 2),
+      )
       .map((e) => ('workerId' in e ? `${e.type}:${e.workerId}` : e.type));
-    expect(lifecycle).toEqual(['worker-spawned:0', 'worker-spawned:1', `job-finished:${diedOn}`, `worker-exited:${diedOn}`, `worker-replaced:${diedOn}`]);
+    expect(lifecycle).toEqual([
+      'worker-spawned:0',
+      'worker-spawned:1',
+      `job-finished:${diedOn}`,
+      `worker-exited:${diedOn}`,
+      `worker-replaced:${diedOn}`,
+    ]);
     expect(recorder.of('worker-exited')[0]).toMatchObject({ reason: 'crashed', exitCode: 7 });
 
     // The survivor is still blocked, so the next job can only run on the replacement.
@@ -364,7 +376,12 @@ describe('instrumentation', () => {
     const emit = vi.spyOn(events, 'emit');
     const now = vi.spyOn(events, 'now');
     const gates = new Gates();
-    const pool = await ThreadPool.create<ScriptedJob, ScriptedOutput>({ size: 2, workerScript: SCRIPTED_WORKER, workerData: { gates: gates.buffer }, events });
+    const pool = await ThreadPool.create<ScriptedJob, ScriptedOutput>({
+      size: 2,
+      workerScript: SCRIPTED_WORKER,
+      workerData: { gates: gates.buffer },
+      events,
+    });
     started.push({ pool, gates });
     const outcomes = await Promise.all([
       submit(pool, 1, echo('a')).outcome,

@@ -2,12 +2,12 @@
 // nobody watches; a viewer that falls behind loses events (counted) and is resynchronised with a snapshot.
 
 import { afterEach, describe, expect, it } from 'vitest';
+import { EventPublisher, type ViewerSink } from '../src/main/publisher';
+import { ServerController } from '../src/main/server-controller';
+import { EventStream } from '../src/server';
 import { DEFAULT_SETTINGS, type ServerSettings } from '../src/shared/commands';
 import type { ServerEvent } from '../src/shared/events';
 import type { ControllerStatus, ViewerMessage } from '../src/shared/wire';
-import { EventStream } from '../src/server';
-import { EventPublisher, type ViewerSink } from '../src/main/publisher';
-import { ServerController } from '../src/main/server-controller';
 
 let controllers: ServerController[] = [];
 let publishers: EventPublisher[] = [];
@@ -19,7 +19,13 @@ afterEach(async () => {
   publishers = [];
 });
 
-const settings = (overrides: Partial<ServerSettings> = {}): ServerSettings => ({ host: '127.0.0.1', port: 0, workerCount: 2, sleepMs: 50, ...overrides });
+const settings = (overrides: Partial<ServerSettings> = {}): ServerSettings => ({
+  host: '127.0.0.1',
+  port: 0,
+  workerCount: 2,
+  sleepMs: 50,
+  ...overrides,
+});
 
 function setUp(options: ConstructorParameters<typeof EventPublisher>[1] = {}) {
   const controller = new ServerController({ initialSettings: settings() });
@@ -99,7 +105,9 @@ describe('EventPublisher with a real server', () => {
     publisher.addViewer(sink);
 
     await controller.execute({ type: 'start-server', settings: settings({ workerCount: 2 }) });
-    await sink.until((s) => s.count('server-listening') === 1 && s.messages.some((m) => m.kind === 'delta' && m.status?.phase === 'listening'));
+    await sink.until(
+      (s) => s.count('server-listening') === 1 && s.messages.some((m) => m.kind === 'delta' && m.status?.phase === 'listening'),
+    );
 
     expect(sink.events.filter((e) => e.type === 'worker-spawned').map((e) => e.type === 'worker-spawned' && e.workerId)).toEqual([0, 1]);
   });

@@ -3,13 +3,13 @@
 // dashboard's WebSocket client against a real WebSocket server.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebSocketServer, WebSocket as NodeWebSocket } from 'ws';
+import { WebSocket as NodeWebSocket, WebSocketServer } from 'ws';
 import { PoolBridge } from '../src/renderer/bridge/pool-bridge';
 import { createActions } from '../src/renderer/store/actions';
-import { createAppStore, type AppStore } from '../src/renderer/store/app-store';
-import { NOT_CONNECTED_ERROR, WebSocketPoolscopeApi, type SocketFactory } from '../src/renderer/transport/websocket-api';
-import { startServer, type RunningServer } from '../src/server';
-import { DEFAULT_SETTINGS, type CommandResult, type ServerSettings } from '../src/shared/commands';
+import { type AppStore, createAppStore } from '../src/renderer/store/app-store';
+import { NOT_CONNECTED_ERROR, type SocketFactory, WebSocketPoolscopeApi } from '../src/renderer/transport/websocket-api';
+import { type RunningServer, startServer } from '../src/server';
+import { type CommandResult, DEFAULT_SETTINGS, type ServerSettings } from '../src/shared/commands';
 import { BURST_USER_AGENT, type ServerEvent } from '../src/shared/events';
 import { PoolModel } from '../src/shared/pool-model';
 import type { ControllerStatus, DashboardClientFrame, DashboardServerFrame, PoolscopeApi, ViewerMessage } from '../src/shared/wire';
@@ -41,7 +41,13 @@ function snapshotOf(model: PoolModel, controllerStatus = status()): ViewerMessag
 }
 
 function delta(events: ServerEvent[], extra: { droppedEventCount?: number; status?: ControllerStatus } = {}): ViewerMessage {
-  return { kind: 'delta', sentAt: Date.now(), events, droppedEventCount: extra.droppedEventCount ?? 0, ...(extra.status ? { status: extra.status } : {}) };
+  return {
+    kind: 'delta',
+    sentAt: Date.now(),
+    events,
+    droppedEventCount: extra.droppedEventCount ?? 0,
+    ...(extra.status ? { status: extra.status } : {}),
+  };
 }
 
 /** A bridge whose frames run when the test says; `clock` replaces the wall clock when given. */
@@ -150,7 +156,9 @@ describe('the bridge publishes into the store once per frame', () => {
     expect(wire.workers[0]).toMatchObject({ phase: 'stopping', state: 'busy' });
 
     clock.nowMs += 16;
-    bridge.receive(delta([...finishes(1, 0, t0 + 1000, 998), { type: 'worker-exited', at: t0 + 1001, workerId: 0, reason: 'shutdown', exitCode: 0 }]));
+    bridge.receive(
+      delta([...finishes(1, 0, t0 + 1000, 998), { type: 'worker-exited', at: t0 + 1001, workerId: 0, reason: 'shutdown', exitCode: 0 }]),
+    );
     frames.run();
     wire = store.getState().wire;
     expect(wire.inFlightJobs).toBe(0);
@@ -353,7 +361,9 @@ describe('the dashboard WebSocket client', () => {
         const frame = JSON.parse(data.toString()) as DashboardClientFrame;
         frames.push(frame);
         const reply: DashboardServerFrame =
-          frame.kind === 'subscribe' ? snapshotOf(new PoolModel(), status()) : { kind: 'command-result', id: frame.id, result: { ok: true } };
+          frame.kind === 'subscribe'
+            ? snapshotOf(new PoolModel(), status())
+            : { kind: 'command-result', id: frame.id, result: { ok: true } };
         socket.send(JSON.stringify(reply));
       });
     });
@@ -361,7 +371,11 @@ describe('the dashboard WebSocket client', () => {
   }
 
   function client(port: number): WebSocketPoolscopeApi {
-    const api = new WebSocketPoolscopeApi({ url: `ws://127.0.0.1:${port}/ws`, createSocket: nodeSocket, backoff: { initialDelayMs: 20, maxDelayMs: 100 } });
+    const api = new WebSocketPoolscopeApi({
+      url: `ws://127.0.0.1:${port}/ws`,
+      createSocket: nodeSocket,
+      backoff: { initialDelayMs: 20, maxDelayMs: 100 },
+    });
     clients.push(api);
     return api;
   }
@@ -382,7 +396,10 @@ describe('the dashboard WebSocket client', () => {
     expect(first.kind).toBe('snapshot');
     const results = await Promise.all([api.fireBurst('/sleep', 8), api.stopServer()]);
     expect(results).toEqual([{ ok: true }, { ok: true }]);
-    expect(dashboard.frames.filter((f) => f.kind === 'command').map((f) => f.kind === 'command' && f.command.type)).toEqual(['fire-burst', 'stop-server']);
+    expect(dashboard.frames.filter((f) => f.kind === 'command').map((f) => f.kind === 'command' && f.command.type)).toEqual([
+      'fire-burst',
+      'stop-server',
+    ]);
     expect(await api.getStatus()).toMatchObject({ phase: 'stopped' });
   });
 

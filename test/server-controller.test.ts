@@ -3,11 +3,11 @@
 
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { fireBurst } from '../src/main/burst';
+import { ServerController } from '../src/main/server-controller';
 import type { ServerSettings } from '../src/shared/commands';
 import { BURST_USER_AGENT, type ServerEvent, type ServerEventOf, type ServerEventType } from '../src/shared/events';
 import type { ControllerPhase } from '../src/shared/wire';
-import { fireBurst } from '../src/main/burst';
-import { ServerController } from '../src/main/server-controller';
 import { get, request } from './support/http-client';
 
 let controllers: ServerController[] = [];
@@ -20,7 +20,13 @@ afterEach(async () => {
   netServers = [];
 });
 
-const settings = (overrides: Partial<ServerSettings> = {}): ServerSettings => ({ host: '127.0.0.1', port: 0, workerCount: 2, sleepMs: 50, ...overrides });
+const settings = (overrides: Partial<ServerSettings> = {}): ServerSettings => ({
+  host: '127.0.0.1',
+  port: 0,
+  workerCount: 2,
+  sleepMs: 50,
+  ...overrides,
+});
 
 function newController(): ServerController {
   const controller = new ServerController({ initialSettings: settings() });
@@ -78,8 +84,16 @@ describe('ServerController', () => {
 
   it.each([
     ['a pool of 0 workers', { type: 'start-server', settings: settings({ workerCount: 0 }) }, /Pool size must be at least 1/],
-    ['a pool size that is not a number', { type: 'start-server', settings: { ...settings(), workerCount: 'abc' } }, /Pool size must be a whole number \(got "abc"\)/],
-    ['a port above 65535', { type: 'start-server', settings: settings({ port: 70_000 }) }, /Port must be between 0 and 65535 \(got 70000\)/],
+    [
+      'a pool size that is not a number',
+      { type: 'start-server', settings: { ...settings(), workerCount: 'abc' } },
+      /Pool size must be a whole number \(got "abc"\)/,
+    ],
+    [
+      'a port above 65535',
+      { type: 'start-server', settings: settings({ port: 70_000 }) },
+      /Port must be between 0 and 65535 \(got 70000\)/,
+    ],
     ['an unknown command', { type: 'format-disk' }, /unknown command "format-disk"/],
     ['a string instead of a command', 'start-server', /command must be an object/],
     ['null', null, /command must be an object/],
@@ -116,13 +130,20 @@ describe('ServerController', () => {
 
     expect(result.ok).toBe(false);
     expect(!result.ok && result.error).toMatch(new RegExp(`^Port ${port} is already in use`));
-    expect(controller.status).toMatchObject({ phase: 'stopped', url: null, lastError: expect.stringMatching(`Port ${port} is already in use`) });
+    expect(controller.status).toMatchObject({
+      phase: 'stopped',
+      url: null,
+      lastError: expect.stringMatching(`Port ${port} is already in use`),
+    });
   });
 
   it('refuses to stop a server that is not running, and a burst before the server has started', async () => {
     const controller = newController();
     expect(await controller.execute({ type: 'stop-server' })).toEqual({ ok: false, error: 'The server is not running' });
-    expect(await controller.execute({ type: 'fire-burst', path: '/sleep', count: 8 })).toEqual({ ok: false, error: 'Start the server first' });
+    expect(await controller.execute({ type: 'fire-burst', path: '/sleep', count: 8 })).toEqual({
+      ok: false,
+      error: 'Start the server first',
+    });
   });
 
   it("fires the book's burst: 8 /sleep requests, each on its own connection, marked as a burst", async () => {
@@ -168,7 +189,10 @@ describe('ServerController', () => {
 
     expect(controller.status.phase).toBe('stopped');
     await expect(request(port, get('/'))).rejects.toThrow(/ECONNREFUSED/);
-    expect(await controller.execute({ type: 'start-server', settings: settings() })).toEqual({ ok: false, error: 'Poolscope is shutting down' });
+    expect(await controller.execute({ type: 'start-server', settings: settings() })).toEqual({
+      ok: false,
+      error: 'Poolscope is shutting down',
+    });
   });
 });
 
@@ -180,10 +204,14 @@ describe('fireBurst', () => {
       open++;
       maxOpen = Math.max(maxOpen, open);
       socket.on('close', () => open--);
-      socket.once('data', () => setImmediate(() => socket.end('HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')));
+      socket.once('data', () =>
+        setImmediate(() => socket.end('HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')),
+      );
     });
     netServers.push(server);
-    const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)));
+    const port = await new Promise<number>((resolve) =>
+      server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)),
+    );
 
     const report = await fireBurst({ host: '127.0.0.1', port }, '/', 60, { maxOpenConnections: 5 });
 

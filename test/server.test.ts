@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer, type ServerOptions } from '../src/server';
+import { type RunningServer, type ServerOptions, startServer } from '../src/server';
 import { EventRecorder } from './support/event-recorder';
 import { get, RawConnection, request } from './support/http-client';
 
@@ -307,7 +307,7 @@ describe('graceful shutdown (the book, ch. 21.3)', () => {
     await idle.closedPromise;
   });
 
-  it('stops by itself after stopAfterRequests requests, answering each (the book\'s take(2))', async () => {
+  it("stops by itself after stopAfterRequests requests, answering each (the book's take(2))", async () => {
     const { server, recorder } = await start({ stopAfterRequests: 2 });
     expect((await request(server.port, get('/'))).status).toBe(200);
     const last = await request(server.port, get('/'));

@@ -47,7 +47,12 @@ describe('SharedCodec', () => {
   it('round-trips arbitrary JSON-like values with byte arrays', () => {
     const leaf = fc.oneof(fc.string(), fc.double(), fc.boolean(), fc.constant(null), fc.uint8Array({ maxLength: 64 }));
     const value = fc.letrec((tie) => ({
-      node: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('node'), { maxLength: 5 }), fc.dictionary(fc.string(), tie('node'), { maxKeys: 5 })),
+      node: fc.oneof(
+        { depthSize: 'small' },
+        leaf,
+        fc.array(tie('node'), { maxLength: 5 }),
+        fc.dictionary(fc.string(), tie('node'), { maxKeys: 5 }),
+      ),
     })).node;
     fc.assert(
       fc.property(value, (v) => {

@@ -12,13 +12,16 @@ export interface BookResponse {
 
 export function bookGet(port: number, path: string, userAgent = 'curl/8.5.0'): Promise<BookResponse> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'GET', agent: false, headers: { 'User-Agent': userAgent } }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (body += chunk));
-      response.on('end', () => resolve({ statusCode: response.statusCode ?? 0, body }));
-      response.on('error', reject);
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path, method: 'GET', agent: false, headers: { 'User-Agent': userAgent } },
+      (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (body += chunk));
+        response.on('end', () => resolve({ statusCode: response.statusCode ?? 0, body }));
+        response.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -46,7 +49,9 @@ export async function fireSleepBurst(page: Page, count: number): Promise<void> {
 export async function expectBusyAndQueued(page: Page, counts: { busy: number; queued: number }): Promise<void> {
   const busyWorkers = page.locator('[data-testid=worker][data-state=busy]');
   const queuedJobs = page.getByTestId('queue-item');
-  await expect.poll(async () => ({ busy: await busyWorkers.count(), queued: await queuedJobs.count() }), { intervals: [50] }).toEqual(counts);
+  await expect
+    .poll(async () => ({ busy: await busyWorkers.count(), queued: await queuedJobs.count() }), { intervals: [50] })
+    .toEqual(counts);
 }
 
 /** Key moments are kept as pictures in test-results/screenshots (the README's picture comes from the burst story). */

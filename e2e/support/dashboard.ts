@@ -2,7 +2,7 @@
 // on free ports and a page already open on it; the process is stopped, and its output kept, when the test ends.
 // Assumes `electron-vite build` has produced out/renderer (npm run test:e2e builds first).
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { test as base, expect } from '@playwright/test';

@@ -1,8 +1,8 @@
 // Flags of `npm run dashboard`: the serve flags (which become the controller's initial settings) plus
 // where the dashboard itself listens. Same parser and same one-line errors as `npm run serve`.
 
-import { SETTINGS_LIMITS, validateSettings, type ServerSettings } from '../shared/commands';
 import { parseServeFlags, parseWholeNumber, UsageError } from '../server/cli-args';
+import { SETTINGS_LIMITS, type ServerSettings, validateSettings } from '../shared/commands';
 import { DEFAULT_UI_HOST, DEFAULT_UI_PORT, isLoopbackHost } from './dashboard-server';
 
 export interface DashboardArgs {
@@ -37,7 +37,8 @@ const DASHBOARD_OPTIONS = {
 /** Throws UsageError with one line naming the problem. */
 export function parseDashboardArgs(argv: string[]): DashboardArgs {
   const { flags, extra } = parseServeFlags(argv, DASHBOARD_OPTIONS);
-  if (flags.stopAfterRequests !== undefined) throw new UsageError('--stop-after is not available in the dashboard; stop the server from the page');
+  if (flags.stopAfterRequests !== undefined)
+    throw new UsageError('--stop-after is not available in the dashboard; stop the server from the page');
   const settings = validateSettings({ host: flags.host, port: flags.port, workerCount: flags.workerCount, sleepMs: flags.sleepMs });
   if (!settings.ok) throw new UsageError(settings.error);
   const uiHost = (extra['ui-host'] as string | undefined) ?? DEFAULT_UI_HOST;

@@ -6,7 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import http from 'node:http';
 import type net from 'node:net';
 import path from 'node:path';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { hostWithPort, httpUrlOf } from '../shared/address';
 import type { CommandResult } from '../shared/commands';
 import { DASHBOARD_WS_PATH, type DashboardServerFrame } from '../shared/wire';
@@ -97,7 +97,9 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   const uiHost = options.uiHost ?? DEFAULT_UI_HOST;
   const requestedPort = options.uiPort ?? DEFAULT_UI_PORT;
   if (!isLoopbackHost(uiHost)) {
-    throw new Error(`The dashboard only listens on loopback (127.0.0.1, ::1 or localhost), not on ${uiHost}: anyone who reaches it can start servers on this machine`);
+    throw new Error(
+      `The dashboard only listens on loopback (127.0.0.1, ::1 or localhost), not on ${uiHost}: anyone who reaches it can start servers on this machine`,
+    );
   }
   const rendererDir = path.resolve(options.rendererDir);
 

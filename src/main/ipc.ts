@@ -1,9 +1,9 @@
 // The one IPC gateway between the renderer and the main process: checks every message's sender, hands
 // commands to the controller and attaches each subscribed window to the publisher. No channel name is written here.
 
-import { ipcMain, type IpcMainEvent, type IpcMainInvokeEvent, type WebContents } from 'electron';
-import { IPC_CHANNELS, type ControllerStatus } from '../shared/wire';
+import { type IpcMainEvent, type IpcMainInvokeEvent, ipcMain, type WebContents } from 'electron';
 import type { CommandResult } from '../shared/commands';
+import { type ControllerStatus, IPC_CHANNELS } from '../shared/wire';
 import { checkSender, type TrustedRenderer } from './ipc-guard';
 import type { EventPublisher } from './publisher';
 import type { ServerController } from './server-controller';

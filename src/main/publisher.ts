@@ -95,8 +95,17 @@ export class EventPublisher {
     if (!run) return model;
     const at = run.listeningAt;
     for (let workerId = 0; workerId < run.workerCount; workerId++) model.apply({ type: 'worker-spawned', at, workerId });
-    model.apply({ type: 'server-listening', at, host: run.host, port: run.port, workerCount: run.workerCount, sleepMs: run.sleepMs, maxQueuedJobs: run.maxQueuedJobs });
-    if (this.controller.status.phase === 'stopping') model.apply({ type: 'server-stopping', at: this.controller.events.now(), reason: 'command' });
+    model.apply({
+      type: 'server-listening',
+      at,
+      host: run.host,
+      port: run.port,
+      workerCount: run.workerCount,
+      sleepMs: run.sleepMs,
+      maxQueuedJobs: run.maxQueuedJobs,
+    });
+    if (this.controller.status.phase === 'stopping')
+      model.apply({ type: 'server-stopping', at: this.controller.events.now(), reason: 'command' });
     return model;
   }
 

@@ -1,11 +1,11 @@
 // Owns the book server's life for a UI: validates commands from untrusted viewers, starts and stops
 // servers, launches bursts, and keeps the status the Start/Stop buttons show. Plain Node: no Electron here.
 
-import { DEFAULT_SETTINGS, validateCommand, type BurstPath, type CommandResult, type ServerSettings } from '../shared/commands';
-import type { ControllerStatus } from '../shared/wire';
-import { EventStream, startServer, type RunningServer } from '../server';
+import { EventStream, type RunningServer, startServer } from '../server';
 import { DEFAULT_MAX_QUEUED_JOBS } from '../server/pool/thread-pool';
-import { fireBurst, type BurstReport } from './burst';
+import { type BurstPath, type CommandResult, DEFAULT_SETTINGS, type ServerSettings, validateCommand } from '../shared/commands';
+import type { ControllerStatus } from '../shared/wire';
+import { type BurstReport, fireBurst } from './burst';
 
 export interface ServerControllerOptions {
   /** Defaults to DEFAULT_SETTINGS. */

@@ -1,9 +1,9 @@
 // window.poolscope: the renderer's whole reach into the main process, one named function per message.
 // Sandboxed, so it may only require('electron'); the page never sees ipcRenderer or an IPC event object.
 
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { contextBridge, type IpcRendererEvent, ipcRenderer } from 'electron';
 import type { CommandResult, ServerSettings } from '../shared/commands';
-import { IPC_CHANNELS, type ControllerStatus, type PoolscopeApi, type ViewerMessage } from '../shared/wire';
+import { type ControllerStatus, IPC_CHANNELS, type PoolscopeApi, type ViewerMessage } from '../shared/wire';
 
 /** Listeners in this page; main keeps one stream per window, so it is told to stop only when the last one leaves. */
 let subscriberCount = 0;

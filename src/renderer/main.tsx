@@ -5,7 +5,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { PoolBridge } from './bridge/pool-bridge';
-import { AppServicesContext, type AppServices } from './components/app-services';
+import { type AppServices, AppServicesContext } from './components/app-services';
 import { createActions } from './store/actions';
 import { createAppStore } from './store/app-store';
 import { AppStoreContext } from './store/use-app-store';

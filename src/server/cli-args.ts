@@ -51,7 +51,11 @@ export function parseServeFlags<Extra extends Record<string, { type: 'string' | 
     ({ values } = parseArgs({ args: argv, options: { ...SERVE_OPTIONS, ...extraOptions }, strict: true, allowPositionals: false }));
   } catch (error) {
     // parseArgs' messages are long; keep the first sentence, which names the flag.
-    throw new UsageError(String((error as Error).message).split('. ')[0]!.replace(/\.$/, ''));
+    throw new UsageError(
+      String((error as Error).message)
+        .split('. ')[0]!
+        .replace(/\.$/, ''),
+    );
   }
   const host = (values.host as string | undefined) ?? DEFAULT_HOST;
   if (host.length === 0) throw new UsageError('--host must not be empty');
@@ -59,7 +63,13 @@ export function parseServeFlags<Extra extends Record<string, { type: 'string' | 
   const flags: ServeFlags = {
     host,
     port: parseWholeNumber('port', values.port as string | undefined, DEFAULT_PORT, 0, SETTINGS_LIMITS.maxPort),
-    workerCount: parseWholeNumber('workers', values.workers as string | undefined, DEFAULT_WORKER_COUNT, SETTINGS_LIMITS.minWorkerCount, SETTINGS_LIMITS.maxWorkerCount),
+    workerCount: parseWholeNumber(
+      'workers',
+      values.workers as string | undefined,
+      DEFAULT_WORKER_COUNT,
+      SETTINGS_LIMITS.minWorkerCount,
+      SETTINGS_LIMITS.maxWorkerCount,
+    ),
     sleepMs: parseWholeNumber('sleep-ms', values['sleep-ms'] as string | undefined, DEFAULT_SLEEP_MS, 0, SETTINGS_LIMITS.maxSleepMs),
     stopAfterRequests: stopAfterRaw === undefined ? undefined : parseWholeNumber('stop-after', stopAfterRaw, 0, 1, Number.MAX_SAFE_INTEGER),
     isHelp: values.help === true,

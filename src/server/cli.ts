@@ -47,7 +47,9 @@ async function main(): Promise<number> {
   const events = new EventStream();
   events.subscribe((event: ServerEvent) => {
     if (event.type === 'server-listening') {
-      print(`Listening on ${httpUrlOf(event.host, event.port)} with ${event.workerCount} workers (GET /sleep takes ${event.sleepMs} ms). Ctrl-C stops.`);
+      print(
+        `Listening on ${httpUrlOf(event.host, event.port)} with ${event.workerCount} workers (GET /sleep takes ${event.sleepMs} ms). Ctrl-C stops.`,
+      );
       return;
     }
     const line = formatBookLine(event);

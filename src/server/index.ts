@@ -11,7 +11,7 @@ export {
   DEFAULT_SLEEP_MS,
   DEFAULT_WORKER_COUNT,
   DEFAULT_WORKER_SCRIPT,
-  startServer,
   type RunningServer,
   type ServerOptions,
+  startServer,
 } from './server';

@@ -7,10 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { httpUrlOf } from '../shared/address';
 import type { ConnectionCloseReason, StopReason } from '../shared/events';
 import { EventStream } from './event-stream';
-import { HttpRequestParser, type ParsedRequest, type ParserLimits } from './http/parser';
 import type { HttpParseError } from './http/parse-errors';
-import { serializeResponse, STATUS_REASONS, textResponse, type ResponseParts } from './http/response';
-import { DEFAULT_MAX_QUEUED_JOBS, ThreadPool, type JobOutcome } from './pool/thread-pool';
+import { HttpRequestParser, type ParsedRequest, type ParserLimits } from './http/parser';
+import { type ResponseParts, STATUS_REASONS, serializeResponse, textResponse } from './http/response';
+import { DEFAULT_MAX_QUEUED_JOBS, type JobOutcome, ThreadPool } from './pool/thread-pool';
 import type { RequestWorkerData } from './request-router';
 import type { RouteInput, RouteOutput } from './routes';
 
@@ -224,7 +224,13 @@ class PoolscopeServer implements RunningServer {
     const conn = new Connection(this.nextConnectionId++, socket, this.options.parserLimits);
     const events = this.events;
     if (events.isObserved) {
-      events.emit({ type: 'connection-opened', at: events.now(), connectionId: conn.id, remoteAddress: conn.remoteAddress, remotePort: socket.remotePort ?? 0 });
+      events.emit({
+        type: 'connection-opened',
+        at: events.now(),
+        connectionId: conn.id,
+        remoteAddress: conn.remoteAddress,
+        remotePort: socket.remotePort ?? 0,
+      });
     }
     socket.on('close', () => this.onClose(conn));
     socket.on('error', (error: NodeJS.ErrnoException) => {
@@ -235,7 +241,9 @@ class PoolscopeServer implements RunningServer {
       conn.closeReason = 'connection-limit';
       conn.isClosing = true;
       const reason = this.isStopping ? 'the server is shutting down' : 'too many open connections';
-      socket.end(serializeResponse(textResponse(503, `Service Unavailable: ${reason}`, { retryAfterSeconds: RETRY_AFTER_SECONDS }), false, false));
+      socket.end(
+        serializeResponse(textResponse(503, `Service Unavailable: ${reason}`, { retryAfterSeconds: RETRY_AFTER_SECONDS }), false, false),
+      );
       return;
     }
     this.connections.add(conn);
@@ -269,7 +277,13 @@ class PoolscopeServer implements RunningServer {
     this.connections.delete(conn);
     const events = this.events;
     if (events.isObserved) {
-      events.emit({ type: 'connection-closed', at: events.now(), connectionId: conn.id, reason: conn.closeReason ?? 'client-closed', requestCount: conn.answered });
+      events.emit({
+        type: 'connection-closed',
+        at: events.now(),
+        connectionId: conn.id,
+        reason: conn.closeReason ?? 'client-closed',
+        requestCount: conn.answered,
+      });
     }
     // Jobs still running for a vanished client finish normally; flush() then only reports them.
     if (conn.pending.length > 0) this.flush(conn);
@@ -307,9 +321,25 @@ class PoolscopeServer implements RunningServer {
     if (!exchange.keepAlive) conn.isClosing = true;
 
     if (this.isStopping) {
-      this.answerDirectly(conn, exchange, 'SHUTTING_DOWN', textResponse(503, 'Service Unavailable: the server is shutting down', { retryAfterSeconds: RETRY_AFTER_SECONDS }));
-    } else if (!this.pool.execute({ requestId, input: { method: request.method, target: request.target } }, (outcome) => this.onJobDone(conn, exchange, outcome))) {
-      this.answerDirectly(conn, exchange, 'QUEUE_FULL', textResponse(503, `Service Unavailable: all ${this.options.maxQueuedJobs} queue places are taken`, { retryAfterSeconds: RETRY_AFTER_SECONDS }));
+      this.answerDirectly(
+        conn,
+        exchange,
+        'SHUTTING_DOWN',
+        textResponse(503, 'Service Unavailable: the server is shutting down', { retryAfterSeconds: RETRY_AFTER_SECONDS }),
+      );
+    } else if (
+      !this.pool.execute({ requestId, input: { method: request.method, target: request.target } }, (outcome) =>
+        this.onJobDone(conn, exchange, outcome),
+      )
+    ) {
+      this.answerDirectly(
+        conn,
+        exchange,
+        'QUEUE_FULL',
+        textResponse(503, `Service Unavailable: all ${this.options.maxQueuedJobs} queue places are taken`, {
+          retryAfterSeconds: RETRY_AFTER_SECONDS,
+        }),
+      );
     }
     // The book's take(N): this request still runs; the shutdown that follows lets it finish.
     if (isLastBeforeStop) void this.shutdown('stop-after');
@@ -320,14 +350,26 @@ class PoolscopeServer implements RunningServer {
     conn.pending.push(exchange);
     conn.isClosing = true;
     conn.closeReason ??= 'server-closed';
-    this.answerDirectly(conn, exchange, error.code, textResponse(error.status, `${STATUS_REASONS[error.status] ?? 'Error'}: ${error.message}`));
+    this.answerDirectly(
+      conn,
+      exchange,
+      error.code,
+      textResponse(error.status, `${STATUS_REASONS[error.status] ?? 'Error'}: ${error.message}`),
+    );
   }
 
   /** The server answers without a job: parse errors, a full queue, shutdown, timeouts. */
   private answerDirectly(conn: Connection, exchange: Exchange, errorCode: string, parts: ResponseParts): void {
     const events = this.events;
     if (events.isObserved) {
-      events.emit({ type: 'request-rejected', at: events.now(), requestId: exchange.requestId, connectionId: conn.id, status: parts.status, errorCode });
+      events.emit({
+        type: 'request-rejected',
+        at: events.now(),
+        requestId: exchange.requestId,
+        connectionId: conn.id,
+        status: parts.status,
+        errorCode,
+      });
     }
     this.complete(conn, exchange, parts);
   }
@@ -335,7 +377,8 @@ class PoolscopeServer implements RunningServer {
   private onJobDone(conn: Connection, exchange: Exchange, outcome: JobOutcome<RouteOutput>): void {
     let parts: ResponseParts;
     if (outcome.ok) parts = outcome.output;
-    else if (outcome.cause === 'worker-died') parts = textResponse(500, 'Internal Server Error: the worker thread running this request died');
+    else if (outcome.cause === 'worker-died')
+      parts = textResponse(500, 'Internal Server Error: the worker thread running this request died');
     else parts = textResponse(500, `Internal Server Error: ${outcome.error}`);
     this.complete(conn, exchange, parts);
   }
@@ -425,7 +468,12 @@ class PoolscopeServer implements RunningServer {
         conn.isClosing = true;
         const exchange: Exchange = { requestId: this.nextRequestId++, isHead: false, keepAlive: false, response: null, status: 0 };
         conn.pending.push(exchange);
-        this.answerDirectly(conn, exchange, 'HEADER_TIMEOUT', textResponse(408, `Request Timeout: the request was not complete within ${this.options.headerTimeoutMs} ms`));
+        this.answerDirectly(
+          conn,
+          exchange,
+          'HEADER_TIMEOUT',
+          textResponse(408, `Request Timeout: the request was not complete within ${this.options.headerTimeoutMs} ms`),
+        );
       } else {
         conn.closeReason = 'idle-timeout';
         conn.deadline = 'none';

@@ -81,7 +81,8 @@ export function validateCommand(input: unknown): Validation<Command> {
     case 'stop-server':
       return { ok: true, value: { type: 'stop-server' } };
     case 'fire-burst': {
-      if (c.path !== '/sleep' && c.path !== '/') return { ok: false, error: `Burst path must be "/sleep" or "/" (got ${describe(c.path)})` };
+      if (c.path !== '/sleep' && c.path !== '/')
+        return { ok: false, error: `Burst path must be "/sleep" or "/" (got ${describe(c.path)})` };
       const error = checkInteger('Burst size', c.count, BURST_LIMITS.minCount, BURST_LIMITS.maxCount);
       if (error) return { ok: false, error };
       return { ok: true, value: { type: 'fire-burst', path: c.path, count: c.count as number } };

@@ -60,7 +60,7 @@ export type ServerEvent =
       /** A stable code from the parser's error table, or 'QUEUE_FULL'. */
       errorCode: string;
     }
-  | { type: 'job-queued'; at: number; requestId: number; /** jobs waiting, this one included */ queueDepth: number }
+  | { type: 'job-queued'; at: number; requestId: number /** jobs waiting, this one included */; queueDepth: number }
   | {
       type: 'job-started';
       at: number;

@@ -1,8 +1,8 @@
 // Records a server's events and lets a test wait for a condition on them: assertions come from
 // what the server says happened, not from sleeps.
 
-import type { ServerEvent, ServerEventOf, ServerEventType } from '../../src/shared/events';
 import { EventStream } from '../../src/server/event-stream';
+import type { ServerEvent, ServerEventOf, ServerEventType } from '../../src/shared/events';
 
 export class EventRecorder {
   readonly events: ServerEvent[] = [];

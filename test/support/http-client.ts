@@ -75,7 +75,8 @@ export class RawConnection {
           return { status: Number(match[1]), reason: match[2]!, headers, body };
         }
       }
-      if (this.isClosed) throw new Error(`connection closed before a full response (had ${JSON.stringify(this.buffer.toString('latin1'))})`);
+      if (this.isClosed)
+        throw new Error(`connection closed before a full response (had ${JSON.stringify(this.buffer.toString('latin1'))})`);
       await this.nextChange();
     }
   }

@@ -7,9 +7,9 @@ import type { ControllerStatus, ViewerMessage } from '../../shared/wire';
 import type { AppStore } from '../store/app-store';
 import type { StatsState } from '../store/stats-slice';
 import {
+  type ConnectionState,
   MAX_LOG_LINES_SHOWN,
   MAX_QUEUE_ITEMS_SHOWN,
-  type ConnectionState,
   type QueueItemView,
   type WireState,
   type WorkerDisplayState,
@@ -49,12 +49,18 @@ export class PoolBridge {
   private queueItemCache = new Map<number, QueueItemView>();
   private readonly unsubscribeStore: () => void;
 
-  constructor(private readonly store: AppStore, options: PoolBridgeOptions) {
+  constructor(
+    private readonly store: AppStore,
+    options: PoolBridgeOptions,
+  ) {
     this.scheduleFrame = options.scheduleFrame;
     this.now = options.now ?? Date.now;
     // The inspected request is a copy taken at publish time, so a new hover or selection needs a publish.
     this.unsubscribeStore = store.subscribe((state, previous) => {
-      if (state.view.hoveredRequestId !== previous.view.hoveredRequestId || state.view.selectedRequestId !== previous.view.selectedRequestId) {
+      if (
+        state.view.hoveredRequestId !== previous.view.hoveredRequestId ||
+        state.view.selectedRequestId !== previous.view.selectedRequestId
+      ) {
         this.markWireDirty();
       }
     });
@@ -125,7 +131,12 @@ export class PoolBridge {
     actions.adoptServerSettings(status.settings);
     // A failure the viewer did not ask for (a server that stopped on an error) is told here; a command's own
     // failure arrives with its result, so the same words are not repeated.
-    if (isLive && status.lastError !== null && status.lastError !== previousError && this.store.getState().view.message?.text !== status.lastError) {
+    if (
+      isLive &&
+      status.lastError !== null &&
+      status.lastError !== previousError &&
+      this.store.getState().view.message?.text !== status.lastError
+    ) {
       actions.showMessage('error', status.lastError);
     }
   }
@@ -144,10 +155,16 @@ export class PoolBridge {
       this.isWireDirty = false;
       this.publishCount++;
       const isLogDue = isForced || now - this.lastLogPublishAt >= LOG_PUBLISH_INTERVAL_MS;
-      this.store.setState((state) => ({ wire: this.buildWire(state.wire, state.view.hoveredRequestId ?? state.view.selectedRequestId, isLogDue) }));
+      this.store.setState((state) => ({
+        wire: this.buildWire(state.wire, state.view.hoveredRequestId ?? state.view.selectedRequestId, isLogDue),
+      }));
       if (isLogDue) this.lastLogPublishAt = now;
       // A log line held back must still appear once traffic stops.
-      else if (this.store.getState().wire.log[this.store.getState().wire.log.length - 1] !== this.currentModel.log[this.currentModel.log.length - 1]) this.markWireDirty();
+      else if (
+        this.store.getState().wire.log[this.store.getState().wire.log.length - 1] !==
+        this.currentModel.log[this.currentModel.log.length - 1]
+      )
+        this.markWireDirty();
     }
     if (this.isStatsDirty && (isForced || now - this.lastStatsPublishAt >= STATS_PUBLISH_INTERVAL_MS)) this.publishStats(now);
   }
@@ -225,7 +242,12 @@ export class PoolBridge {
       job:
         worker.requestId === null
           ? null
-          : { requestId: worker.requestId, method: record?.method ?? '?', target: record?.target ?? '?', origin: record?.origin ?? 'external' },
+          : {
+              requestId: worker.requestId,
+              method: record?.method ?? '?',
+              target: record?.target ?? '?',
+              origin: record?.origin ?? 'external',
+            },
       busySince: worker.busySince,
       jobsDone: worker.jobsDone,
       busyMsTotal: worker.busyMsTotal,

@@ -65,7 +65,15 @@ export function Controls(): ReactNode {
           void actions.startServer();
         }}
       >
-        <NumberField id="setting-port" label="Port" value={form.port} min={0} max={SETTINGS_LIMITS.maxPort} isInvalid={invalidField === 'port'} onChange={(t) => viewActions.editSettingsField('port', t)} />
+        <NumberField
+          id="setting-port"
+          label="Port"
+          value={form.port}
+          min={0}
+          max={SETTINGS_LIMITS.maxPort}
+          isInvalid={invalidField === 'port'}
+          onChange={(t) => viewActions.editSettingsField('port', t)}
+        />
         <NumberField
           id="setting-pool-size"
           label="Pool size"
@@ -88,7 +96,12 @@ export function Controls(): ReactNode {
           <button type="submit" className={isRunning ? 'secondary' : 'primary'} aria-busy={pending === 'start' || undefined}>
             Start server
           </button>
-          <button type="button" className={isRunning ? 'danger' : 'secondary'} aria-busy={pending === 'stop' || undefined} onClick={() => void actions.stopServer()}>
+          <button
+            type="button"
+            className={isRunning ? 'danger' : 'secondary'}
+            aria-busy={pending === 'stop' || undefined}
+            onClick={() => void actions.stopServer()}
+          >
             Stop server
           </button>
         </div>
@@ -108,7 +121,12 @@ export function Controls(): ReactNode {
           className="narrow"
           onChange={(t) => viewActions.editBurstCount('sleep', t)}
         />
-        <button type="button" className="accent-sleep" aria-busy={pending === 'burst-sleep' || undefined} onClick={() => void actions.fireBurst('/sleep')}>
+        <button
+          type="button"
+          className="accent-sleep"
+          aria-busy={pending === 'burst-sleep' || undefined}
+          onClick={() => void actions.fireBurst('/sleep')}
+        >
           Fire /sleep burst
         </button>
         <NumberField
@@ -120,7 +138,12 @@ export function Controls(): ReactNode {
           className="narrow"
           onChange={(t) => viewActions.editBurstCount('hello', t)}
         />
-        <button type="button" className="accent-hello" aria-busy={pending === 'burst-hello' || undefined} onClick={() => void actions.fireBurst('/')}>
+        <button
+          type="button"
+          className="accent-hello"
+          aria-busy={pending === 'burst-hello' || undefined}
+          onClick={() => void actions.fireBurst('/')}
+        >
           Fire GET / burst
         </button>
       </div>

@@ -50,7 +50,8 @@ function ConnectionNotice(): ReactNode {
   const connection = useAppStore((s) => s.wire.connection);
   const hasSnapshot = useAppStore((s) => s.wire.hasSnapshot);
   if (transportKind === 'electron' || connection === 'connected') return null;
-  const text = connection === 'reconnecting' || hasSnapshot ? 'Disconnected from the dashboard — reconnecting…' : 'Connecting to the dashboard…';
+  const text =
+    connection === 'reconnecting' || hasSnapshot ? 'Disconnected from the dashboard — reconnecting…' : 'Connecting to the dashboard…';
   return (
     <div className="connection-notice" data-testid="connection-status" data-connection={connection}>
       {text}

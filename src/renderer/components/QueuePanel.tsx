@@ -2,8 +2,8 @@
 // MAX_QUEUE_ITEMS_SHOWN of them; the rest are a count.
 
 import type { ReactNode } from 'react';
-import { MAX_QUEUE_ITEMS_SHOWN, type QueueItemView } from '../store/wire-slice';
 import { useAppStore } from '../store/use-app-store';
+import { MAX_QUEUE_ITEMS_SHOWN, type QueueItemView } from '../store/wire-slice';
 import { formatCount, formatDurationMs } from './format';
 import { useNow } from './use-now';
 

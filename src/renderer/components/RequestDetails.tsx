@@ -6,7 +6,15 @@ import { useAppStore } from '../store/use-app-store';
 import { formatDurationMs } from './format';
 import { useNow } from './use-now';
 
-function Durations({ receivedAt, queuedAt, startedAt, finishedAt, sentAt, waitMs, runMs }: {
+function Durations({
+  receivedAt,
+  queuedAt,
+  startedAt,
+  finishedAt,
+  sentAt,
+  waitMs,
+  runMs,
+}: {
   receivedAt: number;
   queuedAt: number | null;
   startedAt: number | null;

@@ -37,7 +37,12 @@ export function StatsStrip(): ReactNode {
 
   return (
     <section className="stats panel" aria-label="Statistics">
-      <Tile label="Requests/s" testId="stat-rps" value={formatRate(rps)} hint={`${formatCount(finished)} responses this run, averaged over the last 5 s`} />
+      <Tile
+        label="Requests/s"
+        testId="stat-rps"
+        value={formatRate(rps)}
+        hint={`${formatCount(finished)} responses this run, averaged over the last 5 s`}
+      />
       <Tile label="Latency p50" testId="stat-p50" value={formatDurationMs(latency?.p50)} hint="Received → response sent" />
       <Tile label="p95" testId="stat-p95" value={formatDurationMs(latency?.p95)} hint="Received → response sent" />
       <Tile label="p99" testId="stat-p99" value={formatDurationMs(latency?.p99)} hint="Received → response sent" />

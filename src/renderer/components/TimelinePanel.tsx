@@ -2,15 +2,25 @@
 // straight from the bridge's model (no React render per event), plus a small invisible overlay of
 // the newest bars as real elements, so people with assistive tech, tests and scripts can find them.
 
-import { memo, useEffect, useRef, useState, type MouseEvent as ReactMouseEvent, type ReactNode } from 'react';
+import { memo, type MouseEvent as ReactMouseEvent, type ReactNode, useEffect, useRef, useState } from 'react';
 import type { PoolModel } from '../../shared/pool-model';
-import { TIMELINE_WINDOW_CHOICES_MS } from '../store/view-slice';
 import type { AppState } from '../store/app-store';
 import { useAppStore, useAppStoreApi } from '../store/use-app-store';
+import { TIMELINE_WINDOW_CHOICES_MS } from '../store/view-slice';
 import { useAppServices } from './app-services';
 import { formatDurationMs } from './format';
-import { ROUTE_COLORS, paintTimeline } from './timeline-painter';
-import { LANE_LABEL_WIDTH_PX, jobAt, laneCountOf, laneTop, makeLayout, spanOf, timelineHeightFor, xOf, type TimelineLayout } from './timeline-geometry';
+import {
+  jobAt,
+  LANE_LABEL_WIDTH_PX,
+  laneCountOf,
+  laneTop,
+  makeLayout,
+  spanOf,
+  type TimelineLayout,
+  timelineHeightFor,
+  xOf,
+} from './timeline-geometry';
+import { paintTimeline, ROUTE_COLORS } from './timeline-painter';
 
 /** The overlay holds at most this many bars (the newest), so the DOM stays small at any request rate. */
 export const MAX_OVERLAY_BARS = 300;
@@ -139,7 +149,12 @@ function TimelineToolbar(): ReactNode {
           />
         </label>
       )}
-      <button type="button" className="secondary small" aria-pressed={isPaused} onClick={() => (isPaused ? viewActions.resumeTimeline() : viewActions.pauseTimeline(Date.now()))}>
+      <button
+        type="button"
+        className="secondary small"
+        aria-pressed={isPaused}
+        onClick={() => (isPaused ? viewActions.resumeTimeline() : viewActions.pauseTimeline(Date.now()))}
+      >
         {isPaused ? 'Resume' : 'Pause'}
       </button>
     </div>

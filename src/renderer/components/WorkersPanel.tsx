@@ -3,8 +3,8 @@
 
 import { memo, type ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { WorkerView } from '../store/wire-slice';
 import { useAppStore } from '../store/use-app-store';
+import type { WorkerView } from '../store/wire-slice';
 import { formatCount, formatDurationMs } from './format';
 import { useNow } from './use-now';
 
@@ -45,7 +45,13 @@ function Utilization({ worker }: { worker: WorkerView }): ReactNode {
 const WorkerCard = memo(function WorkerCard({ worker, sleepMs }: { worker: WorkerView; sleepMs: number }): ReactNode {
   const job = worker.job;
   return (
-    <li className={`worker-card state-${worker.state} phase-${worker.phase}`} data-testid="worker" data-worker-id={worker.id} data-state={worker.state} data-phase={worker.phase}>
+    <li
+      className={`worker-card state-${worker.state} phase-${worker.phase}`}
+      data-testid="worker"
+      data-worker-id={worker.id}
+      data-state={worker.state}
+      data-phase={worker.phase}
+    >
       <div className="worker-head">
         <span className="worker-name">Worker {worker.id}</span>
         <span className={`pill phase-${worker.phase}`}>{PHASE_LABELS[worker.phase]}</span>
@@ -57,10 +63,14 @@ const WorkerCard = memo(function WorkerCard({ worker, sleepMs }: { worker: Worke
               <span className="method">{job.method}</span> <span className="target">{job.target}</span>
               <span className={`origin origin-${job.origin}`}>{job.origin}</span>
             </div>
-            {worker.busySince !== null && <RunningFor since={worker.busySince} sleepMs={sleepMs} isSleep={job.target.startsWith('/sleep')} />}
+            {worker.busySince !== null && (
+              <RunningFor since={worker.busySince} sleepMs={sleepMs} isSleep={job.target.startsWith('/sleep')} />
+            )}
           </>
         ) : (
-          <div className="job-line muted">{worker.phase === 'exited' ? 'thread joined' : worker.phase === 'stopping' ? 'finishing up' : 'waiting for a job'}</div>
+          <div className="job-line muted">
+            {worker.phase === 'exited' ? 'thread joined' : worker.phase === 'stopping' ? 'finishing up' : 'waiting for a job'}
+          </div>
         )}
       </div>
       <div className="worker-foot">

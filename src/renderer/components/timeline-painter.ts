@@ -7,14 +7,14 @@ import { formatClockTime } from './format';
 import {
   AXIS_HEIGHT_PX,
   LANE_LABEL_WIDTH_PX,
-  TOP_PADDING_PX,
   laneTop,
+  type RouteKind,
   routeOf,
   spanOf,
+  type TimelineLayout,
+  TOP_PADDING_PX,
   tickStepFor,
   xOf,
-  type RouteKind,
-  type TimelineLayout,
 } from './timeline-geometry';
 
 export const ROUTE_COLORS: Record<RouteKind, string> = { sleep: '#a78bfa', hello: '#2dd4bf', other: '#94a3b8' };
@@ -151,7 +151,8 @@ export function paintTimeline(ctx: CanvasRenderingContext2D, layout: TimelineLay
   // Runs: under load hundreds of jobs share a pixel column, so touching bars of one style merge into
   // a single rectangle per lane before they are drawn.
   const pending: PendingRun[] = [];
-  for (let lane = 0; lane < laneCount; lane++) pending.push({ isOpen: false, left: 0, right: 0, top: 0, route: 'other', isExternal: false, statusClass: 0 });
+  for (let lane = 0; lane < laneCount; lane++)
+    pending.push({ isOpen: false, left: 0, right: 0, top: 0, route: 'other', isExternal: false, statusClass: 0 });
   const flush = (run: PendingRun) => {
     if (!run.isOpen) return;
     run.isOpen = false;
@@ -188,7 +189,15 @@ export function paintTimeline(ctx: CanvasRenderingContext2D, layout: TimelineLay
     const statusClass: StatusClass = status >= 500 ? 5 : status >= 400 ? 4 : 0;
     const run = pending[span.lane]!;
     const isNarrow = endX - runX < DISTINCT_BAR_MIN_PX;
-    if (isNarrow && run.isOpen && run.route === route && run.isExternal === isExternal && run.statusClass === statusClass && runX <= run.right + 0.5 && endX >= run.left - 0.5) {
+    if (
+      isNarrow &&
+      run.isOpen &&
+      run.route === route &&
+      run.isExternal === isExternal &&
+      run.statusClass === statusClass &&
+      runX <= run.right + 0.5 &&
+      endX >= run.left - 0.5
+    ) {
       run.left = Math.min(run.left, runX);
       run.right = Math.max(run.right, endX);
     } else {

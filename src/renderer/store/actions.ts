@@ -1,7 +1,7 @@
 // The only way the UI changes the server: each action validates what the person entered, calls the
 // PoolscopeApi, and turns the answer into a message. Components call these and never the API itself.
 
-import { validateCommand, type BurstPath, type CommandResult } from '../../shared/commands';
+import { type BurstPath, type CommandResult, validateCommand } from '../../shared/commands';
 import type { PoolscopeApi } from '../../shared/wire';
 import type { AppStore } from './app-store';
 import type { PendingCommand } from './view-slice';

@@ -8,11 +8,11 @@ import { initialStatsState, type StatsState } from './stats-slice';
 import {
   formFromSettings,
   initialViewState,
-  validateForm,
   type PendingCommand,
   type SettingsForm,
   type UiMessage,
   type ViewState,
+  validateForm,
 } from './view-slice';
 import { initialWireState, type WireState } from './wire-slice';
 
@@ -62,7 +62,13 @@ export function createAppStore(initialSettings: ServerSettings = DEFAULT_SETTING
           if (view.isFormEdited) return;
           const form = formFromSettings(settings);
           const current = view.form;
-          if (form.host === current.host && form.port === current.port && form.workerCount === current.workerCount && form.sleepMs === current.sleepMs) return;
+          if (
+            form.host === current.host &&
+            form.port === current.port &&
+            form.workerCount === current.workerCount &&
+            form.sleepMs === current.sleepMs
+          )
+            return;
           setView({ form, formValidation: validateForm(form) });
         },
         editBurstCount(kind, text) {

@@ -1,7 +1,13 @@
 // View state that never comes from the wire: the settings form as typed, burst sizes, timeline
 // window and pause, the request being inspected, and the message shown to the person.
 
-import { DEFAULT_HELLO_BURST_COUNT, DEFAULT_SLEEP_BURST_COUNT, validateSettings, type ServerSettings, type Validation } from '../../shared/commands';
+import {
+  DEFAULT_HELLO_BURST_COUNT,
+  DEFAULT_SLEEP_BURST_COUNT,
+  type ServerSettings,
+  type Validation,
+  validateSettings,
+} from '../../shared/commands';
 
 /** The settings inputs exactly as typed: validation turns them into numbers or a reason. */
 export interface SettingsForm {

@@ -3,7 +3,7 @@
 
 import { DASHBOARD_WS_PATH, type PoolscopeApi } from '../../shared/wire';
 import type { ConnectionState } from '../store/wire-slice';
-import { WebSocketPoolscopeApi, type SocketFactory } from './websocket-api';
+import { type SocketFactory, WebSocketPoolscopeApi } from './websocket-api';
 
 export interface Transport {
   api: PoolscopeApi;

@@ -1,7 +1,7 @@
 // A strict, incremental HTTP/1.1 request parser (RFC 9112): bytes in, complete requests or one error out.
 // It owns framing and limits only; it never decides routes or statuses beyond its error table, and never buffers unbounded.
 
-import { httpParseError, type HttpParseError, type HttpParseErrorCode } from './parse-errors';
+import { type HttpParseError, type HttpParseErrorCode, httpParseError } from './parse-errors';
 
 /** Bytes of the request line, CRLF not counted. */
 export const MAX_REQUEST_LINE_BYTES = 8 * 1024;
@@ -83,7 +83,8 @@ const IS_TARGET = new Uint8Array(256);
 for (let c = 0x21; c <= 0x7e; c++) IS_TARGET[c] = 1;
 /** RFC 9112 §7.1.1 quoted-string qdtext. */
 const IS_QDTEXT = new Uint8Array(256);
-for (let c = 0; c < 256; c++) IS_QDTEXT[c] = c === HTAB || c === SP || c === 0x21 || (c >= 0x23 && c <= 0x5b) || (c >= 0x5d && c <= 0x7e) || c >= 0x80 ? 1 : 0;
+for (let c = 0; c < 256; c++)
+  IS_QDTEXT[c] = c === HTAB || c === SP || c === 0x21 || (c >= 0x23 && c <= 0x5b) || (c >= 0x5d && c <= 0x7e) || c >= 0x80 ? 1 : 0;
 const HEX_VALUE = new Int8Array(256).fill(-1);
 for (let c = 0; c < 10; c++) HEX_VALUE[0x30 + c] = c;
 for (let c = 0; c < 6; c++) {
@@ -93,14 +94,42 @@ for (let c = 0; c < 6; c++) {
 
 /** Names most requests carry, matched case-insensitively from the bytes so the hot path decodes no string for them. */
 const COMMON_FIELD_NAMES = [
-  'host', 'user-agent', 'accept', 'accept-encoding', 'accept-language', 'connection', 'content-length', 'content-type',
-  'transfer-encoding', 'cache-control', 'pragma', 'referer', 'origin', 'cookie', 'upgrade-insecure-requests', 'dnt',
-  'sec-fetch-site', 'sec-fetch-mode', 'sec-fetch-dest', 'sec-fetch-user', 'sec-ch-ua', 'sec-ch-ua-mobile', 'sec-ch-ua-platform',
-  'if-none-match', 'if-modified-since', 'x-forwarded-for', 'authorization', 'priority',
+  'host',
+  'user-agent',
+  'accept',
+  'accept-encoding',
+  'accept-language',
+  'connection',
+  'content-length',
+  'content-type',
+  'transfer-encoding',
+  'cache-control',
+  'pragma',
+  'referer',
+  'origin',
+  'cookie',
+  'upgrade-insecure-requests',
+  'dnt',
+  'sec-fetch-site',
+  'sec-fetch-mode',
+  'sec-fetch-dest',
+  'sec-fetch-user',
+  'sec-ch-ua',
+  'sec-ch-ua-mobile',
+  'sec-ch-ua-platform',
+  'if-none-match',
+  'if-modified-since',
+  'x-forwarded-for',
+  'authorization',
+  'priority',
 ];
 const COMMON_FIELD_NAMES_BY_LENGTH: Array<Array<{ name: string; bytes: Buffer }>> = [];
-for (const name of COMMON_FIELD_NAMES) (COMMON_FIELD_NAMES_BY_LENGTH[name.length] ??= []).push({ name, bytes: Buffer.from(name, 'latin1') });
-const COMMON_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'].map((name) => ({ name, bytes: Buffer.from(name, 'latin1') }));
+for (const name of COMMON_FIELD_NAMES)
+  (COMMON_FIELD_NAMES_BY_LENGTH[name.length] ??= []).push({ name, bytes: Buffer.from(name, 'latin1') });
+const COMMON_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'].map((name) => ({
+  name,
+  bytes: Buffer.from(name, 'latin1'),
+}));
 
 /** Positions in the grammar (RFC 9112 §2.1). Line states consume CRLF-terminated lines; the others consume raw bytes. */
 const enum State {
@@ -333,9 +362,14 @@ export class HttpRequestParser {
 
     if (
       end - versionStart !== 8 ||
-      buf[versionStart] !== 0x48 || buf[versionStart + 1] !== 0x54 || buf[versionStart + 2] !== 0x54 ||
-      buf[versionStart + 3] !== 0x50 || buf[versionStart + 4] !== SLASH || !isDigit(buf[versionStart + 5]!) ||
-      buf[versionStart + 6] !== 0x2e || !isDigit(buf[versionStart + 7]!)
+      buf[versionStart] !== 0x48 ||
+      buf[versionStart + 1] !== 0x54 ||
+      buf[versionStart + 2] !== 0x54 ||
+      buf[versionStart + 3] !== 0x50 ||
+      buf[versionStart + 4] !== SLASH ||
+      !isDigit(buf[versionStart + 5]!) ||
+      buf[versionStart + 6] !== 0x2e ||
+      !isDigit(buf[versionStart + 7]!)
     ) {
       return this.fail('INVALID_VERSION', `"${printable(buf, versionStart, end)}" is not an HTTP version`);
     }
@@ -436,7 +470,8 @@ export class HttpRequestParser {
       if (!/^[0-9]+$/.test(digits)) return this.fail('INVALID_CONTENT_LENGTH', `Content-Length "${shorten(value)}" is not a whole number`);
       const normalised = digits.replace(/^0+(?=.)/, '');
       if (this.contentLengthDigits === null) this.contentLengthDigits = normalised;
-      else if (this.contentLengthDigits !== normalised) return this.fail('CONFLICTING_CONTENT_LENGTH', 'Content-Length is given twice with different values');
+      else if (this.contentLengthDigits !== normalised)
+        return this.fail('CONFLICTING_CONTENT_LENGTH', 'Content-Length is given twice with different values');
     }
   }
 
@@ -447,12 +482,18 @@ export class HttpRequestParser {
     if (transferEncoding !== null) {
       if (this.contentLengthDigits !== null) return this.fail('TRANSFER_ENCODING_WITH_CONTENT_LENGTH');
       if (this.versionMinor === 0) return this.fail('TRANSFER_ENCODING_IN_HTTP_1_0');
-      const codings = transferEncoding.split(',').map((coding) => trimOws(coding).toLowerCase()).filter((coding) => coding !== '');
+      const codings = transferEncoding
+        .split(',')
+        .map((coding) => trimOws(coding).toLowerCase())
+        .filter((coding) => coding !== '');
       if (codings[codings.length - 1] !== 'chunked' || codings.indexOf('chunked') !== codings.length - 1) {
         return this.fail('CHUNKED_NOT_FINAL', `Transfer-Encoding "${shorten(transferEncoding)}" does not end with chunked, applied once`);
       }
       if (codings.length > 1) {
-        return this.fail('UNSUPPORTED_TRANSFER_ENCODING', `transfer coding "${shorten(codings[0] ?? '')}" is not supported; only chunked is`);
+        return this.fail(
+          'UNSUPPORTED_TRANSFER_ENCODING',
+          `transfer coding "${shorten(codings[0] ?? '')}" is not supported; only chunked is`,
+        );
       }
       this.state = State.ChunkSizeLine;
       return;

@@ -8,9 +8,10 @@
 import { resolve as resolvePath } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { EventStream } from '../event-stream';
 import {
+  type AttachMessage,
   ChannelCell,
   ChannelLayout,
   MailboxState,
@@ -18,7 +19,6 @@ import {
   PoolCell,
   ResultState,
   WAKE_MESSAGE,
-  type AttachMessage,
   type WorkerToPoolMessage,
 } from './protocol';
 import { NotEncodable, SharedCodec } from './shared-codec';
@@ -316,7 +316,13 @@ export class ThreadPool<In, Out> {
       if (Atomics.load(cells, ChannelCell.Sleeping) !== 0) Atomics.notify(cells, ChannelCell.Mailbox);
       return true;
     } catch (thrown) {
-      const outcome: JobOutcome<Out> = { ok: false, cause: 'threw', error: `the job's input could not be sent to the worker: ${describeThrown(thrown)}`, runMs: 0, workerId: slot.id };
+      const outcome: JobOutcome<Out> = {
+        ok: false,
+        cause: 'threw',
+        error: `the job's input could not be sent to the worker: ${describeThrown(thrown)}`,
+        runMs: 0,
+        workerId: slot.id,
+      };
       this.finish(slot, outcome);
       slot.phase = 'idle';
       deliver(job, outcome);
@@ -331,7 +337,14 @@ export class ThreadPool<In, Out> {
     this.busy--;
     const events = this.events;
     if (events.isObserved) {
-      events.emit({ type: 'job-finished', at: events.now(), requestId: job.requestId, workerId: slot.id, runMs: outcome.runMs, status: this.statusOf(outcome) });
+      events.emit({
+        type: 'job-finished',
+        at: events.now(),
+        requestId: job.requestId,
+        workerId: slot.id,
+        runMs: outcome.runMs,
+        status: this.statusOf(outcome),
+      });
     }
     return job;
   }
@@ -377,7 +390,13 @@ export class ThreadPool<In, Out> {
         ? { ok: true, output: payload as Out, runMs, workerId: slot.id }
         : { ok: false, cause: 'threw', error: String(payload), runMs, workerId: slot.id };
     } catch (thrown) {
-      outcome = { ok: false, cause: 'threw', error: `the job's result could not be received: ${describeThrown(thrown)}`, runMs, workerId: slot.id };
+      outcome = {
+        ok: false,
+        cause: 'threw',
+        error: `the job's result could not be received: ${describeThrown(thrown)}`,
+        runMs,
+        workerId: slot.id,
+      };
     }
     Atomics.store(cells, ChannelCell.Result, ResultState.None);
     const job = this.finish(slot, outcome);

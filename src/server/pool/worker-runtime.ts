@@ -3,8 +3,9 @@
 // sockets and no clock of record: it reports durations only; the main thread stamps every event.
 
 import { performance } from 'node:perf_hooks';
-import { isMainThread, parentPort, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { isMainThread, type MessagePort, parentPort, receiveMessageOnPort } from 'node:worker_threads';
 import {
+  type AttachMessage,
   ChannelCell,
   ChannelLayout,
   MailboxState,
@@ -12,7 +13,6 @@ import {
   PoolCell,
   ResultState,
   WAKE_MESSAGE,
-  type AttachMessage,
   type WorkerToPoolMessage,
 } from './protocol';
 import { NotEncodable, SharedCodec } from './shared-codec';
