@@ -148,8 +148,7 @@ async function runChild(): Promise<void> {
   process.stdin.setEncoding('utf8');
   process.stdin.on('data', (chunk: string) => {
     stdinBuffer += chunk;
-    let newline: number;
-    while ((newline = stdinBuffer.indexOf('\n')) !== -1) {
+    for (let newline = stdinBuffer.indexOf('\n'); newline !== -1; newline = stdinBuffer.indexOf('\n')) {
       const command = stdinBuffer.slice(0, newline).trim();
       stdinBuffer = stdinBuffer.slice(newline + 1);
       // One reply line per command, in order: the bench matches them up by position.
@@ -230,8 +229,7 @@ export function spawnServer(kind: ServerKind, options: SpawnServerOptions): Prom
       });
     child.stdout!.on('data', (chunk: Buffer) => {
       stdoutBuffer += chunk.toString();
-      let newline: number;
-      while ((newline = stdoutBuffer.indexOf('\n')) !== -1) {
+      for (let newline = stdoutBuffer.indexOf('\n'); newline !== -1; newline = stdoutBuffer.indexOf('\n')) {
         const line = stdoutBuffer.slice(0, newline);
         stdoutBuffer = stdoutBuffer.slice(newline + 1);
         if (line.startsWith(REPLY_PREFIX)) {

@@ -88,11 +88,7 @@ function startLoad(port: number, ratePerSecond: number): { stop(): void; respons
   for (const socket of sockets) {
     // Every response of the book server carries "HTTP/1.1 200"; counting status lines is enough here.
     socket.on('data', (chunk: Buffer) => {
-      let from = 0;
-      while ((from = chunk.indexOf('HTTP/1.1 ', from)) !== -1) {
-        responses++;
-        from += 9;
-      }
+      for (let from = chunk.indexOf('HTTP/1.1 '); from !== -1; from = chunk.indexOf('HTTP/1.1 ', from + 9)) responses++;
     });
   }
   const startedAt = performance.now();
@@ -190,7 +186,7 @@ async function main(): Promise<void> {
       ['frame time p95', `${p95.toFixed(1)} ms  (target < 20 ms: ${p95 < 20 ? 'met' : 'NOT met'})`],
       ['frame time p99', `${percentile(frameTimesMs, 99).toFixed(1)} ms`],
       ['frame time max', `${frameTimesMs[frameTimesMs.length - 1]?.toFixed(1)} ms`],
-      ['JS heap after GC, over time', heapSamplesMb.map((mb) => `${mb.toFixed(1)}`).join(' → ') + ' MiB'],
+      ['JS heap after GC, over time', `${heapSamplesMb.map((mb) => `${mb.toFixed(1)}`).join(' → ')} MiB`],
       ['heap growth start → end', `${(heapEndMb - heapAtStartMb).toFixed(1)} MiB`],
       ['timeline bars in the DOM', String(bars)],
     ];

@@ -313,8 +313,8 @@ describe('dashboard command line', () => {
     let hasExited = false;
     void run.exited.then(() => (hasExited = true));
     const pattern = /Poolscope dashboard: http:\/\/127\.0\.0\.1:(\d+)\/[\s\S]*Book server listening on (http:\/\/127\.0\.0\.1:\d+)/;
-    let match: RegExpExecArray | null = null;
-    while (!(match = pattern.exec(run.stdout()))) {
+    let match = pattern.exec(run.stdout());
+    for (; match === null; match = pattern.exec(run.stdout())) {
       if (hasExited) throw new Error(`exited early: ${run.stdout()}${run.stderr()}`);
       await new Promise((resolve) => setTimeout(resolve, 25));
     }

@@ -183,7 +183,7 @@ describe('the bridge publishes into the store once per frame', () => {
   });
 
   it('computes percentiles per run: a new server-listening starts the numbers over', () => {
-    const { store, frames, bridge } = setup();
+    const { store, bridge } = setup();
     bridge.receive(snapshotOf(new PoolModel()));
     const events: ServerEvent[] = [...listening(1)];
     for (let id = 1; id <= 100; id++) {
@@ -284,9 +284,15 @@ describe('actions', () => {
     return {
       started,
       bursts,
-      startServer: async (settings) => (started.push(settings), answer),
+      startServer: async (settings) => {
+        started.push(settings);
+        return answer;
+      },
       stopServer: async () => answer,
-      fireBurst: async (path, count) => (bursts.push([path, count]), answer),
+      fireBurst: async (path, count) => {
+        bursts.push([path, count]);
+        return answer;
+      },
       getStatus: async () => status(),
       subscribe: () => () => {},
     };

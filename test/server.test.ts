@@ -33,7 +33,7 @@ describe('routes, as in the book', () => {
     expect(res.body).toBe(hello);
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(Number(res.headers['content-length'])).toBe(Buffer.byteLength(hello));
-    expect(new Date(res.headers['date']!).getTime()).not.toBeNaN();
+    expect(new Date(res.headers.date!).getTime()).not.toBeNaN();
   });
 
   it('answers an unknown path with 404.html', async () => {
@@ -63,7 +63,7 @@ describe('routes, as in the book', () => {
   it('answers HEAD with the GET headers and no body, keeping the connection usable', async () => {
     const { server } = await start();
     const conn = await RawConnection.open(server.port);
-    conn.send('HEAD / HTTP/1.1\r\nHost: x\r\n\r\n' + get('/nope'));
+    conn.send(`HEAD / HTTP/1.1\r\nHost: x\r\n\r\n${get('/nope')}`);
     const head = await conn.read(true);
     expect(head.status).toBe(200);
     expect(Number(head.headers['content-length'])).toBe(Buffer.byteLength(hello));
@@ -76,7 +76,7 @@ describe('routes, as in the book', () => {
     const { server } = await start();
     const post = await request(server.port, 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc');
     expect(post.status).toBe(405);
-    expect(post.headers['allow']).toBe('GET, HEAD');
+    expect(post.headers.allow).toBe('GET, HEAD');
     const brew = await request(server.port, 'BREW / HTTP/1.1\r\nHost: x\r\n\r\n');
     expect(brew.status).toBe(501);
   });
@@ -100,7 +100,7 @@ describe('persistent connections (RFC 9112 §9)', () => {
     const conn = await RawConnection.open(server.port);
     conn.send(get('/', 'Connection: close\r\n'));
     const res = await conn.read();
-    expect(res.headers['connection']).toBe('close');
+    expect(res.headers.connection).toBe('close');
     await conn.closedPromise;
   });
 
@@ -158,7 +158,7 @@ describe('bad input gets a clear status and the connection closes', () => {
     conn.send(raw);
     const res = await conn.read();
     expect(res.status).toBe(status);
-    expect(res.headers['connection']).toBe('close');
+    expect(res.headers.connection).toBe('close');
     expect(res.body.length).toBeGreaterThan(10);
     await conn.closedPromise;
     expect(recorder.of('request-rejected')[0]!.status).toBe(status);
@@ -252,7 +252,7 @@ describe('faults stay with their own request', () => {
     const failed = await conn.read();
     expect(failed.status).toBe(500);
     expect(failed.body).toMatch(/the \/boom route always fails/);
-    expect(failed.headers['connection']).toBeUndefined();
+    expect(failed.headers.connection).toBeUndefined();
     conn.send(get('/'));
     expect((await conn.read()).status).toBe(200);
     expect(recorder.of('job-finished').map((e) => [e.workerId, e.status])).toEqual([
@@ -288,7 +288,7 @@ describe('graceful shutdown (the book, ch. 21.3)', () => {
     const stopped = server.shutdown('command');
     const responses = await Promise.all(conns.map((c) => c.read()));
     expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200]);
-    expect(responses.every((r) => r.headers['connection'] === 'close')).toBe(true);
+    expect(responses.every((r) => r.headers.connection === 'close')).toBe(true);
     await stopped;
     const order = recorder.events
       .filter((e) => e.type === 'worker-stopping' || e.type === 'worker-exited')
@@ -312,7 +312,7 @@ describe('graceful shutdown (the book, ch. 21.3)', () => {
     expect((await request(server.port, get('/'))).status).toBe(200);
     const last = await request(server.port, get('/'));
     expect(last.status).toBe(200);
-    expect(last.headers['connection']).toBe('close');
+    expect(last.headers.connection).toBe('close');
     await server.closed;
     expect(recorder.of('server-stopping')[0]!.reason).toBe('stop-after');
   });

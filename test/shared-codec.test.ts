@@ -32,7 +32,7 @@ describe('SharedCodec', () => {
     expect(back.notANumber).toBeNaN();
     expect(back.text).toBe('héllo — 世界 🎉');
     expect(Object.getPrototypeOf(back)).toBe(Object.prototype);
-    expect(Object.prototype.hasOwnProperty.call(back, '__proto__')).toBe(true);
+    expect(Object.hasOwn(back, '__proto__')).toBe(true);
     expect(back.list).toEqual([null, true, false]);
   });
 

@@ -20,7 +20,7 @@ async function main(): Promise<number> {
 
   const controller = new ServerController({ initialSettings: args.initialSettings });
   const publisher = new EventPublisher(controller);
-  let dashboard;
+  let dashboard: Awaited<ReturnType<typeof startDashboard>>;
   try {
     dashboard = await startDashboard({ controller, publisher, uiHost: args.uiHost, uiPort: args.uiPort, rendererDir: RENDERER_DIR });
   } catch (error) {

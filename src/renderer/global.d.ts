@@ -6,5 +6,3 @@ declare global {
     poolscope?: PoolscopeApi | undefined;
   }
 }
-
-export {};

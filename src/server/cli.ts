@@ -22,7 +22,7 @@ function createLinePrinter(): (line: string) => void {
     isScheduled = false;
     if (skipped > 0) lines.push(`(${skipped} lines skipped: output could not keep up)`);
     skipped = 0;
-    const text = lines.join('\n') + '\n';
+    const text = `${lines.join('\n')}\n`;
     lines = [];
     process.stdout.write(text);
   };

@@ -124,8 +124,10 @@ const COMMON_FIELD_NAMES = [
   'priority',
 ];
 const COMMON_FIELD_NAMES_BY_LENGTH: Array<Array<{ name: string; bytes: Buffer }>> = [];
-for (const name of COMMON_FIELD_NAMES)
-  (COMMON_FIELD_NAMES_BY_LENGTH[name.length] ??= []).push({ name, bytes: Buffer.from(name, 'latin1') });
+for (const name of COMMON_FIELD_NAMES) {
+  COMMON_FIELD_NAMES_BY_LENGTH[name.length] ??= [];
+  COMMON_FIELD_NAMES_BY_LENGTH[name.length]!.push({ name, bytes: Buffer.from(name, 'latin1') });
+}
 const COMMON_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'].map((name) => ({
   name,
   bytes: Buffer.from(name, 'latin1'),
