@@ -1,13 +1,9 @@
 // The browser dashboard as a browser (and a hostile page) sees it: static files with security headers,
 // Host and Origin guards, and the WebSocket carrying snapshots, deltas and commands; plus its command line.
 
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { parseDashboardArgs } from '../src/main/dashboard-args';
@@ -16,6 +12,11 @@ import { EventPublisher } from '../src/main/publisher';
 import { ServerController } from '../src/main/server-controller';
 import { UsageError } from '../src/server/cli-args';
 import type { DashboardServerFrame } from '../src/shared/wire';
+import { Changes } from './support/changes';
+import { DASHBOARD_READY_LINE, spawnDashboard } from './support/dashboard-process';
+import { httpGet } from './support/http-client';
+import { occupyPort } from './support/ports';
+import { testSettings } from './support/settings';
 
 const INDEX_HTML = '<!doctype html><title>Poolscope</title><script type="module" src="/assets/app.js"></script>';
 
@@ -41,7 +42,7 @@ afterEach(async () => {
 });
 
 async function startTestDashboard(dir = rendererDir): Promise<{ dashboard: RunningDashboard; controller: ServerController }> {
-  const controller = new ServerController({ initialSettings: { host: '127.0.0.1', port: 0, workerCount: 2, sleepMs: 50 } });
+  const controller = new ServerController({ initialSettings: testSettings() });
   const publisher = new EventPublisher(controller);
   const dashboard = await startDashboard({ controller, publisher, uiPort: 0, rendererDir: dir });
   cleanups.push(async () => {
@@ -52,33 +53,17 @@ async function startTestDashboard(dir = rendererDir): Promise<{ dashboard: Runni
   return { dashboard, controller };
 }
 
-interface Reply {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
 /** A request with exactly this path and Host, as a browser or a hostile page would send it. */
-function fetchRaw(port: number, requestPath: string, host = `127.0.0.1:${port}`): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path: requestPath, headers: { Host: host } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-  });
-}
+const fetchRaw = (port: number, requestPath: string, host = `127.0.0.1:${port}`) => httpGet(port, requestPath, { Host: host });
 
 /** A page's WebSocket: frames are kept so the test can wait for the one it expects. */
 class PageSocket {
   readonly frames: DashboardServerFrame[] = [];
-  private wake: () => void = () => {};
+  private readonly changes = new Changes();
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
       this.frames.push(JSON.parse(data.toString()) as DashboardServerFrame);
-      this.wake();
+      this.changes.notify();
     });
   }
 
@@ -99,11 +84,8 @@ class PageSocket {
   }
 
   async next(predicate: (frame: DashboardServerFrame) => boolean): Promise<DashboardServerFrame> {
-    for (;;) {
-      const found = this.frames.find(predicate);
-      if (found) return found;
-      await new Promise<void>((resolve) => (this.wake = resolve));
-    }
+    await this.changes.until(() => this.frames.some(predicate));
+    return this.frames.find(predicate)!;
   }
 
   async result(id: number) {
@@ -225,7 +207,7 @@ describe('dashboard WebSocket', () => {
     page.send({
       kind: 'command',
       id: 7,
-      command: { type: 'start-server', settings: { host: '127.0.0.1', port: 0, workerCount: 2, sleepMs: 50 } },
+      command: { type: 'start-server', settings: testSettings() },
     });
 
     expect(await page.result(7)).toEqual({ ok: true });
@@ -241,7 +223,7 @@ describe('dashboard WebSocket', () => {
     page.send({
       kind: 'command',
       id: 1,
-      command: { type: 'start-server', settings: { host: '127.0.0.1', port: 0, workerCount: 0, sleepMs: 50 } },
+      command: { type: 'start-server', settings: testSettings({ workerCount: 0 }) },
     });
     expect(await page.result(1)).toEqual({ ok: false, error: expect.stringMatching(/Pool size must be at least 1/) });
 
@@ -257,17 +239,10 @@ describe('dashboard WebSocket', () => {
 });
 
 describe('dashboard command line', () => {
-  const projectRoot = fileURLToPath(new URL('..', import.meta.url));
-  const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
-
   function runCli(args: string[]) {
-    const child = spawn(tsx, ['src/main/dashboard-cli.ts', ...args], { cwd: projectRoot });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    return { child, exited, stdout: () => stdout, stderr: () => stderr };
+    const program = spawnDashboard(args);
+    cleanups.push(async () => void (await program.kill()));
+    return program;
   }
 
   it('parses the serve flags into initial settings, plus --ui-port, --ui-host and --start', () => {
@@ -290,40 +265,29 @@ describe('dashboard command line', () => {
 
   it('rejects a bad flag with one readable line and exit code 2', async () => {
     const run = runCli(['--workers', '0']);
-    expect(await run.exited).toBe(2);
+    expect((await run.exited).code).toBe(2);
     expect(run.stderr().trim().split('\n')).toEqual([expect.stringMatching(/--workers must be at least 1/)]);
   });
 
   it('says when the UI port is taken and exits 1', async () => {
-    const blocker = net.createServer();
-    const port = await new Promise<number>((resolve) =>
-      blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as net.AddressInfo).port)),
-    );
-    cleanups.push(() => new Promise((resolve) => blocker.close(() => resolve())));
+    const { port, release } = await occupyPort();
+    cleanups.push(release);
 
     const run = runCli(['--ui-port', String(port)]);
 
-    expect(await run.exited).toBe(1);
+    expect((await run.exited).code).toBe(1);
     expect(run.stderr().trim()).toBe(`UI port ${port} is already in use on 127.0.0.1 (choose another with --ui-port)`);
   });
 
   it('prints its url, starts the book server with --start, and stops gracefully on SIGINT', async () => {
     const run = runCli(['--ui-port', '0', '--port', '0', '--start']);
-    cleanups.push(() => void run.child.kill('SIGKILL'));
-    let hasExited = false;
-    void run.exited.then(() => (hasExited = true));
-    const pattern = /Poolscope dashboard: http:\/\/127\.0\.0\.1:(\d+)\/[\s\S]*Book server listening on (http:\/\/127\.0\.0\.1:\d+)/;
-    let match = pattern.exec(run.stdout());
-    for (; match === null; match = pattern.exec(run.stdout())) {
-      if (hasExited) throw new Error(`exited early: ${run.stdout()}${run.stderr()}`);
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    const uiPort = Number(match[1]);
-    expect((await fetchRaw(uiPort, '/favicon-that-does-not-exist.ico')).status).toBe(404);
+    const [, url] = await run.waitForOutput(DASHBOARD_READY_LINE, { stream: 'stdout' });
+    await run.waitForOutput(/Book server listening on http:\/\/127\.0\.0\.1:\d+/, { stream: 'stdout' });
+    expect((await fetchRaw(Number(new URL(url!).port), '/favicon-that-does-not-exist.ico')).status).toBe(404);
 
-    run.child.kill('SIGINT');
+    run.signal('SIGINT');
 
-    expect(await run.exited).toBe(0);
+    expect(await run.exited).toEqual({ code: 0, signal: null });
     expect(run.stderr()).toBe('');
   });
 });

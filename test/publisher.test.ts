@@ -5,9 +5,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EventPublisher, type ViewerSink } from '../src/main/publisher';
 import { ServerController } from '../src/main/server-controller';
 import { EventStream } from '../src/server';
-import { DEFAULT_SETTINGS, type ServerSettings } from '../src/shared/commands';
+import { DEFAULT_SETTINGS } from '../src/shared/commands';
 import type { ServerEvent } from '../src/shared/events';
 import type { ControllerStatus, ViewerMessage } from '../src/shared/wire';
+import { Changes } from './support/changes';
+import { testSettings as settings } from './support/settings';
 
 let controllers: ServerController[] = [];
 let publishers: EventPublisher[] = [];
@@ -17,14 +19,6 @@ afterEach(async () => {
   await Promise.all(controllers.map((c) => c.dispose()));
   controllers = [];
   publishers = [];
-});
-
-const settings = (overrides: Partial<ServerSettings> = {}): ServerSettings => ({
-  host: '127.0.0.1',
-  port: 0,
-  workerCount: 2,
-  sleepMs: 50,
-  ...overrides,
 });
 
 function setUp(options: ConstructorParameters<typeof EventPublisher>[1] = {}) {
@@ -39,11 +33,11 @@ function setUp(options: ConstructorParameters<typeof EventPublisher>[1] = {}) {
 class RecordingSink implements ViewerSink {
   readonly messages: ViewerMessage[] = [];
   isBackedUp = false;
-  private wake: () => void = () => {};
+  private readonly changes = new Changes();
 
   send(message: ViewerMessage): void {
     this.messages.push(message);
-    this.wake();
+    this.changes.notify();
   }
 
   isCongested(): boolean {
@@ -58,8 +52,8 @@ class RecordingSink implements ViewerSink {
     return this.events.filter((e) => e.type === type).length;
   }
 
-  async until(predicate: (sink: RecordingSink) => boolean): Promise<void> {
-    while (!predicate(this)) await new Promise<void>((resolve) => (this.wake = resolve));
+  until(predicate: (sink: RecordingSink) => boolean): Promise<void> {
+    return this.changes.until(() => predicate(this));
   }
 }
 

@@ -5,27 +5,21 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fireBurst } from '../src/main/burst';
 import { ServerController } from '../src/main/server-controller';
-import type { ServerSettings } from '../src/shared/commands';
-import { BURST_USER_AGENT, type ServerEvent, type ServerEventOf, type ServerEventType } from '../src/shared/events';
+import { BURST_USER_AGENT } from '../src/shared/events';
 import type { ControllerPhase } from '../src/shared/wire';
+import { EventRecorder } from './support/event-recorder';
 import { get, request } from './support/http-client';
+import { findFreePort, occupyPort } from './support/ports';
+import { testSettings as settings } from './support/settings';
 
 let controllers: ServerController[] = [];
-let netServers: net.Server[] = [];
+let cleanups: Array<() => Promise<void>> = [];
 
 afterEach(async () => {
   await Promise.all(controllers.map((c) => c.dispose()));
-  await Promise.all(netServers.map((s) => new Promise((resolve) => s.close(resolve))));
+  await Promise.all(cleanups.map((cleanup) => cleanup()));
   controllers = [];
-  netServers = [];
-});
-
-const settings = (overrides: Partial<ServerSettings> = {}): ServerSettings => ({
-  host: '127.0.0.1',
-  port: 0,
-  workerCount: 2,
-  sleepMs: 50,
-  ...overrides,
+  cleanups = [];
 });
 
 function newController(): ServerController {
@@ -34,36 +28,10 @@ function newController(): ServerController {
   return controller;
 }
 
-/** Records the controller's events so a test can wait on what the server says happened. */
-function recordEvents(controller: ServerController) {
-  const events: ServerEvent[] = [];
-  let wake: () => void = () => {};
-  controller.events.subscribe((event) => {
-    events.push(event);
-    wake();
-  });
-  const of = <T extends ServerEventType>(type: T) => events.filter((e): e is ServerEventOf<T> => e.type === type);
-  return {
-    events,
-    of,
-    async until(predicate: () => boolean): Promise<void> {
-      while (!predicate()) await new Promise<void>((resolve) => (wake = resolve));
-    },
-  };
-}
-
 function portOf(url: string | null): number {
   const match = /^http:\/\/127\.0\.0\.1:(\d+)$/.exec(url ?? '');
   if (!match) throw new Error(`not a loopback url: ${url}`);
   return Number(match[1]);
-}
-
-function occupyPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    netServers.push(server);
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port));
-  });
 }
 
 describe('ServerController', () => {
@@ -123,7 +91,8 @@ describe('ServerController', () => {
   });
 
   it('reports a port in use in words and goes back to stopped', async () => {
-    const port = await occupyPort();
+    const { port, release } = await occupyPort();
+    cleanups.push(release);
     const controller = newController();
 
     const result = await controller.execute({ type: 'start-server', settings: settings({ port }) });
@@ -148,11 +117,11 @@ describe('ServerController', () => {
 
   it("fires the book's burst: 8 /sleep requests, each on its own connection, marked as a burst", async () => {
     const controller = newController();
-    const recorder = recordEvents(controller);
+    const recorder = new EventRecorder(controller.events);
     await controller.execute({ type: 'start-server', settings: settings({ workerCount: 4, sleepMs: 300 }) });
 
     expect(await controller.execute({ type: 'fire-burst', path: '/sleep', count: 8 })).toEqual({ ok: true });
-    await recorder.until(() => recorder.of('response-sent').length === 8);
+    await recorder.until((r) => r.of('response-sent').length === 8);
 
     const received = recorder.of('request-received');
     expect(received).toHaveLength(8);
@@ -164,10 +133,10 @@ describe('ServerController', () => {
 
   it('stops gracefully during a burst: every accepted request is answered and workers are joined in order', async () => {
     const controller = newController();
-    const recorder = recordEvents(controller);
+    const recorder = new EventRecorder(controller.events);
     await controller.execute({ type: 'start-server', settings: settings({ workerCount: 4, sleepMs: 300 }) });
     await controller.execute({ type: 'fire-burst', path: '/sleep', count: 8 });
-    await recorder.until(() => recorder.of('request-received').length === 8);
+    await recorder.until((r) => r.of('request-received').length === 8);
 
     expect(await controller.execute({ type: 'stop-server' })).toEqual({ ok: true });
 
@@ -208,7 +177,7 @@ describe('fireBurst', () => {
         setImmediate(() => socket.end('HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')),
       );
     });
-    netServers.push(server);
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const port = await new Promise<number>((resolve) =>
       server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)),
     );
@@ -220,8 +189,7 @@ describe('fireBurst', () => {
   });
 
   it('counts refused connections as failures instead of throwing', async () => {
-    const port = await occupyPort();
-    await new Promise((resolve) => netServers.pop()!.close(resolve));
+    const port = await findFreePort();
 
     const report = await fireBurst({ host: '127.0.0.1', port }, '/sleep', 3);
 

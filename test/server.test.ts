@@ -2,11 +2,11 @@
 // limits, timeouts, a full queue, client disconnects and graceful shutdown, asserted from the wire and the events.
 
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningServer, type ServerOptions, startServer } from '../src/server';
 import { EventRecorder } from './support/event-recorder';
 import { get, RawConnection, request } from './support/http-client';
+import { occupyPort } from './support/ports';
 
 const hello = readFileSync(new URL('../src/server/pages/hello.html', import.meta.url), 'utf8');
 const notFound = readFileSync(new URL('../src/server/pages/404.html', import.meta.url), 'utf8');
@@ -318,11 +318,12 @@ describe('graceful shutdown (the book, ch. 21.3)', () => {
   });
 
   it('reports a port already in use in words', async () => {
-    const blocker = net.createServer();
-    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
-    const port = (blocker.address() as net.AddressInfo).port;
-    await expect(startServer({ port, workerCount: 1 })).rejects.toThrow(`Port ${port} is already in use on 127.0.0.1`);
-    blocker.close();
+    const { port, release } = await occupyPort();
+    try {
+      await expect(startServer({ port, workerCount: 1 })).rejects.toThrow(`Port ${port} is already in use on 127.0.0.1`);
+    } finally {
+      await release();
+    }
   });
 
   it('refuses a pool of size 0 with PoolCreationError', async () => {

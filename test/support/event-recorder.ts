@@ -3,18 +3,17 @@
 
 import { EventStream } from '../../src/server/event-stream';
 import type { ServerEvent, ServerEventOf, ServerEventType } from '../../src/shared/events';
+import { Changes } from './changes';
 
 export class EventRecorder {
   readonly events: ServerEvent[] = [];
-  readonly stream = new EventStream();
-  private waiters: Array<() => void> = [];
+  private readonly changes = new Changes();
 
-  constructor() {
+  /** Records `stream`: a fresh one to hand to a server or pool, or one that already exists (a controller's). */
+  constructor(readonly stream = new EventStream()) {
     this.stream.subscribe((event) => {
       this.events.push(event);
-      const waiters = this.waiters;
-      this.waiters = [];
-      for (const w of waiters) w();
+      this.changes.notify();
     });
   }
 
@@ -23,10 +22,8 @@ export class EventRecorder {
   }
 
   /** Waits until `predicate` holds over the recorded events (the test's own timeout bounds it). */
-  async until(predicate: (recorder: EventRecorder) => boolean): Promise<void> {
-    while (!predicate(this)) {
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
-    }
+  until(predicate: (recorder: EventRecorder) => boolean): Promise<void> {
+    return this.changes.until(() => predicate(this));
   }
 
   count<T extends ServerEventType>(type: T, filter: (e: ServerEventOf<T>) => boolean = () => true): number {

@@ -1,7 +1,10 @@
-// A raw HTTP/1.1 client for tests: sends exact bytes over a real socket and reads responses
-// (status, headers, body by Content-Length), so tests see what any client on the wire would see.
+// HTTP clients for the tests, the e2e specs and the benchmarks. A raw HTTP/1.1 connection sends exact bytes over a
+// real socket and reads responses (status, headers, body by Content-Length), so a test sees what any client on the
+// wire would see; httpGet is an ordinary GET on a fresh connection, as a browser or curl makes one.
 
+import http from 'node:http';
 import net from 'node:net';
+import { Changes } from './changes';
 
 export interface RawResponse {
   status: number;
@@ -13,7 +16,7 @@ export interface RawResponse {
 export class RawConnection {
   readonly socket: net.Socket;
   private buffer = Buffer.alloc(0);
-  private waiters: Array<() => void> = [];
+  private readonly changes = new Changes();
   isClosed = false;
   readonly closedPromise: Promise<void>;
 
@@ -21,12 +24,12 @@ export class RawConnection {
     this.socket = socket;
     socket.on('data', (chunk) => {
       this.buffer = Buffer.concat([this.buffer, chunk]);
-      this.wake();
+      this.changes.notify();
     });
     this.closedPromise = new Promise((resolve) => {
       socket.on('close', () => {
         this.isClosed = true;
-        this.wake();
+        this.changes.notify();
         resolve();
       });
     });
@@ -38,16 +41,6 @@ export class RawConnection {
       const socket = net.connect({ port, host }, () => resolve(new RawConnection(socket)));
       socket.once('error', reject);
     });
-  }
-
-  private wake(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w();
-  }
-
-  private nextChange(): Promise<void> {
-    return new Promise((resolve) => this.waiters.push(resolve));
   }
 
   send(bytes: string | Buffer): void {
@@ -77,7 +70,7 @@ export class RawConnection {
       }
       if (this.isClosed)
         throw new Error(`connection closed before a full response (had ${JSON.stringify(this.buffer.toString('latin1'))})`);
-      await this.nextChange();
+      await this.changes.next();
     }
   }
 
@@ -109,3 +102,29 @@ export async function request(port: number, raw: string, isHead = false): Promis
 }
 
 export const get = (path: string, extraHeaders = '') => `GET ${path} HTTP/1.1\r\nHost: localhost\r\n${extraHeaders}\r\n`;
+
+export interface HttpReply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/**
+ * GET `path` on a fresh connection (no agent, no keep-alive) with exactly these headers, e.g. a browser's
+ * User-Agent, or the Host a hostile page would send.
+ */
+export function httpGet(port: number, path: string, headers: Record<string, string> = {}): Promise<HttpReply> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path, method: 'GET', agent: false, headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
