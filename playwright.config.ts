@@ -2,6 +2,7 @@
 // Playwright never downloads a browser here; CHROMIUM_PATH points at another one if /usr/bin/chromium is absent.
 
 import { defineConfig } from '@playwright/test';
+import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE } from './test/support/chromium';
 
 export default defineConfig({
   testDir: 'e2e',
@@ -15,19 +16,7 @@ export default defineConfig({
   use: {
     browserName: 'chromium',
     headless: true,
-    launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-dev-shm-usage',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
-    },
+    launchOptions: { executablePath: CHROMIUM_EXECUTABLE, args: [...CHROMIUM_ARGS] },
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
   },

@@ -1,8 +1,8 @@
 // Story 5: bad settings get a clear message in the UI and nothing crashes: a pool of 0 workers is refused
 // with the reason, a port in use is reported as such, and the server then starts fine on a free port.
-import net from 'node:net';
-import { screenshotPath, startFromUi } from './support/book-client';
-import { expect, findFreePort, test } from './support/dashboard';
+import { occupyPort } from '../test/support/ports';
+import { expect, test } from './support/dashboard';
+import { screenshotPath, startFromUi } from './support/ui';
 
 test('pool size 0 and a port in use each get a clear message, and the app still starts afterwards', async ({ page, dashboard }) => {
   const alert = page.getByRole('alert');
@@ -13,9 +13,7 @@ test('pool size 0 and a port in use each get a clear message, and the app still 
   await expect(page.getByTestId('server-status')).toContainText('Stopped');
   await page.screenshot({ path: screenshotPath('5-pool-size-0') });
 
-  const squatter = net.createServer();
-  const busyPort = await findFreePort();
-  await new Promise<void>((resolve) => squatter.listen(busyPort, '127.0.0.1', resolve));
+  const { port: busyPort, release } = await occupyPort();
   try {
     await page.getByLabel('Pool size', { exact: true }).fill('4');
     await page.getByLabel('Port', { exact: true }).fill(String(busyPort));
@@ -24,7 +22,7 @@ test('pool size 0 and a port in use each get a clear message, and the app still 
     await expect(page.getByTestId('server-status')).toContainText('Stopped');
     await page.screenshot({ path: screenshotPath('5-port-in-use') });
   } finally {
-    squatter.close();
+    await release();
   }
 
   await startFromUi(page, { port: dashboard.bookPort, poolSize: 4 });

@@ -4,8 +4,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test as base, type ElectronApplication, _electron as electron, expect, type Page } from '@playwright/test';
-import { bookGet, expectBusyAndQueued, fireSleepBurst, startFromUi } from './support/book-client';
-import { findFreePort, PROJECT_ROOT } from './support/dashboard';
+import { httpGet } from '../test/support/http-client';
+import { findFreePort } from '../test/support/ports';
+import { PROJECT_ROOT } from '../test/support/processes';
+import { expectBusyAndQueued, fireSleepBurst, startFromUi } from './support/ui';
 
 const MAIN_ENTRY = join(PROJECT_ROOT, 'out/main/index.js');
 
@@ -65,8 +67,8 @@ test('the window is titled Poolscope, starts the book server, and the server ans
   const port = await findFreePort();
   await startFromUi(window, { port });
 
-  const response = await bookGet(port, '/');
-  expect(response.statusCode).toBe(200);
+  const response = await httpGet(port, '/');
+  expect(response.status).toBe(200);
   expect(response.body).toContain('Hi from Poolscope');
 });
 

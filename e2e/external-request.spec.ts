@@ -1,20 +1,21 @@
 // Story 3: while the workers sleep, a request from outside the app (a person's browser) waits in the
 // queue behind the sleepers, is shown as external, and is served once a worker frees up.
-import { bookGet, fireSleepBurst, screenshotPath, startFromUi } from './support/book-client';
+import { httpGet } from '../test/support/http-client';
 import { expect, test } from './support/dashboard';
+import { fireSleepBurst, screenshotPath, startFromUi } from './support/ui';
 
 test('an external GET / queues behind the sleepers, shows as external, then is served', async ({ page, dashboard }) => {
   await startFromUi(page, { port: dashboard.bookPort, poolSize: 4, sleepMs: 2000 });
   await fireSleepBurst(page, 4);
   await expect(page.locator('[data-testid=worker][data-state=busy]')).toHaveCount(4);
 
-  const browserRequest = bookGet(dashboard.bookPort, '/', 'Mozilla/5.0 (X11; Linux x86_64) Chrome/140');
+  const browserRequest = httpGet(dashboard.bookPort, '/', { 'User-Agent': 'Mozilla/5.0 (X11; Linux x86_64) Chrome/140' });
   const waiting = page.locator('[data-testid=queue-item][data-origin=external]');
   await expect(waiting).toHaveCount(1);
   await page.screenshot({ path: screenshotPath('3-external-waiting') });
 
   const response = await browserRequest;
-  expect(response.statusCode).toBe(200);
+  expect(response.status).toBe(200);
   expect(response.body).toContain('Hi from Poolscope');
   await expect(waiting).toHaveCount(0);
   const served = page.locator('[data-testid=timeline-bar][data-path="/"][data-origin=external]');

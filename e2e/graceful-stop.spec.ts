@@ -1,14 +1,15 @@
 // Story 4: stopping the server mid-burst is graceful: every in-flight and queued request still gets its
 // response, the workers are joined one by one in id order, and the status ends at Stopped.
-import { bookGet, fireSleepBurst, screenshotPath, startFromUi } from './support/book-client';
+import { httpGet } from '../test/support/http-client';
 import { expect, test } from './support/dashboard';
+import { fireSleepBurst, screenshotPath, startFromUi } from './support/ui';
 
 test('Stop server during a burst answers every request, then joins workers 0, 1 in order', async ({ page, dashboard }) => {
   await startFromUi(page, { port: dashboard.bookPort, poolSize: 2, sleepMs: 1500 });
   await fireSleepBurst(page, 2);
   await expect(page.locator('[data-testid=worker][data-state=busy]')).toHaveCount(2);
   // Four more from outside, so the test itself can see that each one is answered.
-  const outside = Array.from({ length: 4 }, () => bookGet(dashboard.bookPort, '/sleep'));
+  const outside = Array.from({ length: 4 }, () => httpGet(dashboard.bookPort, '/sleep'));
   await expect(page.getByTestId('queue-item')).toHaveCount(4);
 
   await page.getByRole('button', { name: 'Stop server' }).click();
@@ -16,7 +17,7 @@ test('Stop server during a burst answers every request, then joins workers 0, 1 
   await page.screenshot({ path: screenshotPath('4-stopping') });
 
   const responses = await Promise.all(outside);
-  expect(responses.map((r) => r.statusCode)).toEqual([200, 200, 200, 200]);
+  expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200]);
   await expect(page.getByTestId('server-status')).toContainText('Stopped');
   await expect(page.locator('[data-testid=worker][data-state=exited]')).toHaveCount(2);
   await expect(page.locator('[data-testid=timeline-bar][data-status="200"]')).toHaveCount(6);

@@ -1,7 +1,7 @@
 // Story 2: the book's demo. Eight sleepers on four workers: four run, four wait in the queue, then the
 // second wave runs; the timeline holds eight bars, two per worker, and the stats show latencies.
-import { expectBusyAndQueued, fireSleepBurst, screenshotPath, startFromUi } from './support/book-client';
 import { expect, test } from './support/dashboard';
+import { expectBusyAndQueued, fireSleepBurst, screenshotPath, startFromUi } from './support/ui';
 
 test('a /sleep burst of 8 on 4 workers fills the pool, queues 4, then finishes in two waves', async ({ page, dashboard }) => {
   await startFromUi(page, { port: dashboard.bookPort, poolSize: 4, sleepMs: 1500 });

@@ -1,31 +1,8 @@
-// A plain HTTP client for the e2e specs: requests to the book server from outside the app, as a
-// person's browser or curl would make them, each on its own connection.
-import { request } from 'node:http';
+// The specs' steps on the page: start the book server from the settings form, fire a burst, see the pool
+// full, keep a screenshot. Shared by the dashboard specs and the Electron spec.
 import { join } from 'node:path';
-import type { Page } from '@playwright/test';
-import { expect, PROJECT_ROOT } from './dashboard';
-
-export interface BookResponse {
-  statusCode: number;
-  body: string;
-}
-
-export function bookGet(port: number, path: string, userAgent = 'curl/8.5.0'): Promise<BookResponse> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port, path, method: 'GET', agent: false, headers: { 'User-Agent': userAgent } },
-      (response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (body += chunk));
-        response.on('end', () => resolve({ statusCode: response.statusCode ?? 0, body }));
-        response.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
+import { expect, type Page } from '@playwright/test';
+import { PROJECT_ROOT } from '../../test/support/processes';
 
 /** Fills the settings form and starts the book server from the UI; waits for the status line to say so. */
 export async function startFromUi(page: Page, settings: { port: number; poolSize?: number; sleepMs?: number }): Promise<void> {
