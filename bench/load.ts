@@ -2,12 +2,14 @@
 // any server it measures), else autocannon (npm) for keep-alive and a small node:net client for
 // `Connection: close`; plus the /sleep burst, timed from its first send to its last response.
 
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { percentile } from '../test/support/percentile';
+import { spawnProgram } from '../test/support/processes';
 
 export type LoadGeneratorName = 'wrk' | 'autocannon' | 'node-net';
 
@@ -32,14 +34,6 @@ export interface LoadResult {
   /** Connect, read, write errors and timeouts together. */
   socketErrors: number;
   non2xx: number;
-}
-
-/** Lets Ctrl-C and crashes kill a wrk still running. */
-const liveGenerators = new Set<ChildProcess>();
-
-export function killAllLoadGenerators(): void {
-  for (const child of liveGenerators) child.kill('SIGKILL');
-  liveGenerators.clear();
 }
 
 export function findWrk(): string | null {
@@ -152,20 +146,11 @@ async function runWrk(options: LoadOptions): Promise<LoadResult> {
   }
 }
 
-function runToEnd(command: string, args: string[]): Promise<string> {
-  return new Promise((resolveOutput, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    liveGenerators.add(child);
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => {
-      liveGenerators.delete(child);
-      if (code === 0) resolveOutput(output);
-      else reject(new Error(`${command} exited with code ${code}:\n${output}`));
-    });
-  });
+async function runToEnd(command: string, args: string[]): Promise<string> {
+  const program = spawnProgram(command, args);
+  const { code } = await program.exited;
+  if (code !== 0) throw new Error(`${command} exited with code ${code}:\n${program.output()}`);
+  return program.output();
 }
 
 // ── autocannon ───────────────────────────────────────────────────────────────
@@ -291,13 +276,6 @@ function runNodeNet(options: LoadOptions): Promise<LoadResult> {
     };
     for (let i = 0; i < options.connections; i++) runLoop();
   });
-}
-
-/** Nearest-rank percentile of sorted values; 0 for none. */
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
 }
 
 // ── the /sleep burst ─────────────────────────────────────────────────────────

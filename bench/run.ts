@@ -28,16 +28,10 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import {
-  type BurstResult,
-  chooseLoadGenerators,
-  killAllLoadGenerators,
-  type LoadGeneratorName,
-  type LoadResult,
-  runBurst,
-  runLoad,
-} from './load';
-import { killAllServers, type ServerKind, type ServerProcess, spawnServer } from './servers';
+import { nearestRankIndex, percentile } from '../test/support/percentile';
+import { killAllPrograms } from '../test/support/processes';
+import { type BurstResult, chooseLoadGenerators, type LoadGeneratorName, type LoadResult, runBurst, runLoad } from './load';
+import { type ServerKind, type ServerProcess, spawnServer } from './servers';
 
 const USAGE = `npm run bench -- [flags]
   --quick              1 round of 2 s (smoke test)
@@ -157,10 +151,10 @@ function spreadNote(ratios: readonly number[]): string | undefined {
   return ratios.length > 1 ? `rounds ${ratios[0]!.toFixed(2)}–${ratios[ratios.length - 1]!.toFixed(2)}` : undefined;
 }
 
-/** The median round by req/s (the lower middle one for an even count), so its latencies belong to it. */
+/** The median round by req/s (nearest rank: the lower middle one for an even count), so its latencies belong to it. */
 function medianRound(rounds: readonly RoundResult[]): RoundResult {
   const sorted = [...rounds].sort((a, b) => a.requestsPerS - b.requestsPerS);
-  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+  return sorted[nearestRankIndex(sorted.length, 50)]!;
 }
 
 async function alternate(
@@ -217,7 +211,7 @@ async function measureBurst(server: ServerProcess, config: BenchConfig): Promise
   const makespans = rounds.map((r) => r.makespanMs).sort((a, b) => a - b);
   return {
     idealMs: Math.ceil(config.burstCount / config.workerCount) * config.burstSleepMs,
-    medianMakespanMs: makespans[Math.floor((makespans.length - 1) / 2)]!,
+    medianMakespanMs: percentile(makespans, 50),
     rounds,
   };
 }
@@ -458,7 +452,7 @@ async function main(): Promise<void> {
       const cpuCostPercents = sides[0].rounds
         .map((a, i) => (a.serverCpuUsPerRequest / sides[1].rounds[i]!.serverCpuUsPerRequest - 1) * 100)
         .sort((x, y) => x - y);
-      const cpuCostPercent = cpuCostPercents[Math.floor((cpuCostPercents.length - 1) / 2)]!;
+      const cpuCostPercent = percentile(cpuCostPercents, 50);
       const meanEventsPerRequest = eventsPerRequest.reduce((a, b) => a + b, 0) / Math.max(1, eventsPerRequest.length);
       // A subscriber that saw nothing means the emit sites are not wired: the measured "cost" would be meaningless.
       if (meanEventsPerRequest < 1) console.log(`  WARNING: the subscriber saw only ${meanEventsPerRequest.toFixed(2)} events per request`);
@@ -530,16 +524,11 @@ async function main(): Promise<void> {
   if (config.cpuProfileDir !== null) printProfiles(config.cpuProfileDir, new Map(started.map((server) => [server.pid, server.kind])));
 }
 
-function killEverything(): void {
-  killAllLoadGenerators();
-  killAllServers();
-}
-
-process.on('exit', killEverything);
+// Servers and load generators are child programs: the support module kills any still running when this process exits.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     console.error(`\n${signal}: stopping the servers and load generators`);
-    killEverything();
+    killAllPrograms();
     process.exit(130);
   });
 }

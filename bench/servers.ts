@@ -1,13 +1,13 @@
 // The servers under test, each in a child process of its own so that no two share an event loop:
 // run directly (`node --import tsx bench/servers.ts <kind> <port> [--workers N] [--sleep-ms N]`) it starts
 // one server, prints a ready line and answers `observe on|off` and `cpu` on stdin; imported, it spawns such children
-// and makes sure they die with the bench.
+// (test/support/processes.ts makes sure they die with the bench).
 
-import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { ServerEvent } from '../src/shared/events';
+import { spawnTsx } from '../test/support/processes';
 import { createPlainNodeServer } from './plain-node-server';
 
 /**
@@ -21,13 +21,13 @@ export type ServerKind = (typeof SERVER_KINDS)[number];
 /** The publisher's flush interval (src/main/publisher.ts); copied, so the bench does not load the app. */
 const PUBLISH_INTERVAL_MS = 33;
 const READY_PREFIX = 'POOLSCOPE_BENCH_READY ';
+const READY_LINE = new RegExp(`^${READY_PREFIX}(.*)$`, 'm');
 const REPLY_PREFIX = 'POOLSCOPE_BENCH_REPLY ';
 /** tsx compiles the server and the pool spawns its workers before the ready line; a slow CI box gets time. */
 const READY_TIMEOUT_MS = 60_000;
 /** A child gets this long to shut down gracefully (and write its CPU profile) before it is killed. */
 const STOP_TIMEOUT_MS = 10_000;
 
-const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PAGES_DIR = fileURLToPath(new URL('../src/server/pages/', import.meta.url));
 const THIS_FILE = fileURLToPath(import.meta.url);
 
@@ -187,75 +187,45 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-const liveChildren = new Set<ChildProcess>();
+export async function spawnServer(kind: ServerKind, options: SpawnServerOptions): Promise<ServerProcess> {
+  const nodeArgs = options.cpuProfileDir !== undefined ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
+  const args = [kind, '0', '--workers', String(options.workerCount), '--sleep-ms', String(options.sleepMs)];
+  const program = spawnTsx(THIS_FILE, args, { nodeArgs, stdin: 'pipe' });
+  program.child.stderr!.on('data', (chunk: Buffer) => process.stderr.write(`[${kind}] ${chunk.toString()}`));
 
-/** Synchronous, for exit paths (Ctrl-C, a crash): no child outlives the bench. */
-export function killAllServers(): void {
-  for (const child of liveChildren) child.kill('SIGKILL');
-  liveChildren.clear();
-}
-
-export function spawnServer(kind: ServerKind, options: SpawnServerOptions): Promise<ServerProcess> {
-  const nodeArgs = ['--import', 'tsx'];
-  if (options.cpuProfileDir !== undefined) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir);
-  const args = [...nodeArgs, THIS_FILE, kind, '0', '--workers', String(options.workerCount), '--sleep-ms', String(options.sleepMs)];
-  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-  liveChildren.add(child);
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  void exited.then(() => liveChildren.delete(child));
-
-  let stderrTail = '';
-  child.stderr!.on('data', (chunk: Buffer) => {
-    process.stderr.write(`[${kind}] ${chunk.toString()}`);
-    stderrTail = (stderrTail + chunk.toString()).slice(-2_000);
-  });
-
-  return new Promise<ServerProcess>((resolveReady, rejectReady) => {
-    let stdoutBuffer = '';
-    const readyTimer = setTimeout(() => fail(`${kind} server did not report ready within ${READY_TIMEOUT_MS} ms`), READY_TIMEOUT_MS);
-    const fail = (message: string): void => {
-      clearTimeout(readyTimer);
-      child.kill('SIGKILL');
-      rejectReady(new Error(stderrTail ? `${message}\n${stderrTail}` : message));
-    };
-    child.once('exit', (code, signal) => fail(`${kind} server exited before it was ready (code ${code}, signal ${signal})`));
-    child.once('error', (error) => fail(`${kind} server could not be spawned: ${error.message}`));
-    // After the ready line, stdout carries one reply per command, in order.
-    const replyWaiters: Array<(reply: number) => void> = [];
-    const ask = (command: string): Promise<number> =>
-      new Promise<number>((answered) => {
-        replyWaiters.push(answered);
-        child.stdin!.write(`${command}\n`);
-      });
-    child.stdout!.on('data', (chunk: Buffer) => {
-      stdoutBuffer += chunk.toString();
-      for (let newline = stdoutBuffer.indexOf('\n'); newline !== -1; newline = stdoutBuffer.indexOf('\n')) {
-        const line = stdoutBuffer.slice(0, newline);
-        stdoutBuffer = stdoutBuffer.slice(newline + 1);
-        if (line.startsWith(REPLY_PREFIX)) {
-          const answer = JSON.parse(line.slice(REPLY_PREFIX.length)) as { reply: number };
-          replyWaiters.shift()?.(answer.reply);
-        } else if (line.startsWith(READY_PREFIX)) {
-          clearTimeout(readyTimer);
-          const ready = JSON.parse(line.slice(READY_PREFIX.length)) as { port: number; pid: number };
-          resolveReady({
-            kind,
-            port: ready.port,
-            pid: ready.pid,
-            setObserved: (isObserved) => ask(`observe ${isObserved ? 'on' : 'off'}`),
-            cpuUsageUs: () => ask('cpu'),
-            stop: async () => {
-              if (child.exitCode !== null || child.signalCode !== null) return;
-              child.kill('SIGTERM');
-              const killTimer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-              await exited;
-              clearTimeout(killTimer);
-            },
-          });
-        }
-      }
+  // After the ready line, stdout carries one reply per command, in order.
+  const replyWaiters: Array<(reply: number) => void> = [];
+  const ask = (command: string): Promise<number> =>
+    new Promise<number>((answered) => {
+      replyWaiters.push(answered);
+      program.child.stdin!.write(`${command}\n`);
     });
+  let stdoutBuffer = '';
+  program.child.stdout!.on('data', (chunk: Buffer) => {
+    stdoutBuffer += chunk.toString();
+    for (let newline = stdoutBuffer.indexOf('\n'); newline !== -1; newline = stdoutBuffer.indexOf('\n')) {
+      const line = stdoutBuffer.slice(0, newline);
+      stdoutBuffer = stdoutBuffer.slice(newline + 1);
+      if (line.startsWith(REPLY_PREFIX)) replyWaiters.shift()?.((JSON.parse(line.slice(REPLY_PREFIX.length)) as { reply: number }).reply);
+    }
   });
+
+  let readyLine: RegExpExecArray;
+  try {
+    readyLine = await program.waitForOutput(READY_LINE, { stream: 'stdout', timeoutMs: READY_TIMEOUT_MS });
+  } catch (error) {
+    await program.kill();
+    throw new Error(`${kind} server did not report ready: ${(error as Error).message}`);
+  }
+  const ready = JSON.parse(readyLine[1]!) as { port: number; pid: number };
+  return {
+    kind,
+    port: ready.port,
+    pid: ready.pid,
+    setObserved: (isObserved) => ask(`observe ${isObserved ? 'on' : 'off'}`),
+    cpuUsageUs: () => ask('cpu'),
+    stop: async () => void (await program.stop(STOP_TIMEOUT_MS)),
+  };
 }
 
 const isMain = process.argv[1] !== undefined && pathToFileURL(resolve(process.argv[1])).href === import.meta.url;

@@ -4,14 +4,14 @@
 //
 // Flags: --rate N (requests/s, default 2000), --duration-s N (default 60), --quick (rate 2000, 10 s).
 
-import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium } from '@playwright/test';
+import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE } from '../test/support/chromium';
+import { startDashboardProcess } from '../test/support/dashboard-process';
+import { percentile } from '../test/support/percentile';
+import { findFreePort } from '../test/support/ports';
 
-const projectDir = fileURLToPath(new URL('..', import.meta.url));
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Keep-alive connections the load is spread over; pipelining keeps each one busy. */
 const LOAD_CONNECTIONS = 16;
 const LOAD_TICK_MS = 10;
@@ -33,46 +33,6 @@ function readFlags(): Flags {
     process.exit(2);
   }
   return { rate, durationS };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function startDashboard(uiPort: number, bookPort: number): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'src/main/dashboard-cli.ts',
-      '--ui-port',
-      String(uiPort),
-      '--port',
-      String(bookPort),
-      '--workers',
-      '4',
-      '--sleep-ms',
-      '1000',
-    ],
-    { cwd: projectDir, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  await new Promise<void>((resolve, reject) => {
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Poolscope dashboard:')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`the dashboard exited early (code ${code}); did \`npm run build\` run?`)));
-  });
-  return child;
 }
 
 /** Fixed-rate GET / load over keep-alive connections; counts the responses it reads. */
@@ -123,32 +83,19 @@ const FRAME_RECORDER_SOURCE = `(() => {
   requestAnimationFrame(tick);
 })()`;
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
 async function main(): Promise<void> {
   const flags = readFlags();
-  const [uiPort, bookPort] = [await freePort(), await freePort()];
-  const dashboard = await startDashboard(uiPort, bookPort);
+  const bookPort = await findFreePort();
+  const dashboard = await startDashboardProcess(['--port', String(bookPort), '--workers', '4', '--sleep-ms', '1000']);
   const browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-renderer-backgrounding',
-      '--disable-background-timer-throttling',
-    ],
+    executablePath: CHROMIUM_EXECUTABLE,
+    // A page that is measured must not be throttled as a background one.
+    args: [...CHROMIUM_ARGS, '--disable-renderer-backgrounding', '--disable-background-timer-throttling'],
   });
   let load: ReturnType<typeof startLoad> | null = null;
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(`http://127.0.0.1:${uiPort}/`);
+    await page.goto(dashboard.url);
     await page.getByRole('button', { name: 'Start server' }).click();
     await page.getByTestId('server-status').getByText('Listening').waitFor();
     const cdp = await page.context().newCDPSession(page);
@@ -196,7 +143,7 @@ async function main(): Promise<void> {
   } finally {
     load?.stop();
     await browser.close();
-    dashboard.kill('SIGTERM');
+    await dashboard.program.stop();
   }
 }
 
