@@ -1,7 +1,7 @@
 // The publisher as a viewer sees it: a snapshot first, then batched deltas; nothing observed while
 // nobody watches; a viewer that falls behind loses events (counted) and is resynchronised with a snapshot.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EventPublisher, type ViewerSink } from '../src/main/publisher';
 import { ServerController } from '../src/main/server-controller';
 import { EventStream } from '../src/server';
@@ -15,6 +15,7 @@ let controllers: ServerController[] = [];
 let publishers: EventPublisher[] = [];
 
 afterEach(async () => {
+  vi.useRealTimers();
   for (const p of publishers) p.dispose();
   await Promise.all(controllers.map((c) => c.dispose()));
   controllers = [];
@@ -207,7 +208,9 @@ describe('EventPublisher bounds', () => {
     expect(sink.messages[2]).toMatchObject({ kind: 'delta', droppedEventCount: 12, events: [{ requestId: 13 }] });
   });
 
-  it('sends no empty deltas: nothing happens, nothing is sent', async () => {
+  it('sends no empty deltas: intervals with nothing to say send nothing', () => {
+    // The publisher's own clock, driven by hand: every interval runs exactly when the test says so.
+    vi.useFakeTimers();
     const controller = fakeController();
     const publisher = new EventPublisher(controller, { intervalMs: 5 });
     publishers.push(publisher);
@@ -215,12 +218,15 @@ describe('EventPublisher bounds', () => {
     publisher.addViewer(sink);
 
     controller.events.emit(requestReceived(1));
-    await sink.until((s) => s.messages.length === 2);
-    // Many intervals pass with nothing to say; the next message is the next event's, not an empty one.
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    controller.events.emit(requestReceived(2));
-    await sink.until((s) => s.messages.length >= 3);
+    vi.advanceTimersByTime(5);
+    expect(sink.messages.map((m) => m.kind)).toEqual(['snapshot', 'delta']);
 
+    vi.advanceTimersByTime(100 * 5);
+    expect(sink.messages).toHaveLength(2);
+
+    controller.events.emit(requestReceived(2));
+    vi.advanceTimersByTime(5);
+    expect(sink.messages).toHaveLength(3);
     expect(sink.messages[2]).toMatchObject({ kind: 'delta', events: [{ requestId: 2 }] });
   });
 });

@@ -96,20 +96,24 @@ describe('persistent connections (RFC 9112 §9)', () => {
   });
 
   it('honours Connection: close and closes after the response', async () => {
-    const { server } = await start();
+    const { server, recorder } = await start();
     const conn = await RawConnection.open(server.port);
     conn.send(get('/', 'Connection: close\r\n'));
     const res = await conn.read();
     expect(res.headers.connection).toBe('close');
-    await conn.closedPromise;
+    expect(await conn.readUntilClosed()).toBe('');
+    await recorder.until((r) => r.count('connection-closed') === 1);
+    expect(recorder.of('connection-closed')).toMatchObject([{ reason: 'server-closed', requestCount: 1 }]);
   });
 
   it('closes an HTTP/1.0 connection after one response', async () => {
-    const { server } = await start();
+    const { server, recorder } = await start();
     const conn = await RawConnection.open(server.port);
     conn.send('GET / HTTP/1.0\r\n\r\n');
     expect((await conn.read()).status).toBe(200);
-    await conn.closedPromise;
+    expect(await conn.readUntilClosed()).toBe('');
+    await recorder.until((r) => r.count('connection-closed') === 1);
+    expect(recorder.of('connection-closed')).toMatchObject([{ reason: 'server-closed', requestCount: 1 }]);
   });
 
   it('answers pipelined requests in order even when a later one finishes first', async () => {
@@ -299,12 +303,18 @@ describe('graceful shutdown (the book, ch. 21.3)', () => {
   });
 
   it('closes idle keep-alive connections when it stops', async () => {
-    const { server } = await start();
+    // An idle timeout far beyond the test's own: only the shutdown can close this connection in time.
+    const { server, recorder } = await start({ keepAliveTimeoutMs: 10 * 60_000 });
     const idle = await RawConnection.open(server.port);
     idle.send(get('/'));
-    await idle.read();
+    expect((await idle.read()).status).toBe(200);
+    expect(idle.isClosed).toBe(false);
+
     await server.shutdown();
-    await idle.closedPromise;
+
+    expect(await idle.readUntilClosed()).toBe('');
+    expect(recorder.of('connection-closed')).toMatchObject([{ reason: 'shutdown', requestCount: 1 }]);
+    expect(recorder.events.at(-1)!.type).toBe('server-stopped');
   });
 
   it("stops by itself after stopAfterRequests requests, answering each (the book's take(2))", async () => {
