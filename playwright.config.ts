@@ -11,6 +11,8 @@ export default defineConfig({
   // A flaky test is a bug to fix, not to retry away, on CI as much as here.
   retries: 0,
   timeout: 60_000,
+  // What a person would see within moments can take seconds on a loaded 2-core machine; a pass is never slower for it.
+  expect: { timeout: 10_000 },
   reporter: [['list']],
   outputDir: 'test-results',
   use: {

@@ -10,6 +10,8 @@ import { PROJECT_ROOT } from '../test/support/processes';
 import { expectBusyAndQueued, fireSleepBurst, startFromUi } from './support/ui';
 
 const MAIN_ENTRY = join(PROJECT_ROOT, 'out/main/index.js');
+/** As in the sleep-burst story: the first wave's sleep is the window for seeing the pool full and the queue full. */
+const SLEEP_MS = 4000;
 
 /** Same rules as node_modules/electron/index.js, without its side effect of downloading a missing binary. */
 function findElectronBinary(): string | null {
@@ -73,12 +75,12 @@ test('the window is titled Poolscope, starts the book server, and the server ans
 });
 
 test('a /sleep burst of 8 on a pool of 4 shows 4 busy workers and 4 queued jobs, then 8 timeline bars', async ({ window }) => {
-  await startFromUi(window, { port: await findFreePort(), poolSize: 4, sleepMs: 1000 });
+  await startFromUi(window, { port: await findFreePort(), poolSize: 4, sleepMs: SLEEP_MS });
   await fireSleepBurst(window, 8);
   await expectBusyAndQueued(window, { busy: 4, queued: 4 });
   await window.screenshot({ path: screenshotPath('burst') });
 
-  await expect(window.getByTestId('timeline-bar')).toHaveCount(8);
+  await expect(window.getByTestId('timeline-bar')).toHaveCount(8, { timeout: 3 * SLEEP_MS });
   await expect(window.locator('[data-testid=worker][data-state=busy]')).toHaveCount(0);
   await expect(window.getByTestId('queue-item')).toHaveCount(0);
   await window.screenshot({ path: screenshotPath('timeline') });

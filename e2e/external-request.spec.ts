@@ -4,8 +4,14 @@ import { httpGet } from '../test/support/http-client';
 import { expect, test } from './support/dashboard';
 import { fireSleepBurst, screenshotPath, startFromUi } from './support/ui';
 
+/**
+ * How long the sleepers hold every worker: the window in which the test must see them busy, send its request and
+ * see it queued. Wide on purpose, so a loaded 2-core machine still fits all three in it.
+ */
+const SLEEP_MS = 5000;
+
 test('an external GET / queues behind the sleepers, shows as external, then is served', async ({ page, dashboard }) => {
-  await startFromUi(page, { port: dashboard.bookPort, poolSize: 4, sleepMs: 2000 });
+  await startFromUi(page, { port: dashboard.bookPort, poolSize: 4, sleepMs: SLEEP_MS });
   await fireSleepBurst(page, 4);
   await expect(page.locator('[data-testid=worker][data-state=busy]')).toHaveCount(4);
 

@@ -4,14 +4,23 @@ import { httpGet } from '../test/support/http-client';
 import { expect, test } from './support/dashboard';
 import { fireSleepBurst, screenshotPath, startFromUi } from './support/ui';
 
+/**
+ * The burst's sleepers hold both workers this long: the window in which the test must see them busy, queue four
+ * more requests, see them queued and click Stop. Wide on purpose, so a loaded 2-core machine still fits it all in.
+ */
+const SLEEP_MS = 5000;
+/** The four queued requests sleep briefly (`?ms=`), so the whole story stays short once the sleepers are done. */
+const QUEUED_SLEEP_MS = 300;
+
 test('Stop server during a burst answers every request, then joins workers 0, 1 in order', async ({ page, dashboard }) => {
-  await startFromUi(page, { port: dashboard.bookPort, poolSize: 2, sleepMs: 1500 });
+  await startFromUi(page, { port: dashboard.bookPort, poolSize: 2, sleepMs: SLEEP_MS });
   await fireSleepBurst(page, 2);
   await expect(page.locator('[data-testid=worker][data-state=busy]')).toHaveCount(2);
   // Four more from outside, so the test itself can see that each one is answered.
-  const outside = Array.from({ length: 4 }, () => httpGet(dashboard.bookPort, '/sleep'));
+  const outside = Array.from({ length: 4 }, () => httpGet(dashboard.bookPort, `/sleep?ms=${QUEUED_SLEEP_MS}`));
   await expect(page.getByTestId('queue-item')).toHaveCount(4);
 
+  // Stop is clicked only once the queued state is on screen: the stop must take queued work with it.
   await page.getByRole('button', { name: 'Stop server' }).click();
   await expect(page.getByTestId('server-status')).toContainText('Stopping');
   await page.screenshot({ path: screenshotPath('4-stopping') });
