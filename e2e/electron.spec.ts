@@ -1,9 +1,10 @@
 // The desktop app itself, driven by Playwright's Electron support: the built app (out/main/index.js) starts the
 // book server from its window, shows a /sleep burst filling the pool, and gives the page nothing but window.poolscope.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test as base, type ElectronApplication, _electron as electron, expect, type Page } from '@playwright/test';
+import { findElectronBinary } from '../scripts/electron-binary.mjs';
 import { httpGet } from '../test/support/http-client';
 import { findFreePort } from '../test/support/ports';
 import { PROJECT_ROOT } from '../test/support/processes';
@@ -13,17 +14,7 @@ const MAIN_ENTRY = join(PROJECT_ROOT, 'out/main/index.js');
 /** As in the sleep-burst story: the first wave's sleep is the window for seeing the pool full and the queue full. */
 const SLEEP_MS = 4000;
 
-/** Same rules as node_modules/electron/index.js, without its side effect of downloading a missing binary. */
-function findElectronBinary(): string | null {
-  const packageDir = join(PROJECT_ROOT, 'node_modules/electron');
-  const pathFile = join(packageDir, 'path.txt');
-  const relativePath = existsSync(pathFile) ? readFileSync(pathFile, 'utf8') : null;
-  const overrideDir = process.env.ELECTRON_OVERRIDE_DIST_PATH;
-  const binary = overrideDir ? join(overrideDir, relativePath || 'electron') : relativePath ? join(packageDir, 'dist', relativePath) : null;
-  return binary !== null && existsSync(binary) ? binary : null;
-}
-
-const electronBinary = findElectronBinary();
+const electronBinary = findElectronBinary(PROJECT_ROOT);
 
 interface AppFixtures {
   app: ElectronApplication;

@@ -1,16 +1,19 @@
-// `npm start`: make sure Electron's binary is there (fetching it once if it is not), build with
-// electron-vite, then run the app. Where the binary cannot be had it says so in one line and points to the dashboard.
+// `npm start`: make sure Electron's binary is there (fetching it once if it is not), build with electron-vite,
+// then run the app. `npm run dev` (`--dev`): the same check, then electron-vite's dev mode (the renderer from
+// Vite's dev server, hot-reloading). Where the binary cannot be had either says so in one line and points to the dashboard.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { locateElectronBinary } from './electron-binary.mjs';
 
 const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** One attempt, bounded: an offline machine must get its answer, not a hang or a retry loop. */
 const DOWNLOAD_TIMEOUT_MS = 60_000;
-const DASHBOARD_HINT = 'Run the same UI in your browser instead: npm run dashboard';
+const isDev = process.argv.slice(2).includes('--dev');
+const DASHBOARD_HINT = `Run the same UI in your browser instead: npm run ${isDev ? 'dashboard:dev' : 'dashboard'}`;
 
 const require = createRequire(join(PROJECT_ROOT, 'package.json'));
 
@@ -26,18 +29,6 @@ function firstErrorLine(output) {
     .map((l) => l.trim())
     .find((l) => l !== '' && !l.startsWith('at ') && !l.startsWith('Downloading'));
   return line ? line.replace(/^[A-Za-z]*Error: /, '').slice(0, 160) : null;
-}
-
-/**
- * Where the binary is, by the same rules as node_modules/electron/index.js, but without its side effect:
- * requiring that file downloads synchronously with no time limit when the binary is missing.
- */
-function locateElectronBinary(electronPackageDir) {
-  const pathFile = join(electronPackageDir, 'path.txt');
-  const relativePath = existsSync(pathFile) ? readFileSync(pathFile, 'utf8') : null;
-  const overrideDir = process.env.ELECTRON_OVERRIDE_DIST_PATH;
-  if (overrideDir) return join(overrideDir, relativePath || 'electron');
-  return relativePath ? join(electronPackageDir, 'dist', relativePath) : null;
 }
 
 function ensureElectronBinary() {
@@ -75,23 +66,30 @@ function ensureElectronBinary() {
   fail(`the Electron binary could not be downloaded (offline? ${reason}). ${DASHBOARD_HINT}`);
 }
 
+const ELECTRON_VITE = join(dirname(require.resolve('electron-vite/package.json')), 'bin', 'electron-vite.js');
+
 function build() {
-  const electronVite = join(dirname(require.resolve('electron-vite/package.json')), 'bin', 'electron-vite.js');
-  const result = spawnSync(process.execPath, [electronVite, 'build'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
+  const result = spawnSync(process.execPath, [ELECTRON_VITE, 'build'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
-function launch(electronBinary) {
-  const env = { ...process.env };
+/** Runs `command` in the foreground and exits with its code. */
+function runInForeground(command, args, extraEnv = {}) {
+  const env = { ...process.env, ...extraEnv };
   // Inherited from a parent that runs Electron as Node, it would turn the app into a bare Node process.
   delete env.ELECTRON_RUN_AS_NODE;
-  const app = spawn(electronBinary, [PROJECT_ROOT], { cwd: PROJECT_ROOT, stdio: 'inherit', env });
+  const child = spawn(command, args, { cwd: PROJECT_ROOT, stdio: 'inherit', env });
   // The app quits gracefully on these (it finishes running requests first); pass them on, do not die first.
-  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => app.kill(signal));
-  app.on('error', (error) => fail(`could not run ${electronBinary}: ${error.message}. ${DASHBOARD_HINT}`));
-  app.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+  child.on('error', (error) => fail(`could not run ${command}: ${error.message}. ${DASHBOARD_HINT}`));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
 const electronBinary = ensureElectronBinary();
-build();
-launch(electronBinary);
+if (isDev) {
+  // electron-vite reads this before the electron package's path.txt, which knows nothing of ELECTRON_OVERRIDE_DIST_PATH.
+  runInForeground(process.execPath, [ELECTRON_VITE, 'dev'], { ELECTRON_EXEC_PATH: electronBinary });
+} else {
+  build();
+  runInForeground(electronBinary, [PROJECT_ROOT]);
+}
