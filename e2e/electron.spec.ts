@@ -8,7 +8,7 @@ import { findElectronBinary } from '../scripts/electron-binary.mjs';
 import { httpGet } from '../test/support/http-client';
 import { findFreePort } from '../test/support/ports';
 import { PROJECT_ROOT } from '../test/support/processes';
-import { expectBusyAndQueued, fireSleepBurst, startFromUi } from './support/ui';
+import { expectBusyAndQueued, fireSleepBurst, screenshotPath, startFromUi } from './support/ui';
 
 const MAIN_ENTRY = join(PROJECT_ROOT, 'out/main/index.js');
 /** As in the sleep-burst story: the first wave's sleep is the window for seeing the pool full and the queue full. */
@@ -46,10 +46,6 @@ const test = base.extend<AppFixtures>({
 
 test.skip(electronBinary === null, 'Electron binary not present (set ELECTRON_OVERRIDE_DIST_PATH)');
 
-function screenshotPath(name: string): string {
-  return join(PROJECT_ROOT, 'test-results', `electron-${name}.png`);
-}
-
 test('the window is titled Poolscope, starts the book server, and the server answers GET / with the hello page', async ({
   app,
   window,
@@ -69,12 +65,12 @@ test('a /sleep burst of 8 on a pool of 4 shows 4 busy workers and 4 queued jobs,
   await startFromUi(window, { port: await findFreePort(), poolSize: 4, sleepMs: SLEEP_MS });
   await fireSleepBurst(window, 8);
   await expectBusyAndQueued(window, { busy: 4, queued: 4 });
-  await window.screenshot({ path: screenshotPath('burst') });
+  await window.screenshot({ path: screenshotPath('electron-burst') });
 
   await expect(window.getByTestId('timeline-bar')).toHaveCount(8, { timeout: 3 * SLEEP_MS });
   await expect(window.locator('[data-testid=worker][data-state=busy]')).toHaveCount(0);
   await expect(window.getByTestId('queue-item')).toHaveCount(0);
-  await window.screenshot({ path: screenshotPath('timeline') });
+  await window.screenshot({ path: screenshotPath('electron-timeline') });
 });
 
 test('the page gets window.poolscope with exactly its five functions, and no Node', async ({ window }) => {
