@@ -10,7 +10,8 @@ export default defineConfig({
   fullyParallel: false,
   // A flaky test is a bug to fix, not to retry away, on CI as much as here.
   retries: 0,
-  timeout: 60_000,
+  // Generous: a story waits out real sleeps, and a loaded 2-core machine starts processes and threads slowly.
+  timeout: 120_000,
   // What a person would see within moments can take seconds on a loaded 2-core machine; a pass is never slower for it.
   expect: { timeout: 10_000 },
   reporter: [['list']],

@@ -4,13 +4,21 @@ import { join } from 'node:path';
 import { expect, type Page } from '@playwright/test';
 import { PROJECT_ROOT } from '../../test/support/processes';
 
+/**
+ * Starting spawns the pool's worker threads, each loading its program: readiness, which a loaded machine may take
+ * many seconds to reach, and which is waited for as long as it takes rather than timed.
+ */
+const SERVER_START_TIMEOUT_MS = 30_000;
+
 /** Fills the settings form and starts the book server from the UI; waits for the status line to say so. */
 export async function startFromUi(page: Page, settings: { port: number; poolSize?: number; sleepMs?: number }): Promise<void> {
   await page.getByLabel('Port', { exact: true }).fill(String(settings.port));
   if (settings.poolSize !== undefined) await page.getByLabel('Pool size', { exact: true }).fill(String(settings.poolSize));
   if (settings.sleepMs !== undefined) await page.getByLabel('Sleep (ms)', { exact: true }).fill(String(settings.sleepMs));
   await page.getByRole('button', { name: 'Start server' }).click();
-  await expect(page.getByTestId('server-status')).toContainText(`Listening on http://127.0.0.1:${settings.port}`);
+  await expect(page.getByTestId('server-status')).toContainText(`Listening on http://127.0.0.1:${settings.port}`, {
+    timeout: SERVER_START_TIMEOUT_MS,
+  });
 }
 
 /** Sets the burst size and clicks Fire /sleep burst. */
