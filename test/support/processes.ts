@@ -101,11 +101,6 @@ export class ChildProgram {
     return this.hasEnded;
   }
 
-  /** True once stop() or kill() has been called. */
-  get isStopping(): boolean {
-    return this.stopping !== null;
-  }
-
   /** Sends a signal and returns at once, e.g. the SIGINT a terminal's Ctrl-C sends. */
   signal(signal: NodeJS.Signals): void {
     this.child.kill(signal);
