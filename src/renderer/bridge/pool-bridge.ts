@@ -7,7 +7,6 @@ import type { ControllerStatus, ViewerMessage } from '../../shared/wire';
 import type { AppStore } from '../store/app-store';
 import type { StatsState } from '../store/stats-slice';
 import {
-  type ConnectionState,
   MAX_LOG_LINES_SHOWN,
   MAX_QUEUE_ITEMS_SHOWN,
   type QueueItemView,
@@ -15,6 +14,7 @@ import {
   type WorkerDisplayState,
   type WorkerView,
 } from '../store/wire-slice';
+import type { ConnectionState } from '../transport/transport';
 import { StatsCollector } from './stats-collector';
 
 /** Runs the callback before the next paint (requestAnimationFrame in the page). */

@@ -4,11 +4,12 @@
 import { createContext, useContext } from 'react';
 import type { PoolBridge } from '../bridge/pool-bridge';
 import type { Actions } from '../store/actions';
+import type { TransportKind } from '../transport/transport';
 
 export interface AppServices {
   actions: Actions;
   bridge: PoolBridge;
-  transportKind: 'electron' | 'dashboard';
+  transportKind: TransportKind;
 }
 
 export const AppServicesContext = createContext<AppServices | null>(null);

@@ -4,9 +4,7 @@
 import { DEFAULT_SETTINGS } from '../../shared/commands';
 import type { LogLine, PoolCounters, RequestOrigin, RequestRecord, ServerPhase, WorkerPhase } from '../../shared/pool-model';
 import type { ControllerStatus } from '../../shared/wire';
-
-/** How the renderer's link to the main side is doing (always 'connected' over Electron IPC). */
-export type ConnectionState = 'connecting' | 'connected' | 'reconnecting';
+import type { ConnectionState } from '../transport/transport';
 
 /** The three states tests and styles key on; the model's finer phase travels beside it. */
 export type WorkerDisplayState = 'idle' | 'busy' | 'exited';

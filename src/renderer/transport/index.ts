@@ -1,17 +1,9 @@
 // Picks the API the UI talks to: the Electron preload's window.poolscope when present, else the
 // dashboard's WebSocket on the page's own origin.
 
-import { DASHBOARD_WS_PATH, type PoolscopeApi } from '../../shared/wire';
-import type { ConnectionState } from '../store/wire-slice';
+import { DASHBOARD_WS_PATH } from '../../shared/wire';
+import type { Transport } from './transport';
 import { type SocketFactory, WebSocketPoolscopeApi } from './websocket-api';
-
-export interface Transport {
-  api: PoolscopeApi;
-  /** 'electron' never disconnects; 'dashboard' reports its socket's state. */
-  kind: 'electron' | 'dashboard';
-  onConnectionChange(listener: (state: ConnectionState) => void): () => void;
-  readonly connectionState: ConnectionState;
-}
 
 const browserSocket: SocketFactory = (url, handlers) => {
   const socket = new WebSocket(url);

@@ -5,7 +5,7 @@
 
 import type { Command, CommandResult, ServerSettings } from '../../shared/commands';
 import type { ControllerStatus, DashboardClientFrame, DashboardServerFrame, PoolscopeApi, ViewerMessage } from '../../shared/wire';
-import type { ConnectionState } from '../store/wire-slice';
+import type { ConnectionState } from './transport';
 
 export const NOT_CONNECTED_ERROR = 'Not connected to the dashboard';
 export const CONNECTION_LOST_ERROR = 'Lost the connection to the dashboard before it answered';
