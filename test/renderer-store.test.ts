@@ -1,11 +1,10 @@
 // The renderer's data path without a browser: ViewerMessages through the bridge into the store (real
-// server events from real sockets and worker threads where it matters), the command actions, and the
-// dashboard's WebSocket client against a real WebSocket server.
+// server events from real sockets and worker threads where it matters), the store's command actions, and
+// the dashboard's WebSocket client against a real WebSocket server.
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket as NodeWebSocket, WebSocketServer } from 'ws';
 import { PoolBridge } from '../src/renderer/bridge/pool-bridge';
-import { createActions } from '../src/renderer/store/actions';
 import { type AppStore, createAppStore } from '../src/renderer/store/app-store';
 import { NOT_CONNECTED_ERROR, type SocketFactory, WebSocketPoolscopeApi } from '../src/renderer/transport/websocket-api';
 import { type RunningServer, startServer } from '../src/server';
@@ -50,9 +49,34 @@ function delta(events: ServerEvent[], extra: { droppedEventCount?: number; statu
   };
 }
 
+/** A PoolscopeApi that records the commands it gets and answers each with `answer` (changeable mid-test). */
+function recordingApi(answer: CommandResult = { ok: true }): PoolscopeApi & {
+  answer: CommandResult;
+  started: ServerSettings[];
+  bursts: Array<[string, number]>;
+} {
+  const api = {
+    answer,
+    started: [] as ServerSettings[],
+    bursts: [] as Array<[string, number]>,
+    startServer: async (settings: ServerSettings) => {
+      api.started.push(settings);
+      return api.answer;
+    },
+    stopServer: async () => api.answer,
+    fireBurst: async (path: string, count: number) => {
+      api.bursts.push([path, count]);
+      return api.answer;
+    },
+    getStatus: async () => status(),
+    subscribe: () => () => {},
+  };
+  return api;
+}
+
 /** A bridge whose frames run when the test says; `clock` replaces the wall clock when given. */
 function setup(clock?: { nowMs: number }): { store: AppStore; frames: ManualFrames; bridge: PoolBridge } {
-  const store = createAppStore();
+  const store = createAppStore({ api: recordingApi() });
   const frames = new ManualFrames();
   const bridge = new PoolBridge(store, { scheduleFrame: frames.schedule, ...(clock ? { now: () => clock.nowMs } : {}) });
   return { store, frames, bridge };
@@ -79,6 +103,37 @@ function finishes(requestId: number, workerId: number, at: number, runMs: number
     { type: 'response-sent', at, requestId, status: httpStatus, bytes: 100 },
   ];
 }
+
+describe("the store's slices", () => {
+  it('keep their actions beside their state, unchanged by updates', () => {
+    const store = createAppStore({ api: recordingApi() });
+    const before = store.getState();
+    before.viewActions.setTimelineWindow(60_000);
+    before.commandActions.showMessage('info', 'hello');
+    const after = store.getState();
+    expect(after.view.timelineWindowMs).toBe(60_000);
+    expect(after.commands.message).toMatchObject({ tone: 'info', text: 'hello' });
+    for (const actions of ['wireActions', 'statsActions', 'viewActions', 'commandActions'] as const)
+      expect(after[actions]).toBe(before[actions]);
+  });
+
+  it('keep the stats object when the bridge publishes the same numbers, so the strip does not re-render', () => {
+    const store = createAppStore({ api: recordingApi() });
+    const first = {
+      requestsPerSecond: 2,
+      latencyMs: { p50: 1, p95: 2, p99: 3 },
+      waitMs: null,
+      finishedCount: 4,
+      serverErrors: 0,
+      clientErrors: 1,
+    };
+    store.getState().statsActions.publish(first);
+    store.getState().statsActions.publish({ ...first, latencyMs: { p50: 1, p95: 2, p99: 3 } });
+    expect(store.getState().stats).toBe(first);
+    store.getState().statsActions.publish({ ...first, latencyMs: { p50: 1, p95: 2, p99: 4 } });
+    expect(store.getState().stats.latencyMs?.p99).toBe(4);
+  });
+});
 
 describe('the bridge publishes into the store once per frame', () => {
   it('turns a snapshot and many deltas that arrive between two frames into a single store update', () => {
@@ -220,7 +275,7 @@ describe('the bridge publishes into the store once per frame', () => {
     bridge.receive(snapshotOf(new PoolModel(), status({ phase: 'listening' })));
     bridge.receive(delta([], { status: status({ phase: 'stopped', lastError: 'Worker 2 crashed too often' }) }));
     frames.run();
-    expect(store.getState().view.message).toMatchObject({ tone: 'error', text: 'Worker 2 crashed too often' });
+    expect(store.getState().commands.message).toMatchObject({ tone: 'error', text: 'Worker 2 crashed too often' });
   });
 
   it("shows the running server's settings in the form until the person edits it", () => {
@@ -277,65 +332,57 @@ describe('the bridge fed by a real server', () => {
   });
 });
 
-describe('actions', () => {
-  function fakeApi(answer: CommandResult = { ok: true }): PoolscopeApi & { started: ServerSettings[]; bursts: Array<[string, number]> } {
-    const started: ServerSettings[] = [];
-    const bursts: Array<[string, number]> = [];
-    return {
-      started,
-      bursts,
-      startServer: async (settings) => {
-        started.push(settings);
-        return answer;
-      },
-      stopServer: async () => answer,
-      fireBurst: async (path, count) => {
-        bursts.push([path, count]);
-        return answer;
-      },
-      getStatus: async () => status(),
-      subscribe: () => () => {},
-    };
-  }
-
+describe('command actions', () => {
   it('refuses a pool of size 0 with a reason, inline as typed and in the alert on Start', async () => {
-    const store = createAppStore();
-    const api = fakeApi();
+    const api = recordingApi();
+    const store = createAppStore({ api });
     store.getState().viewActions.editSettingsField('workerCount', '0');
     const validation = store.getState().view.formValidation;
     expect(validation.ok).toBe(false);
     expect(!validation.ok && validation.error).toMatch(/^Pool size must be at least 1: /);
 
-    await createActions(api, store).startServer();
+    await store.getState().commandActions.startServer();
     expect(api.started).toEqual([]);
-    expect(store.getState().view.message?.text).toMatch(/^Pool size must be at least 1: /);
+    expect(store.getState().commands.message?.text).toMatch(/^Pool size must be at least 1: /);
   });
 
   it("shows the server's own words when a start fails, and clears them on the next success", async () => {
-    const store = createAppStore();
-    const failing = fakeApi({ ok: false, error: 'Port 7878 is already in use on 127.0.0.1' });
-    await createActions(failing, store).startServer();
-    expect(failing.started).toEqual([{ host: '127.0.0.1', port: 7878, workerCount: 4, sleepMs: 5000 }]);
-    expect(store.getState().view.message).toMatchObject({ tone: 'error', text: 'Port 7878 is already in use on 127.0.0.1' });
-    expect(store.getState().view.pendingCommand).toBeNull();
+    const api = recordingApi({ ok: false, error: 'Port 7878 is already in use on 127.0.0.1' });
+    const store = createAppStore({ api });
+    await store.getState().commandActions.startServer();
+    expect(api.started).toEqual([{ host: '127.0.0.1', port: 7878, workerCount: 4, sleepMs: 5000 }]);
+    expect(store.getState().commands.message).toMatchObject({ tone: 'error', text: 'Port 7878 is already in use on 127.0.0.1' });
+    expect(store.getState().commands.pending).toBeNull();
 
-    await createActions(fakeApi(), store).fireBurst('/sleep');
-    expect(store.getState().view.message).toBeNull();
+    api.answer = { ok: true };
+    await store.getState().commandActions.fireBurst('/sleep');
+    expect(store.getState().commands.message).toBeNull();
+  });
+
+  it('marks the command in flight until its answer comes', async () => {
+    let answer: (result: CommandResult) => void = () => {};
+    const api = { ...recordingApi(), stopServer: () => new Promise<CommandResult>((resolve) => (answer = resolve)) };
+    const store = createAppStore({ api });
+    const stopping = store.getState().commandActions.stopServer();
+    expect(store.getState().commands.pending).toBe('stop');
+    answer({ ok: true });
+    await stopping;
+    expect(store.getState().commands.pending).toBeNull();
   });
 
   it('fires bursts of the sizes typed, 8 sleepers and 200 GET / by default', async () => {
-    const store = createAppStore();
-    const api = fakeApi();
-    const actions = createActions(api, store);
-    await actions.fireBurst('/sleep');
-    await actions.fireBurst('/');
-    store.getState().viewActions.editBurstCount('sleep', '99999');
-    await actions.fireBurst('/sleep');
+    const api = recordingApi();
+    const store = createAppStore({ api });
+    const { commandActions, viewActions } = store.getState();
+    await commandActions.fireBurst('/sleep');
+    await commandActions.fireBurst('/');
+    viewActions.editBurstCount('sleep', '99999');
+    await commandActions.fireBurst('/sleep');
     expect(api.bursts).toEqual([
       ['/sleep', 8],
       ['/', 200],
     ]);
-    expect(store.getState().view.message?.text).toBe('Burst size must be between 1 and 5000 (got 99999)');
+    expect(store.getState().commands.message?.text).toBe('Burst size must be between 1 and 5000 (got 99999)');
   });
 });
 

@@ -6,7 +6,6 @@ import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { PoolBridge } from './bridge/pool-bridge';
 import { type AppServices, AppServicesContext } from './components/app-services';
-import { createActions } from './store/actions';
 import { createAppStore } from './store/app-store';
 import { AppStoreContext } from './store/use-app-store';
 import { openTransport } from './transport';
@@ -16,14 +15,14 @@ import './styles.css';
 const STATS_REFRESH_INTERVAL_MS = 500;
 
 const transport = openTransport();
-const store = createAppStore();
+const store = createAppStore({ api: transport.api });
 const bridge = new PoolBridge(store, { scheduleFrame: (callback) => requestAnimationFrame(callback) });
 bridge.setConnection(transport.connectionState);
 transport.onConnectionChange((state) => bridge.setConnection(state));
 transport.api.subscribe((message) => bridge.receive(message));
 setInterval(() => bridge.refreshStats(), STATS_REFRESH_INTERVAL_MS);
 
-const services: AppServices = { actions: createActions(transport.api, store), bridge, transportKind: transport.kind };
+const services: AppServices = { bridge, transportKind: transport.kind };
 
 const rootElement = document.getElementById('root');
 if (!rootElement) throw new Error('index.html has no #root element');

@@ -3,9 +3,8 @@
 
 import type { ReactNode } from 'react';
 import { BURST_LIMITS, SETTINGS_LIMITS } from '../../shared/commands';
-import type { EditableSettingsField } from '../store/app-store';
 import { useAppStore } from '../store/use-app-store';
-import { useAppServices } from './app-services';
+import type { EditableSettingsField } from '../store/view-slice';
 
 interface FieldProps {
   id: string;
@@ -45,14 +44,14 @@ function fieldOfError(error: string): EditableSettingsField | null {
 }
 
 export function Controls(): ReactNode {
-  const { actions } = useAppServices();
   const form = useAppStore((s) => s.view.form);
   const validation = useAppStore((s) => s.view.formValidation);
   const sleepBurstCount = useAppStore((s) => s.view.sleepBurstCount);
   const helloBurstCount = useAppStore((s) => s.view.helloBurstCount);
-  const pending = useAppStore((s) => s.view.pendingCommand);
+  const pending = useAppStore((s) => s.commands.pending);
   const phase = useAppStore((s) => s.wire.status.phase);
   const viewActions = useAppStore((s) => s.viewActions);
+  const actions = useAppStore((s) => s.commandActions);
   const invalidField = validation.ok ? null : fieldOfError(validation.error);
   const isRunning = phase === 'listening' || phase === 'starting';
 

@@ -8,7 +8,7 @@ import { pluralize } from './format';
 function ServerStatus(): ReactNode {
   const phase = useAppStore((s) => s.wire.status.phase);
   const url = useAppStore((s) => s.wire.status.url);
-  const isStartPending = useAppStore((s) => s.view.pendingCommand === 'start');
+  const isStartPending = useAppStore((s) => s.commands.pending === 'start');
   const inFlightJobs = useAppStore((s) => s.wire.inFlightJobs);
   const shownPhase = phase === 'stopped' && isStartPending ? 'starting' : phase;
 

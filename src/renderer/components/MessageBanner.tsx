@@ -5,8 +5,8 @@ import type { ReactNode } from 'react';
 import { useAppStore } from '../store/use-app-store';
 
 export function MessageBanner(): ReactNode {
-  const message = useAppStore((s) => s.view.message);
-  const clearMessage = useAppStore((s) => s.viewActions.clearMessage);
+  const message = useAppStore((s) => s.commands.message);
+  const clearMessage = useAppStore((s) => s.commandActions.clearMessage);
   if (message === null) return null;
   return (
     <div className={`ui-message tone-${message.tone}`} key={message.serial}>

@@ -1,13 +1,11 @@
-// What components may use besides the store: the command actions, and the bridge's live model for the
-// timeline, which draws outside React's render path.
+// What components may use besides the store: the bridge's live model for the timeline, which draws outside
+// React's render path, and which transport the page runs on.
 
 import { createContext, useContext } from 'react';
 import type { PoolBridge } from '../bridge/pool-bridge';
-import type { Actions } from '../store/actions';
 import type { TransportKind } from '../transport/transport';
 
 export interface AppServices {
-  actions: Actions;
   bridge: PoolBridge;
   transportKind: TransportKind;
 }

@@ -1,5 +1,8 @@
 // Derived numbers for the stats strip: throughput and latency percentiles of the current server run.
-// Written by the bridge's stats collector; plain numbers so selectors stay cheap.
+// Written by the bridge from its stats collector (statsActions.publish); plain numbers so selectors stay cheap.
+
+import type { StateCreator } from 'zustand/vanilla';
+import type { AppState } from './app-store';
 
 export interface PercentilesMs {
   p50: number;
@@ -25,3 +28,37 @@ export interface StatsState {
 export function initialStatsState(): StatsState {
   return { requestsPerSecond: 0, latencyMs: null, waitMs: null, finishedCount: 0, serverErrors: 0, clientErrors: 0 };
 }
+
+function isSamePercentiles(a: PercentilesMs | null, b: PercentilesMs | null): boolean {
+  return a === b || (a !== null && b !== null && a.p50 === b.p50 && a.p95 === b.p95 && a.p99 === b.p99);
+}
+
+function isSameStats(a: StatsState, b: StatsState): boolean {
+  return (
+    a.requestsPerSecond === b.requestsPerSecond &&
+    a.finishedCount === b.finishedCount &&
+    a.serverErrors === b.serverErrors &&
+    a.clientErrors === b.clientErrors &&
+    isSamePercentiles(a.latencyMs, b.latencyMs) &&
+    isSamePercentiles(a.waitMs, b.waitMs)
+  );
+}
+
+export interface StatsActions {
+  /** Replaces the numbers; equal numbers keep the old object, so the strip does not re-render. */
+  publish(stats: StatsState): void;
+}
+
+export interface StatsSlice {
+  stats: StatsState;
+  statsActions: StatsActions;
+}
+
+export const createStatsSlice: StateCreator<AppState, [], [], StatsSlice> = (set, get) => ({
+  stats: initialStatsState(),
+  statsActions: {
+    publish(stats) {
+      if (!isSameStats(get().stats, stats)) set({ stats });
+    },
+  },
+});

@@ -1,6 +1,7 @@
 // View state that never comes from the wire: the settings form as typed, burst sizes, timeline
-// window and pause, the request being inspected, and the message shown to the person.
+// window and pause, and the request being inspected; with the actions that change it.
 
+import type { StateCreator } from 'zustand/vanilla';
 import {
   DEFAULT_HELLO_BURST_COUNT,
   DEFAULT_SLEEP_BURST_COUNT,
@@ -8,6 +9,7 @@ import {
   type Validation,
   validateSettings,
 } from '../../shared/commands';
+import type { AppState } from './app-store';
 
 /** The settings inputs exactly as typed: validation turns them into numbers or a reason. */
 export interface SettingsForm {
@@ -17,14 +19,8 @@ export interface SettingsForm {
   sleepMs: string;
 }
 
-export type PendingCommand = 'start' | 'stop' | 'burst-sleep' | 'burst-hello' | null;
-
-export interface UiMessage {
-  tone: 'error' | 'info';
-  text: string;
-  /** Distinguishes two equal texts in a row, so the alert is announced again. */
-  serial: number;
-}
+export type EditableSettingsField = Exclude<keyof SettingsForm, 'host'>;
+export type BurstKind = 'sleep' | 'hello';
 
 export const TIMELINE_WINDOW_CHOICES_MS = [10_000, 30_000, 60_000, 300_000] as const;
 export const DEFAULT_TIMELINE_WINDOW_MS = 30_000;
@@ -37,8 +33,6 @@ export interface ViewState {
   formValidation: Validation<ServerSettings>;
   sleepBurstCount: string;
   helloBurstCount: string;
-  pendingCommand: PendingCommand;
-  message: UiMessage | null;
   timelineWindowMs: number;
   /** Epoch ms the timeline froze at, or null while it follows the present. */
   timelinePausedAt: number | null;
@@ -53,7 +47,7 @@ export function formFromSettings(settings: ServerSettings): SettingsForm {
 }
 
 /** A field that reads as a whole number becomes one; anything else goes to the validator as typed, so its reason quotes it. */
-function parseField(text: string): number | string {
+export function parseField(text: string): number | string {
   const trimmed = text.trim();
   return /^-?\d+$/.test(trimmed) ? Number(trimmed) : trimmed;
 }
@@ -75,12 +69,78 @@ export function initialViewState(settings: ServerSettings): ViewState {
     formValidation: validateForm(form),
     sleepBurstCount: String(DEFAULT_SLEEP_BURST_COUNT),
     helloBurstCount: String(DEFAULT_HELLO_BURST_COUNT),
-    pendingCommand: null,
-    message: null,
     timelineWindowMs: DEFAULT_TIMELINE_WINDOW_MS,
     timelinePausedAt: null,
     timelineScrollBackMs: 0,
     selectedRequestId: null,
     hoveredRequestId: null,
+  };
+}
+
+export interface ViewActions {
+  editSettingsField(field: EditableSettingsField, text: string): void;
+  /** Shows the server's settings in the form until the person edits it. */
+  adoptServerSettings(settings: ServerSettings): void;
+  editBurstCount(kind: BurstKind, text: string): void;
+  pauseTimeline(atMs: number): void;
+  resumeTimeline(): void;
+  setTimelineWindow(windowMs: number): void;
+  setTimelineScrollBack(scrollBackMs: number): void;
+  selectRequest(requestId: number | null): void;
+  hoverRequest(requestId: number | null): void;
+}
+
+export interface ViewSlice {
+  view: ViewState;
+  viewActions: ViewActions;
+}
+
+export function createViewSlice(initialSettings: ServerSettings): StateCreator<AppState, [], [], ViewSlice> {
+  return (set, get) => {
+    const setView = (patch: Partial<ViewState>): void => set((state) => ({ view: { ...state.view, ...patch } }));
+    return {
+      view: initialViewState(initialSettings),
+      viewActions: {
+        editSettingsField(field, text) {
+          const form = { ...get().view.form, [field]: text };
+          setView({ form, isFormEdited: true, formValidation: validateForm(form) });
+        },
+        adoptServerSettings(settings) {
+          const view = get().view;
+          if (view.isFormEdited) return;
+          const form = formFromSettings(settings);
+          const current = view.form;
+          if (
+            form.host === current.host &&
+            form.port === current.port &&
+            form.workerCount === current.workerCount &&
+            form.sleepMs === current.sleepMs
+          )
+            return;
+          setView({ form, formValidation: validateForm(form) });
+        },
+        editBurstCount(kind, text) {
+          setView(kind === 'sleep' ? { sleepBurstCount: text } : { helloBurstCount: text });
+        },
+        pauseTimeline(atMs) {
+          if (get().view.timelinePausedAt === null) setView({ timelinePausedAt: atMs, timelineScrollBackMs: 0 });
+        },
+        resumeTimeline() {
+          setView({ timelinePausedAt: null, timelineScrollBackMs: 0 });
+        },
+        setTimelineWindow(timelineWindowMs) {
+          setView({ timelineWindowMs });
+        },
+        setTimelineScrollBack(scrollBackMs) {
+          setView({ timelineScrollBackMs: Math.max(0, scrollBackMs) });
+        },
+        selectRequest(selectedRequestId) {
+          if (get().view.selectedRequestId !== selectedRequestId) setView({ selectedRequestId });
+        },
+        hoverRequest(hoveredRequestId) {
+          if (get().view.hoveredRequestId !== hoveredRequestId) setView({ hoveredRequestId });
+        },
+      },
+    };
   };
 }

@@ -1,10 +1,12 @@
 // What the wire says: the controller's status and a per-frame view of the pool aggregate.
-// Only the bridge writes this slice; components read it through narrow selectors.
+// Only the bridge writes this slice (through wireActions.publish); components read it through narrow selectors.
 
+import type { StateCreator } from 'zustand/vanilla';
 import { DEFAULT_SETTINGS } from '../../shared/commands';
 import type { LogLine, PoolCounters, RequestOrigin, RequestRecord, ServerPhase, WorkerPhase } from '../../shared/pool-model';
 import type { ControllerStatus } from '../../shared/wire';
 import type { ConnectionState } from '../transport/transport';
+import type { AppState } from './app-store';
 
 /** The three states tests and styles key on; the model's finer phase travels beside it. */
 export type WorkerDisplayState = 'idle' | 'busy' | 'exited';
@@ -90,3 +92,22 @@ export function initialWireState(): WireState {
     modelVersion: 0,
   };
 }
+
+export interface WireActions {
+  /** The bridge's once-per-frame publish of what it projected from the model (bridge/projections.ts). */
+  publish(wire: WireState): void;
+}
+
+export interface WireSlice {
+  wire: WireState;
+  wireActions: WireActions;
+}
+
+export const createWireSlice: StateCreator<AppState, [], [], WireSlice> = (set, get) => ({
+  wire: initialWireState(),
+  wireActions: {
+    publish(wire) {
+      if (wire !== get().wire) set({ wire });
+    },
+  },
+});
