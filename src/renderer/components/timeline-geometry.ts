@@ -1,5 +1,7 @@
 // Where things go on the timeline: lanes per worker, time → x, one bar per started job (its queue
-// wait, then its run), and which bar lies under a point. Shared by the canvas, the overlay and hit tests.
+// wait, then its run), and which bar lies under a point. The one place that knows the plot's scale
+// (ms per pixel) and its lane count: the canvas painter, the overlay, the hit tests and the wheel all
+// take a TimelineLayout made here. Pure and DOM-free.
 
 import type { PoolModel, RequestRecord } from '../../shared/pool-model';
 
@@ -15,14 +17,36 @@ export interface TimelineLayout {
   heightPx: number;
   laneCount: number;
   laneHeightPx: number;
+  /** The width the window's time is spread over: the stage less the lane labels. */
   plotWidthPx: number;
+  /** How much time one pixel of the plot spans. */
+  msPerPx: number;
   /** Epoch ms at the left and right edges of the plot. */
   startAt: number;
   endAt: number;
 }
 
+/** What the person chose to look at: how wide a window, and (paused) where it ends. */
+export interface TimelineWindow {
+  windowMs: number;
+  /** Epoch ms the timeline froze at, or null while it follows the present. */
+  pausedAt: number | null;
+  /** While paused: how far before pausedAt the window ends. */
+  scrollBackMs: number;
+}
+
+/** One lane per worker the pool has or will have, and one empty lane before there is a pool. */
+export function laneCountFor(workerCount: number, spawnedWorkerCount: number): number {
+  return Math.max(spawnedWorkerCount, workerCount, 1);
+}
+
 export function laneCountOf(model: PoolModel): number {
-  return Math.max(model.workers.length, model.workerCount, 1);
+  return laneCountFor(model.workerCount, model.workers.length);
+}
+
+/** The window's right edge: now while live, else the pause time less the scroll-back. */
+export function windowEndAt(shown: TimelineWindow, now: number): number {
+  return shown.pausedAt === null ? now : shown.pausedAt - shown.scrollBackMs;
 }
 
 export function laneHeightFor(laneCount: number): number {
@@ -34,23 +58,35 @@ export function timelineHeightFor(laneCount: number): number {
 }
 
 export function makeLayout(widthPx: number, laneCount: number, endAt: number, windowMs: number): TimelineLayout {
+  const plotWidthPx = Math.max(1, widthPx - LANE_LABEL_WIDTH_PX);
   return {
     widthPx,
     heightPx: timelineHeightFor(laneCount),
     laneCount,
     laneHeightPx: laneHeightFor(laneCount),
-    plotWidthPx: Math.max(1, widthPx - LANE_LABEL_WIDTH_PX),
+    plotWidthPx,
+    msPerPx: windowMs / plotWidthPx,
     startAt: endAt - windowMs,
     endAt,
   };
 }
 
+/** The layout of a stage `widthPx` wide showing `model` through `window` at `now`. */
+export function layoutFor(model: PoolModel, shown: TimelineWindow, widthPx: number, now: number): TimelineLayout {
+  return makeLayout(widthPx, laneCountOf(model), windowEndAt(shown, now), shown.windowMs);
+}
+
 export function xOf(layout: TimelineLayout, at: number): number {
-  return LANE_LABEL_WIDTH_PX + ((at - layout.startAt) / (layout.endAt - layout.startAt)) * layout.plotWidthPx;
+  return LANE_LABEL_WIDTH_PX + (at - layout.startAt) / layout.msPerPx;
 }
 
 export function timeAtX(layout: TimelineLayout, x: number): number {
-  return layout.startAt + ((x - LANE_LABEL_WIDTH_PX) / layout.plotWidthPx) * (layout.endAt - layout.startAt);
+  return layout.startAt + (x - LANE_LABEL_WIDTH_PX) * layout.msPerPx;
+}
+
+/** How far back a paused window ends after the wheel moved `deltaPx` (positive: further into the past). */
+export function scrollBackAfterWheel(layout: TimelineLayout, scrollBackMs: number, deltaPx: number): number {
+  return Math.max(0, scrollBackMs + deltaPx * layout.msPerPx);
 }
 
 export function laneTop(layout: TimelineLayout, lane: number): number {
@@ -87,6 +123,9 @@ export function routeOf(path: string): RouteKind {
   return 'other';
 }
 
+/** How near a run, in pixels, still counts as on it: thin bars must be hittable. */
+const HIT_TOLERANCE_PX = 4;
+
 /**
  * The job under (x, y): a job whose run segment is near wins over one that only waited there (the wait
  * is drawn in the lane of the worker that later took the job, under earlier jobs' runs). Within a few
@@ -95,7 +134,7 @@ export function routeOf(path: string): RouteKind {
 export function jobAt(model: PoolModel, layout: TimelineLayout, now: number, x: number, y: number): RequestRecord | null {
   const lane = Math.floor((y - TOP_PADDING_PX) / layout.laneHeightPx);
   if (lane < 0 || lane >= layout.laneCount || x < LANE_LABEL_WIDTH_PX) return null;
-  const toleranceMs = (4 / layout.plotWidthPx) * (layout.endAt - layout.startAt);
+  const toleranceMs = HIT_TOLERANCE_PX * layout.msPerPx;
   const at = timeAtX(layout, x);
   let bestRun: RequestRecord | null = null;
   let bestRunDistance = Infinity;
