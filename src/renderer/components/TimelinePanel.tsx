@@ -1,113 +1,142 @@
 // The timeline: per-worker lanes over a sliding window, painted on a canvas every animation frame
-// straight from the bridge's model (no React render per event), plus a small invisible overlay of
-// the newest bars as real elements, so people with assistive tech, tests and scripts can find them.
+// straight from the bridge's model (no React render per event), plus its text alternative: an invisible
+// overlay listing the newest jobs as a listbox over their bars, for assistive tech, the keyboard, tests
+// and scripts. Every pixel position comes from one TimelineLayout (timeline-geometry.ts).
 
-import { memo, type MouseEvent as ReactMouseEvent, type ReactNode, useEffect, useRef, useState } from 'react';
+import { memo, type ReactNode, useEffect, useId, useLayoutEffect, useRef, useState } from 'react';
 import type { PoolModel } from '../../shared/pool-model';
-import type { AppState } from '../store/app-store';
 import { useAppStore, useAppStoreApi } from '../store/use-app-store';
+import type { ViewState } from '../store/view-slice';
 import { TIMELINE_WINDOW_CHOICES_MS } from '../store/view-slice';
 import { useAppServices } from './app-services';
-import { formatDurationMs } from './format';
 import {
   jobAt,
-  LANE_LABEL_WIDTH_PX,
-  laneCountOf,
-  laneTop,
-  makeLayout,
-  spanOf,
+  laneCountFor,
+  layoutFor,
+  scrollBackAfterWheel,
   type TimelineLayout,
+  type TimelineWindow,
   timelineHeightFor,
-  xOf,
 } from './timeline-geometry';
+import { activeBarId, activeIndexAfterKey, type OverlayBar, overlayBars } from './timeline-overlay';
 import { paintTimeline, ROUTE_COLORS } from './timeline-painter';
 
-/** The overlay holds at most this many bars (the newest), so the DOM stays small at any request rate. */
-export const MAX_OVERLAY_BARS = 300;
 const OVERLAY_REFRESH_MS = 250;
-const MIN_OVERLAY_BAR_WIDTH_PX = 4;
 
-interface OverlayBar {
-  requestId: number;
-  workerId: number;
-  path: string;
-  origin: string;
-  status: string;
-  title: string;
-  leftPx: number;
-  topPx: number;
-  widthPx: number;
-  heightPx: number;
+function timelineWindowOf(view: ViewState): TimelineWindow {
+  return { windowMs: view.timelineWindowMs, pausedAt: view.timelinePausedAt, scrollBackMs: view.timelineScrollBackMs };
 }
 
-function windowEndAt(view: AppState['view'], now: number): number {
-  return view.timelinePausedAt === null ? now : view.timelinePausedAt - view.timelineScrollBackMs;
+function layoutNow(model: PoolModel, view: ViewState, widthPx: number, now: number): TimelineLayout {
+  return layoutFor(model, timelineWindowOf(view), widthPx, now);
 }
 
-function layoutNow(model: PoolModel, view: AppState['view'], widthPx: number, now: number): TimelineLayout {
-  return makeLayout(widthPx, laneCountOf(model), windowEndAt(view, now), view.timelineWindowMs);
+/** The request id of the bar an event happened on, or null (bar events are handled once, on the list). */
+function requestIdOf(target: EventTarget | null): number | null {
+  if (!(target instanceof HTMLElement)) return null;
+  const id = target.closest<HTMLElement>('[data-request-id]')?.dataset.requestId;
+  return id === undefined ? null : Number(id);
 }
 
-function overlayBars(model: PoolModel, layout: TimelineLayout, now: number): OverlayBar[] {
-  // Arrival order is close enough to start order: keep the last MAX_OVERLAY_BARS that qualify.
-  const ring: OverlayBar[] = [];
-  let next = 0;
-  for (const record of model.requests.values()) {
-    const span = spanOf(record, layout, now);
-    if (!span) continue;
-    // The element covers the run only: waits overlap earlier runs in the same lane and would hide them.
-    const left = Math.max(xOf(layout, span.runFrom), xOf(layout, layout.startAt));
-    const right = Math.min(xOf(layout, span.runTo), layout.widthPx);
-    const wait = record.waitMs ?? span.runFrom - span.waitFrom;
-    const run = span.runTo - span.runFrom;
-    const bar: OverlayBar = {
-      requestId: record.id,
-      workerId: span.lane,
-      path: record.path,
-      origin: record.origin,
-      status: record.status === null ? '' : String(record.status),
-      title: `#${record.id} ${record.method} ${record.target} · ${record.origin} · ${record.status ?? 'running'} · wait ${formatDurationMs(wait)} · run ${formatDurationMs(run)}`,
-      leftPx: left,
-      topPx: laneTop(layout, span.lane),
-      widthPx: Math.max(MIN_OVERLAY_BAR_WIDTH_PX, right - left),
-      heightPx: layout.laneHeightPx,
-    };
-    if (ring.length < MAX_OVERLAY_BARS) ring.push(bar);
-    else ring[next] = bar;
-    next = (next + 1) % MAX_OVERLAY_BARS;
-  }
-  return ring.length < MAX_OVERLAY_BARS ? ring : [...ring.slice(next), ...ring.slice(0, next)];
-}
-
+/**
+ * The jobs as a listbox with a roving tab stop: one job at a time is in the tab order, the arrow keys move
+ * between jobs (Home/End jump), Enter or Space pins a job's details (again to unpin), Escape unpins. Focus
+ * and hover both show the job in the details panel and on the canvas. Bars come and go every refresh: the
+ * tab stop is kept by request id, and when the focused job leaves the list its neighbour takes the focus.
+ */
 const Overlay = memo(function Overlay({ bars }: { bars: OverlayBar[] }): ReactNode {
   const viewActions = useAppStore((s) => s.viewActions);
+  const pinnedId = useAppStore((s) => s.view.selectedRequestId);
+  const [keyboardId, setKeyboardId] = useState<number | null>(null);
+  const listRef = useRef<HTMLDivElement>(null);
+  /** The job whose element has the focus; kept when that element is removed, so the focus can move on. */
+  const focusedIdRef = useRef<number | null>(null);
+  const hintId = useId();
+  const activeId = activeBarId(bars, keyboardId, pinnedId);
+
+  // The focused job left the list (the window slid past it): the job now holding the tab stop takes the focus.
+  useLayoutEffect(() => {
+    const list = listRef.current;
+    if (!list || focusedIdRef.current === null || list.contains(document.activeElement)) return;
+    const index = bars.findIndex((bar) => bar.requestId === activeId);
+    if (index >= 0) (list.children[index] as HTMLElement | undefined)?.focus();
+  }, [bars, activeId]);
+
+  const focusBar = (index: number): void => {
+    (listRef.current?.children[index] as HTMLElement | undefined)?.focus();
+  };
+
   return (
-    <ul className="timeline-overlay" aria-label="Jobs in the timeline window (newest)">
-      {bars.map((bar, slot) => (
-        // biome-ignore lint/a11y/useKeyWithClickEvents: keyboard access to timeline jobs is being reworked
-        <li
-          // Keyed by slot: under load the newest bars change wholesale, and updating 300 elements in
-          // place is much cheaper than removing and creating them four times a second.
-          // biome-ignore lint/suspicious/noArrayIndexKey: keyed by slot on purpose, see above
-          key={slot}
-          className="timeline-bar"
-          data-testid="timeline-bar"
-          data-worker-id={bar.workerId}
-          data-path={bar.path}
-          data-request-id={bar.requestId}
-          data-origin={bar.origin}
-          data-status={bar.status}
-          title={bar.title}
-          style={{ left: bar.leftPx, top: bar.topPx, width: bar.widthPx, height: bar.heightPx }}
-          onPointerEnter={() => viewActions.hoverRequest(bar.requestId)}
-          onPointerLeave={() => viewActions.hoverRequest(null)}
-          onClick={(event) => {
-            event.stopPropagation();
-            viewActions.selectRequest(bar.requestId);
-          }}
-        />
-      ))}
-    </ul>
+    <>
+      <p id={hintId} className="visually-hidden">
+        Arrow keys move between jobs; Enter pins a job's details.
+      </p>
+      <div
+        ref={listRef}
+        className="timeline-overlay"
+        role="listbox"
+        aria-label="Jobs in the timeline window, oldest first"
+        aria-describedby={hintId}
+        onFocus={(event) => {
+          const requestId = requestIdOf(event.target);
+          focusedIdRef.current = requestId;
+          if (requestId === null) return;
+          setKeyboardId(requestId);
+          viewActions.hoverRequest(requestId);
+        }}
+        onBlur={(event) => {
+          const element = event.target;
+          viewActions.hoverRequest(null);
+          // A blur that moves focus elsewhere ends the list's focus; one caused by the element's removal
+          // (it is gone from the document by the next microtask) leaves it for the effect above to move on.
+          if (event.relatedTarget !== null) focusedIdRef.current = null;
+          else
+            queueMicrotask(() => {
+              if (element.isConnected) focusedIdRef.current = null;
+            });
+        }}
+        onKeyDown={(event) => {
+          const index = bars.findIndex((bar) => bar.requestId === activeId);
+          const next = activeIndexAfterKey(event.key, index, bars.length);
+          if (next !== null) {
+            event.preventDefault();
+            focusBar(next);
+          } else if ((event.key === 'Enter' || event.key === ' ') && activeId !== null) {
+            event.preventDefault();
+            viewActions.selectRequest(pinnedId === activeId ? null : activeId);
+          } else if (event.key === 'Escape' && pinnedId !== null) {
+            event.preventDefault();
+            viewActions.selectRequest(null);
+          }
+        }}
+        onPointerOver={(event) => viewActions.hoverRequest(requestIdOf(event.target))}
+        onPointerLeave={() => viewActions.hoverRequest(null)}
+        onClick={(event) => {
+          const requestId = requestIdOf(event.target);
+          if (requestId !== null) viewActions.selectRequest(requestId);
+        }}
+      >
+        {bars.map((bar) => (
+          <div
+            // Keyed by request: an element (and the focus on it) stays with its job while the window slides.
+            key={bar.requestId}
+            role="option"
+            tabIndex={bar.requestId === activeId ? 0 : -1}
+            aria-selected={bar.requestId === pinnedId}
+            aria-label={bar.label}
+            title={bar.label}
+            className="timeline-bar"
+            data-testid="timeline-bar"
+            data-worker-id={bar.workerId}
+            data-path={bar.path}
+            data-request-id={bar.requestId}
+            data-origin={bar.origin}
+            data-status={bar.status}
+            style={{ left: bar.leftPx, top: bar.topPx, width: bar.widthPx, height: bar.heightPx }}
+          />
+        ))}
+      </div>
+    </>
   );
 });
 
@@ -194,7 +223,7 @@ function Legend(): ReactNode {
 export function TimelinePanel(): ReactNode {
   const { bridge } = useAppServices();
   const store = useAppStoreApi();
-  const laneCount = useAppStore((s) => Math.max(s.wire.workers.length, s.wire.workerCount, 1));
+  const laneCount = useAppStore((s) => laneCountFor(s.wire.workerCount, s.wire.workers.length));
   const stageRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const [bars, setBars] = useState<OverlayBar[]>([]);
@@ -213,18 +242,17 @@ export function TimelinePanel(): ReactNode {
       const widthPx = stage.clientWidth;
       const heightPx = stage.clientHeight;
       const dpr = window.devicePixelRatio || 1;
-      const state = store.getState();
-      const view = state.view;
+      const view = store.getState().view;
       const now = Date.now();
       const model = bridge.model;
+      const layout = layoutNow(model, view, widthPx, now);
       const isLive = view.timelinePausedAt === null;
       const highlightedRequestId = view.hoveredRequestId ?? view.selectedRequestId;
       // Live, the picture only moves when time has advanced a whole pixel: new jobs start at the right
       // edge and finished ones stop growing there, so repainting in between changes nothing visible.
       // Paused, it changes only with the data or the view.
-      const msPerPx = view.timelineWindowMs / Math.max(1, widthPx - LANE_LABEL_WIDTH_PX);
-      const movement = isLive ? Math.floor(now / msPerPx) : `${model.version}|${view.timelinePausedAt}|${view.timelineScrollBackMs}`;
-      const key = `${widthPx}x${heightPx}@${dpr}|${movement}|${view.timelineWindowMs}|${highlightedRequestId}|${laneCountOf(model)}`;
+      const movement = isLive ? Math.floor(now / layout.msPerPx) : `${model.version}|${layout.endAt}`;
+      const key = `${widthPx}x${heightPx}@${dpr}|${movement}|${layout.msPerPx}|${highlightedRequestId}|${layout.laneCount}`;
       if (key === lastKey) return;
       lastKey = key;
       const backingWidth = Math.round(widthPx * dpr);
@@ -234,7 +262,7 @@ export function TimelinePanel(): ReactNode {
         canvas.height = backingHeight;
       }
       ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-      paintTimeline(ctx, layoutNow(model, view, widthPx, now), model, { now, isLive, highlightedRequestId });
+      paintTimeline(ctx, layout, model, { now, isLive, highlightedRequestId });
     };
     frame = requestAnimationFrame(paint);
     return () => cancelAnimationFrame(frame);
@@ -253,30 +281,39 @@ export function TimelinePanel(): ReactNode {
     return () => clearInterval(timer);
   }, [bridge, store]);
 
-  // Wheel scrolls back in time while paused; while live the page scrolls as usual.
+  // The canvas itself is a pointer shortcut (hover or click between the overlay's bars; the keyboard has the
+  // overlay's list), and the wheel scrolls back in time while paused (while live the page scrolls as usual).
   useEffect(() => {
-    const stage = stageRef.current;
-    if (!stage) return;
+    const canvas = canvasRef.current;
+    if (!canvas) return;
+    const layoutOfCanvas = (now: number) => layoutNow(bridge.model, store.getState().view, canvas.clientWidth, now);
+    const jobUnder = (event: MouseEvent): number | null => {
+      const rect = canvas.getBoundingClientRect();
+      const now = Date.now();
+      return jobAt(bridge.model, layoutOfCanvas(now), now, event.clientX - rect.left, event.clientY - rect.top)?.id ?? null;
+    };
+    const onPointerMove = (event: PointerEvent) => store.getState().viewActions.hoverRequest(jobUnder(event));
+    const onPointerLeave = () => store.getState().viewActions.hoverRequest(null);
+    const onClick = (event: MouseEvent) => store.getState().viewActions.selectRequest(jobUnder(event));
     const onWheel = (event: WheelEvent) => {
       const view = store.getState().view;
       if (view.timelinePausedAt === null) return;
       event.preventDefault();
       const deltaPx = Math.abs(event.deltaX) > Math.abs(event.deltaY) ? event.deltaX : event.deltaY;
-      const msPerPx = view.timelineWindowMs / Math.max(1, stage.clientWidth);
-      store.getState().viewActions.setTimelineScrollBack(view.timelineScrollBackMs + deltaPx * msPerPx);
+      const layout = layoutOfCanvas(Date.now());
+      store.getState().viewActions.setTimelineScrollBack(scrollBackAfterWheel(layout, view.timelineScrollBackMs, deltaPx));
     };
-    stage.addEventListener('wheel', onWheel, { passive: false });
-    return () => stage.removeEventListener('wheel', onWheel);
-  }, [store]);
-
-  const hitTest = (event: ReactMouseEvent) => {
-    const stage = stageRef.current;
-    if (!stage) return null;
-    const rect = stage.getBoundingClientRect();
-    const now = Date.now();
-    const layout = layoutNow(bridge.model, store.getState().view, stage.clientWidth, now);
-    return jobAt(bridge.model, layout, now, event.clientX - rect.left, event.clientY - rect.top);
-  };
+    canvas.addEventListener('pointermove', onPointerMove);
+    canvas.addEventListener('pointerleave', onPointerLeave);
+    canvas.addEventListener('click', onClick);
+    canvas.addEventListener('wheel', onWheel, { passive: false });
+    return () => {
+      canvas.removeEventListener('pointermove', onPointerMove);
+      canvas.removeEventListener('pointerleave', onPointerLeave);
+      canvas.removeEventListener('click', onClick);
+      canvas.removeEventListener('wheel', onWheel);
+    };
+  }, [bridge, store]);
 
   return (
     <section className="panel timeline-panel" aria-label="Timeline">
@@ -284,22 +321,7 @@ export function TimelinePanel(): ReactNode {
         <h2>Timeline</h2>
         <TimelineToolbar />
       </div>
-      {/* biome-ignore lint/a11y/noStaticElementInteractions: pointer shortcut over the canvas; keyboard access is being reworked */}
-      {/* biome-ignore lint/a11y/useKeyWithClickEvents: as above */}
-      <div
-        className="timeline-stage"
-        ref={stageRef}
-        style={{ height: timelineHeightFor(laneCount) }}
-        onPointerMove={(event) => {
-          if (event.target !== canvasRef.current) return;
-          store.getState().viewActions.hoverRequest(hitTest(event)?.id ?? null);
-        }}
-        onPointerLeave={() => store.getState().viewActions.hoverRequest(null)}
-        onClick={(event) => {
-          if (event.target !== canvasRef.current) return;
-          store.getState().viewActions.selectRequest(hitTest(event)?.id ?? null);
-        }}
-      >
+      <div className="timeline-stage" ref={stageRef} style={{ height: timelineHeightFor(laneCount) }}>
         <canvas ref={canvasRef} className="timeline-canvas" aria-hidden="true" tabIndex={-1} />
         <Overlay bars={bars} />
       </div>
