@@ -1,11 +1,13 @@
 // One card per worker thread: its state, the request it runs and for how long, jobs done and how
 // busy it has been. Cards re-render only when their own worker changes (or, while busy, to tick).
+// A polite live region tells screen readers how the pool is doing, a few times a minute at most.
 
-import { memo, type ReactNode } from 'react';
+import { memo, type ReactNode, useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { useAppStore } from '../store/use-app-store';
+import { useAppStore, useAppStoreApi } from '../store/use-app-store';
 import type { WorkerView } from '../store/wire-slice';
 import { formatCount, formatDurationMs } from './format';
+import { AnnouncementThrottle, poolSummary } from './pool-announcements';
 import { useNow } from './use-now';
 
 const PHASE_LABELS: Record<WorkerView['phase'], string> = {
@@ -88,6 +90,33 @@ function WorkerSlot({ index, sleepMs }: { index: number; sleepMs: number }): Rea
   return worker ? <WorkerCard worker={worker} sleepMs={sleepMs} /> : null;
 }
 
+/**
+ * The live region: it reads the store outside React's render path and re-renders only when the throttle
+ * says a new summary, so a burst costs it no render per frame.
+ */
+function PoolAnnouncer(): ReactNode {
+  const store = useAppStoreApi();
+  const [text, setText] = useState('');
+  useEffect(() => {
+    const throttle = new AnnouncementThrottle({ announce: setText });
+    const unsubscribe = store.subscribe((state, previous) => {
+      if (state.wire.workers !== previous.wire.workers || state.wire.queueLength !== previous.wire.queueLength) {
+        throttle.offer(poolSummary(state.wire));
+      }
+    });
+    throttle.offer(poolSummary(store.getState().wire));
+    return () => {
+      unsubscribe();
+      throttle.dispose();
+    };
+  }, [store]);
+  return (
+    <p className="visually-hidden" role="status" aria-live="polite" aria-atomic="true" data-testid="workers-announcement">
+      {text}
+    </p>
+  );
+}
+
 export function WorkersPanel(): ReactNode {
   const workerIds = useAppStore(useShallow((s) => s.wire.workers.map((w) => w.id)));
   const sleepMs = useAppStore((s) => s.wire.sleepMs);
@@ -101,6 +130,7 @@ export function WorkersPanel(): ReactNode {
           {busyCount} of {workerIds.length} busy
         </span>
       </div>
+      <PoolAnnouncer />
       {workerIds.length === 0 ? (
         <p className="empty">{hasSnapshot ? 'No workers yet. Start the server to spawn the pool.' : 'Waiting for the first snapshot…'}</p>
       ) : (
