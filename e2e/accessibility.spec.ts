@@ -1,0 +1,38 @@
+// Story 6: a person using a screen reader. axe-core finds no serious or critical problem in the dashboard,
+// at rest or while a /sleep burst fills the pool; the timeline's jobs have names in words; and a polite live
+// region sums up the pool, at most every few seconds, ending on the latest state.
+import { seriousAxeViolations } from './support/accessibility';
+import { expectBusyAndQueued, fireSleepBurst, startFromUi } from './support/book-client';
+import { expect, test } from './support/dashboard';
+
+test('the dashboard has no serious or critical axe violations, at rest and during a /sleep burst', async ({ page, dashboard }) => {
+  expect(await seriousAxeViolations(page)).toEqual([]);
+
+  await startFromUi(page, { port: dashboard.bookPort, poolSize: 4, sleepMs: 4000 });
+  await fireSleepBurst(page, 8);
+  await expectBusyAndQueued(page, { busy: 4, queued: 4 });
+  await expect(page.getByRole('option').first()).toBeAttached();
+  expect(await seriousAxeViolations(page)).toEqual([]);
+
+  // The burst ends before the dashboard stops, so stopping it need not wait for sleepers.
+  await expect(page.locator('[data-testid=timeline-bar][data-status="200"]')).toHaveCount(8, { timeout: 20_000 });
+});
+
+test("the timeline's jobs have names, and a live region sums up the pool as the burst runs and ends", async ({ page, dashboard }) => {
+  const announcement = page.getByTestId('workers-announcement');
+  await expect(announcement).toHaveAttribute('aria-live', 'polite');
+
+  await startFromUi(page, { port: dashboard.bookPort, poolSize: 4, sleepMs: 4000 });
+  await expect(announcement).toHaveText('0 of 4 workers busy, no jobs waiting');
+  await fireSleepBurst(page, 8);
+  // Said within one interval (3 s) of the burst, while the first wave still sleeps.
+  await expect(announcement).toHaveText('4 of 4 workers busy, 4 jobs waiting');
+
+  const jobs = page.getByRole('listbox', { name: /Jobs in the timeline window/ });
+  await expect(
+    jobs.getByRole('option', { name: /^#\d+ GET \/sleep on worker \d, burst, running, waited .+, running for .+$/ }),
+  ).toHaveCount(4);
+
+  await expect(announcement).toHaveText('0 of 4 workers busy, no jobs waiting', { timeout: 20_000 });
+  await expect(jobs.getByRole('option', { name: /^#\d+ GET \/sleep on worker \d, burst, status 200, waited .+, ran .+$/ })).toHaveCount(8);
+});
