@@ -1,5 +1,5 @@
-// The request under the pointer (or the one clicked) in the timeline: what it asked for, where it
-// came from, and where its time went.
+// The request under the pointer or the keyboard focus in the timeline (else the one pinned): what it asked
+// for, where it came from, and where its time went.
 
 import type { ReactNode } from 'react';
 import { useAppStore } from '../store/use-app-store';
@@ -81,7 +81,7 @@ export function RequestDetails(): ReactNode {
           <Durations {...request} />
         </dl>
       ) : (
-        <p className="empty">Hover or click a bar in the timeline to see its request.</p>
+        <p className="empty">Hover, click or focus a job in the timeline to see its request.</p>
       )}
     </section>
   );
