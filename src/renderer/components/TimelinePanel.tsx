@@ -282,15 +282,17 @@ export function TimelinePanel(): ReactNode {
   }, [bridge, store]);
 
   // The canvas itself is a pointer shortcut (hover or click between the overlay's bars; the keyboard has the
-  // overlay's list), and the wheel scrolls back in time while paused (while live the page scrolls as usual).
+  // overlay's list), and the wheel anywhere on the stage scrolls back in time while paused (while live the
+  // page scrolls as usual). Native listeners: the wheel's must be able to preventDefault.
   useEffect(() => {
+    const stage = stageRef.current;
     const canvas = canvasRef.current;
-    if (!canvas) return;
-    const layoutOfCanvas = (now: number) => layoutNow(bridge.model, store.getState().view, canvas.clientWidth, now);
+    if (!stage || !canvas) return;
+    const layoutOfStage = (now: number) => layoutNow(bridge.model, store.getState().view, stage.clientWidth, now);
     const jobUnder = (event: MouseEvent): number | null => {
-      const rect = canvas.getBoundingClientRect();
+      const rect = stage.getBoundingClientRect();
       const now = Date.now();
-      return jobAt(bridge.model, layoutOfCanvas(now), now, event.clientX - rect.left, event.clientY - rect.top)?.id ?? null;
+      return jobAt(bridge.model, layoutOfStage(now), now, event.clientX - rect.left, event.clientY - rect.top)?.id ?? null;
     };
     const onPointerMove = (event: PointerEvent) => store.getState().viewActions.hoverRequest(jobUnder(event));
     const onPointerLeave = () => store.getState().viewActions.hoverRequest(null);
@@ -300,18 +302,19 @@ export function TimelinePanel(): ReactNode {
       if (view.timelinePausedAt === null) return;
       event.preventDefault();
       const deltaPx = Math.abs(event.deltaX) > Math.abs(event.deltaY) ? event.deltaX : event.deltaY;
-      const layout = layoutOfCanvas(Date.now());
-      store.getState().viewActions.setTimelineScrollBack(scrollBackAfterWheel(layout, view.timelineScrollBackMs, deltaPx));
+      store
+        .getState()
+        .viewActions.setTimelineScrollBack(scrollBackAfterWheel(layoutOfStage(Date.now()), view.timelineScrollBackMs, deltaPx));
     };
     canvas.addEventListener('pointermove', onPointerMove);
     canvas.addEventListener('pointerleave', onPointerLeave);
     canvas.addEventListener('click', onClick);
-    canvas.addEventListener('wheel', onWheel, { passive: false });
+    stage.addEventListener('wheel', onWheel, { passive: false });
     return () => {
       canvas.removeEventListener('pointermove', onPointerMove);
       canvas.removeEventListener('pointerleave', onPointerLeave);
       canvas.removeEventListener('click', onClick);
-      canvas.removeEventListener('wheel', onWheel);
+      stage.removeEventListener('wheel', onWheel);
     };
   }, [bridge, store]);
 
