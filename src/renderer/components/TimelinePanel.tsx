@@ -6,8 +6,7 @@
 import { memo, type ReactNode, useEffect, useId, useLayoutEffect, useRef, useState } from 'react';
 import type { PoolModel } from '../../shared/pool-model';
 import { useAppStore, useAppStoreApi } from '../store/use-app-store';
-import type { ViewState } from '../store/view-slice';
-import { TIMELINE_WINDOW_CHOICES_MS } from '../store/view-slice';
+import { TIMELINE_WINDOW_CHOICES_MS, type ViewState } from '../store/view-slice';
 import { useAppServices } from './app-services';
 import {
   jobAt,
