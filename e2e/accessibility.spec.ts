@@ -1,11 +1,14 @@
-// Story 6: a person using a screen reader. axe-core finds no serious or critical problem in the dashboard,
-// at rest or while a /sleep burst fills the pool; the timeline's jobs have names in words; and a polite live
-// region sums up the pool, at most every few seconds, ending on the latest state.
+// Story 6: a person using a screen reader. axe-core finds no serious or critical problem in the dashboard
+// at rest, while a /sleep burst fills the pool, or once the pool is stopped; the timeline's jobs have names
+// in words; and a polite live region sums up the pool, at most every few seconds, ending on the latest state.
 import { seriousAxeViolations } from './support/accessibility';
 import { expectBusyAndQueued, fireSleepBurst, startFromUi } from './support/book-client';
 import { expect, test } from './support/dashboard';
 
-test('the dashboard has no serious or critical axe violations, at rest and during a /sleep burst', async ({ page, dashboard }) => {
+test('the dashboard has no serious or critical axe violations at rest, during a /sleep burst and after a stop', async ({
+  page,
+  dashboard,
+}) => {
   expect(await seriousAxeViolations(page)).toEqual([]);
 
   await startFromUi(page, { port: dashboard.bookPort, poolSize: 4, sleepMs: 4000 });
@@ -14,8 +17,11 @@ test('the dashboard has no serious or critical axe violations, at rest and durin
   await expect(page.getByRole('option').first()).toBeAttached();
   expect(await seriousAxeViolations(page)).toEqual([]);
 
-  // The burst ends before the dashboard stops, so stopping it need not wait for sleepers.
+  // Once the burst is over, a stop joins the workers at once; the joined workers must still read well.
   await expect(page.locator('[data-testid=timeline-bar][data-status="200"]')).toHaveCount(8, { timeout: 20_000 });
+  await page.getByRole('button', { name: 'Stop server' }).click();
+  await expect(page.locator('[data-testid=worker][data-state=exited]')).toHaveCount(4, { timeout: 20_000 });
+  expect(await seriousAxeViolations(page)).toEqual([]);
 });
 
 test("the timeline's jobs have names, and a live region sums up the pool as the burst runs and ends", async ({ page, dashboard }) => {

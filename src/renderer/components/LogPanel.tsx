@@ -2,7 +2,7 @@
 // column-reverse flex box, so the browser keeps it pinned to the end as lines arrive (and leaves it
 // alone when the person scrolls up) without reading layout from script on every update.
 
-import { memo, type ReactNode } from 'react';
+import { memo, type ReactNode, type RefObject, useEffect, useRef, useState } from 'react';
 import type { LogLine } from '../../shared/pool-model';
 import { useAppStore } from '../store/use-app-store';
 import { formatClockTime } from './format';
@@ -28,21 +28,41 @@ function keysOf(lines: LogLine[]): string[] {
   });
 }
 
+/**
+ * Whether the scroller's content overflows it: then the keyboard needs a way in to scroll it. Watched with
+ * a ResizeObserver on the scroller and its content, so nothing reads layout on each update of the log.
+ */
+function useIsScrollable(scrollerRef: RefObject<HTMLElement | null>): boolean {
+  const [isScrollable, setIsScrollable] = useState(false);
+  useEffect(() => {
+    const scroller = scrollerRef.current;
+    if (!scroller) return;
+    const observer = new ResizeObserver(() => setIsScrollable(scroller.scrollHeight > scroller.clientHeight));
+    observer.observe(scroller);
+    for (const child of scroller.children) observer.observe(child);
+    return () => observer.disconnect();
+  }, [scrollerRef]);
+  return isScrollable;
+}
+
 export function LogPanel(): ReactNode {
   const lines = useAppStore((s) => s.wire.log);
   const keys = keysOf(lines);
+  const scrollerRef = useRef<HTMLElement>(null);
+  const isScrollable = useIsScrollable(scrollerRef);
   return (
     <section className="panel log-panel" aria-label="Log">
       <div className="panel-head">
         <h2>Log</h2>
       </div>
-      <div className="log-scroller">
+      {/* A tab stop once there is something to scroll, so keyboard users can scroll back through the log too. */}
+      <section ref={scrollerRef} className="log-scroller" aria-label="Log lines" tabIndex={isScrollable ? 0 : undefined}>
         <ol className="log" data-testid="log">
           {lines.map((line, index) => (
             <LogRow key={keys[index]} line={line} />
           ))}
         </ol>
-      </div>
+      </section>
     </section>
   );
 }
