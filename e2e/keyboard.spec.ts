@@ -4,8 +4,9 @@
 import type { Page } from '@playwright/test';
 import { focusRingOfActiveElement } from './support/accessibility';
 import { expect, test } from './support/dashboard';
+import { SERVER_START_TIMEOUT_MS } from './support/ui';
 
-test.use({ dashboardArgs: ['--workers', '4', '--sleep-ms', '3000'] });
+test.use({ dashboardArgs: ['--workers', '4', '--sleep-ms', '4000'] });
 
 /** Every element the keyboard may pass through: each one must show where the focus is. */
 const MAX_TAB_PRESSES = 30;
@@ -26,8 +27,9 @@ async function tabTo(page: Page, name: string | RegExp): Promise<void> {
 test('Tab and Enter alone start the server, fire a /sleep burst, and pin a job of the timeline', async ({ page, dashboard }) => {
   await tabTo(page, 'Start server');
   await page.keyboard.press('Enter');
-  // Spawning the pool's threads can take seconds on a loaded machine: this waits for readiness, not speed.
-  await expect(page.getByTestId('server-status')).toContainText(`Listening on http://127.0.0.1:${dashboard.bookPort}`, { timeout: 20_000 });
+  await expect(page.getByTestId('server-status')).toContainText(`Listening on http://127.0.0.1:${dashboard.bookPort}`, {
+    timeout: SERVER_START_TIMEOUT_MS,
+  });
 
   await tabTo(page, 'Fire /sleep burst');
   await page.keyboard.press('Enter');

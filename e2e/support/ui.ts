@@ -8,7 +8,7 @@ import { PROJECT_ROOT } from '../../test/support/processes';
  * Starting spawns the pool's worker threads, each loading its program: readiness, which a loaded machine may take
  * many seconds to reach, and which is waited for as long as it takes rather than timed.
  */
-const SERVER_START_TIMEOUT_MS = 30_000;
+export const SERVER_START_TIMEOUT_MS = 30_000;
 
 /** Fills the settings form and starts the book server from the UI; waits for the status line to say so. */
 export async function startFromUi(page: Page, settings: { port: number; poolSize?: number; sleepMs?: number }): Promise<void> {
