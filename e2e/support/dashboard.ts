@@ -38,10 +38,15 @@ export const test = base.extend<DashboardFixtures>({
   },
 
   page: async ({ page, dashboard }, use) => {
+    // An uncaught error in the page (a React crash leaves an empty page) fails the story even if its
+    // assertions happened to pass before it.
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.stack ?? error.message));
     await page.goto(dashboard.dashboardUrl);
     // The app has rendered (and its transport exists) once the status line shows.
     await expect(page.getByTestId('server-status')).toBeVisible();
     await use(page);
+    expect(pageErrors, 'uncaught errors in the page').toEqual([]);
   },
 });
 
