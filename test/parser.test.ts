@@ -8,6 +8,7 @@ import {
   DEFAULT_PARSER_LIMITS,
   HttpRequestParser,
   MAX_BODY_BYTES,
+  MAX_CHUNK_FRAMING_EXCESS_BYTES,
   MAX_HEADER_BYTES,
   MAX_HEADER_COUNT,
   MAX_REQUEST_LINE_BYTES,
@@ -134,9 +135,17 @@ describe('fixtures, each also split at every byte boundary and fed byte by byte'
 describe('default limits', () => {
   const pieces = (raw: Buffer) => [[], everyN(raw.length, 1000), everyN(raw.length, 7)];
 
-  it('are 8 KiB request line, 16 KiB header section, 100 fields and 1 MiB body', () => {
-    expect(DEFAULT_PARSER_LIMITS).toEqual({ maxRequestLineBytes: 8192, maxHeaderBytes: 16384, maxHeaderCount: 100, maxBodyBytes: 1048576 });
-    expect([MAX_REQUEST_LINE_BYTES, MAX_HEADER_BYTES, MAX_HEADER_COUNT, MAX_BODY_BYTES]).toEqual([8192, 16384, 100, 1048576]);
+  it('are 8 KiB request line, 16 KiB header section, 100 fields, 1 MiB body and 16 KiB of chunk framing beyond the data', () => {
+    expect(DEFAULT_PARSER_LIMITS).toEqual({
+      maxRequestLineBytes: 8192,
+      maxHeaderBytes: 16384,
+      maxHeaderCount: 100,
+      maxBodyBytes: 1048576,
+      maxChunkFramingExcessBytes: 16384,
+    });
+    expect([MAX_REQUEST_LINE_BYTES, MAX_HEADER_BYTES, MAX_HEADER_COUNT, MAX_BODY_BYTES, MAX_CHUNK_FRAMING_EXCESS_BYTES]).toEqual([
+      8192, 16384, 100, 1048576, 16384,
+    ]);
   });
 
   it('accept a request line of exactly 8192 bytes and answer 414 to 8193', () => {
@@ -188,6 +197,65 @@ describe('default limits', () => {
     const parser = new HttpRequestParser();
     expect(parser.execute(latin1(`${head}${half.toString(16)}\r\n${'a'.repeat(half)}\r\n`)).error).toBeNull();
     expect(parser.execute(latin1(`${(half + 1).toString(16)}\r\n`)).error).toMatchObject({ code: 'BODY_TOO_LARGE', status: 413 });
+  });
+
+  it('accept one-byte chunks whose framing outweighs the data by exactly 16 KiB and answer 413 to one byte more', () => {
+    // 4094 chunks of '1\r\n' 'a' '\r\n' are 4 framing bytes more than data each (16376); the last chunk '0' + extension + CRLF adds the rest.
+    const body = (lastExtension: string) =>
+      latin1(`POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n${'1\r\na\r\n'.repeat(4094)}0${lastExtension}\r\n\r\n`);
+    const atLimit = body(';abcd');
+    const overLimit = body(';abcde');
+    for (const cuts of pieces(atLimit)) expect(parseInPieces(atLimit, cuts).requests[0]?.body).toBe('a'.repeat(4094));
+    for (const cuts of pieces(overLimit))
+      expect(parseInPieces(overLimit, cuts).error).toEqual({ code: 'CHUNKED_FRAMING_TOO_LARGE', status: 413 });
+  });
+
+  it('accept a body just under 1 MiB in 5-byte chunks: chunks that size never outweigh their framing', () => {
+    const chunks = Math.floor((MAX_BODY_BYTES - 1) / 5);
+    const raw = latin1(`POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n${'5\r\nhello\r\n'.repeat(chunks)}0\r\n\r\n`);
+    const outcome = parseInPieces(raw, everyN(raw.length, 64 * 1024));
+    expect(outcome.error).toBeNull();
+    expect(outcome.requests[0]?.body.length).toBe(chunks * 5);
+  });
+});
+
+describe('one-byte chunks (issue 8: a million of them took 160 MB per connection)', () => {
+  /** The attack: a chunked body of `chunks` one-byte chunks, just under the body limit. */
+  function oneByteChunks(chunks: number): Buffer {
+    return latin1(`POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n${'1\r\na\r\n'.repeat(chunks)}0\r\n\r\n`);
+  }
+
+  it('are refused with 413 within the first 25 KB of the 6 MB the client would send', () => {
+    const raw = oneByteChunks(MAX_BODY_BYTES - 1);
+    const parser = new HttpRequestParser();
+    let fedBytes = 0;
+    let error: HttpParseError | null = null;
+    while (error === null && fedBytes < raw.length) {
+      error = parser.execute(raw.subarray(fedBytes, fedBytes + 1024)).error;
+      fedBytes += 1024;
+    }
+    expect(error).toMatchObject({ code: 'CHUNKED_FRAMING_TOO_LARGE', status: 413 });
+    expect(fedBytes).toBeLessThanOrEqual(25 * 1024);
+  });
+
+  it('keep a body in one buffer no larger than the body limit, even with the framing rule lifted', () => {
+    const parser = new HttpRequestParser({ maxChunkFramingExcessBytes: 8 * MAX_BODY_BYTES });
+    const raw = oneByteChunks(MAX_BODY_BYTES);
+    const heapBefore = process.memoryUsage().heapUsed;
+    let heapGrowth = 0;
+    const requests: ParsedRequest[] = [];
+    for (let at = 0; at < raw.length; at += 64 * 1024) {
+      const result = parser.execute(raw.subarray(at, at + 64 * 1024));
+      expect(result.error).toBeNull();
+      requests.push(...result.requests);
+      heapGrowth = Math.max(heapGrowth, process.memoryUsage().heapUsed - heapBefore);
+    }
+    expect(requests).toHaveLength(1);
+    const body = requests[0]!.body;
+    expect(body.length).toBe(MAX_BODY_BYTES);
+    expect(body.buffer.byteLength).toBeLessThanOrEqual(MAX_BODY_BYTES);
+    // One object per chunk was the fault: a million chunks then took over 100 MB of heap.
+    expect(heapGrowth).toBeLessThan(16 * 1024 * 1024);
   });
 });
 

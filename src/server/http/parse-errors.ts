@@ -43,6 +43,11 @@ export const PARSE_ERRORS = {
   MULTIPLE_HOST: { status: 400, message: 'request has more than one Host header' },
   /** Lines must end with CRLF; a lone LF is not accepted as a line ending (RFC 9112 §2.2 allows refusing it). */
   BARE_LF: { status: 400, message: 'line ends with LF instead of CRLF' },
+  /**
+   * Chunk-size lines, extensions and CRLFs outweigh the chunk data by more than maxChunkFramingExcessBytes
+   * (tiny chunks or long extensions); 413 as Node answers for its chunk-extension limit.
+   */
+  CHUNKED_FRAMING_TOO_LARGE: { status: 413, message: 'chunked framing is too large for its data' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type HttpParseErrorCode = keyof typeof PARSE_ERRORS;

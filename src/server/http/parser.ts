@@ -1,5 +1,6 @@
 // A strict, incremental HTTP/1.1 request parser (RFC 9112): bytes in, complete requests or one error out.
-// It owns framing and limits only; it never decides routes or statuses beyond its error table, and never buffers unbounded.
+// It owns framing and limits only; it never decides routes or statuses beyond its error table, and never buffers unbounded:
+// a connection's parser holds at most one unfinished line and one body, each within its limit, however the bytes are cut.
 
 import { type HttpParseError, type HttpParseErrorCode, httpParseError } from './parse-errors';
 
@@ -12,12 +13,26 @@ export const MAX_HEADER_COUNT = 100;
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** Bytes of one chunk-size line with its extensions, CRLF not counted. */
 export const MAX_CHUNK_LINE_BYTES = 4 * 1024;
+/**
+ * How many more bytes a chunked body's framing may take than its data: every chunk-size line with its
+ * extensions and CRLF, and the CRLF after each chunk's data (the trailer section has the header limits).
+ *
+ * Why this rule: one-byte chunks cost five framing bytes per data byte, so a body just under the body limit
+ * can be 6 MB on the wire and a million chunks to parse. Node's llhttp-based server bounds the same attack
+ * by the chunk extensions of a message (16 KiB, `kMaxChunkExtensionsSize`, answered 413); nginx parses
+ * chunk framing without a cap and copies small chunks into one buffer. Counting all the framing bounds
+ * extensions and tiny chunks alike; letting the allowance grow with the data never refuses a body whose
+ * chunks carry at least about five bytes each, whatever their number. So a chunked body is at most twice
+ * its data plus 16 KiB on the wire (plus trailers), and never more than 2 × maxBodyBytes + 16 KiB.
+ */
+export const MAX_CHUNK_FRAMING_EXCESS_BYTES = 16 * 1024;
 
 export interface ParserLimits {
   maxRequestLineBytes: number;
   maxHeaderBytes: number;
   maxHeaderCount: number;
   maxBodyBytes: number;
+  maxChunkFramingExcessBytes: number;
 }
 
 export const DEFAULT_PARSER_LIMITS: Readonly<ParserLimits> = Object.freeze({
@@ -25,6 +40,7 @@ export const DEFAULT_PARSER_LIMITS: Readonly<ParserLimits> = Object.freeze({
   maxHeaderBytes: MAX_HEADER_BYTES,
   maxHeaderCount: MAX_HEADER_COUNT,
   maxBodyBytes: MAX_BODY_BYTES,
+  maxChunkFramingExcessBytes: MAX_CHUNK_FRAMING_EXCESS_BYTES,
 });
 
 export interface ParsedRequest {
@@ -38,7 +54,10 @@ export interface ParsedRequest {
   /** The first User-Agent value, or null when absent. */
   userAgent: string | null;
   host: string | null;
-  /** Decoded (de-chunked) body; a shared empty buffer when there is none. */
+  /**
+   * Decoded (de-chunked) body; a shared empty buffer when there is none. Never a view of the caller's
+   * chunks; a chunked body may be a view of a buffer up to twice its size (and never over maxBodyBytes).
+   */
   body: Buffer;
   /** RFC 9112 §9.3: HTTP/1.1 persists unless Connection lists `close`; HTTP/1.0 connections always close. */
   keepAlive: boolean;
@@ -54,6 +73,10 @@ export interface ParseResult {
 const EMPTY_BODY = Buffer.alloc(0);
 /** A carry buffer up to this size is reused for the next unfinished line; a larger one is dropped once its line is done. */
 const CARRY_KEPT_BYTES = 1024;
+/** The first buffer a body gets, unless the body is smaller; it then doubles as data arrives. */
+const MIN_BODY_CAPACITY_BYTES = 1024;
+/** Copies shorter than this are done byte by byte: cheaper than a call into Buffer#copy (one-byte chunks). */
+const SHORT_COPY_BYTES = 16;
 /** Request bytes quoted in an error message are cut to this many characters. */
 const MESSAGE_EXCERPT_CHARS = 64;
 const NO_REQUESTS: ParsedRequest[] = [];
@@ -172,10 +195,18 @@ export class HttpRequestParser {
   private contentLengthDigits: string | null = null;
   /** Every Transfer-Encoding value, joined in order with commas, or null when absent. */
   private transferEncoding: string | null = null;
-  private bodyPieces: Buffer[] = [];
+  /**
+   * The decoded body so far, in one buffer that grows by doubling as data arrives (not as it is announced),
+   * so a body costs at most twice the bytes received and never more than its limit, whatever its chunking.
+   */
+  private body: Buffer = EMPTY_BODY;
   private bodyBytes = 0;
+  /** What `body` may grow to: the Content-Length, or maxBodyBytes for a chunked body. */
+  private bodyCapacityLimit = 0;
   /** Bytes left in the Content-Length body or in the current chunk. */
   private bodyRemaining = 0;
+  /** Chunk-size lines and CRLFs of the chunked body so far (see MAX_CHUNK_FRAMING_EXCESS_BYTES). */
+  private chunkFramingBytes = 0;
   private trailerBytes = 0;
   private trailerCount = 0;
 
@@ -227,8 +258,10 @@ export class HttpRequestParser {
           break;
         }
         case State.ChunkDataLf:
-          if (chunk[pos++] === LF) this.state = State.ChunkSizeLine;
-          else this.fail('INVALID_CHUNK', 'chunk data is not followed by CRLF');
+          if (chunk[pos++] === LF) {
+            this.chunkFramingBytes += 2;
+            this.state = State.ChunkSizeLine;
+          } else this.fail('INVALID_CHUNK', 'chunk data is not followed by CRLF');
           break;
       }
     }
@@ -404,6 +437,7 @@ export class HttpRequestParser {
     this.transferEncoding = null;
     this.bodyBytes = 0;
     this.bodyRemaining = 0;
+    this.chunkFramingBytes = 0;
     this.trailerBytes = 0;
     this.trailerCount = 0;
   }
@@ -497,6 +531,7 @@ export class HttpRequestParser {
           `transfer coding "${shorten(codings[0] ?? '')}" is not supported; only chunked is`,
         );
       }
+      this.bodyCapacityLimit = this.limits.maxBodyBytes;
       this.state = State.ChunkSizeLine;
       return;
     }
@@ -507,6 +542,7 @@ export class HttpRequestParser {
       return this.fail('BODY_TOO_LARGE', `body of ${shorten(digits)} bytes is larger than ${this.limits.maxBodyBytes} bytes`);
     }
     this.bodyRemaining = contentLength;
+    this.bodyCapacityLimit = contentLength;
     this.state = State.BodyIdentity;
   }
 
@@ -514,15 +550,29 @@ export class HttpRequestParser {
 
   private consumeBody(chunk: Buffer, pos: number, end: number): number {
     const take = Math.min(this.bodyRemaining, end - pos);
-    // Copied: the caller may reuse its buffer, and a body must not pin a large read buffer.
-    this.bodyPieces.push(Buffer.from(chunk.subarray(pos, pos + take)));
-    this.bodyBytes += take;
+    this.appendToBody(chunk, pos, pos + take);
     this.bodyRemaining -= take;
     if (this.bodyRemaining === 0) {
       if (this.state === State.BodyIdentity) this.completeRequest();
       else this.state = State.ChunkDataCr;
     }
     return pos + take;
+  }
+
+  /** Copied, never referenced: the caller may reuse its buffer, and a body must not pin a large read buffer. */
+  private appendToBody(chunk: Buffer, start: number, end: number): void {
+    const bodyBytes = this.bodyBytes;
+    const needed = bodyBytes + (end - start);
+    if (needed > this.body.length) {
+      const capacity = Math.min(this.bodyCapacityLimit, Math.max(needed, this.body.length * 2, MIN_BODY_CAPACITY_BYTES));
+      const grown = Buffer.allocUnsafe(capacity);
+      this.body.copy(grown, 0, 0, bodyBytes);
+      this.body = grown;
+    }
+    const body = this.body;
+    if (end - start < SHORT_COPY_BYTES) for (let i = start, at = bodyBytes; i < end; i++, at++) body[at] = chunk[i]!;
+    else chunk.copy(body, bodyBytes, start, end);
+    this.bodyBytes = needed;
   }
 
   /** chunk-size [ chunk-ext ] (RFC 9112 §7.1, §7.1.1). */
@@ -538,7 +588,14 @@ export class HttpRequestParser {
     if (size > this.limits.maxBodyBytes - this.bodyBytes) {
       return this.fail('BODY_TOO_LARGE', `chunked body is larger than ${this.limits.maxBodyBytes} bytes`);
     }
-    if (!isValidChunkExtensions(buf, i, end)) return this.fail('INVALID_CHUNK', 'chunk extension is malformed');
+    if (i !== end && !isValidChunkExtensions(buf, i, end)) return this.fail('INVALID_CHUNK', 'chunk extension is malformed');
+    this.chunkFramingBytes += end - start + 2;
+    if (this.chunkFramingBytes - this.bodyBytes > this.limits.maxChunkFramingExcessBytes) {
+      return this.fail(
+        'CHUNKED_FRAMING_TOO_LARGE',
+        `chunked framing outweighs the data by more than ${this.limits.maxChunkFramingExcessBytes} bytes (${this.bodyBytes} data bytes so far)`,
+      );
+    }
     if (size === 0) {
       this.state = State.TrailerLine;
       return;
@@ -548,8 +605,8 @@ export class HttpRequestParser {
   }
 
   private completeRequest(): void {
-    const pieces = this.bodyPieces;
-    const body = pieces.length === 0 ? EMPTY_BODY : pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, this.bodyBytes);
+    const bodyBytes = this.bodyBytes;
+    const body = bodyBytes === 0 ? EMPTY_BODY : bodyBytes === this.body.length ? this.body : this.body.subarray(0, bodyBytes);
     this.completed.push({
       method: this.method,
       target: this.target,
@@ -561,7 +618,7 @@ export class HttpRequestParser {
       keepAlive: this.versionMinor === 1 && !this.hasCloseToken,
     });
     this.headers = [];
-    this.bodyPieces = [];
+    this.body = EMPTY_BODY;
     this.state = State.RequestLine;
   }
 
@@ -570,7 +627,7 @@ export class HttpRequestParser {
     this.state = State.Dead;
     this.carry = EMPTY_BODY;
     this.carryLength = 0;
-    this.bodyPieces = [];
+    this.body = EMPTY_BODY;
   }
 }
 
