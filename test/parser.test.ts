@@ -21,6 +21,7 @@ import { ERROR_FIXTURES, type ExpectedRequest, LIMIT_FIXTURES, type ParserFixtur
 interface SeenRequest {
   method: string;
   target: string;
+  pathAndQuery: string;
   version: '1.0' | '1.1';
   headers: Array<[string, string]>;
   body: string;
@@ -39,6 +40,7 @@ function seen(request: ParsedRequest): SeenRequest {
   return {
     method: request.method,
     target: request.target,
+    pathAndQuery: request.pathAndQuery,
     version: request.versionMinor === 1 ? '1.1' : '1.0',
     headers: request.headers,
     body: request.body.toString('latin1'),
@@ -53,11 +55,12 @@ function fromFixture(request: ExpectedRequest): SeenRequest {
   return {
     method: request.method,
     target: request.target,
+    pathAndQuery: request.pathAndQuery ?? request.target,
     version: request.version,
     headers: request.headers,
     body: request.body ?? '',
     keepAlive: request.keepAlive,
-    host: firstValue('host'),
+    host: request.host ?? firstValue('host'),
     userAgent: firstValue('user-agent'),
   };
 }
@@ -392,6 +395,7 @@ const requestArb = fc
   .record({
     method: fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'BREW', 'M-SEARCH'),
     path: fc.string({ unit: fc.constantFrom(...TARGET_CHARS), maxLength: 24 }),
+    authority: fc.option(fc.constantFrom('origin.test:8080', '127.0.0.1', '[::1]:7878', 'a%2Db.example:')),
     isHttp10: fc.boolean(),
     hasHost: fc.boolean(),
     fields: fc.array(fieldArb, { maxLength: 6 }),
@@ -407,7 +411,9 @@ const requestArb = fc
     const framing =
       r.isHttp10 && r.framing === 'chunked' ? 'content-length' : r.body.length > 0 && r.framing === 'none' ? 'content-length' : r.framing;
     const headers: Array<[string, string]> = [];
-    let head = `${r.method} /${r.path} HTTP/${version}\r\n`;
+    // An absolute-form target names its own authority, which replaces Host (RFC 9112 §3.2.2).
+    const target = r.authority === null ? `/${r.path}` : `http://${r.authority}/${r.path}`;
+    let head = `${r.method} ${target} HTTP/${version}\r\n`;
     const add = (name: string, value: string, ows = ' ') => {
       head += `${name}:${ows}${value}\r\n`;
       headers.push([name.toLowerCase(), trimOws(value)]);
@@ -433,12 +439,13 @@ const requestArb = fc
     const keepAlive = !r.isHttp10 && !(r.connection ?? '').split(',').some((token) => token.trim().toLowerCase() === 'close');
     const expected: SeenRequest = {
       method: r.method,
-      target: `/${r.path}`,
+      target,
+      pathAndQuery: `/${r.path}`,
       version,
       headers,
       body: Buffer.from(r.body).toString('latin1'),
       keepAlive,
-      host: !r.isHttp10 || r.hasHost ? 'example.test:7878' : null,
+      host: r.authority ?? (!r.isHttp10 || r.hasHost ? 'example.test:7878' : null),
       userAgent: headers.find(([name]) => name === 'user-agent')?.[1] ?? null,
     };
     return { raw, expected };

@@ -156,6 +156,13 @@ describe('bad input gets a clear status and the connection closes', () => {
     ['a request line over 8 KiB', `GET /${'a'.repeat(9000)} HTTP/1.1\r\nHost: x\r\n\r\n`, 414],
     ['more than 100 header fields', `GET / HTTP/1.1\r\nHost: x\r\n${'X-A: 1\r\n'.repeat(101)}\r\n`, 431],
     ['a body over 1 MiB', 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n', 413],
+    [
+      'a chunked body of one-byte chunks, mostly framing',
+      `POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n${'1\r\na\r\n'.repeat(5000)}`,
+      413,
+    ],
+    ['an https target, which a plain-TCP server cannot answer for', 'GET https://127.0.0.1/ HTTP/1.1\r\nHost: x\r\n\r\n', 421],
+    ['a malformed absolute-form target', 'GET http://user@127.0.0.1/ HTTP/1.1\r\nHost: x\r\n\r\n', 400],
   ])('%s', async (_why, raw, status) => {
     const { server, recorder } = await start();
     const conn = await RawConnection.open(server.port);
@@ -177,6 +184,52 @@ describe('bad input gets a clear status and the connection closes', () => {
     await conn.closedPromise;
     await recorder.until((r) => r.count('connection-closed') === 1);
     expect(recorder.of('connection-closed')[0]!.reason).toBe('header-timeout');
+  });
+});
+
+describe('request-target forms (RFC 9112 §3.2)', () => {
+  it('routes an absolute-form GET like its path, and reports the target as sent', async () => {
+    const { server, recorder } = await start();
+    const conn = await RawConnection.open(server.port);
+    const origin = `http://127.0.0.1:${server.port}`;
+    conn.send(`GET ${origin}/ HTTP/1.1\r\nHost: elsewhere.example\r\n\r\n`);
+    const home = await conn.read();
+    expect(home.status).toBe(200);
+    expect(home.body).toBe(hello);
+    conn.send(`GET ${origin}/sleep?ms=30 HTTP/1.1\r\nHost: x\r\n\r\nGET ${origin}/nope HTTP/1.1\r\nHost: x\r\n\r\n`);
+    expect((await conn.read()).status).toBe(200);
+    expect((await conn.read()).status).toBe(404);
+    conn.send(`GET ${origin} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    expect((await conn.read()).body).toBe(hello);
+    expect(recorder.of('request-received').map((e) => e.target)).toEqual([`${origin}/`, `${origin}/sleep?ms=30`, `${origin}/nope`, origin]);
+    const sleeperId = recorder.of('request-received')[1]!.requestId;
+    expect(recorder.of('job-finished').find((e) => e.requestId === sleeperId)!.runMs).toBeGreaterThanOrEqual(25);
+    conn.close();
+  });
+
+  it('answers OPTIONS * with 405 and the methods the server allows, and keeps the connection', async () => {
+    const { server } = await start();
+    const conn = await RawConnection.open(server.port);
+    conn.send('OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n');
+    const res = await conn.read();
+    expect(res.status).toBe(405);
+    expect(res.headers.allow).toBe('GET, HEAD');
+    expect(res.headers.connection).toBeUndefined();
+    conn.send(get('/'));
+    expect((await conn.read()).status).toBe(200);
+    conn.close();
+  });
+
+  it('answers CONNECT with 405 and closes, never reading what follows as requests', async () => {
+    const { server, recorder } = await start();
+    const conn = await RawConnection.open(server.port);
+    conn.send(`CONNECT 127.0.0.1:${server.port} HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n\r\n${get('/')}`);
+    const res = await conn.read();
+    expect(res.status).toBe(405);
+    expect(res.headers.allow).toBe('GET, HEAD');
+    expect(res.headers.connection).toBe('close');
+    expect(await conn.readUntilClosed()).toBe('');
+    expect(recorder.count('request-received')).toBe(1);
   });
 });
 

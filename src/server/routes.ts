@@ -3,6 +3,7 @@
 
 export interface RouteInput {
   method: string;
+  /** The path and query (`/sleep?ms=10`), also for an absolute-form request; `*` and CONNECT's host:port as sent. */
   target: string;
 }
 

@@ -328,7 +328,7 @@ class PoolscopeServer implements RunningServer {
         textResponse(503, 'Service Unavailable: the server is shutting down', { retryAfterSeconds: RETRY_AFTER_SECONDS }),
       );
     } else if (
-      !this.pool.execute({ requestId, input: { method: request.method, target: request.target } }, (outcome) =>
+      !this.pool.execute({ requestId, input: { method: request.method, target: request.pathAndQuery } }, (outcome) =>
         this.onJobDone(conn, exchange, outcome),
       )
     ) {

@@ -11,6 +11,7 @@ export const PARSE_ERRORS = {
   BODY_TOO_LARGE: { status: 413, message: 'body is too large' },
   /** Not a token, or a token with lowercase letters (methods are case-sensitive and registered in uppercase). */
   INVALID_METHOD: { status: 400, message: 'method is not an uppercase token' },
+  /** Also a malformed absolute-form (no "//", an empty host, userinfo, a bad port) or authority-form target. */
   INVALID_TARGET: { status: 400, message: 'request target is not valid' },
   INVALID_VERSION: { status: 400, message: 'HTTP version is missing or malformed' },
   /** Well formed (HTTP/d.d) but neither 1.0 nor 1.1. */
@@ -48,6 +49,11 @@ export const PARSE_ERRORS = {
    * (tiny chunks or long extensions); 413 as Node answers for its chunk-extension limit.
    */
   CHUNKED_FRAMING_TOO_LARGE: { status: 413, message: 'chunked framing is too large for its data' },
+  /**
+   * A well-formed absolute-form target whose scheme is not http (https, ftp, ...): this plain-TCP server is not
+   * authoritative for it, which is what 421 says (RFC 9110 §15.5.20); serving it would answer an https URI without TLS.
+   */
+  UNSUPPORTED_SCHEME: { status: 421, message: 'only http: targets are served here' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type HttpParseErrorCode = keyof typeof PARSE_ERRORS;

@@ -2,6 +2,7 @@
 // It owns framing and limits only; it never decides routes or statuses beyond its error table, and never buffers unbounded:
 // a connection's parser holds at most one unfinished line and one body, each within its limit, however the bytes are cut.
 
+import { isIPv6 } from 'node:net';
 import { type HttpParseError, type HttpParseErrorCode, httpParseError } from './parse-errors';
 
 /** Bytes of the request line, CRLF not counted. */
@@ -48,18 +49,31 @@ export interface ParsedRequest {
   method: string;
   /** As sent: origin-form, absolute-form, `*` (OPTIONS) or authority-form (CONNECT). */
   target: string;
+  /**
+   * What the routes match: the path and query. The target itself in origin-form; in absolute-form its path
+   * and query, `/` standing for an empty path (RFC 9110 §4.2.3). `*` and authority-form have no path and are
+   * passed as sent.
+   */
+  pathAndQuery: string;
   versionMinor: 0 | 1;
   /** In arrival order; names lowercased, values without surrounding whitespace, decoded as latin1. */
   headers: Array<[name: string, value: string]>;
   /** The first User-Agent value, or null when absent. */
   userAgent: string | null;
+  /**
+   * The authority of an absolute-form target, which replaces any Host header (RFC 9112 §3.2.2), else the
+   * Host header's value; null when neither is present (HTTP/1.0 only: HTTP/1.1 requires Host regardless).
+   */
   host: string | null;
   /**
    * Decoded (de-chunked) body; a shared empty buffer when there is none. Never a view of the caller's
    * chunks; a chunked body may be a view of a buffer up to twice its size (and never over maxBodyBytes).
    */
   body: Buffer;
-  /** RFC 9112 §9.3: HTTP/1.1 persists unless Connection lists `close`; HTTP/1.0 connections always close. */
+  /**
+   * RFC 9112 §9.3: HTTP/1.1 persists unless Connection lists `close`; HTTP/1.0 connections always close. So
+   * does CONNECT: what a client sends after it is meant for a tunnel, not HTTP (llhttp stops parsing there too).
+   */
   keepAlive: boolean;
 }
 
@@ -91,6 +105,7 @@ const EQUALS = 0x3d;
 const DQUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const SLASH = 0x2f;
+const QUESTION = 0x3f;
 
 /** RFC 9110 §5.6.2 tchar. */
 const IS_TCHAR = new Uint8Array(256);
@@ -104,6 +119,12 @@ for (let c = 0; c < 256; c++) IS_FIELD_VALUE[c] = c === SP || c === HTAB || (c >
 /** Request-target bytes: visible ASCII only; the form is checked separately. */
 const IS_TARGET = new Uint8Array(256);
 for (let c = 0x21; c <= 0x7e; c++) IS_TARGET[c] = 1;
+/** RFC 3986 §3.2.2 reg-name bytes: unreserved and sub-delims; pct-encoded is checked on its own. */
+const IS_REG_NAME = new Uint8Array(256);
+for (let c = 0; c < 256; c++) {
+  const isAlnum = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+  IS_REG_NAME[c] = isAlnum || "-._~!$&'()*+,;=".includes(String.fromCharCode(c)) ? 1 : 0;
+}
 /** RFC 9112 §7.1.1 quoted-string qdtext. */
 const IS_QDTEXT = new Uint8Array(256);
 for (let c = 0; c < 256; c++)
@@ -185,6 +206,9 @@ export class HttpRequestParser {
   // The request being read; reset by startRequest().
   private method = '';
   private target = '';
+  private pathAndQuery = '';
+  /** The authority of an absolute-form target, or null. */
+  private targetAuthority: string | null = null;
   private versionMinor: 0 | 1 = 1;
   private headers: Array<[string, string]> = [];
   private headerBytes = 0;
@@ -418,14 +442,77 @@ export class HttpRequestParser {
       if (IS_TARGET[buf[i]!] === 0) return this.fail('INVALID_TARGET', 'request target has a space, control character or non-ASCII byte');
     }
     const method = commonMethod(buf, start, methodEnd) ?? buf.toString('latin1', start, methodEnd);
-    const formError = checkTargetForm(method, buf, targetStart, targetEnd);
-    if (formError !== null) return this.fail('INVALID_TARGET', formError);
+    const target = decodeLatin1(buf, targetStart, targetEnd);
+    let pathAndQuery = target;
+    let targetAuthority: string | null = null;
+    if (buf[targetStart] !== SLASH || method === 'CONNECT') {
+      const form = this.readOtherTargetForm(method, target);
+      if (form === null) return;
+      pathAndQuery = form.pathAndQuery;
+      targetAuthority = form.authority;
+    }
 
     this.startRequest();
     this.method = method;
-    this.target = decodeLatin1(buf, targetStart, targetEnd);
+    this.target = target;
+    this.pathAndQuery = pathAndQuery;
+    this.targetAuthority = targetAuthority;
     this.versionMinor = minor as 0 | 1;
     this.state = State.FieldLine;
+  }
+
+  /**
+   * RFC 9112 §3.2: the forms other than origin-form, each only with the method that may use it; the target
+   * is visible ASCII already. Null once it has failed.
+   */
+  private readOtherTargetForm(method: string, target: string): { pathAndQuery: string; authority: string | null } | null {
+    if (method === 'CONNECT') {
+      // §3.2.3 authority-form: uri-host ":" port, and nothing else.
+      const problem = authorityProblem(target, 0, target.length, true);
+      if (problem !== null) {
+        this.fail('INVALID_TARGET', `CONNECT needs an authority-form target (host:port); this one ${problem}`);
+        return null;
+      }
+      return { pathAndQuery: target, authority: null };
+    }
+    if (target === '*') {
+      // §3.2.4 asterisk-form: the server as a whole, only for OPTIONS.
+      if (method === 'OPTIONS') return { pathAndQuery: target, authority: null };
+      this.fail('INVALID_TARGET', 'the asterisk-form target is only for OPTIONS');
+      return null;
+    }
+    // §3.2.2 absolute-form: absolute-URI, scheme ":" hier-part (RFC 3986 §3, §4.3).
+    const colon = schemeEnd(target);
+    if (colon === -1 || colon === target.length - 1) {
+      this.fail('INVALID_TARGET', 'request target must start with "/" or be an absolute URI');
+      return null;
+    }
+    const scheme = target.slice(0, colon).toLowerCase();
+    if (scheme !== 'http') {
+      // An https target asks for an answer authoritative over TLS, which this plain-TCP server cannot give.
+      this.fail('UNSUPPORTED_SCHEME', `this server answers http: targets only, not ${shorten(scheme)}:`);
+      return null;
+    }
+    // RFC 9110 §4.2.1: http-URI = "http" "://" authority path-abempty [ "?" query ]
+    if (!target.startsWith('//', colon + 1)) {
+      this.fail('INVALID_TARGET', 'an http target needs "//" and an authority after its scheme');
+      return null;
+    }
+    const authorityStart = colon + 3;
+    let authorityEnd = authorityStart;
+    while (authorityEnd < target.length && target.charCodeAt(authorityEnd) !== SLASH && target.charCodeAt(authorityEnd) !== QUESTION) {
+      authorityEnd++;
+    }
+    const problem = authorityProblem(target, authorityStart, authorityEnd, false);
+    if (problem !== null) {
+      this.fail('INVALID_TARGET', `absolute-form target ${problem}`);
+      return null;
+    }
+    const rest = target.slice(authorityEnd);
+    return {
+      pathAndQuery: rest === '' || rest.charCodeAt(0) === QUESTION ? `/${rest}` : rest,
+      authority: target.slice(authorityStart, authorityEnd),
+    };
   }
 
   private startRequest(): void {
@@ -514,6 +601,7 @@ export class HttpRequestParser {
   /** Decides the body's framing (RFC 9112 §6.3) now, so an oversized body is refused before any of it is read. */
   private onHeaderSectionEnd(): void {
     if (this.versionMinor === 1 && this.host === null) return this.fail('MISSING_HOST');
+    if (this.targetAuthority !== null) this.host = this.targetAuthority;
     const transferEncoding = this.transferEncoding;
     if (transferEncoding !== null) {
       if (this.contentLengthDigits !== null) return this.fail('TRANSFER_ENCODING_WITH_CONTENT_LENGTH');
@@ -610,12 +698,13 @@ export class HttpRequestParser {
     this.completed.push({
       method: this.method,
       target: this.target,
+      pathAndQuery: this.pathAndQuery,
       versionMinor: this.versionMinor,
       headers: this.headers,
       userAgent: this.userAgent,
       host: this.host,
       body,
-      keepAlive: this.versionMinor === 1 && !this.hasCloseToken,
+      keepAlive: this.versionMinor === 1 && !this.hasCloseToken && this.method !== 'CONNECT',
     });
     this.headers = [];
     this.body = EMPTY_BODY;
@@ -669,33 +758,51 @@ function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
 }
 
-/** RFC 9112 §3.2: which target forms each method may use. Returns why the target is refused, or null. */
-function checkTargetForm(method: string, buf: Buffer, start: number, end: number): string | null {
-  const first = buf[start]!;
-  if (method === 'CONNECT') {
-    // authority-form: uri-host ":" port
-    let lastColon = -1;
-    for (let i = start; i < end; i++) {
-      const c = buf[i]!;
-      if (c === SLASH || c === 0x3f || c === 0x23 || c === 0x40) return 'CONNECT needs an authority-form target (host:port)';
-      if (c === COLON) lastColon = i;
-    }
-    if (lastColon <= start || lastColon === end - 1) return 'CONNECT needs an authority-form target (host:port)';
-    for (let i = lastColon + 1; i < end; i++) if (!isDigit(buf[i]!)) return 'CONNECT needs an authority-form target (host:port)';
-    return null;
-  }
-  if (first === SLASH) return null;
-  if (first === 0x2a && end - start === 1) return method === 'OPTIONS' ? null : 'the asterisk-form target is only for OPTIONS';
-  // absolute-form: scheme ":" hier-part (RFC 3986 §3.1)
+/** Where an absolute-URI's scheme ends (the index of its ":"), or -1 when the text does not start with one (RFC 3986 §3.1). */
+function schemeEnd(target: string): number {
   const isAlpha = (c: number) => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
-  if (!isAlpha(first)) return 'request target must start with "/" or be an absolute URI';
-  let i = start + 1;
-  while (i < end) {
-    const c = buf[i]!;
-    if (!(isAlpha(c) || isDigit(c) || c === 0x2b || c === 0x2d || c === 0x2e)) break;
-    i++;
+  if (!isAlpha(target.charCodeAt(0))) return -1;
+  for (let i = 1; i < target.length; i++) {
+    const c = target.charCodeAt(i);
+    if (c === COLON) return i;
+    if (!(isAlpha(c) || isDigit(c) || c === 0x2b || c === 0x2d || c === 0x2e)) return -1;
   }
-  if (i >= end - 1 || buf[i] !== COLON) return 'request target must start with "/" or be an absolute URI';
+  return -1;
+}
+
+/**
+ * RFC 3986 §3.2 authority, host [ ":" port ], in `text[start, end)`: why it is refused, or null. Userinfo is
+ * refused (RFC 9110 §4.2.4: a recipient should treat it as an error), as is an empty host (§4.2.1).
+ */
+function authorityProblem(text: string, start: number, end: number, needsPort: boolean): string | null {
+  let hostEnd = start;
+  if (text.charCodeAt(start) === 0x5b) {
+    // IP-literal: "[" IPv6address "]"; IPvFuture is not accepted.
+    const close = text.indexOf(']', start);
+    if (close === -1 || close >= end) return 'has an IPv6 address without its "]"';
+    if (!isIPv6(text.slice(start + 1, close)))
+      return `has "${shorten(text.slice(start + 1, close))}" in brackets, which is not an IPv6 address`;
+    hostEnd = close + 1;
+  } else {
+    while (hostEnd < end && text.charCodeAt(hostEnd) !== COLON) {
+      const c = text.charCodeAt(hostEnd);
+      if (c === 0x40) return 'has userinfo ("@"), which is not accepted';
+      if (c === 0x25) {
+        if (hostEnd + 2 >= end || HEX_VALUE[text.charCodeAt(hostEnd + 1)]! < 0 || HEX_VALUE[text.charCodeAt(hostEnd + 2)]! < 0) {
+          return 'has a "%" that is not followed by two hex digits';
+        }
+        hostEnd += 3;
+        continue;
+      }
+      if (IS_REG_NAME[c] === 0) return `has "${text[hostEnd]}" in its host`;
+      hostEnd++;
+    }
+    if (hostEnd === start) return 'has an empty host';
+  }
+  if (hostEnd === end) return needsPort ? 'has no port' : null;
+  if (text.charCodeAt(hostEnd) !== COLON) return `has "${text[hostEnd]}" after its host`;
+  if (needsPort && hostEnd + 1 === end) return 'has no port';
+  for (let i = hostEnd + 1; i < end; i++) if (!isDigit(text.charCodeAt(i))) return 'has a port that is not a number';
   return null;
 }
 
