@@ -91,6 +91,8 @@ const CARRY_KEPT_BYTES = 1024;
 const MIN_BODY_CAPACITY_BYTES = 1024;
 /** Copies shorter than this are done byte by byte: cheaper than a call into Buffer#copy (one-byte chunks). */
 const SHORT_COPY_BYTES = 16;
+/** A line's first bytes are searched for its LF in JS, the rest by Buffer#indexOf: most lines are short. */
+const SHORT_LINE_SCAN_BYTES = 32;
 /** Request bytes quoted in an error message are cut to this many characters. */
 const MESSAGE_EXCERPT_CHARS = 64;
 const NO_REQUESTS: ParsedRequest[] = [];
@@ -297,7 +299,7 @@ export class HttpRequestParser {
 
   /** Consumes up to one line; an unfinished line goes to the carry, unless it is already over its limit. */
   private consumeLine(chunk: Buffer, pos: number, end: number): number {
-    const lf = chunk.indexOf(LF, pos);
+    const lf = indexOfLf(chunk, pos, end);
     if (lf === -1) {
       const available = this.carryLength + (end - pos);
       // A trailing CR may still become the line's CRLF, so it is not counted against the limit yet.
@@ -718,6 +720,13 @@ export class HttpRequestParser {
     this.carryLength = 0;
     this.body = EMPTY_BODY;
   }
+}
+
+/** Where the next LF is in `buf[from, end)`, or -1. A chunk-size line is a few bytes: a call into C++ per line would cost more than the line. */
+function indexOfLf(buf: Buffer, from: number, end: number): number {
+  const scanEnd = Math.min(end, from + SHORT_LINE_SCAN_BYTES);
+  for (let i = from; i < scanEnd; i++) if (buf[i] === LF) return i;
+  return scanEnd < end ? buf.indexOf(LF, scanEnd) : -1;
 }
 
 /** Short strings are cheaper to build in JS than through Buffer#toString's native call. */
