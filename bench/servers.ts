@@ -1,11 +1,12 @@
 // The servers under test, each in a child process of its own so that no two share an event loop:
 // run directly (`node --import tsx bench/servers.ts <kind> <port> [--workers N] [--sleep-ms N]`) it starts
 // one server, prints a ready line and answers `observe on|off` and `cpu` on stdin; imported, it spawns such children
-// (test/support/processes.ts makes sure they die with the bench).
+// (test/support/processes.ts makes sure they die with the bench). `--parser-limits JSON` sets Poolscope's parser limits.
 
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { ParserLimits } from '../src/server/http/parser';
 import type { ServerEvent } from '../src/shared/events';
 import { spawnTsx } from '../test/support/processes';
 import { createPlainNodeServer } from './plain-node-server';
@@ -38,19 +39,30 @@ interface ChildOptions {
   port: number;
   workerCount: number;
   sleepMs: number;
+  parserLimits?: Partial<ParserLimits>;
 }
 
 function parseChildArgs(argv: string[]): ChildOptions {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { workers: { type: 'string', default: '4' }, 'sleep-ms': { type: 'string', default: '1000' } },
+    options: {
+      workers: { type: 'string', default: '4' },
+      'sleep-ms': { type: 'string', default: '1000' },
+      'parser-limits': { type: 'string' },
+    },
   });
   const [kind, port = '0'] = positionals;
   if (!SERVER_KINDS.includes(kind as ServerKind)) {
     throw new Error(`Unknown server kind "${kind}"; expected one of ${SERVER_KINDS.join(', ')}`);
   }
-  return { kind: kind as ServerKind, port: Number(port), workerCount: Number(values.workers), sleepMs: Number(values['sleep-ms']) };
+  return {
+    kind: kind as ServerKind,
+    port: Number(port),
+    workerCount: Number(values.workers),
+    sleepMs: Number(values['sleep-ms']),
+    parserLimits: values['parser-limits'] === undefined ? undefined : (JSON.parse(values['parser-limits']) as Partial<ParserLimits>),
+  };
 }
 
 interface StartedServer {
@@ -85,6 +97,7 @@ async function startInThisProcess(options: ChildOptions): Promise<StartedServer>
     port: options.port,
     workerCount: options.workerCount,
     sleepMs: options.sleepMs,
+    parserLimits: options.parserLimits,
     events,
   });
 
@@ -173,6 +186,8 @@ export interface SpawnServerOptions {
   sleepMs: number;
   /** When set, the child runs with --cpu-prof and writes its profiles (one per thread) here. */
   cpuProfileDir?: string;
+  /** Poolscope's parser limits, where a bench needs other than the defaults. */
+  parserLimits?: Partial<ParserLimits>;
 }
 
 export interface ServerProcess {
@@ -190,6 +205,7 @@ export interface ServerProcess {
 export async function spawnServer(kind: ServerKind, options: SpawnServerOptions): Promise<ServerProcess> {
   const nodeArgs = options.cpuProfileDir !== undefined ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
   const args = [kind, '0', '--workers', String(options.workerCount), '--sleep-ms', String(options.sleepMs)];
+  if (options.parserLimits !== undefined) args.push('--parser-limits', JSON.stringify(options.parserLimits));
   const program = spawnTsx(THIS_FILE, args, { nodeArgs, stdin: 'pipe' });
   program.child.stderr!.on('data', (chunk: Buffer) => process.stderr.write(`[${kind}] ${chunk.toString()}`));
 
