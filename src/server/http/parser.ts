@@ -66,8 +66,8 @@ export interface ParsedRequest {
    */
   host: string | null;
   /**
-   * Decoded (de-chunked) body; a shared empty buffer when there is none. Never a view of the caller's
-   * chunks; a chunked body may be a view of a buffer up to twice its size (and never over maxBodyBytes).
+   * Decoded (de-chunked) body; a shared empty buffer when there is none. Never a view of the caller's chunks;
+   * a chunked body may be a view of the buffer it grew in, at most twice its size and never over maxBodyBytes.
    */
   body: Buffer;
   /**
@@ -109,12 +109,17 @@ const BACKSLASH = 0x5c;
 const SLASH = 0x2f;
 const QUESTION = 0x3f;
 
-/** RFC 9110 §5.6.2 tchar. */
-const IS_TCHAR = new Uint8Array(256);
-for (let c = 0; c < 256; c++) {
-  const isAlnum = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
-  IS_TCHAR[c] = isAlnum || "!#$%&'*+-.^_`|~".includes(String.fromCharCode(c)) ? 1 : 0;
+/** A byte table: 1 for ASCII letters and digits and for the bytes of `others`, else 0. */
+function alnumAnd(others: string): Uint8Array {
+  const table = new Uint8Array(256);
+  for (let c = 0; c < 256; c++) {
+    const isAlnum = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+    table[c] = isAlnum || others.includes(String.fromCharCode(c)) ? 1 : 0;
+  }
+  return table;
 }
+/** RFC 9110 §5.6.2 tchar. */
+const IS_TCHAR = alnumAnd("!#$%&'*+-.^_`|~");
 /** RFC 9110 §5.5 field-value bytes: VCHAR, obs-text, SP, HTAB. */
 const IS_FIELD_VALUE = new Uint8Array(256);
 for (let c = 0; c < 256; c++) IS_FIELD_VALUE[c] = c === SP || c === HTAB || (c >= 0x21 && c !== 0x7f) ? 1 : 0;
@@ -122,11 +127,7 @@ for (let c = 0; c < 256; c++) IS_FIELD_VALUE[c] = c === SP || c === HTAB || (c >
 const IS_TARGET = new Uint8Array(256);
 for (let c = 0x21; c <= 0x7e; c++) IS_TARGET[c] = 1;
 /** RFC 3986 §3.2.2 reg-name bytes: unreserved and sub-delims; pct-encoded is checked on its own. */
-const IS_REG_NAME = new Uint8Array(256);
-for (let c = 0; c < 256; c++) {
-  const isAlnum = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
-  IS_REG_NAME[c] = isAlnum || "-._~!$&'()*+,;=".includes(String.fromCharCode(c)) ? 1 : 0;
-}
+const IS_REG_NAME = alnumAnd("-._~!$&'()*+,;=");
 /** RFC 9112 §7.1.1 quoted-string qdtext. */
 const IS_QDTEXT = new Uint8Array(256);
 for (let c = 0; c < 256; c++)
@@ -722,7 +723,10 @@ export class HttpRequestParser {
   }
 }
 
-/** Where the next LF is in `buf[from, end)`, or -1. A chunk-size line is a few bytes: a call into C++ per line would cost more than the line. */
+/**
+ * Where the next LF is in `buf[from, end)`, or -1. A chunk-size line is a few bytes, and a call into C++ for it
+ * would cost more than the line.
+ */
 function indexOfLf(buf: Buffer, from: number, end: number): number {
   const scanEnd = Math.min(end, from + SHORT_LINE_SCAN_BYTES);
   for (let i = from; i < scanEnd; i++) if (buf[i] === LF) return i;
