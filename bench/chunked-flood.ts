@@ -46,8 +46,6 @@ interface FloodOutcome {
   /** The status line's code, or 0 when the server closed without answering. */
   status: number;
   elapsedMs: number;
-  /** Bytes the client managed to hand to its socket before the answer or the close. */
-  sentBytes: number;
 }
 
 function floodOne(port: number, request: Buffer): Promise<FloodOutcome> {
@@ -60,7 +58,7 @@ function floodOne(port: number, request: Buffer): Promise<FloodOutcome> {
       if (isDone) return;
       isDone = true;
       const match = /^HTTP\/1\.1 (\d{3})/.exec(answer);
-      done({ status: match ? Number(match[1]) : 0, elapsedMs: performance.now() - startedAt, sentBytes: socket.bytesWritten });
+      done({ status: match ? Number(match[1]) : 0, elapsedMs: performance.now() - startedAt });
       socket.destroy();
     };
     socket.on('connect', () => socket.write(request));
@@ -188,9 +186,8 @@ async function main(): Promise<void> {
     for (const outcome of outcomes) statusCounts.set(outcome.status, (statusCounts.get(outcome.status) ?? 0) + 1);
     const statuses = [...statusCounts].map(([status, count]) => `${count} × ${status === 0 ? 'closed without answer' : status}`).join(', ');
     const elapsed = outcomes.map((o) => o.elapsedMs).sort((a, b) => a - b);
-    const sentMiB = outcomes.reduce((sum, o) => sum + o.sentBytes, 0) / 2 ** 20;
     console.log(
-      `flood answers: ${statuses}; slowest after ${(elapsed.at(-1)! / 1000).toFixed(1)} s; ${sentMiB.toFixed(0)} MiB sent in ${(floodMs / 1000).toFixed(1)} s`,
+      `flood answers: ${statuses}; slowest after ${(elapsed.at(-1)! / 1000).toFixed(1)} s; flood over after ${(floodMs / 1000).toFixed(1)} s`,
     );
     console.log(
       `server RSS: before ${rssBeforeMiB.toFixed(1)} MiB, peak during ${peakDuringMiB.toFixed(1)} MiB (sampled every ${RSS_SAMPLE_INTERVAL_MS} ms), after ${rssAfterMiB.toFixed(1)} MiB`,
