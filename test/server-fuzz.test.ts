@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventStream, type RunningServer, startServer } from '../src/server';
 import type { ParserLimits } from '../src/server/http/parser';
+import { Changes } from './support/changes';
 import { get, request } from './support/http-client';
 import { headerOf, readResponsesStrictly, type StrictResponse } from './support/strict-responses';
 
@@ -228,7 +229,7 @@ class ServerView {
   closed = 0;
   private readonly connectionByPort = new Map<number, number>();
   private readonly methodsByConnection = new Map<number, string[]>();
-  private waiters: Array<() => void> = [];
+  private readonly changes = new Changes();
 
   constructor(events: EventStream) {
     events.subscribe((event) => {
@@ -242,9 +243,7 @@ class ServerView {
         methods.push(event.method);
         this.methodsByConnection.set(event.connectionId, methods);
       }
-      const waiters = this.waiters;
-      this.waiters = [];
-      for (const wake of waiters) wake();
+      this.changes.notify();
     });
   }
 
@@ -255,19 +254,14 @@ class ServerView {
 
   /** Resolves once every connection the server opened is closed; false if that takes longer than `withinMs`. */
   async allClosed(withinMs: number): Promise<boolean> {
-    const giveUpAt = performance.now() + withinMs;
-    while (this.closed < this.opened) {
-      const remainingMs = giveUpAt - performance.now();
-      if (remainingMs <= 0) return false;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, remainingMs);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-    return true;
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<'gave-up'>((resolve) => {
+      timer = setTimeout(() => resolve('gave-up'), withinMs);
+    });
+    const allClosed = this.changes.until(() => this.closed >= this.opened).then(() => 'closed' as const);
+    const outcome = await Promise.race([allClosed, gaveUp]);
+    clearTimeout(timer);
+    return outcome === 'closed';
   }
 
   forget(): void {
