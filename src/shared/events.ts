@@ -1,5 +1,5 @@
 // The one event stream every observer of the server consumes (CLI, Electron app, browser dashboard).
-// Contract only: no imports, no behaviour. The main thread stamps every `at` (ms since the Unix epoch,
+// Contract only: no imports, no behaviour beyond the table of fields and the book's lines. The main thread stamps every `at` (ms since the Unix epoch,
 // fractional, from performance.timeOrigin + performance.now()); worker threads only report durations.
 
 /** Why the server began to stop. */
@@ -90,6 +90,94 @@ export type ServerEvent =
 
 export type ServerEventType = ServerEvent['type'];
 export type ServerEventOf<T extends ServerEventType> = Extract<ServerEvent, { type: T }>;
+
+// ── The event table ─────────────────────────────────────────────────────────
+// Every event type's fields and what each must hold, so that anything reading events from outside the
+// process (a saved run) checks them from one place. The compiler holds this table and the union above
+// to each other: a new event type, a new field or a new enum value that is missing here fails typecheck.
+
+/** What a field must hold. An array lists the only allowed strings. */
+export type EventFieldKind =
+  /** ms since the Unix epoch, fractional (every `at`) */
+  | 'epoch-ms'
+  /** a finite number of ms, ≥ 0 */
+  | 'duration-ms'
+  /** a whole number ≥ 0: ids, counts, ports, sizes */
+  | 'natural'
+  /** any whole number (an exit code) */
+  | 'integer'
+  /** an HTTP status code, 100..599 */
+  | 'http-status'
+  | 'string'
+  | 'string-or-null'
+  | readonly string[];
+
+export const STOP_REASONS = ['signal', 'stop-after', 'command', 'error'] as const satisfies readonly StopReason[];
+export const CONNECTION_CLOSE_REASONS = [
+  'client-closed',
+  'server-closed',
+  'idle-timeout',
+  'header-timeout',
+  'connection-limit',
+  'socket-error',
+  'shutdown',
+] as const satisfies readonly ConnectionCloseReason[];
+export const WORKER_EXIT_REASONS = ['shutdown', 'crashed'] as const satisfies readonly WorkerExitReason[];
+
+/** Each event type's fields besides `type`, in the order the server writes them. */
+export const SERVER_EVENT_FIELDS = {
+  'server-listening': {
+    at: 'epoch-ms',
+    host: 'string',
+    port: 'natural',
+    workerCount: 'natural',
+    sleepMs: 'natural',
+    maxQueuedJobs: 'natural',
+  },
+  'server-stopping': { at: 'epoch-ms', reason: STOP_REASONS },
+  'server-stopped': { at: 'epoch-ms' },
+  'connection-opened': { at: 'epoch-ms', connectionId: 'natural', remoteAddress: 'string', remotePort: 'natural' },
+  'connection-closed': { at: 'epoch-ms', connectionId: 'natural', reason: CONNECTION_CLOSE_REASONS, requestCount: 'natural' },
+  'request-received': {
+    at: 'epoch-ms',
+    requestId: 'natural',
+    connectionId: 'natural',
+    method: 'string',
+    target: 'string',
+    remoteAddress: 'string',
+    userAgent: 'string-or-null',
+  },
+  'request-rejected': { at: 'epoch-ms', requestId: 'natural', connectionId: 'natural', status: 'http-status', errorCode: 'string' },
+  'job-queued': { at: 'epoch-ms', requestId: 'natural', queueDepth: 'natural' },
+  'job-started': { at: 'epoch-ms', requestId: 'natural', workerId: 'natural', waitMs: 'duration-ms', queueDepth: 'natural' },
+  'job-finished': { at: 'epoch-ms', requestId: 'natural', workerId: 'natural', runMs: 'duration-ms', status: 'http-status' },
+  'response-sent': { at: 'epoch-ms', requestId: 'natural', status: 'http-status', bytes: 'natural' },
+  'worker-spawned': { at: 'epoch-ms', workerId: 'natural' },
+  'worker-stopping': { at: 'epoch-ms', workerId: 'natural' },
+  'worker-exited': { at: 'epoch-ms', workerId: 'natural', reason: WORKER_EXIT_REASONS, exitCode: 'integer' },
+  'worker-replaced': { at: 'epoch-ms', workerId: 'natural' },
+} as const satisfies { [T in ServerEventType]: Record<string, EventFieldKind> };
+
+/** The TypeScript type a field of this kind holds. */
+export type ValueOfKind<K> = K extends 'string'
+  ? string
+  : K extends 'string-or-null'
+    ? string | null
+    : K extends readonly (infer E)[]
+      ? E
+      : number;
+type EventFromTable<T extends ServerEventType> = { type: T } & ValuesOfFields<(typeof SERVER_EVENT_FIELDS)[T]>;
+/** The object type a table of field kinds describes (used to hold other tables to their types). */
+export type ValuesOfFields<Table> = { -readonly [F in keyof Table]: ValueOfKind<Table[F]> };
+export type IsSame<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type TableMismatch = { [T in ServerEventType]: IsSame<ServerEventOf<T>, EventFromTable<T>> extends true ? never : T }[ServerEventType];
+// Fails to compile, naming the event type, when SERVER_EVENT_FIELDS and ServerEvent disagree.
+true satisfies [TableMismatch] extends [never] ? true : `SERVER_EVENT_FIELDS does not match ServerEvent for "${TableMismatch}"`;
+
+/** Is this string one of the event types this version knows? */
+export function isServerEventType(type: string): type is ServerEventType {
+  return Object.hasOwn(SERVER_EVENT_FIELDS, type);
+}
 
 /** Requests the dashboard's burst generator sends carry this User-Agent, so every observer can tell them from external ones. */
 export const BURST_USER_AGENT = 'poolscope-burst/1';

@@ -1,0 +1,480 @@
+// The run file, `*.poolscope.jsonl`: a run of the server kept on disk, as a public, versioned contract
+// (described field by field in docs/run-file-format.md). A header line, then one ServerEvent per line.
+// Owns the serializer, a streaming push parser with one line-numbered error per broken file, and the
+// validators. Pure: no Node built-ins, no DOM, so the Electron main process, `serve --record`, the trace
+// CLI and the browser page all read and write the same bytes through this one file.
+
+import type { ServerSettings, Validation } from './commands';
+import { type EventFieldKind, type IsSame, isServerEventType, SERVER_EVENT_FIELDS, type ServerEvent, type ValuesOfFields } from './events';
+
+export const RUN_FILE_FORMAT = 'poolscope-run';
+/**
+ * MAJOR.MINOR. A minor version only adds (header fields, event fields, event types) and never changes the
+ * meaning of what exists, so this reader opens any 1.x; a new major version is refused.
+ */
+export const RUN_FILE_MAJOR_VERSION = 1;
+export const RUN_FILE_MINOR_VERSION = 0;
+export const RUN_FILE_VERSION = `${RUN_FILE_MAJOR_VERSION}.${RUN_FILE_MINOR_VERSION}`;
+export const RUN_FILE_EXTENSION = '.poolscope.jsonl';
+/** What every `at` means: ms since the Unix epoch, fractional, stamped by the server's main thread. */
+export const RUN_FILE_CLOCK = 'unix-epoch-ms';
+/** A longer line is refused instead of buffered: a foreign file (one huge JSON document) never fills memory. */
+export const DEFAULT_MAX_LINE_CHARS = 1_048_576;
+
+export interface RunFileHeader {
+  format: typeof RUN_FILE_FORMAT;
+  /** "MAJOR.MINOR" of the format this file was written in, e.g. "1.0". */
+  formatVersion: string;
+  /** The program that wrote the file. */
+  app: { name: string; version: string };
+  /** The settings of the run (of the last one, when the history holds several). */
+  settings: ServerSettings;
+  /** The scheduling strategy of the run; null for the book's FIFO pool. */
+  strategy: string | null;
+  clock: typeof RUN_FILE_CLOCK;
+  /** ms since the Unix epoch from which the history is complete: the recording's start, or the first kept event. */
+  historyStartsAt: number;
+  /** Older events the bounded history had already dropped when the file was written; 0 for a whole run. */
+  droppedEventCount: number;
+}
+
+/** What the writer provides; the format name, version and clock are filled in. */
+export type RunFileHeaderFields = Omit<RunFileHeader, 'format' | 'formatVersion' | 'clock'>;
+
+export function createRunFileHeader(fields: RunFileHeaderFields): RunFileHeader {
+  return {
+    format: RUN_FILE_FORMAT,
+    formatVersion: RUN_FILE_VERSION,
+    app: fields.app,
+    settings: fields.settings,
+    strategy: fields.strategy,
+    clock: RUN_FILE_CLOCK,
+    historyStartsAt: fields.historyStartsAt,
+    droppedEventCount: fields.droppedEventCount,
+  };
+}
+
+// ── Writing ─────────────────────────────────────────────────────────────────
+
+/** The header as the file's first line, newline included. */
+export function serializeRunFileHeader(header: RunFileHeader): string {
+  return `${JSON.stringify(header)}\n`;
+}
+
+/** One event as one line, newline included: exactly the event object, nothing added. */
+export function serializeServerEvent(event: ServerEvent): string {
+  return `${JSON.stringify(event)}\n`;
+}
+
+/** A whole file as text chunks of about `chunkChars`, for a write stream or a Blob, never one giant string. */
+export function* runFileChunks(header: RunFileHeader, events: Iterable<ServerEvent>, chunkChars = 65_536): Generator<string> {
+  let chunk = serializeRunFileHeader(header);
+  for (const event of events) {
+    chunk += serializeServerEvent(event);
+    if (chunk.length >= chunkChars) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+// ── Validation ──────────────────────────────────────────────────────────────
+
+/** A broken or foreign file: one message naming the line (1-based) and the problem. */
+export class RunFileError extends Error {
+  override readonly name = 'RunFileError';
+
+  constructor(
+    /** null when the problem is the file as a whole (it is empty). */
+    readonly line: number | null,
+    readonly problem: string,
+  ) {
+    super(line === null ? problem : `line ${line}: ${problem}`);
+  }
+}
+
+const SHOWN_VALUE_CHARS = 40;
+
+function show(value: unknown): string {
+  let text: string;
+  if (value === undefined) text = 'nothing';
+  else if (typeof value === 'number' && !Number.isFinite(value)) text = String(value);
+  else if (Array.isArray(value)) text = 'an array';
+  else text = JSON.stringify(value) ?? typeof value;
+  return text.length > SHOWN_VALUE_CHARS ? `${text.slice(0, SHOWN_VALUE_CHARS - 1)}…` : text;
+}
+
+function expectationOf(kind: EventFieldKind): string {
+  if (typeof kind !== 'string') return `one of ${kind.map((v) => JSON.stringify(v)).join(', ')}`;
+  switch (kind) {
+    case 'epoch-ms':
+      return 'a time in ms since the Unix epoch';
+    case 'duration-ms':
+      return 'a number of ms ≥ 0';
+    case 'natural':
+      return 'a whole number ≥ 0';
+    case 'integer':
+      return 'a whole number';
+    case 'http-status':
+      return 'an HTTP status from 100 to 599';
+    case 'string':
+      return 'a string';
+    case 'string-or-null':
+      return 'a string or null';
+  }
+}
+
+function holds(kind: EventFieldKind, value: unknown): boolean {
+  if (typeof kind !== 'string') return typeof value === 'string' && kind.includes(value);
+  switch (kind) {
+    case 'epoch-ms':
+    case 'duration-ms':
+      return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+    case 'natural':
+      return Number.isSafeInteger(value) && (value as number) >= 0;
+    case 'integer':
+      return Number.isSafeInteger(value);
+    case 'http-status':
+      return Number.isInteger(value) && (value as number) >= 100 && (value as number) <= 599;
+    case 'string':
+      return typeof value === 'string';
+    case 'string-or-null':
+      return value === null || typeof value === 'string';
+  }
+}
+
+type FieldTable = Readonly<Record<string, EventFieldKind>>;
+type FieldList = ReadonlyArray<readonly [name: string, kind: EventFieldKind]>;
+
+/** The first field of `object` that breaks its table, described; null when every field holds. Unknown fields are ignored. */
+function fieldProblem(object: Record<string, unknown>, fields: FieldList): string | null {
+  for (let i = 0; i < fields.length; i++) {
+    const [name, kind] = fields[i]!;
+    const value = object[name];
+    if (holds(kind, value)) continue;
+    return value === undefined ? `"${name}" is missing` : `"${name}" must be ${expectationOf(kind)} (got ${show(value)})`;
+  }
+  return null;
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Each event type's fields as a list, built once: validating an event walks an array, not an object's keys. */
+const EVENT_FIELD_LISTS = new Map<string, FieldList>(
+  Object.entries(SERVER_EVENT_FIELDS).map(([type, fields]) => [type, Object.entries(fields as FieldTable)]),
+);
+
+/**
+ * Checks anything that claims to be a ServerEvent: its type is known and every field of that type holds
+ * (type, required, enum values). Fields the type does not have are ignored and left on the object.
+ */
+export function validateServerEvent(input: unknown): Validation<ServerEvent> {
+  if (!isPlainObject(input)) return { ok: false, error: `expected an event object, got ${show(input)}` };
+  const type = input.type;
+  if (type === undefined) return { ok: false, error: 'the event has no "type"' };
+  if (typeof type !== 'string' || !isServerEventType(type)) return { ok: false, error: `unknown event type ${show(type)}` };
+  const problem = fieldProblem(input, EVENT_FIELD_LISTS.get(type)!);
+  return problem === null ? { ok: true, value: input as ServerEvent } : { ok: false, error: `${type} event: ${problem}` };
+}
+
+const APP_FIELDS = { name: 'string', version: 'string' } as const satisfies FieldTable;
+/** The settings a header must carry. A later minor version that adds a setting makes it optional for older files. */
+const SETTINGS_FIELDS = { host: 'string', port: 'natural', workerCount: 'natural', sleepMs: 'natural' } as const satisfies FieldTable;
+// Fails to compile when ServerSettings gains, loses or retypes a field that the table does not follow.
+true satisfies IsSame<ServerSettings, ValuesOfFields<typeof SETTINGS_FIELDS>> extends true
+  ? true
+  : 'SETTINGS_FIELDS does not match ServerSettings';
+const HEADER_FIELDS = {
+  strategy: 'string-or-null',
+  clock: [RUN_FILE_CLOCK],
+  historyStartsAt: 'epoch-ms',
+  droppedEventCount: 'natural',
+} as const satisfies FieldTable;
+
+const VERSION_PATTERN = /^(\d{1,6})\.(\d{1,6})$/;
+
+/** "1.0" → { major: 1, minor: 0 }; null when it does not look like MAJOR.MINOR. */
+export function parseFormatVersion(version: unknown): { major: number; minor: number } | null {
+  const match = typeof version === 'string' ? VERSION_PATTERN.exec(version) : null;
+  return match === null ? null : { major: Number(match[1]), minor: Number(match[2]) };
+}
+
+/** Checks a header line's object, format and version first, so a foreign file is named as such before any detail. */
+export function validateRunFileHeader(input: unknown): Validation<RunFileHeader> {
+  const formatProblem = headerFormatProblem(input);
+  if (formatProblem !== null) return { ok: false, error: formatProblem };
+  const header = input as Record<string, unknown>;
+  const problem =
+    nestedProblem(header, 'app', APP_FIELDS) ??
+    nestedProblem(header, 'settings', SETTINGS_FIELDS) ??
+    fieldProblem(header, HEADER_FIELD_LIST);
+  return problem === null ? { ok: true, value: header as unknown as RunFileHeader } : { ok: false, error: `header: ${problem}` };
+}
+
+const HEADER_FIELD_LIST: FieldList = Object.entries(HEADER_FIELDS);
+
+function nestedProblem(header: Record<string, unknown>, name: string, fields: FieldTable): string | null {
+  const value = header[name];
+  if (value === undefined) return `"${name}" is missing`;
+  if (!isPlainObject(value)) return `"${name}" must be an object (got ${show(value)})`;
+  return fieldProblem(value, Object.entries(fields))?.replace(/^"/, `"${name}.`) ?? null;
+}
+
+function headerFormatProblem(input: unknown): string | null {
+  if (!isPlainObject(input) || input.format === undefined) {
+    return `not a Poolscope run (the first line has no "format": "${RUN_FILE_FORMAT}")`;
+  }
+  if (input.format !== RUN_FILE_FORMAT) return `not a Poolscope run (format ${show(input.format)}, expected "${RUN_FILE_FORMAT}")`;
+  const version = parseFormatVersion(input.formatVersion);
+  if (version === null) return `"formatVersion" must look like "${RUN_FILE_VERSION}" (got ${show(input.formatVersion)})`;
+  if (version.major > RUN_FILE_MAJOR_VERSION) {
+    return `format version ${input.formatVersion} is newer than this Poolscope reads (${RUN_FILE_MAJOR_VERSION}.x): open it with a newer Poolscope`;
+  }
+  if (version.major < RUN_FILE_MAJOR_VERSION)
+    return `format version ${input.formatVersion} is older than this Poolscope reads (${RUN_FILE_MAJOR_VERSION}.x)`;
+  return null;
+}
+
+// ── Reading ─────────────────────────────────────────────────────────────────
+
+/** Where a parser delivers what it reads, in file order. */
+export interface RunFileSink {
+  /** Called once, for line 1, before any event. */
+  header(header: RunFileHeader): void;
+  /** Called for each event line; `line` is its 1-based line number. */
+  event(event: ServerEvent, line: number): void;
+}
+
+export interface RunFileSummary {
+  header: RunFileHeader;
+  /** Events delivered to the sink. */
+  eventCount: number;
+  /** Lines read, the header and any skipped last line included. */
+  lineCount: number;
+  /** What a person should be told although the file opened: a dropped incomplete last line, skipped unknown event types. */
+  notices: string[];
+}
+
+export interface RunFileParserOptions {
+  maxLineChars?: number;
+}
+
+const MAX_NAMED_UNKNOWN_TYPES = 5;
+
+/**
+ * A push parser: feed it decoded text in chunks split anywhere (inside a line, between the halves of a
+ * surrogate pair), then call end(). It keeps only the unfinished line, so memory stays bounded by
+ * maxLineChars apart from what the sink keeps. The first problem throws a RunFileError, and every later
+ * call throws the same one.
+ *
+ * Rules (docs/run-file-format.md): line 1 is the header; each further line is one event; blank lines are
+ * skipped; events must be in time order. An incomplete last line (a recording cut off by a crash: no
+ * final newline and not valid JSON) is dropped with a notice. Unknown fields are ignored. An unknown event
+ * type is an error, except in a file of a newer minor version, whose new types are skipped with a notice.
+ */
+export class RunFileParser {
+  private readonly maxLineChars: number;
+  /** The unfinished line, in pieces, so a line split over many chunks is joined once. */
+  private pieces: string[] = [];
+  private pieceChars = 0;
+  private lineNumber = 0;
+  private header: RunFileHeader | null = null;
+  private isNewerMinor = false;
+  private lastAt = -Infinity;
+  private eventCount = 0;
+  private unknownTypeCount = 0;
+  private readonly unknownTypes = new Set<string>();
+  private failure: RunFileError | null = null;
+  private isEnded = false;
+
+  constructor(
+    private readonly sink: RunFileSink,
+    options: RunFileParserOptions = {},
+  ) {
+    this.maxLineChars = options.maxLineChars ?? DEFAULT_MAX_LINE_CHARS;
+  }
+
+  push(text: string): void {
+    this.throwIfDone();
+    try {
+      if (this.lineNumber === 0 && this.pieceChars === 0 && text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte-order mark
+      let start = 0;
+      for (let newline = text.indexOf('\n'); newline !== -1; newline = text.indexOf('\n', start)) {
+        let line = text.slice(start, newline);
+        if (this.pieceChars > 0) {
+          this.pieces.push(line);
+          line = this.pieces.join('');
+          this.pieces = [];
+          this.pieceChars = 0;
+        }
+        start = newline + 1;
+        this.takeLine(line, false);
+      }
+      if (start < text.length) {
+        const rest = start === 0 ? text : text.slice(start);
+        this.pieceChars += rest.length;
+        if (this.pieceChars > this.maxLineChars) this.fail(this.lineNumber + 1, this.tooLong());
+        this.pieces.push(rest);
+      }
+    } catch (error) {
+      throw this.remember(error);
+    }
+  }
+
+  /** The input is over: the last line (if unterminated) is read, and the summary returned. */
+  end(): RunFileSummary {
+    this.throwIfDone();
+    const notices: string[] = [];
+    try {
+      if (this.pieceChars > 0) {
+        const line = this.pieces.join('');
+        this.pieces = [];
+        this.pieceChars = 0;
+        if (!this.takeLine(line, true)) notices.push(`the last line (line ${this.lineNumber}) was incomplete and was skipped`);
+      }
+      if (this.header === null) throw new RunFileError(null, 'the file is empty: not a Poolscope run');
+    } catch (error) {
+      throw this.remember(error);
+    }
+    this.isEnded = true;
+    if (this.unknownTypeCount > 0) {
+      const names = [...this.unknownTypes].map((t) => JSON.stringify(t)).join(', ');
+      notices.push(
+        `${this.unknownTypeCount} events of types this Poolscope does not know (${names}) were skipped: the file was written in format ${this.header.formatVersion}`,
+      );
+    }
+    return { header: this.header, eventCount: this.eventCount, lineCount: this.lineNumber, notices };
+  }
+
+  /** Reads one whole line. Returns false only for an unterminated last line that is not JSON (it is then dropped). */
+  private takeLine(line: string, isUnterminated: boolean): boolean {
+    const lineNumber = ++this.lineNumber;
+    if (line.length > this.maxLineChars) this.fail(lineNumber, this.tooLong());
+    if (this.header === null) {
+      this.takeHeader(line, lineNumber, isUnterminated);
+      return true;
+    }
+    if (isBlank(line)) return true;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (error) {
+      if (isUnterminated) return false;
+      this.fail(lineNumber, `not valid JSON (${jsonErrorOf(error)})`);
+    }
+    const result = validateServerEvent(value);
+    if (!result.ok) {
+      const type = (value as { type?: unknown } | null)?.type;
+      if (this.isNewerMinor && typeof type === 'string' && !isServerEventType(type)) {
+        this.unknownTypeCount++;
+        if (this.unknownTypes.size < MAX_NAMED_UNKNOWN_TYPES) this.unknownTypes.add(type);
+        return true;
+      }
+      this.fail(lineNumber, result.error);
+    }
+    const event = result.value;
+    if (event.at < this.lastAt) {
+      this.fail(
+        lineNumber,
+        `${event.type} event is ${formatMs(this.lastAt - event.at)} earlier than the event before it: events must be in time order`,
+      );
+    }
+    this.lastAt = event.at;
+    this.eventCount++;
+    this.sink.event(event, lineNumber);
+    return true;
+  }
+
+  private takeHeader(line: string, lineNumber: number, isUnterminated: boolean): void {
+    if (isBlank(line)) this.fail(lineNumber, 'not a Poolscope run (the first line is empty)');
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      this.fail(
+        lineNumber,
+        isUnterminated && line.trimStart().startsWith('{"format":"')
+          ? 'the header line is incomplete: the file ends inside it'
+          : 'not a Poolscope run (the first line is not JSON)',
+      );
+    }
+    const header = validateRunFileHeader(value);
+    if (!header.ok) this.fail(lineNumber, header.error);
+    this.isNewerMinor = parseFormatVersion(header.value.formatVersion)!.minor > RUN_FILE_MINOR_VERSION;
+    this.header = header.value;
+    this.sink.header(header.value);
+  }
+
+  private tooLong(): string {
+    return `longer than ${this.maxLineChars} characters: not a Poolscope run`;
+  }
+
+  private fail(line: number | null, problem: string): never {
+    throw new RunFileError(line, problem);
+  }
+
+  private remember(error: unknown): unknown {
+    if (error instanceof RunFileError) this.failure = error;
+    return error;
+  }
+
+  private throwIfDone(): void {
+    if (this.failure !== null) throw this.failure;
+    if (this.isEnded) throw new Error('RunFileParser: end() was already called');
+  }
+}
+
+function isBlank(line: string): boolean {
+  return line.trim().length === 0;
+}
+
+function jsonErrorOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.length > 80 ? `${message.slice(0, 79)}…` : message;
+}
+
+function formatMs(ms: number): string {
+  return ms >= 1 ? `${ms.toFixed(1)} ms` : `${(ms * 1000).toFixed(1)} µs`;
+}
+
+/**
+ * Reads a whole run from a stream of text or UTF-8 bytes: a Node file stream (`fs.createReadStream(path)`)
+ * or a browser's `file.stream()` (async-iterable in Chromium and Firefox). Resolves with the summary;
+ * rejects with a RunFileError for a broken or foreign file.
+ */
+export async function readRunFile(
+  chunks: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>,
+  sink: RunFileSink,
+  options: RunFileParserOptions = {},
+): Promise<RunFileSummary> {
+  const parser = new RunFileParser(sink, options);
+  // fatal: a file that is not UTF-8 is foreign; replacement characters would hide that.
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const decode = (bytes: Uint8Array | undefined, isLast: boolean): string => {
+    try {
+      return isLast ? decoder.decode() : decoder.decode(bytes, { stream: true });
+    } catch {
+      throw new RunFileError(null, 'not a Poolscope run (the file is not UTF-8 text)');
+    }
+  };
+  let sawBytes = false;
+  for await (const chunk of chunks) {
+    if (typeof chunk === 'string') parser.push(chunk);
+    else {
+      sawBytes = true;
+      parser.push(decode(chunk, false));
+    }
+  }
+  if (sawBytes) parser.push(decode(undefined, true));
+  return parser.end();
+}
+
+/** Parses a whole file held in one string (small files and tests). */
+export function parseRunFile(text: string, options: RunFileParserOptions = {}): RunFileSummary & { events: ServerEvent[] } {
+  const events: ServerEvent[] = [];
+  const parser = new RunFileParser({ header: () => {}, event: (event) => events.push(event) }, options);
+  parser.push(text);
+  return { ...parser.end(), events };
+}

@@ -1,0 +1,345 @@
+// The run file format as a reader meets it: every event type survives the round trip, any chunking of the
+// text or the bytes reads the same, and each broken or foreign file gets one line-numbered message —
+// each small case re-read split at every byte and at every UTF-16 index, as llhttp's fixtures are.
+
+import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { SERVER_EVENT_FIELDS, type ServerEvent } from '../src/shared/events';
+import {
+  createRunFileHeader,
+  parseRunFile,
+  RunFileError,
+  type RunFileHeader,
+  RunFileParser,
+  type RunFileSummary,
+  readRunFile,
+  runFileChunks,
+  serializeRunFileHeader,
+  serializeServerEvent,
+  validateServerEvent,
+} from '../src/shared/run-file';
+import { ALL_SAMPLES, arbitraryEvents, SAMPLE_EVENTS, SAMPLE_SETTINGS, sampleHeader, T0 } from './support/sample-events';
+
+type Outcome =
+  | { ok: true; header: RunFileHeader; events: ServerEvent[]; notices: string[] }
+  | { ok: false; error: string; line: number | null };
+
+function parseChunks(chunks: Iterable<string>): Outcome {
+  const events: ServerEvent[] = [];
+  let header: RunFileHeader | null = null;
+  const parser = new RunFileParser({
+    header: (h) => {
+      header = h;
+    },
+    event: (e) => events.push(e),
+  });
+  try {
+    for (const chunk of chunks) parser.push(chunk);
+    const summary: RunFileSummary = parser.end();
+    expect(summary.header).toBe(header);
+    expect(summary.eventCount).toBe(events.length);
+    return { ok: true, header: summary.header, events, notices: summary.notices };
+  } catch (error) {
+    if (!(error instanceof RunFileError)) throw error;
+    return { ok: false, error: error.message, line: error.line };
+  }
+}
+
+/** The text cut into two pieces at UTF-16 index `at` (which may fall between the halves of a surrogate pair). */
+function splitText(text: string, at: number): string[] {
+  return [text.slice(0, at), text.slice(at)];
+}
+
+/** The text's UTF-8 bytes cut at byte `at` (which may fall inside a multi-byte character), decoded as a stream. */
+function splitBytes(text: string, at: number): string[] {
+  const bytes = new TextEncoder().encode(text);
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  return [decoder.decode(bytes.subarray(0, at), { stream: true }), decoder.decode(bytes.subarray(at), { stream: true }), decoder.decode()];
+}
+
+/** Parses whole, then split at every byte and every UTF-16 index, and checks that every split reads the same. */
+function parseEverySplit(text: string): Outcome {
+  const whole = parseChunks([text]);
+  const byteLength = new TextEncoder().encode(text).length;
+  for (let at = 0; at <= byteLength; at++) expect(parseChunks(splitBytes(text, at)), `split at byte ${at}`).toEqual(whole);
+  for (let at = 0; at <= text.length; at++) expect(parseChunks(splitText(text, at)), `split at index ${at}`).toEqual(whole);
+  // And one character at a time.
+  expect(parseChunks(Array.from(text))).toEqual(whole);
+  return whole;
+}
+
+const headerLine = serializeRunFileHeader(sampleHeader());
+const line = (event: object) => `${JSON.stringify(event)}\n`;
+
+function expectError(outcome: Outcome, message: string | RegExp): void {
+  expect(outcome).toMatchObject({ ok: false, error: message });
+}
+
+/** The JSON parser's own words (V8's) vary between Node versions; ours come first and are what a test pins. */
+const NOT_JSON_ON_LINE_2 = /^line 2: not valid JSON \(.+\)$/;
+
+describe('the round trip', () => {
+  it('has a sample of every event type in the contract', () => {
+    expect(Object.keys(SAMPLE_EVENTS).sort()).toEqual(Object.keys(SERVER_EVENT_FIELDS).sort());
+    for (const event of ALL_SAMPLES) expect(validateServerEvent(event)).toEqual({ ok: true, value: event });
+  });
+
+  it.each(ALL_SAMPLES.map((event) => [event.type, event] as const))('writes and reads back a %s event exactly', (_type, event) => {
+    const text = headerLine + serializeServerEvent(event);
+    expect(text.split('\n')[1]).toBe(JSON.stringify(event));
+    const outcome = parseEverySplit(text);
+    expect(outcome).toEqual({ ok: true, header: sampleHeader(), events: [event], notices: [] });
+  });
+
+  it('reads a whole run of every event type, one event per line after the header', () => {
+    const text = [...runFileChunks(sampleHeader(), ALL_SAMPLES, 64)].join('');
+    expect(text.split('\n')).toHaveLength(ALL_SAMPLES.length + 2); // header, events, and the empty rest after the last newline
+    expect(parseRunFile(text)).toMatchObject({
+      header: sampleHeader(),
+      events: ALL_SAMPLES,
+      lineCount: ALL_SAMPLES.length + 1,
+      notices: [],
+    });
+  });
+
+  it('reads any valid events back unchanged, however the text is chunked', () => {
+    fc.assert(
+      fc.property(arbitraryEvents, fc.array(fc.nat(), { maxLength: 8 }), (events, cuts) => {
+        const text = [...runFileChunks(sampleHeader(), events)].join('');
+        const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
+        const chunks = [0, ...points].map((from, i) => text.slice(from, [...points, text.length][i]));
+        expect(parseChunks(chunks)).toEqual({ ok: true, header: sampleHeader(), events, notices: [] });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('reads a real file through a Node stream and through web streams (as a browser reads File.stream())', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'poolscope-run-'));
+    try {
+      const file = path.join(dir, 'run.poolscope.jsonl');
+      writeFileSync(file, [...runFileChunks(sampleHeader(), ALL_SAMPLES)].join(''));
+      const fromNode: ServerEvent[] = [];
+      const nodeSummary = await readRunFile(createReadStream(file, { highWaterMark: 7 }), {
+        header: () => {},
+        event: (e) => fromNode.push(e),
+      });
+      expect(fromNode).toEqual(ALL_SAMPLES);
+      expect(nodeSummary.notices).toEqual([]);
+
+      const fromWeb: ServerEvent[] = [];
+      const bytes = new Blob([[...runFileChunks(sampleHeader(), ALL_SAMPLES)].join('')]).stream();
+      await readRunFile(bytes.pipeThrough(new TextDecoderStream()), { header: () => {}, event: (e) => fromWeb.push(e) });
+      expect(fromWeb).toEqual(ALL_SAMPLES);
+
+      const fromBytes: ServerEvent[] = [];
+      await readRunFile(new Blob([[...runFileChunks(sampleHeader(), ALL_SAMPLES)].join('')]).stream(), {
+        header: () => {},
+        event: (e) => fromBytes.push(e),
+      });
+      expect(fromBytes).toEqual(ALL_SAMPLES);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a broken or foreign file gets one message naming the line and the problem', () => {
+  it('an empty file', () => {
+    expectError(parseEverySplit(''), 'the file is empty: not a Poolscope run');
+  });
+
+  it('a file that is not JSON lines', () => {
+    expectError(parseEverySplit('hello, world\nsecond line\n'), 'line 1: not a Poolscope run (the first line is not JSON)');
+    expectError(parseEverySplit(`${headerLine}{"type":"job-queued","at":1,\n`), NOT_JSON_ON_LINE_2);
+  });
+
+  it('JSON of another format: a pretty-printed document or a Chrome trace', () => {
+    expectError(parseEverySplit('{\n  "traceEvents": []\n}\n'), 'line 1: not a Poolscope run (the first line is not JSON)');
+    expectError(parseEverySplit('{"traceEvents":[]}\n'), 'line 1: not a Poolscope run (the first line has no "format": "poolscope-run")');
+  });
+
+  it('the wrong format name', () => {
+    expectError(
+      parseEverySplit('{"format":"poolscope-snapshot","formatVersion":"1.0"}\n'),
+      'line 1: not a Poolscope run (format "poolscope-snapshot", expected "poolscope-run")',
+    );
+  });
+
+  it('a newer major version', () => {
+    expectError(
+      parseEverySplit(serializeRunFileHeader(sampleHeader({ formatVersion: '2.0' }))),
+      'line 1: format version 2.0 is newer than this Poolscope reads (1.x): open it with a newer Poolscope',
+    );
+    expectError(
+      parseEverySplit(serializeRunFileHeader(sampleHeader({ formatVersion: 'one' }))),
+      'line 1: "formatVersion" must look like "1.0" (got "one")',
+    );
+  });
+
+  it('a header without what every header carries', () => {
+    const { settings: _settings, ...withoutSettings } = sampleHeader();
+    expectError(parseChunks([line(withoutSettings)]), 'line 1: header: "settings" is missing');
+    expectError(
+      parseChunks([line({ ...sampleHeader(), settings: { ...SAMPLE_SETTINGS, workerCount: 'four' } })]),
+      'line 1: header: "settings.workerCount" must be a whole number ≥ 0 (got "four")',
+    );
+    expectError(
+      parseChunks([line({ ...sampleHeader(), clock: 'monotonic-ns' })]),
+      'line 1: header: "clock" must be one of "unix-epoch-ms" (got "monotonic-ns")',
+    );
+  });
+
+  it('an unknown event type', () => {
+    const text = `${headerLine}${line(SAMPLE_EVENTS['server-listening'])}${line({ type: 'job-teleported', at: T0 + 1, requestId: 42 })}`;
+    expectError(parseEverySplit(text), 'line 3: unknown event type "job-teleported"');
+  });
+
+  it('an event without a type, or a line that is not an object', () => {
+    expectError(parseEverySplit(`${headerLine}{"at":1}\n`), 'line 2: the event has no "type"');
+    expectError(parseEverySplit(`${headerLine}[1,2]\n`), 'line 2: expected an event object, got an array');
+    expectError(parseEverySplit(`${headerLine}42\n`), 'line 2: expected an event object, got 42');
+  });
+
+  it.each([
+    [
+      'a field of the wrong type',
+      { ...SAMPLE_EVENTS['job-started'], workerId: '0' },
+      'job-started event: "workerId" must be a whole number ≥ 0 (got "0")',
+    ],
+    ['a missing field', (({ runMs: _, ...rest }) => rest)(SAMPLE_EVENTS['job-finished']), 'job-finished event: "runMs" is missing'],
+    [
+      'a value outside its enum',
+      { ...SAMPLE_EVENTS['worker-exited'], reason: 'bored' },
+      'worker-exited event: "reason" must be one of "shutdown", "crashed" (got "bored")',
+    ],
+    [
+      'a fractional id',
+      { ...SAMPLE_EVENTS['job-queued'], requestId: 1.5 },
+      'job-queued event: "requestId" must be a whole number ≥ 0 (got 1.5)',
+    ],
+    [
+      'a status that is no HTTP status',
+      { ...SAMPLE_EVENTS['response-sent'], status: 42 },
+      'response-sent event: "status" must be an HTTP status from 100 to 599 (got 42)',
+    ],
+    [
+      'a null where a string belongs',
+      { ...SAMPLE_EVENTS['request-received'], method: null },
+      'request-received event: "method" must be a string (got null)',
+    ],
+    [
+      'a time that is not a number',
+      { ...SAMPLE_EVENTS['server-stopped'], at: '12:00' },
+      'server-stopped event: "at" must be a time in ms since the Unix epoch (got "12:00")',
+    ],
+  ])('a known type with %s', (_case, event, problem) => {
+    expectError(parseEverySplit(`${headerLine}${line(SAMPLE_EVENTS['worker-spawned'])}${line(event)}`), `line 3: ${problem}`);
+  });
+
+  it('events out of time order', () => {
+    const text = `${headerLine}${line(SAMPLE_EVENTS['job-finished'])}${line(SAMPLE_EVENTS['job-started'])}`;
+    expectError(
+      parseEverySplit(text),
+      'line 3: job-started event is 200.3 ms earlier than the event before it: events must be in time order',
+    );
+  });
+
+  it('a truncated line that is not the last one', () => {
+    const text = `${headerLine}{"type":"job-queued","at":17600\n${line(SAMPLE_EVENTS['server-stopped'])}`;
+    expectError(parseEverySplit(text), NOT_JSON_ON_LINE_2);
+  });
+
+  it('a line longer than the bound, without buffering it whole', () => {
+    const parser = new RunFileParser({ header: () => {}, event: () => {} }, { maxLineChars: 1000 });
+    parser.push(headerLine);
+    parser.push('{"type":"');
+    expect(() => {
+      for (let i = 0; i < 100; i++) parser.push('x'.repeat(100));
+    }).toThrow('line 2: longer than 1000 characters: not a Poolscope run');
+  });
+
+  it('keeps failing with the same error once it has failed', () => {
+    const parser = new RunFileParser({ header: () => {}, event: () => {} });
+    expect(() => parser.push('nonsense\n')).toThrow(RunFileError);
+    expect(() => parser.push(headerLine)).toThrow('line 1: not a Poolscope run (the first line is not JSON)');
+    expect(() => parser.end()).toThrow('line 1: not a Poolscope run (the first line is not JSON)');
+  });
+
+  it('bytes that are not UTF-8', async () => {
+    const bytes = new Uint8Array([...new TextEncoder().encode(headerLine), 0xff, 0xfe, 0x0a]);
+    await expect(readRunFile([bytes], { header: () => {}, event: () => {} })).rejects.toThrow(
+      'not a Poolscope run (the file is not UTF-8 text)',
+    );
+  });
+});
+
+describe('what still opens', () => {
+  it('drops a truncated last line from a crashed recording with a notice, and opens the rest', () => {
+    const whole = line(SAMPLE_EVENTS['job-started']);
+    const text = `${headerLine}${line(SAMPLE_EVENTS['job-queued'])}${whole.slice(0, 30)}`;
+    expect(parseEverySplit(text)).toEqual({
+      ok: true,
+      header: sampleHeader(),
+      events: [SAMPLE_EVENTS['job-queued']],
+      notices: ['the last line (line 3) was incomplete and was skipped'],
+    });
+  });
+
+  it('keeps a last line that only lacks its newline', () => {
+    const text = `${headerLine}${JSON.stringify(SAMPLE_EVENTS['job-queued'])}`;
+    expect(parseEverySplit(text)).toEqual({ ok: true, header: sampleHeader(), events: [SAMPLE_EVENTS['job-queued']], notices: [] });
+  });
+
+  it('but not a file cut off inside its header', () => {
+    expectError(parseEverySplit(headerLine.slice(0, 40)), 'line 1: the header line is incomplete: the file ends inside it');
+  });
+
+  it('opens a newer minor version: unknown header fields and event fields are ignored, unknown event types skipped with a notice', () => {
+    const header = { ...sampleHeader({ formatVersion: '1.3' }), recordedBy: 'a later Poolscope' };
+    const event = { ...SAMPLE_EVENTS['job-started'], cpuMs: 3 };
+    const text = `${line(header)}${line(event)}${line({ type: 'job-stolen', at: T0 + 3 })}${line({ type: 'job-stolen', at: T0 + 4 })}${line(SAMPLE_EVENTS['job-finished'])}`;
+    expect(parseEverySplit(text)).toEqual({
+      ok: true,
+      header,
+      events: [event, SAMPLE_EVENTS['job-finished']],
+      notices: ['2 events of types this Poolscope does not know ("job-stolen") were skipped: the file was written in format 1.3'],
+    });
+  });
+
+  it('tolerates unknown fields inside known events of its own version: they are ignored and left on the event', () => {
+    const event = { ...SAMPLE_EVENTS['worker-spawned'], threadId: 7 };
+    expect(parseEverySplit(`${headerLine}${line(event)}`)).toMatchObject({ ok: true, events: [event] });
+  });
+
+  it('skips blank lines, reads CRLF line ends and a byte-order mark', () => {
+    const text = `\uFEFF${headerLine.replace('\n', '\r\n')}\r\n${line(SAMPLE_EVENTS['worker-spawned']).replace('\n', '\r\n')}\n   \n`;
+    expect(parseEverySplit(text)).toEqual({ ok: true, header: sampleHeader(), events: [SAMPLE_EVENTS['worker-spawned']], notices: [] });
+  });
+});
+
+describe('the header', () => {
+  it('says what the format, the clock and the history are', () => {
+    const header = createRunFileHeader({
+      app: { name: 'Poolscope', version: '0.1.0' },
+      settings: SAMPLE_SETTINGS,
+      strategy: null,
+      historyStartsAt: T0,
+      droppedEventCount: 12,
+    });
+    expect(header).toEqual({
+      format: 'poolscope-run',
+      formatVersion: '1.0',
+      app: { name: 'Poolscope', version: '0.1.0' },
+      settings: SAMPLE_SETTINGS,
+      strategy: null,
+      clock: 'unix-epoch-ms',
+      historyStartsAt: T0,
+      droppedEventCount: 12,
+    });
+    expect(serializeRunFileHeader(header).startsWith('{"format":"poolscope-run","formatVersion":"1.0",')).toBe(true);
+  });
+});

@@ -1,0 +1,104 @@
+// One sample of every ServerEvent type, and fast-check arbitraries for events built from the contract's
+// field table, so a new event type cannot be left out of the round-trip tests: the mapped type below
+// fails to compile until it has a sample.
+
+import fc from 'fast-check';
+import type { ServerSettings } from '../../src/shared/commands';
+import {
+  BURST_USER_AGENT,
+  type EventFieldKind,
+  SERVER_EVENT_FIELDS,
+  type ServerEvent,
+  type ServerEventOf,
+  type ServerEventType,
+} from '../../src/shared/events';
+import { createRunFileHeader, type RunFileHeader } from '../../src/shared/run-file';
+
+export const T0 = 1_760_000_000_000.125;
+
+export const SAMPLE_EVENTS: { [T in ServerEventType]: ServerEventOf<T> } = {
+  'server-listening': {
+    type: 'server-listening',
+    at: T0,
+    host: '127.0.0.1',
+    port: 7878,
+    workerCount: 4,
+    sleepMs: 5000,
+    maxQueuedJobs: 1024,
+  },
+  'connection-opened': { type: 'connection-opened', at: T0 + 1, connectionId: 1, remoteAddress: '::ffff:127.0.0.1', remotePort: 50_412 },
+  'request-received': {
+    type: 'request-received',
+    at: T0 + 1.25,
+    requestId: 1,
+    connectionId: 1,
+    method: 'GET',
+    target: '/sleep?ms=200',
+    remoteAddress: '127.0.0.1',
+    userAgent: BURST_USER_AGENT,
+  },
+  'job-queued': { type: 'job-queued', at: T0 + 1.5, requestId: 1, queueDepth: 1 },
+  'job-started': { type: 'job-started', at: T0 + 1.75, requestId: 1, workerId: 0, waitMs: 0.25, queueDepth: 0 },
+  'job-finished': { type: 'job-finished', at: T0 + 202, requestId: 1, workerId: 0, runMs: 200.125, status: 200 },
+  'response-sent': { type: 'response-sent', at: T0 + 202.5, requestId: 1, status: 200, bytes: 312 },
+  'request-rejected': { type: 'request-rejected', at: T0 + 203, requestId: 2, connectionId: 1, status: 400, errorCode: 'BAD_REQUEST_LINE' },
+  'connection-closed': { type: 'connection-closed', at: T0 + 204, connectionId: 1, reason: 'server-closed', requestCount: 2 },
+  'worker-exited': { type: 'worker-exited', at: T0 + 205, workerId: 1, reason: 'crashed', exitCode: 1 },
+  'worker-replaced': { type: 'worker-replaced', at: T0 + 206, workerId: 1 },
+  'server-stopping': { type: 'server-stopping', at: T0 + 300, reason: 'signal' },
+  'worker-stopping': { type: 'worker-stopping', at: T0 + 301, workerId: 0 },
+  'server-stopped': { type: 'server-stopped', at: T0 + 310 },
+  'worker-spawned': { type: 'worker-spawned', at: T0 + 311, workerId: 0 },
+};
+
+/** Every sample, in time order. */
+export const ALL_SAMPLES: ServerEvent[] = Object.values(SAMPLE_EVENTS).sort((a, b) => a.at - b.at);
+
+export const SAMPLE_SETTINGS: ServerSettings = { host: '127.0.0.1', port: 7878, workerCount: 4, sleepMs: 5000 };
+
+export function sampleHeader(overrides: Partial<RunFileHeader> = {}): RunFileHeader {
+  return {
+    ...createRunFileHeader({
+      app: { name: 'Poolscope', version: '0.1.0' },
+      settings: SAMPLE_SETTINGS,
+      strategy: null,
+      historyStartsAt: T0 - 10,
+      droppedEventCount: 0,
+    }),
+    ...overrides,
+  };
+}
+
+function arbitraryOf(kind: EventFieldKind): fc.Arbitrary<unknown> {
+  if (typeof kind !== 'string') return fc.constantFrom(...kind);
+  switch (kind) {
+    case 'epoch-ms':
+    case 'duration-ms':
+      return fc.double({ min: 0, max: 4e12, noNaN: true, noDefaultInfinity: true });
+    case 'natural':
+      return fc.nat({ max: Number.MAX_SAFE_INTEGER });
+    case 'integer':
+      return fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 });
+    case 'http-status':
+      return fc.integer({ min: 100, max: 599 });
+    case 'string':
+      // Full Unicode: quotes, backslashes, newlines, U+2028 and astral characters all travel inside one line.
+      return fc.string({ unit: 'grapheme', maxLength: 24 });
+    case 'string-or-null':
+      return fc.option(fc.string({ unit: 'grapheme', maxLength: 24 }), { nil: null });
+  }
+}
+
+/** Any valid event of any type, built from SERVER_EVENT_FIELDS (so its `at` is arbitrary too). */
+export const arbitraryEvent: fc.Arbitrary<ServerEvent> = fc.oneof(
+  ...Object.entries(SERVER_EVENT_FIELDS).map(([type, fields]) =>
+    fc
+      .record(Object.fromEntries(Object.entries(fields).map(([name, kind]) => [name, arbitraryOf(kind)])))
+      .map((values) => ({ type, ...values }) as unknown as ServerEvent),
+  ),
+);
+
+/** A run's events: any events, put in time order as a file requires. */
+export const arbitraryEvents: fc.Arbitrary<ServerEvent[]> = fc
+  .array(arbitraryEvent, { maxLength: 30 })
+  .map((events) => events.sort((a, b) => a.at - b.at));
