@@ -96,9 +96,15 @@ function emptyCounters(): PoolCounters {
   return { requestsReceived: 0, responsesSent: 0, rejected: 0, serverErrors: 0, openConnections: 0, droppedEvents: 0 };
 }
 
-function pathOf(target: string): string {
+/** The request-target without its query string: `/sleep?ms=200` → `/sleep`. */
+export function pathOf(target: string): string {
   const q = target.indexOf('?');
   return q === -1 ? target : target.slice(0, q);
+}
+
+/** Whether a request came from the app's own burst generator or from outside (a browser, curl). */
+export function requestOriginOf(userAgent: string | null): RequestOrigin {
+  return userAgent === BURST_USER_AGENT ? 'burst' : 'external';
 }
 
 export class PoolModel {
@@ -207,7 +213,7 @@ export class PoolModel {
           path: pathOf(event.target),
           remoteAddress: event.remoteAddress,
           userAgent: event.userAgent,
-          origin: event.userAgent === BURST_USER_AGENT ? 'burst' : 'external',
+          origin: requestOriginOf(event.userAgent),
           receivedAt: event.at,
           queuedAt: null,
           startedAt: null,

@@ -1,0 +1,618 @@
+// Export of a run (a saved file or the live history) to the Chrome Trace Event Format, the JSON that
+// ui.perfetto.dev and Chrome DevTools' Performance panel open. Pure: a run-file header and events in, trace
+// events or JSON text out; imports src/shared only, no Node built-ins, no DOM. Streams: it keeps only the
+// requests in flight, so a long run exports in bounded memory.
+//
+// What the trace shows (README, "Export a trace"): one process per server run; its main thread; one thread
+// per worker; each job's run as an `X` slice on its worker; each queue wait as an async `b`/`e` slice;
+// a flow arrow from a request's arrival on the main thread to its run; a counter track of queued jobs and
+// busy workers; instants for the server's lifecycle, worker crashes and replacements, and the shutdown joins.
+// Format: https://docs.google.com/document/d/1CvAClvFfyA5R-PhYUmn5OOQtYMH4h6I0nSsKchNAySU
+
+import { httpUrlOf } from '../shared/address';
+import { formatBookLine, type ServerEvent, type ServerEventOf } from '../shared/events';
+import { pathOf, type RequestOrigin, requestOriginOf } from '../shared/pool-model';
+import type { RunFileHeader } from '../shared/run-file';
+
+export const TRACE_PROCESS_NAME = 'Poolscope server';
+export const TRACE_MAIN_THREAD_NAME = 'main: accept, parse, dispatch';
+export const traceWorkerThreadName = (workerId: number): string => `Worker ${workerId}`;
+
+/**
+ * Categories. Requests (arrival, run, flow) share one, because DevTools binds a flow arrow to the slice
+ * with the same timestamp, thread and category. Queue waits use DevTools' user-timing category: it is
+ * the only one whose async slices the Performance panel draws (in its Timings track); Perfetto shows any.
+ */
+export const TRACE_CATEGORY = {
+  request: 'request',
+  queueWait: 'blink.user_timing',
+  pool: 'pool',
+  lifecycle: 'lifecycle',
+} as const;
+
+export const QUEUE_WAIT_NAME = 'queue wait';
+export const COUNTER_NAME = 'Pool';
+const FLOW_NAME = 'dispatch';
+/** The main thread's slice for a request: from its parse to its place in the queue. */
+export const DISPATCH_PREFIX = 'dispatch ';
+const UNFINISHED_SUFFIX = ' (unfinished)';
+/** Longer request paths are cut in slice names (the args keep the whole target). */
+const MAX_PATH_CHARS = 64;
+
+/** One event of the Chrome Trace Event Format. Times in µs since the trace's origin, whole µs. */
+export interface TraceEvent {
+  name: string;
+  ph: 'X' | 'b' | 'e' | 's' | 'f' | 'C' | 'I' | 'M';
+  ts: number;
+  pid: number;
+  tid: number;
+  cat?: string;
+  dur?: number;
+  /** Flow events: the flow they belong to. */
+  id?: number;
+  /** Async slices: a process-scoped id. */
+  id2?: { local: string };
+  /** Flow end: bind to the enclosing slice (the job), not the next one. */
+  bp?: 'e';
+  /** Instant events: thread scope. */
+  s?: 't';
+  args?: Record<string, unknown>;
+}
+
+/** Flat (Perfetto reads otherData as one dictionary): what the trace came from and where its time starts. */
+export interface TraceOtherData {
+  source: string;
+  /** ts 0 of the trace, as ms since the Unix epoch (the run file's clock). */
+  originEpochMs: number;
+  /** The same instant, readable (ISO 8601, UTC). */
+  origin: string;
+  appVersion: string;
+  runFileFormatVersion: string;
+  historyStartsAt: number;
+  droppedEventCount: number;
+  strategy: string;
+}
+
+export interface TraceDocument {
+  displayTimeUnit: 'ms';
+  otherData: TraceOtherData;
+  traceEvents: TraceEvent[];
+}
+
+export interface TraceSummary {
+  /** Job slices (runs on a worker), unfinished ones included. */
+  jobCount: number;
+  /** Jobs still running when the history ended, closed at its end and marked. */
+  unfinishedJobCount: number;
+  /** Requests the server answered without a job (parse errors, full queue, shutting down, timeouts). */
+  rejectedCount: number;
+  /** Server runs in the history (each a process in the trace). */
+  runCount: number;
+  /** The most worker threads any one run had. */
+  workerCount: number;
+  /** ms since the Unix epoch of the first and last event; null without events. */
+  firstAt: number | null;
+  lastAt: number | null;
+}
+
+/** Where a request in flight is: received (parsed), waiting in the queue, running on a worker, or done. */
+type RequestPhase = 'received' | 'queued' | 'running' | 'done';
+
+interface RequestState {
+  phase: RequestPhase;
+  /** e.g. `GET /sleep #42`; `#42` alone when its arrival lies before the history. */
+  label: string;
+  method: string | null;
+  target: string | null;
+  connectionId: number | null;
+  origin: RequestOrigin;
+  receivedAt: number | null;
+  queuedAt: number | null;
+  startedAt: number | null;
+  workerId: number | null;
+  waitMs: number | null;
+  flowId: number | null;
+}
+
+interface WorkerThread {
+  tid: number;
+  /** The request it runs, or null when idle. */
+  runningRequestId: number | null;
+}
+
+/** One server run: from its workers' spawn (or the start of the history) until the next run begins. */
+interface RunState {
+  pid: number;
+  mainTid: number;
+  hasListened: boolean;
+  hasStopped: boolean;
+  workers: Map<number, WorkerThread>;
+  /** Requests in flight, forgotten at their response: the exporter's memory is bounded by them. */
+  requests: Map<number, RequestState>;
+  queuedJobs: number;
+  busyWorkers: number;
+  lastAt: number;
+}
+
+const roundUs = Math.round;
+
+/**
+ * Turns server events into trace events, in one pass. Call add() for each event in time order, then
+ * finish() once; each trace event goes to `emit` as soon as it is known (a job's `X` slice when the job
+ * finishes). Memory holds only the requests in flight.
+ */
+export class TraceExporter {
+  private originAtMs: number | null = null;
+  private run: RunState | null = null;
+  private runCount = 0;
+  private nextTid = 1;
+  private nextFlowId = 1;
+  private firstAt: number | null = null;
+  private lastAt: number | null = null;
+  private jobCount = 0;
+  private unfinishedJobCount = 0;
+  private rejectedCount = 0;
+  private workerCount = 0;
+  private isFinished = false;
+
+  constructor(
+    private readonly header: RunFileHeader,
+    private readonly emit: (event: TraceEvent) => void,
+  ) {}
+
+  /**
+   * ts 0 of the trace, ms since the Unix epoch: the start of the history, or the first event if that is
+   * earlier, so that no timestamp is negative. Fixed by the first add() (or by finish()).
+   */
+  get originAt(): number {
+    return this.originAtMs ?? this.header.historyStartsAt;
+  }
+
+  add(event: ServerEvent): void {
+    if (this.isFinished) throw new Error('TraceExporter: add() after finish()');
+    this.originAtMs ??= Math.min(this.header.historyStartsAt, event.at);
+    this.firstAt ??= event.at;
+    this.lastAt = event.at;
+    const run = this.runFor(event);
+    run.lastAt = event.at;
+    switch (event.type) {
+      case 'server-listening':
+        run.hasListened = true;
+        for (let id = 0; id < event.workerCount; id++) this.worker(run, id);
+        this.instant(
+          run,
+          run.mainTid,
+          event.at,
+          `Listening on ${httpUrlOf(event.host, event.port)} with ${event.workerCount} workers`,
+          TRACE_CATEGORY.lifecycle,
+          {
+            host: event.host,
+            port: event.port,
+            workerCount: event.workerCount,
+            sleepMs: event.sleepMs,
+            maxQueuedJobs: event.maxQueuedJobs,
+          },
+        );
+        return;
+      case 'server-stopping':
+        this.instant(run, run.mainTid, event.at, formatBookLine(event)!, TRACE_CATEGORY.lifecycle, { reason: event.reason });
+        return;
+      case 'server-stopped':
+        run.hasStopped = true;
+        this.instant(run, run.mainTid, event.at, 'Server stopped.', TRACE_CATEGORY.lifecycle);
+        return;
+      case 'request-received':
+        this.onRequestReceived(run, event);
+        return;
+      case 'request-rejected':
+        this.onRequestRejected(run, event);
+        return;
+      case 'job-queued':
+        this.onJobQueued(run, event);
+        return;
+      case 'job-started':
+        this.onJobStarted(run, event);
+        return;
+      case 'job-finished':
+        this.onJobFinished(run, event);
+        return;
+      case 'response-sent':
+        run.requests.delete(event.requestId);
+        return;
+      case 'worker-spawned':
+        this.instant(run, this.worker(run, event.workerId).tid, event.at, `Worker ${event.workerId} spawned`, TRACE_CATEGORY.lifecycle);
+        return;
+      case 'worker-stopping':
+        this.instant(run, this.worker(run, event.workerId).tid, event.at, formatBookLine(event)!, TRACE_CATEGORY.lifecycle);
+        return;
+      case 'worker-exited':
+        this.instant(run, this.worker(run, event.workerId).tid, event.at, formatBookLine(event)!, TRACE_CATEGORY.lifecycle, {
+          reason: event.reason,
+          exitCode: event.exitCode,
+        });
+        return;
+      case 'worker-replaced':
+        this.instant(
+          run,
+          this.worker(run, event.workerId).tid,
+          event.at,
+          `Worker ${event.workerId} replaced by a fresh thread`,
+          TRACE_CATEGORY.lifecycle,
+        );
+        return;
+      case 'connection-opened':
+      case 'connection-closed':
+        return;
+    }
+  }
+
+  /**
+   * Closes what is still open at `endAt` (default: the last event; pass the present moment to export a
+   * live history): running jobs get their slice up to then, marked unfinished, and so do queue waits.
+   */
+  finish(endAt: number = this.lastAt ?? this.header.historyStartsAt): TraceSummary {
+    if (this.isFinished) throw new Error('TraceExporter: finish() called twice');
+    this.isFinished = true;
+    this.originAtMs ??= this.header.historyStartsAt;
+    if (this.run !== null) this.closeRun(this.run, Math.max(endAt, this.run.lastAt));
+    return {
+      jobCount: this.jobCount,
+      unfinishedJobCount: this.unfinishedJobCount,
+      rejectedCount: this.rejectedCount,
+      runCount: this.runCount,
+      workerCount: this.workerCount,
+      firstAt: this.firstAt,
+      lastAt: this.lastAt,
+    };
+  }
+
+  // ── runs and threads ──────────────────────────────────────────────────────
+
+  /**
+   * The run an event belongs to. A server that starts again reuses worker ids and request ids, so each run
+   * is its own process: a new one begins when workers spawn or a server listens after the current run has
+   * already listened or stopped.
+   */
+  private runFor(event: ServerEvent): RunState {
+    const current = this.run;
+    const isStart = event.type === 'worker-spawned' || event.type === 'server-listening';
+    if (current !== null && !(isStart && (current.hasListened || current.hasStopped))) return current;
+    if (current !== null) this.closeRun(current, current.lastAt);
+    this.runCount++;
+    const pid = this.runCount;
+    const run: RunState = {
+      pid,
+      mainTid: this.nextTid++,
+      hasListened: false,
+      hasStopped: false,
+      workers: new Map(),
+      requests: new Map(),
+      queuedJobs: 0,
+      busyWorkers: 0,
+      lastAt: event.at,
+    };
+    this.run = run;
+    const processName = pid === 1 ? TRACE_PROCESS_NAME : `${TRACE_PROCESS_NAME} (run ${pid})`;
+    this.metadata(run, run.mainTid, 'process_name', { name: processName });
+    this.metadata(run, run.mainTid, 'process_sort_index', { sort_index: pid });
+    this.metadata(run, run.mainTid, 'thread_name', { name: TRACE_MAIN_THREAD_NAME });
+    this.metadata(run, run.mainTid, 'thread_sort_index', { sort_index: 0 });
+    this.counter(run, event.at);
+    return run;
+  }
+
+  private worker(run: RunState, workerId: number): WorkerThread {
+    let thread = run.workers.get(workerId);
+    if (thread === undefined) {
+      thread = { tid: this.nextTid++, runningRequestId: null };
+      run.workers.set(workerId, thread);
+      this.workerCount = Math.max(this.workerCount, run.workers.size);
+      this.metadata(run, thread.tid, 'thread_name', { name: traceWorkerThreadName(workerId) });
+      this.metadata(run, thread.tid, 'thread_sort_index', { sort_index: workerId + 1 });
+    }
+    return thread;
+  }
+
+  /** Closes a run's open jobs and waits at `endAt`, marked unfinished. */
+  private closeRun(run: RunState, endAt: number): void {
+    for (const [requestId, request] of run.requests) {
+      if (request.phase === 'running') {
+        this.jobSlice(run, requestId, request, request.startedAt!, endAt, { unfinished: true });
+        this.unfinishedJobCount++;
+      } else if (request.phase === 'queued') {
+        this.queueWaitEnd(run, requestId, endAt, { unfinished: true });
+      }
+    }
+    run.requests.clear();
+  }
+
+  // ── requests and jobs ─────────────────────────────────────────────────────
+
+  private request(run: RunState, requestId: number): RequestState {
+    let request = run.requests.get(requestId);
+    if (request === undefined) {
+      // Its arrival lies before the history (older events were dropped): known by id only.
+      request = {
+        phase: 'received',
+        label: `#${requestId}`,
+        method: null,
+        target: null,
+        connectionId: null,
+        origin: 'external',
+        receivedAt: null,
+        queuedAt: null,
+        startedAt: null,
+        workerId: null,
+        waitMs: null,
+        flowId: null,
+      };
+      run.requests.set(requestId, request);
+    }
+    return request;
+  }
+
+  private onRequestReceived(run: RunState, event: ServerEventOf<'request-received'>): void {
+    const path = pathOf(event.target);
+    const shownPath = path.length > MAX_PATH_CHARS ? `${path.slice(0, MAX_PATH_CHARS - 1)}…` : path;
+    run.requests.set(event.requestId, {
+      phase: 'received',
+      label: `${event.method} ${shownPath} #${event.requestId}`,
+      method: event.method,
+      target: event.target,
+      connectionId: event.connectionId,
+      origin: requestOriginOf(event.userAgent),
+      receivedAt: event.at,
+      queuedAt: null,
+      startedAt: null,
+      workerId: null,
+      waitMs: null,
+      flowId: null,
+    });
+  }
+
+  private onRequestRejected(run: RunState, event: ServerEventOf<'request-rejected'>): void {
+    this.rejectedCount++;
+    const request = run.requests.get(event.requestId);
+    const what = request?.label ?? `#${event.requestId}`;
+    this.instant(run, run.mainTid, event.at, `${event.status} ${what} (${event.errorCode})`, TRACE_CATEGORY.request, {
+      requestId: event.requestId,
+      connectionId: event.connectionId,
+      status: event.status,
+      errorCode: event.errorCode,
+      ...(request ? { method: request.method, target: request.target, origin: request.origin } : {}),
+    });
+  }
+
+  private onJobQueued(run: RunState, event: ServerEventOf<'job-queued'>): void {
+    const request = this.request(run, event.requestId);
+    request.phase = 'queued';
+    request.queuedAt = event.at;
+    if (request.receivedAt !== null) {
+      // Parse-to-queue on the main thread, where the flow arrow to the worker starts.
+      const ts = this.ts(request.receivedAt);
+      request.flowId = this.nextFlowId++;
+      this.emit({
+        name: `${DISPATCH_PREFIX}${request.label}`,
+        ph: 'X',
+        ts,
+        dur: this.ts(event.at) - ts,
+        pid: run.pid,
+        tid: run.mainTid,
+        cat: TRACE_CATEGORY.request,
+        args: this.requestArgs(event.requestId, request),
+      });
+      this.emit({ name: FLOW_NAME, ph: 's', id: request.flowId, ts, pid: run.pid, tid: run.mainTid, cat: TRACE_CATEGORY.request });
+    }
+    this.emit({
+      name: QUEUE_WAIT_NAME,
+      ph: 'b',
+      id2: { local: String(event.requestId) },
+      ts: this.ts(event.at),
+      pid: run.pid,
+      tid: run.mainTid,
+      cat: TRACE_CATEGORY.queueWait,
+      args: { request: request.label, ...this.requestArgs(event.requestId, request) },
+    });
+    run.queuedJobs = event.queueDepth;
+    this.counter(run, event.at);
+  }
+
+  private onJobStarted(run: RunState, event: ServerEventOf<'job-started'>): void {
+    const request = this.request(run, event.requestId);
+    const thread = this.worker(run, event.workerId);
+    const wasQueued = request.phase === 'queued';
+    request.phase = 'running';
+    request.startedAt = event.at;
+    request.workerId = event.workerId;
+    request.waitMs = event.waitMs;
+    if (wasQueued) this.queueWaitEnd(run, event.requestId, event.at, { waitMs: event.waitMs, workerId: event.workerId });
+    if (request.flowId !== null) {
+      this.emit({
+        name: FLOW_NAME,
+        ph: 'f',
+        bp: 'e',
+        id: request.flowId,
+        ts: this.ts(event.at),
+        pid: run.pid,
+        tid: thread.tid,
+        cat: TRACE_CATEGORY.request,
+      });
+    }
+    if (thread.runningRequestId === null) run.busyWorkers++;
+    thread.runningRequestId = event.requestId;
+    run.queuedJobs = event.queueDepth;
+    this.counter(run, event.at);
+  }
+
+  private onJobFinished(run: RunState, event: ServerEventOf<'job-finished'>): void {
+    const request = this.request(run, event.requestId);
+    const thread = this.worker(run, event.workerId);
+    // A job that started before the history began: its start is known from its run time.
+    const startedAt = request.startedAt ?? Math.max(this.originAt, event.at - event.runMs);
+    request.workerId = event.workerId;
+    this.jobSlice(run, event.requestId, request, startedAt, event.at, {
+      status: event.status,
+      runMs: event.runMs,
+      ...(request.startedAt === null ? { startedBeforeHistory: true } : {}),
+    });
+    request.phase = 'done';
+    if (thread.runningRequestId !== null) run.busyWorkers--;
+    thread.runningRequestId = null;
+    this.counter(run, event.at);
+  }
+
+  private jobSlice(
+    run: RunState,
+    requestId: number,
+    request: RequestState,
+    startAt: number,
+    endAt: number,
+    extra: Record<string, unknown>,
+  ): void {
+    const thread = this.worker(run, request.workerId!);
+    const ts = this.ts(startAt);
+    const isUnfinished = extra.unfinished === true;
+    this.jobCount++;
+    this.emit({
+      name: isUnfinished ? `${request.label}${UNFINISHED_SUFFIX}` : request.label,
+      ph: 'X',
+      ts,
+      dur: Math.max(0, this.ts(endAt) - ts),
+      pid: run.pid,
+      tid: thread.tid,
+      cat: TRACE_CATEGORY.request,
+      args: { ...this.requestArgs(requestId, request), workerId: request.workerId, waitMs: request.waitMs, ...extra },
+    });
+  }
+
+  private queueWaitEnd(run: RunState, requestId: number, at: number, args: Record<string, unknown>): void {
+    this.emit({
+      name: QUEUE_WAIT_NAME,
+      ph: 'e',
+      id2: { local: String(requestId) },
+      ts: this.ts(at),
+      pid: run.pid,
+      tid: run.mainTid,
+      cat: TRACE_CATEGORY.queueWait,
+      args,
+    });
+  }
+
+  private requestArgs(requestId: number, request: RequestState): Record<string, unknown> {
+    return {
+      requestId,
+      method: request.method,
+      target: request.target,
+      connectionId: request.connectionId,
+      origin: request.origin,
+    };
+  }
+
+  // ── trace events ──────────────────────────────────────────────────────────
+
+  /** µs since the origin, whole: equal instants get equal timestamps, so flows bind and slices nest exactly. */
+  private ts(at: number): number {
+    return roundUs((at - this.originAt) * 1000);
+  }
+
+  private counter(run: RunState, at: number): void {
+    this.emit({
+      name: COUNTER_NAME,
+      ph: 'C',
+      ts: this.ts(at),
+      pid: run.pid,
+      tid: run.mainTid,
+      cat: TRACE_CATEGORY.pool,
+      args: { 'queued jobs': run.queuedJobs, 'busy workers': run.busyWorkers },
+    });
+  }
+
+  private instant(run: RunState, tid: number, at: number, name: string, cat: string, args?: Record<string, unknown>): void {
+    this.emit({ name, ph: 'I', s: 't', ts: this.ts(at), pid: run.pid, tid, cat, ...(args ? { args } : {}) });
+  }
+
+  private metadata(run: RunState, tid: number, name: string, args: Record<string, unknown>): void {
+    this.emit({ name, ph: 'M', ts: 0, pid: run.pid, tid, args });
+  }
+}
+
+function otherDataOf(header: RunFileHeader, originAt: number): TraceOtherData {
+  return {
+    source: `${header.app.name} ${header.app.version}`,
+    originEpochMs: originAt,
+    origin: new Date(originAt).toISOString(),
+    appVersion: header.app.version,
+    runFileFormatVersion: header.formatVersion,
+    historyStartsAt: header.historyStartsAt,
+    droppedEventCount: header.droppedEventCount,
+    strategy: header.strategy ?? 'fifo',
+  };
+}
+
+/** A whole trace as one object (for small histories and tests; big runs stream with TraceJsonWriter). */
+export function exportTrace(
+  header: RunFileHeader,
+  events: Iterable<ServerEvent>,
+  endAt?: number,
+): { trace: TraceDocument; summary: TraceSummary } {
+  const traceEvents: TraceEvent[] = [];
+  const exporter = new TraceExporter(header, (event) => traceEvents.push(event));
+  for (const event of events) exporter.add(event);
+  const summary = exporter.finish(endAt);
+  return { trace: { displayTimeUnit: 'ms', otherData: otherDataOf(header, exporter.originAt), traceEvents }, summary };
+}
+
+/**
+ * Writes the trace as JSON text in chunks of about `chunkChars`, as events are added: feed it from a file
+ * stream or a live history without holding the trace. Keys come in the order Perfetto's streaming reader
+ * wants them (displayTimeUnit first; it stops at keys it does not know).
+ */
+export class TraceJsonWriter {
+  private readonly exporter: TraceExporter;
+  private buffer = '';
+  private hasOpened = false;
+  private isFirstEvent = true;
+
+  constructor(
+    private readonly header: RunFileHeader,
+    private readonly write: (text: string) => void,
+    private readonly chunkChars = 65_536,
+  ) {
+    this.exporter = new TraceExporter(header, (event) => this.append(event));
+  }
+
+  add(event: ServerEvent): void {
+    this.exporter.add(event);
+  }
+
+  finish(endAt?: number): TraceSummary {
+    const summary = this.exporter.finish(endAt);
+    this.open();
+    this.buffer += '\n]}\n';
+    this.flush();
+    return summary;
+  }
+
+  /** The prefix waits for the first trace event, by which time the exporter has fixed its origin. */
+  private open(): void {
+    if (this.hasOpened) return;
+    this.hasOpened = true;
+    const otherData = otherDataOf(this.header, this.exporter.originAt);
+    this.buffer += `{"displayTimeUnit":"ms","otherData":${JSON.stringify(otherData)},"traceEvents":[`;
+  }
+
+  private append(event: TraceEvent): void {
+    this.open();
+    this.buffer += this.isFirstEvent ? '\n' : ',\n';
+    this.isFirstEvent = false;
+    this.buffer += JSON.stringify(event);
+    if (this.buffer.length >= this.chunkChars) this.flush();
+  }
+
+  private flush(): void {
+    if (this.buffer.length === 0) return;
+    const text = this.buffer;
+    this.buffer = '';
+    this.write(text);
+  }
+}
