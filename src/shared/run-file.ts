@@ -227,6 +227,7 @@ function headerFormatProblem(input: unknown): string | null {
     return `not a Poolscope run (the first line has no "format": "${RUN_FILE_FORMAT}")`;
   }
   if (input.format !== RUN_FILE_FORMAT) return `not a Poolscope run (format ${show(input.format)}, expected "${RUN_FILE_FORMAT}")`;
+  if (input.formatVersion === undefined) return '"formatVersion" is missing';
   const version = parseFormatVersion(input.formatVersion);
   if (version === null) return `"formatVersion" must look like "${RUN_FILE_VERSION}" (got ${show(input.formatVersion)})`;
   if (version.major > RUN_FILE_MAJOR_VERSION) {

@@ -1,0 +1,132 @@
+// `npm run trace -- IN.poolscope.jsonl OUT.json`: a saved run as a Chrome trace, for ui.perfetto.dev and the
+// DevTools Performance panel. Streams the file through the run-file parser into the trace writer and waits
+// for the output to drain, so memory stays bounded whatever the run's length. The trace is written next to
+// OUT and renamed into place only when complete. Exit codes: 0 done, 1 a broken run file or a file that
+// cannot be read or written, 2 bad arguments.
+
+import { createReadStream, createWriteStream, renameSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { finished } from 'node:stream/promises';
+import { parseArgs } from 'node:util';
+import { TraceJsonWriter, type TraceSummary } from '../history/trace-export';
+import { UsageError } from '../server/cli-args';
+import { runCli } from '../server/cli-process';
+import { RunFileError, RunFileParser, type RunFileSummary } from '../shared/run-file';
+
+const PROGRAM = 'poolscope trace';
+
+const TRACE_HELP = `Usage: npm run trace -- IN.poolscope.jsonl OUT.json
+
+Converts a saved run (a .poolscope.jsonl file) to the Chrome Trace Event Format.
+Open OUT.json in https://ui.perfetto.dev (Open trace file) or in Chrome DevTools'
+Performance panel (Load profile).`;
+
+function describeFileError(file: string, error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case 'ENOENT':
+      return `${file}: no such file or directory`;
+    case 'EISDIR':
+      return `${file}: is a directory`;
+    case 'EACCES':
+    case 'EPERM':
+      return `${file}: permission denied`;
+    default:
+      return `${file}: ${error.message}`;
+  }
+}
+
+/** 350 ms, 3.2 s, 4.5 min */
+function formatSpan(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 120_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${(ms / 60_000).toFixed(1)} min`;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+function describeTrace(outFile: string, summary: TraceSummary): string {
+  const span = summary.firstAt === null || summary.lastAt === null ? 0 : summary.lastAt - summary.firstAt;
+  const unfinished = summary.unfinishedJobCount > 0 ? ` (${summary.unfinishedJobCount} unfinished)` : '';
+  const runs = summary.runCount > 1 ? `, ${summary.runCount} server runs` : '';
+  return `Wrote ${outFile}: ${plural(summary.jobCount, 'job')}${unfinished} on ${plural(summary.workerCount, 'worker')} over ${formatSpan(span)}${runs}.`;
+}
+
+/** Streams IN through the parser and the trace writer into OUT.partial, then renames it to OUT. */
+async function convert(inFile: string, outFile: string): Promise<{ run: RunFileSummary; trace: TraceSummary }> {
+  const partialFile = `${outFile}.partial`;
+  const output = createWriteStream(partialFile);
+  const input = createReadStream(inFile, { encoding: 'utf8' });
+  const outputFailed = new Promise<never>((_, reject) =>
+    output.once('error', (error) => reject(new Error(describeFileError(outFile, error)))),
+  );
+  let isOutputFull = false;
+  let writer: TraceJsonWriter | undefined;
+  const parser = new RunFileParser({
+    header: (header) => {
+      writer = new TraceJsonWriter(header, (text) => {
+        if (!output.write(text)) isOutputFull = true;
+      });
+    },
+    event: (event) => writer!.add(event),
+  });
+
+  const work = async () => {
+    let run: RunFileSummary;
+    try {
+      for await (const chunk of input) {
+        parser.push(chunk as string);
+        if (isOutputFull) {
+          // Backpressure: read no further until what is written so far has drained.
+          await new Promise<void>((resolve) => output.once('drain', resolve));
+          isOutputFull = false;
+        }
+      }
+      run = parser.end();
+    } catch (error) {
+      throw new Error(
+        error instanceof RunFileError ? `${inFile}: ${error.message}` : describeFileError(inFile, error as NodeJS.ErrnoException),
+      );
+    }
+    const trace = writer!.finish();
+    output.end();
+    await finished(output);
+    return { run, trace };
+  };
+
+  try {
+    const result = await Promise.race([work(), outputFailed]);
+    renameSync(partialFile, outFile);
+    return result;
+  } catch (error) {
+    input.destroy();
+    output.destroy();
+    rmSync(partialFile, { force: true });
+    throw error;
+  }
+}
+
+async function main(): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs<{ options: { help: { type: 'boolean' } }; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ args: process.argv.slice(2), options: { help: { type: 'boolean' } }, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(String((error as Error).message).split('. ')[0]!);
+  }
+  if (parsed.values.help) {
+    process.stdout.write(`${TRACE_HELP}\n`);
+    return 0;
+  }
+  const files = parsed.positionals;
+  if (files.length !== 2) {
+    throw new UsageError(`expected an input run file and an output trace file (got ${files.length === 0 ? 'none' : files.join(' ')})`);
+  }
+  const [inFile, outFile] = files as [string, string];
+  if (path.resolve(inFile) === path.resolve(outFile)) throw new UsageError('the output file must not be the input file');
+
+  const { run, trace } = await convert(inFile, outFile);
+  for (const notice of run.notices) process.stderr.write(`${PROGRAM}: ${inFile}: ${notice}\n`);
+  process.stdout.write(`${describeTrace(outFile, trace)}\n`);
+  return 0;
+}
+
+runCli(PROGRAM, main);
