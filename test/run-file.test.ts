@@ -2,7 +2,7 @@
 // text or the bytes reads the same, and each broken or foreign file gets one line-numbered message —
 // each small case re-read split at every byte and at every UTF-16 index, as llhttp's fixtures are.
 
-import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
@@ -341,5 +341,23 @@ describe('the header', () => {
       droppedEventCount: 12,
     });
     expect(serializeRunFileHeader(header).startsWith('{"format":"poolscope-run","formatVersion":"1.0",')).toBe(true);
+  });
+});
+
+describe('docs/run-file-format.md', () => {
+  const doc = readFileSync(new URL('../docs/run-file-format.md', import.meta.url), 'utf8');
+
+  it('has a six-line example that opens', () => {
+    const example = /```jsonl\n([\s\S]*?)```/.exec(doc)![1]!;
+    expect(example.trim().split('\n')).toHaveLength(6);
+    expect(parseRunFile(example)).toMatchObject({ eventCount: 5, notices: [] });
+  });
+
+  it('describes every event type with every one of its fields', () => {
+    for (const [type, fields] of Object.entries(SERVER_EVENT_FIELDS)) {
+      const row = doc.split('\n').find((l) => l.startsWith(`| \`${type}\``));
+      expect(row, type).toBeDefined();
+      for (const field of Object.keys(fields)) expect(row, `${type}.${field}`).toContain(`\`${field}\``);
+    }
   });
 });

@@ -174,8 +174,9 @@ export function validateServerEvent(input: unknown): Validation<ServerEvent> {
   if (!isPlainObject(input)) return { ok: false, error: `expected an event object, got ${show(input)}` };
   const type = input.type;
   if (type === undefined) return { ok: false, error: 'the event has no "type"' };
-  if (typeof type !== 'string' || !isServerEventType(type)) return { ok: false, error: `unknown event type ${show(type)}` };
-  const problem = fieldProblem(input, EVENT_FIELD_LISTS.get(type)!);
+  const fields = typeof type === 'string' ? EVENT_FIELD_LISTS.get(type) : undefined;
+  if (fields === undefined) return { ok: false, error: `unknown event type ${show(type)}` };
+  const problem = fieldProblem(input, fields);
   return problem === null ? { ok: true, value: input as ServerEvent } : { ok: false, error: `${type} event: ${problem}` };
 }
 
