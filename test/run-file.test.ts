@@ -289,6 +289,14 @@ describe('what still opens', () => {
     });
   });
 
+  it('drops a last line cut inside a multi-byte character, read as bytes', async () => {
+    const cut = new TextEncoder().encode(`${headerLine}${line(SAMPLE_EVENTS['worker-spawned'])}{"type":"request-received","target":"/café`);
+    const events: ServerEvent[] = [];
+    const summary = await readRunFile([cut.subarray(0, cut.length - 1)], { header: () => {}, event: (e) => events.push(e) });
+    expect(events).toEqual([SAMPLE_EVENTS['worker-spawned']]);
+    expect(summary.notices).toEqual(['the last line (line 3) was incomplete and was skipped']);
+  });
+
   it('keeps a last line that only lacks its newline', () => {
     const text = `${headerLine}${JSON.stringify(SAMPLE_EVENTS['job-queued'])}`;
     expect(parseEverySplit(text)).toEqual({ ok: true, header: sampleHeader(), events: [SAMPLE_EVENTS['job-queued']], notices: [] });

@@ -3,15 +3,14 @@
 // events or JSON text out; imports src/shared only, no Node built-ins, no DOM. Streams: it keeps only the
 // requests in flight, so a long run exports in bounded memory.
 //
-// What the trace shows (README, "Export a trace"): one process per server run; its main thread; one thread
+// What the trace shows (README, "Saved runs and traces"): one process per server run; its main thread; one thread
 // per worker; each job's run as an `X` slice on its worker; each queue wait as an async `b`/`e` slice;
 // a flow arrow from a request's arrival on the main thread to its run; a counter track of queued jobs and
 // busy workers; instants for the server's lifecycle, worker crashes and replacements, and the shutdown joins.
 // Format: https://docs.google.com/document/d/1CvAClvFfyA5R-PhYUmn5OOQtYMH4h6I0nSsKchNAySU
 
-import { httpUrlOf } from '../shared/address';
 import { formatBookLine, type ServerEvent, type ServerEventOf } from '../shared/events';
-import { pathOf, type RequestOrigin, requestOriginOf } from '../shared/pool-model';
+import { formatListeningLine, pathOf, type RequestOrigin, requestOriginOf } from '../shared/pool-model';
 import type { RunFileHeader } from '../shared/run-file';
 
 export const TRACE_PROCESS_NAME = 'Poolscope server';
@@ -39,7 +38,10 @@ const UNFINISHED_SUFFIX = ' (unfinished)';
 /** Longer request paths are cut in slice names (the args keep the whole target). */
 const MAX_PATH_CHARS = 64;
 
-/** One event of the Chrome Trace Event Format. Times in µs since the trace's origin, whole µs. */
+/**
+ * One event of the Chrome Trace Event Format. Times in µs since the trace's origin, whole µs. Instants are
+ * written `I`, as Chrome writes them: DevTools reads only that spelling, Perfetto reads `I` and `i` alike.
+ */
 export interface TraceEvent {
   name: string;
   ph: 'X' | 'b' | 'e' | 's' | 'f' | 'C' | 'I' | 'M';
@@ -105,13 +107,31 @@ interface RequestState {
   method: string | null;
   target: string | null;
   connectionId: number | null;
-  origin: RequestOrigin;
+  /** null when its arrival lies before the history. */
+  origin: RequestOrigin | null;
   receivedAt: number | null;
   queuedAt: number | null;
   startedAt: number | null;
   workerId: number | null;
   waitMs: number | null;
   flowId: number | null;
+}
+
+function newRequest(label: string, received: ServerEventOf<'request-received'> | null): RequestState {
+  return {
+    phase: 'received',
+    label,
+    method: received?.method ?? null,
+    target: received?.target ?? null,
+    connectionId: received?.connectionId ?? null,
+    origin: received === null ? null : requestOriginOf(received.userAgent),
+    receivedAt: received?.at ?? null,
+    queuedAt: null,
+    startedAt: null,
+    workerId: null,
+    waitMs: null,
+    flowId: null,
+  };
 }
 
 interface WorkerThread {
@@ -133,8 +153,6 @@ interface RunState {
   busyWorkers: number;
   lastAt: number;
 }
-
-const roundUs = Math.round;
 
 /**
  * Turns server events into trace events, in one pass. Call add() for each event in time order, then
@@ -179,20 +197,13 @@ export class TraceExporter {
       case 'server-listening':
         run.hasListened = true;
         for (let id = 0; id < event.workerCount; id++) this.worker(run, id);
-        this.instant(
-          run,
-          run.mainTid,
-          event.at,
-          `Listening on ${httpUrlOf(event.host, event.port)} with ${event.workerCount} workers`,
-          TRACE_CATEGORY.lifecycle,
-          {
-            host: event.host,
-            port: event.port,
-            workerCount: event.workerCount,
-            sleepMs: event.sleepMs,
-            maxQueuedJobs: event.maxQueuedJobs,
-          },
-        );
+        this.instant(run, run.mainTid, event.at, formatListeningLine(event), TRACE_CATEGORY.lifecycle, {
+          host: event.host,
+          port: event.port,
+          workerCount: event.workerCount,
+          sleepMs: event.sleepMs,
+          maxQueuedJobs: event.maxQueuedJobs,
+        });
         return;
       case 'server-stopping':
         this.instant(run, run.mainTid, event.at, formatBookLine(event)!, TRACE_CATEGORY.lifecycle, { reason: event.reason });
@@ -332,20 +343,7 @@ export class TraceExporter {
     let request = run.requests.get(requestId);
     if (request === undefined) {
       // Its arrival lies before the history (older events were dropped): known by id only.
-      request = {
-        phase: 'received',
-        label: `#${requestId}`,
-        method: null,
-        target: null,
-        connectionId: null,
-        origin: 'external',
-        receivedAt: null,
-        queuedAt: null,
-        startedAt: null,
-        workerId: null,
-        waitMs: null,
-        flowId: null,
-      };
+      request = newRequest(`#${requestId}`, null);
       run.requests.set(requestId, request);
     }
     return request;
@@ -354,20 +352,7 @@ export class TraceExporter {
   private onRequestReceived(run: RunState, event: ServerEventOf<'request-received'>): void {
     const path = pathOf(event.target);
     const shownPath = path.length > MAX_PATH_CHARS ? `${path.slice(0, MAX_PATH_CHARS - 1)}…` : path;
-    run.requests.set(event.requestId, {
-      phase: 'received',
-      label: `${event.method} ${shownPath} #${event.requestId}`,
-      method: event.method,
-      target: event.target,
-      connectionId: event.connectionId,
-      origin: requestOriginOf(event.userAgent),
-      receivedAt: event.at,
-      queuedAt: null,
-      startedAt: null,
-      workerId: null,
-      waitMs: null,
-      flowId: null,
-    });
+    run.requests.set(event.requestId, newRequest(`${event.method} ${shownPath} #${event.requestId}`, event));
   }
 
   private onRequestRejected(run: RunState, event: ServerEventOf<'request-rejected'>): void {
@@ -512,7 +497,7 @@ export class TraceExporter {
 
   /** µs since the origin, whole: equal instants get equal timestamps, so flows bind and slices nest exactly. */
   private ts(at: number): number {
-    return roundUs((at - this.originAt) * 1000);
+    return Math.round((at - this.originAt) * 1000);
   }
 
   private counter(run: RunState, at: number): void {

@@ -3,7 +3,7 @@
 // applies each delta batch to it. Pure and mutable for speed: apply() never allocates per worker.
 
 import { httpUrlOf } from './address';
-import { BURST_USER_AGENT, formatBookLine, type ServerEvent } from './events';
+import { BURST_USER_AGENT, formatBookLine, type ServerEvent, type ServerEventOf } from './events';
 
 export type ServerPhase = 'stopped' | 'listening' | 'stopping';
 export type WorkerPhase = 'idle' | 'busy' | 'stopping' | 'exited';
@@ -102,6 +102,11 @@ export function pathOf(target: string): string {
   return q === -1 ? target : target.slice(0, q);
 }
 
+/** The log line for a server that starts listening, in the UI's log and in exported traces alike. */
+export function formatListeningLine(event: ServerEventOf<'server-listening'>): string {
+  return `Listening on ${httpUrlOf(event.host, event.port)} with ${event.workerCount} workers`;
+}
+
 /** Whether a request came from the app's own burst generator or from outside (a browser, curl). */
 export function requestOriginOf(userAgent: string | null): RequestOrigin {
   return userAgent === BURST_USER_AGENT ? 'burst' : 'external';
@@ -188,7 +193,7 @@ export class PoolModel {
         this.listeningAt = event.at;
         this.queue = [];
         this.workers.length = Math.min(this.workers.length, event.workerCount);
-        this.addLog(event.at, `Listening on ${httpUrlOf(event.host, event.port)} with ${event.workerCount} workers`);
+        this.addLog(event.at, formatListeningLine(event));
         break;
       case 'server-stopping':
         this.phase = 'stopping';

@@ -458,6 +458,9 @@ export async function readRunFile(
     try {
       return isLast ? decoder.decode() : decoder.decode(bytes, { stream: true });
     } catch {
+      // Bytes left over at the very end are a character cut in half by a crash: the last line is
+      // incomplete, and a replacement character keeps it from passing for JSON, so it is dropped.
+      if (isLast) return '\uFFFD';
       throw new RunFileError(null, 'not a Poolscope run (the file is not UTF-8 text)');
     }
   };
