@@ -4,6 +4,7 @@
 // OUT and renamed into place only when complete. Exit codes: 0 done, 1 a broken run file or a file that
 // cannot be read or written, 2 bad arguments.
 
+import { once } from 'node:events';
 import { createReadStream, createWriteStream, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -11,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { TraceJsonWriter, type TraceSummary } from '../history/trace-export';
 import { UsageError } from '../server/cli-args';
 import { runCli } from '../server/cli-process';
-import { RunFileError, RunFileParser, type RunFileSummary } from '../shared/run-file';
+import { RunFileError, type RunFileSummary, readRunFile } from '../shared/run-file';
 
 const PROGRAM = 'poolscope trace';
 
@@ -55,33 +56,30 @@ function describeTrace(outFile: string, summary: TraceSummary): string {
 async function convert(inFile: string, outFile: string): Promise<{ run: RunFileSummary; trace: TraceSummary }> {
   const partialFile = `${outFile}.partial`;
   const output = createWriteStream(partialFile);
-  const input = createReadStream(inFile, { encoding: 'utf8' });
+  const input = createReadStream(inFile);
   const outputFailed = new Promise<never>((_, reject) =>
     output.once('error', (error) => reject(new Error(describeFileError(outFile, error)))),
   );
   let isOutputFull = false;
   let writer: TraceJsonWriter | undefined;
-  const parser = new RunFileParser({
-    header: (header) => {
-      writer = new TraceJsonWriter(header, (text) => {
-        if (!output.write(text)) isOutputFull = true;
-      });
-    },
-    event: (event) => writer!.add(event),
-  });
 
   const work = async () => {
     let run: RunFileSummary;
     try {
-      for await (const chunk of input) {
-        parser.push(chunk as string);
-        if (isOutputFull) {
-          // Backpressure: read no further until what is written so far has drained.
-          await new Promise<void>((resolve) => output.once('drain', resolve));
+      run = await readRunFile(input, {
+        header: (header) => {
+          writer = new TraceJsonWriter(header, (text) => {
+            if (!output.write(text)) isOutputFull = true;
+          });
+        },
+        event: (event) => writer!.add(event),
+        // Backpressure: read no further until what is written so far has drained.
+        afterChunk: async () => {
+          if (!isOutputFull) return;
+          await once(output, 'drain');
           isOutputFull = false;
-        }
-      }
-      run = parser.end();
+        },
+      });
     } catch (error) {
       throw new Error(
         error instanceof RunFileError ? `${inFile}: ${error.message}` : describeFileError(inFile, error as NodeJS.ErrnoException),

@@ -247,6 +247,8 @@ export interface RunFileSink {
   header(header: RunFileHeader): void;
   /** Called for each event line; `line` is its 1-based line number. */
   event(event: ServerEvent, line: number): void;
+  /** readRunFile awaits this after each chunk: a sink that writes elsewhere holds the reading until that drains. */
+  afterChunk?(): void | Promise<void>;
 }
 
 export interface RunFileSummary {
@@ -471,6 +473,7 @@ export async function readRunFile(
       sawBytes = true;
       parser.push(decode(chunk, false));
     }
+    await sink.afterChunk?.();
   }
   if (sawBytes) parser.push(decode(undefined, true));
   return parser.end();
