@@ -114,7 +114,8 @@ interface RequestState {
   startedAt: number | null;
   workerId: number | null;
   waitMs: number | null;
-  flowId: number | null;
+  /** Its dispatch slice is on the main thread (its arrival is in the history): a flow can start there. */
+  hasDispatch: boolean;
 }
 
 function newRequest(label: string, received: ServerEventOf<'request-received'> | null): RequestState {
@@ -130,7 +131,7 @@ function newRequest(label: string, received: ServerEventOf<'request-received'> |
     startedAt: null,
     workerId: null,
     waitMs: null,
-    flowId: null,
+    hasDispatch: false,
   };
 }
 
@@ -373,9 +374,9 @@ export class TraceExporter {
     request.phase = 'queued';
     request.queuedAt = event.at;
     if (request.receivedAt !== null) {
-      // Parse-to-queue on the main thread, where the flow arrow to the worker starts.
+      // Parse-to-queue on the main thread, where the flow arrow to the worker starts (once the job does).
       const ts = this.ts(request.receivedAt);
-      request.flowId = this.nextFlowId++;
+      request.hasDispatch = true;
       this.emit({
         name: `${DISPATCH_PREFIX}${request.label}`,
         ph: 'X',
@@ -386,7 +387,6 @@ export class TraceExporter {
         cat: TRACE_CATEGORY.request,
         args: this.requestArgs(event.requestId, request),
       });
-      this.emit({ name: FLOW_NAME, ph: 's', id: request.flowId, ts, pid: run.pid, tid: run.mainTid, cat: TRACE_CATEGORY.request });
     }
     this.emit({
       name: QUEUE_WAIT_NAME,
@@ -411,17 +411,13 @@ export class TraceExporter {
     request.workerId = event.workerId;
     request.waitMs = event.waitMs;
     if (wasQueued) this.queueWaitEnd(run, event.requestId, event.at, { waitMs: event.waitMs, workerId: event.workerId });
-    if (request.flowId !== null) {
-      this.emit({
-        name: FLOW_NAME,
-        ph: 'f',
-        bp: 'e',
-        id: request.flowId,
-        ts: this.ts(event.at),
-        pid: run.pid,
-        tid: thread.tid,
-        cat: TRACE_CATEGORY.request,
-      });
+    if (request.hasDispatch) {
+      // Both ends at once, so no flow is left open by a history that ends while its job waits. Each end
+      // has the timestamp, thread and category of its slice: DevTools binds a flow by exactly those.
+      const id = this.nextFlowId++;
+      const cat = TRACE_CATEGORY.request;
+      this.emit({ name: FLOW_NAME, ph: 's', id, ts: this.ts(request.receivedAt!), pid: run.pid, tid: run.mainTid, cat });
+      this.emit({ name: FLOW_NAME, ph: 'f', bp: 'e', id, ts: this.ts(event.at), pid: run.pid, tid: thread.tid, cat });
     }
     if (thread.runningRequestId === null) run.busyWorkers++;
     thread.runningRequestId = event.requestId;
