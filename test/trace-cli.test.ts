@@ -2,11 +2,9 @@
 // .poolscope.jsonl file, the CLI converts it in its own process, and the trace is loaded in the DevTools
 // Performance panel's own engine, which must show the workers and every job where the recording put it.
 
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DISPATCH_PREFIX,
@@ -20,23 +18,20 @@ import { BURST_USER_AGENT, type ServerEventOf } from '../src/shared/events';
 import { createRunFileHeader, runFileChunks } from '../src/shared/run-file';
 import { EventRecorder } from './support/event-recorder';
 import { get, request } from './support/http-client';
+import { spawnTsx } from './support/processes';
 import { SAMPLE_EVENTS, sampleHeader } from './support/sample-events';
 import { loadInDevTools } from './support/trace-engine';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
 const dir = mkdtempSync(path.join(tmpdir(), 'poolscope-trace-'));
 const file = (name: string) => path.join(dir, name);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function runTraceCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child: ChildProcess = spawn(tsx, ['src/main/trace-cli.ts', ...args], { cwd: root });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+/** Runs the CLI as `npm run trace` does, to its end. */
+async function runTraceCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const program = spawnTsx('src/main/trace-cli.ts', args);
+  const { code } = await program.exited;
+  return { code, stdout: program.stdout(), stderr: program.stderr() };
 }
 
 const SLEEP_MS = 300;
