@@ -203,6 +203,21 @@ describe('QueueingWindow bookkeeping', () => {
     expect(snapshot).toMatchObject({ workers: 8, arrivals: 0, completions: 0, spanMs: 10 });
   });
 
+  it('takes S as the time a job held its worker, and keeps the worker-measured run time beside it', () => {
+    const window = new QueueingWindow({ windowMs: 1_000, bucketMs: 100 });
+    window.observe(listening(T0, 1));
+    window.observe({ type: 'job-queued', at: T0 + 1, requestId: 1, queueDepth: 1 });
+    window.observe({ type: 'job-started', at: T0 + 1, requestId: 1, workerId: 0, waitMs: 0, queueDepth: 0 });
+    // The worker ran it for 0.01 ms; handing it over and collecting the result took the rest of 0.5 ms.
+    window.observe({ type: 'job-finished', at: T0 + 1.5, requestId: 1, workerId: 0, runMs: 0.01, status: 200 });
+    const snapshot = window.snapshot(T0 + 100);
+    expect(snapshot.meanServiceMs).toBeCloseTo(0.5, 10);
+    expect(snapshot.meanWorkerRunMs).toBeCloseTo(0.01, 10);
+    // ρ from S agrees with the measured busy time: one job of 0.5 ms in 100 ms.
+    expect(snapshot.utilization).toBeCloseTo(0.005, 10);
+    expect(snapshot.busyFraction).toBeCloseTo(0.005, 10);
+  });
+
   it('counts requests refused for a full queue apart from arrivals', () => {
     const window = new QueueingWindow({ windowMs: 1_000, bucketMs: 100 });
     window.observe(listening(T0, 1));
@@ -222,8 +237,10 @@ describe('QueueingWindow bookkeeping', () => {
     const snapshot = window.snapshot(T0 + 20);
     expect(snapshot.busyWorkers).toBe(0);
     expect(snapshot.completions).toBe(2);
-    // Its service time counts; its time in the system is unknown, so W holds only the job seen whole.
-    expect(snapshot.meanServiceMs).toBeCloseTo(25, 10);
+    // Its run inside the worker counts; how long it held its worker and its time in the system are unknown,
+    // so S and W hold only the job seen whole.
+    expect(snapshot.meanWorkerRunMs).toBeCloseTo(25, 10);
+    expect(snapshot.meanServiceMs).toBeCloseTo(10, 10);
     expect(snapshot.meanTimeInSystemMs).toBeCloseTo(10, 10);
   });
 

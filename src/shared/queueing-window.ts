@@ -10,7 +10,10 @@
 // - λ (arrivalRatePerS): job-queued events in the window ÷ its span. Requests the server refused because
 //   its queue was full (request-rejected QUEUE_FULL) are not arrivals to the pool; they are counted apart.
 // - c (workers): the pool size announced by server-listening (or given to the constructor).
-// - S (meanServiceMs): mean `runMs` (measured inside the worker) of the jobs that finished in the window.
+// - S (meanServiceMs): the mean time a job held its worker, job-started → job-finished, over the jobs that
+//   finished in the window: the job's run as the pool sees it, which is what keeps the next job waiting.
+//   meanWorkerRunMs is the part measured inside the worker thread (`runMs`); the difference is the cost of
+//   handing a job to a thread and its result back (large against GET /'s microseconds, small against /sleep).
 // - ρ (utilization) = λ·S / c. busyFraction is the measured counterpart: time-average busy workers ÷ c.
 // - Lq, L: time averages over the span of the number of jobs waiting (job-queued → job-started) and in the
 //   system (job-queued → job-finished), integrated exactly between events, never sampled.
@@ -65,8 +68,10 @@ export interface QueueingWindowSnapshot {
   /** Jobs finished in the window. */
   completions: number;
   throughputPerS: number;
-  /** S, ms; null when no job finished in the window. */
+  /** S: mean time a job held its worker (job-started → job-finished), ms; null when no job seen whole finished in the window. */
   meanServiceMs: number | null;
+  /** Mean `runMs` measured inside the worker thread, ms; null when no job finished in the window. */
+  meanWorkerRunMs: number | null;
   /** ρ = λS/c; null without S or c. */
   utilization: number | null;
   /** Time-average busy workers ÷ c; null without c. */
@@ -92,6 +97,8 @@ export interface QueueingWindowSnapshot {
 interface JobTimes {
   queuedAt: number;
   /** NaN until job-started. */
+  startedAt: number;
+  /** NaN until job-started. */
   waitMs: number;
 }
 
@@ -102,6 +109,8 @@ const enum Column {
   Rejected,
   Completions,
   SumRunMs,
+  HoldCount,
+  SumHoldMs,
   WaitCount,
   SumWaitMs,
   SojournCount,
@@ -155,7 +164,7 @@ export class QueueingWindow {
         this.add(slot, Column.Arrivals, 1);
         if (this.workers !== null ? this.busyWorkers >= this.workers : waitingBefore > 0) this.add(slot, Column.WaitedArrivals, 1);
         this.queueLength = event.queueDepth;
-        this.track(event.requestId, { queuedAt: event.at, waitMs: Number.NaN });
+        this.track(event.requestId, { queuedAt: event.at, startedAt: Number.NaN, waitMs: Number.NaN });
         return;
       }
       case 'job-started': {
@@ -163,8 +172,12 @@ export class QueueingWindow {
         this.queueLength = event.queueDepth;
         this.busyWorkers++;
         const job = this.jobs.get(event.requestId);
-        if (job !== undefined) job.waitMs = event.waitMs;
-        else this.track(event.requestId, { queuedAt: Number.NaN, waitMs: event.waitMs });
+        if (job !== undefined) {
+          job.startedAt = event.at;
+          job.waitMs = event.waitMs;
+        } else {
+          this.track(event.requestId, { queuedAt: Number.NaN, startedAt: event.at, waitMs: event.waitMs });
+        }
         return;
       }
       case 'job-finished': {
@@ -172,7 +185,7 @@ export class QueueingWindow {
         const slot = this.slotOf();
         // A job whose start came before the estimator did was never counted busy.
         const job = this.jobs.get(event.requestId);
-        if (job !== undefined && !Number.isNaN(job.waitMs)) this.busyWorkers = Math.max(0, this.busyWorkers - 1);
+        if (job !== undefined && !Number.isNaN(job.startedAt)) this.busyWorkers = Math.max(0, this.busyWorkers - 1);
         this.add(slot, Column.Completions, 1);
         this.add(slot, Column.SumRunMs, event.runMs);
         if (job !== undefined) {
@@ -180,6 +193,8 @@ export class QueueingWindow {
           if (!Number.isNaN(job.waitMs)) {
             this.add(slot, Column.WaitCount, 1);
             this.add(slot, Column.SumWaitMs, job.waitMs);
+            this.add(slot, Column.HoldCount, 1);
+            this.add(slot, Column.SumHoldMs, event.at - job.startedAt);
           }
           if (!Number.isNaN(job.queuedAt)) {
             this.add(slot, Column.SojournCount, 1);
@@ -231,7 +246,7 @@ export class QueueingWindow {
 
     const arrivals = sums[Column.Arrivals]!;
     const arrivalRatePerS = perS(arrivals);
-    const meanServiceMs = mean(sums[Column.SumRunMs]!, sums[Column.Completions]!);
+    const meanServiceMs = mean(sums[Column.SumHoldMs]!, sums[Column.HoldCount]!);
     const meanWaitMs = mean(sums[Column.SumWaitMs]!, sums[Column.WaitCount]!);
     const meanTimeInSystemMs = mean(sums[Column.SumSojournMs]!, sums[Column.SojournCount]!);
     const meanQueueLength = spanMs > 0 ? sums[Column.QueueIntegral]! / spanMs : this.queueLength;
@@ -248,6 +263,7 @@ export class QueueingWindow {
       completions: sums[Column.Completions]!,
       throughputPerS: perS(sums[Column.Completions]!),
       meanServiceMs,
+      meanWorkerRunMs: mean(sums[Column.SumRunMs]!, sums[Column.Completions]!),
       utilization: meanServiceMs === null || workers === null ? null : (arrivalRatePerS * meanServiceMs) / 1000 / workers,
       busyFraction: workers === null ? null : meanBusyWorkers / workers,
       meanQueueLength,
