@@ -114,10 +114,14 @@ export interface LoadReport extends LoadCounts {
 export interface MeasuredQueueing {
   /** λ, jobs per second. */
   arrivalRatePerS: number;
-  /** S, mean job run time, ms. */
+  /** S: mean time a job held its worker (dispatch to result, on the server's main thread), ms. */
   meanServiceMs: number | null;
+  /** Mean run time measured inside the worker thread, ms (S less the hand-off to and from the thread). */
+  meanWorkerRunMs: number | null;
   /** ρ = λS/c. */
   utilization: number | null;
+  /** Time-average busy workers ÷ c: ρ as measured directly. */
+  busyFraction: number | null;
   /** Share of jobs that found every worker busy. */
   probabilityOfWait: number | null;
   /** Wq, ms. */

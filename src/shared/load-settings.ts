@@ -308,12 +308,15 @@ export function parseWorkerCounts(input: unknown): { ok: true; value: number[] }
     return { ok: false, error: `Pool sizes: at most ${SWEEP_LIMITS.maxPoolSizes} per sweep (got ${items.length})` };
   const counts: number[] = [];
   for (const item of items) {
+    if (Number(item) === 0 && String(item).trim() !== '') {
+      return { ok: false, error: 'Pool size must be at least 1: a pool of 0 workers could never run a job' };
+    }
     const n = checkNumber('Pool size', typeof item === 'string' ? item.trim() : item, {
       min: SETTINGS_LIMITS.minWorkerCount,
       max: SETTINGS_LIMITS.maxWorkerCount,
       isMinIncluded: true,
       isWhole: true,
-      unit: ' workers',
+      unit: '',
     });
     if (typeof n === 'string') return { ok: false, error: n };
     if (counts.includes(n)) return { ok: false, error: `Pool size ${n} is listed twice` };

@@ -1,0 +1,63 @@
+// `npm run sweep`: the sizing sweep on the command line, a thin wrapper over startSweep().
+// Exit codes: 0 when every pool size was measured or Ctrl-C / SIGTERM stopped it (rows so far printed),
+// 1 when a server could not start, 2 for a bad flag or a CSV file that cannot be written (see SWEEP_USAGE).
+
+import { writeFileSync } from 'node:fs';
+import { UsageError } from '../server/cli-args';
+import { runCli, stopOnSignals } from '../server/cli-process';
+import { parseSweepFlags, SWEEP_USAGE } from './cli-args';
+import { describeStop, formatProgressLine, formatSweepTable, sweepCsv } from './report-format';
+import { startSweep } from './sweep';
+
+const PROGRAM = 'poolscope sweep';
+
+async function main(): Promise<number> {
+  const { isHelp, isQuiet, csvPath, settings } = parseSweepFlags(process.argv.slice(2));
+  if (isHelp || settings === null) {
+    process.stdout.write(`${SWEEP_USAGE}\n`);
+    return 0;
+  }
+  // A CSV that cannot be written is found out now, not after the sweep has run.
+  if (csvPath !== null) {
+    try {
+      writeFileSync(csvPath, '');
+    } catch (error) {
+      throw new UsageError(`--csv: cannot write ${csvPath}: ${(error as Error).message}`);
+    }
+  }
+  const load = settings.load;
+  process.stdout.write(
+    `Sweep: pool sizes ${settings.workerCounts.join(', ')}; each gets ${load.ratePerS} req/s ${load.arrivals} for ${load.durationS} s, ` +
+      `${load.connections} connections, seed ${load.seed}. Ctrl-C stops.\n`,
+  );
+  const sweep = startSweep(settings, {
+    onProgress: (progress) => {
+      if (isQuiet) return;
+      if (progress.load !== null) {
+        if (progress.load.phase === 'running') process.stdout.write(`${formatProgressLine(progress.load)}\n`);
+        return;
+      }
+      const finished = progress.rows[progress.index];
+      if (finished !== undefined) process.stdout.write(`${describeStop(finished.load)}\n`);
+      else
+        process.stdout.write(
+          `\n${progress.workers} worker${progress.workers === 1 ? '' : 's'} (${progress.index + 1} of ${progress.poolSizeCount}):\n`,
+        );
+    },
+  });
+  stopOnSignals(PROGRAM, () => sweep.cancel());
+  const report = await sweep.done;
+  if (report.isCancelled) process.stdout.write('\nStopped early (cancelled): the pool sizes measured so far.\n');
+  process.stdout.write(
+    `\n${formatSweepTable(report.rows)}\n\n` +
+      'S: mean time a job held its worker (dispatch to result). ρ = λS/c. P(wait): share of jobs that found every worker busy. Wq: mean wait in the queue.\n' +
+      'M/M/c assumes Poisson arrivals and exponential run times: constant run times (like /sleep) wait less than it predicts.\n',
+  );
+  if (csvPath !== null) {
+    writeFileSync(csvPath, sweepCsv(report.rows));
+    process.stdout.write(`Wrote ${csvPath}\n`);
+  }
+  return 0;
+}
+
+runCli(PROGRAM, main);
