@@ -37,7 +37,11 @@ const LAYOUT: readonly LayoutRow[] = [
   { paths: ['src/preload'], never: { only: ['electron', 'src/shared'] } },
   { paths: ['src/renderer'], never: ['node', 'electron', 'src/main', 'src/server', 'src/preload'] },
   { paths: ['src/history'], never: { only: ['src/shared'] } },
-  { paths: ['src/load'], never: { only: ['node', 'src/shared'] } },
+  { paths: ['src/load'], never: { only: ['node', 'npm', 'src/shared'] } },
+  {
+    paths: ['src/load/sweep.ts', 'src/load/sweep-cli.ts', 'src/load/cli.ts', 'src/load/cli-args.ts'],
+    never: { only: ['node', 'npm', 'src/shared', 'src/server'] },
+  },
 ];
 
 // ── reading the source ───────────────────────────────────────────────────────
@@ -312,7 +316,8 @@ describe('the checker itself', () => {
         sample('src/preload/index.ts', ['electron', '../shared/wire', 'node:path']),
         sample('src/renderer/main.tsx', ['react', 'node:path', '../main/publisher', '../shared/wire']),
         sample('src/history/ring.ts', ['./ring-buffer', '../shared/events', 'node:fs']),
-        sample('src/load/generator.ts', ['node:net', '../shared/events', 'ws']),
+        sample('src/load/load-generator.ts', ['node:net', '../shared/events', 'undici', '../server']),
+        sample('src/load/sweep.ts', ['../server', './load-generator', '../main/publisher']),
         sample('src/elsewhere/x.ts', []),
       ]),
     ).toEqual([
@@ -326,7 +331,8 @@ describe('the checker itself', () => {
       "src/renderer/main.tsx imports 'node:path' (node)",
       "src/renderer/main.tsx imports '../main/publisher' (src/main)",
       "src/history/ring.ts imports 'node:fs' (node)",
-      "src/load/generator.ts imports 'ws' (npm)",
+      "src/load/load-generator.ts imports '../server' (src/server)",
+      "src/load/sweep.ts imports '../main/publisher' (src/main)",
       'src/elsewhere/x.ts is in no row of the layout table',
     ]);
   });

@@ -80,7 +80,7 @@ async function measurePoolSize(
 ): Promise<SweepRow | null> {
   const durationMs = settings.load.durationS * 1000;
   const bucketMs = Math.max(100, Math.ceil(durationMs / MAX_WINDOW_BUCKETS));
-  const window = new QueueingWindow({ windowMs: Math.ceil(durationMs / bucketMs) * bucketMs + bucketMs, bucketMs, workers });
+  const estimator = new QueueingWindow({ windowMs: Math.ceil(durationMs / bucketMs) * bucketMs + bucketMs, bucketMs, workers });
   const events = new EventStream();
   // The measurement window runs from the first scheduled request to the last request's arrival at the
   // server: the end of the schedule, or later when the server read its last requests late (it shares this
@@ -88,9 +88,9 @@ async function measurePoolSize(
   let isScheduleOver = false;
   let measured: QueueingWindowSnapshot | null = null;
   const unsubscribe = events.subscribe((event) => {
-    window.observe(event);
+    estimator.observe(event);
     if (isScheduleOver && (event.type === 'job-queued' || (event.type === 'request-rejected' && event.errorCode === 'QUEUE_FULL'))) {
-      measured = window.snapshot(event.at);
+      measured = estimator.snapshot(event.at);
     }
   });
   let server: RunningServer | null = null;
@@ -105,7 +105,7 @@ async function measurePoolSize(
     });
     if (control.isCancelled()) return null;
     // The window opens with the load, so the server's start is not in it.
-    window.reset(events.now());
+    estimator.reset(events.now());
     const load = startLoad(
       { ...settings.load, url: server.url },
       {
@@ -113,7 +113,7 @@ async function measurePoolSize(
         onProgress: (progress) => {
           if (progress.phase !== 'running' && !isScheduleOver) {
             isScheduleOver = true;
-            measured = window.snapshot(events.now());
+            measured = estimator.snapshot(events.now());
           }
           report(progress);
         },
@@ -122,7 +122,7 @@ async function measurePoolSize(
     control.setCurrentLoad(load);
     const loadReport = await load.done;
     control.setCurrentLoad(null);
-    const queueing = measuredFrom(measured ?? window.snapshot(events.now()));
+    const queueing = measuredFrom(measured ?? estimator.snapshot(events.now()));
     const predicted =
       queueing.meanServiceMs === null
         ? null
