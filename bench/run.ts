@@ -31,6 +31,7 @@ import { parseArgs } from 'node:util';
 import { nearestRankIndex, percentile } from '../test/support/percentile';
 import { killAllPrograms } from '../test/support/processes';
 import { type BurstResult, chooseLoadGenerators, type LoadGeneratorName, type LoadResult, runBurst, runLoad } from './load';
+import { measureLoadAccuracy } from './load-accuracy';
 import { type ServerKind, type ServerProcess, spawnServer } from './servers';
 
 const USAGE = `npm run bench -- [flags]
@@ -39,11 +40,11 @@ const USAGE = `npm run bench -- [flags]
   --duration-s N       seconds per measured round (default 5)
   --warmup-s N         seconds of unmeasured load before each round (default 1)
   --connections N      concurrent connections (default 50)
-  --only LIST          comma-separated scenarios: keep-alive,close,event-stream,burst
+  --only LIST          comma-separated scenarios: keep-alive,close,event-stream,burst,load-accuracy
   --generator NAME     auto (default) | wrk | autocannon | node-net
   --cpu-prof           run the Poolscope child with --cpu-prof and print its top self-time functions`;
 
-const SCENARIO_IDS = ['keep-alive', 'close', 'event-stream', 'burst'] as const;
+const SCENARIO_IDS = ['keep-alive', 'close', 'event-stream', 'burst', 'load-accuracy'] as const;
 type ScenarioId = (typeof SCENARIO_IDS)[number];
 
 const HOST = '127.0.0.1';
@@ -498,6 +499,7 @@ async function main(): Promise<void> {
         burst,
       });
     }
+    if (wants('load-accuracy')) reports.push(await measureLoadAccuracy(poolscope.port, config));
   } finally {
     // Graceful, so a --cpu-prof child writes its profile.
     await Promise.all(started.map((server) => server.stop()));
