@@ -51,7 +51,8 @@ async function main(): Promise<number> {
   process.stdout.write(
     `\n${formatSweepTable(report.rows)}\n\n` +
       'S: mean time a job held its worker (dispatch to result). ρ = λS/c. P(wait): share of jobs that found every worker busy. Wq: mean wait in the queue.\n' +
-      'M/M/c assumes Poisson arrivals and exponential run times: constant run times (like /sleep) wait less than it predicts.\n',
+      'M/M/c assumes Poisson arrivals and exponential run times: run times that vary less (a single /sleep?ms=N) wait less\n' +
+      'than it predicts, a mix of very short and long jobs varies more and waits more, and constant arrivals wait less.\n',
   );
   if (csvPath !== null) {
     writeFileSync(csvPath, sweepCsv(report.rows));
