@@ -12,24 +12,14 @@
 import { startLoad } from '../src/load/load-generator';
 import type { LoadReport } from '../src/shared/load-report';
 import { validateLoadSettings } from '../src/shared/load-settings';
+import type { ScenarioReport } from './run';
 
 export const LOAD_ACCURACY_RATE_PER_S = 5_000;
 export const LOAD_ACCURACY_MAX_DEVIATION = 0.01;
 const CONNECTIONS = 100;
 
-export interface LoadAccuracyReport {
-  id: 'load-accuracy';
-  title: string;
-  unit: 'req/s';
-  poolscope: number;
-  baseline: number;
-  baselineLabel: string;
-  ratio: number;
-  target: string;
-  isMet: boolean;
-  note: string;
-  loadReport: LoadReport;
-}
+/** A row of the bench's results table, with the generator's whole report for results/latest.json. */
+export type LoadAccuracyReport = ScenarioReport & { loadReport: LoadReport };
 
 function load(port: number, durationS: number): Promise<LoadReport> {
   const settings = validateLoadSettings({

@@ -219,7 +219,7 @@ async function measureBurst(server: ServerProcess, config: BenchConfig): Promise
 
 // ── reporting ────────────────────────────────────────────────────────────────
 
-interface ScenarioReport {
+export interface ScenarioReport {
   id: ScenarioId;
   title: string;
   unit: 'req/s' | 'ms';

@@ -11,6 +11,7 @@ import {
   LOAD_LIMITS,
   type LoadSettings,
   type LoadSettingsField,
+  type LoadSettingsInput,
   MIX_SUM_TOLERANCE,
   type SweepSettings,
   type SweepSettingsField,
@@ -99,6 +100,19 @@ function parseFlags<Extra extends Record<string, { type: 'string' | 'boolean' }>
   }
 }
 
+/** The load fields every command takes, as typed: the validator reads text. */
+function loadInputOf(values: Record<string, string | boolean | undefined>): Omit<LoadSettingsInput, 'url'> {
+  return {
+    ratePerS: values.rate,
+    durationS: values.duration,
+    mix: values.mix,
+    arrivals: values.arrivals,
+    connections: values.connections,
+    timeoutMs: values['timeout-ms'],
+    seed: values.seed,
+  };
+}
+
 function refusal(field: LoadSettingsField | SweepSettingsField, error: string): UsageError {
   return new UsageError(`${FLAG_OF[field]}: ${error}`);
 }
@@ -113,16 +127,7 @@ export interface LoadFlags {
 export function parseLoadFlags(argv: string[]): LoadFlags {
   const values = parseFlags(argv, { url: { type: 'string' } });
   if (values.help === true) return { isHelp: true, isQuiet: false, settings: null };
-  const checked = validateLoadSettings({
-    url: values.url,
-    ratePerS: values.rate,
-    durationS: values.duration,
-    mix: values.mix,
-    arrivals: values.arrivals,
-    connections: values.connections,
-    timeoutMs: values['timeout-ms'],
-    seed: values.seed,
-  });
+  const checked = validateLoadSettings({ url: values.url, ...loadInputOf(values) });
   if (!checked.ok) throw refusal(checked.field, checked.error);
   return { isHelp: false, isQuiet: values.quiet === true, settings: checked.value };
 }
@@ -140,17 +145,7 @@ export function parseSweepFlags(argv: string[]): SweepFlags {
   if (values.help === true) return { isHelp: true, isQuiet: false, csvPath: null, settings: null };
   const csvPath = (values.csv as string | undefined) ?? null;
   if (csvPath === '') throw new UsageError('--csv: give a file name');
-  const checked = validateSweepSettings({
-    workerCounts: values.workers,
-    sleepMs: values['sleep-ms'],
-    ratePerS: values.rate,
-    durationS: values.duration,
-    mix: values.mix,
-    arrivals: values.arrivals,
-    connections: values.connections,
-    timeoutMs: values['timeout-ms'],
-    seed: values.seed,
-  });
+  const checked = validateSweepSettings({ workerCounts: values.workers, sleepMs: values['sleep-ms'], ...loadInputOf(values) });
   if (!checked.ok) throw refusal(checked.field, checked.error);
   return { isHelp: false, isQuiet: values.quiet === true, csvPath, settings: checked.value };
 }
