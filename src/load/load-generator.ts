@@ -72,7 +72,8 @@ class Exchange {
 
   constructor(
     readonly scheduledAt: number,
-    readonly issuedAt: number,
+    /** Drawn when the request comes due, so a seed gives the same paths however the run goes. */
+    readonly path: string,
     readonly deadlineAt: number,
   ) {}
 }
@@ -279,7 +280,7 @@ class OpenLoopRun {
   };
 
   private issue(scheduledAt: number, now: number): void {
-    const exchange = new Exchange(scheduledAt, now, scheduledAt + this.settings.timeoutMs);
+    const exchange = new Exchange(scheduledAt, this.pickPath(), scheduledAt + this.settings.timeoutMs);
     this.counts.sent++;
     this.counts.waitingForConnection++;
     this.issueLateness.recordMs(now - scheduledAt);
@@ -296,7 +297,7 @@ class OpenLoopRun {
       if (exchange.isSettled) continue;
       this.dispatchedCount++;
       this.pool.dispatch(
-        { origin: this.settings.url, path: this.pickPath(), method: 'GET', headers: { 'user-agent': LOAD_USER_AGENT } },
+        { origin: this.settings.url, path: exchange.path, method: 'GET', headers: { 'user-agent': LOAD_USER_AGENT } },
         this.handlerFor(exchange),
       );
     }
