@@ -11,7 +11,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../src/server';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
 
 interface Cli {
   child: ChildProcessWithoutNullStreams;
@@ -29,7 +28,10 @@ afterEach(async () => {
 });
 
 function cli(script: 'cli.ts' | 'sweep-cli.ts', args: string[]): Cli {
-  const child = spawn(tsx, [`src/load/${script}`, ...args], { cwd: root });
+  // Node with tsx's loader, not the tsx wrapper: the wrapper relays a signal to its child only if the child
+  // acknowledges it within 30 ms and kills it otherwise, which a busy machine can miss. `npm run load` in a
+  // terminal is unaffected: Ctrl-C reaches every process of the foreground group, the child included.
+  const child = spawn(process.execPath, ['--import', 'tsx', `src/load/${script}`, ...args], { cwd: root });
   children.push(child);
   let stdout = '';
   let stderr = '';

@@ -20,7 +20,8 @@
 // - Wq, W: means over the jobs that FINISHED in the window, of their whole wait (job-started's waitMs) and
 //   their whole time in the system (finish `at` − queued `at`), including any part before the window
 //   began. Jobs that arrived in the window but had not finished by t are in Lq/L but not yet in Wq/W.
-//   A job whose job-queued came before the estimator started counts in S and Wq but not in W.
+//   A job the estimator saw start but not arrive counts in S and Wq but not in W; one it saw only finish
+//   counts only in meanWorkerRunMs and the completions.
 // - Little's law L = λW (and Lq = λWq) holds exactly over a span that starts and ends with the system
 //   empty; over a sliding window the jobs straddling its two edges make the difference, which shrinks as
 //   the window grows against W. The checks report both sides and the difference.
