@@ -4,7 +4,7 @@
 
 import { parseArgs } from 'node:util';
 import { UsageError } from '../server/cli-args';
-import { DEFAULT_SETTINGS } from '../shared/commands';
+import { DEFAULT_SETTINGS, SETTINGS_LIMITS } from '../shared/commands';
 import {
   DEFAULT_LOAD_SETTINGS,
   DEFAULT_SWEEP_WORKER_COUNTS,
@@ -62,9 +62,9 @@ export const SWEEP_USAGE = `Usage: npm run sweep -- [options]
 Runs the same open-loop load against a fresh Poolscope server (on 127.0.0.1, a free port) for each pool
 size, and prints latency, throughput and the measured queue beside the M/M/c (Erlang C) prediction.
 
-  --workers LIST     pool sizes, each 1..64 (default ${DEFAULT_SWEEP_WORKER_COUNTS})
+  --workers LIST     pool sizes, each ${SETTINGS_LIMITS.minWorkerCount}..${SETTINGS_LIMITS.maxWorkerCount} (default ${DEFAULT_SWEEP_WORKER_COUNTS})
   --sleep-ms N       how long GET /sleep without ?ms= blocks a worker (default ${DEFAULT_SETTINGS.sleepMs})
-${LOAD_FLAG_HELP.replace(`(default ${DEFAULT_LOAD_SETTINGS.durationS},`, `per pool size (default ${DEFAULT_LOAD_SETTINGS.durationS},`)}
+${LOAD_FLAG_HELP.replace('seconds of arrivals,', 'seconds of arrivals per pool size,')}
   --csv FILE         also write the table as CSV
   --quiet            no progress lines, only the table
   --help             show this help
