@@ -11,6 +11,7 @@ import {
   validateLoadSettings,
   validateLoopbackUrl,
   validateSweepSettings,
+  withSeed,
 } from '../src/shared/load-settings';
 
 describe('the target URL', () => {
@@ -131,9 +132,17 @@ describe('validateLoadSettings', () => {
     });
   });
 
-  it('draws a seed when none is given', () => {
+  it('leaves an absent seed null, and withSeed draws one only when none was given', () => {
     const result = validateLoadSettings({});
-    expect(result.ok && Number.isInteger(result.value.seed)).toBe(true);
+    expect(result.ok && result.value.seed).toBeNull();
+    if (!result.ok) return;
+    expect(Number.isInteger(withSeed(result.value).seed)).toBe(true);
+    expect(withSeed({ ...result.value, seed: 5 }).seed).toBe(5);
+  });
+
+  it('is pure: the same input always gives the same answer', () => {
+    const input = { ratePerS: '50', mix: '/:0.5,/sleep:0.5' };
+    expect(validateLoadSettings(input)).toEqual(validateLoadSettings(input));
   });
 
   it('accepts its own output, so settings can be checked again on the other side of IPC', () => {

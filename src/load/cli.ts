@@ -3,6 +3,7 @@
 // 1 when the server went away or could not be reached, 2 for a bad flag (see LOAD_USAGE).
 
 import { runCli, stopOnSignals } from '../server/cli-process';
+import { withSeed } from '../shared/load-settings';
 import { LOAD_USAGE, parseLoadFlags } from './cli-args';
 import { startLoad } from './load-generator';
 import { describeSettings, formatLoadReport, formatProgressLine } from './report-format';
@@ -10,11 +11,13 @@ import { describeSettings, formatLoadReport, formatProgressLine } from './report
 const PROGRAM = 'poolscope load';
 
 async function main(): Promise<number> {
-  const { isHelp, isQuiet, settings } = parseLoadFlags(process.argv.slice(2));
-  if (isHelp || settings === null) {
+  const { isHelp, isQuiet, settings: parsed } = parseLoadFlags(process.argv.slice(2));
+  if (isHelp || parsed === null) {
     process.stdout.write(`${LOAD_USAGE}\n`);
     return 0;
   }
+  // Drawn here rather than in the run, so the first line can name the seed that repeats this run.
+  const settings = withSeed(parsed);
   process.stdout.write(`Load: ${describeSettings(settings)}. Ctrl-C stops.\n`);
   const run = startLoad(settings, {
     onProgress: (progress) => {

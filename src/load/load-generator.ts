@@ -30,7 +30,7 @@ import {
   type LoadReport,
   type LoadStop,
 } from '../shared/load-report';
-import { LOAD_USER_AGENT, type LoadSettings, validateLoadSettings } from '../shared/load-settings';
+import { LOAD_USER_AGENT, type LoadSettings, validateLoadSettings, withSeed } from '../shared/load-settings';
 import { LatencyHistogram } from './latency-histogram';
 import { type ArrivalSchedule, createArrivalSchedule, createPathPicker } from './schedule';
 
@@ -55,11 +55,14 @@ export interface LoadRun {
   cancel(): void;
 }
 
-/** Starts a run now. Throws a RangeError for settings validateLoadSettings() refuses. */
+/**
+ * Starts a run now; a null seed is drawn here and reported in the report's settings. Throws a RangeError for
+ * settings validateLoadSettings() refuses.
+ */
 export function startLoad(settings: LoadSettings, options: LoadRunOptions = {}): LoadRun {
   const checked = validateLoadSettings(settings);
   if (!checked.ok) throw new RangeError(`${checked.field}: ${checked.error}`);
-  const run = new OpenLoopRun(checked.value, options);
+  const run = new OpenLoopRun(withSeed(checked.value), options);
   return { done: run.done, progress: () => run.progress(), cancel: () => run.cancel() };
 }
 
@@ -223,7 +226,7 @@ class OpenLoopRun {
   private intervalStartedAt: number;
 
   constructor(
-    private readonly settings: LoadSettings,
+    private readonly settings: LoadSettings & { seed: number },
     private readonly options: LoadRunOptions,
   ) {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));

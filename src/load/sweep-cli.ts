@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { UsageError } from '../server/cli-args';
 import { runCli, stopOnSignals } from '../server/cli-process';
+import { withSeed } from '../shared/load-settings';
 import { parseSweepFlags, SWEEP_USAGE } from './cli-args';
 import { describeStop, formatProgressLine, formatSweepTable, sweepCsv } from './report-format';
 import { startSweep } from './sweep';
@@ -12,8 +13,8 @@ import { startSweep } from './sweep';
 const PROGRAM = 'poolscope sweep';
 
 async function main(): Promise<number> {
-  const { isHelp, isQuiet, csvPath, settings } = parseSweepFlags(process.argv.slice(2));
-  if (isHelp || settings === null) {
+  const { isHelp, isQuiet, csvPath, settings: parsed } = parseSweepFlags(process.argv.slice(2));
+  if (isHelp || parsed === null) {
     process.stdout.write(`${SWEEP_USAGE}\n`);
     return 0;
   }
@@ -25,6 +26,8 @@ async function main(): Promise<number> {
       throw new UsageError(`--csv: cannot write ${csvPath}: ${(error as Error).message}`);
     }
   }
+  // Drawn here, so the first line names the seed; every pool size then gets the same arrivals.
+  const settings = { ...parsed, load: withSeed(parsed.load) };
   const load = settings.load;
   process.stdout.write(
     `Sweep: pool sizes ${settings.workerCounts.join(', ')}; each gets ${load.ratePerS} req/s ${load.arrivals} for ${load.durationS} s, ` +

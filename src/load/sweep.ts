@@ -5,7 +5,7 @@
 
 import { EventStream, type RunningServer, type ServerOptions, startServer } from '../server/index';
 import type { LoadProgress, MeasuredQueueing, SweepProgress, SweepReport, SweepRow } from '../shared/load-report';
-import { type SweepSettings, validateSweepSettings } from '../shared/load-settings';
+import { type SweepSettings, validateSweepSettings, withSeed } from '../shared/load-settings';
 import { predictMmc } from '../shared/queueing';
 import { QueueingWindow, type QueueingWindowSnapshot } from '../shared/queueing-window';
 import { type LoadRun, startLoad } from './load-generator';
@@ -30,13 +30,16 @@ export interface SweepRun {
   cancel(): void;
 }
 
-/** Starts a sweep now. Throws a RangeError for settings validateSweepSettings() refuses. */
+/**
+ * Starts a sweep now. A null seed is drawn once, so every pool size gets the same arrivals and paths; the
+ * report's settings carry it. Throws a RangeError for settings validateSweepSettings() refuses.
+ */
 export function startSweep(settings: SweepSettings, options: SweepRunOptions = {}): SweepRun {
   const checked = validateSweepSettings({ ...settings.load, workerCounts: settings.workerCounts, sleepMs: settings.sleepMs });
   if (!checked.ok) throw new RangeError(`${checked.field}: ${checked.error}`);
   let isCancelled = false;
   let currentLoad: LoadRun | null = null;
-  const done = runSweep(checked.value, options, {
+  const done = runSweep({ ...checked.value, load: withSeed(checked.value.load) }, options, {
     isCancelled: () => isCancelled,
     setCurrentLoad: (load) => {
       currentLoad = load;

@@ -28,8 +28,11 @@ export interface LoadSettings {
   connections: number;
   /** A request without a complete response this long after its scheduled send time counts as a timeout. */
   timeoutMs: number;
-  /** Seeds the arrival times and the choice of paths, so a run can be repeated exactly. */
-  seed: number;
+  /**
+   * Seeds the arrival times and the choice of paths, so a run can be repeated exactly; null lets the run
+   * draw one (withSeed), which its report then carries.
+   */
+  seed: number | null;
 }
 
 /** What a form or the command line hands in: numbers or the text a person typed; absent fields take defaults. */
@@ -201,13 +204,13 @@ export function formatMix(mix: readonly MixEntry[]): string {
 
 // ── the whole run ────────────────────────────────────────────────────────────
 
-/** A seed for when none is given: any 32-bit value; the report prints it so the run can be repeated. */
-export function randomSeed(): number {
-  return Math.floor(Math.random() * 0x1_0000_0000);
+/** The settings with a seed: the one given, or a random 32-bit one (not pure: callers outside the validator draw it). */
+export function withSeed<T extends { seed: number | null }>(settings: T): T & { seed: number } {
+  return { ...settings, seed: settings.seed ?? Math.floor(Math.random() * 0x1_0000_0000) };
 }
 
 /**
- * Checks every field of a load run (defaults fill absent ones; a missing seed gets a random one).
+ * Checks every field of a load run; defaults fill absent ones (an absent seed stays null). Pure.
  * Fields are checked in form order: url, rate, duration, mix, arrivals, connections, timeout, seed.
  */
 export function validateLoadSettings(input: LoadSettingsInput): FieldValidation<LoadSettings, LoadSettingsField> {
@@ -262,8 +265,8 @@ function validateCommonLoadFields(input: LoadSettingsInput): FieldValidation<Com
   });
   if (typeof timeoutMs === 'string') return fail('timeoutMs', timeoutMs);
   const seed =
-    input.seed === undefined
-      ? randomSeed()
+    input.seed === undefined || input.seed === null
+      ? null
       : checkNumber('Seed', input.seed, { min: 0, max: 0xffff_ffff, isMinIncluded: true, isWhole: true, unit: '' });
   if (typeof seed === 'string') return fail('seed', seed);
   return { ok: true, value: { ratePerS, durationS, mix: mix.value, arrivals: arrivals as ArrivalProcess, connections, timeoutMs, seed } };
