@@ -1,61 +1,34 @@
 // `npm run load` and `npm run sweep` as a person runs them: real processes, real flags, real signals, exit
 // codes and one-line errors.
 
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../src/server';
+import { findFreePort } from './support/ports';
+import { type ChildProgram, spawnTsx } from './support/processes';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-
-interface Cli {
-  child: ChildProcessWithoutNullStreams;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-const children: ChildProcessWithoutNullStreams[] = [];
-const servers: RunningServer[] = [];
+let started: ChildProgram[] = [];
+let servers: RunningServer[] = [];
 
 afterEach(async () => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
-  await Promise.all(servers.splice(0).map((server) => server.shutdown()));
+  await Promise.all(started.map((program) => program.kill()));
+  await Promise.all(servers.map((server) => server.shutdown()));
+  started = [];
+  servers = [];
 });
 
-function cli(script: 'cli.ts' | 'sweep-cli.ts', args: string[]): Cli {
-  // Node with tsx's loader, not the tsx wrapper: the wrapper relays a signal to its child only if the child
-  // acknowledges it within 30 ms and kills it otherwise, which a busy machine can miss. `npm run load` in a
-  // terminal is unaffected: Ctrl-C reaches every process of the foreground group, the child included.
-  const child = spawn(process.execPath, ['--import', 'tsx', `src/load/${script}`, ...args], { cwd: root });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+function cli(script: 'cli.ts' | 'sweep-cli.ts', args: string[]): ChildProgram {
+  const program = spawnTsx(`src/load/${script}`, args);
+  started.push(program);
+  return program;
 }
 
-async function waitFor(output: () => string, pattern: RegExp, exited: Promise<unknown>): Promise<void> {
-  let hasExited = false;
-  void exited.then(() => (hasExited = true));
-  while (!pattern.test(output())) {
-    if (hasExited) throw new Error(`exited before printing ${pattern}; output:\n${output()}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
+async function server(workerCount: number): Promise<RunningServer> {
+  const running = await startServer({ port: 0, workerCount });
+  servers.push(running);
+  return running;
 }
 
 describe('npm run load', () => {
@@ -69,7 +42,7 @@ describe('npm run load', () => {
     [['--frobnicate'], /Unknown option '--frobnicate'/],
   ])('refuses %j with one readable line and exit code 2, before any connection', async (args, message) => {
     const run = cli('cli.ts', args);
-    expect(await run.exited).toBe(2);
+    expect((await run.exited).code).toBe(2);
     expect(run.stderr().trim()).toMatch(message);
     expect(run.stderr().trim().split('\n')).toHaveLength(1);
     expect(run.stdout()).toBe('');
@@ -77,17 +50,16 @@ describe('npm run load', () => {
 
   it('prints its flags and their defaults with --help', async () => {
     const run = cli('cli.ts', ['--help']);
-    expect(await run.exited).toBe(0);
+    expect((await run.exited).code).toBe(0);
     expect(run.stdout()).toMatch(/--rate N +requests per second, more than 0 \(default 100/);
     expect(run.stdout()).toMatch(/--connections N/);
     expect(run.stdout()).toMatch(/Exit codes: 0 when/);
   });
 
   it('runs against the server, prints a line per second and the final tables, and exits 0', async () => {
-    const server = await startServer({ port: 0, workerCount: 2 });
-    servers.push(server);
-    const run = cli('cli.ts', ['--url', server.url, '--rate', '100', '--duration', '1.5', '--arrivals', 'constant', '--seed', '9']);
-    expect(await run.exited).toBe(0);
+    const { url } = await server(2);
+    const run = cli('cli.ts', ['--url', url, '--rate', '100', '--duration', '1.5', '--arrivals', 'constant', '--seed', '9']);
+    expect((await run.exited).code).toBe(0);
     const out = run.stdout();
     expect(out).toMatch(
       /^Load: 100 req\/s constant for 1\.5 s to http:\/\/127\.0\.0\.1:\d+, 100 connections, mix \/:1, timeout 10000 ms, seed 9\./,
@@ -102,20 +74,19 @@ describe('npm run load', () => {
   });
 
   it('stops on Ctrl-C with a partial report and exit code 0', async () => {
-    const server = await startServer({ port: 0, workerCount: 1 });
-    servers.push(server);
-    const run = cli('cli.ts', ['--url', server.url, '--rate', '50', '--duration', '60', '--mix', '/sleep?ms=30']);
-    await waitFor(run.stdout, /^ {3}1 s {2}sent/m, run.exited);
-    run.child.kill('SIGINT');
-    expect(await run.exited).toBe(0);
+    const { url } = await server(1);
+    const run = cli('cli.ts', ['--url', url, '--rate', '50', '--duration', '60', '--mix', '/sleep?ms=30']);
+    await run.waitForOutput(/^ {3}1 s {2}sent/m, { stream: 'stdout' });
+    run.signal('SIGINT');
+    expect((await run.exited).code).toBe(0);
     expect(run.stdout()).toMatch(/Stopped early \(cancelled\): a partial report\./);
     expect(run.stdout()).toMatch(/\| unfinished \(run stopped first\) +\| +\d+ \|/);
   });
 
   it('exits 1 with the reason when nothing listens at the URL', async () => {
-    const port = await freePort();
+    const port = await findFreePort();
     const run = cli('cli.ts', ['--url', `http://127.0.0.1:${port}`, '--rate', '10', '--duration', '5']);
-    expect(await run.exited).toBe(1);
+    expect((await run.exited).code).toBe(1);
     expect(run.stderr().trim()).toBe(
       `poolscope load: connection refused: nothing is listening at http://127.0.0.1:${port} (is the server running?)`,
     );
@@ -133,7 +104,7 @@ describe('npm run sweep', () => {
     [['--url', 'http://127.0.0.1:7878'], /Unknown option '--url'/],
   ])('refuses %j with one readable line and exit code 2', async (args, message) => {
     const run = cli('sweep-cli.ts', args);
-    expect(await run.exited).toBe(2);
+    expect((await run.exited).code).toBe(2);
     expect(run.stderr().trim()).toMatch(message);
     expect(run.stderr().trim().split('\n')).toHaveLength(1);
   });
@@ -156,7 +127,7 @@ describe('npm run sweep', () => {
         '--csv',
         csv,
       ]);
-      expect(await run.exited).toBe(0);
+      expect((await run.exited).code).toBe(0);
       const out = run.stdout();
       expect(out).toMatch(/\| workers \| sent\/s +\| done\/s/);
       expect(out).toMatch(/^\| 1 +\|/m);

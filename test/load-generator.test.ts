@@ -13,6 +13,7 @@ import { type LoadSettings, type LoadSettingsInput, validateLoadSettings } from 
 import { QueueingWindow } from '../src/shared/queueing-window';
 import { type BookServer, startBookServer } from './support/book-server';
 import { EventRecorder } from './support/event-recorder';
+import { findFreePort } from './support/ports';
 
 const cleanups: Array<() => Promise<void>> = [];
 
@@ -271,10 +272,7 @@ describe('against other servers', () => {
   });
 
   it('says nothing is listening when the server was never there', async () => {
-    const probe = net.createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const port = (probe.address() as net.AddressInfo).port;
-    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const port = await findFreePort();
     const report = await run(settings({ url: `http://127.0.0.1:${port}`, ratePerS: 100, durationS: 5 })).done;
     expect(report.stop).toEqual({
       reason: 'server-gone',
