@@ -99,7 +99,9 @@ describe('against Poolscope’s server', () => {
     expect(progress.at(-1)).toMatchObject({ phase: 'done', sent: 400, completed: 400 });
 
     // Little's law on the real run: over a window holding the whole run (which starts and ends empty)
-    // L = λW holds up to rounding; λ is what the generator sent.
+    // L = λW holds up to rounding; λ is what the generator sent. (Over a short sliding window the jobs
+    // straddling its edges make the difference, and a busy machine's stalls make those jobs long: that case
+    // is tested on simulated runs in queueing-window.test.ts, where it is deterministic.)
     const window = new QueueingWindow({ windowMs: 60_000 });
     for (const event of recorder.events) window.observe(event);
     const whole = window.snapshot(recorder.events.at(-1)!.at);
@@ -109,24 +111,6 @@ describe('against Poolscope’s server', () => {
     expect(whole.little.waiting.relativeDifference!).toBeLessThan(0.01);
     // S: a fifth of the jobs sleep 20 ms.
     expect(whole.meanServiceMs!).toBeGreaterThan(0.2 * 20 * 0.95);
-  });
-
-  it('holds Little’s law within 15 % on a 1 s sliding window in the middle of a real run', async () => {
-    const { server, recorder } = await poolscope(2);
-    await run(settings({ url: server.url, ratePerS: 200, durationS: 3, mix: '/:0.8,/sleep?ms=20:0.2', seed: 4 })).done;
-    const window = new QueueingWindow({ windowMs: 1_000, bucketMs: 50 });
-    const first = recorder.events.find((e) => e.type === 'job-queued')!.at;
-    let checked = 0;
-    for (const event of recorder.events) {
-      if (checked === 0 && event.at > first + 2_000) {
-        const mid = window.snapshot(first + 2_000);
-        expect(mid.arrivals).toBeGreaterThan(20);
-        expect(mid.little.inSystem.relativeDifference!).toBeLessThan(0.15);
-        checked++;
-      }
-      window.observe(event);
-    }
-    expect(checked).toBe(1);
   });
 
   it('reports the failures and stops by itself when the server shuts down mid-run', async () => {
