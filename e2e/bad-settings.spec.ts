@@ -8,6 +8,10 @@ test('pool size 0 and a port in use each get a clear message, and the app still 
   const alert = page.getByRole('alert');
 
   await page.getByLabel('Pool size', { exact: true }).fill('0');
+  // The reason shows inline as it is typed, on the field it names and no other.
+  await expect(page.getByTestId('settings-error')).toHaveText('Pool size must be at least 1: a pool of 0 workers could never run a job');
+  await expect(page.getByLabel('Pool size', { exact: true })).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.locator('input[aria-invalid]')).toHaveCount(1);
   await page.getByRole('button', { name: 'Start server' }).click();
   await expect(alert.first()).toContainText('Pool size must be at least 1');
   await expect(page.getByTestId('server-status')).toContainText('Stopped');

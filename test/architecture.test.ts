@@ -17,7 +17,9 @@ const DOM_GLOBALS = new Set(['document', 'window']);
  * What a file can depend on. Every import falls into exactly one kind; `dom` is a DOM global used as a value.
  * `src/<folder>` is a relative import that lands in that top-level folder of src/.
  */
-type Kind = 'electron' | 'react' | 'zustand' | 'dom' | 'node' | 'npm' | `src/${string}` | 'outside src';
+type Kind = 'electron' | 'react' | 'zustand' | 'dom' | 'node' | 'npm' | `src/${string}` | typeof SERVER_INTERNALS | 'outside src';
+/** An import into src/server other than its public surface, src/server/index.ts, from outside src/server. */
+const SERVER_INTERNALS = 'src/server internals';
 
 /** A row's rule: a list of kinds it never imports, or `{ only }`: it imports nothing but its own folder and these. */
 type Never = readonly Kind[] | { readonly only: readonly Kind[] };
@@ -32,15 +34,16 @@ interface LayoutRow {
 const LAYOUT: readonly LayoutRow[] = [
   { paths: ['src/shared'], never: { only: [] } },
   { paths: ['src/server'], never: ['electron', 'react', 'zustand', 'dom', 'src/main', 'src/preload', 'src/renderer'] },
-  { paths: ['src/main'], never: ['electron', 'react', 'zustand', 'dom', 'src/preload', 'src/renderer'] },
-  { paths: ['src/main/index.ts', 'src/main/ipc.ts'], never: ['react', 'zustand', 'dom', 'src/preload', 'src/renderer'] },
+  { paths: ['src/main'], never: ['electron', 'react', 'zustand', 'dom', 'src/preload', 'src/renderer', SERVER_INTERNALS] },
+  { paths: ['src/main/index.ts', 'src/main/ipc.ts'], never: ['react', 'zustand', 'dom', 'src/preload', 'src/renderer', SERVER_INTERNALS] },
+  { paths: ['src/cli'], never: { only: ['node', 'src/shared'] } },
   { paths: ['src/preload'], never: { only: ['electron', 'src/shared'] } },
   { paths: ['src/renderer'], never: ['node', 'electron', 'src/main', 'src/server', 'src/preload'] },
   { paths: ['src/history'], never: { only: ['src/shared'] } },
   { paths: ['src/load'], never: { only: ['node', 'npm', 'src/shared'] } },
   {
     paths: ['src/load/sweep.ts', 'src/load/sweep-cli.ts', 'src/load/cli.ts', 'src/load/cli-args.ts'],
-    never: { only: ['node', 'npm', 'src/shared', 'src/server'] },
+    never: { only: ['node', 'npm', 'src/shared', 'src/server', 'src/cli'] },
   },
 ];
 
@@ -145,7 +148,10 @@ function kindOf(fromFile: string, specifier: string): Exclude<Kind, 'dom'> {
   if (bare.startsWith('.')) {
     const target = path.posix.normalize(path.posix.join(path.posix.dirname(fromFile), bare));
     const [top, folder] = target.split('/');
-    return top === 'src' && folder !== undefined && folder !== '..' ? `src/${folder}` : 'outside src';
+    if (top !== 'src' || folder === undefined || folder === '..') return 'outside src';
+    const isServerSurface = target === 'src/server' || target === 'src/server/index' || target === 'src/server/index.ts';
+    if (folder === 'server' && !isServerSurface && !fromFile.startsWith('src/server/')) return SERVER_INTERNALS;
+    return `src/${folder}`;
   }
   if (bare.startsWith('node:') || NODE_BUILTINS.has(bare.split('/')[0]!)) return 'node';
   if (isPackage(bare, 'electron')) return 'electron';
@@ -158,7 +164,8 @@ function kindOf(fromFile: string, specifier: string): Exclude<Kind, 'dom'> {
 const ownFolderOf = (file: string): Kind => file.split('/').slice(0, 2).join('/') as Kind;
 
 function isForbidden(never: Never, kind: Kind, ownFolder: Kind): boolean {
-  if (Array.isArray(never)) return never.includes(kind);
+  // A row that never imports src/server never imports its internals either.
+  if (Array.isArray(never)) return never.includes(kind) || (kind === SERVER_INTERNALS && never.includes('src/server'));
   const { only } = never as { only: readonly Kind[] };
   return kind !== ownFolder && !only.includes(kind);
 }
@@ -199,6 +206,7 @@ const KIND_WORDS: Record<string, string> = {
   dom: 'DOM',
   node: 'Node built-ins',
   npm: 'npm packages',
+  [SERVER_INTERNALS]: '`src/server` other than `src/server/index.ts`',
 };
 const wordsFor = (kind: Kind) => KIND_WORDS[kind] ?? `\`${kind}\``;
 const listed = (words: string[]) => (words.length <= 1 ? words.join('') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`);
@@ -303,6 +311,12 @@ describe('the checker itself', () => {
         kindOf(from, s),
       ),
     ).toEqual(['src/renderer', 'src/renderer', 'src/shared', 'src/main', 'outside src']);
+    expect(['../server', '../server/index', '../server/pool/thread-pool'].map((s) => kindOf('src/main/server-controller.ts', s))).toEqual([
+      'src/server',
+      'src/server',
+      SERVER_INTERNALS,
+    ]);
+    expect(kindOf('src/server/cli.ts', './pool/thread-pool')).toBe('src/server');
   });
 
   it('reports what breaks a row, and lets a row import its own folder', () => {
@@ -313,8 +327,9 @@ describe('the checker itself', () => {
         sample('src/server/server.ts', ['node:net', 'ws', '../shared/events', '../main/publisher', 'react'], ['document (line 3)']),
         sample('src/main/ipc-guard.ts', ['electron']),
         sample('src/main/index.ts', ['electron', './ipc-guard']),
+        sample('src/main/server-controller.ts', ['../server', '../server/pool/thread-pool', '../cli/flags']),
         sample('src/preload/index.ts', ['electron', '../shared/wire', 'node:path']),
-        sample('src/renderer/main.tsx', ['react', 'node:path', '../main/publisher', '../shared/wire']),
+        sample('src/renderer/main.tsx', ['react', 'node:path', '../main/publisher', '../shared/wire', '../server/server']),
         sample('src/history/ring.ts', ['./ring-buffer', '../shared/events', 'node:fs']),
         sample('src/load/load-generator.ts', ['node:net', '../shared/events', 'undici', '../server']),
         sample('src/load/sweep.ts', ['../server', './load-generator', '../main/publisher']),
@@ -327,9 +342,11 @@ describe('the checker itself', () => {
       "src/server/server.ts imports 'react' (react)",
       'src/server/server.ts uses the DOM: document (line 3)',
       "src/main/ipc-guard.ts imports 'electron' (electron)",
+      "src/main/server-controller.ts imports '../server/pool/thread-pool' (src/server internals)",
       "src/preload/index.ts imports 'node:path' (node)",
       "src/renderer/main.tsx imports 'node:path' (node)",
       "src/renderer/main.tsx imports '../main/publisher' (src/main)",
+      "src/renderer/main.tsx imports '../server/server' (src/server internals)",
       "src/history/ring.ts imports 'node:fs' (node)",
       "src/load/load-generator.ts imports '../server' (src/server)",
       "src/load/sweep.ts imports '../main/publisher' (src/main)",

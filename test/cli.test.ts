@@ -38,6 +38,15 @@ describe('npm run serve', () => {
     expect(run.output().trim().split('\n')).toHaveLength(1);
   });
 
+  it('lists every flag with its range and default in --help, and exits 0', async () => {
+    const run = serve(['--help']);
+    expect((await run.exited).code).toBe(0);
+    for (const flag of ['--host HOST', '--port N', '--workers N', '--sleep-ms N', '--max-queued-jobs N', '--stop-after N', '--help']) {
+      expect(run.output()).toContain(flag);
+    }
+    expect(run.output()).toMatch(/--workers N +thread pool size \(1\.\.64, default 4\)/);
+  });
+
   it("serves, prints the book's lines, and shuts down gracefully on SIGTERM", async () => {
     const run = serve(['--port', '0', '--workers', '3', '--sleep-ms', '100']);
     const port = await listeningPort(run);

@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { UsageError } from '../src/cli/flags';
 import { parseDashboardArgs } from '../src/main/dashboard-args';
 import { type RunningDashboard, startDashboard } from '../src/main/dashboard-server';
 import { EventPublisher } from '../src/main/publisher';
 import { ServerController } from '../src/main/server-controller';
-import { UsageError } from '../src/server/cli-args';
 import type { DashboardServerFrame } from '../src/shared/wire';
 import { Changes } from './support/changes';
 import { DASHBOARD_READY_LINE, spawnDashboard } from './support/dashboard-process';
@@ -247,7 +247,7 @@ describe('dashboard command line', () => {
 
   it('parses the serve flags into initial settings, plus --ui-port, --ui-host and --start', () => {
     expect(parseDashboardArgs([])).toEqual({
-      initialSettings: { host: '127.0.0.1', port: 7878, workerCount: 4, sleepMs: 5000 },
+      initialSettings: { host: '127.0.0.1', port: 7878, workerCount: 4, sleepMs: 5000, maxQueuedJobs: 1024 },
       uiHost: '127.0.0.1',
       uiPort: 7879,
       shouldStartServer: false,

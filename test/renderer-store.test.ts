@@ -8,9 +8,10 @@ import { PoolBridge } from '../src/renderer/bridge/pool-bridge';
 import { type AppStore, createAppStore } from '../src/renderer/store/app-store';
 import { NOT_CONNECTED_ERROR, type SocketFactory, WebSocketPoolscopeApi } from '../src/renderer/transport/websocket-api';
 import { type RunningServer, startServer } from '../src/server';
-import { type CommandResult, DEFAULT_SETTINGS, type ServerSettings } from '../src/shared/commands';
+import type { CommandResult } from '../src/shared/commands';
 import { BURST_USER_AGENT, type ServerEvent } from '../src/shared/events';
 import { PoolModel } from '../src/shared/pool-model';
+import { DEFAULT_SETTINGS, type ServerSettings } from '../src/shared/settings';
 import type { ControllerStatus, DashboardClientFrame, DashboardServerFrame, PoolscopeApi, ViewerMessage } from '../src/shared/wire';
 import { EventRecorder } from './support/event-recorder';
 import { get, request } from './support/http-client';
@@ -350,7 +351,7 @@ describe('command actions', () => {
     const api = recordingApi({ ok: false, error: 'Port 7878 is already in use on 127.0.0.1' });
     const store = createAppStore({ api });
     await store.getState().commandActions.startServer();
-    expect(api.started).toEqual([{ host: '127.0.0.1', port: 7878, workerCount: 4, sleepMs: 5000 }]);
+    expect(api.started).toEqual([{ host: '127.0.0.1', port: 7878, workerCount: 4, sleepMs: 5000, maxQueuedJobs: 1024 }]);
     expect(store.getState().commands.message).toMatchObject({ tone: 'error', text: 'Port 7878 is already in use on 127.0.0.1' });
     expect(store.getState().commands.pending).toBeNull();
 

@@ -19,6 +19,7 @@ import {
   runFileChunks,
   serializeRunFileHeader,
   serializeServerEvent,
+  validateRunFileHeader,
   validateServerEvent,
 } from '../src/shared/run-file';
 import { ALL_SAMPLES, arbitraryEvents, SAMPLE_EVENTS, SAMPLE_SETTINGS, sampleHeader, T0 } from './support/sample-events';
@@ -176,7 +177,7 @@ describe('a broken or foreign file gets one message naming the line and the prob
     );
     expectError(
       parseEverySplit(serializeRunFileHeader(sampleHeader({ formatVersion: 'one' }))),
-      'line 1: "formatVersion" must look like "1.0" (got "one")',
+      'line 1: "formatVersion" must look like "1.1" (got "one")',
     );
   });
 
@@ -340,7 +341,7 @@ describe('the header', () => {
     });
     expect(header).toEqual({
       format: 'poolscope-run',
-      formatVersion: '1.0',
+      formatVersion: '1.1',
       app: { name: 'Poolscope', version: '0.1.0' },
       settings: SAMPLE_SETTINGS,
       strategy: null,
@@ -348,7 +349,21 @@ describe('the header', () => {
       historyStartsAt: T0,
       droppedEventCount: 12,
     });
-    expect(serializeRunFileHeader(header).startsWith('{"format":"poolscope-run","formatVersion":"1.0",')).toBe(true);
+    expect(serializeRunFileHeader(header).startsWith('{"format":"poolscope-run","formatVersion":"1.1",')).toBe(true);
+  });
+
+  it('opens a 1.0 header, which predates settings.maxQueuedJobs, with the queue limit servers then had', () => {
+    const { maxQueuedJobs: _added, ...settings10 } = SAMPLE_SETTINGS;
+    const header = validateRunFileHeader({ ...sampleHeader(), formatVersion: '1.0', settings: settings10 });
+    expect(header).toEqual({
+      ok: true,
+      value: { ...sampleHeader(), formatVersion: '1.0', settings: { ...settings10, maxQueuedJobs: 1024 } },
+    });
+    // From 1.1 on the header must carry it.
+    expect(validateRunFileHeader({ ...sampleHeader(), settings: settings10 })).toEqual({
+      ok: false,
+      error: 'header: "settings.maxQueuedJobs" is missing',
+    });
   });
 });
 

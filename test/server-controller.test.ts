@@ -50,6 +50,19 @@ describe('ServerController', () => {
     expect((await request(port, get('/'))).status).toBe(200);
   });
 
+  it('starts the server with every setting it is given, and announces them as the server runs them', async () => {
+    const controller = newController();
+    const recorder = new EventRecorder(controller.events);
+    const wanted = settings({ workerCount: 3, sleepMs: 70, maxQueuedJobs: 5 });
+
+    expect(await controller.execute({ type: 'start-server', settings: wanted })).toEqual({ ok: true });
+
+    const port = portOf(controller.status.url);
+    expect(recorder.of('server-listening')[0]).toMatchObject({ ...wanted, port });
+    expect(controller.currentRun?.settings).toEqual({ ...wanted, port });
+    expect(controller.status.settings).toEqual(wanted);
+  });
+
   it.each([
     ['a pool of 0 workers', { type: 'start-server', settings: settings({ workerCount: 0 }) }, /Pool size must be at least 1/],
     [

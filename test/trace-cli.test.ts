@@ -16,6 +16,7 @@ import {
 import { startServer } from '../src/server';
 import { BURST_USER_AGENT, type ServerEventOf } from '../src/shared/events';
 import { createRunFileHeader, runFileChunks } from '../src/shared/run-file';
+import { DEFAULT_SETTINGS } from '../src/shared/settings';
 import { EventRecorder } from './support/event-recorder';
 import { get, request } from './support/http-client';
 import { spawnTsx } from './support/processes';
@@ -56,7 +57,7 @@ describe('npm run trace on the recording of a real server', () => {
 
     const header = createRunFileHeader({
       app: { name: 'Poolscope', version: '0.1.0' },
-      settings: { host: '127.0.0.1', port: server.port, workerCount: WORKER_COUNT, sleepMs: 5_000 },
+      settings: { ...DEFAULT_SETTINGS, port: server.port, workerCount: WORKER_COUNT },
       strategy: null,
       historyStartsAt,
       droppedEventCount: 0,

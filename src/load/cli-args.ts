@@ -3,8 +3,7 @@
 // validators (src/shared/load-settings.ts), the same ones the UI's forms use.
 
 import { parseArgs } from 'node:util';
-import { UsageError } from '../server/cli-args';
-import { DEFAULT_SETTINGS, SETTINGS_LIMITS } from '../shared/commands';
+import { UsageError } from '../cli/flags';
 import {
   DEFAULT_LOAD_SETTINGS,
   DEFAULT_SWEEP_WORKER_COUNTS,
@@ -18,6 +17,7 @@ import {
   validateLoadSettings,
   validateSweepSettings,
 } from '../shared/load-settings';
+import { DEFAULT_SETTINGS, SETTINGS } from '../shared/settings';
 
 const FLAG_OF: Record<LoadSettingsField | SweepSettingsField, string> = {
   url: '--url',
@@ -62,7 +62,7 @@ export const SWEEP_USAGE = `Usage: npm run sweep -- [options]
 Runs the same open-loop load against a fresh Poolscope server (on 127.0.0.1, a free port) for each pool
 size, and prints latency, throughput and the measured queue beside the M/M/c (Erlang C) prediction.
 
-  --workers LIST     pool sizes, each ${SETTINGS_LIMITS.minWorkerCount}..${SETTINGS_LIMITS.maxWorkerCount} (default ${DEFAULT_SWEEP_WORKER_COUNTS})
+  --workers LIST     pool sizes, each ${SETTINGS.workerCount.min}..${SETTINGS.workerCount.max} (default ${DEFAULT_SWEEP_WORKER_COUNTS})
   --sleep-ms N       how long GET /sleep without ?ms= blocks a worker (default ${DEFAULT_SETTINGS.sleepMs})
 ${LOAD_FLAG_HELP.replace('seconds of arrivals,', 'seconds of arrivals per pool size,')}
   --csv FILE         also write the table as CSV

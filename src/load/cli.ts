@@ -2,7 +2,7 @@
 // Exit codes: 0 when the schedule ran to its end or Ctrl-C / SIGTERM stopped it (partial report printed),
 // 1 when the server went away or could not be reached, 2 for a bad flag (see LOAD_USAGE).
 
-import { runCli, stopOnSignals } from '../server/cli-process';
+import { runCli, stopOnSignals } from '../cli/program';
 import { withSeed } from '../shared/load-settings';
 import { LOAD_USAGE, parseLoadFlags } from './cli-args';
 import { startLoad } from './load-generator';

@@ -3,8 +3,8 @@
 // 1 when a server could not start, 2 for a bad flag or a CSV file that cannot be written (see SWEEP_USAGE).
 
 import { writeFileSync } from 'node:fs';
-import { UsageError } from '../server/cli-args';
-import { runCli, stopOnSignals } from '../server/cli-process';
+import { UsageError } from '../cli/flags';
+import { runCli, stopOnSignals } from '../cli/program';
 import { withSeed } from '../shared/load-settings';
 import { parseSweepFlags, SWEEP_USAGE } from './cli-args';
 import { describeStop, formatProgressLine, formatSweepTable, sweepCsv } from './report-format';

@@ -2,7 +2,7 @@
 // built renderer on a loopback port. Exit codes: 0 after a graceful stop, 1 when the UI port is taken, 2 for a bad flag.
 
 import { fileURLToPath } from 'node:url';
-import { runCli, stopOnSignals } from '../server/cli-process';
+import { runCli, stopOnSignals } from '../cli/program';
 import { DASHBOARD_HELP, parseDashboardArgs } from './dashboard-args';
 import { startDashboard } from './dashboard-server';
 import { EventPublisher } from './publisher';

@@ -94,16 +94,8 @@ export class EventPublisher {
     const run = this.controller.currentRun;
     if (!run) return model;
     const at = run.listeningAt;
-    for (let workerId = 0; workerId < run.workerCount; workerId++) model.apply({ type: 'worker-spawned', at, workerId });
-    model.apply({
-      type: 'server-listening',
-      at,
-      host: run.host,
-      port: run.port,
-      workerCount: run.workerCount,
-      sleepMs: run.sleepMs,
-      maxQueuedJobs: run.maxQueuedJobs,
-    });
+    for (let workerId = 0; workerId < run.settings.workerCount; workerId++) model.apply({ type: 'worker-spawned', at, workerId });
+    model.apply({ type: 'server-listening', at, ...run.settings });
     if (this.controller.status.phase === 'stopping')
       model.apply({ type: 'server-stopping', at: this.controller.events.now(), reason: 'command' });
     return model;

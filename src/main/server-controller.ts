@@ -2,28 +2,25 @@
 // servers, launches bursts, and keeps the status the Start/Stop buttons show. Plain Node: no Electron here.
 
 import { EventStream, type RunningServer, startServer } from '../server';
-import { DEFAULT_MAX_QUEUED_JOBS } from '../server/pool/thread-pool';
-import { type BurstPath, type CommandResult, DEFAULT_SETTINGS, type ServerSettings, validateCommand } from '../shared/commands';
+import { type BurstPath, type CommandResult, validateCommand } from '../shared/commands';
+import { type ServerSettings, withDefaults } from '../shared/settings';
 import type { ControllerStatus } from '../shared/wire';
 import { type BurstReport, fireBurst } from './burst';
 
 export interface ServerControllerOptions {
-  /** Defaults to DEFAULT_SETTINGS. */
-  initialSettings?: ServerSettings;
+  /** What the form starts with; a setting left out takes its default. */
+  initialSettings?: Partial<ServerSettings>;
   /** Electron passes out/main/request-worker.js; default: the server's DEFAULT_WORKER_SCRIPT. */
   workerScript?: string;
-  /** Electron passes <app>/src/server/pages; default: the server's DEFAULT_PAGES_DIR. */
+  /** Electron passes out/main/pages; default: the server's DEFAULT_PAGES_DIR. */
   pagesDir?: string;
 }
 
 /** What the running server announced when it began listening; a viewer that attaches later rebuilds its pool from it. */
 export interface ServerRun {
-  host: string;
-  port: number;
-  workerCount: number;
-  sleepMs: number;
-  maxQueuedJobs: number;
-  listeningAt: number;
+  /** As started, with the host and port the server really bound (port 0 resolved). */
+  readonly settings: ServerSettings;
+  readonly listeningAt: number;
 }
 
 export type StatusListener = (status: ControllerStatus) => void;
@@ -45,7 +42,7 @@ export class ServerController {
   private disposing: Promise<void> | null = null;
 
   constructor(private readonly options: ServerControllerOptions = {}) {
-    this.currentStatus = { phase: 'stopped', url: null, settings: { ...(options.initialSettings ?? DEFAULT_SETTINGS) }, lastError: null };
+    this.currentStatus = { phase: 'stopped', url: null, settings: withDefaults(options.initialSettings ?? {}), lastError: null };
   }
 
   get status(): ControllerStatus {
@@ -108,12 +105,7 @@ export class ServerController {
     let server: RunningServer;
     try {
       server = await startServer({
-        host: settings.host,
-        port: settings.port,
-        workerCount: settings.workerCount,
-        sleepMs: settings.sleepMs,
-        // Passed explicitly so the run record below is true by construction.
-        maxQueuedJobs: DEFAULT_MAX_QUEUED_JOBS,
+        ...settings,
         events: this.events,
         workerScript: this.options.workerScript,
         pagesDir: this.options.pagesDir,
@@ -124,14 +116,7 @@ export class ServerController {
       return { ok: false, error: message };
     }
     this.server = server;
-    this.run = {
-      host: server.host,
-      port: server.port,
-      workerCount: settings.workerCount,
-      sleepMs: settings.sleepMs,
-      maxQueuedJobs: DEFAULT_MAX_QUEUED_JOBS,
-      listeningAt: this.events.now(),
-    };
+    this.run = { settings: { ...settings, host: server.host, port: server.port }, listeningAt: this.events.now() };
     this.setStatus({ phase: 'listening', url: server.url, settings: { ...settings }, lastError: null });
     // A server may also stop by itself (an error); the status follows it either way.
     void server.closed.then(() => this.onServerClosed(server));

@@ -9,9 +9,9 @@ import { createReadStream, createWriteStream, renameSync, rmSync } from 'node:fs
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
+import { UsageError } from '../cli/flags';
+import { runCli } from '../cli/program';
 import { TraceJsonWriter, type TraceSummary } from '../history/trace-export';
-import { UsageError } from '../server/cli-args';
-import { runCli } from '../server/cli-process';
 import { RunFileError, type RunFileSummary, readRunFile } from '../shared/run-file';
 
 const PROGRAM = 'poolscope trace';

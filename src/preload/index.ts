@@ -2,7 +2,8 @@
 // Sandboxed, so it may only require('electron'); the page never sees ipcRenderer or an IPC event object.
 
 import { contextBridge, type IpcRendererEvent, ipcRenderer } from 'electron';
-import type { CommandResult, ServerSettings } from '../shared/commands';
+import type { CommandResult } from '../shared/commands';
+import type { ServerSettings } from '../shared/settings';
 import { type ControllerStatus, IPC_CHANNELS, type PoolscopeApi, type ViewerMessage } from '../shared/wire';
 
 /** Listeners in this page; main keeps one stream per window, so it is told to stop only when the last one leaves. */

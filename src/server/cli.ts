@@ -1,10 +1,10 @@
 // `npm run serve`: the book's server headless, printing the book's lines from the event stream.
 // Exit codes: 0 after a graceful shutdown, 1 when the server cannot start, 2 for a bad flag.
 
+import { formatFlagHelp, HELP_FLAG, parseFlags, parseWholeNumberFlag, settingsFlagHelp } from '../cli/flags';
+import { runCli, stopOnSignals } from '../cli/program';
 import { httpUrlOf } from '../shared/address';
 import { formatBookLine, type ServerEvent } from '../shared/events';
-import { parseServeFlags, SERVE_FLAG_HELP } from './cli-args';
-import { runCli, stopOnSignals } from './cli-process';
 import { EventStream } from './event-stream';
 import { startServer } from './server';
 
@@ -36,12 +36,22 @@ function createLinePrinter(): (line: string) => void {
   };
 }
 
+const HELP = `Usage: npm run serve -- [options]
+
+${formatFlagHelp([
+  ...settingsFlagHelp(),
+  { flag: 'stop-after', valueName: 'N', help: "shut down gracefully after N requests (the book's take(N))" },
+  HELP_FLAG,
+])}`;
+
 async function main(): Promise<number> {
-  const { flags } = parseServeFlags(process.argv.slice(2));
-  if (flags.isHelp) {
-    process.stdout.write(`Usage: npm run serve -- [options]\n\n${SERVE_FLAG_HELP}\n`);
+  const { settings, extra, isHelp } = parseFlags(process.argv.slice(2), { 'stop-after': { type: 'string' } });
+  if (isHelp) {
+    process.stdout.write(`${HELP}\n`);
     return 0;
   }
+  const stopAfterRequests =
+    extra['stop-after'] === undefined ? undefined : parseWholeNumberFlag('stop-after', extra['stop-after'], 0, 1, Number.MAX_SAFE_INTEGER);
 
   const print = createLinePrinter();
   const events = new EventStream();
@@ -57,7 +67,7 @@ async function main(): Promise<number> {
   });
 
   // A server that cannot start (port in use, bad size) rejects with one readable line: exit 1.
-  const server = await startServer({ ...flags, events });
+  const server = await startServer({ ...settings, stopAfterRequests, events });
   stopOnSignals(PROGRAM, () => void server.shutdown('signal'));
   await server.closed;
   return 0;

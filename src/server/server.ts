@@ -6,18 +6,15 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { httpUrlOf } from '../shared/address';
 import type { ConnectionCloseReason, StopReason } from '../shared/events';
+import { type ServerSettings, validateSettings, withDefaults } from '../shared/settings';
 import { EventStream } from './event-stream';
 import type { HttpParseError } from './http/parse-errors';
 import { HttpRequestParser, type ParsedRequest, type ParserLimits } from './http/parser';
 import { type ResponseParts, STATUS_REASONS, serializeResponse, textResponse } from './http/response';
-import { DEFAULT_MAX_QUEUED_JOBS, type JobOutcome, ThreadPool } from './pool/thread-pool';
+import { type JobOutcome, ThreadPool } from './pool/thread-pool';
 import type { RequestWorkerData } from './request-router';
 import type { RouteInput, RouteOutput } from './routes';
 
-export const DEFAULT_HOST = '127.0.0.1';
-export const DEFAULT_PORT = 7878;
-export const DEFAULT_WORKER_COUNT = 4;
-export const DEFAULT_SLEEP_MS = 5_000;
 /** A client must finish sending a request within this long of its first byte, or it gets 408 (slowloris guard). */
 export const DEFAULT_HEADER_TIMEOUT_MS = 10_000;
 /** An idle keep-alive connection is closed after this long. */
@@ -35,15 +32,10 @@ const RETRY_AFTER_SECONDS = 1;
 export const DEFAULT_WORKER_SCRIPT = fileURLToPath(new URL('./request-worker.ts', import.meta.url));
 export const DEFAULT_PAGES_DIR = fileURLToPath(new URL('./pages/', import.meta.url));
 
-export interface ServerOptions {
-  host?: string;
-  /** 0 asks the OS for a free port. */
-  port?: number;
-  workerCount?: number;
-  sleepMs?: number;
+/** The settings (src/shared/settings.ts; an absent one takes its default) plus what only code sets. */
+export interface ServerOptions extends Partial<ServerSettings> {
   /** The book's `take(N)`: begin a graceful shutdown once N requests have been received. */
   stopAfterRequests?: number;
-  maxQueuedJobs?: number;
   headerTimeoutMs?: number;
   keepAliveTimeoutMs?: number;
   maxConnections?: number;
@@ -128,6 +120,17 @@ function describeListenError(error: NodeJS.ErrnoException, host: string, port: n
   }
 }
 
+interface ResolvedOptions {
+  settings: ServerSettings;
+  stopAfterRequests: number | undefined;
+  headerTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxConnections: number;
+  parserLimits: Partial<ParserLimits> | undefined;
+  workerScript: string;
+  pagesDir: string;
+}
+
 class PoolscopeServer implements RunningServer {
   host: string;
   port: number;
@@ -147,12 +150,11 @@ class PoolscopeServer implements RunningServer {
   private early: net.Socket[] | null = [];
 
   constructor(
-    private readonly options: Required<Omit<ServerOptions, 'stopAfterRequests' | 'parserLimits' | 'events'>> &
-      Pick<ServerOptions, 'stopAfterRequests' | 'parserLimits'>,
+    private readonly options: ResolvedOptions,
     events: EventStream,
   ) {
-    this.host = options.host;
-    this.port = options.port;
+    this.host = options.settings.host;
+    this.port = options.settings.port;
     this.events = events;
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     // allowHalfOpen: a client may send its request and half-close; it must still get the answer.
@@ -169,10 +171,11 @@ class PoolscopeServer implements RunningServer {
   }
 
   bind(): Promise<void> {
+    const { host, port } = this.options.settings;
     return new Promise((resolve, reject) => {
-      const onError = (error: NodeJS.ErrnoException) => reject(new Error(describeListenError(error, this.options.host, this.options.port)));
+      const onError = (error: NodeJS.ErrnoException) => reject(new Error(describeListenError(error, host, port)));
       this.listener.once('error', onError);
-      this.listener.listen({ host: this.options.host, port: this.options.port, backlog: 1024 }, () => {
+      this.listener.listen({ host, port, backlog: 1024 }, () => {
         this.listener.off('error', onError);
         this.listener.on('error', (error) => process.emitWarning(`Poolscope listener error: ${error.message}`));
         this.port = (this.listener.address() as net.AddressInfo).port;
@@ -193,15 +196,7 @@ class PoolscopeServer implements RunningServer {
     this.pool = pool;
     const events = this.events;
     if (events.isObserved) {
-      events.emit({
-        type: 'server-listening',
-        at: events.now(),
-        host: this.host,
-        port: this.port,
-        workerCount: pool.size,
-        sleepMs: this.options.sleepMs,
-        maxQueuedJobs: this.options.maxQueuedJobs,
-      });
+      events.emit({ type: 'server-listening', at: events.now(), ...this.options.settings, host: this.host, port: this.port });
     }
     const early = this.early ?? [];
     this.early = null;
@@ -336,7 +331,7 @@ class PoolscopeServer implements RunningServer {
         conn,
         exchange,
         'QUEUE_FULL',
-        textResponse(503, `Service Unavailable: all ${this.options.maxQueuedJobs} queue places are taken`, {
+        textResponse(503, `Service Unavailable: all ${this.options.settings.maxQueuedJobs} queue places are taken`, {
           retryAfterSeconds: RETRY_AFTER_SECONDS,
         }),
       );
@@ -531,13 +526,11 @@ const EMPTY_RESPONSE = Buffer.alloc(0);
  */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const events = options.events ?? new EventStream();
-  const resolved = {
-    host: options.host ?? DEFAULT_HOST,
-    port: options.port ?? DEFAULT_PORT,
-    workerCount: options.workerCount ?? DEFAULT_WORKER_COUNT,
-    sleepMs: options.sleepMs ?? DEFAULT_SLEEP_MS,
+  const settings = validateSettings(withDefaults(options));
+  if (!settings.ok) throw new RangeError(settings.error);
+  const resolved: ResolvedOptions = {
+    settings: settings.value,
     stopAfterRequests: options.stopAfterRequests,
-    maxQueuedJobs: options.maxQueuedJobs ?? DEFAULT_MAX_QUEUED_JOBS,
     headerTimeoutMs: options.headerTimeoutMs ?? DEFAULT_HEADER_TIMEOUT_MS,
     keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
     maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
@@ -551,12 +544,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const server = new PoolscopeServer(resolved, events);
   await server.bind();
   try {
-    const workerData: RequestWorkerData = { pagesDir: resolved.pagesDir, sleepMs: resolved.sleepMs };
+    const workerData: RequestWorkerData = { pagesDir: resolved.pagesDir, sleepMs: resolved.settings.sleepMs };
     const pool = await ThreadPool.create<RouteInput, RouteOutput>({
-      size: resolved.workerCount,
+      size: resolved.settings.workerCount,
       workerScript: resolved.workerScript,
       workerData,
-      maxQueuedJobs: resolved.maxQueuedJobs,
+      maxQueuedJobs: resolved.settings.maxQueuedJobs,
       events,
       statusOf: (outcome: JobOutcome<RouteOutput>) => (outcome.ok ? outcome.output.status : 500),
     });

@@ -1,6 +1,9 @@
 // The one event stream every observer of the server consumes (CLI, Electron app, browser dashboard).
-// Contract only: no imports, no behaviour beyond the table of fields and the book's lines. The main thread stamps every `at` (ms since the Unix epoch,
-// fractional, from performance.timeOrigin + performance.now()); worker threads only report durations.
+// Contract only: no behaviour beyond the table of fields and the book's lines; imports only other contract
+// modules. The main thread stamps every `at` (ms since the Unix epoch, fractional, from
+// performance.timeOrigin + performance.now()); worker threads only report durations.
+
+import { SETTING_NAMES, SETTINGS, type ServerSettings, type SettingName } from './settings';
 
 /** Why the server began to stop. */
 export type StopReason = 'signal' | 'stop-after' | 'command' | 'error';
@@ -18,15 +21,8 @@ export type ConnectionCloseReason =
 export type WorkerExitReason = 'shutdown' | 'crashed';
 
 export type ServerEvent =
-  | {
-      type: 'server-listening';
-      at: number;
-      host: string;
-      port: number;
-      workerCount: number;
-      sleepMs: number;
-      maxQueuedJobs: number;
-    }
+  /** Carries every setting the server runs with, and the host and port it really bound (port 0 resolved). */
+  | ({ type: 'server-listening'; at: number } & ServerSettings)
   | { type: 'server-stopping'; at: number; reason: StopReason }
   | { type: 'server-stopped'; at: number }
   | { type: 'connection-opened'; at: number; connectionId: number; remoteAddress: string; remotePort: number }
@@ -124,16 +120,14 @@ export const CONNECTION_CLOSE_REASONS = [
 ] as const satisfies readonly ConnectionCloseReason[];
 export const WORKER_EXIT_REASONS = ['shutdown', 'crashed'] as const satisfies readonly WorkerExitReason[];
 
+/** The settings as event fields, from the settings table: a whole number is 'natural' (none is below 0), a host a 'string'. */
+export const SETTING_FIELDS = Object.fromEntries(
+  SETTING_NAMES.map((name) => [name, SETTINGS[name].kind === 'whole-number' ? 'natural' : 'string']),
+) as { readonly [K in SettingName]: (typeof SETTINGS)[K]['kind'] extends 'whole-number' ? 'natural' : 'string' };
+
 /** Each event type's fields besides `type`, in the order the server writes them. */
 export const SERVER_EVENT_FIELDS = {
-  'server-listening': {
-    at: 'epoch-ms',
-    host: 'string',
-    port: 'natural',
-    workerCount: 'natural',
-    sleepMs: 'natural',
-    maxQueuedJobs: 'natural',
-  },
+  'server-listening': { at: 'epoch-ms', ...SETTING_FIELDS },
   'server-stopping': { at: 'epoch-ms', reason: STOP_REASONS },
   'server-stopped': { at: 'epoch-ms' },
   'connection-opened': { at: 'epoch-ms', connectionId: 'natural', remoteAddress: 'string', remotePort: 'natural' },

@@ -2,7 +2,7 @@
 // validator the command line and the UI's Run load / Sweep… forms share. Pure: no I/O, no name lookup.
 // A refusal names the field it belongs to, so a form can show the reason next to that field.
 
-import { DEFAULT_SETTINGS, SETTINGS_LIMITS } from './commands';
+import { DEFAULT_SETTINGS, SETTINGS } from './settings';
 
 export type ArrivalProcess = 'poisson' | 'constant';
 
@@ -312,11 +312,11 @@ export function parseWorkerCounts(input: unknown): { ok: true; value: number[] }
   const counts: number[] = [];
   for (const item of items) {
     if (Number(item) === 0 && String(item).trim() !== '') {
-      return { ok: false, error: 'Pool size must be at least 1: a pool of 0 workers could never run a job' };
+      return { ok: false, error: `Pool size must be at least ${SETTINGS.workerCount.min}: ${SETTINGS.workerCount.whyNotZero}` };
     }
     const n = checkNumber('Pool size', typeof item === 'string' ? item.trim() : item, {
-      min: SETTINGS_LIMITS.minWorkerCount,
-      max: SETTINGS_LIMITS.maxWorkerCount,
+      min: SETTINGS.workerCount.min,
+      max: SETTINGS.workerCount.max,
       isMinIncluded: true,
       isWhole: true,
       unit: '',
@@ -333,7 +333,7 @@ export function validateSweepSettings(input: SweepSettingsInput): FieldValidatio
   if (!workerCounts.ok) return { ok: false, error: workerCounts.error, field: 'workerCounts' };
   const sleepMs = checkNumber('Sleep duration', input.sleepMs ?? DEFAULT_SETTINGS.sleepMs, {
     min: 0,
-    max: SETTINGS_LIMITS.maxSleepMs,
+    max: SETTINGS.sleepMs.max,
     isMinIncluded: true,
     isWhole: true,
     unit: ' ms',

@@ -4,8 +4,17 @@
 // validators. Pure: no Node built-ins, no DOM, so the Electron main process, `serve --record`, the trace
 // CLI and the browser page all read and write the same bytes through this one file.
 
-import type { ServerSettings, Validation } from './commands';
-import { type EventFieldKind, type IsSame, isServerEventType, SERVER_EVENT_FIELDS, type ServerEvent, type ValuesOfFields } from './events';
+import type { Validation } from './commands';
+import {
+  type EventFieldKind,
+  type IsSame,
+  isServerEventType,
+  SERVER_EVENT_FIELDS,
+  SETTING_FIELDS,
+  type ServerEvent,
+  type ValuesOfFields,
+} from './events';
+import { DEFAULT_SETTINGS, type ServerSettings, type SettingName } from './settings';
 
 export const RUN_FILE_FORMAT = 'poolscope-run';
 /**
@@ -13,7 +22,7 @@ export const RUN_FILE_FORMAT = 'poolscope-run';
  * meaning of what exists, so this reader opens any 1.x; a new major version is refused.
  */
 export const RUN_FILE_MAJOR_VERSION = 1;
-export const RUN_FILE_MINOR_VERSION = 0;
+export const RUN_FILE_MINOR_VERSION = 1;
 export const RUN_FILE_VERSION = `${RUN_FILE_MAJOR_VERSION}.${RUN_FILE_MINOR_VERSION}`;
 export const RUN_FILE_EXTENSION = '.poolscope.jsonl';
 /** What every `at` means: ms since the Unix epoch, fractional, stamped by the server's main thread. */
@@ -181,8 +190,18 @@ export function validateServerEvent(input: unknown): Validation<ServerEvent> {
 }
 
 const APP_FIELDS = { name: 'string', version: 'string' } as const satisfies FieldTable;
-/** The settings a header must carry. A later minor version that adds a setting makes it optional for older files. */
-const SETTINGS_FIELDS = { host: 'string', port: 'natural', workerCount: 'natural', sleepMs: 'natural' } as const satisfies FieldTable;
+/** The settings a header carries: every setting of the settings table (src/shared/settings.ts). */
+const SETTINGS_FIELDS = SETTING_FIELDS satisfies FieldTable;
+const SETTINGS_IN_1_0 = ['host', 'port', 'workerCount', 'sleepMs'] as const satisfies readonly SettingName[];
+/**
+ * The minor version in which each later setting joined the header. An older file lacks it and reads as its
+ * default, which is what servers of that version ran with. Fails to compile until a new setting is listed here
+ * (with RUN_FILE_MINOR_VERSION raised to match and docs/run-file-format.md saying so).
+ */
+const SETTINGS_ADDED_IN_MINOR = { maxQueuedJobs: 1 } as const satisfies Record<
+  Exclude<SettingName, (typeof SETTINGS_IN_1_0)[number]>,
+  number
+>;
 // Fails to compile when ServerSettings gains, loses or retypes a field that the table does not follow.
 true satisfies IsSame<ServerSettings, ValuesOfFields<typeof SETTINGS_FIELDS>> extends true
   ? true
@@ -206,7 +225,7 @@ export function parseFormatVersion(version: unknown): { major: number; minor: nu
 export function validateRunFileHeader(input: unknown): Validation<RunFileHeader> {
   const formatProblem = headerFormatProblem(input);
   if (formatProblem !== null) return { ok: false, error: formatProblem };
-  const header = input as Record<string, unknown>;
+  const header = withSettingsOlderFilesLack(input as Record<string, unknown>);
   const problem =
     nestedProblem(header, 'app', APP_FIELDS) ??
     nestedProblem(header, 'settings', SETTINGS_FIELDS) ??
@@ -215,6 +234,18 @@ export function validateRunFileHeader(input: unknown): Validation<RunFileHeader>
 }
 
 const HEADER_FIELD_LIST: FieldList = Object.entries(HEADER_FIELDS);
+
+/** The header with each setting its format version predates filled in with that setting's default. */
+function withSettingsOlderFilesLack(header: Record<string, unknown>): Record<string, unknown> {
+  const minor = parseFormatVersion(header.formatVersion)?.minor ?? RUN_FILE_MINOR_VERSION;
+  const settings = header.settings;
+  if (!isPlainObject(settings)) return header;
+  const filled: Record<string, unknown> = { ...settings };
+  for (const [name, addedIn] of Object.entries(SETTINGS_ADDED_IN_MINOR)) {
+    if (minor < addedIn && filled[name] === undefined) filled[name] = DEFAULT_SETTINGS[name as SettingName];
+  }
+  return { ...header, settings: filled };
+}
 
 function nestedProblem(header: Record<string, unknown>, name: string, fields: FieldTable): string | null {
   const value = header[name];

@@ -1,9 +1,10 @@
 // What travels between the main side (Electron main or the dashboard server) and a viewer:
 // publisher messages one way, commands the other. Shared by IPC and the WebSocket transport.
 
-import type { Command, CommandResult, ServerSettings } from './commands';
+import type { Command, CommandResult } from './commands';
 import type { ServerEvent } from './events';
 import type { PoolSnapshot } from './pool-model';
+import type { ServerSettings } from './settings';
 
 export type ControllerPhase = 'stopped' | 'starting' | 'listening' | 'stopping';
 

@@ -3,7 +3,6 @@
 // fails to compile until it has a sample.
 
 import fc from 'fast-check';
-import type { ServerSettings } from '../../src/shared/commands';
 import {
   BURST_USER_AGENT,
   type EventFieldKind,
@@ -13,6 +12,7 @@ import {
   type ServerEventType,
 } from '../../src/shared/events';
 import { createRunFileHeader, type RunFileHeader } from '../../src/shared/run-file';
+import type { ServerSettings } from '../../src/shared/settings';
 
 export const T0 = 1_760_000_000_000.125;
 
@@ -54,7 +54,7 @@ export const SAMPLE_EVENTS: { [T in ServerEventType]: ServerEventOf<T> } = {
 /** Every sample, in time order. */
 export const ALL_SAMPLES: ServerEvent[] = Object.values(SAMPLE_EVENTS).sort((a, b) => a.at - b.at);
 
-export const SAMPLE_SETTINGS: ServerSettings = { host: '127.0.0.1', port: 7878, workerCount: 4, sleepMs: 5000 };
+export const SAMPLE_SETTINGS: ServerSettings = { host: '127.0.0.1', port: 7878, workerCount: 4, sleepMs: 5000, maxQueuedJobs: 1024 };
 
 export function sampleHeader(overrides: Partial<RunFileHeader> = {}): RunFileHeader {
   return {

@@ -1,50 +1,64 @@
-// Settings and the four commands. Inputs are validated as the person types (the reason shows inline)
-// but buttons stay enabled: a click with bad input explains itself in the alert instead of doing nothing.
+// Settings and the four commands. The settings' inputs come from the settings table (src/shared/settings.ts)
+// and are validated as the person types: the reason shows inline and marks the field it names. Buttons stay
+// enabled: a click with bad input explains itself in the alert instead of doing nothing.
 
 import type { ReactNode } from 'react';
-import { BURST_LIMITS, SETTINGS_LIMITS } from '../../shared/commands';
+import { BURST_LIMITS } from '../../shared/commands';
+import { FORM_SETTING_NAMES, type SettingName, settingDefinition } from '../../shared/settings';
 import { useAppStore } from '../store/use-app-store';
-import type { EditableSettingsField } from '../store/view-slice';
 
 interface FieldProps {
   id: string;
   label: string;
   value: string;
-  min: number;
-  max: number;
+  /** Whole numbers get a numeric keyboard and their range as a tooltip; null for text. */
+  range: { min: number; max: number } | null;
   onChange(text: string): void;
   className?: string;
   isInvalid?: boolean;
 }
 
-function NumberField({ id, label, value, min, max, onChange, className, isInvalid }: FieldProps): ReactNode {
+function Field({ id, label, value, range, onChange, className, isInvalid }: FieldProps): ReactNode {
   return (
     <div className={`field ${className ?? ''}`}>
       <label htmlFor={id}>{label}</label>
       <input
         id={id}
         type="text"
-        inputMode="numeric"
+        inputMode={range ? 'numeric' : 'text'}
         autoComplete="off"
         spellCheck={false}
         value={value}
         aria-invalid={isInvalid || undefined}
-        title={`${min}–${max}`}
+        title={range ? `${range.min}–${range.max}` : undefined}
         onChange={(event) => onChange(event.target.value)}
       />
     </div>
   );
 }
 
-function fieldOfError(error: string): EditableSettingsField | null {
-  if (error.startsWith('Pool size')) return 'workerCount';
-  if (error.startsWith('Port')) return 'port';
-  if (error.startsWith('Sleep')) return 'sleepMs';
-  return null;
+const BURST_RANGE = { min: BURST_LIMITS.minCount, max: BURST_LIMITS.maxCount };
+
+/** One input per setting the form shows, in SETTINGS order, labelled and bounded by its definition. */
+function SettingField({ name, isInvalid }: { name: SettingName; isInvalid: boolean }): ReactNode {
+  const value = useAppStore((s) => s.view.form[name]);
+  const editSettingsField = useAppStore((s) => s.viewActions.editSettingsField);
+  const definition = settingDefinition(name);
+  const form = definition.form;
+  if (!form) return null;
+  return (
+    <Field
+      id={form.inputId}
+      label={form.label ?? definition.label}
+      value={value}
+      range={definition.kind === 'whole-number' ? { min: definition.min, max: definition.max } : null}
+      isInvalid={isInvalid}
+      onChange={(text) => editSettingsField(name, text)}
+    />
+  );
 }
 
 export function Controls(): ReactNode {
-  const form = useAppStore((s) => s.view.form);
   const validation = useAppStore((s) => s.view.formValidation);
   const sleepBurstCount = useAppStore((s) => s.view.sleepBurstCount);
   const helloBurstCount = useAppStore((s) => s.view.helloBurstCount);
@@ -52,7 +66,7 @@ export function Controls(): ReactNode {
   const phase = useAppStore((s) => s.wire.status.phase);
   const viewActions = useAppStore((s) => s.viewActions);
   const actions = useAppStore((s) => s.commandActions);
-  const invalidField = validation.ok ? null : fieldOfError(validation.error);
+  const invalidField = validation.ok ? null : validation.field;
   const isRunning = phase === 'listening' || phase === 'starting';
 
   return (
@@ -64,33 +78,9 @@ export function Controls(): ReactNode {
           void actions.startServer();
         }}
       >
-        <NumberField
-          id="setting-port"
-          label="Port"
-          value={form.port}
-          min={0}
-          max={SETTINGS_LIMITS.maxPort}
-          isInvalid={invalidField === 'port'}
-          onChange={(t) => viewActions.editSettingsField('port', t)}
-        />
-        <NumberField
-          id="setting-pool-size"
-          label="Pool size"
-          value={form.workerCount}
-          min={SETTINGS_LIMITS.minWorkerCount}
-          max={SETTINGS_LIMITS.maxWorkerCount}
-          isInvalid={invalidField === 'workerCount'}
-          onChange={(t) => viewActions.editSettingsField('workerCount', t)}
-        />
-        <NumberField
-          id="setting-sleep-ms"
-          label="Sleep (ms)"
-          value={form.sleepMs}
-          min={0}
-          max={SETTINGS_LIMITS.maxSleepMs}
-          isInvalid={invalidField === 'sleepMs'}
-          onChange={(t) => viewActions.editSettingsField('sleepMs', t)}
-        />
+        {FORM_SETTING_NAMES.map((name) => (
+          <SettingField key={name} name={name} isInvalid={invalidField === name} />
+        ))}
         <div className="buttons">
           <button type="submit" className={isRunning ? 'secondary' : 'primary'} aria-busy={pending === 'start' || undefined}>
             Start server
@@ -111,12 +101,11 @@ export function Controls(): ReactNode {
         )}
       </form>
       <div className="control-group load-group">
-        <NumberField
+        <Field
           id="burst-sleep-count"
           label="Burst size"
           value={sleepBurstCount}
-          min={BURST_LIMITS.minCount}
-          max={BURST_LIMITS.maxCount}
+          range={BURST_RANGE}
           className="narrow"
           onChange={(t) => viewActions.editBurstCount('sleep', t)}
         />
@@ -128,12 +117,11 @@ export function Controls(): ReactNode {
         >
           Fire /sleep burst
         </button>
-        <NumberField
+        <Field
           id="burst-hello-count"
           label="GET / count"
           value={helloBurstCount}
-          min={BURST_LIMITS.minCount}
-          max={BURST_LIMITS.maxCount}
+          range={BURST_RANGE}
           className="narrow"
           onChange={(t) => viewActions.editBurstCount('hello', t)}
         />

@@ -7,7 +7,7 @@
 // getState() alone. DOM-free, so it runs under plain Node; React reaches it through use-app-store.ts.
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import { DEFAULT_SETTINGS, type ServerSettings } from '../../shared/commands';
+import { DEFAULT_SETTINGS, type ServerSettings } from '../../shared/settings';
 import type { PoolscopeApi } from '../../shared/wire';
 import { type CommandsSlice, createCommandsSlice } from './commands-slice';
 import { createStatsSlice, type StatsSlice } from './stats-slice';

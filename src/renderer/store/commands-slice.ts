@@ -4,9 +4,9 @@
 
 import type { StateCreator } from 'zustand/vanilla';
 import { type BurstPath, type CommandResult, validateCommand } from '../../shared/commands';
+import { wholeNumberFromText } from '../../shared/settings';
 import type { PoolscopeApi } from '../../shared/wire';
 import type { AppState } from './app-store';
-import { parseField } from './view-slice';
 
 export type PendingCommand = 'start' | 'stop' | 'burst-sleep' | 'burst-hello' | null;
 
@@ -82,7 +82,7 @@ export function createCommandsSlice(api: PoolscopeApi): StateCreator<AppState, [
         },
         async fireBurst(path) {
           const view = get().view;
-          const count = parseField(path === '/sleep' ? view.sleepBurstCount : view.helloBurstCount);
+          const count = wholeNumberFromText(path === '/sleep' ? view.sleepBurstCount : view.helloBurstCount);
           const command = validateCommand({ type: 'fire-burst', path, count });
           if (!command.ok) {
             showMessage('error', command.error);

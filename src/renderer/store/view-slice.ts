@@ -2,24 +2,23 @@
 // window and pause, and the request being inspected; with the actions that change it.
 
 import type { StateCreator } from 'zustand/vanilla';
+import { DEFAULT_HELLO_BURST_COUNT, DEFAULT_SLEEP_BURST_COUNT } from '../../shared/commands';
 import {
-  DEFAULT_HELLO_BURST_COUNT,
-  DEFAULT_SLEEP_BURST_COUNT,
+  SETTING_NAMES,
   type ServerSettings,
-  type Validation,
-  validateSettings,
-} from '../../shared/commands';
+  type SettingName,
+  type SettingsText,
+  type SettingsValidation,
+  settingsFromText,
+  settingsToText,
+} from '../../shared/settings';
 import type { AppState } from './app-store';
 
-/** The settings inputs exactly as typed: validation turns them into numbers or a reason. */
-export interface SettingsForm {
-  host: string;
-  port: string;
-  workerCount: string;
-  sleepMs: string;
-}
+/** The settings inputs exactly as typed, one per setting: validation turns them into values or a reason naming the field. */
+export type SettingsForm = SettingsText;
 
-export type EditableSettingsField = Exclude<keyof SettingsForm, 'host'>;
+/** Any setting the form shows (FORM_SETTING_NAMES). */
+export type EditableSettingsField = SettingName;
 export type BurstKind = 'sleep' | 'hello';
 
 export const TIMELINE_WINDOW_CHOICES_MS = [10_000, 30_000, 60_000, 300_000] as const;
@@ -29,8 +28,8 @@ export interface ViewState {
   form: SettingsForm;
   /** True once the person edits a field: from then on the server's settings no longer overwrite it. */
   isFormEdited: boolean;
-  /** What validateSettings says about the form right now (shown inline as the person types). */
-  formValidation: Validation<ServerSettings>;
+  /** What settingsFromText says about the form right now (shown inline as the person types, on the field it names). */
+  formValidation: SettingsValidation;
   sleepBurstCount: string;
   helloBurstCount: string;
   timelineWindowMs: number;
@@ -43,22 +42,11 @@ export interface ViewState {
 }
 
 export function formFromSettings(settings: ServerSettings): SettingsForm {
-  return { host: settings.host, port: String(settings.port), workerCount: String(settings.workerCount), sleepMs: String(settings.sleepMs) };
+  return settingsToText(settings);
 }
 
-/** A field that reads as a whole number becomes one; anything else goes to the validator as typed, so its reason quotes it. */
-export function parseField(text: string): number | string {
-  const trimmed = text.trim();
-  return /^-?\d+$/.test(trimmed) ? Number(trimmed) : trimmed;
-}
-
-export function validateForm(form: SettingsForm): Validation<ServerSettings> {
-  return validateSettings({
-    host: form.host,
-    port: parseField(form.port),
-    workerCount: parseField(form.workerCount),
-    sleepMs: parseField(form.sleepMs),
-  });
+export function validateForm(form: SettingsForm): SettingsValidation {
+  return settingsFromText(form);
 }
 
 export function initialViewState(settings: ServerSettings): ViewState {
@@ -110,13 +98,7 @@ export function createViewSlice(initialSettings: ServerSettings): StateCreator<A
           if (view.isFormEdited) return;
           const form = formFromSettings(settings);
           const current = view.form;
-          if (
-            form.host === current.host &&
-            form.port === current.port &&
-            form.workerCount === current.workerCount &&
-            form.sleepMs === current.sleepMs
-          )
-            return;
+          if (SETTING_NAMES.every((name) => form[name] === current[name])) return;
           setView({ form, formValidation: validateForm(form) });
         },
         editBurstCount(kind, text) {

@@ -2,8 +2,8 @@
 // Only the bridge writes this slice (through wireActions.publish); components read it through narrow selectors.
 
 import type { StateCreator } from 'zustand/vanilla';
-import { DEFAULT_SETTINGS } from '../../shared/commands';
 import type { LogLine, PoolCounters, RequestOrigin, RequestRecord, ServerPhase, WorkerPhase } from '../../shared/pool-model';
+import { DEFAULT_SETTINGS } from '../../shared/settings';
 import type { ControllerStatus } from '../../shared/wire';
 import type { ConnectionState } from '../transport/transport';
 import type { AppState } from './app-store';

@@ -3,7 +3,8 @@
 // snapshot); commands carry ids and resolve on their command-result. DOM-free: the socket is made by
 // an injected factory, so the browser and tests under Node share this file.
 
-import type { Command, CommandResult, ServerSettings } from '../../shared/commands';
+import type { Command, CommandResult } from '../../shared/commands';
+import type { ServerSettings } from '../../shared/settings';
 import type { ControllerStatus, DashboardClientFrame, DashboardServerFrame, PoolscopeApi, ViewerMessage } from '../../shared/wire';
 import type { ConnectionState } from './transport';
 

@@ -9,6 +9,7 @@ import { resolve as resolvePath } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { SETTINGS } from '../../shared/settings';
 import { EventStream } from '../event-stream';
 import {
   type AttachMessage,
@@ -23,10 +24,10 @@ import {
 } from './protocol';
 import { NotEncodable, SharedCodec } from './shared-codec';
 
-/** Upper bound on `size`: each worker is a whole V8 isolate, so more than this is a typo, not a plan. */
-export const MAX_POOL_SIZE = 256;
+/** Upper bound on `size`: the pool-size setting's limit (src/shared/settings.ts), guarded here too for direct users of the pool. */
+export const MAX_POOL_SIZE = SETTINGS.workerCount.max;
 /** Jobs that may wait for a worker before execute() starts refusing (the server answers those with 503). */
-export const DEFAULT_MAX_QUEUED_JOBS = 1024;
+export const DEFAULT_MAX_QUEUED_JOBS = SETTINGS.maxQueuedJobs.defaultValue;
 /** A worker that has not called serveJobs() this long after it was spawned counts as failed to start. */
 export const WORKER_START_TIMEOUT_MS = 30_000;
 /** During shutdown, a worker that has not exited this long after being told to stop is terminated. */

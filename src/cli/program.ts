@@ -1,7 +1,8 @@
 // How Poolscope's command-line programs (`serve`, `dashboard`) end: exit codes, one readable line on a
-// failure, and the stop on Ctrl-C / SIGTERM — graceful the first time, at once the second.
+// failure, and the stop on Ctrl-C / SIGTERM: graceful the first time, at once the second.
+// Lives beside flags.ts in src/cli for the same reason: Node process plumbing that both programs share.
 
-import { UsageError } from './cli-args';
+import { UsageError } from './flags';
 
 /**
  * Runs a program's main and sets its exit code. A UsageError prints `<program>: <message> (see --help)` and

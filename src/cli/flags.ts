@@ -1,0 +1,107 @@
+// Command-line flags of `npm run serve` and `npm run dashboard`: one parser, one --help layout and one set
+// of readable errors (a bad flag is one line naming the problem, and exit code 2). The settings' flags,
+// help lines, ranges and defaults come from src/shared/settings.ts; a program only declares its own extras.
+//
+// Why src/cli: this is Node process plumbing (argv, exit codes, signals), so it cannot live in src/shared,
+// which imports nothing; and it is not the server's business, so keeping it in src/server made the
+// dashboard (src/main) reach into the server's internals. Both programs import it from here instead.
+
+import { parseArgs } from 'node:util';
+import {
+  checkWholeNumber,
+  DEFAULT_SETTINGS,
+  SETTING_NAMES,
+  SETTINGS,
+  type ServerSettings,
+  type SettingsText,
+  settingDefinition,
+  settingsFromText,
+  wholeNumberFromText,
+} from '../shared/settings';
+
+export class UsageError extends Error {}
+
+/** One line of --help: `--flag VALUE` and what it does. */
+export interface FlagHelp {
+  flag: string;
+  /** `N`, `HOST`; absent for a switch. */
+  valueName?: string;
+  help: string;
+}
+
+/** parseArgs' declaration of a program's own flags: strings are read as text, booleans are switches. */
+export type ExtraFlagOptions = Record<string, { type: 'string' | 'boolean' }>;
+
+export interface ParsedFlags {
+  /** Every setting: from its flag, or its default. */
+  settings: ServerSettings;
+  /** The program's own flags as given (absent ones undefined). */
+  extra: Record<string, string | boolean | undefined>;
+  /** --help was given: print the help and nothing else (the other flags are not checked). */
+  isHelp: boolean;
+}
+
+const SETTING_OPTIONS = Object.fromEntries(SETTING_NAMES.map((name) => [SETTINGS[name].flag, { type: 'string' }])) as ExtraFlagOptions;
+
+/** The settings' lines of --help, in SETTINGS order, each with its range and default. */
+export function settingsFlagHelp(): FlagHelp[] {
+  return SETTING_NAMES.map((name) => {
+    const definition = settingDefinition(name);
+    if (definition.kind === 'host') {
+      return { flag: definition.flag, valueName: 'HOST', help: `${definition.help} (default ${definition.defaultValue})` };
+    }
+    return {
+      flag: definition.flag,
+      valueName: 'N',
+      help: `${definition.help} (${definition.min}..${definition.max}, default ${definition.defaultValue})`,
+    };
+  });
+}
+
+export const HELP_FLAG: FlagHelp = { flag: 'help', help: 'show this help' };
+
+/** Flags in one aligned column, each line indented by two spaces. */
+export function formatFlagHelp(lines: FlagHelp[]): string {
+  const left = lines.map((line) => `--${line.flag}${line.valueName ? ` ${line.valueName}` : ''}`);
+  const width = Math.max(...left.map((text) => text.length)) + 2;
+  return lines.map((line, i) => `  ${left[i]!.padEnd(width)}${line.help}`).join('\n');
+}
+
+/** Parses the settings' flags plus the program's own, or throws UsageError with one line naming the problem. */
+export function parseFlags(argv: string[], extraOptions: ExtraFlagOptions = {}): ParsedFlags {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { ...SETTING_OPTIONS, ...extraOptions, help: { type: 'boolean' } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    // parseArgs' messages are long; keep the first sentence, which names the flag.
+    throw new UsageError(
+      String((error as Error).message)
+        .split('. ')[0]!
+        .replace(/\.$/, ''),
+    );
+  }
+  const extra = Object.fromEntries(Object.keys(extraOptions).map((flag) => [flag, values[flag]]));
+  if (values.help === true) return { settings: { ...DEFAULT_SETTINGS }, extra, isHelp: true };
+  const texts: Partial<SettingsText> = {};
+  for (const name of SETTING_NAMES) {
+    const raw = values[SETTINGS[name].flag];
+    if (typeof raw === 'string') texts[name] = raw;
+  }
+  const settings = settingsFromText(texts, 'flag');
+  if (!settings.ok) throw new UsageError(settings.error);
+  return { settings: settings.value, extra, isHelp: false };
+}
+
+/** A program's own whole-number flag (`--ui-port`, `--stop-after`): `fallback` when absent, else checked like a setting. */
+export function parseWholeNumberFlag(flag: string, raw: string | boolean | undefined, fallback: number, min: number, max: number): number {
+  if (typeof raw !== 'string') return fallback;
+  const value = wholeNumberFromText(raw);
+  const error = checkWholeNumber(`--${flag}`, value, min, max);
+  if (error !== null) throw new UsageError(error);
+  return value as number;
+}

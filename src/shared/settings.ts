@@ -1,0 +1,206 @@
+// The server's settings, declared once. Each entry holds a setting's type, default and limits, the words a
+// person reads (its label in the UI and in messages, its flag and help line on the command line) and
+// whether the settings form shows it. The command line (parser and --help), every validator (the UI form,
+// commands from a viewer, startServer), the controller and the server-listening event derive from this
+// table: adding a setting is adding one entry to SETTINGS.
+
+interface SettingBase {
+  /** What a person calls it: the subject of validation messages in the UI and in command results. */
+  readonly label: string;
+  /** The command-line flag, without its dashes (`workers` for `--workers N`). */
+  readonly flag: string;
+  /** What it does, in a few words, for --help and the README (the range and the default are added from the entry). */
+  readonly help: string;
+  /** Present when the settings form shows it: the input's id (a test hook) and, if shorter than `label`, its caption. */
+  readonly form?: { readonly inputId: string; readonly label?: string };
+}
+
+export interface WholeNumberSetting extends SettingBase {
+  readonly kind: 'whole-number';
+  readonly defaultValue: number;
+  readonly min: number;
+  readonly max: number;
+  /** When 0 is below `min`: why, said after "must be at least {min}:". */
+  readonly whyNotZero?: string;
+}
+
+/** An interface to bind: an IP literal or `localhost` (never a name that needs DNS). */
+export interface HostSetting extends SettingBase {
+  readonly kind: 'host';
+  readonly defaultValue: string;
+}
+
+export type SettingDefinition = WholeNumberSetting | HostSetting;
+
+/** Declaration order is the order of --help, of the form's fields and of validation. */
+export const SETTINGS = {
+  host: {
+    kind: 'host',
+    defaultValue: '127.0.0.1',
+    label: 'Host',
+    flag: 'host',
+    help: 'interface the server binds',
+  },
+  port: {
+    kind: 'whole-number',
+    defaultValue: 7878,
+    min: 0,
+    max: 65_535,
+    label: 'Port',
+    flag: 'port',
+    help: 'TCP port, 0 for any free one',
+    form: { inputId: 'setting-port' },
+  },
+  workerCount: {
+    kind: 'whole-number',
+    defaultValue: 4,
+    min: 1,
+    // Each worker is a whole V8 isolate (megabytes of heap, a thread) and a lane in the UI: more is a typo, not a plan.
+    max: 64,
+    label: 'Pool size',
+    flag: 'workers',
+    help: 'thread pool size',
+    whyNotZero: 'a pool of 0 workers could never run a job',
+    form: { inputId: 'setting-pool-size' },
+  },
+  sleepMs: {
+    kind: 'whole-number',
+    defaultValue: 5_000,
+    min: 0,
+    max: 60_000,
+    label: 'Sleep duration (ms)',
+    flag: 'sleep-ms',
+    help: 'how long GET /sleep blocks its worker',
+    form: { inputId: 'setting-sleep-ms', label: 'Sleep (ms)' },
+  },
+  maxQueuedJobs: {
+    kind: 'whole-number',
+    defaultValue: 1_024,
+    min: 0,
+    max: 100_000,
+    label: 'Queue limit',
+    flag: 'max-queued-jobs',
+    help: 'jobs that may wait for a worker; past it, requests get 503',
+    form: { inputId: 'setting-max-queued-jobs' },
+  },
+} as const satisfies Record<string, SettingDefinition>;
+
+export type SettingName = keyof typeof SETTINGS;
+
+type ValueOf<D extends SettingDefinition> = D extends WholeNumberSetting ? number : string;
+
+/** Everything a server is started with; the type follows SETTINGS. */
+export type ServerSettings = { -readonly [K in SettingName]: ValueOf<(typeof SETTINGS)[K]> };
+
+/** Every setting's text, as typed in the form or given to a flag. */
+export type SettingsText = Record<SettingName, string>;
+
+export const SETTING_NAMES = Object.keys(SETTINGS) as SettingName[];
+
+/** The definition of one setting, typed as the union so callers can switch on `kind`. */
+export function settingDefinition(name: SettingName): SettingDefinition {
+  return SETTINGS[name];
+}
+
+export const DEFAULT_SETTINGS: Readonly<ServerSettings> = Object.freeze(
+  Object.fromEntries(SETTING_NAMES.map((name) => [name, SETTINGS[name].defaultValue])) as ServerSettings,
+);
+
+/** How a setting is named in a message: by its label (the UI, commands) or by its flag (`--workers`, the command line). */
+export type SettingNaming = 'label' | 'flag';
+
+export type SettingsValidation = { ok: true; value: ServerSettings } | { ok: false; error: string; field: SettingName | null };
+
+const HOST_PATTERN = /^(localhost|[0-9a-fA-F:.]{2,45})$/;
+const WHOLE_NUMBER_TEXT = /^-?\d+$/;
+
+/** A value as a message quotes it: strings in quotes, other objects by their type. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
+  return typeof value;
+}
+
+/** The reason `value` is not a whole number in min..max, or null when it is. */
+export function checkWholeNumber(subject: string, value: unknown, min: number, max: number, whyNotZero?: string): string | null {
+  if (typeof value !== 'number' || !Number.isInteger(value)) return `${subject} must be a whole number (got ${describeValue(value)})`;
+  if (value === 0 && min > 0 && whyNotZero !== undefined) return `${subject} must be at least ${min}: ${whyNotZero}`;
+  if (value < min || value > max) return `${subject} must be between ${min} and ${max} (got ${value})`;
+  return null;
+}
+
+export function subjectOf(name: SettingName, naming: SettingNaming): string {
+  const definition = SETTINGS[name];
+  return naming === 'flag' ? `--${definition.flag}` : definition.label;
+}
+
+function checkSetting(name: SettingName, value: unknown, naming: SettingNaming): string | null {
+  const definition = settingDefinition(name);
+  const subject = subjectOf(name, naming);
+  switch (definition.kind) {
+    case 'whole-number':
+      return checkWholeNumber(subject, value, definition.min, definition.max, definition.whyNotZero);
+    case 'host':
+      if (value === '') return `${subject} must not be empty`;
+      if (typeof value !== 'string' || !HOST_PATTERN.test(value)) {
+        return `${subject} must be an IP address or "localhost" (got ${describeValue(value)})`;
+      }
+      return null;
+  }
+}
+
+/**
+ * Checks settings from anywhere (a viewer's command, startServer's options). A setting that is absent
+ * (undefined) takes its default; anything else must be valid. Unknown fields are dropped, never trusted.
+ * A failure names its field, and says it in the words `naming` asks for.
+ */
+export function validateSettings(input: unknown, naming: SettingNaming = 'label'): SettingsValidation {
+  if (typeof input !== 'object' || input === null) return { ok: false, error: 'settings must be an object', field: null };
+  const given = input as Record<string, unknown>;
+  const value: Record<string, unknown> = {};
+  for (const name of SETTING_NAMES) {
+    const raw = given[name];
+    if (raw === undefined) {
+      value[name] = SETTINGS[name].defaultValue;
+      continue;
+    }
+    const error = checkSetting(name, raw, naming);
+    if (error !== null) return { ok: false, error, field: name };
+    value[name] = raw;
+  }
+  return { ok: true, value: value as ServerSettings };
+}
+
+/**
+ * Settings from text (the form's inputs, the command line's flags): a whole number's text becomes a number,
+ * anything else is checked as typed, so the message quotes it. Absent texts take their defaults.
+ */
+export function settingsFromText(texts: Partial<SettingsText>, naming: SettingNaming = 'label'): SettingsValidation {
+  const values: Record<string, unknown> = {};
+  for (const name of SETTING_NAMES) {
+    const text = texts[name];
+    if (text === undefined) continue;
+    values[name] = SETTINGS[name].kind === 'whole-number' ? wholeNumberFromText(text) : text;
+  }
+  return validateSettings(values, naming);
+}
+
+/** A whole number's text becomes the number; anything else stays text (trimmed), so a message quotes it as typed. */
+export function wholeNumberFromText(text: string): number | string {
+  const trimmed = text.trim();
+  return WHOLE_NUMBER_TEXT.test(trimmed) ? Number(trimmed) : trimmed;
+}
+
+export function settingsToText(settings: ServerSettings): SettingsText {
+  return Object.fromEntries(SETTING_NAMES.map((name) => [name, String(settings[name])])) as SettingsText;
+}
+
+/** `partial` with every absent (undefined) setting at its default. Checks nothing: validateSettings does. */
+export function withDefaults(partial: Partial<ServerSettings>): ServerSettings {
+  const settings = { ...DEFAULT_SETTINGS } as Record<SettingName, unknown>;
+  for (const name of SETTING_NAMES) if (partial[name] !== undefined) settings[name] = partial[name];
+  return settings as ServerSettings;
+}
+
+/** The settings the form shows, in order. */
+export const FORM_SETTING_NAMES = SETTING_NAMES.filter((name) => settingDefinition(name).form !== undefined);
