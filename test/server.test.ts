@@ -184,6 +184,7 @@ describe('bad input gets a clear status and the connection closes', () => {
     await conn.closedPromise;
     await recorder.until((r) => r.count('connection-closed') === 1);
     expect(recorder.of('connection-closed')[0]!.reason).toBe('header-timeout');
+    expect(recorder.of('request-rejected').map((e) => [e.status, e.errorCode])).toEqual([[408, 'HEADER_TIMEOUT']]);
   });
 });
 
@@ -262,6 +263,7 @@ describe('the pool under load', () => {
     expect(third.status).toBe(503);
     expect(third.headers['retry-after']).toBe('1');
     expect(third.body).toMatch(/queue/);
+    expect(recorder.of('request-rejected').map((e) => [e.status, e.errorCode])).toEqual([[503, 'QUEUE_FULL']]);
     expect((await first.read()).status).toBe(200);
     expect((await second.read()).status).toBe(200);
     first.close();
@@ -283,7 +285,7 @@ describe('the pool under load', () => {
   });
 
   it('refuses connections past maxConnections with 503', async () => {
-    const { server } = await start({ maxConnections: 2 });
+    const { server, recorder } = await start({ maxConnections: 2 });
     const a = await RawConnection.open(server.port);
     const b = await RawConnection.open(server.port);
     a.send(get('/'));
@@ -294,6 +296,11 @@ describe('the pool under load', () => {
     const text = await c.readUntilClosed();
     expect(text).toMatch(/^HTTP\/1\.1 503 /);
     expect(text).toMatch(/too many open connections/);
+    expect(text).toMatch(/\r\nRetry-After: 1\r\n/);
+    await recorder.until((r) => r.count('connection-closed') === 1);
+    // No request was read, so no request-rejected: the refusal shows as the connection's close reason.
+    expect(recorder.of('connection-closed')[0]!.reason).toBe('connection-limit');
+    expect(recorder.count('request-rejected')).toBe(0);
     a.close();
     b.close();
   });

@@ -6,6 +6,7 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { httpUrlOf } from '../shared/address';
 import type { ConnectionCloseReason, StopReason } from '../shared/events';
+import type { RejectionCode } from '../shared/rejections';
 import { type ServerSettings, validateSettings, withDefaults } from '../shared/settings';
 import { EventStream } from './event-stream';
 import type { HttpParseError } from './http/parse-errors';
@@ -233,7 +234,7 @@ class PoolscopeServer implements RunningServer {
       conn.closeReason ??= error.code === 'ECONNRESET' || error.code === 'EPIPE' ? 'client-closed' : 'socket-error';
     });
     if (this.connections.size >= this.options.maxConnections || this.isStopping) {
-      conn.closeReason = 'connection-limit';
+      conn.closeReason = this.isStopping ? 'shutdown' : 'connection-limit';
       conn.isClosing = true;
       const reason = this.isStopping ? 'the server is shutting down' : 'too many open connections';
       socket.end(
@@ -315,6 +316,7 @@ class PoolscopeServer implements RunningServer {
     conn.pending.push(exchange);
     if (!exchange.keepAlive) conn.isClosing = true;
 
+    // Once stopping, no connection reads requests; should one be read all the same, it is refused, not queued.
     if (this.isStopping) {
       this.answerDirectly(
         conn,
@@ -354,7 +356,7 @@ class PoolscopeServer implements RunningServer {
   }
 
   /** The server answers without a job: parse errors, a full queue, shutdown, timeouts. */
-  private answerDirectly(conn: Connection, exchange: Exchange, errorCode: string, parts: ResponseParts): void {
+  private answerDirectly(conn: Connection, exchange: Exchange, errorCode: RejectionCode, parts: ResponseParts): void {
     const events = this.events;
     if (events.isObserved) {
       events.emit({

@@ -1,30 +1,40 @@
 // The one event stream every observer of the server consumes (CLI, Electron app, browser dashboard).
 // Contract only: no behaviour beyond the table of fields and the book's lines; imports only other contract
 // modules. The main thread stamps every `at` (ms since the Unix epoch, fractional, from
-// performance.timeOrigin + performance.now()); worker threads only report durations.
+// performance.timeOrigin + performance.now()); worker threads only report durations. Each event's comment
+// says when the server emits it.
 
 import { SETTING_NAMES, SETTINGS, type ServerSettings, type SettingName } from './settings';
 
-/** Why the server began to stop. */
+/**
+ * Why the server began to stop: a SIGINT/SIGTERM to `serve`, the book's take(N), or a viewer's Stop (also on
+ * app quit). 'error' is not emitted by this version; it stays because run files (format 1.x) allow it.
+ */
 export type StopReason = 'signal' | 'stop-after' | 'command' | 'error';
 
 /** Why a connection ended. */
 export type ConnectionCloseReason =
-  | 'client-closed' // the peer ended or reset the connection
-  | 'server-closed' // we closed after `Connection: close`, HTTP/1.0, or an unrecoverable parse error
+  | 'client-closed' // the peer ended or reset the connection (also the reason when the socket closed with none recorded)
+  | 'server-closed' // we closed after `Connection: close`, HTTP/1.0, or a parse error (its 4xx/5xx sent first)
   | 'idle-timeout' // keep-alive connection sat idle longer than keepAliveTimeoutMs
-  | 'header-timeout' // a request's header section did not arrive within headerTimeoutMs (408 sent)
-  | 'connection-limit' // refused at accept because maxConnections were open
-  | 'socket-error'
-  | 'shutdown'; // graceful shutdown closed an idle connection
+  | 'header-timeout' // a request (header section and body) was not complete within headerTimeoutMs of its first byte (408 sent)
+  | 'connection-limit' // refused at accept with 503 because maxConnections were open
+  | 'socket-error' // the socket failed with an error other than a reset or a broken pipe
+  | 'shutdown'; // graceful shutdown closed it: idle, after its last response, or refused at accept with 503
 
 export type WorkerExitReason = 'shutdown' | 'crashed';
 
 export type ServerEvent =
-  /** Carries every setting the server runs with, and the host and port it really bound (port 0 resolved). */
+  /**
+   * The pool is ready and the server accepts connections (after its workers' worker-spawned). Carries every
+   * setting the server runs with, the host and port it really bound (port 0 resolved).
+   */
   | ({ type: 'server-listening'; at: number } & ServerSettings)
+  /** Shutdown began: no new connections or jobs; running and queued jobs still finish and are answered. */
   | { type: 'server-stopping'; at: number; reason: StopReason }
+  /** Every response delivered (or its client gone), every worker joined, the port released. */
   | { type: 'server-stopped'; at: number }
+  /** Every accepted connection, refused ones included (they close at once with reason 'connection-limit' or 'shutdown'). */
   | { type: 'connection-opened'; at: number; connectionId: number; remoteAddress: string; remotePort: number }
   | {
       type: 'connection-closed';
@@ -34,6 +44,7 @@ export type ServerEvent =
       /** Requests answered on this connection before it closed. */
       requestCount: number;
     }
+  /** A complete request was parsed on this connection; its job-queued, or its request-rejected, follows. */
   | {
       type: 'request-received';
       at: number;
@@ -47,16 +58,27 @@ export type ServerEvent =
       userAgent: string | null;
     }
   | {
-      /** The server answered without running a job: a parse error, or the job queue was full. */
+      /**
+       * The server answered by itself, without a job: a parse error (no request-received came, so the
+       * requestId is new), a full queue (503 with Retry-After, after its request-received), or a request
+       * not complete in time (408, new requestId). Its response-sent follows.
+       */
       type: 'request-rejected';
       at: number;
       requestId: number;
       connectionId: number;
       status: number;
-      /** A stable code from the parser's error table, or 'QUEUE_FULL'. */
+      /**
+       * A RejectionCode (src/shared/rejections.ts), never 'CONNECTION_LIMIT' (a connection refused at accept has
+       * no request). A string on the wire: a reader may meet a code that a newer server added.
+       */
       errorCode: string;
     }
-  | { type: 'job-queued'; at: number; requestId: number /** jobs waiting, this one included */; queueDepth: number }
+  /**
+   * Every job the pool accepts, also one that goes straight to an idle worker (its job-started follows at once).
+   * queueDepth: jobs waiting with this one counted, so 1 for a job that starts at once.
+   */
+  | { type: 'job-queued'; at: number; requestId: number; queueDepth: number }
   | {
       type: 'job-started';
       at: number;
@@ -76,12 +98,15 @@ export type ServerEvent =
       runMs: number;
       status: number;
     }
+  /** A response left in order on its connection; bytes is 0 when its client had already gone (nothing written). */
   | { type: 'response-sent'; at: number; requestId: number; status: number; bytes: number }
+  /** Each worker of a new pool, emitted together once every one of them is ready (replacements emit worker-replaced). */
   | { type: 'worker-spawned'; at: number; workerId: number }
   /** Graceful shutdown is about to join this worker (the book's "Shutting down worker {id}"). */
   | { type: 'worker-stopping'; at: number; workerId: number }
+  /** 'shutdown': joined after worker-stopping. 'crashed': the thread died; a fresh one starts under its id at once. */
   | { type: 'worker-exited'; at: number; workerId: number; reason: WorkerExitReason; exitCode: number }
-  /** A crashed worker's id was taken over by a fresh thread. */
+  /** The fresh thread that took over a crashed worker's id is ready and takes jobs again. */
   | { type: 'worker-replaced'; at: number; workerId: number };
 
 export type ServerEventType = ServerEvent['type'];

@@ -43,7 +43,7 @@ export interface RequestRecord {
   runMs: number | null;
   status: number | null;
   bytes: number | null;
-  /** Set when the server answered without a job (parse error, full queue). */
+  /** Set when the server answered without a job (parse error, full queue, shutdown, timeout). */
   errorCode: string | null;
 }
 
@@ -55,7 +55,7 @@ export interface LogLine {
 export interface PoolCounters {
   requestsReceived: number;
   responsesSent: number;
-  /** Answered by the server itself: parse errors and full-queue 503s. */
+  /** Answered by the server itself (request-rejected): parse errors, full-queue and shutdown 503s, 408s. */
   rejected: number;
   /** Responses with status >= 500. */
   serverErrors: number;

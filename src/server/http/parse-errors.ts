@@ -1,5 +1,7 @@
-// The one table of stable error codes the request parser can end with, each with its response status.
-// Codes are part of the wire (request-rejected events carry them), so rename none; add new ones at the end.
+// The request parser's error table: for each code of the HttpParseErrorCode union (src/shared/rejections.ts,
+// where every rejection code is declared), its response status and the message a person reads.
+
+import type { HttpParseErrorCode } from '../../shared/rejections';
 
 export const PARSE_ERRORS = {
   /** RFC 9112 §3: a server that receives a longer request-target than it wishes to parse answers 414. */
@@ -54,9 +56,7 @@ export const PARSE_ERRORS = {
    * authoritative for it, which is what 421 says (RFC 9110 §15.5.20); serving it would answer an https URI without TLS.
    */
   UNSUPPORTED_SCHEME: { status: 421, message: 'only http: targets are served here' },
-} as const satisfies Record<string, { status: number; message: string }>;
-
-export type HttpParseErrorCode = keyof typeof PARSE_ERRORS;
+} as const satisfies Record<HttpParseErrorCode, { status: number; message: string }>;
 
 export interface HttpParseError {
   code: HttpParseErrorCode;

@@ -3,7 +3,8 @@
 // a connection's parser holds at most one unfinished line and one body, each within its limit, however the bytes are cut.
 
 import { isIPv6 } from 'node:net';
-import { type HttpParseError, type HttpParseErrorCode, httpParseError } from './parse-errors';
+import type { HttpParseErrorCode } from '../../shared/rejections';
+import { type HttpParseError, httpParseError } from './parse-errors';
 
 /** Bytes of the request line, CRLF not counted. */
 export const MAX_REQUEST_LINE_BYTES = 8 * 1024;
