@@ -1,33 +1,34 @@
 // The book's web server: accepts TCP connections, parses requests, queues one job per request on the
-// ThreadPool, writes responses in order, enforces timeouts and bounds, and shuts down gracefully.
-// The main thread owns every socket and stamps every event; worker threads only route and sleep.
+// ThreadPool, answers by itself when it must refuse, and shuts down gracefully. Each connection's phases,
+// response order and timeouts live in connection.ts. The main thread owns every socket and stamps every
+// event; worker threads only route and sleep.
 
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { httpUrlOf } from '../shared/address';
-import type { ConnectionCloseReason, StopReason } from '../shared/events';
-import type { RejectionCode } from '../shared/rejections';
+import type { StopReason } from '../shared/events';
+import type { RejectionCode, ServerRejectionCode } from '../shared/rejections';
 import { type ServerSettings, validateSettings, withDefaults } from '../shared/settings';
+import {
+  Connection,
+  type ConnectionTimeouts,
+  DEFAULT_HEADER_TIMEOUT_MS,
+  DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+  type Exchange,
+  TIMEOUT_SWEEP_INTERVAL_MS,
+} from './connection';
 import { EventStream } from './event-stream';
 import type { HttpParseError } from './http/parse-errors';
-import { HttpRequestParser, type ParsedRequest, type ParserLimits } from './http/parser';
+import type { ParsedRequest, ParserLimits } from './http/parser';
 import { type ResponseParts, STATUS_REASONS, serializeResponse, textResponse } from './http/response';
 import { type JobOutcome, ThreadPool } from './pool/thread-pool';
 import type { RequestWorkerData } from './request-router';
 import type { RouteInput, RouteOutput } from './routes';
 
-/** A client must finish sending a request within this long of its first byte, or it gets 408 (slowloris guard). */
-export const DEFAULT_HEADER_TIMEOUT_MS = 10_000;
-/** An idle keep-alive connection is closed after this long. */
-export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5_000;
 export const DEFAULT_MAX_CONNECTIONS = 10_000;
-/** Requests one connection may have in flight (pipelined) before the server stops reading from it. */
-export const MAX_PIPELINED_REQUESTS = 32;
 /** During shutdown, how long a client may take to read its last responses before its socket is destroyed. */
 export const SHUTDOWN_FLUSH_TIMEOUT_MS = 10_000;
-/** Timeouts are checked by one sweep instead of a timer per connection, so the hot path never touches timers. */
-const TIMEOUT_SWEEP_INTERVAL_MS = 200;
-/** Seconds a client is asked to wait after a 503 for a full queue. */
+/** Seconds a client is asked to wait after a 503 (Retry-After). */
 const RETRY_AFTER_SECONDS = 1;
 
 export const DEFAULT_WORKER_SCRIPT = fileURLToPath(new URL('./request-worker.ts', import.meta.url));
@@ -61,48 +62,13 @@ export interface RunningServer {
   readonly closed: Promise<void>;
 }
 
-/** One request on its way through the server, kept in its connection's response order. */
-interface Exchange {
-  readonly requestId: number;
-  readonly isHead: boolean;
-  keepAlive: boolean;
-  /** Serialised answer, or null while the job runs. */
-  response: Buffer | null;
-  status: number;
-}
-
-type Deadline = 'none' | 'header' | 'idle';
-
-class Connection {
-  readonly parser: HttpRequestParser;
-  /** Responses owed, in request order (RFC 9112 §9.3.2: pipelined responses go out in order). */
-  readonly pending: Exchange[] = [];
-  answered = 0;
-  /** No further requests are read: the last one asked to close, or the server is stopping. */
-  isClosing = false;
-  /** The peer half-closed; answer what is pending, then close. */
-  hasPeerEnded = false;
-  isGone = false;
-  isReadPaused = false;
-  closeReason: ConnectionCloseReason | null = null;
-  deadline: Deadline = 'none';
-  deadlineAt = 0;
-
-  constructor(
-    readonly id: number,
-    readonly socket: net.Socket,
-    parserLimits: Partial<ParserLimits> | undefined,
-  ) {
-    this.parser = new HttpRequestParser(parserLimits);
-  }
-
-  private peerAddress: string | null = null;
-
-  /** Read only for events: each first read is a getpeername() system call, which an unwatched server skips. */
-  get remoteAddress(): string {
-    this.peerAddress ??= this.socket.remoteAddress ?? '';
-    return this.peerAddress;
-  }
+interface ResolvedOptions extends ConnectionTimeouts {
+  settings: ServerSettings;
+  stopAfterRequests: number | undefined;
+  maxConnections: number;
+  parserLimits: Partial<ParserLimits> | undefined;
+  workerScript: string;
+  pagesDir: string;
 }
 
 function describeListenError(error: NodeJS.ErrnoException, host: string, port: number): string {
@@ -121,15 +87,9 @@ function describeListenError(error: NodeJS.ErrnoException, host: string, port: n
   }
 }
 
-interface ResolvedOptions {
-  settings: ServerSettings;
-  stopAfterRequests: number | undefined;
-  headerTimeoutMs: number;
-  keepAliveTimeoutMs: number;
-  maxConnections: number;
-  parserLimits: Partial<ParserLimits> | undefined;
-  workerScript: string;
-  pagesDir: string;
+/** The one place a 503 is built: every refusal for lack of room asks the client to come back (RFC 9110 §10.2.3). */
+function serviceUnavailable(reason: string): ResponseParts {
+  return textResponse(503, `Service Unavailable: ${reason}`, { retryAfterSeconds: RETRY_AFTER_SECONDS });
 }
 
 class PoolscopeServer implements RunningServer {
@@ -163,7 +123,7 @@ class PoolscopeServer implements RunningServer {
       if (this.early === null) this.onConnection(socket);
       else this.holdUntilOpen(socket);
     });
-    this.sweepTimer = setInterval(() => this.sweepDeadlines(), TIMEOUT_SWEEP_INTERVAL_MS);
+    this.sweepTimer = setInterval(() => this.sweepTimeouts(), TIMEOUT_SWEEP_INTERVAL_MS);
     this.sweepTimer.unref();
   }
 
@@ -214,10 +174,10 @@ class PoolscopeServer implements RunningServer {
     this.early!.push(socket);
   }
 
-  // ── connections ────────────────────────────────────────────────────────────
+  // ── connections (each one's phases and timeouts: connection.ts) ──────────────
 
   private onConnection(socket: net.Socket): void {
-    const conn = new Connection(this.nextConnectionId++, socket, this.options.parserLimits);
+    const conn = new Connection(this.nextConnectionId++, socket, this.options, this.options.parserLimits, this.events);
     const events = this.events;
     if (events.isObserved) {
       events.emit({
@@ -229,47 +189,31 @@ class PoolscopeServer implements RunningServer {
       });
     }
     socket.on('close', () => this.onClose(conn));
-    socket.on('error', (error: NodeJS.ErrnoException) => {
-      // A reset from the peer is the peer leaving, not a server fault.
-      conn.closeReason ??= error.code === 'ECONNRESET' || error.code === 'EPIPE' ? 'client-closed' : 'socket-error';
-    });
-    if (this.connections.size >= this.options.maxConnections || this.isStopping) {
-      conn.closeReason = this.isStopping ? 'shutdown' : 'connection-limit';
-      conn.isClosing = true;
-      const reason = this.isStopping ? 'the server is shutting down' : 'too many open connections';
-      socket.end(
-        serializeResponse(textResponse(503, `Service Unavailable: ${reason}`, { retryAfterSeconds: RETRY_AFTER_SECONDS }), false, false),
-      );
+    socket.on('error', (error: NodeJS.ErrnoException) => conn.onSocketError(error));
+    if (this.isStopping) {
+      conn.refuse('shutdown', serializeResponse(this.refusal('SHUTTING_DOWN'), false, false));
+      return;
+    }
+    if (this.connections.size >= this.options.maxConnections) {
+      conn.refuse('connection-limit', serializeResponse(this.refusal('CONNECTION_LIMIT'), false, false));
       return;
     }
     this.connections.add(conn);
     socket.on('data', (chunk: Buffer) => this.onData(conn, chunk));
-    socket.on('end', () => this.onPeerEnd(conn));
-    socket.on('drain', () => this.maybeResume(conn));
-    this.armDeadline(conn);
+    socket.on('end', () => conn.onPeerEnd());
+    socket.on('drain', () => conn.onDrain());
   }
 
   private onData(conn: Connection, chunk: Buffer): void {
-    if (conn.isClosing) return; // bytes after a request that closes the connection are not read (RFC 9112 §9.6)
+    if (!conn.isReadingRequests) return; // bytes after a request that closes the connection are not read (RFC 9112 §9.6)
     const { requests, error } = conn.parser.execute(chunk);
-    for (let i = 0; i < requests.length && !conn.isClosing; i++) this.onRequest(conn, requests[i]!);
-    if (error && !conn.isClosing) this.onParseError(conn, error);
-    if (conn.pending.length >= MAX_PIPELINED_REQUESTS && !conn.isReadPaused) {
-      conn.isReadPaused = true;
-      conn.socket.pause();
-    }
-    this.armDeadline(conn);
-  }
-
-  private onPeerEnd(conn: Connection): void {
-    conn.hasPeerEnded = true;
-    conn.isClosing = true;
-    conn.closeReason ??= 'client-closed';
-    if (conn.pending.length === 0) conn.socket.end();
+    for (let i = 0; i < requests.length && conn.isReadingRequests; i++) this.onRequest(conn, requests[i]!);
+    if (error && conn.isReadingRequests) this.onParseError(conn, error);
+    conn.afterRead();
   }
 
   private onClose(conn: Connection): void {
-    conn.isGone = true;
+    conn.onClosed();
     this.connections.delete(conn);
     const events = this.events;
     if (events.isObserved) {
@@ -278,12 +222,25 @@ class PoolscopeServer implements RunningServer {
         at: events.now(),
         connectionId: conn.id,
         reason: conn.closeReason ?? 'client-closed',
-        requestCount: conn.answered,
+        requestCount: conn.answeredCount,
       });
     }
     // Jobs still running for a vanished client finish normally; flush() then only reports them.
-    if (conn.pending.length > 0) this.flush(conn);
+    if (conn.owedCount > 0) conn.flush(this.isStopping);
     this.maybeFinishShutdown();
+  }
+
+  private sweepTimeouts(): void {
+    const nowMs = Date.now();
+    for (const conn of this.connections) {
+      const expired = conn.expiredTimeout(nowMs);
+      if (expired === 'header') {
+        conn.closeReason = 'header-timeout';
+        this.reject(conn, conn.owe(this.nextRequestId++, false, false), 'HEADER_TIMEOUT', this.refusal('HEADER_TIMEOUT'));
+      } else if (expired === 'idle') {
+        conn.closeAfterWrites('idle-timeout');
+      }
+    }
   }
 
   // ── requests ───────────────────────────────────────────────────────────────
@@ -306,57 +263,44 @@ class PoolscopeServer implements RunningServer {
     this.requestsReceived++;
     const stopAfter = this.options.stopAfterRequests;
     const isLastBeforeStop = stopAfter !== undefined && this.requestsReceived >= stopAfter;
-    const exchange: Exchange = {
-      requestId,
-      isHead: request.method === 'HEAD',
-      keepAlive: request.keepAlive && !this.isStopping && !isLastBeforeStop,
-      response: null,
-      status: 0,
-    };
-    conn.pending.push(exchange);
-    if (!exchange.keepAlive) conn.isClosing = true;
+    const exchange = conn.owe(requestId, request.method === 'HEAD', request.keepAlive && !this.isStopping && !isLastBeforeStop);
 
     // Once stopping, no connection reads requests; should one be read all the same, it is refused, not queued.
     if (this.isStopping) {
-      this.answerDirectly(
-        conn,
-        exchange,
-        'SHUTTING_DOWN',
-        textResponse(503, 'Service Unavailable: the server is shutting down', { retryAfterSeconds: RETRY_AFTER_SECONDS }),
-      );
+      this.reject(conn, exchange, 'SHUTTING_DOWN', this.refusal('SHUTTING_DOWN'));
     } else if (
       !this.pool.execute({ requestId, input: { method: request.method, target: request.pathAndQuery } }, (outcome) =>
         this.onJobDone(conn, exchange, outcome),
       )
     ) {
-      this.answerDirectly(
-        conn,
-        exchange,
-        'QUEUE_FULL',
-        textResponse(503, `Service Unavailable: all ${this.options.settings.maxQueuedJobs} queue places are taken`, {
-          retryAfterSeconds: RETRY_AFTER_SECONDS,
-        }),
-      );
+      this.reject(conn, exchange, 'QUEUE_FULL', this.refusal('QUEUE_FULL'));
     }
     // The book's take(N): this request still runs; the shutdown that follows lets it finish.
     if (isLastBeforeStop) void this.shutdown('stop-after');
   }
 
   private onParseError(conn: Connection, error: HttpParseError): void {
-    const exchange: Exchange = { requestId: this.nextRequestId++, isHead: false, keepAlive: false, response: null, status: 0 };
-    conn.pending.push(exchange);
-    conn.isClosing = true;
     conn.closeReason ??= 'server-closed';
-    this.answerDirectly(
-      conn,
-      exchange,
-      error.code,
-      textResponse(error.status, `${STATUS_REASONS[error.status] ?? 'Error'}: ${error.message}`),
-    );
+    const exchange = conn.owe(this.nextRequestId++, false, false);
+    this.reject(conn, exchange, error.code, textResponse(error.status, `${STATUS_REASONS[error.status] ?? 'Error'}: ${error.message}`));
+  }
+
+  /** The response for each of the server's own refusals. */
+  private refusal(code: ServerRejectionCode): ResponseParts {
+    switch (code) {
+      case 'QUEUE_FULL':
+        return serviceUnavailable(`all ${this.options.settings.maxQueuedJobs} queue places are taken`);
+      case 'SHUTTING_DOWN':
+        return serviceUnavailable('the server is shutting down');
+      case 'CONNECTION_LIMIT':
+        return serviceUnavailable('too many open connections');
+      case 'HEADER_TIMEOUT':
+        return textResponse(408, `Request Timeout: the request was not complete within ${this.options.headerTimeoutMs} ms`);
+    }
   }
 
   /** The server answers without a job: parse errors, a full queue, shutdown, timeouts. */
-  private answerDirectly(conn: Connection, exchange: Exchange, errorCode: RejectionCode, parts: ResponseParts): void {
+  private reject(conn: Connection, exchange: Exchange, errorCode: RejectionCode, parts: ResponseParts): void {
     const events = this.events;
     if (events.isObserved) {
       events.emit({
@@ -381,102 +325,8 @@ class PoolscopeServer implements RunningServer {
   }
 
   private complete(conn: Connection, exchange: Exchange, parts: ResponseParts): void {
-    // Once the server is stopping, every answer says it closes (RFC 9112 §9.6).
-    if (this.isStopping) exchange.keepAlive = false;
-    exchange.status = parts.status;
-    exchange.response = conn.isGone ? EMPTY_RESPONSE : serializeResponse(parts, exchange.isHead, exchange.keepAlive);
-    this.flush(conn);
-  }
-
-  /** Writes every finished response at the head of the connection's queue, in order. */
-  private flush(conn: Connection): void {
-    const events = this.events;
-    const pending = conn.pending;
-    while (pending.length > 0 && pending[0]!.response !== null) {
-      const exchange = pending.shift()!;
-      const response = exchange.response!;
-      let bytes = 0;
-      if (!conn.isGone && conn.socket.writable) {
-        bytes = response.byteLength;
-        if (!conn.socket.write(response)) this.pauseForWrite(conn);
-      }
-      conn.answered++;
-      if (events.isObserved) {
-        events.emit({ type: 'response-sent', at: events.now(), requestId: exchange.requestId, status: exchange.status, bytes });
-      }
-      if (!exchange.keepAlive) {
-        conn.closeReason ??= this.isStopping ? 'shutdown' : 'server-closed';
-        this.closeAfterWrites(conn);
-      }
-    }
-    if (pending.length === 0 && conn.isClosing && !conn.isGone) {
-      conn.closeReason ??= this.isStopping ? 'shutdown' : 'server-closed';
-      this.closeAfterWrites(conn);
-    }
-    this.maybeResume(conn);
-    this.armDeadline(conn);
+    conn.answer(exchange, parts, this.isStopping);
     if (this.isStopping) this.maybeFinishShutdown();
-  }
-
-  private pauseForWrite(conn: Connection): void {
-    if (!conn.isReadPaused) {
-      conn.isReadPaused = true;
-      conn.socket.pause();
-    }
-  }
-
-  private maybeResume(conn: Connection): void {
-    if (conn.isReadPaused && !conn.isGone && conn.pending.length < MAX_PIPELINED_REQUESTS && !conn.socket.writableNeedDrain) {
-      conn.isReadPaused = false;
-      conn.socket.resume();
-    }
-  }
-
-  private closeAfterWrites(conn: Connection): void {
-    if (conn.isGone) return;
-    conn.isClosing = true;
-    // end() flushes what is queued, then sends FIN; destroySoon() also frees the socket once that is done.
-    conn.socket.destroySoon();
-  }
-
-  // ── timeouts ───────────────────────────────────────────────────────────────
-
-  /** Sets which timeout applies: none while the server owes answers, header while a request is half-sent, else idle. */
-  private armDeadline(conn: Connection): void {
-    if (conn.isGone || conn.isClosing || conn.pending.length > 0) {
-      conn.deadline = 'none';
-    } else if (conn.parser.hasPartialRequest) {
-      if (conn.deadline !== 'header') {
-        conn.deadline = 'header';
-        conn.deadlineAt = Date.now() + this.options.headerTimeoutMs;
-      }
-    } else if (conn.deadline !== 'idle') {
-      conn.deadline = 'idle';
-      conn.deadlineAt = Date.now() + this.options.keepAliveTimeoutMs;
-    }
-  }
-
-  private sweepDeadlines(): void {
-    const nowMs = Date.now();
-    for (const conn of this.connections) {
-      if (conn.deadline === 'none' || nowMs < conn.deadlineAt) continue;
-      if (conn.deadline === 'header') {
-        conn.closeReason = 'header-timeout';
-        conn.isClosing = true;
-        const exchange: Exchange = { requestId: this.nextRequestId++, isHead: false, keepAlive: false, response: null, status: 0 };
-        conn.pending.push(exchange);
-        this.answerDirectly(
-          conn,
-          exchange,
-          'HEADER_TIMEOUT',
-          textResponse(408, `Request Timeout: the request was not complete within ${this.options.headerTimeoutMs} ms`),
-        );
-      } else {
-        conn.closeReason = 'idle-timeout';
-        conn.deadline = 'none';
-        this.closeAfterWrites(conn);
-      }
-    }
   }
 
   // ── shutdown ───────────────────────────────────────────────────────────────
@@ -498,13 +348,7 @@ class PoolscopeServer implements RunningServer {
     if (events.isObserved) events.emit({ type: 'server-stopping', at: events.now(), reason });
     const listenerClosed = new Promise<void>((resolve) => this.listener.close(() => resolve()));
     // Idle connections close now; busy ones close after their last response.
-    for (const conn of this.connections) {
-      conn.isClosing = true;
-      if (conn.pending.length === 0) {
-        conn.closeReason ??= 'shutdown';
-        this.closeAfterWrites(conn);
-      }
-    }
+    for (const conn of this.connections) conn.closeWhenAnswered('shutdown');
     await this.pool.shutdown();
     const drained = new Promise<void>((resolve) => (this.connectionsDrained = resolve));
     this.maybeFinishShutdown();
@@ -519,8 +363,6 @@ class PoolscopeServer implements RunningServer {
     this.resolveClosed();
   }
 }
-
-const EMPTY_RESPONSE = Buffer.alloc(0);
 
 /**
  * Binds the port first (the book's `TcpListener::bind`, so a port in use fails before any thread starts),

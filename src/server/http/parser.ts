@@ -255,11 +255,6 @@ export class HttpRequestParser {
     return this.carryLength > 1 || (this.carryLength === 1 && this.carry[0] !== CR);
   }
 
-  /** True while a started request's request line or header section is still arriving. */
-  get isReadingHeaders(): boolean {
-    return this.state === State.FieldLine || (this.state === State.RequestLine && this.hasPartialRequest);
-  }
-
   execute(chunk: Buffer): ParseResult {
     if (this.error !== null) return { requests: NO_REQUESTS, error: this.error };
     const requests: ParsedRequest[] = [];
