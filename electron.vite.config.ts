@@ -1,11 +1,35 @@
-// Build layout for the Electron app and the browser dashboard: main (plus the pool's worker program),
-// preload (CommonJS, as sandboxed preloads must be) and the React renderer, all under out/.
-import { resolve } from 'node:path';
+// Build layout for the Electron app and the browser dashboard: main (plus the pool's worker program and the
+// book's pages), preload (CommonJS, as sandboxed preloads must be) and the React renderer, all under out/.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'electron-vite';
+import type { Plugin } from 'vite';
+
+/** Where the server's pages live in the source tree, and where the built app finds them (next to its main bundle). */
+const PAGES_SOURCE_DIR = resolve('src/server/pages');
+const PAGES_OUT_DIR = 'pages';
+
+/**
+ * Emits the book's pages (hello.html, 404.html) into out/main/pages, so the app reads nothing from src/ at run
+ * time (a packaged app has no src/). Rollup's own asset emission: no copy step, and a page edit rebuilds in watch mode.
+ */
+function bookPages(): Plugin {
+  return {
+    name: 'poolscope:book-pages',
+    buildStart() {
+      for (const name of readdirSync(PAGES_SOURCE_DIR)) {
+        const file = join(PAGES_SOURCE_DIR, name);
+        this.addWatchFile(file);
+        this.emitFile({ type: 'asset', fileName: `${PAGES_OUT_DIR}/${name}`, source: readFileSync(file) });
+      }
+    },
+  };
+}
 
 export default defineConfig({
   main: {
+    plugins: [bookPages()],
     build: {
       rollupOptions: {
         input: {

@@ -15,9 +15,8 @@ const PRELOAD_PATH = join(mainDir, '../preload/index.cjs');
 const RENDERER_INDEX_PATH = join(mainDir, '../renderer/index.html');
 /** Built by electron.vite.config.ts as its own entry: Worker() needs a file it can load by path. */
 const WORKER_SCRIPT_PATH = join(mainDir, 'request-worker.js');
-// From the bundle's folder, not app.getAppPath(): launched as `electron out/main/index.js` the app path is
-// out/main, launched as `electron .` it is the project; out/main/../../ is the project either way.
-const PAGES_DIR = join(mainDir, '../../src/server/pages');
+/** The book's pages, put next to the bundle by the build (electron.vite.config.ts): the app never reads src/ at run time. */
+const PAGES_DIR = join(mainDir, 'pages');
 
 /** Painted before the renderer's first frame, so the window never flashes white under a dark UI. */
 const WINDOW_BACKGROUND_COLOR = '#0b0f14';
