@@ -1,6 +1,7 @@
 // The child-program support the tests, the e2e fixture and the benchmarks stand on: waiting for a line as it is
 // printed, failing with the output when it never comes, and a stop that ends even a program that ignores SIGTERM.
 
+import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ChildProgram, spawnProgram } from './support/processes';
 
@@ -56,4 +57,47 @@ describe('ChildProgram', () => {
     expect(await stubborn.stop(200)).toEqual({ code: null, signal: 'SIGKILL' });
     expect(await stubborn.stop()).toEqual({ code: null, signal: 'SIGKILL' });
   });
+
+  it('in its own process group, signals every process of the group at once, and kills them all', async () => {
+    // A parent that starts a child, as npm starts a script: both print the signal they get.
+    const child = `process.on('SIGINT', () => console.log('child got SIGINT')); console.log('child up'); setInterval(() => {}, 1000);`;
+    const parent = spawnProgram(
+      process.execPath,
+      [
+        '-e',
+        `const c = require('node:child_process').spawn(process.execPath, ['-e', ${JSON.stringify(child)}], { stdio: 'inherit' });
+         console.log('child pid ' + c.pid);
+         process.on('SIGINT', () => console.log('parent got SIGINT'));
+         setInterval(() => {}, 1000);`,
+      ],
+      { ownProcessGroup: true },
+    );
+    started.push(parent);
+    const [, childPid] = await parent.waitForOutput(/child pid (\d+)/);
+    await parent.waitForOutput(/child up/);
+    parent.signalGroup('SIGINT');
+    await parent.waitForOutput(/child got SIGINT/);
+    await parent.waitForOutput(/parent got SIGINT/);
+
+    expect(await parent.kill()).toEqual({ code: null, signal: 'SIGKILL' });
+    // The whole group went: nothing the program started is left running.
+    await expect.poll(() => isRunning(Number(childPid))).toBe(false);
+  });
 });
+
+/** Alive and not a zombie (a killed process whose parent died first waits, dead, for init to reap it). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  if (!existsSync('/proc/self/stat')) return true;
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return false;
+  }
+  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+}

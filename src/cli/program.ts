@@ -1,8 +1,17 @@
 // How Poolscope's command-line programs (`serve`, `dashboard`) end: exit codes, one readable line on a
-// failure, and the stop on Ctrl-C / SIGTERM: graceful the first time, at once the second.
+// failure, and the stop on Ctrl-C / SIGTERM: graceful the first time, at once when the person asks again.
 // Lives beside flags.ts in src/cli for the same reason: Node process plumbing that both programs share.
 
+import { performance } from 'node:perf_hooks';
 import { UsageError } from './flags';
+
+/**
+ * A signal this soon after the first is the same stop request arriving twice, not the person pressing Ctrl-C
+ * again: a terminal's Ctrl-C reaches every process in the foreground group, and npm, itself in that group,
+ * also forwards the SIGINT it received to the program, a few milliseconds later (longer on a loaded machine).
+ * A person who means "stop now" presses again after reading the line that says so, well past this window.
+ */
+export const REPEATED_SIGNAL_WINDOW_MS = 1_000;
 
 /**
  * Runs a program's main and sets its exit code. A UsageError prints `<program>: <message> (see --help)` and
@@ -21,16 +30,32 @@ export function runCli(program: string, main: () => Promise<number>): void {
   );
 }
 
-/** The first SIGINT or SIGTERM calls `stopGracefully`; a second one means the person will not wait for sleeping jobs. */
-export function stopOnSignals(program: string, stopGracefully: () => void): void {
-  let signalCount = 0;
+export interface StopOnSignalsOptions {
+  /** Prints the line that says a graceful stop has begun; default: straight to stdout. */
+  announce?: (line: string) => void;
+  /** What a graceful stop waits for, said in that line, e.g. "running requests finish first". */
+  whatItWaitsFor?: string;
+}
+
+/**
+ * The first SIGINT or SIGTERM calls `stopGracefully` and says how to stop at once; repeats within
+ * REPEATED_SIGNAL_WINDOW_MS are ignored; a later one means the person will not wait for running jobs: exit 130.
+ */
+export function stopOnSignals(program: string, stopGracefully: () => void, options: StopOnSignalsOptions = {}): void {
+  const announce = options.announce ?? ((line: string) => process.stdout.write(`${line}\n`));
+  let firstSignalAt: number | null = null;
   const onSignal = () => {
-    signalCount++;
-    if (signalCount > 1) {
-      process.stderr.write(`${program}: stopping now without waiting for running jobs.\n`);
-      process.exit(130);
+    const at = performance.now();
+    if (firstSignalAt === null) {
+      firstSignalAt = at;
+      const waits = options.whatItWaitsFor ? `, ${options.whatItWaitsFor}` : '';
+      announce(`${program}: stopping gracefully${waits}; press Ctrl-C again to stop at once.`);
+      stopGracefully();
+      return;
     }
-    stopGracefully();
+    if (at - firstSignalAt < REPEATED_SIGNAL_WINDOW_MS) return;
+    process.stderr.write(`${program}: stopping now without waiting for running jobs.\n`);
+    process.exit(130);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

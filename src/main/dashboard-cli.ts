@@ -30,25 +30,33 @@ async function main(): Promise<number> {
     return 1;
   }
 
-  let lastListeningUrl: string | null = null;
+  /** The url last announced as listening, until the server stops. */
+  let announcedUrl: string | null = null;
   controller.onStatusChange((status) => {
-    if (status.phase === 'listening' && status.url !== lastListeningUrl) {
+    if (status.phase === 'listening' && status.url !== announcedUrl) {
+      announcedUrl = status.url;
       process.stdout.write(`Book server listening on ${status.url} with ${status.settings.workerCount} workers\n`);
+    } else if (status.phase === 'stopped' && announcedUrl !== null) {
+      announcedUrl = null;
+      process.stdout.write('Book server stopped.\n');
     }
-    lastListeningUrl = status.phase === 'listening' ? status.url : null;
   });
 
   process.stdout.write(`Poolscope dashboard: ${dashboard.url}\nOpen it in a browser; Ctrl-C stops the dashboard and the server.\n`);
 
   const stopped = new Promise<void>((resolve) => {
-    stopOnSignals(PROGRAM, () => {
-      void (async () => {
-        await controller.dispose();
-        publisher.dispose();
-        await dashboard.close();
-        resolve();
-      })();
-    });
+    stopOnSignals(
+      PROGRAM,
+      () => {
+        void (async () => {
+          await controller.dispose();
+          publisher.dispose();
+          await dashboard.close();
+          resolve();
+        })();
+      },
+      { whatItWaitsFor: 'running requests finish first' },
+    );
   });
 
   if (args.shouldStartServer) {

@@ -68,7 +68,7 @@ async function main(): Promise<number> {
 
   // A server that cannot start (port in use, bad size) rejects with one readable line: exit 1.
   const server = await startServer({ ...settings, stopAfterRequests, events });
-  stopOnSignals(PROGRAM, () => void server.shutdown('signal'));
+  stopOnSignals(PROGRAM, () => void server.shutdown('signal'), { announce: print, whatItWaitsFor: 'running requests finish first' });
   await server.closed;
   return 0;
 }

@@ -24,6 +24,11 @@ export interface ProgramOptions {
   env?: NodeJS.ProcessEnv;
   /** 'pipe' when the caller writes to the program's stdin (`program.child.stdin`); default 'ignore'. */
   stdin?: 'ignore' | 'pipe';
+  /**
+   * Runs the program as the leader of its own process group, as a terminal runs a command, so signalGroup()
+   * reaches it and every process it starts (a terminal's Ctrl-C); kill() then ends the whole group.
+   */
+  ownProcessGroup?: boolean;
 }
 
 export interface WaitOptions {
@@ -34,11 +39,25 @@ export interface WaitOptions {
 }
 
 const runningChildren = new Set<ChildProcess>();
+/** Children that lead their own process group: killing one kills its whole group, so nothing it started is left. */
+const groupLeaders = new WeakSet<ChildProcess>();
 process.once('exit', killAllPrograms);
+
+function killChild(child: ChildProcess): void {
+  if (!groupLeaders.has(child) || child.pid === undefined) {
+    child.kill('SIGKILL');
+    return;
+  }
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // The group is already gone.
+  }
+}
 
 /** SIGKILLs every program still running; synchronous, for exit paths (a crash, Ctrl-C in a benchmark). */
 export function killAllPrograms(): void {
-  for (const child of runningChildren) child.kill('SIGKILL');
+  for (const child of runningChildren) killChild(child);
   runningChildren.clear();
 }
 
@@ -62,8 +81,10 @@ export class ChildProgram {
       cwd: options.cwd ?? PROJECT_ROOT,
       env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...options.env },
       stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
+      detached: options.ownProcessGroup === true,
     });
     runningChildren.add(this.child);
+    if (options.ownProcessGroup) groupLeaders.add(this.child);
     this.child.stdout!.on('data', (chunk: Buffer) => this.keep('stdout', chunk));
     this.child.stderr!.on('data', (chunk: Buffer) => this.keep('stderr', chunk));
     this.exited = new Promise<ProgramExit>((resolve) => {
@@ -101,9 +122,18 @@ export class ChildProgram {
     return this.hasEnded;
   }
 
-  /** Sends a signal and returns at once, e.g. the SIGINT a terminal's Ctrl-C sends. */
+  /** Sends a signal to the program alone and returns at once, e.g. the SIGTERM of `kill PID`. */
   signal(signal: NodeJS.Signals): void {
     this.child.kill(signal);
+  }
+
+  /**
+   * Sends a signal to the program's whole process group (it must run with `ownProcessGroup`), as a terminal's
+   * Ctrl-C does: every process of the group gets its own copy.
+   */
+  signalGroup(signal: NodeJS.Signals): void {
+    if (!groupLeaders.has(this.child) || this.child.pid === undefined) throw new Error(`${this.name} does not lead a process group`);
+    process.kill(-this.child.pid, signal);
   }
 
   /**
@@ -153,7 +183,7 @@ export class ChildProgram {
       const outcome = await Promise.race([this.exited, gaveUp]);
       clearTimeout(timer);
       if (outcome !== 'gave-up') return outcome;
-      this.child.kill('SIGKILL');
+      killChild(this.child);
       return this.exited;
     })();
     return this.stopping;
@@ -161,7 +191,7 @@ export class ChildProgram {
 
   /** SIGKILL at once, even during a graceful stop; resolves once the program is gone. */
   kill(): Promise<ProgramExit> {
-    if (!this.hasEnded) this.child.kill('SIGKILL');
+    if (!this.hasEnded) killChild(this.child);
     this.stopping ??= this.exited;
     return this.exited;
   }
