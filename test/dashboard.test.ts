@@ -110,7 +110,7 @@ function handshakeStatus(port: number, origin: string): Promise<number> {
 }
 
 describe('dashboard HTTP', () => {
-  it('serves index.html for / on the real port, with the content security policy', async () => {
+  it('serves index.html for / on the real port, with the content security policy, which forbids framing', async () => {
     const { dashboard } = await startTestDashboard();
     expect(dashboard.url).toBe(`http://127.0.0.1:${dashboard.port}/`);
     expect(dashboard.port).toBeGreaterThan(0);
@@ -121,8 +121,9 @@ describe('dashboard HTTP', () => {
     expect(page.body).toBe(INDEX_HTML);
     expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(page.headers['content-security-policy']).toBe(
-      `default-src 'self'; connect-src 'self' ws://127.0.0.1:${dashboard.port} ws://localhost:${dashboard.port}; style-src 'self' 'unsafe-inline'; img-src 'self' data:`,
+      `default-src 'self'; connect-src 'self' ws://127.0.0.1:${dashboard.port} ws://localhost:${dashboard.port}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'`,
     );
+    expect(page.headers['x-frame-options']).toBe('DENY');
     expect(page.headers['x-content-type-options']).toBe('nosniff');
     expect(page.headers['cache-control']).toBe('no-store');
   });

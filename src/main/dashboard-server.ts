@@ -215,7 +215,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   allowedOrigins = new Set(names.map((name) => httpUrlOf(name, port)));
   const wsSources = [...new Set(names)].map((name) => `ws://${hostWithPort(name, port)}`).join(' ');
   securityHeaders = {
-    'Content-Security-Policy': `default-src 'self'; connect-src 'self' ${wsSources}; style-src 'self' 'unsafe-inline'; img-src 'self' data:`,
+    // frame-ancestors 'none': no other site may show the dashboard in a frame and trick a click on Start server
+    // (clickjacking); X-Frame-Options says the same to browsers that predate CSP level 2.
+    'Content-Security-Policy': `default-src 'self'; connect-src 'self' ${wsSources}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'`,
+    'X-Frame-Options': 'DENY',
     'X-Content-Type-Options': 'nosniff',
   };
 
