@@ -2,7 +2,11 @@
 // person reads (its label in the UI and in messages, its flag and help line on the command line) and
 // whether the settings form shows it. The command line (parser and --help), every validator (the UI form,
 // commands from a viewer, startServer), the controller and the server-listening event derive from this
-// table: adding a setting is adding one entry to SETTINGS.
+// table: adding a setting is adding one entry to SETTINGS. The entry then shows up by itself in --help and the
+// flags, every validator, the form (when it has `form`), the controller's start and the server-listening
+// event; the server only has to use the value (`options.settings.<name>` in server.ts). A new *kind* of value
+// (say, a choice among strategies) adds a SettingDefinition variant and its case in checkSetting(),
+// settingsFromText(), the CLI's help line and the form's field.
 
 interface SettingBase {
   /** What a person calls it: the subject of validation messages in the UI and in command results. */
@@ -129,7 +133,7 @@ export function checkWholeNumber(subject: string, value: unknown, min: number, m
   return null;
 }
 
-export function subjectOf(name: SettingName, naming: SettingNaming): string {
+function subjectOf(name: SettingName, naming: SettingNaming): string {
   const definition = SETTINGS[name];
   return naming === 'flag' ? `--${definition.flag}` : definition.label;
 }
