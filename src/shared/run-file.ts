@@ -196,7 +196,9 @@ const SETTINGS_IN_1_0 = ['host', 'port', 'workerCount', 'sleepMs'] as const sati
 /**
  * The minor version in which each later setting joined the header. An older file lacks it and reads as its
  * default, which is what servers of that version ran with. Fails to compile until a new setting is listed here
- * (with RUN_FILE_MINOR_VERSION raised to match and docs/run-file-format.md saying so).
+ * (with RUN_FILE_MINOR_VERSION raised to match and docs/run-file-format.md saying so). A new setting is also a
+ * new field of server-listening (SERVER_EVENT_FIELDS derives it from the settings table), which older files'
+ * events lack: reading those needs the same allowance for events.
  */
 const SETTINGS_ADDED_IN_MINOR = { maxQueuedJobs: 1 } as const satisfies Record<
   Exclude<SettingName, (typeof SETTINGS_IN_1_0)[number]>,

@@ -4,9 +4,10 @@
 // commands from a viewer, startServer), the controller and the server-listening event derive from this
 // table: adding a setting is adding one entry to SETTINGS. The entry then shows up by itself in --help and the
 // flags, every validator, the form (when it has `form`), the controller's start and the server-listening
-// event; the server only has to use the value (`options.settings.<name>` in server.ts). A new *kind* of value
-// (say, a choice among strategies) adds a SettingDefinition variant and its case in checkSetting(),
-// settingsFromText(), the CLI's help line and the form's field.
+// event; the server only has to use the value (`options.settings.<name>` in server.ts). The run file format
+// (src/shared/run-file.ts) asks, at compile time, in which of its minor versions the setting appeared.
+// A new *kind* of value (say, a choice among strategies) adds a SettingDefinition variant and its case in
+// checkSetting(), settingsFromText(), the CLI's help line and the form's field.
 
 interface SettingBase {
   /** What a person calls it: the subject of validation messages in the UI and in command results. */
