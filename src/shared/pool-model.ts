@@ -4,6 +4,7 @@
 
 import { httpUrlOf } from './address';
 import { BURST_USER_AGENT, formatBookLine, type ServerEvent, type ServerEventOf } from './events';
+import { countOf } from './plural';
 
 export type ServerPhase = 'stopped' | 'listening' | 'stopping';
 export type WorkerPhase = 'idle' | 'busy' | 'stopping' | 'exited';
@@ -104,7 +105,7 @@ export function pathOf(target: string): string {
 
 /** The log line for a server that starts listening, in the UI's log and in exported traces alike. */
 export function formatListeningLine(event: ServerEventOf<'server-listening'>): string {
-  return `Listening on ${httpUrlOf(event.host, event.port)} with ${event.workerCount} workers`;
+  return `Listening on ${httpUrlOf(event.host, event.port)} with ${countOf(event.workerCount, 'worker')}`;
 }
 
 /** Whether a request came from the app's own burst generator or from outside (a browser, curl). */

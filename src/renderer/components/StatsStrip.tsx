@@ -3,7 +3,7 @@
 
 import type { ReactNode } from 'react';
 import { useAppStore } from '../store/use-app-store';
-import { formatCount, formatDurationMs, formatRate } from './format';
+import { formatCount, formatDurationMs, formatRate, pluralize } from './format';
 
 interface TileProps {
   label: string;
@@ -41,7 +41,7 @@ export function StatsStrip(): ReactNode {
         label="Requests/s"
         testId="stat-rps"
         value={formatRate(rps)}
-        hint={`${formatCount(finished)} responses this run, averaged over the last 5 s`}
+        hint={`${pluralize(finished, 'response')} this run, averaged over the last 5 s`}
       />
       <Tile label="Latency p50" testId="stat-p50" value={formatDurationMs(latency?.p50)} hint="Received → response sent" />
       <Tile label="p95" testId="stat-p95" value={formatDurationMs(latency?.p95)} hint="Received → response sent" />

@@ -6,7 +6,7 @@ import { memo, type ReactNode, useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useAppStore, useAppStoreApi } from '../store/use-app-store';
 import type { WorkerView } from '../store/wire-slice';
-import { formatCount, formatDurationMs } from './format';
+import { formatDurationMs, pluralize } from './format';
 import { AnnouncementThrottle, poolSummary } from './pool-announcements';
 import { useNow } from './use-now';
 
@@ -76,7 +76,7 @@ const WorkerCard = memo(function WorkerCard({ worker, sleepMs }: { worker: Worke
         )}
       </div>
       <div className="worker-foot">
-        <span>{formatCount(worker.jobsDone)} jobs</span>
+        <span>{pluralize(worker.jobsDone, 'job')}</span>
         <span aria-hidden="true">·</span>
         <Utilization worker={worker} />
         {worker.replacements > 0 && <span className="replaced">replaced ×{worker.replacements}</span>}

@@ -1,4 +1,7 @@
-// How numbers read on screen: durations with a unit that fits their size, rates, clock times.
+// How numbers read on screen: durations with a unit that fits their size, rates, clock times, counts
+// with their nouns.
+
+import { countOf } from '../../shared/plural';
 
 export function formatDurationMs(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
@@ -37,6 +40,7 @@ export function formatClockTime(epochMs: number): string {
   return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`;
 }
 
+/** "1 job", "1,024 jobs": the count grouped, the noun agreeing with it. */
 export function pluralize(count: number, singular: string, plural = `${singular}s`): string {
-  return `${formatCount(count)} ${count === 1 ? singular : plural}`;
+  return countOf(count, singular, plural, formatCount);
 }
