@@ -6,6 +6,7 @@ import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { PoolBridge } from './bridge/pool-bridge';
 import { type AppServices, AppServicesContext } from './components/app-services';
+import { paletteCssVariables } from './components/palette';
 import { createAppStore } from './store/app-store';
 import { AppStoreContext } from './store/use-app-store';
 import { openTransport } from './transport';
@@ -13,6 +14,9 @@ import './styles.css';
 
 /** Requests per second must fall back to 0 once traffic stops, even with no new messages. */
 const STATS_REFRESH_INTERVAL_MS = 500;
+
+// The stylesheet's route colours come from the palette the timeline's canvas paints with.
+for (const [name, value] of Object.entries(paletteCssVariables())) document.documentElement.style.setProperty(name, value);
 
 const transport = openTransport();
 const store = createAppStore({ api: transport.api });

@@ -8,6 +8,7 @@ import type { PoolModel } from '../../shared/pool-model';
 import { useAppStore, useAppStoreApi } from '../store/use-app-store';
 import { TIMELINE_WINDOW_CHOICES_MS, type ViewState } from '../store/view-slice';
 import { useAppServices } from './app-services';
+import { TimelineLegend } from './TimelineLegend';
 import {
   jobAt,
   laneCountFor,
@@ -18,7 +19,7 @@ import {
   timelineHeightFor,
 } from './timeline-geometry';
 import { activeBarId, activeIndexAfterKey, type OverlayBar, overlayBars } from './timeline-overlay';
-import { paintTimeline, ROUTE_COLORS } from './timeline-painter';
+import { paintTimeline } from './timeline-painter';
 
 const OVERLAY_REFRESH_MS = 250;
 
@@ -191,34 +192,6 @@ function TimelineToolbar(): ReactNode {
   );
 }
 
-function Legend(): ReactNode {
-  return (
-    <ul className="legend" aria-label="Legend">
-      <li>
-        <i className="swatch" style={{ background: ROUTE_COLORS.sleep }} /> /sleep
-      </li>
-      <li>
-        <i className="swatch" style={{ background: ROUTE_COLORS.hello }} /> GET /
-      </li>
-      <li>
-        <i className="swatch" style={{ background: ROUTE_COLORS.other }} /> other
-      </li>
-      <li>
-        <i className="swatch wait" /> waiting in queue
-      </li>
-      <li>
-        <i className="swatch external" /> external request
-      </li>
-      <li>
-        <i className="swatch outline-5xx" /> 5xx
-      </li>
-      <li>
-        <i className="swatch outline-4xx" /> 4xx
-      </li>
-    </ul>
-  );
-}
-
 export function TimelinePanel(): ReactNode {
   const { bridge } = useAppServices();
   const store = useAppStoreApi();
@@ -327,7 +300,7 @@ export function TimelinePanel(): ReactNode {
         <canvas ref={canvasRef} className="timeline-canvas" aria-hidden="true" tabIndex={-1} />
         <Overlay bars={bars} />
       </div>
-      <Legend />
+      <TimelineLegend />
     </section>
   );
 }

@@ -1,9 +1,12 @@
 // Paints the timeline onto a canvas: lanes, time grid, and one bar per job (a pale segment while it
-// waited in the queue, a solid one while it ran), coloured by route, outlined by error status,
-// hatched when the request came from outside the burst generator. Called once per animation frame.
+// waited in the queue, a solid one while it ran), coloured and patterned by route, outlined by error status,
+// hatched when the request came from outside the burst generator. Colours and patterns come from the
+// palette (palette.ts, palette-canvas.ts), which the legend uses too. Called once per animation frame.
 
 import type { PoolModel } from '../../shared/pool-model';
 import { formatClockTime } from './format';
+import { CANVAS_COLORS, type StatusClass, statusClassOf } from './palette';
+import { externalHatch, routeFill, strokeStatusOutline, waitFill } from './palette-canvas';
 import {
   AXIS_HEIGHT_PX,
   LANE_LABEL_WIDTH_PX,
@@ -17,66 +20,10 @@ import {
   xOf,
 } from './timeline-geometry';
 
-export const ROUTE_COLORS: Record<RouteKind, string> = { sleep: '#a78bfa', hello: '#2dd4bf', other: '#94a3b8' };
-const WAIT_ALPHA = 0.28;
-const COLORS = {
-  background: '#121820',
-  laneEven: '#141a22',
-  laneOdd: '#11161d',
-  gutter: '#0f141a',
-  grid: 'rgba(148, 163, 184, 0.12)',
-  label: '#8b98a5',
-  axisText: '#6b7785',
-  now: 'rgba(79, 157, 255, 0.8)',
-  serverError: '#f87171',
-  clientError: '#fb923c',
-  highlight: '#f8fafc',
-} as const;
-
-const patternCache = new WeakMap<CanvasRenderingContext2D, CanvasPattern | null>();
-
-/** Diagonal stripes drawn over external requests, made once per canvas. */
-function hatchPattern(ctx: CanvasRenderingContext2D): CanvasPattern | null {
-  if (patternCache.has(ctx)) return patternCache.get(ctx) ?? null;
-  const tile = document.createElement('canvas');
-  tile.width = 6;
-  tile.height = 6;
-  const tileCtx = tile.getContext('2d');
-  let pattern: CanvasPattern | null = null;
-  if (tileCtx) {
-    tileCtx.strokeStyle = 'rgba(10, 14, 20, 0.55)';
-    tileCtx.lineWidth = 1.5;
-    tileCtx.beginPath();
-    tileCtx.moveTo(-1, 7);
-    tileCtx.lineTo(7, -1);
-    tileCtx.moveTo(-1, 1);
-    tileCtx.lineTo(1, -1);
-    tileCtx.moveTo(5, 7);
-    tileCtx.lineTo(7, 5);
-    tileCtx.stroke();
-    pattern = ctx.createPattern(tile, 'repeat');
-  }
-  patternCache.set(ctx, pattern);
-  return pattern;
-}
-
-function withAlpha(hex: string, alpha: number): string {
-  const value = Number.parseInt(hex.slice(1), 16);
-  return `rgba(${(value >> 16) & 255}, ${(value >> 8) & 255}, ${value & 255}, ${alpha})`;
-}
-
-const WAIT_COLORS: Record<RouteKind, string> = {
-  sleep: withAlpha(ROUTE_COLORS.sleep, WAIT_ALPHA),
-  hello: withAlpha(ROUTE_COLORS.hello, WAIT_ALPHA),
-  other: withAlpha(ROUTE_COLORS.other, WAIT_ALPHA),
-};
-
 function formatBack(backMs: number): string {
   if (backMs >= 60_000 && backMs % 60_000 === 0) return `-${backMs / 60_000}m`;
   return `-${backMs >= 10_000 || backMs % 1_000 === 0 ? Math.round(backMs / 1_000) : (backMs / 1_000).toFixed(1)}s`;
 }
-
-type StatusClass = 0 | 4 | 5;
 
 /** Bars narrower than this merge with touching neighbours of the same style; wider ones are drawn one by one. */
 const DISTINCT_BAR_MIN_PX = 6;
@@ -102,11 +49,11 @@ export function paintTimeline(ctx: CanvasRenderingContext2D, layout: TimelineLay
   const { widthPx, heightPx, laneCount, laneHeightPx } = layout;
   const plotBottom = TOP_PADDING_PX + laneCount * laneHeightPx;
   // The canvas is opaque, so it paints its own background (the panel's colour).
-  ctx.fillStyle = COLORS.background;
+  ctx.fillStyle = CANVAS_COLORS.background;
   ctx.fillRect(0, 0, widthPx, heightPx);
 
   for (let lane = 0; lane < laneCount; lane++) {
-    ctx.fillStyle = lane % 2 === 0 ? COLORS.laneEven : COLORS.laneOdd;
+    ctx.fillStyle = lane % 2 === 0 ? CANVAS_COLORS.laneEven : CANVAS_COLORS.laneOdd;
     ctx.fillRect(LANE_LABEL_WIDTH_PX, laneTop(layout, lane), layout.plotWidthPx, laneHeightPx);
   }
 
@@ -115,8 +62,8 @@ export function paintTimeline(ctx: CanvasRenderingContext2D, layout: TimelineLay
   ctx.font = '11px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace';
   ctx.textBaseline = 'middle';
   ctx.textAlign = 'center';
-  ctx.fillStyle = COLORS.axisText;
-  ctx.strokeStyle = COLORS.grid;
+  ctx.fillStyle = CANVAS_COLORS.axisText;
+  ctx.strokeStyle = CANVAS_COLORS.grid;
   ctx.lineWidth = 1;
   ctx.beginPath();
   for (let backMs = stepMs; layout.endAt - backMs >= layout.startAt; backMs += stepMs) {
@@ -134,7 +81,7 @@ export function paintTimeline(ctx: CanvasRenderingContext2D, layout: TimelineLay
   ctx.beginPath();
   ctx.rect(LANE_LABEL_WIDTH_PX, TOP_PADDING_PX, layout.plotWidthPx, laneCount * laneHeightPx);
   ctx.clip();
-  const hatch = hatchPattern(ctx);
+  const hatch = externalHatch(ctx);
   const runHeight = Math.max(4, Math.round(laneHeightPx * 0.62));
   const waitHeight = Math.max(2, Math.round(laneHeightPx * 0.3));
   let highlighted: { x: number; y: number; w: number; h: number } | null = null;
@@ -145,7 +92,7 @@ export function paintTimeline(ctx: CanvasRenderingContext2D, layout: TimelineLay
     const waitX = xOf(layout, span.waitFrom);
     const runX = xOf(layout, span.runFrom);
     if (runX - waitX < 1) continue;
-    ctx.fillStyle = WAIT_COLORS[routeOf(record.path)];
+    ctx.fillStyle = waitFill(routeOf(record.path));
     ctx.fillRect(waitX, laneTop(layout, span.lane) + (laneHeightPx - waitHeight) / 2, runX - waitX, waitHeight);
   }
   // Runs: under load hundreds of jobs share a pixel column, so touching bars of one style merge into
@@ -161,7 +108,7 @@ export function paintTimeline(ctx: CanvasRenderingContext2D, layout: TimelineLay
     const gap = run.right - run.left >= DISTINCT_BAR_MIN_PX ? 1 : 0;
     run.left += gap;
     const width = run.right - run.left;
-    ctx.fillStyle = ROUTE_COLORS[run.route];
+    ctx.fillStyle = routeFill(ctx, run.route);
     ctx.fillRect(run.left, run.top, width, runHeight);
     if (run.isExternal) {
       if (hatch && width >= 4) {
@@ -169,14 +116,10 @@ export function paintTimeline(ctx: CanvasRenderingContext2D, layout: TimelineLay
         ctx.fillRect(run.left, run.top, width, runHeight);
       }
       // A notch above the bar marks external requests even when they are too thin to hatch.
-      ctx.fillStyle = COLORS.highlight;
+      ctx.fillStyle = CANVAS_COLORS.highlight;
       ctx.fillRect(run.left, run.top - 2, Math.min(width, 6), 2);
     }
-    if (run.statusClass !== 0) {
-      ctx.strokeStyle = run.statusClass === 5 ? COLORS.serverError : COLORS.clientError;
-      ctx.lineWidth = 1.5;
-      ctx.strokeRect(run.left + 0.75, run.top + 0.75, Math.max(0.5, width - 1.5), runHeight - 1.5);
-    }
+    strokeStatusOutline(ctx, run.statusClass, run.left, run.top, width, runHeight);
   };
   for (const record of model.requests.values()) {
     const span = spanOf(record, layout, options.now);
@@ -185,8 +128,7 @@ export function paintTimeline(ctx: CanvasRenderingContext2D, layout: TimelineLay
     const endX = Math.max(runX + 2, xOf(layout, span.runTo));
     const route = routeOf(record.path);
     const isExternal = record.origin === 'external';
-    const status = record.status ?? 0;
-    const statusClass: StatusClass = status >= 500 ? 5 : status >= 400 ? 4 : 0;
+    const statusClass = statusClassOf(record.status);
     const run = pending[span.lane]!;
     const isNarrow = endX - runX < DISTINCT_BAR_MIN_PX;
     if (
@@ -217,14 +159,14 @@ export function paintTimeline(ctx: CanvasRenderingContext2D, layout: TimelineLay
   }
   for (const run of pending) flush(run);
   if (highlighted) {
-    ctx.strokeStyle = COLORS.highlight;
+    ctx.strokeStyle = CANVAS_COLORS.highlight;
     ctx.lineWidth = 2;
     ctx.strokeRect(highlighted.x - 1, highlighted.y - 2, highlighted.w + 2, highlighted.h + 4);
   }
   ctx.restore();
 
   // Lane labels last, over a gutter, so they stay readable.
-  ctx.fillStyle = COLORS.gutter;
+  ctx.fillStyle = CANVAS_COLORS.gutter;
   ctx.fillRect(0, 0, LANE_LABEL_WIDTH_PX, heightPx);
   ctx.textAlign = 'left';
   ctx.font = `${laneHeightPx < 16 ? 10 : 11}px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace`;
@@ -232,12 +174,12 @@ export function paintTimeline(ctx: CanvasRenderingContext2D, layout: TimelineLay
     const worker = model.workers[lane];
     // Before any server has run there is one empty lane and no worker to name.
     if (!worker && model.workerCount === 0) continue;
-    ctx.fillStyle = worker?.phase === 'exited' ? COLORS.axisText : COLORS.label;
+    ctx.fillStyle = worker?.phase === 'exited' ? CANVAS_COLORS.labelExited : CANVAS_COLORS.label;
     ctx.fillText(`Worker ${lane}`, 8, laneTop(layout, lane) + laneHeightPx / 2);
   }
 
   if (options.isLive) {
-    ctx.strokeStyle = COLORS.now;
+    ctx.strokeStyle = CANVAS_COLORS.now;
     ctx.lineWidth = 1;
     ctx.beginPath();
     ctx.moveTo(widthPx - 0.5, TOP_PADDING_PX);
