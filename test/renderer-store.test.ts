@@ -127,12 +127,23 @@ describe("the store's slices", () => {
       finishedCount: 4,
       serverErrors: 0,
       clientErrors: 1,
+      routes: [{ route: '/sleep' as const, count: 4, latencyMs: { p50: 1, p95: 2, p99: 3 }, waitMs: null }],
+      bursts: [],
+      workerBusyPercent: [50, 0],
     };
     store.getState().statsActions.publish(first);
-    store.getState().statsActions.publish({ ...first, latencyMs: { p50: 1, p95: 2, p99: 3 } });
+    store.getState().statsActions.publish({
+      ...first,
+      latencyMs: { p50: 1, p95: 2, p99: 3 },
+      routes: [{ route: '/sleep', count: 4, latencyMs: { p50: 1, p95: 2, p99: 3 }, waitMs: null }],
+      workerBusyPercent: [50, 0],
+    });
     expect(store.getState().stats).toBe(first);
-    store.getState().statsActions.publish({ ...first, latencyMs: { p50: 1, p95: 2, p99: 4 } });
+    store.getState().statsActions.publish({ ...first, latencyMs: { p50: 1, p95: 2, p99: 4 }, workerBusyPercent: [50, 0] });
     expect(store.getState().stats.latencyMs?.p99).toBe(4);
+    // The parts that did not change keep their objects: the route table and the busy shares do not re-render.
+    expect(store.getState().stats.routes).toBe(first.routes);
+    expect(store.getState().stats.workerBusyPercent).toBe(first.workerBusyPercent);
   });
 });
 

@@ -5,7 +5,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fireBurst } from '../src/main/burst';
 import { ServerController } from '../src/main/server-controller';
-import { BURST_USER_AGENT } from '../src/shared/events';
+import { burstTagOf, burstUserAgent, isBurstUserAgent } from '../src/shared/events';
 import type { ControllerPhase } from '../src/shared/wire';
 import { EventRecorder } from './support/event-recorder';
 import { get, request } from './support/http-client';
@@ -138,10 +138,25 @@ describe('ServerController', () => {
 
     const received = recorder.of('request-received');
     expect(received).toHaveLength(8);
-    expect(received.every((e) => e.userAgent === BURST_USER_AGENT && e.target === '/sleep' && e.method === 'GET')).toBe(true);
+    expect(received.every((e) => isBurstUserAgent(e.userAgent) && e.target === '/sleep' && e.method === 'GET')).toBe(true);
+    expect(new Set(received.map((e) => e.userAgent))).toEqual(new Set([burstUserAgent({ burstId: 1, size: 8 })]));
     expect(new Set(received.map((e) => e.connectionId)).size).toBe(8);
     expect(recorder.of('response-sent').map((e) => e.status)).toEqual(Array(8).fill(200));
     expect(new Set(recorder.of('job-started').map((e) => e.workerId)).size).toBeLessThanOrEqual(4);
+  });
+
+  it('names each burst in its requests, so two bursts at once can be told apart', async () => {
+    const controller = newController();
+    const recorder = new EventRecorder(controller.events);
+    await controller.execute({ type: 'start-server', settings: settings({ workerCount: 2, sleepMs: 50 }) });
+
+    expect(await controller.execute({ type: 'fire-burst', path: '/sleep', count: 3 })).toEqual({ ok: true });
+    expect(await controller.execute({ type: 'fire-burst', path: '/', count: 2 })).toEqual({ ok: true });
+    await recorder.until((r) => r.of('response-sent').length === 5);
+
+    const tagsByTarget = recorder.of('request-received').map((e) => [e.target, burstTagOf(e.userAgent)]);
+    expect(tagsByTarget.filter(([target]) => target === '/sleep').map(([, tag]) => tag)).toEqual(Array(3).fill({ burstId: 1, size: 3 }));
+    expect(tagsByTarget.filter(([target]) => target === '/').map(([, tag]) => tag)).toEqual(Array(2).fill({ burstId: 2, size: 2 }));
   });
 
   it('stops gracefully during a burst: every accepted request is answered and workers are joined in order', async () => {

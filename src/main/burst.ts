@@ -4,7 +4,7 @@
 import net from 'node:net';
 import { hostWithPort } from '../shared/address';
 import type { BurstPath } from '../shared/commands';
-import { BURST_USER_AGENT } from '../shared/events';
+import { BURST_USER_AGENT, burstUserAgent } from '../shared/events';
 
 /** More than this many sockets at once would risk running out of file descriptors on a 5,000-request burst. */
 export const MAX_BURST_OPEN_CONNECTIONS = 256;
@@ -18,6 +18,8 @@ export interface BurstTarget {
 
 export interface BurstOptions {
   maxOpenConnections?: number;
+  /** Names the burst in every request's User-Agent (`poolscope-burst/1 (burst 3 of 8)`); without it, the bare product token. */
+  burstId?: number;
 }
 
 export interface BurstReport {
@@ -69,7 +71,7 @@ export async function fireBurst(target: BurstTarget, path: BurstPath, count: num
   const rawRequest =
     `GET ${path} HTTP/1.1\r\n` +
     `Host: ${hostWithPort(host, target.port)}\r\n` +
-    `User-Agent: ${BURST_USER_AGENT}\r\n` +
+    `User-Agent: ${options.burstId === undefined ? BURST_USER_AGENT : burstUserAgent({ burstId: options.burstId, size: count })}\r\n` +
     `Connection: close\r\n\r\n`;
   const report: BurstReport = { sent: 0, succeeded: 0, failed: 0, statusCounts: {} };
   let next = 0;

@@ -40,6 +40,8 @@ export class ServerController {
   private readonly bursts = new Set<Promise<BurstReport>>();
   private readonly statusListeners = new Set<StatusListener>();
   private disposing: Promise<void> | null = null;
+  /** The id the next burst's requests carry in their User-Agent, so viewers can tell two bursts apart. */
+  private nextBurstId = 1;
 
   constructor(private readonly options: ServerControllerOptions = {}) {
     this.currentStatus = { phase: 'stopped', url: null, settings: withDefaults(options.initialSettings ?? {}), lastError: null };
@@ -153,7 +155,7 @@ export class ServerController {
   private launchBurst(path: BurstPath, count: number): CommandResult {
     const server = this.server;
     if (!server || this.currentStatus.phase !== 'listening') return this.fail('Start the server first');
-    const burst = fireBurst({ host: server.host, port: server.port }, path, count).catch(
+    const burst = fireBurst({ host: server.host, port: server.port }, path, count, { burstId: this.nextBurstId++ }).catch(
       (): BurstReport => ({ sent: 0, succeeded: 0, failed: count, statusCounts: {} }),
     );
     this.bursts.add(burst);

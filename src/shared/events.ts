@@ -198,8 +198,37 @@ export function isServerEventType(type: string): type is ServerEventType {
   return Object.hasOwn(SERVER_EVENT_FIELDS, type);
 }
 
-/** Requests the dashboard's burst generator sends carry this User-Agent, so every observer can tell them from external ones. */
+/**
+ * Requests the dashboard's burst generator sends carry a User-Agent that starts with this product token, so every
+ * observer can tell them from external ones (isBurstUserAgent). The generator adds a comment naming the burst
+ * and its size, `poolscope-burst/1 (burst 3 of 8)` (burstUserAgent), so two bursts can be told apart.
+ */
 export const BURST_USER_AGENT = 'poolscope-burst/1';
+
+/** Which burst a request belongs to, and how many requests that burst sent. */
+export interface BurstTag {
+  /** Counts up from 1 for each burst a server controller fires. */
+  burstId: number;
+  size: number;
+}
+
+const BURST_TAG_PATTERN = /^poolscope-burst\/1 \(burst (\d{1,9}) of (\d{1,9})\)$/;
+
+/** The User-Agent of one burst's requests: `poolscope-burst/1 (burst 3 of 8)`. */
+export function burstUserAgent(tag: BurstTag): string {
+  return `${BURST_USER_AGENT} (burst ${tag.burstId} of ${tag.size})`;
+}
+
+/** The burst a request's User-Agent names, or null (not a burst, or a burst without an id). */
+export function burstTagOf(userAgent: string | null): BurstTag | null {
+  const match = userAgent === null ? null : BURST_TAG_PATTERN.exec(userAgent);
+  return match ? { burstId: Number(match[1]), size: Number(match[2]) } : null;
+}
+
+/** Whether the burst generator sent this request (with or without a burst id). */
+export function isBurstUserAgent(userAgent: string | null): boolean {
+  return userAgent === BURST_USER_AGENT || (userAgent?.startsWith(`${BURST_USER_AGENT} (`) ?? false);
+}
 
 /**
  * The book's log lines (ch. 21), derived from events so the CLI and the UI print exactly the same words.

@@ -3,7 +3,7 @@
 // applies each delta batch to it. Pure and mutable for speed: apply() never allocates per worker.
 
 import { httpUrlOf } from './address';
-import { BURST_USER_AGENT, formatBookLine, type ServerEvent, type ServerEventOf } from './events';
+import { formatBookLine, isBurstUserAgent, type ServerEvent, type ServerEventOf } from './events';
 import { countOf } from './plural';
 
 export type ServerPhase = 'stopped' | 'listening' | 'stopping';
@@ -110,7 +110,7 @@ export function formatListeningLine(event: ServerEventOf<'server-listening'>): s
 
 /** Whether a request came from the app's own burst generator or from outside (a browser, curl). */
 export function requestOriginOf(userAgent: string | null): RequestOrigin {
-  return userAgent === BURST_USER_AGENT ? 'burst' : 'external';
+  return isBurstUserAgent(userAgent) ? 'burst' : 'external';
 }
 
 export class PoolModel {

@@ -82,7 +82,8 @@ export class PoolBridge {
       this.droppedEventCount = message.droppedEventCount;
       model.noteDroppedEvents(message.droppedEventCount);
       for (const event of message.events) {
-        if (event.type === 'server-listening') this.stats.reset(event.at);
+        if (event.type === 'server-listening') this.stats.reset(event.at, event.workerCount);
+        else if (event.type === 'server-stopped') this.stats.serverStopped();
         else if (event.type === 'response-sent') {
           const record = model.requests.get(event.requestId);
           if (record) this.stats.recordFinished(record);
@@ -164,6 +165,6 @@ export class PoolBridge {
     if (!this.isStatsDirty) return;
     this.isStatsDirty = false;
     this.lastStatsPublishAt = now;
-    this.store.getState().statsActions.publish(this.stats.summary(now));
+    this.store.getState().statsActions.publish(this.stats.summary(now, this.currentModel.workers));
   }
 }

@@ -1,17 +1,15 @@
-// Derived numbers for the stats strip: throughput and latency percentiles of the current server run.
-// Written by the bridge from its stats collector (statsActions.publish); plain numbers so selectors stay cheap.
+// Derived numbers for the stats strip and the stats panel: throughput, latency and queue-wait percentiles of the
+// current server run, over all routes and per route, burst summaries and each worker's recent busy share.
+// Written by the bridge from its stats collector (statsActions.publish); plain data so selectors stay cheap.
 
 import type { StateCreator } from 'zustand/vanilla';
+import type { BurstSummary, PercentilesMs, RouteStats } from '../../shared/request-stats';
 import type { AppState } from './app-store';
 
-export interface PercentilesMs {
-  p50: number;
-  p95: number;
-  p99: number;
-}
+export type { PercentilesMs } from '../../shared/request-stats';
 
 export interface StatsState {
-  /** Responses per second over the last RATE_WINDOW_MS. */
+  /** Responses per second over the last RATE_WINDOW_MS (src/shared/request-stats.ts); 0 once the server stopped. */
   requestsPerSecond: number;
   /** Received → response sent, per finished request of this run; null before the first one. */
   latencyMs: PercentilesMs | null;
@@ -23,29 +21,43 @@ export interface StatsState {
   serverErrors: number;
   /** Responses with status 400–499 in this run (bad requests, 404s). */
   clientErrors: number;
+  /** Latency and wait per route that had a response this run (`/`, `/sleep`, other). */
+  routes: RouteStats[];
+  /** The latest bursts, newest first. */
+  bursts: BurstSummary[];
+  /** Per worker id: the whole percent of the last BUSY_WINDOW_MS it spent running jobs. */
+  workerBusyPercent: number[];
 }
 
 export function initialStatsState(): StatsState {
-  return { requestsPerSecond: 0, latencyMs: null, waitMs: null, finishedCount: 0, serverErrors: 0, clientErrors: 0 };
+  return {
+    requestsPerSecond: 0,
+    latencyMs: null,
+    waitMs: null,
+    finishedCount: 0,
+    serverErrors: 0,
+    clientErrors: 0,
+    routes: [],
+    bursts: [],
+    workerBusyPercent: [],
+  };
 }
 
-function isSamePercentiles(a: PercentilesMs | null, b: PercentilesMs | null): boolean {
-  return a === b || (a !== null && b !== null && a.p50 === b.p50 && a.p95 === b.p95 && a.p99 === b.p99);
-}
-
-function isSameStats(a: StatsState, b: StatsState): boolean {
-  return (
-    a.requestsPerSecond === b.requestsPerSecond &&
-    a.finishedCount === b.finishedCount &&
-    a.serverErrors === b.serverErrors &&
-    a.clientErrors === b.clientErrors &&
-    isSamePercentiles(a.latencyMs, b.latencyMs) &&
-    isSamePercentiles(a.waitMs, b.waitMs)
-  );
+/** Equal plain data (numbers, strings, null, arrays and objects of them), compared by value. */
+function isSameData(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const aKeys = Object.keys(a);
+  if (aKeys.length !== Object.keys(b).length) return false;
+  return aKeys.every((key) => isSameData((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]));
 }
 
 export interface StatsActions {
-  /** Replaces the numbers; equal numbers keep the old object, so the strip does not re-render. */
+  /**
+   * Replaces the numbers, taking ownership of `stats`: each part equal to what is there keeps its old object, so
+   * only what changed re-renders, and all equal keeps the old state.
+   */
   publish(stats: StatsState): void;
 }
 
@@ -58,7 +70,14 @@ export const createStatsSlice: StateCreator<AppState, [], [], StatsSlice> = (set
   stats: initialStatsState(),
   statsActions: {
     publish(stats) {
-      if (!isSameStats(get().stats, stats)) set({ stats });
+      const current = get().stats;
+      const parts = stats as unknown as Record<keyof StatsState, unknown>;
+      let isChanged = false;
+      for (const key of Object.keys(stats) as Array<keyof StatsState>) {
+        if (isSameData(current[key], stats[key])) parts[key] = current[key];
+        else isChanged = true;
+      }
+      if (isChanged) set({ stats });
     },
   },
 });
