@@ -9,7 +9,7 @@ import { type AppStore, createAppStore } from '../src/renderer/store/app-store';
 import { NOT_CONNECTED_ERROR, type SocketFactory, WebSocketPoolscopeApi } from '../src/renderer/transport/websocket-api';
 import { type RunningServer, startServer } from '../src/server';
 import type { CommandResult } from '../src/shared/commands';
-import { BURST_USER_AGENT, type ServerEvent } from '../src/shared/events';
+import { BURST_USER_AGENT, burstUserAgent, type ServerEvent } from '../src/shared/events';
 import { PoolModel } from '../src/shared/pool-model';
 import { DEFAULT_SETTINGS, type ServerSettings } from '../src/shared/settings';
 import type { ControllerStatus, DashboardClientFrame, DashboardServerFrame, PoolscopeApi, ViewerMessage } from '../src/shared/wire';
@@ -270,6 +270,49 @@ describe('the bridge publishes into the store once per frame', () => {
     stats = store.getState().stats;
     expect(stats.finishedCount).toBe(0);
     expect(stats.latencyMs).toBeNull();
+  });
+
+  it('keeps / and /sleep apart, sums up each burst, and drops requests per second to 0 when the server stops', () => {
+    const clock = { nowMs: t0 + 10_000 };
+    const { store, bridge } = setup(clock);
+    bridge.receive(snapshotOf(new PoolModel()));
+    const sleeper = burstUserAgent({ burstId: 1, size: 2 });
+    bridge.receive(
+      delta([
+        ...listening(2),
+        ...arrives(1, t0 + 100, '/sleep', sleeper),
+        ...arrives(2, t0 + 100, '/sleep', sleeper),
+        ...arrives(3, t0 + 100, '/', null),
+        starts(1, 0, t0 + 100, 0.1),
+        starts(2, 1, t0 + 100, 0.1),
+        ...finishes(1, 0, t0 + 5_100, 5_000),
+        starts(3, 0, t0 + 5_100, 5_000),
+        ...finishes(3, 0, t0 + 5_101, 1),
+        ...finishes(2, 1, t0 + 5_100, 5_000),
+      ]),
+    );
+    clock.nowMs = t0 + 6_000;
+    bridge.flush();
+    const stats = store.getState().stats;
+    expect(stats.routes.map((route) => [route.route, route.count])).toEqual([
+      ['/', 1],
+      ['/sleep', 2],
+    ]);
+    expect(stats.routes[0]!.waitMs!.p99).toBeCloseTo(5_000, -1);
+    expect(stats.routes[1]!.latencyMs!.p99).toBeCloseTo(5_000, -1);
+    expect(stats.bursts).toMatchObject([{ burstId: 1, size: 2, answered: 2, workerCount: 2, isComplete: true, waitedCount: 0 }]);
+    expect(stats.requestsPerSecond).toBeGreaterThan(0);
+    // Worker 0 ran 5,001 ms of the 6,000 ms it has lived; worker 1 5,000 ms.
+    expect(stats.workerBusyPercent).toEqual([83, 83]);
+
+    bridge.receive(
+      delta([
+        { type: 'server-stopping', at: t0 + 6_000, reason: 'command' },
+        { type: 'server-stopped', at: t0 + 6_001 },
+      ]),
+    );
+    bridge.flush();
+    expect(store.getState().stats.requestsPerSecond).toBe(0);
   });
 
   it('rebuilds the stats of the current run from a snapshot', () => {

@@ -1,5 +1,5 @@
-// The page layout: header, controls and the alert, the stats strip, then workers and timeline on the
-// left with queue, request details and log on the right.
+// The page layout: header, controls and the alert, the stats strip, then workers, timeline and the stats by
+// route on the left with queue, request details and log on the right.
 
 import type { ReactNode } from 'react';
 import { Controls } from './components/Controls';
@@ -8,6 +8,7 @@ import { LogPanel } from './components/LogPanel';
 import { MessageBanner } from './components/MessageBanner';
 import { QueuePanel } from './components/QueuePanel';
 import { RequestDetails } from './components/RequestDetails';
+import { RouteStatsPanel } from './components/RouteStatsPanel';
 import { StatsStrip } from './components/StatsStrip';
 import { TimelinePanel } from './components/TimelinePanel';
 import { WorkersPanel } from './components/WorkersPanel';
@@ -23,6 +24,7 @@ export function App(): ReactNode {
         <div className="column-main">
           <WorkersPanel />
           <TimelinePanel />
+          <RouteStatsPanel />
         </div>
         <aside className="column-side">
           <QueuePanel />

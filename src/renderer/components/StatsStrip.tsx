@@ -2,6 +2,7 @@
 // open connections, errors, and events the publisher had to drop for this viewer.
 
 import type { ReactNode } from 'react';
+import { RATE_WINDOW_MS } from '../../shared/request-stats';
 import { useAppStore } from '../store/use-app-store';
 import { formatCount, formatDurationMs, formatRate, pluralize } from './format';
 
@@ -41,13 +42,13 @@ export function StatsStrip(): ReactNode {
         label="Requests/s"
         testId="stat-rps"
         value={formatRate(rps)}
-        hint={`${pluralize(finished, 'response')} this run, averaged over the last 5 s`}
+        hint={`${pluralize(finished, 'response')} this run; the rate is averaged over the last ${RATE_WINDOW_MS / 1_000} s, and 0 while the server is stopped`}
       />
-      <Tile label="Latency p50" testId="stat-p50" value={formatDurationMs(latency?.p50)} hint="Received → response sent" />
-      <Tile label="p95" testId="stat-p95" value={formatDurationMs(latency?.p95)} hint="Received → response sent" />
-      <Tile label="p99" testId="stat-p99" value={formatDurationMs(latency?.p99)} hint="Received → response sent" />
-      <Tile label="Wait p50" testId="stat-wait-p50" value={formatDurationMs(wait?.p50)} hint="Time a job waited in the queue" />
-      <Tile label="Wait p99" testId="stat-wait-p99" value={formatDurationMs(wait?.p99)} hint="Time a job waited in the queue" />
+      <Tile label="Latency p50" testId="stat-p50" value={formatDurationMs(latency?.p50)} hint="Received → response sent, all routes" />
+      <Tile label="p95" testId="stat-p95" value={formatDurationMs(latency?.p95)} hint="Received → response sent, all routes" />
+      <Tile label="p99" testId="stat-p99" value={formatDurationMs(latency?.p99)} hint="Received → response sent, all routes" />
+      <Tile label="Wait p50" testId="stat-wait-p50" value={formatDurationMs(wait?.p50)} hint="Time a job waited in the queue, all routes" />
+      <Tile label="Wait p99" testId="stat-wait-p99" value={formatDurationMs(wait?.p99)} hint="Time a job waited in the queue, all routes" />
       <Tile label="Queue" testId="stat-queue" value={formatCount(queueLength)} tone={queueLength > 0 ? 'warn' : undefined} />
       <Tile label="Connections" testId="stat-connections" value={formatCount(connections)} hint="TCP connections open right now" />
       <Tile

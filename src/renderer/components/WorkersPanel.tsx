@@ -1,9 +1,10 @@
 // One card per worker thread: its state, the request it runs and for how long, jobs done and how
-// busy it has been. Cards re-render only when their own worker changes (or, while busy, to tick).
+// busy it was over the last 10 s. Cards re-render only when their own worker changes (or, while busy, to tick).
 // A polite live region tells screen readers how the pool is doing, a few times a minute at most.
 
 import { memo, type ReactNode, useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import { BUSY_WINDOW_MS } from '../../shared/request-stats';
 import { useAppStore, useAppStoreApi } from '../store/use-app-store';
 import type { WorkerView } from '../store/wire-slice';
 import { formatDurationMs, pluralize } from './format';
@@ -35,13 +36,14 @@ function RunningFor({ since, sleepMs, isSleep }: { since: number; sleepMs: numbe
   );
 }
 
-function Utilization({ worker }: { worker: WorkerView }): ReactNode {
-  // Ticks only while the worker runs a job; an idle worker's share changes too slowly to matter.
-  const now = useNow(worker.busySince === null ? 1_000 : 250);
-  const aliveMs = Math.max(1, now - worker.spawnedAt);
-  const busyMs = worker.busyMsTotal + (worker.busySince === null ? 0 : Math.max(0, now - worker.busySince));
-  const percent = Math.min(100, (busyMs / aliveMs) * 100);
-  return <span title="Share of its life this worker spent running jobs">{percent.toFixed(0)}% busy</span>;
+function Utilization({ workerId }: { workerId: number }): ReactNode {
+  const percent = useAppStore((s) => s.stats.workerBusyPercent[workerId] ?? 0);
+  const windowS = BUSY_WINDOW_MS / 1_000;
+  return (
+    <span title={`Share of the last ${windowS} s (or of its life, if shorter) this worker spent running jobs`}>
+      {percent}% busy <span className="muted">(last {windowS} s)</span>
+    </span>
+  );
 }
 
 const WorkerCard = memo(function WorkerCard({ worker, sleepMs }: { worker: WorkerView; sleepMs: number }): ReactNode {
@@ -78,7 +80,7 @@ const WorkerCard = memo(function WorkerCard({ worker, sleepMs }: { worker: Worke
       <div className="worker-foot">
         <span>{pluralize(worker.jobsDone, 'job')}</span>
         <span aria-hidden="true">·</span>
-        <Utilization worker={worker} />
+        <Utilization workerId={worker.id} />
         {worker.replacements > 0 && <span className="replaced">replaced ×{worker.replacements}</span>}
       </div>
     </li>
