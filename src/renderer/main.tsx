@@ -8,6 +8,7 @@ import { PoolBridge } from './bridge/pool-bridge';
 import { type AppServices, AppServicesContext } from './components/app-services';
 import { paletteCssVariables } from './components/palette';
 import { createAppStore } from './store/app-store';
+import { loadPreferences, saveBookTerms, searchWithPresenting } from './store/preferences';
 import { AppStoreContext } from './store/use-app-store';
 import { openTransport } from './transport';
 import './styles.css';
@@ -19,7 +20,22 @@ const STATS_REFRESH_INTERVAL_MS = 500;
 for (const [name, value] of Object.entries(paletteCssVariables())) document.documentElement.style.setProperty(name, value);
 
 const transport = openTransport();
-const store = createAppStore({ api: transport.api });
+const storage = (() => {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
+})();
+const store = createAppStore({ api: transport.api, preferences: loadPreferences(storage, window.location.search) });
+// Preferences outlive the page: the book's terms in storage, presentation mode in the address (a reload keeps both).
+store.subscribe((state, previous) => {
+  if (state.view.showBookTerms !== previous.view.showBookTerms) saveBookTerms(storage, state.view.showBookTerms);
+  if (state.view.isPresenting !== previous.view.isPresenting) {
+    const search = searchWithPresenting(window.location.search, state.view.isPresenting);
+    window.history.replaceState(null, '', `${window.location.pathname}${search}${window.location.hash}`);
+  }
+});
 const bridge = new PoolBridge(store, { scheduleFrame: (callback) => requestAnimationFrame(callback) });
 bridge.setConnection(transport.connectionState);
 transport.onConnectionChange((state) => bridge.setConnection(state));

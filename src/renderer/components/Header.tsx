@@ -59,6 +59,36 @@ function ConnectionNotice(): ReactNode {
   );
 }
 
+/** The person's view preferences: the book's terms (remembered) and presentation mode (also `?present=1`). */
+function ViewToggles(): ReactNode {
+  const showBookTerms = useAppStore((s) => s.view.showBookTerms);
+  const isPresenting = useAppStore((s) => s.view.isPresenting);
+  const viewActions = useAppStore((s) => s.viewActions);
+  return (
+    <div className="view-toggles">
+      <label className="toggle">
+        <input
+          type="checkbox"
+          data-testid="book-terms-toggle"
+          checked={showBookTerms}
+          onChange={(event) => viewActions.setShowBookTerms(event.target.checked)}
+        />
+        Show the book's terms
+      </label>
+      <button
+        type="button"
+        className="secondary small"
+        data-testid="present-toggle"
+        aria-pressed={isPresenting}
+        title="Larger type and the timeline taking the free height, for a projector (also ?present=1)"
+        onClick={() => viewActions.setPresenting(!isPresenting)}
+      >
+        Presentation mode
+      </button>
+    </div>
+  );
+}
+
 export function Header(): ReactNode {
   return (
     <header className="app-header">
@@ -70,6 +100,7 @@ export function Header(): ReactNode {
       </div>
       <div className="header-side">
         <ConnectionNotice />
+        <ViewToggles />
         <ServerStatus />
       </div>
     </header>

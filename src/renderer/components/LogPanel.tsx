@@ -5,6 +5,7 @@
 import { memo, type ReactNode, type RefObject, useEffect, useRef, useState } from 'react';
 import type { LogLine } from '../../shared/pool-model';
 import { useAppStore } from '../store/use-app-store';
+import { BookTerm } from './book-terms';
 import { formatClockTime } from './format';
 
 const LogRow = memo(function LogRow({ line }: { line: LogLine }): ReactNode {
@@ -55,6 +56,7 @@ export function LogPanel(): ReactNode {
       <div className="panel-head">
         <h2>Log</h2>
       </div>
+      <BookTerm place="log" />
       {/* A tab stop once there is something to scroll, so keyboard users can scroll back through the log too. */}
       <section ref={scrollerRef} className="log-scroller" aria-label="Log lines" tabIndex={isScrollable ? 0 : undefined}>
         <ol className="log" data-testid="log">

@@ -4,6 +4,7 @@
 import type { ReactNode } from 'react';
 import { useAppStore } from '../store/use-app-store';
 import { MAX_QUEUE_ITEMS_SHOWN, type QueueItemView } from '../store/wire-slice';
+import { BookTerm } from './book-terms';
 import { formatCount, formatDurationMs } from './format';
 import { useNow } from './use-now';
 
@@ -38,6 +39,7 @@ export function QueuePanel(): ReactNode {
           {formatCount(queueLength)} waiting
         </span>
       </div>
+      <BookTerm place="queue" />
       {queueLength === 0 ? (
         <p className="empty">Empty: every job found a free worker.</p>
       ) : (

@@ -4,9 +4,11 @@
 
 import { memo, type ReactNode, useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import type { ServerPhase } from '../../shared/pool-model';
 import { BUSY_WINDOW_MS } from '../../shared/request-stats';
 import { useAppStore, useAppStoreApi } from '../store/use-app-store';
 import type { WorkerView } from '../store/wire-slice';
+import { BookTerm, type BookTermPlace } from './book-terms';
 import { formatDurationMs, pluralize } from './format';
 import { AnnouncementThrottle, poolSummary } from './pool-announcements';
 import { useNow } from './use-now';
@@ -16,6 +18,14 @@ const PHASE_LABELS: Record<WorkerView['phase'], string> = {
   busy: 'busy',
   stopping: 'stopping',
   exited: 'exited',
+};
+
+/** What the book says of a worker without a job, by its phase. */
+const IDLE_BOOK_TERMS: Record<WorkerView['phase'], BookTermPlace> = {
+  idle: 'worker-idle',
+  busy: 'worker-idle',
+  stopping: 'worker-joining',
+  exited: 'worker-exited',
 };
 
 function RunningFor({ since, sleepMs, isSleep }: { since: number; sleepMs: number; isSleep: boolean }): ReactNode {
@@ -70,11 +80,15 @@ const WorkerCard = memo(function WorkerCard({ worker, sleepMs }: { worker: Worke
             {worker.busySince !== null && (
               <RunningFor since={worker.busySince} sleepMs={sleepMs} isSleep={job.target.startsWith('/sleep')} />
             )}
+            {worker.phase === 'stopping' && <BookTerm place="worker-joining" inline />}
           </>
         ) : (
-          <div className="job-line muted">
-            {worker.phase === 'exited' ? 'thread joined' : worker.phase === 'stopping' ? 'finishing up' : 'waiting for a job'}
-          </div>
+          <>
+            <div className="job-line muted">
+              {worker.phase === 'exited' ? 'thread joined' : worker.phase === 'stopping' ? 'finishing up' : 'waiting for a job'}
+            </div>
+            <BookTerm place={IDLE_BOOK_TERMS[worker.phase]} inline />
+          </>
         )}
       </div>
       <div className="worker-foot">
@@ -119,11 +133,18 @@ function PoolAnnouncer(): ReactNode {
   );
 }
 
+/** The pool's caption: how it is made, how it takes jobs, how it shuts down. */
+function workersBookTerm(workerCount: number, serverPhase: ServerPhase): BookTermPlace {
+  if (workerCount === 0) return 'workers-none';
+  return serverPhase === 'listening' ? 'workers-running' : 'workers-stopping';
+}
+
 export function WorkersPanel(): ReactNode {
   const workerIds = useAppStore(useShallow((s) => s.wire.workers.map((w) => w.id)));
   const sleepMs = useAppStore((s) => s.wire.sleepMs);
   const busyCount = useAppStore((s) => s.wire.workers.reduce((n, w) => n + (w.state === 'busy' ? 1 : 0), 0));
   const hasSnapshot = useAppStore((s) => s.wire.hasSnapshot);
+  const serverPhase = useAppStore((s) => s.wire.serverPhase);
   return (
     <section className="panel workers-panel" aria-label="Workers">
       <div className="panel-head">
@@ -133,6 +154,7 @@ export function WorkersPanel(): ReactNode {
         </span>
       </div>
       <PoolAnnouncer />
+      <BookTerm place={workersBookTerm(workerIds.length, serverPhase)} />
       {workerIds.length === 0 ? (
         <p className="empty">{hasSnapshot ? 'No workers yet. Start the server to spawn the pool.' : 'Waiting for the first snapshot…'}</p>
       ) : (

@@ -10,6 +10,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import { DEFAULT_SETTINGS, type ServerSettings } from '../../shared/settings';
 import type { PoolscopeApi } from '../../shared/wire';
 import { type CommandsSlice, createCommandsSlice } from './commands-slice';
+import type { Preferences } from './preferences';
 import { createStatsSlice, type StatsSlice } from './stats-slice';
 import { createViewSlice, type ViewSlice } from './view-slice';
 import { createWireSlice, type WireSlice } from './wire-slice';
@@ -23,13 +24,15 @@ export interface AppStoreOptions {
   api: PoolscopeApi;
   /** What the settings form shows before the first status arrives. */
   initialSettings?: ServerSettings;
+  /** The book's terms and presentation mode as the page opens (preferences.ts reads them). */
+  preferences?: Preferences;
 }
 
-export function createAppStore({ api, initialSettings = DEFAULT_SETTINGS }: AppStoreOptions): AppStore {
+export function createAppStore({ api, initialSettings = DEFAULT_SETTINGS, preferences }: AppStoreOptions): AppStore {
   return createStore<AppState>()((...slice) => ({
     ...createWireSlice(...slice),
     ...createStatsSlice(...slice),
-    ...createViewSlice(initialSettings)(...slice),
+    ...createViewSlice(initialSettings, preferences)(...slice),
     ...createCommandsSlice(api)(...slice),
   }));
 }

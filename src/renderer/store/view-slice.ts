@@ -1,5 +1,6 @@
 // View state that never comes from the wire: the settings form as typed, burst sizes, timeline
-// window and pause, and the request being inspected; with the actions that change it.
+// window and pause, the request being inspected, and the person's preferences (the book's terms,
+// presentation mode); with the actions that change it.
 
 import type { StateCreator } from 'zustand/vanilla';
 import { DEFAULT_HELLO_BURST_COUNT, DEFAULT_SLEEP_BURST_COUNT } from '../../shared/commands';
@@ -13,6 +14,7 @@ import {
   settingsToText,
 } from '../../shared/settings';
 import type { AppState } from './app-store';
+import { DEFAULT_PREFERENCES, type Preferences } from './preferences';
 
 /** The settings inputs exactly as typed, one per setting: validation turns them into values or a reason naming the field. */
 export type SettingsForm = SettingsText;
@@ -39,6 +41,10 @@ export interface ViewState {
   timelineScrollBackMs: number;
   selectedRequestId: number | null;
   hoveredRequestId: number | null;
+  /** Captions and tooltips in the book's words. */
+  showBookTerms: boolean;
+  /** Presentation mode: larger type, the timeline taking the free height, compact controls. */
+  isPresenting: boolean;
 }
 
 export function formFromSettings(settings: ServerSettings): SettingsForm {
@@ -49,7 +55,7 @@ export function validateForm(form: SettingsForm): SettingsValidation {
   return settingsFromText(form);
 }
 
-export function initialViewState(settings: ServerSettings): ViewState {
+export function initialViewState(settings: ServerSettings, preferences: Preferences = DEFAULT_PREFERENCES): ViewState {
   const form = formFromSettings(settings);
   return {
     form,
@@ -62,6 +68,8 @@ export function initialViewState(settings: ServerSettings): ViewState {
     timelineScrollBackMs: 0,
     selectedRequestId: null,
     hoveredRequestId: null,
+    showBookTerms: preferences.showBookTerms,
+    isPresenting: preferences.isPresenting,
   };
 }
 
@@ -76,6 +84,8 @@ export interface ViewActions {
   setTimelineScrollBack(scrollBackMs: number): void;
   selectRequest(requestId: number | null): void;
   hoverRequest(requestId: number | null): void;
+  setShowBookTerms(showBookTerms: boolean): void;
+  setPresenting(isPresenting: boolean): void;
 }
 
 export interface ViewSlice {
@@ -83,11 +93,14 @@ export interface ViewSlice {
   viewActions: ViewActions;
 }
 
-export function createViewSlice(initialSettings: ServerSettings): StateCreator<AppState, [], [], ViewSlice> {
+export function createViewSlice(
+  initialSettings: ServerSettings,
+  preferences: Preferences = DEFAULT_PREFERENCES,
+): StateCreator<AppState, [], [], ViewSlice> {
   return (set, get) => {
     const setView = (patch: Partial<ViewState>): void => set((state) => ({ view: { ...state.view, ...patch } }));
     return {
-      view: initialViewState(initialSettings),
+      view: initialViewState(initialSettings, preferences),
       viewActions: {
         editSettingsField(field, text) {
           const form = { ...get().view.form, [field]: text };
@@ -121,6 +134,12 @@ export function createViewSlice(initialSettings: ServerSettings): StateCreator<A
         },
         hoverRequest(hoveredRequestId) {
           if (get().view.hoveredRequestId !== hoveredRequestId) setView({ hoveredRequestId });
+        },
+        setShowBookTerms(showBookTerms) {
+          if (get().view.showBookTerms !== showBookTerms) setView({ showBookTerms });
+        },
+        setPresenting(isPresenting) {
+          if (get().view.isPresenting !== isPresenting) setView({ isPresenting });
         },
       },
     };

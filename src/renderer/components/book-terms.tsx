@@ -1,0 +1,91 @@
+// The book's words: short captions that tie what the page shows to the code of The Rust Programming Language,
+// ch. 21 (the `ThreadPool` of listing 21-25): the queue is the `mpsc` channel, an idle worker is blocked in
+// `recv()` on the shared `Arc<Mutex<mpsc::Receiver<Job>>>`, `execute` sends a job, Stop drops the `Sender` so each
+// worker's `recv()` fails, and the workers are joined in order. Identifiers are quoted exactly as the book writes
+// them. Every caption is here, and each shows only while "Show the book's terms" is on.
+
+import type { ReactNode } from 'react';
+import { useAppStore } from '../store/use-app-store';
+
+/** Where a caption goes. */
+export type BookTermPlace =
+  | 'queue'
+  | 'workers-running'
+  | 'workers-stopping'
+  | 'workers-none'
+  | 'worker-idle'
+  | 'worker-joining'
+  | 'worker-exited'
+  | 'log';
+
+const BOOK_TERMS: Record<BookTermPlace, ReactNode> = {
+  queue: (
+    <>
+      The channel: <code>execute</code> sends each job down the <code>mpsc</code> channel with <code>sender.send(job)</code>; it waits here,
+      first in first out, until an idle worker's <code>recv()</code> takes it.
+    </>
+  ),
+  'workers-running': (
+    <>
+      Each <code>Worker</code> loops on <code>receiver.lock().unwrap().recv()</code>: an idle one is blocked in <code>recv()</code> on the
+      shared <code>Arc&lt;Mutex&lt;mpsc::Receiver&lt;Job&gt;&gt;&gt;</code>, and whichever gets the lock first takes the next job.
+    </>
+  ),
+  'workers-stopping': (
+    <>
+      Stop drops the pool: <code>drop(self.sender.take())</code> closes the channel, so once no job is left each worker's{' '}
+      <code>recv()</code> fails ("disconnected; shutting down"), and <code>Drop for ThreadPool</code> joins the workers in order, worker 0
+      first.
+    </>
+  ),
+  'workers-none': (
+    <>
+      <code>ThreadPool::new(size)</code> makes the channel and spawns <code>size</code> workers, each with an{' '}
+      <code>Arc::clone(&amp;receiver)</code>; a pool of size 0 is an error.
+    </>
+  ),
+  'worker-idle': (
+    <>
+      blocked in <code>recv()</code>
+    </>
+  ),
+  'worker-joining': (
+    <>
+      <code>thread.join()</code> waits for it
+    </>
+  ),
+  'worker-exited': (
+    <>
+      <code>recv()</code> returned <code>Err</code>; joined
+    </>
+  ),
+  log: (
+    <>
+      The book's <code>println!</code> lines, word for word.
+    </>
+  ),
+};
+
+/** The words a tooltip adds while the book's terms are shown (plain text: tooltips carry no markup). */
+export const BOOK_TOOLTIPS = {
+  fireSleep:
+    'Each request is its own connection: the server calls pool.execute(|| handle_connection(stream)), and /sleep runs thread::sleep.',
+  fireHello: 'Each request is its own connection: the server calls pool.execute(|| handle_connection(stream)).',
+  stop: 'Graceful: stop taking connections, then drop(self.sender.take()) and join every worker in order.',
+} as const;
+
+export function useShowBookTerms(): boolean {
+  return useAppStore((s) => s.view.showBookTerms);
+}
+
+/** A caption in the book's words, or nothing while they are hidden. `inline` sits in a line of text. */
+export function BookTerm({ place, inline = false }: { place: BookTermPlace; inline?: boolean }): ReactNode {
+  const isShown = useShowBookTerms();
+  if (!isShown) return null;
+  const Tag = inline ? 'span' : 'p';
+  return (
+    <Tag className={inline ? 'book-term inline' : 'book-term'} data-testid="book-term" data-place={place}>
+      {BOOK_TERMS[place]}
+    </Tag>
+  );
+}
