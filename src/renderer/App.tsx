@@ -12,10 +12,12 @@ import { RouteStatsPanel } from './components/RouteStatsPanel';
 import { StatsStrip } from './components/StatsStrip';
 import { TimelinePanel } from './components/TimelinePanel';
 import { WorkersPanel } from './components/WorkersPanel';
+import { useAppStore } from './store/use-app-store';
 
 export function App(): ReactNode {
+  const isPresenting = useAppStore((s) => s.view.isPresenting);
   return (
-    <div className="app">
+    <div className={isPresenting ? 'app presenting' : 'app'}>
       <Header />
       <Controls />
       <MessageBanner />

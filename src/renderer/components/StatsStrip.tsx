@@ -12,11 +12,14 @@ interface TileProps {
   value: string;
   hint?: string;
   tone?: 'warn' | 'bad';
+  /** Left out in presentation mode, which keeps the few numbers a class follows. */
+  isSecondary?: boolean;
 }
 
-function Tile({ label, testId, value, hint, tone }: TileProps): ReactNode {
+function Tile({ label, testId, value, hint, tone, isSecondary = false }: TileProps): ReactNode {
+  const classes = ['stat', tone ? `tone-${tone}` : '', isSecondary ? 'is-secondary' : ''].filter(Boolean).join(' ');
   return (
-    <div className={`stat ${tone ? `tone-${tone}` : ''}`} title={hint}>
+    <div className={classes} title={hint}>
       <div className="stat-label">{label}</div>
       <div className="stat-value" data-testid={testId}>
         {value}
@@ -45,12 +48,24 @@ export function StatsStrip(): ReactNode {
         hint={`${pluralize(finished, 'response')} this run; the rate is averaged over the last ${RATE_WINDOW_MS / 1_000} s, and 0 while the server is stopped`}
       />
       <Tile label="Latency p50" testId="stat-p50" value={formatDurationMs(latency?.p50)} hint="Received → response sent, all routes" />
-      <Tile label="p95" testId="stat-p95" value={formatDurationMs(latency?.p95)} hint="Received → response sent, all routes" />
+      <Tile label="p95" testId="stat-p95" isSecondary value={formatDurationMs(latency?.p95)} hint="Received → response sent, all routes" />
       <Tile label="p99" testId="stat-p99" value={formatDurationMs(latency?.p99)} hint="Received → response sent, all routes" />
-      <Tile label="Wait p50" testId="stat-wait-p50" value={formatDurationMs(wait?.p50)} hint="Time a job waited in the queue, all routes" />
+      <Tile
+        label="Wait p50"
+        testId="stat-wait-p50"
+        isSecondary
+        value={formatDurationMs(wait?.p50)}
+        hint="Time a job waited in the queue, all routes"
+      />
       <Tile label="Wait p99" testId="stat-wait-p99" value={formatDurationMs(wait?.p99)} hint="Time a job waited in the queue, all routes" />
       <Tile label="Queue" testId="stat-queue" value={formatCount(queueLength)} tone={queueLength > 0 ? 'warn' : undefined} />
-      <Tile label="Connections" testId="stat-connections" value={formatCount(connections)} hint="TCP connections open right now" />
+      <Tile
+        label="Connections"
+        testId="stat-connections"
+        isSecondary
+        value={formatCount(connections)}
+        hint="TCP connections open right now"
+      />
       <Tile
         label="Errors"
         testId="stat-errors"
@@ -61,6 +76,7 @@ export function StatsStrip(): ReactNode {
       <Tile
         label="Dropped events"
         testId="stat-dropped"
+        isSecondary
         value={formatCount(dropped)}
         hint="Events skipped because this view fell behind; it resynchronises from a fresh snapshot"
         tone={dropped > 0 ? 'warn' : undefined}

@@ -22,13 +22,27 @@ import { activeBarId, activeIndexAfterKey, type OverlayBar, overlayBars } from '
 import { paintTimeline } from './timeline-painter';
 
 const OVERLAY_REFRESH_MS = 250;
+/** Presentation mode draws the timeline half as large again, so its own 11 px text reads at 16 px or more. */
+const PRESENTATION_ZOOM = 1.5;
 
 function timelineWindowOf(view: ViewState): TimelineWindow {
   return { windowMs: view.timelineWindowMs, pausedAt: view.timelinePausedAt, scrollBackMs: view.timelineScrollBackMs };
 }
 
-function layoutNow(model: PoolModel, view: ViewState, widthPx: number, now: number): TimelineLayout {
-  return layoutFor(model, timelineWindowOf(view), widthPx, now);
+/** The stage in the layout's pixels: zoomed in presentation mode, where the lanes also fill the stage's height. */
+interface StageBox {
+  widthPx: number;
+  fillHeightPx: number | undefined;
+  zoom: number;
+}
+
+function stageBoxOf(stage: HTMLElement, view: ViewState): StageBox {
+  const zoom = view.isPresenting ? PRESENTATION_ZOOM : 1;
+  return { widthPx: stage.clientWidth / zoom, fillHeightPx: view.isPresenting ? stage.clientHeight / zoom : undefined, zoom };
+}
+
+function layoutNow(model: PoolModel, view: ViewState, box: StageBox, now: number): TimelineLayout {
+  return layoutFor(model, timelineWindowOf(view), box.widthPx, now, box.fillHeightPx);
 }
 
 /** The request id of the bar an event happened on, or null (bar events are handled once, on the list). */
@@ -44,7 +58,7 @@ function requestIdOf(target: EventTarget | null): number | null {
  * and hover both show the job in the details panel and on the canvas. Bars come and go every refresh: the
  * tab stop is kept by request id, and when the focused job leaves the list its neighbour takes the focus.
  */
-const Overlay = memo(function Overlay({ bars }: { bars: OverlayBar[] }): ReactNode {
+const Overlay = memo(function Overlay({ bars, zoom }: { bars: OverlayBar[]; zoom: number }): ReactNode {
   const viewActions = useAppStore((s) => s.viewActions);
   const pinnedId = useAppStore((s) => s.view.selectedRequestId);
   const [keyboardId, setKeyboardId] = useState<number | null>(null);
@@ -74,6 +88,19 @@ const Overlay = memo(function Overlay({ bars }: { bars: OverlayBar[] }): ReactNo
       <div
         ref={listRef}
         className="timeline-overlay"
+        // Bars are placed in the layout's pixels; a zoomed timeline scales them as the canvas is scaled.
+        style={
+          zoom === 1
+            ? undefined
+            : {
+                transform: `scale(${zoom})`,
+                transformOrigin: '0 0',
+                right: 'auto',
+                bottom: 'auto',
+                width: `${100 / zoom}%`,
+                height: `${100 / zoom}%`,
+              }
+        }
         role="listbox"
         aria-label="Jobs in the timeline window, oldest first"
         aria-describedby={hintId}
@@ -196,6 +223,7 @@ export function TimelinePanel(): ReactNode {
   const { bridge } = useAppServices();
   const store = useAppStoreApi();
   const laneCount = useAppStore((s) => laneCountFor(s.wire.workerCount, s.wire.workers.length));
+  const isPresenting = useAppStore((s) => s.view.isPresenting);
   const stageRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const [bars, setBars] = useState<OverlayBar[]>([]);
@@ -217,14 +245,15 @@ export function TimelinePanel(): ReactNode {
       const view = store.getState().view;
       const now = Date.now();
       const model = bridge.model;
-      const layout = layoutNow(model, view, widthPx, now);
+      const box = stageBoxOf(stage, view);
+      const layout = layoutNow(model, view, box, now);
       const isLive = view.timelinePausedAt === null;
       const highlightedRequestId = view.hoveredRequestId ?? view.selectedRequestId;
       // Live, the picture only moves when time has advanced a whole pixel: new jobs start at the right
       // edge and finished ones stop growing there, so repainting in between changes nothing visible.
       // Paused, it changes only with the data or the view.
       const movement = isLive ? Math.floor(now / layout.msPerPx) : `${model.version}|${layout.endAt}`;
-      const key = `${widthPx}x${heightPx}@${dpr}|${movement}|${layout.msPerPx}|${highlightedRequestId}|${layout.laneCount}`;
+      const key = `${widthPx}x${heightPx}@${dpr}x${box.zoom}|${movement}|${layout.msPerPx}|${highlightedRequestId}|${layout.laneCount}`;
       if (key === lastKey) return;
       lastKey = key;
       const backingWidth = Math.round(widthPx * dpr);
@@ -233,7 +262,7 @@ export function TimelinePanel(): ReactNode {
         canvas.width = backingWidth;
         canvas.height = backingHeight;
       }
-      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      ctx.setTransform(dpr * box.zoom, 0, 0, dpr * box.zoom, 0, 0);
       paintTimeline(ctx, layout, model, { now, isLive, highlightedRequestId });
     };
     frame = requestAnimationFrame(paint);
@@ -246,7 +275,8 @@ export function TimelinePanel(): ReactNode {
     if (!stage) return;
     const refresh = () => {
       const now = Date.now();
-      setBars(overlayBars(bridge.model, layoutNow(bridge.model, store.getState().view, stage.clientWidth, now), now));
+      const view = store.getState().view;
+      setBars(overlayBars(bridge.model, layoutNow(bridge.model, view, stageBoxOf(stage, view), now), now));
     };
     refresh();
     const timer = setInterval(refresh, OVERLAY_REFRESH_MS);
@@ -260,11 +290,15 @@ export function TimelinePanel(): ReactNode {
     const stage = stageRef.current;
     const canvas = canvasRef.current;
     if (!stage || !canvas) return;
-    const layoutOfStage = (now: number) => layoutNow(bridge.model, store.getState().view, stage.clientWidth, now);
+    const boxOfStage = () => stageBoxOf(stage, store.getState().view);
+    const layoutOfStage = (box: StageBox, now: number) => layoutNow(bridge.model, store.getState().view, box, now);
     const jobUnder = (event: MouseEvent): number | null => {
       const rect = stage.getBoundingClientRect();
       const now = Date.now();
-      return jobAt(bridge.model, layoutOfStage(now), now, event.clientX - rect.left, event.clientY - rect.top)?.id ?? null;
+      const box = boxOfStage();
+      const x = (event.clientX - rect.left) / box.zoom;
+      const y = (event.clientY - rect.top) / box.zoom;
+      return jobAt(bridge.model, layoutOfStage(box, now), now, x, y)?.id ?? null;
     };
     const onPointerMove = (event: PointerEvent) => store.getState().viewActions.hoverRequest(jobUnder(event));
     const onPointerLeave = () => store.getState().viewActions.hoverRequest(null);
@@ -274,9 +308,12 @@ export function TimelinePanel(): ReactNode {
       if (view.timelinePausedAt === null) return;
       event.preventDefault();
       const deltaPx = Math.abs(event.deltaX) > Math.abs(event.deltaY) ? event.deltaX : event.deltaY;
+      const box = boxOfStage();
       store
         .getState()
-        .viewActions.setTimelineScrollBack(scrollBackAfterWheel(layoutOfStage(Date.now()), view.timelineScrollBackMs, deltaPx));
+        .viewActions.setTimelineScrollBack(
+          scrollBackAfterWheel(layoutOfStage(box, Date.now()), view.timelineScrollBackMs, deltaPx / box.zoom),
+        );
     };
     canvas.addEventListener('pointermove', onPointerMove);
     canvas.addEventListener('pointerleave', onPointerLeave);
@@ -296,9 +333,10 @@ export function TimelinePanel(): ReactNode {
         <h2>Timeline</h2>
         <TimelineToolbar />
       </div>
-      <div className="timeline-stage" ref={stageRef} style={{ height: timelineHeightFor(laneCount) }}>
+      {/* Presentation mode: the stage takes the panel's free height (CSS), and the lanes share it. */}
+      <div className="timeline-stage" ref={stageRef} style={isPresenting ? undefined : { height: timelineHeightFor(laneCount) }}>
         <canvas ref={canvasRef} className="timeline-canvas" aria-hidden="true" tabIndex={-1} />
-        <Overlay bars={bars} />
+        <Overlay bars={bars} zoom={isPresenting ? PRESENTATION_ZOOM : 1} />
       </div>
       <TimelineLegend />
     </section>

@@ -57,13 +57,23 @@ export function timelineHeightFor(laneCount: number): number {
   return TOP_PADDING_PX + laneCount * laneHeightFor(laneCount) + AXIS_HEIGHT_PX;
 }
 
-export function makeLayout(widthPx: number, laneCount: number, endAt: number, windowMs: number): TimelineLayout {
+/** Lanes that share a given height between them (presentation mode's timeline takes the free height). */
+export function laneHeightFilling(laneCount: number, heightPx: number): number {
+  return Math.max(MIN_LANE_HEIGHT_PX, Math.floor((heightPx - TOP_PADDING_PX - AXIS_HEIGHT_PX) / laneCount));
+}
+
+/**
+ * The layout of a stage `widthPx` wide. Its height follows the lane count (timelineHeightFor), unless
+ * `fillHeightPx` is given: then the lanes share that height.
+ */
+export function makeLayout(widthPx: number, laneCount: number, endAt: number, windowMs: number, fillHeightPx?: number): TimelineLayout {
   const plotWidthPx = Math.max(1, widthPx - LANE_LABEL_WIDTH_PX);
+  const laneHeightPx = fillHeightPx === undefined ? laneHeightFor(laneCount) : laneHeightFilling(laneCount, fillHeightPx);
   return {
     widthPx,
-    heightPx: timelineHeightFor(laneCount),
+    heightPx: fillHeightPx ?? TOP_PADDING_PX + laneCount * laneHeightPx + AXIS_HEIGHT_PX,
     laneCount,
-    laneHeightPx: laneHeightFor(laneCount),
+    laneHeightPx,
     plotWidthPx,
     msPerPx: windowMs / plotWidthPx,
     startAt: endAt - windowMs,
@@ -71,9 +81,9 @@ export function makeLayout(widthPx: number, laneCount: number, endAt: number, wi
   };
 }
 
-/** The layout of a stage `widthPx` wide showing `model` through `window` at `now`. */
-export function layoutFor(model: PoolModel, shown: TimelineWindow, widthPx: number, now: number): TimelineLayout {
-  return makeLayout(widthPx, laneCountOf(model), windowEndAt(shown, now), shown.windowMs);
+/** The layout of a stage `widthPx` wide (and, to fill, `fillHeightPx` high) showing `model` through `window` at `now`. */
+export function layoutFor(model: PoolModel, shown: TimelineWindow, widthPx: number, now: number, fillHeightPx?: number): TimelineLayout {
+  return makeLayout(widthPx, laneCountOf(model), windowEndAt(shown, now), shown.windowMs, fillHeightPx);
 }
 
 export function xOf(layout: TimelineLayout, at: number): number {
