@@ -136,6 +136,15 @@ describe('lanes', () => {
     expect(laneTop(layout, 0)).toBe(TOP_PADDING_PX);
     expect(laneTop(layout, 3)).toBe(TOP_PADDING_PX + 3 * 35);
   });
+
+  it('shares a given height between the lanes when the timeline fills its panel (presentation mode)', () => {
+    const layout = makeLayout(1_064, 4, t0, 30_000, 428);
+    expect(layout.heightPx).toBe(428);
+    expect(layout.laneHeightPx).toBe(Math.floor((428 - TOP_PADDING_PX - 22) / 4));
+    expect(laneTop(layout, 3) + layout.laneHeightPx).toBeLessThanOrEqual(428 - 22);
+    // However little height there is, a lane keeps its minimum.
+    expect(makeLayout(1_064, 64, t0, 30_000, 100).laneHeightPx).toBe(12);
+  });
 });
 
 describe('spans', () => {
