@@ -4,7 +4,7 @@
 // palette-canvas.ts turns these into canvas fills.
 //
 // Colour-safe by construction: the three routes sit at three clearly different lightness levels (CIELAB L*
-// about 47, 66 and 85), so they stay apart in greyscale and under red-green colour blindness, and each has its
+// about 46, 64 and 89), so they stay apart in greyscale and under red-green colour blindness, and each has its
 // own pattern besides. 4xx and 5xx outlines differ in shape (dashed vs solid), not only in hue.
 
 import type { RouteKind } from './timeline-geometry';
@@ -24,9 +24,11 @@ export interface RouteStyle {
 
 /** Darkest to lightest: /sleep (the route the demo is about), other (404s and worse), GET /. */
 export const ROUTE_STYLES: Record<RouteKind, RouteStyle> = {
-  sleep: { label: '/sleep', color: '#7452ee', pattern: 'solid', patternInk: '#7452ee' },
-  other: { label: 'other', color: '#94a3b8', pattern: 'stripes', patternInk: 'rgba(11, 15, 20, 0.55)' },
-  hello: { label: 'GET /', color: '#5eead4', pattern: 'dots', patternInk: 'rgba(11, 15, 20, 0.5)' },
+  sleep: { label: '/sleep', color: '#7050ec', pattern: 'solid', patternInk: '#7050ec' },
+  // Light stripes on the middle grey and dark dots on the light teal: each pattern pulls its route's mean
+  // lightness away from its neighbour's, never towards it.
+  other: { label: 'other', color: '#8e9db2', pattern: 'stripes', patternInk: 'rgba(255, 255, 255, 0.25)' },
+  hello: { label: 'GET /', color: '#7df3e1', pattern: 'dots', patternInk: 'rgba(11, 15, 20, 0.35)' },
 };
 
 /** Legend order: by lightness, so the legend itself reads as a scale. */

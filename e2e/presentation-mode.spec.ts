@@ -1,0 +1,59 @@
+// Story 8: a teacher at a projector (1920×1080). Presentation mode, from ?present=1 or its toggle, sets no text under
+// 16 px (every visible text's computed size is walked), keeps the controls to one row and gives the timeline the free
+// height; the book's terms can be turned off, and both choices survive a reload. axe stays clean.
+import { seriousAxeViolations } from './support/accessibility';
+import { expect, test } from './support/dashboard';
+import { textsSmallerThan } from './support/page-measures';
+import { expectBusyAndQueued, fireSleepBurst, screenshotPath, startFromUi } from './support/ui';
+
+const MIN_FONT_PX = 16;
+
+test.use({ viewport: { width: 1920, height: 1080 } });
+
+test('presentation mode at 1920×1080: no text under 16 px, one row of controls, the timeline filling the height', async ({
+  page,
+  dashboard,
+}) => {
+  // Normal mode has small print (labels at 11 px): the walk finds it, so it would find a regression too.
+  expect((await textsSmallerThan(page, MIN_FONT_PX)).length).toBeGreaterThan(0);
+
+  await page.goto(`${dashboard.dashboardUrl}?present=1`);
+  const toggle = page.getByTestId('present-toggle');
+  await expect(toggle).toHaveAttribute('aria-pressed', 'true');
+  await startFromUi(page, { port: dashboard.bookPort, poolSize: 4, sleepMs: 4000 });
+  await fireSleepBurst(page, 8);
+  await expectBusyAndQueued(page, { busy: 4, queued: 4 });
+  await expect(page.getByTestId('book-term').first()).toBeVisible();
+
+  expect(await textsSmallerThan(page, MIN_FONT_PX)).toEqual([]);
+  // The controls are one compact row: Start and Fire sit side by side.
+  const start = (await page.getByRole('button', { name: 'Start server' }).boundingBox())!;
+  const fire = (await page.getByRole('button', { name: 'Fire /sleep burst' }).boundingBox())!;
+  expect(Math.abs(start.y - fire.y)).toBeLessThan(4);
+  // The page fits the screen, and the timeline takes what the rest leaves: it reaches the bottom of the screen.
+  const viewportHeight = page.viewportSize()!.height;
+  expect(await page.evaluate('document.scrollingElement.scrollHeight')).toBeLessThanOrEqual(viewportHeight + 1);
+  const timeline = (await page.getByRole('region', { name: 'Timeline' }).boundingBox())!;
+  expect(timeline.height).toBeGreaterThanOrEqual(360);
+  const stage = (await page.locator('.timeline-stage').boundingBox())!;
+  expect(stage.height).toBeGreaterThan(300);
+  expect(await seriousAxeViolations(page)).toEqual([]);
+  await page.screenshot({ path: screenshotPath('8-presentation') });
+
+  // The book's terms off; a reload keeps that choice and presentation mode (it is in the address).
+  await page.getByTestId('book-terms-toggle').uncheck();
+  await expect(page.getByTestId('book-term')).toHaveCount(0);
+  await page.reload();
+  await expect(page.getByTestId('server-status')).toContainText('Listening');
+  await expect(page.getByTestId('present-toggle')).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByTestId('book-terms-toggle')).not.toBeChecked();
+  await expect(page.getByTestId('book-term')).toHaveCount(0);
+
+  // Leaving presentation mode brings the small print back, and takes ?present=1 out of the address.
+  await page.getByTestId('present-toggle').click();
+  await expect(page.getByTestId('present-toggle')).toHaveAttribute('aria-pressed', 'false');
+  expect(new URL(page.url()).searchParams.has('present')).toBe(false);
+  expect((await textsSmallerThan(page, MIN_FONT_PX)).length).toBeGreaterThan(0);
+  await page.getByTestId('book-terms-toggle').check();
+  await expect(page.getByTestId('book-term').first()).toBeVisible();
+});
