@@ -103,20 +103,37 @@ describe('ServerController', () => {
     expect(controller.status.url).toBe(url);
   });
 
-  it('reports a port in use in words and goes back to stopped', async () => {
+  it('reports a port in use in words, names the port as the field to blame, and goes back to stopped', async () => {
     const { port, release } = await occupyPort();
     cleanups.push(release);
     const controller = newController();
+    const settingsBefore = controller.status.settings;
 
     const result = await controller.execute({ type: 'start-server', settings: settings({ port }) });
 
-    expect(result.ok).toBe(false);
-    expect(!result.ok && result.error).toMatch(new RegExp(`^Port ${port} is already in use`));
+    expect(result).toEqual({ ok: false, error: expect.stringMatching(new RegExp(`^Port ${port} is already in use`)), field: 'port' });
     expect(controller.status).toMatchObject({
       phase: 'stopped',
       url: null,
       lastError: expect.stringMatching(`Port ${port} is already in use`),
+      lastErrorField: 'port',
     });
+    // A page that opens now shows the settings as they were, not the input that was refused.
+    expect(controller.status.settings).toEqual(settingsBefore);
+  });
+
+  it('names the host when this machine has no such address, and the setting an invalid command got wrong', async () => {
+    const controller = newController();
+    // TEST-NET-1 (RFC 5737): never an address of this machine.
+    const result = await controller.execute({ type: 'start-server', settings: settings({ host: '192.0.2.1', port: 0 }) });
+    expect(result).toMatchObject({ ok: false, field: 'host' });
+    expect(controller.status.lastErrorField).toBe('host');
+
+    const invalid = await controller.execute({ type: 'start-server', settings: settings({ workerCount: 0 }) });
+    expect(invalid).toEqual({ ok: false, error: expect.stringMatching(/^Pool size must be at least 1/), field: 'workerCount' });
+    // A failure without a setting to blame carries no field.
+    expect(await controller.execute({ type: 'stop-server' })).toEqual({ ok: false, error: 'The server is not running' });
+    expect(controller.status.lastErrorField).toBeUndefined();
   });
 
   it('refuses to stop a server that is not running, and a burst before the server has started', async () => {

@@ -1,9 +1,9 @@
 // Owns the book server's life for a UI: validates commands from untrusted viewers, starts and stops
 // servers, launches bursts, and keeps the status the Start/Stop buttons show. Plain Node: no Electron here.
 
-import { EventStream, type RunningServer, startServer } from '../server';
+import { EventStream, ListenError, type RunningServer, startServer } from '../server';
 import { type BurstPath, type CommandResult, validateCommand } from '../shared/commands';
-import { type ServerSettings, withDefaults } from '../shared/settings';
+import { type ServerSettings, type SettingName, withDefaults } from '../shared/settings';
 import type { ControllerStatus } from '../shared/wire';
 import { type BurstReport, fireBurst } from './burst';
 
@@ -24,6 +24,16 @@ export interface ServerRun {
 }
 
 export type StatusListener = (status: ControllerStatus) => void;
+
+/** A refusal, naming the setting to blame when there is one. */
+function failure(error: string, field: SettingName | undefined): CommandResult {
+  return field === undefined ? { ok: false, error } : { ok: false, error, field };
+}
+
+/** The status with no failure on it (and so no field to blame). */
+function withoutError({ lastErrorField: _field, ...status }: ControllerStatus): ControllerStatus {
+  return { ...status, lastError: null };
+}
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -66,7 +76,7 @@ export class ServerController {
     try {
       if (this.disposing) return this.fail('Poolscope is shutting down');
       const validation = validateCommand(command);
-      if (!validation.ok) return this.fail(validation.error);
+      if (!validation.ok) return this.fail(validation.error, validation.field);
       const valid = validation.value;
       switch (valid.type) {
         case 'start-server':
@@ -103,6 +113,8 @@ export class ServerController {
   }
 
   private async runStart(settings: ServerSettings): Promise<CommandResult> {
+    // A start that fails leaves the settings as they were: a page that opens then shows the last good ones.
+    const settingsBefore = this.currentStatus.settings;
     this.setStatus({ phase: 'starting', url: null, settings: { ...settings }, lastError: null });
     let server: RunningServer;
     try {
@@ -114,8 +126,15 @@ export class ServerController {
       });
     } catch (error) {
       const message = messageOf(error);
-      this.setStatus({ phase: 'stopped', url: null, settings: { ...settings }, lastError: message });
-      return { ok: false, error: message };
+      const field = error instanceof ListenError && error.setting !== null ? error.setting : undefined;
+      this.setStatus({
+        phase: 'stopped',
+        url: null,
+        settings: settingsBefore,
+        lastError: message,
+        ...(field ? { lastErrorField: field } : {}),
+      });
+      return failure(message, field);
     }
     this.server = server;
     this.run = { settings: { ...settings, host: server.host, port: server.port }, listeningAt: this.events.now() };
@@ -134,7 +153,7 @@ export class ServerController {
     const server = this.server;
     if (!server) return this.fail('The server is not running');
     await this.stopServer(server);
-    if (this.currentStatus.lastError !== null) this.setStatus({ ...this.currentStatus, lastError: null });
+    if (this.currentStatus.lastError !== null) this.setStatus(withoutError(this.currentStatus));
     return { ok: true };
   }
 
@@ -172,9 +191,9 @@ export class ServerController {
     this.setStatus({ ...this.currentStatus, phase: 'stopped', url: null });
   }
 
-  private fail(error: string): CommandResult {
-    this.setStatus({ ...this.currentStatus, lastError: error });
-    return { ok: false, error };
+  private fail(error: string, field?: SettingName): CommandResult {
+    this.setStatus({ ...withoutError(this.currentStatus), lastError: error, ...(field ? { lastErrorField: field } : {}) });
+    return failure(error, field);
   }
 
   private setStatus(status: ControllerStatus): void {

@@ -7,6 +7,7 @@ export {
   DEFAULT_MAX_CONNECTIONS,
   DEFAULT_PAGES_DIR,
   DEFAULT_WORKER_SCRIPT,
+  ListenError,
   type RunningServer,
   type ServerOptions,
   startServer,

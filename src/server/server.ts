@@ -71,19 +71,33 @@ interface ResolvedOptions extends ConnectionTimeouts {
   pagesDir: string;
 }
 
-function describeListenError(error: NodeJS.ErrnoException, host: string, port: number): string {
+/** The server could not listen. `setting` names the setting to change when one is to blame, for a form to mark. */
+export class ListenError extends Error {
+  constructor(
+    message: string,
+    /** The system's error code (EADDRINUSE…), when it gave one. */
+    readonly code: string | undefined,
+    readonly setting: 'host' | 'port' | null,
+  ) {
+    super(message);
+    this.name = 'ListenError';
+  }
+}
+
+function listenErrorOf(error: NodeJS.ErrnoException, host: string, port: number): ListenError {
+  const because = (message: string, setting: ListenError['setting']) => new ListenError(message, error.code, setting);
   switch (error.code) {
     case 'EADDRINUSE':
-      return `Port ${port} is already in use on ${host}`;
+      return because(`Port ${port} is already in use on ${host}`, 'port');
     case 'EACCES':
-      return `Permission denied to listen on ${host}:${port} (ports below 1024 need privileges)`;
+      return because(`Permission denied to listen on ${host}:${port} (ports below 1024 need privileges)`, 'port');
     case 'EADDRNOTAVAIL':
-      return `Address ${host} is not available on this machine`;
+      return because(`Address ${host} is not available on this machine`, 'host');
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return `Host ${host} could not be resolved`;
+      return because(`Host ${host} could not be resolved`, 'host');
     default:
-      return `Could not listen on ${host}:${port}: ${error.message}`;
+      return because(`Could not listen on ${host}:${port}: ${error.message}`, null);
   }
 }
 
@@ -134,7 +148,7 @@ class PoolscopeServer implements RunningServer {
   bind(): Promise<void> {
     const { host, port } = this.options.settings;
     return new Promise((resolve, reject) => {
-      const onError = (error: NodeJS.ErrnoException) => reject(new Error(describeListenError(error, host, port)));
+      const onError = (error: NodeJS.ErrnoException) => reject(listenErrorOf(error, host, port));
       this.listener.once('error', onError);
       this.listener.listen({ host, port, backlog: 1024 }, () => {
         this.listener.off('error', onError);

@@ -2,7 +2,7 @@
 // validator both sides use: the UI to refuse bad input with a reason, the main side to never trust it.
 // The server's settings themselves, with their limits and checks, are declared in settings.ts.
 
-import { checkWholeNumber, describeValue, type ServerSettings, validateSettings } from './settings';
+import { checkWholeNumber, describeValue, type ServerSettings, type SettingName, validateSettings } from './settings';
 
 export type BurstPath = '/sleep' | '/';
 
@@ -19,18 +19,27 @@ export type Command =
 
 export type CommandType = Command['type'];
 
-export type CommandResult = { ok: true } | { ok: false; error: string };
+/**
+ * How a command went. A refusal says why in words for a person, and names the setting that caused it when one did
+ * (`field`: a port in use or not permitted → 'port', an address this machine lacks → 'host', an invalid value → that
+ * setting), so a form can mark the field. Absent when no setting is to blame.
+ */
+export type CommandResult = { ok: true } | { ok: false; error: string; field?: SettingName };
 
 export type Validation<T> = { ok: true; value: T } | { ok: false; error: string };
 
+/** A refused command names the setting that failed when a setting did, as CommandResult does. */
+export type CommandValidation = { ok: true; value: Command } | { ok: false; error: string; field?: SettingName };
+
 /** Validates anything that arrives over IPC or the WebSocket; unknown fields are ignored, never trusted. */
-export function validateCommand(input: unknown): Validation<Command> {
+export function validateCommand(input: unknown): CommandValidation {
   if (typeof input !== 'object' || input === null) return { ok: false, error: 'command must be an object' };
   const c = input as Record<string, unknown>;
   switch (c.type) {
     case 'start-server': {
       const settings = validateSettings(c.settings);
-      return settings.ok ? { ok: true, value: { type: 'start-server', settings: settings.value } } : settings;
+      if (settings.ok) return { ok: true, value: { type: 'start-server', settings: settings.value } };
+      return settings.field === null ? { ok: false, error: settings.error } : { ok: false, error: settings.error, field: settings.field };
     }
     case 'stop-server':
       return { ok: true, value: { type: 'stop-server' } };

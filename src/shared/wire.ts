@@ -4,7 +4,7 @@
 import type { Command, CommandResult } from './commands';
 import type { ServerEvent } from './events';
 import type { PoolSnapshot } from './pool-model';
-import type { ServerSettings } from './settings';
+import type { ServerSettings, SettingName } from './settings';
 
 export type ControllerPhase = 'stopped' | 'starting' | 'listening' | 'stopping';
 
@@ -13,10 +13,16 @@ export interface ControllerStatus {
   phase: ControllerPhase;
   /** `http://127.0.0.1:7878` while listening, else null. */
   url: string | null;
-  /** The settings of the running (or last started) server. */
+  /**
+   * The settings of the running server; while stopped, those it last ran with (the initial ones before any run).
+   * While starting, the ones being tried; a start that fails leaves them as they were, so a page that opens never
+   * shows input that was refused.
+   */
   settings: ServerSettings;
   /** The last command's failure, in words for a person (e.g. "Port 7878 is already in use"). */
   lastError: string | null;
+  /** The setting lastError is about, when one is (see CommandResult's `field`); absent otherwise. */
+  lastErrorField?: SettingName;
 }
 
 export type ViewerMessage =
