@@ -2,10 +2,11 @@
 // server events from real sockets and worker threads where it matters), the store's command actions, and
 // the dashboard's WebSocket client against a real WebSocket server.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket as NodeWebSocket, WebSocketServer } from 'ws';
 import { PoolBridge } from '../src/renderer/bridge/pool-bridge';
 import { type AppStore, createAppStore } from '../src/renderer/store/app-store';
+import { checkBurstCount, MAX_MESSAGES } from '../src/renderer/store/commands-slice';
 import { NOT_CONNECTED_ERROR, type SocketFactory, WebSocketPoolscopeApi } from '../src/renderer/transport/websocket-api';
 import { type RunningServer, startServer } from '../src/server';
 import type { CommandResult } from '../src/shared/commands';
@@ -113,7 +114,7 @@ describe("the store's slices", () => {
     before.commandActions.showMessage('info', 'hello');
     const after = store.getState();
     expect(after.view.timelineWindowMs).toBe(60_000);
-    expect(after.commands.message).toMatchObject({ tone: 'info', text: 'hello' });
+    expect(after.commands.messages).toMatchObject([{ tone: 'info', text: 'hello' }]);
     for (const actions of ['wireActions', 'statsActions', 'viewActions', 'commandActions'] as const)
       expect(after[actions]).toBe(before[actions]);
   });
@@ -330,7 +331,7 @@ describe('the bridge publishes into the store once per frame', () => {
     bridge.receive(snapshotOf(new PoolModel(), status({ phase: 'listening' })));
     bridge.receive(delta([], { status: status({ phase: 'stopped', lastError: 'Worker 2 crashed too often' }) }));
     frames.run();
-    expect(store.getState().commands.message).toMatchObject({ tone: 'error', text: 'Worker 2 crashed too often' });
+    expect(store.getState().commands.messages).toMatchObject([{ tone: 'error', text: 'Worker 2 crashed too often' }]);
   });
 
   it("shows the running server's settings in the form until the person edits it", () => {
@@ -398,20 +399,99 @@ describe('command actions', () => {
 
     await store.getState().commandActions.startServer();
     expect(api.started).toEqual([]);
-    expect(store.getState().commands.message?.text).toMatch(/^Pool size must be at least 1: /);
+    expect(store.getState().commands.messages[0]?.text).toMatch(/^Pool size must be at least 1: /);
   });
 
-  it("shows the server's own words when a start fails, and clears them on the next success", async () => {
-    const api = recordingApi({ ok: false, error: 'Port 7878 is already in use on 127.0.0.1' });
+  it("shows the server's own words when a start fails, marks the field it names, and clears both when a start succeeds", async () => {
+    const api = recordingApi({ ok: false, error: 'Port 7878 is already in use on 127.0.0.1', field: 'port' });
     const store = createAppStore({ api });
     await store.getState().commandActions.startServer();
     expect(api.started).toEqual([{ host: '127.0.0.1', port: 7878, workerCount: 4, sleepMs: 5000, maxQueuedJobs: 1024 }]);
-    expect(store.getState().commands.message).toMatchObject({ tone: 'error', text: 'Port 7878 is already in use on 127.0.0.1' });
+    expect(store.getState().commands.messages).toMatchObject([{ tone: 'error', text: 'Port 7878 is already in use on 127.0.0.1' }]);
+    expect(store.getState().commands.fieldError).toEqual({ field: 'port', text: 'Port 7878 is already in use on 127.0.0.1' });
     expect(store.getState().commands.pending).toBeNull();
 
+    // Another command's success leaves the start's failure standing; the next start that works clears it.
     api.answer = { ok: true };
     await store.getState().commandActions.fireBurst('/sleep');
-    expect(store.getState().commands.message).toBeNull();
+    expect(store.getState().commands.messages).toHaveLength(1);
+    await store.getState().commandActions.startServer();
+    expect(store.getState().commands).toMatchObject({ messages: [], fieldError: null });
+  });
+
+  it('keeps earlier messages when a later one comes, newest first, counting repeats instead of stacking copies', () => {
+    const store = createAppStore({ api: recordingApi() });
+    const { commandActions } = store.getState();
+    commandActions.showMessage('error', 'Port 7878 is already in use on 127.0.0.1', 'start');
+    commandActions.explain('Start the server first: a burst needs a server to send to.');
+    commandActions.explain('Start the server first: a burst needs a server to send to.');
+    const messages = store.getState().commands.messages;
+    expect(messages.map((message) => [message.text, message.repeats])).toEqual([
+      ['Start the server first: a burst needs a server to send to.', 2],
+      ['Port 7878 is already in use on 127.0.0.1', 1],
+    ]);
+    expect(messages[0]!.id).toBeGreaterThan(messages[1]!.id);
+    commandActions.dismissMessage(messages[1]!.id);
+    expect(store.getState().commands.messages.map((message) => message.source)).toEqual(['explain']);
+    for (let i = 0; i < 2 * MAX_MESSAGES; i++) commandActions.showMessage('error', `failure ${i}`);
+    expect(store.getState().commands.messages).toHaveLength(MAX_MESSAGES);
+    expect(store.getState().commands.messages[0]!.text).toBe(`failure ${2 * MAX_MESSAGES - 1}`);
+  });
+
+  it('forgets a server-side field error once the person edits that field', async () => {
+    const store = createAppStore({ api: recordingApi({ ok: false, error: 'Port 80 needs privileges', field: 'port' }) });
+    await store.getState().commandActions.startServer();
+    store.getState().commandActions.clearFieldError('workerCount');
+    expect(store.getState().commands.fieldError?.field).toBe('port');
+    store.getState().commandActions.clearFieldError('port');
+    expect(store.getState().commands.fieldError).toBeNull();
+  });
+
+  it('restarts with the new settings as one command: a graceful stop, then a start, with its progress', async () => {
+    const answers: Array<(result: CommandResult) => void> = [];
+    const calls: string[] = [];
+    const api: PoolscopeApi = {
+      ...recordingApi(),
+      stopServer: () => {
+        calls.push('stop');
+        return new Promise((resolve) => answers.push(resolve));
+      },
+      startServer: (settings) => {
+        calls.push(`start ${settings.workerCount}`);
+        return new Promise((resolve) => answers.push(resolve));
+      },
+    };
+    const store = createAppStore({ api });
+    store.getState().viewActions.editSettingsField('workerCount', '8');
+    const restarting = store.getState().commandActions.restartServer();
+    expect(store.getState().commands).toMatchObject({ pending: 'restart', restartStep: 'stopping' });
+    answers.shift()!({ ok: true });
+    await vi.waitFor(() => expect(store.getState().commands.restartStep).toBe('starting'));
+    answers.shift()!({ ok: true });
+    await restarting;
+    expect(calls).toEqual(['stop', 'start 8']);
+    expect(store.getState().commands).toMatchObject({ pending: null, restartStep: null, messages: [] });
+  });
+
+  it('refuses a restart with invalid settings without stopping anything, and says why a failed one left the server stopped', async () => {
+    const api = recordingApi();
+    let stops = 0;
+    const stopServer = async (): Promise<CommandResult> => {
+      stops++;
+      return { ok: true };
+    };
+    const store = createAppStore({ api: { ...api, stopServer } });
+    store.getState().viewActions.editSettingsField('workerCount', '0');
+    await store.getState().commandActions.restartServer();
+    expect(stops).toBe(0);
+    expect(store.getState().commands.messages[0]!.text).toMatch(/^Not restarted: Pool size must be at least 1/);
+
+    store.getState().viewActions.editSettingsField('workerCount', '4');
+    api.answer = { ok: false, error: 'Port 7878 is already in use on 127.0.0.1', field: 'port' };
+    await store.getState().commandActions.restartServer();
+    expect(stops).toBe(1);
+    expect(store.getState().commands.messages[0]!.text).toBe('Stopped, but not started again: Port 7878 is already in use on 127.0.0.1');
+    expect(store.getState().commands.fieldError?.field).toBe('port');
   });
 
   it('marks the command in flight until its answer comes', async () => {
@@ -437,7 +517,12 @@ describe('command actions', () => {
       ['/sleep', 8],
       ['/', 200],
     ]);
-    expect(store.getState().commands.message?.text).toBe('Burst size must be between 1 and 5000 (got 99999)');
+    expect(store.getState().commands.messages[0]?.text).toBe('Burst size must be between 1 and 5000 (got 99999)');
+    // Each burst field names itself.
+    viewActions.editBurstCount('hello', '0');
+    await commandActions.fireBurst('/');
+    expect(store.getState().commands.messages[0]?.text).toBe('GET / count must be between 1 and 5000 (got 0)');
+    expect(checkBurstCount('/', 'ten')).toEqual({ ok: false, error: 'GET / count must be a whole number (got "ten")' });
   });
 });
 

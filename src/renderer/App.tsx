@@ -1,11 +1,10 @@
-// The page layout: header, controls and the alert, the stats strip, then workers, timeline and the stats by
-// route on the left with queue, request details and log on the right.
+// The page layout: header, controls, the stats strip, then workers, timeline and the stats by
+// route on the left with queue, request details and log on the right. Messages float under the controls.
 
 import type { ReactNode } from 'react';
 import { Controls } from './components/Controls';
 import { Header } from './components/Header';
 import { LogPanel } from './components/LogPanel';
-import { MessageBanner } from './components/MessageBanner';
 import { QueuePanel } from './components/QueuePanel';
 import { RequestDetails } from './components/RequestDetails';
 import { RouteStatsPanel } from './components/RouteStatsPanel';
@@ -20,7 +19,6 @@ export function App(): ReactNode {
     <div className={isPresenting ? 'app presenting' : 'app'}>
       <Header />
       <Controls />
-      <MessageBanner />
       <StatsStrip />
       <main className="main-grid">
         <div className="column-main">

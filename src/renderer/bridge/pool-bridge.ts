@@ -122,9 +122,16 @@ export class PoolBridge {
     const state = this.store.getState();
     state.viewActions.adoptServerSettings(status.settings);
     // A failure the viewer did not ask for (a server that stopped on an error) is told here; a command's own
-    // failure arrives with its result, so the same words are not repeated.
-    if (isLive && status.lastError !== null && status.lastError !== previousError && state.commands.message?.text !== status.lastError) {
-      state.commandActions.showMessage('error', status.lastError);
+    // failure arrives with its result (while it is pending, or already said), so the same words are not repeated.
+    const error = status.lastError;
+    if (
+      isLive &&
+      error !== null &&
+      error !== previousError &&
+      state.commands.pending === null &&
+      !state.commands.messages.some((message) => message.text.includes(error))
+    ) {
+      state.commandActions.showMessage('error', error);
     }
   }
 

@@ -1,11 +1,17 @@
-// Settings and the four commands. The settings' inputs come from the settings table (src/shared/settings.ts)
-// and are validated as the person types: the reason shows inline and marks the field it names. Buttons stay
-// enabled: a click with bad input explains itself in the alert instead of doing nothing.
+// Settings and the commands. The settings' inputs come from the settings table (src/shared/settings.ts) and are
+// checked as the person types; so is each burst size, in its own words. Buttons follow the server's phase
+// (control-states.ts): one that cannot act now stays focusable, says why in a tooltip, and a click says it too.
+// While the server runs, edited settings "apply on restart" and Restart with these settings applies them. Each
+// group's message line is always there, so a message appearing never moves the layout.
 
-import type { ReactNode } from 'react';
-import { BURST_LIMITS } from '../../shared/commands';
+import { type ReactNode, useId } from 'react';
+import { BURST_LIMITS, type BurstPath } from '../../shared/commands';
 import { FORM_SETTING_NAMES, type SettingName, settingDefinition } from '../../shared/settings';
+import { BURST_FIELD_LABELS, checkBurstCount } from '../store/commands-slice';
 import { useAppStore } from '../store/use-app-store';
+import { BOOK_TOOLTIPS, useShowBookTerms } from './book-terms';
+import { type ControlState, changedSettings, controlStatesOf } from './control-states';
+import { MessageStack } from './MessageStack';
 
 interface FieldProps {
   id: string;
@@ -15,10 +21,11 @@ interface FieldProps {
   range: { min: number; max: number } | null;
   onChange(text: string): void;
   className?: string;
-  isInvalid?: boolean;
+  /** The id of the message that says what is wrong with it, when something is. */
+  errorMessageId?: string | null;
 }
 
-function Field({ id, label, value, range, onChange, className, isInvalid }: FieldProps): ReactNode {
+function Field({ id, label, value, range, onChange, className, errorMessageId }: FieldProps): ReactNode {
   return (
     <div className={`field ${className ?? ''}`}>
       <label htmlFor={id}>{label}</label>
@@ -29,7 +36,8 @@ function Field({ id, label, value, range, onChange, className, isInvalid }: Fiel
         autoComplete="off"
         spellCheck={false}
         value={value}
-        aria-invalid={isInvalid || undefined}
+        aria-invalid={errorMessageId ? true : undefined}
+        aria-describedby={errorMessageId ?? undefined}
         title={range ? `${range.min}–${range.max}` : undefined}
         onChange={(event) => onChange(event.target.value)}
       />
@@ -37,12 +45,11 @@ function Field({ id, label, value, range, onChange, className, isInvalid }: Fiel
   );
 }
 
-const BURST_RANGE = { min: BURST_LIMITS.minCount, max: BURST_LIMITS.maxCount };
-
 /** One input per setting the form shows, in SETTINGS order, labelled and bounded by its definition. */
-function SettingField({ name, isInvalid }: { name: SettingName; isInvalid: boolean }): ReactNode {
+function SettingField({ name, errorMessageId }: { name: SettingName; errorMessageId: string | null }): ReactNode {
   const value = useAppStore((s) => s.view.form[name]);
   const editSettingsField = useAppStore((s) => s.viewActions.editSettingsField);
+  const clearFieldError = useAppStore((s) => s.commandActions.clearFieldError);
   const definition = settingDefinition(name);
   const form = definition.form;
   if (!form) return null;
@@ -52,88 +59,188 @@ function SettingField({ name, isInvalid }: { name: SettingName; isInvalid: boole
       label={form.label ?? definition.label}
       value={value}
       range={definition.kind === 'whole-number' ? { min: definition.min, max: definition.max } : null}
-      isInvalid={isInvalid}
-      onChange={(text) => editSettingsField(name, text)}
+      errorMessageId={errorMessageId}
+      onChange={(text) => {
+        editSettingsField(name, text);
+        clearFieldError(name);
+      }}
     />
   );
 }
 
-export function Controls(): ReactNode {
-  const validation = useAppStore((s) => s.view.formValidation);
+interface ActionButtonProps {
+  state: ControlState;
+  label: string;
+  onAct(): void;
+  /** A form's submit button acts through the form's submit. */
+  isSubmit?: boolean;
+  /** Said in the tooltip while the button can act (the book's words), if anything. */
+  hint?: string;
+  /** A button inside a message line. */
+  isSmall?: boolean;
+  testId?: string;
+}
+
+/**
+ * A button that follows the server: aria-disabled (still focusable) with its reason as a tooltip when it cannot
+ * act; a click then says the reason instead of acting.
+ */
+function ActionButton({ state, label, onAct, isSubmit = false, hint, isSmall = false, testId }: ActionButtonProps): ReactNode {
+  const tooltipId = useId();
+  const explain = useAppStore((s) => s.commandActions.explain);
+  const tooltip = state.reason ?? hint ?? null;
+  return (
+    <span className="has-tooltip">
+      <button
+        type={isSubmit ? 'submit' : 'button'}
+        className={isSmall ? `${state.look} small` : state.look}
+        aria-disabled={state.reason !== null || undefined}
+        aria-busy={state.isBusy || undefined}
+        aria-describedby={tooltip === null ? undefined : tooltipId}
+        data-testid={testId}
+        onClick={(event) => {
+          if (state.reason !== null) {
+            event.preventDefault();
+            explain(state.reason);
+          } else if (!isSubmit) onAct();
+        }}
+      >
+        {label}
+      </button>
+      {tooltip !== null && (
+        <span role="tooltip" id={tooltipId} className="tooltip">
+          {tooltip}
+        </span>
+      )}
+    </span>
+  );
+}
+
+const BURST_RANGE = { min: BURST_LIMITS.minCount, max: BURST_LIMITS.maxCount };
+
+function BurstControls({ fire }: { fire: Record<BurstPath, ControlState> }): ReactNode {
   const sleepBurstCount = useAppStore((s) => s.view.sleepBurstCount);
   const helloBurstCount = useAppStore((s) => s.view.helloBurstCount);
-  const pending = useAppStore((s) => s.commands.pending);
-  const phase = useAppStore((s) => s.wire.status.phase);
   const viewActions = useAppStore((s) => s.viewActions);
   const actions = useAppStore((s) => s.commandActions);
-  const invalidField = validation.ok ? null : validation.field;
-  const isRunning = phase === 'listening' || phase === 'starting';
+  const showBookTerms = useShowBookTerms();
+  const sleepErrorId = useId();
+  const helloErrorId = useId();
+  const sleepCheck = checkBurstCount('/sleep', sleepBurstCount);
+  const helloCheck = checkBurstCount('/', helloBurstCount);
+  return (
+    <div className="control-group load-group">
+      <Field
+        id="burst-sleep-count"
+        label={BURST_FIELD_LABELS['/sleep']}
+        value={sleepBurstCount}
+        range={BURST_RANGE}
+        className="narrow"
+        errorMessageId={sleepCheck.ok ? null : sleepErrorId}
+        onChange={(t) => viewActions.editBurstCount('sleep', t)}
+      />
+      <ActionButton
+        state={fire['/sleep']}
+        label="Fire /sleep burst"
+        hint={showBookTerms ? BOOK_TOOLTIPS.fireSleep : undefined}
+        onAct={() => void actions.fireBurst('/sleep')}
+      />
+      <Field
+        id="burst-hello-count"
+        label={BURST_FIELD_LABELS['/']}
+        value={helloBurstCount}
+        range={BURST_RANGE}
+        className="narrow"
+        errorMessageId={helloCheck.ok ? null : helloErrorId}
+        onChange={(t) => viewActions.editBurstCount('hello', t)}
+      />
+      <ActionButton
+        state={fire['/']}
+        label="Fire GET / burst"
+        hint={showBookTerms ? BOOK_TOOLTIPS.fireHello : undefined}
+        onAct={() => void actions.fireBurst('/')}
+      />
+      <div className="control-message" aria-live="polite">
+        <p id={sleepErrorId} className="field-error" data-testid="burst-error" data-field="burst-sleep-count">
+          {sleepCheck.ok ? '' : sleepCheck.error}
+        </p>
+        <p id={helloErrorId} className="field-error" data-testid="burst-error" data-field="burst-hello-count">
+          {helloCheck.ok ? '' : helloCheck.error}
+        </p>
+      </div>
+    </div>
+  );
+}
+
+export function Controls(): ReactNode {
+  const form = useAppStore((s) => s.view.form);
+  const validation = useAppStore((s) => s.view.formValidation);
+  const pending = useAppStore((s) => s.commands.pending);
+  const restartStep = useAppStore((s) => s.commands.restartStep);
+  const fieldError = useAppStore((s) => s.commands.fieldError);
+  const status = useAppStore((s) => s.wire.status);
+  const inFlightJobs = useAppStore((s) => s.wire.inFlightJobs);
+  const actions = useAppStore((s) => s.commandActions);
+  const showBookTerms = useShowBookTerms();
+  const settingsMessageId = useId();
+
+  const states = controlStatesOf({
+    phase: status.phase,
+    pending,
+    restartStep,
+    url: status.url,
+    inFlightJobs,
+    changed: status.phase === 'listening' ? changedSettings(form, status.settings) : [],
+    formValidation: validation,
+  });
+  // As typed first; else what the server refused, on the field it named.
+  const settingsError = !validation.ok ? { field: validation.field, text: validation.error } : fieldError;
 
   return (
     <section className="controls panel" aria-label="Server controls">
       <form
-        className="control-group"
+        className="control-group settings-group"
         onSubmit={(event) => {
           event.preventDefault();
-          void actions.startServer();
+          if (states.start.reason === null) void actions.startServer();
+          else actions.explain(states.start.reason);
         }}
       >
         {FORM_SETTING_NAMES.map((name) => (
-          <SettingField key={name} name={name} isInvalid={invalidField === name} />
+          <SettingField key={name} name={name} errorMessageId={settingsError?.field === name ? settingsMessageId : null} />
         ))}
         <div className="buttons">
-          <button type="submit" className={isRunning ? 'secondary' : 'primary'} aria-busy={pending === 'start' || undefined}>
-            Start server
-          </button>
-          <button
-            type="button"
-            className={isRunning ? 'danger' : 'secondary'}
-            aria-busy={pending === 'stop' || undefined}
-            onClick={() => void actions.stopServer()}
-          >
-            Stop server
-          </button>
+          <ActionButton state={states.start} label="Start server" isSubmit onAct={() => void actions.startServer()} />
+          <ActionButton
+            state={states.stop}
+            label="Stop server"
+            hint={showBookTerms ? BOOK_TOOLTIPS.stop : undefined}
+            onAct={() => void actions.stopServer()}
+          />
         </div>
-        {!validation.ok && (
-          <p className="field-error" data-testid="settings-error" aria-live="polite">
-            {validation.error}
+        {/* One line, always there: what is wrong with the settings, or what waits for a restart, and the restart itself. */}
+        <div className="control-message">
+          <p id={settingsMessageId} className="field-error" data-testid="settings-error" aria-live="polite">
+            {settingsError?.text ?? ''}
           </p>
-        )}
+          {settingsError === null && states.restartHint !== null && (
+            <p className="restart-hint" data-testid="restart-hint" aria-live="polite">
+              {states.restartHint}
+            </p>
+          )}
+          {states.restart.isShown && (
+            <ActionButton
+              state={states.restart}
+              label={states.restart.label}
+              isSmall
+              testId="restart-button"
+              onAct={() => void actions.restartServer()}
+            />
+          )}
+        </div>
       </form>
-      <div className="control-group load-group">
-        <Field
-          id="burst-sleep-count"
-          label="Burst size"
-          value={sleepBurstCount}
-          range={BURST_RANGE}
-          className="narrow"
-          onChange={(t) => viewActions.editBurstCount('sleep', t)}
-        />
-        <button
-          type="button"
-          className="accent-sleep"
-          aria-busy={pending === 'burst-sleep' || undefined}
-          onClick={() => void actions.fireBurst('/sleep')}
-        >
-          Fire /sleep burst
-        </button>
-        <Field
-          id="burst-hello-count"
-          label="GET / count"
-          value={helloBurstCount}
-          range={BURST_RANGE}
-          className="narrow"
-          onChange={(t) => viewActions.editBurstCount('hello', t)}
-        />
-        <button
-          type="button"
-          className="accent-hello"
-          aria-busy={pending === 'burst-hello' || undefined}
-          onClick={() => void actions.fireBurst('/')}
-        >
-          Fire GET / burst
-        </button>
-      </div>
+      <BurstControls fire={states.fire} />
+      <MessageStack />
     </section>
   );
 }

@@ -1,8 +1,11 @@
-// The title bar: what Poolscope is, the server's status line, and whether the dashboard link is up.
+// The title bar: what Poolscope is, the server's status line with the settings it runs with, whether the
+// dashboard link is up, and the view toggles (the book's terms, presentation mode).
 
 import type { ReactNode } from 'react';
+import { FORM_SETTING_NAMES } from '../../shared/settings';
 import { useAppStore } from '../store/use-app-store';
 import { useAppServices } from './app-services';
+import { settingCaption } from './control-states';
 import { pluralize } from './format';
 
 function ServerStatus(): ReactNode {
@@ -41,7 +44,19 @@ function ServerStatus(): ReactNode {
     <div className="server-status" data-phase={shownPhase}>
       <span className="status-dot" aria-hidden="true" />
       <span data-testid="server-status">{text}</span>
+      {shownPhase !== 'stopped' && <RunningSettings />}
     </div>
+  );
+}
+
+/** The settings the server runs with (the port is in the address): what "applies on restart" compares against. */
+function RunningSettings(): ReactNode {
+  const settings = useAppStore((s) => s.wire.status.settings);
+  const parts = FORM_SETTING_NAMES.filter((name) => name !== 'port').map((name) => `${settingCaption(name)} ${settings[name]}`);
+  return (
+    <span className="running-settings" data-testid="running-settings" title="The settings the server runs with">
+      {parts.join(' · ')}
+    </span>
   );
 }
 

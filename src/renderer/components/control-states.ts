@@ -1,0 +1,160 @@
+// What each command button can do in the server's phase (stopped, starting, listening, stopping) and, when it
+// cannot act, why, in words: the button stays focusable with aria-disabled and that reason as its tooltip, and a
+// click says it. Also which settings the form has changed from the running ones ("applies on restart"). Pure.
+
+import type { BurstPath } from '../../shared/commands';
+import {
+  FORM_SETTING_NAMES,
+  type ServerSettings,
+  type SettingName,
+  type SettingsValidation,
+  settingDefinition,
+} from '../../shared/settings';
+import type { ControllerPhase } from '../../shared/wire';
+import type { PendingCommand, RestartStep } from '../store/commands-slice';
+import type { SettingsForm } from '../store/view-slice';
+import { pluralize } from './format';
+
+export type ButtonLook = 'primary' | 'secondary' | 'danger' | 'accent-sleep' | 'accent-hello';
+
+export interface ControlState {
+  /** Null when the button can act; else why not, in words (its tooltip, and what a click says). */
+  reason: string | null;
+  look: ButtonLook;
+  isBusy: boolean;
+}
+
+export interface RestartState extends ControlState {
+  /** Offered only while a running server's settings differ from the form's (or while it restarts). */
+  isShown: boolean;
+  label: string;
+}
+
+export interface ControlStates {
+  start: ControlState;
+  stop: ControlState;
+  restart: RestartState;
+  fire: Record<BurstPath, ControlState>;
+  /** "Pool size applies on restart" while the form differs from the running server's settings, else null. */
+  restartHint: string | null;
+}
+
+export interface ControlsInput {
+  phase: ControllerPhase;
+  pending: PendingCommand;
+  restartStep: RestartStep | null;
+  /** The running server's address, while it listens. */
+  url: string | null;
+  /** Jobs a stop still has to finish. */
+  inFlightJobs: number;
+  /** The settings the form shows that differ from the running server's (changedSettings). */
+  changed: readonly SettingName[];
+  formValidation: SettingsValidation;
+}
+
+/** What the Fire buttons say while the server stops. */
+export const SHUTTING_DOWN_REASON = 'The server is shutting down: no new connections are accepted.';
+export const RESTART_LABEL = 'Restart with these settings';
+
+/** The name a person reads for a setting: the form's caption, else its label. */
+export function settingCaption(name: SettingName): string {
+  const definition = settingDefinition(name);
+  return definition.form?.label ?? definition.label;
+}
+
+/** The form's settings whose typed value differs from what the server runs with (compared as values where they parse). */
+export function changedSettings(form: SettingsForm, running: ServerSettings): SettingName[] {
+  return FORM_SETTING_NAMES.filter((name) => {
+    const typed = form[name].trim();
+    const runningText = String(running[name]);
+    return settingDefinition(name).kind === 'whole-number' && /^-?\d+$/.test(typed)
+      ? Number(typed) !== running[name]
+      : typed !== runningText;
+  });
+}
+
+function listOf(words: readonly string[]): string {
+  return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
+}
+
+/** "Pool size applies on restart", "Pool size and Sleep (ms) apply on restart". */
+export function restartHintFor(changed: readonly SettingName[]): string | null {
+  if (changed.length === 0) return null;
+  return `${listOf(changed.map(settingCaption))} ${changed.length === 1 ? 'applies' : 'apply'} on restart`;
+}
+
+const able = (look: ButtonLook, isBusy = false): ControlState => ({ reason: null, look, isBusy });
+const unable = (reason: string, look: ButtonLook = 'secondary', isBusy = false): ControlState => ({ reason, look, isBusy });
+
+export function controlStatesOf(input: ControlsInput): ControlStates {
+  const { pending, changed, formValidation } = input;
+  // A start in flight is "starting" at once, before the server's own status says so.
+  const phase = input.phase === 'stopped' && pending === 'start' ? 'starting' : input.phase;
+  const fireLook: Record<BurstPath, ButtonLook> = { '/sleep': 'accent-sleep', '/': 'accent-hello' };
+  const fireAll = (state: (path: BurstPath) => ControlState): Record<BurstPath, ControlState> => ({
+    '/sleep': state('/sleep'),
+    '/': state('/'),
+  });
+  const inFlight = pluralize(input.inFlightJobs, 'request');
+
+  if (pending === 'restart') {
+    const restarting = 'Restarting with the new settings…';
+    return {
+      start: unable(restarting),
+      stop: unable(restarting),
+      restart: {
+        ...unable(restarting, 'primary', true),
+        isShown: true,
+        label: input.restartStep === 'starting' ? 'Restarting: starting…' : 'Restarting: stopping…',
+      },
+      fire: fireAll(() => unable(restarting)),
+      restartHint: restartHintFor(changed),
+    };
+  }
+
+  const hiddenRestart: RestartState = { ...unable('The server is not running.'), isShown: false, label: RESTART_LABEL };
+  switch (phase) {
+    case 'stopped':
+      return {
+        start: able('primary'),
+        stop: unable('The server is not running.'),
+        restart: hiddenRestart,
+        fire: fireAll(() => unable('Start the server first: a burst needs a server to send to.')),
+        restartHint: null,
+      };
+    case 'starting':
+      return {
+        start: unable('The server is starting…', 'secondary', true),
+        stop: able('danger', pending === 'stop'),
+        restart: hiddenRestart,
+        fire: fireAll(() => unable('The server is still starting.')),
+        restartHint: null,
+      };
+    case 'stopping':
+      return {
+        start: unable(`The server is still stopping (${inFlight} in flight); start it again once it has stopped.`),
+        stop: unable(`Already stopping: finishing ${inFlight}, then joining the workers.`, 'secondary', true),
+        restart: hiddenRestart,
+        fire: fireAll(() => unable(SHUTTING_DOWN_REASON)),
+        restartHint: null,
+      };
+    case 'listening': {
+      const restartHint = restartHintFor(changed);
+      return {
+        start: unable(
+          `The server is already running${input.url ? ` at ${input.url}` : ''}. To change its settings, edit them and use ${RESTART_LABEL}.`,
+        ),
+        stop: able('danger', pending === 'stop'),
+        restart: {
+          ...(formValidation.ok
+            ? able('primary')
+            : unable(`Not restarted until the settings are fixed: ${formValidation.error}`, 'primary')),
+          isShown: restartHint !== null,
+          label: RESTART_LABEL,
+        },
+        fire: fireAll((path) => able(fireLook[path], pending === (path === '/sleep' ? 'burst-sleep' : 'burst-hello'))),
+        restartHint,
+      };
+    }
+  }
+}

@@ -1,0 +1,97 @@
+// Buttons that follow the server: for each phase, which command can act, which look it has and, when it cannot,
+// the reason a person reads; and which edited settings "apply on restart".
+import { describe, expect, it } from 'vitest';
+import {
+  type ControlsInput,
+  changedSettings,
+  controlStatesOf,
+  RESTART_LABEL,
+  restartHintFor,
+  SHUTTING_DOWN_REASON,
+} from '../src/renderer/components/control-states';
+import { DEFAULT_SETTINGS, settingsFromText, settingsToText } from '../src/shared/settings';
+
+function input(overrides: Partial<ControlsInput> = {}): ControlsInput {
+  return {
+    phase: 'stopped',
+    pending: null,
+    restartStep: null,
+    url: null,
+    inFlightJobs: 0,
+    changed: [],
+    formValidation: { ok: true, value: DEFAULT_SETTINGS },
+    ...overrides,
+  };
+}
+
+describe('controlStatesOf', () => {
+  it('stopped: Start is the primary action; Stop and the bursts say why they cannot act', () => {
+    const states = controlStatesOf(input());
+    expect(states.start).toEqual({ reason: null, look: 'primary', isBusy: false });
+    expect(states.stop.reason).toBe('The server is not running.');
+    expect(states.fire['/sleep'].reason).toMatch(/^Start the server first/);
+    expect(states.restart.isShown).toBe(false);
+  });
+
+  it('starting (even before the status says so): nothing fires yet, and Start shows it is busy', () => {
+    const states = controlStatesOf(input({ pending: 'start' }));
+    expect(states.start).toMatchObject({ reason: 'The server is starting…', isBusy: true, look: 'secondary' });
+    expect(states.fire['/'].reason).toBe('The server is still starting.');
+    expect(states.stop.reason).toBeNull();
+  });
+
+  it('listening: Stop and the bursts act; Start says the server already runs and how to change its settings', () => {
+    const states = controlStatesOf(input({ phase: 'listening', url: 'http://127.0.0.1:7878', pending: 'burst-sleep' }));
+    expect(states.start.reason).toBe(
+      `The server is already running at http://127.0.0.1:7878. To change its settings, edit them and use ${RESTART_LABEL}.`,
+    );
+    expect(states.start.look).not.toBe('primary');
+    expect(states.stop).toEqual({ reason: null, look: 'danger', isBusy: false });
+    expect(states.fire['/sleep']).toEqual({ reason: null, look: 'accent-sleep', isBusy: true });
+    expect(states.fire['/']).toEqual({ reason: null, look: 'accent-hello', isBusy: false });
+    expect(states.restart.isShown).toBe(false);
+  });
+
+  it('stopping: Start is not the primary button, and the bursts say no new connections are accepted', () => {
+    const states = controlStatesOf(input({ phase: 'stopping', inFlightJobs: 1 }));
+    expect(states.start.look).toBe('secondary');
+    expect(states.start.reason).toBe('The server is still stopping (1 request in flight); start it again once it has stopped.');
+    expect(states.stop).toMatchObject({ reason: 'Already stopping: finishing 1 request, then joining the workers.', isBusy: true });
+    expect(states.fire['/sleep'].reason).toBe(SHUTTING_DOWN_REASON);
+    expect(states.fire['/'].reason).toBe(SHUTTING_DOWN_REASON);
+    expect(SHUTTING_DOWN_REASON).toContain('shutting down: no new connections are accepted');
+  });
+
+  it('offers Restart with these settings while edited settings wait, refusing it while they are invalid', () => {
+    const edited = controlStatesOf(input({ phase: 'listening', changed: ['workerCount'] }));
+    expect(edited.restartHint).toBe('Pool size applies on restart');
+    expect(edited.restart).toMatchObject({ isShown: true, reason: null, look: 'primary', label: RESTART_LABEL });
+
+    const invalid = settingsFromText({ ...settingsToText(DEFAULT_SETTINGS), workerCount: '0' });
+    const refused = controlStatesOf(input({ phase: 'listening', changed: ['workerCount'], formValidation: invalid }));
+    expect(refused.restart.reason).toMatch(/^Not restarted until the settings are fixed: Pool size must be at least 1/);
+  });
+
+  it('shows a restart in progress on its button, with every other command waiting for it', () => {
+    const states = controlStatesOf(input({ phase: 'stopped', pending: 'restart', restartStep: 'starting', changed: ['sleepMs'] }));
+    expect(states.restart).toMatchObject({ isShown: true, isBusy: true, label: 'Restarting: starting…' });
+    for (const state of [states.start, states.stop, states.fire['/sleep'], states.fire['/']]) expect(state.reason).toMatch(/^Restarting/);
+  });
+});
+
+describe('settings that apply on restart', () => {
+  it('are the form fields whose value differs from the running one, compared as numbers where they are', () => {
+    const form = settingsToText(DEFAULT_SETTINGS);
+    expect(changedSettings(form, DEFAULT_SETTINGS)).toEqual([]);
+    expect(changedSettings({ ...form, workerCount: ' 04 ' }, DEFAULT_SETTINGS)).toEqual([]);
+    expect(changedSettings({ ...form, workerCount: '8', sleepMs: 'soon' }, DEFAULT_SETTINGS)).toEqual(['workerCount', 'sleepMs']);
+    // The host is not on the form: it never "applies on restart".
+    expect(changedSettings({ ...form, host: '::1' }, DEFAULT_SETTINGS)).toEqual([]);
+  });
+
+  it('are named in one phrase', () => {
+    expect(restartHintFor([])).toBeNull();
+    expect(restartHintFor(['workerCount', 'sleepMs'])).toBe('Pool size and Sleep (ms) apply on restart');
+    expect(restartHintFor(['port', 'workerCount', 'sleepMs'])).toBe('Port, Pool size and Sleep (ms) apply on restart');
+  });
+});
