@@ -1,5 +1,6 @@
 // Story 5: bad settings get a clear message in the UI and nothing crashes: a pool of 0 workers is refused
-// with the reason, a port in use is reported as such, and the server then starts fine on a free port.
+// with the reason, a port in use is reported as such and marks the port field, a reload shows the last good
+// settings rather than the refused ones, and the server then starts fine on a free port.
 import { occupyPort } from '../test/support/ports';
 import { expect, test } from './support/dashboard';
 import { screenshotPath, startFromUi } from './support/ui';
@@ -24,7 +25,21 @@ test('pool size 0 and a port in use each get a clear message, and the app still 
     await page.getByRole('button', { name: 'Start server' }).click();
     await expect(alert.first()).toContainText(`Port ${busyPort} is already in use`);
     await expect(page.getByTestId('server-status')).toContainText('Stopped');
+    // The server's refusal is placed on the field it is about, not only in a message.
+    const portField = page.getByLabel('Port', { exact: true });
+    await expect(portField).toHaveAttribute('aria-invalid', 'true');
+    await expect(page.getByTestId('settings-error')).toContainText(`Port ${busyPort} is already in use`);
+    // The earlier message is still there under the new one: neither replaced the other silently.
+    await expect(page.getByTestId('ui-message')).toHaveText([
+      new RegExp(`^Port ${busyPort} is already in use`),
+      /^Pool size must be at least 1/,
+    ]);
     await page.screenshot({ path: screenshotPath('5-port-in-use') });
+
+    // A page that opens now shows the settings the server last ran with (the initial ones), never the refused input.
+    await page.reload();
+    await expect(page.getByLabel('Port', { exact: true })).toHaveValue(String(dashboard.bookPort));
+    await expect(page.locator('input[aria-invalid]')).toHaveCount(0);
   } finally {
     await release();
   }

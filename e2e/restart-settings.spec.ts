@@ -1,0 +1,62 @@
+// Story 12: a developer tries another pool size. While the server runs, editing a setting says it applies on
+// restart and offers Restart with these settings, while the status shows the running settings; the restart is one
+// command (a graceful stop, then a start) with its progress on the button; invalid settings are refused without
+// stopping anything; and a page that opens shows the running settings. axe stays clean throughout.
+import { seriousAxeViolations } from './support/accessibility';
+import { expect, test } from './support/dashboard';
+import { screenshotPath, startFromUi } from './support/ui';
+
+test('Restart with these settings stops gracefully and starts again with the new pool size, refusing invalid settings', async ({
+  page,
+  dashboard,
+}) => {
+  await startFromUi(page, { port: dashboard.bookPort, poolSize: 2, sleepMs: 3000 });
+  const runningSettings = page.getByTestId('running-settings');
+  await expect(runningSettings).toContainText('Pool size 2');
+  await expect(page.getByTestId('restart-button')).toHaveCount(0);
+
+  // Editing a setting of the running server: it applies on restart, and the restart is offered.
+  await page.getByLabel('Pool size', { exact: true }).fill('3');
+  await expect(page.getByTestId('restart-hint')).toHaveText('Pool size applies on restart');
+  const restart = page.getByTestId('restart-button');
+  await expect(restart).toHaveText('Restart with these settings');
+  await expect(runningSettings).toContainText('Pool size 2');
+  expect(await seriousAxeViolations(page)).toEqual([]);
+  await page.screenshot({ path: screenshotPath('12-applies-on-restart') });
+
+  // A job in flight: the restart's stop is graceful, so it is answered before the pool is joined.
+  await page.getByLabel('Burst size', { exact: true }).fill('1');
+  await page.getByRole('button', { name: 'Fire /sleep burst' }).click();
+  await expect(page.locator('[data-testid=worker][data-state=busy]')).toHaveCount(1);
+  await restart.click();
+  await expect(restart).toHaveAttribute('aria-busy', 'true');
+  await expect(restart).toHaveText(/^Restarting: (stopping|starting)…$/);
+  await page.screenshot({ path: screenshotPath('12-restarting') });
+
+  await expect(page.getByTestId('server-status')).toContainText(`Listening on http://127.0.0.1:${dashboard.bookPort}`, { timeout: 30_000 });
+  await expect(runningSettings).toContainText('Pool size 3');
+  await expect(page.getByTestId('worker')).toHaveCount(3);
+  await expect(page.getByTestId('restart-button')).toHaveCount(0);
+  await expect(page.getByTestId('restart-hint')).toHaveCount(0);
+  await expect(page.locator('[data-testid=timeline-bar][data-status="200"]')).toHaveCount(1);
+  const log = await page.getByTestId('log').innerText();
+  expect(log).toMatch(/Shutting down\.[\s\S]*Worker 1 disconnected; shutting down\.[\s\S]*with 3 workers/);
+
+  // Invalid settings: the restart is refused with the reason, on the field, and the server keeps running.
+  await page.getByLabel('Pool size', { exact: true }).fill('0');
+  await expect(restart).toHaveAttribute('aria-disabled', 'true');
+  await expect(page.getByLabel('Pool size', { exact: true })).toHaveAttribute('aria-invalid', 'true');
+  await restart.click({ force: true });
+  await expect(
+    page.getByRole('status').filter({ hasText: /Not restarted until the settings are fixed: Pool size must be at least 1/ }),
+  ).toBeVisible();
+  await expect(page.getByTestId('server-status')).toContainText('Listening');
+  await expect(page.getByTestId('worker')).toHaveCount(3);
+  expect(await seriousAxeViolations(page)).toEqual([]);
+
+  // A page that opens shows what runs, never the input that was refused.
+  await page.reload();
+  await expect(page.getByLabel('Pool size', { exact: true })).toHaveValue('3');
+  await expect(page.getByTestId('running-settings')).toContainText('Pool size 3');
+  await expect(page.getByTestId('restart-button')).toHaveCount(0);
+});

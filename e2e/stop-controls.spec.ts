@@ -1,0 +1,60 @@
+// Story 13: the controls follow the server through a stop. While it stops, Start is not the primary button, Stop
+// and the Fire buttons stay focusable but say why they cannot act (the Fire buttons: no new connections are
+// accepted), in a tooltip and when clicked; once stopped, Start is the primary action again. axe stays clean.
+
+import { seriousAxeViolations } from './support/accessibility';
+import { expect, test } from './support/dashboard';
+import { fireSleepBurst, screenshotPath, startFromUi } from './support/ui';
+
+/** The sleepers keep the stop going this long: the window in which the test looks at the controls. Wide on purpose. */
+const SLEEP_MS = 6000;
+
+test('during a stop the buttons say why they cannot act, and Start is the primary action again once stopped', async ({
+  page,
+  dashboard,
+}) => {
+  const start = page.getByRole('button', { name: 'Start server' });
+  const stop = page.getByRole('button', { name: 'Stop server' });
+  const fireSleep = page.getByRole('button', { name: 'Fire /sleep burst' });
+  const fireHello = page.getByRole('button', { name: 'Fire GET / burst' });
+
+  // Stopped: Start is the primary action, and a burst says it needs a server.
+  await expect(start).toHaveClass(/\bprimary\b/);
+  await expect(fireSleep).toHaveAttribute('aria-disabled', 'true');
+  await expect(fireSleep).toHaveAccessibleDescription(/^Start the server first/);
+
+  await startFromUi(page, { port: dashboard.bookPort, poolSize: 2, sleepMs: SLEEP_MS });
+  await expect(start).toHaveAttribute('aria-disabled', 'true');
+  await expect(start).not.toHaveClass(/\bprimary\b/);
+  await expect(fireSleep).not.toHaveAttribute('aria-disabled', 'true');
+  await fireSleepBurst(page, 2);
+  await expect(page.locator('[data-testid=worker][data-state=busy]')).toHaveCount(2);
+
+  await stop.click();
+  await expect(page.getByTestId('server-status')).toContainText('Stopping');
+  for (const fire of [fireSleep, fireHello]) {
+    await expect(fire).toHaveAttribute('aria-disabled', 'true');
+    await expect(fire).toHaveAccessibleDescription(/shutting down: no new connections are accepted/);
+  }
+  await expect(start).not.toHaveClass(/\bprimary\b/);
+  await expect(start).toHaveAccessibleDescription(/still stopping/);
+  await expect(stop).toHaveAttribute('aria-disabled', 'true');
+
+  // Still focusable, and the tooltip shows by the focused button; a click says the reason too.
+  await fireSleep.focus();
+  await expect(fireSleep).toBeFocused();
+  await expect(page.getByRole('tooltip', { name: /no new connections are accepted/ })).toBeVisible();
+  await fireSleep.click({ force: true });
+  await expect(page.getByRole('status').filter({ hasText: /shutting down: no new connections are accepted/ })).toBeVisible();
+  expect(await seriousAxeViolations(page)).toEqual([]);
+  await page.screenshot({ path: screenshotPath('13-stopping-controls') });
+
+  // Once stopped: Start leads again; Stop and the bursts say there is nothing running.
+  await expect(page.getByTestId('server-status')).toContainText('Stopped', { timeout: 3 * SLEEP_MS });
+  await expect(start).toHaveClass(/\bprimary\b/);
+  await expect(start).not.toHaveAttribute('aria-disabled', 'true');
+  await expect(stop).toHaveAccessibleDescription('The server is not running.');
+  await expect(fireSleep).toHaveAccessibleDescription(/^Start the server first/);
+  expect(await seriousAxeViolations(page)).toEqual([]);
+  await page.screenshot({ path: screenshotPath('13-stopped-controls') });
+});
