@@ -34,8 +34,19 @@ const MIN_RATE_SPAN_MS = 1_000;
 /** Histograms take integers: durations are recorded in microseconds. */
 const MICROS_PER_MS = 1_000;
 
-/** A job counts as having waited when it spent at least this long in the queue; a free worker takes a job in microseconds. */
-export const WAITED_THRESHOLD_MS = 1;
+/**
+ * A burst's job counts as having waited (for a worker to finish another job) when its time in the queue was at
+ * least WAITED_SHARE_OF_RUN of the burst's median run time, and at least WAITED_MIN_MS. Handing a job to a free
+ * worker takes microseconds, and on a busy machine a few milliseconds: that is dispatch, not waiting. A job that
+ * waited for a worker waited for a good part of another job.
+ */
+export const WAITED_MIN_MS = 1;
+export const WAITED_SHARE_OF_RUN = 0.1;
+
+/** The least time in the queue that counts as having waited, for jobs whose median run time is `medianRunMs`. */
+export function waitedThresholdMs(medianRunMs: number): number {
+  return Math.max(WAITED_MIN_MS, medianRunMs * WAITED_SHARE_OF_RUN);
+}
 /** Burst summaries kept, newest first. */
 export const MAX_BURST_SUMMARIES = 5;
 /** "% busy" is measured over this much recent time (or the worker's life, when shorter). */
@@ -87,7 +98,7 @@ export interface BurstSummary {
   lastSentAt: number;
   /** Nearest-rank p99 of the answered requests' latencies. */
   latencyP99Ms: number;
-  /** Requests that waited WAITED_THRESHOLD_MS or more, and the shortest and longest of those waits. */
+  /** Requests that waited (waitedThresholdMs of the burst's median run time, or more), and the shortest and longest of those waits. */
   waitedCount: number;
   minWaitedMs: number | null;
   maxWaitedMs: number | null;
@@ -145,6 +156,7 @@ class BurstTally {
   readonly seen = new Set<number>();
   readonly latenciesMs: number[] = [];
   readonly waitsMs: number[] = [];
+  readonly runsMs: number[] = [];
   readonly statusCounts: Record<number, number> = {};
   firstReceivedAt = Infinity;
   lastSentAt = -Infinity;
@@ -164,6 +176,7 @@ class BurstTally {
     this.cached = null;
     this.latenciesMs.push(sentAt - record.receivedAt);
     if (record.waitMs !== null) this.waitsMs.push(record.waitMs);
+    if (record.runMs !== null) this.runsMs.push(record.runMs);
     const status = record.status ?? 0;
     this.statusCounts[status] = (this.statusCounts[status] ?? 0) + 1;
     this.firstReceivedAt = Math.min(this.firstReceivedAt, record.receivedAt);
@@ -184,7 +197,9 @@ class BurstTally {
   summary(): BurstSummary {
     if (this.cached) return this.cached;
     const latencies = [...this.latenciesMs].sort((a, b) => a - b);
-    const waited = this.waitsMs.filter((waitMs) => waitMs >= WAITED_THRESHOLD_MS);
+    const runs = [...this.runsMs].sort((a, b) => a - b);
+    const threshold = waitedThresholdMs(runs.length === 0 ? 0 : nearestRank(runs, 50));
+    const waited = this.waitsMs.filter((waitMs) => waitMs >= threshold);
     this.cached = {
       burstId: this.burstId,
       route: this.route,
