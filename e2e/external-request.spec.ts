@@ -10,6 +10,9 @@ import { fireSleepBurst, screenshotPath, startFromUi } from './support/ui';
  */
 const SLEEP_MS = 5000;
 
+// The README's picture (docs/poolscope.png) is this story's "3-external-waiting" screenshot, at this size.
+test.use({ viewport: { width: 1280, height: 800 } });
+
 test('an external GET / queues behind the sleepers, shows as external, then is served', async ({ page, dashboard }) => {
   await startFromUi(page, { port: dashboard.bookPort, poolSize: 4, sleepMs: SLEEP_MS });
   await fireSleepBurst(page, 4);
@@ -18,6 +21,8 @@ test('an external GET / queues behind the sleepers, shows as external, then is s
   const browserRequest = httpGet(dashboard.bookPort, '/', { 'User-Agent': 'Mozilla/5.0 (X11; Linux x86_64) Chrome/140' });
   const waiting = page.locator('[data-testid=queue-item][data-origin=external]');
   await expect(waiting).toHaveCount(1);
+  // The pointer off the buttons, so no tooltip covers the picture.
+  await page.mouse.move(0, 0);
   await page.screenshot({ path: screenshotPath('3-external-waiting') });
 
   const response = await browserRequest;

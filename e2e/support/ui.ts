@@ -39,7 +39,7 @@ export async function expectBusyAndQueued(page: Page, counts: { busy: number; qu
     .toEqual(counts);
 }
 
-/** Key moments are kept as pictures in test-results/screenshots (the README's picture comes from the burst story). */
+/** Key moments are kept as pictures in test-results/screenshots (the README's picture comes from the external-request story). */
 export function screenshotPath(name: string): string {
   return join(PROJECT_ROOT, 'test-results', 'screenshots', `${name}.png`);
 }
