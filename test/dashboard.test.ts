@@ -226,7 +226,8 @@ describe('dashboard WebSocket', () => {
       id: 1,
       command: { type: 'start-server', settings: testSettings({ workerCount: 0 }) },
     });
-    expect(await page.result(1)).toEqual({ ok: false, error: expect.stringMatching(/Pool size must be at least 1/) });
+    // The refusal names the setting to blame, so the page can mark its field.
+    expect(await page.result(1)).toEqual({ ok: false, error: expect.stringMatching(/Pool size must be at least 1/), field: 'workerCount' });
 
     page.send('{not json');
     page.send('null');

@@ -172,7 +172,7 @@ describe('what the server did besides running jobs', () => {
     ]);
     expect(trace.traceEvents.find((e) => e.name === 'GET /crash #1')!.args).toMatchObject({ status: 500 });
     expect(trace.traceEvents.find((e) => e.ph === 'I' && e.name.startsWith('Listening'))!.name).toBe(
-      'Listening on http://[::1]:7878 with 1 workers',
+      'Listening on http://[::1]:7878 with 1 worker',
     );
   });
 
@@ -197,7 +197,7 @@ describe('what the server did besides running jobs', () => {
     const { trace, summary } = exportTrace(header, events);
     const main = tidOf(trace, 1, TRACE_MAIN_THREAD_NAME);
     expect(trace.traceEvents.filter((e) => e.ph === 'I' && e.tid === main).map((e) => [e.name, e.args?.status])).toEqual([
-      ['Listening on http://127.0.0.1:7878 with 1 workers', undefined],
+      ['Listening on http://127.0.0.1:7878 with 1 worker', undefined],
       ['503 GET /sleep #1 (QUEUE_FULL)', 503],
       ['400 #2 (BAD_REQUEST_LINE)', 400],
     ]);
