@@ -3,6 +3,7 @@
 
 import { fileURLToPath } from 'node:url';
 import { runCli, stopOnSignals } from '../cli/program';
+import { countOf } from '../shared/plural';
 import { DASHBOARD_HELP, parseDashboardArgs } from './dashboard-args';
 import { startDashboard } from './dashboard-server';
 import { EventPublisher } from './publisher';
@@ -35,7 +36,7 @@ async function main(): Promise<number> {
   controller.onStatusChange((status) => {
     if (status.phase === 'listening' && status.url !== announcedUrl) {
       announcedUrl = status.url;
-      process.stdout.write(`Book server listening on ${status.url} with ${status.settings.workerCount} workers\n`);
+      process.stdout.write(`Book server listening on ${status.url} with ${countOf(status.settings.workerCount, 'worker')}\n`);
     } else if (status.phase === 'stopped' && announcedUrl !== null) {
       announcedUrl = null;
       process.stdout.write('Book server stopped.\n');

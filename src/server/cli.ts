@@ -5,6 +5,7 @@ import { formatFlagHelp, HELP_FLAG, parseFlags, parseWholeNumberFlag, settingsFl
 import { runCli, stopOnSignals } from '../cli/program';
 import { httpUrlOf } from '../shared/address';
 import { formatBookLine, type ServerEvent } from '../shared/events';
+import { countOf } from '../shared/plural';
 import { EventStream } from './event-stream';
 import { startServer } from './server';
 
@@ -58,7 +59,7 @@ async function main(): Promise<number> {
   events.subscribe((event: ServerEvent) => {
     if (event.type === 'server-listening') {
       print(
-        `Listening on ${httpUrlOf(event.host, event.port)} with ${event.workerCount} workers (GET /sleep takes ${event.sleepMs} ms). Ctrl-C stops.`,
+        `Listening on ${httpUrlOf(event.host, event.port)} with ${countOf(event.workerCount, 'worker')} (GET /sleep takes ${event.sleepMs} ms). Ctrl-C stops.`,
       );
       return;
     }
