@@ -4,11 +4,12 @@
 // While the server runs, edited settings "apply on restart" and Restart with these settings applies them. Each
 // group's message line is always there, so a message appearing never moves the layout.
 
-import { type ReactNode, useId } from 'react';
+import { Fragment, type ReactNode, useId } from 'react';
 import { BURST_LIMITS, type BurstPath } from '../../shared/commands';
 import { FORM_SETTING_NAMES, type SettingName, settingDefinition } from '../../shared/settings';
 import { BURST_FIELD_LABELS, checkBurstCount } from '../store/commands-slice';
 import { useAppStore } from '../store/use-app-store';
+import type { BurstKind } from '../store/view-slice';
 import { BOOK_TOOLTIPS, useShowBookTerms } from './book-terms';
 import { type ControlState, changedSettings, controlStatesOf } from './control-states';
 import { MessageStack } from './MessageStack';
@@ -118,55 +119,52 @@ function ActionButton({ state, label, onAct, isSubmit = false, hint, isSmall = f
 
 const BURST_RANGE = { min: BURST_LIMITS.minCount, max: BURST_LIMITS.maxCount };
 
+/** The two bursts: each a size field and its Fire button. */
+const BURSTS = [
+  { path: '/sleep', kind: 'sleep', inputId: 'burst-sleep-count', button: 'Fire /sleep burst', bookTooltip: BOOK_TOOLTIPS.fireSleep },
+  { path: '/', kind: 'hello', inputId: 'burst-hello-count', button: 'Fire GET / burst', bookTooltip: BOOK_TOOLTIPS.fireHello },
+] as const satisfies ReadonlyArray<{ path: BurstPath; kind: BurstKind; inputId: string; button: string; bookTooltip: string }>;
+
 function BurstControls({ fire }: { fire: Record<BurstPath, ControlState> }): ReactNode {
   const sleepBurstCount = useAppStore((s) => s.view.sleepBurstCount);
   const helloBurstCount = useAppStore((s) => s.view.helloBurstCount);
-  const viewActions = useAppStore((s) => s.viewActions);
-  const actions = useAppStore((s) => s.commandActions);
+  const editBurstCount = useAppStore((s) => s.viewActions.editBurstCount);
+  const fireBurst = useAppStore((s) => s.commandActions.fireBurst);
   const showBookTerms = useShowBookTerms();
-  const sleepErrorId = useId();
-  const helloErrorId = useId();
-  const sleepCheck = checkBurstCount('/sleep', sleepBurstCount);
-  const helloCheck = checkBurstCount('/', helloBurstCount);
+  const messageIdBase = useId();
+  const counts: Record<BurstPath, string> = { '/sleep': sleepBurstCount, '/': helloBurstCount };
+  const bursts = BURSTS.map((burst) => ({
+    ...burst,
+    check: checkBurstCount(burst.path, counts[burst.path]),
+    messageId: `${messageIdBase}-${burst.inputId}`,
+  }));
   return (
     <div className="control-group load-group">
-      <Field
-        id="burst-sleep-count"
-        label={BURST_FIELD_LABELS['/sleep']}
-        value={sleepBurstCount}
-        range={BURST_RANGE}
-        className="narrow"
-        errorMessageId={sleepCheck.ok ? null : sleepErrorId}
-        onChange={(t) => viewActions.editBurstCount('sleep', t)}
-      />
-      <ActionButton
-        state={fire['/sleep']}
-        label="Fire /sleep burst"
-        hint={showBookTerms ? BOOK_TOOLTIPS.fireSleep : undefined}
-        onAct={() => void actions.fireBurst('/sleep')}
-      />
-      <Field
-        id="burst-hello-count"
-        label={BURST_FIELD_LABELS['/']}
-        value={helloBurstCount}
-        range={BURST_RANGE}
-        className="narrow"
-        errorMessageId={helloCheck.ok ? null : helloErrorId}
-        onChange={(t) => viewActions.editBurstCount('hello', t)}
-      />
-      <ActionButton
-        state={fire['/']}
-        label="Fire GET / burst"
-        hint={showBookTerms ? BOOK_TOOLTIPS.fireHello : undefined}
-        onAct={() => void actions.fireBurst('/')}
-      />
+      {bursts.map((burst) => (
+        <Fragment key={burst.path}>
+          <Field
+            id={burst.inputId}
+            label={BURST_FIELD_LABELS[burst.path]}
+            value={counts[burst.path]}
+            range={BURST_RANGE}
+            className="narrow"
+            errorMessageId={burst.check.ok ? null : burst.messageId}
+            onChange={(text) => editBurstCount(burst.kind, text)}
+          />
+          <ActionButton
+            state={fire[burst.path]}
+            label={burst.button}
+            hint={showBookTerms ? burst.bookTooltip : undefined}
+            onAct={() => void fireBurst(burst.path)}
+          />
+        </Fragment>
+      ))}
       <div className="control-message" aria-live="polite">
-        <p id={sleepErrorId} className="field-error" data-testid="burst-error" data-field="burst-sleep-count">
-          {sleepCheck.ok ? '' : sleepCheck.error}
-        </p>
-        <p id={helloErrorId} className="field-error" data-testid="burst-error" data-field="burst-hello-count">
-          {helloCheck.ok ? '' : helloCheck.error}
-        </p>
+        {bursts.map((burst) => (
+          <p key={burst.path} id={burst.messageId} className="field-error" data-testid="burst-error" data-field={burst.inputId}>
+            {burst.check.ok ? '' : burst.check.error}
+          </p>
+        ))}
       </div>
     </div>
   );
