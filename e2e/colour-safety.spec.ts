@@ -3,6 +3,7 @@
 // protanopia, tritanopia and achromatopsia, and its route swatches still differ in lightness by at least 12 L*
 // (the palette is designed for 15; 12 leaves room for the screenshot's smoothing of patterns and edges).
 import { COLOR_VISIONS, type ColorVision, feColorMatrixValues } from '../test/support/color-vision';
+import { seriousAxeViolations } from './support/accessibility';
 import { expect, test } from './support/dashboard';
 import { type Box, meanLightnessIn } from './support/page-measures';
 import { screenshotPath } from './support/ui';
@@ -11,6 +12,7 @@ const MIN_ROUTE_LIGHTNESS_GAP = 12;
 const ROUTE_SWATCHES = ['sleep', 'other', 'hello'] as const;
 
 test('the route swatches stay apart in lightness under every colour-vision simulation and in greyscale', async ({ page }) => {
+  expect(await seriousAxeViolations(page)).toEqual([]);
   // One filter per simulation, in an SVG the legend's CSS can point at.
   const filters = COLOR_VISIONS.map(
     (vision) => `<filter id="cvd-${vision}"><feColorMatrix type="matrix" values="${feColorMatrixValues(vision)}" /></filter>`,
