@@ -1,0 +1,440 @@
+// Pre-aggregated time buckets, kept as events arrive so the timeline keeps its whole window at any rate
+// when the event history holds only the last seconds: per worker lane (run time, and the jobs by route,
+// status class and origin) and for the queue (its length over time, arrivals, rejections, waits), at
+// several resolutions (BUCKET_LEVELS_MS), each a bounded ring of its newest non-empty buckets.
+//
+// Bucket k of a level of size s covers [k·s, (k+1)·s): aligned to absolute time, so buckets never move
+// as a window slides. Any size of the 1-2-5 ladder is a sum of 1, 2 or 5 (or 10^n) buckets of a level.
+//
+// Jobs are counted in every bucket their run overlaps — the count a person reading a bucket expects,
+// and the number of requests details on demand lists for it. Such counts do not simply add up when
+// buckets are merged (a job spanning two buckets would count twice), so a lane bucket keeps the jobs that
+// STARTED in it plus the class of the one job running at its start ("carried": a worker runs one job at a
+// time). A merged bucket's overlap count is the sum of its parts' starts plus its first part's carried job.
+
+import { MAX_LANES, ROUTE_CLASSES, STATUS_CLASSES } from './classify';
+import { ColumnRing, lowerBound } from './column-ring';
+
+/** Sizes of the kept resolutions, finest first. */
+export const BUCKET_LEVELS_MS = [1, 10, 100, 1_000, 10_000] as const;
+/** Non-empty buckets kept per level per lane (and for the queue): 4096 × 100 ms covers 6.8 minutes at full load. */
+export const DEFAULT_BUCKETS_PER_LEVEL = 4096;
+
+/** Per lane bucket counts: routes, then finished status classes (no `running`: only finished jobs are stored), then burst. */
+export const COUNT_ROUTE = 0;
+export const COUNT_STATUS = ROUTE_CLASSES.length;
+export const COUNT_BURST = COUNT_STATUS + STATUS_CLASSES.length - 1;
+export const LANE_COUNTS = COUNT_BURST + 1;
+
+/** Per queue bucket counts. */
+export const QUEUE_RECEIVED = 0;
+export const QUEUE_REJECTED = 1;
+export const QUEUE_DEQUEUED = 2;
+export const QUEUE_COUNTS = 3;
+
+const NOT_CARRIED = -1;
+const INITIAL_CELLS = 64;
+
+/** A job's class in one small integer: route | status class << 2 | burst << 5. */
+export function jobClassOf(routeCode: number, statusClass: number, isBurst: boolean): number {
+  return routeCode | (statusClass << 2) | (isBurst ? 32 : 0);
+}
+export const routeOfClass = (jobClass: number): number => jobClass & 3;
+export const statusOfClass = (jobClass: number): number => (jobClass >> 2) & 7;
+export const isBurstClass = (jobClass: number): boolean => (jobClass & 32) !== 0;
+
+function makeLaneColumns(capacity: number) {
+  return {
+    index: new Float64Array(capacity),
+    busyMs: new Float64Array(capacity),
+    /** Class of the finished job running at the bucket's start, or NOT_CARRIED. */
+    carried: new Int8Array(capacity),
+    /** LANE_COUNTS per bucket: jobs that started in it, by class. */
+    counts: new Uint32Array(capacity * LANE_COUNTS),
+  };
+}
+
+function makeQueueColumns(capacity: number) {
+  return {
+    index: new Float64Array(capacity),
+    /** ∫ queue length dt over the bucket (job·ms). */
+    lengthMs: new Float64Array(capacity),
+    /** Longest the queue was in the bucket. */
+    maxLength: new Uint32Array(capacity),
+    /** Sum of the waits of the jobs that left the queue in the bucket. */
+    waitMsSum: new Float64Array(capacity),
+    counts: new Uint32Array(capacity * QUEUE_COUNTS),
+  };
+}
+
+type LaneColumns = ReturnType<typeof makeLaneColumns>;
+type QueueColumns = ReturnType<typeof makeQueueColumns>;
+
+/** One level of one track: its newest non-empty buckets, in increasing index. */
+class LevelRing<C extends LaneColumns | QueueColumns> {
+  readonly ring: ColumnRing<C>;
+  /** Buckets below this index may have been dropped: the level knows nothing before it. */
+  coverageFromIndex = Number.NEGATIVE_INFINITY;
+
+  constructor(make: (capacity: number) => C, maxCells: number) {
+    this.ring = new ColumnRing(make, Math.min(INITIAL_CELLS, maxCells), maxCells);
+  }
+
+  /** The slot of bucket `index`, appended (zeroed) if it is newer than the last one; -1 if it is older than a kept bucket. */
+  slotFor(index: number, zero: (c: C, slot: number) => void): number {
+    const ring = this.ring;
+    if (ring.length > 0) {
+      const lastSlot = ring.slotOf(ring.nextSeq - 1);
+      const lastIndex = ring.columns.index[lastSlot]!;
+      if (lastIndex === index) return lastSlot;
+      if (lastIndex > index) return this.find(index);
+    }
+    if (ring.isFull) {
+      this.coverageFromIndex = ring.columns.index[ring.slotOf(ring.firstSeq)]! + 1;
+      ring.shift();
+    }
+    const slot = ring.push();
+    ring.columns.index[slot] = index;
+    zero(ring.columns, slot);
+    return slot;
+  }
+
+  /** Sequence number of the first kept bucket with index ≥ `index`. */
+  firstAtOrAfter(index: number): number {
+    const ring = this.ring;
+    return lowerBound(ring.firstSeq, ring.nextSeq, index, (seq) => ring.columns.index[ring.slotOf(seq)]!);
+  }
+
+  private find(index: number): number {
+    const seq = this.firstAtOrAfter(index);
+    const ring = this.ring;
+    return seq < ring.nextSeq && ring.columns.index[ring.slotOf(seq)] === index ? ring.slotOf(seq) : -1;
+  }
+}
+
+function zeroLane(c: LaneColumns, slot: number): void {
+  c.busyMs[slot] = 0;
+  c.carried[slot] = NOT_CARRIED;
+  c.counts.fill(0, slot * LANE_COUNTS, (slot + 1) * LANE_COUNTS);
+}
+
+function zeroQueue(c: QueueColumns, slot: number): void {
+  c.lengthMs[slot] = 0;
+  c.maxLength[slot] = 0;
+  c.waitMsSum[slot] = 0;
+  c.counts.fill(0, slot * QUEUE_COUNTS, (slot + 1) * QUEUE_COUNTS);
+}
+
+/** Sums of buckets on an output grid of `count` buckets of `bucketMs`, the first being bucket `firstIndex`. */
+export interface BucketGrid {
+  bucketMs: number;
+  firstIndex: number;
+  count: number;
+}
+
+/** Per output bucket, what a lane's summarized jobs add up to. Counts are per overlapping job. */
+export interface LaneSums {
+  busyMs: Float64Array;
+  jobs: Uint32Array;
+  /** Jobs that started in the bucket (for rates: `jobs` also counts a job carried in from the bucket before). */
+  started: Uint32Array;
+  /** ROUTE_CLASSES.length per bucket. */
+  routes: Uint32Array;
+  /** STATUS_CLASSES.length per bucket. */
+  statuses: Uint32Array;
+  burstJobs: Uint32Array;
+}
+
+export interface QueueSums {
+  lengthMs: Float64Array;
+  maxLength: Uint32Array;
+  received: Uint32Array;
+  rejected: Uint32Array;
+  dequeued: Uint32Array;
+  waitMsSum: Float64Array;
+}
+
+export function emptyLaneSums(count: number): LaneSums {
+  return {
+    busyMs: new Float64Array(count),
+    jobs: new Uint32Array(count),
+    started: new Uint32Array(count),
+    routes: new Uint32Array(count * ROUTE_CLASSES.length),
+    statuses: new Uint32Array(count * STATUS_CLASSES.length),
+    burstJobs: new Uint32Array(count),
+  };
+}
+
+export function emptyQueueSums(count: number): QueueSums {
+  return {
+    lengthMs: new Float64Array(count),
+    maxLength: new Uint32Array(count),
+    received: new Uint32Array(count),
+    rejected: new Uint32Array(count),
+    dequeued: new Uint32Array(count),
+    waitMsSum: new Float64Array(count),
+  };
+}
+
+/**
+ * Does a run [fromAt, toAt] overlap the half-open range [rangeFrom, rangeTo)? A run of zero length counts
+ * where it happened. The one rule the stored buckets, the output buckets, bars and details all use.
+ */
+export function overlapsRange(fromAt: number, toAt: number, rangeFrom: number, rangeTo: number): boolean {
+  return fromAt < rangeTo && (toAt > rangeFrom || (toAt === fromAt && fromAt >= rangeFrom));
+}
+
+/** A view of one output bucket of `sums`, to add to it alone. */
+export function oneBucketOf(sums: LaneSums, i: number): LaneSums {
+  return {
+    busyMs: sums.busyMs.subarray(i, i + 1),
+    jobs: sums.jobs.subarray(i, i + 1),
+    started: sums.started.subarray(i, i + 1),
+    routes: sums.routes.subarray(i * ROUTE_CLASSES.length, (i + 1) * ROUTE_CLASSES.length),
+    statuses: sums.statuses.subarray(i * STATUS_CLASSES.length, (i + 1) * STATUS_CLASSES.length),
+    burstJobs: sums.burstJobs.subarray(i, i + 1),
+  };
+}
+
+/** Clears the output buckets from `i` on. */
+export function clearLaneSumsFrom(sums: LaneSums, i: number): void {
+  sums.busyMs.fill(0, i);
+  sums.jobs.fill(0, i);
+  sums.started.fill(0, i);
+  sums.routes.fill(0, i * ROUTE_CLASSES.length);
+  sums.statuses.fill(0, i * STATUS_CLASSES.length);
+  sums.burstJobs.fill(0, i);
+}
+
+export function clearQueueSumsFrom(sums: QueueSums, i: number): void {
+  sums.lengthMs.fill(0, i);
+  sums.maxLength.fill(0, i);
+  sums.received.fill(0, i);
+  sums.rejected.fill(0, i);
+  sums.dequeued.fill(0, i);
+  sums.waitMsSum.fill(0, i);
+}
+
+/** Adds a stretch of queue length [fromAt, toAt) to the output buckets it overlaps. */
+export function addQueueLengthToSums(sums: QueueSums, grid: BucketGrid, fromAt: number, toAt: number, length: number): void {
+  if (length <= 0) return;
+  const size = grid.bucketMs;
+  const first = Math.floor(fromAt / size);
+  const last = toAt > fromAt ? Math.ceil(toAt / size) - 1 : first;
+  const lo = Math.max(first, grid.firstIndex);
+  const hi = Math.min(last, grid.firstIndex + grid.count - 1);
+  for (let k = lo; k <= hi; k++) {
+    const i = k - grid.firstIndex;
+    sums.lengthMs[i]! += length * (Math.min(toAt, (k + 1) * size) - Math.max(fromAt, k * size));
+    if (sums.maxLength[i]! < length) sums.maxLength[i] = length;
+  }
+}
+
+/**
+ * Adds (sign +1) or removes (sign -1) one job's run [fromAt, toAt] to the output buckets it overlaps, on the
+ * grid's own resolution: the same overlap rule the stored buckets use. Counts may pass through negative
+ * values in Uint32 arithmetic; once every add and remove is done they are exact.
+ */
+export function addJobToSums(sums: LaneSums, grid: BucketGrid, fromAt: number, toAt: number, jobClass: number, sign: 1 | -1): void {
+  const size = grid.bucketMs;
+  const first = Math.floor(fromAt / size);
+  const last = toAt > fromAt ? Math.ceil(toAt / size) - 1 : first;
+  const lo = Math.max(first, grid.firstIndex);
+  const hi = Math.min(last, grid.firstIndex + grid.count - 1);
+  const route = routeOfClass(jobClass);
+  const status = statusOfClass(jobClass);
+  const burst = isBurstClass(jobClass) ? sign : 0;
+  for (let k = lo; k <= hi; k++) {
+    const i = k - grid.firstIndex;
+    sums.busyMs[i]! += sign * (Math.min(toAt, (k + 1) * size) - Math.max(fromAt, k * size));
+    sums.jobs[i]! += sign;
+    if (k === first) sums.started[i]! += sign;
+    sums.routes[i * ROUTE_CLASSES.length + route]! += sign;
+    sums.statuses[i * STATUS_CLASSES.length + status]! += sign;
+    sums.burstJobs[i]! += burst;
+  }
+}
+
+export function isLaneId(workerId: number): boolean {
+  return Number.isInteger(workerId) && workerId >= 0 && workerId < MAX_LANES;
+}
+
+/** Beyond this (year 142,000) bucket indexes would lose whole numbers; a foreign recording could hold anything. */
+const MAX_BUCKETED_TIME_MS = 2 ** 52;
+
+function isTime(at: number): boolean {
+  return Math.abs(at) < MAX_BUCKETED_TIME_MS;
+}
+
+function isTimeSpan(fromAt: number, toAt: number): boolean {
+  return isTime(fromAt) && isTime(toAt) && toAt >= fromAt;
+}
+
+export class BucketStore {
+  private readonly lanes: Array<Array<LevelRing<LaneColumns>> | undefined> = [];
+  private readonly queue: Array<LevelRing<QueueColumns>>;
+
+  constructor(private readonly bucketsPerLevel: number) {
+    this.queue = BUCKET_LEVELS_MS.map(() => new LevelRing(makeQueueColumns, bucketsPerLevel));
+  }
+
+  get approximateBytes(): number {
+    let bytes = 0;
+    for (const level of this.queue) bytes += level.ring.byteLength;
+    for (const lane of this.lanes) if (lane) for (const level of lane) bytes += level.ring.byteLength;
+    return bytes;
+  }
+
+  /** Worker ids that have any bucket. */
+  laneIds(): number[] {
+    const ids: number[] = [];
+    for (let id = 0; id < this.lanes.length; id++) if (this.lanes[id] !== undefined) ids.push(id);
+    return ids;
+  }
+
+  /** Where a level's knowledge starts for every track: before it, some buckets may have been dropped. */
+  coverageFromAt(level: number): number {
+    let fromIndex = this.queue[level]!.coverageFromIndex;
+    for (const lane of this.lanes) if (lane) fromIndex = Math.max(fromIndex, lane[level]!.coverageFromIndex);
+    return fromIndex * BUCKET_LEVELS_MS[level]!;
+  }
+
+  /** A finished job's run [fromAt, toAt] on worker `workerId`'s lane. */
+  addJob(workerId: number, fromAt: number, toAt: number, jobClass: number): void {
+    if (!isLaneId(workerId) || !isTimeSpan(fromAt, toAt)) return;
+    const lane = this.laneOf(workerId);
+    const route = routeOfClass(jobClass);
+    const status = statusOfClass(jobClass);
+    const isBurst = isBurstClass(jobClass);
+    for (let level = 0; level < BUCKET_LEVELS_MS.length; level++) {
+      const size = BUCKET_LEVELS_MS[level]!;
+      const ring = lane[level]!;
+      const first = Math.floor(fromAt / size);
+      const last = toAt > fromAt ? Math.ceil(toAt / size) - 1 : first;
+      for (let k = this.firstKept(ring, first, last); k <= last; k++) {
+        const slot = ring.slotFor(k, zeroLane);
+        if (slot === -1) continue;
+        const c = ring.ring.columns;
+        c.busyMs[slot]! += Math.min(toAt, (k + 1) * size) - Math.max(fromAt, k * size);
+        if (k === first) {
+          const base = slot * LANE_COUNTS;
+          c.counts[base + COUNT_ROUTE + route]!++;
+          c.counts[base + COUNT_STATUS + status]!++;
+          if (isBurst) c.counts[base + COUNT_BURST]!++;
+        } else {
+          c.carried[slot] = jobClass;
+        }
+      }
+    }
+  }
+
+  /** The queue held `length` jobs over [fromAt, toAt). */
+  addQueueLength(fromAt: number, toAt: number, length: number): void {
+    if (length <= 0 || !isTimeSpan(fromAt, toAt)) return;
+    for (let level = 0; level < BUCKET_LEVELS_MS.length; level++) {
+      const size = BUCKET_LEVELS_MS[level]!;
+      const ring = this.queue[level]!;
+      const first = Math.floor(fromAt / size);
+      const last = toAt > fromAt ? Math.ceil(toAt / size) - 1 : first;
+      for (let k = this.firstKept(ring, first, last); k <= last; k++) {
+        const slot = ring.slotFor(k, zeroQueue);
+        if (slot === -1) continue;
+        const c = ring.ring.columns;
+        c.lengthMs[slot]! += length * (Math.min(toAt, (k + 1) * size) - Math.max(fromAt, k * size));
+        if (c.maxLength[slot]! < length) c.maxLength[slot] = length;
+      }
+    }
+  }
+
+  /** One more request-received (QUEUE_RECEIVED), rejection (QUEUE_REJECTED) or dispatch (QUEUE_DEQUEUED, with its wait). */
+  countQueueEvent(at: number, count: number, waitMs = 0): void {
+    if (!isTime(at)) return;
+    for (let level = 0; level < BUCKET_LEVELS_MS.length; level++) {
+      const ring = this.queue[level]!;
+      const slot = ring.slotFor(Math.floor(at / BUCKET_LEVELS_MS[level]!), zeroQueue);
+      if (slot === -1) continue;
+      const c = ring.ring.columns;
+      c.counts[slot * QUEUE_COUNTS + count]!++;
+      if (count === QUEUE_DEQUEUED) c.waitMsSum[slot]! += waitMs;
+    }
+  }
+
+  /** Adds a lane's stored buckets of `level` onto the grid (whose bucketMs is a multiple of the level's size). */
+  sumLane(workerId: number, level: number, grid: BucketGrid, sums: LaneSums): void {
+    const lane = this.lanes[workerId];
+    if (lane === undefined) return;
+    const ring = lane[level]!;
+    const factor = Math.round(grid.bucketMs / BUCKET_LEVELS_MS[level]!);
+    const r = ring.ring;
+    const c = r.columns;
+    const end = r.nextSeq;
+    const lastIndex = (grid.firstIndex + grid.count) * factor;
+    for (let seq = ring.firstAtOrAfter(grid.firstIndex * factor); seq < end; seq++) {
+      const slot = r.slotOf(seq);
+      const index = c.index[slot]!;
+      if (index >= lastIndex) break;
+      const i = Math.floor(index / factor) - grid.firstIndex;
+      sums.busyMs[i]! += c.busyMs[slot]!;
+      const base = slot * LANE_COUNTS;
+      let started = 0;
+      for (let route = 0; route < ROUTE_CLASSES.length; route++) {
+        const n = c.counts[base + COUNT_ROUTE + route]!;
+        sums.routes[i * ROUTE_CLASSES.length + route]! += n;
+        started += n;
+      }
+      for (let status = 0; status < STATUS_CLASSES.length - 1; status++) {
+        sums.statuses[i * STATUS_CLASSES.length + status]! += c.counts[base + COUNT_STATUS + status]!;
+      }
+      sums.burstJobs[i]! += c.counts[base + COUNT_BURST]!;
+      sums.jobs[i]! += started;
+      sums.started[i]! += started;
+      const carried = c.carried[slot]!;
+      // Only the first part of an output bucket brings in the job running at the output bucket's start.
+      if (carried !== NOT_CARRIED && index % factor === 0) {
+        sums.jobs[i]!++;
+        sums.routes[i * ROUTE_CLASSES.length + routeOfClass(carried)]!++;
+        sums.statuses[i * STATUS_CLASSES.length + statusOfClass(carried)]!++;
+        if (isBurstClass(carried)) sums.burstJobs[i]!++;
+      }
+    }
+  }
+
+  sumQueue(level: number, grid: BucketGrid, sums: QueueSums): void {
+    const ring = this.queue[level]!;
+    const factor = Math.round(grid.bucketMs / BUCKET_LEVELS_MS[level]!);
+    const r = ring.ring;
+    const c = r.columns;
+    const end = r.nextSeq;
+    const lastIndex = (grid.firstIndex + grid.count) * factor;
+    for (let seq = ring.firstAtOrAfter(grid.firstIndex * factor); seq < end; seq++) {
+      const slot = r.slotOf(seq);
+      const index = c.index[slot]!;
+      if (index >= lastIndex) break;
+      const i = Math.floor(index / factor) - grid.firstIndex;
+      sums.lengthMs[i]! += c.lengthMs[slot]!;
+      if (sums.maxLength[i]! < c.maxLength[slot]!) sums.maxLength[i] = c.maxLength[slot]!;
+      sums.waitMsSum[i]! += c.waitMsSum[slot]!;
+      const base = slot * QUEUE_COUNTS;
+      sums.received[i]! += c.counts[base + QUEUE_RECEIVED]!;
+      sums.rejected[i]! += c.counts[base + QUEUE_REJECTED]!;
+      sums.dequeued[i]! += c.counts[base + QUEUE_DEQUEUED]!;
+    }
+  }
+
+  /** Buckets older than a ring's reach would be dropped at once: skip them, and say the level no longer knows them. */
+  private firstKept(ring: LevelRing<LaneColumns> | LevelRing<QueueColumns>, first: number, last: number): number {
+    const reach = last - this.bucketsPerLevel + 1;
+    if (first >= reach) return first;
+    ring.coverageFromIndex = Math.max(ring.coverageFromIndex, reach);
+    return reach;
+  }
+
+  private laneOf(workerId: number): Array<LevelRing<LaneColumns>> {
+    let lane = this.lanes[workerId];
+    if (lane === undefined) {
+      lane = BUCKET_LEVELS_MS.map(() => new LevelRing(makeLaneColumns, this.bucketsPerLevel));
+      this.lanes[workerId] = lane;
+    }
+    return lane;
+  }
+}

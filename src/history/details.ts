@@ -1,0 +1,188 @@
+// Details on demand (Perfetto asks for a slice's details when it is hovered): the requests behind a bar,
+// a lane's bucket or a stretch of the queue, as a bounded list with the total count, and one request's
+// full record. Read from the request rows and their indexes: O(log n + limit), whatever the traffic.
+
+import { overlapsRange } from './bucket-store';
+import type { HistoryParts } from './history-parts';
+import type { PoolAggregate } from './pool-state';
+import type { RecordedRequest, RowIndex } from './request-table';
+
+export interface RequestsQuery {
+  /** A worker id: the jobs whose run on that worker overlaps the range. 'queue': the jobs whose wait overlaps it. */
+  track: number | 'queue';
+  /** The range [fromAt, toAt), e.g. a bucket's bounds. */
+  fromAt: number;
+  toAt: number;
+  /** At most this many requests are returned. */
+  limit: number;
+  /** The newest moment the view shows (a replay cursor); default: everything recorded (live). */
+  now?: number;
+}
+
+export interface RequestList {
+  /** In time order — a lane's by when they started, the queue's by when they joined it — the first `limit`. */
+  requests: RecordedRequest[];
+  /** How many requests in the event history match; `requests` holds the first of them. */
+  total: number;
+  /** Part of the range is older than the event history: requests from there are gone, only the timeline's buckets count them. */
+  isPartlyBeforeHistory: boolean;
+}
+
+/** The positions [lo, hi) of `index` that may overlap the range, and whether the first and last of them really do. */
+function matchCount(lo: number, hi: number, matches: (position: number) => boolean): number {
+  if (hi <= lo) return 0;
+  let count = hi - lo;
+  // Only the ends can miss: the job ending exactly at fromAt, a job still running at a `now` before the range.
+  if (!matches(lo)) count--;
+  if (hi - 1 > lo && !matches(hi - 1)) count--;
+  return count;
+}
+
+function listFrom(
+  parts: HistoryParts,
+  index: RowIndex,
+  lo: number,
+  hi: number,
+  limit: number,
+  matches: (position: number) => boolean,
+): RecordedRequest[] {
+  const requests: RecordedRequest[] = [];
+  for (let p = lo; p < hi && requests.length < limit; p++) {
+    if (!parts.table.holds(index.rowAt(p)) || !matches(p)) continue;
+    requests.push(parts.table.record(index.rowAt(p), parts.log));
+  }
+  return requests;
+}
+
+export function requestsIn(parts: HistoryParts, query: RequestsQuery): RequestList {
+  const { fromAt, toAt } = query;
+  const limit = Math.max(0, Math.floor(query.limit));
+  const now = query.now ?? Number.POSITIVE_INFINITY;
+  const firstAt = parts.firstAt();
+  const isPartlyBeforeHistory = firstAt === null || fromAt < firstAt;
+  const table = parts.table;
+  const c = () => table.columns;
+  const slotAt = (index: RowIndex, p: number) => table.slotOf(index.rowAt(p));
+  // The state at `now` (live: after the newest event): the jobs still waiting or running then.
+  const stateAt = Math.min(now, parts.lastAt());
+  const aggregate = parts.aggregateAt(stateAt);
+  const requests: RecordedRequest[] = [];
+  let total = 0;
+
+  if (query.track === 'queue') {
+    const index = parts.dequeued;
+    // Jobs leave the queue in the order they joined it: both times grow along the index.
+    const lo = index.lowerBound(fromAt, (slot) => c().startedAt[slot]!);
+    const hi = Math.min(
+      index.lowerBound(toAt, (slot) => c().queuedAt[slot]!, lo),
+      index.upperBound(now, (slot) => c().queuedAt[slot]!, lo),
+    );
+    const matches = (p: number) => {
+      const slot = slotAt(index, p);
+      const queuedAt = c().queuedAt[slot]!;
+      return overlapsRange(queuedAt, Math.min(c().startedAt[slot]!, Math.max(now, queuedAt)), fromAt, toAt);
+    };
+    total = matchCount(lo, hi, matches);
+    requests.push(...listFrom(parts, index, lo, hi, limit, matches));
+    // Jobs waiting at `now` that no worker took within the history.
+    if (aggregate !== null) {
+      for (const job of aggregate.queued()) {
+        const row = parts.rowOf(aggregate.runId, job.requestId);
+        if (row !== -1 && !Number.isNaN(c().startedAt[table.slotOf(row)]!)) continue;
+        if (!overlapsRange(job.queuedAt, Math.max(job.queuedAt, stateAt), fromAt, toAt)) continue;
+        total++;
+        if (requests.length < limit) requests.push(recordOf(parts, aggregate, row, job.requestId));
+      }
+    }
+    return { requests, total, isPartlyBeforeHistory };
+  }
+
+  const workerId = query.track;
+  const index = parts.laneIndexes[workerId];
+  if (index !== undefined) {
+    // A worker runs one job at a time: start and finish times both grow along its index (unfinished last).
+    const lo = index.lowerBound(fromAt, (slot) => {
+      const f = c().finishedAt[slot]!;
+      return Number.isNaN(f) ? Number.POSITIVE_INFINITY : f;
+    });
+    const hi = Math.min(
+      index.lowerBound(toAt, (slot) => c().startedAt[slot]!, lo),
+      index.upperBound(now, (slot) => c().startedAt[slot]!, lo),
+    );
+    const matches = (p: number) => {
+      const slot = slotAt(index, p);
+      const startedAt = c().startedAt[slot]!;
+      const finishedAt = c().finishedAt[slot]!;
+      const endAt = Number.isNaN(finishedAt) || finishedAt > now ? Math.max(startedAt, stateAt) : finishedAt;
+      return overlapsRange(startedAt, endAt, fromAt, toAt);
+    };
+    total = matchCount(lo, hi, matches);
+    requests.push(...listFrom(parts, index, lo, hi, limit, matches));
+  }
+  // The job running now whose request is older than the history.
+  const worker = aggregate?.workers[workerId];
+  if (
+    aggregate !== null &&
+    worker?.requestId != null &&
+    worker.busySince !== null &&
+    parts.rowOf(aggregate.runId, worker.requestId) === -1
+  ) {
+    if (overlapsRange(worker.busySince, Math.max(worker.busySince, stateAt), fromAt, toAt)) {
+      total++;
+      if (requests.length < limit) requests.push(recordOf(parts, aggregate, -1, worker.requestId));
+    }
+  }
+  return { requests, total, isPartlyBeforeHistory };
+}
+
+function recordOf(parts: HistoryParts, aggregate: PoolAggregate, row: number, requestId: number): RecordedRequest {
+  if (row !== -1) return parts.table.record(row, parts.log);
+  const record = aggregate.requests.get(requestId);
+  if (record !== undefined) return { runId: aggregate.runId, ...record };
+  return {
+    runId: aggregate.runId,
+    id: requestId,
+    connectionId: 0,
+    method: '?',
+    target: '?',
+    path: '?',
+    remoteAddress: '',
+    userAgent: null,
+    origin: 'external',
+    receivedAt: Number.NaN,
+    queuedAt: null,
+    startedAt: null,
+    finishedAt: null,
+    sentAt: null,
+    workerId: null,
+    waitMs: null,
+    runMs: null,
+    status: null,
+    bytes: null,
+    errorCode: null,
+  };
+}
+
+/** One request's record: from its row while it is in the history, else from the state while it is in flight. */
+export function findRequest(parts: HistoryParts, live: PoolAggregate, requestId: number, runId?: number): RecordedRequest | null {
+  // Newest run first; run 0 holds what came before the first run the history saw begin.
+  const runIds =
+    runId !== undefined
+      ? [runId]
+      : [
+          ...parts
+            .runs()
+            .map((run) => run.runId)
+            .reverse(),
+          0,
+        ];
+  for (const id of runIds) {
+    const row = parts.rowOf(id, requestId);
+    if (row !== -1) return parts.table.record(row, parts.log);
+    if (id === live.runId) {
+      const record = live.requests.get(requestId);
+      if (record !== undefined) return { runId: live.runId, ...record };
+    }
+  }
+  return null;
+}

@@ -1,0 +1,406 @@
+// The pool's state at one moment (PoolState: plain data, safe to send to a viewer or write to a file) and
+// the reducer that keeps it (PoolAggregate: events in, state out). The history keeps one live aggregate
+// and rebuilds others from checkpoints; a state the server reports directly seeds one with fromState().
+// Reuses the worker and request record shapes of src/shared/pool-model.ts, so today's views read it as is.
+
+import type { ServerEvent, StopReason } from '../shared/events';
+import type { RequestRecord, WorkerState } from '../shared/pool-model';
+import { MAX_LANES, originOf, pathOf } from './classify';
+
+export type { RequestRecord, WorkerState } from '../shared/pool-model';
+
+/**
+ * The server's phase: `starting` from its first worker spawned until it listens, then `listening`,
+ * `stopping` once a graceful stop began, `stopped` once every worker joined (and before the first run).
+ */
+export type RunPhase = 'stopped' | 'starting' | 'listening' | 'stopping';
+
+/** What the server announced when it began listening. */
+export interface RunSettings {
+  host: string;
+  port: number;
+  workerCount: number;
+  /** How long `GET /sleep` blocks by default. */
+  sleepMs: number;
+  maxQueuedJobs: number;
+}
+
+/** A job waiting for a worker. */
+export interface QueuedJob {
+  requestId: number;
+  queuedAt: number;
+}
+
+/** A TCP connection the server has accepted and not yet closed. */
+export interface OpenConnection {
+  id: number;
+  remoteAddress: string;
+  remotePort: number;
+  openedAt: number;
+}
+
+/** Counts since the current run started (they start at 0 with each server start). */
+export interface RunCounters {
+  requestsReceived: number;
+  responsesSent: number;
+  /** Requests the server answered without a job: parse errors, full queue, shutting down, header timeout. */
+  rejected: number;
+  /** Responses with status >= 500. */
+  serverErrors: number;
+}
+
+export interface PoolState {
+  /** The moment this state describes (ms since the Unix epoch, the server's clock). */
+  at: number;
+  /** 1 for the first server run in this history, 2 after a restart, …; 0 before any run. */
+  runId: number;
+  phase: RunPhase;
+  /** The current run's settings; null before it listens (and before any run). */
+  settings: RunSettings | null;
+  /** When the current run's first worker spawned; null before any run. */
+  runStartedAt: number | null;
+  /** null until the current run listens. */
+  listeningAt: number | null;
+  /** null unless the current run began to stop. */
+  stoppingAt: number | null;
+  stopReason: StopReason | null;
+  /** null unless the current run has stopped. */
+  stoppedAt: number | null;
+  /** The current run's workers, by id. */
+  workers: WorkerState[];
+  /** Jobs waiting for a worker, oldest first. */
+  queue: QueuedJob[];
+  /** Requests received and not yet answered (queued, running, or written back), in arrival order. */
+  requests: RequestRecord[];
+  /** Open connections, oldest first. */
+  connections: OpenConnection[];
+  counters: RunCounters;
+}
+
+/** The state of a history before its first event: no server ever ran. */
+export function emptyPoolState(at: number): PoolState {
+  return {
+    at,
+    runId: 0,
+    phase: 'stopped',
+    settings: null,
+    runStartedAt: null,
+    listeningAt: null,
+    stoppingAt: null,
+    stopReason: null,
+    stoppedAt: null,
+    workers: [],
+    queue: [],
+    requests: [],
+    connections: [],
+    counters: { requestsReceived: 0, responsesSent: 0, rejected: 0, serverErrors: 0 },
+  };
+}
+
+function newWorker(id: number, at: number): WorkerState {
+  return { id, phase: 'idle', requestId: null, busySince: null, jobsDone: 0, busyMsTotal: 0, spawnedAt: at, replacements: 0 };
+}
+
+function newRequest(requestId: number, connectionId: number, at: number): RequestRecord {
+  return {
+    id: requestId,
+    connectionId,
+    method: '?',
+    target: '?',
+    path: '?',
+    remoteAddress: '',
+    userAgent: null,
+    origin: 'external',
+    receivedAt: at,
+    queuedAt: null,
+    startedAt: null,
+    finishedAt: null,
+    sentAt: null,
+    workerId: null,
+    waitMs: null,
+    runMs: null,
+    status: null,
+    bytes: null,
+    errorCode: null,
+  };
+}
+
+/**
+ * Events in, pool state out. apply() is O(1) (O(queue) only when a job leaves the queue out of order) and
+ * allocates only for a new request, connection or worker. Semantics, event by event, are the contract the
+ * tests check against an independent reference (test/support/reference-pool-state.ts).
+ */
+export class PoolAggregate {
+  at: number;
+  runId = 0;
+  phase: RunPhase = 'stopped';
+  settings: RunSettings | null = null;
+  runStartedAt: number | null = null;
+  listeningAt: number | null = null;
+  stoppingAt: number | null = null;
+  stopReason: StopReason | null = null;
+  stoppedAt: number | null = null;
+  /** Indexed by worker id; ids need not be dense. */
+  workers: WorkerState[] = [];
+  /** In flight, in arrival order. */
+  readonly requests = new Map<number, RequestRecord>();
+  readonly connections = new Map<number, OpenConnection>();
+  counters: RunCounters = { requestsReceived: 0, responsesSent: 0, rejected: 0, serverErrors: 0 };
+  // The queue as two parallel arrays from `queueHead`: the head moves on dispatch, compaction is occasional.
+  private queueIds: number[] = [];
+  private queueAts: number[] = [];
+  private queueHead = 0;
+
+  constructor(at = Number.NEGATIVE_INFINITY) {
+    this.at = at;
+  }
+
+  /** A deep copy of `state`: the aggregate never shares objects with it. */
+  static fromState(state: PoolState): PoolAggregate {
+    const aggregate = new PoolAggregate(state.at);
+    aggregate.runId = state.runId;
+    aggregate.phase = state.phase;
+    aggregate.settings = state.settings === null ? null : { ...state.settings };
+    aggregate.runStartedAt = state.runStartedAt;
+    aggregate.listeningAt = state.listeningAt;
+    aggregate.stoppingAt = state.stoppingAt;
+    aggregate.stopReason = state.stopReason;
+    aggregate.stoppedAt = state.stoppedAt;
+    for (const w of state.workers) aggregate.workers[w.id] = { ...w };
+    for (const job of state.queue) {
+      aggregate.queueIds.push(job.requestId);
+      aggregate.queueAts.push(job.queuedAt);
+    }
+    for (const r of state.requests) aggregate.requests.set(r.id, { ...r });
+    for (const c of state.connections) aggregate.connections.set(c.id, { ...c });
+    aggregate.counters = { ...state.counters };
+    return aggregate;
+  }
+
+  /** A copy of the state, describing the moment `at` (by default the last event's time). */
+  toState(at = this.at): PoolState {
+    const workers: WorkerState[] = [];
+    for (const w of this.workers) if (w !== undefined) workers.push({ ...w });
+    return {
+      at,
+      runId: this.runId,
+      phase: this.phase,
+      settings: this.settings === null ? null : { ...this.settings },
+      runStartedAt: this.runStartedAt,
+      listeningAt: this.listeningAt,
+      stoppingAt: this.stoppingAt,
+      stopReason: this.stopReason,
+      stoppedAt: this.stoppedAt,
+      workers,
+      queue: this.queued(),
+      requests: Array.from(this.requests.values(), (r) => ({ ...r })),
+      connections: Array.from(this.connections.values(), (c) => ({ ...c })),
+      counters: { ...this.counters },
+    };
+  }
+
+  /** The waiting jobs, oldest first (a copy). */
+  queued(): QueuedJob[] {
+    const queue: QueuedJob[] = [];
+    for (let i = this.queueHead; i < this.queueIds.length; i++) queue.push({ requestId: this.queueIds[i]!, queuedAt: this.queueAts[i]! });
+    return queue;
+  }
+
+  get queueLength(): number {
+    return this.queueIds.length - this.queueHead;
+  }
+
+  /** The oldest waiting job's enqueue time; null when the queue is empty. */
+  get oldestQueuedAt(): number | null {
+    return this.queueHead < this.queueIds.length ? this.queueAts[this.queueHead]! : null;
+  }
+
+  /** Entries a copy of the state holds: what a checkpoint costs. */
+  get size(): number {
+    return this.workers.length + this.queueLength + this.requests.size + this.connections.size;
+  }
+
+  apply(event: ServerEvent): void {
+    const at = event.at;
+    this.at = at;
+    switch (event.type) {
+      case 'server-listening':
+        if (this.phase === 'stopped') this.beginRun(at);
+        this.phase = 'listening';
+        this.settings = {
+          host: event.host,
+          port: event.port,
+          workerCount: event.workerCount,
+          sleepMs: event.sleepMs,
+          maxQueuedJobs: event.maxQueuedJobs,
+        };
+        this.listeningAt = at;
+        // A listening pool has its workers, whether or not their spawning was seen (as many as can have a lane).
+        for (let id = 0; id < Math.min(event.workerCount, MAX_LANES); id++) this.worker(id, at);
+        break;
+      case 'server-stopping':
+        if (this.phase !== 'stopped') this.phase = 'stopping';
+        this.stoppingAt = at;
+        this.stopReason = event.reason;
+        break;
+      case 'server-stopped':
+        this.phase = 'stopped';
+        this.stoppedAt = at;
+        break;
+      case 'connection-opened':
+        this.connections.set(event.connectionId, {
+          id: event.connectionId,
+          remoteAddress: event.remoteAddress,
+          remotePort: event.remotePort,
+          openedAt: at,
+        });
+        break;
+      case 'connection-closed':
+        this.connections.delete(event.connectionId);
+        break;
+      case 'request-received': {
+        this.counters.requestsReceived++;
+        const r = newRequest(event.requestId, event.connectionId, at);
+        r.method = event.method;
+        r.target = event.target;
+        r.path = pathOf(event.target);
+        r.remoteAddress = event.remoteAddress;
+        r.userAgent = event.userAgent;
+        r.origin = originOf(event.userAgent);
+        this.requests.set(event.requestId, r);
+        break;
+      }
+      case 'request-rejected': {
+        this.counters.rejected++;
+        let r = this.requests.get(event.requestId);
+        if (r === undefined) {
+          // A parse error or a header timeout: no request line was understood, so nothing was received.
+          r = newRequest(event.requestId, event.connectionId, at);
+          this.requests.set(event.requestId, r);
+        }
+        r.status = event.status;
+        r.errorCode = event.errorCode;
+        break;
+      }
+      case 'job-queued': {
+        const r = this.requests.get(event.requestId);
+        if (r !== undefined) r.queuedAt = at;
+        this.queueIds.push(event.requestId);
+        this.queueAts.push(at);
+        break;
+      }
+      case 'job-started': {
+        const r = this.requests.get(event.requestId);
+        if (r !== undefined) {
+          r.startedAt = at;
+          r.workerId = event.workerId;
+          r.waitMs = event.waitMs;
+        }
+        this.removeFromQueue(event.requestId);
+        const w = this.worker(event.workerId, at);
+        w.phase = 'busy';
+        w.requestId = event.requestId;
+        w.busySince = at;
+        break;
+      }
+      case 'job-finished': {
+        const r = this.requests.get(event.requestId);
+        if (r !== undefined) {
+          r.finishedAt = at;
+          r.runMs = event.runMs;
+          r.status = event.status;
+        }
+        const w = this.worker(event.workerId, at);
+        if (w.phase === 'busy') w.phase = 'idle';
+        // Busy time on the server's one clock, as the timeline draws it; runMs (the worker's own measure) stays in the record.
+        w.busyMsTotal += w.busySince === null ? event.runMs : at - w.busySince;
+        w.jobsDone++;
+        w.requestId = null;
+        w.busySince = null;
+        break;
+      }
+      case 'response-sent':
+        this.counters.responsesSent++;
+        if (event.status >= 500) this.counters.serverErrors++;
+        this.requests.delete(event.requestId);
+        // A job answered without ever starting (its pool lost every worker) leaves the queue with its answer.
+        if (this.queueLength > 0) this.removeFromQueue(event.requestId);
+        break;
+      case 'worker-spawned':
+        if (this.phase === 'stopped') this.beginRun(at);
+        this.workers[event.workerId] = newWorker(event.workerId, at);
+        break;
+      case 'worker-stopping': {
+        const w = this.worker(event.workerId, at);
+        if (w.phase !== 'exited') w.phase = 'stopping';
+        break;
+      }
+      case 'worker-exited': {
+        const w = this.worker(event.workerId, at);
+        w.phase = 'exited';
+        w.requestId = null;
+        w.busySince = null;
+        break;
+      }
+      case 'worker-replaced': {
+        const w = this.worker(event.workerId, at);
+        w.phase = 'idle';
+        w.requestId = null;
+        w.busySince = null;
+        w.replacements++;
+        break;
+      }
+    }
+  }
+
+  /** A new server run: everything of the previous one is over. */
+  private beginRun(at: number): void {
+    this.runId++;
+    this.phase = 'starting';
+    this.settings = null;
+    this.runStartedAt = at;
+    this.listeningAt = null;
+    this.stoppingAt = null;
+    this.stopReason = null;
+    this.stoppedAt = null;
+    this.workers = [];
+    this.requests.clear();
+    this.connections.clear();
+    this.queueIds = [];
+    this.queueAts = [];
+    this.queueHead = 0;
+    this.counters = { requestsReceived: 0, responsesSent: 0, rejected: 0, serverErrors: 0 };
+  }
+
+  private worker(id: number, at: number): WorkerState {
+    let w = this.workers[id];
+    if (w === undefined) {
+      w = newWorker(id, at);
+      this.workers[id] = w;
+    }
+    return w;
+  }
+
+  private removeFromQueue(requestId: number): void {
+    const ids = this.queueIds;
+    let i = this.queueHead;
+    // Dispatch is FIFO, so the job is almost always at the head.
+    if (ids[i] !== requestId) {
+      i = ids.indexOf(requestId, i);
+      if (i === -1) return;
+      ids.splice(i, 1);
+      this.queueAts.splice(i, 1);
+    } else {
+      this.queueHead++;
+    }
+    if (this.queueHead === ids.length) {
+      ids.length = 0;
+      this.queueAts.length = 0;
+      this.queueHead = 0;
+    } else if (this.queueHead > 1024 && this.queueHead * 2 > ids.length) {
+      this.queueIds = ids.slice(this.queueHead);
+      this.queueAts = this.queueAts.slice(this.queueHead);
+      this.queueHead = 0;
+    }
+  }
+}

@@ -1,0 +1,242 @@
+// One row per request in the event history (its times, worker, status, class), built as its events are
+// appended, and the indexes the timeline and details on demand search: per worker lane the jobs in start
+// order, and the queue's jobs in the order they left it. Columnar like the event log; a row lives exactly
+// as long as the request's first event stays in the history.
+
+import type { RequestRecord } from '../shared/pool-model';
+import { ROUTE_CLASSES } from './classify';
+import { ColumnRing, lowerBound, upperBound } from './column-ring';
+import type { EventLog } from './event-log';
+
+const F_HAS_RECEIVED = 1;
+const F_BURST = 2;
+const ROUTE_SHIFT = 2;
+
+function makeRowColumns(capacity: number) {
+  return {
+    requestId: new Float64Array(capacity),
+    /** Sequence number of the request's first event (request-received, or request-rejected for a request never understood). */
+    firstEventSeq: new Float64Array(capacity),
+    /** NaN when the server did not answer it itself. */
+    rejectedEventSeq: new Float64Array(capacity),
+    receivedAt: new Float64Array(capacity),
+    // NaN while a time is not known yet.
+    queuedAt: new Float64Array(capacity),
+    startedAt: new Float64Array(capacity),
+    finishedAt: new Float64Array(capacity),
+    sentAt: new Float64Array(capacity),
+    waitMs: new Float64Array(capacity),
+    runMs: new Float64Array(capacity),
+    bytes: new Float64Array(capacity),
+    status: new Float64Array(capacity),
+    runId: new Int32Array(capacity),
+    /** -1 until a worker takes the job. */
+    workerId: new Int32Array(capacity),
+    flags: new Uint8Array(capacity),
+  };
+}
+type RowColumns = ReturnType<typeof makeRowColumns>;
+
+/** A request as the history knows it: today's RequestRecord plus the server run it belongs to. */
+export interface RecordedRequest extends RequestRecord {
+  /** Request ids start again at 1 with every server run; (runId, id) names a request. */
+  runId: number;
+}
+
+const ROW_INITIAL_CAPACITY = 1024;
+const INDEX_INITIAL_CAPACITY = 256;
+
+function nullIfNaN(value: number): number | null {
+  return Number.isNaN(value) ? null : value;
+}
+
+export class RequestTable {
+  readonly rows: ColumnRing<RowColumns>;
+
+  constructor(maxRows: number) {
+    this.rows = new ColumnRing(makeRowColumns, ROW_INITIAL_CAPACITY, maxRows);
+  }
+
+  get approximateBytes(): number {
+    return this.rows.byteLength;
+  }
+
+  /** A new row; returns its sequence number. The caller makes room first (evictBefore). */
+  add(
+    requestId: number,
+    runId: number,
+    firstEventSeq: number,
+    at: number,
+    hasReceived: boolean,
+    routeCode: number,
+    isBurst: boolean,
+  ): number {
+    const slot = this.rows.push();
+    const c = this.rows.columns;
+    c.requestId[slot] = requestId;
+    c.firstEventSeq[slot] = firstEventSeq;
+    c.rejectedEventSeq[slot] = Number.NaN;
+    c.receivedAt[slot] = at;
+    c.queuedAt[slot] = Number.NaN;
+    c.startedAt[slot] = Number.NaN;
+    c.finishedAt[slot] = Number.NaN;
+    c.sentAt[slot] = Number.NaN;
+    c.waitMs[slot] = Number.NaN;
+    c.runMs[slot] = Number.NaN;
+    c.bytes[slot] = Number.NaN;
+    c.status[slot] = Number.NaN;
+    c.runId[slot] = runId;
+    c.workerId[slot] = -1;
+    c.flags[slot] = (hasReceived ? F_HAS_RECEIVED : 0) | (isBurst ? F_BURST : 0) | (routeCode << ROUTE_SHIFT);
+    return this.rows.nextSeq - 1;
+  }
+
+  /** Drops the rows whose first event is older than `firstEventSeq`. */
+  evictBefore(firstEventSeq: number): void {
+    const rows = this.rows;
+    while (rows.length > 0 && rows.columns.firstEventSeq[rows.slotOf(rows.firstSeq)]! < firstEventSeq) rows.shift();
+  }
+
+  /**
+   * The row of request `requestId` among the rows from `fromRow` on (one run's rows, which are in id order);
+   * -1 when it is not held. O(1) when the run's ids are dense, as the server makes them; O(log n) otherwise.
+   */
+  find(requestId: number, fromRow: number, toRow = this.rows.nextSeq): number {
+    const rows = this.rows;
+    const lo = Math.max(fromRow, rows.firstSeq);
+    const hi = Math.min(toRow, rows.nextSeq);
+    if (lo >= hi) return -1;
+    const ids = rows.columns.requestId;
+    const guess = lo + (requestId - ids[rows.slotOf(lo)]!);
+    if (guess >= lo && guess < hi && ids[rows.slotOf(guess)] === requestId) return guess;
+    const row = lowerBound(lo, hi, requestId, (seq) => ids[rows.slotOf(seq)]!);
+    return row < hi && ids[rows.slotOf(row)] === requestId ? row : -1;
+  }
+
+  /** Column values of a held row: read through `c` at `slot`. */
+  slotOf(row: number): number {
+    return this.rows.slotOf(row);
+  }
+
+  get columns(): RowColumns {
+    return this.rows.columns;
+  }
+
+  holds(row: number): boolean {
+    return this.rows.holds(row);
+  }
+
+  routeCodeOf(slot: number): number {
+    return this.rows.columns.flags[slot]! >> ROUTE_SHIFT;
+  }
+
+  isBurst(slot: number): boolean {
+    return (this.rows.columns.flags[slot]! & F_BURST) !== 0;
+  }
+
+  /** The full record of a held row; strings come from its events in the log. */
+  record(row: number, log: EventLog): RecordedRequest {
+    const c = this.rows.columns;
+    const slot = this.rows.slotOf(row);
+    const firstEventSeq = c.firstEventSeq[slot]!;
+    const rejectedEventSeq = c.rejectedEventSeq[slot]!;
+    const received = c.flags[slot]! & F_HAS_RECEIVED ? log.decode(firstEventSeq) : null;
+    const rejected = Number.isNaN(rejectedEventSeq) ? null : log.decode(rejectedEventSeq);
+    const target = received?.type === 'request-received' ? received.target : '?';
+    const q = target.indexOf('?');
+    const workerId = c.workerId[slot]!;
+    return {
+      runId: c.runId[slot]!,
+      id: c.requestId[slot]!,
+      connectionId:
+        received?.type === 'request-received' ? received.connectionId : rejected?.type === 'request-rejected' ? rejected.connectionId : 0,
+      method: received?.type === 'request-received' ? received.method : '?',
+      target,
+      path: q === -1 ? target : target.slice(0, q),
+      remoteAddress: received?.type === 'request-received' ? received.remoteAddress : '',
+      userAgent: received?.type === 'request-received' ? received.userAgent : null,
+      origin: c.flags[slot]! & F_BURST ? 'burst' : 'external',
+      receivedAt: c.receivedAt[slot]!,
+      queuedAt: nullIfNaN(c.queuedAt[slot]!),
+      startedAt: nullIfNaN(c.startedAt[slot]!),
+      finishedAt: nullIfNaN(c.finishedAt[slot]!),
+      sentAt: nullIfNaN(c.sentAt[slot]!),
+      workerId: workerId === -1 ? null : workerId,
+      waitMs: nullIfNaN(c.waitMs[slot]!),
+      runMs: nullIfNaN(c.runMs[slot]!),
+      status: nullIfNaN(c.status[slot]!),
+      bytes: nullIfNaN(c.bytes[slot]!),
+      errorCode: rejected?.type === 'request-rejected' ? rejected.errorCode : null,
+    };
+  }
+
+  /** The route class name of a held row (for bars). */
+  routeOf(slot: number): (typeof ROUTE_CLASSES)[number] {
+    return ROUTE_CLASSES[this.routeCodeOf(slot)]!;
+  }
+}
+
+function makeIndexColumns(capacity: number) {
+  return { row: new Float64Array(capacity) };
+}
+
+/**
+ * Rows in the order something happened to them (a lane's jobs in start order, the queue's jobs in the order
+ * they left it), for binary search by a time that never decreases along the index. Entries whose row has
+ * left the table are dropped from the front as they are met.
+ */
+export class RowIndex {
+  private readonly entries: ColumnRing<ReturnType<typeof makeIndexColumns>>;
+
+  constructor(
+    private readonly table: RequestTable,
+    maxEntries: number,
+  ) {
+    this.entries = new ColumnRing(makeIndexColumns, INDEX_INITIAL_CAPACITY, maxEntries);
+  }
+
+  get approximateBytes(): number {
+    return this.entries.byteLength;
+  }
+
+  push(row: number): void {
+    this.trim();
+    if (this.entries.isFull) this.entries.shift();
+    const slot = this.entries.push();
+    this.entries.columns.row[slot] = row;
+  }
+
+  /** Index positions [first, end) of the entries held. */
+  get first(): number {
+    this.trim();
+    return this.entries.firstSeq;
+  }
+
+  get end(): number {
+    return this.entries.nextSeq;
+  }
+
+  rowAt(position: number): number {
+    return this.entries.columns.row[this.entries.slotOf(position)]!;
+  }
+
+  /** First position in [from, end) whose key is ≥ key; keyOf gets a row's slot in the table. */
+  lowerBound(key: number, keyOf: (slot: number) => number, from = this.first): number {
+    return lowerBound(from, this.end, key, (position) => this.keyAt(position, keyOf));
+  }
+
+  /** First position in [from, end) whose key is > key. */
+  upperBound(key: number, keyOf: (slot: number) => number, from = this.first): number {
+    return upperBound(from, this.end, key, (position) => this.keyAt(position, keyOf));
+  }
+
+  private keyAt(position: number, keyOf: (slot: number) => number): number {
+    const row = this.rowAt(position);
+    // A row already gone from the table is older than every row still there.
+    return this.table.holds(row) ? keyOf(this.table.slotOf(row)) : Number.NEGATIVE_INFINITY;
+  }
+
+  private trim(): void {
+    while (this.entries.length > 0 && !this.table.holds(this.rowAt(this.entries.firstSeq))) this.entries.shift();
+  }
+}

@@ -1,0 +1,268 @@
+// The flight recorder's tape: every event type comes back exactly as appended, the history is bounded by
+// count and by age, memory stops growing once it is full, and the string table stays bounded whatever
+// a hostile client sends.
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DROPPED_STRING, EventHistory } from '../src/history';
+import type { ServerEvent } from '../src/shared/events';
+import { eventSequenceArb } from './support/pool-simulator';
+
+const anyNumber = fc.oneof(
+  fc.integer(),
+  fc.integer({ min: -1, max: 70_000 }),
+  fc.double(),
+  fc.constantFrom(-0, 2 ** 31, -(2 ** 31) - 1, 2 ** 53),
+);
+const anyString = fc.string({ unit: 'binary', maxLength: 40 });
+
+/** Every event type, with any values its fields can hold: the tape must give back exactly what it got. */
+const anyEventArb: fc.Arbitrary<ServerEvent> = fc.oneof(
+  fc.record({
+    type: fc.constant('server-listening' as const),
+    at: fc.double(),
+    host: anyString,
+    port: anyNumber,
+    workerCount: anyNumber,
+    sleepMs: anyNumber,
+    maxQueuedJobs: anyNumber,
+  }),
+  fc.record({
+    type: fc.constant('server-stopping' as const),
+    at: fc.double(),
+    reason: fc.constantFrom('signal', 'stop-after', 'command', 'error' as const),
+  }),
+  fc.record({ type: fc.constant('server-stopped' as const), at: fc.double() }),
+  fc.record({
+    type: fc.constant('connection-opened' as const),
+    at: fc.double(),
+    connectionId: anyNumber,
+    remoteAddress: anyString,
+    remotePort: anyNumber,
+  }),
+  fc.record({
+    type: fc.constant('connection-closed' as const),
+    at: fc.double(),
+    connectionId: anyNumber,
+    reason: fc.constantFrom(
+      'client-closed',
+      'server-closed',
+      'idle-timeout',
+      'header-timeout',
+      'connection-limit',
+      'socket-error',
+      'shutdown' as const,
+    ),
+    requestCount: anyNumber,
+  }),
+  fc.record({
+    type: fc.constant('request-received' as const),
+    at: fc.double(),
+    requestId: anyNumber,
+    connectionId: anyNumber,
+    method: anyString,
+    target: anyString,
+    remoteAddress: anyString,
+    userAgent: fc.option(anyString, { nil: null }),
+  }),
+  fc.record({
+    type: fc.constant('request-rejected' as const),
+    at: fc.double(),
+    requestId: anyNumber,
+    connectionId: anyNumber,
+    status: anyNumber,
+    errorCode: anyString,
+  }),
+  fc.record({ type: fc.constant('job-queued' as const), at: fc.double(), requestId: anyNumber, queueDepth: anyNumber }),
+  fc.record({
+    type: fc.constant('job-started' as const),
+    at: fc.double(),
+    requestId: anyNumber,
+    workerId: anyNumber,
+    waitMs: anyNumber,
+    queueDepth: anyNumber,
+  }),
+  fc.record({
+    type: fc.constant('job-finished' as const),
+    at: fc.double(),
+    requestId: anyNumber,
+    workerId: anyNumber,
+    runMs: anyNumber,
+    status: anyNumber,
+  }),
+  fc.record({ type: fc.constant('response-sent' as const), at: fc.double(), requestId: anyNumber, status: anyNumber, bytes: anyNumber }),
+  fc.record({ type: fc.constant('worker-spawned' as const), at: fc.double(), workerId: anyNumber }),
+  fc.record({ type: fc.constant('worker-stopping' as const), at: fc.double(), workerId: anyNumber }),
+  fc.record({
+    type: fc.constant('worker-exited' as const),
+    at: fc.double(),
+    workerId: anyNumber,
+    reason: fc.constantFrom('shutdown', 'crashed' as const),
+    exitCode: anyNumber,
+  }),
+  fc.record({ type: fc.constant('worker-replaced' as const), at: fc.double(), workerId: anyNumber }),
+);
+
+function requestReceived(requestId: number, at: number, target: string): ServerEvent {
+  return {
+    type: 'request-received',
+    at,
+    requestId,
+    connectionId: 1,
+    method: 'GET',
+    target,
+    remoteAddress: '127.0.0.1',
+    userAgent: 'curl/8',
+  };
+}
+
+describe('the recorded events', () => {
+  it('come back identical to what was appended, for every event type and any field values', () => {
+    fc.assert(
+      fc.property(fc.array(anyEventArb, { maxLength: 120 }), (events) => {
+        const history = new EventHistory({ maxAgeMs: Number.POSITIVE_INFINITY });
+        for (const e of events) history.append(e);
+        expect([...history.events()]).toEqual(events);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('come back identical from a real-looking run, also after the oldest were evicted', () => {
+    fc.assert(
+      fc.property(eventSequenceArb(200), fc.integer({ min: 1, max: 60 }), (events, maxEvents) => {
+        const history = new EventHistory({ maxEvents, checkpointIntervalEvents: 4 });
+        for (const e of events) history.append(e);
+        expect([...history.events()]).toEqual(events.slice(-maxEvents));
+        expect(history.eventCount).toBe(Math.min(maxEvents, events.length));
+        expect(history.evictedCount).toBe(Math.max(0, events.length - maxEvents));
+      }),
+    );
+  });
+
+  it('can be read between two times, both ends included', () => {
+    const history = new EventHistory();
+    const events = [10, 20, 20, 30, 40].map((at, i) => requestReceived(i + 1, at, '/'));
+    for (const e of events) history.append(e);
+    expect([...history.events(20, 30)].map((e) => e.at)).toEqual([20, 20, 30]);
+    expect([...history.events(31)].map((e) => e.at)).toEqual([40]);
+  });
+
+  it('refuses to go on silently when the history dropped events an iteration had not read yet', () => {
+    const history = new EventHistory({ maxEvents: 3 });
+    for (let i = 1; i <= 3; i++) history.append(requestReceived(i, i, '/'));
+    const iterator = history.events();
+    expect(iterator.next().value).toMatchObject({ requestId: 1 });
+    for (let i = 4; i <= 6; i++) history.append(requestReceived(i, i, '/'));
+    expect(() => iterator.next()).toThrow(/dropped event #1/);
+  });
+});
+
+describe('the bounds', () => {
+  it('keep at most maxEvents events and say from when the history starts', () => {
+    const history = new EventHistory({ maxEvents: 100 });
+    for (let i = 1; i <= 125; i++) {
+      history.append(requestReceived(i, i * 10, '/'));
+      history.append({ type: 'response-sent', at: i * 10 + 1, requestId: i, status: 200, bytes: 10 });
+    }
+    expect(history.eventCount).toBe(100);
+    expect(history.evictedCount).toBe(150);
+    expect(history.firstAt).toBe(760);
+    expect(history.lastAt).toBe(1251);
+    expect(history.request(75)).toBeNull();
+    expect(history.request(76)?.target).toBe('/');
+  });
+
+  it('keep only the last maxAgeMs, on append and when trimmed while idle', () => {
+    const history = new EventHistory({ maxAgeMs: 1_000 });
+    for (let i = 0; i < 30; i++) history.append(requestReceived(i + 1, i * 100, '/'));
+    expect(history.firstAt).toBe(1_900);
+    expect(history.eventCount).toBe(11);
+    history.trim(3_500);
+    expect(history.firstAt).toBe(2_500);
+    history.trim(10_000);
+    expect(history.eventCount).toBe(0);
+    expect(history.firstAt).toBeNull();
+    expect(history.evictedCount).toBe(30);
+  });
+
+  it('apply whichever bound is smaller', () => {
+    const byCount = new EventHistory({ maxEvents: 5, maxAgeMs: 1_000_000 });
+    const byAge = new EventHistory({ maxEvents: 1_000, maxAgeMs: 50 });
+    for (let i = 0; i < 100; i++) {
+      byCount.append(requestReceived(i + 1, i, '/'));
+      byAge.append(requestReceived(i + 1, i, '/'));
+    }
+    expect(byCount.eventCount).toBe(5);
+    expect(byAge.eventCount).toBe(51);
+  });
+
+  it('reject bounds that are not positive, with a reason', () => {
+    expect(() => new EventHistory({ maxEvents: 0 })).toThrow(/maxEvents must be a positive number/);
+    expect(() => new EventHistory({ maxAgeMs: -1 })).toThrow(/maxAgeMs must be a positive number/);
+  });
+
+  it('hold memory flat once the history is full', () => {
+    // Few buckets per level, so they fill within the test too (by default the coarsest fill after hours).
+    const history = new EventHistory({ maxEvents: 20_000, checkpointIntervalEvents: 256, bucketsPerLevel: 16 });
+    const sizes: number[] = [];
+    let requestId = 1;
+    for (let round = 0; round < 6; round++) {
+      for (let i = 0; i < 10_000; i++) {
+        const at = round * 10_000 + i;
+        const id = requestId++;
+        history.append(requestReceived(id, at, '/'));
+        history.append({ type: 'response-sent', at, requestId: id, status: 200, bytes: 100 });
+      }
+      sizes.push(history.approximateBytes);
+    }
+    expect(history.eventCount).toBe(20_000);
+    // Checkpoints come and go one at a time: a fraction of a percent.
+    expect(Math.abs(sizes[5]! - sizes[3]!) / sizes[3]!).toBeLessThan(0.005);
+    expect(sizes[3]! / sizes[1]!).toBeLessThan(1.005);
+    expect(history.bytesPerEvent).toBeGreaterThan(0);
+  });
+});
+
+describe('the string table', () => {
+  it('stays within its bound when every request has a new target, and says what it dropped', () => {
+    const history = new EventHistory({ maxEvents: 500, maxInternedStrings: 64 });
+    for (let i = 1; i <= 5_000; i++) {
+      history.append(requestReceived(i, i, `/sleep?id=${i}`));
+      expect(history.internedStringCount).toBeLessThanOrEqual(64);
+    }
+    expect(history.droppedStringCount).toBeGreaterThan(0);
+    const targets = [...history.events()].map((e) => (e.type === 'request-received' ? e.target : ''));
+    expect(targets.filter((t) => t === DROPPED_STRING).length).toBe(
+      history.eventCount - targets.filter((t) => t.startsWith('/sleep?id=')).length,
+    );
+    // Stored or dropped, a request is still counted under its true route.
+    const timeline = history.timeline({ fromAt: 0, toAt: 6_000, plotWidthPx: 600, now: 6_000 });
+    expect(timeline.queue.buckets.received.reduce((a, b) => a + b, 0)).toBe(5_000);
+  });
+
+  it('bounds the characters held too, and frees strings when their last event leaves', () => {
+    // Strings are freed when their events leave the log: at most one checkpoint interval after they leave the history.
+    const history = new EventHistory({ maxEvents: 10, maxInternedChars: 1_000, checkpointIntervalEvents: 4 });
+    const long = 'x'.repeat(400);
+    for (let i = 1; i <= 5; i++) history.append(requestReceived(i, i, `/${long}${i}`));
+    const kept = [...history.events()].filter((e) => e.type === 'request-received' && e.target !== DROPPED_STRING);
+    // '/', 'GET', '127.0.0.1', 'curl/8' and two 402-character targets fit in 1,000 characters; the third does not.
+    expect(kept.length).toBe(2);
+    for (let i = 6; i <= 20; i++) history.append(requestReceived(i, i, '/'));
+    history.append(requestReceived(21, 21, `/${long}new`));
+    expect([...history.events()].at(-1)).toMatchObject({ target: `/${long}new` });
+  });
+
+  it('gives identical events back when strings repeat across many requests (the cache path)', () => {
+    const history = new EventHistory();
+    const events: ServerEvent[] = [];
+    for (let i = 1; i <= 1_000; i++) {
+      const e = requestReceived(i, i, i % 3 === 0 ? '/sleep' : '/');
+      events.push({ ...e, userAgent: i % 5 === 0 ? null : `agent-${i % 4}` } as ServerEvent);
+    }
+    for (const e of events) history.append(e);
+    expect([...history.events()]).toEqual(events);
+    expect(history.internedStringCount).toBeLessThan(12);
+  });
+});

@@ -1,0 +1,314 @@
+// The naive reference the history is checked against: it keeps every event in an array and answers every
+// question by reading them all from the start, written as plainly as possible and independently of
+// src/history. Slow on purpose; correct by inspection.
+
+import { MAX_LANES, type PoolState, type RecordedRequest } from '../../src/history';
+import { BURST_USER_AGENT, type ServerEvent } from '../../src/shared/events';
+
+type Worker = PoolState['workers'][number];
+type Request = PoolState['requests'][number];
+
+function emptyState(at: number): PoolState {
+  return {
+    at,
+    runId: 0,
+    phase: 'stopped',
+    settings: null,
+    runStartedAt: null,
+    listeningAt: null,
+    stoppingAt: null,
+    stopReason: null,
+    stoppedAt: null,
+    workers: [],
+    queue: [],
+    requests: [],
+    connections: [],
+    counters: { requestsReceived: 0, responsesSent: 0, rejected: 0, serverErrors: 0 },
+  };
+}
+
+function blankRequest(id: number, connectionId: number, at: number): Request {
+  return {
+    id,
+    connectionId,
+    method: '?',
+    target: '?',
+    path: '?',
+    remoteAddress: '',
+    userAgent: null,
+    origin: 'external',
+    receivedAt: at,
+    queuedAt: null,
+    startedAt: null,
+    finishedAt: null,
+    sentAt: null,
+    workerId: null,
+    waitMs: null,
+    runMs: null,
+    status: null,
+    bytes: null,
+    errorCode: null,
+  };
+}
+
+function workerIn(s: PoolState, id: number, at: number): Worker {
+  let w = s.workers.find((x) => x.id === id);
+  if (!w) {
+    w = { id, phase: 'idle', requestId: null, busySince: null, jobsDone: 0, busyMsTotal: 0, spawnedAt: at, replacements: 0 };
+    s.workers.push(w);
+    s.workers.sort((a, b) => a.id - b.id);
+  }
+  return w;
+}
+
+function newRun(s: PoolState, at: number): void {
+  s.runId += 1;
+  s.phase = 'starting';
+  s.settings = null;
+  s.runStartedAt = at;
+  s.listeningAt = null;
+  s.stoppingAt = null;
+  s.stopReason = null;
+  s.stoppedAt = null;
+  s.workers = [];
+  s.queue = [];
+  s.requests = [];
+  s.connections = [];
+  s.counters = { requestsReceived: 0, responsesSent: 0, rejected: 0, serverErrors: 0 };
+}
+
+/** One event applied to a state, by the rules in src/history/pool-state.ts, written out again. */
+export function referenceStep(s: PoolState, e: ServerEvent): void {
+  const request = (id: number) => s.requests.find((r) => r.id === id);
+  switch (e.type) {
+    case 'worker-spawned': {
+      if (s.phase === 'stopped') newRun(s, e.at);
+      s.workers = s.workers.filter((w) => w.id !== e.workerId);
+      workerIn(s, e.workerId, e.at);
+      break;
+    }
+    case 'server-listening':
+      if (s.phase === 'stopped') newRun(s, e.at);
+      s.phase = 'listening';
+      s.settings = { host: e.host, port: e.port, workerCount: e.workerCount, sleepMs: e.sleepMs, maxQueuedJobs: e.maxQueuedJobs };
+      s.listeningAt = e.at;
+      for (let id = 0; id < Math.min(e.workerCount, MAX_LANES); id++) workerIn(s, id, e.at);
+      break;
+    case 'server-stopping':
+      if (s.phase !== 'stopped') s.phase = 'stopping';
+      s.stoppingAt = e.at;
+      s.stopReason = e.reason;
+      break;
+    case 'server-stopped':
+      s.phase = 'stopped';
+      s.stoppedAt = e.at;
+      break;
+    case 'connection-opened': {
+      const c = { id: e.connectionId, remoteAddress: e.remoteAddress, remotePort: e.remotePort, openedAt: e.at };
+      const i = s.connections.findIndex((x) => x.id === e.connectionId);
+      if (i === -1) s.connections.push(c);
+      else s.connections[i] = c;
+      break;
+    }
+    case 'connection-closed':
+      s.connections = s.connections.filter((c) => c.id !== e.connectionId);
+      break;
+    case 'request-received': {
+      s.counters.requestsReceived += 1;
+      const r = blankRequest(e.requestId, e.connectionId, e.at);
+      Object.assign(r, {
+        method: e.method,
+        target: e.target,
+        path: e.target.split('?')[0],
+        remoteAddress: e.remoteAddress,
+        userAgent: e.userAgent,
+        origin: e.userAgent === BURST_USER_AGENT ? 'burst' : 'external',
+      });
+      const i = s.requests.findIndex((x) => x.id === e.requestId);
+      if (i === -1) s.requests.push(r);
+      else s.requests[i] = r;
+      break;
+    }
+    case 'request-rejected': {
+      s.counters.rejected += 1;
+      let r = request(e.requestId);
+      if (!r) {
+        r = blankRequest(e.requestId, e.connectionId, e.at);
+        s.requests.push(r);
+      }
+      r.status = e.status;
+      r.errorCode = e.errorCode;
+      break;
+    }
+    case 'job-queued': {
+      const r = request(e.requestId);
+      if (r) r.queuedAt = e.at;
+      s.queue.push({ requestId: e.requestId, queuedAt: e.at });
+      break;
+    }
+    case 'job-started': {
+      const r = request(e.requestId);
+      if (r) Object.assign(r, { startedAt: e.at, workerId: e.workerId, waitMs: e.waitMs });
+      const i = s.queue.findIndex((j) => j.requestId === e.requestId);
+      if (i !== -1) s.queue.splice(i, 1);
+      Object.assign(workerIn(s, e.workerId, e.at), { phase: 'busy', requestId: e.requestId, busySince: e.at });
+      break;
+    }
+    case 'job-finished': {
+      const r = request(e.requestId);
+      if (r) Object.assign(r, { finishedAt: e.at, runMs: e.runMs, status: e.status });
+      const w = workerIn(s, e.workerId, e.at);
+      if (w.phase === 'busy') w.phase = 'idle';
+      w.busyMsTotal += w.busySince === null ? e.runMs : e.at - w.busySince;
+      w.jobsDone += 1;
+      w.requestId = null;
+      w.busySince = null;
+      break;
+    }
+    case 'response-sent': {
+      s.counters.responsesSent += 1;
+      if (e.status >= 500) s.counters.serverErrors += 1;
+      s.requests = s.requests.filter((r) => r.id !== e.requestId);
+      s.queue = s.queue.filter((j) => j.requestId !== e.requestId);
+      break;
+    }
+    case 'worker-stopping': {
+      const w = workerIn(s, e.workerId, e.at);
+      if (w.phase !== 'exited') w.phase = 'stopping';
+      break;
+    }
+    case 'worker-exited':
+      Object.assign(workerIn(s, e.workerId, e.at), { phase: 'exited', requestId: null, busySince: null });
+      break;
+    case 'worker-replaced': {
+      const w = workerIn(s, e.workerId, e.at);
+      Object.assign(w, { phase: 'idle', requestId: null, busySince: null });
+      w.replacements += 1;
+      break;
+    }
+  }
+}
+
+export interface ReferenceJob {
+  runId: number;
+  requestId: number;
+  workerId: number;
+  startedAt: number;
+  /** null: still running after the last event. */
+  finishedAt: number | null;
+  status: number | null;
+  route: '/' | '/sleep' | 'other';
+  isBurst: boolean;
+}
+
+export interface ReferenceWait {
+  runId: number;
+  requestId: number;
+  queuedAt: number;
+  /** null: never left the queue. */
+  startedAt: number | null;
+  workerId: number | null;
+}
+
+function routeOf(target: string): ReferenceJob['route'] {
+  const path = target.split('?')[0];
+  return path === '/' ? '/' : path === '/sleep' ? '/sleep' : 'other';
+}
+
+/** Everything a test asks, from all the events, by reading them from the start. */
+export class ReferenceHistory {
+  constructor(
+    readonly events: readonly ServerEvent[],
+    private readonly initial: PoolState = emptyState(Number.NEGATIVE_INFINITY),
+  ) {}
+
+  stateAt(at: number): PoolState {
+    const s = structuredClone(this.initial);
+    for (const e of this.events) if (e.at <= at) referenceStep(s, e);
+    s.at = at;
+    return s;
+  }
+
+  /** Every request ever recorded, by run. */
+  requests(): RecordedRequest[] {
+    const s = structuredClone(this.initial);
+    const all: RecordedRequest[] = [];
+    const open = new Map<number, RecordedRequest>();
+    for (const e of this.events) {
+      const runBefore = s.runId;
+      referenceStep(s, e);
+      if (s.runId !== runBefore) open.clear();
+      if (e.type === 'request-received' || (e.type === 'request-rejected' && !open.has(e.requestId))) {
+        const live = s.requests.find((r) => r.id === e.requestId)!;
+        const record = { runId: s.runId, ...structuredClone(live) };
+        open.set(e.requestId, record);
+        all.push(record);
+        continue;
+      }
+      if (!('requestId' in e)) continue;
+      const record = open.get(e.requestId);
+      if (!record) continue;
+      const live = s.requests.find((r) => r.id === e.requestId);
+      if (live) Object.assign(record, structuredClone(live));
+      if (e.type === 'response-sent') Object.assign(record, { sentAt: e.at, bytes: e.bytes, status: e.status });
+    }
+    return all;
+  }
+
+  /** Every job a worker started, with its run. */
+  jobs(): ReferenceJob[] {
+    return this.requests()
+      .filter((r) => r.startedAt !== null && r.workerId !== null)
+      .map((r) => ({
+        runId: r.runId,
+        requestId: r.id,
+        workerId: r.workerId!,
+        startedAt: r.startedAt!,
+        finishedAt: r.finishedAt,
+        status: r.finishedAt === null ? null : r.status,
+        route: routeOf(r.target),
+        isBurst: r.origin === 'burst',
+      }));
+  }
+
+  /** Every job that joined the queue. */
+  waits(): ReferenceWait[] {
+    return this.requests()
+      .filter((r) => r.queuedAt !== null)
+      .map((r) => ({ runId: r.runId, requestId: r.id, queuedAt: r.queuedAt!, startedAt: r.startedAt, workerId: r.workerId }));
+  }
+
+  /** ∫ queue length dt over [fromAt, toAt), sampling the state after every event. */
+  queueLengthMs(fromAt: number, toAt: number): number {
+    const s = structuredClone(this.initial);
+    let total = 0;
+    let length = s.queue.length;
+    let since = Number.NEGATIVE_INFINITY;
+    const add = (until: number) => {
+      const from = Math.max(since, fromAt);
+      const to = Math.min(until, toAt);
+      if (to > from) total += length * (to - from);
+    };
+    for (const e of this.events) {
+      referenceStep(s, e);
+      if (s.queue.length !== length) {
+        add(e.at);
+        length = s.queue.length;
+        since = e.at;
+      }
+    }
+    add(toAt);
+    return total;
+  }
+}
+
+/** Run time of [fromAt, toAt] inside [rangeFrom, rangeTo). */
+export function overlapMs(fromAt: number, toAt: number, rangeFrom: number, rangeTo: number): number {
+  return Math.max(0, Math.min(toAt, rangeTo) - Math.max(fromAt, rangeFrom));
+}
+
+/** The overlap rule, written out: a zero-length run counts where it happened. */
+export function overlaps(fromAt: number, toAt: number, rangeFrom: number, rangeTo: number): boolean {
+  if (toAt === fromAt) return fromAt >= rangeFrom && fromAt < rangeTo;
+  return fromAt < rangeTo && toAt > rangeFrom;
+}
