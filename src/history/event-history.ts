@@ -43,7 +43,7 @@ export const CHECKPOINT_INTERVAL_EVENTS = 1024;
  * A checkpoint copies the state, so with a big state (thousands of open connections) checkpoints are
  * spaced at least this many events per state entry: copying stays O(1) per event, and so does their memory.
  */
-const CHECKPOINT_EVENTS_PER_STATE_ENTRY = 8;
+const CHECKPOINT_EVENTS_PER_STATE_ENTRY = 2;
 /** Rough bytes of one state entry in a checkpoint (a worker, a queued job, a request or a connection object). */
 const CHECKPOINT_BYTES_PER_ENTRY = 200;
 export const MAX_MARKERS = 10_000;

@@ -229,8 +229,10 @@ export class EventLog {
     return this.lastAt === Number.NEGATIVE_INFINITY ? 0 : this.lastAt;
   }
 
-  /** The event with this sequence number, as it was appended. The caller checks holds(seq). */
+  /** The event with this sequence number, as it was appended. */
   decode(seq: number): ServerEvent {
+    // A slot keeps its old bytes after the event left: reading it would give a plausible, wrong event.
+    if (!this.ring.holds(seq)) throw new RangeError(`Event #${seq} is not in the log (it holds #${this.firstSeq} to #${this.nextSeq - 1})`);
     const c = this.ring.columns;
     const slot = this.ring.slotOf(seq);
     const wide = c.wide[slot]!;
