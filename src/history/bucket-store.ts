@@ -54,13 +54,21 @@ function makeLaneColumns(capacity: number) {
   };
 }
 
-function makeQueueColumns(capacity: number) {
+// The queue's length and its counts live in separate rings: a length stretch is only known when it ends,
+// after counts at its end time may already be in, and each ring must be written in time order.
+function makeQueueLengthColumns(capacity: number) {
   return {
     index: new Float64Array(capacity),
     /** ∫ queue length dt over the bucket (job·ms). */
     lengthMs: new Float64Array(capacity),
     /** Longest the queue was in the bucket. */
     maxLength: new Uint32Array(capacity),
+  };
+}
+
+function makeQueueCountColumns(capacity: number) {
+  return {
+    index: new Float64Array(capacity),
     /** Sum of the waits of the jobs that left the queue in the bucket. */
     waitMsSum: new Float64Array(capacity),
     counts: new Uint32Array(capacity * QUEUE_COUNTS),
@@ -68,10 +76,12 @@ function makeQueueColumns(capacity: number) {
 }
 
 type LaneColumns = ReturnType<typeof makeLaneColumns>;
-type QueueColumns = ReturnType<typeof makeQueueColumns>;
+type QueueLengthColumns = ReturnType<typeof makeQueueLengthColumns>;
+type QueueCountColumns = ReturnType<typeof makeQueueCountColumns>;
+type AnyColumns = LaneColumns | QueueLengthColumns | QueueCountColumns;
 
 /** One level of one track: its newest non-empty buckets, in increasing index. */
-class LevelRing<C extends LaneColumns | QueueColumns> {
+class LevelRing<C extends AnyColumns> {
   readonly ring: ColumnRing<C>;
   /** Buckets below this index may have been dropped: the level knows nothing before it. */
   coverageFromIndex = Number.NEGATIVE_INFINITY;
@@ -90,7 +100,7 @@ class LevelRing<C extends LaneColumns | QueueColumns> {
       if (lastIndex > index) return this.find(index);
     }
     if (ring.isFull) {
-      this.coverageFromIndex = ring.columns.index[ring.slotOf(ring.firstSeq)]! + 1;
+      this.coverageFromIndex = Math.max(this.coverageFromIndex, ring.columns.index[ring.slotOf(ring.firstSeq)]! + 1);
       ring.shift();
     }
     const slot = ring.push();
@@ -118,9 +128,12 @@ function zeroLane(c: LaneColumns, slot: number): void {
   c.counts.fill(0, slot * LANE_COUNTS, (slot + 1) * LANE_COUNTS);
 }
 
-function zeroQueue(c: QueueColumns, slot: number): void {
+function zeroQueueLength(c: QueueLengthColumns, slot: number): void {
   c.lengthMs[slot] = 0;
   c.maxLength[slot] = 0;
+}
+
+function zeroQueueCount(c: QueueCountColumns, slot: number): void {
   c.waitMsSum[slot] = 0;
   c.counts.fill(0, slot * QUEUE_COUNTS, (slot + 1) * QUEUE_COUNTS);
 }
@@ -272,15 +285,18 @@ function isTimeSpan(fromAt: number, toAt: number): boolean {
 
 export class BucketStore {
   private readonly lanes: Array<Array<LevelRing<LaneColumns>> | undefined> = [];
-  private readonly queue: Array<LevelRing<QueueColumns>>;
+  private readonly queueLengths: Array<LevelRing<QueueLengthColumns>>;
+  private readonly queueCounts: Array<LevelRing<QueueCountColumns>>;
 
   constructor(private readonly bucketsPerLevel: number) {
-    this.queue = BUCKET_LEVELS_MS.map(() => new LevelRing(makeQueueColumns, bucketsPerLevel));
+    this.queueLengths = BUCKET_LEVELS_MS.map(() => new LevelRing(makeQueueLengthColumns, bucketsPerLevel));
+    this.queueCounts = BUCKET_LEVELS_MS.map(() => new LevelRing(makeQueueCountColumns, bucketsPerLevel));
   }
 
   get approximateBytes(): number {
     let bytes = 0;
-    for (const level of this.queue) bytes += level.ring.byteLength;
+    for (const level of this.queueLengths) bytes += level.ring.byteLength;
+    for (const level of this.queueCounts) bytes += level.ring.byteLength;
     for (const lane of this.lanes) if (lane) for (const level of lane) bytes += level.ring.byteLength;
     return bytes;
   }
@@ -294,7 +310,7 @@ export class BucketStore {
 
   /** Where a level's knowledge starts for every track: before it, some buckets may have been dropped. */
   coverageFromAt(level: number): number {
-    let fromIndex = this.queue[level]!.coverageFromIndex;
+    let fromIndex = Math.max(this.queueLengths[level]!.coverageFromIndex, this.queueCounts[level]!.coverageFromIndex);
     for (const lane of this.lanes) if (lane) fromIndex = Math.max(fromIndex, lane[level]!.coverageFromIndex);
     return fromIndex * BUCKET_LEVELS_MS[level]!;
   }
@@ -333,11 +349,11 @@ export class BucketStore {
     if (length <= 0 || !isTimeSpan(fromAt, toAt)) return;
     for (let level = 0; level < BUCKET_LEVELS_MS.length; level++) {
       const size = BUCKET_LEVELS_MS[level]!;
-      const ring = this.queue[level]!;
+      const ring = this.queueLengths[level]!;
       const first = Math.floor(fromAt / size);
       const last = toAt > fromAt ? Math.ceil(toAt / size) - 1 : first;
       for (let k = this.firstKept(ring, first, last); k <= last; k++) {
-        const slot = ring.slotFor(k, zeroQueue);
+        const slot = ring.slotFor(k, zeroQueueLength);
         if (slot === -1) continue;
         const c = ring.ring.columns;
         c.lengthMs[slot]! += length * (Math.min(toAt, (k + 1) * size) - Math.max(fromAt, k * size));
@@ -350,8 +366,8 @@ export class BucketStore {
   countQueueEvent(at: number, count: number, waitMs = 0): void {
     if (!isTime(at)) return;
     for (let level = 0; level < BUCKET_LEVELS_MS.length; level++) {
-      const ring = this.queue[level]!;
-      const slot = ring.slotFor(Math.floor(at / BUCKET_LEVELS_MS[level]!), zeroQueue);
+      const ring = this.queueCounts[level]!;
+      const slot = ring.slotFor(Math.floor(at / BUCKET_LEVELS_MS[level]!), zeroQueueCount);
       if (slot === -1) continue;
       const c = ring.ring.columns;
       c.counts[slot * QUEUE_COUNTS + count]!++;
@@ -400,29 +416,35 @@ export class BucketStore {
   }
 
   sumQueue(level: number, grid: BucketGrid, sums: QueueSums): void {
-    const ring = this.queue[level]!;
     const factor = Math.round(grid.bucketMs / BUCKET_LEVELS_MS[level]!);
-    const r = ring.ring;
-    const c = r.columns;
-    const end = r.nextSeq;
     const lastIndex = (grid.firstIndex + grid.count) * factor;
-    for (let seq = ring.firstAtOrAfter(grid.firstIndex * factor); seq < end; seq++) {
-      const slot = r.slotOf(seq);
-      const index = c.index[slot]!;
+    const lengths = this.queueLengths[level]!;
+    const l = lengths.ring;
+    for (let seq = lengths.firstAtOrAfter(grid.firstIndex * factor); seq < l.nextSeq; seq++) {
+      const slot = l.slotOf(seq);
+      const index = l.columns.index[slot]!;
       if (index >= lastIndex) break;
       const i = Math.floor(index / factor) - grid.firstIndex;
-      sums.lengthMs[i]! += c.lengthMs[slot]!;
-      if (sums.maxLength[i]! < c.maxLength[slot]!) sums.maxLength[i] = c.maxLength[slot]!;
-      sums.waitMsSum[i]! += c.waitMsSum[slot]!;
+      sums.lengthMs[i]! += l.columns.lengthMs[slot]!;
+      if (sums.maxLength[i]! < l.columns.maxLength[slot]!) sums.maxLength[i] = l.columns.maxLength[slot]!;
+    }
+    const counts = this.queueCounts[level]!;
+    const c = counts.ring;
+    for (let seq = counts.firstAtOrAfter(grid.firstIndex * factor); seq < c.nextSeq; seq++) {
+      const slot = c.slotOf(seq);
+      const index = c.columns.index[slot]!;
+      if (index >= lastIndex) break;
+      const i = Math.floor(index / factor) - grid.firstIndex;
+      sums.waitMsSum[i]! += c.columns.waitMsSum[slot]!;
       const base = slot * QUEUE_COUNTS;
-      sums.received[i]! += c.counts[base + QUEUE_RECEIVED]!;
-      sums.rejected[i]! += c.counts[base + QUEUE_REJECTED]!;
-      sums.dequeued[i]! += c.counts[base + QUEUE_DEQUEUED]!;
+      sums.received[i]! += c.columns.counts[base + QUEUE_RECEIVED]!;
+      sums.rejected[i]! += c.columns.counts[base + QUEUE_REJECTED]!;
+      sums.dequeued[i]! += c.columns.counts[base + QUEUE_DEQUEUED]!;
     }
   }
 
   /** Buckets older than a ring's reach would be dropped at once: skip them, and say the level no longer knows them. */
-  private firstKept(ring: LevelRing<LaneColumns> | LevelRing<QueueColumns>, first: number, last: number): number {
+  private firstKept(ring: LevelRing<AnyColumns>, first: number, last: number): number {
     const reach = last - this.bucketsPerLevel + 1;
     if (first >= reach) return first;
     ring.coverageFromIndex = Math.max(ring.coverageFromIndex, reach);

@@ -288,6 +288,12 @@ export class EventHistory {
     const busySince = event.type === 'job-finished' ? (live.workers[event.workerId]?.busySince ?? null) : null;
     live.apply(event);
     if (live.runId !== runBefore) this.beginRun(at);
+    // The queue's last stretch ends here: store it before anything else is counted at `at` (buckets fill in time order).
+    if (live.queueLength !== this.queueLength) {
+      this.buckets.addQueueLength(this.queueChangedAt, at, this.queueLength);
+      this.queueLength = live.queueLength;
+      this.queueChangedAt = at;
+    }
     const table = this.table;
     switch (event.type) {
       case 'request-received':
@@ -387,11 +393,6 @@ export class EventHistory {
         break;
       default:
         break;
-    }
-    if (live.queueLength !== this.queueLength) {
-      this.buckets.addQueueLength(this.queueChangedAt, at, this.queueLength);
-      this.queueLength = live.queueLength;
-      this.queueChangedAt = at;
     }
   }
 

@@ -168,6 +168,7 @@ export interface Timeline {
   runs: RunInfo[];
 }
 
+/** A worker card's figures. Rates are per lane (worker id): a restart inside the window does not reset them. */
 export interface WorkerActivity {
   workerId: number;
   phase: WorkerState['phase'];
@@ -343,10 +344,14 @@ function summarize(
   }
   const queue = emptyQueueSums(grid.count);
   parts.buckets.sumQueue(level, grid, queue);
-  if (isLive) {
-    const open = parts.openQueueSegment();
-    addQueueLengthToSums(queue, grid, open.sinceAt, now, open.length);
-  } else if (clearFrom !== -1) {
+  // The queue's length since its last change is not in the buckets yet: add it up to `now` (in replay, up to
+  // the rebuilt bucket, which has it). A change after `now` means the buckets already hold all before it.
+  const open = parts.openQueueSegment();
+  if (clearFrom === -1) {
+    if (open.sinceAt <= now) addQueueLengthToSums(queue, grid, open.sinceAt, now, open.length);
+  } else {
+    const rebuiltFromAt = (grid.firstIndex + clearFrom) * grid.bucketMs;
+    if (open.sinceAt < rebuiltFromAt) addQueueLengthToSums(queue, grid, open.sinceAt, rebuiltFromAt, open.length);
     clearQueueSumsFrom(queue, clearFrom);
     if (rebuilt !== null) {
       const from = rebuilt.queue;

@@ -229,8 +229,15 @@ export class ReferenceHistory {
     return s;
   }
 
+  private all: RecordedRequest[] | null = null;
+
   /** Every request ever recorded, by run. */
   requests(): RecordedRequest[] {
+    this.all ??= this.readRequests();
+    return this.all;
+  }
+
+  private readRequests(): RecordedRequest[] {
     const s = structuredClone(this.initial);
     const all: RecordedRequest[] = [];
     const open = new Map<number, RecordedRequest>();
@@ -278,26 +285,28 @@ export class ReferenceHistory {
       .map((r) => ({ runId: r.runId, requestId: r.id, queuedAt: r.queuedAt!, startedAt: r.startedAt, workerId: r.workerId }));
   }
 
-  /** ∫ queue length dt over [fromAt, toAt), sampling the state after every event. */
+  private lengths: Array<{ fromAt: number; length: number }> | null = null;
+
+  /** ∫ queue length dt over [fromAt, toAt), from the state after every event. */
   queueLengthMs(fromAt: number, toAt: number): number {
-    const s = structuredClone(this.initial);
-    let total = 0;
-    let length = s.queue.length;
-    let since = Number.NEGATIVE_INFINITY;
-    const add = (until: number) => {
-      const from = Math.max(since, fromAt);
-      const to = Math.min(until, toAt);
-      if (to > from) total += length * (to - from);
-    };
-    for (const e of this.events) {
-      referenceStep(s, e);
-      if (s.queue.length !== length) {
-        add(e.at);
-        length = s.queue.length;
-        since = e.at;
+    if (this.lengths === null) {
+      const s = structuredClone(this.initial);
+      this.lengths = [{ fromAt: Number.NEGATIVE_INFINITY, length: s.queue.length }];
+      for (const e of this.events) {
+        referenceStep(s, e);
+        if (s.queue.length !== this.lengths.at(-1)!.length) this.lengths.push({ fromAt: e.at, length: s.queue.length });
       }
     }
-    add(toAt);
+    const lengths = this.lengths;
+    let i = lengths.length - 1;
+    while (i > 0 && lengths[i]!.fromAt > fromAt) i--;
+    let total = 0;
+    for (; i < lengths.length && lengths[i]!.fromAt < toAt; i++) {
+      const until = lengths[i + 1]?.fromAt ?? Number.POSITIVE_INFINITY;
+      const from = Math.max(lengths[i]!.fromAt, fromAt);
+      const to = Math.min(until, toAt);
+      if (to > from) total += lengths[i]!.length * (to - from);
+    }
     return total;
   }
 }
