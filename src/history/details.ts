@@ -41,15 +41,15 @@ function matchCount(lo: number, hi: number, matches: (position: number) => boole
 function listFrom(
   parts: HistoryParts,
   index: RowIndex,
-  lo: number,
-  hi: number,
+  range: { lo: number; hi: number },
   limit: number,
+  now: number,
   matches: (position: number) => boolean,
 ): RecordedRequest[] {
   const requests: RecordedRequest[] = [];
-  for (let p = lo; p < hi && requests.length < limit; p++) {
+  for (let p = range.lo; p < range.hi && requests.length < limit; p++) {
     if (!parts.table.holds(index.rowAt(p)) || !matches(p)) continue;
-    requests.push(parts.table.record(index.rowAt(p), parts.log));
+    requests.push(parts.table.record(index.rowAt(p), parts.log, now));
   }
   return requests;
 }
@@ -83,7 +83,7 @@ export function requestsIn(parts: HistoryParts, query: RequestsQuery): RequestLi
       return overlapsRange(queuedAt, Math.min(c().startedAt[slot]!, Math.max(now, queuedAt)), fromAt, toAt);
     };
     total = matchCount(lo, hi, matches);
-    requests.push(...listFrom(parts, index, lo, hi, limit, matches));
+    requests.push(...listFrom(parts, index, { lo, hi }, limit, now, matches));
     // Jobs waiting at `now` that no worker took within the history.
     if (aggregate !== null) {
       for (const job of aggregate.queued()) {
@@ -91,7 +91,7 @@ export function requestsIn(parts: HistoryParts, query: RequestsQuery): RequestLi
         if (row !== -1 && !Number.isNaN(c().startedAt[table.slotOf(row)]!)) continue;
         if (!overlapsRange(job.queuedAt, Math.max(job.queuedAt, stateAt), fromAt, toAt)) continue;
         total++;
-        if (requests.length < limit) requests.push(recordOf(parts, aggregate, row, job.requestId));
+        if (requests.length < limit) requests.push(recordOf(parts, aggregate, row, job.requestId, now));
       }
     }
     return { requests, total, isPartlyBeforeHistory };
@@ -117,7 +117,7 @@ export function requestsIn(parts: HistoryParts, query: RequestsQuery): RequestLi
       return overlapsRange(startedAt, endAt, fromAt, toAt);
     };
     total = matchCount(lo, hi, matches);
-    requests.push(...listFrom(parts, index, lo, hi, limit, matches));
+    requests.push(...listFrom(parts, index, { lo, hi }, limit, now, matches));
   }
   // The job running now whose request is older than the history.
   const worker = aggregate?.workers[workerId];
@@ -129,14 +129,14 @@ export function requestsIn(parts: HistoryParts, query: RequestsQuery): RequestLi
   ) {
     if (overlapsRange(worker.busySince, Math.max(worker.busySince, stateAt), fromAt, toAt)) {
       total++;
-      if (requests.length < limit) requests.push(recordOf(parts, aggregate, -1, worker.requestId));
+      if (requests.length < limit) requests.push(recordOf(parts, aggregate, -1, worker.requestId, now));
     }
   }
   return { requests, total, isPartlyBeforeHistory };
 }
 
-function recordOf(parts: HistoryParts, aggregate: PoolAggregate, row: number, requestId: number): RecordedRequest {
-  if (row !== -1) return parts.table.record(row, parts.log);
+function recordOf(parts: HistoryParts, aggregate: PoolAggregate, row: number, requestId: number, now: number): RecordedRequest {
+  if (row !== -1) return parts.table.record(row, parts.log, now);
   const record = aggregate.requests.get(requestId);
   if (record !== undefined) return { runId: aggregate.runId, ...record };
   return {

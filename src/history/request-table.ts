@@ -4,7 +4,7 @@
 // as long as the request's first event stays in the history.
 
 import type { RequestRecord } from '../shared/pool-model';
-import { ROUTE_CLASSES } from './classify';
+import { pathOf, ROUTE_CLASSES } from './classify';
 import { ColumnRing, lowerBound, upperBound } from './column-ring';
 import type { EventLog } from './event-log';
 
@@ -134,16 +134,25 @@ export class RequestTable {
     return (this.rows.columns.flags[slot]! & F_BURST) !== 0;
   }
 
-  /** The full record of a held row; strings come from its events in the log. */
-  record(row: number, log: EventLog): RecordedRequest {
+  /**
+   * The full record of a held row, as it was known at `now` (a replay cursor): what happened later is null.
+   * Strings come from its events in the log.
+   */
+  record(row: number, log: EventLog, now = Number.POSITIVE_INFINITY): RecordedRequest {
     const c = this.rows.columns;
     const slot = this.rows.slotOf(row);
     const firstEventSeq = c.firstEventSeq[slot]!;
     const rejectedEventSeq = c.rejectedEventSeq[slot]!;
     const received = c.flags[slot]! & F_HAS_RECEIVED ? log.decode(firstEventSeq) : null;
-    const rejected = Number.isNaN(rejectedEventSeq) ? null : log.decode(rejectedEventSeq);
+    const rejected = Number.isNaN(rejectedEventSeq) || log.atOf(rejectedEventSeq) > now ? null : log.decode(rejectedEventSeq);
+    const known = (at: number) => (at <= now ? at : Number.NaN);
+    const queuedAt = known(c.queuedAt[slot]!);
+    const startedAt = known(c.startedAt[slot]!);
+    const finishedAt = known(c.finishedAt[slot]!);
+    const sentAt = known(c.sentAt[slot]!);
+    // One status column: the job's, then the response's (the same number), or the server's own answer.
+    const hasStatus = !Number.isNaN(sentAt) || !Number.isNaN(finishedAt) || rejected !== null;
     const target = received?.type === 'request-received' ? received.target : '?';
-    const q = target.indexOf('?');
     const workerId = c.workerId[slot]!;
     return {
       runId: c.runId[slot]!,
@@ -152,20 +161,20 @@ export class RequestTable {
         received?.type === 'request-received' ? received.connectionId : rejected?.type === 'request-rejected' ? rejected.connectionId : 0,
       method: received?.type === 'request-received' ? received.method : '?',
       target,
-      path: q === -1 ? target : target.slice(0, q),
+      path: received === null ? '?' : pathOf(target),
       remoteAddress: received?.type === 'request-received' ? received.remoteAddress : '',
       userAgent: received?.type === 'request-received' ? received.userAgent : null,
       origin: c.flags[slot]! & F_BURST ? 'burst' : 'external',
       receivedAt: c.receivedAt[slot]!,
-      queuedAt: nullIfNaN(c.queuedAt[slot]!),
-      startedAt: nullIfNaN(c.startedAt[slot]!),
-      finishedAt: nullIfNaN(c.finishedAt[slot]!),
-      sentAt: nullIfNaN(c.sentAt[slot]!),
-      workerId: workerId === -1 ? null : workerId,
-      waitMs: nullIfNaN(c.waitMs[slot]!),
-      runMs: nullIfNaN(c.runMs[slot]!),
-      status: nullIfNaN(c.status[slot]!),
-      bytes: nullIfNaN(c.bytes[slot]!),
+      queuedAt: nullIfNaN(queuedAt),
+      startedAt: nullIfNaN(startedAt),
+      finishedAt: nullIfNaN(finishedAt),
+      sentAt: nullIfNaN(sentAt),
+      workerId: workerId === -1 || Number.isNaN(startedAt) ? null : workerId,
+      waitMs: Number.isNaN(startedAt) ? null : nullIfNaN(c.waitMs[slot]!),
+      runMs: Number.isNaN(finishedAt) ? null : nullIfNaN(c.runMs[slot]!),
+      status: hasStatus ? nullIfNaN(c.status[slot]!) : null,
+      bytes: Number.isNaN(sentAt) ? null : nullIfNaN(c.bytes[slot]!),
       errorCode: rejected?.type === 'request-rejected' ? rejected.errorCode : null,
     };
   }

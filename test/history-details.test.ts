@@ -1,0 +1,152 @@
+// Details on demand: the requests of a lane or of the queue in a range are exactly the ones the reference
+// finds there (as known at the cursor), in time order, bounded, with the true total; one request's record
+// is the one the reference built, in whichever run it belongs to.
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { EventHistory } from '../src/history';
+import type { ServerEvent } from '../src/shared/events';
+import { eventSequenceArb, PoolSimulator, type TimedAction } from './support/pool-simulator';
+import { overlaps, ReferenceHistory } from './support/reference-history';
+
+function record(events: readonly ServerEvent[], options: ConstructorParameters<typeof EventHistory>[0] = {}): EventHistory {
+  const history = new EventHistory({ maxAgeMs: Number.POSITIVE_INFINITY, ...options });
+  for (const e of events) history.append(e);
+  return history;
+}
+
+const caseArb = eventSequenceArb(200).chain((events) => {
+  const first = events[0]!.at;
+  const last = events.at(-1)!.at;
+  return fc.record({
+    events: fc.constant(events),
+    track: fc.oneof(fc.integer({ min: 0, max: 4 }), fc.constant('queue' as const)),
+    fromAt: fc.double({ min: first - 10, max: last, noNaN: true }),
+    lengthMs: fc.double({ min: 0.01, max: Math.max(0.02, last - first + 10), noNaN: true }),
+    limit: fc.integer({ min: 0, max: 12 }),
+    // Half the cases live (everything recorded), half at a replay cursor.
+    now: fc.option(fc.double({ min: first, max: last, noNaN: true }), { nil: undefined }),
+  });
+});
+
+describe('requestsIn', () => {
+  it('lists exactly the requests of a lane or of the queue in a range, in time order, as known at the cursor', () => {
+    fc.assert(
+      fc.property(caseArb, ({ events, track, fromAt, lengthMs, limit, now }) => {
+        const toAt = fromAt + lengthMs;
+        const cursor = now ?? events.at(-1)!.at;
+        const known = new ReferenceHistory(events.filter((e) => e.at <= cursor));
+        const requests = known.requests();
+        let expected: typeof requests;
+        if (track === 'queue') {
+          expected = requests
+            .filter((r) => r.queuedAt !== null && overlaps(r.queuedAt, r.startedAt ?? cursor, fromAt, toAt))
+            .sort((a, b) => a.queuedAt! - b.queuedAt! || a.runId - b.runId || a.id - b.id);
+        } else {
+          expected = requests
+            .filter((r) => r.workerId === track && overlaps(r.startedAt!, r.finishedAt ?? cursor, fromAt, toAt))
+            .sort((a, b) => a.startedAt! - b.startedAt! || a.runId - b.runId || a.id - b.id);
+        }
+        const list = record(events, { checkpointIntervalEvents: 16 }).requestsIn({ track, fromAt, toAt, limit, now });
+        expect(list.total).toBe(expected.length);
+        expect(list.requests).toEqual(expected.slice(0, limit));
+        expect(list.isPartlyBeforeHistory).toBe(fromAt < events[0]!.at);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('says when part of the range is older than the event history, and counts only what it still holds', () => {
+    const sim = new PoolSimulator(0);
+    const actions: TimedAction[] = [
+      { action: { kind: 'start', workerCount: 1, maxQueuedJobs: 10 }, dtMs: 0 },
+      { action: { kind: 'connect' }, dtMs: 0 },
+    ];
+    for (let i = 0; i < 50; i++) {
+      actions.push({ action: { kind: 'request', connection: 0, target: '/', method: 'GET', userAgent: null }, dtMs: 10 });
+      actions.push({ action: { kind: 'finish', worker: 0, status: 200 }, dtMs: 1 });
+    }
+    const events = sim.run(actions);
+    const history = record(events, { maxEvents: 100 });
+    const list = history.requestsIn({ track: 0, fromAt: 0, toAt: 1_000, limit: 5 });
+    expect(list.isPartlyBeforeHistory).toBe(true);
+    // 100 events hold the last 20 requests (5 events each); the oldest of them may have lost its first event.
+    expect(list.total).toBeGreaterThanOrEqual(19);
+    expect(list.total).toBeLessThanOrEqual(20);
+    expect(list.requests.map((r) => r.id)).toEqual([31, 32, 33, 34, 35].slice(20 - list.total));
+  });
+});
+
+describe('request', () => {
+  it('returns the full record of every request still in the history, in its own run', () => {
+    fc.assert(
+      fc.property(eventSequenceArb(200), fc.integer({ min: 5, max: 400 }), (events, maxEvents) => {
+        const history = record(events, { maxEvents, checkpointIntervalEvents: 8 });
+        const reference = new ReferenceHistory(events);
+        // Where each request's first event is: a request is in the history while that event is.
+        const firstIndex = new Map<string, number>();
+        let runId = 0;
+        events.forEach((e, i) => {
+          if (e.type === 'server-listening' && i > 0 && events[i - 1]!.type !== 'worker-spawned') runId++;
+          if (e.type === 'worker-spawned' && (i === 0 || events[i - 1]!.type !== 'worker-spawned')) runId++;
+          if ('requestId' in e && !firstIndex.has(`${runId}:${e.requestId}`)) firstIndex.set(`${runId}:${e.requestId}`, i);
+        });
+        const live = reference.stateAt(events.at(-1)!.at);
+        for (const r of reference.requests()) {
+          const found = history.request(r.id, r.runId);
+          const isHeld = firstIndex.get(`${r.runId}:${r.id}`)! >= history.evictedCount;
+          const isInFlight = r.runId === live.runId && live.requests.some((x) => x.id === r.id);
+          if (isHeld) expect(found).toEqual(r);
+          else if (isInFlight) expect(found).toEqual({ runId: r.runId, ...live.requests.find((x) => x.id === r.id) });
+          else expect(found).toBeNull();
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('tells the runs apart when ids start again after a restart, and prefers the newest', () => {
+    const sim = new PoolSimulator(0);
+    const events = sim.run([
+      { action: { kind: 'start', workerCount: 1, maxQueuedJobs: 4 }, dtMs: 0 },
+      { action: { kind: 'connect' }, dtMs: 1 },
+      { action: { kind: 'request', connection: 0, target: '/sleep', method: 'GET', userAgent: null }, dtMs: 1 },
+      { action: { kind: 'finish', worker: 0, status: 200 }, dtMs: 1 },
+      { action: { kind: 'stop' }, dtMs: 1 },
+      { action: { kind: 'start', workerCount: 1, maxQueuedJobs: 4 }, dtMs: 1 },
+      { action: { kind: 'connect' }, dtMs: 1 },
+      { action: { kind: 'request', connection: 0, target: '/', method: 'GET', userAgent: null }, dtMs: 1 },
+    ]);
+    const history = record(events);
+    expect(history.request(1)).toMatchObject({ runId: 2, target: '/', startedAt: 7, finishedAt: null });
+    expect(history.request(1, 1)).toMatchObject({ runId: 1, target: '/sleep', status: 200, sentAt: 3 });
+    expect(history.request(2)).toBeNull();
+    expect(history.request(1, 3)).toBeNull();
+  });
+
+  it('still knows a request in flight whose first event left the history', () => {
+    const events: ServerEvent[] = [
+      { type: 'worker-spawned', at: 0, workerId: 0 },
+      { type: 'server-listening', at: 0, host: '::1', port: 1, workerCount: 1, sleepMs: 5000, maxQueuedJobs: 8 },
+      {
+        type: 'request-received',
+        at: 1,
+        requestId: 1,
+        connectionId: 1,
+        method: 'GET',
+        target: '/sleep',
+        remoteAddress: '::1',
+        userAgent: null,
+      },
+      { type: 'job-queued', at: 1, requestId: 1, queueDepth: 1 },
+      { type: 'job-started', at: 1, requestId: 1, workerId: 0, waitMs: 0, queueDepth: 0 },
+    ];
+    for (let i = 0; i < 20; i++)
+      events.push({ type: 'connection-opened', at: 2 + i, connectionId: 10 + i, remoteAddress: '::1', remotePort: i });
+    const history = record(events, { maxEvents: 10 });
+    expect(history.request(1)).toMatchObject({ runId: 1, target: '/sleep', workerId: 0, startedAt: 1 });
+    const timeline = history.timeline({ fromAt: 0, toAt: 30, plotWidthPx: 300, now: 30 });
+    expect(timeline.lanes[0]!.bars).toMatchObject([{ requestId: 1, isRunning: true, isBeforeHistory: true, path: '/sleep' }]);
+    expect(history.requestsIn({ track: 0, fromAt: 0, toAt: 30, limit: 10 })).toMatchObject({ total: 1, requests: [{ id: 1 }] });
+  });
+});
