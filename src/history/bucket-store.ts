@@ -86,19 +86,31 @@ class LevelRing<C extends AnyColumns> {
   /** Buckets below this index may have been dropped: the level knows nothing before it. */
   coverageFromIndex = Number.NEGATIVE_INFINITY;
 
-  constructor(make: (capacity: number) => C, maxCells: number) {
+  // The newest bucket, cached: almost every write goes to it (a slot stays put until the ring grows, in push()).
+  private lastIndex = Number.NaN;
+  private lastSlot = -1;
+  private lastFromAt = Number.NaN;
+  private lastToAt = Number.NaN;
+
+  constructor(
+    make: (capacity: number) => C,
+    maxCells: number,
+    private readonly sizeMs: number,
+  ) {
     this.ring = new ColumnRing(make, Math.min(INITIAL_CELLS, maxCells), maxCells);
+  }
+
+  /** The slot of the bucket holding time `at` (see slotFor). */
+  slotAt(at: number, zero: (c: C, slot: number) => void): number {
+    if (at >= this.lastFromAt && at < this.lastToAt) return this.lastSlot;
+    return this.slotFor(Math.floor(at / this.sizeMs), zero);
   }
 
   /** The slot of bucket `index`, appended (zeroed) if it is newer than the last one; -1 if it is older than a kept bucket. */
   slotFor(index: number, zero: (c: C, slot: number) => void): number {
+    if (index === this.lastIndex) return this.lastSlot;
     const ring = this.ring;
-    if (ring.length > 0) {
-      const lastSlot = ring.slotOf(ring.nextSeq - 1);
-      const lastIndex = ring.columns.index[lastSlot]!;
-      if (lastIndex === index) return lastSlot;
-      if (lastIndex > index) return this.find(index);
-    }
+    if (index < this.lastIndex) return this.find(index);
     if (ring.isFull) {
       this.coverageFromIndex = Math.max(this.coverageFromIndex, ring.columns.index[ring.slotOf(ring.firstSeq)]! + 1);
       ring.shift();
@@ -106,7 +118,21 @@ class LevelRing<C extends AnyColumns> {
     const slot = ring.push();
     ring.columns.index[slot] = index;
     zero(ring.columns, slot);
+    this.lastIndex = index;
+    this.lastSlot = slot;
+    this.lastFromAt = index * this.sizeMs;
+    this.lastToAt = (index + 1) * this.sizeMs;
     return slot;
+  }
+
+  /**
+   * The kept buckets with index in [fromIndex, toIndex): the first one's slot and how many there are. They
+   * follow each other slot by slot, wrapping from the ring's capacity back to 0.
+   */
+  range(fromIndex: number, toIndex: number): { slot: number; count: number } {
+    const first = this.firstAtOrAfter(fromIndex);
+    const count = this.firstAtOrAfter(toIndex) - first;
+    return { slot: count > 0 ? this.ring.slotOf(first) : 0, count };
   }
 
   /** Sequence number of the first kept bucket with index ≥ `index`. */
@@ -289,8 +315,8 @@ export class BucketStore {
   private readonly queueCounts: Array<LevelRing<QueueCountColumns>>;
 
   constructor(private readonly bucketsPerLevel: number) {
-    this.queueLengths = BUCKET_LEVELS_MS.map(() => new LevelRing(makeQueueLengthColumns, bucketsPerLevel));
-    this.queueCounts = BUCKET_LEVELS_MS.map(() => new LevelRing(makeQueueCountColumns, bucketsPerLevel));
+    this.queueLengths = BUCKET_LEVELS_MS.map((sizeMs) => new LevelRing(makeQueueLengthColumns, bucketsPerLevel, sizeMs));
+    this.queueCounts = BUCKET_LEVELS_MS.map((sizeMs) => new LevelRing(makeQueueCountColumns, bucketsPerLevel, sizeMs));
   }
 
   get approximateBytes(): number {
@@ -367,7 +393,7 @@ export class BucketStore {
     if (!isTime(at)) return;
     for (let level = 0; level < BUCKET_LEVELS_MS.length; level++) {
       const ring = this.queueCounts[level]!;
-      const slot = ring.slotFor(Math.floor(at / BUCKET_LEVELS_MS[level]!), zeroQueueCount);
+      const slot = ring.slotAt(at, zeroQueueCount);
       if (slot === -1) continue;
       const c = ring.ring.columns;
       c.counts[slot * QUEUE_COUNTS + count]!++;
@@ -381,35 +407,43 @@ export class BucketStore {
     if (lane === undefined) return;
     const ring = lane[level]!;
     const factor = Math.round(grid.bucketMs / BUCKET_LEVELS_MS[level]!);
-    const r = ring.ring;
-    const c = r.columns;
-    const end = r.nextSeq;
-    const lastIndex = (grid.firstIndex + grid.count) * factor;
-    for (let seq = ring.firstAtOrAfter(grid.firstIndex * factor); seq < end; seq++) {
-      const slot = r.slotOf(seq);
-      const index = c.index[slot]!;
-      if (index >= lastIndex) break;
-      const i = Math.floor(index / factor) - grid.firstIndex;
-      sums.busyMs[i]! += c.busyMs[slot]!;
+    const { slot: firstSlot, count } = ring.range(grid.firstIndex * factor, (grid.firstIndex + grid.count) * factor);
+    const capacity = ring.ring.capacity;
+    const { index: indexes, busyMs, counts, carried: carriedColumn } = ring.ring.columns;
+    const { routes, statuses } = sums;
+    // The hot loop of every timeline query: no division or call per stored bucket.
+    let i = 0;
+    let nextBucketIndex = Number.NEGATIVE_INFINITY;
+    for (let n = 0, slot = firstSlot; n < count; n++, slot = slot + 1 === capacity ? 0 : slot + 1) {
+      const index = indexes[slot]!;
+      if (index >= nextBucketIndex) {
+        i = Math.floor(index / factor) - grid.firstIndex;
+        nextBucketIndex = (grid.firstIndex + i + 1) * factor;
+      }
+      sums.busyMs[i]! += busyMs[slot]!;
       const base = slot * LANE_COUNTS;
-      let started = 0;
-      for (let route = 0; route < ROUTE_CLASSES.length; route++) {
-        const n = c.counts[base + COUNT_ROUTE + route]!;
-        sums.routes[i * ROUTE_CLASSES.length + route]! += n;
-        started += n;
-      }
-      for (let status = 0; status < STATUS_CLASSES.length - 1; status++) {
-        sums.statuses[i * STATUS_CLASSES.length + status]! += c.counts[base + COUNT_STATUS + status]!;
-      }
-      sums.burstJobs[i]! += c.counts[base + COUNT_BURST]!;
+      const r = i * ROUTE_CLASSES.length;
+      const s = i * STATUS_CLASSES.length;
+      const root = counts[base + COUNT_ROUTE]!;
+      const sleep = counts[base + COUNT_ROUTE + 1]!;
+      const other = counts[base + COUNT_ROUTE + 2]!;
+      routes[r]! += root;
+      routes[r + 1]! += sleep;
+      routes[r + 2]! += other;
+      statuses[s]! += counts[base + COUNT_STATUS]!;
+      statuses[s + 1]! += counts[base + COUNT_STATUS + 1]!;
+      statuses[s + 2]! += counts[base + COUNT_STATUS + 2]!;
+      statuses[s + 3]! += counts[base + COUNT_STATUS + 3]!;
+      sums.burstJobs[i]! += counts[base + COUNT_BURST]!;
+      const started = root + sleep + other;
       sums.jobs[i]! += started;
       sums.started[i]! += started;
-      const carried = c.carried[slot]!;
+      const carried = carriedColumn[slot]!;
       // Only the first part of an output bucket brings in the job running at the output bucket's start.
-      if (carried !== NOT_CARRIED && index % factor === 0) {
+      if (carried !== NOT_CARRIED && index === nextBucketIndex - factor) {
         sums.jobs[i]!++;
-        sums.routes[i * ROUTE_CLASSES.length + routeOfClass(carried)]!++;
-        sums.statuses[i * STATUS_CLASSES.length + statusOfClass(carried)]!++;
+        routes[r + routeOfClass(carried)]!++;
+        statuses[s + statusOfClass(carried)]!++;
         if (isBurstClass(carried)) sums.burstJobs[i]!++;
       }
     }
@@ -417,29 +451,26 @@ export class BucketStore {
 
   sumQueue(level: number, grid: BucketGrid, sums: QueueSums): void {
     const factor = Math.round(grid.bucketMs / BUCKET_LEVELS_MS[level]!);
-    const lastIndex = (grid.firstIndex + grid.count) * factor;
+    const fromIndex = grid.firstIndex * factor;
+    const toIndex = (grid.firstIndex + grid.count) * factor;
     const lengths = this.queueLengths[level]!;
-    const l = lengths.ring;
-    for (let seq = lengths.firstAtOrAfter(grid.firstIndex * factor); seq < l.nextSeq; seq++) {
-      const slot = l.slotOf(seq);
-      const index = l.columns.index[slot]!;
-      if (index >= lastIndex) break;
-      const i = Math.floor(index / factor) - grid.firstIndex;
-      sums.lengthMs[i]! += l.columns.lengthMs[slot]!;
-      if (sums.maxLength[i]! < l.columns.maxLength[slot]!) sums.maxLength[i] = l.columns.maxLength[slot]!;
+    const l = lengths.ring.columns;
+    const lengthRange = lengths.range(fromIndex, toIndex);
+    for (let n = 0, slot = lengthRange.slot; n < lengthRange.count; n++, slot = slot + 1 === lengths.ring.capacity ? 0 : slot + 1) {
+      const i = Math.floor(l.index[slot]! / factor) - grid.firstIndex;
+      sums.lengthMs[i]! += l.lengthMs[slot]!;
+      if (sums.maxLength[i]! < l.maxLength[slot]!) sums.maxLength[i] = l.maxLength[slot]!;
     }
     const counts = this.queueCounts[level]!;
-    const c = counts.ring;
-    for (let seq = counts.firstAtOrAfter(grid.firstIndex * factor); seq < c.nextSeq; seq++) {
-      const slot = c.slotOf(seq);
-      const index = c.columns.index[slot]!;
-      if (index >= lastIndex) break;
-      const i = Math.floor(index / factor) - grid.firstIndex;
-      sums.waitMsSum[i]! += c.columns.waitMsSum[slot]!;
+    const c = counts.ring.columns;
+    const countRange = counts.range(fromIndex, toIndex);
+    for (let n = 0, slot = countRange.slot; n < countRange.count; n++, slot = slot + 1 === counts.ring.capacity ? 0 : slot + 1) {
+      const i = Math.floor(c.index[slot]! / factor) - grid.firstIndex;
+      sums.waitMsSum[i]! += c.waitMsSum[slot]!;
       const base = slot * QUEUE_COUNTS;
-      sums.received[i]! += c.columns.counts[base + QUEUE_RECEIVED]!;
-      sums.rejected[i]! += c.columns.counts[base + QUEUE_REJECTED]!;
-      sums.dequeued[i]! += c.columns.counts[base + QUEUE_DEQUEUED]!;
+      sums.received[i]! += c.counts[base + QUEUE_RECEIVED]!;
+      sums.rejected[i]! += c.counts[base + QUEUE_REJECTED]!;
+      sums.dequeued[i]! += c.counts[base + QUEUE_DEQUEUED]!;
     }
   }
 
@@ -454,7 +485,7 @@ export class BucketStore {
   private laneOf(workerId: number): Array<LevelRing<LaneColumns>> {
     let lane = this.lanes[workerId];
     if (lane === undefined) {
-      lane = BUCKET_LEVELS_MS.map(() => new LevelRing(makeLaneColumns, this.bucketsPerLevel));
+      lane = BUCKET_LEVELS_MS.map((sizeMs) => new LevelRing(makeLaneColumns, this.bucketsPerLevel, sizeMs));
       this.lanes[workerId] = lane;
     }
     return lane;

@@ -238,17 +238,16 @@ export class EventLog {
     const wide = c.wide[slot]!;
     const at = wide & W_AT ? this.wideOf(seq, W_AT) : c.at[slot]!;
     const s = this.strings;
-    const int = (column: IntColumn, bit: number): number => (wide & bit ? this.wideOf(seq, bit) : c[column][slot]!);
     switch (c.type[slot]) {
       case T_SERVER_LISTENING:
         return {
           type: 'server-listening',
           at,
           host: s.valueOf(c.a[slot]!)!,
-          port: int('b', W_B),
-          workerCount: int('c', W_C),
+          port: this.intAt(c, 'b', slot, seq, wide, W_B),
+          workerCount: this.intAt(c, 'c', slot, seq, wide, W_C),
           sleepMs: c.x[slot]!,
-          maxQueuedJobs: int('d', W_D),
+          maxQueuedJobs: this.intAt(c, 'd', slot, seq, wide, W_D),
         };
       case T_SERVER_STOPPING:
         return {
@@ -264,7 +263,7 @@ export class EventLog {
           at,
           connectionId: c.id[slot]!,
           remoteAddress: s.valueOf(c.a[slot]!)!,
-          remotePort: int('b', W_B),
+          remotePort: this.intAt(c, 'b', slot, seq, wide, W_B),
         };
       case T_CONNECTION_CLOSED:
         return {
@@ -272,7 +271,7 @@ export class EventLog {
           at,
           connectionId: c.id[slot]!,
           reason: s.valueOf(c.a[slot]!) as Extract<ServerEvent, { type: 'connection-closed' }>['reason'],
-          requestCount: int('b', W_B),
+          requestCount: this.intAt(c, 'b', slot, seq, wide, W_B),
         };
       case T_REQUEST_RECEIVED:
         return {
@@ -291,31 +290,45 @@ export class EventLog {
           at,
           requestId: c.id[slot]!,
           connectionId: c.x[slot]!,
-          status: int('a', W_A),
+          status: this.intAt(c, 'a', slot, seq, wide, W_A),
           errorCode: s.valueOf(c.b[slot]!)!,
         };
       case T_JOB_QUEUED:
-        return { type: 'job-queued', at, requestId: c.id[slot]!, queueDepth: int('a', W_A) };
+        return { type: 'job-queued', at, requestId: c.id[slot]!, queueDepth: this.intAt(c, 'a', slot, seq, wide, W_A) };
       case T_JOB_STARTED:
-        return { type: 'job-started', at, requestId: c.id[slot]!, workerId: int('a', W_A), waitMs: c.x[slot]!, queueDepth: int('b', W_B) };
+        return {
+          type: 'job-started',
+          at,
+          requestId: c.id[slot]!,
+          workerId: this.intAt(c, 'a', slot, seq, wide, W_A),
+          waitMs: c.x[slot]!,
+          queueDepth: this.intAt(c, 'b', slot, seq, wide, W_B),
+        };
       case T_JOB_FINISHED:
-        return { type: 'job-finished', at, requestId: c.id[slot]!, workerId: int('a', W_A), runMs: c.x[slot]!, status: int('b', W_B) };
+        return {
+          type: 'job-finished',
+          at,
+          requestId: c.id[slot]!,
+          workerId: this.intAt(c, 'a', slot, seq, wide, W_A),
+          runMs: c.x[slot]!,
+          status: this.intAt(c, 'b', slot, seq, wide, W_B),
+        };
       case T_RESPONSE_SENT:
-        return { type: 'response-sent', at, requestId: c.id[slot]!, status: int('a', W_A), bytes: c.x[slot]! };
+        return { type: 'response-sent', at, requestId: c.id[slot]!, status: this.intAt(c, 'a', slot, seq, wide, W_A), bytes: c.x[slot]! };
       case T_WORKER_SPAWNED:
-        return { type: 'worker-spawned', at, workerId: int('a', W_A) };
+        return { type: 'worker-spawned', at, workerId: this.intAt(c, 'a', slot, seq, wide, W_A) };
       case T_WORKER_STOPPING:
-        return { type: 'worker-stopping', at, workerId: int('a', W_A) };
+        return { type: 'worker-stopping', at, workerId: this.intAt(c, 'a', slot, seq, wide, W_A) };
       case T_WORKER_EXITED:
         return {
           type: 'worker-exited',
           at,
-          workerId: int('a', W_A),
+          workerId: this.intAt(c, 'a', slot, seq, wide, W_A),
           reason: s.valueOf(c.b[slot]!) as Extract<ServerEvent, { type: 'worker-exited' }>['reason'],
-          exitCode: int('c', W_C),
+          exitCode: this.intAt(c, 'c', slot, seq, wide, W_C),
         };
       default:
-        return { type: 'worker-replaced', at, workerId: int('a', W_A) };
+        return { type: 'worker-replaced', at, workerId: this.intAt(c, 'a', slot, seq, wide, W_A) };
     }
   }
 
@@ -372,6 +385,11 @@ export class EventLog {
     }
     values[WIDE_INDEX[bit]!] = value;
     return bit;
+  }
+
+  /** An integer field: from its column, or from the side map when it was too wide for it. */
+  private intAt(c: EventColumns, column: IntColumn, slot: number, seq: number, wide: number, bit: number): number {
+    return wide & bit ? this.wideOf(seq, bit) : c[column][slot]!;
   }
 
   private wideOf(seq: number, bit: number): number {

@@ -146,10 +146,12 @@ export class PoolAggregate {
   readonly requests = new Map<number, RequestRecord>();
   readonly connections = new Map<number, OpenConnection>();
   counters: RunCounters = { requestsReceived: 0, responsesSent: 0, rejected: 0, serverErrors: 0 };
-  // The queue as two parallel arrays from `queueHead`: the head moves on dispatch, compaction is occasional.
+  // The queue as two parallel buffers, [queueHead, queueTail): reused, never truncated (that would reallocate
+  // them on every job at a high rate); compacted now and then.
   private queueIds: number[] = [];
   private queueAts: number[] = [];
   private queueHead = 0;
+  private queueTail = 0;
 
   constructor(at = Number.NEGATIVE_INFINITY) {
     this.at = at;
@@ -167,10 +169,7 @@ export class PoolAggregate {
     aggregate.stopReason = state.stopReason;
     aggregate.stoppedAt = state.stoppedAt;
     for (const w of state.workers) aggregate.workers[w.id] = { ...w };
-    for (const job of state.queue) {
-      aggregate.queueIds.push(job.requestId);
-      aggregate.queueAts.push(job.queuedAt);
-    }
+    for (const job of state.queue) aggregate.enqueue(job.requestId, job.queuedAt);
     for (const r of state.requests) aggregate.requests.set(r.id, { ...r });
     for (const c of state.connections) aggregate.connections.set(c.id, { ...c });
     aggregate.counters = { ...state.counters };
@@ -202,17 +201,17 @@ export class PoolAggregate {
   /** The waiting jobs, oldest first (a copy). */
   queued(): QueuedJob[] {
     const queue: QueuedJob[] = [];
-    for (let i = this.queueHead; i < this.queueIds.length; i++) queue.push({ requestId: this.queueIds[i]!, queuedAt: this.queueAts[i]! });
+    for (let i = this.queueHead; i < this.queueTail; i++) queue.push({ requestId: this.queueIds[i]!, queuedAt: this.queueAts[i]! });
     return queue;
   }
 
   get queueLength(): number {
-    return this.queueIds.length - this.queueHead;
+    return this.queueTail - this.queueHead;
   }
 
   /** The oldest waiting job's enqueue time; null when the queue is empty. */
   get oldestQueuedAt(): number | null {
-    return this.queueHead < this.queueIds.length ? this.queueAts[this.queueHead]! : null;
+    return this.queueHead < this.queueTail ? this.queueAts[this.queueHead]! : null;
   }
 
   /** Entries a copy of the state holds: what a checkpoint costs. */
@@ -285,8 +284,7 @@ export class PoolAggregate {
       case 'job-queued': {
         const r = this.requests.get(event.requestId);
         if (r !== undefined) r.queuedAt = at;
-        this.queueIds.push(event.requestId);
-        this.queueAts.push(at);
+        this.enqueue(event.requestId, at);
         break;
       }
       case 'job-started': {
@@ -366,9 +364,8 @@ export class PoolAggregate {
     this.workers = [];
     this.requests.clear();
     this.connections.clear();
-    this.queueIds = [];
-    this.queueAts = [];
     this.queueHead = 0;
+    this.queueTail = 0;
     this.counters = { requestsReceived: 0, responsesSent: 0, rejected: 0, serverErrors: 0 };
   }
 
@@ -381,25 +378,33 @@ export class PoolAggregate {
     return w;
   }
 
+  private enqueue(requestId: number, at: number): void {
+    this.queueIds[this.queueTail] = requestId;
+    this.queueAts[this.queueTail] = at;
+    this.queueTail++;
+  }
+
   private removeFromQueue(requestId: number): void {
     const ids = this.queueIds;
+    const ats = this.queueAts;
     let i = this.queueHead;
     // Dispatch is FIFO, so the job is almost always at the head.
-    if (ids[i] !== requestId) {
-      i = ids.indexOf(requestId, i);
-      if (i === -1) return;
-      ids.splice(i, 1);
-      this.queueAts.splice(i, 1);
-    } else {
+    if (i < this.queueTail && ids[i] === requestId) {
       this.queueHead++;
+    } else {
+      while (i < this.queueTail && ids[i] !== requestId) i++;
+      if (i === this.queueTail) return;
+      ids.copyWithin(i, i + 1, this.queueTail);
+      ats.copyWithin(i, i + 1, this.queueTail);
+      this.queueTail--;
     }
-    if (this.queueHead === ids.length) {
-      ids.length = 0;
-      this.queueAts.length = 0;
+    if (this.queueHead === this.queueTail) {
       this.queueHead = 0;
-    } else if (this.queueHead > 1024 && this.queueHead * 2 > ids.length) {
-      this.queueIds = ids.slice(this.queueHead);
-      this.queueAts = this.queueAts.slice(this.queueHead);
+      this.queueTail = 0;
+    } else if (this.queueHead > 1024 && this.queueHead * 2 > this.queueTail) {
+      ids.copyWithin(0, this.queueHead, this.queueTail);
+      ats.copyWithin(0, this.queueHead, this.queueTail);
+      this.queueTail -= this.queueHead;
       this.queueHead = 0;
     }
   }

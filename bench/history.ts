@@ -1,0 +1,271 @@
+// Micro-benchmarks of the flight recorder (src/history): append cost per event, bytes per stored event,
+// memory once full, stateAt() at random times, and timeline() for the usual windows.
+// Run: npx tsx bench/history.ts [--quick]. Not part of `npm run bench` (that compares servers).
+//
+// The traffic is synthetic but shaped like the real server's: keep-alive GET / on N workers at a steady
+// rate (request-received, job-queued, job-started, job-finished, response-sent per request), a share of
+// 404s and user agents, connections opening and closing, now and then a /sleep holding a worker.
+
+import { performance } from 'node:perf_hooks';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { EventHistory } from '../src/history';
+import { BURST_USER_AGENT, type ServerEvent } from '../src/shared/events';
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+const isQuick = process.argv.includes('--quick');
+
+/** Valid server events, in time order, for `workerCount` workers at `ratePerS` requests per second. */
+class Traffic {
+  at = 1_700_000_000_000;
+  private requestId = 0;
+  private connectionId = 0;
+  private readonly gapMs: number;
+  private readonly runMs: number;
+  private readonly freeAt: number[];
+  /** Events already decided but later than `at` (finishes and responses), by time. */
+  private pending: ServerEvent[] = [];
+  private out: ServerEvent[] = [];
+
+  constructor(
+    private readonly workerCount: number,
+    ratePerS: number,
+  ) {
+    this.gapMs = 1000 / ratePerS;
+    // Each worker ~70 % busy with GET /.
+    this.runMs = (this.gapMs * workerCount * 0.7) | 0 || this.gapMs * workerCount * 0.7;
+    this.freeAt = new Array<number>(workerCount).fill(0);
+    for (let id = 0; id < workerCount; id++) this.out.push({ type: 'worker-spawned', at: this.at, workerId: id });
+    this.out.push({
+      type: 'server-listening',
+      at: this.at,
+      host: '127.0.0.1',
+      port: 7878,
+      workerCount,
+      sleepMs: 5000,
+      maxQueuedJobs: 1024,
+    });
+  }
+
+  next(): ServerEvent {
+    while (this.out.length === 0) this.step();
+    return this.out.shift()!;
+  }
+
+  private step(): void {
+    this.at += this.gapMs;
+    const at = this.at;
+    // Flush what happened before this arrival.
+    this.pending.sort((a, b) => a.at - b.at);
+    let flushed = 0;
+    while (flushed < this.pending.length && this.pending[flushed]!.at <= at) this.out.push(this.pending[flushed++]!);
+    this.pending = this.pending.slice(flushed);
+
+    const id = ++this.requestId;
+    if (id % 1000 === 1) {
+      this.connectionId++;
+      this.out.push({
+        type: 'connection-opened',
+        at,
+        connectionId: this.connectionId,
+        remoteAddress: '127.0.0.1',
+        remotePort: 40_000 + (this.connectionId % 20_000),
+      });
+      if (this.connectionId > 50)
+        this.out.push({ type: 'connection-closed', at, connectionId: this.connectionId - 50, reason: 'client-closed', requestCount: 1000 });
+    }
+    const isSleep = id % 20_000 === 0;
+    const target = isSleep ? '/sleep?ms=50' : id % 10 === 0 ? '/favicon.ico' : '/';
+    const userAgent = id % 7 === 0 ? BURST_USER_AGENT : 'wrk';
+    this.out.push({
+      type: 'request-received',
+      at,
+      requestId: id,
+      connectionId: this.connectionId,
+      method: 'GET',
+      target,
+      remoteAddress: '127.0.0.1',
+      userAgent,
+    });
+    let worker = 0;
+    for (let w = 1; w < this.workerCount; w++) if (this.freeAt[w]! < this.freeAt[worker]!) worker = w;
+    const startAt = Math.max(at, this.freeAt[worker]!);
+    const finishAt = startAt + (isSleep ? 50 : this.runMs);
+    this.freeAt[worker] = finishAt;
+    this.out.push({ type: 'job-queued', at, requestId: id, queueDepth: 1 });
+    const started: ServerEvent = { type: 'job-started', at: startAt, requestId: id, workerId: worker, waitMs: startAt - at, queueDepth: 0 };
+    if (startAt <= at) this.out.push(started);
+    else this.pending.push(started);
+    const status = target === '/favicon.ico' ? 404 : 200;
+    this.pending.push(
+      { type: 'job-finished', at: finishAt, requestId: id, workerId: worker, runMs: finishAt - startAt, status },
+      { type: 'response-sent', at: finishAt, requestId: id, status, bytes: 380 },
+    );
+  }
+}
+
+/** Wall time and this process's CPU time (all its threads, GC included) of `fn`, in ms. */
+function timed(fn: () => void): { wallMs: number; cpuMs: number } {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  fn();
+  const wallMs = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  return { wallMs, cpuMs: (used.user + used.system) / 1000 };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+function formatMb(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+function memory(): { heap: number; arrayBuffers: number; rss: number } {
+  const m = process.memoryUsage();
+  return { heap: m.heapUsed, arrayBuffers: m.arrayBuffers, rss: m.rss };
+}
+
+function section(title: string): void {
+  console.log(`\n── ${title} ${'─'.repeat(Math.max(0, 70 - title.length))}`);
+}
+
+// ── 1. append cost ─────────────────────────────────────────────────────────
+function benchAppend(): void {
+  section('append: ns per event (4 workers, keep-alive GET / mix at 30,000 req/s)');
+  const count = isQuick ? 500_000 : 2_000_000;
+  const traffic = new Traffic(4, 30_000);
+  const events: ServerEvent[] = [];
+  for (let i = 0; i < count; i++) events.push(traffic.next());
+  // Warm up the JIT on a throw-away history.
+  const warm = new EventHistory({ maxEvents: 50_000 });
+  for (let i = 0; i < 200_000; i++) warm.append(events[i]!);
+  for (const [label, maxEvents] of [
+    ['filling (history not yet full)', count],
+    ['full (every append evicts)', 100_000],
+  ] as const) {
+    const history = new EventHistory({ maxEvents, maxAgeMs: Number.POSITIVE_INFINITY });
+    // Fill first, so the "full" row measures the steady state only.
+    const measured = label.startsWith('full') ? events.slice(maxEvents) : events;
+    if (label.startsWith('full')) for (let i = 0; i < maxEvents; i++) history.append(events[i]!);
+    gc();
+    const { wallMs, cpuMs } = timed(() => {
+      for (const e of measured) history.append(e);
+    });
+    const perEvent = (ms: number) => ((ms * 1e6) / measured.length).toFixed(0).padStart(5);
+    console.log(`${label.padEnd(34)} ${perEvent(wallMs)} ns/event wall, ${perEvent(cpuMs)} ns/event CPU  (${measured.length} events)`);
+  }
+}
+
+// ── 2. memory ──────────────────────────────────────────────────────────────
+function benchMemory(): void {
+  section('memory: the default history (500,000 events) filled with 2,000,000 events');
+  const history = new EventHistory();
+  const traffic = new Traffic(4, 30_000);
+  gc();
+  const base = memory();
+  console.log('events     heap before GC  heap after GC  typed arrays   rss        approximateBytes  bytes/event');
+  const marks = isQuick ? [250_000, 500_000, 1_000_000] : [500_000, 1_000_000, 2_000_000];
+  let appended = 0;
+  for (const mark of marks) {
+    while (appended < mark) {
+      history.append(traffic.next());
+      appended++;
+    }
+    const before = memory();
+    gc();
+    const after = memory();
+    console.log(
+      `${String(mark).padEnd(10)} ${formatMb(before.heap - base.heap).padEnd(15)} ${formatMb(after.heap - base.heap).padEnd(14)} ${formatMb(after.arrayBuffers - base.arrayBuffers).padEnd(14)} ${formatMb(after.rss).padEnd(10)} ${formatMb(history.approximateBytes).padEnd(17)} ${history.bytesPerEvent.toFixed(1)}`,
+    );
+  }
+  console.log(
+    `held: ${history.eventCount} events from ${((history.lastAt! - history.firstAt!) / 1000).toFixed(1)} s, ${history.evictedCount} evicted`,
+  );
+}
+
+// ── 3. stateAt ─────────────────────────────────────────────────────────────
+function benchStateAt(): void {
+  section('stateAt: random times in a 100,000-request history (about 500,000 events)');
+  const history = new EventHistory({ maxAgeMs: Number.POSITIVE_INFINITY });
+  const traffic = new Traffic(4, 30_000);
+  while (history.eventCount < 500_000) history.append(traffic.next());
+  const from = history.firstAt!;
+  const to = history.lastAt!;
+  const report = (label: string, times: Array<{ wallMs: number; cpuMs: number }>) => {
+    const wall = times.map((t) => t.wallMs * 1000).sort((a, b) => a - b);
+    const cpu = times.map((t) => t.cpuMs * 1000).sort((a, b) => a - b);
+    const pair = (sorted: number[]) => `p50 ${percentile(sorted, 50).toFixed(0)} µs, p99 ${percentile(sorted, 99).toFixed(0)} µs`;
+    console.log(`${label.padEnd(12)} wall ${pair(wall)} · CPU ${pair(cpu)}`);
+  };
+  const past = Array.from({ length: isQuick ? 500 : 3_000 }, () => {
+    const t = from + Math.random() * (to - from);
+    return timed(() => history.stateAt(t));
+  });
+  report('past times', past);
+  report(
+    'now (live)',
+    Array.from({ length: 1_000 }, () => timed(() => history.stateAt(to + 1))),
+  );
+}
+
+// ── 4. timeline ────────────────────────────────────────────────────────────
+function benchTimeline(): void {
+  const workers = 16;
+  const rate = isQuick ? 10_000 : 30_000;
+  const seconds = isQuick ? 70 : 310;
+  section(`timeline: ${workers} lanes, ${rate.toLocaleString('en')} req/s for ${seconds} s, 1,200 px (live and replay)`);
+  const history = new EventHistory();
+  const traffic = new Traffic(workers, rate);
+  const started = performance.now();
+  const endAt = traffic.at + seconds * 1000;
+  let appended = 0;
+  while (traffic.at < endAt) {
+    history.append(traffic.next());
+    appended++;
+  }
+  console.log(
+    `recorded ${appended.toLocaleString('en')} events in ${((performance.now() - started) / 1000).toFixed(1)} s; the history holds the last ${((history.lastAt! - history.firstAt!) / 1000).toFixed(1)} s`,
+  );
+  const now = history.lastAt!;
+  const windowsS = isQuick ? [10, 30, 60] : [10, 30, 60, 300];
+  console.log('window   mode     bucket  wall p50/p99 ms   CPU p50/p99 ms   bars  covered');
+  for (const windowS of windowsS) {
+    for (const mode of ['live', 'replay'] as const) {
+      const times: Array<{ wallMs: number; cpuMs: number }> = [];
+      let last: ReturnType<EventHistory['timeline']> | null = null;
+      for (let i = 0; i < 40; i++) {
+        // Live slides with the clock; replay puts the cursor 40 % of a window back, as scrubbing does.
+        const at = mode === 'live' ? now + i * 16 : now - windowS * 400 - i * 16;
+        times.push(
+          timed(() => {
+            last = history.timeline({ fromAt: at - windowS * 1000, toAt: at, plotWidthPx: 1_200, now: at });
+          }),
+        );
+      }
+      const wall = times.map((t) => t.wallMs).sort((a, b) => a - b);
+      const cpu = times.map((t) => t.cpuMs).sort((a, b) => a - b);
+      const shown = last!;
+      const bars = shown.lanes.reduce((n, lane) => n + lane.bars.length, 0);
+      const covered =
+        shown.knownFromAt <= shown.fromAt ? 'whole window' : `from ${((shown.knownFromAt - shown.fromAt) / 1000).toFixed(1)} s in`;
+      const pair = (sorted: number[]) => `${percentile(sorted, 50).toFixed(2)} / ${percentile(sorted, 99).toFixed(2)}`.padEnd(16);
+      console.log(
+        `${`${windowS} s`.padEnd(8)} ${mode.padEnd(8)} ${`${shown.bucketMs} ms`.padEnd(7)} ${pair(wall)}  ${pair(cpu)} ${String(bars).padStart(4)}  ${covered}`,
+      );
+    }
+  }
+  const activity = Array.from({ length: 200 }, (_, i) => timed(() => history.activity(now + i)).cpuMs).sort((a, b) => a - b);
+  console.log(
+    `activity() (worker cards): CPU p50 ${percentile(activity, 50).toFixed(2)} ms, p99 ${percentile(activity, 99).toFixed(2)} ms`,
+  );
+}
+
+console.log(`Flight recorder benchmarks${isQuick ? ' (--quick)' : ''} — node ${process.version}`);
+benchAppend();
+benchMemory();
+benchStateAt();
+benchTimeline();
