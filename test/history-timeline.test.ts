@@ -169,6 +169,8 @@ describe('the timeline’s buckets and bars', () => {
           // Later events can push a fine level's reach past the window's start: then replay draws it coarser.
           if (replay.bucketMs === live.bucketMs) expect(replay.lanes.map((l) => l.bars)).toEqual(live.lanes.map((l) => l.bars));
           expect(replay.queue.spans).toEqual(live.queue.spans);
+          expect(replay.runs).toEqual(live.runs);
+          expect(replay.markers).toEqual(live.markers);
         },
       ),
       { numRuns: 150 },

@@ -393,11 +393,23 @@ function laneIdsFor(parts: HistoryParts, runs: readonly RunInfo[], aggregate: Po
   return ids;
 }
 
-function runsOverlapping(parts: HistoryParts, fromAt: number, toAt: number): RunInfo[] {
+/** Runs overlapping the window, as they were known at `now`: later runs, and later steps of a run, are not shown. */
+function runsOverlapping(parts: HistoryParts, fromAt: number, toAt: number, now: number): RunInfo[] {
+  const known = (at: number | null) => (at !== null && at <= now ? at : null);
   const runs: RunInfo[] = [];
-  for (const { firstRow: _, ...run } of parts.runs()) {
-    if (run.startedAt <= toAt && (run.stoppedAt ?? Number.POSITIVE_INFINITY) >= fromAt)
-      runs.push({ ...run, settings: run.settings && { ...run.settings } });
+  for (const run of parts.runs()) {
+    if (run.startedAt > Math.min(toAt, now) || (known(run.stoppedAt) ?? Number.POSITIVE_INFINITY) < fromAt) continue;
+    const listeningAt = known(run.listeningAt);
+    const stoppingAt = known(run.stoppingAt);
+    runs.push({
+      runId: run.runId,
+      startedAt: run.startedAt,
+      listeningAt,
+      settings: listeningAt === null || run.settings === null ? null : { ...run.settings },
+      stoppingAt,
+      stopReason: stoppingAt === null ? null : run.stopReason,
+      stoppedAt: known(run.stoppedAt),
+    });
   }
   return runs;
 }
@@ -598,7 +610,7 @@ export function buildTimeline(parts: HistoryParts, query: TimelineQuery): Timeli
   const msPerPx = (toAt - fromAt) / Math.max(1, plotWidthPx);
   const { grid, level } = chooseGrid(parts, fromAt, toAt, msPerPx * MIN_BUCKET_WIDTH_PX);
   const knownFromAt = Math.max(parts.recordingStartAt(), parts.buckets.coverageFromAt(level));
-  const runs = runsOverlapping(parts, fromAt, toAt);
+  const runs = runsOverlapping(parts, fromAt, toAt, now);
   const summary = summarize(parts, grid, level, now, (aggregate) => laneIdsFor(parts, runs, aggregate));
   const mustShow = new Set<number>();
   for (const run of runs) for (let id = 0; id < workerCountOf(run); id++) mustShow.add(id);
