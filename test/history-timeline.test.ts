@@ -301,6 +301,20 @@ describe('the level of detail', () => {
   });
 });
 
+describe('bad queries', () => {
+  it('get a clear error for a time that is not a number, and a bounded answer for any width', () => {
+    const history = record(inTimeOrder([...started(0, 1), ...job(1, 0, 10, 10, 20)]));
+    expect(() => history.timeline({ fromAt: Number.NaN, toAt: 10, plotWidthPx: 100, now: 10 })).toThrow(/fromAt must be a finite time/);
+    expect(() => history.timeline({ fromAt: 0, toAt: Number.POSITIVE_INFINITY, plotWidthPx: 100, now: 10 })).toThrow(
+      /toAt must be a finite time/,
+    );
+    const huge = history.timeline({ fromAt: 0, toAt: 1e9, plotWidthPx: 1e12, now: 1e9 });
+    expect(huge.bucketCount).toBeLessThanOrEqual(8192);
+    // A window that ends before it starts is an empty one.
+    expect(history.timeline({ fromAt: 50, toAt: 0, plotWidthPx: 100, now: 60 }).bucketCount).toBe(1);
+  });
+});
+
 describe('the whole window at any rate', () => {
   it('keeps 60 s of run time when the event history holds only the last second', () => {
     const events: ServerEvent[] = [...started(0, 4)];

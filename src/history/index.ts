@@ -35,6 +35,7 @@ export {
 export {
   type JobBar,
   type LaneBuckets,
+  MAX_PLOT_WIDTH_PX,
   MIN_BUCKET_WIDTH_PX,
   type PoolActivity,
   type QueueBuckets,

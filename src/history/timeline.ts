@@ -50,6 +50,8 @@ import type { PoolAggregate, RequestRecord, WorkerState } from './pool-state';
 
 /** Buckets are at least this wide: the finest summary a timeline shows. */
 export const MIN_BUCKET_WIDTH_PX = 2;
+/** Wider plots are treated as this wide (an 8K screen): the answer's size stays bounded whatever is asked. */
+export const MAX_PLOT_WIDTH_PX = 8192;
 /** Utilization and jobs per second on worker cards are over the last second… */
 export const UTILIZATION_WINDOW_MS = 1_000;
 /** …and "% busy" over the last 10 seconds. */
@@ -605,9 +607,17 @@ function elapsedMs(grid: BucketGrid, i: number, now: number): number {
 }
 
 export function buildTimeline(parts: HistoryParts, query: TimelineQuery): Timeline {
-  const { fromAt, now, plotWidthPx } = query;
+  const { fromAt, now } = query;
+  for (const [name, value] of [
+    ['fromAt', fromAt],
+    ['toAt', query.toAt],
+    ['now', now],
+  ] as const) {
+    if (!Number.isFinite(value)) throw new RangeError(`timeline(): ${name} must be a finite time in ms (got ${value})`);
+  }
   const toAt = Math.max(query.toAt, fromAt);
-  const msPerPx = (toAt - fromAt) / Math.max(1, plotWidthPx);
+  const plotWidthPx = Math.min(MAX_PLOT_WIDTH_PX, Math.max(1, Math.floor(query.plotWidthPx) || 1));
+  const msPerPx = (toAt - fromAt) / plotWidthPx;
   const { grid, level } = chooseGrid(parts, fromAt, toAt, msPerPx * MIN_BUCKET_WIDTH_PX);
   const knownFromAt = Math.max(parts.recordingStartAt(), parts.buckets.coverageFromAt(level));
   const runs = runsOverlapping(parts, fromAt, toAt, now);
@@ -641,7 +651,7 @@ export function buildTimeline(parts: HistoryParts, query: TimelineQuery): Timeli
     meanLength[i] = elapsed > 0 ? q.lengthMs[i]! / elapsed : 0;
     meanWaitMs[i] = q.dequeued[i]! > 0 ? q.waitMsSum[i]! / q.dequeued[i]! : Number.NaN;
   }
-  const spans = waitSpans(parts, summary, fromAt, toAt, msPerPx, Math.max(1, Math.floor(plotWidthPx)));
+  const spans = waitSpans(parts, summary, fromAt, toAt, msPerPx, plotWidthPx);
 
   const historyStartAt = parts.firstAt();
   const markers: Timeline['markers'] = [];
