@@ -215,6 +215,16 @@ export function emptyQueueSums(count: number): QueueSums {
   };
 }
 
+/** The last bucket of size `sizeMs` a run [fromAt, toAt] overlaps; the first is floor(fromAt / sizeMs). */
+export function lastBucketOf(fromAt: number, toAt: number, sizeMs: number): number {
+  return toAt > fromAt ? Math.ceil(toAt / sizeMs) - 1 : Math.floor(fromAt / sizeMs);
+}
+
+/** How much of a run [fromAt, toAt] falls in bucket `k` of size `sizeMs`. */
+function overlapWithBucketMs(fromAt: number, toAt: number, k: number, sizeMs: number): number {
+  return Math.min(toAt, (k + 1) * sizeMs) - Math.max(fromAt, k * sizeMs);
+}
+
 /**
  * Does a run [fromAt, toAt] overlap the half-open range [rangeFrom, rangeTo)? A run of zero length counts
  * where it happened. The one rule the stored buckets, the output buckets, bars and details all use.
@@ -259,12 +269,12 @@ export function addQueueLengthToSums(sums: QueueSums, grid: BucketGrid, fromAt: 
   if (length <= 0) return;
   const size = grid.bucketMs;
   const first = Math.floor(fromAt / size);
-  const last = toAt > fromAt ? Math.ceil(toAt / size) - 1 : first;
+  const last = lastBucketOf(fromAt, toAt, size);
   const lo = Math.max(first, grid.firstIndex);
   const hi = Math.min(last, grid.firstIndex + grid.count - 1);
   for (let k = lo; k <= hi; k++) {
     const i = k - grid.firstIndex;
-    sums.lengthMs[i]! += length * (Math.min(toAt, (k + 1) * size) - Math.max(fromAt, k * size));
+    sums.lengthMs[i]! += length * overlapWithBucketMs(fromAt, toAt, k, size);
     if (sums.maxLength[i]! < length) sums.maxLength[i] = length;
   }
 }
@@ -277,7 +287,7 @@ export function addQueueLengthToSums(sums: QueueSums, grid: BucketGrid, fromAt: 
 export function addJobToSums(sums: LaneSums, grid: BucketGrid, fromAt: number, toAt: number, jobClass: number, sign: 1 | -1): void {
   const size = grid.bucketMs;
   const first = Math.floor(fromAt / size);
-  const last = toAt > fromAt ? Math.ceil(toAt / size) - 1 : first;
+  const last = lastBucketOf(fromAt, toAt, size);
   const lo = Math.max(first, grid.firstIndex);
   const hi = Math.min(last, grid.firstIndex + grid.count - 1);
   const route = routeOfClass(jobClass);
@@ -285,7 +295,7 @@ export function addJobToSums(sums: LaneSums, grid: BucketGrid, fromAt: number, t
   const burst = isBurstClass(jobClass) ? sign : 0;
   for (let k = lo; k <= hi; k++) {
     const i = k - grid.firstIndex;
-    sums.busyMs[i]! += sign * (Math.min(toAt, (k + 1) * size) - Math.max(fromAt, k * size));
+    sums.busyMs[i]! += sign * overlapWithBucketMs(fromAt, toAt, k, size);
     sums.jobs[i]! += sign;
     if (k === first) sums.started[i]! += sign;
     sums.routes[i * ROUTE_CLASSES.length + route]! += sign;
@@ -352,12 +362,12 @@ export class BucketStore {
       const size = BUCKET_LEVELS_MS[level]!;
       const ring = lane[level]!;
       const first = Math.floor(fromAt / size);
-      const last = toAt > fromAt ? Math.ceil(toAt / size) - 1 : first;
+      const last = lastBucketOf(fromAt, toAt, size);
       for (let k = this.firstKept(ring, first, last); k <= last; k++) {
         const slot = ring.slotFor(k, zeroLane);
         if (slot === -1) continue;
         const c = ring.ring.columns;
-        c.busyMs[slot]! += Math.min(toAt, (k + 1) * size) - Math.max(fromAt, k * size);
+        c.busyMs[slot]! += overlapWithBucketMs(fromAt, toAt, k, size);
         if (k === first) {
           const base = slot * LANE_COUNTS;
           c.counts[base + COUNT_ROUTE + route]!++;
@@ -377,12 +387,12 @@ export class BucketStore {
       const size = BUCKET_LEVELS_MS[level]!;
       const ring = this.queueLengths[level]!;
       const first = Math.floor(fromAt / size);
-      const last = toAt > fromAt ? Math.ceil(toAt / size) - 1 : first;
+      const last = lastBucketOf(fromAt, toAt, size);
       for (let k = this.firstKept(ring, first, last); k <= last; k++) {
         const slot = ring.slotFor(k, zeroQueueLength);
         if (slot === -1) continue;
         const c = ring.ring.columns;
-        c.lengthMs[slot]! += length * (Math.min(toAt, (k + 1) * size) - Math.max(fromAt, k * size));
+        c.lengthMs[slot]! += length * overlapWithBucketMs(fromAt, toAt, k, size);
         if (c.maxLength[slot]! < length) c.maxLength[slot] = length;
       }
     }

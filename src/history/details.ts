@@ -4,7 +4,7 @@
 
 import { overlapsRange } from './bucket-store';
 import type { HistoryParts } from './history-parts';
-import type { PoolAggregate } from './pool-state';
+import { newRequest, type PoolAggregate } from './pool-state';
 import type { RecordedRequest, RowIndex } from './request-table';
 
 export interface RequestsQuery {
@@ -139,28 +139,8 @@ function recordOf(parts: HistoryParts, aggregate: PoolAggregate, row: number, re
   if (row !== -1) return parts.table.record(row, parts.log, now);
   const record = aggregate.requests.get(requestId);
   if (record !== undefined) return { runId: aggregate.runId, ...record };
-  return {
-    runId: aggregate.runId,
-    id: requestId,
-    connectionId: 0,
-    method: '?',
-    target: '?',
-    path: '?',
-    remoteAddress: '',
-    userAgent: null,
-    origin: 'external',
-    receivedAt: Number.NaN,
-    queuedAt: null,
-    startedAt: null,
-    finishedAt: null,
-    sentAt: null,
-    workerId: null,
-    waitMs: null,
-    runMs: null,
-    status: null,
-    bytes: null,
-    errorCode: null,
-  };
+  // Not even the state knows it (a job that started before the history and left nothing else).
+  return { runId: aggregate.runId, ...newRequest(requestId, 0, Number.NaN) };
 }
 
 /** One request's record: from its row while it is in the history, else from the state while it is in flight. */

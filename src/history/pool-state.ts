@@ -101,7 +101,8 @@ function newWorker(id: number, at: number): WorkerState {
   return { id, phase: 'idle', requestId: null, busySince: null, jobsDone: 0, busyMsTotal: 0, spawnedAt: at, replacements: 0 };
 }
 
-function newRequest(requestId: number, connectionId: number, at: number): RequestRecord {
+/** A request as known before anything about it was read: what a parse error or an unknown id gets. */
+export function newRequest(requestId: number, connectionId: number, at: number): RequestRecord {
   return {
     id: requestId,
     connectionId,

@@ -29,6 +29,7 @@ import {
   emptyQueueSums,
   jobClassOf,
   type LaneSums,
+  lastBucketOf,
   oneBucketOf,
   overlapsRange,
   type QueueSums,
@@ -529,7 +530,7 @@ function extractBars(parts: HistoryParts, summary: Summary, workerId: number, su
     lastToAt = toAt;
     addJobToSums(sums, grid, bar.startedAt, toAt, jobClass, -1);
     // Look at the bar's last bucket again: with the bar taken out, another job may own it now.
-    const barLast = (toAt > bar.startedAt ? Math.ceil(toAt / size) - 1 : Math.floor(bar.startedAt / size)) - grid.firstIndex;
+    const barLast = lastBucketOf(bar.startedAt, toAt, size) - grid.firstIndex;
     i = Math.max(i, barLast) - 1;
   }
   return bars;
