@@ -8,8 +8,8 @@
 // a checkpoint, and the time buckets outlive the events (see bucket-store.ts). Memory is flat once full.
 //
 // State at a time: a checkpoint (a copy of the state) every CHECKPOINT_INTERVAL_EVENTS events or more,
-// plus the events after it. An evicted event's row stays in the ring until the next checkpoint passes
-// it, so the state before the oldest retained event can always be rebuilt (no replay from the start).
+// plus the events after it. An evicted event stays in the log, hidden, until a checkpoint passes it, so
+// the state before the oldest event held can always be rebuilt, and never by replaying from the start.
 //
 // Pure: imports only src/shared; no clock of its own (every time comes from the events or the caller).
 
@@ -46,7 +46,9 @@ export const CHECKPOINT_INTERVAL_EVENTS = 1024;
 const CHECKPOINT_EVENTS_PER_STATE_ENTRY = 2;
 /** Rough bytes of one state entry in a checkpoint (a worker, a queued job, a request or a connection object). */
 const CHECKPOINT_BYTES_PER_ENTRY = 200;
+/** Timeline markers kept (they outlive the events, like the buckets); the oldest go first. */
 export const MAX_MARKERS = 10_000;
+/** Server runs remembered for separators and per-run lookups; the oldest go first. */
 export const MAX_RUNS = 1_000;
 const INITIAL_EVENT_CAPACITY = 4096;
 
@@ -252,7 +254,7 @@ export class EventHistory {
 
   /** Server runs the history knows of, oldest first (up to MAX_RUNS): for run separators and per-run lookups. */
   runs(): RunInfo[] {
-    return this.runList.map(({ firstRow: _, ...run }) => ({ ...run }));
+    return this.runList.map(({ firstRow: _, ...run }) => ({ ...run, settings: run.settings && { ...run.settings } }));
   }
 
   // ── views ──────────────────────────────────────────────────────────────────

@@ -11,7 +11,10 @@
 // becomes buckets; nothing else in the window changes when one region crosses the line; and a lane's bars
 // do not all turn into buckets because traffic rose in another part of the window. A bar's run time is
 // taken out of the buckets it shares, so bars plus summaries add up to exactly the run time recorded in
-// every bucket: a bucket's busy fraction is the fraction of the bucket the bars it replaces would cover.
+// every bucket: where bars turn into a summary (or back) the busy time drawn there does not change.
+//
+// The queue track switches per window instead, since waits overlap and stack: every wait at least a pixel
+// long while there are at most as many as pixels, else the queue's length per bucket (mean and max).
 //
 // Live and replay take the same path: `now` is the newest moment shown (the present, or a replay cursor).
 // What happened after `now` is never shown: the job running at `now` is a running bar, and in replay
