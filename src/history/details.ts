@@ -28,11 +28,11 @@ export interface RequestList {
   isPartlyBeforeHistory: boolean;
 }
 
-/** The positions [lo, hi) of `index` that may overlap the range, and whether the first and last of them really do. */
+/** How many of the candidate positions [lo, hi) really overlap the range: only the first and the last can miss. */
 function matchCount(lo: number, hi: number, matches: (position: number) => boolean): number {
   if (hi <= lo) return 0;
   let count = hi - lo;
-  // Only the ends can miss: the job ending exactly at fromAt, a job still running at a `now` before the range.
+  // The job ending exactly at fromAt; a job still running at a `now` before the range.
   if (!matches(lo)) count--;
   if (hi - 1 > lo && !matches(hi - 1)) count--;
   return count;
