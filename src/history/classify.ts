@@ -1,9 +1,6 @@
 // The classes the history counts requests by — route, status class, origin — and the bucket-size ladder.
 // One place, so the timeline's lanes, the queue track, the rates and the details all agree.
 
-import { BURST_USER_AGENT } from '../shared/events';
-import type { RequestOrigin } from '../shared/pool-model';
-
 /** Worker ids at or above this get no lane (their jobs still count in the queue track and the state). */
 export const MAX_LANES = 1024;
 
@@ -39,20 +36,6 @@ export function statusClassOf(status: number): number {
   if (status >= 400 && status < 500) return STATUS_4XX;
   if (status >= 500 && status < 600) return STATUS_5XX;
   return STATUS_OTHER;
-}
-
-export function isBurstUserAgent(userAgent: string | null): boolean {
-  return userAgent === BURST_USER_AGENT;
-}
-
-export function originOf(userAgent: string | null): RequestOrigin {
-  return userAgent === BURST_USER_AGENT ? 'burst' : 'external';
-}
-
-/** The target without its query string (what `RequestRecord.path` holds). */
-export function pathOf(target: string): string {
-  const q = target.indexOf('?');
-  return q === -1 ? target : target.slice(0, q);
 }
 
 /** The smallest bucket size of the 1, 2, 5 × 10^k ms ladder (k ≥ 0) that is at least `ms`. */

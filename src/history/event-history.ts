@@ -14,6 +14,7 @@
 // Pure: imports only src/shared; no clock of its own (every time comes from the events or the caller).
 
 import type { ServerEvent } from '../shared/events';
+import { requestOriginOf } from '../shared/pool-model';
 import {
   BucketStore,
   DEFAULT_BUCKETS_PER_LEVEL,
@@ -23,7 +24,7 @@ import {
   QUEUE_RECEIVED,
   QUEUE_REJECTED,
 } from './bucket-store';
-import { isBurstUserAgent, ROUTE_OTHER, routeCodeOf, statusClassOf } from './classify';
+import { ROUTE_OTHER, routeCodeOf, statusClassOf } from './classify';
 import { findRequest, type RequestList, type RequestsQuery, requestsIn } from './details';
 import { EventLog } from './event-log';
 import type { HistoryParts, MarkerKind, RunInfo, RunRecord, TimelineMarker } from './history-parts';
@@ -299,7 +300,7 @@ export class EventHistory {
     const table = this.table;
     switch (event.type) {
       case 'request-received':
-        table.add(event.requestId, live.runId, seq, at, true, routeCodeOf(event.target), isBurstUserAgent(event.userAgent));
+        table.add(event.requestId, live.runId, seq, at, true, routeCodeOf(event.target), requestOriginOf(event.userAgent) === 'burst');
         this.buckets.countQueueEvent(at, QUEUE_RECEIVED);
         break;
       case 'request-rejected': {

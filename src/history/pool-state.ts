@@ -5,7 +5,8 @@
 
 import type { ServerEvent, StopReason } from '../shared/events';
 import type { RequestRecord, WorkerState } from '../shared/pool-model';
-import { MAX_LANES, originOf, pathOf } from './classify';
+import { pathOf, requestOriginOf } from '../shared/pool-model';
+import { MAX_LANES } from './classify';
 
 export type { RequestRecord, WorkerState } from '../shared/pool-model';
 
@@ -266,7 +267,7 @@ export class PoolAggregate {
         r.path = pathOf(event.target);
         r.remoteAddress = event.remoteAddress;
         r.userAgent = event.userAgent;
-        r.origin = originOf(event.userAgent);
+        r.origin = requestOriginOf(event.userAgent);
         this.requests.set(event.requestId, r);
         break;
       }

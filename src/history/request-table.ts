@@ -4,7 +4,8 @@
 // as long as the request's first event stays in the history.
 
 import type { RequestRecord } from '../shared/pool-model';
-import { pathOf, ROUTE_CLASSES } from './classify';
+import { pathOf } from '../shared/pool-model';
+import { ROUTE_CLASSES } from './classify';
 import { ColumnRing, lowerBound, upperBound } from './column-ring';
 import type { EventLog } from './event-log';
 

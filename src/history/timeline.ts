@@ -20,7 +20,7 @@
 // What happened after `now` is never shown: the job running at `now` is a running bar, and in replay
 // the bucket holding `now` is rebuilt from the events before it.
 
-import type { RequestOrigin } from '../shared/pool-model';
+import { pathOf, type RequestOrigin } from '../shared/pool-model';
 import {
   addJobToSums,
   addQueueLengthToSums,
@@ -41,7 +41,6 @@ import {
 import {
   ladderBucketMsAtLeast,
   MAX_LANES,
-  pathOf,
   ROUTE_CLASSES,
   ROUTE_OTHER,
   type RouteClass,
