@@ -120,16 +120,11 @@ export function requestsIn(parts: HistoryParts, query: RequestsQuery): RequestLi
     requests.push(...listFrom(parts, index, { lo, hi }, limit, now, matches));
   }
   // The job running now whose request is older than the history.
-  const worker = aggregate?.workers[workerId];
-  if (
-    aggregate !== null &&
-    worker?.requestId != null &&
-    worker.busySince !== null &&
-    parts.rowOf(aggregate.runId, worker.requestId) === -1
-  ) {
-    if (overlapsRange(worker.busySince, Math.max(worker.busySince, stateAt), fromAt, toAt)) {
+  const running = aggregate?.runningJobOf(workerId) ?? null;
+  if (aggregate !== null && running !== null && parts.rowOf(aggregate.runId, running.requestId) === -1) {
+    if (overlapsRange(running.busySince, Math.max(running.busySince, stateAt), fromAt, toAt)) {
       total++;
-      if (requests.length < limit) requests.push(recordOf(parts, aggregate, -1, worker.requestId, now));
+      if (requests.length < limit) requests.push(recordOf(parts, aggregate, -1, running.requestId, now));
     }
   }
   return { requests, total, isPartlyBeforeHistory };
@@ -137,7 +132,7 @@ export function requestsIn(parts: HistoryParts, query: RequestsQuery): RequestLi
 
 function recordOf(parts: HistoryParts, aggregate: PoolAggregate, row: number, requestId: number, now: number): RecordedRequest {
   if (row !== -1) return parts.table.record(row, parts.log, now);
-  const record = aggregate.requests.get(requestId);
+  const record = aggregate.requestRecord(requestId);
   if (record !== undefined) return { runId: aggregate.runId, ...record };
   // Not even the state knows it (a job that started before the history and left nothing else).
   return { runId: aggregate.runId, ...newRequest(requestId, 0, Number.NaN) };
@@ -160,7 +155,7 @@ export function findRequest(parts: HistoryParts, live: PoolAggregate, requestId:
     const row = parts.rowOf(id, requestId);
     if (row !== -1) return parts.table.record(row, parts.log);
     if (id === live.runId) {
-      const record = live.requests.get(requestId);
+      const record = live.requestRecord(requestId);
       if (record !== undefined) return { runId: live.runId, ...record };
     }
   }

@@ -97,7 +97,8 @@ export class EventHistory {
   /** Sequence number of the oldest event in the history (older ones may still sit in the log, hidden). */
   private firstSeq = 0;
   private evicted = 0;
-  private lastEvictedAt: number | null = null;
+  /** NaN until an event was evicted (a number field, not number | null: no boxing on the hot path). */
+  private lastEvictedAt = Number.NaN;
   private readonly table: RequestTable;
   private readonly laneIndexes: Array<RowIndex | undefined> = [];
   private readonly dequeued: RowIndex;
@@ -118,8 +119,10 @@ export class EventHistory {
     );
     const initial = options.initialState;
     this.startAt = options.startAt ?? initial?.at ?? Number.NEGATIVE_INFINITY;
-    // Room for the hidden events between the base checkpoint and the oldest event, so eviction rarely replays.
-    const eventCapacity = this.maxEvents + this.checkpointIntervalEvents;
+    // Room for the hidden events between the base checkpoint and the oldest event. Checkpoints come one
+    // interval apart, so with two intervals of room one has always passed before the log is full; with one,
+    // the log would fill just before it and roll its base forward by replaying a whole interval each time.
+    const eventCapacity = this.maxEvents + 2 * this.checkpointIntervalEvents;
     this.log = new EventLog(Math.min(INITIAL_EVENT_CAPACITY, eventCapacity), eventCapacity, {
       maxStrings: options.maxInternedStrings ?? DEFAULT_MAX_INTERNED_STRINGS,
       maxChars: options.maxInternedChars ?? DEFAULT_MAX_INTERNED_CHARS,
@@ -145,12 +148,13 @@ export class EventHistory {
    */
   append(event: ServerEvent): void {
     const log = this.log;
-    const at = log.effectiveAtOf(event.at);
+    // The age bound inline, not through evictOlderThan(): a double handed to a call that is not inlined is boxed.
+    const limitAt = log.effectiveAtOf(event.at) - this.maxAgeMs;
     if (this.eventCount >= this.maxEvents) this.evictOldest();
-    this.evictOlderThan(at - this.maxAgeMs);
+    while (this.eventCount > 0 && log.atOf(this.firstSeq) < limitAt) this.evictOldest();
     if (log.isFull) this.freeLogRoom();
     const seq = log.append(event);
-    this.derive(event, seq, log.atOf(seq));
+    this.derive(event, seq);
     if (++this.eventsSinceCheckpoint >= Math.max(this.checkpointIntervalEvents, CHECKPOINT_EVENTS_PER_STATE_ENTRY * this.live.size)) {
       this.checkpoints.push({ seq, state: this.live.toState() });
       this.eventsSinceCheckpoint = 0;
@@ -186,7 +190,7 @@ export class EventHistory {
 
   /** The earliest time stateAt() answers for: the last evicted event's time, else the start of recording. */
   get knownFromAt(): number {
-    return this.lastEvictedAt ?? this.startAt;
+    return Number.isNaN(this.lastEvictedAt) ? this.startAt : this.lastEvictedAt;
   }
 
   /** Distinct strings held for the events (bounded by maxInternedStrings and maxInternedChars). */
@@ -285,10 +289,11 @@ export class EventHistory {
 
   // ── internals ──────────────────────────────────────────────────────────────
 
-  private derive(event: ServerEvent, seq: number, at: number): void {
+  private derive(event: ServerEvent, seq: number): void {
+    const at = this.log.atOf(seq);
     const live = this.live;
     const runBefore = live.runId;
-    const busySince = event.type === 'job-finished' ? (live.workers[event.workerId]?.busySince ?? null) : null;
+    const busySince = event.type === 'job-finished' ? live.busySinceOf(event.workerId) : Number.NaN;
     live.apply(event);
     if (live.runId !== runBefore) this.beginRun(at);
     // The queue's last stretch ends here: store it before anything else is counted at `at` (buckets fill in time order).
@@ -346,13 +351,13 @@ export class EventHistory {
           routeCode = table.routeCodeOf(slot);
           isBurst = table.isBurst(slot);
         } else {
-          const record = live.requests.get(event.requestId);
+          const record = live.requestRecord(event.requestId);
           if (record !== undefined) {
             routeCode = routeCodeOf(record.target);
             isBurst = record.origin === 'burst';
           }
         }
-        const fromAt = busySince === null ? at - event.runMs : Math.min(busySince, at);
+        const fromAt = Number.isNaN(busySince) ? at - event.runMs : Math.min(busySince, at);
         this.buckets.addJob(event.workerId, fromAt, at, jobClassOf(routeCode, statusClassOf(event.status), isBurst));
         break;
       }

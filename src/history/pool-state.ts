@@ -4,7 +4,7 @@
 // Reuses the worker and request record shapes of src/shared/pool-model.ts, so today's views read it as is.
 
 import type { ServerEvent, StopReason } from '../shared/events';
-import type { RequestRecord, WorkerState } from '../shared/pool-model';
+import type { RequestOrigin, RequestRecord, WorkerPhase, WorkerState } from '../shared/pool-model';
 import { pathOf, requestOriginOf } from '../shared/pool-model';
 import { MAX_LANES } from './classify';
 
@@ -98,33 +98,132 @@ export function emptyPoolState(at: number): PoolState {
   };
 }
 
-function newWorker(id: number, at: number): WorkerState {
-  return { id, phase: 'idle', requestId: null, busySince: null, jobsDone: 0, busyMsTotal: 0, spawnedAt: at, replacements: 0 };
+/** null for NaN: the live records keep "not yet" as NaN, the state says null. */
+function nullIfNaN(value: number): number | null {
+  return Number.isNaN(value) ? null : value;
+}
+
+function nanIfNull(value: number | null): number {
+  return value ?? Number.NaN;
+}
+
+/**
+ * A worker inside the aggregate: WorkerState with NaN for "none", so that storing a time or an id puts a
+ * number in place. A field that is sometimes null would box every number stored in it (a heap allocation
+ * per job, and one that outlives the young generation, since the worker does).
+ */
+class LiveWorker {
+  phase: WorkerPhase = 'idle';
+  requestId = Number.NaN;
+  busySince = Number.NaN;
+  jobsDone = 0;
+  busyMsTotal = 0;
+  replacements = 0;
+
+  constructor(
+    readonly id: number,
+    readonly spawnedAt: number,
+  ) {}
+
+  static from(w: WorkerState): LiveWorker {
+    const live = new LiveWorker(w.id, w.spawnedAt);
+    live.phase = w.phase;
+    live.requestId = nanIfNull(w.requestId);
+    live.busySince = nanIfNull(w.busySince);
+    live.jobsDone = w.jobsDone;
+    live.busyMsTotal = w.busyMsTotal;
+    live.replacements = w.replacements;
+    return live;
+  }
+
+  toState(): WorkerState {
+    return {
+      id: this.id,
+      phase: this.phase,
+      requestId: nullIfNaN(this.requestId),
+      busySince: nullIfNaN(this.busySince),
+      jobsDone: this.jobsDone,
+      busyMsTotal: this.busyMsTotal,
+      spawnedAt: this.spawnedAt,
+      replacements: this.replacements,
+    };
+  }
+}
+
+/** A request in flight inside the aggregate: RequestRecord with NaN for "not yet" (see LiveWorker). */
+class LiveRequest {
+  method = '?';
+  target = '?';
+  path = '?';
+  remoteAddress = '';
+  userAgent: string | null = null;
+  origin: RequestOrigin = 'external';
+  queuedAt = Number.NaN;
+  startedAt = Number.NaN;
+  finishedAt = Number.NaN;
+  sentAt = Number.NaN;
+  workerId = Number.NaN;
+  waitMs = Number.NaN;
+  runMs = Number.NaN;
+  status = Number.NaN;
+  bytes = Number.NaN;
+  errorCode: string | null = null;
+
+  constructor(
+    readonly id: number,
+    readonly connectionId: number,
+    readonly receivedAt: number,
+  ) {}
+
+  static from(r: RequestRecord): LiveRequest {
+    const live = new LiveRequest(r.id, r.connectionId, r.receivedAt);
+    live.method = r.method;
+    live.target = r.target;
+    live.path = r.path;
+    live.remoteAddress = r.remoteAddress;
+    live.userAgent = r.userAgent;
+    live.origin = r.origin;
+    live.queuedAt = nanIfNull(r.queuedAt);
+    live.startedAt = nanIfNull(r.startedAt);
+    live.finishedAt = nanIfNull(r.finishedAt);
+    live.sentAt = nanIfNull(r.sentAt);
+    live.workerId = nanIfNull(r.workerId);
+    live.waitMs = nanIfNull(r.waitMs);
+    live.runMs = nanIfNull(r.runMs);
+    live.status = nanIfNull(r.status);
+    live.bytes = nanIfNull(r.bytes);
+    live.errorCode = r.errorCode;
+    return live;
+  }
+
+  toRecord(): RequestRecord {
+    return {
+      id: this.id,
+      connectionId: this.connectionId,
+      method: this.method,
+      target: this.target,
+      path: this.path,
+      remoteAddress: this.remoteAddress,
+      userAgent: this.userAgent,
+      origin: this.origin,
+      receivedAt: this.receivedAt,
+      queuedAt: nullIfNaN(this.queuedAt),
+      startedAt: nullIfNaN(this.startedAt),
+      finishedAt: nullIfNaN(this.finishedAt),
+      sentAt: nullIfNaN(this.sentAt),
+      workerId: nullIfNaN(this.workerId),
+      waitMs: nullIfNaN(this.waitMs),
+      runMs: nullIfNaN(this.runMs),
+      status: nullIfNaN(this.status),
+      bytes: nullIfNaN(this.bytes),
+      errorCode: this.errorCode,
+    };
+  }
 }
 
 /** A request as known before anything about it was read: what a parse error or an unknown id gets. */
 export function newRequest(requestId: number, connectionId: number, at: number): RequestRecord {
-  return {
-    id: requestId,
-    connectionId,
-    method: '?',
-    target: '?',
-    path: '?',
-    remoteAddress: '',
-    userAgent: null,
-    origin: 'external',
-    receivedAt: at,
-    queuedAt: null,
-    startedAt: null,
-    finishedAt: null,
-    sentAt: null,
-    workerId: null,
-    waitMs: null,
-    runMs: null,
-    status: null,
-    bytes: null,
-    errorCode: null,
-  };
+  return new LiveRequest(requestId, connectionId, at).toRecord();
 }
 
 /**
@@ -143,9 +242,9 @@ export class PoolAggregate {
   stopReason: StopReason | null = null;
   stoppedAt: number | null = null;
   /** Indexed by worker id; ids need not be dense. */
-  workers: WorkerState[] = [];
+  private workers: LiveWorker[] = [];
   /** In flight, in arrival order. */
-  readonly requests = new Map<number, RequestRecord>();
+  private readonly requests = new Map<number, LiveRequest>();
   readonly connections = new Map<number, OpenConnection>();
   counters: RunCounters = { requestsReceived: 0, responsesSent: 0, rejected: 0, serverErrors: 0 };
   // The queue as two parallel buffers, [queueHead, queueTail): reused, never truncated (that would reallocate
@@ -170,9 +269,9 @@ export class PoolAggregate {
     aggregate.stoppingAt = state.stoppingAt;
     aggregate.stopReason = state.stopReason;
     aggregate.stoppedAt = state.stoppedAt;
-    for (const w of state.workers) aggregate.workers[w.id] = { ...w };
+    for (const w of state.workers) aggregate.workers[w.id] = LiveWorker.from(w);
     for (const job of state.queue) aggregate.enqueue(job.requestId, job.queuedAt);
-    for (const r of state.requests) aggregate.requests.set(r.id, { ...r });
+    for (const r of state.requests) aggregate.requests.set(r.id, LiveRequest.from(r));
     for (const c of state.connections) aggregate.connections.set(c.id, { ...c });
     aggregate.counters = { ...state.counters };
     return aggregate;
@@ -181,7 +280,7 @@ export class PoolAggregate {
   /** A copy of the state, describing the moment `at` (by default the last event's time). */
   toState(at = this.at): PoolState {
     const workers: WorkerState[] = [];
-    for (const w of this.workers) if (w !== undefined) workers.push({ ...w });
+    for (const w of this.workers) if (w !== undefined) workers.push(w.toState());
     return {
       at,
       runId: this.runId,
@@ -194,7 +293,7 @@ export class PoolAggregate {
       stoppedAt: this.stoppedAt,
       workers,
       queue: this.queued(),
-      requests: Array.from(this.requests.values(), (r) => ({ ...r })),
+      requests: Array.from(this.requests.values(), (r) => r.toRecord()),
       connections: Array.from(this.connections.values(), (c) => ({ ...c })),
       counters: { ...this.counters },
     };
@@ -219,6 +318,36 @@ export class PoolAggregate {
   /** Entries a copy of the state holds: what a checkpoint costs. */
   get size(): number {
     return this.workers.length + this.queueLength + this.requests.size + this.connections.size;
+  }
+
+  /** The ids of the current run's workers, ascending. */
+  workerIds(): number[] {
+    const ids: number[] = [];
+    for (const w of this.workers) if (w !== undefined) ids.push(w.id);
+    return ids;
+  }
+
+  /** A copy of one worker's state; undefined for an id the run does not have. */
+  workerState(workerId: number): WorkerState | undefined {
+    return this.workers[workerId]?.toState();
+  }
+
+  /** When the worker's current job started; NaN while it runs none. For the recorder's hot path. */
+  busySinceOf(workerId: number): number {
+    return this.workers[workerId]?.busySince ?? Number.NaN;
+  }
+
+  /** The job a worker runs now, or null. */
+  runningJobOf(workerId: number): { requestId: number; busySince: number } | null {
+    const w = this.workers[workerId];
+    return w === undefined || Number.isNaN(w.requestId) || Number.isNaN(w.busySince)
+      ? null
+      : { requestId: w.requestId, busySince: w.busySince };
+  }
+
+  /** A copy of an in-flight request's record; undefined once it was answered (or never received). */
+  requestRecord(requestId: number): RequestRecord | undefined {
+    return this.requests.get(requestId)?.toRecord();
   }
 
   apply(event: ServerEvent): void {
@@ -261,7 +390,7 @@ export class PoolAggregate {
         break;
       case 'request-received': {
         this.counters.requestsReceived++;
-        const r = newRequest(event.requestId, event.connectionId, at);
+        const r = new LiveRequest(event.requestId, event.connectionId, at);
         r.method = event.method;
         r.target = event.target;
         r.path = pathOf(event.target);
@@ -276,7 +405,7 @@ export class PoolAggregate {
         let r = this.requests.get(event.requestId);
         if (r === undefined) {
           // A parse error or a header timeout: no request line was understood, so nothing was received.
-          r = newRequest(event.requestId, event.connectionId, at);
+          r = new LiveRequest(event.requestId, event.connectionId, at);
           this.requests.set(event.requestId, r);
         }
         r.status = event.status;
@@ -313,10 +442,10 @@ export class PoolAggregate {
         const w = this.worker(event.workerId, at);
         if (w.phase === 'busy') w.phase = 'idle';
         // Busy time on the server's one clock, as the timeline draws it; runMs (the worker's own measure) stays in the record.
-        w.busyMsTotal += w.busySince === null ? event.runMs : at - w.busySince;
+        w.busyMsTotal += Number.isNaN(w.busySince) ? event.runMs : at - w.busySince;
         w.jobsDone++;
-        w.requestId = null;
-        w.busySince = null;
+        w.requestId = Number.NaN;
+        w.busySince = Number.NaN;
         break;
       }
       case 'response-sent':
@@ -328,7 +457,7 @@ export class PoolAggregate {
         break;
       case 'worker-spawned':
         if (this.phase === 'stopped') this.beginRun(at);
-        this.workers[event.workerId] = newWorker(event.workerId, at);
+        this.workers[event.workerId] = new LiveWorker(event.workerId, at);
         break;
       case 'worker-stopping': {
         const w = this.worker(event.workerId, at);
@@ -338,15 +467,15 @@ export class PoolAggregate {
       case 'worker-exited': {
         const w = this.worker(event.workerId, at);
         w.phase = 'exited';
-        w.requestId = null;
-        w.busySince = null;
+        w.requestId = Number.NaN;
+        w.busySince = Number.NaN;
         break;
       }
       case 'worker-replaced': {
         const w = this.worker(event.workerId, at);
         w.phase = 'idle';
-        w.requestId = null;
-        w.busySince = null;
+        w.requestId = Number.NaN;
+        w.busySince = Number.NaN;
         w.replacements++;
         break;
       }
@@ -371,10 +500,10 @@ export class PoolAggregate {
     this.counters = { requestsReceived: 0, responsesSent: 0, rejected: 0, serverErrors: 0 };
   }
 
-  private worker(id: number, at: number): WorkerState {
+  private worker(id: number, at: number): LiveWorker {
     let w = this.workers[id];
     if (w === undefined) {
-      w = newWorker(id, at);
+      w = new LiveWorker(id, at);
       this.workers[id] = w;
     }
     return w;

@@ -110,8 +110,14 @@ export class RequestTable {
     const ids = rows.columns.requestId;
     const guess = lo + (requestId - ids[rows.slotOf(lo)]!);
     if (guess >= lo && guess < hi && ids[rows.slotOf(guess)] === requestId) return guess;
-    const row = lowerBound(lo, hi, requestId, (seq) => ids[rows.slotOf(seq)]!);
-    return row < hi && ids[rows.slotOf(row)] === requestId ? row : -1;
+    return this.search(requestId, lo, hi);
+  }
+
+  /** find() when the ids are not dense: a binary search, kept apart so the fast path allocates no closure. */
+  private search(requestId: number, lo: number, hi: number): number {
+    const rows = this.rows;
+    const row = lowerBound(lo, hi, requestId, (seq) => rows.columns.requestId[rows.slotOf(seq)]!);
+    return row < hi && rows.columns.requestId[rows.slotOf(row)] === requestId ? row : -1;
   }
 
   /** Column values of a held row: read through `c` at `slot`. */

@@ -242,10 +242,6 @@ function jobClassFor(
   return jobClassOf(record === undefined ? ROUTE_OTHER : routeCodeOf(record.target), statusClass, record?.origin === 'burst');
 }
 
-function isBusy(worker: WorkerState | undefined): worker is WorkerState & { requestId: number; busySince: number } {
-  return worker !== undefined && worker.requestId !== null && worker.busySince !== null;
-}
-
 function rebuildBucket(parts: HistoryParts, bucketMs: number, now: number): RebuiltBucket | null {
   const bucketStart = Math.floor(now / bucketMs) * bucketMs;
   const aggregate = parts.aggregateAt(bucketStart, true);
@@ -273,11 +269,11 @@ function rebuildBucket(parts: HistoryParts, bucketMs: number, now: number): Rebu
         queue.waitMsSum[0]! += event.waitMs;
         break;
       case 'job-finished': {
-        const busySince = aggregate.workers[event.workerId]?.busySince ?? null;
-        const record = aggregate.requests.get(event.requestId);
+        const busySince = aggregate.busySinceOf(event.workerId);
+        const record = aggregate.requestRecord(event.requestId);
         jobs.push({
           workerId: event.workerId,
-          fromAt: busySince === null ? at - event.runMs : Math.min(busySince, at),
+          fromAt: Number.isNaN(busySince) ? at - event.runMs : Math.min(busySince, at),
           toAt: at,
           jobClass: jobClassFor(parts, aggregate.runId, event.requestId, record, statusClassOf(event.status)),
         });
@@ -318,8 +314,7 @@ function summarize(
   for (const workerId of laneIdsOf(aggregate)) {
     const sums = emptyLaneSums(grid.count);
     parts.buckets.sumLane(workerId, level, grid, sums);
-    const worker = aggregate?.workers[workerId];
-    const running = isBusy(worker) ? worker : null;
+    const running = aggregate?.runningJobOf(workerId) ?? null;
     if (!isLive && running !== null && aggregate !== null) {
       // The buckets hold the job running at `now` as it finished later: take that out (a running bar goes back below).
       const row = parts.rowOf(aggregate.runId, running.requestId);
@@ -342,7 +337,7 @@ function summarize(
       }
     }
     if (running !== null && aggregate !== null) {
-      const jobClass = jobClassFor(parts, aggregate.runId, running.requestId, aggregate.requests.get(running.requestId), STATUS_RUNNING);
+      const jobClass = jobClassFor(parts, aggregate.runId, running.requestId, aggregate.requestRecord(running.requestId), STATUS_RUNNING);
       addJobToSums(sums, grid, running.busySince, Math.max(now, running.busySince), jobClass, 1);
     }
     lanes.set(workerId, sums);
@@ -393,7 +388,7 @@ function workerCountOf(run: RunInfo): number {
 function laneIdsFor(parts: HistoryParts, runs: readonly RunInfo[], aggregate: PoolAggregate | null): Set<number> {
   const ids = new Set<number>();
   for (const run of runs) for (let id = 0; id < workerCountOf(run); id++) ids.add(id);
-  if (aggregate !== null) for (const w of aggregate.workers) if (w !== undefined) ids.add(w.id);
+  if (aggregate !== null) for (const id of aggregate.workerIds()) ids.add(id);
   for (const id of parts.buckets.laneIds()) ids.add(id);
   return ids;
 }
@@ -471,8 +466,7 @@ function extractBars(parts: HistoryParts, summary: Summary, workerId: number, su
   const { grid, now, aggregate } = summary;
   const bars: JobBar[] = [];
   const size = grid.bucketMs;
-  const worker = aggregate?.workers[workerId];
-  const running = isBusy(worker) ? worker : null;
+  const running = aggregate?.runningJobOf(workerId) ?? null;
   const index = parts.laneIndexes[workerId];
   const table = parts.table;
   const finishedKey = (slot: number) => {
@@ -503,10 +497,10 @@ function extractBars(parts: HistoryParts, summary: Summary, workerId: number, su
       row = parts.rowOf(aggregate.runId, running.requestId);
       bar =
         row === -1
-          ? barOfRecord(aggregate.runId, workerId, running.busySince, aggregate.requests.get(running.requestId), running.requestId)
+          ? barOfRecord(aggregate.runId, workerId, running.busySince, aggregate.requestRecord(running.requestId), running.requestId)
           : barOfRow(parts, row, now, running.busySince);
       bar.startedAt = running.busySince;
-      jobClass = jobClassFor(parts, aggregate.runId, running.requestId, aggregate.requests.get(running.requestId), STATUS_RUNNING);
+      jobClass = jobClassFor(parts, aggregate.runId, running.requestId, aggregate.requestRecord(running.requestId), STATUS_RUNNING);
       toAt = Math.max(now, running.busySince);
     } else if (index !== undefined) {
       for (let p = index.lowerBound(bucketStart, finishedKey); p < index.end; p++) {
@@ -586,7 +580,7 @@ function waitSpans(
     for (const job of aggregate.queued()) {
       if (now - job.queuedAt < minVisibleMs || !overlapsRange(job.queuedAt, now, fromAt, toAt)) continue;
       if (spans.length === maxSpans) return null;
-      const record = aggregate.requests.get(job.requestId);
+      const record = aggregate.requestRecord(job.requestId);
       spans.push({
         runId: aggregate.runId,
         requestId: job.requestId,
@@ -627,7 +621,7 @@ export function buildTimeline(parts: HistoryParts, query: TimelineQuery): Timeli
   const summary = summarize(parts, grid, level, now, (aggregate) => laneIdsFor(parts, runs, aggregate));
   const mustShow = new Set<number>();
   for (const run of runs) for (let id = 0; id < workerCountOf(run); id++) mustShow.add(id);
-  if (summary.aggregate !== null) for (const w of summary.aggregate.workers) if (w !== undefined) mustShow.add(w.id);
+  if (summary.aggregate !== null) for (const id of summary.aggregate.workerIds()) mustShow.add(id);
 
   const lanes: TimelineLane[] = [];
   for (const workerId of [...summary.lanes.keys()].sort((a, b) => a - b)) {
@@ -691,8 +685,7 @@ export function poolActivity(parts: HistoryParts, now: number): PoolActivity {
   // 10 ms buckets for the last second and 100 ms ones for the last 10 s: windows exact to 1 %.
   const short = recentGrid(parts, now, UTILIZATION_WINDOW_MS, UTILIZATION_WINDOW_MS / 100);
   const recent = recentGrid(parts, now, RECENT_UTILIZATION_WINDOW_MS, RECENT_UTILIZATION_WINDOW_MS / 100);
-  const workersOf = (aggregate: PoolAggregate | null) =>
-    aggregate === null ? [] : aggregate.workers.filter((w) => w !== undefined).map((w) => w.id);
+  const workersOf = (aggregate: PoolAggregate | null) => aggregate?.workerIds() ?? [];
   const shortSummary = summarize(parts, short.grid, short.level, now, workersOf);
   const recentSummary = summarize(parts, recent.grid, recent.level, now, workersOf);
   const shortFromAt = short.grid.firstIndex * short.grid.bucketMs;
@@ -707,7 +700,7 @@ export function poolActivity(parts: HistoryParts, now: number): PoolActivity {
   const aggregate = shortSummary.aggregate;
   const workers: WorkerActivity[] = [];
   for (const [workerId, shortSums] of shortSummary.lanes) {
-    const w = aggregate!.workers[workerId]!;
+    const w = aggregate!.workerState(workerId)!;
     workers.push({
       workerId,
       phase: w.phase,
