@@ -12,6 +12,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { EventHistory } from '../src/history';
 import { BURST_USER_AGENT, type ServerEvent } from '../src/shared/events';
+import { DEFAULT_SETTINGS } from '../src/shared/settings';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -42,11 +43,8 @@ class Traffic {
     this.out.push({
       type: 'server-listening',
       at: this.at,
-      host: '127.0.0.1',
-      port: 7878,
+      ...DEFAULT_SETTINGS,
       workerCount,
-      sleepMs: 5000,
-      maxQueuedJobs: 1024,
     });
   }
 

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EventHistory } from '../src/history';
 import type { ServerEvent } from '../src/shared/events';
+import { DEFAULT_SETTINGS } from '../src/shared/settings';
 import { eventSequenceArb, PoolSimulator, type TimedAction } from './support/pool-simulator';
 import { overlaps, ReferenceHistory } from './support/reference-history';
 
@@ -127,7 +128,7 @@ describe('request', () => {
   it('still knows a request in flight whose first event left the history', () => {
     const events: ServerEvent[] = [
       { type: 'worker-spawned', at: 0, workerId: 0 },
-      { type: 'server-listening', at: 0, host: '::1', port: 1, workerCount: 1, sleepMs: 5000, maxQueuedJobs: 8 },
+      { type: 'server-listening', at: 0, ...DEFAULT_SETTINGS, host: '::1', port: 1, workerCount: 1, maxQueuedJobs: 8 },
       {
         type: 'request-received',
         at: 1,

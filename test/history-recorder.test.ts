@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DROPPED_STRING, EventHistory } from '../src/history';
+import { EventCodec, type EventFieldTable, EventLog } from '../src/history/event-log';
 import { type EventFieldKind, SERVER_EVENT_FIELDS, type ServerEvent } from '../src/shared/events';
 import { eventSequenceArb } from './support/pool-simulator';
 
@@ -25,17 +26,44 @@ function anyValueOf(kind: EventFieldKind): fc.Arbitrary<unknown> {
 }
 
 /**
- * Every event type, with any values its fields can hold, built from the contract's own table of fields: an
+ * Every event type of a table of fields, with any values its fields can hold. From the contract's own table: an
  * event type or a field added to the contract is generated here at once, and fails until the tape keeps it.
  */
-const anyEventArb = fc.oneof(
-  ...Object.entries(SERVER_EVENT_FIELDS).map(([type, fields]) =>
-    fc.record({
-      type: fc.constant(type),
-      ...Object.fromEntries(Object.entries(fields).map(([name, kind]) => [name, anyValueOf(kind as EventFieldKind)])),
-    }),
-  ),
-) as fc.Arbitrary<ServerEvent>;
+function anyEventOf(table: EventFieldTable): fc.Arbitrary<ServerEvent> {
+  return fc.oneof(
+    ...Object.entries(table).map(([type, fields]) =>
+      fc.record({
+        type: fc.constant(type),
+        ...Object.fromEntries(Object.entries(fields).map(([name, kind]) => [name, anyValueOf(kind)])),
+      }),
+    ),
+  ) as fc.Arbitrary<ServerEvent>;
+}
+
+const anyEventArb = anyEventOf(SERVER_EVENT_FIELDS);
+
+/**
+ * The contract as it may grow: server-listening with more settings than a row has cells (whole numbers, a
+ * fraction, a string), and a new event type. The tape is derived from the table, so it keeps them unchanged.
+ */
+const GROWN_TABLE: EventFieldTable = {
+  ...SERVER_EVENT_FIELDS,
+  'server-listening': {
+    ...SERVER_EVENT_FIELDS['server-listening'],
+    sendTimeoutMs: 'natural',
+    maxWaitMs: 'natural',
+    loadFactor: 'duration-ms',
+    strategy: ['fifo', 'lifo'],
+    label: 'string-or-null',
+  },
+  'job-abandoned': {
+    at: 'epoch-ms',
+    requestId: 'natural',
+    reason: ['max-wait', 'no-workers'],
+    waitMs: 'duration-ms',
+    queueDepth: 'natural',
+  },
+};
 
 function requestReceived(requestId: number, at: number, target: string): ServerEvent {
   return {
@@ -89,6 +117,30 @@ describe('the recorded events', () => {
     expect(iterator.next().value).toMatchObject({ requestId: 1 });
     for (let i = 4; i <= 6; i++) history.append(requestReceived(i, i, '/'));
     expect(() => iterator.next()).toThrow(/dropped event #1/);
+  });
+});
+
+describe('the tape', () => {
+  it('keeps events of a grown contract (more settings than cells, a new event type) with no change of its own', () => {
+    fc.assert(
+      fc.property(fc.array(anyEventOf(GROWN_TABLE), { maxLength: 80 }), fc.integer({ min: 0, max: 80 }), (events, evicted) => {
+        const log = new EventLog(4, 1_000, { maxStrings: 1_000, maxChars: 100_000 }, new EventCodec(GROWN_TABLE));
+        const seqs = events.map((e) => log.append(e));
+        expect(seqs.map((seq) => log.decode(seq))).toEqual(events);
+        // Evicting releases every string an event held, wherever its field was placed.
+        for (let i = 0; i < evicted; i++) log.shift();
+        expect(seqs.slice(evicted).map((seq) => log.decode(seq))).toEqual(events.slice(evicted));
+        if (evicted >= events.length) expect(log.strings.size).toBe(0);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('refuses an event type its table does not know, and a table it cannot store, with a reason', () => {
+    const log = new EventLog(4, 16, { maxStrings: 16, maxChars: 1_000 });
+    expect(() => log.append({ type: 'job-teleported', at: 1 } as unknown as ServerEvent)).toThrow(/Unknown event type "job-teleported"/);
+    expect(log.length).toBe(0);
+    expect(() => new EventCodec({ 'no-time': { requestId: 'natural' } })).toThrow(/"no-time" has no `at`/);
   });
 });
 

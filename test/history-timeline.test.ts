@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EventHistory, ROUTE_CLASSES, STATUS_CLASSES, type Timeline } from '../src/history';
 import { BURST_USER_AGENT, type ServerEvent } from '../src/shared/events';
+import { DEFAULT_SETTINGS } from '../src/shared/settings';
 import { eventSequenceArb, PoolSimulator } from './support/pool-simulator';
 import { overlapMs, overlaps, ReferenceHistory, referenceStep } from './support/reference-history';
 
@@ -182,7 +183,7 @@ describe('the timeline’s buckets and bars', () => {
 function started(at: number, workerCount: number): ServerEvent[] {
   return [
     ...Array.from({ length: workerCount }, (_, workerId): ServerEvent => ({ type: 'worker-spawned', at, workerId })),
-    { type: 'server-listening', at, host: '127.0.0.1', port: 7878, workerCount, sleepMs: 5000, maxQueuedJobs: 1024 },
+    { type: 'server-listening', at, ...DEFAULT_SETTINGS, workerCount },
   ];
 }
 

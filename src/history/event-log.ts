@@ -3,57 +3,168 @@
 // the one appended. Knows nothing of pools or time windows; EventHistory decides what to keep.
 //
 // Layout: each event is one row of 42 bytes — type and a bit set of "wide" fields (1 byte each), `at`,
-// `id` and `x` (Float64), `a`…`d` (Int32: small integers and string ids). Which field of which event goes
-// where is written out in encode() and decode(), one case per event type. An integer that does not fit an
-// Int32 exactly (or an `at` earlier than the one before it, see `at` below) is kept in a side map keyed by
-// sequence number: exact, and rare enough to cost nothing.
+// two Float64 cells (`id`, `x`) and four Int32 cells (`a`…`d`). Where each field of each event type goes is
+// not written by hand: it is derived once from the contract's table of fields (SERVER_EVENT_FIELDS), so a
+// new setting (a field of server-listening) or a new event type is stored with no change here. Fractional
+// numbers take the Float64 cells; strings (ids in the string table) the Int32 cells; whole numbers what is
+// left, Float64 first (exact for any value). An integer that does not fit an Int32 exactly, an `at` earlier
+// than the one before it (see `at` below) and the fields of an event that has more than six (server-listening
+// with every setting) are kept in a side map keyed by sequence number: exact, and rare enough to cost nothing.
 
-import type { ServerEvent } from '../shared/events';
+import { type EventFieldKind, SERVER_EVENT_FIELDS, type ServerEvent } from '../shared/events';
 import { ColumnRing, lowerBound, upperBound } from './column-ring';
-import { StringTable, type StringTableLimits } from './string-table';
+import { STRING_CACHE_SLOTS, StringTable, type StringTableLimits } from './string-table';
 
-const T_SERVER_LISTENING = 0;
-const T_SERVER_STOPPING = 1;
-const T_SERVER_STOPPED = 2;
-const T_CONNECTION_OPENED = 3;
-const T_CONNECTION_CLOSED = 4;
-const T_REQUEST_RECEIVED = 5;
-const T_REQUEST_REJECTED = 6;
-const T_JOB_QUEUED = 7;
-const T_JOB_STARTED = 8;
-const T_JOB_FINISHED = 9;
-const T_RESPONSE_SENT = 10;
-const T_WORKER_SPAWNED = 11;
-const T_WORKER_STOPPING = 12;
-const T_WORKER_EXITED = 13;
-const T_WORKER_REPLACED = 14;
+/** A table of event types and their fields, shaped like SERVER_EVENT_FIELDS (which is the one the server uses). */
+export type EventFieldTable = { readonly [type: string]: { readonly [field: string]: EventFieldKind } };
 
-// Bits of the `wide` column: which fields live in the side map.
+type FloatCell = 'id' | 'x';
+type IntCell = 'a' | 'b' | 'c' | 'd';
+type Cell = FloatCell | IntCell;
+const FLOAT_CELLS: readonly FloatCell[] = ['id', 'x'];
+const INT_CELLS: readonly IntCell[] = ['a', 'b', 'c', 'd'];
+
+// Bits of the `wide` column: which values live in the side map. Its entry for an event is an array: `at`, then
+// the Int32 cells a…d, then the event's fields that have no cell (OVERFLOW), in table order.
 const W_AT = 1;
-const W_A = 2;
-const W_B = 4;
-const W_C = 8;
-const W_D = 16;
-const WIDE_INDEX: Record<number, number> = { [W_AT]: 0, [W_A]: 1, [W_B]: 2, [W_C]: 3, [W_D]: 4 };
+const INT_CELL_BIT: Record<IntCell, number> = { a: 2, b: 4, c: 8, d: 16 };
+const W_OVERFLOW = 32;
+const WIDE_AT_INDEX = 0;
+const INT_CELL_WIDE_INDEX: Record<IntCell, number> = { a: 1, b: 2, c: 3, d: 4 };
+const WIDE_FIXED_SLOTS = 5;
 
-/** Which of a, b, c, d hold string ids, per event type (W_* bits): released when the event leaves. */
-const STRING_FIELDS = new Uint8Array(15);
-STRING_FIELDS[T_SERVER_LISTENING] = W_A;
-STRING_FIELDS[T_SERVER_STOPPING] = W_A;
-STRING_FIELDS[T_CONNECTION_OPENED] = W_A;
-STRING_FIELDS[T_CONNECTION_CLOSED] = W_A;
-STRING_FIELDS[T_REQUEST_RECEIVED] = W_A | W_B | W_C | W_D;
-STRING_FIELDS[T_REQUEST_REJECTED] = W_B;
-STRING_FIELDS[T_WORKER_EXITED] = W_B;
+// How a field is stored.
+/** A number in a Float64 cell, exact. */
+const AS_FLOAT = 0;
+/** A whole number in an Int32 cell; in the side map when it does not fit. */
+const AS_INT = 1;
+/** A string's id in the string table, in a cell. */
+const AS_STRING = 2;
+/** A string or null, the same way. */
+const AS_NULLABLE_STRING = 3;
+/** The value itself, in the side map (a field past the row's cells). */
+const AS_OVERFLOW = 4;
 
-// String-table cache slots, one per call site whose value tends to repeat.
-const S_METHOD = 0;
-const S_TARGET = 1;
-const S_REMOTE = 2;
-const S_USER_AGENT = 3;
-const S_ERROR_CODE = 4;
-const S_REASON = 5;
-const S_HOST = 6;
+interface FieldPlan {
+  readonly name: string;
+  readonly storage: number;
+  /** The cell it lives in (unused for AS_OVERFLOW). */
+  readonly cell: Cell;
+  /** For AS_INT: its bit in `wide`. */
+  readonly wideBit: number;
+  /** For AS_INT and AS_OVERFLOW: its index in the side map's entry. */
+  readonly wideIndex: number;
+  /** For strings: the string table's cache slot for this field name, or -1. */
+  readonly cacheSlot: number;
+}
+
+interface TypePlan {
+  readonly type: string;
+  readonly code: number;
+  /** Every field but `at`, in table order. */
+  readonly fields: readonly FieldPlan[];
+  /** The cells that hold string ids: released when the event leaves. */
+  readonly stringCells: readonly Cell[];
+  /** Length of this type's side-map entry. */
+  readonly wideLength: number;
+}
+
+/** Where every field of every event type goes, derived from a table of fields. */
+export class EventCodec {
+  readonly plans: readonly TypePlan[];
+  private readonly planByType = new Map<string, TypePlan>();
+
+  constructor(table: EventFieldTable = SERVER_EVENT_FIELDS, stringCacheSlots = STRING_CACHE_SLOTS) {
+    const types = Object.keys(table);
+    // The type column is one byte.
+    if (types.length > 256) throw new RangeError(`The event log stores at most 256 event types (the table has ${types.length})`);
+    const cacheSlotOf = new Map<string, number>();
+    this.plans = types.map((type, code) => {
+      const fields = table[type]!;
+      if (fields.at !== 'epoch-ms') throw new TypeError(`Event type "${type}" has no \`at\` of kind 'epoch-ms'`);
+      const plan = planOf(type, code, fields, (name) => {
+        let slot = cacheSlotOf.get(name);
+        if (slot === undefined) {
+          slot = cacheSlotOf.size < stringCacheSlots ? cacheSlotOf.size : -1;
+          cacheSlotOf.set(name, slot);
+        }
+        return slot;
+      });
+      this.planByType.set(type, plan);
+      return plan;
+    });
+  }
+
+  planOf(type: string): TypePlan {
+    const plan = this.planByType.get(type);
+    if (plan === undefined) throw new TypeError(`Unknown event type ${JSON.stringify(type)}`);
+    return plan;
+  }
+}
+
+type ValueClass = 'fraction' | 'whole' | 'string' | 'nullable-string';
+
+function valueClassOf(kind: EventFieldKind): ValueClass {
+  if (typeof kind !== 'string') return 'string'; // an enum: one of a few strings
+  switch (kind) {
+    case 'epoch-ms':
+    case 'duration-ms':
+      return 'fraction';
+    case 'natural':
+    case 'integer':
+    case 'http-status':
+      return 'whole';
+    case 'string':
+      return 'string';
+    case 'string-or-null':
+      return 'nullable-string';
+  }
+}
+
+function planOf(
+  type: string,
+  code: number,
+  table: { readonly [field: string]: EventFieldKind },
+  cacheSlotOf: (name: string) => number,
+): TypePlan {
+  const names = Object.keys(table).filter((name) => name !== 'at');
+  const classOf = new Map(names.map((name) => [name, valueClassOf(table[name]!)]));
+  const freeFloats = [...FLOAT_CELLS];
+  const freeInts = [...INT_CELLS];
+  const cellOf = new Map<string, Cell>();
+  // Fractions need a Float64 cell; string ids fit any cell; whole numbers prefer a Float64 cell (exact, no check).
+  for (const name of names) if (classOf.get(name) === 'fraction' && freeFloats.length > 0) cellOf.set(name, freeFloats.shift()!);
+  for (const name of names) {
+    const valueClass = classOf.get(name);
+    if (valueClass !== 'string' && valueClass !== 'nullable-string') continue;
+    const cell = freeInts.shift() ?? freeFloats.shift();
+    if (cell !== undefined) cellOf.set(name, cell);
+  }
+  for (const name of names) {
+    if (classOf.get(name) !== 'whole') continue;
+    const cell = freeFloats.shift() ?? freeInts.shift();
+    if (cell !== undefined) cellOf.set(name, cell);
+  }
+  let overflowCount = 0;
+  const fields = names.map((name): FieldPlan => {
+    const valueClass = classOf.get(name)!;
+    const cell = cellOf.get(name);
+    const isString = valueClass === 'string' || valueClass === 'nullable-string';
+    const cacheSlot = isString ? cacheSlotOf(name) : -1;
+    if (cell === undefined) {
+      return { name, storage: AS_OVERFLOW, cell: 'a', wideBit: W_OVERFLOW, wideIndex: WIDE_FIXED_SLOTS + overflowCount++, cacheSlot };
+    }
+    const isIntCell = cell !== 'id' && cell !== 'x';
+    const storage = isString ? (valueClass === 'string' ? AS_STRING : AS_NULLABLE_STRING) : isIntCell ? AS_INT : AS_FLOAT;
+    const wideBit = storage === AS_INT ? INT_CELL_BIT[cell as IntCell] : 0;
+    const wideIndex = storage === AS_INT ? INT_CELL_WIDE_INDEX[cell as IntCell] : -1;
+    return { name, storage, cell, wideBit, wideIndex, cacheSlot };
+  });
+  const stringCells = fields.filter((f) => f.storage === AS_STRING || f.storage === AS_NULLABLE_STRING).map((f) => f.cell);
+  return { type, code, fields, stringCells, wideLength: WIDE_FIXED_SLOTS + overflowCount };
+}
+
+const DEFAULT_CODEC = new EventCodec();
 
 /** Bytes of one row in the columns. */
 export const EVENT_ROW_BYTES = 1 + 1 + 8 * 3 + 4 * 4;
@@ -73,7 +184,6 @@ function makeColumns(capacity: number) {
   };
 }
 type EventColumns = ReturnType<typeof makeColumns>;
-type IntColumn = 'a' | 'b' | 'c' | 'd';
 
 /** Does this number survive a round trip through an Int32Array? (-0 does not.) */
 function fitsInt32(value: number): boolean {
@@ -83,12 +193,17 @@ function fitsInt32(value: number): boolean {
 export class EventLog {
   readonly strings: StringTable;
   private readonly ring: ColumnRing<EventColumns>;
-  /** Values of wide fields, by sequence number: [at, a, b, c, d]. */
-  private readonly wideValues = new Map<number, number[]>();
+  /** Values of wide fields, by sequence number: [at, a, b, c, d, ...fields past the cells]. */
+  private readonly wideValues = new Map<number, unknown[]>();
   /** The latest (effective) `at` appended; the next event is stamped no earlier. */
   lastAt = Number.NEGATIVE_INFINITY;
 
-  constructor(initialCapacity: number, maxCapacity: number, stringLimits: StringTableLimits) {
+  constructor(
+    initialCapacity: number,
+    maxCapacity: number,
+    stringLimits: StringTableLimits,
+    private readonly codec: EventCodec = DEFAULT_CODEC,
+  ) {
     this.ring = new ColumnRing(makeColumns, initialCapacity, maxCapacity);
     this.strings = new StringTable(stringLimits);
   }
@@ -121,6 +236,7 @@ export class EventLog {
    * placed at its predecessor's time for every query.
    */
   append(event: ServerEvent): number {
+    const plan = this.codec.planOf(event.type);
     const slot = this.ring.push();
     const seq = this.ring.nextSeq - 1;
     const c = this.ring.columns;
@@ -128,96 +244,35 @@ export class EventLog {
     let wide = 0;
     const rawAt = event.at;
     const at = this.effectiveAtOf(rawAt);
+    c.type[slot] = plan.code;
     c.at[slot] = at;
-    if (!Object.is(at, rawAt)) wide |= this.putWide(seq, W_AT, rawAt);
+    if (!Object.is(at, rawAt)) wide |= this.putWide(seq, plan, WIDE_AT_INDEX, W_AT, rawAt);
     this.lastAt = at;
-    switch (event.type) {
-      case 'server-listening':
-        c.type[slot] = T_SERVER_LISTENING;
-        c.a[slot] = strings.intern(event.host, S_HOST);
-        wide |= this.putInt(c, 'b', slot, seq, W_B, event.port);
-        wide |= this.putInt(c, 'c', slot, seq, W_C, event.workerCount);
-        wide |= this.putInt(c, 'd', slot, seq, W_D, event.maxQueuedJobs);
-        c.x[slot] = event.sleepMs;
-        break;
-      case 'server-stopping':
-        c.type[slot] = T_SERVER_STOPPING;
-        c.a[slot] = strings.intern(event.reason, S_REASON);
-        break;
-      case 'server-stopped':
-        c.type[slot] = T_SERVER_STOPPED;
-        break;
-      case 'connection-opened':
-        c.type[slot] = T_CONNECTION_OPENED;
-        c.id[slot] = event.connectionId;
-        c.a[slot] = strings.intern(event.remoteAddress, S_REMOTE);
-        wide |= this.putInt(c, 'b', slot, seq, W_B, event.remotePort);
-        break;
-      case 'connection-closed':
-        c.type[slot] = T_CONNECTION_CLOSED;
-        c.id[slot] = event.connectionId;
-        c.a[slot] = strings.intern(event.reason, S_REASON);
-        wide |= this.putInt(c, 'b', slot, seq, W_B, event.requestCount);
-        break;
-      case 'request-received':
-        c.type[slot] = T_REQUEST_RECEIVED;
-        c.id[slot] = event.requestId;
-        c.x[slot] = event.connectionId;
-        c.a[slot] = strings.intern(event.method, S_METHOD);
-        c.b[slot] = strings.intern(event.target, S_TARGET);
-        c.c[slot] = strings.intern(event.remoteAddress, S_REMOTE);
-        c.d[slot] = strings.internNullable(event.userAgent, S_USER_AGENT);
-        break;
-      case 'request-rejected':
-        c.type[slot] = T_REQUEST_REJECTED;
-        c.id[slot] = event.requestId;
-        c.x[slot] = event.connectionId;
-        wide |= this.putInt(c, 'a', slot, seq, W_A, event.status);
-        c.b[slot] = strings.intern(event.errorCode, S_ERROR_CODE);
-        break;
-      case 'job-queued':
-        c.type[slot] = T_JOB_QUEUED;
-        c.id[slot] = event.requestId;
-        wide |= this.putInt(c, 'a', slot, seq, W_A, event.queueDepth);
-        break;
-      case 'job-started':
-        c.type[slot] = T_JOB_STARTED;
-        c.id[slot] = event.requestId;
-        wide |= this.putInt(c, 'a', slot, seq, W_A, event.workerId);
-        wide |= this.putInt(c, 'b', slot, seq, W_B, event.queueDepth);
-        c.x[slot] = event.waitMs;
-        break;
-      case 'job-finished':
-        c.type[slot] = T_JOB_FINISHED;
-        c.id[slot] = event.requestId;
-        wide |= this.putInt(c, 'a', slot, seq, W_A, event.workerId);
-        wide |= this.putInt(c, 'b', slot, seq, W_B, event.status);
-        c.x[slot] = event.runMs;
-        break;
-      case 'response-sent':
-        c.type[slot] = T_RESPONSE_SENT;
-        c.id[slot] = event.requestId;
-        wide |= this.putInt(c, 'a', slot, seq, W_A, event.status);
-        c.x[slot] = event.bytes;
-        break;
-      case 'worker-spawned':
-        c.type[slot] = T_WORKER_SPAWNED;
-        wide |= this.putInt(c, 'a', slot, seq, W_A, event.workerId);
-        break;
-      case 'worker-stopping':
-        c.type[slot] = T_WORKER_STOPPING;
-        wide |= this.putInt(c, 'a', slot, seq, W_A, event.workerId);
-        break;
-      case 'worker-exited':
-        c.type[slot] = T_WORKER_EXITED;
-        wide |= this.putInt(c, 'a', slot, seq, W_A, event.workerId);
-        c.b[slot] = strings.intern(event.reason, S_REASON);
-        wide |= this.putInt(c, 'c', slot, seq, W_C, event.exitCode);
-        break;
-      case 'worker-replaced':
-        c.type[slot] = T_WORKER_REPLACED;
-        wide |= this.putInt(c, 'a', slot, seq, W_A, event.workerId);
-        break;
+    const values = event as unknown as Readonly<Record<string, unknown>>;
+    const fields = plan.fields;
+    for (let i = 0; i < fields.length; i++) {
+      const field = fields[i]!;
+      const value = values[field.name];
+      switch (field.storage) {
+        case AS_FLOAT:
+          c[field.cell][slot] = value as number;
+          break;
+        case AS_INT:
+          if (fitsInt32(value as number)) c[field.cell][slot] = value as number;
+          else {
+            c[field.cell][slot] = 0;
+            wide |= this.putWide(seq, plan, field.wideIndex, field.wideBit, value);
+          }
+          break;
+        case AS_STRING:
+          c[field.cell][slot] = strings.intern(value as string, field.cacheSlot);
+          break;
+        case AS_NULLABLE_STRING:
+          c[field.cell][slot] = strings.internNullable(value as string | null, field.cacheSlot);
+          break;
+        default:
+          wide |= this.putWide(seq, plan, field.wideIndex, W_OVERFLOW, value);
+      }
     }
     c.wide[slot] = wide;
     return seq;
@@ -235,101 +290,28 @@ export class EventLog {
     if (!this.ring.holds(seq)) throw new RangeError(`Event #${seq} is not in the log (it holds #${this.firstSeq} to #${this.nextSeq - 1})`);
     const c = this.ring.columns;
     const slot = this.ring.slotOf(seq);
+    const plan = this.codec.plans[c.type[slot]!]!;
     const wide = c.wide[slot]!;
-    const at = wide & W_AT ? this.wideOf(seq, W_AT) : c.at[slot]!;
-    const s = this.strings;
-    switch (c.type[slot]) {
-      case T_SERVER_LISTENING:
-        return {
-          type: 'server-listening',
-          at,
-          host: s.valueOf(c.a[slot]!)!,
-          port: this.intAt(c, 'b', slot, seq, wide, W_B),
-          workerCount: this.intAt(c, 'c', slot, seq, wide, W_C),
-          sleepMs: c.x[slot]!,
-          maxQueuedJobs: this.intAt(c, 'd', slot, seq, wide, W_D),
-        };
-      case T_SERVER_STOPPING:
-        return {
-          type: 'server-stopping',
-          at,
-          reason: s.valueOf(c.a[slot]!) as Extract<ServerEvent, { type: 'server-stopping' }>['reason'],
-        };
-      case T_SERVER_STOPPED:
-        return { type: 'server-stopped', at };
-      case T_CONNECTION_OPENED:
-        return {
-          type: 'connection-opened',
-          at,
-          connectionId: c.id[slot]!,
-          remoteAddress: s.valueOf(c.a[slot]!)!,
-          remotePort: this.intAt(c, 'b', slot, seq, wide, W_B),
-        };
-      case T_CONNECTION_CLOSED:
-        return {
-          type: 'connection-closed',
-          at,
-          connectionId: c.id[slot]!,
-          reason: s.valueOf(c.a[slot]!) as Extract<ServerEvent, { type: 'connection-closed' }>['reason'],
-          requestCount: this.intAt(c, 'b', slot, seq, wide, W_B),
-        };
-      case T_REQUEST_RECEIVED:
-        return {
-          type: 'request-received',
-          at,
-          requestId: c.id[slot]!,
-          connectionId: c.x[slot]!,
-          method: s.valueOf(c.a[slot]!)!,
-          target: s.valueOf(c.b[slot]!)!,
-          remoteAddress: s.valueOf(c.c[slot]!)!,
-          userAgent: s.valueOf(c.d[slot]!),
-        };
-      case T_REQUEST_REJECTED:
-        return {
-          type: 'request-rejected',
-          at,
-          requestId: c.id[slot]!,
-          connectionId: c.x[slot]!,
-          status: this.intAt(c, 'a', slot, seq, wide, W_A),
-          errorCode: s.valueOf(c.b[slot]!)!,
-        };
-      case T_JOB_QUEUED:
-        return { type: 'job-queued', at, requestId: c.id[slot]!, queueDepth: this.intAt(c, 'a', slot, seq, wide, W_A) };
-      case T_JOB_STARTED:
-        return {
-          type: 'job-started',
-          at,
-          requestId: c.id[slot]!,
-          workerId: this.intAt(c, 'a', slot, seq, wide, W_A),
-          waitMs: c.x[slot]!,
-          queueDepth: this.intAt(c, 'b', slot, seq, wide, W_B),
-        };
-      case T_JOB_FINISHED:
-        return {
-          type: 'job-finished',
-          at,
-          requestId: c.id[slot]!,
-          workerId: this.intAt(c, 'a', slot, seq, wide, W_A),
-          runMs: c.x[slot]!,
-          status: this.intAt(c, 'b', slot, seq, wide, W_B),
-        };
-      case T_RESPONSE_SENT:
-        return { type: 'response-sent', at, requestId: c.id[slot]!, status: this.intAt(c, 'a', slot, seq, wide, W_A), bytes: c.x[slot]! };
-      case T_WORKER_SPAWNED:
-        return { type: 'worker-spawned', at, workerId: this.intAt(c, 'a', slot, seq, wide, W_A) };
-      case T_WORKER_STOPPING:
-        return { type: 'worker-stopping', at, workerId: this.intAt(c, 'a', slot, seq, wide, W_A) };
-      case T_WORKER_EXITED:
-        return {
-          type: 'worker-exited',
-          at,
-          workerId: this.intAt(c, 'a', slot, seq, wide, W_A),
-          reason: s.valueOf(c.b[slot]!) as Extract<ServerEvent, { type: 'worker-exited' }>['reason'],
-          exitCode: this.intAt(c, 'c', slot, seq, wide, W_C),
-        };
-      default:
-        return { type: 'worker-replaced', at, workerId: this.intAt(c, 'a', slot, seq, wide, W_A) };
+    const wideValues = wide === 0 ? undefined : this.wideValues.get(seq);
+    const event: Record<string, unknown> = { type: plan.type, at: wide & W_AT ? wideValues![WIDE_AT_INDEX] : c.at[slot]! };
+    const strings = this.strings;
+    for (const field of plan.fields) {
+      switch (field.storage) {
+        case AS_FLOAT:
+          event[field.name] = c[field.cell][slot];
+          break;
+        case AS_INT:
+          event[field.name] = wide & field.wideBit ? wideValues![field.wideIndex] : c[field.cell][slot];
+          break;
+        case AS_STRING:
+        case AS_NULLABLE_STRING:
+          event[field.name] = strings.valueOf(c[field.cell][slot]!);
+          break;
+        default:
+          event[field.name] = wideValues![field.wideIndex];
+      }
     }
+    return event as ServerEvent;
   }
 
   /** Drops the oldest event, releasing its strings. */
@@ -338,13 +320,8 @@ export class EventLog {
     const seq = this.ring.firstSeq;
     const c = this.ring.columns;
     const slot = this.ring.slotOf(seq);
-    const fields = STRING_FIELDS[c.type[slot]!]!;
-    if (fields !== 0) {
-      if (fields & W_A) this.strings.release(c.a[slot]!);
-      if (fields & W_B) this.strings.release(c.b[slot]!);
-      if (fields & W_C) this.strings.release(c.c[slot]!);
-      if (fields & W_D) this.strings.release(c.d[slot]!);
-    }
+    const stringCells = this.codec.plans[c.type[slot]!]!.stringCells;
+    for (let i = 0; i < stringCells.length; i++) this.strings.release(c[stringCells[i]!][slot]!);
     if (c.wide[slot] !== 0) this.wideValues.delete(seq);
     this.ring.shift();
   }
@@ -368,31 +345,14 @@ export class EventLog {
     return upperBound(Math.max(fromSeq, this.firstSeq), this.nextSeq, at, (seq) => this.atOf(seq));
   }
 
-  private putInt(c: EventColumns, column: IntColumn, slot: number, seq: number, bit: number, value: number): number {
-    if (fitsInt32(value)) {
-      c[column][slot] = value;
-      return 0;
-    }
-    c[column][slot] = 0;
-    return this.putWide(seq, bit, value);
-  }
-
-  private putWide(seq: number, bit: number, value: number): number {
+  /** Keeps a value in the event's side-map entry and returns its bit for `wide`. */
+  private putWide(seq: number, plan: TypePlan, index: number, bit: number, value: unknown): number {
     let values = this.wideValues.get(seq);
     if (values === undefined) {
-      values = [0, 0, 0, 0, 0];
+      values = new Array<unknown>(plan.wideLength).fill(0);
       this.wideValues.set(seq, values);
     }
-    values[WIDE_INDEX[bit]!] = value;
+    values[index] = value;
     return bit;
-  }
-
-  /** An integer field: from its column, or from the side map when it was too wide for it. */
-  private intAt(c: EventColumns, column: IntColumn, slot: number, seq: number, wide: number, bit: number): number {
-    return wide & bit ? this.wideOf(seq, bit) : c[column][slot]!;
-  }
-
-  private wideOf(seq: number, bit: number): number {
-    return this.wideValues.get(seq)![WIDE_INDEX[bit]!]!;
   }
 }

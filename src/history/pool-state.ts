@@ -3,9 +3,10 @@
 // and rebuilds others from checkpoints; a state the server reports directly seeds one with fromState().
 // Reuses the worker and request record shapes of src/shared/pool-model.ts, so today's views read it as is.
 
-import type { ServerEvent, StopReason } from '../shared/events';
+import type { ServerEvent, ServerEventOf, StopReason } from '../shared/events';
 import type { RequestOrigin, RequestRecord, WorkerPhase, WorkerState } from '../shared/pool-model';
 import { pathOf, requestOriginOf } from '../shared/pool-model';
+import { SETTING_NAMES, type ServerSettings } from '../shared/settings';
 import { MAX_LANES } from './classify';
 
 export type { RequestRecord, WorkerState } from '../shared/pool-model';
@@ -16,14 +17,12 @@ export type { RequestRecord, WorkerState } from '../shared/pool-model';
  */
 export type RunPhase = 'stopped' | 'starting' | 'listening' | 'stopping';
 
-/** What the server announced when it began listening. */
-export interface RunSettings {
-  host: string;
-  port: number;
-  workerCount: number;
-  /** How long `GET /sleep` blocks by default. */
-  sleepMs: number;
-  maxQueuedJobs: number;
+/** What the server announced when it began listening: every setting it runs with (the settings table's, all of them). */
+export type RunSettings = ServerSettings;
+
+/** The settings a server-listening event carries, without its type and time. */
+function settingsOf(event: ServerEventOf<'server-listening'>): RunSettings {
+  return Object.fromEntries(SETTING_NAMES.map((name) => [name, event[name]])) as RunSettings;
 }
 
 /** A job waiting for a worker. */
@@ -357,13 +356,7 @@ export class PoolAggregate {
       case 'server-listening':
         if (this.phase === 'stopped') this.beginRun(at);
         this.phase = 'listening';
-        this.settings = {
-          host: event.host,
-          port: event.port,
-          workerCount: event.workerCount,
-          sleepMs: event.sleepMs,
-          maxQueuedJobs: event.maxQueuedJobs,
-        };
+        this.settings = settingsOf(event);
         this.listeningAt = at;
         // A listening pool has its workers, whether or not their spawning was seen (as many as can have a lane).
         for (let id = 0; id < Math.min(event.workerCount, MAX_LANES); id++) this.worker(id, at);
@@ -479,6 +472,9 @@ export class PoolAggregate {
         w.replacements++;
         break;
       }
+      default:
+        // Every event type has its case: a new one fails to compile here until this says what it changes.
+        event satisfies never;
     }
   }
 

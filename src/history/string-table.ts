@@ -20,7 +20,7 @@ export const DROPPED_STRING = '(not recorded: too many distinct strings)';
 /** Rough cost of one entry beyond its characters: the Map entry, the arrays' slots, the string header. */
 const ENTRY_OVERHEAD_BYTES = 96;
 /** Call sites may keep the id they last got in one of these slots, to skip the Map for a repeated value. */
-const CACHE_SLOTS = 8;
+export const STRING_CACHE_SLOTS = 8;
 
 export interface StringTableLimits {
   maxStrings: number;
@@ -32,7 +32,7 @@ export class StringTable {
   private readonly values: Array<string | undefined> = [];
   private readonly refs: number[] = [];
   private readonly freeIds: number[] = [];
-  private readonly cachedIds = new Int32Array(CACHE_SLOTS).fill(NULL_STRING_ID);
+  private readonly cachedIds = new Int32Array(STRING_CACHE_SLOTS).fill(NULL_STRING_ID);
   private chars = 0;
   /** Strings that were not stored because the table was full (counted per event field, not per distinct string). */
   droppedCount = 0;
@@ -50,7 +50,7 @@ export class StringTable {
 
   /**
    * The id of `value`, counting one more reference to it; DROPPED_STRING_ID when the table is full.
-   * `cacheSlot` (0–7), when given, names the call site so a value repeated there skips the hash lookup.
+   * `cacheSlot` (0 to STRING_CACHE_SLOTS − 1), when given, names the call site so a value repeated there skips the hash lookup.
    */
   intern(value: string, cacheSlot = -1): number {
     if (cacheSlot >= 0) {

@@ -4,6 +4,7 @@
 
 import fc from 'fast-check';
 import { BURST_USER_AGENT, type ServerEvent } from '../../src/shared/events';
+import { DEFAULT_SETTINGS } from '../../src/shared/settings';
 
 export type SimAction =
   | { kind: 'start'; workerCount: number; maxQueuedJobs: number }
@@ -133,7 +134,7 @@ export class PoolSimulator {
     this.nextConnectionId = 1;
     this.connections = [];
     this.phase = 'listening';
-    this.emit({ type: 'server-listening', at: this.at, host: '127.0.0.1', port: 7878, workerCount, sleepMs: 5000, maxQueuedJobs });
+    this.emit({ type: 'server-listening', at: this.at, ...DEFAULT_SETTINGS, workerCount, maxQueuedJobs });
   }
 
   private request(action: Extract<SimAction, { kind: 'request' }>): void {

@@ -3,10 +3,17 @@
 // src/history. Slow on purpose; correct by inspection.
 
 import { MAX_LANES, type PoolState, type RecordedRequest } from '../../src/history';
-import { BURST_USER_AGENT, type ServerEvent } from '../../src/shared/events';
+import { BURST_USER_AGENT, type ServerEvent, type ServerEventOf } from '../../src/shared/events';
+import type { ServerSettings } from '../../src/shared/settings';
 
 type Worker = PoolState['workers'][number];
 type Request = PoolState['requests'][number];
+
+/** Every setting of a server-listening event: the event without its type and time. */
+function settingsOf(event: ServerEventOf<'server-listening'>): ServerSettings {
+  const { type: _type, at: _at, ...settings } = event;
+  return settings;
+}
 
 function emptyState(at: number): PoolState {
   return {
@@ -90,7 +97,7 @@ export function referenceStep(s: PoolState, e: ServerEvent): void {
     case 'server-listening':
       if (s.phase === 'stopped') newRun(s, e.at);
       s.phase = 'listening';
-      s.settings = { host: e.host, port: e.port, workerCount: e.workerCount, sleepMs: e.sleepMs, maxQueuedJobs: e.maxQueuedJobs };
+      s.settings = settingsOf(e);
       s.listeningAt = e.at;
       for (let id = 0; id < Math.min(e.workerCount, MAX_LANES); id++) workerIn(s, id, e.at);
       break;
