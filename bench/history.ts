@@ -1,6 +1,6 @@
 // Micro-benchmarks of the flight recorder (src/history): append cost per event, bytes per stored event,
 // memory once full, stateAt() at random times, and timeline() for the usual windows.
-// Run: npx tsx bench/history.ts [--quick]. Not part of `npm run bench` (that compares servers). CPU time is
+// Run: npm run bench:history [-- --quick] (apart from `npm run bench`, which compares servers). CPU time is
 // reported beside wall time: on a shared machine it is far less disturbed by the other processes.
 //
 // The traffic is synthetic but shaped like the real server's: keep-alive GET / on N workers at a steady
@@ -13,6 +13,7 @@ import vm from 'node:vm';
 import { EventHistory } from '../src/history';
 import { BURST_USER_AGENT, type ServerEvent } from '../src/shared/events';
 import { DEFAULT_SETTINGS } from '../src/shared/settings';
+import { percentile } from '../test/support/percentile';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -113,10 +114,6 @@ function timed(fn: () => void): { wallMs: number; cpuMs: number } {
   const wallMs = performance.now() - started;
   const used = process.cpuUsage(cpu);
   return { wallMs, cpuMs: (used.user + used.system) / 1000 };
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 function formatMb(bytes: number): string {

@@ -228,7 +228,7 @@ export function newRequest(requestId: number, connectionId: number, at: number):
 /**
  * Events in, pool state out. apply() is O(1) (O(queue) only when a job leaves the queue out of order) and
  * allocates only for a new request, connection or worker. Semantics, event by event, are the contract the
- * tests check against an independent reference (test/support/reference-pool-state.ts).
+ * tests check against an independent reference (test/support/reference-history.ts).
  */
 export class PoolAggregate {
   at: number;

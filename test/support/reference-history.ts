@@ -2,60 +2,18 @@
 // question by reading them all from the start, written as plainly as possible and independently of
 // src/history. Slow on purpose; correct by inspection.
 
-import { MAX_LANES, type PoolState, type RecordedRequest } from '../../src/history';
+import { emptyPoolState, MAX_LANES, type PoolState, type RecordedRequest } from '../../src/history';
+// The blank records only: what the reference does with them is its own.
+import { newRequest } from '../../src/history/pool-state';
 import { BURST_USER_AGENT, type ServerEvent, type ServerEventOf } from '../../src/shared/events';
 import type { ServerSettings } from '../../src/shared/settings';
 
 type Worker = PoolState['workers'][number];
-type Request = PoolState['requests'][number];
 
 /** Every setting of a server-listening event: the event without its type and time. */
 function settingsOf(event: ServerEventOf<'server-listening'>): ServerSettings {
   const { type: _type, at: _at, ...settings } = event;
   return settings;
-}
-
-function emptyState(at: number): PoolState {
-  return {
-    at,
-    runId: 0,
-    phase: 'stopped',
-    settings: null,
-    runStartedAt: null,
-    listeningAt: null,
-    stoppingAt: null,
-    stopReason: null,
-    stoppedAt: null,
-    workers: [],
-    queue: [],
-    requests: [],
-    connections: [],
-    counters: { requestsReceived: 0, responsesSent: 0, rejected: 0, serverErrors: 0 },
-  };
-}
-
-function blankRequest(id: number, connectionId: number, at: number): Request {
-  return {
-    id,
-    connectionId,
-    method: '?',
-    target: '?',
-    path: '?',
-    remoteAddress: '',
-    userAgent: null,
-    origin: 'external',
-    receivedAt: at,
-    queuedAt: null,
-    startedAt: null,
-    finishedAt: null,
-    sentAt: null,
-    workerId: null,
-    waitMs: null,
-    runMs: null,
-    status: null,
-    bytes: null,
-    errorCode: null,
-  };
 }
 
 function workerIn(s: PoolState, id: number, at: number): Worker {
@@ -122,7 +80,7 @@ export function referenceStep(s: PoolState, e: ServerEvent): void {
       break;
     case 'request-received': {
       s.counters.requestsReceived += 1;
-      const r = blankRequest(e.requestId, e.connectionId, e.at);
+      const r = newRequest(e.requestId, e.connectionId, e.at);
       Object.assign(r, {
         method: e.method,
         target: e.target,
@@ -140,7 +98,7 @@ export function referenceStep(s: PoolState, e: ServerEvent): void {
       s.counters.rejected += 1;
       let r = request(e.requestId);
       if (!r) {
-        r = blankRequest(e.requestId, e.connectionId, e.at);
+        r = newRequest(e.requestId, e.connectionId, e.at);
         s.requests.push(r);
       }
       r.status = e.status;
@@ -226,7 +184,7 @@ function routeOf(target: string): ReferenceJob['route'] {
 export class ReferenceHistory {
   constructor(
     readonly events: readonly ServerEvent[],
-    private readonly initial: PoolState = emptyState(Number.NEGATIVE_INFINITY),
+    private readonly initial: PoolState = emptyPoolState(Number.NEGATIVE_INFINITY),
   ) {}
 
   stateAt(at: number): PoolState {
