@@ -73,22 +73,35 @@ function latin1(text: string): Buffer {
   return Buffer.from(text, 'latin1');
 }
 
-/** Feeds `raw` cut at the sorted offsets `cuts` to a fresh parser, checking on the way that an error is final. */
-function parseInPieces(raw: Buffer, cuts: readonly number[], limits?: Partial<ParserLimits>): Outcome {
+/**
+ * Feeds `raw` cut at the sorted offsets `cuts` to a fresh parser, checking on the way that an error is final.
+ * With `requestsPerCall`, each piece is passed again from where the parser stopped until it is used up, as a
+ * connection does that may take only so many requests at a time.
+ */
+function parseInPieces(raw: Buffer, cuts: readonly number[], limits?: Partial<ParserLimits>, requestsPerCall?: number): Outcome {
   const parser = new HttpRequestParser(limits);
   const requests: SeenRequest[] = [];
   let error: HttpParseError | null = null;
   let start = 0;
   for (const end of [...cuts, raw.length]) {
-    const result = parser.execute(raw.subarray(start, end));
+    const piece = raw.subarray(start, end);
     start = end;
-    if (error !== null) {
-      expect(result.error).toEqual(error);
-      expect(result.requests).toEqual([]);
-      continue;
-    }
-    requests.push(...result.requests.map(seen));
-    error = result.error;
+    let offset = 0;
+    do {
+      const result = parser.execute(piece, offset, requestsPerCall);
+      if (error !== null) {
+        expect(result.error).toEqual(error);
+        expect(result.requests).toEqual([]);
+        break;
+      }
+      if (requestsPerCall !== undefined) expect(result.requests.length).toBeLessThanOrEqual(requestsPerCall);
+      // It stops early only once it has all the requests it may return, and always takes at least one byte.
+      if (result.error === null && result.requests.length !== requestsPerCall) expect(result.end).toBe(piece.length);
+      if (result.error === null && offset < piece.length) expect(result.end).toBeGreaterThan(offset);
+      requests.push(...result.requests.map(seen));
+      error = result.error;
+      offset = result.end;
+    } while (error === null && offset < piece.length);
   }
   if (error !== null) {
     expect(error.status).toBe(PARSE_ERRORS[error.code].status);
@@ -116,6 +129,11 @@ function checkFixture(fixture: ParserFixture): void {
     expect(parseInPieces(raw, [at], fixture.limits), `split at byte ${at}`).toEqual(want);
   }
   expect(parseInPieces(raw, everyByte(raw.length), fixture.limits), 'byte by byte').toEqual(want);
+  // Stopping after each request and going on from where the parser stopped changes nothing, however the bytes are cut.
+  expect(parseInPieces(raw, [], fixture.limits, 1), 'one request per call').toEqual(want);
+  for (let at = 1; at < raw.length; at++) {
+    expect(parseInPieces(raw, [at], fixture.limits, 1), `one request per call, split at byte ${at}`).toEqual(want);
+  }
 }
 
 describe('fixtures, each also split at every byte boundary and fed byte by byte', () => {
@@ -334,6 +352,23 @@ describe('parser state', () => {
     expect(parser.hasPartialRequest).toBe(false);
   });
 
+  it('stops right after the last request it may return and leaves the rest untouched, to be passed again', () => {
+    const parser = new HttpRequestParser();
+    const first = 'GET /a HTTP/1.1\r\nHost: x\r\n\r\n';
+    const second = 'POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi';
+    const chunk = latin1(`${first}${second}\r\nGET /c HTTP/1.1\r\nHost: x\r\n\r\nGET /d HTTP/1.1\r\n`);
+    const two = parser.execute(chunk, 0, 2);
+    expect(two.requests.map((r) => r.target)).toEqual(['/a', '/b']);
+    expect(two.end).toBe(first.length + second.length);
+    expect(parser.hasPartialRequest).toBe(false);
+    // Asked for none, it reads nothing, not even the blank line before the next request.
+    expect(parser.execute(chunk, two.end, 0)).toEqual({ requests: [], error: null, end: two.end });
+    const rest = parser.execute(chunk, two.end);
+    expect(rest.requests.map((r) => r.target)).toEqual(['/c']);
+    expect(rest.end).toBe(chunk.length);
+    expect(parser.hasPartialRequest).toBe(true);
+  });
+
   it('is dead after an error: every later call returns the same error and no requests', () => {
     const parser = new HttpRequestParser();
     const first = parser.execute(latin1('GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/9.9\r\n'));
@@ -526,12 +561,13 @@ describe('properties', () => {
     { nil: undefined },
   );
 
-  it('never throws on arbitrary bytes, and gives the same answer however they are split', () => {
+  it('never throws on arbitrary bytes, and gives the same answer however they are split and however few requests it may return at once', () => {
     fc.assert(
-      fc.property(noisyBytesArb, cutsArb(), limitsArb, (raw, fractions, limits) => {
+      fc.property(noisyBytesArb, cutsArb(), limitsArb, fc.integer({ min: 1, max: 3 }), (raw, fractions, limits, requestsPerCall) => {
         const whole = parseInPieces(raw, [], limits);
         expect(parseInPieces(raw, toCuts(fractions, raw.length), limits)).toEqual(whole);
         expect(parseInPieces(raw, everyByte(raw.length), limits)).toEqual(whole);
+        expect(parseInPieces(raw, toCuts(fractions, raw.length), limits, requestsPerCall)).toEqual(whole);
       }),
       { numRuns: 2000 },
     );

@@ -79,10 +79,16 @@ export interface ParsedRequest {
 }
 
 export interface ParseResult {
-  /** Every request completed by this chunk, in order. */
+  /** Every request completed by this call, in order: at most the `maxRequests` asked for. */
   requests: ParsedRequest[];
   /** Set once the stream is invalid; from then on every call returns it again and no requests. */
   error: HttpParseError | null;
+  /**
+   * Where in the chunk parsing stopped: its length when every byte was taken, less only when `maxRequests`
+   * requests were complete first. The bytes from here on are untouched: pass them again (the same chunk and
+   * this offset) to go on. Meaningless once `error` is set.
+   */
+  end: number;
 }
 
 const EMPTY_BODY = Buffer.alloc(0);
@@ -255,13 +261,18 @@ export class HttpRequestParser {
     return this.carryLength > 1 || (this.carryLength === 1 && this.carry[0] !== CR);
   }
 
-  execute(chunk: Buffer): ParseResult {
-    if (this.error !== null) return { requests: NO_REQUESTS, error: this.error };
+  /**
+   * Parses `chunk` from `start` until its end, or until `maxRequests` requests are complete: a caller that may
+   * take no more requests for now keeps the rest (from `end`) and passes it again later, so no byte is lost or
+   * parsed twice. A request's last byte ends the call at once, before any byte of the next one is looked at.
+   */
+  execute(chunk: Buffer, start = 0, maxRequests = Number.POSITIVE_INFINITY): ParseResult {
+    if (this.error !== null) return { requests: NO_REQUESTS, error: this.error, end: chunk.length };
     const requests: ParsedRequest[] = [];
     this.completed = requests;
     const end = chunk.length;
-    let pos = 0;
-    while (pos < end && this.state !== State.Dead) {
+    let pos = start;
+    while (pos < end && this.state !== State.Dead && requests.length < maxRequests) {
       switch (this.state) {
         case State.RequestLine:
         case State.FieldLine:
@@ -289,7 +300,7 @@ export class HttpRequestParser {
       }
     }
     this.completed = NO_REQUESTS;
-    return { requests, error: this.error };
+    return { requests, error: this.error, end: pos };
   }
 
   // ── lines ──────────────────────────────────────────────────────────────────
