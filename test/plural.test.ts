@@ -34,7 +34,16 @@ describe("the UI's pluralize", () => {
 describe("the pool's log line", () => {
   it('says "1 worker" for a pool of one', () => {
     const model = new PoolModel();
-    model.apply({ type: 'server-listening', at: 1, host: '127.0.0.1', port: 7878, workerCount: 1, sleepMs: 5000, maxQueuedJobs: 1024 });
+    model.apply({
+      type: 'server-listening',
+      at: 1,
+      host: '127.0.0.1',
+      port: 7878,
+      workerCount: 1,
+      sleepMs: 5000,
+      maxQueuedJobs: 1024,
+      sendTimeoutMs: 10_000,
+    });
     expect(model.log.at(-1)?.text).toBe('Listening on http://127.0.0.1:7878 with 1 worker');
   });
 });

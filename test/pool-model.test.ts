@@ -2,16 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import { BURST_USER_AGENT, type ServerEvent } from '../src/shared/events';
 import { PoolModel } from '../src/shared/pool-model';
+import { listeningEvent } from './support/sample-events';
 
 let clock = 1_000;
 const at = () => (clock += 10);
 
 function listening(workerCount: number): ServerEvent[] {
   const spawned: ServerEvent[] = Array.from({ length: workerCount }, (_, workerId) => ({ type: 'worker-spawned', at: at(), workerId }));
-  return [
-    ...spawned,
-    { type: 'server-listening', at: at(), host: '127.0.0.1', port: 7878, workerCount, sleepMs: 5000, maxQueuedJobs: 1024 },
-  ];
+  return [...spawned, listeningEvent(at(), { workerCount })];
 }
 
 function received(requestId: number, userAgent: string | null = 'curl/8', target = '/sleep'): ServerEvent {

@@ -6,11 +6,12 @@ import { createRandom } from '../src/load/schedule';
 import type { ServerEvent } from '../src/shared/events';
 import { predictMmc } from '../src/shared/queueing';
 import { QueueingWindow } from '../src/shared/queueing-window';
+import { listeningEvent } from './support/sample-events';
 
 const T0 = 1_700_000_000_000; // an epoch-like `at`, as the server stamps them
 
 function listening(at: number, workerCount: number): ServerEvent {
-  return { type: 'server-listening', at, host: '127.0.0.1', port: 7878, workerCount, sleepMs: 5000, maxQueuedJobs: 1024 };
+  return listeningEvent(at, { workerCount });
 }
 
 /**

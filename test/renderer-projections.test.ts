@@ -14,13 +14,14 @@ import {
 import { initialWireState, MAX_QUEUE_ITEMS_SHOWN } from '../src/renderer/store/wire-slice';
 import { BURST_USER_AGENT, type ServerEvent } from '../src/shared/events';
 import { PoolModel } from '../src/shared/pool-model';
+import { listeningEvent } from './support/sample-events';
 
 const t0 = 1_700_000_000_000;
 
 function listening(workerCount: number): ServerEvent[] {
   return [
     ...Array.from({ length: workerCount }, (_, workerId): ServerEvent => ({ type: 'worker-spawned', at: t0, workerId })),
-    { type: 'server-listening', at: t0, host: '127.0.0.1', port: 7878, workerCount, sleepMs: 1000, maxQueuedJobs: 1024 },
+    listeningEvent(t0, { workerCount, sleepMs: 1000 }),
   ];
 }
 function arrives(requestId: number, at: number, target = '/sleep', userAgent: string | null = BURST_USER_AGENT): ServerEvent[] {

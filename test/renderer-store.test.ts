@@ -16,6 +16,7 @@ import { DEFAULT_SETTINGS, type ServerSettings } from '../src/shared/settings';
 import type { ControllerStatus, DashboardClientFrame, DashboardServerFrame, PoolscopeApi, ViewerMessage } from '../src/shared/wire';
 import { EventRecorder } from './support/event-recorder';
 import { get, request } from './support/http-client';
+import { listeningEvent } from './support/sample-events';
 
 /** Stands in for requestAnimationFrame: frames run only when the test says so. */
 class ManualFrames {
@@ -88,7 +89,7 @@ function setup(clock?: { nowMs: number }): { store: AppStore; frames: ManualFram
 const t0 = 1_700_000_000_000;
 function listening(workerCount: number, at = t0): ServerEvent[] {
   const spawned: ServerEvent[] = Array.from({ length: workerCount }, (_, workerId) => ({ type: 'worker-spawned', at, workerId }));
-  return [...spawned, { type: 'server-listening', at, host: '127.0.0.1', port: 7878, workerCount, sleepMs: 1000, maxQueuedJobs: 1024 }];
+  return [...spawned, listeningEvent(at, { workerCount, sleepMs: 1000 })];
 }
 function arrives(requestId: number, at: number, target = '/sleep', userAgent: string | null = BURST_USER_AGENT): ServerEvent[] {
   return [
@@ -406,7 +407,9 @@ describe('command actions', () => {
     const api = recordingApi({ ok: false, error: 'Port 7878 is already in use on 127.0.0.1', field: 'port' });
     const store = createAppStore({ api });
     await store.getState().commandActions.startServer();
-    expect(api.started).toEqual([{ host: '127.0.0.1', port: 7878, workerCount: 4, sleepMs: 5000, maxQueuedJobs: 1024 }]);
+    expect(api.started).toEqual([
+      { host: '127.0.0.1', port: 7878, workerCount: 4, sleepMs: 5000, maxQueuedJobs: 1024, sendTimeoutMs: 10_000 },
+    ]);
     expect(store.getState().commands.messages).toMatchObject([{ tone: 'error', text: 'Port 7878 is already in use on 127.0.0.1' }]);
     expect(store.getState().commands.fieldError).toEqual({ field: 'port', text: 'Port 7878 is already in use on 127.0.0.1' });
     expect(store.getState().commands.pending).toBeNull();

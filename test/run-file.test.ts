@@ -177,7 +177,7 @@ describe('a broken or foreign file gets one message naming the line and the prob
     );
     expectError(
       parseEverySplit(serializeRunFileHeader(sampleHeader({ formatVersion: 'one' }))),
-      'line 1: "formatVersion" must look like "1.1" (got "one")',
+      'line 1: "formatVersion" must look like "1.2" (got "one")',
     );
   });
 
@@ -341,7 +341,7 @@ describe('the header', () => {
     });
     expect(header).toEqual({
       format: 'poolscope-run',
-      formatVersion: '1.1',
+      formatVersion: '1.2',
       app: { name: 'Poolscope', version: '0.1.0' },
       settings: SAMPLE_SETTINGS,
       strategy: null,
@@ -349,7 +349,7 @@ describe('the header', () => {
       historyStartsAt: T0,
       droppedEventCount: 12,
     });
-    expect(serializeRunFileHeader(header).startsWith('{"format":"poolscope-run","formatVersion":"1.1",')).toBe(true);
+    expect(serializeRunFileHeader(header).startsWith('{"format":"poolscope-run","formatVersion":"1.2",')).toBe(true);
   });
 
   it('opens a 1.0 header, which predates settings.maxQueuedJobs, with the queue limit servers then had', () => {
@@ -364,6 +364,23 @@ describe('the header', () => {
       ok: false,
       error: 'header: "settings.maxQueuedJobs" is missing',
     });
+  });
+
+  it('opens 1.0 and 1.1 files whose header and server-listening events lack the settings added since, at their defaults', () => {
+    const { maxQueuedJobs: _in11, sendTimeoutMs: _in12, ...settings10 } = SAMPLE_SETTINGS;
+    const listening10 = { ...settings10, type: 'server-listening', at: T0 };
+    const file10 = `${JSON.stringify({ ...sampleHeader(), formatVersion: '1.0', settings: settings10 })}\n${line(listening10)}`;
+    const file11 = `${JSON.stringify({ ...sampleHeader(), formatVersion: '1.1', settings: { ...settings10, maxQueuedJobs: 7 } })}\n${line({ ...listening10, maxQueuedJobs: 7 })}`;
+    const opened10 = parseRunFile(file10);
+    expect(opened10.header.settings).toEqual({ ...settings10, maxQueuedJobs: 1024, sendTimeoutMs: 10_000 });
+    expect(opened10.events).toEqual([{ ...listening10, maxQueuedJobs: 1024, sendTimeoutMs: 10_000 }]);
+    const opened11 = parseRunFile(file11);
+    expect(opened11.header.settings).toEqual({ ...settings10, maxQueuedJobs: 7, sendTimeoutMs: 10_000 });
+    expect(opened11.events).toEqual([{ ...listening10, maxQueuedJobs: 7, sendTimeoutMs: 10_000 }]);
+    // A 1.2 file must carry it.
+    expect(() => parseRunFile(`${headerLine}${line({ ...listening10, maxQueuedJobs: 7 })}`)).toThrow(
+      'line 2: server-listening event: "sendTimeoutMs" is missing',
+    );
   });
 });
 

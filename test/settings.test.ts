@@ -26,7 +26,7 @@ const wholeNumberSettings = SETTING_NAMES.flatMap((name) => {
 
 describe('the settings table', () => {
   it('gives every setting its own name, label, flag and form input, and a default within its limits', () => {
-    expect(SETTING_NAMES).toEqual(['host', 'port', 'workerCount', 'sleepMs', 'maxQueuedJobs']);
+    expect(SETTING_NAMES).toEqual(['host', 'port', 'workerCount', 'sleepMs', 'maxQueuedJobs', 'sendTimeoutMs']);
     const definitions = SETTING_NAMES.map(settingDefinition);
     expect(new Set(definitions.map((d) => d.label)).size).toBe(definitions.length);
     expect(new Set(definitions.map((d) => d.flag)).size).toBe(definitions.length);
@@ -124,10 +124,11 @@ describe('settingsFromText (the form, the command line)', () => {
 
 describe('command-line flags from the settings table', () => {
   it('parses every setting from its flag, and the rest take their defaults', () => {
-    expect(parseFlags(['--max-queued-jobs', '0', '--workers', '8']).settings).toEqual({
+    expect(parseFlags(['--max-queued-jobs', '0', '--workers', '8', '--send-timeout-ms', '2500']).settings).toEqual({
       ...DEFAULT_SETTINGS,
       maxQueuedJobs: 0,
       workerCount: 8,
+      sendTimeoutMs: 2500,
     });
   });
 
@@ -149,6 +150,7 @@ describe('command-line flags from the settings table', () => {
       '  --workers N          thread pool size (1..64, default 4)',
       '  --sleep-ms N         how long GET /sleep blocks its worker (0..60000, default 5000)',
       '  --max-queued-jobs N  jobs that may wait for a worker; past it, requests get 503 (0..100000, default 1024)',
+      '  --send-timeout-ms N  a connection whose answers wait this long unread is closed (200..600000, default 10000)',
     ]);
   });
 

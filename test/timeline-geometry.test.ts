@@ -30,6 +30,7 @@ import {
 } from '../src/renderer/components/timeline-overlay';
 import type { ServerEvent } from '../src/shared/events';
 import { PoolModel, type RequestRecord } from '../src/shared/pool-model';
+import { listeningEvent } from './support/sample-events';
 
 const t0 = 1_700_000_000_000;
 
@@ -37,7 +38,7 @@ function poolOf(workerCount: number): PoolModel {
   const model = new PoolModel();
   model.applyAll([
     ...Array.from({ length: workerCount }, (_, workerId): ServerEvent => ({ type: 'worker-spawned', at: t0, workerId })),
-    { type: 'server-listening', at: t0, host: '127.0.0.1', port: 7878, workerCount, sleepMs: 1000, maxQueuedJobs: 1024 },
+    listeningEvent(t0, { workerCount, sleepMs: 1000 }),
   ]);
   return model;
 }

@@ -16,7 +16,7 @@ import {
   TraceJsonWriter,
 } from '../src/history/trace-export';
 import type { ServerEvent } from '../src/shared/events';
-import { sampleHeader, T0 } from './support/sample-events';
+import { listeningEvent, sampleHeader, T0 } from './support/sample-events';
 import { simulateRun } from './support/simulated-run';
 import { loadInDevTools } from './support/trace-engine';
 
@@ -143,7 +143,7 @@ describe('what the server did besides running jobs', () => {
   it('marks a worker crash and its replacement, with the crashed job answered 500', () => {
     const events: ServerEvent[] = [
       { type: 'worker-spawned', at: T0 + 1, workerId: 0 },
-      { type: 'server-listening', at: T0 + 2, host: '::1', port: 7878, workerCount: 1, sleepMs: 100, maxQueuedJobs: 1024 },
+      listeningEvent(T0 + 2, { host: '::1', workerCount: 1, sleepMs: 100 }),
       {
         type: 'request-received',
         at: T0 + 3,
@@ -178,7 +178,7 @@ describe('what the server did besides running jobs', () => {
 
   it('shows requests answered without a job (a parse error, a full queue) as instants on the main thread', () => {
     const events: ServerEvent[] = [
-      { type: 'server-listening', at: T0 + 1, host: '127.0.0.1', port: 7878, workerCount: 1, sleepMs: 100, maxQueuedJobs: 0 },
+      listeningEvent(T0 + 1, { workerCount: 1, sleepMs: 100, maxQueuedJobs: 0 }),
       {
         type: 'request-received',
         at: T0 + 2,

@@ -20,7 +20,8 @@ export type ConnectionCloseReason =
   | 'header-timeout' // a request (header section and body) was not complete within headerTimeoutMs of its first byte (408 sent)
   | 'connection-limit' // refused at accept with 503 because maxConnections were open
   | 'socket-error' // the socket failed with an error other than a reset or a broken pipe
-  | 'shutdown'; // graceful shutdown closed it: idle, after its last response, or refused at accept with 503
+  | 'shutdown' // graceful shutdown closed it: idle, after its last response, or refused at accept with 503
+  | 'send-timeout'; // answers waited to leave and the client read none of them for sendTimeoutMs: dropped unsent (run file 1.2)
 
 export type WorkerExitReason = 'shutdown' | 'crashed';
 
@@ -142,6 +143,7 @@ export const CONNECTION_CLOSE_REASONS = [
   'connection-limit',
   'socket-error',
   'shutdown',
+  'send-timeout',
 ] as const satisfies readonly ConnectionCloseReason[];
 export const WORKER_EXIT_REASONS = ['shutdown', 'crashed'] as const satisfies readonly WorkerExitReason[];
 

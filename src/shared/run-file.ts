@@ -22,7 +22,7 @@ export const RUN_FILE_FORMAT = 'poolscope-run';
  * meaning of what exists, so this reader opens any 1.x; a new major version is refused.
  */
 export const RUN_FILE_MAJOR_VERSION = 1;
-export const RUN_FILE_MINOR_VERSION = 1;
+export const RUN_FILE_MINOR_VERSION = 2;
 export const RUN_FILE_VERSION = `${RUN_FILE_MAJOR_VERSION}.${RUN_FILE_MINOR_VERSION}`;
 export const RUN_FILE_EXTENSION = '.poolscope.jsonl';
 /** What every `at` means: ms since the Unix epoch, fractional, stamped by the server's main thread. */
@@ -194,13 +194,12 @@ const APP_FIELDS = { name: 'string', version: 'string' } as const satisfies Fiel
 const SETTINGS_FIELDS = SETTING_FIELDS satisfies FieldTable;
 const SETTINGS_IN_1_0 = ['host', 'port', 'workerCount', 'sleepMs'] as const satisfies readonly SettingName[];
 /**
- * The minor version in which each later setting joined the header. An older file lacks it and reads as its
- * default, which is what servers of that version ran with. Fails to compile until a new setting is listed here
- * (with RUN_FILE_MINOR_VERSION raised to match and docs/run-file-format.md saying so). A new setting is also a
- * new field of server-listening (SERVER_EVENT_FIELDS derives it from the settings table), which older files'
- * events lack: reading those needs the same allowance for events.
+ * The minor version in which each later setting joined the header and the server-listening event. An older
+ * file lacks it in both and reads as its default, which is what servers of that version ran with. Fails to
+ * compile until a new setting is listed here (with RUN_FILE_MINOR_VERSION raised to match and
+ * docs/run-file-format.md saying so).
  */
-const SETTINGS_ADDED_IN_MINOR = { maxQueuedJobs: 1 } as const satisfies Record<
+const SETTINGS_ADDED_IN_MINOR = { maxQueuedJobs: 1, sendTimeoutMs: 2 } as const satisfies Record<
   Exclude<SettingName, (typeof SETTINGS_IN_1_0)[number]>,
   number
 >;
@@ -242,11 +241,19 @@ function withSettingsOlderFilesLack(header: Record<string, unknown>): Record<str
   const minor = parseFormatVersion(header.formatVersion)?.minor ?? RUN_FILE_MINOR_VERSION;
   const settings = header.settings;
   if (!isPlainObject(settings)) return header;
-  const filled: Record<string, unknown> = { ...settings };
+  return { ...header, settings: withSettingsMinorLacks(settings, minor) };
+}
+
+/** `settings` (a header's, or a server-listening event) with each setting that `minor` predates at its default, when absent. */
+function withSettingsMinorLacks(settings: Record<string, unknown>, minor: number): Record<string, unknown> {
+  let filled: Record<string, unknown> | null = null;
   for (const [name, addedIn] of Object.entries(SETTINGS_ADDED_IN_MINOR)) {
-    if (minor < addedIn && filled[name] === undefined) filled[name] = DEFAULT_SETTINGS[name as SettingName];
+    if (minor < addedIn && settings[name] === undefined) {
+      filled ??= { ...settings };
+      filled[name] = DEFAULT_SETTINGS[name as SettingName];
+    }
   }
-  return { ...header, settings: filled };
+  return filled ?? settings;
 }
 
 function nestedProblem(header: Record<string, unknown>, name: string, fields: FieldTable): string | null {
@@ -318,6 +325,7 @@ export class RunFileParser {
   private pieceChars = 0;
   private lineNumber = 0;
   private header: RunFileHeader | null = null;
+  private minorVersion = RUN_FILE_MINOR_VERSION;
   private isNewerMinor = false;
   private lastAt = -Infinity;
   private eventCount = 0;
@@ -401,6 +409,10 @@ export class RunFileParser {
       if (isUnterminated) return false;
       this.fail(lineNumber, `not valid JSON (${jsonErrorOf(error)})`);
     }
+    // A server-listening event of an older file lacks the settings added since, as its header does.
+    if (this.minorVersion < RUN_FILE_MINOR_VERSION && isPlainObject(value) && value.type === 'server-listening') {
+      value = withSettingsMinorLacks(value, this.minorVersion);
+    }
     const result = validateServerEvent(value);
     if (!result.ok) {
       const type = (value as { type?: unknown } | null)?.type;
@@ -439,7 +451,8 @@ export class RunFileParser {
     }
     const header = validateRunFileHeader(value);
     if (!header.ok) this.fail(lineNumber, header.error);
-    this.isNewerMinor = parseFormatVersion(header.value.formatVersion)!.minor > RUN_FILE_MINOR_VERSION;
+    this.minorVersion = parseFormatVersion(header.value.formatVersion)!.minor;
+    this.isNewerMinor = this.minorVersion > RUN_FILE_MINOR_VERSION;
     this.header = header.value;
     this.sink.header(header.value);
   }

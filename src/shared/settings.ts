@@ -88,6 +88,16 @@ export const SETTINGS = {
     help: 'jobs that may wait for a worker; past it, requests get 503',
     form: { inputId: 'setting-max-queued-jobs' },
   },
+  sendTimeoutMs: {
+    kind: 'whole-number',
+    defaultValue: 10_000,
+    // Connections are checked every 200 ms: a shorter timeout would only be rounded up.
+    min: 200,
+    max: 600_000,
+    label: 'Send timeout (ms)',
+    flag: 'send-timeout-ms',
+    help: 'a connection whose answers wait this long unread is closed',
+  },
 } as const satisfies Record<string, SettingDefinition>;
 
 export type SettingName = keyof typeof SETTINGS;

@@ -12,20 +12,17 @@ import {
   type ServerEventType,
 } from '../../src/shared/events';
 import { createRunFileHeader, type RunFileHeader } from '../../src/shared/run-file';
-import type { ServerSettings } from '../../src/shared/settings';
+import { DEFAULT_SETTINGS, type ServerSettings } from '../../src/shared/settings';
 
 export const T0 = 1_760_000_000_000.125;
 
+/** A server-listening event: every setting at its default but those given, so a new setting needs no change here. */
+export function listeningEvent(at: number, settings: Partial<ServerSettings> = {}): ServerEventOf<'server-listening'> {
+  return { type: 'server-listening', at, ...DEFAULT_SETTINGS, ...settings };
+}
+
 export const SAMPLE_EVENTS: { [T in ServerEventType]: ServerEventOf<T> } = {
-  'server-listening': {
-    type: 'server-listening',
-    at: T0,
-    host: '127.0.0.1',
-    port: 7878,
-    workerCount: 4,
-    sleepMs: 5000,
-    maxQueuedJobs: 1024,
-  },
+  'server-listening': listeningEvent(T0),
   'connection-opened': { type: 'connection-opened', at: T0 + 1, connectionId: 1, remoteAddress: '::ffff:127.0.0.1', remotePort: 50_412 },
   'request-received': {
     type: 'request-received',
@@ -54,7 +51,7 @@ export const SAMPLE_EVENTS: { [T in ServerEventType]: ServerEventOf<T> } = {
 /** Every sample, in time order. */
 export const ALL_SAMPLES: ServerEvent[] = Object.values(SAMPLE_EVENTS).sort((a, b) => a.at - b.at);
 
-export const SAMPLE_SETTINGS: ServerSettings = { host: '127.0.0.1', port: 7878, workerCount: 4, sleepMs: 5000, maxQueuedJobs: 1024 };
+export const SAMPLE_SETTINGS: ServerSettings = { ...DEFAULT_SETTINGS };
 
 export function sampleHeader(overrides: Partial<RunFileHeader> = {}): RunFileHeader {
   return {

@@ -3,6 +3,7 @@
 // response; then the graceful shutdown). Lets exporter tests run any number of runs without sleeping.
 
 import type { ServerEvent } from '../../src/shared/events';
+import { listeningEvent } from './sample-events';
 
 export interface SimulatedJob {
   /** ms after the previous request's arrival */
@@ -32,7 +33,7 @@ export function simulateRun({ workerCount, jobs, startAt, firstRequestId = 1 }: 
     return at;
   };
   for (let workerId = 0; workerId < workerCount; workerId++) push({ type: 'worker-spawned', at: tick(), workerId });
-  push({ type: 'server-listening', at: tick(), host: '127.0.0.1', port: 7878, workerCount, sleepMs: 100, maxQueuedJobs: 1024 });
+  push(listeningEvent(tick(), { workerCount, sleepMs: 100 }));
 
   const freeAt = Array.from({ length: workerCount }, () => at);
   let arrival = at;
