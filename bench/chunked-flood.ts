@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MAX_BODY_BYTES } from '../src/server/http/parser';
+import { tinyChunkedRequest } from '../test/support/hostile-clients';
 import { percentile } from '../test/support/percentile';
 import { killAllPrograms, spawnTsx } from '../test/support/processes';
 import { SERVER_KINDS, type ServerKind, spawnServer } from './servers';
@@ -30,15 +31,6 @@ const PROBE_INTERVAL_MS = 50;
 const PROBE_TIMEOUT_MS = 30_000;
 const RSS_SAMPLE_INTERVAL_MS = 100;
 const THIS_FILE = fileURLToPath(import.meta.url);
-
-/** The attack's bytes: a header section, `chunks` chunks of `chunkBytes` bytes each, the last chunk. */
-export function tinyChunkedRequest(chunks: number, chunkBytes = 1): Buffer {
-  const head = Buffer.from(`POST / HTTP/1.1\r\nHost: ${HOST}\r\nTransfer-Encoding: chunked\r\n\r\n`, 'latin1');
-  const chunk = Buffer.from(`${chunkBytes.toString(16)}\r\n${'a'.repeat(chunkBytes)}\r\n`, 'latin1');
-  const body = Buffer.allocUnsafe(chunk.length * chunks);
-  for (let at = 0; at < body.length; at += chunk.length) chunk.copy(body, at);
-  return Buffer.concat([head, body, Buffer.from('0\r\n\r\n', 'latin1')]);
-}
 
 // ── the flood, in a child process ────────────────────────────────────────────
 

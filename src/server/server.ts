@@ -1,7 +1,7 @@
 // The book's web server: accepts TCP connections, parses requests, queues one job per request on the
 // ThreadPool, answers by itself when it must refuse, and shuts down gracefully. Each connection's phases,
-// response order and timeouts live in connection.ts. The main thread owns every socket and stamps every
-// event; worker threads only route and sleep.
+// response order, timeouts, flow control and fair share of the pool live in connection.ts. The main thread
+// owns every socket and stamps every event; worker threads only route and sleep.
 
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -11,10 +11,14 @@ import type { RejectionCode, ServerRejectionCode } from '../shared/rejections';
 import { type ServerSettings, validateSettings, withDefaults } from '../shared/settings';
 import {
   Connection,
-  type ConnectionTimeouts,
+  type ConnectionRules,
   DEFAULT_HEADER_TIMEOUT_MS,
   DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+  DEFAULT_LINGER_TIMEOUT_MS,
   type Exchange,
+  MAX_UNSENT_BYTES,
+  PlaceShares,
+  type RequestHandler,
   TIMEOUT_SWEEP_INTERVAL_MS,
 } from './connection';
 import { EventStream } from './event-stream';
@@ -26,6 +30,13 @@ import type { RequestWorkerData } from './request-router';
 import type { RouteInput, RouteOutput } from './routes';
 
 export const DEFAULT_MAX_CONNECTIONS = 10_000;
+/**
+ * Connections refused at accept (past maxConnections, or during shutdown) that may linger at once, reading
+ * and dropping the request they were never going to be served, so each client gets its 503 instead of a reset.
+ * Past it a refusal is written and its socket freed once written. Refused connections never count against
+ * maxConnections, so this bounds the descriptors they can hold: maxConnections + this, whatever clients do.
+ */
+export const MAX_LINGERING_REFUSALS = 1_024;
 /** During shutdown, how long a client may take to read its last responses before its socket is destroyed. */
 export const SHUTDOWN_FLUSH_TIMEOUT_MS = 10_000;
 /** Seconds a client is asked to wait after a 503 (Retry-After). */
@@ -40,6 +51,8 @@ export interface ServerOptions extends Partial<ServerSettings> {
   stopAfterRequests?: number;
   headerTimeoutMs?: number;
   keepAliveTimeoutMs?: number;
+  /** How long a closing connection whose client may still be sending is read before it is dropped (lingering close). */
+  lingerTimeoutMs?: number;
   maxConnections?: number;
   parserLimits?: Partial<ParserLimits>;
   /** The worker program; the Electron build passes its bundled .js. */
@@ -62,8 +75,11 @@ export interface RunningServer {
   readonly closed: Promise<void>;
 }
 
-interface ResolvedOptions extends ConnectionTimeouts {
+interface ResolvedOptions {
   settings: ServerSettings;
+  headerTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  lingerTimeoutMs: number;
   stopAfterRequests: number | undefined;
   maxConnections: number;
   parserLimits: Partial<ParserLimits> | undefined;
@@ -106,14 +122,18 @@ function serviceUnavailable(reason: string): ResponseParts {
   return textResponse(503, `Service Unavailable: ${reason}`, { retryAfterSeconds: RETRY_AFTER_SECONDS });
 }
 
-class PoolscopeServer implements RunningServer {
+class PoolscopeServer implements RunningServer, RequestHandler {
   host: string;
   port: number;
   readonly events: EventStream;
   readonly closed: Promise<void>;
   private resolveClosed!: () => void;
   private readonly listener: net.Server;
+  /** Accepted connections, until their socket closes: what maxConnections counts. */
   private readonly connections = new Set<Connection>();
+  /** Connections refused at accept, lingering until their client closes (at most MAX_LINGERING_REFUSALS). */
+  private readonly refused = new Set<Connection>();
+  private readonly connectionRules: ConnectionRules;
   private nextConnectionId = 1;
   private nextRequestId = 1;
   private requestsReceived = 0;
@@ -132,8 +152,22 @@ class PoolscopeServer implements RunningServer {
     this.port = options.settings.port;
     this.events = events;
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    const { settings } = options;
+    this.connectionRules = {
+      timeouts: {
+        headerTimeoutMs: options.headerTimeoutMs,
+        keepAliveTimeoutMs: options.keepAliveTimeoutMs,
+        sendTimeoutMs: settings.sendTimeoutMs,
+        lingerTimeoutMs: options.lingerTimeoutMs,
+      },
+      parserLimits: options.parserLimits,
+      events,
+      shares: new PlaceShares(settings.workerCount + settings.maxQueuedJobs),
+      handler: this,
+    };
     // allowHalfOpen: a client may send its request and half-close; it must still get the answer.
-    this.listener = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+    // highWaterMark: Node then says (writableNeedDrain, 'drain') when a connection's unsent answers pass the bound.
+    this.listener = net.createServer({ allowHalfOpen: true, noDelay: true, highWaterMark: MAX_UNSENT_BYTES }, (socket) => {
       if (this.early === null) this.onConnection(socket);
       else this.holdUntilOpen(socket);
     });
@@ -191,7 +225,7 @@ class PoolscopeServer implements RunningServer {
   // ── connections (each one's phases and timeouts: connection.ts) ──────────────
 
   private onConnection(socket: net.Socket): void {
-    const conn = new Connection(this.nextConnectionId++, socket, this.options, this.options.parserLimits, this.events);
+    const conn = new Connection(this.nextConnectionId++, socket, this.connectionRules);
     const events = this.events;
     if (events.isObserved) {
       events.emit({
@@ -204,31 +238,28 @@ class PoolscopeServer implements RunningServer {
     }
     socket.on('close', () => this.onClose(conn));
     socket.on('error', (error: NodeJS.ErrnoException) => conn.onSocketError(error));
-    if (this.isStopping) {
-      conn.refuse('shutdown', serializeResponse(this.refusal('SHUTTING_DOWN'), false, false));
-      return;
-    }
-    if (this.connections.size >= this.options.maxConnections) {
-      conn.refuse('connection-limit', serializeResponse(this.refusal('CONNECTION_LIMIT'), false, false));
+    // Refused connections read too: what their client sends is dropped, and its FIN lets the socket go.
+    socket.on('data', (chunk: Buffer) => conn.receive(chunk));
+    socket.on('end', () => conn.onPeerEnd());
+    const refusal = this.isStopping ? 'SHUTTING_DOWN' : this.connections.size >= this.options.maxConnections ? 'CONNECTION_LIMIT' : null;
+    if (refusal !== null) {
+      const mayLinger = this.refused.size < MAX_LINGERING_REFUSALS;
+      if (mayLinger) this.refused.add(conn);
+      conn.refuse(
+        refusal === 'SHUTTING_DOWN' ? 'shutdown' : 'connection-limit',
+        serializeResponse(this.refusal(refusal), false, false),
+        mayLinger,
+      );
       return;
     }
     this.connections.add(conn);
-    socket.on('data', (chunk: Buffer) => this.onData(conn, chunk));
-    socket.on('end', () => conn.onPeerEnd());
     socket.on('drain', () => conn.onDrain());
-  }
-
-  private onData(conn: Connection, chunk: Buffer): void {
-    if (!conn.isReadingRequests) return; // bytes after a request that closes the connection are not read (RFC 9112 §9.6)
-    const { requests, error } = conn.parser.execute(chunk);
-    for (let i = 0; i < requests.length && conn.isReadingRequests; i++) this.onRequest(conn, requests[i]!);
-    if (error && conn.isReadingRequests) this.onParseError(conn, error);
-    conn.afterRead();
   }
 
   private onClose(conn: Connection): void {
     conn.onClosed();
     this.connections.delete(conn);
+    this.refused.delete(conn);
     const events = this.events;
     if (events.isObserved) {
       events.emit({
@@ -247,19 +278,17 @@ class PoolscopeServer implements RunningServer {
   private sweepTimeouts(): void {
     const nowMs = Date.now();
     for (const conn of this.connections) {
-      const expired = conn.expiredTimeout(nowMs);
-      if (expired === 'header') {
+      if (conn.sweep(nowMs) === 'header-timeout') {
         conn.closeReason = 'header-timeout';
         this.reject(conn, conn.owe(this.nextRequestId++, false, false), 'HEADER_TIMEOUT', this.refusal('HEADER_TIMEOUT'));
-      } else if (expired === 'idle') {
-        conn.closeAfterWrites('idle-timeout');
       }
     }
+    for (const conn of this.refused) conn.sweep(nowMs);
   }
 
-  // ── requests ───────────────────────────────────────────────────────────────
+  // ── requests (RequestHandler: called by each connection as it parses) ──────
 
-  private onRequest(conn: Connection, request: ParsedRequest): void {
+  onRequest(conn: Connection, request: ParsedRequest): void {
     const requestId = this.nextRequestId++;
     const events = this.events;
     if (events.isObserved) {
@@ -293,7 +322,7 @@ class PoolscopeServer implements RunningServer {
     if (isLastBeforeStop) void this.shutdown('stop-after');
   }
 
-  private onParseError(conn: Connection, error: HttpParseError): void {
+  onParseError(conn: Connection, error: HttpParseError): void {
     conn.closeReason ??= 'server-closed';
     const exchange = conn.owe(this.nextRequestId++, false, false);
     this.reject(conn, exchange, error.code, textResponse(error.status, `${STATUS_REASONS[error.status] ?? 'Error'}: ${error.message}`));
@@ -391,6 +420,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     stopAfterRequests: options.stopAfterRequests,
     headerTimeoutMs: options.headerTimeoutMs ?? DEFAULT_HEADER_TIMEOUT_MS,
     keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+    lingerTimeoutMs: options.lingerTimeoutMs ?? DEFAULT_LINGER_TIMEOUT_MS,
     maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
     parserLimits: options.parserLimits,
     workerScript: options.workerScript ?? DEFAULT_WORKER_SCRIPT,
