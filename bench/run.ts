@@ -33,6 +33,7 @@ import { killAllPrograms } from '../test/support/processes';
 import { type BurstResult, chooseLoadGenerators, type LoadGeneratorName, type LoadResult, runBurst, runLoad } from './load';
 import { measureLoadAccuracy } from './load-accuracy';
 import { type ServerKind, type ServerProcess, spawnServer } from './servers';
+import { runSoak, SOAK_USAGE } from './soak';
 
 const USAGE = `npm run bench -- [flags]
   --quick              1 round of 2 s (smoke test)
@@ -42,7 +43,8 @@ const USAGE = `npm run bench -- [flags]
   --connections N      concurrent connections (default 50)
   --only LIST          comma-separated scenarios: keep-alive,close,event-stream,burst,load-accuracy
   --generator NAME     auto (default) | wrk | autocannon | node-net
-  --cpu-prof           run the Poolscope child with --cpu-prof and print its top self-time functions`;
+  --cpu-prof           run the Poolscope child with --cpu-prof and print its top self-time functions
+${SOAK_USAGE}`;
 
 const SCENARIO_IDS = ['keep-alive', 'close', 'event-stream', 'burst', 'load-accuracy'] as const;
 type ScenarioId = (typeof SCENARIO_IDS)[number];
@@ -361,6 +363,7 @@ function printProfiles(dir: string, kindByPid: ReadonlyMap<number, ServerKind>):
 // ── the run ──────────────────────────────────────────────────────────────────
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--soak')) return runSoak(process.argv.slice(2));
   const config = parseConfig(process.argv.slice(2));
   const wants = (id: ScenarioId): boolean => config.scenarios.includes(id);
   const generators = await chooseLoadGenerators(config.generator);

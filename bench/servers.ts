@@ -1,7 +1,8 @@
 // The servers under test, each in a child process of its own so that no two share an event loop:
 // run directly (`node --import tsx bench/servers.ts <kind> <port> [--workers N] [--sleep-ms N]`) it starts
 // one server, prints a ready line and answers `observe on|off` and `cpu` on stdin; imported, it spawns such children
-// (test/support/processes.ts makes sure they die with the bench). `--parser-limits JSON` sets Poolscope's parser limits.
+// (test/support/processes.ts makes sure they die with the bench). `--parser-limits JSON` sets Poolscope's parser limits,
+// `--max-connections N` its connection cap.
 
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -40,6 +41,7 @@ interface ChildOptions {
   workerCount: number;
   sleepMs: number;
   parserLimits?: Partial<ParserLimits>;
+  maxConnections?: number;
 }
 
 function parseChildArgs(argv: string[]): ChildOptions {
@@ -50,6 +52,7 @@ function parseChildArgs(argv: string[]): ChildOptions {
       workers: { type: 'string', default: '4' },
       'sleep-ms': { type: 'string', default: '1000' },
       'parser-limits': { type: 'string' },
+      'max-connections': { type: 'string' },
     },
   });
   const [kind, port = '0'] = positionals;
@@ -62,6 +65,7 @@ function parseChildArgs(argv: string[]): ChildOptions {
     workerCount: Number(values.workers),
     sleepMs: Number(values['sleep-ms']),
     parserLimits: values['parser-limits'] === undefined ? undefined : (JSON.parse(values['parser-limits']) as Partial<ParserLimits>),
+    maxConnections: values['max-connections'] === undefined ? undefined : Number(values['max-connections']),
   };
 }
 
@@ -98,6 +102,7 @@ async function startInThisProcess(options: ChildOptions): Promise<StartedServer>
     workerCount: options.workerCount,
     sleepMs: options.sleepMs,
     parserLimits: options.parserLimits,
+    maxConnections: options.maxConnections,
     events,
   });
 
@@ -188,6 +193,8 @@ export interface SpawnServerOptions {
   cpuProfileDir?: string;
   /** Poolscope's parser limits, where a bench needs other than the defaults. */
   parserLimits?: Partial<ParserLimits>;
+  /** Poolscope's connection cap, where a bench needs other than the default. */
+  maxConnections?: number;
 }
 
 export interface ServerProcess {
@@ -206,6 +213,7 @@ export async function spawnServer(kind: ServerKind, options: SpawnServerOptions)
   const nodeArgs = options.cpuProfileDir !== undefined ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
   const args = [kind, '0', '--workers', String(options.workerCount), '--sleep-ms', String(options.sleepMs)];
   if (options.parserLimits !== undefined) args.push('--parser-limits', JSON.stringify(options.parserLimits));
+  if (options.maxConnections !== undefined) args.push('--max-connections', String(options.maxConnections));
   const program = spawnTsx(THIS_FILE, args, { nodeArgs, stdin: 'pipe' });
   program.child.stderr!.on('data', (chunk: Buffer) => process.stderr.write(`[${kind}] ${chunk.toString()}`));
 
