@@ -12,6 +12,7 @@ import { type ServerSettings, validateSettings, withDefaults } from '../shared/s
 import {
   Connection,
   type ConnectionRules,
+  type ConnectionTimeouts,
   DEFAULT_HEADER_TIMEOUT_MS,
   DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
   DEFAULT_LINGER_TIMEOUT_MS,
@@ -75,11 +76,9 @@ export interface RunningServer {
   readonly closed: Promise<void>;
 }
 
-interface ResolvedOptions {
+/** Every option resolved; the connection timeouts but sendTimeoutMs, which is a setting. */
+interface ResolvedOptions extends Omit<ConnectionTimeouts, 'sendTimeoutMs'> {
   settings: ServerSettings;
-  headerTimeoutMs: number;
-  keepAliveTimeoutMs: number;
-  lingerTimeoutMs: number;
   stopAfterRequests: number | undefined;
   maxConnections: number;
   parserLimits: Partial<ParserLimits> | undefined;
