@@ -84,6 +84,15 @@ class Attack {
     return isConnected ? socket : null;
   }
 
+  /** Runs `session` on one new connection after another until the attack is over; a failed connect waits a second. */
+  async repeat(kind: string, session: (socket: net.Socket) => Promise<void>): Promise<void> {
+    while (!this.isOver) {
+      const socket = await this.open(kind);
+      if (socket === null) await pause(1_000);
+      else await session(socket);
+    }
+  }
+
   stopAll(): void {
     for (const socket of this.sockets) socket.destroy();
   }
@@ -99,12 +108,7 @@ const statusIn = (text: string) => /^HTTP\/1\.1 (\d{3}) /.exec(text)?.[1] ?? 'no
 async function greedyPipeliner(attack: Attack): Promise<void> {
   const kind = 'greedy pipeliner';
   const burst = pipelined(get('/sleep?ms=1'), 20_000);
-  while (!attack.isOver) {
-    const socket = await attack.open(kind);
-    if (socket === null) {
-      await pause(1_000);
-      continue;
-    }
+  await attack.repeat(kind, async (socket) => {
     const counter = new ResponseCounter();
     socket.on('data', (chunk: Buffer) => {
       counter.push(chunk);
@@ -113,18 +117,13 @@ async function greedyPipeliner(attack: Attack): Promise<void> {
     socket.write(burst);
     await closedOf(socket);
     for (const [status, n] of counter.statuses) attack.count(kind, `answers ${status}`, n);
-  }
+  });
 }
 
 async function neverReader(attack: Attack): Promise<void> {
   const kind = 'never reader';
   const burst = pipelined(get('/'), 20_000);
-  while (!attack.isOver) {
-    const socket = await attack.open(kind);
-    if (socket === null) {
-      await pause(1_000);
-      continue;
-    }
+  await attack.repeat(kind, async (socket) => {
     socket.pause();
     socket.write(burst);
     // A paused socket does not see the server drop it. The server serves it (its share at a time) until about
@@ -135,17 +134,12 @@ async function neverReader(attack: Attack): Promise<void> {
     const wasDropped = await Promise.race([closedOf(socket).then(() => true), pause(5_000).then(() => false)]);
     attack.count(kind, wasDropped ? 'dropped by the server' : `still open after ${(NEVER_READER_WAIT_MS + 5_000) / 1_000} s`);
     socket.destroy();
-  }
+  });
 }
 
 async function slowloris(attack: Attack): Promise<void> {
   const kind = 'slowloris';
-  while (!attack.isOver) {
-    const socket = await attack.open(kind);
-    if (socket === null) {
-      await pause(1_000);
-      continue;
-    }
+  await attack.repeat(kind, async (socket) => {
     let answer = '';
     socket.on('data', (chunk: Buffer) => {
       answer += chunk.toString('latin1');
@@ -154,19 +148,14 @@ async function slowloris(attack: Attack): Promise<void> {
     const dribble = setInterval(() => socket.write('a'), 1_000);
     await closedOf(socket);
     clearInterval(dribble);
-    attack.count(kind, statusIn(answer));
-  }
+    attack.count(kind, answer === '' && attack.isOver ? 'open when the soak ended' : statusIn(answer));
+  });
 }
 
 async function chunkSender(attack: Attack): Promise<void> {
   const kind = 'one-byte-chunk sender';
   const body = tinyChunkedRequest(1_048_575);
-  while (!attack.isOver) {
-    const socket = await attack.open(kind);
-    if (socket === null) {
-      await pause(1_000);
-      continue;
-    }
+  await attack.repeat(kind, async (socket) => {
     // Sends the whole body before reading, as simple clients do: only a lingering close lets it see its answer.
     socket.pause();
     const writeError = await new Promise<Error | null | undefined>((done) => socket.write(body, done));
@@ -178,7 +167,7 @@ async function chunkSender(attack: Attack): Promise<void> {
     await closedOf(socket);
     attack.count(kind, writeError ? 'write failed, no answer' : statusIn(answer));
     await pause(1_000);
-  }
+  });
 }
 
 async function capFlood(attack: Attack): Promise<void> {
@@ -202,7 +191,11 @@ async function capFlood(attack: Attack): Promise<void> {
       // allowHalfOpen: the client never closes its side. The accepted ones idle until the server's keep-alive timeout (5 s).
       await Promise.race([serverEnded, closedOf(socket), pause(15_000)]);
       attack.count(kind, statusIn(answer));
-      if (!hasClosedItself) attack.count(kind, socket.readableEnded ? 'ended by the server' : 'not ended by the server in 15 s');
+      if (!hasClosedItself)
+        attack.count(
+          kind,
+          socket.readableEnded ? 'ended by the server' : attack.isOver ? 'open when the soak ended' : 'not ended by the server in 15 s',
+        );
       socket.destroy();
     });
     await Promise.all(floods);
