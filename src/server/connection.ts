@@ -146,7 +146,7 @@ export class PlaceShares {
 const EMPTY_RESPONSE = Buffer.alloc(0);
 
 export class Connection {
-  readonly parser: HttpRequestParser;
+  private readonly parser: HttpRequestParser;
   private currentPhase: ConnectionPhase = 'idle';
   /** Answers owed, in request order (RFC 9112 §9.3.2: pipelined responses go out in the order of their requests). */
   private readonly owed: Exchange[] = [];
