@@ -1,28 +1,19 @@
 // The book's ThreadPool (ch. 21) over node:worker_threads: workers with ids 0..n-1 take jobs from one
 // bounded FIFO queue; a crashed worker is replaced under the same id; shutdown drains, then joins in id order.
-// The main thread dispatches and stamps every event; workers only run jobs and report how long they ran.
-// Jobs and results travel through shared memory (a mailbox per worker, waited on with Atomics), not
-// postMessage, and one wake-up message drains every finished result: the main thread no longer clones
-// and posts per job. The queue and every timestamp stay here, so dispatch order and events are unchanged.
+// This file is scheduling and the workers' lifecycle; the queue is job-queue.ts, each worker's shared-memory
+// channel shared-channel.ts (both ends), the thread boundary's messages and layout protocol.ts, and the
+// worker's side worker-runtime.ts. The main thread dispatches and keeps every time; workers only run jobs
+// and report how long they ran.
 
 import { resolve as resolvePath } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import { SETTINGS } from '../../shared/settings';
 import { EventStream } from '../event-stream';
-import {
-  type AttachMessage,
-  ChannelCell,
-  ChannelLayout,
-  MailboxState,
-  OVERFLOW,
-  PoolCell,
-  ResultState,
-  WAKE_MESSAGE,
-  type WorkerToPoolMessage,
-} from './protocol';
-import { NotEncodable, SharedCodec } from './shared-codec';
+import { RingQueue } from './job-queue';
+import { type AttachMessage, WAKE_MESSAGE, type WorkerToPoolMessage } from './protocol';
+import { describeThrown, SharedChannel, WakeFlag } from './shared-channel';
 
 /** Upper bound on `size`: the pool-size setting's limit (src/shared/settings.ts), guarded here too for direct users of the pool. */
 export const MAX_POOL_SIZE = SETTINGS.workerCount.max;
@@ -88,20 +79,12 @@ interface PendingJob<In, Out> {
  */
 type SlotPhase = 'starting' | 'idle' | 'busy' | 'restart-pending' | 'stopping' | 'stopped' | 'gone';
 
-/** The shared memory and overflow port of one worker thread; a replacement thread gets a fresh one. */
-interface WorkerChannel {
-  readonly cells: Int32Array;
-  readonly float64Cells: Float64Array;
-  readonly jobCodec: SharedCodec;
-  readonly resultCodec: SharedCodec;
-  readonly overflowPort: MessagePort;
-}
-
 interface WorkerSlot<In, Out> {
   readonly id: number;
   phase: SlotPhase;
   worker: Worker | null;
-  channel: WorkerChannel | null;
+  /** The current thread's shared memory; a replacement thread gets a fresh one. */
+  channel: SharedChannel | null;
   /** Resolves with the exit code of the current thread. */
   exited: Promise<number>;
   job: PendingJob<In, Out> | null;
@@ -114,51 +97,11 @@ interface WorkerSlot<In, Out> {
   onFirstStart: ((error: Error | null) => void) | null;
 }
 
-/** FIFO over a growable ring buffer: push and shift are O(1), unlike Array#shift. */
-class RingQueue<T> {
-  private items: (T | undefined)[] = new Array(16);
-  private head = 0;
-  length = 0;
-
-  push(item: T): void {
-    if (this.length === this.items.length) this.grow();
-    this.items[(this.head + this.length) % this.items.length] = item;
-    this.length++;
-  }
-
-  shift(): T | undefined {
-    if (this.length === 0) return undefined;
-    const item = this.items[this.head];
-    this.items[this.head] = undefined;
-    this.head = (this.head + 1) % this.items.length;
-    this.length--;
-    return item;
-  }
-
-  /** O(n); only for rare paths (a crashed idle worker). */
-  remove(item: T): void {
-    const kept: T[] = [];
-    for (let next = this.shift(); next !== undefined; next = this.shift()) if (next !== item) kept.push(next);
-    for (const k of kept) this.push(k);
-  }
-
-  private grow(): void {
-    const items: (T | undefined)[] = new Array(this.items.length * 2);
-    for (let i = 0; i < this.length; i++) items[i] = this.items[(this.head + i) % this.items.length];
-    this.items = items;
-    this.head = 0;
-  }
-}
-
 const TS_SCRIPT = /\.[cm]?ts$/;
 
 function toFileUrl(script: string | URL): URL {
   if (script instanceof URL) return script;
   return script.startsWith('file:') ? new URL(script) : pathToFileURL(resolvePath(script));
-}
-
-function describeThrown(thrown: unknown): string {
-  return thrown instanceof Error ? thrown.message : String(thrown);
 }
 
 function defaultStatusOf(outcome: JobOutcome<unknown>): number {
@@ -199,8 +142,7 @@ export class ThreadPool<In, Out> {
   private onDrained: (() => void) | null = null;
   private readonly scriptUrl: URL;
   private readonly isTypeScript: boolean;
-  private readonly poolCellsBuffer = new SharedArrayBuffer(PoolCell.Count * Int32Array.BYTES_PER_ELEMENT);
-  private readonly poolCells = new Int32Array(this.poolCellsBuffer);
+  private readonly wake = new WakeFlag();
 
   private constructor(
     size: number,
@@ -302,19 +244,7 @@ export class ThreadPool<In, Out> {
       events.emit({ type: 'job-started', at, requestId: job.requestId, workerId: slot.id, waitMs, queueDepth: this.queue.length });
     }
     try {
-      const channel = slot.channel!;
-      let length: number;
-      try {
-        length = channel.jobCodec.encode(job.input);
-      } catch (thrown) {
-        if (!(thrown instanceof NotEncodable)) throw thrown;
-        channel.overflowPort.postMessage(job.input);
-        length = OVERFLOW;
-      }
-      const cells = channel.cells;
-      cells[ChannelCell.JobLength] = length;
-      Atomics.store(cells, ChannelCell.Mailbox, MailboxState.Job);
-      if (Atomics.load(cells, ChannelCell.Sleeping) !== 0) Atomics.notify(cells, ChannelCell.Mailbox);
+      slot.channel!.postJob(job.input);
       return true;
     } catch (thrown) {
       const outcome: JobOutcome<Out> = {
@@ -364,7 +294,7 @@ export class ThreadPool<In, Out> {
    * result published from here on either is seen by this pass or posts a new wake-up.
    */
   private drainResults(): void {
-    Atomics.store(this.poolCells, PoolCell.WakePending, 0);
+    this.wake.lower();
     const slots = this.slots;
     for (let i = 0; i < slots.length; i++) this.takeResult(slots[i]!);
   }
@@ -372,21 +302,12 @@ export class ThreadPool<In, Out> {
   /** Takes the slot's result if its worker has published one; a worker that has exited gets no next job. */
   private takeResult(slot: WorkerSlot<In, Out>, hasExited = false): void {
     const channel = slot.channel;
-    if (slot.phase !== 'busy' || slot.job === null || channel === null) return;
-    const cells = channel.cells;
-    if (Atomics.load(cells, ChannelCell.Result) !== ResultState.Ready) return;
-    const runMs = channel.float64Cells[ChannelLayout.runMsIndex]!;
-    const isOk = cells[ChannelCell.ResultOk] === 1;
-    let payload: unknown;
+    if (slot.phase !== 'busy' || slot.job === null || channel === null || !channel.hasResult) return;
+    const runMs = channel.resultRunMs;
+    const isOk = channel.isResultOk;
     let outcome: JobOutcome<Out>;
     try {
-      if (cells[ChannelCell.ResultLength] === OVERFLOW) {
-        const posted = receiveMessageOnPort(channel.overflowPort);
-        if (posted === undefined) throw new Error('the result posted to the overflow port is missing');
-        payload = posted.message;
-      } else {
-        payload = channel.resultCodec.decode();
-      }
+      const payload = channel.readResult();
       outcome = isOk
         ? { ok: true, output: payload as Out, runMs, workerId: slot.id }
         : { ok: false, cause: 'threw', error: String(payload), runMs, workerId: slot.id };
@@ -399,7 +320,7 @@ export class ThreadPool<In, Out> {
         workerId: slot.id,
       };
     }
-    Atomics.store(cells, ChannelCell.Result, ResultState.None);
+    channel.releaseResult();
     const job = this.finish(slot, outcome);
     // The worker has its next job before this one's callback runs, so it is never idle for our sake.
     if (hasExited) slot.phase = 'idle';
@@ -505,20 +426,11 @@ export class ThreadPool<In, Out> {
   }
 
   /** Gives a new thread its shared memory; posted before the thread runs, so serveJobs() finds it waiting. */
-  private attach(worker: Worker): WorkerChannel {
-    const buffer = new SharedArrayBuffer(ChannelLayout.totalBytes);
-    const { port1, port2 } = new MessageChannel();
-    // Read only with receiveMessageOnPort, so it must not keep the process alive.
-    port1.unref();
-    const message: AttachMessage = { type: 'attach', poolCells: this.poolCellsBuffer, channel: buffer, overflowPort: port2 };
-    worker.postMessage(message, [port2]);
-    return {
-      cells: new Int32Array(buffer, 0, ChannelLayout.headerBytes / 4),
-      float64Cells: new Float64Array(buffer, 0, ChannelLayout.headerBytes / 8),
-      jobCodec: new SharedCodec(buffer, ChannelLayout.jobOffset, ChannelLayout.jobBytes),
-      resultCodec: new SharedCodec(buffer, ChannelLayout.resultOffset, ChannelLayout.resultBytes),
-      overflowPort: port1,
-    };
+  private attach(worker: Worker): SharedChannel {
+    const { channel, buffer, workerPort } = SharedChannel.create();
+    const message: AttachMessage = { type: 'attach', poolCells: this.wake.buffer, channel: buffer, overflowPort: workerPort };
+    worker.postMessage(message, [workerPort]);
+    return channel;
   }
 
   private onReady(slot: WorkerSlot<In, Out>): void {
@@ -546,7 +458,7 @@ export class ThreadPool<In, Out> {
     slot.startTimer = null;
     // A result published just before the thread ended still counts: its wake-up may not have arrived yet.
     this.takeResult(slot, true);
-    slot.channel?.overflowPort.close();
+    slot.channel?.close();
     slot.channel = null;
     slot.worker = null;
     switch (slot.phase) {
@@ -663,11 +575,7 @@ export class ThreadPool<In, Out> {
     slot.phase = 'stopping';
     const events = this.events;
     if (events.isObserved) events.emit({ type: 'worker-stopping', at: events.now(), workerId: slot.id });
-    const cells = slot.channel?.cells;
-    if (cells !== undefined) {
-      Atomics.store(cells, ChannelCell.Mailbox, MailboxState.Stop);
-      Atomics.notify(cells, ChannelCell.Mailbox);
-    }
+    slot.channel?.postStop();
     const stopTimer = setTimeout(() => void worker.terminate(), WORKER_STOP_TIMEOUT_MS);
     stopTimer.unref();
     const exitCode = await slot.exited;
