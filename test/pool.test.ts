@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { EventStream } from '../src/server/event-stream';
 import {
   type JobOutcome,
   MAX_CONSECUTIVE_START_FAILURES,
@@ -17,7 +16,7 @@ import {
   type ThreadPoolOptions,
 } from '../src/server/pool/thread-pool';
 import type { ScriptedJob, ScriptedOutput, ScriptedWorkerData } from './fixtures/workers/scripted-worker';
-import { EventRecorder } from './support/event-recorder';
+import { PoolRecorder } from './support/pool-recorder';
 
 const SCRIPTED_WORKER = fileURLToPath(new URL('./fixtures/workers/scripted-worker.ts', import.meta.url));
 const BROKEN_WORKER = fileURLToPath(new URL('./fixtures/workers/broken-worker.ts', import.meta.url));
@@ -52,15 +51,15 @@ afterEach(async () => {
 async function startPool(
   size: number,
   options: Partial<ThreadPoolOptions<ScriptedOutput>> & { failStart?: SharedArrayBuffer } = {},
-): Promise<{ pool: Pool; recorder: EventRecorder; gates: Gates }> {
-  const recorder = new EventRecorder();
+): Promise<{ pool: Pool; recorder: PoolRecorder<ScriptedOutput>; gates: Gates }> {
+  const recorder = new PoolRecorder<ScriptedOutput>();
   const gates = new Gates();
   const workerData: ScriptedWorkerData = { gates: gates.buffer, ...(options.failStart ? { failStart: options.failStart } : {}) };
   const pool = await ThreadPool.create<ScriptedJob, ScriptedOutput>({
     size,
     workerScript: SCRIPTED_WORKER,
     workerData,
-    events: recorder.stream,
+    observer: recorder,
     ...options,
   });
   started.push({ pool, gates });
@@ -85,8 +84,8 @@ const wait = (gate: number, value = `gate ${gate}`): ScriptedJob => ({ kind: 'wa
 
 describe('creating a pool', () => {
   it.each([0, -1, 1.5, Number.NaN, Infinity, MAX_POOL_SIZE + 1])('refuses size %s with a PoolCreationError', async (size) => {
-    const recorder = new EventRecorder();
-    const creating = ThreadPool.create({ size, workerScript: SCRIPTED_WORKER, events: recorder.stream });
+    const recorder = new PoolRecorder();
+    const creating = ThreadPool.create({ size, workerScript: SCRIPTED_WORKER, observer: recorder });
     await expect(creating).rejects.toBeInstanceOf(PoolCreationError);
     await expect(creating).rejects.toMatchObject({ name: 'PoolCreationError' });
     const isTooLarge = Number.isInteger(size) && size > MAX_POOL_SIZE;
@@ -135,8 +134,8 @@ describe('creating a pool', () => {
   });
 
   it('rejects with the script’s own error when a worker cannot start, and announces no worker', async () => {
-    const recorder = new EventRecorder();
-    const creating = ThreadPool.create({ size: 3, workerScript: BROKEN_WORKER, events: recorder.stream });
+    const recorder = new PoolRecorder();
+    const creating = ThreadPool.create({ size: 3, workerScript: BROKEN_WORKER, observer: recorder });
     await expect(creating).rejects.toBeInstanceOf(PoolCreationError);
     await expect(creating).rejects.toThrow(/^Worker \d could not start .*broken-worker\.ts\): broken worker: configuration file missing$/);
     expect(recorder.count('worker-spawned')).toBe(0);
@@ -199,15 +198,15 @@ describe('dispatch through one FIFO queue', () => {
 
 describe('faults', () => {
   it('fails a job whose handler throws, and the same worker runs the next job', async () => {
-    const statusOf = (outcome: JobOutcome<ScriptedOutput>) => (outcome.ok ? 201 : 599);
-    const { pool, recorder } = await startPool(1, { statusOf });
+    const { pool, recorder } = await startPool(1);
     const failed = await submit(pool, 1, { kind: 'throw', message: 'route exploded' }).outcome;
     expect(failed).toMatchObject({ ok: false, cause: 'threw', error: 'route exploded', workerId: 0 });
     const next = await submit(pool, 2, echo('still here')).outcome;
     expect(next).toMatchObject({ ok: true, workerId: 0, output: { value: 'still here' } });
-    expect(recorder.of('job-finished').map((e) => [e.requestId, e.status])).toEqual([
-      [1, 599],
-      [2, 201],
+    // The observer hears each job's own outcome: the server makes its status of it.
+    expect(recorder.of('job-finished').map((e) => [e.requestId, e.outcome])).toEqual([
+      [1, failed],
+      [2, next],
     ]);
     expect(recorder.count('worker-exited')).toBe(0);
   });
@@ -373,16 +372,18 @@ describe('graceful shutdown (the book’s Drop)', () => {
 });
 
 describe('instrumentation', () => {
-  it('builds no events and reads no clock while nobody subscribes', async () => {
-    const events = new EventStream();
-    const emit = vi.spyOn(events, 'emit');
-    const now = vi.spyOn(events, 'now');
+  it('reports nothing while its observer is not observing', async () => {
+    const observer = new PoolRecorder<ScriptedOutput>();
+    observer.isObserving = false;
+    const reports = (
+      ['jobQueued', 'jobStarted', 'jobFinished', 'workerSpawned', 'workerStopping', 'workerExited', 'workerReplaced'] as const
+    ).map((method) => vi.spyOn(observer, method));
     const gates = new Gates();
     const pool = await ThreadPool.create<ScriptedJob, ScriptedOutput>({
       size: 2,
       workerScript: SCRIPTED_WORKER,
       workerData: { gates: gates.buffer },
-      events,
+      observer,
     });
     started.push({ pool, gates });
     const outcomes = await Promise.all([
@@ -394,7 +395,6 @@ describe('instrumentation', () => {
     ]);
     expect(outcomes.map((o) => o.ok)).toEqual([true, false, false, true, true]);
     await pool.shutdown();
-    expect(emit).not.toHaveBeenCalled();
-    expect(now).not.toHaveBeenCalled();
+    for (const report of reports) expect(report).not.toHaveBeenCalled();
   });
 });

@@ -3,8 +3,8 @@
 // asserted from the wire and the events.
 
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type RunningServer, type ServerOptions, startServer } from '../src/server';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { EventStream, type RunningServer, type ServerOptions, startServer } from '../src/server';
 import { MAX_PIPELINED_REQUESTS } from '../src/server/connection';
 import { EventRecorder } from './support/event-recorder';
 import { get, RawConnection, request } from './support/http-client';
@@ -456,5 +456,26 @@ describe('graceful shutdown (the book, ch. 21.3)', () => {
 
   it('refuses a pool of size 0 with PoolCreationError', async () => {
     await expect(startServer({ port: 0, workerCount: 0 })).rejects.toThrow(/at least 1/);
+  });
+});
+
+describe('instrumentation', () => {
+  it('builds no event and reads no event clock while nobody subscribes, through requests, faults and shutdown', async () => {
+    const events = new EventStream();
+    const emit = vi.spyOn(events, 'emit');
+    const now = vi.spyOn(events, 'now');
+    const atOf = vi.spyOn(events, 'atOf');
+    const faultyWorker = new URL('./fixtures/workers/faulty-request-worker.ts', import.meta.url).pathname;
+    const server = await startServer({ port: 0, workerCount: 2, sleepMs: 20, workerScript: faultyWorker, events });
+    running.push(server);
+    const statuses = await Promise.all(
+      ['/', '/sleep', '/boom', '/missing', '/die', '/sleep'].map(async (path) => (await request(server.port, get(path))).status),
+    );
+    expect(statuses).toEqual([200, 200, 500, 404, 500, 200]);
+    expect((await request(server.port, 'get / HTTP/1.1\r\n\r\n')).status).toBe(400);
+    await server.shutdown();
+    expect(emit).not.toHaveBeenCalled();
+    expect(now).not.toHaveBeenCalled();
+    expect(atOf).not.toHaveBeenCalled();
   });
 });

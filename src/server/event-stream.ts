@@ -18,6 +18,11 @@ export class EventStream {
     return performance.timeOrigin + performance.now();
   }
 
+  /** The event clock's time of a performance.now() reading taken earlier on this thread (the pool keeps its times so). */
+  atOf(performanceNowMs: number): number {
+    return performance.timeOrigin + performanceNowMs;
+  }
+
   subscribe(listener: ServerEventListener): () => void {
     this.listeners = [...this.listeners, listener];
     this.isObserved = true;

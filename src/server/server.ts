@@ -27,6 +27,7 @@ import type { HttpParseError } from './http/parse-errors';
 import type { ParsedRequest, ParserLimits } from './http/parser';
 import { type ResponseParts, STATUS_REASONS, serializeResponse, textResponse } from './http/response';
 import { type JobOutcome, ThreadPool } from './pool/thread-pool';
+import { PoolEventReporter } from './pool-events';
 import type { RequestWorkerData } from './request-router';
 import type { RouteInput, RouteOutput } from './routes';
 
@@ -437,8 +438,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       workerScript: resolved.workerScript,
       workerData,
       maxQueuedJobs: resolved.settings.maxQueuedJobs,
-      events,
-      statusOf: (outcome: JobOutcome<RouteOutput>) => (outcome.ok ? outcome.output.status : 500),
+      observer: new PoolEventReporter(events),
     });
     server.open(pool);
   } catch (error) {

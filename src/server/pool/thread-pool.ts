@@ -10,8 +10,8 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { SETTINGS } from '../../shared/settings';
-import { EventStream } from '../event-stream';
 import { RingQueue } from './job-queue';
+import { type JobOutcome, type PoolObserver, UNOBSERVED } from './observer';
 import { type AttachMessage, WAKE_MESSAGE, type WorkerToPoolMessage } from './protocol';
 import { describeThrown, SharedChannel, WakeFlag } from './shared-channel';
 
@@ -28,16 +28,7 @@ export const MAX_CONSECUTIVE_START_FAILURES = 5;
 /** Wait before retrying a replacement that failed to start; doubles with each consecutive failure. */
 export const RESTART_BACKOFF_MS = 100;
 
-export type JobOutcome<Out> =
-  | { ok: true; output: Out; runMs: number; workerId: number }
-  | {
-      ok: false;
-      error: string;
-      runMs: number;
-      workerId: number;
-      /** 'threw': the handler threw and the worker carries on. 'worker-died': the thread itself ended. */
-      cause: 'threw' | 'worker-died';
-    };
+export type { JobOutcome, PoolObserver } from './observer';
 
 export interface Job<In> {
   requestId: number;
@@ -53,10 +44,8 @@ export interface ThreadPoolOptions<Out> {
   workerData?: unknown;
   /** Default DEFAULT_MAX_QUEUED_JOBS; 0 means a job is accepted only when a worker is idle. */
   maxQueuedJobs?: number;
-  /** Where job and worker events go; they are built only while someone subscribes. */
-  events?: EventStream;
-  /** The status reported in job-finished; called only while someone subscribes. */
-  statusOf?: (outcome: JobOutcome<Out>) => number;
+  /** Hears the pool's facts (observer.ts); by default nobody does. */
+  observer?: PoolObserver<Out>;
 }
 
 export class PoolCreationError extends Error {
@@ -67,8 +56,8 @@ interface PendingJob<In, Out> {
   readonly requestId: number;
   readonly input: In;
   readonly onDone: (outcome: JobOutcome<Out>) => void;
-  /** Event-clock time of job-queued; NaN when nobody was watching then. */
-  queuedAt: number;
+  /** performance.now() when execute() accepted it. */
+  readonly enqueuedAtMs: number;
   /** performance.now() at dispatch, for the run time of a job whose worker died. */
   startedAtMs: number;
 }
@@ -104,10 +93,6 @@ function toFileUrl(script: string | URL): URL {
   return script.startsWith('file:') ? new URL(script) : pathToFileURL(resolvePath(script));
 }
 
-function defaultStatusOf(outcome: JobOutcome<unknown>): number {
-  return outcome.ok ? 200 : 500;
-}
-
 /** Calls a job's callback; a throwing callback is rethrown outside the pool so the pool's state stays whole. */
 function deliver<In, Out>(job: PendingJob<In, Out>, outcome: JobOutcome<Out>): void {
   try {
@@ -120,11 +105,8 @@ function deliver<In, Out>(job: PendingJob<In, Out>, outcome: JobOutcome<Out>): v
 }
 
 /**
- * Event order per job: job-queued (every accepted job, even one that starts at once: it then reports
- * queueDepth 1 and job-started follows immediately with queueDepth 0), job-started, job-finished.
- * A crash: job-finished for its job (status from statusOf, cause 'worker-died'), worker-exited 'crashed',
- * and once the new thread is ready, worker-replaced. worker-spawned is sent only by create(), for ids
- * 0..n-1 in order, because observers treat it as a fresh worker with zeroed counters.
+ * The order of what the observer hears is documented on PoolObserver. workerSpawned is reported only by
+ * create(), because observers treat it as a fresh worker with zeroed counters.
  */
 export class ThreadPool<In, Out> {
   readonly size: number;
@@ -149,8 +131,7 @@ export class ThreadPool<In, Out> {
     workerScript: string | URL,
     private readonly workerData: unknown,
     private readonly maxQueuedJobs: number,
-    private readonly events: EventStream,
-    private readonly statusOf: (outcome: JobOutcome<Out>) => number,
+    private readonly observer: PoolObserver<Out>,
   ) {
     this.size = size;
     this.liveSlotCount = size;
@@ -174,14 +155,7 @@ export class ThreadPool<In, Out> {
     if (!(Number.isInteger(maxQueuedJobs) || maxQueuedJobs === Infinity) || maxQueuedJobs < 0) {
       throw new PoolCreationError(`maxQueuedJobs must be a whole number, 0 or more; got ${maxQueuedJobs}`);
     }
-    const pool = new ThreadPool<In, Out>(
-      size,
-      options.workerScript,
-      options.workerData,
-      maxQueuedJobs,
-      options.events ?? new EventStream(),
-      options.statusOf ?? defaultStatusOf,
-    );
+    const pool = new ThreadPool<In, Out>(size, options.workerScript, options.workerData, maxQueuedJobs, options.observer ?? UNOBSERVED);
     await pool.startAll();
     return pool;
   }
@@ -205,18 +179,16 @@ export class ThreadPool<In, Out> {
     // Invariant: a worker is idle only while the queue is empty, so an idle worker means "start now".
     const slot = this.idle.shift();
     if (slot === undefined && this.queue.length >= this.maxQueuedJobs) return false;
-    const pending: PendingJob<In, Out> = { requestId: job.requestId, input: job.input, onDone, queuedAt: NaN, startedAtMs: 0 };
+    const nowMs = performance.now();
+    const pending: PendingJob<In, Out> = { requestId: job.requestId, input: job.input, onDone, enqueuedAtMs: nowMs, startedAtMs: 0 };
     if (slot === undefined && this.liveSlotCount === 0) {
       queueMicrotask(() => deliver(pending, this.noWorkersLeft()));
       return true;
     }
-    const events = this.events;
-    if (events.isObserved) {
-      pending.queuedAt = events.now();
-      events.emit({ type: 'job-queued', at: pending.queuedAt, requestId: job.requestId, queueDepth: this.queue.length + 1 });
-    }
+    const observer = this.observer;
+    if (observer.isObserving) observer.jobQueued(job.requestId, this.queue.length + 1, nowMs);
     if (slot === undefined) this.queue.push(pending);
-    else if (!this.dispatch(slot, pending)) this.takeNextJob(slot);
+    else if (!this.dispatch(slot, pending, nowMs)) this.takeNextJob(slot);
     return true;
   }
 
@@ -232,17 +204,13 @@ export class ThreadPool<In, Out> {
   // ── dispatch ───────────────────────────────────────────────────────────────
 
   /** Posts the job to an idle worker. False when the input could not be sent; that job is then already answered. */
-  private dispatch(slot: WorkerSlot<In, Out>, job: PendingJob<In, Out>): boolean {
+  private dispatch(slot: WorkerSlot<In, Out>, job: PendingJob<In, Out>, nowMs: number): boolean {
     slot.phase = 'busy';
     slot.job = job;
     this.busy++;
-    job.startedAtMs = performance.now();
-    const events = this.events;
-    if (events.isObserved) {
-      const at = events.now();
-      const waitMs = Number.isNaN(job.queuedAt) ? 0 : at - job.queuedAt;
-      events.emit({ type: 'job-started', at, requestId: job.requestId, workerId: slot.id, waitMs, queueDepth: this.queue.length });
-    }
+    job.startedAtMs = nowMs;
+    const observer = this.observer;
+    if (observer.isObserving) observer.jobStarted(job.requestId, slot.id, nowMs - job.enqueuedAtMs, this.queue.length, nowMs);
     try {
       slot.channel!.postJob(job.input);
       return true;
@@ -266,25 +234,19 @@ export class ThreadPool<In, Out> {
     const job = slot.job!;
     slot.job = null;
     this.busy--;
-    const events = this.events;
-    if (events.isObserved) {
-      events.emit({
-        type: 'job-finished',
-        at: events.now(),
-        requestId: job.requestId,
-        workerId: slot.id,
-        runMs: outcome.runMs,
-        status: this.statusOf(outcome),
-      });
-    }
+    const observer = this.observer;
+    if (observer.isObserving) observer.jobFinished(job.requestId, outcome, performance.now());
     return job;
   }
 
   /** A worker just became free: it takes the oldest queued job, or joins the idle list. */
   private takeNextJob(slot: WorkerSlot<In, Out>): void {
     slot.phase = 'idle';
-    for (let job = this.queue.shift(); job !== undefined; job = this.queue.shift()) {
-      if (this.dispatch(slot, job)) return;
+    if (this.queue.length > 0) {
+      const nowMs = performance.now();
+      for (let job = this.queue.shift(); job !== undefined; job = this.queue.shift()) {
+        if (this.dispatch(slot, job, nowMs)) return;
+      }
     }
     this.idle.push(slot);
   }
@@ -363,9 +325,10 @@ export class ThreadPool<In, Out> {
     for (const slot of this.slots) this.launch(slot);
     return Promise.all(started).then(
       () => {
-        const events = this.events;
-        if (events.isObserved) {
-          for (const slot of this.slots) events.emit({ type: 'worker-spawned', at: events.now(), workerId: slot.id });
+        const observer = this.observer;
+        if (observer.isObserving) {
+          const atMs = performance.now();
+          for (const slot of this.slots) observer.workerSpawned(slot.id, atMs);
         }
       },
       async (error: Error) => {
@@ -447,8 +410,8 @@ export class ThreadPool<In, Out> {
       started(null);
       return;
     }
-    const events = this.events;
-    if (events.isObserved) events.emit({ type: 'worker-replaced', at: events.now(), workerId: slot.id });
+    const observer = this.observer;
+    if (observer.isObserving) observer.workerReplaced(slot.id, performance.now());
     this.takeNextJob(slot);
     this.checkDrained();
   }
@@ -517,8 +480,8 @@ export class ThreadPool<In, Out> {
     } else {
       this.idle.remove(slot);
     }
-    const events = this.events;
-    if (events.isObserved) events.emit({ type: 'worker-exited', at: events.now(), workerId: slot.id, reason: 'crashed', exitCode });
+    const observer = this.observer;
+    if (observer.isObserving) observer.workerExited(slot.id, 'crashed', exitCode, performance.now());
     // The replacement starts at once; only a replacement that itself fails to start waits and backs off.
     if (this.isJoining) slot.phase = 'stopped';
     else this.launch(slot);
@@ -573,13 +536,13 @@ export class ThreadPool<In, Out> {
     const worker = slot.worker;
     if (worker === null) return;
     slot.phase = 'stopping';
-    const events = this.events;
-    if (events.isObserved) events.emit({ type: 'worker-stopping', at: events.now(), workerId: slot.id });
+    const observer = this.observer;
+    if (observer.isObserving) observer.workerStopping(slot.id, performance.now());
     slot.channel?.postStop();
     const stopTimer = setTimeout(() => void worker.terminate(), WORKER_STOP_TIMEOUT_MS);
     stopTimer.unref();
     const exitCode = await slot.exited;
     clearTimeout(stopTimer);
-    if (events.isObserved) events.emit({ type: 'worker-exited', at: events.now(), workerId: slot.id, reason: 'shutdown', exitCode });
+    if (observer.isObserving) observer.workerExited(slot.id, 'shutdown', exitCode, performance.now());
   }
 }

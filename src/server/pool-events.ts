@@ -1,0 +1,56 @@
+// Where the pool's facts become ServerEvents: the one place their times are stamped on the event clock and
+// a job's outcome becomes the HTTP status its job-finished event reports. The pool itself knows neither.
+
+import type { EventStream } from './event-stream';
+import type { JobOutcome, PoolObserver, PoolWorkerExitReason } from './pool/observer';
+import type { RouteOutput } from './routes';
+
+/** The status a job's response carries: the route's own, or 500 for a job that failed. */
+export function statusOfOutcome(outcome: JobOutcome<RouteOutput>): number {
+  return outcome.ok ? outcome.output.status : 500;
+}
+
+/** Observes a pool for an event stream: reports while the stream has subscribers, and only then. */
+export class PoolEventReporter implements PoolObserver<RouteOutput> {
+  constructor(private readonly events: EventStream) {}
+
+  get isObserving(): boolean {
+    return this.events.isObserved;
+  }
+
+  jobQueued(requestId: number, queueDepth: number, atMs: number): void {
+    this.events.emit({ type: 'job-queued', at: this.events.atOf(atMs), requestId, queueDepth });
+  }
+
+  jobStarted(requestId: number, workerId: number, waitMs: number, queueDepth: number, atMs: number): void {
+    this.events.emit({ type: 'job-started', at: this.events.atOf(atMs), requestId, workerId, waitMs, queueDepth });
+  }
+
+  jobFinished(requestId: number, outcome: JobOutcome<RouteOutput>, atMs: number): void {
+    const at = this.events.atOf(atMs);
+    this.events.emit({
+      type: 'job-finished',
+      at,
+      requestId,
+      workerId: outcome.workerId,
+      runMs: outcome.runMs,
+      status: statusOfOutcome(outcome),
+    });
+  }
+
+  workerSpawned(workerId: number, atMs: number): void {
+    this.events.emit({ type: 'worker-spawned', at: this.events.atOf(atMs), workerId });
+  }
+
+  workerStopping(workerId: number, atMs: number): void {
+    this.events.emit({ type: 'worker-stopping', at: this.events.atOf(atMs), workerId });
+  }
+
+  workerExited(workerId: number, reason: PoolWorkerExitReason, exitCode: number, atMs: number): void {
+    this.events.emit({ type: 'worker-exited', at: this.events.atOf(atMs), workerId, reason, exitCode });
+  }
+
+  workerReplaced(workerId: number, atMs: number): void {
+    this.events.emit({ type: 'worker-replaced', at: this.events.atOf(atMs), workerId });
+  }
+}
