@@ -180,6 +180,57 @@ describe('dispatch through one FIFO queue', () => {
     expect(outcomes.map((o) => o.ok && o.output.value)).toEqual(['gate 0', 'gate 1', 'gate 2', 'gate 3', 'fifth', 'sixth']);
   });
 
+  it('reports each worker and each waiting job as they are, with the times its observer heard', async () => {
+    const { pool, recorder, gates } = await startPool(2);
+    const jobs = [
+      submit(pool, 1, wait(0)),
+      submit(pool, 2, wait(1)),
+      submit(pool, 3, echo('a')),
+      submit(pool, 4, echo('b')),
+      submit(pool, 5, echo('c')),
+    ];
+    const spawnedAt = recorder.of('worker-spawned')[0]!.at;
+    // Workers by id; which one took which job depends on the order they became ready.
+    const started = recorder.of('job-started').sort((a, b) => a.workerId - b.workerId);
+    expect(pool.state()).toEqual({
+      workers: started.map((e) => ({
+        id: e.workerId,
+        phase: 'busy',
+        requestId: e.requestId,
+        busySince: e.at,
+        jobsDone: 0,
+        busyMsTotal: 0,
+        spawnedAt,
+        replacements: 0,
+      })),
+      queue: recorder
+        .of('job-queued')
+        .slice(2)
+        .map((e) => ({ requestId: e.requestId, enqueuedAt: e.at })),
+    });
+    // Another clock: each time goes through timeOf.
+    expect(pool.state((ms) => ms + 1000).queue.map((j) => j.enqueuedAt)).toEqual(
+      recorder
+        .of('job-queued')
+        .slice(2)
+        .map((e) => e.at + 1000),
+    );
+
+    gates.openAll();
+    const outcomes = await Promise.all(jobs.map((j) => j.outcome));
+    const after = pool.state();
+    expect(after.queue).toEqual([]);
+    expect(after.workers.map((w) => [w.phase, w.requestId, w.busySince])).toEqual([
+      ['idle', null, null],
+      ['idle', null, null],
+    ]);
+    expect(after.workers.reduce((sum, w) => sum + w.jobsDone, 0)).toBe(5);
+    const runMsTotal = outcomes.reduce((sum, o) => sum + o.runMs, 0);
+    expect(after.workers.reduce((sum, w) => sum + w.busyMsTotal, 0)).toBeCloseTo(runMsTotal, 6);
+    await pool.shutdown();
+    expect(pool.state().workers.map((w) => w.phase)).toEqual(['exited', 'exited']);
+  });
+
   it('refuses a job when the queue is full, and emits nothing for it', async () => {
     const { pool, recorder, gates } = await startPool(1, { maxQueuedJobs: 1 });
     const running = submit(pool, 1, wait(0));
@@ -279,6 +330,8 @@ describe('faults', () => {
       const dying = submit(pool, 1, { kind: 'exit', code: 1 });
       const stranded = [2, 3].map((id) => submit(pool, id, echo(`stranded ${id}`)));
       expect((await dying.outcome).ok).toBe(false);
+      expect(pool.state().workers).toMatchObject([{ id: 0, phase: 'restarting', requestId: null, jobsDone: 1 }]);
+      expect(pool.state().queue.map((j) => j.requestId)).toEqual([2, 3]);
       expect(await Promise.all(stranded.map((j) => j.outcome))).toMatchObject(
         Array(2).fill({ ok: false, cause: 'worker-died', error: expect.stringMatching(/no worker threads are left/) }),
       );
@@ -286,6 +339,7 @@ describe('faults', () => {
       expect(late.accepted).toBe(true);
       expect(await late.outcome).toMatchObject({ ok: false, cause: 'worker-died' });
       expect(recorder.count('worker-replaced')).toBe(0);
+      expect(pool.state()).toMatchObject({ workers: [{ phase: 'exited', replacements: 0 }], queue: [] });
       expect(warnings.some((w) => w.includes(`worker 0 failed to start ${MAX_CONSECUTIVE_START_FAILURES} times in a row`))).toBe(true);
       await pool.shutdown();
       expect(recorder.count('worker-stopping')).toBe(0);

@@ -15,6 +15,8 @@
 
 import type net from 'node:net';
 import type { ConnectionCloseReason } from '../shared/events';
+import { requestOriginOf } from '../shared/pool-model';
+import type { InFlightRequestState, OpenConnectionState } from '../shared/server-state';
 import { SETTINGS } from '../shared/settings';
 import type { EventStream } from './event-stream';
 import type { HttpParseError } from './http/parse-errors';
@@ -78,6 +80,12 @@ export type ConnectionPhase =
 /** One request on its way through the server, kept in its connection's response order. Made only by Connection.owe(). */
 export interface Exchange {
   readonly requestId: number;
+  /** What its request-received event said, for state reports; null for an answer to a request never read whole (a parse error, a 408). */
+  readonly method: string | null;
+  readonly target: string | null;
+  readonly userAgent: string | null;
+  /** performance.now() when its request was read; NaN when it was not read whole. */
+  readonly receivedAtMs: number;
   readonly isHead: boolean;
   keepAlive: boolean;
   /** Serialised answer, or null while the job runs. */
@@ -145,6 +153,9 @@ export class PlaceShares {
 
 const EMPTY_RESPONSE = Buffer.alloc(0);
 
+/** Turns a performance.now() reading into a state report's clock. */
+export type TimeOf = (performanceNowMs: number) => number;
+
 export class Connection {
   private readonly parser: HttpRequestParser;
   private currentPhase: ConnectionPhase = 'idle';
@@ -177,6 +188,8 @@ export class Connection {
   constructor(
     readonly id: number,
     readonly socket: net.Socket,
+    /** performance.now() when it was accepted. */
+    readonly openedAtMs: number,
     private readonly rules: ConnectionRules,
   ) {
     this.parser = new HttpRequestParser(rules.parserLimits);
@@ -273,9 +286,22 @@ export class Connection {
 
   // ── answers ────────────────────────────────────────────────────────────────
 
-  /** Records a request the connection now owes an answer to; one that does not keep the connection alive is its last. */
-  owe(requestId: number, isHead: boolean, keepAlive: boolean): Exchange {
-    const exchange: Exchange = { requestId, isHead, keepAlive, response: null, status: 0 };
+  /**
+   * Records a request the connection now owes an answer to (`request` null when it was not read whole: the
+   * answer is an error); one that does not keep the connection alive is its last.
+   */
+  owe(requestId: number, request: ParsedRequest | null, receivedAtMs: number, keepAlive: boolean): Exchange {
+    const exchange: Exchange = {
+      requestId,
+      method: request?.method ?? null,
+      target: request?.target ?? null,
+      userAgent: request?.userAgent ?? null,
+      receivedAtMs,
+      isHead: request?.method === 'HEAD',
+      keepAlive,
+      response: null,
+      status: 0,
+    };
     if (this.owed.length === 0) this.rules.shares.hold();
     this.owed.push(exchange);
     if (!keepAlive) this.stopReading();
@@ -384,6 +410,40 @@ export class Connection {
     if (this.currentPhase === 'closed') return;
     if (this.mayStillBeSending && this.mayLinger && !this.socket.readableEnded) this.enter('lingering');
     else this.socket.destroy();
+  }
+
+  // ── state reports ──────────────────────────────────────────────────────────
+
+  /** This connection as a state report shows it; reads its peer's address (a system call) if nothing has yet. */
+  stateReport(timeOf: TimeOf, refused: boolean): OpenConnectionState {
+    const phase = this.currentPhase;
+    // A closed connection has left the server's sets before anyone can ask; reported as closing if ever.
+    return {
+      id: this.id,
+      remoteAddress: this.remoteAddress,
+      remotePort: this.socket.remotePort ?? 0,
+      phase: phase === 'closed' ? 'closing' : phase,
+      refused,
+      openedAt: timeOf(this.openedAtMs),
+      requestsInFlight: this.owed.length,
+    };
+  }
+
+  /** Appends the requests it still owes answers to, in request order (answers to requests never read whole are left out). */
+  reportRequestsInFlight(timeOf: TimeOf, into: InFlightRequestState[]): void {
+    for (const exchange of this.owed) {
+      if (exchange.method === null || exchange.target === null) continue;
+      into.push({
+        requestId: exchange.requestId,
+        connectionId: this.id,
+        method: exchange.method,
+        target: exchange.target,
+        userAgent: exchange.userAgent,
+        origin: requestOriginOf(exchange.userAgent),
+        receivedAt: timeOf(exchange.receivedAtMs),
+        status: exchange.response === null ? null : exchange.status,
+      });
+    }
   }
 
   // ── timeouts ───────────────────────────────────────────────────────────────

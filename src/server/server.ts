@@ -4,10 +4,12 @@
 // owns every socket and stamps every event; worker threads only route and sleep.
 
 import net from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { httpUrlOf } from '../shared/address';
 import type { StopReason } from '../shared/events';
 import type { RejectionCode, ServerRejectionCode } from '../shared/rejections';
+import type { InFlightRequestState, ServerState } from '../shared/server-state';
 import { type ServerSettings, validateSettings, withDefaults } from '../shared/settings';
 import {
   Connection,
@@ -71,6 +73,11 @@ export interface RunningServer {
   /** e.g. http://127.0.0.1:7878 */
   readonly url: string;
   readonly events: EventStream;
+  /**
+   * What the server and its pool are doing right now (src/shared/server-state.ts), from their own records:
+   * true whether or not anyone watched the events so far. Costs nothing until called.
+   */
+  state(): ServerState;
   /** Graceful and idempotent: every accepted request still gets its response. */
   shutdown(reason?: StopReason): Promise<void>;
   /** Resolves once the server has fully stopped, whatever started the shutdown. */
@@ -131,13 +138,22 @@ class PoolscopeServer implements RunningServer, RequestHandler {
   private readonly listener: net.Server;
   /** Accepted connections, until their socket closes: what maxConnections counts. */
   private readonly connections = new Set<Connection>();
-  /** Connections refused at accept, lingering until their client closes (at most MAX_LINGERING_REFUSALS). */
-  private readonly refused = new Set<Connection>();
+  /**
+   * Connections refused at accept, until their socket closes; true for those that may linger until their
+   * client closes (at most MAX_LINGERING_REFUSALS at once), false for those closed as soon as their 503 is out.
+   */
+  private readonly refused = new Map<Connection, boolean>();
+  private lingeringRefusalCount = 0;
   private readonly connectionRules: ConnectionRules;
+  /** Connections whose client left while jobs still run for them: their requests are still in flight. */
+  private readonly closedWhileOwing = new Set<Connection>();
   private nextConnectionId = 1;
   private nextRequestId = 1;
   private requestsReceived = 0;
   private isStopping = false;
+  private isStopped = false;
+  /** performance.now() when the server began to listen (open()). */
+  private listeningAtMs = 0;
   private shutdownPromise: Promise<void> | null = null;
   private readonly sweepTimer: NodeJS.Timeout;
   /** Set by open(); until then accepted sockets wait, paused, in `early`. */
@@ -203,10 +219,9 @@ class PoolscopeServer implements RunningServer, RequestHandler {
   /** The pool is ready: announce it, then serve the connections that arrived while it started. */
   open(pool: ThreadPool<RouteInput, RouteOutput>): void {
     this.pool = pool;
+    this.listeningAtMs = performance.now();
     const events = this.events;
-    if (events.isObserved) {
-      events.emit({ type: 'server-listening', at: events.now(), ...this.options.settings, host: this.host, port: this.port });
-    }
+    if (events.isObserved) events.emit({ type: 'server-listening', at: events.atOf(this.listeningAtMs), ...this.runSettings() });
     const early = this.early ?? [];
     this.early = null;
     for (const socket of early) {
@@ -214,6 +229,32 @@ class PoolscopeServer implements RunningServer, RequestHandler {
       this.onConnection(socket);
       socket.resume();
     }
+  }
+
+  /** The settings it runs with, with the host and port it really bound. */
+  private runSettings(): ServerSettings {
+    return { ...this.options.settings, host: this.host, port: this.port };
+  }
+
+  state(): ServerState {
+    const events = this.events;
+    const timeOf = (performanceNowMs: number): number => events.atOf(performanceNowMs);
+    const connections = Array.from(this.connections, (conn) => conn.stateReport(timeOf, false));
+    for (const conn of this.refused.keys()) connections.push(conn.stateReport(timeOf, true));
+    connections.sort((a, b) => a.id - b.id);
+    const requests: InFlightRequestState[] = [];
+    for (const conn of this.connections) conn.reportRequestsInFlight(timeOf, requests);
+    for (const conn of this.closedWhileOwing) conn.reportRequestsInFlight(timeOf, requests);
+    return {
+      takenAt: events.now(),
+      phase: this.isStopped ? 'stopped' : this.isStopping ? 'stopping' : 'listening',
+      settings: this.runSettings(),
+      listeningAt: timeOf(this.listeningAtMs),
+      pool: this.pool.state(timeOf),
+      openConnectionCount: connections.length,
+      connections,
+      requests,
+    };
   }
 
   private holdUntilOpen(socket: net.Socket): void {
@@ -225,12 +266,13 @@ class PoolscopeServer implements RunningServer, RequestHandler {
   // ── connections (each one's phases and timeouts: connection.ts) ──────────────
 
   private onConnection(socket: net.Socket): void {
-    const conn = new Connection(this.nextConnectionId++, socket, this.connectionRules);
+    const openedAtMs = performance.now();
+    const conn = new Connection(this.nextConnectionId++, socket, openedAtMs, this.connectionRules);
     const events = this.events;
     if (events.isObserved) {
       events.emit({
         type: 'connection-opened',
-        at: events.now(),
+        at: events.atOf(openedAtMs),
         connectionId: conn.id,
         remoteAddress: conn.remoteAddress,
         remotePort: socket.remotePort ?? 0,
@@ -243,8 +285,9 @@ class PoolscopeServer implements RunningServer, RequestHandler {
     socket.on('end', () => conn.onPeerEnd());
     const refusal = this.isStopping ? 'SHUTTING_DOWN' : this.connections.size >= this.options.maxConnections ? 'CONNECTION_LIMIT' : null;
     if (refusal !== null) {
-      const mayLinger = this.refused.size < MAX_LINGERING_REFUSALS;
-      if (mayLinger) this.refused.add(conn);
+      const mayLinger = this.lingeringRefusalCount < MAX_LINGERING_REFUSALS;
+      if (mayLinger) this.lingeringRefusalCount++;
+      this.refused.set(conn, mayLinger);
       conn.refuse(
         refusal === 'SHUTTING_DOWN' ? 'shutdown' : 'connection-limit',
         serializeResponse(this.refusal(refusal), false, false),
@@ -259,6 +302,7 @@ class PoolscopeServer implements RunningServer, RequestHandler {
   private onClose(conn: Connection): void {
     conn.onClosed();
     this.connections.delete(conn);
+    if (this.refused.get(conn) === true) this.lingeringRefusalCount--;
     this.refused.delete(conn);
     const events = this.events;
     if (events.isObserved) {
@@ -272,6 +316,7 @@ class PoolscopeServer implements RunningServer, RequestHandler {
     }
     // Jobs still running for a vanished client finish normally; flush() then only reports them.
     if (conn.owedCount > 0) conn.flush(this.isStopping);
+    if (conn.owedCount > 0) this.closedWhileOwing.add(conn);
     this.maybeFinishShutdown();
   }
 
@@ -280,21 +325,22 @@ class PoolscopeServer implements RunningServer, RequestHandler {
     for (const conn of this.connections) {
       if (conn.sweep(nowMs) === 'header-timeout') {
         conn.closeReason = 'header-timeout';
-        this.reject(conn, conn.owe(this.nextRequestId++, false, false), 'HEADER_TIMEOUT', this.refusal('HEADER_TIMEOUT'));
+        this.reject(conn, conn.owe(this.nextRequestId++, null, NaN, false), 'HEADER_TIMEOUT', this.refusal('HEADER_TIMEOUT'));
       }
     }
-    for (const conn of this.refused) conn.sweep(nowMs);
+    for (const conn of this.refused.keys()) conn.sweep(nowMs);
   }
 
   // ── requests (RequestHandler: called by each connection as it parses) ──────
 
   onRequest(conn: Connection, request: ParsedRequest): void {
     const requestId = this.nextRequestId++;
+    const receivedAtMs = performance.now();
     const events = this.events;
     if (events.isObserved) {
       events.emit({
         type: 'request-received',
-        at: events.now(),
+        at: events.atOf(receivedAtMs),
         requestId,
         connectionId: conn.id,
         method: request.method,
@@ -306,7 +352,7 @@ class PoolscopeServer implements RunningServer, RequestHandler {
     this.requestsReceived++;
     const stopAfter = this.options.stopAfterRequests;
     const isLastBeforeStop = stopAfter !== undefined && this.requestsReceived >= stopAfter;
-    const exchange = conn.owe(requestId, request.method === 'HEAD', request.keepAlive && !this.isStopping && !isLastBeforeStop);
+    const exchange = conn.owe(requestId, request, receivedAtMs, request.keepAlive && !this.isStopping && !isLastBeforeStop);
 
     // Once stopping, no connection reads requests; should one be read all the same, it is refused, not queued.
     if (this.isStopping) {
@@ -324,7 +370,7 @@ class PoolscopeServer implements RunningServer, RequestHandler {
 
   onParseError(conn: Connection, error: HttpParseError): void {
     conn.closeReason ??= 'server-closed';
-    const exchange = conn.owe(this.nextRequestId++, false, false);
+    const exchange = conn.owe(this.nextRequestId++, null, NaN, false);
     this.reject(conn, exchange, error.code, textResponse(error.status, `${STATUS_REASONS[error.status] ?? 'Error'}: ${error.message}`));
   }
 
@@ -369,6 +415,7 @@ class PoolscopeServer implements RunningServer, RequestHandler {
 
   private complete(conn: Connection, exchange: Exchange, parts: ResponseParts): void {
     conn.answer(exchange, parts, this.isStopping);
+    if (this.closedWhileOwing.size > 0 && conn.owedCount === 0) this.closedWhileOwing.delete(conn);
     if (this.isStopping) this.maybeFinishShutdown();
   }
 
@@ -402,6 +449,7 @@ class PoolscopeServer implements RunningServer, RequestHandler {
     clearTimeout(flushDeadline);
     await listenerClosed;
     clearInterval(this.sweepTimer);
+    this.isStopped = true;
     if (events.isObserved) events.emit({ type: 'server-stopped', at: events.now() });
     this.resolveClosed();
   }

@@ -9,6 +9,7 @@ import { resolve as resolvePath } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { PoolState, PoolWorkerPhase, PoolWorkerState, QueuedJobState } from '../../shared/server-state';
 import { SETTINGS } from '../../shared/settings';
 import { RingQueue } from './job-queue';
 import { type JobOutcome, type PoolObserver, UNOBSERVED } from './observer';
@@ -80,6 +81,10 @@ interface WorkerSlot<In, Out> {
   /** The thread's uncaught error, if it reported one before exiting. */
   lastError: string | null;
   consecutiveStartFailures: number;
+  /** For state(): jobs finished, their run times added up, and threads that replaced a crashed one. */
+  jobsDone: number;
+  busyMsTotal: number;
+  replacements: number;
   startTimer: NodeJS.Timeout | null;
   restartTimer: NodeJS.Timeout | null;
   /** Set only while create() waits for the first thread of this slot. */
@@ -87,6 +92,23 @@ interface WorkerSlot<In, Out> {
 }
 
 const TS_SCRIPT = /\.[cm]?ts$/;
+
+/** How a slot's phase reads in a state report. */
+function reportedPhaseOf<In, Out>(slot: WorkerSlot<In, Out>): PoolWorkerPhase {
+  switch (slot.phase) {
+    case 'starting':
+      return slot.onFirstStart === null ? 'restarting' : 'starting';
+    case 'restart-pending':
+      return 'restarting';
+    case 'stopped':
+    case 'gone':
+      return 'exited';
+    default:
+      return slot.phase;
+  }
+}
+
+const samePerformanceNow = (performanceNowMs: number): number => performanceNowMs;
 
 function toFileUrl(script: string | URL): URL {
   if (script instanceof URL) return script;
@@ -125,6 +147,8 @@ export class ThreadPool<In, Out> {
   private readonly scriptUrl: URL;
   private readonly isTypeScript: boolean;
   private readonly wake = new WakeFlag();
+  /** performance.now() when every worker was ready (workerSpawned). */
+  private spawnedAtMs = 0;
 
   private constructor(
     size: number,
@@ -168,6 +192,32 @@ export class ThreadPool<In, Out> {
   /** Workers running a job right now. */
   get busyCount(): number {
     return this.busy;
+  }
+
+  /**
+   * Every worker and every waiting job, as they are now. Builds the report only when called; `timeOf` turns
+   * the pool's performance.now() readings into the caller's clock (by default they are left as they are).
+   */
+  state(timeOf: (performanceNowMs: number) => number = samePerformanceNow): PoolState {
+    const spawnedAt = timeOf(this.spawnedAtMs);
+    const workers = this.slots.map(
+      (slot): PoolWorkerState => ({
+        id: slot.id,
+        phase: reportedPhaseOf(slot),
+        requestId: slot.job?.requestId ?? null,
+        busySince: slot.job === null ? null : timeOf(slot.job.startedAtMs),
+        jobsDone: slot.jobsDone,
+        busyMsTotal: slot.busyMsTotal,
+        spawnedAt,
+        replacements: slot.replacements,
+      }),
+    );
+    const queue: QueuedJobState[] = new Array(this.queue.length);
+    for (let i = 0; i < queue.length; i++) {
+      const job = this.queue.at(i)!;
+      queue[i] = { requestId: job.requestId, enqueuedAt: timeOf(job.enqueuedAtMs) };
+    }
+    return { workers, queue };
   }
 
   /**
@@ -234,6 +284,8 @@ export class ThreadPool<In, Out> {
     const job = slot.job!;
     slot.job = null;
     this.busy--;
+    slot.jobsDone++;
+    slot.busyMsTotal += outcome.runMs;
     const observer = this.observer;
     if (observer.isObserving) observer.jobFinished(job.requestId, outcome, performance.now());
     return job;
@@ -315,6 +367,9 @@ export class ThreadPool<In, Out> {
         job: null,
         lastError: null,
         consecutiveStartFailures: 0,
+        jobsDone: 0,
+        busyMsTotal: 0,
+        replacements: 0,
         startTimer: null,
         restartTimer: null,
         onFirstStart: null,
@@ -325,11 +380,9 @@ export class ThreadPool<In, Out> {
     for (const slot of this.slots) this.launch(slot);
     return Promise.all(started).then(
       () => {
+        this.spawnedAtMs = performance.now();
         const observer = this.observer;
-        if (observer.isObserving) {
-          const atMs = performance.now();
-          for (const slot of this.slots) observer.workerSpawned(slot.id, atMs);
-        }
+        if (observer.isObserving) for (const slot of this.slots) observer.workerSpawned(slot.id, this.spawnedAtMs);
       },
       async (error: Error) => {
         // One failure fails the pool: stop the threads that did start so nothing is left running.
@@ -410,6 +463,7 @@ export class ThreadPool<In, Out> {
       started(null);
       return;
     }
+    slot.replacements++;
     const observer = this.observer;
     if (observer.isObserving) observer.workerReplaced(slot.id, performance.now());
     this.takeNextJob(slot);
