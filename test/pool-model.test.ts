@@ -64,6 +64,30 @@ describe('PoolModel', () => {
     expect(model.counters).toMatchObject({ requestsReceived: 1, responsesSent: 1, serverErrors: 0 });
   });
 
+  it('takes an abandoned job out of the queue wherever it is, and keeps why and how long it waited', () => {
+    const model = new PoolModel();
+    model.applyAll(listening(1));
+    for (let id = 1; id <= 4; id++) model.apply(received(id, BURST_USER_AGENT));
+    for (let id = 1; id <= 4; id++) model.apply({ type: 'job-queued', at: at(), requestId: id, queueDepth: id });
+    model.apply({ type: 'job-started', at: at(), requestId: 1, workerId: 0, waitMs: 0, queueDepth: 3 });
+    model.apply({ type: 'job-abandoned', at: at(), requestId: 2, reason: 'max-wait', waitMs: 60_000, queueDepth: 2 });
+    model.apply({ type: 'request-rejected', at: at(), requestId: 2, connectionId: 2, status: 503, errorCode: 'QUEUE_WAIT_EXCEEDED' });
+    model.apply({ type: 'response-sent', at: at(), requestId: 2, status: 503, bytes: 120 });
+    model.apply({ type: 'job-abandoned', at: at(), requestId: 4, reason: 'no-workers', waitMs: 3, queueDepth: 1 });
+    expect(model.queue).toEqual([3]);
+    expect(model.requests.get(2)).toMatchObject({
+      abandonReason: 'max-wait',
+      waitMs: 60_000,
+      status: 503,
+      errorCode: 'QUEUE_WAIT_EXCEEDED',
+    });
+    expect(model.requests.get(2)).toMatchObject({ startedAt: null, workerId: null, runMs: null });
+    expect(model.requests.get(4)).toMatchObject({ abandonReason: 'no-workers', waitMs: 3, status: null });
+    expect(model.workers[0]).toMatchObject({ phase: 'busy', requestId: 1 });
+    // The book prints nothing for it.
+    expect(model.log.filter((l) => /abandon|waited/.test(l.text))).toEqual([]);
+  });
+
   it('keeps a parse error that never became a request, and counts it as rejected', () => {
     const model = new PoolModel();
     model.applyAll(listening(1));

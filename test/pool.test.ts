@@ -225,7 +225,7 @@ describe('dispatch through one FIFO queue', () => {
       ['idle', null, null],
     ]);
     expect(after.workers.reduce((sum, w) => sum + w.jobsDone, 0)).toBe(5);
-    const runMsTotal = outcomes.reduce((sum, o) => sum + o.runMs, 0);
+    const runMsTotal = outcomes.reduce((sum, o) => sum + ('runMs' in o ? o.runMs : Number.NaN), 0);
     expect(after.workers.reduce((sum, w) => sum + w.busyMsTotal, 0)).toBeCloseTo(runMsTotal, 6);
     await pool.shutdown();
     expect(pool.state().workers.map((w) => w.phase)).toEqual(['exited', 'exited']);
@@ -319,7 +319,7 @@ describe('faults', () => {
     expect(after.map((o) => o.ok && o.workerId)).toEqual([0, 0]);
   });
 
-  it('stops replacing a worker that keeps failing to start, and fails the jobs left waiting', async () => {
+  it('stops replacing a worker that keeps failing to start, and abandons the jobs left waiting', async () => {
     const failStart = new SharedArrayBuffer(4);
     const warnings: string[] = [];
     const onWarning = (warning: Error) => warnings.push(warning.message);
@@ -332,12 +332,22 @@ describe('faults', () => {
       expect((await dying.outcome).ok).toBe(false);
       expect(pool.state().workers).toMatchObject([{ id: 0, phase: 'restarting', requestId: null, jobsDone: 1 }]);
       expect(pool.state().queue.map((j) => j.requestId)).toEqual([2, 3]);
-      expect(await Promise.all(stranded.map((j) => j.outcome))).toMatchObject(
-        Array(2).fill({ ok: false, cause: 'worker-died', error: expect.stringMatching(/no worker threads are left/) }),
-      );
+      const noWorkers = { ok: false, cause: 'abandoned', reason: 'no-workers', error: expect.stringMatching(/no worker threads are left/) };
+      expect(await Promise.all(stranded.map((j) => j.outcome))).toMatchObject([noWorkers, noWorkers]);
+      // Every observer hears them leave the queue, so none is left showing them waiting.
+      expect(recorder.of('job-abandoned').map((e) => [e.requestId, e.reason, e.queueDepth])).toEqual([
+        [2, 'no-workers', 1],
+        [3, 'no-workers', 0],
+      ]);
+      // A job accepted later is queued and abandoned at once, never inside execute().
       const late = submit(pool, 4, echo('late'));
       expect(late.accepted).toBe(true);
-      expect(await late.outcome).toMatchObject({ ok: false, cause: 'worker-died' });
+      expect(recorder.count('job-abandoned', (e) => e.requestId === 4)).toBe(0);
+      expect(await late.outcome).toMatchObject(noWorkers);
+      expect(recorder.events.filter((e) => 'requestId' in e && e.requestId === 4).map((e) => e.type)).toEqual([
+        'job-queued',
+        'job-abandoned',
+      ]);
       expect(recorder.count('worker-replaced')).toBe(0);
       expect(pool.state()).toMatchObject({ workers: [{ phase: 'exited', replacements: 0 }], queue: [] });
       expect(warnings.some((w) => w.includes(`worker 0 failed to start ${MAX_CONSECUTIVE_START_FAILURES} times in a row`))).toBe(true);
@@ -362,6 +372,71 @@ describe('faults', () => {
       error: expect.stringMatching(/could not be sent to the main thread/),
     });
     expect(await submit(pool, 3, echo('fine')).outcome).toMatchObject({ ok: true });
+  });
+});
+
+describe('the queue deadline (maxWaitMs)', () => {
+  it.each([-1, 1.5, Number.NaN])('refuses maxWaitMs %s', async (maxWaitMs) => {
+    await expect(ThreadPool.create({ size: 1, maxWaitMs, workerScript: SCRIPTED_WORKER })).rejects.toThrow(
+      /maxWaitMs must be a whole number of ms, 0 \(no limit\) or more/,
+    );
+  });
+
+  it('abandons the jobs that waited maxWaitMs while every worker was busy, and keeps the others in order', async () => {
+    const maxWaitMs = 200;
+    const { pool, recorder, gates } = await startPool(1, { maxWaitMs });
+    const running = submit(pool, 1, wait(0));
+    const expiring = [2, 3].map((id) => submit(pool, id, echo(`expiring ${id}`)));
+    const outcomes = await Promise.all(expiring.map((j) => j.outcome));
+    // The worker never came free: the deadline alone answered them, each exactly once.
+    expect(outcomes).toMatchObject([
+      { ok: false, cause: 'abandoned', reason: 'max-wait', error: expect.stringMatching(/a job may wait 200 ms/) },
+      { ok: false, cause: 'abandoned', reason: 'max-wait' },
+    ]);
+    const abandoned = recorder.of('job-abandoned');
+    expect(abandoned.map((e) => [e.requestId, e.reason, e.queueDepth])).toEqual([
+      [2, 'max-wait', 1],
+      [3, 'max-wait', 0],
+    ]);
+    for (const [i, event] of abandoned.entries()) {
+      const queued = recorder.of('job-queued').find((e) => e.requestId === event.requestId)!;
+      expect(event.waitMs).toBe(event.at - queued.at);
+      expect(event.waitMs).toBeGreaterThanOrEqual(maxWaitMs);
+      expect(outcomes[i]).toMatchObject({ waitMs: event.waitMs });
+    }
+    expect(pool.state().queue).toEqual([]);
+
+    // Later jobs queue as usual and run first in, first out once the worker is free.
+    const later = [4, 5].map((id) => submit(pool, id, echo(`later ${id}`)));
+    gates.open(0);
+    expect((await running.outcome).ok).toBe(true);
+    expect((await Promise.all(later.map((j) => j.outcome))).map((o) => o.ok && o.output.value)).toEqual(['later 4', 'later 5']);
+    expect(recorder.of('job-started').map((e) => e.requestId)).toEqual([1, 4, 5]);
+  });
+
+  it('waits as long as it takes with maxWaitMs 0', async () => {
+    const { pool, recorder, gates } = await startPool(1, { maxWaitMs: 0 });
+    const running = submit(pool, 1, wait(0));
+    const queued = submit(pool, 2, echo('patient'));
+    // Long past any deadline a small limit would have set, and no timer is left behind.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(pool.state().queue.map((j) => j.requestId)).toEqual([2]);
+    gates.open(0);
+    expect(await queued.outcome).toMatchObject({ ok: true, output: { value: 'patient' } });
+    expect((await running.outcome).ok).toBe(true);
+    expect(recorder.count('job-abandoned')).toBe(0);
+  });
+
+  it('drains on shutdown with expiring jobs in the queue: each job answered once, then the workers joined', async () => {
+    const { pool, recorder, gates } = await startPool(1, { maxWaitMs: 150 });
+    const jobs = [submit(pool, 1, wait(0)), submit(pool, 2, echo('a')), submit(pool, 3, echo('b'))];
+    const stopping = pool.shutdown();
+    await recorder.until((r) => r.count('job-abandoned') === 2);
+    expect(recorder.count('worker-stopping')).toBe(0);
+    gates.open(0);
+    await stopping;
+    expect((await Promise.all(jobs.map((j) => j.outcome))).map((o) => (o.ok ? 'ran' : o.cause))).toEqual(['ran', 'abandoned', 'abandoned']);
+    expect(recorder.events.map((e) => e.type).slice(-2)).toEqual(['worker-stopping', 'worker-exited']);
   });
 });
 

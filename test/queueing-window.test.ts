@@ -97,6 +97,30 @@ describe('QueueingWindow on a trace worked out by hand', () => {
     expect(snapshot.little.waiting.difference).toBeCloseTo(0, 10);
   });
 
+  it('counts a job abandoned in the queue as leaving the system then, so Little holds with it', () => {
+    // One worker. Job 1 arrives at 0 and runs 30 ms; job 2 arrives at 5 and is abandoned at 25, after waiting 20 ms.
+    // Over [0, 100]: λ = 20/s; waiting 20 job·ms → Lq = 0.2 = λ × Wq (Wq = (0 + 20)/2 = 10 ms);
+    // in system 30 + 20 job·ms → L = 0.5 = λ × W (W = (30 + 20)/2 = 25 ms); one completion, S = 30 ms.
+    const window = new QueueingWindow({ windowMs: 1_000, bucketMs: 100 });
+    feed(window, [
+      listening(T0, 1),
+      { type: 'job-queued', at: T0, requestId: 1, queueDepth: 1 },
+      { type: 'job-started', at: T0, requestId: 1, workerId: 0, waitMs: 0, queueDepth: 0 },
+      { type: 'job-queued', at: T0 + 5, requestId: 2, queueDepth: 1 },
+      { type: 'job-abandoned', at: T0 + 25, requestId: 2, reason: 'max-wait', waitMs: 20, queueDepth: 0 },
+      { type: 'job-finished', at: T0 + 30, requestId: 1, workerId: 0, runMs: 30, status: 200 },
+    ]);
+    const snapshot = window.snapshot(T0 + 100);
+    expect(snapshot).toMatchObject({ arrivals: 2, completions: 1, queueLength: 0, busyWorkers: 0 });
+    expect(snapshot.meanServiceMs).toBeCloseTo(30, 10);
+    expect(snapshot.meanQueueLength).toBeCloseTo(0.2, 10);
+    expect(snapshot.meanWaitMs).toBeCloseTo(10, 10);
+    expect(snapshot.meanInSystem).toBeCloseTo(0.5, 10);
+    expect(snapshot.meanTimeInSystemMs).toBeCloseTo(25, 10);
+    expect(snapshot.little.waiting.difference).toBeCloseTo(0, 10);
+    expect(snapshot.little.inSystem.difference).toBeCloseTo(0, 10);
+  });
+
   it('integrates the queue between events, not at them: mid-trace the running job counts up to now', () => {
     const window = new QueueingWindow({ windowMs: 1_000, bucketMs: 100 });
     feed(window, events.slice(0, 4)); // listening, job 1 queued + started, job 2 queued

@@ -50,6 +50,7 @@ function finished(
     status,
     bytes: 100,
     errorCode: null,
+    abandonReason: null,
   };
 }
 

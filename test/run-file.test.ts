@@ -352,18 +352,36 @@ describe('the header', () => {
     expect(serializeRunFileHeader(header).startsWith('{"format":"poolscope-run","formatVersion":"1.2",')).toBe(true);
   });
 
-  it('opens a 1.0 header, which predates settings.maxQueuedJobs, with the queue limit servers then had', () => {
-    const { maxQueuedJobs: _added, ...settings10 } = SAMPLE_SETTINGS;
-    const header = validateRunFileHeader({ ...sampleHeader(), formatVersion: '1.0', settings: settings10 });
-    expect(header).toEqual({
+  it('opens 1.0 and 1.1 headers, which predate settings added since, with the limits servers then had', () => {
+    const { maxQueuedJobs: _added11, maxWaitMs: _added12, ...settings10 } = SAMPLE_SETTINGS;
+    const settings11 = { ...settings10, maxQueuedJobs: 5 };
+    // Before 1.1 every server queued up to 1,024 jobs; before 1.2 a job waited as long as it took (0: no limit).
+    expect(validateRunFileHeader({ ...sampleHeader(), formatVersion: '1.0', settings: settings10 })).toEqual({
       ok: true,
-      value: { ...sampleHeader(), formatVersion: '1.0', settings: { ...settings10, maxQueuedJobs: 1024 } },
+      value: { ...sampleHeader(), formatVersion: '1.0', settings: { ...settings10, maxQueuedJobs: 1024, maxWaitMs: 0 } },
     });
-    // From 1.1 on the header must carry it.
-    expect(validateRunFileHeader({ ...sampleHeader(), settings: settings10 })).toEqual({
+    expect(validateRunFileHeader({ ...sampleHeader(), formatVersion: '1.1', settings: settings11 })).toEqual({
+      ok: true,
+      value: { ...sampleHeader(), formatVersion: '1.1', settings: { ...settings11, maxWaitMs: 0 } },
+    });
+    // From the version that added a setting on, the header must carry it.
+    expect(validateRunFileHeader({ ...sampleHeader(), formatVersion: '1.1', settings: settings10 })).toEqual({
       ok: false,
       error: 'header: "settings.maxQueuedJobs" is missing',
     });
+    expect(validateRunFileHeader({ ...sampleHeader(), settings: settings11 })).toEqual({
+      ok: false,
+      error: 'header: "settings.maxWaitMs" is missing',
+    });
+  });
+
+  it('opens the server-listening events of older files, which lack the same settings, the same way', () => {
+    const { maxQueuedJobs: _added11, maxWaitMs: _added12, ...listening10 } = SAMPLE_EVENTS['server-listening'];
+    const { maxWaitMs: _added, ...listening11 } = SAMPLE_EVENTS['server-listening'];
+    const file = (formatVersion: string, listening: object) => `${line(sampleHeader({ formatVersion }))}${line(listening)}`;
+    expect(parseRunFile(file('1.0', listening10)).events).toEqual([{ ...listening10, maxQueuedJobs: 1024, maxWaitMs: 0 }]);
+    expect(parseRunFile(file('1.1', listening11)).events).toEqual([{ ...listening11, maxWaitMs: 0 }]);
+    expect(() => parseRunFile(file('1.2', listening11))).toThrow('line 2: server-listening event: "maxWaitMs" is missing');
   });
 
   it('opens 1.0 and 1.1 files whose header and server-listening events lack the settings added since, at their defaults', () => {

@@ -328,6 +328,73 @@ describe('the pool under load', () => {
     second.close();
   });
 
+  it('answers 503 with Retry-After to the jobs of a flood that wait longer than maxWaitMs, keeping the others in order', async () => {
+    const maxWaitMs = 300;
+    const { server, recorder } = await start({ workerCount: 2, maxWaitMs });
+    const conns: RawConnection[] = [];
+    for (let i = 0; i < 16; i++) {
+      const conn = await RawConnection.open(server.port);
+      conn.send(get('/sleep?ms=200'));
+      conns.push(conn);
+    }
+    const responses = await Promise.all(conns.map((c) => c.read()));
+    await recorder.until((r) => r.count('response-sent') === 16);
+
+    // Connections are numbered as accepted, in the order they were opened here.
+    const statusOf = (e: { connectionId: number }) => responses[e.connectionId - 1]!.status;
+    const received = recorder.of('request-received').map((e) => e.requestId);
+    const refused = recorder.of('request-received').flatMap((e) => (statusOf(e) === 503 ? [e.requestId] : []));
+    const served = recorder.of('request-received').flatMap((e) => (statusOf(e) === 200 ? [e.requestId] : []));
+    expect(served.length + refused.length).toBe(16);
+    expect(served.length).toBeGreaterThanOrEqual(2);
+    expect(refused.length).toBeGreaterThanOrEqual(1);
+    for (const res of responses.filter((r) => r.status === 503)) {
+      expect(res.headers['retry-after']).toBe('1');
+      expect(res.body).toMatch(/no worker was free within 300 ms/);
+    }
+    // Nothing lost, nothing twice: one response per request, on the wire and in the events.
+    expect(
+      recorder
+        .of('response-sent')
+        .map((e) => e.requestId)
+        .sort((a, b) => a - b),
+    ).toEqual([...received].sort((a, b) => a - b));
+    // The refused ones are exactly the jobs abandoned for their wait, each after waiting the limit, each never run.
+    const abandoned = recorder.of('job-abandoned');
+    expect(abandoned.map((e) => e.requestId).sort((a, b) => a - b)).toEqual([...refused].sort((a, b) => a - b));
+    expect(abandoned.every((e) => e.reason === 'max-wait' && e.waitMs >= maxWaitMs)).toBe(true);
+    expect(recorder.of('request-rejected').map((e) => [e.requestId, e.status, e.errorCode])).toEqual(
+      abandoned.map((e) => [e.requestId, 503, 'QUEUE_WAIT_EXCEEDED']),
+    );
+    for (const id of refused) {
+      const story = recorder.events.filter((e) => 'requestId' in e && e.requestId === id).map((e) => e.type);
+      expect(story).toEqual(['request-received', 'job-queued', 'job-abandoned', 'request-rejected', 'response-sent']);
+    }
+    // First in, first out among the jobs admitted.
+    const queuedOrder = recorder.of('job-queued').map((e) => e.requestId);
+    const startedOrder = recorder.of('job-started').map((e) => e.requestId);
+    expect(startedOrder).toEqual(queuedOrder.filter((id) => served.includes(id)));
+    expect(server.state().pool.queue).toEqual([]);
+    for (const c of conns) c.close();
+  });
+
+  it('drains on shutdown with jobs that expire in the queue: every request answered once, then the workers joined', async () => {
+    const { server, recorder } = await start({ workerCount: 1, maxWaitMs: 300 });
+    const conns = await Promise.all(Array.from({ length: 4 }, () => RawConnection.open(server.port)));
+    for (const c of conns) c.send(get('/sleep?ms=700'));
+    await recorder.until((r) => r.count('job-queued') === 4);
+    const stopped = server.shutdown('command');
+    const responses = await Promise.all(conns.map((c) => c.read()));
+    await stopped;
+    expect(responses.map((r) => r.status).sort()).toEqual([200, 503, 503, 503]);
+    expect(responses.every((r) => r.headers.connection === 'close')).toBe(true);
+    expect(recorder.count('response-sent')).toBe(4);
+    expect(recorder.count('job-abandoned')).toBe(3);
+    const lastAnswer = recorder.events.findLastIndex((e) => e.type === 'response-sent');
+    expect(recorder.events.findIndex((e) => e.type === 'worker-stopping')).toBeGreaterThan(lastAnswer);
+    expect(recorder.events.at(-1)!.type).toBe('server-stopped');
+  });
+
   it('survives a client that disconnects while its job runs', async () => {
     const { server, recorder } = await start({ workerCount: 1 });
     const quitter = await RawConnection.open(server.port);

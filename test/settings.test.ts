@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatFlagHelp, parseFlags, settingsFlagHelp, UsageError } from '../src/cli/flags';
 import { DASHBOARD_HELP } from '../src/main/dashboard-args';
-import { DEFAULT_MAX_QUEUED_JOBS, MAX_POOL_SIZE } from '../src/server/pool/thread-pool';
+import { DEFAULT_MAX_QUEUED_JOBS, DEFAULT_MAX_WAIT_MS, MAX_POOL_SIZE } from '../src/server/pool/thread-pool';
 import {
   DEFAULT_SETTINGS,
   FORM_SETTING_NAMES,
@@ -26,7 +26,7 @@ const wholeNumberSettings = SETTING_NAMES.flatMap((name) => {
 
 describe('the settings table', () => {
   it('gives every setting its own name, label, flag and form input, and a default within its limits', () => {
-    expect(SETTING_NAMES).toEqual(['host', 'port', 'workerCount', 'sleepMs', 'maxQueuedJobs', 'sendTimeoutMs']);
+    expect(SETTING_NAMES).toEqual(['host', 'port', 'workerCount', 'sleepMs', 'maxQueuedJobs', 'sendTimeoutMs', 'maxWaitMs']);
     const definitions = SETTING_NAMES.map(settingDefinition);
     expect(new Set(definitions.map((d) => d.label)).size).toBe(definitions.length);
     expect(new Set(definitions.map((d) => d.flag)).size).toBe(definitions.length);
@@ -39,17 +39,19 @@ describe('the settings table', () => {
     expect(validateSettings(DEFAULT_SETTINGS)).toEqual({ ok: true, value: DEFAULT_SETTINGS });
   });
 
-  it('is the one limit: the pool refuses exactly what the settings refuse, and queues as many by default', () => {
+  it('is the one limit: the pool refuses exactly what the settings refuse, and queues as many and as long by default', () => {
     expect(MAX_POOL_SIZE).toBe(SETTINGS.workerCount.max);
     expect(DEFAULT_MAX_QUEUED_JOBS).toBe(SETTINGS.maxQueuedJobs.defaultValue);
+    expect(DEFAULT_MAX_WAIT_MS).toBe(SETTINGS.maxWaitMs.defaultValue);
   });
 
-  it('keeps the form to port, pool size, sleep and queue limit, with the inputs the specs and scripts find', () => {
+  it('keeps the form to port, pool size, sleep, queue limit and max wait, with the inputs the specs and scripts find', () => {
     expect(FORM_SETTING_NAMES.map((name) => [settingDefinition(name).form?.inputId, settingDefinition(name).form?.label])).toEqual([
       ['setting-port', undefined],
       ['setting-pool-size', undefined],
       ['setting-sleep-ms', 'Sleep (ms)'],
       ['setting-max-queued-jobs', undefined],
+      ['setting-max-wait-ms', 'Max wait (ms)'],
     ]);
   });
 });
@@ -151,6 +153,7 @@ describe('command-line flags from the settings table', () => {
       '  --sleep-ms N         how long GET /sleep blocks its worker (0..60000, default 5000)',
       '  --max-queued-jobs N  jobs that may wait for a worker; past it, requests get 503 (0..100000, default 1024)',
       '  --send-timeout-ms N  a connection whose answers wait this long unread is closed (200..600000, default 10000)',
+      '  --max-wait-ms N      how long a job may wait for a worker before its request gets 503; 0 for no limit (0..600000, default 60000)',
     ]);
   });
 

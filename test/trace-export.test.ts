@@ -205,6 +205,33 @@ describe('what the server did besides running jobs', () => {
     expect(summary).toMatchObject({ jobCount: 0, rejectedCount: 2 });
   });
 
+  it('ends the queue wait of a job abandoned in the queue, and says on the main thread why it never ran', () => {
+    const events = simulateRun({
+      workerCount: 1,
+      startAt: T0,
+      maxWaitMs: 50,
+      jobs: [
+        { gapMs: 0, runMs: 100, path: '/sleep?ms=100' },
+        { gapMs: 1, runMs: 100, path: '/sleep?ms=100' },
+      ],
+    });
+    const abandoned = events.find((e) => e.type === 'job-abandoned')!;
+    expect(abandoned).toMatchObject({ requestId: 2, reason: 'max-wait', waitMs: 50, queueDepth: 0 });
+    const { trace, summary } = exportTrace(header, events);
+    const main = tidOf(trace, 1, TRACE_MAIN_THREAD_NAME);
+    const wait = trace.traceEvents.filter((e) => e.name === QUEUE_WAIT_NAME && e.id2?.local === '2');
+    expect(wait.map((e) => [e.ph, e.ts])).toEqual([
+      ['b', us(abandoned.at - 50)],
+      ['e', us(abandoned.at)],
+    ]);
+    expect(wait[1]!.args).toMatchObject({ waitMs: 50, abandoned: 'max-wait' });
+    const instants = trace.traceEvents.filter((e) => e.ph === 'I' && e.tid === main && e.ts === us(abandoned.at));
+    expect(instants.map((e) => e.name)).toEqual(['waited too long: GET /sleep #2', '503 GET /sleep #2 (QUEUE_WAIT_EXCEEDED)']);
+    const counterAt = trace.traceEvents.filter((e) => e.ph === 'C' && e.ts === us(abandoned.at)).at(-1)!;
+    expect(counterAt.args).toEqual({ 'queued jobs': 0, 'busy workers': 1 });
+    expect(summary).toMatchObject({ jobCount: 1, rejectedCount: 1 });
+  });
+
   it('shows each run of a restarted server as its own process, so reused worker and request ids never mix', () => {
     const first = simulateRun({ workerCount: 2, startAt: T0, jobs: [{ gapMs: 0, runMs: 5, path: '/' }] });
     const second = simulateRun({ workerCount: 3, startAt: first.at(-1)!.at + 50, jobs: [{ gapMs: 0, runMs: 5, path: '/sleep' }] });
@@ -296,6 +323,8 @@ describe('any run', () => {
       }),
       { maxLength: 20 },
     ),
+    /** Jobs that would wait longer are abandoned. */
+    maxWaitMs: fc.constantFrom(Infinity, 5, 20),
     /** Where the bounded history begins and where it was cut, as fractions of the run. */
     keepFrom: fc.double({ min: 0, max: 1, noNaN: true }),
     keepTo: fc.double({ min: 0, max: 1, noNaN: true }),
@@ -303,8 +332,8 @@ describe('any run', () => {
 
   it('exports nesting slices, closed waits and flows, and one job slice per job seen, from any window of any run', () => {
     fc.assert(
-      fc.property(arbitraryRun, ({ workerCount, jobs, keepFrom, keepTo }) => {
-        const all = simulateRun({ workerCount, jobs, startAt: T0 });
+      fc.property(arbitraryRun, ({ workerCount, jobs, maxWaitMs, keepFrom, keepTo }) => {
+        const all = simulateRun({ workerCount, jobs, startAt: T0, maxWaitMs });
         const [from, to] = [keepFrom, keepTo].map((f) => Math.floor(f * all.length)).sort((a, b) => a - b);
         const events = all.slice(from, Math.max(to!, from! + 1));
         const { trace, summary } = exportTrace(sampleHeader({ historyStartsAt: events[0]!.at }), events);
@@ -315,7 +344,9 @@ describe('any run', () => {
       {
         numRuns: 200,
         // A history that ends while dispatched jobs still wait: no flow may be left without its end.
-        examples: [[{ workerCount: 1, jobs: Array(6).fill({ gapMs: 0, runMs: 0, path: '/' }), keepFrom: 0.119, keepTo: 0 }]],
+        examples: [
+          [{ workerCount: 1, jobs: Array(6).fill({ gapMs: 0, runMs: 0, path: '/' }), maxWaitMs: Infinity, keepFrom: 0.119, keepTo: 0 }],
+        ],
       },
     );
   });

@@ -6,11 +6,12 @@
 // What the trace shows (README, "Saved runs and traces"): one process per server run; its main thread; one thread
 // per worker; each job's run as an `X` slice on its worker; each queue wait as an async `b`/`e` slice;
 // a flow arrow from a request's arrival on the main thread to its run; a counter track of queued jobs and
-// busy workers; instants for the server's lifecycle, worker crashes and replacements, and the shutdown joins.
+// busy workers; instants for the server's lifecycle, jobs abandoned in the queue, worker crashes and
+// replacements, and the shutdown joins.
 // Format: https://docs.google.com/document/d/1CvAClvFfyA5R-PhYUmn5OOQtYMH4h6I0nSsKchNAySU
 
 import { formatBookLine, type ServerEvent, type ServerEventOf } from '../shared/events';
-import { formatListeningLine, pathOf, type RequestOrigin, requestOriginOf } from '../shared/pool-model';
+import { describeAbandonReason, formatListeningLine, pathOf, type RequestOrigin, requestOriginOf } from '../shared/pool-model';
 import type { RunFileHeader } from '../shared/run-file';
 
 export const TRACE_PROCESS_NAME = 'Poolscope server';
@@ -204,6 +205,7 @@ export class TraceExporter {
           workerCount: event.workerCount,
           sleepMs: event.sleepMs,
           maxQueuedJobs: event.maxQueuedJobs,
+          maxWaitMs: event.maxWaitMs,
         });
         return;
       case 'server-stopping':
@@ -227,6 +229,9 @@ export class TraceExporter {
         return;
       case 'job-finished':
         this.onJobFinished(run, event);
+        return;
+      case 'job-abandoned':
+        this.onJobAbandoned(run, event);
         return;
       case 'response-sent':
         run.requests.delete(event.requestId);
@@ -439,6 +444,21 @@ export class TraceExporter {
     request.phase = 'done';
     if (thread.runningRequestId !== null) run.busyWorkers--;
     thread.runningRequestId = null;
+    this.counter(run, event.at);
+  }
+
+  /** A job that left the queue without running: its wait ends, and an instant on the main thread says why. */
+  private onJobAbandoned(run: RunState, event: ServerEventOf<'job-abandoned'>): void {
+    const request = this.request(run, event.requestId);
+    if (request.phase === 'queued') this.queueWaitEnd(run, event.requestId, event.at, { waitMs: event.waitMs, abandoned: event.reason });
+    request.phase = 'done';
+    request.waitMs = event.waitMs;
+    this.instant(run, run.mainTid, event.at, `${describeAbandonReason(event.reason)}: ${request.label}`, TRACE_CATEGORY.request, {
+      ...this.requestArgs(event.requestId, request),
+      reason: event.reason,
+      waitMs: event.waitMs,
+    });
+    run.queuedJobs = event.queueDepth;
     this.counter(run, event.at);
   }
 

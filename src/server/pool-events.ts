@@ -2,11 +2,11 @@
 // a job's outcome becomes the HTTP status its job-finished event reports. The pool itself knows neither.
 
 import type { EventStream } from './event-stream';
-import type { JobOutcome, PoolObserver, PoolWorkerExitReason } from './pool/observer';
+import type { JobAbandonReason, JobRunOutcome, PoolObserver, PoolWorkerExitReason } from './pool/observer';
 import type { RouteOutput } from './routes';
 
 /** The status a job's response carries: the route's own, or 500 for a job that failed. */
-export function statusOfOutcome(outcome: JobOutcome<RouteOutput>): number {
+export function statusOfOutcome(outcome: JobRunOutcome<RouteOutput>): number {
   return outcome.ok ? outcome.output.status : 500;
 }
 
@@ -26,7 +26,7 @@ export class PoolEventReporter implements PoolObserver<RouteOutput> {
     this.events.emit({ type: 'job-started', at: this.events.atOf(atMs), requestId, workerId, waitMs, queueDepth });
   }
 
-  jobFinished(requestId: number, outcome: JobOutcome<RouteOutput>, atMs: number): void {
+  jobFinished(requestId: number, outcome: JobRunOutcome<RouteOutput>, atMs: number): void {
     const at = this.events.atOf(atMs);
     this.events.emit({
       type: 'job-finished',
@@ -36,6 +36,10 @@ export class PoolEventReporter implements PoolObserver<RouteOutput> {
       runMs: outcome.runMs,
       status: statusOfOutcome(outcome),
     });
+  }
+
+  jobAbandoned(requestId: number, reason: JobAbandonReason, waitMs: number, queueDepth: number, atMs: number): void {
+    this.events.emit({ type: 'job-abandoned', at: this.events.atOf(atMs), requestId, reason, waitMs, queueDepth });
   }
 
   workerSpawned(workerId: number, atMs: number): void {

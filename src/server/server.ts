@@ -385,10 +385,12 @@ class PoolscopeServer implements RunningServer, RequestHandler {
         return serviceUnavailable('too many open connections');
       case 'HEADER_TIMEOUT':
         return textResponse(408, `Request Timeout: the request was not complete within ${this.options.headerTimeoutMs} ms`);
+      case 'QUEUE_WAIT_EXCEEDED':
+        return serviceUnavailable(`no worker was free within ${this.options.settings.maxWaitMs} ms`);
     }
   }
 
-  /** The server answers without a job: parse errors, a full queue, shutdown, timeouts. */
+  /** The server answers without running a job: parse errors, a full queue, a job that waited too long, shutdown, timeouts. */
   private reject(conn: Connection, exchange: Exchange, errorCode: RejectionCode, parts: ResponseParts): void {
     const events = this.events;
     if (events.isObserved) {
@@ -407,7 +409,10 @@ class PoolscopeServer implements RunningServer, RequestHandler {
   private onJobDone(conn: Connection, exchange: Exchange, outcome: JobOutcome<RouteOutput>): void {
     let parts: ResponseParts;
     if (outcome.ok) parts = outcome.output;
-    else if (outcome.cause === 'worker-died')
+    else if (outcome.cause === 'abandoned' && outcome.reason === 'max-wait') {
+      this.reject(conn, exchange, 'QUEUE_WAIT_EXCEEDED', this.refusal('QUEUE_WAIT_EXCEEDED'));
+      return;
+    } else if (outcome.cause === 'worker-died')
       parts = textResponse(500, 'Internal Server Error: the worker thread running this request died');
     else parts = textResponse(500, `Internal Server Error: ${outcome.error}`);
     this.complete(conn, exchange, parts);
@@ -486,6 +491,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       workerScript: resolved.workerScript,
       workerData,
       maxQueuedJobs: resolved.settings.maxQueuedJobs,
+      maxWaitMs: resolved.settings.maxWaitMs,
       observer: new PoolEventReporter(events),
     });
     server.open(pool);

@@ -25,6 +25,13 @@ export type ConnectionCloseReason =
 
 export type WorkerExitReason = 'shutdown' | 'crashed';
 
+/** Why a queued job left the queue without running. */
+export type JobAbandonReason =
+  /** It waited maxWaitMs for a worker: its request is answered 503 (request-rejected QUEUE_WAIT_EXCEEDED follows). */
+  | 'max-wait'
+  /** Every worker had failed to restart too many times in a row: nobody is left to run it; its request is answered 500. */
+  | 'no-workers';
+
 export type ServerEvent =
   /**
    * The pool is ready and the server accepts connections (after its workers' worker-spawned). Carries every
@@ -76,8 +83,9 @@ export type ServerEvent =
       errorCode: string;
     }
   /**
-   * Every job the pool accepts, also one that goes straight to an idle worker (its job-started follows at once).
-   * queueDepth: jobs waiting with this one counted, so 1 for a job that starts at once.
+   * Every job the pool accepts, also one that goes straight to an idle worker (its job-started follows at once
+   * with the same `at`). Then either job-started and job-finished, or job-abandoned. queueDepth: jobs waiting
+   * with this one counted, so 1 for a job that starts at once.
    */
   | { type: 'job-queued'; at: number; requestId: number; queueDepth: number }
   | {
@@ -98,6 +106,20 @@ export type ServerEvent =
       /** Time the job ran, measured inside the worker thread. */
       runMs: number;
       status: number;
+    }
+  /**
+   * A queued job left the queue without running; its request's answer follows (for 'max-wait' a
+   * request-rejected with QUEUE_WAIT_EXCEEDED, then response-sent; for 'no-workers' response-sent 500).
+   */
+  | {
+      type: 'job-abandoned';
+      at: number;
+      requestId: number;
+      reason: JobAbandonReason;
+      /** Time from job-queued to this event, measured on the main thread. */
+      waitMs: number;
+      /** jobs still waiting after this one left the queue */
+      queueDepth: number;
     }
   /** A response left in order on its connection; bytes is 0 when its client had already gone (nothing written). */
   | { type: 'response-sent'; at: number; requestId: number; status: number; bytes: number }
@@ -146,6 +168,7 @@ export const CONNECTION_CLOSE_REASONS = [
   'send-timeout',
 ] as const satisfies readonly ConnectionCloseReason[];
 export const WORKER_EXIT_REASONS = ['shutdown', 'crashed'] as const satisfies readonly WorkerExitReason[];
+export const JOB_ABANDON_REASONS = ['max-wait', 'no-workers'] as const satisfies readonly JobAbandonReason[];
 
 /** The settings as event fields, from the settings table: a whole number is 'natural' (none is below 0), a host a 'string'. */
 export const SETTING_FIELDS = Object.fromEntries(
@@ -172,6 +195,7 @@ export const SERVER_EVENT_FIELDS = {
   'job-queued': { at: 'epoch-ms', requestId: 'natural', queueDepth: 'natural' },
   'job-started': { at: 'epoch-ms', requestId: 'natural', workerId: 'natural', waitMs: 'duration-ms', queueDepth: 'natural' },
   'job-finished': { at: 'epoch-ms', requestId: 'natural', workerId: 'natural', runMs: 'duration-ms', status: 'http-status' },
+  'job-abandoned': { at: 'epoch-ms', requestId: 'natural', reason: JOB_ABANDON_REASONS, waitMs: 'duration-ms', queueDepth: 'natural' },
   'response-sent': { at: 'epoch-ms', requestId: 'natural', status: 'http-status', bytes: 'natural' },
   'worker-spawned': { at: 'epoch-ms', workerId: 'natural' },
   'worker-stopping': { at: 'epoch-ms', workerId: 'natural' },

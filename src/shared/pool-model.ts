@@ -3,7 +3,7 @@
 // applies each delta batch to it. Pure and mutable for speed: apply() never allocates per worker.
 
 import { httpUrlOf } from './address';
-import { formatBookLine, isBurstUserAgent, type ServerEvent, type ServerEventOf } from './events';
+import { formatBookLine, isBurstUserAgent, type JobAbandonReason, type ServerEvent, type ServerEventOf } from './events';
 import { countOf } from './plural';
 
 export type ServerPhase = 'stopped' | 'listening' | 'stopping';
@@ -44,8 +44,10 @@ export interface RequestRecord {
   runMs: number | null;
   status: number | null;
   bytes: number | null;
-  /** Set when the server answered without a job (parse error, full queue, shutdown, timeout). */
+  /** Set when the server answered without a job (parse error, full queue, a job that waited too long, shutdown, timeout). */
   errorCode: string | null;
+  /** Set when its job left the queue without running (job-abandoned): it waited too long, or no worker was left. */
+  abandonReason: JobAbandonReason | null;
 }
 
 export interface LogLine {
@@ -106,6 +108,11 @@ export function pathOf(target: string): string {
 /** The log line for a server that starts listening, in the UI's log and in exported traces alike. */
 export function formatListeningLine(event: ServerEventOf<'server-listening'>): string {
   return `Listening on ${httpUrlOf(event.host, event.port)} with ${countOf(event.workerCount, 'worker')}`;
+}
+
+/** A job-abandoned reason in the words every view shows: the request details, the timeline's labels, exported traces. */
+export function describeAbandonReason(reason: JobAbandonReason): string {
+  return reason === 'max-wait' ? 'waited too long' : 'no worker left to run it';
 }
 
 /** Whether a request came from the app's own burst generator or from outside (a browser, curl). */
@@ -231,6 +238,7 @@ export class PoolModel {
           status: null,
           bytes: null,
           errorCode: null,
+          abandonReason: null,
         });
         break;
       case 'request-rejected': {
@@ -261,6 +269,7 @@ export class PoolModel {
             status: event.status,
             bytes: null,
             errorCode: event.errorCode,
+            abandonReason: null,
           });
         }
         break;
@@ -278,10 +287,7 @@ export class PoolModel {
           r.workerId = event.workerId;
           r.waitMs = event.waitMs;
         }
-        // Dispatch is FIFO, so the started job is almost always at the head.
-        const i = this.queue[0] === event.requestId ? 0 : this.queue.indexOf(event.requestId);
-        if (i === 0) this.queue.shift();
-        else if (i > 0) this.queue.splice(i, 1);
+        this.leaveQueue(event.requestId);
         const w = this.worker(event.workerId, event.at);
         w.phase = 'busy';
         w.requestId = event.requestId;
@@ -301,6 +307,15 @@ export class PoolModel {
         w.busySince = null;
         w.jobsDone++;
         w.busyMsTotal += event.runMs;
+        break;
+      }
+      case 'job-abandoned': {
+        const r = this.requests.get(event.requestId);
+        if (r) {
+          r.waitMs = event.waitMs;
+          r.abandonReason = event.reason;
+        }
+        this.leaveQueue(event.requestId);
         break;
       }
       case 'response-sent': {
@@ -352,6 +367,13 @@ export class PoolModel {
   /** Counts events a publisher dropped, so the UI can say so. */
   noteDroppedEvents(total: number): void {
     this.counters.droppedEvents = total;
+  }
+
+  private leaveQueue(requestId: number): void {
+    // Dispatch and deadlines are FIFO, so the job leaving is almost always at the head.
+    const i = this.queue[0] === requestId ? 0 : this.queue.indexOf(requestId);
+    if (i === 0) this.queue.shift();
+    else if (i > 0) this.queue.splice(i, 1);
   }
 
   private worker(id: number, at: number): WorkerState {

@@ -1,5 +1,5 @@
 // The measured queueing quantities of a running server over a sliding time window, computed from its event
-// stream (job-queued, job-started, job-finished, request-rejected, server-listening): λ, S, c, ρ, Lq, L,
+// stream (job-queued, job-started, job-finished, job-abandoned, request-rejected, server-listening): λ, S, c, ρ, Lq, L,
 // Wq, W and the Little's-law checks. Pure and incremental: O(1) amortised per event, memory bounded by the
 // window's bucket count plus the jobs in the system (itself bounded by the server's queue).
 //
@@ -17,9 +17,10 @@
 // - ρ (utilization) = λ·S / c. busyFraction is the measured counterpart: time-average busy workers ÷ c.
 // - Lq, L: time averages over the span of the number of jobs waiting (job-queued → job-started) and in the
 //   system (job-queued → job-finished), integrated exactly between events, never sampled.
-// - Wq, W: means over the jobs that FINISHED in the window, of their whole wait (job-started's waitMs) and
-//   their whole time in the system (finish `at` − queued `at`), including any part before the window
-//   began. Jobs that arrived in the window but had not finished by t are in Lq/L but not yet in Wq/W.
+// - Wq, W: means over the jobs that LEFT the system in the window, of their whole wait (job-started's waitMs)
+//   and their whole time in the system (finish `at` − queued `at`), including any part before the window
+//   began. A job abandoned in the queue (job-abandoned) leaves the system then: its wait and its time in the
+//   system are both its waitMs. Jobs that arrived in the window but had not left by t are in Lq/L but not yet in Wq/W.
 //   A job the estimator saw start but not arrive counts in S and Wq but not in W; one it saw only finish
 //   counts only in meanWorkerRunMs and the completions.
 // - Little's law L = λW (and Lq = λWq) holds exactly over a span that starts and ends with the system
@@ -197,6 +198,22 @@ export class QueueingWindow {
             this.add(slot, Column.HoldCount, 1);
             this.add(slot, Column.SumHoldMs, event.at - job.startedAt);
           }
+          if (!Number.isNaN(job.queuedAt)) {
+            this.add(slot, Column.SojournCount, 1);
+            this.add(slot, Column.SumSojournMs, event.at - job.queuedAt);
+          }
+        }
+        return;
+      }
+      case 'job-abandoned': {
+        this.advanceTo(event.at);
+        const slot = this.slotOf();
+        this.queueLength = event.queueDepth;
+        const job = this.jobs.get(event.requestId);
+        if (job !== undefined) {
+          this.jobs.delete(event.requestId);
+          this.add(slot, Column.WaitCount, 1);
+          this.add(slot, Column.SumWaitMs, event.waitMs);
           if (!Number.isNaN(job.queuedAt)) {
             this.add(slot, Column.SojournCount, 1);
             this.add(slot, Column.SumSojournMs, event.at - job.queuedAt);

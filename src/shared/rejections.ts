@@ -46,6 +46,8 @@ export type ServerRejectionCode =
    * 503 at accept: maxConnections connections were open. No request was read, so there is no
    * request-rejected event; the connection shows as connection-opened, then connection-closed with reason 'connection-limit'.
    */
-  | 'CONNECTION_LIMIT';
+  | 'CONNECTION_LIMIT'
+  /** 503: its job waited maxWaitMs in the queue without a worker taking it (its job-abandoned, reason 'max-wait', came first). */
+  | 'QUEUE_WAIT_EXCEEDED';
 
 export type RejectionCode = HttpParseErrorCode | ServerRejectionCode;

@@ -22,7 +22,7 @@ export const RUN_FILE_FORMAT = 'poolscope-run';
  * meaning of what exists, so this reader opens any 1.x; a new major version is refused.
  */
 export const RUN_FILE_MAJOR_VERSION = 1;
-export const RUN_FILE_MINOR_VERSION = 2;
+export const RUN_FILE_MINOR_VERSION = 3;
 export const RUN_FILE_VERSION = `${RUN_FILE_MAJOR_VERSION}.${RUN_FILE_MINOR_VERSION}`;
 export const RUN_FILE_EXTENSION = '.poolscope.jsonl';
 /** What every `at` means: ms since the Unix epoch, fractional, stamped by the server's main thread. */
@@ -199,7 +199,7 @@ const SETTINGS_IN_1_0 = ['host', 'port', 'workerCount', 'sleepMs'] as const sati
  * compile until a new setting is listed here (with RUN_FILE_MINOR_VERSION raised to match and
  * docs/run-file-format.md saying so).
  */
-const SETTINGS_ADDED_IN_MINOR = { maxQueuedJobs: 1, sendTimeoutMs: 2 } as const satisfies Record<
+const SETTINGS_ADDED_IN_MINOR = { maxQueuedJobs: 1, sendTimeoutMs: 2, maxWaitMs: 3 } as const satisfies Record<
   Exclude<SettingName, (typeof SETTINGS_IN_1_0)[number]>,
   number
 >;
@@ -325,6 +325,7 @@ export class RunFileParser {
   private pieceChars = 0;
   private lineNumber = 0;
   private header: RunFileHeader | null = null;
+  /** The file's minor version: server-listening events of older ones lack the settings added since. */
   private minorVersion = RUN_FILE_MINOR_VERSION;
   private isNewerMinor = false;
   private lastAt = -Infinity;

@@ -98,6 +98,17 @@ export const SETTINGS = {
     flag: 'send-timeout-ms',
     help: 'a connection whose answers wait this long unread is closed',
   },
+  maxWaitMs: {
+    kind: 'whole-number',
+    defaultValue: 60_000,
+    min: 0,
+    // Ten minutes is already far past any client's patience; 0 lifts the limit for those who want the book's unbounded wait.
+    max: 600_000,
+    label: 'Max wait in queue (ms)',
+    flag: 'max-wait-ms',
+    help: 'how long a job may wait for a worker before its request gets 503; 0 for no limit',
+    form: { inputId: 'setting-max-wait-ms', label: 'Max wait (ms)' },
+  },
 } as const satisfies Record<string, SettingDefinition>;
 
 export type SettingName = keyof typeof SETTINGS;

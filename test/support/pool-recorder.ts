@@ -1,14 +1,15 @@
 // Records what a ThreadPool tells its observer, one fact per call, named like the events the server makes of
 // them, so pool tests read like the server's; lets a test wait for a condition on the facts instead of sleeping.
 
-import type { JobOutcome, PoolObserver, PoolWorkerExitReason } from '../../src/server/pool/observer';
+import type { JobAbandonReason, JobRunOutcome, PoolObserver, PoolWorkerExitReason } from '../../src/server/pool/observer';
 import { Changes } from './changes';
 
 /** One observer call; `at` is the pool's performance.now() reading. */
 export type PoolFact<Out> =
   | { type: 'job-queued'; at: number; requestId: number; queueDepth: number }
   | { type: 'job-started'; at: number; requestId: number; workerId: number; waitMs: number; queueDepth: number }
-  | { type: 'job-finished'; at: number; requestId: number; workerId: number; runMs: number; outcome: JobOutcome<Out> }
+  | { type: 'job-finished'; at: number; requestId: number; workerId: number; runMs: number; outcome: JobRunOutcome<Out> }
+  | { type: 'job-abandoned'; at: number; requestId: number; reason: JobAbandonReason; waitMs: number; queueDepth: number }
   | { type: 'worker-spawned'; at: number; workerId: number }
   | { type: 'worker-stopping'; at: number; workerId: number }
   | { type: 'worker-exited'; at: number; workerId: number; reason: PoolWorkerExitReason; exitCode: number }
@@ -43,8 +44,12 @@ export class PoolRecorder<Out> implements PoolObserver<Out> {
     this.record({ type: 'job-started', at, requestId, workerId, waitMs, queueDepth });
   }
 
-  jobFinished(requestId: number, outcome: JobOutcome<Out>, at: number): void {
+  jobFinished(requestId: number, outcome: JobRunOutcome<Out>, at: number): void {
     this.record({ type: 'job-finished', at, requestId, workerId: outcome.workerId, runMs: outcome.runMs, outcome });
+  }
+
+  jobAbandoned(requestId: number, reason: JobAbandonReason, waitMs: number, queueDepth: number, at: number): void {
+    this.record({ type: 'job-abandoned', at, requestId, reason, waitMs, queueDepth });
   }
 
   workerSpawned(workerId: number, at: number): void {

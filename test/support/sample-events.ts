@@ -38,6 +38,7 @@ export const SAMPLE_EVENTS: { [T in ServerEventType]: ServerEventOf<T> } = {
   'job-started': { type: 'job-started', at: T0 + 1.75, requestId: 1, workerId: 0, waitMs: 0.25, queueDepth: 0 },
   'job-finished': { type: 'job-finished', at: T0 + 202, requestId: 1, workerId: 0, runMs: 200.125, status: 200 },
   'response-sent': { type: 'response-sent', at: T0 + 202.5, requestId: 1, status: 200, bytes: 312 },
+  'job-abandoned': { type: 'job-abandoned', at: T0 + 202.75, requestId: 3, reason: 'max-wait', waitMs: 60_000.5, queueDepth: 0 },
   'request-rejected': { type: 'request-rejected', at: T0 + 203, requestId: 2, connectionId: 1, status: 400, errorCode: 'BAD_REQUEST_LINE' },
   'connection-closed': { type: 'connection-closed', at: T0 + 204, connectionId: 1, reason: 'server-closed', requestCount: 2 },
   'worker-exited': { type: 'worker-exited', at: T0 + 205, workerId: 1, reason: 'crashed', exitCode: 1 },

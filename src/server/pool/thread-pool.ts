@@ -11,8 +11,8 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { PoolState, PoolWorkerPhase, PoolWorkerState, QueuedJobState } from '../../shared/server-state';
 import { SETTINGS } from '../../shared/settings';
-import { RingQueue } from './job-queue';
-import { type JobOutcome, type PoolObserver, UNOBSERVED } from './observer';
+import { JobQueue, NO_MAX_WAIT, RingQueue } from './job-queue';
+import { type JobAbandonReason, type JobOutcome, type JobRunOutcome, type PoolObserver, UNOBSERVED } from './observer';
 import { type AttachMessage, WAKE_MESSAGE, type WorkerToPoolMessage } from './protocol';
 import { describeThrown, SharedChannel, WakeFlag } from './shared-channel';
 
@@ -20,6 +20,8 @@ import { describeThrown, SharedChannel, WakeFlag } from './shared-channel';
 export const MAX_POOL_SIZE = SETTINGS.workerCount.max;
 /** Jobs that may wait for a worker before execute() starts refusing (the server answers those with 503). */
 export const DEFAULT_MAX_QUEUED_JOBS = SETTINGS.maxQueuedJobs.defaultValue;
+/** How long a job may wait for a worker before it is abandoned ('max-wait'); 0 means no limit, as in the setting. */
+export const DEFAULT_MAX_WAIT_MS = SETTINGS.maxWaitMs.defaultValue;
 /** A worker that has not called serveJobs() this long after it was spawned counts as failed to start. */
 export const WORKER_START_TIMEOUT_MS = 30_000;
 /** During shutdown, a worker that has not exited this long after being told to stop is terminated. */
@@ -29,7 +31,7 @@ export const MAX_CONSECUTIVE_START_FAILURES = 5;
 /** Wait before retrying a replacement that failed to start; doubles with each consecutive failure. */
 export const RESTART_BACKOFF_MS = 100;
 
-export type { JobOutcome, PoolObserver } from './observer';
+export type { JobOutcome, JobRunOutcome, PoolObserver } from './observer';
 
 export interface Job<In> {
   requestId: number;
@@ -45,6 +47,8 @@ export interface ThreadPoolOptions<Out> {
   workerData?: unknown;
   /** Default DEFAULT_MAX_QUEUED_JOBS; 0 means a job is accepted only when a worker is idle. */
   maxQueuedJobs?: number;
+  /** Default DEFAULT_MAX_WAIT_MS; 0 or Infinity means a job waits as long as it takes. */
+  maxWaitMs?: number;
   /** Hears the pool's facts (observer.ts); by default nobody does. */
   observer?: PoolObserver<Out>;
 }
@@ -133,7 +137,7 @@ function deliver<In, Out>(job: PendingJob<In, Out>, outcome: JobOutcome<Out>): v
 export class ThreadPool<In, Out> {
   readonly size: number;
   private readonly slots: WorkerSlot<In, Out>[] = [];
-  private readonly queue = new RingQueue<PendingJob<In, Out>>();
+  private readonly queue: JobQueue<PendingJob<In, Out>>;
   /** Idle workers, longest-idle first, so consecutive jobs spread over the pool as in the book's output. */
   private readonly idle = new RingQueue<WorkerSlot<In, Out>>();
   private busy = 0;
@@ -144,6 +148,11 @@ export class ThreadPool<In, Out> {
   private isJoining = false;
   private shutdownPromise: Promise<void> | null = null;
   private onDrained: (() => void) | null = null;
+  /**
+   * One timer for the whole queue, never one per job: set for the head's deadline when a job joins an
+   * unwatched queue, and re-set for the next head when it fires. Dispatch never touches it.
+   */
+  private deadlineTimer: NodeJS.Timeout | null = null;
   private readonly scriptUrl: URL;
   private readonly isTypeScript: boolean;
   private readonly wake = new WakeFlag();
@@ -155,9 +164,11 @@ export class ThreadPool<In, Out> {
     workerScript: string | URL,
     private readonly workerData: unknown,
     private readonly maxQueuedJobs: number,
+    maxWaitMs: number,
     private readonly observer: PoolObserver<Out>,
   ) {
     this.size = size;
+    this.queue = new JobQueue(maxWaitMs === 0 ? NO_MAX_WAIT : maxWaitMs);
     this.liveSlotCount = size;
     this.scriptUrl = toFileUrl(workerScript);
     this.isTypeScript = TS_SCRIPT.test(this.scriptUrl.pathname);
@@ -179,7 +190,18 @@ export class ThreadPool<In, Out> {
     if (!(Number.isInteger(maxQueuedJobs) || maxQueuedJobs === Infinity) || maxQueuedJobs < 0) {
       throw new PoolCreationError(`maxQueuedJobs must be a whole number, 0 or more; got ${maxQueuedJobs}`);
     }
-    const pool = new ThreadPool<In, Out>(size, options.workerScript, options.workerData, maxQueuedJobs, options.observer ?? UNOBSERVED);
+    const maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
+    if (!(Number.isInteger(maxWaitMs) || maxWaitMs === Infinity) || maxWaitMs < 0) {
+      throw new PoolCreationError(`maxWaitMs must be a whole number of ms, 0 (no limit) or more; got ${maxWaitMs}`);
+    }
+    const pool = new ThreadPool<In, Out>(
+      size,
+      options.workerScript,
+      options.workerData,
+      maxQueuedJobs,
+      maxWaitMs,
+      options.observer ?? UNOBSERVED,
+    );
     await pool.startAll();
     return pool;
   }
@@ -231,14 +253,16 @@ export class ThreadPool<In, Out> {
     if (slot === undefined && this.queue.length >= this.maxQueuedJobs) return false;
     const nowMs = performance.now();
     const pending: PendingJob<In, Out> = { requestId: job.requestId, input: job.input, onDone, enqueuedAtMs: nowMs, startedAtMs: 0 };
-    if (slot === undefined && this.liveSlotCount === 0) {
-      queueMicrotask(() => deliver(pending, this.noWorkersLeft()));
-      return true;
-    }
     const observer = this.observer;
     if (observer.isObserving) observer.jobQueued(job.requestId, this.queue.length + 1, nowMs);
-    if (slot === undefined) this.queue.push(pending);
-    else if (!this.dispatch(slot, pending, nowMs)) this.takeNextJob(slot);
+    if (slot !== undefined) {
+      if (!this.dispatch(slot, pending, nowMs)) this.takeNextJob(slot);
+      return true;
+    }
+    this.queue.push(pending);
+    // Nobody is left to run it: abandoned at once, after execute() returns, as a callback always is.
+    if (this.liveSlotCount === 0) queueMicrotask(() => this.abandonQueued('no-workers'));
+    else if (this.deadlineTimer === null) this.watchDeadline(nowMs);
     return true;
   }
 
@@ -265,7 +289,7 @@ export class ThreadPool<In, Out> {
       slot.channel!.postJob(job.input);
       return true;
     } catch (thrown) {
-      const outcome: JobOutcome<Out> = {
+      const outcome: JobRunOutcome<Out> = {
         ok: false,
         cause: 'threw',
         error: `the job's input could not be sent to the worker: ${describeThrown(thrown)}`,
@@ -280,7 +304,7 @@ export class ThreadPool<In, Out> {
   }
 
   /** Marks the slot's job done and reports it; the caller delivers the outcome after updating the slot. */
-  private finish(slot: WorkerSlot<In, Out>, outcome: JobOutcome<Out>): PendingJob<In, Out> {
+  private finish(slot: WorkerSlot<In, Out>, outcome: JobRunOutcome<Out>): PendingJob<In, Out> {
     const job = slot.job!;
     slot.job = null;
     this.busy--;
@@ -296,6 +320,8 @@ export class ThreadPool<In, Out> {
     slot.phase = 'idle';
     if (this.queue.length > 0) {
       const nowMs = performance.now();
+      // The deadline timer may not have fired yet: a job that has waited too long is answered, never started late.
+      this.abandonOverdue(nowMs);
       for (let job = this.queue.shift(); job !== undefined; job = this.queue.shift()) {
         if (this.dispatch(slot, job, nowMs)) return;
       }
@@ -319,7 +345,7 @@ export class ThreadPool<In, Out> {
     if (slot.phase !== 'busy' || slot.job === null || channel === null || !channel.hasResult) return;
     const runMs = channel.resultRunMs;
     const isOk = channel.isResultOk;
-    let outcome: JobOutcome<Out>;
+    let outcome: JobRunOutcome<Out>;
     try {
       const payload = channel.readResult();
       outcome = isOk
@@ -343,14 +369,49 @@ export class ThreadPool<In, Out> {
     this.checkDrained();
   }
 
-  private noWorkersLeft(): JobOutcome<Out> {
-    return {
-      ok: false,
-      cause: 'worker-died',
-      error: `no worker threads are left: every worker failed to restart ${MAX_CONSECUTIVE_START_FAILURES} times in a row`,
-      runMs: 0,
-      workerId: -1,
-    };
+  // ── deadlines and abandoned jobs ───────────────────────────────────────────
+
+  /** Sets the queue's one timer for its head's deadline, if waits have a limit. */
+  private watchDeadline(nowMs: number): void {
+    const deadlineAtMs = this.queue.nextDeadlineAtMs();
+    if (deadlineAtMs === Infinity) return;
+    // Node's timers may fire a little early by performance.now(); onDeadline then simply sets the next one.
+    this.deadlineTimer = setTimeout(this.onDeadline, Math.max(1, Math.ceil(deadlineAtMs - nowMs)));
+    this.deadlineTimer.unref();
+  }
+
+  private readonly onDeadline = (): void => {
+    this.deadlineTimer = null;
+    const nowMs = performance.now();
+    this.abandonOverdue(nowMs);
+    if (this.queue.length > 0) this.watchDeadline(nowMs);
+  };
+
+  /** Abandons every job at the head of the queue that has waited maxWaitMs by `nowMs` (since deadlines follow queue order, no other can have). */
+  private abandonOverdue(nowMs: number): void {
+    let job = this.queue.shiftOverdue(nowMs);
+    if (job === undefined) return;
+    for (; job !== undefined; job = this.queue.shiftOverdue(nowMs)) this.abandon(job, 'max-wait', nowMs);
+    this.checkDrained();
+  }
+
+  /** Abandons every queued job. */
+  private abandonQueued(reason: JobAbandonReason): void {
+    const nowMs = performance.now();
+    for (let job = this.queue.shift(); job !== undefined; job = this.queue.shift()) this.abandon(job, reason, nowMs);
+    this.checkDrained();
+  }
+
+  /** Reports a job that left the queue without running, and answers its callback. */
+  private abandon(job: PendingJob<In, Out>, reason: JobAbandonReason, nowMs: number): void {
+    const waitMs = nowMs - job.enqueuedAtMs;
+    const observer = this.observer;
+    if (observer.isObserving) observer.jobAbandoned(job.requestId, reason, waitMs, this.queue.length, nowMs);
+    const error =
+      reason === 'max-wait'
+        ? `it waited ${Math.round(waitMs)} ms for a worker; a job may wait ${this.queue.maxWaitMs} ms`
+        : `no worker threads are left: every worker failed to restart ${MAX_CONSECUTIVE_START_FAILURES} times in a row`;
+    deliver(job, { ok: false, cause: 'abandoned', reason, waitMs, error });
   }
 
   // ── worker threads ─────────────────────────────────────────────────────────
@@ -520,7 +581,7 @@ export class ThreadPool<In, Out> {
 
   private onCrash(slot: WorkerSlot<In, Out>, exitCode: number): void {
     let job: PendingJob<In, Out> | null = null;
-    let outcome: JobOutcome<Out> | null = null;
+    let outcome: JobRunOutcome<Out> | null = null;
     if (slot.phase === 'busy' && slot.job !== null) {
       const detail = slot.lastError ? `: ${slot.lastError}` : '';
       outcome = {
@@ -549,12 +610,8 @@ export class ThreadPool<In, Out> {
     process.emitWarning(
       `Poolscope worker ${slot.id} failed to start ${slot.consecutiveStartFailures} times in a row and will not be replaced: ${reason}`,
     );
-    if (this.liveSlotCount > 0) return;
-    // Nobody is left to run the queue. These jobs got job-queued but will never start; the event contract
-    // has no "abandoned" event, so observers learn of them from the 500 responses.
-    const failure = this.noWorkersLeft();
-    for (let job = this.queue.shift(); job !== undefined; job = this.queue.shift()) deliver(job, failure);
-    this.checkDrained();
+    // Nobody is left to run the queue: each waiting job is abandoned, so every observer takes it out.
+    if (this.liveSlotCount === 0) this.abandonQueued('no-workers');
   }
 
   // ── shutdown ───────────────────────────────────────────────────────────────
@@ -575,6 +632,8 @@ export class ThreadPool<In, Out> {
       });
     }
     this.isJoining = true;
+    if (this.deadlineTimer !== null) clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = null;
     for (const slot of this.slots) await this.stopWorker(slot);
   }
 
