@@ -3,6 +3,7 @@
 // list of jobs with its keyboard moves.
 
 import { describe, expect, it } from 'vitest';
+import { describeOutcome } from '../src/renderer/components/format';
 import {
   jobAt,
   LANE_LABEL_WIDTH_PX,
@@ -266,6 +267,36 @@ describe('the overlay: the timeline as a list of jobs', () => {
     });
     expect(bars[1]!.status).toBe('');
     expect(bars[1]!.label).toBe('#2 GET /sleep?ms=9000 on worker 0, external, running, waited 0 ms, running for 1.0 s');
+  });
+
+  it('names a job that never ran by why it left the queue, and draws no bar for it', () => {
+    const model = poolOf(1);
+    job(model, 1, 0, { queuedAt: t0 + 1_000, startedAt: t0 + 1_000, finishedAt: null });
+    for (const [requestId, reason, status] of [
+      [2, 'max-wait', 503],
+      [3, 'no-workers', 500],
+    ] as const) {
+      model.applyAll([
+        {
+          type: 'request-received',
+          at: t0 + 1_100,
+          requestId,
+          connectionId: requestId,
+          method: 'GET',
+          target: '/',
+          remoteAddress: '',
+          userAgent: null,
+        },
+        { type: 'job-queued', at: t0 + 1_100, requestId, queueDepth: 1 },
+        { type: 'job-abandoned', at: t0 + 2_100, requestId, reason, waitMs: 1_000, queueDepth: 0 },
+      ]);
+      expect(describeOutcome(record(model, requestId))).toBe(reason === 'max-wait' ? 'waited too long' : 'no worker left to run it');
+      model.apply({ type: 'response-sent', at: t0 + 2_100, requestId, status, bytes: 100 });
+    }
+    expect(describeOutcome(record(model, 2))).toBe('waited too long, status 503');
+    expect(describeOutcome(record(model, 3))).toBe('no worker left to run it, status 500');
+    expect(describeOutcome(record(model, 1))).toBe('running');
+    expect(overlayBars(model, layout, t0 + 30_000).map((bar) => bar.requestId)).toEqual([1]);
   });
 
   it(`keeps only the newest ${MAX_OVERLAY_BARS} jobs, oldest first`, () => {

@@ -2,6 +2,7 @@
 // for, where it came from, and where its time went.
 
 import type { ReactNode } from 'react';
+import { describeAbandonReason } from '../../shared/pool-model';
 import { useAppStore } from '../store/use-app-store';
 import { formatDurationMs } from './format';
 import { useNow } from './use-now';
@@ -75,6 +76,7 @@ export function RequestDetails(): ReactNode {
           <dt>Status</dt>
           <dd data-testid="detail-status" className={request.status !== null && request.status >= 400 ? 'bad' : undefined}>
             {request.status ?? (request.startedAt === null ? 'queued' : 'running')}
+            {request.abandonReason && ` ${describeAbandonReason(request.abandonReason)}`}
             {request.errorCode && ` (${request.errorCode})`}
             {request.workerId !== null && <span className="muted"> on worker {request.workerId}</span>}
           </dd>

@@ -1,7 +1,8 @@
 // How numbers read on screen: durations with a unit that fits their size, rates, clock times, counts
-// with their nouns.
+// with their nouns; and a request's outcome in words.
 
 import { countOf } from '../../shared/plural';
+import { describeAbandonReason, type RequestRecord } from '../../shared/pool-model';
 
 export interface DurationFormat {
   /** Tenths of a second up to a minute ("10.0 s", not "10 s"): for summaries that compare runs. */
@@ -48,4 +49,12 @@ export function formatClockTime(epochMs: number): string {
 /** "1 job", "1,024 jobs": the count grouped, the noun agreeing with it. */
 export function pluralize(count: number, singular: string, plural = `${singular}s`): string {
   return countOf(count, singular, plural, formatCount);
+}
+
+/** Where a request stands, in the words the timeline's labels use: "status 200", "waited too long, status 503", "running". */
+export function describeOutcome(record: RequestRecord): string {
+  const status = record.status === null ? null : `status ${record.status}`;
+  if (record.abandonReason !== null)
+    return status === null ? describeAbandonReason(record.abandonReason) : `${describeAbandonReason(record.abandonReason)}, ${status}`;
+  return status ?? (record.startedAt === null ? 'queued' : 'running');
 }

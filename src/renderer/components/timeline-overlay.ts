@@ -3,7 +3,7 @@
 // and how the arrow keys move through that list. Pure and DOM-free; TimelinePanel renders it.
 
 import type { PoolModel, RequestRecord } from '../../shared/pool-model';
-import { formatDurationMs } from './format';
+import { describeOutcome, formatDurationMs } from './format';
 import { type JobSpan, laneTop, spanOf, type TimelineLayout, xOf } from './timeline-geometry';
 
 /** The overlay holds at most this many bars (the newest), so the DOM stays small at any request rate. */
@@ -29,9 +29,8 @@ export interface OverlayBar {
 export function jobLabel(record: RequestRecord, span: JobSpan): string {
   const waitMs = record.waitMs ?? span.runFrom - span.waitFrom;
   const runMs = span.runTo - span.runFrom;
-  const outcome = record.status === null ? 'running' : `status ${record.status}`;
   const ran = span.isRunning ? `running for ${formatDurationMs(runMs)}` : `ran ${formatDurationMs(runMs)}`;
-  return `#${record.id} ${record.method} ${record.target} on worker ${span.lane}, ${record.origin}, ${outcome}, waited ${formatDurationMs(waitMs)}, ${ran}`;
+  return `#${record.id} ${record.method} ${record.target} on worker ${span.lane}, ${record.origin}, ${describeOutcome(record)}, waited ${formatDurationMs(waitMs)}, ${ran}`;
 }
 
 /** The newest MAX_OVERLAY_BARS jobs that ran in the window, oldest first, each over its run. */
