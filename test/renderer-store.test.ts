@@ -129,6 +129,7 @@ describe("the store's slices", () => {
       finishedCount: 4,
       serverErrors: 0,
       clientErrors: 1,
+      waitedTooLong: 0,
       routes: [{ route: '/sleep' as const, count: 4, latencyMs: { p50: 1, p95: 2, p99: 3 }, waitMs: null }],
       bursts: [],
       workerBusyPercent: [50, 0],

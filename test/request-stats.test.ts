@@ -98,7 +98,18 @@ describe('latency and wait per route', () => {
       ['/', 1],
       ['other', 1],
     ]);
-    expect(stats.overallStats()).toMatchObject({ clientErrors: 1, serverErrors: 1 });
+    expect(stats.overallStats()).toMatchObject({ clientErrors: 1, serverErrors: 1, waitedTooLong: 0 });
+  });
+
+  it('counts a request whose job waited too long as its own outcome, an error too, with its whole wait', () => {
+    const stats = newStats();
+    const abandoned = finished('/sleep', RUN_AT + 1, { waitMs: 60_000, status: 503 });
+    stats.recordFinished({ ...abandoned, startedAt: null, finishedAt: null, workerId: null, runMs: null, abandonReason: 'max-wait' });
+    stats.recordFinished(finished('/', RUN_AT + 2, { status: 503 }));
+    expect(stats.overallStats()).toMatchObject({ count: 2, serverErrors: 2, waitedTooLong: 1 });
+    expect(stats.overallStats().waitMs!.p99).toBeCloseTo(60_000, -2);
+    stats.reset(RUN_AT + 70_000, 4);
+    expect(stats.overallStats()).toMatchObject({ serverErrors: 0, waitedTooLong: 0 });
   });
 
   it('ignores requests still open and requests from before the run, and starts over on a new run', () => {

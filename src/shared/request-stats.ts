@@ -67,7 +67,7 @@ export interface LatencyStats {
   count: number;
   /** null before the first response. */
   latencyMs: PercentilesMs | null;
-  /** null until a request that ran on a worker finished (the server's own refusals never queue). */
+  /** null until a request whose job waited for a worker got its response: it ran, or it waited too long (the server's other refusals never queue). */
   waitMs: PercentilesMs | null;
 }
 
@@ -80,6 +80,8 @@ export interface OverallStats extends LatencyStats {
   serverErrors: number;
   /** Responses with status 400–499 (bad requests, 404s). */
   clientErrors: number;
+  /** Requests whose job waited the server's max wait without a worker taking it (503 QUEUE_WAIT_EXCEEDED); counted in serverErrors too. */
+  waitedTooLong: number;
 }
 
 /** One burst, from its own requests (they carry its id in their User-Agent, events.ts). */
@@ -288,6 +290,7 @@ export class RequestStats {
   private runWorkerCount: number | null = null;
   private serverErrors = 0;
   private clientErrors = 0;
+  private waitedTooLong = 0;
   /** Ring of per-bucket response counts; rateBucketIds says which RATE_BUCKET_MS slice each slot holds. */
   private readonly rateCounts = new Float64Array(RATE_BUCKET_COUNT);
   private readonly rateBucketIds = new Float64Array(RATE_BUCKET_COUNT).fill(-1);
@@ -309,6 +312,7 @@ export class RequestStats {
     this.runWorkerCount = workerCount;
     this.serverErrors = 0;
     this.clientErrors = 0;
+    this.waitedTooLong = 0;
     this.stopRate();
   }
 
@@ -326,6 +330,7 @@ export class RequestStats {
     const status = record.status ?? 0;
     if (status >= 500) this.serverErrors++;
     else if (status >= 400) this.clientErrors++;
+    if (record.abandonReason === 'max-wait') this.waitedTooLong++;
     this.overall.record(record, sentAt);
     this.byRoute.get(routeKeyOf(record.path))!.record(record, sentAt);
     if (record.workerId !== null && record.startedAt !== null) {
@@ -349,7 +354,7 @@ export class RequestStats {
   }
 
   overallStats(): OverallStats {
-    return { ...this.overall.stats(), serverErrors: this.serverErrors, clientErrors: this.clientErrors };
+    return { ...this.overall.stats(), serverErrors: this.serverErrors, clientErrors: this.clientErrors, waitedTooLong: this.waitedTooLong };
   }
 
   /** The routes that had a response this run, in ROUTE_KEYS order. */

@@ -53,6 +53,7 @@ export class StatsCollector {
       finishedCount: overall.count,
       serverErrors: overall.serverErrors,
       clientErrors: overall.clientErrors,
+      waitedTooLong: overall.waitedTooLong,
       routes: this.stats.routeStats(),
       bursts: this.stats.burstSummaries(),
       workerBusyPercent: this.stats.busyShares(nowMs, workers).map((share) => Math.round(share * 100)),

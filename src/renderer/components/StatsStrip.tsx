@@ -34,6 +34,8 @@ export function StatsStrip(): ReactNode {
   const wait = useAppStore((s) => s.stats.waitMs);
   const serverErrors = useAppStore((s) => s.stats.serverErrors);
   const clientErrors = useAppStore((s) => s.stats.clientErrors);
+  const waitedTooLong = useAppStore((s) => s.stats.waitedTooLong);
+  const maxWaitMs = useAppStore((s) => s.wire.status.settings.maxWaitMs);
   const finished = useAppStore((s) => s.stats.finishedCount);
   const queueLength = useAppStore((s) => s.wire.queueLength);
   const connections = useAppStore((s) => s.wire.counters.openConnections);
@@ -72,6 +74,18 @@ export function StatsStrip(): ReactNode {
         value={formatCount(serverErrors)}
         hint={`Responses with status 5xx this run (${formatCount(clientErrors)} more were 4xx)`}
         tone={serverErrors > 0 ? 'bad' : undefined}
+      />
+      <Tile
+        label="Waited too long"
+        testId="stat-waited-too-long"
+        isSecondary
+        value={formatCount(waitedTooLong)}
+        hint={
+          maxWaitMs === 0
+            ? 'Requests answered 503 because their job waited too long for a worker; the server runs with no limit on the wait'
+            : `Requests answered 503 this run because their job waited ${formatDurationMs(maxWaitMs)} without a worker taking it (counted in Errors too)`
+        }
+        tone={waitedTooLong > 0 ? 'bad' : undefined}
       />
       <Tile
         label="Dropped events"

@@ -21,6 +21,8 @@ export interface StatsState {
   serverErrors: number;
   /** Responses with status 400–499 in this run (bad requests, 404s). */
   clientErrors: number;
+  /** Requests of this run whose job waited the max wait without a worker taking it, answered 503 (in serverErrors too). */
+  waitedTooLong: number;
   /** Latency and wait per route that had a response this run (`/`, `/sleep`, other). */
   routes: RouteStats[];
   /** The latest bursts, newest first. */
@@ -37,6 +39,7 @@ export function initialStatsState(): StatsState {
     finishedCount: 0,
     serverErrors: 0,
     clientErrors: 0,
+    waitedTooLong: 0,
     routes: [],
     bursts: [],
     workerBusyPercent: [],
