@@ -177,7 +177,7 @@ describe('a broken or foreign file gets one message naming the line and the prob
     );
     expectError(
       parseEverySplit(serializeRunFileHeader(sampleHeader({ formatVersion: 'one' }))),
-      'line 1: "formatVersion" must look like "1.2" (got "one")',
+      'line 1: "formatVersion" must look like "1.3" (got "one")',
     );
   });
 
@@ -308,14 +308,14 @@ describe('what still opens', () => {
   });
 
   it('opens a newer minor version: unknown header fields and event fields are ignored, unknown event types skipped with a notice', () => {
-    const header = { ...sampleHeader({ formatVersion: '1.3' }), recordedBy: 'a later Poolscope' };
+    const header = { ...sampleHeader({ formatVersion: '1.4' }), recordedBy: 'a later Poolscope' };
     const event = { ...SAMPLE_EVENTS['job-started'], cpuMs: 3 };
     const text = `${line(header)}${line(event)}${line({ type: 'job-stolen', at: T0 + 3 })}${line({ type: 'job-stolen', at: T0 + 4 })}${line(SAMPLE_EVENTS['job-finished'])}`;
     expect(parseEverySplit(text)).toEqual({
       ok: true,
       header,
       events: [event, SAMPLE_EVENTS['job-finished']],
-      notices: ['2 events of types this Poolscope does not know ("job-stolen") were skipped: the file was written in format 1.3'],
+      notices: ['2 events of types this Poolscope does not know ("job-stolen") were skipped: the file was written in format 1.4'],
     });
   });
 
@@ -341,7 +341,7 @@ describe('the header', () => {
     });
     expect(header).toEqual({
       format: 'poolscope-run',
-      formatVersion: '1.2',
+      formatVersion: '1.3',
       app: { name: 'Poolscope', version: '0.1.0' },
       settings: SAMPLE_SETTINGS,
       strategy: null,
@@ -349,55 +349,61 @@ describe('the header', () => {
       historyStartsAt: T0,
       droppedEventCount: 12,
     });
-    expect(serializeRunFileHeader(header).startsWith('{"format":"poolscope-run","formatVersion":"1.2",')).toBe(true);
+    expect(serializeRunFileHeader(header).startsWith('{"format":"poolscope-run","formatVersion":"1.3",')).toBe(true);
   });
 
-  it('opens 1.0 and 1.1 headers, which predate settings added since, with the limits servers then had', () => {
-    const { maxQueuedJobs: _added11, maxWaitMs: _added12, ...settings10 } = SAMPLE_SETTINGS;
+  it('opens 1.0, 1.1 and 1.2 headers, which predate settings added since, with those settings at their defaults', () => {
+    const { maxQueuedJobs: _in11, sendTimeoutMs: _in12, maxWaitMs: _in13, ...settings10 } = SAMPLE_SETTINGS;
     const settings11 = { ...settings10, maxQueuedJobs: 5 };
-    // Before 1.1 every server queued up to 1,024 jobs; before 1.2 a job waited as long as it took (0: no limit).
+    const settings12 = { ...settings11, sendTimeoutMs: 300 };
     expect(validateRunFileHeader({ ...sampleHeader(), formatVersion: '1.0', settings: settings10 })).toEqual({
       ok: true,
-      value: { ...sampleHeader(), formatVersion: '1.0', settings: { ...settings10, maxQueuedJobs: 1024, maxWaitMs: 0 } },
+      value: {
+        ...sampleHeader(),
+        formatVersion: '1.0',
+        settings: { ...settings10, maxQueuedJobs: 1024, sendTimeoutMs: 10_000, maxWaitMs: 60_000 },
+      },
     });
     expect(validateRunFileHeader({ ...sampleHeader(), formatVersion: '1.1', settings: settings11 })).toEqual({
       ok: true,
-      value: { ...sampleHeader(), formatVersion: '1.1', settings: { ...settings11, maxWaitMs: 0 } },
+      value: { ...sampleHeader(), formatVersion: '1.1', settings: { ...settings11, sendTimeoutMs: 10_000, maxWaitMs: 60_000 } },
+    });
+    expect(validateRunFileHeader({ ...sampleHeader(), formatVersion: '1.2', settings: settings12 })).toEqual({
+      ok: true,
+      value: { ...sampleHeader(), formatVersion: '1.2', settings: { ...settings12, maxWaitMs: 60_000 } },
     });
     // From the version that added a setting on, the header must carry it.
     expect(validateRunFileHeader({ ...sampleHeader(), formatVersion: '1.1', settings: settings10 })).toEqual({
       ok: false,
       error: 'header: "settings.maxQueuedJobs" is missing',
     });
-    expect(validateRunFileHeader({ ...sampleHeader(), settings: settings11 })).toEqual({
+    expect(validateRunFileHeader({ ...sampleHeader(), formatVersion: '1.2', settings: settings11 })).toEqual({
+      ok: false,
+      error: 'header: "settings.sendTimeoutMs" is missing',
+    });
+    expect(validateRunFileHeader({ ...sampleHeader(), settings: settings12 })).toEqual({
       ok: false,
       error: 'header: "settings.maxWaitMs" is missing',
     });
   });
 
-  it('opens the server-listening events of older files, which lack the same settings, the same way', () => {
-    const { maxQueuedJobs: _added11, maxWaitMs: _added12, ...listening10 } = SAMPLE_EVENTS['server-listening'];
-    const { maxWaitMs: _added, ...listening11 } = SAMPLE_EVENTS['server-listening'];
-    const file = (formatVersion: string, listening: object) => `${line(sampleHeader({ formatVersion }))}${line(listening)}`;
-    expect(parseRunFile(file('1.0', listening10)).events).toEqual([{ ...listening10, maxQueuedJobs: 1024, maxWaitMs: 0 }]);
-    expect(parseRunFile(file('1.1', listening11)).events).toEqual([{ ...listening11, maxWaitMs: 0 }]);
-    expect(() => parseRunFile(file('1.2', listening11))).toThrow('line 2: server-listening event: "maxWaitMs" is missing');
-  });
-
-  it('opens 1.0 and 1.1 files whose header and server-listening events lack the settings added since, at their defaults', () => {
-    const { maxQueuedJobs: _in11, sendTimeoutMs: _in12, ...settings10 } = SAMPLE_SETTINGS;
+  it('opens 1.0, 1.1 and 1.2 files whose header and server-listening events lack the settings added since, at their defaults', () => {
+    const { maxQueuedJobs: _in11, sendTimeoutMs: _in12, maxWaitMs: _in13, ...settings10 } = SAMPLE_SETTINGS;
     const listening10 = { ...settings10, type: 'server-listening', at: T0 };
-    const file10 = `${JSON.stringify({ ...sampleHeader(), formatVersion: '1.0', settings: settings10 })}\n${line(listening10)}`;
-    const file11 = `${JSON.stringify({ ...sampleHeader(), formatVersion: '1.1', settings: { ...settings10, maxQueuedJobs: 7 } })}\n${line({ ...listening10, maxQueuedJobs: 7 })}`;
-    const opened10 = parseRunFile(file10);
-    expect(opened10.header.settings).toEqual({ ...settings10, maxQueuedJobs: 1024, sendTimeoutMs: 10_000 });
-    expect(opened10.events).toEqual([{ ...listening10, maxQueuedJobs: 1024, sendTimeoutMs: 10_000 }]);
-    const opened11 = parseRunFile(file11);
-    expect(opened11.header.settings).toEqual({ ...settings10, maxQueuedJobs: 7, sendTimeoutMs: 10_000 });
-    expect(opened11.events).toEqual([{ ...listening10, maxQueuedJobs: 7, sendTimeoutMs: 10_000 }]);
-    // A 1.2 file must carry it.
-    expect(() => parseRunFile(`${headerLine}${line({ ...listening10, maxQueuedJobs: 7 })}`)).toThrow(
-      'line 2: server-listening event: "sendTimeoutMs" is missing',
+    const file = (formatVersion: string, settings: object) =>
+      `${JSON.stringify({ ...sampleHeader(), formatVersion, settings })}\n${line({ ...listening10, ...settings })}`;
+    const opened10 = parseRunFile(file('1.0', settings10));
+    expect(opened10.header.settings).toEqual({ ...settings10, maxQueuedJobs: 1024, sendTimeoutMs: 10_000, maxWaitMs: 60_000 });
+    expect(opened10.events).toEqual([{ ...listening10, maxQueuedJobs: 1024, sendTimeoutMs: 10_000, maxWaitMs: 60_000 }]);
+    const opened11 = parseRunFile(file('1.1', { ...settings10, maxQueuedJobs: 7 }));
+    expect(opened11.header.settings).toEqual({ ...settings10, maxQueuedJobs: 7, sendTimeoutMs: 10_000, maxWaitMs: 60_000 });
+    expect(opened11.events).toEqual([{ ...listening10, maxQueuedJobs: 7, sendTimeoutMs: 10_000, maxWaitMs: 60_000 }]);
+    const opened12 = parseRunFile(file('1.2', { ...settings10, maxQueuedJobs: 7, sendTimeoutMs: 300 }));
+    expect(opened12.header.settings).toEqual({ ...settings10, maxQueuedJobs: 7, sendTimeoutMs: 300, maxWaitMs: 60_000 });
+    expect(opened12.events).toEqual([{ ...listening10, maxQueuedJobs: 7, sendTimeoutMs: 300, maxWaitMs: 60_000 }]);
+    // A 1.3 file must carry every one of them, in its events as in its header.
+    expect(() => parseRunFile(`${headerLine}${line({ ...listening10, maxQueuedJobs: 7, sendTimeoutMs: 300 })}`)).toThrow(
+      'line 2: server-listening event: "maxWaitMs" is missing',
     );
   });
 });
