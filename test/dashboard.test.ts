@@ -249,7 +249,15 @@ describe('dashboard command line', () => {
 
   it('parses the serve flags into initial settings, plus --ui-port, --ui-host and --start', () => {
     expect(parseDashboardArgs([])).toEqual({
-      initialSettings: { host: '127.0.0.1', port: 7878, workerCount: 4, sleepMs: 5000, maxQueuedJobs: 1024, sendTimeoutMs: 10_000, maxWaitMs: 60_000 },
+      initialSettings: {
+        host: '127.0.0.1',
+        port: 7878,
+        workerCount: 4,
+        sleepMs: 5000,
+        maxQueuedJobs: 1024,
+        sendTimeoutMs: 10_000,
+        maxWaitMs: 60_000,
+      },
       uiHost: '127.0.0.1',
       uiPort: 7879,
       shouldStartServer: false,
