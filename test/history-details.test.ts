@@ -41,7 +41,7 @@ describe('requestsIn', () => {
         let expected: typeof requests;
         if (track === 'queue') {
           expected = requests
-            .filter((r) => r.queuedAt !== null && overlaps(r.queuedAt, r.startedAt ?? cursor, fromAt, toAt))
+            .filter((r) => r.queuedAt !== null && overlaps(r.queuedAt, known.leftQueueAt(r) ?? cursor, fromAt, toAt))
             .sort((a, b) => a.queuedAt! - b.queuedAt! || a.runId - b.runId || a.id - b.id);
         } else {
           expected = requests

@@ -103,11 +103,18 @@ function expectTimelineMatchesReference(timeline: Timeline, reference: Reference
   }
   const received = new Array<number>(bucketCount).fill(0);
   const rejected = new Array<number>(bucketCount).fill(0);
+  // Jobs that left the queue: for a worker, or abandoned unrun; with their waits.
+  const dequeued = new Array<number>(bucketCount).fill(0);
+  const waitMsSum = new Array<number>(bucketCount).fill(0);
   for (const e of reference.events) {
     const k = Math.floor(e.at / bucketMs) - firstBucketIndex;
     if (e.at > now || k < 0 || k >= bucketCount) continue;
     if (e.type === 'request-received') received[k]!++;
     if (e.type === 'request-rejected') rejected[k]!++;
+    if (e.type === 'job-started' || e.type === 'job-abandoned') {
+      dequeued[k]!++;
+      waitMsSum[k]! += e.waitMs;
+    }
   }
   for (let k = 0; k < bucketCount; k++) {
     if (!isKnown(k)) continue;
@@ -116,6 +123,9 @@ function expectTimelineMatchesReference(timeline: Timeline, reference: Reference
     expect(timeline.queue.buckets.meanLength[k]! * (to - from)).toBeCloseTo(reference.queueLengthMs(from, to), 6);
     expect(timeline.queue.buckets.received[k]).toBe(received[k]);
     expect(timeline.queue.buckets.rejected[k]).toBe(rejected[k]);
+    expect(timeline.queue.buckets.dequeued[k]).toBe(dequeued[k]);
+    if (dequeued[k]! > 0) expect(timeline.queue.buckets.meanWaitMs[k]).toBeCloseTo(waitMsSum[k]! / dequeued[k]!, 6);
+    else expect(timeline.queue.buckets.meanWaitMs[k]).toBeNaN();
   }
 }
 
@@ -365,6 +375,54 @@ describe('the queue track', () => {
     ]);
     // Waits that were never visible (the first wave started at once) are not spans.
     expect(after.queue.spans?.some((s) => s.requestId <= 4)).toBe(false);
+  });
+
+  it('ends an abandoned job’s wait where it left the queue unrun, counts it among the jobs that left, and keeps why', () => {
+    const T = 1_700_000_000_000;
+    const sleep = { kind: 'request', connection: 0, target: '/sleep', method: 'GET', userAgent: 'curl/8.5.0' } as const;
+    const events = new PoolSimulator(T).run([
+      { action: { kind: 'start', workerCount: 1, maxQueuedJobs: 6, maxWaitMs: 1_000 }, dtMs: 0 },
+      { action: { kind: 'connect' }, dtMs: 1 },
+      { action: sleep, dtMs: 1 }, // 1 runs
+      { action: sleep, dtMs: 1 }, // 2 and 3 wait, then pass the deadline
+      { action: sleep, dtMs: 1 },
+      { action: { kind: 'idle' }, dtMs: 1_500 },
+      { action: { kind: 'crash', worker: 0 }, dtMs: 10 }, // 1 dies with its worker
+      { action: sleep, dtMs: 10 }, // 4 waits with no worker alive…
+      { action: { kind: 'give-up' }, dtMs: 100 }, // …until the pool gives up
+    ]);
+    const abandoned = events.filter((e) => e.type === 'job-abandoned');
+    expect(abandoned.map((e) => [e.requestId, e.reason, e.at - T])).toEqual([
+      [2, 'max-wait', 1_504],
+      [3, 'max-wait', 1_504],
+      [4, 'no-workers', 1_624],
+    ]);
+    const history = record(events);
+    const now = events.at(-1)!.at;
+    const timeline = history.timeline({ fromAt: T, toAt: T + 2_000, plotWidthPx: 1_200, now });
+    expect(timeline.queue.spans?.map((s) => [s.requestId, s.leftAt - T, s.workerId, s.abandonReason, s.isWaiting])).toEqual([
+      [2, 1_504, null, 'max-wait', false],
+      [3, 1_504, null, 'max-wait', false],
+      [4, 1_624, null, 'no-workers', false],
+    ]);
+    expectTimelineMatchesReference(timeline, new ReferenceHistory(events));
+    expect(history.stateAt(now)?.queue).toEqual([]);
+    expect(history.request(2)).toMatchObject({ abandonReason: 'max-wait', waitMs: 1_501, status: 503, errorCode: 'QUEUE_WAIT_EXCEEDED' });
+    expect(history.request(4)).toMatchObject({ abandonReason: 'no-workers', waitMs: 100, status: 500, workerId: null });
+    // In replay before the deadline, 2 and 3 still wait: nothing of their abandonment is known yet.
+    const before = history.timeline({ fromAt: T, toAt: T + 2_000, plotWidthPx: 1_200, now: T + 1_000 });
+    expect(before.queue.spans?.map((s) => [s.requestId, s.isWaiting, s.abandonReason])).toEqual([
+      [2, true, null],
+      [3, true, null],
+    ]);
+    const queueList = history.requestsIn({ track: 'queue', fromAt: T, toAt: T + 2_000, limit: 10, now });
+    // Request 1's wait took no time: it still counts where it happened.
+    expect(queueList.requests.map((r) => [r.id, r.abandonReason])).toEqual([
+      [1, null],
+      [2, 'max-wait'],
+      [3, 'max-wait'],
+      [4, 'no-workers'],
+    ]);
   });
 
   it('gives the queue’s length over time when the waits do not fit, and says so', () => {

@@ -72,7 +72,7 @@ export function requestsIn(parts: HistoryParts, query: RequestsQuery): RequestLi
   if (query.track === 'queue') {
     const index = parts.dequeued;
     // Jobs leave the queue in the order they joined it: both times grow along the index.
-    const lo = index.lowerBound(fromAt, (slot) => c().startedAt[slot]!);
+    const lo = index.lowerBound(fromAt, (slot) => c().leftQueueAt[slot]!);
     const hi = Math.min(
       index.lowerBound(toAt, (slot) => c().queuedAt[slot]!, lo),
       index.upperBound(now, (slot) => c().queuedAt[slot]!, lo),
@@ -80,15 +80,15 @@ export function requestsIn(parts: HistoryParts, query: RequestsQuery): RequestLi
     const matches = (p: number) => {
       const slot = slotAt(index, p);
       const queuedAt = c().queuedAt[slot]!;
-      return overlapsRange(queuedAt, Math.min(c().startedAt[slot]!, Math.max(now, queuedAt)), fromAt, toAt);
+      return overlapsRange(queuedAt, Math.min(c().leftQueueAt[slot]!, Math.max(now, queuedAt)), fromAt, toAt);
     };
     total = matchCount(lo, hi, matches);
     requests.push(...listFrom(parts, index, { lo, hi }, limit, now, matches));
-    // Jobs waiting at `now` that no worker took within the history.
+    // Jobs waiting at `now` that did not leave the queue within the history.
     if (aggregate !== null) {
       for (const job of aggregate.queued()) {
         const row = parts.rowOf(aggregate.runId, job.requestId);
-        if (row !== -1 && !Number.isNaN(c().startedAt[table.slotOf(row)]!)) continue;
+        if (row !== -1 && !Number.isNaN(c().leftQueueAt[table.slotOf(row)]!)) continue;
         if (!overlapsRange(job.queuedAt, Math.max(job.queuedAt, stateAt), fromAt, toAt)) continue;
         total++;
         if (requests.length < limit) requests.push(recordOf(parts, aggregate, row, job.requestId, now));

@@ -328,12 +328,22 @@ export class EventHistory {
           const slot = table.slotOf(row);
           const c = table.columns;
           c.startedAt[slot] = at;
+          c.leftQueueAt[slot] = at;
           c.workerId[slot] = event.workerId;
           c.waitMs[slot] = event.waitMs;
           this.laneIndexOf(event.workerId)?.push(row);
-          this.dequeued.push(row);
-          for (let i = 0; i < WAIT_CLASS_THRESHOLDS_MS.length && event.waitMs >= WAIT_CLASS_THRESHOLDS_MS[i]!; i++)
-            this.waitClasses[i]!.push(row);
+          this.leftQueue(row, event.waitMs);
+        }
+        this.buckets.countQueueEvent(at, QUEUE_DEQUEUED, event.waitMs);
+        break;
+      }
+      case 'job-abandoned': {
+        // It left the queue as a dispatched job does, only for no worker: its queue span ends here, and the
+        // queue's buckets count it among the jobs that left (with its wait), as request-stats counts its wait.
+        const row = this.currentRowOf(event.requestId);
+        if (row !== -1) {
+          table.abandon(row, at, event.reason, event.waitMs);
+          this.leftQueue(row, event.waitMs);
         }
         this.buckets.countQueueEvent(at, QUEUE_DEQUEUED, event.waitMs);
         break;
@@ -402,6 +412,12 @@ export class EventHistory {
       default:
         break;
     }
+  }
+
+  /** A row whose job just left the queue (for a worker or abandoned), in the queue's indexes. */
+  private leftQueue(row: number, waitMs: number): void {
+    this.dequeued.push(row);
+    for (let i = 0; i < WAIT_CLASS_THRESHOLDS_MS.length && waitMs >= WAIT_CLASS_THRESHOLDS_MS[i]!; i++) this.waitClasses[i]!.push(row);
   }
 
   private beginRun(at: number): void {

@@ -58,7 +58,7 @@ export interface HistoryParts {
   readonly buckets: BucketStore;
   /** Per worker id: its jobs in start order. */
   readonly laneIndexes: ReadonlyArray<RowIndex | undefined>;
-  /** Every job that left the queue, in that order. */
+  /** Every job that left the queue (for a worker, or abandoned), in that order: its row's leftQueueAt grows along it. */
   readonly dequeued: RowIndex;
   /** Per WAIT_CLASS_THRESHOLDS_MS: the jobs that waited at least that long, in the order they left the queue. */
   readonly waitClasses: readonly RowIndex[];

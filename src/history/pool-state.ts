@@ -3,7 +3,7 @@
 // and rebuilds others from checkpoints; a state the server reports directly seeds one with fromState().
 // Reuses the worker and request record shapes of src/shared/pool-model.ts, so today's views read it as is.
 
-import type { ServerEvent, ServerEventOf, StopReason } from '../shared/events';
+import type { JobAbandonReason, ServerEvent, ServerEventOf, StopReason } from '../shared/events';
 import type { RequestOrigin, RequestRecord, WorkerPhase, WorkerState } from '../shared/pool-model';
 import { pathOf, requestOriginOf } from '../shared/pool-model';
 import { SETTING_NAMES, type ServerSettings } from '../shared/settings';
@@ -167,6 +167,7 @@ class LiveRequest {
   status = Number.NaN;
   bytes = Number.NaN;
   errorCode: string | null = null;
+  abandonReason: JobAbandonReason | null = null;
 
   constructor(
     readonly id: number,
@@ -192,6 +193,7 @@ class LiveRequest {
     live.status = nanIfNull(r.status);
     live.bytes = nanIfNull(r.bytes);
     live.errorCode = r.errorCode;
+    live.abandonReason = r.abandonReason;
     return live;
   }
 
@@ -216,6 +218,7 @@ class LiveRequest {
       status: nullIfNaN(this.status),
       bytes: nullIfNaN(this.bytes),
       errorCode: this.errorCode,
+      abandonReason: this.abandonReason,
     };
   }
 }
@@ -441,11 +444,21 @@ export class PoolAggregate {
         w.busySince = Number.NaN;
         break;
       }
+      case 'job-abandoned': {
+        // It left the queue without running; its answer (request-rejected, response-sent) follows.
+        const r = this.requests.get(event.requestId);
+        if (r !== undefined) {
+          r.waitMs = event.waitMs;
+          r.abandonReason = event.reason;
+        }
+        this.removeFromQueue(event.requestId);
+        break;
+      }
       case 'response-sent':
         this.counters.responsesSent++;
         if (event.status >= 500) this.counters.serverErrors++;
         this.requests.delete(event.requestId);
-        // A job answered without ever starting (its pool lost every worker) leaves the queue with its answer.
+        // A job answered without ever starting leaves the queue with its answer (recordings older than job-abandoned).
         if (this.queueLength > 0) this.removeFromQueue(event.requestId);
         break;
       case 'worker-spawned':

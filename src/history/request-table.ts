@@ -1,8 +1,9 @@
 // One row per request in the event history (its times, worker, status, class), built as its events are
 // appended, and the indexes the timeline and details on demand search: per worker lane the jobs in start
-// order, and the queue's jobs in the order they left it. Columnar like the event log; a row lives exactly
+// order, and the queue's jobs in the order they left it (for a worker, or abandoned). Columnar like the event log; a row lives exactly
 // as long as the request's first event stays in the history.
 
+import { JOB_ABANDON_REASONS, type JobAbandonReason } from '../shared/events';
 import type { RequestRecord } from '../shared/pool-model';
 import { pathOf } from '../shared/pool-model';
 import { ROUTE_CLASSES } from './classify';
@@ -24,6 +25,8 @@ function makeRowColumns(capacity: number) {
     // NaN while a time is not known yet.
     queuedAt: new Float64Array(capacity),
     startedAt: new Float64Array(capacity),
+    /** When its job left the queue: a worker took it (= startedAt), or it was abandoned (job-abandoned). */
+    leftQueueAt: new Float64Array(capacity),
     finishedAt: new Float64Array(capacity),
     sentAt: new Float64Array(capacity),
     waitMs: new Float64Array(capacity),
@@ -33,6 +36,8 @@ function makeRowColumns(capacity: number) {
     runId: new Int32Array(capacity),
     /** -1 until a worker takes the job. */
     workerId: new Int32Array(capacity),
+    /** 0 unless its job was abandoned; else 1 + the reason's index in JOB_ABANDON_REASONS. */
+    abandonReason: new Uint8Array(capacity),
     flags: new Uint8Array(capacity),
   };
 }
@@ -80,6 +85,7 @@ export class RequestTable {
     c.receivedAt[slot] = at;
     c.queuedAt[slot] = Number.NaN;
     c.startedAt[slot] = Number.NaN;
+    c.leftQueueAt[slot] = Number.NaN;
     c.finishedAt[slot] = Number.NaN;
     c.sentAt[slot] = Number.NaN;
     c.waitMs[slot] = Number.NaN;
@@ -88,6 +94,7 @@ export class RequestTable {
     c.status[slot] = Number.NaN;
     c.runId[slot] = runId;
     c.workerId[slot] = -1;
+    c.abandonReason[slot] = 0;
     c.flags[slot] = (hasReceived ? F_HAS_RECEIVED : 0) | (isBurst ? F_BURST : 0) | (routeCode << ROUTE_SHIFT);
     return this.rows.nextSeq - 1;
   }
@@ -133,6 +140,22 @@ export class RequestTable {
     return this.rows.holds(row);
   }
 
+  /** Records that the row's job left the queue without running (job-abandoned). */
+  abandon(row: number, at: number, reason: JobAbandonReason, waitMs: number): void {
+    const slot = this.rows.slotOf(row);
+    const c = this.rows.columns;
+    c.leftQueueAt[slot] = at;
+    c.waitMs[slot] = waitMs;
+    c.abandonReason[slot] = 1 + JOB_ABANDON_REASONS.indexOf(reason);
+  }
+
+  /** Why the job of a held row was abandoned; null when it was not (or not yet at `now`). */
+  abandonReasonOf(slot: number, now = Number.POSITIVE_INFINITY): JobAbandonReason | null {
+    const c = this.rows.columns;
+    const code = c.abandonReason[slot]!;
+    return code === 0 || !(c.leftQueueAt[slot]! <= now) ? null : JOB_ABANDON_REASONS[code - 1]!;
+  }
+
   routeCodeOf(slot: number): number {
     return this.rows.columns.flags[slot]! >> ROUTE_SHIFT;
   }
@@ -155,6 +178,7 @@ export class RequestTable {
     const known = (at: number) => (at <= now ? at : Number.NaN);
     const queuedAt = known(c.queuedAt[slot]!);
     const startedAt = known(c.startedAt[slot]!);
+    const leftQueueAt = known(c.leftQueueAt[slot]!);
     const finishedAt = known(c.finishedAt[slot]!);
     const sentAt = known(c.sentAt[slot]!);
     // One status column: the job's, then the response's (the same number), or the server's own answer.
@@ -178,11 +202,12 @@ export class RequestTable {
       finishedAt: nullIfNaN(finishedAt),
       sentAt: nullIfNaN(sentAt),
       workerId: workerId === -1 || Number.isNaN(startedAt) ? null : workerId,
-      waitMs: Number.isNaN(startedAt) ? null : nullIfNaN(c.waitMs[slot]!),
+      waitMs: Number.isNaN(leftQueueAt) ? null : nullIfNaN(c.waitMs[slot]!),
       runMs: Number.isNaN(finishedAt) ? null : nullIfNaN(c.runMs[slot]!),
       status: hasStatus ? nullIfNaN(c.status[slot]!) : null,
       bytes: Number.isNaN(sentAt) ? null : nullIfNaN(c.bytes[slot]!),
       errorCode: rejected?.type === 'request-rejected' ? rejected.errorCode : null,
+      abandonReason: this.abandonReasonOf(slot, now),
     };
   }
 

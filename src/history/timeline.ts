@@ -20,6 +20,7 @@
 // What happened after `now` is never shown: the job running at `now` is a running bar, and in replay
 // the bucket holding `now` is rebuilt from the events before it.
 
+import type { JobAbandonReason } from '../shared/events';
 import { pathOf, type RequestOrigin } from '../shared/pool-model';
 import {
   addJobToSums,
@@ -114,15 +115,20 @@ export interface TimelineLane {
   buckets: LaneBuckets;
 }
 
-/** A job's wait in the queue, from joining it until a worker took it (or until `now`, while it waits). */
+/**
+ * A job's wait in the queue, from joining it until a worker took it, until it was abandoned (job-abandoned),
+ * or until `now` while it waits.
+ */
 export interface QueueSpan {
   runId: number;
   requestId: number;
   queuedAt: number;
-  /** When a worker took it, or `now` while it waits. */
+  /** When a worker took it or it was abandoned, or `now` while it waits. */
   leftAt: number;
-  /** The worker that took it; null while it waits. */
+  /** The worker that took it; null while it waits, and for a job abandoned. */
   workerId: number | null;
+  /** Why it left the queue without running; null unless it was abandoned. */
+  abandonReason: JobAbandonReason | null;
   isWaiting: boolean;
   route: RouteClass;
   origin: RequestOrigin;
@@ -137,9 +143,9 @@ export interface QueueBuckets {
   received: Uint32Array;
   /** Requests the server answered itself (parse errors, 503 queue full or shutting down, 408). */
   rejected: Uint32Array;
-  /** Jobs that left the queue for a worker. */
+  /** Jobs that left the queue: for a worker, or abandoned without running (job-abandoned). */
   dequeued: Uint32Array;
-  /** Mean wait of the jobs that left the queue in the bucket; NaN when none did. */
+  /** Mean wait of the jobs that left the queue in the bucket (abandoned ones too); NaN when none did. */
   meanWaitMs: Float64Array;
 }
 
@@ -264,7 +270,9 @@ function rebuildBucket(parts: HistoryParts, bucketMs: number, now: number): Rebu
       case 'request-rejected':
         queue.rejected[0]!++;
         break;
+      // As the stored buckets count them (event-history.ts): an abandoned job left the queue too.
       case 'job-started':
+      case 'job-abandoned':
         queue.dequeued[0]!++;
         queue.waitMsSum[0]! += event.waitMs;
         break;
@@ -552,24 +560,26 @@ function waitSpans(
   }
   const spans: QueueSpan[] = [];
   const historyStartAt = parts.firstAt() ?? Number.POSITIVE_INFINITY;
-  for (let p = index.lowerBound(fromAt, (slot) => c().startedAt[slot]!); p < index.end; p++) {
+  for (let p = index.lowerBound(fromAt, (slot) => c().leftQueueAt[slot]!); p < index.end; p++) {
     const row = index.rowAt(p);
     if (!table.holds(row)) continue;
     const slot = table.slotOf(row);
     const queuedAt = c().queuedAt[slot]!;
-    const startedAt = c().startedAt[slot]!;
-    // The queue is FIFO: jobs leave it in the order they joined.
+    const leftAt = c().leftQueueAt[slot]!;
+    // The queue is FIFO: jobs leave it in the order they joined (an abandoned one is the oldest waiting).
     if (queuedAt >= toAt || queuedAt > now) break;
     // Still waiting at `now` (replay): it comes from the state below.
-    if (startedAt > now) continue;
-    if (startedAt - queuedAt < minVisibleMs || !overlapsRange(queuedAt, startedAt, fromAt, toAt)) continue;
+    if (leftAt > now) continue;
+    if (leftAt - queuedAt < minVisibleMs || !overlapsRange(queuedAt, leftAt, fromAt, toAt)) continue;
     if (spans.length === maxSpans) return null;
+    const workerId = c().workerId[slot]!;
     spans.push({
       runId: c().runId[slot]!,
       requestId: c().requestId[slot]!,
       queuedAt,
-      leftAt: startedAt,
-      workerId: c().workerId[slot]!,
+      leftAt,
+      workerId: workerId === -1 ? null : workerId,
+      abandonReason: table.abandonReasonOf(slot),
       isWaiting: false,
       route: table.routeOf(slot),
       origin: table.isBurst(slot) ? 'burst' : 'external',
@@ -587,6 +597,7 @@ function waitSpans(
         queuedAt: job.queuedAt,
         leftAt: now,
         workerId: null,
+        abandonReason: null,
         isWaiting: true,
         route: ROUTE_CLASSES[routeOfClass(jobClassFor(parts, aggregate.runId, job.requestId, record, STATUS_RUNNING))]!,
         origin: record?.origin ?? 'external',

@@ -1,19 +1,23 @@
 // Valid event sequences for property tests: a small model of the server (workers, FIFO queue, bounded queue,
-// connections, crashes and replacements, graceful stop, restarts) turns a list of actions into the events
-// the real server emits for them, in its order. fast-check generates the actions.
+// the queue deadline and a pool that gives up, connections, crashes and replacements, graceful stop,
+// restarts) turns a list of actions into the events the real server emits for them, in its order.
+// fast-check generates the actions.
 
 import fc from 'fast-check';
-import { BURST_USER_AGENT, type ServerEvent } from '../../src/shared/events';
+import { BURST_USER_AGENT, type JobAbandonReason, type ServerEvent } from '../../src/shared/events';
 import { DEFAULT_SETTINGS } from '../../src/shared/settings';
 
 export type SimAction =
-  | { kind: 'start'; workerCount: number; maxQueuedJobs: number }
+  /** maxWaitMs: the queue deadline, 0 for none (as the setting); omitted, none. */
+  | { kind: 'start'; workerCount: number; maxQueuedJobs: number; maxWaitMs?: number }
   | { kind: 'connect' }
   | { kind: 'request'; connection: number; target: string; method: string; userAgent: string | null }
   | { kind: 'parse-error'; connection: number }
   | { kind: 'finish'; worker: number; status: number }
   | { kind: 'crash'; worker: number }
   | { kind: 'replace'; worker: number }
+  /** With no worker alive, the pool gives up on restarting them: every queued job leaves unrun (500). */
+  | { kind: 'give-up' }
   | { kind: 'close'; connection: number }
   | { kind: 'stop' }
   | { kind: 'idle' };
@@ -31,13 +35,17 @@ interface SimWorker {
   isAlive: boolean;
 }
 
+/** Queue deadlines (maxWaitMs) a generated run starts with: none, or short enough that short runs reach them. */
+const MAX_WAIT_MS_CHOICES = [0, 30, 1_000];
+
 export class PoolSimulator {
   readonly events: ServerEvent[] = [];
   private at: number;
   private phase: 'stopped' | 'listening' | 'stopping' = 'stopped';
   private workers: SimWorker[] = [];
-  private queue: Array<{ requestId: number; queuedAt: number }> = [];
+  private queue: Array<{ requestId: number; connectionId: number; queuedAt: number }> = [];
   private maxQueuedJobs = 0;
+  private maxWaitMs = 0;
   private nextRequestId = 1;
   private nextConnectionId = 1;
   private connections: number[] = [];
@@ -53,6 +61,7 @@ export class PoolSimulator {
   run(actions: readonly TimedAction[]): ServerEvent[] {
     for (const { action, dtMs } of actions) {
       this.at += dtMs;
+      this.expireOverdue();
       this.step(action);
     }
     return this.events;
@@ -61,7 +70,7 @@ export class PoolSimulator {
   step(action: SimAction): void {
     switch (action.kind) {
       case 'start':
-        return this.start(action.workerCount, action.maxQueuedJobs);
+        return this.start(action.workerCount, action.maxQueuedJobs, action.maxWaitMs ?? 0);
       case 'connect':
         if (this.phase !== 'listening') return;
         this.emit({
@@ -107,6 +116,11 @@ export class PoolSimulator {
         this.takeNext(w);
         return;
       }
+      case 'give-up':
+        if (this.phase === 'stopped' || this.workers.some((w) => w.isAlive)) return;
+        while (this.queue.length > 0) this.abandonNext('no-workers');
+        if (this.phase === 'stopping') this.maybeFinishStop();
+        return;
       case 'close': {
         const connectionId = this.pick(this.connections, action.connection);
         if (connectionId !== undefined) this.closeConnection(connectionId, 'client-closed');
@@ -124,17 +138,18 @@ export class PoolSimulator {
     }
   }
 
-  private start(workerCount: number, maxQueuedJobs: number): void {
+  private start(workerCount: number, maxQueuedJobs: number, maxWaitMs: number): void {
     if (this.phase !== 'stopped') return;
     this.workers = Array.from({ length: workerCount }, (_, id) => ({ id, requestId: null, busySince: 0, isAlive: true }));
     for (const w of this.workers) this.emit({ type: 'worker-spawned', at: this.at, workerId: w.id });
     this.maxQueuedJobs = maxQueuedJobs;
+    this.maxWaitMs = maxWaitMs;
     this.queue = [];
     this.nextRequestId = 1;
     this.nextConnectionId = 1;
     this.connections = [];
     this.phase = 'listening';
-    this.emit({ type: 'server-listening', at: this.at, ...DEFAULT_SETTINGS, workerCount, maxQueuedJobs });
+    this.emit({ type: 'server-listening', at: this.at, ...DEFAULT_SETTINGS, workerCount, maxQueuedJobs, maxWaitMs });
   }
 
   private request(action: Extract<SimAction, { kind: 'request' }>): void {
@@ -156,12 +171,30 @@ export class PoolSimulator {
     if (idle === undefined && this.queue.length >= this.maxQueuedJobs) return this.reject(requestId, connectionId, 'QUEUE_FULL');
     this.emit({ type: 'job-queued', at: this.at, requestId, queueDepth: this.queue.length + 1 });
     if (idle !== undefined) this.dispatch(idle, requestId, this.at);
-    else this.queue.push({ requestId, queuedAt: this.at });
+    else this.queue.push({ requestId, connectionId, queuedAt: this.at });
   }
 
   private reject(requestId: number, connectionId: number, errorCode: string): void {
     this.emit({ type: 'request-rejected', at: this.at, requestId, connectionId, status: 503, errorCode });
     this.emit({ type: 'response-sent', at: this.at, requestId, status: 503, bytes: 100 });
+  }
+
+  /**
+   * The pool's deadline check, as its timer makes it whenever time passes: every job that has waited
+   * maxWaitMs leaves the queue unrun (503), oldest first.
+   */
+  private expireOverdue(): void {
+    if (this.maxWaitMs === 0 || this.phase === 'stopped') return;
+    while (this.queue.length > 0 && this.at - this.queue[0]!.queuedAt >= this.maxWaitMs) this.abandonNext('max-wait');
+    if (this.phase === 'stopping') this.maybeFinishStop();
+  }
+
+  /** The oldest queued job leaves the queue unrun, and its request is answered as the server answers it. */
+  private abandonNext(reason: JobAbandonReason): void {
+    const { requestId, connectionId, queuedAt } = this.queue.shift()!;
+    this.emit({ type: 'job-abandoned', at: this.at, requestId, reason, waitMs: this.at - queuedAt, queueDepth: this.queue.length });
+    if (reason === 'max-wait') return this.reject(requestId, connectionId, 'QUEUE_WAIT_EXCEEDED');
+    this.emit({ type: 'response-sent', at: this.at, requestId, status: 500, bytes: 110 });
   }
 
   private dispatch(w: SimWorker, requestId: number, queuedAt: number): void {
@@ -224,6 +257,7 @@ export const simActionArb: fc.Arbitrary<SimAction> = fc.oneof(
       kind: fc.constant('start' as const),
       workerCount: fc.integer({ min: 1, max: 5 }),
       maxQueuedJobs: fc.integer({ min: 1, max: 8 }),
+      maxWaitMs: fc.constantFrom(...MAX_WAIT_MS_CHOICES),
     }),
   },
   { weight: 3, arbitrary: fc.constant({ kind: 'connect' as const }) },
@@ -244,6 +278,7 @@ export const simActionArb: fc.Arbitrary<SimAction> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('crash' as const), worker: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('replace' as const), worker: fc.nat() }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'give-up' as const }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('close' as const), connection: fc.nat() }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'stop' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'idle' as const }) },
@@ -262,11 +297,12 @@ export function eventSequenceArb(maxActions = 300): fc.Arbitrary<ServerEvent[]> 
   return fc
     .tuple(
       fc.integer({ min: 1, max: 5 }),
+      fc.constantFrom(...MAX_WAIT_MS_CHOICES),
       fc.array(fc.record({ action: simActionArb, dtMs: dtArb }), { minLength: 1, maxLength: maxActions }),
     )
-    .map(([workerCount, actions]) =>
+    .map(([workerCount, maxWaitMs, actions]) =>
       new PoolSimulator().run([
-        { action: { kind: 'start', workerCount, maxQueuedJobs: 6 }, dtMs: 0 },
+        { action: { kind: 'start', workerCount, maxQueuedJobs: 6, maxWaitMs }, dtMs: 0 },
         { action: { kind: 'connect' }, dtMs: 0.5 },
         ...actions,
       ]),

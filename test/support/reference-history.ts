@@ -130,6 +130,12 @@ export function referenceStep(s: PoolState, e: ServerEvent): void {
       w.busySince = null;
       break;
     }
+    case 'job-abandoned': {
+      const r = request(e.requestId);
+      if (r) Object.assign(r, { waitMs: e.waitMs, abandonReason: e.reason });
+      s.queue = s.queue.filter((j) => j.requestId !== e.requestId);
+      break;
+    }
     case 'response-sent': {
       s.counters.responsesSent += 1;
       if (e.status >= 500) s.counters.serverErrors += 1;
@@ -170,9 +176,12 @@ export interface ReferenceWait {
   runId: number;
   requestId: number;
   queuedAt: number;
-  /** null: never left the queue. */
+  /** null: no worker took it. */
   startedAt: number | null;
+  /** When it left the queue: a worker took it, or it was abandoned; null: it never left. */
+  leftAt: number | null;
   workerId: number | null;
+  abandonReason: RecordedRequest['abandonReason'];
 }
 
 function routeOf(target: string): ReferenceJob['route'] {
@@ -195,6 +204,8 @@ export class ReferenceHistory {
   }
 
   private all: RecordedRequest[] | null = null;
+  /** When each abandoned job left the queue (its job-abandoned). */
+  private readonly abandonedAt = new Map<RecordedRequest, number>();
 
   /** Every request ever recorded, by run. */
   requests(): RecordedRequest[] {
@@ -223,6 +234,7 @@ export class ReferenceHistory {
       const live = s.requests.find((r) => r.id === e.requestId);
       if (live) Object.assign(record, structuredClone(live));
       if (e.type === 'response-sent') Object.assign(record, { sentAt: e.at, bytes: e.bytes, status: e.status });
+      if (e.type === 'job-abandoned') this.abandonedAt.set(record, e.at);
     }
     return all;
   }
@@ -243,11 +255,25 @@ export class ReferenceHistory {
       }));
   }
 
+  /** When a recorded request's job left the queue (a worker took it, or it was abandoned); null while it waits or if it never queued. */
+  leftQueueAt(record: RecordedRequest): number | null {
+    this.requests();
+    return record.startedAt ?? this.abandonedAt.get(record) ?? null;
+  }
+
   /** Every job that joined the queue. */
   waits(): ReferenceWait[] {
     return this.requests()
       .filter((r) => r.queuedAt !== null)
-      .map((r) => ({ runId: r.runId, requestId: r.id, queuedAt: r.queuedAt!, startedAt: r.startedAt, workerId: r.workerId }));
+      .map((r) => ({
+        runId: r.runId,
+        requestId: r.id,
+        queuedAt: r.queuedAt!,
+        startedAt: r.startedAt,
+        leftAt: this.leftQueueAt(r),
+        workerId: r.workerId,
+        abandonReason: r.abandonReason,
+      }));
   }
 
   private lengths: Array<{ fromAt: number; length: number }> | null = null;
