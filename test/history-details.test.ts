@@ -3,12 +3,15 @@
 // is the one the reference built, in whichever run it belongs to.
 
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { EventHistory } from '../src/history';
 import type { ServerEvent } from '../src/shared/events';
 import { DEFAULT_SETTINGS } from '../src/shared/settings';
 import { eventSequenceArb, PoolSimulator, type TimedAction } from './support/pool-simulator';
 import { overlaps, ReferenceHistory } from './support/reference-history';
+
+// Hundreds of generated runs per property: CPU-bound, so a loaded machine makes them slow, never wrong.
+vi.setConfig({ testTimeout: 120_000 });
 
 function record(events: readonly ServerEvent[], options: ConstructorParameters<typeof EventHistory>[0] = {}): EventHistory {
   const history = new EventHistory({ maxAgeMs: Number.POSITIVE_INFINITY, ...options });

@@ -3,11 +3,14 @@
 // a hostile client sends.
 
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DROPPED_STRING, EventHistory } from '../src/history';
 import { EventCodec, type EventFieldTable, EventLog } from '../src/history/event-log';
 import { type EventFieldKind, SERVER_EVENT_FIELDS, type ServerEvent } from '../src/shared/events';
 import { eventSequenceArb } from './support/pool-simulator';
+
+// Hundreds of generated runs per property: CPU-bound, so a loaded machine makes them slow, never wrong.
+vi.setConfig({ testTimeout: 120_000 });
 
 const anyNumber = fc.oneof(
   fc.integer(),

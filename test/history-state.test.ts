@@ -2,11 +2,14 @@
 // exactly what applying every event up to t to a fresh state gives (the reference reads them all).
 
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { EventHistory, type PoolState } from '../src/history';
 import type { ServerEvent } from '../src/shared/events';
 import { eventSequenceArb, PoolSimulator } from './support/pool-simulator';
 import { ReferenceHistory } from './support/reference-history';
+
+// Hundreds of generated runs per property: CPU-bound, so a loaded machine makes them slow, never wrong.
+vi.setConfig({ testTimeout: 120_000 });
 
 /** Times worth asking about: every event's time, just before and after it, and random ones in between. */
 function probeTimesArb(events: readonly ServerEvent[]): fc.Arbitrary<number[]> {

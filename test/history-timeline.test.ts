@@ -3,12 +3,15 @@
 // where jobs stop fitting; the whole window stays covered at any rate; the queue track, markers and rates.
 
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { EventHistory, ROUTE_CLASSES, STATUS_CLASSES, type Timeline } from '../src/history';
 import { BURST_USER_AGENT, type ServerEvent } from '../src/shared/events';
 import { DEFAULT_SETTINGS } from '../src/shared/settings';
 import { eventSequenceArb, PoolSimulator } from './support/pool-simulator';
 import { overlapMs, overlaps, ReferenceHistory, referenceStep } from './support/reference-history';
+
+// Hundreds of generated runs per property: CPU-bound, so a loaded machine makes them slow, never wrong.
+vi.setConfig({ testTimeout: 120_000 });
 
 function record(events: readonly ServerEvent[], options: ConstructorParameters<typeof EventHistory>[0] = {}): EventHistory {
   const history = new EventHistory({ maxAgeMs: Number.POSITIVE_INFINITY, ...options });
