@@ -2,6 +2,7 @@
 // plus where the dashboard itself listens. Same parser, help layout and one-line errors as `npm run serve`.
 
 import { type FlagHelp, formatFlagHelp, HELP_FLAG, parseFlags, parseWholeNumberFlag, settingsFlagHelp, UsageError } from '../cli/flags';
+import { RECORD_FLAG_HELP } from '../cli/run-recorder';
 import { SETTINGS, type ServerSettings } from '../shared/settings';
 import { DEFAULT_UI_HOST, DEFAULT_UI_PORT, isLoopbackHost } from './dashboard-server';
 
@@ -12,6 +13,8 @@ export interface DashboardArgs {
   uiPort: number;
   /** Start the book server at once instead of waiting for the Start button. */
   shouldStartServer: boolean;
+  /** --record FILE: every event of every server run streamed to FILE; null when absent. */
+  recordFile: string | null;
   isHelp: boolean;
 }
 
@@ -19,6 +22,7 @@ const DASHBOARD_FLAGS: FlagHelp[] = [
   { flag: 'start', help: 'start the book server at once' },
   { flag: 'ui-host', valueName: 'HOST', help: `where the dashboard listens: loopback only (default ${DEFAULT_UI_HOST})` },
   { flag: 'ui-port', valueName: 'N', help: `the dashboard's port, 0 for any free one (default ${DEFAULT_UI_PORT})` },
+  RECORD_FLAG_HELP,
 ];
 
 export const DASHBOARD_HELP = `Usage: npm run dashboard -- [options]
@@ -32,6 +36,7 @@ const DASHBOARD_OPTIONS = {
   'ui-host': { type: 'string' },
   'ui-port': { type: 'string' },
   start: { type: 'boolean' },
+  record: { type: 'string' },
   // Declared only to refuse it with a reason rather than as an unknown flag.
   'stop-after': { type: 'string' },
 } as const;
@@ -39,7 +44,16 @@ const DASHBOARD_OPTIONS = {
 /** Throws UsageError with one line naming the problem. */
 export function parseDashboardArgs(argv: string[]): DashboardArgs {
   const { settings, extra, isHelp } = parseFlags(argv, DASHBOARD_OPTIONS);
-  if (isHelp) return { initialSettings: settings, uiHost: DEFAULT_UI_HOST, uiPort: DEFAULT_UI_PORT, shouldStartServer: false, isHelp };
+  if (isHelp) {
+    return {
+      initialSettings: settings,
+      uiHost: DEFAULT_UI_HOST,
+      uiPort: DEFAULT_UI_PORT,
+      shouldStartServer: false,
+      recordFile: null,
+      isHelp,
+    };
+  }
   if (extra['stop-after'] !== undefined)
     throw new UsageError('--stop-after is not available in the dashboard; stop the server from the page');
   const uiHost = (extra['ui-host'] as string | undefined) ?? DEFAULT_UI_HOST;
@@ -49,6 +63,7 @@ export function parseDashboardArgs(argv: string[]): DashboardArgs {
     uiHost,
     uiPort: parseWholeNumberFlag('ui-port', extra['ui-port'], DEFAULT_UI_PORT, SETTINGS.port.min, SETTINGS.port.max),
     shouldStartServer: extra.start === true,
+    recordFile: (extra.record as string | undefined) ?? null,
     isHelp: false,
   };
 }

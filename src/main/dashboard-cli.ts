@@ -1,8 +1,11 @@
 // `npm run dashboard`: the Poolscope UI in any browser. Runs the server controller headless and serves the
-// built renderer on a loopback port. Exit codes: 0 after a graceful stop, 1 when the UI port is taken, 2 for a bad flag.
+// built renderer on a loopback port; with --record FILE, streams every event of every server run to FILE.
+// Exit codes: 0 after a graceful stop, 1 when the UI port is taken or the recording stopped early, 2 for a bad flag
+// or a FILE that cannot be written.
 
 import { fileURLToPath } from 'node:url';
 import { runCli, stopOnSignals } from '../cli/program';
+import { describeRecording, RunRecorder } from '../cli/run-recorder';
 import { countOf } from '../shared/plural';
 import { DASHBOARD_HELP, parseDashboardArgs } from './dashboard-args';
 import { startDashboard } from './dashboard-server';
@@ -20,6 +23,24 @@ async function main(): Promise<number> {
   }
 
   const controller = new ServerController({ initialSettings: args.initialSettings });
+  // Opened first: a FILE that cannot be written is refused (exit 2) before anything listens.
+  const recorder =
+    args.recordFile === null
+      ? null
+      : RunRecorder.open(
+          args.recordFile,
+          { settings: controller.status.settings, startedAt: controller.events.now() },
+          { onStop: (summary) => process.stderr.write(`${PROGRAM}: ${describeRecording(summary)}\n`) },
+        );
+  const stopRecording = recorder === null ? null : controller.events.subscribe(recorder.record);
+  const finishRecording = async (): Promise<number> => {
+    if (recorder === null) return 0;
+    stopRecording!();
+    const recording = await recorder.close();
+    process.stdout.write(`${describeRecording(recording)}\n`);
+    return recording.stoppedBecause === null ? 0 : 1;
+  };
+
   const publisher = new EventPublisher(controller);
   let dashboard: Awaited<ReturnType<typeof startDashboard>>;
   try {
@@ -28,6 +49,7 @@ async function main(): Promise<number> {
     const message = (error as Error).message;
     const hint = (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? ' (choose another with --ui-port)' : '';
     process.stderr.write(`${message}${hint}\n`);
+    await finishRecording();
     return 1;
   }
 
@@ -66,7 +88,7 @@ async function main(): Promise<number> {
   }
 
   await stopped;
-  return 0;
+  return finishRecording();
 }
 
 runCli(PROGRAM, main);

@@ -9,6 +9,7 @@ import { createReadStream, createWriteStream, renameSync, rmSync } from 'node:fs
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
+import { describeFileError } from '../cli/file-errors';
 import { UsageError } from '../cli/flags';
 import { runCli } from '../cli/program';
 import { TraceJsonWriter, type TraceSummary } from '../history/trace-export';
@@ -21,20 +22,6 @@ const TRACE_HELP = `Usage: npm run trace -- IN.poolscope.jsonl OUT.json
 Converts a saved run (a .poolscope.jsonl file) to the Chrome Trace Event Format.
 Open OUT.json in https://ui.perfetto.dev (Open trace file) or in Chrome DevTools'
 Performance panel (Load profile).`;
-
-function describeFileError(file: string, error: NodeJS.ErrnoException): string {
-  switch (error.code) {
-    case 'ENOENT':
-      return `${file}: no such file or directory`;
-    case 'EISDIR':
-      return `${file}: is a directory`;
-    case 'EACCES':
-    case 'EPERM':
-      return `${file}: permission denied`;
-    default:
-      return `${file}: ${error.message}`;
-  }
-}
 
 /** 350 ms, 3.2 s, 4.5 min */
 function formatSpan(ms: number): string {

@@ -1,8 +1,11 @@
 // `npm run serve`: the book's server headless, printing the book's lines from the event stream.
-// Exit codes: 0 after a graceful shutdown, 1 when the server cannot start, 2 for a bad flag.
+// With --record FILE it also streams every event to FILE (src/cli/run-recorder.ts).
+// Exit codes: 0 after a graceful shutdown, 1 when the server cannot start or the recording stopped early,
+// 2 for a bad flag or a FILE that cannot be written.
 
 import { formatFlagHelp, HELP_FLAG, parseFlags, parseWholeNumberFlag, settingsFlagHelp } from '../cli/flags';
 import { runCli, stopOnSignals } from '../cli/program';
+import { describeRecording, RECORD_FLAG_HELP, RunRecorder } from '../cli/run-recorder';
 import { httpUrlOf } from '../shared/address';
 import { formatBookLine, type ServerEvent } from '../shared/events';
 import { countOf } from '../shared/plural';
@@ -42,11 +45,15 @@ const HELP = `Usage: npm run serve -- [options]
 ${formatFlagHelp([
   ...settingsFlagHelp(),
   { flag: 'stop-after', valueName: 'N', help: "shut down gracefully after N requests (the book's take(N))" },
+  RECORD_FLAG_HELP,
   HELP_FLAG,
 ])}`;
 
 async function main(): Promise<number> {
-  const { settings, extra, isHelp } = parseFlags(process.argv.slice(2), { 'stop-after': { type: 'string' } });
+  const { settings, extra, isHelp } = parseFlags(process.argv.slice(2), {
+    'stop-after': { type: 'string' },
+    record: { type: 'string' },
+  });
   if (isHelp) {
     process.stdout.write(`${HELP}\n`);
     return 0;
@@ -67,11 +74,35 @@ async function main(): Promise<number> {
     if (line !== null) print(line);
   });
 
-  // A server that cannot start (port in use, bad size) rejects with one readable line: exit 1.
-  const server = await startServer({ ...settings, stopAfterRequests, events });
+  // Opened before the server starts, so a FILE that cannot be written is refused (exit 2) with nothing started,
+  // and the recording holds the workers' spawning and the listening line.
+  const recordFile = extra.record as string | undefined;
+  const recorder =
+    recordFile === undefined
+      ? null
+      : RunRecorder.open(
+          recordFile,
+          { settings, startedAt: events.now() },
+          { onStop: (summary) => process.stderr.write(`${PROGRAM}: ${describeRecording(summary)}\n`) },
+        );
+  const stopRecording = recorder === null ? null : events.subscribe(recorder.record);
+
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    // A server that cannot start (port in use, bad size) rejects with one readable line: exit 1.
+    server = await startServer({ ...settings, stopAfterRequests, events });
+  } catch (error) {
+    stopRecording?.();
+    await recorder?.close();
+    throw error;
+  }
   stopOnSignals(PROGRAM, () => void server.shutdown('signal'), { announce: print, whatItWaitsFor: 'running requests finish first' });
   await server.closed;
-  return 0;
+  if (recorder === null) return 0;
+  stopRecording!();
+  const recording = await recorder.close();
+  print(describeRecording(recording));
+  return recording.stoppedBecause === null ? 0 : 1;
 }
 
 runCli(PROGRAM, main);
