@@ -1,5 +1,5 @@
 // The title bar: what Poolscope is, the server's status line with the settings it runs with, whether the
-// dashboard link is up, and the view toggles (the book's terms, presentation mode).
+// dashboard link is up, the view toggles (the book's terms, presentation mode) and Open run….
 
 import type { ReactNode } from 'react';
 import { FORM_SETTING_NAMES } from '../../shared/settings';
@@ -7,6 +7,7 @@ import { useAppStore } from '../store/use-app-store';
 import { useAppServices } from './app-services';
 import { settingCaption } from './control-states';
 import { pluralize } from './format';
+import { OpenRun } from './OpenRun';
 
 function ServerStatus(): ReactNode {
   const phase = useAppStore((s) => s.wire.status.phase);
@@ -115,6 +116,7 @@ export function Header(): ReactNode {
       </div>
       <div className="header-side">
         <ConnectionNotice />
+        <OpenRun />
         <ViewToggles />
         <ServerStatus />
       </div>

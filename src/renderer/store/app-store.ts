@@ -1,21 +1,22 @@
-// The one zustand store, made of four slices, each file holding its state and the only actions that change
+// The one zustand store, made of five slices, each file holding its state and the only actions that change
 // it (zustand's slices pattern): `wire` (the pool as the bridge last projected it), `stats` (the bridge's
-// numbers), `view` (form, timeline window, inspected request) and `commands` (start/stop/burst, their
-// pending state and the message they leave). Actions live beside their state, not in a second object
-// outside the store: components select an action the way they select state, nothing else writes with raw
-// setState (the bridge calls wireActions/statsActions too), and tests drive the whole store through
-// getState() alone. DOM-free, so it runs under plain Node; React reaches it through use-app-store.ts.
+// numbers), `view` (form, timeline window, inspected request), `commands` (start/stop/burst, their
+// pending state and the message they leave) and `recording` (a run opened from a file). Actions live beside
+// their state, not in a second object outside the store: components select an action the way they select
+// state, nothing else writes with raw setState (the bridge calls wireActions/statsActions too), and tests
+// drive the whole store through getState() alone. DOM-free, so it runs under plain Node; React reaches it through use-app-store.ts.
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { DEFAULT_SETTINGS, type ServerSettings } from '../../shared/settings';
 import type { PoolscopeApi } from '../../shared/wire';
 import { type CommandsSlice, createCommandsSlice } from './commands-slice';
 import type { Preferences } from './preferences';
+import { createRecordingSlice, type RecordingSlice } from './recording-slice';
 import { createStatsSlice, type StatsSlice } from './stats-slice';
 import { createViewSlice, type ViewSlice } from './view-slice';
 import { createWireSlice, type WireSlice } from './wire-slice';
 
-export type AppState = WireSlice & StatsSlice & ViewSlice & CommandsSlice;
+export type AppState = WireSlice & StatsSlice & ViewSlice & CommandsSlice & RecordingSlice;
 
 export type AppStore = StoreApi<AppState>;
 
@@ -34,5 +35,6 @@ export function createAppStore({ api, initialSettings = DEFAULT_SETTINGS, prefer
     ...createStatsSlice(...slice),
     ...createViewSlice(initialSettings, preferences)(...slice),
     ...createCommandsSlice(api)(...slice),
+    ...createRecordingSlice()(...slice),
   }));
 }

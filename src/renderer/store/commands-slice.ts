@@ -16,7 +16,7 @@ export type PendingCommand = 'start' | 'stop' | 'restart' | 'burst-sleep' | 'bur
 export type RestartStep = 'stopping' | 'starting';
 
 /** What a message is about: a success of the same command clears it. */
-export type MessageSource = 'start' | 'stop' | 'restart' | 'burst' | 'server' | 'explain';
+export type MessageSource = 'start' | 'stop' | 'restart' | 'burst' | 'server' | 'explain' | 'open-run';
 
 export interface UiMessage {
   /** Unique and increasing: newer messages have larger ids. */

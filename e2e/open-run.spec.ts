@@ -1,0 +1,76 @@
+// Story 7, opening a saved run: **Open run…** picks a .poolscope.jsonl file and the page says it loaded it; a file
+// dragged over the page shows where it will go and opens when dropped; a broken file gets one message naming the
+// line and the problem, and nothing else on the page changes.
+
+import type { Page } from '@playwright/test';
+import { runFileChunks, serializeRunFileHeader } from '../src/shared/run-file';
+import { ALL_SAMPLES, sampleHeader } from '../test/support/sample-events';
+import { expect, test } from './support/dashboard';
+import { screenshotPath } from './support/ui';
+
+const GOOD_RUN = [...runFileChunks(sampleHeader(), ALL_SAMPLES)].join('');
+const SPAN_S = ((ALL_SAMPLES.at(-1)!.at - sampleHeader().historyStartsAt) / 1000).toFixed(1);
+const LOADED_DEMO = `Loaded demo.poolscope.jsonl: ${ALL_SAMPLES.length} events over ${SPAN_S} s`;
+const BROKEN_RUN = `${serializeRunFileHeader(sampleHeader())}{"type":"job-teleported","at":${ALL_SAMPLES[0]!.at}}\n`;
+
+function chooseFile(page: Page, name: string, text: string): Promise<void> {
+  return page.getByTestId('open-run-input').setInputFiles({ name, mimeType: 'application/x-ndjson', buffer: Buffer.from(text) });
+}
+
+/** What the rest of the page shows: it must read the same before and after a broken file. */
+async function restOfPage(page: Page): Promise<string[]> {
+  return [
+    await page.getByTestId('server-status').innerText(),
+    (await Promise.all((await page.getByTestId('worker').all()).map((card) => card.getAttribute('data-state')))).join(','),
+    await page.locator('#setting-pool-size').inputValue(),
+    String(await page.getByTestId('timeline-bar').count()),
+  ];
+}
+
+test('Open run… loads a run file and says how many events over how long', async ({ page }) => {
+  const button = page.getByRole('button', { name: 'Open run…' });
+  await expect(button).toBeVisible();
+  await expect(page.getByTestId('open-run-input')).toHaveAttribute('accept', '.poolscope.jsonl');
+  // The button opens the file picker.
+  const chooser = page.waitForEvent('filechooser');
+  await button.click();
+  await (await chooser).setFiles({ name: 'demo.poolscope.jsonl', mimeType: 'application/x-ndjson', buffer: Buffer.from(GOOD_RUN) });
+  await expect(page.getByTestId('ui-message')).toHaveText([LOADED_DEMO]);
+  await page.screenshot({ path: screenshotPath('7-open-run-loaded') });
+});
+
+test('a broken run file gets one message naming the line and the problem, and nothing else changes', async ({ page }) => {
+  await chooseFile(page, 'demo.poolscope.jsonl', GOOD_RUN);
+  await expect(page.getByTestId('ui-message')).toHaveText([LOADED_DEMO]);
+  const before = await restOfPage(page);
+
+  await chooseFile(page, 'broken.poolscope.jsonl', BROKEN_RUN);
+  await expect(page.getByRole('alert')).toHaveText('Could not open broken.poolscope.jsonl: line 2: unknown event type "job-teleported"');
+  await expect(page.getByTestId('ui-message')).toHaveCount(2);
+  expect(await restOfPage(page)).toEqual(before);
+  await page.screenshot({ path: screenshotPath('7-open-run-broken') });
+
+  // Not a run at all: the newer refusal replaces the older one.
+  await chooseFile(page, 'notes.poolscope.jsonl', 'shopping list\n');
+  await expect(page.getByRole('alert')).toHaveText(
+    'Could not open notes.poolscope.jsonl: line 1: not a Poolscope run (the first line is not JSON)',
+  );
+  await expect(page.getByTestId('ui-message')).toHaveCount(2);
+});
+
+test('a run file dragged over the page shows the drop zone, and opens when dropped', async ({ page }) => {
+  // What a file dragged in from the desktop carries (the spec runs under Node's types, so the page code is text).
+  const dataTransfer = await page.evaluateHandle(`(() => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([${JSON.stringify(GOOD_RUN)}], 'dropped.poolscope.jsonl', { type: 'application/x-ndjson' }));
+    return transfer;
+  })()`);
+  await expect(page.getByTestId('drop-zone')).toHaveCount(0);
+  await page.dispatchEvent('main', 'dragenter', { dataTransfer });
+  await page.dispatchEvent('main', 'dragover', { dataTransfer });
+  await expect(page.getByTestId('drop-zone')).toBeVisible();
+  await page.screenshot({ path: screenshotPath('7-open-run-drop-zone') });
+  await page.dispatchEvent('main', 'drop', { dataTransfer });
+  await expect(page.getByTestId('drop-zone')).toHaveCount(0);
+  await expect(page.getByTestId('ui-message')).toHaveText([LOADED_DEMO.replace('demo', 'dropped')]);
+});
