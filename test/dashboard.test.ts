@@ -247,7 +247,7 @@ describe('dashboard command line', () => {
     return program;
   }
 
-  it('parses the serve flags into initial settings, plus --ui-port, --ui-host and --start', () => {
+  it('parses the serve flags into initial settings, plus --ui-port, --ui-host, --start and --record', () => {
     expect(parseDashboardArgs([])).toEqual({
       initialSettings: {
         host: '127.0.0.1',
@@ -261,12 +261,28 @@ describe('dashboard command line', () => {
       uiHost: '127.0.0.1',
       uiPort: 7879,
       shouldStartServer: false,
+      recordFile: null,
       isHelp: false,
     });
-    expect(parseDashboardArgs(['--port', '0', '--workers', '8', '--sleep-ms', '100', '--ui-port', '0', '--start'])).toMatchObject({
+    expect(
+      parseDashboardArgs([
+        '--port',
+        '0',
+        '--workers',
+        '8',
+        '--sleep-ms',
+        '100',
+        '--ui-port',
+        '0',
+        '--start',
+        '--record',
+        'run.poolscope.jsonl',
+      ]),
+    ).toMatchObject({
       initialSettings: { port: 0, workerCount: 8, sleepMs: 100 },
       uiPort: 0,
       shouldStartServer: true,
+      recordFile: 'run.poolscope.jsonl',
     });
     expect(() => parseDashboardArgs(['--ui-port', 'x'])).toThrow(new UsageError('--ui-port must be a whole number (got "x")'));
     expect(() => parseDashboardArgs(['--ui-host', '0.0.0.0'])).toThrow(/--ui-host must be a loopback address/);
