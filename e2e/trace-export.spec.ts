@@ -1,7 +1,8 @@
 // Story 8: export a trace and find the worker slices in it. A real run is recorded (the book's burst: eight
 // sleepers on four workers, two GET / behind them), exported as a Chrome trace, read by DevTools' own trace engine
 // (the worker threads, and each job's slice where the recording has it), then opened in the DevTools Performance
-// panel that Chromium serves itself, whose picture is the README's docs/trace-devtools.png.
+// panel that Chromium serves itself. The README's picture (docs/trace-devtools.png) is this story's
+// "8-trace-devtools" screenshot, at this size: copied by hand, so a test run never changes a file of the repository.
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,13 +11,12 @@ import { expect, test } from '@playwright/test';
 import { TRACE_MAIN_THREAD_NAME, TRACE_PROCESS_NAME, type TraceDocument, traceWorkerThreadName } from '../src/history/trace-export';
 import type { ServerEvent, ServerEventOf } from '../src/shared/events';
 import { parseRunFile } from '../src/shared/run-file';
-import { PROJECT_ROOT, spawnTsx } from '../test/support/processes';
+import { spawnTsx } from '../test/support/processes';
 import { BOOK_BURST, recordBurst } from '../test/support/recorded-run';
 import { loadInDevTools } from '../test/support/trace-engine';
 import { openInPerformancePanel } from './support/devtools-performance';
 import { screenshotPath } from './support/ui';
 
-const README_PICTURE = path.join(PROJECT_ROOT, 'docs', 'trace-devtools.png');
 const PICTURE_SIZE = { width: 1400, height: 800 };
 
 /** A trace and the run it shows. */
@@ -98,7 +98,6 @@ test('the exported trace of a burst shows each worker as a thread with its jobs,
       .map((worker) => worker.name);
     const listed = (await panel.trackNames()).map((name) => name.replace(/ \(\d+\)$/, '')).filter((name) => name.startsWith('Worker'));
     expect(listed).toEqual(busiestFirst);
-    await page.screenshot({ path: README_PICTURE });
     await page.screenshot({ path: screenshotPath('8-trace-devtools') });
   } finally {
     await panel.close();
