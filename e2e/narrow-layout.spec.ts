@@ -8,8 +8,9 @@ import { expectBusyAndQueued, fireSleepBurst, screenshotPath, startFromUi } from
 test.use({ viewport: { width: 900, height: 700 } });
 
 test('at 900 px wide the queue and the request details stay in view beside the timeline', async ({ page, dashboard }) => {
-  // The second wave waits a whole first one: long enough to scroll, hover and look while jobs still wait.
-  await startFromUi(page, { port: dashboard.bookPort, poolSize: 4, sleepMs: 6000 });
+  // The second wave waits a whole first one: long enough to scroll, hover and look while jobs still wait, even on a
+  // heavily loaded 2-core machine, where these steps took over 6 s.
+  await startFromUi(page, { port: dashboard.bookPort, poolSize: 4, sleepMs: 15_000 });
   await fireSleepBurst(page, 8);
   await expectBusyAndQueued(page, { busy: 4, queued: 4 });
 
