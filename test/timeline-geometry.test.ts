@@ -1,21 +1,30 @@
-// The timeline's geometry and its text alternative, without a browser: the scale (ms per pixel) every
-// part shares, lanes, where a job's bar lies, what lies under a point, tick spacing, and the overlay's
-// list of jobs with its keyboard moves.
+// The timeline's geometry and its text alternative, without a browser: the frame one projection makes
+// from the model and the run journal (bars, waits, the queue's length, markers, runs), the scale (ms per
+// pixel) every part shares, lanes, bars with their minimum width and gaps, waits stacked in rows of the
+// queue track or summed as its length, what lies under a point, tick spacing, and the overlay's lists.
 
 import { describe, expect, it } from 'vitest';
+import { MIN_WAIT_MS, projectTimeline, queueLengthSteps, RunJournal, type TimelineQuery } from '../src/renderer/bridge/timeline-source';
 import { describeOutcome } from '../src/renderer/components/format';
+import type { TimelineFrame } from '../src/renderer/components/timeline-frame';
 import {
+  BAR_GAP_PX,
   jobAt,
   LANE_LABEL_WIDTH_PX,
+  LANES_TOP_PX,
   laneCountFor,
-  laneCountOf,
   laneHeightFor,
   laneTop,
-  layoutFor,
+  MAX_QUEUE_ROWS,
+  MIN_BAR_WIDTH_PX,
   makeLayout,
+  plotWidthFor,
+  QUEUE_TOP_PX,
+  QUEUE_TRACK_HEIGHT_PX,
+  sceneOf,
   scrollBackAfterWheel,
-  spanOf,
-  TOP_PADDING_PX,
+  stackRows,
+  type TimelineScene,
   tickStepFor,
   timeAtX,
   timelineHeightFor,
@@ -28,35 +37,61 @@ import {
   MAX_OVERLAY_BARS,
   type OverlayBar,
   overlayBars,
+  overlayMarkers,
+  overlaySpans,
 } from '../src/renderer/components/timeline-overlay';
 import type { ServerEvent } from '../src/shared/events';
-import { PoolModel, type RequestRecord } from '../src/shared/pool-model';
+import { PoolModel } from '../src/shared/pool-model';
 import { listeningEvent } from './support/sample-events';
 
 const t0 = 1_700_000_000_000;
+/** A 1,064 px stage: a 1,000 px plot, so a 30 s window is 30 ms per pixel. */
+const STAGE_WIDTH_PX = 1_064;
 
-function poolOf(workerCount: number): PoolModel {
-  const model = new PoolModel();
-  model.applyAll([
-    ...Array.from({ length: workerCount }, (_, workerId): ServerEvent => ({ type: 'worker-spawned', at: t0, workerId })),
-    listeningEvent(t0, { workerCount, sleepMs: 1000 }),
-  ]);
-  return model;
+/** The model and the journal, fed the way the bridge feeds them: the journal sees each event before the model. */
+class Source {
+  readonly model = new PoolModel();
+  readonly journal = new RunJournal();
+
+  apply(...events: ServerEvent[]): this {
+    for (const event of events) {
+      this.journal.note(event, this.model);
+      this.model.apply(event);
+    }
+    return this;
+  }
+
+  frame(query: Partial<TimelineQuery> & { now: number }): TimelineFrame {
+    const toAt = query.toAt ?? query.now;
+    return projectTimeline(this.model, this.journal, {
+      fromAt: query.fromAt ?? toAt - 30_000,
+      toAt,
+      plotWidthPx: query.plotWidthPx ?? plotWidthFor(STAGE_WIDTH_PX),
+      now: query.now,
+    });
+  }
+
+  scene(now: number, windowMs = 30_000): TimelineScene {
+    return sceneOf(this.frame({ now, fromAt: now - windowMs }), STAGE_WIDTH_PX);
+  }
 }
 
-/** A job that arrived at `queuedAt`, ran on `workerId` from `startedAt` and (unless null) finished at `finishedAt`. */
-function job(
-  model: PoolModel,
-  requestId: number,
-  workerId: number,
-  times: { queuedAt: number; startedAt: number; finishedAt: number | null },
-  target = '/sleep',
-): void {
-  const { queuedAt, startedAt, finishedAt } = times;
-  model.applyAll([
+function listening(at: number, workerCount: number): ServerEvent[] {
+  return [
+    ...Array.from({ length: workerCount }, (_, workerId): ServerEvent => ({ type: 'worker-spawned', at, workerId })),
+    listeningEvent(at, { workerCount, sleepMs: 1000 }),
+  ];
+}
+
+function poolOf(workerCount: number, at = t0): Source {
+  return new Source().apply(...listening(at, workerCount));
+}
+
+function received(requestId: number, at: number, target = '/sleep'): ServerEvent[] {
+  return [
     {
       type: 'request-received',
-      at: queuedAt,
+      at,
       requestId,
       connectionId: requestId,
       method: 'GET',
@@ -64,23 +99,58 @@ function job(
       remoteAddress: '127.0.0.1',
       userAgent: 'curl/8',
     },
-    { type: 'job-queued', at: queuedAt, requestId, queueDepth: 1 },
-    { type: 'job-started', at: startedAt, requestId, workerId, waitMs: startedAt - queuedAt, queueDepth: 0 },
-  ]);
+    { type: 'job-queued', at, requestId, queueDepth: 1 },
+  ];
+}
+
+/** A job that joined the queue at `queuedAt`, ran on `workerId` from `startedAt` and (unless null) finished at `finishedAt`. */
+function job(
+  source: Source,
+  requestId: number,
+  workerId: number,
+  times: { queuedAt: number; startedAt: number; finishedAt: number | null },
+  target = '/sleep',
+): void {
+  const { queuedAt, startedAt, finishedAt } = times;
+  source.apply(...received(requestId, queuedAt, target), {
+    type: 'job-started',
+    at: startedAt,
+    requestId,
+    workerId,
+    waitMs: startedAt - queuedAt,
+    queueDepth: 0,
+  });
   if (finishedAt !== null) {
-    model.applyAll([
+    source.apply(
       { type: 'job-finished', at: finishedAt, requestId, workerId, runMs: finishedAt - startedAt, status: 200 },
       { type: 'response-sent', at: finishedAt, requestId, status: 200, bytes: 100 },
-    ]);
+    );
   }
 }
 
-const record = (model: PoolModel, id: number): RequestRecord => model.requests.get(id)!;
+/** The book's demo at `at`: eight 5 s sleepers on four workers, the second wave waiting for the first. */
+function bookBurst(source: Source, at: number, firstId = 1): void {
+  for (let i = 0; i < 4; i++) job(source, firstId + i, i, { queuedAt: at, startedAt: at, finishedAt: at + 5_000 });
+  for (let i = 0; i < 4; i++) job(source, firstId + 4 + i, i, { queuedAt: at + 1, startedAt: at + 5_000, finishedAt: at + 10_000 });
+}
+
+/** A graceful stop of a pool of `workerCount` at `at`. */
+function stop(source: Source, at: number, workerCount: number): void {
+  source.apply({ type: 'server-stopping', at, reason: 'command' });
+  for (let workerId = 0; workerId < workerCount; workerId++) {
+    source.apply(
+      { type: 'worker-stopping', at: at + workerId + 1, workerId },
+      { type: 'worker-exited', at: at + workerId + 1, workerId, reason: 'shutdown', exitCode: 0 },
+    );
+  }
+  source.apply({ type: 'server-stopped', at: at + workerCount + 1 });
+}
 
 describe('the scale: one ms-per-pixel for the whole plot', () => {
   it('spreads the window over the stage less the lane labels', () => {
     const layout = makeLayout(1_064, 4, t0, 30_000);
     expect(layout.plotWidthPx).toBe(1_000);
+    expect(plotWidthFor(1_064)).toBe(1_000);
     expect(layout.msPerPx).toBe(30);
     expect(layout.startAt).toBe(t0 - 30_000);
     expect(xOf(layout, layout.startAt)).toBe(LANE_LABEL_WIDTH_PX);
@@ -115,114 +185,336 @@ describe('the scale: one ms-per-pixel for the whole plot', () => {
   it('ends the window now while live, and at the pause less the scroll-back while paused', () => {
     expect(windowEndAt({ windowMs: 30_000, pausedAt: null, scrollBackMs: 5_000 }, t0)).toBe(t0);
     expect(windowEndAt({ windowMs: 30_000, pausedAt: t0 - 1_000, scrollBackMs: 5_000 }, t0)).toBe(t0 - 6_000);
-    const paused = layoutFor(poolOf(2), { windowMs: 10_000, pausedAt: t0, scrollBackMs: 2_000 }, 1_064, t0 + 50_000);
-    expect([paused.startAt, paused.endAt, paused.laneCount, paused.msPerPx]).toEqual([t0 - 12_000, t0 - 2_000, 2, 10]);
+  });
+
+  it('lays a frame out over its own window, one lane per worker', () => {
+    const { layout } = sceneOf(poolOf(2).frame({ fromAt: t0 - 10_000, toAt: t0 - 2_000, now: t0 + 50_000 }), STAGE_WIDTH_PX);
+    expect([layout.startAt, layout.endAt, layout.laneCount, layout.msPerPx]).toEqual([t0 - 10_000, t0 - 2_000, 2, 8]);
   });
 });
 
-describe('lanes', () => {
+describe('tracks and lanes', () => {
   it('has one lane per worker, counting workers announced but not yet spawned, and one before any pool', () => {
     expect(laneCountFor(0, 0)).toBe(1);
     expect(laneCountFor(4, 0)).toBe(4);
     expect(laneCountFor(4, 6)).toBe(6);
-    expect(laneCountOf(new PoolModel())).toBe(1);
-    expect(laneCountOf(poolOf(3))).toBe(3);
+    expect(new Source().frame({ now: t0 }).lanes).toHaveLength(1);
+    expect(
+      poolOf(3)
+        .frame({ now: t0 })
+        .lanes.map((lane) => lane.workerId),
+    ).toEqual([0, 1, 2]);
   });
 
-  it('keeps lanes between 12 and 48 px high, the plot near 280 px, and stacks them under the top padding', () => {
+  it('puts the queue track above the lanes, the lanes between 12 and 48 px high and the plot near 280 px', () => {
+    expect(QUEUE_TOP_PX + QUEUE_TRACK_HEIGHT_PX).toBeLessThan(LANES_TOP_PX);
     expect(laneHeightFor(1)).toBe(48);
     expect(laneHeightFor(8)).toBe(35);
     expect(laneHeightFor(64)).toBe(12);
-    expect(timelineHeightFor(8)).toBe(TOP_PADDING_PX + 8 * 35 + 22);
+    expect(timelineHeightFor(8)).toBe(LANES_TOP_PX + 8 * 35 + 22);
     const layout = makeLayout(1_064, 8, t0, 30_000);
-    expect(laneTop(layout, 0)).toBe(TOP_PADDING_PX);
-    expect(laneTop(layout, 3)).toBe(TOP_PADDING_PX + 3 * 35);
+    expect(laneTop(layout, 0)).toBe(LANES_TOP_PX);
+    expect(laneTop(layout, 3)).toBe(LANES_TOP_PX + 3 * 35);
   });
 
   it('shares a given height between the lanes when the timeline fills its panel (presentation mode)', () => {
     const layout = makeLayout(1_064, 4, t0, 30_000, 428);
     expect(layout.heightPx).toBe(428);
-    expect(layout.laneHeightPx).toBe(Math.floor((428 - TOP_PADDING_PX - 22) / 4));
+    expect(layout.laneHeightPx).toBe(Math.floor((428 - LANES_TOP_PX - 22) / 4));
     expect(laneTop(layout, 3) + layout.laneHeightPx).toBeLessThanOrEqual(428 - 22);
     // However little height there is, a lane keeps its minimum.
     expect(makeLayout(1_064, 64, t0, 30_000, 100).laneHeightPx).toBe(12);
   });
 });
 
-describe('spans', () => {
-  const layout = makeLayout(1_064, 2, t0 + 30_000, 30_000);
-
-  it('places a finished job in its worker lane: its wait from the queue, its run until it finished', () => {
-    const model = poolOf(2);
-    job(model, 1, 1, { queuedAt: t0 + 1_000, startedAt: t0 + 2_000, finishedAt: t0 + 7_000 });
-    expect(spanOf(record(model, 1), layout, t0 + 30_000)).toMatchObject({
-      lane: 1,
-      waitFrom: t0 + 1_000,
-      runFrom: t0 + 2_000,
-      runTo: t0 + 7_000,
-      isRunning: false,
-    });
+describe('bars', () => {
+  it("places a finished job in its worker's lane, from its start until it finished, after a gap", () => {
+    const source = poolOf(2);
+    job(source, 1, 1, { queuedAt: t0 + 1_000, startedAt: t0 + 2_000, finishedAt: t0 + 7_000 });
+    const scene = source.scene(t0 + 30_000);
+    const [box] = scene.bars;
+    expect(box!.bar).toMatchObject({ requestId: 1, workerId: 1, queuedAt: t0 + 1_000, startedAt: t0 + 2_000, finishedAt: t0 + 7_000 });
+    expect(box!.x).toBe(xOf(scene.layout, t0 + 2_000) + BAR_GAP_PX);
+    expect(box!.x + box!.w).toBeCloseTo(xOf(scene.layout, t0 + 7_000), 6);
+    expect(box!.y).toBeGreaterThanOrEqual(laneTop(scene.layout, 1));
   });
 
   it('grows a running job up to now', () => {
-    const model = poolOf(2);
-    job(model, 1, 0, { queuedAt: t0 + 1_000, startedAt: t0 + 1_000, finishedAt: null });
-    expect(spanOf(record(model, 1), layout, t0 + 4_000)).toMatchObject({ runTo: t0 + 4_000, isRunning: true });
+    const source = poolOf(2);
+    job(source, 1, 0, { queuedAt: t0 + 1_000, startedAt: t0 + 1_000, finishedAt: null });
+    const scene = source.scene(t0 + 4_000);
+    expect(scene.bars[0]!.isRunning).toBe(true);
+    expect(scene.bars[0]!.x + scene.bars[0]!.w).toBeCloseTo(xOf(scene.layout, t0 + 4_000), 6);
   });
 
-  it('has no bar for a job still waiting, one on a lane the layout lacks, or one outside the window', () => {
-    const model = poolOf(4);
-    model.applyAll([
-      {
-        type: 'request-received',
-        at: t0 + 1,
-        requestId: 1,
-        connectionId: 1,
-        method: 'GET',
-        target: '/',
-        remoteAddress: '',
-        userAgent: null,
-      },
-      { type: 'job-queued', at: t0 + 1, requestId: 1, queueDepth: 1 },
+  it(`draws a job of a millisecond ${MIN_BAR_WIDTH_PX} px wide, so it can be seen and hit`, () => {
+    const source = poolOf(1);
+    job(source, 1, 0, { queuedAt: t0 + 100, startedAt: t0 + 100, finishedAt: t0 + 101 }, '/');
+    expect(source.scene(t0 + 30_000).bars[0]!.w).toBe(MIN_BAR_WIDTH_PX);
+  });
+
+  it('keeps back-to-back jobs on a lane apart by a visible gap, not a hairline', () => {
+    const source = poolOf(4);
+    bookBurst(source, t0 + 1_000);
+    const scene = source.scene(t0 + 30_000);
+    const lane0 = scene.bars.filter((box) => box.bar.workerId === 0);
+    expect(lane0).toHaveLength(2);
+    expect(lane0[1]!.x - (lane0[0]!.x + lane0[0]!.w)).toBeGreaterThanOrEqual(BAR_GAP_PX);
+  });
+
+  it('has no bar for a job still waiting, or one outside the window', () => {
+    const source = poolOf(4);
+    source.apply(...received(1, t0 + 1));
+    job(source, 3, 0, { queuedAt: t0 - 40_000, startedAt: t0 - 40_000, finishedAt: t0 - 35_000 });
+    expect(source.frame({ now: t0 + 29_000 }).bars).toEqual([]);
+  });
+});
+
+describe('the queue track', () => {
+  it("shows each wait from joining the queue until a worker took it, and not a free worker's hand-over", () => {
+    const source = poolOf(4);
+    bookBurst(source, t0 + 1_000);
+    const { spans } = source.frame({ now: t0 + 30_000 }).queue;
+    expect(spans!.map((span) => [span.requestId, span.queuedAt, span.leftAt, span.workerId])).toEqual([
+      [5, t0 + 1_001, t0 + 6_000, 0],
+      [6, t0 + 1_001, t0 + 6_000, 1],
+      [7, t0 + 1_001, t0 + 6_000, 2],
+      [8, t0 + 1_001, t0 + 6_000, 3],
     ]);
-    job(model, 2, 3, { queuedAt: t0 + 1, startedAt: t0 + 2, finishedAt: t0 + 3 });
-    job(model, 3, 0, { queuedAt: t0 - 9_000, startedAt: t0 - 8_000, finishedAt: t0 - 5_000 });
-    expect(spanOf(record(model, 1), layout, t0 + 30_000)).toBeNull();
-    expect(spanOf(record(model, 2), layout, t0 + 30_000)).toBeNull();
-    expect(spanOf(record(model, 3), layout, t0 + 30_000)).toBeNull();
+    expect(MIN_WAIT_MS).toBeGreaterThan(0);
+  });
+
+  it('ends a job still waiting at now', () => {
+    const source = poolOf(1);
+    job(source, 1, 0, { queuedAt: t0, startedAt: t0, finishedAt: null });
+    source.apply(...received(2, t0 + 500));
+    const { spans } = source.frame({ now: t0 + 2_000 }).queue;
+    expect(spans).toEqual([
+      expect.objectContaining({ requestId: 2, queuedAt: t0 + 500, leftAt: t0 + 2_000, isWaiting: true, workerId: null }),
+    ]);
+  });
+
+  it('ends the wait of a job that never ran where it left the queue, names why, and draws no bar for it', () => {
+    const source = poolOf(1);
+    job(source, 1, 0, { queuedAt: t0, startedAt: t0, finishedAt: null });
+    for (const [requestId, reason, status] of [
+      [2, 'max-wait', 503],
+      [3, 'no-workers', 500],
+    ] as const) {
+      source.apply(...received(requestId, t0 + 100), {
+        type: 'job-abandoned',
+        at: t0 + 1_100,
+        requestId,
+        reason,
+        waitMs: 1_000,
+        queueDepth: 0,
+      });
+      expect(describeOutcome(source.model.requests.get(requestId)!)).toBe(
+        reason === 'max-wait' ? 'waited too long' : 'no worker left to run it',
+      );
+      source.apply({ type: 'response-sent', at: t0 + 1_100, requestId, status, bytes: 100 });
+    }
+    expect(describeOutcome(source.model.requests.get(2)!)).toBe('waited too long, status 503');
+    expect(describeOutcome(source.model.requests.get(3)!)).toBe('no worker left to run it, status 500');
+    const frame = source.frame({ now: t0 + 2_000 });
+    expect(frame.queue.spans).toEqual([
+      expect.objectContaining({ requestId: 2, leftAt: t0 + 1_100, isWaiting: false, workerId: null, abandonReason: 'max-wait' }),
+      expect.objectContaining({ requestId: 3, leftAt: t0 + 1_100, isWaiting: false, workerId: null, abandonReason: 'no-workers' }),
+    ]);
+    expect(frame.bars.map((bar) => bar.requestId)).toEqual([1]);
+    expect(overlaySpans(source.scene(t0 + 2_000)).map((span) => span.label)).toEqual([
+      '#2 GET /sleep waited 1.0 s in the queue, then left it: waited too long',
+      '#3 GET /sleep waited 1.0 s in the queue, then left it: no worker left to run it',
+    ]);
+  });
+
+  it('stacks overlapping waits in sub-rows, one per wait waiting at the same time', () => {
+    const source = poolOf(4);
+    bookBurst(source, t0 + 1_000);
+    const { queue } = source.scene(t0 + 30_000);
+    expect(queue.mode).toBe('spans');
+    if (queue.mode !== 'spans') return;
+    expect(queue.rowCount).toBe(4);
+    expect(queue.spans.map((box) => box.row).sort()).toEqual([0, 1, 2, 3]);
+    for (const box of queue.spans) {
+      expect(box.y).toBeGreaterThanOrEqual(QUEUE_TOP_PX);
+      expect(box.y + box.h).toBeLessThanOrEqual(QUEUE_TOP_PX + QUEUE_TRACK_HEIGHT_PX);
+    }
+  });
+
+  it('puts waits that follow one another in the same row', () => {
+    expect(
+      stackRows(
+        [
+          { left: 0, right: 10 },
+          { left: 5, right: 20 },
+          { left: 12, right: 30 },
+          { left: 22, right: 25 },
+          { left: 33, right: 40 },
+        ],
+        2,
+      ),
+    ).toEqual([0, 1, 0, 1, 0]);
+    // Closer than the gap: another row.
+    expect(
+      stackRows(
+        [
+          { left: 0, right: 10 },
+          { left: 11, right: 20 },
+        ],
+        2,
+      ),
+    ).toEqual([0, 1]);
+  });
+
+  it(`switches to the queue's length when more than ${MAX_QUEUE_ROWS} waits overlap`, () => {
+    const source = poolOf(1);
+    job(source, 1, 0, { queuedAt: t0, startedAt: t0, finishedAt: t0 + 10_000 });
+    const waiting = MAX_QUEUE_ROWS + 1;
+    for (let i = 0; i < waiting; i++) {
+      job(source, 2 + i, 0, { queuedAt: t0 + 100 + i, startedAt: t0 + 10_000 + i * 10, finishedAt: t0 + 10_000 + i * 10 + 10 });
+    }
+    const { queue, frame } = source.scene(t0 + 30_000);
+    expect(queue.mode).toBe('steps');
+    expect(frame.queue.peakLength).toBe(waiting);
+    if (queue.mode !== 'steps') return;
+    // 30 ms per pixel, so 100 ms buckets (at least two pixels, on the 1-2-5 ladder, aligned to absolute time).
+    expect(queue.steps.bucketMs).toBe(100);
+    expect(Math.max(...queue.steps.maxLength)).toBe(waiting);
+  });
+
+  it('stops listing waits one by one when there are more than the plot has pixels, and leaves out those under a pixel', () => {
+    const source = poolOf(1);
+    for (let i = 0; i < 40; i++) {
+      job(source, 1 + i, 0, { queuedAt: t0 + i * 100, startedAt: t0 + i * 100 + 1_100, finishedAt: t0 + i * 100 + 1_110 });
+    }
+    expect(source.frame({ now: t0 + 30_000, plotWidthPx: 1_000, fromAt: t0 }).queue.spans).toHaveLength(40);
+    expect(source.frame({ now: t0 + 30_000, plotWidthPx: 30, fromAt: t0 }).queue.spans).toBeNull();
+    // 1.1 s waits are under a pixel of a 10 min window on 300 px: the queue's length still counts them.
+    const wide = source.frame({ now: t0 + 30_000, plotWidthPx: 300, fromAt: t0 - 570_000 }).queue;
+    expect(wide.spans).toEqual([]);
+    expect(wide.peakLength).toBe(11);
+  });
+
+  it("sums the queue's length into buckets exactly: the time-average and the most at once", () => {
+    const steps = queueLengthSteps(
+      [
+        { fromAt: 100, toAt: 300 },
+        { fromAt: 150, toAt: 160 },
+        { fromAt: 250, toAt: 450 },
+      ],
+      0,
+      500,
+      100,
+      1_000,
+    );
+    expect(steps.firstBucketIndex).toBe(0);
+    expect(Array.from(steps.maxLength)).toEqual([0, 2, 2, 1, 1]);
+    expect(Array.from(steps.meanLength, (mean) => Number(mean.toFixed(3)))).toEqual([0, 1.1, 1.5, 1, 0.5]);
+  });
+
+  it('gives the peak and the longest wait of the window', () => {
+    const source = poolOf(4);
+    bookBurst(source, t0 + 1_000);
+    const { queue } = source.frame({ now: t0 + 30_000 });
+    expect(queue.peakLength).toBe(4);
+    expect(queue.longestWaitMs).toBe(4_999);
+    // Once the burst has left the window, nothing waited in it.
+    expect(source.frame({ now: t0 + 60_000 }).queue).toMatchObject({ peakLength: 0, longestWaitMs: 0 });
+  });
+});
+
+describe('markers and runs', () => {
+  it('marks the start, the stop request, each worker joined and the stop', () => {
+    const source = poolOf(2);
+    stop(source, t0 + 5_000, 2);
+    expect(source.frame({ now: t0 + 10_000 }).markers.map((marker) => [marker.kind, marker.at - t0, marker.workerId])).toEqual([
+      ['start', 0, null],
+      ['stop-requested', 5_000, null],
+      ['worker-joined', 5_001, 0],
+      ['worker-joined', 5_002, 1],
+      ['stopped', 5_003, null],
+    ]);
+  });
+
+  it("keeps the old run's jobs and lanes after a restart, though the new run reuses their request ids", () => {
+    const source = poolOf(4);
+    bookBurst(source, t0 + 1_000);
+    stop(source, t0 + 12_000, 4);
+    source.apply(...listening(t0 + 14_000, 2));
+    job(source, 1, 0, { queuedAt: t0 + 15_000, startedAt: t0 + 15_000, finishedAt: t0 + 16_000 }, '/');
+    const frame = source.frame({ now: t0 + 20_000 });
+    expect(frame.bars.filter((bar) => bar.runId === 1)).toHaveLength(8);
+    expect(frame.bars.find((bar) => bar.runId === 1 && bar.requestId === 1)).toMatchObject({ path: '/sleep', isCurrentRun: false });
+    expect(frame.bars.find((bar) => bar.runId === 2 && bar.requestId === 1)).toMatchObject({ path: '/', isCurrentRun: true });
+    expect(frame.queue.spans!.map((span) => span.runId)).toEqual([1, 1, 1, 1]);
+    expect(frame.lanes.map((lane) => [lane.workerId, lane.isInCurrentRun])).toEqual([
+      [0, true],
+      [1, true],
+      [2, false],
+      [3, false],
+    ]);
+    expect(frame.separators).toEqual([
+      { at: t0 + 14_000, runId: 2, workerCount: 2, previousRunId: 1, previousWorkerCount: 4, previousStoppedAt: t0 + 12_005 },
+    ]);
+    expect(frame.markers.filter((marker) => marker.kind === 'start').map((marker) => marker.runId)).toEqual([1, 2]);
+  });
+
+  it('after a snapshot, knows the current run from its start and keeps older requests as an earlier run', () => {
+    const source = poolOf(4);
+    bookBurst(source, t0 + 1_000);
+    stop(source, t0 + 12_000, 4);
+    source.apply(...listening(t0 + 14_000, 2));
+    const journal = new RunJournal();
+    const model = PoolModel.fromSnapshot(source.model.snapshot());
+    journal.rebuild(model);
+    const frame = projectTimeline(model, journal, { fromAt: t0, toAt: t0 + 20_000, plotWidthPx: 1_000, now: t0 + 20_000 });
+    expect(frame.markers.map((marker) => [marker.kind, marker.at - t0])).toEqual([['start', 14_000]]);
+    expect(frame.bars.every((bar) => !bar.isCurrentRun)).toBe(true);
+    expect(frame.bars).toHaveLength(8);
   });
 });
 
 describe('hit tests', () => {
-  // 1 px = 30 ms; lane 0 spans y 6..54, lane 1 spans y 54..102 (48 px lanes for 2 workers).
-  const layout = makeLayout(1_064, 2, t0 + 30_000, 30_000);
-  const model = poolOf(2);
-  job(model, 1, 0, { queuedAt: t0 + 3_000, startedAt: t0 + 3_000, finishedAt: t0 + 9_000 });
-  job(model, 2, 0, { queuedAt: t0 + 6_000, startedAt: t0 + 9_000, finishedAt: t0 + 15_000 });
-  job(model, 3, 1, { queuedAt: t0 + 20_000, startedAt: t0 + 20_000, finishedAt: t0 + 20_030 });
-  const hit = (at: number, lane: number) => jobAt(model, layout, t0 + 30_000, xOf(layout, at), laneTop(layout, lane) + 10)?.id ?? null;
+  // 1 px = 30 ms; lanes of 48 px for 2 workers.
+  const source = poolOf(2);
+  job(source, 1, 0, { queuedAt: t0 + 3_000, startedAt: t0 + 3_000, finishedAt: t0 + 9_000 });
+  job(source, 2, 0, { queuedAt: t0 + 6_000, startedAt: t0 + 9_000, finishedAt: t0 + 15_000 });
+  job(source, 3, 1, { queuedAt: t0 + 20_000, startedAt: t0 + 20_000, finishedAt: t0 + 20_030 });
+  const scene = source.scene(t0 + 30_000);
+  const { layout } = scene;
+  const hit = (at: number, lane: number) => jobAt(scene, xOf(layout, at), laneTop(layout, lane) + 10);
 
-  it('finds the job whose run lies under the point, in the lane under the point', () => {
+  it('finds the job whose bar lies under the point, in the lane under the point', () => {
     expect(hit(t0 + 5_000, 0)).toBe(1);
     expect(hit(t0 + 12_000, 0)).toBe(2);
     expect(hit(t0 + 12_000, 1)).toBeNull();
   });
 
-  it("prefers a job's run over another job's wait at the same place", () => {
-    // Job 2 waited from 6 s to 9 s, drawn under job 1's run in lane 0.
-    expect(hit(t0 + 7_000, 0)).toBe(1);
+  it('finds the job whose wait lies under the point in the queue track', () => {
+    if (scene.queue.mode !== 'spans') throw new Error('expected spans');
+    const wait = scene.queue.spans[0]!;
+    expect(jobAt(scene, xOf(layout, t0 + 7_000), wait.y + wait.h / 2)).toBe(2);
+    expect(jobAt(scene, xOf(layout, t0 + 12_000), wait.y + wait.h / 2)).toBeNull();
   });
 
-  it('hits a one-pixel job from a few pixels away, but not from further', () => {
-    expect(hit(t0 + 20_000 + 3 * layout.msPerPx, 1)).toBe(3);
-    expect(hit(t0 + 20_030 + 3 * layout.msPerPx, 1)).toBe(3);
-    expect(hit(t0 + 20_030 + 6 * layout.msPerPx, 1)).toBeNull();
+  it('hits a short job from a few pixels away, but not from further', () => {
+    expect(hit(t0 + 20_000 + 5 * layout.msPerPx, 1)).toBe(3);
+    expect(hit(t0 + 20_000 - 3 * layout.msPerPx, 1)).toBe(3);
+    expect(hit(t0 + 20_000 + 10 * layout.msPerPx, 1)).toBeNull();
   });
 
-  it('finds nothing over the lane labels, above the lanes or below them', () => {
-    expect(jobAt(model, layout, t0 + 30_000, LANE_LABEL_WIDTH_PX - 1, laneTop(layout, 0) + 10)).toBeNull();
-    expect(jobAt(model, layout, t0 + 30_000, xOf(layout, t0 + 5_000), TOP_PADDING_PX - 1)).toBeNull();
-    expect(jobAt(model, layout, t0 + 30_000, xOf(layout, t0 + 5_000), laneTop(layout, 2) + 1)).toBeNull();
+  it('finds nothing over the lane labels or below the lanes', () => {
+    expect(jobAt(scene, LANE_LABEL_WIDTH_PX - 1, laneTop(layout, 0) + 10)).toBeNull();
+    expect(jobAt(scene, xOf(layout, t0 + 5_000), laneTop(layout, 2) + 1)).toBeNull();
+  });
+
+  it("does not name an earlier run's job: its request id belongs to the new run now", () => {
+    const restarted = poolOf(1);
+    job(restarted, 1, 0, { queuedAt: t0, startedAt: t0, finishedAt: t0 + 5_000 });
+    restarted.apply(...listening(t0 + 6_000, 1));
+    const after = restarted.scene(t0 + 10_000);
+    expect(jobAt(after, xOf(after.layout, t0 + 2_000), laneTop(after.layout, 0) + 10)).toBeNull();
   });
 });
 
@@ -246,66 +538,66 @@ describe('ticks', () => {
   });
 });
 
-describe('the overlay: the timeline as a list of jobs', () => {
-  const layout = makeLayout(1_064, 2, t0 + 30_000, 30_000);
-
-  it('lists each job that ran in the window over its run, named in words', () => {
-    const model = poolOf(2);
-    job(model, 1, 1, { queuedAt: t0 + 1_000, startedAt: t0 + 2_500, finishedAt: t0 + 7_500 });
-    job(model, 2, 0, { queuedAt: t0 + 29_000, startedAt: t0 + 29_000, finishedAt: null }, '/sleep?ms=9000');
-    const bars = overlayBars(model, layout, t0 + 30_000);
+describe('the overlay: the timeline in words and as test hooks', () => {
+  it('lists each job that ran in the window over its bar, named in words', () => {
+    const source = poolOf(2);
+    job(source, 1, 1, { queuedAt: t0 + 1_000, startedAt: t0 + 2_500, finishedAt: t0 + 7_500 });
+    job(source, 2, 0, { queuedAt: t0 + 29_000, startedAt: t0 + 29_000, finishedAt: null }, '/sleep?ms=9000');
+    const scene = source.scene(t0 + 30_000);
+    const bars = overlayBars(scene);
     expect(bars.map((bar) => bar.requestId)).toEqual([1, 2]);
     expect(bars[0]).toMatchObject({
       workerId: 1,
+      runId: 1,
+      isCurrentRun: true,
       path: '/sleep',
       status: '200',
-      leftPx: xOf(layout, t0 + 2_500),
-      widthPx: expect.closeTo(5_000 / layout.msPerPx, 6),
-      topPx: laneTop(layout, 1),
-      heightPx: layout.laneHeightPx,
+      leftPx: xOf(scene.layout, t0 + 2_500) + BAR_GAP_PX,
+      topPx: laneTop(scene.layout, 1),
+      heightPx: scene.layout.laneHeightPx,
       label: '#1 GET /sleep on worker 1, external, status 200, waited 1.5 s, ran 5.0 s',
     });
     expect(bars[1]!.status).toBe('');
     expect(bars[1]!.label).toBe('#2 GET /sleep?ms=9000 on worker 0, external, running, waited 0 ms, running for 1.0 s');
   });
 
-  it('names a job that never ran by why it left the queue, and draws no bar for it', () => {
-    const model = poolOf(1);
-    job(model, 1, 0, { queuedAt: t0 + 1_000, startedAt: t0 + 1_000, finishedAt: null });
-    for (const [requestId, reason, status] of [
-      [2, 'max-wait', 503],
-      [3, 'no-workers', 500],
-    ] as const) {
-      model.applyAll([
-        {
-          type: 'request-received',
-          at: t0 + 1_100,
-          requestId,
-          connectionId: requestId,
-          method: 'GET',
-          target: '/',
-          remoteAddress: '',
-          userAgent: null,
-        },
-        { type: 'job-queued', at: t0 + 1_100, requestId, queueDepth: 1 },
-        { type: 'job-abandoned', at: t0 + 2_100, requestId, reason, waitMs: 1_000, queueDepth: 0 },
-      ]);
-      expect(describeOutcome(record(model, requestId))).toBe(reason === 'max-wait' ? 'waited too long' : 'no worker left to run it');
-      model.apply({ type: 'response-sent', at: t0 + 2_100, requestId, status, bytes: 100 });
-    }
-    expect(describeOutcome(record(model, 2))).toBe('waited too long, status 503');
-    expect(describeOutcome(record(model, 3))).toBe('no worker left to run it, status 500');
-    expect(describeOutcome(record(model, 1))).toBe('running');
-    expect(overlayBars(model, layout, t0 + 30_000).map((bar) => bar.requestId)).toEqual([1]);
-  });
-
   it(`keeps only the newest ${MAX_OVERLAY_BARS} jobs, oldest first`, () => {
-    const model = poolOf(1);
-    for (let id = 1; id <= 450; id++) job(model, id, 0, { queuedAt: t0 + id * 10, startedAt: t0 + id * 10, finishedAt: t0 + id * 10 + 5 });
-    const ids = overlayBars(model, makeLayout(1_064, 1, t0 + 30_000, 30_000), t0 + 30_000).map((bar) => bar.requestId);
+    const source = poolOf(1);
+    for (let id = 1; id <= 450; id++) job(source, id, 0, { queuedAt: t0 + id * 10, startedAt: t0 + id * 10, finishedAt: t0 + id * 10 + 5 });
+    const ids = overlayBars(source.scene(t0 + 30_000)).map((bar) => bar.requestId);
     expect(ids).toHaveLength(MAX_OVERLAY_BARS);
     expect(ids[0]).toBe(151);
     expect(ids.at(-1)).toBe(450);
+  });
+
+  it('lists the waits of the window with their length in whole ms, after the jobs left the queue', () => {
+    const source = poolOf(4);
+    bookBurst(source, t0 + 1_000);
+    const spans = overlaySpans(source.scene(t0 + 30_000));
+    expect(spans.map((span) => [span.requestId, span.waitMs, span.isWaiting])).toEqual([
+      [5, 4_999, false],
+      [6, 4_999, false],
+      [7, 4_999, false],
+      [8, 4_999, false],
+    ]);
+    expect(spans[0]!.label).toBe('#5 GET /sleep waited 5.0 s in the queue, then worker 0 took it');
+  });
+
+  it('lists the markers and the line between runs, each named with its time', () => {
+    const source = poolOf(2);
+    stop(source, t0 + 5_000, 2);
+    source.apply(...listening(t0 + 8_000, 3));
+    const markers = overlayMarkers(source.scene(t0 + 10_000));
+    expect(markers.map((marker) => [marker.kind, marker.workerId, marker.runId])).toEqual([
+      ['start', null, 1],
+      ['stop-requested', null, 1],
+      ['worker-joined', 0, 1],
+      ['worker-joined', 1, 1],
+      ['stopped', null, 1],
+      ['start', null, 2],
+      ['run-separator', null, 2],
+    ]);
+    expect(markers.at(-1)!.label).toMatch(/^Run 2 with 3 workers began at \d\d:\d\d:\d\d\.\d{3}; before it, run 1 with 2 workers$/);
   });
 
   it('moves the keyboard through the list like a listbox: arrows step, Home and End jump, the ends hold', () => {

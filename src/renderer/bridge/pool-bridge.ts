@@ -1,13 +1,15 @@
 // The one place ViewerMessages enter the renderer: it keeps the PoolModel aggregate, feeds the stats
-// collector, and publishes into the store at most once per animation frame, however many deltas came
+// collector and the timeline's run journal (timeline-source.ts), and publishes into the store at most once per animation frame, however many deltas came
 // in. DOM-free: the frame scheduler and the clock are passed in, so tests drive it under plain Node.
 
 import { PoolModel } from '../../shared/pool-model';
 import type { ControllerStatus, ViewerMessage } from '../../shared/wire';
+import type { TimelineFrame } from '../components/timeline-frame';
 import type { AppStore } from '../store/app-store';
 import type { ConnectionState } from '../transport/transport';
 import { isLogBehind, projectWire } from './projections';
 import { StatsCollector } from './stats-collector';
+import { projectTimeline, RunJournal, type TimelineQuery } from './timeline-source';
 
 /** Runs the callback before the next paint (requestAnimationFrame in the page). */
 export type FrameScheduler = (callback: () => void) => void;
@@ -26,6 +28,7 @@ export interface PoolBridgeOptions {
 export class PoolBridge {
   private currentModel = new PoolModel();
   private readonly stats = new StatsCollector();
+  private readonly journal = new RunJournal();
   private readonly scheduleFrame: FrameScheduler;
   private readonly now: () => number;
   private status: ControllerStatus | null = null;
@@ -62,6 +65,11 @@ export class PoolBridge {
     return this.currentModel;
   }
 
+  /** The timeline of a window, from the live model and the runs seen (what the timeline canvas draws). */
+  timeline(query: TimelineQuery): TimelineFrame {
+    return projectTimeline(this.currentModel, this.journal, query);
+  }
+
   /** How many store publishes have happened: one per frame at most, whatever the message rate. */
   get publishes(): number {
     return this.publishCount;
@@ -72,13 +80,18 @@ export class PoolBridge {
       this.currentModel = PoolModel.fromSnapshot(message.snapshot);
       this.currentModel.noteDroppedEvents(this.droppedEventCount);
       this.stats.rebuild(this.currentModel);
+      this.journal.rebuild(this.currentModel);
       this.hasSnapshot = true;
       this.setStatus(message.status, false);
     } else {
       // A delta before the first snapshot cannot be placed: the snapshot that follows carries it.
       if (!this.hasSnapshot) return;
       const model = this.currentModel;
-      model.applyAll(message.events);
+      for (const event of message.events) {
+        // The journal reads the model as it was before the event (a new run's start archives the old run's jobs).
+        this.journal.note(event, model);
+        model.apply(event);
+      }
       this.droppedEventCount = message.droppedEventCount;
       model.noteDroppedEvents(message.droppedEventCount);
       for (const event of message.events) {

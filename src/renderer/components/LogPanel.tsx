@@ -12,7 +12,7 @@ const LogRow = memo(function LogRow({ line }: { line: LogLine }): ReactNode {
   const clock = formatClockTime(line.at);
   return (
     <li>
-      <time title={clock}>{clock.slice(0, 8)}</time>
+      <time dateTime={new Date(line.at).toISOString()}>{clock}</time>
       <span>{line.text}</span>
     </li>
   );

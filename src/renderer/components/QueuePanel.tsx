@@ -1,11 +1,12 @@
 // The jobs waiting for a worker, oldest first, with how long each has waited. The store holds at most
-// MAX_QUEUE_ITEMS_SHOWN of them; the rest are a count.
+// MAX_QUEUE_ITEMS_SHOWN of them; the rest are a count. Empty, it says how full it got in the timeline's window.
 
 import type { ReactNode } from 'react';
 import { useAppStore } from '../store/use-app-store';
 import { MAX_QUEUE_ITEMS_SHOWN, type QueueItemView } from '../store/wire-slice';
+import { useAppServices } from './app-services';
 import { BookTerm } from './book-terms';
-import { formatCount, formatDurationMs } from './format';
+import { formatCount, formatDurationMs, formatWindowMs } from './format';
 import { useNow } from './use-now';
 
 function QueueList({ items }: { items: QueueItemView[] }): ReactNode {
@@ -27,6 +28,33 @@ function QueueList({ items }: { items: QueueItemView[] }): ReactNode {
   );
 }
 
+/** How often the empty queue's look back is recomputed. */
+const RECENT_REFRESH_MS = 1_000;
+
+/**
+ * The empty queue's true story: empty now, and how full it got over the timeline's window (live, ending now),
+ * so a queue that held four sleepers a moment ago does not read as if every job found a free worker.
+ */
+function EmptyQueue(): ReactNode {
+  const { bridge } = useAppServices();
+  const windowMs = useAppStore((s) => s.view.timelineWindowMs);
+  const hasRun = useAppStore((s) => s.wire.listeningAt !== null);
+  const now = useNow(RECENT_REFRESH_MS);
+  // The width only sets the level of detail, which the peak and the longest wait do not depend on.
+  const { queue } = bridge.timeline({ fromAt: now - windowMs, toAt: now, now, plotWidthPx: 1 });
+  const over = `in the last ${formatWindowMs(windowMs)}`;
+  let past: string;
+  if (!hasRun && queue.peakLength === 0) past = '';
+  else if (queue.peakLength === 0) past = ` · no job waited ${over}`;
+  else
+    past = ` · peak ${formatCount(queue.peakLength)} waiting, longest wait ${formatDurationMs(queue.longestWaitMs, { isPrecise: true })} ${over}`;
+  return (
+    <p className="empty" data-testid="queue-empty">
+      Empty now{past}
+    </p>
+  );
+}
+
 export function QueuePanel(): ReactNode {
   const items = useAppStore((s) => s.wire.queue);
   const queueLength = useAppStore((s) => s.wire.queueLength);
@@ -41,7 +69,7 @@ export function QueuePanel(): ReactNode {
       </div>
       <BookTerm place="queue" />
       {queueLength === 0 ? (
-        <p className="empty">Empty: every job found a free worker.</p>
+        <EmptyQueue />
       ) : (
         <ol className="queue-list" aria-label={`Waiting jobs (showing the first ${MAX_QUEUE_ITEMS_SHOWN})`}>
           <QueueList items={items} />

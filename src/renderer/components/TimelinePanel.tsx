@@ -3,31 +3,39 @@
 // overlay listing the newest jobs as a listbox over their bars, for assistive tech, the keyboard, tests
 // and scripts. Every pixel position comes from one TimelineLayout (timeline-geometry.ts).
 
-import { memo, type ReactNode, useEffect, useId, useLayoutEffect, useRef, useState } from 'react';
-import type { PoolModel } from '../../shared/pool-model';
+import { type CSSProperties, memo, type ReactNode, useEffect, useId, useLayoutEffect, useRef, useState } from 'react';
+import type { PoolBridge } from '../bridge/pool-bridge';
 import { useAppStore, useAppStoreApi } from '../store/use-app-store';
 import { TIMELINE_WINDOW_CHOICES_MS, type ViewState } from '../store/view-slice';
 import { useAppServices } from './app-services';
+import { formatWindowMs } from './format';
 import { TimelineLegend } from './TimelineLegend';
 import {
   jobAt,
   laneCountFor,
-  layoutFor,
+  plotWidthFor,
+  sceneOf,
   scrollBackAfterWheel,
-  type TimelineLayout,
+  type TimelineScene,
   type TimelineWindow,
   timelineHeightFor,
+  windowEndAt,
 } from './timeline-geometry';
-import { activeBarId, activeIndexAfterKey, type OverlayBar, overlayBars } from './timeline-overlay';
+import {
+  activeBarId,
+  activeIndexAfterKey,
+  type OverlayBar,
+  type OverlayMarker,
+  type OverlaySpan,
+  overlayBars,
+  overlayMarkers,
+  overlaySpans,
+} from './timeline-overlay';
 import { paintTimeline } from './timeline-painter';
 
 const OVERLAY_REFRESH_MS = 250;
 /** Presentation mode draws the timeline half as large again, so its own 11 px text reads at 16 px or more. */
 const PRESENTATION_ZOOM = 1.5;
-
-function timelineWindowOf(view: ViewState): TimelineWindow {
-  return { windowMs: view.timelineWindowMs, pausedAt: view.timelinePausedAt, scrollBackMs: view.timelineScrollBackMs };
-}
 
 /** The stage in the layout's pixels: zoomed in presentation mode, where the lanes also fill the stage's height. */
 interface StageBox {
@@ -41,8 +49,28 @@ function stageBoxOf(stage: HTMLElement, view: ViewState): StageBox {
   return { widthPx: stage.clientWidth / zoom, fillHeightPx: view.isPresenting ? stage.clientHeight / zoom : undefined, zoom };
 }
 
-function layoutNow(model: PoolModel, view: ViewState, box: StageBox, now: number): TimelineLayout {
-  return layoutFor(model, timelineWindowOf(view), box.widthPx, now, box.fillHeightPx);
+function timelineWindowOf(view: ViewState): TimelineWindow {
+  return { windowMs: view.timelineWindowMs, pausedAt: view.timelinePausedAt, scrollBackMs: view.timelineScrollBackMs };
+}
+
+/** The scene on the stage now: the bridge's timeline of the window the view shows, placed on the stage. */
+function sceneNow(bridge: PoolBridge, view: ViewState, box: StageBox, now: number): TimelineScene {
+  const toAt = windowEndAt(timelineWindowOf(view), now);
+  const frame = bridge.timeline({ fromAt: toAt - view.timelineWindowMs, toAt, now, plotWidthPx: plotWidthFor(box.widthPx) });
+  return sceneOf(frame, box.widthPx, box.fillHeightPx);
+}
+
+/** A layer placed in the layout's pixels: a zoomed timeline scales it as the canvas is scaled. */
+function zoomStyle(zoom: number): CSSProperties | undefined {
+  if (zoom === 1) return undefined;
+  return {
+    transform: `scale(${zoom})`,
+    transformOrigin: '0 0',
+    right: 'auto',
+    bottom: 'auto',
+    width: `${100 / zoom}%`,
+    height: `${100 / zoom}%`,
+  };
 }
 
 /** The request id of the bar an event happened on, or null (bar events are handled once, on the list). */
@@ -88,19 +116,7 @@ const Overlay = memo(function Overlay({ bars, zoom }: { bars: OverlayBar[]; zoom
       <div
         ref={listRef}
         className="timeline-overlay"
-        // Bars are placed in the layout's pixels; a zoomed timeline scales them as the canvas is scaled.
-        style={
-          zoom === 1
-            ? undefined
-            : {
-                transform: `scale(${zoom})`,
-                transformOrigin: '0 0',
-                right: 'auto',
-                bottom: 'auto',
-                width: `${100 / zoom}%`,
-                height: `${100 / zoom}%`,
-              }
-        }
+        style={zoomStyle(zoom)}
         role="listbox"
         aria-label="Jobs in the timeline window, oldest first"
         aria-describedby={hintId}
@@ -157,6 +173,7 @@ const Overlay = memo(function Overlay({ bars, zoom }: { bars: OverlayBar[]; zoom
             data-worker-id={bar.workerId}
             data-path={bar.path}
             data-request-id={bar.requestId}
+            data-run-id={bar.runId}
             data-origin={bar.origin}
             data-status={bar.status}
             style={{ left: bar.leftPx, top: bar.topPx, width: bar.widthPx, height: bar.heightPx }}
@@ -189,7 +206,7 @@ function TimelineToolbar(): ReactNode {
         <select value={windowMs} onChange={(event) => viewActions.setTimelineWindow(Number(event.target.value))}>
           {TIMELINE_WINDOW_CHOICES_MS.map((ms) => (
             <option key={ms} value={ms}>
-              {ms >= 60_000 ? `${ms / 60_000} min` : `${ms / 1_000} s`}
+              {formatWindowMs(ms)}
             </option>
           ))}
         </select>
@@ -219,16 +236,99 @@ function TimelineToolbar(): ReactNode {
   );
 }
 
+interface Annotations {
+  /** Jobs of earlier runs: named, not selectable (a restarted server reuses request ids). */
+  pastBars: OverlayBar[];
+  spans: OverlaySpan[];
+  markers: OverlayMarker[];
+}
+
+const NO_ANNOTATIONS: Annotations = { pastBars: [], spans: [], markers: [] };
+
+/**
+ * What the canvas draws besides the current run's jobs, as elements over it: each wait of the queue track
+ * (hovering one highlights its job, as hovering the job highlights its wait; the job list already says how
+ * long each waited, so these are hidden from assistive tech), earlier runs' jobs, markers and run separators.
+ */
+const AnnotationLayer = memo(function AnnotationLayer({ annotations, zoom }: { annotations: Annotations; zoom: number }): ReactNode {
+  const viewActions = useAppStore((s) => s.viewActions);
+  const place = (box: { leftPx: number; topPx: number; widthPx: number; heightPx: number }) => ({
+    left: box.leftPx,
+    top: box.topPx,
+    width: box.widthPx,
+    height: box.heightPx,
+  });
+  return (
+    <div className="timeline-annotations" style={zoomStyle(zoom)}>
+      {annotations.spans.map((span) => (
+        <div
+          key={`${span.runId}:${span.requestId}`}
+          aria-hidden="true"
+          title={span.label}
+          className="timeline-annotation"
+          data-testid="queue-span"
+          data-request-id={span.requestId}
+          data-run-id={span.runId}
+          data-wait-ms={span.waitMs}
+          data-waiting={span.isWaiting}
+          style={place(span)}
+          onPointerEnter={() => span.isCurrentRun && viewActions.hoverRequest(span.requestId)}
+          onPointerLeave={() => viewActions.hoverRequest(null)}
+          onClick={() => span.isCurrentRun && viewActions.selectRequest(span.requestId)}
+        />
+      ))}
+      {annotations.pastBars.map((bar) => (
+        <div
+          key={`${bar.runId}:${bar.requestId}`}
+          role="img"
+          aria-label={bar.label}
+          title={bar.label}
+          className="timeline-annotation"
+          data-testid="timeline-bar"
+          data-worker-id={bar.workerId}
+          data-path={bar.path}
+          data-request-id={bar.requestId}
+          data-run-id={bar.runId}
+          data-origin={bar.origin}
+          data-status={bar.status}
+          style={place(bar)}
+        />
+      ))}
+      {annotations.markers.map((marker) => (
+        <div
+          key={`${marker.kind}:${marker.runId}:${marker.workerId}:${marker.at}`}
+          role="img"
+          aria-label={marker.label}
+          title={marker.label}
+          className="timeline-annotation"
+          data-testid={marker.kind === 'run-separator' ? 'run-separator' : 'timeline-marker'}
+          data-kind={marker.kind === 'run-separator' ? undefined : marker.kind}
+          data-worker-id={marker.workerId ?? undefined}
+          data-run-id={marker.runId}
+          data-at={Math.round(marker.at)}
+          style={place(marker)}
+        />
+      ))}
+    </div>
+  );
+});
+
 export function TimelinePanel(): ReactNode {
   const { bridge } = useAppServices();
   const store = useAppStoreApi();
-  const laneCount = useAppStore((s) => laneCountFor(s.wire.workerCount, s.wire.workers.length));
+  const currentLaneCount = useAppStore((s) => laneCountFor(s.wire.workerCount, s.wire.workers.length));
   const isPresenting = useAppStore((s) => s.view.isPresenting);
   const stageRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
+  /** The scene last painted: what the pointer is over. */
+  const paintedRef = useRef<TimelineScene | null>(null);
   const [bars, setBars] = useState<OverlayBar[]>([]);
+  const [annotations, setAnnotations] = useState<Annotations>(NO_ANNOTATIONS);
+  // Earlier runs' lanes stay while the window shows them: the stage is as tall as the lanes of the window.
+  const [frameLaneCount, setFrameLaneCount] = useState(1);
+  const laneCount = Math.max(currentLaneCount, frameLaneCount);
 
-  // The paint loop: reads the model and the view straight from their sources every frame.
+  // The paint loop: reads the bridge's timeline and the view straight from their sources every frame.
   useEffect(() => {
     const stage = stageRef.current;
     const canvas = canvasRef.current;
@@ -244,18 +344,19 @@ export function TimelinePanel(): ReactNode {
       const dpr = window.devicePixelRatio || 1;
       const view = store.getState().view;
       const now = Date.now();
-      const model = bridge.model;
       const box = stageBoxOf(stage, view);
-      const layout = layoutNow(model, view, box, now);
+      const msPerPx = view.timelineWindowMs / plotWidthFor(box.widthPx);
       const isLive = view.timelinePausedAt === null;
       const highlightedRequestId = view.hoveredRequestId ?? view.selectedRequestId;
       // Live, the picture only moves when time has advanced a whole pixel: new jobs start at the right
       // edge and finished ones stop growing there, so repainting in between changes nothing visible.
       // Paused, it changes only with the data or the view.
-      const movement = isLive ? Math.floor(now / layout.msPerPx) : `${model.version}|${layout.endAt}`;
-      const key = `${widthPx}x${heightPx}@${dpr}x${box.zoom}|${movement}|${layout.msPerPx}|${highlightedRequestId}|${layout.laneCount}`;
+      const movement = isLive ? Math.floor(now / msPerPx) : `${bridge.model.version}|${windowEndAt(timelineWindowOf(view), now)}`;
+      const key = `${widthPx}x${heightPx}@${dpr}x${box.zoom}|${movement}|${msPerPx}|${highlightedRequestId}`;
       if (key === lastKey) return;
       lastKey = key;
+      const scene = sceneNow(bridge, view, box, now);
+      paintedRef.current = scene;
       const backingWidth = Math.round(widthPx * dpr);
       const backingHeight = Math.round(heightPx * dpr);
       if (canvas.width !== backingWidth || canvas.height !== backingHeight) {
@@ -263,7 +364,7 @@ export function TimelinePanel(): ReactNode {
         canvas.height = backingHeight;
       }
       ctx.setTransform(dpr * box.zoom, 0, 0, dpr * box.zoom, 0, 0);
-      paintTimeline(ctx, layout, model, { now, isLive, highlightedRequestId });
+      paintTimeline(ctx, scene, { isLive, highlightedRequestId });
     };
     frame = requestAnimationFrame(paint);
     return () => cancelAnimationFrame(frame);
@@ -276,7 +377,11 @@ export function TimelinePanel(): ReactNode {
     const refresh = () => {
       const now = Date.now();
       const view = store.getState().view;
-      setBars(overlayBars(bridge.model, layoutNow(bridge.model, view, stageBoxOf(stage, view), now), now));
+      const scene = sceneNow(bridge, view, stageBoxOf(stage, view), now);
+      const allBars = overlayBars(scene);
+      setBars(allBars.filter((bar) => bar.isCurrentRun));
+      setAnnotations({ pastBars: allBars.filter((bar) => !bar.isCurrentRun), spans: overlaySpans(scene), markers: overlayMarkers(scene) });
+      setFrameLaneCount(scene.frame.lanes.length);
     };
     refresh();
     const timer = setInterval(refresh, OVERLAY_REFRESH_MS);
@@ -291,29 +396,25 @@ export function TimelinePanel(): ReactNode {
     const canvas = canvasRef.current;
     if (!stage || !canvas) return;
     const boxOfStage = () => stageBoxOf(stage, store.getState().view);
-    const layoutOfStage = (box: StageBox, now: number) => layoutNow(bridge.model, store.getState().view, box, now);
     const jobUnder = (event: MouseEvent): number | null => {
+      const scene = paintedRef.current;
+      if (!scene) return null;
       const rect = stage.getBoundingClientRect();
-      const now = Date.now();
       const box = boxOfStage();
-      const x = (event.clientX - rect.left) / box.zoom;
-      const y = (event.clientY - rect.top) / box.zoom;
-      return jobAt(bridge.model, layoutOfStage(box, now), now, x, y)?.id ?? null;
+      return jobAt(scene, (event.clientX - rect.left) / box.zoom, (event.clientY - rect.top) / box.zoom);
     };
     const onPointerMove = (event: PointerEvent) => store.getState().viewActions.hoverRequest(jobUnder(event));
     const onPointerLeave = () => store.getState().viewActions.hoverRequest(null);
     const onClick = (event: MouseEvent) => store.getState().viewActions.selectRequest(jobUnder(event));
     const onWheel = (event: WheelEvent) => {
       const view = store.getState().view;
-      if (view.timelinePausedAt === null) return;
+      const scene = paintedRef.current;
+      if (view.timelinePausedAt === null || !scene) return;
       event.preventDefault();
       const deltaPx = Math.abs(event.deltaX) > Math.abs(event.deltaY) ? event.deltaX : event.deltaY;
-      const box = boxOfStage();
       store
         .getState()
-        .viewActions.setTimelineScrollBack(
-          scrollBackAfterWheel(layoutOfStage(box, Date.now()), view.timelineScrollBackMs, deltaPx / box.zoom),
-        );
+        .viewActions.setTimelineScrollBack(scrollBackAfterWheel(scene.layout, view.timelineScrollBackMs, deltaPx / boxOfStage().zoom));
     };
     canvas.addEventListener('pointermove', onPointerMove);
     canvas.addEventListener('pointerleave', onPointerLeave);
@@ -325,8 +426,9 @@ export function TimelinePanel(): ReactNode {
       canvas.removeEventListener('click', onClick);
       stage.removeEventListener('wheel', onWheel);
     };
-  }, [bridge, store]);
+  }, [store]);
 
+  const zoom = isPresenting ? PRESENTATION_ZOOM : 1;
   return (
     <section className="panel timeline-panel" aria-label="Timeline">
       <div className="panel-head">
@@ -336,7 +438,8 @@ export function TimelinePanel(): ReactNode {
       {/* Presentation mode: the stage takes the panel's free height (CSS), and the lanes share it. */}
       <div className="timeline-stage" ref={stageRef} style={isPresenting ? undefined : { height: timelineHeightFor(laneCount) }}>
         <canvas ref={canvasRef} className="timeline-canvas" aria-hidden="true" tabIndex={-1} />
-        <Overlay bars={bars} zoom={isPresenting ? PRESENTATION_ZOOM : 1} />
+        <AnnotationLayer annotations={annotations} zoom={zoom} />
+        <Overlay bars={bars} zoom={zoom} />
       </div>
       <TimelineLegend />
     </section>

@@ -40,6 +40,11 @@ export function formatCount(count: number): string {
   return count < 0 ? `-${grouped}` : grouped;
 }
 
+/** A timeline window's length as the window menu names it: "30 s", "5 min". */
+export function formatWindowMs(windowMs: number): string {
+  return windowMs >= 60_000 ? `${windowMs / 60_000} min` : `${windowMs / 1_000} s`;
+}
+
 export function formatClockTime(epochMs: number): string {
   const date = new Date(epochMs);
   const pad = (n: number, width = 2) => String(n).padStart(width, '0');

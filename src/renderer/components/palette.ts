@@ -34,8 +34,8 @@ export const ROUTE_STYLES: Record<RouteKind, RouteStyle> = {
 /** Legend order: by lightness, so the legend itself reads as a scale. */
 export const ROUTE_KINDS: readonly RouteKind[] = ['sleep', 'other', 'hello'];
 
-/** A queued job's wait is its route's colour, this opaque, over the lane. */
-export const WAIT_ALPHA = 0.32;
+/** A queued job's wait is its route's colour, this opaque, over the queue track: half, so a wait never reads as a run. */
+export const WAIT_ALPHA = 0.5;
 
 export type StatusClass = 0 | 4 | 5;
 
@@ -74,6 +74,20 @@ export const CANVAS_COLORS = {
   highlight: '#f8fafc',
   /** The diagonal hatch drawn over requests from outside the app. */
   externalHatch: 'rgba(10, 14, 20, 0.6)',
+  /** The queue track's background, set apart from the lanes. */
+  queueTrack: '#171e28',
+  /** The queue's length over time: its mean as an area, its max as a line. */
+  queueLengthArea: 'rgba(112, 80, 236, 0.45)',
+  queueLengthMax: 'rgba(180, 160, 255, 0.9)',
+  /** The line from a wait's end to the bar of the job a worker took. */
+  connector: 'rgba(203, 213, 225, 0.28)',
+  /** A lane's stretch of time in which its worker did not exist (a run with fewer workers, or between runs). */
+  noWorker: 'rgba(8, 11, 15, 0.55)',
+  /** Markers (start, stop, joins) and their names in the strip above the queue. */
+  marker: 'rgba(226, 232, 240, 0.55)',
+  markerText: '#c3cdd8',
+  /** The line between two runs of the server. */
+  runSeparator: '#f5c542',
 } as const;
 
 /** Each text colour the canvas draws and the background it is drawn on: what the contrast test checks. */
@@ -81,6 +95,9 @@ export const CANVAS_TEXT_PAIRS: ReadonlyArray<{ name: string; text: string; back
   { name: 'lane label', text: CANVAS_COLORS.label, background: CANVAS_COLORS.gutter },
   { name: 'exited lane label', text: CANVAS_COLORS.labelExited, background: CANVAS_COLORS.gutter },
   { name: 'axis text', text: CANVAS_COLORS.axisText, background: CANVAS_COLORS.background },
+  { name: 'marker name', text: CANVAS_COLORS.markerText, background: CANVAS_COLORS.background },
+  { name: 'run separator name', text: CANVAS_COLORS.runSeparator, background: CANVAS_COLORS.background },
+  { name: 'queue track label', text: CANVAS_COLORS.label, background: CANVAS_COLORS.gutter },
 ];
 
 /** The stylesheet's route variables (`--route-sleep`…), from the same values; set on :root at start-up. */

@@ -1,16 +1,41 @@
-// Where things go on the timeline: lanes per worker, time → x, one bar per started job (its queue
-// wait, then its run), and which bar lies under a point. The one place that knows the plot's scale
-// (ms per pixel) and its lane count: the canvas painter, the overlay, the hit tests and the wheel all
-// take a TimelineLayout made here. Pure and DOM-free.
+// Where things go on the timeline: a strip for the markers' names, the queue track, one lane per worker,
+// time → x, each job's bar and each wait's span (stacked in rows, or the queue's length when they do not
+// fit), and what lies under a point. The one place that knows the plot's scale (ms per pixel) and its rows:
+// the canvas painter, the overlay, the hit tests and the wheel all take a TimelineScene made here from a
+// TimelineFrame. Pure and DOM-free.
 
-import type { PoolModel, RequestRecord } from '../../shared/pool-model';
+import type { FrameBar, FrameQueueSpan, QueueLengthSteps, TimelineFrame } from './timeline-frame';
+
+export { type RouteKind, routeOf } from './timeline-frame';
 
 export const LANE_LABEL_WIDTH_PX = 64;
 export const AXIS_HEIGHT_PX = 22;
-export const TOP_PADDING_PX = 6;
+/** The strip above the queue track where markers are named. */
+export const MARKER_STRIP_HEIGHT_PX = 14;
+/** The queue track: the same height whatever it holds, so the lanes never jump. */
+export const QUEUE_TRACK_HEIGHT_PX = 44;
+const TRACK_GAP_PX = 6;
+/** Where the queue track starts. */
+export const QUEUE_TOP_PX = MARKER_STRIP_HEIGHT_PX;
+/** Where the first worker lane starts. */
+export const LANES_TOP_PX = QUEUE_TOP_PX + QUEUE_TRACK_HEIGHT_PX + TRACK_GAP_PX;
 const MAX_LANE_HEIGHT_PX = 48;
 const MIN_LANE_HEIGHT_PX = 12;
 const TARGET_PLOT_HEIGHT_PX = 280;
+
+/** However short, a job's bar and a wait's span are at least this wide, so each stays visible and hittable. */
+export const MIN_BAR_WIDTH_PX = 3;
+/** Bars at least this wide are drawn one by one, each after a gap, so back-to-back jobs read as separate jobs. */
+export const DISTINCT_BAR_MIN_PX = 6;
+/** The gap before a distinct bar. */
+export const BAR_GAP_PX = 2;
+/** Spans in one row of the queue track keep at least this far apart. */
+const SPAN_GAP_PX = 2;
+/** Queue rows are at most this high (a few waits) and at least MIN_QUEUE_ROW_HEIGHT_PX (many). */
+const MAX_QUEUE_ROW_HEIGHT_PX = 14;
+const MIN_QUEUE_ROW_HEIGHT_PX = 5;
+/** More overlapping waits than this are drawn as the queue's length over time. */
+export const MAX_QUEUE_ROWS = Math.floor(QUEUE_TRACK_HEIGHT_PX / MIN_QUEUE_ROW_HEIGHT_PX);
 
 export interface TimelineLayout {
   widthPx: number;
@@ -40,10 +65,6 @@ export function laneCountFor(workerCount: number, spawnedWorkerCount: number): n
   return Math.max(spawnedWorkerCount, workerCount, 1);
 }
 
-export function laneCountOf(model: PoolModel): number {
-  return laneCountFor(model.workerCount, model.workers.length);
-}
-
 /** The window's right edge: now while live, else the pause time less the scroll-back. */
 export function windowEndAt(shown: TimelineWindow, now: number): number {
   return shown.pausedAt === null ? now : shown.pausedAt - shown.scrollBackMs;
@@ -54,12 +75,12 @@ export function laneHeightFor(laneCount: number): number {
 }
 
 export function timelineHeightFor(laneCount: number): number {
-  return TOP_PADDING_PX + laneCount * laneHeightFor(laneCount) + AXIS_HEIGHT_PX;
+  return LANES_TOP_PX + laneCount * laneHeightFor(laneCount) + AXIS_HEIGHT_PX;
 }
 
 /** Lanes that share a given height between them (presentation mode's timeline takes the free height). */
 export function laneHeightFilling(laneCount: number, heightPx: number): number {
-  return Math.max(MIN_LANE_HEIGHT_PX, Math.floor((heightPx - TOP_PADDING_PX - AXIS_HEIGHT_PX) / laneCount));
+  return Math.max(MIN_LANE_HEIGHT_PX, Math.floor((heightPx - LANES_TOP_PX - AXIS_HEIGHT_PX) / laneCount));
 }
 
 /**
@@ -71,7 +92,7 @@ export function makeLayout(widthPx: number, laneCount: number, endAt: number, wi
   const laneHeightPx = fillHeightPx === undefined ? laneHeightFor(laneCount) : laneHeightFilling(laneCount, fillHeightPx);
   return {
     widthPx,
-    heightPx: fillHeightPx ?? TOP_PADDING_PX + laneCount * laneHeightPx + AXIS_HEIGHT_PX,
+    heightPx: fillHeightPx ?? LANES_TOP_PX + laneCount * laneHeightPx + AXIS_HEIGHT_PX,
     laneCount,
     laneHeightPx,
     plotWidthPx,
@@ -81,9 +102,9 @@ export function makeLayout(widthPx: number, laneCount: number, endAt: number, wi
   };
 }
 
-/** The layout of a stage `widthPx` wide (and, to fill, `fillHeightPx` high) showing `model` through `window` at `now`. */
-export function layoutFor(model: PoolModel, shown: TimelineWindow, widthPx: number, now: number, fillHeightPx?: number): TimelineLayout {
-  return makeLayout(widthPx, laneCountOf(model), windowEndAt(shown, now), shown.windowMs, fillHeightPx);
+/** The plot's width for a stage `widthPx` wide: what a timeline is asked for. */
+export function plotWidthFor(widthPx: number): number {
+  return Math.max(1, widthPx - LANE_LABEL_WIDTH_PX);
 }
 
 export function xOf(layout: TimelineLayout, at: number): number {
@@ -100,68 +121,148 @@ export function scrollBackAfterWheel(layout: TimelineLayout, scrollBackMs: numbe
 }
 
 export function laneTop(layout: TimelineLayout, lane: number): number {
-  return TOP_PADDING_PX + lane * layout.laneHeightPx;
+  return LANES_TOP_PX + lane * layout.laneHeightPx;
 }
 
-export interface JobSpan {
-  record: RequestRecord;
-  lane: number;
-  /** When it joined the queue (or arrived, for a job that never queued). */
-  waitFrom: number;
-  runFrom: number;
-  /** When the worker finished it, or `now` while it runs. */
-  runTo: number;
+/** The bottom of the last lane: where the axis begins. */
+export function lanesBottom(layout: TimelineLayout): number {
+  return laneTop(layout, layout.laneCount);
+}
+
+export interface Box {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+export interface BarBox extends Box {
+  bar: FrameBar;
+  /** Wide enough to be drawn on its own (narrower ones merge with touching neighbours of their style). */
+  isDistinct: boolean;
   isRunning: boolean;
 }
 
-/** The job's place in time, or null when it never reached a worker or lies outside the window. */
-export function spanOf(record: RequestRecord, layout: TimelineLayout, now: number): JobSpan | null {
-  if (record.startedAt === null || record.workerId === null || record.workerId >= layout.laneCount) return null;
-  const runFrom = record.startedAt;
-  const isRunning = record.finishedAt === null && record.sentAt === null;
-  const runTo = record.finishedAt ?? record.sentAt ?? now;
-  const waitFrom = record.queuedAt ?? record.receivedAt;
-  if (runTo < layout.startAt || waitFrom > layout.endAt) return null;
-  return { record, lane: record.workerId, waitFrom: Math.min(waitFrom, runFrom), runFrom, runTo: Math.max(runTo, runFrom), isRunning };
+export interface SpanBox extends Box {
+  span: FrameQueueSpan;
+  row: number;
 }
 
-export type RouteKind = 'sleep' | 'hello' | 'other';
+/** The queue track: each wait in its row, or (too many overlap) the queue's length. */
+export type QueuePlacement =
+  | { mode: 'spans'; rowCount: number; rowHeightPx: number; spans: SpanBox[] }
+  | { mode: 'steps'; steps: QueueLengthSteps; peakLength: number };
 
-export function routeOf(path: string): RouteKind {
-  if (path === '/sleep') return 'sleep';
-  if (path === '/') return 'hello';
-  return 'other';
+/** A frame placed on a layout: what the painter, the overlay and the hit tests share. */
+export interface TimelineScene {
+  frame: TimelineFrame;
+  layout: TimelineLayout;
+  /** Parallel to frame.bars. */
+  bars: BarBox[];
+  queue: QueuePlacement;
 }
 
-/** How near a run, in pixels, still counts as on it: thin bars must be hittable. */
-const HIT_TOLERANCE_PX = 4;
+/** The bar's height in its lane, and its top. */
+export function barBand(layout: TimelineLayout, lane: number): { y: number; h: number } {
+  const h = Math.max(4, Math.round(layout.laneHeightPx * 0.62));
+  return { y: laneTop(layout, lane) + (layout.laneHeightPx - h) / 2, h };
+}
+
+/** Where a job's bar lies: at least MIN_BAR_WIDTH_PX wide; a distinct bar starts after a gap. */
+export function barBoxOf(bar: FrameBar, layout: TimelineLayout, now: number): BarBox {
+  const runTo = Math.max(bar.finishedAt ?? now, bar.startedAt);
+  const left = xOf(layout, bar.startedAt);
+  const naturalWidth = xOf(layout, runTo) - left;
+  const isDistinct = naturalWidth >= DISTINCT_BAR_MIN_PX;
+  const gap = isDistinct ? BAR_GAP_PX : 0;
+  const { y, h } = barBand(layout, bar.workerId);
+  return { bar, x: left + gap, y, w: Math.max(MIN_BAR_WIDTH_PX, naturalWidth - gap), h, isDistinct, isRunning: bar.finishedAt === null };
+}
 
 /**
- * The job under (x, y): a job whose run segment is near wins over one that only waited there (the wait
- * is drawn in the lane of the worker that later took the job, under earlier jobs' runs). Within a few
- * pixels counts, so thin bars can be hit.
+ * Rows for intervals given in x order of their left ends: each goes into the first row whose last interval
+ * ended at least `gapPx` before it starts (interval partitioning; as few rows as the deepest overlap).
  */
-export function jobAt(model: PoolModel, layout: TimelineLayout, now: number, x: number, y: number): RequestRecord | null {
-  const lane = Math.floor((y - TOP_PADDING_PX) / layout.laneHeightPx);
-  if (lane < 0 || lane >= layout.laneCount || x < LANE_LABEL_WIDTH_PX) return null;
-  const toleranceMs = HIT_TOLERANCE_PX * layout.msPerPx;
-  const at = timeAtX(layout, x);
-  let bestRun: RequestRecord | null = null;
-  let bestRunDistance = Infinity;
-  let bestWait: RequestRecord | null = null;
-  for (const record of model.requests.values()) {
-    if (record.workerId !== lane) continue;
-    const span = spanOf(record, layout, now);
-    if (!span) continue;
-    const runDistance = at < span.runFrom ? span.runFrom - at : at > span.runTo ? at - span.runTo : 0;
-    if (runDistance <= toleranceMs && runDistance <= bestRunDistance) {
-      bestRun = record;
-      bestRunDistance = runDistance;
-    } else if (at >= span.waitFrom && at < span.runFrom) {
-      bestWait = record;
+export function stackRows(intervals: ReadonlyArray<{ left: number; right: number }>, gapPx: number): number[] {
+  const rowEnds: number[] = [];
+  return intervals.map(({ left, right }) => {
+    let row = rowEnds.findIndex((end) => end + gapPx <= left);
+    if (row === -1) row = rowEnds.push(right) - 1;
+    else rowEnds[row] = right;
+    return row;
+  });
+}
+
+/** The queue track of a frame: its waits stacked in rows when at most MAX_QUEUE_ROWS overlap, else the length. */
+export function placeQueue(frame: TimelineFrame, layout: TimelineLayout): QueuePlacement {
+  const steps: QueuePlacement = { mode: 'steps', steps: frame.queue.steps, peakLength: frame.queue.peakLength };
+  const spans = frame.queue.spans;
+  if (spans === null) return steps;
+  const intervals = spans
+    .map((span) => {
+      const left = xOf(layout, span.queuedAt);
+      return { span, left, right: Math.max(left + MIN_BAR_WIDTH_PX, xOf(layout, span.leftAt)) };
+    })
+    .sort((a, b) => a.left - b.left);
+  const rows = stackRows(intervals, SPAN_GAP_PX);
+  const rowCount = rows.reduce((most, row) => Math.max(most, row + 1), 0);
+  if (rowCount > MAX_QUEUE_ROWS) return steps;
+  const rowHeightPx = Math.min(MAX_QUEUE_ROW_HEIGHT_PX, Math.floor(QUEUE_TRACK_HEIGHT_PX / Math.max(1, rowCount)));
+  const boxes = intervals.map(({ span, left, right }, i): SpanBox => {
+    const row = rows[i]!;
+    return { span, row, x: left, y: QUEUE_TOP_PX + row * rowHeightPx + 1, w: right - left, h: rowHeightPx - 2 };
+  });
+  return { mode: 'spans', rowCount, rowHeightPx, spans: boxes };
+}
+
+/** The layout that shows `frame` on a stage `widthPx` wide (and, to fill, `fillHeightPx` high). */
+export function layoutOfFrame(frame: TimelineFrame, widthPx: number, fillHeightPx?: number): TimelineLayout {
+  return makeLayout(widthPx, frame.lanes.length, frame.toAt, frame.toAt - frame.fromAt, fillHeightPx);
+}
+
+export function sceneOf(frame: TimelineFrame, widthPx: number, fillHeightPx?: number): TimelineScene {
+  const layout = layoutOfFrame(frame, widthPx, fillHeightPx);
+  return { frame, layout, bars: frame.bars.map((bar) => barBoxOf(bar, layout, frame.now)), queue: placeQueue(frame, layout) };
+}
+
+/** How near, in pixels, still counts as on a bar or a span: thin ones must be hittable. */
+const HIT_TOLERANCE_PX = 4;
+
+function distanceX(box: Box, x: number): number {
+  return x < box.x ? box.x - x : x > box.x + box.w ? x - (box.x + box.w) : 0;
+}
+
+/**
+ * The job under (x, y): its bar in a lane, or its wait in the queue track; within a few pixels counts, the
+ * nearest wins. Only jobs of the current run are named (the selection is by request id, which a restarted
+ * server reuses).
+ */
+export function jobAt(scene: TimelineScene, x: number, y: number): number | null {
+  const { layout } = scene;
+  if (x < LANE_LABEL_WIDTH_PX) return null;
+  let best: { requestId: number; isCurrentRun: boolean } | null = null;
+  let bestDistance = HIT_TOLERANCE_PX;
+  if (y >= LANES_TOP_PX && y < lanesBottom(layout)) {
+    const lane = Math.floor((y - LANES_TOP_PX) / layout.laneHeightPx);
+    for (const box of scene.bars) {
+      if (box.bar.workerId !== lane) continue;
+      const distance = distanceX(box, x);
+      if (distance <= bestDistance) {
+        best = box.bar;
+        bestDistance = distance;
+      }
+    }
+  } else if (y >= QUEUE_TOP_PX && y < QUEUE_TOP_PX + QUEUE_TRACK_HEIGHT_PX && scene.queue.mode === 'spans') {
+    for (const box of scene.queue.spans) {
+      if (y < box.y - 1 || y > box.y + box.h + 1) continue;
+      const distance = distanceX(box, x);
+      if (distance <= bestDistance) {
+        best = box.span;
+        bestDistance = distance;
+      }
     }
   }
-  return bestRun ?? bestWait;
+  return best?.isCurrentRun ? best.requestId : null;
 }
 
 const TICK_STEPS_MS = [250, 500, 1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000];

@@ -1,17 +1,26 @@
-// The timeline's text alternative: the newest bars in the window as a short list of jobs, each placed
-// over its bar and named in words ("#12 GET /sleep on worker 0, burst, status 200, waited 1.5 s, ran 1.5 s"),
-// and how the arrow keys move through that list. Pure and DOM-free; TimelinePanel renders it.
+// The timeline's text alternative and test hooks: the newest bars in the window as a short list of jobs,
+// each placed over its bar and named in words ("#12 GET /sleep on worker 0, burst, status 200, waited 1.5 s,
+// ran 1.5 s"), and how the arrow keys move through that list; the newest waits of the queue track, the
+// markers and the lines between runs, each placed over what the canvas draws for it and named in words.
+// Pure and DOM-free; TimelinePanel renders it from the same scene the canvas is painted from.
 
-import type { PoolModel, RequestRecord } from '../../shared/pool-model';
-import { describeOutcome, formatDurationMs } from './format';
-import { type JobSpan, laneTop, spanOf, type TimelineLayout, xOf } from './timeline-geometry';
+import { describeAbandonReason } from '../../shared/pool-model';
+import { formatClockTime, formatDurationMs, pluralize } from './format';
+import type { FrameBar, FrameMarker, MarkerKind } from './timeline-frame';
+import { LANES_TOP_PX, lanesBottom, laneTop, QUEUE_TOP_PX, QUEUE_TRACK_HEIGHT_PX, type TimelineScene, xOf } from './timeline-geometry';
 
-/** The overlay holds at most this many bars (the newest), so the DOM stays small at any request rate. */
+/** The overlay holds at most this many bars (the newest), and as many waits, so the DOM stays small at any request rate. */
 export const MAX_OVERLAY_BARS = 300;
-const MIN_OVERLAY_BAR_WIDTH_PX = 4;
+/** Markers and separators are few; a bound all the same. */
+const MAX_OVERLAY_MARKERS = 100;
+/** Marker and separator elements are this wide, centred on their line, so a pointer can find them. */
+const MARKER_WIDTH_PX = 6;
 
 export interface OverlayBar {
   requestId: number;
+  runId: number;
+  /** False for a job of an earlier run: named, but not hovered or pinned (its request id was reused). */
+  isCurrentRun: boolean;
   workerId: number;
   path: string;
   origin: string;
@@ -25,42 +34,187 @@ export interface OverlayBar {
   heightPx: number;
 }
 
-/** What a person needs to know about one job, in the order they would ask. */
-export function jobLabel(record: RequestRecord, span: JobSpan): string {
-  const waitMs = record.waitMs ?? span.runFrom - span.waitFrom;
-  const runMs = span.runTo - span.runFrom;
-  const ran = span.isRunning ? `running for ${formatDurationMs(runMs)}` : `ran ${formatDurationMs(runMs)}`;
-  return `#${record.id} ${record.method} ${record.target} on worker ${span.lane}, ${record.origin}, ${describeOutcome(record)}, waited ${formatDurationMs(waitMs)}, ${ran}`;
+export interface OverlaySpan {
+  requestId: number;
+  runId: number;
+  isCurrentRun: boolean;
+  /** Whole ms from joining the queue until a worker took it (or until now, while it waits). */
+  waitMs: number;
+  isWaiting: boolean;
+  label: string;
+  leftPx: number;
+  topPx: number;
+  widthPx: number;
+  heightPx: number;
 }
 
-/** The newest MAX_OVERLAY_BARS jobs that ran in the window, oldest first, each over its run. */
-export function overlayBars(model: PoolModel, layout: TimelineLayout, now: number): OverlayBar[] {
-  // Arrival order is close enough to start order: keep the last MAX_OVERLAY_BARS that qualify.
-  const ring: OverlayBar[] = [];
+export interface OverlayMarker {
+  /** For a marker, its kind; for a run separator, 'run-separator'. */
+  kind: MarkerKind | 'run-separator';
+  at: number;
+  runId: number;
+  workerId: number | null;
+  label: string;
+  leftPx: number;
+  topPx: number;
+  widthPx: number;
+  heightPx: number;
+}
+
+/** What a marker is called in the strip above the queue. */
+export function markerName(marker: FrameMarker): string {
+  switch (marker.kind) {
+    case 'start':
+      return marker.runId > 1 ? `Start · run ${marker.runId}` : 'Start';
+    case 'stop-requested':
+      return 'Stop';
+    case 'worker-joined':
+      return `W${marker.workerId} joined`;
+    case 'stopped':
+      return 'Stopped';
+  }
+}
+
+/** What a person needs to know about one job, in the order they would ask. */
+export function jobLabel(bar: FrameBar, now: number): string {
+  const runTo = bar.finishedAt ?? now;
+  const waitMs = bar.waitMs ?? (bar.queuedAt === null ? 0 : bar.startedAt - bar.queuedAt);
+  const runMs = runTo - bar.startedAt;
+  const outcome = bar.status === null ? 'running' : `status ${bar.status}`;
+  const ran = bar.finishedAt === null ? `running for ${formatDurationMs(runMs)}` : `ran ${formatDurationMs(runMs)}`;
+  const where = bar.isCurrentRun ? `worker ${bar.workerId}` : `worker ${bar.workerId} of run ${bar.runId}`;
+  return `#${bar.requestId} ${bar.method} ${bar.target} on ${where}, ${bar.origin}, ${outcome}, waited ${formatDurationMs(waitMs)}, ${ran}`;
+}
+
+/** The last `max` items `make` returns something for, oldest first, without holding more than `max` at once. */
+function newest<T, R>(items: Iterable<T>, max: number, make: (item: T) => R | null): R[] {
+  const ring: R[] = [];
   let next = 0;
-  for (const record of model.requests.values()) {
-    const span = spanOf(record, layout, now);
-    if (!span) continue;
-    // The element covers the run only: waits overlap earlier runs in the same lane and would hide them.
-    const left = Math.max(xOf(layout, span.runFrom), xOf(layout, layout.startAt));
-    const right = Math.min(xOf(layout, span.runTo), layout.widthPx);
-    const bar: OverlayBar = {
-      requestId: record.id,
-      workerId: span.lane,
-      path: record.path,
-      origin: record.origin,
-      status: record.status === null ? '' : String(record.status),
-      label: jobLabel(record, span),
+  for (const item of items) {
+    const made = make(item);
+    if (made === null) continue;
+    if (ring.length < max) ring.push(made);
+    else ring[next] = made;
+    next = (next + 1) % max;
+  }
+  return ring.length < max ? ring : [...ring.slice(next), ...ring.slice(0, next)];
+}
+
+/** The newest MAX_OVERLAY_BARS jobs that ran in the window, oldest first, each over its bar. */
+export function overlayBars(scene: TimelineScene): OverlayBar[] {
+  const { layout, frame } = scene;
+  const plotLeft = xOf(layout, layout.startAt);
+  // Arrival order is close enough to start order.
+  return newest(scene.bars, MAX_OVERLAY_BARS, (box): OverlayBar => {
+    const { bar } = box;
+    const left = Math.max(box.x, plotLeft);
+    const right = Math.min(box.x + box.w, layout.widthPx);
+    return {
+      requestId: bar.requestId,
+      runId: bar.runId,
+      isCurrentRun: bar.isCurrentRun,
+      workerId: bar.workerId,
+      path: bar.path,
+      origin: bar.origin,
+      status: bar.status === null ? '' : String(bar.status),
+      label: jobLabel(bar, frame.now),
       leftPx: left,
-      topPx: laneTop(layout, span.lane),
-      widthPx: Math.max(MIN_OVERLAY_BAR_WIDTH_PX, right - left),
+      topPx: laneTop(layout, bar.workerId),
+      widthPx: Math.max(4, right - left),
       heightPx: layout.laneHeightPx,
     };
-    if (ring.length < MAX_OVERLAY_BARS) ring.push(bar);
-    else ring[next] = bar;
-    next = (next + 1) % MAX_OVERLAY_BARS;
+  });
+}
+
+/**
+ * The newest MAX_OVERLAY_BARS waits of the window, oldest first, each over its span: kept after the job
+ * left the queue, for as long as the window shows it. When the track shows the queue's length instead,
+ * each covers its stretch of time over the whole track.
+ */
+export function overlaySpans(scene: TimelineScene): OverlaySpan[] {
+  const { layout, frame, queue } = scene;
+  const plotLeft = xOf(layout, layout.startAt);
+  const boxes =
+    queue.mode === 'spans'
+      ? queue.spans
+      : (frame.queue.spans ?? []).map((span) => {
+          const x = xOf(layout, span.queuedAt);
+          return { span, x, y: QUEUE_TOP_PX, w: xOf(layout, span.leftAt) - x, h: QUEUE_TRACK_HEIGHT_PX };
+        });
+  const ordered = [...boxes].sort((a, b) => a.span.queuedAt - b.span.queuedAt);
+  return newest(ordered, MAX_OVERLAY_BARS, ({ span, x, y, w, h }): OverlaySpan => {
+    const waitMs = Math.round(span.leftAt - span.queuedAt);
+    const job = `#${span.requestId} ${span.method} ${span.target}${span.isCurrentRun ? '' : ` of run ${span.runId}`}`;
+    const label = span.isWaiting
+      ? `${job} waiting in the queue for ${formatDurationMs(waitMs)}`
+      : span.abandonReason !== null
+        ? `${job} waited ${formatDurationMs(waitMs)} in the queue, then left it: ${describeAbandonReason(span.abandonReason)}`
+        : `${job} waited ${formatDurationMs(waitMs)} in the queue, then worker ${span.workerId} took it`;
+    const left = Math.max(x, plotLeft);
+    return {
+      requestId: span.requestId,
+      runId: span.runId,
+      isCurrentRun: span.isCurrentRun,
+      waitMs,
+      isWaiting: span.isWaiting,
+      label,
+      leftPx: left,
+      topPx: y,
+      widthPx: Math.max(4, Math.min(x + w, layout.widthPx) - left),
+      heightPx: h,
+    };
+  });
+}
+
+function markerLabel(kind: MarkerKind, at: number, workerId: number | null, runId: number): string {
+  const when = `at ${formatClockTime(at)}`;
+  switch (kind) {
+    case 'start':
+      return `Run ${runId}: server started ${when}`;
+    case 'stop-requested':
+      return `Run ${runId}: stop requested ${when}`;
+    case 'worker-joined':
+      return `Run ${runId}: worker ${workerId} joined ${when}`;
+    case 'stopped':
+      return `Run ${runId}: server stopped ${when}`;
   }
-  return ring.length < MAX_OVERLAY_BARS ? ring : [...ring.slice(next), ...ring.slice(0, next)];
+}
+
+/** The markers and the lines between runs in the window, oldest first, each over its line. */
+export function overlayMarkers(scene: TimelineScene): OverlayMarker[] {
+  const { layout, frame } = scene;
+  const bottom = lanesBottom(layout);
+  const markers = newest(frame.markers, MAX_OVERLAY_MARKERS, (marker): OverlayMarker => {
+    const isInLane = marker.kind === 'worker-joined' && marker.workerId !== null && marker.workerId < layout.laneCount;
+    const top = isInLane ? laneTop(layout, marker.workerId!) : 0;
+    return {
+      kind: marker.kind,
+      at: marker.at,
+      runId: marker.runId,
+      workerId: marker.workerId,
+      label: `${markerName(marker)}: ${markerLabel(marker.kind, marker.at, marker.workerId, marker.runId)}`,
+      leftPx: xOf(layout, marker.at) - MARKER_WIDTH_PX / 2,
+      topPx: top,
+      widthPx: MARKER_WIDTH_PX,
+      heightPx: isInLane ? layout.laneHeightPx : bottom,
+    };
+  });
+  const separators = frame.separators.map(
+    (separator): OverlayMarker => ({
+      kind: 'run-separator',
+      at: separator.at,
+      runId: separator.runId,
+      workerId: null,
+      label:
+        `Run ${separator.runId} with ${pluralize(separator.workerCount, 'worker')} began at ${formatClockTime(separator.at)}; ` +
+        `before it, run ${separator.previousRunId} with ${pluralize(separator.previousWorkerCount, 'worker')}`,
+      leftPx: xOf(layout, separator.at) - MARKER_WIDTH_PX / 2,
+      topPx: LANES_TOP_PX,
+      widthPx: MARKER_WIDTH_PX,
+      heightPx: bottom - LANES_TOP_PX,
+    }),
+  );
+  return [...markers, ...separators];
 }
 
 /**

@@ -1,32 +1,36 @@
-// Paints the timeline onto a canvas: lanes, time grid, and one bar per job (a pale segment while it
-// waited in the queue, a solid one while it ran), coloured and patterned by route, outlined by error status,
-// hatched when the request came from outside the burst generator. Colours and patterns come from the
-// palette (palette.ts, palette-canvas.ts), which the legend uses too. Called once per animation frame.
+// Paints a timeline scene onto a canvas: the marker strip, the queue track (each wait as a pale span in its
+// row, or the queue's length as a step area), a connector from each wait's end to the job's bar, one lane
+// per worker with its jobs' bars (coloured and patterned by route, outlined by error status, hatched when
+// the request came from outside the burst generator), the markers and the lines between runs. Colours and
+// patterns come from the palette (palette.ts, palette-canvas.ts), which the legend uses too. Reads only
+// the scene (timeline-geometry.ts), never the model. Called once per animation frame.
 
-import type { PoolModel } from '../../shared/pool-model';
 import { formatClockTime } from './format';
 import { CANVAS_COLORS, type StatusClass, statusClassOf } from './palette';
 import { externalHatch, routeFill, strokeStatusOutline, waitFill } from './palette-canvas';
 import {
   AXIS_HEIGHT_PX,
+  type Box,
   LANE_LABEL_WIDTH_PX,
+  LANES_TOP_PX,
+  lanesBottom,
   laneTop,
+  MARKER_STRIP_HEIGHT_PX,
+  QUEUE_TOP_PX,
+  QUEUE_TRACK_HEIGHT_PX,
   type RouteKind,
-  routeOf,
-  spanOf,
-  type TimelineLayout,
-  TOP_PADDING_PX,
+  type TimelineScene,
   tickStepFor,
   xOf,
 } from './timeline-geometry';
+import { markerName } from './timeline-overlay';
+
+const FONT = 'ui-monospace, SFMono-Regular, Menlo, Consolas, monospace';
 
 function formatBack(backMs: number): string {
   if (backMs >= 60_000 && backMs % 60_000 === 0) return `-${backMs / 60_000}m`;
   return `-${backMs >= 10_000 || backMs % 1_000 === 0 ? Math.round(backMs / 1_000) : (backMs / 1_000).toFixed(1)}s`;
 }
-
-/** Bars narrower than this merge with touching neighbours of the same style; wider ones are drawn one by one. */
-const DISTINCT_BAR_MIN_PX = 6;
 
 /** The bar being extended in one lane: same route, origin and status class, touching in x. */
 interface PendingRun {
@@ -40,18 +44,212 @@ interface PendingRun {
 }
 
 export interface PaintOptions {
-  now: number;
   isLive: boolean;
+  /** The hovered or pinned job of the current run: its wait, its connector and its bar are outlined together. */
   highlightedRequestId: number | null;
 }
 
-export function paintTimeline(ctx: CanvasRenderingContext2D, layout: TimelineLayout, model: PoolModel, options: PaintOptions): void {
+function strokeHighlight(ctx: CanvasRenderingContext2D, box: Box): void {
+  ctx.strokeStyle = CANVAS_COLORS.highlight;
+  ctx.lineWidth = 2;
+  ctx.strokeRect(box.x - 1, box.y - 2, box.w + 2, box.h + 4);
+}
+
+function paintQueue(ctx: CanvasRenderingContext2D, scene: TimelineScene, highlightedRequestId: number | null): Box | null {
+  const { layout, queue } = scene;
+  let highlighted: Box | null = null;
+  if (queue.mode === 'spans') {
+    for (const box of queue.spans) {
+      ctx.fillStyle = waitFill(box.span.route);
+      ctx.fillRect(box.x, box.y, box.w, box.h);
+      // The end a worker took it at (or, while it waits, the present) is marked solid.
+      ctx.fillStyle = box.span.isWaiting ? CANVAS_COLORS.highlight : routeFill(ctx, box.span.route);
+      ctx.fillRect(box.x + box.w - 2, box.y, 2, box.h);
+      if (box.span.isCurrentRun && box.span.requestId === highlightedRequestId) highlighted = box;
+    }
+    return highlighted;
+  }
+  // Too many waits overlap to draw one by one: the queue's length, scaled to its peak in the window.
+  const { steps, peakLength } = queue;
+  const scale = (QUEUE_TRACK_HEIGHT_PX - 4) / Math.max(1, peakLength);
+  const bottom = QUEUE_TOP_PX + QUEUE_TRACK_HEIGHT_PX;
+  const at = (k: number) => (steps.firstBucketIndex + k) * steps.bucketMs;
+  ctx.fillStyle = CANVAS_COLORS.queueLengthArea;
+  for (let k = 0; k < steps.meanLength.length; k++) {
+    const h = steps.meanLength[k]! * scale;
+    if (h <= 0) continue;
+    const x = xOf(layout, at(k));
+    ctx.fillRect(x, bottom - h, xOf(layout, at(k + 1)) - x, h);
+  }
+  ctx.strokeStyle = CANVAS_COLORS.queueLengthMax;
+  ctx.lineWidth = 1;
+  ctx.beginPath();
+  for (let k = 0; k < steps.maxLength.length; k++) {
+    const y = bottom - steps.maxLength[k]! * scale - 0.5;
+    if (k === 0) ctx.moveTo(xOf(layout, at(k)), y);
+    else ctx.lineTo(xOf(layout, at(k)), y);
+    ctx.lineTo(xOf(layout, at(k + 1)), y);
+  }
+  ctx.stroke();
+  ctx.fillStyle = CANVAS_COLORS.markerText;
+  ctx.textAlign = 'right';
+  ctx.textBaseline = 'top';
+  ctx.font = `10px ${FONT}`;
+  ctx.fillText(`peak ${peakLength} waiting`, layout.widthPx - 4, QUEUE_TOP_PX + 2);
+  return null;
+}
+
+/** From each wait's end down to the bar of the job a worker took: the hand-over. */
+function paintConnectors(ctx: CanvasRenderingContext2D, scene: TimelineScene, highlightedRequestId: number | null): void {
+  if (scene.queue.mode !== 'spans') return;
+  const barOf = new Map<string, Box>();
+  for (const box of scene.bars) barOf.set(`${box.bar.runId}:${box.bar.requestId}`, box);
+  for (const span of scene.queue.spans) {
+    const bar = barOf.get(`${span.span.runId}:${span.span.requestId}`);
+    if (!bar) continue;
+    const isHighlighted = span.span.isCurrentRun && span.span.requestId === highlightedRequestId;
+    ctx.strokeStyle = isHighlighted ? CANVAS_COLORS.highlight : CANVAS_COLORS.connector;
+    ctx.lineWidth = isHighlighted ? 2 : 1;
+    ctx.beginPath();
+    ctx.moveTo(span.x + span.w - 1, span.y + span.h);
+    ctx.lineTo(bar.x + 0.5, bar.y);
+    ctx.stroke();
+  }
+}
+
+function paintBars(ctx: CanvasRenderingContext2D, scene: TimelineScene, highlightedRequestId: number | null): Box | null {
+  const { layout } = scene;
+  const hatch = externalHatch(ctx);
+  let highlighted: Box | null = null;
+  // Under load hundreds of jobs share a pixel column, so touching narrow bars of one style merge into a single
+  // rectangle per lane before they are drawn; distinct ones are drawn on their own, each after its gap.
+  const pending: PendingRun[] = [];
+  for (let lane = 0; lane < layout.laneCount; lane++)
+    pending.push({ isOpen: false, left: 0, right: 0, top: 0, route: 'other', isExternal: false, statusClass: 0 });
+  const flush = (run: PendingRun) => {
+    if (!run.isOpen) return;
+    run.isOpen = false;
+    const width = run.right - run.left;
+    const height = scene.bars[0]?.h ?? 4;
+    ctx.fillStyle = routeFill(ctx, run.route);
+    ctx.fillRect(run.left, run.top, width, height);
+    if (run.isExternal) {
+      if (hatch && width >= 4) {
+        ctx.fillStyle = hatch;
+        ctx.fillRect(run.left, run.top, width, height);
+      }
+      // A notch above the bar marks external requests even when they are too thin to hatch.
+      ctx.fillStyle = CANVAS_COLORS.highlight;
+      ctx.fillRect(run.left, run.top - 2, Math.min(width, 6), 2);
+    }
+    strokeStatusOutline(ctx, run.statusClass, run.left, run.top, width, height);
+  };
+  for (const box of scene.bars) {
+    const { bar } = box;
+    const route = bar.route;
+    const isExternal = bar.origin === 'external';
+    const statusClass = statusClassOf(bar.status);
+    const run = pending[bar.workerId]!;
+    const right = box.x + box.w;
+    if (
+      !box.isDistinct &&
+      run.isOpen &&
+      run.route === route &&
+      run.isExternal === isExternal &&
+      run.statusClass === statusClass &&
+      box.x <= run.right + 0.5 &&
+      right >= run.left - 0.5
+    ) {
+      run.left = Math.min(run.left, box.x);
+      run.right = Math.max(run.right, right);
+    } else {
+      flush(run);
+      Object.assign(run, { isOpen: true, left: box.x, right, top: box.y, route, isExternal, statusClass });
+    }
+    if (bar.isCurrentRun && bar.requestId === highlightedRequestId) highlighted = box;
+  }
+  for (const run of pending) flush(run);
+  return highlighted;
+}
+
+/** Each run's lanes beyond its pool, and the time between runs, are shaded: no worker existed there. */
+function paintNoWorkerStretches(ctx: CanvasRenderingContext2D, scene: TimelineScene): void {
+  const { layout, frame } = scene;
+  ctx.fillStyle = CANVAS_COLORS.noWorker;
+  const runs = frame.runs;
+  for (let i = 0; i < runs.length; i++) {
+    const run = runs[i]!;
+    const fromX = Math.max(LANE_LABEL_WIDTH_PX, xOf(layout, run.listeningAt));
+    const toX = Math.min(layout.widthPx, xOf(layout, run.stoppedAt ?? frame.now));
+    if (toX > fromX && run.workerCount < layout.laneCount) {
+      const top = laneTop(layout, run.workerCount);
+      ctx.fillRect(fromX, top, toX - fromX, lanesBottom(layout) - top);
+    }
+    const next = runs[i + 1];
+    if (next && run.stoppedAt !== null) {
+      const gapFrom = xOf(layout, run.stoppedAt);
+      ctx.fillRect(gapFrom, LANES_TOP_PX, xOf(layout, next.listeningAt) - gapFrom, lanesBottom(layout) - LANES_TOP_PX);
+    }
+  }
+}
+
+/** Markers and run separators: lines through the plot, names in the strip above the queue. */
+function paintMarkers(ctx: CanvasRenderingContext2D, scene: TimelineScene): void {
+  const { layout, frame } = scene;
+  const bottom = lanesBottom(layout);
+  ctx.font = `10px ${FONT}`;
+  ctx.textBaseline = 'middle';
+  ctx.textAlign = 'left';
+  let labelEndX = -Infinity;
+  const name = (x: number, text: string, color: string) => {
+    const textWidth = ctx.measureText(text).width;
+    // Right of its line, or left of it where the plot ends.
+    const left = x + 3 + textWidth <= layout.widthPx ? x + 3 : x - 3 - textWidth;
+    // Names that would overlap the one before are left out; the line and the overlay's element stay.
+    if (left < labelEndX + 4 || left < LANE_LABEL_WIDTH_PX) return;
+    ctx.fillStyle = color;
+    ctx.fillText(text, left, MARKER_STRIP_HEIGHT_PX / 2);
+    labelEndX = left + textWidth;
+  };
+  for (const separator of frame.separators) {
+    const x = Math.round(xOf(layout, separator.at));
+    ctx.fillStyle = CANVAS_COLORS.runSeparator;
+    ctx.fillRect(x - 1, QUEUE_TOP_PX, 2, bottom - QUEUE_TOP_PX);
+  }
+  ctx.strokeStyle = CANVAS_COLORS.marker;
+  ctx.lineWidth = 1;
+  ctx.setLineDash([3, 3]);
+  for (const marker of frame.markers) {
+    const x = Math.round(xOf(layout, marker.at)) + 0.5;
+    ctx.beginPath();
+    if (marker.kind === 'worker-joined' && marker.workerId !== null && marker.workerId < layout.laneCount) {
+      // A join belongs to its worker's lane: a short line there, ended by a dot.
+      const top = laneTop(layout, marker.workerId);
+      ctx.moveTo(x, top + 2);
+      ctx.lineTo(x, top + layout.laneHeightPx - 2);
+      ctx.stroke();
+      ctx.fillStyle = CANVAS_COLORS.markerText;
+      ctx.fillRect(x - 2, top + layout.laneHeightPx / 2 - 2, 4, 4);
+      continue;
+    }
+    ctx.moveTo(x, QUEUE_TOP_PX);
+    ctx.lineTo(x, bottom);
+    ctx.stroke();
+    const isRunStart = marker.kind === 'start' && frame.separators.some((separator) => separator.runId === marker.runId);
+    name(x, markerName(marker), isRunStart ? CANVAS_COLORS.runSeparator : CANVAS_COLORS.markerText);
+  }
+  ctx.setLineDash([]);
+}
+
+export function paintTimeline(ctx: CanvasRenderingContext2D, scene: TimelineScene, options: PaintOptions): void {
+  const { layout, frame } = scene;
   const { widthPx, heightPx, laneCount, laneHeightPx } = layout;
-  const plotBottom = TOP_PADDING_PX + laneCount * laneHeightPx;
+  const plotBottom = lanesBottom(layout);
   // The canvas is opaque, so it paints its own background (the panel's colour).
   ctx.fillStyle = CANVAS_COLORS.background;
   ctx.fillRect(0, 0, widthPx, heightPx);
-
+  ctx.fillStyle = CANVAS_COLORS.queueTrack;
+  ctx.fillRect(LANE_LABEL_WIDTH_PX, QUEUE_TOP_PX, layout.plotWidthPx, QUEUE_TRACK_HEIGHT_PX);
   for (let lane = 0; lane < laneCount; lane++) {
     ctx.fillStyle = lane % 2 === 0 ? CANVAS_COLORS.laneEven : CANVAS_COLORS.laneOdd;
     ctx.fillRect(LANE_LABEL_WIDTH_PX, laneTop(layout, lane), layout.plotWidthPx, laneHeightPx);
@@ -59,7 +257,7 @@ export function paintTimeline(ctx: CanvasRenderingContext2D, layout: TimelineLay
 
   // Grid and axis labels count back from the right edge, so they read -5s, -10s… while the bars slide past.
   const stepMs = tickStepFor(layout);
-  ctx.font = '11px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace';
+  ctx.font = `11px ${FONT}`;
   ctx.textBaseline = 'middle';
   ctx.textAlign = 'center';
   ctx.fillStyle = CANVAS_COLORS.axisText;
@@ -68,7 +266,7 @@ export function paintTimeline(ctx: CanvasRenderingContext2D, layout: TimelineLay
   ctx.beginPath();
   for (let backMs = stepMs; layout.endAt - backMs >= layout.startAt; backMs += stepMs) {
     const x = Math.round(xOf(layout, layout.endAt - backMs)) + 0.5;
-    ctx.moveTo(x, TOP_PADDING_PX);
+    ctx.moveTo(x, QUEUE_TOP_PX);
     ctx.lineTo(x, plotBottom);
     if (x > LANE_LABEL_WIDTH_PX + 16) ctx.fillText(formatBack(backMs), x, plotBottom + AXIS_HEIGHT_PX / 2);
   }
@@ -76,113 +274,42 @@ export function paintTimeline(ctx: CanvasRenderingContext2D, layout: TimelineLay
   ctx.textAlign = 'right';
   ctx.fillText(options.isLive ? 'now' : formatClockTime(layout.endAt).slice(0, 8), widthPx - 4, plotBottom + AXIS_HEIGHT_PX / 2);
 
-  // Bars, clipped to the plot so those crossing an edge are cut rather than drawn over the labels.
+  // Everything in time, clipped to the plot so what crosses an edge is cut rather than drawn over the labels.
   ctx.save();
   ctx.beginPath();
-  ctx.rect(LANE_LABEL_WIDTH_PX, TOP_PADDING_PX, layout.plotWidthPx, laneCount * laneHeightPx);
+  ctx.rect(LANE_LABEL_WIDTH_PX, 0, layout.plotWidthPx, plotBottom);
   ctx.clip();
-  const hatch = externalHatch(ctx);
-  const runHeight = Math.max(4, Math.round(laneHeightPx * 0.62));
-  const waitHeight = Math.max(2, Math.round(laneHeightPx * 0.3));
-  let highlighted: { x: number; y: number; w: number; h: number } | null = null;
-  // Waits first: a job's wait lies in the lane of the worker that later took it, under earlier jobs' runs.
-  for (const record of model.requests.values()) {
-    const span = spanOf(record, layout, options.now);
-    if (!span) continue;
-    const waitX = xOf(layout, span.waitFrom);
-    const runX = xOf(layout, span.runFrom);
-    if (runX - waitX < 1) continue;
-    ctx.fillStyle = waitFill(routeOf(record.path));
-    ctx.fillRect(waitX, laneTop(layout, span.lane) + (laneHeightPx - waitHeight) / 2, runX - waitX, waitHeight);
-  }
-  // Runs: under load hundreds of jobs share a pixel column, so touching bars of one style merge into
-  // a single rectangle per lane before they are drawn.
-  const pending: PendingRun[] = [];
-  for (let lane = 0; lane < laneCount; lane++)
-    pending.push({ isOpen: false, left: 0, right: 0, top: 0, route: 'other', isExternal: false, statusClass: 0 });
-  const flush = (run: PendingRun) => {
-    if (!run.isOpen) return;
-    run.isOpen = false;
-    // A bar wide enough to read on its own keeps a 1 px gap before it, so back-to-back jobs (the second
-    // wave of a burst) stay visibly separate jobs.
-    const gap = run.right - run.left >= DISTINCT_BAR_MIN_PX ? 1 : 0;
-    run.left += gap;
-    const width = run.right - run.left;
-    ctx.fillStyle = routeFill(ctx, run.route);
-    ctx.fillRect(run.left, run.top, width, runHeight);
-    if (run.isExternal) {
-      if (hatch && width >= 4) {
-        ctx.fillStyle = hatch;
-        ctx.fillRect(run.left, run.top, width, runHeight);
-      }
-      // A notch above the bar marks external requests even when they are too thin to hatch.
-      ctx.fillStyle = CANVAS_COLORS.highlight;
-      ctx.fillRect(run.left, run.top - 2, Math.min(width, 6), 2);
-    }
-    strokeStatusOutline(ctx, run.statusClass, run.left, run.top, width, runHeight);
-  };
-  for (const record of model.requests.values()) {
-    const span = spanOf(record, layout, options.now);
-    if (!span) continue;
-    const runX = xOf(layout, span.runFrom);
-    const endX = Math.max(runX + 2, xOf(layout, span.runTo));
-    const route = routeOf(record.path);
-    const isExternal = record.origin === 'external';
-    const statusClass = statusClassOf(record.status);
-    const run = pending[span.lane]!;
-    const isNarrow = endX - runX < DISTINCT_BAR_MIN_PX;
-    if (
-      isNarrow &&
-      run.isOpen &&
-      run.route === route &&
-      run.isExternal === isExternal &&
-      run.statusClass === statusClass &&
-      runX <= run.right + 0.5 &&
-      endX >= run.left - 0.5
-    ) {
-      run.left = Math.min(run.left, runX);
-      run.right = Math.max(run.right, endX);
-    } else {
-      flush(run);
-      run.isOpen = true;
-      run.left = runX;
-      run.right = endX;
-      run.top = laneTop(layout, span.lane) + (laneHeightPx - runHeight) / 2;
-      run.route = route;
-      run.isExternal = isExternal;
-      run.statusClass = statusClass;
-    }
-    if (record.id === options.highlightedRequestId) {
-      const waitX = xOf(layout, span.waitFrom);
-      highlighted = { x: waitX, y: run.top, w: Math.max(2, endX - waitX), h: runHeight };
-    }
-  }
-  for (const run of pending) flush(run);
-  if (highlighted) {
-    ctx.strokeStyle = CANVAS_COLORS.highlight;
-    ctx.lineWidth = 2;
-    ctx.strokeRect(highlighted.x - 1, highlighted.y - 2, highlighted.w + 2, highlighted.h + 4);
-  }
+  paintNoWorkerStretches(ctx, scene);
+  const highlightedWait = paintQueue(ctx, scene, options.highlightedRequestId);
+  paintConnectors(ctx, scene, options.highlightedRequestId);
+  const highlightedBar = paintBars(ctx, scene, options.highlightedRequestId);
+  paintMarkers(ctx, scene);
+  if (highlightedWait) strokeHighlight(ctx, highlightedWait);
+  if (highlightedBar) strokeHighlight(ctx, highlightedBar);
   ctx.restore();
 
-  // Lane labels last, over a gutter, so they stay readable.
+  // Track labels last, over a gutter, so they stay readable.
   ctx.fillStyle = CANVAS_COLORS.gutter;
   ctx.fillRect(0, 0, LANE_LABEL_WIDTH_PX, heightPx);
   ctx.textAlign = 'left';
-  ctx.font = `${laneHeightPx < 16 ? 10 : 11}px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace`;
-  for (let lane = 0; lane < laneCount; lane++) {
-    const worker = model.workers[lane];
+  ctx.textBaseline = 'middle';
+  ctx.font = `11px ${FONT}`;
+  ctx.fillStyle = CANVAS_COLORS.label;
+  ctx.fillText('Queue', 8, QUEUE_TOP_PX + QUEUE_TRACK_HEIGHT_PX / 2);
+  ctx.font = `${laneHeightPx < 16 ? 10 : 11}px ${FONT}`;
+  const hasPool = frame.runs.length > 0 || frame.bars.length > 0;
+  for (const lane of frame.lanes) {
     // Before any server has run there is one empty lane and no worker to name.
-    if (!worker && model.workerCount === 0) continue;
-    ctx.fillStyle = worker?.phase === 'exited' ? CANVAS_COLORS.labelExited : CANVAS_COLORS.label;
-    ctx.fillText(`Worker ${lane}`, 8, laneTop(layout, lane) + laneHeightPx / 2);
+    if (!hasPool && !lane.isInCurrentRun) continue;
+    ctx.fillStyle = lane.isDimmed ? CANVAS_COLORS.labelExited : CANVAS_COLORS.label;
+    ctx.fillText(`Worker ${lane.workerId}`, 8, laneTop(layout, lane.workerId) + laneHeightPx / 2);
   }
 
   if (options.isLive) {
     ctx.strokeStyle = CANVAS_COLORS.now;
     ctx.lineWidth = 1;
     ctx.beginPath();
-    ctx.moveTo(widthPx - 0.5, TOP_PADDING_PX);
+    ctx.moveTo(widthPx - 0.5, QUEUE_TOP_PX);
     ctx.lineTo(widthPx - 0.5, plotBottom);
     ctx.stroke();
   }

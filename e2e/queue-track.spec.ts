@@ -1,0 +1,73 @@
+// Story 14: a reader of the chapter sees the waiting. After a burst of eight sleepers on four workers, the
+// timeline's queue track holds the four jobs that waited, each about one sleep long, and the queue panel,
+// empty again, still says how full it got; hovering a wait highlights the job it became. Stop leaves a marker
+// for the Stop click, each worker's join and the stop; a restart draws a line between the runs and keeps the
+// old run's jobs. axe stays clean throughout.
+import { seriousAxeViolations } from './support/accessibility';
+import { expect, test } from './support/dashboard';
+import { fireSleepBurst, SERVER_START_TIMEOUT_MS, screenshotPath, startFromUi } from './support/ui';
+
+/** Long enough that the second wave's wait stands far above a loaded machine's hand-over delays. */
+const SLEEP_MS = 3000;
+
+test('the queue track shows the four waits of a burst, markers follow a stop, and a restart draws a run separator', async ({
+  page,
+  dashboard,
+}) => {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await startFromUi(page, { port: dashboard.bookPort, poolSize: 4, sleepMs: SLEEP_MS });
+  await expect(page.locator('[data-testid=timeline-marker][data-kind=start]')).toHaveCount(1);
+
+  await fireSleepBurst(page, 8);
+  await expect(page.locator('[data-testid=timeline-bar][data-status="200"]')).toHaveCount(8, { timeout: 6 * SLEEP_MS });
+  await expect(page.getByTestId('queue-item')).toHaveCount(0);
+
+  // The second wave waited for the first: four waits, each about one sleep (generous bounds: no tight timing).
+  const spans = page.getByTestId('queue-span');
+  await expect(spans).toHaveCount(4);
+  const waits = await spans.evaluateAll((elements) => elements.map((element) => Number(element.getAttribute('data-wait-ms'))));
+  for (const waitMs of waits) {
+    expect(waitMs).toBeGreaterThanOrEqual(0.5 * SLEEP_MS);
+    expect(waitMs).toBeLessThanOrEqual(3 * SLEEP_MS);
+  }
+  // Each wait is a job that then ran: its request has a bar.
+  const waitedIds = await spans.evaluateAll((elements) => elements.map((element) => element.getAttribute('data-request-id')));
+  for (const requestId of waitedIds)
+    await expect(page.locator(`[data-testid=timeline-bar][data-request-id="${requestId}"]`)).toHaveCount(1);
+
+  // The empty queue tells the recent past.
+  await expect(page.getByTestId('queue-empty')).toHaveText(/^Empty now · peak 4 waiting, longest wait \d+\.\d s in the last 30 s$/);
+
+  // Hovering a wait shows its job: the details name it, with the wait it had.
+  await spans.first().hover();
+  await expect(page.getByTestId('request-details')).toContainText(`#${waitedIds[0]}`);
+  await expect(page.getByTestId('detail-wait')).toHaveText(/^\d+\.\d s$/);
+  await page.screenshot({ path: screenshotPath('14-queue-track') });
+  expect(await seriousAxeViolations(page)).toEqual([]);
+
+  // Stop: markers for the click, each worker's join and the stop.
+  await page.getByRole('button', { name: 'Stop server' }).click();
+  await expect(page.getByTestId('server-status')).toContainText('Stopped', { timeout: 20_000 });
+  await expect(page.locator('[data-testid=timeline-marker][data-kind=stop-requested]')).toHaveCount(1);
+  await expect(page.locator('[data-testid=timeline-marker][data-kind=stopped]')).toHaveCount(1);
+  const joined = page.locator('[data-testid=timeline-marker][data-kind=worker-joined]');
+  await expect(joined).toHaveCount(4);
+  const joinedWorkers = await joined.evaluateAll((elements) => elements.map((element) => element.getAttribute('data-worker-id')).sort());
+  expect(joinedWorkers).toEqual(['0', '1', '2', '3']);
+  // The log says when, to the millisecond.
+  await expect(page.getByTestId('log')).toContainText(/\d\d:\d\d:\d\d\.\d{3}\s*Server stopped\./);
+
+  // A restart with a smaller pool: a separator between the runs, and the old run's jobs and lanes stay.
+  await page.getByLabel('Pool size', { exact: true }).fill('2');
+  await page.getByRole('button', { name: 'Start server' }).click();
+  await expect(page.getByTestId('server-status')).toContainText('Listening', { timeout: SERVER_START_TIMEOUT_MS });
+  const separator = page.getByTestId('run-separator');
+  await expect(separator).toHaveCount(1);
+  await expect(separator).toHaveAttribute('aria-label', /^Run 2 with 2 workers began at .+; before it, run 1 with 4 workers$/);
+  await expect(page.locator('[data-testid=timeline-marker][data-kind=start]')).toHaveCount(2);
+  await expect(page.locator('[data-testid=timeline-bar][data-run-id="1"][data-status="200"]')).toHaveCount(8);
+  await expect(page.locator('[data-testid=timeline-bar][data-run-id="1"][data-worker-id="3"]')).toHaveCount(2);
+  await expect(spans).toHaveCount(4);
+  await page.screenshot({ path: screenshotPath('14-restart-separator') });
+  expect(await seriousAxeViolations(page)).toEqual([]);
+});

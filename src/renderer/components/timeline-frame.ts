@@ -1,0 +1,139 @@
+// What the timeline draws, as plain data: the job bars per worker lane, the queue track (each wait as a
+// span, or the queue's length per time bucket), markers and run separators, for one window. The painter,
+// the overlay and the hit tests read only this; one projection makes it (bridge/timeline-source.ts), so the
+// source can change (a server-side recorder's timeline) without touching the drawing. Types only, shaped
+// after that recorder's answer (bars, queue spans or buckets, markers, runs).
+
+import type { JobAbandonReason } from '../../shared/events';
+import type { RequestOrigin } from '../../shared/pool-model';
+
+export type RouteKind = 'sleep' | 'hello' | 'other';
+
+export function routeOf(path: string): RouteKind {
+  if (path === '/sleep') return 'sleep';
+  if (path === '/') return 'hello';
+  return 'other';
+}
+
+/** A job a worker ran (or runs): the bar in its worker's lane. */
+export interface FrameBar {
+  /** The server run it belongs to (runs are counted from 1 as this viewer saw them). */
+  runId: number;
+  requestId: number;
+  workerId: number;
+  method: string;
+  target: string;
+  path: string;
+  route: RouteKind;
+  origin: RequestOrigin;
+  /** When it joined the queue; null if it never did. */
+  queuedAt: number | null;
+  startedAt: number;
+  /** When the worker finished it; null while it runs. */
+  finishedAt: number | null;
+  /** The HTTP status; null while it has none. */
+  status: number | null;
+  /** Measured at dispatch on the server's main thread; null when unknown. */
+  waitMs: number | null;
+  /** Of the run that is (or was last) listening: the only run whose jobs can be hovered and pinned by id. */
+  isCurrentRun: boolean;
+}
+
+/** A job's stay in the queue, from joining it until a worker took it (or until `now`, while it waits). */
+export interface FrameQueueSpan {
+  runId: number;
+  requestId: number;
+  method: string;
+  target: string;
+  route: RouteKind;
+  origin: RequestOrigin;
+  queuedAt: number;
+  /** When a worker took it, when it was abandoned, or `now` while it waits. */
+  leftAt: number;
+  /** The worker that took it; null while it waits, and for a job that never ran. */
+  workerId: number | null;
+  /** Why it left the queue without running (job-abandoned); null otherwise. */
+  abandonReason: JobAbandonReason | null;
+  isWaiting: boolean;
+  isCurrentRun: boolean;
+}
+
+/**
+ * The queue's length over the window, per bucket of a grid aligned to absolute time: bucket k covers
+ * [(firstBucketIndex + k) · bucketMs, … + bucketMs).
+ */
+export interface QueueLengthSteps {
+  bucketMs: number;
+  firstBucketIndex: number;
+  /** Time-average number of waiting jobs over the bucket (up to `now`). */
+  meanLength: Float64Array;
+  maxLength: Uint32Array;
+}
+
+export interface FrameQueue {
+  /** Every wait that overlaps the window, in the order the jobs joined the queue; null when there are too many to draw one by one. */
+  spans: FrameQueueSpan[] | null;
+  steps: QueueLengthSteps;
+  /** The most jobs waiting at once in the window. */
+  peakLength: number;
+  /** The longest wait that overlaps the window (a job still waiting counts with its wait so far); 0 when none waited. */
+  longestWaitMs: number;
+}
+
+/** Public hook values (`data-kind` of `timeline-marker`): keep stable. */
+export type MarkerKind = 'start' | 'stop-requested' | 'worker-joined' | 'stopped';
+
+export interface FrameMarker {
+  at: number;
+  kind: MarkerKind;
+  runId: number;
+  /** The worker, for worker-joined; otherwise null. */
+  workerId: number | null;
+}
+
+/** One server run as the timeline shows it: its lanes exist from listeningAt to stoppedAt (or `now`). */
+export interface FrameRun {
+  runId: number;
+  listeningAt: number;
+  workerCount: number;
+  stoppingAt: number | null;
+  stoppedAt: number | null;
+}
+
+/** Where one run ended and the next began (a restart): drawn across every lane. */
+export interface RunSeparator {
+  /** The new run's start. */
+  at: number;
+  runId: number;
+  workerCount: number;
+  previousRunId: number;
+  previousWorkerCount: number;
+  /** When the previous run stopped; null when unknown. */
+  previousStoppedAt: number | null;
+}
+
+export interface FrameLane {
+  workerId: number;
+  /** Drawn dim: the worker has been joined, or belongs to an earlier run only. */
+  isDimmed: boolean;
+  /** False for a lane only an earlier run had. */
+  isInCurrentRun: boolean;
+}
+
+export interface TimelineFrame {
+  fromAt: number;
+  toAt: number;
+  /** The newest moment known: running bars and waiting spans end here. */
+  now: number;
+  /** By worker id, 0 upwards: every worker of the runs in the window and of the current pool. */
+  lanes: FrameLane[];
+  /** In arrival order (close to start order). */
+  bars: FrameBar[];
+  queue: FrameQueue;
+  /** Oldest first. */
+  markers: FrameMarker[];
+  /** Runs overlapping the window, oldest first. */
+  runs: FrameRun[];
+  /** Oldest first. */
+  separators: RunSeparator[];
+}
