@@ -25,15 +25,17 @@ test('the queue track shows the four waits of a burst, markers follow a stop, an
   // The second wave waited for the first: four waits, each about one sleep (generous bounds: no tight timing).
   const spans = page.getByTestId('queue-span');
   await expect(spans).toHaveCount(4);
-  const waits = await spans.evaluateAll((elements) => elements.map((element) => Number(element.getAttribute('data-wait-ms'))));
-  for (const waitMs of waits) {
+  const waitedIds: string[] = [];
+  for (const span of await spans.all()) {
+    const waitMs = Number(await span.getAttribute('data-wait-ms'));
     expect(waitMs).toBeGreaterThanOrEqual(0.5 * SLEEP_MS);
     expect(waitMs).toBeLessThanOrEqual(3 * SLEEP_MS);
+    waitedIds.push((await span.getAttribute('data-request-id'))!);
   }
   // Each wait is a job that then ran: its request has a bar.
-  const waitedIds = await spans.evaluateAll((elements) => elements.map((element) => element.getAttribute('data-request-id')));
-  for (const requestId of waitedIds)
+  for (const requestId of waitedIds) {
     await expect(page.locator(`[data-testid=timeline-bar][data-request-id="${requestId}"]`)).toHaveCount(1);
+  }
 
   // The empty queue tells the recent past.
   await expect(page.getByTestId('queue-empty')).toHaveText(/^Empty now · peak 4 waiting, longest wait \d+\.\d s in the last 30 s$/);
@@ -52,8 +54,8 @@ test('the queue track shows the four waits of a burst, markers follow a stop, an
   await expect(page.locator('[data-testid=timeline-marker][data-kind=stopped]')).toHaveCount(1);
   const joined = page.locator('[data-testid=timeline-marker][data-kind=worker-joined]');
   await expect(joined).toHaveCount(4);
-  const joinedWorkers = await joined.evaluateAll((elements) => elements.map((element) => element.getAttribute('data-worker-id')).sort());
-  expect(joinedWorkers).toEqual(['0', '1', '2', '3']);
+  const joinedWorkers = await Promise.all((await joined.all()).map((marker) => marker.getAttribute('data-worker-id')));
+  expect(joinedWorkers.sort()).toEqual(['0', '1', '2', '3']);
   // The log says when, to the millisecond.
   await expect(page.getByTestId('log')).toContainText(/\d\d:\d\d:\d\d\.\d{3}\s*Server stopped\./);
 
