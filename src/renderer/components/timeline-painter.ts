@@ -83,12 +83,22 @@ function paintQueue(ctx: CanvasRenderingContext2D, scene: TimelineScene, highlig
   }
   ctx.strokeStyle = CANVAS_COLORS.queueLengthMax;
   ctx.lineWidth = 1;
+  // The most at once, as a step line wherever the queue held anything.
   ctx.beginPath();
+  let isDrawing = false;
   for (let k = 0; k < steps.maxLength.length; k++) {
-    const y = bottom - steps.maxLength[k]! * scale - 0.5;
-    if (k === 0) ctx.moveTo(xOf(layout, at(k)), y);
-    else ctx.lineTo(xOf(layout, at(k)), y);
+    const maxLength = steps.maxLength[k]!;
+    const y = bottom - maxLength * scale + 0.5;
+    if (maxLength === 0) {
+      if (isDrawing) ctx.lineTo(xOf(layout, at(k)), bottom);
+      isDrawing = false;
+      continue;
+    }
+    if (isDrawing) ctx.lineTo(xOf(layout, at(k)), y);
+    else ctx.moveTo(xOf(layout, at(k)), bottom);
+    ctx.lineTo(xOf(layout, at(k)), y);
     ctx.lineTo(xOf(layout, at(k + 1)), y);
+    isDrawing = true;
   }
   ctx.stroke();
   ctx.fillStyle = CANVAS_COLORS.markerText;
