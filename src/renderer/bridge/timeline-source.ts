@@ -80,10 +80,7 @@ export class RunJournal {
     switch (event.type) {
       case 'server-listening': {
         if (run !== null) this.archiveRun(run, model);
-        const runId = (run?.runId ?? 0) + 1;
-        this.runList.push({ runId, listeningAt: event.at, workerCount: event.workerCount, stoppingAt: null, stoppedAt: null });
-        if (this.runList.length > MAX_RUNS) this.runList.splice(0, this.runList.length - MAX_RUNS);
-        this.mark({ at: event.at, kind: 'start', runId, workerId: null });
+        this.startRun((run?.runId ?? 0) + 1, event.at, event.workerCount);
         break;
       }
       case 'server-stopping':
@@ -113,15 +110,16 @@ export class RunJournal {
     this.runList = [];
     this.markerList = [];
     this.archivedList = [];
-    if (model.listeningAt === null) return;
-    const hasEarlier = Array.from(model.requests.values()).some((record) => record.receivedAt < model.listeningAt!);
-    if (hasEarlier) {
-      const earlier: FrameRun = { runId: 1, listeningAt: -Infinity, workerCount: 0, stoppingAt: null, stoppedAt: null };
-      for (const record of model.requests.values()) if (record.receivedAt < model.listeningAt) this.archive(earlier.runId, record);
-    }
-    const runId = hasEarlier ? 2 : 1;
-    this.runList.push({ runId, listeningAt: model.listeningAt, workerCount: model.workerCount, stoppingAt: null, stoppedAt: null });
-    this.mark({ at: model.listeningAt, kind: 'start', runId, workerId: null });
+    const listeningAt = model.listeningAt;
+    if (listeningAt === null) return;
+    for (const record of model.requests.values()) if (record.receivedAt < listeningAt) this.archive(1, record);
+    this.startRun(this.archivedList.length > 0 ? 2 : 1, listeningAt, model.workerCount);
+  }
+
+  private startRun(runId: number, listeningAt: number, workerCount: number): void {
+    this.runList.push({ runId, listeningAt, workerCount, stoppingAt: null, stoppedAt: null });
+    if (this.runList.length > MAX_RUNS) this.runList.splice(0, this.runList.length - MAX_RUNS);
+    this.mark({ at: listeningAt, kind: 'start', runId, workerId: null });
   }
 
   private archiveRun(run: FrameRun, model: PoolModel): void {
@@ -155,6 +153,14 @@ interface Wait {
   toAt: number;
 }
 
+/** The queue's length changes in time order: +1 as a wait begins, -1 as it ends. */
+function lengthChangesOf(waits: readonly Wait[]): Array<[at: number, delta: number]> {
+  const changes: Array<[at: number, delta: number]> = [];
+  for (const wait of waits) if (wait.toAt > wait.fromAt) changes.push([wait.fromAt, 1], [wait.toAt, -1]);
+  // Leaving before joining at the same moment: a job taken as another joins does not count twice.
+  return changes.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+}
+
 /**
  * The queue's length per bucket over [fromAt, toAt], from the waits, exactly: a sweep over their ends.
  * Buckets after `now` stay empty.
@@ -164,13 +170,7 @@ export function queueLengthSteps(waits: readonly Wait[], fromAt: number, toAt: n
   const count = Math.max(1, Math.ceil(toAt / bucketMs) - firstBucketIndex);
   const meanLength = new Float64Array(count);
   const maxLength = new Uint32Array(count);
-  const changes: Array<[at: number, delta: number]> = [];
-  for (const wait of waits) {
-    if (wait.toAt <= wait.fromAt) continue;
-    changes.push([wait.fromAt, 1], [wait.toAt, -1]);
-  }
-  // Leaving before joining at the same moment: a job taken as another joins does not count twice.
-  changes.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const changes = lengthChangesOf(waits);
   const gridStartAt = firstBucketIndex * bucketMs;
   const endAt = Math.min(toAt, now, gridStartAt + count * bucketMs);
   let length = 0;
@@ -207,12 +207,9 @@ export function queueLengthSteps(waits: readonly Wait[], fromAt: number, toAt: n
 
 /** The most waits that overlap at any moment. */
 function peakOf(waits: readonly Wait[]): number {
-  const changes: Array<[number, number]> = [];
-  for (const wait of waits) if (wait.toAt > wait.fromAt) changes.push([wait.fromAt, 1], [wait.toAt, -1]);
-  changes.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   let length = 0;
   let peak = 0;
-  for (const [, delta] of changes) {
+  for (const [, delta] of lengthChangesOf(waits)) {
     length += delta;
     if (length > peak) peak = length;
   }

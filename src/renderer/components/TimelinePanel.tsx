@@ -73,6 +73,27 @@ function zoomStyle(zoom: number): CSSProperties | undefined {
   };
 }
 
+/** An overlay element's place over what the canvas draws for it, in the layout's pixels. */
+function placeOf(box: { leftPx: number; topPx: number; widthPx: number; heightPx: number }): CSSProperties {
+  return { left: box.leftPx, top: box.topPx, width: box.widthPx, height: box.heightPx };
+}
+
+/** A job's element: its name, its test hooks (`timeline-bar`) and its place; the same for every run's jobs. */
+function barElementProps(bar: OverlayBar) {
+  return {
+    'aria-label': bar.label,
+    title: bar.label,
+    'data-testid': 'timeline-bar',
+    'data-worker-id': bar.workerId,
+    'data-path': bar.path,
+    'data-request-id': bar.requestId,
+    'data-run-id': bar.runId,
+    'data-origin': bar.origin,
+    'data-status': bar.status,
+    style: placeOf(bar),
+  };
+}
+
 /** The request id of the bar an event happened on, or null (bar events are handled once, on the list). */
 function requestIdOf(target: EventTarget | null): number | null {
   if (!(target instanceof HTMLElement)) return null;
@@ -166,17 +187,8 @@ const Overlay = memo(function Overlay({ bars, zoom }: { bars: OverlayBar[]; zoom
             role="option"
             tabIndex={bar.requestId === activeId ? 0 : -1}
             aria-selected={bar.requestId === pinnedId}
-            aria-label={bar.label}
-            title={bar.label}
             className="timeline-bar"
-            data-testid="timeline-bar"
-            data-worker-id={bar.workerId}
-            data-path={bar.path}
-            data-request-id={bar.requestId}
-            data-run-id={bar.runId}
-            data-origin={bar.origin}
-            data-status={bar.status}
-            style={{ left: bar.leftPx, top: bar.topPx, width: bar.widthPx, height: bar.heightPx }}
+            {...barElementProps(bar)}
           />
         ))}
       </div>
@@ -252,12 +264,6 @@ const NO_ANNOTATIONS: Annotations = { pastBars: [], spans: [], markers: [] };
  */
 const AnnotationLayer = memo(function AnnotationLayer({ annotations, zoom }: { annotations: Annotations; zoom: number }): ReactNode {
   const viewActions = useAppStore((s) => s.viewActions);
-  const place = (box: { leftPx: number; topPx: number; widthPx: number; heightPx: number }) => ({
-    left: box.leftPx,
-    top: box.topPx,
-    width: box.widthPx,
-    height: box.heightPx,
-  });
   return (
     <div className="timeline-annotations" style={zoomStyle(zoom)}>
       {annotations.spans.map((span) => (
@@ -271,28 +277,14 @@ const AnnotationLayer = memo(function AnnotationLayer({ annotations, zoom }: { a
           data-run-id={span.runId}
           data-wait-ms={span.waitMs}
           data-waiting={span.isWaiting}
-          style={place(span)}
+          style={placeOf(span)}
           onPointerEnter={() => span.isCurrentRun && viewActions.hoverRequest(span.requestId)}
           onPointerLeave={() => viewActions.hoverRequest(null)}
           onClick={() => span.isCurrentRun && viewActions.selectRequest(span.requestId)}
         />
       ))}
       {annotations.pastBars.map((bar) => (
-        <div
-          key={`${bar.runId}:${bar.requestId}`}
-          role="img"
-          aria-label={bar.label}
-          title={bar.label}
-          className="timeline-annotation"
-          data-testid="timeline-bar"
-          data-worker-id={bar.workerId}
-          data-path={bar.path}
-          data-request-id={bar.requestId}
-          data-run-id={bar.runId}
-          data-origin={bar.origin}
-          data-status={bar.status}
-          style={place(bar)}
-        />
+        <div key={`${bar.runId}:${bar.requestId}`} role="img" className="timeline-annotation" {...barElementProps(bar)} />
       ))}
       {annotations.markers.map((marker) => (
         <div
@@ -306,7 +298,7 @@ const AnnotationLayer = memo(function AnnotationLayer({ annotations, zoom }: { a
           data-worker-id={marker.workerId ?? undefined}
           data-run-id={marker.runId}
           data-at={Math.round(marker.at)}
-          style={place(marker)}
+          style={placeOf(marker)}
         />
       ))}
     </div>
