@@ -1,7 +1,8 @@
-// The timeline: per-worker lanes over a sliding window, painted on a canvas every animation frame
-// straight from the bridge's model (no React render per event), plus its text alternative: an invisible
-// overlay listing the newest jobs as a listbox over their bars, for assistive tech, the keyboard, tests
-// and scripts. Every pixel position comes from one TimelineLayout (timeline-geometry.ts).
+// The timeline: the queue track and per-worker lanes over a sliding window, painted on a canvas every
+// animation frame from the bridge's timeline frame (no React render per event), plus its text alternative:
+// an invisible overlay listing the newest jobs as a listbox over their bars, for assistive tech, the
+// keyboard, tests and scripts, and a layer of elements over the waits, earlier runs' jobs, markers and run
+// separators. Every pixel position comes from one TimelineScene (timeline-geometry.ts).
 
 import { type CSSProperties, memo, type ReactNode, useEffect, useId, useLayoutEffect, useRef, useState } from 'react';
 import type { PoolBridge } from '../bridge/pool-bridge';
