@@ -47,6 +47,9 @@ test('the queue track shows the four waits of a burst, markers follow a stop, an
   await page.screenshot({ path: screenshotPath('14-queue-track') });
   expect(await seriousAxeViolations(page)).toEqual([]);
 
+  // From here on a 5 min window, so the whole story stays in view however slowly a loaded machine plays it.
+  await page.getByRole('combobox', { name: /^Window/ }).selectOption({ label: '5 min' });
+
   // Stop: markers for the click, each worker's join and the stop.
   await page.getByRole('button', { name: 'Stop server' }).click();
   await expect(page.getByTestId('server-status')).toContainText('Stopped', { timeout: 20_000 });
@@ -70,6 +73,8 @@ test('the queue track shows the four waits of a burst, markers follow a stop, an
   await expect(page.locator('[data-testid=timeline-bar][data-run-id="1"][data-status="200"]')).toHaveCount(8);
   await expect(page.locator('[data-testid=timeline-bar][data-run-id="1"][data-worker-id="3"]')).toHaveCount(2);
   await expect(spans).toHaveCount(4);
+  // The picture at 1 min, where both runs are usually still in view and read larger.
+  await page.getByRole('combobox', { name: /^Window/ }).selectOption({ label: '1 min' });
   await page.screenshot({ path: screenshotPath('14-restart-separator') });
   expect(await seriousAxeViolations(page)).toEqual([]);
 });

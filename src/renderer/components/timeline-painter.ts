@@ -210,17 +210,7 @@ function paintMarkers(ctx: CanvasRenderingContext2D, scene: TimelineScene): void
   ctx.font = `10px ${FONT}`;
   ctx.textBaseline = 'middle';
   ctx.textAlign = 'left';
-  let labelEndX = -Infinity;
-  const name = (x: number, text: string, color: string) => {
-    const textWidth = ctx.measureText(text).width;
-    // Right of its line, or left of it where the plot ends.
-    const left = x + 3 + textWidth <= layout.widthPx ? x + 3 : x - 3 - textWidth;
-    // Names that would overlap the one before are left out; the line and the overlay's element stay.
-    if (left < labelEndX + 4 || left < LANE_LABEL_WIDTH_PX) return;
-    ctx.fillStyle = color;
-    ctx.fillText(text, left, MARKER_STRIP_HEIGHT_PX / 2);
-    labelEndX = left + textWidth;
-  };
+  const names: Array<{ x: number; text: string; color: string }> = [];
   for (const separator of frame.separators) {
     const x = Math.round(xOf(layout, separator.at));
     ctx.fillStyle = CANVAS_COLORS.runSeparator;
@@ -246,9 +236,22 @@ function paintMarkers(ctx: CanvasRenderingContext2D, scene: TimelineScene): void
     ctx.lineTo(x, bottom);
     ctx.stroke();
     const isRunStart = marker.kind === 'start' && frame.separators.some((separator) => separator.runId === marker.runId);
-    name(x, markerName(marker), isRunStart ? CANVAS_COLORS.runSeparator : CANVAS_COLORS.markerText);
+    names.push({ x, text: markerName(marker), color: isRunStart ? CANVAS_COLORS.runSeparator : CANVAS_COLORS.markerText });
   }
   ctx.setLineDash([]);
+  // Names newest first: one that would overlap a newer one is left out (its line and its overlay element stay).
+  let namesLeftX = Infinity;
+  for (let i = names.length - 1; i >= 0; i--) {
+    const { x, text, color } = names[i]!;
+    const textWidth = ctx.measureText(text).width;
+    // Right of its line, or left of it where the plot (or a newer name) leaves no room.
+    const right = Math.min(layout.widthPx, namesLeftX - 4);
+    const left = x + 3 + textWidth <= right ? x + 3 : x - 3 - textWidth;
+    if (left + textWidth > right || left < LANE_LABEL_WIDTH_PX) continue;
+    ctx.fillStyle = color;
+    ctx.fillText(text, left, MARKER_STRIP_HEIGHT_PX / 2);
+    namesLeftX = left;
+  }
 }
 
 export function paintTimeline(ctx: CanvasRenderingContext2D, scene: TimelineScene, options: PaintOptions): void {
