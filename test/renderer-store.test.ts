@@ -346,6 +346,42 @@ describe('the bridge publishes into the store once per frame', () => {
   });
 });
 
+describe("the bridge's timeline", () => {
+  it("keeps a run's jobs and moments across a restart, even when one batch carries the restart and the new run's reused ids", () => {
+    const { bridge } = setup();
+    bridge.receive(snapshotOf(new PoolModel()));
+    bridge.receive(delta([...listening(2), ...arrives(1, t0 + 10), starts(1, 0, t0 + 10, 0), ...finishes(1, 0, t0 + 5_010, 5_000)]));
+    bridge.receive(
+      delta([
+        { type: 'server-stopping', at: t0 + 6_000, reason: 'command' },
+        { type: 'worker-stopping', at: t0 + 6_001, workerId: 0 },
+        { type: 'worker-exited', at: t0 + 6_001, workerId: 0, reason: 'shutdown', exitCode: 0 },
+        { type: 'worker-stopping', at: t0 + 6_002, workerId: 1 },
+        { type: 'worker-exited', at: t0 + 6_002, workerId: 1, reason: 'shutdown', exitCode: 0 },
+        { type: 'server-stopped', at: t0 + 6_003 },
+        ...listening(1, t0 + 7_000),
+        ...arrives(1, t0 + 7_010, '/'),
+        starts(1, 0, t0 + 7_010, 0),
+      ]),
+    );
+    const frame = bridge.timeline({ fromAt: t0, toAt: t0 + 8_000, plotWidthPx: 800, now: t0 + 8_000 });
+    expect(frame.bars.map((bar) => [bar.runId, bar.requestId, bar.path, bar.isCurrentRun])).toEqual([
+      [1, 1, '/sleep', false],
+      [2, 1, '/', true],
+    ]);
+    expect(frame.markers.map((marker) => [marker.kind, marker.runId, marker.workerId])).toEqual([
+      ['start', 1, null],
+      ['stop-requested', 1, null],
+      ['worker-joined', 1, 0],
+      ['worker-joined', 1, 1],
+      ['stopped', 1, null],
+      ['start', 2, null],
+    ]);
+    expect(frame.separators).toMatchObject([{ at: t0 + 7_000, runId: 2, workerCount: 1, previousWorkerCount: 2 }]);
+    expect(frame.lanes).toHaveLength(2);
+  });
+});
+
 describe('the bridge fed by a real server', () => {
   let server: RunningServer | null = null;
   afterEach(async () => {
