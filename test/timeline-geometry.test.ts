@@ -4,7 +4,14 @@
 // queue track or summed as its length, what lies under a point, tick spacing, and the overlay's lists.
 
 import { describe, expect, it } from 'vitest';
-import { MIN_WAIT_MS, projectTimeline, queueLengthSteps, RunJournal, type TimelineQuery } from '../src/renderer/bridge/timeline-source';
+import {
+  MIN_WAIT_MS,
+  oldestKnownAt,
+  projectTimeline,
+  queueLengthSteps,
+  RunJournal,
+  type TimelineQuery,
+} from '../src/renderer/bridge/timeline-source';
 import { describeOutcome } from '../src/renderer/components/format';
 import type { TimelineFrame } from '../src/renderer/components/timeline-frame';
 import {
@@ -458,6 +465,8 @@ describe('markers and runs', () => {
       { at: t0 + 14_000, runId: 2, workerCount: 2, previousRunId: 1, previousWorkerCount: 4, previousStoppedAt: t0 + 12_005 },
     ]);
     expect(frame.markers.filter((marker) => marker.kind === 'start').map((marker) => marker.runId)).toEqual([1, 2]);
+    // The new run's request 1 took the old one's place in the model; the timeline still reaches back to run 1.
+    expect(oldestKnownAt(source.model, source.journal)).toBe(t0);
   });
 
   it('after a snapshot, knows the current run from its start and keeps older requests as an earlier run', () => {

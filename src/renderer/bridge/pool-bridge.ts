@@ -9,7 +9,7 @@ import type { AppStore } from '../store/app-store';
 import type { ConnectionState } from '../transport/transport';
 import { isLogBehind, projectWire } from './projections';
 import { StatsCollector } from './stats-collector';
-import { projectTimeline, RunJournal, type TimelineQuery } from './timeline-source';
+import { oldestKnownAt, projectTimeline, RunJournal, type TimelineQuery } from './timeline-source';
 
 /** Runs the callback before the next paint (requestAnimationFrame in the page). */
 export type FrameScheduler = (callback: () => void) => void;
@@ -68,6 +68,11 @@ export class PoolBridge {
   /** The timeline of a window, from the live model and the runs seen (what the timeline canvas draws). */
   timeline(query: TimelineQuery): TimelineFrame {
     return projectTimeline(this.currentModel, this.journal, query);
+  }
+
+  /** The oldest moment the timeline has anything for (earlier runs included); null while it has nothing. */
+  timelineStartAt(): number | null {
+    return oldestKnownAt(this.currentModel, this.journal);
   }
 
   /** How many store publishes have happened: one per frame at most, whatever the message rate. */

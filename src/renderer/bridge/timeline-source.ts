@@ -138,6 +138,20 @@ export class RunJournal {
   }
 }
 
+/** The oldest moment anything is kept for: the first job of the earliest run kept, else the model's oldest request. */
+export function oldestKnownAt(model: PoolModel, journal: RunJournal): number | null {
+  let oldestAt: number | null = journal.runs[0]?.listeningAt ?? null;
+  const consider = (record: RequestRecord | undefined) => {
+    if (record === undefined) return;
+    const at = record.queuedAt ?? record.receivedAt;
+    if (oldestAt === null || at < oldestAt) oldestAt = at;
+  };
+  consider(journal.archived[0]?.record);
+  // Arrival order, but a restarted server's request can take an earlier run's place in the map: look at every one.
+  for (const record of model.requests.values()) consider(record);
+  return oldestAt;
+}
+
 /** The 1-2-5 ladder: the smallest step of it that is at least `ms`. */
 function ladderStepAtLeast(ms: number): number {
   let decade = 10 ** Math.floor(Math.log10(Math.max(ms, 1e-3)));

@@ -207,8 +207,7 @@ function TimelineToolbar(): ReactNode {
 
   let maxScrollBackMs = 0;
   if (isPaused) {
-    const oldest = bridge.model.requests.values().next().value;
-    const oldestAt = oldest ? (oldest.queuedAt ?? oldest.receivedAt) : pausedAt;
+    const oldestAt = bridge.timelineStartAt() ?? pausedAt;
     maxScrollBackMs = Math.max(0, Math.ceil(pausedAt - windowMs - oldestAt));
   }
 
