@@ -71,6 +71,10 @@ function recordingApi(answer: CommandResult = { ok: true }): PoolscopeApi & {
       api.bursts.push([path, count]);
       return api.answer;
     },
+    startLoad: async () => api.answer,
+    cancelLoad: async () => api.answer,
+    startSweep: async () => api.answer,
+    cancelSweep: async () => api.answer,
     getStatus: async () => status(),
     subscribe: () => () => {},
   };

@@ -10,6 +10,7 @@ import {
   type SweepRow,
 } from '../shared/load-report';
 import { formatMix, type LoadSettings } from '../shared/load-settings';
+import { sweepTableCsv, sweepTableRows } from '../shared/sweep-table';
 
 export function formatInteger(value: number): string {
   return Math.round(value).toLocaleString('en-US');
@@ -131,47 +132,6 @@ export function formatLoadReport(report: LoadReport): string {
 
 // ── the sweep ────────────────────────────────────────────────────────────────
 
-/** One row per pool size: the measured latency and queue beside the M/M/c prediction. */
-export interface SweepTableRow {
-  workers: number;
-  achievedRatePerS: number;
-  throughputPerS: number;
-  p50Ms: number | null;
-  p99Ms: number | null;
-  errors: number;
-  utilization: number | null;
-  meanServiceMs: number | null;
-  meanWorkerRunMs: number | null;
-  measuredProbabilityOfWait: number | null;
-  predictedProbabilityOfWait: number | null;
-  measuredMeanWaitMs: number | null;
-  predictedMeanWaitMs: number | null;
-  /** Queue growth per second that M/M/c predicts when ρ ≥ 1; null when stable. */
-  predictedQueueGrowthPerS: number | null;
-}
-
-export function sweepTableRows(rows: readonly SweepRow[]): SweepTableRow[] {
-  return rows.map((row) => {
-    const predicted = row.predicted;
-    return {
-      workers: row.workers,
-      achievedRatePerS: row.load.achievedRatePerS,
-      throughputPerS: row.load.throughputPerS,
-      p50Ms: row.load.latency?.p50Ms ?? null,
-      p99Ms: row.load.latency?.p99Ms ?? null,
-      errors: row.load.errors,
-      utilization: row.measured.utilization,
-      meanServiceMs: row.measured.meanServiceMs,
-      meanWorkerRunMs: row.measured.meanWorkerRunMs,
-      measuredProbabilityOfWait: row.measured.probabilityOfWait,
-      predictedProbabilityOfWait: predicted === null ? null : predicted.isStable ? predicted.probabilityOfWait : 1,
-      measuredMeanWaitMs: row.measured.meanWaitMs,
-      predictedMeanWaitMs: predicted?.isStable ? predicted.meanWaitMs : null,
-      predictedQueueGrowthPerS: predicted !== null && !predicted.isStable ? predicted.queueGrowthPerS : null,
-    };
-  });
-}
-
 const optionalMs = (value: number | null) => (value === null ? '-' : formatMs(value));
 
 export function formatSweepTable(rows: readonly SweepRow[]): string {
@@ -198,22 +158,5 @@ export function formatSweepTable(rows: readonly SweepRow[]): string {
 
 /** The sweep table as CSV (RFC 4180): a header line, then one line per pool size; empty cells where a value is unknown. */
 export function sweepCsv(rows: readonly SweepRow[]): string {
-  const columns: (keyof SweepTableRow)[] = [
-    'workers',
-    'achievedRatePerS',
-    'throughputPerS',
-    'p50Ms',
-    'p99Ms',
-    'errors',
-    'meanServiceMs',
-    'meanWorkerRunMs',
-    'utilization',
-    'measuredProbabilityOfWait',
-    'predictedProbabilityOfWait',
-    'measuredMeanWaitMs',
-    'predictedMeanWaitMs',
-    'predictedQueueGrowthPerS',
-  ];
-  const lines = sweepTableRows(rows).map((row) => columns.map((column) => (row[column] === null ? '' : String(row[column]))).join(','));
-  return `${[columns.join(','), ...lines].join('\r\n')}\r\n`;
+  return sweepTableCsv(sweepTableRows(rows));
 }

@@ -1,7 +1,8 @@
 // The sizing sweep: the same open-loop load against a fresh Poolscope server per pool size, each measured
 // from the server's own event stream (λ, S, ρ, P(wait), Wq) beside the M/M/c prediction for that λ, S and
-// pool size. Servers run in this process (startServer on 127.0.0.1, a free port) and are stopped gracefully
-// after each run; the command line and the app's Sweep… drive it through startSweep().
+// pool size. By default the servers run in this process (startServer on 127.0.0.1, a free port) and are
+// stopped gracefully after each run; the app's Sweep… passes its own (SweepServers: the app's one server,
+// restarted per pool size). The command line and the app both drive it through startSweep().
 
 import { EventStream, type RunningServer, type ServerOptions, startServer } from '../server/index';
 import type { LoadProgress, MeasuredQueueing, SweepProgress, SweepReport, SweepRow } from '../shared/load-report';
@@ -15,12 +16,40 @@ const SWEEP_HOST = '127.0.0.1';
 /** The estimator's window holds a whole run in at most this many buckets. */
 const MAX_WINDOW_BUCKETS = 1_000;
 
+/** One pool size's server, as the sweep uses it. */
+export interface SweepServer {
+  readonly url: string;
+  /** The stream the server emits into; it may carry other runs' events before and after this one. */
+  readonly events: Pick<EventStream, 'subscribe' | 'now'>;
+  /** Stops the server gracefully: every accepted request answered. */
+  stop(): Promise<void>;
+}
+
+/** Where each pool size's server comes from. */
+export interface SweepServers {
+  /** Starts a server with this pool size and /sleep's default duration; rejects when it cannot. */
+  start(workers: number, sleepMs: number): Promise<SweepServer>;
+}
+
+/** The default: a fresh server per pool size in this process, on loopback and a free port. */
+export function freshSweepServers(serverOptions: SweepRunOptions['serverOptions'] = {}): SweepServers {
+  return {
+    async start(workers, sleepMs) {
+      const events = new EventStream();
+      const server: RunningServer = await startServer({ ...serverOptions, host: SWEEP_HOST, port: 0, workerCount: workers, sleepMs, events });
+      return { url: server.url, events, stop: () => server.shutdown() };
+    },
+  };
+}
+
 export interface SweepRunOptions {
   /** Called with each live update of the current pool size's load, and when a pool size starts or ends. */
   onProgress?: (progress: SweepProgress) => void;
   progressIntervalMs?: number;
   /** Extra server options, e.g. the Electron build's bundled worker script and pages. */
   serverOptions?: Pick<ServerOptions, 'workerScript' | 'pagesDir' | 'maxQueuedJobs'>;
+  /** Where the servers come from; default freshSweepServers(serverOptions). */
+  servers?: SweepServers;
 }
 
 export interface SweepRun {
@@ -84,27 +113,21 @@ async function measurePoolSize(
   const durationMs = settings.load.durationS * 1000;
   const bucketMs = Math.max(100, Math.ceil(durationMs / MAX_WINDOW_BUCKETS));
   const estimator = new QueueingWindow({ windowMs: Math.ceil(durationMs / bucketMs) * bucketMs + bucketMs, bucketMs, workers });
-  const events = new EventStream();
   // The measurement window runs from the first scheduled request to the last request's arrival at the
   // server: the end of the schedule, or later when the server read its last requests late (it shares this
   // event loop with the client). So λ counts every request offered, and the drain after it is left out.
   let isScheduleOver = false;
   let measured: QueueingWindowSnapshot | null = null;
-  const unsubscribe = events.subscribe((event) => {
-    estimator.observe(event);
-    if (isScheduleOver && (event.type === 'job-queued' || (event.type === 'request-rejected' && event.errorCode === 'QUEUE_FULL'))) {
-      measured = estimator.snapshot(event.at);
-    }
-  });
-  let server: RunningServer | null = null;
+  let unsubscribe = (): void => {};
+  let server: SweepServer | null = null;
   try {
-    server = await startServer({
-      ...options.serverOptions,
-      host: SWEEP_HOST,
-      port: 0,
-      workerCount: workers,
-      sleepMs: settings.sleepMs,
-      events,
+    server = await (options.servers ?? freshSweepServers(options.serverOptions)).start(workers, settings.sleepMs);
+    const events = server.events;
+    unsubscribe = events.subscribe((event) => {
+      estimator.observe(event);
+      if (isScheduleOver && (event.type === 'job-queued' || (event.type === 'request-rejected' && event.errorCode === 'QUEUE_FULL'))) {
+        measured = estimator.snapshot(event.at);
+      }
     });
     if (control.isCancelled()) return null;
     // The window opens with the load, so the server's start is not in it.
@@ -132,8 +155,8 @@ async function measurePoolSize(
         : predictMmc({ arrivalRatePerS: queueing.arrivalRatePerS, meanServiceMs: queueing.meanServiceMs, workers });
     return { workers, load: loadReport, measured: queueing, predicted };
   } finally {
-    await server?.shutdown();
     unsubscribe();
+    await server?.stop();
   }
 }
 

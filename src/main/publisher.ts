@@ -61,7 +61,12 @@ export class EventPublisher {
     const viewer: Viewer = { sink, events: [], droppedEventCount: 0, needsSnapshot: false, sentStatus: this.controller.status };
     this.viewers.add(viewer);
     this.sendSnapshot(viewer);
-    return () => this.removeViewer(viewer);
+    // The controller's live figures travel beside the events, as their own small messages.
+    const removeMetrics = this.controller.liveMetrics.addViewer(sink);
+    return () => {
+      removeMetrics();
+      this.removeViewer(viewer);
+    };
   }
 
   dispose(): void {

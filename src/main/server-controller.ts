@@ -2,10 +2,12 @@
 // servers, launches bursts, and keeps the status the Start/Stop buttons show. Plain Node: no Electron here.
 
 import { EventStream, ListenError, type RunningServer, startServer } from '../server';
-import { type BurstPath, type CommandResult, validateCommand } from '../shared/commands';
+import { type BurstPath, type Command, type CommandField, type CommandResult, isSettingName, validateCommand } from '../shared/commands';
 import { type ServerSettings, type SettingName, withDefaults } from '../shared/settings';
 import type { ControllerStatus } from '../shared/wire';
 import { type BurstReport, fireBurst } from './burst';
+import { LiveMetricsFeed } from './live-metrics-feed';
+import { WorkloadController } from './workloads';
 
 export interface ServerControllerOptions {
   /** What the form starts with; a setting left out takes its default. */
@@ -25,8 +27,8 @@ export interface ServerRun {
 
 export type StatusListener = (status: ControllerStatus) => void;
 
-/** A refusal, naming the setting to blame when there is one. */
-function failure(error: string, field: SettingName | undefined): CommandResult {
+/** A refusal, naming the setting or form field to blame when there is one. */
+function failure(error: string, field: CommandField | undefined): CommandResult {
   return field === undefined ? { ok: false, error } : { ok: false, error, field };
 }
 
@@ -52,9 +54,26 @@ export class ServerController {
   private disposing: Promise<void> | null = null;
   /** The id the next burst's requests carry in their User-Agent, so viewers can tell two bursts apart. */
   private nextBurstId = 1;
+  /** Run load and Sweep…: they drive this controller's server through the narrow host below. */
+  private readonly workloads: WorkloadController;
+  /** The queueing window and chart samples, from every event of every run; the publisher hands it each viewer. */
+  readonly liveMetrics: LiveMetricsFeed;
 
   constructor(private readonly options: ServerControllerOptions = {}) {
     this.currentStatus = { phase: 'stopped', url: null, settings: withDefaults(options.initialSettings ?? {}), lastError: null };
+    const controller = this;
+    this.workloads = new WorkloadController({
+      get status() {
+        return controller.currentStatus;
+      },
+      events: this.events,
+      start: (settings) => this.start(settings),
+      stop: () => this.stop(),
+      restoreSettings: (settings) => {
+        if (this.currentStatus.phase === 'stopped') this.setStatus({ ...this.currentStatus, settings: { ...settings } });
+      },
+    });
+    this.liveMetrics = new LiveMetricsFeed(this.events, () => this.workloads.activity);
   }
 
   get status(): ControllerStatus {
@@ -76,15 +95,29 @@ export class ServerController {
     try {
       if (this.disposing) return this.fail('Poolscope is shutting down');
       const validation = validateCommand(command);
-      if (!validation.ok) return this.fail(validation.error, validation.field);
+      if (!validation.ok) {
+        // A load or sweep form's mistake belongs to that form, not to the server's status line.
+        if (isWorkloadCommand(command)) return failure(validation.error, validation.field);
+        return this.fail(validation.error, isSettingName(validation.field) ? validation.field : undefined);
+      }
       const valid = validation.value;
       switch (valid.type) {
         case 'start-server':
+          if (this.workloads.isSweeping) return this.fail('A sweep is running and restarts the server itself: cancel it first');
           return await this.start(valid.settings);
         case 'stop-server':
+          if (this.workloads.isSweeping) return this.fail('A sweep is running and restarts the server itself: cancel it first');
           return await this.stop();
         case 'fire-burst':
           return this.launchBurst(valid.path, valid.count);
+        case 'start-load':
+          return this.workloads.startLoad(valid.settings);
+        case 'cancel-load':
+          return this.workloads.cancelLoad();
+        case 'start-sweep':
+          return this.workloads.startSweep(valid.settings);
+        case 'cancel-sweep':
+          return this.workloads.cancelSweep();
       }
     } catch (error) {
       return this.fail(`Unexpected failure: ${messageOf(error)}`);
@@ -94,6 +127,8 @@ export class ServerController {
   /** Graceful stop of a running server and any burst in flight (used on app quit / SIGINT). Idempotent. */
   dispose(): Promise<void> {
     this.disposing ??= (async () => {
+      await this.workloads.dispose();
+      this.liveMetrics.dispose();
       if (this.starting) await this.starting;
       if (this.server) await this.stopServer(this.server);
       await Promise.all(this.bursts);
@@ -206,4 +241,10 @@ export class ServerController {
       }
     }
   }
+}
+
+const WORKLOAD_COMMANDS: ReadonlySet<string> = new Set<Command['type']>(['start-load', 'cancel-load', 'start-sweep', 'cancel-sweep']);
+
+function isWorkloadCommand(command: unknown): boolean {
+  return typeof command === 'object' && command !== null && WORKLOAD_COMMANDS.has(String((command as { type?: unknown }).type));
 }

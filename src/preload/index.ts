@@ -2,19 +2,23 @@
 // Sandboxed, so it may only require('electron'); the page never sees ipcRenderer or an IPC event object.
 
 import { contextBridge, type IpcRendererEvent, ipcRenderer } from 'electron';
-import type { CommandResult } from '../shared/commands';
+import type { Command, CommandResult } from '../shared/commands';
 import type { ServerSettings } from '../shared/settings';
 import { type ControllerStatus, IPC_CHANNELS, type PoolscopeApi, type ViewerMessage } from '../shared/wire';
 
 /** Listeners in this page; main keeps one stream per window, so it is told to stop only when the last one leaves. */
 let subscriberCount = 0;
 
+const execute = (command: Command): Promise<CommandResult> => ipcRenderer.invoke(IPC_CHANNELS.command, command);
+
 const api: PoolscopeApi = {
-  startServer: (settings: ServerSettings): Promise<CommandResult> =>
-    ipcRenderer.invoke(IPC_CHANNELS.command, { type: 'start-server', settings }),
-  stopServer: (): Promise<CommandResult> => ipcRenderer.invoke(IPC_CHANNELS.command, { type: 'stop-server' }),
-  fireBurst: (path: '/sleep' | '/', count: number): Promise<CommandResult> =>
-    ipcRenderer.invoke(IPC_CHANNELS.command, { type: 'fire-burst', path, count }),
+  startServer: (settings: ServerSettings): Promise<CommandResult> => execute({ type: 'start-server', settings }),
+  stopServer: (): Promise<CommandResult> => execute({ type: 'stop-server' }),
+  fireBurst: (path: '/sleep' | '/', count: number): Promise<CommandResult> => execute({ type: 'fire-burst', path, count }),
+  startLoad: (settings) => execute({ type: 'start-load', settings }),
+  cancelLoad: () => execute({ type: 'cancel-load' }),
+  startSweep: (settings) => execute({ type: 'start-sweep', settings }),
+  cancelSweep: () => execute({ type: 'cancel-sweep' }),
   getStatus: (): Promise<ControllerStatus> => ipcRenderer.invoke(IPC_CHANNELS.status),
   subscribe(listener: (message: ViewerMessage) => void): () => void {
     const onPublish = (_event: IpcRendererEvent, message: ViewerMessage): void => listener(message);

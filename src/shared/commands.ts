@@ -2,7 +2,16 @@
 // validator both sides use: the UI to refuse bad input with a reason, the main side to never trust it.
 // The server's settings themselves, with their limits and checks, are declared in settings.ts.
 
-import { checkWholeNumber, describeValue, type ServerSettings, type SettingName, validateSettings } from './settings';
+import {
+  DEFAULT_LOAD_SETTINGS,
+  type LoadSettings,
+  type LoadSettingsField,
+  type SweepSettings,
+  type SweepSettingsField,
+  validateLoadSettings,
+  validateSweepSettings,
+} from './load-settings';
+import { checkWholeNumber, describeValue, SETTING_NAMES, type ServerSettings, type SettingName, validateSettings } from './settings';
 
 export type BurstPath = '/sleep' | '/';
 
@@ -15,7 +24,23 @@ export type Command =
   | { type: 'start-server'; settings: ServerSettings }
   | { type: 'stop-server' }
   /** Fires `count` requests, each on its own TCP connection, at the running server. */
-  | { type: 'fire-burst'; path: BurstPath; count: number };
+  | { type: 'fire-burst'; path: BurstPath; count: number }
+  /** Run load: open-loop load against the app's own running server (the controller fills in its URL). */
+  | { type: 'start-load'; settings: LoadRunSettings }
+  | { type: 'cancel-load' }
+  /** Sweep…: the same load on each pool size, restarting the app's own server for each, then restoring it. */
+  | { type: 'start-sweep'; settings: SweepSettings }
+  | { type: 'cancel-sweep' };
+
+/** A Run load's settings: all but the URL, which is always the app's own server. */
+export type LoadRunSettings = Omit<LoadSettings, 'url'>;
+
+/** What a refusal may blame: a server setting, or a field of the Run load or Sweep… form. */
+export type CommandField = SettingName | LoadSettingsField | SweepSettingsField;
+
+export function isSettingName(field: CommandField | undefined): field is SettingName {
+  return (SETTING_NAMES as readonly string[]).includes(field ?? '');
+}
 
 export type CommandType = Command['type'];
 
@@ -24,12 +49,12 @@ export type CommandType = Command['type'];
  * (`field`: a port in use or not permitted → 'port', an address this machine lacks → 'host', an invalid value → that
  * setting), so a form can mark the field. Absent when no setting is to blame.
  */
-export type CommandResult = { ok: true } | { ok: false; error: string; field?: SettingName };
+export type CommandResult = { ok: true } | { ok: false; error: string; field?: CommandField };
 
 export type Validation<T> = { ok: true; value: T } | { ok: false; error: string };
 
 /** A refused command names the setting that failed when a setting did, as CommandResult does. */
-export type CommandValidation = { ok: true; value: Command } | { ok: false; error: string; field?: SettingName };
+export type CommandValidation = { ok: true; value: Command } | { ok: false; error: string; field?: CommandField };
 
 /** Validates anything that arrives over IPC or the WebSocket; unknown fields are ignored, never trusted. */
 export function validateCommand(input: unknown): CommandValidation {
@@ -50,6 +75,25 @@ export function validateCommand(input: unknown): CommandValidation {
       if (error) return { ok: false, error };
       return { ok: true, value: { type: 'fire-burst', path: c.path, count: c.count as number } };
     }
+    case 'start-load': {
+      const input = typeof c.settings === 'object' && c.settings !== null ? (c.settings as Record<string, unknown>) : {};
+      // The URL is never the viewer's to choose: load only ever goes to the app's own server.
+      const checked = validateLoadSettings({ ...input, url: DEFAULT_LOAD_SETTINGS.url });
+      if (!checked.ok) return { ok: false, error: checked.error, field: checked.field };
+      const { url: _url, ...settings } = checked.value;
+      return { ok: true, value: { type: 'start-load', settings } };
+    }
+    case 'cancel-load':
+      return { ok: true, value: { type: 'cancel-load' } };
+    case 'start-sweep': {
+      const input = typeof c.settings === 'object' && c.settings !== null ? (c.settings as Record<string, unknown>) : {};
+      const load = typeof input.load === 'object' && input.load !== null ? (input.load as Record<string, unknown>) : {};
+      const checked = validateSweepSettings({ ...load, workerCounts: input.workerCounts, sleepMs: input.sleepMs });
+      if (!checked.ok) return { ok: false, error: checked.error, field: checked.field };
+      return { ok: true, value: { type: 'start-sweep', settings: checked.value } };
+    }
+    case 'cancel-sweep':
+      return { ok: true, value: { type: 'cancel-sweep' } };
     default:
       return { ok: false, error: `unknown command ${describeValue(c.type)}` };
   }

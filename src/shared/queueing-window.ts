@@ -74,6 +74,11 @@ export interface QueueingWindowSnapshot {
   meanServiceMs: number | null;
   /** Mean `runMs` measured inside the worker thread, ms; null when no job finished in the window. */
   meanWorkerRunMs: number | null;
+  /**
+   * Coefficient of variation of the service time (standard deviation ÷ S): 1 for the exponential times M/M/c
+   * assumes, near 0 for constant ones like a single /sleep?ms=N; null with fewer than two jobs or S = 0.
+   */
+  serviceTimeCv: number | null;
   /** ρ = λS/c; null without S or c. */
   utilization: number | null;
   /** Time-average busy workers ÷ c; null without c. */
@@ -113,6 +118,8 @@ const enum Column {
   SumRunMs,
   HoldCount,
   SumHoldMs,
+  /** Σ hold², ms², for the spread of service times. */
+  SumHoldSquaredMs,
   WaitCount,
   SumWaitMs,
   SojournCount,
@@ -196,7 +203,9 @@ export class QueueingWindow {
             this.add(slot, Column.WaitCount, 1);
             this.add(slot, Column.SumWaitMs, job.waitMs);
             this.add(slot, Column.HoldCount, 1);
-            this.add(slot, Column.SumHoldMs, event.at - job.startedAt);
+            const holdMs = event.at - job.startedAt;
+            this.add(slot, Column.SumHoldMs, holdMs);
+            this.add(slot, Column.SumHoldSquaredMs, holdMs * holdMs);
           }
           if (!Number.isNaN(job.queuedAt)) {
             this.add(slot, Column.SojournCount, 1);
@@ -282,6 +291,7 @@ export class QueueingWindow {
       throughputPerS: perS(sums[Column.Completions]!),
       meanServiceMs,
       meanWorkerRunMs: mean(sums[Column.SumRunMs]!, sums[Column.Completions]!),
+      serviceTimeCv: coefficientOfVariation(sums[Column.HoldCount]!, sums[Column.SumHoldMs]!, sums[Column.SumHoldSquaredMs]!),
       utilization: meanServiceMs === null || workers === null ? null : (arrivalRatePerS * meanServiceMs) / 1000 / workers,
       busyFraction: workers === null ? null : meanBusyWorkers / workers,
       meanQueueLength,
@@ -354,6 +364,14 @@ export class QueueingWindow {
     }
     this.jobs.set(requestId, times);
   }
+}
+
+function coefficientOfVariation(count: number, sum: number, sumOfSquares: number): number | null {
+  if (count < 2 || sum <= 0) return null;
+  const mean = sum / count;
+  // Σx²/n − mean² can come out a hair below 0 in floating point for equal samples.
+  const variance = Math.max(0, (sumOfSquares - count * mean * mean) / (count - 1));
+  return Math.sqrt(variance) / mean;
 }
 
 function littleCheck(measured: number, arrivalRatePerS: number, meanTimeMs: number | null): LittleCheck {

@@ -1,8 +1,10 @@
 // What travels between the main side (Electron main or the dashboard server) and a viewer:
 // publisher messages one way, commands the other. Shared by IPC and the WebSocket transport.
 
-import type { Command, CommandResult } from './commands';
+import type { Command, CommandResult, LoadRunSettings } from './commands';
 import type { ServerEvent } from './events';
+import type { LiveMetrics } from './live-metrics';
+import type { SweepSettings } from './load-settings';
 import type { PoolSnapshot } from './pool-model';
 import type { ServerSettings, SettingName } from './settings';
 
@@ -37,7 +39,12 @@ export type ViewerMessage =
       droppedEventCount: number;
       /** Present when the controller's status changed since the last message. */
       status?: ControllerStatus;
-    };
+    }
+  /**
+   * A few times a second, apart from the events: figures the main side computed from every event (the queueing
+   * window, chart samples) and the load run or sweep in progress. Self-contained, so it may travel in any frame.
+   */
+  | { kind: 'metrics'; sentAt: number; metrics: LiveMetrics };
 
 /** WebSocket frames from a dashboard page (IPC uses invoke() and send() instead). */
 export type DashboardClientFrame =
@@ -70,6 +77,10 @@ export interface PoolscopeApi {
   startServer(settings: ServerSettings): Promise<CommandResult>;
   stopServer(): Promise<CommandResult>;
   fireBurst(path: '/sleep' | '/', count: number): Promise<CommandResult>;
+  startLoad(settings: LoadRunSettings): Promise<CommandResult>;
+  cancelLoad(): Promise<CommandResult>;
+  startSweep(settings: SweepSettings): Promise<CommandResult>;
+  cancelSweep(): Promise<CommandResult>;
   getStatus(): Promise<ControllerStatus>;
   /** Starts the stream (a snapshot first, then deltas); returns the unsubscribe function. */
   subscribe(listener: (message: ViewerMessage) => void): () => void;

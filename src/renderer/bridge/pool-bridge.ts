@@ -81,6 +81,11 @@ export class PoolBridge {
   }
 
   receive(message: ViewerMessage): void {
+    if (message.kind === 'metrics') {
+      // Figures the main side computed from every event: they go to the store as they are.
+      this.store.getState().workloadActions.receiveMetrics(message.metrics);
+      return;
+    }
     if (message.kind === 'snapshot') {
       this.currentModel = PoolModel.fromSnapshot(message.snapshot);
       this.currentModel.noteDroppedEvents(this.droppedEventCount);

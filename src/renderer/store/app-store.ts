@@ -1,10 +1,11 @@
-// The one zustand store, made of five slices, each file holding its state and the only actions that change
+// The one zustand store, made of six slices, each file holding its state and the only actions that change
 // it (zustand's slices pattern): `wire` (the pool as the bridge last projected it), `stats` (the bridge's
 // numbers), `view` (form, timeline window, inspected request), `commands` (start/stop/burst, their
-// pending state and the message they leave) and `recording` (a run opened from a file). Actions live beside
-// their state, not in a second object outside the store: components select an action the way they select
-// state, nothing else writes with raw setState (the bridge calls wireActions/statsActions too), and tests
-// drive the whole store through getState() alone. DOM-free, so it runs under plain Node; React reaches it through use-app-store.ts.
+// pending state and the message they leave), `recording` (a run opened from a file) and `workload` (Run load,
+// Sweep… and the main side's live figures). Actions live beside their state, not in a second object outside the
+// store: components select an action the way they select state, nothing else writes with raw setState (the
+// bridge calls wireActions/statsActions too), and tests drive the whole store through getState() alone.
+// DOM-free, so it runs under plain Node; React reaches it through use-app-store.ts.
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { DEFAULT_SETTINGS, type ServerSettings } from '../../shared/settings';
@@ -15,8 +16,9 @@ import { createRecordingSlice, type RecordingSlice } from './recording-slice';
 import { createStatsSlice, type StatsSlice } from './stats-slice';
 import { createViewSlice, type ViewSlice } from './view-slice';
 import { createWireSlice, type WireSlice } from './wire-slice';
+import { createWorkloadSlice, type WorkloadSlice } from './workload-slice';
 
-export type AppState = WireSlice & StatsSlice & ViewSlice & CommandsSlice & RecordingSlice;
+export type AppState = WireSlice & StatsSlice & ViewSlice & CommandsSlice & RecordingSlice & WorkloadSlice;
 
 export type AppStore = StoreApi<AppState>;
 
@@ -36,5 +38,6 @@ export function createAppStore({ api, initialSettings = DEFAULT_SETTINGS, prefer
     ...createViewSlice(initialSettings, preferences)(...slice),
     ...createCommandsSlice(api)(...slice),
     ...createRecordingSlice()(...slice),
+    ...createWorkloadSlice(api)(...slice),
   }));
 }

@@ -5,7 +5,7 @@
 // these and never the API itself.
 
 import type { StateCreator } from 'zustand/vanilla';
-import { BURST_LIMITS, type BurstPath, type CommandResult } from '../../shared/commands';
+import { BURST_LIMITS, type BurstPath, type CommandResult, isSettingName } from '../../shared/commands';
 import { checkWholeNumber, type SettingName, wholeNumberFromText } from '../../shared/settings';
 import type { PoolscopeApi } from '../../shared/wire';
 import type { AppState } from './app-store';
@@ -128,7 +128,7 @@ export function createCommandsSlice(api: PoolscopeApi): StateCreator<AppState, [
         return;
       }
       showMessage('error', `${prefix}${result.error}`, source);
-      if (result.field !== undefined) setCommands({ fieldError: { field: result.field, text: result.error } });
+      if (isSettingName(result.field)) setCommands({ fieldError: { field: result.field, text: result.error } });
     }
 
     return {

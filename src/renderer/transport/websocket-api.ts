@@ -3,7 +3,8 @@
 // snapshot); commands carry ids and resolve on their command-result. DOM-free: the socket is made by
 // an injected factory, so the browser and tests under Node share this file.
 
-import type { Command, CommandResult } from '../../shared/commands';
+import type { Command, CommandResult, LoadRunSettings } from '../../shared/commands';
+import type { SweepSettings } from '../../shared/load-settings';
 import type { ServerSettings } from '../../shared/settings';
 import type { ControllerStatus, DashboardClientFrame, DashboardServerFrame, PoolscopeApi, ViewerMessage } from '../../shared/wire';
 import type { ConnectionState } from './transport';
@@ -97,6 +98,22 @@ export class WebSocketPoolscopeApi implements PoolscopeApi {
 
   fireBurst(path: '/sleep' | '/', count: number): Promise<CommandResult> {
     return this.sendCommand({ type: 'fire-burst', path, count });
+  }
+
+  startLoad(settings: LoadRunSettings): Promise<CommandResult> {
+    return this.sendCommand({ type: 'start-load', settings });
+  }
+
+  cancelLoad(): Promise<CommandResult> {
+    return this.sendCommand({ type: 'cancel-load' });
+  }
+
+  startSweep(settings: SweepSettings): Promise<CommandResult> {
+    return this.sendCommand({ type: 'start-sweep', settings });
+  }
+
+  cancelSweep(): Promise<CommandResult> {
+    return this.sendCommand({ type: 'cancel-sweep' });
   }
 
   getStatus(): Promise<ControllerStatus> {
@@ -223,8 +240,8 @@ export class WebSocketPoolscopeApi implements PoolscopeApi {
       resolve?.(frame.result);
       return;
     }
-    if (frame.kind !== 'snapshot' && frame.kind !== 'delta') return;
-    if (frame.status) {
+    if (frame.kind !== 'snapshot' && frame.kind !== 'delta' && frame.kind !== 'metrics') return;
+    if (frame.kind !== 'metrics' && frame.status) {
       this.lastStatus = frame.status;
       const waiters = this.statusWaiters;
       this.statusWaiters = [];

@@ -1,0 +1,67 @@
+// What the queueing panel says about a QueueingWindow snapshot: the M/M/c (Erlang C) reference for the
+// measured λ, S and c, whether the queue is stable, how fast it grows when it is not, and where the theory's
+// assumptions are far from what was measured. Pure; the panel only lays it out.
+
+import type { ArrivalProcess } from './load-settings';
+import { type MmcPrediction, predictMmc } from './queueing';
+import type { QueueingWindowSnapshot } from './queueing-window';
+
+/** Below this coefficient of variation service times count as nearly constant (exponential ones have 1). */
+export const LOW_SERVICE_CV = 0.5;
+/** Above this they vary more than exponential ones (a mix of very short and long jobs). */
+export const HIGH_SERVICE_CV = 1.5;
+/** Fewer finished jobs in the window than this, and the figures are rough. */
+export const FEW_JOBS = 20;
+
+export interface QueueingReading {
+  /** M/M/c for the measured λ, S and c; null until a job has finished (no S) or before c is known. */
+  theory: MmcPrediction | null;
+  /** ρ ≥ 1: work arrives at least as fast as the pool can do it. */
+  isOverloaded: boolean;
+  /** When overloaded: λ − c/S, the queue's growth per second that the theory predicts. */
+  predictedGrowthPerS: number | null;
+  /** Arrivals minus completions per second over the window: how fast the queue really grew. */
+  measuredGrowthPerS: number;
+  /** Where M/M/c's assumptions are far from this traffic, in words for a person. */
+  notes: string[];
+}
+
+export interface QueueingContext {
+  /** The open-loop load running now (its arrival process), or null when none runs: other traffic is not Poisson. */
+  arrivals: ArrivalProcess | null;
+}
+
+export function readQueueing(snapshot: QueueingWindowSnapshot, context: QueueingContext): QueueingReading {
+  const { arrivalRatePerS, meanServiceMs, workers } = snapshot;
+  const theory =
+    meanServiceMs === null || workers === null || workers < 1 ? null : predictMmc({ arrivalRatePerS, meanServiceMs, workers });
+  const isOverloaded = theory !== null && !theory.isStable;
+  const notes: string[] = [];
+  if (snapshot.arrivals > 0) {
+    if (context.arrivals === null) {
+      notes.push(
+        'These arrivals do not come from an open-loop Poisson load (bursts, a browser, a closed-loop client that waits for each answer): M/M/c does not describe them.',
+      );
+    } else if (context.arrivals === 'constant') {
+      notes.push('Arrivals are evenly spaced (constant), not Poisson: jobs wait less than M/M/c predicts.');
+    }
+  }
+  const cv = snapshot.serviceTimeCv;
+  if (cv !== null && cv < LOW_SERVICE_CV) {
+    notes.push(
+      `Service times barely vary (CV ${cv.toFixed(2)}, like a single /sleep?ms=N), where M/M/c assumes exponential ones (CV 1): jobs wait less than it predicts, about half as long when times are constant.`,
+    );
+  } else if (cv !== null && cv > HIGH_SERVICE_CV) {
+    notes.push(
+      `Service times vary more than M/M/c assumes (CV ${cv.toFixed(2)} against 1: very short and long jobs mixed): jobs wait more than it predicts.`,
+    );
+  }
+  if (snapshot.completions > 0 && snapshot.completions < FEW_JOBS) notes.push(`Only ${snapshot.completions} jobs finished in the window: the figures are rough.`);
+  return {
+    theory,
+    isOverloaded,
+    predictedGrowthPerS: theory !== null && !theory.isStable ? theory.queueGrowthPerS : null,
+    measuredGrowthPerS: snapshot.arrivalRatePerS - snapshot.throughputPerS,
+    notes,
+  };
+}
