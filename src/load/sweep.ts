@@ -36,7 +36,14 @@ export function freshSweepServers(serverOptions: SweepRunOptions['serverOptions'
   return {
     async start(workers, sleepMs) {
       const events = new EventStream();
-      const server: RunningServer = await startServer({ ...serverOptions, host: SWEEP_HOST, port: 0, workerCount: workers, sleepMs, events });
+      const server: RunningServer = await startServer({
+        ...serverOptions,
+        host: SWEEP_HOST,
+        port: 0,
+        workerCount: workers,
+        sleepMs,
+        events,
+      });
       return { url: server.url, events, stop: () => server.shutdown() };
     },
   };

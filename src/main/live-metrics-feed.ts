@@ -3,10 +3,10 @@
 // and sent to each viewer as one small `metrics` message (history first, then each new sample). Nothing here
 // depends on a viewer seeing every event: a viewer that falls behind gets the whole history again.
 
+import type { EventStream } from '../server';
 import type { LiveMetrics, LiveSample, LoadActivity, SweepActivity } from '../shared/live-metrics';
 import { LIVE_METRICS_INTERVAL_MS, LiveSeries, MAX_LIVE_SAMPLES } from '../shared/live-metrics';
 import { QueueingWindow } from '../shared/queueing-window';
-import type { EventStream } from '../server';
 import type { ViewerSink } from './publisher';
 
 export interface WorkloadActivity {

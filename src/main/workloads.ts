@@ -4,13 +4,13 @@
 
 import { type LoadRun, startLoad } from '../load/load-generator';
 import { type SweepRun, type SweepServer, startSweep } from '../load/sweep';
+import type { EventStream } from '../server';
 import type { CommandResult, LoadRunSettings } from '../shared/commands';
 import type { LoadActivity, SweepActivity } from '../shared/live-metrics';
 import { isLoopbackHost, type SweepSettings, withSeed } from '../shared/load-settings';
 import type { ServerSettings } from '../shared/settings';
 import { sweepTableRows } from '../shared/sweep-table';
 import type { ControllerStatus } from '../shared/wire';
-import type { EventStream } from '../server';
 import type { WorkloadActivity } from './live-metrics-feed';
 
 /** Live sweep progress while a pool size runs. */

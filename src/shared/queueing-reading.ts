@@ -33,8 +33,7 @@ export interface QueueingContext {
 
 export function readQueueing(snapshot: QueueingWindowSnapshot, context: QueueingContext): QueueingReading {
   const { arrivalRatePerS, meanServiceMs, workers } = snapshot;
-  const theory =
-    meanServiceMs === null || workers === null || workers < 1 ? null : predictMmc({ arrivalRatePerS, meanServiceMs, workers });
+  const theory = meanServiceMs === null || workers === null || workers < 1 ? null : predictMmc({ arrivalRatePerS, meanServiceMs, workers });
   const isOverloaded = theory !== null && !theory.isStable;
   const notes: string[] = [];
   if (snapshot.arrivals > 0) {
@@ -56,7 +55,8 @@ export function readQueueing(snapshot: QueueingWindowSnapshot, context: Queueing
       `Service times vary more than M/M/c assumes (CV ${cv.toFixed(2)} against 1: very short and long jobs mixed): jobs wait more than it predicts.`,
     );
   }
-  if (snapshot.completions > 0 && snapshot.completions < FEW_JOBS) notes.push(`Only ${snapshot.completions} jobs finished in the window: the figures are rough.`);
+  if (snapshot.completions > 0 && snapshot.completions < FEW_JOBS)
+    notes.push(`Only ${snapshot.completions} jobs finished in the window: the figures are rough.`);
   return {
     theory,
     isOverloaded,

@@ -4,7 +4,7 @@
 
 import type { StateCreator } from 'zustand/vanilla';
 import type { CommandField, CommandResult, LoadRunSettings } from '../../shared/commands';
-import { type LiveMetrics, type LiveSample, MAX_LIVE_SAMPLES, type LoadActivity, type SweepActivity } from '../../shared/live-metrics';
+import { type LiveMetrics, type LiveSample, type LoadActivity, MAX_LIVE_SAMPLES, type SweepActivity } from '../../shared/live-metrics';
 import {
   type ArrivalProcess,
   DEFAULT_LOAD_SETTINGS,
@@ -72,7 +72,13 @@ export function initialWorkloadState(): WorkloadState {
   };
   return {
     loadForm: load,
-    sweepForm: { ...load, durationS: '5', mix: '/sleep?ms=20', workerCounts: DEFAULT_SWEEP_WORKER_COUNTS, sleepMs: String(DEFAULT_SETTINGS.sleepMs) },
+    sweepForm: {
+      ...load,
+      durationS: '5',
+      mix: '/sleep?ms=20',
+      workerCounts: DEFAULT_SWEEP_WORKER_COUNTS,
+      sleepMs: String(DEFAULT_SETTINGS.sleepMs),
+    },
     loadRefusal: null,
     sweepRefusal: null,
     loadError: null,
