@@ -1,17 +1,23 @@
-// The page layout: header, controls, the stats strip, then workers, timeline and the stats by
-// route on the left with queue, request details and log on the right. Messages float under the controls.
+// The page layout: header, controls, the stats strip and its charts, then workers, timeline, the stats by
+// route, Run load beside the queueing panel, and Sweep… on the left, with queue, request details and log on
+// the right (they stay in view while the left scrolls). Messages float under the controls.
 
 import type { ReactNode } from 'react';
 import { Controls } from './components/Controls';
 import { Header } from './components/Header';
+import { LiveCharts } from './components/LiveCharts';
+import { LoadPanel } from './components/LoadPanel';
 import { LogPanel } from './components/LogPanel';
+import { QueueingPanel } from './components/QueueingPanel';
 import { QueuePanel } from './components/QueuePanel';
 import { RequestDetails } from './components/RequestDetails';
 import { RouteStatsPanel } from './components/RouteStatsPanel';
 import { StatsStrip } from './components/StatsStrip';
+import { SweepPanel } from './components/SweepPanel';
 import { TimelinePanel } from './components/TimelinePanel';
 import { WorkersPanel } from './components/WorkersPanel';
 import { useAppStore } from './store/use-app-store';
+import './workloads.css';
 
 export function App(): ReactNode {
   const isPresenting = useAppStore((s) => s.view.isPresenting);
@@ -20,11 +26,17 @@ export function App(): ReactNode {
       <Header />
       <Controls />
       <StatsStrip />
+      <LiveCharts />
       <main className="main-grid">
         <div className="column-main">
           <WorkersPanel />
           <TimelinePanel />
           <RouteStatsPanel />
+          <div className="workloads">
+            <LoadPanel />
+            <QueueingPanel />
+          </div>
+          <SweepPanel />
         </div>
         <aside className="column-side">
           <QueuePanel />

@@ -71,7 +71,8 @@ export function QueuePanel(): ReactNode {
       {queueLength === 0 ? (
         <EmptyQueue />
       ) : (
-        <ol className="queue-list" aria-label={`Waiting jobs (showing the first ${MAX_QUEUE_ITEMS_SHOWN})`}>
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a long queue scrolls, and a keyboard must be able to scroll it too (axe's scrollable-region-focusable).
+        <ol className="queue-list" tabIndex={0} aria-label={`Waiting jobs (showing the first ${MAX_QUEUE_ITEMS_SHOWN})`}>
           <QueueList items={items} />
           {hiddenCount > 0 && <li className="queue-more">+{formatCount(hiddenCount)} more</li>}
         </ol>

@@ -116,6 +116,8 @@ export interface WorkloadActions {
   startSweep(): Promise<void>;
   cancelSweep(): Promise<void>;
   setSweepOpen(isOpen: boolean): void;
+  /** A click on a button that cannot act now: the reason goes under its form. */
+  explain(form: 'load' | 'sweep', reason: string): void;
   /** The bridge hands every `metrics` message here. */
   receiveMetrics(metrics: LiveMetrics): void;
 }
@@ -188,6 +190,9 @@ export function createWorkloadSlice(api: PoolscopeApi): StateCreator<AppState, [
         },
         setSweepOpen(isOpen) {
           if (get().workload.isSweepOpen !== isOpen) patch({ isSweepOpen: isOpen });
+        },
+        explain(form, reason) {
+          patch(form === 'load' ? { loadError: reason } : { sweepError: reason });
         },
         receiveMetrics(metrics) {
           const previous = get().workload.samples;

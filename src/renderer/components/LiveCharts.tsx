@@ -1,0 +1,105 @@
+// The stats area's time series: requests/s, p99 latency, queue length and busy workers over the timeline's
+// window, drawn with uPlot from the samples the main side takes every 250 ms (never from events in the page).
+
+import { type ReactNode, useMemo } from 'react';
+import type uPlot from 'uplot';
+import { useAppStore } from '../store/use-app-store';
+import { chartAxis, measuredSeries, theorySeries } from './charts/chart-theme';
+import { liveChartColumns } from './charts/live-chart-data';
+import { UPlotChart } from './charts/UPlotChart';
+import { formatDurationMs, formatRate } from './format';
+
+const CHART_HEIGHT_PX = 96;
+
+interface LiveChartProps {
+  title: string;
+  series: string;
+  /** The latest value, in words, for the figure's label and the test hook. */
+  latest: string;
+  options: Omit<uPlot.Options, 'width' | 'height'>;
+  data: uPlot.AlignedData;
+  points: number;
+}
+
+function LiveChart({ title, series, latest, options, data, points }: LiveChartProps): ReactNode {
+  return (
+    <figure className="live-chart" data-testid="live-chart" data-series={series} data-points={points} data-latest={latest}>
+      <figcaption>
+        <span className="live-chart-title">{title}</span> <span className="live-chart-latest">{latest}</span>
+      </figcaption>
+      <div role="img" aria-label={`${title} over the timeline window, latest ${latest}`}>
+        <UPlotChart options={options} data={data} heightPx={CHART_HEIGHT_PX} />
+      </div>
+    </figure>
+  );
+}
+
+function timeSeriesOptions(isPresenting: boolean, series: uPlot.Series[], yMin = 0): Omit<uPlot.Options, 'width' | 'height'> {
+  return {
+    legend: { show: false },
+    cursor: { show: false },
+    scales: { x: { time: true }, y: { range: (_u, _min, max) => [yMin, Math.max(1, max * 1.1)] } },
+    axes: [chartAxis(isPresenting, { size: 24 }), chartAxis(isPresenting, { size: 44 })],
+    series: [{}, ...series],
+  };
+}
+
+export function LiveCharts(): ReactNode {
+  const samples = useAppStore((s) => s.workload.samples);
+  const windowMs = useAppStore((s) => s.view.timelineWindowMs);
+  const pausedAt = useAppStore((s) => s.view.timelinePausedAt);
+  const isPresenting = useAppStore((s) => s.view.isPresenting);
+
+  const options = useMemo(
+    () => ({
+      rate: timeSeriesOptions(isPresenting, [measuredSeries(0, 'requests/s')]),
+      p99: timeSeriesOptions(isPresenting, [measuredSeries(1, 'p99 latency ms', { spanGaps: false })]),
+      queue: timeSeriesOptions(isPresenting, [measuredSeries(3, 'queue length')]),
+      busy: timeSeriesOptions(isPresenting, [measuredSeries(2, 'busy workers'), theorySeries('pool size', { points: { show: false } })]),
+    }),
+    [isPresenting],
+  );
+
+  const latestAt = samples.length > 0 ? samples[samples.length - 1]!.at : 0;
+  const columns = useMemo(() => liveChartColumns(samples, windowMs, pausedAt ?? latestAt), [samples, windowMs, pausedAt, latestAt]);
+  const last = columns.timesS.length - 1;
+  const points = columns.timesS.length;
+  const latestP99 = last >= 0 ? columns.p99LatencyMs[last] : null;
+
+  return (
+    <section className="live-charts panel" aria-label="Charts over the timeline window" data-testid="live-charts">
+      <LiveChart
+        title="Requests/s"
+        series="requests-per-s"
+        latest={last >= 0 ? formatRate(columns.responsesPerS[last]!) : '—'}
+        options={options.rate}
+        data={[columns.timesS, columns.responsesPerS]}
+        points={points}
+      />
+      <LiveChart
+        title="p99 latency"
+        series="p99-latency"
+        latest={formatDurationMs(latestP99)}
+        options={options.p99}
+        data={[columns.timesS, columns.p99LatencyMs]}
+        points={points}
+      />
+      <LiveChart
+        title="Queue length"
+        series="queue-length"
+        latest={last >= 0 ? columns.meanQueueLength[last]!.toFixed(1) : '—'}
+        options={options.queue}
+        data={[columns.timesS, columns.meanQueueLength]}
+        points={points}
+      />
+      <LiveChart
+        title="Busy workers"
+        series="busy-workers"
+        latest={last >= 0 ? `${columns.meanBusyWorkers[last]!.toFixed(1)} of ${columns.workers[last] ?? '—'}` : '—'}
+        options={options.busy}
+        data={[columns.timesS, columns.meanBusyWorkers, columns.workers]}
+        points={points}
+      />
+    </section>
+  );
+}

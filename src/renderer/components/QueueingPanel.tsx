@@ -1,0 +1,207 @@
+// The queueing panel: λ, S, c, ρ, Lq, L, Wq and W over the main side's sliding window, Little's law checked
+// live (L beside λW, Lq beside λWq), the M/M/c (Erlang C) prediction as a labelled reference with notes where
+// its assumptions are far off, and, at ρ ≥ 1, that the queue grows without bound and how fast. Every figure
+// comes from the main side's QueueingWindow (metrics messages); nothing here reduces events.
+
+import type { ReactNode } from 'react';
+import { readQueueing } from '../../shared/queueing-reading';
+import { DEFAULT_QUEUEING_WINDOW_MS, type LittleCheck, type QueueingWindowSnapshot } from '../../shared/queueing-window';
+import { useAppStore } from '../store/use-app-store';
+import { formatDurationMs, formatRate } from './format';
+
+/** A count such as L or Lq: two decimals, which is what Little's law needs to be read. */
+function formatJobs(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '—';
+  return value < 100 ? value.toFixed(2) : formatRate(value);
+}
+
+function formatShare(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '—';
+  return `${(value * 100).toFixed(value < 0.1 ? 1 : 0)} %`;
+}
+
+/** Data attributes carry plain numbers for scripts; empty when unknown. */
+function attr(value: number | null | undefined, digits = 4): string {
+  return value === null || value === undefined || !Number.isFinite(value) ? '' : String(Number(value.toFixed(digits)));
+}
+
+interface QuantityProps {
+  symbol: string;
+  name: string;
+  value: string;
+  hint: string;
+  tone?: 'warn' | 'bad';
+}
+
+function Quantity({ symbol, name, value, hint, tone }: QuantityProps): ReactNode {
+  return (
+    <div className={`quantity ${tone ? `tone-${tone}` : ''}`} title={hint}>
+      <dt>
+        <span className="symbol">{symbol}</span> {name}
+      </dt>
+      <dd>{value}</dd>
+    </div>
+  );
+}
+
+function LittleRow({ law, check, left, right }: { law: string; check: LittleCheck; left: string; right: string }): ReactNode {
+  return (
+    <tr>
+      <th scope="row">{law}</th>
+      <td>
+        {left} = {formatJobs(check.measured)}
+      </td>
+      <td>
+        {right} = {formatJobs(check.predicted)}
+      </td>
+      <td>
+        {check.difference === null
+          ? '—'
+          : `${check.difference >= 0 ? '+' : '−'}${formatJobs(Math.abs(check.difference))}${
+              check.relativeDifference === null ? '' : ` (${(check.relativeDifference * 100).toFixed(1)} %)`
+            }`}
+      </td>
+    </tr>
+  );
+}
+
+function stateOf(snapshot: QueueingWindowSnapshot | null, isOverloaded: boolean): 'idle' | 'stable' | 'overloaded' {
+  if (snapshot === null || (snapshot.arrivals === 0 && snapshot.completions === 0)) return 'idle';
+  return isOverloaded ? 'overloaded' : 'stable';
+}
+
+export function QueueingPanel(): ReactNode {
+  const snapshot = useAppStore((s) => s.workload.queueing);
+  const load = useAppStore((s) => s.workload.load);
+  const sweep = useAppStore((s) => s.workload.sweep);
+  const arrivals =
+    load !== null && load.report === null
+      ? load.settings.arrivals
+      : sweep !== null && sweep.phase === 'running'
+        ? sweep.settings.load.arrivals
+        : null;
+
+  const windowS = DEFAULT_QUEUEING_WINDOW_MS / 1000;
+  if (snapshot === null) {
+    return (
+      <section className="queueing-panel panel" aria-label="Queueing" data-testid="queueing-panel" data-state="idle">
+        <div className="panel-head">
+          <h2>Queueing</h2>
+        </div>
+        <p className="empty">Waiting for the first figures from the server…</p>
+      </section>
+    );
+  }
+  const reading = readQueueing(snapshot, { arrivals });
+  const theory = reading.theory;
+  const state = stateOf(snapshot, reading.isOverloaded);
+  const s = snapshot;
+  return (
+    <section
+      className="queueing-panel panel"
+      aria-label="Queueing"
+      data-testid="queueing-panel"
+      data-state={state}
+      data-lambda={attr(s.arrivalRatePerS)}
+      data-service-ms={attr(s.meanServiceMs)}
+      data-workers={s.workers ?? ''}
+      data-rho={attr(s.utilization)}
+      data-busy-fraction={attr(s.busyFraction)}
+      data-lq={attr(s.meanQueueLength)}
+      data-l={attr(s.meanInSystem)}
+      data-wq-ms={attr(s.meanWaitMs)}
+      data-w-ms={attr(s.meanTimeInSystemMs)}
+      data-little-l={attr(s.little.inSystem.measured)}
+      data-little-lambda-w={attr(s.little.inSystem.predicted)}
+      data-little-lq={attr(s.little.waiting.measured)}
+      data-little-lambda-wq={attr(s.little.waiting.predicted)}
+      data-measured-p-wait={attr(s.probabilityOfWait)}
+      data-theory-p-wait={theory?.isStable ? attr(theory.probabilityOfWait) : theory ? '1' : ''}
+      data-theory-wq-ms={theory?.isStable ? attr(theory.meanWaitMs) : ''}
+      data-growth-per-s={attr(reading.predictedGrowthPerS)}
+      data-measured-growth-per-s={attr(reading.measuredGrowthPerS)}
+      data-queue-length={s.queueLength}
+    >
+      <div className="panel-head">
+        <h2>Queueing</h2>
+        <span className="count">last {windowS} s</span>
+      </div>
+      <dl className="quantities">
+        <Quantity
+          symbol="λ"
+          name="arrivals"
+          value={`${formatRate(s.arrivalRatePerS)}/s`}
+          hint="Jobs the pool accepted per second (503s for a full queue are counted apart)"
+        />
+        <Quantity
+          symbol="S"
+          name="service"
+          value={formatDurationMs(s.meanServiceMs)}
+          hint="Mean time a job held its worker, start to finish"
+        />
+        <Quantity symbol="c" name="workers" value={s.workers === null ? '—' : String(s.workers)} hint="The pool size" />
+        <Quantity
+          symbol="ρ"
+          name="utilization"
+          value={s.utilization === null ? '—' : s.utilization.toFixed(2)}
+          hint={`ρ = λS/c; measured busy share ${formatShare(s.busyFraction)}`}
+          tone={s.utilization !== null && s.utilization >= 1 ? 'bad' : s.utilization !== null && s.utilization >= 0.8 ? 'warn' : undefined}
+        />
+        <Quantity symbol="Lq" name="waiting" value={formatJobs(s.meanQueueLength)} hint="Time-average number of jobs in the queue" />
+        <Quantity symbol="L" name="in system" value={formatJobs(s.meanInSystem)} hint="Time-average number of jobs waiting or running" />
+        <Quantity
+          symbol="Wq"
+          name="wait"
+          value={formatDurationMs(s.meanWaitMs)}
+          hint="Mean time a job waited in the queue (jobs finished in the window)"
+        />
+        <Quantity symbol="W" name="in system" value={formatDurationMs(s.meanTimeInSystemMs)} hint="Mean time from queued to finished" />
+      </dl>
+      {reading.isOverloaded && (
+        <p className="queueing-overload" data-testid="queueing-overload" role="status">
+          ρ ≥ 1: work arrives faster than {s.workers} {s.workers === 1 ? 'worker' : 'workers'} can do it, so the queue grows without bound —
+          by about {formatRate(Math.max(0, reading.measuredGrowthPerS))} jobs/s measured (theory λ − c/S ={' '}
+          {formatRate(reading.predictedGrowthPerS ?? 0)}/s) until the queue limit answers 503, which then show among the load's errors.
+        </p>
+      )}
+      <table className="little-table">
+        <caption>Little's law, checked live</caption>
+        <thead>
+          <tr>
+            <th scope="col">Law</th>
+            <th scope="col">Measured</th>
+            <th scope="col">Predicted</th>
+            <th scope="col">Difference</th>
+          </tr>
+        </thead>
+        <tbody>
+          <LittleRow law="L = λW" check={s.little.inSystem} left="L" right="λW" />
+          <LittleRow law="Lq = λWq" check={s.little.waiting} left="Lq" right="λWq" />
+        </tbody>
+      </table>
+      <div className="theory" data-testid="queueing-theory">
+        <h3>M/M/c (Erlang C) theory for this λ, S and c</h3>
+        {theory === null ? (
+          <p className="muted-text">No job has finished in the window yet: no S to predict from.</p>
+        ) : theory.isStable ? (
+          <p>
+            P(wait) {formatShare(theory.probabilityOfWait)}{' '}
+            <span className="muted-text">(measured {formatShare(s.probabilityOfWait)})</span>
+            {' · '}Wq {formatDurationMs(theory.meanWaitMs)} <span className="muted-text">(measured {formatDurationMs(s.meanWaitMs)})</span>
+          </p>
+        ) : (
+          <p>Unstable at ρ = {theory.utilization.toFixed(2)}: every job waits, and the wait grows without bound.</p>
+        )}
+        {reading.notes.length > 0 && (
+          <ul className="theory-notes">
+            {reading.notes.map((note) => (
+              <li key={note} data-testid="queueing-note">
+                {note}
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
+    </section>
+  );
+}

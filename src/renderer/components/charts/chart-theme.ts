@@ -1,0 +1,37 @@
+// The charts' look on the dark UI: axis, grid and series colours that read on the panels (the stylesheet's
+// colours), canvas text at the UI's size, and the axis builders every chart shares.
+
+import type uPlot from 'uplot';
+
+export const CHART_COLORS = {
+  axis: '#8b98a5',
+  grid: '#232d39',
+  /** Measured series, in the order a chart lists them. */
+  measured: ['#4f9dff', '#fb923c', '#3fb950', '#e3b341'],
+  /** The theory's reference lines: dashed, light. */
+  theory: '#d2a8ff',
+} as const;
+
+/** Canvas text: the UI's own face, and larger in presentation mode. */
+export function chartFont(isPresenting: boolean): string {
+  return `${isPresenting ? 16 : 11}px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif`;
+}
+
+export function chartAxis(isPresenting: boolean, overrides: Partial<uPlot.Axis> = {}): uPlot.Axis {
+  return {
+    stroke: CHART_COLORS.axis,
+    font: chartFont(isPresenting),
+    labelFont: chartFont(isPresenting),
+    grid: { stroke: CHART_COLORS.grid, width: 1 },
+    ticks: { stroke: CHART_COLORS.grid, width: 1 },
+    ...overrides,
+  };
+}
+
+export function measuredSeries(index: number, label: string, overrides: Partial<uPlot.Series> = {}): uPlot.Series {
+  return { label, stroke: CHART_COLORS.measured[index % CHART_COLORS.measured.length], width: 2, points: { show: false }, ...overrides };
+}
+
+export function theorySeries(label: string, overrides: Partial<uPlot.Series> = {}): uPlot.Series {
+  return { label, stroke: CHART_COLORS.theory, width: 2, dash: [6, 4], points: { show: true, size: 5 }, ...overrides };
+}
