@@ -1,8 +1,8 @@
 // Story 14 (issue 13's story 12): a developer runs open-loop load from the app and watches the queue behave as
-// queueing theory says. At ρ ≈ 0.5 (2 workers, 50 req/s of 20 ms sleeps) the queue stays short, Little's law holds
+// queueing theory says. At ρ ≈ 0.5 (2 workers, 10 req/s of 100 ms sleeps) the queue stays short, Little's law holds
 // live (L beside λW) and the panel shows the M/M/c prediction labelled as theory, with a note that constant service
-// times wait less than it predicts. At ρ ≈ 1.2 (60 req/s of 40 ms sleeps) the panel says the queue grows without
-// bound, and the queue does grow. Bad input is refused next to its field. axe stays clean.
+// times wait less than it predicts. At ρ ≈ 1.2 (24 req/s of 100 ms sleeps) the panel says the queue grows without
+// bound, and the queue does grow. Sleeps of 100 ms keep S well above a busy machine's own hiccups. Bad input is refused next to its field. axe stays clean.
 import type { Locator, Page } from '@playwright/test';
 import { seriousAxeViolations } from './support/accessibility';
 import { expect, test } from './support/dashboard';
@@ -16,7 +16,10 @@ async function numberOf(panel: Locator, name: string): Promise<number> {
   return text === null || text === '' ? Number.NaN : Number(text);
 }
 
-async function runLoad(page: Page, load: { rate: number; durationS: number; mix: string; arrivals?: 'poisson' | 'constant' }): Promise<void> {
+async function runLoad(
+  page: Page,
+  load: { rate: number; durationS: number; mix: string; arrivals?: 'poisson' | 'constant' },
+): Promise<void> {
   const panel = page.getByTestId('load-panel');
   await panel.getByLabel('Rate (req/s)').fill(String(load.rate));
   await panel.getByLabel('Duration (s)').fill(String(load.durationS));
@@ -42,10 +45,12 @@ test('Run load at ρ ≈ 0.5 keeps the queue short with Little’s law holding; 
   await expect(loadPanel.getByLabel('Mix')).toHaveAttribute('aria-invalid', 'true');
   await expect(loadPanel.getByRole('button', { name: 'Run load' })).toHaveAttribute('aria-disabled', 'true');
   await loadPanel.getByLabel('Rate (req/s)').fill('0');
-  await expect(loadPanel.locator('[data-testid=load-error][data-field=ratePerS]')).toHaveText('Rate must be more than 0 requests/s (got 0)');
+  await expect(loadPanel.locator('[data-testid=load-error][data-field=ratePerS]')).toHaveText(
+    'Rate must be more than 0 requests/s (got 0)',
+  );
 
-  // ρ = λS/c = 50/s × 20 ms / 2 = 0.5.
-  await runLoad(page, { rate: 50, durationS: 120, mix: '/sleep?ms=20' });
+  // ρ = λS/c = 10/s × 100 ms / 2 = 0.5.
+  await runLoad(page, { rate: 10, durationS: 120, mix: '/sleep?ms=100' });
   const queueing = page.getByTestId('queueing-panel');
   // Little's law holds over any span that starts and ends empty; over a sliding window the jobs straddling its edges
   // make a difference, large only just after a stall of a busy machine (which also queues jobs for a moment). So the
@@ -56,7 +61,7 @@ test('Run load at ρ ≈ 0.5 keeps the queue short with Little’s law holding; 
     const rho = await numberOf(queueing, 'rho');
     return {
       state: await queueing.getAttribute('data-state'),
-      isWarm: (await numberOf(queueing, 'lambda')) >= 35,
+      isWarm: (await numberOf(queueing, 'lambda')) >= 7,
       isRhoNearHalf: rho > 0.3 && rho < 0.95,
       isQueueShort: (await numberOf(queueing, 'little-lq')) < 5,
       isLittleClose: Math.abs(l - lambdaW) <= 0.15 * Math.max(l, lambdaW) + 0.05,
@@ -65,7 +70,7 @@ test('Run load at ρ ≈ 0.5 keeps the queue short with Little’s law holding; 
   await expect
     .poll(reading, { timeout: SETTLE_TIMEOUT_MS })
     .toEqual({ state: 'stable', isWarm: true, isRhoNearHalf: true, isQueueShort: true, isLittleClose: true });
-  // The theory is there, labelled as such, for this λ, S and c, and its assumptions are questioned: 20 ms sleeps barely vary.
+  // The theory is there, labelled as such, for this λ, S and c, and its assumptions are questioned: 100 ms sleeps barely vary.
   await expect(queueing.getByTestId('queueing-theory')).toContainText('M/M/c (Erlang C) theory');
   expect(await numberOf(queueing, 'theory-p-wait')).toBeGreaterThan(0);
   expect(await numberOf(queueing, 'theory-p-wait')).toBeLessThan(1);
@@ -73,7 +78,7 @@ test('Run load at ρ ≈ 0.5 keeps the queue short with Little’s law holding; 
   await expect(queueing.getByTestId('queueing-overload')).toHaveCount(0);
   // Live progress of the run itself.
   const progress = page.getByTestId('load-progress');
-  expect(await numberOf(progress, 'completed')).toBeGreaterThan(100);
+  expect(await numberOf(progress, 'completed')).toBeGreaterThan(50);
   expect(await numberOf(progress, 'errors')).toBe(0);
   await expect(page.getByTestId('live-chart').and(page.locator('[data-series=requests-per-s]'))).not.toHaveAttribute('data-points', '0');
   expect(await seriousAxeViolations(page)).toEqual([]);
@@ -84,8 +89,8 @@ test('Run load at ρ ≈ 0.5 keeps the queue short with Little’s law holding; 
   await expect(progress).toHaveAttribute('data-phase', 'done');
   await expect(progress.locator('.load-stop')).toHaveText('Cancelled: nothing more was sent.');
 
-  // ρ = 60/s × 40 ms / 2 = 1.2: work arrives faster than the pool can do it.
-  await runLoad(page, { rate: 60, durationS: 60, mix: '/sleep?ms=40' });
+  // ρ = 24/s × 100 ms / 2 = 1.2: work arrives faster than the pool can do it, and the queue grows by about 4 jobs/s.
+  await runLoad(page, { rate: 24, durationS: 120, mix: '/sleep?ms=100' });
   await expect(queueing).toHaveAttribute('data-state', 'overloaded', { timeout: SETTLE_TIMEOUT_MS });
   await expect(queueing.getByTestId('queueing-overload')).toContainText('the queue grows without bound');
   expect(await numberOf(queueing, 'rho')).toBeGreaterThanOrEqual(1);

@@ -1,0 +1,216 @@
+// The main side's live figures, as pure code: the chart sampler (LiveSeries) on event sequences worked out by
+// hand, the queueing panel's reading of a window (theory, overload, notes), and the charts' columns.
+
+import { describe, expect, it } from 'vitest';
+import { liveChartColumns } from '../src/renderer/components/charts/live-chart-data';
+import { sweepChartColumns } from '../src/renderer/components/charts/sweep-chart-data';
+import type { ServerEvent } from '../src/shared/events';
+import { LIVE_METRICS_INTERVAL_MS, type LiveSample, LiveSeries, nearestRank } from '../src/shared/live-metrics';
+import { readQueueing } from '../src/shared/queueing-reading';
+import { QueueingWindow, type QueueingWindowSnapshot } from '../src/shared/queueing-window';
+import type { SweepTableRow } from '../src/shared/sweep-table';
+
+const T0 = 1_700_000_000_000;
+
+function listening(at: number, workerCount: number): ServerEvent {
+  return { type: 'server-listening', at, host: '127.0.0.1', port: 7878, workerCount, sleepMs: 5000, maxQueuedJobs: 1024 };
+}
+
+/** One request's whole life: received, queued, started at once on worker 0, finished and answered after runMs. */
+function request(requestId: number, at: number, runMs: number): ServerEvent[] {
+  return [
+    {
+      type: 'request-received',
+      at,
+      requestId,
+      connectionId: requestId,
+      method: 'GET',
+      target: '/',
+      remoteAddress: '127.0.0.1',
+      userAgent: null,
+    },
+    { type: 'job-queued', at, requestId, queueDepth: 1 },
+    { type: 'job-started', at, requestId, workerId: 0, waitMs: 0, queueDepth: 0 },
+    { type: 'job-finished', at: at + runMs, requestId, workerId: 0, runMs, status: 200 },
+    { type: 'response-sent', at: at + runMs, requestId, status: 200, bytes: 100 },
+  ];
+}
+
+describe('LiveSeries', () => {
+  it('gives responses per second and p99 latency over the last second, and busy workers as a time average', () => {
+    const series = new LiveSeries();
+    series.observe(listening(T0, 2));
+    // 20 requests, one every 50 ms, each taking 10 ms, then 1 slow one of 200 ms.
+    const events = Array.from({ length: 20 }, (_, i) => request(i + 1, T0 + i * 50, 10)).flat();
+    for (const event of events) series.observe(event);
+    const first = series.sample(T0 + 1_000);
+    expect(first.workers).toBe(2);
+    // The first sample counts as one interval long: 20 responses over at most a second.
+    expect(first.responsesPerS).toBeGreaterThanOrEqual(20);
+    expect(first.p99LatencyMs).toBe(10);
+    // 10 ms busy in every 50 ms: one worker busy a fifth of the time.
+    expect(first.meanBusyWorkers).toBeCloseTo(0.2, 1);
+    for (const event of request(21, T0 + 1_100, 200)) series.observe(event);
+    const samples: LiveSample[] = [];
+    for (let at = T0 + 1_250; at <= T0 + 2_000; at += LIVE_METRICS_INTERVAL_MS) samples.push(series.sample(at));
+    const last = samples[samples.length - 1]!;
+    // The last second holds only the slow request.
+    expect(last.responsesPerS).toBeCloseTo(1, 5);
+    expect(last.p99LatencyMs).toBe(200);
+    expect(last.meanQueueLength).toBe(0);
+  });
+
+  it('reads no latency and no rate once a second has passed without a response', () => {
+    const series = new LiveSeries();
+    series.observe(listening(T0, 1));
+    for (const event of request(1, T0, 5)) series.observe(event);
+    series.sample(T0 + 250);
+    let sample = series.sample(T0 + 500);
+    for (let at = T0 + 750; at <= T0 + 2_000; at += 250) sample = series.sample(at);
+    expect(sample.responsesPerS).toBe(0);
+    expect(sample.p99LatencyMs).toBeNull();
+  });
+
+  it('takes percentiles by nearest rank: always a measured value', () => {
+    expect(nearestRank([], 99)).toBeNull();
+    expect(nearestRank([3, 1, 2], 50)).toBe(2);
+    expect(
+      nearestRank(
+        Array.from({ length: 100 }, (_, i) => 100 - i),
+        99,
+      ),
+    ).toBe(99);
+    expect(nearestRank([5], 99.9)).toBe(5);
+  });
+});
+
+describe('QueueingWindow service-time spread', () => {
+  it('has a coefficient of variation near 0 for equal run times and near 1 for exponential-like ones', () => {
+    const constant = new QueueingWindow({ workers: 1 });
+    constant.observe(listening(T0, 1));
+    for (let i = 0; i < 10; i++) for (const event of request(i + 1, T0 + i * 100, 20)) constant.observe(event);
+    expect(constant.snapshot(T0 + 1_000).serviceTimeCv).toBeCloseTo(0, 6);
+
+    const spread = new QueueingWindow({ workers: 1 });
+    spread.observe(listening(T0, 1));
+    // Run times 1, 2, 4, …, 512 ms: far more spread than exponential.
+    for (let i = 0; i < 10; i++) for (const event of request(i + 1, T0 + i * 1_000, 2 ** i)) spread.observe(event);
+    expect(spread.snapshot(T0 + 9_999).serviceTimeCv).toBeGreaterThan(1.5);
+  });
+});
+
+function snapshot(overrides: Partial<QueueingWindowSnapshot>): QueueingWindowSnapshot {
+  const check = { measured: 0, predicted: null, difference: null, relativeDifference: null };
+  return {
+    at: T0,
+    spanMs: 10_000,
+    workers: 2,
+    arrivals: 500,
+    arrivalRatePerS: 50,
+    rejected: 0,
+    completions: 500,
+    throughputPerS: 50,
+    meanServiceMs: 20,
+    meanWorkerRunMs: 19,
+    serviceTimeCv: 1,
+    utilization: 0.5,
+    busyFraction: 0.5,
+    meanQueueLength: 0.1,
+    meanBusyWorkers: 1,
+    meanInSystem: 1.1,
+    meanWaitMs: 2,
+    meanTimeInSystemMs: 22,
+    probabilityOfWait: 0.3,
+    queueLength: 0,
+    busyWorkers: 1,
+    little: { inSystem: check, waiting: check },
+    ...overrides,
+  };
+}
+
+describe('readQueueing', () => {
+  it('gives the Erlang C reference for the measured λ, S and c, and no note when M/M/c fits', () => {
+    const reading = readQueueing(snapshot({}), { arrivals: 'poisson' });
+    // a = 1 erlang on 2 workers: C(2, 1) = 1/3, Wq = C·S/(c − a) = 20/3 ms.
+    expect(reading.theory).toMatchObject({
+      isStable: true,
+      probabilityOfWait: expect.closeTo(1 / 3, 9),
+      meanWaitMs: expect.closeTo(20 / 3, 9),
+    });
+    expect(reading.isOverloaded).toBe(false);
+    expect(reading.notes).toEqual([]);
+  });
+
+  it('says the queue grows without bound at ρ ≥ 1, with the theory’s growth rate λ − c/S and the measured one', () => {
+    const reading = readQueueing(snapshot({ arrivalRatePerS: 60, meanServiceMs: 40, throughputPerS: 50 }), { arrivals: 'poisson' });
+    expect(reading.isOverloaded).toBe(true);
+    expect(reading.predictedGrowthPerS).toBeCloseTo(10, 9);
+    expect(reading.measuredGrowthPerS).toBe(10);
+  });
+
+  it('notes where the assumptions are far off: constant or very spread service times, constant or closed-loop arrivals, few jobs', () => {
+    expect(readQueueing(snapshot({ serviceTimeCv: 0.05 }), { arrivals: 'poisson' }).notes).toEqual([
+      expect.stringMatching(/^Service times barely vary \(CV 0\.05.*jobs wait less than it predicts/),
+    ]);
+    expect(readQueueing(snapshot({ serviceTimeCv: 3 }), { arrivals: 'poisson' }).notes).toEqual([
+      expect.stringMatching(/wait more than it predicts/),
+    ]);
+    expect(readQueueing(snapshot({}), { arrivals: 'constant' }).notes).toEqual([
+      expect.stringMatching(/evenly spaced \(constant\), not Poisson/),
+    ]);
+    expect(readQueueing(snapshot({}), { arrivals: null }).notes).toEqual([expect.stringMatching(/closed-loop client/)]);
+    expect(readQueueing(snapshot({ completions: 5 }), { arrivals: 'poisson' }).notes).toEqual([
+      'Only 5 jobs finished in the window: the figures are rough.',
+    ]);
+  });
+
+  it('has no theory before a job has finished or before the pool size is known', () => {
+    expect(readQueueing(snapshot({ meanServiceMs: null }), { arrivals: null }).theory).toBeNull();
+    expect(readQueueing(snapshot({ workers: null }), { arrivals: null }).theory).toBeNull();
+  });
+});
+
+describe('chart columns', () => {
+  const sample = (at: number, responsesPerS: number): LiveSample => ({
+    at,
+    responsesPerS,
+    p99LatencyMs: responsesPerS > 0 ? 5 : null,
+    meanQueueLength: 0,
+    meanBusyWorkers: 1,
+    workers: 2,
+  });
+
+  it('keeps the samples inside the timeline window, x in seconds, and a missing p99 as a gap', () => {
+    const samples = [sample(T0, 1), sample(T0 + 10_000, 0), sample(T0 + 20_000, 3), sample(T0 + 30_000, 4)];
+    const columns = liveChartColumns(samples, 20_000, T0 + 30_000);
+    expect(columns.timesS).toEqual([(T0 + 20_000) / 1000, (T0 + 30_000) / 1000]);
+    expect(columns.responsesPerS).toEqual([3, 4]);
+    expect(liveChartColumns(samples, 15_000, T0 + 20_000).p99LatencyMs).toEqual([null, 5]);
+  });
+
+  it('puts the sweep’s pool sizes in ascending order, and latency on the log axis’s floor rather than at 0', () => {
+    const row = (workers: number, p50Ms: number): SweepTableRow => ({
+      workers,
+      achievedRatePerS: 40,
+      throughputPerS: 40,
+      p50Ms,
+      p99Ms: p50Ms * 2,
+      errors: 0,
+      utilization: 0.8 / workers,
+      busyFraction: null,
+      meanServiceMs: 20,
+      meanWorkerRunMs: 20,
+      measuredProbabilityOfWait: null,
+      predictedProbabilityOfWait: null,
+      measuredMeanWaitMs: null,
+      predictedMeanWaitMs: null,
+      predictedMeanTimeInSystemMs: null,
+      predictedThroughputPerS: 40,
+      predictedQueueGrowthPerS: null,
+    });
+    const columns = sweepChartColumns([row(4, 0), row(1, 30), row(2, 21)]);
+    expect(columns.workers).toEqual([1, 2, 4]);
+    expect(columns.p50Ms).toEqual([30, 21, 0.01]);
+    expect(columns.utilization).toEqual([0.8, 0.4, 0.2]);
+  });
+});
