@@ -74,7 +74,7 @@ test('Run load at ρ ≈ 0.5 keeps the queue short with Little’s law holding; 
   await expect(queueing.getByTestId('queueing-theory')).toContainText('M/M/c (Erlang C) theory');
   expect(await numberOf(queueing, 'theory-p-wait')).toBeGreaterThan(0);
   expect(await numberOf(queueing, 'theory-p-wait')).toBeLessThan(1);
-  await expect(queueing.getByTestId('queueing-note').filter({ hasText: 'Service times barely vary' })).toBeVisible();
+  await expect(queueing.getByTestId('queueing-note').filter({ hasText: "Jobs' run times barely vary" })).toBeVisible();
   await expect(queueing.getByTestId('queueing-overload')).toHaveCount(0);
   // Live progress of the run itself.
   const progress = page.getByTestId('load-progress');

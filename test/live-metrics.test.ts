@@ -84,18 +84,18 @@ describe('LiveSeries', () => {
   });
 });
 
-describe('QueueingWindow service-time spread', () => {
-  it('has a coefficient of variation near 0 for equal run times and near 1 for exponential-like ones', () => {
+describe('QueueingWindow run-time spread', () => {
+  it('has a coefficient of variation near 0 for equal run times and above 1.5 for widely spread ones', () => {
     const constant = new QueueingWindow({ workers: 1 });
     constant.observe(listening(T0, 1));
     for (let i = 0; i < 10; i++) for (const event of request(i + 1, T0 + i * 100, 20)) constant.observe(event);
-    expect(constant.snapshot(T0 + 1_000).serviceTimeCv).toBeCloseTo(0, 6);
+    expect(constant.snapshot(T0 + 1_000).workerRunCv).toBeCloseTo(0, 6);
 
     const spread = new QueueingWindow({ workers: 1 });
     spread.observe(listening(T0, 1));
     // Run times 1, 2, 4, …, 512 ms: far more spread than exponential.
     for (let i = 0; i < 10; i++) for (const event of request(i + 1, T0 + i * 1_000, 2 ** i)) spread.observe(event);
-    expect(spread.snapshot(T0 + 9_999).serviceTimeCv).toBeGreaterThan(1.5);
+    expect(spread.snapshot(T0 + 9_999).workerRunCv).toBeGreaterThan(1.5);
   });
 });
 
@@ -112,7 +112,7 @@ function snapshot(overrides: Partial<QueueingWindowSnapshot>): QueueingWindowSna
     throughputPerS: 50,
     meanServiceMs: 20,
     meanWorkerRunMs: 19,
-    serviceTimeCv: 1,
+    workerRunCv: 1,
     utilization: 0.5,
     busyFraction: 0.5,
     meanQueueLength: 0.1,
@@ -149,10 +149,10 @@ describe('readQueueing', () => {
   });
 
   it('notes where the assumptions are far off: constant or very spread service times, constant or closed-loop arrivals, few jobs', () => {
-    expect(readQueueing(snapshot({ serviceTimeCv: 0.05 }), { arrivals: 'poisson' }).notes).toEqual([
-      expect.stringMatching(/^Service times barely vary \(CV 0\.05.*jobs wait less than it predicts/),
+    expect(readQueueing(snapshot({ workerRunCv: 0.05 }), { arrivals: 'poisson' }).notes).toEqual([
+      expect.stringMatching(/^Jobs' run times barely vary \(CV 0\.05.*jobs wait less than it predicts/),
     ]);
-    expect(readQueueing(snapshot({ serviceTimeCv: 3 }), { arrivals: 'poisson' }).notes).toEqual([
+    expect(readQueueing(snapshot({ workerRunCv: 3 }), { arrivals: 'poisson' }).notes).toEqual([
       expect.stringMatching(/wait more than it predicts/),
     ]);
     expect(readQueueing(snapshot({}), { arrivals: 'constant' }).notes).toEqual([

@@ -45,14 +45,15 @@ export function readQueueing(snapshot: QueueingWindowSnapshot, context: Queueing
       notes.push('Arrivals are evenly spaced (constant), not Poisson: jobs wait less than M/M/c predicts.');
     }
   }
-  const cv = snapshot.serviceTimeCv;
+  // The jobs' own run times, as the worker measured them: the main thread's hiccups are not the jobs' nature.
+  const cv = snapshot.workerRunCv;
   if (cv !== null && cv < LOW_SERVICE_CV) {
     notes.push(
-      `Service times barely vary (CV ${cv.toFixed(2)}, like a single /sleep?ms=N), where M/M/c assumes exponential ones (CV 1): jobs wait less than it predicts, about half as long when times are constant.`,
+      `Jobs' run times barely vary (CV ${cv.toFixed(2)}, like a single /sleep?ms=N), where M/M/c assumes exponential ones (CV 1): jobs wait less than it predicts, about half as long when times are constant.`,
     );
   } else if (cv !== null && cv > HIGH_SERVICE_CV) {
     notes.push(
-      `Service times vary more than M/M/c assumes (CV ${cv.toFixed(2)} against 1: very short and long jobs mixed): jobs wait more than it predicts.`,
+      `Jobs' run times vary more than M/M/c assumes (CV ${cv.toFixed(2)} against 1: very short and long jobs mixed): jobs wait more than it predicts.`,
     );
   }
   if (snapshot.completions > 0 && snapshot.completions < FEW_JOBS)

@@ -75,10 +75,11 @@ export interface QueueingWindowSnapshot {
   /** Mean `runMs` measured inside the worker thread, ms; null when no job finished in the window. */
   meanWorkerRunMs: number | null;
   /**
-   * Coefficient of variation of the service time (standard deviation ÷ S): 1 for the exponential times M/M/c
-   * assumes, near 0 for constant ones like a single /sleep?ms=N; null with fewer than two jobs or S = 0.
+   * Coefficient of variation (standard deviation ÷ mean) of the run time measured inside the worker thread: how much
+   * the jobs themselves vary, free of the main thread's delays. 1 for the exponential times M/M/c assumes, near 0 for
+   * constant ones like a single /sleep?ms=N; null with fewer than two jobs or a mean of 0.
    */
-  serviceTimeCv: number | null;
+  workerRunCv: number | null;
   /** ρ = λS/c; null without S or c. */
   utilization: number | null;
   /** Time-average busy workers ÷ c; null without c. */
@@ -116,10 +117,10 @@ const enum Column {
   Rejected,
   Completions,
   SumRunMs,
+  /** Σ runMs², ms², for the spread of the jobs' own run times. */
+  SumRunSquaredMs,
   HoldCount,
   SumHoldMs,
-  /** Σ hold², ms², for the spread of service times. */
-  SumHoldSquaredMs,
   WaitCount,
   SumWaitMs,
   SojournCount,
@@ -197,15 +198,14 @@ export class QueueingWindow {
         if (job !== undefined && !Number.isNaN(job.startedAt)) this.busyWorkers = Math.max(0, this.busyWorkers - 1);
         this.add(slot, Column.Completions, 1);
         this.add(slot, Column.SumRunMs, event.runMs);
+        this.add(slot, Column.SumRunSquaredMs, event.runMs * event.runMs);
         if (job !== undefined) {
           this.jobs.delete(event.requestId);
           if (!Number.isNaN(job.waitMs)) {
             this.add(slot, Column.WaitCount, 1);
             this.add(slot, Column.SumWaitMs, job.waitMs);
             this.add(slot, Column.HoldCount, 1);
-            const holdMs = event.at - job.startedAt;
-            this.add(slot, Column.SumHoldMs, holdMs);
-            this.add(slot, Column.SumHoldSquaredMs, holdMs * holdMs);
+            this.add(slot, Column.SumHoldMs, event.at - job.startedAt);
           }
           if (!Number.isNaN(job.queuedAt)) {
             this.add(slot, Column.SojournCount, 1);
@@ -291,7 +291,7 @@ export class QueueingWindow {
       throughputPerS: perS(sums[Column.Completions]!),
       meanServiceMs,
       meanWorkerRunMs: mean(sums[Column.SumRunMs]!, sums[Column.Completions]!),
-      serviceTimeCv: coefficientOfVariation(sums[Column.HoldCount]!, sums[Column.SumHoldMs]!, sums[Column.SumHoldSquaredMs]!),
+      workerRunCv: coefficientOfVariation(sums[Column.Completions]!, sums[Column.SumRunMs]!, sums[Column.SumRunSquaredMs]!),
       utilization: meanServiceMs === null || workers === null ? null : (arrivalRatePerS * meanServiceMs) / 1000 / workers,
       busyFraction: workers === null ? null : meanBusyWorkers / workers,
       meanQueueLength,

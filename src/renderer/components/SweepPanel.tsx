@@ -242,7 +242,9 @@ function SweepCharts({ activity }: { activity: SweepActivity }): ReactNode {
   );
   const hasRows = activity.rows.length > 0;
   const exportCsv = useCallback(() => {
-    const url = URL.createObjectURL(new Blob([sweepTableCsv(activity.rows)], { type: 'text/csv' }));
+    const url = URL.createObjectURL(
+      new Blob([sweepTableCsv([...activity.rows].sort((a, b) => a.workers - b.workers))], { type: 'text/csv' }),
+    );
     download(url, 'poolscope-sweep.csv');
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
   }, [activity.rows]);
