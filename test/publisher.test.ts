@@ -32,11 +32,18 @@ function setUp(options: ConstructorParameters<typeof EventPublisher>[1] = {}) {
 
 /** A viewer that keeps every message and can be told it is backed up. */
 class RecordingSink implements ViewerSink {
+  /** Snapshots and deltas: the event stream's messages. */
   readonly messages: ViewerMessage[] = [];
+  /** The live figures, which travel beside them (src/main/live-metrics-feed.ts). */
+  readonly metrics: ViewerMessage[] = [];
   isBackedUp = false;
   private readonly changes = new Changes();
 
   send(message: ViewerMessage): void {
+    if (message.kind === 'metrics') {
+      this.metrics.push(message);
+      return;
+    }
     this.messages.push(message);
     this.changes.notify();
   }
@@ -59,18 +66,28 @@ class RecordingSink implements ViewerSink {
 }
 
 describe('EventPublisher with a real server', () => {
-  it('observes the event stream only while a viewer is attached', async () => {
+  it('observes the event stream only while a viewer is attached (the live metrics observe the whole run)', async () => {
     const { controller, publisher } = setUp();
     await controller.execute({ type: 'start-server', settings: settings() });
-    expect(controller.events.isObserved).toBe(false);
+    const subscribe = vi.spyOn(controller.events, 'subscribe');
+    const unsubscribes: Array<ReturnType<typeof vi.fn>> = [];
+    subscribe.mockImplementation((listener) => {
+      const unsubscribe = vi.fn(EventStream.prototype.subscribe.call(controller.events, listener));
+      unsubscribes.push(unsubscribe);
+      return unsubscribe;
+    });
 
-    const remove = publisher.addViewer(new RecordingSink());
-    expect(controller.events.isObserved).toBe(true);
+    const sink = new RecordingSink();
+    const remove = publisher.addViewer(sink);
+    expect(subscribe).toHaveBeenCalledTimes(1);
     expect(publisher.viewerCount).toBe(1);
+    // The viewer gets the live metrics' whole history at once, beside the snapshot.
+    expect(sink.metrics).toHaveLength(1);
 
     remove();
-    expect(controller.events.isObserved).toBe(false);
+    expect(unsubscribes[0]).toHaveBeenCalledTimes(1);
     expect(publisher.viewerCount).toBe(0);
+    subscribe.mockRestore();
   });
 
   it("sends a snapshot at once to a viewer that attaches to a running server, with the server's workers", async () => {
@@ -172,7 +189,9 @@ describe('EventPublisher bounds', () => {
   function fakeController() {
     const status: ControllerStatus = { phase: 'stopped', url: null, settings: DEFAULT_SETTINGS, lastError: null };
     const events = new EventStream();
-    return { events, status, currentRun: null } as unknown as ServerController & { events: EventStream };
+    // No live metrics here: this stand-in's viewers get the event stream's messages alone.
+    const liveMetrics = { addViewer: () => () => {} };
+    return { events, status, currentRun: null, liveMetrics } as unknown as ServerController & { events: EventStream };
   }
 
   const requestReceived = (requestId: number): ServerEvent => ({
