@@ -1,5 +1,6 @@
 // `npm run bench:ui`: the dashboard open in Chromium while GET / load runs at a fixed rate against the
-// book server; reports the page's frame times (p50/p95/p99) and its JS heap over time.
+// book server; reports the page's frame times (p50/p95/p99) and its JS heap over time, with the stats charts
+// (uPlot, fed by the main side's samples) and the queueing panel on the page and updating throughout.
 // Target: p95 frame time under 20 ms at 2,000 requests/s, heap flat after the first seconds.
 //
 // Flags: --rate N (requests/s, default 2000), --duration-s N (default 60), --quick (rate 2000, 10 s).
@@ -123,6 +124,10 @@ async function main(): Promise<void> {
     const achievedRate = (load.responses() - responsesAtStart) / measuredS;
     const frameTimesMs = (await page.evaluate(() => (globalThis as unknown as PageGlobals).__frameTimesMs)).sort((a, b) => a - b);
     const bars = await page.getByTestId('timeline-bar').count();
+    // The charts and the queueing panel drew from the main side's metrics the whole time: their latest figures.
+    const chartPoints = await page.getByTestId('live-chart').first().getAttribute('data-points');
+    const chartRate = await page.getByTestId('live-chart').first().getAttribute('data-latest');
+    const queueingLambda = await page.getByTestId('queueing-panel').getAttribute('data-lambda');
 
     const p95 = percentile(frameTimesMs, 95);
     const heapEndMb = heapSamplesMb[heapSamplesMb.length - 1]!;
@@ -136,6 +141,8 @@ async function main(): Promise<void> {
       ['JS heap after GC, over time', `${heapSamplesMb.map((mb) => `${mb.toFixed(1)}`).join(' → ')} MiB`],
       ['heap growth start → end', `${(heapEndMb - heapAtStartMb).toFixed(1)} MiB`],
       ['timeline bars in the DOM', String(bars)],
+      ['stats charts: points drawn, latest requests/s', `${chartPoints} per chart, ${chartRate}`],
+      ['queueing panel λ (jobs/s)', String(queueingLambda)],
     ];
     const width = Math.max(...rows.map(([k]) => k.length));
     console.log(`\nPoolscope bench:ui — ${flags.durationS} s at ${flags.rate} req/s, Chromium ${browser.version()}\n`);
