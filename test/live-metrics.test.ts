@@ -8,12 +8,13 @@ import type { ServerEvent } from '../src/shared/events';
 import { LIVE_METRICS_INTERVAL_MS, type LiveSample, LiveSeries, nearestRank } from '../src/shared/live-metrics';
 import { readQueueing } from '../src/shared/queueing-reading';
 import { QueueingWindow, type QueueingWindowSnapshot } from '../src/shared/queueing-window';
+import { DEFAULT_SETTINGS } from '../src/shared/settings';
 import type { SweepTableRow } from '../src/shared/sweep-table';
 
 const T0 = 1_700_000_000_000;
 
 function listening(at: number, workerCount: number): ServerEvent {
-  return { type: 'server-listening', at, host: '127.0.0.1', port: 7878, workerCount, sleepMs: 5000, maxQueuedJobs: 1024 };
+  return { type: 'server-listening', at, ...DEFAULT_SETTINGS, host: '127.0.0.1', port: 7878, workerCount };
 }
 
 /** One request's whole life: received, queued, started at once on worker 0, finished and answered after runMs. */

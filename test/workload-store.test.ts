@@ -9,6 +9,7 @@ import type { LiveMetrics, LiveSample } from '../src/shared/live-metrics';
 import { MAX_LIVE_SAMPLES } from '../src/shared/live-metrics';
 import type { SweepSettings } from '../src/shared/load-settings';
 import { QueueingWindow } from '../src/shared/queueing-window';
+import { DEFAULT_SETTINGS } from '../src/shared/settings';
 import type { PoolscopeApi } from '../src/shared/wire';
 
 function fakeApi(answer: CommandResult) {
