@@ -34,7 +34,7 @@ function fakeApi(answer: CommandResult) {
     getStatus: async () => ({
       phase: 'stopped',
       url: null,
-      settings: { host: '127.0.0.1', port: 0, workerCount: 1, sleepMs: 1, maxQueuedJobs: 1 },
+      settings: { ...DEFAULT_SETTINGS },
       lastError: null,
     }),
     subscribe: () => () => {},
