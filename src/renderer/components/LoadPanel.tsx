@@ -10,15 +10,9 @@ import { formatMix } from '../../shared/load-settings';
 import { useAppStore } from '../store/use-app-store';
 import { checkLoadForm, type LoadFormField } from '../store/workload-slice';
 import { formatCount, formatDurationMs, formatRate } from './format';
-import { ArrivalsField, FormField, GuardedButton } from './workload-form';
+import { type WorkloadFieldSpec, WorkloadForm } from './workload-form';
 
-const LOAD_FIELDS: ReadonlyArray<{
-  field: Exclude<LoadFormField, 'arrivals'>;
-  id: string;
-  label: string;
-  isWide?: boolean;
-  hint?: string;
-}> = [
+const LOAD_FIELDS: ReadonlyArray<WorkloadFieldSpec<Exclude<LoadFormField, 'arrivals'>>> = [
   { field: 'ratePerS', id: 'load-rate', label: 'Rate (req/s)' },
   { field: 'durationS', id: 'load-duration', label: 'Duration (s)' },
   { field: 'mix', id: 'load-mix', label: 'Mix', isWide: true, hint: 'PATH:WEIGHT,… weights summing to 1, e.g. /:0.9,/sleep?ms=50:0.1' },
@@ -183,49 +177,21 @@ export function LoadPanel(): ReactNode {
           Sweep…
         </button>
       </div>
-      <form
-        className="workload-form"
-        onSubmit={(event) => {
-          event.preventDefault();
-          if (runReason === null) void actions.startLoad();
-          else actions.explain('load', runReason);
+      <WorkloadForm
+        kind="load"
+        fields={LOAD_FIELDS}
+        values={form}
+        fieldError={fieldError}
+        onEdit={(field, value) => actions.editLoadForm(field, value)}
+        run={{ label: 'Run load', reason: runReason, isBusy: pending === 'start-load', onAct: () => void actions.startLoad() }}
+        cancel={{
+          label: 'Cancel load',
+          reason: isRunning ? null : 'No load is running',
+          isBusy: pending === 'cancel-load',
+          onAct: () => void actions.cancelLoad(),
         }}
-      >
-        {LOAD_FIELDS.map(({ field, id, label, isWide, hint }) => (
-          <FormField
-            key={field}
-            id={id}
-            label={label}
-            value={form[field]}
-            field={field}
-            testIdPrefix="load"
-            isWide={isWide}
-            hint={hint}
-            error={fieldError?.field === field ? fieldError.text : null}
-            onChange={(text) => actions.editLoadForm(field, text)}
-          />
-        ))}
-        <ArrivalsField id="load-arrivals" value={form.arrivals} onChange={(value) => actions.editLoadForm('arrivals', value)} />
-        <div className="buttons">
-          <GuardedButton
-            label="Run load"
-            look="primary"
-            isSubmit
-            reason={runReason}
-            isBusy={pending === 'start-load'}
-            onAct={() => void actions.startLoad()}
-            onRefused={(reason) => actions.explain('load', reason)}
-          />
-          <GuardedButton
-            label="Cancel load"
-            look="danger"
-            reason={isRunning ? null : 'No load is running'}
-            isBusy={pending === 'cancel-load'}
-            onAct={() => void actions.cancelLoad()}
-            onRefused={(reason) => actions.explain('load', reason)}
-          />
-        </div>
-      </form>
+        onRefused={(reason) => actions.explain('load', reason)}
+      />
       <p className="field-error workload-message" data-testid="load-message" aria-live="polite">
         {loadError ?? ''}
       </p>

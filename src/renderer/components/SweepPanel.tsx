@@ -13,17 +13,11 @@ import { CHART_COLORS, chartAxis, measuredSeries, theorySeries } from './charts/
 import { sweepChartColumns } from './charts/sweep-chart-data';
 import { UPlotChart } from './charts/UPlotChart';
 import { formatCount, formatDurationMs, formatRate } from './format';
-import { ArrivalsField, FormField, GuardedButton } from './workload-form';
+import { GuardedButton, type WorkloadFieldSpec, WorkloadForm } from './workload-form';
 
 const CHART_HEIGHT_PX = 200;
 
-const SWEEP_FIELDS: ReadonlyArray<{
-  field: Exclude<SweepFormField, 'arrivals'>;
-  id: string;
-  label: string;
-  isWide?: boolean;
-  hint?: string;
-}> = [
+const SWEEP_FIELDS: ReadonlyArray<WorkloadFieldSpec<Exclude<SweepFormField, 'arrivals'>>> = [
   { field: 'workerCounts', id: 'sweep-worker-counts', label: 'Pool sizes', isWide: true, hint: 'e.g. 1,2,4,8' },
   { field: 'ratePerS', id: 'sweep-rate', label: 'Rate (req/s)' },
   { field: 'durationS', id: 'sweep-duration', label: 'Duration (s each)' },
@@ -342,49 +336,21 @@ export function SweepPanel(): ReactNode {
       <p className="sweep-intro">
         The same load on each pool size. The server restarts at each size on its port, then goes back to the settings it had.
       </p>
-      <form
-        className="workload-form"
-        onSubmit={(event) => {
-          event.preventDefault();
-          if (runReason === null) void actions.startSweep();
-          else actions.explain('sweep', runReason);
+      <WorkloadForm
+        kind="sweep"
+        fields={SWEEP_FIELDS}
+        values={form}
+        fieldError={fieldError}
+        onEdit={(field, value) => actions.editSweepForm(field, value)}
+        run={{ label: 'Run sweep', reason: runReason, isBusy: pending === 'start-sweep', onAct: () => void actions.startSweep() }}
+        cancel={{
+          label: 'Cancel sweep',
+          reason: isSweeping && activity?.phase === 'running' ? null : 'No sweep is running',
+          isBusy: pending === 'cancel-sweep',
+          onAct: () => void actions.cancelSweep(),
         }}
-      >
-        {SWEEP_FIELDS.map(({ field, id, label, isWide, hint }) => (
-          <FormField
-            key={field}
-            id={id}
-            label={label}
-            value={form[field]}
-            field={field}
-            testIdPrefix="sweep"
-            isWide={isWide}
-            hint={hint}
-            error={fieldError?.field === field ? fieldError.text : null}
-            onChange={(text) => actions.editSweepForm(field, text)}
-          />
-        ))}
-        <ArrivalsField id="sweep-arrivals" value={form.arrivals} onChange={(value) => actions.editSweepForm('arrivals', value)} />
-        <div className="buttons">
-          <GuardedButton
-            label="Run sweep"
-            look="primary"
-            isSubmit
-            reason={runReason}
-            isBusy={pending === 'start-sweep'}
-            onAct={() => void actions.startSweep()}
-            onRefused={(reason) => actions.explain('sweep', reason)}
-          />
-          <GuardedButton
-            label="Cancel sweep"
-            look="danger"
-            reason={isSweeping && activity?.phase === 'running' ? null : 'No sweep is running'}
-            isBusy={pending === 'cancel-sweep'}
-            onAct={() => void actions.cancelSweep()}
-            onRefused={(reason) => actions.explain('sweep', reason)}
-          />
-        </div>
-      </form>
+        onRefused={(reason) => actions.explain('sweep', reason)}
+      />
       <p className="field-error workload-message" data-testid="sweep-message" aria-live="polite">
         {sweepError ?? ''}
       </p>

@@ -111,3 +111,83 @@ export function GuardedButton({
     </button>
   );
 }
+
+/** One text field of a workload form: which form field it edits, its input id and label. */
+export interface WorkloadFieldSpec<F extends string> {
+  field: F;
+  id: string;
+  label: string;
+  isWide?: boolean;
+  hint?: string;
+}
+
+export interface WorkloadFormProps<F extends string> {
+  /** `load` or `sweep`: prefixes the hooks (`load-error`) and the arrivals input's id (`load-arrivals`). */
+  kind: 'load' | 'sweep';
+  fields: ReadonlyArray<WorkloadFieldSpec<F>>;
+  values: Record<F, string> & { arrivals: ArrivalProcess };
+  /** The field to mark and its reason (as typed, or as the main side refused it), or null. */
+  fieldError: { field: string; text: string } | null;
+  onEdit(field: F | 'arrivals', value: string): void;
+  run: { label: string; reason: string | null; isBusy: boolean; onAct(): void };
+  cancel: { label: string; reason: string | null; isBusy: boolean; onAct(): void };
+  onRefused(reason: string): void;
+}
+
+/** The Run load and Sweep… forms: their fields, the arrivals choice, and the run and cancel buttons. */
+export function WorkloadForm<F extends string>({
+  kind,
+  fields,
+  values,
+  fieldError,
+  onEdit,
+  run,
+  cancel,
+  onRefused,
+}: WorkloadFormProps<F>): ReactNode {
+  return (
+    <form
+      className="workload-form"
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (run.reason === null) run.onAct();
+        else onRefused(run.reason);
+      }}
+    >
+      {fields.map(({ field, id, label, isWide, hint }) => (
+        <FormField
+          key={field}
+          id={id}
+          label={label}
+          value={values[field]}
+          field={field}
+          testIdPrefix={kind}
+          isWide={isWide}
+          hint={hint}
+          error={fieldError?.field === field ? fieldError.text : null}
+          onChange={(text) => onEdit(field, text)}
+        />
+      ))}
+      <ArrivalsField id={`${kind}-arrivals`} value={values.arrivals} onChange={(value) => onEdit('arrivals', value)} />
+      <div className="buttons">
+        <GuardedButton
+          label={run.label}
+          look="primary"
+          isSubmit
+          reason={run.reason}
+          isBusy={run.isBusy}
+          onAct={run.onAct}
+          onRefused={onRefused}
+        />
+        <GuardedButton
+          label={cancel.label}
+          look="danger"
+          reason={cancel.reason}
+          isBusy={cancel.isBusy}
+          onAct={cancel.onAct}
+          onRefused={onRefused}
+        />
+      </div>
+    </form>
+  );
+}
