@@ -40,7 +40,7 @@ function stopText(activity: LoadActivity): string {
   if (report === null) return activity.progress.phase === 'draining' ? 'Schedule over: waiting for the last answers…' : 'Running…';
   switch (report.stop.reason) {
     case 'completed':
-      return `Finished: the ${formatCount(activity.settings.durationS)} s schedule ran to its end.`;
+      return `Finished: the ${formatRate(activity.settings.durationS)} s schedule ran to its end.`;
     case 'cancelled':
       return 'Cancelled: nothing more was sent.';
     case 'server-gone':
@@ -69,7 +69,7 @@ function LoadProgressView({ activity }: { activity: LoadActivity }): ReactNode {
     >
       <p className="load-summary">
         {formatRate(activity.settings.ratePerS)}/s {activity.settings.arrivals} of {formatMix(activity.settings.mix)} for{' '}
-        {formatCount(activity.settings.durationS)} s, seed {activity.settings.seed ?? '—'}
+        {formatRate(activity.settings.durationS)} s, seed {activity.settings.seed ?? '—'}
       </p>
       <progress max={1} value={elapsedShare} aria-label="Share of the schedule run" />
       <dl className="load-counts">

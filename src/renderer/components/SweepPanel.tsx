@@ -132,7 +132,7 @@ function download(href: string, fileName: string): void {
 
 function sweepTitle(activity: SweepActivity): string {
   const load = activity.settings.load;
-  return `Poolscope sweep: ${formatRate(load.ratePerS)} req/s ${load.arrivals} of ${formatMix(load.mix)}, ${formatCount(load.durationS)} s per pool size, seed ${load.seed ?? '—'}`;
+  return `Poolscope sweep: ${formatRate(load.ratePerS)} req/s ${load.arrivals} of ${formatMix(load.mix)}, ${formatRate(load.durationS)} s per pool size, seed ${load.seed ?? '—'}`;
 }
 
 function SweepProgressView({ activity }: { activity: SweepActivity }): ReactNode {
