@@ -67,7 +67,11 @@ export function LiveCharts(): ReactNode {
   const latestP99 = last >= 0 ? columns.p99LatencyMs[last] : null;
 
   return (
-    <section className="live-charts panel" aria-label="Charts over the timeline window" data-testid="live-charts">
+    <section
+      className="live-charts panel"
+      aria-label="Live charts: requests/s, p99 latency, waiting jobs and busy workers"
+      data-testid="live-charts"
+    >
       <LiveChart
         title="Requests/s"
         series="requests-per-s"

@@ -84,7 +84,12 @@ export function QueueingPanel(): ReactNode {
   const windowS = DEFAULT_QUEUEING_WINDOW_MS / 1000;
   if (snapshot === null) {
     return (
-      <section className="queueing-panel panel" aria-label="Queueing" data-testid="queueing-panel" data-state="idle">
+      <section
+        className="queueing-panel panel"
+        aria-label="Utilization, waits and Little’s law"
+        data-testid="queueing-panel"
+        data-state="idle"
+      >
         <div className="panel-head">
           <h2>Queueing</h2>
         </div>
@@ -99,7 +104,7 @@ export function QueueingPanel(): ReactNode {
   return (
     <section
       className="queueing-panel panel"
-      aria-label="Queueing"
+      aria-label="Utilization, waits and Little’s law"
       data-testid="queueing-panel"
       data-state={state}
       data-lambda={attr(s.arrivalRatePerS)}
