@@ -120,6 +120,10 @@ const idleApi: PoolscopeApi = {
   startServer: async () => ({ ok: true }),
   stopServer: async () => ({ ok: true }),
   fireBurst: async () => ({ ok: true }),
+  startLoad: async () => ({ ok: true }),
+  cancelLoad: async () => ({ ok: true }),
+  startSweep: async () => ({ ok: true }),
+  cancelSweep: async () => ({ ok: true }),
   getStatus: async () => ({ phase: 'stopped', url: null, settings: sampleHeader().settings, lastError: null }),
   subscribe: () => () => {},
 };
