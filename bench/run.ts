@@ -1,15 +1,24 @@
-// `npm run bench`: Poolscope against a plain node:http baseline, in one run, each server in its own child
-// process; prints a table of targets and writes bench/results/latest.json. Flags: see USAGE below.
+// `npm run bench`: Poolscope against two baselines in one run, a plain node:http server and a bare node:net
+// server ("Node's ceiling"), each in its own child process; prints a table of targets and writes
+// bench/results/latest.json. Flags: see USAGE below.
 //
 // How to read it
-// - Every throughput figure is the MEDIAN ROUND (by req/s) of N alternating rounds: server A, server B,
-//   then B, A, ...; each round is preceded by a warm-up run that is not counted. Drift (thermal, other
+// - Every throughput figure is the MEDIAN ROUND (by req/s) of N alternating rounds: servers A, B, C,
+//   then C, B, A, ...; each round is preceded by a warm-up run that is not counted. Drift (thermal, other
 //   processes) therefore hits both sides alike; compare ratios, not absolute numbers across machines.
 //   "rounds a–b" beside a ratio is the spread of the per-round ratios: a target missed or met by less
 //   than that spread is within the noise of this machine; rerun with more --rounds.
 // - keep-alive: GET / over `connections` persistent connections. Poolscope sends every request to a
-//   worker thread and back; the baseline answers on its one thread. Target: Poolscope ≥ 0.8× baseline.
-// - close: the same with `Connection: close`, so each request also pays accept + close. Target ≥ 1.0×.
+//   worker thread and back; node:http answers on its one thread. Targets: Poolscope ≥ 0.8× node:http, and
+//   server CPU per request ≤ 1.2× node:http's. The ceiling (bare-net-server.ts: no parsing, one fixed
+//   answer) shows what Node's own socket handling allows.
+// - close: the same with `Connection: close`, so each request also pays accept + close. Targets ≥ 1.2×
+//   node:http and ≥ 0.6× the ceiling.
+// - log line: keep-alive GET / with serve's per-request lines printed to a file (bench/results/book-log.txt,
+//   written as serve writes stdout) vs not printed, in one process switched between rounds. Target < 5%.
+// - memory: the built `serve` (out/main/serve.js, as `npm run serve` runs it) and the same program under
+//   tsx (as it ran before the build), with 1, 4 and 16 workers, each given a short keep-alive load and a
+//   /sleep for every worker; peak RSS (VmHWM) and the cost of each added worker: (16 − 1) / 15. Target ≤ 12 MB.
 // - event stream: Poolscope with a subscriber that buffers every event (as the app's publisher does)
 //   vs nobody subscribed, in the same child process, switched between rounds. The baseline column is
 //   the unobserved server. Target: cost < 5% (of req/s). "CPU/req +x%" beside it is the same cost
@@ -32,6 +41,7 @@ import { nearestRankIndex, percentile } from '../test/support/percentile';
 import { killAllPrograms } from '../test/support/processes';
 import { type BurstResult, chooseLoadGenerators, type LoadGeneratorName, type LoadResult, runBurst, runLoad } from './load';
 import { measureLoadAccuracy } from './load-accuracy';
+import { MEMORY_WORKER_COUNTS, type MemoryReport, measureMemory } from './memory';
 import { type ServerKind, type ServerProcess, spawnServer } from './servers';
 import { runSoak, SOAK_USAGE } from './soak';
 
@@ -41,12 +51,12 @@ const USAGE = `npm run bench -- [flags]
   --duration-s N       seconds per measured round (default 5)
   --warmup-s N         seconds of unmeasured load before each round (default 1)
   --connections N      concurrent connections (default 50)
-  --only LIST          comma-separated scenarios: keep-alive,close,event-stream,burst,load-accuracy
+  --only LIST          comma-separated scenarios: keep-alive,close,event-stream,log-line,burst,memory,load-accuracy
   --generator NAME     auto (default) | wrk | autocannon | node-net
   --cpu-prof           run the Poolscope child with --cpu-prof and print its top self-time functions
 ${SOAK_USAGE}`;
 
-const SCENARIO_IDS = ['keep-alive', 'close', 'event-stream', 'burst', 'load-accuracy'] as const;
+const SCENARIO_IDS = ['keep-alive', 'close', 'event-stream', 'log-line', 'burst', 'memory', 'load-accuracy'] as const;
 type ScenarioId = (typeof SCENARIO_IDS)[number];
 
 const HOST = '127.0.0.1';
@@ -55,12 +65,18 @@ const BURST_COUNT = 8;
 const BURST_SLEEP_MS = 1_000;
 const TARGETS = {
   keepAliveMinRatio: 0.8,
-  closeMinRatio: 1.0,
+  keepAliveMaxCpuRatio: 1.2,
+  closeMinRatio: 1.2,
+  closeMinCeilingRatio: 0.6,
   eventStreamMaxCostPercent: 5,
+  logLineMaxCostPercent: 5,
   burstMaxRatio: 1.02,
+  memoryMaxMbPerWorker: 12,
 };
 
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
+/** Where the log-line scenario prints serve's lines: a file, as `npm run serve > file` would. */
+const BOOK_LOG_PATH = join(RESULTS_DIR, 'book-log.txt');
 
 interface BenchConfig {
   rounds: number;
@@ -145,9 +161,9 @@ interface SideResult {
   rounds: RoundResult[];
 }
 
-/** Each round's A/B ratio, sorted: their spread shows how much of a difference is noise. */
-function pairedRatios(sides: readonly [SideResult, SideResult]): number[] {
-  return sides[0].rounds.map((a, i) => a.requestsPerS / sides[1].rounds[i]!.requestsPerS).sort((x, y) => x - y);
+/** Each round's A/B ratio of `measure` (req/s by default), sorted: their spread shows how much of a difference is noise. */
+function pairedRatios(a: SideResult, b: SideResult, measure: (round: RoundResult) => number = (r) => r.requestsPerS): number[] {
+  return a.rounds.map((round, i) => measure(round) / measure(b.rounds[i]!)).sort((x, y) => x - y);
 }
 
 function spreadNote(ratios: readonly number[]): string | undefined {
@@ -162,15 +178,16 @@ function medianRound(rounds: readonly RoundResult[]): RoundResult {
 
 async function alternate(
   scenario: string,
-  sides: readonly [Side, Side],
+  sides: readonly Side[],
   generator: LoadGeneratorName,
   closeEachConnection: boolean,
   config: BenchConfig,
-): Promise<[SideResult, SideResult]> {
-  const rounds: [RoundResult[], RoundResult[]] = [[], []];
+): Promise<SideResult[]> {
+  const rounds: RoundResult[][] = sides.map(() => []);
+  const forward = sides.map((_, index) => index);
   for (let round = 0; round < config.rounds; round++) {
-    // A B, then B A: whichever runs second in a round does not always get the warmer machine.
-    const order = round % 2 === 0 ? [0, 1] : [1, 0];
+    // A B C, then C B A: whichever runs last in a round does not always get the warmer machine.
+    const order = round % 2 === 0 ? forward : [...forward].reverse();
     for (const index of order) {
       const side = sides[index]!;
       const load = { host: HOST, port: side.server.port, path: '/', connections: config.connections, closeEachConnection };
@@ -189,10 +206,7 @@ async function alternate(
       );
     }
   }
-  return [
-    { label: sides[0].label, median: medianRound(rounds[0]), rounds: rounds[0] },
-    { label: sides[1].label, median: medianRound(rounds[1]), rounds: rounds[1] },
-  ];
+  return sides.map((side, index) => ({ label: side.label, median: medianRound(rounds[index]!), rounds: rounds[index]! }));
 }
 
 interface BurstReport {
@@ -224,7 +238,7 @@ async function measureBurst(server: ServerProcess, config: BenchConfig): Promise
 export interface ScenarioReport {
   id: ScenarioId;
   title: string;
-  unit: 'req/s' | 'ms';
+  unit: 'req/s' | 'ms' | 'µs/req' | 'MB';
   poolscope: number;
   baseline: number;
   baselineLabel: string;
@@ -233,10 +247,12 @@ export interface ScenarioReport {
   isMet: boolean;
   /** Extra words for the ratio cell: the spread of per-round ratios, the event-stream cost in %. */
   note?: string;
-  sides?: [SideResult, SideResult];
+  sides?: SideResult[];
   burst?: BurstReport;
   /** Throughput scenarios: each round's Poolscope/baseline ratio, sorted. */
   pairedRatios?: number[];
+  /** memory only: peak RSS per worker count, built and under tsx. */
+  memory?: MemoryReport;
   /** event-stream only: median per-round increase of server CPU per request with the subscriber, in %. */
   cpuCostPercent?: number;
   /** event-stream only: events the subscriber received per request answered. */
@@ -271,7 +287,8 @@ function printReports(reports: ScenarioReport[]): void {
   printTable([
     ['scenario', 'Poolscope', 'baseline', 'ratio', 'target', 'met?'],
     ...reports.map((r) => {
-      const value = (v: number): string => (r.unit === 'ms' ? fmtMs(v) : `${fmtInt(v)} req/s`);
+      const value = (v: number): string =>
+        r.unit === 'ms' ? fmtMs(v) : r.unit === 'req/s' ? `${fmtInt(v)} req/s` : `${v.toFixed(1)} ${r.unit}`;
       return [
         r.title,
         value(r.poolscope),
@@ -379,11 +396,12 @@ async function main(): Promise<void> {
 
   const started: ServerProcess[] = [];
   const spawnKind = async (kind: ServerKind): Promise<ServerProcess> => {
-    const isPoolscope = kind !== 'node-http';
+    const isPoolscope = kind === 'poolscope';
     const server = await spawnServer(kind, {
       workerCount: config.workerCount,
       sleepMs: config.burstSleepMs,
       cpuProfileDir: isPoolscope && config.cpuProfileDir !== null ? config.cpuProfileDir : undefined,
+      logFile: isPoolscope ? BOOK_LOG_PATH : undefined,
     });
     started.push(server);
     return server;
@@ -391,98 +409,171 @@ async function main(): Promise<void> {
 
   const reports: ScenarioReport[] = [];
   try {
-    const needsBaseline = wants('keep-alive') || wants('close');
-    const [poolscope, baseline] = await Promise.all([
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    const needsBaselines = wants('keep-alive') || wants('close');
+    const [poolscope, nodeHttp, ceiling] = await Promise.all([
       spawnKind('poolscope'),
-      needsBaseline ? spawnKind('node-http') : Promise.resolve(null),
+      needsBaselines ? spawnKind('node-http') : Promise.resolve(null),
+      needsBaselines ? spawnKind('node-net') : Promise.resolve(null),
     ]);
 
-    /** Poolscope against node:http on the same load; `minRatio` is the target for Poolscope ÷ node:http. */
-    const compareWithBaseline = async (id: 'keep-alive' | 'close', title: string, heading: string, minRatio: number): Promise<void> => {
+    /** Poolscope, node:http and the ceiling on the same load, interleaved; rows for the targets of this load. */
+    const compareWithBaselines = async (id: 'keep-alive' | 'close', heading: string): Promise<void> => {
       console.log(`\n${heading}`);
       const isClose = id === 'close';
       const sides = await alternate(
         id,
         [
           { label: 'poolscope', server: poolscope },
-          { label: 'node:http', server: baseline! },
+          { label: 'node:http', server: nodeHttp! },
+          { label: "node:net (Node's ceiling)", server: ceiling! },
         ],
         isClose ? generators.close : generators.keepAlive,
         isClose,
         config,
       );
-      const ratio = sides[0].median.requestsPerS / sides[1].median.requestsPerS;
-      reports.push({
-        id,
-        title,
-        unit: 'req/s',
-        poolscope: sides[0].median.requestsPerS,
-        baseline: sides[1].median.requestsPerS,
-        baselineLabel: 'node:http',
-        ratio,
-        target: `≥ ${minRatio.toFixed(2)}×`,
-        isMet: ratio >= minRatio,
-        note: spreadNote(pairedRatios(sides)),
-        sides,
-        pairedRatios: pairedRatios(sides),
-      });
+      const [ours, http, net] = sides as [SideResult, SideResult, SideResult];
+      const title = isClose ? 'GET / Connection: close' : 'GET / keep-alive';
+      const throughputRow = (baseline: SideResult, baselineLabel: string, minRatio: number): ScenarioReport => {
+        const ratio = ours.median.requestsPerS / baseline.median.requestsPerS;
+        return {
+          id,
+          title,
+          unit: 'req/s',
+          poolscope: ours.median.requestsPerS,
+          baseline: baseline.median.requestsPerS,
+          baselineLabel,
+          ratio,
+          target: `≥ ${minRatio.toFixed(2)}×`,
+          isMet: ratio >= minRatio,
+          note: spreadNote(pairedRatios(ours, baseline)),
+          sides,
+          pairedRatios: pairedRatios(ours, baseline),
+        };
+      };
+      const cpuRatios = pairedRatios(ours, http, (round) => round.serverCpuUsPerRequest);
+      const cpuRow = (maxRatio: number | null): ScenarioReport => {
+        const ratio = percentile(cpuRatios, 50);
+        return {
+          id,
+          title: `${title}: server CPU/req`,
+          unit: 'µs/req',
+          poolscope: ours.median.serverCpuUsPerRequest,
+          baseline: http.median.serverCpuUsPerRequest,
+          baselineLabel: 'node:http',
+          ratio,
+          target: maxRatio === null ? '-' : `≤ ${maxRatio.toFixed(2)}×`,
+          isMet: maxRatio === null || ratio <= maxRatio,
+          note: ['median of rounds', spreadNote(cpuRatios)].filter(Boolean).join(', '),
+          pairedRatios: cpuRatios,
+        };
+      };
+      if (isClose) {
+        // The latency table lists a load's sides once: from its first row.
+        reports.push(throughputRow(http, 'node:http', TARGETS.closeMinRatio), {
+          ...throughputRow(net, 'ceiling', TARGETS.closeMinCeilingRatio),
+          sides: undefined,
+        });
+        reports.push(cpuRow(null));
+      } else {
+        const vsCeiling = throughputRow(net, 'ceiling', 0);
+        reports.push(throughputRow(http, 'node:http', TARGETS.keepAliveMinRatio), {
+          ...vsCeiling,
+          target: '-',
+          isMet: true,
+          sides: undefined,
+        });
+        reports.push(cpuRow(TARGETS.keepAliveMaxCpuRatio));
+      }
     };
-    if (wants('keep-alive') && baseline !== null)
-      await compareWithBaseline('keep-alive', 'GET / keep-alive', 'keep-alive GET /', TARGETS.keepAliveMinRatio);
-    if (wants('close') && baseline !== null)
-      await compareWithBaseline('close', 'GET / Connection: close', 'Connection: close GET /', TARGETS.closeMinRatio);
+    if (wants('keep-alive') && nodeHttp !== null) await compareWithBaselines('keep-alive', 'keep-alive GET /');
+    if (wants('close') && nodeHttp !== null) await compareWithBaselines('close', 'Connection: close GET /');
 
-    if (wants('event-stream')) {
-      console.log('\nevent stream: keep-alive GET / with and without a subscriber (one process, switched between rounds)');
-      const eventsPerRequest: number[] = [];
-      const sides = await alternate(
-        'event-stream',
+    /**
+     * Keep-alive GET / with a switch on (`on`) vs off, in the same child process, switched between rounds; the
+     * cost row in req/s and, beside it, in server CPU per request, which other load on the machine disturbs far less.
+     */
+    const costOfSwitch = async (
+      id: 'event-stream' | 'log-line',
+      title: string,
+      labels: [string, string],
+      setOn: (isOn: boolean) => Promise<number>,
+      maxCostPercent: number,
+      countLabel: string,
+    ): Promise<void> => {
+      const countsPerRequest: number[] = [];
+      const [on, off] = (await alternate(
+        id,
         [
           {
-            label: 'poolscope + subscriber',
+            label: labels[0],
             server: poolscope,
-            prepare: async () => void (await poolscope.setObserved(true)),
-            finish: async (result) => void eventsPerRequest.push((await poolscope.setObserved(false)) / result.requests),
+            prepare: async () => void (await setOn(true)),
+            finish: async (result) => void countsPerRequest.push((await setOn(false)) / result.requests),
           },
-          { label: 'poolscope unobserved', server: poolscope },
+          { label: labels[1], server: poolscope },
         ],
         generators.keepAlive,
         false,
         config,
-      );
-      const ratio = sides[0].median.requestsPerS / sides[1].median.requestsPerS;
+      )) as [SideResult, SideResult];
+      const ratio = on.median.requestsPerS / off.median.requestsPerS;
       const costPercent = (1 - ratio) * 100;
-      // CPU per request, compared round by round, barely moves with other load on the machine: a steadier view of the same cost.
-      const cpuCostPercents = sides[0].rounds
-        .map((a, i) => (a.serverCpuUsPerRequest / sides[1].rounds[i]!.serverCpuUsPerRequest - 1) * 100)
-        .sort((x, y) => x - y);
-      const cpuCostPercent = percentile(cpuCostPercents, 50);
-      const meanEventsPerRequest = eventsPerRequest.reduce((a, b) => a + b, 0) / Math.max(1, eventsPerRequest.length);
-      // A subscriber that saw nothing means the emit sites are not wired: the measured "cost" would be meaningless.
-      if (meanEventsPerRequest < 1) console.log(`  WARNING: the subscriber saw only ${meanEventsPerRequest.toFixed(2)} events per request`);
+      const cpuCostPercent =
+        (percentile(
+          pairedRatios(on, off, (round) => round.serverCpuUsPerRequest),
+          50,
+        ) -
+          1) *
+        100;
+      const meanPerRequest = countsPerRequest.reduce((a, b) => a + b, 0) / Math.max(1, countsPerRequest.length);
+      // Nothing seen means the switch is not wired: the measured "cost" would be meaningless.
+      if (meanPerRequest < 1) console.log(`  WARNING: only ${meanPerRequest.toFixed(2)} ${countLabel} per request`);
       reports.push({
-        id: 'event-stream',
-        title: 'event-stream cost',
+        id,
+        title,
         unit: 'req/s',
-        poolscope: sides[0].median.requestsPerS,
-        baseline: sides[1].median.requestsPerS,
-        baselineLabel: 'unobserved',
+        poolscope: on.median.requestsPerS,
+        baseline: off.median.requestsPerS,
+        baselineLabel: labels[1],
         ratio,
         note: [
           `cost ${costPercent.toFixed(1)}%`,
           `CPU/req ${cpuCostPercent >= 0 ? '+' : ''}${cpuCostPercent.toFixed(1)}%`,
-          `${meanEventsPerRequest.toFixed(1)} events/req`,
-          spreadNote(pairedRatios(sides)),
+          `${meanPerRequest.toFixed(1)} ${countLabel}/req`,
+          spreadNote(pairedRatios(on, off)),
         ]
           .filter(Boolean)
           .join(', '),
         cpuCostPercent,
-        target: `cost < ${TARGETS.eventStreamMaxCostPercent}%`,
-        isMet: costPercent < TARGETS.eventStreamMaxCostPercent,
-        sides,
-        pairedRatios: pairedRatios(sides),
-        eventsPerRequest: meanEventsPerRequest,
+        target: `cost < ${maxCostPercent}%`,
+        isMet: costPercent < maxCostPercent,
+        sides: [on, off],
+        pairedRatios: pairedRatios(on, off),
+        eventsPerRequest: meanPerRequest,
       });
+    };
+    if (wants('event-stream')) {
+      console.log('\nevent stream: keep-alive GET / with and without a subscriber (one process, switched between rounds)');
+      await costOfSwitch(
+        'event-stream',
+        'event-stream cost',
+        ['poolscope + subscriber', 'poolscope unobserved'],
+        (isOn) => poolscope.setObserved(isOn),
+        TARGETS.eventStreamMaxCostPercent,
+        'events',
+      );
+    }
+    if (wants('log-line')) {
+      console.log(`\nlog line: keep-alive GET / with serve's per-request lines printed to ${BOOK_LOG_PATH} and without`);
+      await costOfSwitch(
+        'log-line',
+        'log line cost',
+        ['poolscope + book log', 'poolscope no log'],
+        (isOn) => poolscope.setLogged(isOn),
+        TARGETS.logLineMaxCostPercent,
+        'lines',
+      );
     }
 
     if (wants('burst')) {
@@ -500,6 +591,26 @@ async function main(): Promise<void> {
         target: `≤ ${TARGETS.burstMaxRatio.toFixed(2)}×`,
         isMet: ratio <= TARGETS.burstMaxRatio,
         burst,
+      });
+    }
+    if (wants('memory')) {
+      console.log(`\nmemory: serve's peak RSS with ${MEMORY_WORKER_COUNTS.join(', ')} workers, built and under tsx`);
+      const memory = await measureMemory(generators.keepAlive, RESULTS_DIR);
+      const counts = MEMORY_WORKER_COUNTS.map(
+        (n) => `${n}w ${memory.peakRssMb.built[n]!.toFixed(0)}/${memory.peakRssMb.tsx[n]!.toFixed(0)} MB`,
+      );
+      reports.push({
+        id: 'memory',
+        title: 'memory per added worker',
+        unit: 'MB',
+        poolscope: memory.mbPerAddedWorker.built,
+        baseline: memory.mbPerAddedWorker.tsx,
+        baselineLabel: 'under tsx',
+        ratio: memory.mbPerAddedWorker.built / memory.mbPerAddedWorker.tsx,
+        note: `peak RSS built/tsx: ${counts.join(', ')}`,
+        target: `≤ ${TARGETS.memoryMaxMbPerWorker} MB`,
+        isMet: memory.mbPerAddedWorker.built <= TARGETS.memoryMaxMbPerWorker,
+        memory,
       });
     }
     if (wants('load-accuracy')) reports.push(await measureLoadAccuracy(poolscope.port, config));

@@ -2,22 +2,25 @@
 // run directly (`node --import tsx bench/servers.ts <kind> <port> [--workers N] [--sleep-ms N]`) it starts
 // one server, prints a ready line and answers `observe on|off` and `cpu` on stdin; imported, it spawns such children
 // (test/support/processes.ts makes sure they die with the bench). `--parser-limits JSON` sets Poolscope's parser limits,
-// `--max-connections N` its connection cap.
+// `--max-connections N` its connection cap, `--log-file PATH` where `log on` prints the book's per-request lines.
 
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { ParserLimits } from '../src/server/http/parser';
 import type { ServerEvent } from '../src/shared/events';
 import { spawnTsx } from '../test/support/processes';
+import { createBareNetServer } from './bare-net-server';
 import { createPlainNodeServer } from './plain-node-server';
 
 /**
  * poolscope: the server as shipped. Nobody subscribes to its events until the bench says `observe on`
  * (see ServerProcess.setObserved), so the event-stream cost is measured in one process, one warm JIT.
- * node-http: the baseline (plain-node-server.ts).
+ * `log on` prints the book's per-request lines to the --log-file as `serve` prints them to stdout.
+ * node-http: the baseline (plain-node-server.ts). node-net: Node's ceiling (bare-net-server.ts).
  */
-export const SERVER_KINDS = ['poolscope', 'node-http'] as const;
+export const SERVER_KINDS = ['poolscope', 'node-http', 'node-net'] as const;
 export type ServerKind = (typeof SERVER_KINDS)[number];
 
 /** The publisher's flush interval (src/main/publisher.ts); copied, so the bench does not load the app. */
@@ -42,6 +45,7 @@ interface ChildOptions {
   sleepMs: number;
   parserLimits?: Partial<ParserLimits>;
   maxConnections?: number;
+  logFile?: string;
 }
 
 function parseChildArgs(argv: string[]): ChildOptions {
@@ -53,6 +57,7 @@ function parseChildArgs(argv: string[]): ChildOptions {
       'sleep-ms': { type: 'string', default: '1000' },
       'parser-limits': { type: 'string' },
       'max-connections': { type: 'string' },
+      'log-file': { type: 'string' },
     },
   });
   const [kind, port = '0'] = positionals;
@@ -66,6 +71,7 @@ function parseChildArgs(argv: string[]): ChildOptions {
     sleepMs: Number(values['sleep-ms']),
     parserLimits: values['parser-limits'] === undefined ? undefined : (JSON.parse(values['parser-limits']) as Partial<ParserLimits>),
     maxConnections: values['max-connections'] === undefined ? undefined : Number(values['max-connections']),
+    logFile: values['log-file'],
   };
 }
 
@@ -73,27 +79,38 @@ interface StartedServer {
   port: number;
   /** Attaches or detaches the subscriber; returns the events it received while attached. */
   setObserved(isObserved: boolean): number;
+  /** Starts or stops printing the book's lines to the log file; returns the lines printed while on. */
+  setLogged(isLogged: boolean): number;
   stop(): Promise<void>;
 }
 
 /** Starts the server; resolves with its port, the subscriber switch and a graceful stop. */
 async function startInThisProcess(options: ChildOptions): Promise<StartedServer> {
-  if (options.kind === 'node-http') {
-    const server = createPlainNodeServer(PAGES_DIR);
+  if (options.kind === 'node-http' || options.kind === 'node-net') {
+    const http = options.kind === 'node-http' ? createPlainNodeServer(PAGES_DIR) : null;
+    const server = http ?? createBareNetServer(PAGES_DIR);
     await new Promise<void>((done) => server.listen({ host: '127.0.0.1', port: options.port, backlog: 1024 }, done));
     const address = server.address();
     return {
       port: typeof address === 'object' && address !== null ? address.port : options.port,
       setObserved: () => 0,
+      setLogged: () => 0,
+      // The ceiling keeps no list of its sockets (that would be a cost per connection): the process exit closes them.
       stop: () =>
         new Promise<void>((done) => {
-          server.close(() => done());
-          server.closeAllConnections();
+          if (http === null) {
+            server.close();
+            done();
+            return;
+          }
+          http.close(() => done());
+          http.closeAllConnections();
         }),
     };
   }
   // Loaded only here, so importing this file (from run.ts) does not load the server.
   const { EventStream } = await import('../src/server/event-stream');
+  const { bookLogSubscriber, createLinePrinter } = await import('../src/cli/book-log');
   const { startServer } = await import('../src/server/server');
   const events = new EventStream();
   const server = await startServer({
@@ -134,11 +151,41 @@ async function startInThisProcess(options: ChildOptions): Promise<StartedServer>
     }
     return eventsSeen;
   };
+
+  // `serve > file`: stdout to a file is written synchronously by Node, as writeSync does here.
+  const logFd = options.logFile === undefined ? null : openSync(options.logFile, 'w');
+  let stopLogging: (() => void) | null = null;
+  let linesPrinted = 0;
+  const setLogged = (isLogged: boolean): number => {
+    if (logFd === null) throw new Error('log on needs --log-file');
+    const printed = linesPrinted;
+    if (isLogged) {
+      linesPrinted = 0;
+      if (stopLogging === null) {
+        const print = createLinePrinter((text) => void writeSync(logFd, text));
+        stopLogging = events.subscribe(
+          bookLogSubscriber((line) => {
+            linesPrinted++;
+            print(line);
+          }),
+        );
+      }
+    } else if (stopLogging !== null) {
+      stopLogging();
+      stopLogging = null;
+    }
+    return printed;
+  };
   return {
     port: server.port,
     setObserved,
+    setLogged,
     stop: async () => {
       setObserved(false);
+      if (logFd !== null) {
+        if (stopLogging !== null) setLogged(false);
+        closeSync(logFd);
+      }
       await server.shutdown('signal');
     },
   };
@@ -172,6 +219,7 @@ async function runChild(): Promise<void> {
       // One reply line per command, in order: the bench matches them up by position.
       let reply: number;
       if (command === 'observe on' || command === 'observe off') reply = started.setObserved(command === 'observe on');
+      else if (command === 'log on' || command === 'log off') reply = started.setLogged(command === 'log on');
       else if (command === 'cpu') {
         const usage = process.cpuUsage();
         reply = usage.user + usage.system;
@@ -195,6 +243,8 @@ export interface SpawnServerOptions {
   parserLimits?: Partial<ParserLimits>;
   /** Poolscope's connection cap, where a bench needs other than the default. */
   maxConnections?: number;
+  /** Where `setLogged(true)` prints the book's lines. */
+  logFile?: string;
 }
 
 export interface ServerProcess {
@@ -203,6 +253,8 @@ export interface ServerProcess {
   readonly pid: number;
   /** Attaches (true) or detaches the buffering subscriber; resolves with the events it received while attached. */
   setObserved(isObserved: boolean): Promise<number>;
+  /** Starts (true) or stops printing the book's lines to the log file; resolves with the lines printed while on. */
+  setLogged(isLogged: boolean): Promise<number>;
   /** CPU time the whole child (every thread) has used so far, user + system, in µs. */
   cpuUsageUs(): Promise<number>;
   /** Graceful: SIGTERM, then SIGKILL after STOP_TIMEOUT_MS. */
@@ -214,6 +266,7 @@ export async function spawnServer(kind: ServerKind, options: SpawnServerOptions)
   const args = [kind, '0', '--workers', String(options.workerCount), '--sleep-ms', String(options.sleepMs)];
   if (options.parserLimits !== undefined) args.push('--parser-limits', JSON.stringify(options.parserLimits));
   if (options.maxConnections !== undefined) args.push('--max-connections', String(options.maxConnections));
+  if (options.logFile !== undefined) args.push('--log-file', options.logFile);
   const program = spawnTsx(THIS_FILE, args, { nodeArgs, stdin: 'pipe' });
   program.child.stderr!.on('data', (chunk: Buffer) => process.stderr.write(`[${kind}] ${chunk.toString()}`));
 
@@ -247,6 +300,7 @@ export async function spawnServer(kind: ServerKind, options: SpawnServerOptions)
     port: ready.port,
     pid: ready.pid,
     setObserved: (isObserved) => ask(`observe ${isObserved ? 'on' : 'off'}`),
+    setLogged: (isLogged) => ask(`log ${isLogged ? 'on' : 'off'}`),
     cpuUsageUs: () => ask('cpu'),
     stop: async () => void (await program.stop(STOP_TIMEOUT_MS)),
   };

@@ -3,42 +3,15 @@
 // Exit codes: 0 after a graceful shutdown, 1 when the server cannot start or the recording stopped early,
 // 2 for a bad flag or a FILE that cannot be written.
 
+import { bookLogSubscriber, createLinePrinter } from '../cli/book-log';
 import { formatFlagHelp, HELP_FLAG, parseFlags, parseWholeNumberFlag, settingsFlagHelp } from '../cli/flags';
 import { runCli, stopOnSignals } from '../cli/program';
 import { describeRecording, RECORD_FLAG_HELP, RunRecorder } from '../cli/run-recorder';
-import { httpUrlOf } from '../shared/address';
-import { formatBookLine, type ServerEvent } from '../shared/events';
-import { countOf } from '../shared/plural';
 import { EventStream } from './event-stream';
+import { runtimeFilesFor } from './runtime-files';
 import { startServer } from './server';
 
 const PROGRAM = 'poolscope serve';
-
-/** Lines waiting for stdout; past this many, lines are counted instead of kept, so a slow terminal never stalls the server. */
-const MAX_BUFFERED_LINES = 10_000;
-
-/** Batches log lines into one stdout write per event-loop turn. */
-function createLinePrinter(): (line: string) => void {
-  let lines: string[] = [];
-  let skipped = 0;
-  let isScheduled = false;
-  const flush = () => {
-    isScheduled = false;
-    if (skipped > 0) lines.push(`(${skipped} lines skipped: output could not keep up)`);
-    skipped = 0;
-    const text = `${lines.join('\n')}\n`;
-    lines = [];
-    process.stdout.write(text);
-  };
-  return (line) => {
-    if (lines.length >= MAX_BUFFERED_LINES) skipped++;
-    else lines.push(line);
-    if (!isScheduled) {
-      isScheduled = true;
-      setImmediate(flush);
-    }
-  };
-}
 
 const HELP = `Usage: npm run serve -- [options]
 
@@ -61,18 +34,9 @@ async function main(): Promise<number> {
   const stopAfterRequests =
     extra['stop-after'] === undefined ? undefined : parseWholeNumberFlag('stop-after', extra['stop-after'], 0, 1, Number.MAX_SAFE_INTEGER);
 
-  const print = createLinePrinter();
+  const print = createLinePrinter((text) => process.stdout.write(text));
   const events = new EventStream();
-  events.subscribe((event: ServerEvent) => {
-    if (event.type === 'server-listening') {
-      print(
-        `Listening on ${httpUrlOf(event.host, event.port)} with ${countOf(event.workerCount, 'worker')} (GET /sleep takes ${event.sleepMs} ms). Ctrl-C stops.`,
-      );
-      return;
-    }
-    const line = formatBookLine(event);
-    if (line !== null) print(line);
-  });
+  events.subscribe(bookLogSubscriber(print));
 
   // Opened before the server starts, so a FILE that cannot be written is refused (exit 2) with nothing started,
   // and the recording holds the workers' spawning and the listening line.
@@ -90,7 +54,7 @@ async function main(): Promise<number> {
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
     // A server that cannot start (port in use, bad size) rejects with one readable line: exit 1.
-    server = await startServer({ ...settings, stopAfterRequests, events });
+    server = await startServer({ ...settings, ...runtimeFilesFor(import.meta.url), stopAfterRequests, events });
   } catch (error) {
     stopRecording?.();
     await recorder?.close();

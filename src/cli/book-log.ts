@@ -1,0 +1,46 @@
+// The book's per-request lines as `serve` prints them: formatted from the event stream and batched into one
+// write per event-loop turn. The bench prints the same lines the same way, so the log's cost it measures is serve's.
+
+import { httpUrlOf } from '../shared/address';
+import { formatBookLine, type ServerEvent } from '../shared/events';
+import { countOf } from '../shared/plural';
+
+/** Lines waiting for output; past this many, lines are counted instead of kept, so a slow terminal never stalls the server. */
+const MAX_BUFFERED_LINES = 10_000;
+
+/** Batches lines into one `write` per event-loop turn: one syscall for every line a turn produced. */
+export function createLinePrinter(write: (text: string) => void): (line: string) => void {
+  let lines: string[] = [];
+  let skipped = 0;
+  let isScheduled = false;
+  const flush = () => {
+    isScheduled = false;
+    if (skipped > 0) lines.push(`(${skipped} lines skipped: output could not keep up)`);
+    skipped = 0;
+    const text = `${lines.join('\n')}\n`;
+    lines = [];
+    write(text);
+  };
+  return (line) => {
+    if (lines.length >= MAX_BUFFERED_LINES) skipped++;
+    else lines.push(line);
+    if (!isScheduled) {
+      isScheduled = true;
+      setImmediate(flush);
+    }
+  };
+}
+
+/** An event-stream subscriber that prints the Listening line and the book's line for each event that has one. */
+export function bookLogSubscriber(print: (line: string) => void): (event: ServerEvent) => void {
+  return (event) => {
+    if (event.type === 'server-listening') {
+      print(
+        `Listening on ${httpUrlOf(event.host, event.port)} with ${countOf(event.workerCount, 'worker')} (GET /sleep takes ${event.sleepMs} ms). Ctrl-C stops.`,
+      );
+      return;
+    }
+    const line = formatBookLine(event);
+    if (line !== null) print(line);
+  };
+}
