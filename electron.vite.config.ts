@@ -1,5 +1,5 @@
-// Build layout for the Electron app and the browser dashboard: main (plus the pool's worker program and the
-// book's pages), preload (CommonJS, as sandboxed preloads must be) and the React renderer, all under out/.
+// Build layout for the Electron app and the browser dashboard: main (plus the pool's worker program, the
+// book's pages and the `serve` and `dashboard` programs), preload (CommonJS, as sandboxed preloads must be) and the React renderer, all under out/.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import react from '@vitejs/plugin-react';
@@ -36,6 +36,9 @@ export default defineConfig({
           index: resolve('src/main/index.ts'),
           // The worker thread's program is its own entry: Worker() needs a file it can load by path.
           'request-worker': resolve('src/server/request-worker.ts'),
+          // `npm run serve` and `npm run dashboard` run these, so no TypeScript loader runs in any thread.
+          serve: resolve('src/server/cli.ts'),
+          dashboard: resolve('src/main/dashboard-cli.ts'),
         },
       },
     },

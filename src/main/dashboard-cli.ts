@@ -6,6 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { runCli, stopOnSignals } from '../cli/program';
 import { describeRecording, RunRecorder } from '../cli/run-recorder';
+import { runtimeFilesFor } from '../server/runtime-files';
 import { countOf } from '../shared/plural';
 import { DASHBOARD_HELP, parseDashboardArgs } from './dashboard-args';
 import { startDashboard } from './dashboard-server';
@@ -22,7 +23,7 @@ async function main(): Promise<number> {
     return 0;
   }
 
-  const controller = new ServerController({ initialSettings: args.initialSettings });
+  const controller = new ServerController({ initialSettings: args.initialSettings, ...runtimeFilesFor(import.meta.url) });
   // Opened first: a FILE that cannot be written is refused (exit 2) before anything listens.
   const recorder =
     args.recordFile === null

@@ -4,6 +4,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, session, shell, type WebContents } from 'electron';
+import { runtimeFilesFor } from '../server/runtime-files';
 import { registerIpc } from './ipc';
 import { isBookServerLink, isOwnRendererUrl, trustedRendererFor } from './ipc-guard';
 import { EventPublisher } from './publisher';
@@ -13,10 +14,6 @@ import { ServerController } from './server-controller';
 const mainDir = dirname(fileURLToPath(import.meta.url));
 const PRELOAD_PATH = join(mainDir, '../preload/index.cjs');
 const RENDERER_INDEX_PATH = join(mainDir, '../renderer/index.html');
-/** Built by electron.vite.config.ts as its own entry: Worker() needs a file it can load by path. */
-const WORKER_SCRIPT_PATH = join(mainDir, 'request-worker.js');
-/** The book's pages, put next to the bundle by the build (electron.vite.config.ts): the app never reads src/ at run time. */
-const PAGES_DIR = join(mainDir, 'pages');
 
 /** Painted before the renderer's first frame, so the window never flashes white under a dark UI. */
 const WINDOW_BACKGROUND_COLOR = '#0b0f14';
@@ -29,7 +26,7 @@ const trustedRenderer = trustedRendererFor(RENDERER_INDEX_PATH, devServerUrl);
 
 app.setName('Poolscope');
 
-const controller = new ServerController({ workerScript: WORKER_SCRIPT_PATH, pagesDir: PAGES_DIR });
+const controller = new ServerController(runtimeFilesFor(import.meta.url));
 const publisher = new EventPublisher(controller);
 let disposeIpc: () => void = () => {};
 
