@@ -1,8 +1,13 @@
-// `npm run serve` as a person runs it: a real process, real flags, real signals, the book's lines.
+// `npm run serve` as a person runs it: a real process, real flags, real signals, the book's lines; built
+// (out/main/serve.js, what `npm run serve` runs) and from source under tsx, which must behave alike.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { get, request } from './support/http-client';
-import { type ChildProgram, spawnTsx } from './support/processes';
+import { type ChildProgram, PROJECT_ROOT, spawnProgram, spawnTsx } from './support/processes';
+
+/** A stale out/ is rebuilt first, as `npm run serve` does; on a loaded 2-core machine that can take a minute. */
+const BUILD_TIMEOUT_MS = 180_000;
 
 const LISTENING_LINE = /Listening on http:\/\/127\.0\.0\.1:(\d+)/;
 
@@ -13,11 +18,12 @@ afterEach(async () => {
   started = [];
 });
 
-function serve(args: string[]): ChildProgram {
-  const program = spawnTsx('src/server/cli.ts', args);
-  started.push(program);
-  return program;
-}
+type Build = 'built' | 'source';
+
+const PROGRAMS: Record<Build, (args: string[]) => ChildProgram> = {
+  built: (args) => spawnProgram(process.execPath, ['out/main/serve.js', ...args]),
+  source: (args) => spawnTsx('src/server/cli.ts', args),
+};
 
 /** Resolves with the port the server printed in its Listening line. */
 async function listeningPort(program: ChildProgram): Promise<number> {
@@ -25,7 +31,19 @@ async function listeningPort(program: ChildProgram): Promise<number> {
   return Number(port);
 }
 
-describe('npm run serve', () => {
+describe.each(['built', 'source'] as const)('npm run serve (%s)', (build: Build) => {
+  const serve = (args: string[]): ChildProgram => {
+    const program = PROGRAMS[build](args);
+    started.push(program);
+    return program;
+  };
+
+  beforeAll(() => {
+    if (build !== 'built') return;
+    const result = spawnSync(process.execPath, ['scripts/ensure-built.mjs'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+    expect(result.status, `${result.stdout}${result.stderr}`).toBe(0);
+  }, BUILD_TIMEOUT_MS);
+
   it.each([
     [['--workers', '0'], /--workers must be at least 1/],
     [['--workers', 'four'], /--workers must be a whole number \(got "four"\)/],
