@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { runCli, stopOnSignals } from '../cli/program';
 import { describeRecording, RunRecorder } from '../cli/run-recorder';
-import { runtimeFilesFor } from '../server/runtime-files';
+import { runtimeFilesFor } from '../server';
 import { countOf } from '../shared/plural';
 import { DASHBOARD_HELP, parseDashboardArgs } from './dashboard-args';
 import { startDashboard } from './dashboard-server';

@@ -4,7 +4,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, session, shell, type WebContents } from 'electron';
-import { runtimeFilesFor } from '../server/runtime-files';
+import { runtimeFilesFor } from '../server';
 import { registerIpc } from './ipc';
 import { isBookServerLink, isOwnRendererUrl, trustedRendererFor } from './ipc-guard';
 import { EventPublisher } from './publisher';

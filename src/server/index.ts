@@ -3,6 +3,7 @@
 export { DEFAULT_HEADER_TIMEOUT_MS, DEFAULT_KEEP_ALIVE_TIMEOUT_MS } from './connection';
 export { EventStream, type ServerEventListener } from './event-stream';
 export { PoolCreationError } from './pool/thread-pool';
+export { type RuntimeFiles, runtimeFilesFor } from './runtime-files';
 export {
   DEFAULT_MAX_CONNECTIONS,
   DEFAULT_PAGES_DIR,
