@@ -1,5 +1,6 @@
 // Build layout for the Electron app and the browser dashboard: main (plus the pool's worker program, the
-// book's pages and the `serve` and `dashboard` programs), preload (CommonJS, as sandboxed preloads must be) and the React renderer, all under out/.
+// book's pages and the `serve` and `dashboard` programs), preload (CommonJS, as sandboxed preloads must be)
+// and the React renderer, all under out/.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import react from '@vitejs/plugin-react';
