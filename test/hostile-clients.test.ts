@@ -149,9 +149,10 @@ describe('one connection cannot take the pool (issue 8, point 1)', { timeout: FL
   });
 
   it('keeps other clients fast while one connection pipelines 5,000 GET /sleep?ms=1', async () => {
-    // The bound is far above what a quiet machine needs (a few ms: a polite request waits behind at most 32
-    // one-millisecond jobs on 4 workers) and far below what the flood did before: every place of the queue taken.
-    const boundMs = 500;
+    // What makes it fair is where a polite job queues (behind at most the greedy connection's share), checked
+    // below; the time bound only backs it up. It is far above what a quiet machine needs (a few ms: at most 32
+    // one-millisecond jobs on 4 workers), and loose enough that a heavily loaded machine makes no difference.
+    const boundMs = 2_000;
     const { server, recorder } = await start({ sleepMs: 1 });
     const inFlight = new InFlightByConnection(recorder.stream);
     const greedy = await pipeliner(server.port, pipelined(get('/sleep?ms=1'), 5_000));
@@ -169,10 +170,11 @@ describe('one connection cannot take the pool (issue 8, point 1)', { timeout: FL
     expect(inFlight.most).toBe(MAX_PIPELINED_REQUESTS);
   });
 
-  it('keeps the p99 of 20 polite clients within 250 ms while one connection pipelines without pause', async () => {
+  it('keeps the p99 of 20 polite clients within 1 s while one connection pipelines without pause', async () => {
     // Fairness (issue 8, "Tests and numbers"). On a quiet machine the polite p99 is a few ms; without the
-    // fair share the greedy connection filled the queue and polite requests got 503 or waited seconds.
-    const p99BoundMs = 250;
+    // fair share the greedy connection filled the queue and polite requests got 503 or waited seconds. Where
+    // each polite job queued is the exact check; the p99 bound is loose, so a loaded machine does not fail it.
+    const p99BoundMs = 1_000;
     const { server, recorder } = await start({ sleepMs: 2 });
     const greedy = await pipeliner(server.port, pipelined(get('/sleep?ms=2'), 20_000));
     await recorder.until((r) => r.count('request-received') >= MAX_PIPELINED_REQUESTS);
@@ -200,6 +202,8 @@ describe('one connection cannot take the pool (issue 8, point 1)', { timeout: FL
     const summary = `${latenciesMs.length} polite requests, p50 ${percentile(latenciesMs, 50).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms; greedy answered ${greedy.counter.count}`;
     expect([...statuses.keys()], summary).toEqual([200]);
     expect(p99, summary).toBeLessThan(p99BoundMs);
+    // Each polite job queued behind at most the greedy connection's share and one job of each other polite client.
+    for (const depth of queueDepthsOfPoliteJobs(recorder)) expect(depth, summary).toBeLessThanOrEqual(MAX_PIPELINED_REQUESTS + 20);
     // The greedy connection was served too, all along.
     expect(greedy.counter.count, summary).toBeGreaterThan(MAX_PIPELINED_REQUESTS);
   });
