@@ -334,7 +334,8 @@ describe('any run', () => {
     fc.assert(
       fc.property(arbitraryRun, ({ workerCount, jobs, maxWaitMs, keepFrom, keepTo }) => {
         const all = simulateRun({ workerCount, jobs, startAt: T0, maxWaitMs });
-        const [from, to] = [keepFrom, keepTo].map((f) => Math.floor(f * all.length)).sort((a, b) => a - b);
+        // Indices of events that exist, so the window holds at least one event even when it starts at the run's end.
+        const [from, to] = [keepFrom, keepTo].map((f) => Math.floor(f * (all.length - 1))).sort((a, b) => a - b);
         const events = all.slice(from, Math.max(to!, from! + 1));
         const { trace, summary } = exportTrace(sampleHeader({ historyStartsAt: events[0]!.at }), events);
         expectWellFormed(trace);
