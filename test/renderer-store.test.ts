@@ -598,9 +598,7 @@ describe('the dashboard WebSocket client', () => {
         const frame = JSON.parse(data.toString()) as DashboardClientFrame;
         frames.push(frame);
         const reply: DashboardServerFrame =
-          frame.kind === 'subscribe'
-            ? snapshotOf(new PoolModel(), status())
-            : { kind: 'command-result', id: frame.id, result: { ok: true } };
+          frame.kind === 'command' ? { kind: 'command-result', id: frame.id, result: { ok: true } } : snapshotOf(new PoolModel(), status());
         socket.send(JSON.stringify(reply));
       });
     });

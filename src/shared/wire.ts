@@ -1,11 +1,14 @@
-// What travels between the main side (Electron main or the dashboard server) and a viewer:
-// publisher messages one way, commands the other. Shared by IPC and the WebSocket transport.
+// What travels between the main side (Electron main or the dashboard server) and a viewer: frames built
+// from the flight recorder one way (bounded by what the viewer shows, never by the traffic), the viewer's
+// view, acks, queries and commands the other. Shared by IPC and the WebSocket transport; every message is
+// plain JSON (no typed arrays, no Maps), so both transports carry it unchanged.
 
 import type { Command, CommandResult, LoadRunSettings } from './commands';
-import type { ServerEvent } from './events';
+import type { ServerEvent, StopReason } from './events';
 import type { LiveMetrics } from './live-metrics';
 import type { SweepSettings } from './load-settings';
-import type { PoolSnapshot } from './pool-model';
+import type { LogLine, PoolSnapshot, RequestOrigin, RequestRecord, WorkerPhase } from './pool-model';
+import type { BurstSummary, PercentilesMs, RouteStats } from './request-stats';
 import type { ServerSettings, SettingName } from './settings';
 
 export type ControllerPhase = 'stopped' | 'starting' | 'listening' | 'stopping';
@@ -26,6 +29,364 @@ export interface ControllerStatus {
   /** The setting lastError is about, when one is (see CommandResult's `field`); absent otherwise. */
   lastErrorField?: SettingName;
 }
+
+// ── The frame contract ────────────────────────────────────────────────────────
+//
+// A viewer says what it shows (`view`); the main side answers with frames, at most one every
+// FRAME_INTERVAL_MS and never more than one unacknowledged: the viewer acks each frame once it has
+// applied it (`frame-ack`), which is the whole backpressure — a slow viewer gets fewer frames, never a
+// backlog. The first frame after a view (and after a resync) is full (`isFull`): it replaces everything
+// the viewer holds and is the truth at once (busy workers with their elapsed time, waiting jobs with their
+// wait, open connections, the window's timeline back-filled from the recorder). Later frames carry what
+// changed; a part that is absent is unchanged.
+//
+// Times are ms since the Unix epoch on the server's event clock (the same as every event's `at`).
+
+/** The least time between two frames to one viewer (30 per second at most). */
+export const FRAME_INTERVAL_MS = 33;
+/** Bounds of a view the main side accepts (validateViewerView); a wider plot is answered as this wide. */
+export const VIEW_LIMITS = {
+  minWindowMs: 100,
+  maxWindowMs: 24 * 60 * 60 * 1000,
+  minPlotWidthPx: 1,
+  maxPlotWidthPx: 8192,
+} as const;
+/** Jobs listed in a frame's queue part (the oldest first); the rest are counted in `length`. */
+export const MAX_FRAME_QUEUE_JOBS = 50;
+/** New log lines a frame carries at most (the newest kept; the rest counted in `omittedLineCount`). */
+export const MAX_FRAME_LOG_LINES = 100;
+/** Requests a `requests-in` query returns at most. */
+export const MAX_QUERY_REQUESTS = 500;
+
+/** What a viewer shows: the frames are cut to it. */
+export interface ViewerView {
+  /** The viewer's own counter for its views; frames built for this view carry it back as `viewId`. */
+  id: number;
+  /** Length of the timeline's visible window, ms (e.g. 30 000): the window is [at - windowMs, at]. */
+  windowMs: number;
+  /** Width of the timeline lanes' plot area in CSS px: the timeline's level of detail (and a frame's size) follows from it. */
+  plotWidthPx: number;
+  /**
+   * The view stops moving: with `cursor: 'live'` it stays at the moment of the last frame before the pause
+   * (or the moment of the pause, when none was sent yet). While paused a frame is sent only when something it
+   * shows can still change (the controller's status, the history's start); leaving pause sends a full frame.
+   */
+  paused: boolean;
+  /** 'live': the present, moving. { at }: the history as it was at `at` (a scrub or a replay cursor), not moving. */
+  cursor: 'live' | { at: number };
+}
+
+/** A worker as its card shows it at the frame's moment. */
+export interface FrameWorker {
+  id: number;
+  phase: WorkerPhase;
+  /** The job it runs; null when idle. */
+  job: FrameJob | null;
+  /** Jobs started per second over the last second. */
+  jobsPerSecond: number;
+  /** Fraction of the last second it ran jobs, 0–1. */
+  utilization: number;
+  /** Fraction of the last 10 seconds it ran jobs, 0–1. */
+  recentUtilization: number;
+  /** Jobs it finished in this run. */
+  jobsDone: number;
+  spawnedAt: number;
+  /** Crashed threads replaced under this id. */
+  replacements: number;
+}
+
+/** A job running or waiting at the frame's moment. */
+export interface FrameJob {
+  requestId: number;
+  method: string;
+  /** The request-target as sent. */
+  target: string;
+  /** target without its query string */
+  path: string;
+  origin: RequestOrigin;
+  receivedAt: number;
+  /** When it joined the queue; null when not known (it joined before the history began). */
+  queuedAt: number | null;
+  /** When a worker took it; null while it waits. */
+  startedAt: number | null;
+  /** At the frame's moment: how long it has waited (waiting) or has run (running). */
+  elapsedMs: number;
+}
+
+export interface FrameQueue {
+  /** Jobs waiting for a worker. */
+  length: number;
+  /** How long the oldest waiting job has waited at the frame's moment; null when none waits. */
+  oldestWaitMs: number | null;
+  /** The first MAX_FRAME_QUEUE_JOBS waiting jobs, oldest (next to start) first. */
+  jobs: FrameJob[];
+}
+
+/** Counts of the current run (they start at 0 with each server start). */
+export interface FrameCounters {
+  requestsReceived: number;
+  responsesSent: number;
+  /** Answered by the server itself: parse errors, full-queue and shutdown 503s, 408s. */
+  rejected: number;
+  /** Responses with status >= 500. */
+  serverErrors: number;
+  openConnections: number;
+  /** Requests received per second over the last second. */
+  requestsPerSecond: number;
+}
+
+/**
+ * The stats strip's and panel's numbers: the current run's latency and wait percentiles over all routes and
+ * per route (HDR histograms kept on the main side), burst summaries and each worker's recent busy share.
+ */
+export interface FrameStats {
+  /** Responses per second over the last RATE_WINDOW_MS (request-stats.ts); 0 once the server stopped. */
+  requestsPerSecond: number;
+  latencyMs: PercentilesMs | null;
+  waitMs: PercentilesMs | null;
+  /** Requests of this run that got a response. */
+  finishedCount: number;
+  serverErrors: number;
+  clientErrors: number;
+  routes: RouteStats[];
+  /** The latest bursts, newest first. */
+  bursts: BurstSummary[];
+  /** Per worker id: the whole percent of the last BUSY_WINDOW_MS it spent running jobs. */
+  workerBusyPercent: number[];
+}
+
+/** New log lines (the book's lines and the server's), oldest first. */
+export interface FrameLog {
+  lines: LogLine[];
+  /** Lines (or events that may have made lines) since the previous frame that are not in `lines`: show "N more". */
+  omittedLineCount: number;
+}
+
+/** What the flight recorder holds: the UI says from when the history starts once it has dropped old events. */
+export interface FrameHistory {
+  /** The oldest event held; null while none is. */
+  firstAt: number | null;
+  /** The earliest moment whose state is known (a view before it shows nothing). */
+  knownFromAt: number;
+  /** Events held / dropped so far (by age or by count). */
+  eventCount: number;
+  evictedCount: number;
+  /** The bounds: --history-s and --history-events. */
+  maxAgeMs: number;
+  maxEvents: number;
+}
+
+/** A server run the history knows, for separators, the scrub bar and replay. */
+export interface FrameRun {
+  runId: number;
+  startedAt: number;
+  listeningAt: number | null;
+  settings: ServerSettings | null;
+  stoppingAt: number | null;
+  stopReason: StopReason | null;
+  stoppedAt: number | null;
+}
+
+/** A job drawn on its own on a lane (see src/history/timeline.ts: a bucket that exactly one job overlaps). */
+export interface FrameBar {
+  runId: number;
+  requestId: number;
+  workerId: number;
+  method: string;
+  path: string;
+  route: '/' | '/sleep' | 'other';
+  origin: RequestOrigin;
+  queuedAt: number | null;
+  startedAt: number;
+  /** null while it runs. */
+  finishedAt: number | null;
+  status: number | null;
+  isRunning: boolean;
+  /** Its request left the event history: a `request` query no longer finds it. */
+  isBeforeHistory: boolean;
+}
+
+/**
+ * Per bucket of the timeline's grid, the jobs of a lane that are not drawn as bars. Arrays are as long as the
+ * part of the grid the frame carries (see FrameTimeline.fromBucketIndex); index k is bucket fromBucketIndex + k.
+ */
+export interface FrameLaneBuckets {
+  /** Run time of those jobs in the bucket over the bucket's elapsed length, 0–1. */
+  busyFraction: number[];
+  jobs: number[];
+  /** 3 per bucket, in ROUTE_CLASSES order ('/', '/sleep', 'other'): bucket k's count for route r at k·3 + r. */
+  routes: number[];
+  /** 5 per bucket, in STATUS_CLASSES order ('2xx', '4xx', '5xx', 'other', 'running'), at k·5 + s. */
+  statuses: number[];
+  /** Jobs from the burst generator; the rest are external. */
+  burstJobs: number[];
+}
+
+export interface FrameLane {
+  workerId: number;
+  /** In start order: every bar overlapping [fromBucketIndex · bucketMs, now]. */
+  bars: FrameBar[];
+  buckets: FrameLaneBuckets;
+}
+
+/** A job's wait in the queue (see src/history/timeline.ts QueueSpan). */
+export interface FrameQueueSpan {
+  runId: number;
+  requestId: number;
+  queuedAt: number;
+  /** When a worker took it, or the frame's moment while it waits. */
+  leftAt: number;
+  workerId: number | null;
+  isWaiting: boolean;
+  route: '/' | '/sleep' | 'other';
+  origin: RequestOrigin;
+  isBeforeHistory: boolean;
+}
+
+export interface FrameQueueBuckets {
+  meanLength: number[];
+  maxLength: number[];
+  received: number[];
+  rejected: number[];
+  dequeued: number[];
+  /** Mean wait of the jobs that left the queue in the bucket; null when none did. */
+  meanWaitMs: Array<number | null>;
+}
+
+export interface FrameMarker {
+  at: number;
+  kind:
+    | 'server-started'
+    | 'server-listening'
+    | 'stop-requested'
+    | 'worker-stopping'
+    | 'worker-joined'
+    | 'worker-crashed'
+    | 'worker-replaced'
+    | 'server-stopped';
+  runId: number;
+  workerId: number | null;
+  stopReason: StopReason | null;
+  exitCode: number | null;
+  isBeforeHistory: boolean;
+}
+
+/**
+ * The timeline of the view's window at the view's width (EventHistory.timeline), whole or as a tail.
+ * - mode 'whole': replace the timeline held.
+ * - mode 'tail': the grid (bucketMs) is the one held; drop buckets before firstBucketIndex, keep those in
+ *   [firstBucketIndex, fromBucketIndex) as held, replace everything from fromBucketIndex on with what this
+ *   carries: bucket arrays, the bars overlapping [fromBucketIndex · bucketMs, now] (a bar held that ends
+ *   before that stays; every other held bar is replaced), and the queue's spans likewise.
+ * Its size is bounded by plotWidthPx, never by the traffic.
+ */
+export interface FrameTimeline {
+  mode: 'whole' | 'tail';
+  fromAt: number;
+  toAt: number;
+  /** The newest moment shown (the frame's moment). */
+  now: number;
+  bucketMs: number;
+  /** The whole window's grid: buckets [firstBucketIndex, firstBucketIndex + bucketCount). */
+  firstBucketIndex: number;
+  bucketCount: number;
+  /** The first bucket this message carries (= firstBucketIndex when whole). */
+  fromBucketIndex: number;
+  /** Nothing is known before this. */
+  knownFromAt: number;
+  /** The event history starts here: before it only buckets, no bars or details. null: no events held. */
+  historyStartAt: number | null;
+  /** By worker id. */
+  lanes: FrameLane[];
+  queue: {
+    /** Waits of at least a pixel while they fit, else null (draw the queue buckets); null → non-null switches send 'whole'. */
+    spans: FrameQueueSpan[] | null;
+    buckets: FrameQueueBuckets;
+  };
+  /** Markers in the window, oldest first (always the whole window's: they are few). */
+  markers: FrameMarker[];
+  /** Runs overlapping the window, oldest first. */
+  runs: FrameRun[];
+}
+
+/**
+ * Snapshots of further panels that ride in frames (e.g. the queueing window, load-test metrics), by panel
+ * name; each is self-contained and present only when it changed. Named, typed fields are added here as
+ * those panels move onto frames.
+ */
+export type FramePanels = { [panel: string]: unknown };
+
+/** One frame to one viewer: the state at `at` as its view shows it. */
+export interface ViewerFrame {
+  kind: 'frame';
+  /** 1, 2, 3 … per viewer connection; ack each with { kind: 'frame-ack', seq }. */
+  seq: number;
+  /** The view (ViewerView.id) this frame was built for; frames for an older view may be ignored (still ack them). */
+  viewId: number;
+  /** When it was built (server clock). */
+  sentAt: number;
+  /** The moment it shows: the present (live), the pause moment, or the cursor. */
+  at: number;
+  /** Live and moving: at is the present. */
+  isLive: boolean;
+  /** Replace everything held (first frame, new view, after a resync); else absent parts are unchanged. */
+  isFull: boolean;
+  /** The controller's status: in every full frame and whenever it changed. */
+  status?: ControllerStatus;
+  /** Always: small and bounded by the pool size. */
+  workers: FrameWorker[];
+  queue: FrameQueue;
+  counters: FrameCounters;
+  /** The server run shown (0 before any); its phase and settings, as the history knows them. */
+  run: {
+    runId: number;
+    phase: 'stopped' | 'starting' | 'listening' | 'stopping';
+    settings: ServerSettings | null;
+    listeningAt: number | null;
+  };
+  /** In full frames and when the numbers changed (a few times a second at most). */
+  stats?: FrameStats;
+  /** In full frames (the last MAX_FRAME_LOG_LINES lines) and when there are new lines. */
+  log?: FrameLog;
+  /** In full frames and whenever the window moved or its content changed. */
+  timeline?: FrameTimeline;
+  /** Every run the history knows, oldest first: in full frames and when it changed. */
+  runs?: FrameRun[];
+  /** In full frames and when it changed. */
+  history?: FrameHistory;
+  panels?: FramePanels;
+}
+
+/** Details on demand, answered from the flight recorder; bounded. */
+export type ViewerQuery =
+  /**
+   * The requests behind a bar, a lane's bucket or a stretch of the queue: track is a worker id (jobs whose run
+   * on it overlaps [fromAt, toAt)) or 'queue' (jobs whose wait overlaps it). At most `limit` (≤ MAX_QUERY_REQUESTS).
+   * `at`: the newest moment the view shows (its cursor); default the present.
+   */
+  | { kind: 'requests-in'; track: number | 'queue'; fromAt: number; toAt: number; limit: number; at?: number }
+  /** One request's full record; runId defaults to the newest run that has it. */
+  | { kind: 'request'; requestId: number; runId?: number };
+
+/** A request as the history knows it: the record plus its server run. */
+export interface QueriedRequest extends RequestRecord {
+  runId: number;
+}
+
+export type QueryResult =
+  | {
+      ok: true;
+      kind: 'requests-in';
+      /** In time order (a lane's by start, the queue's by joining it), the first `limit`. */
+      requests: QueriedRequest[];
+      /** How many match in the event history. */
+      total: number;
+      /** Part of the range is older than the event history: its requests are gone (only buckets count them). */
+      isPartlyBeforeHistory: boolean;
+    }
+  /** request: null when the history does not hold it (never was, or left it). */
+  | { ok: true; kind: 'request'; request: QueriedRequest | null }
+  | { ok: false; error: string };
 
 export type ViewerMessage =
   /** First message to every (re)connecting viewer: the whole aggregate. */
@@ -48,15 +409,25 @@ export type ViewerMessage =
 
 /** WebSocket frames from a dashboard page (IPC uses invoke() and send() instead). */
 export type DashboardClientFrame =
-  /** The page is ready: send a snapshot, then deltas. Nothing is sent to a page before this. */
+  /** The page is ready: send a snapshot, then deltas. Nothing is sent to a page before this. (The event path, until every viewer takes frames.) */
   | { kind: 'subscribe' }
   /** `id` is the page's own counter; the answer carries it back. */
-  | { kind: 'command'; id: number; command: Command };
+  | { kind: 'command'; id: number; command: Command }
+  /** What the page shows: the first starts its frames (a full one at once), each later one re-cuts them. */
+  | { kind: 'view'; view: ViewerView }
+  /** The frame `seq` is applied: the next one may come. */
+  | { kind: 'frame-ack'; seq: number }
+  /** `id` is the page's own counter; the query-result carries it back. */
+  | { kind: 'query'; id: number; query: ViewerQuery };
 
 /** Path of the dashboard's WebSocket endpoint on its own HTTP server. */
 export const DASHBOARD_WS_PATH = '/ws';
 
-export type DashboardServerFrame = ViewerMessage | { kind: 'command-result'; id: number; result: CommandResult };
+export type DashboardServerFrame =
+  | ViewerMessage
+  | ViewerFrame
+  | { kind: 'command-result'; id: number; result: CommandResult }
+  | { kind: 'query-result'; id: number; result: QueryResult };
 
 /** IPC channel names: the only place they are written. */
 export const IPC_CHANNELS = {
@@ -70,7 +441,27 @@ export const IPC_CHANNELS = {
   unsubscribe: 'poolscope:unsubscribe',
   /** main → renderer: a ViewerMessage. */
   publish: 'poolscope:publish',
+  /** renderer → main, send: a ViewerView; the first starts frames to this window, each later one re-cuts them. */
+  view: 'poolscope:view',
+  /** renderer → main, send: the frame with this seq is applied. */
+  frameAck: 'poolscope:frame-ack',
+  /** renderer → main, send: stop the frames to this window. */
+  unwatch: 'poolscope:unwatch',
+  /** main → renderer: a ViewerFrame. */
+  frame: 'poolscope:frame',
+  /** renderer → main, invoke: a ViewerQuery; resolves to a QueryResult. */
+  query: 'poolscope:query',
 } as const;
+
+/** The frames a viewer watches, returned by PoolscopeApi.watch. */
+export interface FrameSubscription {
+  /** The viewer now shows this (a new window, width, pause or cursor): the next frame is full and follows it. */
+  setView(view: ViewerView): void;
+  /** The frame `seq` is applied; until then no further frame is sent. */
+  ack(seq: number): void;
+  /** Stops the frames. */
+  close(): void;
+}
 
 /** The API the preload exposes as `window.poolscope`, and the dashboard's WebSocket client implements too. */
 export interface PoolscopeApi {
@@ -82,6 +473,17 @@ export interface PoolscopeApi {
   startSweep(settings: SweepSettings): Promise<CommandResult>;
   cancelSweep(): Promise<CommandResult>;
   getStatus(): Promise<ControllerStatus>;
-  /** Starts the stream (a snapshot first, then deltas); returns the unsubscribe function. */
+  /** Starts the stream (a snapshot first, then deltas); returns the unsubscribe function. (The event path.) */
   subscribe(listener: (message: ViewerMessage) => void): () => void;
+}
+
+/**
+ * The frame path of the API: the preload exposes it on `window.poolscope` beside PoolscopeApi, and the
+ * dashboard's WebSocket client implements it too. (It joins PoolscopeApi once the event path is gone.)
+ */
+export interface PoolscopeFrameApi {
+  /** Starts frames for this view (a full one first); the listener must ack each frame it applied. */
+  watch(view: ViewerView, listener: (frame: ViewerFrame) => void): FrameSubscription;
+  /** Details on demand from the flight recorder. */
+  query(query: ViewerQuery): Promise<QueryResult>;
 }
