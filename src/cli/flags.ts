@@ -10,12 +10,16 @@ import { parseArgs } from 'node:util';
 import {
   checkWholeNumber,
   DEFAULT_SETTINGS,
+  RECORDER_SETTING_NAMES,
+  RECORDER_SETTINGS,
+  type RecorderSettings,
   SETTING_NAMES,
   SETTINGS,
   type ServerSettings,
   type SettingsText,
   settingDefinition,
   settingsFromText,
+  validateRecorderSettings,
   wholeNumberFromText,
 } from '../shared/settings';
 
@@ -95,6 +99,31 @@ export function parseFlags(argv: string[], extraOptions: ExtraFlagOptions = {}):
   const settings = settingsFromText(texts, 'flag');
   if (!settings.ok) throw new UsageError(settings.error);
   return { settings: settings.value, extra, isHelp: false };
+}
+
+/** The recorder settings' lines of --help (`--history-s N`, `--history-events N`), each with its range and default. */
+export function recorderFlagHelp(): FlagHelp[] {
+  return RECORDER_SETTING_NAMES.map((name) => {
+    const d = RECORDER_SETTINGS[name];
+    return { flag: d.flag, valueName: 'N', help: `${d.help} (${d.min}..${d.max}, default ${d.defaultValue})` };
+  });
+}
+
+/** parseArgs' declaration of the recorder settings' flags, for a program that records. */
+export const RECORDER_FLAG_OPTIONS = Object.fromEntries(
+  RECORDER_SETTING_NAMES.map((name) => [RECORDER_SETTINGS[name].flag, { type: 'string' }]),
+) as ExtraFlagOptions;
+
+/** The recorder settings from the program's extra flags (declared with RECORDER_FLAG_OPTIONS), or UsageError. */
+export function parseRecorderFlags(extra: Record<string, string | boolean | undefined>): RecorderSettings {
+  const values: Record<string, unknown> = {};
+  for (const name of RECORDER_SETTING_NAMES) {
+    const raw = extra[RECORDER_SETTINGS[name].flag];
+    if (typeof raw === 'string') values[name] = wholeNumberFromText(raw);
+  }
+  const settings = validateRecorderSettings(values, 'flag');
+  if (!settings.ok) throw new UsageError(settings.error);
+  return settings.value;
 }
 
 /** A program's own whole-number flag (`--ui-port`, `--stop-after`): `fallback` when absent, else checked like a setting. */

@@ -241,6 +241,33 @@ export class EventHistory {
     }
   }
 
+  /** The sequence number the next appended event gets: every event ever appended counts, so it only grows. */
+  get nextSeq(): number {
+    return this.log.nextSeq;
+  }
+
+  /** The sequence number of the oldest event held (nextSeq while none is). */
+  get oldestSeq(): number {
+    return this.firstSeq;
+  }
+
+  /** The sequence number of the first event held with `at` ≥ the given time (nextSeq when none). */
+  seqAtOrAfter(at: number): number {
+    return this.log.firstAtOrAfter(at, this.firstSeq);
+  }
+
+  /**
+   * Reads up to `maxCount` events from sequence number `fromSeq` on (from the oldest held, when that one
+   * left), oldest first, handing each to `visit` with its number. Returns the number of the next event to
+   * read. For readers that follow the history as it grows (a viewer's log, the live stats) in bounded steps.
+   */
+  readEvents(fromSeq: number, maxCount: number, visit: (event: ServerEvent, seq: number) => void): number {
+    const end = Math.min(this.log.nextSeq, Math.max(fromSeq, this.firstSeq) + Math.max(0, Math.floor(maxCount)));
+    let seq = Math.max(fromSeq, this.firstSeq);
+    for (; seq < end; seq++) visit(this.log.decode(seq), seq);
+    return seq;
+  }
+
   // ── state ──────────────────────────────────────────────────────────────────
 
   /**

@@ -15,6 +15,7 @@ export {
   MAX_RUNS,
 } from './event-history';
 export type { MarkerKind, RunInfo, TimelineMarker } from './history-parts';
+export { LIVE_STATS_EVENTS_PER_STEP, LiveStats } from './live-stats';
 export {
   emptyPoolState,
   type OpenConnection,
@@ -48,3 +49,12 @@ export {
   UTILIZATION_WINDOW_MS,
   type WorkerActivity,
 } from './timeline';
+export {
+  answerQuery,
+  type FrameContext,
+  frameTimelineOf,
+  LOG_BACKFILL_EVENTS,
+  LOG_SCAN_EVENTS_PER_FRAME,
+  ViewerFrames,
+  WHOLE_TIMELINE_INTERVAL_MS,
+} from './viewer-frames';

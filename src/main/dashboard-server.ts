@@ -10,12 +10,12 @@ import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { hostWithPort, httpUrlOf } from '../shared/address';
 import type { CommandResult } from '../shared/commands';
 import { DASHBOARD_WS_PATH, type DashboardServerFrame } from '../shared/wire';
-import type { EventPublisher } from './publisher';
+import { type EventPublisher, FramePublisher, type FrameViewer } from './publisher';
 import type { ServerController } from './server-controller';
 
 export const DEFAULT_UI_HOST = '127.0.0.1';
 export const DEFAULT_UI_PORT = 7879;
-/** A page only ever sends small command frames. */
+/** A page only ever sends small frames: commands, views, acks, queries. */
 export const MAX_CLIENT_FRAME_BYTES = 64 * 1024;
 /** Past this many bytes waiting on a socket, the publisher treats the page as behind and drops events for it. */
 export const CONGESTED_BUFFERED_BYTES = 4 * 1024 * 1024;
@@ -41,6 +41,8 @@ const CONTENT_TYPES: Record<string, string> = {
 export interface DashboardOptions {
   controller: ServerController;
   publisher: EventPublisher;
+  /** Frames for pages that send a view; default: one of the dashboard's own, on `controller`. */
+  framePublisher?: FramePublisher;
   /** Must be a loopback address: 127.0.0.1 (default), another 127.x.y.z, ::1 or localhost. */
   uiHost?: string;
   /** 0 asks the OS for a free port; the returned url carries the real one. */
@@ -94,6 +96,8 @@ function missingBuildPage(rendererDir: string): string {
 
 export async function startDashboard(options: DashboardOptions): Promise<RunningDashboard> {
   const { controller, publisher } = options;
+  const ownsFramePublisher = options.framePublisher === undefined;
+  const framePublisher = options.framePublisher ?? new FramePublisher(controller);
   const uiHost = options.uiHost ?? DEFAULT_UI_HOST;
   const requestedPort = options.uiPort ?? DEFAULT_UI_PORT;
   if (!isLoopbackHost(uiHost)) {
@@ -174,6 +178,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
 
   function attachPage(ws: WebSocket): void {
     let removeViewer: (() => void) | null = null;
+    let frameViewer: FrameViewer | null = null;
     const sendFrame = (frame: DashboardServerFrame) => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
     };
@@ -183,6 +188,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     ws.on('close', () => {
       removeViewer?.();
       removeViewer = null;
+      frameViewer?.remove();
+      frameViewer = null;
     });
     ws.on('message', (data: RawData, isBinary: boolean) => {
       let frame: unknown;
@@ -200,6 +207,18 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
           send: (message) => sendFrame(message),
           isCongested: () => ws.bufferedAmount > CONGESTED_BUFFERED_BYTES,
         });
+      } else if (f.kind === 'view') {
+        frameViewer ??= framePublisher.addViewer({
+          send: (message) => sendFrame(message),
+          isCongested: () => ws.bufferedAmount > CONGESTED_BUFFERED_BYTES,
+        });
+        const error = frameViewer.setView(f.view);
+        if (error !== null) sendFrame({ kind: 'refused', refused: 'view', error });
+      } else if (f.kind === 'frame-ack') {
+        const error = frameViewer?.ack(f.seq) ?? null;
+        if (error !== null) sendFrame({ kind: 'refused', refused: 'frame-ack', error });
+      } else if (f.kind === 'query' && id !== null) {
+        sendFrame({ kind: 'query-result', id, result: frameViewer?.query(f.query) ?? framePublisher.query(f.query) });
       } else if (f.kind === 'command' && id !== null) {
         void controller.execute(f.command).then((result) => answer(id, result));
       } else if (id !== null) {
@@ -228,6 +247,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     port,
     close() {
       closing ??= new Promise<void>((resolve) => {
+        if (ownsFramePublisher) framePublisher.dispose();
         for (const ws of wss.clients) ws.terminate();
         wss.close();
         httpServer.close(() => resolve());

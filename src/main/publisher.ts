@@ -1,11 +1,210 @@
-// Turns the controller's event stream into messages for viewers: a snapshot first, then at most one
-// delta per viewer per interval. Bounded per viewer; a viewer that falls behind loses events (counted)
-// and is resynchronised with a fresh snapshot. Transport-agnostic: IPC and the WebSocket plug in a sink.
+// What viewers receive. FramePublisher: frames built from the controller's flight recorder for what each
+// viewer shows (src/history/viewer-frames.ts), at most one per FRAME_INTERVAL_MS and one unacknowledged per
+// viewer, so a viewer's cost follows its view and its pace, never the traffic; it subscribes to no event.
+// EventPublisher (the event path, kept while a viewer still takes it): a snapshot first, then at most one
+// delta per viewer per interval. Transport-agnostic: IPC and the WebSocket plug in a sink.
 
+import type { Histogram } from 'hdr-histogram-js';
+// The builder alone: the package's main entry also loads its log encoder, which this side never needs.
+import { build } from 'hdr-histogram-js/dist/HistogramBuilder.js';
+import { answerQuery, LiveStats, ViewerFrames } from '../history';
 import type { ServerEvent } from '../shared/events';
 import { PoolModel } from '../shared/pool-model';
-import type { ControllerStatus, ViewerMessage } from '../shared/wire';
+import { validateFrameAck, validateViewerQuery, validateViewerView } from '../shared/viewer-validation';
+import { type ControllerStatus, FRAME_INTERVAL_MS, type QueryResult, type ViewerFrame, type ViewerMessage } from '../shared/wire';
 import type { ServerController } from './server-controller';
+
+// ── frames ───────────────────────────────────────────────────────────────────
+
+/** A frame not acked within this long is taken as lost: the viewer gets a full frame next. */
+export const FRAME_ACK_TIMEOUT_MS = 5_000;
+/** A still view (paused or at a cursor) is checked this often for what can still change (the history's start). */
+export const STILL_VIEW_CHECK_INTERVAL_MS = 1_000;
+
+export interface FrameSink {
+  send(frame: ViewerFrame): void;
+  /** true when the transport is backed up (ws.bufferedAmount high): the frame waits for the next turn. */
+  isCongested?(): boolean;
+}
+
+/** One viewer's link to the publisher, held by its transport. Every method takes untrusted input. */
+export interface FrameViewer {
+  /** A `view` message: the first starts the frames. Returns an error for a bad view (nothing changes then). */
+  setView(view: unknown): string | null;
+  /** A `frame-ack` message. Returns an error for a bad seq. */
+  ack(seq: unknown): string | null;
+  /** A `query` message, answered from the history. */
+  query(query: unknown): QueryResult;
+  remove(): void;
+}
+
+export interface FramePublisherOptions {
+  intervalMs?: number;
+  ackTimeoutMs?: number;
+}
+
+function newHistogram(): Histogram {
+  return build({ useWebAssembly: false, numberOfSignificantValueDigits: 3, lowestDiscernibleValue: 1, autoResize: true });
+}
+
+interface FrameViewerState {
+  readonly sink: FrameSink;
+  readonly frames: ViewerFrames;
+  /** The seq of the frame sent and not yet acked; null when none is. */
+  inFlightSeq: number | null;
+  sentAt: number;
+  timer: NodeJS.Timeout | null;
+}
+
+export class FramePublisher {
+  private readonly intervalMs: number;
+  private readonly ackTimeoutMs: number;
+  private readonly viewers = new Set<FrameViewerState>();
+  private stats: LiveStats | null = null;
+  private statsReadAt = Number.NEGATIVE_INFINITY;
+  private unsubscribeStatus: (() => void) | null = null;
+  private stillTimer: NodeJS.Timeout | null = null;
+  private sentFrameCount = 0;
+
+  constructor(
+    private readonly controller: ServerController,
+    options: FramePublisherOptions = {},
+  ) {
+    this.intervalMs = options.intervalMs ?? FRAME_INTERVAL_MS;
+    this.ackTimeoutMs = options.ackTimeoutMs ?? FRAME_ACK_TIMEOUT_MS;
+  }
+
+  get viewerCount(): number {
+    return this.viewers.size;
+  }
+
+  /** Frames sent to every viewer so far. */
+  get framesSent(): number {
+    return this.sentFrameCount;
+  }
+
+  /** A viewer: nothing is sent to it before its first view. */
+  addViewer(sink: FrameSink): FrameViewer {
+    if (this.viewers.size === 0) this.startWatching();
+    const viewer: FrameViewerState = { sink, frames: new ViewerFrames(this.controller.history), inFlightSeq: null, sentAt: 0, timer: null };
+    this.viewers.add(viewer);
+    return {
+      setView: (input) => {
+        const view = validateViewerView(input);
+        if (!view.ok) return view.error;
+        viewer.frames.setView(view.value);
+        // A new view is answered at once, whatever is in flight: the frame for the old view is not waited for.
+        viewer.inFlightSeq = null;
+        this.schedule(viewer, 0);
+        return null;
+      },
+      ack: (input) => {
+        const seq = validateFrameAck(input);
+        if (!seq.ok) return seq.error;
+        if (viewer.inFlightSeq !== null && seq.value >= viewer.inFlightSeq) {
+          viewer.inFlightSeq = null;
+          this.schedule(viewer, viewer.sentAt + this.intervalMs - this.now());
+        }
+        return null;
+      },
+      query: (input) => this.query(input, viewer.frames.currentView === null ? undefined : viewer.frames.momentOf(this.now())),
+      remove: () => this.removeViewer(viewer),
+    };
+  }
+
+  /** A `query` (untrusted) answered from the history; `viewAt`: the asking view's moment, default the present. */
+  query(input: unknown, viewAt?: number): QueryResult {
+    const query = validateViewerQuery(input);
+    if (!query.ok) return { ok: false, error: query.error };
+    return answerQuery(this.controller.history, query.value, viewAt);
+  }
+
+  dispose(): void {
+    for (const viewer of [...this.viewers]) this.removeViewer(viewer);
+  }
+
+  private now(): number {
+    return this.controller.events.now();
+  }
+
+  private startWatching(): void {
+    this.unsubscribeStatus = this.controller.onStatusChange(() => {
+      for (const viewer of this.viewers) if (viewer.inFlightSeq === null) this.schedule(viewer, 0);
+    });
+    this.stillTimer = setInterval(() => {
+      for (const viewer of this.viewers) if (viewer.inFlightSeq === null && viewer.timer === null) this.schedule(viewer, 0);
+    }, STILL_VIEW_CHECK_INTERVAL_MS);
+    this.stillTimer.unref();
+  }
+
+  private stopWatching(): void {
+    this.unsubscribeStatus?.();
+    this.unsubscribeStatus = null;
+    if (this.stillTimer) clearInterval(this.stillTimer);
+    this.stillTimer = null;
+    // The stats follow the history only while someone watches; a later viewer reads the run again.
+    this.stats = null;
+  }
+
+  private schedule(viewer: FrameViewerState, delayMs: number): void {
+    if (viewer.timer) clearTimeout(viewer.timer);
+    viewer.timer = setTimeout(() => this.sendFrame(viewer), Math.max(0, delayMs));
+  }
+
+  /** The live stats, read up to the newest event at most once per interval (however many viewers ask). */
+  private liveStats(): LiveStats {
+    const now = this.now();
+    this.stats ??= new LiveStats(this.controller.history, newHistogram);
+    if (now - this.statsReadAt >= this.intervalMs / 2) {
+      this.stats.catchUp();
+      this.statsReadAt = now;
+    }
+    return this.stats;
+  }
+
+  private sendFrame(viewer: FrameViewerState): void {
+    viewer.timer = null;
+    if (!this.viewers.has(viewer)) return;
+    const now = this.now();
+    if (viewer.inFlightSeq !== null) {
+      // Not acked in time: the frame (or its ack) was lost; start again from a full frame.
+      if (now - viewer.sentAt < this.ackTimeoutMs) return this.schedule(viewer, viewer.sentAt + this.ackTimeoutMs - now);
+      viewer.frames.resync();
+      viewer.inFlightSeq = null;
+    }
+    if (viewer.sink.isCongested?.() === true) return this.schedule(viewer, this.intervalMs);
+    const stats = this.liveStats();
+    const frame = viewer.frames.build({
+      now,
+      status: this.controller.status,
+      stats: { version: stats.version, read: (at, state) => stats.summary(at, state) },
+      maxAgeMs: this.controller.recorderSettings.historySeconds * 1_000,
+      maxEvents: this.controller.recorderSettings.historyEvents,
+    });
+    if (frame === null) return;
+    viewer.inFlightSeq = frame.seq;
+    viewer.sentAt = now;
+    this.sentFrameCount++;
+    try {
+      viewer.sink.send(frame);
+    } catch (error) {
+      process.emitWarning(`Poolscope viewer removed after a failed send: ${error instanceof Error ? error.message : String(error)}`);
+      this.removeViewer(viewer);
+      return;
+    }
+    // Wakes up to notice a lost ack; an ack reschedules it sooner.
+    this.schedule(viewer, this.ackTimeoutMs);
+  }
+
+  private removeViewer(viewer: FrameViewerState): void {
+    if (!this.viewers.delete(viewer)) return;
+    if (viewer.timer) clearTimeout(viewer.timer);
+    viewer.timer = null;
+    if (this.viewers.size === 0) this.stopWatching();
+  }
+}
+
+// ── events (the path before frames) ─────────────────────────────────────────
 
 export const PUBLISH_INTERVAL_MS = 33;
 export const MAX_BUFFERED_EVENTS_PER_VIEWER = 20_000;

@@ -1,9 +1,11 @@
 // Owns the book server's life for a UI: validates commands from untrusted viewers, starts and stops
-// servers, launches bursts, and keeps the status the Start/Stop buttons show. Plain Node: no Electron here.
+// servers, launches bursts, keeps the status the Start/Stop buttons show, and records every event of every
+// run into one flight recorder (src/history) for its whole life, watched or not. Plain Node: no Electron here.
 
+import { EventHistory } from '../history';
 import { EventStream, ListenError, type RunningServer, startServer } from '../server';
 import { type BurstPath, type Command, type CommandField, type CommandResult, isSettingName, validateCommand } from '../shared/commands';
-import { type ServerSettings, type SettingName, withDefaults } from '../shared/settings';
+import { DEFAULT_RECORDER_SETTINGS, type RecorderSettings, type ServerSettings, type SettingName, withDefaults } from '../shared/settings';
 import type { ControllerStatus } from '../shared/wire';
 import { type BurstReport, fireBurst } from './burst';
 import { LiveMetricsFeed } from './live-metrics-feed';
@@ -16,7 +18,12 @@ export interface ServerControllerOptions {
   workerScript?: string;
   /** Electron passes out/main/pages; default: the server's DEFAULT_PAGES_DIR. */
   pagesDir?: string;
+  /** The flight recorder's bounds; default DEFAULT_RECORDER_SETTINGS. */
+  recorder?: Partial<RecorderSettings>;
 }
+
+/** How often an idle recorder lets events older than its age bound go (appends do it on their own). */
+export const HISTORY_TRIM_INTERVAL_MS = 1_000;
 
 /** What the running server announced when it began listening; a viewer that attaches later rebuilds its pool from it. */
 export interface ServerRun {
@@ -44,6 +51,10 @@ function messageOf(error: unknown): string {
 export class ServerController {
   /** One EventStream for the controller's whole life; every server it starts emits into it. */
   readonly events = new EventStream();
+  /** Every event of every run, recorded whoever watches; bounded by the recorder settings. */
+  readonly history: EventHistory;
+  readonly recorderSettings: Readonly<RecorderSettings>;
+  private readonly trimTimer: NodeJS.Timeout;
   private currentStatus: ControllerStatus;
   private server: RunningServer | null = null;
   private run: ServerRun | null = null;
@@ -74,6 +85,16 @@ export class ServerController {
       },
     });
     this.liveMetrics = new LiveMetricsFeed(this.events, () => this.workloads.activity);
+    this.recorderSettings = Object.freeze({ ...DEFAULT_RECORDER_SETTINGS, ...options.recorder });
+    this.history = new EventHistory({
+      maxAgeMs: this.recorderSettings.historySeconds * 1_000,
+      maxEvents: this.recorderSettings.historyEvents,
+      startAt: this.events.now(),
+    });
+    const history = this.history;
+    this.events.subscribe((event) => history.append(event));
+    this.trimTimer = setInterval(() => history.trim(this.events.now()), HISTORY_TRIM_INTERVAL_MS);
+    this.trimTimer.unref();
   }
 
   get status(): ControllerStatus {
@@ -129,6 +150,7 @@ export class ServerController {
     this.disposing ??= (async () => {
       await this.workloads.dispose();
       this.liveMetrics.dispose();
+      clearInterval(this.trimTimer);
       if (this.starting) await this.starting;
       if (this.server) await this.stopServer(this.server);
       await Promise.all(this.bursts);

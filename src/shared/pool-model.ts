@@ -120,6 +120,13 @@ export function requestOriginOf(userAgent: string | null): RequestOrigin {
   return isBurstUserAgent(userAgent) ? 'burst' : 'external';
 }
 
+/** The UI log's line for an event (the book's lines, the listening line, the stop), or null when it makes none. */
+export function logLineOf(event: ServerEvent): string | null {
+  if (event.type === 'server-listening') return formatListeningLine(event);
+  if (event.type === 'server-stopped') return 'Server stopped.';
+  return formatBookLine(event);
+}
+
 export class PoolModel {
   phase: ServerPhase = 'stopped';
   host: string | null = null;
@@ -187,7 +194,7 @@ export class PoolModel {
 
   apply(event: ServerEvent): void {
     this.version++;
-    const line = formatBookLine(event);
+    const line = logLineOf(event);
     if (line !== null) this.addLog(event.at, line);
     switch (event.type) {
       case 'server-listening':
@@ -201,14 +208,12 @@ export class PoolModel {
         this.listeningAt = event.at;
         this.queue = [];
         this.workers.length = Math.min(this.workers.length, event.workerCount);
-        this.addLog(event.at, formatListeningLine(event));
         break;
       case 'server-stopping':
         this.phase = 'stopping';
         break;
       case 'server-stopped':
         this.phase = 'stopped';
-        this.addLog(event.at, 'Server stopped.');
         break;
       case 'connection-opened':
         this.counters.openConnections++;

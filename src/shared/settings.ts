@@ -228,5 +228,58 @@ export function withDefaults(partial: Partial<ServerSettings>): ServerSettings {
   return settings as ServerSettings;
 }
 
+// ── The flight recorder's settings ───────────────────────────────────────────
+// Declared like the server's and checked by the same rules, but kept apart from SETTINGS on purpose: they
+// bound the recorder that outlives every run, not a run, so a server-listening event and a run file's
+// header (which derive from SETTINGS) do not carry them, and changing them never restarts a server.
+
+/** The recorder keeps the last `historySeconds` or `historyEvents` events, whichever is fewer (src/history). */
+export const RECORDER_SETTINGS = {
+  historySeconds: {
+    kind: 'whole-number',
+    defaultValue: 600,
+    min: 1,
+    max: 24 * 60 * 60,
+    label: 'History (s)',
+    flag: 'history-s',
+    help: 'seconds of events the flight recorder keeps',
+  },
+  historyEvents: {
+    kind: 'whole-number',
+    defaultValue: 500_000,
+    min: 1_000,
+    max: 10_000_000,
+    label: 'History (events)',
+    flag: 'history-events',
+    help: 'events the flight recorder keeps at most',
+  },
+} as const satisfies Record<string, WholeNumberSetting>;
+
+export type RecorderSettingName = keyof typeof RECORDER_SETTINGS;
+export type RecorderSettings = { -readonly [K in RecorderSettingName]: number };
+export const RECORDER_SETTING_NAMES = Object.keys(RECORDER_SETTINGS) as RecorderSettingName[];
+export const DEFAULT_RECORDER_SETTINGS: Readonly<RecorderSettings> = Object.freeze(
+  Object.fromEntries(RECORDER_SETTING_NAMES.map((name) => [name, RECORDER_SETTINGS[name].defaultValue])) as RecorderSettings,
+);
+
+/** Checks recorder settings from anywhere, like validateSettings: absent ones take their defaults, unknown fields are dropped. */
+export function validateRecorderSettings(
+  input: unknown,
+  naming: SettingNaming = 'label',
+): { ok: true; value: RecorderSettings } | { ok: false; error: string; field: RecorderSettingName | null } {
+  if (typeof input !== 'object' || input === null) return { ok: false, error: 'recorder settings must be an object', field: null };
+  const given = input as Record<string, unknown>;
+  const value = { ...DEFAULT_RECORDER_SETTINGS };
+  for (const name of RECORDER_SETTING_NAMES) {
+    const raw = given[name];
+    if (raw === undefined) continue;
+    const d = RECORDER_SETTINGS[name];
+    const error = checkWholeNumber(naming === 'flag' ? `--${d.flag}` : d.label, raw, d.min, d.max);
+    if (error !== null) return { ok: false, error, field: name };
+    value[name] = raw as number;
+  }
+  return { ok: true, value };
+}
+
 /** The settings the form shows, in order. */
 export const FORM_SETTING_NAMES = SETTING_NAMES.filter((name) => settingDefinition(name).form !== undefined);

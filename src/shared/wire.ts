@@ -427,7 +427,9 @@ export type DashboardServerFrame =
   | ViewerMessage
   | ViewerFrame
   | { kind: 'command-result'; id: number; result: CommandResult }
-  | { kind: 'query-result'; id: number; result: QueryResult };
+  | { kind: 'query-result'; id: number; result: QueryResult }
+  /** A view or a frame-ack the main side refused (nothing changed): why, in one line. */
+  | { kind: 'refused'; refused: 'view' | 'frame-ack'; error: string };
 
 /** IPC channel names: the only place they are written. */
 export const IPC_CHANNELS = {

@@ -1,0 +1,82 @@
+// The stats panel's numbers (latency and wait percentiles over all routes and per route, burst summaries,
+// busy shares: src/shared/request-stats.ts) kept on the recorder's side for every viewer at once: it follows
+// the history as it grows, in bounded steps, so a viewer receives a small summary instead of every request.
+// Pure; the histogram is passed in (the main side passes HdrHistogram).
+
+import { type HistogramFactory, RequestStats } from '../shared/request-stats';
+import type { FrameStats } from '../shared/wire';
+import type { EventHistory } from './event-history';
+import type { PoolState } from './pool-state';
+
+/** Events read per catchUp() at most, so a viewer arriving after a long run never stalls the main thread. */
+export const LIVE_STATS_EVENTS_PER_STEP = 20_000;
+
+export class LiveStats {
+  private readonly stats: RequestStats;
+  private nextSeq: number;
+  /** Bumped whenever a number may have changed, so a publisher can tell whether to send them again. */
+  private changeCount = 0;
+
+  /** Starts from the current run's first event held (the numbers are the current run's). */
+  constructor(
+    private readonly history: EventHistory,
+    newHistogram: HistogramFactory,
+  ) {
+    this.stats = new RequestStats(newHistogram);
+    const runs = history.runs();
+    const run = runs[runs.length - 1];
+    this.nextSeq = run ? history.seqAtOrAfter(run.startedAt) : history.oldestSeq;
+    if (run) this.stats.reset(run.listeningAt ?? run.startedAt, run.settings?.workerCount ?? null);
+    if (run?.stoppedAt != null) this.stats.serverStopped();
+  }
+
+  /** Bumped whenever the numbers may have changed. */
+  get version(): number {
+    return this.changeCount;
+  }
+
+  /** Whether every event appended so far has been read. */
+  get isCaughtUp(): boolean {
+    return this.nextSeq >= this.history.nextSeq;
+  }
+
+  /** Reads the events appended since the last call, at most `maxEvents` of them. */
+  catchUp(maxEvents = LIVE_STATS_EVENTS_PER_STEP): void {
+    const before = this.nextSeq;
+    this.nextSeq = this.history.readEvents(this.nextSeq, maxEvents, (event) => {
+      switch (event.type) {
+        case 'server-listening':
+          this.stats.reset(event.at, event.workerCount);
+          break;
+        case 'server-stopped':
+          this.stats.serverStopped();
+          break;
+        case 'response-sent': {
+          const record = this.history.request(event.requestId);
+          if (record) this.stats.recordFinished(record);
+          break;
+        }
+      }
+    });
+    if (this.nextSeq !== before) this.changeCount++;
+  }
+
+  /** The numbers at `now`, with each worker's busy share from the pool's state at `now`. */
+  summary(now: number, state: Pick<PoolState, 'workers'> | null): FrameStats {
+    const overall = this.stats.overallStats();
+    const workers = state?.workers ?? [];
+    const activity: Array<{ spawnedAt: number; busySince: number | null } | undefined> = [];
+    for (const w of workers) activity[w.id] = w;
+    return {
+      requestsPerSecond: this.stats.requestsPerSecond(now),
+      latencyMs: overall.latencyMs,
+      waitMs: overall.waitMs,
+      finishedCount: overall.count,
+      serverErrors: overall.serverErrors,
+      clientErrors: overall.clientErrors,
+      routes: this.stats.routeStats(),
+      bursts: this.stats.burstSummaries(),
+      workerBusyPercent: this.stats.busyShares(now, activity).map((share) => Math.round(share * 100)),
+    };
+  }
+}

@@ -1,0 +1,425 @@
+// A viewer's frames (src/shared/wire.ts ViewerFrame), built from the flight recorder for what the viewer
+// shows: its view (window, width, pause, cursor) plus what it was sent last. Whatever the traffic, a frame is
+// bounded by the pool size, MAX_FRAME_QUEUE_JOBS, MAX_FRAME_LOG_LINES and the plot's width. Pure (no clock of
+// its own, no Node), so a replay in the page builds frames from a loaded recording the same way.
+
+import { logLineOf } from '../shared/pool-model';
+import {
+  type ControllerStatus,
+  type FrameHistory,
+  type FrameJob,
+  type FrameLaneBuckets,
+  type FrameLog,
+  type FramePanels,
+  type FrameQueue,
+  type FrameQueueBuckets,
+  type FrameRun,
+  type FrameStats,
+  type FrameTimeline,
+  type FrameWorker,
+  MAX_FRAME_LOG_LINES,
+  MAX_FRAME_QUEUE_JOBS,
+  MAX_QUERY_REQUESTS,
+  type QueryResult,
+  VIEW_LIMITS,
+  type ViewerFrame,
+  type ViewerQuery,
+  type ViewerView,
+} from '../shared/wire';
+import type { EventHistory } from './event-history';
+import type { RunInfo } from './history-parts';
+import type { PoolState, RequestRecord } from './pool-state';
+import type { LaneBuckets, QueueBuckets, Timeline } from './timeline';
+
+/** A timeline tail is sent at most for this long in a row; then it is sent whole (bars that left the history, a moved start). */
+export const WHOLE_TIMELINE_INTERVAL_MS = 1_000;
+/** A full frame's log: the last MAX_FRAME_LOG_LINES lines among at most this many recent events. */
+export const LOG_BACKFILL_EVENTS = 20_000;
+/** New events scanned for log lines per frame at most (the newest; the rest are counted as omitted). */
+export const LOG_SCAN_EVENTS_PER_FRAME = 4 * MAX_FRAME_LOG_LINES;
+
+/** What the caller knows that the history does not: the controller's status, the live stats, other panels. */
+export interface FrameContext {
+  /** The present on the server's event clock. */
+  now: number;
+  /** The controller's status (null in a replay: no controller); a new object means it changed. */
+  status: ControllerStatus | null;
+  /** The stats' version and a way to read them; the stats are sent again when the version moved. */
+  stats?: { version: number; read: (at: number, state: PoolState | null) => FrameStats } | null;
+  /** The history's bounds, for the UI's "history starts at". */
+  maxAgeMs: number;
+  maxEvents: number;
+  panels?: FramePanels;
+}
+
+interface SentTimeline {
+  bucketMs: number;
+  firstBucketIndex: number;
+  now: number;
+  hasSpans: boolean;
+  wholeAt: number;
+}
+
+/** One viewer's frame state: its view and what it was sent. */
+export class ViewerFrames {
+  private view: ViewerView | null = null;
+  private needsFull = true;
+  private seq = 0;
+  /** The moment a paused live view stays at. */
+  private frozenAt: number | null = null;
+  private lastAt: number | null = null;
+  private sentStatus: ControllerStatus | null = null;
+  private sentStatsVersion = -1;
+  private sentRunsKey = '';
+  private sentHistoryKey = '';
+  private logSeq = 0;
+  private sentTimeline: SentTimeline | null = null;
+  /** Set when a frame was sent for a paused or cursor view: until the view changes, only what can change is sent. */
+  private isStill = false;
+
+  constructor(private readonly history: EventHistory) {}
+
+  get currentView(): ViewerView | null {
+    return this.view;
+  }
+
+  /** The viewer shows this now: the next frame is full and follows it. */
+  setView(view: ViewerView): void {
+    const wasPaused = this.view?.paused === true && this.view.cursor === 'live';
+    const isPausedLive = view.paused && view.cursor === 'live';
+    // Pausing keeps the moment last shown; anything else follows the new view.
+    if (isPausedLive && !wasPaused) this.frozenAt = this.lastAt;
+    if (!isPausedLive) this.frozenAt = null;
+    this.view = view;
+    this.needsFull = true;
+    this.isStill = false;
+  }
+
+  /** The next frame replaces everything the viewer holds (e.g. after a transport hiccup). */
+  resync(): void {
+    this.needsFull = true;
+    this.isStill = false;
+  }
+
+  /** The moment the view shows at `now`. */
+  momentOf(now: number): number {
+    const view = this.view;
+    if (view === null || view.cursor === 'live') return view?.paused ? (this.frozenAt ?? now) : now;
+    return view.cursor.at;
+  }
+
+  /**
+   * The next frame, or null when nothing the viewer shows can have changed (a still view whose status, stats and
+   * history are as sent) or no view was given yet.
+   */
+  build(context: FrameContext): ViewerFrame | null {
+    const view = this.view;
+    if (view === null) return null;
+    const isFull = this.needsFull;
+    const at = this.momentOf(context.now);
+    if (view.paused && view.cursor === 'live' && this.frozenAt === null) this.frozenAt = at;
+    const isLive = view.cursor === 'live' && !view.paused;
+    const history = this.history;
+    const historyPart = this.historyPart(context, isFull);
+    const statusChanged = context.status !== null && context.status !== this.sentStatus;
+    if (this.isStill && !isFull && !statusChanged && historyPart === undefined) return null;
+
+    const state = history.stateAt(at);
+    const activity = history.activity(at);
+    const frame: ViewerFrame = {
+      kind: 'frame',
+      seq: ++this.seq,
+      viewId: view.id,
+      sentAt: context.now,
+      at,
+      isLive,
+      isFull,
+      workers: [],
+      queue: { length: 0, oldestWaitMs: null, jobs: [] },
+      counters: {
+        requestsReceived: state?.counters.requestsReceived ?? 0,
+        responsesSent: state?.counters.responsesSent ?? 0,
+        rejected: state?.counters.rejected ?? 0,
+        serverErrors: state?.counters.serverErrors ?? 0,
+        openConnections: state?.connections.length ?? 0,
+        requestsPerSecond: activity.requestsPerSecond,
+      },
+      run: {
+        runId: state?.runId ?? 0,
+        phase: state?.phase ?? 'stopped',
+        settings: state?.settings ?? null,
+        listeningAt: state?.listeningAt ?? null,
+      },
+    };
+    if (state !== null) {
+      const jobs = jobsOf(state, at);
+      const byWorker = new Map(activity.workers.map((w) => [w.workerId, w]));
+      frame.workers = state.workers.map((w): FrameWorker => {
+        const rates = byWorker.get(w.id);
+        return {
+          id: w.id,
+          phase: w.phase,
+          job: w.requestId === null ? null : (jobs.get(w.requestId) ?? null),
+          jobsPerSecond: rates?.jobsPerSecond ?? 0,
+          utilization: rates?.utilization ?? 0,
+          recentUtilization: rates?.recentUtilization ?? 0,
+          jobsDone: w.jobsDone,
+          spawnedAt: w.spawnedAt,
+          replacements: w.replacements,
+        };
+      });
+      frame.queue = queueOf(state, jobs, at);
+    }
+    if (isFull || statusChanged) {
+      if (context.status !== null) frame.status = context.status;
+      this.sentStatus = context.status;
+    }
+    if (context.stats && (isFull || context.stats.version !== this.sentStatsVersion)) {
+      frame.stats = context.stats.read(at, state);
+      this.sentStatsVersion = context.stats.version;
+    }
+    if (historyPart !== undefined) frame.history = historyPart;
+    const runs = this.runsPart(isFull);
+    if (runs !== undefined) frame.runs = runs;
+    const log = this.logPart(at, isFull, isLive);
+    if (log !== undefined) frame.log = log;
+    const timeline = this.timelinePart(view, at, isFull || !this.isStill);
+    if (timeline !== undefined) frame.timeline = timeline;
+    if (context.panels !== undefined) frame.panels = context.panels;
+
+    this.needsFull = false;
+    this.lastAt = at;
+    this.isStill = !isLive;
+    return frame;
+  }
+
+  // ── parts ──────────────────────────────────────────────────────────────────
+
+  private historyPart(context: FrameContext, isFull: boolean): FrameHistory | undefined {
+    const h = this.history;
+    const part: FrameHistory = {
+      firstAt: h.firstAt,
+      knownFromAt: h.knownFromAt,
+      eventCount: h.eventCount,
+      evictedCount: h.evictedCount,
+      maxAgeMs: context.maxAgeMs,
+      maxEvents: context.maxEvents,
+    };
+    // Counts move with every event: what a person reads is where the history starts (to the second) and whether it dropped any.
+    const key = `${Math.floor(part.knownFromAt / 1_000)}|${part.evictedCount > 0}|${part.firstAt === null}`;
+    if (!isFull && key === this.sentHistoryKey) return undefined;
+    this.sentHistoryKey = key;
+    return part;
+  }
+
+  private runsPart(isFull: boolean): FrameRun[] | undefined {
+    const runs = this.history.runs();
+    const last = runs[runs.length - 1];
+    const key = last ? `${runs.length}|${runs[0]!.runId}|${last.runId}|${last.listeningAt}|${last.stoppingAt}|${last.stoppedAt}` : '';
+    if (!isFull && key === this.sentRunsKey) return undefined;
+    this.sentRunsKey = key;
+    return runs.map(frameRunOf);
+  }
+
+  private logPart(at: number, isFull: boolean, isLive: boolean): FrameLog | undefined {
+    const history = this.history;
+    // Events at the moment shown count as shown (a microsecond is below the clock's resolution of interest).
+    const end = isLive ? history.nextSeq : history.seqAtOrAfter(at + 0.001);
+    if (isFull) {
+      const lines = lastLines(history, Math.max(history.oldestSeq, end - LOG_BACKFILL_EVENTS), end, MAX_FRAME_LOG_LINES);
+      this.logSeq = end;
+      return { lines: lines.lines, omittedLineCount: 0 };
+    }
+    if (!isLive || end <= this.logSeq) return undefined;
+    const from = Math.max(this.logSeq, end - LOG_SCAN_EVENTS_PER_FRAME);
+    const skippedEvents = Math.max(0, from - Math.max(this.logSeq, history.oldestSeq));
+    const { lines, omitted } = lastLines(history, from, end, MAX_FRAME_LOG_LINES);
+    this.logSeq = end;
+    if (lines.length === 0 && skippedEvents === 0) return undefined;
+    return { lines, omittedLineCount: omitted + skippedEvents };
+  }
+
+  private timelinePart(view: ViewerView, at: number, isWanted: boolean): FrameTimeline | undefined {
+    if (!isWanted) return undefined;
+    const timeline = this.history.timeline({
+      fromAt: at - view.windowMs,
+      toAt: at,
+      plotWidthPx: Math.min(view.plotWidthPx, VIEW_LIMITS.maxPlotWidthPx),
+      now: at,
+    });
+    const sent = this.sentTimeline;
+    const hasSpans = timeline.queue.spans !== null;
+    const canTail =
+      !this.needsFull &&
+      sent !== null &&
+      sent.bucketMs === timeline.bucketMs &&
+      sent.hasSpans === hasSpans &&
+      at >= sent.now &&
+      at - sent.wholeAt < WHOLE_TIMELINE_INTERVAL_MS;
+    const fromBucketIndex = canTail
+      ? Math.min(
+          timeline.firstBucketIndex + timeline.bucketCount,
+          Math.max(timeline.firstBucketIndex, Math.floor(sent.now / timeline.bucketMs)),
+        )
+      : timeline.firstBucketIndex;
+    this.sentTimeline = {
+      bucketMs: timeline.bucketMs,
+      firstBucketIndex: timeline.firstBucketIndex,
+      now: at,
+      hasSpans,
+      wholeAt: canTail ? sent.wholeAt : at,
+    };
+    return frameTimelineOf(timeline, canTail ? 'tail' : 'whole', fromBucketIndex);
+  }
+}
+
+// ── conversions ──────────────────────────────────────────────────────────────
+
+function frameRunOf(run: RunInfo): FrameRun {
+  return { ...run, settings: run.settings && { ...run.settings } };
+}
+
+function jobOf(record: RequestRecord, at: number): FrameJob {
+  const startedAt = record.startedAt;
+  const since = startedAt ?? record.queuedAt ?? record.receivedAt;
+  return {
+    requestId: record.id,
+    method: record.method,
+    target: record.target,
+    path: record.path,
+    origin: record.origin,
+    receivedAt: record.receivedAt,
+    queuedAt: record.queuedAt,
+    startedAt,
+    elapsedMs: Math.max(0, at - since),
+  };
+}
+
+/** The jobs a frame names (the workers' and the queue's head), by request id: one pass over the requests in flight. */
+function jobsOf(state: PoolState, at: number): Map<number, FrameJob> {
+  const wanted = new Set<number>();
+  for (const w of state.workers) if (w.requestId !== null) wanted.add(w.requestId);
+  for (let i = 0; i < state.queue.length && i < MAX_FRAME_QUEUE_JOBS; i++) wanted.add(state.queue[i]!.requestId);
+  const jobs = new Map<number, FrameJob>();
+  for (const record of state.requests) if (wanted.has(record.id)) jobs.set(record.id, jobOf(record, at));
+  return jobs;
+}
+
+function queueOf(state: PoolState, jobs: Map<number, FrameJob>, at: number): FrameQueue {
+  const head = state.queue.slice(0, MAX_FRAME_QUEUE_JOBS);
+  const oldest = state.queue[0];
+  return {
+    length: state.queue.length,
+    oldestWaitMs: oldest === undefined ? null : Math.max(0, at - oldest.queuedAt),
+    jobs: head.map(
+      (job): FrameJob =>
+        jobs.get(job.requestId) ?? {
+          // Its request-received left the history: what the queue itself knows.
+          requestId: job.requestId,
+          method: '',
+          target: '',
+          path: '',
+          origin: 'external',
+          receivedAt: job.queuedAt,
+          queuedAt: job.queuedAt,
+          startedAt: null,
+          elapsedMs: Math.max(0, at - job.queuedAt),
+        },
+    ),
+  };
+}
+
+/** The log lines among events [from, end), the last `max` of them, and how many more there were. */
+function lastLines(history: EventHistory, from: number, end: number, max: number): { lines: FrameLog['lines']; omitted: number } {
+  const lines: FrameLog['lines'] = [];
+  let total = 0;
+  history.readEvents(from, end - from, (event) => {
+    const text = logLineOf(event);
+    if (text === null) return;
+    total++;
+    lines.push({ at: event.at, text });
+    if (lines.length > 2 * max) lines.splice(0, lines.length - max);
+  });
+  const kept = lines.length > max ? lines.slice(-max) : lines;
+  return { lines: kept, omitted: total - kept.length };
+}
+
+function slice(values: ArrayLike<number>, from: number, to: number): number[] {
+  const out = new Array<number>(Math.max(0, to - from));
+  for (let i = from; i < to; i++) out[i - from] = values[i]!;
+  return out;
+}
+
+function laneBucketsOf(b: LaneBuckets, from: number, to: number): FrameLaneBuckets {
+  return {
+    busyFraction: slice(b.busyFraction, from, to),
+    jobs: slice(b.jobs, from, to),
+    routes: slice(b.routes, from * 3, to * 3),
+    statuses: slice(b.statuses, from * 5, to * 5),
+    burstJobs: slice(b.burstJobs, from, to),
+  };
+}
+
+function queueBucketsOf(b: QueueBuckets, from: number, to: number): FrameQueueBuckets {
+  return {
+    meanLength: slice(b.meanLength, from, to),
+    maxLength: slice(b.maxLength, from, to),
+    received: slice(b.received, from, to),
+    rejected: slice(b.rejected, from, to),
+    dequeued: slice(b.dequeued, from, to),
+    meanWaitMs: slice(b.meanWaitMs, from, to).map((ms) => (Number.isNaN(ms) ? null : ms)),
+  };
+}
+
+/** The wire form of a timeline: plain arrays, from bucket `fromBucketIndex` on (and the bars and spans reaching it). */
+export function frameTimelineOf(timeline: Timeline, mode: 'whole' | 'tail', fromBucketIndex: number): FrameTimeline {
+  const offset = fromBucketIndex - timeline.firstBucketIndex;
+  const count = timeline.bucketCount;
+  const tailFromAt = fromBucketIndex * timeline.bucketMs;
+  const isWhole = mode === 'whole';
+  return {
+    mode,
+    fromAt: timeline.fromAt,
+    toAt: timeline.toAt,
+    now: timeline.now,
+    bucketMs: timeline.bucketMs,
+    firstBucketIndex: timeline.firstBucketIndex,
+    bucketCount: count,
+    fromBucketIndex,
+    knownFromAt: timeline.knownFromAt,
+    historyStartAt: timeline.historyStartAt,
+    lanes: timeline.lanes.map((lane) => ({
+      workerId: lane.workerId,
+      bars: isWhole ? lane.bars : lane.bars.filter((bar) => bar.finishedAt === null || bar.finishedAt >= tailFromAt),
+      buckets: laneBucketsOf(lane.buckets, offset, count),
+    })),
+    queue: {
+      spans:
+        timeline.queue.spans === null
+          ? null
+          : isWhole
+            ? timeline.queue.spans
+            : timeline.queue.spans.filter((span) => span.isWaiting || span.leftAt >= tailFromAt),
+      buckets: queueBucketsOf(timeline.queue.buckets, offset, count),
+    },
+    markers: timeline.markers,
+    runs: timeline.runs.map(frameRunOf),
+  };
+}
+
+/**
+ * Details on demand: a `query` answered from the history, bounded by MAX_QUERY_REQUESTS. `viewAt` is the moment
+ * the asking view shows (its cursor), used when the query does not name one.
+ */
+export function answerQuery(history: EventHistory, query: ViewerQuery, viewAt?: number): QueryResult {
+  if (query.kind === 'request') return { ok: true, kind: 'request', request: history.request(query.requestId, query.runId) };
+  const now = query.at ?? viewAt;
+  const list = history.requestsIn({
+    track: query.track,
+    fromAt: query.fromAt,
+    toAt: query.toAt,
+    limit: Math.min(query.limit, MAX_QUERY_REQUESTS),
+    ...(now === undefined ? {} : { now }),
+  });
+  return { ok: true, kind: 'requests-in', requests: list.requests, total: list.total, isPartlyBeforeHistory: list.isPartlyBeforeHistory };
+}
