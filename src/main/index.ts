@@ -7,7 +7,7 @@ import { app, BrowserWindow, session, shell, type WebContents } from 'electron';
 import { runtimeFilesFor } from '../server';
 import { registerIpc } from './ipc';
 import { isBookServerLink, isOwnRendererUrl, trustedRendererFor } from './ipc-guard';
-import { EventPublisher } from './publisher';
+import { EventPublisher, FramePublisher } from './publisher';
 import { ServerController } from './server-controller';
 
 /** out/main: the bundle's own folder (an ESM main has no __dirname). */
@@ -28,6 +28,7 @@ app.setName('Poolscope');
 
 const controller = new ServerController(runtimeFilesFor(import.meta.url));
 const publisher = new EventPublisher(controller);
+const framePublisher = new FramePublisher(controller);
 let disposeIpc: () => void = () => {};
 
 function createWindow(): BrowserWindow {
@@ -80,6 +81,7 @@ function lockDown(contents: WebContents): void {
 async function stopEverything(): Promise<'stopped' | 'timed-out'> {
   disposeIpc();
   publisher.dispose();
+  framePublisher.dispose();
   let timer: NodeJS.Timeout | undefined;
   const gaveUp = new Promise<'timed-out'>((resolve) => {
     timer = setTimeout(() => resolve('timed-out'), QUIT_GRACE_MS);
@@ -104,7 +106,7 @@ void app.whenReady().then(() => {
   // Poolscope needs no camera, notifications or anything else a page may ask for.
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   session.defaultSession.setPermissionCheckHandler(() => false);
-  disposeIpc = registerIpc({ controller, publisher, trustedRenderer });
+  disposeIpc = registerIpc({ controller, publisher, framePublisher, trustedRenderer });
   createWindow();
 });
 

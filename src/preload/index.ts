@@ -4,14 +4,25 @@
 import { contextBridge, type IpcRendererEvent, ipcRenderer } from 'electron';
 import type { Command, CommandResult } from '../shared/commands';
 import type { ServerSettings } from '../shared/settings';
-import { type ControllerStatus, IPC_CHANNELS, type PoolscopeApi, type ViewerMessage } from '../shared/wire';
+import {
+  type ControllerStatus,
+  type FrameSubscription,
+  IPC_CHANNELS,
+  type PoolscopeApi,
+  type PoolscopeFrameApi,
+  type QueryResult,
+  type ViewerFrame,
+  type ViewerMessage,
+  type ViewerQuery,
+  type ViewerView,
+} from '../shared/wire';
 
 /** Listeners in this page; main keeps one stream per window, so it is told to stop only when the last one leaves. */
 let subscriberCount = 0;
 
 const execute = (command: Command): Promise<CommandResult> => ipcRenderer.invoke(IPC_CHANNELS.command, command);
 
-const api: PoolscopeApi = {
+const api: PoolscopeApi & PoolscopeFrameApi = {
   startServer: (settings: ServerSettings): Promise<CommandResult> => execute({ type: 'start-server', settings }),
   stopServer: (): Promise<CommandResult> => execute({ type: 'stop-server' }),
   fireBurst: (path: '/sleep' | '/', count: number): Promise<CommandResult> => execute({ type: 'fire-burst', path, count }),
@@ -35,6 +46,29 @@ const api: PoolscopeApi = {
       if (subscriberCount === 0) ipcRenderer.send(IPC_CHANNELS.unsubscribe);
     };
   },
+  // One frame stream per window: a second watch takes it over (main keeps one frame viewer per window).
+  watch(view: ViewerView, listener: (frame: ViewerFrame) => void): FrameSubscription {
+    const onFrame = (_event: IpcRendererEvent, frame: ViewerFrame): void => listener(frame);
+    ipcRenderer.removeAllListeners(IPC_CHANNELS.frame);
+    ipcRenderer.on(IPC_CHANNELS.frame, onFrame);
+    ipcRenderer.send(IPC_CHANNELS.view, view);
+    let isWatching = true;
+    return {
+      setView: (next: ViewerView) => {
+        if (isWatching) ipcRenderer.send(IPC_CHANNELS.view, next);
+      },
+      ack: (seq: number) => {
+        if (isWatching) ipcRenderer.send(IPC_CHANNELS.frameAck, seq);
+      },
+      close: () => {
+        if (!isWatching) return;
+        isWatching = false;
+        ipcRenderer.off(IPC_CHANNELS.frame, onFrame);
+        ipcRenderer.send(IPC_CHANNELS.unwatch);
+      },
+    };
+  },
+  query: (query: ViewerQuery): Promise<QueryResult> => ipcRenderer.invoke(IPC_CHANNELS.query, query),
 };
 
 contextBridge.exposeInMainWorld('poolscope', api);
