@@ -66,28 +66,22 @@ class RecordingSink implements ViewerSink {
 }
 
 describe('EventPublisher with a real server', () => {
-  it('observes the event stream only while a viewer is attached (the live metrics observe the whole run)', async () => {
+  it('records every event whether or not a viewer is attached; the viewer count follows attach and remove', async () => {
     const { controller, publisher } = setUp();
     await controller.execute({ type: 'start-server', settings: settings() });
-    const subscribe = vi.spyOn(controller.events, 'subscribe');
-    const unsubscribes: Array<ReturnType<typeof vi.fn>> = [];
-    subscribe.mockImplementation((listener) => {
-      const unsubscribe = vi.fn(EventStream.prototype.subscribe.call(controller.events, listener));
-      unsubscribes.push(unsubscribe);
-      return unsubscribe;
-    });
+    // The flight recorder listens from the start: a viewer that attaches later still sees the truth.
+    expect(controller.events.isObserved).toBe(true);
+    expect(controller.history.runs()).toHaveLength(1);
 
     const sink = new RecordingSink();
     const remove = publisher.addViewer(sink);
-    expect(subscribe).toHaveBeenCalledTimes(1);
     expect(publisher.viewerCount).toBe(1);
     // The viewer gets the live metrics' whole history at once, beside the snapshot.
     expect(sink.metrics).toHaveLength(1);
 
     remove();
-    expect(unsubscribes[0]).toHaveBeenCalledTimes(1);
+    expect(controller.events.isObserved).toBe(true);
     expect(publisher.viewerCount).toBe(0);
-    subscribe.mockRestore();
   });
 
   it("sends a snapshot at once to a viewer that attaches to a running server, with the server's workers", async () => {

@@ -1,0 +1,165 @@
+// The frame publisher with a real server (real sockets, real worker threads): frames paced by acks, never one
+// per event; a paused view stops moving; queries answered from the recorder; bad views and acks refused.
+
+import { afterEach, describe, expect, it } from 'vitest';
+import { FramePublisher, type FrameSink } from '../src/main/publisher';
+import { ServerController } from '../src/main/server-controller';
+import type { ViewerFrame, ViewerView } from '../src/shared/wire';
+import { Changes } from './support/changes';
+import { httpGet } from './support/http-client';
+import { testSettings as settings } from './support/settings';
+
+let controllers: ServerController[] = [];
+let publishers: FramePublisher[] = [];
+
+afterEach(async () => {
+  for (const p of publishers) p.dispose();
+  await Promise.all(controllers.map((c) => c.dispose()));
+  controllers = [];
+  publishers = [];
+});
+
+async function setUp() {
+  const controller = new ServerController({ initialSettings: settings() });
+  const publisher = new FramePublisher(controller);
+  controllers.push(controller);
+  publishers.push(publisher);
+  const result = await controller.execute({ type: 'start-server', settings: settings({ workerCount: 2, sleepMs: 300 }) });
+  expect(result).toEqual({ ok: true });
+  const port = Number(controller.status.url!.split(':')[2]);
+  return { controller, publisher, port };
+}
+
+class RecordingSink implements FrameSink {
+  readonly frames: ViewerFrame[] = [];
+  private readonly changes = new Changes();
+
+  send(frame: ViewerFrame): void {
+    this.frames.push(frame);
+    this.changes.notify();
+  }
+
+  get last(): ViewerFrame {
+    return this.frames.at(-1)!;
+  }
+
+  until(predicate: (sink: RecordingSink) => boolean): Promise<void> {
+    return this.changes.until(() => predicate(this));
+  }
+}
+
+const liveView = (overrides: Partial<ViewerView> = {}): ViewerView => ({
+  id: 1,
+  windowMs: 10_000,
+  plotWidthPx: 400,
+  paused: false,
+  cursor: 'live',
+  ...overrides,
+});
+
+/** Lets timers and sockets run for a while (only to give a wrong implementation the chance to send more). */
+const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('FramePublisher with a real server', () => {
+  it('sends nothing before a view, then a full frame with the running server; no second frame before the ack', async () => {
+    const { publisher, port } = await setUp();
+    const sink = new RecordingSink();
+    const viewer = publisher.addViewer(sink);
+    await settle(100);
+    expect(sink.frames).toHaveLength(0);
+
+    expect(viewer.setView(liveView())).toBeNull();
+    await sink.until((s) => s.frames.length === 1);
+    const first = sink.last;
+    expect(first.isFull).toBe(true);
+    expect(first.status?.phase).toBe('listening');
+    expect(first.workers).toHaveLength(2);
+    expect(first.history?.maxEvents).toBe(500_000);
+
+    // Traffic while the frame is unacknowledged: still exactly one frame.
+    await Promise.all(Array.from({ length: 20 }, () => httpGet(port, '/')));
+    await settle(200);
+    expect(sink.frames).toHaveLength(1);
+
+    expect(viewer.ack(first.seq)).toBeNull();
+    await sink.until((s) => s.frames.length === 2 && s.last.counters.responsesSent >= 20);
+    expect(sink.last.isFull).toBe(false);
+    expect(sink.last.seq).toBe(first.seq + 1);
+  });
+
+  it('sends far fewer frames than events: one per ack, whatever the traffic', async () => {
+    const { controller, publisher, port } = await setUp();
+    const sink = new RecordingSink();
+    const viewer = publisher.addViewer(sink);
+    viewer.setView(liveView());
+    let isAcking = true;
+    const ackLoop = (async () => {
+      while (isAcking) {
+        await sink.until((s) => s.frames.length > 0);
+        viewer.ack(sink.last.seq);
+        await settle(5);
+      }
+    })();
+    const eventsBefore = controller.history.nextSeq;
+    for (let round = 0; round < 10; round++) await Promise.all(Array.from({ length: 20 }, () => httpGet(port, '/')));
+    const events = controller.history.nextSeq - eventsBefore;
+    await sink.until((s) => s.last.counters.responsesSent >= 200);
+    isAcking = false;
+    await ackLoop;
+    expect(events).toBeGreaterThan(1_000);
+    expect(sink.frames.length).toBeLessThan(events / 5);
+    // Every frame is bounded: no frame carries events, only what the view shows.
+    for (const frame of sink.frames) expect(JSON.stringify(frame).length).toBeLessThan(200_000);
+  });
+
+  it('stops moving for a paused view, sends it a frame when the status changes, and a full one on resume', async () => {
+    const { controller, publisher, port } = await setUp();
+    const sink = new RecordingSink();
+    const viewer = publisher.addViewer(sink);
+    viewer.setView(liveView());
+    await sink.until((s) => s.frames.length === 1);
+    viewer.setView(liveView({ id: 2, paused: true }));
+    await sink.until((s) => s.last.viewId === 2);
+    const paused = sink.last;
+    expect(paused.isLive).toBe(false);
+    viewer.ack(paused.seq);
+    const countWhilePaused = sink.frames.length;
+    await Promise.all(Array.from({ length: 10 }, () => httpGet(port, '/')));
+    await settle(300);
+    expect(sink.frames).toHaveLength(countWhilePaused);
+
+    const stopped = controller.execute({ type: 'stop-server' });
+    await sink.until((s) => s.last.status?.phase === 'stopping' || s.last.status?.phase === 'stopped');
+    expect(sink.last.at).toBe(paused.at);
+    expect(sink.last.timeline).toBeUndefined();
+    viewer.ack(sink.last.seq);
+    await stopped;
+
+    viewer.setView(liveView({ id: 3 }));
+    await sink.until((s) => s.last.viewId === 3);
+    expect(sink.last.isFull).toBe(true);
+    expect(sink.last.isLive).toBe(true);
+    expect(sink.last.at).toBeGreaterThan(paused.at);
+  });
+
+  it('answers queries from the recorder, bounded, and refuses bad views, acks and queries with a reason', async () => {
+    const { publisher, port } = await setUp();
+    const sink = new RecordingSink();
+    const viewer = publisher.addViewer(sink);
+    expect(viewer.setView({ ...liveView(), windowMs: -1 })).toMatch(/windowMs/);
+    expect(viewer.setView('everything')).toMatch(/must be an object/);
+    expect(viewer.ack(0)).toMatch(/seq/);
+    await Promise.all(Array.from({ length: 12 }, () => httpGet(port, '/')));
+
+    const list = viewer.query({ kind: 'requests-in', track: 0, fromAt: 0, toAt: Date.now() + 60_000, limit: 3 });
+    expect(list.ok).toBe(true);
+    if (!list.ok || list.kind !== 'requests-in') throw new Error('expected a request list');
+    expect(list.requests).toHaveLength(3);
+    expect(list.total).toBeGreaterThan(3);
+    const one = viewer.query({ kind: 'request', requestId: list.requests[0]!.id });
+    expect(one.ok && one.kind === 'request' && one.request?.path).toBe('/');
+    expect(viewer.query({ kind: 'requests-in', track: 0, fromAt: 0, toAt: 1, limit: 100_000 })).toMatchObject({ ok: false });
+    expect(viewer.query({ kind: 'drop-tables' })).toEqual({ ok: false, error: 'unknown query "drop-tables"' });
+    expect(sink.frames).toHaveLength(0);
+  });
+});
