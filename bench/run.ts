@@ -51,13 +51,29 @@ const USAGE = `npm run bench -- [flags]
   --duration-s N       seconds per measured round (default 5)
   --warmup-s N         seconds of unmeasured load before each round (default 1)
   --connections N      concurrent connections (default 50)
-  --only LIST          comma-separated scenarios: keep-alive,close,event-stream,log-line,burst,memory,load-accuracy
+  --only LIST          comma-separated scenarios: keep-alive,close,event-stream,recorder,log-line,burst,memory,
+                       load-accuracy (default), and history-memory (opt-in: 10 minutes of GET / with the recorder,
+                       RSS at 1, 5, 10 min)
   --generator NAME     auto (default) | wrk | autocannon | node-net
   --cpu-prof           run the Poolscope child with --cpu-prof and print its top self-time functions
 ${SOAK_USAGE}`;
 
-const SCENARIO_IDS = ['keep-alive', 'close', 'event-stream', 'log-line', 'burst', 'memory', 'load-accuracy'] as const;
+const SCENARIO_IDS = [
+  'keep-alive',
+  'close',
+  'event-stream',
+  'recorder',
+  'log-line',
+  'burst',
+  'memory',
+  'load-accuracy',
+  'history-memory',
+] as const;
 type ScenarioId = (typeof SCENARIO_IDS)[number];
+/** Run unless --only names others; history-memory takes 10 minutes, so only when asked for. */
+const DEFAULT_SCENARIO_IDS: readonly ScenarioId[] = SCENARIO_IDS.filter((id) => id !== 'history-memory');
+/** The history-memory scenario samples the server's RSS at these minutes of saturation. */
+const HISTORY_MEMORY_MINUTES = [1, 5, 10] as const;
 
 const HOST = '127.0.0.1';
 const WORKER_COUNT = 4;
@@ -70,6 +86,8 @@ const TARGETS = {
   closeMinCeilingRatio: 0.6,
   eventStreamMaxCostPercent: 5,
   logLineMaxCostPercent: 5,
+  // Issue 7: always-on recording costs under 5 % of unobserved keep-alive throughput.
+  recorderMaxCostPercent: 5,
   burstMaxRatio: 1.02,
   memoryMaxMbPerWorker: 12,
 };
@@ -100,7 +118,7 @@ function parseConfig(argv: string[]): BenchConfig {
       'duration-s': { type: 'string' },
       'warmup-s': { type: 'string' },
       connections: { type: 'string', default: '50' },
-      only: { type: 'string', default: SCENARIO_IDS.join(',') },
+      only: { type: 'string', default: DEFAULT_SCENARIO_IDS.join(',') },
       generator: { type: 'string', default: 'auto' },
       'cpu-prof': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -215,6 +233,64 @@ interface BurstReport {
   rounds: BurstResult[];
 }
 
+/**
+ * The recorder's memory: GET / at saturation for 10 minutes with the flight recorder on (default bounds: 600 s
+ * or 500,000 events, full within seconds at this rate), the server's RSS at 1, 5 and 10 minutes (flat once full:
+ * target ≤ 1.10× the 1-minute figure), and the recorder's bytes per stored event.
+ */
+async function measureHistoryMemory(server: ServerProcess, generator: LoadGeneratorName, config: BenchConfig): Promise<ScenarioReport[]> {
+  console.log(`\nhistory memory: keep-alive GET / at saturation for ${HISTORY_MEMORY_MINUTES.at(-1)} minutes with the recorder on`);
+  await server.setRecording(true);
+  const rssMb: number[] = [];
+  let elapsedMin = 0;
+  try {
+    for (const minute of HISTORY_MEMORY_MINUTES) {
+      const result = await runLoad(generator, {
+        host: HOST,
+        port: server.port,
+        path: '/',
+        connections: config.connections,
+        durationS: (minute - elapsedMin) * 60,
+        closeEachConnection: false,
+      });
+      elapsedMin = minute;
+      rssMb.push((await server.rssBytes()) / (1024 * 1024));
+      console.log(`  ${minute} min: RSS ${rssMb.at(-1)!.toFixed(1)} MB, ${fmtInt(result.requestsPerS)} req/s${problemsOf(result)}`);
+    }
+    const bytesPerEvent = await server.historyBytesPerEvent();
+    console.log(`  recorder: ${bytesPerEvent.toFixed(1)} bytes per stored event`);
+    const first = rssMb[0]!;
+    return [
+      ...HISTORY_MEMORY_MINUTES.map(
+        (minute, i): ScenarioReport => ({
+          id: 'history-memory',
+          title: `server RSS after ${minute} min, recorder on`,
+          unit: 'MB',
+          poolscope: rssMb[i]!,
+          baseline: first,
+          baselineLabel: 'at 1 min',
+          ratio: rssMb[i]! / first,
+          target: '≤ 1.10× (flat once full)',
+          isMet: rssMb[i]! <= first * 1.1,
+        }),
+      ),
+      {
+        id: 'history-memory',
+        title: 'recorder bytes per stored event',
+        unit: 'bytes',
+        poolscope: bytesPerEvent,
+        baseline: bytesPerEvent,
+        baselineLabel: 'reported',
+        ratio: 1,
+        target: 'reported',
+        isMet: true,
+      },
+    ];
+  } finally {
+    await server.setRecording(false);
+  }
+}
+
 async function measureBurst(server: ServerProcess, config: BenchConfig): Promise<BurstReport> {
   // One short burst first, so no round pays for first-time code paths.
   await runBurst(HOST, server.port, '/sleep?ms=10', config.burstCount);
@@ -238,7 +314,7 @@ async function measureBurst(server: ServerProcess, config: BenchConfig): Promise
 export interface ScenarioReport {
   id: ScenarioId;
   title: string;
-  unit: 'req/s' | 'ms' | 'µs/req' | 'MB';
+  unit: 'req/s' | 'ms' | 'µs/req' | 'MB' | 'bytes';
   poolscope: number;
   baseline: number;
   baselineLabel: string;
@@ -288,7 +364,13 @@ function printReports(reports: ScenarioReport[]): void {
     ['scenario', 'Poolscope', 'baseline', 'ratio', 'target', 'met?'],
     ...reports.map((r) => {
       const value = (v: number): string =>
-        r.unit === 'ms' ? fmtMs(v) : r.unit === 'req/s' ? `${fmtInt(v)} req/s` : `${v.toFixed(1)} ${r.unit}`;
+        r.unit === 'ms'
+          ? fmtMs(v)
+          : r.unit === 'req/s'
+            ? `${fmtInt(v)} req/s`
+            : r.unit === 'bytes'
+              ? `${v.toFixed(1)} B`
+              : `${v.toFixed(1)} ${r.unit}`;
       return [
         r.title,
         value(r.poolscope),
@@ -494,7 +576,7 @@ async function main(): Promise<void> {
      * cost row in req/s and, beside it, in server CPU per request, which other load on the machine disturbs far less.
      */
     const costOfSwitch = async (
-      id: 'event-stream' | 'log-line',
+      id: 'event-stream' | 'recorder' | 'log-line',
       title: string,
       labels: [string, string],
       setOn: (isOn: boolean) => Promise<number>,
@@ -564,6 +646,17 @@ async function main(): Promise<void> {
         'events',
       );
     }
+    if (wants('recorder')) {
+      console.log('\nrecorder: keep-alive GET / with and without the flight recorder the app keeps (one process, switched between rounds)');
+      await costOfSwitch(
+        'recorder',
+        'flight recorder cost',
+        ['poolscope + recorder', 'poolscope unobserved'],
+        (isOn) => poolscope.setRecording(isOn),
+        TARGETS.recorderMaxCostPercent,
+        'events',
+      );
+    }
     if (wants('log-line')) {
       console.log(`\nlog line: keep-alive GET / with serve's per-request lines printed to ${BOOK_LOG_PATH} and without`);
       await costOfSwitch(
@@ -614,6 +707,7 @@ async function main(): Promise<void> {
       });
     }
     if (wants('load-accuracy')) reports.push(await measureLoadAccuracy(poolscope.port, config));
+    if (wants('history-memory')) reports.push(...(await measureHistoryMemory(poolscope, generators.keepAlive, config)));
   } finally {
     // Graceful, so a --cpu-prof child writes its profile.
     await Promise.all(started.map((server) => server.stop()));

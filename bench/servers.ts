@@ -1,8 +1,9 @@
 // The servers under test, each in a child process of its own so that no two share an event loop:
 // run directly (`node --import tsx bench/servers.ts <kind> <port> [--workers N] [--sleep-ms N]`) it starts
-// one server, prints a ready line and answers `observe on|off` and `cpu` on stdin; imported, it spawns such children
-// (test/support/processes.ts makes sure they die with the bench). `--parser-limits JSON` sets Poolscope's parser limits,
-// `--max-connections N` its connection cap, `--log-file PATH` where `log on` prints the book's per-request lines.
+// one server, prints a ready line and answers `observe on|off`, `log on|off`, `record on|off`, `rss`, `history-bytes`
+// and `cpu` on stdin; imported, it spawns such children (test/support/processes.ts makes sure they die with the bench).
+// `--parser-limits JSON` sets Poolscope's parser limits, `--max-connections N` its connection cap, `--log-file PATH`
+// where `log on` prints the book's per-request lines.
 
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -81,6 +82,10 @@ interface StartedServer {
   setObserved(isObserved: boolean): number;
   /** Starts or stops printing the book's lines to the log file; returns the lines printed while on. */
   setLogged(isLogged: boolean): number;
+  /** Attaches or detaches a flight recorder as the app's controller keeps one; returns the events it recorded. */
+  setRecording(isRecording: boolean): number;
+  /** The recorder's approximate bytes per stored event (0 when none records). */
+  historyBytesPerEvent(): number;
   stop(): Promise<void>;
 }
 
@@ -95,6 +100,8 @@ async function startInThisProcess(options: ChildOptions): Promise<StartedServer>
       port: typeof address === 'object' && address !== null ? address.port : options.port,
       setObserved: () => 0,
       setLogged: () => 0,
+      setRecording: () => 0,
+      historyBytesPerEvent: () => 0,
       // The ceiling keeps no list of its sockets (that would be a cost per connection): the process exit closes them.
       stop: () =>
         new Promise<void>((done) => {
@@ -176,12 +183,45 @@ async function startInThisProcess(options: ChildOptions): Promise<StartedServer>
     }
     return printed;
   };
+
+  // The app's controller: one EventHistory (default bounds) appending every event, and its idle trim.
+  const { EventHistory } = await import('../src/history');
+  let history: InstanceType<typeof EventHistory> | null = null;
+  let stopRecording: (() => void) | null = null;
+  let recordedBefore = 0;
+  /** `record on` while already on only restarts the count; the history itself is kept (its memory is what grows). */
+  const setRecording = (isRecording: boolean): number => {
+    const recorded = history === null ? 0 : history.nextSeq - recordedBefore;
+    if (isRecording && history !== null) {
+      recordedBefore = history.nextSeq;
+      return recorded;
+    }
+    if (isRecording) {
+      const recorder = new EventHistory({ startAt: events.now() });
+      history = recorder;
+      recordedBefore = 0;
+      const unsubscribeRecorder = events.subscribe((event) => recorder.append(event));
+      const trimTimer = setInterval(() => recorder.trim(events.now()), 1_000);
+      stopRecording = () => {
+        unsubscribeRecorder();
+        clearInterval(trimTimer);
+      };
+    } else if (stopRecording !== null) {
+      stopRecording();
+      stopRecording = null;
+      history = null;
+    }
+    return recorded;
+  };
   return {
     port: server.port,
     setObserved,
     setLogged,
+    setRecording,
+    historyBytesPerEvent: () => history?.bytesPerEvent ?? 0,
     stop: async () => {
       setObserved(false);
+      setRecording(false);
       if (logFd !== null) {
         if (stopLogging !== null) setLogged(false);
         closeSync(logFd);
@@ -220,6 +260,9 @@ async function runChild(): Promise<void> {
       let reply: number;
       if (command === 'observe on' || command === 'observe off') reply = started.setObserved(command === 'observe on');
       else if (command === 'log on' || command === 'log off') reply = started.setLogged(command === 'log on');
+      else if (command === 'record on' || command === 'record off') reply = started.setRecording(command === 'record on');
+      else if (command === 'rss') reply = process.memoryUsage().rss;
+      else if (command === 'history-bytes') reply = started.historyBytesPerEvent();
       else if (command === 'cpu') {
         const usage = process.cpuUsage();
         reply = usage.user + usage.system;
@@ -255,6 +298,12 @@ export interface ServerProcess {
   setObserved(isObserved: boolean): Promise<number>;
   /** Starts (true) or stops printing the book's lines to the log file; resolves with the lines printed while on. */
   setLogged(isLogged: boolean): Promise<number>;
+  /** Attaches (true) or detaches a flight recorder; resolves with the events it recorded since the last call. */
+  setRecording(isRecording: boolean): Promise<number>;
+  /** The child's resident set size, bytes. */
+  rssBytes(): Promise<number>;
+  /** The recorder's approximate bytes per stored event. */
+  historyBytesPerEvent(): Promise<number>;
   /** CPU time the whole child (every thread) has used so far, user + system, in µs. */
   cpuUsageUs(): Promise<number>;
   /** Graceful: SIGTERM, then SIGKILL after STOP_TIMEOUT_MS. */
@@ -301,6 +350,9 @@ export async function spawnServer(kind: ServerKind, options: SpawnServerOptions)
     pid: ready.pid,
     setObserved: (isObserved) => ask(`observe ${isObserved ? 'on' : 'off'}`),
     setLogged: (isLogged) => ask(`log ${isLogged ? 'on' : 'off'}`),
+    setRecording: (isRecording) => ask(`record ${isRecording ? 'on' : 'off'}`),
+    rssBytes: () => ask('rss'),
+    historyBytesPerEvent: () => ask('history-bytes'),
     cpuUsageUs: () => ask('cpu'),
     stop: async () => void (await program.stop(STOP_TIMEOUT_MS)),
   };
