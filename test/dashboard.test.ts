@@ -258,6 +258,7 @@ describe('dashboard command line', () => {
         sendTimeoutMs: 10_000,
         maxWaitMs: 60_000,
       },
+      recorder: { historySeconds: 600, historyEvents: 500_000 },
       uiHost: '127.0.0.1',
       uiPort: 7879,
       shouldStartServer: false,

@@ -93,9 +93,10 @@ export class FramePublisher {
         const view = validateViewerView(input);
         if (!view.ok) return view.error;
         viewer.frames.setView(view.value);
-        // A new view is answered at once, whatever is in flight: the frame for the old view is not waited for.
+        // A new view is answered without waiting for the old view's frame to be acked, but still at most one
+        // frame per interval: a page that sends views in a loop cannot make the main side build frames in one.
         viewer.inFlightSeq = null;
-        this.schedule(viewer, 0);
+        this.schedule(viewer, viewer.sentAt + this.intervalMs - this.now());
         return null;
       },
       ack: (input) => {
