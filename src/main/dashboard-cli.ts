@@ -23,7 +23,11 @@ async function main(): Promise<number> {
     return 0;
   }
 
-  const controller = new ServerController({ initialSettings: args.initialSettings, recorder: args.recorder, ...runtimeFilesFor(import.meta.url) });
+  const controller = new ServerController({
+    initialSettings: args.initialSettings,
+    recorder: args.recorder,
+    ...runtimeFilesFor(import.meta.url),
+  });
   // Opened first: a FILE that cannot be written is refused (exit 2) before anything listens.
   const recorder =
     args.recordFile === null
