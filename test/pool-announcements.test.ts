@@ -13,9 +13,11 @@ function workers(...states: WorkerDisplayState[]): WorkerView[] {
     job: null,
     busySince: null,
     jobsDone: 0,
-    busyMsTotal: 0,
     spawnedAt: 0,
     replacements: 0,
+    jobsPerSecond: 0,
+    utilization: 0,
+    isHighRate: false,
   }));
 }
 

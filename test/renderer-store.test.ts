@@ -4,19 +4,29 @@
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket as NodeWebSocket, WebSocketServer } from 'ws';
+import { newRequest } from '../src/history/pool-state';
 import { PoolBridge } from '../src/renderer/bridge/pool-bridge';
-import { type AppStore, createAppStore } from '../src/renderer/store/app-store';
+import { createAppStore } from '../src/renderer/store/app-store';
 import { checkBurstCount, MAX_MESSAGES } from '../src/renderer/store/commands-slice';
 import { NOT_CONNECTED_ERROR, type SocketFactory, WebSocketPoolscopeApi } from '../src/renderer/transport/websocket-api';
-import { type RunningServer, startServer } from '../src/server';
 import type { CommandResult } from '../src/shared/commands';
-import { BURST_USER_AGENT, burstUserAgent, type ServerEvent } from '../src/shared/events';
-import { PoolModel } from '../src/shared/pool-model';
 import { DEFAULT_SETTINGS, type ServerSettings } from '../src/shared/settings';
-import type { ControllerStatus, DashboardClientFrame, DashboardServerFrame, PoolscopeApi, ViewerMessage } from '../src/shared/wire';
-import { EventRecorder } from './support/event-recorder';
-import { get, request } from './support/http-client';
-import { listeningEvent } from './support/sample-events';
+import {
+  type ControllerStatus,
+  type DashboardClientFrame,
+  type DashboardServerFrame,
+  type FrameCounters,
+  type FrameJob,
+  type FrameQueue,
+  type FrameSubscription,
+  type FrameWorker,
+  MAX_FRAME_QUEUE_JOBS,
+  type PoolscopeApi,
+  type QueryResult,
+  type ViewerFrame,
+  type ViewerQuery,
+  type ViewerView,
+} from '../src/shared/wire';
 
 /** Stands in for requestAnimationFrame: frames run only when the test says so. */
 class ManualFrames {
@@ -38,18 +48,85 @@ function status(overrides: Partial<ControllerStatus> = {}): ControllerStatus {
   return { phase: 'stopped', url: null, settings: { ...DEFAULT_SETTINGS }, lastError: null, ...overrides };
 }
 
-function snapshotOf(model: PoolModel, controllerStatus = status()): ViewerMessage {
-  return { kind: 'snapshot', sentAt: Date.now(), snapshot: model.snapshot(), status: controllerStatus };
+const viewAsked: ViewerView = { id: 1, windowMs: 30_000, plotWidthPx: 1_000, paused: false, cursor: 'live' };
+
+function countersOf(): FrameCounters {
+  return { requestsReceived: 0, responsesSent: 0, rejected: 0, serverErrors: 0, openConnections: 0, requestsPerSecond: 0 };
 }
 
-function delta(events: ServerEvent[], extra: { droppedEventCount?: number; status?: ControllerStatus } = {}): ViewerMessage {
+function jobOf(requestId: number, overrides: Partial<FrameJob> = {}): FrameJob {
   return {
-    kind: 'delta',
-    sentAt: Date.now(),
-    events,
-    droppedEventCount: extra.droppedEventCount ?? 0,
-    ...(extra.status ? { status: extra.status } : {}),
+    requestId,
+    method: 'GET',
+    target: '/sleep',
+    path: '/sleep',
+    origin: 'burst',
+    receivedAt: t0 + requestId,
+    queuedAt: t0 + requestId,
+    startedAt: null,
+    elapsedMs: 0,
+    ...overrides,
   };
+}
+
+function workersOf(count: number, overrides: Record<number, Partial<FrameWorker>> = {}): FrameWorker[] {
+  return Array.from({ length: count }, (_, id) => ({
+    id,
+    phase: 'idle',
+    job: null,
+    jobsPerSecond: 0,
+    utilization: 0,
+    recentUtilization: 0,
+    jobsDone: 0,
+    spawnedAt: t0,
+    replacements: 0,
+    ...overrides[id],
+  }));
+}
+
+function queueOf(length: number): FrameQueue {
+  const jobs = Array.from({ length: Math.min(length, MAX_FRAME_QUEUE_JOBS) }, (_, i) => jobOf(i + 1));
+  return { length, oldestWaitMs: length === 0 ? null : 100, jobs };
+}
+
+/** A frame of a listening pool of four, idle unless overridden. */
+function frameOf(overrides: Partial<ViewerFrame> & { seq: number }): ViewerFrame {
+  return {
+    kind: 'frame',
+    viewId: 1,
+    sentAt: t0,
+    at: t0,
+    isLive: true,
+    isFull: false,
+    workers: workersOf(4),
+    queue: queueOf(0),
+    counters: countersOf(),
+    run: { runId: 1, phase: 'listening', settings: { ...DEFAULT_SETTINGS, workerCount: 4 }, listeningAt: t0 },
+    ...overrides,
+  };
+}
+
+/** The frame API's side of a bridge: the views it was told, the acks, the queries (answered from `answers`). */
+function watchingApi() {
+  const watched = {
+    views: [] as ViewerView[],
+    acks: [] as number[],
+    queries: [] as ViewerQuery[],
+    watch(view: ViewerView, _listener: (frame: ViewerFrame) => void): FrameSubscription {
+      watched.views.push(view);
+      return { setView: (next) => watched.views.push(next), ack: (seq) => watched.acks.push(seq), close: () => {} };
+    },
+    async query(query: ViewerQuery): Promise<QueryResult> {
+      watched.queries.push(query);
+      if (query.kind === 'request') {
+        const request = { ...newRequest(query.requestId, 1, t0), runId: 1, method: 'GET', target: '/sleep?ms=5', path: '/sleep' };
+        return { ok: true, kind: 'request', request };
+      }
+      const request = { ...newRequest(9, 1, t0), runId: 1 };
+      return { ok: true, kind: 'requests-in', requests: [request], total: 412, isPartlyBeforeHistory: false };
+    },
+  };
+  return watched;
 }
 
 /** A PoolscopeApi that records the commands it gets and answers each with `answer` (changeable mid-test). */
@@ -81,35 +158,17 @@ function recordingApi(answer: CommandResult = { ok: true }): PoolscopeApi & {
   return api;
 }
 
-/** A bridge whose frames run when the test says; `clock` replaces the wall clock when given. */
-function setup(clock?: { nowMs: number }): { store: AppStore; frames: ManualFrames; bridge: PoolBridge } {
+/** A bridge watching frames, whose paints run when the test says; `clock` replaces the wall clock when given. */
+function setup(clock?: { nowMs: number }) {
   const store = createAppStore({ api: recordingApi() });
   const frames = new ManualFrames();
   const bridge = new PoolBridge(store, { scheduleFrame: frames.schedule, ...(clock ? { now: () => clock.nowMs } : {}) });
-  return { store, frames, bridge };
+  const watched = watchingApi();
+  bridge.connect(watched);
+  return { store, frames, bridge, watched };
 }
 
-/** Small builders for the event sequences of a pool at work. */
 const t0 = 1_700_000_000_000;
-function listening(workerCount: number, at = t0): ServerEvent[] {
-  const spawned: ServerEvent[] = Array.from({ length: workerCount }, (_, workerId) => ({ type: 'worker-spawned', at, workerId }));
-  return [...spawned, listeningEvent(at, { workerCount, sleepMs: 1000 })];
-}
-function arrives(requestId: number, at: number, target = '/sleep', userAgent: string | null = BURST_USER_AGENT): ServerEvent[] {
-  return [
-    { type: 'request-received', at, requestId, connectionId: requestId, method: 'GET', target, remoteAddress: '127.0.0.1', userAgent },
-    { type: 'job-queued', at, requestId, queueDepth: 1 },
-  ];
-}
-function starts(requestId: number, workerId: number, at: number, waitMs: number): ServerEvent {
-  return { type: 'job-started', at, requestId, workerId, waitMs, queueDepth: 0 };
-}
-function finishes(requestId: number, workerId: number, at: number, runMs: number, httpStatus = 200): ServerEvent[] {
-  return [
-    { type: 'job-finished', at, requestId, workerId, runMs, status: httpStatus },
-    { type: 'response-sent', at, requestId, status: httpStatus, bytes: 100 },
-  ];
-}
 
 describe("the store's slices", () => {
   it('keep their actions beside their state, unchanged by updates', () => {
@@ -154,279 +213,170 @@ describe("the store's slices", () => {
   });
 });
 
-describe('the bridge publishes into the store once per frame', () => {
-  it('turns a snapshot and many deltas that arrive between two frames into a single store update', () => {
-    const { store, frames, bridge } = setup();
+describe('the bridge applies frames and publishes into the store once per paint', () => {
+  it('turns many frames that arrive between two paints into a single store update, and acks each once the store has it', () => {
+    const { store, frames, bridge, watched } = setup();
     const updates: number[] = [];
     store.subscribe((state) => updates.push(state.wire.modelVersion));
-
-    bridge.receive(snapshotOf(new PoolModel(), status({ phase: 'listening', url: 'http://127.0.0.1:7878' })));
-    bridge.receive(delta(listening(4)));
-    for (let id = 1; id <= 100; id++) bridge.receive(delta(arrives(id, t0 + id)));
+    bridge.receive(frameOf({ seq: 1, isFull: true, status: status({ phase: 'listening', url: 'http://127.0.0.1:7878' }) }));
+    for (let seq = 2; seq <= 10; seq++) bridge.receive(frameOf({ seq, queue: queueOf(seq * 10) }));
     expect(frames.pending).toBe(1);
     expect(store.getState().wire.hasSnapshot).toBe(false);
+    expect(watched.acks).toEqual([]);
 
     frames.run();
     const wire = store.getState().wire;
     expect(bridge.publishes).toBe(1);
-    expect(updates.length).toBeLessThanOrEqual(2); // the wire slice, plus at most the stats slice
+    expect(updates.length).toBeLessThanOrEqual(2); // the wire slice, plus at most the view (settings adopted)
     expect(wire.hasSnapshot).toBe(true);
     expect(wire.status.url).toBe('http://127.0.0.1:7878');
     expect(wire.workers.map((w) => w.state)).toEqual(['idle', 'idle', 'idle', 'idle']);
     expect(wire.queueLength).toBe(100);
-    expect(wire.queue[0]).toMatchObject({ requestId: 1, target: '/sleep', origin: 'burst' });
+    expect(wire.queue[0]).toMatchObject({ requestId: 1, target: '/sleep', origin: 'burst', queuedAt: t0 + 1 });
+    expect(watched.acks).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
 
-  it('keeps at most 200 queue items in the store and counts the rest', () => {
-    const { store, frames, bridge } = setup();
-    bridge.receive(snapshotOf(new PoolModel()));
-    bridge.receive(delta([...listening(1), ...Array.from({ length: 1000 }, (_, i) => arrives(i + 1, t0 + i)).flat()]));
-    frames.run();
-    expect(store.getState().wire.queue).toHaveLength(200);
-    expect(store.getState().wire.queueLength).toBe(1000);
-  });
-
-  it('ignores a delta that comes before the first snapshot', () => {
-    const { store, frames, bridge } = setup();
-    bridge.receive(delta(listening(2)));
-    frames.run();
-    expect(store.getState().wire.workers).toEqual([]);
-    expect(store.getState().wire.hasSnapshot).toBe(false);
+  it('tells the main side what the timeline shows, and a pause at once, without waiting for a frame', () => {
+    const { store, bridge, watched } = setup();
+    expect(watched.views.at(-1)).toMatchObject({ windowMs: 30_000, paused: false, cursor: 'live' });
+    store.getState().viewActions.setTimelinePlotWidth(812.4);
+    store.getState().viewActions.setTimelineWindow(60_000);
+    store.getState().viewActions.pauseTimeline(t0);
+    expect(watched.views.slice(1).map((view) => [view.windowMs, view.plotWidthPx, view.paused, view.cursor])).toEqual([
+      [30_000, 812, false, 'live'],
+      [60_000, 812, false, 'live'],
+      [60_000, 812, true, 'live'],
+    ]);
+    store.getState().viewActions.setTimelineScrollBack(5_000);
+    expect(watched.views.at(-1)).toMatchObject({ paused: true, cursor: { at: t0 - 5_000 } });
+    // Each view has its own id; a view that did not change is not sent again.
+    store.getState().viewActions.setShowBookTerms(false);
+    expect(new Set(watched.views.map((view) => view.id)).size).toBe(watched.views.length);
+    expect(watched.views).toHaveLength(5);
+    bridge.dispose();
   });
 
   it('reuses the objects of workers that did not change, so their cards do not re-render', () => {
     const { store, frames, bridge } = setup();
-    bridge.receive(snapshotOf(new PoolModel()));
-    bridge.receive(delta(listening(3)));
+    bridge.receive(frameOf({ seq: 1, isFull: true }));
     frames.run();
     const before = store.getState().wire.workers;
-    bridge.receive(delta([...arrives(1, t0 + 10), starts(1, 1, t0 + 11, 1)]));
+    bridge.receive(
+      frameOf({ seq: 2, workers: workersOf(4, { 1: { phase: 'busy', job: jobOf(1, { startedAt: t0 + 11, elapsedMs: 5 }) } }) }),
+    );
     frames.run();
     const after = store.getState().wire.workers;
     expect(after[0]).toBe(before[0]);
     expect(after[2]).toBe(before[2]);
     expect(after[1]).not.toBe(before[1]);
-    expect(after[1]).toMatchObject({ state: 'busy', phase: 'busy', job: { requestId: 1, target: '/sleep', origin: 'burst' } });
+    expect(after[1]).toMatchObject({
+      state: 'busy',
+      phase: 'busy',
+      busySince: t0 + 11,
+      job: { requestId: 1, target: '/sleep', origin: 'burst' },
+    });
   });
 
-  it('shows a graceful stop worker by worker: stopping while a job runs, then exited', () => {
+  it('at a high rate shows jobs per second and utilization, and a job only once it has run 100 ms', () => {
+    const { store, frames, bridge } = setup();
+    const fast = { phase: 'busy' as const, jobsPerSecond: 2_400.4, utilization: 0.834 };
+    bridge.receive(
+      frameOf({
+        seq: 1,
+        isFull: true,
+        workers: workersOf(2, {
+          0: { ...fast, job: jobOf(7, { startedAt: t0, elapsedMs: 1 }) },
+          1: { ...fast, job: jobOf(8, { startedAt: t0 - 4_000, elapsedMs: 4_000 }) },
+        }),
+        counters: { ...countersOf(), requestsPerSecond: 4_800 },
+        queue: { length: 3, oldestWaitMs: 0.4, jobs: queueOf(3).jobs },
+      }),
+    );
+    frames.run();
+    const wire = store.getState().wire;
+    expect(wire.workers.map((w) => [w.isHighRate, w.jobsPerSecond, w.utilization, w.job?.requestId ?? null])).toEqual([
+      [true, 2_400, 0.83, null],
+      [true, 2_400, 0.83, 8],
+    ]);
+    expect(wire.workers.map((w) => w.state)).toEqual(['busy', 'busy']);
+    expect([wire.isHighRate, wire.queueLength, wire.oldestWaitMs]).toEqual([true, 3, 0.4]);
+  });
+
+  it('publishes log lines at most four times a second, and the held-back line on a later paint', () => {
     const clock = { nowMs: t0 };
     const { store, frames, bridge } = setup(clock);
-    bridge.receive(snapshotOf(new PoolModel()));
-    bridge.receive(delta([...listening(2), ...arrives(1, t0 + 1), starts(1, 0, t0 + 2, 1)]));
-    bridge.receive(
-      delta(
-        [
-          { type: 'server-stopping', at: t0 + 3, reason: 'command' },
-          { type: 'worker-stopping', at: t0 + 3, workerId: 0 },
-        ],
-        { status: status({ phase: 'stopping' }) },
-      ),
-    );
+    bridge.receive(frameOf({ seq: 1, isFull: true, log: { lines: [{ at: t0, text: 'Listening' }], omittedLineCount: 0 } }));
     frames.run();
-    let wire = store.getState().wire;
-    expect(wire.status.phase).toBe('stopping');
-    expect(wire.inFlightJobs).toBe(1);
-    expect(wire.workers[0]).toMatchObject({ phase: 'stopping', state: 'busy' });
-
     clock.nowMs += 16;
     bridge.receive(
-      delta([...finishes(1, 0, t0 + 1000, 998), { type: 'worker-exited', at: t0 + 1001, workerId: 0, reason: 'shutdown', exitCode: 0 }]),
+      frameOf({ seq: 2, log: { lines: [{ at: t0 + 16, text: 'Worker 0 disconnected; shutting down.' }], omittedLineCount: 0 } }),
     );
     frames.run();
-    wire = store.getState().wire;
-    expect(wire.inFlightJobs).toBe(0);
-    expect(wire.workers.map((w) => w.state)).toEqual(['exited', 'idle']);
-    // Log lines are published at most four times a second; the held-back line comes on a later frame.
-    expect(wire.log.map((l) => l.text)).not.toContain('Worker 0 disconnected; shutting down.');
+    expect(store.getState().wire.log.map((l) => l.text)).toEqual(['Listening']);
     expect(frames.pending).toBe(1);
     clock.nowMs += 250;
     frames.run();
-    expect(store.getState().wire.log.map((l) => l.text)).toContain('Worker 0 disconnected; shutting down.');
+    expect(store.getState().wire.log.map((l) => l.text)).toEqual(['Listening', 'Worker 0 disconnected; shutting down.']);
     expect(frames.pending).toBe(0);
   });
 
-  it('carries the dropped-event count and the transport state to the store', () => {
-    const { store, frames, bridge } = setup();
-    bridge.setConnection('reconnecting');
-    bridge.receive(snapshotOf(new PoolModel()));
-    bridge.receive(delta([], { droppedEventCount: 1234 }));
-    frames.run();
-    expect(store.getState().wire.droppedEvents).toBe(1234);
-    expect(store.getState().wire.connection).toBe('reconnecting');
-  });
-
-  it('computes percentiles per run: a new server-listening starts the numbers over', () => {
+  it("takes the stats panels' numbers from the frames as they are", () => {
     const { store, bridge } = setup();
-    bridge.receive(snapshotOf(new PoolModel()));
-    const events: ServerEvent[] = [...listening(1)];
-    for (let id = 1; id <= 100; id++) {
-      const at = t0 + id * 10;
-      events.push(...arrives(id, at, '/'), starts(id, 0, at + 2, 2), ...finishes(id, 0, at + 2 + id / 10, id / 10));
-    }
-    bridge.receive(delta(events));
+    const stats = {
+      requestsPerSecond: 12,
+      latencyMs: { p50: 7, p95: 9, p99: 11.9 },
+      waitMs: { p50: 1, p95: 2, p99: 2 },
+      finishedCount: 100,
+      serverErrors: 1,
+      clientErrors: 0,
+      routes: [],
+      bursts: [],
+      workerBusyPercent: [83, 83],
+    };
+    bridge.receive(frameOf({ seq: 1, isFull: true, stats }));
     bridge.flush();
-    let stats = store.getState().stats;
-    expect(stats.finishedCount).toBe(100);
-    expect(stats.latencyMs!.p50).toBeCloseTo(7, 1); // 2 ms wait + 5 ms run
-    expect(stats.latencyMs!.p99).toBeCloseTo(11.9, 1);
-    expect(stats.waitMs!.p95).toBeCloseTo(2, 1);
-
-    bridge.receive(delta([{ type: 'server-stopped', at: t0 + 5000 }, ...listening(1, t0 + 6000)]));
-    bridge.flush();
-    stats = store.getState().stats;
-    expect(stats.finishedCount).toBe(0);
-    expect(stats.latencyMs).toBeNull();
+    expect(store.getState().stats).toEqual(stats);
   });
 
-  it('keeps / and /sleep apart, sums up each burst, and drops requests per second to 0 when the server stops', () => {
-    const clock = { nowMs: t0 + 10_000 };
-    const { store, bridge } = setup(clock);
-    bridge.receive(snapshotOf(new PoolModel()));
-    const sleeper = burstUserAgent({ burstId: 1, size: 2 });
-    bridge.receive(
-      delta([
-        ...listening(2),
-        ...arrives(1, t0 + 100, '/sleep', sleeper),
-        ...arrives(2, t0 + 100, '/sleep', sleeper),
-        ...arrives(3, t0 + 100, '/', null),
-        starts(1, 0, t0 + 100, 0.1),
-        starts(2, 1, t0 + 100, 0.1),
-        ...finishes(1, 0, t0 + 5_100, 5_000),
-        starts(3, 0, t0 + 5_100, 5_000),
-        ...finishes(3, 0, t0 + 5_101, 1),
-        ...finishes(2, 1, t0 + 5_100, 5_000),
-      ]),
-    );
-    clock.nowMs = t0 + 6_000;
-    bridge.flush();
-    const stats = store.getState().stats;
-    expect(stats.routes.map((route) => [route.route, route.count])).toEqual([
-      ['/', 1],
-      ['/sleep', 2],
-    ]);
-    expect(stats.routes[0]!.waitMs!.p99).toBeCloseTo(5_000, -1);
-    expect(stats.routes[1]!.latencyMs!.p99).toBeCloseTo(5_000, -1);
-    expect(stats.bursts).toMatchObject([{ burstId: 1, size: 2, answered: 2, workerCount: 2, isComplete: true, waitedCount: 0 }]);
-    expect(stats.requestsPerSecond).toBeGreaterThan(0);
-    // Worker 0 ran 5,001 ms of the 6,000 ms it has lived; worker 1 5,000 ms.
-    expect(stats.workerBusyPercent).toEqual([83, 83]);
-
-    bridge.receive(
-      delta([
-        { type: 'server-stopping', at: t0 + 6_000, reason: 'command' },
-        { type: 'server-stopped', at: t0 + 6_001 },
-      ]),
-    );
-    bridge.flush();
-    expect(store.getState().stats.requestsPerSecond).toBe(0);
-  });
-
-  it('rebuilds the stats of the current run from a snapshot', () => {
-    const { store, bridge } = setup();
-    const model = new PoolModel();
-    model.applyAll([...listening(1), ...arrives(1, t0 + 1), starts(1, 0, t0 + 2, 1), ...finishes(1, 0, t0 + 502, 500, 503)]);
-    bridge.receive(snapshotOf(model));
-    bridge.flush();
-    expect(store.getState().stats).toMatchObject({ finishedCount: 1, serverErrors: 1 });
-    expect(store.getState().stats.latencyMs!.p50).toBeCloseTo(501, 0);
+  it('asks for the request inspected and for the requests of a bucket, and shows the answers', async () => {
+    const { store, frames, bridge, watched } = setup();
+    bridge.receive(frameOf({ seq: 1, isFull: true }));
+    store.getState().viewActions.hoverRequest(5);
+    store.getState().viewActions.hoverBucket({ workerId: 1, fromAt: t0, toAt: t0 + 400 });
+    // The job under the pointer comes first: the bucket is asked for once the pointer has left the job.
+    await vi.waitFor(() => expect(watched.queries).toEqual([{ kind: 'request', requestId: 5, runId: 1 }]));
+    await vi.waitFor(() => {
+      frames.run();
+      expect(store.getState().wire.inspectedRequest).not.toBeNull();
+    });
+    expect(store.getState().wire.inspectedRequest).toMatchObject({ id: 5, target: '/sleep?ms=5' });
+    store.getState().viewActions.hoverRequest(null);
+    await vi.waitFor(() => expect(watched.queries.at(-1)).toMatchObject({ kind: 'requests-in', track: 1, fromAt: t0, toAt: t0 + 400 }));
+    await vi.waitFor(() => {
+      frames.run();
+      expect(store.getState().wire.bucketRequests).toMatchObject({ total: 412, requests: [{ id: 9 }] });
+    });
+    expect(store.getState().wire.inspectedRequest).toBeNull();
   });
 
   it('says in the UI why a running server stopped on its own', () => {
     const { store, frames, bridge } = setup();
-    bridge.receive(snapshotOf(new PoolModel(), status({ phase: 'listening' })));
-    bridge.receive(delta([], { status: status({ phase: 'stopped', lastError: 'Worker 2 crashed too often' }) }));
+    bridge.receive(frameOf({ seq: 1, isFull: true, status: status({ phase: 'listening' }) }));
+    frames.run();
+    bridge.receive(frameOf({ seq: 2, status: status({ phase: 'stopped', lastError: 'Worker 2 crashed too often' }) }));
     frames.run();
     expect(store.getState().commands.messages).toMatchObject([{ tone: 'error', text: 'Worker 2 crashed too often' }]);
   });
 
   it("shows the running server's settings in the form until the person edits it", () => {
     const { store, bridge } = setup();
-    bridge.receive(snapshotOf(new PoolModel(), status({ settings: { ...DEFAULT_SETTINGS, sleepMs: 1000 } })));
+    bridge.receive(frameOf({ seq: 1, isFull: true, status: status({ settings: { ...DEFAULT_SETTINGS, sleepMs: 1000 } }) }));
+    bridge.flush();
     expect(store.getState().view.form.sleepMs).toBe('1000');
     store.getState().viewActions.editSettingsField('sleepMs', '250');
-    bridge.receive(delta([], { status: status({ settings: { ...DEFAULT_SETTINGS, sleepMs: 1000 } }) }));
+    bridge.receive(frameOf({ seq: 2, status: status({ settings: { ...DEFAULT_SETTINGS, sleepMs: 1000 } }) }));
+    bridge.flush();
     expect(store.getState().view.form.sleepMs).toBe('250');
-  });
-});
-
-describe("the bridge's timeline", () => {
-  it("keeps a run's jobs and moments across a restart, even when one batch carries the restart and the new run's reused ids", () => {
-    const { bridge } = setup();
-    bridge.receive(snapshotOf(new PoolModel()));
-    bridge.receive(delta([...listening(2), ...arrives(1, t0 + 10), starts(1, 0, t0 + 10, 0), ...finishes(1, 0, t0 + 5_010, 5_000)]));
-    bridge.receive(
-      delta([
-        { type: 'server-stopping', at: t0 + 6_000, reason: 'command' },
-        { type: 'worker-stopping', at: t0 + 6_001, workerId: 0 },
-        { type: 'worker-exited', at: t0 + 6_001, workerId: 0, reason: 'shutdown', exitCode: 0 },
-        { type: 'worker-stopping', at: t0 + 6_002, workerId: 1 },
-        { type: 'worker-exited', at: t0 + 6_002, workerId: 1, reason: 'shutdown', exitCode: 0 },
-        { type: 'server-stopped', at: t0 + 6_003 },
-        ...listening(1, t0 + 7_000),
-        ...arrives(1, t0 + 7_010, '/'),
-        starts(1, 0, t0 + 7_010, 0),
-      ]),
-    );
-    const frame = bridge.timeline({ fromAt: t0, toAt: t0 + 8_000, plotWidthPx: 800, now: t0 + 8_000 });
-    expect(frame.bars.map((bar) => [bar.runId, bar.requestId, bar.path, bar.isCurrentRun])).toEqual([
-      [1, 1, '/sleep', false],
-      [2, 1, '/', true],
-    ]);
-    expect(frame.markers.map((marker) => [marker.kind, marker.runId, marker.workerId])).toEqual([
-      ['start', 1, null],
-      ['stop-requested', 1, null],
-      ['worker-joined', 1, 0],
-      ['worker-joined', 1, 1],
-      ['stopped', 1, null],
-      ['start', 2, null],
-    ]);
-    expect(frame.separators).toMatchObject([{ at: t0 + 7_000, runId: 2, workerCount: 1, previousWorkerCount: 2 }]);
-    expect(frame.lanes).toHaveLength(2);
-  });
-});
-
-describe('the bridge fed by a real server', () => {
-  let server: RunningServer | null = null;
-  afterEach(async () => {
-    await server?.shutdown();
-    server = null;
-  });
-
-  it('shows a /sleep burst as busy workers and queued burst jobs, then its latencies', async () => {
-    const recorder = new EventRecorder();
-    server = await startServer({ port: 0, workerCount: 2, sleepMs: 300, events: recorder.stream });
-    const { store, frames, bridge } = setup();
-    bridge.receive(snapshotOf(new PoolModel(), status({ phase: 'listening', url: server.url })));
-    let fed = 0;
-    const feed = () => {
-      bridge.receive(delta(recorder.events.slice(fed)));
-      fed = recorder.events.length;
-      frames.run();
-    };
-
-    const burst = Array.from({ length: 4 }, () => request(server!.port, get('/sleep', `User-Agent: ${BURST_USER_AGENT}\r\n`)));
-    await recorder.until((r) => r.count('job-started') === 2 && r.count('job-queued') === 4);
-    feed();
-    let wire = store.getState().wire;
-    expect(wire.workers.map((w) => w.state)).toEqual(['busy', 'busy']);
-    expect(wire.workers.every((w) => w.job?.target === '/sleep' && w.job.origin === 'burst')).toBe(true);
-    expect(wire.queue.map((q) => q.origin)).toEqual(['burst', 'burst']);
-
-    const responses = await Promise.all(burst);
-    expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200]);
-    await recorder.until((r) => r.count('response-sent') === 4);
-    feed();
-    bridge.refreshStats();
-    wire = store.getState().wire;
-    const stats = store.getState().stats;
-    expect(wire.queueLength).toBe(0);
-    expect(wire.workers.map((w) => w.jobsDone)).toEqual([2, 2]);
-    expect(stats.finishedCount).toBe(4);
-    expect(stats.latencyMs!.p50).toBeGreaterThanOrEqual(290);
-    // Half the burst waited for a sleeper to finish.
-    expect(stats.waitMs!.p99).toBeGreaterThanOrEqual(250);
-    expect(stats.requestsPerSecond).toBeGreaterThan(0);
   });
 });
 
@@ -448,9 +398,7 @@ describe('command actions', () => {
     const api = recordingApi({ ok: false, error: 'Port 7878 is already in use on 127.0.0.1', field: 'port' });
     const store = createAppStore({ api });
     await store.getState().commandActions.startServer();
-    expect(api.started).toEqual([
-      { host: '127.0.0.1', port: 7878, workerCount: 4, sleepMs: 5000, maxQueuedJobs: 1024, sendTimeoutMs: 10_000, maxWaitMs: 60_000 },
-    ]);
+    expect(api.started).toEqual([{ host: '127.0.0.1', port: 7878, workerCount: 4, sleepMs: 5000, maxQueuedJobs: 1024 }]);
     expect(store.getState().commands.messages).toMatchObject([{ tone: 'error', text: 'Port 7878 is already in use on 127.0.0.1' }]);
     expect(store.getState().commands.fieldError).toEqual({ field: 'port', text: 'Port 7878 is already in use on 127.0.0.1' });
     expect(store.getState().commands.pending).toBeNull();
@@ -587,19 +535,23 @@ describe('the dashboard WebSocket client', () => {
     return socket;
   };
 
-  /** A stand-in dashboard: answers subscribe with a snapshot and every command with ok:true. */
+  /** A stand-in dashboard: answers a view with a full frame, a query with its result and every command with ok:true. */
   async function fakeDashboard(port = 0): Promise<{ server: WebSocketServer; port: number; frames: DashboardClientFrame[] }> {
     const frames: DashboardClientFrame[] = [];
     const server = new WebSocketServer({ port, host: '127.0.0.1', path: '/ws' });
     servers.push(server);
     await new Promise<void>((resolve) => server.once('listening', () => resolve()));
     server.on('connection', (socket) => {
+      let seq = 0;
       socket.on('message', (data) => {
         const frame = JSON.parse(data.toString()) as DashboardClientFrame;
         frames.push(frame);
-        const reply: DashboardServerFrame =
-          frame.kind === 'command' ? { kind: 'command-result', id: frame.id, result: { ok: true } } : snapshotOf(new PoolModel(), status());
-        socket.send(JSON.stringify(reply));
+        let reply: DashboardServerFrame | null = null;
+        if (frame.kind === 'command') reply = { kind: 'command-result', id: frame.id, result: { ok: true } };
+        else if (frame.kind === 'query')
+          reply = { kind: 'query-result', id: frame.id, result: { ok: true, kind: 'request', request: null } };
+        else if (frame.kind === 'view') reply = frameOf({ seq: ++seq, viewId: frame.view.id, isFull: true, status: status() });
+        if (reply !== null) socket.send(JSON.stringify(reply));
       });
     });
     return { server, port: (server.address() as { port: number }).port, frames };
@@ -615,43 +567,45 @@ describe('the dashboard WebSocket client', () => {
     return api;
   }
 
-  function nextMessage(api: PoolscopeApi): Promise<ViewerMessage> {
+  function nextFrame(api: WebSocketPoolscopeApi): Promise<ViewerFrame> {
     return new Promise((resolve) => {
-      const unsubscribe = api.subscribe((message) => {
-        unsubscribe();
-        resolve(message);
+      const subscription = api.watch(viewAsked, (frame) => {
+        subscription.ack(frame.seq);
+        subscription.close();
+        resolve(frame);
       });
     });
   }
 
-  it('subscribes, receives a snapshot, and resolves each command with its own result', async () => {
+  it('sends the view, receives a full frame, acks it, and resolves each command and query with its own result', async () => {
     const dashboard = await fakeDashboard();
     const api = client(dashboard.port);
-    const first = await nextMessage(api);
-    expect(first.kind).toBe('snapshot');
+    const first = await nextFrame(api);
+    expect(first).toMatchObject({ kind: 'frame', isFull: true, seq: 1 });
     const results = await Promise.all([api.fireBurst('/sleep', 8), api.stopServer()]);
     expect(results).toEqual([{ ok: true }, { ok: true }]);
-    expect(dashboard.frames.filter((f) => f.kind === 'command').map((f) => f.kind === 'command' && f.command.type)).toEqual([
-      'fire-burst',
-      'stop-server',
-    ]);
+    expect(await api.query({ kind: 'request', requestId: 3 })).toEqual({ ok: true, kind: 'request', request: null });
+    expect(dashboard.frames.map((f) => f.kind)).toEqual(['view', 'frame-ack', 'command', 'command', 'query']);
     expect(await api.getStatus()).toMatchObject({ phase: 'stopped' });
   });
 
-  it('answers a command sent while disconnected with "Not connected", then reconnects and re-subscribes', async () => {
+  it('answers a command sent while disconnected with "Not connected", then reconnects and sends its view again', async () => {
     const dashboard = await fakeDashboard();
     const api = client(dashboard.port);
     const states: string[] = [];
     api.onConnectionChange((state) => states.push(state));
-    await nextMessage(api);
+    const received: ViewerFrame[] = [];
+    api.watch(viewAsked, (frame) => received.push(frame));
+    await vi.waitFor(() => expect(received).toHaveLength(1));
 
     for (const socket of dashboard.server.clients) socket.terminate();
     await new Promise<void>((resolve) => api.onConnectionChange((state) => state === 'reconnecting' && resolve()));
     expect(await api.stopServer()).toEqual({ ok: false, error: NOT_CONNECTED_ERROR });
+    expect(await api.query({ kind: 'request', requestId: 1 })).toEqual({ ok: false, error: NOT_CONNECTED_ERROR });
 
-    const again = await nextMessage(api);
-    expect(again.kind).toBe('snapshot');
+    await vi.waitFor(() => expect(received).toHaveLength(2));
+    expect(received[1]).toMatchObject({ isFull: true });
     expect(states).toEqual(['connected', 'reconnecting', 'connected']);
-    expect(dashboard.frames.filter((f) => f.kind === 'subscribe')).toHaveLength(2);
+    expect(dashboard.frames.filter((f) => f.kind === 'view')).toHaveLength(2);
   });
 });

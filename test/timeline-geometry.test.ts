@@ -1,21 +1,17 @@
 // The timeline's geometry and its text alternative, without a browser: the frame one projection makes
-// from the model and the run journal (bars, waits, the queue's length, markers, runs), the scale (ms per
+// from the flight recorder's timeline as frames carry it (bars, buckets, waits, the queue's length, markers,
+// runs), the scale (ms per
 // pixel) every part shares, lanes, bars with their minimum width and gaps, waits stacked in rows of the
 // queue track or summed as its length, what lies under a point, tick spacing, and the overlay's lists.
 
 import { describe, expect, it } from 'vitest';
-import {
-  MIN_WAIT_MS,
-  oldestKnownAt,
-  projectTimeline,
-  queueLengthSteps,
-  RunJournal,
-  type TimelineQuery,
-} from '../src/renderer/bridge/timeline-source';
-import { describeOutcome } from '../src/renderer/components/format';
+import { EventHistory } from '../src/history';
+import { mergeTimeline } from '../src/renderer/bridge/frame-timeline';
+import { projectTimeline, type TimelineQuery, timelineFrameAt } from '../src/renderer/bridge/timeline-source';
 import type { TimelineFrame } from '../src/renderer/components/timeline-frame';
 import {
   BAR_GAP_PX,
+  barBand,
   jobAt,
   LANE_LABEL_WIDTH_PX,
   LANES_TOP_PX,
@@ -42,40 +38,54 @@ import {
   activeBarId,
   activeIndexAfterKey,
   MAX_OVERLAY_BARS,
+  MAX_OVERLAY_BUCKETS,
   type OverlayBar,
   overlayBars,
+  overlayBuckets,
   overlayMarkers,
   overlaySpans,
 } from '../src/renderer/components/timeline-overlay';
 import type { ServerEvent } from '../src/shared/events';
-import { PoolModel } from '../src/shared/pool-model';
-import { listeningEvent } from './support/sample-events';
+import { frameTimelineOf, frameWorkersOf } from './support/frame-timeline';
 
 const t0 = 1_700_000_000_000;
 /** A 1,064 px stage: a 1,000 px plot, so a 30 s window is 30 ms per pixel. */
 const STAGE_WIDTH_PX = 1_064;
 
-/** The model and the journal, fed the way the bridge feeds them: the journal sees each event before the model. */
+/** A flight recorder fed the events, and its timeline as a frame carries it, projected as the bridge projects it. */
 class Source {
-  readonly model = new PoolModel();
-  readonly journal = new RunJournal();
+  private readonly recorder = new EventHistory();
+  private pending: ServerEvent[] = [];
 
+  /** The helpers below give each job's events together; the recorder takes them in time order, as a server makes them. */
   apply(...events: ServerEvent[]): this {
-    for (const event of events) {
-      this.journal.note(event, this.model);
-      this.model.apply(event);
-    }
+    this.pending.push(...events);
     return this;
+  }
+
+  get history(): EventHistory {
+    const events = this.pending.sort((a, b) => a.at - b.at);
+    this.pending = [];
+    for (const event of events) this.recorder.append(event);
+    return this.recorder;
   }
 
   frame(query: Partial<TimelineQuery> & { now: number }): TimelineFrame {
     const toAt = query.toAt ?? query.now;
-    return projectTimeline(this.model, this.journal, {
+    const asked = {
       fromAt: query.fromAt ?? toAt - 30_000,
       toAt,
       plotWidthPx: query.plotWidthPx ?? plotWidthFor(STAGE_WIDTH_PX),
       now: query.now,
+    };
+    const state = this.history.stateAt(query.now);
+    const projected = projectTimeline(frameTimelineOf(this.history.timeline(asked)), {
+      runs: this.history.runs(),
+      currentRunId: state?.runId ?? 0,
+      currentWorkerCount: state?.settings?.workerCount ?? 0,
+      workers: frameWorkersOf(state),
     });
+    return timelineFrameAt(projected, asked);
   }
 
   scene(now: number, windowMs = 30_000): TimelineScene {
@@ -86,7 +96,7 @@ class Source {
 function listening(at: number, workerCount: number): ServerEvent[] {
   return [
     ...Array.from({ length: workerCount }, (_, workerId): ServerEvent => ({ type: 'worker-spawned', at, workerId })),
-    listeningEvent(at, { workerCount, sleepMs: 1000 }),
+    { type: 'server-listening', at, host: '127.0.0.1', port: 7878, workerCount, sleepMs: 1000, maxQueuedJobs: 1024 },
   ];
 }
 
@@ -288,7 +298,6 @@ describe('the queue track', () => {
       [7, t0 + 1_001, t0 + 6_000, 2],
       [8, t0 + 1_001, t0 + 6_000, 3],
     ]);
-    expect(MIN_WAIT_MS).toBeGreaterThan(0);
   });
 
   it('ends a job still waiting at now', () => {
@@ -298,40 +307,6 @@ describe('the queue track', () => {
     const { spans } = source.frame({ now: t0 + 2_000 }).queue;
     expect(spans).toEqual([
       expect.objectContaining({ requestId: 2, queuedAt: t0 + 500, leftAt: t0 + 2_000, isWaiting: true, workerId: null }),
-    ]);
-  });
-
-  it('ends the wait of a job that never ran where it left the queue, names why, and draws no bar for it', () => {
-    const source = poolOf(1);
-    job(source, 1, 0, { queuedAt: t0, startedAt: t0, finishedAt: null });
-    for (const [requestId, reason, status] of [
-      [2, 'max-wait', 503],
-      [3, 'no-workers', 500],
-    ] as const) {
-      source.apply(...received(requestId, t0 + 100), {
-        type: 'job-abandoned',
-        at: t0 + 1_100,
-        requestId,
-        reason,
-        waitMs: 1_000,
-        queueDepth: 0,
-      });
-      expect(describeOutcome(source.model.requests.get(requestId)!)).toBe(
-        reason === 'max-wait' ? 'waited too long' : 'no worker left to run it',
-      );
-      source.apply({ type: 'response-sent', at: t0 + 1_100, requestId, status, bytes: 100 });
-    }
-    expect(describeOutcome(source.model.requests.get(2)!)).toBe('waited too long, status 503');
-    expect(describeOutcome(source.model.requests.get(3)!)).toBe('no worker left to run it, status 500');
-    const frame = source.frame({ now: t0 + 2_000 });
-    expect(frame.queue.spans).toEqual([
-      expect.objectContaining({ requestId: 2, leftAt: t0 + 1_100, isWaiting: false, workerId: null, abandonReason: 'max-wait' }),
-      expect.objectContaining({ requestId: 3, leftAt: t0 + 1_100, isWaiting: false, workerId: null, abandonReason: 'no-workers' }),
-    ]);
-    expect(frame.bars.map((bar) => bar.requestId)).toEqual([1]);
-    expect(overlaySpans(source.scene(t0 + 2_000)).map((span) => span.label)).toEqual([
-      '#2 GET /sleep waited 1.0 s in the queue, then left it: waited too long',
-      '#3 GET /sleep waited 1.0 s in the queue, then left it: no worker left to run it',
     ]);
   });
 
@@ -387,7 +362,7 @@ describe('the queue track', () => {
     if (queue.mode !== 'steps') return;
     // 30 ms per pixel, so 100 ms buckets (at least two pixels, on the 1-2-5 ladder, aligned to absolute time).
     expect(queue.steps.bucketMs).toBe(100);
-    expect(Math.max(...queue.steps.maxLength)).toBe(waiting);
+    expect(Math.max(...Array.from(queue.steps.maxLength))).toBe(waiting);
   });
 
   it('stops listing waits one by one when there are more than the plot has pixels, and leaves out those under a pixel', () => {
@@ -401,23 +376,6 @@ describe('the queue track', () => {
     const wide = source.frame({ now: t0 + 30_000, plotWidthPx: 300, fromAt: t0 - 570_000 }).queue;
     expect(wide.spans).toEqual([]);
     expect(wide.peakLength).toBe(11);
-  });
-
-  it("sums the queue's length into buckets exactly: the time-average and the most at once", () => {
-    const steps = queueLengthSteps(
-      [
-        { fromAt: 100, toAt: 300 },
-        { fromAt: 150, toAt: 160 },
-        { fromAt: 250, toAt: 450 },
-      ],
-      0,
-      500,
-      100,
-      1_000,
-    );
-    expect(steps.firstBucketIndex).toBe(0);
-    expect(Array.from(steps.maxLength)).toEqual([0, 2, 2, 1, 1]);
-    expect(Array.from(steps.meanLength, (mean) => Number(mean.toFixed(3)))).toEqual([0, 1.1, 1.5, 1, 0.5]);
   });
 
   it('gives the peak and the longest wait of the window', () => {
@@ -465,22 +423,6 @@ describe('markers and runs', () => {
       { at: t0 + 14_000, runId: 2, workerCount: 2, previousRunId: 1, previousWorkerCount: 4, previousStoppedAt: t0 + 12_005 },
     ]);
     expect(frame.markers.filter((marker) => marker.kind === 'start').map((marker) => marker.runId)).toEqual([1, 2]);
-    // The new run's request 1 took the old one's place in the model; the timeline still reaches back to run 1.
-    expect(oldestKnownAt(source.model, source.journal)).toBe(t0);
-  });
-
-  it('after a snapshot, knows the current run from its start and keeps older requests as an earlier run', () => {
-    const source = poolOf(4);
-    bookBurst(source, t0 + 1_000);
-    stop(source, t0 + 12_000, 4);
-    source.apply(...listening(t0 + 14_000, 2));
-    const journal = new RunJournal();
-    const model = PoolModel.fromSnapshot(source.model.snapshot());
-    journal.rebuild(model);
-    const frame = projectTimeline(model, journal, { fromAt: t0, toAt: t0 + 20_000, plotWidthPx: 1_000, now: t0 + 20_000 });
-    expect(frame.markers.map((marker) => [marker.kind, marker.at - t0])).toEqual([['start', 14_000]]);
-    expect(frame.bars.every((bar) => !bar.isCurrentRun)).toBe(true);
-    expect(frame.bars).toHaveLength(8);
   });
 });
 
@@ -521,6 +463,7 @@ describe('hit tests', () => {
   it("does not name an earlier run's job: its request id belongs to the new run now", () => {
     const restarted = poolOf(1);
     job(restarted, 1, 0, { queuedAt: t0, startedAt: t0, finishedAt: t0 + 5_000 });
+    stop(restarted, t0 + 5_500, 1);
     restarted.apply(...listening(t0 + 6_000, 1));
     const after = restarted.scene(t0 + 10_000);
     expect(jobAt(after, xOf(after.layout, t0 + 2_000), laneTop(after.layout, 0) + 10)).toBeNull();
@@ -567,13 +510,15 @@ describe('the overlay: the timeline in words and as test hooks', () => {
       label: '#1 GET /sleep on worker 1, external, status 200, waited 1.5 s, ran 5.0 s',
     });
     expect(bars[1]!.status).toBe('');
-    expect(bars[1]!.label).toBe('#2 GET /sleep?ms=9000 on worker 0, external, running, waited 0 ms, running for 1.0 s');
+    // A frame's bar names the path; the request's details (asked for on hover) give the whole target.
+    expect(bars[1]!.label).toBe('#2 GET /sleep on worker 0, external, running, waited 0 ms, running for 1.0 s');
   });
 
   it(`keeps only the newest ${MAX_OVERLAY_BARS} jobs, oldest first`, () => {
     const source = poolOf(1);
-    for (let id = 1; id <= 450; id++) job(source, id, 0, { queuedAt: t0 + id * 10, startedAt: t0 + id * 10, finishedAt: t0 + id * 10 + 5 });
-    const ids = overlayBars(source.scene(t0 + 30_000)).map((bar) => bar.requestId);
+    // One job per 50 ms bucket of a 25 s window on 1,000 px: each owns its bucket, so each is a bar.
+    for (let id = 1; id <= 450; id++) job(source, id, 0, { queuedAt: t0 + id * 50, startedAt: t0 + id * 50, finishedAt: t0 + id * 50 + 5 });
+    const ids = overlayBars(source.scene(t0 + 25_000, 25_000)).map((bar) => bar.requestId);
     expect(ids).toHaveLength(MAX_OVERLAY_BARS);
     expect(ids[0]).toBe(151);
     expect(ids.at(-1)).toBe(450);
@@ -629,5 +574,99 @@ describe('the overlay: the timeline in words and as test hooks', () => {
     expect(activeBarId(bars, null, 2)).toBe(9);
     expect(activeBarId(bars, null, null)).toBe(9);
     expect(activeBarId([], 7, 7)).toBeNull();
+  });
+});
+
+describe('dense jobs: buckets instead of bars', () => {
+  /** Two workers, each running a 2 ms job every 5 ms from `fromAt` until `toAt`: 40 % busy, 200 jobs a second each. */
+  function flood(source: Source, fromAt: number, toAt: number): void {
+    let id = 1;
+    for (let at = fromAt; at < toAt; at += 5) {
+      for (const workerId of [0, 1]) job(source, id++, workerId, { queuedAt: at, startedAt: at, finishedAt: at + 2 }, '/');
+    }
+  }
+
+  it('draws each bucket as high as the jobs kept its worker busy, and no bar for them', () => {
+    const source = poolOf(2);
+    flood(source, t0, t0 + 30_000);
+    const scene = source.scene(t0 + 30_000);
+    expect(scene.bars).toEqual([]);
+    expect(scene.buckets.length).toBeGreaterThan(100);
+    const band = barBand(scene.layout, 1);
+    for (const box of scene.buckets.filter((b) => b.toAt <= t0 + 30_000)) {
+      expect(box.busyFraction).toBeCloseTo(0.4, 2);
+      expect(box.routeJobs[0]).toBe(box.jobs);
+      expect(box.h).toBe(Math.round(band.h * box.busyFraction));
+    }
+  });
+
+  it(`covers the whole window with at most ${MAX_OVERLAY_BUCKETS} bucket hooks, whatever the rate`, () => {
+    const source = poolOf(2);
+    flood(source, t0 - 5_000, t0 + 30_000);
+    const buckets = overlayBuckets(source.scene(t0 + 30_000));
+    expect(buckets.length).toBeLessThanOrEqual(MAX_OVERLAY_BUCKETS);
+    for (const workerId of [0, 1]) {
+      const lane = buckets.filter((bucket) => bucket.workerId === workerId);
+      const covered = new Set<number>();
+      for (const bucket of lane) for (let s = Math.floor(bucket.fromAt / 1_000); s * 1_000 < bucket.toAt; s++) covered.add(s);
+      expect(covered.size).toBeGreaterThanOrEqual(30);
+      for (const bucket of lane) expect(bucket.busyFraction).toBeCloseTo(0.4, 2);
+      expect(lane[0]!.label).toMatch(/^Worker \d, .* 40 % busy, .* jobs \(GET \/ \d+\)$/);
+    }
+  });
+
+  it('turns a busy second back into bars when the window zooms in on it', () => {
+    const source = poolOf(2);
+    flood(source, t0, t0 + 30_000);
+    const zoomed = source.frame({ fromAt: t0 + 29_800, toAt: t0 + 29_900, now: t0 + 30_000, plotWidthPx: 1_000 });
+    expect(zoomed.bars.filter((bar) => bar.workerId === 0)).toHaveLength(20);
+  });
+
+  it('merges a tail into the timeline held: older buckets and bars kept, the tail replacing the rest', () => {
+    const source = poolOf(1);
+    job(source, 1, 0, { queuedAt: t0 + 1_000, startedAt: t0 + 1_000, finishedAt: t0 + 2_000 });
+    const held = frameTimelineOf(source.history.timeline({ fromAt: t0, toAt: t0 + 10_000, plotWidthPx: 1_000, now: t0 + 10_000 }));
+    job(source, 2, 0, { queuedAt: t0 + 11_000, startedAt: t0 + 11_000, finishedAt: t0 + 11_500 });
+    const whole = frameTimelineOf(source.history.timeline({ fromAt: t0 + 2_000, toAt: t0 + 12_000, plotWidthPx: 1_000, now: t0 + 12_000 }));
+    expect(whole.bucketMs).toBe(held.bucketMs);
+    // The tail from t0 + 10 s on, as the server sends it.
+    const k = (t0 + 10_000) / whole.bucketMs - whole.firstBucketIndex;
+    const sliceOf = (values: number[], per = 1) => values.slice(k * per);
+    const tail = {
+      ...whole,
+      mode: 'tail' as const,
+      fromBucketIndex: whole.firstBucketIndex + k,
+      lanes: whole.lanes.map((lane) => ({
+        workerId: lane.workerId,
+        bars: lane.bars.filter((bar) => (bar.finishedAt ?? Infinity) > t0 + 10_000),
+        buckets: {
+          busyFraction: sliceOf(lane.buckets.busyFraction),
+          jobs: sliceOf(lane.buckets.jobs),
+          routes: sliceOf(lane.buckets.routes, 3),
+          statuses: sliceOf(lane.buckets.statuses, 5),
+          burstJobs: sliceOf(lane.buckets.burstJobs),
+        },
+      })),
+      queue: {
+        spans: whole.queue.spans,
+        buckets: {
+          meanLength: sliceOf(whole.queue.buckets.meanLength),
+          maxLength: sliceOf(whole.queue.buckets.maxLength),
+          received: sliceOf(whole.queue.buckets.received),
+          rejected: sliceOf(whole.queue.buckets.rejected),
+          dequeued: sliceOf(whole.queue.buckets.dequeued),
+          meanWaitMs: whole.queue.buckets.meanWaitMs.slice(k),
+        },
+      },
+    };
+    const merged = mergeTimeline(held, tail);
+    expect(merged.lanes[0]!.bars.map((bar) => bar.requestId)).toEqual([2]);
+    expect(merged.lanes[0]!.buckets).toEqual(whole.lanes[0]!.buckets);
+    expect(merged.queue.buckets).toEqual(whole.queue.buckets);
+    expect([merged.firstBucketIndex, merged.bucketCount, merged.fromBucketIndex]).toEqual([
+      whole.firstBucketIndex,
+      whole.bucketCount,
+      whole.firstBucketIndex,
+    ]);
   });
 });

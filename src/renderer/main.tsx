@@ -13,9 +13,6 @@ import { AppStoreContext } from './store/use-app-store';
 import { openTransport } from './transport';
 import './styles.css';
 
-/** Requests per second must fall back to 0 once traffic stops, even with no new messages. */
-const STATS_REFRESH_INTERVAL_MS = 500;
-
 // The stylesheet's route colours come from the palette the timeline's canvas paints with.
 for (const [name, value] of Object.entries(paletteCssVariables())) document.documentElement.style.setProperty(name, value);
 
@@ -39,8 +36,7 @@ store.subscribe((state, previous) => {
 const bridge = new PoolBridge(store, { scheduleFrame: (callback) => requestAnimationFrame(callback) });
 bridge.setConnection(transport.connectionState);
 transport.onConnectionChange((state) => bridge.setConnection(state));
-transport.api.subscribe((message) => bridge.receive(message));
-setInterval(() => bridge.refreshStats(), STATS_REFRESH_INTERVAL_MS);
+bridge.connect(transport.api);
 
 const services: AppServices = { bridge, transportKind: transport.kind };
 

@@ -1,46 +1,85 @@
-// The one place ViewerMessages enter the renderer: it keeps the PoolModel aggregate, feeds the stats
-// collector and the timeline's run journal (timeline-source.ts), and publishes into the store at most once per animation frame, however many deltas came
-// in. DOM-free: the frame scheduler and the clock are passed in, so tests drive it under plain Node.
+// The one place frames enter the renderer: it tells the main side what the page shows (the view: the
+// timeline's window, its plot width, paused or live), applies each frame it gets and acks it once the store
+// has it (one frame in flight at most: a busy page gets fewer frames, never a backlog), and asks for details
+// on demand (the request inspected, the requests of a bucket). It publishes into the store at most once per
+// animation frame. Nothing is reduced from events here: every number is the server's. DOM-free: the frame
+// scheduler and the clock are passed in, so tests drive it under plain Node.
 
-import { PoolModel } from '../../shared/pool-model';
-import type { ControllerStatus, ViewerMessage } from '../../shared/wire';
+import type { RequestRecord } from '../../shared/pool-model';
+import type { FrameSubscription, PoolscopeFrameApi, ViewerFrame, ViewerView } from '../../shared/wire';
+import { MAX_QUERY_REQUESTS } from '../../shared/wire';
 import type { TimelineFrame } from '../components/timeline-frame';
-import type { AppStore } from '../store/app-store';
+import type { AppState, AppStore } from '../store/app-store';
+import { isSameBucket } from '../store/view-slice';
+import type { BucketRef, BucketRequests } from '../store/wire-slice';
 import type { ConnectionState } from '../transport/transport';
+import { HeldFrames } from './held-frames';
 import { isLogBehind, projectWire } from './projections';
-import { StatsCollector } from './stats-collector';
-import { oldestKnownAt, projectTimeline, RunJournal, type TimelineQuery } from './timeline-source';
+import { projectTimeline, type TimelineQuery, timelineFrameAt } from './timeline-source';
 
 /** Runs the callback before the next paint (requestAnimationFrame in the page). */
 export type FrameScheduler = (callback: () => void) => void;
 
-/** Percentiles change slowly and are costly to read: publish them at most this often. */
-export const STATS_PUBLISH_INTERVAL_MS = 250;
 /** Nobody reads log lines faster than this, and re-laying out the log every frame is costly under load. */
 export const LOG_PUBLISH_INTERVAL_MS = 250;
+/** A request still open is asked for again this often while it is inspected, so its times stay current. */
+export const OPEN_REQUEST_REFRESH_MS = 500;
+/** A bucket lists at most this many of its requests. */
+export const MAX_BUCKET_REQUESTS = 50;
+/** Before the timeline has been laid out, the view asks for this width. */
+const DEFAULT_PLOT_WIDTH_PX = 1_000;
 
 export interface PoolBridgeOptions {
   scheduleFrame: FrameScheduler;
   /** Epoch ms; the server stamps events on the same machine's clock. */
   now?: () => number;
+  /** Timers for refreshing an open request (tests pass fakes). */
+  setTimer?: (callback: () => void, delayMs: number) => unknown;
+  clearTimer?: (timer: unknown) => void;
+}
+
+/** The view the store's view state asks for (the id is set when it is sent). */
+export function viewOf(state: AppState): Omit<ViewerView, 'id'> {
+  const view = state.view;
+  const isPaused = view.timelinePausedAt !== null;
+  return {
+    windowMs: view.timelineWindowMs,
+    plotWidthPx: Math.max(1, Math.round(view.timelinePlotWidthPx ?? DEFAULT_PLOT_WIDTH_PX)),
+    paused: isPaused,
+    // Scrolled back while paused: the history as it was at the window's end.
+    cursor: isPaused && view.timelineScrollBackMs > 0 ? { at: view.timelinePausedAt! - view.timelineScrollBackMs } : 'live',
+  };
+}
+
+function isSameView(a: Omit<ViewerView, 'id'>, b: Omit<ViewerView, 'id'>): boolean {
+  const cursorOf = (view: Omit<ViewerView, 'id'>) => (view.cursor === 'live' ? 'live' : view.cursor.at);
+  return a.windowMs === b.windowMs && a.plotWidthPx === b.plotWidthPx && a.paused === b.paused && cursorOf(a) === cursorOf(b);
 }
 
 export class PoolBridge {
-  private currentModel = new PoolModel();
-  private readonly stats = new StatsCollector();
-  private readonly journal = new RunJournal();
+  private readonly held = new HeldFrames();
   private readonly scheduleFrame: FrameScheduler;
   private readonly now: () => number;
-  private status: ControllerStatus | null = null;
+  private readonly setTimer: (callback: () => void, delayMs: number) => unknown;
+  private readonly clearTimer: (timer: unknown) => void;
   private connection: ConnectionState | null = null;
-  private droppedEventCount = 0;
-  private hasSnapshot = false;
+  private api: PoolscopeFrameApi | null = null;
+  private subscription: FrameSubscription | null = null;
+  private sentView: Omit<ViewerView, 'id'> | null = null;
+  private nextViewId = 1;
+  /** Frames applied but not acked yet: acked once the store has them (the next publish). */
+  private unackedSeqs: number[] = [];
   private isFrameScheduled = false;
   private isWireDirty = false;
-  private isStatsDirty = false;
-  private lastStatsPublishAt = -Infinity;
   private lastLogPublishAt = -Infinity;
+  private lastStatsVersion = 0;
+  private lastPublishedError: string | null = null;
   private publishCount = 0;
+  private timelineCache: { version: number; frame: TimelineFrame } | null = null;
+  private inspectedRequest: RequestRecord | null = null;
+  private inspectedKey: number | null = null;
+  private inspectTimer: unknown = null;
+  private bucketRequests: BucketRequests | null = null;
   private readonly unsubscribeStore: () => void;
 
   constructor(
@@ -49,72 +88,55 @@ export class PoolBridge {
   ) {
     this.scheduleFrame = options.scheduleFrame;
     this.now = options.now ?? Date.now;
-    // The inspected request is a copy taken at publish time, so a new hover or selection needs a publish.
+    this.setTimer = options.setTimer ?? ((callback, delayMs) => setTimeout(callback, delayMs));
+    this.clearTimer = options.clearTimer ?? ((timer) => clearTimeout(timer as ReturnType<typeof setTimeout>));
     this.unsubscribeStore = store.subscribe((state, previous) => {
-      if (
-        state.view.hoveredRequestId !== previous.view.hoveredRequestId ||
-        state.view.selectedRequestId !== previous.view.selectedRequestId
-      ) {
-        this.markWireDirty();
-      }
+      if (state.view !== previous.view) this.onViewChanged(state);
     });
   }
 
-  /** The live aggregate, for the timeline canvas that draws outside React. Replaced on every snapshot. */
-  get model(): PoolModel {
-    return this.currentModel;
+  /** Starts the frames: sends the view now and whenever it changes. */
+  connect(api: PoolscopeFrameApi): void {
+    this.api = api;
+    const view = viewOf(this.store.getState());
+    this.sentView = view;
+    this.subscription = api.watch({ id: this.nextViewId++, ...view }, (frame) => this.receive(frame));
   }
 
-  /** The timeline of a window, from the live model and the runs seen (what the timeline canvas draws). */
-  timeline(query: TimelineQuery): TimelineFrame {
-    return projectTimeline(this.currentModel, this.journal, query);
-  }
-
-  /** The oldest moment the timeline has anything for (earlier runs included); null while it has nothing. */
-  timelineStartAt(): number | null {
-    return oldestKnownAt(this.currentModel, this.journal);
-  }
-
-  /** How many store publishes have happened: one per frame at most, whatever the message rate. */
+  /** How many store publishes have happened: one per animation frame at most, whatever the frame rate. */
   get publishes(): number {
     return this.publishCount;
   }
 
-  receive(message: ViewerMessage): void {
-    if (message.kind === 'metrics') {
-      // Figures the main side computed from every event: they go to the store as they are.
-      this.store.getState().workloadActions.receiveMetrics(message.metrics);
-      return;
+  /** Bumped by every frame applied: the canvas repaints a paused view only when it moved. */
+  get version(): number {
+    return this.held.version;
+  }
+
+  /** The frames as held: for the timeline's scroll-back bound and tests. */
+  get frames(): HeldFrames {
+    return this.held;
+  }
+
+  /** The timeline of the window asked for, from the last frames (what the timeline canvas draws). */
+  timeline(query: TimelineQuery): TimelineFrame {
+    const held = this.held;
+    if (this.timelineCache === null || this.timelineCache.version !== held.version) {
+      const settings = held.run.settings;
+      const frame = projectTimeline(held.timeline, {
+        runs: held.runs,
+        currentRunId: held.run.runId,
+        currentWorkerCount: settings?.workerCount ?? 0,
+        workers: held.workers,
+      });
+      this.timelineCache = { version: held.version, frame };
     }
-    if (message.kind === 'snapshot') {
-      this.currentModel = PoolModel.fromSnapshot(message.snapshot);
-      this.currentModel.noteDroppedEvents(this.droppedEventCount);
-      this.stats.rebuild(this.currentModel);
-      this.journal.rebuild(this.currentModel);
-      this.hasSnapshot = true;
-      this.setStatus(message.status, false);
-    } else {
-      // A delta before the first snapshot cannot be placed: the snapshot that follows carries it.
-      if (!this.hasSnapshot) return;
-      const model = this.currentModel;
-      for (const event of message.events) {
-        // The journal reads the model as it was before the event (a new run's start archives the old run's jobs).
-        this.journal.note(event, model);
-        model.apply(event);
-      }
-      this.droppedEventCount = message.droppedEventCount;
-      model.noteDroppedEvents(message.droppedEventCount);
-      for (const event of message.events) {
-        if (event.type === 'server-listening') this.stats.reset(event.at, event.workerCount);
-        else if (event.type === 'server-stopped') this.stats.serverStopped();
-        else if (event.type === 'response-sent') {
-          const record = model.requests.get(event.requestId);
-          if (record) this.stats.recordFinished(record);
-        }
-      }
-      if (message.status) this.setStatus(message.status, true);
-    }
-    this.isStatsDirty = true;
+    return timelineFrameAt(this.timelineCache.frame, query);
+  }
+
+  receive(frame: ViewerFrame): void {
+    this.held.apply(frame);
+    this.unackedSeqs.push(frame.seq);
     this.markWireDirty();
   }
 
@@ -124,39 +146,80 @@ export class PoolBridge {
     this.markWireDirty();
   }
 
-  /** Publishes whatever is pending now instead of on the next frame. */
+  /** Publishes whatever is pending now instead of on the next animation frame. */
   flush(): void {
     this.publish(true);
   }
 
-  /** Re-reads the rate against the clock, so requests per second falls to 0 once traffic stops. */
-  refreshStats(): void {
-    this.isStatsDirty = true;
-    this.publishStats(this.now());
-  }
-
   dispose(): void {
     this.unsubscribeStore();
+    this.subscription?.close();
+    if (this.inspectTimer !== null) this.clearTimer(this.inspectTimer);
   }
 
-  private setStatus(status: ControllerStatus, isLive: boolean): void {
-    const previousError = this.status?.lastError ?? null;
-    this.status = status;
-    const state = this.store.getState();
-    state.viewActions.adoptServerSettings(status.settings);
-    // A failure the viewer did not ask for (a server that stopped on an error) is told here; a command's own
-    // failure arrives with its result (while it is pending, or already said), so the same words are not repeated.
-    const error = status.lastError;
-    if (
-      isLive &&
-      error !== null &&
-      error !== previousError &&
-      state.commands.pending === null &&
-      !state.commands.messages.some((message) => message.text.includes(error))
-    ) {
-      state.commandActions.showMessage('error', error);
+  // ── the view and details on demand ─────────────────────────────────────────
+
+  private onViewChanged(state: AppState): void {
+    const view = viewOf(state);
+    if (this.subscription !== null && (this.sentView === null || !isSameView(view, this.sentView))) {
+      this.sentView = view;
+      this.subscription.setView({ id: this.nextViewId++, ...view });
     }
+    // What is under the pointer comes first, then what is pinned (a job and a bucket are never pinned at once).
+    const { hoveredRequestId, hoveredBucket, selectedRequestId, selectedBucket } = state.view;
+    const requestId = hoveredRequestId ?? (hoveredBucket !== null ? null : selectedRequestId);
+    if (requestId !== this.inspectedKey) this.inspect(requestId);
+    const bucket = hoveredRequestId !== null ? null : (hoveredBucket ?? selectedBucket);
+    if (!isSameBucket(bucket, this.bucketRequests?.bucket ?? null)) this.listBucket(bucket);
   }
+
+  private inspect(requestId: number | null): void {
+    this.inspectedKey = requestId;
+    if (this.inspectTimer !== null) this.clearTimer(this.inspectTimer);
+    this.inspectTimer = null;
+    if (requestId === null) {
+      this.inspectedRequest = null;
+      this.markWireDirty();
+      return;
+    }
+    // The one asked for replaces another at once only when it is known; until its answer the old one stays.
+    if (this.inspectedRequest?.id !== requestId) this.inspectedRequest = null;
+    void this.api?.query({ kind: 'request', requestId, runId: this.held.run.runId || undefined }).then((result) => {
+      if (this.inspectedKey !== requestId || !result.ok || result.kind !== 'request') return;
+      this.inspectedRequest = result.request;
+      this.markWireDirty();
+      // An open request's times still move: ask again while it is inspected.
+      if (result.request !== null && result.request.sentAt === null) {
+        this.inspectTimer = this.setTimer(() => {
+          if (this.inspectedKey === requestId) this.inspect(requestId);
+        }, OPEN_REQUEST_REFRESH_MS);
+      }
+    });
+  }
+
+  private listBucket(bucket: BucketRef | null): void {
+    if (bucket === null) {
+      this.bucketRequests = null;
+      this.markWireDirty();
+      return;
+    }
+    const pending: BucketRequests = { bucket, requests: null, total: 0, isPartlyBeforeHistory: false, error: null };
+    this.bucketRequests = pending;
+    this.markWireDirty();
+    const limit = Math.min(MAX_BUCKET_REQUESTS, MAX_QUERY_REQUESTS);
+    const at = this.held.isLive ? undefined : this.held.at;
+    const query = { kind: 'requests-in' as const, track: bucket.workerId, fromAt: bucket.fromAt, toAt: bucket.toAt, limit, at };
+    void this.api?.query(query).then((result) => {
+      if (this.bucketRequests !== pending) return;
+      this.bucketRequests =
+        result.ok && result.kind === 'requests-in'
+          ? { bucket, requests: result.requests, total: result.total, isPartlyBeforeHistory: result.isPartlyBeforeHistory, error: null }
+          : { ...pending, requests: [], error: result.ok ? 'Unexpected answer' : result.error };
+      this.markWireDirty();
+    });
+  }
+
+  // ── publishing ─────────────────────────────────────────────────────────────
 
   private markWireDirty(): void {
     this.isWireDirty = true;
@@ -172,29 +235,45 @@ export class PoolBridge {
       this.isWireDirty = false;
       this.publishCount++;
       const isLogDue = isForced || now - this.lastLogPublishAt >= LOG_PUBLISH_INTERVAL_MS;
-      const { wire, view, wireActions } = this.store.getState();
-      wireActions.publish(
-        projectWire(this.currentModel, wire, {
-          status: this.status,
+      const state = this.store.getState();
+      state.wireActions.publish(
+        projectWire(this.held, state.wire, {
           connection: this.connection,
-          hasSnapshot: this.hasSnapshot,
-          droppedEventCount: this.droppedEventCount,
-          inspectedRequestId: view.hoveredRequestId ?? view.selectedRequestId,
+          inspectedRequest: this.inspectedRequest,
+          bucketRequests: this.bucketRequests,
           isLogDue,
-          now,
         }),
       );
       if (isLogDue) this.lastLogPublishAt = now;
       // A log line held back must still appear once traffic stops.
-      else if (isLogBehind(this.currentModel, this.store.getState().wire)) this.markWireDirty();
+      else if (isLogBehind(this.held, this.store.getState().wire)) this.markWireDirty();
+      this.publishStatus();
     }
-    if (this.isStatsDirty && (isForced || now - this.lastStatsPublishAt >= STATS_PUBLISH_INTERVAL_MS)) this.publishStats(now);
+    if (this.held.stats !== null && this.held.statsVersion !== this.lastStatsVersion) {
+      this.lastStatsVersion = this.held.statsVersion;
+      // The frames' stats do not carry the waited-too-long count yet: 0 until they do.
+      this.store.getState().statsActions.publish({ waitedTooLong: 0, ...this.held.stats });
+    }
+    // The store has every frame received: the next may come.
+    const seqs = this.unackedSeqs;
+    this.unackedSeqs = [];
+    for (const seq of seqs) this.subscription?.ack(seq);
   }
 
-  private publishStats(now: number): void {
-    if (!this.isStatsDirty) return;
-    this.isStatsDirty = false;
-    this.lastStatsPublishAt = now;
-    this.store.getState().statsActions.publish(this.stats.summary(now, this.currentModel.workers));
+  /** Adopts the server's settings in the form, and says why a running server stopped on its own. */
+  private publishStatus(): void {
+    const status = this.held.status;
+    if (status === null) return;
+    const state = this.store.getState();
+    state.viewActions.adoptServerSettings(status.settings);
+    // A failure the viewer did not ask for (a server that stopped on an error) is told here; a command's own
+    // failure arrives with its result (while it is pending, or already said), so the same words are not repeated.
+    const error = status.lastError;
+    const isNew = error !== null && error !== this.lastPublishedError;
+    const wasSeen = this.lastPublishedError !== null || this.publishCount > 1;
+    this.lastPublishedError = error;
+    if (isNew && wasSeen && state.commands.pending === null && !state.commands.messages.some((message) => message.text.includes(error))) {
+      state.commandActions.showMessage('error', error);
+    }
   }
 }

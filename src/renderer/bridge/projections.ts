@@ -1,11 +1,11 @@
-// Pure projections from the PoolModel aggregate to what the store holds: the workers, the queue, the
-// inspected request and the whole wire view. Each keeps the previous object when nothing in it changed,
-// so components that select it (a worker card, the queue list) do not re-render. No clock, no store.
+// Pure projections from the frames the page holds to what the store holds: the workers, the queue and the
+// whole wire view. Each keeps the previous object when nothing in it changed, so components that select it
+// (a worker card, the queue list) do not re-render. No clock, no store.
 
-import type { PoolModel, RequestRecord, WorkerState } from '../../shared/pool-model';
-import type { ControllerStatus } from '../../shared/wire';
+import type { RequestRecord, ServerPhase } from '../../shared/pool-model';
+import type { ControllerStatus, FrameJob, FrameWorker } from '../../shared/wire';
 import {
-  MAX_LOG_LINES_SHOWN,
+  type BucketRequests,
   MAX_QUEUE_ITEMS_SHOWN,
   type QueueItemView,
   type RunningJobView,
@@ -14,162 +14,181 @@ import {
   type WorkerView,
 } from '../store/wire-slice';
 import type { ConnectionState } from '../transport/transport';
+import type { HeldFrames } from './held-frames';
 
-/** The three states tests and styles key on, from the model's finer phase: a stopping worker with a job is still busy. */
-export function displayStateOf(worker: WorkerState): WorkerDisplayState {
+/**
+ * A worker starting more jobs than this per second runs jobs too short to follow one by one: its card shows
+ * the rate and the utilization instead of a job that is gone before it can be read.
+ */
+export const HIGH_RATE_JOBS_PER_S = 20;
+/** At a high rate, the card shows the job it runs only once it has run this long (a /sleep, a slow request). */
+export const SEEN_JOB_MIN_MS = 100;
+/** Above this many requests per second the queue shows its length and oldest wait rather than a list that flickers. */
+export const HIGH_RATE_REQUESTS_PER_S = 50;
+
+/** The three states tests and styles key on, from the worker's finer phase: a stopping worker with a job is still busy. */
+export function displayStateOf(worker: Pick<FrameWorker, 'phase' | 'job'>): WorkerDisplayState {
   switch (worker.phase) {
     case 'busy':
       return 'busy';
     case 'exited':
       return 'exited';
     case 'stopping':
-      return worker.requestId === null ? 'idle' : 'busy';
+      return worker.job === null ? 'idle' : 'busy';
     default:
       return 'idle';
   }
 }
 
-function describeJob(model: PoolModel, requestId: number): RunningJobView {
-  const record = model.requests.get(requestId);
-  // A request already past retention (or not yet seen) still names its job, if vaguely.
-  return { requestId, method: record?.method ?? '?', target: record?.target ?? '?', origin: record?.origin ?? 'external' };
+function jobViewOf(job: FrameJob): RunningJobView {
+  return { requestId: job.requestId, method: job.method, target: job.target, origin: job.origin };
 }
 
-function workerViewOf(model: PoolModel, worker: WorkerState): WorkerView {
+/** The job a card shows: every job at low rates; at high rates only one that has run long enough to be seen. */
+function shownJobOf(worker: FrameWorker): FrameJob | null {
+  const job = worker.job;
+  if (job === null) return null;
+  if (worker.jobsPerSecond < HIGH_RATE_JOBS_PER_S || job.elapsedMs >= SEEN_JOB_MIN_MS) return job;
+  return null;
+}
+
+function workerViewOf(worker: FrameWorker): WorkerView {
+  const job = shownJobOf(worker);
+  const isHighRate = worker.jobsPerSecond >= HIGH_RATE_JOBS_PER_S;
   return {
     id: worker.id,
     phase: worker.phase,
-    state: displayStateOf(worker),
-    job: worker.requestId === null ? null : describeJob(model, worker.requestId),
-    busySince: worker.busySince,
+    // At a high rate a worker counts as busy while it is mostly busy, not for the instant a frame caught a job.
+    state: isHighRate && worker.phase !== 'exited' ? (job !== null || worker.utilization >= 0.5 ? 'busy' : 'idle') : displayStateOf(worker),
+    job: job === null ? null : jobViewOf(job),
+    busySince: job?.startedAt ?? null,
     jobsDone: worker.jobsDone,
-    busyMsTotal: worker.busyMsTotal,
     spawnedAt: worker.spawnedAt,
     replacements: worker.replacements,
+    // Rounded as shown, so a card re-renders only when what it says changes.
+    jobsPerSecond: Math.round(worker.jobsPerSecond),
+    utilization: Math.round(worker.utilization * 100) / 100,
+    isHighRate,
   };
 }
 
-function isSameWorker(view: WorkerView, worker: WorkerState): boolean {
+function isSameWorker(a: WorkerView, b: WorkerView): boolean {
   return (
-    view.id === worker.id &&
-    view.phase === worker.phase &&
-    (view.job?.requestId ?? null) === worker.requestId &&
-    view.busySince === worker.busySince &&
-    view.jobsDone === worker.jobsDone &&
-    view.busyMsTotal === worker.busyMsTotal &&
-    view.spawnedAt === worker.spawnedAt &&
-    view.replacements === worker.replacements
+    a.id === b.id &&
+    a.phase === b.phase &&
+    a.state === b.state &&
+    (a.job?.requestId ?? null) === (b.job?.requestId ?? null) &&
+    a.busySince === b.busySince &&
+    a.jobsDone === b.jobsDone &&
+    a.spawnedAt === b.spawnedAt &&
+    a.replacements === b.replacements &&
+    a.jobsPerSecond === b.jobsPerSecond &&
+    a.utilization === b.utilization &&
+    a.isHighRate === b.isHighRate
   );
 }
 
-/** One view per spawned worker in id order; an unchanged worker keeps its object, an unchanged pool its array. */
-export function projectWorkers(model: PoolModel, previous: WorkerView[]): WorkerView[] {
-  const workers: WorkerView[] = [];
-  let isSame = true;
-  for (const source of model.workers) {
-    // A sparse slot (a worker id seen before its spawn) has nothing to show yet.
-    if (!source) continue;
-    const before = previous[workers.length];
-    const view = before && isSameWorker(before, source) ? before : workerViewOf(model, source);
-    if (view !== before) isSame = false;
-    workers.push(view);
-  }
-  return isSame && workers.length === previous.length ? previous : workers;
+/** One view per worker in id order; an unchanged worker keeps its object, an unchanged pool its array. */
+export function projectWorkers(workers: readonly FrameWorker[], previous: WorkerView[]): WorkerView[] {
+  let isSame = workers.length === previous.length;
+  const views = workers.map((worker, i) => {
+    const view = workerViewOf(worker);
+    const before = previous[i];
+    if (before && isSameWorker(before, view)) return before;
+    isSame = false;
+    return view;
+  });
+  return isSame ? previous : views;
 }
 
 /**
- * The oldest MAX_QUEUE_ITEMS_SHOWN waiting jobs. A job shown last time keeps its object wherever it moved
- * in the queue (its fields never change while it waits); the array is kept when no position changed.
- * `now` stands in for the queue time of a job whose record is gone.
+ * The oldest waiting jobs. A job shown last time keeps its object wherever it moved in the queue (its fields
+ * never change while it waits); the array is kept when no position changed.
  */
-export function projectQueue(model: PoolModel, previous: QueueItemView[], now: number): QueueItemView[] {
-  const shownCount = Math.min(model.queue.length, MAX_QUEUE_ITEMS_SHOWN);
+export function projectQueue(jobs: readonly FrameJob[], previous: QueueItemView[]): QueueItemView[] {
+  const shownCount = Math.min(jobs.length, MAX_QUEUE_ITEMS_SHOWN);
   const shownBefore = new Map<number, QueueItemView>();
   for (const item of previous) shownBefore.set(item.requestId, item);
   const items: QueueItemView[] = [];
   let isSame = previous.length === shownCount;
   for (let i = 0; i < shownCount; i++) {
-    const requestId = model.queue[i]!;
-    let item = shownBefore.get(requestId);
-    if (!item) {
-      const record = model.requests.get(requestId);
-      item = { ...describeJob(model, requestId), queuedAt: record?.queuedAt ?? record?.receivedAt ?? now };
-    }
+    const job = jobs[i]!;
+    const item = shownBefore.get(job.requestId) ?? { ...jobViewOf(job), queuedAt: job.queuedAt ?? job.receivedAt };
     if (previous[i] !== item) isSame = false;
     items.push(item);
   }
   return isSame ? previous : items;
 }
 
-function isSameRecord(a: RequestRecord, b: RequestRecord): boolean {
-  for (const key of Object.keys(b) as (keyof RequestRecord)[]) if (a[key] !== b[key]) return false;
-  return true;
+function serverPhaseOf(phase: HeldFrames['run']['phase']): ServerPhase {
+  return phase === 'starting' ? 'stopped' : phase;
 }
 
-/**
- * A copy of the request being inspected, taken now: the model mutates its records in place, and the store
- * must see a new object exactly when the request changed. A request that left the model's retention stays
- * shown as it was last seen.
- */
-export function projectInspected(model: PoolModel, previous: RequestRecord | null, requestId: number | null): RequestRecord | null {
-  if (requestId === null) return null;
-  const record = model.requests.get(requestId);
-  if (!record) return previous?.id === requestId ? previous : null;
-  return previous !== null && isSameRecord(previous, record) ? previous : { ...record };
-}
-
-/** What the bridge knows besides the model. */
+/** What the bridge knows besides the frames. */
 export interface WireSources {
-  status: ControllerStatus | null;
   connection: ConnectionState | null;
-  hasSnapshot: boolean;
-  droppedEventCount: number;
-  /** The hovered request, else the selected one, else null. */
-  inspectedRequestId: number | null;
+  inspectedRequest: RequestRecord | null;
+  bucketRequests: BucketRequests | null;
   /** False to keep the previous log lines (they are published at most a few times a second). */
   isLogDue: boolean;
-  now: number;
 }
 
-/** The whole wire slice for one frame; every part that did not change keeps its previous object. */
-export function projectWire(model: PoolModel, previous: WireState, sources: WireSources): WireState {
-  const workers = projectWorkers(model, previous.workers);
+function fallbackStatus(previous: ControllerStatus, held: HeldFrames): ControllerStatus {
+  return held.status ?? previous;
+}
+
+/** The whole wire slice for one paint; every part that did not change keeps its previous object. */
+export function projectWire(held: HeldFrames, previous: WireState, sources: WireSources): WireState {
+  const workers = projectWorkers(held.workers, previous.workers);
   let busyWorkers = 0;
-  for (const worker of workers) if (worker.job !== null) busyWorkers++;
-  const counters = model.counters;
+  for (const worker of held.workers) if (worker.job !== null) busyWorkers++;
+  const counters = held.counters;
+  const previousCounters = previous.counters;
   const isSameCounters =
-    previous.counters.requestsReceived === counters.requestsReceived &&
-    previous.counters.responsesSent === counters.responsesSent &&
-    previous.counters.rejected === counters.rejected &&
-    previous.counters.serverErrors === counters.serverErrors &&
-    previous.counters.openConnections === counters.openConnections &&
-    previous.counters.droppedEvents === counters.droppedEvents;
-  const log = model.log;
-  // Lines are only ever appended, so the same last line means the same log.
-  const isLogUnchanged = !sources.isLogDue || previous.log[previous.log.length - 1] === log[log.length - 1];
+    previousCounters.requestsReceived === counters.requestsReceived &&
+    previousCounters.responsesSent === counters.responsesSent &&
+    previousCounters.rejected === counters.rejected &&
+    previousCounters.serverErrors === counters.serverErrors &&
+    previousCounters.openConnections === counters.openConnections;
+  const settings = held.run.settings;
+  const history = held.history;
   return {
-    status: sources.status ?? previous.status,
+    status: fallbackStatus(previous.status, held),
     connection: sources.connection ?? previous.connection,
-    hasSnapshot: sources.hasSnapshot,
-    serverPhase: model.phase,
-    host: model.host,
-    port: model.port,
-    workerCount: model.workerCount,
-    sleepMs: model.sleepMs,
-    listeningAt: model.listeningAt,
+    hasSnapshot: held.hasFrame,
+    serverPhase: serverPhaseOf(held.run.phase),
+    host: settings?.host ?? null,
+    port: settings?.port ?? null,
+    workerCount: settings?.workerCount ?? 0,
+    sleepMs: settings?.sleepMs ?? 0,
+    listeningAt: held.run.listeningAt,
     workers,
-    queue: projectQueue(model, previous.queue, sources.now),
-    queueLength: model.queue.length,
-    inFlightJobs: model.queue.length + busyWorkers,
-    counters: isSameCounters ? previous.counters : { ...counters },
-    droppedEvents: sources.droppedEventCount,
-    log: isLogUnchanged ? previous.log : log.slice(-MAX_LOG_LINES_SHOWN),
-    inspectedRequest: projectInspected(model, previous.inspectedRequest, sources.inspectedRequestId),
-    modelVersion: model.version,
+    queue: projectQueue(held.queue.jobs, previous.queue),
+    queueLength: held.queue.length,
+    oldestWaitMs: held.queue.oldestWaitMs,
+    frameAt: held.at,
+    isHighRate: counters.requestsPerSecond >= HIGH_RATE_REQUESTS_PER_S,
+    inFlightJobs: held.queue.length + busyWorkers,
+    counters: isSameCounters
+      ? previousCounters
+      : {
+          requestsReceived: counters.requestsReceived,
+          responsesSent: counters.responsesSent,
+          rejected: counters.rejected,
+          serverErrors: counters.serverErrors,
+          openConnections: counters.openConnections,
+          droppedEvents: 0,
+        },
+    droppedEvents: 0,
+    log: !sources.isLogDue || previous.log.at(-1) === held.log.at(-1) ? previous.log : held.log,
+    inspectedRequest: sources.inspectedRequest,
+    bucketRequests: sources.bucketRequests,
+    historyStartAt: history !== null && history.evictedCount > 0 ? history.firstAt : null,
+    modelVersion: held.version,
   };
 }
 
-/** Whether the log the store shows lags behind the model's (a line held back until the log is due). */
-export function isLogBehind(model: PoolModel, shown: WireState): boolean {
-  return shown.log[shown.log.length - 1] !== model.log[model.log.length - 1];
+/** Whether the log the store shows lags behind the frames' (a line held back until the log is due). */
+export function isLogBehind(held: HeldFrames, shown: WireState): boolean {
+  return shown.log.at(-1) !== held.log.at(-1);
 }

@@ -1,12 +1,14 @@
 // The jobs waiting for a worker, oldest first, with how long each has waited. The store holds at most
-// MAX_QUEUE_ITEMS_SHOWN of them; the rest are a count. Empty, it says how full it got in the timeline's window.
+// the first of them; the rest are a count. At a high rate, how many wait and the oldest's wait instead of a
+// list that flickers. Empty, it says how full it got in the timeline's window.
 
 import type { ReactNode } from 'react';
+import { MAX_FRAME_QUEUE_JOBS } from '../../shared/wire';
 import { useAppStore } from '../store/use-app-store';
 import { MAX_QUEUE_ITEMS_SHOWN, type QueueItemView } from '../store/wire-slice';
 import { useAppServices } from './app-services';
 import { BookTerm } from './book-terms';
-import { formatCount, formatDurationMs, formatWindowMs } from './format';
+import { formatCount, formatDurationMs, formatWindowMs, pluralize } from './format';
 import { useNow } from './use-now';
 
 function QueueList({ items }: { items: QueueItemView[] }): ReactNode {
@@ -55,9 +57,21 @@ function EmptyQueue(): ReactNode {
   );
 }
 
+/** At a high rate jobs pass through the queue faster than a list can show them: how many wait, and the oldest's wait. */
+function QueueSummary({ queueLength }: { queueLength: number }): ReactNode {
+  const oldestWaitMs = useAppStore((s) => s.wire.oldestWaitMs);
+  return (
+    <p className="queue-summary" data-testid="queue-summary" data-queue-length={queueLength} data-oldest-wait-ms={oldestWaitMs ?? ''}>
+      {pluralize(queueLength, 'job')} waiting
+      {oldestWaitMs !== null && <>, the oldest for {formatDurationMs(oldestWaitMs, { isPrecise: true })}</>}
+    </p>
+  );
+}
+
 export function QueuePanel(): ReactNode {
   const items = useAppStore((s) => s.wire.queue);
   const queueLength = useAppStore((s) => s.wire.queueLength);
+  const isHighRate = useAppStore((s) => s.wire.isHighRate);
   const hiddenCount = queueLength - items.length;
   return (
     <section className="panel queue-panel" aria-label="Queue">
@@ -70,9 +84,12 @@ export function QueuePanel(): ReactNode {
       <BookTerm place="queue" />
       {queueLength === 0 ? (
         <EmptyQueue />
+      ) : isHighRate ? (
+        <QueueSummary queueLength={queueLength} />
       ) : (
         // biome-ignore lint/a11y/noNoninteractiveTabindex: a long queue scrolls, and a keyboard must be able to scroll it too (axe's scrollable-region-focusable).
-        <ol className="queue-list" tabIndex={0} aria-label={`Waiting jobs (showing the first ${MAX_QUEUE_ITEMS_SHOWN})`}>
+        <ol className="queue-list" tabIndex={0} aria-label={`Waiting jobs (showing the first ${Math.min(MAX_QUEUE_ITEMS_SHOWN, MAX_FRAME_QUEUE_JOBS)})`}
+        >
           <QueueList items={items} />
           {hiddenCount > 0 && <li className="queue-more">+{formatCount(hiddenCount)} more</li>}
         </ol>

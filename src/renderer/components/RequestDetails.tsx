@@ -1,10 +1,12 @@
 // The request under the pointer or the keyboard focus in the timeline (else the one pinned): what it asked
-// for, where it came from, and where its time went.
+// for, where it came from, and where its time went; or, for a bucket of dense jobs, the requests in it as
+// the flight recorder answered (a bounded list, with how many there are in all).
 
 import type { ReactNode } from 'react';
 import { describeAbandonReason } from '../../shared/pool-model';
 import { useAppStore } from '../store/use-app-store';
-import { formatDurationMs } from './format';
+import type { BucketRequests } from '../store/wire-slice';
+import { formatClockTime, formatCount, formatDurationMs } from './format';
 import { useNow } from './use-now';
 
 function Durations({
@@ -44,10 +46,61 @@ function Durations({
   );
 }
 
+/** A bucket's requests, shown at most this many (the bridge asks for a few more). */
+const MAX_BUCKET_REQUESTS_SHOWN = 20;
+
+function BucketDetails({ bucketRequests }: { bucketRequests: BucketRequests }): ReactNode {
+  const selectRequest = useAppStore((s) => s.viewActions.selectRequest);
+  const { bucket, requests, total, isPartlyBeforeHistory, error } = bucketRequests;
+  const shown = (requests ?? []).slice(0, MAX_BUCKET_REQUESTS_SHOWN);
+  return (
+    <div className="bucket-details" data-testid="bucket-requests" data-worker-id={bucket.workerId} data-total={total}>
+      <p className="muted">
+        Worker {bucket.workerId}, {formatClockTime(bucket.fromAt)} to {formatClockTime(bucket.toAt)}:{' '}
+        {requests === null ? 'asking the server…' : error !== null ? error : `${formatCount(total)} requests`}
+        {isPartlyBeforeHistory && ' (part of it is older than the history: those requests are gone)'}
+      </p>
+      {shown.length > 0 && (
+        <ol className="bucket-request-list">
+          {shown.map((request) => (
+            <li key={`${request.runId}:${request.id}`} data-testid="bucket-request" data-request-id={request.id}>
+              <button type="button" className="link-button" onClick={() => selectRequest(request.id)}>
+                #{request.id} {request.method} {request.target}
+              </button>{' '}
+              <span className="muted">
+                {request.status ?? 'running'} · waited {formatDurationMs(request.waitMs)} · ran {formatDurationMs(request.runMs)}
+              </span>
+            </li>
+          ))}
+          {total > shown.length && <li className="muted">+{formatCount(total - shown.length)} more</li>}
+        </ol>
+      )}
+    </div>
+  );
+}
+
 export function RequestDetails(): ReactNode {
   const request = useAppStore((s) => s.wire.inspectedRequest);
+  const bucketRequests = useAppStore((s) => s.wire.bucketRequests);
   const selectedId = useAppStore((s) => s.view.selectedRequestId);
+  const selectedBucket = useAppStore((s) => s.view.selectedBucket);
   const selectRequest = useAppStore((s) => s.viewActions.selectRequest);
+  const selectBucket = useAppStore((s) => s.viewActions.selectBucket);
+  if (request === null && bucketRequests !== null) {
+    return (
+      <section className="panel details-panel" aria-label="Request details" data-testid="request-details">
+        <div className="panel-head">
+          <h2>Requests in a bucket</h2>
+          {selectedBucket !== null && (
+            <button type="button" className="link-button" onClick={() => selectBucket(null)}>
+              Clear
+            </button>
+          )}
+        </div>
+        <BucketDetails bucketRequests={bucketRequests} />
+      </section>
+    );
+  }
   return (
     <section className="panel details-panel" aria-label="Request details" data-testid="request-details">
       <div className="panel-head">
@@ -83,7 +136,7 @@ export function RequestDetails(): ReactNode {
           <Durations {...request} />
         </dl>
       ) : (
-        <p className="empty">Hover, click or focus a job in the timeline to see its request.</p>
+        <p className="empty">Hover, click or focus a job in the timeline to see its request, or a busy stretch to list its requests.</p>
       )}
     </section>
   );

@@ -1,8 +1,8 @@
 // The timeline: the queue track and per-worker lanes over a sliding window, painted on a canvas every
-// animation frame from the bridge's timeline frame (no React render per event), plus its text alternative:
+// animation frame from the bridge's timeline frame (no React render per frame), plus its text alternative:
 // an invisible overlay listing the newest jobs as a listbox over their bars, for assistive tech, the
-// keyboard, tests and scripts, and a layer of elements over the waits, earlier runs' jobs, markers and run
-// separators. Every pixel position comes from one TimelineScene (timeline-geometry.ts).
+// keyboard, tests and scripts, and a layer of elements over the lanes' buckets of dense jobs (hover or
+// click one to list its requests), the waits, earlier runs' jobs, markers and run separators. Every pixel position comes from one TimelineScene (timeline-geometry.ts).
 
 import { type CSSProperties, memo, type ReactNode, useEffect, useId, useLayoutEffect, useRef, useState } from 'react';
 import type { PoolBridge } from '../bridge/pool-bridge';
@@ -12,6 +12,7 @@ import { useAppServices } from './app-services';
 import { formatWindowMs } from './format';
 import { TimelineLegend } from './TimelineLegend';
 import {
+  bucketAt,
   jobAt,
   laneCountFor,
   plotWidthFor,
@@ -26,9 +27,11 @@ import {
   activeBarId,
   activeIndexAfterKey,
   type OverlayBar,
+  type OverlayBucket,
   type OverlayMarker,
   type OverlaySpan,
   overlayBars,
+  overlayBuckets,
   overlayMarkers,
   overlaySpans,
 } from './timeline-overlay';
@@ -207,7 +210,8 @@ function TimelineToolbar(): ReactNode {
 
   let maxScrollBackMs = 0;
   if (isPaused) {
-    const oldestAt = bridge.timelineStartAt() ?? pausedAt;
+    // Back as far as the recorder knows the state.
+    const oldestAt = bridge.frames.history?.knownFromAt ?? pausedAt;
     maxScrollBackMs = Math.max(0, Math.ceil(pausedAt - windowMs - oldestAt));
   }
 
@@ -249,13 +253,15 @@ function TimelineToolbar(): ReactNode {
 }
 
 interface Annotations {
+  /** The lanes' buckets of dense jobs: hover or click one to list its requests. */
+  buckets: OverlayBucket[];
   /** Jobs of earlier runs: named, not selectable (a restarted server reuses request ids). */
   pastBars: OverlayBar[];
   spans: OverlaySpan[];
   markers: OverlayMarker[];
 }
 
-const NO_ANNOTATIONS: Annotations = { pastBars: [], spans: [], markers: [] };
+const NO_ANNOTATIONS: Annotations = { buckets: [], pastBars: [], spans: [], markers: [] };
 
 /**
  * What the canvas draws besides the current run's jobs, as elements over it: each wait of the queue track
@@ -266,6 +272,30 @@ const AnnotationLayer = memo(function AnnotationLayer({ annotations, zoom }: { a
   const viewActions = useAppStore((s) => s.viewActions);
   return (
     <div className="timeline-annotations" style={zoomStyle(zoom)}>
+      {annotations.buckets.map((bucket) => {
+        const ref = { workerId: bucket.workerId, fromAt: bucket.fromAt, toAt: bucket.toAt };
+        return (
+          <button
+            type="button"
+            key={`${bucket.workerId}:${bucket.fromAt}`}
+            // Out of the tab order: hundreds of them; the job list and the details carry the keyboard.
+            tabIndex={-1}
+            aria-label={bucket.label}
+            title={bucket.label}
+            className="timeline-annotation timeline-bucket"
+            data-testid="timeline-bucket"
+            data-worker-id={bucket.workerId}
+            data-busy-fraction={bucket.busyFraction.toFixed(3)}
+            data-jobs={bucket.jobs}
+            data-from-ms={bucket.fromAt}
+            data-to-ms={bucket.toAt}
+            style={placeOf(bucket)}
+            onPointerEnter={() => viewActions.hoverBucket(ref)}
+            onPointerLeave={() => viewActions.hoverBucket(null)}
+            onClick={() => viewActions.selectBucket(ref)}
+          />
+        );
+      })}
       {annotations.spans.map((span) => (
         <div
           key={`${span.runId}:${span.requestId}`}
@@ -343,8 +373,11 @@ export function TimelinePanel(): ReactNode {
       // Live, the picture only moves when time has advanced a whole pixel: new jobs start at the right
       // edge and finished ones stop growing there, so repainting in between changes nothing visible.
       // Paused, it changes only with the data or the view.
-      const movement = isLive ? Math.floor(now / msPerPx) : `${bridge.model.version}|${windowEndAt(timelineWindowOf(view), now)}`;
-      const key = `${widthPx}x${heightPx}@${dpr}x${box.zoom}|${movement}|${msPerPx}|${highlightedRequestId}`;
+      const movement = isLive ? Math.floor(now / msPerPx) : windowEndAt(timelineWindowOf(view), now);
+      const key = `${widthPx}x${heightPx}@${dpr}x${box.zoom}|${movement}|${bridge.version}|${msPerPx}|${highlightedRequestId}`;
+      // The frames' level of detail follows the plot's width.
+      if (view.timelinePlotWidthPx !== Math.round(plotWidthFor(box.widthPx)))
+        store.getState().viewActions.setTimelinePlotWidth(plotWidthFor(box.widthPx));
       if (key === lastKey) return;
       lastKey = key;
       const scene = sceneNow(bridge, view, box, now);
@@ -372,7 +405,12 @@ export function TimelinePanel(): ReactNode {
       const scene = sceneNow(bridge, view, stageBoxOf(stage, view), now);
       const allBars = overlayBars(scene);
       setBars(allBars.filter((bar) => bar.isCurrentRun));
-      setAnnotations({ pastBars: allBars.filter((bar) => !bar.isCurrentRun), spans: overlaySpans(scene), markers: overlayMarkers(scene) });
+      setAnnotations({
+        buckets: overlayBuckets(scene),
+        pastBars: allBars.filter((bar) => !bar.isCurrentRun),
+        spans: overlaySpans(scene),
+        markers: overlayMarkers(scene),
+      });
       setFrameLaneCount(scene.frame.lanes.length);
     };
     refresh();
@@ -395,9 +433,30 @@ export function TimelinePanel(): ReactNode {
       const box = boxOfStage();
       return jobAt(scene, (event.clientX - rect.left) / box.zoom, (event.clientY - rect.top) / box.zoom);
     };
-    const onPointerMove = (event: PointerEvent) => store.getState().viewActions.hoverRequest(jobUnder(event));
-    const onPointerLeave = () => store.getState().viewActions.hoverRequest(null);
-    const onClick = (event: MouseEvent) => store.getState().viewActions.selectRequest(jobUnder(event));
+    const bucketUnder = (event: MouseEvent) => {
+      const scene = paintedRef.current;
+      if (!scene) return null;
+      const rect = stage.getBoundingClientRect();
+      const box = boxOfStage();
+      const bucket = bucketAt(scene, (event.clientX - rect.left) / box.zoom, (event.clientY - rect.top) / box.zoom);
+      return bucket === null ? null : { workerId: bucket.workerId, fromAt: bucket.fromAt, toAt: bucket.toAt };
+    };
+    const onPointerMove = (event: PointerEvent) => {
+      const requestId = jobUnder(event);
+      const actions = store.getState().viewActions;
+      actions.hoverRequest(requestId);
+      actions.hoverBucket(requestId === null ? bucketUnder(event) : null);
+    };
+    const onPointerLeave = () => {
+      store.getState().viewActions.hoverRequest(null);
+      store.getState().viewActions.hoverBucket(null);
+    };
+    const onClick = (event: MouseEvent) => {
+      const requestId = jobUnder(event);
+      const bucket = requestId === null ? bucketUnder(event) : null;
+      if (bucket !== null) store.getState().viewActions.selectBucket(bucket);
+      else store.getState().viewActions.selectRequest(requestId);
+    };
     const onWheel = (event: WheelEvent) => {
       const view = store.getState().view;
       const scene = paintedRef.current;

@@ -1,5 +1,7 @@
 // One card per worker thread: its state, the request it runs and for how long, jobs done and how
-// busy it was over the last 10 s. Cards re-render only when their own worker changes (or, while busy, to tick).
+// busy it was over the last 10 s. At high rates, jobs per second and utilization over the last second, and
+// a job only once it has run long enough to be seen. Cards re-render only when their own worker changes
+// (or, while busy, to tick).
 // A polite live region tells screen readers how the pool is doing, a few times a minute at most.
 
 import { memo, type ReactNode, useEffect, useState } from 'react';
@@ -9,7 +11,7 @@ import { BUSY_WINDOW_MS } from '../../shared/request-stats';
 import { useAppStore, useAppStoreApi } from '../store/use-app-store';
 import type { WorkerView } from '../store/wire-slice';
 import { BookTerm, type BookTermPlace } from './book-terms';
-import { formatDurationMs, pluralize } from './format';
+import { formatCount, formatDurationMs, pluralize } from './format';
 import { AnnouncementThrottle, poolSummary } from './pool-announcements';
 import { useNow } from './use-now';
 
@@ -56,6 +58,21 @@ function Utilization({ workerId }: { workerId: number }): ReactNode {
   );
 }
 
+/** A worker running jobs faster than a card can show them one by one: how many, and how busy it was. */
+function Rate({ worker }: { worker: WorkerView }): ReactNode {
+  return (
+    <div
+      className="worker-rate"
+      data-testid="worker-rate"
+      data-jobs-per-second={worker.jobsPerSecond}
+      data-utilization={worker.utilization}
+    >
+      {formatCount(worker.jobsPerSecond)} jobs/s <span aria-hidden="true">·</span> {Math.round(worker.utilization * 100)}% busy{' '}
+      <span className="muted">(last 1 s)</span>
+    </div>
+  );
+}
+
 const WorkerCard = memo(function WorkerCard({ worker, sleepMs }: { worker: WorkerView; sleepMs: number }): ReactNode {
   const job = worker.job;
   return (
@@ -71,6 +88,7 @@ const WorkerCard = memo(function WorkerCard({ worker, sleepMs }: { worker: Worke
         <span className={`pill phase-${worker.phase}`}>{PHASE_LABELS[worker.phase]}</span>
       </div>
       <div className="worker-job">
+        {worker.isHighRate && <Rate worker={worker} />}
         {job ? (
           <>
             <div className="job-line" title={`Request #${job.requestId}`}>
@@ -82,7 +100,7 @@ const WorkerCard = memo(function WorkerCard({ worker, sleepMs }: { worker: Worke
             )}
             {worker.phase === 'stopping' && <BookTerm place="worker-joining" inline />}
           </>
-        ) : (
+        ) : worker.isHighRate ? null : (
           <>
             <div className="job-line muted">
               {worker.phase === 'exited' ? 'thread joined' : worker.phase === 'stopping' ? 'finishing up' : 'waiting for a job'}

@@ -1,8 +1,7 @@
-// What the timeline draws, as plain data: the job bars per worker lane, the queue track (each wait as a
-// span, or the queue's length per time bucket), markers and run separators, for one window. The painter,
-// the overlay and the hit tests read only this; one projection makes it (bridge/timeline-source.ts), so the
-// source can change (a server-side recorder's timeline) without touching the drawing. Types only, shaped
-// after that recorder's answer (bars, queue spans or buckets, markers, runs).
+// What the timeline draws, as plain data: the job bars per worker lane, per lane and time bucket a summary
+// of the jobs too dense to draw one by one, the queue track (each wait as a span, or the queue's length per
+// time bucket), markers and run separators, for one window. The painter, the overlay and the hit tests read
+// only this; one projection makes it from the frames' timeline (bridge/timeline-source.ts). Types only.
 
 import type { JobAbandonReason } from '../../shared/events';
 import type { RequestOrigin } from '../../shared/pool-model';
@@ -66,8 +65,33 @@ export interface QueueLengthSteps {
   bucketMs: number;
   firstBucketIndex: number;
   /** Time-average number of waiting jobs over the bucket (up to `now`). */
-  meanLength: Float64Array;
-  maxLength: Uint32Array;
+  meanLength: ArrayLike<number>;
+  maxLength: ArrayLike<number>;
+}
+
+/**
+ * One lane's jobs that are not drawn as bars, per bucket of the timeline's grid (bucket k covers
+ * [(firstBucketIndex + k) · bucketMs, … + bucketMs)): how busy they kept the worker and what they were.
+ */
+export interface LaneSummary {
+  workerId: number;
+  /** Their run time over the bucket's elapsed length, 0–1. */
+  busyFraction: ArrayLike<number>;
+  jobs: ArrayLike<number>;
+  /** Per bucket, the jobs of each route in ROUTE_ORDER: bucket k's count for route r at k · 3 + r. */
+  routes: ArrayLike<number>;
+  /** Per bucket, jobs from the burst generator; the rest are external. */
+  burstJobs: ArrayLike<number>;
+}
+
+/** The routes of LaneSummary.routes, in their order there. */
+export const ROUTE_ORDER: readonly RouteKind[] = ['hello', 'sleep', 'other'];
+
+export interface BucketSummaries {
+  bucketMs: number;
+  firstBucketIndex: number;
+  bucketCount: number;
+  lanes: LaneSummary[];
 }
 
 export interface FrameQueue {
@@ -127,8 +151,10 @@ export interface TimelineFrame {
   now: number;
   /** By worker id, 0 upwards: every worker of the runs in the window and of the current pool. */
   lanes: FrameLane[];
-  /** In arrival order (close to start order). */
+  /** In start order. */
   bars: FrameBar[];
+  /** Where jobs are too dense for bars: their summary per lane and bucket. */
+  buckets: BucketSummaries;
   queue: FrameQueue;
   /** Oldest first. */
   markers: FrameMarker[];

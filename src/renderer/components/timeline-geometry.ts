@@ -4,7 +4,14 @@
 // the canvas painter, the overlay, the hit tests and the wheel all take a TimelineScene made here from a
 // TimelineFrame. Pure and DOM-free.
 
-import type { FrameBar, FrameQueueSpan, QueueLengthSteps, TimelineFrame } from './timeline-frame';
+import {
+  type FrameBar,
+  type FrameQueueSpan,
+  type QueueLengthSteps,
+  ROUTE_ORDER,
+  type RouteKind,
+  type TimelineFrame,
+} from './timeline-frame';
 
 export { type RouteKind, routeOf } from './timeline-frame';
 
@@ -153,12 +160,68 @@ export type QueuePlacement =
   | { mode: 'spans'; rowCount: number; rowHeightPx: number; spans: SpanBox[] }
   | { mode: 'steps'; steps: QueueLengthSteps; peakLength: number };
 
+/** A lane's bucket of jobs too dense for bars: drawn as high as it was busy, split by route. */
+export interface BucketBox extends Box {
+  workerId: number;
+  fromAt: number;
+  toAt: number;
+  busyFraction: number;
+  jobs: number;
+  /** The jobs of each route, in ROUTE_ORDER. */
+  routeJobs: [number, number, number];
+  burstJobs: number;
+}
+
+/** Every bucket with jobs in the window, lane by lane, in time order. Full height is the bar band's. */
+export function placeBuckets(frame: TimelineFrame, layout: TimelineLayout): BucketBox[] {
+  const { bucketMs, firstBucketIndex, bucketCount, lanes } = frame.buckets;
+  const boxes: BucketBox[] = [];
+  for (const lane of lanes) {
+    if (lane.workerId >= layout.laneCount) continue;
+    const band = barBand(layout, lane.workerId);
+    for (let k = 0; k < bucketCount; k++) {
+      const jobs = lane.jobs[k] ?? 0;
+      if (jobs === 0) continue;
+      const fromAt = (firstBucketIndex + k) * bucketMs;
+      const toAt = fromAt + bucketMs;
+      if (toAt <= layout.startAt || fromAt >= layout.endAt) continue;
+      const busyFraction = lane.busyFraction[k] ?? 0;
+      const x = xOf(layout, fromAt);
+      // However short its jobs, a bucket that had any shows a sliver, so no lane reads idle while it worked.
+      const h = Math.max(1, Math.round(band.h * busyFraction));
+      boxes.push({
+        workerId: lane.workerId,
+        fromAt,
+        toAt,
+        busyFraction,
+        jobs,
+        routeJobs: [lane.routes[k * 3] ?? 0, lane.routes[k * 3 + 1] ?? 0, lane.routes[k * 3 + 2] ?? 0],
+        burstJobs: lane.burstJobs[k] ?? 0,
+        x,
+        y: band.y + band.h - h,
+        w: Math.max(1, xOf(layout, toAt) - x),
+        h,
+      });
+    }
+  }
+  return boxes;
+}
+
+/** The route most of a bucket's jobs took. */
+export function mainRouteOf(box: Pick<BucketBox, 'routeJobs'>): RouteKind {
+  let best = 0;
+  for (let r = 1; r < ROUTE_ORDER.length; r++) if (box.routeJobs[r]! > box.routeJobs[best]!) best = r;
+  return ROUTE_ORDER[best]!;
+}
+
 /** A frame placed on a layout: what the painter, the overlay and the hit tests share. */
 export interface TimelineScene {
   frame: TimelineFrame;
   layout: TimelineLayout;
   /** Parallel to frame.bars. */
   bars: BarBox[];
+  /** Buckets with jobs, lane by lane. */
+  buckets: BucketBox[];
   queue: QueuePlacement;
 }
 
@@ -222,7 +285,13 @@ export function layoutOfFrame(frame: TimelineFrame, widthPx: number, fillHeightP
 
 export function sceneOf(frame: TimelineFrame, widthPx: number, fillHeightPx?: number): TimelineScene {
   const layout = layoutOfFrame(frame, widthPx, fillHeightPx);
-  return { frame, layout, bars: frame.bars.map((bar) => barBoxOf(bar, layout, frame.now)), queue: placeQueue(frame, layout) };
+  return {
+    frame,
+    layout,
+    bars: frame.bars.map((bar) => barBoxOf(bar, layout, frame.now)),
+    buckets: placeBuckets(frame, layout),
+    queue: placeQueue(frame, layout),
+  };
 }
 
 /** How near, in pixels, still counts as on a bar or a span: thin ones must be hittable. */
@@ -263,6 +332,14 @@ export function jobAt(scene: TimelineScene, x: number, y: number): number | null
     }
   }
   return best?.isCurrentRun ? best.requestId : null;
+}
+
+/** The bucket of jobs under (x, y) in a lane, or null. */
+export function bucketAt(scene: TimelineScene, x: number, y: number): BucketBox | null {
+  const { layout } = scene;
+  if (x < LANE_LABEL_WIDTH_PX || y < LANES_TOP_PX || y >= lanesBottom(layout)) return null;
+  const lane = Math.floor((y - LANES_TOP_PX) / layout.laneHeightPx);
+  return scene.buckets.find((box) => box.workerId === lane && x >= box.x && x < box.x + Math.max(box.w, 1)) ?? null;
 }
 
 const TICK_STEPS_MS = [250, 500, 1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000];

@@ -1,12 +1,15 @@
 // The timeline's text alternative and test hooks: the newest bars in the window as a short list of jobs,
 // each placed over its bar and named in words ("#12 GET /sleep on worker 0, burst, status 200, waited 1.5 s,
-// ran 1.5 s"), and how the arrow keys move through that list; the newest waits of the queue track, the
+// ran 1.5 s"), and how the arrow keys move through that list; the lanes' buckets of dense jobs over the
+// whole window, a bounded number of them (neighbours joined), each named ("worker 2, 12:00:01.2 to
+// 12:00:01.6: 83 % busy, 412 jobs: GET / 400, /sleep 12"); the newest waits of the queue track, the
 // markers and the lines between runs, each placed over what the canvas draws for it and named in words.
 // Pure and DOM-free; TimelinePanel renders it from the same scene the canvas is painted from.
 
 import { describeAbandonReason } from '../../shared/pool-model';
 import { formatClockTime, formatDurationMs, pluralize } from './format';
 import type { FrameBar, FrameMarker, MarkerKind } from './timeline-frame';
+import { ROUTE_ORDER } from './timeline-frame';
 import { LANES_TOP_PX, lanesBottom, laneTop, QUEUE_TOP_PX, QUEUE_TRACK_HEIGHT_PX, type TimelineScene, xOf } from './timeline-geometry';
 
 /** The overlay holds at most this many bars (the newest), and as many waits, so the DOM stays small at any request rate. */
@@ -27,6 +30,23 @@ export interface OverlayBar {
   /** The HTTP status, or '' while the job has none yet. */
   status: string;
   /** The job in words: its accessible name and its tooltip. */
+  label: string;
+  leftPx: number;
+  topPx: number;
+  widthPx: number;
+  heightPx: number;
+}
+
+/** At most this many bucket elements, over the whole window: neighbouring buckets of a lane are joined to fit. */
+export const MAX_OVERLAY_BUCKETS = MAX_OVERLAY_BARS;
+
+export interface OverlayBucket {
+  workerId: number;
+  fromAt: number;
+  toAt: number;
+  /** The dense jobs' run time over the elapsed part of the stretch, 0–1. */
+  busyFraction: number;
+  jobs: number;
   label: string;
   leftPx: number;
   topPx: number;
@@ -124,6 +144,79 @@ export function overlayBars(scene: TimelineScene): OverlayBar[] {
       heightPx: layout.laneHeightPx,
     };
   });
+}
+
+const ROUTE_NAMES = { hello: 'GET /', sleep: '/sleep', other: 'other' } as const;
+
+/** A lane's stretch of dense jobs in words. */
+export function bucketLabel(
+  bucket: Pick<OverlayBucket, 'workerId' | 'fromAt' | 'toAt' | 'busyFraction' | 'jobs'>,
+  routeJobs: readonly number[],
+): string {
+  const mix = ROUTE_ORDER.map((route, r) => (routeJobs[r]! > 0 ? `${ROUTE_NAMES[route]} ${routeJobs[r]}` : null))
+    .filter((part) => part !== null)
+    .join(', ');
+  return (
+    `Worker ${bucket.workerId}, ${formatClockTime(bucket.fromAt)} to ${formatClockTime(bucket.toAt)}: ` +
+    `${Math.round(bucket.busyFraction * 100)} % busy, ${pluralize(bucket.jobs, 'job')}${mix === '' ? '' : ` (${mix})`}`
+  );
+}
+
+/**
+ * The lanes' buckets of dense jobs over the whole window, at most MAX_OVERLAY_BUCKETS: when the grid has more,
+ * each element joins a run of neighbouring buckets (aligned to absolute time, so they stay put as the window
+ * slides). A stretch's busy fraction is its buckets' mean over their elapsed time; its jobs their sum (a job
+ * crossing buckets counts in each, as the recorder counts it).
+ */
+export function overlayBuckets(scene: TimelineScene): OverlayBucket[] {
+  const { layout, buckets, frame } = scene;
+  if (buckets.length === 0) return [];
+  const grid = frame.buckets;
+  const lanesWithBuckets = new Set(buckets.map((box) => box.workerId)).size;
+  const visibleBuckets = Math.ceil((layout.endAt - layout.startAt) / grid.bucketMs) + 1;
+  const group = Math.max(1, Math.ceil((visibleBuckets * lanesWithBuckets) / MAX_OVERLAY_BUCKETS));
+  const spanMs = group * grid.bucketMs;
+  const plotLeft = xOf(layout, layout.startAt);
+  // Nothing is summed before the grid: a stretch that starts before it is as busy as its part inside.
+  const gridFromAt = grid.firstBucketIndex * grid.bucketMs;
+  const elements: OverlayBucket[] = [];
+  let current: (OverlayBucket & { busyMs: number; routeJobs: number[] }) | null = null;
+  const close = () => {
+    if (current === null) return;
+    const { busyMs, routeJobs, ...element } = current;
+    // Over the stretch's elapsed time, its empty buckets included: a stretch half empty is half as busy.
+    const elapsedMs = Math.max(0, Math.min(element.toAt, frame.now) - Math.max(element.fromAt, gridFromAt));
+    element.busyFraction = elapsedMs > 0 ? Math.min(1, busyMs / elapsedMs) : 0;
+    element.label = bucketLabel(element, routeJobs);
+    elements.push(element);
+    current = null;
+  };
+  for (const box of buckets) {
+    const fromAt = Math.floor(box.fromAt / spanMs) * spanMs;
+    if (current === null || current.workerId !== box.workerId || current.fromAt !== fromAt) {
+      close();
+      const left = Math.max(xOf(layout, fromAt), plotLeft);
+      current = {
+        workerId: box.workerId,
+        fromAt,
+        toAt: fromAt + spanMs,
+        busyFraction: 0,
+        jobs: 0,
+        label: '',
+        leftPx: left,
+        topPx: laneTop(layout, box.workerId),
+        widthPx: Math.max(4, Math.min(xOf(layout, fromAt + spanMs), layout.widthPx) - left),
+        heightPx: layout.laneHeightPx,
+        busyMs: 0,
+        routeJobs: [0, 0, 0],
+      };
+    }
+    current.busyMs += box.busyFraction * Math.max(0, Math.min(box.toAt, frame.now) - box.fromAt);
+    current.jobs += box.jobs;
+    for (let r = 0; r < ROUTE_ORDER.length; r++) current.routeJobs[r]! += box.routeJobs[r]!;
+  }
+  close();
+  return elements;
 }
 
 /**

@@ -1,6 +1,7 @@
 // Paints a timeline scene onto a canvas: the marker strip, the queue track (each wait as a pale span in its
 // row, or the queue's length as a step area), a connector from each wait's end to the job's bar, one lane
-// per worker with its jobs' bars (coloured and patterned by route, outlined by error status, hatched when
+// per worker with its jobs' bars where they fit and, where they do not, per bucket a column as high as the
+// jobs kept the worker busy, split by route (so the busy time drawn is the same either way) (coloured and patterned by route, outlined by error status, hatched when
 // the request came from outside the burst generator), the markers and the lines between runs. Colours and
 // patterns come from the palette (palette.ts, palette-canvas.ts), which the legend uses too. Reads only
 // the scene (timeline-geometry.ts), never the model. Called once per animation frame.
@@ -8,6 +9,7 @@
 import { formatClockTime } from './format';
 import { CANVAS_COLORS, type StatusClass, statusClassOf } from './palette';
 import { externalHatch, routeFill, strokeStatusOutline, waitFill } from './palette-canvas';
+import { ROUTE_ORDER } from './timeline-frame';
 import {
   AXIS_HEIGHT_PX,
   type Box,
@@ -182,6 +184,21 @@ function paintBars(ctx: CanvasRenderingContext2D, scene: TimelineScene, highligh
   return highlighted;
 }
 
+/** Dense jobs, per bucket: a column as high as the bar band times the busy fraction, split by the routes' shares. */
+function paintBuckets(ctx: CanvasRenderingContext2D, scene: TimelineScene): void {
+  for (const box of scene.buckets) {
+    let y = box.y + box.h;
+    for (let r = 0; r < ROUTE_ORDER.length; r++) {
+      const count = box.routeJobs[r]!;
+      if (count === 0) continue;
+      const h = (box.h * count) / box.jobs;
+      y -= h;
+      ctx.fillStyle = routeFill(ctx, ROUTE_ORDER[r]!);
+      ctx.fillRect(box.x, y, box.w, h);
+    }
+  }
+}
+
 /** Each run's lanes beyond its pool, and the time between runs, are shaded: no worker existed there. */
 function paintNoWorkerStretches(ctx: CanvasRenderingContext2D, scene: TimelineScene): void {
   const { layout, frame } = scene;
@@ -295,6 +312,7 @@ export function paintTimeline(ctx: CanvasRenderingContext2D, scene: TimelineScen
   paintNoWorkerStretches(ctx, scene);
   const highlightedWait = paintQueue(ctx, scene, options.highlightedRequestId);
   paintConnectors(ctx, scene, options.highlightedRequestId);
+  paintBuckets(ctx, scene);
   const highlightedBar = paintBars(ctx, scene, options.highlightedRequestId);
   paintMarkers(ctx, scene);
   if (highlightedWait) strokeHighlight(ctx, highlightedWait);
@@ -310,7 +328,7 @@ export function paintTimeline(ctx: CanvasRenderingContext2D, scene: TimelineScen
   ctx.fillStyle = CANVAS_COLORS.label;
   ctx.fillText('Queue', 8, QUEUE_TOP_PX + QUEUE_TRACK_HEIGHT_PX / 2);
   ctx.font = `${laneHeightPx < 16 ? 10 : 11}px ${FONT}`;
-  const hasPool = frame.runs.length > 0 || frame.bars.length > 0;
+  const hasPool = frame.runs.length > 0 || frame.bars.length > 0 || scene.buckets.length > 0;
   for (const lane of frame.lanes) {
     // Before any server has run there is one empty lane and no worker to name.
     if (!hasPool && !lane.isInCurrentRun) continue;

@@ -15,6 +15,7 @@ import {
 } from '../../shared/settings';
 import type { AppState } from './app-store';
 import { DEFAULT_PREFERENCES, type Preferences } from './preferences';
+import type { BucketRef } from './wire-slice';
 
 /** The settings inputs exactly as typed, one per setting: validation turns them into values or a reason naming the field. */
 export type SettingsForm = SettingsText;
@@ -39,12 +40,22 @@ export interface ViewState {
   timelinePausedAt: number | null;
   /** While paused: how far before timelinePausedAt the window ends. */
   timelineScrollBackMs: number;
+  /** Width of the timeline's plot in CSS px, once laid out: the frames' level of detail follows it. */
+  timelinePlotWidthPx: number | null;
   selectedRequestId: number | null;
   hoveredRequestId: number | null;
+  /** A bucket of the timeline pinned or under the pointer: its requests are listed in the details. */
+  selectedBucket: BucketRef | null;
+  hoveredBucket: BucketRef | null;
   /** Captions and tooltips in the book's words. */
   showBookTerms: boolean;
   /** Presentation mode: larger type, the timeline taking the free height, compact controls. */
   isPresenting: boolean;
+}
+
+/** Whether two bucket references name the same stretch of the same lane. */
+export function isSameBucket(a: BucketRef | null, b: BucketRef | null): boolean {
+  return a === b || (a !== null && b !== null && a.workerId === b.workerId && a.fromAt === b.fromAt && a.toAt === b.toAt);
 }
 
 export function formFromSettings(settings: ServerSettings): SettingsForm {
@@ -66,8 +77,11 @@ export function initialViewState(settings: ServerSettings, preferences: Preferen
     timelineWindowMs: DEFAULT_TIMELINE_WINDOW_MS,
     timelinePausedAt: null,
     timelineScrollBackMs: 0,
+    timelinePlotWidthPx: null,
     selectedRequestId: null,
     hoveredRequestId: null,
+    selectedBucket: null,
+    hoveredBucket: null,
     showBookTerms: preferences.showBookTerms,
     isPresenting: preferences.isPresenting,
   };
@@ -82,8 +96,11 @@ export interface ViewActions {
   resumeTimeline(): void;
   setTimelineWindow(windowMs: number): void;
   setTimelineScrollBack(scrollBackMs: number): void;
+  setTimelinePlotWidth(plotWidthPx: number): void;
   selectRequest(requestId: number | null): void;
   hoverRequest(requestId: number | null): void;
+  selectBucket(bucket: BucketRef | null): void;
+  hoverBucket(bucket: BucketRef | null): void;
   setShowBookTerms(showBookTerms: boolean): void;
   setPresenting(isPresenting: boolean): void;
 }
@@ -129,8 +146,21 @@ export function createViewSlice(
         setTimelineScrollBack(scrollBackMs) {
           setView({ timelineScrollBackMs: Math.max(0, scrollBackMs) });
         },
+        setTimelinePlotWidth(plotWidthPx) {
+          const timelinePlotWidthPx = Math.max(1, Math.round(plotWidthPx));
+          if (get().view.timelinePlotWidthPx !== timelinePlotWidthPx) setView({ timelinePlotWidthPx });
+        },
         selectRequest(selectedRequestId) {
-          if (get().view.selectedRequestId !== selectedRequestId) setView({ selectedRequestId });
+          // A job and a bucket are not pinned at once: the details show one of them.
+          if (get().view.selectedRequestId !== selectedRequestId)
+            setView(selectedRequestId === null ? { selectedRequestId } : { selectedRequestId, selectedBucket: null });
+        },
+        selectBucket(selectedBucket) {
+          if (!isSameBucket(get().view.selectedBucket, selectedBucket))
+            setView(selectedBucket === null ? { selectedBucket } : { selectedBucket, selectedRequestId: null });
+        },
+        hoverBucket(hoveredBucket) {
+          if (!isSameBucket(get().view.hoveredBucket, hoveredBucket)) setView({ hoveredBucket });
         },
         hoverRequest(hoveredRequestId) {
           if (get().view.hoveredRequestId !== hoveredRequestId) setView({ hoveredRequestId });

@@ -1,10 +1,11 @@
-// What the wire says: the controller's status and a per-frame view of the pool aggregate.
-// Only the bridge writes this slice (through wireActions.publish); components read it through narrow selectors.
+// What the wire says: the controller's status and the pool as the last frame showed it, with the details
+// asked for on demand. Only the bridge writes this slice (through wireActions.publish); components read it
+// through narrow selectors.
 
 import type { StateCreator } from 'zustand/vanilla';
 import type { LogLine, PoolCounters, RequestOrigin, RequestRecord, ServerPhase, WorkerPhase } from '../../shared/pool-model';
 import { DEFAULT_SETTINGS } from '../../shared/settings';
-import type { ControllerStatus } from '../../shared/wire';
+import type { ControllerStatus, QueriedRequest } from '../../shared/wire';
 import type { ConnectionState } from '../transport/transport';
 import type { AppState } from './app-store';
 
@@ -25,9 +26,35 @@ export interface WorkerView {
   job: RunningJobView | null;
   busySince: number | null;
   jobsDone: number;
-  busyMsTotal: number;
   spawnedAt: number;
   replacements: number;
+  /** Jobs started per second over the last second. */
+  jobsPerSecond: number;
+  /** Fraction of the last second it ran jobs, 0–1. */
+  utilization: number;
+  /**
+   * Jobs come and go faster than a card can show them: the card shows the rate and the utilization, and a
+   * job only once it has run long enough to be seen (SEEN_JOB_MIN_MS).
+   */
+  isHighRate: boolean;
+}
+
+/** A lane's stretch of the timeline whose jobs are asked for (a hovered or pinned bucket). */
+export interface BucketRef {
+  workerId: number;
+  fromAt: number;
+  toAt: number;
+}
+
+/** The requests behind a bucket, as the flight recorder answered. */
+export interface BucketRequests {
+  bucket: BucketRef;
+  /** null while the answer is on its way. */
+  requests: QueriedRequest[] | null;
+  /** How many the history holds in it. */
+  total: number;
+  isPartlyBeforeHistory: boolean;
+  error: string | null;
 }
 
 export interface QueueItemView {
@@ -59,14 +86,24 @@ export interface WireState {
   /** The oldest waiting jobs, at most MAX_QUEUE_ITEMS_SHOWN. */
   queue: QueueItemView[];
   queueLength: number;
+  /** How long the oldest waiting job had waited at the last frame; null when none waits. */
+  oldestWaitMs: number | null;
+  /** When the last frame was taken (the server's clock, which is this machine's). */
+  frameAt: number;
+  /** Jobs come and go faster than a list can show them: the queue shows its length and oldest wait. */
+  isHighRate: boolean;
   /** Jobs waiting plus jobs running: what a graceful stop still has to finish. */
   inFlightJobs: number;
   counters: PoolCounters;
   droppedEvents: number;
   log: LogLine[];
-  /** A copy of the request under the pointer or selected in the timeline, or null. */
+  /** The request under the pointer or selected in the timeline, as the history knows it, or null. */
   inspectedRequest: RequestRecord | null;
-  /** Bumped on every publish: lets a canvas tell whether the model moved. */
+  /** The requests of the bucket under the pointer or pinned, or null. */
+  bucketRequests: BucketRequests | null;
+  /** Where the event history starts, once it has dropped older events; null while it holds all of the app's life. */
+  historyStartAt: number | null;
+  /** Bumped on every frame applied: lets a canvas tell whether the data moved. */
   modelVersion: number;
 }
 
@@ -84,17 +121,22 @@ export function initialWireState(): WireState {
     workers: [],
     queue: [],
     queueLength: 0,
+    oldestWaitMs: null,
+    frameAt: 0,
+    isHighRate: false,
     inFlightJobs: 0,
     counters: { requestsReceived: 0, responsesSent: 0, rejected: 0, serverErrors: 0, openConnections: 0, droppedEvents: 0 },
     droppedEvents: 0,
     log: [],
     inspectedRequest: null,
+    bucketRequests: null,
+    historyStartAt: null,
     modelVersion: 0,
   };
 }
 
 export interface WireActions {
-  /** The bridge's once-per-frame publish of what it projected from the model (bridge/projections.ts). */
+  /** The bridge's once-per-paint publish of what it projected from the frames (bridge/projections.ts). */
   publish(wire: WireState): void;
 }
 

@@ -1,12 +1,24 @@
-// PoolscopeApi over the dashboard's WebSocket: the same API the Electron preload exposes, so the UI
-// cannot tell them apart. Reconnects with backoff and re-subscribes (the server answers with a fresh
-// snapshot); commands carry ids and resolve on their command-result. DOM-free: the socket is made by
-// an injected factory, so the browser and tests under Node share this file.
+// PoolscopeApi and its frame path over the dashboard's WebSocket: the same API the Electron preload exposes,
+// so the UI cannot tell them apart. Reconnects with backoff and sends the view again (the server answers
+// with a full frame); commands and queries carry ids and resolve on their results. DOM-free: the socket is
+// made by an injected factory, so the browser and tests under Node share this file.
 
 import type { Command, CommandResult, LoadRunSettings } from '../../shared/commands';
 import type { SweepSettings } from '../../shared/load-settings';
 import type { ServerSettings } from '../../shared/settings';
-import type { ControllerStatus, DashboardClientFrame, DashboardServerFrame, PoolscopeApi, ViewerMessage } from '../../shared/wire';
+import type {
+  ControllerStatus,
+  DashboardClientFrame,
+  DashboardServerFrame,
+  FrameSubscription,
+  PoolscopeApi,
+  PoolscopeFrameApi,
+  QueryResult,
+  ViewerFrame,
+  ViewerMessage,
+  ViewerQuery,
+  ViewerView,
+} from '../../shared/wire';
 import type { ConnectionState } from './transport';
 
 export const NOT_CONNECTED_ERROR = 'Not connected to the dashboard';
@@ -54,7 +66,7 @@ interface WaitingForOpen {
   timer: Timer;
 }
 
-export class WebSocketPoolscopeApi implements PoolscopeApi {
+export class WebSocketPoolscopeApi implements PoolscopeApi, PoolscopeFrameApi {
   private socket: SocketLike | null = null;
   private state: ConnectionState = 'connecting';
   private hasEverConnected = false;
@@ -64,6 +76,11 @@ export class WebSocketPoolscopeApi implements PoolscopeApi {
   private reconnectTimer: Timer | null = null;
   private nextCommandId = 1;
   private readonly pendingCommands = new Map<number, (result: CommandResult) => void>();
+  private nextQueryId = 1;
+  private readonly pendingQueries = new Map<number, (result: QueryResult) => void>();
+  /** What the page shows; sent on every (re)connection, so frames resume with a full one. */
+  private view: ViewerView | null = null;
+  private frameListener: ((frame: ViewerFrame) => void) | null = null;
   private waitingForOpen: WaitingForOpen[] = [];
   private readonly listeners = new Set<(message: ViewerMessage) => void>();
   private readonly connectionListeners = new Set<(state: ConnectionState) => void>();
@@ -118,8 +135,8 @@ export class WebSocketPoolscopeApi implements PoolscopeApi {
 
   getStatus(): Promise<ControllerStatus> {
     if (this.lastStatus !== null) return Promise.resolve(this.lastStatus);
-    // Status travels only with the stream, so asking for it subscribes.
-    this.requestStream();
+    // Status travels only with the stream (or the frames), so asking for it subscribes unless frames are watched.
+    if (this.view === null) this.requestStream();
     return new Promise((resolve) => this.statusWaiters.push(resolve));
   }
 
@@ -129,6 +146,34 @@ export class WebSocketPoolscopeApi implements PoolscopeApi {
     return () => {
       this.listeners.delete(listener);
     };
+  }
+
+  watch(view: ViewerView, listener: (frame: ViewerFrame) => void): FrameSubscription {
+    this.frameListener = listener;
+    this.view = view;
+    this.start();
+    if (this.isOpen()) this.sendFrame({ kind: 'view', view });
+    return {
+      setView: (next) => {
+        this.view = next;
+        if (this.isOpen()) this.sendFrame({ kind: 'view', view: next });
+      },
+      ack: (seq) => {
+        if (this.isOpen()) this.sendFrame({ kind: 'frame-ack', seq });
+      },
+      close: () => {
+        if (this.frameListener === listener) this.frameListener = null;
+      },
+    };
+  }
+
+  query(query: ViewerQuery): Promise<QueryResult> {
+    if (!this.isOpen()) return Promise.resolve({ ok: false, error: NOT_CONNECTED_ERROR });
+    const id = this.nextQueryId++;
+    return new Promise<QueryResult>((resolve) => {
+      this.pendingQueries.set(id, resolve);
+      this.sendFrame({ kind: 'query', id, query });
+    });
   }
 
   /** Closes the socket for good: no reconnects; unanswered commands fail. */
@@ -196,7 +241,8 @@ export class WebSocketPoolscopeApi implements PoolscopeApi {
         this.reconnectAttempts = 0;
         this.hasEverConnected = true;
         this.setState('connected');
-        if (this.wantsStream) this.sendFrame({ kind: 'subscribe' });
+        if (this.view !== null) this.sendFrame({ kind: 'view', view: this.view });
+        else if (this.wantsStream) this.sendFrame({ kind: 'subscribe' });
         const waiting = this.waitingForOpen;
         this.waitingForOpen = [];
         for (const waiter of waiting) {
@@ -240,14 +286,21 @@ export class WebSocketPoolscopeApi implements PoolscopeApi {
       resolve?.(frame.result);
       return;
     }
-    if (frame.kind !== 'snapshot' && frame.kind !== 'delta' && frame.kind !== 'metrics') return;
+    if (frame.kind === 'query-result') {
+      const resolve = this.pendingQueries.get(frame.id);
+      this.pendingQueries.delete(frame.id);
+      resolve?.(frame.result);
+      return;
+    }
+    if (frame.kind !== 'snapshot' && frame.kind !== 'delta' && frame.kind !== 'metrics' && frame.kind !== 'frame') return;
     if (frame.kind !== 'metrics' && frame.status) {
       this.lastStatus = frame.status;
       const waiters = this.statusWaiters;
       this.statusWaiters = [];
       for (const resolve of waiters) resolve(frame.status);
     }
-    for (const listener of this.listeners) listener(frame);
+    if (frame.kind === 'frame') this.frameListener?.(frame);
+    else for (const listener of this.listeners) listener(frame);
   }
 
   private sendFrame(frame: DashboardClientFrame): void {
@@ -264,6 +317,9 @@ export class WebSocketPoolscopeApi implements PoolscopeApi {
     const pending = [...this.pendingCommands.values()];
     this.pendingCommands.clear();
     for (const resolve of pending) resolve({ ok: false, error });
+    const queries = [...this.pendingQueries.values()];
+    this.pendingQueries.clear();
+    for (const resolve of queries) resolve({ ok: false, error });
   }
 
   private giveUpWaiting(): void {
