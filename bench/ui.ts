@@ -1,78 +1,48 @@
-// `npm run bench:ui`: the dashboard open in Chromium while GET / load runs at a fixed rate against the
-// book server; reports the page's frame times (p50/p95/p99) and its JS heap over time, with the stats charts
-// (uPlot, fed by the main side's samples) and the queueing panel on the page and updating throughout.
-// Target: p95 frame time under 20 ms at 2,000 requests/s, heap flat after the first seconds.
+// `npm run bench:ui`: what one dashboard page open in Chromium costs the server it watches, and what
+// watching costs the page, side by side in one run:
+// - keep-alive throughput (wrk, GET /, 4 workers, at saturation) with no page open vs one page open, in
+//   interleaved rounds (target ≥ 0.85×);
+// - the page's main-thread CPU at saturation, at 2,000 and at 20,000 requests/s (target ≤ 15 % of a core,
+//   and flat in the rate), frame times at saturation (p95 < 20 ms, none over 50 ms), bytes/s sent to it;
+// - how long a click on Pause takes to show (target < 100 ms), and how many seconds of the 30 s window the
+//   timeline covers at saturation (from its bucket and bar hooks).
 //
-// Flags: --rate N (requests/s, default 2000), --duration-s N (default 60), --quick (rate 2000, 10 s).
+// Flags: --round-s N (each measured round, default 8), --rounds N (pairs of rounds, default 2), --quick (5 s, 1).
 
-import net from 'node:net';
 import { parseArgs } from 'node:util';
-import { chromium } from '@playwright/test';
+import { type CDPSession, chromium, type Page } from '@playwright/test';
+import { startLoad } from '../src/load/load-generator';
+import { validateLoadSettings } from '../src/shared/load-settings';
 import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE } from '../test/support/chromium';
 import { startDashboardProcess } from '../test/support/dashboard-process';
+import { httpGet } from '../test/support/http-client';
 import { percentile } from '../test/support/percentile';
 import { findFreePort } from '../test/support/ports';
+import { findWrk, runLoad } from './load';
 
-/** Keep-alive connections the load is spread over; pipelining keeps each one busy. */
-const LOAD_CONNECTIONS = 16;
-const LOAD_TICK_MS = 10;
-const SETTLE_MS = 3_000;
+const WORKERS = 4;
+const WRK_CONNECTIONS = 50;
+const WINDOW_S = 30;
+/** Open-loop rates the page's CPU is measured at besides saturation. */
+const FIXED_RATES_PER_S = [2_000, 20_000] as const;
 
 interface Flags {
-  rate: number;
-  durationS: number;
+  roundS: number;
+  rounds: number;
 }
 
 function readFlags(): Flags {
-  const { values } = parseArgs({
-    options: { rate: { type: 'string' }, 'duration-s': { type: 'string' }, quick: { type: 'boolean' } },
-  });
-  const rate = Number(values.rate ?? 2000);
-  const durationS = Number(values['duration-s'] ?? (values.quick ? 10 : 60));
-  if (!(rate > 0) || !(durationS > 0)) {
-    process.stderr.write('bench:ui: --rate and --duration-s must be positive numbers\n');
+  const { values } = parseArgs({ options: { 'round-s': { type: 'string' }, rounds: { type: 'string' }, quick: { type: 'boolean' } } });
+  const roundS = Number(values['round-s'] ?? (values.quick ? 5 : 8));
+  const rounds = Number(values.rounds ?? (values.quick ? 1 : 2));
+  if (!(roundS >= 2) || !Number.isInteger(rounds) || rounds < 1) {
+    process.stderr.write('bench:ui: --round-s must be at least 2 and --rounds a whole number of at least 1\n');
     process.exit(2);
   }
-  return { rate, durationS };
+  return { roundS, rounds };
 }
 
-/** Fixed-rate GET / load over keep-alive connections; counts the responses it reads. */
-function startLoad(port: number, ratePerSecond: number): { stop(): void; responses(): number } {
-  const request = Buffer.from('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: poolscope-bench-ui\r\n\r\n');
-  const sockets = Array.from({ length: LOAD_CONNECTIONS }, () => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.setNoDelay(true);
-    socket.on('error', () => {});
-    return socket;
-  });
-  let responses = 0;
-  for (const socket of sockets) {
-    // Every response of the book server carries "HTTP/1.1 200"; counting status lines is enough here.
-    socket.on('data', (chunk: Buffer) => {
-      for (let from = chunk.indexOf('HTTP/1.1 '); from !== -1; from = chunk.indexOf('HTTP/1.1 ', from + 9)) responses++;
-    });
-  }
-  const startedAt = performance.now();
-  let sent = 0;
-  let next = 0;
-  const timer = setInterval(() => {
-    const due = Math.floor(((performance.now() - startedAt) / 1000) * ratePerSecond);
-    for (; sent < due; sent++) sockets[next++ % sockets.length]!.write(request);
-  }, LOAD_TICK_MS);
-  return {
-    stop() {
-      clearInterval(timer);
-      for (const socket of sockets) socket.destroy();
-    },
-    responses: () => responses,
-  };
-}
-
-interface PageGlobals {
-  __frameTimesMs: number[];
-}
-
-/** Records the time between consecutive animation frames in the page. */
+/** Records the time between consecutive animation frames in the page. Source text: tsx helpers do not exist in the page. */
 const FRAME_RECORDER_SOURCE = `(() => {
   window.__frameTimesMs = [];
   let last = performance.now();
@@ -84,71 +54,164 @@ const FRAME_RECORDER_SOURCE = `(() => {
   requestAnimationFrame(tick);
 })()`;
 
+/** Clicks Pause in the page and resolves with the ms until a paint shows it pressed. */
+const PAUSE_LATENCY_SOURCE = `new Promise((resolve) => {
+  const button = [...document.querySelectorAll('button')].find((b) => b.textContent === 'Pause');
+  const clickedAt = performance.now();
+  button.click();
+  const check = (now) => {
+    if (button.getAttribute('aria-pressed') === 'true') resolve(now - clickedAt);
+    else requestAnimationFrame(check);
+  };
+  requestAnimationFrame(check);
+})`;
+
+/** Whole seconds of the last 30 s that a bucket or bar hook of the timeline overlaps. */
+const COVERED_SECONDS_SOURCE = `(() => {
+  const last = Math.floor(Date.now() / 1000) - 1;
+  const covered = new Set();
+  for (const hook of document.querySelectorAll('[data-testid=timeline-bucket], [data-testid=timeline-bar]')) {
+    const from = Number(hook.dataset.fromMs);
+    const to = Number(hook.dataset.toMs);
+    for (let s = Math.floor(from / 1000); s * 1000 < to; s++) if (s > last - ${WINDOW_S} && s <= last) covered.add(s);
+  }
+  return covered.size;
+})()`;
+
+/** The page's main-thread busy time and the bytes its WebSocket received, read before and after a stretch. */
+class PageMeter {
+  private bytes = 0;
+
+  private constructor(private readonly cdp: CDPSession) {
+    cdp.on('Network.webSocketFrameReceived', (event) => {
+      this.bytes += event.response.payloadData.length;
+    });
+  }
+
+  static async attach(page: Page): Promise<PageMeter> {
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Performance.enable');
+    await cdp.send('Network.enable');
+    return new PageMeter(cdp);
+  }
+
+  /** Main-thread task time in s (Chromium's TaskDuration). */
+  private async taskS(): Promise<number> {
+    const { metrics } = await this.cdp.send('Performance.getMetrics');
+    return metrics.find((m) => m.name === 'TaskDuration')?.value ?? Number.NaN;
+  }
+
+  async measure<T>(work: () => Promise<T>): Promise<{ result: T; cpuShare: number; bytesPerS: number }> {
+    const taskAt = await this.taskS();
+    const bytesAt = this.bytes;
+    const startedAt = performance.now();
+    const result = await work();
+    const elapsedS = (performance.now() - startedAt) / 1000;
+    return { result, cpuShare: ((await this.taskS()) - taskAt) / elapsedS, bytesPerS: (this.bytes - bytesAt) / elapsedS };
+  }
+}
+
+const mean = (values: readonly number[]) => values.reduce((sum, v) => sum + v, 0) / Math.max(1, values.length);
+const percent = (share: number) => `${(share * 100).toFixed(1)} %`;
+
 async function main(): Promise<void> {
   const flags = readFlags();
+  if (findWrk() === null) throw new Error('wrk is not installed: it drives the server to saturation here');
   const bookPort = await findFreePort();
-  const dashboard = await startDashboardProcess(['--port', String(bookPort), '--workers', '4', '--sleep-ms', '1000']);
+  const dashboard = await startDashboardProcess(['--start', '--port', String(bookPort), '--workers', String(WORKERS)]);
   const browser = await chromium.launch({
     executablePath: CHROMIUM_EXECUTABLE,
     // A page that is measured must not be throttled as a background one.
     args: [...CHROMIUM_ARGS, '--disable-renderer-backgrounding', '--disable-background-timer-throttling'],
   });
-  let load: ReturnType<typeof startLoad> | null = null;
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(dashboard.url);
-    await page.getByRole('button', { name: 'Start server' }).click();
-    await page.getByTestId('server-status').getByText('Listening').waitFor();
-    const cdp = await page.context().newCDPSession(page);
-    await cdp.send('Performance.enable');
-    const heapMb = async () => {
-      await cdp.send('HeapProfiler.collectGarbage');
-      const { metrics } = await cdp.send('Performance.getMetrics');
-      return (metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? NaN) / 2 ** 20;
-    };
-
-    load = startLoad(bookPort, flags.rate);
-    await new Promise((r) => setTimeout(r, SETTLE_MS));
-    const heapAtStartMb = await heapMb();
-    const heapSamplesMb: number[] = [heapAtStartMb];
-    const responsesAtStart = load.responses();
-    // Passed as source text: the bench runs through tsx, whose helpers (e.g. __name) do not exist in the page.
-    await page.evaluate(FRAME_RECORDER_SOURCE);
-    const measuredAt = performance.now();
-    const sampleEveryMs = Math.max(2_000, (flags.durationS * 1000) / 6);
-    for (let elapsed = 0; elapsed < flags.durationS * 1000; elapsed += sampleEveryMs) {
-      await new Promise((r) => setTimeout(r, Math.min(sampleEveryMs, flags.durationS * 1000 - elapsed)));
-      heapSamplesMb.push(await heapMb());
+    for (let tries = 0; (await httpGet(bookPort, '/').catch(() => null))?.status !== 200; tries++) {
+      if (tries > 300) throw new Error('the book server did not start');
+      await new Promise((r) => setTimeout(r, 100));
     }
-    const measuredS = (performance.now() - measuredAt) / 1000;
-    const achievedRate = (load.responses() - responsesAtStart) / measuredS;
-    const frameTimesMs = (await page.evaluate(() => (globalThis as unknown as PageGlobals).__frameTimesMs)).sort((a, b) => a - b);
-    const bars = await page.getByTestId('timeline-bar').count();
-    // The charts and the queueing panel drew from the main side's metrics the whole time: their latest figures.
-    const chartPoints = await page.getByTestId('live-chart').first().getAttribute('data-points');
-    const chartRate = await page.getByTestId('live-chart').first().getAttribute('data-latest');
-    const queueingLambda = await page.getByTestId('queueing-panel').getAttribute('data-lambda');
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const meter = await PageMeter.attach(page);
+    const saturate = () =>
+      runLoad('wrk', {
+        host: '127.0.0.1',
+        port: bookPort,
+        path: '/',
+        connections: WRK_CONNECTIONS,
+        durationS: flags.roundS,
+        closeEachConnection: false,
+      });
 
+    // Interleaved rounds: nobody watching (the page elsewhere), then the dashboard open, and again.
+    const alone: number[] = [];
+    const watched: number[] = [];
+    const cpuAtSaturation: number[] = [];
+    const bytesPerS: number[] = [];
+    let frameTimesMs: number[] = [];
+    for (let round = 0; round < flags.rounds; round++) {
+      await page.goto('about:blank');
+      alone.push((await saturate()).requestsPerS);
+      await page.goto(dashboard.url);
+      await page.getByTestId('server-status').getByText('Listening').waitFor();
+      await page.evaluate(FRAME_RECORDER_SOURCE);
+      const measured = await meter.measure(saturate);
+      watched.push(measured.result.requestsPerS);
+      cpuAtSaturation.push(measured.cpuShare);
+      bytesPerS.push(measured.bytesPerS);
+      frameTimesMs = frameTimesMs.concat(await page.evaluate(() => (globalThis as unknown as { __frameTimesMs: number[] }).__frameTimesMs));
+    }
+
+    // The window at saturation (the recorder kept every round, watched or not), then a Pause under load.
+    const lastRound = saturate();
+    await new Promise((r) => setTimeout(r, (flags.roundS * 1000) / 2));
+    const coveredSeconds = (await page.evaluate(COVERED_SECONDS_SOURCE)) as number;
+    const pauseLatencyMs = (await page.evaluate(PAUSE_LATENCY_SOURCE)) as number;
+    await lastRound;
+    await page.getByRole('button', { name: 'Resume' }).click();
+
+    // The page's cost at fixed rates: it must not grow with the traffic.
+    const cpuAtRate = new Map<number, number>();
+    for (const ratePerS of FIXED_RATES_PER_S) {
+      const settings = validateLoadSettings({
+        url: `http://127.0.0.1:${bookPort}`,
+        ratePerS,
+        durationS: flags.roundS,
+        mix: '/:1',
+        arrivals: 'constant',
+        connections: WRK_CONNECTIONS,
+      });
+      if (!settings.ok) throw new Error(settings.error);
+      const { result, cpuShare } = await meter.measure(() => startLoad(settings.value).done);
+      cpuAtRate.set(ratePerS, cpuShare);
+      process.stdout.write(`(${ratePerS} req/s asked: ${(result.completed / flags.roundS).toFixed(0)} answered per s)\n`);
+    }
+
+    frameTimesMs.sort((a, b) => a - b);
+    const ratio = mean(watched) / mean(alone);
     const p95 = percentile(frameTimesMs, 95);
-    const heapEndMb = heapSamplesMb[heapSamplesMb.length - 1]!;
+    const worst = frameTimesMs.at(-1) ?? Number.NaN;
+    const cpuSat = mean(cpuAtSaturation);
     const rows: Array<[string, string]> = [
-      ['load (GET /, responses/s)', `${achievedRate.toFixed(0)} (asked ${flags.rate})`],
-      ['frames measured', String(frameTimesMs.length)],
-      ['frame time p50', `${percentile(frameTimesMs, 50).toFixed(1)} ms`],
-      ['frame time p95', `${p95.toFixed(1)} ms  (target < 20 ms: ${p95 < 20 ? 'met' : 'NOT met'})`],
-      ['frame time p99', `${percentile(frameTimesMs, 99).toFixed(1)} ms`],
-      ['frame time max', `${frameTimesMs[frameTimesMs.length - 1]?.toFixed(1)} ms`],
-      ['JS heap after GC, over time', `${heapSamplesMb.map((mb) => `${mb.toFixed(1)}`).join(' → ')} MiB`],
-      ['heap growth start → end', `${(heapEndMb - heapAtStartMb).toFixed(1)} MiB`],
-      ['timeline bars in the DOM', String(bars)],
-      ['stats charts: points drawn, latest requests/s', `${chartPoints} per chart, ${chartRate}`],
-      ['queueing panel λ (jobs/s)', String(queueingLambda)],
+      ['keep-alive req/s, no page open', alone.map((r) => r.toFixed(0)).join(' · ')],
+      ['keep-alive req/s, one page open', watched.map((r) => r.toFixed(0)).join(' · ')],
+      ['page open / no page', `${ratio.toFixed(2)}×  (target ≥ 0.85×: ${ratio >= 0.85 ? 'met' : 'NOT met'})`],
+      ['page CPU at saturation', `${percent(cpuSat)} of a core  (target ≤ 15 %: ${cpuSat <= 0.15 ? 'met' : 'NOT met'})`],
+      ...FIXED_RATES_PER_S.map((rate): [string, string] => [`page CPU at ${rate} req/s`, `${percent(cpuAtRate.get(rate)!)} of a core`]),
+      ['frames measured at saturation', String(frameTimesMs.length)],
+      [
+        'frame time p50 / p95',
+        `${percentile(frameTimesMs, 50).toFixed(1)} / ${p95.toFixed(1)} ms  (p95 < 20 ms: ${p95 < 20 ? 'met' : 'NOT met'})`,
+      ],
+      ['frame time max', `${worst.toFixed(1)} ms  (none over 50 ms: ${worst <= 50 ? 'met' : 'NOT met'})`],
+      ['Pause shows after', `${pauseLatencyMs.toFixed(1)} ms  (< 100 ms: ${pauseLatencyMs < 100 ? 'met' : 'NOT met'})`],
+      ['30 s window covered at saturation', `${coveredSeconds} s of ${WINDOW_S}`],
+      ['bytes/s to the viewer at saturation', `${(mean(bytesPerS) / 1024).toFixed(1)} KiB/s`],
     ];
     const width = Math.max(...rows.map(([k]) => k.length));
-    console.log(`\nPoolscope bench:ui — ${flags.durationS} s at ${flags.rate} req/s, Chromium ${browser.version()}\n`);
+    console.log(
+      `\nPoolscope bench:ui — ${flags.rounds} × 2 rounds of ${flags.roundS} s, wrk ${WRK_CONNECTIONS} connections, ${WORKERS} workers, Chromium ${browser.version()}\n`,
+    );
     for (const [key, value] of rows) console.log(`${key.padEnd(width)}  ${value}`);
   } finally {
-    load?.stop();
     await browser.close();
     await dashboard.program.stop();
   }

@@ -16,7 +16,14 @@ function QueueList({ items }: { items: QueueItemView[] }): ReactNode {
   return (
     <>
       {items.map((item, position) => (
-        <li key={item.requestId} className="queue-item" data-testid="queue-item" data-request-id={item.requestId} data-origin={item.origin}>
+        <li
+          key={item.requestId}
+          className="queue-item"
+          data-testid="queue-item"
+          data-request-id={item.requestId}
+          data-origin={item.origin}
+          data-queued-at={item.queuedAt}
+        >
           <span className="queue-pos">{position + 1}</span>
           <span className="method">{item.method}</span>
           <span className="target" title={item.target}>

@@ -94,6 +94,8 @@ function barElementProps(bar: OverlayBar) {
     'data-run-id': bar.runId,
     'data-origin': bar.origin,
     'data-status': bar.status,
+    'data-from-ms': bar.fromAt,
+    'data-to-ms': bar.toAt,
     style: placeOf(bar),
   };
 }

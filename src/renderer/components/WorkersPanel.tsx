@@ -82,6 +82,7 @@ const WorkerCard = memo(function WorkerCard({ worker, sleepMs }: { worker: Worke
       data-worker-id={worker.id}
       data-state={worker.state}
       data-phase={worker.phase}
+      data-busy-since={worker.busySince ?? undefined}
     >
       <div className="worker-head">
         <span className="worker-name">Worker {worker.id}</span>

@@ -31,6 +31,9 @@ export interface OverlayBar {
   status: string;
   /** The job in words: its accessible name and its tooltip. */
   label: string;
+  /** Its run, in whole ms since the Unix epoch (a running job's up to now). */
+  fromAt: number;
+  toAt: number;
   leftPx: number;
   topPx: number;
   widthPx: number;
@@ -138,6 +141,8 @@ export function overlayBars(scene: TimelineScene): OverlayBar[] {
       origin: bar.origin,
       status: bar.status === null ? '' : String(bar.status),
       label: jobLabel(bar, frame.now),
+      fromAt: Math.floor(bar.startedAt),
+      toAt: Math.ceil(bar.finishedAt ?? frame.now),
       leftPx: left,
       topPx: laneTop(layout, bar.workerId),
       widthPx: Math.max(4, right - left),
