@@ -47,6 +47,7 @@ import {
 } from '../src/renderer/components/timeline-overlay';
 import type { ServerEvent } from '../src/shared/events';
 import { frameTimelineOf, frameWorkersOf } from './support/frame-timeline';
+import { listeningEvent } from './support/sample-events';
 
 const t0 = 1_700_000_000_000;
 /** A 1,064 px stage: a 1,000 px plot, so a 30 s window is 30 ms per pixel. */
@@ -96,7 +97,7 @@ class Source {
 function listening(at: number, workerCount: number): ServerEvent[] {
   return [
     ...Array.from({ length: workerCount }, (_, workerId): ServerEvent => ({ type: 'worker-spawned', at, workerId })),
-    { type: 'server-listening', at, host: '127.0.0.1', port: 7878, workerCount, sleepMs: 1000, maxQueuedJobs: 1024 },
+    listeningEvent(at, { workerCount, sleepMs: 1000 }),
   ];
 }
 
