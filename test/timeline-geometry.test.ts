@@ -5,7 +5,7 @@
 // queue track or summed as its length, what lies under a point, tick spacing, and the overlay's lists.
 
 import { describe, expect, it } from 'vitest';
-import { EventHistory } from '../src/history';
+import { EventHistory, frameTimelineOf } from '../src/history';
 import { mergeTimeline } from '../src/renderer/bridge/frame-timeline';
 import { projectTimeline, type TimelineQuery, timelineFrameAt } from '../src/renderer/bridge/timeline-source';
 import type { TimelineFrame } from '../src/renderer/components/timeline-frame';
@@ -46,7 +46,7 @@ import {
   overlaySpans,
 } from '../src/renderer/components/timeline-overlay';
 import type { ServerEvent } from '../src/shared/events';
-import { frameTimelineOf, frameWorkersOf } from './support/frame-timeline';
+import { frameWorkersOf } from './support/frame-workers';
 import { listeningEvent } from './support/sample-events';
 
 const t0 = 1_700_000_000_000;
@@ -80,7 +80,8 @@ class Source {
       now: query.now,
     };
     const state = this.history.stateAt(query.now);
-    const projected = projectTimeline(frameTimelineOf(this.history.timeline(asked)), {
+    const timeline = this.history.timeline(asked);
+    const projected = projectTimeline(frameTimelineOf(timeline, 'whole', timeline.firstBucketIndex), {
       runs: this.history.runs(),
       currentRunId: state?.runId ?? 0,
       currentWorkerCount: state?.settings?.workerCount ?? 0,
@@ -626,40 +627,15 @@ describe('dense jobs: buckets instead of bars', () => {
   it('merges a tail into the timeline held: older buckets and bars kept, the tail replacing the rest', () => {
     const source = poolOf(1);
     job(source, 1, 0, { queuedAt: t0 + 1_000, startedAt: t0 + 1_000, finishedAt: t0 + 2_000 });
-    const held = frameTimelineOf(source.history.timeline({ fromAt: t0, toAt: t0 + 10_000, plotWidthPx: 1_000, now: t0 + 10_000 }));
+    const window = (fromAt: number, now: number) => source.history.timeline({ fromAt, toAt: now, plotWidthPx: 1_000, now });
+    const before = window(t0, t0 + 10_000);
+    const held = frameTimelineOf(before, 'whole', before.firstBucketIndex);
     job(source, 2, 0, { queuedAt: t0 + 11_000, startedAt: t0 + 11_000, finishedAt: t0 + 11_500 });
-    const whole = frameTimelineOf(source.history.timeline({ fromAt: t0 + 2_000, toAt: t0 + 12_000, plotWidthPx: 1_000, now: t0 + 12_000 }));
-    expect(whole.bucketMs).toBe(held.bucketMs);
+    const after = window(t0 + 2_000, t0 + 12_000);
+    expect(after.bucketMs).toBe(before.bucketMs);
+    const whole = frameTimelineOf(after, 'whole', after.firstBucketIndex);
     // The tail from t0 + 10 s on, as the server sends it.
-    const k = (t0 + 10_000) / whole.bucketMs - whole.firstBucketIndex;
-    const sliceOf = (values: number[], per = 1) => values.slice(k * per);
-    const tail = {
-      ...whole,
-      mode: 'tail' as const,
-      fromBucketIndex: whole.firstBucketIndex + k,
-      lanes: whole.lanes.map((lane) => ({
-        workerId: lane.workerId,
-        bars: lane.bars.filter((bar) => (bar.finishedAt ?? Infinity) > t0 + 10_000),
-        buckets: {
-          busyFraction: sliceOf(lane.buckets.busyFraction),
-          jobs: sliceOf(lane.buckets.jobs),
-          routes: sliceOf(lane.buckets.routes, 3),
-          statuses: sliceOf(lane.buckets.statuses, 5),
-          burstJobs: sliceOf(lane.buckets.burstJobs),
-        },
-      })),
-      queue: {
-        spans: whole.queue.spans,
-        buckets: {
-          meanLength: sliceOf(whole.queue.buckets.meanLength),
-          maxLength: sliceOf(whole.queue.buckets.maxLength),
-          received: sliceOf(whole.queue.buckets.received),
-          rejected: sliceOf(whole.queue.buckets.rejected),
-          dequeued: sliceOf(whole.queue.buckets.dequeued),
-          meanWaitMs: whole.queue.buckets.meanWaitMs.slice(k),
-        },
-      },
-    };
+    const tail = frameTimelineOf(after, 'tail', (t0 + 10_000) / after.bucketMs);
     const merged = mergeTimeline(held, tail);
     expect(merged.lanes[0]!.bars.map((bar) => bar.requestId)).toEqual([2]);
     expect(merged.lanes[0]!.buckets).toEqual(whole.lanes[0]!.buckets);
