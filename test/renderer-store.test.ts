@@ -323,6 +323,7 @@ describe('the bridge applies frames and publishes into the store once per paint'
   it("takes the stats panels' numbers from the frames as they are", () => {
     const { store, bridge } = setup();
     const stats = {
+      waitedTooLong: 0,
       requestsPerSecond: 12,
       latencyMs: { p50: 7, p95: 9, p99: 11.9 },
       waitMs: { p50: 1, p95: 2, p99: 2 },
@@ -399,7 +400,7 @@ describe('command actions', () => {
     const store = createAppStore({ api });
     await store.getState().commandActions.startServer();
     expect(api.started).toEqual([
-      { host: '127.0.0.1', port: 7878, workerCount: 4, sleepMs: 5000, maxQueuedJobs: 1024, sendTimeoutMs: 10_000 },
+      { host: '127.0.0.1', port: 7878, workerCount: 4, sleepMs: 5000, maxQueuedJobs: 1024, sendTimeoutMs: 10_000, maxWaitMs: 60_000 },
     ]);
     expect(store.getState().commands.messages).toMatchObject([{ tone: 'error', text: 'Port 7878 is already in use on 127.0.0.1' }]);
     expect(store.getState().commands.fieldError).toEqual({ field: 'port', text: 'Port 7878 is already in use on 127.0.0.1' });
