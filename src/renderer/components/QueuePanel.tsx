@@ -95,7 +95,10 @@ export function QueuePanel(): ReactNode {
         <QueueSummary queueLength={queueLength} />
       ) : (
         // biome-ignore lint/a11y/noNoninteractiveTabindex: a long queue scrolls, and a keyboard must be able to scroll it too (axe's scrollable-region-focusable).
-        <ol className="queue-list" tabIndex={0} aria-label={`Waiting jobs (showing the first ${Math.min(MAX_QUEUE_ITEMS_SHOWN, MAX_FRAME_QUEUE_JOBS)})`}
+        <ol
+          className="queue-list"
+          tabIndex={0}
+          aria-label={`Waiting jobs (showing the first ${Math.min(MAX_QUEUE_ITEMS_SHOWN, MAX_FRAME_QUEUE_JOBS)})`}
         >
           <QueueList items={items} />
           {hiddenCount > 0 && <li className="queue-more">+{formatCount(hiddenCount)} more</li>}
