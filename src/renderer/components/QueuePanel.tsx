@@ -94,9 +94,9 @@ export function QueuePanel(): ReactNode {
       ) : isHighRate ? (
         <QueueSummary queueLength={queueLength} />
       ) : (
-        // biome-ignore lint/a11y/noNoninteractiveTabindex: a long queue scrolls, and a keyboard must be able to scroll it too (axe's scrollable-region-focusable).
         <ol
           className="queue-list"
+          // biome-ignore lint/a11y/noNoninteractiveTabindex: a long queue scrolls, and a keyboard must be able to scroll it too (axe's scrollable-region-focusable).
           tabIndex={0}
           aria-label={`Waiting jobs (showing the first ${Math.min(MAX_QUEUE_ITEMS_SHOWN, MAX_FRAME_QUEUE_JOBS)})`}
         >
