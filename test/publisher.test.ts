@@ -34,16 +34,10 @@ function setUp(options: ConstructorParameters<typeof EventPublisher>[1] = {}) {
 class RecordingSink implements ViewerSink {
   /** Snapshots and deltas: the event stream's messages. */
   readonly messages: ViewerMessage[] = [];
-  /** The live figures, which travel beside them (src/main/live-metrics-feed.ts). */
-  readonly metrics: ViewerMessage[] = [];
   isBackedUp = false;
   private readonly changes = new Changes();
 
   send(message: ViewerMessage): void {
-    if (message.kind === 'metrics') {
-      this.metrics.push(message);
-      return;
-    }
     this.messages.push(message);
     this.changes.notify();
   }
@@ -76,8 +70,6 @@ describe('EventPublisher with a real server', () => {
     const sink = new RecordingSink();
     const remove = publisher.addViewer(sink);
     expect(publisher.viewerCount).toBe(1);
-    // The viewer gets the live metrics' whole history at once, beside the snapshot.
-    expect(sink.metrics).toHaveLength(1);
 
     remove();
     expect(controller.events.isObserved).toBe(true);
@@ -184,8 +176,7 @@ describe('EventPublisher bounds', () => {
     const status: ControllerStatus = { phase: 'stopped', url: null, settings: DEFAULT_SETTINGS, lastError: null };
     const events = new EventStream();
     // No live metrics here: this stand-in's viewers get the event stream's messages alone.
-    const liveMetrics = { addViewer: () => () => {} };
-    return { events, status, currentRun: null, liveMetrics } as unknown as ServerController & { events: EventStream };
+    return { events, status, currentRun: null } as unknown as ServerController & { events: EventStream };
   }
 
   const requestReceived = (requestId: number): ServerEvent => ({

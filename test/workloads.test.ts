@@ -3,11 +3,10 @@
 // pool size and puts it back as it was.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { EventPublisher } from '../src/main/publisher';
+import { FramePublisher } from '../src/main/publisher';
 import { ServerController } from '../src/main/server-controller';
 import { loadUrlOf } from '../src/main/workloads';
 import type { LiveMetrics } from '../src/shared/live-metrics';
-import type { ViewerMessage } from '../src/shared/wire';
 import { testSettings as settings } from './support/settings';
 
 let controllers: ServerController[] = [];
@@ -102,19 +101,29 @@ describe('Run load', () => {
   });
 });
 
-describe('the metrics message', () => {
-  it('reaches a viewer beside the events: the whole history first, then each new sample', async () => {
+describe('the metrics panel', () => {
+  it("rides in a viewer's frames: the whole history first, then only the samples taken since its last", async () => {
     const controller = newController();
-    const publisher = new EventPublisher(controller, { intervalMs: 10 });
+    const publisher = new FramePublisher(controller, { intervalMs: 10 });
     const metrics: LiveMetrics[] = [];
-    const remove = publisher.addViewer({ send: (message: ViewerMessage) => message.kind === 'metrics' && metrics.push(message.metrics) });
+    const viewer = publisher.addViewer({
+      send: (frame) => {
+        if (frame.panels?.metrics) metrics.push(frame.panels.metrics);
+        setTimeout(() => viewer.ack(frame.seq), 0);
+      },
+    });
     try {
+      expect(viewer.setView({ id: 1, windowMs: 10_000, plotWidthPx: 400, paused: false, cursor: 'live' })).toBeNull();
       await eventually(() => (metrics.length >= 3 ? true : undefined));
       expect(metrics[0]!.isHistory).toBe(true);
-      expect(metrics.slice(1).every((m) => !m.isHistory && m.samples.length === 1)).toBe(true);
+      // Frames come far more often than samples (10 ms against 250 ms): each sample is sent once, in order.
+      expect(metrics.slice(1).every((m) => !m.isHistory && m.samples.length >= 1)).toBe(true);
+      const times = metrics.flatMap((m) => m.samples.map((sample) => sample.at));
+      expect(times).toEqual([...times].sort((a, b) => a - b));
+      expect(new Set(times).size).toBe(times.length);
       expect(metrics[1]!.queueing).toMatchObject({ arrivals: 0, workers: null });
     } finally {
-      remove();
+      viewer.remove();
       publisher.dispose();
     }
   });

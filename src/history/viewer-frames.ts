@@ -122,7 +122,7 @@ export class ViewerFrames {
     const history = this.history;
     const historyPart = this.historyPart(context, isFull);
     const statusChanged = context.status !== null && context.status !== this.sentStatus;
-    if (this.isStill && !isFull && !statusChanged && historyPart === undefined) return null;
+    if (this.isStill && !isFull && !statusChanged && historyPart === undefined && context.panels === undefined) return null;
 
     const state = history.stateAt(at);
     const activity = history.activity(at);

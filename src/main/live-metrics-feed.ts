@@ -1,13 +1,13 @@
 // The main side's live figures for viewers: a QueueingWindow and the chart sampler (LiveSeries) fed by every
-// event of the controller's stream for as long as the controller lives, sampled every LIVE_METRICS_INTERVAL_MS
-// and sent to each viewer as one small `metrics` message (history first, then each new sample). Nothing here
-// depends on a viewer seeing every event: a viewer that falls behind gets the whole history again.
+// event of the controller's stream for as long as the controller lives, sampled every LIVE_METRICS_INTERVAL_MS.
+// Viewers pull them: each frame carries the `metrics` panel when a sample was taken since that viewer's last
+// one (the whole history to a viewer that is new or lost frames). Nothing here depends on a viewer seeing
+// every event, and nothing is done per viewer between frames.
 
 import type { EventStream } from '../server';
 import type { LiveMetrics, LiveSample, LoadActivity, SweepActivity } from '../shared/live-metrics';
 import { LIVE_METRICS_INTERVAL_MS, LiveSeries, MAX_LIVE_SAMPLES } from '../shared/live-metrics';
 import { QueueingWindow } from '../shared/queueing-window';
-import type { ViewerSink } from './publisher';
 
 export interface WorkloadActivity {
   load: LoadActivity | null;
@@ -18,18 +18,13 @@ export interface LiveMetricsFeedOptions {
   intervalMs?: number;
 }
 
-interface MetricsViewer {
-  readonly sink: ViewerSink;
-  /** The next message must carry the whole history: the viewer is new, or missed samples. */
-  needsHistory: boolean;
-}
-
 export class LiveMetricsFeed {
   private readonly queueing = new QueueingWindow();
   private readonly series = new LiveSeries();
   /** The last MAX_LIVE_SAMPLES samples, oldest first. */
   private samples: LiveSample[] = [];
-  private readonly viewers = new Set<MetricsViewer>();
+  /** Samples taken so far: a viewer that has seen version v needs the samples after it. */
+  private sampleCount = 0;
   private readonly unsubscribe: () => void;
   private readonly timer: NodeJS.Timeout;
 
@@ -47,52 +42,37 @@ export class LiveMetricsFeed {
     this.timer.unref();
   }
 
-  /** Sends this viewer the whole history at once, then every new sample. Returns remove(). */
-  addViewer(sink: ViewerSink): () => void {
-    const viewer: MetricsViewer = { sink, needsHistory: true };
-    this.viewers.add(viewer);
-    this.sendTo(viewer, this.message([]));
-    return () => this.viewers.delete(viewer);
+  /** Moves with every sample taken. */
+  get version(): number {
+    return this.sampleCount;
   }
 
-  /** The figures right now, with no new samples: what a test or a CLI can read without being a viewer. */
+  /**
+   * The figures for a viewer that has seen `seenVersion` (null: none yet, or it lost frames): the samples
+   * after it, or the whole history (`isHistory`) when it is new or so far behind that some were dropped.
+   */
+  since(seenVersion: number | null): LiveMetrics {
+    const missed = seenVersion === null ? Number.POSITIVE_INFINITY : this.sampleCount - seenVersion;
+    const isHistory = missed > this.samples.length;
+    const samples = isHistory ? [...this.samples] : missed > 0 ? this.samples.slice(-missed) : [];
+    return { ...this.current(), samples, isHistory };
+  }
+
+  /** The figures right now, with no samples: what a test or a CLI can read without being a viewer. */
   current(): LiveMetrics {
-    return this.message([]);
+    const at = this.events.now();
+    const { load, sweep } = this.activity();
+    return { at, queueing: this.queueing.snapshot(at), samples: [], isHistory: false, load, sweep };
   }
 
   dispose(): void {
     clearInterval(this.timer);
     this.unsubscribe();
-    this.viewers.clear();
   }
 
   private tick(): void {
-    const sample = this.series.sample(this.events.now());
-    this.samples.push(sample);
+    this.samples.push(this.series.sample(this.events.now()));
     if (this.samples.length > MAX_LIVE_SAMPLES) this.samples = this.samples.slice(-MAX_LIVE_SAMPLES);
-    if (this.viewers.size === 0) return;
-    const message = this.message([sample]);
-    for (const viewer of [...this.viewers]) this.sendTo(viewer, message);
-  }
-
-  private message(newSamples: LiveSample[]): LiveMetrics {
-    const at = this.events.now();
-    const { load, sweep } = this.activity();
-    return { at, queueing: this.queueing.snapshot(at), samples: newSamples, isHistory: false, load, sweep };
-  }
-
-  private sendTo(viewer: MetricsViewer, metrics: LiveMetrics): void {
-    if (viewer.sink.isCongested?.() === true) {
-      viewer.needsHistory = true;
-      return;
-    }
-    const message = viewer.needsHistory ? { ...metrics, samples: [...this.samples], isHistory: true } : metrics;
-    viewer.needsHistory = false;
-    try {
-      viewer.sink.send({ kind: 'metrics', sentAt: metrics.at, metrics: message });
-    } catch {
-      // A sink that throws is gone; the publisher removes it too.
-      this.viewers.delete(viewer);
-    }
+    this.sampleCount++;
   }
 }

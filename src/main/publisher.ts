@@ -53,6 +53,8 @@ interface FrameViewerState {
   /** The seq of the frame sent and not yet acked; null when none is. */
   inFlightSeq: number | null;
   sentAt: number;
+  /** The live metrics' version this viewer has (null: none yet, or it lost a frame). */
+  metricsVersion: number | null;
   timer: NodeJS.Timeout | null;
 }
 
@@ -86,7 +88,14 @@ export class FramePublisher {
   /** A viewer: nothing is sent to it before its first view. */
   addViewer(sink: FrameSink): FrameViewer {
     if (this.viewers.size === 0) this.startWatching();
-    const viewer: FrameViewerState = { sink, frames: new ViewerFrames(this.controller.history), inFlightSeq: null, sentAt: 0, timer: null };
+    const viewer: FrameViewerState = {
+      sink,
+      frames: new ViewerFrames(this.controller.history),
+      inFlightSeq: null,
+      sentAt: 0,
+      metricsVersion: null,
+      timer: null,
+    };
     this.viewers.add(viewer);
     return {
       setView: (input) => {
@@ -171,18 +180,23 @@ export class FramePublisher {
       // Not acked in time: the frame (or its ack) was lost; start again from a full frame.
       if (now - viewer.sentAt < this.ackTimeoutMs) return this.schedule(viewer, viewer.sentAt + this.ackTimeoutMs - now);
       viewer.frames.resync();
+      viewer.metricsVersion = null;
       viewer.inFlightSeq = null;
     }
     if (viewer.sink.isCongested?.() === true) return this.schedule(viewer, this.intervalMs);
     const stats = this.liveStats();
+    const metrics = this.controller.liveMetrics;
+    const metricsVersion = metrics.version;
     const frame = viewer.frames.build({
       now,
       status: this.controller.status,
       stats: { version: stats.version, read: (at, state) => stats.summary(at, state) },
       maxAgeMs: this.controller.recorderSettings.historySeconds * 1_000,
       maxEvents: this.controller.recorderSettings.historyEvents,
+      panels: viewer.metricsVersion === metricsVersion ? undefined : { metrics: metrics.since(viewer.metricsVersion) },
     });
     if (frame === null) return;
+    if (frame.panels !== undefined) viewer.metricsVersion = metricsVersion;
     viewer.inFlightSeq = frame.seq;
     viewer.sentAt = now;
     this.sentFrameCount++;
@@ -261,10 +275,7 @@ export class EventPublisher {
     const viewer: Viewer = { sink, events: [], droppedEventCount: 0, needsSnapshot: false, sentStatus: this.controller.status };
     this.viewers.add(viewer);
     this.sendSnapshot(viewer);
-    // The controller's live figures travel beside the events, as their own small messages.
-    const removeMetrics = this.controller.liveMetrics.addViewer(sink);
     return () => {
-      removeMetrics();
       this.removeViewer(viewer);
     };
   }

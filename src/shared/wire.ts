@@ -310,11 +310,13 @@ export interface FrameTimeline {
 }
 
 /**
- * Snapshots of further panels that ride in frames (e.g. the queueing window, load-test metrics), by panel
- * name; each is self-contained and present only when it changed. Named, typed fields are added here as
- * those panels move onto frames.
+ * Further panels that ride in frames, each present only when it changed: `metrics`, the main side's live
+ * figures (the queueing window, the charts' samples since the viewer's last, Run load and Sweep… progress).
+ * They do not depend on the view: a viewer applies them even from a frame built for an older view.
  */
-export type FramePanels = { [panel: string]: unknown };
+export interface FramePanels {
+  metrics?: LiveMetrics;
+}
 
 /** One frame to one viewer: the state at `at` as its view shows it. */
 export interface ViewerFrame {
@@ -400,12 +402,7 @@ export type ViewerMessage =
       droppedEventCount: number;
       /** Present when the controller's status changed since the last message. */
       status?: ControllerStatus;
-    }
-  /**
-   * A few times a second, apart from the events: figures the main side computed from every event (the queueing
-   * window, chart samples) and the load run or sweep in progress. Self-contained, so it may travel in any frame.
-   */
-  | { kind: 'metrics'; sentAt: number; metrics: LiveMetrics };
+    };
 
 /** WebSocket frames from a dashboard page (IPC uses invoke() and send() instead). */
 export type DashboardClientFrame =

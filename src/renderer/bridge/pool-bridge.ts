@@ -135,6 +135,8 @@ export class PoolBridge {
   }
 
   receive(frame: ViewerFrame): void {
+    // The main side's figures (queueing window, chart samples, Run load and Sweep… progress) go to the store as they are.
+    if (frame.panels?.metrics) this.store.getState().workloadActions.receiveMetrics(frame.panels.metrics);
     this.held.apply(frame);
     this.unackedSeqs.push(frame.seq);
     this.markWireDirty();

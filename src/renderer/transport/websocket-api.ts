@@ -292,8 +292,8 @@ export class WebSocketPoolscopeApi implements PoolscopeApi, PoolscopeFrameApi {
       resolve?.(frame.result);
       return;
     }
-    if (frame.kind !== 'snapshot' && frame.kind !== 'delta' && frame.kind !== 'metrics' && frame.kind !== 'frame') return;
-    if (frame.kind !== 'metrics' && frame.status) {
+    if (frame.kind !== 'snapshot' && frame.kind !== 'delta' && frame.kind !== 'frame') return;
+    if (frame.status) {
       this.lastStatus = frame.status;
       const waiters = this.statusWaiters;
       this.statusWaiters = [];
