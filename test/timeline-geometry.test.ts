@@ -404,6 +404,35 @@ describe('markers and runs', () => {
     ]);
   });
 
+  it("marks a worker's crash and its replacement in the worker's lane", () => {
+    const source = poolOf(2);
+    source.apply(
+      { type: 'worker-exited', at: t0 + 1_000, workerId: 1, reason: 'crashed', exitCode: 1 },
+      { type: 'worker-spawned', at: t0 + 1_001, workerId: 1 },
+      { type: 'worker-replaced', at: t0 + 1_050, workerId: 1 },
+    );
+    const markers = source.frame({ now: t0 + 10_000 }).markers.filter((marker) => marker.kind !== 'start');
+    expect(markers.map((marker) => [marker.kind, marker.at - t0, marker.workerId])).toEqual([
+      ['worker-crashed', 1_000, 1],
+      ['worker-replaced', 1_050, 1],
+    ]);
+  });
+
+  it('says why a job left the queue without running', () => {
+    const source = poolOf(1);
+    job(source, 1, 0, { queuedAt: t0 + 1_000, startedAt: t0 + 1_000, finishedAt: t0 + 4_000 });
+    source.apply(...received(2, t0 + 1_100), {
+      type: 'job-abandoned',
+      at: t0 + 1_600,
+      requestId: 2,
+      reason: 'max-wait',
+      waitMs: 500,
+      queueDepth: 0,
+    });
+    const spans = source.frame({ now: t0 + 10_000 }).queue.spans!;
+    expect(spans.map((span) => [span.requestId, span.abandonReason, span.leftAt - t0])).toEqual([[2, 'max-wait', 1_600]]);
+  });
+
   it("keeps the old run's jobs and lanes after a restart, though the new run reuses their request ids", () => {
     const source = poolOf(4);
     bookBurst(source, t0 + 1_000);

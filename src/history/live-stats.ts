@@ -74,6 +74,7 @@ export class LiveStats {
       finishedCount: overall.count,
       serverErrors: overall.serverErrors,
       clientErrors: overall.clientErrors,
+      waitedTooLong: overall.waitedTooLong,
       routes: this.stats.routeStats(),
       bursts: this.stats.burstSummaries(),
       workerBusyPercent: this.stats.busyShares(now, activity).map((share) => Math.round(share * 100)),

@@ -4,7 +4,7 @@
 // plain JSON (no typed arrays, no Maps), so both transports carry it unchanged.
 
 import type { Command, CommandResult, LoadRunSettings } from './commands';
-import type { ServerEvent, StopReason } from './events';
+import type { JobAbandonReason, ServerEvent, StopReason } from './events';
 import type { LiveMetrics } from './live-metrics';
 import type { SweepSettings } from './load-settings';
 import type { LogLine, PoolSnapshot, RequestOrigin, RequestRecord, WorkerPhase } from './pool-model';
@@ -148,6 +148,8 @@ export interface FrameStats {
   finishedCount: number;
   serverErrors: number;
   clientErrors: number;
+  /** Requests of this run answered 503 because their job waited longer than the max wait (never run). */
+  waitedTooLong: number;
   routes: RouteStats[];
   /** The latest bursts, newest first. */
   bursts: BurstSummary[];
@@ -237,6 +239,8 @@ export interface FrameQueueSpan {
   /** When a worker took it, or the frame's moment while it waits. */
   leftAt: number;
   workerId: number | null;
+  /** Why it left the queue without running (e.g. its max wait passed); null unless it was abandoned. */
+  abandonReason: JobAbandonReason | null;
   isWaiting: boolean;
   route: '/' | '/sleep' | 'other';
   origin: RequestOrigin;

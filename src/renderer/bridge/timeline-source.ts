@@ -46,6 +46,8 @@ const MARKER_KINDS: Partial<Record<WireMarker['kind'], MarkerKind>> = {
   'server-listening': 'start',
   'stop-requested': 'stop-requested',
   'worker-joined': 'worker-joined',
+  'worker-crashed': 'worker-crashed',
+  'worker-replaced': 'worker-replaced',
   'server-stopped': 'stopped',
 };
 
@@ -115,8 +117,7 @@ export function projectTimeline(timeline: FrameTimeline | null, context: Timelin
         queuedAt: span.queuedAt,
         leftAt: span.leftAt,
         workerId: span.workerId,
-        // The recorder's spans do not say yet whether a job was abandoned (its max wait passed).
-        abandonReason: null,
+        abandonReason: span.abandonReason,
         isWaiting: span.isWaiting,
         isCurrentRun: span.runId === currentRunId,
       };

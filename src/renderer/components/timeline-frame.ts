@@ -105,14 +105,19 @@ export interface FrameQueue {
 }
 
 /** Public hook values (`data-kind` of `timeline-marker`): keep stable. */
-export type MarkerKind = 'start' | 'stop-requested' | 'worker-joined' | 'stopped';
+export type MarkerKind = 'start' | 'stop-requested' | 'worker-joined' | 'worker-crashed' | 'worker-replaced' | 'stopped';
 
 export interface FrameMarker {
   at: number;
   kind: MarkerKind;
   runId: number;
-  /** The worker, for worker-joined; otherwise null. */
+  /** The worker, for a worker's own marker (joined, crashed, replaced); otherwise null. */
   workerId: number | null;
+}
+
+/** A marker that belongs to one worker's lane rather than to the whole server. */
+export function isWorkerMarker(marker: Pick<FrameMarker, 'kind'>): boolean {
+  return marker.kind === 'worker-joined' || marker.kind === 'worker-crashed' || marker.kind === 'worker-replaced';
 }
 
 /** One server run as the timeline shows it: its lanes exist from listeningAt to stoppedAt (or `now`). */

@@ -9,7 +9,7 @@
 import { describeAbandonReason } from '../../shared/pool-model';
 import { formatClockTime, formatDurationMs, pluralize } from './format';
 import type { FrameBar, FrameMarker, MarkerKind } from './timeline-frame';
-import { ROUTE_ORDER } from './timeline-frame';
+import { isWorkerMarker, ROUTE_ORDER } from './timeline-frame';
 import { LANES_TOP_PX, lanesBottom, laneTop, QUEUE_TOP_PX, QUEUE_TRACK_HEIGHT_PX, type TimelineScene, xOf } from './timeline-geometry';
 
 /** The overlay holds at most this many bars (the newest), and as many waits, so the DOM stays small at any request rate. */
@@ -93,6 +93,10 @@ export function markerName(marker: FrameMarker): string {
       return 'Stop';
     case 'worker-joined':
       return `W${marker.workerId} joined`;
+    case 'worker-crashed':
+      return `W${marker.workerId} crashed`;
+    case 'worker-replaced':
+      return `W${marker.workerId} replaced`;
     case 'stopped':
       return 'Stopped';
   }
@@ -273,6 +277,10 @@ function markerLabel(kind: MarkerKind, at: number, workerId: number | null, runI
       return `Run ${runId}: stop requested ${when}`;
     case 'worker-joined':
       return `Run ${runId}: worker ${workerId} joined ${when}`;
+    case 'worker-crashed':
+      return `Run ${runId}: worker ${workerId} crashed ${when}`;
+    case 'worker-replaced':
+      return `Run ${runId}: worker ${workerId} replaced by a new thread ${when}`;
     case 'stopped':
       return `Run ${runId}: server stopped ${when}`;
   }
@@ -283,7 +291,7 @@ export function overlayMarkers(scene: TimelineScene): OverlayMarker[] {
   const { layout, frame } = scene;
   const bottom = lanesBottom(layout);
   const markers = newest(frame.markers, MAX_OVERLAY_MARKERS, (marker): OverlayMarker => {
-    const isInLane = marker.kind === 'worker-joined' && marker.workerId !== null && marker.workerId < layout.laneCount;
+    const isInLane = isWorkerMarker(marker) && marker.workerId !== null && marker.workerId < layout.laneCount;
     const top = isInLane ? laneTop(layout, marker.workerId!) : 0;
     return {
       kind: marker.kind,

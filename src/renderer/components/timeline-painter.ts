@@ -9,7 +9,7 @@
 import { formatClockTime } from './format';
 import { CANVAS_COLORS, type StatusClass, statusClassOf } from './palette';
 import { externalHatch, routeFill, strokeStatusOutline, waitFill } from './palette-canvas';
-import { ROUTE_ORDER } from './timeline-frame';
+import { isWorkerMarker, ROUTE_ORDER } from './timeline-frame';
 import {
   AXIS_HEIGHT_PX,
   type Box,
@@ -239,14 +239,27 @@ function paintMarkers(ctx: CanvasRenderingContext2D, scene: TimelineScene): void
   for (const marker of frame.markers) {
     const x = Math.round(xOf(layout, marker.at)) + 0.5;
     ctx.beginPath();
-    if (marker.kind === 'worker-joined' && marker.workerId !== null && marker.workerId < layout.laneCount) {
-      // A join belongs to its worker's lane: a short line there, ended by a dot.
+    if (isWorkerMarker(marker) && marker.workerId !== null && marker.workerId < layout.laneCount) {
+      // A join, crash or replacement belongs to its worker's lane: a short line there with a dot.
       const top = laneTop(layout, marker.workerId);
       ctx.moveTo(x, top + 2);
       ctx.lineTo(x, top + layout.laneHeightPx - 2);
       ctx.stroke();
       ctx.fillStyle = CANVAS_COLORS.markerText;
-      ctx.fillRect(x - 2, top + layout.laneHeightPx / 2 - 2, 4, 4);
+      const middle = top + layout.laneHeightPx / 2;
+      if (marker.kind === 'worker-crashed') {
+        // A crash reads as a cross, so it is not taken for a join.
+        ctx.setLineDash([]);
+        ctx.beginPath();
+        ctx.moveTo(x - 4, middle - 4);
+        ctx.lineTo(x + 4, middle + 4);
+        ctx.moveTo(x + 4, middle - 4);
+        ctx.lineTo(x - 4, middle + 4);
+        ctx.stroke();
+        ctx.setLineDash([3, 3]);
+      } else {
+        ctx.fillRect(x - 2, middle - 2, 4, 4);
+      }
       continue;
     }
     ctx.moveTo(x, QUEUE_TOP_PX);
