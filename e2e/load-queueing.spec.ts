@@ -10,6 +10,8 @@ import { screenshotPath, startFromUi } from './support/ui';
 
 /** Load settles into the 10 s window over seconds; a loaded machine may take longer, which is waited for, not timed. */
 const SETTLE_TIMEOUT_MS = 60_000;
+/** Each load is cancelled by the story; it lasts longer than the story may take, so Cancel load always has a run to stop. */
+const LOAD_DURATION_S = 600;
 
 async function numberOf(panel: Locator, name: string): Promise<number> {
   const text = await panel.getAttribute(`data-${name}`);
@@ -50,7 +52,7 @@ test('Run load at ρ ≈ 0.5 keeps the queue short with Little’s law holding; 
   );
 
   // ρ = λS/c = 10/s × 100 ms / 2 = 0.5.
-  await runLoad(page, { rate: 10, durationS: 120, mix: '/sleep?ms=100' });
+  await runLoad(page, { rate: 10, durationS: LOAD_DURATION_S, mix: '/sleep?ms=100' });
   const queueing = page.getByTestId('queueing-panel');
   // Little's law holds over any span that starts and ends empty; over a sliding window the jobs straddling its edges
   // make a difference, large only just after a stall of a busy machine (which also queues jobs for a moment). So the
@@ -91,7 +93,7 @@ test('Run load at ρ ≈ 0.5 keeps the queue short with Little’s law holding; 
   await expect(progress.locator('.load-stop')).toHaveText('Cancelled: nothing more was sent.');
 
   // ρ = 24/s × 100 ms / 2 = 1.2: work arrives faster than the pool can do it, and the queue grows by about 4 jobs/s.
-  await runLoad(page, { rate: 24, durationS: 120, mix: '/sleep?ms=100' });
+  await runLoad(page, { rate: 24, durationS: LOAD_DURATION_S, mix: '/sleep?ms=100' });
   await expect(queueing).toHaveAttribute('data-state', 'overloaded', { timeout: SETTLE_TIMEOUT_MS });
   await expect(queueing.getByTestId('queueing-overload')).toContainText('the queue grows without bound');
   expect(await numberOf(queueing, 'rho')).toBeGreaterThanOrEqual(1);
