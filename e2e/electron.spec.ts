@@ -73,7 +73,7 @@ test('a /sleep burst of 8 on a pool of 4 shows 4 busy workers and 4 queued jobs,
   await window.screenshot({ path: screenshotPath('electron-timeline') });
 });
 
-test('the page gets window.poolscope with exactly its five functions, and no Node', async ({ window }) => {
+test("the page gets window.poolscope with exactly PoolscopeApi's functions, and no Node", async ({ window }) => {
   const exposed = await window.evaluate(() => {
     const page = globalThis as unknown as Record<string, unknown>;
     const api = (page.poolscope ?? {}) as Record<string, unknown>;
@@ -88,6 +88,17 @@ test('the page gets window.poolscope with exactly its five functions, and no Nod
   expect(exposed).toEqual({
     require: 'undefined',
     process: 'undefined',
-    api: ['fireBurst: function', 'getStatus: function', 'startServer: function', 'stopServer: function', 'subscribe: function'],
+    api: [
+      'cancelLoad: function',
+      'cancelSweep: function',
+      'fireBurst: function',
+      'getStatus: function',
+      'query: function',
+      'startLoad: function',
+      'startServer: function',
+      'startSweep: function',
+      'stopServer: function',
+      'watch: function',
+    ],
   });
 });

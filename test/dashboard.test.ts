@@ -1,5 +1,5 @@
 // The browser dashboard as a browser (and a hostile page) sees it: static files with security headers,
-// Host and Origin guards, and the WebSocket carrying snapshots, deltas and commands; plus its command line.
+// Host and Origin guards, and the WebSocket carrying views, frames, acks, queries and commands; plus its command line.
 
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,9 +9,8 @@ import WebSocket from 'ws';
 import { UsageError } from '../src/cli/flags';
 import { parseDashboardArgs } from '../src/main/dashboard-args';
 import { type RunningDashboard, startDashboard } from '../src/main/dashboard-server';
-import { EventPublisher } from '../src/main/publisher';
 import { ServerController } from '../src/main/server-controller';
-import type { DashboardServerFrame } from '../src/shared/wire';
+import type { DashboardServerFrame, ViewerFrame, ViewerView } from '../src/shared/wire';
 import { Changes } from './support/changes';
 import { DASHBOARD_READY_LINE, spawnDashboard } from './support/dashboard-process';
 import { httpGet } from './support/http-client';
@@ -43,11 +42,9 @@ afterEach(async () => {
 
 async function startTestDashboard(dir = rendererDir): Promise<{ dashboard: RunningDashboard; controller: ServerController }> {
   const controller = new ServerController({ initialSettings: testSettings() });
-  const publisher = new EventPublisher(controller);
-  const dashboard = await startDashboard({ controller, publisher, uiPort: 0, rendererDir: dir });
+  const dashboard = await startDashboard({ controller, uiPort: 0, rendererDir: dir });
   cleanups.push(async () => {
     await dashboard.close();
-    publisher.dispose();
     await controller.dispose();
   });
   return { dashboard, controller };
@@ -56,13 +53,17 @@ async function startTestDashboard(dir = rendererDir): Promise<{ dashboard: Runni
 /** A request with exactly this path and Host, as a browser or a hostile page would send it. */
 const fetchRaw = (port: number, requestPath: string, host = `127.0.0.1:${port}`) => httpGet(port, requestPath, { Host: host });
 
-/** A page's WebSocket: frames are kept so the test can wait for the one it expects. */
+const pageView: ViewerView = { id: 1, windowMs: 30_000, plotWidthPx: 800, paused: false, cursor: 'live' };
+
+/** A page's WebSocket: what it receives is kept so the test can wait for the one it expects; each frame is acked, as the page does. */
 class PageSocket {
   readonly frames: DashboardServerFrame[] = [];
   private readonly changes = new Changes();
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
-      this.frames.push(JSON.parse(data.toString()) as DashboardServerFrame);
+      const frame = JSON.parse(data.toString()) as DashboardServerFrame;
+      this.frames.push(frame);
+      if (frame.kind === 'frame') this.send({ kind: 'frame-ack', seq: frame.seq });
       this.changes.notify();
     });
   }
@@ -91,6 +92,11 @@ class PageSocket {
   async result(id: number) {
     const frame = await this.next((f) => f.kind === 'command-result' && f.id === id);
     return frame.kind === 'command-result' ? frame.result : null;
+  }
+
+  /** The first frame that `predicate` holds for. */
+  async frame(predicate: (frame: ViewerFrame) => boolean = () => true): Promise<ViewerFrame> {
+    return (await this.next((f) => f.kind === 'frame' && predicate(f))) as ViewerFrame;
   }
 }
 
@@ -166,13 +172,10 @@ describe('dashboard HTTP', () => {
 
   it('refuses to listen anywhere but loopback, and says so when the UI port is taken', async () => {
     const controller = new ServerController();
-    const publisher = new EventPublisher(controller);
-    await expect(startDashboard({ controller, publisher, uiHost: '0.0.0.0', uiPort: 0, rendererDir })).rejects.toThrow(
-      /only listens on loopback/,
-    );
+    await expect(startDashboard({ controller, uiHost: '0.0.0.0', uiPort: 0, rendererDir })).rejects.toThrow(/only listens on loopback/);
 
     const { dashboard } = await startTestDashboard();
-    await expect(startDashboard({ controller, publisher, uiPort: dashboard.port, rendererDir })).rejects.toMatchObject({
+    await expect(startDashboard({ controller, uiPort: dashboard.port, rendererDir })).rejects.toMatchObject({
       message: `UI port ${dashboard.port} is already in use on 127.0.0.1`,
       code: 'EADDRINUSE',
     });
@@ -186,35 +189,45 @@ describe('dashboard WebSocket', () => {
     expect(await handshakeStatus(dashboard.port, `http://evil.example:${dashboard.port}`)).toBe(403);
   });
 
-  it('sends nothing before subscribe, then a snapshot', async () => {
+  it('sends nothing before a view, then a full frame; answers a status request from the controller', async () => {
     const { dashboard } = await startTestDashboard();
     const page = await PageSocket.open(dashboard.port);
     page.send({ kind: 'command', id: 1, command: { type: 'stop-server' } });
     await page.result(1);
-    expect(page.frames.map((f) => f.kind)).toEqual(['command-result']);
+    page.send({ kind: 'status', id: 2 });
+    await page.next((f) => f.kind === 'status-result');
+    expect(page.frames).toEqual([
+      { kind: 'command-result', id: 1, result: { ok: false, error: 'The server is not running' } },
+      { kind: 'status-result', id: 2, status: expect.objectContaining({ phase: 'stopped', url: null }) },
+    ]);
 
-    page.send({ kind: 'subscribe' });
-    const snapshot = await page.next((f) => f.kind === 'snapshot');
+    page.send({ kind: 'view', view: pageView });
+    const first = await page.frame();
 
-    expect(snapshot).toMatchObject({ kind: 'snapshot', snapshot: { phase: 'stopped' }, status: { phase: 'stopped' } });
+    expect(first).toMatchObject({ isFull: true, viewId: 1, status: { phase: 'stopped' }, run: { phase: 'stopped' }, workers: [] });
   });
 
-  it('starts the server on command and streams its status and events', async () => {
+  it("starts the server on command and streams the running server's state to the page", async () => {
     const { dashboard, controller } = await startTestDashboard();
     const page = await PageSocket.open(dashboard.port, `http://localhost:${dashboard.port}`);
-    page.send({ kind: 'subscribe' });
-    await page.next((f) => f.kind === 'snapshot');
+    page.send({ kind: 'view', view: pageView });
+    await page.frame();
 
     page.send({
       kind: 'command',
       id: 7,
-      command: { type: 'start-server', settings: testSettings() },
+      command: { type: 'start-server', settings: testSettings({ workerCount: 2 }) },
     });
 
     expect(await page.result(7)).toEqual({ ok: true });
-    const delta = await page.next((f) => f.kind === 'delta' && f.status?.phase === 'listening');
-    expect(delta.kind === 'delta' && delta.status?.url).toBe(controller.status.url);
-    await page.next((f) => f.kind === 'delta' && f.events.some((e) => e.type === 'server-listening'));
+    const listening = await page.frame((f) => f.status?.phase === 'listening');
+    expect(listening.status?.url).toBe(controller.status.url);
+    const running = await page.frame((f) => f.run.phase === 'listening' && f.workers.length === 2);
+    expect(running.workers.map((w) => w.phase)).toEqual(['idle', 'idle']);
+
+    const port = Number(controller.status.url!.split(':')[2]);
+    expect((await httpGet(port, '/')).status).toBe(200);
+    await page.frame((f) => f.counters.responsesSent === 1);
   });
 
   it('answers a bad command with a readable error, and survives malformed frames', async () => {
@@ -235,8 +248,19 @@ describe('dashboard WebSocket', () => {
     expect(await page.result(2)).toEqual({ ok: false, error: expect.stringMatching(/Malformed frame/) });
     page.ws.send(Buffer.from([1, 2, 3]), { binary: true });
 
-    page.send({ kind: 'subscribe' });
-    expect((await page.next((f) => f.kind === 'snapshot')).kind).toBe('snapshot');
+    // A bad view or ack is refused with its reason, and nothing changes: still no frame.
+    page.send({ kind: 'view', view: { ...pageView, windowMs: -1 } });
+    page.send({ kind: 'frame-ack', seq: 'all' });
+    const refusals = () => page.frames.filter((f) => f.kind === 'refused');
+    await page.next((f) => f.kind === 'refused' && f.refused === 'frame-ack');
+    expect(refusals()).toEqual([
+      { kind: 'refused', refused: 'view', error: expect.stringMatching(/^view windowMs must be between/) },
+      { kind: 'refused', refused: 'frame-ack', error: expect.stringMatching(/seq/) },
+    ]);
+    expect(page.frames.some((f) => f.kind === 'frame')).toBe(false);
+
+    page.send({ kind: 'view', view: pageView });
+    expect((await page.frame()).isFull).toBe(true);
   });
 });
 

@@ -163,3 +163,115 @@ describe('FramePublisher with a real server', () => {
     expect(sink.frames).toHaveLength(0);
   });
 });
+
+describe('FramePublisher viewers', () => {
+  /** A viewer that applies and acks every frame at once, as a page keeping up does; it can be told it is backed up. */
+  class KeepingUpViewer extends RecordingSink {
+    isBackedUp = false;
+    viewer: ReturnType<FramePublisher['addViewer']> | null = null;
+
+    override send(frame: ViewerFrame): void {
+      super.send(frame);
+      queueMicrotask(() => this.viewer?.ack(frame.seq));
+    }
+
+    isCongested(): boolean {
+      return this.isBackedUp;
+    }
+
+    static watch(publisher: FramePublisher): KeepingUpViewer {
+      const sink = new KeepingUpViewer();
+      sink.viewer = publisher.addViewer(sink);
+      expect(sink.viewer.setView(liveView())).toBeNull();
+      return sink;
+    }
+  }
+
+  function stoppedController() {
+    const controller = new ServerController({ initialSettings: settings() });
+    const publisher = new FramePublisher(controller);
+    controllers.push(controller);
+    publishers.push(publisher);
+    return { controller, publisher };
+  }
+
+  it('records every event whether or not a viewer is attached; the viewer count follows attach and remove', async () => {
+    const { controller, publisher } = await setUp();
+    // The flight recorder listens from the start: a viewer that attaches later still sees the truth.
+    expect(controller.events.isObserved).toBe(true);
+    expect(controller.history.runs()).toHaveLength(1);
+
+    const viewer = publisher.addViewer(new RecordingSink());
+    expect(publisher.viewerCount).toBe(1);
+    viewer.remove();
+    expect(publisher.viewerCount).toBe(0);
+    expect(controller.events.isObserved).toBe(true);
+  });
+
+  it("shows a viewer that attaches to a running server that server's workers and address in its first frame", async () => {
+    const { controller, publisher } = await setUp();
+    const sink = KeepingUpViewer.watch(publisher);
+    await sink.until((s) => s.frames.length >= 1);
+
+    const first = sink.frames[0]!;
+    expect(first.isFull).toBe(true);
+    expect(first.status).toMatchObject({ phase: 'listening', url: controller.status.url });
+    expect(first.run.phase).toBe('listening');
+    expect(first.run.settings?.port).toBe(Number(controller.status.url!.split(':')[2]));
+    expect(first.workers.map((w) => [w.id, w.phase])).toEqual([
+      [0, 'idle'],
+      [1, 'idle'],
+    ]);
+  });
+
+  it('shows a server started while watching: its workers, its listening line in the log and the new status', async () => {
+    const { controller, publisher } = stoppedController();
+    const sink = KeepingUpViewer.watch(publisher);
+    await sink.until((s) => s.frames.length >= 1);
+    expect(sink.frames[0]!).toMatchObject({ isFull: true, status: { phase: 'stopped' }, run: { phase: 'stopped' }, workers: [] });
+
+    await controller.execute({ type: 'start-server', settings: settings({ workerCount: 2 }) });
+    await sink.until((s) => s.last.run.phase === 'listening' && s.frames.some((f) => f.status?.phase === 'listening'));
+    await sink.until((s) => s.frames.some((f) => f.log?.lines.some((line) => line.text.startsWith('Listening on http://127.0.0.1:'))));
+
+    expect(sink.last.workers.map((w) => [w.id, w.phase])).toEqual([
+      [0, 'idle'],
+      [1, 'idle'],
+    ]);
+  });
+
+  it('stops sending to a removed viewer while others keep receiving', async () => {
+    const { publisher, port } = await setUp();
+    const leaving = KeepingUpViewer.watch(publisher);
+    const staying = KeepingUpViewer.watch(publisher);
+    await leaving.until((s) => s.frames.length >= 1);
+
+    leaving.viewer!.remove();
+    const framesWhenRemoved = leaving.frames.length;
+    await Promise.all(Array.from({ length: 5 }, () => httpGet(port, '/')));
+    await staying.until((s) => s.last.counters.responsesSent >= 5);
+    await settle(100);
+
+    expect(leaving.frames).toHaveLength(framesWhenRemoved);
+  });
+
+  it('holds frames back from a congested viewer, and sends it the whole truth once it catches up', async () => {
+    const { publisher, port } = await setUp();
+    const slow = KeepingUpViewer.watch(publisher);
+    const reference = KeepingUpViewer.watch(publisher);
+    await slow.until((s) => s.frames.length >= 1);
+
+    slow.isBackedUp = true;
+    const framesWhenBackedUp = slow.frames.length;
+    await Promise.all(Array.from({ length: 20 }, () => httpGet(port, '/')));
+    await reference.until((s) => s.last.counters.responsesSent >= 20);
+    await settle(100);
+    // Nothing piles up for a backed-up transport: no frame at all while it is.
+    expect(slow.frames).toHaveLength(framesWhenBackedUp);
+
+    slow.isBackedUp = false;
+    await slow.until((s) => s.frames.length > framesWhenBackedUp);
+    // Frames are not deltas of events: the next one already shows every response, none was lost on the way.
+    expect(slow.frames[framesWhenBackedUp]!.counters.responsesSent).toBeGreaterThanOrEqual(20);
+  });
+});

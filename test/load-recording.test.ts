@@ -10,6 +10,7 @@ import type { ServerEvent } from '../src/shared/events';
 import { runFileChunks, serializeRunFileHeader, serializeServerEvent } from '../src/shared/run-file';
 import type { PoolscopeApi } from '../src/shared/wire';
 import { ALL_SAMPLES, SAMPLE_EVENTS, sampleHeader, T0 } from './support/sample-events';
+import { unwatchedFrames } from './support/unwatched-api';
 
 const GOOD_TEXT = [...runFileChunks(sampleHeader(), ALL_SAMPLES)].join('');
 const HEADER_LINE = serializeRunFileHeader(sampleHeader());
@@ -125,7 +126,7 @@ const idleApi: PoolscopeApi = {
   startSweep: async () => ({ ok: true }),
   cancelSweep: async () => ({ ok: true }),
   getStatus: async () => ({ phase: 'stopped', url: null, settings: sampleHeader().settings, lastError: null }),
-  subscribe: () => () => {},
+  ...unwatchedFrames,
 };
 
 /** Everything in the store but the messages and the recording: what a failed open must leave as it was. */

@@ -1,6 +1,6 @@
-// The renderer's data path without a browser: ViewerMessages through the bridge into the store (real
-// server events from real sockets and worker threads where it matters), the store's command actions, and
-// the dashboard's WebSocket client against a real WebSocket server.
+// The renderer's data path without a browser: frames through the bridge into the store, the views, acks and
+// queries it sends back, the store's command actions, and the dashboard's WebSocket client against a real
+// WebSocket server.
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket as NodeWebSocket, WebSocketServer } from 'ws';
@@ -27,6 +27,7 @@ import {
   type ViewerQuery,
   type ViewerView,
 } from '../src/shared/wire';
+import { unwatchedFrames } from './support/unwatched-api';
 
 /** Stands in for requestAnimationFrame: frames run only when the test says so. */
 class ManualFrames {
@@ -153,7 +154,7 @@ function recordingApi(answer: CommandResult = { ok: true }): PoolscopeApi & {
     startSweep: async () => api.answer,
     cancelSweep: async () => api.answer,
     getStatus: async () => status(),
-    subscribe: () => () => {},
+    ...unwatchedFrames,
   };
   return api;
 }
@@ -538,7 +539,7 @@ describe('the dashboard WebSocket client', () => {
     return socket;
   };
 
-  /** A stand-in dashboard: answers a view with a full frame, a query with its result and every command with ok:true. */
+  /** A stand-in dashboard: answers a view with a full frame, a query with its result, a status request with a status and every command with ok:true. */
   async function fakeDashboard(port = 0): Promise<{ server: WebSocketServer; port: number; frames: DashboardClientFrame[] }> {
     const frames: DashboardClientFrame[] = [];
     const server = new WebSocketServer({ port, host: '127.0.0.1', path: '/ws' });
@@ -554,6 +555,7 @@ describe('the dashboard WebSocket client', () => {
         else if (frame.kind === 'query')
           reply = { kind: 'query-result', id: frame.id, result: { ok: true, kind: 'request', request: null } };
         else if (frame.kind === 'view') reply = frameOf({ seq: ++seq, viewId: frame.view.id, isFull: true, status: status() });
+        else if (frame.kind === 'status') reply = { kind: 'status-result', id: frame.id, status: status({ phase: 'listening' }) };
         if (reply !== null) socket.send(JSON.stringify(reply));
       });
     });
@@ -580,7 +582,7 @@ describe('the dashboard WebSocket client', () => {
     });
   }
 
-  it('sends the view, receives a full frame, acks it, and resolves each command and query with its own result', async () => {
+  it('sends the view, receives a full frame, acks it, and resolves each command, query and status request with its own answer', async () => {
     const dashboard = await fakeDashboard();
     const api = client(dashboard.port);
     const first = await nextFrame(api);
@@ -588,8 +590,16 @@ describe('the dashboard WebSocket client', () => {
     const results = await Promise.all([api.fireBurst('/sleep', 8), api.stopServer()]);
     expect(results).toEqual([{ ok: true }, { ok: true }]);
     expect(await api.query({ kind: 'request', requestId: 3 })).toEqual({ ok: true, kind: 'request', request: null });
-    expect(dashboard.frames.map((f) => f.kind)).toEqual(['view', 'frame-ack', 'command', 'command', 'query']);
-    expect(await api.getStatus()).toMatchObject({ phase: 'stopped' });
+    // The status is asked of the dashboard, not taken from the last frame (which said 'stopped').
+    expect(await api.getStatus()).toMatchObject({ phase: 'listening' });
+    expect(dashboard.frames.map((f) => f.kind)).toEqual(['view', 'frame-ack', 'command', 'command', 'query', 'status']);
+  });
+
+  it('answers getStatus without watching frames: it asks, and starts no stream', async () => {
+    const dashboard = await fakeDashboard();
+    const api = client(dashboard.port);
+    expect(await api.getStatus()).toMatchObject({ phase: 'listening' });
+    expect(dashboard.frames.map((f) => f.kind)).toEqual(['status']);
   });
 
   it('answers a command sent while disconnected with "Not connected", then reconnects and sends its view again', async () => {
@@ -605,6 +615,7 @@ describe('the dashboard WebSocket client', () => {
     await new Promise<void>((resolve) => api.onConnectionChange((state) => state === 'reconnecting' && resolve()));
     expect(await api.stopServer()).toEqual({ ok: false, error: NOT_CONNECTED_ERROR });
     expect(await api.query({ kind: 'request', requestId: 1 })).toEqual({ ok: false, error: NOT_CONNECTED_ERROR });
+    await expect(api.getStatus()).rejects.toThrow(NOT_CONNECTED_ERROR);
 
     await vi.waitFor(() => expect(received).toHaveLength(2));
     expect(received[1]).toMatchObject({ isFull: true });

@@ -11,6 +11,7 @@ import type { SweepSettings } from '../src/shared/load-settings';
 import { QueueingWindow } from '../src/shared/queueing-window';
 import { DEFAULT_SETTINGS } from '../src/shared/settings';
 import type { PoolscopeApi } from '../src/shared/wire';
+import { unwatchedFrames } from './support/unwatched-api';
 
 function fakeApi(answer: CommandResult) {
   const calls: Array<LoadRunSettings | SweepSettings | string> = [];
@@ -37,7 +38,7 @@ function fakeApi(answer: CommandResult) {
       settings: { ...DEFAULT_SETTINGS },
       lastError: null,
     }),
-    subscribe: () => () => {},
+    ...unwatchedFrames,
   };
   return { api, calls };
 }

@@ -10,7 +10,6 @@ import { runtimeFilesFor } from '../server';
 import { countOf } from '../shared/plural';
 import { DASHBOARD_HELP, parseDashboardArgs } from './dashboard-args';
 import { startDashboard } from './dashboard-server';
-import { EventPublisher } from './publisher';
 import { ServerController } from './server-controller';
 
 const PROGRAM = 'poolscope dashboard';
@@ -46,10 +45,9 @@ async function main(): Promise<number> {
     return recording.stoppedBecause === null ? 0 : 1;
   };
 
-  const publisher = new EventPublisher(controller);
   let dashboard: Awaited<ReturnType<typeof startDashboard>>;
   try {
-    dashboard = await startDashboard({ controller, publisher, uiHost: args.uiHost, uiPort: args.uiPort, rendererDir: RENDERER_DIR });
+    dashboard = await startDashboard({ controller, uiHost: args.uiHost, uiPort: args.uiPort, rendererDir: RENDERER_DIR });
   } catch (error) {
     const message = (error as Error).message;
     const hint = (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? ' (choose another with --ui-port)' : '';
@@ -78,7 +76,6 @@ async function main(): Promise<number> {
       () => {
         void (async () => {
           await controller.dispose();
-          publisher.dispose();
           await dashboard.close();
           resolve();
         })();

@@ -1,5 +1,5 @@
-// The browser dashboard's own HTTP server: serves the built renderer and carries viewer messages and
-// commands over one WebSocket. Loopback only, and guarded against other sites (Host and Origin checks),
+// The browser dashboard's own HTTP server: serves the built renderer and carries frames, views, acks, queries
+// and commands over one WebSocket. Loopback only, and guarded against other sites (Host and Origin checks),
 // because whoever can reach it can start servers on this machine.
 
 import { readFile, stat } from 'node:fs/promises';
@@ -10,14 +10,14 @@ import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { hostWithPort, httpUrlOf } from '../shared/address';
 import type { CommandResult } from '../shared/commands';
 import { DASHBOARD_WS_PATH, type DashboardServerFrame } from '../shared/wire';
-import { type EventPublisher, FramePublisher, type FrameViewer } from './publisher';
+import { FramePublisher, type FrameViewer } from './publisher';
 import type { ServerController } from './server-controller';
 
 export const DEFAULT_UI_HOST = '127.0.0.1';
 export const DEFAULT_UI_PORT = 7879;
 /** A page only ever sends small frames: commands, views, acks, queries. */
 export const MAX_CLIENT_FRAME_BYTES = 64 * 1024;
-/** Past this many bytes waiting on a socket, the publisher treats the page as behind and drops events for it. */
+/** Past this many bytes waiting on a socket, the publisher treats the page as behind and holds its next frame. */
 export const CONGESTED_BUFFERED_BYTES = 4 * 1024 * 1024;
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -40,9 +40,8 @@ const CONTENT_TYPES: Record<string, string> = {
 
 export interface DashboardOptions {
   controller: ServerController;
-  publisher: EventPublisher;
-  /** Frames for pages that send a view; default: one of the dashboard's own, on `controller`. */
-  framePublisher?: FramePublisher;
+  /** Frames for the pages; default: the dashboard's own, on `controller` (disposed when it closes). */
+  publisher?: FramePublisher;
   /** Must be a loopback address: 127.0.0.1 (default), another 127.x.y.z, ::1 or localhost. */
   uiHost?: string;
   /** 0 asks the OS for a free port; the returned url carries the real one. */
@@ -95,9 +94,9 @@ function missingBuildPage(rendererDir: string): string {
 }
 
 export async function startDashboard(options: DashboardOptions): Promise<RunningDashboard> {
-  const { controller, publisher } = options;
-  const ownsFramePublisher = options.framePublisher === undefined;
-  const framePublisher = options.framePublisher ?? new FramePublisher(controller);
+  const { controller } = options;
+  const ownsPublisher = options.publisher === undefined;
+  const publisher = options.publisher ?? new FramePublisher(controller);
   const uiHost = options.uiHost ?? DEFAULT_UI_HOST;
   const requestedPort = options.uiPort ?? DEFAULT_UI_PORT;
   if (!isLoopbackHost(uiHost)) {
@@ -177,8 +176,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   });
 
   function attachPage(ws: WebSocket): void {
-    let removeViewer: (() => void) | null = null;
-    let frameViewer: FrameViewer | null = null;
+    let viewer: FrameViewer | null = null;
     const sendFrame = (frame: DashboardServerFrame) => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
     };
@@ -186,10 +184,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
 
     ws.on('error', () => {});
     ws.on('close', () => {
-      removeViewer?.();
-      removeViewer = null;
-      frameViewer?.remove();
-      frameViewer = null;
+      viewer?.remove();
+      viewer = null;
     });
     ws.on('message', (data: RawData, isBinary: boolean) => {
       let frame: unknown;
@@ -200,29 +196,29 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       }
       const f = (typeof frame === 'object' && frame !== null ? frame : {}) as Record<string, unknown>;
       const id = typeof f.id === 'number' && Number.isFinite(f.id) ? f.id : null;
-      if (f.kind === 'subscribe') {
-        // Subscribing again restarts the stream with a snapshot.
-        removeViewer?.();
-        removeViewer = publisher.addViewer({
+      if (f.kind === 'view') {
+        // The page's first view starts its frames; nothing is sent to a page before it.
+        viewer ??= publisher.addViewer({
           send: (message) => sendFrame(message),
           isCongested: () => ws.bufferedAmount > CONGESTED_BUFFERED_BYTES,
         });
-      } else if (f.kind === 'view') {
-        frameViewer ??= framePublisher.addViewer({
-          send: (message) => sendFrame(message),
-          isCongested: () => ws.bufferedAmount > CONGESTED_BUFFERED_BYTES,
-        });
-        const error = frameViewer.setView(f.view);
+        const error = viewer.setView(f.view);
         if (error !== null) sendFrame({ kind: 'refused', refused: 'view', error });
       } else if (f.kind === 'frame-ack') {
-        const error = frameViewer?.ack(f.seq) ?? null;
+        const error = viewer?.ack(f.seq) ?? null;
         if (error !== null) sendFrame({ kind: 'refused', refused: 'frame-ack', error });
       } else if (f.kind === 'query' && id !== null) {
-        sendFrame({ kind: 'query-result', id, result: frameViewer?.query(f.query) ?? framePublisher.query(f.query) });
+        sendFrame({ kind: 'query-result', id, result: viewer?.query(f.query) ?? publisher.query(f.query) });
       } else if (f.kind === 'command' && id !== null) {
         void controller.execute(f.command).then((result) => answer(id, result));
+      } else if (f.kind === 'status' && id !== null) {
+        sendFrame({ kind: 'status-result', id, status: controller.status });
       } else if (id !== null) {
-        answer(id, { ok: false, error: 'Malformed frame: expected {"kind":"subscribe"} or {"kind":"command","id":N,"command":{…}}' });
+        answer(id, {
+          ok: false,
+          error:
+            'Malformed frame: expected {"kind":"view","view":{…}}, {"kind":"command","id":N,"command":{…}}, {"kind":"query",…} or {"kind":"status","id":N}',
+        });
       }
       // A frame without an id cannot be answered; it is ignored.
     });
@@ -247,7 +243,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     port,
     close() {
       closing ??= new Promise<void>((resolve) => {
-        if (ownsFramePublisher) framePublisher.dispose();
+        if (ownsPublisher) publisher.dispose();
         for (const ws of wss.clients) ws.terminate();
         wss.close();
         httpServer.close(() => resolve());

@@ -7,7 +7,7 @@ import { app, BrowserWindow, session, shell, type WebContents } from 'electron';
 import { runtimeFilesFor } from '../server';
 import { registerIpc } from './ipc';
 import { isBookServerLink, isOwnRendererUrl, trustedRendererFor } from './ipc-guard';
-import { EventPublisher, FramePublisher } from './publisher';
+import { FramePublisher } from './publisher';
 import { ServerController } from './server-controller';
 
 /** out/main: the bundle's own folder (an ESM main has no __dirname). */
@@ -27,8 +27,7 @@ const trustedRenderer = trustedRendererFor(RENDERER_INDEX_PATH, devServerUrl);
 app.setName('Poolscope');
 
 const controller = new ServerController(runtimeFilesFor(import.meta.url));
-const publisher = new EventPublisher(controller);
-const framePublisher = new FramePublisher(controller);
+const publisher = new FramePublisher(controller);
 let disposeIpc: () => void = () => {};
 
 function createWindow(): BrowserWindow {
@@ -81,7 +80,6 @@ function lockDown(contents: WebContents): void {
 async function stopEverything(): Promise<'stopped' | 'timed-out'> {
   disposeIpc();
   publisher.dispose();
-  framePublisher.dispose();
   let timer: NodeJS.Timeout | undefined;
   const gaveUp = new Promise<'timed-out'>((resolve) => {
     timer = setTimeout(() => resolve('timed-out'), QUIT_GRACE_MS);
@@ -106,7 +104,7 @@ void app.whenReady().then(() => {
   // Poolscope needs no camera, notifications or anything else a page may ask for.
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   session.defaultSession.setPermissionCheckHandler(() => false);
-  disposeIpc = registerIpc({ controller, publisher, framePublisher, trustedRenderer });
+  disposeIpc = registerIpc({ controller, publisher, trustedRenderer });
   createWindow();
 });
 

@@ -1,18 +1,17 @@
 // The one IPC gateway between the renderer and the main process: checks every message's sender, hands
-// commands to the controller, attaches each subscribed window to the event publisher and each watching
-// window to the frame publisher (views, acks, queries). No channel name is written here.
+// commands to the controller and attaches each watching window to the frame publisher (views, acks,
+// queries). No channel name is written here.
 
 import { type IpcMainEvent, type IpcMainInvokeEvent, ipcMain, type WebContents } from 'electron';
 import type { CommandResult } from '../shared/commands';
 import { type ControllerStatus, IPC_CHANNELS, type QueryResult } from '../shared/wire';
 import { checkSender, type TrustedRenderer } from './ipc-guard';
-import type { EventPublisher, FramePublisher, FrameViewer } from './publisher';
+import type { FramePublisher, FrameViewer } from './publisher';
 import type { ServerController } from './server-controller';
 
 export interface IpcGatewayOptions {
   controller: ServerController;
-  publisher: EventPublisher;
-  framePublisher: FramePublisher;
+  publisher: FramePublisher;
   trustedRenderer: TrustedRenderer;
 }
 
@@ -40,67 +39,47 @@ function untilNavigation(webContents: WebContents, detach: () => void): () => vo
 }
 
 /** Registers every handler; the returned function removes them and detaches all viewers. */
-export function registerIpc({ controller, publisher, framePublisher, trustedRenderer }: IpcGatewayOptions): () => void {
-  /** One event viewer per window (WebContents id); calling the value detaches it. */
-  const detachByWebContentsId = new Map<number, () => void>();
-  /** One frame viewer per window, with the function that detaches it. */
-  const frameViewers = new Map<number, { viewer: FrameViewer; detach: () => void }>();
+export function registerIpc({ controller, publisher, trustedRenderer }: IpcGatewayOptions): () => void {
+  /** One viewer per window (WebContents id), with the function that detaches it. */
+  const viewers = new Map<number, { viewer: FrameViewer; detach: () => void }>();
 
-  function attachViewer(webContents: WebContents): void {
-    // A second subscribe from the same window (the page remounted) replaces the first: a fresh snapshot, one stream.
-    detachByWebContentsId.get(webContents.id)?.();
-    const id = webContents.id;
-    const removeViewer = publisher.addViewer({
-      send: (message) => {
-        if (!webContents.isDestroyed()) webContents.send(IPC_CHANNELS.publish, message);
-      },
-      // IPC to a local window has no send buffer we can measure; the publisher's own bound still applies.
-      isCongested: () => false,
-    });
-    const detach = untilNavigation(webContents, () => {
-      if (detachByWebContentsId.get(id) === detach) detachByWebContentsId.delete(id);
-      removeViewer();
-    });
-    detachByWebContentsId.set(id, detach);
-  }
-
-  /** The window's frame viewer, attached on its first view. Acks pace it, so IPC never builds a backlog. */
-  function frameViewerOf(webContents: WebContents): FrameViewer {
-    const attached = frameViewers.get(webContents.id);
+  /** The window's viewer, attached on its first view. Acks pace it, so IPC never builds a backlog. */
+  function viewerOf(webContents: WebContents): FrameViewer {
+    const attached = viewers.get(webContents.id);
     if (attached) return attached.viewer;
     const id = webContents.id;
-    const viewer = framePublisher.addViewer({
+    const viewer = publisher.addViewer({
       send: (frame) => {
         if (!webContents.isDestroyed()) webContents.send(IPC_CHANNELS.frame, frame);
       },
     });
     const detach = untilNavigation(webContents, () => {
-      if (frameViewers.get(id)?.viewer === viewer) frameViewers.delete(id);
+      if (viewers.get(id)?.viewer === viewer) viewers.delete(id);
       viewer.remove();
     });
-    frameViewers.set(id, { viewer, detach });
+    viewers.set(id, { viewer, detach });
     return viewer;
   }
 
   function handleView(event: IpcMainEvent, view: unknown): void {
     if (!checkSender(event.senderFrame, trustedRenderer).ok) return;
-    const error = frameViewerOf(event.sender).setView(view);
+    const error = viewerOf(event.sender).setView(view);
     if (error !== null) process.emitWarning(`Poolscope refused a view: ${error}`);
   }
 
   function handleFrameAck(event: IpcMainEvent, seq: unknown): void {
     if (!checkSender(event.senderFrame, trustedRenderer).ok) return;
-    frameViewers.get(event.sender.id)?.viewer.ack(seq);
+    viewers.get(event.sender.id)?.viewer.ack(seq);
   }
 
   function handleUnwatch(event: IpcMainEvent): void {
-    frameViewers.get(event.sender.id)?.detach();
+    viewers.get(event.sender.id)?.detach();
   }
 
   async function handleQuery(event: IpcMainInvokeEvent, query: unknown): Promise<QueryResult> {
     const sender = checkSender(event.senderFrame, trustedRenderer);
     if (!sender.ok) return sender;
-    return frameViewers.get(event.sender.id)?.viewer.query(query) ?? framePublisher.query(query);
+    return viewers.get(event.sender.id)?.viewer.query(query) ?? publisher.query(query);
   }
 
   async function handleCommand(event: IpcMainInvokeEvent, command: unknown): Promise<CommandResult> {
@@ -116,19 +95,8 @@ export function registerIpc({ controller, publisher, framePublisher, trustedRend
     return controller.status;
   }
 
-  function handleSubscribe(event: IpcMainEvent): void {
-    if (!checkSender(event.senderFrame, trustedRenderer).ok) return;
-    attachViewer(event.sender);
-  }
-
-  function handleUnsubscribe(event: IpcMainEvent): void {
-    detachByWebContentsId.get(event.sender.id)?.();
-  }
-
   ipcMain.handle(IPC_CHANNELS.command, handleCommand);
   ipcMain.handle(IPC_CHANNELS.status, handleStatus);
-  ipcMain.on(IPC_CHANNELS.subscribe, handleSubscribe);
-  ipcMain.on(IPC_CHANNELS.unsubscribe, handleUnsubscribe);
   ipcMain.on(IPC_CHANNELS.view, handleView);
   ipcMain.on(IPC_CHANNELS.frameAck, handleFrameAck);
   ipcMain.on(IPC_CHANNELS.unwatch, handleUnwatch);
@@ -137,13 +105,10 @@ export function registerIpc({ controller, publisher, framePublisher, trustedRend
   return () => {
     ipcMain.removeHandler(IPC_CHANNELS.command);
     ipcMain.removeHandler(IPC_CHANNELS.status);
-    ipcMain.off(IPC_CHANNELS.subscribe, handleSubscribe);
-    ipcMain.off(IPC_CHANNELS.unsubscribe, handleUnsubscribe);
     ipcMain.off(IPC_CHANNELS.view, handleView);
     ipcMain.off(IPC_CHANNELS.frameAck, handleFrameAck);
     ipcMain.off(IPC_CHANNELS.unwatch, handleUnwatch);
     ipcMain.removeHandler(IPC_CHANNELS.query);
-    for (const detach of [...detachByWebContentsId.values()]) detach();
-    for (const { detach } of [...frameViewers.values()]) detach();
+    for (const { detach } of [...viewers.values()]) detach();
   };
 }

@@ -9,20 +9,15 @@ import {
   type FrameSubscription,
   IPC_CHANNELS,
   type PoolscopeApi,
-  type PoolscopeFrameApi,
   type QueryResult,
   type ViewerFrame,
-  type ViewerMessage,
   type ViewerQuery,
   type ViewerView,
 } from '../shared/wire';
 
-/** Listeners in this page; main keeps one stream per window, so it is told to stop only when the last one leaves. */
-let subscriberCount = 0;
-
 const execute = (command: Command): Promise<CommandResult> => ipcRenderer.invoke(IPC_CHANNELS.command, command);
 
-const api: PoolscopeApi & PoolscopeFrameApi = {
+const api: PoolscopeApi = {
   startServer: (settings: ServerSettings): Promise<CommandResult> => execute({ type: 'start-server', settings }),
   stopServer: (): Promise<CommandResult> => execute({ type: 'stop-server' }),
   fireBurst: (path: '/sleep' | '/', count: number): Promise<CommandResult> => execute({ type: 'fire-burst', path, count }),
@@ -31,21 +26,6 @@ const api: PoolscopeApi & PoolscopeFrameApi = {
   startSweep: (settings) => execute({ type: 'start-sweep', settings }),
   cancelSweep: () => execute({ type: 'cancel-sweep' }),
   getStatus: (): Promise<ControllerStatus> => ipcRenderer.invoke(IPC_CHANNELS.status),
-  subscribe(listener: (message: ViewerMessage) => void): () => void {
-    const onPublish = (_event: IpcRendererEvent, message: ViewerMessage): void => listener(message);
-    ipcRenderer.on(IPC_CHANNELS.publish, onPublish);
-    subscriberCount += 1;
-    // Every subscribe asks for a fresh snapshot: the new listener must start from the whole state.
-    ipcRenderer.send(IPC_CHANNELS.subscribe);
-    let isSubscribed = true;
-    return () => {
-      if (!isSubscribed) return;
-      isSubscribed = false;
-      ipcRenderer.off(IPC_CHANNELS.publish, onPublish);
-      subscriberCount -= 1;
-      if (subscriberCount === 0) ipcRenderer.send(IPC_CHANNELS.unsubscribe);
-    };
-  },
   // One frame stream per window: a second watch takes it over (main keeps one frame viewer per window).
   watch(view: ViewerView, listener: (frame: ViewerFrame) => void): FrameSubscription {
     const onFrame = (_event: IpcRendererEvent, frame: ViewerFrame): void => listener(frame);

@@ -1,8 +1,8 @@
 // What the Electron preload puts on window; absent in a plain browser (the dashboard).
-import type { PoolscopeApi, PoolscopeFrameApi } from '../shared/wire';
+import type { PoolscopeApi } from '../shared/wire';
 
 declare global {
   interface Window {
-    poolscope?: (PoolscopeApi & PoolscopeFrameApi) | undefined;
+    poolscope?: PoolscopeApi | undefined;
   }
 }

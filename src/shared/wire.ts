@@ -4,10 +4,10 @@
 // plain JSON (no typed arrays, no Maps), so both transports carry it unchanged.
 
 import type { Command, CommandResult, LoadRunSettings } from './commands';
-import type { JobAbandonReason, ServerEvent, StopReason } from './events';
+import type { JobAbandonReason, StopReason } from './events';
 import type { LiveMetrics } from './live-metrics';
 import type { SweepSettings } from './load-settings';
-import type { LogLine, PoolSnapshot, RequestOrigin, RequestRecord, WorkerPhase } from './pool-model';
+import type { LogLine, RequestOrigin, RequestRecord, WorkerPhase } from './pool-model';
 import type { BurstSummary, PercentilesMs, RouteStats } from './request-stats';
 import type { ServerSettings, SettingName } from './settings';
 
@@ -394,26 +394,12 @@ export type QueryResult =
   | { ok: true; kind: 'request'; request: QueriedRequest | null }
   | { ok: false; error: string };
 
-export type ViewerMessage =
-  /** First message to every (re)connecting viewer: the whole aggregate. */
-  | { kind: 'snapshot'; sentAt: number; snapshot: PoolSnapshot; status: ControllerStatus }
-  /** Then, at most one per publish interval: the events since the last message. */
-  | {
-      kind: 'delta';
-      sentAt: number;
-      events: ServerEvent[];
-      /** Total events dropped for this viewer so far (never resets while it stays connected). */
-      droppedEventCount: number;
-      /** Present when the controller's status changed since the last message. */
-      status?: ControllerStatus;
-    };
-
 /** WebSocket frames from a dashboard page (IPC uses invoke() and send() instead). */
 export type DashboardClientFrame =
-  /** The page is ready: send a snapshot, then deltas. Nothing is sent to a page before this. (The event path, until every viewer takes frames.) */
-  | { kind: 'subscribe' }
   /** `id` is the page's own counter; the answer carries it back. */
   | { kind: 'command'; id: number; command: Command }
+  /** The controller's status now; `id` is the page's own counter, the status-result carries it back. */
+  | { kind: 'status'; id: number }
   /** What the page shows: the first starts its frames (a full one at once), each later one re-cuts them. */
   | { kind: 'view'; view: ViewerView }
   /** The frame `seq` is applied: the next one may come. */
@@ -425,9 +411,9 @@ export type DashboardClientFrame =
 export const DASHBOARD_WS_PATH = '/ws';
 
 export type DashboardServerFrame =
-  | ViewerMessage
   | ViewerFrame
   | { kind: 'command-result'; id: number; result: CommandResult }
+  | { kind: 'status-result'; id: number; status: ControllerStatus }
   | { kind: 'query-result'; id: number; result: QueryResult }
   /** A view or a frame-ack the main side refused (nothing changed): why, in one line. */
   | { kind: 'refused'; refused: 'view' | 'frame-ack'; error: string };
@@ -438,12 +424,6 @@ export const IPC_CHANNELS = {
   command: 'poolscope:command',
   /** renderer → main, invoke: the current ControllerStatus. */
   status: 'poolscope:status',
-  /** renderer → main, send: the renderer is ready; start publishing (snapshot first). */
-  subscribe: 'poolscope:subscribe',
-  /** renderer → main, send: stop publishing to this renderer. */
-  unsubscribe: 'poolscope:unsubscribe',
-  /** main → renderer: a ViewerMessage. */
-  publish: 'poolscope:publish',
   /** renderer → main, send: a ViewerView; the first starts frames to this window, each later one re-cuts them. */
   view: 'poolscope:view',
   /** renderer → main, send: the frame with this seq is applied. */
@@ -475,16 +455,8 @@ export interface PoolscopeApi {
   cancelLoad(): Promise<CommandResult>;
   startSweep(settings: SweepSettings): Promise<CommandResult>;
   cancelSweep(): Promise<CommandResult>;
+  /** The controller's status now, asked of the main side (a watching viewer also gets it in every frame that changed it). */
   getStatus(): Promise<ControllerStatus>;
-  /** Starts the stream (a snapshot first, then deltas); returns the unsubscribe function. (The event path.) */
-  subscribe(listener: (message: ViewerMessage) => void): () => void;
-}
-
-/**
- * The frame path of the API: the preload exposes it on `window.poolscope` beside PoolscopeApi, and the
- * dashboard's WebSocket client implements it too. (It joins PoolscopeApi once the event path is gone.)
- */
-export interface PoolscopeFrameApi {
   /** Starts frames for this view (a full one first); the listener must ack each frame it applied. */
   watch(view: ViewerView, listener: (frame: ViewerFrame) => void): FrameSubscription;
   /** Details on demand from the flight recorder. */

@@ -6,7 +6,7 @@
 // scheduler and the clock are passed in, so tests drive it under plain Node.
 
 import type { RequestRecord } from '../../shared/pool-model';
-import type { FrameSubscription, PoolscopeFrameApi, ViewerFrame, ViewerView } from '../../shared/wire';
+import type { FrameSubscription, PoolscopeApi, ViewerFrame, ViewerView } from '../../shared/wire';
 import { MAX_QUERY_REQUESTS } from '../../shared/wire';
 import type { TimelineFrame } from '../components/timeline-frame';
 import type { AppState, AppStore } from '../store/app-store';
@@ -16,6 +16,9 @@ import type { ConnectionState } from '../transport/transport';
 import { HeldFrames } from './held-frames';
 import { isLogBehind, projectWire } from './projections';
 import { projectTimeline, type TimelineQuery, timelineFrameAt } from './timeline-source';
+
+/** The part of the API the bridge uses: the frames, and details on demand. */
+export type FrameApi = Pick<PoolscopeApi, 'watch' | 'query'>;
 
 /** Runs the callback before the next paint (requestAnimationFrame in the page). */
 export type FrameScheduler = (callback: () => void) => void;
@@ -63,7 +66,7 @@ export class PoolBridge {
   private readonly setTimer: (callback: () => void, delayMs: number) => unknown;
   private readonly clearTimer: (timer: unknown) => void;
   private connection: ConnectionState | null = null;
-  private api: PoolscopeFrameApi | null = null;
+  private api: FrameApi | null = null;
   private subscription: FrameSubscription | null = null;
   private sentView: Omit<ViewerView, 'id'> | null = null;
   private nextViewId = 1;
@@ -96,7 +99,7 @@ export class PoolBridge {
   }
 
   /** Starts the frames: sends the view now and whenever it changes. */
-  connect(api: PoolscopeFrameApi): void {
+  connect(api: FrameApi): void {
     this.api = api;
     const view = viewOf(this.store.getState());
     this.sentView = view;

@@ -1,18 +1,15 @@
 // What the UI gets from a transport: the PoolscopeApi and how the link to the main side is doing.
 // The transport owns these types; the store and the bridge import them from here, never the reverse.
 
-import type { PoolscopeApi, PoolscopeFrameApi } from '../../shared/wire';
+import type { PoolscopeApi } from '../../shared/wire';
 
 /** How the renderer's link to the main side is doing (always 'connected' over Electron IPC). */
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting';
 
 export type TransportKind = 'electron' | 'dashboard';
 
-/** Commands, and the frames with details on demand. */
-export type ViewerApi = PoolscopeApi & PoolscopeFrameApi;
-
 export interface Transport {
-  api: ViewerApi;
+  api: PoolscopeApi;
   /** 'electron' never disconnects; 'dashboard' reports its socket's state. */
   kind: TransportKind;
   onConnectionChange(listener: (state: ConnectionState) => void): () => void;

@@ -1,6 +1,6 @@
-// PoolscopeApi and its frame path over the dashboard's WebSocket: the same API the Electron preload exposes,
-// so the UI cannot tell them apart. Reconnects with backoff and sends the view again (the server answers
-// with a full frame); commands and queries carry ids and resolve on their results. DOM-free: the socket is
+// PoolscopeApi over the dashboard's WebSocket: the same API the Electron preload exposes, so the UI cannot
+// tell them apart. Reconnects with backoff and sends the view again (the server answers with a full frame);
+// commands, status requests and queries carry ids and resolve on their answers. DOM-free: the socket is
 // made by an injected factory, so the browser and tests under Node share this file.
 
 import type { Command, CommandResult, LoadRunSettings } from '../../shared/commands';
@@ -12,10 +12,8 @@ import type {
   DashboardServerFrame,
   FrameSubscription,
   PoolscopeApi,
-  PoolscopeFrameApi,
   QueryResult,
   ViewerFrame,
-  ViewerMessage,
   ViewerQuery,
   ViewerView,
 } from '../../shared/wire';
@@ -66,7 +64,7 @@ interface WaitingForOpen {
   timer: Timer;
 }
 
-export class WebSocketPoolscopeApi implements PoolscopeApi, PoolscopeFrameApi {
+export class WebSocketPoolscopeApi implements PoolscopeApi {
   private socket: SocketLike | null = null;
   private state: ConnectionState = 'connecting';
   private hasEverConnected = false;
@@ -74,20 +72,16 @@ export class WebSocketPoolscopeApi implements PoolscopeApi, PoolscopeFrameApi {
   private isClosed = false;
   private reconnectAttempts = 0;
   private reconnectTimer: Timer | null = null;
-  private nextCommandId = 1;
+  /** Commands, status requests and queries share one counter: each answer names the id it answers. */
+  private nextRequestId = 1;
   private readonly pendingCommands = new Map<number, (result: CommandResult) => void>();
-  private nextQueryId = 1;
+  private readonly pendingStatuses = new Map<number, { resolve(status: ControllerStatus): void; reject(error: Error): void }>();
   private readonly pendingQueries = new Map<number, (result: QueryResult) => void>();
   /** What the page shows; sent on every (re)connection, so frames resume with a full one. */
   private view: ViewerView | null = null;
   private frameListener: ((frame: ViewerFrame) => void) | null = null;
   private waitingForOpen: WaitingForOpen[] = [];
-  private readonly listeners = new Set<(message: ViewerMessage) => void>();
   private readonly connectionListeners = new Set<(state: ConnectionState) => void>();
-  private statusWaiters: Array<(status: ControllerStatus) => void> = [];
-  /** True once anyone asked for the stream (a listener or getStatus): every (re)connection then subscribes. */
-  private wantsStream = false;
-  private lastStatus: ControllerStatus | null = null;
   private readonly backoff: ReconnectBackoff;
   private readonly initialConnectWaitMs: number;
 
@@ -133,19 +127,17 @@ export class WebSocketPoolscopeApi implements PoolscopeApi, PoolscopeFrameApi {
     return this.sendCommand({ type: 'cancel-sweep' });
   }
 
+  /** Asks the dashboard for the controller's status; rejects with NOT_CONNECTED_ERROR when there is no connection. */
   getStatus(): Promise<ControllerStatus> {
-    if (this.lastStatus !== null) return Promise.resolve(this.lastStatus);
-    // Status travels only with the stream (or the frames), so asking for it subscribes unless frames are watched.
-    if (this.view === null) this.requestStream();
-    return new Promise((resolve) => this.statusWaiters.push(resolve));
-  }
-
-  subscribe(listener: (message: ViewerMessage) => void): () => void {
-    this.listeners.add(listener);
-    this.requestStream();
-    return () => {
-      this.listeners.delete(listener);
-    };
+    return this.whenConnected(
+      () =>
+        new Promise<ControllerStatus>((resolve, reject) => {
+          const id = this.nextRequestId++;
+          this.pendingStatuses.set(id, { resolve, reject });
+          this.sendFrame({ kind: 'status', id });
+        }),
+      () => Promise.reject(new Error(NOT_CONNECTED_ERROR)),
+    );
   }
 
   watch(view: ViewerView, listener: (frame: ViewerFrame) => void): FrameSubscription {
@@ -169,7 +161,7 @@ export class WebSocketPoolscopeApi implements PoolscopeApi, PoolscopeFrameApi {
 
   query(query: ViewerQuery): Promise<QueryResult> {
     if (!this.isOpen()) return Promise.resolve({ ok: false, error: NOT_CONNECTED_ERROR });
-    const id = this.nextQueryId++;
+    const id = this.nextRequestId++;
     return new Promise<QueryResult>((resolve) => {
       this.pendingQueries.set(id, resolve);
       this.sendFrame({ kind: 'query', id, query });
@@ -187,30 +179,29 @@ export class WebSocketPoolscopeApi implements PoolscopeApi, PoolscopeFrameApi {
     this.giveUpWaiting();
   }
 
-  private requestStream(): void {
-    const wasWanted = this.wantsStream;
-    this.wantsStream = true;
-    this.start();
-    if (!wasWanted && this.isOpen()) this.sendFrame({ kind: 'subscribe' });
+  private sendCommand(command: Command): Promise<CommandResult> {
+    return this.whenConnected(
+      () =>
+        new Promise<CommandResult>((resolve) => {
+          const id = this.nextRequestId++;
+          this.pendingCommands.set(id, resolve);
+          this.sendFrame({ kind: 'command', id, command });
+        }),
+      () => Promise.resolve({ ok: false, error: NOT_CONNECTED_ERROR }),
+    );
   }
 
-  private sendCommand(command: Command): Promise<CommandResult> {
-    if (this.isClosed) return Promise.resolve({ ok: false, error: NOT_CONNECTED_ERROR });
+  /** `send` now when connected; while the page's first connection is being made, once it is; else `notConnected`. */
+  private whenConnected<T>(send: () => Promise<T>, notConnected: () => Promise<T>): Promise<T> {
+    if (this.isClosed) return notConnected();
     this.start();
-    const send = (): Promise<CommandResult> => {
-      const id = this.nextCommandId++;
-      return new Promise<CommandResult>((resolve) => {
-        this.pendingCommands.set(id, resolve);
-        this.sendFrame({ kind: 'command', id, command });
-      });
-    };
     if (this.isOpen()) return send();
-    if (this.hasEverConnected) return Promise.resolve({ ok: false, error: NOT_CONNECTED_ERROR });
+    if (this.hasEverConnected) return notConnected();
     // The page has only just loaded: a click that beats the first connection waits for it.
-    return new Promise<CommandResult>((resolve) => {
+    return new Promise<T>((resolve, reject) => {
       const waiter: WaitingForOpen = {
-        onOpen: () => void send().then(resolve),
-        onGiveUp: () => resolve({ ok: false, error: NOT_CONNECTED_ERROR }),
+        onOpen: () => void send().then(resolve, reject),
+        onGiveUp: () => void notConnected().then(resolve, reject),
         timer: setTimeout(() => {
           this.waitingForOpen = this.waitingForOpen.filter((w) => w !== waiter);
           waiter.onGiveUp();
@@ -242,7 +233,6 @@ export class WebSocketPoolscopeApi implements PoolscopeApi, PoolscopeFrameApi {
         this.hasEverConnected = true;
         this.setState('connected');
         if (this.view !== null) this.sendFrame({ kind: 'view', view: this.view });
-        else if (this.wantsStream) this.sendFrame({ kind: 'subscribe' });
         const waiting = this.waitingForOpen;
         this.waitingForOpen = [];
         for (const waiter of waiting) {
@@ -286,21 +276,19 @@ export class WebSocketPoolscopeApi implements PoolscopeApi, PoolscopeFrameApi {
       resolve?.(frame.result);
       return;
     }
+    if (frame.kind === 'status-result') {
+      const pending = this.pendingStatuses.get(frame.id);
+      this.pendingStatuses.delete(frame.id);
+      pending?.resolve(frame.status);
+      return;
+    }
     if (frame.kind === 'query-result') {
       const resolve = this.pendingQueries.get(frame.id);
       this.pendingQueries.delete(frame.id);
       resolve?.(frame.result);
       return;
     }
-    if (frame.kind !== 'snapshot' && frame.kind !== 'delta' && frame.kind !== 'frame') return;
-    if (frame.status) {
-      this.lastStatus = frame.status;
-      const waiters = this.statusWaiters;
-      this.statusWaiters = [];
-      for (const resolve of waiters) resolve(frame.status);
-    }
     if (frame.kind === 'frame') this.frameListener?.(frame);
-    else for (const listener of this.listeners) listener(frame);
   }
 
   private sendFrame(frame: DashboardClientFrame): void {
@@ -317,6 +305,9 @@ export class WebSocketPoolscopeApi implements PoolscopeApi, PoolscopeFrameApi {
     const pending = [...this.pendingCommands.values()];
     this.pendingCommands.clear();
     for (const resolve of pending) resolve({ ok: false, error });
+    const statuses = [...this.pendingStatuses.values()];
+    this.pendingStatuses.clear();
+    for (const { reject } of statuses) reject(new Error(error));
     const queries = [...this.pendingQueries.values()];
     this.pendingQueries.clear();
     for (const resolve of queries) resolve({ ok: false, error });

@@ -1,0 +1,9 @@
+// The frame half of a PoolscopeApi stand-in for store tests that watch no frames: watching sends nothing,
+// and a query says it was not expected.
+
+import type { PoolscopeApi } from '../../src/shared/wire';
+
+export const unwatchedFrames: Pick<PoolscopeApi, 'watch' | 'query'> = {
+  watch: () => ({ setView: () => {}, ack: () => {}, close: () => {} }),
+  query: async () => ({ ok: false, error: 'this test watches no frames' }),
+};
