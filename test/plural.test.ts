@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { pluralize } from '../src/renderer/components/format';
 import { countOf, nounFor } from '../src/shared/plural';
-import { PoolModel } from '../src/shared/pool-model';
+import { logLineOf } from '../src/shared/pool-model';
 import { DEFAULT_SETTINGS } from '../src/shared/settings';
 
 describe('nounFor and countOf', () => {
@@ -34,8 +34,8 @@ describe("the UI's pluralize", () => {
 
 describe("the pool's log line", () => {
   it('says "1 worker" for a pool of one', () => {
-    const model = new PoolModel();
-    model.apply({ type: 'server-listening', at: 1, ...DEFAULT_SETTINGS, workerCount: 1 });
-    expect(model.log.at(-1)?.text).toBe('Listening on http://127.0.0.1:7878 with 1 worker');
+    expect(logLineOf({ type: 'server-listening', at: 1, ...DEFAULT_SETTINGS, workerCount: 1 })).toBe(
+      'Listening on http://127.0.0.1:7878 with 1 worker',
+    );
   });
 });

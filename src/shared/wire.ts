@@ -7,7 +7,7 @@ import type { Command, CommandResult, LoadRunSettings } from './commands';
 import type { JobAbandonReason, StopReason } from './events';
 import type { LiveMetrics } from './live-metrics';
 import type { SweepSettings } from './load-settings';
-import type { LogLine, RequestOrigin, RequestRecord, WorkerPhase } from './pool-model';
+import type { LogLine, PoolCounters, RequestOrigin, RequestRecord, WorkerPhase } from './pool-model';
 import type { BurstSummary, PercentilesMs, RouteStats } from './request-stats';
 import type { ServerSettings, SettingName } from './settings';
 
@@ -122,15 +122,8 @@ export interface FrameQueue {
   jobs: FrameJob[];
 }
 
-/** Counts of the current run (they start at 0 with each server start). */
-export interface FrameCounters {
-  requestsReceived: number;
-  responsesSent: number;
-  /** Answered by the server itself: parse errors, full-queue and shutdown 503s, 408s. */
-  rejected: number;
-  /** Responses with status >= 500. */
-  serverErrors: number;
-  openConnections: number;
+/** The current run's counts (they start at 0 with each server start) and its request rate. */
+export interface FrameCounters extends PoolCounters {
   /** Requests received per second over the last second. */
   requestsPerSecond: number;
 }

@@ -177,7 +177,6 @@ export function projectWire(held: HeldFrames, previous: WireState, sources: Wire
           rejected: counters.rejected,
           serverErrors: counters.serverErrors,
           openConnections: counters.openConnections,
-          droppedEvents: 0,
         },
     droppedEvents: 0,
     log: !sources.isLogDue || previous.log.at(-1) === held.log.at(-1) ? previous.log : held.log,

@@ -125,7 +125,7 @@ export function initialWireState(): WireState {
     frameAt: 0,
     isHighRate: false,
     inFlightJobs: 0,
-    counters: { requestsReceived: 0, responsesSent: 0, rejected: 0, serverErrors: 0, openConnections: 0, droppedEvents: 0 },
+    counters: { requestsReceived: 0, responsesSent: 0, rejected: 0, serverErrors: 0, openConnections: 0 },
     droppedEvents: 0,
     log: [],
     inspectedRequest: null,
