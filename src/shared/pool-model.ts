@@ -10,17 +10,28 @@ export type ServerPhase = 'stopped' | 'listening' | 'stopping';
 export type WorkerPhase = 'idle' | 'busy' | 'stopping' | 'exited';
 export type RequestOrigin = 'burst' | 'external';
 
-export interface WorkerState {
+/**
+ * A worker, by id: as the flight recorder's aggregate keeps it (its phases: WorkerPhase) and as the pool reports
+ * itself (src/shared/server-state.ts PoolWorkerState: the same record, with the pool's finer phases).
+ */
+export interface WorkerState<Phase extends string = WorkerPhase> {
+  /** 0..workerCount-1, as in events. */
   id: number;
-  phase: WorkerPhase;
-  /** The request this worker is running; null when idle. */
+  phase: Phase;
+  /** The request whose job it runs; null unless busy. */
   requestId: number | null;
+  /** When it took that job; null unless busy. */
   busySince: number | null;
+  /** Jobs it finished (whatever their outcome, the one its thread died on included) since its pool was created. */
   jobsDone: number;
-  /** Sum of finished jobs' run time, for utilization. */
+  /**
+   * Those jobs' run times added up, in ms, for utilization: the pool adds each job's run time as its worker
+   * measured it; the recorder, the job's time on the server's clock (as the timeline draws it).
+   */
   busyMsTotal: number;
+  /** When its pool's workers were spawned: the time of its worker-spawned event. */
   spawnedAt: number;
-  /** How many times a crashed thread was replaced under this id. */
+  /** Threads that took over this id after a crash (each one a worker-replaced event). */
   replacements: number;
 }
 

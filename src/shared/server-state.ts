@@ -4,7 +4,7 @@
 // starts from it. Plain JSON. Every time is on the event clock: ms since the Unix epoch, fractional, the
 // same clock as every event's `at`, so a report and the events around it line up.
 
-import type { RequestOrigin } from './pool-model';
+import type { RequestOrigin, WorkerState } from './pool-model';
 import type { ServerSettings } from './settings';
 
 /**
@@ -18,23 +18,8 @@ import type { ServerSettings } from './settings';
  */
 export type PoolWorkerPhase = 'starting' | 'idle' | 'busy' | 'stopping' | 'exited' | 'restarting';
 
-export interface PoolWorkerState {
-  /** 0..workerCount-1, as in events. */
-  id: number;
-  phase: PoolWorkerPhase;
-  /** The request whose job it runs; null unless busy. */
-  requestId: number | null;
-  /** When it took that job; null unless busy. */
-  busySince: number | null;
-  /** Jobs it finished (whatever their outcome, the one its thread died on included) since the pool was created. */
-  jobsDone: number;
-  /** Those jobs' run times added up, in ms, each measured in the worker. */
-  busyMsTotal: number;
-  /** When the pool's workers were all ready: the time of their worker-spawned events. */
-  spawnedAt: number;
-  /** Threads that took over this id after a crash (each one a worker-replaced event). */
-  replacements: number;
-}
+/** A worker as its pool reports it: the recorder's worker record, with the pool's own phases. */
+export type PoolWorkerState = WorkerState<PoolWorkerPhase>;
 
 export interface QueuedJobState {
   requestId: number;
