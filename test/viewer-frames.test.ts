@@ -2,8 +2,10 @@
 // traffic; a late viewer's first frame is the truth (busy workers, waiting jobs, their elapsed times); tails,
 // pause and the capped log; and details on demand.
 
+// The builder alone, as the main side loads it.
+import { build as buildHistogram } from 'hdr-histogram-js/dist/HistogramBuilder.js';
 import { describe, expect, it } from 'vitest';
-import { answerQuery, EventHistory, ViewerFrames } from '../src/history';
+import { answerQuery, EventHistory, LiveStats, ViewerFrames } from '../src/history';
 import type { ServerEvent } from '../src/shared/events';
 import { MAX_FRAME_LOG_LINES, MAX_FRAME_QUEUE_JOBS, type ViewerFrame, type ViewerView } from '../src/shared/wire';
 import { simulateRun } from './support/simulated-run';
@@ -196,5 +198,58 @@ describe('details on demand', () => {
     expect(one.ok && one.kind === 'request' && one.request?.id).toBe(42);
     const none = answerQuery(history, { kind: 'request', requestId: 999_999 });
     expect(none).toEqual({ ok: true, kind: 'request', request: null });
+  });
+});
+
+describe('the stats in frames', () => {
+  const newHistogram = () =>
+    buildHistogram({ useWebAssembly: false, numberOfSignificantValueDigits: 3, lowestDiscernibleValue: 1, autoResize: true });
+
+  /** A steady run that is still listening: its traffic stopped, the server did not. */
+  function trafficThatStopped(): ServerEvent[] {
+    const events = steadyRun(200, 10, 5);
+    return events.slice(0, events.findIndex((event) => event.type === 'server-stopping'));
+  }
+
+  function watching(events: readonly ServerEvent[]) {
+    const history = historyOf(events);
+    const stats = new LiveStats(history, newHistogram);
+    stats.catchUp();
+    const frames = new ViewerFrames(history);
+    frames.setView(view());
+    const frameAt = (now: number) =>
+      frames.build({ now, status: null, ...SETTINGS, stats: { version: stats.version, read: (at, state) => stats.summary(at, state) } });
+    return { frames, frameAt };
+  }
+
+  it('fall to 0 requests per second once traffic stops, and the busy shares with them, with no new event', () => {
+    const events = trafficThatStopped();
+    const lastAt = events.at(-1)!.at;
+    const { frameAt } = watching(events);
+
+    const first = frameAt(lastAt)!;
+    expect(first.stats!.requestsPerSecond).toBeGreaterThan(50);
+    expect(Math.max(...first.stats!.workerBusyPercent)).toBeGreaterThan(0);
+    // Nothing new and not yet due: the numbers are not sent again.
+    expect(frameAt(lastAt + 100)!.stats).toBeUndefined();
+
+    // Past the rate's window and the busy shares' (5 s and 10 s), read again on the clock alone.
+    const quiet = frameAt(lastAt + 11_000)!;
+    expect(quiet.stats).toMatchObject({ requestsPerSecond: 0, finishedCount: first.stats!.finishedCount });
+    expect(quiet.stats!.workerBusyPercent.every((percent) => percent === 0)).toBe(true);
+    // Once they stopped moving they are not sent again.
+    expect(frameAt(lastAt + 12_000)!.stats).toBeUndefined();
+  });
+
+  it('stay as they were in a paused view', () => {
+    const events = trafficThatStopped();
+    const lastAt = events.at(-1)!.at;
+    const { frames, frameAt } = watching(events);
+    frameAt(lastAt);
+    frames.setView(view({ id: 2, paused: true }));
+    const paused = frameAt(lastAt + 10)!;
+    expect(paused.stats!.requestsPerSecond).toBeGreaterThan(50);
+    // A still view gets a frame only when something it shows can change: never for the clock alone.
+    expect(frameAt(lastAt + 11_000)).toBeNull();
   });
 });

@@ -31,6 +31,11 @@ import type { RunInfo } from './history-parts';
 import type { PoolState, RequestRecord } from './pool-state';
 import type { LaneBuckets, QueueBuckets, Timeline } from './timeline';
 
+/**
+ * A live view's stats are read again at least this often, new events or not: requests per second (over the last
+ * RATE_WINDOW_MS) falls to 0 once traffic stops, and the workers' busy shares move while a long job runs.
+ */
+export const STATS_REFRESH_INTERVAL_MS = 500;
 /** A timeline tail is sent at most for this long in a row; then it is sent whole (bars that left the history, a moved start). */
 export const WHOLE_TIMELINE_INTERVAL_MS = 1_000;
 /** A full frame's log: the last MAX_FRAME_LOG_LINES lines among at most this many recent events. */
@@ -70,6 +75,8 @@ export class ViewerFrames {
   private lastAt: number | null = null;
   private sentStatus: ControllerStatus | null = null;
   private sentStatsVersion = -1;
+  private sentStats: FrameStats | null = null;
+  private statsReadAt = Number.NEGATIVE_INFINITY;
   private sentRunsKey = '';
   private sentHistoryKey = '';
   private logSeq = 0;
@@ -174,10 +181,8 @@ export class ViewerFrames {
       if (context.status !== null) frame.status = context.status;
       this.sentStatus = context.status;
     }
-    if (context.stats && (isFull || context.stats.version !== this.sentStatsVersion)) {
-      frame.stats = context.stats.read(at, state);
-      this.sentStatsVersion = context.stats.version;
-    }
+    const stats = this.statsPart(context, at, state, isFull, isLive);
+    if (stats !== undefined) frame.stats = stats;
     if (historyPart !== undefined) frame.history = historyPart;
     const runs = this.runsPart(isFull);
     if (runs !== undefined) frame.runs = runs;
@@ -194,6 +199,20 @@ export class ViewerFrames {
   }
 
   // ── parts ──────────────────────────────────────────────────────────────────
+
+  /** The stats when they changed: new events read, or (live) the moving figures after STATS_REFRESH_INTERVAL_MS. */
+  private statsPart(context: FrameContext, at: number, state: PoolState | null, isFull: boolean, isLive: boolean): FrameStats | undefined {
+    const source = context.stats;
+    if (!source) return undefined;
+    const hasNewEvents = isFull || source.version !== this.sentStatsVersion;
+    if (!hasNewEvents && !(isLive && at - this.statsReadAt >= STATS_REFRESH_INTERVAL_MS)) return undefined;
+    const stats = source.read(at, state);
+    this.statsReadAt = at;
+    this.sentStatsVersion = source.version;
+    if (!hasNewEvents && this.sentStats !== null && haveSameMovingFigures(stats, this.sentStats)) return undefined;
+    this.sentStats = stats;
+    return stats;
+  }
 
   private historyPart(context: FrameContext, isFull: boolean): FrameHistory | undefined {
     const h = this.history;
@@ -274,6 +293,15 @@ export class ViewerFrames {
 }
 
 // ── conversions ──────────────────────────────────────────────────────────────
+
+/** The stats that move with the clock alone, without new events: the rate and the busy shares. */
+function haveSameMovingFigures(a: FrameStats, b: FrameStats): boolean {
+  return (
+    a.requestsPerSecond === b.requestsPerSecond &&
+    a.workerBusyPercent.length === b.workerBusyPercent.length &&
+    a.workerBusyPercent.every((percent, i) => percent === b.workerBusyPercent[i])
+  );
+}
 
 function frameRunOf(run: RunInfo): FrameRun {
   return { ...run, settings: run.settings && { ...run.settings } };

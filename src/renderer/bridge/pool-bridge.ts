@@ -256,7 +256,6 @@ export class PoolBridge {
     }
     if (this.held.stats !== null && this.held.statsVersion !== this.lastStatsVersion) {
       this.lastStatsVersion = this.held.statsVersion;
-      // The frames' stats do not carry the waited-too-long count yet: 0 until they do.
       this.store.getState().statsActions.publish(this.held.stats);
     }
     // The store has every frame received: the next may come.
