@@ -361,6 +361,17 @@ describe('the bridge applies frames and publishes into the store once per paint'
     expect(store.getState().wire.inspectedRequest).toBeNull();
   });
 
+  it('counts the old events the flight recorder dropped, and says from when its history starts', () => {
+    const { store, frames, bridge } = setup();
+    const history = { firstAt: null, knownFromAt: t0, eventCount: 0, evictedCount: 0, maxAgeMs: 600_000, maxEvents: 500_000 };
+    bridge.receive(frameOf({ seq: 1, isFull: true, history }));
+    frames.run();
+    expect([store.getState().wire.droppedEvents, store.getState().wire.historyStartAt]).toEqual([0, null]);
+    bridge.receive(frameOf({ seq: 2, history: { ...history, firstAt: t0 + 4_000, eventCount: 500_000, evictedCount: 123_456 } }));
+    frames.run();
+    expect([store.getState().wire.droppedEvents, store.getState().wire.historyStartAt]).toEqual([123_456, t0 + 4_000]);
+  });
+
   it('says in the UI why a running server stopped on its own', () => {
     const { store, frames, bridge } = setup();
     bridge.receive(frameOf({ seq: 1, isFull: true, status: status({ phase: 'listening' }) }));

@@ -208,7 +208,10 @@ describe('the stats in frames', () => {
   /** A steady run that is still listening: its traffic stopped, the server did not. */
   function trafficThatStopped(): ServerEvent[] {
     const events = steadyRun(200, 10, 5);
-    return events.slice(0, events.findIndex((event) => event.type === 'server-stopping'));
+    return events.slice(
+      0,
+      events.findIndex((event) => event.type === 'server-stopping'),
+    );
   }
 
   function watching(events: readonly ServerEvent[]) {

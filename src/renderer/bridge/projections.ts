@@ -178,7 +178,7 @@ export function projectWire(held: HeldFrames, previous: WireState, sources: Wire
           serverErrors: counters.serverErrors,
           openConnections: counters.openConnections,
         },
-    droppedEvents: 0,
+    droppedEvents: history?.evictedCount ?? 0,
     log: !sources.isLogDue || previous.log.at(-1) === held.log.at(-1) ? previous.log : held.log,
     inspectedRequest: sources.inspectedRequest,
     bucketRequests: sources.bucketRequests,

@@ -1,10 +1,10 @@
 // The numbers at a glance: throughput, latency and queue-wait percentiles of this run, queue length,
-// open connections, errors, and events the publisher had to drop for this viewer.
+// open connections, errors, and the old events the flight recorder dropped to stay within its bounds.
 
 import type { ReactNode } from 'react';
 import { RATE_WINDOW_MS } from '../../shared/request-stats';
 import { useAppStore } from '../store/use-app-store';
-import { formatCount, formatDurationMs, formatRate, pluralize } from './format';
+import { formatClockTime, formatCount, formatDurationMs, formatRate, pluralize } from './format';
 
 interface TileProps {
   label: string;
@@ -40,6 +40,7 @@ export function StatsStrip(): ReactNode {
   const queueLength = useAppStore((s) => s.wire.queueLength);
   const connections = useAppStore((s) => s.wire.counters.openConnections);
   const dropped = useAppStore((s) => s.wire.droppedEvents);
+  const historyStartAt = useAppStore((s) => s.wire.historyStartAt);
 
   return (
     <section className="stats panel" aria-label="Statistics">
@@ -92,8 +93,9 @@ export function StatsStrip(): ReactNode {
         testId="stat-dropped"
         isSecondary
         value={formatCount(dropped)}
-        hint="Events skipped because this view fell behind; it resynchronises from a fresh snapshot"
-        tone={dropped > 0 ? 'warn' : undefined}
+        hint={`Old events the flight recorder dropped to stay within its bounds (--history-s, --history-events)${
+          historyStartAt === null ? '' : `: its history starts at ${formatClockTime(historyStartAt)}`
+        }. The timeline keeps counting what they did in its buckets; their requests' details are gone.`}
       />
     </section>
   );

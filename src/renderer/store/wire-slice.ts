@@ -95,6 +95,7 @@ export interface WireState {
   /** Jobs waiting plus jobs running: what a graceful stop still has to finish. */
   inFlightJobs: number;
   counters: PoolCounters;
+  /** Old events the flight recorder dropped to stay within its bounds (--history-s, --history-events). */
   droppedEvents: number;
   log: LogLine[];
   /** The request under the pointer or selected in the timeline, as the history knows it, or null. */
