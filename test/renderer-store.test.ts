@@ -321,6 +321,18 @@ describe('the bridge applies frames and publishes into the store once per paint'
     expect(frames.pending).toBe(0);
   });
 
+  it('counts the log lines the frames left out when they came too fast, until a full frame starts over', () => {
+    const { store, bridge } = setup();
+    bridge.receive(frameOf({ seq: 1, isFull: true, log: { lines: [{ at: t0, text: 'Listening' }], omittedLineCount: 0 } }));
+    bridge.receive(frameOf({ seq: 2, log: { lines: [{ at: t0 + 1, text: 'Worker 0 got a job; executing.' }], omittedLineCount: 400 } }));
+    bridge.receive(frameOf({ seq: 3, log: { lines: [{ at: t0 + 2, text: 'Worker 1 got a job; executing.' }], omittedLineCount: 250 } }));
+    bridge.flush();
+    expect(store.getState().wire.omittedLogLines).toBe(650);
+    bridge.receive(frameOf({ seq: 4, isFull: true, log: { lines: [{ at: t0 + 3, text: 'Server stopped.' }], omittedLineCount: 0 } }));
+    bridge.flush();
+    expect(store.getState().wire.omittedLogLines).toBe(0);
+  });
+
   it("takes the stats panels' numbers from the frames as they are", () => {
     const { store, bridge } = setup();
     const stats = {

@@ -180,6 +180,7 @@ export function projectWire(held: HeldFrames, previous: WireState, sources: Wire
         },
     droppedEvents: history?.evictedCount ?? 0,
     log: !sources.isLogDue || previous.log.at(-1) === held.log.at(-1) ? previous.log : held.log,
+    omittedLogLines: sources.isLogDue ? held.omittedLogLines : previous.omittedLogLines,
     inspectedRequest: sources.inspectedRequest,
     bucketRequests: sources.bucketRequests,
     historyStartAt: history !== null && history.evictedCount > 0 ? history.firstAt : null,

@@ -6,7 +6,7 @@ import { memo, type ReactNode, type RefObject, useEffect, useRef, useState } fro
 import type { LogLine } from '../../shared/pool-model';
 import { useAppStore } from '../store/use-app-store';
 import { BookTerm } from './book-terms';
-import { formatClockTime } from './format';
+import { formatClockTime, formatCount } from './format';
 
 const LogRow = memo(function LogRow({ line }: { line: LogLine }): ReactNode {
   const clock = formatClockTime(line.at);
@@ -48,6 +48,7 @@ function useIsScrollable(scrollerRef: RefObject<HTMLElement | null>): boolean {
 
 export function LogPanel(): ReactNode {
   const lines = useAppStore((s) => s.wire.log);
+  const omittedCount = useAppStore((s) => s.wire.omittedLogLines);
   const keys = keysOf(lines);
   const scrollerRef = useRef<HTMLElement>(null);
   const isScrollable = useIsScrollable(scrollerRef);
@@ -55,6 +56,16 @@ export function LogPanel(): ReactNode {
     <section className="panel log-panel" aria-label="Log">
       <div className="panel-head">
         <h2>Log</h2>
+        {omittedCount > 0 && (
+          <span
+            className="muted"
+            data-testid="log-omitted"
+            data-omitted-lines={omittedCount}
+            title="Lines that came faster than the log shows them: the newest of each moment are kept, the rest only counted"
+          >
+            {formatCount(omittedCount)} more left out
+          </span>
+        )}
       </div>
       <BookTerm place="log" />
       {/* A tab stop once there is something to scroll, so keyboard users can scroll back through the log too. */}

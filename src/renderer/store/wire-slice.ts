@@ -98,6 +98,8 @@ export interface WireState {
   /** Old events the flight recorder dropped to stay within its bounds (--history-s, --history-events). */
   droppedEvents: number;
   log: LogLine[];
+  /** Lines the frames left out since the last full one, when they came faster than a frame carries them. */
+  omittedLogLines: number;
   /** The request under the pointer or selected in the timeline, as the history knows it, or null. */
   inspectedRequest: RequestRecord | null;
   /** The requests of the bucket under the pointer or pinned, or null. */
@@ -129,6 +131,7 @@ export function initialWireState(): WireState {
     counters: { requestsReceived: 0, responsesSent: 0, rejected: 0, serverErrors: 0, openConnections: 0 },
     droppedEvents: 0,
     log: [],
+    omittedLogLines: 0,
     inspectedRequest: null,
     bucketRequests: null,
     historyStartAt: null,
