@@ -53,7 +53,7 @@ function Utilization({ workerId }: { workerId: number }): ReactNode {
   const windowS = BUSY_WINDOW_MS / 1_000;
   return (
     <span title={`Share of the last ${windowS} s (or of its life, if shorter) this worker spent running jobs`}>
-      {percent}% busy <span className="muted">(last {windowS} s)</span>
+      <span className="busy-percent">{percent}%</span> busy <span className="muted">(last {windowS} s)</span>
     </span>
   );
 }
