@@ -26,7 +26,8 @@ test('at 900 px wide the queue and the request details stay in view beside the t
   const onScreen = async (name: string, box: { x: number; y: number; width: number; height: number } | null) => {
     expect(box, `${name} is rendered`).not.toBeNull();
     expect(box!.y, `${name} starts on screen`).toBeGreaterThanOrEqual(0);
-    expect(box!.y + Math.min(box!.height, 120), `${name} shows on screen`).toBeLessThanOrEqual(viewport.height);
+    // Within a pixel: a box scrolled to the viewport's edge may end a fraction of a pixel past it (subpixel layout).
+    expect(box!.y + Math.min(box!.height, 120), `${name} shows on screen`).toBeLessThanOrEqual(viewport.height + 1);
     expect(box!.x + box!.width, `${name} is not cut off on the right`).toBeLessThanOrEqual(viewport.width);
   };
   await onScreen('the timeline job', await timelineJob.boundingBox());
