@@ -117,7 +117,7 @@ async function startInThisProcess(options: ChildOptions): Promise<StartedServer>
   }
   // Loaded only here, so importing this file (from run.ts) does not load the server.
   const { EventStream } = await import('../src/server/event-stream');
-  const { bookLogSubscriber, createLinePrinter } = await import('../src/cli/book-log');
+  const { BOOK_LOG_EVENT_TYPES, bookLogSubscriber, createLinePrinter } = await import('../src/cli/book-log');
   const { startServer } = await import('../src/server/server');
   const events = new EventStream();
   const server = await startServer({
@@ -175,6 +175,7 @@ async function startInThisProcess(options: ChildOptions): Promise<StartedServer>
             linesPrinted++;
             print(line);
           }),
+          BOOK_LOG_EVENT_TYPES,
         );
       }
     } else if (stopLogging !== null) {

@@ -2,7 +2,7 @@
 // write per event-loop turn. The bench prints the same lines the same way, so the log's cost it measures is serve's.
 
 import { httpUrlOf } from '../shared/address';
-import { formatBookLine, type ServerEvent } from '../shared/events';
+import { BOOK_LINE_EVENT_TYPES, formatBookLine, type ServerEvent, type ServerEventType } from '../shared/events';
 import { countOf } from '../shared/plural';
 
 /** Lines waiting for output; past this many, lines are counted instead of kept, so a slow terminal never stalls the server. */
@@ -30,6 +30,9 @@ export function createLinePrinter(write: (text: string) => void): (line: string)
     }
   };
 }
+
+/** What bookLogSubscriber() prints from: subscribe it to these alone, so no other event is built for it. */
+export const BOOK_LOG_EVENT_TYPES: readonly ServerEventType[] = ['server-listening', ...BOOK_LINE_EVENT_TYPES];
 
 /** An event-stream subscriber that prints the Listening line and the book's line for each event that has one. */
 export function bookLogSubscriber(print: (line: string) => void): (event: ServerEvent) => void {

@@ -3,7 +3,7 @@
 // Exit codes: 0 after a graceful shutdown, 1 when the server cannot start or the recording stopped early,
 // 2 for a bad flag or a FILE that cannot be written.
 
-import { bookLogSubscriber, createLinePrinter } from '../cli/book-log';
+import { BOOK_LOG_EVENT_TYPES, bookLogSubscriber, createLinePrinter } from '../cli/book-log';
 import { formatFlagHelp, HELP_FLAG, parseFlags, parseWholeNumberFlag, settingsFlagHelp } from '../cli/flags';
 import { runCli, stopOnSignals } from '../cli/program';
 import { describeRecording, RECORD_FLAG_HELP, RunRecorder } from '../cli/run-recorder';
@@ -36,7 +36,7 @@ async function main(): Promise<number> {
 
   const print = createLinePrinter((text) => process.stdout.write(text));
   const events = new EventStream();
-  events.subscribe(bookLogSubscriber(print));
+  events.subscribe(bookLogSubscriber(print), BOOK_LOG_EVENT_TYPES);
 
   // Opened before the server starts, so a FILE that cannot be written is refused (exit 2) with nothing started,
   // and the recording holds the workers' spawning and the listening line.

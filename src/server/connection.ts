@@ -332,7 +332,7 @@ export class Connection {
         this.write(response);
       }
       this.answeredCount++;
-      if (events.isObserved) {
+      if (events.wants['response-sent']) {
         events.emit({ type: 'response-sent', at: events.now(), requestId: exchange.requestId, status: exchange.status, bytes });
       }
       if (!exchange.keepAlive) this.closeAfterWrites(closedReason);

@@ -1,17 +1,34 @@
 // The server's one typed event stream: emit sites, the clock, and subscribers.
-// Emitting is free when nobody listens (emit sites test `isObserved` before building an event),
-// and listeners are synchronous and must be cheap: anything slow (IPC, WebSocket, stdout) buffers
+// Emitting is free when nobody listens: a subscriber names the event types it wants (or takes them all),
+// and an emit site tests `wants[type]` before it builds an event, so an event nobody asked for is never
+// built. Listeners are synchronous and must be cheap: anything slow (IPC, WebSocket, stdout) buffers
 // behind its own bound, so a slow observer can never stall the server.
 
 import { performance } from 'node:perf_hooks';
-import type { ServerEvent } from '../shared/events';
+import { SERVER_EVENT_FIELDS, type ServerEvent, type ServerEventType } from '../shared/events';
 
 export type ServerEventListener = (event: ServerEvent) => void;
 
+const EVENT_TYPES = Object.keys(SERVER_EVENT_FIELDS) as ServerEventType[];
+
+type ListenersByType = { [T in ServerEventType]: ServerEventListener[] };
+
+function noListeners(): ListenersByType {
+  return Object.fromEntries(EVENT_TYPES.map((type) => [type, []])) as unknown as ListenersByType;
+}
+
 export class EventStream {
-  /** True while anyone listens. Emit sites check it first, so an unwatched server allocates no events. */
+  /** True while anyone listens to anything. */
   isObserved = false;
-  private listeners: ServerEventListener[] = [];
+  /**
+   * Per event type: does anyone listen to it? Emit sites check the one they would emit before building it.
+   * One object, updated in place, so a reader may keep it.
+   */
+  readonly wants: { [T in ServerEventType]: boolean } = Object.fromEntries(EVENT_TYPES.map((type) => [type, false])) as {
+    [T in ServerEventType]: boolean;
+  };
+  private subscriptions: Array<{ listener: ServerEventListener; types: ReadonlySet<ServerEventType> | null }> = [];
+  private listeners: ListenersByType = noListeners();
 
   /** The one clock: every `at` in the stream comes from here (ms since the Unix epoch, fractional). */
   now(): number {
@@ -23,18 +40,23 @@ export class EventStream {
     return performance.timeOrigin + performanceNowMs;
   }
 
-  subscribe(listener: ServerEventListener): () => void {
-    this.listeners = [...this.listeners, listener];
-    this.isObserved = true;
+  /**
+   * Calls `listener` with every event of the given types (every event when `types` is omitted), in order.
+   * Returns the unsubscribe function.
+   */
+  subscribe(listener: ServerEventListener, types?: readonly ServerEventType[]): () => void {
+    const subscription = { listener, types: types === undefined ? null : new Set(types) };
+    this.subscriptions = [...this.subscriptions, subscription];
+    this.rebuild();
     return () => {
-      this.listeners = this.listeners.filter((l) => l !== listener);
-      this.isObserved = this.listeners.length > 0;
+      this.subscriptions = this.subscriptions.filter((s) => s !== subscription);
+      this.rebuild();
     };
   }
 
   emit(event: ServerEvent): void {
-    // Copy-on-write list: a listener that unsubscribes during emit does not disturb this loop.
-    const listeners = this.listeners;
+    // Copy-on-write lists: a listener that unsubscribes during emit does not disturb this loop.
+    const listeners = this.listeners[event.type];
     for (let i = 0; i < listeners.length; i++) {
       try {
         listeners[i]!(event);
@@ -43,5 +65,16 @@ export class EventStream {
         process.emitWarning(`Poolscope event listener threw: ${(error as Error)?.stack ?? String(error)}`);
       }
     }
+  }
+
+  /** Per-type lists in subscription order, and the flags emit sites read. */
+  private rebuild(): void {
+    const listeners = noListeners();
+    for (const { listener, types } of this.subscriptions) {
+      for (const type of EVENT_TYPES) if (types === null || types.has(type)) listeners[type].push(listener);
+    }
+    this.listeners = listeners;
+    for (const type of EVENT_TYPES) this.wants[type] = listeners[type].length > 0;
+    this.isObserved = this.subscriptions.length > 0;
   }
 }

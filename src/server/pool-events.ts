@@ -10,23 +10,33 @@ export function statusOfOutcome(outcome: JobRunOutcome<RouteOutput>): number {
   return outcome.ok ? outcome.output.status : 500;
 }
 
-/** Observes a pool for an event stream: reports while the stream has subscribers, and only then. */
+/**
+ * Observes a pool for an event stream: the pool reports while the stream has subscribers, and only then;
+ * each fact becomes an event only when some subscriber wants that type.
+ */
 export class PoolEventReporter implements PoolObserver<RouteOutput> {
-  constructor(private readonly events: EventStream) {}
+  private readonly wants: EventStream['wants'];
+
+  constructor(private readonly events: EventStream) {
+    this.wants = events.wants;
+  }
 
   get isObserving(): boolean {
     return this.events.isObserved;
   }
 
   jobQueued(requestId: number, queueDepth: number, atMs: number): void {
+    if (!this.wants['job-queued']) return;
     this.events.emit({ type: 'job-queued', at: this.events.atOf(atMs), requestId, queueDepth });
   }
 
   jobStarted(requestId: number, workerId: number, waitMs: number, queueDepth: number, atMs: number): void {
+    if (!this.wants['job-started']) return;
     this.events.emit({ type: 'job-started', at: this.events.atOf(atMs), requestId, workerId, waitMs, queueDepth });
   }
 
   jobFinished(requestId: number, outcome: JobRunOutcome<RouteOutput>, atMs: number): void {
+    if (!this.wants['job-finished']) return;
     const at = this.events.atOf(atMs);
     this.events.emit({
       type: 'job-finished',
@@ -39,22 +49,27 @@ export class PoolEventReporter implements PoolObserver<RouteOutput> {
   }
 
   jobAbandoned(requestId: number, reason: JobAbandonReason, waitMs: number, queueDepth: number, atMs: number): void {
+    if (!this.wants['job-abandoned']) return;
     this.events.emit({ type: 'job-abandoned', at: this.events.atOf(atMs), requestId, reason, waitMs, queueDepth });
   }
 
   workerSpawned(workerId: number, atMs: number): void {
+    if (!this.wants['worker-spawned']) return;
     this.events.emit({ type: 'worker-spawned', at: this.events.atOf(atMs), workerId });
   }
 
   workerStopping(workerId: number, atMs: number): void {
+    if (!this.wants['worker-stopping']) return;
     this.events.emit({ type: 'worker-stopping', at: this.events.atOf(atMs), workerId });
   }
 
   workerExited(workerId: number, reason: PoolWorkerExitReason, exitCode: number, atMs: number): void {
+    if (!this.wants['worker-exited']) return;
     this.events.emit({ type: 'worker-exited', at: this.events.atOf(atMs), workerId, reason, exitCode });
   }
 
   workerReplaced(workerId: number, atMs: number): void {
+    if (!this.wants['worker-replaced']) return;
     this.events.emit({ type: 'worker-replaced', at: this.events.atOf(atMs), workerId });
   }
 }

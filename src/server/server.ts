@@ -221,7 +221,8 @@ class PoolscopeServer implements RunningServer, RequestHandler {
     this.pool = pool;
     this.listeningAtMs = performance.now();
     const events = this.events;
-    if (events.isObserved) events.emit({ type: 'server-listening', at: events.atOf(this.listeningAtMs), ...this.runSettings() });
+    if (events.wants['server-listening'])
+      events.emit({ type: 'server-listening', at: events.atOf(this.listeningAtMs), ...this.runSettings() });
     const early = this.early ?? [];
     this.early = null;
     for (const socket of early) {
@@ -269,7 +270,7 @@ class PoolscopeServer implements RunningServer, RequestHandler {
     const openedAtMs = performance.now();
     const conn = new Connection(this.nextConnectionId++, socket, openedAtMs, this.connectionRules);
     const events = this.events;
-    if (events.isObserved) {
+    if (events.wants['connection-opened']) {
       events.emit({
         type: 'connection-opened',
         at: events.atOf(openedAtMs),
@@ -305,7 +306,7 @@ class PoolscopeServer implements RunningServer, RequestHandler {
     if (this.refused.get(conn) === true) this.lingeringRefusalCount--;
     this.refused.delete(conn);
     const events = this.events;
-    if (events.isObserved) {
+    if (events.wants['connection-closed']) {
       events.emit({
         type: 'connection-closed',
         at: events.now(),
@@ -337,7 +338,7 @@ class PoolscopeServer implements RunningServer, RequestHandler {
     const requestId = this.nextRequestId++;
     const receivedAtMs = performance.now();
     const events = this.events;
-    if (events.isObserved) {
+    if (events.wants['request-received']) {
       events.emit({
         type: 'request-received',
         at: events.atOf(receivedAtMs),
@@ -393,7 +394,7 @@ class PoolscopeServer implements RunningServer, RequestHandler {
   /** The server answers without running a job: parse errors, a full queue, a job that waited too long, shutdown, timeouts. */
   private reject(conn: Connection, exchange: Exchange, errorCode: RejectionCode, parts: ResponseParts): void {
     const events = this.events;
-    if (events.isObserved) {
+    if (events.wants['request-rejected']) {
       events.emit({
         type: 'request-rejected',
         at: events.now(),
@@ -440,7 +441,7 @@ class PoolscopeServer implements RunningServer, RequestHandler {
   private async runShutdown(reason: StopReason): Promise<void> {
     const events = this.events;
     this.isStopping = true;
-    if (events.isObserved) events.emit({ type: 'server-stopping', at: events.now(), reason });
+    if (events.wants['server-stopping']) events.emit({ type: 'server-stopping', at: events.now(), reason });
     const listenerClosed = new Promise<void>((resolve) => this.listener.close(() => resolve()));
     // Idle connections close now; busy ones close after their last response.
     for (const conn of this.connections) conn.closeWhenAnswered('shutdown');
@@ -455,7 +456,7 @@ class PoolscopeServer implements RunningServer, RequestHandler {
     await listenerClosed;
     clearInterval(this.sweepTimer);
     this.isStopped = true;
-    if (events.isObserved) events.emit({ type: 'server-stopped', at: events.now() });
+    if (events.wants['server-stopped']) events.emit({ type: 'server-stopped', at: events.now() });
     this.resolveClosed();
   }
 }

@@ -256,6 +256,14 @@ export function isBurstUserAgent(userAgent: string | null): boolean {
   return userAgent === BURST_USER_AGENT || (userAgent?.startsWith(`${BURST_USER_AGENT} (`) ?? false);
 }
 
+/** The event types formatBookLine() has a line for: a printer subscribes to these alone. */
+export const BOOK_LINE_EVENT_TYPES = [
+  'job-started',
+  'server-stopping',
+  'worker-stopping',
+  'worker-exited',
+] as const satisfies readonly ServerEventType[];
+
 /**
  * The book's log lines (ch. 21), derived from events so the CLI and the UI print exactly the same words.
  * Returns null for events the book does not print.

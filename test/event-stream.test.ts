@@ -1,0 +1,59 @@
+// The event stream's subscriptions by type: a subscriber hears only the types it named, and the server builds
+// an event only when someone wants its type (serve's book log asks for the few events it prints).
+
+import { afterEach, describe, expect, it } from 'vitest';
+import { BOOK_LOG_EVENT_TYPES } from '../src/cli/book-log';
+import { EventStream, type RunningServer, startServer } from '../src/server';
+import type { ServerEvent, ServerEventType } from '../src/shared/events';
+import { httpGet } from './support/http-client';
+
+let running: RunningServer | null = null;
+
+afterEach(async () => {
+  await running?.shutdown();
+  running = null;
+});
+
+describe('subscribing to some event types', () => {
+  it('says per type whether anyone listens, and forgets a subscriber once it unsubscribes', () => {
+    const events = new EventStream();
+    expect(events.isObserved).toBe(false);
+    const unsubscribe = events.subscribe(() => {}, ['job-started']);
+    expect(events.isObserved).toBe(true);
+    expect(events.wants['job-started']).toBe(true);
+    expect(events.wants['request-received']).toBe(false);
+    const unsubscribeAll = events.subscribe(() => {});
+    expect(events.wants['request-received']).toBe(true);
+    unsubscribeAll();
+    expect(events.wants['request-received']).toBe(false);
+    unsubscribe();
+    expect(events.wants['job-started']).toBe(false);
+    expect(events.isObserved).toBe(false);
+  });
+
+  it('hands each subscriber the types it asked for, in order, beside one that takes every event', () => {
+    const events = new EventStream();
+    const some: string[] = [];
+    const all: string[] = [];
+    events.subscribe((e) => some.push(e.type), ['server-stopping', 'server-stopped']);
+    events.subscribe((e) => all.push(e.type));
+    events.emit({ type: 'server-stopping', at: 1, reason: 'command' });
+    events.emit({ type: 'worker-stopping', at: 2, workerId: 0 });
+    events.emit({ type: 'server-stopped', at: 3 });
+    expect(some).toEqual(['server-stopping', 'server-stopped']);
+    expect(all).toEqual(['server-stopping', 'worker-stopping', 'server-stopped']);
+  });
+
+  it('gives the book log only the events it prints from a real server: no request or connection event is built for it', async () => {
+    const events = new EventStream();
+    const heard: ServerEvent[] = [];
+    events.subscribe((e) => heard.push(e), BOOK_LOG_EVENT_TYPES);
+    running = await startServer({ port: 0, workerCount: 2, events });
+    const reply = await httpGet(running.port, '/');
+    expect(reply.status).toBe(200);
+    await running.shutdown();
+    const types = new Set<ServerEventType>(heard.map((e) => e.type));
+    expect([...types].sort()).toEqual(['job-started', 'server-listening', 'server-stopping', 'worker-exited', 'worker-stopping']);
+    expect(heard.filter((e) => e.type === 'job-started')).toHaveLength(1);
+  });
+});
