@@ -10,6 +10,8 @@ import { SERVER_EVENT_FIELDS, type ServerEvent, type ServerEventType } from '../
 export type ServerEventListener = (event: ServerEvent) => void;
 
 const EVENT_TYPES = Object.keys(SERVER_EVENT_FIELDS) as ServerEventType[];
+/** Read once: `performance.timeOrigin` is a getter into native code, and every event's `at` needs it. */
+const TIME_ORIGIN_MS = performance.timeOrigin;
 
 type ListenersByType = { [T in ServerEventType]: ServerEventListener[] };
 
@@ -32,12 +34,12 @@ export class EventStream {
 
   /** The one clock: every `at` in the stream comes from here (ms since the Unix epoch, fractional). */
   now(): number {
-    return performance.timeOrigin + performance.now();
+    return TIME_ORIGIN_MS + performance.now();
   }
 
   /** The event clock's time of a performance.now() reading taken earlier on this thread (the pool keeps its times so). */
   atOf(performanceNowMs: number): number {
-    return performance.timeOrigin + performanceNowMs;
+    return TIME_ORIGIN_MS + performanceNowMs;
   }
 
   /**
