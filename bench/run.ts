@@ -23,6 +23,9 @@
 //   vs nobody subscribed, in the same child process, switched between rounds. The baseline column is
 //   the unobserved server. Target: cost < 5% (of req/s). "CPU/req +x%" beside it is the same cost
 //   measured as server CPU per request, which other load on the machine disturbs far less.
+// - recorder: the same switch for the flight recorder the app's controller keeps (every event appended to an
+//   EventHistory with the default bounds). One history for the child's life, kept across rounds as the app keeps
+//   it, so later rounds append to a grown (then full) history rather than paying for a new one's growth.
 // - burst: `burstCount` GET /sleep at once, each on its own connection, on `workerCount` workers: first
 //   send to last response vs the ideal ceil(burst/workers) × sleep. Target within 2%.
 // - p50/p99 are the load generator's latencies (request written → response complete) in the median round.

@@ -185,32 +185,29 @@ async function startInThisProcess(options: ChildOptions): Promise<StartedServer>
     return printed;
   };
 
-  // The app's controller: one EventHistory (default bounds) appending every event, and its idle trim.
+  // The app's controller: one EventHistory (default bounds) appending every event, and its idle trim. Like the
+  // app's, it lives as long as the process: `record off` only stops appending, so a measured round appends to a
+  // history already grown by the rounds before it (and full after a while), not to a new one paying for its growth.
   const { EventHistory } = await import('../src/history');
   let history: InstanceType<typeof EventHistory> | null = null;
   let stopRecording: (() => void) | null = null;
   let recordedBefore = 0;
-  /** `record on` while already on only restarts the count; the history itself is kept (its memory is what grows). */
+  /** Returns the events recorded since the last call; `record on` while already on only restarts the count. */
   const setRecording = (isRecording: boolean): number => {
     const recorded = history === null ? 0 : history.nextSeq - recordedBefore;
-    if (isRecording && history !== null) {
-      recordedBefore = history.nextSeq;
-      return recorded;
-    }
-    if (isRecording) {
-      const recorder = new EventHistory({ startAt: events.now() });
-      history = recorder;
-      recordedBefore = 0;
+    if (history !== null) recordedBefore = history.nextSeq;
+    if (isRecording && stopRecording === null) {
+      history ??= new EventHistory({ startAt: events.now() });
+      const recorder = history;
       const unsubscribeRecorder = events.subscribe((event) => recorder.append(event));
       const trimTimer = setInterval(() => recorder.trim(events.now()), 1_000);
       stopRecording = () => {
         unsubscribeRecorder();
         clearInterval(trimTimer);
       };
-    } else if (stopRecording !== null) {
+    } else if (!isRecording && stopRecording !== null) {
       stopRecording();
       stopRecording = null;
-      history = null;
     }
     return recorded;
   };
