@@ -55,7 +55,8 @@ export default defineConfig({
   renderer: {
     root: resolve('src/renderer'),
     build: {
-      minify: true,
+      // POOLSCOPE_MINIFY=0 keeps the names readable in a profile (bench:ui --cpu-prof).
+      minify: process.env.POOLSCOPE_MINIFY !== '0',
       // The charting library in its own file: it changes far less often than the app.
       rollupOptions: { input: resolve('src/renderer/index.html'), output: { manualChunks: { uplot: ['uplot'] } } },
     },

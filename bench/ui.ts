@@ -7,10 +7,14 @@
 // - how long a click on Pause takes to show (target < 100 ms), and how many seconds of the 30 s window the
 //   timeline covers at saturation (from its bucket and bar hooks).
 //
-// Flags: --round-s N (each measured round, default 8), --rounds N (pairs of rounds, default 2), --quick (5 s, 1).
+// Flags: --round-s N (each measured round, default 8), --rounds N (pairs of rounds, default 2), --quick (5 s, 1),
+// --cpu-prof FILE (the page's JavaScript profile over the first watched saturation round, written to FILE as a
+// .cpuprofile for Chrome DevTools, with the functions of most self time printed; build the renderer unminified
+// for readable names: `POOLSCOPE_MINIFY=0 npm run bench:ui -- --cpu-prof page.cpuprofile`).
 
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { type CDPSession, chromium, type Page } from '@playwright/test';
+import { type Browser, type CDPSession, chromium, type Page } from '@playwright/test';
 import { startLoad } from '../src/load/load-generator';
 import { validateLoadSettings } from '../src/shared/load-settings';
 import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE } from '../test/support/chromium';
@@ -29,17 +33,20 @@ const FIXED_RATES_PER_S = [2_000, 20_000] as const;
 interface Flags {
   roundS: number;
   rounds: number;
+  cpuProfFile: string | null;
 }
 
 function readFlags(): Flags {
-  const { values } = parseArgs({ options: { 'round-s': { type: 'string' }, rounds: { type: 'string' }, quick: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    options: { 'round-s': { type: 'string' }, rounds: { type: 'string' }, quick: { type: 'boolean' }, 'cpu-prof': { type: 'string' } },
+  });
   const roundS = Number(values['round-s'] ?? (values.quick ? 5 : 8));
   const rounds = Number(values.rounds ?? (values.quick ? 1 : 2));
   if (!(roundS >= 2) || !Number.isInteger(rounds) || rounds < 1) {
     process.stderr.write('bench:ui: --round-s must be at least 2 and --rounds a whole number of at least 1\n');
     process.exit(2);
   }
-  return { roundS, rounds };
+  return { roundS, rounds, cpuProfFile: values['cpu-prof'] ?? null };
 }
 
 /** Records the time between consecutive animation frames in the page. Source text: tsx helpers do not exist in the page. */
@@ -79,36 +86,135 @@ const COVERED_SECONDS_SOURCE = `(() => {
   return covered.size;
 })()`;
 
-/** The page's main-thread busy time and the bytes its WebSocket received, read before and after a stretch. */
+/** Chromium's main-thread time counters (s), read before and after a stretch. */
+const TIME_METRICS = ['TaskDuration', 'ScriptDuration', 'LayoutDuration', 'RecalcStyleDuration'] as const;
+type TimeMetric = (typeof TIME_METRICS)[number];
+type TimeShares = Record<TimeMetric, number>;
+
+/** CPU s a process's main thread has used (utime + stime of /proc/PID/task/PID/stat, in clock ticks of 10 ms). */
+function mainThreadCpuS(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) in parentheses; utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** A V8 CPU profile as CDP's Profiler.stop returns it (the fields read here). */
+interface CpuProfile {
+  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number } }>;
+  samples?: number[];
+  timeDeltas?: number[];
+}
+
+/** The functions with the most self time in a profile, as `[share of the profile, name @ place]`. */
+function topSelfTime(profile: CpuProfile, count: number): Array<[number, string]> {
+  const nameOf = new Map<number, string>();
+  for (const node of profile.nodes) {
+    const { functionName, url, lineNumber, columnNumber } = node.callFrame;
+    const file = url.slice(url.lastIndexOf('/') + 1);
+    nameOf.set(
+      node.id,
+      file === '' ? functionName || '(anonymous)' : `${functionName || '(anonymous)'} @ ${file}:${lineNumber + 1}:${columnNumber + 1}`,
+    );
+  }
+  const selfUs = new Map<string, number>();
+  let totalUs = 0;
+  const samples = profile.samples ?? [];
+  for (let i = 0; i < samples.length; i++) {
+    const us = profile.timeDeltas?.[i] ?? 0;
+    const name = nameOf.get(samples[i]!) ?? '?';
+    selfUs.set(name, (selfUs.get(name) ?? 0) + us);
+    totalUs += us;
+  }
+  return [...selfUs.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([name, us]) => [us / Math.max(1, totalUs), name]);
+}
+
+/**
+ * The page's main-thread busy time, the CPU time of the browser's renderer processes and the bytes the page's
+ * WebSocket received, read before and after a stretch. Busy time is wall time of the page's tasks: on a machine
+ * whose cores are shared with other work it grows while the thread waits for a core. The CPU time is the kernel's
+ * account of what the renderers used (all their threads: main, compositor, raster), far less disturbed by that.
+ */
 class PageMeter {
   private bytes = 0;
 
-  private constructor(private readonly cdp: CDPSession) {
+  private constructor(
+    private readonly cdp: CDPSession,
+    private readonly browserCdp: CDPSession,
+  ) {
     cdp.on('Network.webSocketFrameReceived', (event) => {
       this.bytes += event.response.payloadData.length;
     });
   }
 
-  static async attach(page: Page): Promise<PageMeter> {
+  static async attach(browser: Browser, page: Page): Promise<PageMeter> {
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Performance.enable');
     await cdp.send('Network.enable');
-    return new PageMeter(cdp);
+    return new PageMeter(cdp, await browser.newBrowserCDPSession());
   }
 
-  /** Main-thread task time in s (Chromium's TaskDuration). */
-  private async taskS(): Promise<number> {
+  /**
+   * CPU s used so far by every renderer process (the page's and any idle spare), all threads and the main
+   * threads alone (the kernel's per-thread account, Linux only: NaN elsewhere).
+   */
+  private async rendererCpuS(): Promise<{ all: number; main: number }> {
+    const { processInfo } = (await this.browserCdp.send('SystemInfo.getProcessInfo')) as {
+      processInfo: Array<{ type: string; id: number; cpuTime: number }>;
+    };
+    const renderers = processInfo.filter((p) => p.type === 'renderer');
+    return { all: renderers.reduce((sum, p) => sum + p.cpuTime, 0), main: renderers.reduce((sum, p) => sum + mainThreadCpuS(p.id), 0) };
+  }
+
+  /** Chromium's main-thread time counters in s (TaskDuration is all of it; the others are parts). */
+  private async times(): Promise<TimeShares> {
     const { metrics } = await this.cdp.send('Performance.getMetrics');
-    return metrics.find((m) => m.name === 'TaskDuration')?.value ?? Number.NaN;
+    const times = {} as TimeShares;
+    for (const name of TIME_METRICS) times[name] = metrics.find((m) => m.name === name)?.value ?? Number.NaN;
+    return times;
   }
 
-  async measure<T>(work: () => Promise<T>): Promise<{ result: T; cpuShare: number; bytesPerS: number }> {
-    const taskAt = await this.taskS();
+  async measure<T>(
+    work: () => Promise<T>,
+  ): Promise<{ result: T; cpuShare: number; processCpuShare: number; mainThreadCpuShare: number; shares: TimeShares; bytesPerS: number }> {
+    const timesAt = await this.times();
+    const cpuAt = await this.rendererCpuS();
     const bytesAt = this.bytes;
     const startedAt = performance.now();
     const result = await work();
     const elapsedS = (performance.now() - startedAt) / 1000;
-    return { result, cpuShare: ((await this.taskS()) - taskAt) / elapsedS, bytesPerS: (this.bytes - bytesAt) / elapsedS };
+    const timesAfter = await this.times();
+    const cpuAfter = await this.rendererCpuS();
+    const processCpuShare = (cpuAfter.all - cpuAt.all) / elapsedS;
+    const mainThreadCpuShare = (cpuAfter.main - cpuAt.main) / elapsedS;
+    const shares = {} as TimeShares;
+    for (const name of TIME_METRICS) shares[name] = (timesAfter[name] - timesAt[name]) / elapsedS;
+    return {
+      result,
+      cpuShare: shares.TaskDuration,
+      processCpuShare,
+      mainThreadCpuShare,
+      shares,
+      bytesPerS: (this.bytes - bytesAt) / elapsedS,
+    };
+  }
+
+  async startProfile(): Promise<void> {
+    await this.cdp.send('Profiler.enable');
+    await this.cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+    await this.cdp.send('Profiler.start');
+  }
+
+  async stopProfile(): Promise<CpuProfile> {
+    const { profile } = await this.cdp.send('Profiler.stop');
+    return profile as CpuProfile;
   }
 }
 
@@ -131,7 +237,7 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 100));
     }
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    const meter = await PageMeter.attach(page);
+    const meter = await PageMeter.attach(browser, page);
     const saturate = () =>
       runLoad('wrk', {
         host: '127.0.0.1',
@@ -146,17 +252,26 @@ async function main(): Promise<void> {
     const alone: number[] = [];
     const watched: number[] = [];
     const cpuAtSaturation: number[] = [];
+    const processCpuAtSaturation: number[] = [];
+    const mainCpuAtSaturation: number[] = [];
+    const sharesAtSaturation: TimeShares[] = [];
     const bytesPerS: number[] = [];
     let frameTimesMs: number[] = [];
+    const profiles: CpuProfile[] = [];
     for (let round = 0; round < flags.rounds; round++) {
       await page.goto('about:blank');
       alone.push((await saturate()).requestsPerS);
       await page.goto(dashboard.url);
       await page.getByTestId('server-status').getByText('Listening').waitFor();
       await page.evaluate(FRAME_RECORDER_SOURCE);
+      if (flags.cpuProfFile !== null) await meter.startProfile();
       const measured = await meter.measure(saturate);
+      if (flags.cpuProfFile !== null) profiles.push(await meter.stopProfile());
       watched.push(measured.result.requestsPerS);
       cpuAtSaturation.push(measured.cpuShare);
+      processCpuAtSaturation.push(measured.processCpuShare);
+      mainCpuAtSaturation.push(measured.mainThreadCpuShare);
+      sharesAtSaturation.push(measured.shares);
       bytesPerS.push(measured.bytesPerS);
       frameTimesMs = frameTimesMs.concat(await page.evaluate(() => (globalThis as unknown as { __frameTimesMs: number[] }).__frameTimesMs));
     }
@@ -171,6 +286,8 @@ async function main(): Promise<void> {
 
     // The page's cost at fixed rates: it must not grow with the traffic.
     const cpuAtRate = new Map<number, number>();
+    const processCpuAtRate = new Map<number, number>();
+    const mainCpuAtRate = new Map<number, number>();
     for (const ratePerS of FIXED_RATES_PER_S) {
       const settings = validateLoadSettings({
         url: `http://127.0.0.1:${bookPort}`,
@@ -181,8 +298,10 @@ async function main(): Promise<void> {
         connections: WRK_CONNECTIONS,
       });
       if (!settings.ok) throw new Error(settings.error);
-      const { result, cpuShare } = await meter.measure(() => startLoad(settings.value).done);
+      const { result, cpuShare, processCpuShare, mainThreadCpuShare } = await meter.measure(() => startLoad(settings.value).done);
+      mainCpuAtRate.set(ratePerS, mainThreadCpuShare);
       cpuAtRate.set(ratePerS, cpuShare);
+      processCpuAtRate.set(ratePerS, processCpuShare);
       process.stdout.write(`(${ratePerS} req/s asked: ${(result.completed / flags.roundS).toFixed(0)} answered per s)\n`);
     }
 
@@ -196,7 +315,21 @@ async function main(): Promise<void> {
       ['keep-alive req/s, one page open', watched.map((r) => r.toFixed(0)).join(' · ')],
       ['page open / no page', `${ratio.toFixed(2)}×  (target ≥ 0.85×: ${ratio >= 0.85 ? 'met' : 'NOT met'})`],
       ['page CPU at saturation', `${percent(cpuSat)} of a core  (target ≤ 15 %: ${cpuSat <= 0.15 ? 'met' : 'NOT met'})`],
+      [
+        '  of which script / style / layout',
+        (['ScriptDuration', 'RecalcStyleDuration', 'LayoutDuration'] as const)
+          .map((name) => percent(mean(sharesAtSaturation.map((shares) => shares[name]))))
+          .join(' / '),
+      ],
       ...FIXED_RATES_PER_S.map((rate): [string, string] => [`page CPU at ${rate} req/s`, `${percent(cpuAtRate.get(rate)!)} of a core`]),
+      [
+        'renderer main thread CPU time',
+        `${percent(mean(mainCpuAtSaturation))} at saturation · ${FIXED_RATES_PER_S.map((rate) => `${percent(mainCpuAtRate.get(rate)!)} at ${rate} req/s`).join(' · ')}`,
+      ],
+      [
+        'renderer CPU time, all threads',
+        `${percent(mean(processCpuAtSaturation))} at saturation · ${FIXED_RATES_PER_S.map((rate) => `${percent(processCpuAtRate.get(rate)!)} at ${rate} req/s`).join(' · ')}`,
+      ],
       ['frames measured at saturation', String(frameTimesMs.length)],
       [
         'frame time p50 / p95',
@@ -212,6 +345,12 @@ async function main(): Promise<void> {
       `\nPoolscope bench:ui — ${flags.rounds} × 2 rounds of ${flags.roundS} s, wrk ${WRK_CONNECTIONS} connections, ${WORKERS} workers, Chromium ${browser.version()}\n`,
     );
     for (const [key, value] of rows) console.log(`${key.padEnd(width)}  ${value}`);
+    const profile = profiles[0];
+    if (flags.cpuProfFile !== null && profile !== undefined) {
+      writeFileSync(flags.cpuProfFile, JSON.stringify(profile));
+      console.log(`\nThe page's profile over the first watched round: ${flags.cpuProfFile}; most self time:`);
+      for (const [share, name] of topSelfTime(profile, 25)) console.log(`${percent(share).padStart(7)}  ${name}`);
+    }
   } finally {
     await browser.close();
     await dashboard.program.stop();
