@@ -177,7 +177,8 @@ export function Controls(): ReactNode {
   const restartStep = useAppStore((s) => s.commands.restartStep);
   const fieldError = useAppStore((s) => s.commands.fieldError);
   const status = useAppStore((s) => s.wire.status);
-  const inFlightJobs = useAppStore((s) => s.wire.inFlightJobs);
+  // Only a stopping server's buttons name the jobs in flight: under load the count moves every frame.
+  const inFlightJobs = useAppStore((s) => (s.wire.status.phase === 'stopping' ? s.wire.inFlightJobs : 0));
   const actions = useAppStore((s) => s.commandActions);
   const showBookTerms = useShowBookTerms();
   const settingsMessageId = useId();

@@ -13,7 +13,8 @@ function ServerStatus(): ReactNode {
   const phase = useAppStore((s) => s.wire.status.phase);
   const url = useAppStore((s) => s.wire.status.url);
   const isStartPending = useAppStore((s) => s.commands.pending === 'start');
-  const inFlightJobs = useAppStore((s) => s.wire.inFlightJobs);
+  // Named only while stopping: under load the count moves every frame.
+  const inFlightJobs = useAppStore((s) => (s.wire.status.phase === 'stopping' ? s.wire.inFlightJobs : 0));
   const shownPhase = phase === 'stopped' && isStartPending ? 'starting' : phase;
 
   let text: ReactNode;
