@@ -5,6 +5,7 @@
 // click one to list its requests), the waits, earlier runs' jobs, markers and run separators. Every pixel position comes from one TimelineScene (timeline-geometry.ts).
 
 import { type CSSProperties, memo, type ReactNode, useEffect, useId, useLayoutEffect, useRef, useState } from 'react';
+import { FRAME_INTERVAL_MS } from '../../shared/wire';
 import type { PoolBridge } from '../bridge/pool-bridge';
 import { useAppStore, useAppStoreApi } from '../store/use-app-store';
 import { TIMELINE_WINDOW_CHOICES_MS, type ViewState } from '../store/view-slice';
@@ -38,6 +39,11 @@ import {
 import { paintTimeline } from './timeline-painter';
 
 const OVERLAY_REFRESH_MS = 250;
+/**
+ * The canvas follows new frames and the sliding window about as often as frames come (FRAME_INTERVAL_MS):
+ * every other paint of a 60 Hz display, with room for the clock's jitter.
+ */
+const MIN_REPAINT_INTERVAL_MS = FRAME_INTERVAL_MS - 5;
 /** Presentation mode draws the timeline half as large again, so its own 11 px text reads at 16 px or more. */
 const PRESENTATION_ZOOM = 1.5;
 
@@ -64,11 +70,35 @@ function sceneNow(bridge: PoolBridge, view: ViewState, box: StageBox, now: numbe
   return sceneOf(frame, box.widthPx, box.fillHeightPx);
 }
 
-/** A layer placed in the layout's pixels: a zoomed timeline scales it as the canvas is scaled. */
-function zoomStyle(zoom: number): CSSProperties | undefined {
-  if (zoom === 1) return undefined;
+/**
+ * How far the overlay's layers have slid left since their anchor, in the layout's pixels. Their elements are
+ * placed against a fixed moment (the anchor) and each layer slides by one transform: as the window moves, no
+ * element's own place changes, so a refresh rewrites the few elements that changed, not every one.
+ */
+interface Slide {
+  anchorAt: number;
+  msPerPx: number;
+  slidePx: number;
+}
+
+/** Past this, the anchor moves up to the window (a one-off rewrite of every element). */
+const MAX_SLIDE_PX = 100_000;
+
+function slideOf(previous: Slide | null, layout: TimelineScene['layout']): Slide {
+  const isKept =
+    previous !== null &&
+    previous.msPerPx === layout.msPerPx &&
+    Math.abs(layout.startAt - previous.anchorAt) / layout.msPerPx <= MAX_SLIDE_PX;
+  const anchorAt = isKept ? previous.anchorAt : layout.startAt;
+  return { anchorAt, msPerPx: layout.msPerPx, slidePx: (layout.startAt - anchorAt) / layout.msPerPx };
+}
+
+/** A layer placed in the layout's pixels, slid back by `slidePx`: a zoomed timeline scales it as the canvas is scaled. */
+function layerStyle(zoom: number, slidePx: number): CSSProperties | undefined {
+  const slide = slidePx === 0 ? '' : `translateX(${-slidePx}px)`;
+  if (zoom === 1) return slide === '' ? undefined : { transform: slide };
   return {
-    transform: `scale(${zoom})`,
+    transform: `scale(${zoom}) ${slide}`.trim(),
     transformOrigin: '0 0',
     right: 'auto',
     bottom: 'auto',
@@ -77,13 +107,16 @@ function zoomStyle(zoom: number): CSSProperties | undefined {
   };
 }
 
-/** An overlay element's place over what the canvas draws for it, in the layout's pixels. */
-function placeOf(box: { leftPx: number; topPx: number; widthPx: number; heightPx: number }): CSSProperties {
-  return { left: box.leftPx, top: box.topPx, width: box.widthPx, height: box.heightPx };
+/** Rounded so that one place computed twice gives one style (React then leaves the element alone). */
+const roundPx = (px: number) => Math.round(px * 100) / 100;
+
+/** An overlay element's place over what the canvas draws for it, in its slid layer's pixels. */
+function placeOf(box: { leftPx: number; topPx: number; widthPx: number; heightPx: number }, slidePx: number): CSSProperties {
+  return { left: roundPx(box.leftPx + slidePx), top: roundPx(box.topPx), width: roundPx(box.widthPx), height: roundPx(box.heightPx) };
 }
 
 /** A job's element: its name, its test hooks (`timeline-bar`) and its place; the same for every run's jobs. */
-function barElementProps(bar: OverlayBar) {
+function barElementProps(bar: OverlayBar, slidePx: number) {
   return {
     'aria-label': bar.label,
     title: bar.label,
@@ -96,7 +129,7 @@ function barElementProps(bar: OverlayBar) {
     'data-status': bar.status,
     'data-from-ms': bar.fromAt,
     'data-to-ms': bar.toAt,
-    style: placeOf(bar),
+    style: placeOf(bar, slidePx),
   };
 }
 
@@ -113,7 +146,7 @@ function requestIdOf(target: EventTarget | null): number | null {
  * and hover both show the job in the details panel and on the canvas. Bars come and go every refresh: the
  * tab stop is kept by request id, and when the focused job leaves the list its neighbour takes the focus.
  */
-const Overlay = memo(function Overlay({ bars, zoom }: { bars: OverlayBar[]; zoom: number }): ReactNode {
+const Overlay = memo(function Overlay({ bars, zoom, slidePx }: { bars: OverlayBar[]; zoom: number; slidePx: number }): ReactNode {
   const viewActions = useAppStore((s) => s.viewActions);
   const pinnedId = useAppStore((s) => s.view.selectedRequestId);
   const [keyboardId, setKeyboardId] = useState<number | null>(null);
@@ -143,7 +176,7 @@ const Overlay = memo(function Overlay({ bars, zoom }: { bars: OverlayBar[]; zoom
       <div
         ref={listRef}
         className="timeline-overlay"
-        style={zoomStyle(zoom)}
+        style={layerStyle(zoom, slidePx)}
         role="listbox"
         aria-label="Jobs in the timeline window, oldest first"
         aria-describedby={hintId}
@@ -194,7 +227,7 @@ const Overlay = memo(function Overlay({ bars, zoom }: { bars: OverlayBar[]; zoom
             tabIndex={bar.requestId === activeId ? 0 : -1}
             aria-selected={bar.requestId === pinnedId}
             className="timeline-bar"
-            {...barElementProps(bar)}
+            {...barElementProps(bar, slidePx)}
           />
         ))}
       </div>
@@ -270,10 +303,18 @@ const NO_ANNOTATIONS: Annotations = { buckets: [], pastBars: [], spans: [], mark
  * (hovering one highlights its job, as hovering the job highlights its wait; the job list already says how
  * long each waited, so these are hidden from assistive tech), earlier runs' jobs, markers and run separators.
  */
-const AnnotationLayer = memo(function AnnotationLayer({ annotations, zoom }: { annotations: Annotations; zoom: number }): ReactNode {
+const AnnotationLayer = memo(function AnnotationLayer({
+  annotations,
+  zoom,
+  slidePx,
+}: {
+  annotations: Annotations;
+  zoom: number;
+  slidePx: number;
+}): ReactNode {
   const viewActions = useAppStore((s) => s.viewActions);
   return (
-    <div className="timeline-annotations" style={zoomStyle(zoom)}>
+    <div className="timeline-annotations" style={layerStyle(zoom, slidePx)}>
       {annotations.buckets.map((bucket) => {
         const ref = { workerId: bucket.workerId, fromAt: bucket.fromAt, toAt: bucket.toAt };
         return (
@@ -291,7 +332,7 @@ const AnnotationLayer = memo(function AnnotationLayer({ annotations, zoom }: { a
             data-jobs={bucket.jobs}
             data-from-ms={bucket.fromAt}
             data-to-ms={bucket.toAt}
-            style={placeOf(bucket)}
+            style={placeOf(bucket, slidePx)}
             onPointerEnter={() => viewActions.hoverBucket(ref)}
             onPointerLeave={() => viewActions.hoverBucket(null)}
             onClick={() => viewActions.selectBucket(ref)}
@@ -309,14 +350,14 @@ const AnnotationLayer = memo(function AnnotationLayer({ annotations, zoom }: { a
           data-run-id={span.runId}
           data-wait-ms={span.waitMs}
           data-waiting={span.isWaiting}
-          style={placeOf(span)}
+          style={placeOf(span, slidePx)}
           onPointerEnter={() => span.isCurrentRun && viewActions.hoverRequest(span.requestId)}
           onPointerLeave={() => viewActions.hoverRequest(null)}
           onClick={() => span.isCurrentRun && viewActions.selectRequest(span.requestId)}
         />
       ))}
       {annotations.pastBars.map((bar) => (
-        <div key={`${bar.runId}:${bar.requestId}`} role="img" className="timeline-annotation" {...barElementProps(bar)} />
+        <div key={`${bar.runId}:${bar.requestId}`} role="img" className="timeline-annotation" {...barElementProps(bar, slidePx)} />
       ))}
       {annotations.markers.map((marker) => (
         <div
@@ -330,7 +371,7 @@ const AnnotationLayer = memo(function AnnotationLayer({ annotations, zoom }: { a
           data-worker-id={marker.workerId ?? undefined}
           data-run-id={marker.runId}
           data-at={Math.round(marker.at)}
-          style={placeOf(marker)}
+          style={placeOf(marker, slidePx)}
         />
       ))}
     </div>
@@ -348,6 +389,8 @@ export function TimelinePanel(): ReactNode {
   const paintedRef = useRef<TimelineScene | null>(null);
   const [bars, setBars] = useState<OverlayBar[]>([]);
   const [annotations, setAnnotations] = useState<Annotations>(NO_ANNOTATIONS);
+  const [slidePx, setSlidePx] = useState(0);
+  const slideRef = useRef<Slide | null>(null);
   // Earlier runs' lanes stay while the window shows them: the stage is as tall as the lanes of the window.
   const [frameLaneCount, setFrameLaneCount] = useState(1);
   const laneCount = Math.max(currentLaneCount, frameLaneCount);
@@ -361,6 +404,8 @@ export function TimelinePanel(): ReactNode {
     if (!stage || !canvas || !ctx) return;
     let frame = 0;
     let lastKey = '';
+    let lastViewKey = '';
+    let lastPaintAt = -Infinity;
     const paint = () => {
       frame = requestAnimationFrame(paint);
       const widthPx = stage.clientWidth;
@@ -376,12 +421,18 @@ export function TimelinePanel(): ReactNode {
       // edge and finished ones stop growing there, so repainting in between changes nothing visible.
       // Paused, it changes only with the data or the view.
       const movement = isLive ? Math.floor(now / msPerPx) : windowEndAt(timelineWindowOf(view), now);
-      const key = `${widthPx}x${heightPx}@${dpr}x${box.zoom}|${movement}|${bridge.version}|${msPerPx}|${highlightedRequestId}`;
+      const viewKey = `${widthPx}x${heightPx}@${dpr}x${box.zoom}|${msPerPx}|${highlightedRequestId}|${isLive}`;
+      const key = `${viewKey}|${movement}|${bridge.version}`;
       // The frames' level of detail follows the plot's width.
       if (view.timelinePlotWidthPx !== Math.round(plotWidthFor(box.widthPx)))
         store.getState().viewActions.setTimelinePlotWidth(plotWidthFor(box.widthPx));
       if (key === lastKey) return;
+      // New frames and the window's slide each move the picture, out of step with each other: together at most
+      // once per frame interval. A change of the view itself (size, window, highlight, pause) paints at once.
+      if (viewKey === lastViewKey && now - lastPaintAt < MIN_REPAINT_INTERVAL_MS) return;
       lastKey = key;
+      lastViewKey = viewKey;
+      lastPaintAt = now;
       const scene = sceneNow(bridge, view, box, now);
       paintedRef.current = scene;
       const backingWidth = Math.round(widthPx * dpr);
@@ -405,6 +456,8 @@ export function TimelinePanel(): ReactNode {
       const now = Date.now();
       const view = store.getState().view;
       const scene = sceneNow(bridge, view, stageBoxOf(stage, view), now);
+      slideRef.current = slideOf(slideRef.current, scene.layout);
+      setSlidePx(slideRef.current.slidePx);
       const allBars = overlayBars(scene);
       setBars(allBars.filter((bar) => bar.isCurrentRun));
       setAnnotations({
@@ -491,8 +544,8 @@ export function TimelinePanel(): ReactNode {
       {/* Presentation mode: the stage takes the panel's free height (CSS), and the lanes share it. */}
       <div className="timeline-stage" ref={stageRef} style={isPresenting ? undefined : { height: timelineHeightFor(laneCount) }}>
         <canvas ref={canvasRef} className="timeline-canvas" aria-hidden="true" tabIndex={-1} />
-        <AnnotationLayer annotations={annotations} zoom={zoom} />
-        <Overlay bars={bars} zoom={zoom} />
+        <AnnotationLayer annotations={annotations} zoom={zoom} slidePx={slidePx} />
+        <Overlay bars={bars} zoom={zoom} slidePx={slidePx} />
       </div>
       <TimelineLegend />
     </section>
