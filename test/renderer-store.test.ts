@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket as NodeWebSocket, WebSocketServer } from 'ws';
 import { newRequest } from '../src/history/pool-state';
-import { PoolBridge } from '../src/renderer/bridge/pool-bridge';
+import { BUSY_LOG_PUBLISH_INTERVAL_MS, PoolBridge, STORE_PUBLISH_INTERVAL_MS } from '../src/renderer/bridge/pool-bridge';
 import { createAppStore } from '../src/renderer/store/app-store';
 import { checkBurstCount, MAX_MESSAGES } from '../src/renderer/store/commands-slice';
 import { NOT_CONNECTED_ERROR, type SocketFactory, WebSocketPoolscopeApi } from '../src/renderer/transport/websocket-api';
@@ -32,6 +32,8 @@ import { unwatchedFrames } from './support/unwatched-api';
 /** Stands in for requestAnimationFrame: frames run only when the test says so. */
 class ManualFrames {
   private callbacks: Array<() => void> = [];
+  /** Runs before each paint (a test's clock moving on). */
+  constructor(private readonly beforeRun: () => void = () => {}) {}
   readonly schedule = (callback: () => void) => {
     this.callbacks.push(callback);
   };
@@ -39,6 +41,7 @@ class ManualFrames {
     return this.callbacks.length;
   }
   run(): void {
+    this.beforeRun();
     const callbacks = this.callbacks;
     this.callbacks = [];
     for (const callback of callbacks) callback();
@@ -159,11 +162,15 @@ function recordingApi(answer: CommandResult = { ok: true }): PoolscopeApi & {
   return api;
 }
 
-/** A bridge watching frames, whose paints run when the test says; `clock` replaces the wall clock when given. */
+/**
+ * A bridge watching frames, whose paints run when the test says. With a `clock`, the test moves the time;
+ * without, each paint comes a second after the one before (paints far apart: every one publishes).
+ */
 function setup(clock?: { nowMs: number }) {
   const store = createAppStore({ api: recordingApi() });
-  const frames = new ManualFrames();
-  const bridge = new PoolBridge(store, { scheduleFrame: frames.schedule, ...(clock ? { now: () => clock.nowMs } : {}) });
+  const time = clock ?? { nowMs: t0 };
+  const frames = new ManualFrames(clock ? undefined : () => (time.nowMs += 1_000));
+  const bridge = new PoolBridge(store, { scheduleFrame: frames.schedule, now: () => time.nowMs });
   const watched = watchingApi();
   bridge.connect(watched);
   return { store, frames, bridge, watched };
@@ -331,6 +338,51 @@ describe('the bridge applies frames and publishes into the store once per paint'
     bridge.receive(frameOf({ seq: 4, isFull: true, log: { lines: [{ at: t0 + 3, text: 'Server stopped.' }], omittedLineCount: 0 } }));
     bridge.flush();
     expect(store.getState().wire.omittedLogLines).toBe(0);
+  });
+
+  it('under a steady stream of frames updates the store at most every STORE_PUBLISH_INTERVAL_MS, and acks every frame on its paint', () => {
+    const clock = { nowMs: t0 };
+    const { store, frames, bridge, watched } = setup(clock);
+    const lengths: number[] = [];
+    store.subscribe((state, previous) => {
+      if (state.wire !== previous.wire) lengths.push(state.wire.queueLength);
+    });
+    // A frame every 33 ms and a paint every 16 ms for one second.
+    for (let seq = 1; clock.nowMs - t0 < 1_000; clock.nowMs += 16) {
+      if ((clock.nowMs - t0) % 32 === 0) bridge.receive(frameOf({ seq, isFull: seq === 1, queue: queueOf(seq++) }));
+      frames.run();
+    }
+    expect(lengths.length).toBeGreaterThanOrEqual(1_000 / STORE_PUBLISH_INTERVAL_MS - 1);
+    expect(lengths.length).toBeLessThanOrEqual(1_000 / STORE_PUBLISH_INTERVAL_MS + 1);
+    // The first frame shows at once; the last one once its interval is over; none is acked later than its paint.
+    expect(lengths[0]).toBe(1);
+    expect(watched.acks).toEqual(Array.from({ length: watched.acks.length }, (_, i) => i + 1));
+    expect(watched.acks.length).toBe(32);
+    clock.nowMs += STORE_PUBLISH_INTERVAL_MS;
+    frames.run();
+    expect(store.getState().wire.queueLength).toBe(32);
+    expect(frames.pending).toBe(0);
+  });
+
+  it('replaces the log once a second while the frames leave lines out, four times a second otherwise', () => {
+    const clock = { nowMs: t0 };
+    const { store, frames, bridge } = setup(clock);
+    const line = (text: string) => ({ lines: [{ at: clock.nowMs, text }], omittedLineCount: 0 });
+    bridge.receive(frameOf({ seq: 1, isFull: true, log: line('Listening') }));
+    frames.run();
+    clock.nowMs += 300;
+    bridge.receive(frameOf({ seq: 2, log: { ...line('Worker 0 got a job; executing.'), omittedLineCount: 400 } }));
+    frames.run();
+    // Lines were left out since the last publish: the log waits for its busy interval.
+    expect(store.getState().wire.log.map((l) => l.text)).toEqual(['Listening']);
+    clock.nowMs += BUSY_LOG_PUBLISH_INTERVAL_MS;
+    frames.run();
+    expect(store.getState().wire.log.map((l) => l.text)).toEqual(['Listening', 'Worker 0 got a job; executing.']);
+    // None left out since: back to the quiet interval.
+    clock.nowMs += 300;
+    bridge.receive(frameOf({ seq: 3, log: line('Worker 1 got a job; executing.') }));
+    frames.run();
+    expect(store.getState().wire.log).toHaveLength(3);
   });
 
   it("takes the stats panels' numbers from the frames as they are", () => {

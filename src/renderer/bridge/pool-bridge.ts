@@ -1,9 +1,10 @@
 // The one place frames enter the renderer: it tells the main side what the page shows (the view: the
-// timeline's window, its plot width, paused or live), applies each frame it gets and acks it once the store
-// has it (one frame in flight at most: a busy page gets fewer frames, never a backlog), and asks for details
-// on demand (the request inspected, the requests of a bucket). It publishes into the store at most once per
-// animation frame. Nothing is reduced from events here: every number is the server's. DOM-free: the frame
-// scheduler and the clock are passed in, so tests drive it under plain Node.
+// timeline's window, its plot width, paused or live), applies each frame it gets and acks it on the next
+// animation frame (one frame in flight at most: a busy page gets fewer frames, never a backlog), and asks for
+// details on demand (the request inspected, the requests of a bucket). The timeline canvas reads the frames
+// it holds on every paint; the store (and so React) gets them at most once per STORE_PUBLISH_INTERVAL_MS.
+// Nothing is reduced from events here: every number is the server's. DOM-free: the frame scheduler and the
+// clock are passed in, so tests drive it under plain Node.
 
 import type { RequestRecord } from '../../shared/pool-model';
 import type { FrameSubscription, PoolscopeApi, ViewerFrame, ViewerView } from '../../shared/wire';
@@ -23,8 +24,16 @@ export type FrameApi = Pick<PoolscopeApi, 'watch' | 'query'>;
 /** Runs the callback before the next paint (requestAnimationFrame in the page). */
 export type FrameScheduler = (callback: () => void) => void;
 
+/**
+ * Under a steady stream of frames the store is updated at most this often: numbers that move on every frame
+ * cannot be read faster, and each update re-renders and re-lays out the panels that show them. A change after
+ * a quiet spell shows on the next paint.
+ */
+export const STORE_PUBLISH_INTERVAL_MS = 100;
 /** Nobody reads log lines faster than this, and re-laying out the log every frame is costly under load. */
 export const LOG_PUBLISH_INTERVAL_MS = 250;
+/** While the frames leave lines out (more than a frame can carry), the log is a sample: replaced this often. */
+export const BUSY_LOG_PUBLISH_INTERVAL_MS = 1_000;
 /** A request still open is asked for again this often while it is inspected, so its times stay current. */
 export const OPEN_REQUEST_REFRESH_MS = 500;
 /** A bucket lists at most this many of its requests. */
@@ -75,6 +84,9 @@ export class PoolBridge {
   private isFrameScheduled = false;
   private isWireDirty = false;
   private lastLogPublishAt = -Infinity;
+  private lastStorePublishAt = -Infinity;
+  /** The frames' count of left-out log lines at the last log publish: when it moved, the log is busy. */
+  private omittedLogLinesPublished = 0;
   private lastStatsVersion = 0;
   private lastPublishedError: string | null = null;
   private publishCount = 0;
@@ -228,18 +240,37 @@ export class PoolBridge {
 
   private markWireDirty(): void {
     this.isWireDirty = true;
-    if (this.isFrameScheduled) return;
-    this.isFrameScheduled = true;
-    this.scheduleFrame(() => this.publish(false));
+    this.scheduleNextPaint();
   }
 
   private publish(isForced: boolean): void {
     this.isFrameScheduled = false;
     const now = this.now();
+    const hasNewStats = this.held.stats !== null && this.held.statsVersion !== this.lastStatsVersion;
+    if (this.isWireDirty || hasNewStats) {
+      if (isForced || now - this.lastStorePublishAt >= STORE_PUBLISH_INTERVAL_MS) this.publishStore(now, isForced);
+      else this.scheduleNextPaint();
+    }
+    // The page holds every frame received: the next may come.
+    const seqs = this.unackedSeqs;
+    this.unackedSeqs = [];
+    for (const seq of seqs) this.subscription?.ack(seq);
+  }
+
+  private scheduleNextPaint(): void {
+    if (this.isFrameScheduled) return;
+    this.isFrameScheduled = true;
+    this.scheduleFrame(() => this.publish(false));
+  }
+
+  private publishStore(now: number, isForced: boolean): void {
+    this.lastStorePublishAt = now;
     if (this.isWireDirty) {
       this.isWireDirty = false;
       this.publishCount++;
-      const isLogDue = isForced || now - this.lastLogPublishAt >= LOG_PUBLISH_INTERVAL_MS;
+      const isLogBusy = this.held.omittedLogLines > this.omittedLogLinesPublished;
+      const logIntervalMs = isLogBusy ? BUSY_LOG_PUBLISH_INTERVAL_MS : LOG_PUBLISH_INTERVAL_MS;
+      const isLogDue = isForced || now - this.lastLogPublishAt >= logIntervalMs;
       const state = this.store.getState();
       state.wireActions.publish(
         projectWire(this.held, state.wire, {
@@ -249,7 +280,10 @@ export class PoolBridge {
           isLogDue,
         }),
       );
-      if (isLogDue) this.lastLogPublishAt = now;
+      if (isLogDue) {
+        this.lastLogPublishAt = now;
+        this.omittedLogLinesPublished = this.held.omittedLogLines;
+      }
       // A log line held back must still appear once traffic stops.
       else if (isLogBehind(this.held, this.store.getState().wire)) this.markWireDirty();
       this.publishStatus();
@@ -258,10 +292,6 @@ export class PoolBridge {
       this.lastStatsVersion = this.held.statsVersion;
       this.store.getState().statsActions.publish(this.held.stats);
     }
-    // The store has every frame received: the next may come.
-    const seqs = this.unackedSeqs;
-    this.unackedSeqs = [];
-    for (const seq of seqs) this.subscription?.ack(seq);
   }
 
   /** Adopts the server's settings in the form, and says why a running server stopped on its own. */
