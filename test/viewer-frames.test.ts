@@ -7,7 +7,7 @@ import { build as buildHistogram } from 'hdr-histogram-js/dist/HistogramBuilder.
 import { describe, expect, it } from 'vitest';
 import { answerQuery, EventHistory, LiveStats, ViewerFrames } from '../src/history';
 import type { ServerEvent } from '../src/shared/events';
-import { MAX_FRAME_LOG_LINES, MAX_FRAME_QUEUE_JOBS, type ViewerFrame, type ViewerView } from '../src/shared/wire';
+import { MAX_FRAME_LOG_LINES, MAX_FRAME_QUEUE_JOBS, MAX_FRAME_QUEUE_SPANS, type ViewerFrame, type ViewerView } from '../src/shared/wire';
 import { simulateRun } from './support/simulated-run';
 
 const START_AT = 1_700_000_000_000;
@@ -110,6 +110,32 @@ describe('frame size', () => {
     expect(frame.queue.length).toBe(296);
     expect(frame.queue.jobs).toHaveLength(MAX_FRAME_QUEUE_JOBS);
     expect(frame.queue.jobs[0]!.requestId).toBe(5);
+  });
+});
+
+describe('the queue track', () => {
+  /** Jobs arriving faster than 4 workers finish them, so each waits longer than the one before. */
+  function queueingRun(count: number): ServerEvent[] {
+    return simulateRun({
+      workerCount: 4,
+      startAt: START_AT,
+      jobs: Array.from({ length: count }, () => ({ gapMs: 1, runMs: 10, path: '/' })),
+    });
+  }
+
+  it('carries the waits one by one while there are at most MAX_FRAME_QUEUE_SPANS, then the queue length per bucket', () => {
+    const frameAtEnd = (events: ServerEvent[]) => {
+      const history = historyOf(events);
+      const frames = new ViewerFrames(history);
+      frames.setView(view({ windowMs: 60_000, plotWidthPx: 1_200 }));
+      return build(frames, history.lastAt!)!;
+    };
+    // Every wait but the first few is longer than the 50 ms a pixel stands for.
+    const few = frameAtEnd(queueingRun(MAX_FRAME_QUEUE_SPANS / 2));
+    expect(few.timeline!.queue.spans!.length).toBeGreaterThan(MAX_FRAME_QUEUE_SPANS / 4);
+    const many = frameAtEnd(queueingRun(MAX_FRAME_QUEUE_SPANS * 2));
+    expect(many.timeline!.queue.spans).toBeNull();
+    expect(Math.max(...many.timeline!.queue.buckets.maxLength)).toBeGreaterThan(MAX_FRAME_QUEUE_SPANS / 2);
   });
 });
 

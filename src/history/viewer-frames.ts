@@ -1,6 +1,6 @@
 // A viewer's frames (src/shared/wire.ts ViewerFrame), built from the flight recorder for what the viewer
 // shows: its view (window, width, pause, cursor) plus what it was sent last. Whatever the traffic, a frame is
-// bounded by the pool size, MAX_FRAME_QUEUE_JOBS, MAX_FRAME_LOG_LINES and the plot's width. Pure (no clock of
+// bounded by the pool size, MAX_FRAME_QUEUE_JOBS, MAX_FRAME_QUEUE_SPANS, MAX_FRAME_LOG_LINES and the plot's width. Pure (no clock of
 // its own, no Node), so a replay in the page builds frames from a loaded recording the same way.
 
 import { logLineOf } from '../shared/pool-model';
@@ -19,6 +19,7 @@ import {
   type FrameWorker,
   MAX_FRAME_LOG_LINES,
   MAX_FRAME_QUEUE_JOBS,
+  MAX_FRAME_QUEUE_SPANS,
   MAX_QUERY_REQUESTS,
   type QueryResult,
   VIEW_LIMITS,
@@ -260,12 +261,14 @@ export class ViewerFrames {
 
   private timelinePart(view: ViewerView, at: number, isWanted: boolean): FrameTimeline | undefined {
     if (!isWanted) return undefined;
-    const timeline = this.history.timeline({
-      fromAt: at - view.windowMs,
-      toAt: at,
-      plotWidthPx: Math.min(view.plotWidthPx, VIEW_LIMITS.maxPlotWidthPx),
-      now: at,
-    });
+    const timeline = withinSpanLimit(
+      this.history.timeline({
+        fromAt: at - view.windowMs,
+        toAt: at,
+        plotWidthPx: Math.min(view.plotWidthPx, VIEW_LIMITS.maxPlotWidthPx),
+        now: at,
+      }),
+    );
     const sent = this.sentTimeline;
     const hasSpans = timeline.queue.spans !== null;
     const canTail =
@@ -301,6 +304,16 @@ function haveSameMovingFigures(a: FrameStats, b: FrameStats): boolean {
     a.workerBusyPercent.length === b.workerBusyPercent.length &&
     a.workerBusyPercent.every((percent, i) => percent === b.workerBusyPercent[i])
   );
+}
+
+/**
+ * The timeline with its waits one by one only while there are at most MAX_FRAME_QUEUE_SPANS of them: under load
+ * a window holds thousands of waits of a pixel or more, most of a frame's bytes, drawn as one band.
+ */
+function withinSpanLimit(timeline: Timeline): Timeline {
+  const spans = timeline.queue.spans;
+  if (spans === null || spans.length <= MAX_FRAME_QUEUE_SPANS) return timeline;
+  return { ...timeline, queue: { ...timeline.queue, spans: null } };
 }
 
 function frameRunOf(run: RunInfo): FrameRun {

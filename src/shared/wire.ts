@@ -53,6 +53,11 @@ export const VIEW_LIMITS = {
 } as const;
 /** Jobs listed in a frame's queue part (the oldest first); the rest are counted in `length`. */
 export const MAX_FRAME_QUEUE_JOBS = 50;
+/**
+ * Waits a frame's queue track carries one by one at most: past it, the track is the queue's length per bucket
+ * (spans null). As many as the timeline's overlay names; more overlap into a band no one can read one by one.
+ */
+export const MAX_FRAME_QUEUE_SPANS = 300;
 /** New log lines a frame carries at most (the newest kept; the rest counted in `omittedLineCount`). */
 export const MAX_FRAME_LOG_LINES = 100;
 /** Requests a `requests-in` query returns at most. */
@@ -296,7 +301,10 @@ export interface FrameTimeline {
   /** By worker id. */
   lanes: FrameLane[];
   queue: {
-    /** Waits of at least a pixel while they fit, else null (draw the queue buckets); null → non-null switches send 'whole'. */
+    /**
+     * Waits of at least a pixel while they fit and are at most MAX_FRAME_QUEUE_SPANS, else null (draw the queue
+     * buckets); null → non-null switches send 'whole'.
+     */
     spans: FrameQueueSpan[] | null;
     buckets: FrameQueueBuckets;
   };
