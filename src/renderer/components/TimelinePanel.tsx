@@ -54,9 +54,15 @@ interface StageBox {
   zoom: number;
 }
 
-function stageBoxOf(stage: HTMLElement, view: ViewState): StageBox {
+/** The stage's size in CSS pixels, kept by a ResizeObserver: reading it from the element every paint would force a layout. */
+interface StageSize {
+  widthPx: number;
+  heightPx: number;
+}
+
+function stageBoxOf(size: StageSize, view: ViewState): StageBox {
   const zoom = view.isPresenting ? PRESENTATION_ZOOM : 1;
-  return { widthPx: stage.clientWidth / zoom, fillHeightPx: view.isPresenting ? stage.clientHeight / zoom : undefined, zoom };
+  return { widthPx: size.widthPx / zoom, fillHeightPx: view.isPresenting ? size.heightPx / zoom : undefined, zoom };
 }
 
 function timelineWindowOf(view: ViewState): TimelineWindow {
@@ -394,6 +400,20 @@ export function TimelinePanel(): ReactNode {
   // Earlier runs' lanes stay while the window shows them: the stage is as tall as the lanes of the window.
   const [frameLaneCount, setFrameLaneCount] = useState(1);
   const laneCount = Math.max(currentLaneCount, frameLaneCount);
+  const stageSizeRef = useRef<StageSize>({ widthPx: 0, heightPx: 0 });
+
+  // The stage's size, read once laid out and again whenever it changes (never in the paint loop).
+  useLayoutEffect(() => {
+    const stage = stageRef.current;
+    if (!stage) return;
+    const read = () => {
+      stageSizeRef.current = { widthPx: stage.clientWidth, heightPx: stage.clientHeight };
+    };
+    read();
+    const observer = new ResizeObserver(read);
+    observer.observe(stage);
+    return () => observer.disconnect();
+  }, []);
 
   // The paint loop: reads the bridge's timeline and the view straight from their sources every frame.
   useEffect(() => {
@@ -408,12 +428,12 @@ export function TimelinePanel(): ReactNode {
     let lastPaintAt = -Infinity;
     const paint = () => {
       frame = requestAnimationFrame(paint);
-      const widthPx = stage.clientWidth;
-      const heightPx = stage.clientHeight;
+      const size = stageSizeRef.current;
+      const { widthPx, heightPx } = size;
       const dpr = window.devicePixelRatio || 1;
       const view = store.getState().view;
       const now = Date.now();
-      const box = stageBoxOf(stage, view);
+      const box = stageBoxOf(size, view);
       const msPerPx = view.timelineWindowMs / plotWidthFor(box.widthPx);
       const isLive = view.timelinePausedAt === null;
       const highlightedRequestId = view.hoveredRequestId ?? view.selectedRequestId;
@@ -455,7 +475,7 @@ export function TimelinePanel(): ReactNode {
     const refresh = () => {
       const now = Date.now();
       const view = store.getState().view;
-      const scene = sceneNow(bridge, view, stageBoxOf(stage, view), now);
+      const scene = sceneNow(bridge, view, stageBoxOf(stageSizeRef.current, view), now);
       slideRef.current = slideOf(slideRef.current, scene.layout);
       setSlidePx(slideRef.current.slidePx);
       const allBars = overlayBars(scene);
@@ -480,7 +500,7 @@ export function TimelinePanel(): ReactNode {
     const stage = stageRef.current;
     const canvas = canvasRef.current;
     if (!stage || !canvas) return;
-    const boxOfStage = () => stageBoxOf(stage, store.getState().view);
+    const boxOfStage = () => stageBoxOf(stageSizeRef.current, store.getState().view);
     const jobUnder = (event: MouseEvent): number | null => {
       const scene = paintedRef.current;
       if (!scene) return null;
