@@ -73,7 +73,7 @@ describe('npm run serve -- --record FILE', () => {
         formatVersion: RUN_FILE_VERSION,
         app: APP_INFO,
         settings: { workerCount: 4 },
-        strategy: null,
+        strategy: 'pool',
         clock: RUN_FILE_CLOCK,
         droppedEventCount: 0,
       });

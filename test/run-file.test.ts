@@ -177,7 +177,7 @@ describe('a broken or foreign file gets one message naming the line and the prob
     );
     expectError(
       parseEverySplit(serializeRunFileHeader(sampleHeader({ formatVersion: 'one' }))),
-      'line 1: "formatVersion" must look like "1.3" (got "one")',
+      'line 1: "formatVersion" must look like "1.4" (got "one")',
     );
   });
 
@@ -308,14 +308,14 @@ describe('what still opens', () => {
   });
 
   it('opens a newer minor version: unknown header fields and event fields are ignored, unknown event types skipped with a notice', () => {
-    const header = { ...sampleHeader({ formatVersion: '1.4' }), recordedBy: 'a later Poolscope' };
+    const header = { ...sampleHeader({ formatVersion: '1.5' }), recordedBy: 'a later Poolscope' };
     const event = { ...SAMPLE_EVENTS['job-started'], cpuMs: 3 };
     const text = `${line(header)}${line(event)}${line({ type: 'job-stolen', at: T0 + 3 })}${line({ type: 'job-stolen', at: T0 + 4 })}${line(SAMPLE_EVENTS['job-finished'])}`;
     expect(parseEverySplit(text)).toEqual({
       ok: true,
       header,
       events: [event, SAMPLE_EVENTS['job-finished']],
-      notices: ['2 events of types this Poolscope does not know ("job-stolen") were skipped: the file was written in format 1.4'],
+      notices: ['2 events of types this Poolscope does not know ("job-stolen") were skipped: the file was written in format 1.5'],
     });
   });
 
@@ -341,7 +341,7 @@ describe('the header', () => {
     });
     expect(header).toEqual({
       format: 'poolscope-run',
-      formatVersion: '1.3',
+      formatVersion: '1.4',
       app: { name: 'Poolscope', version: '0.1.0' },
       settings: SAMPLE_SETTINGS,
       strategy: null,
@@ -349,7 +349,7 @@ describe('the header', () => {
       historyStartsAt: T0,
       droppedEventCount: 12,
     });
-    expect(serializeRunFileHeader(header).startsWith('{"format":"poolscope-run","formatVersion":"1.3",')).toBe(true);
+    expect(serializeRunFileHeader(header).startsWith('{"format":"poolscope-run","formatVersion":"1.4",')).toBe(true);
   });
 
   it('opens 1.0, 1.1 and 1.2 headers, which predate settings added since, with those settings at their defaults', () => {
@@ -401,10 +401,34 @@ describe('the header', () => {
     const opened12 = parseRunFile(file('1.2', { ...settings10, maxQueuedJobs: 7, sendTimeoutMs: 300 }));
     expect(opened12.header.settings).toEqual({ ...settings10, maxQueuedJobs: 7, sendTimeoutMs: 300, maxWaitMs: 60_000 });
     expect(opened12.events).toEqual([{ ...listening10, maxQueuedJobs: 7, sendTimeoutMs: 300, maxWaitMs: 60_000 }]);
-    // A 1.3 file must carry every one of them, in its events as in its header.
+    // A 1.4 file must carry every one of them, in its events as in its header.
     expect(() => parseRunFile(`${headerLine}${line({ ...listening10, maxQueuedJobs: 7, sendTimeoutMs: 300 })}`)).toThrow(
       'line 2: server-listening event: "maxWaitMs" is missing',
     );
+  });
+});
+
+describe('strategies (1.4)', () => {
+  it('open a 1.3 file, whose runs all used the pool, with strategy "pool" and the default thread limit', () => {
+    const { strategy: _strategy, maxThreads: _maxThreads, ...settings13 } = SAMPLE_SETTINGS;
+    const listening13 = { ...settings13, type: 'server-listening', at: T0 };
+    const opened = parseRunFile(
+      `${JSON.stringify({ ...sampleHeader(), formatVersion: '1.3', settings: settings13 })}\n${line(listening13)}`,
+    );
+    expect(opened.header.settings).toEqual({ ...settings13, strategy: 'pool', maxThreads: 256 });
+    expect(opened.events).toEqual([{ ...listening13, strategy: 'pool', maxThreads: 256 }]);
+  });
+
+  it('refuse a strategy this version does not know, naming the valid ones', () => {
+    expect(parseRunFile.bind(null, `${headerLine}${line({ ...SAMPLE_EVENTS['server-listening'], strategy: 'fork' })}`)).toThrow(
+      'line 2: server-listening event: "strategy" must be one of "single", "per-request", "pool", "pool-while-let" (got "fork")',
+    );
+  });
+
+  it("keep the header's strategy as written: a name, or null in files older than 1.4", () => {
+    const header = sampleHeader({ strategy: 'pool-while-let' });
+    expect(parseRunFile(line(header)).header.strategy).toBe('pool-while-let');
+    expect(parseRunFile(headerLine).header.strategy).toBeNull();
   });
 });
 

@@ -26,7 +26,17 @@ const wholeNumberSettings = SETTING_NAMES.flatMap((name) => {
 
 describe('the settings table', () => {
   it('gives every setting its own name, label, flag and form input, and a default within its limits', () => {
-    expect(SETTING_NAMES).toEqual(['host', 'port', 'workerCount', 'sleepMs', 'maxQueuedJobs', 'sendTimeoutMs', 'maxWaitMs']);
+    expect(SETTING_NAMES).toEqual([
+      'strategy',
+      'host',
+      'port',
+      'workerCount',
+      'sleepMs',
+      'maxQueuedJobs',
+      'sendTimeoutMs',
+      'maxWaitMs',
+      'maxThreads',
+    ]);
     const definitions = SETTING_NAMES.map(settingDefinition);
     expect(new Set(definitions.map((d) => d.label)).size).toBe(definitions.length);
     expect(new Set(definitions.map((d) => d.flag)).size).toBe(definitions.length);
@@ -134,6 +144,28 @@ describe('command-line flags from the settings table', () => {
     });
   });
 
+  it('takes a strategy by name, and a thread limit for the thread-per-request one', () => {
+    expect(parseFlags(['--strategy', 'per-request', '--max-threads', '8']).settings).toEqual({
+      ...DEFAULT_SETTINGS,
+      strategy: 'per-request',
+      maxThreads: 8,
+    });
+    expect(DEFAULT_SETTINGS.strategy).toBe('pool');
+    expect(DEFAULT_SETTINGS.maxThreads).toBe(256);
+  });
+
+  it('refuses an unknown strategy with one line listing the valid ones', () => {
+    expect(() => parseFlags(['--strategy', 'fork'])).toThrow(
+      new UsageError('--strategy must be one of single, per-request, pool, pool-while-let (got "fork")'),
+    );
+    expect(validateSettings({ strategy: 'Pool' })).toEqual({
+      ok: false,
+      field: 'strategy',
+      error: 'Strategy must be one of single, per-request, pool, pool-while-let (got "Pool")',
+    });
+    expect(() => parseFlags(['--max-threads', '0'])).toThrow(new UsageError('--max-threads must be at least 1: no request could ever run'));
+  });
+
   it('refuses a bad value with the flag named and the same words as the form', () => {
     expect(() => parseFlags(['--workers', '65'])).toThrow(new UsageError('--workers must be between 1 and 64 (got 65)'));
     expect(() => parseFlags(['--host', 'evil.example'])).toThrow(
@@ -147,6 +179,7 @@ describe('command-line flags from the settings table', () => {
 
   it('writes one help line per setting, with its range and default', () => {
     expect(formatFlagHelp(settingsFlagHelp()).split('\n')).toEqual([
+      "  --strategy NAME      how requests run: the chapter's four servers: single, per-request, pool, pool-while-let (default pool)",
       '  --host HOST          interface the server binds (default 127.0.0.1)',
       '  --port N             TCP port, 0 for any free one (0..65535, default 7878)',
       '  --workers N          thread pool size (1..64, default 4)',
@@ -154,6 +187,7 @@ describe('command-line flags from the settings table', () => {
       '  --max-queued-jobs N  jobs that may wait for a worker; past it, requests get 503 (0..100000, default 1024)',
       '  --send-timeout-ms N  a connection whose answers wait this long unread is closed (200..600000, default 10000)',
       '  --max-wait-ms N      how long a job may wait for a worker before its request gets 503; 0 for no limit (0..600000, default 60000)',
+      '  --max-threads N      per-request only: threads running at once; past it, requests get 503 (1..1024, default 256)',
     ]);
   });
 
@@ -180,7 +214,12 @@ describe('command-line flags from the settings table', () => {
     );
     for (const line of settingsFlagHelp()) {
       const definition = SETTING_NAMES.map(settingDefinition).find((d) => d.flag === line.flag)!;
-      const range = definition.kind === 'whole-number' ? `${definition.min}..${definition.max}` : 'IP address or localhost';
+      const range =
+        definition.kind === 'whole-number'
+          ? `${definition.min}..${definition.max}`
+          : definition.kind === 'choice'
+            ? definition.choices.join(', ')
+            : 'IP address or localhost';
       expect(rows.get(`--${line.flag}`)).toEqual([
         `--${line.flag} ${line.valueName}`,
         definition.help,

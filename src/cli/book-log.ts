@@ -2,8 +2,9 @@
 // write per event-loop turn. The bench prints the same lines the same way, so the log's cost it measures is serve's.
 
 import { httpUrlOf } from '../shared/address';
-import { BOOK_LINE_EVENT_TYPES, formatBookLine, type ServerEvent, type ServerEventType } from '../shared/events';
+import { BOOK_LINE_EVENT_TYPES, formatBookLine, type ServerEvent, type ServerEventOf, type ServerEventType } from '../shared/events';
 import { countOf } from '../shared/plural';
+import type { Strategy } from '../shared/settings';
 
 /** Lines waiting for output; past this many, lines are counted instead of kept, so a slow terminal never stalls the server. */
 const MAX_BUFFERED_LINES = 10_000;
@@ -34,16 +35,35 @@ export function createLinePrinter(write: (text: string) => void): (line: string)
 /** What bookLogSubscriber() prints from: subscribe it to these alone, so no other event is built for it. */
 export const BOOK_LOG_EVENT_TYPES: readonly ServerEventType[] = ['server-listening', ...BOOK_LINE_EVENT_TYPES];
 
-/** An event-stream subscriber that prints the Listening line and the book's line for each event that has one. */
+/** What the Listening line says runs the requests, by strategy. */
+function describeThreads(event: ServerEventOf<'server-listening'>): string {
+  switch (event.strategy) {
+    case 'single':
+      return 'one thread, one connection at a time (strategy single)';
+    case 'per-request':
+      return `a new thread per request, at most ${event.maxThreads} at once (strategy per-request)`;
+    case 'pool':
+      return countOf(event.workerCount, 'worker');
+    case 'pool-while-let':
+      return `${countOf(event.workerCount, 'worker')} sharing one lock for the whole job (strategy pool-while-let)`;
+  }
+}
+
+/**
+ * An event-stream subscriber that prints the Listening line and the book's line for each event that has one, as
+ * the listing of the strategy that runs prints it.
+ */
 export function bookLogSubscriber(print: (line: string) => void): (event: ServerEvent) => void {
+  let strategy: Strategy = 'pool';
   return (event) => {
     if (event.type === 'server-listening') {
+      strategy = event.strategy;
       print(
-        `Listening on ${httpUrlOf(event.host, event.port)} with ${countOf(event.workerCount, 'worker')} (GET /sleep takes ${event.sleepMs} ms). Ctrl-C stops.`,
+        `Listening on ${httpUrlOf(event.host, event.port)} with ${describeThreads(event)} (GET /sleep takes ${event.sleepMs} ms). Ctrl-C stops.`,
       );
       return;
     }
-    const line = formatBookLine(event);
+    const line = formatBookLine(event, strategy);
     if (line !== null) print(line);
   };
 }

@@ -54,6 +54,13 @@ export function settingsFlagHelp(): FlagHelp[] {
     if (definition.kind === 'host') {
       return { flag: definition.flag, valueName: 'HOST', help: `${definition.help} (default ${definition.defaultValue})` };
     }
+    if (definition.kind === 'choice') {
+      return {
+        flag: definition.flag,
+        valueName: 'NAME',
+        help: `${definition.help}: ${definition.choices.join(', ')} (default ${definition.defaultValue})`,
+      };
+    }
     return {
       flag: definition.flag,
       valueName: 'N',

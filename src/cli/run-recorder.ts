@@ -96,7 +96,7 @@ export class RunRecorder {
     const header = createRunFileHeader({
       app: APP_INFO,
       settings: start.settings,
-      strategy: null,
+      strategy: start.settings.strategy,
       historyStartsAt: start.startedAt,
       droppedEventCount: 0,
     });

@@ -485,6 +485,25 @@ export class PoolAggregate {
         w.replacements++;
         break;
       }
+      case 'thread-started':
+        // Strategy 'per-request': a lane appears with its thread, which runs one job and ends.
+        this.worker(event.workerId, at).phase = 'idle';
+        break;
+      case 'thread-exited': {
+        const w = this.worker(event.workerId, at);
+        w.phase = 'exited';
+        w.requestId = Number.NaN;
+        w.busySince = Number.NaN;
+        break;
+      }
+      case 'connection-waiting':
+      case 'connection-taken':
+      case 'lock-waiting':
+      case 'lock-acquired':
+      case 'lock-released':
+        // The single thread's waiting connections and the while-let lock change no worker, job or request
+        // here: the server's state report (src/shared/server-state.ts) holds them, and the trace draws them.
+        break;
       default:
         // Every event type has its case: a new one fails to compile here until this says what it changes.
         event satisfies never;

@@ -198,6 +198,16 @@ export class Connection {
     this.lastSendProgressAt = nowMs;
   }
 
+  /**
+   * Strategy 'single': the connection waited, unread, for the one thread; its timeouts start now, when the
+   * server begins to read it, as they start at accept under the other strategies.
+   */
+  beginServing(): void {
+    const nowMs = Date.now();
+    this.deadlineAt = nowMs + this.rules.timeouts.keepAliveTimeoutMs;
+    this.lastSendProgressAt = nowMs;
+  }
+
   get phase(): ConnectionPhase {
     return this.currentPhase;
   }

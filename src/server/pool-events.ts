@@ -2,7 +2,8 @@
 // a job's outcome becomes the HTTP status its job-finished event reports. The pool itself knows neither.
 
 import type { EventStream } from './event-stream';
-import type { JobAbandonReason, JobRunOutcome, PoolObserver, PoolWorkerExitReason } from './pool/observer';
+import type { StrategyObserver } from './pool/job-runner';
+import type { JobAbandonReason, JobRunOutcome, PoolWorkerExitReason } from './pool/observer';
 import type { RouteOutput } from './routes';
 
 /** The status a job's response carries: the route's own, or 500 for a job that failed. */
@@ -11,10 +12,10 @@ export function statusOfOutcome(outcome: JobRunOutcome<RouteOutput>): number {
 }
 
 /**
- * Observes a pool for an event stream: the pool reports while the stream has subscribers, and only then;
+ * Observes a pool (of any strategy) for an event stream: the pool reports while the stream has subscribers, and only then;
  * each fact becomes an event only when some subscriber wants that type.
  */
-export class PoolEventReporter implements PoolObserver<RouteOutput> {
+export class PoolEventReporter implements StrategyObserver<RouteOutput> {
   private readonly wants: EventStream['wants'];
 
   constructor(private readonly events: EventStream) {
@@ -71,5 +72,30 @@ export class PoolEventReporter implements PoolObserver<RouteOutput> {
   workerReplaced(workerId: number, atMs: number): void {
     if (!this.wants['worker-replaced']) return;
     this.events.emit({ type: 'worker-replaced', at: this.events.atOf(atMs), workerId });
+  }
+
+  threadStarted(workerId: number, requestId: number, startupMs: number, liveThreadCount: number, atMs: number): void {
+    if (!this.wants['thread-started']) return;
+    this.events.emit({ type: 'thread-started', at: this.events.atOf(atMs), workerId, requestId, startupMs, liveThreadCount });
+  }
+
+  threadExited(workerId: number, exitCode: number, liveThreadCount: number, atMs: number): void {
+    if (!this.wants['thread-exited']) return;
+    this.events.emit({ type: 'thread-exited', at: this.events.atOf(atMs), workerId, exitCode, liveThreadCount });
+  }
+
+  lockWaiting(workerId: number, atMs: number): void {
+    if (!this.wants['lock-waiting']) return;
+    this.events.emit({ type: 'lock-waiting', at: this.events.atOf(atMs), workerId });
+  }
+
+  lockAcquired(workerId: number, waitMs: number, atMs: number): void {
+    if (!this.wants['lock-acquired']) return;
+    this.events.emit({ type: 'lock-acquired', at: this.events.atOf(atMs), workerId, waitMs });
+  }
+
+  lockReleased(workerId: number, heldMs: number, atMs: number): void {
+    if (!this.wants['lock-released']) return;
+    this.events.emit({ type: 'lock-released', at: this.events.atOf(atMs), workerId, heldMs });
   }
 }

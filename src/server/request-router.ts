@@ -8,6 +8,11 @@ import { createRouter, type RouteInput, type RouteOutput } from './routes';
 export interface RequestWorkerData {
   pagesDir: string;
   sleepMs: number;
+  /**
+   * How the thread takes its jobs: from its own mailbox (the ThreadPool, the default), one job and end
+   * (strategy 'per-request'), or from the shared queue under the lock (strategy 'pool-while-let').
+   */
+  runtime?: 'pool' | 'one-job' | 'while-let';
 }
 
 export function createRequestRouter({ pagesDir, sleepMs }: RequestWorkerData): (input: RouteInput) => RouteOutput {

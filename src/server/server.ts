@@ -1,7 +1,8 @@
-// The book's web server: accepts TCP connections, parses requests, queues one job per request on the
-// ThreadPool, answers by itself when it must refuse, and shuts down gracefully. Each connection's phases,
-// response order, timeouts, flow control and fair share of the pool live in connection.ts. The main thread
-// owns every socket and stamps every event; worker threads only route and sleep.
+// The book's web server: accepts TCP connections, parses requests, hands one job per request to the strategy's
+// runner (the ThreadPool by default; strategy-runner.ts), answers by itself when it must refuse, and shuts down
+// gracefully. Each connection's phases, response order, timeouts, flow control and fair share of the pool live
+// in connection.ts. The main thread owns every socket and stamps every event; worker threads only route and sleep.
+// Strategy 'single' is the one rule kept here: one connection at a time, the others waiting unread.
 
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -28,10 +29,12 @@ import { EventStream } from './event-stream';
 import type { HttpParseError } from './http/parse-errors';
 import type { ParsedRequest, ParserLimits } from './http/parser';
 import { type ResponseParts, STATUS_REASONS, serializeResponse, textResponse } from './http/response';
-import { type JobOutcome, ThreadPool } from './pool/thread-pool';
+import type { JobRunner } from './pool/job-runner';
+import type { JobOutcome } from './pool/thread-pool';
 import { PoolEventReporter } from './pool-events';
 import type { RequestWorkerData } from './request-router';
 import type { RouteInput, RouteOutput } from './routes';
+import { createRunner } from './strategy-runner';
 
 export const DEFAULT_MAX_CONNECTIONS = 10_000;
 /**
@@ -154,11 +157,21 @@ class PoolscopeServer implements RunningServer, RequestHandler {
   private isStopped = false;
   /** performance.now() when the server began to listen (open()). */
   private listeningAtMs = 0;
+  /**
+   * Whether a request may keep its connection open: false once stopping, and always under 'single', whose one
+   * thread closes each connection after its answer (the book's handle_connection) so the next one gets its turn.
+   */
+  private keepsConnectionsOpen: boolean;
   private shutdownPromise: Promise<void> | null = null;
   private readonly sweepTimer: NodeJS.Timeout;
   /** Set by open(); until then accepted sockets wait, paused, in `early`. */
-  private pool!: ThreadPool<RouteInput, RouteOutput>;
+  private runner!: JobRunner<RouteInput, RouteOutput>;
   private early: net.Socket[] | null = [];
+  /** Strategy 'single': one connection is served at a time… */
+  private readonly isOneConnectionAtATime: boolean;
+  private servingConnection: Connection | null = null;
+  /** …and the others wait here, accepted, paused and unread, oldest first (the book's listen backlog). */
+  private readonly waitingConnections: Connection[] = [];
 
   constructor(
     private readonly options: ResolvedOptions,
@@ -169,6 +182,8 @@ class PoolscopeServer implements RunningServer, RequestHandler {
     this.events = events;
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     const { settings } = options;
+    this.isOneConnectionAtATime = settings.strategy === 'single';
+    this.keepsConnectionsOpen = !this.isOneConnectionAtATime;
     this.connectionRules = {
       timeouts: {
         headerTimeoutMs: options.headerTimeoutMs,
@@ -216,9 +231,9 @@ class PoolscopeServer implements RunningServer, RequestHandler {
     return new Promise((resolve) => this.listener.close(() => resolve()));
   }
 
-  /** The pool is ready: announce it, then serve the connections that arrived while it started. */
-  open(pool: ThreadPool<RouteInput, RouteOutput>): void {
-    this.pool = pool;
+  /** The runner is ready: announce it, then serve the connections that arrived while it started. */
+  open(runner: JobRunner<RouteInput, RouteOutput>): void {
+    this.runner = runner;
     this.listeningAtMs = performance.now();
     const events = this.events;
     if (events.wants['server-listening'])
@@ -242,6 +257,7 @@ class PoolscopeServer implements RunningServer, RequestHandler {
     const timeOf = (performanceNowMs: number): number => events.atOf(performanceNowMs);
     const connections = Array.from(this.connections, (conn) => conn.stateReport(timeOf, false));
     for (const conn of this.refused.keys()) connections.push(conn.stateReport(timeOf, true));
+    for (const conn of this.waitingConnections) connections.push({ ...conn.stateReport(timeOf, false), phase: 'waiting' });
     connections.sort((a, b) => a.id - b.id);
     const requests: InFlightRequestState[] = [];
     for (const conn of this.connections) conn.reportRequestsInFlight(timeOf, requests);
@@ -249,9 +265,10 @@ class PoolscopeServer implements RunningServer, RequestHandler {
     return {
       takenAt: events.now(),
       phase: this.isStopped ? 'stopped' : this.isStopping ? 'stopping' : 'listening',
+      strategy: this.options.settings.strategy,
       settings: this.runSettings(),
       listeningAt: timeOf(this.listeningAtMs),
-      pool: this.pool.state(timeOf),
+      pool: this.runner.state(timeOf),
       openConnectionCount: connections.length,
       connections,
       requests,
@@ -281,28 +298,101 @@ class PoolscopeServer implements RunningServer, RequestHandler {
     }
     socket.on('close', () => this.onClose(conn));
     socket.on('error', (error: NodeJS.ErrnoException) => conn.onSocketError(error));
+    const openCount = this.connections.size + this.waitingConnections.length;
+    const refusal = this.isStopping ? 'SHUTTING_DOWN' : openCount >= this.options.maxConnections ? 'CONNECTION_LIMIT' : null;
+    if (refusal !== null) {
+      this.refuseConnection(conn, refusal);
+      return;
+    }
+    if (this.isOneConnectionAtATime && this.servingConnection !== null) {
+      this.holdUnread(conn);
+      return;
+    }
+    this.serve(conn);
+  }
+
+  /** Reads and answers the connection from now on. */
+  private serve(conn: Connection): void {
+    const socket = conn.socket;
+    socket.on('data', (chunk: Buffer) => conn.receive(chunk));
+    socket.on('end', () => conn.onPeerEnd());
+    socket.on('drain', () => conn.onDrain());
+    this.connections.add(conn);
+    if (this.isOneConnectionAtATime) {
+      this.servingConnection = conn;
+      // The one thread moves on once this connection's answer and FIN are out (or it is gone), not when the
+      // client gets round to closing: the book's handle_connection returns after its write.
+      const next = () => this.takeNextConnection(conn);
+      socket.once('finish', next);
+      socket.once('close', next);
+    }
+  }
+
+  private refuseConnection(conn: Connection, refusal: 'SHUTTING_DOWN' | 'CONNECTION_LIMIT'): void {
+    const socket = conn.socket;
     // Refused connections read too: what their client sends is dropped, and its FIN lets the socket go.
     socket.on('data', (chunk: Buffer) => conn.receive(chunk));
     socket.on('end', () => conn.onPeerEnd());
-    const refusal = this.isStopping ? 'SHUTTING_DOWN' : this.connections.size >= this.options.maxConnections ? 'CONNECTION_LIMIT' : null;
-    if (refusal !== null) {
-      const mayLinger = this.lingeringRefusalCount < MAX_LINGERING_REFUSALS;
-      if (mayLinger) this.lingeringRefusalCount++;
-      this.refused.set(conn, mayLinger);
-      conn.refuse(
-        refusal === 'SHUTTING_DOWN' ? 'shutdown' : 'connection-limit',
-        serializeResponse(this.refusal(refusal), false, false),
-        mayLinger,
-      );
+    const mayLinger = this.lingeringRefusalCount < MAX_LINGERING_REFUSALS;
+    if (mayLinger) this.lingeringRefusalCount++;
+    this.refused.set(conn, mayLinger);
+    conn.refuse(
+      refusal === 'SHUTTING_DOWN' ? 'shutdown' : 'connection-limit',
+      serializeResponse(this.refusal(refusal), false, false),
+      mayLinger,
+    );
+  }
+
+  // ── strategy 'single': one connection at a time ───────────────────────────
+
+  /** The one thread is busy with another connection: this one waits, accepted and unread, with no timeout running. */
+  private holdUnread(conn: Connection): void {
+    conn.socket.pause();
+    this.waitingConnections.push(conn);
+    const events = this.events;
+    if (events.wants['connection-waiting']) {
+      events.emit({
+        type: 'connection-waiting',
+        at: events.now(),
+        connectionId: conn.id,
+        waitingCount: this.waitingConnections.length,
+      });
+    }
+  }
+
+  /** The served connection is done with: the oldest waiting one is read next. */
+  private takeNextConnection(done: Connection): void {
+    if (this.servingConnection !== done) return;
+    this.servingConnection = null;
+    if (this.isStopping) return;
+    for (let conn = this.waitingConnections.shift(); conn !== undefined; conn = this.waitingConnections.shift()) {
+      if (conn.socket.destroyed) continue;
+      const events = this.events;
+      if (events.wants['connection-taken']) {
+        const nowMs = performance.now();
+        events.emit({
+          type: 'connection-taken',
+          at: events.atOf(nowMs),
+          connectionId: conn.id,
+          waitMs: nowMs - conn.openedAtMs,
+          waitingCount: this.waitingConnections.length,
+        });
+      }
+      conn.beginServing();
+      this.serve(conn);
+      conn.socket.resume();
       return;
     }
-    this.connections.add(conn);
-    socket.on('drain', () => conn.onDrain());
   }
 
   private onClose(conn: Connection): void {
     conn.onClosed();
     this.connections.delete(conn);
+    // A client that gave up while waiting for the single thread (noticed only if its socket errored or was destroyed).
+    if (this.waitingConnections.length > 0) {
+      const i = this.waitingConnections.indexOf(conn);
+      if (i !== -1) this.waitingConnections.splice(i, 1);
+    }
     if (this.refused.get(conn) === true) this.lingeringRefusalCount--;
     this.refused.delete(conn);
     const events = this.events;
@@ -353,17 +443,18 @@ class PoolscopeServer implements RunningServer, RequestHandler {
     this.requestsReceived++;
     const stopAfter = this.options.stopAfterRequests;
     const isLastBeforeStop = stopAfter !== undefined && this.requestsReceived >= stopAfter;
-    const exchange = conn.owe(requestId, request, receivedAtMs, request.keepAlive && !this.isStopping && !isLastBeforeStop);
+    const exchange = conn.owe(requestId, request, receivedAtMs, request.keepAlive && this.keepsConnectionsOpen && !isLastBeforeStop);
 
     // Once stopping, no connection reads requests; should one be read all the same, it is refused, not queued.
     if (this.isStopping) {
       this.reject(conn, exchange, 'SHUTTING_DOWN', this.refusal('SHUTTING_DOWN'));
     } else if (
-      !this.pool.execute({ requestId, input: { method: request.method, target: request.pathAndQuery } }, (outcome) =>
+      !this.runner.execute({ requestId, input: { method: request.method, target: request.pathAndQuery } }, (outcome) =>
         this.onJobDone(conn, exchange, outcome),
       )
     ) {
-      this.reject(conn, exchange, 'QUEUE_FULL', this.refusal('QUEUE_FULL'));
+      const code = this.runner.refusalCode;
+      this.reject(conn, exchange, code, this.refusal(code));
     }
     // The book's take(N): this request still runs; the shutdown that follows lets it finish.
     if (isLastBeforeStop) void this.shutdown('stop-after');
@@ -388,6 +479,10 @@ class PoolscopeServer implements RunningServer, RequestHandler {
         return textResponse(408, `Request Timeout: the request was not complete within ${this.options.headerTimeoutMs} ms`);
       case 'QUEUE_WAIT_EXCEEDED':
         return serviceUnavailable(`no worker was free within ${this.options.settings.maxWaitMs} ms`);
+      case 'THREAD_LIMIT':
+        return serviceUnavailable(
+          `thread limit reached: this strategy has no bound of its own (${this.options.settings.maxThreads} threads running, --max-threads)`,
+        );
     }
   }
 
@@ -441,11 +536,18 @@ class PoolscopeServer implements RunningServer, RequestHandler {
   private async runShutdown(reason: StopReason): Promise<void> {
     const events = this.events;
     this.isStopping = true;
+    this.keepsConnectionsOpen = false;
     if (events.wants['server-stopping']) events.emit({ type: 'server-stopping', at: events.now(), reason });
     const listenerClosed = new Promise<void>((resolve) => this.listener.close(() => resolve()));
     // Idle connections close now; busy ones close after their last response.
     for (const conn of this.connections) conn.closeWhenAnswered('shutdown');
-    await this.pool.shutdown();
+    // Connections still waiting for the single thread were never read: each is answered as a late arrival is.
+    for (let conn = this.waitingConnections.shift(); conn !== undefined; conn = this.waitingConnections.shift()) {
+      if (conn.socket.destroyed) continue;
+      this.refuseConnection(conn, 'SHUTTING_DOWN');
+      conn.socket.resume();
+    }
+    await this.runner.shutdown();
     const drained = new Promise<void>((resolve) => (this.connectionsDrained = resolve));
     this.maybeFinishShutdown();
     const flushDeadline = setTimeout(() => {
@@ -487,15 +589,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   await server.bind();
   try {
     const workerData: RequestWorkerData = { pagesDir: resolved.pagesDir, sleepMs: resolved.settings.sleepMs };
-    const pool = await ThreadPool.create<RouteInput, RouteOutput>({
-      size: resolved.settings.workerCount,
-      workerScript: resolved.workerScript,
-      workerData,
-      maxQueuedJobs: resolved.settings.maxQueuedJobs,
-      maxWaitMs: resolved.settings.maxWaitMs,
-      observer: new PoolEventReporter(events),
-    });
-    server.open(pool);
+    server.open(await createRunner(resolved.settings, resolved.workerScript, workerData, new PoolEventReporter(events)));
   } catch (error) {
     await server.unbind();
     throw error;

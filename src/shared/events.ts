@@ -4,7 +4,7 @@
 // performance.timeOrigin + performance.now()); worker threads only report durations. Each event's comment
 // says when the server emits it.
 
-import { SETTING_NAMES, SETTINGS, type ServerSettings, type SettingName } from './settings';
+import { SETTING_NAMES, type SETTINGS, type ServerSettings, type SettingName, type Strategy, settingDefinition } from './settings';
 
 /**
  * Why the server began to stop: a SIGINT/SIGTERM to `serve`, the book's take(N), or a viewer's Stop (also on
@@ -130,7 +130,65 @@ export type ServerEvent =
   /** 'shutdown': joined after worker-stopping. 'crashed': the thread died; a fresh one starts under its id at once. */
   | { type: 'worker-exited'; at: number; workerId: number; reason: WorkerExitReason; exitCode: number }
   /** The fresh thread that took over a crashed worker's id is ready and takes jobs again. */
-  | { type: 'worker-replaced'; at: number; workerId: number };
+  | { type: 'worker-replaced'; at: number; workerId: number }
+  // ── strategy 'single' (run file 1.4): the one thread takes one connection at a time ──
+  /**
+   * An accepted connection waits, not yet read, because the single thread is serving another one (the book's
+   * listen backlog). Its connection-taken (or, at shutdown, its 503 and connection-closed) follows.
+   */
+  | {
+      type: 'connection-waiting';
+      at: number;
+      connectionId: number;
+      /** Connections waiting, this one included. */
+      waitingCount: number;
+    }
+  /** The single thread took this connection: its request is read now. */
+  | {
+      type: 'connection-taken';
+      at: number;
+      connectionId: number;
+      /** Time from its connection-opened to now, not read. */
+      waitMs: number;
+      /** Connections still waiting. */
+      waitingCount: number;
+    }
+  // ── strategy 'per-request' (run file 1.4): a fresh thread for every request ──
+  /**
+   * The thread spawned for this request is running it (its job-started follows). `workerId` is the lane it
+   * takes: the lowest one no live thread holds, so ids stay below maxThreads.
+   */
+  | {
+      type: 'thread-started';
+      at: number;
+      workerId: number;
+      requestId: number;
+      /** From the spawn to the thread running its request, on the main thread's clock: a fresh V8 isolate's cost. */
+      startupMs: number;
+      /** Request threads alive, this one included. */
+      liveThreadCount: number;
+    }
+  /** A request's thread ended (after its job-finished, or without one when it failed). */
+  | { type: 'thread-exited'; at: number; workerId: number; exitCode: number; liveThreadCount: number }
+  // ── strategy 'pool-while-let' (run file 1.4): one lock over the shared queue, held for the whole job ──
+  /** A worker wants the queue's lock and another worker holds it: it is blocked ("waiting for the lock"). */
+  | { type: 'lock-waiting'; at: number; workerId: number }
+  /** A worker took the queue's lock; it holds it while it waits for a job and while the job runs. */
+  | {
+      type: 'lock-acquired';
+      at: number;
+      workerId: number;
+      /** How long it was blocked on the lock, measured in the worker (0 when the lock was free). */
+      waitMs: number;
+    }
+  /** A worker let go of the queue's lock (after its job, or when told to stop). */
+  | {
+      type: 'lock-released';
+      at: number;
+      workerId: number;
+      /** How long it held the lock, measured in the worker. */
+      heldMs: number;
+    };
 
 export type ServerEventType = ServerEvent['type'];
 export type ServerEventOf<T extends ServerEventType> = Extract<ServerEvent, { type: T }>;
@@ -170,10 +228,20 @@ export const CONNECTION_CLOSE_REASONS = [
 export const WORKER_EXIT_REASONS = ['shutdown', 'crashed'] as const satisfies readonly WorkerExitReason[];
 export const JOB_ABANDON_REASONS = ['max-wait', 'no-workers'] as const satisfies readonly JobAbandonReason[];
 
-/** The settings as event fields, from the settings table: a whole number is 'natural' (none is below 0), a host a 'string'. */
+/** A setting's kind of event field: a whole number is 'natural' (none is below 0), a choice its list, a host a 'string'. */
+type SettingFieldKind<D> = D extends { readonly kind: 'whole-number' }
+  ? 'natural'
+  : D extends { readonly kind: 'choice'; readonly choices: infer C }
+    ? C
+    : 'string';
+
+/** The settings as event fields, from the settings table. */
 export const SETTING_FIELDS = Object.fromEntries(
-  SETTING_NAMES.map((name) => [name, SETTINGS[name].kind === 'whole-number' ? 'natural' : 'string']),
-) as { readonly [K in SettingName]: (typeof SETTINGS)[K]['kind'] extends 'whole-number' ? 'natural' : 'string' };
+  SETTING_NAMES.map((name) => {
+    const definition = settingDefinition(name);
+    return [name, definition.kind === 'whole-number' ? 'natural' : definition.kind === 'choice' ? definition.choices : 'string'];
+  }),
+) as { readonly [K in SettingName]: SettingFieldKind<(typeof SETTINGS)[K]> };
 
 /** Each event type's fields besides `type`, in the order the server writes them. */
 export const SERVER_EVENT_FIELDS = {
@@ -201,6 +269,13 @@ export const SERVER_EVENT_FIELDS = {
   'worker-stopping': { at: 'epoch-ms', workerId: 'natural' },
   'worker-exited': { at: 'epoch-ms', workerId: 'natural', reason: WORKER_EXIT_REASONS, exitCode: 'integer' },
   'worker-replaced': { at: 'epoch-ms', workerId: 'natural' },
+  'connection-waiting': { at: 'epoch-ms', connectionId: 'natural', waitingCount: 'natural' },
+  'connection-taken': { at: 'epoch-ms', connectionId: 'natural', waitMs: 'duration-ms', waitingCount: 'natural' },
+  'thread-started': { at: 'epoch-ms', workerId: 'natural', requestId: 'natural', startupMs: 'duration-ms', liveThreadCount: 'natural' },
+  'thread-exited': { at: 'epoch-ms', workerId: 'natural', exitCode: 'integer', liveThreadCount: 'natural' },
+  'lock-waiting': { at: 'epoch-ms', workerId: 'natural' },
+  'lock-acquired': { at: 'epoch-ms', workerId: 'natural', waitMs: 'duration-ms' },
+  'lock-released': { at: 'epoch-ms', workerId: 'natural', heldMs: 'duration-ms' },
 } as const satisfies { [T in ServerEventType]: Record<string, EventFieldKind> };
 
 /** The TypeScript type a field of this kind holds. */
@@ -263,12 +338,18 @@ export const BOOK_LINE_EVENT_TYPES = [
   'worker-stopping',
   'worker-exited',
 ] as const satisfies readonly ServerEventType[];
+/** Strategies whose listings print the workers' lines ("Worker 0 got a job; executing.", the joins): those with a pool. */
+export function printsWorkerLines(strategy: Strategy): boolean {
+  return strategy === 'pool' || strategy === 'pool-while-let';
+}
 
 /**
  * The book's log lines (ch. 21), derived from events so the CLI and the UI print exactly the same words.
- * Returns null for events the book does not print.
+ * Returns null for events the book does not print: the single-threaded and thread-per-request listings print
+ * no worker lines, so under those strategies only "Shutting down." is printed.
  */
-export function formatBookLine(event: ServerEvent): string | null {
+export function formatBookLine(event: ServerEvent, strategy: Strategy = 'pool'): string | null {
+  if (event.type !== 'server-stopping' && !printsWorkerLines(strategy)) return null;
   switch (event.type) {
     case 'job-started':
       return `Worker ${event.workerId} got a job; executing.`;

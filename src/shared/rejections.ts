@@ -48,6 +48,8 @@ export type ServerRejectionCode =
    */
   | 'CONNECTION_LIMIT'
   /** 503: its job waited maxWaitMs in the queue without a worker taking it (its job-abandoned, reason 'max-wait', came first). */
-  | 'QUEUE_WAIT_EXCEEDED';
+  | 'QUEUE_WAIT_EXCEEDED'
+  /** 503, strategy 'per-request': maxThreads request threads were running; a thread per request has no bound of its own. */
+  | 'THREAD_LIMIT';
 
 export type RejectionCode = HttpParseErrorCode | ServerRejectionCode;

@@ -22,7 +22,7 @@ export const RUN_FILE_FORMAT = 'poolscope-run';
  * meaning of what exists, so this reader opens any 1.x; a new major version is refused.
  */
 export const RUN_FILE_MAJOR_VERSION = 1;
-export const RUN_FILE_MINOR_VERSION = 3;
+export const RUN_FILE_MINOR_VERSION = 4;
 export const RUN_FILE_VERSION = `${RUN_FILE_MAJOR_VERSION}.${RUN_FILE_MINOR_VERSION}`;
 export const RUN_FILE_EXTENSION = '.poolscope.jsonl';
 /** What every `at` means: ms since the Unix epoch, fractional, stamped by the server's main thread. */
@@ -38,7 +38,10 @@ export interface RunFileHeader {
   app: { name: string; version: string };
   /** The settings of the run (of the last one, when the history holds several). */
   settings: ServerSettings;
-  /** The scheduling strategy of the run; null for the book's FIFO pool. */
+  /**
+   * How the run served requests: the settings' strategy (src/shared/settings.ts, STRATEGIES) the recording began
+   * with. null in files older than 1.4, which all ran the book's pool.
+   */
   strategy: string | null;
   clock: typeof RUN_FILE_CLOCK;
   /** ms since the Unix epoch from which the history is complete: the recording's start, or the first kept event. */
@@ -199,7 +202,7 @@ const SETTINGS_IN_1_0 = ['host', 'port', 'workerCount', 'sleepMs'] as const sati
  * compile until a new setting is listed here (with RUN_FILE_MINOR_VERSION raised to match and
  * docs/run-file-format.md saying so).
  */
-const SETTINGS_ADDED_IN_MINOR = { maxQueuedJobs: 1, sendTimeoutMs: 2, maxWaitMs: 3 } as const satisfies Record<
+const SETTINGS_ADDED_IN_MINOR = { maxQueuedJobs: 1, sendTimeoutMs: 2, maxWaitMs: 3, strategy: 4, maxThreads: 4 } as const satisfies Record<
   Exclude<SettingName, (typeof SETTINGS_IN_1_0)[number]>,
   number
 >;

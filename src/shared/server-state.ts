@@ -5,7 +5,7 @@
 // same clock as every event's `at`, so a report and the events around it line up.
 
 import type { RequestOrigin, WorkerState } from './pool-model';
-import type { ServerSettings } from './settings';
+import type { ServerSettings, Strategy } from './settings';
 
 /**
  * - 'starting': its first thread is loading. Only while the pool is being created, so a running server
@@ -15,8 +15,11 @@ import type { ServerSettings } from './settings';
  * - 'exited': its thread is gone for good: joined at shutdown, or given up after its replacements kept
  *   failing to start.
  * - 'restarting': its thread died; a fresh one is starting under the same id (or waiting to try again).
+ * - 'waiting-for-lock': strategy 'pool-while-let' only: blocked on the queue's lock, which another worker
+ *   holds (while it waits for a job, or for the whole of its job). An idle worker that holds the lock and
+ *   waits for a job reports 'idle'.
  */
-export type PoolWorkerPhase = 'starting' | 'idle' | 'busy' | 'stopping' | 'exited' | 'restarting';
+export type PoolWorkerPhase = 'starting' | 'idle' | 'busy' | 'stopping' | 'exited' | 'restarting' | 'waiting-for-lock';
 
 /** A worker as its pool reports it: the recorder's worker record, with the pool's own phases. */
 export type PoolWorkerState = WorkerState<PoolWorkerPhase>;
@@ -27,11 +30,33 @@ export interface QueuedJobState {
   enqueuedAt: number;
 }
 
+/** The threads that run requests, alive now and at most at once since the server started. */
+export interface ThreadCountState {
+  live: number;
+  peak: number;
+}
+
+/** Strategy 'pool-while-let': who holds the shared queue's one lock, and who is blocked on it. */
+export interface QueueLockState {
+  /** The worker holding the lock; null when it is free (for a moment between two holders). */
+  holderId: number | null;
+  /** When the holder took it; null when free. */
+  heldSince: number | null;
+  /** Workers blocked on the lock, in the order they began to wait, each with when it began. */
+  waiters: { workerId: number; since: number }[];
+}
+
 export interface PoolState {
-  /** Every worker, by id. */
+  /**
+   * Every worker, by id. Strategy 'per-request': the live request threads, each under the lane it took
+   * (its thread-started event's workerId), so ids can have gaps.
+   */
   workers: PoolWorkerState[];
   /** The jobs waiting for a worker, oldest (next to start) first. */
   queue: QueuedJobState[];
+  threads: ThreadCountState;
+  /** Strategy 'pool-while-let' only; null for the others. */
+  lock: QueueLockState | null;
 }
 
 /**
@@ -42,8 +67,10 @@ export interface PoolState {
  * - 'throttled': the server holds it back (its share of the pool is taken, or its answers wait to leave).
  * - 'closing': no further requests are read; owed answers go out, then the server's FIN.
  * - 'lingering': all is sent; the client's last bytes are read and dropped until it closes.
+ * - 'waiting': strategy 'single' only: accepted and not yet read, while the one thread serves another
+ *   connection (its connection-waiting event; openedAt says since when).
  */
-export type OpenConnectionPhase = 'idle' | 'receiving' | 'answering' | 'throttled' | 'closing' | 'lingering';
+export type OpenConnectionPhase = 'idle' | 'receiving' | 'answering' | 'throttled' | 'closing' | 'lingering' | 'waiting';
 
 export interface OpenConnectionState {
   id: number;
@@ -85,6 +112,8 @@ export interface ServerState {
   /** When this report was made. */
   takenAt: number;
   phase: ServerStatePhase;
+  /** How it runs requests (also settings.strategy). */
+  strategy: Strategy;
   /** The settings it runs with, with the host and port it really bound (port 0 resolved), as in server-listening. */
   settings: ServerSettings;
   /** The time of its server-listening event. */

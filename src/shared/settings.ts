@@ -6,8 +6,8 @@
 // flags, every validator, the form (when it has `form`), the controller's start and the server-listening
 // event; the server only has to use the value (`options.settings.<name>` in server.ts). The run file format
 // (src/shared/run-file.ts) asks, at compile time, in which of its minor versions the setting appeared.
-// A new *kind* of value (say, a choice among strategies) adds a SettingDefinition variant and its case in
-// checkSetting(), settingsFromText(), the CLI's help line and the form's field.
+// A new *kind* of value adds a SettingDefinition variant and its case in checkSetting(), settingsFromText(),
+// the CLI's help line and the form's field (the strategy is the one 'choice' so far).
 
 interface SettingBase {
   /** What a person calls it: the subject of validation messages in the UI and in command results. */
@@ -35,10 +35,36 @@ export interface HostSetting extends SettingBase {
   readonly defaultValue: string;
 }
 
-export type SettingDefinition = WholeNumberSetting | HostSetting;
+/** One of a fixed list of words (the strategy). */
+export interface ChoiceSetting extends SettingBase {
+  readonly kind: 'choice';
+  readonly choices: readonly string[];
+  readonly defaultValue: string;
+}
+
+export type SettingDefinition = WholeNumberSetting | HostSetting | ChoiceSetting;
+
+/**
+ * How the server runs requests: the four servers of the book's chapter (ch. 21), each serving the same routes,
+ * parser, limits and events.
+ * - 'single': one thread, one connection at a time (listing 21-10): a /sleep holds every other client.
+ * - 'per-request': a fresh thread for every request, with no bound of its own (listing 21-11).
+ * - 'pool': the final ThreadPool, workers taking jobs from one queue (the default).
+ * - 'pool-while-let': the pool whose workers hold the queue's lock for the whole job (listing 21-21's pitfall).
+ */
+export const STRATEGIES = ['single', 'per-request', 'pool', 'pool-while-let'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
 
 /** Declaration order is the order of --help, of the form's fields and of validation. */
 export const SETTINGS = {
+  strategy: {
+    kind: 'choice',
+    choices: STRATEGIES,
+    defaultValue: 'pool',
+    label: 'Strategy',
+    flag: 'strategy',
+    help: "how requests run: the chapter's four servers",
+  },
   host: {
     kind: 'host',
     defaultValue: '127.0.0.1',
@@ -109,11 +135,26 @@ export const SETTINGS = {
     help: 'how long a job may wait for a worker before its request gets 503; 0 for no limit',
     form: { inputId: 'setting-max-wait-ms', label: 'Max wait (ms)' },
   },
+  maxThreads: {
+    kind: 'whole-number',
+    defaultValue: 256,
+    min: 1,
+    // Each thread is a whole V8 isolate: past a thousand the machine, not the lesson, is what runs out.
+    max: 1_024,
+    label: 'Thread limit',
+    flag: 'max-threads',
+    help: 'per-request only: threads running at once; past it, requests get 503',
+    whyNotZero: 'no request could ever run',
+  },
 } as const satisfies Record<string, SettingDefinition>;
 
 export type SettingName = keyof typeof SETTINGS;
 
-type ValueOf<D extends SettingDefinition> = D extends WholeNumberSetting ? number : string;
+type ValueOf<D extends SettingDefinition> = D extends WholeNumberSetting
+  ? number
+  : D extends { readonly kind: 'choice'; readonly choices: readonly (infer C)[] }
+    ? C
+    : string;
 
 /** Everything a server is started with; the type follows SETTINGS. */
 export type ServerSettings = { -readonly [K in SettingName]: ValueOf<(typeof SETTINGS)[K]> };
@@ -172,6 +213,9 @@ function checkSetting(name: SettingName, value: unknown, naming: SettingNaming):
         return `${subject} must be an IP address or "localhost" (got ${describeValue(value)})`;
       }
       return null;
+    case 'choice':
+      if (typeof value === 'string' && definition.choices.includes(value)) return null;
+      return `${subject} must be one of ${definition.choices.join(', ')} (got ${describeValue(value)})`;
   }
 }
 

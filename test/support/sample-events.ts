@@ -47,6 +47,13 @@ export const SAMPLE_EVENTS: { [T in ServerEventType]: ServerEventOf<T> } = {
   'worker-stopping': { type: 'worker-stopping', at: T0 + 301, workerId: 0 },
   'server-stopped': { type: 'server-stopped', at: T0 + 310 },
   'worker-spawned': { type: 'worker-spawned', at: T0 + 311, workerId: 0 },
+  'connection-waiting': { type: 'connection-waiting', at: T0 + 312, connectionId: 2, waitingCount: 1 },
+  'connection-taken': { type: 'connection-taken', at: T0 + 313, connectionId: 2, waitMs: 1.125, waitingCount: 0 },
+  'thread-started': { type: 'thread-started', at: T0 + 314, workerId: 3, requestId: 4, startupMs: 12.5, liveThreadCount: 2 },
+  'thread-exited': { type: 'thread-exited', at: T0 + 315, workerId: 3, exitCode: 0, liveThreadCount: 1 },
+  'lock-waiting': { type: 'lock-waiting', at: T0 + 316, workerId: 2 },
+  'lock-acquired': { type: 'lock-acquired', at: T0 + 317, workerId: 2, waitMs: 0.5 },
+  'lock-released': { type: 'lock-released', at: T0 + 318, workerId: 2, heldMs: 5_000.25 },
 };
 
 /** Every sample, in time order. */

@@ -80,3 +80,65 @@ export const ChannelLayout = {
     return this.headerBytes + this.jobBytes + this.resultBytes;
   },
 } as const;
+
+// ── strategy 'per-request': one thread, one job ──────────────────────────────
+
+/** Main thread → a request's thread, once, as it is created: the job it exists for. */
+export interface OneJobMessage {
+  type: 'one-job';
+  input: unknown;
+}
+
+/** A request's thread → main thread: it runs its job now (sent just before the handler), then the result. */
+export type OneJobThreadMessage = { type: 'started' } | { type: 'result'; isOk: boolean; payload: unknown; runMs: number };
+
+// ── strategy 'pool-while-let': one shared queue behind one lock ──────────────
+
+/** Main thread → each while-let worker, once, as it is created. */
+export interface WhileLetAttachMessage {
+  type: 'while-let-attach';
+  workerId: number;
+  /** WhileLetLayout: the lock, the queue's indices and its slots. */
+  shared: SharedArrayBuffer;
+}
+
+/**
+ * A while-let worker → main thread, in the order things happen in the worker; durations measured there.
+ * `requestId` names the job it took from the queue.
+ */
+export type WhileLetWorkerMessage =
+  | { type: 'ready' }
+  | { type: 'lock-waiting' }
+  | { type: 'lock-acquired'; waitMs: number }
+  | { type: 'started'; requestId: number }
+  /** It took a job whose deadline had passed: not run, its request is answered 503 by the server. */
+  | { type: 'expired'; requestId: number }
+  | { type: 'result'; requestId: number; isOk: boolean; payload: unknown; runMs: number }
+  | { type: 'lock-released'; heldMs: number };
+
+/** Int32 cells at the start of the while-let pool's shared memory. */
+export const WhileLetCell = {
+  /** The Mutex: 0 free, 1 held, 2 held with threads blocked on it (a futex mutex, Drepper's "mutex2"). */
+  Lock: 0,
+  /** Jobs taken so far: only the lock holder moves it. */
+  Head: 1,
+  /** Jobs sent so far: only the main thread moves it; the lock holder waits on it for the next job. */
+  Tail: 2,
+  /** 1 once the sender is dropped (shutdown): recv() then fails on an empty queue. */
+  Closed: 3,
+  Count: 4,
+} as const;
+
+export const WhileLetLayout = {
+  headerBytes: 64,
+  /** Per slot: requestId and deadline (two Float64), input length (Int32), then the encoded input. */
+  slotHeaderBytes: 24,
+  /** A request line is at most 8 KiB (the parser's limit): its method and target always fit. */
+  slotInputBytes: 8 * 1024 + 64,
+  get slotBytes(): number {
+    return this.slotHeaderBytes + this.slotInputBytes;
+  },
+  totalBytes(slotCount: number): number {
+    return this.headerBytes + slotCount * this.slotBytes;
+  },
+} as const;

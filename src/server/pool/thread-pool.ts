@@ -5,13 +5,12 @@
 // worker's side worker-runtime.ts. The main thread dispatches and keeps every time; workers only run jobs
 // and report how long they ran.
 
-import { resolve as resolvePath } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { PoolState, PoolWorkerPhase, PoolWorkerState, QueuedJobState } from '../../shared/server-state';
 import { SETTINGS } from '../../shared/settings';
 import { JobQueue, NO_MAX_WAIT, RingQueue } from './job-queue';
+import { type Job, type JobRunner, spawnWorkerThread, toFileUrl } from './job-runner';
 import { type JobAbandonReason, type JobOutcome, type JobRunOutcome, type PoolObserver, UNOBSERVED } from './observer';
 import { type AttachMessage, WAKE_MESSAGE, type WorkerToPoolMessage } from './protocol';
 import { describeThrown, SharedChannel, WakeFlag } from './shared-channel';
@@ -31,12 +30,8 @@ export const MAX_CONSECUTIVE_START_FAILURES = 5;
 /** Wait before retrying a replacement that failed to start; doubles with each consecutive failure. */
 export const RESTART_BACKOFF_MS = 100;
 
+export type { Job, JobRunner } from './job-runner';
 export type { JobOutcome, JobRunOutcome, PoolObserver } from './observer';
-
-export interface Job<In> {
-  requestId: number;
-  input: In;
-}
 
 export interface ThreadPoolOptions<Out> {
   /** Number of workers, 1..MAX_POOL_SIZE. */
@@ -95,8 +90,6 @@ interface WorkerSlot<In, Out> {
   onFirstStart: ((error: Error | null) => void) | null;
 }
 
-const TS_SCRIPT = /\.[cm]?ts$/;
-
 /** How a slot's phase reads in a state report. */
 function reportedPhaseOf<In, Out>(slot: WorkerSlot<In, Out>): PoolWorkerPhase {
   switch (slot.phase) {
@@ -114,11 +107,6 @@ function reportedPhaseOf<In, Out>(slot: WorkerSlot<In, Out>): PoolWorkerPhase {
 
 const samePerformanceNow = (performanceNowMs: number): number => performanceNowMs;
 
-function toFileUrl(script: string | URL): URL {
-  if (script instanceof URL) return script;
-  return script.startsWith('file:') ? new URL(script) : pathToFileURL(resolvePath(script));
-}
-
 /** Calls a job's callback; a throwing callback is rethrown outside the pool so the pool's state stays whole. */
 function deliver<In, Out>(job: PendingJob<In, Out>, outcome: JobOutcome<Out>): void {
   try {
@@ -134,8 +122,9 @@ function deliver<In, Out>(job: PendingJob<In, Out>, outcome: JobOutcome<Out>): v
  * The order of what the observer hears is documented on PoolObserver. workerSpawned is reported only by
  * create(), because observers treat it as a fresh worker with zeroed counters.
  */
-export class ThreadPool<In, Out> {
+export class ThreadPool<In, Out> implements JobRunner<In, Out> {
   readonly size: number;
+  readonly refusalCode = 'QUEUE_FULL';
   private readonly slots: WorkerSlot<In, Out>[] = [];
   private readonly queue: JobQueue<PendingJob<In, Out>>;
   /** Idle workers, longest-idle first, so consecutive jobs spread over the pool as in the book's output. */
@@ -154,7 +143,6 @@ export class ThreadPool<In, Out> {
    */
   private deadlineTimer: NodeJS.Timeout | null = null;
   private readonly scriptUrl: URL;
-  private readonly isTypeScript: boolean;
   private readonly wake = new WakeFlag();
   /** performance.now() when every worker was ready (workerSpawned). */
   private spawnedAtMs = 0;
@@ -171,7 +159,6 @@ export class ThreadPool<In, Out> {
     this.queue = new JobQueue(maxWaitMs === 0 ? NO_MAX_WAIT : maxWaitMs);
     this.liveSlotCount = size;
     this.scriptUrl = toFileUrl(workerScript);
-    this.isTypeScript = TS_SCRIPT.test(this.scriptUrl.pathname);
   }
 
   /** Spawns workers 0..size-1 and resolves once every one is ready; rejects with PoolCreationError otherwise. */
@@ -239,7 +226,9 @@ export class ThreadPool<In, Out> {
       const job = this.queue.at(i)!;
       queue[i] = { requestId: job.requestId, enqueuedAt: timeOf(job.enqueuedAtMs) };
     }
-    return { workers, queue };
+    let live = 0;
+    for (const slot of this.slots) if (slot.worker !== null) live++;
+    return { workers, queue, threads: { live, peak: this.size }, lock: null };
   }
 
   /**
@@ -469,9 +458,7 @@ export class ThreadPool<In, Out> {
     slot.restartTimer = null;
     let worker: Worker;
     try {
-      worker = this.isTypeScript
-        ? new Worker(new URL('./ts-worker-bootstrap.mjs', import.meta.url), { workerData: this.workerData, argv: [this.scriptUrl.href] })
-        : new Worker(this.scriptUrl, { workerData: this.workerData });
+      worker = spawnWorkerThread(this.scriptUrl, this.workerData);
     } catch (thrown) {
       // e.g. workerData that cannot be cloned: no thread exists, so report it as a failed start at once.
       slot.worker = null;
