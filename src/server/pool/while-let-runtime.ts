@@ -18,21 +18,16 @@ import { SharedCodec } from './shared-codec';
 /** The lock holder wakes from its wait for a job this often to check for nothing in particular: a bound, not a poll. */
 const RECV_WAIT_SLICE_MS = 1_000;
 
-/** Lock: 0 free, 1 held, 2 held and contended. Returns true when it had to block (someone else held it). */
-export function lockMutex(cells: Int32Array): boolean {
+/** Takes the lock (0 free, 1 held, 2 held and contended); `onBlocked` is called first when another thread holds it. */
+export function lockMutex(cells: Int32Array, onBlocked: () => void): void {
   let c = Atomics.compareExchange(cells, WhileLetCell.Lock, 0, 1);
-  if (c === 0) return false;
+  if (c === 0) return;
+  onBlocked();
   if (c !== 2) c = Atomics.exchange(cells, WhileLetCell.Lock, 2);
   while (c !== 0) {
     Atomics.wait(cells, WhileLetCell.Lock, 2);
     c = Atomics.exchange(cells, WhileLetCell.Lock, 2);
   }
-  return true;
-}
-
-/** Is the lock free right now (a hint: it may be taken a moment later)? */
-export function isMutexHeld(cells: Int32Array): boolean {
-  return Atomics.load(cells, WhileLetCell.Lock) !== 0;
 }
 
 export function unlockMutex(cells: Int32Array): void {
@@ -56,13 +51,13 @@ function serve<In, Out>(port: MessagePort, attach: WhileLetAttachMessage, handle
   const cells = new Int32Array(shared, 0, WhileLetCell.Count);
   const slotCount = (shared.byteLength - WhileLetLayout.headerBytes) / WhileLetLayout.slotBytes;
   const post = (message: WhileLetWorkerMessage): void => port.postMessage(message);
+  const onBlocked = (): void => post({ type: 'lock-waiting' });
   post({ type: 'ready' });
 
   for (;;) {
     // receiver.lock().unwrap()
     const askedAtMs = performance.now();
-    if (isMutexHeld(cells)) post({ type: 'lock-waiting' });
-    lockMutex(cells);
+    lockMutex(cells, onBlocked);
     const heldFromMs = performance.now();
     post({ type: 'lock-acquired', waitMs: heldFromMs - askedAtMs });
     // .recv(): blocks, lock held, until a job is sent or the sender is dropped.

@@ -1,0 +1,219 @@
+// The chapter's four servers as strategies of the one server, through real sockets and real threads: the same
+// routes under each, the orderings the book describes (one /sleep holds the single-threaded server; the
+// while-let pool runs one job at a time; the ThreadPool overlaps them), a thread per request with its limit,
+// the lock's holder and waiters, and a graceful shutdown that answers every accepted request under each.
+// Orderings are asserted from the events and the wire, never from tight durations.
+
+import { setTimeout as delay } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type RunningServer, type ServerOptions, startServer } from '../src/server';
+import { STRATEGIES, type Strategy } from '../src/shared/settings';
+import { EventRecorder } from './support/event-recorder';
+import { get, RawConnection, request } from './support/http-client';
+
+let running: RunningServer[] = [];
+
+async function start(strategy: Strategy, options: ServerOptions = {}): Promise<{ server: RunningServer; recorder: EventRecorder }> {
+  const recorder = new EventRecorder();
+  const server = await startServer({ port: 0, workerCount: 2, sleepMs: 50, strategy, ...options, events: recorder.stream });
+  running.push(server);
+  return { server, recorder };
+}
+
+afterEach(async () => {
+  await Promise.all(running.map((s) => s.shutdown()));
+  running = [];
+});
+
+/** Sends one request on its own connection and resolves with its status once answered. */
+async function send(port: number, path: string): Promise<{ status: number; body: string }> {
+  const res = await request(port, get(path));
+  return { status: res.status, body: res.body };
+}
+
+type JobSpan = { requestId: number; workerId: number; startedAt: number; finishedAt: number };
+
+/** Each job's run, from its job-started to its job-finished, in start order. */
+function jobSpans(recorder: EventRecorder): JobSpan[] {
+  const finished = new Map(recorder.of('job-finished').map((e) => [e.requestId, e]));
+  return recorder
+    .of('job-started')
+    .map((e) => ({ requestId: e.requestId, workerId: e.workerId, startedAt: e.at, finishedAt: finished.get(e.requestId)!.at }))
+    .sort((a, b) => a.startedAt - b.startedAt);
+}
+
+describe.each(STRATEGIES)('strategy %s serves the same server', (strategy) => {
+  it('routes, parser and limits as the pool does, and says which strategy runs in its events and its state', async () => {
+    const { server, recorder } = await start(strategy);
+    expect((await send(server.port, '/')).status).toBe(200);
+    expect((await send(server.port, '/nope')).status).toBe(404);
+    expect((await send(server.port, '/sleep?ms=20')).status).toBe(200);
+    expect((await request(server.port, 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n')).status).toBe(405);
+    expect((await request(server.port, 'GET / HTTP/1.1\r\n\r\n')).status).toBe(400);
+    expect(recorder.of('server-listening')[0]).toMatchObject({ strategy });
+    expect(server.state()).toMatchObject({ strategy, settings: { strategy } });
+    // The router answers the 405 too, so four requests ran as jobs; the 400 was the parser's.
+    expect(recorder.count('job-finished')).toBe(4);
+  });
+
+  it('answers every accepted request when it shuts down, then stops', async () => {
+    const { server, recorder } = await start(strategy, { sleepMs: 400 });
+    const sleeping = send(server.port, '/sleep');
+    await recorder.until((r) => r.count('job-started') === 1);
+    const stopped = server.shutdown('command');
+    expect(await sleeping).toMatchObject({ status: 200 });
+    await stopped;
+    expect(recorder.of('response-sent').map((e) => e.status)).toEqual([200]);
+    expect(recorder.events.at(-1)!.type).toBe('server-stopped');
+    expect(server.state().phase).toBe('stopped');
+  });
+});
+
+describe('strategy single: one thread, one connection at a time (listing 21-10)', () => {
+  it('reads a GET / sent 0.5 s after a GET /sleep only once the sleep is over, showing its connection waiting meanwhile', async () => {
+    const { server, recorder } = await start('single', { sleepMs: 1_500 });
+    const sleeper = await RawConnection.open(server.port);
+    sleeper.send(get('/sleep'));
+    await recorder.until((r) => r.count('job-started') === 1);
+    await delay(500);
+    const reader = await RawConnection.open(server.port);
+    reader.send(get('/'));
+    await recorder.until((r) => r.count('connection-waiting') === 1);
+    const waiting = recorder.of('connection-waiting')[0]!;
+    // The main thread accepted it while the single thread sleeps: it is there, unread, and no job of its runs.
+    expect(recorder.count('job-finished')).toBe(0);
+    const state = server.state();
+    expect(state.connections.find((c) => c.id === waiting.connectionId)).toMatchObject({ phase: 'waiting', requestsInFlight: 0 });
+    expect(state.requests.map((r) => r.connectionId)).toEqual([recorder.of('request-received')[0]!.connectionId]);
+
+    const slept = await sleeper.read();
+    const read = await reader.read();
+    expect([slept.status, read.status]).toEqual([200, 200]);
+    // The book's handle_connection writes and drops the stream: each connection gets one answer, then closes.
+    expect(slept.headers.connection).toBe('close');
+    const sleepDone = recorder.of('response-sent')[0]!;
+    const taken = recorder.of('connection-taken')[0]!;
+    const readerRequest = recorder.of('request-received').find((e) => e.connectionId === waiting.connectionId)!;
+    expect(taken.connectionId).toBe(waiting.connectionId);
+    expect(taken.at).toBeGreaterThanOrEqual(sleepDone.at);
+    expect(readerRequest.at).toBeGreaterThanOrEqual(sleepDone.at);
+    expect(taken.waitMs).toBeGreaterThan(0);
+    expect(taken.waitingCount).toBe(0);
+    sleeper.close();
+    reader.close();
+  });
+
+  it('answers the connections still waiting at shutdown with 503, and the one it serves in full', async () => {
+    const { server, recorder } = await start('single', { sleepMs: 600 });
+    const sleeping = send(server.port, '/sleep');
+    await recorder.until((r) => r.count('job-started') === 1);
+    const waiting = send(server.port, '/');
+    await recorder.until((r) => r.count('connection-waiting') === 1);
+    await server.shutdown('command');
+    expect(await sleeping).toMatchObject({ status: 200 });
+    expect(await waiting).toMatchObject({ status: 503, body: 'Service Unavailable: the server is shutting down\n' });
+    expect(recorder.count('request-received')).toBe(1);
+    expect(recorder.of('connection-closed').map((e) => e.reason)).toContain('shutdown');
+  });
+});
+
+describe('strategy per-request: a new thread for every request (listing 21-11)', () => {
+  it('runs each request on a fresh thread that ends after its answer, with its start-up time, the live count and the peak', async () => {
+    const { server, recorder } = await start('per-request');
+    const answers = await Promise.all([send(server.port, '/sleep?ms=600'), send(server.port, '/sleep?ms=600')]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200]);
+    await recorder.until((r) => r.count('thread-exited') === 2);
+    const started = recorder.of('thread-started');
+    expect(started.map((e) => e.workerId).sort()).toEqual([0, 1]);
+    for (const e of started) expect(e.startupMs).toBeGreaterThan(0);
+    expect(Math.max(...started.map((e) => e.liveThreadCount))).toBe(2);
+    // Each job runs on its request's own thread, whose lane its job-started names.
+    for (const e of started)
+      expect(recorder.of('job-started').find((j) => j.requestId === e.requestId)).toMatchObject({ workerId: e.workerId });
+    expect(recorder.of('thread-exited').map((e) => e.exitCode)).toEqual([0, 0]);
+    expect(recorder.of('thread-exited').at(-1)!.liveThreadCount).toBe(0);
+    expect(server.state().pool.threads).toEqual({ live: 0, peak: 2 });
+    expect(server.state().pool.workers).toEqual([]);
+  });
+
+  it('answers 503 past --max-threads, with the reason a reader sees, and takes requests again once a thread ends', async () => {
+    const { server, recorder } = await start('per-request', { maxThreads: 1, sleepMs: 800 });
+    const sleeping = send(server.port, '/sleep');
+    await recorder.until((r) => r.count('thread-started') === 1);
+    expect(server.state().pool.threads).toEqual({ live: 1, peak: 1 });
+    const refused = await request(server.port, get('/'));
+    expect(refused.status).toBe(503);
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(refused.body).toContain('thread limit reached: this strategy has no bound of its own');
+    expect(recorder.of('request-rejected')).toMatchObject([{ status: 503, errorCode: 'THREAD_LIMIT' }]);
+    expect((await sleeping).status).toBe(200);
+    await recorder.until((r) => r.count('thread-exited') === 1);
+    expect((await send(server.port, '/')).status).toBe(200);
+  });
+});
+
+describe('strategy pool-while-let: the lock held for the whole job (listing 21-21)', () => {
+  it('keeps three of four idle workers blocked on the lock while the fourth holds it waiting for a job', async () => {
+    const { server, recorder } = await start('pool-while-let', { workerCount: 4 });
+    await recorder.until((r) => r.count('lock-acquired') >= 1 && r.count('lock-waiting') >= 3);
+    const { lock, workers } = server.state().pool;
+    expect(lock!.holderId).not.toBeNull();
+    expect(lock!.waiters.map((w) => w.workerId).sort()).toEqual([0, 1, 2, 3].filter((id) => id !== lock!.holderId));
+    expect(workers.map((w) => w.phase).sort()).toEqual(['idle', 'waiting-for-lock', 'waiting-for-lock', 'waiting-for-lock']);
+  });
+
+  it('serializes four /sleeps on four workers: each starts only after the one before finished, its worker holding the lock throughout', async () => {
+    const { server, recorder } = await start('pool-while-let', { workerCount: 4, sleepMs: 300 });
+    // Each worker thread gets to the lock in its own time once started: wait until three are blocked on it.
+    await recorder.until((r) => r.count('lock-waiting') >= 3);
+    const answers = Promise.all([0, 1, 2, 3].map(() => send(server.port, '/sleep')));
+    await recorder.until((r) => r.count('job-started') === 1);
+    const during = server.state().pool;
+    const busy = during.workers.find((w) => w.phase === 'busy')!;
+    expect(during.lock!.holderId).toBe(busy.id);
+    expect(during.workers.filter((w) => w.phase === 'waiting-for-lock')).toHaveLength(3);
+    expect((await answers).map((a) => a.status)).toEqual([200, 200, 200, 200]);
+    await recorder.until((r) => r.count('lock-released') >= 4);
+
+    const spans = jobSpans(recorder);
+    expect(spans).toHaveLength(4);
+    for (let i = 1; i < spans.length; i++) expect(spans[i]!.startedAt).toBeGreaterThanOrEqual(spans[i - 1]!.finishedAt);
+    // Each job lies inside one holding of the lock by its worker: acquired before it started, released after it finished.
+    for (const span of spans) {
+      const acquired = recorder
+        .of('lock-acquired')
+        .filter((e) => e.workerId === span.workerId && e.at <= span.startedAt)
+        .at(-1)!;
+      const released = recorder.of('lock-released').find((e) => e.workerId === span.workerId && e.at >= acquired.at)!;
+      expect(released.at).toBeGreaterThanOrEqual(span.finishedAt);
+      expect(released.heldMs).toBeGreaterThanOrEqual(span.finishedAt - span.startedAt - 50);
+    }
+  });
+
+  it('joins its workers in id order at shutdown once every queued job is answered, printing the book lines', async () => {
+    const { server, recorder } = await start('pool-while-let', { workerCount: 3, sleepMs: 200 });
+    const answers = Promise.all([0, 1, 2].map(() => send(server.port, '/sleep')));
+    await recorder.until((r) => r.count('job-queued') === 3 && r.count('job-started') === 1);
+    await server.shutdown('command');
+    expect((await answers).map((a) => a.status)).toEqual([200, 200, 200]);
+    expect(recorder.of('worker-exited').map((e) => [e.workerId, e.reason])).toEqual([
+      [0, 'shutdown'],
+      [1, 'shutdown'],
+      [2, 'shutdown'],
+    ]);
+    expect(server.state().pool.lock!.holderId).toBeNull();
+  });
+});
+
+describe('strategy pool: the ThreadPool, for comparison', () => {
+  it('overlaps four /sleeps on four workers: every one starts before the first finishes', async () => {
+    const { server, recorder } = await start('pool', { workerCount: 4, sleepMs: 600 });
+    const answers = await Promise.all([0, 1, 2, 3].map(() => send(server.port, '/sleep')));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+    const spans = jobSpans(recorder);
+    const firstFinish = Math.min(...spans.map((s) => s.finishedAt));
+    for (const span of spans) expect(span.startedAt).toBeLessThan(firstFinish);
+    expect(new Set(spans.map((s) => s.workerId)).size).toBe(4);
+    expect(server.state().pool).toMatchObject({ threads: { live: 4, peak: 4 }, lock: null });
+  });
+});
