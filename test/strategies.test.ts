@@ -6,10 +6,21 @@
 
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { EventHistory } from '../src/history';
+import {
+  CONNECTION_WAIT_NAME,
+  exportTrace,
+  LOCK_HOLD_NAME,
+  LOCK_WAIT_NAME,
+  THREAD_STARTUP_NAME,
+  type TraceEvent,
+} from '../src/history/trace-export';
 import { type RunningServer, type ServerOptions, startServer } from '../src/server';
 import { STRATEGIES, type Strategy } from '../src/shared/settings';
 import { EventRecorder } from './support/event-recorder';
 import { get, RawConnection, request } from './support/http-client';
+import { sampleHeader } from './support/sample-events';
+import { loadInDevTools } from './support/trace-engine';
 
 let running: RunningServer[] = [];
 
@@ -215,5 +226,58 @@ describe('strategy pool: the ThreadPool, for comparison', () => {
     for (const span of spans) expect(span.startedAt).toBeLessThan(firstFinish);
     expect(new Set(spans.map((s) => s.workerId)).size).toBe(4);
     expect(server.state().pool).toMatchObject({ threads: { live: 4, peak: 4 }, lock: null });
+  });
+});
+
+/** X slices on one thread either nest or follow each other: what Perfetto and DevTools require. */
+function expectNesting(traceEvents: readonly TraceEvent[]): void {
+  const byThread = new Map<string, TraceEvent[]>();
+  for (const e of traceEvents) if (e.ph === 'X') byThread.set(`${e.pid}/${e.tid}`, [...(byThread.get(`${e.pid}/${e.tid}`) ?? []), e]);
+  for (const slices of byThread.values()) {
+    slices.sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
+    const open: TraceEvent[] = [];
+    for (const slice of slices) {
+      while (open.length > 0 && open.at(-1)!.ts + open.at(-1)!.dur! <= slice.ts) open.pop();
+      if (open.length > 0) expect(slice.ts + slice.dur!).toBeLessThanOrEqual(open.at(-1)!.ts + open.at(-1)!.dur!);
+      open.push(slice);
+    }
+  }
+  const ends = new Set(traceEvents.filter((e) => e.ph === 'e').map((e) => `${e.pid}/${e.id2!.local}`));
+  for (const begin of traceEvents.filter((e) => e.ph === 'b')) expect(ends.has(`${begin.pid}/${begin.id2!.local}`)).toBe(true);
+}
+
+describe("every strategy's run in the flight recorder and in an exported trace", () => {
+  it('is kept whole by the history and exported with the lock, the threads and the waiting connections as slices', async () => {
+    const runs = await Promise.all(
+      (['single', 'per-request', 'pool-while-let'] as const).map(async (strategy) => {
+        const { server, recorder } = await start(strategy, { workerCount: 2, sleepMs: 200 });
+        await Promise.all([send(server.port, '/sleep'), send(server.port, '/sleep'), send(server.port, '/')]);
+        await server.shutdown('command');
+        return recorder.events;
+      }),
+    );
+    for (const events of runs) {
+      const history = new EventHistory({ maxAgeMs: Number.POSITIVE_INFINITY });
+      for (const event of events) history.append(event);
+      expect([...history.events()]).toEqual(events);
+      expect(history.stateAt(events.at(-1)!.at)).toMatchObject({ phase: 'stopped' });
+    }
+    const [single, perRequest, whileLet] = runs.map(
+      (events) => exportTrace(sampleHeader({ historyStartsAt: events[0]!.at }), events).trace,
+    );
+    for (const trace of [single!, perRequest!, whileLet!]) {
+      expectNesting(trace.traceEvents);
+      expect(trace.traceEvents.filter((e) => e.ph === 'X' && e.cat === 'request' && !e.name.startsWith('dispatch'))).toHaveLength(3);
+    }
+    const names = (trace: { traceEvents: TraceEvent[] }) => new Set(trace.traceEvents.map((e) => e.name));
+    expect(names(single!).has(CONNECTION_WAIT_NAME)).toBe(true);
+    expect(names(perRequest!).has(THREAD_STARTUP_NAME)).toBe(true);
+    expect(names(whileLet!).has(LOCK_HOLD_NAME)).toBe(true);
+    expect(names(whileLet!).has(LOCK_WAIT_NAME)).toBe(true);
+    // DevTools reads the while-let trace: each job inside a holding of the lock on its worker's track.
+    const view = await loadInDevTools(whileLet!.traceEvents);
+    const workerEntries = view.threads.filter((t) => t.name?.startsWith('Worker ')).flatMap((t) => t.entries);
+    expect(workerEntries.filter((e) => e.name === LOCK_HOLD_NAME).length).toBeGreaterThanOrEqual(3);
+    expect(workerEntries.filter((e) => e.name.startsWith('GET ')).length).toBe(3);
   });
 });

@@ -7,7 +7,9 @@
 // per worker; each job's run as an `X` slice on its worker; each queue wait as an async `b`/`e` slice;
 // a flow arrow from a request's arrival on the main thread to its run; a counter track of queued jobs and
 // busy workers; instants for the server's lifecycle, jobs abandoned in the queue, worker crashes and
-// replacements, and the shutdown joins.
+// replacements, and the shutdown joins. The other strategies add: the while-let lock as slices on each worker
+// ("waiting for the lock", "holding the lock", around its job); a request thread's start-up as a slice before its
+// job, its exit as an instant; a connection waiting for the single thread as an async slice beside the queue waits.
 // Format: https://docs.google.com/document/d/1CvAClvFfyA5R-PhYUmn5OOQtYMH4h6I0nSsKchNAySU
 
 import { formatBookLine, type ServerEvent, type ServerEventOf } from '../shared/events';
@@ -31,6 +33,10 @@ export const TRACE_CATEGORY = {
 } as const;
 
 export const QUEUE_WAIT_NAME = 'queue wait';
+export const CONNECTION_WAIT_NAME = 'waiting to be read';
+export const LOCK_WAIT_NAME = 'waiting for the lock';
+export const LOCK_HOLD_NAME = 'holding the lock';
+export const THREAD_STARTUP_NAME = 'thread start-up';
 export const COUNTER_NAME = 'Pool';
 const FLOW_NAME = 'dispatch';
 /** The main thread's slice for a request: from its parse to its place in the queue. */
@@ -140,6 +146,9 @@ interface WorkerThread {
   tid: number;
   /** The request it runs, or null when idle. */
   runningRequestId: number | null;
+  /** Strategy 'pool-while-let': since when it waits for the lock, or holds it; null when it does not. */
+  lockWaitSince: number | null;
+  lockHeldSince: number | null;
 }
 
 /** One server run: from its workers' spawn (or the start of the history) until the next run begins. */
@@ -151,6 +160,8 @@ interface RunState {
   workers: Map<number, WorkerThread>;
   /** Requests in flight, forgotten at their response: the exporter's memory is bounded by them. */
   requests: Map<number, RequestState>;
+  /** Strategy 'single': connections waiting to be read, each an open async slice. */
+  waitingConnections: Set<number>;
   queuedJobs: number;
   busyWorkers: number;
   lastAt: number;
@@ -258,8 +269,70 @@ export class TraceExporter {
         );
         return;
       case 'connection-opened':
-      case 'connection-closed':
         return;
+      case 'connection-closed':
+        // A connection still waiting for the single thread at shutdown is answered 503 and closes unread.
+        if (run.waitingConnections.delete(event.connectionId)) this.connectionWaitEnd(run, event.connectionId, event.at, { read: false });
+        return;
+      case 'connection-waiting':
+        run.waitingConnections.add(event.connectionId);
+        this.emit({
+          name: CONNECTION_WAIT_NAME,
+          ph: 'b',
+          id2: { local: `connection ${event.connectionId}` },
+          ts: this.ts(event.at),
+          pid: run.pid,
+          tid: run.mainTid,
+          cat: TRACE_CATEGORY.queueWait,
+          args: { connectionId: event.connectionId, waitingCount: event.waitingCount },
+        });
+        return;
+      case 'connection-taken':
+        if (run.waitingConnections.delete(event.connectionId)) {
+          this.connectionWaitEnd(run, event.connectionId, event.at, { waitMs: event.waitMs, read: true });
+        }
+        return;
+      case 'thread-started': {
+        const thread = this.worker(run, event.workerId);
+        this.slice(run, thread.tid, THREAD_STARTUP_NAME, Math.max(this.originAt, event.at - event.startupMs), event.at, {
+          requestId: event.requestId,
+          startupMs: event.startupMs,
+          liveThreadCount: event.liveThreadCount,
+        });
+        return;
+      }
+      case 'thread-exited':
+        this.instant(
+          run,
+          this.worker(run, event.workerId).tid,
+          event.at,
+          `Thread exited (code ${event.exitCode})`,
+          TRACE_CATEGORY.lifecycle,
+          {
+            exitCode: event.exitCode,
+            liveThreadCount: event.liveThreadCount,
+          },
+        );
+        return;
+      case 'lock-waiting':
+        this.worker(run, event.workerId).lockWaitSince = event.at;
+        return;
+      case 'lock-acquired': {
+        const thread = this.worker(run, event.workerId);
+        if (thread.lockWaitSince !== null)
+          this.slice(run, thread.tid, LOCK_WAIT_NAME, thread.lockWaitSince, event.at, { waitMs: event.waitMs });
+        thread.lockWaitSince = null;
+        thread.lockHeldSince = event.at;
+        return;
+      }
+      case 'lock-released': {
+        const thread = this.worker(run, event.workerId);
+        // Encloses the job it ran: the worker reported acquiring before starting, and releasing after its result.
+        const since = thread.lockHeldSince ?? Math.max(this.originAt, event.at - event.heldMs);
+        this.slice(run, thread.tid, LOCK_HOLD_NAME, since, event.at, { heldMs: event.heldMs });
+        thread.lockHeldSince = null;
+        return;
+      }
     }
   }
 
@@ -304,6 +377,7 @@ export class TraceExporter {
       hasStopped: false,
       workers: new Map(),
       requests: new Map(),
+      waitingConnections: new Set(),
       queuedJobs: 0,
       busyWorkers: 0,
       lastAt: event.at,
@@ -321,7 +395,7 @@ export class TraceExporter {
   private worker(run: RunState, workerId: number): WorkerThread {
     let thread = run.workers.get(workerId);
     if (thread === undefined) {
-      thread = { tid: this.nextTid++, runningRequestId: null };
+      thread = { tid: this.nextTid++, runningRequestId: null, lockWaitSince: null, lockHeldSince: null };
       run.workers.set(workerId, thread);
       this.workerCount = Math.max(this.workerCount, run.workers.size);
       this.metadata(run, thread.tid, 'thread_name', { name: traceWorkerThreadName(workerId) });
@@ -341,6 +415,14 @@ export class TraceExporter {
       }
     }
     run.requests.clear();
+    for (const connectionId of run.waitingConnections) this.connectionWaitEnd(run, connectionId, endAt, { unfinished: true });
+    run.waitingConnections.clear();
+    for (const thread of run.workers.values()) {
+      if (thread.lockWaitSince !== null) this.slice(run, thread.tid, LOCK_WAIT_NAME, thread.lockWaitSince, endAt, { unfinished: true });
+      if (thread.lockHeldSince !== null) this.slice(run, thread.tid, LOCK_HOLD_NAME, thread.lockHeldSince, endAt, { unfinished: true });
+      thread.lockWaitSince = null;
+      thread.lockHeldSince = null;
+    }
   }
 
   // ── requests and jobs ─────────────────────────────────────────────────────
@@ -499,6 +581,25 @@ export class TraceExporter {
     });
   }
 
+  private connectionWaitEnd(run: RunState, connectionId: number, at: number, args: Record<string, unknown>): void {
+    this.emit({
+      name: CONNECTION_WAIT_NAME,
+      ph: 'e',
+      id2: { local: `connection ${connectionId}` },
+      ts: this.ts(at),
+      pid: run.pid,
+      tid: run.mainTid,
+      cat: TRACE_CATEGORY.queueWait,
+      args,
+    });
+  }
+
+  /** A slice on a worker's thread that is not a job (the lock, a thread's start-up). */
+  private slice(run: RunState, tid: number, name: string, startAt: number, endAt: number, args: Record<string, unknown>): void {
+    const ts = this.ts(startAt);
+    this.emit({ name, ph: 'X', ts, dur: Math.max(0, this.ts(endAt) - ts), pid: run.pid, tid, cat: TRACE_CATEGORY.pool, args });
+  }
+
   private requestArgs(requestId: number, request: RequestState): Record<string, unknown> {
     return {
       requestId,
@@ -546,7 +647,8 @@ function otherDataOf(header: RunFileHeader, originAt: number): TraceOtherData {
     runFileFormatVersion: header.formatVersion,
     historyStartsAt: header.historyStartsAt,
     droppedEventCount: header.droppedEventCount,
-    strategy: header.strategy ?? 'fifo',
+    // Files older than 1.4 say null: their runs all used the book's pool.
+    strategy: header.strategy ?? 'pool',
   };
 }
 
