@@ -49,6 +49,7 @@ describe.each(['built', 'source'] as const)('npm run serve (%s)', (build: Build)
     [['--workers', 'four'], /--workers must be a whole number \(got "four"\)/],
     [['--port', '70000'], /--port must be between 0 and 65535/],
     [['--frobnicate'], /Unknown option '--frobnicate'/],
+    [['--strategy', 'fork'], /--strategy must be one of single, per-request, pool, pool-while-let \(got "fork"\)/],
   ])('rejects %j with one readable line and exit code 2', async (args, message) => {
     const run = serve(args);
     expect((await run.exited).code).toBe(2);
@@ -84,6 +85,25 @@ describe.each(['built', 'source'] as const)('npm run serve (%s)', (build: Build)
       'Worker 2 disconnected; shutting down.',
     ]);
   });
+
+  it.each([
+    ['single', /with one thread, one connection at a time/, false],
+    ['per-request', /with a new thread per request, at most 256 at once/, false],
+    ['pool-while-let', /with 2 workers sharing one lock for the whole job/, true],
+  ] as const)(
+    "serves with --strategy %s, printing its listing's lines, and stops gracefully",
+    async (strategy, listening, printsWorkers) => {
+      const run = serve(['--port', '0', '--workers', '2', '--sleep-ms', '50', '--strategy', strategy]);
+      const port = await listeningPort(run);
+      expect(run.output()).toMatch(listening);
+      expect((await request(port, get('/'))).status).toBe(200);
+      expect((await request(port, get('/sleep'))).status).toBe(200);
+      run.signal('SIGTERM');
+      expect(await run.exited).toEqual({ code: 0, signal: null });
+      expect(run.output()).toContain('Shutting down.');
+      expect(/Worker \d got a job; executing\./.test(run.output())).toBe(printsWorkers);
+    },
+  );
 
   it('stops by itself after --stop-after requests and exits 0', async () => {
     const run = serve(['--port', '0', '--workers', '2', '--stop-after', '2']);

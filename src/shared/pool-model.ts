@@ -5,6 +5,7 @@
 import { httpUrlOf } from './address';
 import { formatBookLine, isBurstUserAgent, type JobAbandonReason, type ServerEvent, type ServerEventOf } from './events';
 import { countOf } from './plural';
+import type { Strategy } from './settings';
 
 export type ServerPhase = 'stopped' | 'listening' | 'stopping';
 export type WorkerPhase = 'idle' | 'busy' | 'stopping' | 'exited';
@@ -98,9 +99,12 @@ export function requestOriginOf(userAgent: string | null): RequestOrigin {
   return isBurstUserAgent(userAgent) ? 'burst' : 'external';
 }
 
-/** The UI log's line for an event (the book's lines, the listening line, the stop), or null when it makes none. */
-export function logLineOf(event: ServerEvent): string | null {
+/**
+ * The UI log's line for an event (the book's lines as the running strategy's listing prints them, the listening
+ * line, the stop), or null when it makes none.
+ */
+export function logLineOf(event: ServerEvent, strategy: Strategy = 'pool'): string | null {
   if (event.type === 'server-listening') return formatListeningLine(event);
   if (event.type === 'server-stopped') return 'Server stopped.';
-  return formatBookLine(event);
+  return formatBookLine(event, strategy);
 }
