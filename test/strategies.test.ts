@@ -114,6 +114,20 @@ describe('strategy single: one thread, one connection at a time (listing 21-10)'
     reader.close();
   });
 
+  it('moves on past a waiting client that left without sending anything', async () => {
+    // An idle timeout far beyond the test's own: only moving on at once gets the next client served in time.
+    const { server, recorder } = await start('single', { sleepMs: 300, keepAliveTimeoutMs: 600_000 });
+    const sleeping = send(server.port, '/sleep');
+    await recorder.until((r) => r.count('job-started') === 1);
+    const silent = await RawConnection.open(server.port);
+    await recorder.until((r) => r.count('connection-waiting') === 1);
+    silent.socket.end();
+    const next = send(server.port, '/');
+    expect((await sleeping).status).toBe(200);
+    expect((await next).status).toBe(200);
+    await silent.closedPromise;
+  });
+
   it('answers the connections still waiting at shutdown with 503, and the one it serves in full', async () => {
     const { server, recorder } = await start('single', { sleepMs: 600 });
     const sleeping = send(server.port, '/sleep');

@@ -380,7 +380,9 @@ class PoolscopeServer implements RunningServer, RequestHandler {
       }
       conn.beginServing();
       this.serve(conn);
-      conn.socket.resume();
+      // A client that left without sending anything has its end already emitted, before serve() listened for it.
+      if (conn.socket.readableEnded) conn.onPeerEnd();
+      else conn.socket.resume();
       return;
     }
   }
