@@ -28,6 +28,10 @@
 //   it, so later rounds append to a grown (then full) history rather than paying for a new one's growth.
 // - burst: `burstCount` GET /sleep at once, each on its own connection, on `workerCount` workers: first
 //   send to last response vs the ideal ceil(burst/workers) × sleep. Target within 2%.
+// - strategies: keep-alive GET / against the chapter's four servers (bench/strategies.ts), one row per strategy
+//   with its ratio to `pool`, every one on the built worker. No target: the rows show what each design costs.
+// - thread-startup: the median start-up of a `per-request` thread (spawn to its request running), beside one
+//   whole GET / on the pool.
 // - p50/p99 are the load generator's latencies (request written → response complete) in the median round.
 //   Socket errors or non-2xx answers are printed beside them; any at all makes that row suspect.
 // - With 2 cores, wrk (1 thread) takes one and the server the other; Poolscope's worker threads compete
@@ -47,6 +51,7 @@ import { measureLoadAccuracy } from './load-accuracy';
 import { MEMORY_WORKER_COUNTS, type MemoryReport, measureMemory } from './memory';
 import { type ServerKind, type ServerProcess, spawnServer } from './servers';
 import { runSoak, SOAK_USAGE } from './soak';
+import { ensureBuilt, measureThreadStartup, settle, spawnStrategyServers } from './strategies';
 
 const USAGE = `npm run bench -- [flags]
   --quick              1 round of 2 s (smoke test)
@@ -55,8 +60,8 @@ const USAGE = `npm run bench -- [flags]
   --warmup-s N         seconds of unmeasured load before each round (default 1)
   --connections N      concurrent connections (default 50)
   --only LIST          comma-separated scenarios: keep-alive,close,event-stream,recorder,log-line,burst,memory,
-                       load-accuracy (default), and history-memory (opt-in: 10 minutes of GET / with the recorder,
-                       RSS at 1, 5, 10 min)
+                       load-accuracy, strategies, thread-startup (default), and history-memory (opt-in: 10 minutes
+                       of GET / with the recorder, RSS at 1, 5, 10 min)
   --generator NAME     auto (default) | wrk | autocannon | node-net
   --cpu-prof           run the Poolscope child with --cpu-prof and print its top self-time functions
 ${SOAK_USAGE}`;
@@ -70,6 +75,8 @@ const SCENARIO_IDS = [
   'burst',
   'memory',
   'load-accuracy',
+  'strategies',
+  'thread-startup',
   'history-memory',
 ] as const;
 type ScenarioId = (typeof SCENARIO_IDS)[number];
@@ -710,6 +717,68 @@ async function main(): Promise<void> {
       });
     }
     if (wants('load-accuracy')) reports.push(await measureLoadAccuracy(poolscope.port, config));
+
+    if (wants('strategies') || wants('thread-startup')) {
+      ensureBuilt();
+      const byStrategy = await spawnStrategyServers(async (options) => {
+        const server = await spawnServer('poolscope', { workerCount: config.workerCount, sleepMs: config.burstSleepMs, ...options });
+        started.push(server);
+        return server;
+      });
+      const pool = byStrategy.get('pool')!;
+      if (wants('strategies')) {
+        console.log(
+          `\nstrategies: keep-alive GET / against each strategy (${config.workerCount} workers where it has a pool), side by side`,
+        );
+        const sides = await alternate(
+          'strategies',
+          [...byStrategy].map(([strategy, server]) => ({
+            label: `strategy ${strategy}`,
+            server,
+            prepare: () => settle(server),
+            finish: () => settle(server),
+          })),
+          generators.keepAlive,
+          false,
+          config,
+        );
+        const poolSide = sides[0]!;
+        sides.forEach((side, index) => {
+          const ratios = pairedRatios(side, poolSide);
+          reports.push({
+            id: 'strategies',
+            title: `${side.label}: GET / keep-alive`,
+            unit: 'req/s',
+            poolscope: side.median.requestsPerS,
+            baseline: poolSide.median.requestsPerS,
+            baselineLabel: 'strategy pool',
+            ratio: side.median.requestsPerS / poolSide.median.requestsPerS,
+            target: '-',
+            isMet: true,
+            note: index === 0 ? undefined : spreadNote(ratios),
+            // The latency table lists the sides once: from the first row.
+            sides: index === 0 ? sides : undefined,
+            pairedRatios: ratios,
+          });
+        });
+      }
+      if (wants('thread-startup')) {
+        console.log('\nthread start-up: GET / one at a time against strategy per-request, and against the pool');
+        const startup = await measureThreadStartup(byStrategy.get('per-request')!, pool);
+        console.log(`  median start-up ${fmtMs(startup.medianStartupMs)}; one GET / on the pool ${fmtMs(startup.poolRequestMedianMs)}`);
+        reports.push({
+          id: 'thread-startup',
+          title: 'per-request: thread start-up (median)',
+          unit: 'ms',
+          poolscope: startup.medianStartupMs,
+          baseline: startup.poolRequestMedianMs,
+          baselineLabel: 'one GET / on the pool',
+          ratio: startup.medianStartupMs / startup.poolRequestMedianMs,
+          target: '-',
+          isMet: true,
+        });
+      }
+    }
     if (wants('history-memory')) reports.push(...(await measureHistoryMemory(poolscope, generators.keepAlive, config)));
   } finally {
     // Graceful, so a --cpu-prof child writes its profile.

@@ -1,9 +1,11 @@
 // The servers under test, each in a child process of its own so that no two share an event loop:
 // run directly (`node --import tsx bench/servers.ts <kind> <port> [--workers N] [--sleep-ms N]`) it starts
-// one server, prints a ready line and answers `observe on|off`, `log on|off`, `record on|off`, `rss`, `history-bytes`
-// and `cpu` on stdin; imported, it spawns such children (test/support/processes.ts makes sure they die with the bench).
-// `--parser-limits JSON` sets Poolscope's parser limits, `--max-connections N` its connection cap, `--log-file PATH`
-// where `log on` prints the book's per-request lines.
+// one server, prints a ready line and answers `observe on|off`, `log on|off`, `record on|off`, `rss`, `history-bytes`,
+// `startups on|off`, `busy` and `cpu` on stdin; imported, it spawns such children (test/support/processes.ts makes
+// sure they die with the bench). `--parser-limits JSON` sets Poolscope's parser limits, `--max-connections N` its
+// connection cap, `--log-file PATH` where `log on` prints the book's per-request lines, `--strategy NAME` how it runs
+// requests, `--built-worker` its threads run the built worker (out/main/request-worker.js) instead of the TypeScript
+// one; `startups on|off` collects the start-up of each per-request thread (median ms), `busy` counts what is in flight.
 
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -11,6 +13,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { ParserLimits } from '../src/server/http/parser';
 import type { ServerEvent } from '../src/shared/events';
+import type { Strategy } from '../src/shared/settings';
+import { percentile } from '../test/support/percentile';
 import { spawnTsx } from '../test/support/processes';
 import { createBareNetServer } from './bare-net-server';
 import { createPlainNodeServer } from './plain-node-server';
@@ -35,6 +39,9 @@ const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 10_000;
 
 const PAGES_DIR = fileURLToPath(new URL('../src/server/pages/', import.meta.url));
+/** What `npm run build` puts beside serve.js: the worker program in plain JavaScript, and the pages. */
+const BUILT_WORKER_SCRIPT = fileURLToPath(new URL('../out/main/request-worker.js', import.meta.url));
+const BUILT_PAGES_DIR = fileURLToPath(new URL('../out/main/pages/', import.meta.url));
 const THIS_FILE = fileURLToPath(import.meta.url);
 
 // ── the child side ───────────────────────────────────────────────────────────
@@ -47,6 +54,8 @@ interface ChildOptions {
   parserLimits?: Partial<ParserLimits>;
   maxConnections?: number;
   logFile?: string;
+  strategy?: Strategy;
+  isBuiltWorker: boolean;
 }
 
 function parseChildArgs(argv: string[]): ChildOptions {
@@ -59,6 +68,8 @@ function parseChildArgs(argv: string[]): ChildOptions {
       'parser-limits': { type: 'string' },
       'max-connections': { type: 'string' },
       'log-file': { type: 'string' },
+      strategy: { type: 'string' },
+      'built-worker': { type: 'boolean', default: false },
     },
   });
   const [kind, port = '0'] = positionals;
@@ -73,6 +84,8 @@ function parseChildArgs(argv: string[]): ChildOptions {
     parserLimits: values['parser-limits'] === undefined ? undefined : (JSON.parse(values['parser-limits']) as Partial<ParserLimits>),
     maxConnections: values['max-connections'] === undefined ? undefined : Number(values['max-connections']),
     logFile: values['log-file'],
+    strategy: values.strategy as Strategy | undefined,
+    isBuiltWorker: values['built-worker'] === true,
   };
 }
 
@@ -86,6 +99,10 @@ interface StartedServer {
   setRecording(isRecording: boolean): number;
   /** The recorder's approximate bytes per stored event (0 when none records). */
   historyBytesPerEvent(): number;
+  /** Starts or stops collecting per-request threads' start-up; returns the median ms of those collected while on. */
+  setStartupsCollected(isOn: boolean): number;
+  /** Requests still in flight, and threads still alive for a thread per request: 0 once the server is at rest. */
+  busyCount(): number;
   stop(): Promise<void>;
 }
 
@@ -102,6 +119,8 @@ async function startInThisProcess(options: ChildOptions): Promise<StartedServer>
       setLogged: () => 0,
       setRecording: () => 0,
       historyBytesPerEvent: () => 0,
+      setStartupsCollected: () => 0,
+      busyCount: () => 0,
       // The ceiling keeps no list of its sockets (that would be a cost per connection): the process exit closes them.
       stop: () =>
         new Promise<void>((done) => {
@@ -127,6 +146,8 @@ async function startInThisProcess(options: ChildOptions): Promise<StartedServer>
     sleepMs: options.sleepMs,
     parserLimits: options.parserLimits,
     maxConnections: options.maxConnections,
+    strategy: options.strategy,
+    ...(options.isBuiltWorker ? { workerScript: BUILT_WORKER_SCRIPT, pagesDir: BUILT_PAGES_DIR } : {}),
     events,
   });
 
@@ -211,12 +232,38 @@ async function startInThisProcess(options: ChildOptions): Promise<StartedServer>
     }
     return recorded;
   };
+
+  let stopCollecting: (() => void) | null = null;
+  let startupsMs: number[] = [];
+  const setStartupsCollected = (isOn: boolean): number => {
+    const medianMs =
+      startupsMs.length === 0
+        ? 0
+        : percentile(
+            [...startupsMs].sort((a, b) => a - b),
+            50,
+          );
+    stopCollecting?.();
+    stopCollecting = null;
+    startupsMs = [];
+    if (isOn) {
+      stopCollecting = events.subscribe((event) => {
+        if (event.type === 'thread-started') startupsMs.push(event.startupMs);
+      });
+    }
+    return medianMs;
+  };
   return {
     port: server.port,
     setObserved,
     setLogged,
     setRecording,
     historyBytesPerEvent: () => history?.bytesPerEvent ?? 0,
+    setStartupsCollected,
+    busyCount: () => {
+      const state = server.state();
+      return state.requests.length + (options.strategy === 'per-request' ? state.pool.threads.live : 0);
+    },
     stop: async () => {
       setObserved(false);
       setRecording(false);
@@ -261,6 +308,8 @@ async function runChild(): Promise<void> {
       else if (command === 'record on' || command === 'record off') reply = started.setRecording(command === 'record on');
       else if (command === 'rss') reply = process.memoryUsage().rss;
       else if (command === 'history-bytes') reply = started.historyBytesPerEvent();
+      else if (command === 'startups on' || command === 'startups off') reply = started.setStartupsCollected(command === 'startups on');
+      else if (command === 'busy') reply = started.busyCount();
       else if (command === 'cpu') {
         const usage = process.cpuUsage();
         reply = usage.user + usage.system;
@@ -286,6 +335,10 @@ export interface SpawnServerOptions {
   maxConnections?: number;
   /** Where `setLogged(true)` prints the book's lines. */
   logFile?: string;
+  /** Poolscope's strategy; default the pool. */
+  strategy?: Strategy;
+  /** Poolscope's threads run the built worker (out/main/request-worker.js; build first). */
+  isBuiltWorker?: boolean;
 }
 
 export interface ServerProcess {
@@ -304,6 +357,10 @@ export interface ServerProcess {
   historyBytesPerEvent(): Promise<number>;
   /** CPU time the whole child (every thread) has used so far, user + system, in µs. */
   cpuUsageUs(): Promise<number>;
+  /** Starts (true) or stops collecting per-request threads' start-up; resolves with the median ms collected while on. */
+  setStartupsCollected(isOn: boolean): Promise<number>;
+  /** Requests in flight (and per-request threads alive): the bench waits for 0 before the next side's round. */
+  busyCount(): Promise<number>;
   /** Graceful: SIGTERM, then SIGKILL after STOP_TIMEOUT_MS. */
   stop(): Promise<void>;
 }
@@ -314,6 +371,8 @@ export async function spawnServer(kind: ServerKind, options: SpawnServerOptions)
   if (options.parserLimits !== undefined) args.push('--parser-limits', JSON.stringify(options.parserLimits));
   if (options.maxConnections !== undefined) args.push('--max-connections', String(options.maxConnections));
   if (options.logFile !== undefined) args.push('--log-file', options.logFile);
+  if (options.strategy !== undefined) args.push('--strategy', options.strategy);
+  if (options.isBuiltWorker === true) args.push('--built-worker');
   const program = spawnTsx(THIS_FILE, args, { nodeArgs, stdin: 'pipe' });
   program.child.stderr!.on('data', (chunk: Buffer) => process.stderr.write(`[${kind}] ${chunk.toString()}`));
 
@@ -352,6 +411,8 @@ export async function spawnServer(kind: ServerKind, options: SpawnServerOptions)
     rssBytes: () => ask('rss'),
     historyBytesPerEvent: () => ask('history-bytes'),
     cpuUsageUs: () => ask('cpu'),
+    setStartupsCollected: (isOn) => ask(`startups ${isOn ? 'on' : 'off'}`),
+    busyCount: () => ask('busy'),
     stop: async () => void (await program.stop(STOP_TIMEOUT_MS)),
   };
 }
