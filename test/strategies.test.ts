@@ -80,6 +80,36 @@ describe.each(STRATEGIES)('strategy %s serves the same server', (strategy) => {
   });
 });
 
+const faultyWorker = new URL('./fixtures/workers/faulty-request-worker.ts', import.meta.url).pathname;
+
+describe.each(['per-request', 'pool-while-let'] as const)('strategy %s keeps faults local', (strategy) => {
+  it('answers 500 to a job that throws and to one whose thread dies, and serves the next request', async () => {
+    const { server, recorder } = await start(strategy, { workerScript: faultyWorker, workerCount: 2 });
+    expect((await send(server.port, '/boom')).status).toBe(500);
+    const died = await send(server.port, '/die');
+    expect(died).toMatchObject({ status: 500 });
+    expect(died.body).toMatch(/died|ended without a result/);
+    expect((await send(server.port, '/')).status).toBe(200);
+    if (strategy === 'per-request') {
+      await recorder.until((r) => r.count('thread-exited') === 3);
+      expect(recorder.of('thread-exited').map((e) => e.exitCode)).toContain(3);
+    } else {
+      // The worker died holding the lock: it was freed, so the other worker took the next job.
+      expect(recorder.of('worker-exited')).toMatchObject([{ reason: 'crashed', exitCode: 3 }]);
+      expect(server.state().pool.lock!.holderId).not.toBe(recorder.of('worker-exited')[0]!.workerId);
+    }
+  });
+});
+
+describe('strategy pool-while-let with no worker left', () => {
+  it('answers every queued request 500 instead of letting it wait forever', async () => {
+    const { server, recorder } = await start('pool-while-let', { workerScript: faultyWorker, workerCount: 1 });
+    expect((await send(server.port, '/die')).status).toBe(500);
+    expect((await send(server.port, '/')).status).toBe(500);
+    expect(recorder.of('job-abandoned')).toMatchObject([{ reason: 'no-workers' }]);
+  });
+});
+
 describe('strategy single: one thread, one connection at a time (listing 21-10)', () => {
   it('reads a GET / sent 0.5 s after a GET /sleep only once the sleep is over, showing its connection waiting meanwhile', async () => {
     const { server, recorder } = await start('single', { sleepMs: 1_500 });

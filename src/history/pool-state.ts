@@ -470,7 +470,9 @@ export class PoolAggregate {
         if (w.phase !== 'exited') w.phase = 'stopping';
         break;
       }
-      case 'worker-exited': {
+      case 'worker-exited':
+      // Strategy 'per-request': a request's thread ends and its lane empties, as a joined worker's does.
+      case 'thread-exited': {
         const w = this.worker(event.workerId, at);
         w.phase = 'exited';
         w.requestId = Number.NaN;
@@ -489,13 +491,6 @@ export class PoolAggregate {
         // Strategy 'per-request': a lane appears with its thread, which runs one job and ends.
         this.worker(event.workerId, at).phase = 'idle';
         break;
-      case 'thread-exited': {
-        const w = this.worker(event.workerId, at);
-        w.phase = 'exited';
-        w.requestId = Number.NaN;
-        w.busySince = Number.NaN;
-        break;
-      }
       case 'connection-waiting':
       case 'connection-taken':
       case 'lock-waiting':

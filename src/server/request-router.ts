@@ -3,6 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { WorkerRuntime } from './pool/serve-runtime';
 import { createRouter, type RouteInput, type RouteOutput } from './routes';
 
 export interface RequestWorkerData {
@@ -12,7 +13,7 @@ export interface RequestWorkerData {
    * How the thread takes its jobs: from its own mailbox (the ThreadPool, the default), one job and end
    * (strategy 'per-request'), or from the shared queue under the lock (strategy 'pool-while-let').
    */
-  runtime?: 'pool' | 'one-job' | 'while-let';
+  runtime?: WorkerRuntime;
 }
 
 export function createRequestRouter({ pagesDir, sleepMs }: RequestWorkerData): (input: RouteInput) => RouteOutput {

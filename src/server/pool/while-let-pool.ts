@@ -112,6 +112,8 @@ export class WhileLetPool<In, Out> implements JobRunner<In, Out> {
     // mpsc::Sender::send: the channel needs no lock to send into; the lock holder waits on Tail.
     Atomics.store(cells, WhileLetCell.Tail, tail + 1);
     Atomics.notify(cells, WhileLetCell.Tail, 1);
+    // Nobody is left to take it: answered at once, after execute() returns, as a callback always is.
+    if (this.workers.every((w) => w.phase === 'exited')) queueMicrotask(() => this.abandonWaiting());
     return true;
   }
 
@@ -323,7 +325,28 @@ export class WhileLetPool<In, Out> implements JobRunner<In, Out> {
       w.hasCrashed = true;
       const observer = this.options.observer;
       if (observer.isObserving) observer.workerExited(w.id, 'crashed', exitCode, performance.now());
+      // A dead worker is not replaced here (the book's pool has no such thing); once none is left, nobody
+      // would ever take the queued jobs: each is answered now instead of waiting forever.
+      if (this.workers.every((other) => other.phase === 'exited')) this.abandonWaiting();
     }
+  }
+
+  private abandonWaiting(): void {
+    const nowMs = performance.now();
+    const observer = this.options.observer;
+    for (const job of [...this.waiting.values()]) {
+      this.waiting.delete(job.requestId);
+      const waitMs = nowMs - job.enqueuedAtMs;
+      if (observer.isObserving) observer.jobAbandoned(job.requestId, 'no-workers', waitMs, this.waiting.size, nowMs);
+      this.deliver(job, {
+        ok: false,
+        cause: 'abandoned',
+        reason: 'no-workers',
+        waitMs,
+        error: 'no worker threads are left: every worker died',
+      });
+    }
+    this.checkDrained();
   }
 
   // ── shutdown ───────────────────────────────────────────────────────────────
