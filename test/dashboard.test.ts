@@ -274,6 +274,7 @@ describe('dashboard command line', () => {
   it('parses the serve flags into initial settings, plus --ui-port, --ui-host, --start and --record', () => {
     expect(parseDashboardArgs([])).toEqual({
       initialSettings: {
+        strategy: 'pool',
         host: '127.0.0.1',
         port: 7878,
         workerCount: 4,
@@ -281,6 +282,7 @@ describe('dashboard command line', () => {
         maxQueuedJobs: 1024,
         sendTimeoutMs: 10_000,
         maxWaitMs: 60_000,
+        maxThreads: 256,
       },
       recorder: { historySeconds: 600, historyEvents: 500_000 },
       uiHost: '127.0.0.1',
@@ -297,6 +299,8 @@ describe('dashboard command line', () => {
         '8',
         '--sleep-ms',
         '100',
+        '--strategy',
+        'pool-while-let',
         '--ui-port',
         '0',
         '--start',
@@ -304,7 +308,7 @@ describe('dashboard command line', () => {
         'run.poolscope.jsonl',
       ]),
     ).toMatchObject({
-      initialSettings: { port: 0, workerCount: 8, sleepMs: 100 },
+      initialSettings: { port: 0, workerCount: 8, sleepMs: 100, strategy: 'pool-while-let' },
       uiPort: 0,
       shouldStartServer: true,
       recordFile: 'run.poolscope.jsonl',

@@ -207,6 +207,8 @@ describe('dispatch through one FIFO queue', () => {
         .of('job-queued')
         .slice(2)
         .map((e) => ({ requestId: e.requestId, enqueuedAt: e.at })),
+      threads: { live: 2, peak: 2 },
+      lock: null,
     });
     // Another clock: each time goes through timeOf.
     expect(pool.state((ms) => ms + 1000).queue.map((j) => j.enqueuedAt)).toEqual(

@@ -476,7 +476,17 @@ describe('command actions', () => {
     const store = createAppStore({ api });
     await store.getState().commandActions.startServer();
     expect(api.started).toEqual([
-      { host: '127.0.0.1', port: 7878, workerCount: 4, sleepMs: 5000, maxQueuedJobs: 1024, sendTimeoutMs: 10_000, maxWaitMs: 60_000 },
+      {
+        strategy: 'pool',
+        host: '127.0.0.1',
+        port: 7878,
+        workerCount: 4,
+        sleepMs: 5000,
+        maxQueuedJobs: 1024,
+        sendTimeoutMs: 10_000,
+        maxWaitMs: 60_000,
+        maxThreads: 256,
+      },
     ]);
     expect(store.getState().commands.messages).toMatchObject([{ tone: 'error', text: 'Port 7878 is already in use on 127.0.0.1' }]);
     expect(store.getState().commands.fieldError).toEqual({ field: 'port', text: 'Port 7878 is already in use on 127.0.0.1' });
