@@ -4,6 +4,7 @@
 // its own, no Node), so a replay in the page builds frames from a loaded recording the same way.
 
 import { logLineOf } from '../shared/pool-model';
+import type { Strategy } from '../shared/settings';
 import {
   type ControllerStatus,
   type FrameHistory,
@@ -374,8 +375,12 @@ function queueOf(state: PoolState, jobs: Map<number, FrameJob>, at: number): Fra
 function lastLines(history: EventHistory, from: number, end: number, max: number): { lines: FrameLog['lines']; omitted: number } {
   const lines: FrameLog['lines'] = [];
   let total = 0;
+  // Lines are worded as the running strategy's listing prints them; a run that starts in the range changes it.
+  let strategy: Strategy | null = null;
   history.readEvents(from, end - from, (event) => {
-    const text = logLineOf(event);
+    if (event.type === 'server-listening') strategy = event.strategy;
+    strategy ??= history.runs().findLast((run) => run.startedAt <= event.at)?.settings?.strategy ?? 'pool';
+    const text = logLineOf(event, strategy);
     if (text === null) return;
     total++;
     lines.push({ at: event.at, text });
