@@ -17,17 +17,30 @@ export class LiveStats {
   /** Bumped whenever a number may have changed, so a publisher can tell whether to send them again. */
   private changeCount = 0;
 
-  /** Starts from the current run's first event held (the numbers are the current run's). */
+  /** The run whose requests are counted: their records are looked up in it (request ids start again each run). */
+  private runId: number | undefined;
+
+  /**
+   * Starts from the current run's first event held (the numbers are the current run's); with `atMs` (a replay's
+   * moment), from the first event of the run under way then, to be read up to that moment (catchUp's endSeq).
+   */
   constructor(
     private readonly history: EventHistory,
     newHistogram: HistogramFactory,
+    atMs?: number,
   ) {
     this.stats = new RequestStats(newHistogram);
     const runs = history.runs();
-    const run = runs[runs.length - 1];
+    const run = atMs === undefined ? runs[runs.length - 1] : runs.findLast((r) => r.startedAt <= atMs);
+    this.runId = run?.runId;
     this.nextSeq = run ? history.seqAtOrAfter(run.startedAt) : history.oldestSeq;
     if (run) this.stats.reset(run.listeningAt ?? run.startedAt, run.settings?.workerCount ?? null);
-    if (run?.stoppedAt != null) this.stats.serverStopped();
+    if (run?.stoppedAt != null && (atMs === undefined || run.stoppedAt <= atMs)) this.stats.serverStopped();
+  }
+
+  /** The sequence number of the next event to read. */
+  get readSeq(): number {
+    return this.nextSeq;
   }
 
   /** Bumped whenever the numbers may have changed. */
@@ -40,19 +53,21 @@ export class LiveStats {
     return this.nextSeq >= this.history.nextSeq;
   }
 
-  /** Reads the events appended since the last call, at most `maxEvents` of them. */
-  catchUp(maxEvents = LIVE_STATS_EVENTS_PER_STEP): void {
+  /** Reads the events appended since the last call, at most `maxEvents` of them, and none from `endSeq` on. */
+  catchUp(maxEvents = LIVE_STATS_EVENTS_PER_STEP, endSeq = this.history.nextSeq): void {
     const before = this.nextSeq;
-    this.nextSeq = this.history.readEvents(this.nextSeq, maxEvents, (event) => {
+    this.nextSeq = this.history.readEvents(this.nextSeq, Math.min(maxEvents, endSeq - this.nextSeq), (event) => {
       switch (event.type) {
         case 'server-listening':
           this.stats.reset(event.at, event.workerCount);
+          // A new run: its requests are the ones counted from here on.
+          this.runId = this.history.runs().findLast((r) => r.startedAt <= event.at)?.runId;
           break;
         case 'server-stopped':
           this.stats.serverStopped();
           break;
         case 'response-sent': {
-          const record = this.history.request(event.requestId);
+          const record = this.history.request(event.requestId, this.runId);
           if (record) this.stats.recordFinished(record);
           break;
         }

@@ -245,11 +245,13 @@ export class ViewerFrames {
   private logPart(at: number, isFull: boolean, isLive: boolean): FrameLog | undefined {
     const history = this.history;
     // Events at the moment shown count as shown (a microsecond is below the clock's resolution of interest).
-    const end = isLive ? history.nextSeq : history.seqAtOrAfter(at + 0.001);
+    // Live is the newest event on, except in a replay, whose history goes on past the moment it shows.
+    const lastAt = history.lastAt;
+    const end = isLive && (lastAt === null || at >= lastAt) ? history.nextSeq : history.seqAtOrAfter(at + 0.001);
     if (isFull) {
-      const lines = lastLines(history, Math.max(history.oldestSeq, end - LOG_BACKFILL_EVENTS), end, MAX_FRAME_LOG_LINES);
+      const lines = lastLinesBefore(history, Math.max(history.oldestSeq, end - LOG_BACKFILL_EVENTS), end, MAX_FRAME_LOG_LINES);
       this.logSeq = end;
-      return { lines: lines.lines, omittedLineCount: 0 };
+      return { lines, omittedLineCount: 0 };
     }
     if (!isLive || end <= this.logSeq) return undefined;
     const from = Math.max(this.logSeq, end - LOG_SCAN_EVENTS_PER_FRAME);
@@ -388,6 +390,23 @@ function lastLines(history: EventHistory, from: number, end: number, max: number
   });
   const kept = lines.length > max ? lines.slice(-max) : lines;
   return { lines: kept, omitted: total - kept.length };
+}
+
+/**
+ * The last `max` log lines among events [from, end), read backwards in chunks: a full frame at any moment (a
+ * scrub of a long replay) reads a few hundred events, not the whole LOG_BACKFILL_EVENTS, when lines are frequent.
+ */
+function lastLinesBefore(history: EventHistory, from: number, end: number, max: number): FrameLog['lines'] {
+  const chunks: Array<FrameLog['lines']> = [];
+  let found = 0;
+  for (let chunkEnd = end; chunkEnd > from && found < max; ) {
+    const chunkFrom = Math.max(from, chunkEnd - LOG_SCAN_EVENTS_PER_FRAME);
+    const { lines } = lastLines(history, chunkFrom, chunkEnd, max);
+    chunks.push(lines);
+    found += lines.length;
+    chunkEnd = chunkFrom;
+  }
+  return chunks.reverse().flat().slice(-max);
 }
 
 function slice(values: ArrayLike<number>, from: number, to: number): number[] {
