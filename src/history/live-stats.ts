@@ -53,6 +53,16 @@ export class LiveStats {
     return this.nextSeq >= this.history.nextSeq;
   }
 
+  /** Whether every event before `endSeq` has been read. */
+  isCaughtUpTo(endSeq: number): boolean {
+    return this.nextSeq >= endSeq;
+  }
+
+  /** Whether the run under way at `atMs` is the one these numbers count. */
+  isRunOf(atMs: number): boolean {
+    return this.history.runs().findLast((r) => r.startedAt <= atMs)?.runId === this.runId;
+  }
+
   /** Reads the events appended since the last call, at most `maxEvents` of them, and none from `endSeq` on. */
   catchUp(maxEvents = LIVE_STATS_EVENTS_PER_STEP, endSeq = this.history.nextSeq): void {
     const before = this.nextSeq;

@@ -186,7 +186,7 @@ export class ViewerFrames {
     const stats = this.statsPart(context, at, state, isFull, isLive);
     if (stats !== undefined) frame.stats = stats;
     if (historyPart !== undefined) frame.history = historyPart;
-    const runs = this.runsPart(isFull);
+    const runs = this.runsPart(at, isFull);
     if (runs !== undefined) frame.runs = runs;
     const log = this.logPart(at, isFull, isLive);
     if (log !== undefined) frame.log = log;
@@ -233,13 +233,13 @@ export class ViewerFrames {
     return part;
   }
 
-  private runsPart(isFull: boolean): FrameRun[] | undefined {
-    const runs = this.history.runs();
+  private runsPart(at: number, isFull: boolean): FrameRun[] | undefined {
+    const runs = runsKnownAt(this.history.runs(), at);
     const last = runs[runs.length - 1];
     const key = last ? `${runs.length}|${runs[0]!.runId}|${last.runId}|${last.listeningAt}|${last.stoppingAt}|${last.stoppedAt}` : '';
     if (!isFull && key === this.sentRunsKey) return undefined;
     this.sentRunsKey = key;
-    return runs.map(frameRunOf);
+    return runs;
   }
 
   private logPart(at: number, isFull: boolean, isLive: boolean): FrameLog | undefined {
@@ -321,6 +321,29 @@ function withinSpanLimit(timeline: Timeline): Timeline {
 
 function frameRunOf(run: RunInfo): FrameRun {
   return { ...run, settings: run.settings && { ...run.settings } };
+}
+
+/**
+ * The runs as they were known at `at`: none that began later, and no later listening or stop. Live it changes
+ * nothing; a replay's history knows how each run ends, and a moment before that must not tell.
+ */
+function runsKnownAt(runs: readonly RunInfo[], at: number): FrameRun[] {
+  const known: FrameRun[] = [];
+  for (const run of runs) {
+    if (run.startedAt > at) break;
+    const frameRun = frameRunOf(run);
+    if (frameRun.listeningAt !== null && frameRun.listeningAt > at) {
+      frameRun.listeningAt = null;
+      frameRun.settings = null;
+    }
+    if (frameRun.stoppingAt !== null && frameRun.stoppingAt > at) {
+      frameRun.stoppingAt = null;
+      frameRun.stopReason = null;
+    }
+    if (frameRun.stoppedAt !== null && frameRun.stoppedAt > at) frameRun.stoppedAt = null;
+    known.push(frameRun);
+  }
+  return known;
 }
 
 function jobOf(record: RequestRecord, at: number): FrameJob {
@@ -468,7 +491,7 @@ export function frameTimelineOf(timeline: Timeline, mode: 'whole' | 'tail', from
       buckets: queueBucketsOf(timeline.queue.buckets, offset, count),
     },
     markers: timeline.markers,
-    runs: timeline.runs.map(frameRunOf),
+    runs: runsKnownAt(timeline.runs, timeline.now),
   };
 }
 
