@@ -7,6 +7,7 @@ import { App } from './App';
 import { PoolBridge } from './bridge/pool-bridge';
 import { type AppServices, AppServicesContext } from './components/app-services';
 import { paletteCssVariables } from './components/palette';
+import { setPageClock } from './components/use-now';
 import { createAppStore } from './store/app-store';
 import { loadPreferences, saveBookTerms, searchWithPresenting } from './store/preferences';
 import { AppStoreContext } from './store/use-app-store';
@@ -34,6 +35,8 @@ store.subscribe((state, previous) => {
   }
 });
 const bridge = new PoolBridge(store, { scheduleFrame: (callback) => requestAnimationFrame(callback) });
+// Durations count to the page's present: the wall clock live, the cursor in a replay.
+setPageClock(() => bridge.presentAt());
 bridge.setConnection(transport.connectionState);
 transport.onConnectionChange((state) => bridge.setConnection(state));
 bridge.connect(transport.api);

@@ -5,11 +5,14 @@
 // it holds on every paint; the store (and so React) gets them at most once per STORE_PUBLISH_INTERVAL_MS.
 // Nothing is reduced from events here: every number is the server's. DOM-free: the frame scheduler and the
 // clock are passed in, so tests drive it under plain Node.
+// Its source is live (the main side's frames) or a replay of a recording (replay-source.ts, the same API): while
+// a replay is shown, the live frames keep coming for a view held still, for the controller's status alone.
 
 import type { RequestRecord } from '../../shared/pool-model';
 import type { FrameSubscription, PoolscopeApi, ViewerFrame, ViewerView } from '../../shared/wire';
 import { MAX_QUERY_REQUESTS } from '../../shared/wire';
 import type { TimelineFrame } from '../components/timeline-frame';
+import type { ReplaySource } from '../replay/replay-source';
 import type { AppState, AppStore } from '../store/app-store';
 import { isSameBucket } from '../store/view-slice';
 import type { BucketRef, BucketRequests } from '../store/wire-slice';
@@ -69,14 +72,18 @@ function isSameView(a: Omit<ViewerView, 'id'>, b: Omit<ViewerView, 'id'>): boole
 }
 
 export class PoolBridge {
-  private readonly held = new HeldFrames();
   private readonly scheduleFrame: FrameScheduler;
   private readonly now: () => number;
   private readonly setTimer: (callback: () => void, delayMs: number) => unknown;
   private readonly clearTimer: (timer: unknown) => void;
   private connection: ConnectionState | null = null;
+  /** The source shown: the live API, or the replay open. */
   private api: FrameApi | null = null;
   private subscription: FrameSubscription | null = null;
+  private liveApi: FrameApi | null = null;
+  private liveSubscription: FrameSubscription | null = null;
+  private replay: ReplaySource | null = null;
+  private held = new HeldFrames();
   private sentView: Omit<ViewerView, 'id'> | null = null;
   private nextViewId = 1;
   /** Frames applied but not acked yet: acked once the store has them (the next publish). */
@@ -106,16 +113,82 @@ export class PoolBridge {
     this.setTimer = options.setTimer ?? ((callback, delayMs) => setTimeout(callback, delayMs));
     this.clearTimer = options.clearTimer ?? ((timer) => clearTimeout(timer as ReturnType<typeof setTimeout>));
     this.unsubscribeStore = store.subscribe((state, previous) => {
+      if (state.replay.source !== previous.replay.source) this.showSource(state.replay.source);
       if (state.view !== previous.view) this.onViewChanged(state);
     });
   }
 
   /** Starts the frames: sends the view now and whenever it changes. */
   connect(api: FrameApi): void {
+    this.liveApi = api;
     this.api = api;
     const view = viewOf(this.store.getState());
     this.sentView = view;
-    this.subscription = api.watch({ id: this.nextViewId++, ...view }, (frame) => this.receive(frame));
+    this.liveSubscription = api.watch({ id: this.nextViewId++, ...view }, (frame) => {
+      if (this.replay === null) this.receive(frame);
+      else this.receiveLiveBehindReplay(frame);
+    });
+    this.subscription = this.liveSubscription;
+  }
+
+  /** The moment the page shows as its present: now, live; the replay's cursor (moving while it plays) in a replay. */
+  presentAt(): number {
+    return this.replay === null ? this.now() : this.replay.now();
+  }
+
+  /** Whether a replay is shown. */
+  get isReplay(): boolean {
+    return this.replay !== null;
+  }
+
+  /**
+   * Shows a replay, or live again (null). Everything held is dropped: the next frame is the new source's, whole.
+   * The live frames go on for a view held still, so the controller's status stays current meanwhile.
+   */
+  private showSource(replay: ReplaySource | null): void {
+    if (replay === this.replay) return;
+    const liveStatus = this.held.status;
+    // What was pending for the old source is acked now: its frames are no longer shown.
+    this.ackPending();
+    if (this.replay !== null) this.subscription?.close();
+    this.replay = replay;
+    this.held = new HeldFrames();
+    this.held.status = liveStatus;
+    this.timelineCache = null;
+    // The timeline's pause, a selection and a bucket belong to the other source's times and request ids.
+    const { viewActions } = this.store.getState();
+    viewActions.resumeTimeline();
+    viewActions.selectRequest(null);
+    viewActions.hoverRequest(null);
+    viewActions.selectBucket(null);
+    viewActions.hoverBucket(null);
+    const view = viewOf(this.store.getState());
+    this.sentView = view;
+    if (replay === null) {
+      this.api = this.liveApi;
+      this.subscription = this.liveSubscription;
+      this.subscription?.setView({ id: this.nextViewId++, ...view });
+    } else {
+      this.liveSubscription?.setView({ id: this.nextViewId++, ...view, paused: true, cursor: 'live' });
+      this.api = replay;
+      const subscription = replay.watch({ id: this.nextViewId++, ...view }, (frame) => {
+        if (this.replay === replay) this.receive(frame);
+        else subscription.ack(frame.seq);
+      });
+      this.subscription = subscription;
+    }
+    this.markWireDirty();
+  }
+
+  /** A live frame while a replay is shown: the controller's status and the live panels, acked at once. */
+  private receiveLiveBehindReplay(frame: ViewerFrame): void {
+    if (frame.panels?.metrics) this.store.getState().workloadActions.receiveMetrics(frame.panels.metrics);
+    // The replay has no controller: the status the page shows is always the live one.
+    if (frame.status !== undefined) {
+      this.held.status = frame.status;
+      this.markWireDirty();
+    }
+    this.liveSubscription?.ack(frame.seq);
   }
 
   /** How many store publishes have happened: one per animation frame at most, whatever the frame rate. */
@@ -170,7 +243,8 @@ export class PoolBridge {
 
   dispose(): void {
     this.unsubscribeStore();
-    this.subscription?.close();
+    if (this.subscription !== this.liveSubscription) this.subscription?.close();
+    this.liveSubscription?.close();
     if (this.inspectTimer !== null) this.clearTimer(this.inspectTimer);
   }
 
@@ -252,6 +326,10 @@ export class PoolBridge {
       else this.scheduleNextPaint();
     }
     // The page holds every frame received: the next may come.
+    this.ackPending();
+  }
+
+  private ackPending(): void {
     const seqs = this.unackedSeqs;
     this.unackedSeqs = [];
     for (const seq of seqs) this.subscription?.ack(seq);

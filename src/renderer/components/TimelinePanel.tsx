@@ -285,7 +285,7 @@ function TimelineToolbar(): ReactNode {
         type="button"
         className="secondary small"
         aria-pressed={isPaused}
-        onClick={() => (isPaused ? viewActions.resumeTimeline() : viewActions.pauseTimeline(Date.now()))}
+        onClick={() => (isPaused ? viewActions.resumeTimeline() : viewActions.pauseTimeline(bridge.presentAt()))}
       >
         {isPaused ? 'Resume' : 'Pause'}
       </button>
@@ -432,7 +432,8 @@ export function TimelinePanel(): ReactNode {
       const { widthPx, heightPx } = size;
       const dpr = window.devicePixelRatio || 1;
       const view = store.getState().view;
-      const now = Date.now();
+      // The page's present: now, or a replay's cursor.
+      const now = bridge.presentAt();
       const box = stageBoxOf(size, view);
       const msPerPx = view.timelineWindowMs / plotWidthFor(box.widthPx);
       const isLive = view.timelinePausedAt === null;
@@ -473,7 +474,7 @@ export function TimelinePanel(): ReactNode {
     const stage = stageRef.current;
     if (!stage) return;
     const refresh = () => {
-      const now = Date.now();
+      const now = bridge.presentAt();
       const view = store.getState().view;
       const scene = sceneNow(bridge, view, stageBoxOf(stageSizeRef.current, view), now);
       slideRef.current = slideOf(slideRef.current, scene.layout);

@@ -1,5 +1,5 @@
-// A shared wall clock for live durations ("running for 2.3 s"): one timer per interval for the whole
-// page, running only while something shows a live number.
+// A shared clock for live durations ("running for 2.3 s"): one timer per interval for the whole page, running
+// only while something shows a live number. It reads the page's present: the wall clock, or a replay's cursor.
 
 import { useSyncExternalStore } from 'react';
 
@@ -10,6 +10,14 @@ export interface Ticker {
 }
 
 const tickers = new Map<number, Ticker>();
+
+/** The page's present: the wall clock live; main.tsx makes it the bridge's, which is the cursor in a replay. */
+let pageClock: () => number = Date.now;
+
+/** What every useNow() reads from now on. */
+export function setPageClock(now: () => number): void {
+  pageClock = now;
+}
 
 export function createTicker(intervalMs: number, now: () => number = Date.now): Ticker {
   let nowMs = now();
@@ -45,13 +53,13 @@ export function createTicker(intervalMs: number, now: () => number = Date.now): 
 export function tickerFor(intervalMs: number): Ticker {
   let ticker = tickers.get(intervalMs);
   if (!ticker) {
-    ticker = createTicker(intervalMs);
+    ticker = createTicker(intervalMs, () => pageClock());
     tickers.set(intervalMs, ticker);
   }
   return ticker;
 }
 
-/** Epoch ms, refreshed every `intervalMs` while the calling component is mounted. */
+/** Epoch ms of the page's present, refreshed every `intervalMs` while the calling component is mounted. */
 export function useNow(intervalMs = 100): number {
   const ticker = tickerFor(intervalMs);
   return useSyncExternalStore(ticker.subscribe, ticker.getSnapshot);

@@ -1,5 +1,5 @@
 // A replay: a cursor over a recording, served on the same frame path as live. It implements the API the page
-// watches live (PoolscopeFrameApi: watch a view, get frames, ack them; details on demand), from a flight recorder
+// watches live (PoolscopeApi's watch and query: watch a view, get frames, ack them; details on demand), from a flight recorder
 // (EventHistory) holding the whole recording and the same ViewerFrames and LiveStats the main side builds live
 // frames with — so every panel shows the state at the cursor through the code live uses. Its present is the
 // cursor: it stands still, or moves at a speed while playing; a seek moves it anywhere. Frames are paced as
@@ -14,7 +14,7 @@ import type { ServerEvent } from '../../shared/events';
 import {
   FRAME_INTERVAL_MS,
   type FrameSubscription,
-  type PoolscopeFrameApi,
+  type PoolscopeApi,
   type QueryResult,
   type ViewerFrame,
   type ViewerQuery,
@@ -85,7 +85,7 @@ interface Watcher {
   isClosed: boolean;
 }
 
-export class ReplaySource implements PoolscopeFrameApi {
+export class ReplaySource implements Pick<PoolscopeApi, 'watch' | 'query'> {
   readonly startAt: number;
   readonly endAt: number;
   private cursorAt: number;

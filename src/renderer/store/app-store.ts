@@ -1,7 +1,7 @@
-// The one zustand store, made of six slices, each file holding its state and the only actions that change
+// The one zustand store, made of seven slices, each file holding its state and the only actions that change
 // it (zustand's slices pattern): `wire` (the pool as the bridge last projected it), `stats` (the bridge's
 // numbers), `view` (form, timeline window, inspected request), `commands` (start/stop/burst, their
-// pending state and the message they leave), `recording` (a run opened from a file) and `workload` (Run load,
+// pending state and the message they leave), `recording` (a run opened from a file), `replay` (its replay: the source shown instead of live, the cursor) and `workload` (Run load,
 // Sweep… and the main side's live figures). Actions live beside their state, not in a second object outside the
 // store: components select an action the way they select state, nothing else writes with raw setState (the
 // bridge calls wireActions/statsActions too), and tests drive the whole store through getState() alone.
@@ -13,12 +13,13 @@ import type { PoolscopeApi } from '../../shared/wire';
 import { type CommandsSlice, createCommandsSlice } from './commands-slice';
 import type { Preferences } from './preferences';
 import { createRecordingSlice, type RecordingSlice } from './recording-slice';
+import { createReplaySlice, type ReplaySlice } from './replay-slice';
 import { createStatsSlice, type StatsSlice } from './stats-slice';
 import { createViewSlice, type ViewSlice } from './view-slice';
 import { createWireSlice, type WireSlice } from './wire-slice';
 import { createWorkloadSlice, type WorkloadSlice } from './workload-slice';
 
-export type AppState = WireSlice & StatsSlice & ViewSlice & CommandsSlice & RecordingSlice & WorkloadSlice;
+export type AppState = WireSlice & StatsSlice & ViewSlice & CommandsSlice & RecordingSlice & ReplaySlice & WorkloadSlice;
 
 export type AppStore = StoreApi<AppState>;
 
@@ -38,6 +39,7 @@ export function createAppStore({ api, initialSettings = DEFAULT_SETTINGS, prefer
     ...createViewSlice(initialSettings, preferences)(...slice),
     ...createCommandsSlice(api)(...slice),
     ...createRecordingSlice()(...slice),
+    ...createReplaySlice()(...slice),
     ...createWorkloadSlice(api)(...slice),
   }));
 }

@@ -1,6 +1,6 @@
 // A run opened from a file (Open run…, or a file dropped on the page): loading it, the one hand-off to the rest
-// of the app (openRecording), and what the page knows of it. A broken file leaves one message and changes nothing
-// else; a newer load supersedes one still in progress.
+// of the app (openRecording, which starts its replay: replay-slice.ts), and what the page knows of it. A broken
+// file leaves one message and changes nothing else; a newer load supersedes one still in progress.
 
 import type { StateCreator } from 'zustand/vanilla';
 import { countOf } from '../../shared/plural';
@@ -30,7 +30,7 @@ export interface RecordingState {
 export interface RecordingActions {
   /** Reads a run file and opens it, or says in one message which line is wrong and why. */
   openRunFile(source: RunFileSource): Promise<void>;
-  /** The hand-off: a recording read from a file becomes the open one, and the page says so. */
+  /** The hand-off: a recording read from a file becomes the open one, the page says so, and replays it. */
   openRecording(recording: Recording): void;
 }
 
@@ -97,6 +97,7 @@ export function createRecordingSlice(): StateCreator<AppState, [], [], Recording
         const { showMessage } = get().commandActions;
         for (const notice of recording.notices) showMessage('info', `${recording.fileName}: ${capitalized(notice)}`, 'open-run');
         showMessage('info', describeOpenedRecording(opened), 'open-run');
+        void get().replayActions.open(recording);
       },
     };
     return { recording: initialRecordingState(), recordingActions: actions };

@@ -1,0 +1,141 @@
+// The bridge's source switch (src/renderer/bridge/pool-bridge.ts with the store's replay slice): opening a recording
+// shows its replay instead of live — the page's panels from the replay's frames, the live frames kept for a view
+// held still and used for the controller's status alone — and Back to live shows the live server's frames again.
+
+import { describe, expect, it, vi } from 'vitest';
+import { PoolBridge } from '../src/renderer/bridge/pool-bridge';
+import type { Recording } from '../src/renderer/recording/load-recording';
+import { createAppStore } from '../src/renderer/store/app-store';
+import type { ServerEvent } from '../src/shared/events';
+import { DEFAULT_SETTINGS } from '../src/shared/settings';
+import type {
+  ControllerStatus,
+  FrameSubscription,
+  PoolscopeApi,
+  QueryResult,
+  ViewerFrame,
+  ViewerQuery,
+  ViewerView,
+} from '../src/shared/wire';
+import { sampleHeader } from './support/sample-events';
+import { simulateRun } from './support/simulated-run';
+
+const START_AT = 1_700_000_000_000;
+const BURST: ServerEvent[] = simulateRun({
+  workerCount: 4,
+  startAt: START_AT,
+  jobs: Array.from({ length: 8 }, () => ({ gapMs: 1, runMs: 5_000, path: '/sleep' })),
+});
+const LISTENING_AT = BURST.find((e) => e.type === 'server-listening')!.at;
+const RECORDING: Recording = {
+  fileName: 'burst.poolscope.jsonl',
+  header: sampleHeader({ historyStartsAt: START_AT - 1 }),
+  events: BURST,
+  notices: [],
+};
+
+function status(phase: ControllerStatus['phase']): ControllerStatus {
+  return { phase, url: phase === 'listening' ? 'http://127.0.0.1:7878' : null, settings: { ...DEFAULT_SETTINGS }, lastError: null };
+}
+
+function liveFrame(seq: number, overrides: Partial<ViewerFrame> = {}): ViewerFrame {
+  return {
+    kind: 'frame',
+    seq,
+    viewId: 1,
+    sentAt: START_AT,
+    at: START_AT,
+    isLive: true,
+    isFull: seq === 1,
+    workers: [],
+    queue: { length: 0, oldestWaitMs: null, jobs: [] },
+    counters: { requestsReceived: 0, responsesSent: 0, rejected: 0, serverErrors: 0, openConnections: 0, requestsPerSecond: 0 },
+    run: { runId: 1, phase: 'listening', settings: { ...DEFAULT_SETTINGS }, listeningAt: START_AT },
+    ...overrides,
+  };
+}
+
+/** The live side: the views it was told, the acks, and a way to send it frames. */
+function liveApi() {
+  const live = {
+    views: [] as ViewerView[],
+    acks: [] as number[],
+    send: (_frame: ViewerFrame): void => {},
+    watch(view: ViewerView, listener: (frame: ViewerFrame) => void): FrameSubscription {
+      live.views.push(view);
+      live.send = listener;
+      return { setView: (next) => live.views.push(next), ack: (seq) => live.acks.push(seq), close: () => {} };
+    },
+    query: async (_query: ViewerQuery): Promise<QueryResult> => ({ ok: true, kind: 'request', request: null }),
+  };
+  return live;
+}
+
+const noCommands = new Proxy({}, { get: () => async () => ({ ok: true }) }) as PoolscopeApi;
+
+function setup() {
+  const store = createAppStore({ api: noCommands });
+  const bridge = new PoolBridge(store, { scheduleFrame: () => {} });
+  const live = liveApi();
+  bridge.connect(live);
+  live.send(liveFrame(1, { status: status('listening') }));
+  bridge.flush();
+  return { store, bridge, live };
+}
+
+describe('the bridge with a replay open', () => {
+  it('shows the replay at its cursor, keeps the live status current, and shows live again after Back to live', async () => {
+    const { store, bridge, live } = setup();
+    expect(store.getState().wire.status.phase).toBe('listening');
+
+    store.getState().recordingActions.openRecording(RECORDING);
+    await vi.waitFor(() => expect(store.getState().replay.phase).toBe('open'));
+    expect(bridge.isReplay).toBe(true);
+    // The live frames go on for a view held still: only the status changes there.
+    expect(live.views.at(-1)).toMatchObject({ paused: true, cursor: 'live' });
+
+    // The replay's first frame: its start, before the server listened.
+    const replay = store.getState().replay;
+    await vi.waitFor(() => {
+      bridge.flush();
+      expect(store.getState().wire.frameAt).toBe(replay.position!.startAt);
+    });
+    expect(store.getState().wire.workers).toEqual([]);
+    expect(bridge.presentAt()).toBe(replay.position!.startAt);
+
+    store.getState().replayActions.seek(LISTENING_AT + 1_500);
+    await vi.waitFor(() => {
+      bridge.flush();
+      expect(store.getState().wire.frameAt).toBe(LISTENING_AT + 1_500);
+    });
+    expect(store.getState().wire.workers.filter((w) => w.state === 'busy')).toHaveLength(4);
+    expect(store.getState().wire.queueLength).toBe(4);
+
+    // A live frame meanwhile: acked at once; its status shows, its pool does not.
+    live.send(liveFrame(2, { status: status('stopped'), workers: [] }));
+    expect(live.acks).toContain(2);
+    bridge.flush();
+    expect(store.getState().wire.status.phase).toBe('stopped');
+    expect(store.getState().wire.workers.filter((w) => w.state === 'busy')).toHaveLength(4);
+
+    store.getState().replayActions.backToLive();
+    expect(bridge.isReplay).toBe(false);
+    expect(live.views.at(-1)).toMatchObject({ paused: false, cursor: 'live' });
+    live.send(liveFrame(3, { isFull: true, at: START_AT + 60_000 }));
+    bridge.flush();
+    expect(store.getState().wire.frameAt).toBe(START_AT + 60_000);
+    expect(store.getState().wire.workers).toEqual([]);
+    expect(store.getState().wire.status.phase).toBe('stopped');
+    bridge.dispose();
+  });
+
+  it('clears the timeline pause and the inspected request when the source changes', async () => {
+    const { store, bridge } = setup();
+    store.getState().viewActions.pauseTimeline(START_AT);
+    store.getState().viewActions.selectRequest(3);
+    store.getState().recordingActions.openRecording(RECORDING);
+    await vi.waitFor(() => expect(store.getState().replay.phase).toBe('open'));
+    expect(store.getState().view).toMatchObject({ timelinePausedAt: null, selectedRequestId: null });
+    bridge.dispose();
+  });
+});
