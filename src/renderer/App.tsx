@@ -1,4 +1,4 @@
-// The page layout: header, controls, the stats strip and its charts, then workers, timeline, the stats by
+// The page layout: header, the replay bar while a recording is replayed, controls, the stats strip and its charts, then workers, timeline, the stats by
 // route, Run load beside the queueing panel, and Sweep… on the left, with queue, request details and log on
 // the right (they stay in view while the left scrolls). Messages float under the controls.
 
@@ -10,6 +10,7 @@ import { LoadPanel } from './components/LoadPanel';
 import { LogPanel } from './components/LogPanel';
 import { QueueingPanel } from './components/QueueingPanel';
 import { QueuePanel } from './components/QueuePanel';
+import { ReplayBar } from './components/ReplayBar';
 import { RequestDetails } from './components/RequestDetails';
 import { RouteStatsPanel } from './components/RouteStatsPanel';
 import { StatsStrip } from './components/StatsStrip';
@@ -21,12 +22,15 @@ import './workloads.css';
 
 export function App(): ReactNode {
   const isPresenting = useAppStore((s) => s.view.isPresenting);
+  const isReplay = useAppStore((s) => s.replay.phase !== 'off');
   return (
-    <div className={isPresenting ? 'app presenting' : 'app'}>
+    <div className={`app${isPresenting ? ' presenting' : ''}${isReplay ? ' replaying' : ''}`}>
       <Header />
+      <ReplayBar />
       <Controls />
       <StatsStrip />
-      <LiveCharts />
+      {/* The charts follow the live server's samples: a replay has none, so they are not shown over it. */}
+      {!isReplay && <LiveCharts />}
       <main className="main-grid">
         <div className="column-main">
           <WorkersPanel />

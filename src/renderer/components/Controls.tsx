@@ -2,7 +2,8 @@
 // checked as the person types; so is each burst size, in its own words. Buttons follow the server's phase
 // (control-states.ts): one that cannot act now stays focusable, says why in a tooltip, and a click says it too.
 // While the server runs, edited settings "apply on restart" and Restart with these settings applies them. Each
-// group's message line is always there, so a message appearing never moves the layout.
+// group's message line is always there, so a message appearing never moves the layout. While a replay is shown
+// they belong to the live server, which the page does not show: none acts, and each says so.
 
 import { Fragment, type ReactNode, useId } from 'react';
 import { BURST_LIMITS, type BurstPath } from '../../shared/commands';
@@ -11,7 +12,7 @@ import { BURST_FIELD_LABELS, checkBurstCount } from '../store/commands-slice';
 import { useAppStore } from '../store/use-app-store';
 import type { BurstKind } from '../store/view-slice';
 import { BOOK_TOOLTIPS, useShowBookTerms } from './book-terms';
-import { type ControlState, changedSettings, controlStatesOf } from './control-states';
+import { type ControlState, changedSettings, controlStatesOf, duringReplay, REPLAY_OPEN_REASON } from './control-states';
 import { MessageStack } from './MessageStack';
 
 interface FieldProps {
@@ -183,7 +184,8 @@ export function Controls(): ReactNode {
   const showBookTerms = useShowBookTerms();
   const settingsMessageId = useId();
 
-  const states = controlStatesOf({
+  const isReplay = useAppStore((s) => s.replay.phase !== 'off');
+  const liveStates = controlStatesOf({
     phase: status.phase,
     pending,
     restartStep,
@@ -192,11 +194,17 @@ export function Controls(): ReactNode {
     changed: status.phase === 'listening' ? changedSettings(form, status.settings) : [],
     formValidation: validation,
   });
+  const states = isReplay ? duringReplay(liveStates) : liveStates;
   // As typed first; else what the server refused, on the field it named.
   const settingsError = !validation.ok ? { field: validation.field, text: validation.error } : fieldError;
 
   return (
-    <section className="controls panel" aria-label="Server controls">
+    <section className={isReplay ? 'controls panel is-replay' : 'controls panel'} aria-label="Server controls">
+      {isReplay && (
+        <p className="replay-controls-note" data-testid="replay-controls-note">
+          {REPLAY_OPEN_REASON}
+        </p>
+      )}
       <form
         className="control-group settings-group"
         onSubmit={(event) => {

@@ -158,3 +158,18 @@ export function controlStatesOf(input: ControlsInput): ControlStates {
     }
   }
 }
+
+/** What the server's buttons say while a replay is shown: they act on the live server, which the page does not show. */
+export const REPLAY_OPEN_REASON = 'A replay is shown: these control the live server. Go Back to live to use them.';
+
+/** The same buttons while a replay is shown: none acts (the page would not show what it did), each says why. */
+export function duringReplay(states: ControlStates): ControlStates {
+  const replaying = (state: ControlState): ControlState => ({ ...state, reason: REPLAY_OPEN_REASON, isBusy: false });
+  return {
+    start: replaying(states.start),
+    stop: replaying(states.stop),
+    restart: { ...states.restart, ...replaying(states.restart) },
+    fire: { '/sleep': replaying(states.fire['/sleep']), '/': replaying(states.fire['/']) },
+    restartHint: states.restartHint,
+  };
+}

@@ -1,0 +1,146 @@
+// Story 7, replaying a run: the dashboard records (`--record FILE`) a /sleep burst of 8 on 4 workers; the person
+// opens that file with Open run…, and the page says plainly it shows a replay. Scrubbing to the burst shows the
+// four busy workers and the four queued jobs as they were; Next event moves the cursor to the next thing that
+// happened; 16× plays the rest to the end; Back to live shows the live server again, which kept running meanwhile.
+
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Locator, Page } from '@playwright/test';
+import type { ServerEvent } from '../src/shared/events';
+import { seriousAxeViolations } from './support/accessibility';
+import { expect, test } from './support/dashboard';
+import { expectBusyAndQueued, fireSleepBurst, screenshotPath, startFromUi } from './support/ui';
+
+/** Wide on purpose: the burst's first wave is the stretch the scrub must land in. */
+const SLEEP_MS = 3_000;
+const RECORDING = join(tmpdir(), `poolscope-replay-story-${process.pid}.poolscope.jsonl`);
+const FILE_NAME = 'burst.poolscope.jsonl';
+
+test.use({ dashboardArgs: ['--record', RECORDING] });
+test.afterAll(() => rmSync(RECORDING, { force: true }));
+
+interface RecordedFile {
+  text: string;
+  historyStartsAt: number;
+  events: ServerEvent[];
+}
+
+/** The run file as the dashboard has written it so far (it writes every event-loop turn). */
+function readRecording(): RecordedFile {
+  const text = readFileSync(RECORDING, 'utf8');
+  const [headerLine, ...eventLines] = text.split('\n').filter((line) => line.length > 0);
+  const header = JSON.parse(headerLine!) as { historyStartsAt: number };
+  return { text, historyStartsAt: header.historyStartsAt, events: eventLines.map((line) => JSON.parse(line) as ServerEvent) };
+}
+
+/** Drags the scrub bar's thumb to `cursorMs` into the run (a native slider: the thumb's travel is its width less the thumb). */
+async function dragTo(page: Page, slider: Locator, fromMs: number, cursorMs: number, durationMs: number): Promise<void> {
+  const box = (await slider.boundingBox())!;
+  const thumbPx = 16;
+  const xOf = (ms: number) => box.x + thumbPx / 2 + ((box.width - thumbPx) * ms) / durationMs;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(xOf(fromMs), y);
+  await page.mouse.down();
+  for (const fraction of [0.25, 0.5, 0.75, 1]) await page.mouse.move(xOf(fromMs + (cursorMs - fromMs) * fraction), y, { steps: 3 });
+  await page.mouse.up();
+}
+
+const cursorMsOf = async (bar: Locator): Promise<number> => Number(await bar.getAttribute('data-cursor-ms'));
+
+test('a recorded burst replays as it was: scrub to it, step, play at 16×, then back to live', async ({ page, dashboard }) => {
+  // Live: the burst the recording will hold.
+  await startFromUi(page, { port: dashboard.bookPort, poolSize: 4, sleepMs: SLEEP_MS });
+  await fireSleepBurst(page, 8);
+  await expectBusyAndQueued(page, { busy: 4, queued: 4 });
+  // Both waves done: every sleeper answered.
+  await expect(page.locator('[data-testid=timeline-bar][data-path="/sleep"][data-status="200"]')).toHaveCount(8, {
+    timeout: 6 * SLEEP_MS,
+  });
+  await expect(page.locator('[data-testid=worker][data-state=busy]')).toHaveCount(0);
+
+  // Open the recording as a person would (the file picker behind Open run…).
+  await expect.poll(() => readRecording().events.filter((e) => e.type === 'response-sent').length).toBe(8);
+  const recording = readRecording();
+  const chooser = page.waitForEvent('filechooser');
+  await page.getByRole('button', { name: 'Open run…' }).click();
+  await (await chooser).setFiles({ name: FILE_NAME, mimeType: 'application/x-ndjson', buffer: Buffer.from(recording.text) });
+
+  const bar = page.getByTestId('replay-bar');
+  await expect(bar).toHaveAttribute('data-phase', 'open');
+  await expect(page.getByRole('heading', { name: `Replay of ${FILE_NAME}` })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Back to live' })).toBeVisible();
+  // The server's buttons belong to the live server: they say so instead of acting.
+  const fire = page.getByRole('button', { name: 'Fire /sleep burst' });
+  await expect(fire).toHaveAttribute('aria-disabled', 'true');
+  await expect(page.getByTestId('replay-controls-note')).toContainText('Back to live');
+
+  // The replay's span: from the recording's start to its last event; the cursor starts at the beginning.
+  const startAt = Math.min(recording.historyStartsAt, recording.events[0]!.at);
+  const endAt = recording.events.at(-1)!.at;
+  const durationMs = Number(await bar.getAttribute('data-duration-ms'));
+  expect(durationMs).toBe(Math.round(endAt - startAt));
+  await expect(bar).toHaveAttribute('data-cursor-ms', '0');
+
+  // Scrub into the first wave: four sleepers started, the other four waiting, for SLEEP_MS.
+  const started = recording.events.filter((e) => e.type === 'job-started' && e.waitMs < SLEEP_MS / 2);
+  expect(started).toHaveLength(4);
+  const firstWaveAt = Math.max(...started.map((e) => e.at)) - startAt;
+  const slider = page.getByRole('slider', { name: 'Replay position' });
+  await dragTo(page, slider, 0, firstWaveAt + SLEEP_MS / 2, durationMs);
+  const scrubbedMs = await cursorMsOf(bar);
+  expect(scrubbedMs).toBeGreaterThan(firstWaveAt + 100);
+  expect(scrubbedMs).toBeLessThan(firstWaveAt + SLEEP_MS - 100);
+  const busy = page.locator('[data-testid=worker][data-state=busy]');
+  await expect(busy).toHaveCount(4);
+  await expect(page.getByTestId('queue-item')).toHaveCount(4);
+  // As they were: each sleeper's start and each wait's start are the recorded ones, and the cards count to the cursor.
+  const busySince = await Promise.all((await busy.all()).map(async (card) => Number(await card.getAttribute('data-busy-since'))));
+  expect(busySince.sort()).toEqual(started.map((e) => e.at).sort());
+  await expect(page.getByTestId('worker-elapsed').first()).toHaveText(/^for \d+(\.\d+)? (ms|s)$/);
+  await expect(page.locator('[data-testid=timeline-bar][data-path="/sleep"]')).toHaveCount(4);
+  await page.mouse.move(0, 0);
+  await page.screenshot({ path: screenshotPath('7-replay-burst') });
+  expect(await seriousAxeViolations(page)).toEqual([]);
+
+  // Next event: the cursor goes to the next moment something happened (the first sleeper's end), and shows it;
+  // event by event on, the worker it freed takes the oldest waiting job.
+  const cursorAt = startAt + scrubbedMs;
+  const later = recording.events.filter((e) => e.at > cursorAt + 0.5);
+  expect(later[0]!.type).toBe('job-finished');
+  const nextStartAt = later.find((e) => e.type === 'job-started')!.at;
+  // A step goes to the next moment: events stamped at the same moment are one step.
+  const moments = [...new Set(later.map((e) => e.at))].filter((at) => at <= nextStartAt);
+  const nextEvent = page.getByRole('button', { name: 'Next event' });
+  for (const [i, at] of moments.entries()) {
+    await nextEvent.click();
+    await expect.poll(() => cursorMsOf(bar)).toBe(Math.round(at - startAt));
+    if (i === 0) {
+      await expect(busy).toHaveCount(3);
+      await expect(page.getByTestId('queue-item')).toHaveCount(4);
+    }
+  }
+  await expect(busy).toHaveCount(4);
+  await expect(page.getByTestId('queue-item')).toHaveCount(3);
+
+  // Play at 16×: the cursor runs on to the end of the recording; the second wave ran and everything finished.
+  await page.getByRole('button', { name: 'Speed 16×' }).click();
+  await expect(bar).toHaveAttribute('data-speed', '16');
+  await page.getByRole('button', { name: 'Play' }).click();
+  await expect(bar).toHaveAttribute('data-playing', 'true');
+  await expect(bar).toHaveAttribute('data-playing', 'false', { timeout: 30_000 });
+  await expect.poll(() => cursorMsOf(bar)).toBe(durationMs);
+  await expect(busy).toHaveCount(0);
+  await expect(page.getByTestId('queue-item')).toHaveCount(0);
+  await expect(page.locator('[data-testid=timeline-bar][data-path="/sleep"]')).toHaveCount(8);
+  await page.screenshot({ path: screenshotPath('7-replay-played') });
+
+  // Back to live: the live server, still listening, and its buttons act again.
+  await page.getByRole('button', { name: 'Back to live' }).click();
+  await expect(bar).toHaveCount(0);
+  await expect(page.getByTestId('server-status')).toContainText(`Listening on http://127.0.0.1:${dashboard.bookPort}`);
+  await expect(fire).not.toHaveAttribute('aria-disabled', 'true');
+  await fireSleepBurst(page, 8);
+  await expectBusyAndQueued(page, { busy: 4, queued: 4 });
+  await page.screenshot({ path: screenshotPath('7-replay-back-to-live') });
+});
