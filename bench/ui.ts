@@ -8,13 +8,20 @@
 //   20 ms, none over 50 ms), bytes/s sent to it;
 // - how long a click on Pause takes to show (target < 100 ms), and how many seconds of the 30 s window the
 //   timeline covers at saturation (from its bucket and bar hooks).
+// - replay: a generated recording of 100,000 requests opened in the page (Open run…), the scrub bar dragged
+//   across it and back one step per animation frame; the time from each step to the frame that shows it
+//   (p50 / p95 / max; target p95 ≤ 33 ms, a step shown within one or two animation frames), and how long the
+//   recording took to open.
 //
 // Flags: --round-s N (each measured round, default 8), --rounds N (pairs of rounds, default 2), --quick (5 s, 1),
 // --cpu-prof FILE (the page's JavaScript profile over the first watched saturation round, written to FILE as a
 // .cpuprofile for Chrome DevTools, with the functions of most self time printed; build the renderer unminified
-// for readable names: `POOLSCOPE_MINIFY=0 npm run bench:ui -- --cpu-prof page.cpuprofile`).
+// --replay (the replay section alone), --replay-requests N (default 100000), --scrub-steps N (each way, default 300).
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { parseArgs } from 'node:util';
 import { type Browser, type CDPSession, chromium, type Page } from '@playwright/test';
 import { startLoad } from '../src/load/load-generator';
@@ -22,6 +29,7 @@ import { validateLoadSettings } from '../src/shared/load-settings';
 import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE } from '../test/support/chromium';
 import { startDashboardProcess } from '../test/support/dashboard-process';
 import { httpGet } from '../test/support/http-client';
+import { longRecording, writeRunFile } from '../test/support/long-recording';
 import { percentile } from '../test/support/percentile';
 import { findFreePort } from '../test/support/ports';
 import { findWrk, runLoad } from './load';
@@ -36,19 +44,36 @@ interface Flags {
   roundS: number;
   rounds: number;
   cpuProfFile: string | null;
+  isReplayOnly: boolean;
+  replayRequests: number;
+  scrubSteps: number;
 }
 
 function readFlags(): Flags {
   const { values } = parseArgs({
-    options: { 'round-s': { type: 'string' }, rounds: { type: 'string' }, quick: { type: 'boolean' }, 'cpu-prof': { type: 'string' } },
+    options: {
+      'round-s': { type: 'string' },
+      rounds: { type: 'string' },
+      quick: { type: 'boolean' },
+      replay: { type: 'boolean' },
+      'replay-requests': { type: 'string' },
+      'scrub-steps': { type: 'string' },
+      'cpu-prof': { type: 'string' },
+    },
   });
   const roundS = Number(values['round-s'] ?? (values.quick ? 5 : 8));
   const rounds = Number(values.rounds ?? (values.quick ? 1 : 2));
+  const replayRequests = Number(values['replay-requests'] ?? 100_000);
+  const scrubSteps = Number(values['scrub-steps'] ?? 300);
   if (!(roundS >= 2) || !Number.isInteger(rounds) || rounds < 1) {
     process.stderr.write('bench:ui: --round-s must be at least 2 and --rounds a whole number of at least 1\n');
     process.exit(2);
   }
-  return { roundS, rounds, cpuProfFile: values['cpu-prof'] ?? null };
+  if (!Number.isInteger(replayRequests) || replayRequests < 1 || !Number.isInteger(scrubSteps) || scrubSteps < 2) {
+    process.stderr.write('bench:ui: --replay-requests must be a whole number of at least 1 and --scrub-steps of at least 2\n');
+    process.exit(2);
+  }
+  return { roundS, rounds, cpuProfFile: values['cpu-prof'] ?? null, isReplayOnly: values.replay === true, replayRequests, scrubSteps };
 }
 
 /** Records the time between consecutive animation frames in the page. Source text: tsx helpers do not exist in the page. */
@@ -233,19 +258,119 @@ class PageMeter {
   }
 }
 
+/**
+ * Drags the replay's scrub bar across the run and back, one step per animation frame as a pointer drag would, and
+ * resolves with each step's ms until the page committed a frame showing it (or a later step: a step the page
+ * skipped because a newer one came counts until that one shows). A frame shows a step when the replay bar's
+ * data-cursor-ms (the moment of the frame shown, ms into the run) is the step's; the frame's panels are
+ * committed to the DOM in the same render, and painted at the end of that animation frame.
+ */
+const SCRUB_SOURCE = `(async ({ steps }) => {
+  const slider = document.querySelector('input[aria-label="Replay position"]');
+  const bar = document.querySelector('[data-testid=replay-bar]');
+  const durationMs = Number(bar.dataset.durationMs);
+  const setValue = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
+  // Whole ms, even going forward and odd coming back: every step's value is its own.
+  const values = [];
+  for (let i = 1; i <= steps; i++) values.push(2 * Math.floor((durationMs * i) / steps / 2));
+  for (let i = steps - 1; i >= 1; i--) values.push(2 * Math.floor((durationMs * i) / steps / 2) + 1);
+  const indexOf = new Map(values.map((value, i) => [value, i]));
+  const shown = [];
+  const observer = new MutationObserver(() => shown.push({ index: indexOf.get(Number(bar.dataset.cursorMs)) ?? -1, at: performance.now() }));
+  observer.observe(bar, { attributes: true, attributeFilter: ['data-cursor-ms'] });
+  const asked = [];
+  for (const value of values) {
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+    setValue.call(slider, String(value));
+    slider.dispatchEvent(new Event('input', { bubbles: true }));
+    asked.push(performance.now());
+  }
+  const lastIndex = values.length - 1;
+  const deadline = performance.now() + 30000;
+  while (!shown.some((s) => s.index === lastIndex) && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  observer.disconnect();
+  return asked.map((askedAt, i) => {
+    const first = shown.find((s) => s.at >= askedAt && s.index >= i);
+    return first === undefined ? null : first.at - askedAt;
+  });
+})`;
+
+/** The replay section: a long recording opened in the page, then scrubbed. */
+async function replayRows(browser: Browser, dashboardUrl: string, flags: Flags): Promise<Array<[string, string]>> {
+  const recording = longRecording(flags.replayRequests);
+  const file = join(tmpdir(), `poolscope-bench-replay-${process.pid}.poolscope.jsonl`);
+  const bytes = writeRunFile(file, recording);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  try {
+    await page.goto(dashboardUrl);
+    await page.getByTestId('server-status').waitFor();
+    const openedAt = performance.now();
+    await page.getByTestId('open-run-input').setInputFiles(file);
+    await page.locator('[data-testid=replay-bar][data-phase=open]').waitFor({ timeout: 300_000 });
+    const openS = (performance.now() - openedAt) / 1000;
+    await page.evaluate(FRAME_RECORDER_SOURCE);
+    const latencies = (await page.evaluate(`${SCRUB_SOURCE}({ steps: ${flags.scrubSteps} })`)) as Array<number | null>;
+    const frameTimesMs = (await page.evaluate(() => (globalThis as unknown as { __frameTimesMs: number[] }).__frameTimesMs)).sort(
+      (a, b) => a - b,
+    );
+    const shownMs = latencies.filter((ms): ms is number => ms !== null).sort((a, b) => a - b);
+    const p95 = percentile(shownMs, 95);
+    return [
+      [
+        'replay: recording opened',
+        `${flags.replayRequests.toLocaleString('en-US')} requests, ${recording.events.length.toLocaleString('en-US')} events, ${(bytes / 1024 / 1024).toFixed(0)} MiB, in ${openS.toFixed(1)} s (read and prepared)`,
+      ],
+      ['replay: scrub steps shown', `${shownMs.length} of ${latencies.length} (forward across the run, then back)`],
+      [
+        'replay: scrub step to frame p50 / p95',
+        `${percentile(shownMs, 50).toFixed(1)} / ${p95.toFixed(1)} ms  (p95 ≤ 33 ms: ${p95 <= 33 ? 'met' : 'NOT met'})`,
+      ],
+      ['replay: scrub step to frame max', `${(shownMs.at(-1) ?? Number.NaN).toFixed(1)} ms`],
+      ['replay: frame time p95 while scrubbing', `${percentile(frameTimesMs, 95).toFixed(1)} ms`],
+    ];
+  } finally {
+    await page.close();
+    rmSync(file, { force: true });
+  }
+}
+
+function printRows(title: string, rows: Array<[string, string]>): void {
+  const width = Math.max(...rows.map(([k]) => k.length));
+  console.log(title);
+  for (const [key, value] of rows) console.log(`${key.padEnd(width)}  ${value}`);
+}
+
+function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_EXECUTABLE,
+    // A page that is measured must not be throttled as a background one.
+    args: [...CHROMIUM_ARGS, '--disable-renderer-backgrounding', '--disable-background-timer-throttling'],
+  });
+}
+
+/** --replay: the replay section alone, against a dashboard whose server is not started. */
+async function mainReplayOnly(flags: Flags): Promise<void> {
+  const dashboard = await startDashboardProcess();
+  const browser = await launchChromium();
+  try {
+    const rows = await replayRows(browser, dashboard.url, flags);
+    printRows(`\nPoolscope bench:ui --replay — Chromium ${browser.version()}\n`, rows);
+  } finally {
+    await browser.close();
+    await dashboard.program.stop();
+  }
+}
+
 const mean = (values: readonly number[]) => values.reduce((sum, v) => sum + v, 0) / Math.max(1, values.length);
 const percent = (share: number) => `${(share * 100).toFixed(1)} %`;
 
 async function main(): Promise<void> {
   const flags = readFlags();
+  if (flags.isReplayOnly) return mainReplayOnly(flags);
   if (findWrk() === null) throw new Error('wrk is not installed: it drives the server to saturation here');
   const bookPort = await findFreePort();
   const dashboard = await startDashboardProcess(['--start', '--port', String(bookPort), '--workers', String(WORKERS)]);
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM_EXECUTABLE,
-    // A page that is measured must not be throttled as a background one.
-    args: [...CHROMIUM_ARGS, '--disable-renderer-backgrounding', '--disable-background-timer-throttling'],
-  });
+  const browser = await launchChromium();
   try {
     for (let tries = 0; (await httpGet(bookPort, '/').catch(() => null))?.status !== 200; tries++) {
       if (tries > 300) throw new Error('the book server did not start');
@@ -365,11 +490,12 @@ async function main(): Promise<void> {
         ),
       ],
     ];
-    const width = Math.max(...rows.map(([k]) => k.length));
-    console.log(
+    await page.close();
+    rows.push(...(await replayRows(browser, dashboard.url, flags)));
+    printRows(
       `\nPoolscope bench:ui — ${flags.rounds} × 2 rounds of ${flags.roundS} s, wrk ${WRK_CONNECTIONS} connections, ${WORKERS} workers, Chromium ${browser.version()}\n`,
+      rows,
     );
-    for (const [key, value] of rows) console.log(`${key.padEnd(width)}  ${value}`);
     const profile = profiles[0];
     if (flags.cpuProfFile !== null && profile !== undefined) {
       writeFileSync(flags.cpuProfFile, JSON.stringify(profile));

@@ -4,7 +4,7 @@
 // state at the cursor through the frames (replay-source.ts); the bar shows the moment of the frame shown.
 
 import type { KeyboardEvent, ReactNode } from 'react';
-import { REPLAY_SPEEDS, type ReplayPosition, type ReplaySpeed } from '../replay/replay-source';
+import { REPLAY_SPEEDS, type ReplayPosition, type ReplaySpeed } from '../replay/replay-position';
 import type { ReplayActions } from '../store/replay-slice';
 import { useAppStore } from '../store/use-app-store';
 import { formatClockTime, formatDurationMs } from './format';

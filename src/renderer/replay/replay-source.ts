@@ -21,14 +21,22 @@ import {
   type ViewerView,
 } from '../../shared/wire';
 import type { Recording } from '../recording/load-recording';
+import { REPLAY_SPEEDS, type ReplayPosition, type ReplaySpeed } from './replay-position';
 
-/** The speeds a replay plays at. */
-export const REPLAY_SPEEDS = [0.25, 1, 4, 16] as const;
-export type ReplaySpeed = (typeof REPLAY_SPEEDS)[number];
 /** Events appended to the history per step while a recording is prepared; the page gets a turn between steps. */
 export const PREPARE_EVENTS_PER_STEP = 20_000;
-/** Events the stats read per frame at most after a seek back (they start again from the run's beginning). */
-export const STATS_EVENTS_PER_FRAME = 20_000;
+/**
+ * The stats panel's numbers count every request of the run up to the cursor: after a seek back they are read again
+ * from the run's beginning, and after a jump forward on to the cursor. They are read for at most this long per
+ * frame while the cursor is being moved, so a scrub stays smooth, and for up to STATS_BUDGET_MS_AT_REST once it
+ * rests; frames follow one another until they reach the cursor, and only then carry them.
+ */
+export const STATS_BUDGET_MS_WHILE_SCRUBBING = 2;
+export const STATS_BUDGET_MS_AT_REST = 16;
+/** The cursor counts as being moved this long after a seek. */
+const SCRUBBING_MS = 250;
+/** Events the stats read between two looks at the clock. */
+const STATS_EVENTS_PER_STEP = 500;
 /** Events closer than this (ms) count as one moment: the cursor at an event shows it (as in ViewerFrames). */
 const SAME_MOMENT_MS = 0.001;
 
@@ -48,17 +56,6 @@ export const SYSTEM_REPLAY_CLOCK: ReplayClock = {
   setTimer: (callback, delayMs) => setTimeout(callback, delayMs),
   clearTimer: (timer) => clearTimeout(timer as ReturnType<typeof setTimeout>),
 };
-
-/** What the replay bar shows: where the cursor is, and how it moves. */
-export interface ReplayPosition {
-  /** Epoch ms of the recording's start (its history's start, or its first event if earlier) and its last event. */
-  startAt: number;
-  endAt: number;
-  /** The cursor: the moment shown (epoch ms). */
-  cursorAt: number;
-  isPlaying: boolean;
-  speed: ReplaySpeed;
-}
 
 export interface PrepareOptions {
   /** Called after each step with the share of events appended, 0–1. */
@@ -82,6 +79,9 @@ interface Watcher {
   sentAt: number;
   timer: unknown;
   stats: LiveStats | null;
+  /** Bumped whenever the numbers the stats would show changed (another LiveStats, or more read). */
+  statsVersion: number;
+  statsSeen: { stats: LiveStats | null; version: number };
   isClosed: boolean;
 }
 
@@ -95,6 +95,8 @@ export class ReplaySource implements Pick<PoolscopeApi, 'watch' | 'query'> {
   private readonly watchers = new Set<Watcher>();
   private readonly positionListeners = new Set<(position: ReplayPosition) => void>();
   private endTimer: unknown = null;
+  /** Monotonic ms of the last seek (a scrub is a run of seeks). */
+  private lastSeekAt = Number.NEGATIVE_INFINITY;
 
   /** Prepares a replay of `recording`: its events into a history in steps, giving the page a turn between them. */
   static async prepare(recording: Recording, options: PrepareOptions = {}): Promise<ReplaySource> {
@@ -184,6 +186,7 @@ export class ReplaySource implements Pick<PoolscopeApi, 'watch' | 'query'> {
   /** Moves the cursor to `at` (clamped to the recording); playing goes on from there. */
   seek(at: number): void {
     if (!Number.isFinite(at)) return;
+    this.lastSeekAt = this.clock.now();
     this.moveTo(at);
     this.positionChanged();
   }
@@ -256,6 +259,8 @@ export class ReplaySource implements Pick<PoolscopeApi, 'watch' | 'query'> {
       sentAt: Number.NEGATIVE_INFINITY,
       timer: null,
       stats: null,
+      statsVersion: 0,
+      statsSeen: { stats: null, version: -1 },
       isClosed: false,
     };
     watcher.frames.setView(view);
@@ -315,31 +320,47 @@ export class ReplaySource implements Pick<PoolscopeApi, 'watch' | 'query'> {
     if (watcher.isClosed || watcher.inFlightSeq !== null) return;
     const now = this.now();
     const at = watcher.frames.momentOf(now);
-    const stats = this.statsAt(watcher, at);
+    const endSeq = this.history.seqAtOrAfter(at + SAME_MOMENT_MS);
+    const stats = this.statsAt(watcher, at, endSeq);
+    const isCaughtUp = stats.isCaughtUpTo(endSeq);
     const frame = watcher.frames.build({
       now,
       status: null,
-      stats: { version: stats.version, read: (shownAt, state) => stats.summary(shownAt, state) },
+      // Numbers counted only part of the way to the cursor are not shown: the panel keeps the last whole ones.
+      stats: isCaughtUp ? { version: watcher.statsVersion, read: (shownAt, state) => stats.summary(shownAt, state) } : null,
       maxAgeMs: Number.POSITIVE_INFINITY,
       maxEvents: this.history.eventCount,
     });
-    // The stats after a seek back are read in steps: another frame follows until they reach the cursor.
-    watcher.isDue = !stats.isCaughtUpTo(this.history.seqAtOrAfter(at + SAME_MOMENT_MS));
-    if (frame === null) return;
+    // Another frame follows until the stats reach the cursor.
+    watcher.isDue = !isCaughtUp;
+    if (frame === null) {
+      if (watcher.isDue) this.schedule(watcher, FRAME_INTERVAL_MS);
+      return;
+    }
     watcher.inFlightSeq = frame.seq;
     watcher.sentAt = this.clock.now();
     watcher.listener(frame);
   }
 
-  /** The stats at the watcher's moment: read on from where they were, or again from the run's start after a seek back. */
-  private statsAt(watcher: Watcher, at: number): LiveStats {
-    const endSeq = this.history.seqAtOrAfter(at + SAME_MOMENT_MS);
+  /**
+   * The stats at the watcher's moment, read on from where they were (or again from the run's start after a seek
+   * back) within the frame's budget.
+   */
+  private statsAt(watcher: Watcher, at: number, endSeq: number): LiveStats {
     let stats = watcher.stats;
     if (stats === null || stats.readSeq > endSeq || !stats.isRunOf(at)) {
       stats = new LiveStats(this.history, newHistogram, at);
       watcher.stats = stats;
     }
-    stats.catchUp(STATS_EVENTS_PER_FRAME, endSeq);
+    const startedAt = this.clock.now();
+    const budgetMs = startedAt - this.lastSeekAt < SCRUBBING_MS ? STATS_BUDGET_MS_WHILE_SCRUBBING : STATS_BUDGET_MS_AT_REST;
+    do stats.catchUp(STATS_EVENTS_PER_STEP, endSeq);
+    while (!stats.isCaughtUpTo(endSeq) && this.clock.now() - startedAt < budgetMs);
+    const seen = watcher.statsSeen;
+    if (seen.stats !== stats || seen.version !== stats.version) {
+      watcher.statsSeen = { stats, version: stats.version };
+      watcher.statsVersion++;
+    }
     return stats;
   }
 }

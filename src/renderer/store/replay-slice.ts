@@ -5,7 +5,8 @@
 
 import type { StateCreator } from 'zustand/vanilla';
 import type { Recording } from '../recording/load-recording';
-import { type ReplayPosition, ReplaySource, type ReplaySpeed } from '../replay/replay-source';
+import type { ReplayPosition, ReplaySpeed } from '../replay/replay-position';
+import type { ReplaySource } from '../replay/replay-source';
 import type { AppState } from './app-store';
 
 export type ReplayPhase = 'off' | 'preparing' | 'open';
@@ -80,6 +81,8 @@ export function createReplaySlice(): StateCreator<AppState, [], [], ReplaySlice>
           let told = 0;
           let source: ReplaySource;
           try {
+            // Loaded when first needed: the flight recorder's code is not part of the page until a run is opened.
+            const { ReplaySource } = await import('../replay/replay-source');
             source = await ReplaySource.prepare(recording, {
               signal: controller.signal,
               yieldToPage,
@@ -92,7 +95,11 @@ export function createReplaySlice(): StateCreator<AppState, [], [], ReplaySlice>
           } catch (error) {
             // Closed or replaced meanwhile: the newer state stands.
             if (controller.signal.aborted) return;
-            throw error;
+            preparing = null;
+            setReplay(initialReplayState());
+            const reason = error instanceof Error ? error.message : String(error);
+            get().commandActions.showMessage('error', `Could not replay ${recording.fileName}: ${reason}`, 'open-run');
+            return;
           }
           if (preparing !== controller) return source.dispose();
           preparing = null;
