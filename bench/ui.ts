@@ -16,6 +16,7 @@
 // Flags: --round-s N (each measured round, default 8), --rounds N (pairs of rounds, default 2), --quick (5 s, 1),
 // --cpu-prof FILE (the page's JavaScript profile over the first watched saturation round, written to FILE as a
 // .cpuprofile for Chrome DevTools, with the functions of most self time printed; build the renderer unminified
+// for readable names: `POOLSCOPE_MINIFY=0 npm run bench:ui -- --cpu-prof page.cpuprofile`),
 // --replay (the replay section alone), --replay-requests N (default 100000), --scrub-steps N (each way, default 300).
 
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
