@@ -22,6 +22,7 @@
 
 import type { JobAbandonReason } from '../shared/events';
 import { pathOf, type RequestOrigin } from '../shared/pool-model';
+import { VIEW_LIMITS } from '../shared/wire';
 import {
   addJobToSums,
   addQueueLengthToSums,
@@ -55,7 +56,7 @@ import type { PoolAggregate, RequestRecord, WorkerState } from './pool-state';
 /** Buckets are at least this wide: the finest summary a timeline shows. */
 export const MIN_BUCKET_WIDTH_PX = 2;
 /** Wider plots are treated as this wide (an 8K screen): the answer's size stays bounded whatever is asked. */
-export const MAX_PLOT_WIDTH_PX = 8192;
+export const MAX_PLOT_WIDTH_PX = VIEW_LIMITS.maxPlotWidthPx;
 /** Utilization and jobs per second on worker cards are over the last second… */
 export const UTILIZATION_WINDOW_MS = 1_000;
 /** …and "% busy" over the last 10 seconds. */

@@ -138,16 +138,21 @@ export interface FrameCounters extends PoolCounters {
  * per route (HDR histograms kept on the main side), burst summaries and each worker's recent busy share.
  */
 export interface FrameStats {
-  /** Responses per second over the last RATE_WINDOW_MS (request-stats.ts); 0 once the server stopped. */
+  /** Responses per second over the last RATE_WINDOW_MS (src/shared/request-stats.ts); 0 once the server stopped. */
   requestsPerSecond: number;
+  /** Received → response sent, per finished request of this run; null before the first one. */
   latencyMs: PercentilesMs | null;
+  /** Queued → started on a worker, per finished job of this run; null before the first one. */
   waitMs: PercentilesMs | null;
   /** Requests of this run that got a response. */
   finishedCount: number;
+  /** Responses with status >= 500 in this run (full-queue 503s and crashed jobs included). */
   serverErrors: number;
+  /** Responses with status 400–499 in this run (bad requests, 404s). */
   clientErrors: number;
-  /** Requests of this run answered 503 because their job waited longer than the max wait (never run). */
+  /** Requests of this run whose job waited the max wait without a worker taking it, answered 503 (in serverErrors too). */
   waitedTooLong: number;
+  /** Latency and wait per route that had a response this run (`/`, `/sleep`, other). */
   routes: RouteStats[];
   /** The latest bursts, newest first. */
   bursts: BurstSummary[];

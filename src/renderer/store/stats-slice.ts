@@ -3,33 +3,13 @@
 // Written by the bridge from its stats collector (statsActions.publish); plain data so selectors stay cheap.
 
 import type { StateCreator } from 'zustand/vanilla';
-import type { BurstSummary, PercentilesMs, RouteStats } from '../../shared/request-stats';
+import type { FrameStats } from '../../shared/wire';
 import type { AppState } from './app-store';
 
 export type { PercentilesMs } from '../../shared/request-stats';
 
-export interface StatsState {
-  /** Responses per second over the last RATE_WINDOW_MS (src/shared/request-stats.ts); 0 once the server stopped. */
-  requestsPerSecond: number;
-  /** Received → response sent, per finished request of this run; null before the first one. */
-  latencyMs: PercentilesMs | null;
-  /** Queued → started on a worker, per finished job of this run; null before the first one. */
-  waitMs: PercentilesMs | null;
-  /** Requests of this run that got a response. */
-  finishedCount: number;
-  /** Responses with status >= 500 in this run (full-queue 503s and crashed jobs included). */
-  serverErrors: number;
-  /** Responses with status 400–499 in this run (bad requests, 404s). */
-  clientErrors: number;
-  /** Requests of this run whose job waited the max wait without a worker taking it, answered 503 (in serverErrors too). */
-  waitedTooLong: number;
-  /** Latency and wait per route that had a response this run (`/`, `/sleep`, other). */
-  routes: RouteStats[];
-  /** The latest bursts, newest first. */
-  bursts: BurstSummary[];
-  /** Per worker id: the whole percent of the last BUSY_WINDOW_MS it spent running jobs. */
-  workerBusyPercent: number[];
-}
+/** The numbers as the frames carry them. */
+export type StatsState = FrameStats;
 
 export function initialStatsState(): StatsState {
   return {
