@@ -7,6 +7,7 @@ import { HeldFrames } from '../src/renderer/bridge/held-frames';
 import { HIGH_RATE_JOBS_PER_S, projectQueue, projectWire, projectWorkers, SEEN_JOB_MIN_MS } from '../src/renderer/bridge/projections';
 import { initialWireState } from '../src/renderer/store/wire-slice';
 import type { FrameJob, FrameWorker } from '../src/shared/wire';
+import { frameWorker } from './support/frame-workers';
 
 const t0 = 1_700_000_000_000;
 
@@ -27,18 +28,7 @@ function jobOf(requestId: number, overrides: Partial<FrameJob> = {}): FrameJob {
 }
 
 function workerOf(id: number, overrides: Partial<FrameWorker> = {}): FrameWorker {
-  return {
-    id,
-    phase: 'idle',
-    job: null,
-    jobsPerSecond: 0,
-    utilization: 0,
-    recentUtilization: 0,
-    jobsDone: 0,
-    spawnedAt: t0,
-    replacements: 0,
-    ...overrides,
-  };
+  return frameWorker(id, t0, overrides);
 }
 
 describe('workers', () => {

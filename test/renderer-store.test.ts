@@ -27,6 +27,7 @@ import {
   type ViewerQuery,
   type ViewerView,
 } from '../src/shared/wire';
+import { frameWorker } from './support/frame-workers';
 import { unwatchedFrames } from './support/unwatched-api';
 
 /** Stands in for requestAnimationFrame: frames run only when the test says so. */
@@ -74,18 +75,7 @@ function jobOf(requestId: number, overrides: Partial<FrameJob> = {}): FrameJob {
 }
 
 function workersOf(count: number, overrides: Record<number, Partial<FrameWorker>> = {}): FrameWorker[] {
-  return Array.from({ length: count }, (_, id) => ({
-    id,
-    phase: 'idle',
-    job: null,
-    jobsPerSecond: 0,
-    utilization: 0,
-    recentUtilization: 0,
-    jobsDone: 0,
-    spawnedAt: t0,
-    replacements: 0,
-    ...overrides[id],
-  }));
+  return Array.from({ length: count }, (_, id) => frameWorker(id, t0, overrides[id]));
 }
 
 function queueOf(length: number): FrameQueue {

@@ -1,19 +1,27 @@
-// The workers of a recorder's state as a frame lists them, for the renderer's timeline tests.
+// Workers as a frame lists them, for the renderer's tests: an idle one to adjust, or a recorder state's.
 
 import type { PoolState } from '../../src/history';
 import type { FrameWorker } from '../../src/shared/wire';
 
-/** The workers of a state as a frame lists them (rates left at 0: the timeline's tests do not read them). */
-export function frameWorkersOf(state: PoolState | null): FrameWorker[] {
-  return (state?.workers ?? []).map((worker) => ({
-    id: worker.id,
-    phase: worker.phase,
+/** A frame's worker `id`, idle with no job and no rates, spawned at `spawnedAt`, with `overrides` on top. */
+export function frameWorker(id: number, spawnedAt: number, overrides: Partial<FrameWorker> = {}): FrameWorker {
+  return {
+    id,
+    phase: 'idle',
     job: null,
     jobsPerSecond: 0,
     utilization: 0,
     recentUtilization: 0,
-    jobsDone: worker.jobsDone,
-    spawnedAt: worker.spawnedAt,
-    replacements: worker.replacements,
-  }));
+    jobsDone: 0,
+    spawnedAt,
+    replacements: 0,
+    ...overrides,
+  };
+}
+
+/** The workers of a state as a frame lists them (rates left at 0: the timeline's tests do not read them). */
+export function frameWorkersOf(state: PoolState | null): FrameWorker[] {
+  return (state?.workers ?? []).map((worker) =>
+    frameWorker(worker.id, worker.spawnedAt, { phase: worker.phase, jobsDone: worker.jobsDone, replacements: worker.replacements }),
+  );
 }
