@@ -26,6 +26,17 @@ export interface JobRunner<In, Out> {
   state(timeOf?: (performanceNowMs: number) => number): PoolState;
 }
 
+/** Calls a job's callback; a throwing callback is rethrown outside the runner so the runner's state stays whole. */
+export function deliverOutcome<Out>(onDone: (outcome: JobOutcome<Out>) => void, outcome: JobOutcome<Out>): void {
+  try {
+    onDone(outcome);
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error;
+    });
+  }
+}
+
 /**
  * The facts only some strategies have, beside the pool's (observer.ts). Same rules: main-thread
  * performance.now() readings, durations measured where the work runs, nothing reported while !isObserving.

@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import type { PoolState, PoolWorkerState, QueuedJobState } from '../../shared/server-state';
-import { type Job, type JobRunner, type StrategyObserver, spawnWorkerThread, toFileUrl } from './job-runner';
+import { deliverOutcome, type Job, type JobRunner, type StrategyObserver, spawnWorkerThread, toFileUrl } from './job-runner';
 import type { JobOutcome, JobRunOutcome } from './observer';
 import type { OneJobMessage, OneJobThreadMessage } from './protocol';
 import { describeThrown } from './shared-channel';
@@ -160,13 +160,7 @@ export class ThreadPerRequest<In, Out> implements JobRunner<In, Out> {
   private finish(thread: RequestThread<Out>, outcome: JobRunOutcome<Out>, observer: StrategyObserver<Out>, nowMs: number): void {
     thread.isDone = true;
     if (observer.isObserving) observer.jobFinished(thread.requestId, outcome, nowMs);
-    try {
-      thread.onDone(outcome);
-    } catch (error) {
-      queueMicrotask(() => {
-        throw error;
-      });
-    }
+    deliverOutcome(thread.onDone, outcome);
   }
 
   private onExit(thread: RequestThread<Out>, exitCode: number): void {

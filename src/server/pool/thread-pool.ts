@@ -10,7 +10,7 @@ import type { Worker } from 'node:worker_threads';
 import type { PoolState, PoolWorkerPhase, PoolWorkerState, QueuedJobState } from '../../shared/server-state';
 import { SETTINGS } from '../../shared/settings';
 import { JobQueue, NO_MAX_WAIT, RingQueue } from './job-queue';
-import { type Job, type JobRunner, spawnWorkerThread, toFileUrl } from './job-runner';
+import { deliverOutcome, type Job, type JobRunner, spawnWorkerThread, toFileUrl } from './job-runner';
 import { type JobAbandonReason, type JobOutcome, type JobRunOutcome, type PoolObserver, UNOBSERVED } from './observer';
 import { type AttachMessage, WAKE_MESSAGE, type WorkerToPoolMessage } from './protocol';
 import { describeThrown, SharedChannel, WakeFlag } from './shared-channel';
@@ -106,17 +106,6 @@ function reportedPhaseOf<In, Out>(slot: WorkerSlot<In, Out>): PoolWorkerPhase {
 }
 
 const samePerformanceNow = (performanceNowMs: number): number => performanceNowMs;
-
-/** Calls a job's callback; a throwing callback is rethrown outside the pool so the pool's state stays whole. */
-function deliver<In, Out>(job: PendingJob<In, Out>, outcome: JobOutcome<Out>): void {
-  try {
-    job.onDone(outcome);
-  } catch (error) {
-    queueMicrotask(() => {
-      throw error;
-    });
-  }
-}
 
 /**
  * The order of what the observer hears is documented on PoolObserver. workerSpawned is reported only by
@@ -287,7 +276,7 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
       };
       this.finish(slot, outcome);
       slot.phase = 'idle';
-      deliver(job, outcome);
+      deliverOutcome(job.onDone, outcome);
       return false;
     }
   }
@@ -354,7 +343,7 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
     // The worker has its next job before this one's callback runs, so it is never idle for our sake.
     if (hasExited) slot.phase = 'idle';
     else this.takeNextJob(slot);
-    deliver(job, outcome);
+    deliverOutcome(job.onDone, outcome);
     this.checkDrained();
   }
 
@@ -400,7 +389,7 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
       reason === 'max-wait'
         ? `it waited ${Math.round(waitMs)} ms for a worker; a job may wait ${this.queue.maxWaitMs} ms`
         : `no worker threads are left: every worker failed to restart ${MAX_CONSECUTIVE_START_FAILURES} times in a row`;
-    deliver(job, { ok: false, cause: 'abandoned', reason, waitMs, error });
+    deliverOutcome(job.onDone, { ok: false, cause: 'abandoned', reason, waitMs, error });
   }
 
   // ── worker threads ─────────────────────────────────────────────────────────
@@ -587,7 +576,7 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
     // The replacement starts at once; only a replacement that itself fails to start waits and backs off.
     if (this.isJoining) slot.phase = 'stopped';
     else this.launch(slot);
-    if (job !== null && outcome !== null) deliver(job, outcome);
+    if (job !== null && outcome !== null) deliverOutcome(job.onDone, outcome);
     this.checkDrained();
   }
 

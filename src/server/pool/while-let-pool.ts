@@ -8,7 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import type { PoolState, PoolWorkerState, QueuedJobState } from '../../shared/server-state';
-import { type Job, type JobRunner, type StrategyObserver, spawnWorkerThread, toFileUrl } from './job-runner';
+import { deliverOutcome, type Job, type JobRunner, type StrategyObserver, spawnWorkerThread, toFileUrl } from './job-runner';
 import type { JobOutcome, JobRunOutcome } from './observer';
 import { type WhileLetAttachMessage, WhileLetCell, WhileLetLayout, type WhileLetWorkerMessage } from './protocol';
 import { describeThrown } from './shared-channel';
@@ -251,7 +251,7 @@ export class WhileLetPool<In, Out> implements JobRunner<In, Out> {
         const waitMs = nowMs - job.enqueuedAtMs;
         if (observer.isObserving) observer.jobAbandoned(job.requestId, 'max-wait', waitMs, this.waiting.size, nowMs);
         const error = `it waited ${Math.round(waitMs)} ms for a worker; a job may wait ${this.options.maxWaitMs} ms`;
-        this.deliver(job, { ok: false, cause: 'abandoned', reason: 'max-wait', waitMs, error });
+        deliverOutcome(job.onDone, { ok: false, cause: 'abandoned', reason: 'max-wait', waitMs, error });
         this.checkDrained();
         return;
       }
@@ -281,18 +281,8 @@ export class WhileLetPool<In, Out> implements JobRunner<In, Out> {
     if (w.phase === 'busy') w.phase = 'idle';
     const observer = this.options.observer;
     if (observer.isObserving) observer.jobFinished(job.requestId, outcome, nowMs);
-    this.deliver(job, outcome);
+    deliverOutcome(job.onDone, outcome);
     this.checkDrained();
-  }
-
-  private deliver(job: PendingJob<Out>, outcome: JobOutcome<Out>): void {
-    try {
-      job.onDone(outcome);
-    } catch (error) {
-      queueMicrotask(() => {
-        throw error;
-      });
-    }
   }
 
   /** A worker thread ended: at shutdown that is its join; otherwise it died, and its job (if any) gets a 500. */
@@ -338,7 +328,7 @@ export class WhileLetPool<In, Out> implements JobRunner<In, Out> {
       this.waiting.delete(job.requestId);
       const waitMs = nowMs - job.enqueuedAtMs;
       if (observer.isObserving) observer.jobAbandoned(job.requestId, 'no-workers', waitMs, this.waiting.size, nowMs);
-      this.deliver(job, {
+      deliverOutcome(job.onDone, {
         ok: false,
         cause: 'abandoned',
         reason: 'no-workers',
