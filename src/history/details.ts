@@ -72,7 +72,10 @@ export function requestsIn(parts: HistoryParts, query: RequestsQuery): RequestLi
   if (query.track === 'queue') {
     const index = parts.dequeued;
     // Jobs leave the queue in the order they joined it: both times grow along the index.
-    const lo = index.lowerBound(fromAt, (slot) => c().leftQueueAt[slot]!);
+    let lo = index.lowerBound(fromAt, (slot) => c().leftQueueAt[slot]!);
+    // A cursor at or before the range cuts every job still waiting then at the cursor, so all of them end
+    // before the range, not only the first and the last: only jobs queued within the range can be in it.
+    if (now <= fromAt) lo = index.lowerBound(fromAt, (slot) => c().queuedAt[slot]!, lo);
     const hi = Math.min(
       index.lowerBound(toAt, (slot) => c().queuedAt[slot]!, lo),
       index.upperBound(now, (slot) => c().queuedAt[slot]!, lo),
