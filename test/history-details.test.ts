@@ -9,6 +9,7 @@ import type { ServerEvent } from '../src/shared/events';
 import { DEFAULT_SETTINGS } from '../src/shared/settings';
 import { eventSequenceArb, PoolSimulator, type TimedAction } from './support/pool-simulator';
 import { overlaps, ReferenceHistory } from './support/reference-history';
+import { receivedEvent } from './support/sample-events';
 
 // Hundreds of generated runs per property: CPU-bound, so a loaded machine makes them slow, never wrong.
 vi.setConfig({ testTimeout: 120_000 });
@@ -79,6 +80,35 @@ describe('requestsIn', () => {
     expect(list.total).toBeLessThanOrEqual(20);
     expect(list.requests.map((r) => r.id)).toEqual([31, 32, 33, 34, 35].slice(20 - list.total));
   });
+
+  it('counts none of the jobs waiting at a cursor that falls at the start of the range', () => {
+    // Three jobs wait behind a busy worker and leave the queue long after; at a cursor equal to the range's
+    // start all three are cut there, so only a job queued at that very moment is in the range.
+    const t0 = 1_700_000_000_000;
+    const events: ServerEvent[] = [
+      { type: 'worker-spawned', at: t0, workerId: 0 },
+      { type: 'server-listening', at: t0, ...DEFAULT_SETTINGS, port: 7878, workerCount: 1 },
+      { type: 'connection-opened', at: t0, connectionId: 1, remoteAddress: '127.0.0.1', remotePort: 40001 },
+    ];
+    const jobs = [
+      { requestId: 1, at: t0 + 1 },
+      { requestId: 2, at: t0 + 2 },
+      { requestId: 3, at: t0 + 3 },
+      { requestId: 4, at: t0 + 4 },
+    ];
+    jobs.forEach(({ requestId, at }, i) => {
+      events.push(receivedEvent(at, requestId, { target: '/sleep' }), { type: 'job-queued', at, requestId, queueDepth: i === 0 ? 1 : i });
+      if (i === 0) events.push({ type: 'job-started', at, requestId, workerId: 0, waitMs: 0, queueDepth: 0 });
+    });
+    for (const { requestId } of jobs.slice(1)) {
+      events.push({ type: 'job-abandoned', at: t0 + 5_000, requestId, reason: 'max-wait', waitMs: 4_990, queueDepth: 0 });
+    }
+    const history = record(events);
+    const atCursor = (fromAt: number) => history.requestsIn({ track: 'queue', fromAt, toAt: fromAt + 0.5, limit: 10, now: t0 + 4 });
+    expect(atCursor(t0 + 4)).toMatchObject({ total: 1, requests: [{ id: 4 }] });
+    expect(atCursor(t0 + 4.25).total).toBe(0);
+    expect(atCursor(t0 + 3.75).total).toBe(3);
+  });
 });
 
 describe('request', () => {
@@ -132,16 +162,7 @@ describe('request', () => {
     const events: ServerEvent[] = [
       { type: 'worker-spawned', at: 0, workerId: 0 },
       { type: 'server-listening', at: 0, ...DEFAULT_SETTINGS, host: '::1', port: 1, workerCount: 1, maxQueuedJobs: 8 },
-      {
-        type: 'request-received',
-        at: 1,
-        requestId: 1,
-        connectionId: 1,
-        method: 'GET',
-        target: '/sleep',
-        remoteAddress: '::1',
-        userAgent: null,
-      },
+      receivedEvent(1, 1, { target: '/sleep', remoteAddress: '::1' }),
       { type: 'job-queued', at: 1, requestId: 1, queueDepth: 1 },
       { type: 'job-started', at: 1, requestId: 1, workerId: 0, waitMs: 0, queueDepth: 0 },
     ];

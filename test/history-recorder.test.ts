@@ -8,6 +8,7 @@ import { DROPPED_STRING, EventHistory } from '../src/history';
 import { EventCodec, type EventFieldTable, EventLog } from '../src/history/event-log';
 import { type EventFieldKind, SERVER_EVENT_FIELDS, type ServerEvent } from '../src/shared/events';
 import { eventSequenceArb } from './support/pool-simulator';
+import { receivedEvent } from './support/sample-events';
 
 // Hundreds of generated runs per property: CPU-bound, so a loaded machine makes them slow, never wrong.
 vi.setConfig({ testTimeout: 120_000 });
@@ -69,16 +70,7 @@ const GROWN_TABLE: EventFieldTable = {
 };
 
 function requestReceived(requestId: number, at: number, target: string): ServerEvent {
-  return {
-    type: 'request-received',
-    at,
-    requestId,
-    connectionId: 1,
-    method: 'GET',
-    target,
-    remoteAddress: '127.0.0.1',
-    userAgent: 'curl/8',
-  };
+  return receivedEvent(at, requestId, { target, userAgent: 'curl/8' });
 }
 
 describe('the recorded events', () => {

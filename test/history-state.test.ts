@@ -7,6 +7,7 @@ import { EventHistory, type PoolState } from '../src/history';
 import type { ServerEvent } from '../src/shared/events';
 import { eventSequenceArb, PoolSimulator } from './support/pool-simulator';
 import { ReferenceHistory } from './support/reference-history';
+import { receivedEvent } from './support/sample-events';
 
 // Hundreds of generated runs per property: CPU-bound, so a loaded machine makes them slow, never wrong.
 vi.setConfig({ testTimeout: 120_000 });
@@ -75,16 +76,7 @@ describe('stateAt', () => {
     const events: ServerEvent[] = [];
     for (let i = 1; i <= 40; i++) {
       for (const event of [
-        {
-          type: 'request-received',
-          at: i,
-          requestId: i,
-          connectionId: 1,
-          method: 'GET',
-          target: '/',
-          remoteAddress: '::1',
-          userAgent: null,
-        },
+        receivedEvent(i, i, { remoteAddress: '::1' }),
         { type: 'response-sent', at: i + 0.5, requestId: i, status: 200, bytes: 1 },
       ] satisfies ServerEvent[]) {
         events.push(event);

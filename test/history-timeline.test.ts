@@ -9,6 +9,7 @@ import { BURST_USER_AGENT, type ServerEvent } from '../src/shared/events';
 import { DEFAULT_SETTINGS } from '../src/shared/settings';
 import { eventSequenceArb, PoolSimulator } from './support/pool-simulator';
 import { overlapMs, overlaps, ReferenceHistory, referenceStep } from './support/reference-history';
+import { receivedEvent, servedRequestEvents } from './support/sample-events';
 
 // Hundreds of generated runs per property: CPU-bound, so a loaded machine makes them slow, never wrong.
 vi.setConfig({ testTimeout: 120_000 });
@@ -210,22 +211,7 @@ function job(
   target = '/',
   userAgent: string | null = null,
 ): ServerEvent[] {
-  return [
-    {
-      type: 'request-received',
-      at: queuedAt,
-      requestId,
-      connectionId: requestId,
-      method: 'GET',
-      target,
-      remoteAddress: '127.0.0.1',
-      userAgent,
-    },
-    { type: 'job-queued', at: queuedAt, requestId, queueDepth: 1 },
-    { type: 'job-started', at: startedAt, requestId, workerId, waitMs: startedAt - queuedAt, queueDepth: 0 },
-    { type: 'job-finished', at: finishedAt, requestId, workerId, runMs: finishedAt - startedAt, status: 200 },
-    { type: 'response-sent', at: finishedAt, requestId, status: 200, bytes: 100 },
-  ];
+  return servedRequestEvents(requestId, workerId, { queuedAt, startedAt, finishedAt }, { target, userAgent });
 }
 
 function inTimeOrder(events: ServerEvent[]): ServerEvent[] {
@@ -514,16 +500,7 @@ describe('rates for worker cards', () => {
     // Worker 0: a 1 ms job every 4 ms for 20 s (25 % busy, 250 jobs/s). Worker 1: one sleep since 15 s.
     for (let at = 0; at < 20_000; at += 4) events.push(...job(id++, 0, at, at, at + 1));
     events.push(
-      {
-        type: 'request-received',
-        at: 15_000,
-        requestId: id,
-        connectionId: 1,
-        method: 'GET',
-        target: '/sleep',
-        remoteAddress: '::1',
-        userAgent: null,
-      },
+      receivedEvent(15_000, id, { target: '/sleep', remoteAddress: '::1' }),
       { type: 'job-queued', at: 15_000, requestId: id, queueDepth: 1 },
       { type: 'job-started', at: 15_000, requestId: id, workerId: 1, waitMs: 0, queueDepth: 0 },
     );

@@ -10,6 +10,7 @@ import { readQueueing } from '../src/shared/queueing-reading';
 import { QueueingWindow, type QueueingWindowSnapshot } from '../src/shared/queueing-window';
 import { DEFAULT_SETTINGS } from '../src/shared/settings';
 import type { SweepTableRow } from '../src/shared/sweep-table';
+import { servedRequestEvents } from './support/sample-events';
 
 const T0 = 1_700_000_000_000;
 
@@ -19,22 +20,7 @@ function listening(at: number, workerCount: number): ServerEvent {
 
 /** One request's whole life: received, queued, started at once on worker 0, finished and answered after runMs. */
 function request(requestId: number, at: number, runMs: number): ServerEvent[] {
-  return [
-    {
-      type: 'request-received',
-      at,
-      requestId,
-      connectionId: requestId,
-      method: 'GET',
-      target: '/',
-      remoteAddress: '127.0.0.1',
-      userAgent: null,
-    },
-    { type: 'job-queued', at, requestId, queueDepth: 1 },
-    { type: 'job-started', at, requestId, workerId: 0, waitMs: 0, queueDepth: 0 },
-    { type: 'job-finished', at: at + runMs, requestId, workerId: 0, runMs, status: 200 },
-    { type: 'response-sent', at: at + runMs, requestId, status: 200, bytes: 100 },
-  ];
+  return servedRequestEvents(requestId, 0, { queuedAt: at, startedAt: at, finishedAt: at + runMs });
 }
 
 describe('LiveSeries', () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { PoolAggregate } from '../src/history/pool-state';
 import { BURST_USER_AGENT, type ServerEvent } from '../src/shared/events';
 import { logLineOf } from '../src/shared/pool-model';
-import { listeningEvent } from './support/sample-events';
+import { listeningEvent, receivedEvent } from './support/sample-events';
 
 let clock = 1_000;
 const at = () => (clock += 10);
@@ -15,16 +15,7 @@ function listening(workerCount: number): ServerEvent[] {
 }
 
 function received(requestId: number, userAgent: string | null = 'curl/8', target = '/sleep'): ServerEvent {
-  return {
-    type: 'request-received',
-    at: at(),
-    requestId,
-    connectionId: requestId,
-    method: 'GET',
-    target,
-    remoteAddress: '127.0.0.1',
-    userAgent,
-  };
+  return receivedEvent(at(), requestId, { connectionId: requestId, target, userAgent });
 }
 
 /** An aggregate that also keeps the log lines its events make, as the UI's log shows them. */

@@ -47,7 +47,7 @@ import {
 } from '../src/renderer/components/timeline-overlay';
 import type { ServerEvent } from '../src/shared/events';
 import { frameWorkersOf } from './support/frame-workers';
-import { listeningEvent } from './support/sample-events';
+import { listeningEvent, receivedEvent } from './support/sample-events';
 
 const t0 = 1_700_000_000_000;
 /** A 1,064 px stage: a 1,000 px plot, so a 30 s window is 30 ms per pixel. */
@@ -108,16 +108,7 @@ function poolOf(workerCount: number, at = t0): Source {
 
 function received(requestId: number, at: number, target = '/sleep'): ServerEvent[] {
   return [
-    {
-      type: 'request-received',
-      at,
-      requestId,
-      connectionId: requestId,
-      method: 'GET',
-      target,
-      remoteAddress: '127.0.0.1',
-      userAgent: 'curl/8',
-    },
+    receivedEvent(at, requestId, { connectionId: requestId, target, userAgent: 'curl/8' }),
     { type: 'job-queued', at, requestId, queueDepth: 1 },
   ];
 }

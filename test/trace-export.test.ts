@@ -16,7 +16,7 @@ import {
   TraceJsonWriter,
 } from '../src/history/trace-export';
 import type { ServerEvent } from '../src/shared/events';
-import { listeningEvent, sampleHeader, T0 } from './support/sample-events';
+import { listeningEvent, receivedEvent, sampleHeader, T0 } from './support/sample-events';
 import { simulateRun } from './support/simulated-run';
 import { loadInDevTools } from './support/trace-engine';
 
@@ -144,16 +144,7 @@ describe('what the server did besides running jobs', () => {
     const events: ServerEvent[] = [
       { type: 'worker-spawned', at: T0 + 1, workerId: 0 },
       listeningEvent(T0 + 2, { host: '::1', workerCount: 1, sleepMs: 100 }),
-      {
-        type: 'request-received',
-        at: T0 + 3,
-        requestId: 1,
-        connectionId: 1,
-        method: 'GET',
-        target: '/crash',
-        remoteAddress: '::1',
-        userAgent: null,
-      },
+      receivedEvent(T0 + 3, 1, { target: '/crash', remoteAddress: '::1' }),
       { type: 'job-queued', at: T0 + 3.1, requestId: 1, queueDepth: 1 },
       { type: 'job-started', at: T0 + 3.2, requestId: 1, workerId: 0, waitMs: 0.1, queueDepth: 0 },
       { type: 'job-finished', at: T0 + 9, requestId: 1, workerId: 0, runMs: 5.7, status: 500 },
@@ -179,16 +170,7 @@ describe('what the server did besides running jobs', () => {
   it('shows requests answered without a job (a parse error, a full queue) as instants on the main thread', () => {
     const events: ServerEvent[] = [
       listeningEvent(T0 + 1, { workerCount: 1, sleepMs: 100, maxQueuedJobs: 0 }),
-      {
-        type: 'request-received',
-        at: T0 + 2,
-        requestId: 1,
-        connectionId: 1,
-        method: 'GET',
-        target: '/sleep',
-        remoteAddress: '127.0.0.1',
-        userAgent: null,
-      },
+      receivedEvent(T0 + 2, 1, { target: '/sleep' }),
       { type: 'request-rejected', at: T0 + 2.1, requestId: 1, connectionId: 1, status: 503, errorCode: 'QUEUE_FULL' },
       { type: 'response-sent', at: T0 + 2.2, requestId: 1, status: 503, bytes: 120 },
       { type: 'request-rejected', at: T0 + 3, requestId: 2, connectionId: 2, status: 400, errorCode: 'BAD_REQUEST_LINE' },

@@ -21,6 +21,45 @@ export function listeningEvent(at: number, settings: Partial<ServerSettings> = {
   return { type: 'server-listening', at, ...DEFAULT_SETTINGS, ...settings };
 }
 
+/** A request-received event: `GET /` on connection 1 from 127.0.0.1 with no User-Agent, but for the fields given. */
+export function receivedEvent(
+  at: number,
+  requestId: number,
+  fields: Partial<Omit<ServerEventOf<'request-received'>, 'type' | 'at' | 'requestId'>> = {},
+): ServerEventOf<'request-received'> {
+  return {
+    type: 'request-received',
+    at,
+    requestId,
+    connectionId: 1,
+    method: 'GET',
+    target: '/',
+    remoteAddress: '127.0.0.1',
+    userAgent: null,
+    ...fields,
+  };
+}
+
+/**
+ * One request's whole life: received and queued at `queuedAt` (on its own connection, numbered as the request),
+ * started on `workerId` at `startedAt`, finished and answered 200 at `finishedAt`.
+ */
+export function servedRequestEvents(
+  requestId: number,
+  workerId: number,
+  times: { queuedAt: number; startedAt: number; finishedAt: number },
+  fields: Partial<Omit<ServerEventOf<'request-received'>, 'type' | 'at' | 'requestId'>> = {},
+): ServerEvent[] {
+  const { queuedAt, startedAt, finishedAt } = times;
+  return [
+    receivedEvent(queuedAt, requestId, { connectionId: requestId, ...fields }),
+    { type: 'job-queued', at: queuedAt, requestId, queueDepth: 1 },
+    { type: 'job-started', at: startedAt, requestId, workerId, waitMs: startedAt - queuedAt, queueDepth: 0 },
+    { type: 'job-finished', at: finishedAt, requestId, workerId, runMs: finishedAt - startedAt, status: 200 },
+    { type: 'response-sent', at: finishedAt, requestId, status: 200, bytes: 100 },
+  ];
+}
+
 export const SAMPLE_EVENTS: { [T in ServerEventType]: ServerEventOf<T> } = {
   'server-listening': listeningEvent(T0),
   'connection-opened': { type: 'connection-opened', at: T0 + 1, connectionId: 1, remoteAddress: '::ffff:127.0.0.1', remotePort: 50_412 },
