@@ -230,6 +230,22 @@ describe('dashboard WebSocket', () => {
     await page.frame((f) => f.counters.responsesSent === 1);
   });
 
+  it("runs a scenario on command and answers with every request's status and timings", async () => {
+    const { dashboard } = await startTestDashboard();
+    const page = await PageSocket.open(dashboard.port);
+    page.send({ kind: 'command', id: 1, command: { type: 'start-server', settings: testSettings({ workerCount: 2, sleepMs: 50 }) } });
+    expect(await page.result(1)).toEqual({ ok: true });
+
+    page.send({ kind: 'command', id: 2, command: { type: 'run-scenario', scenario: 'sleep-then-root' } });
+
+    const result = await page.result(2);
+    expect(result).toMatchObject({ ok: true, scenario: { outcome: 'completed', answeredCount: 2, statusCounts: { 200: 2 } } });
+    expect(result?.ok && result.scenario?.requests.map((request) => [request.path, request.status])).toEqual([
+      ['/sleep', 200],
+      ['/', 200],
+    ]);
+  });
+
   it('answers a bad command with a readable error, and survives malformed frames', async () => {
     const { dashboard } = await startTestDashboard();
     const page = await PageSocket.open(dashboard.port);

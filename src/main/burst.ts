@@ -34,31 +34,88 @@ export interface BurstReport {
 }
 
 /** A server bound to every interface is reached over loopback. */
-function connectHostFor(host: string): string {
+export function connectHostFor(host: string): string {
   if (host === '0.0.0.0' || host === '') return '127.0.0.1';
   if (host === '::') return '::1';
   return host;
 }
 
-/** One request on its own connection; resolves to the status code, or null when no answer arrived. */
-function sendOne(host: string, port: number, rawRequest: string): Promise<number | null> {
+/** How one request on its own connection went; times on the caller's clock. */
+export interface RequestOutcome {
+  /** The status line's code; null when no answer arrived. */
+  status: number | null;
+  /** When the connection was established; null if it never was. */
+  connectedAt: number | null;
+  /** When the status line arrived; null without one. */
+  respondedAt: number | null;
+  /** When the connection closed: the response read to its end, or the failure. */
+  closedAt: number;
+  /** Why no answer arrived (refused, reset, closed early, or the abort's reason); null when one did. */
+  error: string | null;
+}
+
+export interface SendOptions {
+  /** The clock the outcome's times are read on; default Date.now. */
+  now?: () => number;
+  /** Aborting destroys the connection; the outcome's error is the signal's reason (a string) or "aborted". */
+  signal?: AbortSignal;
+}
+
+function abortReasonOf(signal: AbortSignal): string {
+  return typeof signal.reason === 'string' ? signal.reason : 'aborted';
+}
+
+/** One request on its own connection, read to its end. Resolves once the connection has closed; never rejects. */
+export function sendRequest(host: string, port: number, rawRequest: string, options: SendOptions = {}): Promise<RequestOutcome> {
+  const now = options.now ?? Date.now;
+  const signal = options.signal;
   return new Promise((resolve) => {
+    const outcome: RequestOutcome = { status: null, connectedAt: null, respondedAt: null, closedAt: Number.NaN, error: null };
+    if (signal?.aborted) {
+      resolve({ ...outcome, closedAt: now(), error: abortReasonOf(signal) });
+      return;
+    }
     let head = '';
-    let status: number | null = null;
     const socket = net.connect({ host, port });
+    const onAbort = (): void => {
+      outcome.error ??= abortReasonOf(signal!);
+      socket.destroy();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
     socket.setNoDelay(true);
     // No half-close: `Connection: close` asks the server to end the connection once it has answered.
-    socket.on('connect', () => socket.write(rawRequest));
+    socket.on('connect', () => {
+      outcome.connectedAt = now();
+      socket.write(rawRequest);
+    });
     socket.on('data', (chunk: Buffer) => {
-      if (status !== null || head.length > MAX_STATUS_LINE_BYTES) return;
+      if (outcome.status !== null || head.length > MAX_STATUS_LINE_BYTES) return;
       head += chunk.toString('latin1');
       const match = /^HTTP\/1\.[01] (\d{3})[ \r]/.exec(head);
-      if (match) status = Number(match[1]);
+      if (match) {
+        outcome.status = Number(match[1]);
+        outcome.respondedAt = now();
+      }
+    });
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      outcome.error ??=
+        error.code === 'ECONNREFUSED' ? 'connection refused' : error.code === 'ECONNRESET' ? 'connection reset' : error.message;
     });
     // 'close' follows 'end' and 'error' alike, so the answer is known exactly once, here.
-    socket.on('error', () => {});
-    socket.on('close', () => resolve(status));
+    socket.on('close', () => {
+      signal?.removeEventListener('abort', onAbort);
+      outcome.closedAt = now();
+      // A status line read is an answer, even if the connection then ended badly.
+      if (outcome.status === null) outcome.error ??= 'closed without an answer';
+      else outcome.error = null;
+      resolve(outcome);
+    });
   });
+}
+
+/** `GET <path>` on a connection of its own (`Connection: close`), as the burst and the scenario runner send it. */
+export function rawGetRequest(path: string, target: BurstTarget, userAgent: string): string {
+  return `GET ${path} HTTP/1.1\r\nHost: ${hostWithPort(connectHostFor(target.host), target.port)}\r\nUser-Agent: ${userAgent}\r\nConnection: close\r\n\r\n`;
 }
 
 /**
@@ -68,11 +125,8 @@ function sendOne(host: string, port: number, rawRequest: string): Promise<number
 export async function fireBurst(target: BurstTarget, path: BurstPath, count: number, options: BurstOptions = {}): Promise<BurstReport> {
   const maxOpen = Math.max(1, options.maxOpenConnections ?? MAX_BURST_OPEN_CONNECTIONS);
   const host = connectHostFor(target.host);
-  const rawRequest =
-    `GET ${path} HTTP/1.1\r\n` +
-    `Host: ${hostWithPort(host, target.port)}\r\n` +
-    `User-Agent: ${options.burstId === undefined ? BURST_USER_AGENT : burstUserAgent({ burstId: options.burstId, size: count })}\r\n` +
-    `Connection: close\r\n\r\n`;
+  const userAgent = options.burstId === undefined ? BURST_USER_AGENT : burstUserAgent({ burstId: options.burstId, size: count });
+  const rawRequest = rawGetRequest(path, target, userAgent);
   const report: BurstReport = { sent: 0, succeeded: 0, failed: 0, statusCounts: {} };
   let next = 0;
 
@@ -80,7 +134,7 @@ export async function fireBurst(target: BurstTarget, path: BurstPath, count: num
     while (next < count) {
       next++;
       report.sent++;
-      const status = await sendOne(host, target.port, rawRequest);
+      const { status } = await sendRequest(host, target.port, rawRequest);
       if (status === null) {
         report.failed++;
       } else {

@@ -5,10 +5,12 @@
 import { EventHistory } from '../history';
 import { EventStream, ListenError, type RunningServer, startServer } from '../server';
 import { type BurstPath, type Command, type CommandField, type CommandResult, isSettingName, validateCommand } from '../shared/commands';
+import { type Scenario, scenarioTimeoutMs } from '../shared/scenarios';
 import { DEFAULT_RECORDER_SETTINGS, type RecorderSettings, type ServerSettings, type SettingName, withDefaults } from '../shared/settings';
 import type { ControllerStatus } from '../shared/wire';
 import { type BurstReport, fireBurst } from './burst';
 import { LiveMetricsFeed } from './live-metrics-feed';
+import { runScenario } from './scenario-runner';
 import { WorkloadController } from './workloads';
 
 export interface ServerControllerOptions {
@@ -61,6 +63,8 @@ export class ServerController {
   private starting: Promise<CommandResult> | null = null;
   private stopping: Promise<void> | null = null;
   private readonly bursts = new Set<Promise<BurstReport>>();
+  /** Scenarios in flight: disposing cancels them (each closes its open requests) and waits for their reports. */
+  private readonly scenarioRuns = new Map<Promise<unknown>, AbortController>();
   private readonly statusListeners = new Set<StatusListener>();
   private disposing: Promise<void> | null = null;
   /** The id the next burst's requests carry in their User-Agent, so viewers can tell two bursts apart. */
@@ -139,6 +143,8 @@ export class ServerController {
           return this.workloads.startSweep(valid.settings);
         case 'cancel-sweep':
           return this.workloads.cancelSweep();
+        case 'run-scenario':
+          return await this.runScenario(valid.scenario, valid.timeoutMs);
       }
     } catch (error) {
       return this.fail(`Unexpected failure: ${messageOf(error)}`);
@@ -148,6 +154,8 @@ export class ServerController {
   /** Graceful stop of a running server and any burst in flight (used on app quit / SIGINT). Idempotent. */
   dispose(): Promise<void> {
     this.disposing ??= (async () => {
+      for (const cancel of this.scenarioRuns.values()) cancel.abort('cancelled');
+      await Promise.all(this.scenarioRuns.keys());
       await this.workloads.dispose();
       this.liveMetrics.dispose();
       clearInterval(this.trimTimer);
@@ -237,6 +245,24 @@ export class ServerController {
     this.bursts.add(burst);
     void burst.finally(() => this.bursts.delete(burst));
     return { ok: true };
+  }
+
+  /** run-scenario: the scenario against the server listening now; the report's times are on the event clock. */
+  private async runScenario(scenario: Scenario, timeoutMs: number | undefined): Promise<CommandResult> {
+    const server = this.server;
+    if (!server || this.currentStatus.phase !== 'listening') return failure('Start the server first: the scenario goes to it', undefined);
+    const cancel = new AbortController();
+    const run = runScenario({ host: server.host, port: server.port }, scenario, {
+      now: () => this.events.now(),
+      timeoutMs: timeoutMs ?? scenarioTimeoutMs(scenario, this.currentStatus.settings.sleepMs),
+      signal: cancel.signal,
+    });
+    this.scenarioRuns.set(run, cancel);
+    try {
+      return { ok: true, scenario: await run };
+    } finally {
+      this.scenarioRuns.delete(run);
+    }
   }
 
   // ── status ─────────────────────────────────────────────────────────────────

@@ -2,7 +2,7 @@
 // Sandboxed, so it may only require('electron'); the page never sees ipcRenderer or an IPC event object.
 
 import { contextBridge, type IpcRendererEvent, ipcRenderer } from 'electron';
-import type { Command, CommandResult } from '../shared/commands';
+import { type Command, type CommandResult, runScenarioCommand, scenarioResultOf } from '../shared/commands';
 import type { ServerSettings } from '../shared/settings';
 import {
   type ControllerStatus,
@@ -25,6 +25,7 @@ const api: PoolscopeApi = {
   cancelLoad: () => execute({ type: 'cancel-load' }),
   startSweep: (settings) => execute({ type: 'start-sweep', settings }),
   cancelSweep: () => execute({ type: 'cancel-sweep' }),
+  runScenario: async (scenario, options) => scenarioResultOf(await execute(runScenarioCommand(scenario, options))),
   getStatus: (): Promise<ControllerStatus> => ipcRenderer.invoke(IPC_CHANNELS.status),
   // One frame stream per window: a second watch takes it over (main keeps one frame viewer per window).
   watch(view: ViewerView, listener: (frame: ViewerFrame) => void): FrameSubscription {

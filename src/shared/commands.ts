@@ -11,6 +11,14 @@ import {
   validateLoadSettings,
   validateSweepSettings,
 } from './load-settings';
+import {
+  BUILT_IN_SCENARIOS,
+  type BuiltInScenarioId,
+  MAX_SCENARIO_TIMEOUT_MS,
+  type Scenario,
+  type ScenarioReport,
+  validateScenario,
+} from './scenarios';
 import { checkWholeNumber, describeValue, SETTING_NAMES, type ServerSettings, type SettingName, validateSettings } from './settings';
 
 export type BurstPath = '/sleep' | '/';
@@ -30,7 +38,16 @@ export type Command =
   | { type: 'cancel-load' }
   /** Sweep…: the same load on each pool size, restarting the app's own server for each, then restoring it. */
   | { type: 'start-sweep'; settings: SweepSettings }
-  | { type: 'cancel-sweep' };
+  | { type: 'cancel-sweep' }
+  /**
+   * Fires a scenario at the running server (each request on its own connection, at its planned moment) and
+   * answers, once every request has closed, with each one's status and timings (CommandResult's `scenario`).
+   * `timeoutMs` bounds the run (default: scenarioTimeoutMs for the server's sleep); past it the run ends 'timed-out'.
+   */
+  | { type: 'run-scenario'; scenario: Scenario; timeoutMs?: number };
+
+/** Bounds of run-scenario's timeoutMs. */
+export const SCENARIO_TIMEOUT_LIMITS = { minMs: 100, maxMs: MAX_SCENARIO_TIMEOUT_MS } as const;
 
 /** A Run load's settings: all but the URL, which is always the app's own server. */
 export type LoadRunSettings = Omit<LoadSettings, 'url'>;
@@ -49,7 +66,24 @@ export type CommandType = Command['type'];
  * (`field`: a port in use or not permitted → 'port', an address this machine lacks → 'host', an invalid value → that
  * setting), so a form can mark the field. Absent when no setting is to blame.
  */
-export type CommandResult = { ok: true } | { ok: false; error: string; field?: CommandField };
+export type CommandResult = { ok: true; scenario?: ScenarioReport } | { ok: false; error: string; field?: CommandField };
+
+/** run-scenario's answer: the report, or why the scenario did not run (no server, a bad scenario). */
+export type ScenarioCommandResult = { ok: true; scenario: ScenarioReport } | { ok: false; error: string; field?: CommandField };
+
+/** The run-scenario command for a scenario or a built-in's id: what both transports send. */
+export function runScenarioCommand(scenario: Scenario | BuiltInScenarioId, options: { timeoutMs?: number } = {}): Command {
+  const resolved = typeof scenario === 'string' ? BUILT_IN_SCENARIOS[scenario] : scenario;
+  return options.timeoutMs === undefined
+    ? { type: 'run-scenario', scenario: resolved }
+    : { type: 'run-scenario', scenario: resolved, timeoutMs: options.timeoutMs };
+}
+
+/** run-scenario's CommandResult as its caller reads it: an ok answer always carries the report. */
+export function scenarioResultOf(result: CommandResult): ScenarioCommandResult {
+  if (!result.ok) return result;
+  return result.scenario ? { ok: true, scenario: result.scenario } : { ok: false, error: 'The scenario ran, but its report was lost' };
+}
 
 export type Validation<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -94,6 +128,14 @@ export function validateCommand(input: unknown): CommandValidation {
     }
     case 'cancel-sweep':
       return { ok: true, value: { type: 'cancel-sweep' } };
+    case 'run-scenario': {
+      const scenario = validateScenario(c.scenario);
+      if (!scenario.ok) return scenario;
+      if (c.timeoutMs === undefined) return { ok: true, value: { type: 'run-scenario', scenario: scenario.value } };
+      const error = checkWholeNumber('Scenario timeout (ms)', c.timeoutMs, SCENARIO_TIMEOUT_LIMITS.minMs, SCENARIO_TIMEOUT_LIMITS.maxMs);
+      if (error) return { ok: false, error };
+      return { ok: true, value: { type: 'run-scenario', scenario: scenario.value, timeoutMs: c.timeoutMs as number } };
+    }
     default:
       return { ok: false, error: `unknown command ${describeValue(c.type)}` };
   }

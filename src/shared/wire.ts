@@ -3,12 +3,13 @@
 // view, acks, queries and commands the other. Shared by IPC and the WebSocket transport; every message is
 // plain JSON (no typed arrays, no Maps), so both transports carry it unchanged.
 
-import type { Command, CommandResult, LoadRunSettings } from './commands';
+import type { Command, CommandResult, LoadRunSettings, ScenarioCommandResult } from './commands';
 import type { JobAbandonReason, StopReason } from './events';
 import type { LiveMetrics } from './live-metrics';
 import type { SweepSettings } from './load-settings';
 import type { LogLine, PoolCounters, RequestOrigin, RequestRecord, WorkerPhase } from './pool-model';
 import type { BurstSummary, PercentilesMs, RouteStats } from './request-stats';
+import type { BuiltInScenarioId, Scenario } from './scenarios';
 import type { ServerSettings, SettingName } from './settings';
 
 export type ControllerPhase = 'stopped' | 'starting' | 'listening' | 'stopping';
@@ -461,6 +462,11 @@ export interface PoolscopeApi {
   cancelLoad(): Promise<CommandResult>;
   startSweep(settings: SweepSettings): Promise<CommandResult>;
   cancelSweep(): Promise<CommandResult>;
+  /**
+   * Fires a scenario (a built-in's id or { groups }) at the running server; resolves once every request has closed
+   * (or the run timed out) with each request's status and timings. Never rejects.
+   */
+  runScenario(scenario: Scenario | BuiltInScenarioId, options?: { timeoutMs?: number }): Promise<ScenarioCommandResult>;
   /** The controller's status now, asked of the main side (a watching viewer also gets it in every frame that changed it). */
   getStatus(): Promise<ControllerStatus>;
   /** Starts frames for this view (a full one first); the listener must ack each frame it applied. */

@@ -1,9 +1,10 @@
 // The frame half of a PoolscopeApi stand-in for store tests that watch no frames: watching sends nothing,
-// and a query says it was not expected.
+// and a query says it was not expected; so does a scenario run.
 
 import type { PoolscopeApi } from '../../src/shared/wire';
 
-export const unwatchedFrames: Pick<PoolscopeApi, 'watch' | 'query'> = {
+export const unwatchedFrames: Pick<PoolscopeApi, 'watch' | 'query' | 'runScenario'> = {
   watch: () => ({ setView: () => {}, ack: () => {}, close: () => {} }),
   query: async () => ({ ok: false, error: 'this test watches no frames' }),
+  runScenario: async () => ({ ok: false, error: 'this test runs no scenario' }),
 };

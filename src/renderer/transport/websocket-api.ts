@@ -3,8 +3,16 @@
 // commands, status requests and queries carry ids and resolve on their answers. DOM-free: the socket is
 // made by an injected factory, so the browser and tests under Node share this file.
 
-import type { Command, CommandResult, LoadRunSettings } from '../../shared/commands';
+import {
+  type Command,
+  type CommandResult,
+  type LoadRunSettings,
+  runScenarioCommand,
+  type ScenarioCommandResult,
+  scenarioResultOf,
+} from '../../shared/commands';
 import type { SweepSettings } from '../../shared/load-settings';
+import type { BuiltInScenarioId, Scenario } from '../../shared/scenarios';
 import type { ServerSettings } from '../../shared/settings';
 import type {
   ControllerStatus,
@@ -109,6 +117,10 @@ export class WebSocketPoolscopeApi implements PoolscopeApi {
 
   fireBurst(path: '/sleep' | '/', count: number): Promise<CommandResult> {
     return this.sendCommand({ type: 'fire-burst', path, count });
+  }
+
+  async runScenario(scenario: Scenario | BuiltInScenarioId, options?: { timeoutMs?: number }): Promise<ScenarioCommandResult> {
+    return scenarioResultOf(await this.sendCommand(runScenarioCommand(scenario, options)));
   }
 
   startLoad(settings: LoadRunSettings): Promise<CommandResult> {
