@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { PoolAggregate } from '../src/history/pool-state';
 import { SERVER_EVENT_FIELDS, type ServerEvent } from '../src/shared/events';
 import {
   createRunFileHeader,
@@ -22,7 +23,7 @@ import {
   validateRunFileHeader,
   validateServerEvent,
 } from '../src/shared/run-file';
-import { ALL_SAMPLES, arbitraryEvents, SAMPLE_EVENTS, SAMPLE_SETTINGS, sampleHeader, T0 } from './support/sample-events';
+import { ALL_SAMPLES, arbitraryEvents, burstCutMidway, SAMPLE_EVENTS, SAMPLE_SETTINGS, sampleHeader, T0 } from './support/sample-events';
 
 type Outcome =
   | { ok: true; header: RunFileHeader; events: ServerEvent[]; notices: string[] }
@@ -96,7 +97,7 @@ describe('the round trip', () => {
   });
 
   it('reads a whole run of every event type, one event per line after the header', () => {
-    const text = [...runFileChunks(sampleHeader(), ALL_SAMPLES, 64)].join('');
+    const text = [...runFileChunks(sampleHeader(), ALL_SAMPLES, { chunkChars: 64 })].join('');
     expect(text.split('\n')).toHaveLength(ALL_SAMPLES.length + 2); // header, events, and the empty rest after the last newline
     expect(parseRunFile(text)).toMatchObject({
       header: sampleHeader(),
@@ -177,7 +178,7 @@ describe('a broken or foreign file gets one message naming the line and the prob
     );
     expectError(
       parseEverySplit(serializeRunFileHeader(sampleHeader({ formatVersion: 'one' }))),
-      'line 1: "formatVersion" must look like "1.4" (got "one")',
+      'line 1: "formatVersion" must look like "1.5" (got "one")',
     );
   });
 
@@ -257,10 +258,20 @@ describe('a broken or foreign file gets one message naming the line and the prob
   it('a line longer than the bound, without buffering it whole', () => {
     const parser = new RunFileParser({ header: () => {}, event: () => {} }, { maxLineChars: 1000 });
     parser.push(headerLine);
+    parser.push(line(SAMPLE_EVENTS['worker-spawned']));
     parser.push('{"type":"');
     expect(() => {
       for (let i = 0; i < 100; i++) parser.push('x'.repeat(100));
-    }).toThrow('line 2: longer than 1000 characters: not a Poolscope run');
+    }).toThrow('line 3: longer than 1000 characters: not a Poolscope run');
+  });
+
+  it('line 2, where the initial state may be, has its own bound', () => {
+    const parser = new RunFileParser({ header: () => {}, event: () => {} }, { maxLineChars: 1000, maxInitialStateChars: 5000 });
+    parser.push(headerLine);
+    parser.push('{"type":"initial-state","pad":"');
+    expect(() => {
+      for (let i = 0; i < 100; i++) parser.push('x'.repeat(100));
+    }).toThrow('line 2: longer than 5000 characters: not a Poolscope run');
   });
 
   it('keeps failing with the same error once it has failed', () => {
@@ -308,14 +319,14 @@ describe('what still opens', () => {
   });
 
   it('opens a newer minor version: unknown header fields and event fields are ignored, unknown event types skipped with a notice', () => {
-    const header = { ...sampleHeader({ formatVersion: '1.5' }), recordedBy: 'a later Poolscope' };
+    const header = { ...sampleHeader({ formatVersion: '1.6' }), recordedBy: 'a later Poolscope' };
     const event = { ...SAMPLE_EVENTS['job-started'], cpuMs: 3 };
     const text = `${line(header)}${line(event)}${line({ type: 'job-stolen', at: T0 + 3 })}${line({ type: 'job-stolen', at: T0 + 4 })}${line(SAMPLE_EVENTS['job-finished'])}`;
     expect(parseEverySplit(text)).toEqual({
       ok: true,
       header,
       events: [event, SAMPLE_EVENTS['job-finished']],
-      notices: ['2 events of types this Poolscope does not know ("job-stolen") were skipped: the file was written in format 1.5'],
+      notices: ['2 events of types this Poolscope does not know ("job-stolen") were skipped: the file was written in format 1.6'],
     });
   });
 
@@ -341,7 +352,7 @@ describe('the header', () => {
     });
     expect(header).toEqual({
       format: 'poolscope-run',
-      formatVersion: '1.4',
+      formatVersion: '1.5',
       app: { name: 'Poolscope', version: '0.1.0' },
       settings: SAMPLE_SETTINGS,
       strategy: null,
@@ -349,7 +360,7 @@ describe('the header', () => {
       historyStartsAt: T0,
       droppedEventCount: 12,
     });
-    expect(serializeRunFileHeader(header).startsWith('{"format":"poolscope-run","formatVersion":"1.4",')).toBe(true);
+    expect(serializeRunFileHeader(header).startsWith('{"format":"poolscope-run","formatVersion":"1.5",')).toBe(true);
   });
 
   it('opens 1.0, 1.1 and 1.2 headers, which predate settings added since, with those settings at their defaults', () => {
@@ -447,5 +458,79 @@ describe('docs/run-file-format.md', () => {
       expect(row, type).toBeDefined();
       for (const field of Object.keys(fields)) expect(row, `${type}.${field}`).toContain(`\`${field}\``);
     }
+  });
+});
+
+describe('the initial state (line 2, since 1.5)', () => {
+  /** The state after the first half of a burst: both workers busy, two jobs waiting, four connections open. */
+  function midBurst() {
+    const { before, after } = burstCutMidway();
+    const aggregate = new PoolAggregate();
+    for (const event of before) aggregate.apply(event);
+    return { state: aggregate.toState(), after };
+  }
+
+  it('is written right after the header and read back exactly, split anywhere', async () => {
+    const { state, after } = midBurst();
+    expect(state.workers.map((w) => w.phase)).toEqual(['busy', 'busy']);
+    expect(state.queue.map((job) => job.requestId)).toEqual([3, 4]);
+    const header = sampleHeader({ historyStartsAt: state.at, droppedEventCount: 14 });
+    const text = [...runFileChunks(header, after, { chunkChars: 100, initialState: state })].join('');
+    expect(text.split('\n')[1]).toBe(JSON.stringify({ type: 'initial-state', ...state }));
+    const whole = parseRunFile(text);
+    expect(whole).toMatchObject({ header, initialState: state, eventCount: after.length, notices: [] });
+    expect(whole.events).toEqual(after);
+    // Streamed in small pieces, as a browser or a file stream hands it over.
+    const seen: unknown[] = [];
+    const pieces = Array.from({ length: Math.ceil(text.length / 7) }, (_, i) => text.slice(i * 7, i * 7 + 7));
+    const summary = await readRunFile(pieces, {
+      header: () => {},
+      event: () => {},
+      initialState: (s, lineNumber) => seen.push([s, lineNumber]),
+    });
+    expect(summary.initialState).toEqual(state);
+    expect(seen).toEqual([[state, 2]]);
+  });
+
+  it('is absent from a file whose history begins before any server ran', () => {
+    expect(parseRunFile([...runFileChunks(sampleHeader(), ALL_SAMPLES)].join('')).initialState).toBeNull();
+  });
+
+  it('is refused anywhere but line 2, twice, or broken, naming the line and the field', () => {
+    const { state, after } = midBurst();
+    const stateLine = line({ type: 'initial-state', ...state });
+    expect(() => parseRunFile(`${headerLine}${line(after[0]!)}${stateLine}`)).toThrow(
+      'line 3: an initial-state line may only come right after the header',
+    );
+    expect(() => parseRunFile(`${headerLine}${stateLine}${stateLine}`)).toThrow(
+      'line 3: an initial-state line may only come right after the header',
+    );
+    const badWorker = { ...state, workers: [{ ...state.workers[0], busySince: 'soon' }] };
+    expect(() => parseRunFile(`${headerLine}${line({ type: 'initial-state', ...badWorker })}`)).toThrow(
+      'line 2: initial-state: "workers[0].busySince" must be a time in ms since the Unix epoch or null (got "soon")',
+    );
+    const { queue: _queue, ...withoutQueue } = state;
+    expect(() => parseRunFile(`${headerLine}${line({ type: 'initial-state', ...withoutQueue })}`)).toThrow(
+      'line 2: initial-state: "queue" is missing',
+    );
+    expect(() => parseRunFile(`${headerLine}${line({ type: 'initial-state', ...state, phase: 'napping' })}`)).toThrow(
+      'line 2: initial-state: "phase" must be one of "stopped", "starting", "listening", "stopping" (got "napping")',
+    );
+  });
+
+  it('must not come after its first event in time', () => {
+    const { state, after } = midBurst();
+    const late = { ...state, at: after[0]!.at + 1 };
+    expect(() => parseRunFile(`${headerLine}${line({ type: 'initial-state', ...late })}${line(after[0]!)}`)).toThrow(
+      /^line 3: job-finished event is 1\.0 ms earlier than the event before it/,
+    );
+  });
+
+  it('is an unknown event type in a file of a version before 1.5', () => {
+    const { state } = midBurst();
+    const header14 = serializeRunFileHeader(sampleHeader({ formatVersion: '1.4' }));
+    expect(() => parseRunFile(`${header14}${line({ type: 'initial-state', ...state })}`)).toThrow(
+      'line 2: unknown event type "initial-state"',
+    );
   });
 });

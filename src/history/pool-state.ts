@@ -1,80 +1,21 @@
-// The pool's state at one moment (PoolState: plain data, safe to send to a viewer or write to a file) and
-// the reducer that keeps it (PoolAggregate: events in, state out). The history keeps one live aggregate
+// The pool's state at one moment (PoolState, declared in src/shared/pool-state.ts: plain data, safe to send to
+// a viewer or write to a file) and the reducer that keeps it (PoolAggregate: events in, state out). The history keeps one live aggregate
 // and rebuilds others from checkpoints; a state the server reports directly seeds one with fromState().
 // Reuses the worker and request record shapes of src/shared/pool-model.ts, so today's views read it as is.
 
 import type { JobAbandonReason, ServerEvent, ServerEventOf, StopReason } from '../shared/events';
 import type { RequestOrigin, RequestRecord, WorkerPhase, WorkerState } from '../shared/pool-model';
 import { pathOf, requestOriginOf } from '../shared/pool-model';
-import { SETTING_NAMES, type ServerSettings } from '../shared/settings';
+import type { OpenConnection, PoolState, QueuedJob, RunCounters, RunPhase, RunSettings } from '../shared/pool-state';
+import { SETTING_NAMES } from '../shared/settings';
 import { MAX_LANES } from './classify';
 
 export type { RequestRecord, WorkerState } from '../shared/pool-model';
-
-/**
- * The server's phase: `starting` from its first worker spawned until it listens, then `listening`,
- * `stopping` once a graceful stop began, `stopped` once every worker joined (and before the first run).
- */
-export type RunPhase = 'stopped' | 'starting' | 'listening' | 'stopping';
-
-/** What the server announced when it began listening: every setting it runs with (the settings table's, all of them). */
-export type RunSettings = ServerSettings;
+export type { OpenConnection, PoolState, QueuedJob, RunCounters, RunPhase, RunSettings } from '../shared/pool-state';
 
 /** The settings a server-listening event carries, without its type and time. */
 function settingsOf(event: ServerEventOf<'server-listening'>): RunSettings {
   return Object.fromEntries(SETTING_NAMES.map((name) => [name, event[name]])) as RunSettings;
-}
-
-/** A job waiting for a worker. */
-export interface QueuedJob {
-  requestId: number;
-  queuedAt: number;
-}
-
-/** A TCP connection the server has accepted and not yet closed. */
-export interface OpenConnection {
-  id: number;
-  remoteAddress: string;
-  remotePort: number;
-  openedAt: number;
-}
-
-/** Counts since the current run started (they start at 0 with each server start). */
-export interface RunCounters {
-  requestsReceived: number;
-  responsesSent: number;
-  /** Requests the server answered without a job: parse errors, full queue, shutting down, header timeout. */
-  rejected: number;
-  /** Responses with status >= 500. */
-  serverErrors: number;
-}
-
-export interface PoolState {
-  /** The moment this state describes (ms since the Unix epoch, the server's clock). */
-  at: number;
-  /** 1 for the first server run in this history, 2 after a restart, …; 0 before any run. */
-  runId: number;
-  phase: RunPhase;
-  /** The current run's settings; null before it listens (and before any run). */
-  settings: RunSettings | null;
-  /** When the current run's first worker spawned; null before any run. */
-  runStartedAt: number | null;
-  /** null until the current run listens. */
-  listeningAt: number | null;
-  /** null unless the current run began to stop. */
-  stoppingAt: number | null;
-  stopReason: StopReason | null;
-  /** null unless the current run has stopped. */
-  stoppedAt: number | null;
-  /** The current run's workers, by id. */
-  workers: WorkerState[];
-  /** Jobs waiting for a worker, oldest first. */
-  queue: QueuedJob[];
-  /** Requests received and not yet answered (queued, running, or written back), in arrival order. */
-  requests: RequestRecord[];
-  /** Open connections, oldest first. */
-  connections: OpenConnection[];
-  counters: RunCounters;
 }
 
 /** The state of a history before its first event: no server ever ran. */

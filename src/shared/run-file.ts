@@ -1,5 +1,6 @@
 // The run file, `*.poolscope.jsonl`: a run of the server kept on disk, as a public, versioned contract
-// (described field by field in docs/run-file-format.md). A header line, then one ServerEvent per line.
+// (described field by field in docs/run-file-format.md). A header line, an initial-state line when the history
+// it was saved from begins mid-run (since 1.5), then one ServerEvent per line.
 // Owns the serializer, a streaming push parser with one line-numbered error per broken file, and the
 // validators. Pure: no Node built-ins, no DOM, so the Electron main process, `serve --record`, the trace
 // CLI and the browser page all read and write the same bytes through this one file.
@@ -9,11 +10,15 @@ import {
   type EventFieldKind,
   type IsSame,
   isServerEventType,
+  JOB_ABANDON_REASONS,
   SERVER_EVENT_FIELDS,
   SETTING_FIELDS,
   type ServerEvent,
+  STOP_REASONS,
+  type ValueOfKind,
   type ValuesOfFields,
 } from './events';
+import { type PoolState, RUN_PHASES } from './pool-state';
 import { DEFAULT_SETTINGS, type ServerSettings, type SettingName } from './settings';
 
 export const RUN_FILE_FORMAT = 'poolscope-run';
@@ -22,13 +27,22 @@ export const RUN_FILE_FORMAT = 'poolscope-run';
  * meaning of what exists, so this reader opens any 1.x; a new major version is refused.
  */
 export const RUN_FILE_MAJOR_VERSION = 1;
-export const RUN_FILE_MINOR_VERSION = 4;
+export const RUN_FILE_MINOR_VERSION = 5;
 export const RUN_FILE_VERSION = `${RUN_FILE_MAJOR_VERSION}.${RUN_FILE_MINOR_VERSION}`;
 export const RUN_FILE_EXTENSION = '.poolscope.jsonl';
 /** What every `at` means: ms since the Unix epoch, fractional, stamped by the server's main thread. */
 export const RUN_FILE_CLOCK = 'unix-epoch-ms';
 /** A longer line is refused instead of buffered: a foreign file (one huge JSON document) never fills memory. */
 export const DEFAULT_MAX_LINE_CHARS = 1_048_576;
+/**
+ * The initial-state line holds every request in flight and every open connection at the history's start (a full
+ * queue of 100,000 jobs is some 35 MB), so line 2 may be this long; it is only read after a valid header.
+ */
+export const DEFAULT_MAX_INITIAL_STATE_CHARS = 64 * 1_048_576;
+/** The `type` of the initial-state line (line 2, since 1.5): the pool's state just before the first event. */
+export const INITIAL_STATE_LINE_TYPE = 'initial-state';
+/** The minor version that added the initial-state line. */
+const INITIAL_STATE_SINCE_MINOR = 5;
 
 export interface RunFileHeader {
   format: typeof RUN_FILE_FORMAT;
@@ -78,9 +92,26 @@ export function serializeServerEvent(event: ServerEvent): string {
   return `${JSON.stringify(event)}\n`;
 }
 
+/** The initial-state line (line 2), newline included: the state's fields after its `type`. */
+export function serializeInitialState(state: PoolState): string {
+  return `${JSON.stringify({ type: INITIAL_STATE_LINE_TYPE, ...state })}\n`;
+}
+
+export interface RunFileChunkOptions {
+  /** Text per chunk, about (default 64 Ki characters). */
+  chunkChars?: number;
+  /** The pool's state just before the first event, when the history begins mid-run; written as line 2. */
+  initialState?: PoolState | null;
+}
+
 /** A whole file as text chunks of about `chunkChars`, for a write stream or a Blob, never one giant string. */
-export function* runFileChunks(header: RunFileHeader, events: Iterable<ServerEvent>, chunkChars = 65_536): Generator<string> {
+export function* runFileChunks(
+  header: RunFileHeader,
+  events: Iterable<ServerEvent>,
+  { chunkChars = 65_536, initialState = null }: RunFileChunkOptions = {},
+): Generator<string> {
   let chunk = serializeRunFileHeader(header);
+  if (initialState !== null) chunk += serializeInitialState(initialState);
   for (const event of events) {
     chunk += serializeServerEvent(event);
     if (chunk.length >= chunkChars) {
@@ -117,7 +148,13 @@ function show(value: unknown): string {
   return text.length > SHOWN_VALUE_CHARS ? `${text.slice(0, SHOWN_VALUE_CHARS - 1)}…` : text;
 }
 
-function expectationOf(kind: EventFieldKind): string {
+/** A field's kind in a table: an event field's kinds, or one of them that may also be null (the initial state's). */
+type FieldKind = EventFieldKind | { readonly orNull: EventFieldKind };
+
+const isNullable = (kind: FieldKind): kind is { readonly orNull: EventFieldKind } => typeof kind === 'object' && 'orNull' in kind;
+
+function expectationOf(kind: FieldKind): string {
+  if (isNullable(kind)) return `${expectationOf(kind.orNull)} or null`;
   if (typeof kind !== 'string') return `one of ${kind.map((v) => JSON.stringify(v)).join(', ')}`;
   switch (kind) {
     case 'epoch-ms':
@@ -137,7 +174,8 @@ function expectationOf(kind: EventFieldKind): string {
   }
 }
 
-function holds(kind: EventFieldKind, value: unknown): boolean {
+function holds(kind: FieldKind, value: unknown): boolean {
+  if (isNullable(kind)) return value === null || holds(kind.orNull, value);
   if (typeof kind !== 'string') return typeof value === 'string' && kind.includes(value);
   switch (kind) {
     case 'epoch-ms':
@@ -156,8 +194,8 @@ function holds(kind: EventFieldKind, value: unknown): boolean {
   }
 }
 
-type FieldTable = Readonly<Record<string, EventFieldKind>>;
-type FieldList = ReadonlyArray<readonly [name: string, kind: EventFieldKind]>;
+type FieldTable = Readonly<Record<string, FieldKind>>;
+type FieldList = ReadonlyArray<readonly [name: string, kind: FieldKind]>;
 
 /** The first field of `object` that breaks its table, described; null when every field holds. Unknown fields are ignored. */
 function fieldProblem(object: Record<string, unknown>, fields: FieldList): string | null {
@@ -282,6 +320,123 @@ function headerFormatProblem(input: unknown): string | null {
   return null;
 }
 
+// ── The initial state (line 2, since 1.5) ───────────────────────────────────
+
+const EPOCH_OR_NULL = { orNull: 'epoch-ms' } as const;
+const NATURAL_OR_NULL = { orNull: 'natural' } as const;
+const INITIAL_STATE_FIELDS = {
+  at: 'epoch-ms',
+  runId: 'natural',
+  phase: RUN_PHASES,
+  runStartedAt: EPOCH_OR_NULL,
+  listeningAt: EPOCH_OR_NULL,
+  stoppingAt: EPOCH_OR_NULL,
+  stopReason: { orNull: STOP_REASONS },
+  stoppedAt: EPOCH_OR_NULL,
+} as const satisfies FieldTable;
+const STATE_WORKER_FIELDS = {
+  id: 'natural',
+  phase: ['idle', 'busy', 'stopping', 'exited'],
+  requestId: NATURAL_OR_NULL,
+  busySince: EPOCH_OR_NULL,
+  jobsDone: 'natural',
+  busyMsTotal: 'duration-ms',
+  spawnedAt: 'epoch-ms',
+  replacements: 'natural',
+} as const satisfies FieldTable;
+const STATE_QUEUED_JOB_FIELDS = { requestId: 'natural', queuedAt: 'epoch-ms' } as const satisfies FieldTable;
+const STATE_REQUEST_FIELDS = {
+  id: 'natural',
+  connectionId: 'natural',
+  method: 'string',
+  target: 'string',
+  path: 'string',
+  remoteAddress: 'string',
+  userAgent: 'string-or-null',
+  origin: ['burst', 'external'],
+  receivedAt: 'epoch-ms',
+  queuedAt: EPOCH_OR_NULL,
+  startedAt: EPOCH_OR_NULL,
+  finishedAt: EPOCH_OR_NULL,
+  sentAt: EPOCH_OR_NULL,
+  workerId: NATURAL_OR_NULL,
+  waitMs: { orNull: 'duration-ms' },
+  runMs: { orNull: 'duration-ms' },
+  status: { orNull: 'http-status' },
+  bytes: NATURAL_OR_NULL,
+  errorCode: 'string-or-null',
+  abandonReason: { orNull: JOB_ABANDON_REASONS },
+} as const satisfies FieldTable;
+const STATE_CONNECTION_FIELDS = {
+  id: 'natural',
+  remoteAddress: 'string',
+  remotePort: 'natural',
+  openedAt: 'epoch-ms',
+} as const satisfies FieldTable;
+const STATE_COUNTER_FIELDS = {
+  requestsReceived: 'natural',
+  responsesSent: 'natural',
+  rejected: 'natural',
+  serverErrors: 'natural',
+} as const satisfies FieldTable;
+/** Each list of the state, with the table its entries follow. */
+const STATE_LISTS = {
+  workers: STATE_WORKER_FIELDS,
+  queue: STATE_QUEUED_JOB_FIELDS,
+  requests: STATE_REQUEST_FIELDS,
+  connections: STATE_CONNECTION_FIELDS,
+} as const satisfies Record<string, FieldTable>;
+/** The object type a state table describes: an event field kind's type, or that or null. */
+type ValuesOfStateFields<Table> = {
+  -readonly [F in keyof Table]: Table[F] extends { readonly orNull: infer K } ? ValueOfKind<K> | null : ValueOfKind<Table[F]>;
+};
+type StateMismatch =
+  | (IsSame<PoolState['workers'][number], ValuesOfStateFields<typeof STATE_WORKER_FIELDS>> extends true ? never : 'workers')
+  | (IsSame<PoolState['queue'][number], ValuesOfStateFields<typeof STATE_QUEUED_JOB_FIELDS>> extends true ? never : 'queue')
+  | (IsSame<PoolState['requests'][number], ValuesOfStateFields<typeof STATE_REQUEST_FIELDS>> extends true ? never : 'requests')
+  | (IsSame<PoolState['connections'][number], ValuesOfStateFields<typeof STATE_CONNECTION_FIELDS>> extends true ? never : 'connections')
+  | (IsSame<PoolState['counters'], ValuesOfStateFields<typeof STATE_COUNTER_FIELDS>> extends true ? never : 'counters')
+  | (IsSame<
+      Omit<PoolState, keyof typeof STATE_LISTS | 'settings' | 'counters'>,
+      ValuesOfStateFields<typeof INITIAL_STATE_FIELDS>
+    > extends true
+      ? never
+      : 'the state itself');
+// Fails to compile, naming the part, when PoolState gains, loses or retypes a field that the tables above do not follow.
+true satisfies [StateMismatch] extends [never] ? true : `the initial-state tables do not match PoolState: ${StateMismatch}`;
+
+/**
+ * Checks an initial-state line's object (everything but its `type`): the pool's state just before the file's
+ * first event. Returns the state without `type`; unknown fields are ignored.
+ */
+export function validateInitialState(input: unknown): Validation<PoolState> {
+  if (!isPlainObject(input)) return { ok: false, error: `expected an object, got ${show(input)}` };
+  const problem =
+    fieldProblem(input, Object.entries(INITIAL_STATE_FIELDS)) ??
+    (input.settings === null ? null : nestedProblem(input, 'settings', SETTINGS_FIELDS)) ??
+    nestedProblem(input, 'counters', STATE_COUNTER_FIELDS) ??
+    listProblem(input, STATE_LISTS);
+  if (problem !== null) return { ok: false, error: `${INITIAL_STATE_LINE_TYPE}: ${problem}` };
+  const { type: _type, ...state } = input;
+  return { ok: true, value: state as unknown as PoolState };
+}
+
+function listProblem(input: Record<string, unknown>, lists: Record<string, FieldTable>): string | null {
+  for (const [name, fields] of Object.entries(lists)) {
+    const list = input[name];
+    if (list === undefined) return `"${name}" is missing`;
+    if (!Array.isArray(list)) return `"${name}" must be a list (got ${show(list)})`;
+    const fieldList = Object.entries(fields);
+    for (let i = 0; i < list.length; i++) {
+      const entry: unknown = list[i];
+      if (!isPlainObject(entry)) return `"${name}[${i}]" must be an object (got ${show(entry)})`;
+      const problem = fieldProblem(entry, fieldList);
+      if (problem !== null) return problem.replace(/^"/, `"${name}[${i}].`);
+    }
+  }
+  return null;
+}
+
 // ── Reading ─────────────────────────────────────────────────────────────────
 
 /** Where a parser delivers what it reads, in file order. */
@@ -290,12 +445,16 @@ export interface RunFileSink {
   header(header: RunFileHeader): void;
   /** Called for each event line; `line` is its 1-based line number. */
   event(event: ServerEvent, line: number): void;
+  /** Called for the initial-state line (line 2, since 1.5), before any event, when the file has one. */
+  initialState?(state: PoolState, line: number): void;
   /** readRunFile awaits this after each chunk: a sink that writes elsewhere holds the reading until that drains. */
   afterChunk?(): void | Promise<void>;
 }
 
 export interface RunFileSummary {
   header: RunFileHeader;
+  /** The pool's state just before the first event (the initial-state line); null when the file has none. */
+  initialState: PoolState | null;
   /** Events delivered to the sink. */
   eventCount: number;
   /** Lines read, the header and any skipped last line included. */
@@ -306,6 +465,8 @@ export interface RunFileSummary {
 
 export interface RunFileParserOptions {
   maxLineChars?: number;
+  /** The longest initial-state line read (DEFAULT_MAX_INITIAL_STATE_CHARS). */
+  maxInitialStateChars?: number;
 }
 
 const MAX_NAMED_UNKNOWN_TYPES = 5;
@@ -323,6 +484,8 @@ const MAX_NAMED_UNKNOWN_TYPES = 5;
  */
 export class RunFileParser {
   private readonly maxLineChars: number;
+  private readonly maxInitialStateChars: number;
+  private initialState: PoolState | null = null;
   /** The unfinished line, in pieces, so a line split over many chunks is joined once. */
   private pieces: string[] = [];
   private pieceChars = 0;
@@ -343,6 +506,12 @@ export class RunFileParser {
     options: RunFileParserOptions = {},
   ) {
     this.maxLineChars = options.maxLineChars ?? DEFAULT_MAX_LINE_CHARS;
+    this.maxInitialStateChars = Math.max(this.maxLineChars, options.maxInitialStateChars ?? DEFAULT_MAX_INITIAL_STATE_CHARS);
+  }
+
+  /** Line 2 of a file whose version has the initial-state line may be that long; every other line maxLineChars. */
+  private lineLimit(lineNumber: number): number {
+    return lineNumber === 2 && this.minorVersion >= INITIAL_STATE_SINCE_MINOR ? this.maxInitialStateChars : this.maxLineChars;
   }
 
   push(text: string): void {
@@ -364,7 +533,7 @@ export class RunFileParser {
       if (start < text.length) {
         const rest = start === 0 ? text : text.slice(start);
         this.pieceChars += rest.length;
-        if (this.pieceChars > this.maxLineChars) this.fail(this.lineNumber + 1, this.tooLong());
+        if (this.pieceChars > this.lineLimit(this.lineNumber + 1)) this.fail(this.lineNumber + 1, this.tooLong(this.lineNumber + 1));
         this.pieces.push(rest);
       }
     } catch (error) {
@@ -394,13 +563,13 @@ export class RunFileParser {
         `${this.unknownTypeCount} events of types this Poolscope does not know (${names}) were skipped: the file was written in format ${this.header.formatVersion}`,
       );
     }
-    return { header: this.header, eventCount: this.eventCount, lineCount: this.lineNumber, notices };
+    return { header: this.header, initialState: this.initialState, eventCount: this.eventCount, lineCount: this.lineNumber, notices };
   }
 
   /** Reads one whole line. Returns false only for an unterminated last line that is not JSON (it is then dropped). */
   private takeLine(line: string, isUnterminated: boolean): boolean {
     const lineNumber = ++this.lineNumber;
-    if (line.length > this.maxLineChars) this.fail(lineNumber, this.tooLong());
+    if (line.length > this.lineLimit(lineNumber)) this.fail(lineNumber, this.tooLong(lineNumber));
     if (this.header === null) {
       this.takeHeader(line, lineNumber, isUnterminated);
       return true;
@@ -412,6 +581,10 @@ export class RunFileParser {
     } catch (error) {
       if (isUnterminated) return false;
       this.fail(lineNumber, `not valid JSON (${jsonErrorOf(error)})`);
+    }
+    if (isPlainObject(value) && value.type === INITIAL_STATE_LINE_TYPE && this.minorVersion >= INITIAL_STATE_SINCE_MINOR) {
+      this.takeInitialState(value, lineNumber);
+      return true;
     }
     // A server-listening event of an older file lacks the settings added since, as its header does.
     if (this.minorVersion < RUN_FILE_MINOR_VERSION && isPlainObject(value) && value.type === 'server-listening') {
@@ -461,8 +634,20 @@ export class RunFileParser {
     this.sink.header(header.value);
   }
 
-  private tooLong(): string {
-    return `longer than ${this.maxLineChars} characters: not a Poolscope run`;
+  /** Only the first line after the header may be the initial state, and only once. */
+  private takeInitialState(value: Record<string, unknown>, lineNumber: number): void {
+    if (lineNumber !== 2 || this.eventCount > 0 || this.initialState !== null) {
+      this.fail(lineNumber, `an ${INITIAL_STATE_LINE_TYPE} line may only come right after the header`);
+    }
+    const state = validateInitialState(value);
+    if (!state.ok) this.fail(lineNumber, state.error);
+    this.initialState = state.value;
+    this.lastAt = state.value.at;
+    this.sink.initialState?.(state.value, lineNumber);
+  }
+
+  private tooLong(lineNumber: number): string {
+    return `longer than ${this.lineLimit(lineNumber)} characters: not a Poolscope run`;
   }
 
   private fail(line: number | null, problem: string): never {

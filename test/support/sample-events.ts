@@ -146,3 +146,59 @@ export const arbitraryEvent: fc.Arbitrary<ServerEvent> = fc.oneof(
 export const arbitraryEvents: fc.Arbitrary<ServerEvent[]> = fc
   .array(arbitraryEvent, { maxLength: 30 })
   .map((events) => events.sort((a, b) => a.at - b.at));
+
+/**
+ * The book's burst on a pool of two, cut in the middle: `before` brings both workers busy with /sleep jobs and
+ * two more jobs waiting; `after` runs them all to their answers. The state after `before` is what a saved history
+ * that dropped `before` carries as its initial state.
+ */
+export function burstCutMidway(at = T0): { before: ServerEvent[]; after: ServerEvent[] } {
+  const before: ServerEvent[] = [
+    { type: 'worker-spawned', at, workerId: 0 },
+    { type: 'worker-spawned', at: at + 0.5, workerId: 1 },
+    listeningEvent(at + 1, { workerCount: 2, sleepMs: 100 }),
+  ];
+  for (let id = 1; id <= 4; id++) {
+    const t = at + 10 * id;
+    before.push(
+      { type: 'connection-opened', at: t, connectionId: id, remoteAddress: '127.0.0.1', remotePort: 40_000 + id },
+      {
+        type: 'request-received',
+        at: t + 1,
+        requestId: id,
+        connectionId: id,
+        method: 'GET',
+        target: '/sleep',
+        remoteAddress: '127.0.0.1',
+        userAgent: id % 2 === 0 ? 'curl/8.5.0' : BURST_USER_AGENT,
+      },
+      { type: 'job-queued', at: t + 2, requestId: id, queueDepth: id <= 2 ? 1 : id - 2 },
+    );
+    if (id <= 2) before.push({ type: 'job-started', at: t + 3, requestId: id, workerId: id - 1, waitMs: 1, queueDepth: 0 });
+  }
+  const after: ServerEvent[] = [];
+  const finishedAt: number[] = [];
+  for (let id = 1; id <= 4; id++) {
+    const workerId = (id - 1) % 2;
+    // The third and fourth jobs take the workers the first two leave.
+    const startedAt = id <= 2 ? at + 10 * id + 3 : finishedAt[id - 2]! + 0.75;
+    finishedAt[id] = startedAt + 100;
+    if (id > 2) {
+      after.push({
+        type: 'job-started',
+        at: startedAt,
+        requestId: id,
+        workerId,
+        waitMs: startedAt - (at + 10 * id + 2),
+        queueDepth: 4 - id,
+      });
+    }
+    after.push(
+      { type: 'job-finished', at: finishedAt[id]!, requestId: id, workerId, runMs: 100, status: 200 },
+      { type: 'response-sent', at: finishedAt[id]! + 0.25, requestId: id, status: 200, bytes: 312 },
+      { type: 'connection-closed', at: finishedAt[id]! + 0.5, connectionId: id, reason: 'server-closed', requestCount: 1 },
+    );
+  }
+  after.sort((a, b) => a.at - b.at);
+  return { before, after };
+}
