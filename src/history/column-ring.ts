@@ -21,11 +21,27 @@ export class ColumnRing<C extends Columns> {
   constructor(
     private readonly make: ColumnFactory<C>,
     initialCapacity: number,
-    readonly maxCapacity: number,
+    private maxRows: number,
   ) {
+    const maxCapacity = maxRows;
     if (!(maxCapacity >= 1)) throw new RangeError(`a ring needs room for at least one row (got ${maxCapacity})`);
     this.capacity = Math.max(1, Math.min(initialCapacity, maxCapacity));
     this.columns = make(this.capacity);
+  }
+
+  get maxCapacity(): number {
+    return this.maxRows;
+  }
+
+  /**
+   * A new bound (the history's settings changed). The owner shifts rows out first: the ring never drops rows
+   * itself. A smaller bound gives the memory back at once.
+   */
+  setMaxCapacity(maxCapacity: number): void {
+    if (!(maxCapacity >= 1)) throw new RangeError(`a ring needs room for at least one row (got ${maxCapacity})`);
+    if (this.length > maxCapacity) throw new RangeError(`the ring holds ${this.length} rows: shift() down to ${maxCapacity} first`);
+    this.maxRows = maxCapacity;
+    if (this.capacity > maxCapacity) this.grow(maxCapacity);
   }
 
   /** Sequence number the next push() gets. */
@@ -34,7 +50,7 @@ export class ColumnRing<C extends Columns> {
   }
 
   get isFull(): boolean {
-    return this.length === this.maxCapacity;
+    return this.length >= this.maxRows;
   }
 
   /** Whether a row with this sequence number is held. */
@@ -51,8 +67,8 @@ export class ColumnRing<C extends Columns> {
   /** Appends a row (columns keep whatever the slot held before: the caller writes every field) and returns its slot. */
   push(): number {
     if (this.length === this.capacity) {
-      if (this.capacity === this.maxCapacity) throw new RangeError('ColumnRing is full: shift() before push()');
-      this.grow(Math.min(this.capacity * 2, this.maxCapacity));
+      if (this.capacity >= this.maxRows) throw new RangeError('ColumnRing is full: shift() before push()');
+      this.grow(Math.min(this.capacity * 2, this.maxRows));
     }
     const slot = this.slotOf(this.firstSeq + this.length);
     this.length++;

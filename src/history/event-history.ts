@@ -86,8 +86,8 @@ function checkPositive(name: string, value: number): number {
 }
 
 export class EventHistory {
-  private readonly maxAgeMs: number;
-  private readonly maxEvents: number;
+  private maxAgeMs: number;
+  private maxEvents: number;
   private readonly checkpointIntervalEvents: number;
   private readonly startAt: number;
   private readonly log: EventLog;
@@ -159,6 +159,31 @@ export class EventHistory {
       this.checkpoints.push({ seq, state: this.live.toState() });
       this.eventsSinceCheckpoint = 0;
     }
+  }
+
+  /**
+   * New bounds (the person changed the history's length): a shorter one drops the oldest events at once and gives
+   * their memory back; a longer one keeps what is held and lets the history grow. `now` applies the age bound.
+   */
+  setBounds(bounds: { maxAgeMs: number; maxEvents: number }, now: number): void {
+    const maxAgeMs = checkPositive('maxAgeMs', bounds.maxAgeMs);
+    const maxEvents = Math.floor(checkPositive('maxEvents', bounds.maxEvents));
+    this.maxAgeMs = maxAgeMs;
+    this.maxEvents = maxEvents;
+    while (this.eventCount > maxEvents) this.evictOldest();
+    this.trim(now);
+    // The hidden events before the oldest one go too: a base checkpoint at the oldest event replaces them.
+    this.freeLogRoom();
+    this.log.setMaxCapacity(maxEvents + 2 * this.checkpointIntervalEvents);
+    this.table.setMaxRows(maxEvents);
+    this.dequeued.setMaxEntries(maxEvents);
+    for (const index of this.waitClasses) index.setMaxEntries(maxEvents);
+    for (const index of this.laneIndexes) index?.setMaxEntries(maxEvents);
+  }
+
+  /** The bounds now: the last `maxAgeMs` or `maxEvents` events, whichever are fewer. */
+  get bounds(): { maxAgeMs: number; maxEvents: number } {
+    return { maxAgeMs: this.maxAgeMs, maxEvents: this.maxEvents };
   }
 
   /** Applies the age bound as of `now` without an event (an idle server's old events leave on time). */

@@ -226,6 +226,11 @@ export class EventLog {
     return this.ring.isFull;
   }
 
+  /** A new bound on the events held (hidden ones included); shift() down to it first. */
+  setMaxCapacity(maxCapacity: number): void {
+    this.ring.setMaxCapacity(maxCapacity);
+  }
+
   get approximateBytes(): number {
     return this.ring.byteLength + this.strings.approximateBytes + this.wideValues.size * WIDE_ENTRY_BYTES;
   }

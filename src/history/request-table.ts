@@ -67,6 +67,11 @@ export class RequestTable {
     return this.rows.byteLength;
   }
 
+  /** A new bound on the rows (the history's maxEvents changed); evictBefore() down to it first. */
+  setMaxRows(maxRows: number): void {
+    this.rows.setMaxCapacity(maxRows);
+  }
+
   /** A new row; returns its sequence number. The caller makes room first (evictBefore). */
   add(
     requestId: number,
@@ -238,6 +243,13 @@ export class RowIndex {
 
   get approximateBytes(): number {
     return this.entries.byteLength;
+  }
+
+  /** A new bound on the entries (the history's maxEvents changed): the oldest go first. */
+  setMaxEntries(maxEntries: number): void {
+    this.trim();
+    while (this.entries.length > maxEntries) this.entries.shift();
+    this.entries.setMaxCapacity(maxEntries);
   }
 
   push(row: number): void {

@@ -14,6 +14,7 @@
 
 import { formatBookLine, type ServerEvent, type ServerEventOf } from '../shared/events';
 import { describeAbandonReason, formatListeningLine, pathOf, type RequestOrigin, requestOriginOf } from '../shared/pool-model';
+import type { PoolState } from '../shared/pool-state';
 import type { RunFileHeader } from '../shared/run-file';
 
 export const TRACE_PROCESS_NAME = 'Poolscope server';
@@ -104,6 +105,15 @@ export interface TraceSummary {
   lastAt: number | null;
 }
 
+export interface TraceExportOptions {
+  /**
+   * The pool just before the first event (a run file's initial-state line): the jobs it shows running and waiting
+   * get their slices and waits from their real start, and its workers their threads, though their start events
+   * are not in the history.
+   */
+  initialState?: PoolState | null;
+}
+
 /** Where a request in flight is: received (parsed), waiting in the queue, running on a worker, or done. */
 type RequestPhase = 'received' | 'queued' | 'running' | 'done';
 
@@ -185,11 +195,25 @@ export class TraceExporter {
   private rejectedCount = 0;
   private workerCount = 0;
   private isFinished = false;
+  /** The initial state, until the run it shows is seeded. */
+  private pendingState: PoolState | null;
 
   constructor(
     private readonly header: RunFileHeader,
     private readonly emit: (event: TraceEvent) => void,
-  ) {}
+    options: TraceExportOptions = {},
+  ) {
+    const state = options.initialState ?? null;
+    // Seeded at the first add() or finish(), not here: the caller's emit may not be ready while it constructs this.
+    this.pendingState = state !== null && state.runId > 0 && state.phase !== 'stopped' ? state : null;
+  }
+
+  private seedOnce(): void {
+    const state = this.pendingState;
+    if (state === null) return;
+    this.pendingState = null;
+    this.seedRun(state);
+  }
 
   /**
    * ts 0 of the trace, ms since the Unix epoch: the start of the history, or the first event if that is
@@ -201,6 +225,7 @@ export class TraceExporter {
 
   add(event: ServerEvent): void {
     if (this.isFinished) throw new Error('TraceExporter: add() after finish()');
+    this.seedOnce();
     this.originAtMs ??= Math.min(this.header.historyStartsAt, event.at);
     this.firstAt ??= event.at;
     this.lastAt = event.at;
@@ -342,6 +367,7 @@ export class TraceExporter {
    */
   finish(endAt: number = this.lastAt ?? this.header.historyStartsAt): TraceSummary {
     if (this.isFinished) throw new Error('TraceExporter: finish() called twice');
+    this.seedOnce();
     this.isFinished = true;
     this.originAtMs ??= this.header.historyStartsAt;
     if (this.run !== null) this.closeRun(this.run, Math.max(endAt, this.run.lastAt));
@@ -368,6 +394,58 @@ export class TraceExporter {
     const isStart = event.type === 'worker-spawned' || event.type === 'server-listening';
     if (current !== null && !(isStart && (current.hasListened || current.hasStopped))) return current;
     if (current !== null) this.closeRun(current, current.lastAt);
+    return this.openRun(event.at);
+  }
+
+  /**
+   * The run under way when the history begins, from its state: its workers' threads, the jobs they run (their
+   * slices start when the jobs did) and the jobs waiting (their waits begin when they joined the queue). The
+   * trace's origin moves back to the earliest of those, so that none of them is cut.
+   */
+  private seedRun(state: PoolState): void {
+    let originAt = Math.min(this.header.historyStartsAt, state.at);
+    for (const request of state.requests) {
+      if (request.startedAt !== null && request.finishedAt === null) originAt = Math.min(originAt, request.startedAt);
+      else if (request.queuedAt !== null && request.startedAt === null) originAt = Math.min(originAt, request.queuedAt);
+    }
+    this.originAtMs = originAt;
+    const run = this.openRun(state.at);
+    run.hasListened = state.listeningAt !== null;
+    for (const worker of state.workers) this.worker(run, worker.id);
+    const isQueued = new Set(state.queue.map((job) => job.requestId));
+    for (const record of state.requests) {
+      const request = newRequest(labelOf(record.method, record.target, record.id), {
+        type: 'request-received',
+        at: record.receivedAt,
+        requestId: record.id,
+        connectionId: record.connectionId,
+        method: record.method,
+        target: record.target,
+        remoteAddress: record.remoteAddress,
+        userAgent: record.userAgent,
+      });
+      request.queuedAt = record.queuedAt;
+      request.startedAt = record.startedAt;
+      request.workerId = record.workerId;
+      request.waitMs = record.waitMs;
+      run.requests.set(record.id, request);
+      if (record.startedAt !== null && record.finishedAt === null && record.workerId !== null) {
+        request.phase = 'running';
+        const thread = this.worker(run, record.workerId);
+        if (thread.runningRequestId === null) run.busyWorkers++;
+        thread.runningRequestId = record.id;
+      } else if (isQueued.has(record.id) && record.queuedAt !== null) {
+        request.phase = 'queued';
+        this.queueWaitBegin(run, record.id, request, record.queuedAt);
+      } else if (record.finishedAt !== null || record.abandonReason !== null) {
+        request.phase = 'done';
+      }
+    }
+    run.queuedJobs = state.queue.length;
+    this.counter(run, state.at);
+  }
+
+  private openRun(at: number): RunState {
     this.runCount++;
     const pid = this.runCount;
     const run: RunState = {
@@ -380,7 +458,7 @@ export class TraceExporter {
       waitingConnections: new Set(),
       queuedJobs: 0,
       busyWorkers: 0,
-      lastAt: event.at,
+      lastAt: at,
     };
     this.run = run;
     const processName = pid === 1 ? TRACE_PROCESS_NAME : `${TRACE_PROCESS_NAME} (run ${pid})`;
@@ -388,7 +466,7 @@ export class TraceExporter {
     this.metadata(run, run.mainTid, 'process_sort_index', { sort_index: pid });
     this.metadata(run, run.mainTid, 'thread_name', { name: TRACE_MAIN_THREAD_NAME });
     this.metadata(run, run.mainTid, 'thread_sort_index', { sort_index: 0 });
-    this.counter(run, event.at);
+    this.counter(run, at);
     return run;
   }
 
@@ -438,9 +516,7 @@ export class TraceExporter {
   }
 
   private onRequestReceived(run: RunState, event: ServerEventOf<'request-received'>): void {
-    const path = pathOf(event.target);
-    const shownPath = path.length > MAX_PATH_CHARS ? `${path.slice(0, MAX_PATH_CHARS - 1)}…` : path;
-    run.requests.set(event.requestId, newRequest(`${event.method} ${shownPath} #${event.requestId}`, event));
+    run.requests.set(event.requestId, newRequest(labelOf(event.method, event.target, event.requestId), event));
   }
 
   private onRequestRejected(run: RunState, event: ServerEventOf<'request-rejected'>): void {
@@ -475,16 +551,7 @@ export class TraceExporter {
         args: this.requestArgs(event.requestId, request),
       });
     }
-    this.emit({
-      name: QUEUE_WAIT_NAME,
-      ph: 'b',
-      id2: { local: String(event.requestId) },
-      ts: this.ts(event.at),
-      pid: run.pid,
-      tid: run.mainTid,
-      cat: TRACE_CATEGORY.queueWait,
-      args: { request: request.label, ...this.requestArgs(event.requestId, request) },
-    });
+    this.queueWaitBegin(run, event.requestId, request, event.at);
     run.queuedJobs = event.queueDepth;
     this.counter(run, event.at);
   }
@@ -568,6 +635,19 @@ export class TraceExporter {
     });
   }
 
+  private queueWaitBegin(run: RunState, requestId: number, request: RequestState, at: number): void {
+    this.emit({
+      name: QUEUE_WAIT_NAME,
+      ph: 'b',
+      id2: { local: String(requestId) },
+      ts: this.ts(at),
+      pid: run.pid,
+      tid: run.mainTid,
+      cat: TRACE_CATEGORY.queueWait,
+      args: { request: request.label, ...this.requestArgs(requestId, request) },
+    });
+  }
+
   private queueWaitEnd(run: RunState, requestId: number, at: number, args: Record<string, unknown>): void {
     this.emit({
       name: QUEUE_WAIT_NAME,
@@ -638,6 +718,13 @@ export class TraceExporter {
   }
 }
 
+/** A request's name in the trace, e.g. `GET /sleep #42` (long paths cut; the args keep the whole target). */
+function labelOf(method: string, target: string, requestId: number): string {
+  const path = pathOf(target);
+  const shownPath = path.length > MAX_PATH_CHARS ? `${path.slice(0, MAX_PATH_CHARS - 1)}…` : path;
+  return `${method} ${shownPath} #${requestId}`;
+}
+
 function otherDataOf(header: RunFileHeader, originAt: number): TraceOtherData {
   return {
     source: `${header.app.name} ${header.app.version}`,
@@ -657,9 +744,10 @@ export function exportTrace(
   header: RunFileHeader,
   events: Iterable<ServerEvent>,
   endAt?: number,
+  options: TraceExportOptions = {},
 ): { trace: TraceDocument; summary: TraceSummary } {
   const traceEvents: TraceEvent[] = [];
-  const exporter = new TraceExporter(header, (event) => traceEvents.push(event));
+  const exporter = new TraceExporter(header, (event) => traceEvents.push(event), options);
   for (const event of events) exporter.add(event);
   const summary = exporter.finish(endAt);
   return { trace: { displayTimeUnit: 'ms', otherData: otherDataOf(header, exporter.originAt), traceEvents }, summary };
@@ -680,8 +768,9 @@ export class TraceJsonWriter {
     private readonly header: RunFileHeader,
     private readonly write: (text: string) => void,
     private readonly chunkChars = 65_536,
+    options: TraceExportOptions = {},
   ) {
-    this.exporter = new TraceExporter(header, (event) => this.append(event));
+    this.exporter = new TraceExporter(header, (event) => this.append(event), options);
   }
 
   add(event: ServerEvent): void {
@@ -718,4 +807,25 @@ export class TraceJsonWriter {
     this.buffer = '';
     this.write(text);
   }
+}
+
+/**
+ * A whole trace as JSON text chunks of about 64 KiB, pulled one at a time: events are read from `events` only as
+ * chunks are asked for, so a caller streaming to a socket, a file or a Blob holds one chunk, never the trace.
+ * `endAt` closes what still runs (the present, for a live history).
+ */
+export function* traceChunks(
+  header: RunFileHeader,
+  events: Iterable<ServerEvent>,
+  options: TraceExportOptions & { endAt?: number } = {},
+): Generator<string, TraceSummary> {
+  const ready: string[] = [];
+  const writer = new TraceJsonWriter(header, (text) => ready.push(text), undefined, options);
+  for (const event of events) {
+    writer.add(event);
+    if (ready.length > 0) yield* ready.splice(0);
+  }
+  const summary = writer.finish(options.endAt);
+  yield* ready.splice(0);
+  return summary;
 }
