@@ -125,6 +125,7 @@ const idleApi: PoolscopeApi = {
   cancelLoad: async () => ({ ok: true }),
   startSweep: async () => ({ ok: true }),
   cancelSweep: async () => ({ ok: true }),
+  setHistory: async () => ({ ok: true }),
   getStatus: async () => ({ phase: 'stopped', url: null, settings: sampleHeader().settings, lastError: null }),
   ...unwatchedFrames,
 };

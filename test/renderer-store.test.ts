@@ -146,6 +146,7 @@ function recordingApi(answer: CommandResult = { ok: true }): PoolscopeApi & {
     cancelLoad: async () => api.answer,
     startSweep: async () => api.answer,
     cancelSweep: async () => api.answer,
+    setHistory: async () => api.answer,
     getStatus: async () => status(),
     ...unwatchedFrames,
   };

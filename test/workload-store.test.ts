@@ -32,6 +32,7 @@ function fakeApi(answer: CommandResult) {
       return answer;
     },
     cancelSweep: async () => answer,
+    setHistory: async () => answer,
     getStatus: async () => ({
       phase: 'stopped',
       url: null,

@@ -227,7 +227,7 @@ export class ViewerFrames {
       maxEvents: context.maxEvents,
     };
     // Counts move with every event: what a person reads is where the history starts (to the second) and whether it dropped any.
-    const key = `${Math.floor(part.knownFromAt / 1_000)}|${part.evictedCount > 0}|${part.firstAt === null}`;
+    const key = `${Math.floor(part.knownFromAt / 1_000)}|${part.evictedCount > 0}|${part.firstAt === null}|${part.maxAgeMs}|${part.maxEvents}`;
     if (!isFull && key === this.sentHistoryKey) return undefined;
     this.sentHistoryKey = key;
     return part;

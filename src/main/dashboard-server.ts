@@ -1,6 +1,7 @@
-// The browser dashboard's own HTTP server: serves the built renderer and carries frames, views, acks, queries
-// and commands over one WebSocket. Loopback only, and guarded against other sites (Host and Origin checks),
-// because whoever can reach it can start servers on this machine.
+// The browser dashboard's own HTTP server: serves the built renderer, carries frames, views, acks, queries and
+// commands over one WebSocket, and streams the live history as downloads (Save run…, Export trace). Loopback only,
+// and guarded against other sites (Host, Origin and Sec-Fetch-Site checks), because whoever can reach it can start
+// servers on this machine and read what they served.
 
 import { readFile, stat } from 'node:fs/promises';
 import http from 'node:http';
@@ -9,7 +10,8 @@ import path from 'node:path';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { hostWithPort, httpUrlOf } from '../shared/address';
 import type { CommandResult } from '../shared/commands';
-import { DASHBOARD_WS_PATH, type DashboardServerFrame } from '../shared/wire';
+import { DASHBOARD_EXPORT_PATHS, DASHBOARD_WS_PATH, type DashboardServerFrame, type HistoryExportKind } from '../shared/wire';
+import { exportChunks, exportFileName, HISTORY_EXPORTS, snapshotOf, streamChunks } from './history-export';
 import { FramePublisher, type FrameViewer } from './publisher';
 import type { ServerController } from './server-controller';
 
@@ -56,6 +58,11 @@ export interface RunningDashboard {
   readonly port: number;
   /** Closes every page's socket and the HTTP server; leaves the controller and publisher to their owner. */
   close(): Promise<void>;
+}
+
+function exportKindOf(pathname: string): HistoryExportKind | null {
+  for (const [kind, exportPath] of Object.entries(DASHBOARD_EXPORT_PATHS)) if (pathname === exportPath) return kind as HistoryExportKind;
+  return null;
 }
 
 export function isLoopbackHost(host: string): boolean {
@@ -134,6 +141,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       return plain(res, 400, 'Bad Request: malformed path');
     }
     if (pathname.includes('\0')) return plain(res, 400, 'Bad Request: malformed path');
+    const exportKind = exportKindOf(pathname);
+    if (exportKind !== null) return serveExport(req, res, exportKind);
     const isIndex = pathname === '/' || pathname === '/index.html';
     const filePath = path.resolve(rendererDir, `.${isIndex ? '/index.html' : pathname}`);
     if (filePath !== rendererDir && !filePath.startsWith(rendererDir + path.sep)) return plain(res, 404, 'Not Found');
@@ -155,6 +164,37 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       'Cache-Control': isIndex ? 'no-store' : 'no-cache',
     });
     res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  /**
+   * The live history as a download, streamed at the pace the browser reads it. Only the dashboard's own page (or
+   * a person typing the address) may ask: a browser marks a request another site makes with Sec-Fetch-Site.
+   */
+  async function serveExport(req: http.IncomingMessage, res: http.ServerResponse, kind: HistoryExportKind): Promise<void> {
+    const site = req.headers['sec-fetch-site'];
+    if (site !== undefined && site !== 'same-origin' && site !== 'none') {
+      return plain(res, 403, "Forbidden: the history is downloaded only from the dashboard's own page");
+    }
+    const snapshot = snapshotOf(controller);
+    res.writeHead(200, {
+      ...securityHeaders,
+      'Content-Type': HISTORY_EXPORTS[kind].contentType,
+      'Content-Disposition': `attachment; filename="${exportFileName(kind, new Date())}"`,
+      'Cache-Control': 'no-store',
+    });
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    try {
+      await streamChunks(exportChunks(kind, snapshot), res);
+    } catch (error) {
+      // The response is cut short, so the browser reports the download as failed rather than keep a file with a gap.
+      if (!res.destroyed) res.destroy();
+      if (!req.destroyed && !(error instanceof Error && 'code' in error && error.code === 'ERR_STREAM_PREMATURE_CLOSE')) {
+        process.emitWarning(`Poolscope: the ${kind} download failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
   }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME_BYTES });

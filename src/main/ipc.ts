@@ -1,10 +1,19 @@
 // The one IPC gateway between the renderer and the main process: checks every message's sender, hands
-// commands to the controller and attaches each watching window to the frame publisher (views, acks,
-// queries). No channel name is written here.
+// commands to the controller, attaches each watching window to the frame publisher (views, acks,
+// queries), and saves the live history where a save dialog says (Save run…, Export trace). No channel name is
+// written here.
 
-import { type IpcMainEvent, type IpcMainInvokeEvent, ipcMain, type WebContents } from 'electron';
+import { BrowserWindow, dialog, type IpcMainEvent, type IpcMainInvokeEvent, ipcMain, type WebContents } from 'electron';
 import type { CommandResult } from '../shared/commands';
-import { type ControllerStatus, IPC_CHANNELS, type QueryResult } from '../shared/wire';
+import {
+  type ControllerStatus,
+  HISTORY_EXPORT_KINDS,
+  type HistoryExportKind,
+  IPC_CHANNELS,
+  type QueryResult,
+  type SaveResult,
+} from '../shared/wire';
+import { exportFileName, HISTORY_EXPORTS, writeHistoryExport } from './history-export';
 import { checkSender, type TrustedRenderer } from './ipc-guard';
 import type { FramePublisher, FrameViewer } from './publisher';
 import type { ServerController } from './server-controller';
@@ -95,12 +104,41 @@ export function registerIpc({ controller, publisher, trustedRenderer }: IpcGatew
     return controller.status;
   }
 
+  /**
+   * Save run… / Export trace: a save dialog on the sender's window, then the history as it is once the person
+   * chose the file, streamed to it. The argument is untrusted: only the two kinds are accepted.
+   */
+  async function handleSaveHistory(event: IpcMainInvokeEvent, kind: unknown): Promise<SaveResult> {
+    const sender = checkSender(event.senderFrame, trustedRenderer);
+    if (!sender.ok) return sender;
+    if (!(HISTORY_EXPORT_KINDS as readonly unknown[]).includes(kind)) {
+      return { ok: false, error: `Nothing to save as ${JSON.stringify(kind) ?? String(kind)}: expected "run" or "trace"` };
+    }
+    const exportKind = kind as HistoryExportKind;
+    const spec = HISTORY_EXPORTS[exportKind];
+    const options: Electron.SaveDialogOptions = {
+      title: exportKind === 'run' ? 'Save run' : 'Export trace',
+      defaultPath: exportFileName(exportKind, new Date()),
+      filters: [{ name: spec.filterName, extensions: [spec.extension.split('.').at(-1)!] }],
+    };
+    const window = BrowserWindow.fromWebContents(event.sender);
+    const choice = window === null ? await dialog.showSaveDialog(options) : await dialog.showSaveDialog(window, options);
+    if (choice.canceled || !choice.filePath) return { ok: false, isCanceled: true };
+    try {
+      await writeHistoryExport(controller, exportKind, choice.filePath);
+      return { ok: true, filePath: choice.filePath };
+    } catch (error) {
+      return { ok: false, error: `Could not write ${choice.filePath}: ${error instanceof Error ? error.message : String(error)}` };
+    }
+  }
+
   ipcMain.handle(IPC_CHANNELS.command, handleCommand);
   ipcMain.handle(IPC_CHANNELS.status, handleStatus);
   ipcMain.on(IPC_CHANNELS.view, handleView);
   ipcMain.on(IPC_CHANNELS.frameAck, handleFrameAck);
   ipcMain.on(IPC_CHANNELS.unwatch, handleUnwatch);
   ipcMain.handle(IPC_CHANNELS.query, handleQuery);
+  ipcMain.handle(IPC_CHANNELS.saveHistory, handleSaveHistory);
 
   return () => {
     ipcMain.removeHandler(IPC_CHANNELS.command);
@@ -109,6 +147,7 @@ export function registerIpc({ controller, publisher, trustedRenderer }: IpcGatew
     ipcMain.off(IPC_CHANNELS.frameAck, handleFrameAck);
     ipcMain.off(IPC_CHANNELS.unwatch, handleUnwatch);
     ipcMain.removeHandler(IPC_CHANNELS.query);
+    ipcMain.removeHandler(IPC_CHANNELS.saveHistory);
     for (const { detach } of [...viewers.values()]) detach();
   };
 }

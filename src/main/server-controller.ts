@@ -55,7 +55,7 @@ export class ServerController {
   readonly events = new EventStream();
   /** Every event of every run, recorded whoever watches; bounded by the recorder settings. */
   readonly history: EventHistory;
-  readonly recorderSettings: Readonly<RecorderSettings>;
+  private recorder: Readonly<RecorderSettings>;
   private readonly trimTimer: NodeJS.Timeout;
   private currentStatus: ControllerStatus;
   private server: RunningServer | null = null;
@@ -89,10 +89,10 @@ export class ServerController {
       },
     });
     this.liveMetrics = new LiveMetricsFeed(this.events, () => this.workloads.activity);
-    this.recorderSettings = Object.freeze({ ...DEFAULT_RECORDER_SETTINGS, ...options.recorder });
+    this.recorder = Object.freeze({ ...DEFAULT_RECORDER_SETTINGS, ...options.recorder });
     this.history = new EventHistory({
-      maxAgeMs: this.recorderSettings.historySeconds * 1_000,
-      maxEvents: this.recorderSettings.historyEvents,
+      maxAgeMs: this.recorder.historySeconds * 1_000,
+      maxEvents: this.recorder.historyEvents,
       startAt: this.events.now(),
     });
     const history = this.history;
@@ -103,6 +103,11 @@ export class ServerController {
 
   get status(): ControllerStatus {
     return this.currentStatus;
+  }
+
+  /** The flight recorder's bounds now: the flags' values until a set-history command changes them. */
+  get recorderSettings(): Readonly<RecorderSettings> {
+    return this.recorder;
   }
 
   /** The server that is listening now (null while stopped or starting). */
@@ -121,8 +126,8 @@ export class ServerController {
       if (this.disposing) return this.fail('Poolscope is shutting down');
       const validation = validateCommand(command);
       if (!validation.ok) {
-        // A load or sweep form's mistake belongs to that form, not to the server's status line.
-        if (isWorkloadCommand(command)) return failure(validation.error, validation.field);
+        // A load, sweep or history form's mistake belongs to that form, not to the server's status line.
+        if (hasOwnForm(command)) return failure(validation.error, validation.field);
         return this.fail(validation.error, isSettingName(validation.field) ? validation.field : undefined);
       }
       const valid = validation.value;
@@ -145,6 +150,8 @@ export class ServerController {
           return this.workloads.cancelSweep();
         case 'run-scenario':
           return await this.runScenario(valid.scenario, valid.timeoutMs);
+        case 'set-history':
+          return this.setHistoryBounds(valid.settings);
       }
     } catch (error) {
       return this.fail(`Unexpected failure: ${messageOf(error)}`);
@@ -236,6 +243,15 @@ export class ServerController {
     return this.stopping;
   }
 
+  /** A shorter history drops its oldest events at once; the frames say where it starts now. */
+  private setHistoryBounds(settings: RecorderSettings): CommandResult {
+    this.history.setBounds({ maxAgeMs: settings.historySeconds * 1_000, maxEvents: settings.historyEvents }, this.events.now());
+    this.recorder = Object.freeze({ ...settings });
+    // Viewers learn the new bounds with their next frame; a status change sends one at once.
+    this.setStatus({ ...this.currentStatus });
+    return { ok: true };
+  }
+
   private launchBurst(path: BurstPath, count: number): CommandResult {
     const server = this.server;
     if (!server || this.currentStatus.phase !== 'listening') return this.fail('Start the server first');
@@ -291,8 +307,15 @@ export class ServerController {
   }
 }
 
-const WORKLOAD_COMMANDS: ReadonlySet<string> = new Set<Command['type']>(['start-load', 'cancel-load', 'start-sweep', 'cancel-sweep']);
+/** Commands whose refusals their own form shows (Run load, Sweep…, the history's length), not the status line. */
+const COMMANDS_WITH_OWN_FORM: ReadonlySet<string> = new Set<Command['type']>([
+  'start-load',
+  'cancel-load',
+  'start-sweep',
+  'cancel-sweep',
+  'set-history',
+]);
 
-function isWorkloadCommand(command: unknown): boolean {
-  return typeof command === 'object' && command !== null && WORKLOAD_COMMANDS.has(String((command as { type?: unknown }).type));
+function hasOwnForm(command: unknown): boolean {
+  return typeof command === 'object' && command !== null && COMMANDS_WITH_OWN_FORM.has(String((command as { type?: unknown }).type));
 }

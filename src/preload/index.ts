@@ -9,6 +9,7 @@ import {
   type FrameSubscription,
   IPC_CHANNELS,
   type PoolscopeApi,
+  type PoolscopeSaveApi,
   type QueryResult,
   type ViewerFrame,
   type ViewerQuery,
@@ -17,7 +18,7 @@ import {
 
 const execute = (command: Command): Promise<CommandResult> => ipcRenderer.invoke(IPC_CHANNELS.command, command);
 
-const api: PoolscopeApi = {
+const api: PoolscopeApi & PoolscopeSaveApi = {
   startServer: (settings: ServerSettings): Promise<CommandResult> => execute({ type: 'start-server', settings }),
   stopServer: (): Promise<CommandResult> => execute({ type: 'stop-server' }),
   fireBurst: (path: '/sleep' | '/', count: number): Promise<CommandResult> => execute({ type: 'fire-burst', path, count }),
@@ -26,6 +27,7 @@ const api: PoolscopeApi = {
   startSweep: (settings) => execute({ type: 'start-sweep', settings }),
   cancelSweep: () => execute({ type: 'cancel-sweep' }),
   runScenario: async (scenario, options) => scenarioResultOf(await execute(runScenarioCommand(scenario, options))),
+  setHistory: (settings) => execute({ type: 'set-history', settings }),
   getStatus: (): Promise<ControllerStatus> => ipcRenderer.invoke(IPC_CHANNELS.status),
   // One frame stream per window: a second watch takes it over (main keeps one frame viewer per window).
   watch(view: ViewerView, listener: (frame: ViewerFrame) => void): FrameSubscription {
@@ -50,6 +52,7 @@ const api: PoolscopeApi = {
     };
   },
   query: (query: ViewerQuery): Promise<QueryResult> => ipcRenderer.invoke(IPC_CHANNELS.query, query),
+  saveHistory: (kind) => ipcRenderer.invoke(IPC_CHANNELS.saveHistory, kind),
 };
 
 contextBridge.exposeInMainWorld('poolscope', api);

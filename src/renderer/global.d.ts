@@ -1,8 +1,8 @@
 // What the Electron preload puts on window; absent in a plain browser (the dashboard).
-import type { PoolscopeApi } from '../shared/wire';
+import type { PoolscopeApi, PoolscopeSaveApi } from '../shared/wire';
 
 declare global {
   interface Window {
-    poolscope?: PoolscopeApi | undefined;
+    poolscope?: (PoolscopeApi & PoolscopeSaveApi) | undefined;
   }
 }

@@ -41,7 +41,7 @@ bridge.setConnection(transport.connectionState);
 transport.onConnectionChange((state) => bridge.setConnection(state));
 bridge.connect(transport.api);
 
-const services: AppServices = { bridge, transportKind: transport.kind };
+const services: AppServices = { bridge, transportKind: transport.kind, saveHistory: (kind) => transport.saveHistory(kind) };
 
 const rootElement = document.getElementById('root');
 if (!rootElement) throw new Error('index.html has no #root element');

@@ -19,7 +19,17 @@ import {
   type ScenarioReport,
   validateScenario,
 } from './scenarios';
-import { checkWholeNumber, describeValue, SETTING_NAMES, type ServerSettings, type SettingName, validateSettings } from './settings';
+import {
+  checkWholeNumber,
+  describeValue,
+  type RecorderSettingName,
+  type RecorderSettings,
+  SETTING_NAMES,
+  type ServerSettings,
+  type SettingName,
+  validateRecorderSettings,
+  validateSettings,
+} from './settings';
 
 export type BurstPath = '/sleep' | '/';
 
@@ -44,7 +54,9 @@ export type Command =
    * answers, once every request has closed, with each one's status and timings (CommandResult's `scenario`).
    * `timeoutMs` bounds the run (default: scenarioTimeoutMs for the server's sleep); past it the run ends 'timed-out'.
    */
-  | { type: 'run-scenario'; scenario: Scenario; timeoutMs?: number };
+  | { type: 'run-scenario'; scenario: Scenario; timeoutMs?: number }
+  /** The flight recorder's bounds (the history's length): applied at once, whether or not a server runs. */
+  | { type: 'set-history'; settings: RecorderSettings };
 
 /** Bounds of run-scenario's timeoutMs. */
 export const SCENARIO_TIMEOUT_LIMITS = { minMs: 100, maxMs: MAX_SCENARIO_TIMEOUT_MS } as const;
@@ -53,7 +65,7 @@ export const SCENARIO_TIMEOUT_LIMITS = { minMs: 100, maxMs: MAX_SCENARIO_TIMEOUT
 export type LoadRunSettings = Omit<LoadSettings, 'url'>;
 
 /** What a refusal may blame: a server setting, or a field of the Run load or Sweep… form. */
-export type CommandField = SettingName | LoadSettingsField | SweepSettingsField;
+export type CommandField = SettingName | LoadSettingsField | SweepSettingsField | RecorderSettingName;
 
 export function isSettingName(field: CommandField | undefined): field is SettingName {
   return (SETTING_NAMES as readonly string[]).includes(field ?? '');
@@ -135,6 +147,11 @@ export function validateCommand(input: unknown): CommandValidation {
       const error = checkWholeNumber('Scenario timeout (ms)', c.timeoutMs, SCENARIO_TIMEOUT_LIMITS.minMs, SCENARIO_TIMEOUT_LIMITS.maxMs);
       if (error) return { ok: false, error };
       return { ok: true, value: { type: 'run-scenario', scenario: scenario.value, timeoutMs: c.timeoutMs as number } };
+    }
+    case 'set-history': {
+      const checked = validateRecorderSettings(c.settings);
+      if (checked.ok) return { ok: true, value: { type: 'set-history', settings: checked.value } };
+      return checked.field === null ? { ok: false, error: checked.error } : { ok: false, error: checked.error, field: checked.field };
     }
     default:
       return { ok: false, error: `unknown command ${describeValue(c.type)}` };

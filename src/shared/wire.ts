@@ -10,7 +10,7 @@ import type { SweepSettings } from './load-settings';
 import type { LogLine, PoolCounters, RequestOrigin, RequestRecord, WorkerPhase } from './pool-model';
 import type { BurstSummary, PercentilesMs, RouteStats } from './request-stats';
 import type { BuiltInScenarioId, Scenario } from './scenarios';
-import type { ServerSettings, SettingName } from './settings';
+import type { RecorderSettings, ServerSettings, SettingName } from './settings';
 
 export type ControllerPhase = 'stopped' | 'starting' | 'listening' | 'stopping';
 
@@ -417,6 +417,18 @@ export type DashboardClientFrame =
 /** Path of the dashboard's WebSocket endpoint on its own HTTP server. */
 export const DASHBOARD_WS_PATH = '/ws';
 
+/** What Save run… and Export trace write from the live history: the run file, or its Chrome trace. */
+export type HistoryExportKind = 'run' | 'trace';
+export const HISTORY_EXPORT_KINDS = ['run', 'trace'] as const satisfies readonly HistoryExportKind[];
+/**
+ * The dashboard's downloads of the live history (GET, streamed, `Content-Disposition: attachment`): the page
+ * follows a link to one. Same origin only, like the rest of the dashboard.
+ */
+export const DASHBOARD_EXPORT_PATHS = { run: '/export/run', trace: '/export/trace' } as const satisfies Record<HistoryExportKind, string>;
+
+/** How a save went: the file written, a refusal in words for a person, or the person closed the dialog. */
+export type SaveResult = { ok: true; filePath: string | null } | { ok: false; error: string } | { ok: false; isCanceled: true };
+
 export type DashboardServerFrame =
   | ViewerFrame
   | { kind: 'command-result'; id: number; result: CommandResult }
@@ -441,6 +453,8 @@ export const IPC_CHANNELS = {
   frame: 'poolscope:frame',
   /** renderer → main, invoke: a ViewerQuery; resolves to a QueryResult. */
   query: 'poolscope:query',
+  /** renderer → main, invoke: a HistoryExportKind; main asks where (a save dialog), writes it and resolves to a SaveResult. */
+  saveHistory: 'poolscope:save-history',
 } as const;
 
 /** The frames a viewer watches, returned by PoolscopeApi.watch. */
@@ -467,10 +481,20 @@ export interface PoolscopeApi {
    * (or the run timed out) with each request's status and timings. Never rejects.
    */
   runScenario(scenario: Scenario | BuiltInScenarioId, options?: { timeoutMs?: number }): Promise<ScenarioCommandResult>;
+  /** The flight recorder's bounds (the history's length), applied at once. */
+  setHistory(settings: RecorderSettings): Promise<CommandResult>;
   /** The controller's status now, asked of the main side (a watching viewer also gets it in every frame that changed it). */
   getStatus(): Promise<ControllerStatus>;
   /** Starts frames for this view (a full one first); the listener must ack each frame it applied. */
   watch(view: ViewerView, listener: (frame: ViewerFrame) => void): FrameSubscription;
   /** Details on demand from the flight recorder. */
   query(query: ViewerQuery): Promise<QueryResult>;
+}
+
+/**
+ * Save run… and Export trace of the live history, where the main side writes the file: the Electron preload asks
+ * the main process, which shows a save dialog. (The dashboard's page downloads from DASHBOARD_EXPORT_PATHS.)
+ */
+export interface PoolscopeSaveApi {
+  saveHistory(kind: HistoryExportKind): Promise<SaveResult>;
 }

@@ -184,6 +184,8 @@ export function projectWire(held: HeldFrames, previous: WireState, sources: Wire
     inspectedRequest: sources.inspectedRequest,
     bucketRequests: sources.bucketRequests,
     historyStartAt: history !== null && history.evictedCount > 0 ? history.firstAt : null,
+    historyMaxAgeMs: history?.maxAgeMs ?? null,
+    historyMaxEvents: history?.maxEvents ?? null,
     modelVersion: held.version,
   };
 }

@@ -1,5 +1,6 @@
 // The title bar: what Poolscope is, the server's status line with the settings it runs with, whether the
-// dashboard link is up, the view toggles (the book's terms, presentation mode) and Open run….
+// dashboard link is up, the view toggles (the book's terms, presentation mode), Open run…, and the flight
+// recorder's Save run…, Export trace, length and start.
 
 import type { ReactNode } from 'react';
 import { FORM_SETTING_NAMES } from '../../shared/settings';
@@ -7,6 +8,7 @@ import { useAppStore } from '../store/use-app-store';
 import { useAppServices } from './app-services';
 import { settingCaption } from './control-states';
 import { pluralize } from './format';
+import { HistoryBar } from './HistoryBar';
 import { OpenRun } from './OpenRun';
 
 function ServerStatus(): ReactNode {
@@ -118,6 +120,7 @@ export function Header(): ReactNode {
       <div className="header-side">
         <ConnectionNotice />
         <OpenRun />
+        <HistoryBar />
         <ViewToggles />
         <ServerStatus />
       </div>

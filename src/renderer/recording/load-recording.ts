@@ -4,12 +4,15 @@
 // The Recording is the one thing the replay is built from (the store's openRecording).
 
 import type { ServerEvent } from '../../shared/events';
+import type { PoolState } from '../../shared/pool-state';
 import { RunFileError, type RunFileHeader, readRunFile } from '../../shared/run-file';
 
 /** A run as it was read from a file: what the replay shows. */
 export interface Recording {
   fileName: string;
   header: RunFileHeader;
+  /** The pool just before the first event (the file's initial-state line, since 1.4); null when it has none. */
+  initialState: PoolState | null;
   /** Every event of the file, in file (and time) order. */
   events: ServerEvent[];
   /** What the person should know although it opened: a dropped incomplete last line, skipped event types. */
@@ -68,7 +71,10 @@ export async function loadRecording(source: RunFileSource): Promise<RecordingLoa
         events.push(event);
       },
     });
-    return { ok: true, recording: { fileName: source.name, header: summary.header, events, notices: summary.notices } };
+    return {
+      ok: true,
+      recording: { fileName: source.name, header: summary.header, initialState: summary.initialState, events, notices: summary.notices },
+    };
   } catch (error) {
     if (error instanceof RunFileError) return { ok: false, error: `Could not open ${source.name}: ${error.message}`, line: error.line };
     const reason = error instanceof Error ? error.message : String(error);

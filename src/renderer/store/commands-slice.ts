@@ -6,6 +6,7 @@
 
 import type { StateCreator } from 'zustand/vanilla';
 import { BURST_LIMITS, type BurstPath, type CommandResult, isSettingName } from '../../shared/commands';
+import type { RecorderSettings } from '../../shared/settings';
 import { checkWholeNumber, type SettingName, wholeNumberFromText } from '../../shared/settings';
 import type { PoolscopeApi } from '../../shared/wire';
 import type { AppState } from './app-store';
@@ -16,7 +17,7 @@ export type PendingCommand = 'start' | 'stop' | 'restart' | 'burst-sleep' | 'bur
 export type RestartStep = 'stopping' | 'starting';
 
 /** What a message is about: a success of the same command clears it. */
-export type MessageSource = 'start' | 'stop' | 'restart' | 'burst' | 'server' | 'explain' | 'open-run';
+export type MessageSource = 'start' | 'stop' | 'restart' | 'burst' | 'server' | 'explain' | 'open-run' | 'save';
 
 export interface UiMessage {
   /** Unique and increasing: newer messages have larger ids. */
@@ -53,6 +54,8 @@ export interface CommandActions {
   /** A graceful stop, then a start with the form's settings; refused, with nothing stopped, when they are invalid. */
   restartServer(): Promise<void>;
   fireBurst(path: BurstPath): Promise<void>;
+  /** The history's length: the answer is the form's to show (its field when one is to blame). */
+  setHistory(settings: RecorderSettings): Promise<CommandResult>;
   showMessage(tone: UiMessage['tone'], text: string, source?: MessageSource): void;
   dismissMessage(id: number): void;
   /** A click on a control that cannot act now says why (its reason, as an info message). */
@@ -171,6 +174,9 @@ export function createCommandsSlice(api: PoolscopeApi): StateCreator<AppState, [
             return;
           }
           await run(path === '/sleep' ? 'burst-sleep' : 'burst-hello', () => api.fireBurst(path, checked.count));
+        },
+        setHistory(settings) {
+          return call(() => api.setHistory(settings));
         },
         showMessage,
         dismissMessage(id) {

@@ -106,6 +106,9 @@ export interface WireState {
   bucketRequests: BucketRequests | null;
   /** Where the event history starts, once it has dropped older events; null while it holds all of the app's life. */
   historyStartAt: number | null;
+  /** The history's bounds (--history-s and --history-events, or as last set); null before the first frame. */
+  historyMaxAgeMs: number | null;
+  historyMaxEvents: number | null;
   /** Bumped on every frame applied: lets a canvas tell whether the data moved. */
   modelVersion: number;
 }
@@ -135,6 +138,8 @@ export function initialWireState(): WireState {
     inspectedRequest: null,
     bucketRequests: null,
     historyStartAt: null,
+    historyMaxAgeMs: null,
+    historyMaxEvents: null,
     modelVersion: 0,
   };
 }

@@ -1,7 +1,7 @@
 // What the UI gets from a transport: the PoolscopeApi and how the link to the main side is doing.
 // The transport owns these types; the store and the bridge import them from here, never the reverse.
 
-import type { PoolscopeApi } from '../../shared/wire';
+import type { HistoryExportKind, PoolscopeApi, SaveResult } from '../../shared/wire';
 
 /** How the renderer's link to the main side is doing (always 'connected' over Electron IPC). */
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting';
@@ -14,4 +14,6 @@ export interface Transport {
   kind: TransportKind;
   onConnectionChange(listener: (state: ConnectionState) => void): () => void;
   readonly connectionState: ConnectionState;
+  /** Save run… / Export trace of the live history: a save dialog in Electron, a download from the dashboard. */
+  saveHistory(kind: HistoryExportKind): Promise<SaveResult>;
 }

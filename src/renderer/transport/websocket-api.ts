@@ -13,7 +13,7 @@ import {
 } from '../../shared/commands';
 import type { SweepSettings } from '../../shared/load-settings';
 import type { BuiltInScenarioId, Scenario } from '../../shared/scenarios';
-import type { ServerSettings } from '../../shared/settings';
+import type { RecorderSettings, ServerSettings } from '../../shared/settings';
 import type {
   ControllerStatus,
   DashboardClientFrame,
@@ -137,6 +137,10 @@ export class WebSocketPoolscopeApi implements PoolscopeApi {
 
   cancelSweep(): Promise<CommandResult> {
     return this.sendCommand({ type: 'cancel-sweep' });
+  }
+
+  setHistory(settings: RecorderSettings): Promise<CommandResult> {
+    return this.sendCommand({ type: 'set-history', settings });
   }
 
   /** Asks the dashboard for the controller's status; rejects with NOT_CONNECTED_ERROR when there is no connection. */

@@ -1,0 +1,180 @@
+// The flight recorder in the title bar: **Save run…** and **Export trace** (the live history, or the trace of the
+// run that is open), the history's length (a setting applied at once), and, once it has dropped older events,
+// where the history starts.
+
+import { type FormEvent, type ReactNode, useId, useState } from 'react';
+import { traceChunks } from '../../history/trace-export';
+import { RUN_FILE_EXTENSION } from '../../shared/run-file';
+import {
+  RECORDER_SETTING_NAMES,
+  RECORDER_SETTINGS,
+  type RecorderSettingName,
+  validateRecorderSettings,
+  wholeNumberFromText,
+} from '../../shared/settings';
+import type { HistoryExportKind } from '../../shared/wire';
+import { useAppStore } from '../store/use-app-store';
+import { downloadText } from '../transport/downloads';
+import { useAppServices } from './app-services';
+import { formatCount } from './format';
+
+const TRACE_EXTENSION = '.trace.json';
+
+/** HH:MM:SS, the history's start to the second (the notice says when, not how precisely). */
+function clockSeconds(epochMs: number): string {
+  const date = new Date(epochMs);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+}
+
+function HistoryNotice(): ReactNode {
+  const startAt = useAppStore((s) => s.wire.historyStartAt);
+  if (startAt === null) return null;
+  return (
+    <p className="history-notice" data-testid="history-notice" data-start-at={startAt}>
+      History starts at {clockSeconds(startAt)} (older events dropped)
+    </p>
+  );
+}
+
+/** Save run… and Export trace: what the main side writes, or (a run that is open) what the page makes itself. */
+function SaveButtons(): ReactNode {
+  const { saveHistory } = useAppServices();
+  const recording = useAppStore((s) => s.recording.recording);
+  const showMessage = useAppStore((s) => s.commandActions.showMessage);
+
+  const saveLive = async (kind: HistoryExportKind) => {
+    try {
+      const result = await saveHistory(kind);
+      if (result.ok && result.filePath !== null) showMessage('info', `Saved ${result.filePath}`, 'save');
+      else if (!result.ok && !('isCanceled' in result)) showMessage('error', result.error, 'save');
+    } catch (error) {
+      showMessage('error', `Could not save: ${error instanceof Error ? error.message : String(error)}`, 'save');
+    }
+  };
+
+  const exportTrace = () => {
+    if (recording === null) return void saveLive('trace');
+    const baseName = recording.fileName.endsWith(RUN_FILE_EXTENSION)
+      ? recording.fileName.slice(0, -RUN_FILE_EXTENSION.length)
+      : recording.fileName;
+    const chunks = traceChunks(recording.header, recording.events, { initialState: recording.initialState });
+    downloadText(chunks, `${baseName}${TRACE_EXTENSION}`, 'application/json');
+  };
+
+  return (
+    <>
+      <button
+        type="button"
+        className="secondary small"
+        title={`Save the flight recorder's history as a ${RUN_FILE_EXTENSION} file, to open again or share`}
+        onClick={() => void saveLive('run')}
+      >
+        Save run…
+      </button>
+      <button
+        type="button"
+        className="secondary small"
+        data-source={recording === null ? 'live' : 'recording'}
+        title={
+          recording === null
+            ? 'Export the history as a trace for ui.perfetto.dev or the DevTools Performance panel'
+            : `Export ${recording.fileName} as a trace for ui.perfetto.dev or the DevTools Performance panel`
+        }
+        onClick={exportTrace}
+      >
+        Export trace
+      </button>
+    </>
+  );
+}
+
+const FIELD_IDS: Record<RecorderSettingName, string> = { historySeconds: 'history-seconds', historyEvents: 'history-events' };
+
+/** The history's length: seconds and events, whichever keeps fewer; shown as the main side holds it, applied at once. */
+function HistorySettings(): ReactNode {
+  const maxAgeMs = useAppStore((s) => s.wire.historyMaxAgeMs);
+  const maxEvents = useAppStore((s) => s.wire.historyMaxEvents);
+  const setHistory = useAppStore((s) => s.commandActions.setHistory);
+  const [isOpen, setOpen] = useState(false);
+  const [texts, setTexts] = useState<Record<RecorderSettingName, string>>({ historySeconds: '', historyEvents: '' });
+  const [error, setError] = useState<{ text: string; field: RecorderSettingName | null } | null>(null);
+  const [isApplying, setApplying] = useState(false);
+  const formId = useId();
+  const current = maxAgeMs === null || maxEvents === null ? null : { historySeconds: maxAgeMs / 1_000, historyEvents: maxEvents };
+
+  const open = () => {
+    if (current !== null) setTexts({ historySeconds: String(current.historySeconds), historyEvents: String(current.historyEvents) });
+    setError(null);
+    setOpen(!isOpen);
+  };
+
+  const apply = async (event: FormEvent) => {
+    event.preventDefault();
+    const checked = validateRecorderSettings({
+      historySeconds: wholeNumberFromText(texts.historySeconds),
+      historyEvents: wholeNumberFromText(texts.historyEvents),
+    });
+    if (!checked.ok) return setError({ text: checked.error, field: checked.field });
+    setApplying(true);
+    const result = await setHistory(checked.value);
+    setApplying(false);
+    if (!result.ok) {
+      const field = RECORDER_SETTING_NAMES.find((name) => name === result.field) ?? null;
+      return setError({ text: result.error, field });
+    }
+    setError(null);
+    setOpen(false);
+  };
+
+  return (
+    <div className="history-settings">
+      <button
+        type="button"
+        className="secondary small"
+        aria-expanded={isOpen}
+        aria-controls={formId}
+        data-testid="history-settings-toggle"
+        title="How much the flight recorder keeps: the last N seconds or N events, whichever is fewer"
+        onClick={open}
+      >
+        History{current === null ? '' : `: ${formatCount(current.historySeconds)} s · ${formatCount(current.historyEvents)} events`}
+      </button>
+      {isOpen && (
+        <form id={formId} className="history-form" data-testid="history-settings" onSubmit={(event) => void apply(event)}>
+          {RECORDER_SETTING_NAMES.map((name) => (
+            <label key={name} htmlFor={FIELD_IDS[name]}>
+              {RECORDER_SETTINGS[name].label}
+              <input
+                id={FIELD_IDS[name]}
+                className="history-input"
+                inputMode="numeric"
+                value={texts[name]}
+                aria-invalid={error?.field === name}
+                onChange={(event) => setTexts({ ...texts, [name]: event.target.value })}
+              />
+            </label>
+          ))}
+          <button type="submit" className="small" aria-busy={isApplying}>
+            Apply
+          </button>
+          {error !== null && (
+            <p className="history-error" role="alert" data-testid="history-error" data-field={error.field ?? ''}>
+              {error.text}
+            </p>
+          )}
+        </form>
+      )}
+    </div>
+  );
+}
+
+export function HistoryBar(): ReactNode {
+  return (
+    <div className="history-bar">
+      <SaveButtons />
+      <HistorySettings />
+      <HistoryNotice />
+    </div>
+  );
+}
