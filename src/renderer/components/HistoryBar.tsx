@@ -135,10 +135,16 @@ function HistorySettings(): ReactNode {
         aria-expanded={isOpen}
         aria-controls={formId}
         data-testid="history-settings-toggle"
-        title="How much the flight recorder keeps: the last N seconds or N events, whichever is fewer"
+        data-history-s={current?.historySeconds}
+        data-history-events={current?.historyEvents}
+        title={
+          current === null
+            ? 'How much the flight recorder keeps'
+            : `The flight recorder keeps the last ${formatCount(current.historySeconds)} s or ${formatCount(current.historyEvents)} events, whichever are fewer`
+        }
         onClick={open}
       >
-        History{current === null ? '' : `: ${formatCount(current.historySeconds)} s · ${formatCount(current.historyEvents)} events`}
+        History…
       </button>
       {isOpen && (
         <form id={formId} className="history-form" data-testid="history-settings" onSubmit={(event) => void apply(event)}>

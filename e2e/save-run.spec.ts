@@ -1,0 +1,92 @@
+// Story 7a: save a run and export its trace from the live page. A /sleep burst runs on the dashboard's server;
+// **Save run…** downloads the flight recorder's history as a run file whose header names the run and whose events
+// hold every request of the burst to its answer; **Export trace** downloads the same history as a Chrome trace,
+// which DevTools' trace engine reads with a thread per worker and the burst's slices on them, and which opens in the
+// Performance panel.
+
+import { readFileSync } from 'node:fs';
+import type { Download } from '@playwright/test';
+import { TRACE_MAIN_THREAD_NAME, type TraceDocument, traceWorkerThreadName } from '../src/history/trace-export';
+import type { ServerEvent, ServerEventOf } from '../src/shared/events';
+import { parseRunFile, RUN_FILE_VERSION } from '../src/shared/run-file';
+import { loadInDevTools } from '../test/support/trace-engine';
+import { expect, test } from './support/dashboard';
+import { openInPerformancePanel } from './support/devtools-performance';
+import { fireSleepBurst, screenshotPath, startFromUi } from './support/ui';
+
+const WORKER_COUNT = 4;
+const BURST_COUNT = 8;
+/** Short: the story needs the burst done, not a window to catch it in. */
+const SLEEP_MS = 1000;
+
+const ofType = <T extends ServerEvent['type']>(events: ServerEvent[], type: T) =>
+  events.filter((event): event is ServerEventOf<T> => event.type === type);
+
+async function textOf(download: Download): Promise<string> {
+  return readFileSync(await download.path(), 'utf8');
+}
+
+test('Save run… downloads the history with the whole burst, and Export trace a trace with the worker slices', async ({
+  page,
+  dashboard,
+}) => {
+  await startFromUi(page, { port: dashboard.bookPort, poolSize: WORKER_COUNT, sleepMs: SLEEP_MS });
+  const historyToggle = page.getByTestId('history-settings-toggle');
+  await expect(historyToggle).toHaveAttribute('data-history-s', '600');
+  await expect(historyToggle).toHaveAttribute('data-history-events', '500000');
+  await fireSleepBurst(page, BURST_COUNT);
+  const bars = page.locator('[data-testid=timeline-bar][data-path="/sleep"][data-status="200"]');
+  await expect(bars).toHaveCount(BURST_COUNT, { timeout: 30_000 });
+  // The history has not dropped anything: no notice of where it starts.
+  await expect(page.getByTestId('history-notice')).toHaveCount(0);
+
+  const saved = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Save run…' }).click();
+  const runDownload = await saved;
+  expect(runDownload.suggestedFilename()).toMatch(/^poolscope-\d{4}-\d{2}-\d{2}-\d{6}\.poolscope\.jsonl$/);
+  const run = parseRunFile(await textOf(runDownload));
+  expect(run.header).toMatchObject({
+    format: 'poolscope-run',
+    formatVersion: RUN_FILE_VERSION,
+    app: { name: 'Poolscope' },
+    clock: 'unix-epoch-ms',
+    droppedEventCount: 0,
+  });
+  expect(run.header.settings).toMatchObject({ port: dashboard.bookPort, workerCount: WORKER_COUNT, sleepMs: SLEEP_MS });
+  expect(run.initialState).toBeNull();
+  expect(ofType(run.events, 'worker-spawned')).toHaveLength(WORKER_COUNT);
+  const sleepers = ofType(run.events, 'request-received').filter((event) => event.target === '/sleep');
+  expect(sleepers).toHaveLength(BURST_COUNT);
+  for (const sleeper of sleepers) expect(sleeper.userAgent).toMatch(/^poolscope-burst\/1 /);
+  const answered = new Map(ofType(run.events, 'response-sent').map((event) => [event.requestId, event.status]));
+  for (const sleeper of sleepers) expect(answered.get(sleeper.requestId), `request ${sleeper.requestId}`).toBe(200);
+  await page.screenshot({ path: screenshotPath('7a-save-run') });
+
+  const exported = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export trace' }).click();
+  const traceDownload = await exported;
+  expect(traceDownload.suggestedFilename()).toMatch(/^poolscope-[\d-]+\.trace\.json$/);
+  const traceJson = await textOf(traceDownload);
+  const trace = JSON.parse(traceJson) as TraceDocument;
+  const view = await loadInDevTools(trace.traceEvents);
+  const workerNames = Array.from({ length: WORKER_COUNT }, (_, id) => traceWorkerThreadName(id));
+  const threads = new Map(view.threads.map((thread) => [thread.name, thread]));
+  expect([...threads.keys()]).toEqual(expect.arrayContaining([TRACE_MAIN_THREAD_NAME, ...workerNames]));
+  // Every sleeper of the burst is a slice on the worker that ran it, as long as it slept.
+  const starts = new Map(ofType(run.events, 'job-started').map((event) => [event.requestId, event.workerId]));
+  for (const sleeper of sleepers) {
+    const name = `GET /sleep #${sleeper.requestId}`;
+    const slice = threads.get(traceWorkerThreadName(starts.get(sleeper.requestId)!))!.entries.find((entry) => entry.name === name);
+    expect(slice, name).toBeDefined();
+    expect(slice!.ph).toBe('X');
+    expect(slice!.dur!).toBeGreaterThanOrEqual(SLEEP_MS * 1000 * 0.9);
+  }
+
+  const panel = await openInPerformancePanel(traceJson, { threadCount: 1 + WORKER_COUNT });
+  try {
+    await expect(panel.page.getByRole('tree', { name: 'Flame chart' })).toBeVisible();
+    await panel.page.screenshot({ path: screenshotPath('7a-export-trace-devtools') });
+  } finally {
+    await panel.close();
+  }
+});
