@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PoolAggregate } from '../src/history/pool-state';
 import {
   DISPATCH_PREFIX,
   QUEUE_WAIT_NAME,
@@ -20,7 +21,7 @@ import { DEFAULT_SETTINGS } from '../src/shared/settings';
 import { EventRecorder } from './support/event-recorder';
 import { get, request } from './support/http-client';
 import { spawnTsx } from './support/processes';
-import { SAMPLE_EVENTS, sampleHeader } from './support/sample-events';
+import { burstCutMidway, SAMPLE_EVENTS, sampleHeader } from './support/sample-events';
 import { loadInDevTools } from './support/trace-engine';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'poolscope-trace-'));
@@ -166,5 +167,27 @@ describe('npm run trace with bad input', () => {
       `poolscope trace: ${file('crashed.poolscope.jsonl')}: the last line (line 3) was incomplete and was skipped\n`,
     );
     expect(result.stdout).toMatch(/^Wrote .*: 0 jobs on 1 worker over 0 ms\.\n$/);
+  });
+});
+
+describe('npm run trace on a file whose history begins mid-run', () => {
+  it('starts the jobs its initial state shows running where they really started', async () => {
+    const { before, after } = burstCutMidway();
+    const aggregate = new PoolAggregate();
+    for (const event of before) aggregate.apply(event);
+    const initialState = aggregate.toState();
+    const header = sampleHeader({ historyStartsAt: initialState.at, droppedEventCount: before.length });
+    writeFileSync(file('mid-run.poolscope.jsonl'), [...runFileChunks(header, after, { initialState })].join(''));
+    const { code } = await runTraceCli([file('mid-run.poolscope.jsonl'), file('mid-run.trace.json')]);
+    expect(code).toBe(0);
+    const trace = JSON.parse(readFileSync(file('mid-run.trace.json'), 'utf8')) as TraceDocument;
+    for (const start of before.filter((event) => event.type === 'job-started')) {
+      const slice = trace.traceEvents.find((event) => event.ph === 'X' && event.name === `GET /sleep #${start.requestId}`);
+      expect(slice, `job ${start.requestId}`).toBeDefined();
+      expect(slice!.ts).toBe(Math.round((start.at - trace.otherData.originEpochMs) * 1000));
+      expect(slice!.args).not.toHaveProperty('startedBeforeHistory');
+    }
+    // The jobs that waited when the history began: their waits begin when they joined the queue.
+    expect(trace.traceEvents.filter((event) => event.ph === 'b').map((event) => event.id2!.local)).toEqual(['3', '4']);
   });
 });

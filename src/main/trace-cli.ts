@@ -13,7 +13,8 @@ import { describeFileError } from '../cli/file-errors';
 import { UsageError } from '../cli/flags';
 import { runCli } from '../cli/program';
 import { TraceJsonWriter, type TraceSummary } from '../history/trace-export';
-import { RunFileError, type RunFileSummary, readRunFile } from '../shared/run-file';
+import type { PoolState } from '../shared/pool-state';
+import { RunFileError, type RunFileHeader, type RunFileSummary, readRunFile } from '../shared/run-file';
 
 const PROGRAM = 'poolscope trace';
 
@@ -48,18 +49,31 @@ async function convert(inFile: string, outFile: string): Promise<{ run: RunFileS
     output.once('error', (error) => reject(new Error(describeFileError(outFile, error)))),
   );
   let isOutputFull = false;
+  let header: RunFileHeader | undefined;
+  let initialState: PoolState | null = null;
   let writer: TraceJsonWriter | undefined;
+  // Made once the initial state (line 2), if any, has been read: the trace starts from it.
+  const writerOf = (): TraceJsonWriter =>
+    (writer ??= new TraceJsonWriter(
+      header!,
+      (text) => {
+        if (!output.write(text)) isOutputFull = true;
+      },
+      undefined,
+      { initialState },
+    ));
 
   const work = async () => {
     let run: RunFileSummary;
     try {
       run = await readRunFile(input, {
-        header: (header) => {
-          writer = new TraceJsonWriter(header, (text) => {
-            if (!output.write(text)) isOutputFull = true;
-          });
+        header: (read) => {
+          header = read;
         },
-        event: (event) => writer!.add(event),
+        initialState: (state) => {
+          initialState = state;
+        },
+        event: (event) => writerOf().add(event),
         // Backpressure: read no further until what is written so far has drained.
         afterChunk: async () => {
           if (!isOutputFull) return;
@@ -72,7 +86,7 @@ async function convert(inFile: string, outFile: string): Promise<{ run: RunFileS
         error instanceof RunFileError ? `${inFile}: ${error.message}` : describeFileError(inFile, error as NodeJS.ErrnoException),
       );
     }
-    const trace = writer!.finish();
+    const trace = writerOf().finish();
     output.end();
     await finished(output);
     return { run, trace };

@@ -16,16 +16,12 @@ import type { HistoryExportKind } from '../../shared/wire';
 import { useAppStore } from '../store/use-app-store';
 import { downloadText } from '../transport/downloads';
 import { useAppServices } from './app-services';
-import { formatCount } from './format';
+import { formatClockTime, formatCount } from './format';
 
 const TRACE_EXTENSION = '.trace.json';
 
 /** HH:MM:SS, the history's start to the second (the notice says when, not how precisely). */
-function clockSeconds(epochMs: number): string {
-  const date = new Date(epochMs);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
-}
+const clockSeconds = (epochMs: number): string => formatClockTime(epochMs).slice(0, 'HH:MM:SS'.length);
 
 function HistoryNotice(): ReactNode {
   const startAt = useAppStore((s) => s.wire.historyStartAt);
