@@ -2,7 +2,7 @@
 // **Save run…** downloads the flight recorder's history as a run file whose header names the run and whose events
 // hold every request of the burst to its answer; **Export trace** downloads the same history as a Chrome trace,
 // which DevTools' trace engine reads with a thread per worker and the burst's slices on them, and which opens in the
-// Performance panel.
+// Performance panel. Opened again with Open run…, the run's trace is made in the page with the same slices.
 
 import { readFileSync } from 'node:fs';
 import type { Download } from '@playwright/test';
@@ -81,6 +81,20 @@ test('Save run… downloads the history with the whole burst, and Export trace a
     expect(slice!.ph).toBe('X');
     expect(slice!.dur!).toBeGreaterThanOrEqual(SLEEP_MS * 1000 * 0.9);
   }
+
+  // The saved run, opened in the page: Export trace now makes that run's trace in the page, the same slices.
+  await page.getByTestId('open-run-input').setInputFiles(await runDownload.path());
+  await expect(page.getByRole('button', { name: 'Export trace' })).toHaveAttribute('data-source', 'recording');
+  const exportedFromPage = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export trace' }).click();
+  const pageTraceDownload = await exportedFromPage;
+  expect(pageTraceDownload.suggestedFilename()).toBe(runDownload.suggestedFilename().replace('.poolscope.jsonl', '.trace.json'));
+  const pageTrace = JSON.parse(await textOf(pageTraceDownload)) as TraceDocument;
+  const jobSlices = (document: TraceDocument) =>
+    document.traceEvents
+      .filter((event) => event.ph === 'X' && event.name.startsWith('GET /sleep #'))
+      .map((event) => [event.name, event.dur]);
+  expect(jobSlices(pageTrace)).toEqual(jobSlices(trace));
 
   const panel = await openInPerformancePanel(traceJson, { threadCount: 1 + WORKER_COUNT });
   try {

@@ -4,12 +4,13 @@
 // so; a broken one leaves a message and nothing else changed.
 
 import { describe, expect, it } from 'vitest';
+import { PoolAggregate } from '../src/history/pool-state';
 import { loadRecording, type RunFileSource } from '../src/renderer/recording/load-recording';
 import { type AppState, createAppStore } from '../src/renderer/store/app-store';
 import type { ServerEvent } from '../src/shared/events';
 import { runFileChunks, serializeRunFileHeader, serializeServerEvent } from '../src/shared/run-file';
 import type { PoolscopeApi } from '../src/shared/wire';
-import { ALL_SAMPLES, SAMPLE_EVENTS, sampleHeader, T0 } from './support/sample-events';
+import { ALL_SAMPLES, burstCutMidway, SAMPLE_EVENTS, sampleHeader, T0 } from './support/sample-events';
 import { unwatchedFrames } from './support/unwatched-api';
 
 const GOOD_TEXT = [...runFileChunks(sampleHeader(), ALL_SAMPLES)].join('');
@@ -45,8 +46,18 @@ describe('loadRecording', () => {
     const result = await loadRecording(fileOf(GOOD_TEXT));
     expect(result).toEqual({
       ok: true,
-      recording: { fileName: 'run.poolscope.jsonl', header: sampleHeader(), events: ALL_SAMPLES, notices: [] },
+      recording: { fileName: 'run.poolscope.jsonl', header: sampleHeader(), initialState: null, events: ALL_SAMPLES, notices: [] },
     });
+  });
+
+  it("keeps a file's initial state, the pool just before its first event", async () => {
+    const { before, after } = burstCutMidway();
+    const aggregate = new PoolAggregate();
+    for (const event of before) aggregate.apply(event);
+    const initialState = aggregate.toState();
+    const text = [...runFileChunks(sampleHeader({ historyStartsAt: initialState.at }), after, { initialState })].join('');
+    const result = await loadRecording(fileOf(text));
+    expect(result).toMatchObject({ ok: true, recording: { initialState, events: after } });
   });
 
   it('reads a large file as a stream of chunks, split anywhere, not as one string', async () => {
