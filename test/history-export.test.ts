@@ -10,7 +10,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TRACE_MAIN_THREAD_NAME, type TraceDocument, traceWorkerThreadName } from '../src/history/trace-export';
 import { type RunningDashboard, startDashboard } from '../src/main/dashboard-server';
 import { exportFileName, writeHistoryExport } from '../src/main/history-export';
-import { EventPublisher } from '../src/main/publisher';
 import { ServerController } from '../src/main/server-controller';
 import { parseRunFile } from '../src/shared/run-file';
 import { DASHBOARD_EXPORT_PATHS } from '../src/shared/wire';
@@ -43,11 +42,9 @@ async function dashboardMidSleep(): Promise<{ dashboard: RunningDashboard; contr
     initialSettings: testSettings({ sleepMs: SLEEP_MS }),
     recorder: { historyEvents: HISTORY_EVENTS },
   });
-  const publisher = new EventPublisher(controller);
-  const dashboard = await startDashboard({ controller, publisher, uiPort: 0, rendererDir: path.join(root, 'renderer') });
+  const dashboard = await startDashboard({ controller, uiPort: 0, rendererDir: path.join(root, 'renderer') });
   cleanups.push(async () => {
     await dashboard.close();
-    publisher.dispose();
     await controller.dispose();
   });
   expect(await controller.execute({ type: 'start-server', settings: testSettings({ sleepMs: SLEEP_MS }) })).toEqual({ ok: true });
