@@ -83,7 +83,12 @@ test('Save run… downloads the history with the whole burst, and Export trace a
   }
 
   // The saved run, opened in the page: Export trace now makes that run's trace in the page, the same slices.
-  await page.getByTestId('open-run-input').setInputFiles(await runDownload.path());
+  // (Playwright keeps a download under a generated name: the file is handed over under the name it was saved as.)
+  await page.getByTestId('open-run-input').setInputFiles({
+    name: runDownload.suggestedFilename(),
+    mimeType: 'application/x-ndjson',
+    buffer: readFileSync(await runDownload.path()),
+  });
   await expect(page.getByRole('button', { name: 'Export trace' })).toHaveAttribute('data-source', 'recording');
   const exportedFromPage = page.waitForEvent('download');
   await page.getByRole('button', { name: 'Export trace' }).click();

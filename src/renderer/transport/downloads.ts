@@ -6,8 +6,6 @@ export function downloadUrl(url: string, fileName = ''): void {
   const link = document.createElement('a');
   link.href = url;
   link.download = fileName;
-  link.rel = 'noopener';
-  link.hidden = true;
   document.body.append(link);
   link.click();
   link.remove();
