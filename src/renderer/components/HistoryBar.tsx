@@ -1,5 +1,5 @@
-// The flight recorder in the title bar: **Save run…** and **Export trace** (the live history, or the trace of the
-// run that is open), the history's length (a setting applied at once), and, once it has dropped older events,
+// The flight recorder in the title bar: **Save run…** (the live history, always: it is recorded during a replay
+// too) and **Export trace** (the live history, or the run being replayed), the history's length (a setting applied at once), and, once it has dropped older events,
 // where the history starts.
 
 import { type FormEvent, type ReactNode, useId, useState } from 'react';
@@ -36,7 +36,8 @@ function HistoryNotice(): ReactNode {
 /** Save run… and Export trace: what the main side writes, or (a run that is open) what the page makes itself. */
 function SaveButtons(): ReactNode {
   const { saveHistory } = useAppServices();
-  const recording = useAppStore((s) => s.recording.recording);
+  // The run replayed, while the page shows it; the live history otherwise (after Back to live too).
+  const recording = useAppStore((s) => (s.replay.phase === 'off' ? null : s.recording.recording));
   const showMessage = useAppStore((s) => s.commandActions.showMessage);
 
   const saveLive = async (kind: HistoryExportKind) => {

@@ -11,8 +11,8 @@ import { RunFileError, type RunFileHeader, readRunFile } from '../../shared/run-
 export interface Recording {
   fileName: string;
   header: RunFileHeader;
-  /** The pool just before the first event (the file's initial-state line, since 1.4); null when it has none. */
-  initialState: PoolState | null;
+  /** The pool just before the first event (the file's initial-state line, since 1.5); null or absent when it has none. */
+  initialState?: PoolState | null;
   /** Every event of the file, in file (and time) order. */
   events: ServerEvent[];
   /** What the person should know although it opened: a dropped incomplete last line, skipped event types. */
