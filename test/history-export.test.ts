@@ -11,7 +11,7 @@ import { TRACE_MAIN_THREAD_NAME, type TraceDocument, traceWorkerThreadName } fro
 import { type RunningDashboard, startDashboard } from '../src/main/dashboard-server';
 import { exportFileName, writeHistoryExport } from '../src/main/history-export';
 import { ServerController } from '../src/main/server-controller';
-import { parseRunFile } from '../src/shared/run-file';
+import { parseRunFile, RUN_FILE_VERSION } from '../src/shared/run-file';
 import { DASHBOARD_EXPORT_PATHS } from '../src/shared/wire';
 import { httpGet } from './support/http-client';
 import { testSettings } from './support/settings';
@@ -74,8 +74,9 @@ describe('the live history as a download', () => {
     expect(reply.headers['content-security-policy']).toContain("frame-ancestors 'none'");
 
     const file = parseRunFile(reply.body);
-    expect(file.header).toMatchObject({ formatVersion: '1.4', droppedEventCount: controller.history.evictedCount });
+    expect(file.header).toMatchObject({ formatVersion: RUN_FILE_VERSION, droppedEventCount: controller.history.evictedCount });
     expect(file.header.settings).toMatchObject({ workerCount: 2, sleepMs: SLEEP_MS });
+    expect(file.header.strategy).toBe(file.header.settings.strategy);
     // No traffic ran between the request and the snapshot: the file is the history as it was.
     expect(file.events).toEqual(expectedEvents);
     expect(file.initialState).toEqual(expectedState);

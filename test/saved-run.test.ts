@@ -9,11 +9,11 @@ import { HistoryOverrunError, savedRunChunks, savedTraceChunks, snapshotHistory 
 import type { TraceDocument } from '../src/history/trace-export';
 import { APP_INFO } from '../src/shared/app-info';
 import type { ServerEvent } from '../src/shared/events';
-import { parseRunFile } from '../src/shared/run-file';
+import { parseRunFile, RUN_FILE_VERSION } from '../src/shared/run-file';
 import { DEFAULT_SETTINGS } from '../src/shared/settings';
 import { burstCutMidway, T0 } from './support/sample-events';
 
-const CONTEXT = { app: APP_INFO, settings: DEFAULT_SETTINGS, strategy: null, now: T0 + 1_000 };
+const CONTEXT = { app: APP_INFO, settings: DEFAULT_SETTINGS, now: T0 + 1_000 };
 
 /** A history that kept only `after`: the first half of the burst left it by count. */
 function historyCutMidway(): { history: EventHistory; before: ServerEvent[]; after: ServerEvent[] } {
@@ -29,7 +29,11 @@ describe('a saved live history', () => {
     const { history, before, after } = historyCutMidway();
     const text = [...savedRunChunks(snapshotHistory(history, CONTEXT))].join('');
     const file = parseRunFile(text);
-    expect(file.header).toMatchObject({ formatVersion: '1.4', droppedEventCount: before.length, historyStartsAt: before.at(-1)!.at });
+    expect(file.header).toMatchObject({
+      formatVersion: RUN_FILE_VERSION,
+      droppedEventCount: before.length,
+      historyStartsAt: before.at(-1)!.at,
+    });
     expect(file.header.settings).toMatchObject({ workerCount: 2, sleepMs: 100 });
     expect(file.events).toEqual(after);
     expect(file.initialState).toEqual(history.initialState());

@@ -22,7 +22,6 @@ export interface SavedRunContext {
   app: { name: string; version: string };
   /** The settings to name when the history knows no run's (none listened yet): the controller's. */
   settings: ServerSettings;
-  strategy: string | null;
   /** The moment of the save (the server's clock): a live trace closes what still runs here. */
   now: number;
 }
@@ -45,11 +44,12 @@ export function snapshotHistory(history: EventHistory, context: SavedRunContext)
   const fromSeq = history.oldestSeq;
   const toSeq = history.nextSeq;
   const state = history.initialState();
-  const runs = history.runs();
+  const settings = history.runs().findLast((run) => run.settings !== null)?.settings ?? context.settings;
   const header = createRunFileHeader({
     app: context.app,
-    settings: runs.findLast((run) => run.settings !== null)?.settings ?? context.settings,
-    strategy: context.strategy,
+    settings,
+    // How the run served requests: the strategy of the settings the header names.
+    strategy: settings.strategy,
     historyStartsAt: state.at,
     droppedEventCount: history.evictedCount,
   });

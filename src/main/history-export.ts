@@ -34,7 +34,6 @@ export function snapshotOf(controller: ServerController): HistorySnapshot {
   return snapshotHistory(controller.history, {
     app: APP_INFO,
     settings: controller.status.settings,
-    strategy: null,
     now: controller.events.now(),
   });
 }
