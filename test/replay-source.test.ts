@@ -6,11 +6,13 @@
 import { build as buildHistogram } from 'hdr-histogram-js/dist/HistogramBuilder.js';
 import { describe, expect, it } from 'vitest';
 import { EventHistory, LiveStats, ViewerFrames } from '../src/history';
-import type { Recording } from '../src/renderer/recording/load-recording';
+import { savedRunChunks, snapshotHistory } from '../src/history/saved-run';
+import { loadRecording, type Recording } from '../src/renderer/recording/load-recording';
 import { type ReplayClock, ReplaySource } from '../src/renderer/replay/replay-source';
 import type { ServerEvent } from '../src/shared/events';
+import { DEFAULT_SETTINGS } from '../src/shared/settings';
 import type { ViewerFrame, ViewerView } from '../src/shared/wire';
-import { sampleHeader } from './support/sample-events';
+import { burstCutMidway, sampleHeader } from './support/sample-events';
 import { simulateRun } from './support/simulated-run';
 
 const START_AT = 1_700_000_000_000;
@@ -144,6 +146,57 @@ describe('a replay at a cursor', () => {
     expect(result).toMatchObject({ ok: true, kind: 'request', request: { id: 1, target: '/sleep' } });
     const lane = await replay.query({ kind: 'requests-in', track: 'queue', fromAt: LISTENING_AT, toAt: LISTENING_AT + 1_500, limit: 50 });
     expect(lane.ok && lane.kind === 'requests-in' && lane.requests.map((r) => r.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+});
+
+describe('a replay of a saved history that had dropped its start', () => {
+  it('shows at its first moment the workers busy and the jobs waiting as they were, and runs on from there', async () => {
+    // Saved live: the history kept only the second half of the burst, its two sleepers' starts dropped.
+    const { before, after } = burstCutMidway();
+    const saved = new EventHistory({ maxEvents: after.length, startAt: START_AT - 1 });
+    for (const event of [...before, ...after]) saved.append(event);
+    expect(saved.evictedCount).toBe(before.length);
+    const text = [
+      ...savedRunChunks(
+        snapshotHistory(saved, { app: { name: 'Poolscope', version: '0.1.0' }, settings: DEFAULT_SETTINGS, now: after.at(-1)!.at }),
+      ),
+    ].join('');
+
+    // Opened as the page opens a file, and replayed.
+    const loaded = await loadRecording(new File([text], 'cut.poolscope.jsonl'));
+    if (!loaded.ok) throw new Error(loaded.error);
+    const clock = new ManualClock();
+    const replay = await ReplaySource.prepare(loaded.recording, { clock });
+    const frames: ViewerFrame[] = [];
+    const subscription = replay.watch(liveView(), (frame) => {
+      frames.push(frame);
+      subscription.ack(frame.seq);
+    });
+    clock.advance(0);
+
+    // Its first moment is the history's start, and the pool there is the one a viewer from the beginning saw.
+    const firstAt = before.at(-1)!.at;
+    expect(replay.startAt).toBe(firstAt);
+    const first = frames.at(-1)!;
+    expect(first.at).toBe(firstAt);
+    expect(first.workers.map((w) => [w.id, w.phase, w.job?.requestId, w.job?.startedAt])).toEqual([
+      [0, 'busy', 1, before.find((e) => e.type === 'job-started' && e.requestId === 1)!.at],
+      [1, 'busy', 2, before.find((e) => e.type === 'job-started' && e.requestId === 2)!.at],
+    ]);
+    const watchedFromStart = liveFrameAt([...before, ...after], firstAt);
+    expect(first.workers.map((w) => [w.id, w.phase, w.job])).toEqual(watchedFromStart.workers.map((w) => [w.id, w.phase, w.job]));
+    expect(first.queue).toEqual(watchedFromStart.queue);
+    expect(first.queue.length).toBe(2);
+
+    // The first events in the file finish those jobs and start the waiting ones.
+    const thirdStarted = after.find((e) => e.type === 'job-started' && e.requestId === 3)!;
+    replay.seek(thirdStarted.at);
+    clock.advance(0);
+    expect(frames.at(-1)!.workers.map((w) => [w.phase, w.job?.requestId])).toEqual([
+      ['busy', 3],
+      ['busy', 2],
+    ]);
+    expect(frames.at(-1)!.queue.length).toBe(1);
   });
 });
 

@@ -106,6 +106,9 @@ export class ReplaySource implements Pick<PoolscopeApi, 'watch' | 'query'> {
       maxAgeMs: Number.POSITIVE_INFINITY,
       maxEvents: Math.max(1, events.length),
       startAt: Math.min(header.historyStartsAt, events[0]?.at ?? header.historyStartsAt),
+      // A saved history that had dropped older events starts with workers busy and jobs waiting: the file's
+      // initial state says so, and the replay starts from it rather than from an idle pool.
+      initialState: recording.initialState ?? undefined,
     });
     const step = Math.max(1, options.eventsPerStep ?? PREPARE_EVENTS_PER_STEP);
     for (let from = 0; from < events.length; from += step) {
