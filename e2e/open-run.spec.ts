@@ -6,7 +6,7 @@ import type { Page } from '@playwright/test';
 import { runFileChunks, serializeRunFileHeader } from '../src/shared/run-file';
 import { ALL_SAMPLES, sampleHeader } from '../test/support/sample-events';
 import { expect, test } from './support/dashboard';
-import { screenshotPath } from './support/ui';
+import { runMenuButton, screenshotPath } from './support/ui';
 
 const GOOD_RUN = [...runFileChunks(sampleHeader(), ALL_SAMPLES)].join('');
 const SPAN_S = ((ALL_SAMPLES.at(-1)!.at - sampleHeader().historyStartsAt) / 1000).toFixed(1);
@@ -28,8 +28,7 @@ async function restOfPage(page: Page): Promise<string[]> {
 }
 
 test('Open run… loads a run file and says how many events over how long', async ({ page }) => {
-  const button = page.getByRole('button', { name: 'Open run…' });
-  await expect(button).toBeVisible();
+  const button = await runMenuButton(page, 'Open run…');
   await expect(page.getByTestId('open-run-input')).toHaveAttribute('accept', '.poolscope.jsonl');
   // The button opens the file picker.
   const chooser = page.waitForEvent('filechooser');

@@ -10,7 +10,7 @@ import type { Locator, Page } from '@playwright/test';
 import type { ServerEvent } from '../src/shared/events';
 import { seriousAxeViolations } from './support/accessibility';
 import { expect, test } from './support/dashboard';
-import { expectBusyAndQueued, fireSleepBurst, screenshotPath, startFromUi } from './support/ui';
+import { expectBusyAndQueued, fireSleepBurst, runMenuButton, screenshotPath, startFromUi } from './support/ui';
 
 /** Wide on purpose: the burst's first wave is the stretch the scrub must land in. */
 const SLEEP_MS = 3_000;
@@ -63,7 +63,7 @@ test('a recorded burst replays as it was: scrub to it, step, play at 16×, then 
   await expect.poll(() => readRecording().events.filter((e) => e.type === 'response-sent').length).toBe(8);
   const recording = readRecording();
   const chooser = page.waitForEvent('filechooser');
-  await page.getByRole('button', { name: 'Open run…' }).click();
+  await (await runMenuButton(page, 'Open run…')).click();
   await (await chooser).setFiles({ name: FILE_NAME, mimeType: 'application/x-ndjson', buffer: Buffer.from(recording.text) });
 
   const bar = page.getByTestId('replay-bar');

@@ -12,7 +12,7 @@ import { parseRunFile, RUN_FILE_VERSION } from '../src/shared/run-file';
 import { loadInDevTools } from '../test/support/trace-engine';
 import { expect, test } from './support/dashboard';
 import { openInPerformancePanel } from './support/devtools-performance';
-import { fireSleepBurst, screenshotPath, startFromUi } from './support/ui';
+import { fireSleepBurst, runMenuButton, screenshotPath, startFromUi } from './support/ui';
 
 const WORKER_COUNT = 4;
 const BURST_COUNT = 8;
@@ -41,7 +41,7 @@ test('Save run… downloads the history with the whole burst, and Export trace a
   await expect(page.getByTestId('history-notice')).toHaveCount(0);
 
   const saved = page.waitForEvent('download');
-  await page.getByRole('button', { name: 'Save run…' }).click();
+  await (await runMenuButton(page, 'Save run…')).click();
   const runDownload = await saved;
   expect(runDownload.suggestedFilename()).toMatch(/^poolscope-\d{4}-\d{2}-\d{2}-\d{6}\.poolscope\.jsonl$/);
   const run = parseRunFile(await textOf(runDownload));
@@ -63,7 +63,9 @@ test('Save run… downloads the history with the whole burst, and Export trace a
   await page.screenshot({ path: screenshotPath('7a-save-run') });
 
   const exported = page.waitForEvent('download');
-  await page.getByRole('button', { name: 'Export trace' }).click();
+  const exportButton = await runMenuButton(page, 'Export trace');
+  await expect(exportButton).toHaveAttribute('data-source', 'live');
+  await exportButton.click();
   const traceDownload = await exported;
   expect(traceDownload.suggestedFilename()).toMatch(/^poolscope-[\d-]+\.trace\.json$/);
   const traceJson = await textOf(traceDownload);
@@ -89,9 +91,11 @@ test('Save run… downloads the history with the whole burst, and Export trace a
     mimeType: 'application/x-ndjson',
     buffer: readFileSync(await runDownload.path()),
   });
-  await expect(page.getByRole('button', { name: 'Export trace' })).toHaveAttribute('data-source', 'recording');
+  // Opening it starts its replay; while that is shown, Export trace is the replayed run's.
+  await expect(page.getByTestId('replay-bar')).toHaveAttribute('data-phase', 'open');
+  await expect(await runMenuButton(page, 'Export trace')).toHaveAttribute('data-source', 'recording');
   const exportedFromPage = page.waitForEvent('download');
-  await page.getByRole('button', { name: 'Export trace' }).click();
+  await (await runMenuButton(page, 'Export trace')).click();
   const pageTraceDownload = await exportedFromPage;
   expect(pageTraceDownload.suggestedFilename()).toBe(runDownload.suggestedFilename().replace('.poolscope.jsonl', '.trace.json'));
   const pageTrace = JSON.parse(await textOf(pageTraceDownload)) as TraceDocument;
@@ -100,6 +104,10 @@ test('Save run… downloads the history with the whole burst, and Export trace a
       .filter((event) => event.ph === 'X' && event.name.startsWith('GET /sleep #'))
       .map((event) => [event.name, event.dur]);
   expect(jobSlices(pageTrace)).toEqual(jobSlices(trace));
+  // Back to live, Export trace is the live history's again.
+  await page.getByRole('button', { name: 'Back to live' }).click();
+  await expect(page.getByTestId('replay-bar')).toHaveCount(0);
+  await expect(await runMenuButton(page, 'Export trace')).toHaveAttribute('data-source', 'live');
 
   const panel = await openInPerformancePanel(traceJson, { threadCount: 1 + WORKER_COUNT });
   try {

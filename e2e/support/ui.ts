@@ -1,7 +1,7 @@
 // The specs' steps on the page: start the book server from the settings form, fire a burst, see the pool
 // full, keep a screenshot. Shared by the dashboard specs and the Electron spec.
 import { join } from 'node:path';
-import { expect, type Page } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
 import { PROJECT_ROOT } from '../../test/support/processes';
 
 /**
@@ -25,6 +25,18 @@ export async function startFromUi(page: Page, settings: { port: number; poolSize
 export async function fireSleepBurst(page: Page, count: number): Promise<void> {
   await page.getByLabel('Burst size', { exact: true }).fill(String(count));
   await page.getByRole('button', { name: 'Fire /sleep burst' }).click();
+}
+
+/**
+ * One of the title bar's run-file actions (Open run…, Save run…, Export trace, History…): opens the Run menu that
+ * holds them, if it is closed, and gives the button.
+ */
+export async function runMenuButton(page: Page, name: 'Open run…' | 'Save run…' | 'Export trace' | 'History…'): Promise<Locator> {
+  const toggle = page.getByTestId('run-menu-toggle');
+  if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
+  const button = page.getByRole('group', { name: 'Run' }).getByRole('button', { name, exact: true });
+  await expect(button).toBeVisible();
+  return button;
 }
 
 /**

@@ -1,6 +1,6 @@
 // The title bar: what Poolscope is, the server's status line with the settings it runs with, whether the
-// dashboard link is up, the view toggles (the book's terms, presentation mode), Open run…, and the flight
-// recorder's Save run…, Export trace, length and start.
+// dashboard link is up, the view toggles (the book's terms, presentation mode), the Run menu (Open run…, Save run…,
+// Export trace, History…) and where the flight recorder's history starts.
 
 import type { ReactNode } from 'react';
 import { FORM_SETTING_NAMES } from '../../shared/settings';
@@ -8,8 +8,8 @@ import { useAppStore } from '../store/use-app-store';
 import { useAppServices } from './app-services';
 import { settingCaption } from './control-states';
 import { pluralize } from './format';
-import { HistoryBar } from './HistoryBar';
-import { OpenRun } from './OpenRun';
+import { HistoryNotice } from './RecorderControls';
+import { RunMenu } from './RunMenu';
 
 function ServerStatus(): ReactNode {
   const phase = useAppStore((s) => s.wire.status.phase);
@@ -119,8 +119,8 @@ export function Header(): ReactNode {
       </div>
       <div className="header-side">
         <ConnectionNotice />
-        <OpenRun />
-        <HistoryBar />
+        <RunMenu />
+        <HistoryNotice />
         <ViewToggles />
         <ServerStatus />
       </div>

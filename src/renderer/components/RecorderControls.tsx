@@ -1,6 +1,6 @@
-// The flight recorder in the title bar: **Save run…** (the live history, always: it is recorded during a replay
-// too) and **Export trace** (the live history, or the run being replayed), the history's length (a setting applied at once), and, once it has dropped older events,
-// where the history starts.
+// The flight recorder's controls: **Save run…** (the live history, always: it is recorded during a replay too) and
+// **Export trace** (the live history, or the run being replayed) and the history's length (a setting applied at
+// once), which the title bar's Run menu holds; and, once older events were dropped, where the history starts.
 
 import { type FormEvent, type ReactNode, useId, useState } from 'react';
 import { traceChunks } from '../../history/trace-export';
@@ -23,7 +23,7 @@ const TRACE_EXTENSION = '.trace.json';
 /** HH:MM:SS, the history's start to the second (the notice says when, not how precisely). */
 const clockSeconds = (epochMs: number): string => formatClockTime(epochMs).slice(0, 'HH:MM:SS'.length);
 
-function HistoryNotice(): ReactNode {
+export function HistoryNotice(): ReactNode {
   const startAt = useAppStore((s) => s.wire.historyStartAt);
   if (startAt === null) return null;
   return (
@@ -34,7 +34,7 @@ function HistoryNotice(): ReactNode {
 }
 
 /** Save run… and Export trace: what the main side writes, or (a run that is open) what the page makes itself. */
-function SaveButtons(): ReactNode {
+export function SaveButtons(): ReactNode {
   const { saveHistory } = useAppServices();
   // The run replayed, while the page shows it; the live history otherwise (after Back to live too).
   const recording = useAppStore((s) => (s.replay.phase === 'off' ? null : s.recording.recording));
@@ -89,7 +89,7 @@ function SaveButtons(): ReactNode {
 const FIELD_IDS: Record<RecorderSettingName, string> = { historySeconds: 'history-seconds', historyEvents: 'history-events' };
 
 /** The history's length: seconds and events, whichever keeps fewer; shown as the main side holds it, applied at once. */
-function HistorySettings(): ReactNode {
+export function HistorySettings(): ReactNode {
   const maxAgeMs = useAppStore((s) => s.wire.historyMaxAgeMs);
   const maxEvents = useAppStore((s) => s.wire.historyMaxEvents);
   const setHistory = useAppStore((s) => s.commandActions.setHistory);
@@ -168,16 +168,6 @@ function HistorySettings(): ReactNode {
           )}
         </form>
       )}
-    </div>
-  );
-}
-
-export function HistoryBar(): ReactNode {
-  return (
-    <div className="history-bar">
-      <SaveButtons />
-      <HistorySettings />
-      <HistoryNotice />
     </div>
   );
 }
