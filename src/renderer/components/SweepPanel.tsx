@@ -9,6 +9,7 @@ import { formatMix } from '../../shared/load-settings';
 import { type SweepTableRow, sweepTableCsv } from '../../shared/sweep-table';
 import { useAppStore } from '../store/use-app-store';
 import { checkSweepForm, type SweepFormField } from '../store/workload-slice';
+import { downloadUrl } from '../transport/downloads';
 import { CHART_COLORS, chartAxis, measuredSeries, theorySeries } from './charts/chart-theme';
 import { sweepChartColumns } from './charts/sweep-chart-data';
 import { UPlotChart } from './charts/UPlotChart';
@@ -121,15 +122,6 @@ export function composeChartsPng(charts: ReadonlyArray<{ spec: ChartSpec; chart:
   return canvas.toDataURL('image/png');
 }
 
-function download(href: string, fileName: string): void {
-  const link = document.createElement('a');
-  link.href = href;
-  link.download = fileName;
-  document.body.append(link);
-  link.click();
-  link.remove();
-}
-
 function sweepTitle(activity: SweepActivity): string {
   const load = activity.settings.load;
   return `Poolscope sweep: ${formatRate(load.ratePerS)} req/s ${load.arrivals} of ${formatMix(load.mix)}, ${formatRate(load.durationS)} s per pool size, seed ${load.seed ?? '—'}`;
@@ -239,7 +231,7 @@ function SweepCharts({ activity }: { activity: SweepActivity }): ReactNode {
     const url = URL.createObjectURL(
       new Blob([sweepTableCsv([...activity.rows].sort((a, b) => a.workers - b.workers))], { type: 'text/csv' }),
     );
-    download(url, 'poolscope-sweep.csv');
+    downloadUrl(url, 'poolscope-sweep.csv');
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
   }, [activity.rows]);
   const exportPng = useCallback(() => {
@@ -248,7 +240,7 @@ function SweepCharts({ activity }: { activity: SweepActivity }): ReactNode {
       return chart ? [{ spec, chart }] : [];
     });
     try {
-      download(composeChartsPng(drawn, sweepTitle(activity)), 'poolscope-sweep.png');
+      downloadUrl(composeChartsPng(drawn, sweepTitle(activity)), 'poolscope-sweep.png');
     } catch (error) {
       explain('sweep', `Could not make the PNG: ${(error as Error).message}`);
     }
