@@ -73,3 +73,29 @@ test('a run file dragged over the page shows the drop zone, and opens when dropp
   await expect(page.getByTestId('drop-zone')).toHaveCount(0);
   await expect(page.getByTestId('ui-message')).toHaveText([LOADED_DEMO.replace('demo', 'dropped')]);
 });
+
+test('the Run menu works from the keyboard: Enter opens it, the arrows move through it, Escape closes it', async ({ page }) => {
+  const toggle = page.getByTestId('run-menu-toggle');
+  await toggle.focus();
+  await page.keyboard.press('Enter');
+  await expect(toggle).toHaveAttribute('aria-expanded', 'true');
+  const menu = page.getByRole('group', { name: 'Run' });
+  for (const name of ['Open run…', 'Save run…', 'Export trace', 'History…']) {
+    await page.keyboard.press('ArrowDown');
+    await expect(menu.getByRole('button', { name, exact: true })).toBeFocused();
+  }
+  // Past the last, back to the first; and up again.
+  await page.keyboard.press('ArrowDown');
+  await expect(menu.getByRole('button', { name: 'Open run…' })).toBeFocused();
+  await page.keyboard.press('ArrowUp');
+  await expect(menu.getByRole('button', { name: 'History…' })).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(toggle).toHaveAttribute('aria-expanded', 'false');
+  await expect(menu).toBeHidden();
+  await expect(toggle).toBeFocused();
+  // A press elsewhere closes it too.
+  await toggle.click();
+  await expect(menu).toBeVisible();
+  await page.getByRole('heading', { name: 'Poolscope' }).click();
+  await expect(menu).toBeHidden();
+});
