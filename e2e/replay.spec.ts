@@ -74,6 +74,9 @@ test('a recorded burst replays as it was: scrub to it, step, play at 16×, then 
   const fire = page.getByRole('button', { name: 'Fire /sleep burst' });
   await expect(fire).toHaveAttribute('aria-disabled', 'true');
   await expect(page.getByTestId('replay-controls-note')).toContainText('Back to live');
+  // Run load, Queueing and Sweep… drive the live server: a note stands in their place.
+  await expect(page.getByTestId('replay-live-only')).toContainText('Back to live');
+  await expect(page.getByRole('button', { name: 'Run load' })).toHaveCount(0);
 
   // The replay's span: from the recording's start to its last event; the cursor starts at the beginning.
   const startAt = Math.min(recording.historyStartsAt, recording.events[0]!.at);
@@ -140,6 +143,7 @@ test('a recorded burst replays as it was: scrub to it, step, play at 16×, then 
   await expect(bar).toHaveCount(0);
   await expect(page.getByTestId('server-status')).toContainText(`Listening on http://127.0.0.1:${dashboard.bookPort}`);
   await expect(fire).not.toHaveAttribute('aria-disabled', 'true');
+  await expect(page.getByRole('button', { name: 'Run load' })).toBeVisible();
   await fireSleepBurst(page, 8);
   await expectBusyAndQueued(page, { busy: 4, queued: 4 });
   await page.screenshot({ path: screenshotPath('7-replay-back-to-live') });

@@ -1,5 +1,5 @@
 // The page layout: header, the replay bar while a recording is replayed, controls, the stats strip and its charts, then workers, timeline, the stats by
-// route, Run load beside the queueing panel, and Sweep… on the left, with queue, request details and log on
+// route, Run load beside the queueing panel, and Sweep… (live only: a replay shows a note instead) on the left, with queue, request details and log on
 // the right (they stay in view while the left scrolls). Messages float under the controls.
 
 import type { ReactNode } from 'react';
@@ -36,11 +36,20 @@ export function App(): ReactNode {
           <WorkersPanel />
           <TimelinePanel />
           <RouteStatsPanel />
-          <div className="workloads">
-            <LoadPanel />
-            <QueueingPanel />
-          </div>
-          <SweepPanel />
+          {/* Run load, its queueing figures and Sweep… drive and read the live server, which a replay does not show. */}
+          {isReplay ? (
+            <p className="replay-live-only panel" data-testid="replay-live-only">
+              Run load, Queueing and Sweep… work on the live server: go Back to live to use them.
+            </p>
+          ) : (
+            <>
+              <div className="workloads">
+                <LoadPanel />
+                <QueueingPanel />
+              </div>
+              <SweepPanel />
+            </>
+          )}
         </div>
         <aside className="column-side">
           <QueuePanel />
