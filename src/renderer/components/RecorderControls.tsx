@@ -37,7 +37,8 @@ export function HistoryNotice(): ReactNode {
 export function SaveButtons(): ReactNode {
   const { saveHistory } = useAppServices();
   // The run replayed, while the page shows it; the live history otherwise (after Back to live too).
-  const recording = useAppStore((s) => (s.replay.phase === 'off' ? null : s.recording.recording));
+  const fileName = useAppStore((s) => (s.replay.phase === 'off' ? null : s.replay.fileName));
+  const source = useAppStore((s) => s.replay.source);
   const showMessage = useAppStore((s) => s.commandActions.showMessage);
 
   const saveLive = async (kind: HistoryExportKind) => {
@@ -51,11 +52,10 @@ export function SaveButtons(): ReactNode {
   };
 
   const exportTrace = () => {
-    if (recording === null) return void saveLive('trace');
-    const baseName = recording.fileName.endsWith(RUN_FILE_EXTENSION)
-      ? recording.fileName.slice(0, -RUN_FILE_EXTENSION.length)
-      : recording.fileName;
-    const chunks = traceChunks(recording.header, recording.events, { initialState: recording.initialState });
+    if (fileName === null) return void saveLive('trace');
+    if (source === null) return void showMessage('info', `${fileName} is still opening: export it once its replay shows`, 'save');
+    const baseName = fileName.endsWith(RUN_FILE_EXTENSION) ? fileName.slice(0, -RUN_FILE_EXTENSION.length) : fileName;
+    const chunks = traceChunks(source.header, source.events(), { initialState: source.initialState });
     downloadText(chunks, `${baseName}${TRACE_EXTENSION}`, 'application/json');
   };
 
@@ -72,11 +72,11 @@ export function SaveButtons(): ReactNode {
       <button
         type="button"
         className="secondary small"
-        data-source={recording === null ? 'live' : 'recording'}
+        data-source={fileName === null ? 'live' : 'recording'}
         title={
-          recording === null
+          fileName === null
             ? 'Export the history as a trace for ui.perfetto.dev or the DevTools Performance panel'
-            : `Export ${recording.fileName} as a trace for ui.perfetto.dev or the DevTools Performance panel`
+            : `Export ${fileName} as a trace for ui.perfetto.dev or the DevTools Performance panel`
         }
         onClick={exportTrace}
       >

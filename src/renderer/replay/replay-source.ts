@@ -11,6 +11,8 @@ import type { Histogram } from 'hdr-histogram-js';
 import { build } from 'hdr-histogram-js/dist/HistogramBuilder.js';
 import { answerQuery, EventHistory, LiveStats, ViewerFrames } from '../../history';
 import type { ServerEvent } from '../../shared/events';
+import type { PoolState } from '../../shared/pool-state';
+import type { RunFileHeader } from '../../shared/run-file';
 import {
   FRAME_INTERVAL_MS,
   type FrameSubscription,
@@ -119,14 +121,22 @@ export class ReplaySource implements Pick<PoolscopeApi, 'watch' | 'query'> {
       if (to < events.length) await options.yieldToPage?.();
     }
     if (options.signal?.aborted) throw new DOMException('The replay was closed before it was ready', 'AbortError');
-    return new ReplaySource(history, events, options.clock ?? SYSTEM_REPLAY_CLOCK);
+    return new ReplaySource(history, recording, options.clock ?? SYSTEM_REPLAY_CLOCK);
   }
+
+  /** The file's header and initial state: with events(), what an export of the run needs. */
+  readonly header: RunFileHeader;
+  readonly initialState: PoolState | null;
 
   private constructor(
     private readonly history: EventHistory,
-    events: readonly ServerEvent[],
+    recording: Recording,
     private readonly clock: ReplayClock,
   ) {
+    // The history holds the events from here on; the recording's own array is not kept, so a long run is held once.
+    const { events } = recording;
+    this.header = recording.header;
+    this.initialState = recording.initialState ?? null;
     this.startAt = history.knownFromAt;
     this.endAt = Math.max(this.startAt, events.at(-1)?.at ?? this.startAt);
     this.cursorAt = this.startAt;
@@ -135,6 +145,11 @@ export class ReplaySource implements Pick<PoolscopeApi, 'watch' | 'query'> {
   /** Events in the recording. */
   get eventCount(): number {
     return this.history.eventCount;
+  }
+
+  /** Every event of the recording, in order, read back from the history. */
+  events(): Iterable<ServerEvent> {
+    return this.history.events();
   }
 
   /** The replay's present: the cursor, moving while playing. */

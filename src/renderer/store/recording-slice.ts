@@ -19,10 +19,11 @@ export interface OpenedRecording {
 }
 
 export interface RecordingState {
-  /** The recording last opened, or null. */
+  /**
+   * The recording last opened, or null. Its events are not kept here: the replay (replay-slice.ts) holds them once,
+   * in its flight recorder, for as long as it is open.
+   */
   opened: OpenedRecording | null;
-  /** The run itself, as read, for the replay. */
-  recording: Recording | null;
   /** The file being read now, or null. */
   loadingFileName: string | null;
 }
@@ -40,7 +41,7 @@ export interface RecordingSlice {
 }
 
 export function initialRecordingState(): RecordingState {
-  return { opened: null, recording: null, loadingFileName: null };
+  return { opened: null, loadingFileName: null };
 }
 
 export function summarizeRecording(recording: Recording): OpenedRecording {
@@ -92,7 +93,7 @@ export function createRecordingSlice(): StateCreator<AppState, [], [], Recording
       },
       openRecording(recording) {
         const opened = summarizeRecording(recording);
-        setRecording({ opened, recording });
+        setRecording({ opened });
         clearOpenRunMessages(['error', 'info']);
         const { showMessage } = get().commandActions;
         for (const notice of recording.notices) showMessage('info', `${recording.fileName}: ${capitalized(notice)}`, 'open-run');
