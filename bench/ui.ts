@@ -14,8 +14,8 @@
 //   recording took to open.
 //
 // Flags: --round-s N (each measured round, default 8), --rounds N (pairs of rounds, default 2), --quick (5 s, 1),
-// --cpu-prof FILE (the page's JavaScript profile over the first watched saturation round, written to FILE as a
-// .cpuprofile for Chrome DevTools, with the functions of most self time printed; build the renderer unminified
+// --cpu-prof FILE (the page's JavaScript profile over the first watched saturation round, or over the scrub with
+// --replay, written to FILE as a .cpuprofile for Chrome DevTools, with the functions of most self time printed; build the renderer unminified
 // for readable names: `POOLSCOPE_MINIFY=0 npm run bench:ui -- --cpu-prof page.cpuprofile`),
 // --replay (the replay section alone), --replay-requests N (default 100000), --scrub-steps N (each way, default 300).
 
@@ -310,7 +310,11 @@ async function replayRows(browser: Browser, dashboardUrl: string, flags: Flags):
     await page.locator('[data-testid=replay-bar][data-phase=open]').waitFor({ timeout: 300_000 });
     const openS = (performance.now() - openedAt) / 1000;
     await page.evaluate(FRAME_RECORDER_SOURCE);
+    // With --replay, --cpu-prof profiles the scrub (without it, the first watched saturation round).
+    const meter = flags.isReplayOnly && flags.cpuProfFile !== null ? await PageMeter.attach(browser, page) : null;
+    await meter?.startProfile();
     const latencies = (await page.evaluate(`${SCRUB_SOURCE}({ steps: ${flags.scrubSteps} })`)) as Array<number | null>;
+    if (meter !== null && flags.cpuProfFile !== null) printProfile(flags.cpuProfFile, 'the scrub', await meter.stopProfile());
     const frameTimesMs = (await page.evaluate(() => (globalThis as unknown as { __frameTimesMs: number[] }).__frameTimesMs)).sort(
       (a, b) => a - b,
     );
@@ -333,6 +337,13 @@ async function replayRows(browser: Browser, dashboardUrl: string, flags: Flags):
     await page.close();
     rmSync(file, { force: true });
   }
+}
+
+/** Writes the page's profile to `file` and prints the functions of most self time. */
+function printProfile(file: string, over: string, profile: CpuProfile): void {
+  writeFileSync(file, JSON.stringify(profile));
+  console.log(`\nThe page's profile over ${over}: ${file}; most self time:`);
+  for (const [share, name] of topSelfTime(profile, 25)) console.log(`${percent(share).padStart(7)}  ${name}`);
 }
 
 function printRows(title: string, rows: Array<[string, string]>): void {
@@ -498,11 +509,7 @@ async function main(): Promise<void> {
       rows,
     );
     const profile = profiles[0];
-    if (flags.cpuProfFile !== null && profile !== undefined) {
-      writeFileSync(flags.cpuProfFile, JSON.stringify(profile));
-      console.log(`\nThe page's profile over the first watched round: ${flags.cpuProfFile}; most self time:`);
-      for (const [share, name] of topSelfTime(profile, 25)) console.log(`${percent(share).padStart(7)}  ${name}`);
-    }
+    if (flags.cpuProfFile !== null && profile !== undefined) printProfile(flags.cpuProfFile, 'the first watched round', profile);
   } finally {
     await browser.close();
     await dashboard.program.stop();

@@ -355,6 +355,26 @@ describe('the bridge applies frames and publishes into the store once per paint'
     expect(frames.pending).toBe(0);
   });
 
+  it('shows a full frame (the answer to a scrub, a step or a new view) on the next paint, within the interval too', () => {
+    const clock = { nowMs: t0 };
+    const { store, frames, bridge, watched } = setup(clock);
+    bridge.receive(frameOf({ seq: 1, isFull: true, queue: queueOf(1) }));
+    frames.run();
+    // One scrub step per paint, 16 ms apart: each answer shows on the paint after it, none waits for the interval.
+    for (let seq = 2; seq <= 6; seq++) {
+      clock.nowMs += 16;
+      bridge.receive(frameOf({ seq, isFull: true, queue: queueOf(seq) }));
+      frames.run();
+      expect(store.getState().wire.queueLength).toBe(seq);
+    }
+    // A frame that only adds to what is held still waits for its interval.
+    clock.nowMs += 16;
+    bridge.receive(frameOf({ seq: 7, queue: queueOf(7) }));
+    frames.run();
+    expect(store.getState().wire.queueLength).toBe(6);
+    expect(watched.acks).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+
   it('replaces the log once a second while the frames leave lines out, four times a second otherwise', () => {
     const clock = { nowMs: t0 };
     const { store, frames, bridge } = setup(clock);

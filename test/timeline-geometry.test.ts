@@ -4,6 +4,7 @@
 // pixel) every part shares, lanes, bars with their minimum width and gaps, waits stacked in rows of the
 // queue track or summed as its length, what lies under a point, tick spacing, and the overlay's lists.
 
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EventHistory, frameTimelineOf } from '../src/history';
 import { mergeTimeline } from '../src/renderer/bridge/frame-timeline';
@@ -46,6 +47,7 @@ import {
   overlaySpans,
 } from '../src/renderer/components/timeline-overlay';
 import type { ServerEvent } from '../src/shared/events';
+import type { FrameTimeline } from '../src/shared/wire';
 import { frameWorkersOf } from './support/frame-workers';
 import { listeningEvent, receivedEvent } from './support/sample-events';
 
@@ -665,5 +667,65 @@ describe('dense jobs: buckets instead of bars', () => {
       whole.bucketCount,
       whole.firstBucketIndex,
     ]);
+  });
+
+  it('merges bucket by bucket whatever the held and new grids: held before the tail, the tail from it, zero (or no wait) where neither has it', () => {
+    /** A timeline whose bucket k of the lane and the queue holds k's own number, from `fromIndex` to the grid's end. */
+    const timelineOf = (firstBucketIndex: number, bucketCount: number, fromIndex: number, mark: number): FrameTimeline => {
+      const carried = Array.from({ length: firstBucketIndex + bucketCount - fromIndex }, (_, k) => mark + fromIndex + k);
+      const buckets = {
+        busyFraction: carried,
+        jobs: carried,
+        routes: carried.flatMap((v) => [v, v, v]),
+        statuses: carried.flatMap((v) => [v, v, v, v, v]),
+        burstJobs: carried,
+      };
+      return {
+        mode: fromIndex === firstBucketIndex ? 'whole' : 'tail',
+        fromAt: 0,
+        toAt: 0,
+        now: 0,
+        bucketMs: 10,
+        firstBucketIndex,
+        bucketCount,
+        fromBucketIndex: fromIndex,
+        knownFromAt: 0,
+        historyStartAt: null,
+        lanes: [{ workerId: 0, bars: [], buckets }],
+        queue: {
+          spans: null,
+          buckets: {
+            meanLength: carried,
+            maxLength: carried,
+            received: carried,
+            rejected: carried,
+            dequeued: carried,
+            meanWaitMs: carried,
+          },
+        },
+        markers: [],
+        runs: [],
+      };
+    };
+    fc.assert(
+      fc.property(
+        fc.nat(50),
+        fc.nat(40),
+        fc.integer({ min: -20, max: 60 }),
+        fc.nat(40),
+        fc.nat(45),
+        (heldFirst, heldCount, first, count, tailAt) => {
+          const fromIndex = first + Math.min(count, tailAt);
+          const held = timelineOf(heldFirst, heldCount, heldFirst, 1_000);
+          const merged = mergeTimeline(held, timelineOf(first, count, fromIndex, 2_000));
+          const expected = (index: number, empty: number | null) =>
+            index >= fromIndex ? 2_000 + index : index >= heldFirst && index < heldFirst + heldCount ? 1_000 + index : empty;
+          const indexes = Array.from({ length: count }, (_, k) => first + k);
+          expect(merged.lanes[0]!.buckets.jobs).toEqual(indexes.map((index) => expected(index, 0)));
+          expect(merged.lanes[0]!.buckets.statuses).toEqual(indexes.flatMap((index) => Array(5).fill(expected(index, 0))));
+          expect(merged.queue.buckets.meanWaitMs).toEqual(indexes.map((index) => expected(index, null)));
+        },
+      ),
+    );
   });
 });

@@ -3,42 +3,42 @@
 
 import type { FrameLaneBuckets, FrameQueueBuckets, FrameTimeline } from '../../shared/wire';
 
-/** Bucket arrays over a new grid: held values before `fromIndex`, the tail's from there on. */
-function mergeArrays(
-  held: readonly number[] | undefined,
+/**
+ * Appends `bucketCount` buckets of `perBucket` values from `source`, starting at its bucket `fromBucket`; buckets
+ * it does not hold are `empty`. Whole runs are copied, with no test per value: a frame merges tens of thousands.
+ */
+function appendBuckets<T>(
+  merged: T[],
+  source: readonly T[] | undefined,
+  fromBucket: number,
+  bucketCount: number,
+  perBucket: number,
+  empty: T,
+): void {
+  const heldBuckets = source === undefined ? 0 : Math.floor(source.length / perBucket);
+  const firstHeld = Math.min(bucketCount, Math.max(0, -fromBucket));
+  const endHeld = Math.max(firstHeld, Math.min(bucketCount, heldBuckets - fromBucket));
+  for (let i = 0; i < firstHeld * perBucket; i++) merged.push(empty);
+  const end = (fromBucket + endHeld) * perBucket;
+  for (let i = (fromBucket + firstHeld) * perBucket; i < end; i++) merged.push(source![i]!);
+  for (let i = endHeld * perBucket; i < bucketCount * perBucket; i++) merged.push(empty);
+}
+
+/** Bucket arrays over a new grid: held values before `tailFromIndex`, the tail's from there on; unknown buckets `empty`. */
+function mergeArrays<T>(
+  held: readonly T[] | undefined,
   heldFirstIndex: number,
-  tail: readonly number[],
+  tail: readonly T[],
   tailFromIndex: number,
   firstIndex: number,
   count: number,
   perBucket: number,
-): number[] {
-  const merged = new Array<number>(count * perBucket).fill(0);
-  for (let k = 0; k < count; k++) {
-    const index = firstIndex + k;
-    const source = index >= tailFromIndex ? tail : held;
-    const at = index >= tailFromIndex ? index - tailFromIndex : index - heldFirstIndex;
-    if (source === undefined || at < 0 || (at + 1) * perBucket > source.length) continue;
-    for (let r = 0; r < perBucket; r++) merged[k * perBucket + r] = source[at * perBucket + r]!;
-  }
-  return merged;
-}
-
-function mergeNullableArrays(
-  held: ReadonlyArray<number | null> | undefined,
-  heldFirstIndex: number,
-  tail: ReadonlyArray<number | null>,
-  tailFromIndex: number,
-  firstIndex: number,
-  count: number,
-): Array<number | null> {
-  const merged = new Array<number | null>(count).fill(null);
-  for (let k = 0; k < count; k++) {
-    const index = firstIndex + k;
-    const source = index >= tailFromIndex ? tail : held;
-    const at = index >= tailFromIndex ? index - tailFromIndex : index - heldFirstIndex;
-    if (source !== undefined && at >= 0 && at < source.length) merged[k] = source[at]!;
-  }
+  empty: T,
+): T[] {
+  const merged: T[] = [];
+  const heldCount = Math.min(count, Math.max(0, tailFromIndex - firstIndex));
+  appendBuckets(merged, held, firstIndex - heldFirstIndex, heldCount, perBucket, empty);
+  appendBuckets(merged, tail, firstIndex + heldCount - tailFromIndex, count - heldCount, perBucket, empty);
   return merged;
 }
 
@@ -53,11 +53,11 @@ function mergeLaneBuckets(
 ): FrameLaneBuckets {
   const args = [tail.fromBucketIndex, tail.firstBucketIndex, tail.bucketCount] as const;
   return {
-    busyFraction: mergeArrays(held?.busyFraction, heldFirst, buckets.busyFraction, ...args, 1),
-    jobs: mergeArrays(held?.jobs, heldFirst, buckets.jobs, ...args, 1),
-    routes: mergeArrays(held?.routes, heldFirst, buckets.routes, ...args, ROUTES_PER_BUCKET),
-    statuses: mergeArrays(held?.statuses, heldFirst, buckets.statuses, ...args, STATUSES_PER_BUCKET),
-    burstJobs: mergeArrays(held?.burstJobs, heldFirst, buckets.burstJobs, ...args, 1),
+    busyFraction: mergeArrays(held?.busyFraction, heldFirst, buckets.busyFraction, ...args, 1, 0),
+    jobs: mergeArrays(held?.jobs, heldFirst, buckets.jobs, ...args, 1, 0),
+    routes: mergeArrays(held?.routes, heldFirst, buckets.routes, ...args, ROUTES_PER_BUCKET, 0),
+    statuses: mergeArrays(held?.statuses, heldFirst, buckets.statuses, ...args, STATUSES_PER_BUCKET, 0),
+    burstJobs: mergeArrays(held?.burstJobs, heldFirst, buckets.burstJobs, ...args, 1, 0),
   };
 }
 
@@ -65,12 +65,12 @@ function mergeQueueBuckets(held: FrameQueueBuckets, heldFirst: number, tail: Fra
   const b = tail.queue.buckets;
   const args = [tail.fromBucketIndex, tail.firstBucketIndex, tail.bucketCount] as const;
   return {
-    meanLength: mergeArrays(held.meanLength, heldFirst, b.meanLength, ...args, 1),
-    maxLength: mergeArrays(held.maxLength, heldFirst, b.maxLength, ...args, 1),
-    received: mergeArrays(held.received, heldFirst, b.received, ...args, 1),
-    rejected: mergeArrays(held.rejected, heldFirst, b.rejected, ...args, 1),
-    dequeued: mergeArrays(held.dequeued, heldFirst, b.dequeued, ...args, 1),
-    meanWaitMs: mergeNullableArrays(held.meanWaitMs, heldFirst, b.meanWaitMs, ...args),
+    meanLength: mergeArrays(held.meanLength, heldFirst, b.meanLength, ...args, 1, 0),
+    maxLength: mergeArrays(held.maxLength, heldFirst, b.maxLength, ...args, 1, 0),
+    received: mergeArrays(held.received, heldFirst, b.received, ...args, 1, 0),
+    rejected: mergeArrays(held.rejected, heldFirst, b.rejected, ...args, 1, 0),
+    dequeued: mergeArrays(held.dequeued, heldFirst, b.dequeued, ...args, 1, 0),
+    meanWaitMs: mergeArrays<number | null>(held.meanWaitMs, heldFirst, b.meanWaitMs, ...args, 1, null),
   };
 }
 

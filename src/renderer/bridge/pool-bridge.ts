@@ -30,7 +30,8 @@ export type FrameScheduler = (callback: () => void) => void;
 /**
  * Under a steady stream of frames the store is updated at most this often: numbers that move on every frame
  * cannot be read faster, and each update re-renders and re-lays out the panels that show them. A change after
- * a quiet spell shows on the next paint.
+ * a quiet spell shows on the next paint, and so does a full frame: the answer to something the person did (a
+ * replay's scrub or step, a new view), which must follow the hand within a frame or two.
  */
 export const STORE_PUBLISH_INTERVAL_MS = 100;
 /** Nobody reads log lines faster than this, and re-laying out the log every frame is costly under load. */
@@ -90,6 +91,8 @@ export class PoolBridge {
   private unackedSeqs: number[] = [];
   private isFrameScheduled = false;
   private isWireDirty = false;
+  /** A full frame came since the last publish: it is shown on the next paint, whatever the interval. */
+  private hasFullFrame = false;
   private lastLogPublishAt = -Infinity;
   private lastStorePublishAt = -Infinity;
   /** The frames' count of left-out log lines at the last log publish: when it moved, the log is busy. */
@@ -226,6 +229,7 @@ export class PoolBridge {
     // The main side's figures (queueing window, chart samples, Run load and Sweep… progress) go to the store as they are.
     if (frame.panels?.metrics) this.store.getState().workloadActions.receiveMetrics(frame.panels.metrics);
     this.held.apply(frame);
+    if (frame.isFull) this.hasFullFrame = true;
     this.unackedSeqs.push(frame.seq);
     this.markWireDirty();
   }
@@ -322,7 +326,7 @@ export class PoolBridge {
     const now = this.now();
     const hasNewStats = this.held.stats !== null && this.held.statsVersion !== this.lastStatsVersion;
     if (this.isWireDirty || hasNewStats) {
-      if (isForced || now - this.lastStorePublishAt >= STORE_PUBLISH_INTERVAL_MS) this.publishStore(now, isForced);
+      if (isForced || this.hasFullFrame || now - this.lastStorePublishAt >= STORE_PUBLISH_INTERVAL_MS) this.publishStore(now, isForced);
       else this.scheduleNextPaint();
     }
     // The page holds every frame received: the next may come.
@@ -343,6 +347,7 @@ export class PoolBridge {
 
   private publishStore(now: number, isForced: boolean): void {
     this.lastStorePublishAt = now;
+    this.hasFullFrame = false;
     if (this.isWireDirty) {
       this.isWireDirty = false;
       this.publishCount++;
