@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket as NodeWebSocket, WebSocketServer } from 'ws';
 import { newRequest } from '../src/history/pool-state';
 import { BUSY_LOG_PUBLISH_INTERVAL_MS, PoolBridge, STORE_PUBLISH_INTERVAL_MS } from '../src/renderer/bridge/pool-bridge';
+import { BUSY_LOG_LINES_SHOWN } from '../src/renderer/bridge/projections';
 import { createAppStore } from '../src/renderer/store/app-store';
 import { checkBurstCount, MAX_MESSAGES } from '../src/renderer/store/commands-slice';
 import { NOT_CONNECTED_ERROR, type SocketFactory, WebSocketPoolscopeApi } from '../src/renderer/transport/websocket-api';
@@ -375,7 +376,7 @@ describe('the bridge applies frames and publishes into the store once per paint'
     expect(watched.acks).toEqual([1, 2, 3, 4, 5, 6, 7]);
   });
 
-  it('replaces the log once a second while the frames leave lines out, four times a second otherwise', () => {
+  it('replaces the log once a second while the frames leave lines out, with its newest lines only, four times a second otherwise', () => {
     const clock = { nowMs: t0 };
     const { store, frames, bridge } = setup(clock);
     const line = (text: string) => ({ lines: [{ at: clock.nowMs, text }], omittedLineCount: 0 });
@@ -394,6 +395,18 @@ describe('the bridge applies frames and publishes into the store once per paint'
     bridge.receive(frameOf({ seq: 3, log: line('Worker 1 got a job; executing.') }));
     frames.run();
     expect(store.getState().wire.log).toHaveLength(3);
+    // A busy log is a sample: of many lines, only the newest BUSY_LOG_LINES_SHOWN are shown.
+    clock.nowMs += 300;
+    const many = Array.from({ length: 100 }, (_, i) => ({ at: clock.nowMs, text: `Worker 2 got a job; executing. (${i})` }));
+    bridge.receive(frameOf({ seq: 4, log: { lines: many, omittedLineCount: 900 } }));
+    clock.nowMs += BUSY_LOG_PUBLISH_INTERVAL_MS;
+    frames.run();
+    expect(store.getState().wire.log).toEqual(many.slice(-BUSY_LOG_LINES_SHOWN));
+    // Quiet again, the whole log the page holds.
+    clock.nowMs += 300;
+    bridge.receive(frameOf({ seq: 5, log: line('Worker 3 got a job; executing.') }));
+    frames.run();
+    expect(store.getState().wire.log).toHaveLength(104);
   });
 
   it("takes the stats panels' numbers from the frames as they are", () => {

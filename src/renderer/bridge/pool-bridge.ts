@@ -361,6 +361,7 @@ export class PoolBridge {
           inspectedRequest: this.inspectedRequest,
           bucketRequests: this.bucketRequests,
           isLogDue,
+          isLogBusy,
         }),
       );
       if (isLogDue) {

@@ -2,7 +2,7 @@
 // whole wire view. Each keeps the previous object when nothing in it changed, so components that select it
 // (a worker card, the queue list) do not re-render. No clock, no store.
 
-import type { RequestRecord, ServerPhase } from '../../shared/pool-model';
+import type { LogLine, RequestRecord, ServerPhase } from '../../shared/pool-model';
 import type { ControllerStatus, FrameJob, FrameWorker } from '../../shared/wire';
 import {
   type BucketRequests,
@@ -131,6 +131,19 @@ export interface WireSources {
   bucketRequests: BucketRequests | null;
   /** False to keep the previous log lines (they are published at most a few times a second). */
   isLogDue: boolean;
+  /** The frames leave lines out: the log is a sample, replaced whole each time, so only its newest lines are shown. */
+  isLogBusy?: boolean;
+}
+
+/**
+ * While the frames leave lines out, the log shows this many of its newest lines (a few screens of its 200 px):
+ * the sample is replaced whole every BUSY_LOG_PUBLISH_INTERVAL_MS, and each line replaced costs the page its
+ * elements, their text shaping and their layout.
+ */
+export const BUSY_LOG_LINES_SHOWN = 40;
+
+function logShown(lines: LogLine[], isBusy: boolean): LogLine[] {
+  return isBusy && lines.length > BUSY_LOG_LINES_SHOWN ? lines.slice(-BUSY_LOG_LINES_SHOWN) : lines;
 }
 
 function fallbackStatus(previous: ControllerStatus, held: HeldFrames): ControllerStatus {
@@ -179,7 +192,7 @@ export function projectWire(held: HeldFrames, previous: WireState, sources: Wire
           openConnections: counters.openConnections,
         },
     droppedEvents: history?.evictedCount ?? 0,
-    log: !sources.isLogDue || previous.log.at(-1) === held.log.at(-1) ? previous.log : held.log,
+    log: !sources.isLogDue || previous.log.at(-1) === held.log.at(-1) ? previous.log : logShown(held.log, sources.isLogBusy === true),
     omittedLogLines: sources.isLogDue ? held.omittedLogLines : previous.omittedLogLines,
     inspectedRequest: sources.inspectedRequest,
     bucketRequests: sources.bucketRequests,
