@@ -184,18 +184,32 @@ function paintBars(ctx: CanvasRenderingContext2D, scene: TimelineScene, highligh
   return highlighted;
 }
 
-/** Dense jobs, per bucket: a column as high as the bar band times the busy fraction, split by the routes' shares. */
+/**
+ * Dense jobs, per bucket: a column as high as the bar band times the busy fraction, split by the routes' shares.
+ * Thousands of columns: each route's parts go into one path filled once (one draw for the canvas to raster, not
+ * one per part), on whole pixels, so that neighbouring columns meet without anti-aliased seams.
+ */
 function paintBuckets(ctx: CanvasRenderingContext2D, scene: TimelineScene): void {
+  if (scene.buckets.length === 0) return;
+  const paths = ROUTE_ORDER.map(() => new Path2D());
   for (const box of scene.buckets) {
-    let y = box.y + box.h;
+    const left = Math.round(box.x);
+    const width = Math.max(1, Math.round(box.x + box.w) - left);
+    const bottom = box.y + box.h;
+    let below = 0;
     for (let r = 0; r < ROUTE_ORDER.length; r++) {
       const count = box.routeJobs[r]!;
       if (count === 0) continue;
-      const h = (box.h * count) / box.jobs;
-      y -= h;
-      ctx.fillStyle = routeFill(ctx, ROUTE_ORDER[r]!);
-      ctx.fillRect(box.x, y, box.w, h);
+      const lower = Math.round(bottom - (box.h * below) / box.jobs);
+      below += count;
+      const upper = Math.round(bottom - (box.h * below) / box.jobs);
+      // However small its share, a route that had jobs keeps a pixel.
+      paths[r]!.rect(left, Math.min(upper, lower - 1), width, Math.max(1, lower - upper));
     }
+  }
+  for (let r = 0; r < ROUTE_ORDER.length; r++) {
+    ctx.fillStyle = routeFill(ctx, ROUTE_ORDER[r]!);
+    ctx.fill(paths[r]!);
   }
 }
 
