@@ -279,6 +279,30 @@ describe('playing', () => {
     subscription.close();
     replay.dispose();
   });
+  it('coalesces a scrub: the seeks made while a frame is in flight become one whole frame, at the last cursor', async () => {
+    const clock = new ManualClock();
+    const replay = await ReplaySource.prepare(recordingOf(BURST), { clock });
+    const frames: ViewerFrame[] = [];
+    const subscription = replay.watch(liveView(), (frame) => frames.push(frame));
+    clock.advance(0);
+    expect(frames).toHaveLength(1);
+    // A drag: many input events before the page's next paint acks the frame it holds.
+    for (let ms = 100; ms <= 3_000; ms += 100) {
+      replay.seek(LISTENING_AT + ms);
+      clock.advance(1);
+    }
+    expect(frames).toHaveLength(1);
+    subscription.ack(frames[0]!.seq);
+    clock.advance(0);
+    expect(frames).toHaveLength(2);
+    expect(frames[1]).toMatchObject({ isFull: true, at: LISTENING_AT + 3_000 });
+    subscription.ack(frames[1]!.seq);
+    clock.advance(100);
+    // Standing still: nothing more to send.
+    expect(frames).toHaveLength(2);
+    subscription.close();
+    replay.dispose();
+  });
 });
 
 describe('preparing a recording', () => {

@@ -38,8 +38,11 @@ import {
 import {
   activeBarId,
   activeIndexAfterKey,
+  isOverlayDue,
+  JUMPING_OVERLAY_REFRESH_MS,
   MAX_OVERLAY_BARS,
   MAX_OVERLAY_BUCKETS,
+  OVERLAY_REFRESH_MS,
   type OverlayBar,
   overlayBars,
   overlayBuckets,
@@ -515,6 +518,18 @@ describe('ticks', () => {
 });
 
 describe('the overlay: the timeline in words and as test hooks', () => {
+  it('is refreshed on every tick while the frames rest, and at most once a second while they jump (a scrub)', () => {
+    const restingSince = t0 - 10_000;
+    expect(isOverlayDue(t0, restingSince, t0 - OVERLAY_REFRESH_MS)).toBe(true);
+    // A full frame a moment ago: a scrub or a step is under way; the elements would all be replaced for nothing.
+    expect(isOverlayDue(t0, t0 - 10, t0 - OVERLAY_REFRESH_MS)).toBe(false);
+    expect(isOverlayDue(t0, t0 - 10, t0 - JUMPING_OVERLAY_REFRESH_MS)).toBe(true);
+    // Once the frames rest for a refresh interval, the next tick catches up.
+    expect(isOverlayDue(t0 + OVERLAY_REFRESH_MS, t0, t0 - OVERLAY_REFRESH_MS)).toBe(true);
+    // The first refresh is never held back.
+    expect(isOverlayDue(t0, t0 - 10, Number.NEGATIVE_INFINITY)).toBe(true);
+  });
+
   it('lists each job that ran in the window over its bar, named in words', () => {
     const source = poolOf(2);
     job(source, 1, 1, { queuedAt: t0 + 1_000, startedAt: t0 + 2_500, finishedAt: t0 + 7_500 });

@@ -93,6 +93,7 @@ export class PoolBridge {
   private isWireDirty = false;
   /** A full frame came since the last publish: it is shown on the next paint, whatever the interval. */
   private hasFullFrame = false;
+  private lastFullFrameAtMs = Number.NEGATIVE_INFINITY;
   private lastLogPublishAt = -Infinity;
   private lastStorePublishAt = -Infinity;
   /** The frames' count of left-out log lines at the last log publish: when it moved, the log is busy. */
@@ -199,6 +200,11 @@ export class PoolBridge {
     return this.publishCount;
   }
 
+  /** When the last full frame came (the bridge's clock, epoch ms): frames jump while a replay is scrubbed or stepped. */
+  get lastFullFrameAt(): number {
+    return this.lastFullFrameAtMs;
+  }
+
   /** Bumped by every frame applied: the canvas repaints a paused view only when it moved. */
   get version(): number {
     return this.held.version;
@@ -229,7 +235,10 @@ export class PoolBridge {
     // The main side's figures (queueing window, chart samples, Run load and Sweep… progress) go to the store as they are.
     if (frame.panels?.metrics) this.store.getState().workloadActions.receiveMetrics(frame.panels.metrics);
     this.held.apply(frame);
-    if (frame.isFull) this.hasFullFrame = true;
+    if (frame.isFull) {
+      this.hasFullFrame = true;
+      this.lastFullFrameAtMs = this.now();
+    }
     this.unackedSeqs.push(frame.seq);
     this.markWireDirty();
   }

@@ -27,6 +27,8 @@ import {
 import {
   activeBarId,
   activeIndexAfterKey,
+  isOverlayDue,
+  OVERLAY_REFRESH_MS,
   type OverlayBar,
   type OverlayBucket,
   type OverlayMarker,
@@ -38,7 +40,6 @@ import {
 } from './timeline-overlay';
 import { paintTimeline } from './timeline-painter';
 
-const OVERLAY_REFRESH_MS = 250;
 /**
  * The canvas follows new frames and the sliding window about as often as frames come (FRAME_INTERVAL_MS):
  * every other paint of a 60 Hz display, with room for the clock's jitter.
@@ -469,11 +470,15 @@ export function TimelinePanel(): ReactNode {
     return () => cancelAnimationFrame(frame);
   }, [bridge, store]);
 
-  // The overlay follows the canvas a few times a second: enough to hover and to find bars.
+  // The overlay follows the canvas a few times a second (enough to hover and to find bars), less while frames jump.
   useEffect(() => {
     const stage = stageRef.current;
     if (!stage) return;
+    let lastRefreshAtMs = Number.NEGATIVE_INFINITY;
     const refresh = () => {
+      const wallNowMs = Date.now();
+      if (!isOverlayDue(wallNowMs, bridge.lastFullFrameAt, lastRefreshAtMs)) return;
+      lastRefreshAtMs = wallNowMs;
       const now = bridge.presentAt();
       const view = store.getState().view;
       const scene = sceneNow(bridge, view, stageBoxOf(stageSizeRef.current, view), now);

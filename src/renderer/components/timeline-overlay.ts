@@ -323,6 +323,21 @@ export function overlayMarkers(scene: TimelineScene): OverlayMarker[] {
   return [...markers, ...separators];
 }
 
+/** The overlay follows the canvas this often: enough to hover and to find bars. */
+export const OVERLAY_REFRESH_MS = 250;
+/** While the frames jump, the overlay is refreshed at least this often all the same. */
+export const JUMPING_OVERLAY_REFRESH_MS = 1_000;
+
+/**
+ * Whether the overlay is refreshed now. While the frames jump (a full frame came within the last refresh
+ * interval: a replay scrubbed or stepped), each refresh would replace every element, hundreds of them, for a
+ * picture gone a moment later: it waits until the frames rest, or JUMPING_OVERLAY_REFRESH_MS at most.
+ */
+export function isOverlayDue(nowMs: number, lastFullFrameAtMs: number, lastRefreshAtMs: number): boolean {
+  const isJumping = nowMs - lastFullFrameAtMs < OVERLAY_REFRESH_MS;
+  return !isJumping || nowMs - lastRefreshAtMs >= JUMPING_OVERLAY_REFRESH_MS;
+}
+
 /**
  * Where a key moves the active job in a list of `count` (a listbox's keys: arrows step, Home and End jump);
  * null for a key that does not move it.
