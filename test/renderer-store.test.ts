@@ -5,7 +5,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket as NodeWebSocket, WebSocketServer } from 'ws';
 import { newRequest } from '../src/history/pool-state';
-import { BUSY_LOG_PUBLISH_INTERVAL_MS, PoolBridge, STORE_PUBLISH_INTERVAL_MS } from '../src/renderer/bridge/pool-bridge';
+import {
+  BUSY_LOG_PUBLISH_INTERVAL_MS,
+  LOG_PUBLISH_INTERVAL_MS,
+  PoolBridge,
+  STORE_PUBLISH_INTERVAL_MS,
+} from '../src/renderer/bridge/pool-bridge';
 import { BUSY_LOG_LINES_SHOWN } from '../src/renderer/bridge/projections';
 import { createAppStore } from '../src/renderer/store/app-store';
 import { checkBurstCount, MAX_MESSAGES } from '../src/renderer/store/commands-slice';
@@ -407,6 +412,15 @@ describe('the bridge applies frames and publishes into the store once per paint'
     bridge.receive(frameOf({ seq: 5, log: line('Worker 3 got a job; executing.') }));
     frames.run();
     expect(store.getState().wire.log).toHaveLength(104);
+    // A full frame replaces the log (a scrub does at every step): its newest lines, then all of them once it rests.
+    clock.nowMs += 300;
+    bridge.receive(frameOf({ seq: 6, isFull: true, log: { lines: many, omittedLineCount: 0 } }));
+    frames.run();
+    expect(store.getState().wire.log).toEqual(many.slice(-BUSY_LOG_LINES_SHOWN));
+    clock.nowMs += LOG_PUBLISH_INTERVAL_MS;
+    bridge.receive(frameOf({ seq: 7 }));
+    frames.run();
+    expect(store.getState().wire.log).toEqual(many);
   });
 
   it("takes the stats panels' numbers from the frames as they are", () => {

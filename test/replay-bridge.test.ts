@@ -71,6 +71,9 @@ function liveApi() {
   return live;
 }
 
+/** Preparing a replay yields to the page between steps: on a busy machine it takes longer than vi.waitFor's default second. */
+const PREPARED = { timeout: 15_000 };
+
 const noCommands = new Proxy({}, { get: () => async () => ({ ok: true }) }) as PoolscopeApi;
 
 function setup() {
@@ -89,7 +92,7 @@ describe('the bridge with a replay open', () => {
     expect(store.getState().wire.status.phase).toBe('listening');
 
     store.getState().recordingActions.openRecording(RECORDING);
-    await vi.waitFor(() => expect(store.getState().replay.phase).toBe('open'));
+    await vi.waitFor(() => expect(store.getState().replay.phase).toBe('open'), PREPARED);
     expect(bridge.isReplay).toBe(true);
     // The live frames go on for a view held still: only the status changes there.
     expect(live.views.at(-1)).toMatchObject({ paused: true, cursor: 'live' });
@@ -99,7 +102,7 @@ describe('the bridge with a replay open', () => {
     await vi.waitFor(() => {
       bridge.flush();
       expect(store.getState().wire.frameAt).toBe(replay.position!.startAt);
-    });
+    }, PREPARED);
     expect(store.getState().wire.workers).toEqual([]);
     expect(bridge.presentAt()).toBe(replay.position!.startAt);
 
@@ -107,7 +110,7 @@ describe('the bridge with a replay open', () => {
     await vi.waitFor(() => {
       bridge.flush();
       expect(store.getState().wire.frameAt).toBe(LISTENING_AT + 1_500);
-    });
+    }, PREPARED);
     expect(store.getState().wire.workers.filter((w) => w.state === 'busy')).toHaveLength(4);
     expect(store.getState().wire.queueLength).toBe(4);
 
@@ -134,7 +137,7 @@ describe('the bridge with a replay open', () => {
     store.getState().viewActions.pauseTimeline(START_AT);
     store.getState().viewActions.selectRequest(3);
     store.getState().recordingActions.openRecording(RECORDING);
-    await vi.waitFor(() => expect(store.getState().replay.phase).toBe('open'));
+    await vi.waitFor(() => expect(store.getState().replay.phase).toBe('open'), PREPARED);
     expect(store.getState().view).toMatchObject({ timelinePausedAt: null, selectedRequestId: null });
     bridge.dispose();
   });

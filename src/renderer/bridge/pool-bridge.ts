@@ -94,6 +94,8 @@ export class PoolBridge {
   /** A full frame came since the last publish: it is shown on the next paint, whatever the interval. */
   private hasFullFrame = false;
   private lastFullFrameAtMs = Number.NEGATIVE_INFINITY;
+  /** A full frame replaced the log held since the log was last published (a scrub replaces it at every step). */
+  private hasLogJumped = false;
   private lastLogPublishAt = -Infinity;
   private lastStorePublishAt = -Infinity;
   /** The frames' count of left-out log lines at the last log publish: when it moved, the log is busy. */
@@ -237,6 +239,7 @@ export class PoolBridge {
     this.held.apply(frame);
     if (frame.isFull) {
       this.hasFullFrame = true;
+      this.hasLogJumped = true;
       this.lastFullFrameAtMs = this.now();
     }
     this.unackedSeqs.push(frame.seq);
@@ -370,11 +373,12 @@ export class PoolBridge {
           inspectedRequest: this.inspectedRequest,
           bucketRequests: this.bucketRequests,
           isLogDue,
-          isLogBusy,
+          isLogReplaced: isLogBusy || this.hasLogJumped,
         }),
       );
       if (isLogDue) {
         this.lastLogPublishAt = now;
+        this.hasLogJumped = false;
         this.omittedLogLinesPublished = this.held.omittedLogLines;
       }
       // A log line held back must still appear once traffic stops.

@@ -131,19 +131,22 @@ export interface WireSources {
   bucketRequests: BucketRequests | null;
   /** False to keep the previous log lines (they are published at most a few times a second). */
   isLogDue: boolean;
-  /** The frames leave lines out: the log is a sample, replaced whole each time, so only its newest lines are shown. */
-  isLogBusy?: boolean;
+  /** The log is replaced whole at each publish (a sample of lines left out, or a full frame's): its newest lines are shown. */
+  isLogReplaced?: boolean;
 }
 
 /**
- * While the frames leave lines out, the log shows this many of its newest lines (a few screens of its 200 px):
- * the sample is replaced whole every BUSY_LOG_PUBLISH_INTERVAL_MS, and each line replaced costs the page its
- * elements, their text shaping and their layout.
+ * While the log is replaced whole at each publish (the frames leave lines out, or full frames replace it: a
+ * replay scrubbed), it shows this many of its newest lines, a few screens of its 200 px: each line replaced
+ * costs the page its elements, their text shaping and their layout. Once it rests, all of them.
  */
 export const BUSY_LOG_LINES_SHOWN = 40;
 
-function logShown(lines: LogLine[], isBusy: boolean): LogLine[] {
-  return isBusy && lines.length > BUSY_LOG_LINES_SHOWN ? lines.slice(-BUSY_LOG_LINES_SHOWN) : lines;
+/** The log lines shown once the log is due: the previous array when they are the same lines. */
+function logAfter(previous: LogLine[], held: LogLine[], isReplaced: boolean): LogLine[] {
+  const shownCount = isReplaced ? Math.min(held.length, BUSY_LOG_LINES_SHOWN) : held.length;
+  if (previous.length === shownCount && previous.at(-1) === held.at(-1)) return previous;
+  return shownCount === held.length ? held : held.slice(-shownCount);
 }
 
 function fallbackStatus(previous: ControllerStatus, held: HeldFrames): ControllerStatus {
@@ -192,7 +195,7 @@ export function projectWire(held: HeldFrames, previous: WireState, sources: Wire
           openConnections: counters.openConnections,
         },
     droppedEvents: history?.evictedCount ?? 0,
-    log: !sources.isLogDue || previous.log.at(-1) === held.log.at(-1) ? previous.log : logShown(held.log, sources.isLogBusy === true),
+    log: sources.isLogDue ? logAfter(previous.log, held.log, sources.isLogReplaced === true) : previous.log,
     omittedLogLines: sources.isLogDue ? held.omittedLogLines : previous.omittedLogLines,
     inspectedRequest: sources.inspectedRequest,
     bucketRequests: sources.bucketRequests,
