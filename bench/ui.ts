@@ -17,9 +17,12 @@
 // --cpu-prof FILE (the page's JavaScript profile over the first watched saturation round, or over the scrub with
 // --replay, written to FILE as a .cpuprofile for Chrome DevTools, with the functions of most self time printed; build the renderer unminified
 // for readable names: `POOLSCOPE_MINIFY=0 npm run bench:ui -- --cpu-prof page.cpuprofile`),
+// --server-cpu-prof FILE (the dashboard process run with Node's --cpu-prof: its main thread's profile written to
+// FILE, with the functions of most self time over the watched saturation rounds printed, and the share of that
+// thread under the frames' own functions in the rounds with and without a page),
 // --replay (the replay section alone), --replay-requests N (default 100000), --scrub-steps N (each way, default 300).
 
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -33,6 +36,7 @@ import { httpGet } from '../test/support/http-client';
 import { longRecording, writeRunFile } from '../test/support/long-recording';
 import { percentile } from '../test/support/percentile';
 import { findFreePort } from '../test/support/ports';
+import { type CpuProfile, monotonicUs, type ProfileStretch, summarizeProfile } from './cpu-profile';
 import { findWrk, runLoad } from './load';
 
 const WORKERS = 4;
@@ -45,6 +49,7 @@ interface Flags {
   roundS: number;
   rounds: number;
   cpuProfFile: string | null;
+  serverCpuProfFile: string | null;
   isReplayOnly: boolean;
   replayRequests: number;
   scrubSteps: number;
@@ -60,6 +65,7 @@ function readFlags(): Flags {
       'replay-requests': { type: 'string' },
       'scrub-steps': { type: 'string' },
       'cpu-prof': { type: 'string' },
+      'server-cpu-prof': { type: 'string' },
     },
   });
   const roundS = Number(values['round-s'] ?? (values.quick ? 5 : 8));
@@ -74,7 +80,15 @@ function readFlags(): Flags {
     process.stderr.write('bench:ui: --replay-requests must be a whole number of at least 1 and --scrub-steps of at least 2\n');
     process.exit(2);
   }
-  return { roundS, rounds, cpuProfFile: values['cpu-prof'] ?? null, isReplayOnly: values.replay === true, replayRequests, scrubSteps };
+  return {
+    roundS,
+    rounds,
+    cpuProfFile: values['cpu-prof'] ?? null,
+    serverCpuProfFile: values['server-cpu-prof'] ?? null,
+    isReplayOnly: values.replay === true,
+    replayRequests,
+    scrubSteps,
+  };
 }
 
 /** Records the time between consecutive animation frames in the page. Source text: tsx helpers do not exist in the page. */
@@ -141,39 +155,6 @@ function mainThreadCpuS(pid: number): number {
   } catch {
     return Number.NaN;
   }
-}
-
-/** A V8 CPU profile as CDP's Profiler.stop returns it (the fields read here). */
-interface CpuProfile {
-  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number } }>;
-  samples?: number[];
-  timeDeltas?: number[];
-}
-
-/** The functions with the most self time in a profile, as `[share of the profile, name @ place]`. */
-function topSelfTime(profile: CpuProfile, count: number): Array<[number, string]> {
-  const nameOf = new Map<number, string>();
-  for (const node of profile.nodes) {
-    const { functionName, url, lineNumber, columnNumber } = node.callFrame;
-    const file = url.slice(url.lastIndexOf('/') + 1);
-    nameOf.set(
-      node.id,
-      file === '' ? functionName || '(anonymous)' : `${functionName || '(anonymous)'} @ ${file}:${lineNumber + 1}:${columnNumber + 1}`,
-    );
-  }
-  const selfUs = new Map<string, number>();
-  let totalUs = 0;
-  const samples = profile.samples ?? [];
-  for (let i = 0; i < samples.length; i++) {
-    const us = profile.timeDeltas?.[i] ?? 0;
-    const name = nameOf.get(samples[i]!) ?? '?';
-    selfUs.set(name, (selfUs.get(name) ?? 0) + us);
-    totalUs += us;
-  }
-  return [...selfUs.entries()]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, count)
-    .map(([name, us]) => [us / Math.max(1, totalUs), name]);
 }
 
 /**
@@ -343,7 +324,8 @@ async function replayRows(browser: Browser, dashboardUrl: string, flags: Flags):
 function printProfile(file: string, over: string, profile: CpuProfile): void {
   writeFileSync(file, JSON.stringify(profile));
   console.log(`\nThe page's profile over ${over}: ${file}; most self time:`);
-  for (const [share, name] of topSelfTime(profile, 25)) console.log(`${percent(share).padStart(7)}  ${name}`);
+  const { sampledUs, selfUs } = summarizeProfile(profile);
+  for (const [name, us] of selfUs.slice(0, 25)) console.log(`${percent(us / Math.max(1, sampledUs)).padStart(7)}  ${name}`);
 }
 
 function printRows(title: string, rows: Array<[string, string]>): void {
@@ -381,8 +363,16 @@ async function main(): Promise<void> {
   if (flags.isReplayOnly) return mainReplayOnly(flags);
   if (findWrk() === null) throw new Error('wrk is not installed: it drives the server to saturation here');
   const bookPort = await findFreePort();
-  const dashboard = await startDashboardProcess(['--start', '--port', String(bookPort), '--workers', String(WORKERS)]);
+  const serverProfileDir = flags.serverCpuProfFile === null ? null : mkdtempSync(join(tmpdir(), 'poolscope-bench-ui-prof-'));
+  const dashboard = await startDashboardProcess(
+    ['--start', '--port', String(bookPort), '--workers', String(WORKERS)],
+    serverProfileDir === null ? [] : ['--cpu-prof', '--cpu-prof-dir', serverProfileDir],
+  );
   const browser = await launchChromium();
+  /** The saturation rounds on the dashboard's profile clock: nobody watching, and one page open. */
+  const aloneStretches: ProfileStretch[] = [];
+  const watchedStretches: ProfileStretch[] = [];
+  let serverProfileRows: string[] = [];
   try {
     for (let tries = 0; (await httpGet(bookPort, '/').catch(() => null))?.status !== 200; tries++) {
       if (tries > 300) throw new Error('the book server did not start');
@@ -390,7 +380,7 @@ async function main(): Promise<void> {
     }
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const meter = await PageMeter.attach(browser, page);
-    const saturate = () =>
+    const saturateOnce = () =>
       runLoad('wrk', {
         host: '127.0.0.1',
         port: bookPort,
@@ -399,6 +389,12 @@ async function main(): Promise<void> {
         durationS: flags.roundS,
         closeEachConnection: false,
       });
+    const saturate = async (stretches: ProfileStretch[] = []) => {
+      const fromUs = monotonicUs();
+      const result = await saturateOnce();
+      stretches.push({ fromUs, toUs: monotonicUs() });
+      return result;
+    };
 
     // Interleaved rounds: nobody watching (the page elsewhere), then the dashboard open, and again.
     const alone: number[] = [];
@@ -408,12 +404,12 @@ async function main(): Promise<void> {
     const profiles: CpuProfile[] = [];
     for (let round = 0; round < flags.rounds; round++) {
       await page.goto('about:blank');
-      alone.push((await saturate()).requestsPerS);
+      alone.push((await saturate(aloneStretches)).requestsPerS);
       await page.goto(dashboard.url);
       await page.getByTestId('server-status').getByText('Listening').waitFor();
       await page.evaluate(FRAME_RECORDER_SOURCE);
       if (flags.cpuProfFile !== null) await meter.startProfile();
-      const { result, stretch } = await meter.measure(saturate);
+      const { result, stretch } = await meter.measure(() => saturate(watchedStretches));
       if (flags.cpuProfFile !== null) profiles.push(await meter.stopProfile());
       watched.push(result.requestsPerS);
       saturated.push(stretch);
@@ -512,8 +508,57 @@ async function main(): Promise<void> {
     if (flags.cpuProfFile !== null && profile !== undefined) printProfile(flags.cpuProfFile, 'the first watched round', profile);
   } finally {
     await browser.close();
+    // Graceful, so the --cpu-prof child writes its profile.
     await dashboard.program.stop();
+    if (serverProfileDir !== null && flags.serverCpuProfFile !== null) {
+      serverProfileRows = serverProfileReport(serverProfileDir, flags.serverCpuProfFile, aloneStretches, watchedStretches);
+      rmSync(serverProfileDir, { recursive: true, force: true });
+    }
   }
+  for (const row of serverProfileRows) console.log(row);
+}
+
+/**
+ * The frames' own functions (src/main/publisher.ts, src/history/viewer-frames.ts) and the steps of a frame, whose
+ * time is counted wherever they are on the stack: what a frame costs the dashboard's main thread.
+ */
+const FRAME_FUNCTIONS = [
+  'sendFrame',
+  'build',
+  'timelinePart',
+  'timeline',
+  'frameTimelineOf',
+  'logPart',
+  'statsPart',
+  'liveStats',
+  'stateAt',
+  'activity',
+  'stringify',
+  'send',
+] as const;
+
+/**
+ * The dashboard's main-thread profile (Node names it CPU.<date>.<time>.<pid>.<thread id 0>.<seq>.cpuprofile) copied
+ * to `file`, and what it says over the saturation rounds: the functions of most self time while a page watched, and
+ * the share of the thread's time under each frame function with a page and without.
+ */
+function serverProfileReport(dir: string, file: string, alone: ProfileStretch[], watched: ProfileStretch[]): string[] {
+  const name = readdirSync(dir).find((f) => f.endsWith('.cpuprofile') && f.split('.')[4] === '0');
+  if (name === undefined) return [`\nThe dashboard wrote no main-thread profile in ${dir}`];
+  copyFileSync(join(dir, name), file);
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const withPage = summarizeProfile(profile, watched, FRAME_FUNCTIONS);
+  const withoutPage = summarizeProfile(profile, alone, FRAME_FUNCTIONS);
+  const share = (us: number, of: number) => percent(us / Math.max(1, of)).padStart(7);
+  return [
+    `\nThe dashboard's main thread over the watched saturation rounds (${(withPage.sampledUs / 1e6).toFixed(1)} s sampled): ${file}; most self time:`,
+    ...withPage.selfUs.slice(0, 25).map(([fn, us]) => `${share(us, withPage.sampledUs)}  ${fn}`),
+    '\nShare of the main thread under each frame function (anywhere on the stack), one page open · no page open:',
+    ...FRAME_FUNCTIONS.map(
+      (fn) =>
+        `${share(withPage.underUs.get(fn) ?? 0, withPage.sampledUs)} · ${share(withoutPage.underUs.get(fn) ?? 0, withoutPage.sampledUs)}  ${fn}`,
+    ),
+  ];
 }
 
 main().catch((error: unknown) => {

@@ -17,13 +17,16 @@ export interface StartedDashboard {
 }
 
 /** Spawns the dashboard with exactly these flags; nothing is waited for. */
-export function spawnDashboard(args: readonly string[]): ChildProgram {
-  return spawnTsx(DASHBOARD_CLI, args);
+export function spawnDashboard(args: readonly string[], nodeArgs: readonly string[] = []): ChildProgram {
+  return spawnTsx(DASHBOARD_CLI, args, { nodeArgs });
 }
 
-/** Spawns the dashboard on a free UI port (`--ui-port 0`) plus `args`, and resolves once it is listening. */
-export async function startDashboardProcess(args: readonly string[] = []): Promise<StartedDashboard> {
-  const program = spawnDashboard(['--ui-port', '0', ...args]);
+/**
+ * Spawns the dashboard on a free UI port (`--ui-port 0`) plus `args`, and resolves once it is listening. `nodeArgs`
+ * go to Node itself (e.g. `--cpu-prof`).
+ */
+export async function startDashboardProcess(args: readonly string[] = [], nodeArgs: readonly string[] = []): Promise<StartedDashboard> {
+  const program = spawnDashboard(['--ui-port', '0', ...args], nodeArgs);
   try {
     const [, url] = await program.waitForOutput(DASHBOARD_READY_LINE, { stream: 'stdout', timeoutMs: STARTUP_TIMEOUT_MS });
     return { program, url: url!, uiPort: Number(new URL(url!).port) };
