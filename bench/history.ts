@@ -1,7 +1,9 @@
 // Micro-benchmarks of the flight recorder (src/history): append cost per event, bytes per stored event,
-// memory once full, stateAt() at random times, and timeline() for the usual windows.
-// Run: npm run bench:history [-- --quick] (apart from `npm run bench`, which compares servers). CPU time is
-// reported beside wall time: on a shared machine it is far less disturbed by the other processes.
+// memory once full, stateAt() at random times, timeline() for the usual windows, and what a live viewer's
+// frame costs the main thread (stats, build, JSON) and weighs.
+// Run: npm run bench:history [-- --quick] [-- --frames: the frames alone] (apart from `npm run bench`, which
+// compares servers). CPU time is reported beside wall time: on a shared machine it is far less disturbed by the
+// other processes.
 //
 // The traffic is synthetic but shaped like the real server's: keep-alive GET / on N workers at a steady
 // rate (request-received, job-queued, job-started, job-finished, response-sent per request), a share of
@@ -10,15 +12,19 @@
 import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { EventHistory } from '../src/history';
+// The builder alone, as the frame publisher imports it.
+import { build as buildHistogram } from 'hdr-histogram-js/dist/HistogramBuilder.js';
+import { EventHistory, LiveStats, ViewerFrames } from '../src/history';
 import { BURST_USER_AGENT, type ServerEvent } from '../src/shared/events';
-import { DEFAULT_SETTINGS } from '../src/shared/settings';
+import { DEFAULT_RECORDER_SETTINGS, DEFAULT_SETTINGS } from '../src/shared/settings';
+import { type ControllerStatus, FRAME_INTERVAL_MS } from '../src/shared/wire';
 import { percentile } from '../test/support/percentile';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
 
 const isQuick = process.argv.includes('--quick');
+const isFramesOnly = process.argv.includes('--frames');
 
 /** Valid server events, in time order, for `workerCount` workers at `ratePerS` requests per second. */
 class Traffic {
@@ -280,12 +286,85 @@ function benchTimeline(): void {
   );
 }
 
+// ── 5. a live viewer's frames ────────────────────────────────────────────────
+/**
+ * What the frame publisher does for one live viewer of a 30 s window at 1,200 px, one frame per FRAME_INTERVAL_MS
+ * while 4 workers serve 10,000 req/s: the live stats caught up, the frame built, the frame as JSON. Each frame's
+ * events are appended before it (their cost is the recorder's, paid whether anybody watches or not).
+ */
+function benchFrames(): void {
+  const workers = 4;
+  const rate = 10_000;
+  const frameCount = isQuick ? 150 : 600;
+  section(
+    `frames: one live viewer, 30 s window at 1,200 px, ${workers} workers at ${rate.toLocaleString('en')} req/s, a frame every ${FRAME_INTERVAL_MS} ms`,
+  );
+  const history = new EventHistory({
+    maxAgeMs: DEFAULT_RECORDER_SETTINGS.historySeconds * 1000,
+    maxEvents: DEFAULT_RECORDER_SETTINGS.historyEvents,
+  });
+  const traffic = new Traffic(workers, rate);
+  const appendUntil = (at: number) => {
+    while (traffic.at < at) history.append(traffic.next());
+  };
+  appendUntil(traffic.at + 35_000);
+  const stats = new LiveStats(history, () =>
+    buildHistogram({ useWebAssembly: false, numberOfSignificantValueDigits: 3, lowestDiscernibleValue: 1, autoResize: true }),
+  );
+  stats.catchUp(Number.POSITIVE_INFINITY);
+  const frames = new ViewerFrames(history);
+  frames.setView({ id: 1, windowMs: 30_000, plotWidthPx: 1_200, paused: false, cursor: 'live' });
+  const status: ControllerStatus = { phase: 'listening', url: 'http://127.0.0.1:7878', settings: { ...DEFAULT_SETTINGS }, lastError: null };
+  const costs: Array<{ statsMs: number; buildMs: number; jsonMs: number; bytes: number }> = [];
+  for (let i = 0; i < frameCount; i++) {
+    appendUntil(traffic.at + FRAME_INTERVAL_MS);
+    const now = history.lastAt!;
+    const statsMs = timed(() => stats.catchUp()).cpuMs;
+    let frame: ReturnType<ViewerFrames['build']> = null;
+    const buildMs = timed(() => {
+      frame = frames.build({
+        now,
+        status,
+        stats: { version: stats.version, read: (at, state) => stats.summary(at, state) },
+        maxAgeMs: DEFAULT_RECORDER_SETTINGS.historySeconds * 1000,
+        maxEvents: DEFAULT_RECORDER_SETTINGS.historyEvents,
+      });
+    }).cpuMs;
+    let json = '';
+    const jsonMs = timed(() => {
+      json = JSON.stringify(frame);
+    }).cpuMs;
+    // The first frame is full (a viewer's arrival), the rest are what a watching viewer costs.
+    if (i > 0) costs.push({ statsMs, buildMs, jsonMs, bytes: json.length });
+  }
+  const mean = (pick: (c: (typeof costs)[number]) => number) => costs.reduce((sum, c) => sum + pick(c), 0) / costs.length;
+  const p95 = (pick: (c: (typeof costs)[number]) => number) =>
+    percentile(
+      costs.map(pick).sort((a, b) => a - b),
+      95,
+    );
+  const row = (name: string, pick: (c: (typeof costs)[number]) => number) =>
+    console.log(`${name.padEnd(22)} ${mean(pick).toFixed(3).padStart(7)} ms  ${p95(pick).toFixed(3).padStart(7)} ms`);
+  console.log('CPU per frame          mean        p95');
+  row('stats caught up', (c) => c.statsMs);
+  row('frame built', (c) => c.buildMs);
+  row('JSON', (c) => c.jsonMs);
+  const totalMs = mean((c) => c.statsMs + c.buildMs + c.jsonMs);
+  row('all', (c) => c.statsMs + c.buildMs + c.jsonMs);
+  console.log(
+    `${(mean((c) => c.bytes) / 1024).toFixed(1)} KiB per frame; at ${(1000 / FRAME_INTERVAL_MS).toFixed(0)} frames/s: ${((totalMs * 100) / FRAME_INTERVAL_MS).toFixed(1)} % of a core, ${((mean((c) => c.bytes) * 1000) / FRAME_INTERVAL_MS / 1024).toFixed(0)} KiB/s`,
+  );
+}
+
 calibrate();
 console.log(`Flight recorder benchmarks${isQuick ? ' (--quick)' : ''} — node ${process.version}`);
 console.log(
   `calibration: ${calibrate().toFixed(0)} ns of CPU per reference step (Map set, get, delete and a small object); compare it across machines`,
 );
-benchAppend();
-benchMemory();
-benchStateAt();
-benchTimeline();
+if (!isFramesOnly) {
+  benchAppend();
+  benchMemory();
+  benchStateAt();
+  benchTimeline();
+}
+benchFrames();
