@@ -285,11 +285,18 @@ export class EventHistory {
    * Reads up to `maxCount` events from sequence number `fromSeq` on (from the oldest held, when that one
    * left), oldest first, handing each to `visit` with its number. Returns the number of the next event to
    * read. For readers that follow the history as it grows (a viewer's log, the live stats) in bounded steps.
+   * With `types`, only events of those types are decoded and visited (the others still count as read).
    */
-  readEvents(fromSeq: number, maxCount: number, visit: (event: ServerEvent, seq: number) => void): number {
+  readEvents(
+    fromSeq: number,
+    maxCount: number,
+    visit: (event: ServerEvent, seq: number) => void,
+    types?: ReadonlySet<ServerEvent['type']>,
+  ): number {
     const end = Math.min(this.log.nextSeq, Math.max(fromSeq, this.firstSeq) + Math.max(0, Math.floor(maxCount)));
     let seq = Math.max(fromSeq, this.firstSeq);
-    for (; seq < end; seq++) visit(this.log.decode(seq), seq);
+    const log = this.log;
+    for (; seq < end; seq++) if (types === undefined || types.has(log.typeOf(seq))) visit(log.decode(seq), seq);
     return seq;
   }
 

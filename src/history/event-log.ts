@@ -319,6 +319,11 @@ export class EventLog {
     return event as ServerEvent;
   }
 
+  /** The type of a held event, without decoding it. */
+  typeOf(seq: number): ServerEvent['type'] {
+    return this.codec.plans[this.ring.columns.type[this.ring.slotOf(seq)]!]!.type as ServerEvent['type'];
+  }
+
   /** Drops the oldest event, releasing its strings. */
   shift(): void {
     if (this.ring.length === 0) return;

@@ -3,6 +3,7 @@
 // the history as it grows, in bounded steps, so a viewer receives a small summary instead of every request.
 // Pure; the histogram is passed in (the main side passes HdrHistogram).
 
+import type { ServerEvent } from '../shared/events';
 import { type HistogramFactory, RequestStats } from '../shared/request-stats';
 import type { FrameStats } from '../shared/wire';
 import type { EventHistory } from './event-history';
@@ -10,6 +11,8 @@ import type { PoolState } from './pool-state';
 
 /** Events read per catchUp() at most, so a viewer arriving after a long run never stalls the main thread. */
 export const LIVE_STATS_EVENTS_PER_STEP = 20_000;
+/** The events the numbers follow: the rest (most of a busy server's) are skipped without being decoded. */
+const COUNTED_EVENT_TYPES: ReadonlySet<ServerEvent['type']> = new Set(['server-listening', 'server-stopped', 'response-sent']);
 
 export class LiveStats {
   private readonly stats: RequestStats;
@@ -66,23 +69,28 @@ export class LiveStats {
   /** Reads the events appended since the last call, at most `maxEvents` of them, and none from `endSeq` on. */
   catchUp(maxEvents = LIVE_STATS_EVENTS_PER_STEP, endSeq = this.history.nextSeq): void {
     const before = this.nextSeq;
-    this.nextSeq = this.history.readEvents(this.nextSeq, Math.min(maxEvents, endSeq - this.nextSeq), (event) => {
-      switch (event.type) {
-        case 'server-listening':
-          this.stats.reset(event.at, event.workerCount);
-          // A new run: its requests are the ones counted from here on.
-          this.runId = this.history.runs().findLast((r) => r.startedAt <= event.at)?.runId;
-          break;
-        case 'server-stopped':
-          this.stats.serverStopped();
-          break;
-        case 'response-sent': {
-          const record = this.history.request(event.requestId, this.runId);
-          if (record) this.stats.recordFinished(record);
-          break;
+    this.nextSeq = this.history.readEvents(
+      this.nextSeq,
+      Math.min(maxEvents, endSeq - this.nextSeq),
+      (event) => {
+        switch (event.type) {
+          case 'server-listening':
+            this.stats.reset(event.at, event.workerCount);
+            // A new run: its requests are the ones counted from here on.
+            this.runId = this.history.runs().findLast((r) => r.startedAt <= event.at)?.runId;
+            break;
+          case 'server-stopped':
+            this.stats.serverStopped();
+            break;
+          case 'response-sent': {
+            const record = this.history.request(event.requestId, this.runId);
+            if (record) this.stats.recordFinished(record);
+            break;
+          }
         }
-      }
-    });
+      },
+      COUNTED_EVENT_TYPES,
+    );
     if (this.nextSeq !== before) this.changeCount++;
   }
 
