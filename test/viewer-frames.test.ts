@@ -5,9 +5,27 @@
 // The builder alone, as the main side loads it.
 import { build as buildHistogram } from 'hdr-histogram-js/dist/HistogramBuilder.js';
 import { describe, expect, it } from 'vitest';
-import { answerQuery, EventHistory, LiveStats, ViewerFrames } from '../src/history';
+import {
+  answerQuery,
+  EventHistory,
+  FLOODED_LOG_INTERVAL_MS,
+  frameTimelineOf,
+  LiveStats,
+  STATS_MIN_INTERVAL_MS,
+  ViewerFrames,
+  WHOLE_TIMELINE_INTERVAL_MS,
+} from '../src/history';
+import { mergeTimeline } from '../src/renderer/bridge/frame-timeline';
 import type { ServerEvent } from '../src/shared/events';
-import { MAX_FRAME_LOG_LINES, MAX_FRAME_QUEUE_JOBS, MAX_FRAME_QUEUE_SPANS, type ViewerFrame, type ViewerView } from '../src/shared/wire';
+import {
+  type FrameTimeline,
+  HIGH_RATE_REQUESTS_PER_S,
+  MAX_FRAME_LOG_LINES,
+  MAX_FRAME_QUEUE_JOBS,
+  MAX_FRAME_QUEUE_SPANS,
+  type ViewerFrame,
+  type ViewerView,
+} from '../src/shared/wire';
 import { simulateRun } from './support/simulated-run';
 
 const START_AT = 1_700_000_000_000;
@@ -251,6 +269,31 @@ describe('the stats in frames', () => {
     return { frames, frameAt };
   }
 
+  it(`are sent at most every ${STATS_MIN_INTERVAL_MS} ms while events keep coming`, () => {
+    const events = steadyRun(4_000, 1, 0.5);
+    const listeningAt = events.find((e) => e.type === 'server-listening')!.at;
+    const history = new EventHistory({ startAt: START_AT - 1 });
+    let next = 0;
+    const stats = new LiveStats(history, newHistogram);
+    const frames = new ViewerFrames(history);
+    frames.setView(view());
+    const sentAt: number[] = [];
+    for (let at = listeningAt + 100; at < listeningAt + 2_000; at += 33) {
+      while (next < events.length && events[next]!.at <= at) history.append(events[next++]!);
+      stats.catchUp();
+      const frame = frames.build({
+        now: at,
+        status: null,
+        ...SETTINGS,
+        stats: { version: stats.version, read: (t, state) => stats.summary(t, state) },
+      });
+      if (frame?.stats) sentAt.push(at);
+    }
+    expect(sentAt.length).toBeGreaterThan(4);
+    for (let i = 1; i < sentAt.length; i++) expect(sentAt[i]! - sentAt[i - 1]!).toBeGreaterThanOrEqual(STATS_MIN_INTERVAL_MS);
+    expect(sentAt.at(-1)).toBeGreaterThan(listeningAt + 2_000 - STATS_MIN_INTERVAL_MS - 40);
+  });
+
   it('fall to 0 requests per second once traffic stops, and the busy shares with them, with no new event', () => {
     const events = trafficThatStopped();
     const lastAt = events.at(-1)!.at;
@@ -280,5 +323,125 @@ describe('the stats in frames', () => {
     expect(paused.stats!.requestsPerSecond).toBeGreaterThan(50);
     // A still view gets a frame only when something it shows can change: never for the clock alone.
     expect(frameAt(lastAt + 11_000)).toBeNull();
+  });
+});
+
+/** Run time drawn per lane and bucket of the window (buckets' busy time plus the bars' overlap), in ms. */
+function drawnBusyMs(timeline: FrameTimeline): Map<number, number[]> {
+  const byLane = new Map<number, number[]>();
+  const size = timeline.bucketMs;
+  for (const lane of timeline.lanes) {
+    const busy = new Array<number>(timeline.bucketCount).fill(0);
+    for (let k = 0; k < timeline.bucketCount; k++) {
+      const from = (timeline.firstBucketIndex + k) * size;
+      busy[k] = lane.buckets.busyFraction[k]! * Math.max(0, Math.min(from + size, timeline.now) - from);
+    }
+    for (const bar of lane.bars) {
+      const to = bar.finishedAt ?? timeline.now;
+      for (let k = 0; k < timeline.bucketCount; k++) {
+        const from = (timeline.firstBucketIndex + k) * size;
+        busy[k]! += Math.max(0, Math.min(to, from + size) - Math.max(bar.startedAt, from));
+      }
+    }
+    byLane.set(lane.workerId, busy);
+  }
+  return byLane;
+}
+
+describe('a watching viewer', () => {
+  /** A history fed as the server would, and a viewer of it framed every `stepMs`; each frame's timeline merged as the page does. */
+  function watchedRun(events: readonly ServerEvent[], viewOverrides: Partial<ViewerView> = {}) {
+    const history = new EventHistory({ startAt: START_AT - 1 });
+    let next = 0;
+    const frames = new ViewerFrames(history);
+    frames.setView(view(viewOverrides));
+    let held: FrameTimeline | null = null;
+    const frameAt = (now: number) => {
+      while (next < events.length && events[next]!.at <= now) history.append(events[next++]!);
+      const frame = build(frames, now);
+      if (frame?.timeline) held = mergeTimeline(frame.isFull ? null : held, frame.timeline);
+      return frame;
+    };
+    return { history, frames, frameAt, held: () => held! };
+  }
+
+  it('holds after every tail the run time a whole timeline of the same moment draws, with only the tail built', () => {
+    // Jobs of 10 ms every 15 ms on 4 workers: buckets of 100 ms hold bars and summaries side by side.
+    const events = steadyRun(400, 15, 10);
+    const listeningAt = events.find((e) => e.type === 'server-listening')!.at;
+    const watched = watchedRun(events, { windowMs: 5_000, plotWidthPx: 100 });
+    const first = watched.frameAt(listeningAt + 1_000)!;
+    expect(first.timeline!.mode).toBe('whole');
+    let at = listeningAt + 1_000;
+    for (let i = 0; i < 20; i++) {
+      at += 33;
+      const frame = watched.frameAt(at)!;
+      const tail = frame.timeline!;
+      expect(tail.mode).toBe('tail');
+      // Built from the bucket that held the previous frame's moment: one or two buckets, not the window.
+      expect(tail.lanes[0]!.buckets.jobs.length).toBeLessThanOrEqual(2);
+      const timeline = watched.history.timeline({ fromAt: at - 5_000, toAt: at, plotWidthPx: 100, now: at });
+      const whole = frameTimelineOf(timeline, 'whole', timeline.firstBucketIndex);
+      expect(whole.bucketMs).toBe(tail.bucketMs);
+      const drawn = drawnBusyMs(watched.held());
+      for (const [workerId, busy] of drawnBusyMs(whole)) {
+        const heldBusy = drawn.get(workerId)!;
+        for (let k = 0; k < busy.length; k++) expect(heldBusy[k]).toBeCloseTo(busy[k]!, 1);
+      }
+      expect(watched.held().queue.buckets.received).toEqual(whole.queue.buckets.received);
+    }
+    // Then whole again, so what a tail cannot see (a request that left the history, a moved start) is set right.
+    expect(watched.frameAt(listeningAt + 1_000 + WHOLE_TIMELINE_INTERVAL_MS)!.timeline!.mode).toBe('whole');
+  });
+
+  it('gets a full frame with the whole timeline after it lost one (resync), after a new window, and as a new viewer', () => {
+    const events = steadyRun(2_000, 1, 0.5);
+    const listeningAt = events.find((e) => e.type === 'server-listening')!.at;
+    const watched = watchedRun(events);
+    watched.frameAt(listeningAt + 500);
+    expect(watched.frameAt(listeningAt + 533)!.timeline!.mode).toBe('tail');
+    watched.frames.resync();
+    const afterLoss = watched.frameAt(listeningAt + 566)!;
+    expect(afterLoss.isFull).toBe(true);
+    expect(afterLoss.timeline!.mode).toBe('whole');
+    expect(afterLoss.log!.omittedLineCount).toBe(0);
+    watched.frames.setView(view({ id: 2, windowMs: 10_000 }));
+    const moved = watched.frameAt(listeningAt + 600)!;
+    expect(moved).toMatchObject({ isFull: true, viewId: 2 });
+    expect(moved.timeline!.mode).toBe('whole');
+    expect(moved.timeline!.fromAt).toBe(listeningAt + 600 - 10_000);
+    const newcomer = new ViewerFrames(watched.history);
+    newcomer.setView(view());
+    expect(build(newcomer, listeningAt + 600)!.timeline!.mode).toBe('whole');
+  });
+
+  it('gets a flooded log at most every FLOODED_LOG_INTERVAL_MS, every line left out counted', () => {
+    // 10 requests per ms: far more lines than a frame carries.
+    const events = steadyRun(20_000, 0.1, 0.05);
+    const listeningAt = events.find((e) => e.type === 'server-listening')!.at;
+    const watched = watchedRun(events);
+    watched.frameAt(listeningAt + 100);
+    const flooded = watched.frameAt(listeningAt + 133)!;
+    expect(flooded.log!.omittedLineCount).toBeGreaterThan(0);
+    const sentAt = listeningAt + 133;
+    for (let at = sentAt + 33; at < sentAt + FLOODED_LOG_INTERVAL_MS; at += 33) expect(watched.frameAt(at)!.log).toBeUndefined();
+    const next = watched.frameAt(sentAt + FLOODED_LOG_INTERVAL_MS)!;
+    expect(next.log!.lines.length).toBeGreaterThan(0);
+    expect(next.log!.lines.length).toBeLessThanOrEqual(MAX_FRAME_LOG_LINES);
+    // Every event of the second between counts: what was not sent is said to be there.
+    expect(next.log!.omittedLineCount).toBeGreaterThan(5_000);
+    expect(next.log!.lines[0]!.at).toBeGreaterThan(sentAt + FLOODED_LOG_INTERVAL_MS - 100);
+  });
+
+  it('lists no queued job at a high rate, and still says how many wait and for how long', () => {
+    // 4 workers, jobs of 2 ms arriving every 0.2 ms: the queue grows.
+    const events = steadyRun(5_000, 0.2, 2);
+    const listeningAt = events.find((e) => e.type === 'server-listening')!.at;
+    const watched = watchedRun(events);
+    const frame = watched.frameAt(listeningAt + 300)!;
+    expect(frame.counters.requestsPerSecond).toBeGreaterThanOrEqual(HIGH_RATE_REQUESTS_PER_S);
+    expect(frame.queue.length).toBeGreaterThan(MAX_FRAME_QUEUE_JOBS);
+    expect(frame.queue.jobs).toEqual([]);
+    expect(frame.queue.oldestWaitMs).toBeGreaterThan(0);
   });
 });

@@ -51,10 +51,13 @@ export {
 } from './timeline';
 export {
   answerQuery,
+  FLOODED_LOG_INTERVAL_MS,
   type FrameContext,
   frameTimelineOf,
   LOG_BACKFILL_EVENTS,
   LOG_SCAN_EVENTS_PER_FRAME,
+  STATS_MIN_INTERVAL_MS,
   ViewerFrames,
   WHOLE_TIMELINE_INTERVAL_MS,
+  wireNumber,
 } from './viewer-frames';

@@ -70,6 +70,20 @@ export interface TimelineQuery {
   plotWidthPx: number;
   /** The newest moment shown: the present for live, the cursor for replay. Nothing after it is shown. */
   now: number;
+  /**
+   * A tail for a viewer that holds the rest: the buckets (and the bars reaching them) only from this bucket of the
+   * window's grid on, the grid itself chosen for the whole window. A lane with no job in the tail is left out unless
+   * its worker exists. Default: the whole window.
+   */
+  fromBucketIndex?: number;
+  /**
+   * With fromBucketIndex: the jobs the viewer holds as bars, by `runId:requestId`. A job running at the tail's start
+   * is a bar in the tail only if it is one of them (else it stays in the summaries), so that what the viewer keeps
+   * before the tail and the tail agree. Default: none.
+   */
+  barsAcross?: ReadonlySet<string>;
+  /** Waits listed one by one at most (default: one per pixel); past it `spans` is null. 0: null without looking. */
+  maxQueueSpans?: number;
 }
 
 /** A job drawn on its own: its wait (if it queued) and its run. */
@@ -167,6 +181,11 @@ export interface Timeline {
   bucketMs: number;
   firstBucketIndex: number;
   bucketCount: number;
+  /**
+   * The first bucket the bucket arrays hold: they cover [fromBucketIndex, firstBucketIndex + bucketCount). It is
+   * firstBucketIndex unless the query asked for a tail.
+   */
+  fromBucketIndex: number;
   /** Nothing is known before this (recording began, or the buckets kept do not reach further back). */
   knownFromAt: number;
   /** The event history starts here: before it, buckets are aggregates only and details are gone. null: no events held. */
@@ -470,8 +489,28 @@ function barOfRecord(runId: number, workerId: number, busySince: number, record:
   };
 }
 
-/** Takes the jobs that own a bucket out of the lane's sums and returns them as bars (see the header). */
-function extractBars(parts: HistoryParts, summary: Summary, workerId: number, sums: LaneSums, knownFromAt: number): JobBar[] {
+/** A job taken out of a lane's sums as a bar. */
+interface TakenBar {
+  bar: JobBar;
+  row: number;
+  jobClass: number;
+  /** Where its run time ends in the sums: its finish, or `now` while it runs. */
+  toAt: number;
+}
+
+/**
+ * Takes the jobs that own a bucket out of the lane's sums and returns them as bars (see the header). `barsAcross`
+ * (a tail): the jobs the viewer holds as bars, by `runId:requestId`; the job running at the part's start on this
+ * lane stays as the viewer holds it, a bar or part of a summary, since the viewer keeps what came before the part.
+ */
+function extractBars(
+  parts: HistoryParts,
+  summary: Summary,
+  workerId: number,
+  sums: LaneSums,
+  knownFromAt: number,
+  barsAcross: ReadonlySet<string> | null,
+): JobBar[] {
   const { grid, now, aggregate } = summary;
   const bars: JobBar[] = [];
   const size = grid.bucketMs;
@@ -483,19 +522,72 @@ function extractBars(parts: HistoryParts, summary: Summary, workerId: number, su
     return Number.isNaN(f) ? Number.POSITIVE_INFINITY : f;
   };
   const lastIndex = Math.min(grid.count - 1, Math.floor(now / size) - grid.firstIndex);
+  const runningBar = (): TakenBar => {
+    const runId = aggregate!.runId;
+    const record = aggregate!.requestRecord(running!.requestId);
+    const row = parts.rowOf(runId, running!.requestId);
+    const bar =
+      row === -1
+        ? barOfRecord(runId, workerId, running!.busySince, record, running!.requestId)
+        : barOfRow(parts, row, now, running!.busySince);
+    bar.startedAt = running!.busySince;
+    const jobClass = jobClassFor(parts, runId, running!.requestId, record, STATUS_RUNNING);
+    return { bar, row, jobClass, toAt: Math.max(now, running!.busySince) };
+  };
+  const rowBar = (row: number): TakenBar => {
+    const slot = table.slotOf(row);
+    const jobClass = jobClassOf(table.routeCodeOf(slot), statusClassOf(table.columns.status[slot]!), table.isBurst(slot));
+    return { bar: barOfRow(parts, row, now, null), row, jobClass, toAt: table.columns.finishedAt[slot]! };
+  };
   // Bars come out in time order; a bucket is looked at again after a bar ends in it, so skip the jobs taken.
   let isRunningTaken = false;
   let lastRow = -1;
   let lastToAt = Number.NEGATIVE_INFINITY;
+  /** The job across a tail's start that the viewer holds inside a summary: never a bar here. */
+  let summaryRow = -1;
+  /**
+   * The first job of the lane finished by `now` that starts before `beforeAt` and passes `accept`, looked for from the
+   * first one finishing at or after `fromAt` (the lane's index is in start order); -1 when none.
+   */
+  const findRow = (fromAt: number, beforeAt: number, accept: (row: number, startedAt: number, finishedAt: number) => boolean): number => {
+    if (index === undefined) return -1;
+    for (let p = index.lowerBound(fromAt, finishedKey); p < index.end; p++) {
+      const row = index.rowAt(p);
+      if (!table.holds(row)) continue;
+      const slot = table.slotOf(row);
+      const startedAt = table.columns.startedAt[slot]!;
+      const finishedAt = table.columns.finishedAt[slot]!;
+      // Not finished by `now`: that is the running job.
+      if (startedAt >= beforeAt || Number.isNaN(finishedAt) || finishedAt > now) return -1;
+      if (accept(row, startedAt, finishedAt)) return row;
+    }
+    return -1;
+  };
+  const take = (taken: TakenBar) => {
+    bars.push(taken.bar);
+    lastRow = taken.row;
+    lastToAt = taken.toAt;
+    addJobToSums(sums, grid, taken.bar.startedAt, taken.toAt, taken.jobClass, -1);
+  };
+  if (barsAcross !== null && aggregate !== null) {
+    const startAt = grid.firstIndex * size;
+    const keyOf = (runId: number, requestId: number) => `${runId}:${requestId}`;
+    if (running !== null && running.busySince < startAt) {
+      isRunningTaken = true;
+      if (barsAcross.has(keyOf(aggregate.runId, running.requestId))) take(runningBar());
+    } else {
+      const row = findRow(startAt, startAt, (_, __, finishedAt) => finishedAt > startAt);
+      const slot = row === -1 ? -1 : table.slotOf(row);
+      if (slot !== -1 && barsAcross.has(keyOf(table.columns.runId[slot]!, table.columns.requestId[slot]!))) take(rowBar(row));
+      else summaryRow = row;
+    }
+  }
   for (let i = 0; i <= lastIndex; i++) {
     if (sums.jobs[i] !== 1) continue;
     const bucketStart = (grid.firstIndex + i) * size;
     const bucketEnd = bucketStart + size;
     if (bucketEnd <= knownFromAt) continue;
-    let bar: JobBar | null = null;
-    let jobClass = 0;
-    let toAt = now;
-    let row = -1;
+    let taken: TakenBar | null = null;
     if (
       running !== null &&
       aggregate !== null &&
@@ -503,39 +595,24 @@ function extractBars(parts: HistoryParts, summary: Summary, workerId: number, su
       overlapsRange(running.busySince, Math.max(now, running.busySince), bucketStart, bucketEnd)
     ) {
       isRunningTaken = true;
-      row = parts.rowOf(aggregate.runId, running.requestId);
-      bar =
-        row === -1
-          ? barOfRecord(aggregate.runId, workerId, running.busySince, aggregate.requestRecord(running.requestId), running.requestId)
-          : barOfRow(parts, row, now, running.busySince);
-      bar.startedAt = running.busySince;
-      jobClass = jobClassFor(parts, aggregate.runId, running.requestId, aggregate.requestRecord(running.requestId), STATUS_RUNNING);
-      toAt = Math.max(now, running.busySince);
-    } else if (index !== undefined) {
-      for (let p = index.lowerBound(bucketStart, finishedKey); p < index.end; p++) {
-        const candidate = index.rowAt(p);
-        if (!table.holds(candidate)) continue;
-        const slot = table.slotOf(candidate);
-        const startedAt = table.columns.startedAt[slot]!;
-        const finishedAt = table.columns.finishedAt[slot]!;
-        // Not finished by `now`: that is the running job, handled above.
-        if (startedAt >= bucketEnd || Number.isNaN(finishedAt) || finishedAt > now) break;
-        if (candidate === lastRow || startedAt < lastToAt || !overlapsRange(startedAt, finishedAt, bucketStart, bucketEnd)) continue;
-        row = candidate;
-        bar = barOfRow(parts, row, now, null);
-        jobClass = jobClassOf(table.routeCodeOf(slot), statusClassOf(table.columns.status[slot]!), table.isBurst(slot));
-        toAt = finishedAt;
-        break;
-      }
+      taken = runningBar();
+    } else {
+      const row = findRow(
+        bucketStart,
+        bucketEnd,
+        (candidate, startedAt, finishedAt) =>
+          candidate !== lastRow &&
+          candidate !== summaryRow &&
+          startedAt >= lastToAt &&
+          overlapsRange(startedAt, finishedAt, bucketStart, bucketEnd),
+      );
+      if (row !== -1) taken = rowBar(row);
     }
     // No bar: the job's request left the history, so the bucket stays a summary (aggregates only).
-    if (bar === null) continue;
-    bars.push(bar);
-    lastRow = row;
-    lastToAt = toAt;
-    addJobToSums(sums, grid, bar.startedAt, toAt, jobClass, -1);
+    if (taken === null) continue;
+    take(taken);
     // Look at the bar's last bucket again: with the bar taken out, another job may own it now.
-    const barLast = lastBucketOf(bar.startedAt, toAt, size) - grid.firstIndex;
+    const barLast = lastBucketOf(taken.bar.startedAt, taken.toAt, size) - grid.firstIndex;
     i = Math.max(i, barLast) - 1;
   }
   return bars;
@@ -627,7 +704,16 @@ export function buildTimeline(parts: HistoryParts, query: TimelineQuery): Timeli
   const toAt = Math.max(query.toAt, fromAt);
   const plotWidthPx = Math.min(MAX_PLOT_WIDTH_PX, Math.max(1, Math.floor(query.plotWidthPx) || 1));
   const msPerPx = (toAt - fromAt) / plotWidthPx;
-  const { grid, level } = chooseGrid(parts, fromAt, toAt, msPerPx * MIN_BUCKET_WIDTH_PX);
+  const window = chooseGrid(parts, fromAt, toAt, msPerPx * MIN_BUCKET_WIDTH_PX);
+  const level = window.level;
+  const windowEndIndex = window.grid.firstIndex + window.grid.count;
+  const fromIndex = Math.min(
+    windowEndIndex - 1,
+    Math.max(window.grid.firstIndex, Math.floor(query.fromBucketIndex ?? Number.NEGATIVE_INFINITY)),
+  );
+  // The part built: the whole window's grid, or its tail.
+  const isTail = fromIndex > window.grid.firstIndex;
+  const grid: BucketGrid = { bucketMs: window.grid.bucketMs, firstIndex: fromIndex, count: windowEndIndex - fromIndex };
   const knownFromAt = Math.max(parts.recordingStartAt(), parts.buckets.coverageFromAt(level));
   const runs = runsOverlapping(parts, fromAt, toAt, now);
   const summary = summarize(parts, grid, level, now, (aggregate) => laneIdsFor(parts, runs, aggregate));
@@ -639,7 +725,7 @@ export function buildTimeline(parts: HistoryParts, query: TimelineQuery): Timeli
   for (const workerId of [...summary.lanes.keys()].sort((a, b) => a - b)) {
     const sums = summary.lanes.get(workerId)!;
     if (!mustShow.has(workerId) && !sums.jobs.some((n) => n !== 0)) continue;
-    const bars = extractBars(parts, summary, workerId, sums, knownFromAt);
+    const bars = extractBars(parts, summary, workerId, sums, knownFromAt, isTail ? (query.barsAcross ?? new Set()) : null);
     const busyFraction = new Float64Array(grid.count);
     for (let i = 0; i < grid.count; i++) {
       const elapsed = elapsedMs(grid, i, now);
@@ -660,7 +746,8 @@ export function buildTimeline(parts: HistoryParts, query: TimelineQuery): Timeli
     meanLength[i] = elapsed > 0 ? q.lengthMs[i]! / elapsed : 0;
     meanWaitMs[i] = q.dequeued[i]! > 0 ? q.waitMsSum[i]! / q.dequeued[i]! : Number.NaN;
   }
-  const spans = waitSpans(parts, summary, fromAt, toAt, msPerPx, plotWidthPx);
+  const maxQueueSpans = Math.min(plotWidthPx, Math.max(0, Math.floor(query.maxQueueSpans ?? plotWidthPx)));
+  const spans = maxQueueSpans === 0 ? null : waitSpans(parts, summary, fromAt, toAt, msPerPx, maxQueueSpans);
 
   const historyStartAt = parts.firstAt();
   const markers: Timeline['markers'] = [];
@@ -674,8 +761,9 @@ export function buildTimeline(parts: HistoryParts, query: TimelineQuery): Timeli
     toAt,
     now,
     bucketMs: grid.bucketMs,
-    firstBucketIndex: grid.firstIndex,
-    bucketCount: grid.count,
+    firstBucketIndex: window.grid.firstIndex,
+    bucketCount: window.grid.count,
+    fromBucketIndex: grid.firstIndex,
     knownFromAt,
     historyStartAt,
     lanes,

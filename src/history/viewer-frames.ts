@@ -18,6 +18,7 @@ import {
   type FrameStats,
   type FrameTimeline,
   type FrameWorker,
+  HIGH_RATE_REQUESTS_PER_S,
   MAX_FRAME_LOG_LINES,
   MAX_FRAME_QUEUE_JOBS,
   MAX_FRAME_QUEUE_SPANS,
@@ -38,6 +39,17 @@ import type { LaneBuckets, QueueBuckets, Timeline } from './timeline';
  * RATE_WINDOW_MS) falls to 0 once traffic stops, and the workers' busy shares move while a long job runs.
  */
 export const STATS_REFRESH_INTERVAL_MS = 500;
+/**
+ * A live view's stats are sent at most this often while new events keep coming: a person reads the numbers a few
+ * times a second (the page shows them at most every 100 ms), and each read takes every percentile again.
+ */
+export const STATS_MIN_INTERVAL_MS = 250;
+/**
+ * While more lines come than a frame carries (a flood: `omittedLineCount` > 0), the log is sent at most this often,
+ * as a sample of the newest lines: nobody reads thousands of lines a second (the page shows a busy log once a
+ * second), and at saturation the lines were most of every frame's bytes and of its log scan.
+ */
+export const FLOODED_LOG_INTERVAL_MS = 1_000;
 /** A timeline tail is sent at most for this long in a row; then it is sent whole (bars that left the history, a moved start). */
 export const WHOLE_TIMELINE_INTERVAL_MS = 1_000;
 /** A full frame's log: the last MAX_FRAME_LOG_LINES lines among at most this many recent events. */
@@ -61,8 +73,9 @@ export interface FrameContext {
 
 interface SentTimeline {
   bucketMs: number;
-  firstBucketIndex: number;
   now: number;
+  /** The bars the viewer holds across the start of the next tail (the bucket holding `now`), by `runId:requestId`. */
+  barsAcross: Set<string>;
   hasSpans: boolean;
   wholeAt: number;
 }
@@ -82,6 +95,9 @@ export class ViewerFrames {
   private sentRunsKey = '';
   private sentHistoryKey = '';
   private logSeq = 0;
+  /** The last log part sent left lines out: the next one waits FLOODED_LOG_INTERVAL_MS after it. */
+  private isLogFlooded = false;
+  private logSentAt = Number.NEGATIVE_INFINITY;
   private sentTimeline: SentTimeline | null = null;
   /** Set when a frame was sent for a paused or cursor view: until the view changes, only what can change is sent. */
   private isStill = false;
@@ -151,7 +167,7 @@ export class ViewerFrames {
         rejected: state?.counters.rejected ?? 0,
         serverErrors: state?.counters.serverErrors ?? 0,
         openConnections: state?.connections.length ?? 0,
-        requestsPerSecond: activity.requestsPerSecond,
+        requestsPerSecond: wireNumber(activity.requestsPerSecond),
       },
       run: {
         runId: state?.runId ?? 0,
@@ -161,7 +177,9 @@ export class ViewerFrames {
       },
     };
     if (state !== null) {
-      const jobs = jobsOf(state, at);
+      // Jobs pass through the queue faster than a list can show them: the page shows its length and oldest wait.
+      const listedQueueJobs = frame.counters.requestsPerSecond >= HIGH_RATE_REQUESTS_PER_S ? 0 : MAX_FRAME_QUEUE_JOBS;
+      const jobs = jobsOf(state, at, listedQueueJobs);
       const byWorker = new Map(activity.workers.map((w) => [w.workerId, w]));
       frame.workers = state.workers.map((w): FrameWorker => {
         const rates = byWorker.get(w.id);
@@ -169,15 +187,15 @@ export class ViewerFrames {
           id: w.id,
           phase: w.phase,
           job: w.requestId === null ? null : (jobs.get(w.requestId) ?? null),
-          jobsPerSecond: rates?.jobsPerSecond ?? 0,
-          utilization: rates?.utilization ?? 0,
-          recentUtilization: rates?.recentUtilization ?? 0,
+          jobsPerSecond: wireNumber(rates?.jobsPerSecond ?? 0),
+          utilization: wireNumber(rates?.utilization ?? 0),
+          recentUtilization: wireNumber(rates?.recentUtilization ?? 0),
           jobsDone: w.jobsDone,
           spawnedAt: w.spawnedAt,
           replacements: w.replacements,
         };
       });
-      frame.queue = queueOf(state, jobs, at);
+      frame.queue = queueOf(state, jobs, at, listedQueueJobs);
     }
     if (isFull || statusChanged) {
       if (context.status !== null) frame.status = context.status;
@@ -207,7 +225,9 @@ export class ViewerFrames {
     const source = context.stats;
     if (!source) return undefined;
     const hasNewEvents = isFull || source.version !== this.sentStatsVersion;
-    if (!hasNewEvents && !(isLive && at - this.statsReadAt >= STATS_REFRESH_INTERVAL_MS)) return undefined;
+    const sinceReadMs = at - this.statsReadAt;
+    if (!hasNewEvents && !(isLive && sinceReadMs >= STATS_REFRESH_INTERVAL_MS)) return undefined;
+    if (!isFull && isLive && sinceReadMs < STATS_MIN_INTERVAL_MS) return undefined;
     const stats = source.read(at, state);
     this.statsReadAt = at;
     this.sentStatsVersion = source.version;
@@ -251,50 +271,67 @@ export class ViewerFrames {
     if (isFull) {
       const lines = lastLinesBefore(history, Math.max(history.oldestSeq, end - LOG_BACKFILL_EVENTS), end, MAX_FRAME_LOG_LINES);
       this.logSeq = end;
+      this.isLogFlooded = false;
+      this.logSentAt = at;
       return { lines, omittedLineCount: 0 };
     }
     if (!isLive || end <= this.logSeq) return undefined;
+    // A flood: its lines wait (and are counted) until the interval passed.
+    if (this.isLogFlooded && at - this.logSentAt < FLOODED_LOG_INTERVAL_MS) return undefined;
     const from = Math.max(this.logSeq, end - LOG_SCAN_EVENTS_PER_FRAME);
     const skippedEvents = Math.max(0, from - Math.max(this.logSeq, history.oldestSeq));
     const { lines, omitted } = lastLines(history, from, end, MAX_FRAME_LOG_LINES);
     this.logSeq = end;
     if (lines.length === 0 && skippedEvents === 0) return undefined;
+    this.isLogFlooded = omitted + skippedEvents > 0;
+    this.logSentAt = at;
     return { lines, omittedLineCount: omitted + skippedEvents };
   }
 
+  /**
+   * The window's timeline: whole in a full frame and every WHOLE_TIMELINE_INTERVAL_MS, else only its tail from the
+   * bucket that held the previous frame's moment. The closed buckets before it do not change (the viewer keeps
+   * them), so the tail is all that is built: its cost follows the frame interval, not the window.
+   */
   private timelinePart(view: ViewerView, at: number, isWanted: boolean): FrameTimeline | undefined {
     if (!isWanted) return undefined;
-    const timeline = withinSpanLimit(
+    const sent = this.sentTimeline;
+    const build = (fromBucketIndex: number | undefined, maxQueueSpans: number) =>
       this.history.timeline({
         fromAt: at - view.windowMs,
         toAt: at,
         plotWidthPx: Math.min(view.plotWidthPx, VIEW_LIMITS.maxPlotWidthPx),
         now: at,
-      }),
-    );
-    const sent = this.sentTimeline;
-    const hasSpans = timeline.queue.spans !== null;
-    const canTail =
-      !this.needsFull &&
-      sent !== null &&
-      sent.bucketMs === timeline.bucketMs &&
-      sent.hasSpans === hasSpans &&
-      at >= sent.now &&
-      at - sent.wholeAt < WHOLE_TIMELINE_INTERVAL_MS;
-    const fromBucketIndex = canTail
-      ? Math.min(
-          timeline.firstBucketIndex + timeline.bucketCount,
-          Math.max(timeline.firstBucketIndex, Math.floor(sent.now / timeline.bucketMs)),
-        )
-      : timeline.firstBucketIndex;
+        maxQueueSpans,
+        ...(fromBucketIndex === undefined || sent === null ? {} : { fromBucketIndex, barsAcross: sent.barsAcross }),
+      });
+    const canTail = !this.needsFull && sent !== null && at >= sent.now && at - sent.wholeAt < WHOLE_TIMELINE_INTERVAL_MS;
+    // While the window has too many waits to list, a tail does not look for them: the next whole timeline does.
+    let timeline = canTail
+      ? build(Math.floor(sent.now / sent.bucketMs), sent.hasSpans ? MAX_FRAME_QUEUE_SPANS : 0)
+      : build(undefined, MAX_FRAME_QUEUE_SPANS);
+    let isTail = canTail && timeline.bucketMs === sent.bucketMs && (timeline.queue.spans !== null) === sent.hasSpans;
+    // The grid changed (the history no longer reaches back at this resolution) or the waits crossed the limit.
+    if (canTail && !isTail) timeline = build(undefined, MAX_FRAME_QUEUE_SPANS);
+    isTail &&= canTail;
+    const part = frameTimelineOf(timeline, isTail ? 'tail' : 'whole', timeline.fromBucketIndex);
+    // Every bar the viewer holds that reaches the next tail is in this part (it reaches this part's start too).
+    const nextTailAt = Math.floor(at / timeline.bucketMs) * timeline.bucketMs;
+    const barsAcross = new Set<string>();
+    for (const lane of part.lanes) {
+      for (const bar of lane.bars) {
+        if (bar.startedAt < nextTailAt && (bar.finishedAt === null || bar.finishedAt > nextTailAt))
+          barsAcross.add(`${bar.runId}:${bar.requestId}`);
+      }
+    }
     this.sentTimeline = {
       bucketMs: timeline.bucketMs,
-      firstBucketIndex: timeline.firstBucketIndex,
       now: at,
-      hasSpans,
-      wholeAt: canTail ? sent.wholeAt : at,
+      barsAcross,
+      hasSpans: timeline.queue.spans !== null,
+      wholeAt: isTail && sent !== null ? sent.wholeAt : at,
     };
-    return frameTimelineOf(timeline, canTail ? 'tail' : 'whole', fromBucketIndex);
+    return part;
   }
 }
 
@@ -307,16 +344,6 @@ function haveSameMovingFigures(a: FrameStats, b: FrameStats): boolean {
     a.workerBusyPercent.length === b.workerBusyPercent.length &&
     a.workerBusyPercent.every((percent, i) => percent === b.workerBusyPercent[i])
   );
-}
-
-/**
- * The timeline with its waits one by one only while there are at most MAX_FRAME_QUEUE_SPANS of them: under load
- * a window holds thousands of waits of a pixel or more, most of a frame's bytes, drawn as one band.
- */
-function withinSpanLimit(timeline: Timeline): Timeline {
-  const spans = timeline.queue.spans;
-  if (spans === null || spans.length <= MAX_FRAME_QUEUE_SPANS) return timeline;
-  return { ...timeline, queue: { ...timeline.queue, spans: null } };
 }
 
 function frameRunOf(run: RunInfo): FrameRun {
@@ -362,18 +389,21 @@ function jobOf(record: RequestRecord, at: number): FrameJob {
   };
 }
 
-/** The jobs a frame names (the workers' and the queue's head), by request id: one pass over the requests in flight. */
-function jobsOf(state: PoolState, at: number): Map<number, FrameJob> {
+/**
+ * The jobs a frame names (the workers' and the first `listedQueueJobs` of the queue), by request id: one pass over
+ * the requests in flight.
+ */
+function jobsOf(state: PoolState, at: number, listedQueueJobs: number): Map<number, FrameJob> {
   const wanted = new Set<number>();
   for (const w of state.workers) if (w.requestId !== null) wanted.add(w.requestId);
-  for (let i = 0; i < state.queue.length && i < MAX_FRAME_QUEUE_JOBS; i++) wanted.add(state.queue[i]!.requestId);
+  for (let i = 0; i < state.queue.length && i < listedQueueJobs; i++) wanted.add(state.queue[i]!.requestId);
   const jobs = new Map<number, FrameJob>();
   for (const record of state.requests) if (wanted.has(record.id)) jobs.set(record.id, jobOf(record, at));
   return jobs;
 }
 
-function queueOf(state: PoolState, jobs: Map<number, FrameJob>, at: number): FrameQueue {
-  const head = state.queue.slice(0, MAX_FRAME_QUEUE_JOBS);
+function queueOf(state: PoolState, jobs: Map<number, FrameJob>, at: number, listedQueueJobs: number): FrameQueue {
+  const head = state.queue.slice(0, listedQueueJobs);
   const oldest = state.queue[0];
   return {
     length: state.queue.length,
@@ -432,15 +462,27 @@ function lastLinesBefore(history: EventHistory, from: number, end: number, max: 
   return chunks.reverse().flat().slice(-max);
 }
 
-function slice(values: ArrayLike<number>, from: number, to: number): number[] {
+/**
+ * Fractions and means travel with this many decimals: a ten-thousandth of a lane's height or of a ms is below what
+ * any view shows, and a full double's 17 digits were most of a whole timeline's bytes.
+ */
+const WIRE_DECIMALS = 4;
+const WIRE_SCALE = 10 ** WIRE_DECIMALS;
+
+/** A number as a frame carries it (see WIRE_DECIMALS). */
+export function wireNumber(value: number): number {
+  return Math.round(value * WIRE_SCALE) / WIRE_SCALE;
+}
+
+function slice(values: ArrayLike<number>, from: number, to: number, isFractional = false): number[] {
   const out = new Array<number>(Math.max(0, to - from));
-  for (let i = from; i < to; i++) out[i - from] = values[i]!;
+  for (let i = from; i < to; i++) out[i - from] = isFractional ? wireNumber(values[i]!) : values[i]!;
   return out;
 }
 
 function laneBucketsOf(b: LaneBuckets, from: number, to: number): FrameLaneBuckets {
   return {
-    busyFraction: slice(b.busyFraction, from, to),
+    busyFraction: slice(b.busyFraction, from, to, true),
     jobs: slice(b.jobs, from, to),
     routes: slice(b.routes, from * 3, to * 3),
     statuses: slice(b.statuses, from * 5, to * 5),
@@ -450,18 +492,22 @@ function laneBucketsOf(b: LaneBuckets, from: number, to: number): FrameLaneBucke
 
 function queueBucketsOf(b: QueueBuckets, from: number, to: number): FrameQueueBuckets {
   return {
-    meanLength: slice(b.meanLength, from, to),
+    meanLength: slice(b.meanLength, from, to, true),
     maxLength: slice(b.maxLength, from, to),
     received: slice(b.received, from, to),
     rejected: slice(b.rejected, from, to),
     dequeued: slice(b.dequeued, from, to),
-    meanWaitMs: slice(b.meanWaitMs, from, to).map((ms) => (Number.isNaN(ms) ? null : ms)),
+    meanWaitMs: slice(b.meanWaitMs, from, to, true).map((ms) => (Number.isNaN(ms) ? null : ms)),
   };
 }
 
-/** The wire form of a timeline: plain arrays, from bucket `fromBucketIndex` on (and the bars and spans reaching it). */
+/**
+ * The wire form of a timeline: plain arrays, from bucket `fromBucketIndex` on (and the bars and spans reaching it),
+ * which the timeline holds (its own fromBucketIndex or later).
+ */
 export function frameTimelineOf(timeline: Timeline, mode: 'whole' | 'tail', fromBucketIndex: number): FrameTimeline {
-  const offset = fromBucketIndex - timeline.firstBucketIndex;
+  const offset = fromBucketIndex - timeline.fromBucketIndex;
+  const end = timeline.firstBucketIndex + timeline.bucketCount - timeline.fromBucketIndex;
   const count = timeline.bucketCount;
   const tailFromAt = fromBucketIndex * timeline.bucketMs;
   const isWhole = mode === 'whole';
@@ -479,7 +525,7 @@ export function frameTimelineOf(timeline: Timeline, mode: 'whole' | 'tail', from
     lanes: timeline.lanes.map((lane) => ({
       workerId: lane.workerId,
       bars: isWhole ? lane.bars : lane.bars.filter((bar) => bar.finishedAt === null || bar.finishedAt >= tailFromAt),
-      buckets: laneBucketsOf(lane.buckets, offset, count),
+      buckets: laneBucketsOf(lane.buckets, offset, end),
     })),
     queue: {
       spans:
@@ -488,7 +534,7 @@ export function frameTimelineOf(timeline: Timeline, mode: 'whole' | 'tail', from
           : isWhole
             ? timeline.queue.spans
             : timeline.queue.spans.filter((span) => span.isWaiting || span.leftAt >= tailFromAt),
-      buckets: queueBucketsOf(timeline.queue.buckets, offset, count),
+      buckets: queueBucketsOf(timeline.queue.buckets, offset, end),
     },
     markers: timeline.markers,
     runs: runsKnownAt(timeline.runs, timeline.now),

@@ -55,6 +55,11 @@ export const VIEW_LIMITS = {
 /** Jobs listed in a frame's queue part (the oldest first); the rest are counted in `length`. */
 export const MAX_FRAME_QUEUE_JOBS = 50;
 /**
+ * At or above this many requests per second (the frame's counters.requestsPerSecond) the queue panel shows the
+ * queue's length and oldest wait rather than a list that flickers, and a frame lists no queued job.
+ */
+export const HIGH_RATE_REQUESTS_PER_S = 50;
+/**
  * Waits a frame's queue track carries one by one at most: past it, the track is the queue's length per bucket
  * (spans null). As many as the timeline's overlay names; more overlap into a band no one can read one by one.
  */
@@ -124,7 +129,7 @@ export interface FrameQueue {
   length: number;
   /** How long the oldest waiting job has waited at the frame's moment; null when none waits. */
   oldestWaitMs: number | null;
-  /** The first MAX_FRAME_QUEUE_JOBS waiting jobs, oldest (next to start) first. */
+  /** The first MAX_FRAME_QUEUE_JOBS waiting jobs, oldest (next to start) first; none at HIGH_RATE_REQUESTS_PER_S and above. */
   jobs: FrameJob[];
 }
 
@@ -285,8 +290,11 @@ export interface FrameMarker {
  * - mode 'tail': the grid (bucketMs) is the one held; drop buckets before firstBucketIndex, keep those in
  *   [firstBucketIndex, fromBucketIndex) as held, replace everything from fromBucketIndex on with what this
  *   carries: bucket arrays, the bars overlapping [fromBucketIndex · bucketMs, now] (a bar held that ends
- *   before that stays; every other held bar is replaced), and the queue's spans likewise.
- * Its size is bounded by plotWidthPx, never by the traffic.
+ *   before that stays; every other held bar is replaced), and the queue's spans likewise. A lane held that a
+ *   tail leaves out had no job from fromBucketIndex on: keep it, empty from there. A tail starts at the bucket
+ *   that held the previous frame's moment (the buckets before it are closed and do not change) and is all the
+ *   main side builds for it; the timeline comes whole again at least once a second.
+ * Its size is bounded by plotWidthPx, never by the traffic. Fractions and means carry at most 4 decimals.
  */
 export interface FrameTimeline {
   mode: 'whole' | 'tail';
@@ -357,9 +365,12 @@ export interface ViewerFrame {
     settings: ServerSettings | null;
     listeningAt: number | null;
   };
-  /** In full frames and when the numbers changed (a few times a second at most). */
+  /** In full frames and when the numbers changed (live: at most every 250 ms, STATS_MIN_INTERVAL_MS). */
   stats?: FrameStats;
-  /** In full frames (the last MAX_FRAME_LOG_LINES lines) and when there are new lines. */
+  /**
+   * In full frames (the last MAX_FRAME_LOG_LINES lines) and when there are new lines; while lines come faster
+   * than a frame carries (the last log left some out), at most once a second (FLOODED_LOG_INTERVAL_MS).
+   */
   log?: FrameLog;
   /** In full frames and whenever the window moved or its content changed. */
   timeline?: FrameTimeline;

@@ -86,7 +86,19 @@ export function mergeTimeline(held: FrameTimeline | null, incoming: FrameTimelin
   const windowFromAt = incoming.firstBucketIndex * incoming.bucketMs;
   const heldFirst = held.firstBucketIndex;
   const heldLanes = new Map(held.lanes.map((lane) => [lane.workerId, lane]));
-  const lanes = incoming.lanes.map((lane) => {
+  // A lane the tail leaves out had no job in it: it keeps what it held before the tail, and nothing from there on.
+  const incomingIds = new Set(incoming.lanes.map((lane) => lane.workerId));
+  const emptyLane = (workerId: number) => ({
+    workerId,
+    bars: [],
+    buckets: { busyFraction: [], jobs: [], routes: [], statuses: [], burstJobs: [] },
+  });
+  const tailLanes = [
+    ...incoming.lanes,
+    ...held.lanes.filter((lane) => !incomingIds.has(lane.workerId)).map((lane) => emptyLane(lane.workerId)),
+  ];
+  tailLanes.sort((a, b) => a.workerId - b.workerId);
+  const lanes = tailLanes.map((lane) => {
     const before = heldLanes.get(lane.workerId);
     const fresh = new Set(lane.bars.map(keyOf));
     // Held bars that ended before the tail are unchanged; every other one comes again with the tail.

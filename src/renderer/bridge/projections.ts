@@ -3,7 +3,7 @@
 // (a worker card, the queue list) do not re-render. No clock, no store.
 
 import type { LogLine, RequestRecord, ServerPhase } from '../../shared/pool-model';
-import type { ControllerStatus, FrameJob, FrameWorker } from '../../shared/wire';
+import { type ControllerStatus, type FrameJob, type FrameWorker, HIGH_RATE_REQUESTS_PER_S } from '../../shared/wire';
 import {
   type BucketRequests,
   MAX_QUEUE_ITEMS_SHOWN,
@@ -23,8 +23,6 @@ import type { HeldFrames } from './held-frames';
 export const HIGH_RATE_JOBS_PER_S = 20;
 /** At a high rate, the card shows the job it runs only once it has run this long (a /sleep, a slow request). */
 export const SEEN_JOB_MIN_MS = 100;
-/** Above this many requests per second the queue shows its length and oldest wait rather than a list that flickers. */
-export const HIGH_RATE_REQUESTS_PER_S = 50;
 
 /** The three states tests and styles key on, from the worker's finer phase: a stopping worker with a job is still busy. */
 export function displayStateOf(worker: Pick<FrameWorker, 'phase' | 'job'>): WorkerDisplayState {
