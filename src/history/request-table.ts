@@ -52,6 +52,11 @@ export interface RecordedRequest extends RequestRecord {
 const ROW_INITIAL_CAPACITY = 1024;
 const INDEX_INITIAL_CAPACITY = 256;
 
+/** A time as known at `now`: NaN when it came later. (A function of the module: record() runs for every response a viewer's stats count.) */
+function knownAt(at: number, now: number): number {
+  return at <= now ? at : Number.NaN;
+}
+
 function nullIfNaN(value: number): number | null {
   return Number.isNaN(value) ? null : value;
 }
@@ -180,12 +185,11 @@ export class RequestTable {
     const rejectedEventSeq = c.rejectedEventSeq[slot]!;
     const received = c.flags[slot]! & F_HAS_RECEIVED ? log.decode(firstEventSeq) : null;
     const rejected = Number.isNaN(rejectedEventSeq) || log.atOf(rejectedEventSeq) > now ? null : log.decode(rejectedEventSeq);
-    const known = (at: number) => (at <= now ? at : Number.NaN);
-    const queuedAt = known(c.queuedAt[slot]!);
-    const startedAt = known(c.startedAt[slot]!);
-    const leftQueueAt = known(c.leftQueueAt[slot]!);
-    const finishedAt = known(c.finishedAt[slot]!);
-    const sentAt = known(c.sentAt[slot]!);
+    const queuedAt = knownAt(c.queuedAt[slot]!, now);
+    const startedAt = knownAt(c.startedAt[slot]!, now);
+    const leftQueueAt = knownAt(c.leftQueueAt[slot]!, now);
+    const finishedAt = knownAt(c.finishedAt[slot]!, now);
+    const sentAt = knownAt(c.sentAt[slot]!, now);
     // One status column: the job's, then the response's (the same number), or the server's own answer.
     const hasStatus = !Number.isNaN(sentAt) || !Number.isNaN(finishedAt) || rejected !== null;
     const target = received?.type === 'request-received' ? received.target : '?';
