@@ -7,7 +7,7 @@ import { HeldFrames } from '../src/renderer/bridge/held-frames';
 import { HIGH_RATE_JOBS_PER_S, projectQueue, projectWire, projectWorkers, SEEN_JOB_MIN_MS } from '../src/renderer/bridge/projections';
 import { initialWireState } from '../src/renderer/store/wire-slice';
 import type { FrameJob, FrameWorker } from '../src/shared/wire';
-import { frameWorker } from './support/frame-workers';
+import { framePoolParts, frameWorker } from './support/frame-workers';
 
 const t0 = 1_700_000_000_000;
 
@@ -102,6 +102,7 @@ describe('the wire view', () => {
       queue: { length: 60, oldestWaitMs: 1_499, jobs: [jobOf(2)] },
       counters: { requestsReceived: 61, responsesSent: 0, rejected: 0, serverErrors: 0, openConnections: 61, requestsPerSecond: 0 },
       run: { runId: 1, phase: 'listening', settings: null, listeningAt: t0 - 2_000 },
+      ...framePoolParts(1),
     });
     const wire = projectWire(held, initialWireState(), sources);
     expect(wire).toMatchObject({ hasSnapshot: true, queueLength: 60, oldestWaitMs: 1_499, inFlightJobs: 61, listeningAt: t0 - 2_000 });

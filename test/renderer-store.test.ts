@@ -33,7 +33,7 @@ import {
   type ViewerQuery,
   type ViewerView,
 } from '../src/shared/wire';
-import { frameWorker } from './support/frame-workers';
+import { framePoolParts, frameWorker } from './support/frame-workers';
 import { unwatchedFrames } from './support/unwatched-api';
 
 /** Stands in for requestAnimationFrame: frames run only when the test says so. */
@@ -102,6 +102,7 @@ function frameOf(overrides: Partial<ViewerFrame> & { seq: number }): ViewerFrame
     queue: queueOf(0),
     counters: countersOf(),
     run: { runId: 1, phase: 'listening', settings: { ...DEFAULT_SETTINGS, workerCount: 4 }, listeningAt: t0 },
+    ...framePoolParts(),
     ...overrides,
   };
 }

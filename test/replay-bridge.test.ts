@@ -17,6 +17,7 @@ import type {
   ViewerQuery,
   ViewerView,
 } from '../src/shared/wire';
+import { framePoolParts } from './support/frame-workers';
 import { sampleHeader } from './support/sample-events';
 import { simulateRun } from './support/simulated-run';
 
@@ -51,6 +52,7 @@ function liveFrame(seq: number, overrides: Partial<ViewerFrame> = {}): ViewerFra
     queue: { length: 0, oldestWaitMs: null, jobs: [] },
     counters: { requestsReceived: 0, responsesSent: 0, rejected: 0, serverErrors: 0, openConnections: 0, requestsPerSecond: 0 },
     run: { runId: 1, phase: 'listening', settings: { ...DEFAULT_SETTINGS }, listeningAt: START_AT },
+    ...framePoolParts(0),
     ...overrides,
   };
 }

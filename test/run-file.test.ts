@@ -7,11 +7,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PoolAggregate } from '../src/history/pool-state';
+import { EventHistory } from '../src/history/event-history';
+import { PoolAggregate, type PoolState } from '../src/history/pool-state';
 import { SERVER_EVENT_FIELDS, type ServerEvent } from '../src/shared/events';
 import {
   createRunFileHeader,
   parseRunFile,
+  RUN_FILE_MINOR_VERSION,
   RunFileError,
   type RunFileHeader,
   RunFileParser,
@@ -178,7 +180,7 @@ describe('a broken or foreign file gets one message naming the line and the prob
     );
     expectError(
       parseEverySplit(serializeRunFileHeader(sampleHeader({ formatVersion: 'one' }))),
-      'line 1: "formatVersion" must look like "1.5" (got "one")',
+      'line 1: "formatVersion" must look like "1.6" (got "one")',
     );
   });
 
@@ -319,14 +321,17 @@ describe('what still opens', () => {
   });
 
   it('opens a newer minor version: unknown header fields and event fields are ignored, unknown event types skipped with a notice', () => {
-    const header = { ...sampleHeader({ formatVersion: '1.6' }), recordedBy: 'a later Poolscope' };
+    const newerVersion = `1.${RUN_FILE_MINOR_VERSION + 1}`;
+    const header = { ...sampleHeader({ formatVersion: newerVersion }), recordedBy: 'a later Poolscope' };
     const event = { ...SAMPLE_EVENTS['job-started'], cpuMs: 3 };
     const text = `${line(header)}${line(event)}${line({ type: 'job-stolen', at: T0 + 3 })}${line({ type: 'job-stolen', at: T0 + 4 })}${line(SAMPLE_EVENTS['job-finished'])}`;
     expect(parseEverySplit(text)).toEqual({
       ok: true,
       header,
       events: [event, SAMPLE_EVENTS['job-finished']],
-      notices: ['2 events of types this Poolscope does not know ("job-stolen") were skipped: the file was written in format 1.6'],
+      notices: [
+        `2 events of types this Poolscope does not know ("job-stolen") were skipped: the file was written in format ${newerVersion}`,
+      ],
     });
   });
 
@@ -352,7 +357,7 @@ describe('the header', () => {
     });
     expect(header).toEqual({
       format: 'poolscope-run',
-      formatVersion: '1.5',
+      formatVersion: '1.6',
       app: { name: 'Poolscope', version: '0.1.0' },
       settings: SAMPLE_SETTINGS,
       strategy: null,
@@ -360,7 +365,7 @@ describe('the header', () => {
       historyStartsAt: T0,
       droppedEventCount: 12,
     });
-    expect(serializeRunFileHeader(header).startsWith('{"format":"poolscope-run","formatVersion":"1.5",')).toBe(true);
+    expect(serializeRunFileHeader(header).startsWith('{"format":"poolscope-run","formatVersion":"1.6",')).toBe(true);
   });
 
   it('opens 1.0, 1.1 and 1.2 headers, which predate settings added since, with those settings at their defaults', () => {
@@ -523,6 +528,63 @@ describe('the initial state (line 2, since 1.5)', () => {
     const late = { ...state, at: after[0]!.at + 1 };
     expect(() => parseRunFile(`${headerLine}${line({ type: 'initial-state', ...late })}${line(after[0]!)}`)).toThrow(
       /^line 3: job-finished event is 1\.0 ms earlier than the event before it/,
+    );
+  });
+
+  /** The mid-burst state as the other strategies' servers have it: a lock with its waiters, threads, waiting connections. */
+  function withStrategyParts(state: PoolState): PoolState {
+    const [holder, waiter] = state.workers;
+    return {
+      ...state,
+      workers: [holder!, { ...waiter!, phase: 'waiting-for-lock', requestId: null, busySince: null }],
+      threads: { live: 2, peak: 5, recentStartupMs: [12.5, 9.25, 14] },
+      lock: { holderId: holder!.id, heldSince: holder!.busySince, waiters: [{ workerId: waiter!.id, since: state.at - 3 }] },
+      waitingConnections: [
+        { connectionId: 3, since: state.at - 2 },
+        { connectionId: 4, since: state.at - 1 },
+      ],
+    };
+  }
+
+  it('carries the threads, the lock and the waiting connections (since 1.6), read back exactly and replayed from', () => {
+    const { state: midBurstState, after } = midBurst();
+    const state = withStrategyParts(midBurstState);
+    const header = sampleHeader({ historyStartsAt: state.at, droppedEventCount: 14 });
+    const text = [...runFileChunks(header, after, { initialState: state })].join('');
+    const read = parseRunFile(text);
+    expect(read.initialState).toEqual(state);
+    // The loader and the replay build their history from it: the history starts from the same state.
+    const history = new EventHistory({ initialState: read.initialState! });
+    expect(history.initialState()).toEqual(state);
+  });
+
+  it('opens a 1.5 initial state without them: threads from the workers, no lock, no waiting connections', () => {
+    const { state } = midBurst();
+    const { threads: _threads, lock: _lock, waitingConnections: _waiting, ...state15 } = state;
+    const header15 = serializeRunFileHeader(sampleHeader({ formatVersion: '1.5', historyStartsAt: state.at }));
+    const read = parseRunFile(`${header15}${line({ type: 'initial-state', ...state15 })}`);
+    expect(read.initialState).toEqual({
+      ...state15,
+      threads: { live: 2, peak: 2, recentStartupMs: [] },
+      lock: null,
+      waitingConnections: [],
+    });
+  });
+
+  it('refuses a broken lock, thread count or waiting connection, naming the field', () => {
+    const state = withStrategyParts(midBurst().state);
+    const broken = (patch: Partial<PoolState>) => () => parseRunFile(`${headerLine}${line({ type: 'initial-state', ...state, ...patch })}`);
+    expect(broken({ lock: { ...state.lock!, waiters: [{ workerId: -1, since: state.at }] } })).toThrow(
+      'line 2: initial-state: "lock.waiters[0].workerId" must be a whole number ≥ 0 (got -1)',
+    );
+    expect(broken({ threads: { ...state.threads, peak: 'many' as unknown as number } })).toThrow(
+      'line 2: initial-state: "threads.peak" must be a whole number ≥ 0 (got "many")',
+    );
+    expect(broken({ threads: { ...state.threads, recentStartupMs: [1, -2] } })).toThrow(
+      'line 2: initial-state: "threads.recentStartupMs[1]" must be a number of ms ≥ 0 (got -2)',
+    );
+    expect(broken({ waitingConnections: [{ connectionId: 3, since: 'now' as unknown as number }] })).toThrow(
+      'line 2: initial-state: "waitingConnections[0].since" must be a time in ms since the Unix epoch (got "now")',
     );
   });
 

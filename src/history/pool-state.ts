@@ -6,17 +6,30 @@
 import type { JobAbandonReason, ServerEvent, ServerEventOf, StopReason } from '../shared/events';
 import type { RequestOrigin, RequestRecord, WorkerPhase, WorkerState } from '../shared/pool-model';
 import { pathOf, requestOriginOf } from '../shared/pool-model';
-import type { OpenConnection, PoolState, QueuedJob, RunCounters, RunPhase, RunSettings } from '../shared/pool-state';
-import { SETTING_NAMES } from '../shared/settings';
+import type { OpenConnection, PoolState, QueuedJob, RunCounters, RunPhase, RunSettings, WaitingConnection } from '../shared/pool-state';
+import type { QueueLockState } from '../shared/server-state';
+import { SETTING_NAMES, startingThreadCountOf } from '../shared/settings';
 import { MAX_LANES } from './classify';
 
 export type { RequestRecord, WorkerState } from '../shared/pool-model';
-export type { OpenConnection, PoolState, QueuedJob, RunCounters, RunPhase, RunSettings } from '../shared/pool-state';
+export type {
+  OpenConnection,
+  PoolState,
+  QueuedJob,
+  RunCounters,
+  RunPhase,
+  RunSettings,
+  ThreadCounts,
+  WaitingConnection,
+} from '../shared/pool-state';
 
 /** The settings a server-listening event carries, without its type and time. */
 function settingsOf(event: ServerEventOf<'server-listening'>): RunSettings {
   return Object.fromEntries(SETTING_NAMES.map((name) => [name, event[name]])) as RunSettings;
 }
+
+/** Start-up times a state keeps ('per-request' threads, the newest last): enough for a median that follows change. */
+export const RECENT_THREAD_STARTUPS = 32;
 
 /** The state of a history before its first event: no server ever ran. */
 export function emptyPoolState(at: number): PoolState {
@@ -35,6 +48,9 @@ export function emptyPoolState(at: number): PoolState {
     requests: [],
     connections: [],
     counters: { requestsReceived: 0, responsesSent: 0, rejected: 0, serverErrors: 0 },
+    threads: { live: 0, peak: 0, recentStartupMs: [] },
+    lock: null,
+    waitingConnections: [],
   };
 }
 
@@ -185,11 +201,18 @@ export class PoolAggregate {
   stopReason: StopReason | null = null;
   stoppedAt: number | null = null;
   /** Indexed by worker id; ids need not be dense. */
-  private workers: LiveWorker[] = [];
+  private workers: Array<LiveWorker | undefined> = [];
   /** In flight, in arrival order. */
   private readonly requests = new Map<number, LiveRequest>();
   readonly connections = new Map<number, OpenConnection>();
   counters: RunCounters = { requestsReceived: 0, responsesSent: 0, rejected: 0, serverErrors: 0 };
+  /** 'per-request''s threads alive, as its last thread event said; the pools' threads are their workers not exited. */
+  private requestThreadCount = 0;
+  private peakThreadCount = 0;
+  private recentStartupMs: number[] = [];
+  private lock: QueueLockState | null = null;
+  /** In the order they began to wait (the order the one thread takes them). */
+  private waitingConnections: WaitingConnection[] = [];
   // The queue as two parallel buffers, [queueHead, queueTail): reused, never truncated (that would reallocate
   // them on every job at a high rate); compacted now and then.
   private queueIds: number[] = [];
@@ -217,6 +240,11 @@ export class PoolAggregate {
     for (const r of state.requests) aggregate.requests.set(r.id, LiveRequest.from(r));
     for (const c of state.connections) aggregate.connections.set(c.id, { ...c });
     aggregate.counters = { ...state.counters };
+    aggregate.requestThreadCount = state.threads.live;
+    aggregate.peakThreadCount = state.threads.peak;
+    aggregate.recentStartupMs = [...state.threads.recentStartupMs];
+    aggregate.lock = copyLock(state.lock);
+    aggregate.waitingConnections = state.waitingConnections.map((c) => ({ ...c }));
     return aggregate;
   }
 
@@ -239,7 +267,18 @@ export class PoolAggregate {
       requests: Array.from(this.requests.values(), (r) => r.toRecord()),
       connections: Array.from(this.connections.values(), (c) => ({ ...c })),
       counters: { ...this.counters },
+      threads: { live: this.liveThreadCount(), peak: this.peakThreadCount, recentStartupMs: [...this.recentStartupMs] },
+      lock: copyLock(this.lock),
+      waitingConnections: this.waitingConnections.map((c) => ({ ...c })),
     };
+  }
+
+  /** The threads running requests now: 'per-request''s as its events count them, else the workers not exited. */
+  liveThreadCount(): number {
+    if (this.settings?.strategy === 'per-request') return this.requestThreadCount;
+    let live = 0;
+    for (const w of this.workers) if (w !== undefined && w.phase !== 'exited') live++;
+    return live;
   }
 
   /** The waiting jobs, oldest first (a copy). */
@@ -260,7 +299,14 @@ export class PoolAggregate {
 
   /** Entries a copy of the state holds: what a checkpoint costs. */
   get size(): number {
-    return this.workers.length + this.queueLength + this.requests.size + this.connections.size;
+    return (
+      this.workers.length +
+      this.queueLength +
+      this.requests.size +
+      this.connections.size +
+      this.waitingConnections.length +
+      (this.lock?.waiters.length ?? 0)
+    );
   }
 
   /** The ids of the current run's workers, ascending. */
@@ -302,8 +348,11 @@ export class PoolAggregate {
         this.phase = 'listening';
         this.settings = settingsOf(event);
         this.listeningAt = at;
-        // A listening pool has its workers, whether or not their spawning was seen (as many as can have a lane).
-        for (let id = 0; id < Math.min(event.workerCount, MAX_LANES); id++) this.worker(id, at);
+        // A listening pool has its workers, whether or not their spawning was seen (as many as can have a lane):
+        // the pool's, the single thread, none for a thread per request.
+        for (let id = 0; id < Math.min(startingThreadCountOf(event), MAX_LANES); id++) this.worker(id, at);
+        if (event.strategy === 'pool-while-let') this.lock ??= { holderId: null, heldSince: null, waiters: [] };
+        this.notePeak();
         break;
       case 'server-stopping':
         if (this.phase !== 'stopped') this.phase = 'stopping';
@@ -313,6 +362,10 @@ export class PoolAggregate {
       case 'server-stopped':
         this.phase = 'stopped';
         this.stoppedAt = at;
+        // Every thread joined: no lock is held or waited for, no connection waits. (Not at the next run's start: a
+        // while-let pool's workers take the lock before their pool reports them spawned.)
+        this.lock = null;
+        this.waitingConnections = [];
         break;
       case 'connection-opened':
         this.connections.set(event.connectionId, {
@@ -324,6 +377,8 @@ export class PoolAggregate {
         break;
       case 'connection-closed':
         this.connections.delete(event.connectionId);
+        // A waiting client that gave up, or one answered 503 at shutdown without being read.
+        if (this.waitingConnections.length > 0) this.stopWaiting(event.connectionId);
         break;
       case 'request-received': {
         this.counters.requestsReceived++;
@@ -402,43 +457,78 @@ export class PoolAggregate {
         // A job answered without ever starting leaves the queue with its answer (recordings older than job-abandoned).
         if (this.queueLength > 0) this.removeFromQueue(event.requestId);
         break;
-      case 'worker-spawned':
+      case 'worker-spawned': {
         if (this.phase === 'stopped') this.beginRun(at);
-        this.workers[event.workerId] = new LiveWorker(event.workerId, at);
+        const w = new LiveWorker(event.workerId, at);
+        // Its thread may have blocked on the while-let lock before its pool reported it spawned.
+        if (this.lock?.waiters.some((waiter) => waiter.workerId === event.workerId)) w.phase = 'waiting-for-lock';
+        this.workers[event.workerId] = w;
+        this.notePeak();
         break;
+      }
       case 'worker-stopping': {
         const w = this.worker(event.workerId, at);
         if (w.phase !== 'exited') w.phase = 'stopping';
         break;
       }
-      case 'worker-exited':
-      // Strategy 'per-request': a request's thread ends and its lane empties, as a joined worker's does.
-      case 'thread-exited': {
+      case 'worker-exited': {
         const w = this.worker(event.workerId, at);
         w.phase = 'exited';
         w.requestId = Number.NaN;
         w.busySince = Number.NaN;
+        // A thread that dies holding the lock frees it (the pool unlocks it); one blocked on it no longer waits.
+        if (this.lock !== null) this.leaveLock(event.workerId);
         break;
       }
+      case 'thread-exited':
+        // Strategy 'per-request': a request's thread ended, and its lane is gone with it (a later thread may take its id).
+        this.workers[event.workerId] = undefined;
+        this.requestThreadCount = event.liveThreadCount;
+        break;
       case 'worker-replaced': {
         const w = this.worker(event.workerId, at);
         w.phase = 'idle';
         w.requestId = Number.NaN;
         w.busySince = Number.NaN;
         w.replacements++;
+        this.notePeak();
         break;
       }
-      case 'thread-started':
+      case 'thread-started': {
         // Strategy 'per-request': a lane appears with its thread, which runs one job and ends.
-        this.worker(event.workerId, at).phase = 'idle';
+        const w = new LiveWorker(event.workerId, at);
+        this.workers[event.workerId] = w;
+        this.requestThreadCount = event.liveThreadCount;
+        this.notePeak();
+        const startups = this.recentStartupMs;
+        if (startups.length >= RECENT_THREAD_STARTUPS) startups.shift();
+        startups.push(event.startupMs);
         break;
+      }
       case 'connection-waiting':
+        this.waitingConnections.push({ connectionId: event.connectionId, since: this.connections.get(event.connectionId)?.openedAt ?? at });
+        break;
       case 'connection-taken':
-      case 'lock-waiting':
-      case 'lock-acquired':
+        this.stopWaiting(event.connectionId);
+        break;
+      case 'lock-waiting': {
+        const lock = this.lockState();
+        if (!lock.waiters.some((waiter) => waiter.workerId === event.workerId)) lock.waiters.push({ workerId: event.workerId, since: at });
+        const w = this.worker(event.workerId, at);
+        if (w.phase !== 'stopping' && w.phase !== 'exited') w.phase = 'waiting-for-lock';
+        break;
+      }
+      case 'lock-acquired': {
+        const lock = this.lockState();
+        this.leaveLock(event.workerId);
+        lock.holderId = event.workerId;
+        lock.heldSince = at;
+        const w = this.worker(event.workerId, at);
+        if (w.phase === 'waiting-for-lock') w.phase = 'idle';
+        break;
+      }
       case 'lock-released':
-        // The single thread's waiting connections and the while-let lock change no worker, job or request
-        // here: the server's state report (src/shared/server-state.ts) holds them, and the trace draws them.
+        this.leaveLock(event.workerId);
         break;
       default:
         // Every event type has its case: a new one fails to compile here until this says what it changes.
@@ -462,6 +552,37 @@ export class PoolAggregate {
     this.queueHead = 0;
     this.queueTail = 0;
     this.counters = { requestsReceived: 0, responsesSent: 0, rejected: 0, serverErrors: 0 };
+    this.requestThreadCount = 0;
+    this.peakThreadCount = 0;
+    this.recentStartupMs = [];
+  }
+
+  /** Raises the run's peak to the threads alive now (on the events that start threads: rare, so O(workers) is fine). */
+  private notePeak(): void {
+    const live = this.liveThreadCount();
+    if (live > this.peakThreadCount) this.peakThreadCount = live;
+  }
+
+  private lockState(): QueueLockState {
+    this.lock ??= { holderId: null, heldSince: null, waiters: [] };
+    return this.lock;
+  }
+
+  /** The worker neither holds the lock nor waits for it any more. */
+  private leaveLock(workerId: number): void {
+    const lock = this.lock;
+    if (lock === null) return;
+    if (lock.holderId === workerId) {
+      lock.holderId = null;
+      lock.heldSince = null;
+    }
+    const i = lock.waiters.findIndex((waiter) => waiter.workerId === workerId);
+    if (i !== -1) lock.waiters.splice(i, 1);
+  }
+
+  private stopWaiting(connectionId: number): void {
+    const i = this.waitingConnections.findIndex((c) => c.connectionId === connectionId);
+    if (i !== -1) this.waitingConnections.splice(i, 1);
   }
 
   private worker(id: number, at: number): LiveWorker {
@@ -503,4 +624,8 @@ export class PoolAggregate {
       this.queueHead = 0;
     }
   }
+}
+
+function copyLock(lock: QueueLockState | null): QueueLockState | null {
+  return lock === null ? null : { holderId: lock.holderId, heldSince: lock.heldSince, waiters: lock.waiters.map((w) => ({ ...w })) };
 }

@@ -22,6 +22,7 @@
 
 import type { JobAbandonReason } from '../shared/events';
 import { pathOf, type RequestOrigin } from '../shared/pool-model';
+import { startingThreadCountOf } from '../shared/settings';
 import { VIEW_LIMITS } from '../shared/wire';
 import {
   addJobToSums,
@@ -408,8 +409,9 @@ function chooseGrid(parts: HistoryParts, fromAt: number, toAt: number, wantedBuc
   return { grid: { bucketMs, firstIndex, count }, level };
 }
 
+/** The lanes a run has from its start: its pool's workers, the single thread, none for a thread per request. */
 function workerCountOf(run: RunInfo): number {
-  return Math.min(run.settings?.workerCount ?? 0, MAX_LANES);
+  return run.settings === null ? 0 : Math.min(startingThreadCountOf(run.settings), MAX_LANES);
 }
 
 /** The lanes a window shows: every worker of the runs it overlaps, every worker now, every lane with jobs in it. */

@@ -11,17 +11,22 @@ import {
   type FrameJob,
   type FrameLaneBuckets,
   type FrameLog,
+  type FrameMemory,
   type FramePanels,
   type FrameQueue,
   type FrameQueueBuckets,
   type FrameRun,
   type FrameStats,
+  type FrameThreads,
   type FrameTimeline,
+  type FrameWaitingConnection,
+  type FrameWaitingConnections,
   type FrameWorker,
   HIGH_RATE_REQUESTS_PER_S,
   MAX_FRAME_LOG_LINES,
   MAX_FRAME_QUEUE_JOBS,
   MAX_FRAME_QUEUE_SPANS,
+  MAX_FRAME_WAITING_CONNECTIONS,
   MAX_QUERY_REQUESTS,
   type QueryResult,
   VIEW_LIMITS,
@@ -69,6 +74,8 @@ export interface FrameContext {
   maxAgeMs: number;
   maxEvents: number;
   panels?: FramePanels;
+  /** The process's memory as last read (null in a replay: no process); a new object means it was read again. */
+  memory?: FrameMemory | null;
 }
 
 interface SentTimeline {
@@ -89,6 +96,7 @@ export class ViewerFrames {
   private frozenAt: number | null = null;
   private lastAt: number | null = null;
   private sentStatus: ControllerStatus | null = null;
+  private sentMemory: FrameMemory | null = null;
   private sentStatsVersion = -1;
   private sentStats: FrameStats | null = null;
   private statsReadAt = Number.NEGATIVE_INFINITY;
@@ -161,6 +169,10 @@ export class ViewerFrames {
       isFull,
       workers: [],
       queue: { length: 0, oldestWaitMs: null, jobs: [] },
+      strategy: state?.settings?.strategy ?? null,
+      threads: { live: 0, peak: 0, startupMedianMs: null },
+      lock: null,
+      waiting: { count: 0, connections: [] },
       counters: {
         requestsReceived: state?.counters.requestsReceived ?? 0,
         responsesSent: state?.counters.responsesSent ?? 0,
@@ -196,11 +208,17 @@ export class ViewerFrames {
         };
       });
       frame.queue = queueOf(state, jobs, at, listedQueueJobs);
+      frame.threads = threadsOf(state);
+      frame.lock = state.lock === null ? null : { ...state.lock, waiters: state.lock.waiters.map((w) => ({ ...w })) };
+      frame.waiting = waitingOf(state, at);
     }
     if (isFull || statusChanged) {
       if (context.status !== null) frame.status = context.status;
       this.sentStatus = context.status;
     }
+    const memory = context.memory ?? null;
+    if (memory !== null && (isFull || memory !== this.sentMemory)) frame.memory = memory;
+    this.sentMemory = memory;
     const stats = this.statsPart(context, at, state, isFull, isLive);
     if (stats !== undefined) frame.stats = stats;
     if (historyPart !== undefined) frame.history = historyPart;
@@ -400,6 +418,36 @@ function jobsOf(state: PoolState, at: number, listedQueueJobs: number): Map<numb
   const jobs = new Map<number, FrameJob>();
   for (const record of state.requests) if (wanted.has(record.id)) jobs.set(record.id, jobOf(record, at));
   return jobs;
+}
+
+/** The middle of the sorted values (the mean of the two middle ones for an even count); null for none. */
+export function medianOf(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+function threadsOf(state: PoolState): FrameThreads {
+  return { live: state.threads.live, peak: state.threads.peak, startupMedianMs: medianOf(state.threads.recentStartupMs) };
+}
+
+/** The single thread's waiting connections, the oldest MAX_FRAME_WAITING_CONNECTIONS, with their addresses. */
+function waitingOf(state: PoolState, at: number): FrameWaitingConnections {
+  const waiting = state.waitingConnections;
+  const connections: FrameWaitingConnection[] = [];
+  for (let i = 0; i < waiting.length && i < MAX_FRAME_WAITING_CONNECTIONS; i++) {
+    const { connectionId, since } = waiting[i]!;
+    const open = state.connections.find((c) => c.id === connectionId);
+    connections.push({
+      connectionId,
+      remoteAddress: open?.remoteAddress ?? '',
+      remotePort: open?.remotePort ?? 0,
+      since,
+      waitedMs: Math.max(0, at - since),
+    });
+  }
+  return { count: waiting.length, connections };
 }
 
 function queueOf(state: PoolState, jobs: Map<number, FrameJob>, at: number, listedQueueJobs: number): FrameQueue {

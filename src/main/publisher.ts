@@ -8,7 +8,7 @@ import type { Histogram } from 'hdr-histogram-js';
 import { build } from 'hdr-histogram-js/dist/HistogramBuilder.js';
 import { answerQuery, LiveStats, ViewerFrames } from '../history';
 import { validateFrameAck, validateViewerQuery, validateViewerView } from '../shared/viewer-validation';
-import { FRAME_INTERVAL_MS, type QueryResult, type ViewerFrame } from '../shared/wire';
+import { FRAME_INTERVAL_MS, type FrameMemory, MEMORY_SAMPLE_INTERVAL_MS, type QueryResult, type ViewerFrame } from '../shared/wire';
 import type { ServerController } from './server-controller';
 
 /** A frame not acked within this long is taken as lost: the viewer gets a full frame next. */
@@ -62,6 +62,7 @@ export class FramePublisher {
   private unsubscribeStatus: (() => void) | null = null;
   private stillTimer: NodeJS.Timeout | null = null;
   private sentFrameCount = 0;
+  private memory: FrameMemory | null = null;
 
   constructor(
     private readonly controller: ServerController,
@@ -156,6 +157,18 @@ export class FramePublisher {
     viewer.timer = setTimeout(() => this.sendFrame(viewer), Math.max(0, delayMs));
   }
 
+  /**
+   * The process's memory, read again at most every MEMORY_SAMPLE_INTERVAL_MS and only when a frame is built:
+   * nothing is read while nobody watches. The same object until then, so a frame carries it only when read.
+   */
+  private processMemory(now: number): FrameMemory {
+    if (this.memory === null || now - this.memory.sampledAt >= MEMORY_SAMPLE_INTERVAL_MS) {
+      const usage = process.memoryUsage();
+      this.memory = { rssBytes: usage.rss, heapUsedBytes: usage.heapUsed, heapTotalBytes: usage.heapTotal, sampledAt: now };
+    }
+    return this.memory;
+  }
+
   /** The live stats, read up to the newest event at most once per interval (however many viewers ask). */
   private liveStats(): LiveStats {
     const now = this.now();
@@ -189,6 +202,7 @@ export class FramePublisher {
       maxAgeMs: this.controller.recorderSettings.historySeconds * 1_000,
       maxEvents: this.controller.recorderSettings.historyEvents,
       panels: viewer.metricsVersion === metricsVersion ? undefined : { metrics: metrics.since(viewer.metricsVersion) },
+      memory: this.processMemory(now),
     });
     if (frame === null) return;
     if (frame.panels !== undefined) viewer.metricsVersion = metricsVersion;

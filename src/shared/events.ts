@@ -4,7 +4,7 @@
 // performance.timeOrigin + performance.now()); worker threads only report durations. Each event's comment
 // says when the server emits it.
 
-import { SETTING_NAMES, type SETTINGS, type ServerSettings, type SettingName, type Strategy, settingDefinition } from './settings';
+import { hasPool, SETTING_NAMES, type SETTINGS, type ServerSettings, type SettingName, type Strategy, settingDefinition } from './settings';
 
 /**
  * Why the server began to stop: a SIGINT/SIGTERM to `serve`, the book's take(N), or a viewer's Stop (also on
@@ -340,7 +340,7 @@ export const BOOK_LINE_EVENT_TYPES = [
 ] as const satisfies readonly ServerEventType[];
 /** Strategies whose listings print the workers' lines ("Worker 0 got a job; executing.", the joins): those with a pool. */
 export function printsWorkerLines(strategy: Strategy): boolean {
-  return strategy === 'pool' || strategy === 'pool-while-let';
+  return hasPool(strategy);
 }
 
 /**

@@ -8,7 +8,8 @@ import { countOf } from './plural';
 import type { Strategy } from './settings';
 
 export type ServerPhase = 'stopped' | 'listening' | 'stopping';
-export type WorkerPhase = 'idle' | 'busy' | 'stopping' | 'exited';
+/** 'waiting-for-lock': strategy 'pool-while-let' only, blocked on the queue's lock another worker holds. */
+export type WorkerPhase = 'idle' | 'busy' | 'stopping' | 'exited' | 'waiting-for-lock';
 export type RequestOrigin = 'burst' | 'external';
 
 /**

@@ -4,6 +4,7 @@
 
 import type { StopReason } from './events';
 import type { RequestRecord, WorkerState } from './pool-model';
+import type { QueueLockState } from './server-state';
 import type { ServerSettings } from './settings';
 
 /**
@@ -28,6 +29,26 @@ export interface OpenConnection {
   remoteAddress: string;
   remotePort: number;
   openedAt: number;
+}
+
+/** Strategy 'single': a connection accepted and not yet read while the one thread serves another. */
+export interface WaitingConnection {
+  connectionId: number;
+  /** When it was accepted (its connection-opened; its connection-waiting when that was not seen). */
+  since: number;
+}
+
+/** The threads that run the current run's requests. */
+export interface ThreadCounts {
+  /** Alive now: the pool's workers not exited, or 'per-request''s request threads (starting ones included). */
+  live: number;
+  /** The most alive at once in this run. */
+  peak: number;
+  /**
+   * 'per-request': the start-up times (thread-started startupMs) of the latest threads, oldest first (at most
+   * RECENT_THREAD_STARTUPS of src/history/pool-state.ts).
+   */
+  recentStartupMs: number[];
 }
 
 /** Counts since the current run started (they start at 0 with each server start). */
@@ -66,4 +87,9 @@ export interface PoolState {
   /** Open connections, oldest first. */
   connections: OpenConnection[];
   counters: RunCounters;
+  threads: ThreadCounts;
+  /** Strategy 'pool-while-let': who holds the queue's lock and who is blocked on it; null for the other strategies. */
+  lock: QueueLockState | null;
+  /** Strategy 'single': the connections waiting for the one thread, oldest (next to be read) first. */
+  waitingConnections: WaitingConnection[];
 }

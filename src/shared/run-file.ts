@@ -27,7 +27,7 @@ export const RUN_FILE_FORMAT = 'poolscope-run';
  * meaning of what exists, so this reader opens any 1.x; a new major version is refused.
  */
 export const RUN_FILE_MAJOR_VERSION = 1;
-export const RUN_FILE_MINOR_VERSION = 5;
+export const RUN_FILE_MINOR_VERSION = 6;
 export const RUN_FILE_VERSION = `${RUN_FILE_MAJOR_VERSION}.${RUN_FILE_MINOR_VERSION}`;
 export const RUN_FILE_EXTENSION = '.poolscope.jsonl';
 /** What every `at` means: ms since the Unix epoch, fractional, stamped by the server's main thread. */
@@ -336,7 +336,7 @@ const INITIAL_STATE_FIELDS = {
 } as const satisfies FieldTable;
 const STATE_WORKER_FIELDS = {
   id: 'natural',
-  phase: ['idle', 'busy', 'stopping', 'exited'],
+  phase: ['idle', 'busy', 'stopping', 'exited', 'waiting-for-lock'],
   requestId: NATURAL_OR_NULL,
   busySince: EPOCH_OR_NULL,
   jobsDone: 'natural',
@@ -379,6 +379,13 @@ const STATE_COUNTER_FIELDS = {
   rejected: 'natural',
   serverErrors: 'natural',
 } as const satisfies FieldTable;
+// Since 1.6: the threads, the while-let lock and the single thread's waiting connections (absent in 1.5: defaulted).
+const STATE_THREAD_FIELDS = { live: 'natural', peak: 'natural' } as const satisfies FieldTable;
+const STATE_LOCK_FIELDS = { holderId: NATURAL_OR_NULL, heldSince: EPOCH_OR_NULL } as const satisfies FieldTable;
+const STATE_LOCK_WAITER_FIELDS = { workerId: 'natural', since: 'epoch-ms' } as const satisfies FieldTable;
+const STATE_WAITING_CONNECTION_FIELDS = { connectionId: 'natural', since: 'epoch-ms' } as const satisfies FieldTable;
+/** The parts of the state added in 1.6, which a 1.5 file's initial state lacks. */
+const STATE_PARTS_SINCE_1_6 = ['threads', 'lock', 'waitingConnections'] as const satisfies readonly (keyof PoolState)[];
 /** Each list of the state, with the table its entries follow. */
 const STATE_LISTS = {
   workers: STATE_WORKER_FIELDS,
@@ -396,8 +403,18 @@ type StateMismatch =
   | (IsSame<PoolState['requests'][number], ValuesOfStateFields<typeof STATE_REQUEST_FIELDS>> extends true ? never : 'requests')
   | (IsSame<PoolState['connections'][number], ValuesOfStateFields<typeof STATE_CONNECTION_FIELDS>> extends true ? never : 'connections')
   | (IsSame<PoolState['counters'], ValuesOfStateFields<typeof STATE_COUNTER_FIELDS>> extends true ? never : 'counters')
+  | (IsSame<Omit<PoolState['threads'], 'recentStartupMs'>, ValuesOfStateFields<typeof STATE_THREAD_FIELDS>> extends true
+      ? never
+      : 'threads')
+  | (IsSame<Omit<NonNullable<PoolState['lock']>, 'waiters'>, ValuesOfStateFields<typeof STATE_LOCK_FIELDS>> extends true ? never : 'lock')
+  | (IsSame<NonNullable<PoolState['lock']>['waiters'][number], ValuesOfStateFields<typeof STATE_LOCK_WAITER_FIELDS>> extends true
+      ? never
+      : 'lock waiters')
+  | (IsSame<PoolState['waitingConnections'][number], ValuesOfStateFields<typeof STATE_WAITING_CONNECTION_FIELDS>> extends true
+      ? never
+      : 'waitingConnections')
   | (IsSame<
-      Omit<PoolState, keyof typeof STATE_LISTS | 'settings' | 'counters'>,
+      Omit<PoolState, keyof typeof STATE_LISTS | 'settings' | 'counters' | (typeof STATE_PARTS_SINCE_1_6)[number]>,
       ValuesOfStateFields<typeof INITIAL_STATE_FIELDS>
     > extends true
       ? never
@@ -415,15 +432,60 @@ export function validateInitialState(input: unknown): Validation<PoolState> {
     fieldProblem(input, Object.entries(INITIAL_STATE_FIELDS)) ??
     (input.settings === null ? null : nestedProblem(input, 'settings', SETTINGS_FIELDS)) ??
     nestedProblem(input, 'counters', STATE_COUNTER_FIELDS) ??
-    listProblem(input, STATE_LISTS);
+    listProblem(input, STATE_LISTS) ??
+    partsSince16Problem(input);
   if (problem !== null) return { ok: false, error: `${INITIAL_STATE_LINE_TYPE}: ${problem}` };
   const { type: _type, ...state } = input;
-  return { ok: true, value: state as unknown as PoolState };
+  return { ok: true, value: withPartsSince16(state as unknown as PoolState) };
 }
 
-function listProblem(input: Record<string, unknown>, lists: Record<string, FieldTable>): string | null {
-  for (const [name, fields] of Object.entries(lists)) {
-    const list = input[name];
+/** The 1.6 parts' first problem, when present; a part that is absent (a 1.5 file) is no problem. */
+function partsSince16Problem(input: Record<string, unknown>): string | null {
+  const { threads, lock } = input;
+  if (threads !== undefined) {
+    const problem =
+      nestedProblem(input, 'threads', STATE_THREAD_FIELDS) ??
+      (isPlainObject(threads) ? numberListProblem(threads.recentStartupMs, 'threads.recentStartupMs') : null);
+    if (problem !== null) return problem;
+  }
+  if (lock !== undefined && lock !== null) {
+    const problem =
+      nestedProblem(input, 'lock', STATE_LOCK_FIELDS) ??
+      (isPlainObject(lock) ? listProblem(lock, { waiters: STATE_LOCK_WAITER_FIELDS }, 'lock.') : null);
+    if (problem !== null) return problem;
+  }
+  if (input.waitingConnections !== undefined) {
+    return listProblem(input, { waitingConnections: STATE_WAITING_CONNECTION_FIELDS });
+  }
+  return null;
+}
+
+function numberListProblem(list: unknown, name: string): string | null {
+  if (!Array.isArray(list)) return `"${name}" must be a list (got ${show(list)})`;
+  const index = list.findIndex((value) => !holds('duration-ms', value));
+  return index < 0 ? null : `"${name}[${index}]" must be ${expectationOf('duration-ms')} (got ${show(list[index])})`;
+}
+
+/**
+ * A state with the parts 1.6 added, defaulted where a 1.5 file lacks them: the threads from the workers (every
+ * worker not exited is a live thread, the peak no higher), no lock, no waiting connections.
+ */
+function withPartsSince16(state: PoolState): PoolState {
+  const partial = state as Partial<Pick<PoolState, (typeof STATE_PARTS_SINCE_1_6)[number]>> & PoolState;
+  const live = state.workers.filter((worker) => worker.phase !== 'exited').length;
+  return {
+    ...state,
+    threads: partial.threads ?? { live, peak: live, recentStartupMs: [] },
+    lock: partial.lock ?? null,
+    waitingConnections: partial.waitingConnections ?? [],
+  };
+}
+
+/** The first problem in `input`'s lists, each entry against its table; `prefix` names where `input` sits. */
+function listProblem(input: Record<string, unknown>, lists: Record<string, FieldTable>, prefix = ''): string | null {
+  for (const [listName, fields] of Object.entries(lists)) {
+    const list = input[listName];
+    const name = `${prefix}${listName}`;
     if (list === undefined) return `"${name}" is missing`;
     if (!Array.isArray(list)) return `"${name}" must be a list (got ${show(list)})`;
     const fieldList = Object.entries(fields);

@@ -55,6 +55,19 @@ export type SettingDefinition = WholeNumberSetting | HostSetting | ChoiceSetting
 export const STRATEGIES = ['single', 'per-request', 'pool', 'pool-while-let'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
+/** Whether the pool size (workerCount) decides how many threads run requests: only where the strategy has a pool. */
+export function hasPool(strategy: Strategy): boolean {
+  return strategy === 'pool' || strategy === 'pool-while-let';
+}
+
+/**
+ * The threads a server starts with to run requests, each a worker id and a lane in the views: the pool's size,
+ * the single thread, or none for 'per-request' (its threads come and go with their requests).
+ */
+export function startingThreadCountOf(settings: Pick<ServerSettings, 'strategy' | 'workerCount'>): number {
+  return settings.strategy === 'single' ? 1 : settings.strategy === 'per-request' ? 0 : settings.workerCount;
+}
+
 /** Declaration order is the order of --help, of the form's fields and of validation. */
 export const SETTINGS = {
   strategy: {
@@ -64,6 +77,7 @@ export const SETTINGS = {
     label: 'Strategy',
     flag: 'strategy',
     help: "how requests run: the chapter's four servers",
+    form: { inputId: 'setting-strategy' },
   },
   host: {
     kind: 'host',
@@ -145,6 +159,7 @@ export const SETTINGS = {
     flag: 'max-threads',
     help: 'per-request only: threads running at once; past it, requests get 503',
     whyNotZero: 'no request could ever run',
+    form: { inputId: 'setting-max-threads' },
   },
 } as const satisfies Record<string, SettingDefinition>;
 

@@ -10,7 +10,7 @@ import type { SweepSettings } from './load-settings';
 import type { LogLine, PoolCounters, RequestOrigin, RequestRecord, WorkerPhase } from './pool-model';
 import type { BurstSummary, PercentilesMs, RouteStats } from './request-stats';
 import type { BuiltInScenarioId, Scenario } from './scenarios';
-import type { RecorderSettings, ServerSettings, SettingName } from './settings';
+import type { RecorderSettings, ServerSettings, SettingName, Strategy } from './settings';
 
 export type ControllerPhase = 'stopped' | 'starting' | 'listening' | 'stopping';
 
@@ -66,6 +66,10 @@ export const HIGH_RATE_REQUESTS_PER_S = 50;
 export const MAX_FRAME_QUEUE_SPANS = 300;
 /** New log lines a frame carries at most (the newest kept; the rest counted in `omittedLineCount`). */
 export const MAX_FRAME_LOG_LINES = 100;
+/** Waiting connections (strategy 'single') listed in a frame, oldest first; the rest are counted in `count`. */
+export const MAX_FRAME_WAITING_CONNECTIONS = 50;
+/** The main side reads its process's memory at most this often, and only while it builds frames for a viewer. */
+export const MEMORY_SAMPLE_INTERVAL_MS = 500;
 /** Requests a `requests-in` query returns at most. */
 export const MAX_QUERY_REQUESTS = 500;
 
@@ -122,6 +126,55 @@ export interface FrameJob {
   startedAt: number | null;
   /** At the frame's moment: how long it has waited (waiting) or has run (running). */
   elapsedMs: number;
+}
+
+/** Strategy 'pool-while-let': the queue's one lock at the frame's moment. */
+export interface FrameLock {
+  /** The worker holding it; null while it is free. */
+  holderId: number | null;
+  /** When the holder took it; null while free. */
+  heldSince: number | null;
+  /** Workers blocked on it, in the order they began to wait, each with when it began (as many as the pool has workers). */
+  waiters: { workerId: number; since: number }[];
+}
+
+/** The threads running requests in the frame's run (every strategy has them). */
+export interface FrameThreads {
+  /** Alive now: the pool's workers, the single thread, or 'per-request''s request threads (starting ones included). */
+  live: number;
+  /** The most alive at once in this run. */
+  peak: number;
+  /** 'per-request': the median start-up (spawn to running its request) of the latest request threads, ms; null when none started. */
+  startupMedianMs: number | null;
+}
+
+/** The server process's memory, as the main side last read it (process.memoryUsage()). */
+export interface FrameMemory {
+  /** Resident set size of the whole process: every thread's isolate included. */
+  rssBytes: number;
+  /** The main thread's V8 heap in use, and its size. */
+  heapUsedBytes: number;
+  heapTotalBytes: number;
+  /** When it was read (server clock). */
+  sampledAt: number;
+}
+
+/** Strategy 'single': a connection accepted and not yet read, while the one thread serves another. */
+export interface FrameWaitingConnection {
+  connectionId: number;
+  remoteAddress: string;
+  remotePort: number;
+  /** When it was accepted. */
+  since: number;
+  /** How long it has waited at the frame's moment. */
+  waitedMs: number;
+}
+
+export interface FrameWaitingConnections {
+  /** Connections waiting. */
+  count: number;
+  /** The first MAX_FRAME_WAITING_CONNECTIONS, oldest (next to be read) first. */
+  connections: FrameWaitingConnection[];
 }
 
 export interface FrameQueue {
@@ -357,6 +410,16 @@ export interface ViewerFrame {
   /** Always: small and bounded by the pool size. */
   workers: FrameWorker[];
   queue: FrameQueue;
+  /** How the frame's run serves requests (its settings'); null before any run listened. */
+  strategy: Strategy | null;
+  /** Always: the threads that run requests. */
+  threads: FrameThreads;
+  /** Always: the while-let queue's lock; null under the other strategies. */
+  lock: FrameLock | null;
+  /** Always: strategy 'single''s connections waiting to be read (empty otherwise). */
+  waiting: FrameWaitingConnections;
+  /** In full frames and whenever the main side read it again (at most every MEMORY_SAMPLE_INTERVAL_MS); never in a replay. */
+  memory?: FrameMemory;
   counters: FrameCounters;
   /** The server run shown (0 before any); its phase and settings, as the history knows them. */
   run: {

@@ -1,7 +1,7 @@
 // Workers as a frame lists them, for the renderer's tests: an idle one to adjust, or a recorder state's.
 
 import type { PoolState } from '../../src/history';
-import type { FrameWorker } from '../../src/shared/wire';
+import type { FrameWorker, ViewerFrame } from '../../src/shared/wire';
 
 /** A frame's worker `id`, idle with no job and no rates, spawned at `spawnedAt`, with `overrides` on top. */
 export function frameWorker(id: number, spawnedAt: number, overrides: Partial<FrameWorker> = {}): FrameWorker {
@@ -24,4 +24,9 @@ export function frameWorkersOf(state: PoolState | null): FrameWorker[] {
   return (state?.workers ?? []).map((worker) =>
     frameWorker(worker.id, worker.spawnedAt, { phase: worker.phase, jobsDone: worker.jobsDone, replacements: worker.replacements }),
   );
+}
+
+/** A frame's strategy parts for a pool with no lock, no waiting connection and `live` threads. */
+export function framePoolParts(live = 4): Pick<ViewerFrame, 'strategy' | 'threads' | 'lock' | 'waiting'> {
+  return { strategy: 'pool', threads: { live, peak: live, startupMedianMs: null }, lock: null, waiting: { count: 0, connections: [] } };
 }

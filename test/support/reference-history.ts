@@ -4,9 +4,9 @@
 
 import { emptyPoolState, MAX_LANES, type PoolState, type RecordedRequest } from '../../src/history';
 // The blank records only: what the reference does with them is its own.
-import { newRequest } from '../../src/history/pool-state';
+import { newRequest, RECENT_THREAD_STARTUPS } from '../../src/history/pool-state';
 import { BURST_USER_AGENT, type ServerEvent, type ServerEventOf } from '../../src/shared/events';
-import type { ServerSettings } from '../../src/shared/settings';
+import { type ServerSettings, startingThreadCountOf } from '../../src/shared/settings';
 
 type Worker = PoolState['workers'][number];
 
@@ -40,16 +40,37 @@ function newRun(s: PoolState, at: number): void {
   s.requests = [];
   s.connections = [];
   s.counters = { requestsReceived: 0, responsesSent: 0, rejected: 0, serverErrors: 0 };
+  s.threads = { live: 0, peak: 0, recentStartupMs: [] };
+}
+
+/** Threads alive: a thread per request's as its last thread event counted them, else the workers not exited. */
+function liveThreads(s: PoolState, lastThreadCount: number): number {
+  return s.settings?.strategy === 'per-request' ? lastThreadCount : s.workers.filter((w) => w.phase !== 'exited').length;
+}
+
+function lockOf(s: PoolState): NonNullable<PoolState['lock']> {
+  s.lock ??= { holderId: null, heldSince: null, waiters: [] };
+  return s.lock;
+}
+
+function leaveLock(s: PoolState, workerId: number): void {
+  if (s.lock === null) return;
+  if (s.lock.holderId === workerId) Object.assign(s.lock, { holderId: null, heldSince: null });
+  s.lock.waiters = s.lock.waiters.filter((w) => w.workerId !== workerId);
 }
 
 /** One event applied to a state, by the rules in src/history/pool-state.ts, written out again. */
 export function referenceStep(s: PoolState, e: ServerEvent): void {
   const request = (id: number) => s.requests.find((r) => r.id === id);
+  // The peak is taken where threads start: spawns, listening, replacements, a request's thread.
+  const startsThreads = ['worker-spawned', 'server-listening', 'worker-replaced', 'thread-started'].includes(e.type);
+  let lastThreadCount = s.threads.live;
   switch (e.type) {
     case 'worker-spawned': {
       if (s.phase === 'stopped') newRun(s, e.at);
       s.workers = s.workers.filter((w) => w.id !== e.workerId);
-      workerIn(s, e.workerId, e.at);
+      const w = workerIn(s, e.workerId, e.at);
+      if (s.lock?.waiters.some((waiter) => waiter.workerId === e.workerId)) w.phase = 'waiting-for-lock';
       break;
     }
     case 'server-listening':
@@ -57,7 +78,8 @@ export function referenceStep(s: PoolState, e: ServerEvent): void {
       s.phase = 'listening';
       s.settings = settingsOf(e);
       s.listeningAt = e.at;
-      for (let id = 0; id < Math.min(e.workerCount, MAX_LANES); id++) workerIn(s, id, e.at);
+      for (let id = 0; id < Math.min(startingThreadCountOf(e), MAX_LANES); id++) workerIn(s, id, e.at);
+      if (e.strategy === 'pool-while-let') lockOf(s);
       break;
     case 'server-stopping':
       if (s.phase !== 'stopped') s.phase = 'stopping';
@@ -67,6 +89,8 @@ export function referenceStep(s: PoolState, e: ServerEvent): void {
     case 'server-stopped':
       s.phase = 'stopped';
       s.stoppedAt = e.at;
+      s.lock = null;
+      s.waitingConnections = [];
       break;
     case 'connection-opened': {
       const c = { id: e.connectionId, remoteAddress: e.remoteAddress, remotePort: e.remotePort, openedAt: e.at };
@@ -77,6 +101,7 @@ export function referenceStep(s: PoolState, e: ServerEvent): void {
     }
     case 'connection-closed':
       s.connections = s.connections.filter((c) => c.id !== e.connectionId);
+      s.waitingConnections = s.waitingConnections.filter((c) => c.connectionId !== e.connectionId);
       break;
     case 'request-received': {
       s.counters.requestsReceived += 1;
@@ -150,6 +175,43 @@ export function referenceStep(s: PoolState, e: ServerEvent): void {
     }
     case 'worker-exited':
       Object.assign(workerIn(s, e.workerId, e.at), { phase: 'exited', requestId: null, busySince: null });
+      leaveLock(s, e.workerId);
+      break;
+    case 'thread-started': {
+      s.workers = s.workers.filter((w) => w.id !== e.workerId);
+      workerIn(s, e.workerId, e.at);
+      lastThreadCount = e.liveThreadCount;
+      s.threads.recentStartupMs = [...s.threads.recentStartupMs, e.startupMs].slice(-RECENT_THREAD_STARTUPS);
+      break;
+    }
+    case 'thread-exited':
+      s.workers = s.workers.filter((w) => w.id !== e.workerId);
+      lastThreadCount = e.liveThreadCount;
+      break;
+    case 'connection-waiting': {
+      const opened = s.connections.find((c) => c.id === e.connectionId);
+      s.waitingConnections.push({ connectionId: e.connectionId, since: opened?.openedAt ?? e.at });
+      break;
+    }
+    case 'connection-taken':
+      s.waitingConnections = s.waitingConnections.filter((c) => c.connectionId !== e.connectionId);
+      break;
+    case 'lock-waiting': {
+      const lock = lockOf(s);
+      if (!lock.waiters.some((w) => w.workerId === e.workerId)) lock.waiters.push({ workerId: e.workerId, since: e.at });
+      const w = workerIn(s, e.workerId, e.at);
+      if (w.phase !== 'stopping' && w.phase !== 'exited') w.phase = 'waiting-for-lock';
+      break;
+    }
+    case 'lock-acquired': {
+      leaveLock(s, e.workerId);
+      Object.assign(lockOf(s), { holderId: e.workerId, heldSince: e.at });
+      const w = workerIn(s, e.workerId, e.at);
+      if (w.phase === 'waiting-for-lock') w.phase = 'idle';
+      break;
+    }
+    case 'lock-released':
+      leaveLock(s, e.workerId);
       break;
     case 'worker-replaced': {
       const w = workerIn(s, e.workerId, e.at);
@@ -158,6 +220,8 @@ export function referenceStep(s: PoolState, e: ServerEvent): void {
       break;
     }
   }
+  s.threads.live = liveThreads(s, lastThreadCount);
+  if (startsThreads) s.threads.peak = Math.max(s.threads.peak, s.threads.live);
 }
 
 export interface ReferenceJob {
