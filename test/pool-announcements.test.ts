@@ -18,6 +18,7 @@ function workers(...states: WorkerDisplayState[]): WorkerView[] {
     jobsPerSecond: 0,
     utilization: 0,
     isHighRate: false,
+    holdsLock: false,
   }));
 }
 

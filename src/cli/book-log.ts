@@ -2,8 +2,8 @@
 // write per event-loop turn. The bench prints the same lines the same way, so the log's cost it measures is serve's.
 
 import { httpUrlOf } from '../shared/address';
-import { BOOK_LINE_EVENT_TYPES, formatBookLine, type ServerEvent, type ServerEventOf, type ServerEventType } from '../shared/events';
-import { countOf } from '../shared/plural';
+import { BOOK_LINE_EVENT_TYPES, formatBookLine, type ServerEvent, type ServerEventType } from '../shared/events';
+import { describeThreads } from '../shared/pool-model';
 import type { Strategy } from '../shared/settings';
 
 /** Lines waiting for output; past this many, lines are counted instead of kept, so a slow terminal never stalls the server. */
@@ -36,18 +36,6 @@ export function createLinePrinter(write: (text: string) => void): (line: string)
 export const BOOK_LOG_EVENT_TYPES: readonly ServerEventType[] = ['server-listening', ...BOOK_LINE_EVENT_TYPES];
 
 /** What the Listening line says runs the requests, by strategy. */
-function describeThreads(event: ServerEventOf<'server-listening'>): string {
-  switch (event.strategy) {
-    case 'single':
-      return 'one thread, one connection at a time (strategy single)';
-    case 'per-request':
-      return `a new thread per request, at most ${event.maxThreads} at once (strategy per-request)`;
-    case 'pool':
-      return countOf(event.workerCount, 'worker');
-    case 'pool-while-let':
-      return `${countOf(event.workerCount, 'worker')} sharing one lock for the whole job (strategy pool-while-let)`;
-  }
-}
 
 /**
  * An event-stream subscriber that prints the Listening line and the book's line for each event that has one, as

@@ -5,6 +5,7 @@
 import { httpUrlOf } from './address';
 import { formatBookLine, isBurstUserAgent, type JobAbandonReason, type ServerEvent, type ServerEventOf } from './events';
 import { countOf } from './plural';
+import { describeRejection } from './rejections';
 import type { Strategy } from './settings';
 
 export type ServerPhase = 'stopped' | 'listening' | 'stopping';
@@ -85,9 +86,23 @@ export function pathOf(target: string): string {
   return q === -1 ? target : target.slice(0, q);
 }
 
+/** The threads a listening server runs requests on, in words: "4 workers", "one thread, one connection at a time (…)". */
+export function describeThreads(event: Pick<ServerEventOf<'server-listening'>, 'strategy' | 'workerCount' | 'maxThreads'>): string {
+  switch (event.strategy) {
+    case 'single':
+      return 'one thread, one connection at a time (strategy single)';
+    case 'per-request':
+      return `a new thread per request, at most ${event.maxThreads} at once (strategy per-request)`;
+    case 'pool':
+      return countOf(event.workerCount, 'worker');
+    case 'pool-while-let':
+      return `${countOf(event.workerCount, 'worker')} sharing one lock for the whole job (strategy pool-while-let)`;
+  }
+}
+
 /** The log line for a server that starts listening, in the UI's log and in exported traces alike. */
 export function formatListeningLine(event: ServerEventOf<'server-listening'>): string {
-  return `Listening on ${httpUrlOf(event.host, event.port)} with ${countOf(event.workerCount, 'worker')}`;
+  return `Listening on ${httpUrlOf(event.host, event.port)} with ${describeThreads(event)}`;
 }
 
 /** A job-abandoned reason in the words every view shows: the request details, the timeline's labels, exported traces. */
@@ -106,6 +121,9 @@ export function requestOriginOf(userAgent: string | null): RequestOrigin {
  */
 export function logLineOf(event: ServerEvent, strategy: Strategy = 'pool'): string | null {
   if (event.type === 'server-listening') return formatListeningLine(event);
+  // The refusal a thread per request makes past its safety limit: the book's server has none, so the log says why.
+  if (event.type === 'request-rejected' && event.errorCode === 'THREAD_LIMIT')
+    return `Request #${event.requestId} answered ${event.status}: ${describeRejection(event.errorCode)}`;
   if (event.type === 'server-stopped') return 'Server stopped.';
   return formatBookLine(event, strategy);
 }

@@ -53,3 +53,23 @@ export type ServerRejectionCode =
   | 'THREAD_LIMIT';
 
 export type RejectionCode = HttpParseErrorCode | ServerRejectionCode;
+
+/** A server's own refusal in the words a reader sees (the log, the request's details); null for a parse error's code. */
+export function describeRejection(code: string): string | null {
+  switch (code) {
+    case 'QUEUE_FULL':
+      return 'the queue is full';
+    case 'SHUTTING_DOWN':
+      return 'the server is shutting down';
+    case 'HEADER_TIMEOUT':
+      return 'the request was not complete in time';
+    case 'CONNECTION_LIMIT':
+      return 'too many open connections';
+    case 'QUEUE_WAIT_EXCEEDED':
+      return 'no worker was free within the max wait';
+    case 'THREAD_LIMIT':
+      return 'thread limit reached: this strategy has no bound of its own';
+    default:
+      return null;
+  }
+}

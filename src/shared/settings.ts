@@ -55,6 +55,14 @@ export type SettingDefinition = WholeNumberSetting | HostSetting | ChoiceSetting
 export const STRATEGIES = ['single', 'per-request', 'pool', 'pool-while-let'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
+/** Each strategy as a reader finds it in the book's chapter: what it is and its listing. */
+export const STRATEGY_TITLES: Record<Strategy, string> = {
+  single: 'Single thread (21-10)',
+  'per-request': 'Thread per request (21-11)',
+  pool: 'ThreadPool (final)',
+  'pool-while-let': 'while let pool (21-21)',
+};
+
 /** Whether the pool size (workerCount) decides how many threads run requests: only where the strategy has a pool. */
 export function hasPool(strategy: Strategy): boolean {
   return strategy === 'pool' || strategy === 'pool-while-let';

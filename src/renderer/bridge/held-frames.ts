@@ -7,10 +7,14 @@ import type {
   ControllerStatus,
   FrameCounters,
   FrameHistory,
+  FrameLock,
+  FrameMemory,
   FrameQueue,
   FrameRun,
   FrameStats,
+  FrameThreads,
   FrameTimeline,
+  FrameWaitingConnections,
   FrameWorker,
   ViewerFrame,
 } from '../../shared/wire';
@@ -35,6 +39,12 @@ export class HeldFrames {
   status: ControllerStatus | null = null;
   workers: FrameWorker[] = [];
   queue: FrameQueue = { length: 0, oldestWaitMs: null, jobs: [] };
+  strategy: ViewerFrame['strategy'] = null;
+  threads: FrameThreads = { live: 0, peak: 0, startupMedianMs: null };
+  lock: FrameLock | null = null;
+  waiting: FrameWaitingConnections = { count: 0, connections: [] };
+  /** The process's memory as last read; null in a replay (no process) or before the first reading. */
+  memory: FrameMemory | null = null;
   counters: FrameCounters = EMPTY_COUNTERS;
   run: ViewerFrame['run'] = { runId: 0, phase: 'stopped', settings: null, listeningAt: null };
   stats: FrameStats | null = null;
@@ -59,6 +69,12 @@ export class HeldFrames {
     if (frame.status !== undefined) this.status = frame.status;
     this.workers = frame.workers;
     this.queue = frame.queue;
+    this.strategy = frame.strategy;
+    this.threads = frame.threads;
+    this.lock = frame.lock;
+    this.waiting = frame.waiting;
+    if (frame.isFull) this.memory = null;
+    if (frame.memory !== undefined) this.memory = frame.memory;
     this.counters = frame.counters;
     this.run = frame.run;
     if (frame.isFull) {

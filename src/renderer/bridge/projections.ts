@@ -3,12 +3,24 @@
 // (a worker card, the queue list) do not re-render. No clock, no store.
 
 import type { LogLine, RequestRecord, ServerPhase } from '../../shared/pool-model';
-import { type ControllerStatus, type FrameJob, type FrameWorker, HIGH_RATE_REQUESTS_PER_S } from '../../shared/wire';
+import {
+  type ControllerStatus,
+  type FrameJob,
+  type FrameLock,
+  type FrameMemory,
+  type FrameThreads,
+  type FrameWaitingConnections,
+  type FrameWorker,
+  HIGH_RATE_REQUESTS_PER_S,
+} from '../../shared/wire';
 import {
   type BucketRequests,
+  type LockView,
   MAX_QUEUE_ITEMS_SHOWN,
   type QueueItemView,
   type RunningJobView,
+  type ThreadStatsView,
+  type WaitingConnectionView,
   type WireState,
   type WorkerDisplayState,
   type WorkerView,
@@ -24,13 +36,15 @@ export const HIGH_RATE_JOBS_PER_S = 20;
 /** At a high rate, the card shows the job it runs only once it has run this long (a /sleep, a slow request). */
 export const SEEN_JOB_MIN_MS = 100;
 
-/** The three states tests and styles key on, from the worker's finer phase: a stopping worker with a job is still busy. */
+/** The states tests and styles key on, from the worker's finer phase: a stopping worker with a job is still busy. */
 export function displayStateOf(worker: Pick<FrameWorker, 'phase' | 'job'>): WorkerDisplayState {
   switch (worker.phase) {
     case 'busy':
       return 'busy';
     case 'exited':
       return 'exited';
+    case 'waiting-for-lock':
+      return 'waiting-for-lock';
     case 'stopping':
       return worker.job === null ? 'idle' : 'busy';
     default:
@@ -50,14 +64,15 @@ function shownJobOf(worker: FrameWorker): FrameJob | null {
   return null;
 }
 
-function workerViewOf(worker: FrameWorker): WorkerView {
+function workerViewOf(worker: FrameWorker, lockHolderId: number | null): WorkerView {
   const job = shownJobOf(worker);
   const isHighRate = worker.jobsPerSecond >= HIGH_RATE_JOBS_PER_S;
+  // At a high rate a worker counts as busy while it is mostly busy, not for the instant a frame caught a job.
+  const isRateShown = isHighRate && worker.phase !== 'exited' && worker.phase !== 'waiting-for-lock';
   return {
     id: worker.id,
     phase: worker.phase,
-    // At a high rate a worker counts as busy while it is mostly busy, not for the instant a frame caught a job.
-    state: isHighRate && worker.phase !== 'exited' ? (job !== null || worker.utilization >= 0.5 ? 'busy' : 'idle') : displayStateOf(worker),
+    state: isRateShown ? (job !== null || worker.utilization >= 0.5 ? 'busy' : 'idle') : displayStateOf(worker),
     job: job === null ? null : jobViewOf(job),
     busySince: job?.startedAt ?? null,
     jobsDone: worker.jobsDone,
@@ -67,6 +82,7 @@ function workerViewOf(worker: FrameWorker): WorkerView {
     jobsPerSecond: Math.round(worker.jobsPerSecond),
     utilization: Math.round(worker.utilization * 100) / 100,
     isHighRate,
+    holdsLock: lockHolderId === worker.id,
   };
 }
 
@@ -82,15 +98,16 @@ function isSameWorker(a: WorkerView, b: WorkerView): boolean {
     a.replacements === b.replacements &&
     a.jobsPerSecond === b.jobsPerSecond &&
     a.utilization === b.utilization &&
-    a.isHighRate === b.isHighRate
+    a.isHighRate === b.isHighRate &&
+    a.holdsLock === b.holdsLock
   );
 }
 
 /** One view per worker in id order; an unchanged worker keeps its object, an unchanged pool its array. */
-export function projectWorkers(workers: readonly FrameWorker[], previous: WorkerView[]): WorkerView[] {
+export function projectWorkers(workers: readonly FrameWorker[], previous: WorkerView[], lockHolderId: number | null = null): WorkerView[] {
   let isSame = workers.length === previous.length;
   const views = workers.map((worker, i) => {
-    const view = workerViewOf(worker);
+    const view = workerViewOf(worker, lockHolderId);
     const before = previous[i];
     if (before && isSameWorker(before, view)) return before;
     isSame = false;
@@ -116,6 +133,49 @@ export function projectQueue(jobs: readonly FrameJob[], previous: QueueItemView[
     items.push(item);
   }
   return isSame ? previous : items;
+}
+
+/** The lock as the workers panel shows it; the previous object while its holder and waiters are the same. */
+export function projectLock(lock: FrameLock | null, previous: LockView | null): LockView | null {
+  if (lock === null) return null;
+  const waiterIds = lock.waiters.map((w) => w.workerId);
+  if (
+    previous !== null &&
+    previous.holderId === lock.holderId &&
+    previous.heldSince === lock.heldSince &&
+    previous.waiterIds.length === waiterIds.length &&
+    previous.waiterIds.every((id, i) => id === waiterIds[i])
+  )
+    return previous;
+  return { holderId: lock.holderId, heldSince: lock.heldSince, waiterIds };
+}
+
+/** The threads line's figures as shown (whole ms, the memory to the MB), the previous object while they read the same. */
+export function projectThreads(threads: FrameThreads, memory: FrameMemory | null, previous: ThreadStatsView): ThreadStatsView {
+  const view: ThreadStatsView = {
+    live: threads.live,
+    peak: threads.peak,
+    startupMedianMs: threads.startupMedianMs === null ? null : Math.round(threads.startupMedianMs),
+    rssBytes: memory === null ? null : Math.round(memory.rssBytes / 1_048_576) * 1_048_576,
+  };
+  const isSame =
+    view.live === previous.live &&
+    view.peak === previous.peak &&
+    view.startupMedianMs === previous.startupMedianMs &&
+    view.rssBytes === previous.rssBytes;
+  return isSame ? previous : view;
+}
+
+/** The waiting connections; the previous array while the same connections wait in the same order. */
+export function projectWaitingConnections(waiting: FrameWaitingConnections, previous: WaitingConnectionView[]): WaitingConnectionView[] {
+  const connections = waiting.connections;
+  if (connections.length === previous.length && connections.every((c, i) => c.connectionId === previous[i]!.connectionId)) return previous;
+  return connections.map((c) => ({
+    connectionId: c.connectionId,
+    remoteAddress: c.remoteAddress,
+    remotePort: c.remotePort,
+    since: c.since,
+  }));
 }
 
 function serverPhaseOf(phase: HeldFrames['run']['phase']): ServerPhase {
@@ -153,7 +213,7 @@ function fallbackStatus(previous: ControllerStatus, held: HeldFrames): Controlle
 
 /** The whole wire slice for one paint; every part that did not change keeps its previous object. */
 export function projectWire(held: HeldFrames, previous: WireState, sources: WireSources): WireState {
-  const workers = projectWorkers(held.workers, previous.workers);
+  const workers = projectWorkers(held.workers, previous.workers, held.lock?.holderId ?? null);
   let busyWorkers = 0;
   for (const worker of held.workers) if (worker.job !== null) busyWorkers++;
   const counters = held.counters;
@@ -176,7 +236,12 @@ export function projectWire(held: HeldFrames, previous: WireState, sources: Wire
     workerCount: settings?.workerCount ?? 0,
     sleepMs: settings?.sleepMs ?? 0,
     listeningAt: held.run.listeningAt,
+    strategy: held.strategy,
     workers,
+    lock: projectLock(held.lock, previous.lock),
+    threads: projectThreads(held.threads, held.memory, previous.threads),
+    waitingConnections: projectWaitingConnections(held.waiting, previous.waitingConnections),
+    waitingConnectionCount: held.waiting.count,
     queue: projectQueue(held.queue.jobs, previous.queue),
     queueLength: held.queue.length,
     oldestWaitMs: held.queue.oldestWaitMs,

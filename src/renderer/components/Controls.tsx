@@ -4,10 +4,20 @@
 // While the server runs, edited settings "apply on restart" and Restart with these settings applies them. Each
 // group's message line is always there, so a message appearing never moves the layout. While a replay is shown
 // they belong to the live server, which the page does not show: none acts, and each says so.
+// The strategy is a select beside Start server; while a server runs it keeps its value and says why. The pool size
+// says where it does not apply, and the thread limit shows only under 'per-request'.
 
 import { Fragment, type ReactNode, useId } from 'react';
 import { BURST_LIMITS, type BurstPath } from '../../shared/commands';
-import { FORM_SETTING_NAMES, type SettingName, settingDefinition } from '../../shared/settings';
+import {
+  FORM_SETTING_NAMES,
+  hasPool,
+  type SettingName,
+  STRATEGIES,
+  STRATEGY_TITLES,
+  type Strategy,
+  settingDefinition,
+} from '../../shared/settings';
 import { BURST_FIELD_LABELS, checkBurstCount } from '../store/commands-slice';
 import { useAppStore } from '../store/use-app-store';
 import type { BurstKind } from '../store/view-slice';
@@ -25,9 +35,13 @@ interface FieldProps {
   className?: string;
   /** The id of the message that says what is wrong with it, when something is. */
   errorMessageId?: string | null;
+  /** A short note under it (e.g. where the setting does not apply). */
+  note?: { text: string; testId: string } | null;
 }
 
-function Field({ id, label, value, range, onChange, className, errorMessageId }: FieldProps): ReactNode {
+function Field({ id, label, value, range, onChange, className, errorMessageId, note }: FieldProps): ReactNode {
+  const noteId = useId();
+  const describedBy = [errorMessageId, note ? noteId : null].filter(Boolean).join(' ');
   return (
     <div className={`field ${className ?? ''}`}>
       <label htmlFor={id}>{label}</label>
@@ -39,10 +53,83 @@ function Field({ id, label, value, range, onChange, className, errorMessageId }:
         spellCheck={false}
         value={value}
         aria-invalid={errorMessageId ? true : undefined}
-        aria-describedby={errorMessageId ?? undefined}
+        aria-describedby={describedBy || undefined}
         title={range ? `${range.min}–${range.max}` : undefined}
         onChange={(event) => onChange(event.target.value)}
       />
+      {note && (
+        <span id={noteId} className="field-note" data-testid={note.testId}>
+          {note.text}
+        </span>
+      )}
+    </div>
+  );
+}
+
+/** Where the pool size does not apply, in words: the strategies without a pool. */
+function poolSizeNoteOf(strategy: string): string | null {
+  if (strategy === 'single') return 'Not used by Single thread: it has one thread';
+  if (strategy === 'per-request') return 'Not used by Thread per request: one thread per request';
+  return null;
+}
+
+/**
+ * The strategy: a select beside Start server. While a server runs it stays focusable with aria-disabled, keeps its
+ * value, and says why in a tooltip and on any attempt to change it (a running server keeps the strategy it started with).
+ */
+function StrategySelect({ state }: { state: ControlState }): ReactNode {
+  const value = useAppStore((s) => s.view.form.strategy);
+  const editSettingsField = useAppStore((s) => s.viewActions.editSettingsField);
+  const clearFieldError = useAppStore((s) => s.commandActions.clearFieldError);
+  const explain = useAppStore((s) => s.commandActions.explain);
+  const showBookTerms = useShowBookTerms();
+  const tooltipId = useId();
+  const definition = settingDefinition('strategy');
+  const inputId = definition.form?.inputId ?? 'setting-strategy';
+  const isLocked = state.reason !== null;
+  const tooltip = state.reason ?? (showBookTerms ? BOOK_TOOLTIPS.strategy : null);
+  const refuse = (event: { preventDefault(): void }) => {
+    event.preventDefault();
+    explain(state.reason!);
+  };
+  return (
+    <div className="field strategy-field has-tooltip">
+      <label htmlFor={inputId}>{definition.label}</label>
+      <select
+        id={inputId}
+        data-testid="strategy-select"
+        value={value}
+        aria-disabled={isLocked || undefined}
+        aria-describedby={tooltip === null ? undefined : tooltipId}
+        onMouseDown={isLocked ? refuse : undefined}
+        onKeyDown={
+          isLocked
+            ? (event) => {
+                // Tab still moves on; any key that would change or open it says why instead.
+                if (event.key !== 'Tab' && event.key !== 'Shift' && !event.altKey && !event.metaKey && !event.ctrlKey) refuse(event);
+              }
+            : undefined
+        }
+        onChange={(event) => {
+          if (isLocked) {
+            explain(state.reason!);
+            return;
+          }
+          editSettingsField('strategy', event.target.value);
+          clearFieldError('strategy');
+        }}
+      >
+        {STRATEGIES.map((strategy: Strategy) => (
+          <option key={strategy} value={strategy}>
+            {STRATEGY_TITLES[strategy]}
+          </option>
+        ))}
+      </select>
+      {tooltip !== null && (
+        <span role="tooltip" id={tooltipId} className="tooltip">
+          {tooltip}
+        </span>
+      )}
     </div>
   );
 }
@@ -50,11 +137,15 @@ function Field({ id, label, value, range, onChange, className, errorMessageId }:
 /** One input per setting the form shows, in SETTINGS order, labelled and bounded by its definition. */
 function SettingField({ name, errorMessageId }: { name: SettingName; errorMessageId: string | null }): ReactNode {
   const value = useAppStore((s) => s.view.form[name]);
+  const strategy = useAppStore((s) => s.view.form.strategy);
   const editSettingsField = useAppStore((s) => s.viewActions.editSettingsField);
   const clearFieldError = useAppStore((s) => s.commandActions.clearFieldError);
   const definition = settingDefinition(name);
   const form = definition.form;
   if (!form) return null;
+  // The thread limit bounds a thread per request alone.
+  if (name === 'maxThreads' && strategy !== 'per-request') return null;
+  const poolSizeNote = name === 'workerCount' && !hasPool(strategy as Strategy) ? poolSizeNoteOf(strategy) : null;
   return (
     <Field
       id={form.inputId}
@@ -62,6 +153,7 @@ function SettingField({ name, errorMessageId }: { name: SettingName; errorMessag
       value={value}
       range={definition.kind === 'whole-number' ? { min: definition.min, max: definition.max } : null}
       errorMessageId={errorMessageId}
+      note={poolSizeNote === null ? null : { text: poolSizeNote, testId: 'pool-size-note' }}
       onChange={(text) => {
         editSettingsField(name, text);
         clearFieldError(name);
@@ -213,9 +305,10 @@ export function Controls(): ReactNode {
           else actions.explain(states.start.reason);
         }}
       >
-        {FORM_SETTING_NAMES.map((name) => (
+        {FORM_SETTING_NAMES.filter((name) => name !== 'strategy').map((name) => (
           <SettingField key={name} name={name} errorMessageId={settingsError?.field === name ? settingsMessageId : null} />
         ))}
+        <StrategySelect state={states.strategy} />
         <div className="buttons">
           <ActionButton state={states.start} label="Start server" isSubmit onAct={() => void actions.startServer()} />
           <ActionButton

@@ -3,7 +3,7 @@
 // Export trace, History…) and where the flight recorder's history starts.
 
 import type { ReactNode } from 'react';
-import { FORM_SETTING_NAMES } from '../../shared/settings';
+import { FORM_SETTING_NAMES, hasPool, STRATEGY_TITLES } from '../../shared/settings';
 import { useAppStore } from '../store/use-app-store';
 import { useAppServices } from './app-services';
 import { settingCaption } from './control-states';
@@ -56,7 +56,13 @@ function ServerStatus(): ReactNode {
 /** The settings the server runs with (the port is in the address): what "applies on restart" compares against. */
 function RunningSettings(): ReactNode {
   const settings = useAppStore((s) => s.wire.status.settings);
-  const parts = FORM_SETTING_NAMES.filter((name) => name !== 'port').map((name) => `${settingCaption(name)} ${settings[name]}`);
+  // The strategy by its title; the pool size only where there is a pool, the thread limit only where it bounds something.
+  const parts = FORM_SETTING_NAMES.filter(
+    (name) =>
+      name !== 'port' &&
+      (name !== 'workerCount' || hasPool(settings.strategy)) &&
+      (name !== 'maxThreads' || settings.strategy === 'per-request'),
+  ).map((name) => (name === 'strategy' ? STRATEGY_TITLES[settings.strategy] : `${settingCaption(name)} ${settings[name]}`));
   return (
     <span className="running-settings" data-testid="running-settings" title="The settings the server runs with">
       {parts.join(' · ')}

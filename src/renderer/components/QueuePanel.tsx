@@ -1,11 +1,12 @@
 // The jobs waiting for a worker, oldest first, with how long each has waited. The store holds at most
 // the first of them; the rest are a count. At a high rate, how many wait and the oldest's wait instead of a
-// list that flickers. Empty, it says how full it got in the timeline's window.
+// list that flickers. Empty, it says how full it got in the timeline's window. Under 'single', the connections
+// accepted and not yet read come first: they wait for the one thread before any job of theirs exists.
 
 import type { ReactNode } from 'react';
 import { MAX_FRAME_QUEUE_JOBS } from '../../shared/wire';
 import { useAppStore } from '../store/use-app-store';
-import { MAX_QUEUE_ITEMS_SHOWN, type QueueItemView } from '../store/wire-slice';
+import { MAX_QUEUE_ITEMS_SHOWN, type QueueItemView, type WaitingConnectionView } from '../store/wire-slice';
 import { useAppServices } from './app-services';
 import { BookTerm } from './book-terms';
 import { formatCount, formatDurationMs, formatWindowMs, pluralize } from './format';
@@ -33,6 +34,53 @@ function QueueList({ items }: { items: QueueItemView[] }): ReactNode {
           <span className="waited">{formatDurationMs(now - item.queuedAt)}</span>
         </li>
       ))}
+    </>
+  );
+}
+
+function WaitingConnectionList({ connections }: { connections: WaitingConnectionView[] }): ReactNode {
+  const now = useNow(100);
+  return (
+    <>
+      {connections.map((c) => (
+        <li
+          key={c.connectionId}
+          className="queue-item waiting-connection"
+          data-testid="waiting-connection"
+          data-connection-id={c.connectionId}
+          data-since-ms={c.since}
+        >
+          <span className="queue-pos">#{c.connectionId}</span>
+          <span className="target" title={`Connection ${c.connectionId} from ${c.remoteAddress}:${c.remotePort}`}>
+            {c.remoteAddress}:{c.remotePort}
+          </span>
+          <span className="muted">waiting (not yet read)</span>
+          <span className="waited">{formatDurationMs(now - c.since)}</span>
+        </li>
+      ))}
+    </>
+  );
+}
+
+/**
+ * Strategy 'single': the connections the one thread has not read yet, oldest (next) first. No request of theirs is
+ * known: the thread reads it only once it is done with the connection before.
+ */
+function WaitingConnections(): ReactNode {
+  const connections = useAppStore((s) => s.wire.waitingConnections);
+  const count = useAppStore((s) => s.wire.waitingConnectionCount);
+  if (count === 0) return null;
+  const hiddenCount = count - connections.length;
+  return (
+    <>
+      <h3 className="waiting-connections-head" data-testid="waiting-connections" data-count={count}>
+        {pluralize(count, 'connection')} waiting for the single thread
+      </h3>
+      <BookTerm place="waiting-connection" />
+      <ol className="queue-list waiting-connections" aria-label="Connections waiting, not yet read">
+        <WaitingConnectionList connections={connections} />
+        {hiddenCount > 0 && <li className="queue-more">+{formatCount(hiddenCount)} more</li>}
+      </ol>
     </>
   );
 }
@@ -89,6 +137,7 @@ export function QueuePanel(): ReactNode {
         </span>
       </div>
       <BookTerm place="queue" />
+      <WaitingConnections />
       {queueLength === 0 ? (
         <EmptyQueue />
       ) : isHighRate ? (

@@ -4,6 +4,7 @@
 
 import type { ReactNode } from 'react';
 import { describeAbandonReason } from '../../shared/pool-model';
+import { describeRejection } from '../../shared/rejections';
 import { useAppStore } from '../store/use-app-store';
 import type { BucketRequests } from '../store/wire-slice';
 import { formatClockTime, formatCount, formatDurationMs } from './format';
@@ -131,6 +132,11 @@ export function RequestDetails(): ReactNode {
             {request.status ?? (request.startedAt === null ? 'queued' : 'running')}
             {request.abandonReason && ` ${describeAbandonReason(request.abandonReason)}`}
             {request.errorCode && ` (${request.errorCode})`}
+            {request.errorCode && describeRejection(request.errorCode) !== null && (
+              <div className="refusal-reason" data-testid="detail-refusal">
+                {describeRejection(request.errorCode)}
+              </div>
+            )}
             {request.workerId !== null && <span className="muted"> on worker {request.workerId}</span>}
           </dd>
           <Durations {...request} />

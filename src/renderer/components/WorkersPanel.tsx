@@ -1,5 +1,6 @@
 // One card per worker thread: its state, the request it runs and for how long, jobs done and how
-// busy it was over the last 10 s. At high rates, jobs per second and utilization over the last second, and
+// busy it was over the last 10 s. Above them the threads' line (live, peak, a request thread's start-up, the
+// process's memory) and, under 'pool-while-let', the queue's lock: who holds it and how many wait for it. At high rates, jobs per second and utilization over the last second, and
 // a job only once it has run long enough to be seen. Cards re-render only when their own worker changes
 // (or, while busy, to tick).
 // A polite live region tells screen readers how the pool is doing, a few times a minute at most.
@@ -8,8 +9,9 @@ import { memo, type ReactNode, useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { ServerPhase } from '../../shared/pool-model';
 import { BUSY_WINDOW_MS } from '../../shared/request-stats';
+import type { Strategy } from '../../shared/settings';
 import { useAppStore, useAppStoreApi } from '../store/use-app-store';
-import type { WorkerView } from '../store/wire-slice';
+import type { LockView, ThreadStatsView, WorkerView } from '../store/wire-slice';
 import { BookTerm, type BookTermPlace } from './book-terms';
 import { formatCount, formatDurationMs, pluralize } from './format';
 import { AnnouncementThrottle, poolSummary } from './pool-announcements';
@@ -20,6 +22,7 @@ const PHASE_LABELS: Record<WorkerView['phase'], string> = {
   busy: 'busy',
   stopping: 'stopping',
   exited: 'exited',
+  'waiting-for-lock': 'waiting for the lock',
 };
 
 /** What the book says of a worker without a job, by its phase. */
@@ -28,7 +31,22 @@ const IDLE_BOOK_TERMS: Record<WorkerView['phase'], BookTermPlace> = {
   busy: 'worker-idle',
   stopping: 'worker-joining',
   exited: 'worker-exited',
+  'waiting-for-lock': 'worker-waiting-for-lock',
 };
+
+/** What a card without a job says it does, by its phase. */
+function idleLineOf(worker: WorkerView): string {
+  switch (worker.phase) {
+    case 'exited':
+      return 'thread joined';
+    case 'stopping':
+      return 'finishing up';
+    case 'waiting-for-lock':
+      return "waiting for the lock: another worker holds the queue's lock";
+    default:
+      return worker.holdsLock ? 'waiting for a job, holding the lock' : 'waiting for a job';
+  }
+}
 
 function RunningFor({ since, sleepMs, isSleep }: { since: number; sleepMs: number; isSleep: boolean }): ReactNode {
   const now = useNow();
@@ -83,10 +101,16 @@ const WorkerCard = memo(function WorkerCard({ worker, sleepMs }: { worker: Worke
       data-state={worker.state}
       data-phase={worker.phase}
       data-busy-since={worker.busySince ?? undefined}
+      data-holds-lock={worker.holdsLock || undefined}
     >
       <div className="worker-head">
         <span className="worker-name">Worker {worker.id}</span>
         <span className={`pill phase-${worker.phase}`}>{PHASE_LABELS[worker.phase]}</span>
+        {worker.holdsLock && (
+          <span className="pill holds-lock" data-testid="holds-lock">
+            holds the lock
+          </span>
+        )}
       </div>
       <div className="worker-job">
         {worker.isHighRate && <Rate worker={worker} />}
@@ -100,12 +124,11 @@ const WorkerCard = memo(function WorkerCard({ worker, sleepMs }: { worker: Worke
               <RunningFor since={worker.busySince} sleepMs={sleepMs} isSleep={job.target.startsWith('/sleep')} />
             )}
             {worker.phase === 'stopping' && <BookTerm place="worker-joining" inline />}
+            {worker.holdsLock && <BookTerm place="worker-holds-lock" inline />}
           </>
         ) : worker.isHighRate ? null : (
           <>
-            <div className="job-line muted">
-              {worker.phase === 'exited' ? 'thread joined' : worker.phase === 'stopping' ? 'finishing up' : 'waiting for a job'}
-            </div>
+            <div className="job-line muted">{idleLineOf(worker)}</div>
             <BookTerm place={IDLE_BOOK_TERMS[worker.phase]} inline />
           </>
         )}
@@ -152,6 +175,63 @@ function PoolAnnouncer(): ReactNode {
   );
 }
 
+/** Bytes as a person reads a process's memory: "212 MB". */
+function formatMegabytes(bytes: number): string {
+  return `${Math.round(bytes / 1_048_576)} MB`;
+}
+
+/** The threads that run requests (every strategy has them) and what they cost: "Threads 3 · peak 8 · start-up 14 ms median · memory 212 MB". */
+function ThreadStats({ threads, strategy }: { threads: ThreadStatsView; strategy: Strategy }): ReactNode {
+  return (
+    <>
+      <p
+        className="thread-stats"
+        data-testid="thread-stats"
+        data-live={threads.live}
+        data-peak={threads.peak}
+        data-startup-median-ms={threads.startupMedianMs ?? ''}
+        data-rss-bytes={threads.rssBytes ?? ''}
+        title="Threads running requests now and at most at once in this run; a request thread's start-up (spawn to running its request, the median of the latest); the server process's resident memory"
+      >
+        Threads {formatCount(threads.live)} <span aria-hidden="true">·</span> peak {formatCount(threads.peak)}
+        {threads.startupMedianMs !== null && (
+          <>
+            {' '}
+            <span aria-hidden="true">·</span> start-up {formatCount(threads.startupMedianMs)} ms median
+          </>
+        )}
+        {threads.rssBytes !== null && (
+          <>
+            {' '}
+            <span aria-hidden="true">·</span> memory {formatMegabytes(threads.rssBytes)}
+          </>
+        )}
+      </p>
+      {strategy === 'per-request' && <BookTerm place="thread-stats" />}
+    </>
+  );
+}
+
+/** The while-let queue's lock: "Worker 0 holds the queue's lock for its whole job · 3 waiting". */
+function lockTextOf(lock: LockView, holderIsBusy: boolean): string {
+  const waiting = `${formatCount(lock.waiterIds.length)} waiting`;
+  if (lock.holderId === null) return `The queue's lock is free · ${waiting}`;
+  const holding = holderIsBusy ? 'for its whole job' : 'while it waits for a job';
+  return `Worker ${lock.holderId} holds the queue's lock ${holding} · ${waiting}`;
+}
+
+function QueueLock({ lock }: { lock: LockView }): ReactNode {
+  const holderIsBusy = useAppStore((s) => s.wire.workers.some((w) => w.id === lock.holderId && w.state === 'busy'));
+  return (
+    <>
+      <p className="queue-lock" data-testid="queue-lock" data-holder-id={lock.holderId ?? ''} data-waiter-count={lock.waiterIds.length}>
+        {lockTextOf(lock, holderIsBusy)}
+      </p>
+      <BookTerm place="queue-lock" />
+    </>
+  );
+}
+
 /** The pool's caption: how it is made, how it takes jobs, how it shuts down. */
 function workersBookTerm(workerCount: number, serverPhase: ServerPhase): BookTermPlace {
   if (workerCount === 0) return 'workers-none';
@@ -164,6 +244,9 @@ export function WorkersPanel(): ReactNode {
   const busyCount = useAppStore((s) => s.wire.workers.reduce((n, w) => n + (w.state === 'busy' ? 1 : 0), 0));
   const hasSnapshot = useAppStore((s) => s.wire.hasSnapshot);
   const serverPhase = useAppStore((s) => s.wire.serverPhase);
+  const strategy = useAppStore((s) => s.wire.strategy);
+  const threads = useAppStore((s) => s.wire.threads);
+  const lock = useAppStore((s) => s.wire.lock);
   return (
     <section className="panel workers-panel" aria-label="Workers">
       <div className="panel-head">
@@ -174,8 +257,16 @@ export function WorkersPanel(): ReactNode {
       </div>
       <PoolAnnouncer />
       <BookTerm place={workersBookTerm(workerIds.length, serverPhase)} />
+      {strategy !== null && <ThreadStats threads={threads} strategy={strategy} />}
+      {lock !== null && <QueueLock lock={lock} />}
       {workerIds.length === 0 ? (
-        <p className="empty">{hasSnapshot ? 'No workers yet. Start the server to spawn the pool.' : 'Waiting for the first snapshot…'}</p>
+        <p className="empty">
+          {!hasSnapshot
+            ? 'Waiting for the first snapshot…'
+            : strategy === 'per-request' && serverPhase !== 'stopped'
+              ? 'No request thread is alive: a thread per request starts one for each request, and it ends with its answer.'
+              : 'No workers yet. Start the server to spawn the pool.'}
+        </p>
       ) : (
         <ul className={`worker-grid ${workerIds.length > 8 ? 'compact' : ''}`}>
           {workerIds.map((id, index) => (

@@ -16,6 +16,11 @@ export type BookTermPlace =
   | 'worker-idle'
   | 'worker-joining'
   | 'worker-exited'
+  | 'worker-waiting-for-lock'
+  | 'worker-holds-lock'
+  | 'queue-lock'
+  | 'thread-stats'
+  | 'waiting-connection'
   | 'log';
 
 const BOOK_TERMS: Record<BookTermPlace, ReactNode> = {
@@ -59,6 +64,35 @@ const BOOK_TERMS: Record<BookTermPlace, ReactNode> = {
       <code>recv()</code> returned <code>Err</code>; joined
     </>
   ),
+  'worker-waiting-for-lock': (
+    <>
+      blocked in <code>receiver.lock()</code>: another worker holds the <code>Mutex</code>
+    </>
+  ),
+  'worker-holds-lock': (
+    <>
+      its <code>MutexGuard</code> lives for the whole <code>while let</code> body
+    </>
+  ),
+  'queue-lock': (
+    <>
+      Listing 21-21: <code>while let Ok(job) = receiver.lock().unwrap().recv()</code> keeps the lock's <code>MutexGuard</code> until the
+      loop's body ends, so the lock is held while <code>job()</code> runs and the other workers wait on it; the final pool's{' '}
+      <code>let job = receiver.lock().unwrap().recv().unwrap();</code> drops it at the end of the <code>let</code>.
+    </>
+  ),
+  'thread-stats': (
+    <>
+      Listing 21-11 calls <code>thread::spawn</code> for every connection, with no bound: here each thread is a fresh V8 isolate, so its
+      start-up and its memory are what an unbounded server pays per request.
+    </>
+  ),
+  'waiting-connection': (
+    <>
+      Listing 21-10: <code>for stream in listener.incoming()</code> takes the next connection only once <code>handle_connection</code> has
+      returned; until then it waits in the listen backlog, accepted and not read.
+    </>
+  ),
   log: (
     <>
       The book's <code>println!</code> lines, word for word.
@@ -72,6 +106,8 @@ export const BOOK_TOOLTIPS = {
     'Each request is its own connection: the server calls pool.execute(|| handle_connection(stream)), and /sleep runs thread::sleep.',
   fireHello: 'Each request is its own connection: the server calls pool.execute(|| handle_connection(stream)).',
   stop: 'Graceful: stop taking connections, then drop(self.sender.take()) and join every worker in order.',
+  strategy:
+    "The chapter's four servers: one thread (21-10), thread::spawn per request (21-11), the ThreadPool (final), and the while let worker loop that holds the lock for the whole job (21-21).",
 } as const;
 
 export function useShowBookTerms(): boolean {

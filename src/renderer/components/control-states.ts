@@ -35,6 +35,8 @@ export interface ControlStates {
   stop: ControlState;
   restart: RestartState;
   fire: Record<BurstPath, ControlState>;
+  /** The strategy select: it changes only while no server runs (a running server keeps the strategy it started with). */
+  strategy: ControlState;
   /** "Pool size applies on restart" while the form differs from the running server's settings, else null. */
   restartHint: string | null;
 }
@@ -51,6 +53,9 @@ export interface ControlsInput {
   changed: readonly SettingName[];
   formValidation: SettingsValidation;
 }
+
+/** What the strategy select says while a server runs (starting and stopping included). */
+export const STRATEGY_LOCKED_REASON = 'Stop the server to change strategy: a running server keeps the one it started with.';
 
 /** What the Fire buttons say while the server stops. */
 export const SHUTTING_DOWN_REASON = 'The server is shutting down: no new connections are accepted.';
@@ -108,6 +113,7 @@ export function controlStatesOf(input: ControlsInput): ControlStates {
         label: input.restartStep === 'starting' ? 'Restarting: starting…' : 'Restarting: stopping…',
       },
       fire: fireAll(() => unable(restarting)),
+      strategy: unable(STRATEGY_LOCKED_REASON),
       restartHint: restartHintFor(changed),
     };
   }
@@ -120,6 +126,7 @@ export function controlStatesOf(input: ControlsInput): ControlStates {
         stop: unable('The server is not running.'),
         restart: hiddenRestart,
         fire: fireAll(() => unable('Start the server first: a burst needs a server to send to.')),
+        strategy: able('secondary'),
         restartHint: null,
       };
     case 'starting':
@@ -128,6 +135,7 @@ export function controlStatesOf(input: ControlsInput): ControlStates {
         stop: able('danger', pending === 'stop'),
         restart: hiddenRestart,
         fire: fireAll(() => unable('The server is still starting.')),
+        strategy: unable(STRATEGY_LOCKED_REASON),
         restartHint: null,
       };
     case 'stopping':
@@ -136,6 +144,7 @@ export function controlStatesOf(input: ControlsInput): ControlStates {
         stop: unable(`Already stopping: finishing ${inFlight}, then joining the workers.`, 'secondary', true),
         restart: hiddenRestart,
         fire: fireAll(() => unable(SHUTTING_DOWN_REASON)),
+        strategy: unable(STRATEGY_LOCKED_REASON),
         restartHint: null,
       };
     case 'listening': {
@@ -153,6 +162,7 @@ export function controlStatesOf(input: ControlsInput): ControlStates {
           label: RESTART_LABEL,
         },
         fire: fireAll((path) => able(fireLook[path], pending === (path === '/sleep' ? 'burst-sleep' : 'burst-hello'))),
+        strategy: unable(STRATEGY_LOCKED_REASON),
         restartHint,
       };
     }
@@ -170,6 +180,8 @@ export function duringReplay(states: ControlStates): ControlStates {
     stop: replaying(states.stop),
     restart: { ...states.restart, ...replaying(states.restart) },
     fire: { '/sleep': replaying(states.fire['/sleep']), '/': replaying(states.fire['/']) },
+    // A field of the form, as the others: it follows the live server alone.
+    strategy: states.strategy,
     restartHint: states.restartHint,
   };
 }

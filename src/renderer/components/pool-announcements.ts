@@ -14,14 +14,17 @@ export function poolSummary(wire: Pick<WireState, 'workers' | 'queueLength'>): s
   if (workerCount === 0) return null;
   let busy = 0;
   let exited = 0;
+  let lockWaiters = 0;
   for (const worker of wire.workers) {
     if (worker.state === 'busy') busy++;
     else if (worker.state === 'exited') exited++;
+    else if (worker.state === 'waiting-for-lock') lockWaiters++;
   }
   if (exited === workerCount) return `All ${pluralize(workerCount, 'worker')} exited`;
   const waiting = wire.queueLength === 0 ? 'no jobs waiting' : `${pluralize(wire.queueLength, 'job')} waiting`;
   const gone = exited > 0 ? `, ${formatCount(exited)} exited` : '';
-  return `${formatCount(busy)} of ${pluralize(workerCount, 'worker')} busy, ${waiting}${gone}`;
+  const blocked = lockWaiters > 0 ? `, ${formatCount(lockWaiters)} waiting for the lock` : '';
+  return `${formatCount(busy)} of ${pluralize(workerCount, 'worker')} busy${blocked}, ${waiting}${gone}`;
 }
 
 export interface AnnouncementThrottleOptions {

@@ -4,13 +4,13 @@
 
 import type { StateCreator } from 'zustand/vanilla';
 import type { LogLine, PoolCounters, RequestOrigin, RequestRecord, ServerPhase, WorkerPhase } from '../../shared/pool-model';
-import { DEFAULT_SETTINGS } from '../../shared/settings';
+import { DEFAULT_SETTINGS, type Strategy } from '../../shared/settings';
 import type { ControllerStatus, QueriedRequest } from '../../shared/wire';
 import type { ConnectionState } from '../transport/transport';
 import type { AppState } from './app-store';
 
-/** The three states tests and styles key on; the model's finer phase travels beside it. */
-export type WorkerDisplayState = 'idle' | 'busy' | 'exited';
+/** The states tests and styles key on ('waiting-for-lock': strategy 'pool-while-let'); the model's finer phase travels beside it. */
+export type WorkerDisplayState = 'idle' | 'busy' | 'exited' | 'waiting-for-lock';
 
 export interface RunningJobView {
   requestId: number;
@@ -37,6 +37,36 @@ export interface WorkerView {
    * job only once it has run long enough to be seen (SEEN_JOB_MIN_MS).
    */
   isHighRate: boolean;
+  /** Strategy 'pool-while-let': it holds the queue's lock (while it waits for a job, or for its whole job). */
+  holdsLock: boolean;
+}
+
+/** Strategy 'pool-while-let': the queue's lock as the last frame showed it. */
+export interface LockView {
+  /** null while free. */
+  holderId: number | null;
+  heldSince: number | null;
+  /** Workers blocked on it, in the order they began to wait. */
+  waiterIds: number[];
+}
+
+/** The threads that run requests, and the process's memory. */
+export interface ThreadStatsView {
+  live: number;
+  peak: number;
+  /** Whole ms; null until a request thread started ('per-request' only). */
+  startupMedianMs: number | null;
+  /** The process's resident memory; null when not known (a replay). */
+  rssBytes: number | null;
+}
+
+/** Strategy 'single': a connection accepted and not yet read. */
+export interface WaitingConnectionView {
+  connectionId: number;
+  remoteAddress: string;
+  remotePort: number;
+  /** When it was accepted (epoch ms). */
+  since: number;
 }
 
 /** A lane's stretch of the timeline whose jobs are asked for (a hovered or pinned bucket). */
@@ -82,7 +112,15 @@ export interface WireState {
   workerCount: number;
   sleepMs: number;
   listeningAt: number | null;
+  /** How the shown run serves requests; null before any run listened. */
+  strategy: Strategy | null;
   workers: WorkerView[];
+  /** Strategy 'pool-while-let' only; null otherwise. */
+  lock: LockView | null;
+  threads: ThreadStatsView;
+  /** Strategy 'single': the connections waiting for the one thread (the oldest MAX_FRAME_WAITING_CONNECTIONS), oldest first. */
+  waitingConnections: WaitingConnectionView[];
+  waitingConnectionCount: number;
   /** The oldest waiting jobs, at most MAX_QUEUE_ITEMS_SHOWN. */
   queue: QueueItemView[];
   queueLength: number;
@@ -124,7 +162,12 @@ export function initialWireState(): WireState {
     workerCount: 0,
     sleepMs: 0,
     listeningAt: null,
+    strategy: null,
     workers: [],
+    lock: null,
+    threads: { live: 0, peak: 0, startupMedianMs: null, rssBytes: null },
+    waitingConnections: [],
+    waitingConnectionCount: 0,
     queue: [],
     queueLength: 0,
     oldestWaitMs: null,
