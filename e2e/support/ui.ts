@@ -2,6 +2,7 @@
 // full, keep a screenshot. Shared by the dashboard specs and the Electron spec.
 import { join } from 'node:path';
 import { expect, type Locator, type Page } from '@playwright/test';
+import type { Strategy } from '../../src/shared/settings';
 import { PROJECT_ROOT } from '../../test/support/processes';
 
 /**
@@ -11,7 +12,11 @@ import { PROJECT_ROOT } from '../../test/support/processes';
 export const SERVER_START_TIMEOUT_MS = 30_000;
 
 /** Fills the settings form and starts the book server from the UI; waits for the status line to say so. */
-export async function startFromUi(page: Page, settings: { port: number; poolSize?: number; sleepMs?: number }): Promise<void> {
+export async function startFromUi(
+  page: Page,
+  settings: { port: number; poolSize?: number; sleepMs?: number; strategy?: Strategy },
+): Promise<void> {
+  if (settings.strategy !== undefined) await page.getByTestId('strategy-select').selectOption(settings.strategy);
   await page.getByLabel('Port', { exact: true }).fill(String(settings.port));
   if (settings.poolSize !== undefined) await page.getByLabel('Pool size', { exact: true }).fill(String(settings.poolSize));
   if (settings.sleepMs !== undefined) await page.getByLabel('Sleep (ms)', { exact: true }).fill(String(settings.sleepMs));

@@ -1,0 +1,46 @@
+// Story 10: the `while let` pitfall (listing 21-21). Four workers, four GET /sleep: the worker that took the first
+// job holds the queue's lock for its whole job, the three others show "waiting for the lock", and the sleeps are
+// answered one after another rather than together.
+import { httpGet } from '../test/support/http-client';
+import { expect, test } from './support/dashboard';
+import { screenshotPath, startFromUi } from './support/ui';
+
+/** Long enough to see one busy worker and three blocked ones on a loaded 2-core machine; four of them run in turn. */
+const SLEEP_MS = 2_500;
+
+test.use({ viewport: { width: 1280, height: 800 } });
+
+test('four /sleeps on a while-let pool of four: one worker holds the lock, three wait for it, the sleeps run one after another', async ({
+  page,
+  dashboard,
+}) => {
+  test.setTimeout(120_000);
+  await startFromUi(page, { port: dashboard.bookPort, poolSize: 4, sleepMs: SLEEP_MS, strategy: 'pool-while-let' });
+  await expect(page.getByTestId('worker')).toHaveCount(4);
+  // Idle, one worker holds the lock waiting for a job and the three others are blocked on it.
+  const lock = page.getByTestId('queue-lock');
+  await expect(lock).toHaveAttribute('data-waiter-count', '3');
+
+  const sentAt = Date.now();
+  const sleeps = [0, 1, 2, 3].map(() => httpGet(dashboard.bookPort, '/sleep').then(() => Date.now()));
+  const busy = page.locator('[data-testid=worker][data-state=busy]');
+  await expect(busy).toHaveCount(1);
+  await expect(page.locator('[data-testid=worker][data-state=waiting-for-lock]')).toHaveCount(3);
+  await expect(page.locator('[data-testid=worker][data-state=waiting-for-lock]').first()).toContainText('waiting for the lock');
+  const holderId = await busy.getAttribute('data-worker-id');
+  await expect(busy).toHaveAttribute('data-holds-lock', 'true');
+  await expect(busy).toContainText('holds the lock');
+  await expect(lock).toHaveAttribute('data-holder-id', holderId!);
+  await expect(lock).toContainText(`Worker ${holderId} holds the queue's lock for its whole job · 3 waiting`);
+  await page.mouse.move(0, 0);
+  await page.screenshot({ path: screenshotPath('10-while-let-lock') });
+
+  // Measured serialization: each sleep ends at least a sleep after the one before, the last after four.
+  const answeredAt = (await Promise.all(sleeps)).sort((a, b) => a - b);
+  // (Half a sleep apart at least, whatever the delivery's jitter on a loaded machine; a pool that overlaps them answers all four together.)
+  for (let i = 1; i < answeredAt.length; i++) expect(answeredAt[i]! - answeredAt[i - 1]!).toBeGreaterThanOrEqual(SLEEP_MS / 2);
+  expect(answeredAt[3]! - sentAt).toBeGreaterThanOrEqual(4 * SLEEP_MS - 50);
+  const bars = page.locator('[data-testid=timeline-bar][data-path="/sleep"]');
+  await expect(bars).toHaveCount(4);
+  await page.screenshot({ path: screenshotPath('10-while-let-serialized') });
+});
