@@ -55,13 +55,15 @@ describe('the settings table', () => {
     expect(DEFAULT_MAX_WAIT_MS).toBe(SETTINGS.maxWaitMs.defaultValue);
   });
 
-  it('keeps the form to port, pool size, sleep, queue limit and max wait, with the inputs the specs and scripts find', () => {
+  it('keeps the form to strategy, port, pool size, sleep, queue limit, max wait and thread limit, with the inputs the specs and scripts find', () => {
     expect(FORM_SETTING_NAMES.map((name) => [settingDefinition(name).form?.inputId, settingDefinition(name).form?.label])).toEqual([
+      ['setting-strategy', undefined],
       ['setting-port', undefined],
       ['setting-pool-size', undefined],
       ['setting-sleep-ms', 'Sleep (ms)'],
       ['setting-max-queued-jobs', undefined],
       ['setting-max-wait-ms', 'Max wait (ms)'],
+      ['setting-max-threads', undefined],
     ]);
   });
 });
