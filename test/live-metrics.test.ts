@@ -47,6 +47,30 @@ describe('LiveSeries', () => {
     expect(last.meanQueueLength).toBe(0);
   });
 
+  it("counts the lanes that really run requests: the single thread, and a thread per request's live threads", () => {
+    const single = new LiveSeries();
+    single.observe({ ...listening(T0, 4), strategy: 'single' } as ServerEvent);
+    expect(single.sample(T0 + 250).workers).toBe(1);
+
+    const perRequest = new LiveSeries();
+    perRequest.observe({ ...listening(T0, 4), strategy: 'per-request' } as ServerEvent);
+    expect(perRequest.sample(T0 + 250).workers).toBe(0);
+    const thread = (type: 'thread-started' | 'thread-exited', at: number, workerId: number, liveThreadCount: number): ServerEvent =>
+      type === 'thread-started'
+        ? { type, at, workerId, requestId: workerId + 1, startupMs: 10, liveThreadCount }
+        : { type, at, workerId, exitCode: 0, liveThreadCount };
+    for (const event of [
+      thread('thread-started', T0 + 300, 0, 1),
+      thread('thread-started', T0 + 310, 1, 2),
+      thread('thread-started', T0 + 320, 2, 3),
+    ]) {
+      perRequest.observe(event);
+    }
+    expect(perRequest.sample(T0 + 500).workers).toBe(3);
+    perRequest.observe(thread('thread-exited', T0 + 600, 0, 2));
+    expect(perRequest.sample(T0 + 750).workers).toBe(2);
+  });
+
   it('reads no latency and no rate once a second has passed without a response', () => {
     const series = new LiveSeries();
     series.observe(listening(T0, 1));

@@ -7,6 +7,7 @@ import type { ServerEvent } from './events';
 import type { LoadProgress, LoadReport } from './load-report';
 import type { LoadSettings, SweepSettings } from './load-settings';
 import { QueueingWindow, type QueueingWindowSnapshot } from './queueing-window';
+import { startingThreadCountOf } from './settings';
 import type { SweepTableRow } from './sweep-table';
 
 /** How often the main side samples and sends the live metrics. */
@@ -30,7 +31,10 @@ export interface LiveSample {
   meanQueueLength: number;
   /** Time-average busy workers over the span. */
   meanBusyWorkers: number;
-  /** c at `at`; null before any server ran. */
+  /**
+   * The threads that run requests at `at` (the chart's "of N"): the pool's size, the single thread, or
+   * 'per-request''s live request threads; null before any server ran.
+   */
   workers: number | null;
 }
 
@@ -103,8 +107,12 @@ export class LiveSeries {
     this.window.observe(event);
     switch (event.type) {
       case 'server-listening':
-        this.workers = event.workerCount;
+        this.workers = startingThreadCountOf(event);
         this.receivedAt.clear();
+        return;
+      case 'thread-started':
+      case 'thread-exited':
+        this.workers = event.liveThreadCount;
         return;
       case 'request-received':
         if (this.receivedAt.size >= MAX_TRACKED_REQUESTS) {
