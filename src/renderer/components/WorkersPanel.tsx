@@ -232,10 +232,16 @@ function QueueLock({ lock }: { lock: LockView }): ReactNode {
   );
 }
 
-/** The pool's caption: how it is made, how it takes jobs, how it shuts down. */
-function workersBookTerm(workerCount: number, serverPhase: ServerPhase): BookTermPlace {
+/**
+ * The panel's caption: the single thread's loop and a thread per request say how they serve; a pool, how it is
+ * made, how it takes jobs (the while-let loop keeping the lock), how it shuts down.
+ */
+function workersBookTerm(workerCount: number, serverPhase: ServerPhase, strategy: Strategy | null): BookTermPlace {
+  if (strategy === 'single') return 'workers-single';
+  if (strategy === 'per-request') return 'workers-per-request';
   if (workerCount === 0) return 'workers-none';
-  return serverPhase === 'listening' ? 'workers-running' : 'workers-stopping';
+  if (serverPhase !== 'listening') return 'workers-stopping';
+  return strategy === 'pool-while-let' ? 'workers-while-let' : 'workers-running';
 }
 
 export function WorkersPanel(): ReactNode {
@@ -256,7 +262,7 @@ export function WorkersPanel(): ReactNode {
         </span>
       </div>
       <PoolAnnouncer />
-      <BookTerm place={workersBookTerm(workerIds.length, serverPhase)} />
+      <BookTerm place={workersBookTerm(workerIds.length, serverPhase, strategy)} />
       {strategy !== null && <ThreadStats threads={threads} strategy={strategy} />}
       {lock !== null && <QueueLock lock={lock} />}
       {workerIds.length === 0 ? (

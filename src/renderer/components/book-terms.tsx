@@ -11,6 +11,9 @@ import { useAppStore } from '../store/use-app-store';
 export type BookTermPlace =
   | 'queue'
   | 'workers-running'
+  | 'workers-while-let'
+  | 'workers-single'
+  | 'workers-per-request'
   | 'workers-stopping'
   | 'workers-none'
   | 'worker-idle'
@@ -34,6 +37,24 @@ const BOOK_TERMS: Record<BookTermPlace, ReactNode> = {
     <>
       Each <code>Worker</code> loops on <code>receiver.lock().unwrap().recv()</code>: an idle one is blocked in <code>recv()</code> on the
       shared <code>Arc&lt;Mutex&lt;mpsc::Receiver&lt;Job&gt;&gt;&gt;</code>, and whichever gets the lock first takes the next job.
+    </>
+  ),
+  'workers-while-let': (
+    <>
+      Listing 21-21: each <code>Worker</code> loops on <code>while let Ok(job) = receiver.lock().unwrap().recv()</code>: the lock's guard
+      lives for the whole loop body, so the worker that took a job keeps the lock until the job ends.
+    </>
+  ),
+  'workers-single': (
+    <>
+      Listing 21-10: one thread runs <code>for stream in listener.incoming()</code> and calls <code>handle_connection(stream)</code> itself,
+      so it reads, answers and closes one connection before it takes the next.
+    </>
+  ),
+  'workers-per-request': (
+    <>
+      Listing 21-11: <code>thread::spawn(|| handle_connection(stream))</code> for every connection: a thread per request, started when it
+      arrives and ended with its answer, with no bound on how many.
     </>
   ),
   'workers-stopping': (
