@@ -432,20 +432,28 @@ function threadsOf(state: PoolState): FrameThreads {
   return { live: state.threads.live, peak: state.threads.peak, startupMedianMs: medianOf(state.threads.recentStartupMs) };
 }
 
-/** The single thread's waiting connections, the oldest MAX_FRAME_WAITING_CONNECTIONS, with their addresses. */
+/**
+ * The single thread's waiting connections, the oldest MAX_FRAME_WAITING_CONNECTIONS, with their addresses: one
+ * pass over the open connections fills the listed ones in (a full server holds thousands open).
+ */
 function waitingOf(state: PoolState, at: number): FrameWaitingConnections {
   const waiting = state.waitingConnections;
+  const listedById = new Map<number, FrameWaitingConnection>();
   const connections: FrameWaitingConnection[] = [];
   for (let i = 0; i < waiting.length && i < MAX_FRAME_WAITING_CONNECTIONS; i++) {
     const { connectionId, since } = waiting[i]!;
-    const open = state.connections.find((c) => c.id === connectionId);
-    connections.push({
-      connectionId,
-      remoteAddress: open?.remoteAddress ?? '',
-      remotePort: open?.remotePort ?? 0,
-      since,
-      waitedMs: Math.max(0, at - since),
-    });
+    const listed = { connectionId, remoteAddress: '', remotePort: 0, since, waitedMs: Math.max(0, at - since) };
+    connections.push(listed);
+    listedById.set(connectionId, listed);
+  }
+  let unfilled = listedById.size;
+  for (let i = 0; i < state.connections.length && unfilled > 0; i++) {
+    const open = state.connections[i]!;
+    const listed = listedById.get(open.id);
+    if (listed === undefined) continue;
+    listed.remoteAddress = open.remoteAddress;
+    listed.remotePort = open.remotePort;
+    unfilled--;
   }
   return { count: waiting.length, connections };
 }
