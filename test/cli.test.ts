@@ -50,6 +50,8 @@ describe.each(['built', 'source'] as const)('npm run serve (%s)', (build: Build)
     [['--port', '70000'], /--port must be between 0 and 65535/],
     [['--frobnicate'], /Unknown option '--frobnicate'/],
     [['--strategy', 'fork'], /--strategy must be one of single, per-request, pool, pool-while-let \(got "fork"\)/],
+    [['--stop-after-connections', '-1'], /--stop-after-connections must be between 0 and 1000000 \(got -1\)/],
+    [['--stop-after-connections', 'two'], /--stop-after-connections must be a whole number \(got "two"\)/],
   ])('rejects %j with one readable line and exit code 2', async (args, message) => {
     const run = serve(args);
     expect((await run.exited).code).toBe(2);
@@ -112,6 +114,28 @@ describe.each(['built', 'source'] as const)('npm run serve (%s)', (build: Build)
     expect((await request(port, get('/'))).status).toBe(200);
     expect(await run.exited).toEqual({ code: 0, signal: null });
     expect(run.output()).toMatch(/Shutting down\.\n/);
+  });
+
+  it("stops by itself once --stop-after-connections connections were served, joins the workers in order and exits 0 (the book's take(2))", async () => {
+    const run = serve(['--port', '0', '--workers', '3', '--stop-after-connections', '2']);
+    const port = await listeningPort(run);
+    expect(run.output()).toMatch(/shutting down after 2 connections \(take\(2\)\)\. Ctrl-C stops\./);
+    expect((await request(port, get('/'))).status).toBe(200);
+    expect((await request(port, get('/'))).status).toBe(200);
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+    const lines = run.output().trim().split('\n');
+    // A job dispatched as the loop ends may print its line after "Shutting down.", as in the book's own output.
+    const tail = lines.slice(lines.indexOf('Shutting down.')).filter((line) => !/got a job/.test(line));
+    expect(tail).toEqual([
+      'Shutting down.',
+      'Shutting down worker 0',
+      'Worker 0 disconnected; shutting down.',
+      'Shutting down worker 1',
+      'Worker 1 disconnected; shutting down.',
+      'Shutting down worker 2',
+      'Worker 2 disconnected; shutting down.',
+    ]);
+    expect(lines.filter((line) => /got a job/.test(line))).toHaveLength(2);
   });
 
   it('reports a port in use in one line and exits 1', async () => {

@@ -299,6 +299,7 @@ describe('dashboard command line', () => {
         sendTimeoutMs: 10_000,
         maxWaitMs: 60_000,
         maxThreads: 256,
+        stopAfterConnections: 0,
       },
       recorder: { historySeconds: 600, historyEvents: 500_000 },
       uiHost: '127.0.0.1',

@@ -525,6 +525,7 @@ describe('command actions', () => {
         sendTimeoutMs: 10_000,
         maxWaitMs: 60_000,
         maxThreads: 256,
+        stopAfterConnections: 0,
       },
     ]);
     expect(store.getState().commands.messages).toMatchObject([{ tone: 'error', text: 'Port 7878 is already in use on 127.0.0.1' }]);

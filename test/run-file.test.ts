@@ -417,9 +417,24 @@ describe('the header', () => {
     const opened12 = parseRunFile(file('1.2', { ...settings10, maxQueuedJobs: 7, sendTimeoutMs: 300 }));
     expect(opened12.header.settings).toEqual({ ...settings10, maxQueuedJobs: 7, sendTimeoutMs: 300, maxWaitMs: 60_000 });
     expect(opened12.events).toEqual([{ ...listening10, maxQueuedJobs: 7, sendTimeoutMs: 300, maxWaitMs: 60_000 }]);
-    // A 1.4 file must carry every one of them, in its events as in its header.
+    // A 1.5 file must carry every one of them, in its events as in its header.
     expect(() => parseRunFile(`${headerLine}${line({ ...listening10, maxQueuedJobs: 7, sendTimeoutMs: 300 })}`)).toThrow(
       'line 2: server-listening event: "maxWaitMs" is missing',
+    );
+  });
+});
+
+describe('stopAfterConnections (1.5)', () => {
+  it('opens a 1.4 file, whose servers had no take(N), with stopAfterConnections 0 (never)', () => {
+    const { stopAfterConnections: _stopAfterConnections, ...settings14 } = SAMPLE_SETTINGS;
+    const listening14 = { ...settings14, type: 'server-listening', at: T0 };
+    const opened = parseRunFile(
+      `${JSON.stringify({ ...sampleHeader(), formatVersion: '1.4', settings: settings14 })}\n${line(listening14)}`,
+    );
+    expect(opened.header.settings).toEqual({ ...settings14, stopAfterConnections: 0 });
+    expect(opened.events).toEqual([{ ...listening14, stopAfterConnections: 0 }]);
+    expect(() => parseRunFile(`${headerLine}${line(listening14)}`)).toThrow(
+      'line 2: server-listening event: "stopAfterConnections" is missing',
     );
   });
 });

@@ -36,6 +36,7 @@ describe('the settings table', () => {
       'sendTimeoutMs',
       'maxWaitMs',
       'maxThreads',
+      'stopAfterConnections',
     ]);
     const definitions = SETTING_NAMES.map(settingDefinition);
     expect(new Set(definitions.map((d) => d.label)).size).toBe(definitions.length);
@@ -55,7 +56,7 @@ describe('the settings table', () => {
     expect(DEFAULT_MAX_WAIT_MS).toBe(SETTINGS.maxWaitMs.defaultValue);
   });
 
-  it('keeps the form to strategy, port, pool size, sleep, queue limit, max wait and thread limit, with the inputs the specs and scripts find', () => {
+  it('keeps the form to strategy, port, pool size, sleep, queue limit, max wait, thread limit and stop after, with the inputs the specs and scripts find', () => {
     expect(FORM_SETTING_NAMES.map((name) => [settingDefinition(name).form?.inputId, settingDefinition(name).form?.label])).toEqual([
       ['setting-strategy', undefined],
       ['setting-port', undefined],
@@ -64,6 +65,7 @@ describe('the settings table', () => {
       ['setting-max-queued-jobs', undefined],
       ['setting-max-wait-ms', 'Max wait (ms)'],
       ['setting-max-threads', undefined],
+      ['setting-stop-after-connections', undefined],
     ]);
   });
 });
@@ -120,6 +122,18 @@ describe('settingsFromText (the form, the command line)', () => {
     expect(settingsFromText({ ...settingsToText(DEFAULT_SETTINGS), workerCount: ' 8 ' })).toEqual({
       ok: true,
       value: { ...DEFAULT_SETTINGS, workerCount: 8 },
+    });
+  });
+
+  it('reads an empty Stop after field as 0, never, and shows 0 as an empty field', () => {
+    expect(settingsFromText({ stopAfterConnections: ' ' })).toEqual({ ok: true, value: DEFAULT_SETTINGS });
+    expect(settingsFromText({ stopAfterConnections: '2' })).toEqual({ ok: true, value: { ...DEFAULT_SETTINGS, stopAfterConnections: 2 } });
+    expect(settingsToText(DEFAULT_SETTINGS).stopAfterConnections).toBe('');
+    expect(settingsToText({ ...DEFAULT_SETTINGS, stopAfterConnections: 2 }).stopAfterConnections).toBe('2');
+    expect(settingsFromText({ stopAfterConnections: '-1' })).toEqual({
+      ok: false,
+      field: 'stopAfterConnections',
+      error: 'Stop after (connections) must be between 0 and 1000000 (got -1)',
     });
   });
 
@@ -181,15 +195,16 @@ describe('command-line flags from the settings table', () => {
 
   it('writes one help line per setting, with its range and default', () => {
     expect(formatFlagHelp(settingsFlagHelp()).split('\n')).toEqual([
-      "  --strategy NAME      how requests run: the chapter's four servers: single, per-request, pool, pool-while-let (default pool)",
-      '  --host HOST          interface the server binds (default 127.0.0.1)',
-      '  --port N             TCP port, 0 for any free one (0..65535, default 7878)',
-      '  --workers N          thread pool size (1..64, default 4)',
-      '  --sleep-ms N         how long GET /sleep blocks its worker (0..60000, default 5000)',
-      '  --max-queued-jobs N  jobs that may wait for a worker; past it, requests get 503 (0..100000, default 1024)',
-      '  --send-timeout-ms N  a connection whose answers wait this long unread is closed (200..600000, default 10000)',
-      '  --max-wait-ms N      how long a job may wait for a worker before its request gets 503; 0 for no limit (0..600000, default 60000)',
-      '  --max-threads N      per-request only: threads running at once; past it, requests get 503 (1..1024, default 256)',
+      "  --strategy NAME             how requests run: the chapter's four servers: single, per-request, pool, pool-while-let (default pool)",
+      '  --host HOST                 interface the server binds (default 127.0.0.1)',
+      '  --port N                    TCP port, 0 for any free one (0..65535, default 7878)',
+      '  --workers N                 thread pool size (1..64, default 4)',
+      '  --sleep-ms N                how long GET /sleep blocks its worker (0..60000, default 5000)',
+      '  --max-queued-jobs N         jobs that may wait for a worker; past it, requests get 503 (0..100000, default 1024)',
+      '  --send-timeout-ms N         a connection whose answers wait this long unread is closed (200..600000, default 10000)',
+      '  --max-wait-ms N             how long a job may wait for a worker before its request gets 503; 0 for no limit (0..600000, default 60000)',
+      '  --max-threads N             per-request only: threads running at once; past it, requests get 503 (1..1024, default 256)',
+      "  --stop-after-connections N  shut down gracefully once N connections were accepted (the book's take(N)); 0 for never (0..1000000, default 0)",
     ]);
   });
 

@@ -78,6 +78,53 @@ describe.each(STRATEGIES)('strategy %s serves the same server', (strategy) => {
     expect(recorder.events.at(-1)!.type).toBe('server-stopped');
     expect(server.state().phase).toBe('stopped');
   });
+
+  it("takes two connections and no more with stopAfterConnections 2, answers both, then shuts down by itself (the book's take(2))", async () => {
+    const { server, recorder } = await start(strategy, { sleepMs: 300, workerCount: 3, stopAfterConnections: 2 });
+    const both = Promise.all([send(server.port, '/sleep'), send(server.port, '/')]);
+    await recorder.until((r) => r.count('connection-opened') === 2);
+    // A third client once two were taken: the listener is closed (refused by the system) or, if the system had
+    // already queued it, answered 503. It is never served.
+    const third = await send(server.port, '/').then(
+      (res) => res.status,
+      (error: NodeJS.ErrnoException) => error.code,
+    );
+    expect([503, 'ECONNREFUSED', 'ECONNRESET']).toContain(third);
+    expect((await both).map((res) => res.status)).toEqual([200, 200]);
+    await server.closed;
+    const stopping = recorder.of('server-stopping');
+    expect(stopping).toMatchObject([{ reason: 'stop-after' }]);
+    // The stop begins once both connections' requests were read, as the book's loop ends after the second.
+    expect(recorder.of('request-received').filter((e) => e.at <= stopping[0]!.at)).toHaveLength(2);
+    expect(recorder.of('response-sent').filter((e) => e.status === 200)).toHaveLength(2);
+    const joined = recorder.of('worker-exited').map((e) => e.workerId);
+    expect(joined).toEqual([...joined].sort((a, b) => a - b));
+    expect(recorder.events.at(-1)!.type).toBe('server-stopped');
+  });
+});
+
+describe('stopAfterConnections', () => {
+  it('refuses a value that is not a whole number from 0 with a reason', async () => {
+    await expect(startServer({ port: 0, stopAfterConnections: -1 })).rejects.toThrow(
+      'Stop after (connections) must be between 0 and 1000000 (got -1)',
+    );
+    await expect(startServer({ port: 0, stopAfterConnections: 1.5 })).rejects.toThrow(/must be a whole number/);
+  });
+
+  it('counts connections, not requests: a keep-alive connection is served in full, and the stop waits for the other', async () => {
+    const { server, recorder } = await start('pool', { stopAfterConnections: 2 });
+    const keptAlive = await RawConnection.open(server.port);
+    keptAlive.send(get('/'));
+    expect((await keptAlive.read()).status).toBe(200);
+    keptAlive.send(get('/nope'));
+    expect((await keptAlive.read()).status).toBe(404);
+    expect(recorder.count('server-stopping')).toBe(0);
+    expect((await send(server.port, '/')).status).toBe(200);
+    await server.closed;
+    expect(recorder.of('server-stopping')).toMatchObject([{ reason: 'stop-after' }]);
+    expect(recorder.of('response-sent').map((e) => e.status)).toEqual([200, 404, 200]);
+    keptAlive.close();
+  });
 });
 
 const faultyWorker = new URL('./fixtures/workers/faulty-request-worker.ts', import.meta.url).pathname;

@@ -3,6 +3,7 @@
 
 import { httpUrlOf } from '../shared/address';
 import { BOOK_LINE_EVENT_TYPES, formatBookLine, type ServerEvent, type ServerEventType } from '../shared/events';
+import { countOf } from '../shared/plural';
 import { describeThreads } from '../shared/pool-model';
 import type { Strategy } from '../shared/settings';
 
@@ -46,8 +47,13 @@ export function bookLogSubscriber(print: (line: string) => void): (event: Server
   return (event) => {
     if (event.type === 'server-listening') {
       strategy = event.strategy;
+      // The book's take(N) is said up front: a server that will stop by itself should not surprise anybody.
+      const takeN =
+        event.stopAfterConnections > 0
+          ? `, shutting down after ${countOf(event.stopAfterConnections, 'connection')} (take(${event.stopAfterConnections}))`
+          : '';
       print(
-        `Listening on ${httpUrlOf(event.host, event.port)} with ${describeThreads(event)} (GET /sleep takes ${event.sleepMs} ms). Ctrl-C stops.`,
+        `Listening on ${httpUrlOf(event.host, event.port)} with ${describeThreads(event)} (GET /sleep takes ${event.sleepMs} ms)${takeN}. Ctrl-C stops.`,
       );
       return;
     }

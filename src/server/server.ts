@@ -153,6 +153,15 @@ class PoolscopeServer implements RunningServer, RequestHandler {
   private nextConnectionId = 1;
   private nextRequestId = 1;
   private requestsReceived = 0;
+  /** Connections taken to serve (refused ones not counted): what stopAfterConnections counts. */
+  private connectionsTaken = 0;
+  /**
+   * The book's take(N) over connections: the first N connections whose request has not been read yet. Once N were
+   * taken the server takes no more, and it begins its shutdown when this empties (each read, or gone).
+   */
+  private readonly awaitingFirstRequest = new Set<Connection>();
+  /** Set when the listener stops taking connections: at take(N)'s last one, or at shutdown. */
+  private listenerClosed: Promise<void> | null = null;
   private isStopping = false;
   private isStopped = false;
   /** performance.now() when the server began to listen (open()). */
@@ -299,11 +308,17 @@ class PoolscopeServer implements RunningServer, RequestHandler {
     socket.on('close', () => this.onClose(conn));
     socket.on('error', (error: NodeJS.ErrnoException) => conn.onSocketError(error));
     const openCount = this.connections.size + this.waitingConnections.length;
-    const refusal = this.isStopping ? 'SHUTTING_DOWN' : openCount >= this.options.maxConnections ? 'CONNECTION_LIMIT' : null;
+    const refusal =
+      this.isStopping || this.hasTakenLastConnection()
+        ? 'SHUTTING_DOWN'
+        : openCount >= this.options.maxConnections
+          ? 'CONNECTION_LIMIT'
+          : null;
     if (refusal !== null) {
       this.refuseConnection(conn, refusal);
       return;
     }
+    this.countTakenConnection(conn);
     if (this.isOneConnectionAtATime && this.servingConnection !== null) {
       this.holdUnread(conn);
       return;
@@ -341,6 +356,36 @@ class PoolscopeServer implements RunningServer, RequestHandler {
       serializeResponse(this.refusal(refusal), false, false),
       mayLinger,
     );
+  }
+
+  // ── the book's take(N) over connections ───────────────────────────────────
+
+  private hasTakenLastConnection(): boolean {
+    const limit = this.options.settings.stopAfterConnections;
+    return limit > 0 && this.connectionsTaken >= limit;
+  }
+
+  /**
+   * `for stream in listener.incoming().take(N)`: the Nth connection is the last one taken; the listener closes at
+   * once (later clients are refused by the system, and any already accepted get 503), and the shutdown begins
+   * once each of the N has had its request read, as the book's loop ends after handing the last one to the pool.
+   */
+  private countTakenConnection(conn: Connection): void {
+    if (this.options.settings.stopAfterConnections === 0) return;
+    this.connectionsTaken++;
+    this.awaitingFirstRequest.add(conn);
+    if (this.hasTakenLastConnection()) this.stopListening();
+  }
+
+  /** A connection of take(N) had its request read, or went away: is it time to shut down? */
+  private onTakenConnectionDone(conn: Connection): boolean {
+    if (!this.awaitingFirstRequest.delete(conn)) return false;
+    return this.awaitingFirstRequest.size === 0 && this.hasTakenLastConnection();
+  }
+
+  private stopListening(): Promise<void> {
+    this.listenerClosed ??= new Promise<void>((resolve) => this.listener.close(() => resolve()));
+    return this.listenerClosed;
   }
 
   // ── strategy 'single': one connection at a time ───────────────────────────
@@ -397,6 +442,7 @@ class PoolscopeServer implements RunningServer, RequestHandler {
     }
     if (this.refused.get(conn) === true) this.lingeringRefusalCount--;
     this.refused.delete(conn);
+    if (this.onTakenConnectionDone(conn) && !this.isStopping) void this.shutdown('stop-after');
     const events = this.events;
     if (events.wants['connection-closed']) {
       events.emit({
@@ -444,7 +490,8 @@ class PoolscopeServer implements RunningServer, RequestHandler {
     }
     this.requestsReceived++;
     const stopAfter = this.options.stopAfterRequests;
-    const isLastBeforeStop = stopAfter !== undefined && this.requestsReceived >= stopAfter;
+    const isLastBeforeStop =
+      (stopAfter !== undefined && this.requestsReceived >= stopAfter) || (this.onTakenConnectionDone(conn) && !this.isStopping);
     const exchange = conn.owe(requestId, request, receivedAtMs, request.keepAlive && this.keepsConnectionsOpen && !isLastBeforeStop);
 
     // Once stopping, no connection reads requests; should one be read all the same, it is refused, not queued.
@@ -458,7 +505,7 @@ class PoolscopeServer implements RunningServer, RequestHandler {
       const code = this.runner.refusalCode;
       this.reject(conn, exchange, code, this.refusal(code));
     }
-    // The book's take(N): this request still runs; the shutdown that follows lets it finish.
+    // The book's take(N), of requests or of connections: this request still runs; the shutdown that follows lets it finish.
     if (isLastBeforeStop) void this.shutdown('stop-after');
   }
 
@@ -540,7 +587,7 @@ class PoolscopeServer implements RunningServer, RequestHandler {
     this.isStopping = true;
     this.keepsConnectionsOpen = false;
     if (events.wants['server-stopping']) events.emit({ type: 'server-stopping', at: events.now(), reason });
-    const listenerClosed = new Promise<void>((resolve) => this.listener.close(() => resolve()));
+    const listenerClosed = this.stopListening();
     // Idle connections close now; busy ones close after their last response.
     for (const conn of this.connections) conn.closeWhenAnswered('shutdown');
     // Connections still waiting for the single thread were never read: each is answered as a late arrival is.

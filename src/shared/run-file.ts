@@ -240,10 +240,14 @@ const SETTINGS_IN_1_0 = ['host', 'port', 'workerCount', 'sleepMs'] as const sati
  * compile until a new setting is listed here (with RUN_FILE_MINOR_VERSION raised to match and
  * docs/run-file-format.md saying so).
  */
-const SETTINGS_ADDED_IN_MINOR = { maxQueuedJobs: 1, sendTimeoutMs: 2, maxWaitMs: 3, strategy: 4, maxThreads: 4 } as const satisfies Record<
-  Exclude<SettingName, (typeof SETTINGS_IN_1_0)[number]>,
-  number
->;
+const SETTINGS_ADDED_IN_MINOR = {
+  maxQueuedJobs: 1,
+  sendTimeoutMs: 2,
+  maxWaitMs: 3,
+  strategy: 4,
+  maxThreads: 4,
+  stopAfterConnections: 6,
+} as const satisfies Record<Exclude<SettingName, (typeof SETTINGS_IN_1_0)[number]>, number>;
 // Fails to compile when ServerSettings gains, loses or retypes a field that the table does not follow.
 true satisfies IsSame<ServerSettings, ValuesOfFields<typeof SETTINGS_FIELDS>> extends true
   ? true

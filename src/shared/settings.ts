@@ -27,6 +27,11 @@ export interface WholeNumberSetting extends SettingBase {
   readonly max: number;
   /** When 0 is below `min`: why, said after "must be at least {min}:". */
   readonly whyNotZero?: string;
+  /**
+   * When 0 turns the setting off, the word for it ('never'): the form shows 0 as an empty field with this word as
+   * its placeholder and reads an empty field as 0, and a person reads the word wherever the value is shown.
+   */
+  readonly zeroMeans?: string;
 }
 
 /** An interface to bind: an IP literal or `localhost` (never a name that needs DNS). */
@@ -169,6 +174,18 @@ export const SETTINGS = {
     whyNotZero: 'no request could ever run',
     form: { inputId: 'setting-max-threads' },
   },
+  stopAfterConnections: {
+    kind: 'whole-number',
+    defaultValue: 0,
+    min: 0,
+    // A lesson's count, not a production limit: a million connections is already past any class's patience.
+    max: 1_000_000,
+    label: 'Stop after (connections)',
+    flag: 'stop-after-connections',
+    help: "shut down gracefully once N connections were accepted (the book's take(N)); 0 for never",
+    zeroMeans: 'never',
+    form: { inputId: 'setting-stop-after-connections' },
+  },
 } as const satisfies Record<string, SettingDefinition>;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -273,9 +290,23 @@ export function settingsFromText(texts: Partial<SettingsText>, naming: SettingNa
   for (const name of SETTING_NAMES) {
     const text = texts[name];
     if (text === undefined) continue;
-    values[name] = SETTINGS[name].kind === 'whole-number' ? wholeNumberFromText(text) : text;
+    values[name] = settingValueFromText(name, text);
   }
   return validateSettings(values, naming);
+}
+
+/** One setting's value from its text, unchecked: a whole number's text becomes the number (blank is 0 where 0 means off). */
+export function settingValueFromText(name: SettingName, text: string): unknown {
+  const definition = settingDefinition(name);
+  if (definition.kind !== 'whole-number') return text;
+  if (definition.zeroMeans !== undefined && text.trim() === '') return 0;
+  return wholeNumberFromText(text);
+}
+
+/** A setting's value as a person reads it: 'never' for a 0 that turns it off, else the value. */
+export function describeSettingValue(name: SettingName, value: ServerSettings[SettingName]): string {
+  const definition = settingDefinition(name);
+  return definition.kind === 'whole-number' && definition.zeroMeans !== undefined && value === 0 ? definition.zeroMeans : String(value);
 }
 
 /** A whole number's text becomes the number; anything else stays text (trimmed), so a message quotes it as typed. */
@@ -284,8 +315,15 @@ export function wholeNumberFromText(text: string): number | string {
   return WHOLE_NUMBER_TEXT.test(trimmed) ? Number(trimmed) : trimmed;
 }
 
+/** Settings as the form shows them: a 0 that turns its setting off is an empty field (its placeholder names it). */
 export function settingsToText(settings: ServerSettings): SettingsText {
-  return Object.fromEntries(SETTING_NAMES.map((name) => [name, String(settings[name])])) as SettingsText;
+  return Object.fromEntries(
+    SETTING_NAMES.map((name) => {
+      const definition = settingDefinition(name);
+      const isOff = definition.kind === 'whole-number' && definition.zeroMeans !== undefined && settings[name] === 0;
+      return [name, isOff ? '' : String(settings[name])];
+    }),
+  ) as SettingsText;
 }
 
 /** `partial` with every absent (undefined) setting at its default. Checks nothing: validateSettings does. */

@@ -37,9 +37,11 @@ interface FieldProps {
   errorMessageId?: string | null;
   /** A short note under it (e.g. where the setting does not apply). */
   note?: { text: string; testId: string } | null;
+  /** What an empty field means ('never'), shown in it while it is empty. */
+  placeholder?: string;
 }
 
-function Field({ id, label, value, range, onChange, className, errorMessageId, note }: FieldProps): ReactNode {
+function Field({ id, label, value, range, onChange, className, errorMessageId, note, placeholder }: FieldProps): ReactNode {
   const noteId = useId();
   const describedBy = [errorMessageId, note ? noteId : null].filter(Boolean).join(' ');
   return (
@@ -54,7 +56,8 @@ function Field({ id, label, value, range, onChange, className, errorMessageId, n
         value={value}
         aria-invalid={errorMessageId ? true : undefined}
         aria-describedby={describedBy || undefined}
-        title={range ? `${range.min}–${range.max}` : undefined}
+        title={range ? `${range.min}–${range.max}${placeholder ? `, empty: ${placeholder}` : ''}` : undefined}
+        placeholder={placeholder}
         onChange={(event) => onChange(event.target.value)}
       />
       {note && (
@@ -152,6 +155,7 @@ function SettingField({ name, errorMessageId }: { name: SettingName; errorMessag
       label={form.label ?? definition.label}
       value={value}
       range={definition.kind === 'whole-number' ? { min: definition.min, max: definition.max } : null}
+      placeholder={definition.kind === 'whole-number' ? definition.zeroMeans : undefined}
       errorMessageId={errorMessageId}
       note={poolSizeNote === null ? null : { text: poolSizeNote, testId: 'pool-size-note' }}
       onChange={(text) => {

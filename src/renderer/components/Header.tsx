@@ -3,7 +3,7 @@
 // Export trace, History…) and where the flight recorder's history starts.
 
 import type { ReactNode } from 'react';
-import { FORM_SETTING_NAMES, hasPool, STRATEGY_TITLES } from '../../shared/settings';
+import { describeSettingValue, FORM_SETTING_NAMES, hasPool, STRATEGY_TITLES } from '../../shared/settings';
 import { useAppStore } from '../store/use-app-store';
 import { useAppServices } from './app-services';
 import { settingCaption } from './control-states';
@@ -62,7 +62,9 @@ function RunningSettings(): ReactNode {
       name !== 'port' &&
       (name !== 'workerCount' || hasPool(settings.strategy)) &&
       (name !== 'maxThreads' || settings.strategy === 'per-request'),
-  ).map((name) => (name === 'strategy' ? STRATEGY_TITLES[settings.strategy] : `${settingCaption(name)} ${settings[name]}`));
+  ).map((name) =>
+    name === 'strategy' ? STRATEGY_TITLES[settings.strategy] : `${settingCaption(name)} ${describeSettingValue(name, settings[name])}`,
+  );
   return (
     <span className="running-settings" data-testid="running-settings" title="The settings the server runs with">
       {parts.join(' · ')}

@@ -9,6 +9,7 @@ import {
   type SettingName,
   type SettingsValidation,
   settingDefinition,
+  settingValueFromText,
 } from '../../shared/settings';
 import type { ControllerPhase } from '../../shared/wire';
 import type { PendingCommand, RestartStep } from '../store/commands-slice';
@@ -70,11 +71,8 @@ export function settingCaption(name: SettingName): string {
 /** The form's settings whose typed value differs from what the server runs with (compared as values where they parse). */
 export function changedSettings(form: SettingsForm, running: ServerSettings): SettingName[] {
   return FORM_SETTING_NAMES.filter((name) => {
-    const typed = form[name].trim();
-    const runningText = String(running[name]);
-    return settingDefinition(name).kind === 'whole-number' && /^-?\d+$/.test(typed)
-      ? Number(typed) !== running[name]
-      : typed !== runningText;
+    const typed = settingValueFromText(name, form[name]);
+    return typeof typed === 'string' ? typed.trim() !== String(running[name]) : typed !== running[name];
   });
 }
 
