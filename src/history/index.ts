@@ -2,6 +2,7 @@
 // TypeScript over src/shared (no Node built-ins, no DOM): the main process records live runs with it, and
 // a replay can load a recording into one anywhere.
 
+export { bookVerdictOf, judgeBookStep, measureRun } from './book-verdicts';
 export { BUCKET_LEVELS_MS, DEFAULT_BUCKETS_PER_LEVEL } from './bucket-store';
 export { MAX_LANES, ROUTE_CLASSES, type RouteClass, STATUS_CLASSES, type StatusClass } from './classify';
 export type { RequestList, RequestsQuery } from './details';

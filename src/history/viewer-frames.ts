@@ -34,6 +34,7 @@ import {
   type ViewerQuery,
   type ViewerView,
 } from '../shared/wire';
+import { bookVerdictOf } from './book-verdicts';
 import type { EventHistory } from './event-history';
 import type { RunInfo } from './history-parts';
 import type { PoolState, RequestRecord } from './pool-state';
@@ -603,6 +604,8 @@ export function frameTimelineOf(timeline: Timeline, mode: 'whole' | 'tail', from
  */
 export function answerQuery(history: EventHistory, query: ViewerQuery, viewAt?: number): QueryResult {
   if (query.kind === 'request') return { ok: true, kind: 'request', request: history.request(query.requestId, query.runId) };
+  // A verdict is about a whole run, wherever the asking view's cursor is.
+  if (query.kind === 'book-verdict') return { ok: true, kind: 'book-verdict', verdict: bookVerdictOf(history, query.step, query.runId) };
   const now = query.at ?? viewAt;
   const list = history.requestsIn({
     track: query.track,

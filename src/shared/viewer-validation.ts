@@ -1,6 +1,7 @@
 // Checks of what a viewer sends besides commands (its view, frame acks, queries): the main side never trusts
 // them, and a refusal says why in one line. Unknown fields are dropped. Commands are checked in commands.ts.
 
+import { BOOK_STEP_IDS, isBookStepId } from './book';
 import type { Validation } from './commands';
 import { describeValue } from './settings';
 import { MAX_QUERY_REQUESTS, VIEW_LIMITS, type ViewerQuery, type ViewerView } from './wire';
@@ -73,6 +74,14 @@ export function validateViewerQuery(input: unknown): Validation<ViewerQuery> {
       if (runId !== undefined && !isWholeNumber(runId, 1, Number.MAX_SAFE_INTEGER))
         return { ok: false, error: `query runId must be a whole number ≥ 1 (got ${describeValue(runId)})` };
       return { ok: true, value: runId === undefined ? { kind: 'request', requestId } : { kind: 'request', requestId, runId } };
+    }
+    case 'book-verdict': {
+      const { step, runId } = input;
+      if (!isBookStepId(step))
+        return { ok: false, error: `query step must be one of ${BOOK_STEP_IDS.join(', ')} (got ${describeValue(step)})` };
+      if (runId !== undefined && !isWholeNumber(runId, 1, Number.MAX_SAFE_INTEGER))
+        return { ok: false, error: `query runId must be a whole number ≥ 1 (got ${describeValue(runId)})` };
+      return { ok: true, value: runId === undefined ? { kind: 'book-verdict', step } : { kind: 'book-verdict', step, runId } };
     }
     default:
       return { ok: false, error: `unknown query ${describeValue(input.kind)}` };

@@ -3,6 +3,7 @@
 // view, acks, queries and commands the other. Shared by IPC and the WebSocket transport; every message is
 // plain JSON (no typed arrays, no Maps), so both transports carry it unchanged.
 
+import type { BookStepId, BookVerdict } from './book';
 import type { Command, CommandResult, LoadRunSettings, ScenarioCommandResult } from './commands';
 import type { JobAbandonReason, StopReason } from './events';
 import type { LiveMetrics } from './live-metrics';
@@ -453,7 +454,9 @@ export type ViewerQuery =
    */
   | { kind: 'requests-in'; track: number | 'queue'; fromAt: number; toAt: number; limit: number; at?: number }
   /** One request's full record; runId defaults to the newest run that has it. */
-  | { kind: 'request'; requestId: number; runId?: number };
+  | { kind: 'request'; requestId: number; runId?: number }
+  /** The Book panel's verdict of a step (src/shared/book.ts) on a run's events; runId defaults to the newest run. */
+  | { kind: 'book-verdict'; step: BookStepId; runId?: number };
 
 /** A request as the history knows it: the record plus its server run. */
 export interface QueriedRequest extends RequestRecord {
@@ -473,6 +476,8 @@ export type QueryResult =
     }
   /** request: null when the history does not hold it (never was, or left it). */
   | { ok: true; kind: 'request'; request: QueriedRequest | null }
+  /** verdict: null when the history holds no such run whole (none ran yet, or its first events left the history). */
+  | { ok: true; kind: 'book-verdict'; verdict: BookVerdict | null }
   | { ok: false; error: string };
 
 /** WebSocket frames from a dashboard page (IPC uses invoke() and send() instead). */
