@@ -1,8 +1,10 @@
 // The page layout: header, the replay bar while a recording is replayed, controls, the stats strip and its charts, then workers, timeline, the stats by
-// route, Run load beside the queueing panel, and Sweep… (live only: a replay shows a note instead) on the left, with queue, request details and log on
-// the right (they stay in view while the left scrolls). Messages float under the controls.
+// route, Run load beside the queueing panel, and Sweep… (live only: a replay shows a note instead) on the left, with
+// the Book panel, queue, request details and log on the right (they stay in view while the left scrolls). Messages
+// float under the controls.
 
 import type { ReactNode } from 'react';
+import { BookPanel } from './components/BookPanel';
 import { Controls } from './components/Controls';
 import { Header } from './components/Header';
 import { LiveCharts } from './components/LiveCharts';
@@ -52,6 +54,7 @@ export function App(): ReactNode {
           )}
         </div>
         <aside className="column-side">
+          <BookPanel />
           <QueuePanel />
           <RequestDetails />
           <LogPanel />

@@ -1,15 +1,16 @@
-// The one zustand store, made of seven slices, each file holding its state and the only actions that change
+// The one zustand store, made of eight slices, each file holding its state and the only actions that change
 // it (zustand's slices pattern): `wire` (the pool as the bridge last projected it), `stats` (the bridge's
 // numbers), `view` (form, timeline window, inspected request), `commands` (start/stop/burst, their
-// pending state and the message they leave), `recording` (a run opened from a file), `replay` (its replay: the source shown instead of live, the cursor) and `workload` (Run load,
-// Sweep… and the main side's live figures). Actions live beside their state, not in a second object outside the
-// store: components select an action the way they select state, nothing else writes with raw setState (the
+// pending state and the message they leave), `recording` (a run opened from a file), `replay` (its replay: the source shown instead of live, the cursor),
+// `workload` (Run load, Sweep… and the main side's live figures) and `book` (the Book panel's steps: each Try it
+// and its verdict). Actions live beside their state, not in a second object outside the store: components select an action the way they select state, nothing else writes with raw setState (the
 // bridge calls wireActions/statsActions too), and tests drive the whole store through getState() alone.
 // DOM-free, so it runs under plain Node; React reaches it through use-app-store.ts.
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { DEFAULT_SETTINGS, type ServerSettings } from '../../shared/settings';
 import type { PoolscopeApi } from '../../shared/wire';
+import { type BookSlice, createBookSlice } from './book-slice';
 import { type CommandsSlice, createCommandsSlice } from './commands-slice';
 import type { Preferences } from './preferences';
 import { createRecordingSlice, type RecordingSlice } from './recording-slice';
@@ -19,7 +20,7 @@ import { createViewSlice, type ViewSlice } from './view-slice';
 import { createWireSlice, type WireSlice } from './wire-slice';
 import { createWorkloadSlice, type WorkloadSlice } from './workload-slice';
 
-export type AppState = WireSlice & StatsSlice & ViewSlice & CommandsSlice & RecordingSlice & ReplaySlice & WorkloadSlice;
+export type AppState = WireSlice & StatsSlice & ViewSlice & CommandsSlice & RecordingSlice & ReplaySlice & WorkloadSlice & BookSlice;
 
 export type AppStore = StoreApi<AppState>;
 
@@ -41,5 +42,6 @@ export function createAppStore({ api, initialSettings = DEFAULT_SETTINGS, prefer
     ...createRecordingSlice()(...slice),
     ...createReplaySlice()(...slice),
     ...createWorkloadSlice(api)(...slice),
+    ...createBookSlice(api)(...slice),
   }));
 }

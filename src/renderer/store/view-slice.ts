@@ -91,6 +91,8 @@ export interface ViewActions {
   editSettingsField(field: EditableSettingsField, text: string): void;
   /** Shows the server's settings in the form until the person edits it. */
   adoptServerSettings(settings: ServerSettings): void;
+  /** Puts these settings in the form, as a Book step's Try it does: the form then follows the server again. */
+  setSettingsForm(settings: ServerSettings): void;
   editBurstCount(kind: BurstKind, text: string): void;
   pauseTimeline(atMs: number): void;
   resumeTimeline(): void;
@@ -130,6 +132,10 @@ export function createViewSlice(
           const current = view.form;
           if (SETTING_NAMES.every((name) => form[name] === current[name])) return;
           setView({ form, formValidation: validateForm(form) });
+        },
+        setSettingsForm(settings) {
+          const form = formFromSettings(settings);
+          setView({ form, isFormEdited: false, formValidation: validateForm(form) });
         },
         editBurstCount(kind, text) {
           setView(kind === 'sleep' ? { sleepBurstCount: text } : { helloBurstCount: text });
