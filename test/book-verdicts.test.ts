@@ -7,11 +7,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { judgeBookStep, mostAtOnce } from '../src/history/book-verdicts';
 import { FramePublisher } from '../src/main/publisher';
 import { ServerController } from '../src/main/server-controller';
-import { BOOK_STEPS, type BookStep, type BookStepId, settingsForStep } from '../src/shared/book';
+import { BOOK_STEPS, type BookStepId, settingsForStep } from '../src/shared/book';
+import { runScenarioCommand, scenarioResultOf } from '../src/shared/commands';
 import type { ServerEvent } from '../src/shared/events';
+import { scenarioRequestCount } from '../src/shared/scenarios';
 import { DEFAULT_SETTINGS, type ServerSettings } from '../src/shared/settings';
 import type { QueryResult } from '../src/shared/wire';
-import { get, request } from './support/http-client';
 
 const T0 = 1_760_000_000_000;
 
@@ -206,24 +207,6 @@ afterEach(async () => {
   controllers = [];
 });
 
-function portOf(url: string | null): number {
-  return Number(/:(\d+)$/.exec(url ?? '')![1]);
-}
-
-/** The step's traffic from real sockets: each group's requests at their offsets, each on its own connection. */
-async function fireTraffic(step: BookStep, port: number): Promise<number[]> {
-  const sends = step.traffic.flatMap((group) =>
-    Array.from({ length: group.count }, async (_, i) => {
-      await delay(group.startMs + i * group.spacingMs);
-      return request(port, get(group.path)).then(
-        (res) => res.status,
-        () => 0,
-      );
-    }),
-  );
-  return Promise.all(sends);
-}
-
 async function verdictOf(publisher: FramePublisher, step: BookStepId): Promise<QueryResult & { kind: 'book-verdict' }> {
   for (;;) {
     const result = publisher.query({ kind: 'book-verdict', step });
@@ -240,8 +223,9 @@ describe.each(BOOK_STEPS.map((step) => [step.id, step] as const))('step %s on a 
     const publisher = new FramePublisher(controller);
     const settings = settingsForStep(step, { ...DEFAULT_SETTINGS, port: 0, sleepMs: 400 });
     expect(await controller.execute({ type: 'start-server', settings })).toEqual({ ok: true });
-    const statuses = await fireTraffic(step, portOf(controller.status.url));
-    expect(statuses.every((status) => status === 200)).toBe(true);
+    // The traffic Try it fires: the run-scenario command, from real sockets.
+    const fired = scenarioResultOf(await controller.execute(runScenarioCommand(step.traffic)));
+    expect(fired.ok && fired.scenario.statusCounts).toEqual({ 200: scenarioRequestCount(step.traffic) });
     const result = await verdictOf(publisher, step.id);
     const verdict = result.ok ? result.verdict : null;
     expect(verdict, verdict?.text).toMatchObject({ step: step.id, state: 'measured', matches: true, expected: null });

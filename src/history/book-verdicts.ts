@@ -3,9 +3,10 @@
 // measures are orderings and counts (how many jobs ran at once, which answer came after which), never tight
 // durations, so a busy machine changes the figures a verdict quotes but not whether it matches.
 
-import { type BookStep, type BookStepId, type BookVerdict, bookStep, trafficRequestCount } from '../shared/book';
+import { type BookStep, type BookStepId, type BookVerdict, bookStep } from '../shared/book';
 import type { ServerEvent, StopReason } from '../shared/events';
 import { countOf } from '../shared/plural';
+import { scenarioRequestCount } from '../shared/scenarios';
 import type { ServerSettings } from '../shared/settings';
 import type { EventHistory } from './event-history';
 
@@ -285,7 +286,7 @@ function judgeShutdown(run: MeasuredRun, answered: MeasuredRequest[], settings: 
 export function judgeBookStep(stepId: BookStepId, runId: number, events: Iterable<ServerEvent>): BookVerdict {
   const step = bookStep(stepId);
   const run = measureRun(events);
-  const expectedCount = trafficRequestCount(step.traffic);
+  const expectedCount = scenarioRequestCount(step.traffic);
   const answered = run.requests.filter((r) => !Number.isNaN(r.sentAt));
   const base = { step: stepId, runId, answeredCount: answered.length, expectedCount };
   const isTrafficDone = answered.length >= expectedCount && answered.length === run.requests.length;

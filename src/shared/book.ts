@@ -3,18 +3,11 @@
 // says what to watch for, the server it runs (strategy and settings) and the traffic its Try it fires; the book's
 // prediction is what its verdict (src/history/book-verdicts.ts) checks the run's events against. Contract only.
 
+import { BUILT_IN_SCENARIOS, type RequestGroup, type Scenario } from './scenarios';
 import type { ServerSettings } from './settings';
 
 export const BOOK_STEP_IDS = ['single', 'slow-request', 'per-request', 'pool', 'while-let', 'shutdown'] as const;
 export type BookStepId = (typeof BOOK_STEP_IDS)[number];
-
-/** Requests on a path, `count` of them, the first `startMs` after the traffic begins and each next `spacingMs` later. */
-export interface BookTrafficGroup {
-  path: '/' | '/sleep';
-  count: number;
-  startMs: number;
-  spacingMs: number;
-}
 
 export interface BookStep {
   id: BookStepId;
@@ -30,10 +23,15 @@ export interface BookStep {
    * raises the form's sleep to it when shorter (and says so).
    */
   minSleepMs?: number;
-  /** What Try it fires once the server listens, each request on its own connection. */
-  traffic: readonly BookTrafficGroup[];
+  /** What Try it fires once the server listens (the run-scenario command: each request on its own connection). */
+  traffic: Scenario;
   /** What the book predicts, as a verdict says it when the run shows otherwise ("expected …"). */
   prediction: string;
+}
+
+/** A step's own traffic (src/shared/scenarios.ts: a custom scenario). */
+function bookTraffic(label: string, groups: RequestGroup[]): Scenario {
+  return { id: 'custom', label, groups };
 }
 
 /** The pool size of the book's `ThreadPool::new(4)`. */
@@ -49,7 +47,7 @@ export const BOOK_STEPS: readonly BookStep[] = [
       'Five requests sent at once go through one lane one after another; the others wait, accepted but unread.',
     ],
     settings: { strategy: 'single' },
-    traffic: [{ path: '/', count: 5, startMs: 0, spacingMs: 0 }],
+    traffic: bookTraffic('5 × / at once', [{ path: '/', count: 5, startMs: 0, spacingMs: 0 }]),
     prediction: 'the requests served one at a time',
   },
   {
@@ -62,10 +60,7 @@ export const BOOK_STEPS: readonly BookStep[] = [
     ],
     settings: { strategy: 'single' },
     minSleepMs: 1_500,
-    traffic: [
-      { path: '/sleep', count: 1, startMs: 0, spacingMs: 0 },
-      { path: '/', count: 1, startMs: 500, spacingMs: 0 },
-    ],
+    traffic: BUILT_IN_SCENARIOS['sleep-then-root'],
     prediction: '`/` to wait until `/sleep` was answered',
   },
   {
@@ -77,10 +72,10 @@ export const BOOK_STEPS: readonly BookStep[] = [
       'Watch the thread count and each thread’s start-up: nothing bounds them, so a flood of requests would spawn a flood of threads.',
     ],
     settings: { strategy: 'per-request' },
-    traffic: [
+    traffic: bookTraffic('4 × /sleep, then / 0.5 s later', [
       { path: '/sleep', count: 4, startMs: 0, spacingMs: 0 },
       { path: '/', count: 1, startMs: 500, spacingMs: 0 },
-    ],
+    ]),
     prediction: 'every request on a thread of its own, the sleeps’ threads alive together',
   },
   {
@@ -92,7 +87,7 @@ export const BOOK_STEPS: readonly BookStep[] = [
       'The pool bounds the threads: eight sleeps take two sleeps’ time.',
     ],
     settings: { strategy: 'pool', workerCount: BOOK_POOL_SIZE },
-    traffic: [{ path: '/sleep', count: 8, startMs: 0, spacingMs: 0 }],
+    traffic: BUILT_IN_SCENARIOS['sleep-burst-8'],
     prediction: 'as many sleeps at once as there are workers, the rest waiting in the queue',
   },
   {
@@ -104,7 +99,7 @@ export const BOOK_STEPS: readonly BookStep[] = [
       'It compiles and it runs, yet four sleeps on four workers take four sleeps’ time.',
     ],
     settings: { strategy: 'pool-while-let', workerCount: BOOK_POOL_SIZE },
-    traffic: [{ path: '/sleep', count: 4, startMs: 0, spacingMs: 0 }],
+    traffic: bookTraffic('4 × /sleep at once', [{ path: '/sleep', count: 4, startMs: 0, spacingMs: 0 }]),
     prediction: 'one job at a time, the lock held for every job',
   },
   {
@@ -116,7 +111,7 @@ export const BOOK_STEPS: readonly BookStep[] = [
       'Each worker finishes its job before it is joined, in order: look for "Shutting down." and then "Shutting down worker 0" in the log.',
     ],
     settings: { strategy: 'pool', workerCount: BOOK_POOL_SIZE, stopAfterConnections: 2 },
-    traffic: [{ path: '/sleep', count: 2, startMs: 0, spacingMs: 0 }],
+    traffic: bookTraffic('2 × /sleep at once', [{ path: '/sleep', count: 2, startMs: 0, spacingMs: 0 }]),
     prediction: 'both requests served, then Shutting down, the workers joined in order from 0',
   },
 ];
@@ -127,11 +122,6 @@ export function isBookStepId(value: unknown): value is BookStepId {
 
 export function bookStep(id: BookStepId): BookStep {
   return BOOK_STEPS.find((step) => step.id === id)!;
-}
-
-/** How many requests a step's traffic sends. */
-export function trafficRequestCount(traffic: readonly BookTrafficGroup[]): number {
-  return traffic.reduce((sum, group) => sum + group.count, 0);
 }
 
 /** The settings a step's Try it starts the server with: the form's, with the step's strategy and settings. */

@@ -3,8 +3,8 @@
 // measured from the run's events (the `book-verdict` query). One Try it at a time; components only read this.
 
 import type { StateCreator } from 'zustand/vanilla';
-import { BOOK_STEP_IDS, type BookStepId, type BookVerdict, bookStep, settingsForStep, trafficRequestCount } from '../../shared/book';
-import type { CommandResult } from '../../shared/commands';
+import { BOOK_STEP_IDS, type BookStepId, type BookVerdict, bookStep, settingsForStep } from '../../shared/book';
+import { scenarioRequestCount } from '../../shared/scenarios';
 import type { PoolscopeApi } from '../../shared/wire';
 import type { AppState } from './app-store';
 
@@ -135,11 +135,17 @@ export function createBookSlice(api: PoolscopeApi): StateCreator<AppState, [], [
           if (first.ok && first.kind === 'book-verdict' && first.verdict !== null) setRun(id, { runId: first.verdict.runId });
 
           setRun(id, { phase: 'firing' });
-          const fired = await fireTraffic(api, step.id);
+          note(id, `Firing ${step.traffic.label}.`);
+          const fired = await api.runScenario(step.traffic);
           if (!fired.ok) return fail(id, `Could not fire the traffic: ${fired.error}`);
+          const report = fired.scenario;
+          if (report.failedCount > 0) {
+            const reason = report.requests.find((request) => request.error !== null)?.error ?? 'no answer';
+            note(id, `${report.failedCount} of ${report.requests.length} requests got no answer (${reason}).`);
+          }
 
           setRun(id, { phase: 'measuring' });
-          const boundMs = VERDICT_GRACE_MS + trafficRequestCount(step.traffic) * settings.sleepMs * 2;
+          const boundMs = VERDICT_GRACE_MS + scenarioRequestCount(step.traffic) * settings.sleepMs * 2;
           if (!(await measure(id, boundMs))) return fail(id, 'The run was not over in time to measure it: try again.');
           setRun(id, { phase: 'done' });
           setBook({ activeStep: null });
@@ -147,15 +153,4 @@ export function createBookSlice(api: PoolscopeApi): StateCreator<AppState, [], [
       },
     };
   };
-}
-
-// INTERIM until run-scenario lands: each group as a burst at its offset.
-async function fireTraffic(api: PoolscopeApi, id: BookStepId): Promise<CommandResult> {
-  const results = await Promise.all(
-    bookStep(id).traffic.map(async (group) => {
-      await wait(group.startMs);
-      return api.fireBurst(group.path, group.count);
-    }),
-  );
-  return results.find((result) => !result.ok) ?? { ok: true };
 }
