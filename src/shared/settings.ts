@@ -303,10 +303,10 @@ export function settingValueFromText(name: SettingName, text: string): unknown {
   return wholeNumberFromText(text);
 }
 
-/** A setting's value as a person reads it: 'never' for a 0 that turns it off, else the value. */
-export function describeSettingValue(name: SettingName, value: ServerSettings[SettingName]): string {
+/** Whether this value turns its setting off (a 0 whose setting says what 0 means, e.g. Stop after: never). */
+export function isSettingOff(name: SettingName, value: ServerSettings[SettingName]): boolean {
   const definition = settingDefinition(name);
-  return definition.kind === 'whole-number' && definition.zeroMeans !== undefined && value === 0 ? definition.zeroMeans : String(value);
+  return definition.kind === 'whole-number' && definition.zeroMeans !== undefined && value === 0;
 }
 
 /** A whole number's text becomes the number; anything else stays text (trimmed), so a message quotes it as typed. */
@@ -318,11 +318,7 @@ export function wholeNumberFromText(text: string): number | string {
 /** Settings as the form shows them: a 0 that turns its setting off is an empty field (its placeholder names it). */
 export function settingsToText(settings: ServerSettings): SettingsText {
   return Object.fromEntries(
-    SETTING_NAMES.map((name) => {
-      const definition = settingDefinition(name);
-      const isOff = definition.kind === 'whole-number' && definition.zeroMeans !== undefined && settings[name] === 0;
-      return [name, isOff ? '' : String(settings[name])];
-    }),
+    SETTING_NAMES.map((name) => [name, isSettingOff(name, settings[name]) ? '' : String(settings[name])]),
   ) as SettingsText;
 }
 

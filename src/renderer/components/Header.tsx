@@ -3,7 +3,7 @@
 // Export trace, History…) and where the flight recorder's history starts.
 
 import type { ReactNode } from 'react';
-import { describeSettingValue, FORM_SETTING_NAMES, hasPool, STRATEGY_TITLES } from '../../shared/settings';
+import { FORM_SETTING_NAMES, hasPool, isSettingOff, STRATEGY_TITLES } from '../../shared/settings';
 import { useAppStore } from '../store/use-app-store';
 import { useAppServices } from './app-services';
 import { settingCaption } from './control-states';
@@ -56,15 +56,15 @@ function ServerStatus(): ReactNode {
 /** The settings the server runs with (the port is in the address): what "applies on restart" compares against. */
 function RunningSettings(): ReactNode {
   const settings = useAppStore((s) => s.wire.status.settings);
-  // The strategy by its title; the pool size only where there is a pool, the thread limit only where it bounds something.
+  // The strategy by its title; the pool size only where there is a pool, the thread limit only where it bounds
+  // something; a setting that is off (Stop after: never) says nothing worth the room.
   const parts = FORM_SETTING_NAMES.filter(
     (name) =>
       name !== 'port' &&
+      !isSettingOff(name, settings[name]) &&
       (name !== 'workerCount' || hasPool(settings.strategy)) &&
       (name !== 'maxThreads' || settings.strategy === 'per-request'),
-  ).map((name) =>
-    name === 'strategy' ? STRATEGY_TITLES[settings.strategy] : `${settingCaption(name)} ${describeSettingValue(name, settings[name])}`,
-  );
+  ).map((name) => (name === 'strategy' ? STRATEGY_TITLES[settings.strategy] : `${settingCaption(name)} ${settings[name]}`));
   return (
     <span className="running-settings" data-testid="running-settings" title="The settings the server runs with">
       {parts.join(' · ')}
