@@ -279,6 +279,16 @@ function judgeShutdown(run: MeasuredRun, answered: MeasuredRequest[], settings: 
   };
 }
 
+/** Each step's judge: the run, its traffic's answered requests, the settings it ran with. */
+const JUDGES: Record<BookStepId, (run: MeasuredRun, answered: MeasuredRequest[], settings: ServerSettings) => Judgement> = {
+  single: (run, answered) => judgeSingle(run, answered),
+  'slow-request': (run, answered) => judgeSlowRequest(run, answered),
+  'per-request': (run, answered) => judgePerRequest(run, answered),
+  pool: (_run, answered, settings) => judgePool(settings, answered),
+  'while-let': (_run, answered, settings) => judgeWhileLet(settings, answered),
+  shutdown: (run, answered, settings) => judgeShutdown(run, answered, settings),
+};
+
 /**
  * The verdict of `stepId` on one run's events (oldest first). Waiting while fewer of the step's requests than its
  * traffic sends are answered (the shutdown also waits for the server to stop), unless the run has ended.
@@ -290,7 +300,8 @@ export function judgeBookStep(stepId: BookStepId, runId: number, events: Iterabl
   const answered = run.requests.filter((r) => !Number.isNaN(r.sentAt));
   const base = { step: stepId, runId, answeredCount: answered.length, expectedCount };
   const isTrafficDone = answered.length >= expectedCount && answered.length === run.requests.length;
-  const isDone = run.isStopped || (isTrafficDone && (stepId !== 'shutdown' || run.isStopped));
+  // take(2) is judged once the server stopped: its joins are part of what the step shows.
+  const isDone = run.isStopped || (isTrafficDone && stepId !== 'shutdown');
   if (!isDone || run.settings === null) {
     const text =
       answered.length < expectedCount
@@ -299,35 +310,12 @@ export function judgeBookStep(stepId: BookStepId, runId: number, events: Iterabl
     return { ...base, state: 'waiting', matches: null, text, expected: null };
   }
   const settings = run.settings;
-  let judgement: Judgement;
-  if (settings.strategy !== step.settings.strategy) judgement = wrongStrategy(step, settings);
-  else if (answered.length < expectedCount && stepId !== 'shutdown')
-    judgement = {
-      matches: false,
-      text: `Only ${answered.length} of the ${expectedCount} requests were answered before the server stopped`,
-    };
-  else {
-    switch (stepId) {
-      case 'single':
-        judgement = judgeSingle(run, answered);
-        break;
-      case 'slow-request':
-        judgement = judgeSlowRequest(run, answered);
-        break;
-      case 'per-request':
-        judgement = judgePerRequest(run, answered);
-        break;
-      case 'pool':
-        judgement = judgePool(settings, answered);
-        break;
-      case 'while-let':
-        judgement = judgeWhileLet(settings, answered);
-        break;
-      case 'shutdown':
-        judgement = judgeShutdown(run, answered, settings);
-        break;
-    }
-  }
+  const judgement =
+    settings.strategy !== step.settings.strategy
+      ? wrongStrategy(step, settings)
+      : answered.length < expectedCount && stepId !== 'shutdown'
+        ? { matches: false, text: `Only ${answered.length} of the ${expectedCount} requests were answered before the server stopped` }
+        : JUDGES[stepId](run, answered, settings);
   return {
     ...base,
     state: 'measured',
