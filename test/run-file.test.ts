@@ -424,16 +424,16 @@ describe('the header', () => {
   });
 });
 
-describe('stopAfterConnections (1.5)', () => {
-  it('opens a 1.4 file, whose servers had no take(N), with stopAfterConnections 0 (never)', () => {
-    const { stopAfterConnections: _stopAfterConnections, ...settings14 } = SAMPLE_SETTINGS;
-    const listening14 = { ...settings14, type: 'server-listening', at: T0 };
+describe('stopAfterConnections (1.6)', () => {
+  it('opens a 1.5 file, whose servers had no take(N), with stopAfterConnections 0 (never)', () => {
+    const { stopAfterConnections: _stopAfterConnections, ...settings15 } = SAMPLE_SETTINGS;
+    const listening15 = { ...settings15, type: 'server-listening', at: T0 };
     const opened = parseRunFile(
-      `${JSON.stringify({ ...sampleHeader(), formatVersion: '1.4', settings: settings14 })}\n${line(listening14)}`,
+      `${JSON.stringify({ ...sampleHeader(), formatVersion: '1.5', settings: settings15 })}\n${line(listening15)}`,
     );
-    expect(opened.header.settings).toEqual({ ...settings14, stopAfterConnections: 0 });
-    expect(opened.events).toEqual([{ ...listening14, stopAfterConnections: 0 }]);
-    expect(() => parseRunFile(`${headerLine}${line(listening14)}`)).toThrow(
+    expect(opened.header.settings).toEqual({ ...settings15, stopAfterConnections: 0 });
+    expect(opened.events).toEqual([{ ...listening15, stopAfterConnections: 0 }]);
+    expect(() => parseRunFile(`${headerLine}${line(listening15)}`)).toThrow(
       'line 2: server-listening event: "stopAfterConnections" is missing',
     );
   });
