@@ -89,11 +89,11 @@ export function parseFlags(argv: string[], extraOptions: ExtraFlagOptions = {}):
       allowPositionals: false,
     }));
   } catch (error) {
-    // parseArgs' messages are long; keep the first sentence, which names the flag.
+    // parseArgs' messages are long, some over several lines; keep the first sentence, which names the flag.
     throw new UsageError(
       String((error as Error).message)
-        .split('. ')[0]!
-        .replace(/\.$/, ''),
+        .split(/\.(?:\s|$)/)[0]!
+        .trim(),
     );
   }
   const extra = Object.fromEntries(Object.keys(extraOptions).map((flag) => [flag, values[flag]]));
