@@ -54,10 +54,11 @@ export function App(): ReactNode {
           )}
         </div>
         <aside className="column-side">
-          <BookPanel />
           <QueuePanel />
           <RequestDetails />
           <LogPanel />
+          {/* Below the live panels, so the queue and a request's details stay in view beside the timeline. */}
+          <BookPanel />
         </aside>
       </main>
     </div>

@@ -137,6 +137,12 @@ function StrategySelect({ state }: { state: ControlState }): ReactNode {
   );
 }
 
+/**
+ * Settings a class rarely needs to see changed: presentation mode leaves their fields out so the controls keep one
+ * row at 1920 px (the running settings in the title bar still show them).
+ */
+const PRESENTATION_HIDDEN_SETTINGS: ReadonlySet<SettingName> = new Set(['maxQueuedJobs', 'maxWaitMs', 'stopAfterConnections']);
+
 /** One input per setting the form shows, in SETTINGS order, labelled and bounded by its definition. */
 function SettingField({ name, errorMessageId }: { name: SettingName; errorMessageId: string | null }): ReactNode {
   const value = useAppStore((s) => s.view.form[name]);
@@ -156,6 +162,7 @@ function SettingField({ name, errorMessageId }: { name: SettingName; errorMessag
       value={value}
       range={definition.kind === 'whole-number' ? { min: definition.min, max: definition.max } : null}
       placeholder={definition.kind === 'whole-number' ? definition.zeroMeans : undefined}
+      className={PRESENTATION_HIDDEN_SETTINGS.has(name) ? 'field-advanced' : undefined}
       errorMessageId={errorMessageId}
       note={poolSizeNote === null ? null : { text: poolSizeNote, testId: 'pool-size-note' }}
       onChange={(text) => {
