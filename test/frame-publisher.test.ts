@@ -126,7 +126,14 @@ describe('FramePublisher with a real server', () => {
     const countWhilePaused = sink.frames.length;
     await Promise.all(Array.from({ length: 10 }, () => httpGet(port, '/')));
     await settle(300);
-    expect(sink.frames).toHaveLength(countWhilePaused);
+    // The view stays at its moment: whatever still reaches it meanwhile (the live figures' panel, which goes on
+    // being sampled) carries no later pool, no timeline and no log.
+    for (const frame of sink.frames.slice(countWhilePaused)) {
+      expect(frame.at).toBe(paused.at);
+      expect(frame.timeline).toBeUndefined();
+      expect(frame.log).toBeUndefined();
+    }
+    viewer.ack(sink.last.seq);
 
     const stopped = controller.execute({ type: 'stop-server' });
     await sink.until((s) => s.last.status?.phase === 'stopping' || s.last.status?.phase === 'stopped');

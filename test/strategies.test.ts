@@ -5,7 +5,7 @@
 // Orderings are asserted from the events and the wire, never from tight durations.
 
 import { setTimeout as delay } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EventHistory } from '../src/history';
 import {
   CONNECTION_WAIT_NAME,
@@ -270,10 +270,18 @@ describe('strategy pool-while-let: the lock held for the whole job (listing 21-2
     await recorder.until((r) => r.count('lock-waiting') >= 3);
     const answers = Promise.all([0, 1, 2, 3].map(() => send(server.port, '/sleep')));
     await recorder.until((r) => r.count('job-started') === 1);
-    const during = server.state().pool;
-    const busy = during.workers.find((w) => w.phase === 'busy')!;
-    expect(during.lock!.holderId).toBe(busy.id);
-    expect(during.workers.filter((w) => w.phase === 'waiting-for-lock')).toHaveLength(3);
+    // While the sleeps run one after another, one worker is busy holding the lock and the other three wait for it
+    // (looked at again until seen: a worker just released goes back to waiting on the lock in its own time).
+    await vi.waitFor(
+      () => {
+        const during = server.state().pool;
+        const busy = during.workers.find((w) => w.phase === 'busy');
+        expect(busy).toBeDefined();
+        expect(during.lock!.holderId).toBe(busy!.id);
+        expect(during.workers.filter((w) => w.phase === 'waiting-for-lock')).toHaveLength(3);
+      },
+      { timeout: 10_000, interval: 10 },
+    );
     expect((await answers).map((a) => a.status)).toEqual([200, 200, 200, 200]);
     await recorder.until((r) => r.count('lock-released') >= 4);
 
