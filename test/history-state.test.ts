@@ -119,6 +119,20 @@ describe('stateAt', () => {
     expect(state.requests.map((r) => [r.id, r.path, r.workerId])).toEqual([[1, '/sleep', 0]]);
   });
 
+  it('gives no lane to a worker id a foreign recording stretches beyond the lanes, and reduces it at once', () => {
+    const events = new PoolSimulator().run([{ action: { kind: 'start', workerCount: 2, maxQueuedJobs: 4 }, dtMs: 0 }]);
+    const at = events.at(-1)!.at;
+    // A lane per id would make an array of two billion slots that every count of live threads walks.
+    const hostile: ServerEvent[] = [
+      { type: 'lock-acquired', at: at + 1, workerId: 1_871_613_508, waitMs: 0 },
+      { type: 'worker-replaced', at: at + 2, workerId: 1 },
+      { type: 'worker-spawned', at: at + 3, workerId: 2 ** 31 },
+      { type: 'thread-started', at: at + 4, workerId: -3, requestId: 1, startupMs: 1, liveThreadCount: 1 },
+    ];
+    const history = record([...events, ...hostile]);
+    expect(history.stateAt(at + 5)!.workers.map((w) => w.id)).toEqual([0, 1]);
+  });
+
   it('is null before anything is known, and the stopped, empty pool before the first event of a fresh recording', () => {
     const events = new PoolSimulator(5_000).run([{ action: { kind: 'start', workerCount: 1, maxQueuedJobs: 1 }, dtMs: 0 }]);
     expect(record(events).stateAt(4_000)).toMatchObject({ runId: 0, phase: 'stopped', workers: [] });

@@ -12,7 +12,7 @@
 // STARTED in it plus the class of the one job running at its start ("carried": a worker runs one job at a
 // time). A merged bucket's overlap count is the sum of its parts' starts plus its first part's carried job.
 
-import { MAX_LANES, ROUTE_CLASSES, STATUS_CLASSES } from './classify';
+import { isLaneId, ROUTE_CLASSES, STATUS_CLASSES } from './classify';
 import { ColumnRing, lowerBound } from './column-ring';
 
 /** Sizes of the kept resolutions, finest first. */
@@ -302,10 +302,6 @@ export function addJobToSums(sums: LaneSums, grid: BucketGrid, fromAt: number, t
     sums.statuses[i * STATUS_CLASSES.length + status]! += sign;
     sums.burstJobs[i]! += burst;
   }
-}
-
-export function isLaneId(workerId: number): boolean {
-  return Number.isInteger(workerId) && workerId >= 0 && workerId < MAX_LANES;
 }
 
 /** Beyond this (year 142,000) bucket indexes would lose whole numbers; a foreign recording could hold anything. */

@@ -4,6 +4,11 @@
 /** Worker ids at or above this get no lane (their jobs still count in the queue track and the state). */
 export const MAX_LANES = 1024;
 
+/** A worker id that gets a lane: ids from a foreign or hostile recording may be anything. */
+export function isLaneId(workerId: number): boolean {
+  return Number.isInteger(workerId) && workerId >= 0 && workerId < MAX_LANES;
+}
+
 /** Routes the timeline tells apart, by the target's path (query ignored). Index = route code. */
 export const ROUTE_CLASSES = ['/', '/sleep', 'other'] as const;
 export type RouteClass = (typeof ROUTE_CLASSES)[number];

@@ -15,16 +15,8 @@
 
 import type { ServerEvent } from '../shared/events';
 import { requestOriginOf } from '../shared/pool-model';
-import {
-  BucketStore,
-  DEFAULT_BUCKETS_PER_LEVEL,
-  isLaneId,
-  jobClassOf,
-  QUEUE_DEQUEUED,
-  QUEUE_RECEIVED,
-  QUEUE_REJECTED,
-} from './bucket-store';
-import { ROUTE_OTHER, routeCodeOf, statusClassOf } from './classify';
+import { BucketStore, DEFAULT_BUCKETS_PER_LEVEL, jobClassOf, QUEUE_DEQUEUED, QUEUE_RECEIVED, QUEUE_REJECTED } from './bucket-store';
+import { isLaneId, ROUTE_OTHER, routeCodeOf, statusClassOf } from './classify';
 import { findRequest, type RequestList, type RequestsQuery, requestsIn } from './details';
 import { EventLog } from './event-log';
 import type { HistoryParts, MarkerKind, RunInfo, RunRecord, TimelineMarker } from './history-parts';

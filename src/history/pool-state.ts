@@ -9,7 +9,7 @@ import { pathOf, requestOriginOf } from '../shared/pool-model';
 import type { OpenConnection, PoolState, QueuedJob, RunCounters, RunPhase, RunSettings, WaitingConnection } from '../shared/pool-state';
 import type { QueueLockState } from '../shared/server-state';
 import { SETTING_NAMES, startingThreadCountOf } from '../shared/settings';
-import { MAX_LANES } from './classify';
+import { isLaneId, MAX_LANES } from './classify';
 
 export type { RequestRecord, WorkerState } from '../shared/pool-model';
 export type {
@@ -235,7 +235,7 @@ export class PoolAggregate {
     aggregate.stoppingAt = state.stoppingAt;
     aggregate.stopReason = state.stopReason;
     aggregate.stoppedAt = state.stoppedAt;
-    for (const w of state.workers) aggregate.workers[w.id] = LiveWorker.from(w);
+    for (const w of state.workers) if (isLaneId(w.id)) aggregate.workers[w.id] = LiveWorker.from(w);
     for (const job of state.queue) aggregate.enqueue(job.requestId, job.queuedAt);
     for (const r of state.requests) aggregate.requests.set(r.id, LiveRequest.from(r));
     for (const c of state.connections) aggregate.connections.set(c.id, { ...c });
@@ -462,7 +462,7 @@ export class PoolAggregate {
         const w = new LiveWorker(event.workerId, at);
         // Its thread may have blocked on the while-let lock before its pool reported it spawned.
         if (this.lock?.waiters.some((waiter) => waiter.workerId === event.workerId)) w.phase = 'waiting-for-lock';
-        this.workers[event.workerId] = w;
+        if (isLaneId(event.workerId)) this.workers[event.workerId] = w;
         this.notePeak();
         break;
       }
@@ -482,7 +482,7 @@ export class PoolAggregate {
       }
       case 'thread-exited':
         // Strategy 'per-request': a request's thread ended, and its lane is gone with it (a later thread may take its id).
-        this.workers[event.workerId] = undefined;
+        if (isLaneId(event.workerId)) this.workers[event.workerId] = undefined;
         this.requestThreadCount = event.liveThreadCount;
         break;
       case 'worker-replaced': {
@@ -497,7 +497,7 @@ export class PoolAggregate {
       case 'thread-started': {
         // Strategy 'per-request': a lane appears with its thread, which runs one job and ends.
         const w = new LiveWorker(event.workerId, at);
-        this.workers[event.workerId] = w;
+        if (isLaneId(event.workerId)) this.workers[event.workerId] = w;
         this.requestThreadCount = event.liveThreadCount;
         this.notePeak();
         const startups = this.recentStartupMs;
@@ -585,7 +585,10 @@ export class PoolAggregate {
     if (i !== -1) this.waitingConnections.splice(i, 1);
   }
 
+  /** The lane's worker, made on first sight. An id that gets no lane gets a worker kept nowhere: a foreign
+   * recording's worker 2,000,000,000 must not stretch the array every count walks. */
   private worker(id: number, at: number): LiveWorker {
+    if (!isLaneId(id)) return new LiveWorker(id, at);
     let w = this.workers[id];
     if (w === undefined) {
       w = new LiveWorker(id, at);
