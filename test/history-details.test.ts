@@ -139,6 +139,24 @@ describe('request', () => {
     );
   });
 
+  it('keeps out a request whose first event was dropped, also when it is rejected afterwards', () => {
+    const t0 = 1_700_000_000_000;
+    const events: ServerEvent[] = [
+      { type: 'worker-spawned', at: t0, workerId: 0 },
+      { type: 'server-listening', at: t0, ...DEFAULT_SETTINGS, workerCount: 1, maxWaitMs: 30 },
+      receivedEvent(t0 + 1, 1),
+      { type: 'job-queued', at: t0 + 1, requestId: 1, queueDepth: 1 },
+      receivedEvent(t0 + 2, 2),
+      { type: 'job-queued', at: t0 + 2, requestId: 2, queueDepth: 2 },
+      // Only the rejection of request 2 and its answer are held: it must not come back as a request never read.
+      { type: 'job-abandoned', at: t0 + 31, requestId: 2, reason: 'max-wait', waitMs: 29, queueDepth: 1 },
+      { type: 'request-rejected', at: t0 + 31, requestId: 2, connectionId: 2, status: 503, errorCode: 'QUEUE_WAIT_EXCEEDED' },
+      { type: 'response-sent', at: t0 + 31, requestId: 2, status: 503, bytes: 100 },
+    ];
+    const history = record(events, { maxEvents: 3 });
+    expect(history.request(2)).toBeNull();
+  });
+
   it('tells the runs apart when ids start again after a restart, and prefers the newest', () => {
     const sim = new PoolSimulator(0);
     const events = sim.run([

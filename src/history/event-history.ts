@@ -345,6 +345,9 @@ export class EventHistory {
     const live = this.live;
     const runBefore = live.runId;
     const busySince = event.type === 'job-finished' ? live.busySinceOf(event.workerId) : Number.NaN;
+    // A rejection is a request's first event only when nothing of it was known: one received earlier whose row
+    // left with its first event stays out of the table, as every request whose first event was dropped does.
+    const wasInFlight = event.type === 'request-rejected' && live.isInFlight(event.requestId);
     live.apply(event);
     if (live.runId !== runBefore) this.beginRun(at);
     // The queue's last stretch ends here: store it before anything else is counted at `at` (buckets fill in time order).
@@ -360,12 +363,15 @@ export class EventHistory {
         this.buckets.countQueueEvent(at, QUEUE_RECEIVED);
         break;
       case 'request-rejected': {
+        this.buckets.countQueueEvent(at, QUEUE_REJECTED);
         let row = this.currentRowOf(event.requestId);
-        if (row === -1) row = table.add(event.requestId, live.runId, seq, at, false, ROUTE_OTHER, false);
+        if (row === -1) {
+          if (wasInFlight) break;
+          row = table.add(event.requestId, live.runId, seq, at, false, ROUTE_OTHER, false);
+        }
         const slot = table.slotOf(row);
         table.columns.rejectedEventSeq[slot] = seq;
         table.columns.status[slot] = event.status;
-        this.buckets.countQueueEvent(at, QUEUE_REJECTED);
         break;
       }
       case 'job-queued': {

@@ -334,6 +334,11 @@ export class PoolAggregate {
       : { requestId: w.requestId, busySince: w.busySince };
   }
 
+  /** Whether a request is received (or rejected) and not answered yet. */
+  isInFlight(requestId: number): boolean {
+    return this.requests.has(requestId);
+  }
+
   /** A copy of an in-flight request's record; undefined once it was answered (or never received). */
   requestRecord(requestId: number): RequestRecord | undefined {
     return this.requests.get(requestId)?.toRecord();
