@@ -228,6 +228,19 @@ describe('QueueingWindow bookkeeping', () => {
     expect(snapshot).toMatchObject({ workers: 8, arrivals: 0, completions: 0, spanMs: 10 });
   });
 
+  it("counts as c the jobs that can run at once under each of the chapter's servers", () => {
+    const window = new QueueingWindow({ windowMs: 1_000, bucketMs: 100 });
+    const cOf = (settings: Parameters<typeof listeningEvent>[1]) => {
+      window.observe(listeningEvent(T0, { workerCount: 4, maxThreads: 64, ...settings }));
+      return window.snapshot(T0 + 10).workers;
+    };
+    expect(cOf({ strategy: 'pool' })).toBe(4);
+    // The while-let worker keeps the queue's lock while its job runs: one job at a time, whatever the pool size.
+    expect(cOf({ strategy: 'pool-while-let' })).toBe(1);
+    expect(cOf({ strategy: 'single' })).toBe(1);
+    expect(cOf({ strategy: 'per-request' })).toBe(64);
+  });
+
   it('takes S as the time a job held its worker, and keeps the worker-measured run time beside it', () => {
     const window = new QueueingWindow({ windowMs: 1_000, bucketMs: 100 });
     window.observe(listening(T0, 1));

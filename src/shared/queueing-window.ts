@@ -9,7 +9,9 @@
 //   (construction or a server-listening): a span between windowMs − bucketMs and windowMs once warm.
 // - λ (arrivalRatePerS): job-queued events in the window ÷ its span. Requests the server refused because
 //   its queue was full (request-rejected QUEUE_FULL) are not arrivals to the pool; they are counted apart.
-// - c (workers): the pool size announced by server-listening (or given to the constructor).
+// - c (workers): how many jobs can run at once under the settings server-listening announced (or given to the
+//   constructor): the pool size; 1 for the single thread and the while-let pool (its lock is held while a job runs);
+//   the thread limit for a thread per request.
 // - S (meanServiceMs): the mean time a job held its worker, job-started → job-finished, over the jobs that
 //   finished in the window: the job's run as the pool sees it, which is what keeps the next job waiting.
 //   meanWorkerRunMs is the part measured inside the worker thread (`runMs`); the difference is the cost of
@@ -30,6 +32,7 @@
 //   counterpart of Erlang C).
 
 import type { ServerEvent } from './events';
+import { concurrentJobLimitOf } from './settings';
 
 export const DEFAULT_QUEUEING_WINDOW_MS = 10_000;
 export const DEFAULT_QUEUEING_BUCKET_MS = 100;
@@ -165,7 +168,7 @@ export class QueueingWindow {
     switch (event.type) {
       case 'server-listening':
         this.reset(event.at);
-        this.workers = event.workerCount;
+        this.workers = concurrentJobLimitOf(event);
         return;
       case 'job-queued': {
         this.advanceTo(event.at);

@@ -81,6 +81,16 @@ export function startingThreadCountOf(settings: Pick<ServerSettings, 'strategy' 
   return settings.strategy === 'single' ? 1 : settings.strategy === 'per-request' ? 0 : settings.workerCount;
 }
 
+/**
+ * How many jobs can run at once: the c of the queueing model. The pool's size; one for the single thread, and one for
+ * the `while let` pool too, whose worker keeps the queue's lock while its job runs; the thread limit for a thread per
+ * request.
+ */
+export function concurrentJobLimitOf(settings: Pick<ServerSettings, 'strategy' | 'workerCount' | 'maxThreads'>): number {
+  if (settings.strategy === 'pool') return settings.workerCount;
+  return settings.strategy === 'per-request' ? settings.maxThreads : 1;
+}
+
 /** Declaration order is the order of --help, of the form's fields and of validation. */
 export const SETTINGS = {
   strategy: {

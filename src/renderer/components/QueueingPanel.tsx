@@ -144,7 +144,12 @@ export function QueueingPanel(): ReactNode {
           value={formatDurationMs(s.meanServiceMs)}
           hint="Mean time a job held its worker, start to finish"
         />
-        <Quantity symbol="c" name="workers" value={s.workers === null ? '—' : String(s.workers)} hint="The pool size" />
+        <Quantity
+          symbol="c"
+          name="workers"
+          value={s.workers === null ? '—' : String(s.workers)}
+          hint="Jobs that can run at once: the pool size; 1 for the single thread and for the while-let pool, whose lock is held while a job runs; the thread limit for a thread per request"
+        />
         <Quantity
           symbol="ρ"
           name="utilization"
