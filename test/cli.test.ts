@@ -31,6 +31,17 @@ async function listeningPort(program: ChildProgram): Promise<number> {
   return Number(port);
 }
 
+/** The book's graceful shutdown of a pool of three, as serve prints it: the workers joined in id order. */
+const BOOK_SHUTDOWN_LINES_OF_THREE_WORKERS = [
+  'Shutting down.',
+  'Shutting down worker 0',
+  'Worker 0 disconnected; shutting down.',
+  'Shutting down worker 1',
+  'Worker 1 disconnected; shutting down.',
+  'Shutting down worker 2',
+  'Worker 2 disconnected; shutting down.',
+];
+
 describe.each(['built', 'source'] as const)('npm run serve (%s)', (build: Build) => {
   const serve = (args: string[]): ChildProgram => {
     const program = PROGRAMS[build](args);
@@ -78,15 +89,7 @@ describe.each(['built', 'source'] as const)('npm run serve (%s)', (build: Build)
     expect(await run.exited).toEqual({ code: 0, signal: null });
     const lines = run.output().trim().split('\n');
     const tail = lines.slice(lines.indexOf('Shutting down.'));
-    expect(tail).toEqual([
-      'Shutting down.',
-      'Shutting down worker 0',
-      'Worker 0 disconnected; shutting down.',
-      'Shutting down worker 1',
-      'Worker 1 disconnected; shutting down.',
-      'Shutting down worker 2',
-      'Worker 2 disconnected; shutting down.',
-    ]);
+    expect(tail).toEqual(BOOK_SHUTDOWN_LINES_OF_THREE_WORKERS);
   });
 
   it.each([
@@ -127,15 +130,7 @@ describe.each(['built', 'source'] as const)('npm run serve (%s)', (build: Build)
     const lines = run.output().trim().split('\n');
     // A job dispatched as the loop ends may print its line after "Shutting down.", as in the book's own output.
     const tail = lines.slice(lines.indexOf('Shutting down.')).filter((line) => !/got a job/.test(line));
-    expect(tail).toEqual([
-      'Shutting down.',
-      'Shutting down worker 0',
-      'Worker 0 disconnected; shutting down.',
-      'Shutting down worker 1',
-      'Worker 1 disconnected; shutting down.',
-      'Shutting down worker 2',
-      'Worker 2 disconnected; shutting down.',
-    ]);
+    expect(tail).toEqual(BOOK_SHUTDOWN_LINES_OF_THREE_WORKERS);
     expect(lines.filter((line) => /got a job/.test(line))).toHaveLength(2);
   });
 
