@@ -268,7 +268,7 @@ export function WorkersPanel(): ReactNode {
       {workerIds.length === 0 ? (
         <p className="empty">
           {!hasSnapshot
-            ? 'Waiting for the first snapshot…'
+            ? 'Waiting for the pool’s state from the server…'
             : strategy === 'per-request' && serverPhase !== 'stopped'
               ? 'No request thread is alive: a thread per request starts one for each request, and it ends with its answer.'
               : 'No workers yet. Start the server to spawn the pool.'}

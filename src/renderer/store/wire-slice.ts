@@ -104,7 +104,7 @@ export const MAX_LOG_LINES_SHOWN = 200;
 export interface WireState {
   status: ControllerStatus;
   connection: ConnectionState;
-  /** False until the first snapshot arrives: the UI shows a placeholder rather than an empty pool. */
+  /** False until the first frame arrives: the UI shows a placeholder rather than an empty pool. */
   hasSnapshot: boolean;
   serverPhase: ServerPhase;
   host: string | null;
