@@ -97,9 +97,8 @@ const BOOK_TERMS: Record<BookTermPlace, ReactNode> = {
   ),
   'queue-lock': (
     <>
-      Listing 21-21: <code>while let Ok(job) = receiver.lock().unwrap().recv()</code> keeps the lock's <code>MutexGuard</code> until the
-      loop's body ends, so the lock is held while <code>job()</code> runs and the other workers wait on it; the final pool's{' '}
-      <code>let job = receiver.lock().unwrap().recv().unwrap();</code> drops it at the end of the <code>let</code>.
+      The fix, listing 21-20: <code>let job = receiver.lock().unwrap().recv().unwrap();</code> drops the guard at the end of the{' '}
+      <code>let</code>, so the lock is free again while <code>job()</code> runs.
     </>
   ),
   'thread-stats': (
