@@ -362,4 +362,13 @@ describe('dashboard command line', () => {
     expect(await run.exited).toEqual({ code: 0, signal: null });
     expect(run.stderr()).toBe('');
   });
+
+  it("names the strategy's threads in its listening line, as serve does", async () => {
+    const run = runCli(['--ui-port', '0', '--port', '0', '--start', '--strategy', 'per-request', '--max-threads', '8']);
+    await run.waitForOutput(/Book server listening on http:\/\/127\.0\.0\.1:\d+ with a new thread per request, at most 8 at once/, {
+      stream: 'stdout',
+    });
+    run.signal('SIGINT');
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+  });
 });

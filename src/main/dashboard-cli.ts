@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { runCli, stopOnSignals } from '../cli/program';
 import { describeRecording, RunRecorder } from '../cli/run-recorder';
 import { runtimeFilesFor } from '../server';
-import { countOf } from '../shared/plural';
+import { describeThreads } from '../shared/pool-model';
 import { DASHBOARD_HELP, parseDashboardArgs } from './dashboard-args';
 import { startDashboard } from './dashboard-server';
 import { ServerController } from './server-controller';
@@ -61,7 +61,7 @@ async function main(): Promise<number> {
   controller.onStatusChange((status) => {
     if (status.phase === 'listening' && status.url !== announcedUrl) {
       announcedUrl = status.url;
-      process.stdout.write(`Book server listening on ${status.url} with ${countOf(status.settings.workerCount, 'worker')}\n`);
+      process.stdout.write(`Book server listening on ${status.url} with ${describeThreads(status.settings)}\n`);
     } else if (status.phase === 'stopped' && announcedUrl !== null) {
       announcedUrl = null;
       process.stdout.write('Book server stopped.\n');
