@@ -26,6 +26,7 @@ import {
   type ViewerFrame,
   type ViewerView,
 } from '../src/shared/wire';
+import { listeningEvent } from './support/sample-events';
 import { simulateRun } from './support/simulated-run';
 
 const START_AT = 1_700_000_000_000;
@@ -158,6 +159,24 @@ describe('the queue track', () => {
 });
 
 describe('later frames', () => {
+  it("carry the runs again when a moment of the last run becomes known, as a replay's present passes it", () => {
+    // A replay's history already holds the whole run: its present (the cursor) moves through it on later frames.
+    const events: ServerEvent[] = [
+      { type: 'worker-spawned', at: START_AT, workerId: 0 },
+      listeningEvent(START_AT + 100, { workerCount: 1 }),
+      { type: 'server-stopping', at: START_AT + 200, reason: 'command' },
+      { type: 'server-stopped', at: START_AT + 300 },
+    ];
+    const frames = new ViewerFrames(historyOf(events));
+    frames.setView(view());
+    const lastRunOf = (frame: ViewerFrame | null) => frame?.runs?.at(-1);
+    expect(lastRunOf(build(frames, START_AT + 50))).toMatchObject({ listeningAt: null, stoppingAt: null, stoppedAt: null });
+    expect(build(frames, START_AT + 60)?.runs).toBeUndefined();
+    expect(lastRunOf(build(frames, START_AT + 150))).toMatchObject({ listeningAt: START_AT + 100, stoppingAt: null });
+    expect(lastRunOf(build(frames, START_AT + 250))).toMatchObject({ stoppingAt: START_AT + 200, stoppedAt: null });
+    expect(lastRunOf(build(frames, START_AT + 350))).toMatchObject({ stoppedAt: START_AT + 300 });
+  });
+
   it('carry the timeline as a tail from the bucket that held the previous frame, and only new log lines, capped', () => {
     const events = steadyRun(8_000, 0.1, 0.05);
     const listeningAt = events.find((e) => e.type === 'server-listening')!.at;

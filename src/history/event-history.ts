@@ -313,6 +313,11 @@ export class EventHistory {
     return this.runList.map(({ firstRow: _, ...run }) => ({ ...run, settings: run.settings && { ...run.settings } }));
   }
 
+  /** The runs as the history holds them, oldest first, for a reader that copies only what it keeps (a frame). */
+  runsInPlace(): readonly Readonly<RunInfo>[] {
+    return this.runList;
+  }
+
   // ── views ──────────────────────────────────────────────────────────────────
 
   /** What a timeline of this window and width shows; see timeline.ts. */

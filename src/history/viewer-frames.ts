@@ -272,13 +272,18 @@ export class ViewerFrames {
     return part;
   }
 
+  /** The runs when what is known of them at `at` changed; read in place, copied only to be sent. */
   private runsPart(at: number, isFull: boolean): FrameRun[] | undefined {
-    const runs = runsKnownAt(this.history.runs(), at);
-    const last = runs[runs.length - 1];
-    const key = last ? `${runs.length}|${runs[0]!.runId}|${last.runId}|${last.listeningAt}|${last.stoppingAt}|${last.stoppedAt}` : '';
+    const runs = this.history.runsInPlace();
+    let knownCount = runs.length;
+    while (knownCount > 0 && runs[knownCount - 1]!.startedAt > at) knownCount--;
+    const last = runs[knownCount - 1];
+    const key = last
+      ? `${knownCount}|${runs[0]!.runId}|${last.runId}|${knownBy(last.listeningAt, at)}|${knownBy(last.stoppingAt, at)}|${knownBy(last.stoppedAt, at)}`
+      : '';
     if (!isFull && key === this.sentRunsKey) return undefined;
     this.sentRunsKey = key;
-    return runs;
+    return runsKnownAt(runs, at);
   }
 
   private logPart(at: number, isFull: boolean, isLive: boolean): FrameLog | undefined {
@@ -365,15 +370,28 @@ function haveSameMovingFigures(a: FrameStats, b: FrameStats): boolean {
   );
 }
 
-function frameRunOf(run: RunInfo): FrameRun {
-  return { ...run, settings: run.settings && { ...run.settings } };
+function frameRunOf(run: Readonly<RunInfo>): FrameRun {
+  return {
+    runId: run.runId,
+    startedAt: run.startedAt,
+    listeningAt: run.listeningAt,
+    settings: run.settings && { ...run.settings },
+    stoppingAt: run.stoppingAt,
+    stopReason: run.stopReason,
+    stoppedAt: run.stoppedAt,
+  };
+}
+
+/** A moment of a run as known at `at`: null (not yet) when it is later. */
+function knownBy(momentAt: number | null, at: number): number | null {
+  return momentAt !== null && momentAt <= at ? momentAt : null;
 }
 
 /**
  * The runs as they were known at `at`: none that began later, and no later listening or stop. Live it changes
  * nothing; a replay's history knows how each run ends, and a moment before that must not tell.
  */
-function runsKnownAt(runs: readonly RunInfo[], at: number): FrameRun[] {
+function runsKnownAt(runs: readonly Readonly<RunInfo>[], at: number): FrameRun[] {
   const known: FrameRun[] = [];
   for (const run of runs) {
     if (run.startedAt > at) break;
