@@ -33,7 +33,9 @@ test('an external GET / queues behind the sleepers, shows as external, then is s
   await expect(served).toHaveCount(1);
   await expect(served).toHaveAttribute('data-status', '200');
 
-  // Its details tell the person where it came from and that it waited.
+  // Its details tell the person where it came from and that it waited. Paused first, as a person would, so the bar
+  // stays under the pointer: a live timeline moves it while a loaded machine gets the click to it.
+  await page.getByRole('button', { name: 'Pause' }).click();
   await served.click();
   await expect(page.getByTestId('detail-source')).toContainText(/external/i);
   await expect(page.getByTestId('detail-path')).toHaveText('/');

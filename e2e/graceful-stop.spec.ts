@@ -9,8 +9,11 @@ import { fireSleepBurst, screenshotPath, startFromUi } from './support/ui';
  * more requests, see them queued and click Stop. Wide on purpose, so a loaded 2-core machine still fits it all in.
  */
 const SLEEP_MS = 5000;
-/** The four queued requests sleep briefly (`?ms=`), so the whole story stays short once the sleepers are done. */
-const QUEUED_SLEEP_MS = 300;
+/**
+ * The four queued requests sleep (`?ms=`) long enough that the stop lasts a few seconds after the sleepers end (two
+ * rounds on two workers), so "Stopping" is on screen to be seen even when the sleepers were nearly done at the click.
+ */
+const QUEUED_SLEEP_MS = 1_500;
 
 test('Stop server during a burst answers every request, then joins workers 0, 1 in order', async ({ page, dashboard }) => {
   await startFromUi(page, { port: dashboard.bookPort, poolSize: 2, sleepMs: SLEEP_MS });
