@@ -114,8 +114,8 @@ describe('scenarioSchedule', () => {
   });
 
   it('bounds a run by the worst case: every sleep one after another, plus a margin', () => {
-    expect(scenarioTimeoutMs(BUILT_IN_SCENARIOS['sleep-burst-8'], 5_000)).toBe(8 * 5_000 + 10_000);
-    expect(scenarioTimeoutMs(BUILT_IN_SCENARIOS['sleep-then-root'], 1_000)).toBe(500 + 1_000 + 10_000);
+    expect(scenarioTimeoutMs(BUILT_IN_SCENARIOS['sleep-burst-8'], 5_000)).toBe(8 * 5_000 + 30_000 + 8 * 250);
+    expect(scenarioTimeoutMs(BUILT_IN_SCENARIOS['sleep-then-root'], 1_000)).toBe(500 + 1_000 + 30_000 + 2 * 250);
     expect(scenarioTimeoutMs({ id: 'custom', label: 'x', groups: [group({ path: '/sleep', count: 256 })] }, 60_000)).toBe(600_000);
   });
 });

@@ -45,7 +45,7 @@ function fakeApi(answer: CommandResult) {
 }
 
 function metrics(samples: LiveSample[], isHistory: boolean): LiveMetrics {
-  return { at: 0, queueing: new QueueingWindow().snapshot(1), samples, isHistory, load: null, sweep: null };
+  return { at: 0, queueing: new QueueingWindow().snapshot(1), samples, isHistory, load: null, sweep: null, compare: null };
 }
 
 const sample = (at: number): LiveSample => ({ at, responsesPerS: 1, p99LatencyMs: 1, meanQueueLength: 0, meanBusyWorkers: 0, workers: 1 });

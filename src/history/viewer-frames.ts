@@ -624,6 +624,8 @@ export function answerQuery(history: EventHistory, query: ViewerQuery, viewAt?: 
   if (query.kind === 'request') return { ok: true, kind: 'request', request: history.request(query.requestId, query.runId) };
   // A verdict is about a whole run, wherever the asking view's cursor is.
   if (query.kind === 'book-verdict') return { ok: true, kind: 'book-verdict', verdict: bookVerdictOf(history, query.step, query.runId) };
+  // A comparison keeps its own recordings, outside the history: only the live main side answers it.
+  if (query.kind === 'comparison') return { ok: true, kind: 'comparison', comparison: null };
   const now = query.at ?? viewAt;
   const list = history.requestsIn({
     track: query.track,

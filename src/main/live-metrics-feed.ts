@@ -5,6 +5,7 @@
 // every event, and nothing is done per viewer between frames.
 
 import type { EventStream } from '../server';
+import type { CompareActivity } from '../shared/compare';
 import type { LiveMetrics, LiveSample, LoadActivity, SweepActivity } from '../shared/live-metrics';
 import { LIVE_METRICS_INTERVAL_MS, LiveSeries, MAX_LIVE_SAMPLES } from '../shared/live-metrics';
 import { QueueingWindow } from '../shared/queueing-window';
@@ -12,6 +13,7 @@ import { QueueingWindow } from '../shared/queueing-window';
 export interface WorkloadActivity {
   load: LoadActivity | null;
   sweep: SweepActivity | null;
+  compare: CompareActivity | null;
 }
 
 export interface LiveMetricsFeedOptions {
@@ -61,8 +63,8 @@ export class LiveMetricsFeed {
   /** The figures right now, with no samples: what a test or a CLI can read without being a viewer. */
   current(): LiveMetrics {
     const at = this.events.now();
-    const { load, sweep } = this.activity();
-    return { at, queueing: this.queueing.snapshot(at), samples: [], isHistory: false, load, sweep };
+    const { load, sweep, compare } = this.activity();
+    return { at, queueing: this.queueing.snapshot(at), samples: [], isHistory: false, load, sweep, compare };
   }
 
   dispose(): void {

@@ -122,6 +122,7 @@ export class FramePublisher {
   query(input: unknown, viewAt?: number): QueryResult {
     const query = validateViewerQuery(input);
     if (!query.ok) return { ok: false, error: query.error };
+    if (query.value.kind === 'comparison') return { ok: true, kind: 'comparison', comparison: this.controller.comparison };
     return answerQuery(this.controller.history, query.value, viewAt);
   }
 

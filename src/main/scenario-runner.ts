@@ -25,8 +25,8 @@ export interface ScenarioRunOptions {
   timeoutMs: number;
   /** Aborting ends the run as 'cancelled': requests still open are closed, those not sent are not. */
   signal?: AbortSignal;
-  /** After each request closes: how many have (answered or failed) out of how many. */
-  onProgress?: (closed: number, total: number) => void;
+  /** After each request closes: how many have closed (answered or failed), how many were answered, out of how many. */
+  onProgress?: (progress: { closed: number; answered: number; total: number }) => void;
 }
 
 /** Runs `scenario` against the server at `target`. Times in the report are on `options.now`'s clock. */
@@ -55,6 +55,7 @@ export async function runScenario(target: BurstTarget, scenario: Scenario, optio
 
   const startedAt = now();
   let closed = 0;
+  let answered = 0;
   const results: ScenarioRequestResult[] = schedule.map((planned) => ({
     ...planned,
     sentAtMs: null,
@@ -83,7 +84,8 @@ export async function runScenario(target: BurstTarget, scenario: Scenario, optio
       result.error = answer.error;
     }
     closed++;
-    options.onProgress?.(closed, results.length);
+    if (result.status !== null) answered++;
+    options.onProgress?.({ closed, answered, total: results.length });
   };
   await Promise.all(results.map(sendAt));
   clearTimeout(timeout);

@@ -5,10 +5,12 @@
 import { EventHistory } from '../history';
 import { EventStream, ListenError, type RunningServer, startServer } from '../server';
 import { type BurstPath, type Command, type CommandField, type CommandResult, isSettingName, validateCommand } from '../shared/commands';
+import type { Comparison } from '../shared/compare';
 import { type Scenario, scenarioTimeoutMs } from '../shared/scenarios';
 import { DEFAULT_RECORDER_SETTINGS, type RecorderSettings, type ServerSettings, type SettingName, withDefaults } from '../shared/settings';
 import type { ControllerStatus } from '../shared/wire';
 import { type BurstReport, fireBurst } from './burst';
+import { CompareController } from './compare';
 import { LiveMetricsFeed } from './live-metrics-feed';
 import { runScenario } from './scenario-runner';
 import { WorkloadController } from './workloads';
@@ -71,6 +73,8 @@ export class ServerController {
   private nextBurstId = 1;
   /** Run load and Sweep…: they drive this controller's server through the narrow host below. */
   private readonly workloads: WorkloadController;
+  /** Compare…: the scenario against each strategy, on servers it starts and stops through this controller. */
+  private readonly compare: CompareController;
   /** The queueing window and chart samples, from every event of every run; the publisher hands it each viewer. */
   readonly liveMetrics: LiveMetricsFeed;
 
@@ -88,7 +92,20 @@ export class ServerController {
         if (this.currentStatus.phase === 'stopped') this.setStatus({ ...this.currentStatus, settings: { ...settings } });
       },
     });
-    this.liveMetrics = new LiveMetricsFeed(this.events, () => this.workloads.activity);
+    this.compare = new CompareController({
+      get status() {
+        return controller.currentStatus;
+      },
+      events: this.events,
+      start: (settings) => this.start(settings),
+      stop: () => this.stop(),
+      get listeningAt() {
+        const server = controller.server;
+        return server === null ? null : { host: server.host, port: server.port };
+      },
+      readRssBytes: () => process.memoryUsage.rss(),
+    });
+    this.liveMetrics = new LiveMetricsFeed(this.events, () => ({ ...this.workloads.activity, compare: this.compare.progress }));
     this.recorder = Object.freeze({ ...DEFAULT_RECORDER_SETTINGS, ...options.recorder });
     this.history = new EventHistory({
       maxAgeMs: this.recorder.historySeconds * 1_000,
@@ -99,6 +116,11 @@ export class ServerController {
     this.events.subscribe((event) => history.append(event));
     this.trimTimer = setInterval(() => history.trim(this.events.now()), HISTORY_TRIM_INTERVAL_MS);
     this.trimTimer.unref();
+  }
+
+  /** The latest Compare… with each finished run's events; null before any. */
+  get comparison(): Comparison | null {
+    return this.compare.latest();
   }
 
   get status(): ControllerStatus {
@@ -134,9 +156,11 @@ export class ServerController {
       switch (valid.type) {
         case 'start-server':
           if (this.workloads.isSweeping) return this.fail('A sweep is running and restarts the server itself: cancel it first');
+          if (this.compare.isComparing) return this.fail('A comparison is running and starts its own servers: cancel it first');
           return await this.start(valid.settings);
         case 'stop-server':
           if (this.workloads.isSweeping) return this.fail('A sweep is running and restarts the server itself: cancel it first');
+          if (this.compare.isComparing) return this.fail('A comparison is running and stops its own servers: cancel it first');
           return await this.stop();
         case 'fire-burst':
           return this.launchBurst(valid.path, valid.count);
@@ -145,9 +169,15 @@ export class ServerController {
         case 'cancel-load':
           return this.workloads.cancelLoad();
         case 'start-sweep':
+          if (this.compare.isComparing) return failure('A comparison is running: cancel it first, or wait for it to finish', undefined);
           return this.workloads.startSweep(valid.settings);
         case 'cancel-sweep':
           return this.workloads.cancelSweep();
+        case 'start-compare':
+          if (this.workloads.isSweeping) return failure('A sweep is running: cancel it first, or wait for it to finish', undefined);
+          return this.compare.start(valid.settings);
+        case 'cancel-compare':
+          return this.compare.cancelComparison();
         case 'run-scenario':
           return await this.runScenario(valid.scenario, valid.timeoutMs);
         case 'set-history':
@@ -163,6 +193,7 @@ export class ServerController {
     this.disposing ??= (async () => {
       for (const cancel of this.scenarioRuns.values()) cancel.abort('cancelled');
       await Promise.all(this.scenarioRuns.keys());
+      await this.compare.dispose();
       await this.workloads.dispose();
       this.liveMetrics.dispose();
       clearInterval(this.trimTimer);
@@ -307,13 +338,16 @@ export class ServerController {
   }
 }
 
-/** Commands whose refusals their own form shows (Run load, Sweep…, the history's length), not the status line. */
+/** Commands whose refusals their own form shows (Run load, Sweep…, Compare…, the history's length), not the status line. */
 const COMMANDS_WITH_OWN_FORM: ReadonlySet<string> = new Set<Command['type']>([
   'start-load',
   'cancel-load',
   'start-sweep',
   'cancel-sweep',
   'set-history',
+  'start-compare',
+  'cancel-compare',
+  'run-scenario',
 ]);
 
 function hasOwnForm(command: unknown): boolean {

@@ -46,7 +46,7 @@ export class WorkloadController {
     return this.sweep !== null && this.sweep.activity.phase !== 'done';
   }
 
-  get activity(): WorkloadActivity {
+  get activity(): Omit<WorkloadActivity, 'compare'> {
     const load = this.load;
     if (load !== null && load.activity.report === null) load.activity.progress = load.run.progress();
     return { load: load?.activity ?? null, sweep: this.sweep?.activity ?? null };

@@ -2,6 +2,7 @@
 // validator both sides use: the UI to refuse bad input with a reason, the main side to never trust it.
 // The server's settings themselves, with their limits and checks, are declared in settings.ts.
 
+import { type CompareSettings, validateCompareSettings } from './compare';
 import {
   DEFAULT_LOAD_SETTINGS,
   type LoadSettings,
@@ -56,7 +57,10 @@ export type Command =
    */
   | { type: 'run-scenario'; scenario: Scenario; timeoutMs?: number }
   /** The flight recorder's bounds (the history's length): applied at once, whether or not a server runs. */
-  | { type: 'set-history'; settings: RecorderSettings };
+  | { type: 'set-history'; settings: RecorderSettings }
+  /** Compare…: the scenario against each strategy in turn, each on a fresh server with these settings; only while stopped. */
+  | { type: 'start-compare'; settings: CompareSettings }
+  | { type: 'cancel-compare' };
 
 /** Bounds of run-scenario's timeoutMs. */
 export const SCENARIO_TIMEOUT_LIMITS = { minMs: 100, maxMs: MAX_SCENARIO_TIMEOUT_MS } as const;
@@ -140,6 +144,12 @@ export function validateCommand(input: unknown): CommandValidation {
     }
     case 'cancel-sweep':
       return { ok: true, value: { type: 'cancel-sweep' } };
+    case 'start-compare': {
+      const settings = validateCompareSettings(c.settings);
+      return settings.ok ? { ok: true, value: { type: 'start-compare', settings: settings.value } } : settings;
+    }
+    case 'cancel-compare':
+      return { ok: true, value: { type: 'cancel-compare' } };
     case 'run-scenario': {
       const scenario = validateScenario(c.scenario);
       if (!scenario.ok) return scenario;

@@ -3,6 +3,7 @@
 // progress. Computed on the main side from every event, so nothing a viewer shows depends on it seeing
 // every event. Also the pure sampler (LiveSeries) that turns the event stream into those samples.
 
+import type { CompareActivity } from './compare';
 import type { ServerEvent } from './events';
 import type { LoadProgress, LoadReport } from './load-report';
 import type { LoadSettings, SweepSettings } from './load-settings';
@@ -81,6 +82,8 @@ export interface LiveMetrics {
   load: LoadActivity | null;
   /** The latest sweep (running or finished), or null before any. */
   sweep: SweepActivity | null;
+  /** The latest Compare… (running or finished), or null before any. */
+  compare: CompareActivity | null;
 }
 
 /** One interval's responses. */

@@ -197,17 +197,23 @@ export function scenarioRequestCount(scenario: Scenario): number {
   return scenario.groups.reduce((sum, group) => sum + group.count, 0);
 }
 
-/** Extra time past the worst case a scenario may take before its run is given up (the machine may be slow). */
-export const SCENARIO_TIMEOUT_MARGIN_MS = 10_000;
+/**
+ * Extra time past the worst case a scenario may take before its run is given up: the machine may be slow, and
+ * per-request pays a fresh thread's start-up for every request (tens of ms built, far more under a TS loader).
+ */
+export const SCENARIO_TIMEOUT_MARGIN_MS = 30_000;
+export const SCENARIO_TIMEOUT_PER_REQUEST_MS = 250;
 export const MAX_SCENARIO_TIMEOUT_MS = 600_000;
 
 /**
  * How long a run of `scenario` may take before it fails as timed out: its span, plus every /sleep one after the
- * other (the single-threaded server's worst case, `sleepMs` each), plus a margin; at most MAX_SCENARIO_TIMEOUT_MS.
+ * other (the single-threaded server's worst case, `sleepMs` each), plus a margin per run and per request; at most
+ * MAX_SCENARIO_TIMEOUT_MS.
  */
 export function scenarioTimeoutMs(scenario: Scenario, sleepMs: number): number {
   const sleeps = scenario.groups.reduce((sum, group) => sum + (group.path === '/sleep' ? group.count : 0), 0);
-  return Math.min(MAX_SCENARIO_TIMEOUT_MS, spanOf(scenario.groups) + sleeps * sleepMs + SCENARIO_TIMEOUT_MARGIN_MS);
+  const marginMs = SCENARIO_TIMEOUT_MARGIN_MS + scenarioRequestCount(scenario) * SCENARIO_TIMEOUT_PER_REQUEST_MS;
+  return Math.min(MAX_SCENARIO_TIMEOUT_MS, spanOf(scenario.groups) + sleeps * sleepMs + marginMs);
 }
 
 // ── A scenario's run, as the runner reports it ────────────────────────────────

@@ -83,6 +83,8 @@ export function validateViewerQuery(input: unknown): Validation<ViewerQuery> {
         return { ok: false, error: `query runId must be a whole number ≥ 1 (got ${describeValue(runId)})` };
       return { ok: true, value: runId === undefined ? { kind: 'book-verdict', step } : { kind: 'book-verdict', step, runId } };
     }
+    case 'comparison':
+      return { ok: true, value: { kind: 'comparison' } };
     default:
       return { ok: false, error: `unknown query ${describeValue(input.kind)}` };
   }

@@ -5,6 +5,7 @@
 
 import type { BookStepId, BookVerdict } from './book';
 import type { Command, CommandResult, LoadRunSettings, ScenarioCommandResult } from './commands';
+import type { CompareSettings, Comparison } from './compare';
 import type { JobAbandonReason, StopReason } from './events';
 import type { LiveMetrics } from './live-metrics';
 import type { SweepSettings } from './load-settings';
@@ -457,6 +458,8 @@ export type ViewerQuery =
   | { kind: 'request'; requestId: number; runId?: number }
   /** The Book panel's verdict of a step (src/shared/book.ts) on a run's events; runId defaults to the newest run. */
   | { kind: 'book-verdict'; step: BookStepId; runId?: number };
+  /** The latest Compare… with each finished run's recorded events (not from the history: the comparison keeps its own). */
+  | { kind: 'comparison' };
 
 /** A request as the history knows it: the record plus its server run. */
 export interface QueriedRequest extends RequestRecord {
@@ -478,6 +481,8 @@ export type QueryResult =
   | { ok: true; kind: 'request'; request: QueriedRequest | null }
   /** verdict: null when the history holds no such run whole (none ran yet, or its first events left the history). */
   | { ok: true; kind: 'book-verdict'; verdict: BookVerdict | null }
+  /** comparison: null before any comparison ran. */
+  | { ok: true; kind: 'comparison'; comparison: Comparison | null }
   | { ok: false; error: string };
 
 /** WebSocket frames from a dashboard page (IPC uses invoke() and send() instead). */
@@ -562,6 +567,9 @@ export interface PoolscopeApi {
   runScenario(scenario: Scenario | BuiltInScenarioId, options?: { timeoutMs?: number }): Promise<ScenarioCommandResult>;
   /** The flight recorder's bounds (the history's length), applied at once. */
   setHistory(settings: RecorderSettings): Promise<CommandResult>;
+  /** Compare…: the scenario against each strategy, each on a fresh server; refused while a server runs. */
+  startCompare(settings: CompareSettings): Promise<CommandResult>;
+  cancelCompare(): Promise<CommandResult>;
   /** The controller's status now, asked of the main side (a watching viewer also gets it in every frame that changed it). */
   getStatus(): Promise<ControllerStatus>;
   /** Starts frames for this view (a full one first); the listener must ack each frame it applied. */

@@ -3,8 +3,10 @@
 
 import type { PoolscopeApi } from '../../src/shared/wire';
 
-export const unwatchedFrames: Pick<PoolscopeApi, 'watch' | 'query' | 'runScenario'> = {
+export const unwatchedFrames: Pick<PoolscopeApi, 'watch' | 'query' | 'runScenario' | 'startCompare' | 'cancelCompare'> = {
   watch: () => ({ setView: () => {}, ack: () => {}, close: () => {} }),
   query: async () => ({ ok: false, error: 'this test watches no frames' }),
   runScenario: async () => ({ ok: false, error: 'this test runs no scenario' }),
+  startCompare: async () => ({ ok: false, error: 'this test runs no comparison' }),
+  cancelCompare: async () => ({ ok: false, error: 'this test runs no comparison' }),
 };

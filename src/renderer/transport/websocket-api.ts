@@ -11,6 +11,7 @@ import {
   type ScenarioCommandResult,
   scenarioResultOf,
 } from '../../shared/commands';
+import type { CompareSettings } from '../../shared/compare';
 import type { SweepSettings } from '../../shared/load-settings';
 import type { BuiltInScenarioId, Scenario } from '../../shared/scenarios';
 import type { RecorderSettings, ServerSettings } from '../../shared/settings';
@@ -117,6 +118,14 @@ export class WebSocketPoolscopeApi implements PoolscopeApi {
 
   fireBurst(path: '/sleep' | '/', count: number): Promise<CommandResult> {
     return this.sendCommand({ type: 'fire-burst', path, count });
+  }
+
+  startCompare(settings: CompareSettings): Promise<CommandResult> {
+    return this.sendCommand({ type: 'start-compare', settings });
+  }
+
+  cancelCompare(): Promise<CommandResult> {
+    return this.sendCommand({ type: 'cancel-compare' });
   }
 
   async runScenario(scenario: Scenario | BuiltInScenarioId, options?: { timeoutMs?: number }): Promise<ScenarioCommandResult> {

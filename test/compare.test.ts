@@ -1,0 +1,143 @@
+// Compare… through real servers: the scenario against each strategy on a fresh server, the table's readings
+// from each run's own recording, the refusals, and a cancel that leaves no server running.
+
+import { afterEach, describe, expect, it } from 'vitest';
+import { ServerController } from '../src/main/server-controller';
+import {
+  type CompareActivity,
+  type CompareSettings,
+  compareRowOf,
+  compareTimelineOf,
+  validateCompareSettings,
+} from '../src/shared/compare';
+import { BUILT_IN_SCENARIOS } from '../src/shared/scenarios';
+import type { Strategy } from '../src/shared/settings';
+import { testSettings } from './support/settings';
+
+let controllers: ServerController[] = [];
+
+afterEach(async () => {
+  await Promise.all(controllers.map((controller) => controller.dispose()));
+  controllers = [];
+});
+
+function newController(): ServerController {
+  const controller = new ServerController({ initialSettings: testSettings() });
+  controllers.push(controller);
+  return controller;
+}
+
+function compareSettings(strategies: Strategy[], sleepMs: number): CompareSettings {
+  return { scenario: BUILT_IN_SCENARIOS['sleep-burst-8'], strategies, settings: testSettings({ workerCount: 4, sleepMs }) };
+}
+
+function progressOf(controller: ServerController): CompareActivity | null {
+  return controller.liveMetrics.current().compare;
+}
+
+async function until(predicate: () => boolean): Promise<void> {
+  while (!predicate()) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+describe('Compare…', () => {
+  it('runs 8 × /sleep on single, per-request and pool, each on a fresh server, and reads each run as the book predicts', async () => {
+    const sleepMs = 400;
+    const controller = newController();
+
+    expect(
+      await controller.execute({ type: 'start-compare', settings: compareSettings(['single', 'per-request', 'pool'], sleepMs) }),
+    ).toEqual({
+      ok: true,
+    });
+    await until(() => progressOf(controller)?.phase === 'done');
+
+    expect(progressOf(controller)?.runs.map((run) => [run.strategy, run.state, run.answered])).toEqual([
+      ['single', 'done', 8],
+      ['per-request', 'done', 8],
+      ['pool', 'done', 8],
+    ]);
+    expect(controller.status.phase).toBe('stopped');
+    const comparison = controller.comparison!;
+    const rows = comparison.runs.map(compareRowOf);
+    const makespan = Object.fromEntries(rows.map((row) => [row.strategy, row.makespanMs!]));
+    // Loose bounds: the shared machine may be slow, never fast beyond what the sleeps allow.
+    expect(makespan.single).toBeGreaterThanOrEqual(8 * sleepMs - 5);
+    expect(makespan.pool).toBeGreaterThanOrEqual(2 * sleepMs - 5);
+    expect(makespan['per-request']).toBeGreaterThanOrEqual(sleepMs - 5);
+    expect(makespan.pool).toBeLessThan(makespan.single);
+    // per-request runs all eight at once: one sleep past its slowest thread's start-up (a fresh isolate each, slow
+    // here where each thread loads TypeScript), where the pool takes two sleeps and the single thread eight.
+    const perRequest = comparison.runs.find((run) => run.strategy === 'per-request')!;
+    const slowestStartupMs = Math.max(...perRequest.events.flatMap((event) => (event.type === 'thread-started' ? [event.startupMs] : [])));
+    expect(makespan['per-request']! - slowestStartupMs).toBeLessThan(3 * sleepMs);
+    expect(rows.map((row) => [row.strategy, row.errors, row.requestCount])).toEqual([
+      ['single', 0, 8],
+      ['per-request', 0, 8],
+      ['pool', 0, 8],
+    ]);
+    const threads = Object.fromEntries(rows.map((row) => [row.strategy, row.peakThreads]));
+    expect(threads.pool).toBe(4);
+    expect(threads['per-request']).toBe(8);
+    expect(threads.single).toBe(1);
+    for (const row of rows) {
+      expect(row.sleepLatencyMs!.p99).toBeGreaterThanOrEqual(row.sleepLatencyMs!.p50);
+      expect(row.rootLatencyMs).toBeNull();
+      expect(row.peakRssBytes).toBeGreaterThan(0);
+    }
+    // Each run is a whole recording of its own server, from its start to its stop, at the settings asked.
+    for (const run of comparison.runs) {
+      expect(run.events.filter((event) => event.type === 'server-listening')).toHaveLength(1);
+      expect(run.events.at(-1)?.type).toBe('server-stopped');
+      expect(run.events.find((event) => event.type === 'server-listening')).toMatchObject({
+        strategy: run.strategy,
+        sleepMs,
+        workerCount: 4,
+      });
+      expect(compareTimelineOf(run.events, run.scenarioStartedAt).requests).toHaveLength(8);
+    }
+  }, 120_000);
+
+  it('refuses while a server runs, and a bad choice of strategies, saying why', async () => {
+    const controller = newController();
+    expect(await controller.execute({ type: 'start-server', settings: testSettings() })).toEqual({ ok: true });
+    expect(await controller.execute({ type: 'start-compare', settings: compareSettings(['pool'], 50) })).toEqual({
+      ok: false,
+      error: 'Stop the server first: Compare starts a fresh server for each strategy (the server is listening)',
+    });
+    expect(validateCompareSettings({ ...compareSettings([], 50) })).toEqual({
+      ok: false,
+      error: 'Choose at least one strategy to compare',
+    });
+    expect(validateCompareSettings({ ...compareSettings(['pool', 'pool'], 50) })).toEqual({
+      ok: false,
+      error: 'Strategy pool is chosen twice',
+    });
+    expect(validateCompareSettings({ ...compareSettings(['fork' as Strategy], 50) })).toMatchObject({ ok: false, error: /must be one of/ });
+  });
+
+  it('cancels mid-run: the server stops, the partial run is kept and marked, the rest never start', async () => {
+    const controller = newController();
+    const started: string[] = [];
+    controller.events.subscribe((event) => {
+      if (event.type === 'server-listening') started.push(event.strategy);
+    });
+    await controller.execute({ type: 'start-compare', settings: compareSettings(['single', 'pool'], 1_000) });
+    await until(() => controller.status.phase === 'listening' && (progressOf(controller)?.runs[0]?.answered ?? 0) >= 1);
+    expect(await controller.execute({ type: 'start-server', settings: testSettings() })).toMatchObject({
+      ok: false,
+      error: 'A comparison is running and starts its own servers: cancel it first',
+    });
+
+    expect(await controller.execute({ type: 'cancel-compare' })).toEqual({ ok: true });
+    await until(() => progressOf(controller)?.phase === 'done');
+
+    expect(controller.status.phase).toBe('stopped');
+    expect(started).toEqual(['single']);
+    expect(progressOf(controller)).toMatchObject({ isCancelled: true, runs: [{ state: 'cancelled' }, { state: 'cancelled' }] });
+    const [partial] = controller.comparison!.runs;
+    expect(controller.comparison).toMatchObject({ isCancelled: true });
+    expect(partial).toMatchObject({ strategy: 'single', state: 'cancelled', outcome: 'cancelled' });
+    expect(partial!.events.at(-1)?.type).toBe('server-stopped');
+    expect(await controller.execute({ type: 'cancel-compare' })).toEqual({ ok: false, error: 'No comparison is running' });
+  });
+});
