@@ -5,6 +5,11 @@
 
 import type { ReactNode } from 'react';
 import { BookPanel } from './components/BookPanel';
+// route, Run load beside the queueing panel, Sweep… and Compare… (live only: a replay shows a note instead) on the left, with queue, request details and log on
+// the right (they stay in view while the left scrolls). Messages float under the controls.
+
+import type { ReactNode } from 'react';
+import { ComparePanel } from './components/ComparePanel';
 import { Controls } from './components/Controls';
 import { Header } from './components/Header';
 import { LiveCharts } from './components/LiveCharts';
@@ -38,10 +43,10 @@ export function App(): ReactNode {
           <WorkersPanel />
           <TimelinePanel />
           <RouteStatsPanel />
-          {/* Run load, its queueing figures and Sweep… drive and read the live server, which a replay does not show. */}
+          {/* Run load, its queueing figures, Sweep… and Compare… drive and read the live server, which a replay does not show. */}
           {isReplay ? (
             <p className="replay-live-only panel" data-testid="replay-live-only">
-              Run load, Queueing and Sweep… work on the live server: go Back to live to use them.
+              Run load, Queueing, Sweep… and Compare… work on the live server: go Back to live to use them.
             </p>
           ) : (
             <>
@@ -50,6 +55,7 @@ export function App(): ReactNode {
                 <QueueingPanel />
               </div>
               <SweepPanel />
+              <ComparePanel />
             </>
           )}
         </div>

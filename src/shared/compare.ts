@@ -142,6 +142,8 @@ export interface CompareRow {
   sleepLatencyMs: { p50: number; p99: number } | null;
   /** Threads running requests at once at the most: the pool's workers, per-request's live threads. */
   peakThreads: number;
+  /** per-request: the slowest request thread's start-up (a fresh isolate), ms; null where no thread starts per request. */
+  slowestThreadStartupMs: number | null;
   peakRssBytes: number | null;
   /** Answers ≥ 400 and requests that got none. */
   errors: number;
@@ -233,6 +235,12 @@ export function peakThreadsOf(events: readonly ServerEvent[]): number {
   return peak;
 }
 
+function slowestThreadStartupOf(events: readonly ServerEvent[]): number | null {
+  let slowest: number | null = null;
+  for (const event of events) if (event.type === 'thread-started') slowest = Math.max(slowest ?? 0, event.startupMs);
+  return slowest;
+}
+
 function percentiles(values: number[]): { p50: number; p99: number } | null {
   const p50 = nearestRank(values, 50);
   const p99 = nearestRank(values, 99);
@@ -256,6 +264,7 @@ export function compareRowOf(run: ComparisonRun): CompareRow {
     rootLatencyMs: percentiles(latencies('/')),
     sleepLatencyMs: percentiles(latencies('/sleep')),
     peakThreads: peakThreadsOf(run.events),
+    slowestThreadStartupMs: slowestThreadStartupOf(run.events),
     peakRssBytes: run.peakRssBytes,
     // Requests the server never read (refused, timed out unread) are known only to the client: counted once.
     errors: answeredBadly + Math.max(neverAnswered, run.unansweredCount),

@@ -145,6 +145,8 @@ export function LoadPanel(): ReactNode {
   const activity = useAppStore((s) => s.workload.load);
   const sweep = useAppStore((s) => s.workload.sweep);
   const isSweepOpen = useAppStore((s) => s.workload.isSweepOpen);
+  const isCompareOpen = useAppStore((s) => s.compare.isOpen);
+  const setCompareOpen = useAppStore((s) => s.compareActions.setOpen);
   const phase = useAppStore((s) => s.wire.status.phase);
   const actions = useAppStore((s) => s.workloadActions);
 
@@ -166,16 +168,28 @@ export function LoadPanel(): ReactNode {
     <section className="load-panel panel" aria-label="Run load" data-testid="load-panel">
       <div className="panel-head">
         <h2>Run load</h2>
-        <button
-          type="button"
-          className="secondary small"
-          aria-expanded={isSweepOpen}
-          aria-controls="sweep-panel"
-          data-testid="sweep-toggle"
-          onClick={() => actions.setSweepOpen(!isSweepOpen)}
-        >
-          Sweep…
-        </button>
+        <span className="panel-head-buttons">
+          <button
+            type="button"
+            className="secondary small"
+            aria-expanded={isSweepOpen}
+            aria-controls="sweep-panel"
+            data-testid="sweep-toggle"
+            onClick={() => actions.setSweepOpen(!isSweepOpen)}
+          >
+            Sweep…
+          </button>
+          <button
+            type="button"
+            className="secondary small"
+            aria-expanded={isCompareOpen}
+            aria-controls="compare-panel"
+            data-testid="compare-toggle"
+            onClick={() => setCompareOpen(!isCompareOpen)}
+          >
+            Compare…
+          </button>
+        </span>
       </div>
       <WorkloadForm
         kind="load"

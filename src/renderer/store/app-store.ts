@@ -4,6 +4,9 @@
 // pending state and the message they leave), `recording` (a run opened from a file), `replay` (its replay: the source shown instead of live, the cursor),
 // `workload` (Run load, Sweep… and the main side's live figures) and `book` (the Book panel's steps: each Try it
 // and its verdict). Actions live beside their state, not in a second object outside the store: components select an action the way they select state, nothing else writes with raw setState (the
+// pending state and the message they leave), `recording` (a run opened from a file), `replay` (its replay: the source shown instead of live, the cursor) and `workload` (Run load,
+// Sweep… and the main side's live figures) and `compare` (Compare…: its form, progress and the comparison shown). Actions live beside their state, not in a second object outside the
+// store: components select an action the way they select state, nothing else writes with raw setState (the
 // bridge calls wireActions/statsActions too), and tests drive the whole store through getState() alone.
 // DOM-free, so it runs under plain Node; React reaches it through use-app-store.ts.
 
@@ -12,6 +15,7 @@ import { DEFAULT_SETTINGS, type ServerSettings } from '../../shared/settings';
 import type { PoolscopeApi } from '../../shared/wire';
 import { type BookSlice, createBookSlice } from './book-slice';
 import { type CommandsSlice, createCommandsSlice } from './commands-slice';
+import { type CompareSlice, createCompareSlice } from './compare-slice';
 import type { Preferences } from './preferences';
 import { createRecordingSlice, type RecordingSlice } from './recording-slice';
 import { createReplaySlice, type ReplaySlice } from './replay-slice';
@@ -21,6 +25,7 @@ import { createWireSlice, type WireSlice } from './wire-slice';
 import { createWorkloadSlice, type WorkloadSlice } from './workload-slice';
 
 export type AppState = WireSlice & StatsSlice & ViewSlice & CommandsSlice & RecordingSlice & ReplaySlice & WorkloadSlice & BookSlice;
+export type AppState = WireSlice & StatsSlice & ViewSlice & CommandsSlice & RecordingSlice & ReplaySlice & WorkloadSlice & CompareSlice;
 
 export type AppStore = StoreApi<AppState>;
 
@@ -43,5 +48,6 @@ export function createAppStore({ api, initialSettings = DEFAULT_SETTINGS, prefer
     ...createReplaySlice()(...slice),
     ...createWorkloadSlice(api)(...slice),
     ...createBookSlice(api)(...slice),
+    ...createCompareSlice(api)(...slice),
   }));
 }

@@ -202,6 +202,8 @@ export function createWorkloadSlice(api: PoolscopeApi): StateCreator<AppState, [
             if (samples.length > MAX_LIVE_SAMPLES) samples = samples.slice(samples.length - MAX_LIVE_SAMPLES);
           }
           patch({ queueing: metrics.queueing, samples, load: metrics.load, sweep: metrics.sweep });
+          // Compare… progress rides in the same message; its own slice keeps it.
+          get().compareActions.receiveActivity(metrics.compare ?? null);
         },
       },
     };
