@@ -3,24 +3,19 @@
 // scenario's timeout), stops the server gracefully and keeps the run's own recording of events. Progress is
 // reported as CompareActivity (in the live metrics); the comparison itself is answered to a `comparison` query.
 
-import type { EventStream } from '../server';
 import type { CommandResult } from '../shared/commands';
 import type { CompareActivity, CompareRunProgress, CompareSettings, Comparison, ComparisonRun } from '../shared/compare';
 import type { ServerEvent } from '../shared/events';
 import { scenarioTimeoutMs } from '../shared/scenarios';
 import type { ServerSettings } from '../shared/settings';
-import type { ControllerStatus } from '../shared/wire';
 import { runScenario } from './scenario-runner';
+import type { WorkloadHost } from './workloads';
 
 /** How often the process's memory is read while a run goes on. */
 const RSS_SAMPLE_INTERVAL_MS = 50;
 
-/** The part of the server controller a comparison uses. */
-export interface CompareHost {
-  readonly status: ControllerStatus;
-  readonly events: Pick<EventStream, 'subscribe' | 'now'>;
-  start(settings: ServerSettings): Promise<CommandResult>;
-  stop(): Promise<CommandResult>;
+/** The part of the server controller a comparison uses: a workload's, and where the server listens. */
+export interface CompareHost extends Omit<WorkloadHost, 'restoreSettings'> {
   /** Where the running server listens (host as bound, port resolved); null when none does. */
   readonly listeningAt: { host: string; port: number } | null;
   /** The process's resident memory now, bytes (process.memoryUsage.rss). */
