@@ -80,7 +80,11 @@ export interface ComparisonRun {
   error: string | null;
   /** Every event from its server's start to its stop. */
   events: ServerEvent[];
-  /** The scenario's start on the event clock, as its client saw it; null when it never started. */
+  /**
+   * The scenario's start on the event clock, as its client saw it; null when it never started (or reopened from a
+   * file). The readings align a run at its first accepted connection instead, which its recording holds, so a saved
+   * comparison reopens exactly as it was shown.
+   */
   scenarioStartedAt: number | null;
   outcome: ScenarioOutcome | null;
   /** Requests the client got no answer to (refused, reset, timed out). */
@@ -123,7 +127,7 @@ export interface CompareRequest {
 }
 
 export interface CompareTimeline {
-  /** The scenario's start on the event clock: the client's when known, else the run's first connection. */
+  /** The scenario's start on the event clock: the run's first accepted connection (unless given). */
   startAt: number;
   /** Scenario start → the last response. */
   makespanMs: number;
@@ -152,7 +156,7 @@ export interface CompareRow {
 
 /**
  * A run's requests from its events, times relative to the scenario's start (`startAt`; default the first
- * connection the run accepted, which is within a millisecond of the client's start).
+ * connection the run accepted: a moment after the client's start, the same live and reopened).
  */
 export function compareTimelineOf(events: readonly ServerEvent[], startAt: number | null = null): CompareTimeline {
   const openedAt = new Map<number, number>();
@@ -249,7 +253,7 @@ function percentiles(values: number[]): { p50: number; p99: number } | null {
 
 /** A run's row of the table. */
 export function compareRowOf(run: ComparisonRun): CompareRow {
-  const timeline = compareTimelineOf(run.events, run.scenarioStartedAt);
+  const timeline = compareTimelineOf(run.events);
   const latencies = (route: CompareRoute) =>
     timeline.requests.flatMap((request) =>
       request.route === route && request.respondedMs !== null ? [request.respondedMs - request.openedMs] : [],

@@ -263,7 +263,7 @@ function CompareProgressView({ activity }: { activity: CompareActivity }): React
 function CompareResults({ shown }: { shown: ShownComparison }): ReactNode {
   const explain = useAppStore((s) => s.compareActions.explain);
   const [measure, widthPx] = useWidth(900);
-  const timelines = useMemo(() => shown.runs.map((run) => compareTimelineOf(run.events, run.scenarioStartedAt)), [shown.runs]);
+  const timelines = useMemo(() => shown.runs.map((run) => compareTimelineOf(run.events)), [shown.runs]);
   const rows = useMemo(() => shown.runs.map(compareRowOf), [shown.runs]);
   const msPerPx = sharedMsPerPx(timelines, widthPx);
   const save = useCallback(() => {
