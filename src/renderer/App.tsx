@@ -1,14 +1,10 @@
 // The page layout: header, the replay bar while a recording is replayed, controls, the stats strip and its charts, then workers, timeline, the stats by
-// route, Run load beside the queueing panel, and Sweep… (live only: a replay shows a note instead) on the left, with
-// the Book panel, queue, request details and log on the right (they stay in view while the left scrolls). Messages
-// float under the controls.
+// route, Run load beside the queueing panel, Sweep… and Compare… (live only: a replay shows a note instead) on the
+// left, with queue, request details, log and the Book panel on the right (they stay in view while the left scrolls).
+// Messages float under the controls.
 
 import type { ReactNode } from 'react';
 import { BookPanel } from './components/BookPanel';
-// route, Run load beside the queueing panel, Sweep… and Compare… (live only: a replay shows a note instead) on the left, with queue, request details and log on
-// the right (they stay in view while the left scrolls). Messages float under the controls.
-
-import type { ReactNode } from 'react';
 import { ComparePanel } from './components/ComparePanel';
 import { Controls } from './components/Controls';
 import { Header } from './components/Header';

@@ -457,7 +457,7 @@ export type ViewerQuery =
   /** One request's full record; runId defaults to the newest run that has it. */
   | { kind: 'request'; requestId: number; runId?: number }
   /** The Book panel's verdict of a step (src/shared/book.ts) on a run's events; runId defaults to the newest run. */
-  | { kind: 'book-verdict'; step: BookStepId; runId?: number };
+  | { kind: 'book-verdict'; step: BookStepId; runId?: number }
   /** The latest Compare… with each finished run's recorded events (not from the history: the comparison keeps its own). */
   | { kind: 'comparison' };
 

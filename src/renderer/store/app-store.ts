@@ -1,12 +1,11 @@
-// The one zustand store, made of eight slices, each file holding its state and the only actions that change
+// The one zustand store, made of nine slices, each file holding its state and the only actions that change
 // it (zustand's slices pattern): `wire` (the pool as the bridge last projected it), `stats` (the bridge's
 // numbers), `view` (form, timeline window, inspected request), `commands` (start/stop/burst, their
-// pending state and the message they leave), `recording` (a run opened from a file), `replay` (its replay: the source shown instead of live, the cursor),
-// `workload` (Run load, Sweep… and the main side's live figures) and `book` (the Book panel's steps: each Try it
-// and its verdict). Actions live beside their state, not in a second object outside the store: components select an action the way they select state, nothing else writes with raw setState (the
-// pending state and the message they leave), `recording` (a run opened from a file), `replay` (its replay: the source shown instead of live, the cursor) and `workload` (Run load,
-// Sweep… and the main side's live figures) and `compare` (Compare…: its form, progress and the comparison shown). Actions live beside their state, not in a second object outside the
-// store: components select an action the way they select state, nothing else writes with raw setState (the
+// pending state and the message they leave), `recording` (a run opened from a file), `replay` (its replay: the source
+// shown instead of live, the cursor), `workload` (Run load, Sweep… and the main side's live figures), `book` (the Book
+// panel's steps: each Try it and its verdict) and `compare` (Compare…: its form, progress and the comparison shown).
+// Actions live beside their state, not in a second object outside the store: components select an action the way they
+// select state, nothing else writes with raw setState (the
 // bridge calls wireActions/statsActions too), and tests drive the whole store through getState() alone.
 // DOM-free, so it runs under plain Node; React reaches it through use-app-store.ts.
 
@@ -24,8 +23,15 @@ import { createViewSlice, type ViewSlice } from './view-slice';
 import { createWireSlice, type WireSlice } from './wire-slice';
 import { createWorkloadSlice, type WorkloadSlice } from './workload-slice';
 
-export type AppState = WireSlice & StatsSlice & ViewSlice & CommandsSlice & RecordingSlice & ReplaySlice & WorkloadSlice & BookSlice;
-export type AppState = WireSlice & StatsSlice & ViewSlice & CommandsSlice & RecordingSlice & ReplaySlice & WorkloadSlice & CompareSlice;
+export type AppState = WireSlice &
+  StatsSlice &
+  ViewSlice &
+  CommandsSlice &
+  RecordingSlice &
+  ReplaySlice &
+  WorkloadSlice &
+  BookSlice &
+  CompareSlice;
 
 export type AppStore = StoreApi<AppState>;
 
