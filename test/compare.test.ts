@@ -1,13 +1,16 @@
 // Compare… through real servers: the scenario against each strategy on a fresh server, the table's readings
-// from each run's own recording, the refusals, and a cancel that leaves no server running.
+// from each run's own recording, the refusals (before it starts, and of every command that would touch its server
+// while it runs), and a cancel that leaves no server running.
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { ServerController } from '../src/main/server-controller';
 import {
   type CompareActivity,
+  type CompareRow,
   type CompareSettings,
   compareRowOf,
   compareTimelineOf,
+  refusalWhileComparing,
   validateCompareSettings,
 } from '../src/shared/compare';
 import { BUILT_IN_SCENARIOS } from '../src/shared/scenarios';
@@ -33,6 +36,10 @@ function compareSettings(strategies: Strategy[], sleepMs: number): CompareSettin
 
 function progressOf(controller: ServerController): CompareActivity | null {
   return controller.liveMetrics.current().compare;
+}
+
+function makespanOf(rows: readonly CompareRow[], strategy: Strategy): number {
+  return rows.find((row) => row.strategy === strategy)?.makespanMs ?? Number.NaN;
 }
 
 async function until(predicate: () => boolean): Promise<void> {
@@ -114,6 +121,58 @@ describe('Compare…', () => {
     });
     expect(validateCompareSettings({ ...compareSettings(['fork' as Strategy], 50) })).toMatchObject({ ok: false, error: /must be one of/ });
   });
+
+  it('owns the server while it runs: a burst, a load, a scenario, a start, a stop and a sweep are refused in its words, and its runs hold its traffic alone', async () => {
+    const sleepMs = 300;
+    const controller = newController();
+    const load = { ratePerS: 40, durationS: 5, mix: [{ path: '/', weight: 1 }], arrivals: 'constant', connections: 4, timeoutMs: 10_000 };
+    const refused = [
+      { type: 'fire-burst', path: '/sleep', count: 4 },
+      { type: 'fire-burst', path: '/', count: 20 },
+      { type: 'start-load', settings: load },
+      { type: 'run-scenario', scenario: 'sleep-then-root' },
+      { type: 'start-server', settings: testSettings() },
+      { type: 'stop-server' },
+      { type: 'start-sweep', settings: { workerCounts: [1, 2], sleepMs: 50, load } },
+    ] as const;
+    expect(await controller.execute({ type: 'start-compare', settings: compareSettings(['single', 'pool'], sleepMs) })).toEqual({
+      ok: true,
+    });
+    // Mid-run: the first strategy's server listens and its scenario is under way.
+    await until(() => controller.status.phase === 'listening' && (progressOf(controller)?.runs[0]?.answered ?? 0) >= 1);
+
+    for (const command of refused) {
+      const result = await controller.execute(command);
+      expect(result, command.type).toEqual({ ok: false, error: refusalWhileComparing(command.type) });
+      expect(result.ok ? '' : result.error).toMatch(/^A comparison is running/);
+    }
+    // The same words a viewer's buttons say (src/shared/compare.ts), and the commands it lets through still act.
+    expect(refusalWhileComparing('fire-burst')).toBe(
+      "A comparison is running: a burst would mix with its scenario's traffic. Cancel it first, or wait for it to finish",
+    );
+    expect(controller.status).toMatchObject({ phase: 'listening', lastError: refusalWhileComparing('stop-server') });
+    expect(await controller.execute({ type: 'cancel-load' })).toEqual({ ok: false, error: 'No load is running' });
+    expect(await controller.execute({ type: 'set-history', settings: controller.recorderSettings })).toEqual({ ok: true });
+    expect(progressOf(controller)).toMatchObject({ phase: 'running', index: 0, isCancelled: false });
+
+    await until(() => progressOf(controller)?.phase === 'done');
+    expect(controller.status.phase).toBe('stopped');
+    // Untouched: each run is its own server, started and stopped once by the comparison, serving the scenario's eight
+    // /sleep and nothing else, every one answered.
+    const rows = controller.comparison!.runs.map(compareRowOf);
+    expect(rows.map((row) => [row.strategy, row.state, row.requestCount, row.errors])).toEqual([
+      ['single', 'done', 8, 0],
+      ['pool', 'done', 8, 0],
+    ]);
+    for (const run of controller.comparison!.runs) {
+      expect(run.events.filter((event) => event.type === 'server-listening')).toHaveLength(1);
+      expect(run.events.filter((event) => event.type === 'server-stopped')).toHaveLength(1);
+      const received = run.events.flatMap((event) => (event.type === 'request-received' ? [event] : []));
+      expect(received.map((event) => event.target)).toEqual(Array(8).fill('/sleep'));
+      for (const event of received) expect(event.userAgent).toContain('(scenario sleep-burst-8)');
+    }
+    expect(makespanOf(rows, 'single')).toBeGreaterThanOrEqual(8 * sleepMs - 5);
+  }, 120_000);
 
   it('cancels mid-run: the server stops, the partial run is kept and marked, the rest never start', async () => {
     const controller = newController();

@@ -4,7 +4,14 @@
 // reported as CompareActivity (in the live metrics); the comparison itself is answered to a `comparison` query.
 
 import type { CommandResult } from '../shared/commands';
-import type { CompareActivity, CompareRunProgress, CompareSettings, Comparison, ComparisonRun } from '../shared/compare';
+import {
+  type CompareActivity,
+  type CompareRunProgress,
+  type CompareSettings,
+  type Comparison,
+  type ComparisonRun,
+  isComparisonRunning,
+} from '../shared/compare';
 import type { ServerEvent } from '../shared/events';
 import { scenarioTimeoutMs } from '../shared/scenarios';
 import type { ServerSettings } from '../shared/settings';
@@ -32,7 +39,7 @@ export class CompareController {
   constructor(private readonly host: CompareHost) {}
 
   get isComparing(): boolean {
-    return this.activity !== null && this.activity.phase !== 'done';
+    return isComparisonRunning(this.activity);
   }
 
   /** Progress of the latest comparison, for the live metrics; null before any. */

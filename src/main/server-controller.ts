@@ -5,7 +5,7 @@
 import { EventHistory } from '../history';
 import { EventStream, ListenError, type RunningServer, startServer } from '../server';
 import { type BurstPath, type Command, type CommandField, type CommandResult, isSettingName, validateCommand } from '../shared/commands';
-import type { Comparison } from '../shared/compare';
+import { type Comparison, refusalWhileComparing } from '../shared/compare';
 import { type Scenario, scenarioTimeoutMs } from '../shared/scenarios';
 import { DEFAULT_RECORDER_SETTINGS, type RecorderSettings, type ServerSettings, type SettingName, withDefaults } from '../shared/settings';
 import type { ControllerStatus } from '../shared/wire';
@@ -153,14 +153,15 @@ export class ServerController {
         return this.fail(validation.error, isSettingName(validation.field) ? validation.field : undefined);
       }
       const valid = validation.value;
+      // A running comparison owns the server: every command it refuses is refused here, in its own words.
+      const whileComparing = this.compare.isComparing ? refusalWhileComparing(valid.type) : null;
+      if (whileComparing !== null) return hasOwnForm(valid) ? failure(whileComparing, undefined) : this.fail(whileComparing);
       switch (valid.type) {
         case 'start-server':
           if (this.workloads.isSweeping) return this.fail('A sweep is running and restarts the server itself: cancel it first');
-          if (this.compare.isComparing) return this.fail('A comparison is running and starts its own servers: cancel it first');
           return await this.start(valid.settings);
         case 'stop-server':
           if (this.workloads.isSweeping) return this.fail('A sweep is running and restarts the server itself: cancel it first');
-          if (this.compare.isComparing) return this.fail('A comparison is running and stops its own servers: cancel it first');
           return await this.stop();
         case 'fire-burst':
           return this.launchBurst(valid.path, valid.count);
@@ -169,7 +170,6 @@ export class ServerController {
         case 'cancel-load':
           return this.workloads.cancelLoad();
         case 'start-sweep':
-          if (this.compare.isComparing) return failure('A comparison is running: cancel it first, or wait for it to finish', undefined);
           return this.workloads.startSweep(valid.settings);
         case 'cancel-sweep':
           return this.workloads.cancelSweep();

@@ -3,7 +3,7 @@
 // run's recorded events), and the pure readings both the live view and a reopened comparison are drawn from:
 // a run's row of the table and its timeline, relative to the run's scenario start.
 
-import type { Validation } from './commands';
+import type { Command, Validation } from './commands';
 import type { ServerEvent } from './events';
 import { nearestRank } from './live-metrics';
 import { type Scenario, type ScenarioOutcome, validateScenario } from './scenarios';
@@ -37,6 +37,33 @@ export function validateCompareSettings(input: unknown): Validation<CompareSetti
   const settings = validateSettings(c.settings ?? {});
   if (!settings.ok) return { ok: false, error: settings.error };
   return { ok: true, value: { scenario: scenario.value, strategies, settings: settings.value } };
+}
+
+// ── What a running comparison refuses ──────────────────────────────────────────
+
+/**
+ * While a comparison runs it owns the server: it starts and stops each strategy's server on the port, and each run's
+ * figures are read from everything that server records, so any other traffic would be counted as the scenario's.
+ * The commands it refuses then, each with the reason a person reads: the controller answers it (so a script or a
+ * second window hears the same) and the page's buttons say it before they are pressed. Cancel comparison stays open.
+ */
+const REFUSED_WHILE_COMPARING: Partial<Record<Command['type'], string>> = {
+  'start-server': 'A comparison is running and starts its own servers: cancel it first',
+  'stop-server': 'A comparison is running and stops its own servers: cancel it first',
+  'fire-burst': "A comparison is running: a burst would mix with its scenario's traffic. Cancel it first, or wait for it to finish",
+  'start-load': "A comparison is running: a load would mix with its scenario's traffic. Cancel it first, or wait for it to finish",
+  'run-scenario': "A comparison is running: more traffic would mix with its scenario's. Cancel it first, or wait for it to finish",
+  'start-sweep': 'A comparison is running: a sweep would restart its server. Cancel it first, or wait for it to finish',
+};
+
+/** True from a comparison's start until its last server has stopped. */
+export function isComparisonRunning(activity: CompareActivity | null): boolean {
+  return activity !== null && activity.phase !== 'done';
+}
+
+/** Why a running comparison refuses a command of this type; null for those it lets through (its cancel, the history's length). */
+export function refusalWhileComparing(type: Command['type']): string | null {
+  return REFUSED_WHILE_COMPARING[type] ?? null;
 }
 
 // ── Progress, in the live metrics ────────────────────────────────────────────
