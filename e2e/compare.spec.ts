@@ -1,8 +1,9 @@
 // Story 11 (issue 11's story 11): a teacher compares the chapter's three working servers on "8 × /sleep". Compare…
 // runs the scenario on single, per-request and pool in turn, each on a fresh server, with the progress saying which;
-// then the runs are stacked on one time axis over a table: single takes eight sleeps, the pool of four two, a
-// thread per request about one. Save comparison… downloads a PNG and each run's recording; Open comparison…
-// stacks the recordings again. The README's picture (docs/compare.png) is this story's "11-compare" screenshot.
+// while it runs it owns the server (a burst is refused, saying why); then the runs are stacked on one time axis over
+// a table: single takes eight sleeps, the pool of four two, a thread per request about one. Save comparison…
+// downloads a PNG and each run's recording; Open comparison… stacks the recordings again. The README's picture
+// (docs/compare.png) is this story's "11-compare" screenshot.
 import { readFile } from 'node:fs/promises';
 import type { Download, Locator } from '@playwright/test';
 import { seriousAxeViolations } from './support/accessibility';
@@ -44,6 +45,10 @@ test('compares single, per-request and pool on 8 × /sleep, reads the table, sta
   // While it runs, a second comparison is refused with the reason (the button is aria-disabled: a click says why).
   await panel.getByRole('button', { name: 'Run comparison' }).click({ force: true });
   await expect(panel.getByTestId('compare-message')).toContainText('A comparison is already running');
+  // It owns the server while it runs: a burst would mix with its traffic, so the button says why it cannot act.
+  const fireSleep = page.getByRole('button', { name: 'Fire /sleep burst' });
+  await expect(fireSleep).toHaveAttribute('aria-disabled', 'true');
+  await expect(fireSleep).toHaveAccessibleDescription(/^A comparison is running: a burst would mix with its scenario's traffic/);
   await expect(progress).toHaveAttribute('data-phase', 'done', { timeout: 180_000 });
   await expect(progress).toContainText('Done: 3 strategies compared; no server is running.');
   await expect(page.getByTestId('server-status')).toContainText('Stopped');

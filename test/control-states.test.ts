@@ -1,14 +1,18 @@
 // Buttons that follow the server: for each phase, which command can act, which look it has and, when it cannot,
-// the reason a person reads; and which edited settings "apply on restart".
+// the reason a person reads (a comparison running refusing them all); and which edited settings "apply on restart".
 import { describe, expect, it } from 'vitest';
 import {
   type ControlsInput,
   changedSettings,
   controlStatesOf,
+  duringComparison,
+  duringReplay,
+  REPLAY_OPEN_REASON,
   RESTART_LABEL,
   restartHintFor,
   SHUTTING_DOWN_REASON,
 } from '../src/renderer/components/control-states';
+import { refusalWhileComparing } from '../src/shared/compare';
 import { DEFAULT_SETTINGS, settingsFromText, settingsToText } from '../src/shared/settings';
 
 function input(overrides: Partial<ControlsInput> = {}): ControlsInput {
@@ -76,6 +80,28 @@ describe('controlStatesOf', () => {
     const states = controlStatesOf(input({ phase: 'stopped', pending: 'restart', restartStep: 'starting', changed: ['sleepMs'] }));
     expect(states.restart).toMatchObject({ isShown: true, isBusy: true, label: 'Restarting: starting…' });
     for (const state of [states.start, states.stop, states.fire['/sleep'], states.fire['/']]) expect(state.reason).toMatch(/^Restarting/);
+  });
+});
+
+describe('while a comparison runs', () => {
+  it('none of the server buttons acts, each saying why in the words the controller refuses with; nothing applies on restart', () => {
+    const listening = controlStatesOf(input({ phase: 'listening', url: 'http://127.0.0.1:7878', changed: ['strategy'], pending: 'stop' }));
+    expect(listening.restart.isShown).toBe(true);
+    const states = duringComparison(listening);
+    expect(states.start.reason).toBe(refusalWhileComparing('start-server'));
+    expect(states.stop).toMatchObject({ reason: refusalWhileComparing('stop-server'), isBusy: false });
+    expect(states.fire['/sleep'].reason).toBe(refusalWhileComparing('fire-burst'));
+    expect(states.fire['/'].reason).toBe(refusalWhileComparing('fire-burst'));
+    expect(states.fire['/sleep'].reason).toMatch(/^A comparison is running: a burst would mix with its scenario's traffic/);
+    // The server running is the comparison's, not the form's: Restart is not offered, nor a hint.
+    expect(states.restart.isShown).toBe(false);
+    expect(states.restartHint).toBeNull();
+    // Between two strategies no server runs: still nothing acts.
+    const between = duringComparison(controlStatesOf(input()));
+    expect(between.start.reason).toBe(refusalWhileComparing('start-server'));
+    expect(between.fire['/'].reason).toBe(refusalWhileComparing('fire-burst'));
+    // A replay shown over it says the replay's reason, as it does for everything live.
+    expect(duringReplay(states).fire['/sleep'].reason).toBe(REPLAY_OPEN_REASON);
   });
 });
 

@@ -4,7 +4,7 @@
 
 import type { ReactNode } from 'react';
 import { BOOK_STEPS, type BookStep } from '../../shared/book';
-import type { BookStepPhase, BookStepRun } from '../store/book-slice';
+import { type BookStepPhase, type BookStepRun, tryStepRefusal } from '../store/book-slice';
 import { useAppStore } from '../store/use-app-store';
 
 /** `code` spans of a sentence as <code>, the rest as text. */
@@ -62,8 +62,11 @@ function StepItem({ step, index }: { step: BookStep; index: number }): ReactNode
   const isOpen = useAppStore((s) => s.book.openStep === step.id);
   const run = useAppStore((s) => s.book.runs[step.id]);
   const activeStep = useAppStore((s) => s.book.activeStep);
+  const refusal = useAppStore(tryStepRefusal);
   const actions = useAppStore((s) => s.bookActions);
   const isRunning = activeStep === step.id;
+  // The step running says so on its button; any other says why it waits (a click says it too).
+  const reason = isRunning ? null : refusal;
   const bodyId = `book-step-${step.id}`;
   return (
     <li className={isOpen ? 'book-step is-open' : 'book-step'} data-testid="book-step" data-step={step.id} data-phase={run.phase}>
@@ -84,7 +87,8 @@ function StepItem({ step, index }: { step: BookStep; index: number }): ReactNode
           type="button"
           className={isRunning ? 'primary small' : 'secondary small'}
           aria-busy={isRunning || undefined}
-          aria-disabled={(activeStep !== null && !isRunning) || undefined}
+          aria-disabled={reason !== null || undefined}
+          title={reason ?? undefined}
           aria-label={`Try it: ${step.title.replaceAll('`', '')}`}
           data-testid="book-try"
           onClick={() => void actions.tryStep(step.id)}

@@ -3,12 +3,14 @@
 // (control-states.ts): one that cannot act now stays focusable, says why in a tooltip, and a click says it too.
 // While the server runs, edited settings "apply on restart" and Restart with these settings applies them. Each
 // group's message line is always there, so a message appearing never moves the layout. While a replay is shown
-// they belong to the live server, which the page does not show: none acts, and each says so.
+// they belong to the live server, which the page does not show: none acts, and each says so; nor while a comparison
+// runs, which starts, stops and sends to its own servers.
 // The strategy is a select beside Start server; while a server runs it keeps its value and says why. The pool size
 // says where it does not apply, and the thread limit shows only under 'per-request'.
 
 import { Fragment, type ReactNode, useId } from 'react';
 import { BURST_LIMITS, type BurstPath } from '../../shared/commands';
+import { isComparisonRunning } from '../../shared/compare';
 import {
   FORM_SETTING_NAMES,
   hasPool,
@@ -22,7 +24,7 @@ import { BURST_FIELD_LABELS, checkBurstCount } from '../store/commands-slice';
 import { useAppStore } from '../store/use-app-store';
 import type { BurstKind } from '../store/view-slice';
 import { BOOK_TOOLTIPS, useShowBookTerms } from './book-terms';
-import { type ControlState, changedSettings, controlStatesOf, duringReplay, REPLAY_OPEN_REASON } from './control-states';
+import { type ControlState, changedSettings, controlStatesOf, duringComparison, duringReplay, REPLAY_OPEN_REASON } from './control-states';
 import { MessageStack } from './MessageStack';
 
 interface FieldProps {
@@ -288,6 +290,7 @@ export function Controls(): ReactNode {
   const settingsMessageId = useId();
 
   const isReplay = useAppStore((s) => s.replay.phase !== 'off');
+  const isComparing = useAppStore((s) => isComparisonRunning(s.compare.activity));
   const liveStates = controlStatesOf({
     phase: status.phase,
     pending,
@@ -297,7 +300,8 @@ export function Controls(): ReactNode {
     changed: status.phase === 'listening' ? changedSettings(form, status.settings) : [],
     formValidation: validation,
   });
-  const states = isReplay ? duringReplay(liveStates) : liveStates;
+  const ownStates = isComparing ? duringComparison(liveStates) : liveStates;
+  const states = isReplay ? duringReplay(ownStates) : ownStates;
   // As typed first; else what the server refused, on the field it named.
   const settingsError = !validation.ok ? { field: validation.field, text: validation.error } : fieldError;
 

@@ -4,6 +4,7 @@
 // each request's scheduled send time; Cancel stops it at once.
 
 import type { ReactNode } from 'react';
+import { isComparisonRunning, refusalWhileComparing } from '../../shared/compare';
 import type { LoadActivity } from '../../shared/live-metrics';
 import { type LatencySummary, LOAD_ERROR_KINDS, LOAD_ERROR_LABELS } from '../../shared/load-report';
 import { formatMix } from '../../shared/load-settings';
@@ -146,6 +147,7 @@ export function LoadPanel(): ReactNode {
   const sweep = useAppStore((s) => s.workload.sweep);
   const isSweepOpen = useAppStore((s) => s.workload.isSweepOpen);
   const isCompareOpen = useAppStore((s) => s.compare.isOpen);
+  const isComparing = useAppStore((s) => isComparisonRunning(s.compare.activity));
   const setCompareOpen = useAppStore((s) => s.compareActions.setOpen);
   const phase = useAppStore((s) => s.wire.status.phase);
   const actions = useAppStore((s) => s.workloadActions);
@@ -158,11 +160,13 @@ export function LoadPanel(): ReactNode {
     ? 'A load is already running'
     : isSweeping
       ? 'A sweep is running'
-      : phase !== 'listening'
-        ? 'Start the server first: the load goes to its own address'
-        : !check.ok
-          ? check.error
-          : null;
+      : isComparing
+        ? refusalWhileComparing('start-load')
+        : phase !== 'listening'
+          ? 'Start the server first: the load goes to its own address'
+          : !check.ok
+            ? check.error
+            : null;
 
   return (
     <section className="load-panel panel" aria-label="Run load" data-testid="load-panel">

@@ -4,6 +4,7 @@
 
 import { type ReactNode, useCallback, useMemo, useRef } from 'react';
 import type uPlot from 'uplot';
+import { isComparisonRunning, refusalWhileComparing } from '../../shared/compare';
 import type { SweepActivity } from '../../shared/live-metrics';
 import { formatMix } from '../../shared/load-settings';
 import { type SweepTableRow, sweepTableCsv } from '../../shared/sweep-table';
@@ -300,6 +301,7 @@ export function SweepPanel(): ReactNode {
   const pending = useAppStore((s) => s.workload.pending);
   const activity = useAppStore((s) => s.workload.sweep);
   const load = useAppStore((s) => s.workload.load);
+  const isComparing = useAppStore((s) => isComparisonRunning(s.compare.activity));
   const phase = useAppStore((s) => s.wire.status.phase);
   const actions = useAppStore((s) => s.workloadActions);
   if (!isOpen) return null;
@@ -311,11 +313,13 @@ export function SweepPanel(): ReactNode {
     ? 'A sweep is already running'
     : load !== null && load.report === null
       ? 'A load is running: cancel it first'
-      : phase === 'starting' || phase === 'stopping'
-        ? `The server is ${phase}: try again once it has finished`
-        : !check.ok
-          ? check.error
-          : null;
+      : isComparing
+        ? refusalWhileComparing('start-sweep')
+        : phase === 'starting' || phase === 'stopping'
+          ? `The server is ${phase}: try again once it has finished`
+          : !check.ok
+            ? check.error
+            : null;
 
   return (
     <section id="sweep-panel" className="sweep-panel panel" aria-label="Sweep" data-testid="sweep-panel">

@@ -1,8 +1,9 @@
 // What each command button can do in the server's phase (stopped, starting, listening, stopping) and, when it
 // cannot act, why, in words: the button stays focusable with aria-disabled and that reason as its tooltip, and a
-// click says it. Also which settings the form has changed from the running ones ("applies on restart"). Pure.
+// click says it; while a replay is shown or a comparison runs, none acts. Also which settings the form has changed from the running ones ("applies on restart"). Pure.
 
 import type { BurstPath } from '../../shared/commands';
+import { refusalWhileComparing } from '../../shared/compare';
 import {
   FORM_SETTING_NAMES,
   type ServerSettings,
@@ -170,16 +171,42 @@ export function controlStatesOf(input: ControlsInput): ControlStates {
 /** What the server's buttons say while a replay is shown: they act on the live server, which the page does not show. */
 export const REPLAY_OPEN_REASON = 'A replay is shown: these control the live server. Go Back to live to use them.';
 
-/** The same buttons while a replay is shown: none acts (the page would not show what it did), each says why. */
-export function duringReplay(states: ControlStates): ControlStates {
-  const replaying = (state: ControlState): ControlState => ({ ...state, reason: REPLAY_OPEN_REASON, isBusy: false });
+/** The server's buttons, none of them acting, each with its reason; the strategy select and the hint as they were. */
+function refusingAll(states: ControlStates, reasons: { start: string; stop: string; restart: string; fire: string }): ControlStates {
+  const refused = (state: ControlState, reason: string): ControlState => ({ ...state, reason, isBusy: false });
   return {
-    start: replaying(states.start),
-    stop: replaying(states.stop),
-    restart: { ...states.restart, ...replaying(states.restart) },
-    fire: { '/sleep': replaying(states.fire['/sleep']), '/': replaying(states.fire['/']) },
+    start: refused(states.start, reasons.start),
+    stop: refused(states.stop, reasons.stop),
+    restart: { ...states.restart, ...refused(states.restart, reasons.restart) },
+    fire: { '/sleep': refused(states.fire['/sleep'], reasons.fire), '/': refused(states.fire['/'], reasons.fire) },
     // A field of the form, as the others: it follows the live server alone.
     strategy: states.strategy,
     restartHint: states.restartHint,
   };
+}
+
+/** The same buttons while a replay is shown: none acts (the page would not show what it did), each says why. */
+export function duringReplay(states: ControlStates): ControlStates {
+  return refusingAll(states, {
+    start: REPLAY_OPEN_REASON,
+    stop: REPLAY_OPEN_REASON,
+    restart: REPLAY_OPEN_REASON,
+    fire: REPLAY_OPEN_REASON,
+  });
+}
+
+/**
+ * The same buttons while a comparison runs: it starts and stops its own servers and sends its own traffic, so none
+ * acts, each saying why in the words the controller refuses the command with. The server it runs is not the form's:
+ * nothing "applies on restart" then.
+ */
+export function duringComparison(states: ControlStates): ControlStates {
+  const starts = refusalWhileComparing('start-server')!;
+  const refused = refusingAll(states, {
+    start: starts,
+    stop: refusalWhileComparing('stop-server')!,
+    restart: starts,
+    fire: refusalWhileComparing('fire-burst')!,
+  });
+  return { ...refused, restart: { ...refused.restart, isShown: false }, restartHint: null };
 }

@@ -1,9 +1,11 @@
 // The Book panel's state: which step is open, and each step's Try it — where it is (stopping the running server,
 // starting the step's, firing its traffic, measuring), what it said on the way, and the verdict the main side
-// measured from the run's events (the `book-verdict` query). One Try it at a time; components only read this.
+// measured from the run's events (the `book-verdict` query). One Try it at a time, none while a comparison runs;
+// components only read this.
 
 import type { StateCreator } from 'zustand/vanilla';
 import { BOOK_STEP_IDS, type BookStepId, type BookVerdict, bookStep, settingsForStep } from '../../shared/book';
+import { isComparisonRunning, refusalWhileComparing } from '../../shared/compare';
 import { scenarioRequestCount } from '../../shared/scenarios';
 import type { PoolscopeApi } from '../../shared/wire';
 import type { AppState } from './app-store';
@@ -57,6 +59,16 @@ export function initialBookState(): BookState {
   };
 }
 
+/** Why Try it cannot run now (a replay shown, another step running, a comparison owning the server); null when it can. */
+export function tryStepRefusal(state: AppState): string | null {
+  if (state.replay.phase !== 'off') return 'A replay is shown: Try it runs the live server. Go Back to live first.';
+  const busy = state.book.activeStep;
+  if (busy !== null) return `Step ${bookStep(busy).listing} is still running: wait for its verdict.`;
+  // Try it stops and starts the server: the comparison's own refusal says why it cannot.
+  if (isComparisonRunning(state.compare.activity)) return refusalWhileComparing('start-server');
+  return null;
+}
+
 const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function createBookSlice(api: PoolscopeApi): StateCreator<AppState, [], [], BookSlice> {
@@ -95,13 +107,9 @@ export function createBookSlice(api: PoolscopeApi): StateCreator<AppState, [], [
         },
         async tryStep(id) {
           const state = get();
-          if (state.replay.phase !== 'off') {
-            state.commandActions.explain('A replay is shown: Try it runs the live server. Go Back to live first.');
-            return;
-          }
-          const busy = state.book.activeStep;
-          if (busy !== null) {
-            state.commandActions.explain(`Step ${bookStep(busy).listing} is still running: wait for its verdict.`);
+          const refusal = tryStepRefusal(state);
+          if (refusal !== null) {
+            state.commandActions.explain(refusal);
             return;
           }
           const validation = state.view.formValidation;
