@@ -4,13 +4,18 @@
 // keeps a PNG of both and each run's recording; Open comparison… shows saved recordings stacked again.
 
 import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { APP_INFO } from '../../shared/app-info';
-import { type CompareActivity, type CompareRow, type CompareTimeline, compareRowOf, compareTimelineOf } from '../../shared/compare';
-import { createRunFileHeader, RUN_FILE_EXTENSION, serializeRunFileHeader, serializeServerEvent } from '../../shared/run-file';
+import {
+  type CompareActivity,
+  type CompareRow,
+  type CompareTimeline,
+  compareRowOf,
+  compareTimelineOf,
+  isComparisonRunning,
+} from '../../shared/compare';
+import { RUN_FILE_EXTENSION } from '../../shared/run-file';
 import { BUILT_IN_SCENARIO_IDS, BUILT_IN_SCENARIOS, type BuiltInScenarioId, CUSTOM_SCENARIO_ID } from '../../shared/scenarios';
 import { STRATEGIES, type Strategy } from '../../shared/settings';
-import type { ShownComparison } from '../store/compare-slice';
-import { scenarioOfForm } from '../store/compare-slice';
+import { comparisonRunFile, type ShownComparison, scenarioOfForm } from '../store/compare-slice';
 import { useAppStore } from '../store/use-app-store';
 import { downloadText, downloadUrl } from '../transport/downloads';
 import { COMPARE_LAYOUT, compareTimelineHeightPx, paintCompareTimeline } from './compare-painter';
@@ -275,16 +280,8 @@ function CompareResults({ shown }: { shown: ShownComparison }): ReactNode {
       return;
     }
     shown.runs.forEach((run, i) => {
-      if (run.events.length === 0) return;
-      const header = createRunFileHeader({
-        app: APP_INFO,
-        settings: run.settings,
-        strategy: run.strategy,
-        historyStartsAt: run.events[0]!.at,
-        droppedEventCount: 0,
-      });
-      const lines = [serializeRunFileHeader(header), ...run.events.map(serializeServerEvent)];
-      downloadText(lines, `poolscope-compare-${i + 1}-${run.strategy}${RUN_FILE_EXTENSION}`, 'application/x-ndjson');
+      const file = comparisonRunFile(run, i);
+      if (file !== null) downloadText(file.lines, file.fileName, 'application/x-ndjson');
     });
   }, [shown, timelines, rows, widthPx, explain]);
 
@@ -328,7 +325,7 @@ export function ComparePanel(): ReactNode {
   if (!state.isOpen) return null;
 
   const scenario = scenarioOfForm(state);
-  const isComparing = state.activity !== null && state.activity.phase !== 'done';
+  const isComparing = isComparisonRunning(state.activity);
   const runReason = isComparing
     ? 'A comparison is already running'
     : sweep !== null && sweep.phase !== 'done'

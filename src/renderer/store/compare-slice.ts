@@ -1,10 +1,13 @@
 // The Compare… panel's state: the form (scenario, custom groups, strategies), the main side's progress (from the
 // `metrics` frames), the comparison shown — the live one, asked for with a `comparison` query each time a run
-// finishes, or one reopened from its run files — and the actions that change them. DOM-free.
+// finishes, or one reopened from its run files — the run files Save comparison… writes, and the actions that change
+// them. DOM-free.
 
 import type { StateCreator } from 'zustand/vanilla';
+import { APP_INFO } from '../../shared/app-info';
 import type { CommandResult } from '../../shared/commands';
 import { type CompareActivity, type CompareSettings, type ComparisonRun, DEFAULT_COMPARE_STRATEGIES } from '../../shared/compare';
+import { createRunFileHeader, RUN_FILE_EXTENSION, serializeRunFileHeader, serializeServerEvent } from '../../shared/run-file';
 import {
   BUILT_IN_SCENARIOS,
   type BuiltInScenarioId,
@@ -104,6 +107,25 @@ export function scenarioOfForm(
   }
   if (groups.length === 0) return { ok: false, error: 'A custom scenario needs at least one request: give /sleep or / a count' };
   return validateScenario({ id: CUSTOM_SCENARIO_ID, groups });
+}
+
+/**
+ * A run as Save comparison… writes it and Open comparison… reads it back: the run file format, the header's strategy
+ * set, named by its place and strategy (poolscope-compare-1-single.poolscope.jsonl); null for a run with no events.
+ */
+export function comparisonRunFile(run: ComparisonRun, index: number): { fileName: string; lines: string[] } | null {
+  if (run.events.length === 0) return null;
+  const header = createRunFileHeader({
+    app: APP_INFO,
+    settings: run.settings,
+    strategy: run.strategy,
+    historyStartsAt: run.events[0]!.at,
+    droppedEventCount: 0,
+  });
+  return {
+    fileName: `poolscope-compare-${index + 1}-${run.strategy}${RUN_FILE_EXTENSION}`,
+    lines: [serializeRunFileHeader(header), ...run.events.map(serializeServerEvent)],
+  };
 }
 
 function messageOf(error: unknown): string {
