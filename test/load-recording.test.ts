@@ -11,7 +11,7 @@ import type { ServerEvent } from '../src/shared/events';
 import { runFileChunks, serializeRunFileHeader, serializeServerEvent } from '../src/shared/run-file';
 import type { PoolscopeApi } from '../src/shared/wire';
 import { ALL_SAMPLES, burstCutMidway, SAMPLE_EVENTS, sampleHeader, T0 } from './support/sample-events';
-import { unwatchedFrames } from './support/unwatched-api';
+import { acceptingCommands, unwatchedFrames } from './support/unwatched-api';
 
 const GOOD_TEXT = [...runFileChunks(sampleHeader(), ALL_SAMPLES)].join('');
 const HEADER_LINE = serializeRunFileHeader(sampleHeader());
@@ -128,18 +128,7 @@ describe('loadRecording', () => {
   });
 });
 
-const idleApi: PoolscopeApi = {
-  startServer: async () => ({ ok: true }),
-  stopServer: async () => ({ ok: true }),
-  fireBurst: async () => ({ ok: true }),
-  startLoad: async () => ({ ok: true }),
-  cancelLoad: async () => ({ ok: true }),
-  startSweep: async () => ({ ok: true }),
-  cancelSweep: async () => ({ ok: true }),
-  setHistory: async () => ({ ok: true }),
-  getStatus: async () => ({ phase: 'stopped', url: null, settings: sampleHeader().settings, lastError: null }),
-  ...unwatchedFrames,
-};
+const idleApi: PoolscopeApi = { ...acceptingCommands, ...unwatchedFrames };
 
 /** Everything in the store but the messages and the recording: what a failed open must leave as it was. */
 function restOf(state: AppState): unknown {

@@ -17,7 +17,7 @@ import type {
   ViewerQuery,
   ViewerView,
 } from '../src/shared/wire';
-import { framePoolParts } from './support/frame-workers';
+import { quietFrame } from './support/frame-workers';
 import { sampleHeader } from './support/sample-events';
 import { simulateRun } from './support/simulated-run';
 
@@ -40,21 +40,7 @@ function status(phase: ControllerStatus['phase']): ControllerStatus {
 }
 
 function liveFrame(seq: number, overrides: Partial<ViewerFrame> = {}): ViewerFrame {
-  return {
-    kind: 'frame',
-    seq,
-    viewId: 1,
-    sentAt: START_AT,
-    at: START_AT,
-    isLive: true,
-    isFull: seq === 1,
-    workers: [],
-    queue: { length: 0, oldestWaitMs: null, jobs: [] },
-    counters: { requestsReceived: 0, responsesSent: 0, rejected: 0, serverErrors: 0, openConnections: 0, requestsPerSecond: 0 },
-    run: { runId: 1, phase: 'listening', settings: { ...DEFAULT_SETTINGS }, listeningAt: START_AT },
-    ...framePoolParts(0),
-    ...overrides,
-  };
+  return quietFrame(seq, START_AT, overrides);
 }
 
 /** The live side: the views it was told, the acks, and a way to send it frames. */
