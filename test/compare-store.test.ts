@@ -14,16 +14,17 @@ import {
   type Comparison,
   type ComparisonRun,
   compareRowOf,
+  recordedRun,
 } from '../src/shared/compare';
 import type { LiveMetrics } from '../src/shared/live-metrics';
 import { QueueingWindow } from '../src/shared/queueing-window';
 import { BUILT_IN_SCENARIOS } from '../src/shared/scenarios';
 import { DEFAULT_SETTINGS, type Strategy } from '../src/shared/settings';
 import type { PoolscopeApi, QueryResult, ViewerFrame, ViewerQuery } from '../src/shared/wire';
-import { framePoolParts } from './support/frame-workers';
+import { quietFrame } from './support/frame-workers';
 import { T0 } from './support/sample-events';
 import { simulateRun } from './support/simulated-run';
-import { unwatchedFrames } from './support/unwatched-api';
+import { acceptingCommands, unwatchedFrames } from './support/unwatched-api';
 
 const SCENARIO = BUILT_IN_SCENARIOS['sleep-burst-8'];
 const SLEEP_MS = 400;
@@ -32,15 +33,11 @@ const SLEEP_MS = 400;
 function runOf(strategy: Strategy, state: CompareRunState, startAt: number): ComparisonRun {
   const workerCount = strategy === 'single' ? 1 : 4;
   const jobs = Array.from({ length: 8 }, () => ({ gapMs: 0, runMs: SLEEP_MS, path: '/sleep' }));
+  const settings = { ...DEFAULT_SETTINGS, strategy, workerCount, sleepMs: SLEEP_MS };
   return {
-    strategy,
-    settings: { ...DEFAULT_SETTINGS, strategy, workerCount, sleepMs: SLEEP_MS },
-    state,
-    error: null,
-    events: simulateRun({ workerCount, jobs, startAt }),
+    ...recordedRun(strategy, settings, state, simulateRun({ workerCount, jobs, startAt })),
     scenarioStartedAt: startAt,
     outcome: state === 'cancelled' ? 'cancelled' : 'completed',
-    unansweredCount: 0,
     peakRssBytes: 150 * 1_048_576,
   };
 }
@@ -81,15 +78,7 @@ function mainSide(): MainSide {
     cancels: 0,
     answer: { ok: true },
     api: {
-      startServer: async () => ({ ok: true }),
-      stopServer: async () => ({ ok: true }),
-      fireBurst: async () => ({ ok: true }),
-      startLoad: async () => ({ ok: true }),
-      cancelLoad: async () => ({ ok: true }),
-      startSweep: async () => ({ ok: true }),
-      cancelSweep: async () => ({ ok: true }),
-      setHistory: async () => ({ ok: true }),
-      getStatus: async () => ({ phase: 'stopped', url: null, settings: { ...DEFAULT_SETTINGS }, lastError: null }),
+      ...acceptingCommands,
       runScenario: unwatchedFrames.runScenario,
       startCompare: async (settings: CompareSettings) => {
         side.started.push(settings);
@@ -120,21 +109,7 @@ function mainSide(): MainSide {
         sweep: null,
         compare: structuredClone(compare),
       };
-      deliver?.({
-        kind: 'frame',
-        seq: ++seq,
-        viewId: 1,
-        sentAt: T0,
-        at: T0,
-        isLive: true,
-        isFull: seq === 1,
-        workers: [],
-        queue: { length: 0, oldestWaitMs: null, jobs: [] },
-        counters: { requestsReceived: 0, responsesSent: 0, rejected: 0, serverErrors: 0, openConnections: 0, requestsPerSecond: 0 },
-        run: { runId: 0, phase: 'stopped', settings: null, listeningAt: null },
-        ...framePoolParts(0),
-        panels: { metrics },
-      });
+      deliver?.(quietFrame(++seq, T0, { panels: { metrics } }));
     },
   };
   return side;

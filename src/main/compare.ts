@@ -11,6 +11,7 @@ import {
   type Comparison,
   type ComparisonRun,
   isComparisonRunning,
+  recordedRun,
 } from '../shared/compare';
 import type { ServerEvent } from '../shared/events';
 import { scenarioTimeoutMs } from '../shared/scenarios';
@@ -125,17 +126,7 @@ export class CompareController {
     }, RSS_SAMPLE_INTERVAL_MS);
     rssTimer.unref();
     progress.state = 'running';
-    const run: ComparisonRun = {
-      strategy: progress.strategy,
-      settings: serverSettings,
-      state: 'running',
-      error: null,
-      events,
-      scenarioStartedAt: null,
-      outcome: null,
-      unansweredCount: 0,
-      peakRssBytes: null,
-    };
+    const run = recordedRun(progress.strategy, serverSettings, 'running', events);
     try {
       const started = await host.start(serverSettings);
       const target = host.listeningAt;

@@ -120,6 +120,11 @@ export interface ComparisonRun {
   peakRssBytes: number | null;
 }
 
+/** A run as far as its recording goes: nothing the client or the main side measured yet (a run starting, or reopened from its file). */
+export function recordedRun(strategy: Strategy, settings: ServerSettings, state: CompareRunState, events: ServerEvent[]): ComparisonRun {
+  return { strategy, settings, state, error: null, events, scenarioStartedAt: null, outcome: null, unansweredCount: 0, peakRssBytes: null };
+}
+
 export interface Comparison {
   compareId: number;
   scenario: Scenario;

@@ -6,7 +6,13 @@
 import type { StateCreator } from 'zustand/vanilla';
 import { APP_INFO } from '../../shared/app-info';
 import type { CommandResult } from '../../shared/commands';
-import { type CompareActivity, type CompareSettings, type ComparisonRun, DEFAULT_COMPARE_STRATEGIES } from '../../shared/compare';
+import {
+  type CompareActivity,
+  type CompareSettings,
+  type ComparisonRun,
+  DEFAULT_COMPARE_STRATEGIES,
+  recordedRun,
+} from '../../shared/compare';
 import { createRunFileHeader, RUN_FILE_EXTENSION, serializeRunFileHeader, serializeServerEvent } from '../../shared/run-file';
 import {
   BUILT_IN_SCENARIOS,
@@ -218,17 +224,7 @@ export function createCompareSlice(api: PoolscopeApi): StateCreator<AppState, []
           const strategy = (STRATEGIES as readonly string[]).includes(header.strategy ?? '')
             ? (header.strategy as Strategy)
             : header.settings.strategy;
-          runs.push({
-            strategy,
-            settings: header.settings,
-            state: 'done',
-            error: null,
-            events,
-            scenarioStartedAt: null,
-            outcome: null,
-            unansweredCount: 0,
-            peakRssBytes: null,
-          });
+          runs.push(recordedRun(strategy, header.settings, 'done', events));
         }
         const names = sources.map((source) => source.name).join(', ');
         patch({ shown: { title: `Opened ${names}`, source: 'files', runs, isCancelled: false }, isOpen: true, error: null });
