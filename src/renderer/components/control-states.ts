@@ -1,6 +1,7 @@
 // What each command button can do in the server's phase (stopped, starting, listening, stopping) and, when it
 // cannot act, why, in words: the button stays focusable with aria-disabled and that reason as its tooltip, and a
-// click says it; while a replay is shown or a comparison runs, none acts. Also which settings the form has changed from the running ones ("applies on restart"). Pure.
+// click says it; while a replay is shown or a comparison runs, none acts. Also which settings the form has changed
+// from the running ones ("applies on restart"). Pure.
 
 import type { BurstPath } from '../../shared/commands';
 import { refusalWhileComparing } from '../../shared/compare';
