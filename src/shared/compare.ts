@@ -45,7 +45,7 @@ export function validateCompareSettings(input: unknown): Validation<CompareSetti
  * While a comparison runs it owns the server: it starts and stops each strategy's server on the port, and each run's
  * figures are read from everything that server records, so any other traffic would be counted as the scenario's.
  * The commands it refuses then, each with the reason a person reads: the controller answers it (so a script or a
- * second window hears the same) and the page's buttons say it before they are pressed. Cancel comparison stays open.
+ * second window hears the same) and the page's buttons say it before they are pressed. Cancel comparison still acts.
  */
 const REFUSED_WHILE_COMPARING: Partial<Record<Command['type'], string>> = {
   'start-server': 'A comparison is running and starts its own servers: cancel it first',
