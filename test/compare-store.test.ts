@@ -244,6 +244,17 @@ describe('Compare… in the store', () => {
     expect(compare().error).toMatch(/^The server settings are not valid: Pool size must be at least 1/);
     expect(side.started).toHaveLength(sent);
 
+    // The progress may reach the page before the start's answer: a refusal said meanwhile stays once the answer comes.
+    store.getState().viewActions.editSettingsField('workerCount', '4');
+    let answer: (result: CommandResult) => void = () => {};
+    side.api.startCompare = () => new Promise((resolve) => (answer = resolve));
+    const starting = actions.start();
+    side.send(activityOf(2, { runs: [progressOf('pool', 'running', 0)] }));
+    actions.explain('A comparison is already running');
+    answer({ ok: true });
+    await starting;
+    expect(compare()).toMatchObject({ pending: null, error: 'A comparison is already running' });
+
     // A refusal said while a comparison ran ("already running") is stale once it is over.
     side.send(activityOf(2, { runs: [progressOf('pool', 'running', 1)] }));
     actions.explain('A comparison is already running');

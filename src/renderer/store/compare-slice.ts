@@ -192,13 +192,14 @@ export function createCompareSlice(api: PoolscopeApi): StateCreator<AppState, []
         const compareSettings: CompareSettings = { scenario: scenario.value, strategies: state.strategies, settings: settings.value };
         patch({ pending: 'start', error: null });
         const result = await call(() => api.startCompare(compareSettings));
-        patch({ pending: null, error: result.ok ? null : result.error });
-        if (result.ok) patch({ shown: null });
+        // The answer says only a refusal: the comparison's progress may come before it, and with it a message said
+        // since (a second Run comparison's "already running"), which this answer must not wipe.
+        patch(result.ok ? { pending: null, shown: null } : { pending: null, error: result.error });
       },
       async cancel() {
-        patch({ pending: 'cancel' });
+        patch({ pending: 'cancel', error: null });
         const result = await call(() => api.cancelCompare());
-        patch({ pending: null, error: result.ok ? null : result.error });
+        patch(result.ok ? { pending: null } : { pending: null, error: result.error });
       },
       explain(reason) {
         patch({ error: reason });
