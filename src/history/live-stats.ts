@@ -33,7 +33,7 @@ export class LiveStats {
     atMs?: number,
   ) {
     this.stats = new RequestStats(newHistogram);
-    const runs = history.runs();
+    const runs = history.runsInPlace();
     const run = atMs === undefined ? runs[runs.length - 1] : runs.findLast((r) => r.startedAt <= atMs);
     this.runId = run?.runId;
     this.nextSeq = run ? history.seqAtOrAfter(run.startedAt) : history.oldestSeq;
@@ -63,7 +63,7 @@ export class LiveStats {
 
   /** Whether the run under way at `atMs` is the one these numbers count. */
   isRunOf(atMs: number): boolean {
-    return this.history.runs().findLast((r) => r.startedAt <= atMs)?.runId === this.runId;
+    return this.history.runsInPlace().findLast((r) => r.startedAt <= atMs)?.runId === this.runId;
   }
 
   /** Reads the events appended since the last call, at most `maxEvents` of them, and none from `endSeq` on. */
@@ -77,7 +77,7 @@ export class LiveStats {
           case 'server-listening':
             this.stats.reset(event.at, event.workerCount);
             // A new run: its requests are the ones counted from here on.
-            this.runId = this.history.runs().findLast((r) => r.startedAt <= event.at)?.runId;
+            this.runId = this.history.runsInPlace().findLast((r) => r.startedAt <= event.at)?.runId;
             break;
           case 'server-stopped':
             this.stats.serverStopped();

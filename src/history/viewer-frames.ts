@@ -509,7 +509,7 @@ function lastLines(history: EventHistory, from: number, end: number, max: number
   let strategy: Strategy | null = null;
   history.readEvents(from, end - from, (event) => {
     if (event.type === 'server-listening') strategy = event.strategy;
-    strategy ??= history.runs().findLast((run) => run.startedAt <= event.at)?.settings?.strategy ?? 'pool';
+    strategy ??= history.runsInPlace().findLast((run) => run.startedAt <= event.at)?.settings?.strategy ?? 'pool';
     const text = logLineOf(event, strategy);
     if (text === null) return;
     total++;
