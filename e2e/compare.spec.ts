@@ -42,8 +42,11 @@ test('compares single, per-request and pool on 8 × /sleep, reads the table, sta
   const progress = panel.getByTestId('compare-progress');
   await expect(progress).toHaveAttribute('data-strategy', 'single');
   await expect(progress).toContainText('single (1 of 3)');
-  // While it runs, a second comparison is refused with the reason (the button is aria-disabled: a click says why).
-  await panel.getByRole('button', { name: 'Run comparison' }).click({ force: true });
+  // While it runs, a second comparison is refused with the reason (the button is aria-disabled: pressing it says why).
+  // Pressed from the keyboard: the first server's workers appear above the panel now, and a pointer click could land
+  // where the button was a moment before.
+  await panel.getByRole('button', { name: 'Run comparison' }).focus();
+  await page.keyboard.press('Enter');
   await expect(panel.getByTestId('compare-message')).toContainText('A comparison is already running');
   // It owns the server while it runs: a burst would mix with its traffic, so the button says why it cannot act.
   const fireSleep = page.getByRole('button', { name: 'Fire /sleep burst' });
