@@ -34,8 +34,15 @@ test('a sweep over pool sizes 1, 2 and 4 charts latency, throughput and ρ besid
 
   const progress = sweep.getByTestId('sweep-progress');
   await expect(progress).toHaveAttribute('data-phase', 'running');
-  // While it runs, the sweep owns the server: stopping it by hand is refused with the reason.
-  await page.getByRole('button', { name: 'Stop server' }).click();
+  // While it runs, the sweep owns the server: Stop and the bursts say why they cannot act, and pressing Stop says it.
+  const stop = page.getByRole('button', { name: 'Stop server' });
+  await expect(stop).toHaveAttribute('aria-disabled', 'true');
+  await expect(stop).toHaveAccessibleDescription(/^A sweep is running and restarts the server itself/);
+  await expect(page.getByRole('button', { name: 'Fire /sleep burst' })).toHaveAccessibleDescription(
+    /^A sweep is running: a burst would mix with its load/,
+  );
+  await stop.focus();
+  await page.keyboard.press('Enter');
   await expect(page.getByTestId('ui-message').first()).toContainText('A sweep is running');
   await expect(progress).toHaveAttribute('data-phase', 'done', { timeout: 240_000 });
   await expect(progress).toContainText('Done: 3 pool sizes measured; the server is back as it was.');

@@ -7,12 +7,14 @@ import {
   controlStatesOf,
   duringComparison,
   duringReplay,
+  duringSweep,
   REPLAY_OPEN_REASON,
   RESTART_LABEL,
   restartHintFor,
   SHUTTING_DOWN_REASON,
 } from '../src/renderer/components/control-states';
 import { refusalWhileComparing } from '../src/shared/compare';
+import { refusalWhileSweeping } from '../src/shared/live-metrics';
 import { DEFAULT_SETTINGS, settingsFromText, settingsToText } from '../src/shared/settings';
 
 function input(overrides: Partial<ControlsInput> = {}): ControlsInput {
@@ -102,6 +104,20 @@ describe('while a comparison runs', () => {
     expect(between.fire['/'].reason).toBe(refusalWhileComparing('fire-burst'));
     // A replay shown over it says the replay's reason, as it does for everything live.
     expect(duringReplay(states).fire['/sleep'].reason).toBe(REPLAY_OPEN_REASON);
+  });
+});
+
+describe('while a sweep runs', () => {
+  it("none of the server buttons acts either, each saying why in the sweep's words", () => {
+    const listening = controlStatesOf(input({ phase: 'listening', url: 'http://127.0.0.1:7878', changed: ['workerCount'] }));
+    const states = duringSweep(listening);
+    expect(states.start.reason).toBe(refusalWhileSweeping('start-server'));
+    expect(states.stop.reason).toBe(refusalWhileSweeping('stop-server'));
+    expect(states.fire['/sleep'].reason).toMatch(/^A sweep is running: a burst would mix with its load/);
+    expect(states.fire['/'].reason).toBe(refusalWhileSweeping('fire-burst'));
+    // The pool size it runs is the sweep's, not the form's.
+    expect(states.restart.isShown).toBe(false);
+    expect(states.restartHint).toBeNull();
   });
 });
 

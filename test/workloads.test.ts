@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FramePublisher } from '../src/main/publisher';
 import { ServerController } from '../src/main/server-controller';
 import { loadUrlOf } from '../src/main/workloads';
-import type { LiveMetrics } from '../src/shared/live-metrics';
+import { type LiveMetrics, refusalWhileSweeping } from '../src/shared/live-metrics';
+import { BUILT_IN_SCENARIOS } from '../src/shared/scenarios';
 import { testSettings as settings } from './support/settings';
 
 let controllers: ServerController[] = [];
@@ -139,11 +140,23 @@ describe('Sweep…', () => {
       load: { ...loadSettings, mix: [{ path: '/sleep?ms=5', weight: 1 }], durationS: 0.5 },
     };
     expect(await controller.execute({ type: 'start-sweep', settings: sweep })).toEqual({ ok: true });
-    // The sweep owns the server while it runs.
-    expect(await controller.execute({ type: 'stop-server' })).toMatchObject({
-      ok: false,
-      error: expect.stringMatching(/sweep is running/),
-    });
+    // The sweep owns the server while it runs: every command that would restart it or add traffic to its load's is
+    // refused in the words the page's buttons say (src/shared/live-metrics.ts).
+    const refused = [
+      { type: 'fire-burst', path: '/sleep', count: 4 },
+      { type: 'fire-burst', path: '/', count: 20 },
+      { type: 'start-load', settings: loadSettings },
+      { type: 'run-scenario', scenario: 'sleep-then-root' },
+      { type: 'start-server', settings: settings() },
+      { type: 'stop-server' },
+      { type: 'start-sweep', settings: sweep },
+      { type: 'start-compare', settings: { scenario: BUILT_IN_SCENARIOS['sleep-burst-8'], strategies: ['pool'], settings: settings() } },
+    ] as const;
+    for (const command of refused) {
+      const result = await controller.execute(command);
+      expect(result, command.type).toEqual({ ok: false, error: refusalWhileSweeping(command.type) });
+      expect(result.ok ? '' : result.error).toMatch(/^A sweep is/);
+    }
     const workerCountsSeen = new Set<number>();
     const done = await eventually(() => {
       const activity = controller.liveMetrics.current().sweep;

@@ -6,6 +6,7 @@ import { EventHistory } from '../history';
 import { EventStream, ListenError, type RunningServer, startServer } from '../server';
 import { type BurstPath, type Command, type CommandField, type CommandResult, isSettingName, validateCommand } from '../shared/commands';
 import { type Comparison, refusalWhileComparing } from '../shared/compare';
+import { refusalWhileSweeping } from '../shared/live-metrics';
 import { type Scenario, scenarioTimeoutMs } from '../shared/scenarios';
 import { DEFAULT_RECORDER_SETTINGS, type RecorderSettings, type ServerSettings, type SettingName, withDefaults } from '../shared/settings';
 import type { ControllerStatus } from '../shared/wire';
@@ -156,12 +157,13 @@ export class ServerController {
       // A running comparison owns the server: every command it refuses is refused here, in its own words.
       const whileComparing = this.compare.isComparing ? refusalWhileComparing(valid.type) : null;
       if (whileComparing !== null) return hasOwnForm(valid) ? failure(whileComparing, undefined) : this.fail(whileComparing);
+      // So does a running sweep.
+      const whileSweeping = this.workloads.isSweeping ? refusalWhileSweeping(valid.type) : null;
+      if (whileSweeping !== null) return hasOwnForm(valid) ? failure(whileSweeping, undefined) : this.fail(whileSweeping);
       switch (valid.type) {
         case 'start-server':
-          if (this.workloads.isSweeping) return this.fail('A sweep is running and restarts the server itself: cancel it first');
           return await this.start(valid.settings);
         case 'stop-server':
-          if (this.workloads.isSweeping) return this.fail('A sweep is running and restarts the server itself: cancel it first');
           return await this.stop();
         case 'fire-burst':
           return this.launchBurst(valid.path, valid.count);
@@ -174,7 +176,6 @@ export class ServerController {
         case 'cancel-sweep':
           return this.workloads.cancelSweep();
         case 'start-compare':
-          if (this.workloads.isSweeping) return failure('A sweep is running: cancel it first, or wait for it to finish', undefined);
           return this.compare.start(valid.settings);
         case 'cancel-compare':
           return this.compare.cancelComparison();

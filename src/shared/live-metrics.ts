@@ -3,6 +3,7 @@
 // progress. Computed on the main side from every event, so nothing a viewer shows depends on it seeing
 // every event. Also the pure sampler (LiveSeries) that turns the event stream into those samples.
 
+import type { Command } from './commands';
 import type { CompareActivity } from './compare';
 import type { ServerEvent } from './events';
 import type { LoadProgress, LoadReport } from './load-report';
@@ -68,6 +69,32 @@ export interface SweepActivity {
   isCancelled: boolean;
   /** Why the sweep stopped early (a server that would not start), or null. */
   error: string | null;
+}
+
+/** True from a sweep's start until it has put the server back (or failed to). */
+export function isSweepRunning(activity: SweepActivity | null): boolean {
+  return activity !== null && activity.phase !== 'done';
+}
+
+/**
+ * While a sweep runs it owns the server: it restarts it at each pool size and reads each row's figures from that
+ * server's events, so other traffic would be counted as its load's. The commands it refuses then, in the words a person
+ * reads: the controller answers with them and the page's buttons say them before they are pressed.
+ */
+const REFUSED_WHILE_SWEEPING: Partial<Record<Command['type'], string>> = {
+  'start-server': 'A sweep is running and restarts the server itself: cancel it first',
+  'stop-server': 'A sweep is running and restarts the server itself: cancel it first',
+  'fire-burst': 'A sweep is running: a burst would mix with its load and spoil its figures. Cancel it first, or wait for it to finish',
+  'start-load': 'A sweep is running: cancel it first, or wait for it to finish',
+  'run-scenario':
+    'A sweep is running: more traffic would mix with its load and spoil its figures. Cancel it first, or wait for it to finish',
+  'start-sweep': 'A sweep is already running: cancel it first',
+  'start-compare': 'A sweep is running: cancel it first, or wait for it to finish',
+};
+
+/** Why a running sweep refuses a command of this type; null for those it lets through (its cancel, queries). */
+export function refusalWhileSweeping(type: Command['type']): string | null {
+  return REFUSED_WHILE_SWEEPING[type] ?? null;
 }
 
 export interface LiveMetrics {

@@ -12,6 +12,7 @@ import {
   compareTimelineOf,
   isComparisonRunning,
 } from '../../shared/compare';
+import { isSweepRunning, refusalWhileSweeping } from '../../shared/live-metrics';
 import { RUN_FILE_EXTENSION } from '../../shared/run-file';
 import { BUILT_IN_SCENARIO_IDS, BUILT_IN_SCENARIOS, type BuiltInScenarioId, CUSTOM_SCENARIO_ID } from '../../shared/scenarios';
 import { STRATEGIES, type Strategy } from '../../shared/settings';
@@ -328,8 +329,8 @@ export function ComparePanel(): ReactNode {
   const isComparing = isComparisonRunning(state.activity);
   const runReason = isComparing
     ? 'A comparison is already running'
-    : sweep !== null && sweep.phase !== 'done'
-      ? 'A sweep is running: cancel it first'
+    : isSweepRunning(sweep)
+      ? refusalWhileSweeping('start-compare')
       : phase !== 'stopped'
         ? 'Stop the server first: Compare starts a fresh server for each strategy'
         : state.strategies.length === 0

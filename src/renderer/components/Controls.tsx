@@ -11,6 +11,7 @@
 import { Fragment, type ReactNode, useId } from 'react';
 import { BURST_LIMITS, type BurstPath } from '../../shared/commands';
 import { isComparisonRunning } from '../../shared/compare';
+import { isSweepRunning } from '../../shared/live-metrics';
 import {
   FORM_SETTING_NAMES,
   hasPool,
@@ -24,7 +25,15 @@ import { BURST_FIELD_LABELS, checkBurstCount } from '../store/commands-slice';
 import { useAppStore } from '../store/use-app-store';
 import type { BurstKind } from '../store/view-slice';
 import { BOOK_TOOLTIPS, useShowBookTerms } from './book-terms';
-import { type ControlState, changedSettings, controlStatesOf, duringComparison, duringReplay, REPLAY_OPEN_REASON } from './control-states';
+import {
+  type ControlState,
+  changedSettings,
+  controlStatesOf,
+  duringComparison,
+  duringReplay,
+  duringSweep,
+  REPLAY_OPEN_REASON,
+} from './control-states';
 import { MessageStack } from './MessageStack';
 
 interface FieldProps {
@@ -291,6 +300,7 @@ export function Controls(): ReactNode {
 
   const isReplay = useAppStore((s) => s.replay.phase !== 'off');
   const isComparing = useAppStore((s) => isComparisonRunning(s.compare.activity));
+  const isSweeping = useAppStore((s) => isSweepRunning(s.workload.sweep));
   const liveStates = controlStatesOf({
     phase: status.phase,
     pending,
@@ -300,7 +310,7 @@ export function Controls(): ReactNode {
     changed: status.phase === 'listening' ? changedSettings(form, status.settings) : [],
     formValidation: validation,
   });
-  const ownStates = isComparing ? duringComparison(liveStates) : liveStates;
+  const ownStates = isComparing ? duringComparison(liveStates) : isSweeping ? duringSweep(liveStates) : liveStates;
   const states = isReplay ? duringReplay(ownStates) : ownStates;
   // As typed first; else what the server refused, on the field it named.
   const settingsError = !validation.ok ? { field: validation.field, text: validation.error } : fieldError;

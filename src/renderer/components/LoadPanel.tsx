@@ -5,7 +5,7 @@
 
 import type { ReactNode } from 'react';
 import { isComparisonRunning, refusalWhileComparing } from '../../shared/compare';
-import type { LoadActivity } from '../../shared/live-metrics';
+import { isSweepRunning, type LoadActivity, refusalWhileSweeping } from '../../shared/live-metrics';
 import { type LatencySummary, LOAD_ERROR_KINDS, LOAD_ERROR_LABELS } from '../../shared/load-report';
 import { formatMix } from '../../shared/load-settings';
 import { useAppStore } from '../store/use-app-store';
@@ -155,11 +155,11 @@ export function LoadPanel(): ReactNode {
   const check = checkLoadForm(form);
   const fieldError = !check.ok ? { field: check.field, text: check.error } : refusal;
   const isRunning = activity !== null && activity.report === null;
-  const isSweeping = sweep !== null && sweep.phase !== 'done';
+  const isSweeping = isSweepRunning(sweep);
   const runReason = isRunning
     ? 'A load is already running'
     : isSweeping
-      ? 'A sweep is running'
+      ? refusalWhileSweeping('start-load')
       : isComparing
         ? refusalWhileComparing('start-load')
         : phase !== 'listening'

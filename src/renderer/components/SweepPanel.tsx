@@ -5,7 +5,7 @@
 import { type ReactNode, useCallback, useMemo, useRef } from 'react';
 import type uPlot from 'uplot';
 import { isComparisonRunning, refusalWhileComparing } from '../../shared/compare';
-import type { SweepActivity } from '../../shared/live-metrics';
+import { isSweepRunning, refusalWhileSweeping, type SweepActivity } from '../../shared/live-metrics';
 import { formatMix } from '../../shared/load-settings';
 import { type SweepTableRow, sweepTableCsv } from '../../shared/sweep-table';
 import { useAppStore } from '../store/use-app-store';
@@ -308,9 +308,9 @@ export function SweepPanel(): ReactNode {
 
   const check = checkSweepForm(form);
   const fieldError = !check.ok ? { field: check.field, text: check.error } : refusal;
-  const isSweeping = activity !== null && activity.phase !== 'done';
+  const isSweeping = isSweepRunning(activity);
   const runReason = isSweeping
-    ? 'A sweep is already running'
+    ? refusalWhileSweeping('start-sweep')
     : load !== null && load.report === null
       ? 'A load is running: cancel it first'
       : isComparing

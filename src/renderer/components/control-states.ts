@@ -1,10 +1,11 @@
 // What each command button can do in the server's phase (stopped, starting, listening, stopping) and, when it
 // cannot act, why, in words: the button stays focusable with aria-disabled and that reason as its tooltip, and a
-// click says it; while a replay is shown or a comparison runs, none acts. Also which settings the form has changed
+// click says it; while a replay is shown, or a comparison or a sweep runs, none acts. Also which settings the form has changed
 // from the running ones ("applies on restart"). Pure.
 
 import type { BurstPath } from '../../shared/commands';
 import { refusalWhileComparing } from '../../shared/compare';
+import { refusalWhileSweeping } from '../../shared/live-metrics';
 import {
   FORM_SETTING_NAMES,
   type ServerSettings,
@@ -202,12 +203,16 @@ export function duringReplay(states: ControlStates): ControlStates {
  * nothing "applies on restart" then.
  */
 export function duringComparison(states: ControlStates): ControlStates {
-  const starts = refusalWhileComparing('start-server')!;
-  const refused = refusingAll(states, {
-    start: starts,
-    stop: refusalWhileComparing('stop-server')!,
-    restart: starts,
-    fire: refusalWhileComparing('fire-burst')!,
-  });
+  return ownedBy(states, refusalWhileComparing);
+}
+
+/** The same while a sweep runs: it restarts the server at each pool size and its load alone must reach it. */
+export function duringSweep(states: ControlStates): ControlStates {
+  return ownedBy(states, refusalWhileSweeping);
+}
+
+function ownedBy(states: ControlStates, refusalOf: (type: 'start-server' | 'stop-server' | 'fire-burst') => string | null): ControlStates {
+  const starts = refusalOf('start-server')!;
+  const refused = refusingAll(states, { start: starts, stop: refusalOf('stop-server')!, restart: starts, fire: refusalOf('fire-burst')! });
   return { ...refused, restart: { ...refused.restart, isShown: false }, restartHint: null };
 }

@@ -6,6 +6,7 @@
 import type { StateCreator } from 'zustand/vanilla';
 import { BOOK_STEP_IDS, type BookStepId, type BookVerdict, bookStep, settingsForStep } from '../../shared/book';
 import { isComparisonRunning, refusalWhileComparing } from '../../shared/compare';
+import { isSweepRunning, refusalWhileSweeping } from '../../shared/live-metrics';
 import { scenarioRequestCount } from '../../shared/scenarios';
 import type { PoolscopeApi } from '../../shared/wire';
 import type { AppState } from './app-store';
@@ -59,13 +60,14 @@ export function initialBookState(): BookState {
   };
 }
 
-/** Why Try it cannot run now (a replay shown, another step running, a comparison owning the server); null when it can. */
+/** Why Try it cannot run now (a replay shown, another step running, a comparison or a sweep owning the server); null when it can. */
 export function tryStepRefusal(state: AppState): string | null {
   if (state.replay.phase !== 'off') return 'A replay is shown: Try it runs the live server. Go Back to live first.';
   const busy = state.book.activeStep;
   if (busy !== null) return `Step ${bookStep(busy).listing} is still running: wait for its verdict.`;
   // Try it stops and starts the server: the comparison's own refusal says why it cannot.
   if (isComparisonRunning(state.compare.activity)) return refusalWhileComparing('start-server');
+  if (isSweepRunning(state.workload.sweep)) return refusalWhileSweeping('start-server');
   return null;
 }
 
