@@ -101,21 +101,23 @@ test('compares single, per-request and pool on 8 × /sleep, reads the table, sta
   await panel.scrollIntoViewIfNeeded();
   await panel.screenshot({ path: screenshotPath('11-compare') });
 
-  // Save comparison…: the PNG, then one recording per strategy.
+  // Save comparison…: the PNG and one recording per strategy (the browser may report the four downloads in any order).
   const downloads: Download[] = [];
   page.on('download', (download) => downloads.push(download));
   await panel.getByRole('button', { name: 'Save comparison…' }).click();
   await expect.poll(() => downloads.length).toBe(4);
-  expect(downloads.map((d) => d.suggestedFilename())).toEqual([
-    'poolscope-compare.png',
+  expect(downloads.map((d) => d.suggestedFilename()).sort()).toEqual([
     'poolscope-compare-1-single.poolscope.jsonl',
     'poolscope-compare-2-per-request.poolscope.jsonl',
     'poolscope-compare-3-pool.poolscope.jsonl',
+    'poolscope-compare.png',
   ]);
-  const png = await readFile(await downloads[0]!.path());
+  const named = (name: string) => downloads.find((d) => d.suggestedFilename() === name)!;
+  const png = await readFile(await named('poolscope-compare.png').path());
   expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
   expect(png.byteLength).toBeGreaterThan(10_000);
-  const paths = await Promise.all(downloads.slice(1).map((d) => d.path()));
+  const runFileNames = ['1-single', '2-per-request', '3-pool'].map((run) => `poolscope-compare-${run}.poolscope.jsonl`);
+  const paths = await Promise.all(runFileNames.map((name) => named(name).path()));
   const header = JSON.parse((await readFile(paths[1]!)).toString('utf8').split('\n')[0]!) as { strategy: string; format: string };
   expect(header).toMatchObject({ format: 'poolscope-run', strategy: 'per-request' });
 
@@ -125,7 +127,7 @@ test('compares single, per-request and pool on 8 × /sleep, reads the table, sta
   );
   const files = await Promise.all(
     paths.map(async (path, i) => ({
-      name: downloads[i + 1]!.suggestedFilename(),
+      name: runFileNames[i]!,
       mimeType: 'application/x-ndjson',
       buffer: await readFile(path),
     })),
