@@ -45,8 +45,17 @@ export interface ControllerStatus {
 //
 // Times are ms since the Unix epoch on the server's event clock (the same as every event's `at`).
 
-/** The least time between two frames to one viewer (30 per second at most). */
-export const FRAME_INTERVAL_MS = 33;
+/**
+ * The least time between two live frames to one viewer (10 per second at most). The page slides the timeline's
+ * window on every paint by itself, so frames only bring what changed; each one costs the server's main thread to
+ * build and the page's to apply, and a tenth of a second is as soon as a person sees a change anyway.
+ */
+export const FRAME_INTERVAL_MS = 100;
+/**
+ * The same for a replay while it plays: its present is the cursor, which moves only with frames, and its frames cost
+ * the page alone, so they come as often as the display needs for smooth motion (30 per second at most).
+ */
+export const REPLAY_FRAME_INTERVAL_MS = 33;
 /** Bounds of a view the main side accepts (validateViewerView); a wider plot is answered as this wide. */
 export const VIEW_LIMITS = {
   minWindowMs: 100,

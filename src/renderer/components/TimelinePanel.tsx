@@ -5,7 +5,6 @@
 // click one to list its requests), the waits, earlier runs' jobs, markers and run separators. Every pixel position comes from one TimelineScene (timeline-geometry.ts).
 
 import { type CSSProperties, memo, type ReactNode, useEffect, useId, useLayoutEffect, useRef, useState } from 'react';
-import { FRAME_INTERVAL_MS } from '../../shared/wire';
 import type { PoolBridge } from '../bridge/pool-bridge';
 import { useAppStore, useAppStoreApi } from '../store/use-app-store';
 import { TIMELINE_WINDOW_CHOICES_MS, type ViewState } from '../store/view-slice';
@@ -41,10 +40,10 @@ import {
 import { paintTimeline } from './timeline-painter';
 
 /**
- * The canvas follows new frames and the sliding window about as often as frames come (FRAME_INTERVAL_MS):
- * every other paint of a 60 Hz display, with room for the clock's jitter.
+ * The canvas follows new frames and the sliding window about 30 times a second: every other paint of a 60 Hz
+ * display, with room for the clock's jitter. The window slides that smoothly however seldom frames come.
  */
-const MIN_REPAINT_INTERVAL_MS = FRAME_INTERVAL_MS - 5;
+const MIN_REPAINT_INTERVAL_MS = 28;
 /** Presentation mode draws the timeline half as large again, so its own 11 px text reads at 16 px or more. */
 const PRESENTATION_ZOOM = 1.5;
 

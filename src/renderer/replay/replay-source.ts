@@ -3,7 +3,7 @@
 // (EventHistory) holding the whole recording and the same ViewerFrames and LiveStats the main side builds live
 // frames with — so every panel shows the state at the cursor through the code live uses. Its present is the
 // cursor: it stands still, or moves at a speed while playing; a seek moves it anywhere. Frames are paced as
-// live: one unacknowledged at a time, at most one per FRAME_INTERVAL_MS while playing.
+// live: one unacknowledged at a time, at most one per REPLAY_FRAME_INTERVAL_MS while playing.
 // DOM-free: the clock and the timers are passed in, so tests drive it under plain Node.
 
 import type { Histogram } from 'hdr-histogram-js';
@@ -14,10 +14,10 @@ import type { ServerEvent } from '../../shared/events';
 import type { PoolState } from '../../shared/pool-state';
 import type { RunFileHeader } from '../../shared/run-file';
 import {
-  FRAME_INTERVAL_MS,
   type FrameSubscription,
   type PoolscopeApi,
   type QueryResult,
+  REPLAY_FRAME_INTERVAL_MS,
   type ViewerFrame,
   type ViewerQuery,
   type ViewerView,
@@ -293,7 +293,7 @@ export class ReplaySource implements Pick<PoolscopeApi, 'watch' | 'query'> {
         if (watcher.inFlightSeq === null || seq < watcher.inFlightSeq) return;
         watcher.inFlightSeq = null;
         if (watcher.isDue) this.schedule(watcher, 0);
-        else if (this.playingSince !== null) this.schedule(watcher, watcher.sentAt + FRAME_INTERVAL_MS - this.clock.now());
+        else if (this.playingSince !== null) this.schedule(watcher, watcher.sentAt + REPLAY_FRAME_INTERVAL_MS - this.clock.now());
       },
       close: () => {
         watcher.isClosed = true;
@@ -352,7 +352,7 @@ export class ReplaySource implements Pick<PoolscopeApi, 'watch' | 'query'> {
     // Another frame follows until the stats reach the cursor.
     watcher.isDue = !isCaughtUp;
     if (frame === null) {
-      if (watcher.isDue) this.schedule(watcher, FRAME_INTERVAL_MS);
+      if (watcher.isDue) this.schedule(watcher, REPLAY_FRAME_INTERVAL_MS);
       return;
     }
     watcher.inFlightSeq = frame.seq;
