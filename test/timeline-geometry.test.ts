@@ -125,6 +125,7 @@ function job(
   workerId: number,
   times: { queuedAt: number; startedAt: number; finishedAt: number | null },
   target = '/sleep',
+  status = 200,
 ): void {
   const { queuedAt, startedAt, finishedAt } = times;
   source.apply(...received(requestId, queuedAt, target), {
@@ -137,8 +138,8 @@ function job(
   });
   if (finishedAt !== null) {
     source.apply(
-      { type: 'job-finished', at: finishedAt, requestId, workerId, runMs: finishedAt - startedAt, status: 200 },
-      { type: 'response-sent', at: finishedAt, requestId, status: 200, bytes: 100 },
+      { type: 'job-finished', at: finishedAt, requestId, workerId, runMs: finishedAt - startedAt, status },
+      { type: 'response-sent', at: finishedAt, requestId, status, bytes: 100 },
     );
   }
 }
@@ -652,6 +653,31 @@ describe('dense jobs: buckets instead of bars', () => {
       for (const bucket of lane) expect(bucket.busyFraction).toBeCloseTo(0.4, 2);
       expect(lane[0]!.label).toMatch(/^Worker \d, .* 40 % busy, .* jobs \(GET \/ \d+\)$/);
     }
+  });
+
+  it('marks the buckets whose jobs failed, 5xx before 4xx, and says how many in their hooks', () => {
+    const source = poolOf(2);
+    flood(source, t0, t0 + 30_000);
+    // Worker 1 answers 404 to three jobs and 500 to two in the window's last seconds; worker 0 fails none.
+    let id = 100_000;
+    for (const [at, status] of [
+      [25_000, 404],
+      [25_010, 404],
+      [26_000, 404],
+      [27_000, 500],
+      [27_010, 500],
+    ] as const) {
+      job(source, id++, 1, { queuedAt: t0 + at, startedAt: t0 + at + 1, finishedAt: t0 + at + 2 }, '/nope', status);
+    }
+    const scene = source.scene(t0 + 30_000);
+    const failed = (workerId: number) => scene.buckets.filter((b) => b.workerId === workerId);
+    expect(failed(0).every((b) => b.clientErrorJobs === 0 && b.serverErrorJobs === 0)).toBe(true);
+    const lane1 = failed(1);
+    expect(lane1.reduce((n, b) => n + b.clientErrorJobs, 0)).toBe(3);
+    expect(lane1.reduce((n, b) => n + b.serverErrorJobs, 0)).toBe(2);
+    const hooks = overlayBuckets(scene).filter((bucket) => bucket.workerId === 1 && bucket.serverErrorJobs > 0);
+    expect(hooks.reduce((n, b) => n + b.serverErrorJobs, 0)).toBe(2);
+    expect(hooks.at(-1)!.label).toMatch(/; 2 answered 5xx$/);
   });
 
   it('turns a busy second back into bars when the window zooms in on it', () => {

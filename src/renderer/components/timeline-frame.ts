@@ -82,7 +82,15 @@ export interface LaneSummary {
   routes: ArrayLike<number>;
   /** Per bucket, jobs from the burst generator; the rest are external. */
   burstJobs: ArrayLike<number>;
+  /**
+   * Per bucket, the jobs of each status class ('2xx', '4xx', '5xx', 'other', 'running'; src/shared/wire.ts
+   * FrameLaneBuckets): bucket k's count for class s at k · 5 + s.
+   */
+  statuses: ArrayLike<number>;
 }
+
+/** Where LaneSummary.statuses keeps a bucket's 4xx and 5xx answers, and how many classes each bucket has. */
+export const STATUS_SLOTS = { clientError: 1, serverError: 2, perBucket: 5 } as const;
 
 /** The routes of LaneSummary.routes, in their order there. */
 export const ROUTE_ORDER: readonly RouteKind[] = ['hello', 'sleep', 'other'];

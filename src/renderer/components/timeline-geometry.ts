@@ -10,6 +10,7 @@ import {
   type QueueLengthSteps,
   ROUTE_ORDER,
   type RouteKind,
+  STATUS_SLOTS,
   type TimelineFrame,
 } from './timeline-frame';
 
@@ -170,6 +171,9 @@ export interface BucketBox extends Box {
   /** The jobs of each route, in ROUTE_ORDER. */
   routeJobs: [number, number, number];
   burstJobs: number;
+  /** Its jobs answered 4xx and 5xx: a bucket marks them as a bar is outlined, so an error never hides in the mass. */
+  clientErrorJobs: number;
+  serverErrorJobs: number;
 }
 
 /** Every bucket with jobs in the window, lane by lane, in time order. Full height is the bar band's. */
@@ -197,6 +201,8 @@ export function placeBuckets(frame: TimelineFrame, layout: TimelineLayout): Buck
         jobs,
         routeJobs: [lane.routes[k * 3] ?? 0, lane.routes[k * 3 + 1] ?? 0, lane.routes[k * 3 + 2] ?? 0],
         burstJobs: lane.burstJobs[k] ?? 0,
+        clientErrorJobs: lane.statuses[k * STATUS_SLOTS.perBucket + STATUS_SLOTS.clientError] ?? 0,
+        serverErrorJobs: lane.statuses[k * STATUS_SLOTS.perBucket + STATUS_SLOTS.serverError] ?? 0,
         x,
         y: band.y + band.h - h,
         w: Math.max(1, xOf(layout, toAt) - x),

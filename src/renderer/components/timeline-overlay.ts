@@ -50,6 +50,9 @@ export interface OverlayBucket {
   /** The dense jobs' run time over the elapsed part of the stretch, 0–1. */
   busyFraction: number;
   jobs: number;
+  /** Of those jobs, the ones answered 4xx and 5xx. */
+  clientErrorJobs: number;
+  serverErrorJobs: number;
   label: string;
   leftPx: number;
   topPx: number;
@@ -159,15 +162,22 @@ const ROUTE_NAMES = { hello: 'GET /', sleep: '/sleep', other: 'other' } as const
 
 /** A lane's stretch of dense jobs in words. */
 export function bucketLabel(
-  bucket: Pick<OverlayBucket, 'workerId' | 'fromAt' | 'toAt' | 'busyFraction' | 'jobs'>,
+  bucket: Pick<OverlayBucket, 'workerId' | 'fromAt' | 'toAt' | 'busyFraction' | 'jobs' | 'clientErrorJobs' | 'serverErrorJobs'>,
   routeJobs: readonly number[],
 ): string {
   const mix = ROUTE_ORDER.map((route, r) => (routeJobs[r]! > 0 ? `${ROUTE_NAMES[route]} ${routeJobs[r]}` : null))
     .filter((part) => part !== null)
     .join(', ');
+  const failed = [
+    bucket.serverErrorJobs > 0 ? `${bucket.serverErrorJobs} answered 5xx` : null,
+    bucket.clientErrorJobs > 0 ? `${bucket.clientErrorJobs} answered 4xx` : null,
+  ]
+    .filter((part) => part !== null)
+    .join(', ');
   return (
     `Worker ${bucket.workerId}, ${formatClockTime(bucket.fromAt)} to ${formatClockTime(bucket.toAt)}: ` +
-    `${Math.round(bucket.busyFraction * 100)} % busy, ${pluralize(bucket.jobs, 'job')}${mix === '' ? '' : ` (${mix})`}`
+    `${Math.round(bucket.busyFraction * 100)} % busy, ${pluralize(bucket.jobs, 'job')}${mix === '' ? '' : ` (${mix})`}` +
+    (failed === '' ? '' : `; ${failed}`)
   );
 }
 
@@ -211,6 +221,8 @@ export function overlayBuckets(scene: TimelineScene): OverlayBucket[] {
         toAt: fromAt + spanMs,
         busyFraction: 0,
         jobs: 0,
+        clientErrorJobs: 0,
+        serverErrorJobs: 0,
         label: '',
         leftPx: left,
         topPx: laneTop(layout, box.workerId),
@@ -222,6 +234,8 @@ export function overlayBuckets(scene: TimelineScene): OverlayBucket[] {
     }
     current.busyMs += box.busyFraction * Math.max(0, Math.min(box.toAt, frame.now) - box.fromAt);
     current.jobs += box.jobs;
+    current.clientErrorJobs += box.clientErrorJobs;
+    current.serverErrorJobs += box.serverErrorJobs;
     for (let r = 0; r < ROUTE_ORDER.length; r++) current.routeJobs[r]! += box.routeJobs[r]!;
   }
   close();

@@ -7,7 +7,7 @@
 // the scene (timeline-geometry.ts), never the model. Called once per animation frame.
 
 import { formatClockTime } from './format';
-import { CANVAS_COLORS, type StatusClass, statusClassOf } from './palette';
+import { CANVAS_COLORS, STATUS_OUTLINES, type StatusClass, statusClassOf } from './palette';
 import { externalHatch, routeFill, strokeStatusOutline, waitFill } from './palette-canvas';
 import { isWorkerMarker, ROUTE_ORDER } from './timeline-frame';
 import {
@@ -185,17 +185,28 @@ function paintBars(ctx: CanvasRenderingContext2D, scene: TimelineScene, highligh
 }
 
 /**
- * Dense jobs, per bucket: a column as high as the bar band times the busy fraction, split by the routes' shares.
- * Thousands of columns: each route's parts go into one path filled once (one draw for the canvas to raster, not
- * one per part), on whole pixels, so that neighbouring columns meet without anti-aliased seams.
+ * Dense jobs, per bucket: a column as high as the bar band times the busy fraction, split by the routes' shares,
+ * with a line across its top in a failed bar's outline (solid red for 5xx, dashed orange for 4xx) when any of its
+ * jobs failed. Thousands of columns: each route's parts go into one path filled once, and each error class's lines
+ * into one path stroked once (one draw for the canvas to raster, not one per part), on whole pixels, so that
+ * neighbouring columns meet without anti-aliased seams.
  */
 function paintBuckets(ctx: CanvasRenderingContext2D, scene: TimelineScene): void {
   if (scene.buckets.length === 0) return;
   const paths = ROUTE_ORDER.map(() => new Path2D());
+  const errorLines = { 4: new Path2D(), 5: new Path2D() };
+  let hasErrors = false;
   for (const box of scene.buckets) {
     const left = Math.round(box.x);
     const width = Math.max(1, Math.round(box.x + box.w) - left);
     const bottom = box.y + box.h;
+    const errorClass = box.serverErrorJobs > 0 ? 5 : box.clientErrorJobs > 0 ? 4 : 0;
+    if (errorClass !== 0) {
+      const y = Math.round(box.y) + STATUS_OUTLINES[errorClass].widthPx / 2;
+      errorLines[errorClass].moveTo(left, y);
+      errorLines[errorClass].lineTo(left + width, y);
+      hasErrors = true;
+    }
     let below = 0;
     for (let r = 0; r < ROUTE_ORDER.length; r++) {
       const count = box.routeJobs[r]!;
@@ -211,6 +222,16 @@ function paintBuckets(ctx: CanvasRenderingContext2D, scene: TimelineScene): void
     ctx.fillStyle = routeFill(ctx, ROUTE_ORDER[r]!);
     ctx.fill(paths[r]!);
   }
+  if (!hasErrors) return;
+  ctx.save();
+  for (const errorClass of [4, 5] as const) {
+    const outline = STATUS_OUTLINES[errorClass];
+    ctx.strokeStyle = outline.color;
+    ctx.lineWidth = outline.widthPx;
+    ctx.setLineDash(outline.dash);
+    ctx.stroke(errorLines[errorClass]);
+  }
+  ctx.restore();
 }
 
 /** Each run's lanes beyond its pool, and the time between runs, are shaded: no worker existed there. */
