@@ -680,6 +680,34 @@ describe('dense jobs: buckets instead of bars', () => {
     expect(hooks.at(-1)!.label).toMatch(/; 2 answered 5xx$/);
   });
 
+  it('ticks the queue track where requests were refused, one tick per bucket with their count', () => {
+    const source = poolOf(2);
+    flood(source, t0, t0 + 30_000);
+    // A full queue turns three requests away at 20 s and one at 28 s.
+    let id = 200_000;
+    for (const at of [20_000, 20_001, 20_002, 28_000]) {
+      source.apply(receivedEvent(t0 + at, id, { connectionId: id, target: '/', userAgent: 'curl/8' }), {
+        type: 'request-rejected',
+        at: t0 + at,
+        requestId: id,
+        connectionId: id,
+        status: 503,
+        errorCode: 'QUEUE_FULL',
+      });
+      id++;
+    }
+    const scene = source.scene(t0 + 30_000);
+    expect(scene.refusals.map((box) => box.count)).toEqual([3, 1]);
+    const [first, second] = scene.refusals;
+    expect(first!.fromAt).toBeLessThanOrEqual(t0 + 20_000);
+    expect(first!.toAt).toBeGreaterThan(t0 + 20_002);
+    expect(second!.fromAt).toBeLessThanOrEqual(t0 + 28_000);
+    expect(second!.x).toBeGreaterThan(first!.x);
+    expect(first!.y).toBe(QUEUE_TOP_PX);
+    // None where nothing was refused.
+    expect(poolOf(1).scene(t0 + 30_000).refusals).toEqual([]);
+  });
+
   it('turns a busy second back into bars when the window zooms in on it', () => {
     const source = poolOf(2);
     flood(source, t0, t0 + 30_000);

@@ -176,6 +176,7 @@ export function projectTimeline(timeline: FrameTimeline | null, context: Timelin
         firstBucketIndex: summaries.firstBucketIndex,
         meanLength: queueBuckets?.meanLength ?? [],
         maxLength: queueBuckets?.maxLength ?? [],
+        rejected: queueBuckets?.rejected ?? [],
       },
       peakLength,
       longestWaitMs,

@@ -67,6 +67,8 @@ export interface QueueLengthSteps {
   /** Time-average number of waiting jobs over the bucket (up to `now`). */
   meanLength: ArrayLike<number>;
   maxLength: ArrayLike<number>;
+  /** Requests refused in the bucket without running: a malformed one (4xx), or 503 when the pool could not take it. */
+  rejected: ArrayLike<number>;
 }
 
 /**

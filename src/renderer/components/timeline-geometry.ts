@@ -22,6 +22,8 @@ export const AXIS_HEIGHT_PX = 22;
 export const MARKER_STRIP_HEIGHT_PX = 14;
 /** The queue track: the same height whatever it holds, so the lanes never jump. */
 export const QUEUE_TRACK_HEIGHT_PX = 44;
+/** A refusal's tick across the queue track's top. */
+export const REFUSAL_TICK_HEIGHT_PX = 3;
 const TRACK_GAP_PX = 6;
 /** Where the queue track starts. */
 export const QUEUE_TOP_PX = MARKER_STRIP_HEIGHT_PX;
@@ -229,6 +231,31 @@ export interface TimelineScene {
   /** Buckets with jobs, lane by lane. */
   buckets: BucketBox[];
   queue: QueuePlacement;
+  /** Where requests were refused, over the queue track, in time order. */
+  refusals: RefusalBox[];
+}
+
+/** A bucket of the grid in which requests were refused without running: a tick across the queue track's top. */
+export interface RefusalBox extends Box {
+  fromAt: number;
+  toAt: number;
+  count: number;
+}
+
+/** The buckets of the window with refused requests, placed over the queue track. */
+export function placeRefusals(frame: TimelineFrame, layout: TimelineLayout): RefusalBox[] {
+  const { bucketMs, firstBucketIndex, rejected } = frame.queue.steps;
+  const boxes: RefusalBox[] = [];
+  for (let k = 0; k < rejected.length; k++) {
+    const count = rejected[k] ?? 0;
+    if (count === 0) continue;
+    const fromAt = (firstBucketIndex + k) * bucketMs;
+    const toAt = fromAt + bucketMs;
+    if (toAt <= layout.startAt || fromAt >= layout.endAt) continue;
+    const x = xOf(layout, fromAt);
+    boxes.push({ fromAt, toAt, count, x, y: QUEUE_TOP_PX, w: Math.max(1, xOf(layout, toAt) - x), h: REFUSAL_TICK_HEIGHT_PX });
+  }
+  return boxes;
 }
 
 /** The bar's height in its lane, and its top. */
@@ -297,6 +324,7 @@ export function sceneOf(frame: TimelineFrame, widthPx: number, fillHeightPx?: nu
     bars: frame.bars.map((bar) => barBoxOf(bar, layout, frame.now)),
     buckets: placeBuckets(frame, layout),
     queue: placeQueue(frame, layout),
+    refusals: placeRefusals(frame, layout),
   };
 }
 

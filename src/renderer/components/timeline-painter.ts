@@ -6,7 +6,7 @@
 // patterns come from the palette (palette.ts, palette-canvas.ts), which the legend uses too. Reads only
 // the scene (timeline-geometry.ts), never the model. Called once per animation frame.
 
-import { formatClockTime } from './format';
+import { formatClockTime, formatCount } from './format';
 import { CANVAS_COLORS, STATUS_OUTLINES, type StatusClass, statusClassOf } from './palette';
 import { externalHatch, routeFill, strokeStatusOutline, waitFill } from './palette-canvas';
 import { isWorkerMarker, ROUTE_ORDER } from './timeline-frame';
@@ -234,6 +234,30 @@ function paintBuckets(ctx: CanvasRenderingContext2D, scene: TimelineScene): void
   ctx.restore();
 }
 
+/**
+ * Requests refused without running (503 when the queue is full, a wait ran past the max wait or the threads are all
+ * taken; 4xx for a malformed request): a tick across the queue track's top in a 5xx outline's colour wherever they
+ * were, and their number in the track's corner, so an overload that turns requests away reads at a glance, whether
+ * or not the waits are drawn one by one.
+ */
+function paintRefusals(ctx: CanvasRenderingContext2D, scene: TimelineScene): void {
+  if (scene.refusals.length === 0) return;
+  const ticks = new Path2D();
+  let refused = 0;
+  for (const box of scene.refusals) {
+    const left = Math.round(box.x);
+    ticks.rect(left, box.y, Math.max(1, Math.round(box.x + box.w) - left), box.h);
+    refused += box.count;
+  }
+  ctx.fillStyle = STATUS_OUTLINES[5].color;
+  ctx.fill(ticks);
+  ctx.fillStyle = CANVAS_COLORS.markerText;
+  ctx.textAlign = 'right';
+  ctx.textBaseline = 'bottom';
+  ctx.font = `10px ${FONT}`;
+  ctx.fillText(`${formatCount(refused)} refused`, scene.layout.widthPx - 4, QUEUE_TOP_PX + QUEUE_TRACK_HEIGHT_PX - 2);
+}
+
 /** Each run's lanes beyond its pool, and the time between runs, are shaded: no worker existed there. */
 function paintNoWorkerStretches(ctx: CanvasRenderingContext2D, scene: TimelineScene): void {
   const { layout, frame } = scene;
@@ -361,6 +385,7 @@ export function paintTimeline(ctx: CanvasRenderingContext2D, scene: TimelineScen
   const highlightedWait = paintQueue(ctx, scene, options.highlightedRequestId);
   paintConnectors(ctx, scene, options.highlightedRequestId);
   paintBuckets(ctx, scene);
+  paintRefusals(ctx, scene);
   const highlightedBar = paintBars(ctx, scene, options.highlightedRequestId);
   paintMarkers(ctx, scene);
   if (highlightedWait) strokeHighlight(ctx, highlightedWait);
