@@ -3,17 +3,16 @@
 // result and ends. Like the pool's worker it owns no sockets and reports durations only.
 
 import { performance } from 'node:perf_hooks';
-import { isMainThread, type MessagePort, parentPort, receiveMessageOnPort } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 import type { OneJobMessage, OneJobThreadMessage } from './protocol';
 import { describeThrown } from './shared-channel';
+import { whenAttached } from './worker-attach';
 
 /** Runs the one job this thread was spawned for, then lets the thread end. Call it once, at the script's top level. */
 export function serveOneJob<In, Out>(handler: (input: In) => Out): void {
-  const port = parentPort;
-  if (isMainThread || port === null) throw new Error('serveOneJob() must run inside a thread started for one request');
-  const received = receiveMessageOnPort(port);
-  if (received !== undefined) run(port, received.message as OneJobMessage, handler);
-  else port.once('message', (message: OneJobMessage) => run(port, message, handler));
+  whenAttached<OneJobMessage>('serveOneJob() must run inside a thread started for one request', (port, message) =>
+    run(port, message, handler),
+  );
 }
 
 function run<In, Out>(port: MessagePort, message: OneJobMessage, handler: (input: In) => Out): void {

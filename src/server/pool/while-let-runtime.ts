@@ -10,10 +10,11 @@
 // it does by message, with durations only (the main thread stamps the times).
 
 import { performance } from 'node:perf_hooks';
-import { isMainThread, type MessagePort, parentPort, receiveMessageOnPort } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 import { type WhileLetAttachMessage, WhileLetCell, WhileLetLayout, type WhileLetWorkerMessage } from './protocol';
 import { describeThrown } from './shared-channel';
 import { SharedCodec } from './shared-codec';
+import { whenAttached } from './worker-attach';
 
 /** The lock holder wakes from its wait for a job this often to check for nothing in particular: a bound, not a poll. */
 const RECV_WAIT_SLICE_MS = 1_000;
@@ -39,11 +40,9 @@ export function unlockMutex(cells: Int32Array): void {
 
 /** Serves jobs the while-let way until the pool drops its sender. Call it once, at the script's top level. */
 export function serveWhileLet<In, Out>(handler: (input: In) => Out): void {
-  const port = parentPort;
-  if (isMainThread || port === null) throw new Error('serveWhileLet() must run inside a worker of the while-let pool');
-  const received = receiveMessageOnPort(port);
-  if (received !== undefined) serve(port, received.message as WhileLetAttachMessage, handler);
-  else port.once('message', (message: WhileLetAttachMessage) => serve(port, message, handler));
+  whenAttached<WhileLetAttachMessage>('serveWhileLet() must run inside a worker of the while-let pool', (port, message) =>
+    serve(port, message, handler),
+  );
 }
 
 function serve<In, Out>(port: MessagePort, attach: WhileLetAttachMessage, handler: (input: In) => Out): void {
