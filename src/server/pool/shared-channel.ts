@@ -1,28 +1,37 @@
-// One worker thread's shared-memory channel, as both ends use it: the main thread posts a job and takes its
-// result, the worker takes the job and posts the result. Each value travels in its region of the channel,
-// or through the overflow port when the compact encoding cannot hold it; the mailbox cell says whose turn
-// it is, and a worker is notified only while it sleeps. The pool-wide wake flag lives here too: one
-// wake-up message covers every result published until the main thread drains. Layout: protocol.ts.
+// One worker thread's shared-memory channel, as both ends use it: the main thread posts a mailbox job and
+// takes results, the worker takes the job and publishes results into its small ring of result slots. Each
+// value travels in its region of the channel, or through the overflow port when the compact encoding cannot
+// hold it. The pool-wide wake flag lives here too: one wake-up message covers every result published and
+// every claim made until the main thread drains. The protocol and the layout: protocol.ts.
 
 import { MessageChannel, type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
-import { ChannelCell, ChannelLayout, MailboxState, OVERFLOW, PoolCell, ResultState } from './protocol';
+import { ChannelCell, ChannelLayout, MailboxState, OVERFLOW, PoolCell, ResultLayout } from './protocol';
 import { NotEncodable, SharedCodec } from './shared-codec';
+
+/** Int32 cells of a result slot, from its start, and the Float64 index of its run time. */
+const RESULT_OK = 0;
+const RESULT_LENGTH = 1;
+const RESULT_RUN_MS = 1;
 
 export class SharedChannel {
   private readonly cells: Int32Array;
   private readonly float64Cells: Float64Array;
   private readonly jobCodec: SharedCodec;
-  private readonly resultCodec: SharedCodec;
+  private readonly resultCodecs: SharedCodec[] = [];
+  /** This end's count of results published (worker) or taken (main thread); the cells mirror it for the other end. */
+  private resultCount = 0;
 
   /** `buffer` is ChannelLayout.totalBytes of shared memory; `overflowPort` is this end's port for values too large or too odd to encode. */
   constructor(
     buffer: SharedArrayBuffer,
     readonly overflowPort: MessagePort,
   ) {
-    this.cells = new Int32Array(buffer, 0, ChannelLayout.headerBytes / 4);
-    this.float64Cells = new Float64Array(buffer, 0, ChannelLayout.headerBytes / 8);
+    this.cells = new Int32Array(buffer);
+    this.float64Cells = new Float64Array(buffer);
     this.jobCodec = new SharedCodec(buffer, ChannelLayout.jobOffset, ChannelLayout.jobBytes);
-    this.resultCodec = new SharedCodec(buffer, ChannelLayout.resultOffset, ChannelLayout.resultBytes);
+    for (let slot = 0; slot < ResultLayout.slotCount; slot++) {
+      this.resultCodecs.push(new SharedCodec(buffer, resultSlotOffset(slot) + ResultLayout.headerBytes, ResultLayout.payloadBytes));
+    }
   }
 
   /**
@@ -47,29 +56,47 @@ export class SharedChannel {
     if (Atomics.load(cells, ChannelCell.Sleeping) !== 0) Atomics.notify(cells, ChannelCell.Mailbox);
   }
 
-  /** The worker has published the result of its job. */
+  /** The thread is counted ready: it may claim jobs from the ring from now on. */
+  allowClaims(): void {
+    Atomics.store(this.cells, ChannelCell.MayClaim, 1);
+  }
+
+  /** The worker sleeps, or is about to, and will not look at the ring before it is woken. */
+  get isSleeping(): boolean {
+    return Atomics.load(this.cells, ChannelCell.Sleeping) !== 0;
+  }
+
+  /** Wakes a sleeping worker to claim from the ring (its mailbox says Look, unless a job or stop is there). */
+  wakeToClaim(): void {
+    Atomics.compareExchange(this.cells, ChannelCell.Mailbox, MailboxState.Idle, MailboxState.Look);
+    Atomics.notify(this.cells, ChannelCell.Mailbox);
+  }
+
+  /** The worker has published a result the main thread has not taken yet. */
   get hasResult(): boolean {
-    return Atomics.load(this.cells, ChannelCell.Result) === ResultState.Ready;
+    return Atomics.load(this.cells, ChannelCell.ResultsPublished) !== this.resultCount;
   }
 
-  /** Of the published result: did the handler return (true) or throw (false, the payload is its message)? */
+  /** Of the oldest untaken result: did the handler return (true) or throw (false, the payload is its message)? */
   get isResultOk(): boolean {
-    return this.cells[ChannelCell.ResultOk] === 1;
+    return this.cells[resultSlotOffset(this.resultSlot) / 4 + RESULT_OK] === 1;
   }
 
-  /** Of the published result: how long the job ran, measured in the worker. */
+  /** Of the oldest untaken result: how long the job ran, measured in the worker. */
   get resultRunMs(): number {
-    return this.float64Cells[ChannelLayout.runMsIndex]!;
+    return this.float64Cells[resultSlotOffset(this.resultSlot) / 8 + RESULT_RUN_MS]!;
   }
 
-  /** The published result's payload. Throws when it cannot be received; releaseResult() is still owed then. */
+  /** The oldest untaken result's payload. Throws when it cannot be received; releaseResult() is still owed then. */
   readResult(): unknown {
-    return this.read(this.resultCodec, this.cells[ChannelCell.ResultLength]!);
+    const slot = this.resultSlot;
+    return this.read(this.resultCodecs[slot]!, this.cells[resultSlotOffset(slot) / 4 + RESULT_LENGTH]!);
   }
 
-  /** The result is taken: the region is free for the next one. */
+  /** The oldest result is taken: its slot is free for the worker's next one. */
   releaseResult(): void {
-    Atomics.store(this.cells, ChannelCell.Result, ResultState.None);
+    this.resultCount = (this.resultCount + 1) | 0;
+    Atomics.store(this.cells, ChannelCell.ResultsTaken, this.resultCount);
   }
 
   /** The book's dropped sender: the worker leaves its loop and its thread ends. */
@@ -85,9 +112,14 @@ export class SharedChannel {
 
   // ── worker thread ──────────────────────────────────────────────────────────
 
-  /** MailboxState: a job waits, the pool says stop, or nothing yet. */
+  /** MailboxState: a job waits, the pool says stop or look at the ring, or nothing yet. */
   get mailbox(): number {
     return Atomics.load(this.cells, ChannelCell.Mailbox);
+  }
+
+  /** The mailbox's Look is seen: back to Idle (unless a job or stop has replaced it). */
+  clearLook(): void {
+    Atomics.compareExchange(this.cells, ChannelCell.Mailbox, MailboxState.Look, MailboxState.Idle);
   }
 
   /** The posted job's input, and the mailbox free again. Throws when the input cannot be read; the mailbox is freed all the same. */
@@ -95,40 +127,60 @@ export class SharedChannel {
     try {
       return this.read(this.jobCodec, this.cells[ChannelCell.JobLength]!);
     } finally {
-      // The pool writes the next job only after it has taken this one's result, so Idle cannot hide a job.
+      // The pool posts a mailbox job only to a worker it counts idle, so Idle cannot hide another one.
       Atomics.store(this.cells, ChannelCell.Mailbox, MailboxState.Idle);
     }
   }
 
-  /**
-   * Leaves a job's result for the main thread. An output that cannot cross the boundary becomes a failure
-   * that says so, so every job gets a result.
-   */
-  postResult(isOk: boolean, payload: unknown, runMs: number): void {
+  /** May this worker claim a job from the ring: counted ready, and a result slot free for that job's result? */
+  get mayClaim(): boolean {
     const cells = this.cells;
-    cells[ChannelCell.ResultOk] = isOk ? 1 : 0;
-    this.float64Cells[ChannelLayout.runMsIndex] = runMs;
-    try {
-      cells[ChannelCell.ResultLength] = this.write(this.resultCodec, payload);
-    } catch (thrown) {
-      if (!isOk) throw thrown;
-      cells[ChannelCell.ResultOk] = 0;
-      const message = `the job's output could not be sent to the main thread: ${describeThrown(thrown)}`;
-      cells[ChannelCell.ResultLength] = this.write(this.resultCodec, message);
-    }
-    Atomics.store(cells, ChannelCell.Result, ResultState.Ready);
+    return (
+      Atomics.load(cells, ChannelCell.MayClaim) === 1 &&
+      ((this.resultCount - Atomics.load(cells, ChannelCell.ResultsTaken)) | 0) < ResultLayout.slotCount
+    );
   }
 
   /**
-   * Sleeps until a job (or stop) is posted, at most `timeoutMs`. Sleeping is set before the wait re-checks
-   * the mailbox, so a job posted after that check is notified.
+   * Leaves a job's result in the next result slot for the main thread (a mailbox job always finds one free,
+   * and a ring job is claimed only when one is). An output that cannot cross the boundary becomes a failure
+   * that says so, so every job gets a result.
    */
-  waitForJob(timeoutMs: number): 'ok' | 'not-equal' | 'timed-out' {
+  postResult(isOk: boolean, payload: unknown, runMs: number): void {
+    const slot = this.resultSlot;
+    const at = resultSlotOffset(slot) / 4;
+    const cells = this.cells;
+    const codec = this.resultCodecs[slot]!;
+    cells[at + RESULT_OK] = isOk ? 1 : 0;
+    this.float64Cells[at / 2 + RESULT_RUN_MS] = runMs;
+    try {
+      cells[at + RESULT_LENGTH] = this.write(codec, payload);
+    } catch (thrown) {
+      if (!isOk) throw thrown;
+      cells[at + RESULT_OK] = 0;
+      const message = `the job's output could not be sent to the main thread: ${describeThrown(thrown)}`;
+      cells[at + RESULT_LENGTH] = this.write(codec, message);
+    }
+    this.resultCount = (this.resultCount + 1) | 0;
+    Atomics.store(cells, ChannelCell.ResultsPublished, this.resultCount);
+  }
+
+  /**
+   * Sleeps until the mailbox changes (a job, stop, or look at the ring), at most `timeoutMs`, unless
+   * `hasWork()` says there is something to do. Sleeping is set before that last look, so a job published
+   * after it is notified.
+   */
+  waitForJob(timeoutMs: number, hasWork: () => boolean): 'ok' | 'not-equal' | 'timed-out' {
     const cells = this.cells;
     Atomics.store(cells, ChannelCell.Sleeping, 1);
-    const woken = Atomics.wait(cells, ChannelCell.Mailbox, MailboxState.Idle, timeoutMs);
+    const woken = hasWork() ? 'not-equal' : Atomics.wait(cells, ChannelCell.Mailbox, MailboxState.Idle, timeoutMs);
     Atomics.store(cells, ChannelCell.Sleeping, 0);
     return woken;
+  }
+
+  /** Where this end reads or writes its next result. */
+  private get resultSlot(): number {
+    return this.resultCount & (ResultLayout.slotCount - 1);
   }
 
   // ── both ends ──────────────────────────────────────────────────────────────
@@ -153,6 +205,10 @@ export class SharedChannel {
   }
 }
 
+function resultSlotOffset(slot: number): number {
+  return ChannelLayout.resultOffset + slot * ResultLayout.slotBytes;
+}
+
 /** A thrown value in words, for the failure it becomes on either side of the boundary. */
 export function describeThrown(thrown: unknown): string {
   if (thrown instanceof Error) return thrown.message || thrown.name;
@@ -160,16 +216,18 @@ export function describeThrown(thrown: unknown): string {
 }
 
 /**
- * The pool-wide "results are waiting" flag, shared by every worker: the first result published after the
- * main thread last drained raises it and posts the one wake-up; the main thread lowers it as it starts draining.
+ * The pool-wide "results are waiting" flag, shared by every worker: the first result published (or claim
+ * made) after the main thread last drained raises it and posts the one wake-up; the main thread lowers it
+ * as it starts draining.
  */
 export class WakeFlag {
   readonly buffer: SharedArrayBuffer;
   private readonly cells: Int32Array;
 
-  constructor(buffer = new SharedArrayBuffer(PoolCell.Count * Int32Array.BYTES_PER_ELEMENT)) {
+  /** `buffer`: the pool-wide buffer, whose first cells are PoolCell's. */
+  constructor(buffer: SharedArrayBuffer) {
     this.buffer = buffer;
-    this.cells = new Int32Array(buffer);
+    this.cells = new Int32Array(buffer, 0, PoolCell.Count);
   }
 
   /** Worker: true when this call raised the flag, so this worker must post the wake-up. */

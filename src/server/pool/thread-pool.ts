@@ -1,9 +1,10 @@
 // The book's ThreadPool (ch. 21) over node:worker_threads: workers with ids 0..n-1 take jobs from one
 // bounded FIFO queue; a crashed worker is replaced under the same id; shutdown drains, then joins in id order.
-// This file is scheduling and the workers' lifecycle; the queue is job-queue.ts, each worker's shared-memory
-// channel shared-channel.ts (both ends), the thread boundary's messages and layout protocol.ts, and the
-// worker's side worker-runtime.ts. The main thread dispatches and keeps every time; workers only run jobs
-// and report how long they ran.
+// How a job reaches a worker — the mailbox of an idle worker, or the shared ring of waiting jobs that a worker
+// finishing a job claims itself — is explained in one place, protocol.ts: read it first. This file is
+// scheduling and the workers' lifecycle; the queue is job-queue.ts, the ring shared-ring.ts, each worker's
+// channel shared-channel.ts, and the worker's side worker-runtime.ts. The main thread keeps every time and
+// reports every fact; workers only run jobs and report how long they ran.
 
 import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
@@ -12,8 +13,9 @@ import { SETTINGS } from '../../shared/settings';
 import { JobQueue, NO_MAX_WAIT, RingQueue } from './job-queue';
 import { deliverOutcome, type Job, type JobRunner, spawnWorkerThread, toFileUrl } from './job-runner';
 import { type JobAbandonReason, type JobOutcome, type JobRunOutcome, type PoolObserver, UNOBSERVED } from './observer';
-import { type AttachMessage, WAKE_MESSAGE, type WorkerToPoolMessage } from './protocol';
+import { type AttachMessage, RingLayout, RingState, WAKE_MESSAGE, type WorkerToPoolMessage } from './protocol';
 import { describeThrown, SharedChannel, WakeFlag } from './shared-channel';
+import { JobRing } from './shared-ring';
 
 /** Upper bound on `size`: the pool-size setting's limit (src/shared/settings.ts), guarded here too for direct users of the pool. */
 export const MAX_POOL_SIZE = SETTINGS.workerCount.max;
@@ -60,6 +62,12 @@ interface PendingJob<In, Out> {
   readonly enqueuedAtMs: number;
   /** performance.now() at dispatch, for the run time of a job whose worker died. */
   startedAtMs: number;
+  /** Its position in the ring once published there, else null. */
+  ringPosition: number | null;
+  /** Its input is outside what a ring slot holds: it waits for the mailbox of a worker freed while the ring is empty. */
+  isHeld: boolean;
+  /** Set when its run ends, until the callback gets it. */
+  outcome: JobRunOutcome<Out> | null;
 }
 
 /**
@@ -76,7 +84,15 @@ interface WorkerSlot<In, Out> {
   channel: SharedChannel | null;
   /** Resolves with the exit code of the current thread. */
   exited: Promise<number>;
+  /** The job it runs, as far as the main thread knows: its result may already be published. */
   job: PendingJob<In, Out> | null;
+  /**
+   * A ring job this worker claimed while a mailbox job posted to it at the same moment was still to run: the
+   * worker runs that one first, so this one counts as started once that one's result is taken.
+   */
+  claimedNext: PendingJob<In, Out> | null;
+  /** On the idle list; an entry whose slot has become busy since is skipped when taken. */
+  isListedIdle: boolean;
   /** The thread's uncaught error, if it reported one before exiting. */
   lastError: string | null;
   consecutiveStartFailures: number;
@@ -119,6 +135,15 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
   /** Idle workers, longest-idle first, so consecutive jobs spread over the pool as in the book's output. */
   private readonly idle = new RingQueue<WorkerSlot<In, Out>>();
   private busy = 0;
+  /** The queue's oldest jobs, published where workers claim them (protocol.ts). */
+  private readonly ring = new JobRing();
+  /** Ring positions: the next to publish, and the oldest whose claim or revocation the main thread has not learned. */
+  private ringPublished = 0;
+  private ringLearned = 0;
+  /** Jobs out of the queue but not yet started: each a worker's claimedNext. */
+  private deferredStarts = 0;
+  /** A job's deadline in epoch ms, as ring slots carry it: its performance.now() when queued plus this. */
+  private readonly deadlineOffsetMs: number;
   /** Slots not given up; when none is left, jobs fail at once instead of waiting forever. */
   private liveSlotCount: number;
   private isShuttingDown = false;
@@ -132,7 +157,7 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
    */
   private deadlineTimer: NodeJS.Timeout | null = null;
   private readonly scriptUrl: URL;
-  private readonly wake = new WakeFlag();
+  private readonly wake = new WakeFlag(this.ring.buffer);
   /** performance.now() when every worker was ready (workerSpawned). */
   private spawnedAtMs = 0;
 
@@ -146,6 +171,7 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
   ) {
     this.size = size;
     this.queue = new JobQueue(maxWaitMs === 0 ? NO_MAX_WAIT : maxWaitMs);
+    this.deadlineOffsetMs = performance.timeOrigin + this.queue.maxWaitMs;
     this.liveSlotCount = size;
     this.scriptUrl = toFileUrl(workerScript);
   }
@@ -184,7 +210,7 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
 
   /** Jobs waiting for a worker. */
   get queueDepth(): number {
-    return this.queue.length;
+    return this.queue.length + this.deferredStarts;
   }
 
   /** Workers running a job right now. */
@@ -210,10 +236,16 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
         replacements: slot.replacements,
       }),
     );
-    const queue: QueuedJobState[] = new Array(this.queue.length);
-    for (let i = 0; i < queue.length; i++) {
+    const queue: QueuedJobState[] = [];
+    // A deferred start was claimed before everything still queued.
+    for (const slot of this.slots) {
+      const job = slot.claimedNext;
+      if (job !== null) queue.push({ requestId: job.requestId, enqueuedAt: timeOf(job.enqueuedAtMs) });
+    }
+    queue.sort((a, b) => a.enqueuedAt - b.enqueuedAt);
+    for (let i = 0; i < this.queue.length; i++) {
       const job = this.queue.at(i)!;
-      queue[i] = { requestId: job.requestId, enqueuedAt: timeOf(job.enqueuedAtMs) };
+      queue.push({ requestId: job.requestId, enqueuedAt: timeOf(job.enqueuedAtMs) });
     }
     let live = 0;
     for (const slot of this.slots) if (slot.worker !== null) live++;
@@ -226,21 +258,36 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
    */
   execute(job: Job<In>, onDone: (outcome: JobOutcome<Out>) => void): boolean {
     if (this.isShuttingDown) return false;
-    // Invariant: a worker is idle only while the queue is empty, so an idle worker means "start now".
-    const slot = this.idle.shift();
-    if (slot === undefined && this.queue.length >= this.maxQueuedJobs) return false;
+    // An idle worker means "start now" only while nothing waits: the ring is then empty, so it is not claiming.
+    const slot = this.queue.length === 0 ? this.takeIdle() : undefined;
+    if (slot === undefined && this.queueDepth >= this.maxQueuedJobs) return false;
     const nowMs = performance.now();
-    const pending: PendingJob<In, Out> = { requestId: job.requestId, input: job.input, onDone, enqueuedAtMs: nowMs, startedAtMs: 0 };
+    const pending: PendingJob<In, Out> = {
+      requestId: job.requestId,
+      input: job.input,
+      onDone,
+      enqueuedAtMs: nowMs,
+      startedAtMs: 0,
+      ringPosition: null,
+      isHeld: false,
+      outcome: null,
+    };
     const observer = this.observer;
-    if (observer.isObserving) observer.jobQueued(job.requestId, this.queue.length + 1, nowMs);
+    if (observer.isObserving) observer.jobQueued(job.requestId, this.queueDepth + 1, nowMs);
     if (slot !== undefined) {
-      if (!this.dispatch(slot, pending, nowMs)) this.takeNextJob(slot);
+      this.dispatch(slot, pending, nowMs);
       return true;
     }
     this.queue.push(pending);
     // Nobody is left to run it: abandoned at once, after execute() returns, as a callback always is.
-    if (this.liveSlotCount === 0) queueMicrotask(() => this.abandonQueued('no-workers'));
-    else if (this.deadlineTimer === null) this.watchDeadline(nowMs);
+    if (this.liveSlotCount === 0) {
+      queueMicrotask(() => this.abandonQueued('no-workers'));
+      return true;
+    }
+    // No wake-up here as a rule: every worker is busy, and each claims the next job as it finishes.
+    this.publishWaiting();
+    if (this.idle.length > 0) this.wakeClaimers();
+    if (this.deadlineTimer === null) this.watchDeadline(nowMs);
     return true;
   }
 
@@ -255,14 +302,19 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
 
   // ── dispatch ───────────────────────────────────────────────────────────────
 
-  /** Posts the job to an idle worker. False when the input could not be sent; that job is then already answered. */
-  private dispatch(slot: WorkerSlot<In, Out>, job: PendingJob<In, Out>, nowMs: number): boolean {
+  /** Counts the job started on the worker and reports it (its queueDepth: jobs still waiting). */
+  private start(slot: WorkerSlot<In, Out>, job: PendingJob<In, Out>, nowMs: number): void {
     slot.phase = 'busy';
     slot.job = job;
     this.busy++;
     job.startedAtMs = nowMs;
     const observer = this.observer;
-    if (observer.isObserving) observer.jobStarted(job.requestId, slot.id, nowMs - job.enqueuedAtMs, this.queue.length, nowMs);
+    if (observer.isObserving) observer.jobStarted(job.requestId, slot.id, nowMs - job.enqueuedAtMs, this.queueDepth, nowMs);
+  }
+
+  /** Posts the job to an idle worker's mailbox. False when the input could not be sent; that job is then already answered. */
+  private dispatch(slot: WorkerSlot<In, Out>, job: PendingJob<In, Out>, nowMs: number): boolean {
+    this.start(slot, job, nowMs);
     try {
       slot.channel!.postJob(job.input);
       return true;
@@ -275,7 +327,7 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
         workerId: slot.id,
       };
       this.finish(slot, outcome);
-      slot.phase = 'idle';
+      this.markIdle(slot);
       deliverOutcome(job.onDone, outcome);
       return false;
     }
@@ -288,39 +340,143 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
     this.busy--;
     slot.jobsDone++;
     slot.busyMsTotal += outcome.runMs;
+    job.outcome = outcome;
     const observer = this.observer;
     if (observer.isObserving) observer.jobFinished(job.requestId, outcome, performance.now());
     return job;
   }
 
-  /** A worker just became free: it takes the oldest queued job, or joins the idle list. */
-  private takeNextJob(slot: WorkerSlot<In, Out>): void {
+  private markIdle(slot: WorkerSlot<In, Out>): void {
     slot.phase = 'idle';
-    if (this.queue.length > 0) {
-      const nowMs = performance.now();
-      // The deadline timer may not have fired yet: a job that has waited too long is answered, never started late.
-      this.abandonOverdue(nowMs);
-      for (let job = this.queue.shift(); job !== undefined; job = this.queue.shift()) {
-        if (this.dispatch(slot, job, nowMs)) return;
-      }
-    }
+    if (slot.isListedIdle) return;
+    slot.isListedIdle = true;
     this.idle.push(slot);
   }
 
+  /** The longest-idle worker still idle, taken off the list. */
+  private takeIdle(): WorkerSlot<In, Out> | undefined {
+    for (let slot = this.idle.shift(); slot !== undefined; slot = this.idle.shift()) {
+      slot.isListedIdle = false;
+      if (slot.phase === 'idle') return slot;
+    }
+    return undefined;
+  }
+
+  /** Ring positions published whose fate the main thread has not learned yet. */
+  private get ringLength(): number {
+    return (this.ringPublished - this.ringLearned) | 0;
+  }
+
   /**
-   * A worker posted a wake-up: take every result waiting in any channel. Clearing the flag first means a
-   * result published from here on either is seen by this pass or posts a new wake-up.
+   * Publishes waiting jobs into the ring, oldest first, while it has room: the ring always holds the queue's
+   * oldest jobs. A held job stops it, so nothing overtakes that one.
+   */
+  private publishWaiting(): void {
+    const queue = this.queue;
+    const ring = this.ring;
+    for (let ringLength = this.ringLength; ringLength < queue.length && ringLength < RingLayout.capacity; ringLength++) {
+      const job = queue.at(ringLength)!;
+      const position = this.ringPublished;
+      if (job.isHeld || !ring.isSlotFree(position)) return;
+      if (!ring.publish(position, job.input, job.enqueuedAtMs + this.deadlineOffsetMs)) {
+        job.isHeld = true;
+        return;
+      }
+      job.ringPosition = position;
+      this.ringPublished = (position + 1) | 0;
+    }
+  }
+
+  /**
+   * Jobs wait in the ring: idle workers that are awake will claim them (they look before they sleep), so wake
+   * sleeping idle ones only for the rest. Busy workers claim as they finish, and need no wake-up.
+   */
+  private wakeClaimers(): void {
+    let unclaimed = this.ringLength;
+    if (unclaimed === 0) return;
+    const slots = this.slots;
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i]!;
+      if (slot.phase === 'idle' && slot.channel !== null && !slot.channel.isSleeping) unclaimed--;
+    }
+    for (let i = 0; i < slots.length && unclaimed > 0; i++) {
+      const slot = slots[i]!;
+      if (slot.phase === 'idle' && slot.channel !== null && slot.channel.isSleeping) {
+        slot.channel.wakeToClaim();
+        unclaimed--;
+      }
+    }
+  }
+
+  /**
+   * Workers came free or jobs left the queue: while the ring is empty the oldest job goes to an idle worker's
+   * mailbox (a held job can go no other way); then what waits is published and sleepers woken for it.
+   */
+  private settle(): void {
+    if (this.queue.length === 0) return;
+    const nowMs = performance.now();
+    // The deadline timer may not have fired yet: a job that has waited too long is answered, never started late.
+    this.abandonOverdue(nowMs);
+    while (this.ringLength === 0 && this.queue.length > 0) {
+      const slot = this.takeIdle();
+      if (slot === undefined) break;
+      this.dispatch(slot, this.queue.shift()!, nowMs);
+    }
+    this.publishWaiting();
+    this.wakeClaimers();
+  }
+
+  /**
+   * A worker posted a wake-up: learn every claim and take every result waiting in any channel. Clearing the
+   * flag first means a result published or a claim made from here on either is seen by this pass or posts a
+   * new wake-up.
    */
   private drainResults(): void {
     this.wake.lower();
+    this.learnClaims();
     const slots = this.slots;
-    for (let i = 0; i < slots.length; i++) this.takeResult(slots[i]!);
+    for (let i = 0; i < slots.length; i++) this.takeResults(slots[i]!);
+    this.settle();
+    this.checkDrained();
   }
 
-  /** Takes the slot's result if its worker has published one; a worker that has exited gets no next job. */
-  private takeResult(slot: WorkerSlot<In, Out>, hasExited = false): void {
-    const channel = slot.channel;
-    if (slot.phase !== 'busy' || slot.job === null || channel === null || !channel.hasResult) return;
+  /**
+   * Walks the ring's consumed positions in order (they form a prefix, protocol.ts): a claim starts its job
+   * on the claimer, after the claimer's previous job is finished; a revocation by a worker that found the
+   * job overdue abandons it.
+   */
+  private learnClaims(): void {
+    const ring = this.ring;
+    while (this.ringLearned !== this.ringPublished) {
+      const owner = ring.ownerAt(this.ringLearned);
+      if (owner === RingState.Published) return;
+      this.ringLearned = (this.ringLearned + 1) | 0;
+      // The ring holds the queue's oldest jobs, in order.
+      const job = this.queue.shift()!;
+      const nowMs = performance.now();
+      if (owner === RingState.Revoked) {
+        this.abandon(job, 'max-wait', nowMs);
+        continue;
+      }
+      const slot = this.slots[owner - RingState.ClaimedBase]!;
+      if (slot.job === null) {
+        this.start(slot, job, nowMs);
+      } else if (slot.channel?.hasResult) {
+        // A worker claims only after publishing its previous result: the observer hears that job finish first.
+        const previous = this.takeResult(slot);
+        this.start(slot, job, nowMs);
+        deliverOutcome(previous.onDone, previous.outcome!);
+      } else {
+        // Claimed while a mailbox job was posted to it: that one runs first (worker-runtime.ts).
+        slot.claimedNext = job;
+        this.deferredStarts++;
+      }
+    }
+  }
+
+  /** Finishes the slot's job with its worker's oldest published result (the caller checked there is one). */
+  private takeResult(slot: WorkerSlot<In, Out>): PendingJob<In, Out> {
+    const channel = slot.channel!;
     const runMs = channel.resultRunMs;
     const isOk = channel.isResultOk;
     let outcome: JobRunOutcome<Out>;
@@ -340,11 +496,34 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
     }
     channel.releaseResult();
     const job = this.finish(slot, outcome);
-    // The worker has its next job before this one's callback runs, so it is never idle for our sake.
-    if (hasExited) slot.phase = 'idle';
-    else this.takeNextJob(slot);
-    deliverOutcome(job.onDone, outcome);
-    this.checkDrained();
+    this.markIdle(slot);
+    const next = slot.claimedNext;
+    if (next !== null) {
+      slot.claimedNext = null;
+      this.deferredStarts--;
+      this.start(slot, next, performance.now());
+    }
+    return job;
+  }
+
+  /**
+   * Takes every result the slot's worker has published, each job's callback called once the slot is updated. A
+   * result of a job the main thread has not learned of yet (claimed since the last walk) walks the ring first.
+   */
+  private takeResults(slot: WorkerSlot<In, Out>): void {
+    const channel = slot.channel;
+    if (channel === null) return;
+    while (channel.hasResult) {
+      if (slot.job === null) {
+        this.learnClaims();
+        if (slot.job === null) return;
+        // Learning may have taken this result already.
+        if (!channel.hasResult) return;
+      }
+      const job = this.takeResult(slot);
+      deliverOutcome(job.onDone, job.outcome!);
+      this.checkDrained();
+    }
   }
 
   // ── deadlines and abandoned jobs ───────────────────────────────────────────
@@ -365,26 +544,53 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
     if (this.queue.length > 0) this.watchDeadline(nowMs);
   };
 
-  /** Abandons every job at the head of the queue that has waited maxWaitMs by `nowMs` (since deadlines follow queue order, no other can have). */
+  /**
+   * Abandons every job at the head of the queue that has waited maxWaitMs by `nowMs` (since deadlines follow
+   * queue order, no other can have). One in the ring is revoked first; a worker that claimed it first runs it.
+   */
   private abandonOverdue(nowMs: number): void {
-    let job = this.queue.shiftOverdue(nowMs);
-    if (job === undefined) return;
-    for (; job !== undefined; job = this.queue.shiftOverdue(nowMs)) this.abandon(job, 'max-wait', nowMs);
-    this.checkDrained();
+    const queue = this.queue;
+    let abandoned = 0;
+    for (let job = queue.peek(); job !== undefined && nowMs - job.enqueuedAtMs >= queue.maxWaitMs; job = queue.peek()) {
+      if (!this.takeBack(job)) continue;
+      queue.shift();
+      this.abandon(job, 'max-wait', nowMs);
+      abandoned++;
+    }
+    if (abandoned > 0) this.checkDrained();
   }
 
   /** Abandons every queued job. */
   private abandonQueued(reason: JobAbandonReason): void {
     const nowMs = performance.now();
-    for (let job = this.queue.shift(); job !== undefined; job = this.queue.shift()) this.abandon(job, reason, nowMs);
+    const queue = this.queue;
+    for (let job = queue.peek(); job !== undefined; job = queue.peek()) {
+      if (!this.takeBack(job)) continue;
+      queue.shift();
+      this.abandon(job, reason, nowMs);
+    }
     this.checkDrained();
+  }
+
+  /**
+   * The queue's head may leave the queue without running: true unless it is in the ring and a worker claimed
+   * it first, in which case the claim is learned (the head has moved on) and false returned.
+   */
+  private takeBack(head: PendingJob<In, Out>): boolean {
+    if (head.ringPosition === null) return true;
+    if (this.ring.revoke(head.ringPosition)) {
+      this.ringLearned = (this.ringLearned + 1) | 0;
+      return true;
+    }
+    this.learnClaims();
+    return false;
   }
 
   /** Reports a job that left the queue without running, and answers its callback. */
   private abandon(job: PendingJob<In, Out>, reason: JobAbandonReason, nowMs: number): void {
     const waitMs = nowMs - job.enqueuedAtMs;
     const observer = this.observer;
-    if (observer.isObserving) observer.jobAbandoned(job.requestId, reason, waitMs, this.queue.length, nowMs);
+    if (observer.isObserving) observer.jobAbandoned(job.requestId, reason, waitMs, this.queueDepth, nowMs);
     const error =
       reason === 'max-wait'
         ? `it waited ${Math.round(waitMs)} ms for a worker; a job may wait ${this.queue.maxWaitMs} ms`
@@ -404,6 +610,8 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
         channel: null,
         exited: Promise.resolve(0),
         job: null,
+        claimedNext: null,
+        isListedIdle: false,
         lastError: null,
         consecutiveStartFailures: 0,
         jobsDone: 0,
@@ -456,7 +664,7 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
       return;
     }
     slot.worker = worker;
-    slot.channel = this.attach(worker);
+    slot.channel = this.attach(worker, slot.id);
     slot.exited = new Promise((resolve) => worker.once('exit', resolve));
     worker.on('message', (message: WorkerToPoolMessage) => {
       // A wake-up from any worker drains all of them, even a replaced one's.
@@ -479,9 +687,9 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
   }
 
   /** Gives a new thread its shared memory; posted before the thread runs, so serveJobs() finds it waiting. */
-  private attach(worker: Worker): SharedChannel {
+  private attach(worker: Worker, workerId: number): SharedChannel {
     const { channel, buffer, workerPort } = SharedChannel.create();
-    const message: AttachMessage = { type: 'attach', poolCells: this.wake.buffer, channel: buffer, overflowPort: workerPort };
+    const message: AttachMessage = { type: 'attach', workerId, poolCells: this.ring.buffer, channel: buffer, overflowPort: workerPort };
     worker.postMessage(message, [workerPort]);
     return channel;
   }
@@ -492,9 +700,9 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
     // A replacement that became ready after shutdown told it to stop is already on its way out.
     if (slot.phase !== 'starting') return;
     slot.consecutiveStartFailures = 0;
+    slot.channel!.allowClaims();
     if (slot.onFirstStart) {
-      slot.phase = 'idle';
-      this.idle.push(slot);
+      this.markIdle(slot);
       const started = slot.onFirstStart;
       slot.onFirstStart = null;
       started(null);
@@ -503,15 +711,18 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
     slot.replacements++;
     const observer = this.observer;
     if (observer.isObserving) observer.workerReplaced(slot.id, performance.now());
-    this.takeNextJob(slot);
+    this.markIdle(slot);
+    this.settle();
     this.checkDrained();
   }
 
   private onExit(slot: WorkerSlot<In, Out>, exitCode: number): void {
     if (slot.startTimer) clearTimeout(slot.startTimer);
     slot.startTimer = null;
-    // A result published just before the thread ended still counts: its wake-up may not have arrived yet.
-    this.takeResult(slot, true);
+    // Results published and claims made just before the thread ended still count: their wake-up may not
+    // have arrived yet. Claims form a prefix of the ring, so walking it finds every one this thread made.
+    this.learnClaims();
+    this.takeResults(slot);
     slot.channel?.close();
     slot.channel = null;
     slot.worker = null;
@@ -556,28 +767,39 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
   }
 
   private onCrash(slot: WorkerSlot<In, Out>, exitCode: number): void {
-    let job: PendingJob<In, Out> | null = null;
-    let outcome: JobRunOutcome<Out> | null = null;
+    const died: PendingJob<In, Out>[] = [];
     if (slot.phase === 'busy' && slot.job !== null) {
       const detail = slot.lastError ? `: ${slot.lastError}` : '';
-      outcome = {
-        ok: false,
-        cause: 'worker-died',
-        error: `worker ${slot.id} died while running this job (exit code ${exitCode})${detail}`,
-        runMs: performance.now() - slot.job.startedAtMs,
-        workerId: slot.id,
-      };
-      job = this.finish(slot, outcome);
-    } else {
-      this.idle.remove(slot);
+      died.push(this.finishDead(slot, `worker ${slot.id} died while running this job (exit code ${exitCode})${detail}`));
+      // Claimed behind the job it died in: claimed by this worker, and lost with it.
+      const next = slot.claimedNext;
+      if (next !== null) {
+        slot.claimedNext = null;
+        this.deferredStarts--;
+        this.start(slot, next, performance.now());
+        died.push(this.finishDead(slot, `worker ${slot.id} died (exit code ${exitCode}) before running this job, which it had claimed`));
+      }
     }
     const observer = this.observer;
     if (observer.isObserving) observer.workerExited(slot.id, 'crashed', exitCode, performance.now());
     // The replacement starts at once; only a replacement that itself fails to start waits and backs off.
     if (this.isJoining) slot.phase = 'stopped';
     else this.launch(slot);
-    if (job !== null && outcome !== null) deliverOutcome(job.onDone, outcome);
+    for (const job of died) deliverOutcome(job.onDone, job.outcome!);
     this.checkDrained();
+  }
+
+  /** Fails the slot's job with its dead worker; a ring slot it claimed may be written again, its reader gone. */
+  private finishDead(slot: WorkerSlot<In, Out>, error: string): PendingJob<In, Out> {
+    const job = slot.job!;
+    if (job.ringPosition !== null) this.ring.markInputTaken(job.ringPosition);
+    return this.finish(slot, {
+      ok: false,
+      cause: 'worker-died',
+      error,
+      runMs: performance.now() - job.startedAtMs,
+      workerId: slot.id,
+    });
   }
 
   private giveUp(slot: WorkerSlot<In, Out>, reason: string): void {

@@ -1,11 +1,14 @@
-// The worker thread's side of the ThreadPool: takes jobs from its shared-memory mailbox one at a time, runs
-// the user's synchronous handler, measures its run time, and leaves the result in shared memory. It owns no
-// sockets and no clock of record: it reports durations only; the main thread stamps every event.
+// The worker thread's side of the ThreadPool: runs the job in its mailbox, and after each job claims the
+// oldest job waiting in the pool's ring rather than sleeping (protocol.ts); runs the user's synchronous
+// handler, measures its run time, and leaves the result in shared memory. It owns no sockets and no clock
+// of record: it reports durations only; the main thread stamps every event.
 
 import { performance } from 'node:perf_hooks';
-import { isMainThread, type MessagePort, parentPort, receiveMessageOnPort } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 import { type AttachMessage, MailboxState, WAKE_MESSAGE, type WorkerToPoolMessage } from './protocol';
 import { describeThrown, SharedChannel, WakeFlag } from './shared-channel';
+import { JobRing } from './shared-ring';
+import { whenAttached } from './worker-attach';
 
 /**
  * Waiting for a job blocks this thread in Atomics.wait, where its own event loop (the script's timers,
@@ -15,6 +18,8 @@ import { describeThrown, SharedChannel, WakeFlag } from './shared-channel';
 const EVENT_LOOP_TURN_EVERY_MS = 10;
 /** …and an idle one this often: rarely enough that an idle pool costs next to nothing. */
 const IDLE_EVENT_LOOP_TURN_EVERY_MS = 250;
+/** Read once: a getter into native code, and ring deadlines are compared against it for every claim. */
+const TIME_ORIGIN_MS = performance.timeOrigin;
 
 let isServing = false;
 
@@ -26,49 +31,76 @@ let isServing = false;
  * fails with the error's message and the worker carries on with the next one.
  */
 export function serveJobs<In, Out>(handler: (input: In) => Out): void {
-  const port = parentPort;
-  if (isMainThread || port === null) {
-    throw new Error('serveJobs() must run inside a worker thread started by ThreadPool, not on the main thread');
-  }
   if (isServing) throw new Error('serveJobs() was already called in this worker; call it once');
-  isServing = true;
-
-  // The pool posts the attach message as it creates the thread, so it is normally already waiting here.
-  const received = receiveMessageOnPort(port);
-  if (received !== undefined) {
-    startServing(port, received.message as AttachMessage, handler);
-  } else {
-    port.once('message', (message: AttachMessage) => startServing(port, message, handler));
-  }
+  whenAttached<AttachMessage>(
+    'serveJobs() must run inside a worker thread started by ThreadPool, not on the main thread',
+    (port, message) => {
+      isServing = true;
+      startServing(port, message, handler);
+    },
+  );
 }
 
 function startServing<In, Out>(port: MessagePort, attach: AttachMessage, handler: (input: In) => Out): void {
+  const workerId = attach.workerId;
   const wake = new WakeFlag(attach.poolCells);
+  const ring = new JobRing(attach.poolCells);
   const channel = new SharedChannel(attach.channel, attach.overflowPort);
   const wakeMessage: WorkerToPoolMessage = WAKE_MESSAGE;
-
-  const publish = (isOk: boolean, payload: unknown, runMs: number): void => {
-    channel.postResult(isOk, payload, runMs);
+  /** The main thread must drain: the first result or claim since its last drain posts the one wake-up. */
+  const wakeMainThread = (): void => {
     if (wake.raise()) port.postMessage(wakeMessage);
   };
+  const canClaim = (): boolean => channel.mayClaim && ring.hasWaiting;
 
-  const runJob = (): void => {
-    let input: In;
-    try {
-      input = channel.takeJob() as In;
-    } catch (thrown) {
-      publish(false, `the job's input could not be read in the worker: ${describeThrown(thrown)}`, 0);
-      return;
-    }
+  const run = (input: In): void => {
     const startedAtMs = performance.now();
     let output: Out;
     try {
       output = handler(input);
     } catch (thrown) {
-      publish(false, describeThrown(thrown), performance.now() - startedAtMs);
+      channel.postResult(false, describeThrown(thrown), performance.now() - startedAtMs);
       return;
     }
-    publish(true, output, performance.now() - startedAtMs);
+    channel.postResult(true, output, performance.now() - startedAtMs);
+  };
+
+  const runMailboxJob = (): void => {
+    let input: In;
+    try {
+      input = channel.takeJob() as In;
+    } catch (thrown) {
+      channel.postResult(false, `the job's input could not be read in the worker: ${describeThrown(thrown)}`, 0);
+      return;
+    }
+    run(input);
+  };
+
+  /**
+   * Claims and runs the ring's oldest job; false when none waits (overdue ones are revoked on the way). A
+   * mailbox job posted while this claim was being made runs first: the pool counted it started already, and
+   * counts the claimed job started once that one's result is in.
+   */
+  const runClaimedJob = (): boolean => {
+    const position = ring.claim(workerId, TIME_ORIGIN_MS + performance.now());
+    if (ring.hasRevoked) {
+      ring.hasRevoked = false;
+      wakeMainThread();
+    }
+    if (position === null) return false;
+    let input: In | undefined;
+    let inputError: string | null = null;
+    try {
+      input = ring.takeInput(position) as In;
+    } catch (thrown) {
+      inputError = `the job's input could not be read in the worker: ${describeThrown(thrown)}`;
+    }
+    // The main thread reports the job started when it drains; a long job must not wait for its result for that.
+    wakeMainThread();
+    if (channel.mailbox === MailboxState.Job) runMailboxJob();
+    if (inputError === null) run(input as In);
+    else channel.postResult(false, inputError, 0);
+    return true;
   };
 
   let eventLoopTurnAtMs = performance.now();
@@ -76,22 +108,29 @@ function startServing<In, Out>(port: MessagePort, attach: AttachMessage, handler
     eventLoopTurnAtMs = performance.now();
     for (;;) {
       const state = channel.mailbox;
+      let hasRun = false;
       if (state === MailboxState.Job) {
-        runJob();
+        runMailboxJob();
+        hasRun = true;
+      } else if (state === MailboxState.Stop) {
+        // Nothing of ours is left to keep this thread's loop alive, so the thread ends.
+        channel.close();
+        port.close();
+        return;
+      } else {
+        if (state === MailboxState.Look) channel.clearLook();
+        hasRun = channel.mayClaim && runClaimedJob();
+      }
+      if (hasRun) {
+        wakeMainThread();
         if (performance.now() - eventLoopTurnAtMs >= EVENT_LOOP_TURN_EVERY_MS) {
           setImmediate(serve);
           return;
         }
         continue;
       }
-      if (state === MailboxState.Stop) {
-        // Nothing of ours is left to keep this thread's loop alive, so the thread ends.
-        channel.close();
-        port.close();
-        return;
-      }
       const waitMs = IDLE_EVENT_LOOP_TURN_EVERY_MS - (performance.now() - eventLoopTurnAtMs);
-      if (waitMs <= 0 || channel.waitForJob(waitMs) === 'timed-out') {
+      if (waitMs <= 0 || channel.waitForJob(waitMs, canClaim) === 'timed-out') {
         setImmediate(serve);
         return;
       }

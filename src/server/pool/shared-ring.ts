@@ -1,0 +1,142 @@
+// The pool's ring of waiting jobs in shared memory, as both ends use it: the main thread publishes and
+// revokes, a worker claims the oldest job and takes its input. The protocol is described in protocol.ts.
+
+import { PoolCell, RingLayout, RingState } from './protocol';
+import { SharedCodec } from './shared-codec';
+
+const SLOT_MASK = RingLayout.capacity - 1;
+/** Int32 cells of a slot, from its start. */
+const STATE = 0;
+const INPUT_TAKEN = 1;
+/** Float64 index of a slot's deadline, from its start. */
+const DEADLINE = 1;
+
+/** A slot's state for `position` and an owner byte. */
+function stateOf(position: number, owner: number): number {
+  return ((position & RingState.SeqMask) << 8) | owner;
+}
+
+export class JobRing {
+  private readonly cells: Int32Array;
+  private readonly float64Cells: Float64Array;
+  private readonly codecs: SharedCodec[] = [];
+  /** Worker end: set when claim() revoked an overdue job, so the main thread must hear of it. */
+  hasRevoked = false;
+
+  /** `buffer`: the pool-wide buffer (PoolCell, then the ring); a fresh one when omitted. */
+  constructor(readonly buffer = JobRing.allocate()) {
+    this.cells = new Int32Array(buffer);
+    this.float64Cells = new Float64Array(buffer);
+    for (let slot = 0; slot < RingLayout.capacity; slot++) {
+      this.codecs.push(new SharedCodec(buffer, slotOffset(slot) + RingLayout.slotHeaderBytes, RingLayout.slotInputBytes));
+    }
+  }
+
+  private static allocate(): SharedArrayBuffer {
+    const buffer = new SharedArrayBuffer(RingLayout.totalBytes);
+    const cells = new Int32Array(buffer);
+    for (let slot = 0; slot < RingLayout.capacity; slot++) cells[slotOffset(slot) / 4 + STATE] = RingState.Empty;
+    return buffer;
+  }
+
+  // ── main thread ────────────────────────────────────────────────────────────
+
+  /** May `position` be written? Its slot's previous job was revoked or its input taken (or there was none). */
+  isSlotFree(position: number): boolean {
+    const at = slotOffset(position & SLOT_MASK) / 4;
+    const state = Atomics.load(this.cells, at + STATE);
+    if (state === RingState.Empty || (state & RingState.OwnerMask) === RingState.Revoked) return true;
+    return Atomics.load(this.cells, at + INPUT_TAKEN) === ((position - RingLayout.capacity) | 0);
+  }
+
+  /**
+   * Writes the job at `position` (the tail; its slot free) and publishes it. False, and nothing published,
+   * when its input is outside the compact encoding or too large for a slot: it waits for the mailbox then.
+   */
+  publish(position: number, input: unknown, deadlineEpochMs: number): boolean {
+    const slot = position & SLOT_MASK;
+    const at = slotOffset(slot) / 4;
+    try {
+      this.codecs[slot]!.encode(input);
+    } catch {
+      return false;
+    }
+    this.float64Cells[at / 2 + DEADLINE] = deadlineEpochMs;
+    Atomics.store(this.cells, at + STATE, stateOf(position, RingState.Published));
+    Atomics.store(this.cells, PoolCell.RingTail, (position + 1) | 0);
+    return true;
+  }
+
+  /** Of a published position: RingState.Published while nobody has consumed it, else its owner byte. */
+  ownerAt(position: number): number {
+    return Atomics.load(this.cells, slotOffset(position & SLOT_MASK) / 4 + STATE) & RingState.OwnerMask;
+  }
+
+  /** Takes back a job nobody has claimed; false when a worker claimed (or revoked) it first. */
+  revoke(position: number): boolean {
+    const at = slotOffset(position & SLOT_MASK) / 4;
+    const published = stateOf(position, RingState.Published);
+    if (Atomics.compareExchange(this.cells, at + STATE, published, stateOf(position, RingState.Revoked)) !== published) return false;
+    this.moveHeadPast(position);
+    return true;
+  }
+
+  // ── worker thread ──────────────────────────────────────────────────────────
+
+  /** Jobs wait to be claimed (as far as this thread can see). */
+  get hasWaiting(): boolean {
+    return Atomics.load(this.cells, PoolCell.RingHead) !== Atomics.load(this.cells, PoolCell.RingTail);
+  }
+
+  /**
+   * Claims the oldest waiting job for `workerId`: its position, or null when none waits. A job whose
+   * deadline has passed by `nowEpochMs` is revoked instead (hasRevoked is set) and the next one is tried.
+   */
+  claim(workerId: number, nowEpochMs: number): number | null {
+    const cells = this.cells;
+    for (;;) {
+      const head = Atomics.load(cells, PoolCell.RingHead);
+      if (head === Atomics.load(cells, PoolCell.RingTail)) return null;
+      const at = slotOffset(head & SLOT_MASK) / 4;
+      const published = stateOf(head, RingState.Published);
+      if (Atomics.load(cells, at + STATE) === published) {
+        const isOverdue = nowEpochMs >= this.float64Cells[at / 2 + DEADLINE]!;
+        const next = stateOf(head, isOverdue ? RingState.Revoked : RingState.ClaimedBase + workerId);
+        if (Atomics.compareExchange(cells, at + STATE, published, next) === published) {
+          this.moveHeadPast(head);
+          if (!isOverdue) return head;
+          this.hasRevoked = true;
+          continue;
+        }
+      }
+      // Consumed by someone else (or already reused by a later position): help the head past it.
+      this.moveHeadPast(head);
+    }
+  }
+
+  /** The claimed job's input; its slot may be written again from then on (also when decoding throws). */
+  takeInput(position: number): unknown {
+    const slot = position & SLOT_MASK;
+    try {
+      return this.codecs[slot]!.decode();
+    } finally {
+      this.markInputTaken(position);
+    }
+  }
+
+  // ── both ends ──────────────────────────────────────────────────────────────
+
+  /** The claimer has its input (the main thread calls it for a claimer whose thread has ended). */
+  markInputTaken(position: number): void {
+    Atomics.store(this.cells, slotOffset(position & SLOT_MASK) / 4 + INPUT_TAKEN, position);
+  }
+
+  /** RingHead from `position` to the next, unless someone moved it already. */
+  private moveHeadPast(position: number): void {
+    Atomics.compareExchange(this.cells, PoolCell.RingHead, position, (position + 1) | 0);
+  }
+}
+
+function slotOffset(slot: number): number {
+  return RingLayout.offset + slot * RingLayout.slotBytes;
+}
