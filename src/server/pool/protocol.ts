@@ -7,8 +7,10 @@
 //
 // 1. The mailbox (one per worker, ChannelCell.Mailbox): a job for a worker the main thread knows is idle.
 //    The main thread writes the input and stores MailboxState.Job, and notifies only if the worker sleeps;
-//    the job has started when execute() returns. Used only while no job waits in the ring, so a worker
-//    that is handed a job this way cannot be claiming one at the same time.
+//    the job has started when execute() returns. Used only while no job waits in the ring; and when the
+//    worker was awake as its job was posted (it may be between a look at its mailbox and a claim), nothing
+//    is published to the ring until it has taken that job. So a worker runs its jobs in the order the main
+//    thread counts them started, and claims only after publishing its previous result.
 // 2. The ring (one per pool, RingLayout): the jobs that must wait, oldest first, a prefix of the pool's
 //    queue. Positions only grow (Int32, wrapping). The main thread alone moves PoolCell.RingTail: it writes
 //    position p into slot p % capacity (input, deadline), stores the slot's state Published(p), then the

@@ -48,12 +48,23 @@ export class SharedChannel {
 
   // ── main thread ────────────────────────────────────────────────────────────
 
-  /** Gives the worker its next job and wakes it if it sleeps. Throws when the input cannot cross the boundary at all. */
-  postJob(input: unknown): void {
+  /**
+   * Gives the worker its next job and wakes it if it sleeps. True when it slept: it then looks at its mailbox
+   * before anything else; false when it was awake, possibly between a look at its mailbox and a claim from the
+   * ring. Throws when the input cannot cross the boundary at all.
+   */
+  postJob(input: unknown): boolean {
     const cells = this.cells;
     cells[ChannelCell.JobLength] = this.write(this.jobCodec, input);
     Atomics.store(cells, ChannelCell.Mailbox, MailboxState.Job);
-    if (Atomics.load(cells, ChannelCell.Sleeping) !== 0) Atomics.notify(cells, ChannelCell.Mailbox);
+    if (Atomics.load(cells, ChannelCell.Sleeping) === 0) return false;
+    Atomics.notify(cells, ChannelCell.Mailbox);
+    return true;
+  }
+
+  /** The posted mailbox job is still there: the worker has not taken it. */
+  get hasUnreadJob(): boolean {
+    return Atomics.load(this.cells, ChannelCell.Mailbox) === MailboxState.Job;
   }
 
   /** The thread is counted ready: it may claim jobs from the ring from now on. */

@@ -87,10 +87,10 @@ interface WorkerSlot<In, Out> {
   /** The job it runs, as far as the main thread knows: its result may already be published. */
   job: PendingJob<In, Out> | null;
   /**
-   * A ring job this worker claimed while a mailbox job posted to it at the same moment was still to run: the
-   * worker runs that one first, so this one counts as started once that one's result is taken.
+   * A mailbox job was posted while the worker was awake, and may still be in its mailbox: it may be between a
+   * look at its mailbox and a claim, so nothing is published to the ring until it has taken that job.
    */
-  claimedNext: PendingJob<In, Out> | null;
+  isMailboxUnread: boolean;
   /** On the idle list; an entry whose slot has become busy since is skipped when taken. */
   isListedIdle: boolean;
   /** The thread's uncaught error, if it reported one before exiting. */
@@ -140,8 +140,8 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
   /** Ring positions: the next to publish, and the oldest whose claim or revocation the main thread has not learned. */
   private ringPublished = 0;
   private ringLearned = 0;
-  /** Jobs out of the queue but not yet started: each a worker's claimedNext. */
-  private deferredStarts = 0;
+  /** Slots whose isMailboxUnread is set. */
+  private unreadMailboxCount = 0;
   /** A job's deadline in epoch ms, as ring slots carry it: its performance.now() when queued plus this. */
   private readonly deadlineOffsetMs: number;
   /** Slots not given up; when none is left, jobs fail at once instead of waiting forever. */
@@ -210,7 +210,7 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
 
   /** Jobs waiting for a worker. */
   get queueDepth(): number {
-    return this.queue.length + this.deferredStarts;
+    return this.queue.length;
   }
 
   /** Workers running a job right now. */
@@ -236,16 +236,10 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
         replacements: slot.replacements,
       }),
     );
-    const queue: QueuedJobState[] = [];
-    // A deferred start was claimed before everything still queued.
-    for (const slot of this.slots) {
-      const job = slot.claimedNext;
-      if (job !== null) queue.push({ requestId: job.requestId, enqueuedAt: timeOf(job.enqueuedAtMs) });
-    }
-    queue.sort((a, b) => a.enqueuedAt - b.enqueuedAt);
-    for (let i = 0; i < this.queue.length; i++) {
+    const queue: QueuedJobState[] = new Array(this.queue.length);
+    for (let i = 0; i < queue.length; i++) {
       const job = this.queue.at(i)!;
-      queue.push({ requestId: job.requestId, enqueuedAt: timeOf(job.enqueuedAtMs) });
+      queue[i] = { requestId: job.requestId, enqueuedAt: timeOf(job.enqueuedAtMs) };
     }
     let live = 0;
     for (const slot of this.slots) if (slot.worker !== null) live++;
@@ -316,7 +310,10 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
   private dispatch(slot: WorkerSlot<In, Out>, job: PendingJob<In, Out>, nowMs: number): boolean {
     this.start(slot, job, nowMs);
     try {
-      slot.channel!.postJob(job.input);
+      if (!slot.channel!.postJob(job.input)) {
+        slot.isMailboxUnread = true;
+        this.unreadMailboxCount++;
+      }
       return true;
     } catch (thrown) {
       const outcome: JobRunOutcome<Out> = {
@@ -372,6 +369,7 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
    * oldest jobs. A held job stops it, so nothing overtakes that one.
    */
   private publishWaiting(): void {
+    if (this.unreadMailboxCount > 0 && this.hasUnreadMailbox()) return;
     const queue = this.queue;
     const ring = this.ring;
     for (let ringLength = this.ringLength; ringLength < queue.length && ringLength < RingLayout.capacity; ringLength++) {
@@ -385,6 +383,17 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
       job.ringPosition = position;
       this.ringPublished = (position + 1) | 0;
     }
+  }
+
+  /** Is a mailbox job posted to an awake worker still unread? Clears the mark of those that are read. */
+  private hasUnreadMailbox(): boolean {
+    for (const slot of this.slots) {
+      if (!slot.isMailboxUnread) continue;
+      if (slot.channel?.hasUnreadJob) return true;
+      slot.isMailboxUnread = false;
+      this.unreadMailboxCount--;
+    }
+    return false;
   }
 
   /**
@@ -461,16 +470,12 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
       const slot = this.slots[owner - RingState.ClaimedBase]!;
       if (slot.job === null) {
         this.start(slot, job, nowMs);
-      } else if (slot.channel?.hasResult) {
-        // A worker claims only after publishing its previous result: the observer hears that job finish first.
-        const previous = this.takeResult(slot);
-        this.start(slot, job, nowMs);
-        deliverOutcome(previous.onDone, previous.outcome!);
-      } else {
-        // Claimed while a mailbox job was posted to it: that one runs first (worker-runtime.ts).
-        slot.claimedNext = job;
-        this.deferredStarts++;
+        continue;
       }
+      // A worker claims only after publishing its previous result: the observer hears that job finish first.
+      const previous = this.takeResult(slot);
+      this.start(slot, job, nowMs);
+      deliverOutcome(previous.onDone, previous.outcome!);
     }
   }
 
@@ -497,12 +502,6 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
     channel.releaseResult();
     const job = this.finish(slot, outcome);
     this.markIdle(slot);
-    const next = slot.claimedNext;
-    if (next !== null) {
-      slot.claimedNext = null;
-      this.deferredStarts--;
-      this.start(slot, next, performance.now());
-    }
     return job;
   }
 
@@ -610,7 +609,7 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
         channel: null,
         exited: Promise.resolve(0),
         job: null,
-        claimedNext: null,
+        isMailboxUnread: false,
         isListedIdle: false,
         lastError: null,
         consecutiveStartFailures: 0,
@@ -767,25 +766,21 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
   }
 
   private onCrash(slot: WorkerSlot<In, Out>, exitCode: number): void {
-    const died: PendingJob<In, Out>[] = [];
+    let died: PendingJob<In, Out> | null = null;
     if (slot.phase === 'busy' && slot.job !== null) {
       const detail = slot.lastError ? `: ${slot.lastError}` : '';
-      died.push(this.finishDead(slot, `worker ${slot.id} died while running this job (exit code ${exitCode})${detail}`));
-      // Claimed behind the job it died in: claimed by this worker, and lost with it.
-      const next = slot.claimedNext;
-      if (next !== null) {
-        slot.claimedNext = null;
-        this.deferredStarts--;
-        this.start(slot, next, performance.now());
-        died.push(this.finishDead(slot, `worker ${slot.id} died (exit code ${exitCode}) before running this job, which it had claimed`));
-      }
+      died = this.finishDead(slot, `worker ${slot.id} died while running this job (exit code ${exitCode})${detail}`);
+    }
+    if (slot.isMailboxUnread) {
+      slot.isMailboxUnread = false;
+      this.unreadMailboxCount--;
     }
     const observer = this.observer;
     if (observer.isObserving) observer.workerExited(slot.id, 'crashed', exitCode, performance.now());
     // The replacement starts at once; only a replacement that itself fails to start waits and backs off.
     if (this.isJoining) slot.phase = 'stopped';
     else this.launch(slot);
-    for (const job of died) deliverOutcome(job.onDone, job.outcome!);
+    if (died !== null) deliverOutcome(died.onDone, died.outcome!);
     this.checkDrained();
   }
 

@@ -76,11 +76,7 @@ function startServing<In, Out>(port: MessagePort, attach: AttachMessage, handler
     run(input);
   };
 
-  /**
-   * Claims and runs the ring's oldest job; false when none waits (overdue ones are revoked on the way). A
-   * mailbox job posted while this claim was being made runs first: the pool counted it started already, and
-   * counts the claimed job started once that one's result is in.
-   */
+  /** Claims and runs the ring's oldest job; false when none waits (overdue ones are revoked on the way). */
   const runClaimedJob = (): boolean => {
     const position = ring.claim(workerId, TIME_ORIGIN_MS + performance.now());
     if (ring.hasRevoked) {
@@ -97,7 +93,6 @@ function startServing<In, Out>(port: MessagePort, attach: AttachMessage, handler
     }
     // The main thread reports the job started when it drains; a long job must not wait for its result for that.
     wakeMainThread();
-    if (channel.mailbox === MailboxState.Job) runMailboxJob();
     if (inputError === null) run(input as In);
     else channel.postResult(false, inputError, 0);
     return true;
