@@ -7,80 +7,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  type JobOutcome,
-  MAX_CONSECUTIVE_START_FAILURES,
-  MAX_POOL_SIZE,
-  PoolCreationError,
-  ThreadPool,
-  type ThreadPoolOptions,
-} from '../src/server/pool/thread-pool';
-import type { ScriptedJob, ScriptedOutput, ScriptedWorkerData } from './fixtures/workers/scripted-worker';
+import { MAX_CONSECUTIVE_START_FAILURES, MAX_POOL_SIZE, PoolCreationError, ThreadPool } from '../src/server/pool/thread-pool';
+import type { ScriptedJob, ScriptedOutput } from './fixtures/workers/scripted-worker';
+import { echo, Gates, PoolHarness, SCRIPTED_WORKER, submit, wait } from './support/pool-harness';
 import { PoolRecorder } from './support/pool-recorder';
 
-const SCRIPTED_WORKER = fileURLToPath(new URL('./fixtures/workers/scripted-worker.ts', import.meta.url));
 const BROKEN_WORKER = fileURLToPath(new URL('./fixtures/workers/broken-worker.ts', import.meta.url));
-const GATE_COUNT = 16;
 
-type Pool = ThreadPool<ScriptedJob, ScriptedOutput>;
-type Outcome = JobOutcome<ScriptedOutput>;
-
-/** Int32 cells shared with the workers: a `wait` job blocks until its gate is opened. */
-class Gates {
-  readonly buffer = new SharedArrayBuffer(GATE_COUNT * Int32Array.BYTES_PER_ELEMENT);
-  private readonly cells = new Int32Array(this.buffer);
-
-  open(gate: number): void {
-    Atomics.store(this.cells, gate, 1);
-    Atomics.notify(this.cells, gate);
-  }
-
-  openAll(): void {
-    for (let gate = 0; gate < GATE_COUNT; gate++) this.open(gate);
-  }
-}
-
-let started: Array<{ pool: Pool; gates: Gates }> = [];
-
-afterEach(async () => {
-  for (const { gates } of started) gates.openAll();
-  await Promise.all(started.map(({ pool }) => pool.shutdown()));
-  started = [];
-});
-
-async function startPool(
-  size: number,
-  options: Partial<ThreadPoolOptions<ScriptedOutput>> & { failStart?: SharedArrayBuffer } = {},
-): Promise<{ pool: Pool; recorder: PoolRecorder<ScriptedOutput>; gates: Gates }> {
-  const recorder = new PoolRecorder<ScriptedOutput>();
-  const gates = new Gates();
-  const workerData: ScriptedWorkerData = { gates: gates.buffer, ...(options.failStart ? { failStart: options.failStart } : {}) };
-  const pool = await ThreadPool.create<ScriptedJob, ScriptedOutput>({
-    size,
-    workerScript: SCRIPTED_WORKER,
-    workerData,
-    observer: recorder,
-    ...options,
-  });
-  started.push({ pool, gates });
-  return { pool, recorder, gates };
-}
-
-function submit(pool: Pool, requestId: number, input: ScriptedJob): { accepted: boolean; outcome: Promise<Outcome> } {
-  let accepted = false;
-  const outcome = new Promise<Outcome>((resolve, reject) => {
-    let calls = 0;
-    accepted = pool.execute({ requestId, input }, (result) => {
-      calls++;
-      if (calls > 1) reject(new Error(`onDone called ${calls} times for job ${requestId}`));
-      else resolve(result);
-    });
-  });
-  return { accepted, outcome };
-}
-
-const echo = (value: string): ScriptedJob => ({ kind: 'echo', value });
-const wait = (gate: number, value = `gate ${gate}`): ScriptedJob => ({ kind: 'wait', gate, value });
+const harness = new PoolHarness();
+afterEach(() => harness.stopAll());
+const startPool = harness.start.bind(harness);
 
 describe('creating a pool', () => {
   it.each([0, -1, 1.5, Number.NaN, Infinity, MAX_POOL_SIZE + 1])('refuses size %s with a PoolCreationError', async (size) => {
@@ -106,14 +42,14 @@ describe('creating a pool', () => {
   });
 
   it('spawns workers 0..n-1, each ready to run a job when create resolves', async () => {
-    const { pool, recorder } = await startPool(3);
+    const { pool, recorder, gates } = await startPool(3);
     expect(pool.size).toBe(3);
     expect(recorder.of('worker-spawned').map((e) => e.workerId)).toEqual([0, 1, 2]);
     const jobs = [1, 2, 3].map((id) => submit(pool, id, wait(0, `job ${id}`)));
     expect(pool.busyCount).toBe(3);
     expect(pool.queueDepth).toBe(0);
     expect(new Set(recorder.of('job-started').map((e) => e.workerId))).toEqual(new Set([0, 1, 2]));
-    started[0]!.gates.open(0);
+    gates.open(0);
     const outcomes = await Promise.all(jobs.map((j) => j.outcome));
     expect(outcomes.map((o) => o.ok && o.output.value)).toEqual(['job 1', 'job 2', 'job 3']);
   });
@@ -516,7 +452,7 @@ describe('instrumentation', () => {
       workerData: { gates: gates.buffer },
       observer,
     });
-    started.push({ pool, gates });
+    harness.track(pool, gates);
     const outcomes = await Promise.all([
       submit(pool, 1, echo('a')).outcome,
       submit(pool, 2, { kind: 'throw', message: 'b' }).outcome,
