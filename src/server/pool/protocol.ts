@@ -64,6 +64,9 @@ export type WorkerToPoolMessage =
 
 export const WAKE_MESSAGE = 0;
 
+/** Room for one job's input in a shared queue slot: a request line is at most 8 KiB (the parser's limit), so a request's method and target always fit. */
+export const REQUEST_JOB_INPUT_BYTES = 8 * 1024 + 64;
+
 /** Int32 cells at the start of the pool-wide buffer; the ring's slots follow (RingLayout). */
 export const PoolCell = {
   /** 1 from a worker's wake-up post until the main thread starts draining: later results need no post. */
@@ -98,8 +101,7 @@ export const RingLayout = {
   capacity: 64,
   /** Per slot: state and input taken (Int32 each), the deadline (Float64, epoch ms), then the encoded input. */
   slotHeaderBytes: 16,
-  /** A request line is at most 8 KiB (the parser's limit): a request's method and target always fit. */
-  slotInputBytes: 8 * 1024 + 64,
+  slotInputBytes: REQUEST_JOB_INPUT_BYTES,
   get slotBytes(): number {
     return this.slotHeaderBytes + this.slotInputBytes;
   },
@@ -217,8 +219,7 @@ export const WhileLetLayout = {
   headerBytes: 64,
   /** Per slot: requestId and deadline (two Float64), input length (Int32), then the encoded input. */
   slotHeaderBytes: 24,
-  /** A request line is at most 8 KiB (the parser's limit): its method and target always fit. */
-  slotInputBytes: 8 * 1024 + 64,
+  slotInputBytes: REQUEST_JOB_INPUT_BYTES,
   get slotBytes(): number {
     return this.slotHeaderBytes + this.slotInputBytes;
   },

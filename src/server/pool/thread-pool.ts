@@ -459,20 +459,23 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
     while (this.ringLearned !== this.ringPublished) {
       const owner = ring.ownerAt(this.ringLearned);
       if (owner === RingState.Published) return;
+      const slot = owner === RingState.Revoked ? null : this.slots[owner - RingState.ClaimedBase]!;
+      // A worker claims only after publishing its previous result (protocol.ts), so this cannot stop the walk;
+      // if it did, that result's wake-up would resume it.
+      if (slot !== null && slot.job !== null && !slot.channel?.hasResult) return;
       this.ringLearned = (this.ringLearned + 1) | 0;
       // The ring holds the queue's oldest jobs, in order.
       const job = this.queue.shift()!;
       const nowMs = performance.now();
-      if (owner === RingState.Revoked) {
+      if (slot === null) {
         this.abandon(job, 'max-wait', nowMs);
         continue;
       }
-      const slot = this.slots[owner - RingState.ClaimedBase]!;
       if (slot.job === null) {
         this.start(slot, job, nowMs);
         continue;
       }
-      // A worker claims only after publishing its previous result: the observer hears that job finish first.
+      // The observer hears the claimer's previous job finish before this one starts.
       const previous = this.takeResult(slot);
       this.start(slot, job, nowMs);
       deliverOutcome(previous.onDone, previous.outcome!);
@@ -538,9 +541,9 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
 
   private readonly onDeadline = (): void => {
     this.deadlineTimer = null;
-    const nowMs = performance.now();
-    this.abandonOverdue(nowMs);
-    if (this.queue.length > 0) this.watchDeadline(nowMs);
+    // Abandons the overdue jobs, and publishes what waited behind them in the ring.
+    this.settle();
+    if (this.queue.length > 0) this.watchDeadline(performance.now());
   };
 
   /**
