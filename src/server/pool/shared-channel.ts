@@ -72,15 +72,20 @@ export class SharedChannel {
     Atomics.store(this.cells, ChannelCell.MayClaim, 1);
   }
 
-  /** The worker sleeps, or is about to, and will not look at the ring before it is woken. */
+  /**
+   * The worker sleeps (or is about to) and has not been woken since: it will not look at the ring before it
+   * is. One already told to look counts as awake, so it is not notified again.
+   */
   get isSleeping(): boolean {
-    return Atomics.load(this.cells, ChannelCell.Sleeping) !== 0;
+    const cells = this.cells;
+    return Atomics.load(cells, ChannelCell.Sleeping) !== 0 && Atomics.load(cells, ChannelCell.Mailbox) === MailboxState.Idle;
   }
 
-  /** Wakes a sleeping worker to claim from the ring (its mailbox says Look, unless a job or stop is there). */
+  /** Wakes a sleeping worker to claim from the ring: its mailbox says Look (unless a job or stop is there). */
   wakeToClaim(): void {
-    Atomics.compareExchange(this.cells, ChannelCell.Mailbox, MailboxState.Idle, MailboxState.Look);
-    Atomics.notify(this.cells, ChannelCell.Mailbox);
+    if (Atomics.compareExchange(this.cells, ChannelCell.Mailbox, MailboxState.Idle, MailboxState.Look) === MailboxState.Idle) {
+      Atomics.notify(this.cells, ChannelCell.Mailbox);
+    }
   }
 
   /** The worker has published a result the main thread has not taken yet. */
