@@ -36,9 +36,10 @@
 // Sleeping: a worker sets ChannelCell.Sleeping before its last look at mailbox and ring, then waits on its
 // mailbox; the main thread, after publishing or freeing a worker, reads Sleeping and notifies only a
 // sleeper. Either the worker's last look sees the new job or the main thread sees it asleep. The main
-// thread wakes a sleeping worker (MailboxState.Look) only when jobs wait in the ring and fewer idle
-// workers are awake than jobs wait: a worker busy with a job claims the next one when it is done, so
-// under load one wake-up serves many jobs.
+// thread wakes a sleeping idle worker (MailboxState.Look) only when jobs wait in the ring and no idle
+// worker is awake, and then one: a worker busy with a job claims the next one when it is done, and one
+// woken for a short job claims the next ones too; if jobs still wait at the next drain, the next sleeper
+// is woken then (so no job waits long behind a busy worker's /sleep). Under load one wake-up serves many jobs.
 
 import type { MessagePort } from 'node:worker_threads';
 

@@ -397,24 +397,21 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
   }
 
   /**
-   * Jobs wait in the ring: idle workers that are awake will claim them (they look before they sleep), so wake
-   * sleeping idle ones only for the rest. Busy workers claim as they finish, and need no wake-up.
+   * Jobs wait in the ring and no idle worker is awake to claim them: wakes one sleeping idle worker. Busy
+   * workers claim as they finish and need no wake-up; a short job's claimer claims the next one too, and if
+   * jobs still wait at the next drain, the next sleeper is woken then: one futex call per wake-up, not per job.
    */
   private wakeClaimers(): void {
-    let unclaimed = this.ringLength;
-    if (unclaimed === 0) return;
+    if (this.ringLength === 0) return;
+    let sleeper: SharedChannel | null = null;
     const slots = this.slots;
     for (let i = 0; i < slots.length; i++) {
       const slot = slots[i]!;
-      if (slot.phase === 'idle' && slot.channel !== null && !slot.channel.isSleeping) unclaimed--;
+      if (slot.phase !== 'idle' || slot.channel === null) continue;
+      if (!slot.channel.isSleeping) return;
+      sleeper ??= slot.channel;
     }
-    for (let i = 0; i < slots.length && unclaimed > 0; i++) {
-      const slot = slots[i]!;
-      if (slot.phase === 'idle' && slot.channel !== null && slot.channel.isSleeping) {
-        slot.channel.wakeToClaim();
-        unclaimed--;
-      }
-    }
+    sleeper?.wakeToClaim();
   }
 
   /**
