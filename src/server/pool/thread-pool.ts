@@ -420,13 +420,12 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
    */
   private settle(): void {
     if (this.queue.length === 0) return;
-    const nowMs = performance.now();
     // The deadline timer may not have fired yet: a job that has waited too long is answered, never started late.
-    this.abandonOverdue(nowMs);
+    this.abandonOverdue(performance.now());
     while (this.ringLength === 0 && this.queue.length > 0) {
       const slot = this.takeIdle();
       if (slot === undefined) break;
-      this.dispatch(slot, this.queue.shift()!, nowMs);
+      this.dispatch(slot, this.queue.shift()!, performance.now());
     }
     this.publishWaiting();
     this.wakeClaimers();
@@ -461,20 +460,20 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
       // if it did, that result's wake-up would resume it.
       if (slot !== null && slot.job !== null && !slot.channel?.hasResult) return;
       this.ringLearned = (this.ringLearned + 1) | 0;
-      // The ring holds the queue's oldest jobs, in order.
+      // The ring holds the queue's oldest jobs, in order. Each fact is stamped as it is reported, so the
+      // observer hears them in time order.
       const job = this.queue.shift()!;
-      const nowMs = performance.now();
       if (slot === null) {
-        this.abandon(job, 'max-wait', nowMs);
+        this.abandon(job, 'max-wait', performance.now());
         continue;
       }
       if (slot.job === null) {
-        this.start(slot, job, nowMs);
+        this.start(slot, job, performance.now());
         continue;
       }
       // The observer hears the claimer's previous job finish before this one starts.
       const previous = this.takeResult(slot);
-      this.start(slot, job, nowMs);
+      this.start(slot, job, performance.now());
       deliverOutcome(previous.onDone, previous.outcome!);
     }
   }
@@ -553,7 +552,8 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
     for (let job = queue.peek(); job !== undefined && nowMs - job.enqueuedAtMs >= queue.maxWaitMs; job = queue.peek()) {
       if (!this.takeBack(job)) continue;
       queue.shift();
-      this.abandon(job, 'max-wait', nowMs);
+      // Stamped now: taking the head back may have reported claims after `nowMs`.
+      this.abandon(job, 'max-wait', performance.now());
       abandoned++;
     }
     if (abandoned > 0) this.checkDrained();
@@ -561,12 +561,11 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
 
   /** Abandons every queued job. */
   private abandonQueued(reason: JobAbandonReason): void {
-    const nowMs = performance.now();
     const queue = this.queue;
     for (let job = queue.peek(); job !== undefined; job = queue.peek()) {
       if (!this.takeBack(job)) continue;
       queue.shift();
-      this.abandon(job, reason, nowMs);
+      this.abandon(job, reason, performance.now());
     }
     this.checkDrained();
   }
