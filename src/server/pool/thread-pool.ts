@@ -158,6 +158,8 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
   private deadlineTimer: NodeJS.Timeout | null = null;
   private readonly scriptUrl: URL;
   private readonly wake = new WakeFlag(this.ring.buffer);
+  /** A wake-up of a claimer is due at the end of this event-loop turn (scheduleWake). */
+  private isWakeScheduled = false;
   /** performance.now() when every worker was ready (workerSpawned). */
   private spawnedAtMs = 0;
 
@@ -280,7 +282,7 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
     }
     // No wake-up here as a rule: every worker is busy, and each claims the next job as it finishes.
     this.publishWaiting();
-    if (this.idle.length > 0) this.wakeClaimers();
+    if (this.idle.length > 0) this.scheduleWake();
     if (this.deadlineTimer === null) this.watchDeadline(nowMs);
     return true;
   }
@@ -415,6 +417,23 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
   }
 
   /**
+   * Wakes a claimer once the main thread has read what this turn of its event loop brought (setImmediate runs
+   * right after the turn's socket reads), not at each job: a claimer runs a job like GET / in a few µs, far
+   * faster than the main thread reads the next request, so it would fall asleep between two jobs of the same
+   * batch and be woken again for each. One wake-up now serves every job of the batch.
+   */
+  private scheduleWake(): void {
+    if (this.isWakeScheduled) return;
+    this.isWakeScheduled = true;
+    setImmediate(this.onScheduledWake);
+  }
+
+  private readonly onScheduledWake = (): void => {
+    this.isWakeScheduled = false;
+    this.wakeClaimers();
+  };
+
+  /**
    * Workers came free or jobs left the queue: while the ring is empty the oldest job goes to an idle worker's
    * mailbox (a held job can go no other way); then what waits is published and sleepers woken for it.
    */
@@ -428,7 +447,7 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
       this.dispatch(slot, this.queue.shift()!, performance.now());
     }
     this.publishWaiting();
-    this.wakeClaimers();
+    this.scheduleWake();
   }
 
   /**
