@@ -23,6 +23,40 @@ describe('SharedCodec', () => {
     expect(back.body).toBeInstanceOf(Uint8Array);
   });
 
+  it('decodes each value afresh when one codec carries values whose short strings change from one to the next', () => {
+    // The codec reuses a short string from the last decode when its bytes match: every near miss must still come back exact.
+    const c = codec();
+    const values: unknown[] = [
+      { method: 'GET', target: '/' },
+      { method: 'GET', target: '/sleep' },
+      { method: 'PUT', target: '/' },
+      { method: 'GEX', target: '/' },
+      { target: '/', method: 'GET' },
+      { method: 'GÉT', target: '/' },
+      { method: 'GET', target: '/' },
+      ['a', 'b', 'c', 'a', 'b', 'c', 'é', '', 'x'.repeat(32), 'x'.repeat(33)],
+      { status: 200, contentType: 'text/html; charset=utf-8', body: new Uint8Array([1, 2, 3]) },
+      { status: 404, contentType: 'text/html; charset=utf-8', body: new Uint8Array(200).fill(7) },
+      { status: 200, contentType: 'text/plain; charset=utf-8', body: new Uint8Array(0) },
+    ];
+    for (let round = 0; round < 2; round++) {
+      for (const value of values) {
+        c.encode(value);
+        expect(c.decode()).toEqual(value);
+      }
+    }
+  });
+
+  it('brings back a byte array that owns its memory: writing the next value into the region leaves it as it was', () => {
+    const c = codec();
+    c.encode({ body: new Uint8Array([1, 2, 3]) });
+    const back = c.decode() as { body: Uint8Array };
+    c.encode({ body: new Uint8Array([9, 9, 9]) });
+    expect([...back.body]).toEqual([1, 2, 3]);
+    expect(back.body.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+    expect(back.body.byteOffset).toBe(0);
+  });
+
   it('keeps edge values exact: -0, NaN, non-ASCII text, __proto__ as a plain key', () => {
     const value = JSON.parse('{"__proto__": 1, "text": "héllo — 世界 🎉", "list": [null, true, false]}') as Record<string, unknown>;
     value.negativeZero = -0;

@@ -20,8 +20,10 @@ const TAG_OBJECT = 8;
 
 /** Deeper than this is treated as a possible cycle; structured clone handles those. */
 const MAX_DEPTH = 32;
-/** Strings up to this length are decoded in JS; reading the bytes there beats a call into C++. */
+/** Strings up to this length are encoded and decoded in JS; handling the bytes there beats a call into C++. */
 const SHORT_STRING_BYTES = 32;
+/** How many of a value's first short strings are remembered for the next decode (see `recentStrings`). */
+const RECENT_STRING_COUNT = 16;
 
 /**
  * Reads and writes values in one region of a SharedArrayBuffer. Shared references are not preserved:
@@ -29,11 +31,21 @@ const SHORT_STRING_BYTES = 32;
  */
 export class SharedCodec {
   private readonly bytes: Buffer;
+  /** The same region as a plain Uint8Array, whose slice() copies bytes out into memory of their own. */
+  private readonly plainBytes: Uint8Array;
   private readonly view: DataView;
   private offset = 0;
+  /**
+   * The short ASCII strings of the last value decoded, by their order in it: the values crossing on every request
+   * have the same keys (and mostly the same short strings) each time, so the string is reused when its bytes
+   * match instead of being built again, and the objects decoded keep one shape.
+   */
+  private readonly recentStrings: string[] = [];
+  private stringIndex = 0;
 
   constructor(buffer: SharedArrayBuffer, byteOffset: number, byteLength: number) {
     this.bytes = Buffer.from(buffer, byteOffset, byteLength);
+    this.plainBytes = new Uint8Array(buffer, byteOffset, byteLength);
     this.view = new DataView(buffer, byteOffset, byteLength);
   }
 
@@ -46,6 +58,7 @@ export class SharedCodec {
 
   decode(): unknown {
     this.offset = 0;
+    this.stringIndex = 0;
     return this.read();
   }
 
@@ -69,9 +82,20 @@ export class SharedCodec {
     const maxBytes = s.length * 3;
     this.room(4 + maxBytes);
     const start = this.offset + 4;
-    const written = this.bytes.write(s, start, maxBytes, 'utf8');
+    const written = s.length <= SHORT_STRING_BYTES ? this.writeShort(s, start) : this.bytes.write(s, start, maxBytes, 'utf8');
     this.view.setUint32(this.offset, written, true);
     this.offset = start + written;
+  }
+
+  /** Writes a short string's bytes at `start` in JS when it is ASCII (the rest go through Buffer.write); returns their count. */
+  private writeShort(s: string, start: number): number {
+    const bytes = this.bytes;
+    for (let i = 0; i < s.length; i++) {
+      const code = s.charCodeAt(i);
+      if (code >= 0x80) return bytes.write(s, start, s.length * 3, 'utf8');
+      bytes[start + i] = code;
+    }
+    return s.length;
   }
 
   private write(value: unknown, depth: number): void {
@@ -145,17 +169,26 @@ export class SharedCodec {
     const length = this.readU32();
     const start = this.offset;
     this.offset += length;
-    if (length <= SHORT_STRING_BYTES) {
-      const bytes = this.bytes;
-      let s = '';
-      for (let i = start; i < start + length; i++) {
-        const b = bytes[i]!;
-        if (b >= 0x80) return bytes.toString('utf8', start, start + length);
-        s += String.fromCharCode(b);
-      }
-      return s;
+    if (length > SHORT_STRING_BYTES) return this.bytes.toString('utf8', start, start + length);
+    const index = this.stringIndex++;
+    const recent = index < RECENT_STRING_COUNT ? this.recentStrings[index] : undefined;
+    if (recent !== undefined && recent.length === length && this.holdsAscii(recent, start)) return recent;
+    const bytes = this.bytes;
+    let s = '';
+    for (let i = start; i < start + length; i++) {
+      const b = bytes[i]!;
+      if (b >= 0x80) return bytes.toString('utf8', start, start + length);
+      s += String.fromCharCode(b);
     }
-    return this.bytes.toString('utf8', start, start + length);
+    if (index < RECENT_STRING_COUNT) this.recentStrings[index] = s;
+    return s;
+  }
+
+  /** Do the bytes from `start` spell the ASCII string `s` (whose length the caller checked)? */
+  private holdsAscii(s: string, start: number): boolean {
+    const bytes = this.bytes;
+    for (let i = 0; i < s.length; i++) if (bytes[start + i] !== s.charCodeAt(i)) return false;
+    return true;
   }
 
   private read(): unknown {
@@ -178,8 +211,7 @@ export class SharedCodec {
         return this.readString();
       case TAG_BYTES: {
         const length = this.readU32();
-        const out = new Uint8Array(length);
-        out.set(this.bytes.subarray(this.offset, this.offset + length));
+        const out = this.plainBytes.slice(this.offset, this.offset + length);
         this.offset += length;
         return out;
       }
