@@ -48,24 +48,75 @@ export function textResponse(status: number, message: string, extra?: Partial<Re
   return { status, contentType: TEXT, body: Buffer.from(`${message}\n`, 'utf8'), ...extra };
 }
 
+/** What a response's head is made of; the last head built is kept with it, since a server mostly repeats one. */
+interface HeadKey {
+  status: number;
+  contentType: string;
+  contentLength: number;
+  allow: string | undefined;
+  retryAfterSeconds: number | undefined;
+  keepAlive: boolean;
+  /** The Date header's second. */
+  dateSecond: number;
+}
+
+let lastHeadKey: HeadKey = {
+  status: 0,
+  contentType: '',
+  contentLength: -1,
+  allow: undefined,
+  retryAfterSeconds: undefined,
+  keepAlive: false,
+  dateSecond: -1,
+};
+let lastHead: Buffer = Buffer.alloc(0);
+
+/** The status line and headers, CRLF-terminated: the last head again when nothing in it has changed. */
+function headOf(parts: ResponseParts, keepAlive: boolean): Buffer {
+  const dateValue = dateHeader();
+  const last = lastHeadKey;
+  if (
+    last.status === parts.status &&
+    last.contentLength === parts.body.byteLength &&
+    last.keepAlive === keepAlive &&
+    last.dateSecond === cachedDateSecond &&
+    last.contentType === parts.contentType &&
+    last.allow === parts.allow &&
+    last.retryAfterSeconds === parts.retryAfterSeconds
+  ) {
+    return lastHead;
+  }
+  let head =
+    `HTTP/1.1 ${parts.status} ${STATUS_REASONS[parts.status] ?? 'Unknown'}\r\n` +
+    `Content-Type: ${parts.contentType}\r\n` +
+    `Content-Length: ${parts.body.byteLength}\r\n` +
+    `Date: ${dateValue}\r\n`;
+  if (parts.allow !== undefined) head += `Allow: ${parts.allow}\r\n`;
+  if (parts.retryAfterSeconds !== undefined) head += `Retry-After: ${parts.retryAfterSeconds}\r\n`;
+  if (!keepAlive) head += 'Connection: close\r\n';
+  head += '\r\n';
+  lastHeadKey = {
+    status: parts.status,
+    contentType: parts.contentType,
+    contentLength: parts.body.byteLength,
+    allow: parts.allow,
+    retryAfterSeconds: parts.retryAfterSeconds,
+    keepAlive,
+    dateSecond: cachedDateSecond,
+  };
+  lastHead = Buffer.from(head, 'latin1');
+  return lastHead;
+}
+
 /**
  * Builds the bytes of one response. HEAD gets the GET headers (same Content-Length) but no body
  * (RFC 9110 §9.3.2); `keepAlive: false` adds `Connection: close` (RFC 9112 §9.6).
  */
 export function serializeResponse(parts: ResponseParts, isHead: boolean, keepAlive: boolean): Buffer {
-  let head =
-    `HTTP/1.1 ${parts.status} ${STATUS_REASONS[parts.status] ?? 'Unknown'}\r\n` +
-    `Content-Type: ${parts.contentType}\r\n` +
-    `Content-Length: ${parts.body.byteLength}\r\n` +
-    `Date: ${dateHeader()}\r\n`;
-  if (parts.allow !== undefined) head += `Allow: ${parts.allow}\r\n`;
-  if (parts.retryAfterSeconds !== undefined) head += `Retry-After: ${parts.retryAfterSeconds}\r\n`;
-  if (!keepAlive) head += 'Connection: close\r\n';
-  head += '\r\n';
+  const head = headOf(parts, keepAlive);
   const body = isHead ? EMPTY : parts.body;
-  const headBytes = Buffer.byteLength(head, 'latin1');
-  const out = Buffer.allocUnsafe(headBytes + body.byteLength);
-  out.write(head, 0, 'latin1');
-  out.set(body, headBytes);
+  const out = Buffer.allocUnsafe(head.byteLength + body.byteLength);
+  out.set(head, 0);
+  out.set(body, head.byteLength);
   return out;
 }
