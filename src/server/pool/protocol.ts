@@ -39,7 +39,10 @@
 // thread wakes a sleeping idle worker (MailboxState.Look) only when jobs wait in the ring and no idle
 // worker is awake, and then one: a worker busy with a job claims the next one when it is done, and one
 // woken for a short job claims the next ones too; if jobs still wait at the next drain, the next sleeper
-// is woken then (so no job waits long behind a busy worker's /sleep). Under load one wake-up serves many jobs.
+// is woken then (so no job waits long behind a busy worker's /sleep). That wake-up is sent at the end of the
+// main thread's event-loop turn (setImmediate), after all the requests the turn read are published, so a
+// claimer is not woken once per job of a batch that it would run faster than they are read. Under load one
+// wake-up serves many jobs.
 
 import type { MessagePort } from 'node:worker_threads';
 
