@@ -34,28 +34,30 @@ describe('RingQueue', () => {
 });
 
 describe('JobQueue', () => {
-  it('gives up the head once it has waited maxWaitMs, and only the head', () => {
+  it('finds the head overdue once it has waited maxWaitMs, and only the head', () => {
     const queue = new JobQueue<ReturnType<typeof job>>(100);
     expect(queue.nextDeadlineAtMs()).toBe(Infinity);
     queue.push(job(1, 1_000));
     queue.push(job(2, 1_040));
     queue.push(job(3, 1_090));
     expect(queue.nextDeadlineAtMs()).toBe(1_100);
-    expect(queue.shiftOverdue(1_099.9)).toBeUndefined();
+    expect(queue.overdueHead(1_099.9)).toBeUndefined();
+    expect(queue.overdueHead(1_150)?.id).toBe(1);
     expect(queue.length).toBe(3);
-    expect(queue.shiftOverdue(1_150)?.id).toBe(1);
-    expect(queue.shiftOverdue(1_150)?.id).toBe(2);
-    expect(queue.shiftOverdue(1_150)).toBeUndefined();
+    queue.shift();
+    expect(queue.overdueHead(1_150)?.id).toBe(2);
+    queue.shift();
+    expect(queue.overdueHead(1_150)).toBeUndefined();
     expect(queue.nextDeadlineAtMs()).toBe(1_190);
     expect(queue.shift()?.id).toBe(3);
-    expect(queue.shiftOverdue(1e12)).toBeUndefined();
+    expect(queue.overdueHead(1e12)).toBeUndefined();
   });
 
   it('never gives up a job when waits have no limit', () => {
     const queue = new JobQueue<ReturnType<typeof job>>(NO_MAX_WAIT);
     queue.push(job(1, 0));
     expect(queue.nextDeadlineAtMs()).toBe(Infinity);
-    expect(queue.shiftOverdue(Number.MAX_VALUE)).toBeUndefined();
+    expect(queue.overdueHead(Number.MAX_VALUE)).toBeUndefined();
     expect(queue.length).toBe(1);
   });
 });

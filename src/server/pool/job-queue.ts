@@ -66,10 +66,10 @@ export class JobQueue<T extends Waiting> extends RingQueue<T> {
     super();
   }
 
-  /** The head, removed, when it has waited maxWaitMs by `nowMs`; else undefined (and the queue untouched). */
-  shiftOverdue(nowMs: number): T | undefined {
+  /** The head, left in place, when it has waited maxWaitMs by `nowMs`; else undefined. */
+  overdueHead(nowMs: number): T | undefined {
     const head = this.peek();
-    return head !== undefined && nowMs - head.enqueuedAtMs >= this.maxWaitMs ? this.shift() : undefined;
+    return head !== undefined && nowMs - head.enqueuedAtMs >= this.maxWaitMs ? head : undefined;
   }
 
   /** When the head becomes overdue (performance.now() ms); Infinity when the queue is empty or waits have no limit. */

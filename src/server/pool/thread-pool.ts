@@ -568,7 +568,7 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
   private abandonOverdue(nowMs: number): void {
     const queue = this.queue;
     let abandoned = 0;
-    for (let job = queue.peek(); job !== undefined && nowMs - job.enqueuedAtMs >= queue.maxWaitMs; job = queue.peek()) {
+    for (let job = queue.overdueHead(nowMs); job !== undefined; job = queue.overdueHead(nowMs)) {
       if (!this.takeBack(job)) continue;
       queue.shift();
       // Stamped now: taking the head back may have reported claims after `nowMs`.
