@@ -1,6 +1,8 @@
 // The event stream's subscriptions by type: a subscriber hears only the types it named, and the server builds
-// an event only when someone wants its type (serve's book log asks for the few events it prints).
+// an event only when someone wants its type (serve's book log asks for the few events it prints); and its
+// times never go back, even for a fact learned late.
 
+import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BOOK_LOG_EVENT_TYPES } from '../src/cli/book-log';
 import { EventStream, type RunningServer, startServer } from '../src/server';
@@ -42,6 +44,17 @@ describe('subscribing to some event types', () => {
     events.emit({ type: 'server-stopped', at: 3 });
     expect(some).toEqual(['server-stopping', 'server-stopped']);
     expect(all).toEqual(['server-stopping', 'worker-stopping', 'server-stopped']);
+  });
+
+  it('stamps what happened earlier (a worker’s claim learned late) at its own time, but never before an event already emitted', () => {
+    const events = new EventStream();
+    events.subscribe(() => {});
+    const claimedAtMs = performance.now();
+    expect(events.atOfPast(claimedAtMs)).toBe(events.atOf(claimedAtMs));
+    const sentAt = events.atOf(claimedAtMs + 5);
+    events.emit({ type: 'response-sent', at: sentAt, requestId: 1, status: 200, bytes: 10 });
+    expect(events.atOfPast(claimedAtMs)).toBe(sentAt);
+    expect(events.atOfPast(claimedAtMs + 7)).toBe(events.atOf(claimedAtMs + 7));
   });
 
   it('gives the book log only the events it prints from a real server: no request or connection event is built for it', async () => {

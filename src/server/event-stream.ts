@@ -29,6 +29,8 @@ export class EventStream {
   readonly wants: { [T in ServerEventType]: boolean } = Object.fromEntries(EVENT_TYPES.map((type) => [type, false])) as {
     [T in ServerEventType]: boolean;
   };
+  /** The latest `at` emitted: atOfPast() never stamps earlier. */
+  private lastAt = Number.NEGATIVE_INFINITY;
   private subscriptions: Array<{ listener: ServerEventListener; types: ReadonlySet<ServerEventType> | null }> = [];
   private listeners: ListenersByType = noListeners();
 
@@ -40,6 +42,15 @@ export class EventStream {
   /** The event clock's time of a performance.now() reading taken earlier on this thread (the pool keeps its times so). */
   atOf(performanceNowMs: number): number {
     return TIME_ORIGIN_MS + performanceNowMs;
+  }
+
+  /**
+   * The event clock's time of something that happened at an earlier performance.now() reading, maybe on a
+   * worker thread (a job's claim or finish), and is emitted only now: never earlier than an event already
+   * emitted, since the stream's times never go back (a run file must be in time order).
+   */
+  atOfPast(performanceNowMs: number): number {
+    return Math.max(TIME_ORIGIN_MS + performanceNowMs, this.lastAt);
   }
 
   /**
@@ -57,6 +68,7 @@ export class EventStream {
   }
 
   emit(event: ServerEvent): void {
+    if (event.at > this.lastAt) this.lastAt = event.at;
     // Copy-on-write lists: a listener that unsubscribes during emit does not disturb this loop.
     const listeners = this.listeners[event.type];
     for (let i = 0; i < listeners.length; i++) {

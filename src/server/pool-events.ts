@@ -33,12 +33,13 @@ export class PoolEventReporter implements StrategyObserver<RouteOutput> {
 
   jobStarted(requestId: number, workerId: number, waitMs: number, queueDepth: number, atMs: number): void {
     if (!this.wants['job-started']) return;
-    this.events.emit({ type: 'job-started', at: this.events.atOf(atMs), requestId, workerId, waitMs, queueDepth });
+    // Stamped at the worker's claim, which the pool may learn of late: other events may have been emitted since.
+    this.events.emit({ type: 'job-started', at: this.events.atOfPast(atMs), requestId, workerId, waitMs, queueDepth });
   }
 
   jobFinished(requestId: number, outcome: JobRunOutcome<RouteOutput>, atMs: number): void {
     if (!this.wants['job-finished']) return;
-    const at = this.events.atOf(atMs);
+    const at = this.events.atOfPast(atMs);
     this.events.emit({
       type: 'job-finished',
       at,
