@@ -13,7 +13,7 @@ const GATE_COUNT = 16;
 export type ScriptedPool = ThreadPool<ScriptedJob, ScriptedOutput>;
 export type ScriptedOutcome = JobOutcome<ScriptedOutput>;
 
-/** Int32 cells shared with the workers: a `wait` job blocks until its gate is opened. */
+/** Int32 cells shared with the workers: a `wait` job blocks until its gate is opened; a `sleep` job counts itself in one. */
 export class Gates {
   readonly buffer = new SharedArrayBuffer(GATE_COUNT * Int32Array.BYTES_PER_ELEMENT);
   private readonly cells = new Int32Array(this.buffer);
@@ -26,6 +26,11 @@ export class Gates {
   /** Closed again, for jobs submitted from now on (none may be waiting on it). */
   close(gate: number): void {
     Atomics.store(this.cells, gate, 0);
+  }
+
+  /** What the cell holds now: a `sleep` job's count of those begun. */
+  read(gate: number): number {
+    return Atomics.load(this.cells, gate);
   }
 
   openAll(): void {
@@ -86,3 +91,4 @@ export function submit(
 
 export const echo = (value: string): ScriptedJob => ({ kind: 'echo', value });
 export const wait = (gate: number, value = `gate ${gate}`): ScriptedJob => ({ kind: 'wait', gate, value });
+export const sleep = (ms: number, countIn: number, value = `slept ${ms} ms`): ScriptedJob => ({ kind: 'sleep', ms, countIn, value });

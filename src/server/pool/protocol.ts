@@ -33,6 +33,13 @@
 // claims only after publishing its previous result), reports that job finished, then reports the claimed
 // job started; for a revoked job, it abandons it — then takes every worker's remaining results.
 //
+// Times: a drain may come long after the claim or the result it learns of (the main thread was busy), so the
+// worker writes when things happened: the claim time into the ring slot (before it stores InputTaken) and the
+// finish time beside each result, and the main thread reports a job started and finished at those times, not
+// at the drain's. Every time in shared memory — those and the deadlines — is on the pool's clock: the main
+// thread's performance.now(). A worker converts its own readings with the difference of the two threads'
+// performance.timeOrigin (none under Node, whose threads share the process's origin).
+//
 // Sleeping: a worker sets ChannelCell.Sleeping before its last look at mailbox and ring, then waits on its
 // mailbox; the main thread, after publishing or freeing a worker, reads Sleeping and notifies only a
 // sleeper. Either the worker's last look sees the new job or the main thread sees it asleep. The main
@@ -51,6 +58,8 @@ export interface AttachMessage {
   type: 'attach';
   /** The worker's id: the owner its ring claims carry. */
   workerId: number;
+  /** The main thread's performance.timeOrigin: the worker puts its times on the pool's clock with it. */
+  poolTimeOriginMs: number;
   /** One per pool: PoolCell, then the ring (RingLayout). */
   poolCells: SharedArrayBuffer;
   /** One per worker thread: see ChannelLayout. */
@@ -103,8 +112,11 @@ export const RingState = {
 export const RingLayout = {
   /** Slots; a power of two. Jobs beyond it wait in the main thread's queue until slots come free. */
   capacity: 64,
-  /** Per slot: state and input taken (Int32 each), the deadline (Float64, epoch ms), then the encoded input. */
-  slotHeaderBytes: 16,
+  /**
+   * Per slot: state and input taken (Int32 each), the deadline and the claim time (Float64 each, the pool's
+   * clock), then the encoded input.
+   */
+  slotHeaderBytes: 24,
   slotInputBytes: REQUEST_JOB_INPUT_BYTES,
   get slotBytes(): number {
     return this.slotHeaderBytes + this.slotInputBytes;
@@ -146,11 +158,11 @@ export const MailboxState = {
 
 export const OVERFLOW = -1;
 
-/** One result slot: ok (Int32), length (Int32), run time (Float64), then the encoded payload. */
+/** One result slot: ok (Int32), length (Int32), run time and finish time (Float64 each), then the encoded payload. */
 export const ResultLayout = {
   /** Results a worker may publish before the main thread has read the first. */
   slotCount: 4,
-  headerBytes: 16,
+  headerBytes: 24,
   payloadBytes: 16 * 1024,
   get slotBytes(): number {
     return this.headerBytes + this.payloadBytes;

@@ -8,10 +8,11 @@ import { MessageChannel, type MessagePort, receiveMessageOnPort } from 'node:wor
 import { ChannelCell, ChannelLayout, MailboxState, OVERFLOW, PoolCell, ResultLayout } from './protocol';
 import { NotEncodable, SharedCodec } from './shared-codec';
 
-/** Int32 cells of a result slot, from its start, and the Float64 index of its run time. */
+/** Int32 cells of a result slot, from its start, and the Float64 indices of its run time and finish time. */
 const RESULT_OK = 0;
 const RESULT_LENGTH = 1;
 const RESULT_RUN_MS = 1;
+const RESULT_FINISHED_AT = 2;
 
 export class SharedChannel {
   private readonly cells: Int32Array;
@@ -103,6 +104,11 @@ export class SharedChannel {
     return this.float64Cells[resultSlotOffset(this.resultSlot) / 8 + RESULT_RUN_MS]!;
   }
 
+  /** Of the oldest untaken result: when the job finished, on the pool's clock (protocol.ts). */
+  get resultFinishedAtMs(): number {
+    return this.float64Cells[resultSlotOffset(this.resultSlot) / 8 + RESULT_FINISHED_AT]!;
+  }
+
   /** The oldest untaken result's payload. Throws when it cannot be received; releaseResult() is still owed then. */
   readResult(): unknown {
     const slot = this.resultSlot;
@@ -160,15 +166,16 @@ export class SharedChannel {
   /**
    * Leaves a job's result in the next result slot for the main thread (a mailbox job always finds one free,
    * and a ring job is claimed only when one is). An output that cannot cross the boundary becomes a failure
-   * that says so, so every job gets a result.
+   * that says so, so every job gets a result. `finishedAtMs`: when the job ended, on the pool's clock.
    */
-  postResult(isOk: boolean, payload: unknown, runMs: number): void {
+  postResult(isOk: boolean, payload: unknown, runMs: number, finishedAtMs: number): void {
     const slot = this.resultSlot;
     const at = resultSlotOffset(slot) / 4;
     const cells = this.cells;
     const codec = this.resultCodecs[slot]!;
     cells[at + RESULT_OK] = isOk ? 1 : 0;
     this.float64Cells[at / 2 + RESULT_RUN_MS] = runMs;
+    this.float64Cells[at / 2 + RESULT_FINISHED_AT] = finishedAtMs;
     try {
       cells[at + RESULT_LENGTH] = this.write(codec, payload);
     } catch (thrown) {

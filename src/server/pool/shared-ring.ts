@@ -8,8 +8,9 @@ const SLOT_MASK = RingLayout.capacity - 1;
 /** Int32 cells of a slot, from its start. */
 const STATE = 0;
 const INPUT_TAKEN = 1;
-/** Float64 index of a slot's deadline, from its start. */
+/** Float64 indices of a slot's deadline and its claim time, from its start. */
 const DEADLINE = 1;
+const CLAIMED_AT = 2;
 
 /** A slot's state for `position` and an owner byte. */
 function stateOf(position: number, owner: number): number {
@@ -53,7 +54,7 @@ export class JobRing {
    * Writes the job at `position` (the tail; its slot free) and publishes it. False, and nothing published,
    * when its input is outside the compact encoding or too large for a slot: it waits for the mailbox then.
    */
-  publish(position: number, input: unknown, deadlineEpochMs: number): boolean {
+  publish(position: number, input: unknown, deadlineMs: number): boolean {
     const slot = position & SLOT_MASK;
     const at = slotOffset(slot) / 4;
     try {
@@ -61,7 +62,7 @@ export class JobRing {
     } catch {
       return false;
     }
-    this.float64Cells[at / 2 + DEADLINE] = deadlineEpochMs;
+    this.float64Cells[at / 2 + DEADLINE] = deadlineMs;
     Atomics.store(this.cells, at + STATE, stateOf(position, RingState.Published));
     Atomics.store(this.cells, PoolCell.RingTail, (position + 1) | 0);
     return true;
@@ -70,6 +71,16 @@ export class JobRing {
   /** Of a published position: RingState.Published while nobody has consumed it, else its owner byte. */
   ownerAt(position: number): number {
     return Atomics.load(this.cells, slotOffset(position & SLOT_MASK) / 4 + STATE) & RingState.OwnerMask;
+  }
+
+  /**
+   * When the job at a claimed `position` was claimed (the pool's clock), once its claimer has taken the input;
+   * NaN before that: the claim is then only an instant old and the job not running yet.
+   */
+  claimedAtMs(position: number): number {
+    const at = slotOffset(position & SLOT_MASK) / 4;
+    // InputTaken is stored after the claim time, so seeing it means the time is there.
+    return Atomics.load(this.cells, at + INPUT_TAKEN) === position ? this.float64Cells[at / 2 + CLAIMED_AT]! : Number.NaN;
   }
 
   /** Takes back a job nobody has claimed; false when a worker claimed (or revoked) it first. */
@@ -89,10 +100,10 @@ export class JobRing {
   }
 
   /**
-   * Claims the oldest waiting job for `workerId`: its position, or null when none waits. A job whose
-   * deadline has passed by `nowEpochMs` is revoked instead (hasRevoked is set) and the next one is tried.
+   * Claims the oldest waiting job for `workerId` at `nowMs` (the pool's clock): its position, or null when none
+   * waits. A job whose deadline has passed by then is revoked instead (hasRevoked is set) and the next one is tried.
    */
-  claim(workerId: number, nowEpochMs: number): number | null {
+  claim(workerId: number, nowMs: number): number | null {
     const cells = this.cells;
     for (;;) {
       const head = Atomics.load(cells, PoolCell.RingHead);
@@ -100,11 +111,15 @@ export class JobRing {
       const at = slotOffset(head & SLOT_MASK) / 4;
       const published = stateOf(head, RingState.Published);
       if (Atomics.load(cells, at + STATE) === published) {
-        const isOverdue = nowEpochMs >= this.float64Cells[at / 2 + DEADLINE]!;
+        const isOverdue = nowMs >= this.float64Cells[at / 2 + DEADLINE]!;
         const next = stateOf(head, isOverdue ? RingState.Revoked : RingState.ClaimedBase + workerId);
         if (Atomics.compareExchange(cells, at + STATE, published, next) === published) {
           this.moveHeadPast(head);
-          if (!isOverdue) return head;
+          if (!isOverdue) {
+            // The slot is this claimer's now; takeInput() makes the time visible to the main thread.
+            this.float64Cells[at / 2 + CLAIMED_AT] = nowMs;
+            return head;
+          }
           this.hasRevoked = true;
           continue;
         }
@@ -114,7 +129,10 @@ export class JobRing {
     }
   }
 
-  /** The claimed job's input; its slot may be written again from then on (also when decoding throws). */
+  /**
+   * The claimed job's input; its slot may be written again from then on (also when decoding throws), and its
+   * claim time may be read.
+   */
   takeInput(position: number): unknown {
     const slot = position & SLOT_MASK;
     try {

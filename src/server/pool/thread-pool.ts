@@ -3,8 +3,8 @@
 // How a job reaches a worker — the mailbox of an idle worker, or the shared ring of waiting jobs that a worker
 // finishing a job claims itself — is explained in one place, protocol.ts: read it first. This file is
 // scheduling and the workers' lifecycle; the queue is job-queue.ts, the ring shared-ring.ts, each worker's
-// channel shared-channel.ts, and the worker's side worker-runtime.ts. The main thread keeps every time and
-// reports every fact; workers only run jobs and report how long they ran.
+// channel shared-channel.ts, and the worker's side worker-runtime.ts. The main thread reports every fact, in
+// time order; a worker reports when it claimed and finished each job, and those facts carry its times.
 
 import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
@@ -60,7 +60,7 @@ interface PendingJob<In, Out> {
   readonly onDone: (outcome: JobOutcome<Out>) => void;
   /** performance.now() when execute() accepted it. */
   readonly enqueuedAtMs: number;
-  /** performance.now() at dispatch, for the run time of a job whose worker died. */
+  /** Its job-started stamp: at dispatch to a mailbox, or when a worker claimed it from the ring. */
   startedAtMs: number;
   /** Its position in the ring once published there, else null. */
   ringPosition: number | null;
@@ -140,10 +140,10 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
   /** Ring positions: the next to publish, and the oldest whose claim or revocation the main thread has not learned. */
   private ringPublished = 0;
   private ringLearned = 0;
+  /** Jobs reported finished whose callbacks are still to be called (deliverFinished). */
+  private readonly finished = new RingQueue<PendingJob<In, Out>>();
   /** Slots whose isMailboxUnread is set. */
   private unreadMailboxCount = 0;
-  /** A job's deadline in epoch ms, as ring slots carry it: its performance.now() when queued plus this. */
-  private readonly deadlineOffsetMs: number;
   /** Slots not given up; when none is left, jobs fail at once instead of waiting forever. */
   private liveSlotCount: number;
   private isShuttingDown = false;
@@ -162,6 +162,8 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
   private isWakeScheduled = false;
   /** performance.now() when every worker was ready (workerSpawned). */
   private spawnedAtMs = 0;
+  /** The stamp of the last fact reported: the next is never earlier (stamp()). */
+  private lastStampMs = 0;
 
   private constructor(
     size: number,
@@ -173,7 +175,6 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
   ) {
     this.size = size;
     this.queue = new JobQueue(maxWaitMs === 0 ? NO_MAX_WAIT : maxWaitMs);
-    this.deadlineOffsetMs = performance.timeOrigin + this.queue.maxWaitMs;
     this.liveSlotCount = size;
     this.scriptUrl = toFileUrl(workerScript);
   }
@@ -257,7 +258,7 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
     // An idle worker means "start now" only while nothing waits: the ring is then empty, so it is not claiming.
     const slot = this.queue.length === 0 ? this.takeIdle() : undefined;
     if (slot === undefined && this.queueDepth >= this.maxQueuedJobs) return false;
-    const nowMs = performance.now();
+    const nowMs = this.stampNow();
     const pending: PendingJob<In, Out> = {
       requestId: job.requestId,
       input: job.input,
@@ -296,16 +297,40 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
     return this.shutdownPromise;
   }
 
+  // ── stamps ─────────────────────────────────────────────────────────────────
+
+  /** Now, as the stamp of a fact reported now. Every fact is stamped here or by stampAt(), so none goes back in time. */
+  private stampNow(): number {
+    const nowMs = performance.now();
+    this.lastStampMs = nowMs;
+    return nowMs;
+  }
+
+  /**
+   * The stamp of a fact that happened at `atMs` on a worker (a claim, a result), reported only now: the main
+   * thread may have been busy since, and a job stamped at the drain would look shorter than it ran, its wait
+   * longer. Never earlier than the last fact reported (observers hear facts in time order), never later than
+   * now; NaN, a time the worker has not written yet, is now.
+   */
+  private stampAt(atMs: number): number {
+    const nowMs = performance.now();
+    const stampMs = Math.max(Number.isNaN(atMs) ? nowMs : Math.min(atMs, nowMs), this.lastStampMs);
+    this.lastStampMs = stampMs;
+    return stampMs;
+  }
+
   // ── dispatch ───────────────────────────────────────────────────────────────
 
-  /** Counts the job started on the worker and reports it (its queueDepth: jobs still waiting). */
-  private start(slot: WorkerSlot<In, Out>, job: PendingJob<In, Out>, nowMs: number): void {
+  /** Counts the job started on the worker at `startedAtMs` (a stamp) and reports it (its queueDepth: jobs still waiting). */
+  private start(slot: WorkerSlot<In, Out>, job: PendingJob<In, Out>, startedAtMs: number): void {
     slot.phase = 'busy';
     slot.job = job;
     this.busy++;
-    job.startedAtMs = nowMs;
+    job.startedAtMs = startedAtMs;
     const observer = this.observer;
-    if (observer.isObserving) observer.jobStarted(job.requestId, slot.id, nowMs - job.enqueuedAtMs, this.queueDepth, nowMs);
+    if (observer.isObserving) {
+      observer.jobStarted(job.requestId, slot.id, startedAtMs - job.enqueuedAtMs, this.queueDepth, startedAtMs);
+    }
   }
 
   /** Posts the job to an idle worker's mailbox. False when the input could not be sent; that job is then already answered. */
@@ -325,15 +350,15 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
         runMs: 0,
         workerId: slot.id,
       };
-      this.finish(slot, outcome);
+      this.finish(slot, outcome, this.stampNow());
       this.markIdle(slot);
       deliverOutcome(job.onDone, outcome);
       return false;
     }
   }
 
-  /** Marks the slot's job done and reports it; the caller delivers the outcome after updating the slot. */
-  private finish(slot: WorkerSlot<In, Out>, outcome: JobRunOutcome<Out>): PendingJob<In, Out> {
+  /** Marks the slot's job done at `finishedAtMs` (a stamp) and reports it; the caller delivers the outcome after updating the slot. */
+  private finish(slot: WorkerSlot<In, Out>, outcome: JobRunOutcome<Out>, finishedAtMs: number): PendingJob<In, Out> {
     const job = slot.job!;
     slot.job = null;
     this.busy--;
@@ -341,7 +366,7 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
     slot.busyMsTotal += outcome.runMs;
     job.outcome = outcome;
     const observer = this.observer;
-    if (observer.isObserving) observer.jobFinished(job.requestId, outcome, performance.now());
+    if (observer.isObserving) observer.jobFinished(job.requestId, outcome, finishedAtMs);
     return job;
   }
 
@@ -378,7 +403,7 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
       const job = queue.at(ringLength)!;
       const position = this.ringPublished;
       if (job.isHeld || !ring.isSlotFree(position)) return;
-      if (!ring.publish(position, job.input, job.enqueuedAtMs + this.deadlineOffsetMs)) {
+      if (!ring.publish(position, job.input, job.enqueuedAtMs + queue.maxWaitMs)) {
         job.isHeld = true;
         return;
       }
@@ -444,7 +469,7 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
     while (this.ringLength === 0 && this.queue.length > 0) {
       const slot = this.takeIdle();
       if (slot === undefined) break;
-      this.dispatch(slot, this.queue.shift()!, performance.now());
+      this.dispatch(slot, this.queue.shift()!, this.stampNow());
     }
     this.publishWaiting();
     this.scheduleWake();
@@ -460,47 +485,58 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
     this.learnClaims();
     const slots = this.slots;
     for (let i = 0; i < slots.length; i++) this.takeResults(slots[i]!);
+    this.deliverFinished();
     this.settle();
     this.checkDrained();
   }
 
   /**
    * Walks the ring's consumed positions in order (they form a prefix, protocol.ts): a claim starts its job
-   * on the claimer, after the claimer's previous job is finished; a revocation by a worker that found the
-   * job overdue abandons it.
+   * on the claimer, after the claimer's previous job is finished, each at the time the worker says; a
+   * revocation by a worker that found the job overdue abandons it. Finished jobs wait in `finished` for
+   * deliverFinished().
    */
   private learnClaims(): void {
     const ring = this.ring;
     while (this.ringLearned !== this.ringPublished) {
-      const owner = ring.ownerAt(this.ringLearned);
+      const position = this.ringLearned;
+      const owner = ring.ownerAt(position);
       if (owner === RingState.Published) return;
       const slot = owner === RingState.Revoked ? null : this.slots[owner - RingState.ClaimedBase]!;
       // A worker claims only after publishing its previous result (protocol.ts), so this cannot stop the walk;
       // if it did, that result's wake-up would resume it.
       if (slot !== null && slot.job !== null && !slot.channel?.hasResult) return;
-      this.ringLearned = (this.ringLearned + 1) | 0;
-      // The ring holds the queue's oldest jobs, in order. Each fact is stamped as it is reported, so the
-      // observer hears them in time order.
+      this.ringLearned = (position + 1) | 0;
+      // The ring holds the queue's oldest jobs, in order.
       const job = this.queue.shift()!;
       if (slot === null) {
-        this.abandon(job, 'max-wait', performance.now());
-        continue;
-      }
-      if (slot.job === null) {
-        this.start(slot, job, performance.now());
+        this.abandon(job, 'max-wait', this.stampNow());
         continue;
       }
       // The observer hears the claimer's previous job finish before this one starts.
-      const previous = this.takeResult(slot);
-      this.start(slot, job, performance.now());
-      deliverOutcome(previous.onDone, previous.outcome!);
+      if (slot.job !== null) this.finished.push(this.takeResult(slot));
+      this.start(slot, job, this.stampAt(ring.claimedAtMs(position)));
     }
+  }
+
+  /**
+   * Calls the callbacks of the jobs reported finished, in that order. Only once a drain has reported every
+   * claim and result: a callback's own events (its response sent, stamped now) would otherwise come between
+   * them, and the facts after them could not be stamped earlier, at the times the workers say.
+   */
+  private deliverFinished(): void {
+    const finished = this.finished;
+    if (finished.length === 0) return;
+    // A callback may come back here (through execute() or a deadline): each job is shifted off before its call.
+    for (let job = finished.shift(); job !== undefined; job = finished.shift()) deliverOutcome(job.onDone, job.outcome!);
+    this.checkDrained();
   }
 
   /** Finishes the slot's job with its worker's oldest published result (the caller checked there is one). */
   private takeResult(slot: WorkerSlot<In, Out>): PendingJob<In, Out> {
     const channel = slot.channel!;
     const runMs = channel.resultRunMs;
+    const finishedAtMs = channel.resultFinishedAtMs;
     const isOk = channel.isResultOk;
     let outcome: JobRunOutcome<Out>;
     try {
@@ -518,14 +554,14 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
       };
     }
     channel.releaseResult();
-    const job = this.finish(slot, outcome);
+    const job = this.finish(slot, outcome, this.stampAt(finishedAtMs));
     this.markIdle(slot);
     return job;
   }
 
   /**
-   * Takes every result the slot's worker has published, each job's callback called once the slot is updated. A
-   * result of a job the main thread has not learned of yet (claimed since the last walk) walks the ring first.
+   * Takes every result the slot's worker has published into `finished`, for deliverFinished(). A result of a
+   * job the main thread has not learned of yet (claimed since the last walk) walks the ring first.
    */
   private takeResults(slot: WorkerSlot<In, Out>): void {
     const channel = slot.channel;
@@ -537,9 +573,7 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
         // Learning may have taken this result already.
         if (!channel.hasResult) return;
       }
-      const job = this.takeResult(slot);
-      deliverOutcome(job.onDone, job.outcome!);
-      this.checkDrained();
+      this.finished.push(this.takeResult(slot));
     }
   }
 
@@ -572,7 +606,7 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
       if (!this.takeBack(job)) continue;
       queue.shift();
       // Stamped now: taking the head back may have reported claims after `nowMs`.
-      this.abandon(job, 'max-wait', performance.now());
+      this.abandon(job, 'max-wait', this.stampNow());
       abandoned++;
     }
     if (abandoned > 0) this.checkDrained();
@@ -584,7 +618,7 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
     for (let job = queue.peek(); job !== undefined; job = queue.peek()) {
       if (!this.takeBack(job)) continue;
       queue.shift();
-      this.abandon(job, reason, performance.now());
+      this.abandon(job, reason, this.stampNow());
     }
     this.checkDrained();
   }
@@ -600,6 +634,7 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
       return true;
     }
     this.learnClaims();
+    this.deliverFinished();
     return false;
   }
 
@@ -644,7 +679,7 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
     for (const slot of this.slots) this.launch(slot);
     return Promise.all(started).then(
       () => {
-        this.spawnedAtMs = performance.now();
+        this.spawnedAtMs = this.stampNow();
         const observer = this.observer;
         if (observer.isObserving) for (const slot of this.slots) observer.workerSpawned(slot.id, this.spawnedAtMs);
       },
@@ -706,7 +741,14 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
   /** Gives a new thread its shared memory; posted before the thread runs, so serveJobs() finds it waiting. */
   private attach(worker: Worker, workerId: number): SharedChannel {
     const { channel, buffer, workerPort } = SharedChannel.create();
-    const message: AttachMessage = { type: 'attach', workerId, poolCells: this.ring.buffer, channel: buffer, overflowPort: workerPort };
+    const message: AttachMessage = {
+      type: 'attach',
+      workerId,
+      poolTimeOriginMs: performance.timeOrigin,
+      poolCells: this.ring.buffer,
+      channel: buffer,
+      overflowPort: workerPort,
+    };
     worker.postMessage(message, [workerPort]);
     return channel;
   }
@@ -727,7 +769,7 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
     }
     slot.replacements++;
     const observer = this.observer;
-    if (observer.isObserving) observer.workerReplaced(slot.id, performance.now());
+    if (observer.isObserving) observer.workerReplaced(slot.id, this.stampNow());
     this.markIdle(slot);
     this.settle();
     this.checkDrained();
@@ -740,6 +782,7 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
     // have arrived yet. Claims form a prefix of the ring, so walking it finds every one this thread made.
     this.learnClaims();
     this.takeResults(slot);
+    this.deliverFinished();
     slot.channel?.close();
     slot.channel = null;
     slot.worker = null;
@@ -794,7 +837,7 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
       this.unreadMailboxCount--;
     }
     const observer = this.observer;
-    if (observer.isObserving) observer.workerExited(slot.id, 'crashed', exitCode, performance.now());
+    if (observer.isObserving) observer.workerExited(slot.id, 'crashed', exitCode, this.stampNow());
     // The replacement starts at once; only a replacement that itself fails to start waits and backs off.
     if (this.isJoining) slot.phase = 'stopped';
     else this.launch(slot);
@@ -806,13 +849,9 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
   private finishDead(slot: WorkerSlot<In, Out>, error: string): PendingJob<In, Out> {
     const job = slot.job!;
     if (job.ringPosition !== null) this.ring.markInputTaken(job.ringPosition);
-    return this.finish(slot, {
-      ok: false,
-      cause: 'worker-died',
-      error,
-      runMs: performance.now() - job.startedAtMs,
-      workerId: slot.id,
-    });
+    const nowMs = this.stampNow();
+    const outcome: JobRunOutcome<Out> = { ok: false, cause: 'worker-died', error, runMs: nowMs - job.startedAtMs, workerId: slot.id };
+    return this.finish(slot, outcome, nowMs);
   }
 
   private giveUp(slot: WorkerSlot<In, Out>, reason: string): void {
@@ -861,12 +900,12 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
     if (worker === null) return;
     slot.phase = 'stopping';
     const observer = this.observer;
-    if (observer.isObserving) observer.workerStopping(slot.id, performance.now());
+    if (observer.isObserving) observer.workerStopping(slot.id, this.stampNow());
     slot.channel?.postStop();
     const stopTimer = setTimeout(() => void worker.terminate(), WORKER_STOP_TIMEOUT_MS);
     stopTimer.unref();
     const exitCode = await slot.exited;
     clearTimeout(stopTimer);
-    if (observer.isObserving) observer.workerExited(slot.id, 'shutdown', exitCode, performance.now());
+    if (observer.isObserving) observer.workerExited(slot.id, 'shutdown', exitCode, this.stampNow());
   }
 }

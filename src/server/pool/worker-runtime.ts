@@ -1,7 +1,7 @@
 // The worker thread's side of the ThreadPool: runs the job in its mailbox, and after each job claims the
 // oldest job waiting in the pool's ring rather than sleeping (protocol.ts); runs the user's synchronous
-// handler, measures its run time, and leaves the result in shared memory. It owns no sockets and no clock
-// of record: it reports durations only; the main thread stamps every event.
+// handler, measures its run time, and leaves the result in shared memory. It owns no sockets: it reports
+// when it claimed and finished each job, on the pool's clock, and the main thread stamps the events.
 
 import { performance } from 'node:perf_hooks';
 import type { MessagePort } from 'node:worker_threads';
@@ -18,9 +18,6 @@ import { whenAttached } from './worker-attach';
 const EVENT_LOOP_TURN_EVERY_MS = 10;
 /** …and an idle one this often: rarely enough that an idle pool costs next to nothing. */
 const IDLE_EVENT_LOOP_TURN_EVERY_MS = 250;
-/** Read once: a getter into native code, and ring deadlines are compared against it for every claim. */
-const TIME_ORIGIN_MS = performance.timeOrigin;
-
 let isServing = false;
 
 /**
@@ -52,6 +49,15 @@ function startServing<In, Out>(port: MessagePort, attach: AttachMessage, handler
     if (wake.raise()) port.postMessage(wakeMessage);
   };
   const canClaim = (): boolean => channel.mayClaim && ring.hasWaiting;
+  /** Added to this thread's performance.now() readings to put them on the pool's clock (protocol.ts). */
+  const toPoolClockMs = performance.timeOrigin - attach.poolTimeOriginMs;
+  /** Publishes the result of a job that ran from `startedAtMs` (this thread's performance.now()) until now. */
+  const postResult = (isOk: boolean, payload: unknown, startedAtMs: number): void => {
+    const finishedAtMs = performance.now();
+    channel.postResult(isOk, payload, finishedAtMs - startedAtMs, finishedAtMs + toPoolClockMs);
+  };
+  /** A job that failed before it could run. */
+  const postFailure = (message: string): void => postResult(false, message, performance.now());
 
   const run = (input: In): void => {
     const startedAtMs = performance.now();
@@ -59,10 +65,10 @@ function startServing<In, Out>(port: MessagePort, attach: AttachMessage, handler
     try {
       output = handler(input);
     } catch (thrown) {
-      channel.postResult(false, describeThrown(thrown), performance.now() - startedAtMs);
+      postResult(false, describeThrown(thrown), startedAtMs);
       return;
     }
-    channel.postResult(true, output, performance.now() - startedAtMs);
+    postResult(true, output, startedAtMs);
   };
 
   const runMailboxJob = (): void => {
@@ -70,7 +76,7 @@ function startServing<In, Out>(port: MessagePort, attach: AttachMessage, handler
     try {
       input = channel.takeJob() as In;
     } catch (thrown) {
-      channel.postResult(false, `the job's input could not be read in the worker: ${describeThrown(thrown)}`, 0);
+      postFailure(`the job's input could not be read in the worker: ${describeThrown(thrown)}`);
       return;
     }
     run(input);
@@ -78,7 +84,7 @@ function startServing<In, Out>(port: MessagePort, attach: AttachMessage, handler
 
   /** Claims and runs the ring's oldest job; false when none waits (overdue ones are revoked on the way). */
   const runClaimedJob = (): boolean => {
-    const position = ring.claim(workerId, TIME_ORIGIN_MS + performance.now());
+    const position = ring.claim(workerId, performance.now() + toPoolClockMs);
     if (ring.hasRevoked) {
       ring.hasRevoked = false;
       wakeMainThread();
@@ -91,10 +97,11 @@ function startServing<In, Out>(port: MessagePort, attach: AttachMessage, handler
     } catch (thrown) {
       inputError = `the job's input could not be read in the worker: ${describeThrown(thrown)}`;
     }
-    // The main thread reports the job started when it drains; a long job must not wait for its result for that.
+    // The main thread learns of the claim (and reports the job started at its time) when it drains: a long
+    // job must not keep the main thread from learning it until its result.
     wakeMainThread();
     if (inputError === null) run(input as In);
-    else channel.postResult(false, inputError, 0);
+    else postFailure(inputError);
     return true;
   };
 

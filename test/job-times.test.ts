@@ -1,0 +1,107 @@
+// A job's started and finished facts carry the times its worker claimed and finished it, however late the
+// busy main thread learns of them: a /sleep never shows shorter than its sleep, and the stream stays in time
+// order. Through real worker threads (the pool) and real sockets (the server); only lower bounds on time.
+
+import { performance } from 'node:perf_hooks';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type RunningServer, startServer } from '../src/server';
+import type { ServerEvent } from '../src/shared/events';
+import { EventRecorder } from './support/event-recorder';
+import { get, RawConnection } from './support/http-client';
+import { PoolHarness, sleep, submit } from './support/pool-harness';
+
+const SLEEP_MS = 200;
+/** Long enough that no machine is this slow to start two sleeps; the test fails rather than spin forever. */
+const GIVE_UP_AFTER_MS = 30_000;
+
+const harness = new PoolHarness();
+let servers: RunningServer[] = [];
+afterEach(async () => {
+  await harness.stopAll();
+  await Promise.all(servers.map((server) => server.shutdown()));
+  servers = [];
+});
+
+/** Keeps the main thread busy, as heavy work on it would: until `isDone()` holds, then `thenMs` more. False when it gave up waiting. */
+function keepMainThreadBusy(isDone: () => boolean, thenMs: number): boolean {
+  const giveUpAtMs = performance.now() + GIVE_UP_AFTER_MS;
+  while (!isDone()) if (performance.now() > giveUpAtMs) return false;
+  const untilMs = performance.now() + thenMs;
+  while (performance.now() < untilMs) {}
+  return true;
+}
+
+/** Resolves once `isDone()` holds, looking every few ms (the test's own timeout bounds it). */
+async function until(isDone: () => boolean): Promise<void> {
+  while (!isDone()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+/** Each job's started→finished span, by request id, from facts or events that carry `at`. */
+function spansOf(events: readonly { type: string; at: number; requestId?: number }[]): Map<number, number> {
+  const startedAt = new Map<number, number>();
+  const spans = new Map<number, number>();
+  for (const e of events) {
+    if (e.requestId === undefined) continue;
+    if (e.type === 'job-started') startedAt.set(e.requestId, e.at);
+    if (e.type === 'job-finished') spans.set(e.requestId, e.at - startedAt.get(e.requestId)!);
+  }
+  return spans;
+}
+
+function expectTimeOrder(events: readonly { type: string; at: number }[]): void {
+  for (let i = 1; i < events.length; i++) {
+    expect(events[i]!.at, `${events[i]!.type} after ${events[i - 1]!.type}`).toBeGreaterThanOrEqual(events[i - 1]!.at);
+  }
+}
+
+describe('the times of jobs claimed while the main thread is busy', () => {
+  it('reports a job started when its worker claimed it and finished when it ended, not when the main thread found out', async () => {
+    const { pool, recorder, gates } = await harness.start(2, { maxQueuedJobs: 100 });
+    const begun = 0;
+    gates.close(begun);
+    const ids = [1, 2, 3, 4, 5, 6];
+    // Jobs 1 and 2 go to the workers' mailboxes; once both run, 3 to 6 wait in the ring.
+    const jobs = ids.slice(0, 2).map((id) => submit(pool, id, sleep(SLEEP_MS, begun)));
+    await until(() => gates.read(begun) === 2);
+    jobs.push(...ids.slice(2).map((id) => submit(pool, id, sleep(SLEEP_MS, begun))));
+    // With the main thread busy, only the workers themselves can start 3 and 4: they claim them as 1 and 2
+    // end. The main thread stays busy well into them, so it learns of those claims late.
+    const hasClaimed = keepMainThreadBusy(() => gates.read(begun) === 4, SLEEP_MS * 0.75);
+    expect(hasClaimed, 'the workers claimed jobs 3 and 4 while the main thread was busy').toBe(true);
+
+    const outcomes = await Promise.all(jobs.map((job) => job.outcome));
+    expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
+    const spans = spansOf(recorder.events);
+    expect([...spans.keys()].sort()).toEqual(ids);
+    for (const [id, spanMs] of spans) expect(spanMs, `job ${id}'s started→finished`).toBeGreaterThanOrEqual(SLEEP_MS);
+    // Its wait is what it waited: from queued to started, as the facts' own times say.
+    for (const started of recorder.of('job-started')) {
+      const queued = recorder.of('job-queued').find((e) => e.requestId === started.requestId)!;
+      expect(started.waitMs).toBeCloseTo(started.at - queued.at, 6);
+    }
+    expectTimeOrder(recorder.events);
+  });
+
+  it('shows each /sleep of a burst at least as long as it slept, with the whole event stream in time order', async () => {
+    const recorder = new EventRecorder();
+    const server = await startServer({ port: 0, workerCount: 2, sleepMs: SLEEP_MS, events: recorder.stream });
+    servers.push(server);
+    const clients = await Promise.all(Array.from({ length: 6 }, () => RawConnection.open(server.port)));
+    try {
+      for (const client of clients) client.send(get('/sleep'));
+      await recorder.until((r) => r.count('job-queued') === clients.length);
+      // Two sleep; the workers claim the next two from the ring as those end, while the main thread is busy.
+      keepMainThreadBusy(() => true, SLEEP_MS * 1.5);
+      const statuses = await Promise.all(clients.map(async (client) => (await client.read()).status));
+      expect(statuses).toEqual(clients.map(() => 200));
+    } finally {
+      for (const client of clients) client.close();
+    }
+    await recorder.until((r) => r.count('job-finished') === clients.length);
+    const events: ServerEvent[] = recorder.events;
+    const spans = spansOf(events);
+    expect(spans.size).toBe(clients.length);
+    for (const [id, spanMs] of spans) expect(spanMs, `request ${id}'s started→finished`).toBeGreaterThanOrEqual(SLEEP_MS);
+    expectTimeOrder(events);
+  });
+});
