@@ -102,6 +102,11 @@ describe('the times of jobs claimed while the main thread is busy', () => {
     const spans = spansOf(events);
     expect(spans.size).toBe(clients.length);
     for (const [id, spanMs] of spans) expect(spanMs, `request ${id}'s started→finished`).toBeGreaterThanOrEqual(SLEEP_MS);
+    // A wait is the time between the job's own events, also when its start was stamped after other events.
+    for (const started of recorder.of('job-started')) {
+      const queued = recorder.of('job-queued').find((e) => e.requestId === started.requestId)!;
+      expect(started.waitMs).toBeCloseTo(started.at - queued.at, 2);
+    }
     expectTimeOrder(events);
   });
 });

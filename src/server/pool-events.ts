@@ -33,8 +33,11 @@ export class PoolEventReporter implements StrategyObserver<RouteOutput> {
 
   jobStarted(requestId: number, workerId: number, waitMs: number, queueDepth: number, atMs: number): void {
     if (!this.wants['job-started']) return;
-    // Stamped at the worker's claim, which the pool may learn of late: other events may have been emitted since.
-    this.events.emit({ type: 'job-started', at: this.events.atOfPast(atMs), requestId, workerId, waitMs, queueDepth });
+    // Stamped at the worker's claim, which the pool may learn of late: when events were emitted since, it is
+    // stamped after them, and its wait grows by as much, so it stays the time from its job-queued event.
+    const at = this.events.atOfPast(atMs);
+    const stampedWaitMs = waitMs + (at - this.events.atOf(atMs));
+    this.events.emit({ type: 'job-started', at, requestId, workerId, waitMs: stampedWaitMs, queueDepth });
   }
 
   jobFinished(requestId: number, outcome: JobRunOutcome<RouteOutput>, atMs: number): void {

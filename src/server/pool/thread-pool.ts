@@ -162,7 +162,7 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
   private isWakeScheduled = false;
   /** performance.now() when every worker was ready (workerSpawned). */
   private spawnedAtMs = 0;
-  /** The stamp of the last fact reported: the next is never earlier (stamp()). */
+  /** The stamp of the last fact reported: the next is never earlier (stampNow(), stampAt()). */
   private lastStampMs = 0;
 
   private constructor(
