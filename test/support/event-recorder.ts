@@ -30,3 +30,15 @@ export class EventRecorder {
     return this.of(type).filter(filter).length;
   }
 }
+
+/**
+ * The first event (or pool fact) stamped earlier than the one before it, in words; null when all are in time
+ * order, as the run file and the timeline require.
+ */
+export function outOfTimeOrder(events: readonly { type: string; at: number }[]): string | null {
+  for (let i = 1; i < events.length; i++) {
+    const [before, after] = [events[i - 1]!, events[i]!];
+    if (after.at < before.at) return `${after.type} (#${i}) is ${before.at - after.at} ms earlier than the ${before.type} before it`;
+  }
+  return null;
+}
