@@ -1,6 +1,7 @@
 // The worker side of strategy 'per-request' (thread-per-request.ts): the book's `thread::spawn` for one
 // request. The thread takes the job posted as it was created, says it runs it, runs the handler, posts the
-// result and ends. Like the pool's worker it owns no sockets and reports durations only.
+// result and ends. Like the pool's worker it owns no sockets; it reports durations only (the main thread stamps
+// its "started" and result as they arrive).
 
 import { performance } from 'node:perf_hooks';
 import type { MessagePort } from 'node:worker_threads';
