@@ -44,6 +44,12 @@ export const MAX_MARKERS = 10_000;
 /** Server runs remembered for separators and per-run lookups; the oldest go first. */
 export const MAX_RUNS = 1_000;
 const INITIAL_EVENT_CAPACITY = 4096;
+/**
+ * Appended events wait for their derived views (state, request rows, indexes, buckets) until this many have come
+ * or anything reads the history: derived in one run, the recorder's code and data stay hot in the cache, where
+ * interleaved with the server's own work each event paid for fetching them again.
+ */
+export const DERIVE_BATCH_EVENTS = 1024;
 
 export interface EventHistoryOptions {
   /** Default DEFAULT_HISTORY_MAX_AGE_MS; Infinity keeps events whatever their age. */
@@ -55,6 +61,8 @@ export interface EventHistoryOptions {
   maxInternedChars?: number;
   /** Events between checkpoints at least (CHECKPOINT_INTERVAL_EVENTS): fewer make stateAt() faster and cost memory. */
   checkpointIntervalEvents?: number;
+  /** Events appended before their derived views are brought up to date (DERIVE_BATCH_EVENTS); 1 derives each at once. */
+  deriveBatchEvents?: number;
   /** Time buckets kept per resolution and lane (DEFAULT_BUCKETS_PER_LEVEL); more reach further back at full load. */
   bucketsPerLevel?: number;
   /**
@@ -81,11 +89,14 @@ export class EventHistory {
   private maxAgeMs: number;
   private maxEvents: number;
   private readonly checkpointIntervalEvents: number;
+  private readonly deriveBatchEvents: number;
   private readonly startAt: number;
   private readonly log: EventLog;
   private readonly live: PoolAggregate;
   private readonly checkpoints: Checkpoint[];
   private eventsSinceCheckpoint = 0;
+  /** Appended, in the log, not derived yet: the newest events, in order (see settle()). */
+  private readonly pending: ServerEvent[] = [];
   /** Sequence number of the oldest event in the history (older ones may still sit in the log, hidden). */
   private firstSeq = 0;
   private evicted = 0;
@@ -109,6 +120,7 @@ export class EventHistory {
     this.checkpointIntervalEvents = Math.floor(
       checkPositive('checkpointIntervalEvents', options.checkpointIntervalEvents ?? CHECKPOINT_INTERVAL_EVENTS),
     );
+    this.deriveBatchEvents = Math.floor(checkPositive('deriveBatchEvents', options.deriveBatchEvents ?? DERIVE_BATCH_EVENTS));
     const initial = options.initialState;
     this.startAt = options.startAt ?? initial?.at ?? Number.NEGATIVE_INFINITY;
     // Room for the hidden events between the base checkpoint and the oldest event. Checkpoints come one
@@ -135,22 +147,52 @@ export class EventHistory {
   // ── recording ──────────────────────────────────────────────────────────────
 
   /**
-   * Records one event: O(1) amortised, no object kept per event. Events must come in the order the server
-   * emitted them; an `at` earlier than the previous event's is kept as given but ordered at that previous time.
+   * Records one event: O(1) amortised, no object kept per event once derived. Events must come in the order the
+   * server emitted them; an `at` earlier than the previous event's is kept as given but ordered at that previous time.
+   * The event goes into the log at once; what is derived from it follows in a batch (see DERIVE_BATCH_EVENTS),
+   * before anything reads the history, so no reader can tell. The caller must not change the event afterwards.
    */
   append(event: ServerEvent): void {
     const log = this.log;
-    // The age bound inline, not through evictOlderThan(): a double handed to a call that is not inlined is boxed.
-    const limitAt = log.effectiveAtOf(event.at) - this.maxAgeMs;
-    if (this.eventCount >= this.maxEvents) this.evictOldest();
-    while (this.eventCount > 0 && log.atOf(this.firstSeq) < limitAt) this.evictOldest();
-    if (log.isFull) this.freeLogRoom();
-    const seq = log.append(event);
-    this.derive(event, seq);
-    if (++this.eventsSinceCheckpoint >= Math.max(this.checkpointIntervalEvents, CHECKPOINT_EVENTS_PER_STATE_ENTRY * this.live.size)) {
-      this.checkpoints.push({ seq, state: this.live.toState() });
-      this.eventsSinceCheckpoint = 0;
+    if (log.isFull) {
+      this.settle();
+      // The bounds as of this event, applied before it takes its place, as settle() would apply them to it.
+      this.applyBoundsFor(log.nextSeq, log.effectiveAtOf(event.at));
+      if (log.isFull) this.freeLogRoom();
     }
+    log.append(event);
+    if (this.pending.push(event) >= this.deriveBatchEvents) this.settle();
+  }
+
+  /**
+   * Derives every event appended since the last call, in order, each as if alone: the bounds as of the event, its
+   * views, a checkpoint when one is due. Every reader of the history calls it first.
+   */
+  private settle(): void {
+    const pending = this.pending;
+    const count = pending.length;
+    if (count === 0) return;
+    const log = this.log;
+    const firstPendingSeq = log.nextSeq - count;
+    for (let i = 0; i < count; i++) {
+      const seq = firstPendingSeq + i;
+      const event = pending[i]!;
+      this.applyBoundsFor(seq, log.atOf(seq));
+      this.derive(event, seq);
+      if (++this.eventsSinceCheckpoint >= Math.max(this.checkpointIntervalEvents, CHECKPOINT_EVENTS_PER_STATE_ENTRY * this.live.size)) {
+        this.checkpoints.push({ seq, state: this.live.toState() });
+        this.eventsSinceCheckpoint = 0;
+      }
+    }
+    pending.length = 0;
+  }
+
+  /** The bounds as event `seq`, ordered at `at`, arrives: the events before it beyond the count or older than its age go. */
+  private applyBoundsFor(seq: number, at: number): void {
+    while (seq - this.firstSeq >= this.maxEvents) this.evictOldest();
+    // The age bound inline, not through evictOlderThan(): a double handed to a call that is not inlined is boxed.
+    const limitAt = at - this.maxAgeMs;
+    while (this.firstSeq < seq && this.log.atOf(this.firstSeq) < limitAt) this.evictOldest();
   }
 
   /**
@@ -160,9 +202,10 @@ export class EventHistory {
   setBounds(bounds: { maxAgeMs: number; maxEvents: number }, now: number): void {
     const maxAgeMs = checkPositive('maxAgeMs', bounds.maxAgeMs);
     const maxEvents = Math.floor(checkPositive('maxEvents', bounds.maxEvents));
+    this.settle();
     this.maxAgeMs = maxAgeMs;
     this.maxEvents = maxEvents;
-    while (this.eventCount > maxEvents) this.evictOldest();
+    while (this.heldCount > maxEvents) this.evictOldest();
     this.trim(now);
     // The hidden events before the oldest one go too: a base checkpoint at the oldest event replaces them.
     this.freeLogRoom();
@@ -180,6 +223,7 @@ export class EventHistory {
 
   /** Applies the age bound as of `now` without an event (an idle server's old events leave on time). */
   trim(now: number): void {
+    this.settle();
     this.evictOlderThan(now - this.maxAgeMs);
   }
 
@@ -187,27 +231,32 @@ export class EventHistory {
 
   /** Events in the history now. */
   get eventCount(): number {
-    return this.log.nextSeq - this.firstSeq;
+    this.settle();
+    return this.heldCount;
   }
 
   /** Events that left the history (by age or count) since it began. */
   get evictedCount(): number {
+    this.settle();
     return this.evicted;
   }
 
   /** When the history starts: the oldest event's time; null while it holds none. */
   get firstAt(): number | null {
-    return this.eventCount > 0 ? this.log.atOf(this.firstSeq) : null;
+    this.settle();
+    return this.heldFirstAt();
   }
 
   /** The newest event's time; null while it holds none. */
   get lastAt(): number | null {
-    return this.eventCount > 0 ? this.log.lastAt : null;
+    this.settle();
+    return this.heldCount > 0 ? this.log.lastAt : null;
   }
 
   /** The earliest time stateAt() answers for: the last evicted event's time, else the start of recording. */
   get knownFromAt(): number {
-    return Number.isNaN(this.lastEvictedAt) ? this.startAt : this.lastEvictedAt;
+    this.settle();
+    return this.heldKnownFromAt();
   }
 
   /** Distinct strings held for the events (bounded by maxInternedStrings and maxInternedChars). */
@@ -222,6 +271,7 @@ export class EventHistory {
 
   /** Memory held by the history: events, strings, request rows and indexes, buckets, checkpoints. */
   get approximateBytes(): number {
+    this.settle();
     let checkpointEntries = 0;
     for (const c of this.checkpoints) {
       const s = c.state;
@@ -251,7 +301,10 @@ export class EventHistory {
    * outlives appends throws if an event it had yet to read left the history meanwhile.
    */
   *events(fromAt = Number.NEGATIVE_INFINITY, toAt = Number.POSITIVE_INFINITY): IterableIterator<ServerEvent> {
+    this.settle();
     for (let seq = this.log.firstAtOrAfter(fromAt, this.firstSeq); ; seq++) {
+      // Appends meanwhile may have evicted events: they leave when derived.
+      this.settle();
       if (seq < this.firstSeq) throw new Error(`The history dropped event #${seq} before this iteration read it`);
       if (seq >= this.log.nextSeq || this.log.atOf(seq) > toAt) return;
       yield this.log.decode(seq);
@@ -265,11 +318,13 @@ export class EventHistory {
 
   /** The sequence number of the oldest event held (nextSeq while none is). */
   get oldestSeq(): number {
+    this.settle();
     return this.firstSeq;
   }
 
   /** The sequence number of the first event held with `at` ≥ the given time (nextSeq when none). */
   seqAtOrAfter(at: number): number {
+    this.settle();
     return this.log.firstAtOrAfter(at, this.firstSeq);
   }
 
@@ -285,6 +340,7 @@ export class EventHistory {
     visit: (event: ServerEvent, seq: number) => void,
     types?: ReadonlySet<ServerEvent['type']>,
   ): number {
+    this.settle();
     const end = Math.min(this.log.nextSeq, Math.max(fromSeq, this.firstSeq) + Math.max(0, Math.floor(maxCount)));
     let seq = Math.max(fromSeq, this.firstSeq);
     const log = this.log;
@@ -300,21 +356,25 @@ export class EventHistory {
    * checkpoint plus the events after it: O(log n + CHECKPOINT_INTERVAL_EVENTS + size of the state).
    */
   stateAt(at: number): PoolState | null {
+    this.settle();
     return this.aggregateAt(at)?.toState(at) ?? null;
   }
 
   /** The state just before the oldest event held: with events(), all a saved run needs to replay truthfully. */
   initialState(): PoolState {
-    return this.aggregateAfter(this.firstSeq - 1).toState(this.knownFromAt);
+    this.settle();
+    return this.aggregateAfter(this.firstSeq - 1).toState(this.heldKnownFromAt());
   }
 
   /** Server runs the history knows of, oldest first (up to MAX_RUNS): for run separators and per-run lookups. */
   runs(): RunInfo[] {
+    this.settle();
     return this.runList.map(({ firstRow: _, ...run }) => ({ ...run, settings: run.settings && { ...run.settings } }));
   }
 
   /** The runs as the history holds them, oldest first, for a reader that copies only what it keeps (a frame). */
   runsInPlace(): readonly Readonly<RunInfo>[] {
+    this.settle();
     return this.runList;
   }
 
@@ -322,16 +382,19 @@ export class EventHistory {
 
   /** What a timeline of this window and width shows; see timeline.ts. */
   timeline(query: TimelineQuery): Timeline {
+    this.settle();
     return buildTimeline(this.parts, query);
   }
 
   /** Per-worker rates and the queue at `now`, for worker cards; see timeline.ts. */
   activity(now: number): PoolActivity {
+    this.settle();
     return poolActivity(this.parts, now);
   }
 
   /** The requests of a lane or of the queue in a time range; see details.ts. */
   requestsIn(query: RequestsQuery): RequestList {
+    this.settle();
     return requestsIn(this.parts, query);
   }
 
@@ -340,6 +403,7 @@ export class EventHistory {
    * server run: `runId` picks the run, by default the newest run that has this id. O(log n).
    */
   request(requestId: number, runId?: number): RecordedRequest | null {
+    this.settle();
     return findRequest(this.parts, this.live, requestId, runId);
   }
 
@@ -539,8 +603,21 @@ export class EventHistory {
     return index;
   }
 
+  /** Events held, derived or not (internal: readers see it through eventCount, after settle()). */
+  private get heldCount(): number {
+    return this.log.nextSeq - this.firstSeq;
+  }
+
+  private heldFirstAt(): number | null {
+    return this.heldCount > 0 ? this.log.atOf(this.firstSeq) : null;
+  }
+
+  private heldKnownFromAt(): number {
+    return Number.isNaN(this.lastEvictedAt) ? this.startAt : this.lastEvictedAt;
+  }
+
   private evictOlderThan(limitAt: number): void {
-    while (this.eventCount > 0 && this.log.atOf(this.firstSeq) < limitAt) this.evictOldest();
+    while (this.heldCount > 0 && this.log.atOf(this.firstSeq) < limitAt) this.evictOldest();
   }
 
   /** The oldest event leaves the history; it stays in the log, hidden, until a checkpoint passes it. */
@@ -588,7 +665,7 @@ export class EventHistory {
   }
 
   private aggregateAt(at: number, isExclusive = false): PoolAggregate | null {
-    if (at < this.knownFromAt) return null;
+    if (at < this.heldKnownFromAt()) return null;
     const log = this.log;
     if (log.nextSeq === 0 || (isExclusive ? at > log.lastAt : at >= log.lastAt)) return this.live;
     const from = this.checkpoints[0]!.seq + 1;
@@ -606,9 +683,9 @@ export class EventHistory {
       markers: () => this.markerList,
       runs: () => this.runList,
       aggregateAt: (at, isExclusive) => this.aggregateAt(at, isExclusive),
-      firstAt: () => this.firstAt,
+      firstAt: () => this.heldFirstAt(),
       lastAt: () => this.log.lastAt,
-      knownFromAt: () => this.knownFromAt,
+      knownFromAt: () => this.heldKnownFromAt(),
       recordingStartAt: () => this.startAt,
       openQueueSegment: () => ({ length: this.queueLength, sinceAt: this.queueChangedAt }),
       rowOf: (runId, requestId) => {
