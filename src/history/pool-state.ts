@@ -28,6 +28,9 @@ function settingsOf(event: ServerEventOf<'server-listening'>): RunSettings {
   return Object.fromEntries(SETTING_NAMES.map((name) => [name, event[name]])) as RunSettings;
 }
 
+/** Answered requests' records kept for reuse: enough for the requests a saturated server has in flight at once. */
+const MAX_SPARE_REQUESTS = 256;
+
 /** Start-up times a state keeps ('per-request' threads, the newest last): enough for a median that follows change. */
 export const RECENT_THREAD_STARTUPS = 32;
 
@@ -106,7 +109,11 @@ class LiveWorker {
   }
 }
 
-/** A request in flight inside the aggregate: RequestRecord with NaN for "not yet" (see LiveWorker). */
+/**
+ * A request in flight inside the aggregate: RequestRecord with NaN for "not yet" (see LiveWorker). Answered ones are
+ * kept for reuse (reset()): one per request would be the recorder's only allocation per request, and its number
+ * fields each a heap box of their own.
+ */
 class LiveRequest {
   method = '?';
   target = '?';
@@ -127,10 +134,35 @@ class LiveRequest {
   abandonReason: JobAbandonReason | null = null;
 
   constructor(
-    readonly id: number,
-    readonly connectionId: number,
-    readonly receivedAt: number,
+    public id: number,
+    public connectionId: number,
+    public receivedAt: number,
   ) {}
+
+  /** Makes this record a new request's, as the constructor would. */
+  reset(id: number, connectionId: number, receivedAt: number): this {
+    this.id = id;
+    this.connectionId = connectionId;
+    this.receivedAt = receivedAt;
+    this.method = '?';
+    this.target = '?';
+    this.path = '?';
+    this.remoteAddress = '';
+    this.userAgent = null;
+    this.origin = 'external';
+    this.queuedAt = Number.NaN;
+    this.startedAt = Number.NaN;
+    this.finishedAt = Number.NaN;
+    this.sentAt = Number.NaN;
+    this.workerId = Number.NaN;
+    this.waitMs = Number.NaN;
+    this.runMs = Number.NaN;
+    this.status = Number.NaN;
+    this.bytes = Number.NaN;
+    this.errorCode = null;
+    this.abandonReason = null;
+    return this;
+  }
 
   static from(r: RequestRecord): LiveRequest {
     const live = new LiveRequest(r.id, r.connectionId, r.receivedAt);
@@ -204,6 +236,8 @@ export class PoolAggregate {
   private workers: Array<LiveWorker | undefined> = [];
   /** In flight, in arrival order. */
   private readonly requests = new Map<number, LiveRequest>();
+  /** Records of answered requests, for the next ones (see LiveRequest). */
+  private readonly spareRequests: LiveRequest[] = [];
   readonly connections = new Map<number, OpenConnection>();
   counters: RunCounters = { requestsReceived: 0, responsesSent: 0, rejected: 0, serverErrors: 0 };
   /** 'per-request''s threads alive, as its last thread event said; the pools' threads are their workers not exited. */
@@ -387,7 +421,7 @@ export class PoolAggregate {
         break;
       case 'request-received': {
         this.counters.requestsReceived++;
-        const r = new LiveRequest(event.requestId, event.connectionId, at);
+        const r = this.newRequest(event.requestId, event.connectionId, at);
         r.method = event.method;
         r.target = event.target;
         r.path = pathOf(event.target);
@@ -402,7 +436,7 @@ export class PoolAggregate {
         let r = this.requests.get(event.requestId);
         if (r === undefined) {
           // A parse error or a header timeout: no request line was understood, so nothing was received.
-          r = new LiveRequest(event.requestId, event.connectionId, at);
+          r = this.newRequest(event.requestId, event.connectionId, at);
           this.requests.set(event.requestId, r);
         }
         r.status = event.status;
@@ -458,7 +492,7 @@ export class PoolAggregate {
       case 'response-sent':
         this.counters.responsesSent++;
         if (event.status >= 500) this.counters.serverErrors++;
-        this.requests.delete(event.requestId);
+        this.answered(event.requestId);
         // A job answered without ever starting leaves the queue with its answer (recordings older than job-abandoned).
         if (this.queueLength > 0) this.removeFromQueue(event.requestId);
         break;
@@ -539,6 +573,18 @@ export class PoolAggregate {
         // Every event type has its case: a new one fails to compile here until this says what it changes.
         event satisfies never;
     }
+  }
+
+  private newRequest(requestId: number, connectionId: number, at: number): LiveRequest {
+    return this.spareRequests.pop()?.reset(requestId, connectionId, at) ?? new LiveRequest(requestId, connectionId, at);
+  }
+
+  /** The request is no longer in flight: its record is kept for a next one. */
+  private answered(requestId: number): void {
+    const r = this.requests.get(requestId);
+    if (r === undefined) return;
+    this.requests.delete(requestId);
+    if (this.spareRequests.length < MAX_SPARE_REQUESTS) this.spareRequests.push(r);
   }
 
   /** A new server run: everything of the previous one is over. */
