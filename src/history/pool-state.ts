@@ -115,31 +115,33 @@ class LiveWorker {
  * fields each a heap box of their own.
  */
 class LiveRequest {
-  method = '?';
-  target = '?';
-  path = '?';
-  remoteAddress = '';
-  userAgent: string | null = null;
-  origin: RequestOrigin = 'external';
-  queuedAt = Number.NaN;
-  startedAt = Number.NaN;
-  finishedAt = Number.NaN;
-  sentAt = Number.NaN;
-  workerId = Number.NaN;
-  waitMs = Number.NaN;
-  runMs = Number.NaN;
-  status = Number.NaN;
-  bytes = Number.NaN;
-  errorCode: string | null = null;
-  abandonReason: JobAbandonReason | null = null;
+  // Set by reset() alone, in one order, whether the record is new or reused (declared: no initializer runs before it).
+  declare id: number;
+  declare connectionId: number;
+  declare receivedAt: number;
+  declare method: string;
+  declare target: string;
+  declare path: string;
+  declare remoteAddress: string;
+  declare userAgent: string | null;
+  declare origin: RequestOrigin;
+  declare queuedAt: number;
+  declare startedAt: number;
+  declare finishedAt: number;
+  declare sentAt: number;
+  declare workerId: number;
+  declare waitMs: number;
+  declare runMs: number;
+  declare status: number;
+  declare bytes: number;
+  declare errorCode: string | null;
+  declare abandonReason: JobAbandonReason | null;
 
-  constructor(
-    public id: number,
-    public connectionId: number,
-    public receivedAt: number,
-  ) {}
+  constructor(id: number, connectionId: number, receivedAt: number) {
+    this.reset(id, connectionId, receivedAt);
+  }
 
-  /** Makes this record a new request's, as the constructor would. */
+  /** Makes this record a new request's: nothing known yet but who sent it and when. */
   reset(id: number, connectionId: number, receivedAt: number): this {
     this.id = id;
     this.connectionId = connectionId;
