@@ -80,4 +80,19 @@ describe('derived in batches', () => {
     expect(batched.eventCount).toBe(1);
     expect(batched.evictedCount).toBe(1);
   });
+
+  it('derives no event twice when deriving one throws: the ones after it are derived on the next read', () => {
+    const history = new EventHistory({ deriveBatchEvents: 100 });
+    const derive = vi.spyOn(history as unknown as { derive: (event: ServerEvent, seq: number) => void }, 'derive');
+    derive
+      .mockImplementationOnce(() => {})
+      .mockImplementationOnce(() => {
+        throw new Error('a bug in a view');
+      });
+    for (let id = 0; id < 3; id++) history.append({ type: 'worker-spawned', at: 10 + id, workerId: id });
+    expect(() => history.eventCount).toThrow('a bug in a view');
+    expect(history.eventCount).toBe(3);
+    expect(derive).toHaveBeenCalledTimes(3);
+    expect(history.stateAt(12)?.workers.map((w) => w.id)).toEqual([2]);
+  });
 });

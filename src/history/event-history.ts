@@ -46,8 +46,8 @@ export const MAX_RUNS = 1_000;
 const INITIAL_EVENT_CAPACITY = 4096;
 /**
  * Appended events wait for their derived views (state, request rows, indexes, buckets) until this many have come
- * or anything reads the history: derived in one run, the recorder's code and data stay hot in the cache, where
- * interleaved with the server's own work each event paid for fetching them again.
+ * or anything reads the history. Derived in one run instead of between the server's own work, they cost the
+ * server's main thread less (README, Benchmarks: the flight recorder's cost).
  */
 export const DERIVE_BATCH_EVENTS = 1024;
 
@@ -174,17 +174,24 @@ export class EventHistory {
     if (count === 0) return;
     const log = this.log;
     const firstPendingSeq = log.nextSeq - count;
-    for (let i = 0; i < count; i++) {
-      const seq = firstPendingSeq + i;
-      const event = pending[i]!;
-      this.applyBoundsFor(seq, log.atOf(seq));
-      this.derive(event, seq);
-      if (++this.eventsSinceCheckpoint >= Math.max(this.checkpointIntervalEvents, CHECKPOINT_EVENTS_PER_STATE_ENTRY * this.live.size)) {
-        this.checkpoints.push({ seq, state: this.live.toState() });
-        this.eventsSinceCheckpoint = 0;
+    let i = 0;
+    try {
+      for (; i < count; i++) {
+        const seq = firstPendingSeq + i;
+        const event = pending[i]!;
+        this.applyBoundsFor(seq, log.atOf(seq));
+        this.derive(event, seq);
+        if (++this.eventsSinceCheckpoint >= Math.max(this.checkpointIntervalEvents, CHECKPOINT_EVENTS_PER_STATE_ENTRY * this.live.size)) {
+          this.checkpoints.push({ seq, state: this.live.toState() });
+          this.eventsSinceCheckpoint = 0;
+        }
       }
+    } finally {
+      // Should deriving an event throw, it is not derived twice: it and those before it are done, as when each
+      // event was derived on its own append; the ones after it wait for the next settle().
+      if (i >= count) pending.length = 0;
+      else pending.splice(0, i + 1);
     }
-    pending.length = 0;
   }
 
   /** The bounds as event `seq`, ordered at `at`, arrives: the events before it beyond the count or older than its age go. */
