@@ -2,6 +2,7 @@
 // one that changed, and the bars and waits that overlap them); this keeps the merged whole. Pure and DOM-free.
 
 import type { FrameLaneBuckets, FrameQueueBuckets, FrameTimeline } from '../../shared/wire';
+import { STATUS_SLOTS } from '../components/timeline-frame';
 
 /**
  * Appends `bucketCount` buckets of `perBucket` values from `source`, starting at its bucket `fromBucket`; buckets
@@ -43,7 +44,6 @@ function mergeArrays<T>(
 }
 
 const ROUTES_PER_BUCKET = 3;
-const STATUSES_PER_BUCKET = 5;
 
 function mergeLaneBuckets(
   held: FrameLaneBuckets | undefined,
@@ -56,7 +56,7 @@ function mergeLaneBuckets(
     busyFraction: mergeArrays(held?.busyFraction, heldFirst, buckets.busyFraction, ...args, 1, 0),
     jobs: mergeArrays(held?.jobs, heldFirst, buckets.jobs, ...args, 1, 0),
     routes: mergeArrays(held?.routes, heldFirst, buckets.routes, ...args, ROUTES_PER_BUCKET, 0),
-    statuses: mergeArrays(held?.statuses, heldFirst, buckets.statuses, ...args, STATUSES_PER_BUCKET, 0),
+    statuses: mergeArrays(held?.statuses, heldFirst, buckets.statuses, ...args, STATUS_SLOTS.perBucket, 0),
     burstJobs: mergeArrays(held?.burstJobs, heldFirst, buckets.burstJobs, ...args, 1, 0),
   };
 }
