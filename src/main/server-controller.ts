@@ -154,12 +154,13 @@ export class ServerController {
         return this.fail(validation.error, isSettingName(validation.field) ? validation.field : undefined);
       }
       const valid = validation.value;
-      // A running comparison owns the server: every command it refuses is refused here, in its own words.
-      const whileComparing = this.compare.isComparing ? refusalWhileComparing(valid.type) : null;
-      if (whileComparing !== null) return hasOwnForm(valid) ? failure(whileComparing, undefined) : this.fail(whileComparing);
-      // So does a running sweep.
-      const whileSweeping = this.workloads.isSweeping ? refusalWhileSweeping(valid.type) : null;
-      if (whileSweeping !== null) return hasOwnForm(valid) ? failure(whileSweeping, undefined) : this.fail(whileSweeping);
+      // A running comparison or sweep owns the server: every command it refuses is refused here, in its own words.
+      const refusal = this.compare.isComparing
+        ? refusalWhileComparing(valid.type)
+        : this.workloads.isSweeping
+          ? refusalWhileSweeping(valid.type)
+          : null;
+      if (refusal !== null) return hasOwnForm(valid) ? failure(refusal, undefined) : this.fail(refusal);
       switch (valid.type) {
         case 'start-server':
           return await this.start(valid.settings);
