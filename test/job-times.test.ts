@@ -1,10 +1,11 @@
 // A job's started and finished facts carry the times its worker claimed and finished it, however late the
 // busy main thread learns of them: a /sleep never shows shorter than its sleep, and the stream stays in time
-// order. Through real worker threads (the pool) and real sockets (the server); only lower bounds on time.
+// order. Through real worker threads (the pool, the while-let pool, a thread per request) and real sockets (the
+// server); only lower bounds on time.
 
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from '../src/server';
+import { type RunningServer, type ServerOptions, startServer } from '../src/server';
 import type { ServerEvent } from '../src/shared/events';
 import { EventRecorder, outOfTimeOrder } from './support/event-recorder';
 import { get, RawConnection } from './support/http-client';
@@ -109,6 +110,57 @@ describe('the times of jobs claimed while the main thread is busy', () => {
       const queued = recorder.of('job-queued').find((e) => e.requestId === started.requestId)!;
       expect(started.waitMs).toBeCloseTo(started.at - queued.at, 2);
     }
+    expect(outOfTimeOrder(events)).toBeNull();
+  });
+});
+
+/** Sends `count` /sleeps at once to a fresh server and keeps the main thread busy meanwhile; the events once all are answered. */
+async function sleepsWhileMainThreadBusy(options: Partial<ServerOptions>, count: number, busyMs: number): Promise<ServerEvent[]> {
+  const recorder = new EventRecorder();
+  const server = await startServer({ port: 0, sleepMs: SLEEP_MS, ...options, events: recorder.stream });
+  servers.push(server);
+  const clients = await Promise.all(Array.from({ length: count }, () => RawConnection.open(server.port)));
+  try {
+    for (const client of clients) client.send(get('/sleep'));
+    await recorder.until((r) => r.count('job-queued') === count);
+    keepMainThreadBusy(() => true, busyMs);
+    const statuses = await Promise.all(clients.map(async (client) => (await client.read()).status));
+    expect(statuses).toEqual(clients.map(() => 200));
+  } finally {
+    for (const client of clients) client.close();
+  }
+  await recorder.until((r) => r.count('job-finished') === count);
+  return recorder.events;
+}
+
+describe("the times of jobs run while the main thread is busy, in the book's other threaded strategies", () => {
+  it('while let: each /sleep spans its whole sleep and none overlaps another, as the lock serializes them', async () => {
+    // Three sleeps on two workers: the lock runs them one after another, the first two while the main thread is
+    // busy, so it learns of their starts and ends only afterwards.
+    const events = await sleepsWhileMainThreadBusy({ strategy: 'pool-while-let', workerCount: 2 }, 3, SLEEP_MS * 2.5);
+    const spans = spansOf(events);
+    expect(spans.size).toBe(3);
+    for (const [id, spanMs] of spans) expect(spanMs, `request ${id}'s started→finished`).toBeGreaterThanOrEqual(SLEEP_MS);
+    // One at a time: each job starts no earlier than the one before it finished.
+    const runs = [...spans.keys()]
+      .map((id) => ({
+        startedAt: events.find((e) => e.type === 'job-started' && e.requestId === id)!.at,
+        finishedAt: events.find((e) => e.type === 'job-finished' && e.requestId === id)!.at,
+      }))
+      .sort((a, b) => a.startedAt - b.startedAt);
+    for (let i = 1; i < runs.length; i++)
+      expect(runs[i]!.startedAt, `job ${i} starts after job ${i - 1} ends`).toBeGreaterThanOrEqual(runs[i - 1]!.finishedAt);
+    // The lock's handovers in the order the workers lived them: each acquired after the previous release.
+    const lockEvents = events.filter((e) => e.type === 'lock-acquired' || e.type === 'lock-released').map((e) => e.type);
+    for (let i = 1; i < lockEvents.length; i++) expect(lockEvents[i], `lock event ${i}`).not.toBe(lockEvents[i - 1]);
+    expect(outOfTimeOrder(events)).toBeNull();
+  });
+
+  it('a thread per request: each /sleep spans its whole sleep, started when its thread began it', async () => {
+    const events = await sleepsWhileMainThreadBusy({ strategy: 'per-request' }, 2, SLEEP_MS * 1.5);
+    const spans = spansOf(events);
+    expect(spans.size).toBe(2);
+    for (const [id, spanMs] of spans) expect(spanMs, `request ${id}'s started→finished`).toBeGreaterThanOrEqual(SLEEP_MS);
     expect(outOfTimeOrder(events)).toBeNull();
   });
 });

@@ -55,7 +55,10 @@ export class PoolEventReporter implements StrategyObserver<RouteOutput> {
 
   jobAbandoned(requestId: number, reason: JobAbandonReason, waitMs: number, queueDepth: number, atMs: number): void {
     if (!this.wants['job-abandoned']) return;
-    this.events.emit({ type: 'job-abandoned', at: this.events.atOf(atMs), requestId, reason, waitMs, queueDepth });
+    // A worker may have found the job expired (while let): stamped and its wait grown as a late start is.
+    const at = this.events.atOfPast(atMs);
+    const stampedWaitMs = waitMs + (at - this.events.atOf(atMs));
+    this.events.emit({ type: 'job-abandoned', at, requestId, reason, waitMs: stampedWaitMs, queueDepth });
   }
 
   workerSpawned(workerId: number, atMs: number): void {
@@ -80,7 +83,7 @@ export class PoolEventReporter implements StrategyObserver<RouteOutput> {
 
   threadStarted(workerId: number, requestId: number, startupMs: number, liveThreadCount: number, atMs: number): void {
     if (!this.wants['thread-started']) return;
-    this.events.emit({ type: 'thread-started', at: this.events.atOf(atMs), workerId, requestId, startupMs, liveThreadCount });
+    this.events.emit({ type: 'thread-started', at: this.events.atOfPast(atMs), workerId, requestId, startupMs, liveThreadCount });
   }
 
   threadExited(workerId: number, exitCode: number, liveThreadCount: number, atMs: number): void {
@@ -90,16 +93,16 @@ export class PoolEventReporter implements StrategyObserver<RouteOutput> {
 
   lockWaiting(workerId: number, atMs: number): void {
     if (!this.wants['lock-waiting']) return;
-    this.events.emit({ type: 'lock-waiting', at: this.events.atOf(atMs), workerId });
+    this.events.emit({ type: 'lock-waiting', at: this.events.atOfPast(atMs), workerId });
   }
 
   lockAcquired(workerId: number, waitMs: number, atMs: number): void {
     if (!this.wants['lock-acquired']) return;
-    this.events.emit({ type: 'lock-acquired', at: this.events.atOf(atMs), workerId, waitMs });
+    this.events.emit({ type: 'lock-acquired', at: this.events.atOfPast(atMs), workerId, waitMs });
   }
 
   lockReleased(workerId: number, heldMs: number, atMs: number): void {
     if (!this.wants['lock-released']) return;
-    this.events.emit({ type: 'lock-released', at: this.events.atOf(atMs), workerId, heldMs });
+    this.events.emit({ type: 'lock-released', at: this.events.atOfPast(atMs), workerId, heldMs });
   }
 }

@@ -189,10 +189,17 @@ export const ChannelLayout = {
 export interface OneJobMessage {
   type: 'one-job';
   input: unknown;
+  /** The main thread's performance.timeOrigin: the thread stamps its start on the pool's clock with it. */
+  poolTimeOriginMs: number;
 }
 
-/** A request's thread → main thread: it runs its job now (sent just before the handler), then the result. */
-export type OneJobThreadMessage = { type: 'started' } | { type: 'result'; isOk: boolean; payload: unknown; runMs: number };
+/**
+ * A request's thread → main thread: it runs its job now (sent just before the handler), then the result. `atMs`:
+ * when, on the pool's clock.
+ */
+export type OneJobThreadMessage =
+  | { type: 'started'; atMs: number }
+  | { type: 'result'; isOk: boolean; payload: unknown; runMs: number; atMs: number };
 
 // ── strategy 'pool-while-let': one shared queue behind one lock ──────────────
 
@@ -200,23 +207,26 @@ export type OneJobThreadMessage = { type: 'started' } | { type: 'result'; isOk: 
 export interface WhileLetAttachMessage {
   type: 'while-let-attach';
   workerId: number;
+  /** The main thread's performance.timeOrigin: the worker stamps its messages on the pool's clock with it. */
+  poolTimeOriginMs: number;
   /** WhileLetLayout: the lock, the queue's indices and its slots. */
   shared: SharedArrayBuffer;
 }
 
 /**
- * A while-let worker → main thread, in the order things happen in the worker; durations measured there.
- * `requestId` names the job it took from the queue.
+ * A while-let worker → main thread, in the order things happen in the worker; durations measured there, and
+ * `atMs` when each happened, on the pool's clock (the main thread may read them late: the lock's handovers are
+ * reported in the order the worker lived them). `requestId` names the job it took from the queue.
  */
 export type WhileLetWorkerMessage =
   | { type: 'ready' }
-  | { type: 'lock-waiting' }
-  | { type: 'lock-acquired'; waitMs: number }
-  | { type: 'started'; requestId: number }
+  | { type: 'lock-waiting'; atMs: number }
+  | { type: 'lock-acquired'; waitMs: number; atMs: number }
+  | { type: 'started'; requestId: number; atMs: number }
   /** It took a job whose deadline had passed: not run, its request is answered 503 by the server. */
-  | { type: 'expired'; requestId: number }
-  | { type: 'result'; requestId: number; isOk: boolean; payload: unknown; runMs: number }
-  | { type: 'lock-released'; heldMs: number };
+  | { type: 'expired'; requestId: number; atMs: number }
+  | { type: 'result'; requestId: number; isOk: boolean; payload: unknown; runMs: number; atMs: number }
+  | { type: 'lock-released'; heldMs: number; atMs: number };
 
 /** Int32 cells at the start of the while-let pool's shared memory. */
 export const WhileLetCell = {

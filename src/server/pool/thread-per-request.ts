@@ -84,7 +84,7 @@ export class ThreadPerRequest<In, Out> implements JobRunner<In, Out> {
     this.startingCount++;
     const observer = this.options.observer;
     if (observer.isObserving) observer.jobQueued(job.requestId, this.startingCount, nowMs);
-    const message: OneJobMessage = { type: 'one-job', input: job.input };
+    const message: OneJobMessage = { type: 'one-job', input: job.input, poolTimeOriginMs: performance.timeOrigin };
     worker.postMessage(message);
     worker.on('message', (reply: OneJobThreadMessage) => this.onMessage(thread, reply));
     // Always listened to: an unhandled 'error' would take the main thread down with the thread.
@@ -132,34 +132,36 @@ export class ThreadPerRequest<In, Out> implements JobRunner<In, Out> {
     return lanes.length - 1;
   }
 
+  /** Each reply is reported at the moment the thread stamped it (`atMs`), not when it is read here. */
   private onMessage(thread: RequestThread<Out>, reply: OneJobThreadMessage): void {
     if (thread.isDone) return;
     const observer = this.options.observer;
-    const nowMs = performance.now();
     if (reply.type === 'started') {
-      this.markStarted(thread, nowMs);
+      this.markStarted(thread, reply.atMs);
       return;
     }
-    if (Number.isNaN(thread.startedAtMs)) this.markStarted(thread, nowMs);
+    if (Number.isNaN(thread.startedAtMs)) this.markStarted(thread, reply.atMs);
     const outcome: JobRunOutcome<Out> = reply.isOk
       ? { ok: true, output: reply.payload as Out, runMs: reply.runMs, workerId: thread.laneId }
       : { ok: false, cause: 'threw', error: String(reply.payload), runMs: reply.runMs, workerId: thread.laneId };
-    this.finish(thread, outcome, observer, nowMs);
+    this.finish(thread, outcome, observer, reply.atMs);
   }
 
-  private markStarted(thread: RequestThread<Out>, nowMs: number): void {
-    thread.startedAtMs = nowMs;
+  /** `atMs`: when the thread began its job, on the pool's clock. */
+  private markStarted(thread: RequestThread<Out>, atMs: number): void {
+    thread.startedAtMs = atMs;
     this.startingCount--;
     const observer = this.options.observer;
     if (!observer.isObserving) return;
-    const startupMs = nowMs - thread.spawnedAtMs;
-    observer.threadStarted(thread.laneId, thread.requestId, startupMs, this.liveCount, nowMs);
-    observer.jobStarted(thread.requestId, thread.laneId, startupMs, this.startingCount, nowMs);
+    const startupMs = atMs - thread.spawnedAtMs;
+    observer.threadStarted(thread.laneId, thread.requestId, startupMs, this.liveCount, atMs);
+    observer.jobStarted(thread.requestId, thread.laneId, startupMs, this.startingCount, atMs);
   }
 
-  private finish(thread: RequestThread<Out>, outcome: JobRunOutcome<Out>, observer: StrategyObserver<Out>, nowMs: number): void {
+  /** `atMs`: when the job ended, on the pool's clock. */
+  private finish(thread: RequestThread<Out>, outcome: JobRunOutcome<Out>, observer: StrategyObserver<Out>, atMs: number): void {
     thread.isDone = true;
-    if (observer.isObserving) observer.jobFinished(thread.requestId, outcome, nowMs);
+    if (observer.isObserving) observer.jobFinished(thread.requestId, outcome, atMs);
     deliverOutcome(thread.onDone, outcome);
   }
 

@@ -37,6 +37,9 @@ interface PendingJob<Out> {
   readonly enqueuedAtMs: number;
 }
 
+/** Every message but 'ready' carries the moment it was sent. */
+type StampedMessage = Exclude<WhileLetWorkerMessage, { type: 'ready' }>;
+
 type WorkerPhase = 'starting' | 'waiting-for-lock' | 'idle' | 'busy' | 'stopping' | 'exited';
 
 interface WhileLetWorker<Out> {
@@ -73,6 +76,17 @@ export class WhileLetPool<In, Out> implements JobRunner<In, Out> {
   private shutdownPromise: Promise<void> | null = null;
   private onDrained: (() => void) | null = null;
   private readonly scriptUrl: URL;
+  /**
+   * Messages read this event-loop turn, reported at its end in the order the workers stamped them: the ports are
+   * read one after another, so after a busy stretch one worker's whole backlog would come before another's.
+   */
+  private inbox: Array<{ worker: WhileLetWorker<Out>; message: StampedMessage }> = [];
+  private isInboxFlushQueued = false;
+  /**
+   * While the inbox is reported: the answers it brought, run once every fact is reported. An answer's own events
+   * (its response sent, now) would otherwise come before facts that happened earlier and push their times on.
+   */
+  private heldDeliveries: Array<() => void> | null = null;
 
   private constructor(private readonly options: WhileLetPoolOptions<Out>) {
     this.slotCount = Math.min(options.maxQueuedJobs, MAX_WHILE_LET_QUEUE_SLOTS) + 1;
@@ -189,7 +203,12 @@ export class WhileLetPool<In, Out> implements JobRunner<In, Out> {
       lastError: null,
     };
     this.workers[id] = w;
-    const attach: WhileLetAttachMessage = { type: 'while-let-attach', workerId: id, shared: this.shared };
+    const attach: WhileLetAttachMessage = {
+      type: 'while-let-attach',
+      workerId: id,
+      poolTimeOriginMs: performance.timeOrigin,
+      shared: this.shared,
+    };
     worker.postMessage(attach);
     return new Promise<void>((resolve, reject) => {
       const startTimer = setTimeout(() => {
@@ -201,13 +220,15 @@ export class WhileLetPool<In, Out> implements JobRunner<In, Out> {
           clearTimeout(startTimer);
           w.phase = 'idle';
           resolve();
-        } else this.onMessage(w, message);
+        } else this.receive(w, message);
       });
       worker.on('error', (error) => {
         w.lastError = describeThrown(error);
       });
       worker.on('exit', (exitCode) => {
         clearTimeout(startTimer);
+        // What the thread said before it ended comes first (its result, say, before its join).
+        this.flushInbox();
         if (w.phase === 'starting')
           reject(new Error(`Worker ${id} could not start (${this.scriptUrl.pathname}): ${w.lastError ?? `exit code ${exitCode}`}`));
         else this.onExit(w, exitCode);
@@ -215,23 +236,56 @@ export class WhileLetPool<In, Out> implements JobRunner<In, Out> {
     });
   }
 
-  private onMessage(w: WhileLetWorker<Out>, message: WhileLetWorkerMessage): void {
-    const nowMs = performance.now();
+  private receive(w: WhileLetWorker<Out>, message: StampedMessage): void {
+    this.inbox.push({ worker: w, message });
+    if (this.isInboxFlushQueued) return;
+    this.isInboxFlushQueued = true;
+    setImmediate(this.flushInbox);
+  }
+
+  private readonly flushInbox = (): void => {
+    this.isInboxFlushQueued = false;
+    if (this.inbox.length === 0) return;
+    const inbox = this.inbox;
+    this.inbox = [];
+    // A stable sort: one worker's messages stamped at the same moment keep the order it sent them in.
+    inbox.sort((a, b) => a.message.atMs - b.message.atMs);
+    const deliveries: Array<() => void> = [];
+    this.heldDeliveries = deliveries;
+    try {
+      for (const { worker, message } of inbox) this.onMessage(worker, message);
+    } finally {
+      this.heldDeliveries = null;
+    }
+    for (const deliver of deliveries) deliver();
+    this.checkDrained();
+  };
+
+  /** Hands a job its outcome: at once, or after the facts of the inbox being reported. */
+  private deliver(job: PendingJob<Out>, outcome: JobOutcome<Out>): void {
+    if (this.heldDeliveries === null) {
+      deliverOutcome(job.onDone, outcome);
+      this.checkDrained();
+    } else this.heldDeliveries.push(() => deliverOutcome(job.onDone, outcome));
+  }
+
+  /** Each message is reported at the moment the worker stamped it (`atMs`), not when it is read here. */
+  private onMessage(w: WhileLetWorker<Out>, message: StampedMessage): void {
     const observer = this.options.observer;
     switch (message.type) {
       case 'lock-waiting':
         if (w.phase !== 'stopping') w.phase = 'waiting-for-lock';
-        w.lockSinceMs = nowMs;
+        w.lockSinceMs = message.atMs;
         this.lockWaiters.push(w);
-        if (observer.isObserving) observer.lockWaiting(w.id, nowMs);
+        if (observer.isObserving) observer.lockWaiting(w.id, message.atMs);
         return;
       case 'lock-acquired': {
         const i = this.lockWaiters.indexOf(w);
         if (i !== -1) this.lockWaiters.splice(i, 1);
         if (w.phase === 'waiting-for-lock') w.phase = 'idle';
         w.holdsLock = true;
-        w.lockSinceMs = nowMs;
-        if (observer.isObserving) observer.lockAcquired(w.id, message.waitMs, nowMs);
+        w.lockSinceMs = message.atMs;
+        if (observer.isObserving) observer.lockAcquired(w.id, message.waitMs, message.atMs);
         return;
       }
       case 'started': {
@@ -239,20 +293,20 @@ export class WhileLetPool<In, Out> implements JobRunner<In, Out> {
         if (job === undefined) return;
         this.waiting.delete(message.requestId);
         w.job = job;
-        w.jobStartedAtMs = nowMs;
+        w.jobStartedAtMs = message.atMs;
         if (w.phase !== 'stopping') w.phase = 'busy';
-        if (observer.isObserving) observer.jobStarted(job.requestId, w.id, nowMs - job.enqueuedAtMs, this.waiting.size, nowMs);
+        if (observer.isObserving)
+          observer.jobStarted(job.requestId, w.id, message.atMs - job.enqueuedAtMs, this.waiting.size, message.atMs);
         return;
       }
       case 'expired': {
         const job = this.waiting.get(message.requestId);
         if (job === undefined) return;
         this.waiting.delete(message.requestId);
-        const waitMs = nowMs - job.enqueuedAtMs;
-        if (observer.isObserving) observer.jobAbandoned(job.requestId, 'max-wait', waitMs, this.waiting.size, nowMs);
+        const waitMs = message.atMs - job.enqueuedAtMs;
+        if (observer.isObserving) observer.jobAbandoned(job.requestId, 'max-wait', waitMs, this.waiting.size, message.atMs);
         const error = `it waited ${Math.round(waitMs)} ms for a worker; a job may wait ${this.options.maxWaitMs} ms`;
-        deliverOutcome(job.onDone, { ok: false, cause: 'abandoned', reason: 'max-wait', waitMs, error });
-        this.checkDrained();
+        this.deliver(job, { ok: false, cause: 'abandoned', reason: 'max-wait', waitMs, error });
         return;
       }
       case 'result': {
@@ -261,28 +315,26 @@ export class WhileLetPool<In, Out> implements JobRunner<In, Out> {
         const outcome: JobRunOutcome<Out> = message.isOk
           ? { ok: true, output: message.payload as Out, runMs: message.runMs, workerId: w.id }
           : { ok: false, cause: 'threw', error: String(message.payload), runMs: message.runMs, workerId: w.id };
-        this.finishJob(w, outcome, nowMs);
+        this.finishJob(w, outcome, message.atMs);
         return;
       }
       case 'lock-released':
         w.holdsLock = false;
-        if (observer.isObserving) observer.lockReleased(w.id, message.heldMs, nowMs);
-        return;
-      case 'ready':
+        if (observer.isObserving) observer.lockReleased(w.id, message.heldMs, message.atMs);
         return;
     }
   }
 
-  private finishJob(w: WhileLetWorker<Out>, outcome: JobRunOutcome<Out>, nowMs: number): void {
+  /** `atMs`: when the job ended, on the pool's clock. */
+  private finishJob(w: WhileLetWorker<Out>, outcome: JobRunOutcome<Out>, atMs: number): void {
     const job = w.job!;
     w.job = null;
     w.jobsDone++;
     w.busyMsTotal += outcome.runMs;
     if (w.phase === 'busy') w.phase = 'idle';
     const observer = this.options.observer;
-    if (observer.isObserving) observer.jobFinished(job.requestId, outcome, nowMs);
-    deliverOutcome(job.onDone, outcome);
-    this.checkDrained();
+    if (observer.isObserving) observer.jobFinished(job.requestId, outcome, atMs);
+    this.deliver(job, outcome);
   }
 
   /** A worker thread ended: at shutdown that is its join; otherwise it died, and its job (if any) gets a 500. */

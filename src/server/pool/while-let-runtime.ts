@@ -7,14 +7,14 @@
 // it waits for a job (recv) *and while the job runs*, so the other workers stay blocked on the lock and the
 // pool runs one job at a time. The lock is a real futex mutex over an Int32 cell (Atomics.wait/notify); the
 // queue is a ring of slots the main thread fills. This thread blocks for real in both waits; it reports what
-// it does by message, with durations only (the main thread stamps the times).
+// it does by message, each stamped with when it happened on the pool's clock (the main thread may read them late).
 
 import { performance } from 'node:perf_hooks';
 import type { MessagePort } from 'node:worker_threads';
 import { type WhileLetAttachMessage, WhileLetCell, WhileLetLayout, type WhileLetWorkerMessage } from './protocol';
 import { describeThrown } from './shared-channel';
 import { SharedCodec } from './shared-codec';
-import { whenAttached } from './worker-attach';
+import { poolClockOf, whenAttached } from './worker-attach';
 
 /** The lock holder wakes from its wait for a job this often to check for nothing in particular: a bound, not a poll. */
 const RECV_WAIT_SLICE_MS = 1_000;
@@ -50,15 +50,16 @@ function serve<In, Out>(port: MessagePort, attach: WhileLetAttachMessage, handle
   const cells = new Int32Array(shared, 0, WhileLetCell.Count);
   const slotCount = (shared.byteLength - WhileLetLayout.headerBytes) / WhileLetLayout.slotBytes;
   const post = (message: WhileLetWorkerMessage): void => port.postMessage(message);
-  const onBlocked = (): void => post({ type: 'lock-waiting' });
+  const now = poolClockOf(attach.poolTimeOriginMs);
+  const onBlocked = (): void => post({ type: 'lock-waiting', atMs: now() });
   post({ type: 'ready' });
 
   for (;;) {
     // receiver.lock().unwrap()
-    const askedAtMs = performance.now();
+    const askedAtMs = now();
     lockMutex(cells, onBlocked);
-    const heldFromMs = performance.now();
-    post({ type: 'lock-acquired', waitMs: heldFromMs - askedAtMs });
+    const heldFromMs = now();
+    post({ type: 'lock-acquired', waitMs: heldFromMs - askedAtMs, atMs: heldFromMs });
     // .recv(): blocks, lock held, until a job is sent or the sender is dropped.
     let head = Atomics.load(cells, WhileLetCell.Head);
     let tail = Atomics.load(cells, WhileLetCell.Tail);
@@ -69,8 +70,10 @@ function serve<In, Out>(port: MessagePort, attach: WhileLetAttachMessage, handle
     }
     if (head === tail) {
       // Err(RecvError): the sender is gone and the queue is empty. The guard drops with the loop.
+      // Stamped as the guard drops: once unlocked, another worker may take the lock and stamp that first.
+      const releasedAtMs = now();
       unlockMutex(cells);
-      post({ type: 'lock-released', heldMs: performance.now() - heldFromMs });
+      post({ type: 'lock-released', heldMs: releasedAtMs - heldFromMs, atMs: releasedAtMs });
       return;
     }
     const slotOffset = WhileLetLayout.headerBytes + (head % slotCount) * WhileLetLayout.slotBytes;
@@ -87,26 +90,29 @@ function serve<In, Out>(port: MessagePort, attach: WhileLetAttachMessage, handle
     }
     Atomics.store(cells, WhileLetCell.Head, head + 1);
     if (performance.timeOrigin + performance.now() >= deadlineEpochMs) {
-      post({ type: 'expired', requestId });
+      post({ type: 'expired', requestId, atMs: now() });
     } else {
       // job(): still inside the while let's body, so still holding the lock.
-      post({ type: 'started', requestId });
-      const startedAtMs = performance.now();
-      let message: WhileLetWorkerMessage;
+      const startedAtMs = now();
+      post({ type: 'started', requestId, atMs: startedAtMs });
+      let isOk = false;
+      let payload: unknown;
       if (inputError !== null) {
-        message = { type: 'result', requestId, isOk: false, payload: `the job's input could not be read: ${inputError}`, runMs: 0 };
+        payload = `the job's input could not be read: ${inputError}`;
       } else {
         try {
-          const output = handler(input as In);
-          message = { type: 'result', requestId, isOk: true, payload: output, runMs: performance.now() - startedAtMs };
+          payload = handler(input as In);
+          isOk = true;
         } catch (thrown) {
-          message = { type: 'result', requestId, isOk: false, payload: describeThrown(thrown), runMs: performance.now() - startedAtMs };
+          payload = describeThrown(thrown);
         }
       }
-      post(message);
+      const finishedAtMs = now();
+      post({ type: 'result', requestId, isOk, payload, runMs: inputError === null ? finishedAtMs - startedAtMs : 0, atMs: finishedAtMs });
     }
     // End of the loop's body: the temporary guard is dropped only now.
+    const releasedAtMs = now();
     unlockMutex(cells);
-    post({ type: 'lock-released', heldMs: performance.now() - heldFromMs });
+    post({ type: 'lock-released', heldMs: releasedAtMs - heldFromMs, atMs: releasedAtMs });
   }
 }

@@ -1,6 +1,7 @@
 // How every worker runtime (worker-runtime.ts, while-let-runtime.ts, one-job-runtime.ts) receives the one
 // message its runner posts as it creates the thread, and refuses to run anywhere but in such a thread.
 
+import { performance } from 'node:perf_hooks';
 import { isMainThread, type MessagePort, parentPort, receiveMessageOnPort } from 'node:worker_threads';
 
 /**
@@ -14,4 +15,13 @@ export function whenAttached<Message>(misplaced: string, start: (port: MessagePo
   const received = receiveMessageOnPort(port);
   if (received !== undefined) start(port, received.message as Message);
   else port.once('message', (message: Message) => start(port, message));
+}
+
+/**
+ * This thread's clock put on the pool's (the main thread's performance.now(), protocol.ts): how a worker
+ * stamps when something happened, for the main thread to report it at that time, however late it learns of it.
+ */
+export function poolClockOf(poolTimeOriginMs: number): () => number {
+  const toPoolClockMs = performance.timeOrigin - poolTimeOriginMs;
+  return () => performance.now() + toPoolClockMs;
 }
