@@ -11,6 +11,7 @@ import { deliverOutcome, type Job, type JobRunner, type StrategyObserver, spawnW
 import type { JobOutcome, JobRunOutcome } from './observer';
 import type { OneJobMessage, OneJobThreadMessage } from './protocol';
 import { describeThrown } from './shared-channel';
+import { StampedInbox } from './stamped-inbox';
 
 export interface ThreadPerRequestOptions<Out> {
   /** Threads alive at once at most, 1 or more; past it execute() refuses. */
@@ -35,6 +36,9 @@ interface RequestThread<Out> {
   lastError: string | null;
 }
 
+/** What the main thread hears of a request's thread: a reply, or that it ended (after all it said). */
+type ThreadNews<Out> = { thread: RequestThread<Out>; reply: OneJobThreadMessage } | { thread: RequestThread<Out>; exitCode: number };
+
 export class ThreadPerRequest<In, Out> implements JobRunner<In, Out> {
   readonly refusalCode = 'THREAD_LIMIT';
   /** Index = lane id; null where no thread is alive. */
@@ -47,6 +51,11 @@ export class ThreadPerRequest<In, Out> implements JobRunner<In, Out> {
   private isShuttingDown = false;
   private shutdownPromise: Promise<void> | null = null;
   private onAllExited: (() => void) | null = null;
+  /** The threads' replies, reported in the order the threads stamped them (stamped-inbox.ts). */
+  private readonly inbox = new StampedInbox<ThreadNews<Out>>(
+    (item) => ('reply' in item ? item.reply.atMs : Number.POSITIVE_INFINITY),
+    (item) => ('reply' in item ? this.onMessage(item.thread, item.reply) : this.onExit(item.thread, item.exitCode)),
+  );
 
   constructor(private readonly options: ThreadPerRequestOptions<Out>) {
     if (!Number.isInteger(options.maxThreads) || options.maxThreads < 1) {
@@ -86,12 +95,13 @@ export class ThreadPerRequest<In, Out> implements JobRunner<In, Out> {
     if (observer.isObserving) observer.jobQueued(job.requestId, this.startingCount, nowMs);
     const message: OneJobMessage = { type: 'one-job', input: job.input, poolTimeOriginMs: performance.timeOrigin };
     worker.postMessage(message);
-    worker.on('message', (reply: OneJobThreadMessage) => this.onMessage(thread, reply));
+    worker.on('message', (reply: OneJobThreadMessage) => this.inbox.receive({ thread, reply }));
     // Always listened to: an unhandled 'error' would take the main thread down with the thread.
     worker.on('error', (error) => {
       thread.lastError = describeThrown(error);
     });
-    worker.on('exit', (exitCode) => this.onExit(thread, exitCode));
+    // Through the inbox, after everything the thread said before it ended (its result before its exit).
+    worker.on('exit', (exitCode) => this.inbox.receive({ thread, exitCode }));
     return true;
   }
 
@@ -162,7 +172,7 @@ export class ThreadPerRequest<In, Out> implements JobRunner<In, Out> {
   private finish(thread: RequestThread<Out>, outcome: JobRunOutcome<Out>, observer: StrategyObserver<Out>, atMs: number): void {
     thread.isDone = true;
     if (observer.isObserving) observer.jobFinished(thread.requestId, outcome, atMs);
-    deliverOutcome(thread.onDone, outcome);
+    this.inbox.answer(() => deliverOutcome(thread.onDone, outcome));
   }
 
   private onExit(thread: RequestThread<Out>, exitCode: number): void {

@@ -13,6 +13,7 @@ import type { JobOutcome, JobRunOutcome } from './observer';
 import { type WhileLetAttachMessage, WhileLetCell, WhileLetLayout, type WhileLetWorkerMessage } from './protocol';
 import { describeThrown } from './shared-channel';
 import { NotEncodable, SharedCodec } from './shared-codec';
+import { StampedInbox } from './stamped-inbox';
 import { WORKER_START_TIMEOUT_MS, WORKER_STOP_TIMEOUT_MS } from './thread-pool';
 import { unlockMutex } from './while-let-runtime';
 
@@ -39,6 +40,9 @@ interface PendingJob<Out> {
 
 /** Every message but 'ready' carries the moment it was sent. */
 type StampedMessage = Exclude<WhileLetWorkerMessage, { type: 'ready' }>;
+
+/** What the main thread hears of a worker: a message, or that its thread ended (after all it said). */
+type WorkerNews<Out> = { worker: WhileLetWorker<Out>; message: StampedMessage } | { worker: WhileLetWorker<Out>; exitCode: number };
 
 type WorkerPhase = 'starting' | 'waiting-for-lock' | 'idle' | 'busy' | 'stopping' | 'exited';
 
@@ -76,17 +80,12 @@ export class WhileLetPool<In, Out> implements JobRunner<In, Out> {
   private shutdownPromise: Promise<void> | null = null;
   private onDrained: (() => void) | null = null;
   private readonly scriptUrl: URL;
-  /**
-   * Messages read this event-loop turn, reported at its end in the order the workers stamped them: the ports are
-   * read one after another, so after a busy stretch one worker's whole backlog would come before another's.
-   */
-  private inbox: Array<{ worker: WhileLetWorker<Out>; message: StampedMessage }> = [];
-  private isInboxFlushQueued = false;
-  /**
-   * While the inbox is reported: the answers it brought, run once every fact is reported. An answer's own events
-   * (its response sent, now) would otherwise come before facts that happened earlier and push their times on.
-   */
-  private heldDeliveries: Array<() => void> | null = null;
+  /** The workers' messages, reported in the order the workers stamped them (stamped-inbox.ts). */
+  private readonly inbox = new StampedInbox<WorkerNews<Out>>(
+    (item) => ('message' in item ? item.message.atMs : Number.POSITIVE_INFINITY),
+    (item) => ('message' in item ? this.onMessage(item.worker, item.message) : this.onExit(item.worker, item.exitCode)),
+    () => this.checkDrained(),
+  );
 
   private constructor(private readonly options: WhileLetPoolOptions<Out>) {
     this.slotCount = Math.min(options.maxQueuedJobs, MAX_WHILE_LET_QUEUE_SLOTS) + 1;
@@ -220,53 +219,27 @@ export class WhileLetPool<In, Out> implements JobRunner<In, Out> {
           clearTimeout(startTimer);
           w.phase = 'idle';
           resolve();
-        } else this.receive(w, message);
+        } else this.inbox.receive({ worker: w, message });
       });
       worker.on('error', (error) => {
         w.lastError = describeThrown(error);
       });
       worker.on('exit', (exitCode) => {
         clearTimeout(startTimer);
-        // What the thread said before it ended comes first (its result, say, before its join).
-        this.flushInbox();
         if (w.phase === 'starting')
           reject(new Error(`Worker ${id} could not start (${this.scriptUrl.pathname}): ${w.lastError ?? `exit code ${exitCode}`}`));
-        else this.onExit(w, exitCode);
+        // Through the inbox, after everything the thread said before it ended (its result, say, before its join).
+        else this.inbox.receive({ worker: w, exitCode });
       });
     });
   }
 
-  private receive(w: WhileLetWorker<Out>, message: StampedMessage): void {
-    this.inbox.push({ worker: w, message });
-    if (this.isInboxFlushQueued) return;
-    this.isInboxFlushQueued = true;
-    setImmediate(this.flushInbox);
-  }
-
-  private readonly flushInbox = (): void => {
-    this.isInboxFlushQueued = false;
-    if (this.inbox.length === 0) return;
-    const inbox = this.inbox;
-    this.inbox = [];
-    // A stable sort: one worker's messages stamped at the same moment keep the order it sent them in.
-    inbox.sort((a, b) => a.message.atMs - b.message.atMs);
-    const deliveries: Array<() => void> = [];
-    this.heldDeliveries = deliveries;
-    try {
-      for (const { worker, message } of inbox) this.onMessage(worker, message);
-    } finally {
-      this.heldDeliveries = null;
-    }
-    for (const deliver of deliveries) deliver();
-    this.checkDrained();
-  };
-
-  /** Hands a job its outcome: at once, or after the facts of the inbox being reported. */
+  /** Hands a job its outcome once the facts being reported are (stamped-inbox.ts). */
   private deliver(job: PendingJob<Out>, outcome: JobOutcome<Out>): void {
-    if (this.heldDeliveries === null) {
+    this.inbox.answer(() => {
       deliverOutcome(job.onDone, outcome);
       this.checkDrained();
-    } else this.heldDeliveries.push(() => deliverOutcome(job.onDone, outcome));
+    });
   }
 
   /** Each message is reported at the moment the worker stamped it (`atMs`), not when it is read here. */
