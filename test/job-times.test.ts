@@ -5,7 +5,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type RunningServer, type ServerOptions, startServer } from '../src/server';
+import { type ServerOptions, startServer } from '../src/server';
 import type { ServerEvent } from '../src/shared/events';
 import { EventRecorder, outOfTimeOrder } from './support/event-recorder';
 import { get, RawConnection } from './support/http-client';
@@ -18,12 +18,7 @@ const GIVE_UP_AFTER_MS = 30_000;
 const THREAD_STARTUP_ALLOWANCE_MS = 2_500;
 
 const harness = new PoolHarness();
-let servers: RunningServer[] = [];
-afterEach(async () => {
-  await harness.stopAll();
-  await Promise.all(servers.map((server) => server.shutdown()));
-  servers = [];
-});
+afterEach(() => harness.stopAll());
 
 /** Keeps the main thread busy, as heavy work on it would: until `isDone()` holds, then `thenMs` more. False when it gave up waiting. */
 function keepMainThreadBusy(isDone: () => boolean, thenMs: number): boolean {
@@ -84,8 +79,7 @@ describe('the times of jobs claimed while the main thread is busy', () => {
 
   it('shows each /sleep of a burst claimed while the main thread was busy at least as long as it slept, the whole stream in time order', async () => {
     const recorder = new EventRecorder();
-    const server = await startServer({ port: 0, workerCount: 2, sleepMs: SLEEP_MS, events: recorder.stream });
-    servers.push(server);
+    const server = harness.trackServer(await startServer({ port: 0, workerCount: 2, sleepMs: SLEEP_MS, events: recorder.stream }));
     const clients = await Promise.all(Array.from({ length: 6 }, () => RawConnection.open(server.port)));
     try {
       for (const client of clients) client.send(get('/sleep'));
@@ -119,8 +113,7 @@ describe('the times of jobs claimed while the main thread is busy', () => {
 /** Sends `count` /sleeps at once to a fresh server and keeps the main thread busy meanwhile; the events once all are answered. */
 async function sleepsWhileMainThreadBusy(options: Partial<ServerOptions>, count: number, busyMs: number): Promise<ServerEvent[]> {
   const recorder = new EventRecorder();
-  const server = await startServer({ port: 0, sleepMs: SLEEP_MS, ...options, events: recorder.stream });
-  servers.push(server);
+  const server = harness.trackServer(await startServer({ port: 0, sleepMs: SLEEP_MS, ...options, events: recorder.stream }));
   const clients = await Promise.all(Array.from({ length: count }, () => RawConnection.open(server.port)));
   try {
     for (const client of clients) client.send(get('/sleep'));

@@ -6,7 +6,7 @@
 
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from '../src/server';
+import { startServer } from '../src/server';
 import { RingLayout } from '../src/server/pool/protocol';
 import type { ScriptedJob, ScriptedOutput } from './fixtures/workers/scripted-worker';
 import { outOfTimeOrder } from './support/event-recorder';
@@ -16,12 +16,7 @@ import { echo, PoolHarness, submit, wait } from './support/pool-harness';
 import type { PoolFact } from './support/pool-recorder';
 
 const harness = new PoolHarness();
-let servers: RunningServer[] = [];
-afterEach(async () => {
-  await harness.stopAll();
-  await Promise.all(servers.map((server) => server.shutdown()));
-  servers = [];
-});
+afterEach(() => harness.stopAll());
 
 /** Bigger than a ring slot holds (RingLayout.slotInputBytes), so it can only reach a worker through its mailbox. */
 const MAILBOX_ONLY_BYTES = RingLayout.slotInputBytes + 100;
@@ -213,8 +208,7 @@ describe('the ring of waiting jobs', () => {
 
 describe('pipelined keep-alive through real sockets', () => {
   it('answers every request of many pipelining connections, each connection’s answers in the order it asked', async () => {
-    const server = await startServer({ port: 0, workerCount: 2 });
-    servers.push(server);
+    const server = harness.trackServer(await startServer({ port: 0, workerCount: 2 }));
     const connectionCount = 8;
     const rounds = 40;
     // Each round: a page, a missing page, the page again: three answers whose order the statuses show.

@@ -1,8 +1,9 @@
 // A ThreadPool over the scripted test worker (test/fixtures/workers/scripted-worker.ts), for the pool's tests:
 // gates the test opens to release blocked jobs, a submit that checks each callback is called once, and the
-// pools a test started, shut down after it whatever happens.
+// pools (and servers) a test started, shut down after it whatever happens.
 
 import { fileURLToPath } from 'node:url';
+import type { RunningServer } from '../../src/server';
 import { type JobOutcome, ThreadPool, type ThreadPoolOptions } from '../../src/server/pool/thread-pool';
 import type { ScriptedJob, ScriptedOutput, ScriptedWorkerData } from '../fixtures/workers/scripted-worker';
 import { PoolRecorder } from './pool-recorder';
@@ -38,9 +39,10 @@ export class Gates {
   }
 }
 
-/** The pools a test started; stopAll() after each test opens their gates and shuts them down. */
+/** The pools and servers a test started; stopAll() after each test opens the pools' gates and shuts everything down. */
 export class PoolHarness {
   private started: Array<{ pool: ScriptedPool; gates: Gates }> = [];
+  private servers: RunningServer[] = [];
 
   async start(
     size: number,
@@ -65,10 +67,17 @@ export class PoolHarness {
     this.started.push({ pool, gates });
   }
 
+  /** A server the test started (its own pool), shut down with the pools. */
+  trackServer(server: RunningServer): RunningServer {
+    this.servers.push(server);
+    return server;
+  }
+
   async stopAll(): Promise<void> {
     for (const { gates } of this.started) gates.openAll();
-    await Promise.all(this.started.map(({ pool }) => pool.shutdown()));
+    await Promise.all([...this.started.map(({ pool }) => pool.shutdown()), ...this.servers.map((server) => server.shutdown())]);
     this.started = [];
+    this.servers = [];
   }
 }
 
