@@ -8,7 +8,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { type AttachMessage, MailboxState, WAKE_MESSAGE, type WorkerToPoolMessage } from './protocol';
 import { describeThrown, SharedChannel, WakeFlag } from './shared-channel';
 import { JobRing } from './shared-ring';
-import { whenAttached } from './worker-attach';
+import { poolClockOf, whenAttached } from './worker-attach';
 
 /**
  * Waiting for a job blocks this thread in Atomics.wait, where its own event loop (the script's timers,
@@ -49,18 +49,18 @@ function startServing<In, Out>(port: MessagePort, attach: AttachMessage, handler
     if (wake.raise()) port.postMessage(wakeMessage);
   };
   const canClaim = (): boolean => channel.mayClaim && ring.hasWaiting;
-  /** Added to this thread's performance.now() readings to put them on the pool's clock (protocol.ts). */
-  const toPoolClockMs = performance.timeOrigin - attach.poolTimeOriginMs;
-  /** Publishes the result of a job that ran from `startedAtMs` (this thread's performance.now()) until now. */
+  /** Now on the pool's clock (protocol.ts): the times this worker writes for the main thread. */
+  const poolNow = poolClockOf(attach.poolTimeOriginMs);
+  /** Publishes the result of a job that ran from `startedAtMs` (on the pool's clock) until now. */
   const postResult = (isOk: boolean, payload: unknown, startedAtMs: number): void => {
-    const finishedAtMs = performance.now();
-    channel.postResult(isOk, payload, finishedAtMs - startedAtMs, finishedAtMs + toPoolClockMs);
+    const finishedAtMs = poolNow();
+    channel.postResult(isOk, payload, finishedAtMs - startedAtMs, finishedAtMs);
   };
   /** A job that failed before it could run. */
-  const postFailure = (message: string): void => postResult(false, message, performance.now());
+  const postFailure = (message: string): void => postResult(false, message, poolNow());
 
   const run = (input: In): void => {
-    const startedAtMs = performance.now();
+    const startedAtMs = poolNow();
     let output: Out;
     try {
       output = handler(input);
@@ -84,7 +84,7 @@ function startServing<In, Out>(port: MessagePort, attach: AttachMessage, handler
 
   /** Claims and runs the ring's oldest job; false when none waits (overdue ones are revoked on the way). */
   const runClaimedJob = (): boolean => {
-    const position = ring.claim(workerId, performance.now() + toPoolClockMs);
+    const position = ring.claim(workerId, poolNow());
     if (ring.hasRevoked) {
       ring.hasRevoked = false;
       wakeMainThread();
