@@ -22,6 +22,14 @@ export class PoolEventReporter implements StrategyObserver<RouteOutput> {
     this.wants = events.wants;
   }
 
+  /**
+   * A wait that ended at `atMs` and is stamped at `at`: later, when events were emitted since. It grows by as much,
+   * so it stays the time from its job-queued event.
+   */
+  private waitStampedAt(at: number, atMs: number, waitMs: number): number {
+    return waitMs + (at - this.events.atOf(atMs));
+  }
+
   get isObserving(): boolean {
     return this.events.isObserved;
   }
@@ -33,11 +41,9 @@ export class PoolEventReporter implements StrategyObserver<RouteOutput> {
 
   jobStarted(requestId: number, workerId: number, waitMs: number, queueDepth: number, atMs: number): void {
     if (!this.wants['job-started']) return;
-    // Stamped at the worker's claim, which the pool may learn of late: when events were emitted since, it is
-    // stamped after them, and its wait grows by as much, so it stays the time from its job-queued event.
+    // Stamped at the worker's claim, which the pool may learn of late.
     const at = this.events.atOfPast(atMs);
-    const stampedWaitMs = waitMs + (at - this.events.atOf(atMs));
-    this.events.emit({ type: 'job-started', at, requestId, workerId, waitMs: stampedWaitMs, queueDepth });
+    this.events.emit({ type: 'job-started', at, requestId, workerId, waitMs: this.waitStampedAt(at, atMs, waitMs), queueDepth });
   }
 
   jobFinished(requestId: number, outcome: JobRunOutcome<RouteOutput>, atMs: number): void {
@@ -55,10 +61,9 @@ export class PoolEventReporter implements StrategyObserver<RouteOutput> {
 
   jobAbandoned(requestId: number, reason: JobAbandonReason, waitMs: number, queueDepth: number, atMs: number): void {
     if (!this.wants['job-abandoned']) return;
-    // A worker may have found the job expired (while let): stamped and its wait grown as a late start is.
+    // A worker may have found the job expired (while let), which the pool may learn of late.
     const at = this.events.atOfPast(atMs);
-    const stampedWaitMs = waitMs + (at - this.events.atOf(atMs));
-    this.events.emit({ type: 'job-abandoned', at, requestId, reason, waitMs: stampedWaitMs, queueDepth });
+    this.events.emit({ type: 'job-abandoned', at, requestId, reason, waitMs: this.waitStampedAt(at, atMs, waitMs), queueDepth });
   }
 
   workerSpawned(workerId: number, atMs: number): void {
