@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import type { PoolState, PoolWorkerState, QueuedJobState } from '../../shared/server-state';
 import { deliverOutcome, type Job, type JobRunner, type StrategyObserver, spawnWorkerThread, toFileUrl } from './job-runner';
+import { LockHandoverOrder, type LockNewsKind } from './lock-handover';
 import type { JobOutcome, JobRunOutcome } from './observer';
 import { type WhileLetAttachMessage, WhileLetCell, WhileLetLayout, type WhileLetWorkerMessage } from './protocol';
 import { describeThrown } from './shared-channel';
@@ -43,6 +44,8 @@ type StampedMessage = Exclude<WhileLetWorkerMessage, { type: 'ready' }>;
 
 /** What the main thread hears of a worker: a message, or that its thread ended (after all it said). */
 type WorkerNews<Out> = { worker: WhileLetWorker<Out>; message: StampedMessage } | { worker: WhileLetWorker<Out>; exitCode: number };
+
+const LOCK_NEWS_KINDS: Partial<Record<StampedMessage['type'], LockNewsKind>> = { 'lock-acquired': 'acquired', 'lock-released': 'released' };
 
 type WorkerPhase = 'starting' | 'waiting-for-lock' | 'idle' | 'busy' | 'stopping' | 'exited';
 
@@ -83,8 +86,14 @@ export class WhileLetPool<In, Out> implements JobRunner<In, Out> {
   /** The workers' messages, reported in the order the workers stamped them (stamped-inbox.ts). */
   private readonly inbox = new StampedInbox<WorkerNews<Out>>(
     (item) => ('message' in item ? item.message.atMs : Number.POSITIVE_INFINITY),
-    (item) => ('message' in item ? this.onMessage(item.worker, item.message) : this.onExit(item.worker, item.exitCode)),
+    (item) => this.handovers.receive(item),
     () => this.checkDrained(),
+  );
+  /** The inbox's news, each lock handover reported only after the release before it (lock-handover.ts). */
+  private readonly handovers = new LockHandoverOrder<WorkerNews<Out>, WhileLetWorker<Out>>(
+    (item) => item.worker,
+    (item) => ('message' in item ? (LOCK_NEWS_KINDS[item.message.type] ?? 'other') : 'ended'),
+    (item) => ('message' in item ? this.onMessage(item.worker, item.message) : this.onExit(item.worker, item.exitCode)),
   );
 
   private constructor(private readonly options: WhileLetPoolOptions<Out>) {
