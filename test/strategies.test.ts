@@ -16,6 +16,7 @@ import {
   type TraceEvent,
 } from '../src/history/trace-export';
 import { type RunningServer, type ServerOptions, startServer } from '../src/server';
+import type { ServerEventOf } from '../src/shared/events';
 import { STRATEGIES, type Strategy } from '../src/shared/settings';
 import { EventRecorder } from './support/event-recorder';
 import { get, RawConnection, request } from './support/http-client';
@@ -289,12 +290,18 @@ describe('strategy pool-while-let: the lock held for the whole job (listing 21-2
     expect(spans).toHaveLength(4);
     for (let i = 1; i < spans.length; i++) expect(spans[i]!.startedAt).toBeGreaterThanOrEqual(spans[i - 1]!.finishedAt);
     // Each job lies inside one holding of the lock by its worker: acquired before it started, released after it finished.
+    // Found in the stream's order: a release, the next acquire and a start read late are stamped at one moment.
+    const events = recorder.events;
     for (const span of spans) {
-      const acquired = recorder
-        .of('lock-acquired')
-        .filter((e) => e.workerId === span.workerId && e.at <= span.startedAt)
-        .at(-1)!;
-      const released = recorder.of('lock-released').find((e) => e.workerId === span.workerId && e.at >= acquired.at)!;
+      const startedIndex = events.findIndex((e) => e.type === 'job-started' && e.requestId === span.requestId);
+      const acquiredIndex = events.findLastIndex((e, i) => i < startedIndex && e.type === 'lock-acquired' && e.workerId === span.workerId);
+      const released = events.find(
+        (e, i) => i > acquiredIndex && e.type === 'lock-released' && e.workerId === span.workerId,
+      ) as ServerEventOf<'lock-released'>;
+      expect(acquiredIndex).toBeGreaterThanOrEqual(0);
+      expect(events.indexOf(released)).toBeGreaterThan(
+        events.findIndex((e) => e.type === 'job-finished' && e.requestId === span.requestId),
+      );
       expect(released.at).toBeGreaterThanOrEqual(span.finishedAt);
       expect(released.heldMs).toBeGreaterThanOrEqual(span.finishedAt - span.startedAt - 50);
     }
