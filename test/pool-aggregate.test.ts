@@ -1,5 +1,6 @@
 // The pool's aggregate as the flight recorder keeps it (src/history/pool-state.ts): events in, the pool's
 // state out; a state round-trips through JSON; the UI's log lines follow the same events (logLineOf).
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PoolAggregate } from '../src/history/pool-state';
 import { BURST_USER_AGENT, type ServerEvent } from '../src/shared/events';
@@ -131,5 +132,61 @@ describe('PoolAggregate', () => {
     apply({ type: 'job-queued', at: at(), requestId: 2, queueDepth: 1 });
     const copy = PoolAggregate.fromState(JSON.parse(JSON.stringify(aggregate.toState())));
     expect(copy.toState()).toEqual(aggregate.toState());
+  });
+
+  it('keeps the queue a plain list would, whatever order its jobs come, go and get answered in', () => {
+    // The aggregate skips searching the queue when a request's record says it has no job there: every ordering a
+    // foreign recording may hold (a job queued before or without its request, twice, answered while it waits, a
+    // request received again, a copy through JSON, a new run) must leave the queue exactly as a plain list keeps it.
+    const step = fc.record({
+      kind: fc.constantFrom('received', 'queued', 'started', 'abandoned', 'sent', 'copied', 'restarted'),
+      requestId: fc.integer({ min: 1, max: 3 }),
+    });
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 5, maxLength: 60, size: 'max' }), (steps) => {
+        let aggregate = new PoolAggregate();
+        for (const event of listening(2)) aggregate.apply(event);
+        const model: number[] = [];
+        const leave = (requestId: number) => {
+          const i = model.indexOf(requestId);
+          if (i !== -1) model.splice(i, 1);
+        };
+        for (const { kind, requestId } of steps) {
+          const t = at();
+          switch (kind) {
+            case 'received':
+              aggregate.apply(received(requestId));
+              break;
+            case 'queued':
+              aggregate.apply({ type: 'job-queued', at: t, requestId, queueDepth: model.length + 1 });
+              model.push(requestId);
+              break;
+            case 'started':
+              aggregate.apply({ type: 'job-started', at: t, requestId, workerId: requestId % 2, waitMs: 1, queueDepth: 0 });
+              leave(requestId);
+              break;
+            case 'abandoned':
+              aggregate.apply({ type: 'job-abandoned', at: t, requestId, reason: 'max-wait', waitMs: 1, queueDepth: 0 });
+              leave(requestId);
+              break;
+            case 'sent':
+              aggregate.apply({ type: 'response-sent', at: t, requestId, status: 200, bytes: 1 });
+              leave(requestId);
+              break;
+            case 'copied':
+              aggregate = PoolAggregate.fromState(JSON.parse(JSON.stringify(aggregate.toState())));
+              break;
+            case 'restarted':
+              // A new run starts with nothing queued.
+              aggregate.apply({ type: 'server-stopped', at: t });
+              for (const event of listening(2)) aggregate.apply(event);
+              model.length = 0;
+              break;
+          }
+          expect(aggregate.queued().map((job) => job.requestId)).toEqual(model);
+        }
+      }),
+      { seed: 7, numRuns: 500 },
+    );
   });
 });

@@ -136,6 +136,8 @@ class LiveRequest {
   declare bytes: number;
   declare errorCode: string | null;
   declare abandonReason: JobAbandonReason | null;
+  /** Its jobs in the aggregate's queue that were queued while this record existed (see PoolAggregate.trackedQueued). */
+  declare queuedJobs: number;
 
   constructor(id: number, connectionId: number, receivedAt: number) {
     this.reset(id, connectionId, receivedAt);
@@ -163,6 +165,7 @@ class LiveRequest {
     this.bytes = Number.NaN;
     this.errorCode = null;
     this.abandonReason = null;
+    this.queuedJobs = 0;
     return this;
   }
 
@@ -255,6 +258,12 @@ export class PoolAggregate {
   private queueAts: number[] = [];
   private queueHead = 0;
   private queueTail = 0;
+  /**
+   * The queue's entries counted by their request's record (LiveRequest.queuedJobs): when a request's record counts none
+   * and every entry is counted, the request has no job in the queue and nothing needs searching. Each response and
+   * each dispatch asks; at saturation the queue holds dozens of jobs, and a response's job is never among them.
+   */
+  private trackedQueued = 0;
 
   constructor(at = Number.NEGATIVE_INFINITY) {
     this.at = at;
@@ -272,8 +281,8 @@ export class PoolAggregate {
     aggregate.stopReason = state.stopReason;
     aggregate.stoppedAt = state.stoppedAt;
     for (const w of state.workers) if (isLaneId(w.id)) aggregate.workers[w.id] = LiveWorker.from(w);
+    for (const r of state.requests) aggregate.setRequest(LiveRequest.from(r));
     for (const job of state.queue) aggregate.enqueue(job.requestId, job.queuedAt);
-    for (const r of state.requests) aggregate.requests.set(r.id, LiveRequest.from(r));
     for (const c of state.connections) aggregate.connections.set(c.id, { ...c });
     aggregate.counters = { ...state.counters };
     aggregate.requestThreadCount = state.threads.live;
@@ -430,7 +439,7 @@ export class PoolAggregate {
         r.remoteAddress = event.remoteAddress;
         r.userAgent = event.userAgent;
         r.origin = requestOriginOf(event.userAgent);
-        this.requests.set(event.requestId, r);
+        this.setRequest(r);
         break;
       }
       case 'request-rejected': {
@@ -439,7 +448,7 @@ export class PoolAggregate {
         if (r === undefined) {
           // A parse error or a header timeout: no request line was understood, so nothing was received.
           r = this.newRequest(event.requestId, event.connectionId, at);
-          this.requests.set(event.requestId, r);
+          this.setRequest(r);
         }
         r.status = event.status;
         r.errorCode = event.errorCode;
@@ -458,7 +467,7 @@ export class PoolAggregate {
           r.workerId = event.workerId;
           r.waitMs = event.waitMs;
         }
-        this.removeFromQueue(event.requestId);
+        this.removeFromQueue(event.requestId, r);
         const w = this.worker(event.workerId, at);
         w.phase = 'busy';
         w.requestId = event.requestId;
@@ -488,16 +497,18 @@ export class PoolAggregate {
           r.waitMs = event.waitMs;
           r.abandonReason = event.reason;
         }
-        this.removeFromQueue(event.requestId);
+        this.removeFromQueue(event.requestId, r);
         break;
       }
-      case 'response-sent':
+      case 'response-sent': {
         this.counters.responsesSent++;
         if (event.status >= 500) this.counters.serverErrors++;
-        this.answered(event.requestId);
+        const r = this.requests.get(event.requestId);
         // A job answered without ever starting leaves the queue with its answer (recordings older than job-abandoned).
-        if (this.queueLength > 0) this.removeFromQueue(event.requestId);
+        this.removeFromQueue(event.requestId, r);
+        if (r !== undefined) this.answered(r);
         break;
+      }
       case 'worker-spawned': {
         if (this.phase === 'stopped') this.beginRun(at);
         const w = new LiveWorker(event.workerId, at);
@@ -581,11 +592,17 @@ export class PoolAggregate {
     return this.spareRequests.pop()?.reset(requestId, connectionId, at) ?? new LiveRequest(requestId, connectionId, at);
   }
 
-  /** The request is no longer in flight: its record is kept for a next one. */
-  private answered(requestId: number): void {
-    const r = this.requests.get(requestId);
-    if (r === undefined) return;
-    this.requests.delete(requestId);
+  /** A request's record in flight, in place of any earlier one with its id. */
+  private setRequest(r: LiveRequest): void {
+    const earlier = this.requests.get(r.id);
+    if (earlier !== undefined) this.trackedQueued -= earlier.queuedJobs;
+    this.requests.set(r.id, r);
+  }
+
+  /** The request is no longer in flight: its record is kept for a next one (its queued jobs, if any, stay untracked). */
+  private answered(r: LiveRequest): void {
+    this.requests.delete(r.id);
+    this.trackedQueued -= r.queuedJobs;
     if (this.spareRequests.length < MAX_SPARE_REQUESTS) this.spareRequests.push(r);
   }
 
@@ -604,6 +621,7 @@ export class PoolAggregate {
     this.connections.clear();
     this.queueHead = 0;
     this.queueTail = 0;
+    this.trackedQueued = 0;
     this.counters = { requestsReceived: 0, responsesSent: 0, rejected: 0, serverErrors: 0 };
     this.requestThreadCount = 0;
     this.peakThreadCount = 0;
@@ -654,14 +672,24 @@ export class PoolAggregate {
     this.queueIds[this.queueTail] = requestId;
     this.queueAts[this.queueTail] = at;
     this.queueTail++;
+    const r = this.requests.get(requestId);
+    if (r !== undefined) {
+      r.queuedJobs++;
+      this.trackedQueued++;
+    }
   }
 
-  private removeFromQueue(requestId: number): void {
+  /**
+   * Takes the request's oldest job out of the queue, if it has one there. `r` is its record in flight, if any. O(1)
+   * when it has none there (known from the counts) or when it is the oldest (dispatch is FIFO); O(queue) otherwise.
+   */
+  private removeFromQueue(requestId: number, r: LiveRequest | undefined): void {
+    if (this.queueHead === this.queueTail) return;
+    if (r !== undefined && r.queuedJobs === 0 && this.trackedQueued === this.queueTail - this.queueHead) return;
     const ids = this.queueIds;
     const ats = this.queueAts;
     let i = this.queueHead;
-    // Dispatch is FIFO, so the job is almost always at the head.
-    if (i < this.queueTail && ids[i] === requestId) {
+    if (ids[i] === requestId) {
       this.queueHead++;
     } else {
       while (i < this.queueTail && ids[i] !== requestId) i++;
@@ -669,6 +697,10 @@ export class PoolAggregate {
       ids.copyWithin(i, i + 1, this.queueTail);
       ats.copyWithin(i, i + 1, this.queueTail);
       this.queueTail--;
+    }
+    if (r !== undefined && r.queuedJobs > 0) {
+      r.queuedJobs--;
+      this.trackedQueued--;
     }
     if (this.queueHead === this.queueTail) {
       this.queueHead = 0;
