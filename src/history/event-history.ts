@@ -95,8 +95,12 @@ export class EventHistory {
   private readonly live: PoolAggregate;
   private readonly checkpoints: Checkpoint[];
   private eventsSinceCheckpoint = 0;
-  /** Appended, in the log, not derived yet: the newest events, in order (see settle()). */
-  private readonly pending: ServerEvent[] = [];
+  /**
+   * Appended, in the log, not derived yet: the newest events, in order, in [0, pendingCount) (see settle()). Allocated
+   * once at its full length: an array emptied and filled again would grow its storage again for every batch.
+   */
+  private readonly pending: Array<ServerEvent | undefined>;
+  private pendingCount = 0;
   /** Sequence number of the oldest event in the history (older ones may still sit in the log, hidden). */
   private firstSeq = 0;
   private evicted = 0;
@@ -121,6 +125,7 @@ export class EventHistory {
       checkPositive('checkpointIntervalEvents', options.checkpointIntervalEvents ?? CHECKPOINT_INTERVAL_EVENTS),
     );
     this.deriveBatchEvents = Math.floor(checkPositive('deriveBatchEvents', options.deriveBatchEvents ?? DERIVE_BATCH_EVENTS));
+    this.pending = new Array<ServerEvent | undefined>(this.deriveBatchEvents).fill(undefined);
     const initial = options.initialState;
     this.startAt = options.startAt ?? initial?.at ?? Number.NEGATIVE_INFINITY;
     // Room for the hidden events between the base checkpoint and the oldest event. Checkpoints come one
@@ -161,7 +166,8 @@ export class EventHistory {
       if (log.isFull) this.freeLogRoom();
     }
     log.append(event);
-    if (this.pending.push(event) >= this.deriveBatchEvents) this.settle();
+    this.pending[this.pendingCount++] = event;
+    if (this.pendingCount >= this.deriveBatchEvents) this.settle();
   }
 
   /**
@@ -170,7 +176,7 @@ export class EventHistory {
    */
   private settle(): void {
     const pending = this.pending;
-    const count = pending.length;
+    const count = this.pendingCount;
     if (count === 0) return;
     const log = this.log;
     const firstPendingSeq = log.nextSeq - count;
@@ -181,7 +187,9 @@ export class EventHistory {
         const event = pending[i]!;
         this.applyBoundsFor(seq, log.atOf(seq));
         this.derive(event, seq);
-        if (++this.eventsSinceCheckpoint >= Math.max(this.checkpointIntervalEvents, CHECKPOINT_EVENTS_PER_STATE_ENTRY * this.live.size)) {
+        // The state's size (a walk over its parts) only once the interval is up.
+        const since = ++this.eventsSinceCheckpoint;
+        if (since >= this.checkpointIntervalEvents && since >= CHECKPOINT_EVENTS_PER_STATE_ENTRY * this.live.size) {
           this.checkpoints.push({ seq, state: this.live.toState() });
           this.eventsSinceCheckpoint = 0;
         }
@@ -189,8 +197,11 @@ export class EventHistory {
     } finally {
       // Should deriving an event throw, it is not derived twice: it and those before it are done, as when each
       // event was derived on its own append; the ones after it wait for the next settle().
-      if (i >= count) pending.length = 0;
-      else pending.splice(0, i + 1);
+      const done = Math.min(i + 1, count);
+      pending.copyWithin(0, done, count);
+      // The derived events are not kept alive by the batch.
+      pending.fill(undefined, count - done, count);
+      this.pendingCount = count - done;
     }
   }
 
