@@ -106,6 +106,15 @@ class LevelRing<C extends AnyColumns> {
     return this.slotFor(Math.floor(at / this.sizeMs), zero);
   }
 
+  /**
+   * The newest bucket's slot when a span [fromAt, toAt] lies in it alone (it starts in it and ends by its end), else
+   * -1. The common case (a job or a queue stretch far shorter than a bucket), answered without bucket arithmetic;
+   * the span's overlap with the bucket is then toAt − fromAt exactly, as overlapWithBucketMs computes it.
+   */
+  slotHolding(fromAt: number, toAt: number): number {
+    return fromAt >= this.lastFromAt && fromAt < this.lastToAt && toAt <= this.lastToAt ? this.lastSlot : -1;
+  }
+
   /** The slot of bucket `index`, appended (zeroed) if it is newer than the last one; -1 if it is older than a kept bucket. */
   slotFor(index: number, zero: (c: C, slot: number) => void): number {
     if (index === this.lastIndex) return this.lastSlot;
@@ -355,8 +364,18 @@ export class BucketStore {
     const status = statusOfClass(jobClass);
     const isBurst = isBurstClass(jobClass);
     for (let level = 0; level < BUCKET_LEVELS_MS.length; level++) {
-      const size = BUCKET_LEVELS_MS[level]!;
       const ring = lane[level]!;
+      const held = ring.slotHolding(fromAt, toAt);
+      if (held !== -1) {
+        const c = ring.ring.columns;
+        c.busyMs[held]! += toAt - fromAt;
+        const base = held * LANE_COUNTS;
+        c.counts[base + COUNT_ROUTE + route]!++;
+        c.counts[base + COUNT_STATUS + status]!++;
+        if (isBurst) c.counts[base + COUNT_BURST]!++;
+        continue;
+      }
+      const size = BUCKET_LEVELS_MS[level]!;
       const first = Math.floor(fromAt / size);
       const last = lastBucketOf(fromAt, toAt, size);
       for (let k = this.firstKept(ring, first, last); k <= last; k++) {
@@ -380,8 +399,15 @@ export class BucketStore {
   addQueueLength(fromAt: number, toAt: number, length: number): void {
     if (length <= 0 || !isTimeSpan(fromAt, toAt)) return;
     for (let level = 0; level < BUCKET_LEVELS_MS.length; level++) {
-      const size = BUCKET_LEVELS_MS[level]!;
       const ring = this.queueLengths[level]!;
+      const held = ring.slotHolding(fromAt, toAt);
+      if (held !== -1) {
+        const c = ring.ring.columns;
+        c.lengthMs[held]! += length * (toAt - fromAt);
+        if (c.maxLength[held]! < length) c.maxLength[held] = length;
+        continue;
+      }
+      const size = BUCKET_LEVELS_MS[level]!;
       const first = Math.floor(fromAt / size);
       const last = lastBucketOf(fromAt, toAt, size);
       for (let k = this.firstKept(ring, first, last); k <= last; k++) {
