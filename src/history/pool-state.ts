@@ -282,7 +282,7 @@ export class PoolAggregate {
     aggregate.stoppedAt = state.stoppedAt;
     for (const w of state.workers) if (isLaneId(w.id)) aggregate.workers[w.id] = LiveWorker.from(w);
     for (const r of state.requests) aggregate.setRequest(LiveRequest.from(r));
-    for (const job of state.queue) aggregate.enqueue(job.requestId, job.queuedAt);
+    for (const job of state.queue) aggregate.enqueue(job.requestId, job.queuedAt, aggregate.requests.get(job.requestId));
     for (const c of state.connections) aggregate.connections.set(c.id, { ...c });
     aggregate.counters = { ...state.counters };
     aggregate.requestThreadCount = state.threads.live;
@@ -457,7 +457,7 @@ export class PoolAggregate {
       case 'job-queued': {
         const r = this.requests.get(event.requestId);
         if (r !== undefined) r.queuedAt = at;
-        this.enqueue(event.requestId, at);
+        this.enqueue(event.requestId, at, r);
         break;
       }
       case 'job-started': {
@@ -668,11 +668,11 @@ export class PoolAggregate {
     return w;
   }
 
-  private enqueue(requestId: number, at: number): void {
+  /** Queues a job of request `requestId`, whose record in flight is `r` (if any). */
+  private enqueue(requestId: number, at: number, r: LiveRequest | undefined): void {
     this.queueIds[this.queueTail] = requestId;
     this.queueAts[this.queueTail] = at;
     this.queueTail++;
-    const r = this.requests.get(requestId);
     if (r !== undefined) {
       r.queuedJobs++;
       this.trackedQueued++;
