@@ -1,0 +1,372 @@
+// What each store publish rewrites in the dashboard page under load, a probe for finding where the page's time
+// goes (not a benchmark: bench:ui measures): React's renders per component (counted through React's DevTools hook,
+// the names readable in an unminified build), DOM mutations per panel and per element (a MutationObserver),
+// Chromium's style and layout counters and the main thread's CPU, idle, under wrk at saturation and at a fixed
+// open-loop rate. `POOLSCOPE_MINIFY=0 npx electron-vite build && npx tsx bench/page-census.ts`, then:
+// --round-s N (default 6), --rate N (default 2000), --burst (a round after Fire /sleep burst), --rate-only;
+// --trace (the fixed-rate round traced instead: main-thread time per trace event, main frames that committed and
+// those that did not, paints by node, layouts' dirty objects); --profile (the page's JavaScript profile over it);
+// --layout-probe (after it, the forced layout one changed number costs, by element).
+// Environment: CSS='…' adds a style sheet to the page (hide a panel, try a containment); TIME_LAYOUTS=1 forces and
+// times a layout after each batch of mutations, by the panels the batch touched.
+
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { type Browser, chromium, type Page } from '@playwright/test';
+import { startLoad } from '../src/load/load-generator';
+import { validateLoadSettings } from '../src/shared/load-settings';
+import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE } from '../test/support/chromium';
+import { startDashboardProcess } from '../test/support/dashboard-process';
+import { httpGet } from '../test/support/http-client';
+import { findFreePort } from '../test/support/ports';
+import { type CpuProfile, summarizeProfile } from './cpu-profile';
+import { runLoad } from './load';
+
+/**
+ * For each kind of element a publish changes: its text changed (and put back) 100 times, each followed by a forced
+ * layout, timed: what one changed number costs the page's layout, wherever it sits.
+ */
+const LAYOUT_PROBE_SOURCE = `(() => {
+  const selectors = ['[data-testid=stat-rps]', '[data-testid=worker-rate]', '.busy-percent', '[data-testid=route-stats] td',
+    '[data-testid=queue-summary]', '.queueing-panel dd', '.little-table td', '.live-chart-latest', '[data-testid=thread-stats]',
+    '.worker-foot span', '.panel-head .count', '#root'];
+  const out = {};
+  for (const selector of selectors) {
+    const el = document.querySelector(selector);
+    if (!el) { out[selector] = 'none'; continue; }
+    const node = el.firstChild && el.firstChild.nodeType === 3 ? el.firstChild : el.appendChild(document.createTextNode(''));
+    const text = node.data;
+    document.body.offsetHeight;
+    const startedAt = performance.now();
+    for (let i = 0; i < 100; i++) {
+      node.data = text + (i % 2 ? '1' : '2');
+      document.body.offsetHeight;
+    }
+    out[selector] = ((performance.now() - startedAt) / 100).toFixed(3);
+    node.data = text;
+  }
+  return out;
+})()`;
+
+/** Functions whose inclusive time the profile round prints. */
+const PROFILE_UNDER =
+  '(program) (garbage\u0020collector) (idle) publish publishStore paint refresh sceneNow paintTimeline performWorkOnRoot commitRoot renderRootSync workLoopSync onmessage apply mergeTimeline parse setData redraw commitMutationEffectsOnFiber';
+
+/**
+ * Installed before the page's scripts: React reports each commit to a DevTools hook when one is present. A fiber
+ * with the PerformedWork flag rendered in that commit; its component's name is counted. Mutations are counted by
+ * the panel they fall in (the nearest section's aria-label or data-testid) and by the element they touched.
+ */
+const CENSUS_SOURCE = `(() => {
+  const renders = new Map();
+  let commits = 0;
+  const nameOf = (type) => typeof type === 'function' ? (type.displayName || type.name || 'anonymous')
+    : type && typeof type === 'object' ? (type.displayName || (type.type && nameOf(type.type)) || (type.render && nameOf(type.render)) || null) : null;
+  // A subtree React bailed out of keeps its old fibers (and their old flags): only children a commit cloned
+  // (the child pointer differs from the alternate's) or mounted are visited, as React DevTools does.
+  const walk = (fiber) => {
+    for (let f = fiber; f !== null; f = f.sibling) {
+      if ((f.flags & 1) !== 0 && typeof f.type !== 'string') {
+        const name = nameOf(f.type);
+        if (name) renders.set(name, (renders.get(name) || 0) + 1);
+      }
+      if (f.child && (f.alternate === null || f.child !== f.alternate.child)) walk(f.child);
+    }
+  };
+  window.__REACT_DEVTOOLS_GLOBAL_HOOK__ = {
+    supportsFiber: true,
+    renderers: new Map(),
+    inject(renderer) { this.renderers.set(1, renderer); return 1; },
+    onCommitFiberRoot(_id, root) { commits++; if (root.current.child) walk(root.current.child); },
+    onCommitFiberUnmount() {},
+    onPostCommitFiberRoot() {},
+    checkDCE() {},
+  };
+  const mutations = new Map();
+  const targets = new Map();
+  const layouts = new Map();
+  const panelOf = (node) => {
+    const el = node.nodeType === 1 ? node : node.parentElement;
+    if (!el) return '?';
+    const panel = el.closest('section[aria-label], [data-testid], header, aside');
+    if (!panel) return 'page';
+    return panel.getAttribute('aria-label') || panel.dataset.testid || panel.tagName.toLowerCase();
+  };
+  const describe = (node) => {
+    const el = node.nodeType === 1 ? node : node.parentElement;
+    if (!el) return '?';
+    return el.tagName.toLowerCase() + (el.dataset.testid ? '[' + el.dataset.testid + ']' : el.className && typeof el.className === 'string' ? '.' + el.className.split(' ')[0] : '');
+  };
+  const count = (map, key) => map.set(key, (map.get(key) || 0) + 1);
+  window.__census = {
+    reset() { renders.clear(); mutations.clear(); targets.clear(); layouts.clear(); commits = 0; },
+    take() {
+      const sorted = (map) => [...map].sort((a, b) => b[1] - a[1]);
+      return { commits, renders: sorted(renders), mutations: sorted(mutations), targets: sorted(targets),
+        layouts: [...layouts].sort((a, b) => b[1].ms - a[1].ms).map(([k, v]) => [k, v.ms, v.count]) };
+    },
+  };
+  addEventListener('DOMContentLoaded', () => {
+    new MutationObserver((records) => {
+      const panels = new Set();
+      for (const r of records) {
+        const kind = r.type === 'attributes' ? 'attr ' + r.attributeName : r.type === 'characterData' ? 'text' : 'children';
+        count(mutations, panelOf(r.target) + ' — ' + kind);
+        count(targets, describe(r.target) + ' — ' + kind);
+        panels.add(panelOf(r.target));
+      }
+      if (window.__timeLayouts) {
+        const startedAt = performance.now();
+        document.body.offsetHeight;
+        const key = [...panels].sort().join(' + ');
+        const entry = layouts.get(key) || { ms: 0, count: 0 };
+        entry.ms += performance.now() - startedAt;
+        entry.count++;
+        layouts.set(key, entry);
+      }
+    }).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+  });
+})()`;
+
+const METRICS = ['LayoutCount', 'RecalcStyleCount', 'LayoutDuration', 'RecalcStyleDuration', 'ScriptDuration', 'TaskDuration'] as const;
+
+async function metricsOf(cdp: import('@playwright/test').CDPSession): Promise<Record<string, number>> {
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  return Object.fromEntries(metrics.filter((m) => (METRICS as readonly string[]).includes(m.name)).map((m) => [m.name, m.value]));
+}
+
+/** CPU s the renderer processes' main threads used so far (the kernel's account, as bench:ui reads it). */
+async function rendererMainCpuS(browser: Browser): Promise<number> {
+  const session = await browser.newBrowserCDPSession();
+  const { processInfo } = (await session.send('SystemInfo.getProcessInfo')) as { processInfo: Array<{ type: string; id: number }> };
+  await session.detach();
+  let total = 0;
+  for (const p of processInfo.filter((p) => p.type === 'renderer')) {
+    const stat = readFileSync(`/proc/${p.id}/task/${p.id}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    total += (Number(fields[11]) + Number(fields[12])) / 100;
+  }
+  return total;
+}
+
+async function round(page: Page, label: string, roundS: number, work: () => Promise<unknown>): Promise<void> {
+  const cpuAt = await rendererMainCpuS(page.context().browser()!);
+  const wallAt = performance.now();
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  await page.evaluate('window.__census.reset()');
+  const before = await metricsOf(cdp);
+  await work();
+  const after = await metricsOf(cdp);
+  const census = (await page.evaluate('window.__census.take()')) as {
+    commits: number;
+    renders: Array<[string, number]>;
+    mutations: Array<[string, number]>;
+    targets: Array<[string, number]>;
+    layouts: Array<[string, number, number]>;
+  };
+  const cpuS = (await rendererMainCpuS(page.context().browser()!)) - cpuAt;
+  const perS = (n: number) => (n / roundS).toFixed(1);
+  console.log(`\n== ${label} (${roundS} s) ==`);
+  console.log(`main thread CPU     ${((cpuS / ((performance.now() - wallAt) / 1000)) * 100).toFixed(1)} % of a core`);
+  console.log(`React commits/s ${perS(census.commits)}`);
+  for (const name of METRICS) {
+    const delta = after[name]! - before[name]!;
+    console.log(
+      `${name.padEnd(20)} ${name.endsWith('Duration') ? `${((delta / roundS) * 100).toFixed(1)} % of a core` : `${perS(delta)}/s`}`,
+    );
+  }
+  console.log('renders/s by component:');
+  for (const [name, n] of census.renders.slice(0, 30)) console.log(`  ${perS(n).padStart(7)}  ${name}`);
+  console.log('DOM mutations/s by panel:');
+  for (const [name, n] of census.mutations.slice(0, 25)) console.log(`  ${perS(n).padStart(7)}  ${name}`);
+  if (census.layouts.length > 0) {
+    console.log('forced layout after each batch of mutations, by the panels it touched (ms/s, ms each, batches/s):');
+    for (const [key, ms, n] of census.layouts.slice(0, 15))
+      console.log(`  ${(ms / roundS).toFixed(2).padStart(6)}  ${(ms / n).toFixed(2).padStart(6)}  ${perS(n).padStart(5)}  ${key}`);
+  }
+  console.log('DOM mutations/s by element:');
+  for (const [name, n] of census.targets.slice(0, 25)) console.log(`  ${perS(n).padStart(7)}  ${name}`);
+  await cdp.detach();
+}
+
+/** A trace of the page's main thread over a stretch: time per event name, and what the layouts re-laid out. */
+async function traceRound(browser: Browser, page: Page, label: string, work: () => Promise<unknown>): Promise<void> {
+  await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink', 'cc', 'v8'] });
+  const startedAt = performance.now();
+  await work();
+  const seconds = (performance.now() - startedAt) / 1000;
+  const buffer = await browser.stopTracing();
+  const events = (JSON.parse(buffer.toString('utf8')) as { traceEvents: TraceEvent[] }).traceEvents;
+  const mainTid = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain')?.tid;
+  const onMain = events.filter((e) => e.tid === mainTid && e.ph === 'X' && typeof e.dur === 'number');
+  const byName = new Map<string, { us: number; count: number }>();
+  for (const e of onMain) {
+    const entry = byName.get(e.name) ?? { us: 0, count: 0 };
+    entry.us += e.dur!;
+    entry.count++;
+    byName.set(e.name, entry);
+  }
+  console.log(`\n== trace: ${label} (${seconds.toFixed(1)} s) — inclusive time per event name on the main thread ==`);
+  for (const [name, { us, count }] of [...byName].sort((a, b) => b[1].us - a[1].us).slice(0, 40)) {
+    console.log(
+      `  ${((us / 1e6 / seconds) * 100).toFixed(2).padStart(6)} %  ${(us / 1000 / count).toFixed(2).padStart(7)} ms × ${(count / seconds).toFixed(1).padStart(6)}/s  ${name}`,
+    );
+  }
+  // Main frames that committed something, and those that ran (animation callbacks, lifecycle) for nothing.
+  const mainFrames = onMain.filter((e) => e.name === 'ProxyMain::BeginMainFrame');
+  const commits = onMain.filter((e) => e.name === 'ProxyMain::BeginMainFrame::commit');
+  let committed = 0;
+  let committedUs = 0;
+  let idleUs = 0;
+  for (const f of mainFrames) {
+    const end = f.ts + f.dur!;
+    if (commits.some((c) => c.ts >= f.ts && c.ts < end)) {
+      committed++;
+      committedUs += f.dur!;
+    } else idleUs += f.dur!;
+  }
+  const idleFrames = mainFrames.length - committed;
+  console.log(
+    `  main frames: ${(committed / seconds).toFixed(1)}/s committed (${(committedUs / 1000 / Math.max(1, committed)).toFixed(2)} ms each), ${(idleFrames / seconds).toFixed(1)}/s with nothing to commit (${(idleUs / 1000 / Math.max(1, idleFrames)).toFixed(2)} ms each)`,
+  );
+  const paints = new Map<string, { us: number; count: number }>();
+  for (const e of onMain.filter((e) => e.name === 'Paint')) {
+    const key = `node ${e.args?.data?.nodeId} layer ${e.args?.data?.layerId}`;
+    const entry = paints.get(key) ?? { us: 0, count: 0 };
+    entry.us += e.dur!;
+    entry.count++;
+    paints.set(key, entry);
+  }
+  const describeCdp = await page.context().newCDPSession(page);
+  await describeCdp.send('DOM.getDocument', { depth: 0 });
+  const describeNode = async (nodeId: number): Promise<string> => {
+    try {
+      const { object } = await describeCdp.send('DOM.resolveNode', { backendNodeId: nodeId });
+      const { result } = await describeCdp.send('Runtime.callFunctionOn', {
+        objectId: object.objectId!,
+        functionDeclaration:
+          'function () { const el = this.nodeType === 1 ? this : this.parentElement; return el ? el.tagName.toLowerCase() + (el.dataset.testid ? "[" + el.dataset.testid + "]" : "") + "." + String(el.className).split(" ").join(".") : String(this.nodeName); }',
+        returnByValue: true,
+      });
+      return String(result.value);
+    } catch {
+      return `node ${nodeId} (gone)`;
+    }
+  };
+  console.log('  paints by node:');
+  for (const [key, { us, count }] of [...paints].sort((a, b) => b[1].us - a[1].us).slice(0, 8))
+    console.log(
+      `    ${((us / 1e6 / seconds) * 100).toFixed(2).padStart(6)} %  ${(count / seconds).toFixed(1).padStart(5)}/s  ${key} ${await describeNode(Number(key.split(' ')[1]))}`,
+    );
+  // Each layout's dirty objects against the whole tree: how much of the page one pass re-laid out.
+  const layouts = onMain.filter((e) => e.name === 'Layout');
+  const dirty = layouts.map((e) => Number(e.args?.beginData?.dirtyObjects ?? 0));
+  const total = layouts.map((e) => Number(e.args?.beginData?.totalObjects ?? 0));
+  console.log(
+    `  layouts: ${(layouts.length / seconds).toFixed(1)}/s, ${(dirty.reduce((a, b) => a + b, 0) / Math.max(1, layouts.length)).toFixed(0)} dirty of ${(total.reduce((a, b) => a + b, 0) / Math.max(1, layouts.length)).toFixed(0)} objects each on average`,
+  );
+  await describeCdp.detach();
+}
+
+interface TraceEvent {
+  name: string;
+  ph: string;
+  tid: number;
+  ts: number;
+  dur?: number;
+  // biome-ignore lint/suspicious/noExplicitAny: trace event arguments differ by event
+  args?: any;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      'round-s': { type: 'string' },
+      rate: { type: 'string' },
+      burst: { type: 'boolean' },
+      trace: { type: 'boolean' },
+      'layout-probe': { type: 'boolean' },
+      profile: { type: 'boolean' },
+      'rate-only': { type: 'boolean' },
+    },
+  });
+  const roundS = Number(values['round-s'] ?? 6);
+  const ratePerS = Number(values.rate ?? 2_000);
+  const bookPort = await findFreePort();
+  const dashboard = await startDashboardProcess(['--start', '--port', String(bookPort), '--workers', '4']);
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM_EXECUTABLE,
+    args: [...CHROMIUM_ARGS, '--disable-renderer-backgrounding', '--disable-background-timer-throttling'],
+  });
+  try {
+    for (let tries = 0; (await httpGet(bookPort, '/').catch(() => null))?.status !== 200; tries++) {
+      if (tries > 300) throw new Error('the book server did not start');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.addInitScript(CENSUS_SOURCE);
+    await page.goto(dashboard.url);
+    await page.getByTestId('server-status').waitFor();
+    if (process.env.TIME_LAYOUTS) await page.evaluate('window.__timeLayouts = true');
+    if (process.env.CSS) await page.addStyleTag({ content: process.env.CSS });
+    await page.waitForTimeout(2_000);
+    if (!values.trace && !values['rate-only']) await round(page, 'idle', roundS, () => new Promise((r) => setTimeout(r, roundS * 1000)));
+    if (!values.trace && !values['rate-only'])
+      await round(page, 'wrk saturation', roundS, () =>
+        runLoad('wrk', { host: '127.0.0.1', port: bookPort, path: '/', connections: 50, durationS: roundS, closeEachConnection: false }),
+      );
+    const settings = validateLoadSettings({
+      url: `http://127.0.0.1:${bookPort}/`,
+      ratePerS,
+      durationS: roundS,
+      mix: '/:1',
+      arrivals: 'constant',
+      connections: 50,
+    });
+    if (!settings.ok) throw new Error(settings.error);
+    if (values.trace) {
+      await traceRound(browser, page, `${ratePerS} req/s`, () => startLoad(settings.value).done);
+      return;
+    }
+    if (values['layout-probe']) {
+      await startLoad(settings.value).done;
+      console.log(`\n== forced layout after one text change, by element (mean of 100, ms) ==`);
+      console.log(JSON.stringify(await page.evaluate(LAYOUT_PROBE_SOURCE), null, 1));
+      return;
+    }
+    if (values.profile) {
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+      await cdp.send('Profiler.start');
+      const startedAt = performance.now();
+      await startLoad(settings.value).done;
+      const seconds = (performance.now() - startedAt) / 1000;
+      const { profile } = (await cdp.send('Profiler.stop')) as { profile: CpuProfile };
+      const under = PROFILE_UNDER.split(' ');
+      const { sampledUs, selfUs, underUs } = summarizeProfile(profile, [], under);
+      const share = (us: number) => `${((us / 1e6 / seconds) * 100).toFixed(2).padStart(6)} %`;
+      console.log(`\n== JS profile at ${ratePerS} req/s: ${share(sampledUs)} of a core sampled; self time ==`);
+      for (const [name, us] of selfUs.slice(0, 30)) console.log(`  ${share(us)}  ${name}`);
+      console.log('under:');
+      for (const name of under) console.log(`  ${share(underUs.get(name) ?? 0)}  ${name}`);
+      return;
+    }
+    await round(page, `${ratePerS} req/s`, roundS, () => startLoad(settings.value).done);
+    if (values.burst) {
+      await round(page, '/sleep burst', roundS, async () => {
+        await page.getByRole('button', { name: /Fire \/sleep burst/ }).click();
+        await new Promise((r) => setTimeout(r, roundS * 1000));
+      });
+    }
+  } finally {
+    await browser.close();
+    await dashboard.program.stop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
