@@ -3,7 +3,7 @@
 // its assumptions are far off, and, at ρ ≥ 1, that the queue grows without bound and how fast. Every figure
 // comes from the main side's QueueingWindow (metrics messages); nothing here reduces events.
 
-import type { ReactNode } from 'react';
+import { memo, type ReactNode } from 'react';
 import { readQueueing } from '../../shared/queueing-reading';
 import { DEFAULT_QUEUEING_WINDOW_MS, type LittleCheck, type QueueingWindowSnapshot } from '../../shared/queueing-window';
 import { useAppStore } from '../store/use-app-store';
@@ -33,7 +33,8 @@ interface QuantityProps {
   tone?: 'warn' | 'bad';
 }
 
-function Quantity({ symbol, name, value, hint, tone }: QuantityProps): ReactNode {
+/** Memo: of its eight quantities, a new window's figures usually move a few. */
+const Quantity = memo(function Quantity({ symbol, name, value, hint, tone }: QuantityProps): ReactNode {
   return (
     <div className={`quantity ${tone ? `tone-${tone}` : ''}`} title={hint}>
       <dt>
@@ -42,7 +43,7 @@ function Quantity({ symbol, name, value, hint, tone }: QuantityProps): ReactNode
       <dd>{value}</dd>
     </div>
   );
-}
+});
 
 function LittleRow({ law, check, left, right }: { law: string; check: LittleCheck; left: string; right: string }): ReactNode {
   return (

@@ -71,7 +71,8 @@ export function ReplayBar(): ReactNode {
   const phase = useAppStore((s) => s.replay.phase);
   const fileName = useAppStore((s) => s.replay.fileName);
   const position = useAppStore((s) => s.replay.position);
-  const frameAt = useAppStore((s) => s.wire.frameAt);
+  // The frame's moment moves with every live frame: read only while a replay is open, so the bar costs live frames nothing.
+  const frameAt = useAppStore((s) => (s.replay.phase === 'off' ? 0 : s.wire.frameAt));
   const hasFrame = useAppStore((s) => s.wire.hasSnapshot);
   const actions = useAppStore((s) => s.replayActions);
   if (phase === 'off' || fileName === null) return null;

@@ -1,7 +1,7 @@
 // The timeline's legend: each swatch is a small canvas painted with the same calls as the timeline's bars
 // (palette-canvas.ts), so what the legend shows is exactly what a bar looks like.
 
-import { type ReactNode, useEffect, useRef } from 'react';
+import { memo, type ReactNode, useEffect, useRef } from 'react';
 import { ROUTE_KINDS, ROUTE_STYLES } from './palette';
 import { paintSwatch, type SwatchKind } from './palette-canvas';
 
@@ -46,7 +46,8 @@ function Swatch({ kind }: { kind: SwatchKind }): ReactNode {
   );
 }
 
-export function TimelineLegend(): ReactNode {
+/** Memo: it never changes, and its panel re-renders a few times a second. */
+export const TimelineLegend = memo(function TimelineLegend(): ReactNode {
   return (
     <ul className="legend" aria-label="Legend">
       {ENTRIES.map((entry) => (
@@ -56,4 +57,4 @@ export function TimelineLegend(): ReactNode {
       ))}
     </ul>
   );
-}
+});
