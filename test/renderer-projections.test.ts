@@ -64,6 +64,25 @@ describe('workers', () => {
       [false, 3, 'busy'],
     ]);
   });
+
+  it('at a high rate, says busy or idle as the last second was, not as the frame caught the worker', () => {
+    const fast = { jobsPerSecond: HIGH_RATE_JOBS_PER_S * 10 };
+    const views = projectWorkers(
+      [
+        workerOf(0, { ...fast, phase: 'busy', utilization: 0.2, job: jobOf(1, { startedAt: t0, elapsedMs: 1 }) }),
+        workerOf(1, { ...fast, phase: 'idle', utilization: 0.9 }),
+        workerOf(2, { ...fast, phase: 'stopping', utilization: 0.9 }),
+        workerOf(3, { phase: 'idle', jobsPerSecond: 1, utilization: 0.9 }),
+      ],
+      [],
+    );
+    expect(views.map((view) => [view.phase, view.state])).toEqual([
+      ['idle', 'idle'],
+      ['busy', 'busy'],
+      ['stopping', 'busy'],
+      ['idle', 'idle'],
+    ]);
+  });
 });
 
 describe('the queue', () => {

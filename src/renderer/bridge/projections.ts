@@ -69,10 +69,12 @@ function workerViewOf(worker: FrameWorker, lockHolderId: number | null): WorkerV
   const isHighRate = worker.jobsPerSecond >= HIGH_RATE_JOBS_PER_S;
   // At a high rate a worker counts as busy while it is mostly busy, not for the instant a frame caught a job.
   const isRateShown = isHighRate && worker.phase !== 'exited' && worker.phase !== 'waiting-for-lock';
+  const state = isRateShown ? (job !== null || worker.utilization >= 0.5 ? 'busy' : 'idle') : displayStateOf(worker);
   return {
     id: worker.id,
-    phase: worker.phase,
-    state: isRateShown ? (job !== null || worker.utilization >= 0.5 ? 'busy' : 'idle') : displayStateOf(worker),
+    // At a high rate the instant's busy or idle flips at every frame: the card's phase says what its state says.
+    phase: isRateShown && (worker.phase === 'busy' || worker.phase === 'idle') ? (state === 'busy' ? 'busy' : 'idle') : worker.phase,
+    state,
     job: job === null ? null : jobViewOf(job),
     busySince: job?.startedAt ?? null,
     jobsDone: worker.jobsDone,
