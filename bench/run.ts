@@ -21,8 +21,11 @@
 //   /sleep for every worker; peak RSS (VmHWM) and the cost of each added worker: (16 − 1) / 15. Target ≤ 12 MB.
 // - event stream: Poolscope with a subscriber that buffers every event (as the app's publisher does)
 //   vs nobody subscribed, in the same child process, switched between rounds. The baseline column is
-//   the unobserved server. Target: cost < 5% (of req/s). "CPU/req +x%" beside it is the same cost
-//   measured as server CPU per request, which other load on the machine disturbs far less.
+//   the unobserved server. Target: cost < 5% (of req/s), the median of the per-round on ÷ off ratios (each
+//   pair of rounds ran back to back, so drift cancels), over SWITCH_ROUNDS rounds unless --rounds says otherwise.
+//   "CPU/req +x%" beside it is the same cost measured as server CPU per request, which other load on the machine
+//   disturbs far less, and "main +x µs" what it adds to the main thread, where every event is built and heard.
+//   The same for the recorder and log-line rows. `npx tsx bench/emit.ts` measures the emit path alone.
 // - recorder: the same switch for the flight recorder the app's controller keeps (every event appended to an
 //   EventHistory with the default bounds). One history for the child's life, kept across rounds as the app keeps
 //   it, so later rounds append to a grown (then full) history rather than paying for a new one's growth.
@@ -55,7 +58,7 @@ import { ensureBuilt, measureThreadStartup, settle, spawnStrategyServers } from 
 
 const USAGE = `npm run bench -- [flags]
   --quick              1 round of 2 s (smoke test)
-  --rounds N           alternating rounds per scenario (default 3)
+  --rounds N           alternating rounds per scenario (default 3; 7 for event-stream, recorder and log-line)
   --duration-s N       seconds per measured round (default 5)
   --warmup-s N         seconds of unmeasured load before each round (default 1)
   --connections N      concurrent connections (default 50)
@@ -86,6 +89,11 @@ const DEFAULT_SCENARIO_IDS: readonly ScenarioId[] = SCENARIO_IDS.filter((id) => 
 const HISTORY_MEMORY_MINUTES = [1, 5, 10] as const;
 
 const HOST = '127.0.0.1';
+/**
+ * Rounds of the on/off rows (event-stream, recorder, log-line) unless --rounds is given: one process switched
+ * between rounds, so rounds are cheap, and a cost of a few per cent needs more pairs than a 2× ratio does.
+ */
+const SWITCH_ROUNDS = 7;
 const WORKER_COUNT = 4;
 const BURST_COUNT = 8;
 const BURST_SLEEP_MS = 1_000;
@@ -108,6 +116,8 @@ const BOOK_LOG_PATH = join(RESULTS_DIR, 'book-log.txt');
 
 interface BenchConfig {
   rounds: number;
+  /** Rounds of the on/off rows: --rounds when given, else SWITCH_ROUNDS (1 with --quick). */
+  switchRounds: number;
   durationS: number;
   warmupS: number;
   connections: number;
@@ -152,8 +162,10 @@ function parseConfig(argv: string[]): BenchConfig {
   const generators = ['auto', 'wrk', 'autocannon', 'node-net'];
   if (!generators.includes(values.generator)) throw new Error(`--generator must be one of ${generators.join(', ')}`);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const rounds = Math.round(positive('rounds', values.rounds, values.quick ? 1 : 3));
   return {
-    rounds: Math.round(positive('rounds', values.rounds, values.quick ? 1 : 3)),
+    rounds,
+    switchRounds: values.rounds !== undefined || values.quick ? rounds : SWITCH_ROUNDS,
     durationS: positive('duration-s', values['duration-s'], values.quick ? 2 : 5),
     warmupS: positive('warmup-s', values['warmup-s'], 1, true),
     connections: Math.round(positive('connections', values.connections, 50)),
@@ -181,6 +193,8 @@ interface Side {
 interface RoundResult extends LoadResult {
   /** CPU the server process (all threads) used per request answered, in µs. */
   serverCpuUsPerRequest: number;
+  /** CPU the server's main thread used per request answered, in µs; NaN where the system does not say. */
+  mainThreadCpuUsPerRequest: number;
 }
 
 interface SideResult {
@@ -222,15 +236,21 @@ async function alternate(
       await side.prepare?.();
       if (config.warmupS > 0) await runLoad(generator, { ...load, durationS: config.warmupS });
       await side.prepare?.();
-      const cpuBeforeUs = await side.server.cpuUsageUs();
+      const [cpuBeforeUs, mainBeforeUs] = [await side.server.cpuUsageUs(), await side.server.mainThreadCpuUs()];
       const measured = await runLoad(generator, { ...load, durationS: config.durationS });
-      const cpuAfterUs = await side.server.cpuUsageUs();
+      const [cpuAfterUs, mainAfterUs] = [await side.server.cpuUsageUs(), await side.server.mainThreadCpuUs()];
       await side.finish?.(measured);
-      const result: RoundResult = { ...measured, serverCpuUsPerRequest: (cpuAfterUs - cpuBeforeUs) / Math.max(1, measured.requests) };
+      const requests = Math.max(1, measured.requests);
+      const result: RoundResult = {
+        ...measured,
+        serverCpuUsPerRequest: (cpuAfterUs - cpuBeforeUs) / requests,
+        mainThreadCpuUsPerRequest: mainBeforeUs < 0 ? Number.NaN : (mainAfterUs - mainBeforeUs) / requests,
+      };
       rounds[index]!.push(result);
+      const mainCpu = Number.isNaN(result.mainThreadCpuUsPerRequest) ? '' : ` (main ${result.mainThreadCpuUsPerRequest.toFixed(1)})`;
       console.log(
         `  ${scenario} round ${round + 1}/${config.rounds} ${side.label.padEnd(24)} ${fmtInt(result.requestsPerS).padStart(8)} req/s` +
-          `  p50 ${fmtMs(result.p50Ms)}  p99 ${fmtMs(result.p99Ms)}  server CPU ${result.serverCpuUsPerRequest.toFixed(1)} µs/req${problemsOf(result)}`,
+          `  p50 ${fmtMs(result.p50Ms)}  p99 ${fmtMs(result.p99Ms)}  server CPU ${result.serverCpuUsPerRequest.toFixed(1)}${mainCpu} µs/req${problemsOf(result)}`,
       );
     }
   }
@@ -339,10 +359,17 @@ export interface ScenarioReport {
   pairedRatios?: number[];
   /** memory only: peak RSS per worker count, built and under tsx. */
   memory?: MemoryReport;
-  /** event-stream only: median per-round increase of server CPU per request with the subscriber, in %. */
+  /** On/off rows: median per-round increase of server CPU per request with the switch on, in %. */
   cpuCostPercent?: number;
+  /** On/off rows: median per-round increase of the main thread's CPU per request with the switch on, in µs. */
+  mainThreadCpuCostUs?: number;
   /** event-stream only: events the subscriber received per request answered. */
   eventsPerRequest?: number;
+}
+
+/** A difference with its sign: +1.5, −0.3. */
+function signed(value: number): string {
+  return `${value >= 0 ? '+' : ''}${value.toFixed(1)}`;
 }
 
 function fmtInt(value: number): string {
@@ -369,7 +396,7 @@ function printTable(rows: string[][]): void {
 }
 
 function printReports(reports: ScenarioReport[]): void {
-  console.log('\nResults (median round)\n');
+  console.log("\nResults (median round; an on/off row's ratio is the median of its per-round ratios)\n");
   printTable([
     ['scenario', 'Poolscope', 'baseline', 'ratio', 'target', 'met?'],
     ...reports.map((r) => {
@@ -399,12 +426,13 @@ function printReports(reports: ScenarioReport[]): void {
       fmtMs(side.median.p50Ms),
       fmtMs(side.median.p99Ms),
       `${side.median.serverCpuUsPerRequest.toFixed(1)} µs`,
+      Number.isNaN(side.median.mainThreadCpuUsPerRequest) ? '-' : `${side.median.mainThreadCpuUsPerRequest.toFixed(1)} µs`,
       problemsOf(side.median).trim() || '-',
     ]),
   );
   if (latencyRows.length > 0) {
     console.log('\nLatency and server CPU per request (median round)\n');
-    printTable([['scenario', 'server', 'req/s', 'p50', 'p99', 'server CPU/req', 'errors'], ...latencyRows]);
+    printTable([['scenario', 'server', 'req/s', 'p50', 'p99', 'server CPU/req', 'main thread CPU/req', 'errors'], ...latencyRows]);
   }
 }
 
@@ -607,9 +635,12 @@ async function main(): Promise<void> {
         ],
         generators.keepAlive,
         false,
-        config,
+        { ...config, rounds: config.switchRounds },
       )) as [SideResult, SideResult];
-      const ratio = on.median.requestsPerS / off.median.requestsPerS;
+      // Each round's on and off ran back to back: the median of their ratios leaves out the drift between rounds
+      // that a ratio of two medians (rounds apart) keeps, and one disturbed round cannot decide it.
+      const throughputRatios = pairedRatios(on, off);
+      const ratio = percentile(throughputRatios, 50);
       const costPercent = (1 - ratio) * 100;
       const cpuCostPercent =
         (percentile(
@@ -618,6 +649,10 @@ async function main(): Promise<void> {
         ) -
           1) *
         100;
+      const mainThreadCpuCostUs = percentile(
+        on.rounds.map((round, i) => round.mainThreadCpuUsPerRequest - off.rounds[i]!.mainThreadCpuUsPerRequest).sort((a, b) => a - b),
+        50,
+      );
       const meanPerRequest = countsPerRequest.reduce((a, b) => a + b, 0) / Math.max(1, countsPerRequest.length);
       // Nothing seen means the switch is not wired: the measured "cost" would be meaningless.
       if (meanPerRequest < 1) console.log(`  WARNING: only ${meanPerRequest.toFixed(2)} ${countLabel} per request`);
@@ -631,17 +666,19 @@ async function main(): Promise<void> {
         ratio,
         note: [
           `cost ${costPercent.toFixed(1)}%`,
-          `CPU/req ${cpuCostPercent >= 0 ? '+' : ''}${cpuCostPercent.toFixed(1)}%`,
+          `CPU/req ${signed(cpuCostPercent)}%`,
+          Number.isNaN(mainThreadCpuCostUs) ? undefined : `main ${signed(mainThreadCpuCostUs)} µs/req`,
           `${meanPerRequest.toFixed(1)} ${countLabel}/req`,
-          spreadNote(pairedRatios(on, off)),
+          spreadNote(throughputRatios),
         ]
           .filter(Boolean)
           .join(', '),
         cpuCostPercent,
+        mainThreadCpuCostUs,
         target: `cost < ${maxCostPercent}%`,
         isMet: costPercent < maxCostPercent,
         sides: [on, off],
-        pairedRatios: pairedRatios(on, off),
+        pairedRatios: throughputRatios,
         eventsPerRequest: meanPerRequest,
       });
     };

@@ -1,13 +1,13 @@
 // The servers under test, each in a child process of its own so that no two share an event loop:
 // run directly (`node --import tsx bench/servers.ts <kind> <port> [--workers N] [--sleep-ms N]`) it starts
 // one server, prints a ready line and answers `observe on|off`, `log on|off`, `record on|off`, `rss`, `history-bytes`,
-// `startups on|off`, `busy` and `cpu` on stdin; imported, it spawns such children (test/support/processes.ts makes
+// `startups on|off`, `busy`, `cpu` and `main-cpu` on stdin; imported, it spawns such children (test/support/processes.ts makes
 // sure they die with the bench). `--parser-limits JSON` sets Poolscope's parser limits, `--max-connections N` its
 // connection cap, `--log-file PATH` where `log on` prints the book's per-request lines, `--strategy NAME` how it runs
 // requests, `--built-worker` its threads run the built worker (out/main/request-worker.js) instead of the TypeScript
 // one; `startups on|off` collects the start-up of each per-request thread (median ms), `busy` counts what is in flight.
 
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -276,6 +276,19 @@ async function startInThisProcess(options: ChildOptions): Promise<StartedServer>
   };
 }
 
+/**
+ * CPU time the main thread alone has used so far, in µs: where the server's own JavaScript runs (parsing, routing,
+ * every emit and subscriber), beside the workers and V8's helper threads. Linux's per-thread accounting
+ * (/proc/self/task/<tid>/schedstat, ns on CPU); -1 where there is none.
+ */
+function mainThreadCpuUs(): number {
+  try {
+    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'latin1').split(' ')[0]) / 1000;
+  } catch {
+    return -1;
+  }
+}
+
 async function runChild(): Promise<void> {
   const options = parseChildArgs(process.argv.slice(2));
   const started = await startInThisProcess(options);
@@ -313,7 +326,8 @@ async function runChild(): Promise<void> {
       else if (command === 'cpu') {
         const usage = process.cpuUsage();
         reply = usage.user + usage.system;
-      } else reply = NaN;
+      } else if (command === 'main-cpu') reply = mainThreadCpuUs();
+      else reply = NaN;
       process.stdout.write(`${REPLY_PREFIX}${JSON.stringify({ command, reply })}\n`);
     }
   });
@@ -357,6 +371,8 @@ export interface ServerProcess {
   historyBytesPerEvent(): Promise<number>;
   /** CPU time the whole child (every thread) has used so far, user + system, in µs. */
   cpuUsageUs(): Promise<number>;
+  /** CPU time the child's main thread has used so far, in µs; negative where the system does not say. */
+  mainThreadCpuUs(): Promise<number>;
   /** Starts (true) or stops collecting per-request threads' start-up; resolves with the median ms collected while on. */
   setStartupsCollected(isOn: boolean): Promise<number>;
   /** Requests in flight (and per-request threads alive): the bench waits for 0 before the next side's round. */
@@ -411,6 +427,7 @@ export async function spawnServer(kind: ServerKind, options: SpawnServerOptions)
     rssBytes: () => ask('rss'),
     historyBytesPerEvent: () => ask('history-bytes'),
     cpuUsageUs: () => ask('cpu'),
+    mainThreadCpuUs: () => ask('main-cpu'),
     setStartupsCollected: (isOn) => ask(`startups ${isOn ? 'on' : 'off'}`),
     busyCount: () => ask('busy'),
     stop: async () => void (await program.stop(STOP_TIMEOUT_MS)),
