@@ -4,8 +4,10 @@
 //
 // How to read it
 // - Every throughput figure is the MEDIAN ROUND (by req/s) of N alternating rounds: servers A, B, C,
-//   then C, B, A, ...; each round is preceded by a warm-up run that is not counted. Drift (thermal, other
-//   processes) therefore hits both sides alike; compare ratios, not absolute numbers across machines.
+//   then C, B, A, ...; each round is preceded by a warm-up run that is not counted, and a scenario's first
+//   round by a longer one (COLD_WARMUP_S: a fresh server takes seconds to reach its pace, more with a connection
+//   per request). Drift (thermal, other processes) therefore hits both sides alike; compare ratios, not absolute
+//   numbers across machines.
 //   "rounds a–b" beside a ratio is the spread of the per-round ratios: a target missed or met by less
 //   than that spread is within the noise of this machine; rerun with more --rounds.
 // - keep-alive: GET / over `connections` persistent connections. Poolscope sends every request to a
@@ -89,6 +91,11 @@ const DEFAULT_SCENARIO_IDS: readonly ScenarioId[] = SCENARIO_IDS.filter((id) => 
 const HISTORY_MEMORY_MINUTES = [1, 5, 10] as const;
 
 const HOST = '127.0.0.1';
+/**
+ * A scenario's first warm-up of each server lasts at least this long: a fresh server (JIT, heap, worker threads)
+ * takes seconds to reach its pace, more with `Connection: close`, and its first measured round was its slowest.
+ */
+const COLD_WARMUP_S = 5;
 /**
  * Rounds of the on/off rows (event-stream, recorder, log-line) unless --rounds is given: one process switched
  * between rounds, so rounds are cheap, and a cost of a few per cent needs more pairs than a 2× ratio does.
@@ -234,7 +241,8 @@ async function alternate(
       const side = sides[index]!;
       const load = { host: HOST, port: side.server.port, path: '/', connections: config.connections, closeEachConnection };
       await side.prepare?.();
-      if (config.warmupS > 0) await runLoad(generator, { ...load, durationS: config.warmupS });
+      const warmupS = round === 0 ? Math.max(config.warmupS, COLD_WARMUP_S) : config.warmupS;
+      if (config.warmupS > 0) await runLoad(generator, { ...load, durationS: warmupS });
       await side.prepare?.();
       const [cpuBeforeUs, mainBeforeUs] = [await side.server.cpuUsageUs(), await side.server.mainThreadCpuUs()];
       const measured = await runLoad(generator, { ...load, durationS: config.durationS });
