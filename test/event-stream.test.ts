@@ -3,7 +3,7 @@
 // times never go back, even for a fact learned late.
 
 import { performance } from 'node:perf_hooks';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BOOK_LOG_EVENT_TYPES } from '../src/cli/book-log';
 import { EventStream, type RunningServer, startServer } from '../src/server';
 import type { ServerEvent, ServerEventType } from '../src/shared/events';
@@ -14,6 +14,7 @@ let running: RunningServer | null = null;
 afterEach(async () => {
   await running?.shutdown();
   running = null;
+  vi.restoreAllMocks();
 });
 
 describe('subscribing to some event types', () => {
@@ -44,6 +45,44 @@ describe('subscribing to some event types', () => {
     events.emit({ type: 'server-stopped', at: 3 });
     expect(some).toEqual(['server-stopping', 'server-stopped']);
     expect(all).toEqual(['server-stopping', 'worker-stopping', 'server-stopped']);
+  });
+
+  it('hands every event on to the listeners after one that throws, and reports the throw as a warning', () => {
+    const warnings = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    const events = new EventStream();
+    const before: string[] = [];
+    const after: string[] = [];
+    events.subscribe((e) => before.push(e.type));
+    events.subscribe((e) => {
+      if (e.type === 'worker-stopping') throw new Error('observer bug');
+    });
+    events.subscribe((e) => after.push(e.type));
+    events.emit({ type: 'server-stopping', at: 1, reason: 'command' });
+    events.emit({ type: 'worker-stopping', at: 2, workerId: 0 });
+    events.emit({ type: 'server-stopped', at: 3 });
+    expect(before).toEqual(['server-stopping', 'worker-stopping', 'server-stopped']);
+    expect(after).toEqual(['server-stopping', 'worker-stopping', 'server-stopped']);
+    expect(warnings).toHaveBeenCalledTimes(1);
+    expect(String(warnings.mock.calls[0]![0])).toContain('observer bug');
+  });
+
+  it('keeps answering, and the other subscribers hearing every event, while a subscriber throws at each one', async () => {
+    vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    const events = new EventStream();
+    events.subscribe(() => {
+      throw new Error('observer bug');
+    });
+    const heard: ServerEvent[] = [];
+    events.subscribe((e) => heard.push(e));
+    running = await startServer({ port: 0, workerCount: 2, events });
+    const replies = await Promise.all([httpGet(running.port, '/'), httpGet(running.port, '/nope')]);
+    expect(replies.map((reply) => reply.status).sort()).toEqual([200, 404]);
+    for (const type of ['request-received', 'job-queued', 'job-started', 'job-finished', 'response-sent'] as const) {
+      expect(
+        heard.filter((e) => e.type === type),
+        type,
+      ).toHaveLength(2);
+    }
   });
 
   it('stamps what happened earlier (a worker’s claim learned late) at its own time, but never before an event already emitted', () => {
