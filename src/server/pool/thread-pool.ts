@@ -357,7 +357,10 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
     }
   }
 
-  /** Marks the slot's job done at `finishedAtMs` (a stamp) and reports it; the caller delivers the outcome after updating the slot. */
+  /**
+   * Marks the slot's job done at `finishedAtMs` (a stamp, or a worker's time that stampAt() makes one) and reports it;
+   * the caller delivers the outcome after updating the slot. Only a report needs the stamp: nobody observing, no clock is read.
+   */
   private finish(slot: WorkerSlot<In, Out>, outcome: JobRunOutcome<Out>, finishedAtMs: number): PendingJob<In, Out> {
     const job = slot.job!;
     slot.job = null;
@@ -366,7 +369,7 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
     slot.busyMsTotal += outcome.runMs;
     job.outcome = outcome;
     const observer = this.observer;
-    if (observer.isObserving) observer.jobFinished(job.requestId, outcome, finishedAtMs);
+    if (observer.isObserving) observer.jobFinished(job.requestId, outcome, this.stampAt(finishedAtMs));
     return job;
   }
 
@@ -554,7 +557,7 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
       };
     }
     channel.releaseResult();
-    const job = this.finish(slot, outcome, this.stampAt(finishedAtMs));
+    const job = this.finish(slot, outcome, finishedAtMs);
     this.markIdle(slot);
     return job;
   }
