@@ -27,7 +27,7 @@
 //   pair of rounds ran back to back, so drift cancels), over SWITCH_ROUNDS rounds unless --rounds says otherwise.
 //   "CPU/req +x%" beside it is the same cost measured as server CPU per request, which other load on the machine
 //   disturbs far less, and "main +x µs" what it adds to the main thread, where every event is built and heard.
-//   The same for the recorder and log-line rows. `npx tsx bench/emit.ts` measures the emit path alone.
+//   The same for the recorder and log-line rows. `npm run bench:emit` measures the emit path alone.
 // - recorder: the same switch for the flight recorder the app's controller keeps (every event appended to an
 //   EventHistory with the default bounds). One history for the child's life, kept across rounds as the app keeps
 //   it, so later rounds append to a grown (then full) history rather than paying for a new one's growth.
