@@ -513,7 +513,8 @@ async function main(): Promise<void> {
   const wants = (id: ScenarioId): boolean => config.scenarios.includes(id);
   const generators = await chooseLoadGenerators(config.generator);
   console.log(
-    `Poolscope bench: ${config.rounds} round(s) × ${config.durationS} s (+${config.warmupS} s warm-up), ${config.connections} connections, ` +
+    `Poolscope bench: ${config.rounds} round(s)${config.switchRounds !== config.rounds ? ` (${config.switchRounds} for the on/off rows)` : ''} ` +
+      `× ${config.durationS} s (+${config.warmupS} s warm-up${config.warmupS > 0 ? `, at least ${COLD_WARMUP_S} s before a scenario's first` : ''}), ${config.connections} connections, ` +
       `${config.workerCount} workers; load: ${generators.keepAlive} (keep-alive), ${generators.close} (close); ` +
       `${os.cpus().length} CPUs, Node ${process.version}`,
   );
