@@ -10,17 +10,16 @@
 // Environment: CSS='…' adds a style sheet to the page (hide a panel, try a containment); TIME_LAYOUTS=1 forces and
 // times a layout after each batch of mutations, by the panels the batch touched.
 
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { type Browser, chromium, type Page } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
 import { startLoad } from '../src/load/load-generator';
 import { validateLoadSettings } from '../src/shared/load-settings';
-import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE } from '../test/support/chromium';
 import { startDashboardProcess } from '../test/support/dashboard-process';
 import { httpGet } from '../test/support/http-client';
 import { findFreePort } from '../test/support/ports';
 import { type CpuProfile, summarizeProfile } from './cpu-profile';
 import { runLoad } from './load';
+import { launchChromium, mainThreadCpuS } from './measured-page';
 
 /**
  * For each kind of element a publish changes: its text changed (and put back) 100 times, each followed by a forced
@@ -140,13 +139,7 @@ async function rendererMainCpuS(browser: Browser): Promise<number> {
   const session = await browser.newBrowserCDPSession();
   const { processInfo } = (await session.send('SystemInfo.getProcessInfo')) as { processInfo: Array<{ type: string; id: number }> };
   await session.detach();
-  let total = 0;
-  for (const p of processInfo.filter((p) => p.type === 'renderer')) {
-    const stat = readFileSync(`/proc/${p.id}/task/${p.id}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    total += (Number(fields[11]) + Number(fields[12])) / 100;
-  }
-  return total;
+  return processInfo.filter((p) => p.type === 'renderer').reduce((sum, p) => sum + mainThreadCpuS(p.id), 0);
 }
 
 async function round(page: Page, label: string, roundS: number, work: () => Promise<unknown>): Promise<void> {
@@ -295,10 +288,7 @@ async function main(): Promise<void> {
   const ratePerS = Number(values.rate ?? 2_000);
   const bookPort = await findFreePort();
   const dashboard = await startDashboardProcess(['--start', '--port', String(bookPort), '--workers', '4']);
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM_EXECUTABLE,
-    args: [...CHROMIUM_ARGS, '--disable-renderer-backgrounding', '--disable-background-timer-throttling'],
-  });
+  const browser = await launchChromium();
   try {
     for (let tries = 0; (await httpGet(bookPort, '/').catch(() => null))?.status !== 200; tries++) {
       if (tries > 300) throw new Error('the book server did not start');

@@ -29,10 +29,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { parseArgs } from 'node:util';
-import { type Browser, type CDPSession, chromium, type Page } from '@playwright/test';
+import type { Browser, CDPSession, Page } from '@playwright/test';
 import { startLoad } from '../src/load/load-generator';
 import { type LoadSettings, validateLoadSettings } from '../src/shared/load-settings';
-import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE } from '../test/support/chromium';
 import { startDashboardProcess } from '../test/support/dashboard-process';
 import { httpGet } from '../test/support/http-client';
 import { longRecording, writeRunFile } from '../test/support/long-recording';
@@ -40,6 +39,7 @@ import { percentile } from '../test/support/percentile';
 import { findFreePort } from '../test/support/ports';
 import { type CpuProfile, monotonicUs, type ProfileStretch, summarizeProfile } from './cpu-profile';
 import { findWrk, runLoad } from './load';
+import { launchChromium, mainThreadCpuS } from './measured-page';
 
 const WORKERS = 4;
 const WRK_CONNECTIONS = 50;
@@ -196,18 +196,6 @@ interface Stretch {
   bytesPerS: number;
   /** WebSocket messages received: frames, and the answers to queries. */
   messagesPerS: number;
-}
-
-/** CPU s a process's main thread has used (utime + stime of /proc/PID/task/PID/stat, in clock ticks of 10 ms). */
-function mainThreadCpuS(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces) in parentheses; utime and stime are fields 14 and 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
 }
 
 /**
@@ -385,14 +373,6 @@ function printRows(title: string, rows: Array<[string, string]>): void {
   const width = Math.max(...rows.map(([k]) => k.length));
   console.log(title);
   for (const [key, value] of rows) console.log(`${key.padEnd(width)}  ${value}`);
-}
-
-function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM_EXECUTABLE,
-    // A page that is measured must not be throttled as a background one.
-    args: [...CHROMIUM_ARGS, '--disable-renderer-backgrounding', '--disable-background-timer-throttling'],
-  });
 }
 
 /** --replay: the replay section alone, against a dashboard whose server is not started. */

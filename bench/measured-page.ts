@@ -1,0 +1,26 @@
+// A Chromium for pages whose cost is measured (bench:ui, page-census): launched so that the page is never throttled
+// as a background one, and its renderers' main-thread CPU read from the kernel's per-thread account.
+
+import { readFileSync } from 'node:fs';
+import { type Browser, chromium } from '@playwright/test';
+import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE } from '../test/support/chromium';
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_EXECUTABLE,
+    // A page that is measured must not be throttled as a background one.
+    args: [...CHROMIUM_ARGS, '--disable-renderer-backgrounding', '--disable-background-timer-throttling'],
+  });
+}
+
+/** CPU s a process's main thread has used (utime + stime of /proc/PID/task/PID/stat, in clock ticks of 10 ms); NaN where unreadable. */
+export function mainThreadCpuS(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) in parentheses; utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
