@@ -350,7 +350,7 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
         runMs: 0,
         workerId: slot.id,
       };
-      this.finish(slot, outcome, this.stampNow());
+      this.finish(slot, outcome, performance.now());
       this.markIdle(slot);
       deliverOutcome(job.onDone, outcome);
       return false;
@@ -358,7 +358,7 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
   }
 
   /**
-   * Marks the slot's job done at `finishedAtMs` (a stamp, or a worker's time that stampAt() makes one) and reports it;
+   * Marks the slot's job done at `finishedAtMs` (when it ended, on the pool's clock) and reports it, stamped by stampAt();
    * the caller delivers the outcome after updating the slot. Only a report needs the stamp: nobody observing, no clock is read.
    */
   private finish(slot: WorkerSlot<In, Out>, outcome: JobRunOutcome<Out>, finishedAtMs: number): PendingJob<In, Out> {
@@ -852,7 +852,7 @@ export class ThreadPool<In, Out> implements JobRunner<In, Out> {
   private finishDead(slot: WorkerSlot<In, Out>, error: string): PendingJob<In, Out> {
     const job = slot.job!;
     if (job.ringPosition !== null) this.ring.markInputTaken(job.ringPosition);
-    const nowMs = this.stampNow();
+    const nowMs = performance.now();
     const outcome: JobRunOutcome<Out> = { ok: false, cause: 'worker-died', error, runMs: nowMs - job.startedAtMs, workerId: slot.id };
     return this.finish(slot, outcome, nowMs);
   }
