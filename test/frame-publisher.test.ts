@@ -158,7 +158,10 @@ describe('FramePublisher with a real server', () => {
     expect(viewer.ack(0)).toMatch(/seq/);
     await Promise.all(Array.from({ length: 12 }, () => httpGet(port, '/')));
 
-    const list = viewer.query({ kind: 'requests-in', track: 0, fromAt: 0, toAt: Date.now() + 60_000, limit: 3 });
+    // Twelve requests on two workers: one of them ran at least six (which one, and how many, the pool decides).
+    const listOf = (track: number) => viewer.query({ kind: 'requests-in', track, fromAt: 0, toAt: Date.now() + 60_000, limit: 3 });
+    let list = listOf(0);
+    if (list.ok && list.kind === 'requests-in' && list.total < 6) list = listOf(1);
     expect(list.ok).toBe(true);
     if (!list.ok || list.kind !== 'requests-in') throw new Error('expected a request list');
     expect(list.requests).toHaveLength(3);
