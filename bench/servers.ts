@@ -190,14 +190,18 @@ async function startInThisProcess(options: ChildOptions): Promise<StartedServer>
     if (isLogged) {
       linesPrinted = 0;
       if (stopLogging === null) {
-        const print = createLinePrinter((text) => void writeSync(logFd, text));
-        stopLogging = events.subscribe(
+        const printer = createLinePrinter((text) => void writeSync(logFd, text));
+        const unsubscribe = events.subscribe(
           bookLogSubscriber((line) => {
             linesPrinted++;
-            print(line);
+            printer.print(line);
           }),
           BOOK_LOG_EVENT_TYPES,
         );
+        stopLogging = () => {
+          unsubscribe();
+          printer.flush();
+        };
       }
     } else if (stopLogging !== null) {
       stopLogging();

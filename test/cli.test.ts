@@ -3,7 +3,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { get, request } from './support/http-client';
+import { get, RawConnection, request } from './support/http-client';
 import { type ChildProgram, PROJECT_ROOT, spawnProgram, spawnTsx } from './support/processes';
 
 /** A stale out/ is rebuilt first, as `npm run serve` does; on a loaded 2-core machine that can take a minute. */
@@ -132,6 +132,34 @@ describe.each(['built', 'source'] as const)('npm run serve (%s)', (build: Build)
     const tail = lines.slice(lines.indexOf('Shutting down.')).filter((line) => !/got a job/.test(line));
     expect(tail).toEqual(BOOK_SHUTDOWN_LINES_OF_THREE_WORKERS);
     expect(lines.filter((line) => /got a job/.test(line))).toHaveLength(2);
+  });
+
+  it('prints the line of every request it answered when Ctrl-C stops it with its stdout a pipe, and answers the jobs still running', async () => {
+    const run = serve(['--port', '0', '--workers', '4']);
+    const port = await listeningPort(run);
+    // Two sleepers hold two workers through the stop; the other two answer the rest, lines printed in batches.
+    const sleepers = await Promise.all([0, 1].map(() => RawConnection.open(port)));
+    for (const conn of sleepers) conn.send(get('/sleep?ms=1500'));
+    const clients = await Promise.all(Array.from({ length: 10 }, () => RawConnection.open(port)));
+    const statuses = await Promise.all(
+      clients.map(async (conn) => {
+        const answered: number[] = [];
+        for (let i = 0; i < 30; i++) {
+          conn.send(get('/'));
+          answered.push((await conn.read()).status);
+        }
+        return answered;
+      }),
+    );
+    // The moment the last answer is read, as a person's Ctrl-C would come: lines of the last requests may still wait.
+    run.signal('SIGINT');
+    expect(statuses.flat()).toEqual(Array(300).fill(200));
+    expect(await Promise.all(sleepers.map(async (conn) => (await conn.read()).status))).toEqual([200, 200]);
+    for (const conn of [...sleepers, ...clients]) conn.close();
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+    const lines = run.stdout().trim().split('\n');
+    expect(lines.filter((line) => /^Worker [0-3] got a job; executing\.$/.test(line))).toHaveLength(302);
+    expect(lines).toContain('Worker 3 disconnected; shutting down.');
   });
 
   it('reports a port in use in one line and exits 1', async () => {

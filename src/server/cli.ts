@@ -34,8 +34,11 @@ async function main(): Promise<number> {
   const stopAfterRequests =
     extra['stop-after'] === undefined ? undefined : parseWholeNumberFlag('stop-after', extra['stop-after'], 0, 1, Number.MAX_SAFE_INTEGER);
 
-  const print = createLinePrinter((text) => process.stdout.write(text));
   const events = new EventStream();
+  const printer = createLinePrinter((text) => process.stdout.write(text));
+  const print = printer.print;
+  // Lines still waiting when the process ends (a second Ctrl-C's exit, an error) are written on the way out.
+  process.once('exit', printer.flush);
   events.subscribe(bookLogSubscriber(print), BOOK_LOG_EVENT_TYPES);
 
   // Opened before the server starts, so a FILE that cannot be written is refused (exit 2) with nothing started,
@@ -60,8 +63,13 @@ async function main(): Promise<number> {
     await recorder?.close();
     throw error;
   }
-  stopOnSignals(PROGRAM, () => void server.shutdown('signal'), { announce: print, whatItWaitsFor: 'running requests finish first' });
+  const announce = (line: string): void => {
+    print(line);
+    printer.flush();
+  };
+  stopOnSignals(PROGRAM, () => void server.shutdown('signal'), { announce, whatItWaitsFor: 'running requests finish first' });
   await server.closed;
+  printer.flush();
   if (recorder === null) return 0;
   stopRecording!();
   const recording = await recorder.close();

@@ -1,0 +1,75 @@
+// The book log's printer and subscriber as `serve` uses them: every line printed reaches the output whole and in
+// order, in few writes; each worker's line is the book's. `serve` itself, its stdout a pipe, is in cli.test.ts.
+
+import { describe, expect, it } from 'vitest';
+import { bookLogSubscriber, createLinePrinter, FLUSH_BYTES, FLUSH_DELAY_MS } from '../src/cli/book-log';
+import type { ServerEvent } from '../src/shared/events';
+import { DEFAULT_SETTINGS } from '../src/shared/settings';
+
+const listening: ServerEvent = { type: 'server-listening', at: 0, ...DEFAULT_SETTINGS, workerCount: 2 };
+
+const jobStarted = (workerId: number): ServerEvent => ({ type: 'job-started', at: 1, requestId: 1, workerId, waitMs: 0, queueDepth: 0 });
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('the line printer', () => {
+  it('writes lines printed together in one write, whole and in order, within its delay', async () => {
+    const writes: string[] = [];
+    const printer = createLinePrinter((text) => writes.push(text));
+    for (let i = 0; i < 100; i++) printer.print(`line ${i}`);
+    expect(writes).toEqual([]);
+    await sleep(FLUSH_DELAY_MS * 5);
+    expect(writes).toHaveLength(1);
+    expect(writes[0]).toBe(`${Array.from({ length: 100 }, (_, i) => `line ${i}`).join('\n')}\n`);
+  });
+
+  it("writes at once when a write's worth waits, and holds no more than that", () => {
+    const writes: string[] = [];
+    const printer = createLinePrinter((text) => writes.push(text));
+    const line = 'Worker 12 got a job; executing.';
+    const count = Math.ceil((3 * FLUSH_BYTES) / (line.length + 1)) + 7;
+    for (let i = 0; i < count; i++) printer.print(line);
+    // No timer has run: every write so far was made because a write's worth waited.
+    expect(writes.length).toBe(3);
+    for (const text of writes) expect(text.length).toBeGreaterThanOrEqual(FLUSH_BYTES);
+    printer.flush();
+    expect(writes.join('')).toBe(`${line}\n`.repeat(count));
+  });
+
+  it('flush() writes what waits now, and nothing when nothing waits', () => {
+    const writes: string[] = [];
+    const printer = createLinePrinter((text) => writes.push(text));
+    printer.flush();
+    expect(writes).toEqual([]);
+    printer.print('Shutting down.');
+    printer.flush();
+    expect(writes).toEqual(['Shutting down.\n']);
+    printer.flush();
+    expect(writes).toHaveLength(1);
+  });
+});
+
+describe("the book log's lines", () => {
+  it("prints the book's line for each job started, the worker's own each time", () => {
+    const lines: string[] = [];
+    const subscriber = bookLogSubscriber((line) => lines.push(line));
+    subscriber(listening);
+    for (const workerId of [0, 1, 0, 1, 1]) subscriber(jobStarted(workerId));
+    expect(lines.slice(1)).toEqual([
+      'Worker 0 got a job; executing.',
+      'Worker 1 got a job; executing.',
+      'Worker 0 got a job; executing.',
+      'Worker 1 got a job; executing.',
+      'Worker 1 got a job; executing.',
+    ]);
+  });
+
+  it('prints no worker lines for a strategy whose listing has none', () => {
+    const lines: string[] = [];
+    const subscriber = bookLogSubscriber((line) => lines.push(line));
+    subscriber({ ...listening, strategy: 'single' });
+    subscriber(jobStarted(0));
+    subscriber({ type: 'server-stopping', at: 2, reason: 'signal' });
+    expect(lines.slice(1)).toEqual(['Shutting down.']);
+  });
+});
