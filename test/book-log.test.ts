@@ -1,8 +1,12 @@
 // The book log's printer and subscriber as `serve` uses them: every line printed reaches the output whole and in
-// order, in few writes; each worker's line is the book's. `serve` itself, its stdout a pipe, is in cli.test.ts.
+// order, in few writes; each worker's line is the book's; output into /dev/null is known to be read by nobody.
+// `serve` itself, with its stdout a pipe that is stopped with Ctrl-C or whose reader goes away, is in cli.test.ts.
 
-import { describe, expect, it } from 'vitest';
-import { bookLogSubscriber, createLinePrinter, FLUSH_BYTES, FLUSH_DELAY_MS } from '../src/cli/book-log';
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { bookLogSubscriber, createLinePrinter, FLUSH_BYTES, FLUSH_DELAY_MS, isDiscardedOutput } from '../src/cli/book-log';
 import type { ServerEvent } from '../src/shared/events';
 import { DEFAULT_SETTINGS } from '../src/shared/settings';
 
@@ -71,5 +75,26 @@ describe("the book log's lines", () => {
     subscriber(jobStarted(0));
     subscriber({ type: 'server-stopping', at: 2, reason: 'signal' });
     expect(lines.slice(1)).toEqual(['Shutting down.']);
+  });
+});
+
+describe('output nobody reads', () => {
+  let dir: string | null = null;
+  afterEach(() => {
+    if (dir !== null) rmSync(dir, { recursive: true, force: true });
+    dir = null;
+  });
+
+  it('is /dev/null, not a file', () => {
+    const devNull = openSync('/dev/null', 'w');
+    dir = mkdtempSync(join(tmpdir(), 'poolscope-book-log-'));
+    const file = openSync(join(dir, 'log.txt'), 'w');
+    try {
+      expect(isDiscardedOutput(devNull)).toBe(true);
+      expect(isDiscardedOutput(file)).toBe(false);
+    } finally {
+      closeSync(devNull);
+      closeSync(file);
+    }
   });
 });

@@ -162,6 +162,19 @@ describe.each(['built', 'source'] as const)('npm run serve (%s)', (build: Build)
     expect(lines).toContain('Worker 3 disconnected; shutting down.');
   });
 
+  it("keeps answering when its stdout's reader goes away, says so once on stderr, and stops gracefully", async () => {
+    const run = serve(['--port', '0', '--workers', '2']);
+    const port = await listeningPort(run);
+    // `serve | head -1`: the reader has what it wanted and is gone; the next line written meets a closed pipe.
+    run.child.stdout!.destroy();
+    for (let i = 0; i < 20; i++) expect((await request(port, get('/'))).status).toBe(200);
+    await run.waitForOutput(/standard output was closed/, { stream: 'stderr' });
+    for (let i = 0; i < 20; i++) expect((await request(port, get('/'))).status).toBe(200);
+    run.signal('SIGTERM');
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+    expect(run.stderr()).toBe("poolscope serve: standard output was closed (EPIPE); the book's lines are no longer printed\n");
+  });
+
   it('reports a port in use in one line and exits 1', async () => {
     const first = serve(['--port', '0', '--workers', '1']);
     const port = await listeningPort(first);

@@ -2,6 +2,7 @@
 // and batched into one write per FLUSH_BYTES or FLUSH_DELAY_MS. The bench prints the same lines the same way, so the
 // log's cost it measures is serve's.
 
+import { fstatSync, statSync } from 'node:fs';
 import { httpUrlOf } from '../shared/address';
 import { BOOK_LINE_EVENT_TYPES, formatBookLine, printsWorkerLines, type ServerEvent, type ServerEventType } from '../shared/events';
 import { countOf } from '../shared/plural';
@@ -57,6 +58,12 @@ export function createLinePrinter(write: (text: string) => void): LinePrinter {
 /** What bookLogSubscriber() prints from: subscribe it to these alone, so no other event is built for it. */
 export const BOOK_LOG_EVENT_TYPES: readonly ServerEventType[] = ['server-listening', ...BOOK_LINE_EVENT_TYPES];
 /**
+ * The same without the one line per request (job-started): what to subscribe to when nobody reads the output, so that
+ * a request builds no event and no line for it. The start and the shutdown are still printed.
+ */
+export const BOOK_LOG_UNREAD_EVENT_TYPES: readonly ServerEventType[] = BOOK_LOG_EVENT_TYPES.filter((type) => type !== 'job-started');
+
+/**
  * An event-stream subscriber that prints the Listening line and the book's line for each event that has one, as
  * the listing of the strategy that runs prints it.
  */
@@ -91,4 +98,16 @@ export function bookLogSubscriber(print: (line: string) => void): (event: Server
     const line = formatBookLine(event, strategy);
     if (line !== null) print(line);
   };
+}
+
+/** True when `fd` is open on /dev/null: whatever is written there is read by nobody. */
+export function isDiscardedOutput(fd: number): boolean {
+  try {
+    const output = fstatSync(fd);
+    const devNull = statSync('/dev/null');
+    return output.isCharacterDevice() && output.rdev === devNull.rdev;
+  } catch {
+    // No /dev/null (not Linux or macOS) or a closed fd: assume somebody reads.
+    return false;
+  }
 }
