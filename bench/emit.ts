@@ -2,13 +2,18 @@
 // keep-alive GET / (request-received, job-queued, job-started, job-finished, response-sent) cost the main thread
 // per request, with nobody subscribed, with a subscriber of one event type a request does not emit (the pool then
 // reports its facts, but no event is built), with a subscriber that does nothing, and with one that buffers every
-// event as the app's publisher does. It drives the real EventStream and PoolEventReporter; the server's and the
-// connection's emit sites and the pool's calls are copied here with their checks, clock readings and objects.
+// event as the app's publisher does, and with `serve`'s book log printing to a file (its subscriber and printer, one
+// line per request). It drives the real EventStream and PoolEventReporter; the server's and the connection's emit
+// sites and the pool's calls are copied here with their checks, clock readings and objects.
 // Run: npm run bench:emit [-- --rounds N --requests N]. Rounds alternate between the modes; the figure is
 // each mode's median round in ns of CPU per request, and the median of the per-round differences to nobody.
 
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { BOOK_LOG_EVENT_TYPES, bookLogSubscriber, createLinePrinter } from '../src/cli/book-log';
 import { EventStream } from '../src/server/event-stream';
 import type { JobRunOutcome } from '../src/server/pool/observer';
 import { PoolEventReporter } from '../src/server/pool-events';
@@ -25,7 +30,7 @@ const REQUESTS_PER_ROUND = Number(values.requests);
 const EVENTS_PER_PUBLISH = 4_500;
 const WORKER_COUNT = 4;
 
-const MODES = ['nobody', 'server-stopped only', 'do-nothing subscriber', 'buffering subscriber'] as const;
+const MODES = ['nobody', 'server-stopped only', 'do-nothing subscriber', 'buffering subscriber', 'book log to a file'] as const;
 type Mode = (typeof MODES)[number];
 
 const events = new EventStream();
@@ -77,12 +82,24 @@ function subscribe(mode: Mode): () => void {
   // Observed, but by nobody who wants a request's events: the pool reports, and no event is built.
   if (mode === 'server-stopped only') return events.subscribe(() => {}, ['server-stopped']);
   if (mode === 'do-nothing subscriber') return events.subscribe(() => {});
+  if (mode === 'book log to a file') {
+    // As `serve > file` prints: the book's subscriber, its printer, a synchronous write to a file.
+    const printer = createLinePrinter((text) => void writeSync(logFd, text));
+    const unsubscribe = events.subscribe(bookLogSubscriber(printer.print), BOOK_LOG_EVENT_TYPES);
+    return () => {
+      unsubscribe();
+      printer.flush();
+    };
+  }
   let buffered: ServerEvent[] = [];
   return events.subscribe((event) => {
     buffered.push(event);
     if (buffered.length >= EVENTS_PER_PUBLISH) buffered = [];
   });
 }
+
+const logDir = mkdtempSync(join(tmpdir(), 'poolscope-emit-'));
+const logFd = openSync(join(logDir, 'book-log.txt'), 'w');
 
 let nextRequestId = 1;
 /** CPU ns per request of one round in `mode`. */
@@ -125,3 +142,5 @@ for (const mode of MODES) {
       .padStart(5)} ns${extra}`,
   );
 }
+closeSync(logFd);
+rmSync(logDir, { recursive: true, force: true });
