@@ -36,19 +36,41 @@ import {
 import { framePoolParts, frameWorker } from './support/frame-workers';
 import { unwatchedFrames } from './support/unwatched-api';
 
-/** Stands in for requestAnimationFrame: frames run only when the test says so. */
+/**
+ * Stands in for requestAnimationFrame and the bridge's timers: frames run only when the test says so, and a timer
+ * fires at the first run once its time (on the test's clock) has come, before that run's frames.
+ */
 class ManualFrames {
   private callbacks: Array<() => void> = [];
+  private timers: Array<{ dueAtMs: number; callback: () => void }> = [];
   /** Runs before each paint (a test's clock moving on). */
-  constructor(private readonly beforeRun: () => void = () => {}) {}
+  constructor(
+    private readonly nowMs: () => number,
+    private readonly beforeRun: () => void = () => {},
+  ) {}
+  /** Paints asked for so far. */
+  asked = 0;
   readonly schedule = (callback: () => void) => {
+    this.asked++;
     this.callbacks.push(callback);
   };
+  readonly setTimer = (callback: () => void, delayMs: number): unknown => {
+    const timer = { dueAtMs: this.nowMs() + delayMs, callback };
+    this.timers.push(timer);
+    return timer;
+  };
+  readonly clearTimer = (timer: unknown) => {
+    this.timers = this.timers.filter((t) => t !== timer);
+  };
+  /** Paints asked for, and timers that will ask for one. */
   get pending(): number {
-    return this.callbacks.length;
+    return this.callbacks.length + this.timers.length;
   }
   run(): void {
     this.beforeRun();
+    const due = this.timers.filter((t) => t.dueAtMs <= this.nowMs());
+    this.timers = this.timers.filter((t) => t.dueAtMs > this.nowMs());
+    for (const timer of due) timer.callback();
     const callbacks = this.callbacks;
     this.callbacks = [];
     for (const callback of callbacks) callback();
@@ -167,8 +189,13 @@ function recordingApi(answer: CommandResult = { ok: true }): PoolscopeApi & {
 function setup(clock?: { nowMs: number }) {
   const store = createAppStore({ api: recordingApi() });
   const time = clock ?? { nowMs: t0 };
-  const frames = new ManualFrames(clock ? undefined : () => (time.nowMs += 1_000));
-  const bridge = new PoolBridge(store, { scheduleFrame: frames.schedule, now: () => time.nowMs });
+  const frames = new ManualFrames(() => time.nowMs, clock ? undefined : () => (time.nowMs += 1_000));
+  const bridge = new PoolBridge(store, {
+    scheduleFrame: frames.schedule,
+    now: () => time.nowMs,
+    setTimer: frames.setTimer,
+    clearTimer: frames.clearTimer,
+  });
   const watched = watchingApi();
   bridge.connect(watched);
   return { store, frames, bridge, watched };
@@ -359,6 +386,30 @@ describe('the bridge applies frames and publishes into the store once per paint'
     clock.nowMs += STORE_PUBLISH_INTERVAL_MS;
     frames.run();
     expect(store.getState().wire.queueLength).toBe(32);
+    expect(frames.pending).toBe(0);
+  });
+
+  it('waits out the interval on a timer: the paints in between are not asked for, and the frame shows once it is over', () => {
+    const clock = { nowMs: t0 };
+    const { store, frames, bridge, watched } = setup(clock);
+    bridge.receive(frameOf({ seq: 1, isFull: true, queue: queueOf(1) }));
+    frames.run();
+    frames.run();
+    expect(frames.pending).toBe(0);
+    clock.nowMs += 16;
+    const askedBefore = frames.asked;
+    bridge.receive(frameOf({ seq: 2, queue: queueOf(2) }));
+    // Every 16 ms for the rest of the interval: the frame is acked on the first paint, and no other paint is asked for.
+    for (; clock.nowMs < t0 + STORE_PUBLISH_INTERVAL_MS; clock.nowMs += 16) frames.run();
+    expect(frames.asked - askedBefore).toBe(1);
+    expect(watched.acks).toEqual([1, 2]);
+    expect(store.getState().wire.queueLength).toBe(1);
+    // Its time come, the timer asks for the paint that shows the frame.
+    clock.nowMs = t0 + STORE_PUBLISH_INTERVAL_MS;
+    frames.run();
+    frames.run();
+    expect(store.getState().wire.queueLength).toBe(2);
+    expect(frames.asked - askedBefore).toBe(2);
     expect(frames.pending).toBe(0);
   });
 

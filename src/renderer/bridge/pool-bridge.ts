@@ -90,6 +90,8 @@ export class PoolBridge {
   /** Frames applied but not acked yet: acked once the store has them (the next publish). */
   private unackedSeqs: number[] = [];
   private isFrameScheduled = false;
+  /** While a publish waits out its interval, the timer that asks for the paint after it (none: no paint is wasted meanwhile). */
+  private publishTimer: unknown = null;
   private isWireDirty = false;
   /** A full frame came since the last publish: it is shown on the next paint, whatever the interval. */
   private hasFullFrame = false;
@@ -108,6 +110,7 @@ export class PoolBridge {
   private inspectedKey: number | null = null;
   private inspectTimer: unknown = null;
   private bucketRequests: BucketRequests | null = null;
+  private readonly changeListeners = new Set<() => void>();
   private readonly unsubscribeStore: () => void;
 
   constructor(
@@ -184,6 +187,7 @@ export class PoolBridge {
       this.subscription = subscription;
     }
     this.markWireDirty();
+    this.tellChange();
   }
 
   /** A live frame while a replay is shown: the controller's status and the live panels, acked at once. */
@@ -210,6 +214,20 @@ export class PoolBridge {
   /** Bumped by every frame applied: the canvas repaints a paused view only when it moved. */
   get version(): number {
     return this.held.version;
+  }
+
+  /**
+   * Calls `listener` after each frame is applied and when the source changes (what `version` says, told): the
+   * timeline canvas waits for it, or for its next pixel's move, instead of looking at every animation frame.
+   * Returns the unsubscribe.
+   */
+  onChange(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  private tellChange(): void {
+    for (const listener of this.changeListeners) listener();
   }
 
   /** The frames as held: for the timeline's scroll-back bound and tests. */
@@ -244,6 +262,7 @@ export class PoolBridge {
     }
     this.unackedSeqs.push(frame.seq);
     this.markWireDirty();
+    this.tellChange();
   }
 
   setConnection(connection: ConnectionState): void {
@@ -262,6 +281,7 @@ export class PoolBridge {
     if (this.subscription !== this.liveSubscription) this.subscription?.close();
     this.liveSubscription?.close();
     if (this.inspectTimer !== null) this.clearTimer(this.inspectTimer);
+    if (this.publishTimer !== null) this.clearTimer(this.publishTimer);
   }
 
   // ── the view and details on demand ─────────────────────────────────────────
@@ -338,8 +358,9 @@ export class PoolBridge {
     const now = this.now();
     const hasNewStats = this.held.stats !== null && this.held.statsVersion !== this.lastStatsVersion;
     if (this.isWireDirty || hasNewStats) {
-      if (isForced || this.hasFullFrame || now - this.lastStorePublishAt >= STORE_PUBLISH_INTERVAL_MS) this.publishStore(now, isForced);
-      else this.scheduleNextPaint();
+      const sinceMs = now - this.lastStorePublishAt;
+      if (isForced || this.hasFullFrame || sinceMs >= STORE_PUBLISH_INTERVAL_MS) this.publishStore(now, isForced);
+      else this.paintAfter(STORE_PUBLISH_INTERVAL_MS - sinceMs);
     }
     // The page holds every frame received: the next may come.
     this.ackPending();
@@ -349,6 +370,18 @@ export class PoolBridge {
     const seqs = this.unackedSeqs;
     this.unackedSeqs = [];
     for (const seq of seqs) this.subscription?.ack(seq);
+  }
+
+  /**
+   * Asks for a paint once `delayMs` have passed, unless one is asked for sooner: a publish that waits out its
+   * interval waits on a timer, not on every animation frame meanwhile (each of them a frame that changes nothing).
+   */
+  private paintAfter(delayMs: number): void {
+    if (this.isFrameScheduled || this.publishTimer !== null) return;
+    this.publishTimer = this.setTimer(() => {
+      this.publishTimer = null;
+      this.scheduleNextPaint();
+    }, delayMs);
   }
 
   private scheduleNextPaint(): void {
@@ -381,8 +414,11 @@ export class PoolBridge {
         this.hasLogJumped = false;
         this.omittedLogLinesPublished = this.held.omittedLogLines;
       }
-      // A log line held back must still appear once traffic stops.
-      else if (isLogBehind(this.held, this.store.getState().wire)) this.markWireDirty();
+      // A log line held back must still appear once traffic stops: the store's next publish looks again.
+      else if (isLogBehind(this.held, this.store.getState().wire)) {
+        this.isWireDirty = true;
+        this.paintAfter(STORE_PUBLISH_INTERVAL_MS);
+      }
       this.publishStatus();
     }
     if (this.held.stats !== null && this.held.statsVersion !== this.lastStatsVersion) {
