@@ -35,6 +35,7 @@ import {
   windowEndAt,
   xOf,
 } from '../src/renderer/components/timeline-geometry';
+import { backdropKeyOf, cornerNotesOf } from '../src/renderer/components/timeline-layers';
 import {
   activeBarId,
   activeIndexAfterKey,
@@ -796,5 +797,37 @@ describe('dense jobs: buckets instead of bars', () => {
         },
       ),
     );
+  });
+});
+
+describe('the backdrop and the data layer', () => {
+  const live = { isLive: true, highlightedRequestId: null };
+
+  it('keep the backdrop as the live window slides and jobs come and go, and repaint it when the lanes or the pause change', () => {
+    const source = poolOf(2);
+    job(source, 1, 0, { queuedAt: t0 + 1_000, startedAt: t0 + 1_000, finishedAt: t0 + 2_000 });
+    const key = backdropKeyOf(source.scene(t0 + 5_000), live);
+    job(source, 2, 1, { queuedAt: t0 + 5_100, startedAt: t0 + 5_100, finishedAt: null });
+    expect(backdropKeyOf(source.scene(t0 + 5_500), live)).toBe(key);
+    // Paused, the clock under the right edge is written on it.
+    expect(backdropKeyOf(source.scene(t0 + 5_500), { ...live, isLive: false })).not.toBe(key);
+    // A pool of another size has other lanes and labels.
+    expect(backdropKeyOf(poolOf(3).scene(t0 + 5_000), live)).not.toBe(key);
+    // Another window is another scale, so another grid.
+    expect(backdropKeyOf(source.scene(t0 + 5_500, 60_000), live)).not.toBe(key);
+  });
+
+  it("writes the queue's peak as a note only where the queue is drawn as its length, and no refusals where there were none", () => {
+    const quiet = poolOf(1);
+    job(quiet, 1, 0, { queuedAt: t0, startedAt: t0, finishedAt: t0 + 10_000 });
+    job(quiet, 2, 0, { queuedAt: t0 + 100, startedAt: t0 + 10_000, finishedAt: t0 + 10_010 });
+    expect(cornerNotesOf(quiet.scene(t0 + 30_000))).toEqual({ peak: null, refused: null });
+    const source = poolOf(1);
+    job(source, 1, 0, { queuedAt: t0, startedAt: t0, finishedAt: t0 + 10_000 });
+    const waiting = MAX_QUEUE_ROWS + 1;
+    for (let i = 0; i < waiting; i++) {
+      job(source, 2 + i, 0, { queuedAt: t0 + 100 + i, startedAt: t0 + 10_000 + i * 10, finishedAt: t0 + 10_000 + i * 10 + 10 });
+    }
+    expect(cornerNotesOf(source.scene(t0 + 30_000))).toEqual({ peak: `peak ${waiting} waiting`, refused: null });
   });
 });

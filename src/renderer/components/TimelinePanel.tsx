@@ -1,5 +1,6 @@
-// The timeline: the queue track and per-worker lanes over a sliding window, painted on a canvas every
-// animation frame from the bridge's timeline frame (no React render per frame), plus its text alternative:
+// The timeline: the queue track and per-worker lanes over a sliding window, painted from the bridge's timeline
+// frame on two canvases, a backdrop and a data layer the compositor slides between paints (no React render per
+// frame, no repaint per pixel), plus its text alternative:
 // an invisible overlay listing the newest jobs as a listbox over their bars, for assistive tech, the
 // keyboard, tests and scripts, and a layer of elements over the lanes' buckets of dense jobs (hover or
 // click one to list its requests), the waits, earlier runs' jobs, markers and run separators. Every pixel position comes from one TimelineScene (timeline-geometry.ts).
@@ -10,12 +11,17 @@ import { useAppStore, useAppStoreApi } from '../store/use-app-store';
 import { TIMELINE_WINDOW_CHOICES_MS, type ViewState } from '../store/view-slice';
 import { useAppServices } from './app-services';
 import { formatWindowMs } from './format';
+import { CANVAS_COLORS } from './palette';
 import { TimelineLegend } from './TimelineLegend';
 import {
   bucketAt,
   jobAt,
+  LANE_LABEL_WIDTH_PX,
   laneCountFor,
+  lanesBottom,
   plotWidthFor,
+  QUEUE_TOP_PX,
+  QUEUE_TRACK_HEIGHT_PX,
   sceneOf,
   scrollBackAfterWheel,
   type TimelineScene,
@@ -23,6 +29,7 @@ import {
   timelineHeightFor,
   windowEndAt,
 } from './timeline-geometry';
+import { backdropKeyOf, cornerNotesOf } from './timeline-layers';
 import {
   activeBarId,
   activeIndexAfterKey,
@@ -37,15 +44,50 @@ import {
   overlayMarkers,
   overlaySpans,
 } from './timeline-overlay';
-import { paintTimeline } from './timeline-painter';
+import { paintBackdrop, paintData } from './timeline-painter';
 
 /**
- * The canvas follows new frames and the sliding window about 30 times a second: every other paint of a 60 Hz
- * display, with room for the clock's jitter. The window slides that smoothly however seldom frames come.
+ * Live, the data layer is repainted at most this often (new frames and the right edge's growth together); between
+ * its paints the compositor slides it left a device pixel at a time, so the window moves as smoothly as before
+ * without a repaint, a raster and a commit per pixel. A change of the view (size, window, highlight, pause) paints at once.
  */
-const MIN_REPAINT_INTERVAL_MS = 28;
+const LIVE_REPAINT_INTERVAL_MS = 100;
+/** How far the compositor may slide the data layer before a repaint must come (layout px): far more than it ever waits. */
+const MAX_DATA_SLIDE_PX = 200;
+/** Paused, nothing moves unless something says so; the canvases still look this often for what nothing tells. */
+const PAUSED_LOOK_INTERVAL_MS = 1_000;
 /** Presentation mode draws the timeline half as large again, so its own 11 px text reads at 16 px or more. */
 const PRESENTATION_ZOOM = 1.5;
+
+/**
+ * Unslid (a replay, whose present moves at its own pace, or paused), the canvases are repainted as the picture moves,
+ * at most this often: every other paint of a 60 Hz display, with room for the clock's jitter.
+ */
+const MIN_REPAINT_INTERVAL_MS = 28;
+
+/** The present the scene was painted for: while it slides, what lies under the pointer has moved on since. */
+interface PaintedAt {
+  at: number;
+  msPerPx: number;
+  isSliding: boolean;
+}
+
+/** How far the data layer has slid since it was painted, in the layout's pixels (what the compositor shows). */
+function slidPxSince(painted: PaintedAt, now: number): number {
+  if (!painted.isSliding) return 0;
+  return Math.min(MAX_DATA_SLIDE_PX, Math.max(0, Math.floor((now - painted.at) / painted.msPerPx)));
+}
+
+/** A corner note of the queue track: its text (none: hidden), its top or (`isBottom`) bottom edge, its size with the zoom. */
+function placeNote(note: HTMLElement, text: string | null, edgePx: number, zoom: number, isBottom: boolean): void {
+  note.hidden = text === null;
+  note.textContent = text ?? '';
+  note.style.top = `${edgePx}px`;
+  note.style.transform = isBottom ? 'translateY(-100%)' : '';
+  note.style.right = `${4 * zoom}px`;
+  note.style.fontSize = `${10 * zoom}px`;
+  note.style.color = CANVAS_COLORS.markerText;
+}
 
 /** The stage in the layout's pixels: zoomed in presentation mode, where the lanes also fill the stage's height. */
 interface StageBox {
@@ -393,8 +435,14 @@ export function TimelinePanel(): ReactNode {
   const isPresenting = useAppStore((s) => s.view.isPresenting);
   const stageRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
-  /** The scene last painted: what the pointer is over. */
+  /** The scene last painted: what the pointer is over (slid by the compositor since, while live). */
   const paintedRef = useRef<TimelineScene | null>(null);
+  const paintedAtRef = useRef<PaintedAt>({ at: 0, msPerPx: 1, isSliding: false });
+  const dataClipRef = useRef<HTMLDivElement>(null);
+  const dataCanvasRef = useRef<HTMLCanvasElement>(null);
+  const nowLineRef = useRef<HTMLDivElement>(null);
+  const peakNoteRef = useRef<HTMLSpanElement>(null);
+  const refusedNoteRef = useRef<HTMLSpanElement>(null);
   const [bars, setBars] = useState<OverlayBar[]>([]);
   const [annotations, setAnnotations] = useState<Annotations>(NO_ANNOTATIONS);
   const [slidePx, setSlidePx] = useState(0);
@@ -417,58 +465,167 @@ export function TimelinePanel(): ReactNode {
     return () => observer.disconnect();
   }, []);
 
-  // The paint loop: reads the bridge's timeline and the view straight from their sources every frame.
+  // The paint loop: reads the bridge's timeline and the view straight from their sources when it paints, on two
+  // canvases: the backdrop (tracks, grid, axis, labels: repainted when they change) and over the plot the data layer
+  // (everything in time), which the compositor slides between its paints while live. It asks for an animation frame
+  // only when the picture may have changed: a frame applied, the view changed, the stage resized, the repaint
+  // interval over. A replay's present moves at the replay's pace: there it repaints at each pixel's move, unslid.
   useEffect(() => {
     const stage = stageRef.current;
     const canvas = canvasRef.current;
-    // Opaque: the compositor need not blend the canvas with what lies under it.
+    const dataClip = dataClipRef.current;
+    const dataCanvas = dataCanvasRef.current;
+    const nowLine = nowLineRef.current;
+    const peakNote = peakNoteRef.current;
+    const refusedNote = refusedNoteRef.current;
+    // Opaque: the compositor need not blend the backdrop with what lies under it.
     const ctx = canvas?.getContext('2d', { alpha: false });
-    if (!stage || !canvas || !ctx) return;
+    const dataCtx = dataCanvas?.getContext('2d');
+    if (!stage || !canvas || !ctx || !dataClip || !dataCanvas || !dataCtx || !nowLine || !peakNote || !refusedNote) return;
     let frame = 0;
+    let isFrameAsked = false;
+    let wakeTimer: ReturnType<typeof setTimeout> | undefined;
     let lastKey = '';
     let lastViewKey = '';
-    let lastPaintAt = -Infinity;
-    const paint = () => {
+    let lastBackdropKey = '';
+    let lastClipKey = '';
+    let lastNotesKey = '';
+    let lastPaintWallMs = Number.NEGATIVE_INFINITY;
+    let slide: Animation | null = null;
+    const askFrame = () => {
+      if (isFrameAsked) return;
+      isFrameAsked = true;
+      clearTimeout(wakeTimer);
+      wakeTimer = undefined;
       frame = requestAnimationFrame(paint);
+    };
+    /** Asks for a frame after `delayMs`, unless one is asked for sooner. */
+    const wakeAfter = (delayMs: number) => {
+      if (isFrameAsked) return;
+      clearTimeout(wakeTimer);
+      wakeTimer = setTimeout(askFrame, Math.max(0, delayMs));
+    };
+    const paint = () => {
+      isFrameAsked = false;
       const size = stageSizeRef.current;
       const { widthPx, heightPx } = size;
       const dpr = window.devicePixelRatio || 1;
       const view = store.getState().view;
       // The page's present: now, or a replay's cursor.
       const now = bridge.presentAt();
+      const wallNowMs = performance.now();
       const box = stageBoxOf(size, view);
       const msPerPx = view.timelineWindowMs / plotWidthFor(box.widthPx);
       const isLive = view.timelinePausedAt === null;
+      const isSliding = isLive && !bridge.isReplay;
       const highlightedRequestId = view.hoveredRequestId ?? view.selectedRequestId;
-      // Live, the picture only moves when time has advanced a whole pixel: new jobs start at the right
-      // edge and finished ones stop growing there, so repainting in between changes nothing visible.
-      // Paused, it changes only with the data or the view.
-      const movement = isLive ? Math.floor(now / msPerPx) : windowEndAt(timelineWindowOf(view), now);
       const viewKey = `${widthPx}x${heightPx}@${dpr}x${box.zoom}|${msPerPx}|${highlightedRequestId}|${isLive}`;
+      // Sliding, the picture is the frames' (the compositor moves it); in a replay, it moves when the present has
+      // advanced a whole pixel; paused, with the data or the view only.
+      const movement = isSliding ? 0 : isLive ? Math.floor(now / msPerPx) : windowEndAt(timelineWindowOf(view), now);
       const key = `${viewKey}|${movement}|${bridge.version}`;
+      const sinceMs = wallNowMs - lastPaintWallMs;
+      const repaintIntervalMs = isSliding ? Math.max(LIVE_REPAINT_INTERVAL_MS, msPerPx) : MIN_REPAINT_INTERVAL_MS;
+      /** When to look again: live, once the repaint interval is over; in a replay, every frame; paused, slowly. */
+      const nextLook = () => {
+        if (isSliding) wakeAfter(repaintIntervalMs - (performance.now() - lastPaintWallMs));
+        else if (isLive) askFrame();
+        else wakeAfter(PAUSED_LOOK_INTERVAL_MS);
+      };
       // The frames' level of detail follows the plot's width.
       if (view.timelinePlotWidthPx !== Math.round(plotWidthFor(box.widthPx)))
         store.getState().viewActions.setTimelinePlotWidth(plotWidthFor(box.widthPx));
-      if (key === lastKey) return;
-      // New frames and the window's slide each move the picture, out of step with each other: together at most
-      // once per frame interval. A change of the view itself (size, window, highlight, pause) paints at once.
-      if (viewKey === lastViewKey && now - lastPaintAt < MIN_REPAINT_INTERVAL_MS) return;
+      const isViewChanged = viewKey !== lastViewKey;
+      // Sliding, the right edge grows however still the data: a repaint once the interval is over, whatever changed.
+      const isDue = isSliding && sinceMs >= repaintIntervalMs;
+      if (key === lastKey && !isDue && !isViewChanged) return nextLook();
+      // New frames and the window's movement paint together at most once per interval; the view's own changes at once.
+      if (!isViewChanged && sinceMs < repaintIntervalMs) {
+        wakeAfter(repaintIntervalMs - sinceMs);
+        return;
+      }
       lastKey = key;
       lastViewKey = viewKey;
-      lastPaintAt = now;
+      lastPaintWallMs = wallNowMs;
       const scene = sceneNow(bridge, view, box, now);
       paintedRef.current = scene;
+      paintedAtRef.current = { at: now, msPerPx, isSliding };
+      const options = { isLive, highlightedRequestId };
+
       const backingWidth = Math.round(widthPx * dpr);
       const backingHeight = Math.round(heightPx * dpr);
+      let isResized = false;
       if (canvas.width !== backingWidth || canvas.height !== backingHeight) {
         canvas.width = backingWidth;
         canvas.height = backingHeight;
+        isResized = true;
       }
-      ctx.setTransform(dpr * box.zoom, 0, 0, dpr * box.zoom, 0, 0);
-      paintTimeline(ctx, scene, { isLive, highlightedRequestId });
+      const backdropKey = backdropKeyOf(scene, options);
+      if (isResized || backdropKey !== lastBackdropKey) {
+        lastBackdropKey = backdropKey;
+        ctx.setTransform(dpr * box.zoom, 0, 0, dpr * box.zoom, 0, 0);
+        paintBackdrop(ctx, scene, options);
+        // The present's line, over the data layer at the plot's right edge.
+        const plotBottomPx = lanesBottom(scene.layout) * box.zoom;
+        nowLine.hidden = !isLive;
+        nowLine.style.background = CANVAS_COLORS.now;
+        nowLine.style.top = `${QUEUE_TOP_PX * box.zoom}px`;
+        nowLine.style.height = `${Math.max(0, plotBottomPx - QUEUE_TOP_PX * box.zoom)}px`;
+      }
+
+      // The data layer covers the plot: from the gutter's edge to the right, from the top to the lanes' bottom.
+      const leftPx = LANE_LABEL_WIDTH_PX * box.zoom;
+      const plotHeightPx = lanesBottom(scene.layout) * box.zoom;
+      const dataWidth = Math.max(1, Math.round((widthPx - leftPx) * dpr));
+      const dataHeight = Math.max(1, Math.round(plotHeightPx * dpr));
+      if (dataCanvas.width !== dataWidth || dataCanvas.height !== dataHeight) {
+        dataCanvas.width = dataWidth;
+        dataCanvas.height = dataHeight;
+      }
+      const clipKey = `${leftPx}|${plotHeightPx}`;
+      if (clipKey !== lastClipKey) {
+        lastClipKey = clipKey;
+        dataClip.style.left = `${leftPx}px`;
+        dataClip.style.height = `${plotHeightPx}px`;
+      }
+      // The queue track's corner notes, written over the data sliding under them.
+      const notes = cornerNotesOf(scene);
+      const notesKey = `${notes.peak}|${notes.refused}|${box.zoom}`;
+      if (notesKey !== lastNotesKey) {
+        lastNotesKey = notesKey;
+        placeNote(peakNote, notes.peak, (QUEUE_TOP_PX + 2) * box.zoom, box.zoom, false);
+        placeNote(refusedNote, notes.refused, (QUEUE_TOP_PX + QUEUE_TRACK_HEIGHT_PX - 2) * box.zoom, box.zoom, true);
+      }
+      slide?.cancel();
+      slide = null;
+      dataCtx.setTransform(dpr * box.zoom, 0, 0, dpr * box.zoom, -leftPx * dpr, 0);
+      paintData(dataCtx, scene, options);
+      if (isSliding) {
+        // Whole device pixels at a time, at the window's pace, on the compositor: no main-thread frame per pixel.
+        const slidePx = MAX_DATA_SLIDE_PX * box.zoom;
+        slide = dataCanvas.animate([{ transform: 'translateX(0px)' }, { transform: `translateX(${-slidePx}px)` }], {
+          duration: MAX_DATA_SLIDE_PX * msPerPx,
+          easing: `steps(${Math.max(1, Math.round(slidePx * dpr))}, end)`,
+          fill: 'forwards',
+        });
+      }
+      nextLook();
     };
-    frame = requestAnimationFrame(paint);
-    return () => cancelAnimationFrame(frame);
+    const unsubscribeFrames = bridge.onChange(askFrame);
+    const unsubscribeView = store.subscribe((state, previous) => {
+      if (state.view !== previous.view) askFrame();
+    });
+    const resizeObserver = new ResizeObserver(askFrame);
+    resizeObserver.observe(stage);
+    askFrame();
+    return () => {
+      unsubscribeFrames();
+      unsubscribeView();
+      resizeObserver.disconnect();
+      clearTimeout(wakeTimer);
+      cancelAnimationFrame(frame);
+      slide?.cancel();
+    };
   }, [bridge, store]);
 
   // The overlay follows the canvas a few times a second (enough to hover and to find bars), less while frames jump.
@@ -508,19 +665,21 @@ export function TimelinePanel(): ReactNode {
     const canvas = canvasRef.current;
     if (!stage || !canvas) return;
     const boxOfStage = () => stageBoxOf(stageSizeRef.current, store.getState().view);
+    // What lies under the pointer on the data layer: the scene painted, slid left since by the compositor.
+    const slidNow = () => slidPxSince(paintedAtRef.current, bridge.presentAt());
     const jobUnder = (event: MouseEvent): number | null => {
       const scene = paintedRef.current;
       if (!scene) return null;
       const rect = stage.getBoundingClientRect();
       const box = boxOfStage();
-      return jobAt(scene, (event.clientX - rect.left) / box.zoom, (event.clientY - rect.top) / box.zoom);
+      return jobAt(scene, (event.clientX - rect.left) / box.zoom + slidNow(), (event.clientY - rect.top) / box.zoom);
     };
     const bucketUnder = (event: MouseEvent) => {
       const scene = paintedRef.current;
       if (!scene) return null;
       const rect = stage.getBoundingClientRect();
       const box = boxOfStage();
-      const bucket = bucketAt(scene, (event.clientX - rect.left) / box.zoom, (event.clientY - rect.top) / box.zoom);
+      const bucket = bucketAt(scene, (event.clientX - rect.left) / box.zoom + slidNow(), (event.clientY - rect.top) / box.zoom);
       return bucket === null ? null : { workerId: bucket.workerId, fromAt: bucket.fromAt, toAt: bucket.toAt };
     };
     const onPointerMove = (event: PointerEvent) => {
@@ -559,7 +718,7 @@ export function TimelinePanel(): ReactNode {
       canvas.removeEventListener('click', onClick);
       stage.removeEventListener('wheel', onWheel);
     };
-  }, [store]);
+  }, [bridge, store]);
 
   const zoom = isPresenting ? PRESENTATION_ZOOM : 1;
   return (
@@ -571,6 +730,12 @@ export function TimelinePanel(): ReactNode {
       {/* Presentation mode: the stage takes the panel's free height (CSS), and the lanes share it. */}
       <div className="timeline-stage" ref={stageRef} style={isPresenting ? undefined : { height: timelineHeightFor(laneCount) }}>
         <canvas ref={canvasRef} className="timeline-canvas" aria-hidden="true" tabIndex={-1} />
+        <div ref={dataClipRef} className="timeline-data" aria-hidden="true">
+          <canvas ref={dataCanvasRef} className="timeline-data-canvas" />
+        </div>
+        <div ref={nowLineRef} className="timeline-now" aria-hidden="true" />
+        <span ref={peakNoteRef} className="timeline-note" aria-hidden="true" hidden />
+        <span ref={refusedNoteRef} className="timeline-note" aria-hidden="true" hidden />
         <AnnotationLayer annotations={annotations} zoom={zoom} slidePx={slidePx} />
         <Overlay bars={bars} zoom={zoom} slidePx={slidePx} />
       </div>

@@ -4,9 +4,10 @@
 // jobs kept the worker busy, split by route (so the busy time drawn is the same either way) (coloured and patterned by route, outlined by error status, hatched when
 // the request came from outside the burst generator), the markers and the lines between runs. Colours and
 // patterns come from the palette (palette.ts, palette-canvas.ts), which the legend uses too. Reads only
-// the scene (timeline-geometry.ts), never the model. Called once per animation frame.
+// the scene (timeline-geometry.ts), never the model. Two layers: the backdrop, which stays while the window slides, and
+// the data, which slides (TimelinePanel.tsx repaints each when it changes).
 
-import { formatClockTime, formatCount } from './format';
+import { formatClockTime } from './format';
 import { CANVAS_COLORS, STATUS_OUTLINES, type StatusClass, statusClassOf } from './palette';
 import { externalHatch, routeFill, strokeStatusOutline, waitFill } from './palette-canvas';
 import { isWorkerMarker, ROUTE_ORDER } from './timeline-frame';
@@ -25,6 +26,7 @@ import {
   tickStepFor,
   xOf,
 } from './timeline-geometry';
+import type { PaintOptions } from './timeline-layers';
 import { markerName } from './timeline-overlay';
 
 const FONT = 'ui-monospace, SFMono-Regular, Menlo, Consolas, monospace';
@@ -43,12 +45,6 @@ interface PendingRun {
   route: RouteKind;
   isExternal: boolean;
   statusClass: StatusClass;
-}
-
-export interface PaintOptions {
-  isLive: boolean;
-  /** The hovered or pinned job of the current run: its wait, its connector and its bar are outlined together. */
-  highlightedRequestId: number | null;
 }
 
 function strokeHighlight(ctx: CanvasRenderingContext2D, box: Box): void {
@@ -103,11 +99,6 @@ function paintQueue(ctx: CanvasRenderingContext2D, scene: TimelineScene, highlig
     isDrawing = true;
   }
   ctx.stroke();
-  ctx.fillStyle = CANVAS_COLORS.markerText;
-  ctx.textAlign = 'right';
-  ctx.textBaseline = 'top';
-  ctx.font = `10px ${FONT}`;
-  ctx.fillText(`peak ${peakLength} waiting`, layout.widthPx - 4, QUEUE_TOP_PX + 2);
   return null;
 }
 
@@ -243,19 +234,12 @@ function paintBuckets(ctx: CanvasRenderingContext2D, scene: TimelineScene): void
 function paintRefusals(ctx: CanvasRenderingContext2D, scene: TimelineScene): void {
   if (scene.refusals.length === 0) return;
   const ticks = new Path2D();
-  let refused = 0;
   for (const box of scene.refusals) {
     const left = Math.round(box.x);
     ticks.rect(left, box.y, Math.max(1, Math.round(box.x + box.w) - left), box.h);
-    refused += box.count;
   }
   ctx.fillStyle = STATUS_OUTLINES[5].color;
   ctx.fill(ticks);
-  ctx.fillStyle = CANVAS_COLORS.markerText;
-  ctx.textAlign = 'right';
-  ctx.textBaseline = 'bottom';
-  ctx.font = `10px ${FONT}`;
-  ctx.fillText(`${formatCount(refused)} refused`, scene.layout.widthPx - 4, QUEUE_TOP_PX + QUEUE_TRACK_HEIGHT_PX - 2);
 }
 
 /** Each run's lanes beyond its pool, and the time between runs, are shaded: no worker existed there. */
@@ -343,7 +327,12 @@ function paintMarkers(ctx: CanvasRenderingContext2D, scene: TimelineScene): void
   }
 }
 
-export function paintTimeline(ctx: CanvasRenderingContext2D, scene: TimelineScene, options: PaintOptions): void {
+/**
+ * What stays in place while the window slides: the tracks' backgrounds, the grid and its axis (they count back from
+ * the right edge) and the track labels over their gutter. Repainted only when one of them changes (the stage, the
+ * window, the lanes; paused, the clock under the right edge).
+ */
+export function paintBackdrop(ctx: CanvasRenderingContext2D, scene: TimelineScene, options: PaintOptions): void {
   const { layout, frame } = scene;
   const { widthPx, heightPx, laneCount, laneHeightPx } = layout;
   const plotBottom = lanesBottom(layout);
@@ -376,23 +365,7 @@ export function paintTimeline(ctx: CanvasRenderingContext2D, scene: TimelineScen
   ctx.textAlign = 'right';
   ctx.fillText(options.isLive ? 'now' : formatClockTime(layout.endAt).slice(0, 8), widthPx - 4, plotBottom + AXIS_HEIGHT_PX / 2);
 
-  // Everything in time, clipped to the plot so what crosses an edge is cut rather than drawn over the labels.
-  ctx.save();
-  ctx.beginPath();
-  ctx.rect(LANE_LABEL_WIDTH_PX, 0, layout.plotWidthPx, plotBottom);
-  ctx.clip();
-  paintNoWorkerStretches(ctx, scene);
-  const highlightedWait = paintQueue(ctx, scene, options.highlightedRequestId);
-  paintConnectors(ctx, scene, options.highlightedRequestId);
-  paintBuckets(ctx, scene);
-  paintRefusals(ctx, scene);
-  const highlightedBar = paintBars(ctx, scene, options.highlightedRequestId);
-  paintMarkers(ctx, scene);
-  if (highlightedWait) strokeHighlight(ctx, highlightedWait);
-  if (highlightedBar) strokeHighlight(ctx, highlightedBar);
-  ctx.restore();
-
-  // Track labels last, over a gutter, so they stay readable.
+  // Track labels over a gutter, so they stay readable.
   ctx.fillStyle = CANVAS_COLORS.gutter;
   ctx.fillRect(0, 0, LANE_LABEL_WIDTH_PX, heightPx);
   ctx.textAlign = 'left';
@@ -408,13 +381,28 @@ export function paintTimeline(ctx: CanvasRenderingContext2D, scene: TimelineScen
     ctx.fillStyle = lane.isDimmed ? CANVAS_COLORS.labelExited : CANVAS_COLORS.label;
     ctx.fillText(`Worker ${lane.workerId}`, 8, laneTop(layout, lane.workerId) + laneHeightPx / 2);
   }
+}
 
-  if (options.isLive) {
-    ctx.strokeStyle = CANVAS_COLORS.now;
-    ctx.lineWidth = 1;
-    ctx.beginPath();
-    ctx.moveTo(widthPx - 0.5, QUEUE_TOP_PX);
-    ctx.lineTo(widthPx - 0.5, plotBottom);
-    ctx.stroke();
-  }
+/**
+ * Everything in time (waits, connectors, buckets, refusals, bars, markers, the highlighted job), on the plot alone:
+ * what slides. Drawn on a transparent layer over the backdrop, in the scene's coordinates (the caller's transform
+ * places the plot's left edge).
+ */
+export function paintData(ctx: CanvasRenderingContext2D, scene: TimelineScene, options: PaintOptions): void {
+  const { layout } = scene;
+  ctx.clearRect(LANE_LABEL_WIDTH_PX, 0, layout.plotWidthPx, lanesBottom(layout));
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(LANE_LABEL_WIDTH_PX, 0, layout.plotWidthPx, lanesBottom(layout));
+  ctx.clip();
+  paintNoWorkerStretches(ctx, scene);
+  const highlightedWait = paintQueue(ctx, scene, options.highlightedRequestId);
+  paintConnectors(ctx, scene, options.highlightedRequestId);
+  paintBuckets(ctx, scene);
+  paintRefusals(ctx, scene);
+  const highlightedBar = paintBars(ctx, scene, options.highlightedRequestId);
+  paintMarkers(ctx, scene);
+  if (highlightedWait) strokeHighlight(ctx, highlightedWait);
+  if (highlightedBar) strokeHighlight(ctx, highlightedBar);
+  ctx.restore();
 }
