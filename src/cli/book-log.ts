@@ -4,7 +4,7 @@
 
 import { fstatSync, statSync } from 'node:fs';
 import { httpUrlOf } from '../shared/address';
-import { BOOK_LINE_EVENT_TYPES, formatBookLine, printsWorkerLines, type ServerEvent, type ServerEventType } from '../shared/events';
+import { BOOK_LINE_EVENT_TYPES, formatBookLine, type ServerEvent, type ServerEventType } from '../shared/events';
 import { countOf } from '../shared/plural';
 import { describeThreads } from '../shared/pool-model';
 import type { Strategy } from '../shared/settings';
@@ -70,16 +70,12 @@ export const BOOK_LOG_UNREAD_EVENT_TYPES: readonly ServerEventType[] = BOOK_LOG_
 export function bookLogSubscriber(print: (line: string) => void): (event: ServerEvent) => void {
   let strategy: Strategy = 'pool';
   // "Worker 3 got a job; executing." is the same every time worker 3 gets one: built once per worker id.
-  let jobLines: string[] = [];
+  // A strategy without worker lines formats none (null), each time: nothing to keep.
+  let jobLines: Array<string | null> = [];
   return (event) => {
     if (event.type === 'job-started') {
-      if (!printsWorkerLines(strategy)) return;
-      let line = jobLines[event.workerId];
-      if (line === undefined) {
-        line = formatBookLine(event, strategy)!;
-        jobLines[event.workerId] = line;
-      }
-      print(line);
+      const line = (jobLines[event.workerId] ??= formatBookLine(event, strategy));
+      if (line !== null) print(line);
       return;
     }
     if (event.type === 'server-listening') {
