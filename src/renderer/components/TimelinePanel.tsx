@@ -560,22 +560,21 @@ export function TimelinePanel(): ReactNode {
         canvas.height = backingHeight;
         isResized = true;
       }
+      // The plot: from the gutter's edge to the right, from the top to the lanes' bottom (the data layer covers it).
+      const leftPx = LANE_LABEL_WIDTH_PX * box.zoom;
+      const plotHeightPx = lanesBottom(scene.layout) * box.zoom;
       const backdropKey = backdropKeyOf(scene, options);
       if (isResized || backdropKey !== lastBackdropKey) {
         lastBackdropKey = backdropKey;
         ctx.setTransform(dpr * box.zoom, 0, 0, dpr * box.zoom, 0, 0);
         paintBackdrop(ctx, scene, options);
         // The present's line, over the data layer at the plot's right edge.
-        const plotBottomPx = lanesBottom(scene.layout) * box.zoom;
         nowLine.hidden = !isLive;
         nowLine.style.background = CANVAS_COLORS.now;
         nowLine.style.top = `${QUEUE_TOP_PX * box.zoom}px`;
-        nowLine.style.height = `${Math.max(0, plotBottomPx - QUEUE_TOP_PX * box.zoom)}px`;
+        nowLine.style.height = `${Math.max(0, plotHeightPx - QUEUE_TOP_PX * box.zoom)}px`;
       }
 
-      // The data layer covers the plot: from the gutter's edge to the right, from the top to the lanes' bottom.
-      const leftPx = LANE_LABEL_WIDTH_PX * box.zoom;
-      const plotHeightPx = lanesBottom(scene.layout) * box.zoom;
       const dataWidth = Math.max(1, Math.round((widthPx - leftPx) * dpr));
       const dataHeight = Math.max(1, Math.round(plotHeightPx * dpr));
       if (dataCanvas.width !== dataWidth || dataCanvas.height !== dataHeight) {
