@@ -70,12 +70,18 @@ export const BOOK_LOG_UNREAD_EVENT_TYPES: readonly ServerEventType[] = BOOK_LOG_
 export function bookLogSubscriber(print: (line: string) => void): (event: ServerEvent) => void {
   let strategy: Strategy = 'pool';
   // "Worker 3 got a job; executing." is the same every time worker 3 gets one: built once per worker id.
-  // A strategy without worker lines formats none (null), each time: nothing to keep.
-  let jobLines: Array<string | null> = [];
+  let jobLines: string[] = [];
   return (event) => {
     if (event.type === 'job-started') {
-      const line = (jobLines[event.workerId] ??= formatBookLine(event, strategy));
-      if (line !== null) print(line);
+      let line = jobLines[event.workerId];
+      if (line === undefined) {
+        // Null: the strategy's listing prints no worker lines.
+        const formatted = formatBookLine(event, strategy);
+        if (formatted === null) return;
+        line = formatted;
+        jobLines[event.workerId] = line;
+      }
+      print(line);
       return;
     }
     if (event.type === 'server-listening') {
