@@ -21,7 +21,7 @@
 // - memory: the built `serve` (out/main/serve.js, as `npm run serve` runs it) and the same program under
 //   tsx (as it ran before the build), with 1, 4 and 16 workers, each given a short keep-alive load and a
 //   /sleep for every worker; peak RSS (VmHWM) and the cost of each added worker: (16 − 1) / 15. Target ≤ 12 MB.
-// - event stream: Poolscope with a subscriber that buffers every event (as the app's publisher does)
+// - event stream: Poolscope with a subscriber that takes every event and does nothing with it (the stream's own cost)
 //   vs nobody subscribed, in the same child process, switched between rounds. The baseline column is
 //   the unobserved server. Target: cost < 5% (of req/s), the median of the per-round on ÷ off ratios (each
 //   pair of rounds ran back to back, so drift cancels), over SWITCH_ROUNDS rounds unless --rounds says otherwise.

@@ -28,8 +28,6 @@ import { createPlainNodeServer } from './plain-node-server';
 export const SERVER_KINDS = ['poolscope', 'node-http', 'node-net'] as const;
 export type ServerKind = (typeof SERVER_KINDS)[number];
 
-/** The publisher's flush interval (src/main/publisher.ts); copied, so the bench does not load the app. */
-const PUBLISH_INTERVAL_MS = 33;
 const READY_PREFIX = 'POOLSCOPE_BENCH_READY ';
 const READY_LINE = new RegExp(`^${READY_PREFIX}(.*)$`, 'm');
 const REPLY_PREFIX = 'POOLSCOPE_BENCH_REPLY ';
@@ -151,10 +149,13 @@ async function startInThisProcess(options: ChildOptions): Promise<StartedServer>
     events,
   });
 
-  // What the app's publisher does on the hot path: buffer every event, hand the buffer off every interval.
+  // The event stream's own cost: every event built, stamped and handed to a subscriber that does nothing with it.
+  // It keeps only the latest event, so none is optimized away, and holds no others: a subscriber that buffered
+  // every event for the publisher's 33 ms (as the publisher did before it read frames from the recorder instead,
+  // src/main/publisher.ts) had the young generation copy the buffer at every scavenge, a GC cost of its own.
   let unsubscribe: (() => void) | null = null;
-  let flushTimer: NodeJS.Timeout | undefined;
   let eventsSeen = 0;
+  const latest: { event: ServerEvent | null } = { event: null };
   /** `observe on` while already on only restarts the count, so a measured round counts its own events. */
   const setObserved = (isObserved: boolean): number => {
     if (isObserved && unsubscribe !== null) {
@@ -163,19 +164,15 @@ async function startInThisProcess(options: ChildOptions): Promise<StartedServer>
       return seen;
     }
     if (isObserved) {
-      let buffered: ServerEvent[] = [];
       eventsSeen = 0;
       unsubscribe = events.subscribe((event) => {
-        buffered.push(event);
+        latest.event = event;
         eventsSeen++;
       });
-      flushTimer = setInterval(() => {
-        buffered = [];
-      }, PUBLISH_INTERVAL_MS);
     } else if (!isObserved && unsubscribe !== null) {
       unsubscribe();
       unsubscribe = null;
-      clearInterval(flushTimer);
+      latest.event = null;
     }
     return eventsSeen;
   };
@@ -363,7 +360,7 @@ export interface ServerProcess {
   readonly kind: ServerKind;
   readonly port: number;
   readonly pid: number;
-  /** Attaches (true) or detaches the buffering subscriber; resolves with the events it received while attached. */
+  /** Attaches (true) or detaches the do-nothing subscriber; resolves with the events it received while attached. */
   setObserved(isObserved: boolean): Promise<number>;
   /** Starts (true) or stops printing the book's lines to the log file; resolves with the lines printed while on. */
   setLogged(isLogged: boolean): Promise<number>;
