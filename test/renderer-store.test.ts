@@ -413,6 +413,32 @@ describe('the bridge applies frames and publishes into the store once per paint'
     expect(frames.pending).toBe(0);
   });
 
+  it('tells its publish listeners in the paint that updates the store, once per publish and not for a paint that only acks', () => {
+    const clock = { nowMs: t0 };
+    const { store, frames, bridge } = setup(clock);
+    const seen: number[] = [];
+    // What a listener reads is what the store already shows: the timeline paints in the frame React commits.
+    const unsubscribe = bridge.onPublish(() => seen.push(store.getState().wire.queueLength));
+    bridge.receive(frameOf({ seq: 1, isFull: true, queue: queueOf(1) }));
+    frames.run();
+    expect(seen).toEqual([1]);
+    clock.nowMs += 16;
+    bridge.receive(frameOf({ seq: 2, queue: queueOf(2) }));
+    frames.run();
+    // Acked, not published: the interval is not over.
+    expect(seen).toEqual([1]);
+    clock.nowMs = t0 + STORE_PUBLISH_INTERVAL_MS;
+    frames.run();
+    frames.run();
+    expect(seen).toEqual([1, 2]);
+    unsubscribe();
+    clock.nowMs += STORE_PUBLISH_INTERVAL_MS;
+    bridge.receive(frameOf({ seq: 3, queue: queueOf(3) }));
+    frames.run();
+    expect(store.getState().wire.queueLength).toBe(3);
+    expect(seen).toEqual([1, 2]);
+  });
+
   it('shows a full frame (the answer to a scrub, a step or a new view) on the next paint, within the interval too', () => {
     const clock = { nowMs: t0 };
     const { store, frames, bridge, watched } = setup(clock);

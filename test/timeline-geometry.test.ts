@@ -35,7 +35,7 @@ import {
   windowEndAt,
   xOf,
 } from '../src/renderer/components/timeline-geometry';
-import { backdropKeyOf, cornerNotesOf } from '../src/renderer/components/timeline-layers';
+import { backdropKeyOf, cornerNotesOf, growsWithPresent } from '../src/renderer/components/timeline-layers';
 import {
   activeBarId,
   activeIndexAfterKey,
@@ -815,6 +815,24 @@ describe('the backdrop and the data layer', () => {
     expect(backdropKeyOf(poolOf(3).scene(t0 + 5_000), live)).not.toBe(key);
     // Another window is another scale, so another grid.
     expect(backdropKeyOf(source.scene(t0 + 5_500, 60_000), live)).not.toBe(key);
+  });
+
+  it('say the data layer grows with the present only while a job runs or a smaller pool than the lanes listens', () => {
+    const source = poolOf(2);
+    job(source, 1, 0, { queuedAt: t0 + 1_000, startedAt: t0 + 1_000, finishedAt: t0 + 2_000 });
+    // At rest: the slid layer is what a repaint would draw.
+    expect(growsWithPresent(source.scene(t0 + 5_000))).toBe(false);
+    job(source, 2, 1, { queuedAt: t0 + 5_100, startedAt: t0 + 5_100, finishedAt: null });
+    // A running job's bar ends at the present.
+    expect(growsWithPresent(source.scene(t0 + 5_500))).toBe(true);
+
+    const restarted = poolOf(3);
+    stop(restarted, t0 + 2_000, 3);
+    restarted.apply(...listening(t0 + 3_000, 2));
+    // The third lane, the earlier run's, is shaded up to the present while the pool of two listens.
+    expect(growsWithPresent(restarted.scene(t0 + 5_000))).toBe(true);
+    stop(restarted, t0 + 6_000, 2);
+    expect(growsWithPresent(restarted.scene(t0 + 8_000))).toBe(false);
   });
 
   it("writes the queue's peak as a note only where the queue is drawn as its length, and no refusals where there were none", () => {

@@ -111,6 +111,7 @@ export class PoolBridge {
   private inspectTimer: unknown = null;
   private bucketRequests: BucketRequests | null = null;
   private readonly changeListeners = new Set<() => void>();
+  private readonly publishListeners = new Set<() => void>();
   private readonly unsubscribeStore: () => void;
 
   constructor(
@@ -224,6 +225,16 @@ export class PoolBridge {
   onChange(listener: () => void): () => void {
     this.changeListeners.add(listener);
     return () => this.changeListeners.delete(listener);
+  }
+
+  /**
+   * Calls `listener` right after each store publish, in the same task: what is drawn beside the store's panels (the
+   * timeline's canvas and its overlay) follows in the frame React commits the publish in, not in frames of its own.
+   * Returns the unsubscribe.
+   */
+  onPublish(listener: () => void): () => void {
+    this.publishListeners.add(listener);
+    return () => this.publishListeners.delete(listener);
   }
 
   private tellChange(): void {
@@ -425,6 +436,7 @@ export class PoolBridge {
       this.lastStatsVersion = this.held.statsVersion;
       this.store.getState().statsActions.publish(this.held.stats);
     }
+    for (const listener of this.publishListeners) listener();
   }
 
   /** Adopts the server's settings in the form, and says why a running server stopped on its own. */

@@ -29,7 +29,7 @@ import {
   timelineHeightFor,
   windowEndAt,
 } from './timeline-geometry';
-import { backdropKeyOf, cornerNotesOf } from './timeline-layers';
+import { backdropKeyOf, cornerNotesOf, growsWithPresent } from './timeline-layers';
 import {
   activeBarId,
   activeIndexAfterKey,
@@ -52,10 +52,25 @@ import { paintBackdrop, paintData } from './timeline-painter';
  * without a repaint, a raster and a commit per pixel. A change of the view (size, window, highlight, pause) paints at once.
  */
 const LIVE_REPAINT_INTERVAL_MS = 100;
-/** How far the compositor may slide the data layer before a repaint must come (layout px): far more than it ever waits. */
+/** How far the compositor may slide the data layer before a repaint must come (layout px). */
 const MAX_DATA_SLIDE_PX = 200;
+/**
+ * At rest (nothing in the layer grows with the present, no frame, no change of the view) the slide is the picture: the
+ * layer is repainted only this far into it, a few pixels before it runs out.
+ */
+const RESTING_REPAINT_SLIDE_PX = MAX_DATA_SLIDE_PX - 8;
+/**
+ * A store publish paints the data layer in its own frame when this much of the repaint interval is over: the publishes
+ * come once per interval too, a vsync or two apart from the layer's last paint either way.
+ */
+const PUBLISH_PAINT_SLACK_MS = 50;
 /** Paused, nothing moves unless something says so; the canvases still look this often for what nothing tells. */
 const PAUSED_LOOK_INTERVAL_MS = 1_000;
+/**
+ * With no store publish to join (nothing new comes, the window still slides), the overlay follows on a timer at about
+ * half its pace; a tick is OVERLAY_REFRESH_MS, this lets every other tick refresh while the publishes' refreshes win.
+ */
+const RESTING_OVERLAY_REFRESH_MS = 2 * OVERLAY_REFRESH_MS - 50;
 /** Presentation mode draws the timeline half as large again, so its own 11 px text reads at 16 px or more. */
 const PRESENTATION_ZOOM = 1.5;
 
@@ -467,9 +482,11 @@ export function TimelinePanel(): ReactNode {
 
   // The paint loop: reads the bridge's timeline and the view straight from their sources when it paints, on two
   // canvases: the backdrop (tracks, grid, axis, labels: repainted when they change) and over the plot the data layer
-  // (everything in time), which the compositor slides between its paints while live. It asks for an animation frame
-  // only when the picture may have changed: a frame applied, the view changed, the stage resized, the repaint
-  // interval over. A replay's present moves at the replay's pace: there it repaints at each pixel's move, unslid.
+  // (everything in time), which the compositor slides between its paints while live. Live, new frames are painted in
+  // the store's publish that shows them (one commit for the panels and the canvas); otherwise it asks for an animation
+  // frame only when the picture may have changed: a frame applied (paused, a replay), the view changed, the stage
+  // resized, a running job's repaint due (at rest, only the slide's end). A replay's present moves at the replay's
+  // pace: there it repaints at each pixel's move, unslid.
   useEffect(() => {
     const stage = stageRef.current;
     const canvas = canvasRef.current;
@@ -491,13 +508,17 @@ export function TimelinePanel(): ReactNode {
     let lastClipKey = '';
     let lastNotesKey = '';
     let lastPaintWallMs = Number.NEGATIVE_INFINITY;
+    /** Whether the layer last painted holds something that grows with the present (a running job). */
+    let isGrowing = true;
+    /** Whether the view last painted was live and not a replay: its repaints come with the store's publishes. */
+    let wasSliding = false;
     let slide: Animation | null = null;
     const askFrame = () => {
       if (isFrameAsked) return;
       isFrameAsked = true;
       clearTimeout(wakeTimer);
       wakeTimer = undefined;
-      frame = requestAnimationFrame(paint);
+      frame = requestAnimationFrame(() => paint());
     };
     /** Asks for a frame after `delayMs`, unless one is asked for sooner. */
     const wakeAfter = (delayMs: number) => {
@@ -505,7 +526,9 @@ export function TimelinePanel(): ReactNode {
       clearTimeout(wakeTimer);
       wakeTimer = setTimeout(askFrame, Math.max(0, delayMs));
     };
-    const paint = () => {
+    /** `isPublish`: called in the frame of a store publish, which the layer's repaint joins. */
+    const paint = (isPublish = false) => {
+      if (isFrameAsked) cancelAnimationFrame(frame);
       isFrameAsked = false;
       const size = stageSizeRef.current;
       const { widthPx, heightPx } = size;
@@ -525,10 +548,13 @@ export function TimelinePanel(): ReactNode {
       const movement = isSliding ? 0 : isLive ? Math.floor(now / msPerPx) : windowEndAt(timelineWindowOf(view), now);
       const key = `${viewKey}|${movement}|${bridge.version}`;
       const sinceMs = wallNowMs - lastPaintWallMs;
-      const repaintIntervalMs = isSliding ? Math.max(LIVE_REPAINT_INTERVAL_MS, msPerPx) : MIN_REPAINT_INTERVAL_MS;
-      /** When to look again: live, once the repaint interval is over; in a replay, every frame; paused, slowly. */
+      const liveIntervalMs = Math.max(LIVE_REPAINT_INTERVAL_MS, msPerPx);
+      const repaintIntervalMs = isSliding ? liveIntervalMs : MIN_REPAINT_INTERVAL_MS;
+      // Sliding with nothing growing, the picture only moves: the slide shows it, until it runs out.
+      const dueIntervalMs = isGrowing ? repaintIntervalMs : RESTING_REPAINT_SLIDE_PX * msPerPx;
+      /** When to look again: live, once the repaint is due; in a replay, every frame; paused, slowly. */
       const nextLook = () => {
-        if (isSliding) wakeAfter(repaintIntervalMs - (performance.now() - lastPaintWallMs));
+        if (isSliding) wakeAfter(dueIntervalMs - (performance.now() - lastPaintWallMs));
         else if (isLive) askFrame();
         else wakeAfter(PAUSED_LOOK_INTERVAL_MS);
       };
@@ -536,11 +562,12 @@ export function TimelinePanel(): ReactNode {
       if (view.timelinePlotWidthPx !== Math.round(plotWidthFor(box.widthPx)))
         store.getState().viewActions.setTimelinePlotWidth(plotWidthFor(box.widthPx));
       const isViewChanged = viewKey !== lastViewKey;
-      // Sliding, the right edge grows however still the data: a repaint once the interval is over, whatever changed.
-      const isDue = isSliding && sinceMs >= repaintIntervalMs;
+      // Sliding, a running job grows at the right edge however still the frames: a repaint once the interval is over.
+      const isDue = isSliding && sinceMs >= dueIntervalMs;
       if (key === lastKey && !isDue && !isViewChanged) return nextLook();
       // New frames and the window's movement paint together at most once per interval; the view's own changes at once.
-      if (!isViewChanged && sinceMs < repaintIntervalMs) {
+      const minSinceMs = isPublish ? repaintIntervalMs - PUBLISH_PAINT_SLACK_MS : repaintIntervalMs;
+      if (!isViewChanged && sinceMs < minSinceMs) {
         wakeAfter(repaintIntervalMs - sinceMs);
         return;
       }
@@ -548,6 +575,8 @@ export function TimelinePanel(): ReactNode {
       lastViewKey = viewKey;
       lastPaintWallMs = wallNowMs;
       const scene = sceneNow(bridge, view, box, now);
+      isGrowing = growsWithPresent(scene);
+      wasSliding = isSliding;
       paintedRef.current = scene;
       paintedAtRef.current = { at: now, msPerPx, isSliding };
       const options = { isLive, highlightedRequestId };
@@ -610,7 +639,14 @@ export function TimelinePanel(): ReactNode {
       }
       nextLook();
     };
-    const unsubscribeFrames = bridge.onChange(askFrame);
+    // Live, a frame applied is painted with the store's publish that follows it (one frame for both, not two);
+    // paused or in a replay, on the next animation frame.
+    const unsubscribeFrames = bridge.onChange(() => {
+      if (!wasSliding) askFrame();
+    });
+    const unsubscribePublishes = bridge.onPublish(() => {
+      if (wasSliding) paint(true);
+    });
     const unsubscribeView = store.subscribe((state, previous) => {
       if (state.view !== previous.view) askFrame();
     });
@@ -619,6 +655,7 @@ export function TimelinePanel(): ReactNode {
     askFrame();
     return () => {
       unsubscribeFrames();
+      unsubscribePublishes();
       unsubscribeView();
       resizeObserver.disconnect();
       clearTimeout(wakeTimer);
@@ -627,13 +664,16 @@ export function TimelinePanel(): ReactNode {
     };
   }, [bridge, store]);
 
-  // The overlay follows the canvas a few times a second (enough to hover and to find bars), less while frames jump.
+  // The overlay follows the canvas a few times a second (enough to hover and to find bars), less while frames jump:
+  // with a store publish once the refresh interval is over, so React commits both at once; with no publish coming
+  // (nothing new, the window still sliding), on a timer at half the pace.
   useEffect(() => {
     const stage = stageRef.current;
     if (!stage) return;
     let lastRefreshAtMs = Number.NEGATIVE_INFINITY;
-    const refresh = () => {
+    const refresh = (minIntervalMs: number) => {
       const wallNowMs = Date.now();
+      if (wallNowMs - lastRefreshAtMs < minIntervalMs) return;
       if (!isOverlayDue(wallNowMs, bridge.lastFullFrameAt, lastRefreshAtMs)) return;
       lastRefreshAtMs = wallNowMs;
       const now = bridge.presentAt();
@@ -651,9 +691,13 @@ export function TimelinePanel(): ReactNode {
       });
       setFrameLaneCount(scene.frame.lanes.length);
     };
-    refresh();
-    const timer = setInterval(refresh, OVERLAY_REFRESH_MS);
-    return () => clearInterval(timer);
+    refresh(0);
+    const unsubscribePublishes = bridge.onPublish(() => refresh(OVERLAY_REFRESH_MS));
+    const timer = setInterval(() => refresh(RESTING_OVERLAY_REFRESH_MS), OVERLAY_REFRESH_MS);
+    return () => {
+      unsubscribePublishes();
+      clearInterval(timer);
+    };
   }, [bridge, store]);
 
   // The canvas itself is a pointer shortcut (hover or click between the overlay's bars; the keyboard has the

@@ -41,3 +41,15 @@ export function backdropKeyOf(scene: TimelineScene, options: PaintOptions): stri
     lanes,
   ].join('|');
 }
+
+/**
+ * Whether the data layer draws something that grows with the present between frames: a job still running (its bar
+ * ends at now) or a run's lanes beyond its pool (shaded up to now). Otherwise the layer slid by the compositor is the
+ * picture a repaint would give, and it is repainted only when the frames or the view change, or the slide runs out.
+ */
+export function growsWithPresent(scene: TimelineScene): boolean {
+  const { frame, layout } = scene;
+  for (const bar of frame.bars) if (bar.finishedAt === null) return true;
+  for (const run of frame.runs) if (run.stoppedAt === null && run.workerCount < layout.laneCount) return true;
+  return false;
+}
