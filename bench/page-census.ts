@@ -5,7 +5,8 @@
 // open-loop rate. `POOLSCOPE_MINIFY=0 npx electron-vite build && npx tsx bench/page-census.ts`, then:
 // --round-s N (default 6), --rate N (default 2000), --burst (a round after Fire /sleep burst), --rate-only;
 // --trace (the fixed-rate round traced instead: main-thread time per trace event, main frames that committed and
-// those that did not, paints by node, layouts' dirty objects); --profile (the page's JavaScript profile over it);
+// those that did not, the longest tasks and what they held, paints by node, layouts' dirty objects); --trace-wrk (the
+// same, of a round under wrk at saturation); --profile (the page's JavaScript profile over it);
 // --layout-probe (after it, the forced layout one changed number costs, by element).
 // Environment: CSS='…' adds a style sheet to the page (hide a panel, try a containment); TIME_LAYOUTS=1 forces and
 // times a layout after each batch of mutations, by the panels the batch touched.
@@ -183,6 +184,9 @@ async function round(page: Page, label: string, roundS: number, work: () => Prom
   await cdp.detach();
 }
 
+/** How many of the longest main-thread tasks a trace lists. */
+const LONGEST_TASKS_SHOWN = 6;
+
 /** A trace of the page's main thread over a stretch: time per event name, and what the layouts re-laid out. */
 async function traceRound(browser: Browser, page: Page, label: string, work: () => Promise<unknown>): Promise<void> {
   await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink', 'cc', 'v8'] });
@@ -220,6 +224,30 @@ async function traceRound(browser: Browser, page: Page, label: string, work: () 
     } else idleUs += f.dur!;
   }
   const idleFrames = mainFrames.length - committed;
+  // The longest tasks (where a frame over 50 ms comes from), each with the longest events inside it.
+  const tasks = onMain.filter((e) => e.name === 'RunTask').sort((a, b) => b.dur! - a.dur!);
+  console.log('  longest tasks:');
+  for (const task of tasks.slice(0, LONGEST_TASKS_SHOWN)) {
+    const end = task.ts + task.dur!;
+    const inside = onMain
+      .filter((e) => e !== task && e.ts >= task.ts && e.ts + e.dur! <= end)
+      .sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
+    // Self time by event name: each event's time less its children's (the events nested directly in it).
+    const selfUs = new Map<string, number>();
+    const stack: TraceEvent[] = [];
+    const nameOf = (e: TraceEvent) => (e.args?.data?.functionName ? `${e.name}(${e.args.data.functionName})` : e.name);
+    for (const e of inside) {
+      while (stack.length > 0 && e.ts >= stack.at(-1)!.ts + stack.at(-1)!.dur!) stack.pop();
+      const parent = stack.at(-1);
+      if (parent) selfUs.set(nameOf(parent), (selfUs.get(nameOf(parent)) ?? 0) - e.dur!);
+      selfUs.set(nameOf(e), (selfUs.get(nameOf(e)) ?? 0) + e.dur!);
+      stack.push(e);
+    }
+    const longest = [...selfUs].sort((a, b) => b[1] - a[1]).slice(0, 6);
+    console.log(
+      `    ${(task.dur! / 1000).toFixed(1).padStart(6)} ms at +${((task.ts - onMain[0]!.ts) / 1e6).toFixed(2)} s, self: ${longest.map(([name, us]) => `${name} ${(us / 1000).toFixed(1)}`).join(', ')}`,
+    );
+  }
   console.log(
     `  main frames: ${(committed / seconds).toFixed(1)}/s committed (${(committedUs / 1000 / Math.max(1, committed)).toFixed(2)} ms each), ${(idleFrames / seconds).toFixed(1)}/s with nothing to commit (${(idleUs / 1000 / Math.max(1, idleFrames)).toFixed(2)} ms each)`,
   );
@@ -259,6 +287,14 @@ async function traceRound(browser: Browser, page: Page, label: string, work: () 
   console.log(
     `  layouts: ${(layouts.length / seconds).toFixed(1)}/s, ${(dirty.reduce((a, b) => a + b, 0) / Math.max(1, layouts.length)).toFixed(0)} dirty of ${(total.reduce((a, b) => a + b, 0) / Math.max(1, layouts.length)).toFixed(0)} objects each on average`,
   );
+  const layoutUs = layouts.map((e) => e.dur!);
+  const largest = layoutUs
+    .map((us, i) => ({ ms: us / 1000, dirty: dirty[i]! }))
+    .sort((a, b) => b.dirty - a.dirty)
+    .slice(0, 5);
+  console.log(
+    `  layouts' time: ${((layoutUs.reduce((a, b) => a + b, 0) / 1e6 / seconds) * 100).toFixed(2)} % of the trace; most dirty objects: ${largest.map((l) => `${l.dirty} (${l.ms.toFixed(1)} ms)`).join(', ')}`,
+  );
   await describeCdp.detach();
 }
 
@@ -279,6 +315,7 @@ async function main(): Promise<void> {
       rate: { type: 'string' },
       burst: { type: 'boolean' },
       trace: { type: 'boolean' },
+      'trace-wrk': { type: 'boolean' },
       'layout-probe': { type: 'boolean' },
       profile: { type: 'boolean' },
       'rate-only': { type: 'boolean' },
@@ -301,8 +338,9 @@ async function main(): Promise<void> {
     if (process.env.TIME_LAYOUTS) await page.evaluate('window.__timeLayouts = true');
     if (process.env.CSS) await page.addStyleTag({ content: process.env.CSS });
     await page.waitForTimeout(2_000);
-    if (!values.trace && !values['rate-only']) await round(page, 'idle', roundS, () => new Promise((r) => setTimeout(r, roundS * 1000)));
-    if (!values.trace && !values['rate-only'])
+    if (!values.trace && !values['trace-wrk'] && !values['rate-only'])
+      await round(page, 'idle', roundS, () => new Promise((r) => setTimeout(r, roundS * 1000)));
+    if (!values.trace && !values['trace-wrk'] && !values['rate-only'])
       await round(page, 'wrk saturation', roundS, () =>
         runLoad('wrk', { host: '127.0.0.1', port: bookPort, path: '/', connections: 50, durationS: roundS, closeEachConnection: false }),
       );
@@ -315,6 +353,12 @@ async function main(): Promise<void> {
       connections: 50,
     });
     if (!settings.ok) throw new Error(settings.error);
+    if (values['trace-wrk']) {
+      await traceRound(browser, page, 'wrk saturation', () =>
+        runLoad('wrk', { host: '127.0.0.1', port: bookPort, path: '/', connections: 50, durationS: roundS, closeEachConnection: false }),
+      );
+      return;
+    }
     if (values.trace) {
       await traceRound(browser, page, `${ratePerS} req/s`, () => startLoad(settings.value).done);
       return;
