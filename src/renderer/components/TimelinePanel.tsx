@@ -44,7 +44,7 @@ import {
   overlayMarkers,
   overlaySpans,
 } from './timeline-overlay';
-import { paintBackdrop, paintData } from './timeline-painter';
+import { CANVAS_FONT_FAMILY, paintBackdrop, paintData } from './timeline-painter';
 
 /**
  * Live, the data layer is repainted at most this often (new frames and the right edge's growth together); between
@@ -101,6 +101,7 @@ function placeNote(note: HTMLElement, text: string | null, edgePx: number, zoom:
   note.style.transform = isBottom ? 'translateY(-100%)' : '';
   note.style.right = `${4 * zoom}px`;
   note.style.fontSize = `${10 * zoom}px`;
+  note.style.fontFamily = CANVAS_FONT_FAMILY;
   note.style.color = CANVAS_COLORS.markerText;
 }
 

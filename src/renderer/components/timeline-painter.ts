@@ -29,7 +29,8 @@ import {
 import type { PaintOptions } from './timeline-layers';
 import { markerName } from './timeline-overlay';
 
-const FONT = 'ui-monospace, SFMono-Regular, Menlo, Consolas, monospace';
+/** The canvases' text; the corner notes placed over the data layer (TimelinePanel.tsx) are written in it too. */
+export const CANVAS_FONT_FAMILY = 'ui-monospace, SFMono-Regular, Menlo, Consolas, monospace';
 
 function formatBack(backMs: number): string {
   if (backMs >= 60_000 && backMs % 60_000 === 0) return `-${backMs / 60_000}m`;
@@ -267,7 +268,7 @@ function paintNoWorkerStretches(ctx: CanvasRenderingContext2D, scene: TimelineSc
 function paintMarkers(ctx: CanvasRenderingContext2D, scene: TimelineScene): void {
   const { layout, frame } = scene;
   const bottom = lanesBottom(layout);
-  ctx.font = `10px ${FONT}`;
+  ctx.font = `10px ${CANVAS_FONT_FAMILY}`;
   ctx.textBaseline = 'middle';
   ctx.textAlign = 'left';
   const names: Array<{ x: number; text: string; color: string }> = [];
@@ -348,7 +349,7 @@ export function paintBackdrop(ctx: CanvasRenderingContext2D, scene: TimelineScen
 
   // Grid and axis labels count back from the right edge, so they read -5s, -10s… while the bars slide past.
   const stepMs = tickStepFor(layout);
-  ctx.font = `11px ${FONT}`;
+  ctx.font = `11px ${CANVAS_FONT_FAMILY}`;
   ctx.textBaseline = 'middle';
   ctx.textAlign = 'center';
   ctx.fillStyle = CANVAS_COLORS.axisText;
@@ -370,10 +371,10 @@ export function paintBackdrop(ctx: CanvasRenderingContext2D, scene: TimelineScen
   ctx.fillRect(0, 0, LANE_LABEL_WIDTH_PX, heightPx);
   ctx.textAlign = 'left';
   ctx.textBaseline = 'middle';
-  ctx.font = `11px ${FONT}`;
+  ctx.font = `11px ${CANVAS_FONT_FAMILY}`;
   ctx.fillStyle = CANVAS_COLORS.label;
   ctx.fillText('Queue', 8, QUEUE_TOP_PX + QUEUE_TRACK_HEIGHT_PX / 2);
-  ctx.font = `${laneHeightPx < 16 ? 10 : 11}px ${FONT}`;
+  ctx.font = `${laneHeightPx < 16 ? 10 : 11}px ${CANVAS_FONT_FAMILY}`;
   const hasPool = frame.runs.length > 0 || frame.bars.length > 0 || scene.buckets.length > 0;
   for (const lane of frame.lanes) {
     // Before any server has run there is one empty lane and no worker to name.
