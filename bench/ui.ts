@@ -348,9 +348,7 @@ async function replayRows(browser: Browser, dashboardUrl: string, flags: Flags):
     await meter?.startProfile();
     const latencies = (await page.evaluate(`${SCRUB_SOURCE}({ steps: ${flags.scrubSteps} })`)) as Array<number | null>;
     if (meter !== null && flags.cpuProfFile !== null) printProfile(flags.cpuProfFile, 'the scrub', await meter.stopProfile());
-    const frameTimesMs = (await page.evaluate(() => (globalThis as unknown as { __frameTimesMs: number[] }).__frameTimesMs)).sort(
-      (a, b) => a - b,
-    );
+    const frameTimesMs = await takeFrameTimesMs(page);
     const shownMs = latencies.filter((ms): ms is number => ms !== null).sort((a, b) => a - b);
     const p95 = percentile(shownMs, 95);
     return [
