@@ -97,7 +97,9 @@ test('Run load at ρ ≈ 0.5 keeps the queue short with Little’s law holding; 
   // While the window still holds the slower load, ρ crosses 1 back and forth; each reading takes ρ, the state and
   // the growth rate from one render of the panel, so they always describe the same window.
   const overload = async () => {
-    const figures = await queueing.evaluate((panel: HTMLElement) => ({ ...panel.dataset }));
+    const figures = await queueing.evaluate((panel) => ({
+      ...(panel as unknown as { dataset: Record<string, string | undefined> }).dataset,
+    }));
     const rho = Number(figures.rho || Number.NaN);
     const growthPerS = Number(figures.growthPerS || Number.NaN);
     return { state: figures.state, isRhoOverOne: rho >= 1, isGrowthPositive: growthPerS > 0 };
