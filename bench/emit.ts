@@ -2,7 +2,7 @@
 // keep-alive GET / (request-received, job-queued, job-started, job-finished, response-sent) cost the main thread
 // per request, with nobody subscribed, with a subscriber of one event type a request does not emit (the pool then
 // reports its facts, but no event is built), with a subscriber that does nothing, and with one that buffers every
-// event as the app's publisher does, and with `serve`'s book log printing to a file (its subscriber and printer, one
+// event as the app's publisher does, and with `serve`'s book log printing to a file (src/server/book-log.ts, one
 // line per request). It drives the real EventStream and PoolEventReporter; the server's and the connection's emit
 // sites and the pool's calls are copied here with their checks, clock readings and objects.
 // Run: npm run bench:emit [-- --rounds N --requests N]. Rounds alternate between the modes; the figure is
@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { BOOK_LOG_EVENT_TYPES, bookLogSubscriber, createLinePrinter } from '../src/cli/book-log';
+import { attachBookLog } from '../src/server/book-log';
 import { EventStream } from '../src/server/event-stream';
 import type { JobRunOutcome } from '../src/server/pool/observer';
 import { PoolEventReporter } from '../src/server/pool-events';
@@ -83,13 +83,9 @@ function subscribe(mode: Mode): () => void {
   if (mode === 'server-stopped only') return events.subscribe(() => {}, ['server-stopped']);
   if (mode === 'do-nothing subscriber') return events.subscribe(() => {});
   if (mode === 'book log to a file') {
-    // As `serve > file` prints: the book's subscriber, its printer, a synchronous write to a file.
-    const printer = createLinePrinter((text) => void writeSync(logFd, text));
-    const unsubscribe = events.subscribe(bookLogSubscriber(printer.print), BOOK_LOG_EVENT_TYPES);
-    return () => {
-      unsubscribe();
-      printer.flush();
-    };
+    // As `serve > file` prints: serve's book log, a synchronous write to a file.
+    const log = attachBookLog(events, (text) => void writeSync(logFd, text));
+    return log.stop;
   }
   let buffered: ServerEvent[] = [];
   return events.subscribe((event) => {

@@ -134,7 +134,7 @@ async function startInThisProcess(options: ChildOptions): Promise<StartedServer>
   }
   // Loaded only here, so importing this file (from run.ts) does not load the server.
   const { EventStream } = await import('../src/server/event-stream');
-  const { BOOK_LOG_EVENT_TYPES, bookLogSubscriber, createLinePrinter } = await import('../src/cli/book-log');
+  const { attachBookLog } = await import('../src/server/book-log');
   const { startServer } = await import('../src/server/server');
   const events = new EventStream();
   const server = await startServer({
@@ -179,30 +179,19 @@ async function startInThisProcess(options: ChildOptions): Promise<StartedServer>
 
   // `serve > file`: stdout to a file is written synchronously by Node, as writeSync does here.
   const logFd = options.logFile === undefined ? null : openSync(options.logFile, 'w');
-  let stopLogging: (() => void) | null = null;
-  let linesPrinted = 0;
+  let log: ReturnType<typeof attachBookLog> | null = null;
+  /** The log's count when `log on` last restarted it: a reply counts the lines printed since. */
+  let linesCountedFrom = 0;
+  /** `log on` while already on only restarts the count, as `observe on` does. */
   const setLogged = (isLogged: boolean): number => {
     if (logFd === null) throw new Error('log on needs --log-file');
-    const printed = linesPrinted;
+    const printed = log === null ? 0 : log.linesPrinted - linesCountedFrom;
     if (isLogged) {
-      linesPrinted = 0;
-      if (stopLogging === null) {
-        const printer = createLinePrinter((text) => void writeSync(logFd, text));
-        const unsubscribe = events.subscribe(
-          bookLogSubscriber((line) => {
-            linesPrinted++;
-            printer.print(line);
-          }),
-          BOOK_LOG_EVENT_TYPES,
-        );
-        stopLogging = () => {
-          unsubscribe();
-          printer.flush();
-        };
-      }
-    } else if (stopLogging !== null) {
-      stopLogging();
-      stopLogging = null;
+      log ??= attachBookLog(events, (text) => void writeSync(logFd, text));
+      linesCountedFrom = log.linesPrinted;
+    } else if (log !== null) {
+      log.stop();
+      log = null;
     }
     return printed;
   };
@@ -269,7 +258,7 @@ async function startInThisProcess(options: ChildOptions): Promise<StartedServer>
       setObserved(false);
       setRecording(false);
       if (logFd !== null) {
-        if (stopLogging !== null) setLogged(false);
+        if (log !== null) setLogged(false);
         closeSync(logFd);
       }
       await server.shutdown('signal');

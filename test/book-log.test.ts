@@ -1,5 +1,6 @@
-// The book log's printer and subscriber as `serve` uses them: every line printed reaches the output whole and in
-// order, in few writes; each worker's line is the book's; output into /dev/null is known to be read by nobody.
+// The book log's printer and subscriber, and the two wired to an event stream as `serve` and the benches use them:
+// every line printed reaches the output whole and in order, in few writes; each worker's line is the book's; output
+// into /dev/null is known to be read by nobody.
 // `serve` itself, with its stdout a pipe that is stopped with Ctrl-C or whose reader goes away, is in cli.test.ts.
 
 import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
@@ -7,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bookLogSubscriber, createLinePrinter, FLUSH_BYTES, FLUSH_DELAY_MS, isDiscardedOutput } from '../src/cli/book-log';
+import { attachBookLog } from '../src/server/book-log';
+import { EventStream } from '../src/server/event-stream';
 import type { ServerEvent } from '../src/shared/events';
 import { DEFAULT_SETTINGS } from '../src/shared/settings';
 
@@ -75,6 +78,39 @@ describe("the book log's lines", () => {
     subscriber(jobStarted(0));
     subscriber({ type: 'server-stopping', at: 2, reason: 'signal' });
     expect(lines.slice(1)).toEqual(['Shutting down.']);
+  });
+});
+
+describe('the book log attached to an event stream', () => {
+  it("prints the stream's book lines and the caller's own in order, and writes what waits when stopped", () => {
+    const events = new EventStream();
+    const writes: string[] = [];
+    const log = attachBookLog(events, (text) => writes.push(text));
+    events.emit(listening);
+    events.emit(jobStarted(1));
+    log.print('Ctrl-C: stopping.');
+    events.emit({ type: 'server-stopping', at: 2, reason: 'signal' });
+    expect(writes).toEqual([]);
+    expect(log.linesPrinted).toBe(3);
+    log.stop();
+    expect(writes.join('').split('\n').slice(1)).toEqual(['Worker 1 got a job; executing.', 'Ctrl-C: stopping.', 'Shutting down.', '']);
+    // Stopped: the stream's events are no longer printed, nor wanted by anyone.
+    expect(events.isObserved).toBe(false);
+    events.emit(jobStarted(0));
+    log.flush();
+    expect(writes).toHaveLength(1);
+  });
+
+  it('for output nobody reads, asks for no per-request event and prints no line per request', () => {
+    const events = new EventStream();
+    const writes: string[] = [];
+    const log = attachBookLog(events, (text) => writes.push(text), { isUnread: true });
+    expect(events.wants['job-started']).toBe(false);
+    expect(events.wants['server-listening']).toBe(true);
+    events.emit(listening);
+    events.emit(jobStarted(0));
+    log.stop();
+    expect(writes.join('')).toMatch(/^Listening on .*\n$/);
   });
 });
 

@@ -3,16 +3,11 @@
 // Exit codes: 0 after a graceful shutdown, 1 when the server cannot start or the recording stopped early,
 // 2 for a bad flag or a FILE that cannot be written.
 
-import {
-  BOOK_LOG_EVENT_TYPES,
-  BOOK_LOG_UNREAD_EVENT_TYPES,
-  bookLogSubscriber,
-  createLinePrinter,
-  isDiscardedOutput,
-} from '../cli/book-log';
+import { isDiscardedOutput } from '../cli/book-log';
 import { formatFlagHelp, HELP_FLAG, parseFlags, parseWholeNumberFlag, settingsFlagHelp } from '../cli/flags';
 import { runCli, stopOnSignals } from '../cli/program';
 import { describeRecording, RECORD_FLAG_HELP, RunRecorder } from '../cli/run-recorder';
+import { type AttachedBookLog, attachBookLog } from './book-log';
 import { EventStream } from './event-stream';
 import { runtimeFilesFor } from './runtime-files';
 import { startServer } from './server';
@@ -43,29 +38,32 @@ async function main(): Promise<number> {
   const events = new EventStream();
   // stdout's reader may go away (`serve | head`): the server keeps serving, says so once, and prints no more.
   let isStdoutClosed = false;
-  let stopLog = (): void => {};
+  let log: AttachedBookLog | null = null;
   const onStdoutClosed = (error: NodeJS.ErrnoException): void => {
     if (isStdoutClosed) return;
     isStdoutClosed = true;
-    stopLog();
+    log?.stop();
     process.stderr.write(
       `${PROGRAM}: standard output was closed (${error.code ?? error.message}); the book's lines are no longer printed\n`,
     );
   };
   process.stdout.on('error', onStdoutClosed);
-  const printer = createLinePrinter((text) => {
-    if (isStdoutClosed) return;
-    try {
-      process.stdout.write(text);
-    } catch (error) {
-      onStdoutClosed(error as NodeJS.ErrnoException);
-    }
-  });
-  const print = printer.print;
-  // Lines still waiting when the process ends (a second Ctrl-C's exit, an error) are written on the way out.
-  process.once('exit', printer.flush);
   // Into /dev/null nobody reads the line per request: it is neither built nor written.
-  stopLog = events.subscribe(bookLogSubscriber(print), isDiscardedOutput(1) ? BOOK_LOG_UNREAD_EVENT_TYPES : BOOK_LOG_EVENT_TYPES);
+  log = attachBookLog(
+    events,
+    (text) => {
+      if (isStdoutClosed) return;
+      try {
+        process.stdout.write(text);
+      } catch (error) {
+        onStdoutClosed(error as NodeJS.ErrnoException);
+      }
+    },
+    { isUnread: isDiscardedOutput(1) },
+  );
+  const { print, flush } = log;
+  // Lines still waiting when the process ends (a second Ctrl-C's exit, an error) are written on the way out.
+  process.once('exit', flush);
 
   // Opened before the server starts, so a FILE that cannot be written is refused (exit 2) with nothing started,
   // and the recording holds the workers' spawning and the listening line.
@@ -91,11 +89,11 @@ async function main(): Promise<number> {
   }
   const announce = (line: string): void => {
     print(line);
-    printer.flush();
+    flush();
   };
   stopOnSignals(PROGRAM, () => void server.shutdown('signal'), { announce, whatItWaitsFor: 'running requests finish first' });
   await server.closed;
-  printer.flush();
+  flush();
   if (recorder === null) return 0;
   stopRecording!();
   const recording = await recorder.close();
