@@ -1,8 +1,8 @@
 // One card per worker thread: its state, the request it runs and for how long, jobs done and how
 // busy it was over the last 10 s. Above them the threads' line (live, peak, a request thread's start-up, the
 // process's memory) and, under 'pool-while-let', the queue's lock: who holds it and how many wait for it. At high rates, jobs per second and utilization over the last second, and
-// a job only once it has run long enough to be seen. Cards re-render only when their own worker changes
-// (or, while busy, to tick).
+// a job only once it has run long enough to be seen; under the cards, why one worker runs most of the jobs when it
+// does. Cards re-render only when their own worker changes (or, while busy, to tick).
 // A polite live region tells screen readers how the pool is doing, a few times a minute at most.
 
 import { memo, type ReactNode, useEffect, useState } from 'react';
@@ -16,6 +16,7 @@ import { BookTerm, type BookTermPlace } from './book-terms';
 import { formatCount, formatDurationMs, pluralize } from './format';
 import { AnnouncementThrottle, poolSummary } from './pool-announcements';
 import { useNow } from './use-now';
+import { unevenShareOf } from './work-shares';
 
 const PHASE_LABELS: Record<WorkerView['phase'], string> = {
   idle: 'idle',
@@ -233,6 +234,22 @@ function QueueLock({ lock }: { lock: LockView }): ReactNode {
 }
 
 /**
+ * At a high rate one worker of the pool may run most of the jobs, which looks like a fault and is not: said once for
+ * the panel, with the cause (protocol.ts, "Sleeping"), while it holds (unevenShareOf).
+ */
+function WorkShares(): ReactNode {
+  const uneven = useAppStore(useShallow((s) => unevenShareOf(s.wire.workers, s.wire.strategy)));
+  if (uneven === null) return null;
+  return (
+    <p className="work-shares" data-testid="work-shares" data-worker-id={uneven.workerId} data-share-percent={uneven.sharePercent}>
+      Worker {uneven.workerId} runs {uneven.sharePercent}% of the jobs <span className="muted">(last 1 s)</span>. Uneven shares are how this
+      pool hands out short jobs, not a fault: when jobs wait it wakes one sleeping worker, the lowest-numbered, and a worker that finishes a
+      job takes the next waiting one itself, so the one awake keeps most of them; another is woken only when jobs still wait.
+    </p>
+  );
+}
+
+/**
  * The panel's caption: the single thread's loop and a thread per request say how they serve; a pool, how it is
  * made, how it takes jobs (the while-let loop keeping the lock), how it shuts down.
  */
@@ -280,6 +297,7 @@ export function WorkersPanel(): ReactNode {
           ))}
         </ul>
       )}
+      <WorkShares />
     </section>
   );
 }
