@@ -1,9 +1,10 @@
-// The browser specs' fixture: each test gets its own real dashboard process (`src/main/dashboard-cli.ts`) on
-// free ports and a page already open on it; the process is stopped, and its output kept, when the test ends.
+// The browser specs' fixture: each test gets its own real dashboard process (`src/main/dashboard-cli.ts`, or the
+// built `out/main/dashboard.js` that `npm run dashboard` runs) on free ports and a page already open on it; the
+// process is stopped, and its output kept, when the test ends.
 // Assumes `electron-vite build` has produced out/renderer (npm run test:e2e builds first).
 
 import { test as base, expect } from '@playwright/test';
-import { startDashboardProcess } from '../../test/support/dashboard-process';
+import { type DashboardProgram, startDashboardProcess } from '../../test/support/dashboard-process';
 import { findFreePort } from '../../test/support/ports';
 import type { ChildProgram } from '../../test/support/processes';
 
@@ -18,15 +19,21 @@ export interface DashboardUnderTest {
 export interface DashboardFixtures {
   /** Flags for the dashboard under test; set per file or describe with test.use({ dashboardArgs: [...] }). */
   dashboardArgs: string[];
+  /**
+   * Which program: 'source' (default: what the stories have always run) or 'built' (what users run; built first
+   * when out/ is older than its sources). Set with test.use({ dashboardProgram: 'built' }).
+   */
+  dashboardProgram: DashboardProgram;
   dashboard: DashboardUnderTest;
 }
 
 export const test = base.extend<DashboardFixtures>({
   dashboardArgs: [[], { option: true }],
+  dashboardProgram: ['source', { option: true }],
 
-  dashboard: async ({ dashboardArgs }, use, testInfo) => {
+  dashboard: async ({ dashboardArgs, dashboardProgram }, use, testInfo) => {
     const bookPort = await findFreePort();
-    const { program, url } = await startDashboardProcess(['--port', String(bookPort), ...dashboardArgs]);
+    const { program, url } = await startDashboardProcess(['--port', String(bookPort), ...dashboardArgs], [], dashboardProgram);
     await use({ dashboardUrl: url, bookPort, program });
     // A dashboard that died during the test is a failure even if every assertion happened to pass.
     const hasExitedByItself = program.hasExited;
