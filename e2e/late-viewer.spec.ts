@@ -1,18 +1,32 @@
 // Story 6: a viewer who opens the page in the middle of a burst fired from outside the app sees the truth at
 // once: the four sleeping workers with how long they have really been busy, the four waiting jobs with how
 // long they have really waited, the connections really open, and the timeline back-filled from the flight
-// recorder; and the same after a reload.
+// recorder; and the same after a reload. Against the built dashboard, the program `npm run dashboard` runs.
 import type { Locator, Page } from '@playwright/test';
 import { httpGet } from '../test/support/http-client';
 import { seriousAxeViolations } from './support/accessibility';
 import { expect, test } from './support/dashboard';
 import { screenshotPath } from './support/ui';
 
-/** Long enough that the first four are still asleep and the next four still waiting while the page opens, twice. */
-const SLEEP_MS = 30_000;
+/**
+ * The longest --sleep-ms allows: the first four sleep, and the next four wait, for this long after the burst. Every
+ * check of the page must happen inside it: once the first sleepers answer, 4 busy, 0 waiting and 4 connections is
+ * the truth, and a page that shows it is right.
+ */
+const SLEEP_MS = 60_000;
 const LATE_BY_MS = 1_500;
+/**
+ * A check of the page begins at most this long after the burst. A passing check takes seconds, so the burst still
+ * holds while it reads; a slower machine fails this story for its own premise, not for the page. (The checks come
+ * first and the accessibility scan after them: on a loaded machine the scan alone took 26 to 51 s.)
+ */
+const LATEST_CHECK_AFTER_MS = SLEEP_MS - 20_000;
 
-test.use({ dashboardArgs: ['--start', '--workers', '4', '--sleep-ms', String(SLEEP_MS)], viewport: { width: 1280, height: 800 } });
+test.use({
+  dashboardArgs: ['--start', '--workers', '4', '--sleep-ms', String(SLEEP_MS)],
+  dashboardProgram: 'built',
+  viewport: { width: 1280, height: 800 },
+});
 
 /** The numbers of one attribute over a locator's elements. */
 async function numbersOf(locator: Locator, attribute: string): Promise<number[]> {
@@ -21,6 +35,8 @@ async function numbersOf(locator: Locator, attribute: string): Promise<number[]>
 
 /** The times the page shows, against this test's own clock (the same machine's): the burst's own, not the page's. */
 async function expectTheTruth(page: Page, firedAt: number, openedAfter: number): Promise<void> {
+  const sinceFiredMs = Date.now() - firedAt;
+  expect(sinceFiredMs, 'the burst still holds its sleepers and waiting jobs when the page is checked').toBeLessThan(LATEST_CHECK_AFTER_MS);
   const busy = page.locator('[data-testid=worker][data-state=busy]');
   const waiting = page.getByTestId('queue-item');
   await expect(busy).toHaveCount(4);
@@ -57,11 +73,12 @@ test('a page opened mid-burst, and reloaded, shows the busy workers, the waiting
   await expectTheTruth(page, firedAt, sentBy);
   await page.mouse.move(0, 0);
   await page.screenshot({ path: screenshotPath('6-late-viewer') });
-  expect(await seriousAxeViolations(page)).toEqual([]);
 
   await page.reload();
   await expectTheTruth(page, firedAt, sentBy);
+  await page.mouse.move(0, 0);
   await page.screenshot({ path: screenshotPath('6-late-viewer-reloaded') });
+  expect(await seriousAxeViolations(page)).toEqual([]);
   // The sleepers are still asleep: the dashboard's stop ends them; their promises settle to null then.
   void sleepers;
 });
