@@ -289,6 +289,44 @@ describe('the bridge applies frames and publishes into the store once per paint'
     bridge.dispose();
   });
 
+  it("stops the page's present at the paused moment, so every duration counted to it stands still until Resume", () => {
+    const clock = { nowMs: t0 + 1_000 };
+    const { store, bridge } = setup(clock);
+    const busy = { 0: { phase: 'busy' as const, job: jobOf(1, { startedAt: t0, elapsedMs: 950 }) } };
+    bridge.receive(frameOf({ seq: 1, isFull: true, at: t0 + 950, workers: workersOf(4, busy) }));
+    bridge.flush();
+    // Live, the present is the clock: a running job's time grows with it.
+    expect(bridge.presentAt()).toBe(t0 + 1_000);
+    clock.nowMs += 500;
+    expect(bridge.presentAt()).toBe(t0 + 1_500);
+
+    store.getState().viewActions.pauseTimeline(bridge.presentAt());
+    clock.nowMs += 5_000;
+    expect(bridge.presentAt()).toBe(t0 + 1_500);
+    // The frames stop at the last one built before the pause, which can be stamped just after the click: its moment.
+    bridge.receive(frameOf({ seq: 2, isFull: true, isLive: false, at: t0 + 1_520, workers: workersOf(4, busy) }));
+    bridge.flush();
+    expect(bridge.presentAt()).toBe(t0 + 1_520);
+    clock.nowMs += 60_000;
+    expect(bridge.presentAt()).toBe(t0 + 1_520);
+
+    // Scrolled back: the window's end, once its frame is shown (until then, the moment of the frame still shown).
+    store.getState().viewActions.setTimelineScrollBack(1_000);
+    expect(bridge.presentAt()).toBe(t0 + 1_520);
+    bridge.receive(frameOf({ seq: 3, isFull: true, isLive: false, at: t0 + 500, workers: workersOf(4, busy) }));
+    bridge.flush();
+    expect(bridge.presentAt()).toBe(t0 + 500);
+    clock.nowMs += 60_000;
+    expect(bridge.presentAt()).toBe(t0 + 500);
+
+    // Resume gives the moving present back.
+    store.getState().viewActions.resumeTimeline();
+    expect(bridge.presentAt()).toBe(clock.nowMs);
+    clock.nowMs += 100;
+    expect(bridge.presentAt()).toBe(clock.nowMs);
+    bridge.dispose();
+  });
+
   it('reuses the objects of workers that did not change, so their cards do not re-render', () => {
     const { store, frames, bridge } = setup();
     bridge.receive(frameOf({ seq: 1, isFull: true }));

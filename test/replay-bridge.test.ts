@@ -120,6 +120,36 @@ describe('the bridge with a replay open', () => {
     bridge.dispose();
   });
 
+  it("counts the page's durations to the cursor, and a timeline paused over a playing replay stops them there", async () => {
+    const { store, bridge } = setup();
+    store.getState().recordingActions.openRecording(RECORDING);
+    await vi.waitFor(() => expect(store.getState().replay.phase).toBe('open'), PREPARED);
+    const source = store.getState().replay.source!;
+    const pausedAt = LISTENING_AT + 1_500;
+    store.getState().replayActions.seek(pausedAt);
+    await vi.waitFor(() => {
+      bridge.flush();
+      expect(store.getState().wire.frameAt).toBe(pausedAt);
+    }, PREPARED);
+    expect(bridge.presentAt()).toBe(pausedAt);
+
+    // The timeline paused, the replay played on: its cursor moves, the page's present does not.
+    store.getState().viewActions.pauseTimeline(bridge.presentAt());
+    store.getState().replayActions.setSpeed(16);
+    store.getState().replayActions.play();
+    await vi.waitFor(() => expect(source.now()).toBeGreaterThan(pausedAt + 100));
+    bridge.flush();
+    expect(bridge.presentAt()).toBe(pausedAt);
+
+    // Resumed: the present is the moving cursor again.
+    store.getState().viewActions.resumeTimeline();
+    const resumedAt = bridge.presentAt();
+    expect(resumedAt).toBeGreaterThan(pausedAt + 100);
+    await vi.waitFor(() => expect(bridge.presentAt()).toBeGreaterThan(resumedAt));
+    store.getState().replayActions.pause();
+    bridge.dispose();
+  });
+
   it('clears the timeline pause and the inspected request when the source changes', async () => {
     const { store, bridge } = setup();
     store.getState().viewActions.pauseTimeline(START_AT);

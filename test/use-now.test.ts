@@ -4,7 +4,7 @@
 // dashboard re-rendering until React gave up under a sustained load of short jobs.)
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createTicker, tickerFor } from '../src/renderer/components/use-now';
+import { createTicker, refreshPageClock, setPageClock, tickerFor } from '../src/renderer/components/use-now';
 
 describe('the shared clock', () => {
   let nowMs = 1_000;
@@ -13,7 +13,10 @@ describe('the shared clock', () => {
     vi.useFakeTimers();
     nowMs = 1_000;
   });
-  afterEach(() => vi.useRealTimers());
+  afterEach(() => {
+    setPageClock(Date.now);
+    vi.useRealTimers();
+  });
 
   it('hands every render the same subscribe and getSnapshot functions, so React never resubscribes on a re-render', () => {
     expect(tickerFor(250).subscribe).toBe(tickerFor(250).subscribe);
@@ -47,5 +50,43 @@ describe('the shared clock', () => {
     vi.advanceTimersByTime(500);
     expect(ticker.getSnapshot()).toBe(1_100);
     expect(calls).toBe(1);
+  });
+
+  it('reads a jumped present at once when refreshed (Pause, Resume), telling the watchers only when it moved', () => {
+    const ticker = createTicker(1_000, now);
+    let calls = 0;
+    ticker.refresh();
+    expect(ticker.getSnapshot()).toBe(1_000);
+    const stop = ticker.subscribe(() => calls++);
+    nowMs = 1_250;
+    ticker.refresh();
+    expect(ticker.getSnapshot()).toBe(1_250);
+    expect(calls).toBe(1);
+    ticker.refresh();
+    expect(calls).toBe(1);
+    stop();
+    // Unwatched, nothing reads it: the first watcher reads it afresh anyway.
+    nowMs = 9_000;
+    ticker.refresh();
+    expect(ticker.getSnapshot()).toBe(1_250);
+  });
+
+  it("follows the page's clock: a still present holds every watched duration still across ticks, and a refresh moves them all", () => {
+    setPageClock(now);
+    const fast = tickerFor(100);
+    const slow = tickerFor(1_000);
+    const stopFast = fast.subscribe(() => {});
+    const stopSlow = slow.subscribe(() => {});
+    // Paused at 1,000: the page's present stands still, and so does what each clock hands out, tick after tick.
+    vi.advanceTimersByTime(3_000);
+    expect([fast.getSnapshot(), slow.getSnapshot()]).toEqual([1_000, 1_000]);
+    // Resumed: the present jumps, and the slow clock shows it without waiting for its next tick.
+    nowMs = 4_000;
+    vi.advanceTimersByTime(100);
+    expect(slow.getSnapshot()).toBe(1_000);
+    refreshPageClock();
+    expect([fast.getSnapshot(), slow.getSnapshot()]).toEqual([4_000, 4_000]);
+    stopFast();
+    stopSlow();
   });
 });

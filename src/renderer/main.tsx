@@ -7,7 +7,7 @@ import { App } from './App';
 import { PoolBridge } from './bridge/pool-bridge';
 import { type AppServices, AppServicesContext } from './components/app-services';
 import { paletteCssVariables } from './components/palette';
-import { setPageClock } from './components/use-now';
+import { refreshPageClock, setPageClock } from './components/use-now';
 import { createAppStore } from './store/app-store';
 import { loadPreferences, saveBookTerms, searchWithPresenting } from './store/preferences';
 import { AppStoreContext } from './store/use-app-store';
@@ -35,8 +35,19 @@ store.subscribe((state, previous) => {
   }
 });
 const bridge = new PoolBridge(store, { scheduleFrame: (callback) => requestAnimationFrame(callback) });
-// Durations count to the page's present: the wall clock live, the cursor in a replay.
+// Durations count to the page's present: the wall clock live, the cursor in a replay, the paused moment while paused.
 setPageClock(() => bridge.presentAt());
+// Pause, Resume, a scroll-back and another source move the present: the durations follow at once, not at the next tick.
+store.subscribe((state, previous) => {
+  const view = state.view;
+  const before = previous.view;
+  if (
+    view.timelinePausedAt !== before.timelinePausedAt ||
+    view.timelineScrollBackMs !== before.timelineScrollBackMs ||
+    state.replay.source !== previous.replay.source
+  )
+    refreshPageClock();
+});
 bridge.setConnection(transport.connectionState);
 transport.onConnectionChange((state) => bridge.setConnection(state));
 bridge.connect(transport.api);

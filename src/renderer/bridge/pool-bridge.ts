@@ -141,8 +141,16 @@ export class PoolBridge {
     this.subscription = this.liveSubscription;
   }
 
-  /** The moment the page shows as its present: now, live; the replay's cursor (moving while it plays) in a replay. */
+  /**
+   * The moment the page shows as its present, which every duration on it counts to: now, live; the replay's cursor
+   * (moving while it plays) in a replay. While the timeline is paused the picture is one moment and stays it: the
+   * paused window's end (the moment of the click, less the scroll-back), or the frame shown when that is later
+   * (the frames stop at the last one before the pause, which may be stamped just after the click). Resume gives
+   * the moving present back.
+   */
   presentAt(): number {
+    const { view, wire } = this.store.getState();
+    if (view.timelinePausedAt !== null) return Math.max(view.timelinePausedAt - view.timelineScrollBackMs, wire.frameAt);
     return this.replay === null ? this.now() : this.replay.now();
   }
 

@@ -535,7 +535,7 @@ export function TimelinePanel(): ReactNode {
       const { widthPx, heightPx } = size;
       const dpr = window.devicePixelRatio || 1;
       const view = store.getState().view;
-      // The page's present: now, or a replay's cursor.
+      // The page's present: now, a replay's cursor, or (paused) the paused moment.
       const now = bridge.presentAt();
       const wallNowMs = performance.now();
       const box = stageBoxOf(size, view);

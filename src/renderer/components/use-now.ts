@@ -1,5 +1,6 @@
 // A shared clock for live durations ("running for 2.3 s"): one timer per interval for the whole page, running
-// only while something shows a live number. It reads the page's present: the wall clock, or a replay's cursor.
+// only while something shows a live number. It reads the page's present: the wall clock, a replay's cursor, or
+// the paused moment while the timeline is paused (the bridge decides which: PoolBridge.presentAt).
 
 import { useSyncExternalStore } from 'react';
 
@@ -7,16 +8,26 @@ import { useSyncExternalStore } from 'react';
 export interface Ticker {
   subscribe(onChange: () => void): () => void;
   getSnapshot(): number;
+  /** Reads the present now rather than at the next tick, telling the watchers if it moved (nothing while unwatched). */
+  refresh(): void;
 }
 
 const tickers = new Map<number, Ticker>();
 
-/** The page's present: the wall clock live; main.tsx makes it the bridge's, which is the cursor in a replay. */
+/** The page's present: the wall clock live; main.tsx makes it the bridge's (a replay's cursor, a paused moment). */
 let pageClock: () => number = Date.now;
 
 /** What every useNow() reads from now on. */
 export function setPageClock(now: () => number): void {
   pageClock = now;
+}
+
+/**
+ * The present jumped (Pause, Resume, a scroll-back, another source): every duration shown follows at once, not at
+ * its clock's next tick, which for a slow one (the empty queue's look back) is a second away.
+ */
+export function refreshPageClock(): void {
+  for (const ticker of tickers.values()) ticker.refresh();
 }
 
 export function createTicker(intervalMs: number, now: () => number = Date.now): Ticker {
@@ -46,6 +57,13 @@ export function createTicker(intervalMs: number, now: () => number = Date.now): 
       };
     },
     getSnapshot: () => nowMs,
+    refresh() {
+      if (timer === null) return;
+      const freshMs = now();
+      if (freshMs === nowMs) return;
+      nowMs = freshMs;
+      for (const listener of listeners) listener();
+    },
   };
 }
 
