@@ -8,6 +8,7 @@ import { newRequest } from '../src/history/pool-state';
 import {
   BUSY_LOG_PUBLISH_INTERVAL_MS,
   LOG_PUBLISH_INTERVAL_MS,
+  OPEN_REQUEST_REFRESH_MS,
   PoolBridge,
   STORE_PUBLISH_INTERVAL_MS,
 } from '../src/renderer/bridge/pool-bridge';
@@ -577,6 +578,39 @@ describe('the bridge applies frames and publishes into the store once per paint'
       expect(store.getState().wire.bucketRequests).toMatchObject({ total: 412, requests: [{ id: 9 }] });
     });
     expect(store.getState().wire.inspectedRequest).toBeNull();
+  });
+
+  it('asks again for an open request inspected while the picture moves, not while it is paused, and again on Resume', async () => {
+    const clock = { nowMs: t0 };
+    const { store, frames, bridge, watched } = setup(clock);
+    const asked = () => watched.queries.filter((query) => query.kind === 'request').length;
+    const answered = () => new Promise((resolve) => setTimeout(resolve, 0));
+    bridge.receive(frameOf({ seq: 1, isFull: true }));
+    store.getState().viewActions.selectRequest(5);
+    expect(asked()).toBe(1);
+    await answered();
+    clock.nowMs += OPEN_REQUEST_REFRESH_MS;
+    frames.run();
+    expect(asked()).toBe(2);
+    await answered();
+
+    // Paused: the record stays as it was (a finish after the paused moment would move its times).
+    store.getState().viewActions.pauseTimeline(clock.nowMs);
+    for (let i = 0; i < 10; i++) {
+      clock.nowMs += OPEN_REQUEST_REFRESH_MS;
+      frames.run();
+      await answered();
+    }
+    expect(asked()).toBe(2);
+    expect(store.getState().wire.inspectedRequest).toMatchObject({ id: 5, sentAt: null });
+
+    store.getState().viewActions.resumeTimeline();
+    expect(asked()).toBe(3);
+    await answered();
+    clock.nowMs += OPEN_REQUEST_REFRESH_MS;
+    frames.run();
+    expect(asked()).toBe(4);
+    bridge.dispose();
   });
 
   it('counts the old events the flight recorder dropped, and says from when its history starts', () => {

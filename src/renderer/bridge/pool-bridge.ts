@@ -38,7 +38,10 @@ export const STORE_PUBLISH_INTERVAL_MS = 100;
 export const LOG_PUBLISH_INTERVAL_MS = 250;
 /** While the frames leave lines out (more than a frame can carry), the log is a sample: replaced this often. */
 export const BUSY_LOG_PUBLISH_INTERVAL_MS = 1_000;
-/** A request still open is asked for again this often while it is inspected, so its times stay current. */
+/**
+ * A request still open is asked for again this often while it is inspected, so its times stay current; not while
+ * the timeline is paused (its picture is one moment, and a finish after it would move the times), but on Resume.
+ */
 export const OPEN_REQUEST_REFRESH_MS = 500;
 /** A bucket lists at most this many of its requests. */
 export const MAX_BUCKET_REQUESTS = 50;
@@ -109,6 +112,8 @@ export class PoolBridge {
   private inspectedRequest: RequestRecord | null = null;
   private inspectedKey: number | null = null;
   private inspectTimer: unknown = null;
+  /** Whether the view last seen was paused: Resume asks again for an open request inspected. */
+  private wasPaused = false;
   private bucketRequests: BucketRequests | null = null;
   private readonly changeListeners = new Set<() => void>();
   private readonly publishListeners = new Set<() => void>();
@@ -314,7 +319,10 @@ export class PoolBridge {
     // What is under the pointer comes first, then what is pinned (a job and a bucket are never pinned at once).
     const { hoveredRequestId, hoveredBucket, selectedRequestId, selectedBucket } = state.view;
     const requestId = hoveredRequestId ?? (hoveredBucket !== null ? null : selectedRequestId);
-    if (requestId !== this.inspectedKey) this.inspect(requestId);
+    const isPaused = state.view.timelinePausedAt !== null;
+    const isResumed = this.wasPaused && !isPaused;
+    this.wasPaused = isPaused;
+    if (requestId !== this.inspectedKey || (isResumed && this.inspectedRequest?.sentAt === null)) this.inspect(requestId);
     const bucket = hoveredRequestId !== null ? null : (hoveredBucket ?? selectedBucket);
     if (!isSameBucket(bucket, this.bucketRequests?.bucket ?? null)) this.listBucket(bucket);
   }
@@ -334,10 +342,11 @@ export class PoolBridge {
       if (this.inspectedKey !== requestId || !result.ok || result.kind !== 'request') return;
       this.inspectedRequest = result.request;
       this.markWireDirty();
-      // An open request's times still move: ask again while it is inspected.
+      // An open request's times still move: ask again while it is inspected (and the picture moves).
       if (result.request !== null && result.request.sentAt === null) {
         this.inspectTimer = this.setTimer(() => {
-          if (this.inspectedKey === requestId) this.inspect(requestId);
+          this.inspectTimer = null;
+          if (this.inspectedKey === requestId && this.store.getState().view.timelinePausedAt === null) this.inspect(requestId);
         }, OPEN_REQUEST_REFRESH_MS);
       }
     });
