@@ -1,5 +1,6 @@
 // Story 3: while the workers sleep, a request from outside the app (a person's browser) waits in the
-// queue behind the sleepers, is shown as external, and is served once a worker frees up.
+// queue behind the sleepers, is shown as external, and is served once a worker frees up. Paused, the picture is one
+// moment: a sleeper's running time stands still on its card, its bar and its details, and moves again on Resume.
 import { httpGet } from '../test/support/http-client';
 import { expect, test } from './support/dashboard';
 import { fireSleepBurst, screenshotPath, startFromUi } from './support/ui';
@@ -9,6 +10,10 @@ import { fireSleepBurst, screenshotPath, startFromUi } from './support/ui';
  * see it queued. Wide on purpose, so a loaded 2-core machine still fits all three in it.
  */
 const SLEEP_MS = 5000;
+/** The sleeper watched across a pause: long enough to still run after the pause and the Resume on a loaded machine. */
+const PAUSED_SLEEP_MS = 30_000;
+/** How long the paused picture is watched for a running time that moves (it moved every 100 ms before). */
+const PAUSED_WATCH_MS = 3_000;
 
 // The README's picture (docs/poolscope.png) is this story's "3-external-waiting" screenshot, at this size.
 test.use({ viewport: { width: 1280, height: 800 } });
@@ -41,4 +46,39 @@ test('an external GET / queues behind the sleepers, shows as external, then is s
   await expect(page.getByTestId('detail-path')).toHaveText('/');
   await expect(page.getByTestId('detail-wait')).toContainText(/\d/);
   await page.screenshot({ path: screenshotPath('3-external-served') });
+
+  // A paused picture is one moment: a sleeper's running time on its card, its bar and its details stands still.
+  await page.getByRole('button', { name: 'Resume' }).click();
+  const sleeper = httpGet(dashboard.bookPort, `/sleep?ms=${PAUSED_SLEEP_MS}`);
+  const elapsed = page.locator('[data-testid=worker][data-state=busy]').getByTestId('worker-elapsed');
+  await expect(elapsed).toHaveCount(1);
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await page.locator('[data-testid=timeline-bar][data-path="/sleep"][data-status=""]').click();
+  await expect(page.getByTestId('detail-total')).toContainText('so far');
+  const running = page.locator('[data-testid=timeline-bar][data-path="/sleep"][data-status=""]');
+  const runningTimes = async () => ({
+    card: await elapsed.textContent(),
+    bar: await running.getAttribute('aria-label'),
+    run: await page.getByTestId('detail-run').textContent(),
+    total: await page.getByTestId('detail-total').textContent(),
+  });
+  // Read once the paused frame is shown (the frames stop at the last one built before the click, a moment later).
+  let pausedTimes = await runningTimes();
+  await expect(async () => {
+    pausedTimes = await runningTimes();
+    await page.waitForTimeout(500);
+    expect(await runningTimes()).toEqual(pausedTimes);
+  }).toPass({ timeout: 30_000 });
+  await page.waitForTimeout(PAUSED_WATCH_MS);
+  expect(await runningTimes()).toEqual(pausedTimes);
+
+  // Resumed, they count on from the live present.
+  await page.getByRole('button', { name: 'Resume' }).click();
+  await expect
+    .poll(async () => {
+      const times = await runningTimes();
+      return (Object.keys(times) as Array<keyof typeof times>).filter((key) => times[key] === pausedTimes[key]);
+    })
+    .toEqual([]);
+  expect((await sleeper).status).toBe(200);
 });
