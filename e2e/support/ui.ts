@@ -45,6 +45,15 @@ export async function runMenuButton(page: Page, name: 'Open runâ€¦' | 'Save runâ
 }
 
 /**
+ * All of one element's data-* attributes from one render, keyed as `dataset` names them (data-growth-per-s is
+ * growthPerS): figures that describe one moment together are read in one go, as the page may re-render between
+ * two separate reads.
+ */
+export async function datasetOf(locator: Locator): Promise<Record<string, string | undefined>> {
+  return locator.evaluate((element) => ({ ...(element as unknown as { dataset: Record<string, string | undefined> }).dataset }));
+}
+
+/**
  * Waits until the UI shows `busy` busy workers and `queued` waiting jobs at the same moment. The full pool and
  * the full queue last only while the first sleepers sleep, so it polls often rather than waits long.
  */
