@@ -53,16 +53,26 @@ export async function datasetOf(locator: Locator): Promise<Record<string, string
   return locator.evaluate((element) => ({ ...(element as unknown as { dataset: Record<string, string | undefined> }).dataset }));
 }
 
+/** The one DOM member read inside the page (the specs compile without the DOM's types). */
+interface PageDocument {
+  querySelectorAll(selector: string): { length: number };
+}
+
 /**
- * Waits until the UI shows `busy` busy workers and `queued` waiting jobs at the same moment. The full pool and
- * the full queue last only while the first sleepers sleep, so it polls often rather than waits long.
+ * Waits until the UI shows `busy` busy workers and `queued` waiting jobs at the same moment: both are counted in
+ * one look at the page, so they come from one render. The full pool and the full queue last only while the first
+ * sleepers sleep, so it polls often rather than waits long.
  */
 export async function expectBusyAndQueued(page: Page, counts: { busy: number; queued: number }): Promise<void> {
-  const busyWorkers = page.locator('[data-testid=worker][data-state=busy]');
-  const queuedJobs = page.getByTestId('queue-item');
-  await expect
-    .poll(async () => ({ busy: await busyWorkers.count(), queued: await queuedJobs.count() }), { intervals: [50] })
-    .toEqual(counts);
+  const countsNow = () =>
+    page.evaluate(() => {
+      const document = (globalThis as unknown as { document: PageDocument }).document;
+      return {
+        busy: document.querySelectorAll('[data-testid=worker][data-state=busy]').length,
+        queued: document.querySelectorAll('[data-testid=queue-item]').length,
+      };
+    });
+  await expect.poll(countsNow, { intervals: [50] }).toEqual(counts);
 }
 
 /** Key moments are kept as pictures in test-results/screenshots (the README's picture comes from the external-request story). */
