@@ -13,23 +13,33 @@ const WINDOW_S = 30;
 
 test.use({ dashboardArgs: ['--start', '--workers', '4'], viewport: { width: 1280, height: 800 } });
 
-/** The few DOM members read inside the page (the specs compile without the DOM's types). */
 /**
- * The index of the timeline bucket nearest the middle of their list whose centre is not covered by another element
- * (a bar), or -1. Page source: the specs have no DOM types.
+ * The newest timeline bucket that lies inside the flight recorder's history and whose centre a pointer can reach
+ * (not covered by another element, such as a bar), as `{ workerId, fromMs }`, or null. The page lists the buckets
+ * lane by lane, each lane oldest first, so the middle of that list may be of any age, often a lane's oldest: at this
+ * rate the recorder's default 500,000 events hold only about 20 s (five events a request), and the load goes on
+ * while the timeline is paused, so an old bucket's requests can be gone before it is asked, which the page then
+ * says ("0 requests (part of it is older than the history…)"). The newest are asked while the recorder still holds
+ * them; and none from before the start the title bar gives, once it gives one. Page source: the specs have no DOM
+ * types.
  */
 const REACHABLE_BUCKET_SOURCE = `(() => {
-  const buckets = [...document.querySelectorAll('[data-testid=timeline-bucket]')];
-  const middle = Math.floor(buckets.length / 2);
-  const order = buckets.map((_, i) => i).sort((a, b) => Math.abs(a - middle) - Math.abs(b - middle));
-  for (const i of order) {
-    const box = buckets[i].getBoundingClientRect();
+  const notice = document.querySelector('[data-testid=history-notice]');
+  const historyStartAt = notice === null ? -Infinity : Number(notice.getAttribute('data-start-at'));
+  const fromMsOf = (bucket) => Number(bucket.getAttribute('data-from-ms'));
+  const newestFirst = [...document.querySelectorAll('[data-testid=timeline-bucket]')].sort((a, b) => fromMsOf(b) - fromMsOf(a));
+  for (const bucket of newestFirst) {
+    if (fromMsOf(bucket) < historyStartAt) break;
+    const box = bucket.getBoundingClientRect();
     if (box.width < 1 || box.top < 0 || box.bottom > window.innerHeight) continue;
-    if (document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2) === buckets[i]) return i;
+    if (document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2) === bucket) {
+      return { workerId: bucket.getAttribute('data-worker-id'), fromMs: bucket.getAttribute('data-from-ms') };
+    }
   }
-  return -1;
+  return null;
 })()`;
 
+/** The few DOM members read inside the page (the specs compile without the DOM's types). */
 interface HookElement {
   getAttribute(name: string): string | null;
 }
@@ -114,14 +124,18 @@ test('at 5,000 req/s the timeline keeps its whole window, the cards show rates, 
     await page.getByRole('button', { name: 'Pause' }).click();
     const buckets = page.getByTestId('timeline-bucket');
     const list = page.getByTestId('bucket-requests');
-    // The bucket nearest the middle that a pointer can reach: a job's bar drawn over a bucket takes the pointer
-    // there, as it would a person's. Pointed at again if the page moved under the pointer (the title bar's
+    // The newest bucket still in the history that a pointer can reach: a job's bar drawn over a bucket takes the
+    // pointer there, as it would a person's. The bucket found is hovered by its lane and start, not by its place in
+    // the list, which may change in between. Pointed at again if the page moved under the pointer (the title bar's
     // "History starts at…" notice can appear at any moment at this rate), as a person would.
     await expect(async () => {
       await buckets.first().scrollIntoViewIfNeeded();
-      const index = (await page.evaluate(REACHABLE_BUCKET_SOURCE)) as number;
-      expect(index).toBeGreaterThanOrEqual(0);
-      await buckets.nth(index).hover({ timeout: 2_000 });
+      const reachable = (await page.evaluate(REACHABLE_BUCKET_SOURCE)) as { workerId: string; fromMs: string } | null;
+      expect(reachable).not.toBeNull();
+      const bucket = page.locator(
+        `[data-testid=timeline-bucket][data-worker-id="${reachable!.workerId}"][data-from-ms="${reachable!.fromMs}"]`,
+      );
+      await bucket.hover({ timeout: 2_000 });
       await expect(list).toBeVisible({ timeout: 2_000 });
     }).toPass({ timeout: 20_000 });
     await expect(list).toHaveAttribute('data-total', /^[1-9]\d*$/);
