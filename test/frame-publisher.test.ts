@@ -112,6 +112,44 @@ describe('FramePublisher with a real server', () => {
     for (const frame of sink.frames) expect(JSON.stringify(frame).length).toBeLessThan(200_000);
   });
 
+  it('paces live frames at the busy interval while the server answers at the busy rate, at the normal one before', async () => {
+    const intervalMs = 20;
+    const busyIntervalMs = 300;
+    const controller = new ServerController({ initialSettings: settings() });
+    const publisher = new FramePublisher(controller, { intervalMs, busyIntervalMs, busyRequestsPerS: 20 });
+    controllers.push(controller);
+    publishers.push(publisher);
+    expect(await controller.execute({ type: 'start-server', settings: settings({ workerCount: 2 }) })).toEqual({ ok: true });
+    const port = Number(controller.status.url!.split(':')[2]);
+    const sink = new RecordingSink();
+    const viewer = publisher.addViewer(sink);
+    viewer.setView(liveView());
+    let isAcking = true;
+    const ackLoop = (async () => {
+      let acked = 0;
+      while (isAcking) {
+        await sink.until((s) => s.frames.length > acked || !isAcking);
+        acked = sink.frames.length;
+        if (acked > 0) viewer.ack(sink.last.seq);
+      }
+    })();
+    await sink.until((s) => s.frames.length >= 5);
+    const quietFrames = sink.frames.length;
+    const loadUntil = Date.now() + 2_000;
+    while (Date.now() < loadUntil) await Promise.all(Array.from({ length: 10 }, () => httpGet(port, '/')));
+    isAcking = false;
+    await ackLoop;
+
+    const gapsMs = (frames: ViewerFrame[]) =>
+      frames.slice(1).map((frame, i) => ({ gapMs: frame.sentAt - frames[i]!.sentAt, after: frames[i]! }));
+    // Before any traffic the frames came at the normal pace: some closer together than the busy interval.
+    expect(gapsMs(sink.frames.slice(0, quietFrames)).some(({ gapMs }) => gapMs < busyIntervalMs)).toBe(true);
+    // Every frame after one that counted the busy rate waited the busy interval (a timer may fire a ms early).
+    const busyGaps = gapsMs(sink.frames).filter(({ after }) => after.counters.requestsPerSecond >= 20);
+    expect(busyGaps.length).toBeGreaterThan(0);
+    for (const { gapMs } of busyGaps) expect(gapMs).toBeGreaterThanOrEqual(busyIntervalMs - 2);
+  });
+
   it('stops moving for a paused view, sends it a frame when the status changes, and a full one on resume', async () => {
     const { controller, publisher, port } = await setUp();
     const sink = new RecordingSink();

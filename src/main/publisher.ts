@@ -1,5 +1,6 @@
 // What viewers receive: frames built from the controller's flight recorder for what each viewer shows
-// (src/history/viewer-frames.ts), at most one per FRAME_INTERVAL_MS and one unacknowledged per viewer, so a
+// (src/history/viewer-frames.ts), at most one per FRAME_INTERVAL_MS (BUSY_FRAME_INTERVAL_MS while the server is
+// busy) and one unacknowledged per viewer, so a
 // viewer's cost follows its view and its pace, never the traffic; it subscribes to no event. Transport-agnostic:
 // IPC and the WebSocket plug in a sink.
 
@@ -8,7 +9,15 @@ import type { Histogram } from 'hdr-histogram-js';
 import { build } from 'hdr-histogram-js/dist/HistogramBuilder.js';
 import { answerQuery, LiveStats, ViewerFrames } from '../history';
 import { validateFrameAck, validateViewerQuery, validateViewerView } from '../shared/viewer-validation';
-import { FRAME_INTERVAL_MS, type FrameMemory, MEMORY_SAMPLE_INTERVAL_MS, type QueryResult, type ViewerFrame } from '../shared/wire';
+import {
+  BUSY_FRAME_INTERVAL_MS,
+  BUSY_FRAME_REQUESTS_PER_S,
+  FRAME_INTERVAL_MS,
+  type FrameMemory,
+  MEMORY_SAMPLE_INTERVAL_MS,
+  type QueryResult,
+  type ViewerFrame,
+} from '../shared/wire';
 import type { ServerController } from './server-controller';
 
 /** A frame not acked within this long is taken as lost: the viewer gets a full frame next. */
@@ -35,6 +44,10 @@ export interface FrameViewer {
 
 export interface FramePublisherOptions {
   intervalMs?: number;
+  /** The least time between live frames at BUSY_FRAME_REQUESTS_PER_S and above; default BUSY_FRAME_INTERVAL_MS. */
+  busyIntervalMs?: number;
+  /** The request rate from which the busy interval applies; default BUSY_FRAME_REQUESTS_PER_S. */
+  busyRequestsPerS?: number;
   ackTimeoutMs?: number;
 }
 
@@ -48,6 +61,8 @@ interface FrameViewerState {
   /** The seq of the frame sent and not yet acked; null when none is. */
   inFlightSeq: number | null;
   sentAt: number;
+  /** The least time from the last frame to the next after its ack: longer while the server is busy. */
+  paceMs: number;
   /** The live metrics' version this viewer has (null: none yet, or it lost a frame). */
   metricsVersion: number | null;
   timer: NodeJS.Timeout | null;
@@ -55,6 +70,8 @@ interface FrameViewerState {
 
 export class FramePublisher {
   private readonly intervalMs: number;
+  private readonly busyIntervalMs: number;
+  private readonly busyRequestsPerS: number;
   private readonly ackTimeoutMs: number;
   private readonly viewers = new Set<FrameViewerState>();
   private stats: LiveStats | null = null;
@@ -69,6 +86,8 @@ export class FramePublisher {
     options: FramePublisherOptions = {},
   ) {
     this.intervalMs = options.intervalMs ?? FRAME_INTERVAL_MS;
+    this.busyIntervalMs = Math.max(this.intervalMs, options.busyIntervalMs ?? BUSY_FRAME_INTERVAL_MS);
+    this.busyRequestsPerS = options.busyRequestsPerS ?? BUSY_FRAME_REQUESTS_PER_S;
     this.ackTimeoutMs = options.ackTimeoutMs ?? FRAME_ACK_TIMEOUT_MS;
   }
 
@@ -89,6 +108,7 @@ export class FramePublisher {
       frames: new ViewerFrames(this.controller.history),
       inFlightSeq: null,
       sentAt: 0,
+      paceMs: this.intervalMs,
       metricsVersion: null,
       timer: null,
     };
@@ -109,7 +129,7 @@ export class FramePublisher {
         if (!seq.ok) return seq.error;
         if (viewer.inFlightSeq !== null && seq.value >= viewer.inFlightSeq) {
           viewer.inFlightSeq = null;
-          this.schedule(viewer, viewer.sentAt + this.intervalMs - this.now());
+          this.schedule(viewer, viewer.sentAt + viewer.paceMs - this.now());
         }
         return null;
       },
@@ -209,6 +229,8 @@ export class FramePublisher {
     if (frame.panels !== undefined) viewer.metricsVersion = metricsVersion;
     viewer.inFlightSeq = frame.seq;
     viewer.sentAt = now;
+    // A view's change is still answered within intervalMs (setView); only the live frames' own pace slows.
+    viewer.paceMs = frame.isLive && frame.counters.requestsPerSecond >= this.busyRequestsPerS ? this.busyIntervalMs : this.intervalMs;
     this.sentFrameCount++;
     try {
       viewer.sink.send(frame);

@@ -52,6 +52,15 @@ export interface ControllerStatus {
  */
 export const FRAME_INTERVAL_MS = 100;
 /**
+ * At or above this many requests per second (the last frame's counters.requestsPerSecond) a live viewer's frames
+ * come at most every BUSY_FRAME_INTERVAL_MS. There the panels show what a second holds (jobs per second,
+ * utilization over the last second, buckets of the timeline, which slides by itself between frames) rather than
+ * requests one by one, so a fifth of a second loses nothing a person reads, and each frame costs the browser a
+ * whole update (parse, render, style, layout, paint, raster, composite) that comes out of the server's cores.
+ */
+export const BUSY_FRAME_REQUESTS_PER_S = 1_000;
+export const BUSY_FRAME_INTERVAL_MS = 2 * FRAME_INTERVAL_MS;
+/**
  * The same for a replay while it plays: its present is the cursor, which moves only with frames, and its frames cost
  * the page alone, so they come as often as the display needs for smooth motion (30 per second at most).
  */
