@@ -230,6 +230,26 @@ describe('later frames', () => {
     expect(resumed.at).toBe(listeningAt + 1_400);
   });
 
+  it('return a paused view to the paused moment after a scroll-back, not to the scrolled-back one', () => {
+    const events = steadyRun(2_000, 1, 0.5);
+    const listeningAt = events.find((e) => e.type === 'server-listening')!.at;
+    const frames = new ViewerFrames(historyOf(events, listeningAt + 1_000));
+    frames.setView(view());
+    const live = build(frames, listeningAt + 1_000)!;
+    frames.setView(view({ id: 2, paused: true }));
+    expect(build(frames, listeningAt + 1_100)!.at).toBe(live.at);
+    // Scrolled back half a second while paused: the history as it was then.
+    frames.setView(view({ id: 3, paused: true, cursor: { at: live.at - 500 } }));
+    expect(build(frames, listeningAt + 1_200)!.at).toBe(live.at - 500);
+    // Scrolled forward to the end again: the paused moment, as before the scroll-back.
+    frames.setView(view({ id: 4, paused: true }));
+    const back = build(frames, listeningAt + 1_300)!;
+    expect(back.at).toBe(live.at);
+    expect(back.isLive).toBe(false);
+    frames.setView(view({ id: 5 }));
+    expect(build(frames, listeningAt + 1_400)!.at).toBe(listeningAt + 1_400);
+  });
+
   it('show the history at a cursor as it was then', () => {
     const events = simulateRun({
       workerCount: 4,

@@ -119,11 +119,10 @@ export class ViewerFrames {
 
   /** The viewer shows this now: the next frame is full and follows it. */
   setView(view: ViewerView): void {
-    const wasPaused = this.view?.paused === true && this.view.cursor === 'live';
-    const isPausedLive = view.paused && view.cursor === 'live';
-    // Pausing keeps the moment last shown; anything else follows the new view.
-    if (isPausedLive && !wasPaused) this.frozenAt = this.lastAt;
-    if (!isPausedLive) this.frozenAt = null;
+    // Pausing keeps the moment last shown, through scroll-backs (a cursor view) and back to the window's end; only
+    // leaving pause lets go of it.
+    if (!view.paused) this.frozenAt = null;
+    else if (view.cursor === 'live' && this.frozenAt === null) this.frozenAt = this.lastAt;
     this.view = view;
     this.needsFull = true;
     this.isStill = false;
