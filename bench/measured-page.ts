@@ -1,9 +1,24 @@
-// A Chromium for pages whose cost is measured (bench:ui, page-census): launched so that the page is never throttled
-// as a background one, and its renderers' main-thread CPU read from the kernel's per-thread account.
+// A Chromium for pages whose cost is measured (bench:ui, page-census, viewer-gap): launched so that the page is never
+// throttled as a background one, and its renderers' main-thread CPU read from the kernel's per-thread account; and the
+// wait for the dashboard's book server to answer before a page is opened on it.
 
 import { readFileSync } from 'node:fs';
 import { type Browser, chromium } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE } from '../test/support/chromium';
+import { httpGet } from '../test/support/http-client';
+
+/** How long the book server started with the dashboard may take to answer GET / with 200. */
+const BOOK_SERVER_START_TIMEOUT_MS = 30_000;
+const BOOK_SERVER_POLL_MS = 100;
+
+/** Resolves once the book server on `bookPort` answers GET / with 200; throws after BOOK_SERVER_START_TIMEOUT_MS. */
+export async function waitForBookServer(bookPort: number): Promise<void> {
+  const deadline = Date.now() + BOOK_SERVER_START_TIMEOUT_MS;
+  while ((await httpGet(bookPort, '/').catch(() => null))?.status !== 200) {
+    if (Date.now() > deadline) throw new Error('the book server did not start');
+    await new Promise((resolve) => setTimeout(resolve, BOOK_SERVER_POLL_MS));
+  }
+}
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({

@@ -16,11 +16,10 @@ import type { Browser, Page } from '@playwright/test';
 import { startLoad } from '../src/load/load-generator';
 import { validateLoadSettings } from '../src/shared/load-settings';
 import { startDashboardProcess } from '../test/support/dashboard-process';
-import { httpGet } from '../test/support/http-client';
 import { findFreePort } from '../test/support/ports';
 import { type CpuProfile, summarizeProfile } from './cpu-profile';
 import { runLoad } from './load';
-import { launchChromium, mainThreadCpuS } from './measured-page';
+import { launchChromium, mainThreadCpuS, waitForBookServer } from './measured-page';
 
 /**
  * For each kind of element a publish changes: its text changed (and put back) 100 times, each followed by a forced
@@ -327,10 +326,7 @@ async function main(): Promise<void> {
   const dashboard = await startDashboardProcess(['--start', '--port', String(bookPort), '--workers', '4']);
   const browser = await launchChromium();
   try {
-    for (let tries = 0; (await httpGet(bookPort, '/').catch(() => null))?.status !== 200; tries++) {
-      if (tries > 300) throw new Error('the book server did not start');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitForBookServer(bookPort);
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.addInitScript(CENSUS_SOURCE);
     await page.goto(dashboard.url);

@@ -35,13 +35,12 @@ import type { Browser, CDPSession, Page } from '@playwright/test';
 import { startLoad } from '../src/load/load-generator';
 import { type LoadSettings, validateLoadSettings } from '../src/shared/load-settings';
 import { startDashboardProcess } from '../test/support/dashboard-process';
-import { httpGet } from '../test/support/http-client';
 import { longRecording, writeRunFile } from '../test/support/long-recording';
 import { percentile } from '../test/support/percentile';
 import { findFreePort } from '../test/support/ports';
 import { type CpuProfile, monotonicUs, type ProfileStretch, summarizeProfile } from './cpu-profile';
 import { findWrk, runLoad } from './load';
-import { launchChromium, mainThreadCpuS } from './measured-page';
+import { launchChromium, mainThreadCpuS, waitForBookServer } from './measured-page';
 
 const WORKERS = 4;
 const WRK_CONNECTIONS = 50;
@@ -416,10 +415,7 @@ async function main(): Promise<void> {
   const watchedStretches: ProfileStretch[] = [];
   let serverProfileRows: string[] = [];
   try {
-    for (let tries = 0; (await httpGet(bookPort, '/').catch(() => null))?.status !== 200; tries++) {
-      if (tries > 300) throw new Error('the book server did not start');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitForBookServer(bookPort);
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const meter = await PageMeter.attach(browser, page);
     const saturateOnce = () =>

@@ -14,10 +14,9 @@ import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { DASHBOARD_WS_PATH } from '../src/shared/wire';
 import { startDashboardProcess } from '../test/support/dashboard-process';
-import { httpGet } from '../test/support/http-client';
 import { findFreePort } from '../test/support/ports';
 import { findWrk, runLoad } from './load';
-import { launchChromium } from './measured-page';
+import { launchChromium, waitForBookServer } from './measured-page';
 
 const WORKERS = 4;
 const WRK_CONNECTIONS = 50;
@@ -120,10 +119,7 @@ async function main(): Promise<void> {
   const dashboardPid = dashboard.program.child.pid!;
   const browser = await launchChromium();
   try {
-    for (let tries = 0; (await httpGet(bookPort, '/').catch(() => null))?.status !== 200; tries++) {
-      if (tries > 300) throw new Error('the book server did not start');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitForBookServer(bookPort);
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Network.enable');
