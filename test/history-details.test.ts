@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { EventHistory } from '../src/history';
+import { requestRecordAt } from '../src/history/details';
 import type { ServerEvent } from '../src/shared/events';
 import { DEFAULT_SETTINGS } from '../src/shared/settings';
 import { eventSequenceArb, PoolSimulator, type TimedAction } from './support/pool-simulator';
@@ -191,5 +192,134 @@ describe('request', () => {
     const timeline = history.timeline({ fromAt: 0, toAt: 30, plotWidthPx: 300, now: 30 });
     expect(timeline.lanes[0]!.bars).toMatchObject([{ requestId: 1, isRunning: true, isBeforeHistory: true, path: '/sleep' }]);
     expect(history.requestsIn({ track: 0, fromAt: 0, toAt: 30, limit: 10 })).toMatchObject({ total: 1, requests: [{ id: 1 }] });
+  });
+});
+
+describe('request as known at a moment', () => {
+  // One worker, a wait of at most 30 ms: request 1 runs, request 2 waits too long behind it, request 3 finds the queue full.
+  const events: ServerEvent[] = [
+    { type: 'worker-spawned', at: 0, workerId: 0 },
+    { type: 'server-listening', at: 0, ...DEFAULT_SETTINGS, workerCount: 1, maxWaitMs: 30 },
+    receivedEvent(10, 1, { target: '/sleep' }),
+    { type: 'job-queued', at: 10, requestId: 1, queueDepth: 1 },
+    { type: 'job-started', at: 12, requestId: 1, workerId: 0, waitMs: 2, queueDepth: 0 },
+    receivedEvent(20, 2),
+    { type: 'job-queued', at: 20, requestId: 2, queueDepth: 1 },
+    { type: 'job-finished', at: 50, requestId: 1, workerId: 0, runMs: 38, status: 200 },
+    { type: 'job-abandoned', at: 50, requestId: 2, reason: 'max-wait', waitMs: 30, queueDepth: 0 },
+    { type: 'request-rejected', at: 50, requestId: 2, connectionId: 1, status: 503, errorCode: 'QUEUE_WAIT_EXCEEDED' },
+    { type: 'response-sent', at: 51, requestId: 2, status: 503, bytes: 150 },
+    { type: 'response-sent', at: 52, requestId: 1, status: 200, bytes: 100 },
+    receivedEvent(60, 3),
+    { type: 'request-rejected', at: 61, requestId: 3, connectionId: 1, status: 503, errorCode: 'QUEUE_FULL' },
+    { type: 'response-sent', at: 61, requestId: 3, status: 503, bytes: 150 },
+  ];
+  const history = record(events);
+  const nothingYet = {
+    startedAt: null,
+    finishedAt: null,
+    sentAt: null,
+    workerId: null,
+    waitMs: null,
+    runMs: null,
+    status: null,
+    bytes: null,
+  };
+
+  it('shows a served request queued, running, finished and sent, each at its moment, and none before it came', () => {
+    expect(history.request(1, undefined, 5)).toBeNull();
+    expect(history.request(1, undefined, 11)).toMatchObject({ id: 1, target: '/sleep', receivedAt: 10, queuedAt: 10, ...nothingYet });
+    expect(history.request(1, undefined, 30)).toMatchObject({
+      startedAt: 12,
+      workerId: 0,
+      waitMs: 2,
+      finishedAt: null,
+      runMs: null,
+      status: null,
+    });
+    expect(history.request(1, undefined, 50.5)).toMatchObject({ finishedAt: 50, runMs: 38, status: 200, sentAt: null, bytes: null });
+    const sent = { finishedAt: 50, status: 200, sentAt: 52, bytes: 100 };
+    expect(history.request(1, undefined, 60)).toMatchObject(sent);
+    expect(history.request(1)).toMatchObject(sent);
+  });
+
+  it('shows an abandoned wait and a rejection only from when they happened', () => {
+    expect(history.request(2, undefined, 40)).toMatchObject({ queuedAt: 20, ...nothingYet, abandonReason: null, errorCode: null });
+    expect(history.request(2, undefined, 50)).toMatchObject({
+      waitMs: 30,
+      abandonReason: 'max-wait',
+      errorCode: 'QUEUE_WAIT_EXCEEDED',
+      status: 503,
+    });
+    expect(history.request(2, undefined, 50)!.sentAt).toBeNull();
+    expect(history.request(3, undefined, 60.5)).toMatchObject({ receivedAt: 60, status: null, errorCode: null, sentAt: null });
+    expect(history.request(3, undefined, 61)).toMatchObject({ status: 503, errorCode: 'QUEUE_FULL', sentAt: 61 });
+  });
+
+  it('masks the record of a request in flight the same way: what came after the moment is null', () => {
+    const inFlight = {
+      id: 7,
+      connectionId: 7,
+      method: 'GET',
+      target: '/sleep',
+      path: '/sleep',
+      remoteAddress: '127.0.0.1',
+      userAgent: null,
+      origin: 'external' as const,
+      receivedAt: 10,
+      queuedAt: 10,
+      startedAt: 12,
+      finishedAt: 50,
+      sentAt: null,
+      workerId: 0,
+      waitMs: 2,
+      runMs: 38,
+      status: 200,
+      bytes: null,
+      errorCode: null,
+      abandonReason: null,
+    };
+    expect(requestRecordAt(inFlight, 9)).toBeNull();
+    expect(requestRecordAt(inFlight, 11)).toEqual({
+      ...inFlight,
+      startedAt: null,
+      finishedAt: null,
+      workerId: null,
+      waitMs: null,
+      runMs: null,
+      status: null,
+    });
+    expect(requestRecordAt(inFlight, 30)).toEqual({ ...inFlight, finishedAt: null, runMs: null, status: null });
+    expect(requestRecordAt(inFlight, 50)).toEqual(inFlight);
+    // Waited too long: the abandonment and its answer are known from the end of the wait.
+    const abandoned = {
+      ...inFlight,
+      startedAt: null,
+      finishedAt: null,
+      workerId: null,
+      runMs: null,
+      waitMs: 30,
+      status: 503,
+      errorCode: 'QUEUE_WAIT_EXCEEDED',
+      abandonReason: 'max-wait' as const,
+    };
+    expect(requestRecordAt(abandoned, 39)).toEqual({ ...abandoned, waitMs: null, status: null, errorCode: null, abandonReason: null });
+    expect(requestRecordAt(abandoned, 40)).toEqual(abandoned);
+  });
+
+  it('asks the state for a request in flight whose first event left the history, as of the moment', () => {
+    const longRun: ServerEvent[] = [
+      { type: 'worker-spawned', at: 0, workerId: 0 },
+      { type: 'server-listening', at: 0, ...DEFAULT_SETTINGS, workerCount: 1, maxQueuedJobs: 8 },
+      receivedEvent(1, 1, { target: '/sleep' }),
+      { type: 'job-queued', at: 1, requestId: 1, queueDepth: 1 },
+      { type: 'job-started', at: 5, requestId: 1, workerId: 0, waitMs: 4, queueDepth: 0 },
+    ];
+    for (let i = 0; i < 20; i++)
+      longRun.push({ type: 'connection-opened', at: 10 + i, connectionId: 10 + i, remoteAddress: '::1', remotePort: i });
+    longRun.push({ type: 'job-finished', at: 40, requestId: 1, workerId: 0, runMs: 35, status: 200 });
+    const held = record(longRun, { maxEvents: 10 });
+    expect(held.request(1)).toMatchObject({ finishedAt: 40, status: 200 });
+    expect(held.request(1, undefined, 30)).toMatchObject({ runId: 1, startedAt: 5, workerId: 0, finishedAt: null, status: null });
   });
 });

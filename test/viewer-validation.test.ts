@@ -54,6 +54,11 @@ describe('validateViewerQuery', () => {
       ok: true,
       value: { kind: 'request', requestId: 4, runId: 2 },
     });
+    // As known at a moment (a paused view, a replay's cursor); nothing else is passed on.
+    expect(validateViewerQuery({ kind: 'request', requestId: 4, at: 1_700_000_000_123.5, extra: 1 })).toEqual({
+      ok: true,
+      value: { kind: 'request', requestId: 4, at: 1_700_000_000_123.5 },
+    });
   });
 
   it.each([
@@ -63,6 +68,8 @@ describe('validateViewerQuery', () => {
     [{ kind: 'requests-in', track: 0, fromAt: 1, toAt: 2, limit: 1, at: 'now' }, /at must be a time/],
     [{ kind: 'request', requestId: 'x' }, /requestId/],
     [{ kind: 'request', requestId: 1, runId: 0 }, /runId/],
+    [{ kind: 'request', requestId: 1, at: 'now' }, /at must be a time/],
+    [{ kind: 'request', requestId: 1, at: Number.NaN }, /at must be a time/],
     [{ kind: 'everything' }, /unknown query "everything"/],
     [[], /must be an object/],
   ])('refuses %j', (input, error) => {

@@ -2,6 +2,7 @@
 // a lane's bucket or a stretch of the queue, as a bounded list with the total count, and one request's
 // full record. Read from the request rows and their indexes: O(log n + limit), whatever the traffic.
 
+import type { RequestRecord } from '../shared/pool-model';
 import { overlapsRange } from './bucket-store';
 import type { HistoryParts } from './history-parts';
 import { newRequest, type PoolAggregate } from './pool-state';
@@ -141,8 +142,50 @@ function recordOf(parts: HistoryParts, aggregate: PoolAggregate, row: number, re
   return { runId: aggregate.runId, ...newRequest(requestId, 0, Number.NaN) };
 }
 
-/** One request's record: from its row while it is in the history, else from the state while it is in flight. */
-export function findRequest(parts: HistoryParts, live: PoolAggregate, requestId: number, runId?: number): RecordedRequest | null {
+/**
+ * A record of the state's (a request in flight) as it was known at `at`, masked as RequestTable.record masks a row:
+ * a time after `at`, and what came with it, is null; null when it was received after `at`. The state keeps no
+ * time for a rejection: one after an abandoned wait is known from the wait's end, any other from the start (the
+ * server answers those at once: a parse error, a full queue).
+ */
+export function requestRecordAt(record: RequestRecord, at: number): RequestRecord | null {
+  if (record.receivedAt > at) return null;
+  const known = (time: number | null) => (time !== null && time <= at ? time : null);
+  const queuedAt = known(record.queuedAt);
+  const startedAt = known(record.startedAt);
+  const finishedAt = known(record.finishedAt);
+  const sentAt = known(record.sentAt);
+  const leftQueueAt = queuedAt === null || record.waitMs === null ? null : known(queuedAt + record.waitMs);
+  const abandonReason = leftQueueAt === null ? null : record.abandonReason;
+  const errorCode = record.abandonReason !== null && abandonReason === null ? null : record.errorCode;
+  return {
+    ...record,
+    queuedAt,
+    startedAt,
+    finishedAt,
+    sentAt,
+    workerId: startedAt === null ? null : record.workerId,
+    waitMs: leftQueueAt === null ? null : record.waitMs,
+    runMs: finishedAt === null ? null : record.runMs,
+    status: sentAt !== null || finishedAt !== null || errorCode !== null ? record.status : null,
+    bytes: sentAt === null ? null : record.bytes,
+    errorCode,
+    abandonReason,
+  };
+}
+
+/**
+ * One request's record: from its row while it is in the history, else from the state while it is in flight. With
+ * `at` (the moment a view shows: paused, scrolled back, a replay's cursor) as it was known then; a request received
+ * after `at` is not in the history at `at`.
+ */
+export function findRequest(
+  parts: HistoryParts,
+  live: PoolAggregate,
+  requestId: number,
+  runId?: number,
+  at = Number.POSITIVE_INFINITY,
+): RecordedRequest | null {
   // Newest run first; run 0 holds what came before the first run the history saw begin.
   const runIds =
     runId !== undefined
@@ -156,10 +199,15 @@ export function findRequest(parts: HistoryParts, live: PoolAggregate, requestId:
         ];
   for (const id of runIds) {
     const row = parts.rowOf(id, requestId);
-    if (row !== -1) return parts.table.record(row, parts.log);
+    if (row !== -1) {
+      // Received after `at`: this run's id was not given yet then (an older run may have had it).
+      if (parts.table.columns.receivedAt[parts.table.slotOf(row)]! > at) continue;
+      return parts.table.record(row, parts.log, at);
+    }
     if (id === live.runId) {
       const record = live.requestRecord(requestId);
-      if (record !== undefined) return { runId: live.runId, ...record };
+      const known = record === undefined ? null : at >= live.at ? record : requestRecordAt(record, at);
+      if (known !== null) return { runId: live.runId, ...known };
     }
   }
   return null;

@@ -418,11 +418,12 @@ export class EventHistory {
 
   /**
    * One request's record while it is in the history (or in flight now). Request ids start again with each
-   * server run: `runId` picks the run, by default the newest run that has this id. O(log n).
+   * server run: `runId` picks the run, by default the newest run that has this id. `at`: as it was known at that
+   * moment (a replay's cursor, a paused view); default everything recorded. O(log n).
    */
-  request(requestId: number, runId?: number): RecordedRequest | null {
+  request(requestId: number, runId?: number, at?: number): RecordedRequest | null {
     this.settle();
-    return findRequest(this.parts, this.live, requestId, runId);
+    return findRequest(this.parts, this.live, requestId, runId, at);
   }
 
   // ── internals ──────────────────────────────────────────────────────────────

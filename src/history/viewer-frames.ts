@@ -620,7 +620,8 @@ export function frameTimelineOf(timeline: Timeline, mode: 'whole' | 'tail', from
  * the asking view shows (its cursor), used when the query does not name one.
  */
 export function answerQuery(history: EventHistory, query: ViewerQuery, viewAt?: number): QueryResult {
-  if (query.kind === 'request') return { ok: true, kind: 'request', request: history.request(query.requestId, query.runId) };
+  // Asked for by id, with the moment its view shows when that is not the live now (live: the newest record).
+  if (query.kind === 'request') return { ok: true, kind: 'request', request: history.request(query.requestId, query.runId, query.at) };
   // A verdict is about a whole run, wherever the asking view's cursor is.
   if (query.kind === 'book-verdict') return { ok: true, kind: 'book-verdict', verdict: bookVerdictOf(history, query.step, query.runId) };
   // A comparison keeps its own recordings, outside the history: only the live main side answers it.

@@ -68,12 +68,16 @@ export function validateViewerQuery(input: unknown): Validation<ViewerQuery> {
       return { ok: true, value: query };
     }
     case 'request': {
-      const { requestId, runId } = input;
+      const { requestId, runId, at } = input;
       if (!isWholeNumber(requestId, 0, Number.MAX_SAFE_INTEGER))
         return { ok: false, error: `query requestId must be a whole number (got ${describeValue(requestId)})` };
       if (runId !== undefined && !isWholeNumber(runId, 1, Number.MAX_SAFE_INTEGER))
         return { ok: false, error: `query runId must be a whole number ≥ 1 (got ${describeValue(runId)})` };
-      return { ok: true, value: runId === undefined ? { kind: 'request', requestId } : { kind: 'request', requestId, runId } };
+      if (at !== undefined && !isTime(at)) return { ok: false, error: `query at must be a time (got ${describeValue(at)})` };
+      const query: ViewerQuery = { kind: 'request', requestId };
+      if (runId !== undefined) query.runId = runId;
+      if (at !== undefined) query.at = at;
+      return { ok: true, value: query };
     }
     case 'book-verdict': {
       const { step, runId } = input;

@@ -472,8 +472,11 @@ export type ViewerQuery =
    * `at`: the newest moment the view shows (its cursor); default the present.
    */
   | { kind: 'requests-in'; track: number | 'queue'; fromAt: number; toAt: number; limit: number; at?: number }
-  /** One request's full record; runId defaults to the newest run that has it. */
-  | { kind: 'request'; requestId: number; runId?: number }
+  /**
+   * One request's full record; runId defaults to the newest run that has it. `at`: as it was known at that moment
+   * (the view's, when it is not the live now); default everything recorded.
+   */
+  | { kind: 'request'; requestId: number; runId?: number; at?: number }
   /** The Book panel's verdict of a step (src/shared/book.ts) on a run's events; runId defaults to the newest run. */
   | { kind: 'book-verdict'; step: BookStepId; runId?: number }
   /** The latest Compare… with each finished run's recorded events (not from the history: the comparison keeps its own). */
