@@ -122,6 +122,11 @@ test('a recorded burst replays as it was: scrub to it, step, play at 16×, then 
   await page.mouse.move(0, 0);
   await page.screenshot({ path: screenshotPath('7-replay-burst') });
   expect(await seriousAxeViolations(page)).toEqual([]);
+  // A sleeper's details at the cursor, inside its run: running, as it was then, not the 200 it answered later.
+  await page.locator('[data-testid=timeline-bar][data-path="/sleep"][data-status=""]').first().click();
+  await expect(page.getByTestId('detail-status')).toContainText('running');
+  await expect(page.getByTestId('detail-status')).not.toContainText('200');
+  await expect(page.getByTestId('detail-total')).toContainText('so far');
 
   // Next event: the cursor goes to the next moment something happened (the first sleeper's end), and shows it;
   // event by event on, a freed worker takes a waiting job. The workers' ends and the next starts can
@@ -154,6 +159,8 @@ test('a recorded burst replays as it was: scrub to it, step, play at 16×, then 
   await expect(busy).toHaveCount(0);
   await expect(page.getByTestId('queue-item')).toHaveCount(0);
   await expect(page.locator('[data-testid=timeline-bar][data-path="/sleep"]')).toHaveCount(8);
+  // The sleeper inspected since the scrub, at the end: answered.
+  await expect(page.getByTestId('detail-status')).toContainText('200');
   await page.screenshot({ path: screenshotPath('7-replay-played') });
 
   // Back to live: the live server, still listening, and its buttons act again.

@@ -580,7 +580,7 @@ describe('the bridge applies frames and publishes into the store once per paint'
     expect(store.getState().wire.inspectedRequest).toBeNull();
   });
 
-  it('asks again for an open request inspected while the picture moves, not while it is paused, and again on Resume', async () => {
+  it('asks again for an open request inspected while the picture moves, once as of the paused moment, and again on Resume', async () => {
     const clock = { nowMs: t0 };
     const { store, frames, bridge, watched } = setup(clock);
     const asked = () => watched.queries.filter((query) => query.kind === 'request').length;
@@ -594,22 +594,53 @@ describe('the bridge applies frames and publishes into the store once per paint'
     expect(asked()).toBe(2);
     await answered();
 
-    // Paused: the record stays as it was (a finish after the paused moment would move its times).
-    store.getState().viewActions.pauseTimeline(clock.nowMs);
+    expect(watched.queries.at(-1)).not.toHaveProperty('at');
+
+    // Paused: asked once as it was at the paused moment, then it stays (a finish after that moment is not in the picture).
+    const pausedAt = clock.nowMs;
+    store.getState().viewActions.pauseTimeline(pausedAt);
+    expect(asked()).toBe(3);
+    expect(watched.queries.at(-1)).toEqual({ kind: 'request', requestId: 5, runId: 1, at: pausedAt });
     for (let i = 0; i < 10; i++) {
       clock.nowMs += OPEN_REQUEST_REFRESH_MS;
       frames.run();
       await answered();
     }
-    expect(asked()).toBe(2);
+    expect(asked()).toBe(3);
     expect(store.getState().wire.inspectedRequest).toMatchObject({ id: 5, sentAt: null });
 
+    // Scrolled back while paused: asked as of the window's new end.
+    store.getState().viewActions.setTimelineScrollBack(200);
+    await vi.waitFor(() => {
+      frames.run();
+      expect(watched.queries.at(-1)).toEqual({ kind: 'request', requestId: 5, runId: 1, at: pausedAt - 200 });
+    });
+    expect(asked()).toBe(4);
+    await answered();
+    // Dragged on: at most one ask per OPEN_REQUEST_REFRESH_MS while it moves, and one more where it stops.
+    for (const scrollBackMs of [250, 300, 350, 400]) {
+      clock.nowMs += OPEN_REQUEST_REFRESH_MS / 10;
+      store.getState().viewActions.setTimelineScrollBack(scrollBackMs);
+      frames.run();
+      await answered();
+    }
+    expect(asked()).toBe(4);
+    clock.nowMs += OPEN_REQUEST_REFRESH_MS;
+    frames.run();
+    await answered();
+    expect(asked()).toBe(5);
+    expect(watched.queries.at(-1)).toEqual({ kind: 'request', requestId: 5, runId: 1, at: pausedAt - 400 });
+    clock.nowMs += OPEN_REQUEST_REFRESH_MS;
+    frames.run();
+    expect(asked()).toBe(5);
+
     store.getState().viewActions.resumeTimeline();
-    expect(asked()).toBe(3);
+    expect(asked()).toBe(6);
+    expect(watched.queries.at(-1)).not.toHaveProperty('at');
     await answered();
     clock.nowMs += OPEN_REQUEST_REFRESH_MS;
     frames.run();
-    expect(asked()).toBe(4);
+    expect(asked()).toBe(7);
     bridge.dispose();
   });
 

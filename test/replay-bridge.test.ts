@@ -3,11 +3,14 @@
 // held still and used for the controller's status alone — and Back to live shows the live server's frames again.
 
 import { describe, expect, it, vi } from 'vitest';
+import { EventHistory } from '../src/history';
+import { answerQuery } from '../src/history/viewer-frames';
 import { PoolBridge } from '../src/renderer/bridge/pool-bridge';
 import type { Recording } from '../src/renderer/recording/load-recording';
 import { createAppStore } from '../src/renderer/store/app-store';
 import type { ServerEvent } from '../src/shared/events';
 import { DEFAULT_SETTINGS } from '../src/shared/settings';
+import { validateViewerQuery } from '../src/shared/viewer-validation';
 import type {
   ControllerStatus,
   FrameSubscription,
@@ -147,6 +150,82 @@ describe('the bridge with a replay open', () => {
     expect(resumedAt).toBeGreaterThan(pausedAt + 100);
     await vi.waitFor(() => expect(bridge.presentAt()).toBeGreaterThan(resumedAt));
     store.getState().replayActions.pause();
+    bridge.dispose();
+  });
+
+  it('shows the request inspected as it was at the cursor: running inside its run, finished after it', async () => {
+    const { store, bridge } = setup();
+    store.getState().recordingActions.openRecording(RECORDING);
+    await vi.waitFor(() => expect(store.getState().replay.phase).toBe('open'), PREPARED);
+    const first = BURST.find((e) => e.type === 'job-started' && e.requestId === 1)!;
+    const finished = BURST.find((e) => e.type === 'job-finished' && e.requestId === 1)!;
+    store.getState().replayActions.seek(first.at + 1_000);
+    await vi.waitFor(() => {
+      bridge.flush();
+      expect(store.getState().wire.frameAt).toBe(first.at + 1_000);
+    }, PREPARED);
+
+    store.getState().viewActions.selectRequest(1);
+    await vi.waitFor(() => {
+      bridge.flush();
+      expect(store.getState().wire.inspectedRequest).toMatchObject({
+        id: 1,
+        startedAt: first.at,
+        workerId: 0,
+        finishedAt: null,
+        status: null,
+      });
+    }, PREPARED);
+
+    // The cursor moves past its finish: asked again, the answer says it finished.
+    store.getState().replayActions.seek(finished.at + 100);
+    await vi.waitFor(() => {
+      bridge.flush();
+      expect(store.getState().wire.inspectedRequest).toMatchObject({ id: 1, finishedAt: finished.at, status: 200 });
+    }, PREPARED);
+    // And back before it: running again.
+    store.getState().replayActions.seek(first.at + 10);
+    await vi.waitFor(() => {
+      bridge.flush();
+      expect(store.getState().wire.inspectedRequest).toMatchObject({ id: 1, finishedAt: null, status: null });
+    }, PREPARED);
+    bridge.dispose();
+  });
+
+  it('shows a request inspected while live is paused as it was at the paused moment, and as it is now on Resume', async () => {
+    const store = createAppStore({ api: noCommands });
+    const bridge = new PoolBridge(store, { scheduleFrame: () => {} });
+    const history = new EventHistory({ maxAgeMs: Number.POSITIVE_INFINITY });
+    for (const event of BURST) history.append(event);
+    const live = liveApi();
+    live.query = async (input) => {
+      const query = validateViewerQuery(input);
+      return query.ok ? answerQuery(history, query.value) : { ok: false, error: query.error };
+    };
+    bridge.connect(live);
+    live.send(liveFrame(1, { status: status('listening') }));
+    bridge.flush();
+    const started = BURST.find((e) => e.type === 'job-started' && e.requestId === 2)!;
+
+    // Paused inside request 2's run; it finished since (the history holds its finish), the picture does not show it.
+    store.getState().viewActions.pauseTimeline(started.at + 1_000);
+    store.getState().viewActions.selectRequest(2);
+    await vi.waitFor(() => {
+      bridge.flush();
+      expect(store.getState().wire.inspectedRequest).toMatchObject({
+        id: 2,
+        startedAt: started.at,
+        finishedAt: null,
+        status: null,
+        sentAt: null,
+      });
+    });
+
+    store.getState().viewActions.resumeTimeline();
+    await vi.waitFor(() => {
+      bridge.flush();
+      expect(store.getState().wire.inspectedRequest).toMatchObject({ id: 2, status: 200 });
+    });
     bridge.dispose();
   });
 

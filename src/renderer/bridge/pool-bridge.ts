@@ -41,6 +41,9 @@ export const BUSY_LOG_PUBLISH_INTERVAL_MS = 1_000;
 /**
  * A request still open is asked for again this often while it is inspected, so its times stay current; not while
  * the timeline is paused (its picture is one moment, and a finish after it would move the times), but on Resume.
+ * When the page's present is not the live now (paused, scrolled back, a replay) the request is asked for as it was
+ * then, and again when that moment moves (a scroll-back, a replay's scrub, step or play): at most this often while
+ * it keeps moving, and once where it stops.
  */
 export const OPEN_REQUEST_REFRESH_MS = 500;
 /** A bucket lists at most this many of its requests. */
@@ -112,7 +115,12 @@ export class PoolBridge {
   private inspectedRequest: RequestRecord | null = null;
   private inspectedKey: number | null = null;
   private inspectTimer: unknown = null;
-  /** Whether the view last seen was paused: Resume asks again for an open request inspected. */
+  /** The moment the inspected request was last asked for as of (undefined: the live now), and when (the bridge's clock). */
+  private inspectedAt: number | undefined = undefined;
+  private lastInspectMs = Number.NEGATIVE_INFINITY;
+  /** Bumped by every ask: an answer to an older one is dropped (a moving replay asks again before it is answered). */
+  private inspectSeq = 0;
+  /** Whether the view last seen was paused: pausing and Resume ask again at once for the request inspected. */
   private wasPaused = false;
   private bucketRequests: BucketRequests | null = null;
   private readonly changeListeners = new Set<() => void>();
@@ -320,11 +328,18 @@ export class PoolBridge {
     const { hoveredRequestId, hoveredBucket, selectedRequestId, selectedBucket } = state.view;
     const requestId = hoveredRequestId ?? (hoveredBucket !== null ? null : selectedRequestId);
     const isPaused = state.view.timelinePausedAt !== null;
-    const isResumed = this.wasPaused && !isPaused;
+    const isPauseToggled = this.wasPaused !== isPaused;
     this.wasPaused = isPaused;
-    if (requestId !== this.inspectedKey || (isResumed && this.inspectedRequest?.sentAt === null)) this.inspect(requestId);
+    if (requestId !== this.inspectedKey || (isPauseToggled && this.inspectMoment() !== this.inspectedAt)) this.inspect(requestId);
+    // A scroll-back moves the paused moment.
+    else this.followMoment();
     const bucket = hoveredRequestId !== null ? null : (hoveredBucket ?? selectedBucket);
     if (!isSameBucket(bucket, this.bucketRequests?.bucket ?? null)) this.listBucket(bucket);
+  }
+
+  /** The moment a request is asked for as of: the page's present when it is not the live now (paused, a replay). */
+  private inspectMoment(): number | undefined {
+    return this.replay === null && this.store.getState().view.timelinePausedAt === null ? undefined : this.presentAt();
   }
 
   private inspect(requestId: number | null): void {
@@ -338,18 +353,46 @@ export class PoolBridge {
     }
     // The one asked for replaces another at once only when it is known; until its answer the old one stays.
     if (this.inspectedRequest?.id !== requestId) this.inspectedRequest = null;
-    void this.api?.query({ kind: 'request', requestId, runId: this.held.run.runId || undefined }).then((result) => {
-      if (this.inspectedKey !== requestId || !result.ok || result.kind !== 'request') return;
+    const at = this.inspectMoment();
+    const seq = ++this.inspectSeq;
+    this.inspectedAt = at;
+    this.lastInspectMs = this.now();
+    const query = { kind: 'request' as const, requestId, runId: this.held.run.runId || undefined, ...(at === undefined ? {} : { at }) };
+    void this.api?.query(query).then((result) => {
+      if (this.inspectedKey !== requestId || seq !== this.inspectSeq || !result.ok || result.kind !== 'request') return;
       this.inspectedRequest = result.request;
       this.markWireDirty();
       // An open request's times still move: ask again while it is inspected (and the picture moves).
-      if (result.request !== null && result.request.sentAt === null) {
+      if (at === undefined && result.request !== null && result.request.sentAt === null && this.inspectTimer === null) {
         this.inspectTimer = this.setTimer(() => {
           this.inspectTimer = null;
-          if (this.inspectedKey === requestId && this.store.getState().view.timelinePausedAt === null) this.inspect(requestId);
+          if (this.inspectedKey !== requestId) return;
+          if (this.inspectMoment() === undefined) this.inspect(requestId);
+          else this.followMoment();
         }, OPEN_REQUEST_REFRESH_MS);
       }
     });
+  }
+
+  /**
+   * Asks again for the request inspected when the moment the page shows moved away from the one it was asked as of:
+   * at once when the last ask is OPEN_REQUEST_REFRESH_MS old, else when it will be (a moving replay asks that often,
+   * and once more where it stops).
+   */
+  private followMoment(): void {
+    const requestId = this.inspectedKey;
+    if (requestId === null || this.inspectTimer !== null) return;
+    const at = this.inspectMoment();
+    if (at === undefined || at === this.inspectedAt) return;
+    const waitMs = this.lastInspectMs + OPEN_REQUEST_REFRESH_MS - this.now();
+    if (waitMs <= 0) {
+      this.inspect(requestId);
+      return;
+    }
+    this.inspectTimer = this.setTimer(() => {
+      this.inspectTimer = null;
+      this.followMoment();
+    }, waitMs);
   }
 
   private listBucket(bucket: BucketRef | null): void {
@@ -437,6 +480,8 @@ export class PoolBridge {
           isLogReplaced: isLogBusy || this.hasLogJumped,
         }),
       );
+      // The frame published may have moved the page's present (a replay's cursor, a paused view's frame).
+      this.followMoment();
       if (isLogDue) {
         this.lastLogPublishAt = now;
         this.hasLogJumped = false;
