@@ -506,7 +506,7 @@ async function main(): Promise<void> {
       ["page's renderer, CPU time of all threads", byRate((stretch) => stretch.rendererCpu, percent)],
       [
         "  the same two, in the frame recorder's rounds",
-        byRate((stretch) => stretch.mainThreadCpu, percent, true) + '  /  ' + byRate((stretch) => stretch.rendererCpu, percent, true),
+        `${byRate((stretch) => stretch.mainThreadCpu, percent, true)}  /  ${byRate((stretch) => stretch.rendererCpu, percent, true)}`,
       ],
       ["page's main thread, busy (wall) time", byRate((stretch) => stretch.busy.TaskDuration, percent)],
       [
