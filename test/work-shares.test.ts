@@ -1,9 +1,10 @@
 // When the workers panel says that one worker runs most of the pool's jobs: at a high rate, under the pool, once the
-// busiest runs well above the pool's mean; not at low rates, not for an even share, not for other strategies.
+// busiest runs well above the pool's mean, and until it is clearly even again; not at low rates, not for an even
+// share, not for other strategies.
 
 import { describe, expect, it } from 'vitest';
 import { HIGH_RATE_JOBS_PER_S } from '../src/renderer/bridge/projections';
-import { UNEVEN_SHARE_RATIO, unevenShareOf } from '../src/renderer/components/work-shares';
+import { EVEN_AGAIN_RATIO, UNEVEN_SHARE_RATIO, unevenShareOf } from '../src/renderer/components/work-shares';
 import type { WorkerView } from '../src/renderer/store/wire-slice';
 
 type Card = Pick<WorkerView, 'id' | 'phase' | 'jobsPerSecond' | 'isHighRate'>;
@@ -26,6 +27,16 @@ describe('uneven shares of the work', () => {
     expect(unevenShareOf(cardsOf([justUnder, 1_000, 1_000, 2_000 - justUnder]), 'pool')).toBeNull();
     const at = UNEVEN_SHARE_RATIO * 1_000;
     expect(unevenShareOf(cardsOf([at, 1_000, 1_000, 2_000 - at]), 'pool')?.workerId).toBe(0);
+  });
+
+  it('once shown, stays until the busiest falls under EVEN_AGAIN_RATIO times the mean, so a share near the ratio does not blink', () => {
+    // Mean 1,000: the busiest between the two ratios is said only if it was already.
+    const between = ((UNEVEN_SHARE_RATIO + EVEN_AGAIN_RATIO) / 2) * 1_000;
+    const cards = cardsOf([between, 1_000, 1_000, 2_000 - between]);
+    expect(unevenShareOf(cards, 'pool')).toBeNull();
+    expect(unevenShareOf(cards, 'pool', true)?.workerId).toBe(0);
+    const evenAgain = EVEN_AGAIN_RATIO * 1_000 - 1;
+    expect(unevenShareOf(cardsOf([evenAgain, 1_000, 1_000, 2_000 - evenAgain]), 'pool', true)).toBeNull();
   });
 
   it('says nothing while no card shows a rate: at low rates the cards show the jobs themselves', () => {

@@ -5,7 +5,7 @@
 // does. Cards re-render only when their own worker changes (or, while busy, to tick).
 // A polite live region tells screen readers how the pool is doing, a few times a minute at most.
 
-import { memo, type ReactNode, useEffect, useState } from 'react';
+import { memo, type ReactNode, useEffect, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { ServerPhase } from '../../shared/pool-model';
 import { BUSY_WINDOW_MS } from '../../shared/request-stats';
@@ -238,7 +238,12 @@ function QueueLock({ lock }: { lock: LockView }): ReactNode {
  * the panel, with the cause (protocol.ts, "Sleeping"), while it holds (unevenShareOf).
  */
 function WorkShares(): ReactNode {
-  const uneven = useAppStore(useShallow((s) => unevenShareOf(s.wire.workers, s.wire.strategy)));
+  // Whether the note was shown at the last commit: it then stays until the shares are clearly even again.
+  const isShownRef = useRef(false);
+  const uneven = useAppStore(useShallow((s) => unevenShareOf(s.wire.workers, s.wire.strategy, isShownRef.current)));
+  useEffect(() => {
+    isShownRef.current = uneven !== null;
+  });
   if (uneven === null) return null;
   return (
     <p className="work-shares" data-testid="work-shares" data-worker-id={uneven.workerId} data-share-percent={uneven.sharePercent}>

@@ -6,6 +6,11 @@ import type { WorkerView } from '../store/wire-slice';
 
 /** Shares are uneven once the busiest worker runs this many times the pool's mean jobs per second. */
 export const UNEVEN_SHARE_RATIO = 1.5;
+/**
+ * Once said, it is said until the busiest falls under this many times the mean: a share that hovers about
+ * UNEVEN_SHARE_RATIO does not make the note come and go with every frame.
+ */
+export const EVEN_AGAIN_RATIO = 1.3;
 
 export interface UnevenShare {
   /** The worker that runs the most jobs per second. */
@@ -16,12 +21,14 @@ export interface UnevenShare {
 
 /**
  * The busiest worker and its share when the cards show rates (some worker runs a high rate), the pool has two live
- * workers or more, and the busiest runs at least UNEVEN_SHARE_RATIO times their mean; otherwise null. Only for the
- * 'pool' strategy: the explanation is its ring's (the while-let pool and the others hand out jobs otherwise).
+ * workers or more, and the busiest runs at least UNEVEN_SHARE_RATIO times their mean (EVEN_AGAIN_RATIO while the
+ * note is shown: `isShown`); otherwise null. Only for the 'pool' strategy: the explanation is its ring's (the
+ * while-let pool and the others hand out jobs otherwise).
  */
 export function unevenShareOf(
   workers: readonly Pick<WorkerView, 'id' | 'phase' | 'jobsPerSecond' | 'isHighRate'>[],
   strategy: Strategy | null,
+  isShown = false,
 ): UnevenShare | null {
   if (strategy !== 'pool') return null;
   let liveCount = 0;
@@ -36,6 +43,7 @@ export function unevenShareOf(
     if (busiest === null || worker.jobsPerSecond > busiest.jobsPerSecond) busiest = worker;
   }
   if (!isAnyHighRate || liveCount < 2 || busiest === null) return null;
-  if (busiest.jobsPerSecond < (UNEVEN_SHARE_RATIO * totalJobsPerSecond) / liveCount) return null;
+  const ratio = isShown ? EVEN_AGAIN_RATIO : UNEVEN_SHARE_RATIO;
+  if (busiest.jobsPerSecond < (ratio * totalJobsPerSecond) / liveCount) return null;
   return { workerId: busiest.id, sharePercent: Math.round((100 * busiest.jobsPerSecond) / totalJobsPerSecond) };
 }
