@@ -2,9 +2,10 @@
 // keep-alive GET / (request-received, job-queued, job-started, job-finished, response-sent) cost the main thread
 // per request, with nobody subscribed, with a subscriber of one event type a request does not emit (the pool then
 // reports its facts, but no event is built), with a subscriber that does nothing, and with one that buffers every
-// event as the app's publisher does, and with `serve`'s book log printing to a file (src/server/book-log.ts, one
-// line per request). It drives the real EventStream and PoolEventReporter; the server's and the connection's emit
-// sites and the pool's calls are copied here with their checks, clock readings and objects.
+// event as the app's publisher did before it read its frames from the recorder, and with `serve`'s book log printing
+// to a file (src/server/book-log.ts, one line per request). It drives the real EventStream and PoolEventReporter;
+// the server's and the connection's emit sites and the pool's calls are copied here with their checks, clock
+// readings and objects.
 // Run: npm run bench:emit [-- --rounds N --requests N]. Rounds alternate between the modes; the figure is
 // each mode's median round in ns of CPU per request, and the median of the per-round differences to nobody.
 
@@ -26,7 +27,7 @@ const { values } = parseArgs({
 });
 const ROUNDS = Number(values.rounds);
 const REQUESTS_PER_ROUND = Number(values.requests);
-/** The publisher hands its buffer off every 33 ms; at about 27,000 req/s that is about this many events. */
+/** The buffering subscriber hands its buffer off every 33 ms, as the publisher did: at about 27,000 req/s, this many. */
 const EVENTS_PER_PUBLISH = 4_500;
 const WORKER_COUNT = 4;
 
