@@ -20,8 +20,8 @@ export interface DashboardFixtures {
   /** Flags for the dashboard under test; set per file or describe with test.use({ dashboardArgs: [...] }). */
   dashboardArgs: string[];
   /**
-   * Which program: 'source' (default: what the stories have always run) or 'built' (what users run; built first
-   * when out/ is older than its sources). Set with test.use({ dashboardProgram: 'built' }).
+   * Which program: 'built' (default: what `npm run dashboard` runs; built first when out/ is older than its
+   * sources) or 'source' (through tsx, for a story that needs it). Set with test.use({ dashboardProgram: 'source' }).
    */
   dashboardProgram: DashboardProgram;
   dashboard: DashboardUnderTest;
@@ -29,7 +29,7 @@ export interface DashboardFixtures {
 
 export const test = base.extend<DashboardFixtures>({
   dashboardArgs: [[], { option: true }],
-  dashboardProgram: ['source', { option: true }],
+  dashboardProgram: ['built', { option: true }],
 
   dashboard: async ({ dashboardArgs, dashboardProgram }, use, testInfo) => {
     const bookPort = await findFreePort();
