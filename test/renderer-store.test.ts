@@ -8,6 +8,7 @@ import { newRequest } from '../src/history/pool-state';
 import {
   BUSY_LOG_PUBLISH_INTERVAL_MS,
   LOG_PUBLISH_INTERVAL_MS,
+  LOG_REST_MS,
   OPEN_REQUEST_REFRESH_MS,
   PoolBridge,
   STORE_PUBLISH_INTERVAL_MS,
@@ -512,9 +513,14 @@ describe('the bridge applies frames and publishes into the store once per paint'
     clock.nowMs += BUSY_LOG_PUBLISH_INTERVAL_MS;
     frames.run();
     expect(store.getState().wire.log.map((l) => l.text)).toEqual(['Listening', 'Worker 0 got a job; executing.']);
-    // None left out since: back to the quiet interval.
+    // None left out since: still busy (at its busy interval) until LOG_REST_MS have passed without lines left out.
+    const firstOmissionAt = t0 + 300;
     clock.nowMs += 300;
     bridge.receive(frameOf({ seq: 3, log: line('Worker 1 got a job; executing.') }));
+    frames.run();
+    expect(store.getState().wire.log).toHaveLength(2);
+    // Then back to the quiet interval: the log is shown whole at once, with no frame needed.
+    clock.nowMs = firstOmissionAt + LOG_REST_MS;
     frames.run();
     expect(store.getState().wire.log).toHaveLength(3);
     // A busy log is a sample: of many lines, only the newest BUSY_LOG_LINES_SHOWN are shown.
@@ -525,7 +531,7 @@ describe('the bridge applies frames and publishes into the store once per paint'
     frames.run();
     expect(store.getState().wire.log).toEqual(many.slice(-BUSY_LOG_LINES_SHOWN));
     // Quiet again, the whole log the page holds.
-    clock.nowMs += 300;
+    clock.nowMs += LOG_REST_MS;
     bridge.receive(frameOf({ seq: 5, log: line('Worker 3 got a job; executing.') }));
     frames.run();
     expect(store.getState().wire.log).toHaveLength(104);
@@ -538,6 +544,41 @@ describe('the bridge applies frames and publishes into the store once per paint'
     bridge.receive(frameOf({ seq: 7 }));
     frames.run();
     expect(store.getState().wire.log).toEqual(many);
+  });
+
+  it('keeps a busy log a sample between the frames that leave lines out, and shows it whole once none have been left out for LOG_REST_MS', () => {
+    const clock = { nowMs: t0 };
+    const { store, frames, bridge } = setup(clock);
+    const lines = (from: number, count: number) =>
+      Array.from({ length: count }, (_, i) => ({ at: t0 + from + i, text: `Worker ${i % 4} got a job; executing. (${from + i})` }));
+    bridge.receive(frameOf({ seq: 1, isFull: true, log: { lines: lines(0, 1), omittedLineCount: 0 } }));
+    frames.run();
+    // A busy server: a frame every 200 ms, the log in one of five (as the publisher sends it), lines left out each time.
+    const shownLengths: number[] = [];
+    let lastOmissionAt = 0;
+    for (let seq = 2; seq <= 31; seq++) {
+      clock.nowMs += 200;
+      const isLogFrame = seq % 5 === 0;
+      if (isLogFrame) lastOmissionAt = clock.nowMs;
+      bridge.receive(frameOf({ seq, log: isLogFrame ? { lines: lines(seq * 100, 100), omittedLineCount: 5_000 } : undefined }));
+      frames.run();
+      shownLengths.push(store.getState().wire.log.length);
+    }
+    // Once busy, never all the lines held (up to 200) between two busy logs: only the sample.
+    const firstBusy = shownLengths.indexOf(BUSY_LOG_LINES_SHOWN);
+    expect(firstBusy).toBeGreaterThanOrEqual(0);
+    expect(shownLengths.slice(firstBusy).every((length) => length === BUSY_LOG_LINES_SHOWN)).toBe(true);
+    // The traffic stops: no more frames. The log is shown whole LOG_REST_MS after the last lines left out (by the
+    // store's next publish).
+    clock.nowMs = lastOmissionAt + LOG_REST_MS - 1;
+    frames.run();
+    expect(store.getState().wire.log).toHaveLength(BUSY_LOG_LINES_SHOWN);
+    clock.nowMs = lastOmissionAt + LOG_REST_MS;
+    frames.run();
+    clock.nowMs += STORE_PUBLISH_INTERVAL_MS;
+    frames.run();
+    expect(store.getState().wire.log.length).toBe(bridge.frames.log.length);
+    expect(bridge.frames.log.length).toBeGreaterThan(BUSY_LOG_LINES_SHOWN);
   });
 
   it("takes the stats panels' numbers from the frames as they are", () => {

@@ -39,6 +39,13 @@ export const LOG_PUBLISH_INTERVAL_MS = 250;
 /** While the frames leave lines out (more than a frame can carry), the log is a sample: replaced this often. */
 export const BUSY_LOG_PUBLISH_INTERVAL_MS = 1_000;
 /**
+ * Once a frame left log lines out, the log stays a sample until none has been left out for this long. A busy server's
+ * log comes once a second: without the hold, the publishes between showed all the lines the page holds and the next
+ * busy one the sample again, hundreds of rows mounted, laid out and removed twice a second (the page's largest layouts
+ * under load). Then, with nothing left out, it shows all its lines.
+ */
+export const LOG_REST_MS = 2_000;
+/**
  * A request still open is asked for again this often while it is inspected, so its times stay current; not while
  * the timeline is paused (its picture is one moment, and a finish after it would move the times), but on Resume.
  * When the page's present is not the live now (paused, scrolled back, a replay) the request is asked for as it was
@@ -106,8 +113,11 @@ export class PoolBridge {
   private hasLogJumped = false;
   private lastLogPublishAt = -Infinity;
   private lastStorePublishAt = -Infinity;
-  /** The frames' count of left-out log lines at the last log publish: when it moved, the log is busy. */
-  private omittedLogLinesPublished = 0;
+  /** When a frame last left log lines out (the bridge's clock): the log is a sample until LOG_REST_MS after. */
+  private lastLogOmissionAtMs = Number.NEGATIVE_INFINITY;
+  /** Fires LOG_REST_MS after the last lines left out: the log is shown whole at once then. */
+  private logRestTimer: unknown = null;
+  private isLogRestDue = false;
   private lastStatsVersion = 0;
   private lastPublishedError: string | null = null;
   private publishCount = 0;
@@ -287,6 +297,7 @@ export class PoolBridge {
     // The main side's figures (queueing window, chart samples, Run load and Sweep… progress) go to the store as they are.
     if (frame.panels?.metrics) this.store.getState().workloadActions.receiveMetrics(frame.panels.metrics);
     this.held.apply(frame);
+    if ((frame.log?.omittedLineCount ?? 0) > 0) this.noteLogOmission();
     if (frame.isFull) {
       this.hasFullFrame = true;
       this.hasLogJumped = true;
@@ -314,6 +325,18 @@ export class PoolBridge {
     this.liveSubscription?.close();
     if (this.inspectTimer !== null) this.clearTimer(this.inspectTimer);
     if (this.publishTimer !== null) this.clearTimer(this.publishTimer);
+    if (this.logRestTimer !== null) this.clearTimer(this.logRestTimer);
+  }
+
+  /** A frame left log lines out: the log stays a sample, and is shown whole LOG_REST_MS after the last such frame. */
+  private noteLogOmission(): void {
+    this.lastLogOmissionAtMs = this.now();
+    if (this.logRestTimer !== null) this.clearTimer(this.logRestTimer);
+    this.logRestTimer = this.setTimer(() => {
+      this.logRestTimer = null;
+      this.isLogRestDue = true;
+      this.markWireDirty();
+    }, LOG_REST_MS);
   }
 
   // ── the view and details on demand ─────────────────────────────────────────
@@ -467,9 +490,10 @@ export class PoolBridge {
     if (this.isWireDirty) {
       this.isWireDirty = false;
       this.publishCount++;
-      const isLogBusy = this.held.omittedLogLines > this.omittedLogLinesPublished;
+      // Busy from the first frame that left lines out until LOG_REST_MS after the last one.
+      const isLogBusy = now - this.lastLogOmissionAtMs < LOG_REST_MS;
       const logIntervalMs = isLogBusy ? BUSY_LOG_PUBLISH_INTERVAL_MS : LOG_PUBLISH_INTERVAL_MS;
-      const isLogDue = isForced || now - this.lastLogPublishAt >= logIntervalMs;
+      const isLogDue = isForced || (this.isLogRestDue && !isLogBusy) || now - this.lastLogPublishAt >= logIntervalMs;
       const state = this.store.getState();
       state.wireActions.publish(
         projectWire(this.held, state.wire, {
@@ -485,7 +509,7 @@ export class PoolBridge {
       if (isLogDue) {
         this.lastLogPublishAt = now;
         this.hasLogJumped = false;
-        this.omittedLogLinesPublished = this.held.omittedLogLines;
+        if (!isLogBusy) this.isLogRestDue = false;
       }
       // A log line held back must still appear once traffic stops: the store's next publish looks again.
       else if (isLogBehind(this.held, this.store.getState().wire)) {
