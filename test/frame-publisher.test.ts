@@ -116,7 +116,8 @@ describe('FramePublisher with a real server', () => {
     const intervalMs = 20;
     const busyIntervalMs = 300;
     const controller = new ServerController({ initialSettings: settings() });
-    const publisher = new FramePublisher(controller, { intervalMs, busyIntervalMs, busyRequestsPerS: 20 });
+    // No resting interval here: the quiet frames before the traffic are the normal pace's.
+    const publisher = new FramePublisher(controller, { intervalMs, busyIntervalMs, busyRequestsPerS: 20, restingIntervalMs: intervalMs });
     controllers.push(controller);
     publishers.push(publisher);
     expect(await controller.execute({ type: 'start-server', settings: settings({ workerCount: 2 }) })).toEqual({ ok: true });
@@ -148,6 +149,45 @@ describe('FramePublisher with a real server', () => {
     const busyGaps = gapsMs(sink.frames).filter(({ after }) => after.counters.requestsPerSecond >= 20);
     expect(busyGaps.length).toBeGreaterThan(0);
     for (const { gapMs } of busyGaps) expect(gapMs).toBeGreaterThanOrEqual(busyIntervalMs - 2);
+  });
+
+  it('at rest sends a live viewer no frame until something new is recorded, then one at the normal pace', async () => {
+    const controller = new ServerController({ initialSettings: settings() });
+    // A resting interval far longer than the test: any frame at rest comes from something new.
+    const publisher = new FramePublisher(controller, { intervalMs: 20, restingIntervalMs: 600_000 });
+    controllers.push(controller);
+    publishers.push(publisher);
+    expect(await controller.execute({ type: 'start-server', settings: settings({ workerCount: 2 }) })).toEqual({ ok: true });
+    const port = Number(controller.status.url!.split(':')[2]);
+    // A viewer that acks every frame as soon as it has it.
+    const sink = new RecordingSink();
+    const viewer = publisher.addViewer({
+      send: (frame) => {
+        sink.send(frame);
+        queueMicrotask(() => viewer.ack(frame.seq));
+      },
+    });
+    viewer.setView(liveView());
+    await sink.until((s) => s.frames.length >= 1);
+    // Idle: the pool is at rest and nothing is recorded meanwhile, so (almost) nothing more is sent; at the normal
+    // pace of 20 ms this would be about 25 frames.
+    await settle(500);
+    const restingFrames = sink.frames.length;
+    expect(restingFrames).toBeLessThanOrEqual(3);
+    // A request: its answer is shown without waiting for the resting interval, then frames follow at the normal
+    // pace until the request rate (the last second's count) has fallen back to none.
+    expect((await httpGet(port, '/')).status).toBe(200);
+    await sink.until((s) => s.last.counters.responsesSent >= 1);
+    await sink.until((s) => s.last.counters.requestsPerSecond === 0);
+    expect(sink.frames.length).toBeGreaterThan(restingFrames + 10);
+    // At rest again: quiet.
+    await settle(100);
+    const quietAgain = sink.frames.length;
+    await settle(300);
+    expect(sink.frames.length).toBeLessThanOrEqual(quietAgain + 1);
+    // A change of the view is answered at once.
+    viewer.setView(liveView({ id: 2, windowMs: 30_000 }));
+    await sink.until((s) => s.last.viewId === 2);
   });
 
   it('stops moving for a paused view, sends it a frame when the status changes, and a full one on resume', async () => {

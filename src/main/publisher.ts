@@ -16,6 +16,7 @@ import {
   type FrameMemory,
   MEMORY_SAMPLE_INTERVAL_MS,
   type QueryResult,
+  RESTING_FRAME_INTERVAL_MS,
   type ViewerFrame,
 } from '../shared/wire';
 import type { ServerController } from './server-controller';
@@ -48,6 +49,8 @@ export interface FramePublisherOptions {
   busyIntervalMs?: number;
   /** The request rate from which the busy interval applies; default BUSY_FRAME_REQUESTS_PER_S. */
   busyRequestsPerS?: number;
+  /** The most time between live frames at rest while nothing new is recorded; default RESTING_FRAME_INTERVAL_MS. */
+  restingIntervalMs?: number;
   ackTimeoutMs?: number;
 }
 
@@ -65,13 +68,33 @@ interface FrameViewerState {
   paceMs: number;
   /** The live metrics' version this viewer has (null: none yet, or it lost a frame). */
   metricsVersion: number | null;
+  /**
+   * The history's next seq when the last frame sent showed the pool at rest (null: it did not, or the view changed
+   * since): until an event comes after it or the status changes, no frame is built for the viewer before the resting
+   * interval is over.
+   */
+  restingSeq: number | null;
+  /** The controller's status when that frame was sent. */
+  restingStatus: unknown;
   timer: NodeJS.Timeout | null;
+}
+
+/** Whether a live frame shows the pool at rest: nothing in it moves with time until something new is recorded. */
+function isAtRest(frame: ViewerFrame): boolean {
+  return (
+    frame.isLive &&
+    frame.counters.requestsPerSecond === 0 &&
+    frame.queue.length === 0 &&
+    frame.waiting.count === 0 &&
+    frame.workers.every((worker) => worker.job === null)
+  );
 }
 
 export class FramePublisher {
   private readonly intervalMs: number;
   private readonly busyIntervalMs: number;
   private readonly busyRequestsPerS: number;
+  private readonly restingIntervalMs: number;
   private readonly ackTimeoutMs: number;
   private readonly viewers = new Set<FrameViewerState>();
   private stats: LiveStats | null = null;
@@ -88,6 +111,7 @@ export class FramePublisher {
     this.intervalMs = options.intervalMs ?? FRAME_INTERVAL_MS;
     this.busyIntervalMs = Math.max(this.intervalMs, options.busyIntervalMs ?? BUSY_FRAME_INTERVAL_MS);
     this.busyRequestsPerS = options.busyRequestsPerS ?? BUSY_FRAME_REQUESTS_PER_S;
+    this.restingIntervalMs = options.restingIntervalMs ?? RESTING_FRAME_INTERVAL_MS;
     this.ackTimeoutMs = options.ackTimeoutMs ?? FRAME_ACK_TIMEOUT_MS;
   }
 
@@ -110,6 +134,8 @@ export class FramePublisher {
       sentAt: 0,
       paceMs: this.intervalMs,
       metricsVersion: null,
+      restingSeq: null,
+      restingStatus: null,
       timer: null,
     };
     this.viewers.add(viewer);
@@ -118,6 +144,7 @@ export class FramePublisher {
         const view = validateViewerView(input);
         if (!view.ok) return view.error;
         viewer.frames.setView(view.value);
+        viewer.restingSeq = null;
         // A new view is answered without waiting for the old view's frame to be acked, but still at most one
         // frame per interval: a page that sends views in a loop cannot make the main side build frames in one.
         viewer.inFlightSeq = null;
@@ -213,9 +240,18 @@ export class FramePublisher {
       viewer.inFlightSeq = null;
     }
     if (viewer.sink.isCongested?.() === true) return this.schedule(viewer, this.intervalMs);
-    const stats = this.liveStats();
     const metrics = this.controller.liveMetrics;
     const metricsVersion = metrics.version;
+    // At rest with nothing new: look again at the normal pace, build nothing until the resting interval is over. The
+    // live figures are sampled four times a second whatever happens; at rest their samples wait for that frame.
+    if (
+      viewer.restingSeq !== null &&
+      viewer.restingSeq === this.controller.history.nextSeq &&
+      viewer.restingStatus === this.controller.status &&
+      now - viewer.sentAt < this.restingIntervalMs
+    )
+      return this.schedule(viewer, Math.min(this.intervalMs, viewer.sentAt + this.restingIntervalMs - now));
+    const stats = this.liveStats();
     const frame = viewer.frames.build({
       now,
       status: this.controller.status,
@@ -231,6 +267,8 @@ export class FramePublisher {
     viewer.sentAt = now;
     // A view's change is still answered within intervalMs (setView); only the live frames' own pace slows.
     viewer.paceMs = frame.isLive && frame.counters.requestsPerSecond >= this.busyRequestsPerS ? this.busyIntervalMs : this.intervalMs;
+    viewer.restingSeq = isAtRest(frame) ? this.controller.history.nextSeq : null;
+    viewer.restingStatus = this.controller.status;
     this.sentFrameCount++;
     try {
       viewer.sink.send(frame);

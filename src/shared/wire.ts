@@ -61,6 +61,14 @@ export const FRAME_INTERVAL_MS = 100;
 export const BUSY_FRAME_REQUESTS_PER_S = 1_000;
 export const BUSY_FRAME_INTERVAL_MS = 2 * FRAME_INTERVAL_MS;
 /**
+ * At rest — the last live frame counted no request in the last second, no job running, none queued, no connection
+ * waiting — and while nothing new is recorded (no event, no change of status), a live viewer gets a frame at most
+ * this often: each would repeat the last but for its moment (and the live charts' samples of nothing, which wait for
+ * it), and cost the browser a whole update. The first event after the rest is sent at the normal pace (the publisher
+ * looks every FRAME_INTERVAL_MS). Durations on the page run on its own clock, and the timeline slides by itself.
+ */
+export const RESTING_FRAME_INTERVAL_MS = 1_000;
+/**
  * The same for a replay while it plays: its present is the cursor, which moves only with frames, and its frames cost
  * the page alone, so they come as often as the display needs for smooth motion (30 per second at most).
  */
