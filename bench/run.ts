@@ -3,13 +3,13 @@
 // bench/results/latest.json. Flags: see USAGE below.
 //
 // How to read it
-// - Every throughput figure is the MEDIAN ROUND (by req/s) of N alternating rounds: servers A, B, C,
-//   then C, B, A, ...; each round is preceded by a warm-up run that is not counted, and a scenario's first
-//   round by a longer one (COLD_WARMUP_S: a fresh server takes seconds to reach its pace, more with a connection
-//   per request). Drift (thermal, other processes) therefore hits both sides alike; compare ratios, not absolute
-//   numbers across machines.
-//   "rounds a–b" beside a ratio is the spread of the per-round ratios: a target missed or met by less
-//   than that spread is within the noise of this machine; rerun with more --rounds.
+// - The servers' columns are the MEDIAN ROUND (by req/s) of N alternating rounds: servers A, B, C, then C, B, A,
+//   ...; each round is preceded by a warm-up run that is not counted, and a scenario's first round by a longer one
+//   (COLD_WARMUP_S: a fresh server takes seconds to reach its pace, more with a connection per request).
+//   A RATIO is the median of the per-round ratios (each round's sides ran back to back, so drift between rounds
+//   cancels), printed with its bootstrap 95 % interval (bench/stats.ts), the interquartile range and the whole
+//   spread of the rounds. met? says "yes" or "NO" only when the whole interval lies on one side of the target and
+//   "undecided" when it spans it: this machine could not tell; rerun with more --rounds, or on a quieter machine.
 // - keep-alive: GET / over `connections` persistent connections. Poolscope sends every request to a
 //   worker thread and back; node:http answers on its one thread. Targets: Poolscope ≥ 0.8× node:http, and
 //   server CPU per request ≤ 1.2× node:http's. The ceiling (bare-net-server.ts: no parsing, one fixed
@@ -22,12 +22,15 @@
 //   tsx (as it ran before the build), with 1, 4 and 16 workers, each given a short keep-alive load and a
 //   /sleep for every worker; peak RSS (VmHWM) and the cost of each added worker: (16 − 1) / 15. Target ≤ 12 MB.
 // - event stream: Poolscope with a subscriber that takes every event and does nothing with it (the stream's own cost)
-//   vs nobody subscribed, in the same child process, switched between rounds. The baseline column is
-//   the unobserved server. Target: cost < 5% (of req/s), the median of the per-round on ÷ off ratios (each
-//   pair of rounds ran back to back, so drift cancels), over SWITCH_ROUNDS rounds unless --rounds says otherwise.
-//   "CPU/req +x%" beside it is the same cost measured as server CPU per request, which other load on the machine
-//   disturbs far less, and "main +x µs" what it adds to the main thread, where every event is built and heard.
-//   The same for the recorder and log-line rows. `npm run bench:emit` measures the emit path alone.
+//   vs nobody subscribed, in the same child process: ONE continuous load, the switch toggled every SLICE_MS inside
+//   it, each slice measured by the server itself (responses from the bytes it wrote, its CPU, its main thread's CPU,
+//   from SETTLE_MS after the switch). Each on slice is compared with the off slices either side of it; the cost is
+//   1 − the median of those req/s ratios, with a bootstrap interval that resamples neighbouring pairs together.
+//   Target: cost < 5% (of req/s). "CPU/req +x%" beside it is the same cost measured as server CPU per request, and
+//   "main +x µs" what it adds to the main thread, where every event is built and heard, each with its interval.
+//   Rounds of 6 s (ABBA) were what this replaced: one disturbance of ~12 s fell on the two same-side rounds that
+//   run back to back and moved the row by ±30 %. The same for the recorder and log-line rows.
+//   `npm run bench:emit` measures the emit path alone.
 // - recorder: the same switch for the flight recorder the app's controller keeps (every event appended to an
 //   EventHistory with the default bounds). One history for the child's life, kept across rounds as the app keeps
 //   it, so later rounds append to a grown (then full) history rather than paying for a new one's growth.
@@ -54,14 +57,17 @@ import { killAllPrograms } from '../test/support/processes';
 import { type BurstResult, chooseLoadGenerators, type LoadGeneratorName, type LoadResult, runBurst, runLoad } from './load';
 import { measureLoadAccuracy } from './load-accuracy';
 import { MEMORY_WORKER_COUNTS, type MemoryReport, measureMemory } from './memory';
-import { type ServerKind, type ServerProcess, spawnServer } from './servers';
+import { type ServerKind, type ServerProcess, spawnServer, type ToggleSlice } from './servers';
 import { runSoak, SOAK_USAGE } from './soak';
+import { type Estimate, estimateMedian, formatEstimate, toggleCost, type Verdict, verdictOf } from './stats';
 import { ensureBuilt, measureThreadStartup, settle, spawnStrategyServers } from './strategies';
 
 const USAGE = `npm run bench -- [flags]
   --quick              1 round of 2 s (smoke test)
-  --rounds N           alternating rounds per scenario (default 3; 7 for event-stream, recorder and log-line)
-  --duration-s N       seconds per measured round (default 5)
+  --rounds N           alternating rounds per scenario (default 10); for event-stream, recorder and log-line, which
+                       switch every second inside one load, their measured load is N × 2 × --duration-s seconds
+                       (default 7 × 2 × 5 s: 70 one-second slices)
+  --duration-s N       seconds per measured round (default 2; 5 for the on/off rows' sum above and load-accuracy)
   --warmup-s N         seconds of unmeasured load before each round (default 1)
   --connections N      concurrent connections (default 50)
   --only LIST          comma-separated scenarios: keep-alive,close,event-stream,recorder,log-line,burst,memory,
@@ -101,6 +107,28 @@ const COLD_WARMUP_S = 5;
  * between rounds, so rounds are cheap, and a cost of a few per cent needs more pairs than a 2× ratio does.
  */
 const SWITCH_ROUNDS = 7;
+const SWITCH_DURATION_S = 5;
+/**
+ * Rounds of the rows that compare processes (keep-alive, close, strategies) unless --rounds is given, and their
+ * seconds: many short alternated rounds rather than three long ones, so that a disturbance of a few seconds spoils
+ * one or two pairs out of ten, not one of three, and the median's interval can be narrow enough to decide.
+ */
+const ROUNDS = 10;
+const ROUND_DURATION_S = 2;
+/**
+ * The on/off rows switch inside one continuous load: on for SLICE_MS, off for SLICE_MS, … and measure each slice in
+ * the server, leaving out the first SETTLE_MS after each switch. A disturbance of a few seconds then falls on both
+ * sides alike instead of on one side's 6 s round (or two of them back to back, as ABBA rounds put them).
+ */
+const SLICE_MS = 1_000;
+const SETTLE_MS = 200;
+/** Toggled before the measured slices: the first subscriptions deoptimize the hot path once (V8 inlined the first listener). */
+const WARMUP_SLICES = 4;
+/**
+ * Pairs resampled together in the bootstrap: a disturbance lasting ~8 s touches about this many neighbouring pairs
+ * (2 s each), so treating them as independent would claim a narrower interval than the run supports.
+ */
+const PAIRS_PER_BOOTSTRAP_BLOCK = 4;
 const WORKER_COUNT = 4;
 const BURST_COUNT = 8;
 const BURST_SLEEP_MS = 1_000;
@@ -126,6 +154,8 @@ interface BenchConfig {
   /** Rounds of the on/off rows: --rounds when given, else SWITCH_ROUNDS (1 with --quick). */
   switchRounds: number;
   durationS: number;
+  /** --duration-s when given, else SWITCH_DURATION_S: the on/off rows measure switchRounds × 2 × this, in slices. */
+  switchDurationS: number;
   warmupS: number;
   connections: number;
   workerCount: number;
@@ -169,11 +199,13 @@ function parseConfig(argv: string[]): BenchConfig {
   const generators = ['auto', 'wrk', 'autocannon', 'node-net'];
   if (!generators.includes(values.generator)) throw new Error(`--generator must be one of ${generators.join(', ')}`);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const rounds = Math.round(positive('rounds', values.rounds, values.quick ? 1 : 3));
+  const rounds = Math.round(positive('rounds', values.rounds, values.quick ? 1 : ROUNDS));
+  const durationS = positive('duration-s', values['duration-s'], values.quick ? 2 : ROUND_DURATION_S);
   return {
     rounds,
     switchRounds: values.rounds !== undefined || values.quick ? rounds : SWITCH_ROUNDS,
-    durationS: positive('duration-s', values['duration-s'], values.quick ? 2 : 5),
+    durationS,
+    switchDurationS: values['duration-s'] !== undefined || values.quick ? durationS : SWITCH_DURATION_S,
     warmupS: positive('warmup-s', values['warmup-s'], 1, true),
     connections: Math.round(positive('connections', values.connections, 50)),
     workerCount: WORKER_COUNT,
@@ -217,6 +249,23 @@ function pairedRatios(a: SideResult, b: SideResult, measure: (round: RoundResult
 
 function spreadNote(ratios: readonly number[]): string | undefined {
   return ratios.length > 1 ? `rounds ${ratios[0]!.toFixed(2)}–${ratios[ratios.length - 1]!.toFixed(2)}` : undefined;
+}
+
+/** Each round's A/B ratio of `measure` in the order the rounds ran (the bootstrap takes them as they came). */
+function inRoundOrder(a: SideResult, b: SideResult, measure: (round: RoundResult) => number = (r) => r.requestsPerS): number[] {
+  return a.rounds.map((round, i) => measure(round) / measure(b.rounds[i]!));
+}
+
+/** The words beside a ratio: its 95 % interval, the middle half and the whole spread of the rounds. */
+function intervalNote(estimate: Estimate, sortedRatios: readonly number[]): string {
+  if (estimate.count < 2) return spreadNote(sortedRatios) ?? '';
+  return [
+    `95% ${estimate.low.toFixed(2)}–${estimate.high.toFixed(2)}`,
+    `IQR ${estimate.q1.toFixed(2)}–${estimate.q3.toFixed(2)}`,
+    spreadNote(sortedRatios),
+  ]
+    .filter(Boolean)
+    .join(', ');
 }
 
 /** The median round by req/s (nearest rank: the lower middle one for an even count), so its latencies belong to it. */
@@ -373,6 +422,12 @@ export interface ScenarioReport {
   mainThreadCpuCostUs?: number;
   /** event-stream only: events the subscriber received per request answered. */
   eventsPerRequest?: number;
+  /** The ratio's median with its bootstrap 95 % interval and interquartile range (pairs of rounds or of slices). */
+  estimate?: Estimate;
+  /** met / not met / undecided: undecided when the ratio's interval spans the target. Absent: no target. */
+  verdict?: Verdict;
+  /** On/off rows: every measured slice, in order, as the server counted it. */
+  slices?: ToggleSlice[];
 }
 
 /** A difference with its sign: +1.5, −0.3. */
@@ -404,7 +459,11 @@ function printTable(rows: string[][]): void {
 }
 
 function printReports(reports: ScenarioReport[]): void {
-  console.log("\nResults (median round; an on/off row's ratio is the median of its per-round ratios)\n");
+  console.log(
+    '\nResults (req/s and CPU columns: the median round, or for an on/off row the median slice of each side; a ratio is the median\n' +
+      'of the paired ratios with its bootstrap 95% interval; met?: "yes" or "NO" only when the whole interval is on one side of\n' +
+      'the target, "undecided" when it spans it: more --rounds or a quieter machine)\n',
+  );
   printTable([
     ['scenario', 'Poolscope', 'baseline', 'ratio', 'target', 'met?'],
     ...reports.map((r) => {
@@ -422,7 +481,7 @@ function printReports(reports: ScenarioReport[]): void {
         `${value(r.baseline)} (${r.baselineLabel})`,
         `${r.ratio.toFixed(3)}×${r.note ? ` (${r.note})` : ''}`,
         r.target,
-        r.isMet ? 'yes' : 'NO',
+        r.verdict === undefined ? (r.isMet ? 'yes' : 'NO') : r.verdict === 'met' ? 'yes' : r.verdict === 'not met' ? 'NO' : 'undecided',
       ];
     }),
   ]);
@@ -513,8 +572,8 @@ async function main(): Promise<void> {
   const wants = (id: ScenarioId): boolean => config.scenarios.includes(id);
   const generators = await chooseLoadGenerators(config.generator);
   console.log(
-    `Poolscope bench: ${config.rounds} round(s)${config.switchRounds !== config.rounds ? ` (${config.switchRounds} for the on/off rows)` : ''} ` +
-      `× ${config.durationS} s (+${config.warmupS} s warm-up${config.warmupS > 0 ? `, at least ${COLD_WARMUP_S} s before a scenario's first` : ''}), ${config.connections} connections, ` +
+    `Poolscope bench: ${config.rounds} round(s) × ${config.durationS} s; on/off rows ${config.switchRounds * 2 * config.switchDurationS} s ` +
+      `of ${SLICE_MS / 1000} s slices (+${config.warmupS} s warm-up${config.warmupS > 0 ? `, at least ${COLD_WARMUP_S} s before a scenario's first` : ''}), ${config.connections} connections, ` +
       `${config.workerCount} workers; load: ${generators.keepAlive} (keep-alive), ${generators.close} (close); ` +
       `${os.cpus().length} CPUs, Node ${process.version}`,
   );
@@ -563,8 +622,12 @@ async function main(): Promise<void> {
       );
       const [ours, http, net] = sides as [SideResult, SideResult, SideResult];
       const title = isClose ? 'GET / Connection: close' : 'GET / keep-alive';
-      const throughputRow = (baseline: SideResult, baselineLabel: string, minRatio: number): ScenarioReport => {
-        const ratio = ours.median.requestsPerS / baseline.median.requestsPerS;
+      // Each ratio is the median of the per-round ratios (each round's sides ran back to back), with a bootstrap
+      // interval; a target is met or missed only when the whole interval is on one side of it.
+      const throughputRow = (baseline: SideResult, baselineLabel: string, minRatio: number | null): ScenarioReport => {
+        const ratios = pairedRatios(ours, baseline);
+        const estimate = estimateMedian(inRoundOrder(ours, baseline));
+        const verdict = minRatio === null ? undefined : verdictOf(estimate, 'at least', minRatio);
         return {
           id,
           title,
@@ -572,17 +635,20 @@ async function main(): Promise<void> {
           poolscope: ours.median.requestsPerS,
           baseline: baseline.median.requestsPerS,
           baselineLabel,
-          ratio,
-          target: `≥ ${minRatio.toFixed(2)}×`,
-          isMet: ratio >= minRatio,
-          note: spreadNote(pairedRatios(ours, baseline)),
+          ratio: estimate.median,
+          target: minRatio === null ? '-' : `≥ ${minRatio.toFixed(2)}×`,
+          isMet: verdict === undefined || verdict === 'met',
+          verdict,
+          estimate,
+          note: intervalNote(estimate, ratios),
           sides,
-          pairedRatios: pairedRatios(ours, baseline),
+          pairedRatios: ratios,
         };
       };
       const cpuRatios = pairedRatios(ours, http, (round) => round.serverCpuUsPerRequest);
       const cpuRow = (maxRatio: number | null): ScenarioReport => {
-        const ratio = percentile(cpuRatios, 50);
+        const estimate = estimateMedian(inRoundOrder(ours, http, (round) => round.serverCpuUsPerRequest));
+        const verdict = maxRatio === null ? undefined : verdictOf(estimate, 'at most', maxRatio);
         return {
           id,
           title: `${title}: server CPU/req`,
@@ -590,10 +656,12 @@ async function main(): Promise<void> {
           poolscope: ours.median.serverCpuUsPerRequest,
           baseline: http.median.serverCpuUsPerRequest,
           baselineLabel: 'node:http',
-          ratio,
+          ratio: estimate.median,
           target: maxRatio === null ? '-' : `≤ ${maxRatio.toFixed(2)}×`,
-          isMet: maxRatio === null || ratio <= maxRatio,
-          note: ['median of rounds', spreadNote(cpuRatios)].filter(Boolean).join(', '),
+          isMet: verdict === undefined || verdict === 'met',
+          verdict,
+          estimate,
+          note: intervalNote(estimate, cpuRatios),
           pairedRatios: cpuRatios,
         };
       };
@@ -605,11 +673,8 @@ async function main(): Promise<void> {
         });
         reports.push(cpuRow(null));
       } else {
-        const vsCeiling = throughputRow(net, 'ceiling', 0);
         reports.push(throughputRow(http, 'node:http', TARGETS.keepAliveMinRatio), {
-          ...vsCeiling,
-          target: '-',
-          isMet: true,
+          ...throughputRow(net, 'ceiling', null),
           sides: undefined,
         });
         reports.push(cpuRow(TARGETS.keepAliveMaxCpuRatio));
@@ -619,76 +684,85 @@ async function main(): Promise<void> {
     if (wants('close') && nodeHttp !== null) await compareWithBaselines('close', 'Connection: close GET /');
 
     /**
-     * Keep-alive GET / with a switch on (`on`) vs off, in the same child process, switched between rounds; the
-     * cost row in req/s and, beside it, in server CPU per request, which other load on the machine disturbs far less.
+     * Keep-alive GET / with a switch on vs off in the same child process: one load run, the switch toggled every
+     * SLICE_MS inside it and every slice measured in the server (toggleCost). The cost row in req/s and, beside it,
+     * in server CPU per request and the main thread's µs per request, each with its interval.
      */
     const costOfSwitch = async (
       id: 'event-stream' | 'recorder' | 'log-line',
       title: string,
       labels: [string, string],
-      setOn: (isOn: boolean) => Promise<number>,
+      switchName: 'observe' | 'record' | 'log',
       maxCostPercent: number,
       countLabel: string,
     ): Promise<void> => {
-      const countsPerRequest: number[] = [];
-      const [on, off] = (await alternate(
-        id,
-        [
-          {
-            label: labels[0],
-            server: poolscope,
-            prepare: async () => void (await setOn(true)),
-            finish: async (result) => void countsPerRequest.push((await setOn(false)) / result.requests),
-          },
-          { label: labels[1], server: poolscope },
-        ],
-        generators.keepAlive,
-        false,
-        { ...config, rounds: config.switchRounds },
-      )) as [SideResult, SideResult];
-      // Each round's on and off ran back to back: the median of their ratios leaves out the drift between rounds
-      // that a ratio of two medians (rounds apart) keeps, and one disturbed round cannot decide it.
-      const throughputRatios = pairedRatios(on, off);
-      const ratio = percentile(throughputRatios, 50);
-      const costPercent = (1 - ratio) * 100;
-      const cpuCostPercent =
-        (percentile(
-          pairedRatios(on, off, (round) => round.serverCpuUsPerRequest),
-          50,
-        ) -
-          1) *
-        100;
-      const mainThreadCpuCostUs = percentile(
-        on.rounds.map((round, i) => round.mainThreadCpuUsPerRequest - off.rounds[i]!.mainThreadCpuUsPerRequest).sort((a, b) => a - b),
-        50,
+      // As many seconds of measured load as the rounds gave before (rounds × 2 sides × duration), in slices.
+      const measuredS = config.switchRounds * 2 * config.switchDurationS;
+      const slices = Math.max(2, 2 * Math.round((measuredS * 1000) / SLICE_MS / 2));
+      // As a scenario's first round had: the switch's code paths, and the server after the rows before, warm up.
+      const warmupS = Math.max(config.warmupS, COLD_WARMUP_S);
+      const toggleS = ((WARMUP_SLICES + slices) * SLICE_MS) / 1000;
+      console.log(
+        `  one load of ${warmupS} s + ${toggleS} s: ${labels[0]} / ${labels[1]} switched every ${SLICE_MS / 1000} s ` +
+          `(${slices} measured slices after ${WARMUP_SLICES} unmeasured, each measured from ${SETTLE_MS} ms after the switch)`,
       );
-      const meanPerRequest = countsPerRequest.reduce((a, b) => a + b, 0) / Math.max(1, countsPerRequest.length);
-      // Nothing seen means the switch is not wired: the measured "cost" would be meaningless.
-      if (meanPerRequest < 1) console.log(`  WARNING: only ${meanPerRequest.toFixed(2)} ${countLabel} per request`);
+      // The load outlasts the slices by a margin: timers in a busy server run late by a few ms a slice.
+      const loadDone = runLoad(generators.keepAlive, {
+        host: HOST,
+        port: poolscope.port,
+        path: '/',
+        connections: config.connections,
+        durationS: warmupS + toggleS + Math.max(3, toggleS * 0.05),
+        closeEachConnection: false,
+      });
+      let isLoadDone = false;
+      void loadDone.then(() => {
+        isLoadDone = true;
+      });
+      await new Promise((done) => setTimeout(done, warmupS * 1000));
+      const measured = await poolscope.toggle(switchName, { sliceMs: SLICE_MS, settleMs: SETTLE_MS, warmupSlices: WARMUP_SLICES, slices });
+      if (isLoadDone) console.log('  WARNING: the load ended before the last slice: its last slices were measured without load');
+      const load = await loadDone;
+      const cost = toggleCost(measured, maxCostPercent, PAIRS_PER_BOOTSTRAP_BLOCK);
+      console.log(
+        `  ${id}: ${cost.pairs} pairs; on ÷ off req/s by pair, in order: ${cost.throughputRatios.map((r) => r.toFixed(2)).join(' ')}`,
+      );
+      if (cost.stealMs > 0) console.log(`  the hypervisor stole ${fmtInt(cost.stealMs)} ms of CPU during the measured slices`);
+      console.log(
+        `  whole load (both sides): ${fmtInt(load.requestsPerS)} req/s, p50 ${fmtMs(load.p50Ms)}, p99 ${fmtMs(load.p99Ms)}${problemsOf(load)}`,
+      );
+      const perRequest = cost.countedPerRequest;
+      // Nothing seen means the switch is not wired: the measured "cost" would be meaningless. (The log prints its
+      // lines in batches, so a slice's last few may fall in the next: a little under 1 line per request is right.)
+      if (perRequest < 0.9) console.log(`  WARNING: only ${perRequest.toFixed(2)} ${countLabel} per request`);
       reports.push({
         id,
         title,
         unit: 'req/s',
-        poolscope: on.median.requestsPerS,
-        baseline: off.median.requestsPerS,
+        poolscope: cost.onRequestsPerS,
+        baseline: cost.offRequestsPerS,
         baselineLabel: labels[1],
-        ratio,
+        ratio: cost.throughput.median,
         note: [
-          `cost ${costPercent.toFixed(1)}%`,
-          `CPU/req ${signed(cpuCostPercent)}%`,
-          Number.isNaN(mainThreadCpuCostUs) ? undefined : `main ${signed(mainThreadCpuCostUs)} µs/req`,
-          `${meanPerRequest.toFixed(1)} ${countLabel}/req`,
-          spreadNote(throughputRatios),
+          `cost ${formatEstimate(cost.costPercent, 1, '%')}`,
+          `CPU/req ${signed(cost.cpuCostPercent.median)}% [${signed(cost.cpuCostPercent.low)}…${signed(cost.cpuCostPercent.high)}]`,
+          Number.isNaN(cost.mainThreadUs.median)
+            ? undefined
+            : `main ${signed(cost.mainThreadUs.median)} µs/req [${signed(cost.mainThreadUs.low)}…${signed(cost.mainThreadUs.high)}]`,
+          `${perRequest.toFixed(1)} ${countLabel}/req`,
+          `${cost.pairs} pairs, IQR ${cost.throughput.q1.toFixed(2)}–${cost.throughput.q3.toFixed(2)}`,
         ]
           .filter(Boolean)
           .join(', '),
-        cpuCostPercent,
-        mainThreadCpuCostUs,
+        cpuCostPercent: cost.cpuCostPercent.median,
+        mainThreadCpuCostUs: cost.mainThreadUs.median,
         target: `cost < ${maxCostPercent}%`,
-        isMet: costPercent < maxCostPercent,
-        sides: [on, off],
-        pairedRatios: throughputRatios,
-        eventsPerRequest: meanPerRequest,
+        isMet: cost.verdict === 'met',
+        verdict: cost.verdict,
+        estimate: cost.throughput,
+        pairedRatios: [...cost.throughputRatios].sort((a, b) => a - b),
+        eventsPerRequest: perRequest,
+        slices: measured,
       });
     };
     if (wants('event-stream')) {
@@ -697,7 +771,7 @@ async function main(): Promise<void> {
         'event-stream',
         'event-stream cost',
         ['poolscope + subscriber', 'poolscope unobserved'],
-        (isOn) => poolscope.setObserved(isOn),
+        'observe',
         TARGETS.eventStreamMaxCostPercent,
         'events',
       );
@@ -708,7 +782,7 @@ async function main(): Promise<void> {
         'recorder',
         'flight recorder cost',
         ['poolscope + recorder', 'poolscope unobserved'],
-        (isOn) => poolscope.setRecording(isOn),
+        'record',
         TARGETS.recorderMaxCostPercent,
         'events',
       );
@@ -719,7 +793,7 @@ async function main(): Promise<void> {
         'log-line',
         'log line cost',
         ['poolscope + book log', 'poolscope no log'],
-        (isOn) => poolscope.setLogged(isOn),
+        'log',
         TARGETS.logLineMaxCostPercent,
         'lines',
       );
@@ -762,7 +836,7 @@ async function main(): Promise<void> {
         memory,
       });
     }
-    if (wants('load-accuracy')) reports.push(await measureLoadAccuracy(poolscope.port, config));
+    if (wants('load-accuracy')) reports.push(await measureLoadAccuracy(poolscope.port, { ...config, durationS: config.switchDurationS }));
 
     if (wants('strategies') || wants('thread-startup')) {
       ensureBuilt();

@@ -1,13 +1,14 @@
 // The servers under test, each in a child process of its own so that no two share an event loop:
 // run directly (`node --import tsx bench/servers.ts <kind> <port> [--workers N] [--sleep-ms N]`) it starts
 // one server, prints a ready line and answers `observe on|off`, `log on|off`, `record on|off`, `rss`, `history-bytes`,
-// `startups on|off`, `busy`, `cpu` and `main-cpu` on stdin; imported, it spawns such children (test/support/processes.ts makes
+// `startups on|off`, `busy`, `cpu`, `main-cpu` and `toggle SWITCH ...` on stdin; imported, it spawns such children (test/support/processes.ts makes
 // sure they die with the bench). `--parser-limits JSON` sets Poolscope's parser limits, `--max-connections N` its
 // connection cap, `--log-file PATH` where `log on` prints the book's per-request lines, `--strategy NAME` how it runs
 // requests, `--built-worker` its threads run the built worker (out/main/request-worker.js) instead of the TypeScript
 // one; `startups on|off` collects the start-up of each per-request thread (median ms), `busy` counts what is in flight.
 
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, writeSync } from 'node:fs';
+import net from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -93,6 +94,8 @@ interface StartedServer {
   setObserved(isObserved: boolean): number;
   /** Starts or stops printing the book's lines to the log file; returns the lines printed while on. */
   setLogged(isLogged: boolean): number;
+  /** Bytes printed to the log file so far: the process's own writes less these are its responses. */
+  loggedBytes(): number;
   /** Attaches or detaches a flight recorder as the app's controller keeps one; returns the events it recorded. */
   setRecording(isRecording: boolean): number;
   /** The recorder's approximate bytes per stored event (0 when none records). */
@@ -115,6 +118,7 @@ async function startInThisProcess(options: ChildOptions): Promise<StartedServer>
       port: typeof address === 'object' && address !== null ? address.port : options.port,
       setObserved: () => 0,
       setLogged: () => 0,
+      loggedBytes: () => 0,
       setRecording: () => 0,
       historyBytesPerEvent: () => 0,
       setStartupsCollected: () => 0,
@@ -247,6 +251,7 @@ async function startInThisProcess(options: ChildOptions): Promise<StartedServer>
     port: server.port,
     setObserved,
     setLogged,
+    loggedBytes: () => (logFd === null ? 0 : fstatSync(logFd).size),
     setRecording,
     historyBytesPerEvent: () => history?.bytesPerEvent ?? 0,
     setStartupsCollected,
@@ -279,6 +284,146 @@ function mainThreadCpuUs(): number {
   }
 }
 
+/** Bytes the whole process has written so far, to files and sockets alike (/proc/self/io `wchar`); -1 where unknown. */
+function bytesWrittenSoFar(): number {
+  try {
+    const match = /^wchar: (\d+)$/m.exec(readFileSync('/proc/self/io', 'latin1'));
+    return match === null ? -1 : Number(match[1]);
+  } catch {
+    return -1;
+  }
+}
+
+/** Time the hypervisor ran other guests while this machine's CPUs wanted to run (steal, all CPUs), in ms; -1 unknown. */
+function stealMsSoFar(): number {
+  try {
+    // cpu  user nice system idle iowait irq softirq steal …, in USER_HZ (100 a second on Linux).
+    const fields = readFileSync('/proc/stat', 'latin1').split('\n', 1)[0]!.trim().split(/\s+/);
+    return Number(fields[8]) * 10;
+  } catch {
+    return -1;
+  }
+}
+
+/** One slice of a `toggle` run: the switch's position and what the server did while the slice was measured. */
+export interface ToggleSlice {
+  isOn: boolean;
+  /** Wall time measured, the settle after the switch left out, ms. */
+  wallMs: number;
+  /** Responses written while measured: the bytes the process wrote (less the log's) over one response's bytes. */
+  responses: number;
+  /** CPU every thread of the process used while measured, µs. */
+  cpuUs: number;
+  /** CPU the main thread used while measured, µs (NaN where the system does not say). */
+  mainCpuUs: number;
+  /** The machine's steal time while measured, ms (NaN where unknown): CPU a hypervisor gave someone else. */
+  stealMs: number;
+  /** What the switch's subscriber counted over the whole slice, settle included (events, lines); 0 when off. */
+  counted: number;
+  /** Responses over the whole slice, settle included: what `counted` is per. */
+  responsesWhole: number;
+}
+
+/** `toggle SWITCH SLICE_MS SETTLE_MS WARMUP_SLICES SLICES`: SWITCH is observe, record or log. */
+interface ToggleCommand {
+  switchName: 'observe' | 'record' | 'log';
+  sliceMs: number;
+  settleMs: number;
+  warmupSlices: number;
+  slices: number;
+}
+
+function parseToggle(command: string): ToggleCommand {
+  const [, switchName, ...numbers] = command.split(/\s+/);
+  const [sliceMs, settleMs, warmupSlices, slices] = numbers.map(Number);
+  if (switchName !== 'observe' && switchName !== 'record' && switchName !== 'log')
+    throw new Error(`toggle: unknown switch "${switchName}"`);
+  for (const value of [sliceMs, settleMs, warmupSlices, slices]) {
+    if (value === undefined || !Number.isInteger(value) || value < 0)
+      throw new Error(`toggle: expected four whole numbers in "${command}"`);
+  }
+  if (settleMs! >= sliceMs!) throw new Error('toggle: the settle must be shorter than the slice');
+  return { switchName, sliceMs: sliceMs!, settleMs: settleMs!, warmupSlices: warmupSlices!, slices: slices! };
+}
+
+/** The bytes of one `GET /` answer as wrk asks for it (HTTP/1.1, keep-alive): fixed, the Date header's width is. */
+function responseBytesOfGetRoot(port: number): Promise<number> {
+  return new Promise((answered, failed) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`));
+    let received = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      const headerEnd = received.indexOf('\r\n\r\n');
+      const length = /content-length: *(\d+)/i.exec(received.subarray(0, Math.max(0, headerEnd)).toString('latin1'));
+      if (headerEnd !== -1 && length !== null && received.length >= headerEnd + 4 + Number(length[1])) {
+        socket.destroy();
+        answered(received.length);
+      }
+    });
+    socket.on('error', failed);
+  });
+}
+
+/**
+ * Switches one of the server's switches on and off every slice under whatever load the bench is sending, and
+ * measures each slice from inside: responses, CPU, the main thread's CPU. The first `warmupSlices` toggle but are
+ * not kept, so the first subscription's deoptimization (V8 inlines the first listener) lands there.
+ */
+async function runToggle(started: StartedServer, toggle: ToggleCommand): Promise<ToggleSlice[]> {
+  const setSwitch = (isOn: boolean): number =>
+    toggle.switchName === 'observe'
+      ? started.setObserved(isOn)
+      : toggle.switchName === 'record'
+        ? started.setRecording(isOn)
+        : started.setLogged(isOn);
+  const responseBytes = await responseBytesOfGetRoot(started.port);
+  const snapshot = () => {
+    const usage = process.cpuUsage();
+    return {
+      atMs: performance.now(),
+      bytes: bytesWrittenSoFar() - started.loggedBytes(),
+      cpuUs: usage.user + usage.system,
+      mainCpuUs: mainThreadCpuUs(),
+      stealMs: stealMsSoFar(),
+    };
+  };
+  if (snapshot().bytes < 0) throw new Error('toggle needs /proc/self/io to count responses');
+  const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
+  const slices: ToggleSlice[] = [];
+  setSwitch(false);
+  let previous: { slice: ToggleSlice | null; begin: ReturnType<typeof snapshot> } | null = null;
+  const total = toggle.warmupSlices + toggle.slices;
+  for (let i = 0; i <= total; i++) {
+    const begin = snapshot();
+    // The count a switch reports on going off is what it counted while on: the slice just ended.
+    const isOn = i < total && (i - toggle.warmupSlices) % 2 === 0;
+    const counted = setSwitch(isOn);
+    if (previous?.slice) {
+      previous.slice.counted = previous.slice.isOn ? counted : 0;
+      previous.slice.responsesWhole = (begin.bytes - previous.begin.bytes) / responseBytes;
+    }
+    if (i === total) break;
+    await sleep(toggle.settleMs);
+    const from = snapshot();
+    await sleep(toggle.sliceMs - toggle.settleMs);
+    const to = snapshot();
+    const slice: ToggleSlice = {
+      isOn,
+      wallMs: to.atMs - from.atMs,
+      responses: (to.bytes - from.bytes) / responseBytes,
+      cpuUs: to.cpuUs - from.cpuUs,
+      mainCpuUs: from.mainCpuUs < 0 ? Number.NaN : to.mainCpuUs - from.mainCpuUs,
+      stealMs: from.stealMs < 0 ? Number.NaN : to.stealMs - from.stealMs,
+      counted: 0,
+      responsesWhole: 0,
+    };
+    if (i >= toggle.warmupSlices) slices.push(slice);
+    previous = { slice: i >= toggle.warmupSlices ? slice : null, begin };
+  }
+  setSwitch(false);
+  return slices;
+}
+
 async function runChild(): Promise<void> {
   const options = parseChildArgs(process.argv.slice(2));
   const started = await startInThisProcess(options);
@@ -298,27 +443,40 @@ async function runChild(): Promise<void> {
   process.on('SIGINT', stop);
   // stdin is a pipe from the bench: it carries `observe on|off` and `cpu` lines, and ends when the bench dies, however it dies.
   let stdinBuffer = '';
+  /** Replies go out one per command, in order (the bench matches them up by position), a `toggle` taking seconds. */
+  let replies = Promise.resolve();
+  const replyTo = async (command: string): Promise<unknown> => {
+    if (command.startsWith('toggle ')) return runToggle(started, parseToggle(command));
+    if (command === 'observe on' || command === 'observe off') return started.setObserved(command === 'observe on');
+    if (command === 'log on' || command === 'log off') return started.setLogged(command === 'log on');
+    if (command === 'record on' || command === 'record off') return started.setRecording(command === 'record on');
+    if (command === 'rss') return process.memoryUsage().rss;
+    if (command === 'history-bytes') return started.historyBytesPerEvent();
+    if (command === 'startups on' || command === 'startups off') return started.setStartupsCollected(command === 'startups on');
+    if (command === 'busy') return started.busyCount();
+    if (command === 'cpu') {
+      const usage = process.cpuUsage();
+      return usage.user + usage.system;
+    }
+    if (command === 'main-cpu') return mainThreadCpuUs();
+    return Number.NaN;
+  };
   process.stdin.setEncoding('utf8');
   process.stdin.on('data', (chunk: string) => {
     stdinBuffer += chunk;
     for (let newline = stdinBuffer.indexOf('\n'); newline !== -1; newline = stdinBuffer.indexOf('\n')) {
       const command = stdinBuffer.slice(0, newline).trim();
       stdinBuffer = stdinBuffer.slice(newline + 1);
-      // One reply line per command, in order: the bench matches them up by position.
-      let reply: number;
-      if (command === 'observe on' || command === 'observe off') reply = started.setObserved(command === 'observe on');
-      else if (command === 'log on' || command === 'log off') reply = started.setLogged(command === 'log on');
-      else if (command === 'record on' || command === 'record off') reply = started.setRecording(command === 'record on');
-      else if (command === 'rss') reply = process.memoryUsage().rss;
-      else if (command === 'history-bytes') reply = started.historyBytesPerEvent();
-      else if (command === 'startups on' || command === 'startups off') reply = started.setStartupsCollected(command === 'startups on');
-      else if (command === 'busy') reply = started.busyCount();
-      else if (command === 'cpu') {
-        const usage = process.cpuUsage();
-        reply = usage.user + usage.system;
-      } else if (command === 'main-cpu') reply = mainThreadCpuUs();
-      else reply = NaN;
-      process.stdout.write(`${REPLY_PREFIX}${JSON.stringify({ command, reply })}\n`);
+      replies = replies.then(async () => {
+        let reply: unknown;
+        let error: string | undefined;
+        try {
+          reply = await replyTo(command);
+        } catch (thrown) {
+          error = thrown instanceof Error ? thrown.message : String(thrown);
+        }
+        process.stdout.write(`${REPLY_PREFIX}${JSON.stringify({ command, reply, error })}\n`);
+      });
     }
   });
   process.stdin.on('end', stop);
@@ -363,6 +521,14 @@ export interface ServerProcess {
   cpuUsageUs(): Promise<number>;
   /** CPU time the child's main thread has used so far, in µs; negative where the system does not say. */
   mainThreadCpuUs(): Promise<number>;
+  /**
+   * Switches `switchName` on and off every `sliceMs` (on first), measuring each slice inside the child after
+   * `settleMs`; the first `warmupSlices` are not kept. The load is the caller's to send meanwhile.
+   */
+  toggle(
+    switchName: 'observe' | 'record' | 'log',
+    options: { sliceMs: number; settleMs: number; warmupSlices: number; slices: number },
+  ): Promise<ToggleSlice[]>;
   /** Starts (true) or stops collecting per-request threads' start-up; resolves with the median ms collected while on. */
   setStartupsCollected(isOn: boolean): Promise<number>;
   /** Requests in flight (and per-request threads alive): the bench waits for 0 before the next side's round. */
@@ -383,19 +549,21 @@ export async function spawnServer(kind: ServerKind, options: SpawnServerOptions)
   program.child.stderr!.on('data', (chunk: Buffer) => process.stderr.write(`[${kind}] ${chunk.toString()}`));
 
   // After the ready line, stdout carries one reply per command, in order.
-  const replyWaiters: Array<(reply: number) => void> = [];
-  const ask = (command: string): Promise<number> =>
-    new Promise<number>((answered) => {
-      replyWaiters.push(answered);
+  const replyWaiters: Array<(reply: { reply: unknown; error?: string }) => void> = [];
+  const askFor = (command: string): Promise<unknown> =>
+    new Promise((answered, failed) => {
+      replyWaiters.push(({ reply, error }) => (error === undefined ? answered(reply) : failed(new Error(`${kind} server: ${error}`))));
       program.child.stdin!.write(`${command}\n`);
     });
+  const ask = async (command: string): Promise<number> => (await askFor(command)) as number;
   let stdoutBuffer = '';
   program.child.stdout!.on('data', (chunk: Buffer) => {
     stdoutBuffer += chunk.toString();
     for (let newline = stdoutBuffer.indexOf('\n'); newline !== -1; newline = stdoutBuffer.indexOf('\n')) {
       const line = stdoutBuffer.slice(0, newline);
       stdoutBuffer = stdoutBuffer.slice(newline + 1);
-      if (line.startsWith(REPLY_PREFIX)) replyWaiters.shift()?.((JSON.parse(line.slice(REPLY_PREFIX.length)) as { reply: number }).reply);
+      if (line.startsWith(REPLY_PREFIX))
+        replyWaiters.shift()?.(JSON.parse(line.slice(REPLY_PREFIX.length)) as { reply: unknown; error?: string });
     }
   });
 
@@ -418,6 +586,8 @@ export async function spawnServer(kind: ServerKind, options: SpawnServerOptions)
     historyBytesPerEvent: () => ask('history-bytes'),
     cpuUsageUs: () => ask('cpu'),
     mainThreadCpuUs: () => ask('main-cpu'),
+    toggle: async (switchName, { sliceMs, settleMs, warmupSlices, slices }) =>
+      (await askFor(`toggle ${switchName} ${sliceMs} ${settleMs} ${warmupSlices} ${slices}`)) as ToggleSlice[],
     setStartupsCollected: (isOn) => ask(`startups ${isOn ? 'on' : 'off'}`),
     busyCount: () => ask('busy'),
     stop: async () => void (await program.stop(STOP_TIMEOUT_MS)),

@@ -1,0 +1,254 @@
+// The bench's statistics: a median of paired ratios with a bootstrap interval beside it, and the verdict a row
+// may honestly give against its target — met, not met, or undecided when the interval spans the target.
+
+import { percentile } from '../test/support/percentile';
+
+/** A median with the range it is likely to be in, and the middle half of the values it came from. */
+export interface Estimate {
+  median: number;
+  /**
+   * 95 % interval of the median, from `low` to `high`: the wider of a (block) bootstrap's percentile interval and
+   * the distribution-free order-statistic interval (medianOrderInterval), since the bootstrap of a median alone
+   * covers the truth only about 90 % of the time at 35 values.
+   */
+  low: number;
+  high: number;
+  /** Interquartile range of the values: where the middle half of them fell. */
+  q1: number;
+  q3: number;
+  count: number;
+}
+
+export type Verdict = 'met' | 'not met' | 'undecided';
+
+/**
+ * Fewer paired values than this decide nothing: the bootstrap of a median of two or three values cannot be wider
+ * than the values themselves, and would claim a certainty that a --quick run does not have.
+ */
+export const MIN_COUNT_FOR_VERDICT = 6;
+
+/** A small seeded generator (mulberry32), so a run's interval does not move when it is printed twice. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/**
+ * The distribution-free 95 % interval of the median of n independent values: the k-th smallest to the k-th
+ * largest, k the largest rank with P(Binomial(n, ½) < k) ≤ 2.5 %. 1-based ranks; k = 1 (the whole range) below
+ * n = 6, where even that covers less than 95 %.
+ */
+export function medianOrderRank(count: number): number {
+  let k = 1;
+  let probability = 0.5 ** count; // P(X = k − 1)
+  let atMost = probability; // P(X ≤ k − 1)
+  for (;;) {
+    const next = (probability * (count - k + 1)) / k; // P(X = k)
+    if (atMost + next > 0.025 || k >= count / 2) return k;
+    probability = next;
+    atMost += next;
+    k++;
+  }
+}
+
+function sortedCopy(values: readonly number[]): number[] {
+  return [...values].sort((a, b) => a - b);
+}
+
+export interface BootstrapOptions {
+  /** Resamples drawn; 2,000 puts the 2.5th and 97.5th percentiles within a few resamples of where they belong. */
+  resamples?: number;
+  /**
+   * Values resampled together, in the order measured (a moving-block bootstrap): neighbouring slices share a
+   * disturbance (a few seconds of other load), so resampling them one by one would claim more certainty than
+   * they hold. 1 treats every value as independent.
+   */
+  blockLength?: number;
+  seed?: number;
+}
+
+/**
+ * The median of `values` (nearest rank, as every percentile here) with a bootstrap 95 % interval and the
+ * interquartile range. `values` in the order measured, which matters for blockLength > 1. NaNs are left out.
+ */
+export function estimateMedian(values: readonly number[], options: BootstrapOptions = {}): Estimate {
+  const measured = values.filter((v) => !Number.isNaN(v));
+  const count = measured.length;
+  if (count === 0) return { median: Number.NaN, low: Number.NaN, high: Number.NaN, q1: Number.NaN, q3: Number.NaN, count };
+  const sorted = sortedCopy(measured);
+  const median = percentile(sorted, 50);
+  const resamples = options.resamples ?? 2_000;
+  // A block at most a quarter of the values, so the resamples still differ from one another.
+  const blockLength = Math.max(1, Math.min(Math.floor(count / 4), Math.round(options.blockLength ?? 1)));
+  const random = seededRandom(options.seed ?? 12);
+  const medians = new Float64Array(resamples);
+  const sample = new Array<number>(count);
+  const blockStarts = count - blockLength + 1;
+  for (let r = 0; r < resamples; r++) {
+    for (let filled = 0; filled < count; ) {
+      const start = Math.floor(random() * blockStarts);
+      for (let i = 0; i < blockLength && filled < count; i++) sample[filled++] = measured[start + i]!;
+    }
+    sample.sort((a, b) => a - b);
+    medians[r] = percentile(sample, 50);
+  }
+  medians.sort();
+  const resampled = Array.from(medians);
+  const k = medianOrderRank(count);
+  return {
+    median,
+    low: Math.min(percentile(resampled, 2.5), sorted[k - 1]!),
+    high: Math.max(percentile(resampled, 97.5), sorted[count - k]!),
+    q1: percentile(sorted, 25),
+    q3: percentile(sorted, 75),
+    count,
+  };
+}
+
+/**
+ * Against a target that wants the value at most (`≤`/`<`) or at least (`≥`) `limit`: met when the whole interval
+ * is on the right side, not met when the whole of it is on the wrong side, undecided when it spans the limit (or
+ * when fewer than MIN_COUNT_FOR_VERDICT values made it).
+ */
+export function verdictOf(estimate: Pick<Estimate, 'low' | 'high' | 'count'>, wants: 'at most' | 'at least', limit: number): Verdict {
+  if (estimate.count < MIN_COUNT_FOR_VERDICT || Number.isNaN(estimate.low) || Number.isNaN(estimate.high)) return 'undecided';
+  if (wants === 'at most') {
+    if (estimate.high < limit) return 'met';
+    if (estimate.low >= limit) return 'not met';
+    return 'undecided';
+  }
+  if (estimate.low >= limit) return 'met';
+  if (estimate.high < limit) return 'not met';
+  return 'undecided';
+}
+
+/** The same estimate read through a monotonic map (e.g. a ratio into a cost in %): a decreasing one swaps the ends. */
+export function mapEstimate(estimate: Estimate, map: (value: number) => number): Estimate {
+  const [a, b] = [map(estimate.low), map(estimate.high)];
+  const [c, d] = [map(estimate.q1), map(estimate.q3)];
+  return {
+    median: map(estimate.median),
+    low: Math.min(a, b),
+    high: Math.max(a, b),
+    q1: Math.min(c, d),
+    q3: Math.max(c, d),
+    count: estimate.count,
+  };
+}
+
+/**
+ * On/off slices measured in alternation (on, off, on, off, …, in the order given): each on slice against the mean
+ * of the off slices just before and after it, so a steady drift across the three cancels. An on slice with no off
+ * neighbour is left out. `combine` makes the pair one figure: a ratio by default, a difference for µs per request.
+ */
+export function pairWithOffNeighbours(
+  isOn: readonly boolean[],
+  values: readonly number[],
+  combine: (on: number, offMean: number) => number = (on, offMean) => on / offMean,
+): number[] {
+  const paired: number[] = [];
+  for (let i = 0; i < values.length; i++) {
+    if (!isOn[i]) continue;
+    const neighbours = [i - 1, i + 1].filter((j) => j >= 0 && j < values.length && !isOn[j]).map((j) => values[j]!);
+    if (neighbours.length === 0) continue;
+    paired.push(combine(values[i]!, neighbours.reduce((a, b) => a + b, 0) / neighbours.length));
+  }
+  return paired;
+}
+
+/** What the on/off rows need of a measured slice (bench/servers.ts's ToggleSlice). */
+export interface SliceMeasure {
+  isOn: boolean;
+  wallMs: number;
+  responses: number;
+  cpuUs: number;
+  /** NaN (or null, as JSON carries NaN) where the system does not say. */
+  mainCpuUs: number | null;
+  stealMs: number | null;
+  counted: number;
+  responsesWhole: number;
+}
+
+export interface ToggleCost {
+  pairs: number;
+  /** Each on slice's req/s over its off neighbours', in the order measured. */
+  throughputRatios: number[];
+  throughput: Estimate;
+  /** (1 − the throughput ratio) in %: the row's cost, and what its target is on. */
+  costPercent: Estimate;
+  /** Server CPU per request, on over off, as a change in %. */
+  cpuCostPercent: Estimate;
+  /** The main thread's CPU per request, on minus off, µs. */
+  mainThreadUs: Estimate;
+  verdict: Verdict;
+  /** Medians of the on and of the off slices' req/s: the row's two columns. */
+  onRequestsPerS: number;
+  offRequestsPerS: number;
+  /** What the switch counted (events, lines) per response while on. */
+  countedPerRequest: number;
+  /** Steal time summed over the measured slices, ms (0 where unknown). */
+  stealMs: number;
+}
+
+/**
+ * The cost of a switch from slices toggled on, off, on, … under one load: each on slice against its off
+ * neighbours (pairWithOffNeighbours), the median with a moving-block bootstrap interval, and the verdict on
+ * `maxCostPercent` of throughput.
+ */
+export function toggleCost(slices: readonly SliceMeasure[], maxCostPercent: number, blockLength: number): ToggleCost {
+  const isOn = slices.map((slice) => slice.isOn);
+  const perS = slices.map((slice) => (slice.wallMs > 0 ? (slice.responses * 1000) / slice.wallMs : Number.NaN));
+  const per = (value: (slice: SliceMeasure) => number | null): number[] =>
+    slices.map((slice) => (slice.responses > 0 ? (value(slice) ?? Number.NaN) / slice.responses : Number.NaN));
+  const throughputRatios = pairWithOffNeighbours(isOn, perS);
+  const options = { blockLength };
+  const throughput = estimateMedian(throughputRatios, options);
+  const costPercent = mapEstimate(throughput, (ratio) => (1 - ratio) * 100);
+  const cpuCostPercent = mapEstimate(
+    estimateMedian(
+      pairWithOffNeighbours(
+        isOn,
+        per((slice) => slice.cpuUs),
+      ),
+      options,
+    ),
+    (r) => (r - 1) * 100,
+  );
+  const mainThreadUs = estimateMedian(
+    pairWithOffNeighbours(
+      isOn,
+      per((slice) => slice.mainCpuUs),
+      (on, off) => on - off,
+    ),
+    options,
+  );
+  const sideMedian = (wanted: boolean): number =>
+    percentile(sortedCopy(perS.filter((value, i) => isOn[i] === wanted && !Number.isNaN(value))), 50);
+  const onSlices = slices.filter((slice) => slice.isOn);
+  const onResponses = onSlices.reduce((sum, slice) => sum + slice.responsesWhole, 0);
+  return {
+    pairs: throughputRatios.length,
+    throughputRatios,
+    throughput,
+    costPercent,
+    cpuCostPercent,
+    mainThreadUs,
+    verdict: verdictOf(costPercent, 'at most', maxCostPercent),
+    onRequestsPerS: sideMedian(true),
+    offRequestsPerS: sideMedian(false),
+    countedPerRequest: onResponses > 0 ? onSlices.reduce((sum, slice) => sum + slice.counted, 0) / onResponses : 0,
+    stealMs: slices.reduce((sum, slice) => sum + (Number.isFinite(slice.stealMs) ? slice.stealMs! : 0), 0),
+  };
+}
+
+/** `1.06× [1.01–1.12]` style: the median, then its 95 % interval. */
+export function formatEstimate(estimate: Estimate, digits: number, suffix = ''): string {
+  const f = (v: number): string => v.toFixed(digits);
+  return `${f(estimate.median)}${suffix} [${f(estimate.low)}–${f(estimate.high)}]`;
+}
