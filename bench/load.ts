@@ -22,6 +22,8 @@ export interface LoadOptions {
   durationS: number;
   /** Send `Connection: close`, so every request pays for a new TCP connection. */
   closeEachConnection: boolean;
+  /** wrk only: run it on these CPUs (taskset's list, e.g. "1"), away from the server's. */
+  pinnedCpus?: string;
 }
 
 export interface LoadResult {
@@ -126,7 +128,10 @@ async function runWrk(options: LoadOptions): Promise<LoadResult> {
   if (options.closeEachConnection) args.push('-H', 'Connection: close');
   args.push(`http://${options.host}:${options.port}${options.path}`);
   try {
-    const output = await runToEnd('wrk', args);
+    const output =
+      options.pinnedCpus === undefined
+        ? await runToEnd('wrk', args)
+        : await runToEnd('taskset', ['-c', options.pinnedCpus, 'wrk', ...args]);
     const line = output.split('\n').find((l) => l.startsWith(WRK_RESULT_PREFIX));
     if (line === undefined) throw new Error(`wrk printed no result:\n${output}`);
     const report = JSON.parse(line.slice(WRK_RESULT_PREFIX.length)) as WrkReport;

@@ -47,6 +47,7 @@
 //   autocannon (or load.ts's node:net client) and close load from the node:net client, run in this process.
 // - --cpu-prof profiles the Poolscope child (every thread) and prints each thread's top self-time functions.
 
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -75,6 +76,8 @@ const USAGE = `npm run bench -- [flags]
                        of GET / with the recorder, RSS at 1, 5, 10 min)
   --generator NAME     auto (default) | wrk | autocannon | node-net
   --cpu-prof           run the Poolscope child with --cpu-prof and print its top self-time functions
+  --pin                wrk on CPU 1 and every server (all its threads) on CPU 0 (taskset), instead of wherever
+                       the kernel puts them: a different measurement (a pool on one core), so not the default
 ${SOAK_USAGE}`;
 
 const SCENARIO_IDS = [
@@ -130,6 +133,9 @@ const WARMUP_SLICES = 4;
  */
 const PAIRS_PER_BOOTSTRAP_BLOCK = 4;
 const WORKER_COUNT = 4;
+/** --pin: taskset CPU lists for the load generator and for every server process. */
+const WRK_CPUS = '1';
+const SERVER_CPUS = '0';
 const BURST_COUNT = 8;
 const BURST_SLEEP_MS = 1_000;
 const TARGETS = {
@@ -164,6 +170,8 @@ interface BenchConfig {
   scenarios: ScenarioId[];
   generator: 'auto' | LoadGeneratorName;
   cpuProfileDir: string | null;
+  /** --pin: wrk on WRK_CPUS and the servers on SERVER_CPUS. */
+  isPinned: boolean;
 }
 
 function parseConfig(argv: string[]): BenchConfig {
@@ -178,6 +186,7 @@ function parseConfig(argv: string[]): BenchConfig {
       only: { type: 'string', default: DEFAULT_SCENARIO_IDS.join(',') },
       generator: { type: 'string', default: 'auto' },
       'cpu-prof': { type: 'boolean', default: false },
+      pin: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -214,6 +223,7 @@ function parseConfig(argv: string[]): BenchConfig {
     scenarios: scenarios as ScenarioId[],
     generator: values.generator as BenchConfig['generator'],
     cpuProfileDir: values['cpu-prof'] ? join(RESULTS_DIR, 'profiles', stamp) : null,
+    isPinned: values.pin === true,
   };
 }
 
@@ -288,7 +298,14 @@ async function alternate(
     const order = round % 2 === 0 ? forward : [...forward].reverse();
     for (const index of order) {
       const side = sides[index]!;
-      const load = { host: HOST, port: side.server.port, path: '/', connections: config.connections, closeEachConnection };
+      const load = {
+        host: HOST,
+        port: side.server.port,
+        path: '/',
+        connections: config.connections,
+        closeEachConnection,
+        ...pinnedLoad(config),
+      };
       await side.prepare?.();
       const warmupS = round === 0 ? Math.max(config.warmupS, COLD_WARMUP_S) : config.warmupS;
       if (config.warmupS > 0) await runLoad(generator, { ...load, durationS: warmupS });
@@ -312,6 +329,18 @@ async function alternate(
     }
   }
   return sides.map((side, index) => ({ label: side.label, median: medianRound(rounds[index]!), rounds: rounds[index]! }));
+}
+
+/** With --pin, the load generator's CPUs (wrk only: the Node generators run in this process). */
+function pinnedLoad(config: BenchConfig): { pinnedCpus?: string } {
+  return config.isPinned ? { pinnedCpus: WRK_CPUS } : {};
+}
+
+/** With --pin, every thread of the server (its workers exist by its ready line; later ones inherit) on SERVER_CPUS. */
+function pinServer(server: ServerProcess, config: BenchConfig): void {
+  if (!config.isPinned) return;
+  const result = spawnSync('taskset', ['-a', '-p', '-c', SERVER_CPUS, String(server.pid)], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`--pin: taskset failed for ${server.kind}: ${result.error?.message ?? result.stderr}`);
 }
 
 interface BurstReport {
@@ -339,6 +368,7 @@ async function measureHistoryMemory(server: ServerProcess, generator: LoadGenera
         connections: config.connections,
         durationS: (minute - elapsedMin) * 60,
         closeEachConnection: false,
+        ...pinnedLoad(config),
       });
       elapsedMin = minute;
       rssMb.push((await server.rssBytes()) / (1024 * 1024));
@@ -577,6 +607,7 @@ async function main(): Promise<void> {
       `${config.workerCount} workers; load: ${generators.keepAlive} (keep-alive), ${generators.close} (close); ` +
       `${os.cpus().length} CPUs, Node ${process.version}`,
   );
+  if (config.isPinned) console.log(`  --pin: wrk on CPU ${WRK_CPUS}, every server (all its threads) on CPU ${SERVER_CPUS} (taskset)`);
   if (generators.keepAlive !== 'wrk') {
     // A Node generator needs more CPU per request than wrk, CPU the servers then lack on a small machine.
     console.log('  wrk not found: figures are not comparable with a wrk run (autocannon also rounds latencies to whole ms).');
@@ -592,6 +623,7 @@ async function main(): Promise<void> {
       logFile: isPoolscope ? BOOK_LOG_PATH : undefined,
     });
     started.push(server);
+    pinServer(server, config);
     return server;
   };
 
@@ -714,6 +746,7 @@ async function main(): Promise<void> {
         connections: config.connections,
         durationS: warmupS + toggleS + Math.max(3, toggleS * 0.05),
         closeEachConnection: false,
+        ...pinnedLoad(config),
       });
       let isLoadDone = false;
       void loadDone.then(() => {
@@ -745,7 +778,7 @@ async function main(): Promise<void> {
         ratio: cost.throughput.median,
         note: [
           `cost ${formatEstimate(cost.costPercent, 1, '%')}`,
-          `CPU/req ${signed(cost.cpuCostPercent.median)}% [${signed(cost.cpuCostPercent.low)}…${signed(cost.cpuCostPercent.high)}]`,
+          `CPU/req ${signed(cost.cpuCostPercent.median)}% [${signed(cost.cpuCostPercent.low)}…${signed(cost.cpuCostPercent.high)}]: ${cost.cpuVerdict} by CPU`,
           Number.isNaN(cost.mainThreadUs.median)
             ? undefined
             : `main ${signed(cost.mainThreadUs.median)} µs/req [${signed(cost.mainThreadUs.low)}…${signed(cost.mainThreadUs.high)}]`,
@@ -843,6 +876,7 @@ async function main(): Promise<void> {
       const byStrategy = await spawnStrategyServers(async (options) => {
         const server = await spawnServer('poolscope', { workerCount: config.workerCount, sleepMs: config.burstSleepMs, ...options });
         started.push(server);
+        pinServer(server, config);
         return server;
       });
       const pool = byStrategy.get('pool')!;

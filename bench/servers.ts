@@ -324,9 +324,10 @@ export interface ToggleSlice {
   responsesWhole: number;
 }
 
-/** `toggle SWITCH SLICE_MS SETTLE_MS WARMUP_SLICES SLICES`: SWITCH is observe, record or log. */
+/** `toggle SWITCH SLICE_MS SETTLE_MS WARMUP_SLICES SLICES`: SWITCH is observe, record, log or none (switches nothing). */
+export type ToggleSwitch = 'observe' | 'record' | 'log' | 'none';
 interface ToggleCommand {
-  switchName: 'observe' | 'record' | 'log';
+  switchName: ToggleSwitch;
   sliceMs: number;
   settleMs: number;
   warmupSlices: number;
@@ -336,7 +337,7 @@ interface ToggleCommand {
 function parseToggle(command: string): ToggleCommand {
   const [, switchName, ...numbers] = command.split(/\s+/);
   const [sliceMs, settleMs, warmupSlices, slices] = numbers.map(Number);
-  if (switchName !== 'observe' && switchName !== 'record' && switchName !== 'log')
+  if (switchName !== 'observe' && switchName !== 'record' && switchName !== 'log' && switchName !== 'none')
     throw new Error(`toggle: unknown switch "${switchName}"`);
   for (const value of [sliceMs, settleMs, warmupSlices, slices]) {
     if (value === undefined || !Number.isInteger(value) || value < 0)
@@ -370,12 +371,12 @@ function responseBytesOfGetRoot(port: number): Promise<number> {
  * not kept, so the first subscription's deoptimization (V8 inlines the first listener) lands there.
  */
 async function runToggle(started: StartedServer, toggle: ToggleCommand): Promise<ToggleSlice[]> {
-  const setSwitch = (isOn: boolean): number =>
-    toggle.switchName === 'observe'
-      ? started.setObserved(isOn)
-      : toggle.switchName === 'record'
-        ? started.setRecording(isOn)
-        : started.setLogged(isOn);
+  const setSwitch = (isOn: boolean): number => {
+    if (toggle.switchName === 'observe') return started.setObserved(isOn);
+    if (toggle.switchName === 'record') return started.setRecording(isOn);
+    if (toggle.switchName === 'log') return started.setLogged(isOn);
+    return 0; // none: both sides the same, the method's own noise (an A/A run)
+  };
   const responseBytes = await responseBytesOfGetRoot(started.port);
   const snapshot = () => {
     const usage = process.cpuUsage();
@@ -522,7 +523,7 @@ export interface ServerProcess {
   /** CPU time the child's main thread has used so far, in µs; negative where the system does not say. */
   mainThreadCpuUs(): Promise<number>;
   /**
-   * Switches `switchName` on and off every `sliceMs` (on first), measuring each slice inside the child after
+   * Switches `switchName` on and off every `sliceMs` (on first; 'none' switches nothing: an A/A run), measuring each slice inside the child after
    * `settleMs`; the first `warmupSlices` are not kept. The load is the caller's to send meanwhile.
    */
   toggle(

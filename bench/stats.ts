@@ -187,6 +187,11 @@ export interface ToggleCost {
   /** The main thread's CPU per request, on minus off, µs. */
   mainThreadUs: Estimate;
   verdict: Verdict;
+  /**
+   * The same target read on server CPU per request (on ÷ off − 1 < maxCostPercent): on a saturated 2-core machine
+   * a switch's cost in throughput is its cost in CPU per request, and the CPU is far less disturbed by other load.
+   */
+  cpuVerdict: Verdict;
   /** Medians of the on and of the off slices' req/s: the row's two columns. */
   onRequestsPerS: number;
   offRequestsPerS: number;
@@ -240,6 +245,7 @@ export function toggleCost(slices: readonly SliceMeasure[], maxCostPercent: numb
     cpuCostPercent,
     mainThreadUs,
     verdict: verdictOf(costPercent, 'at most', maxCostPercent),
+    cpuVerdict: verdictOf(cpuCostPercent, 'at most', maxCostPercent),
     onRequestsPerS: sideMedian(true),
     offRequestsPerS: sideMedian(false),
     countedPerRequest: onResponses > 0 ? onSlices.reduce((sum, slice) => sum + slice.counted, 0) / onResponses : 0,

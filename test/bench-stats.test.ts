@@ -204,6 +204,7 @@ describe('toggleCost', () => {
     expect(cost.mainThreadUs.median).toBeGreaterThan(2);
     expect(cost.mainThreadUs.median).toBeLessThan(4);
     expect(cost.cpuCostPercent.median).toBeCloseTo((32 / 30 - 1) * 100, 5);
+    expect(cost.cpuVerdict).toBe('not met'); // 32 µs against 30: +6.7 % in every slice
     expect(cost.countedPerRequest).toBeCloseTo(5, 9);
     expect(cost.onRequestsPerS).toBeLessThan(cost.offRequestsPerS);
   });
