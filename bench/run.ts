@@ -480,6 +480,13 @@ function problemsOf(result: LoadResult): string {
   return parts.length > 0 ? `  (${parts.join(', ')})` : '';
 }
 
+/** The met? column: the verdict where the row has one, '-' where it has no target. */
+function metCell(report: ScenarioReport): string {
+  if (report.target === '-') return '-';
+  if (report.verdict === undefined) return report.isMet ? 'yes' : 'NO';
+  return report.verdict === 'met' ? 'yes' : report.verdict === 'not met' ? 'NO' : 'undecided';
+}
+
 function printTable(rows: string[][]): void {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
   const line = (row: string[]): string => `| ${row.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
@@ -511,7 +518,7 @@ function printReports(reports: ScenarioReport[]): void {
         `${value(r.baseline)} (${r.baselineLabel})`,
         `${r.ratio.toFixed(3)}×${r.note ? ` (${r.note})` : ''}`,
         r.target,
-        r.verdict === undefined ? (r.isMet ? 'yes' : 'NO') : r.verdict === 'met' ? 'yes' : r.verdict === 'not met' ? 'NO' : 'undecided',
+        metCell(r),
       ];
     }),
   ]);
