@@ -17,7 +17,7 @@
 // - close: the same with `Connection: close`, so each request also pays accept + close. Targets ≥ 1.2×
 //   node:http and ≥ 0.6× the ceiling.
 // - log line: keep-alive GET / with serve's per-request lines printed to a file (bench/results/book-log.txt,
-//   written as serve writes stdout) vs not printed, in one process switched between rounds. Target < 5%.
+//   written as serve writes stdout) vs not printed, in one process switched every second (as event stream). Target < 5%.
 // - memory: the built `serve` (out/main/serve.js, as `npm run serve` runs it) and the same program under
 //   tsx (as it ran before the build), with 1, 4 and 16 workers, each given a short keep-alive load and a
 //   /sleep for every worker; peak RSS (VmHWM) and the cost of each added worker: (16 − 1) / 15. Target ≤ 12 MB.
@@ -28,8 +28,9 @@
 //   1 − the median of those req/s ratios, with a bootstrap interval that resamples neighbouring pairs together.
 //   Target: cost < 5% (of req/s). "CPU/req +x%" beside it is the same cost measured as server CPU per request, and
 //   "main +x µs" what it adds to the main thread, where every event is built and heard, each with its interval.
-//   Rounds of 6 s (ABBA) were what this replaced: one disturbance of ~12 s fell on the two same-side rounds that
-//   run back to back and moved the row by ±30 %. The same for the recorder and log-line rows.
+//   It replaced rounds of 6 s a side (ABBA): on this machine other load comes in episodes of 2–4 s, which fell on
+//   one side's rounds (two of them run back to back) and moved the row by ±30 %; alternating every second puts
+//   every episode on both sides. The same for the recorder and log-line rows.
 //   `npm run bench:emit` measures the emit path alone.
 // - recorder: the same switch for the flight recorder the app's controller keeps (every event appended to an
 //   EventHistory with the default bounds). One history for the child's life, kept across rounds as the app keeps
@@ -106,8 +107,9 @@ const HOST = '127.0.0.1';
  */
 const COLD_WARMUP_S = 5;
 /**
- * Rounds of the on/off rows (event-stream, recorder, log-line) unless --rounds is given: one process switched
- * between rounds, so rounds are cheap, and a cost of a few per cent needs more pairs than a 2× ratio does.
+ * The on/off rows (event-stream, recorder, log-line) measure SWITCH_ROUNDS × 2 × SWITCH_DURATION_S seconds of load
+ * unless --rounds or --duration-s say otherwise (what their 7 rounds of 5 s a side measured when they ran in rounds):
+ * 70 one-second slices, 35 pairs, as a cost of a few per cent needs many more pairs than a 2× ratio does.
  */
 const SWITCH_ROUNDS = 7;
 const SWITCH_DURATION_S = 5;
@@ -128,8 +130,9 @@ const SETTLE_MS = 200;
 /** Toggled before the measured slices: the first subscriptions deoptimize the hot path once (V8 inlined the first listener). */
 const WARMUP_SLICES = 4;
 /**
- * Pairs resampled together in the bootstrap: a disturbance lasting ~8 s touches about this many neighbouring pairs
- * (2 s each), so treating them as independent would claim a narrower interval than the run supports.
+ * Pairs resampled together in the bootstrap (8 s): a disturbance of other load (2–4 s here, a slice's req/s still
+ * correlating 0.35 with the one 2 s later) touches neighbouring pairs alike, so treating them as independent would
+ * claim a narrower interval than the run supports.
  */
 const PAIRS_PER_BOOTSTRAP_BLOCK = 4;
 const WORKER_COUNT = 4;
@@ -806,7 +809,7 @@ async function main(): Promise<void> {
       });
     };
     if (wants('event-stream')) {
-      console.log('\nevent stream: keep-alive GET / with and without a subscriber (one process, switched between rounds)');
+      console.log('\nevent stream: keep-alive GET / with and without a subscriber (one process, switched every second)');
       await costOfSwitch(
         'event-stream',
         'event-stream cost',
@@ -817,7 +820,7 @@ async function main(): Promise<void> {
       );
     }
     if (wants('recorder')) {
-      console.log('\nrecorder: keep-alive GET / with and without the flight recorder the app keeps (one process, switched between rounds)');
+      console.log('\nrecorder: keep-alive GET / with and without the flight recorder the app keeps (one process, switched every second)');
       await costOfSwitch(
         'recorder',
         'flight recorder cost',
