@@ -70,6 +70,7 @@ const USAGE = `npm run bench -- [flags]
                        switch every second inside one load, their measured load is N × 2 × --duration-s seconds
                        (default 7 × 2 × 5 s: 70 one-second slices)
   --duration-s N       seconds per measured round (default 2; 5 for the on/off rows' sum above and load-accuracy)
+                       (strategies: 3 rounds of 5 s unless --rounds or --duration-s is given)
   --warmup-s N         seconds of unmeasured load before each round (default 1)
   --connections N      concurrent connections (default 50)
   --only LIST          comma-separated scenarios: keep-alive,close,event-stream,recorder,log-line,burst,memory,
@@ -121,6 +122,12 @@ const SWITCH_DURATION_S = 5;
 const ROUNDS = 10;
 const ROUND_DURATION_S = 2;
 /**
+ * The strategies rows keep 3 rounds of 5 s unless --rounds or --duration-s say otherwise: they have no target to
+ * decide, and `per-request` answers nothing within 2 s on a busy machine (50 threads starting at once, ~150 ms each).
+ */
+const STRATEGY_ROUNDS = 3;
+const STRATEGY_DURATION_S = 5;
+/**
  * The on/off rows switch inside one continuous load: on for SLICE_MS, off for SLICE_MS, … and measure each slice in
  * the server, leaving out the first SETTLE_MS after each switch. A disturbance of a few seconds then falls on both
  * sides alike instead of on one side's 6 s round (or two of them back to back, as ABBA rounds put them).
@@ -165,6 +172,9 @@ interface BenchConfig {
   durationS: number;
   /** --duration-s when given, else SWITCH_DURATION_S: the on/off rows measure switchRounds × 2 × this, in slices. */
   switchDurationS: number;
+  /** The strategies rows' rounds and seconds: --rounds and --duration-s when given, else STRATEGY_ROUNDS of STRATEGY_DURATION_S. */
+  strategyRounds: number;
+  strategyDurationS: number;
   warmupS: number;
   connections: number;
   workerCount: number;
@@ -218,6 +228,8 @@ function parseConfig(argv: string[]): BenchConfig {
     switchRounds: values.rounds !== undefined || values.quick ? rounds : SWITCH_ROUNDS,
     durationS,
     switchDurationS: values['duration-s'] !== undefined || values.quick ? durationS : SWITCH_DURATION_S,
+    strategyRounds: values.rounds !== undefined || values.quick ? rounds : STRATEGY_ROUNDS,
+    strategyDurationS: values['duration-s'] !== undefined || values.quick ? durationS : STRATEGY_DURATION_S,
     warmupS: positive('warmup-s', values['warmup-s'], 1, true),
     connections: Math.round(positive('connections', values.connections, 50)),
     workerCount: WORKER_COUNT,
@@ -904,7 +916,7 @@ async function main(): Promise<void> {
           })),
           generators.keepAlive,
           false,
-          config,
+          { ...config, rounds: config.strategyRounds, durationS: config.strategyDurationS },
         );
         const poolSide = sides[0]!;
         sides.forEach((side, index) => {
