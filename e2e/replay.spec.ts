@@ -108,7 +108,22 @@ test('a recorded burst replays as it was: scrub to it, step, play at 16×, then 
   const firstWaveAt = Math.max(...started.map((e) => e.at)) - startAt;
   const slider = page.getByRole('slider', { name: 'Replay position' });
   await dragTo(page, slider, 0, firstWaveAt + SLEEP_MS / 2, durationMs);
-  const scrubbedMs = await cursorMsOf(bar);
+  // The bar's cursor is the moment of the frame shown, which comes a frame or more after the drag: read once it is
+  // the moment the slider was left at (both from one render), not a frame from the middle of the drag.
+  let scrubbedMs = Number.NaN;
+  await expect
+    .poll(async () => {
+      const { shownMs, askedMs } = await bar.evaluate((element) => {
+        const section = element as unknown as { dataset: { cursorMs?: string }; querySelector(selector: string): { value: string } | null };
+        return {
+          shownMs: Number(section.dataset.cursorMs),
+          askedMs: Math.round(Number(section.querySelector('input[type=range]')?.value)),
+        };
+      });
+      scrubbedMs = shownMs;
+      return shownMs === askedMs;
+    })
+    .toBe(true);
   expect(scrubbedMs).toBeGreaterThan(firstWaveAt + 100);
   expect(scrubbedMs).toBeLessThan(firstWaveAt + SLEEP_MS - 100);
   const busy = page.locator('[data-testid=worker][data-state=busy]');
