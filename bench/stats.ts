@@ -1,6 +1,7 @@
 // The bench's statistics: a median of paired ratios with a bootstrap interval beside it, and the verdict a row
 // may honestly give against its target — met, not met, or undecided when the interval spans the target.
 
+import { createRandom } from '../src/load/schedule';
 import { percentile } from '../test/support/percentile';
 
 /** A median with the range it is likely to be in, and the middle half of the values it came from. */
@@ -26,18 +27,6 @@ export type Verdict = 'met' | 'not met' | 'undecided';
  * than the values themselves, and would claim a certainty that a --quick run does not have.
  */
 export const MIN_COUNT_FOR_VERDICT = 6;
-
-/** A small seeded generator (mulberry32), so a run's interval does not move when it is printed twice. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /**
  * The distribution-free 95 % interval of the median of n independent values: the k-th smallest to the k-th
@@ -86,7 +75,8 @@ export function estimateMedian(values: readonly number[], options: BootstrapOpti
   const resamples = options.resamples ?? 2_000;
   // A block at most a quarter of the values, so the resamples still differ from one another.
   const blockLength = Math.max(1, Math.min(Math.floor(count / 4), Math.round(options.blockLength ?? 1)));
-  const random = seededRandom(options.seed ?? 12);
+  // Seeded (mulberry32), so a run's interval does not move when it is printed twice.
+  const random = createRandom(options.seed ?? 12);
   const medians = new Float64Array(resamples);
   const sample = new Array<number>(count);
   const blockStarts = count - blockLength + 1;

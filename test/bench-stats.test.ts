@@ -10,10 +10,10 @@ import {
   medianOrderRank,
   pairWithOffNeighbours,
   type SliceMeasure,
-  seededRandom,
   toggleCost,
   verdictOf,
 } from '../bench/stats';
+import { createRandom } from '../src/load/schedule';
 
 /** A normal deviate from a seeded uniform source (Box–Muller), so simulated runs repeat exactly. */
 function normal(random: () => number): number {
@@ -60,7 +60,7 @@ describe('estimateMedian', () => {
 
   it('covers the true median of a skewed population in about 95 % of simulated runs', () => {
     // Ratios as a noisy machine gives them: mostly near 0.95, a tail of disturbed pairs down to 0.5.
-    const random = seededRandom(7);
+    const random = createRandom(7);
     const draw = (): number => (random() < 0.15 ? 0.5 + 0.4 * random() : 0.95 + 0.05 * normal(random));
     const population = Array.from({ length: 200_000 }, draw).sort((a, b) => a - b);
     const trueMedian = population[population.length / 2]!;
@@ -79,7 +79,7 @@ describe('estimateMedian', () => {
   it('widens the interval when neighbouring values share a disturbance and the blocks say so', () => {
     // Runs of five equal values (one disturbance touching five neighbouring pairs): resampled one by one they look
     // like 40 independent values; in blocks of five, like the 8 they are.
-    const random = seededRandom(3);
+    const random = createRandom(3);
     const values: number[] = [];
     for (let run = 0; run < 8; run++) {
       const level = 1 + 0.1 * normal(random);
@@ -173,7 +173,7 @@ describe('toggleCost', () => {
     disturbedFrom?: number;
     seed: number;
   }): SliceMeasure[] {
-    const random = seededRandom(options.seed);
+    const random = createRandom(options.seed);
     return Array.from({ length: options.slices }, (_, i) => {
       const isOn = i % 2 === 0;
       // A disturbance (another program taking a core for ~10 s) halves the machine's pace for ten slices, on and off alike.
