@@ -268,8 +268,8 @@ interface SideResult {
 }
 
 /** Each round's A/B ratio of `measure` (req/s by default), sorted: their spread shows how much of a difference is noise. */
-function pairedRatios(a: SideResult, b: SideResult, measure: (round: RoundResult) => number = (r) => r.requestsPerS): number[] {
-  return a.rounds.map((round, i) => measure(round) / measure(b.rounds[i]!)).sort((x, y) => x - y);
+function pairedRatios(a: SideResult, b: SideResult, measure?: (round: RoundResult) => number): number[] {
+  return inRoundOrder(a, b, measure).sort((x, y) => x - y);
 }
 
 function spreadNote(ratios: readonly number[]): string | undefined {

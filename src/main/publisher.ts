@@ -1,8 +1,8 @@
 // What viewers receive: frames built from the controller's flight recorder for what each viewer shows
-// (src/history/viewer-frames.ts), at most one per FRAME_INTERVAL_MS (BUSY_FRAME_INTERVAL_MS while the server is
-// busy) and one unacknowledged per viewer, so a
-// viewer's cost follows its view and its pace, never the traffic; it subscribes to no event. Transport-agnostic:
-// IPC and the WebSocket plug in a sink.
+// (src/history/viewer-frames.ts), at most one per FRAME_INTERVAL_MS (BUSY_FRAME_INTERVAL_MS while the server is busy,
+// RESTING_FRAME_INTERVAL_MS at rest with nothing new) and one unacknowledged per viewer, so a viewer's cost follows
+// its view and its pace, never the traffic; it subscribes to no event. Transport-agnostic: IPC and the WebSocket plug
+// in a sink.
 
 import type { Histogram } from 'hdr-histogram-js';
 // The builder alone: the package's main entry also loads its log encoder, which this side never needs.

@@ -130,8 +130,6 @@ export class PoolBridge {
   private lastInspectMs = Number.NEGATIVE_INFINITY;
   /** Bumped by every ask: an answer to an older one is dropped (a moving replay asks again before it is answered). */
   private inspectSeq = 0;
-  /** Whether the view last seen was paused: pausing and Resume ask again at once for the request inspected. */
-  private wasPaused = false;
   private bucketRequests: BucketRequests | null = null;
   private readonly changeListeners = new Set<() => void>();
   private readonly publishListeners = new Set<() => void>();
@@ -147,7 +145,7 @@ export class PoolBridge {
     this.clearTimer = options.clearTimer ?? ((timer) => clearTimeout(timer as ReturnType<typeof setTimeout>));
     this.unsubscribeStore = store.subscribe((state, previous) => {
       if (state.replay.source !== previous.replay.source) this.showSource(state.replay.source);
-      if (state.view !== previous.view) this.onViewChanged(state);
+      if (state.view !== previous.view) this.onViewChanged(state, previous.view.timelinePausedAt !== null);
     });
   }
 
@@ -341,7 +339,8 @@ export class PoolBridge {
 
   // ── the view and details on demand ─────────────────────────────────────────
 
-  private onViewChanged(state: AppState): void {
+  /** `wasPaused`: whether the view before was paused; pausing and Resume ask again at once for the request inspected. */
+  private onViewChanged(state: AppState, wasPaused: boolean): void {
     const view = viewOf(state);
     if (this.subscription !== null && (this.sentView === null || !isSameView(view, this.sentView))) {
       this.sentView = view;
@@ -350,9 +349,7 @@ export class PoolBridge {
     // What is under the pointer comes first, then what is pinned (a job and a bucket are never pinned at once).
     const { hoveredRequestId, hoveredBucket, selectedRequestId, selectedBucket } = state.view;
     const requestId = hoveredRequestId ?? (hoveredBucket !== null ? null : selectedRequestId);
-    const isPaused = state.view.timelinePausedAt !== null;
-    const isPauseToggled = this.wasPaused !== isPaused;
-    this.wasPaused = isPaused;
+    const isPauseToggled = wasPaused !== (state.view.timelinePausedAt !== null);
     if (requestId !== this.inspectedKey || (isPauseToggled && this.inspectMoment() !== this.inspectedAt)) this.inspect(requestId);
     // A scroll-back moves the paused moment.
     else this.followMoment();
