@@ -2,7 +2,8 @@
 // routes under each, the orderings the book describes (one /sleep holds the single-threaded server; the
 // while-let pool runs one job at a time; the ThreadPool overlaps them), a thread per request with its limit,
 // the lock's holder and waiters, and a graceful shutdown that answers every accepted request under each.
-// Orderings are asserted from the events and the wire, never from tight durations.
+// Orderings are asserted from the events and the wire, never from tight durations; a job that must still be running
+// while the test looks is held until released (test/support/held-jobs.ts), never a sleep hoped to outlast the look.
 
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -19,11 +20,13 @@ import { type RunningServer, type ServerOptions, startServer } from '../src/serv
 import type { ServerEventOf } from '../src/shared/events';
 import { STRATEGIES, type Strategy } from '../src/shared/settings';
 import { EventRecorder } from './support/event-recorder';
+import { HELD_REQUEST_WORKER, HeldJobs } from './support/held-jobs';
 import { get, RawConnection, request } from './support/http-client';
 import { sampleHeader } from './support/sample-events';
 import { loadInDevTools } from './support/trace-engine';
 
 let running: RunningServer[] = [];
+const holds = new HeldJobs();
 
 async function start(strategy: Strategy, options: ServerOptions = {}): Promise<{ server: RunningServer; recorder: EventRecorder }> {
   const recorder = new EventRecorder();
@@ -33,8 +36,10 @@ async function start(strategy: Strategy, options: ServerOptions = {}): Promise<{
 }
 
 afterEach(async () => {
+  holds.releaseAll();
   await Promise.all(running.map((s) => s.shutdown()));
   running = [];
+  holds.dispose();
 });
 
 /** Sends one request on its own connection and resolves with its status once answered. */
@@ -69,11 +74,15 @@ describe.each(STRATEGIES)('strategy %s serves the same server', (strategy) => {
   });
 
   it('answers every accepted request when it shuts down, then stops', async () => {
-    const { server, recorder } = await start(strategy, { sleepMs: 400 });
-    const sleeping = send(server.port, '/sleep');
+    const { server, recorder } = await start(strategy, { workerScript: HELD_REQUEST_WORKER });
+    const held = holds.hold();
+    const answer = send(server.port, held);
     await recorder.until((r) => r.count('job-started') === 1);
     const stopped = server.shutdown('command');
-    expect(await sleeping).toMatchObject({ status: 200 });
+    // The job is still running when the stop begins; it ends only then.
+    await recorder.until((r) => r.count('server-stopping') === 1);
+    holds.release(held);
+    expect(await answer).toMatchObject({ status: 200 });
     await stopped;
     expect(recorder.of('response-sent').map((e) => e.status)).toEqual([200]);
     expect(recorder.events.at(-1)!.type).toBe('server-stopped');
@@ -159,10 +168,11 @@ describe('strategy pool-while-let with no worker left', () => {
 });
 
 describe('strategy single: one thread, one connection at a time (listing 21-10)', () => {
-  it('reads a GET / sent 0.5 s after a GET /sleep only once the sleep is over, showing its connection waiting meanwhile', async () => {
-    const { server, recorder } = await start('single', { sleepMs: 1_500 });
+  it('reads a GET / sent 0.5 s into a long job only once the job is over, showing its connection waiting meanwhile', async () => {
+    const { server, recorder } = await start('single', { workerScript: HELD_REQUEST_WORKER });
+    const held = holds.hold();
     const sleeper = await RawConnection.open(server.port);
-    sleeper.send(get('/sleep'));
+    sleeper.send(get(held));
     await recorder.until((r) => r.count('job-started') === 1);
     await delay(500);
     const reader = await RawConnection.open(server.port);
@@ -175,6 +185,7 @@ describe('strategy single: one thread, one connection at a time (listing 21-10)'
     expect(state.connections.find((c) => c.id === waiting.connectionId)).toMatchObject({ phase: 'waiting', requestsInFlight: 0 });
     expect(state.requests.map((r) => r.connectionId)).toEqual([recorder.of('request-received')[0]!.connectionId]);
 
+    holds.release(held);
     const slept = await sleeper.read();
     const read = await reader.read();
     expect([slept.status, read.status]).toEqual([200, 200]);
@@ -194,25 +205,31 @@ describe('strategy single: one thread, one connection at a time (listing 21-10)'
 
   it('moves on past a waiting client that left without sending anything', async () => {
     // An idle timeout far beyond the test's own: only moving on at once gets the next client served in time.
-    const { server, recorder } = await start('single', { sleepMs: 300, keepAliveTimeoutMs: 600_000 });
-    const sleeping = send(server.port, '/sleep');
+    const { server, recorder } = await start('single', { workerScript: HELD_REQUEST_WORKER, keepAliveTimeoutMs: 600_000 });
+    const held = holds.hold();
+    const sleeping = send(server.port, held);
     await recorder.until((r) => r.count('job-started') === 1);
     const silent = await RawConnection.open(server.port);
     await recorder.until((r) => r.count('connection-waiting') === 1);
     silent.socket.end();
     const next = send(server.port, '/');
+    holds.release(held);
     expect((await sleeping).status).toBe(200);
     expect((await next).status).toBe(200);
     await silent.closedPromise;
   });
 
   it('answers the connections still waiting at shutdown with 503, and the one it serves in full', async () => {
-    const { server, recorder } = await start('single', { sleepMs: 600 });
-    const sleeping = send(server.port, '/sleep');
+    const { server, recorder } = await start('single', { workerScript: HELD_REQUEST_WORKER });
+    const held = holds.hold();
+    const sleeping = send(server.port, held);
     await recorder.until((r) => r.count('job-started') === 1);
     const waiting = send(server.port, '/');
     await recorder.until((r) => r.count('connection-waiting') === 1);
-    await server.shutdown('command');
+    const stopped = server.shutdown('command');
+    await recorder.until((r) => r.count('server-stopping') === 1);
+    holds.release(held);
+    await stopped;
     expect(await sleeping).toMatchObject({ status: 200 });
     expect(await waiting).toMatchObject({ status: 503, body: 'Service Unavailable: the server is shutting down\n' });
     expect(recorder.count('request-received')).toBe(1);
@@ -222,8 +239,13 @@ describe('strategy single: one thread, one connection at a time (listing 21-10)'
 
 describe('strategy per-request: a new thread for every request (listing 21-11)', () => {
   it('runs each request on a fresh thread that ends after its answer, with its start-up time, the live count and the peak', async () => {
-    const { server, recorder } = await start('per-request');
-    const answers = await Promise.all([send(server.port, '/sleep?ms=600'), send(server.port, '/sleep?ms=600')]);
+    const { server, recorder } = await start('per-request', { workerScript: HELD_REQUEST_WORKER });
+    const held = [holds.hold(), holds.hold()];
+    const answering = Promise.all(held.map((target) => send(server.port, target)));
+    // Both jobs run at once: each holds its thread until both have started.
+    await recorder.until((r) => r.count('job-started') === 2);
+    holds.releaseAll();
+    const answers = await answering;
     expect(answers.map((a) => a.status)).toEqual([200, 200]);
     await recorder.until((r) => r.count('thread-exited') === 2);
     const started = recorder.of('thread-started');
@@ -240,8 +262,9 @@ describe('strategy per-request: a new thread for every request (listing 21-11)',
   });
 
   it('answers 503 past --max-threads, with the reason a reader sees, and takes requests again once a thread ends', async () => {
-    const { server, recorder } = await start('per-request', { maxThreads: 1, sleepMs: 800 });
-    const sleeping = send(server.port, '/sleep');
+    const { server, recorder } = await start('per-request', { maxThreads: 1, workerScript: HELD_REQUEST_WORKER });
+    const held = holds.hold();
+    const sleeping = send(server.port, held);
     await recorder.until((r) => r.count('thread-started') === 1);
     expect(server.state().pool.threads).toEqual({ live: 1, peak: 1 });
     const refused = await request(server.port, get('/'));
@@ -249,6 +272,7 @@ describe('strategy per-request: a new thread for every request (listing 21-11)',
     expect(refused.headers['retry-after']).toBe('1');
     expect(refused.body).toContain('thread limit reached: this strategy has no bound of its own');
     expect(recorder.of('request-rejected')).toMatchObject([{ status: 503, errorCode: 'THREAD_LIMIT' }]);
+    holds.release(held);
     expect((await sleeping).status).toBe(200);
     await recorder.until((r) => r.count('thread-exited') === 1);
     expect((await send(server.port, '/')).status).toBe(200);
@@ -265,13 +289,13 @@ describe('strategy pool-while-let: the lock held for the whole job (listing 21-2
     expect(workers.map((w) => w.phase).sort()).toEqual(['idle', 'waiting-for-lock', 'waiting-for-lock', 'waiting-for-lock']);
   });
 
-  it('serializes four /sleeps on four workers: each starts only after the one before finished, its worker holding the lock throughout', async () => {
-    const { server, recorder } = await start('pool-while-let', { workerCount: 4, sleepMs: 300 });
+  it('serializes four long jobs on four workers: each starts only after the one before finished, its worker holding the lock throughout', async () => {
+    const { server, recorder } = await start('pool-while-let', { workerCount: 4, workerScript: HELD_REQUEST_WORKER });
     // Each worker thread gets to the lock in its own time once started: wait until three are blocked on it.
     await recorder.until((r) => r.count('lock-waiting') >= 3);
-    const answers = Promise.all([0, 1, 2, 3].map(() => send(server.port, '/sleep')));
+    const answers = Promise.all([0, 1, 2, 3].map(() => send(server.port, holds.hold())));
     await recorder.until((r) => r.count('job-started') === 1);
-    // While the sleeps run one after another, one worker is busy holding the lock and the other three wait for it
+    // While the jobs run one after another, one worker is busy holding the lock and the other three wait for it
     // (looked at again until seen: a worker just released goes back to waiting on the lock in its own time).
     await vi.waitFor(
       () => {
@@ -283,6 +307,12 @@ describe('strategy pool-while-let: the lock held for the whole job (listing 21-2
       },
       { timeout: 10_000, interval: 10 },
     );
+    // Each job runs until the test ends it, in the order they started: a pool that overlapped them shows it below.
+    for (let started = 1; started <= 4; started++) {
+      await recorder.until((r) => r.count('job-started') >= started);
+      const { requestId } = recorder.of('job-started')[started - 1]!;
+      holds.release(recorder.of('request-received').find((e) => e.requestId === requestId)!.target);
+    }
     expect((await answers).map((a) => a.status)).toEqual([200, 200, 200, 200]);
     await recorder.until((r) => r.count('lock-released') >= 4);
 
@@ -308,10 +338,13 @@ describe('strategy pool-while-let: the lock held for the whole job (listing 21-2
   });
 
   it('joins its workers in id order at shutdown once every queued job is answered, printing the book lines', async () => {
-    const { server, recorder } = await start('pool-while-let', { workerCount: 3, sleepMs: 200 });
-    const answers = Promise.all([0, 1, 2].map(() => send(server.port, '/sleep')));
+    const { server, recorder } = await start('pool-while-let', { workerCount: 3, workerScript: HELD_REQUEST_WORKER });
+    const answers = Promise.all([0, 1, 2].map(() => send(server.port, holds.hold())));
     await recorder.until((r) => r.count('job-queued') === 3 && r.count('job-started') === 1);
-    await server.shutdown('command');
+    const stopped = server.shutdown('command');
+    await recorder.until((r) => r.count('server-stopping') === 1);
+    holds.releaseAll();
+    await stopped;
     expect((await answers).map((a) => a.status)).toEqual([200, 200, 200]);
     expect(recorder.of('worker-exited').map((e) => [e.workerId, e.reason])).toEqual([
       [0, 'shutdown'],
@@ -323,9 +356,13 @@ describe('strategy pool-while-let: the lock held for the whole job (listing 21-2
 });
 
 describe('strategy pool: the ThreadPool, for comparison', () => {
-  it('overlaps four /sleeps on four workers: every one starts before the first finishes', async () => {
-    const { server, recorder } = await start('pool', { workerCount: 4, sleepMs: 600 });
-    const answers = await Promise.all([0, 1, 2, 3].map(() => send(server.port, '/sleep')));
+  it('overlaps four long jobs on four workers: every one starts before the first finishes', async () => {
+    const { server, recorder } = await start('pool', { workerCount: 4, workerScript: HELD_REQUEST_WORKER });
+    const answering = Promise.all([0, 1, 2, 3].map(() => send(server.port, holds.hold())));
+    // Each job holds its worker until all four have started; a pool that ran them in turn never gets there.
+    await recorder.until((r) => r.count('job-started') === 4);
+    holds.releaseAll();
+    const answers = await answering;
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
     const spans = jobSpans(recorder);
     const firstFinish = Math.min(...spans.map((s) => s.finishedAt));

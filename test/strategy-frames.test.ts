@@ -1,7 +1,8 @@
 // What a viewer sees of each strategy, through real sockets and real threads: the flight recorder reduces the
 // strategies' own events (the while-let lock, the request threads, the single thread's waiting connections), so a
 // viewer that arrives late, and a replay of the same events, get the truth in their first frame. Conditions are
-// awaited on the server's events, never on sleeps that guess how long a thread takes.
+// awaited on the server's events, never on sleeps that guess how long a thread takes; the jobs a frame shows running
+// are held until the test has looked (test/support/held-jobs.ts), never sleeps hoped to outlast the look.
 
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,13 +11,17 @@ import { type RunningServer, type ServerOptions, startServer } from '../src/serv
 import type { Strategy } from '../src/shared/settings';
 import type { ViewerFrame } from '../src/shared/wire';
 import { EventRecorder } from './support/event-recorder';
+import { HELD_REQUEST_WORKER, HeldJobs } from './support/held-jobs';
 import { get, RawConnection, request } from './support/http-client';
 
 let running: RunningServer[] = [];
+const holds = new HeldJobs();
 
 afterEach(async () => {
+  holds.releaseAll();
   await Promise.all(running.map((s) => s.shutdown()));
   running = [];
+  holds.dispose();
 });
 
 /** A server under `strategy` whose events a flight recorder keeps from its start, as the app's controller does. */
@@ -24,7 +29,14 @@ async function start(strategy: Strategy, options: ServerOptions = {}) {
   const recorder = new EventRecorder();
   const history = new EventHistory();
   recorder.stream.subscribe((event) => history.append(event));
-  const server = await startServer({ port: 0, workerCount: 4, sleepMs: 1_000, strategy, ...options, events: recorder.stream });
+  const server = await startServer({
+    port: 0,
+    workerCount: 4,
+    strategy,
+    workerScript: HELD_REQUEST_WORKER,
+    ...options,
+    events: recorder.stream,
+  });
   running.push(server);
   return { server, recorder, history };
 }
@@ -47,9 +59,9 @@ function replayFrame(recorder: EventRecorder, at: number): ViewerFrame {
 
 describe('strategy pool-while-let, as a late viewer sees it', () => {
   it("shows the worker that holds the queue's lock busy with its job and the three others waiting for the lock, in order", async () => {
-    const { server, recorder, history } = await start('pool-while-let', { sleepMs: 1_500 });
+    const { server, recorder, history } = await start('pool-while-let');
     await recorder.until((r) => r.count('lock-waiting') >= 3);
-    const answers = Promise.all([0, 1, 2, 3].map(() => request(server.port, get('/sleep'))));
+    const answers = Promise.all([0, 1, 2, 3].map(() => request(server.port, get(holds.hold()))));
     await recorder.until((r) => r.count('job-started') === 1 && r.count('job-queued') === 4);
     const now = recorder.stream.now();
     const frame = lateViewerFrame(history, now);
@@ -70,14 +82,15 @@ describe('strategy pool-while-let, as a late viewer sees it', () => {
     expect(replayed.lock).toEqual(frame.lock);
     expect(replayed.workers.map((w) => w.phase)).toEqual(frame.workers.map((w) => w.phase));
 
+    holds.releaseAll();
     expect((await answers).map((a) => a.status)).toEqual([200, 200, 200, 200]);
   });
 });
 
 describe('strategy per-request, as a late viewer sees it', () => {
   it('shows one lane per live thread with the live count, the peak and the start-up median, and the lanes gone once the threads ended', async () => {
-    const { server, recorder, history } = await start('per-request', { sleepMs: 1_500 });
-    const answers = Promise.all([0, 1, 2].map(() => request(server.port, get('/sleep'))));
+    const { server, recorder, history } = await start('per-request');
+    const answers = Promise.all([0, 1, 2].map(() => request(server.port, get(holds.hold()))));
     await recorder.until((r) => r.count('job-started') === 3);
     const during = lateViewerFrame(history, recorder.stream.now());
     // The pool size (4) does not apply: the lanes are the threads alive.
@@ -92,6 +105,7 @@ describe('strategy per-request, as a late viewer sees it', () => {
     expect(during.threads.startupMedianMs).toBe([...startups].sort((a, b) => a - b)[1]);
     expect(during.lock).toBeNull();
 
+    holds.releaseAll();
     expect((await answers).map((a) => a.status)).toEqual([200, 200, 200]);
     await recorder.until((r) => r.count('thread-exited') === 3);
     const after = lateViewerFrame(history, recorder.stream.now());
@@ -108,10 +122,11 @@ describe('strategy per-request, as a late viewer sees it', () => {
 });
 
 describe('strategy single, as a late viewer sees it', () => {
-  it('shows the one thread busy with /sleep and the GET / sent after it waiting, unread, with how long it has waited', async () => {
-    const { server, recorder, history } = await start('single', { sleepMs: 1_500 });
+  it('shows the one thread busy with a long job and the GET / sent after it waiting, unread, with how long it has waited', async () => {
+    const { server, recorder, history } = await start('single');
+    const held = holds.hold();
     const sleeper = await RawConnection.open(server.port);
-    sleeper.send(get('/sleep'));
+    sleeper.send(get(held));
     await recorder.until((r) => r.count('job-started') === 1);
     const reader = await RawConnection.open(server.port);
     reader.send(get('/'));
@@ -135,6 +150,7 @@ describe('strategy single, as a late viewer sees it', () => {
     expect(frame.waiting.connections[0]!.waitedMs).toBeCloseTo(now - opened.at, 6);
     expect(replayFrame(recorder, now).waiting).toEqual(frame.waiting);
 
+    holds.release(held);
     expect((await sleeper.read()).status).toBe(200);
     expect((await reader.read()).status).toBe(200);
     await recorder.until((r) => r.count('connection-taken') === 1);
