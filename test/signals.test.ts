@@ -6,13 +6,18 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { REPEATED_SIGNAL_WINDOW_MS } from '../src/cli/program';
-import { get, RawConnection } from './support/http-client';
+import { MAX_SLEEP_OVERRIDE_MS } from '../src/server/routes';
+import { parseRunFile } from '../src/shared/run-file';
+import { DASHBOARD_EXPORT_PATHS } from '../src/shared/wire';
+import { get, httpGet, RawConnection } from './support/http-client';
 import { type ChildProgram, spawnProgram } from './support/processes';
 
 /** `npm run dashboard` builds the renderer first; on a loaded 2-core machine that alone can take half a minute. */
 const RUN_TIMEOUT_MS = 180_000;
 const SLEEPERS = 8;
 const SLEEP_MS = 3_000;
+/** For a stop that must find the sleepers still running however late it comes (it never waits for them): the longest /sleep. */
+const OUTLASTING_SLEEP_MS = MAX_SLEEP_OVERRIDE_MS;
 
 type Program = 'serve' | 'dashboard';
 
@@ -30,8 +35,18 @@ function npmRun(script: Program, args: string[]): ChildProgram {
   return program;
 }
 
+/** Waits until the dashboard's live history (its run download) shows every sleeper read and four of them running. */
+async function untilDashboardRead(uiPort: number): Promise<void> {
+  for (;;) {
+    const { body } = await httpGet(uiPort, DASHBOARD_EXPORT_PATHS.run);
+    const types = parseRunFile(body).events.map((e) => e.type);
+    if (types.filter((t) => t === 'request-received').length === SLEEPERS && types.filter((t) => t === 'job-started').length === 4) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** Starts the program, puts eight sleepers in flight (four running, four queued) and returns their answers to come. */
-async function startWithSleepers(script: Program): Promise<{ run: ChildProgram; statuses: Promise<number[]> }> {
+async function startWithSleepers(script: Program, sleepMs = SLEEP_MS): Promise<{ run: ChildProgram; statuses: Promise<number[]> }> {
   const run =
     script === 'serve'
       ? npmRun('serve', ['--port', '0', '--workers', '4'])
@@ -40,7 +55,7 @@ async function startWithSleepers(script: Program): Promise<{ run: ChildProgram; 
     script === 'serve' ? /Listening on http:\/\/127\.0\.0\.1:(\d+)/ : /Book server listening on http:\/\/127\.0\.0\.1:(\d+)/,
   );
   const connections = await Promise.all(Array.from({ length: SLEEPERS }, () => RawConnection.open(Number(port))));
-  for (const conn of connections) conn.send(get(`/sleep?ms=${SLEEP_MS}`));
+  for (const conn of connections) conn.send(get(`/sleep?ms=${sleepMs}`));
   const statuses = Promise.all(
     connections.map(async (conn) => {
       try {
@@ -56,8 +71,9 @@ async function startWithSleepers(script: Program): Promise<{ run: ChildProgram; 
     // The server says when a job starts: four running means the eight requests were taken (the rest queue).
     await run.waitForOutput(/(?:Worker \d got a job; executing\.\n[\s\S]*){4}/);
   } else {
-    // The dashboard prints nothing per request; a whole second is ample for eight local connections to be read.
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // The dashboard prints nothing per request: its live history says when all eight were read.
+    const [, uiPort] = await run.waitForOutput(/Poolscope dashboard: http:\/\/127\.0\.0\.1:(\d+)\//);
+    await untilDashboardRead(Number(uiPort));
   }
   // Ctrl-C half a second into the sleep, as a person would.
   await new Promise((resolve) => setTimeout(resolve, 500));
@@ -107,7 +123,7 @@ describe('stopping npm run serve and npm run dashboard', () => {
   it(
     'npm run serve stops at once on a second Ctrl-C pressed after the first, exit code 130',
     async () => {
-      const { run, statuses } = await startWithSleepers('serve');
+      const { run, statuses } = await startWithSleepers('serve', OUTLASTING_SLEEP_MS);
       send(run, 'terminal Ctrl-C (SIGINT to the process group)');
       await run.waitForOutput(GRACEFUL_LINE);
       // A person reads the line, then presses again: well past the window that absorbs relayed duplicates.
