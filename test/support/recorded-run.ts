@@ -2,6 +2,8 @@
 // book's burst (eight sleepers on four workers, so four wait) and two GET / behind them, then Ctrl-C while the
 // sleepers still run. For the recorder's tests and the trace story, which both need a run file from a real server.
 
+import { readFileSync } from 'node:fs';
+import { parseRunFile } from '../../src/shared/run-file';
 import { get, RawConnection } from './http-client';
 import { type ChildProgram, type ProgramExit, spawnProgram } from './processes';
 
@@ -44,6 +46,22 @@ async function sendEach(port: number, paths: readonly string[]): Promise<Promise
   });
 }
 
+/** Waits until the run file being written holds `count` events of `type`, looking every 50 ms (the caller's timeout bounds it). */
+async function untilRecorded(file: string, type: string, count: number): Promise<void> {
+  for (;;) {
+    // (A file whose header is not written yet reads as not there yet.)
+    const events = (() => {
+      try {
+        return parseRunFile(readFileSync(file, 'utf8')).events;
+      } catch {
+        return [];
+      }
+    })();
+    if (events.filter((e) => e.type === type).length >= count) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** Records `shape` to `file` and stops the server with Ctrl-C while the first sleepers run; resolves once it has exited. */
 export async function recordBurst(file: string, shape: BurstShape = BOOK_BURST): Promise<RecordedBurst> {
   const program = npmServe(['--port', '0', '--workers', String(shape.workerCount), '--record', file]);
@@ -54,9 +72,9 @@ export async function recordBurst(file: string, shape: BurstShape = BOOK_BURST):
     const busyLines = new RegExp(`(?:Worker \\d+ got a job; executing\\.\\n[\\s\\S]*){${shape.workerCount}}`);
     await program.waitForOutput(busyLines);
     const hellos = await sendEach(Number(port), Array(shape.helloCount).fill('/'));
-    // A moment for the GET / requests to be read and queued: a graceful stop answers what was read, and closes
-    // connections whose request has not arrived yet.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Until the GET / requests were read (the run file says so as it is written): a graceful stop answers what was
+    // read, and closes connections whose request has not arrived yet.
+    await untilRecorded(file, 'request-received', shape.sleeperCount + shape.helloCount);
     program.signalGroup('SIGINT');
     const statuses = await Promise.all([...sleepers, ...hellos]);
     return { program, exit: await program.exited, statuses };
