@@ -27,6 +27,12 @@ const LOCK_HOLDER_SOURCE = `(() => {
   };
 })()`;
 
+/** Each /sleep bar's run on the timeline, in the server's ms, from one look at the page (page source, as above). */
+const SLEEP_BAR_RUNS_SOURCE = `[...document.querySelectorAll('[data-testid=timeline-bar][data-path="/sleep"]')].map((bar) => ({
+  fromMs: Number(bar.getAttribute('data-from-ms')),
+  toMs: Number(bar.getAttribute('data-to-ms')),
+}))`;
+
 test('four /sleeps on a while-let pool of four: one worker holds the lock, three wait for it, the sleeps run one after another', async ({
   page,
   dashboard,
@@ -58,12 +64,23 @@ test('four /sleeps on a while-let pool of four: one worker holds the lock, three
   await page.mouse.move(0, 0);
   await page.screenshot({ path: screenshotPath('10-while-let-lock') });
 
-  // Measured serialization: each sleep ends at least a sleep after the one before, the last after four.
+  // Measured serialization: the last answer comes four sleeps after the sends (a lower bound, which a late delivery
+  // only lengthens), and the timeline shows the four jobs one after another, ending a sleep apart. Their times are the
+  // server's (the page's bars), not when a loaded test process got round to reading each answer.
   const answeredAt = (await Promise.all(sleeps)).sort((a, b) => a - b);
-  // (Half a sleep apart at least, whatever the delivery's jitter on a loaded machine; a pool that overlaps them answers all four together.)
-  for (let i = 1; i < answeredAt.length; i++) expect(answeredAt[i]! - answeredAt[i - 1]!).toBeGreaterThanOrEqual(SLEEP_MS / 2);
   expect(answeredAt[3]! - sentAt).toBeGreaterThanOrEqual(4 * SLEEP_MS - 50);
   const bars = page.locator('[data-testid=timeline-bar][data-path="/sleep"]');
   await expect(bars).toHaveCount(4);
+  await expect(bars.and(page.locator('[data-status="200"]'))).toHaveCount(4);
+  const runs = ((await page.evaluate(SLEEP_BAR_RUNS_SOURCE)) as Array<{ fromMs: number; toMs: number }>).sort(
+    (a, b) => a.fromMs - b.fromMs,
+  );
+  expect(runs).toHaveLength(4);
+  for (let i = 1; i < runs.length; i++) {
+    // (A bar's whole ms are rounded outward, start down and end up: a start at the previous end can read 1 ms before it.)
+    expect(runs[i]!.fromMs, `job ${i} starts once job ${i - 1} ended`).toBeGreaterThanOrEqual(runs[i - 1]!.toMs - 1);
+    // Answered apart as the sleeps run in turn: a pool that overlaps them ends all four together.
+    expect(runs[i]!.toMs - runs[i - 1]!.toMs, `job ${i} ends a sleep after job ${i - 1}`).toBeGreaterThanOrEqual(SLEEP_MS / 2);
+  }
   await page.screenshot({ path: screenshotPath('10-while-let-serialized') });
 });
