@@ -13,6 +13,7 @@ import { exportFileName, writeHistoryExport } from '../src/main/history-export';
 import { ServerController } from '../src/main/server-controller';
 import { parseRunFile, RUN_FILE_VERSION } from '../src/shared/run-file';
 import { DASHBOARD_EXPORT_PATHS } from '../src/shared/wire';
+import { HELD_REQUEST_WORKER, HeldJobs } from './support/held-jobs';
 import { httpGet } from './support/http-client';
 import { testSettings } from './support/settings';
 import { loadInDevTools } from './support/trace-engine';
@@ -25,9 +26,13 @@ beforeAll(() => {
   writeFileSync(path.join(root, 'renderer', 'index.html'), '<!doctype html><title>Poolscope</title>');
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
+const holds = new HeldJobs();
+
 afterEach(async () => {
+  holds.releaseAll();
   for (const cleanup of cleanups.reverse()) await cleanup();
   cleanups = [];
+  holds.dispose();
 });
 
 const SLEEP_MS = 5_000;
@@ -35,12 +40,14 @@ const HISTORY_EVENTS = 1_000;
 
 /**
  * A dashboard whose server runs one long sleeper on worker 0 while enough GET / pass through worker 1 that the
- * history (1,000 events) has dropped the sleeper's start.
+ * history (1,000 events) has dropped the sleeper's start. The sleeper is a held job (test/support/held-jobs.ts): it
+ * runs until the test ends, however long the GET / take on a loaded machine.
  */
 async function dashboardMidSleep(): Promise<{ dashboard: RunningDashboard; controller: ServerController; sleeper: Promise<unknown> }> {
   const controller = new ServerController({
     initialSettings: testSettings({ sleepMs: SLEEP_MS }),
     recorder: { historyEvents: HISTORY_EVENTS },
+    workerScript: HELD_REQUEST_WORKER,
   });
   const dashboard = await startDashboard({ controller, uiPort: 0, rendererDir: path.join(root, 'renderer') });
   cleanups.push(async () => {
@@ -49,7 +56,7 @@ async function dashboardMidSleep(): Promise<{ dashboard: RunningDashboard; contr
   });
   expect(await controller.execute({ type: 'start-server', settings: testSettings({ sleepMs: SLEEP_MS }) })).toEqual({ ok: true });
   const port = Number(new URL(controller.status.url!).port);
-  const sleeper = httpGet(port, '/sleep');
+  const sleeper = httpGet(port, holds.hold());
   while (controller.history.stateAt(controller.events.now())?.workers.every((w) => w.phase !== 'busy')) {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
@@ -82,7 +89,7 @@ describe('the live history as a download', () => {
     expect(file.initialState).toEqual(expectedState);
     const sleeping = file.initialState!.workers.find((w) => w.phase === 'busy');
     expect(sleeping, 'the sleeper, started before the history').toBeDefined();
-    expect(file.initialState!.requests.find((r) => r.id === sleeping!.requestId)?.target).toBe('/sleep');
+    expect(file.initialState!.requests.find((r) => r.id === sleeping!.requestId)?.target).toMatch(/^\/hold\?/);
   });
 
   it('Export trace streams a trace that DevTools reads, the sleeper running on its worker since it started', async () => {
@@ -96,7 +103,7 @@ describe('the live history as a download', () => {
     const names = view.threads.map((thread) => thread.name);
     expect(names).toEqual(expect.arrayContaining([TRACE_MAIN_THREAD_NAME, traceWorkerThreadName(0), traceWorkerThreadName(1)]));
     const lane = view.threads.find((thread) => thread.name === traceWorkerThreadName(busy.id))!;
-    const sleep = lane.entries.find((entry) => entry.name === `GET /sleep #${busy.requestId} (unfinished)`);
+    const sleep = lane.entries.find((entry) => entry.name === `GET /hold #${busy.requestId} (unfinished)`);
     expect(sleep, 'the sleeper, still running').toBeDefined();
     expect(Math.abs(sleep!.ts - (busy.busySince! - trace.otherData.originEpochMs) * 1000)).toBeLessThanOrEqual(1);
     const other = view.threads.find((thread) => thread.name === traceWorkerThreadName(1 - busy.id))!;
