@@ -152,6 +152,16 @@ export function pairWithOffNeighbours(
   return paired;
 }
 
+/**
+ * The sides of rounds that compare B with A (true for B): A, B, A, …, A, `bCount` B rounds each between two A
+ * rounds, for pairWithOffNeighbours. Each B against the mean of the A either side cancels a steady drift exactly;
+ * pairs laid out A B B A each hold one round of drift, with the sign of their order, and the median of an even count
+ * of them falls on one side of the truth by about that much.
+ */
+export function bracketedRounds(bCount: number): boolean[] {
+  return Array.from({ length: 2 * bCount + 1 }, (_, i) => i % 2 === 1);
+}
+
 /** What the on/off rows need of a measured slice (bench/servers.ts's ToggleSlice). */
 export interface SliceMeasure {
   isOn: boolean;

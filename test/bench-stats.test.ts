@@ -4,6 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  bracketedRounds,
   estimateMedian,
   MIN_COUNT_FOR_VERDICT,
   mapEstimate,
@@ -160,6 +161,30 @@ describe('pairWithOffNeighbours', () => {
         },
       ),
     );
+  });
+});
+
+describe('bracketedRounds', () => {
+  it('puts every B round between two A rounds', () => {
+    expect(bracketedRounds(3)).toEqual([false, true, false, true, false, true, false]);
+    expect(bracketedRounds(0)).toEqual([false]);
+  });
+
+  it('reads a steady drift as no cost at all, where A B B A pairs read one round of it', () => {
+    const factor = 0.9;
+    const driftPerRound = 0.01;
+    const measured = (isB: boolean[]) => isB.map((b, i) => 1000 * (1 + driftPerRound * i) * (b ? factor : 1));
+    const bracketed = bracketedRounds(16);
+    expect(estimateMedian(pairWithOffNeighbours(bracketed, measured(bracketed))).median / factor).toBeCloseTo(1, 9);
+    // The same 16 B rounds in pairs A B, B A, A B, …: each pair is one round's drift off, either way, and the median
+    // of 16 lands on one side.
+    const abba = Array.from({ length: 32 }, (_, i) => (Math.floor(i / 2) % 2 === 0 ? i % 2 === 1 : i % 2 === 0));
+    const values = measured(abba);
+    const pairs = Array.from({ length: 16 }, (_, p) => {
+      const [x, y] = [values[2 * p]!, values[2 * p + 1]!];
+      return abba[2 * p] ? x / y : y / x;
+    });
+    expect(Math.abs(estimateMedian(pairs).median / factor - 1)).toBeGreaterThan(driftPerRound / 2);
   });
 });
 
