@@ -1,7 +1,14 @@
 // `npm run bench:ui`: what one dashboard page open in Chromium costs the server it watches, and what
 // watching costs the page, side by side in one run:
-// - keep-alive throughput (wrk, GET /, 4 workers, at saturation) with no page open vs one page open, in
-//   interleaved rounds (target ≥ 0.85×);
+// - keep-alive throughput (wrk, GET /, 4 workers, at saturation) with no page open vs one page open (target
+//   ≥ 0.85×), as `npm run bench` decides its rows: short rounds, no page, page, no page, …, no page, each page round
+//   against the mean of the no-page rounds either side (a steady drift cancels exactly, where A B B A pairs leave
+//   one round of it in their median), the median of those ratios with its 95 % interval (a block bootstrap,
+//   bench/stats.ts) and a verdict that is met or not met only when the whole interval is on one side of the target.
+//   "No page" is the page's WebSocket closed (a close handshake, so the dashboard has dropped the viewer and its
+//   publisher builds nothing) and the page navigated to about:blank; opening the page, its first frames (the whole
+//   window from the recorder) and a settle, and a warm-up of load before every round, all fall outside the measured
+//   seconds;
 // - the page's main-thread CPU time at saturation, at 2,000 and at 20,000 requests/s (target ≤ 15 % of a core,
 //   and flat in the rate; the kernel's account, beside the thread's busy wall time, which on a shared machine
 //   also counts waiting for a core), messages received and CPU per message, frame times at saturation (p95 <
@@ -17,13 +24,17 @@
 //   (p50 / p95 / max; target p95 ≤ 33 ms, a step shown within one or two animation frames), and how long the
 //   recording took to open.
 //
-// Flags: --round-s N (each measured round, default 8), --rounds N (pairs of rounds, default 2), --quick (5 s, 1),
-// --cpu-prof FILE (the page's JavaScript profile over the first watched saturation round, or over the scrub with
+// Flags: --pairs N (page-open rounds of the ratio, each between two no-page rounds, default 20), --pair-s N (their
+// measured seconds, default 2, after WARMUP_S of unmeasured load), --round-s N (each of the page's CPU and frame
+// rounds, and of the fixed-rate, window and charts rounds, default 8), --rounds N (the page's CPU rounds at
+// saturation, each followed by a frame recorder's round, default 2), --quick (4 pairs, which decide nothing, and
+// rounds of 5 s, 1),
+// --cpu-prof FILE (the page's JavaScript profile over the first of its CPU rounds at saturation, or over the scrub with
 // --replay, written to FILE as a .cpuprofile for Chrome DevTools, with the functions of most self time printed; build the renderer unminified
 // for readable names: `POOLSCOPE_MINIFY=0 npm run bench:ui -- --cpu-prof page.cpuprofile`),
 // --server-cpu-prof FILE (the dashboard process run with Node's --cpu-prof: its main thread's profile written to
-// FILE, with the functions of most self time over the watched saturation rounds printed, and the share of that
-// thread under the frames' own functions in the rounds with and without a page),
+// FILE, with the functions of most self time over the ratio's page rounds printed, and the share of that thread
+// under the frames' own functions in the ratio's rounds with and without a page),
 // --replay (the replay section alone), --replay-requests N (default 100000), --scrub-steps N (each way, default 300).
 
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,6 +52,7 @@ import { findFreePort } from '../test/support/ports';
 import { type CpuProfile, monotonicUs, type ProfileStretch, summarizeProfile } from './cpu-profile';
 import { findWrk, runLoad } from './load';
 import { launchChromium, mainThreadCpuS, waitForBookServer } from './measured-page';
+import { bracketedRounds, estimateMedian, formatEstimate, pairWithOffNeighbours, type Verdict, verdictOf } from './stats';
 
 const WORKERS = 4;
 const WRK_CONNECTIONS = 50;
@@ -49,8 +61,31 @@ const WINDOW_S = 30;
 const FIXED_RATES_PER_S = [2_000, 20_000] as const;
 /** The open-loop rate the stats area's charts must keep within the frame budget at (issue: charts at 2,000 req/s). */
 const CHARTS_RATE_PER_S = 2_000;
+/** Issue 9's target for keep-alive throughput with one page open over none. */
+const MIN_WATCHED_RATIO = 0.85;
+/**
+ * Unmeasured load before every round of the ratio, page or not: a page that has just opened fills the timeline's
+ * bars in the first second of load and swaps them for buckets, a cost of starting to watch rather than of watching.
+ */
+const WARMUP_S = 1;
+/** Load before the first round of the ratio, with the page open: a fresh server and publisher take seconds to reach their pace. */
+const COLD_WARMUP_S = 5;
+/** After the page opened and its first frame came: the back-fill of its window and the first renders settle. */
+const OPEN_SETTLE_MS = 1_000;
+/** After the page's WebSocket closed: the dashboard hears the close and drops the viewer. */
+const CLOSE_SETTLE_MS = 250;
+/** How long a switch of the page may take before the run stops with an error. */
+const SWITCH_TIMEOUT_MS = 10_000;
+/**
+ * Pairs resampled together in the bootstrap: a pair spans three rounds (about 8 s with the switches), neighbouring
+ * pairs share a no-page round, and other load here comes in episodes of 2–4 s, so two pairs (about 16 s) carry what
+ * one disturbance touches.
+ */
+const PAIRS_PER_BOOTSTRAP_BLOCK = 2;
 
 interface Flags {
+  pairs: number;
+  pairS: number;
   roundS: number;
   rounds: number;
   cpuProfFile: string | null;
@@ -63,6 +98,8 @@ interface Flags {
 function readFlags(): Flags {
   const { values } = parseArgs({
     options: {
+      pairs: { type: 'string' },
+      'pair-s': { type: 'string' },
       'round-s': { type: 'string' },
       rounds: { type: 'string' },
       quick: { type: 'boolean' },
@@ -75,6 +112,12 @@ function readFlags(): Flags {
   });
   const roundS = Number(values['round-s'] ?? (values.quick ? 5 : 8));
   const rounds = Number(values.rounds ?? (values.quick ? 1 : 2));
+  const pairs = Number(values.pairs ?? (values.quick ? 4 : 20));
+  const pairS = Number(values['pair-s'] ?? 2);
+  if (!Number.isInteger(pairs) || pairs < 1 || !(pairS >= 1)) {
+    process.stderr.write('bench:ui: --pairs must be a whole number of at least 1 and --pair-s at least 1\n');
+    process.exit(2);
+  }
   const replayRequests = Number(values['replay-requests'] ?? 100_000);
   const scrubSteps = Number(values['scrub-steps'] ?? 300);
   if (!(roundS >= 2) || !Number.isInteger(rounds) || rounds < 1) {
@@ -86,6 +129,8 @@ function readFlags(): Flags {
     process.exit(2);
   }
   return {
+    pairs,
+    pairS,
     roundS,
     rounds,
     cpuProfFile: values['cpu-prof'] ?? null,
@@ -179,6 +224,32 @@ const PAUSE_LATENCY_SOURCE = `new Promise((resolve) => {
   requestAnimationFrame(check);
 })`;
 
+/**
+ * Keeps every WebSocket the page opens in `window.__benchSockets` (an init script, run before the page's own), so
+ * the page can be left with its sockets closed: Chromium reports no close of a page's socket when it navigates
+ * away, and the dashboard drops a viewer only once it hears the close.
+ */
+const SOCKET_REGISTRY_SOURCE = `(() => {
+  const Native = window.WebSocket;
+  const sockets = (window.__benchSockets = []);
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      sockets.push(this);
+    }
+  };
+})()`;
+
+/** Closes the page's open WebSockets and resolves once each close handshake is done (the dashboard has heard it). */
+const CLOSE_SOCKETS_SOURCE = `Promise.all(
+  window.__benchSockets
+    .filter((socket) => socket.readyState !== WebSocket.CLOSED)
+    .map((socket) => new Promise((resolve) => {
+      socket.addEventListener('close', resolve);
+      socket.close(1000, 'bench:ui: no page');
+    })),
+)`;
+
 /** Whole seconds of the last 30 s that a bucket or bar hook of the timeline overlaps. */
 const COVERED_SECONDS_SOURCE = `(() => {
   const last = Math.floor(Date.now() / 1000) - 1;
@@ -226,6 +297,11 @@ class PageMeter {
       this.bytes += event.response.payloadData.length;
       this.messages++;
     });
+  }
+
+  /** Messages received by the page so far. */
+  get messagesReceived(): number {
+    return this.messages;
   }
 
   static async attach(browser: Browser, page: Page): Promise<PageMeter> {
@@ -396,6 +472,20 @@ async function mainReplayOnly(flags: Flags): Promise<void> {
   }
 }
 
+/** Polls `condition` until it holds; throws `failure` after SWITCH_TIMEOUT_MS. */
+async function waitUntil(condition: () => boolean, failure: string): Promise<void> {
+  const deadline = performance.now() + SWITCH_TIMEOUT_MS;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`${failure} within ${SWITCH_TIMEOUT_MS} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A side's rounds of the ratio: the median round and the range, req/s (sorted ascending). */
+const sideFigures = (sortedRequestsPerS: readonly number[], roundS: number) =>
+  `${percentile(sortedRequestsPerS, 50).toFixed(0)} median of ${sortedRequestsPerS.length} rounds of ${roundS} s ` +
+  `(${(sortedRequestsPerS[0] ?? Number.NaN).toFixed(0)}–${(sortedRequestsPerS.at(-1) ?? Number.NaN).toFixed(0)})`;
+const verdictWords: Record<Verdict, string> = { met: 'met', 'not met': 'NOT met', undecided: 'undecided' };
 const mean = (values: readonly number[]) => values.reduce((sum, v) => sum + v, 0) / Math.max(1, values.length);
 const percent = (share: number) => `${(share * 100).toFixed(1)} %`;
 
@@ -418,39 +508,77 @@ async function main(): Promise<void> {
     await waitForBookServer(bookPort);
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const meter = await PageMeter.attach(browser, page);
-    const saturateOnce = () =>
+    await page.addInitScript(SOCKET_REGISTRY_SOURCE);
+    const saturateOnce = (durationS = flags.roundS) =>
       runLoad('wrk', {
         host: '127.0.0.1',
         port: bookPort,
         path: '/',
         connections: WRK_CONNECTIONS,
-        durationS: flags.roundS,
+        durationS,
         closeEachConnection: false,
       });
-    const saturate = async (stretches: ProfileStretch[] = []) => {
+    const saturate = async (stretches: ProfileStretch[] = [], durationS = flags.roundS) => {
       const fromUs = monotonicUs();
-      const result = await saturateOnce();
+      const result = await saturateOnce(durationS);
       stretches.push({ fromUs, toUs: monotonicUs() });
       return result;
     };
+    /** The dashboard opened in the page, its first frame received, and a settle. */
+    const openDashboard = async () => {
+      const messagesAt = meter.messagesReceived;
+      await page.goto(dashboard.url);
+      await page.getByTestId('server-status').getByText('Listening').waitFor();
+      await waitUntil(() => meter.messagesReceived > messagesAt, 'the dashboard sent the page nothing');
+      await new Promise((r) => setTimeout(r, OPEN_SETTLE_MS));
+    };
+    /** No page: the page elsewhere and its WebSocket closed, so the publisher has no viewer left. */
+    const closeDashboard = async () => {
+      await Promise.race([
+        page.evaluate(CLOSE_SOCKETS_SOURCE),
+        new Promise((_, reject) =>
+          setTimeout(() => reject(new Error(`The page's WebSocket did not close within ${SWITCH_TIMEOUT_MS} ms`)), SWITCH_TIMEOUT_MS),
+        ),
+      ]);
+      // Before the page's reconnect (a backoff of its own) can open another.
+      await page.goto('about:blank');
+      await new Promise((r) => setTimeout(r, CLOSE_SETTLE_MS));
+    };
 
-    // Interleaved rounds: nobody watching (the page elsewhere), then the dashboard open, and again.
-    const alone: number[] = [];
-    const watched: number[] = [];
+    // The ratio: no page, page, no page, …, no page in short rounds, each page round paired with the no-page
+    // rounds either side of it; the switches, settles and warm-ups between the measured seconds.
+    await openDashboard();
+    await saturateOnce(COLD_WARMUP_S);
+    const isWatchedRound = bracketedRounds(flags.pairs);
+    const roundRequestsPerS: number[] = [];
+    let isPageOpen = true;
+    for (const isWatched of isWatchedRound) {
+      if (isWatched !== isPageOpen) {
+        await (isWatched ? openDashboard() : closeDashboard());
+        isPageOpen = isWatched;
+      }
+      await saturateOnce(WARMUP_S);
+      roundRequestsPerS.push((await saturate(isWatched ? watchedStretches : aloneStretches, flags.pairS)).requestsPerS);
+    }
+    const pairedRatios = pairWithOffNeighbours(isWatchedRound, roundRequestsPerS);
+    const ratio = estimateMedian(pairedRatios, { blockLength: PAIRS_PER_BOOTSTRAP_BLOCK });
+    const ratioVerdict = verdictOf(ratio, 'at least', MIN_WATCHED_RATIO);
+    const sideRequestsPerS = (isWatched: boolean) =>
+      roundRequestsPerS.filter((_, i) => isWatchedRound[i] === isWatched).sort((a, b) => a - b);
+    const [alone, watched] = [sideRequestsPerS(false), sideRequestsPerS(true)];
+    console.log(`page open ÷ no page, ${pairedRatios.length} pairs in order: ${pairedRatios.map((r) => r.toFixed(2)).join(' ')}`);
+
+    // The page's CPU at saturation, then the frames in a saturated round of their own, with the page open.
+    await openDashboard();
     const saturated: Stretch[] = [];
     /** The same page at saturation in the frame recorder's own rounds: what recording every frame adds. */
     const saturatedRecorded: Stretch[] = [];
     let frameTimesMs: number[] = [];
     const profiles: CpuProfile[] = [];
     for (let round = 0; round < flags.rounds; round++) {
-      await page.goto('about:blank');
-      alone.push((await saturate(aloneStretches)).requestsPerS);
-      await page.goto(dashboard.url);
-      await page.getByTestId('server-status').getByText('Listening').waitFor();
       if (flags.cpuProfFile !== null) await meter.startProfile();
-      const { result, stretch } = await meter.measure(() => saturate(watchedStretches));
+      const { stretch } = await meter.measure(() => saturateOnce());
       if (flags.cpuProfFile !== null) profiles.push(await meter.stopProfile());
-      watched.push(result.requestsPerS);
       saturated.push(stretch);
       // The frames, in a saturated round of their own (not counted in the throughput ratio).
       await page.evaluate(FRAME_RECORDER_SOURCE);
@@ -485,7 +613,6 @@ async function main(): Promise<void> {
     const charts = await chartsInViewRound(page, `http://127.0.0.1:${bookPort}`, flags.roundS);
 
     frameTimesMs.sort((a, b) => a - b);
-    const ratio = mean(watched) / mean(alone);
     const p95 = percentile(frameTimesMs, 95);
     const worst = frameTimesMs.at(-1) ?? Number.NaN;
     /** One figure at saturation (mean of the rounds), then at each fixed rate; by default of the rounds without the frame recorder. */
@@ -496,9 +623,13 @@ async function main(): Promise<void> {
       ].join(' · ');
     const mainCpuSat = mean(saturated.map((stretch) => stretch.mainThreadCpu));
     const rows: Array<[string, string]> = [
-      ['keep-alive req/s, no page open', alone.map((r) => r.toFixed(0)).join(' · ')],
-      ['keep-alive req/s, one page open', watched.map((r) => r.toFixed(0)).join(' · ')],
-      ['page open / no page', `${ratio.toFixed(2)}×  (target ≥ 0.85×: ${ratio >= 0.85 ? 'met' : 'NOT met'})`],
+      ['keep-alive req/s, no page open', sideFigures(alone, flags.pairS)],
+      ['keep-alive req/s, one page open', sideFigures(watched, flags.pairS)],
+      [
+        'page open / no page',
+        `${formatEstimate(ratio, 2, '×')}  (target ≥ ${MIN_WATCHED_RATIO.toFixed(2)}×: ${verdictWords[ratioVerdict]}; ` +
+          `median of ${ratio.count} pairs with its 95 % interval, IQR ${ratio.q1.toFixed(2)}–${ratio.q3.toFixed(2)})`,
+      ],
       [
         "page's main thread, CPU time",
         `${byRate((stretch) => stretch.mainThreadCpu, percent)}  (target ≤ 15 % at saturation: ${mainCpuSat <= 0.15 ? 'met' : 'NOT met'})`,
@@ -557,7 +688,8 @@ async function main(): Promise<void> {
     await page.close();
     rows.push(...(await replayRows(browser, dashboard.url, flags)));
     printRows(
-      `\nPoolscope bench:ui — ${flags.rounds} × 2 rounds of ${flags.roundS} s, wrk ${WRK_CONNECTIONS} connections, ${WORKERS} workers, Chromium ${browser.version()}\n`,
+      `\nPoolscope bench:ui — ${flags.pairs} page rounds of ${flags.pairS} s between ${flags.pairs + 1} no-page rounds; ` +
+        `${flags.rounds} × 2 page rounds of ${flags.roundS} s for its CPU and frames; wrk ${WRK_CONNECTIONS} connections, ${WORKERS} workers, Chromium ${browser.version()}\n`,
       rows,
     );
     const profile = profiles[0];
