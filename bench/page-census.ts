@@ -7,15 +7,20 @@
 // --trace (the fixed-rate round traced instead: main-thread time per trace event, main frames that committed and
 // those that did not, the longest tasks and what they held, paints by node, layouts' dirty objects); --trace-wrk (the
 // same, of a round under wrk at saturation); --profile (the page's JavaScript profile over it);
-// --layout-probe (after it, the forced layout one changed number costs, by element).
+// --layout-probe (after it, the forced layout one changed number costs, by element); --worst-frames (a round under wrk
+// with a frame recorder at every vsync, traced: the longest frames, each with the wall time and the thread CPU time of
+// the tasks of the page's main and compositor threads and of the display compositor inside it, and the main thread's
+// time waiting for a core over the round).
 // Environment: CSS='…' adds a style sheet to the page (hide a panel, try a containment); TIME_LAYOUTS=1 forces and
 // times a layout after each batch of mutations, by the panels the batch touched.
 
+import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Browser, Page } from '@playwright/test';
 import { startLoad } from '../src/load/load-generator';
 import { validateLoadSettings } from '../src/shared/load-settings';
 import { startDashboardProcess } from '../test/support/dashboard-process';
+import { percentile } from '../test/support/percentile';
 import { findFreePort } from '../test/support/ports';
 import { type CpuProfile, summarizeProfile } from './cpu-profile';
 import { runLoad } from './load';
@@ -297,12 +302,257 @@ async function traceRound(browser: Browser, page: Page, label: string, work: () 
   await describeCdp.detach();
 }
 
+/** How many of the longest animation frames --worst-frames takes apart. */
+const WORST_FRAMES_SHOWN = 8;
+/** The threads whose tasks --worst-frames counts in each long frame (the page's renderer; the display compositor). */
+const FRAME_THREADS = ['CrRendererMain', 'Compositor', 'VizCompositorThread'] as const;
+
+/**
+ * Asks for an animation frame at every vsync, as bench:ui's frame recorder does, keeping each frame's start (the
+ * rAF timestamp, ms on the page's clock) and a performance mark whose trace time ties that clock to the trace's.
+ */
+const FRAME_STARTS_SOURCE = `(() => {
+  window.__frameStartsMs = [];
+  window.__frameStartsOn = true;
+  performance.mark('census-frame-sync');
+  window.__frameSyncMs = performance.getEntriesByName('census-frame-sync').at(-1).startTime;
+  function tick(now) {
+    if (!window.__frameStartsOn) return;
+    window.__frameStartsMs.push(now);
+    requestAnimationFrame(tick);
+  }
+  requestAnimationFrame(tick);
+})()`;
+
+/** How often --worst-frames reads the threads' scheduler accounts (a few reads each time: about 1 % of a core). */
+const SCHEDSTAT_SAMPLE_MS = 3;
+
+/** A thread the kernel schedules: its process, its id, and what it is called here. */
+interface WatchedThread {
+  name: string;
+  pid: number;
+  tid: number;
+}
+
+/** A thread's time on a core and waiting on the run queue for one, in ns so far (the kernel's schedstat); null if gone. */
+function schedstatNs(thread: WatchedThread): [number, number] | null {
+  try {
+    const [runNs, waitNs] = readFileSync(`/proc/${thread.pid}/task/${thread.tid}/schedstat`, 'utf8').trim().split(' ').map(Number);
+    return [runNs!, waitNs!];
+  } catch {
+    return null;
+  }
+}
+
+/** The threads of a process whose name (the kernel's, cut to 15 characters) starts with `prefix`. */
+function threadsNamed(pid: number, prefix: string): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`)
+      .map(Number)
+      .filter((tid) => readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').startsWith(prefix));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Every renderer's main and compositor threads (which renderer is the page's is known once its trace is read) and
+ * the GPU process's display compositor.
+ */
+async function frameThreads(browser: Browser): Promise<WatchedThread[]> {
+  const session = await browser.newBrowserCDPSession();
+  const { processInfo } = (await session.send('SystemInfo.getProcessInfo')) as { processInfo: Array<{ type: string; id: number }> };
+  await session.detach();
+  const renderers = processInfo.filter((p) => p.type === 'renderer').map((p) => p.id);
+  const gpu = processInfo.find((p) => p.type === 'GPU')?.id;
+  const threads: WatchedThread[] = [];
+  for (const renderer of renderers) {
+    threads.push({ name: 'CrRendererMain', pid: renderer, tid: renderer });
+    for (const tid of threadsNamed(renderer, 'Compositor')) threads.push({ name: 'Compositor', pid: renderer, tid });
+  }
+  if (gpu !== undefined) for (const tid of threadsNamed(gpu, 'VizCompositor')) threads.push({ name: 'VizCompositorThread', pid: gpu, tid });
+  return threads;
+}
+
+/** Samples of [monotonic µs (the trace's clock), then each thread's run ns and wait ns], taken until stopped. */
+function sampleSchedstat(threads: WatchedThread[]): { stop: () => number[][] } {
+  const samples: number[][] = [];
+  const take = () => {
+    const row = [Number(process.hrtime.bigint() / 1000n)];
+    for (const thread of threads) row.push(...(schedstatNs(thread) ?? [Number.NaN, Number.NaN]));
+    samples.push(row);
+  };
+  take();
+  const timer = setInterval(take, SCHEDSTAT_SAMPLE_MS);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      take();
+      return samples;
+    },
+  };
+}
+
+/** A sampled counter's value at a moment, interpolated between the samples around it. */
+function counterAt(samples: number[][], column: number, atUs: number): number {
+  let i = 1;
+  while (i < samples.length - 1 && samples[i]![0]! < atUs) i++;
+  const [a, b] = [samples[i - 1]!, samples[i]!];
+  const span = b[0]! - a[0]!;
+  const f = span <= 0 ? 1 : Math.min(1, Math.max(0, (atUs - a[0]!) / span));
+  return a[column]! + f * (b[column]! - a[column]!);
+}
+
+/**
+ * The longest animation frames of a round, taken apart, for the page's main thread, its compositor thread and the
+ * display compositor: how long each ran on a core and waited on the run queue for one during the frame (the
+ * kernel's schedstat, sampled and interpolated: its clock and the trace's are both the monotonic clock), the wall
+ * time it spent inside tasks and those tasks' thread CPU time (trace `tdur`), and the main thread's largest task
+ * with what it held. Wall time on two cores saturated by the load mostly counts waits for a core; these say how
+ * much of a long frame was the page's own work.
+ */
+async function worstFramesRound(browser: Browser, page: Page, label: string, work: () => Promise<unknown>): Promise<void> {
+  const threads = await frameThreads(browser);
+  await browser.startTracing(page, {
+    categories: ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink.user_timing'],
+  });
+  await page.evaluate(FRAME_STARTS_SOURCE);
+  const sampling = sampleSchedstat(threads);
+  const startedAt = performance.now();
+  await work();
+  const seconds = (performance.now() - startedAt) / 1000;
+  const samples = sampling.stop();
+  const { startsMs, syncMs } = (await page.evaluate(
+    '(() => { window.__frameStartsOn = false; return { startsMs: window.__frameStartsMs, syncMs: window.__frameSyncMs }; })()',
+  )) as { startsMs: number[]; syncMs: number };
+  const events = (JSON.parse((await browser.stopTracing()).toString('utf8')) as { traceEvents: TraceEvent[] }).traceEvents;
+  const sync = events.find((e) => e.name === 'census-frame-sync');
+  if (!sync)
+    throw new Error(
+      `the frame clock mark is not in the trace: ${JSON.stringify(events.filter((e) => e.cat === 'blink.user_timing').slice(0, 3))}`,
+    );
+  // The page's renderer in the trace is the mark's; for the kernel's accounts, the same process id, else (a sandbox's
+  // namespace numbers them apart) the renderer whose main thread ran most.
+  const tracePid = sync.pid;
+  const ranNs = (pid: number) => {
+    const i = threads.findIndex((t) => t.pid === pid && t.name === 'CrRendererMain');
+    return samples.at(-1)![1 + 2 * i]! - samples[0]![1 + 2 * i]!;
+  };
+  const rendererPids = threads.filter((t) => t.name === 'CrRendererMain').map((t) => t.pid);
+  const pagePid = rendererPids.includes(tracePid) ? tracePid : rendererPids.sort((a, b) => ranNs(b) - ranNs(a))[0];
+  const isWatched = (thread: WatchedThread) => thread.name === 'VizCompositorThread' || thread.pid === pagePid;
+  const toTraceUs = (pageMs: number) => sync.ts + (pageMs - syncMs) * 1000;
+  // Each named thread's top-level tasks (a task nested in another of the same thread is counted once, in it).
+  const threadName = new Map(events.filter((e) => e.name === 'thread_name').map((e) => [`${e.pid}:${e.tid}`, String(e.args?.name)]));
+  const tasksOf = new Map<string, TraceEvent[]>();
+  const sorted = events
+    .filter((e) => e.ph === 'X' && typeof e.dur === 'number' && (e.name === 'ThreadControllerImpl::RunTask' || e.name === 'RunTask'))
+    .sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
+  const endOf = new Map<string, number>();
+  for (const e of sorted) {
+    const name = threadName.get(`${e.pid}:${e.tid}`);
+    if (!(FRAME_THREADS as readonly string[]).includes(name ?? '')) continue;
+    if (name !== 'VizCompositorThread' && e.pid !== tracePid) continue;
+    const key = String(name);
+    if (e.ts < (endOf.get(key) ?? Number.NEGATIVE_INFINITY)) continue;
+    endOf.set(key, e.ts + e.dur!);
+    tasksOf.set(key, [...(tasksOf.get(key) ?? []), e]);
+  }
+  const frames = startsMs.slice(1).map((toMs, i) => ({ fromMs: startsMs[i]!, toMs, ms: toMs - startsMs[i]! }));
+  const sortedMs = frames.map((f) => f.ms).sort((a, b) => a - b);
+  const allTasksCpuMs = (name: string) => (tasksOf.get(name) ?? []).reduce((sum, e) => sum + (e.tdur ?? 0), 0) / 1000;
+  console.log(`\n== worst frames: ${label} (${seconds.toFixed(1)} s, ${frames.length} frames) ==`);
+  console.log(
+    `  frame p50 / p95 / max ${percentile(sortedMs, 50).toFixed(1)} / ${percentile(sortedMs, 95).toFixed(1)} / ${(sortedMs.at(-1) ?? Number.NaN).toFixed(1)} ms; ` +
+      `over 50 ms: ${sortedMs.filter((ms) => ms > 50).length}`,
+  );
+  // Each watched thread's time on a core and waiting for one over a stretch (ms), from the kernel's accounts.
+  const scheduled = (fromUs: number, toUs: number) =>
+    FRAME_THREADS.map((name) => {
+      let runNs = 0;
+      let waitNs = 0;
+      threads.forEach((thread, i) => {
+        if (thread.name !== name || !isWatched(thread)) return;
+        runNs += counterAt(samples, 1 + 2 * i, toUs) - counterAt(samples, 1 + 2 * i, fromUs);
+        waitNs += counterAt(samples, 2 + 2 * i, toUs) - counterAt(samples, 2 + 2 * i, fromUs);
+      });
+      return `${name} ${(runNs / 1e6).toFixed(1)} / ${(waitNs / 1e6).toFixed(1)}`;
+    }).join(' · ');
+  const roundFromUs = samples[0]![0]!;
+  const roundToUs = samples.at(-1)![0]!;
+  console.log(`  over the round, ran / waited for a core (ms, the kernel's schedstat): ${scheduled(roundFromUs, roundToUs)}`);
+  console.log(`  the main thread's tasks' thread CPU in the trace: ${allTasksCpuMs('CrRendererMain').toFixed(0)} ms`);
+  console.log('  frame ms, from the start of the round');
+  console.log('    ran / waited for a core (ms, schedstat) per thread');
+  console.log('    wall in tasks / their thread CPU (ms, trace) per thread');
+  console.log("    the main thread's largest task in it: wall / thread CPU (ms), the thread CPU of what it held");
+  for (const frame of [...frames].sort((a, b) => b.ms - a.ms).slice(0, WORST_FRAMES_SHOWN)) {
+    const fromUs = toTraceUs(frame.fromMs);
+    const toUs = toTraceUs(frame.toMs);
+    const parts: string[] = [];
+    let largest: TraceEvent | null = null;
+    for (const name of FRAME_THREADS) {
+      let wallUs = 0;
+      let cpuUs = 0;
+      for (const e of tasksOf.get(name) ?? []) {
+        const overlapUs = Math.min(e.ts + e.dur!, toUs) - Math.max(e.ts, fromUs);
+        if (overlapUs <= 0) continue;
+        wallUs += overlapUs;
+        // A task's CPU counted in proportion to the part of it inside the frame.
+        cpuUs += ((e.tdur ?? 0) * overlapUs) / Math.max(1, e.dur!);
+        if (name === 'CrRendererMain' && (largest === null || e.dur! > largest.dur!)) largest = e;
+      }
+      parts.push(`${name} ${(wallUs / 1000).toFixed(1)} / ${(cpuUs / 1000).toFixed(1)}`);
+    }
+    let held = '';
+    if (largest !== null) {
+      const end = largest.ts + largest.dur!;
+      const inside = events.filter(
+        (e) =>
+          e.pid === largest!.pid &&
+          e.tid === largest!.tid &&
+          e.ph === 'X' &&
+          e !== largest &&
+          e.ts >= largest!.ts &&
+          e.ts + (e.dur ?? 0) <= end,
+      );
+      const byName = new Map<string, number>();
+      for (const e of inside)
+        if (
+          [
+            'FunctionCall',
+            'FireAnimationFrame',
+            'TimerFire',
+            'EventDispatch',
+            'UpdateLayoutTree',
+            'Layout',
+            'PrePaint',
+            'Paint',
+            'Layerize',
+            'MajorGC',
+            'MinorGC',
+          ].includes(e.name)
+        )
+          byName.set(e.name, (byName.get(e.name) ?? 0) + (e.tdur ?? e.dur!));
+      held = `${(largest.dur! / 1000).toFixed(1)} / ${((largest.tdur ?? 0) / 1000).toFixed(1)}: ${[...byName].map(([n, us]) => `${n} ${(us / 1000).toFixed(1)}`).join(', ')}`;
+    }
+    console.log(`  ${frame.ms.toFixed(1).padStart(6)} ms at +${((fromUs - roundFromUs) / 1e6).toFixed(2)} s`);
+    console.log(`    scheduled: ${scheduled(fromUs, toUs)}`);
+    console.log(`    tasks:     ${parts.join(' · ')}`);
+    if (held !== '') console.log(`    largest:   ${held}`);
+  }
+}
+
 interface TraceEvent {
   name: string;
   ph: string;
   tid: number;
+  pid: number;
+  cat?: string;
   ts: number;
   dur?: number;
+  /** Thread CPU time of an 'X' event, where the trace records it. */
+  tdur?: number;
   // biome-ignore lint/suspicious/noExplicitAny: trace event arguments differ by event
   args?: any;
 }
@@ -315,6 +565,7 @@ async function main(): Promise<void> {
       burst: { type: 'boolean' },
       trace: { type: 'boolean' },
       'trace-wrk': { type: 'boolean' },
+      'worst-frames': { type: 'boolean' },
       'layout-probe': { type: 'boolean' },
       profile: { type: 'boolean' },
       'rate-only': { type: 'boolean' },
@@ -334,9 +585,9 @@ async function main(): Promise<void> {
     if (process.env.TIME_LAYOUTS) await page.evaluate('window.__timeLayouts = true');
     if (process.env.CSS) await page.addStyleTag({ content: process.env.CSS });
     await page.waitForTimeout(2_000);
-    if (!values.trace && !values['trace-wrk'] && !values['rate-only'])
-      await round(page, 'idle', roundS, () => new Promise((r) => setTimeout(r, roundS * 1000)));
-    if (!values.trace && !values['trace-wrk'] && !values['rate-only'])
+    const isTraceOnly = values.trace || values['trace-wrk'] || values['worst-frames'];
+    if (!isTraceOnly && !values['rate-only']) await round(page, 'idle', roundS, () => new Promise((r) => setTimeout(r, roundS * 1000)));
+    if (!isTraceOnly && !values['rate-only'])
       await round(page, 'wrk saturation', roundS, () =>
         runLoad('wrk', { host: '127.0.0.1', port: bookPort, path: '/', connections: 50, durationS: roundS, closeEachConnection: false }),
       );
@@ -349,6 +600,12 @@ async function main(): Promise<void> {
       connections: 50,
     });
     if (!settings.ok) throw new Error(settings.error);
+    if (values['worst-frames']) {
+      await worstFramesRound(browser, page, 'wrk saturation', () =>
+        runLoad('wrk', { host: '127.0.0.1', port: bookPort, path: '/', connections: 50, durationS: roundS, closeEachConnection: false }),
+      );
+      return;
+    }
     if (values['trace-wrk']) {
       await traceRound(browser, page, 'wrk saturation', () =>
         runLoad('wrk', { host: '127.0.0.1', port: bookPort, path: '/', connections: 50, durationS: roundS, closeEachConnection: false }),
