@@ -12,7 +12,8 @@
 // the tasks of the page's main and compositor threads and of the display compositor inside it, and the main thread's
 // time waiting for a core over the round).
 // Environment: CSS='…' adds a style sheet to the page (hide a panel, try a containment); TIME_LAYOUTS=1 forces and
-// times a layout after each batch of mutations, by the panels the batch touched.
+// times a layout after each batch of mutations, by the panels the batch touched; BLANK_PAGE=1 with --worst-frames
+// runs its round on a blank page instead (the frame recorder alone: what the machine leaves any page).
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -535,6 +536,14 @@ async function worstFramesRound(browser: Browser, page: Page, label: string, wor
         )
           byName.set(e.name, (byName.get(e.name) ?? 0) + (e.tdur ?? e.dur!));
       held = `${(largest.dur! / 1000).toFixed(1)} / ${((largest.tdur ?? 0) / 1000).toFixed(1)}: ${[...byName].map(([n, us]) => `${n} ${(us / 1000).toFixed(1)}`).join(', ')}`;
+      // The script it ran, by function (readable names in an unminified build): what to look at first.
+      const calls = inside
+        .filter((e) => e.name === 'FunctionCall' && (e.tdur ?? e.dur!) >= 500)
+        .map(
+          (e) =>
+            `${e.args?.data?.functionName || '(anonymous)'}:${e.args?.data?.lineNumber ?? '?'} ${((e.tdur ?? e.dur!) / 1000).toFixed(1)}`,
+        );
+      if (calls.length > 0) held += `; script ${calls.join(', ')}`;
     }
     console.log(`  ${frame.ms.toFixed(1).padStart(6)} ms at +${((fromUs - roundFromUs) / 1e6).toFixed(2)} s`);
     console.log(`    scheduled: ${scheduled(fromUs, toUs)}`);
@@ -601,6 +610,8 @@ async function main(): Promise<void> {
     });
     if (!settings.ok) throw new Error(settings.error);
     if (values['worst-frames']) {
+      // The control: the same round with the page blank, the frame recorder alone in it.
+      if (process.env.BLANK_PAGE) await page.goto('about:blank');
       await worstFramesRound(browser, page, 'wrk saturation', () =>
         runLoad('wrk', { host: '127.0.0.1', port: bookPort, path: '/', connections: 50, durationS: roundS, closeEachConnection: false }),
       );
