@@ -483,6 +483,16 @@ async function worstFramesRound(browser: Browser, page: Page, label: string, wor
   const roundToUs = samples.at(-1)![0]!;
   console.log(`  over the round, ran / waited for a core (ms, the kernel's schedstat): ${scheduled(roundFromUs, roundToUs)}`);
   console.log(`  the main thread's tasks' thread CPU in the trace: ${allTasksCpuMs('CrRendererMain').toFixed(0)} ms`);
+  // The main thread's tasks by their thread CPU: the longer a task runs, the likelier a busy core takes it over midway.
+  const mainTasks = tasksOf.get('CrRendererMain') ?? [];
+  const cpuBoundsMs = [0, 1, 4, 8, 16, Number.POSITIVE_INFINITY];
+  const bySize = cpuBoundsMs.slice(1).map((toMs, b) => {
+    const fromMs = cpuBoundsMs[b]!;
+    const inRange = mainTasks.filter((e) => (e.tdur ?? 0) / 1000 >= fromMs && (e.tdur ?? 0) / 1000 < toMs);
+    const wallsMs = inRange.map((e) => e.dur! / 1000).sort((x, y) => x - y);
+    return `${fromMs}–${toMs === Number.POSITIVE_INFINITY ? '' : toMs} ms: ${inRange.length}, wall p50 / max ${percentile(wallsMs, 50).toFixed(1)} / ${(wallsMs.at(-1) ?? Number.NaN).toFixed(1)} ms, over 33 ms ${wallsMs.filter((ms) => ms > 33).length}`;
+  });
+  console.log(`  the main thread's tasks by thread CPU: ${bySize.join(' · ')}`);
   console.log('  frame ms, from the start of the round');
   console.log('    ran / waited for a core (ms, schedstat) per thread');
   console.log('    wall in tasks / their thread CPU (ms, trace) per thread');
@@ -588,7 +598,9 @@ async function main(): Promise<void> {
   try {
     await waitForBookServer(bookPort);
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.addInitScript(CENSUS_SOURCE);
+    // The census's hooks (React's DevTools hook, a MutationObserver) cost the page work of their own: --worst-frames
+    // times the page as a person has it.
+    if (!values['worst-frames']) await page.addInitScript(CENSUS_SOURCE);
     await page.goto(dashboard.url);
     await page.getByTestId('server-status').waitFor();
     if (process.env.TIME_LAYOUTS) await page.evaluate('window.__timeLayouts = true');
