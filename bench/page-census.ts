@@ -556,7 +556,12 @@ async function worstFramesRound(browser: Browser, page: Page, label: string, wor
       if (calls.length > 0) held += `; script ${calls.join(', ')}`;
     }
     console.log(`  ${frame.ms.toFixed(1).padStart(6)} ms at +${((fromUs - roundFromUs) / 1e6).toFixed(2)} s`);
-    console.log(`    scheduled: ${scheduled(fromUs, toUs)}`);
+    // The sampler waits for a core too: the longest gap between the samples around the frame bounds what its figures can say.
+    const firstAfter = samples.findIndex((row) => row[0]! >= toUs);
+    const lastBefore = samples.findLastIndex((row) => row[0]! <= fromUs);
+    const around = samples.slice(Math.max(0, lastBefore), firstAfter < 0 ? samples.length : firstAfter + 1).map((row) => row[0]!);
+    const gapMs = Math.max(0, ...around.slice(1).map((at, i) => (at - around[i]!) / 1000));
+    console.log(`    scheduled: ${scheduled(fromUs, toUs)} (samples at most ${gapMs.toFixed(0)} ms apart)`);
     console.log(`    tasks:     ${parts.join(' · ')}`);
     if (held !== '') console.log(`    largest:   ${held}`);
   }
