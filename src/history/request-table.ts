@@ -117,7 +117,8 @@ export class RequestTable {
 
   /**
    * The row of request `requestId` among the rows from `fromRow` on (one run's rows, which are in id order);
-   * -1 when it is not held. O(1) when the run's ids are dense, as the server makes them; O(log n) otherwise.
+   * -1 when it is not held. O(1) when the run's ids are dense, as the server makes them, or dense from the request on
+   * to the newest row; O(log n) otherwise.
    */
   find(requestId: number, fromRow: number, toRow = this.rows.nextSeq): number {
     const rows = this.rows;
@@ -125,6 +126,10 @@ export class RequestTable {
     const hi = Math.min(toRow, rows.nextSeq);
     if (lo >= hi) return -1;
     const ids = rows.columns.requestId;
+    // Counted back from the newest row first: the live events are for the newest requests, and this finds them in O(1)
+    // even where older ids have gaps (a recorder that missed a stretch of requests); then from the oldest.
+    const fromNewest = hi - 1 - (ids[rows.slotOf(hi - 1)]! - requestId);
+    if (fromNewest >= lo && fromNewest < hi && ids[rows.slotOf(fromNewest)] === requestId) return fromNewest;
     const guess = lo + (requestId - ids[rows.slotOf(lo)]!);
     if (guess >= lo && guess < hi && ids[rows.slotOf(guess)] === requestId) return guess;
     return this.search(requestId, lo, hi);
