@@ -34,7 +34,11 @@
 //   `npm run bench:emit` measures the emit path alone.
 // - recorder: the same switch for the flight recorder the app's controller keeps (every event appended to an
 //   EventHistory with the default bounds). One history for the child's life, kept across rounds as the app keeps
-//   it, so later rounds append to a grown (then full) history rather than paying for a new one's growth.
+//   it, so later rounds append to a grown (then full) history rather than paying for a new one's growth. Switched
+//   on, it records the requests received from then on; switched off, it takes no new one and detaches once those it
+//   took are answered (within the 200 ms settle): whole requests only, as the app's recorder sees them. Appending every
+//   event from the switch on instead (--recorder-switch record) leaves it the ~50 requests in flight at every
+//   switch-off, never answered, and their queued jobs: a state that grows all run and that the app never has.
 // - burst: `burstCount` GET /sleep at once, each on its own connection, on `workerCount` workers: first
 //   send to last response vs the ideal ceil(burst/workers) × sleep. Target within 2%.
 // - strategies: keep-alive GET / against the chapter's four servers (bench/strategies.ts), one row per strategy
@@ -59,7 +63,7 @@ import { killAllPrograms } from '../test/support/processes';
 import { type BurstResult, chooseLoadGenerators, type LoadGeneratorName, type LoadResult, runBurst, runLoad } from './load';
 import { measureLoadAccuracy } from './load-accuracy';
 import { MEMORY_WORKER_COUNTS, type MemoryReport, measureMemory } from './memory';
-import { type ServerKind, type ServerProcess, spawnServer, type ToggleSlice } from './servers';
+import { type ServerKind, type ServerProcess, spawnServer, type ToggleSlice, type ToggleSwitch } from './servers';
 import { runSoak, SOAK_USAGE } from './soak';
 import { type Estimate, estimateMedian, formatEstimate, toggleCost, type Verdict, verdictOf } from './stats';
 import { ensureBuilt, measureThreadStartup, settle, spawnStrategyServers } from './strategies';
@@ -78,6 +82,10 @@ const USAGE = `npm run bench -- [flags]
                        of GET / with the recorder, RSS at 1, 5, 10 min)
   --generator NAME     auto (default) | wrk | autocannon | node-net
   --cpu-prof           run the Poolscope child with --cpu-prof and print its top self-time functions
+  --recorder-switch S  how the recorder row switches the recorder: record-whole (default: it takes the requests
+                       received after each switch-on and, switched off, drains them, so it holds whole requests only,
+                       as the app's recorder does) | record (every event from the switch on: the method before, which
+                       leaves it the requests in flight at each switch-off, never answered)
   --pin                wrk on CPU 1 and every server (all its threads) on CPU 0 (taskset), instead of wherever
                        the kernel puts them: a different measurement (a pool on one core), so not the default
 ${SOAK_USAGE}`;
@@ -185,6 +193,8 @@ interface BenchConfig {
   cpuProfileDir: string | null;
   /** --pin: wrk on WRK_CPUS and the servers on SERVER_CPUS. */
   isPinned: boolean;
+  /** --recorder-switch: the recorder row's switch. */
+  recorderSwitch: 'record' | 'record-whole';
 }
 
 function parseConfig(argv: string[]): BenchConfig {
@@ -200,6 +210,7 @@ function parseConfig(argv: string[]): BenchConfig {
       generator: { type: 'string', default: 'auto' },
       'cpu-prof': { type: 'boolean', default: false },
       pin: { type: 'boolean', default: false },
+      'recorder-switch': { type: 'string', default: 'record-whole' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -218,6 +229,9 @@ function parseConfig(argv: string[]): BenchConfig {
   for (const s of scenarios) {
     if (!SCENARIO_IDS.includes(s as ScenarioId)) throw new Error(`--only: unknown scenario "${s}"; expected ${SCENARIO_IDS.join(', ')}`);
   }
+  const recorderSwitch = values['recorder-switch'];
+  if (recorderSwitch !== 'record' && recorderSwitch !== 'record-whole')
+    throw new Error(`--recorder-switch must be record-whole or record (got "${recorderSwitch}")`);
   const generators = ['auto', 'wrk', 'autocannon', 'node-net'];
   if (!generators.includes(values.generator)) throw new Error(`--generator must be one of ${generators.join(', ')}`);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -239,6 +253,7 @@ function parseConfig(argv: string[]): BenchConfig {
     generator: values.generator as BenchConfig['generator'],
     cpuProfileDir: values['cpu-prof'] ? join(RESULTS_DIR, 'profiles', stamp) : null,
     isPinned: values.pin === true,
+    recorderSwitch,
   };
 }
 
@@ -746,7 +761,7 @@ async function main(): Promise<void> {
       id: 'event-stream' | 'recorder' | 'log-line',
       title: string,
       labels: [string, string],
-      switchName: 'observe' | 'record' | 'log',
+      switchName: Exclude<ToggleSwitch, 'none'>,
       maxCostPercent: number,
       countLabel: string,
     ): Promise<void> => {
@@ -778,6 +793,14 @@ async function main(): Promise<void> {
       const measured = await poolscope.toggle(switchName, { sliceMs: SLICE_MS, settleMs: SETTLE_MS, warmupSlices: WARMUP_SLICES, slices });
       if (isLoadDone) console.log('  WARNING: the load ended before the last slice: its last slices were measured without load');
       const load = await loadDone;
+      if (switchName === 'record' || switchName === 'record-whole') {
+        // What the history was left holding: a recorder that saw every request whole holds at most one per connection.
+        const held = await poolscope.historyState();
+        console.log(
+          `  the recorder's state at its last event: ${fmtInt(held.requestsInFlight)} requests in flight, ${fmtInt(held.jobsQueued)} jobs queued ` +
+            `(${fmtInt(held.events)} events held)${held.requestsInFlight > config.connections ? ': requests it saw half of, never answered' : ''}`,
+        );
+      }
       const cost = toggleCost(measured, maxCostPercent, PAIRS_PER_BOOTSTRAP_BLOCK);
       console.log(
         `  ${id}: ${cost.pairs} pairs; on ÷ off req/s by pair, in order: ${cost.throughputRatios.map((r) => r.toFixed(2)).join(' ')}`,
@@ -832,12 +855,17 @@ async function main(): Promise<void> {
       );
     }
     if (wants('recorder')) {
-      console.log('\nrecorder: keep-alive GET / with and without the flight recorder the app keeps (one process, switched every second)');
+      console.log(
+        '\nrecorder: keep-alive GET / with and without the flight recorder the app keeps (one process, switched every second; ' +
+          (config.recorderSwitch === 'record-whole'
+            ? 'it records the requests received while on, whole)'
+            : 'every event while on, requests in flight at a switch half-recorded)'),
+      );
       await costOfSwitch(
         'recorder',
         'flight recorder cost',
         ['poolscope + recorder', 'poolscope unobserved'],
-        'record',
+        config.recorderSwitch,
         TARGETS.recorderMaxCostPercent,
         'events',
       );

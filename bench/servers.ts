@@ -1,7 +1,7 @@
 // The servers under test, each in a child process of its own so that no two share an event loop:
 // run directly (`node --import tsx bench/servers.ts <kind> <port> [--workers N] [--sleep-ms N]`) it starts
-// one server, prints a ready line and answers `observe on|off`, `log on|off`, `record on|off`, `rss`, `history-bytes`,
-// `startups on|off`, `busy`, `cpu`, `main-cpu` and `toggle SWITCH ...` on stdin; imported, it spawns such children (test/support/processes.ts makes
+// one server, prints a ready line and answers `observe on|off`, `log on|off`, `record on|off`, `record-whole on|off`,
+// `rss`, `history-bytes`, `history-state`, `startups on|off`, `busy`, `cpu`, `main-cpu` and `toggle SWITCH ...` on stdin; imported, it spawns such children (test/support/processes.ts makes
 // sure they die with the bench). `--parser-limits JSON` sets Poolscope's parser limits, `--max-connections N` its
 // connection cap, `--log-file PATH` where `log on` prints the book's per-request lines, `--strategy NAME` how it runs
 // requests, `--built-worker` its threads run the built worker (out/main/request-worker.js) instead of the TypeScript
@@ -19,6 +19,7 @@ import { percentile } from '../test/support/percentile';
 import { spawnTsx } from '../test/support/processes';
 import { createBareNetServer } from './bare-net-server';
 import { createPlainNodeServer } from './plain-node-server';
+import { WholeRequestGate } from './whole-requests';
 
 /**
  * poolscope: the server as shipped. Nobody subscribes to its events until the bench says `observe on`
@@ -42,6 +43,16 @@ const PAGES_DIR = fileURLToPath(new URL('../src/server/pages/', import.meta.url)
 const BUILT_WORKER_SCRIPT = fileURLToPath(new URL('../out/main/request-worker.js', import.meta.url));
 const BUILT_PAGES_DIR = fileURLToPath(new URL('../out/main/pages/', import.meta.url));
 const THIS_FILE = fileURLToPath(import.meta.url);
+/** The whole-request recorder, switched off, waits at most this long for the requests it took to be answered. */
+const WHOLE_DRAIN_LIMIT_MS = 100;
+
+/** `history-state`'s reply. A recorder that saw every request whole holds at most one request per connection. */
+export interface HistoryStateReply {
+  requestsInFlight: number;
+  jobsQueued: number;
+  /** Events the history holds. */
+  events: number;
+}
 
 // ── the child side ───────────────────────────────────────────────────────────
 
@@ -98,8 +109,16 @@ interface StartedServer {
   loggedBytes(): number;
   /** Attaches or detaches a flight recorder as the app's controller keeps one; returns the events it recorded. */
   setRecording(isRecording: boolean): number;
+  /**
+   * The same recorder switched so that it records only whole requests (bench/whole-requests.ts): on, it takes the
+   * requests received from then on; off, it takes no new one and detaches once those it took are answered. Returns
+   * the events it recorded since the last call.
+   */
+  setRecordingWhole(isRecording: boolean): number;
   /** The recorder's approximate bytes per stored event (0 when none records). */
   historyBytesPerEvent(): number;
+  /** What the recorder's state holds as of its last event: requests in flight and jobs queued (zeros when none records). */
+  historyState(): HistoryStateReply;
   /** Starts or stops collecting per-request threads' start-up; returns the median ms of those collected while on. */
   setStartupsCollected(isOn: boolean): number;
   /** Requests still in flight, and threads still alive for a thread per request: 0 once the server is at rest. */
@@ -120,7 +139,9 @@ async function startInThisProcess(options: ChildOptions): Promise<StartedServer>
       setLogged: () => 0,
       loggedBytes: () => 0,
       setRecording: () => 0,
+      setRecordingWhole: () => 0,
       historyBytesPerEvent: () => 0,
+      historyState: () => ({ requestsInFlight: 0, jobsQueued: 0, events: 0 }),
       setStartupsCollected: () => 0,
       busyCount: () => 0,
       // The ceiling keeps no list of its sockets (that would be a cost per connection): the process exit closes them.
@@ -209,6 +230,7 @@ async function startInThisProcess(options: ChildOptions): Promise<StartedServer>
   let recordedBefore = 0;
   /** Returns the events recorded since the last call; `record on` while already on only restarts the count. */
   const setRecording = (isRecording: boolean): number => {
+    if (isRecording && stopWhole !== null) throw new Error('record: the whole-request recorder is on');
     const recorded = history === null ? 0 : history.nextSeq - recordedBefore;
     if (history !== null) recordedBefore = history.nextSeq;
     if (isRecording && stopRecording === null) {
@@ -225,6 +247,62 @@ async function startInThisProcess(options: ChildOptions): Promise<StartedServer>
       stopRecording = null;
     }
     return recorded;
+  };
+
+  // The same history behind a gate that hands it whole requests only. Switched on and off every second under load,
+  // the plain switch above leaves the history, at every switch-off, the requests then in flight (about one per
+  // connection) and their queued jobs, never to be answered: after 35 switches it holds some 1,500 requests in flight
+  // and 1,400 jobs queued that the server finished long ago, and every job it sees start searches that queue.
+  // The app's recorder, on from the server's start, never holds such a request. Detached when drained, or at the
+  // latest WHOLE_DRAIN_LIMIT_MS after switching off (a client gone without its answer).
+  const gate = new WholeRequestGate();
+  let stopWhole: (() => void) | null = null;
+  let drainCheck: NodeJS.Timeout | null = null;
+  const setRecordingWhole = (isRecording: boolean): number => {
+    const recorded = history === null ? 0 : history.nextSeq - recordedBefore;
+    if (history !== null) recordedBefore = history.nextSeq;
+    if (isRecording && stopRecording !== null) throw new Error('record-whole: the plain recorder is on');
+    if (isRecording && !gate.isOpen) {
+      gate.open();
+      // Switched on again before the last ones drained: the same subscription goes on.
+      if (drainCheck !== null) clearInterval(drainCheck);
+      drainCheck = null;
+      if (stopWhole === null) {
+        history ??= new EventHistory({ startAt: events.now() });
+        const recorder = history;
+        const unsubscribeRecorder = events.subscribe((event) => {
+          if (gate.admit(event)) recorder.append(event);
+        });
+        const trimTimer = setInterval(() => recorder.trim(events.now()), 1_000);
+        stopWhole = () => {
+          unsubscribeRecorder();
+          clearInterval(trimTimer);
+          if (drainCheck !== null) clearInterval(drainCheck);
+          drainCheck = null;
+          stopWhole = null;
+          // Detached before they drained (a client gone without its answer): what it holds of those is half.
+          if (!gate.isDrained) gate.forget();
+        };
+      }
+    } else if (!isRecording && gate.isOpen) {
+      gate.close();
+      const drainedBy = performance.now() + WHOLE_DRAIN_LIMIT_MS;
+      const detachWhenDrained = (): void => {
+        if (gate.isDrained || performance.now() >= drainedBy) stopWhole?.();
+      };
+      detachWhenDrained();
+      if (stopWhole !== null) drainCheck = setInterval(detachWhenDrained, 5);
+    }
+    return recorded;
+  };
+  const historyState = (): HistoryStateReply => {
+    const lastAt = history?.lastAt ?? null;
+    const state = history === null || lastAt === null ? null : history.stateAt(lastAt);
+    return {
+      requestsInFlight: state?.requests.length ?? 0,
+      jobsQueued: state?.queue.length ?? 0,
+      events: history?.eventCount ?? 0,
+    };
   };
 
   let stopCollecting: (() => void) | null = null;
@@ -253,7 +331,9 @@ async function startInThisProcess(options: ChildOptions): Promise<StartedServer>
     setLogged,
     loggedBytes: () => (logFd === null ? 0 : fstatSync(logFd).size),
     setRecording,
+    setRecordingWhole,
     historyBytesPerEvent: () => history?.bytesPerEvent ?? 0,
+    historyState,
     setStartupsCollected,
     busyCount: () => {
       const state = server.state();
@@ -262,6 +342,8 @@ async function startInThisProcess(options: ChildOptions): Promise<StartedServer>
     stop: async () => {
       setObserved(false);
       setRecording(false);
+      setRecordingWhole(false);
+      stopWhole?.();
       if (logFd !== null) {
         if (log !== null) setLogged(false);
         closeSync(logFd);
@@ -324,8 +406,12 @@ export interface ToggleSlice {
   responsesWhole: number;
 }
 
-/** `toggle SWITCH SLICE_MS SETTLE_MS WARMUP_SLICES SLICES`: SWITCH is observe, record, log or none (switches nothing). */
-export type ToggleSwitch = 'observe' | 'record' | 'log' | 'none';
+/**
+ * `toggle SWITCH SLICE_MS SETTLE_MS WARMUP_SLICES SLICES`: SWITCH is observe, record, record-whole (the recorder
+ * handed whole requests only, as the app's sees them), log or none (switches nothing).
+ */
+export type ToggleSwitch = 'observe' | 'record' | 'record-whole' | 'log' | 'none';
+const TOGGLE_SWITCHES: readonly ToggleSwitch[] = ['observe', 'record', 'record-whole', 'log', 'none'];
 interface ToggleCommand {
   switchName: ToggleSwitch;
   sliceMs: number;
@@ -337,14 +423,13 @@ interface ToggleCommand {
 function parseToggle(command: string): ToggleCommand {
   const [, switchName, ...numbers] = command.split(/\s+/);
   const [sliceMs, settleMs, warmupSlices, slices] = numbers.map(Number);
-  if (switchName !== 'observe' && switchName !== 'record' && switchName !== 'log' && switchName !== 'none')
-    throw new Error(`toggle: unknown switch "${switchName}"`);
+  if (!TOGGLE_SWITCHES.includes(switchName as ToggleSwitch)) throw new Error(`toggle: unknown switch "${switchName}"`);
   for (const value of [sliceMs, settleMs, warmupSlices, slices]) {
     if (value === undefined || !Number.isInteger(value) || value < 0)
       throw new Error(`toggle: expected four whole numbers in "${command}"`);
   }
   if (settleMs! >= sliceMs!) throw new Error('toggle: the settle must be shorter than the slice');
-  return { switchName, sliceMs: sliceMs!, settleMs: settleMs!, warmupSlices: warmupSlices!, slices: slices! };
+  return { switchName: switchName as ToggleSwitch, sliceMs: sliceMs!, settleMs: settleMs!, warmupSlices: warmupSlices!, slices: slices! };
 }
 
 /** The bytes of one `GET /` answer as wrk asks for it (HTTP/1.1, keep-alive): fixed, the Date header's width is. */
@@ -374,6 +459,7 @@ async function runToggle(started: StartedServer, toggle: ToggleCommand): Promise
   const setSwitch = (isOn: boolean): number => {
     if (toggle.switchName === 'observe') return started.setObserved(isOn);
     if (toggle.switchName === 'record') return started.setRecording(isOn);
+    if (toggle.switchName === 'record-whole') return started.setRecordingWhole(isOn);
     if (toggle.switchName === 'log') return started.setLogged(isOn);
     return 0; // none: both sides the same, the method's own noise (an A/A run)
   };
@@ -452,7 +538,9 @@ async function runChild(): Promise<void> {
     if (command === 'log on' || command === 'log off') return started.setLogged(command === 'log on');
     if (command === 'record on' || command === 'record off') return started.setRecording(command === 'record on');
     if (command === 'rss') return process.memoryUsage().rss;
+    if (command === 'record-whole on' || command === 'record-whole off') return started.setRecordingWhole(command === 'record-whole on');
     if (command === 'history-bytes') return started.historyBytesPerEvent();
+    if (command === 'history-state') return started.historyState();
     if (command === 'startups on' || command === 'startups off') return started.setStartupsCollected(command === 'startups on');
     if (command === 'busy') return started.busyCount();
     if (command === 'cpu') {
@@ -516,8 +604,12 @@ export interface ServerProcess {
   setRecording(isRecording: boolean): Promise<number>;
   /** The child's resident set size, bytes. */
   rssBytes(): Promise<number>;
+  /** Attaches (true) or drains and detaches the recorder that takes whole requests only; resolves as setRecording. */
+  setRecordingWhole(isRecording: boolean): Promise<number>;
   /** The recorder's approximate bytes per stored event. */
   historyBytesPerEvent(): Promise<number>;
+  /** What the recorder's state holds as of its last event (requests in flight, jobs queued) and its events held. */
+  historyState(): Promise<HistoryStateReply>;
   /** CPU time the whole child (every thread) has used so far, user + system, in µs. */
   cpuUsageUs(): Promise<number>;
   /** CPU time the child's main thread has used so far, in µs; negative where the system does not say. */
@@ -527,7 +619,7 @@ export interface ServerProcess {
    * `settleMs`; the first `warmupSlices` are not kept. The load is the caller's to send meanwhile.
    */
   toggle(
-    switchName: 'observe' | 'record' | 'log',
+    switchName: Exclude<ToggleSwitch, 'none'>,
     options: { sliceMs: number; settleMs: number; warmupSlices: number; slices: number },
   ): Promise<ToggleSlice[]>;
   /** Starts (true) or stops collecting per-request threads' start-up; resolves with the median ms collected while on. */
@@ -584,7 +676,9 @@ export async function spawnServer(kind: ServerKind, options: SpawnServerOptions)
     setLogged: (isLogged) => ask(`log ${isLogged ? 'on' : 'off'}`),
     setRecording: (isRecording) => ask(`record ${isRecording ? 'on' : 'off'}`),
     rssBytes: () => ask('rss'),
+    setRecordingWhole: (isRecording) => ask(`record-whole ${isRecording ? 'on' : 'off'}`),
     historyBytesPerEvent: () => ask('history-bytes'),
+    historyState: async () => (await askFor('history-state')) as HistoryStateReply,
     cpuUsageUs: () => ask('cpu'),
     mainThreadCpuUs: () => ask('main-cpu'),
     toggle: async (switchName, { sliceMs, settleMs, warmupSlices, slices }) =>
