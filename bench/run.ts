@@ -798,7 +798,10 @@ async function main(): Promise<void> {
         const held = await poolscope.historyState();
         console.log(
           `  the recorder's state at its last event: ${fmtInt(held.requestsInFlight)} requests in flight, ${fmtInt(held.jobsQueued)} jobs queued ` +
-            `(${fmtInt(held.events)} events held)${held.requestsInFlight > config.connections ? ': requests it saw half of, never answered' : ''}`,
+            `(${fmtInt(held.events)} events held)${held.requestsInFlight > config.connections ? ': requests it saw half of, never answered' : ''}` +
+            (held.requestsLeftHalf > 0
+              ? `; ${fmtInt(held.requestsLeftHalf)} requests left half-recorded when a drain outlasted its limit`
+              : ''),
         );
       }
       const cost = toggleCost(measured, maxCostPercent, PAIRS_PER_BOOTSTRAP_BLOCK);

@@ -52,6 +52,8 @@ export interface HistoryStateReply {
   jobsQueued: number;
   /** Events the history holds. */
   events: number;
+  /** Requests the whole-request recorder was detached from before they were answered (its drain limit passed). */
+  requestsLeftHalf: number;
 }
 
 // ── the child side ───────────────────────────────────────────────────────────
@@ -141,7 +143,7 @@ async function startInThisProcess(options: ChildOptions): Promise<StartedServer>
       setRecording: () => 0,
       setRecordingWhole: () => 0,
       historyBytesPerEvent: () => 0,
-      historyState: () => ({ requestsInFlight: 0, jobsQueued: 0, events: 0 }),
+      historyState: () => ({ requestsInFlight: 0, jobsQueued: 0, events: 0, requestsLeftHalf: 0 }),
       setStartupsCollected: () => 0,
       busyCount: () => 0,
       // The ceiling keeps no list of its sockets (that would be a cost per connection): the process exit closes them.
@@ -258,6 +260,7 @@ async function startInThisProcess(options: ChildOptions): Promise<StartedServer>
   const gate = new WholeRequestGate();
   let stopWhole: (() => void) | null = null;
   let drainCheck: NodeJS.Timeout | null = null;
+  let requestsLeftHalf = 0;
   const setRecordingWhole = (isRecording: boolean): number => {
     const recorded = history === null ? 0 : history.nextSeq - recordedBefore;
     if (history !== null) recordedBefore = history.nextSeq;
@@ -280,8 +283,12 @@ async function startInThisProcess(options: ChildOptions): Promise<StartedServer>
           if (drainCheck !== null) clearInterval(drainCheck);
           drainCheck = null;
           stopWhole = null;
-          // Detached before they drained (a client gone without its answer): what it holds of those is half.
-          if (!gate.isDrained) gate.forget();
+          // Detached before they drained (a client gone without its answer, or a worker descheduled that long on a
+          // loaded machine): what it holds of those is half, and history-state says how many.
+          if (!gate.isDrained) {
+            requestsLeftHalf += gate.requestsInFlight;
+            gate.forget();
+          }
         };
       }
     } else if (!isRecording && gate.isOpen) {
@@ -302,6 +309,7 @@ async function startInThisProcess(options: ChildOptions): Promise<StartedServer>
       requestsInFlight: state?.requests.length ?? 0,
       jobsQueued: state?.queue.length ?? 0,
       events: history?.eventCount ?? 0,
+      requestsLeftHalf,
     };
   };
 
