@@ -2,7 +2,7 @@
 // per event; a paused view stops moving; queries answered from the recorder; bad views and acks refused.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { FramePublisher, type FrameSink } from '../src/main/publisher';
+import { eventLoopBusyFraction, FramePublisher, type FrameSink } from '../src/main/publisher';
 import { ServerController } from '../src/main/server-controller';
 import type { ViewerFrame, ViewerView } from '../src/shared/wire';
 import { Changes } from './support/changes';
@@ -149,6 +149,75 @@ describe('FramePublisher with a real server', () => {
     const busyGaps = gapsMs(sink.frames).filter(({ after }) => after.counters.requestsPerSecond >= 20);
     expect(busyGaps.length).toBeGreaterThan(0);
     for (const { gapMs } of busyGaps) expect(gapMs).toBeGreaterThanOrEqual(busyIntervalMs - 2);
+  });
+
+  it('slows live frames to the saturated interval while the main thread has no slack at the busy rate, and back when it has some', async () => {
+    const busyIntervalMs = 40;
+    const saturatedIntervalMs = 300;
+    // The main thread's busy fraction as the test sets it, so the pace does not depend on this machine's load.
+    let busyFraction: number | null = null;
+    const controller = new ServerController({ initialSettings: settings() });
+    const publisher = new FramePublisher(controller, {
+      intervalMs: 20,
+      busyIntervalMs,
+      busyRequestsPerS: 20,
+      restingIntervalMs: 20,
+      saturatedIntervalMs,
+      saturatedBusyFraction: 0.85,
+      saturatedExitBusyFraction: 0.7,
+      busyFraction: () => busyFraction,
+    });
+    controllers.push(controller);
+    publishers.push(publisher);
+    expect(await controller.execute({ type: 'start-server', settings: settings({ workerCount: 2 }) })).toEqual({ ok: true });
+    const port = Number(controller.status.url!.split(':')[2]);
+    const sink = new RecordingSink();
+    const viewer = publisher.addViewer({
+      send: (frame) => {
+        sink.send(frame);
+        queueMicrotask(() => viewer.ack(frame.seq));
+      },
+    });
+    viewer.setView(liveView());
+
+    // No slack but no traffic either: the normal pace (a main thread busy with something else slows no viewer).
+    busyFraction = 0.95;
+    await sink.until((s) => s.frames.length >= 3);
+    expect(sink.last.pace).toEqual({ reason: 'normal', intervalMs: 20, serverBusyFraction: 0.95 });
+
+    let isLoading = true;
+    const loadLoop = (async () => {
+      while (isLoading) await Promise.all(Array.from({ length: 10 }, () => httpGet(port, '/')));
+    })();
+    try {
+      // Traffic at the busy rate with no slack: the saturated pace, and it says so.
+      await sink.until((s) => s.last.pace?.reason === 'saturated');
+      expect(sink.last.pace).toEqual({ reason: 'saturated', intervalMs: saturatedIntervalMs, serverBusyFraction: 0.95 });
+      let from = sink.frames.length - 1;
+      await sink.until((s) => s.frames.length >= from + 4);
+      // Between the thresholds it stays saturated (no flapping at the edge).
+      busyFraction = 0.8;
+      await sink.until((s) => s.frames.length >= from + 7);
+      const saturatedFrames = sink.frames.slice(from);
+      for (const frame of saturatedFrames.slice(0, -1)) expect(frame.pace?.reason).toBe('saturated');
+      // Every frame after a saturated one waited the saturated interval (a timer may fire a ms early).
+      for (let i = 1; i < saturatedFrames.length; i++)
+        expect(saturatedFrames[i]!.sentAt - saturatedFrames[i - 1]!.sentAt).toBeGreaterThanOrEqual(saturatedIntervalMs - 2);
+
+      // The load on the main thread falls: back to the busy pace at once, with the traffic still coming.
+      busyFraction = 0.3;
+      await sink.until((s) => s.last.pace?.reason === 'busy');
+      from = sink.frames.length - 1;
+      await sink.until((s) => s.frames.length >= from + 6);
+      const busyFrames = sink.frames.slice(from);
+      const busyGapsMs = busyFrames.slice(1).map((frame, i) => frame.sentAt - busyFrames[i]!.sentAt);
+      // Some frames come sooner than the saturated interval allows (the ack comes at once; only the pace holds them).
+      expect(busyGapsMs.some((gapMs) => gapMs < saturatedIntervalMs - 50)).toBe(true);
+      expect(busyFrames.filter((frame) => frame.pace?.reason === 'saturated')).toHaveLength(0);
+    } finally {
+      isLoading = false;
+      await loadLoop;
+    }
   });
 
   it('at rest sends a live viewer no frame until something new is recorded, then one at the normal pace', async () => {
@@ -361,5 +430,21 @@ describe('FramePublisher viewers', () => {
     await slow.until((s) => s.frames.length > framesWhenBackedUp);
     // Frames are not deltas of events: the next one already shows every response, none was lost on the way.
     expect(slow.frames[framesWhenBackedUp]!.counters.responsesSent).toBeGreaterThanOrEqual(20);
+  });
+});
+
+describe('eventLoopBusyFraction', () => {
+  it('reads nothing before a whole window, then how much of it the thread was busy', async () => {
+    const read = eventLoopBusyFraction(50);
+    expect(read()).toBeNull();
+    // Busy: the thread runs without a break for longer than the window.
+    const busyUntil = performance.now() + 80;
+    while (performance.now() < busyUntil) {}
+    const busy = read();
+    expect(busy).not.toBeNull();
+    expect(busy!).toBeGreaterThan(0.6);
+    // Idle: the thread waits on a timer for longer than the window.
+    await settle(150);
+    expect(read()!).toBeLessThan(0.4);
   });
 });

@@ -1,22 +1,28 @@
 // What viewers receive: frames built from the controller's flight recorder for what each viewer shows
 // (src/history/viewer-frames.ts), at most one per FRAME_INTERVAL_MS (BUSY_FRAME_INTERVAL_MS while the server is busy,
-// RESTING_FRAME_INTERVAL_MS at rest with nothing new) and one unacknowledged per viewer, so a viewer's cost follows
-// its view and its pace, never the traffic; it subscribes to no event. Transport-agnostic: IPC and the WebSocket plug
-// in a sink.
+// SATURATED_FRAME_INTERVAL_MS while its main thread has no slack, RESTING_FRAME_INTERVAL_MS at rest with nothing new)
+// and one unacknowledged per viewer, so a viewer's cost follows its view and its pace, never the traffic; it
+// subscribes to no event. Transport-agnostic: IPC and the WebSocket plug in a sink.
 
+import { performance } from 'node:perf_hooks';
 import type { Histogram } from 'hdr-histogram-js';
 // The builder alone: the package's main entry also loads its log encoder, which this side never needs.
 import { build } from 'hdr-histogram-js/dist/HistogramBuilder.js';
 import { answerQuery, LiveStats, ViewerFrames } from '../history';
 import { validateFrameAck, validateViewerQuery, validateViewerView } from '../shared/viewer-validation';
 import {
+  BUSY_FRACTION_WINDOW_MS,
   BUSY_FRAME_INTERVAL_MS,
   BUSY_FRAME_REQUESTS_PER_S,
   FRAME_INTERVAL_MS,
   type FrameMemory,
+  type FramePace,
   MEMORY_SAMPLE_INTERVAL_MS,
   type QueryResult,
   RESTING_FRAME_INTERVAL_MS,
+  SATURATED_BUSY_FRACTION,
+  SATURATED_EXIT_BUSY_FRACTION,
+  SATURATED_FRAME_INTERVAL_MS,
   type ViewerFrame,
 } from '../shared/wire';
 import type { ServerController } from './server-controller';
@@ -43,6 +49,32 @@ export interface FrameViewer {
   remove(): void;
 }
 
+/**
+ * How busy the server's main thread was over about the last second, 0–1; null before a whole window was read.
+ * Called when a live frame is built (a few times a second at most).
+ */
+export type BusyFractionSource = () => number | null;
+
+/**
+ * This thread's event-loop utilization (the share of wall time it was not waiting for I/O or timers) over windows
+ * of at least `windowMs`, read again when asked after a window is over: a few microseconds, and nothing unasked.
+ */
+export function eventLoopBusyFraction(windowMs = BUSY_FRACTION_WINDOW_MS): BusyFractionSource {
+  let mark = performance.eventLoopUtilization();
+  let markAt = performance.now();
+  let last: number | null = null;
+  return () => {
+    const at = performance.now();
+    if (at - markAt >= windowMs) {
+      const current = performance.eventLoopUtilization();
+      last = performance.eventLoopUtilization(current, mark).utilization;
+      mark = current;
+      markAt = at;
+    }
+    return last;
+  };
+}
+
 export interface FramePublisherOptions {
   intervalMs?: number;
   /** The least time between live frames at BUSY_FRAME_REQUESTS_PER_S and above; default BUSY_FRAME_INTERVAL_MS. */
@@ -51,6 +83,17 @@ export interface FramePublisherOptions {
   busyRequestsPerS?: number;
   /** The most time between live frames at rest while nothing new is recorded; default RESTING_FRAME_INTERVAL_MS. */
   restingIntervalMs?: number;
+  /** The least time between live frames while the server's main thread has no slack; default SATURATED_FRAME_INTERVAL_MS. */
+  saturatedIntervalMs?: number;
+  /** The main thread's busy fraction from which the saturated pace applies (at the busy rate); default SATURATED_BUSY_FRACTION. */
+  saturatedBusyFraction?: number;
+  /** Below this busy fraction the saturated pace ends; default SATURATED_EXIT_BUSY_FRACTION. */
+  saturatedExitBusyFraction?: number;
+  /**
+   * Where the main thread's busy fraction comes from; default this thread's event-loop utilization, read from when
+   * the first viewer comes (eventLoopBusyFraction). Tests inject one so they do not depend on the machine's load.
+   */
+  busyFraction?: BusyFractionSource;
   ackTimeoutMs?: number;
 }
 
@@ -96,6 +139,13 @@ export class FramePublisher {
   private readonly busyRequestsPerS: number;
   private readonly restingIntervalMs: number;
   private readonly ackTimeoutMs: number;
+  private readonly saturatedIntervalMs: number;
+  private readonly saturatedBusyFraction: number;
+  private readonly saturatedExitBusyFraction: number;
+  private readonly injectedBusyFraction: BusyFractionSource | null;
+  private busyFraction: BusyFractionSource | null = null;
+  /** The server's main thread had no slack at the last live frame's reading (with hysteresis). */
+  private isSaturated = false;
   private readonly viewers = new Set<FrameViewerState>();
   private stats: LiveStats | null = null;
   private statsReadAt = Number.NEGATIVE_INFINITY;
@@ -113,6 +163,13 @@ export class FramePublisher {
     this.busyRequestsPerS = options.busyRequestsPerS ?? BUSY_FRAME_REQUESTS_PER_S;
     this.restingIntervalMs = options.restingIntervalMs ?? RESTING_FRAME_INTERVAL_MS;
     this.ackTimeoutMs = options.ackTimeoutMs ?? FRAME_ACK_TIMEOUT_MS;
+    this.saturatedIntervalMs = Math.max(this.busyIntervalMs, options.saturatedIntervalMs ?? SATURATED_FRAME_INTERVAL_MS);
+    this.saturatedBusyFraction = options.saturatedBusyFraction ?? SATURATED_BUSY_FRACTION;
+    this.saturatedExitBusyFraction = Math.min(
+      this.saturatedBusyFraction,
+      options.saturatedExitBusyFraction ?? SATURATED_EXIT_BUSY_FRACTION,
+    );
+    this.injectedBusyFraction = options.busyFraction ?? null;
   }
 
   get viewerCount(): number {
@@ -182,6 +239,8 @@ export class FramePublisher {
   }
 
   private startWatching(): void {
+    // Read from now on: a window that began before anyone watched would carry load no viewer saw.
+    this.busyFraction = this.injectedBusyFraction ?? eventLoopBusyFraction();
     this.unsubscribeStatus = this.controller.onStatusChange(() => {
       for (const viewer of this.viewers) if (viewer.inFlightSeq === null) this.schedule(viewer, 0);
     });
@@ -198,6 +257,8 @@ export class FramePublisher {
     this.stillTimer = null;
     // The stats follow the history only while someone watches; a later viewer reads the run again.
     this.stats = null;
+    this.busyFraction = null;
+    this.isSaturated = false;
   }
 
   private schedule(viewer: FrameViewerState, delayMs: number): void {
@@ -266,7 +327,11 @@ export class FramePublisher {
     viewer.inFlightSeq = frame.seq;
     viewer.sentAt = now;
     // A view's change is still answered within intervalMs (setView); only the live frames' own pace slows.
-    viewer.paceMs = frame.isLive && frame.counters.requestsPerSecond >= this.busyRequestsPerS ? this.busyIntervalMs : this.intervalMs;
+    if (frame.isLive) {
+      const pace = this.livePace(frame);
+      frame.pace = pace;
+      viewer.paceMs = pace.intervalMs;
+    } else viewer.paceMs = this.intervalMs;
     viewer.restingSeq = isAtRest(frame) ? this.controller.history.nextSeq : null;
     viewer.restingStatus = this.controller.status;
     this.sentFrameCount++;
@@ -279,6 +344,18 @@ export class FramePublisher {
     }
     // Wakes up to notice a lost ack; an ack reschedules it sooner.
     this.schedule(viewer, this.ackTimeoutMs);
+  }
+
+  /** The pace of the live frames after `frame`: busy at the busy rate, saturated while the main thread has no slack too. */
+  private livePace(frame: ViewerFrame): FramePace {
+    const busyFraction = this.busyFraction?.() ?? null;
+    const isBusy = frame.counters.requestsPerSecond >= this.busyRequestsPerS;
+    if (busyFraction !== null)
+      this.isSaturated = busyFraction >= (this.isSaturated ? this.saturatedExitBusyFraction : this.saturatedBusyFraction);
+    const shownFraction = busyFraction === null ? null : Math.round(busyFraction * 100) / 100;
+    if (isBusy && this.isSaturated) return { reason: 'saturated', intervalMs: this.saturatedIntervalMs, serverBusyFraction: shownFraction };
+    if (isBusy) return { reason: 'busy', intervalMs: this.busyIntervalMs, serverBusyFraction: shownFraction };
+    return { reason: 'normal', intervalMs: this.intervalMs, serverBusyFraction: shownFraction };
   }
 
   private removeViewer(viewer: FrameViewerState): void {

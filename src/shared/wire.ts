@@ -61,6 +61,24 @@ export const FRAME_INTERVAL_MS = 100;
 export const BUSY_FRAME_REQUESTS_PER_S = 1_000;
 export const BUSY_FRAME_INTERVAL_MS = 2 * FRAME_INTERVAL_MS;
 /**
+ * While the server's main thread has no slack — it was busy at least SATURATED_BUSY_FRACTION of the last second
+ * (its event-loop utilization: that thread accepts, parses and dispatches every request, and builds the frames) — and
+ * the rate is at least BUSY_FRAME_REQUESTS_PER_S, a live viewer's frames come at most every
+ * SATURATED_FRAME_INTERVAL_MS. There the server is the bottleneck and every frame costs the browser a whole update
+ * out of the cores it shares with the server (about 3–4 % of a core per frame per second on a 2-core machine), so
+ * a watcher that updates half as often takes that much less from what it watches. Monitoring tools refresh every
+ * second or so; between frames the page still moves by itself (the timeline slides, durations run on its clock) and
+ * Pause is the page's. The page says why it updates less often (the frame's `pace`). The pace goes back to the busy
+ * one once the thread is busy less than SATURATED_EXIT_BUSY_FRACTION of a second (hysteresis: no flapping at the edge).
+ */
+export const SATURATED_FRAME_INTERVAL_MS = 5 * FRAME_INTERVAL_MS;
+// Measured on this 2-core machine (4 workers, GET /, no page): the thread is busy 0.2–0.3 of a second at 2,000
+// requests/s, 0.45–0.57 at 10,000, 0.8–0.87 when an asked 20,000 is not met, 0.87–0.95 under wrk at saturation.
+export const SATURATED_BUSY_FRACTION = 0.85;
+export const SATURATED_EXIT_BUSY_FRACTION = 0.7;
+/** The server's main thread's busy fraction is read over windows this long (performance.eventLoopUtilization()). */
+export const BUSY_FRACTION_WINDOW_MS = 1_000;
+/**
  * At rest — the last live frame counted no request in the last second, no job running, none queued, no connection
  * waiting — and while nothing new is recorded (no event, no change of status), a live viewer gets a frame at most
  * this often: each would repeat the last but for its moment (and the live charts' samples of nothing, which wait for
@@ -470,6 +488,21 @@ export interface ViewerFrame {
   /** In full frames and when it changed. */
   history?: FrameHistory;
   panels?: FramePanels;
+  /** In every live frame from the main side: how often the live frames come now, and why. */
+  pace?: FramePace;
+}
+
+/**
+ * The live frames' pace. 'normal': every FRAME_INTERVAL_MS (or RESTING_FRAME_INTERVAL_MS at rest); 'busy': at
+ * BUSY_FRAME_REQUESTS_PER_S and above; 'saturated': the server's main thread had no slack (SATURATED_FRAME_INTERVAL_MS),
+ * which the page says in words.
+ */
+export interface FramePace {
+  reason: 'normal' | 'busy' | 'saturated';
+  /** The least time between two live frames after this one, ms. */
+  intervalMs: number;
+  /** The server's main thread's busy fraction over the last second read, 0–1 (2 decimals); null before one was read. */
+  serverBusyFraction: number | null;
 }
 
 /** Details on demand, answered from the flight recorder; bounded. */
