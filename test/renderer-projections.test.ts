@@ -7,7 +7,7 @@ import { HeldFrames } from '../src/renderer/bridge/held-frames';
 import { HIGH_RATE_JOBS_PER_S, projectQueue, projectWire, projectWorkers, SEEN_JOB_MIN_MS } from '../src/renderer/bridge/projections';
 import { initialWireState } from '../src/renderer/store/wire-slice';
 import type { FrameJob, FrameWorker } from '../src/shared/wire';
-import { framePoolParts, frameWorker } from './support/frame-workers';
+import { framePoolParts, frameWorker, quietFrame } from './support/frame-workers';
 
 const t0 = 1_700_000_000_000;
 
@@ -127,5 +127,17 @@ describe('the wire view', () => {
     expect(wire).toMatchObject({ hasSnapshot: true, queueLength: 60, oldestWaitMs: 1_499, inFlightJobs: 61, listeningAt: t0 - 2_000 });
     expect(wire.counters.openConnections).toBe(61);
     expect(wire.workers[0]).toMatchObject({ state: 'busy', busySince: t0 - 1_500 });
+  });
+
+  it('says the live frames come slower while the server is saturated, and nothing of it once the view is not live', () => {
+    const held = new HeldFrames();
+    const sources = { connection: null, inspectedRequest: null, bucketRequests: null, isLogDue: true };
+    held.apply(quietFrame(1, t0, { pace: { reason: 'saturated', intervalMs: 500, serverBusyFraction: 0.93 } }));
+    expect(projectWire(held, initialWireState(), sources)).toMatchObject({ framePace: 'saturated', framePaceIntervalMs: 500 });
+    held.apply(quietFrame(2, t0 + 500, { pace: { reason: 'busy', intervalMs: 200, serverBusyFraction: 0.5 } }));
+    expect(projectWire(held, initialWireState(), sources)).toMatchObject({ framePace: 'busy', framePaceIntervalMs: 200 });
+    // Paused: the frame is not live and says no pace.
+    held.apply(quietFrame(3, t0 + 700, { isLive: false }));
+    expect(projectWire(held, initialWireState(), sources)).toMatchObject({ framePace: null, framePaceIntervalMs: null });
   });
 });

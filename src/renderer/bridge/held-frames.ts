@@ -9,6 +9,7 @@ import type {
   FrameHistory,
   FrameLock,
   FrameMemory,
+  FramePace,
   FrameQueue,
   FrameRun,
   FrameStats,
@@ -54,6 +55,8 @@ export class HeldFrames {
   timeline: FrameTimeline | null = null;
   runs: FrameRun[] = [];
   history: FrameHistory | null = null;
+  /** The live frames' pace as the last frame gave it; null when it was not live (paused, a cursor, a replay). */
+  pace: FramePace | null = null;
   /** Bumped by every frame applied. */
   version = 0;
   /** Bumped when the timeline changed. */
@@ -66,6 +69,7 @@ export class HeldFrames {
     this.hasFrame = true;
     this.at = frame.at;
     this.isLive = frame.isLive;
+    this.pace = frame.isLive ? (frame.pace ?? null) : null;
     if (frame.status !== undefined) this.status = frame.status;
     this.workers = frame.workers;
     this.queue = frame.queue;

@@ -267,6 +267,8 @@ export function projectWire(held: HeldFrames, previous: WireState, sources: Wire
     historyStartAt: history !== null && history.evictedCount > 0 ? history.firstAt : null,
     historyMaxAgeMs: history?.maxAgeMs ?? null,
     historyMaxEvents: history?.maxEvents ?? null,
+    framePace: held.pace?.reason ?? null,
+    framePaceIntervalMs: held.pace?.intervalMs ?? null,
     modelVersion: held.version,
   };
 }

@@ -1,5 +1,5 @@
 // The title bar: what Poolscope is, the server's status line with the settings it runs with, whether the
-// dashboard link is up, the view toggles (the book's terms, presentation mode), the Run menu (Open run…, Save run…,
+// dashboard link is up, why the view updates less often while the server is saturated, the view toggles (the book's terms, presentation mode), the Run menu (Open run…, Save run…,
 // Export trace, History…) and where the flight recorder's history starts.
 
 import type { ReactNode } from 'react';
@@ -49,7 +49,30 @@ function ServerStatus(): ReactNode {
       <span className="status-dot" aria-hidden="true" />
       <span data-testid="server-status">{text}</span>
       {shownPhase !== 'stopped' && <RunningSettings />}
+      {shownPhase === 'listening' && <SaturatedPaceNote />}
     </div>
+  );
+}
+
+/**
+ * While the server's main thread has no slack the live frames come less often (SATURATED_FRAME_INTERVAL_MS), so the
+ * picture updating about twice a second is the watcher stepping aside, not the server or the page stalling: say so.
+ */
+function SaturatedPaceNote(): ReactNode {
+  const pace = useAppStore((s) => s.wire.framePace);
+  const intervalMs = useAppStore((s) => s.wire.framePaceIntervalMs);
+  if (pace !== 'saturated' || intervalMs === null) return null;
+  const seconds = (intervalMs / 1_000).toLocaleString('en', { maximumFractionDigits: 1 });
+  return (
+    <span
+      className="frame-pace-note"
+      data-testid="frame-pace"
+      data-pace={pace}
+      data-interval-ms={intervalMs}
+      title="The server has no CPU to spare: the view updates less often so that watching takes less from it. It updates at the usual pace again once the load falls."
+    >
+      Server saturated: view updates every {seconds} s
+    </span>
   );
 }
 

@@ -5,7 +5,7 @@
 import type { StateCreator } from 'zustand/vanilla';
 import type { LogLine, PoolCounters, RequestOrigin, RequestRecord, ServerPhase, WorkerPhase } from '../../shared/pool-model';
 import { DEFAULT_SETTINGS, type Strategy } from '../../shared/settings';
-import type { ControllerStatus, QueriedRequest } from '../../shared/wire';
+import type { ControllerStatus, FramePace, QueriedRequest } from '../../shared/wire';
 import type { ConnectionState } from '../transport/transport';
 import type { AppState } from './app-store';
 
@@ -147,6 +147,12 @@ export interface WireState {
   /** The history's bounds (--history-s and --history-events, or as last set); null before the first frame. */
   historyMaxAgeMs: number | null;
   historyMaxEvents: number | null;
+  /**
+   * How often live frames come and why ('normal', 'busy', 'saturated': the server's main thread has no slack, so the
+   * view updates less often to leave it the CPU); null while the view is not live.
+   */
+  framePace: FramePace['reason'] | null;
+  framePaceIntervalMs: number | null;
   /** Bumped on every frame applied: lets a canvas tell whether the data moved. */
   modelVersion: number;
 }
@@ -183,6 +189,8 @@ export function initialWireState(): WireState {
     historyStartAt: null,
     historyMaxAgeMs: null,
     historyMaxEvents: null,
+    framePace: null,
+    framePaceIntervalMs: null,
     modelVersion: 0,
   };
 }
