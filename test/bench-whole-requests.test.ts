@@ -6,20 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { WholeRequestGate } from '../bench/whole-requests';
 import { EventHistory } from '../src/history';
 import type { ServerEvent } from '../src/shared/events';
+import { receivedEvent } from './support/sample-events';
 
 const AT = 1_700_000_000_000;
 
 function received(requestId: number): ServerEvent {
-  return {
-    type: 'request-received',
-    at: AT,
-    requestId,
-    connectionId: 1,
-    method: 'GET',
-    target: '/',
-    remoteAddress: '127.0.0.1',
-    userAgent: null,
-  };
+  return receivedEvent(AT, requestId);
 }
 
 function rejected(requestId: number, status: number, errorCode: string): ServerEvent {

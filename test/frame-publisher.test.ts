@@ -2,7 +2,7 @@
 // per event; a paused view stops moving; queries answered from the recorder; bad views and acks refused.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventLoopBusyFraction, FramePublisher, type FrameSink } from '../src/main/publisher';
+import { eventLoopBusyFraction, FramePublisher, type FramePublisherOptions, type FrameSink } from '../src/main/publisher';
 import { ServerController } from '../src/main/server-controller';
 import type { ViewerFrame, ViewerView } from '../src/shared/wire';
 import { Changes } from './support/changes';
@@ -28,6 +28,25 @@ async function setUp() {
   expect(result).toEqual({ ok: true });
   const port = Number(controller.status.url!.split(':')[2]);
   return { controller, publisher, port };
+}
+
+/** A server of two workers watched by a publisher with `options`, and a live viewer that acks every frame as soon as it has it. */
+async function setUpAckingViewer(options: FramePublisherOptions) {
+  const controller = new ServerController({ initialSettings: settings() });
+  const publisher = new FramePublisher(controller, options);
+  controllers.push(controller);
+  publishers.push(publisher);
+  expect(await controller.execute({ type: 'start-server', settings: settings({ workerCount: 2 }) })).toEqual({ ok: true });
+  const port = Number(controller.status.url!.split(':')[2]);
+  const sink = new RecordingSink();
+  const viewer = publisher.addViewer({
+    send: (frame) => {
+      sink.send(frame);
+      queueMicrotask(() => viewer.ack(frame.seq));
+    },
+  });
+  viewer.setView(liveView());
+  return { controller, publisher, port, sink, viewer };
 }
 
 class RecordingSink implements FrameSink {
@@ -156,8 +175,7 @@ describe('FramePublisher with a real server', () => {
     const saturatedIntervalMs = 300;
     // The main thread's busy fraction as the test sets it, so the pace does not depend on this machine's load.
     let busyFraction: number | null = null;
-    const controller = new ServerController({ initialSettings: settings() });
-    const publisher = new FramePublisher(controller, {
+    const { port, sink } = await setUpAckingViewer({
       intervalMs: 20,
       busyIntervalMs,
       busyRequestsPerS: 20,
@@ -167,18 +185,6 @@ describe('FramePublisher with a real server', () => {
       saturatedExitBusyFraction: 0.7,
       busyFraction: () => busyFraction,
     });
-    controllers.push(controller);
-    publishers.push(publisher);
-    expect(await controller.execute({ type: 'start-server', settings: settings({ workerCount: 2 }) })).toEqual({ ok: true });
-    const port = Number(controller.status.url!.split(':')[2]);
-    const sink = new RecordingSink();
-    const viewer = publisher.addViewer({
-      send: (frame) => {
-        sink.send(frame);
-        queueMicrotask(() => viewer.ack(frame.seq));
-      },
-    });
-    viewer.setView(liveView());
 
     // No slack but no traffic either: the normal pace (a main thread busy with something else slows no viewer).
     busyFraction = 0.95;
@@ -221,22 +227,8 @@ describe('FramePublisher with a real server', () => {
   });
 
   it('at rest sends a live viewer no frame until something new is recorded, then one at the normal pace', async () => {
-    const controller = new ServerController({ initialSettings: settings() });
     // A resting interval far longer than the test: any frame at rest comes from something new.
-    const publisher = new FramePublisher(controller, { intervalMs: 20, restingIntervalMs: 600_000 });
-    controllers.push(controller);
-    publishers.push(publisher);
-    expect(await controller.execute({ type: 'start-server', settings: settings({ workerCount: 2 }) })).toEqual({ ok: true });
-    const port = Number(controller.status.url!.split(':')[2]);
-    // A viewer that acks every frame as soon as it has it.
-    const sink = new RecordingSink();
-    const viewer = publisher.addViewer({
-      send: (frame) => {
-        sink.send(frame);
-        queueMicrotask(() => viewer.ack(frame.seq));
-      },
-    });
-    viewer.setView(liveView());
+    const { port, sink, viewer } = await setUpAckingViewer({ intervalMs: 20, restingIntervalMs: 600_000 });
     await sink.until((s) => s.frames.length >= 1);
     // Idle: the pool is at rest and nothing is recorded meanwhile, so (almost) nothing more is sent; at the normal
     // pace of 20 ms this would be about 25 frames.

@@ -1,6 +1,7 @@
 // The title bar: what Poolscope is, the server's status line with the settings it runs with, whether the
-// dashboard link is up, why the view updates less often while the server is saturated, the view toggles (the book's terms, presentation mode), the Run menu (Open run…, Save run…,
-// Export trace, History…) and where the flight recorder's history starts.
+// dashboard link is up, why the view updates less often while the server is saturated, the view toggles (the book's
+// terms, presentation mode), the Run menu (Open run…, Save run…, Export trace, History…) and where the flight
+// recorder's history starts.
 
 import type { ReactNode } from 'react';
 import { FORM_SETTING_NAMES, hasPool, isSettingOff, STRATEGY_TITLES } from '../../shared/settings';
