@@ -140,12 +140,18 @@ async function metricsOf(cdp: import('@playwright/test').CDPSession): Promise<Re
   return Object.fromEntries(metrics.filter((m) => (METRICS as readonly string[]).includes(m.name)).map((m) => [m.name, m.value]));
 }
 
-/** CPU s the renderer processes' main threads used so far (the kernel's account, as bench:ui reads it). */
-async function rendererMainCpuS(browser: Browser): Promise<number> {
+/** The browser's processes: their type ('renderer', 'GPU', …) and pid. */
+async function chromiumProcesses(browser: Browser): Promise<Array<{ type: string; id: number }>> {
   const session = await browser.newBrowserCDPSession();
   const { processInfo } = (await session.send('SystemInfo.getProcessInfo')) as { processInfo: Array<{ type: string; id: number }> };
   await session.detach();
-  return processInfo.filter((p) => p.type === 'renderer').reduce((sum, p) => sum + mainThreadCpuS(p.id), 0);
+  return processInfo;
+}
+
+/** CPU s the renderer processes' main threads used so far (the kernel's account, as bench:ui reads it). */
+async function rendererMainCpuS(browser: Browser): Promise<number> {
+  const processes = await chromiumProcesses(browser);
+  return processes.filter((p) => p.type === 'renderer').reduce((sum, p) => sum + mainThreadCpuS(p.id), 0);
 }
 
 async function round(page: Page, label: string, roundS: number, work: () => Promise<unknown>): Promise<void> {
@@ -361,9 +367,7 @@ function threadsNamed(pid: number, prefix: string): number[] {
  * the GPU process's display compositor.
  */
 async function frameThreads(browser: Browser): Promise<WatchedThread[]> {
-  const session = await browser.newBrowserCDPSession();
-  const { processInfo } = (await session.send('SystemInfo.getProcessInfo')) as { processInfo: Array<{ type: string; id: number }> };
-  await session.detach();
+  const processInfo = await chromiumProcesses(browser);
   const renderers = processInfo.filter((p) => p.type === 'renderer').map((p) => p.id);
   const gpu = processInfo.find((p) => p.type === 'GPU')?.id;
   const threads: WatchedThread[] = [];

@@ -230,20 +230,30 @@ async function startInThisProcess(options: ChildOptions): Promise<StartedServer>
   let history: InstanceType<typeof EventHistory> | null = null;
   let stopRecording: (() => void) | null = null;
   let recordedBefore = 0;
+  /** The events recorded since the last call, by either switch. */
+  const takeRecordedCount = (): number => {
+    if (history === null) return 0;
+    const recorded = history.nextSeq - recordedBefore;
+    recordedBefore = history.nextSeq;
+    return recorded;
+  };
+  /** Subscribes the history (made on first use) with the listener `listenerFor` gives it, trimmed every second; returns the detach. */
+  const attachRecorder = (listenerFor: (recorder: InstanceType<typeof EventHistory>) => (event: ServerEvent) => void): (() => void) => {
+    history ??= new EventHistory({ startAt: events.now() });
+    const recorder = history;
+    const unsubscribeRecorder = events.subscribe(listenerFor(recorder));
+    const trimTimer = setInterval(() => recorder.trim(events.now()), 1_000);
+    return () => {
+      unsubscribeRecorder();
+      clearInterval(trimTimer);
+    };
+  };
   /** Returns the events recorded since the last call; `record on` while already on only restarts the count. */
   const setRecording = (isRecording: boolean): number => {
     if (isRecording && stopWhole !== null) throw new Error('record: the whole-request recorder is on');
-    const recorded = history === null ? 0 : history.nextSeq - recordedBefore;
-    if (history !== null) recordedBefore = history.nextSeq;
+    const recorded = takeRecordedCount();
     if (isRecording && stopRecording === null) {
-      history ??= new EventHistory({ startAt: events.now() });
-      const recorder = history;
-      const unsubscribeRecorder = events.subscribe((event) => recorder.append(event));
-      const trimTimer = setInterval(() => recorder.trim(events.now()), 1_000);
-      stopRecording = () => {
-        unsubscribeRecorder();
-        clearInterval(trimTimer);
-      };
+      stopRecording = attachRecorder((recorder) => (event) => recorder.append(event));
     } else if (!isRecording && stopRecording !== null) {
       stopRecording();
       stopRecording = null;
@@ -262,24 +272,19 @@ async function startInThisProcess(options: ChildOptions): Promise<StartedServer>
   let drainCheck: NodeJS.Timeout | null = null;
   let requestsLeftHalf = 0;
   const setRecordingWhole = (isRecording: boolean): number => {
-    const recorded = history === null ? 0 : history.nextSeq - recordedBefore;
-    if (history !== null) recordedBefore = history.nextSeq;
     if (isRecording && stopRecording !== null) throw new Error('record-whole: the plain recorder is on');
+    const recorded = takeRecordedCount();
     if (isRecording && !gate.isOpen) {
       gate.open();
       // Switched on again before the last ones drained: the same subscription goes on.
       if (drainCheck !== null) clearInterval(drainCheck);
       drainCheck = null;
       if (stopWhole === null) {
-        history ??= new EventHistory({ startAt: events.now() });
-        const recorder = history;
-        const unsubscribeRecorder = events.subscribe((event) => {
+        const detach = attachRecorder((recorder) => (event) => {
           if (gate.admit(event)) recorder.append(event);
         });
-        const trimTimer = setInterval(() => recorder.trim(events.now()), 1_000);
         stopWhole = () => {
-          unsubscribeRecorder();
-          clearInterval(trimTimer);
+          detach();
           if (drainCheck !== null) clearInterval(drainCheck);
           drainCheck = null;
           stopWhole = null;
