@@ -117,7 +117,6 @@ export class PoolBridge {
   private lastLogOmissionAtMs = Number.NEGATIVE_INFINITY;
   /** Fires LOG_REST_MS after the last lines left out: the log is shown whole at once then. */
   private logRestTimer: unknown = null;
-  private isLogRestDue = false;
   private lastStatsVersion = 0;
   private lastPublishedError: string | null = null;
   private publishCount = 0;
@@ -332,7 +331,6 @@ export class PoolBridge {
     if (this.logRestTimer !== null) this.clearTimer(this.logRestTimer);
     this.logRestTimer = this.setTimer(() => {
       this.logRestTimer = null;
-      this.isLogRestDue = true;
       this.markWireDirty();
     }, LOG_REST_MS);
   }
@@ -489,8 +487,10 @@ export class PoolBridge {
       this.publishCount++;
       // Busy from the first frame that left lines out until LOG_REST_MS after the last one.
       const isLogBusy = now - this.lastLogOmissionAtMs < LOG_REST_MS;
+      // At rest again, and the log not published since the rest began: it is shown whole now.
+      const isLogRestDue = !isLogBusy && this.lastLogPublishAt < this.lastLogOmissionAtMs + LOG_REST_MS;
       const logIntervalMs = isLogBusy ? BUSY_LOG_PUBLISH_INTERVAL_MS : LOG_PUBLISH_INTERVAL_MS;
-      const isLogDue = isForced || (this.isLogRestDue && !isLogBusy) || now - this.lastLogPublishAt >= logIntervalMs;
+      const isLogDue = isForced || isLogRestDue || now - this.lastLogPublishAt >= logIntervalMs;
       const state = this.store.getState();
       state.wireActions.publish(
         projectWire(this.held, state.wire, {
@@ -506,7 +506,6 @@ export class PoolBridge {
       if (isLogDue) {
         this.lastLogPublishAt = now;
         this.hasLogJumped = false;
-        if (!isLogBusy) this.isLogRestDue = false;
       }
       // A log line held back must still appear once traffic stops: the store's next publish looks again.
       else if (isLogBehind(this.held, this.store.getState().wire)) {
