@@ -62,7 +62,12 @@ describe.each(['built', 'source'] as const)('npm run serve (%s)', (build: Build)
     [['--frobnicate'], /Unknown option '--frobnicate'/],
     [['--strategy', 'fork'], /--strategy must be one of single, per-request, pool, pool-while-let \(got "fork"\)/],
     [['--stop-after-connections=-1'], /--stop-after-connections must be between 0 and 1000000 \(got -1\)/],
-    [['--stop-after-connections', '-1'], /Option '--stop-after-connections' argument is ambiguous/],
+    [
+      ['--stop-after-connections', '-1'],
+      /--stop-after-connections needs a value, and "-1" after it reads as a flag \(a value starting with a dash is written --stop-after-connections=-1\)/,
+    ],
+    [['--workers', '--port', '0'], /--workers needs a value \(the flag --port came next\)/],
+    [['--port'], /serve: --port needs a value \(see --help\)\n?$/],
     [['--stop-after-connections', 'two'], /--stop-after-connections must be a whole number \(got "two"\)/],
   ])('rejects %j with one readable line and exit code 2', async (args, message) => {
     const run = serve(args);

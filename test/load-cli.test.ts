@@ -35,6 +35,10 @@ describe('npm run load', () => {
   it.each([
     [['--rate', '0'], /^poolscope load: --rate: Rate must be more than 0 requests\/s \(got 0\) \(see --help\)$/],
     [['--rate=-5'], /--rate: Rate must be more than 0/],
+    [
+      ['--rate', '-5'],
+      /^poolscope load: --rate needs a value, and "-5" after it reads as a flag \(a value starting with a dash is written --rate=-5\) \(see --help\)$/,
+    ],
     [['--duration', '0'], /--duration: Duration must be more than 0/],
     [['--connections', '0'], /--connections: Connections must be at least 1/],
     [['--mix', '/:0.5,/sleep:0.4'], /--mix: Mix weights must sum to 1 \(within 0\.001\); these sum to 0\.9/],

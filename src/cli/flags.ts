@@ -78,6 +78,30 @@ export function formatFlagHelp(lines: FlagHelp[]): string {
   return lines.map((line, i) => `  ${left[i]!.padEnd(width)}${line.help}`).join('\n');
 }
 
+/**
+ * One readable line for parseArgs' refusal. Its messages are long, some over several lines, and two are obscure:
+ * `--workers -1` is "argument is ambiguous" (a value starting with a dash reads as a flag) and a flag with no value is
+ * "Option '--port <value>' argument missing"; those say what is wrong and how to write it. Others keep their first
+ * sentence, which names the flag.
+ */
+export function usageErrorFromParseArgs(error: unknown, argv: readonly string[]): UsageError {
+  const message = String((error as Error).message);
+  const ambiguous = /^Option '(-[^' ]+)' argument is ambiguous/.exec(message);
+  if (ambiguous) {
+    const flag = ambiguous[1]!;
+    const at = argv.indexOf(flag);
+    const next = at === -1 ? undefined : argv[at + 1];
+    if (next === undefined || !next.startsWith('-')) return new UsageError(`${flag} needs a value`);
+    if (next.startsWith('--')) return new UsageError(`${flag} needs a value (the flag ${next} came next)`);
+    return new UsageError(
+      `${flag} needs a value, and "${next}" after it reads as a flag (a value starting with a dash is written ${flag}=${next})`,
+    );
+  }
+  const missing = /^Option '(-[^' ]+) <value>' argument missing/.exec(message);
+  if (missing) return new UsageError(`${missing[1]} needs a value`);
+  return new UsageError(message.split(/\.(?:\s|$)/)[0]!.trim());
+}
+
 /** Parses the settings' flags plus the program's own, or throws UsageError with one line naming the problem. */
 export function parseFlags(argv: string[], extraOptions: ExtraFlagOptions = {}): ParsedFlags {
   let values: Record<string, string | boolean | undefined>;
@@ -89,12 +113,7 @@ export function parseFlags(argv: string[], extraOptions: ExtraFlagOptions = {}):
       allowPositionals: false,
     }));
   } catch (error) {
-    // parseArgs' messages are long, some over several lines; keep the first sentence, which names the flag.
-    throw new UsageError(
-      String((error as Error).message)
-        .split(/\.(?:\s|$)/)[0]!
-        .trim(),
-    );
+    throw usageErrorFromParseArgs(error, argv);
   }
   const extra = Object.fromEntries(Object.keys(extraOptions).map((flag) => [flag, values[flag]]));
   if (values.help === true) return { settings: { ...DEFAULT_SETTINGS }, extra, isHelp: true };

@@ -3,7 +3,7 @@
 // validators (src/shared/load-settings.ts), the same ones the UI's forms use.
 
 import { parseArgs } from 'node:util';
-import { UsageError } from '../cli/flags';
+import { UsageError, usageErrorFromParseArgs } from '../cli/flags';
 import {
   DEFAULT_LOAD_SETTINGS,
   DEFAULT_SWEEP_WORKER_COUNTS,
@@ -91,12 +91,7 @@ function parseFlags<Extra extends Record<string, { type: 'string' | 'boolean' }>
       string | boolean | undefined
     >;
   } catch (error) {
-    // parseArgs' messages are long; the first sentence names the flag.
-    throw new UsageError(
-      String((error as Error).message)
-        .split('. ')[0]!
-        .replace(/\.$/, ''),
-    );
+    throw usageErrorFromParseArgs(error, argv);
   }
 }
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { describeFileError } from '../cli/file-errors';
-import { UsageError } from '../cli/flags';
+import { UsageError, usageErrorFromParseArgs } from '../cli/flags';
 import { runCli } from '../cli/program';
 import { TraceJsonWriter, type TraceSummary } from '../history/trace-export';
 import type { PoolState } from '../shared/pool-state';
@@ -109,7 +109,7 @@ async function main(): Promise<number> {
   try {
     parsed = parseArgs({ args: process.argv.slice(2), options: { help: { type: 'boolean' } }, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError(String((error as Error).message).split('. ')[0]!);
+    throw usageErrorFromParseArgs(error, process.argv.slice(2));
   }
   if (parsed.values.help) {
     process.stdout.write(`${TRACE_HELP}\n`);
