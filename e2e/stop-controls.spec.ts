@@ -60,3 +60,32 @@ test('during a stop the buttons say why they cannot act, and Start is the primar
   expect(await seriousAxeViolations(page)).toEqual([]);
   await page.screenshot({ path: screenshotPath('13-stopped-controls') });
 });
+
+test("at 1280 px a running server's controls never scroll the page sideways, and Stop server's tooltip stays in the window", async ({
+  page,
+  dashboard,
+}) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await startFromUi(page, { port: dashboard.bookPort, poolSize: 2 });
+  const stop = page.getByRole('button', { name: 'Stop server' });
+  await expect(stop).not.toHaveAttribute('aria-disabled', 'true');
+  // Stop server sits near the right edge at this width: a tooltip opening rightwards from it would pass the edge.
+  const widths = () =>
+    page.evaluate(() => {
+      const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document
+        .documentElement;
+      return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth };
+    });
+  const before = await widths();
+  expect(before.scrollWidth, 'the page is no wider than the window').toBeLessThanOrEqual(before.clientWidth);
+
+  await stop.hover();
+  const tooltip = page.getByRole('tooltip', { name: /^Graceful/ });
+  await expect(tooltip).toBeVisible();
+  const box = (await tooltip.boundingBox())!;
+  expect(box.x, "the tooltip's left edge is in the window").toBeGreaterThanOrEqual(0);
+  expect(box.x + box.width, "the tooltip's right edge is in the window").toBeLessThanOrEqual(before.clientWidth);
+  const during = await widths();
+  expect(during.scrollWidth, 'the shown tooltip does not widen the page').toBeLessThanOrEqual(during.clientWidth);
+  await page.screenshot({ path: screenshotPath('13-stop-tooltip-1280') });
+});

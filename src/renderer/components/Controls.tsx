@@ -8,7 +8,7 @@
 // The strategy is a select beside Start server; while a server runs it keeps its value and says why. The pool size
 // says where it does not apply, and the thread limit shows only under 'per-request'.
 
-import { Fragment, type ReactNode, useId } from 'react';
+import { type FocusEvent, Fragment, type MouseEvent, type ReactNode, useId, useState } from 'react';
 import { BURST_LIMITS, type BurstPath } from '../../shared/commands';
 import { isComparisonRunning } from '../../shared/compare';
 import { isSweepRunning } from '../../shared/live-metrics';
@@ -87,6 +87,27 @@ function poolSizeNoteOf(strategy: string): string | null {
   return null;
 }
 
+/** A tooltip's widest (styles.css `.tooltip`'s max-width). */
+const TOOLTIP_MAX_WIDTH_PX = 340;
+
+/**
+ * Which way a control's tooltip opens: rightwards from its left edge, or, when that would pass the window's right
+ * edge (Stop server at 1280 px), leftwards from its right edge. Decided as the pointer or the keyboard reaches the
+ * control, from where it is then, since the layout wraps with the window's width. The class goes on the wrapper.
+ */
+function useTooltipSide(): {
+  className: string;
+  onMouseEnter(event: MouseEvent<HTMLElement>): void;
+  onFocus(event: FocusEvent<HTMLElement>): void;
+} {
+  const [isAtEnd, setAtEnd] = useState(false);
+  const place = (event: { currentTarget: HTMLElement }) => {
+    const left = event.currentTarget.getBoundingClientRect().left;
+    setAtEnd(left + TOOLTIP_MAX_WIDTH_PX > document.documentElement.clientWidth - 8);
+  };
+  return { className: isAtEnd ? 'has-tooltip tooltip-at-end' : 'has-tooltip', onMouseEnter: place, onFocus: place };
+}
+
 /**
  * The strategy: a select beside Start server. While a server runs it stays focusable with aria-disabled, keeps its
  * value, and says why in a tooltip and on any attempt to change it (a running server keeps the strategy it started with).
@@ -98,6 +119,7 @@ function StrategySelect({ state }: { state: ControlState }): ReactNode {
   const explain = useAppStore((s) => s.commandActions.explain);
   const showBookTerms = useShowBookTerms();
   const tooltipId = useId();
+  const tooltipSide = useTooltipSide();
   const definition = settingDefinition('strategy');
   const inputId = definition.form?.inputId ?? 'setting-strategy';
   const isLocked = state.reason !== null;
@@ -107,7 +129,7 @@ function StrategySelect({ state }: { state: ControlState }): ReactNode {
     explain(state.reason!);
   };
   return (
-    <div className="field strategy-field has-tooltip">
+    <div className={`field strategy-field ${tooltipSide.className}`}>
       <label htmlFor={inputId}>{definition.label}</label>
       <select
         id={inputId}
@@ -115,6 +137,8 @@ function StrategySelect({ state }: { state: ControlState }): ReactNode {
         value={value}
         aria-disabled={isLocked || undefined}
         aria-describedby={tooltip === null ? undefined : tooltipId}
+        onMouseEnter={tooltipSide.onMouseEnter}
+        onFocus={tooltipSide.onFocus}
         onMouseDown={isLocked ? refuse : undefined}
         onKeyDown={
           isLocked
@@ -205,8 +229,9 @@ function ActionButton({ state, label, onAct, isSubmit = false, hint, isSmall = f
   const tooltipId = useId();
   const explain = useAppStore((s) => s.commandActions.explain);
   const tooltip = state.reason ?? hint ?? null;
+  const tooltipSide = useTooltipSide();
   return (
-    <span className="has-tooltip">
+    <span className={tooltipSide.className}>
       <button
         type={isSubmit ? 'submit' : 'button'}
         className={isSmall ? `${state.look} small` : state.look}
@@ -214,6 +239,8 @@ function ActionButton({ state, label, onAct, isSubmit = false, hint, isSmall = f
         aria-busy={state.isBusy || undefined}
         aria-describedby={tooltip === null ? undefined : tooltipId}
         data-testid={testId}
+        onMouseEnter={tooltipSide.onMouseEnter}
+        onFocus={tooltipSide.onFocus}
         onClick={(event) => {
           if (state.reason !== null) {
             event.preventDefault();
