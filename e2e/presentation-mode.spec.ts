@@ -57,3 +57,40 @@ test('presentation mode at 1920×1080: no text under 16 px, one row of controls,
   await page.getByTestId('book-terms-toggle').check();
   await expect(page.getByTestId('book-term').first()).toBeVisible();
 });
+
+test("the pool size's note, under a strategy without a pool, covers none of the controls in presentation mode or a narrow window", async ({
+  page,
+  dashboard,
+}) => {
+  // The note hangs under Pool size; where the row wraps (a laptop's 1280 px in presentation mode, an 800 px window) the
+  // strategy, Start server and the settings' message come next, and it must not be drawn over them.
+  const note = page.getByTestId('pool-size-note');
+  // Run in the page, as text: the specs compile without the DOM's types.
+  const coveredByNote = (): Promise<string[]> =>
+    page.evaluate(`(() => {
+      const note = document.querySelector('[data-testid=pool-size-note]');
+      const box = note.getBoundingClientRect();
+      return [...note.closest('section').querySelectorAll('label, input, select, button, .field-error')]
+        .filter((element) => {
+          const other = element.getBoundingClientRect();
+          const isShown = element.textContent.trim() !== '' || element.tagName === 'INPUT' || element.tagName === 'SELECT';
+          return isShown && other.left < box.right && other.right > box.left && other.top < box.bottom && other.bottom > box.top;
+        })
+        .map((element) => element.tagName.toLowerCase() + ' "' + element.textContent.trim().slice(0, 30) + '"');
+    })()`);
+  for (const [width, height, isPresenting] of [
+    [1280, 800, true],
+    [800, 600, true],
+    [800, 600, false],
+  ] as const) {
+    await page.setViewportSize({ width, height });
+    await page.goto(`${dashboard.dashboardUrl}${isPresenting ? '?present=1' : ''}`);
+    await page.getByTestId('strategy-select').selectOption('per-request');
+    await expect(note).toContainText('Not used by Thread per request');
+    // With a settings message showing too: it sits on the line under the settings.
+    await page.getByLabel('Port', { exact: true }).fill('99999');
+    await expect(page.getByTestId('settings-error')).toContainText('Port must be between');
+    expect(await coveredByNote(), `at ${width} px${isPresenting ? ', presenting' : ''}`).toEqual([]);
+    await page.screenshot({ path: screenshotPath(`8-pool-note-${width}${isPresenting ? '-presenting' : ''}`) });
+  }
+});
