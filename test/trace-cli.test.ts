@@ -158,6 +158,22 @@ describe('npm run trace with bad input', () => {
     });
   });
 
+  it.each([
+    ['a directory', () => dir, (out: string) => `${out}: is a directory`],
+    [
+      'in a directory that does not exist',
+      () => file('nowhere/out.json'),
+      (out: string) => `${out}: the directory ${file('nowhere')} does not exist`,
+    ],
+  ])('says so when the output is %s, with exit code 1, leaving no partial file', async (_, outOf, messageOf) => {
+    const whole = `${JSON.stringify(sampleHeader())}\n${JSON.stringify(SAMPLE_EVENTS['worker-spawned'])}\n`;
+    writeFileSync(file('whole.poolscope.jsonl'), whole);
+    const out = outOf();
+    const result = await runTraceCli([file('whole.poolscope.jsonl'), out]);
+    expect(result).toEqual({ code: 1, stdout: '', stderr: `poolscope trace: ${messageOf(out)}\n` });
+    expect(existsSync(`${out}.partial`)).toBe(false);
+  });
+
   it('converts a recording cut off by a crash, telling what it skipped', async () => {
     const whole = `${JSON.stringify(sampleHeader())}\n${JSON.stringify(SAMPLE_EVENTS['worker-spawned'])}\n`;
     writeFileSync(file('crashed.poolscope.jsonl'), `${whole}{"type":"worker-spawn`);

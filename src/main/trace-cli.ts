@@ -9,7 +9,7 @@ import { createReadStream, createWriteStream, renameSync, rmSync } from 'node:fs
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import { describeFileError } from '../cli/file-errors';
+import { describeFileCreationError, describeFileError } from '../cli/file-errors';
 import { UsageError, usageErrorFromParseArgs } from '../cli/flags';
 import { runCli } from '../cli/program';
 import { TraceJsonWriter, type TraceSummary } from '../history/trace-export';
@@ -46,7 +46,7 @@ async function convert(inFile: string, outFile: string): Promise<{ run: RunFileS
   const output = createWriteStream(partialFile);
   const input = createReadStream(inFile);
   const outputFailed = new Promise<never>((_, reject) =>
-    output.once('error', (error) => reject(new Error(describeFileError(outFile, error)))),
+    output.once('error', (error) => reject(new Error(describeFileCreationError(outFile, error)))),
   );
   let isOutputFull = false;
   let header: RunFileHeader | undefined;
@@ -94,7 +94,12 @@ async function convert(inFile: string, outFile: string): Promise<{ run: RunFileS
 
   try {
     const result = await Promise.race([work(), outputFailed]);
-    renameSync(partialFile, outFile);
+    try {
+      renameSync(partialFile, outFile);
+    } catch (error) {
+      // OUT is a directory, most often: say so in the user's words, not rename's.
+      throw new Error(describeFileError(outFile, error as NodeJS.ErrnoException));
+    }
     return result;
   } catch (error) {
     input.destroy();
