@@ -104,7 +104,11 @@ describe('npm run sweep', () => {
       ['--workers', '0,2'],
       /^poolscope sweep: --workers: Pool size must be at least 1: a pool of 0 workers could never run a job \(see --help\)$/,
     ],
-    [['--csv', '/nonexistent-dir/sweep.csv'], /--csv: cannot write \/nonexistent-dir\/sweep\.csv/],
+    [
+      ['--csv', '/nonexistent-dir/sweep.csv'],
+      /^poolscope sweep: --csv: cannot write \/nonexistent-dir\/sweep\.csv: the directory \/nonexistent-dir does not exist \(see --help\)$/,
+    ],
+    [['--csv', tmpdir()], /^poolscope sweep: --csv: cannot write [^ ]+: is a directory \(see --help\)$/],
     [['--url', 'http://127.0.0.1:7878'], /Unknown option '--url'/],
   ])('refuses %j with one readable line and exit code 2', async (args, message) => {
     const run = cli('sweep-cli.ts', args);

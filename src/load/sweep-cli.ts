@@ -3,6 +3,7 @@
 // 1 when a server could not start, 2 for a bad flag or a CSV file that cannot be written (see SWEEP_USAGE).
 
 import { writeFileSync } from 'node:fs';
+import { describeFileCreationError } from '../cli/file-errors';
 import { UsageError } from '../cli/flags';
 import { runCli, stopOnSignals } from '../cli/program';
 import { withSeed } from '../shared/load-settings';
@@ -23,7 +24,7 @@ async function main(): Promise<number> {
     try {
       writeFileSync(csvPath, '');
     } catch (error) {
-      throw new UsageError(`--csv: cannot write ${csvPath}: ${(error as Error).message}`);
+      throw new UsageError(`--csv: cannot write ${describeFileCreationError(csvPath, error as NodeJS.ErrnoException)}`);
     }
   }
   // Drawn here, so the first line names the seed; every pool size then gets the same arrivals.
