@@ -78,3 +78,21 @@ test('the queue track shows the four waits of a burst, markers follow a stop, an
   await page.screenshot({ path: screenshotPath('14-restart-separator') });
   expect(await seriousAxeViolations(page)).toEqual([]);
 });
+
+test('the empty queue never reads "longest wait 0 ms" after jobs waited, when each wait is shorter than a pixel', async ({
+  page,
+  dashboard,
+}) => {
+  // Eight 30 ms sleepers on one worker wait 30 to 210 ms each, all shorter than a pixel of a 5 min window (about
+  // 380 ms at this width): the timeline lists none of them, and the panel must say what it does know.
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await startFromUi(page, { port: dashboard.bookPort, poolSize: 1, sleepMs: 30 });
+  await page.getByRole('combobox', { name: /^Window/ }).selectOption({ label: '5 min' });
+  await fireSleepBurst(page, 8);
+  await expect(page.getByTestId('burst-summary')).toContainText(/done in/, { timeout: 30_000 });
+  await expect(page.getByTestId('queue-item')).toHaveCount(0);
+  // The mean where the waits were under a pixel; the longest, with its real length, on a machine slow enough to stretch one.
+  await expect(page.getByTestId('queue-empty')).toHaveText(
+    /^Empty now · peak [1-9]\d* waiting, (mean wait|longest wait) (?!0 ms)[\d.]+ m?s in the last 5 min$/,
+  );
+});

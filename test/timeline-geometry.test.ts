@@ -387,6 +387,19 @@ describe('the queue track', () => {
     // Once the burst has left the window, nothing waited in it.
     expect(source.frame({ now: t0 + 60_000 }).queue).toMatchObject({ peakLength: 0, longestWaitMs: 0 });
   });
+
+  it('gives the mean wait, not a longest of 0, when every wait is shorter than a pixel and none is listed', () => {
+    const source = poolOf(1);
+    // Waits of 10, 20 and 30 ms: each under a pixel of a 30 s window 200 px wide (150 ms).
+    for (let i = 0; i < 3; i++) {
+      job(source, 1 + i, 0, { queuedAt: t0 + 1_000, startedAt: t0 + 1_010 + i * 10, finishedAt: t0 + 1_020 + i * 10 });
+    }
+    const { queue } = source.frame({ now: t0 + 30_000, plotWidthPx: 200 });
+    expect(queue.spans).toEqual([]);
+    expect(queue.peakLength).toBeGreaterThan(0);
+    expect(queue.longestWaitMs).toBeNull();
+    expect(queue.meanWaitMs).toBeCloseTo(20, 0);
+  });
 });
 
 describe('markers and runs', () => {

@@ -125,9 +125,21 @@ export function projectTimeline(timeline: FrameTimeline | null, context: Timelin
   const queueBuckets = timeline?.queue.buckets;
   let peakLength = 0;
   for (const length of queueBuckets?.maxLength ?? []) peakLength = Math.max(peakLength, length);
-  let longestWaitMs = 0;
-  if (spans !== null) for (const span of spans) longestWaitMs = Math.max(longestWaitMs, span.leftAt - span.queuedAt);
-  else for (const waitMs of queueBuckets?.meanWaitMs ?? []) longestWaitMs = Math.max(longestWaitMs, waitMs ?? 0);
+  // The spans list every wait of a pixel or more, so their longest is the window's longest; with none listed (all
+  // shorter than a pixel, or too many to list) the buckets know only each one's mean.
+  let longestWaitMs: number | null = spans === null || (spans.length === 0 && peakLength > 0) ? null : 0;
+  if (spans !== null && longestWaitMs !== null) {
+    for (const span of spans) longestWaitMs = Math.max(longestWaitMs, span.leftAt - span.queuedAt);
+  }
+  let waitMsSum = 0;
+  let waitCount = 0;
+  const dequeued = queueBuckets?.dequeued ?? [];
+  (queueBuckets?.meanWaitMs ?? []).forEach((waitMs, i) => {
+    if (waitMs === null || !(dequeued[i]! > 0)) return;
+    waitMsSum += waitMs * dequeued[i]!;
+    waitCount += dequeued[i]!;
+  });
+  const meanWaitMs = waitCount === 0 ? null : waitMsSum / waitCount;
 
   const allRuns = context.runs.map(runOf);
   const shownRunIds = new Set((timeline?.runs ?? []).map((run) => run.runId));
@@ -180,6 +192,7 @@ export function projectTimeline(timeline: FrameTimeline | null, context: Timelin
       },
       peakLength,
       longestWaitMs,
+      meanWaitMs,
     },
     markers,
     runs,

@@ -103,8 +103,16 @@ function EmptyQueue(): ReactNode {
   let past: string;
   if (!hasRun && queue.peakLength === 0) past = '';
   else if (queue.peakLength === 0) past = ` · no job waited ${over}`;
-  else
-    past = ` · peak ${formatCount(queue.peakLength)} waiting, longest wait ${formatDurationMs(queue.longestWaitMs, { isPrecise: true })} ${over}`;
+  else {
+    // The longest wait where the timeline knows it; where it lists none (every wait under a pixel, or too many), the mean.
+    const wait =
+      queue.longestWaitMs !== null
+        ? `, longest wait ${formatDurationMs(queue.longestWaitMs, { isPrecise: true })}`
+        : queue.meanWaitMs !== null
+          ? `, mean wait ${formatDurationMs(queue.meanWaitMs, { isPrecise: true })}`
+          : '';
+    past = ` · peak ${formatCount(queue.peakLength)} waiting${wait} ${over}`;
+  }
   return (
     <p className="empty" data-testid="queue-empty">
       Empty now{past}

@@ -110,8 +110,14 @@ export interface FrameQueue {
   steps: QueueLengthSteps;
   /** The most jobs waiting at once in the window. */
   peakLength: number;
-  /** The longest wait that overlaps the window (a job still waiting counts with its wait so far); 0 when none waited. */
-  longestWaitMs: number;
+  /**
+   * The longest wait that overlaps the window (a job still waiting counts with its wait so far); 0 when none waited.
+   * null when the frame does not know it: waits shorter than a pixel are left out of `spans`, and past a limit all of
+   * them are, so with none listed the longest is not among them. `meanWaitMs` then says what is known.
+   */
+  longestWaitMs: number | null;
+  /** The mean wait of the jobs that left the queue in the frame's buckets; null when none did. */
+  meanWaitMs: number | null;
 }
 
 /** Public hook values (`data-kind` of `timeline-marker`): keep stable. */
