@@ -121,3 +121,22 @@ test('Run load at ρ ≈ 0.5 keeps the queue short with Little’s law holding; 
   await loadPanel.getByRole('button', { name: 'Cancel load' }).click();
   await expect(progress).toHaveAttribute('data-phase', 'done');
 });
+
+test('right after a Run load ends, the queueing panel still reads the window as that open-loop load, not as other traffic', async ({
+  page,
+  dashboard,
+}) => {
+  await startFromUi(page, { port: dashboard.bookPort, poolSize: 2, sleepMs: 1000 });
+  await runLoad(page, { rate: 20, durationS: 2, mix: '/sleep?ms=20' });
+  const progress = page.getByTestId('load-progress');
+  await expect(progress).toHaveAttribute('data-phase', 'done', { timeout: SETTLE_TIMEOUT_MS });
+  const queueing = page.getByTestId('queueing-panel');
+  // The 10 s window still holds the load's arrivals: the figures describe them, and the panel, updated every second,
+  // never calls them some other traffic's. Looked at over 4 s, several updates, each a fresh render.
+  const otherTrafficNote = queueing.getByTestId('queueing-note').filter({ hasText: 'do not come from an open-loop Poisson load' });
+  for (let look = 0; look < 8; look++) {
+    await page.waitForTimeout(500);
+    expect(await otherTrafficNote.count(), `look ${look + 1}`).toBe(0);
+  }
+  await expect(queueing).not.toHaveAttribute('data-state', 'idle');
+});

@@ -75,8 +75,11 @@ export function QueueingPanel(): ReactNode {
   const snapshot = useAppStore((s) => s.workload.queueing);
   const load = useAppStore((s) => s.workload.load);
   const sweep = useAppStore((s) => s.workload.sweep);
+  // The open-loop load whose arrivals the window holds: one running, or one that ended less than a window ago (its
+  // figures stay on screen for that long, and they are still its arrivals, not some other traffic's).
+  const loadEndedAt = load?.report ? load.report.startedAt + load.report.elapsedMs : null;
   const arrivals =
-    load !== null && load.report === null
+    load !== null && (loadEndedAt === null || (snapshot !== null && snapshot.at - loadEndedAt < snapshot.spanMs))
       ? load.settings.arrivals
       : sweep !== null && sweep.phase === 'running'
         ? sweep.settings.load.arrivals
