@@ -386,6 +386,14 @@ describe('parser state', () => {
     const parser = new HttpRequestParser({ maxRequestLineBytes: 10 });
     expect(parser.execute(latin1('GET /abcdefgh HTTP/1.1\r\n')).error?.message).toBe('request line is longer than 10 bytes');
     expect(new HttpRequestParser().execute(latin1('get / HTTP/1.1\r\n')).error?.message).toBe('method "get" is not an uppercase token');
+    // A bare CR where the client meant a line end: named, not mistaken for a version ("x" here).
+    expect(new HttpRequestParser().execute(latin1('GET / HTTP/1.1\rHost: x\r\n\r\n')).error).toMatchObject({
+      code: 'INVALID_REQUEST_LINE',
+      message: 'request line has a bare CR (a CR not followed by LF)',
+    });
+    expect(new HttpRequestParser().execute(latin1('GET / HTTP/1.1\x00 x\r\n\r\n')).error?.message).toBe(
+      'request line has a control character (\\x00)',
+    );
   });
 
   it("does not keep a reference to the caller's buffer in a body", () => {

@@ -440,6 +440,19 @@ export class HttpRequestParser {
       buf[versionStart + 6] !== 0x2e ||
       !isDigit(buf[versionStart + 7]!)
     ) {
+      // A control byte in the line (a bare CR, most often) ends it early for the client but not here, so the version
+      // found is not what the client meant: name the byte instead. Only on this refusal's path, not per request.
+      for (let i = start; i < end; i++) {
+        const c = buf[i]!;
+        if (c < 0x20 || c === 0x7f) {
+          return this.fail(
+            'INVALID_REQUEST_LINE',
+            c === CR
+              ? 'request line has a bare CR (a CR not followed by LF)'
+              : `request line has a control character (${printable(buf, i, i + 1)})`,
+          );
+        }
+      }
       return this.fail('INVALID_VERSION', `"${printable(buf, versionStart, end)}" is not an HTTP version`);
     }
     const major = buf[versionStart + 5]! - 0x30;
