@@ -87,6 +87,9 @@ describe('validateSettings (commands from a viewer, startServer)', () => {
     [{ host: '' }, 'host', 'Host must not be empty'],
     [{ host: 'evil.example' }, 'host', 'Host must be an IP address or "localhost" (got "evil.example")'],
     [{ host: 7 }, 'host', 'Host must be an IP address or "localhost" (got 7)'],
+    // Looks like an address but is none: refused here, not found out by the system's lookup at start.
+    [{ host: '999.1.1.1' }, 'host', 'Host must be an IP address or "localhost" (got "999.1.1.1")'],
+    [{ host: '1.2.3' }, 'host', 'Host must be an IP address or "localhost" (got "1.2.3")'],
   ])('refuses %j, naming the field %s', (input, field, error) => {
     expect(validateSettings(input)).toEqual({ ok: false, field, error });
   });

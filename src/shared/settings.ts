@@ -228,7 +228,9 @@ export type SettingNaming = 'label' | 'flag';
 
 export type SettingsValidation = { ok: true; value: ServerSettings } | { ok: false; error: string; field: SettingName | null };
 
-const HOST_PATTERN = /^(localhost|[0-9a-fA-F:.]{2,45})$/;
+/** localhost, a dotted IPv4 address of four numbers up to 255, or text an IPv6 address is made of (with a colon). */
+const HOST_PATTERN =
+  /^(localhost|((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)|(?=[0-9a-fA-F.]*:)[0-9a-fA-F:.]{2,45})$/;
 const WHOLE_NUMBER_TEXT = /^-?\d+$/;
 
 /** A value as a message quotes it: strings in quotes, other objects by their type. */
