@@ -60,6 +60,7 @@ describe.each(['built', 'source'] as const)('npm run serve (%s)', (build: Build)
     [['--workers', 'four'], /--workers must be a whole number \(got "four"\)/],
     [['--port', '70000'], /--port must be between 0 and 65535/],
     [['--frobnicate'], /Unknown option '--frobnicate'/],
+    [['--stop-after', '0'], /--stop-after must be at least 1 \(got 0\)/],
     [['--host', '999.1.1.1'], /--host must be an IP address or "localhost" \(got "999\.1\.1\.1"\)/],
     [['--strategy', 'fork'], /--strategy must be one of single, per-request, pool, pool-while-let \(got "fork"\)/],
     [['--stop-after-connections=-1'], /--stop-after-connections must be between 0 and 1000000 \(got -1\)/],

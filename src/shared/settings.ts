@@ -244,6 +244,8 @@ export function describeValue(value: unknown): string {
 export function checkWholeNumber(subject: string, value: unknown, min: number, max: number, whyNotZero?: string): string | null {
   if (typeof value !== 'number' || !Number.isInteger(value)) return `${subject} must be a whole number (got ${describeValue(value)})`;
   if (value === 0 && min > 0 && whyNotZero !== undefined) return `${subject} must be at least ${min}: ${whyNotZero}`;
+  // No upper bound to speak of (`--stop-after`): "between 1 and 9007199254740991" would only puzzle.
+  if (value < min && max === Number.MAX_SAFE_INTEGER) return `${subject} must be at least ${min} (got ${value})`;
   if (value < min || value > max) return `${subject} must be between ${min} and ${max} (got ${value})`;
   return null;
 }
