@@ -3,6 +3,7 @@
 // line and the problem, and nothing else on the page changes.
 
 import type { Page } from '@playwright/test';
+import { traceChunks } from '../src/history/trace-export';
 import { runFileChunks, serializeRunFileHeader } from '../src/shared/run-file';
 import { ALL_SAMPLES, sampleHeader } from '../test/support/sample-events';
 import { expect, test } from './support/dashboard';
@@ -55,6 +56,14 @@ test('a broken run file gets one message naming the line and the problem, and no
     'Could not open notes.poolscope.jsonl: line 1: not a Poolscope run (the first line is not JSON)',
   );
   await expect(page.getByTestId('ui-message')).toHaveCount(2);
+
+  // A trace exported from a run is told for what it is, and where to open it instead.
+  await chooseFile(page, 'demo.trace.json', [...traceChunks(sampleHeader(), ALL_SAMPLES)].join(''));
+  await expect(page.getByRole('alert')).toHaveText(
+    'Could not open demo.trace.json: this is an exported trace (Chrome Trace Event Format); open the .poolscope.jsonl it was exported from, or open the trace in ui.perfetto.dev',
+  );
+  await expect(page.getByTestId('ui-message')).toHaveCount(2);
+  expect(await restOfPage(page)).toEqual(before);
 });
 
 test('a run file dragged over the page shows the drop zone, and opens when dropped', async ({ page }) => {

@@ -301,8 +301,12 @@ describe('Compare… in the store', () => {
     expect(compare().shown?.runs.map((run) => run.strategy)).toEqual(['pool']);
 
     // A file that is not a run says which and why, and leaves the comparison shown as it was.
+    await actions.openFiles([new File(['hello, world\n'], 'notes.json')]);
+    expect(compare().error).toMatch(/^Could not open notes\.json: line 1: not a Poolscope run/);
+    expect(compare().shown?.source).toBe('live');
+    // An exported trace says what it is.
     await actions.openFiles([new File(['{"traceEvents":[]}\n'], 'trace.json')]);
-    expect(compare().error).toMatch(/^Could not open trace\.json: line 1: not a Poolscope run/);
+    expect(compare().error).toMatch(/^Could not open trace\.json: this is an exported trace \(Chrome Trace Event Format\)/);
     expect(compare().shown?.source).toBe('live');
   });
 });

@@ -12,6 +12,7 @@ import { PoolAggregate, type PoolState } from '../src/history/pool-state';
 import { SERVER_EVENT_FIELDS, type ServerEvent } from '../src/shared/events';
 import {
   createRunFileHeader,
+  EXPORTED_TRACE_PROBLEM,
   parseRunFile,
   RUN_FILE_MINOR_VERSION,
   RunFileError,
@@ -161,9 +162,42 @@ describe('a broken or foreign file gets one message naming the line and the prob
     expectError(parseEverySplit(`${headerLine}{"type":"job-queued","at":1,\n`), NOT_JSON_ON_LINE_2);
   });
 
-  it('JSON of another format: a pretty-printed document or a Chrome trace', () => {
-    expectError(parseEverySplit('{\n  "traceEvents": []\n}\n'), 'line 1: not a Poolscope run (the first line is not JSON)');
-    expectError(parseEverySplit('{"traceEvents":[]}\n'), 'line 1: not a Poolscope run (the first line has no "format": "poolscope-run")');
+  it('JSON of another format: a pretty-printed document', () => {
+    expectError(parseEverySplit('{\n  "format": "poolscope-run"\n}\n'), 'line 1: not a Poolscope run (the first line is not JSON)');
+    expectError(parseEverySplit('{"events":[]}\n'), 'line 1: not a Poolscope run (the first line has no "format": "poolscope-run")');
+    expectError(parseEverySplit('[1, 2, 3]\n'), 'line 1: not a Poolscope run (the first line has no "format": "poolscope-run")');
+    expectError(parseEverySplit('[{"name":"x"}]\n'), 'line 1: not a Poolscope run (the first line has no "format": "poolscope-run")');
+  });
+
+  it('a Chrome trace, pretty-printed, on one line, or as a bare array of events, says what it is', () => {
+    const exportedTrace = `{"displayTimeUnit":"ms","otherData":{"note":"${'x'.repeat(2000)}"},"traceEvents":[\n{"ph":"M","pid":1,"name":"process_name"}\n]}\n`;
+    for (const text of [
+      '{\n  "traceEvents": []\n}\n',
+      '{"traceEvents":[]}\n',
+      '\uFEFF\n\n  {"traceEvents":[{"ph":"X","name":"GET /","ts":1,"dur":2}]}',
+      '[\n  {"name": "GET /", "ph": "X", "ts": 1, "dur": 2},\n',
+      '[{"ph":"B","name":"a","ts":0}',
+      exportedTrace,
+    ]) {
+      expectError(parseChunks([text]), EXPORTED_TRACE_PROBLEM);
+      expectError(parseChunks(Array.from(text)), EXPORTED_TRACE_PROBLEM);
+    }
+    expectError(parseEverySplit('{\n  "traceEvents": []\n}\n'), EXPORTED_TRACE_PROBLEM);
+    expect(EXPORTED_TRACE_PROBLEM).toBe(
+      'this is an exported trace (Chrome Trace Event Format); open the .poolscope.jsonl it was exported from, or open the trace in ui.perfetto.dev',
+    );
+  });
+
+  it('a one-line Chrome trace longer than a line may be is still told as a trace, without reading it all', () => {
+    const parser = new RunFileParser({ header: () => {}, event: () => {} }, { maxLineChars: 1000 });
+    parser.push('{"traceEvents":[');
+    expect(() => {
+      for (let i = 0; i < 100; i++) parser.push(`{"ph":"X","name":"GET /","ts":${i},"dur":1},`);
+    }).toThrow(EXPORTED_TRACE_PROBLEM);
+    const other = new RunFileParser({ header: () => {}, event: () => {} }, { maxLineChars: 1000 });
+    expect(() => {
+      for (let i = 0; i < 10_000; i++) other.push(`{"x":${i}},`);
+    }).toThrow('line 1: longer than 1000 characters: not a Poolscope run');
   });
 
   it('the wrong format name', () => {

@@ -149,6 +149,20 @@ describe('npm run trace with bad input', () => {
     expect(existsSync(file('broken.json.partial'))).toBe(false);
   });
 
+  it('says what a trace it exported is when given one as its input, with exit code 1, leaving no output', async () => {
+    const run = `${JSON.stringify(sampleHeader())}\n${JSON.stringify(SAMPLE_EVENTS['worker-spawned'])}\n`;
+    writeFileSync(file('exported.poolscope.jsonl'), run);
+    expect((await runTraceCli([file('exported.poolscope.jsonl'), file('exported.trace.json')])).code).toBe(0);
+    const result = await runTraceCli([file('exported.trace.json'), file('again.trace.json')]);
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `poolscope trace: ${file('exported.trace.json')}: this is an exported trace (Chrome Trace Event Format); open the .poolscope.jsonl it was exported from, or open the trace in ui.perfetto.dev\n`,
+    });
+    expect(existsSync(file('again.trace.json'))).toBe(false);
+    expect(existsSync(file('again.trace.json.partial'))).toBe(false);
+  });
+
   it('says so when the input does not exist, with exit code 1', async () => {
     const result = await runTraceCli([file('missing.poolscope.jsonl'), file('missing.json')]);
     expect(result).toEqual({

@@ -537,6 +537,38 @@ export interface RunFileParserOptions {
 
 const MAX_NAMED_UNKNOWN_TYPES = 5;
 
+/** What a person is told who opens a trace exported from a run (or any Chrome trace) instead of a run. */
+export const EXPORTED_TRACE_PROBLEM =
+  'this is an exported trace (Chrome Trace Event Format); open the .poolscope.jsonl it was exported from, or open the trace in ui.perfetto.dev';
+
+/**
+ * How much of a file's beginning is looked at to tell a Chrome trace, once its first line is no run header. An
+ * exported trace names `traceEvents` after its otherData (a few KiB); Chrome's own may put metadata first.
+ */
+export const TRACE_SNIFF_CHARS = 65_536;
+
+/**
+ * Whether a file's beginning (`prefix`, `isWhole` when it is the whole file or TRACE_SNIFF_CHARS of it) is a
+ * Chrome trace: a JSON object with a `traceEvents` array, or a JSON array of trace events (objects with "ph").
+ * 'unknown' while too little has been seen to say. Only asked once the first line is no run header, so a
+ * run file is never mistaken for one.
+ */
+export function sniffChromeTrace(prefix: string, isWhole: boolean): 'trace' | 'not' | 'unknown' {
+  const text = prefix.trimStart();
+  if (text.length === 0) return isWhole ? 'not' : 'unknown';
+  if (text[0] === '{') {
+    if (/^\{\s*"traceEvents"\s*:\s*\[/.test(text) || /[{,]\s*"traceEvents"\s*:\s*\[/.test(text)) return 'trace';
+  } else if (text[0] === '[') {
+    const opening = /^\[\s*(\S)?/.exec(text)!;
+    if (opening[1] !== undefined && opening[1] !== '{') return 'not';
+    if (/[{,]\s*"ph"\s*:\s*"/.test(text)) return 'trace';
+  } else return 'not';
+  return isWhole ? 'not' : 'unknown';
+}
+
+/** Thrown inside push() to stop reading once line 1 failed but the file's beginning may still show it is a trace. */
+const UNDECIDED = Symbol('undecided');
+
 /**
  * A push parser: feed it decoded text in chunks split anywhere (inside a line, between the halves of a
  * surrogate pair), then call end(). It keeps only the unfinished line, so memory stays bounded by
@@ -566,6 +598,10 @@ export class RunFileParser {
   private readonly unknownTypes = new Set<string>();
   private failure: RunFileError | null = null;
   private isEnded = false;
+  /** The file's first TRACE_SNIFF_CHARS characters, kept until line 1 is read as a header. */
+  private sniffed = '';
+  /** Line 1's problem, held while more of the file must be seen to tell whether it is a Chrome trace. */
+  private firstLineProblem: string | null = null;
 
   constructor(
     private readonly sink: RunFileSink,
@@ -584,6 +620,13 @@ export class RunFileParser {
     this.throwIfDone();
     try {
       if (this.lineNumber === 0 && this.pieceChars === 0 && text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte-order mark
+      if (this.header === null && this.sniffed.length < TRACE_SNIFF_CHARS) {
+        this.sniffed += text.slice(0, TRACE_SNIFF_CHARS - this.sniffed.length);
+      }
+      if (this.firstLineProblem !== null) {
+        this.failFirstLine(this.firstLineProblem, false);
+        return;
+      }
       let start = 0;
       for (let newline = text.indexOf('\n'); newline !== -1; newline = text.indexOf('\n', start)) {
         let line = text.slice(start, newline);
@@ -599,10 +642,11 @@ export class RunFileParser {
       if (start < text.length) {
         const rest = start === 0 ? text : text.slice(start);
         this.pieceChars += rest.length;
-        if (this.pieceChars > this.lineLimit(this.lineNumber + 1)) this.fail(this.lineNumber + 1, this.tooLong(this.lineNumber + 1));
+        if (this.pieceChars > this.lineLimit(this.lineNumber + 1)) this.failLine(this.lineNumber + 1, this.tooLong(this.lineNumber + 1));
         this.pieces.push(rest);
       }
     } catch (error) {
+      if (error === UNDECIDED) return;
       throw this.remember(error);
     }
   }
@@ -612,6 +656,7 @@ export class RunFileParser {
     this.throwIfDone();
     const notices: string[] = [];
     try {
+      if (this.firstLineProblem !== null) this.failFirstLine(this.firstLineProblem, true);
       if (this.pieceChars > 0) {
         const line = this.pieces.join('');
         this.pieces = [];
@@ -632,12 +677,12 @@ export class RunFileParser {
     return { header: this.header, initialState: this.initialState, eventCount: this.eventCount, lineCount: this.lineNumber, notices };
   }
 
-  /** Reads one whole line. Returns false only for an unterminated last line that is not JSON (it is then dropped). */
+  /** Reads one whole line (line 1 is the header). Returns false only for an unterminated last line that is not JSON (it is then dropped). */
   private takeLine(line: string, isUnterminated: boolean): boolean {
     const lineNumber = ++this.lineNumber;
-    if (line.length > this.lineLimit(lineNumber)) this.fail(lineNumber, this.tooLong(lineNumber));
+    if (line.length > this.lineLimit(lineNumber)) this.failLine(lineNumber, this.tooLong(lineNumber));
     if (this.header === null) {
-      this.takeHeader(line, lineNumber, isUnterminated);
+      this.takeHeader(line, isUnterminated);
       return true;
     }
     if (isBlank(line)) return true;
@@ -679,25 +724,44 @@ export class RunFileParser {
     return true;
   }
 
-  private takeHeader(line: string, lineNumber: number, isUnterminated: boolean): void {
-    if (isBlank(line)) this.fail(lineNumber, 'not a Poolscope run (the first line is empty)');
+  private takeHeader(line: string, isUnterminated: boolean): void {
+    if (isBlank(line)) this.failFirstLine('not a Poolscope run (the first line is empty)', isUnterminated);
     let value: unknown;
     try {
       value = JSON.parse(line);
     } catch {
-      this.fail(
-        lineNumber,
+      this.failFirstLine(
         isUnterminated && line.trimStart().startsWith('{"format":"')
           ? 'the header line is incomplete: the file ends inside it'
           : 'not a Poolscope run (the first line is not JSON)',
+        isUnterminated,
       );
     }
     const header = validateRunFileHeader(value);
-    if (!header.ok) this.fail(lineNumber, header.error);
+    if (!header.ok) this.failFirstLine(header.error, isUnterminated);
     this.minorVersion = parseFormatVersion(header.value.formatVersion)!.minor;
     this.isNewerMinor = this.minorVersion > RUN_FILE_MINOR_VERSION;
     this.header = header.value;
+    this.sniffed = '';
     this.sink.header(header.value);
+  }
+
+  private failLine(lineNumber: number, problem: string): never {
+    if (lineNumber === 1) this.failFirstLine(problem, false);
+    this.fail(lineNumber, problem);
+  }
+
+  /**
+   * Line 1 is no run header: a Chrome trace (a run's exported .trace.json) gets its own message, anything else
+   * line 1's problem. When the beginning seen so far cannot yet tell, the problem is held and reading stops
+   * until more of the file, or its end, is seen; the message so does not depend on how the file was chunked.
+   */
+  private failFirstLine(problem: string, isEnd: boolean): never {
+    const verdict = sniffChromeTrace(this.sniffed, isEnd || this.sniffed.length >= TRACE_SNIFF_CHARS);
+    if (verdict === 'trace') this.fail(null, EXPORTED_TRACE_PROBLEM);
+    if (verdict === 'not') this.fail(1, problem);
+    this.firstLineProblem = problem;
+    throw UNDECIDED;
   }
 
   /** Only the first line after the header may be the initial state, and only once. */
