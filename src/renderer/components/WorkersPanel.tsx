@@ -1,5 +1,5 @@
 // One card per worker thread: its state, the request it runs and for how long, jobs done and how
-// busy it was over the last 10 s. Above them the threads' line (live, peak, a request thread's start-up, the
+// busy it was over the last 10 s (or its life so far, if shorter, and the card says which). Above them the threads' line (live, peak, a request thread's start-up, the
 // process's memory) and, under 'pool-while-let', the queue's lock: who holds it and how many wait for it. At high rates, jobs per second and utilization over the last second, and
 // a job only once it has run long enough to be seen; under the cards, why one worker runs most of the jobs when it
 // does. Cards re-render only when their own worker changes (or, while busy, to tick).
@@ -13,7 +13,7 @@ import type { Strategy } from '../../shared/settings';
 import { useAppStore, useAppStoreApi } from '../store/use-app-store';
 import type { LockView, ThreadStatsView, WorkerView } from '../store/wire-slice';
 import { BookTerm, type BookTermPlace } from './book-terms';
-import { formatCount, formatDurationMs, pluralize } from './format';
+import { busyWindowWords, formatCount, formatDurationMs, pluralize } from './format';
 import { AnnouncementThrottle, poolSummary } from './pool-announcements';
 import { useNow } from './use-now';
 import { unevenShareOf } from './work-shares';
@@ -67,12 +67,15 @@ function RunningFor({ since, sleepMs, isSleep }: { since: number; sleepMs: numbe
   );
 }
 
-function Utilization({ workerId }: { workerId: number }): ReactNode {
+function Utilization({ workerId, spawnedAt }: { workerId: number; spawnedAt: number }): ReactNode {
   const percent = useAppStore((s) => s.stats.workerBusyPercent[workerId] ?? 0);
+  // The share is of the worker's life while that is shorter than the window: the words say which (and change
+  // once a second at most, so the card re-renders no more for them).
+  const windowWords = useAppStore((s) => busyWindowWords(s.wire.frameAt - spawnedAt, BUSY_WINDOW_MS));
   const windowS = BUSY_WINDOW_MS / 1_000;
   return (
     <span title={`Share of the last ${windowS} s (or of its life, if shorter) this worker spent running jobs`}>
-      <span className="busy-percent">{percent}%</span> busy <span className="muted">(last {windowS} s)</span>
+      <span className="busy-percent">{percent}%</span> busy <span className="muted">({windowWords})</span>
     </span>
   );
 }
@@ -137,7 +140,7 @@ const WorkerCard = memo(function WorkerCard({ worker, sleepMs }: { worker: Worke
       <div className="worker-foot">
         <span>{pluralize(worker.jobsDone, 'job')}</span>
         <span aria-hidden="true">·</span>
-        <Utilization workerId={worker.id} />
+        <Utilization workerId={worker.id} spawnedAt={worker.spawnedAt} />
         {worker.replacements > 0 && <span className="replaced">replaced ×{worker.replacements}</span>}
       </div>
     </li>

@@ -45,6 +45,16 @@ export function formatWindowMs(windowMs: number): string {
   return windowMs >= 60_000 ? `${windowMs / 60_000} min` : `${windowMs / 1_000} s`;
 }
 
+/**
+ * The window a worker's busy share is over, in the card's words: the last `windowMs`, or, while the worker has
+ * lived less than that, its life so far ("last 3 s" for 3.0–3.99 s; "since it started" under a second).
+ */
+export function busyWindowWords(lifeMs: number, windowMs: number): string {
+  if (lifeMs >= windowMs) return `last ${formatWindowMs(windowMs)}`;
+  if (lifeMs < 1_000) return 'since it started';
+  return `last ${Math.floor(lifeMs / 1_000)} s`;
+}
+
 export function formatClockTime(epochMs: number): string {
   const date = new Date(epochMs);
   const pad = (n: number, width = 2) => String(n).padStart(width, '0');
