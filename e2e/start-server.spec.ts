@@ -19,3 +19,34 @@ test('Start server shows the listening address, and GET / from outside gets the 
   await expect(page.getByTestId('log')).toContainText(/Worker \d got a job; executing\./);
   await page.screenshot({ path: screenshotPath('1-listening') });
 });
+
+test('Live charts right after Start server: a time axis in whole seconds, and Busy workers of the pool from the first frame', async ({
+  page,
+  dashboard,
+}) => {
+  // What the charts' canvases draw, from here on: uPlot writes its tick labels with fillText. (The spec runs under
+  // Node's types, so the page code is text.)
+  await page.evaluate(`(() => {
+    const drawn = [];
+    window.drawnTexts = drawn;
+    const fillText = CanvasRenderingContext2D.prototype.fillText;
+    CanvasRenderingContext2D.prototype.fillText = function (text, ...rest) {
+      if (drawn.length < 20000) drawn.push(String(text));
+      return fillText.call(this, text, ...rest);
+    };
+  })()`);
+  const busy = page.getByTestId('live-chart').and(page.locator('[data-series=busy-workers]'));
+  await startFromUi(page, { port: dashboard.bookPort, poolSize: 4 });
+  // The moment the status says it listens, the figure counts the pool (not "of —" until the next sample).
+  expect(await busy.getAttribute('data-latest')).toMatch(/^\d+\.\d of 4$/);
+  await expect(busy.locator('figcaption')).toHaveText(/^Busy workers \d+\.\d of 4$/);
+
+  const points = Number(await busy.getAttribute('data-points'));
+  await expect.poll(async () => Number(await busy.getAttribute('data-points'))).toBeGreaterThan(points + 2);
+  const drawn = (await page.evaluate('window.drawnTexts')) as string[];
+  const timeLabels = drawn.filter((text) => /^(\d{1,2}:)?\d{0,2}:\d{2}/.test(text));
+  expect(timeLabels.length).toBeGreaterThan(0);
+  // Whole seconds (":35", "10:23:40am"), never sub-second ticks (":34.200").
+  expect(timeLabels.filter((text) => /:\d{2}\.\d/.test(text))).toEqual([]);
+  await page.screenshot({ path: screenshotPath('1-live-charts-after-start') });
+});

@@ -2,7 +2,7 @@
 // hand, the queueing panel's reading of a window (theory, overload, notes), and the charts' columns.
 
 import { describe, expect, it } from 'vitest';
-import { liveChartColumns } from '../src/renderer/components/charts/live-chart-data';
+import { busyWorkersFigure, liveChartColumns } from '../src/renderer/components/charts/live-chart-data';
 import { sweepChartColumns } from '../src/renderer/components/charts/sweep-chart-data';
 import type { ServerEvent } from '../src/shared/events';
 import { LIVE_METRICS_INTERVAL_MS, type LiveSample, LiveSeries, nearestRank } from '../src/shared/live-metrics';
@@ -197,6 +197,25 @@ describe('chart columns', () => {
     expect(columns.timesS).toEqual([(T0 + 20_000) / 1000, (T0 + 30_000) / 1000]);
     expect(columns.responsesPerS).toEqual([3, 4]);
     expect(liveChartColumns(samples, 15_000, T0 + 20_000).p99LatencyMs).toEqual([null, 5]);
+  });
+
+  it('gives the time axis the whole window, in whole seconds however few samples it holds yet', () => {
+    // Just after the app opened: two samples a quarter second apart; their own span would give sub-second ticks.
+    const columns = liveChartColumns([sample(T0, 0), sample(T0 + 250, 0)], 30_000, T0 + 250);
+    expect([columns.fromS, columns.toS]).toEqual([(T0 + 250 - 30_000) / 1000, (T0 + 250) / 1000]);
+    expect(columns.toS - columns.fromS).toBe(30);
+    const empty = liveChartColumns([], 10_000, T0);
+    expect([empty.fromS, empty.toS]).toEqual([(T0 - 10_000) / 1000, T0 / 1000]);
+  });
+
+  it('reads Busy workers "of" the threads the page shows while the latest sample does not know them yet', () => {
+    const beforeListening = { ...sample(T0, 0), meanBusyWorkers: 0, workers: null };
+    expect(busyWorkersFigure(liveChartColumns([beforeListening], 30_000, T0), 4)).toBe('0.0 of 4');
+    // A sample that knows its count is what the chart draws: it wins.
+    expect(busyWorkersFigure(liveChartColumns([beforeListening, sample(T0 + 250, 1)], 30_000, T0 + 250), 4)).toBe('1.0 of 2');
+    // No server has run: nothing to count.
+    expect(busyWorkersFigure(liveChartColumns([beforeListening], 30_000, T0), 0)).toBe('0.0 of —');
+    expect(busyWorkersFigure(liveChartColumns([], 30_000, T0), 4)).toBe('—');
   });
 
   it('puts the sweep’s pool sizes in ascending order, and latency on the log axis’s floor rather than at 0', () => {

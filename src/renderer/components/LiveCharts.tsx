@@ -1,11 +1,11 @@
 // The stats area's time series: requests/s, p99 latency, queue length and busy workers over the timeline's
 // window, drawn with uPlot from the samples the main side takes every 250 ms (never from events in the page).
 
-import { type ReactNode, useMemo } from 'react';
+import { type ReactNode, useMemo, useRef } from 'react';
 import type uPlot from 'uplot';
 import { useAppStore } from '../store/use-app-store';
 import { chartAxis, measuredSeries, theorySeries } from './charts/chart-theme';
-import { liveChartColumns } from './charts/live-chart-data';
+import { busyWorkersFigure, liveChartColumns } from './charts/live-chart-data';
 import { UPlotChart } from './charts/UPlotChart';
 import { formatDurationMs, formatRate } from './format';
 
@@ -34,11 +34,22 @@ function LiveChart({ title, series, latest, options, data, points }: LiveChartPr
   );
 }
 
-function timeSeriesOptions(isPresenting: boolean, series: uPlot.Series[], yMin = 0): Omit<uPlot.Options, 'width' | 'height'> {
+/** The time axis's range, s, read by the charts' x scale at each setData (the options stay made once). */
+type XRange = { current: [number, number] };
+
+function timeSeriesOptions(
+  isPresenting: boolean,
+  xRangeS: XRange,
+  series: uPlot.Series[],
+  yMin = 0,
+): Omit<uPlot.Options, 'width' | 'height'> {
   return {
     legend: { show: false },
     cursor: { show: false },
-    scales: { x: { time: true }, y: { range: (_u, _min, max) => [yMin, Math.max(1, max * 1.1)] } },
+    scales: {
+      x: { time: true, range: () => xRangeS.current },
+      y: { range: (_u, _min, max) => [yMin, Math.max(1, max * 1.1)] },
+    },
     axes: [chartAxis(isPresenting, { size: 24 }), chartAxis(isPresenting, { size: 44 })],
     series: [{}, ...series],
   };
@@ -49,19 +60,28 @@ export function LiveCharts(): ReactNode {
   const windowMs = useAppStore((s) => s.view.timelineWindowMs);
   const pausedAt = useAppStore((s) => s.view.timelinePausedAt);
   const isPresenting = useAppStore((s) => s.view.isPresenting);
+  const liveThreads = useAppStore((s) => s.wire.threads.live);
+  const xRangeS = useRef<[number, number]>([0, 1]);
 
   const options = useMemo(
     () => ({
-      rate: timeSeriesOptions(isPresenting, [measuredSeries(0, 'requests/s')]),
-      p99: timeSeriesOptions(isPresenting, [measuredSeries(1, 'p99 latency ms', { spanGaps: false })]),
-      queue: timeSeriesOptions(isPresenting, [measuredSeries(3, 'queue length')]),
-      busy: timeSeriesOptions(isPresenting, [measuredSeries(2, 'busy workers'), theorySeries('pool size', { points: { show: false } })]),
+      rate: timeSeriesOptions(isPresenting, xRangeS, [measuredSeries(0, 'requests/s')]),
+      p99: timeSeriesOptions(isPresenting, xRangeS, [measuredSeries(1, 'p99 latency ms', { spanGaps: false })]),
+      queue: timeSeriesOptions(isPresenting, xRangeS, [measuredSeries(3, 'queue length')]),
+      busy: timeSeriesOptions(isPresenting, xRangeS, [
+        measuredSeries(2, 'busy workers'),
+        theorySeries('pool size', { points: { show: false } }),
+      ]),
     }),
     [isPresenting],
   );
 
-  const latestAt = samples.length > 0 ? samples[samples.length - 1]!.at : 0;
-  const columns = useMemo(() => liveChartColumns(samples, windowMs, pausedAt ?? latestAt), [samples, windowMs, pausedAt, latestAt]);
+  // Before the first sample the window ends at the frame's moment, so even an empty axis reads the present.
+  const emptyAt = useAppStore((s) => (s.workload.samples.length > 0 ? 0 : s.wire.frameAt));
+  const endAt = pausedAt ?? (samples.length > 0 ? samples[samples.length - 1]!.at : emptyAt);
+  const columns = useMemo(() => liveChartColumns(samples, windowMs, endAt), [samples, windowMs, endAt]);
+  // Set while rendering, before the charts' effects hand them the new data and uPlot asks for the range.
+  xRangeS.current = [columns.fromS, columns.toS];
   const last = columns.timesS.length - 1;
   const points = columns.timesS.length;
   const latestP99 = last >= 0 ? columns.p99LatencyMs[last] : null;
@@ -99,7 +119,7 @@ export function LiveCharts(): ReactNode {
       <LiveChart
         title="Busy workers"
         series="busy-workers"
-        latest={last >= 0 ? `${columns.meanBusyWorkers[last]!.toFixed(1)} of ${columns.workers[last] ?? '—'}` : '—'}
+        latest={busyWorkersFigure(columns, liveThreads)}
         options={options.busy}
         data={[columns.timesS, columns.meanBusyWorkers, columns.workers]}
         points={points}

@@ -1,5 +1,6 @@
 // The stats charts' columns from the main side's samples: the samples inside the timeline window, as uPlot's
-// aligned arrays (x in seconds since the epoch). Pure.
+// aligned arrays (x in seconds since the epoch), the window itself as the time axis's range, and the Busy
+// workers figure's words. Pure.
 
 import type { LiveSample } from '../../../shared/live-metrics';
 
@@ -11,6 +12,12 @@ export interface LiveChartColumns {
   meanQueueLength: number[];
   meanBusyWorkers: number[];
   workers: (number | null)[];
+  /**
+   * The time axis's range, s: the whole window, however few samples are in it yet, so the axis reads in whole
+   * seconds from the first frame (a few samples' own span would be sub-second) and lines up with the timeline.
+   */
+  fromS: number;
+  toS: number;
 }
 
 /** Samples in (endAt − windowMs, endAt], oldest first. */
@@ -22,6 +29,8 @@ export function liveChartColumns(samples: readonly LiveSample[], windowMs: numbe
     meanQueueLength: [],
     meanBusyWorkers: [],
     workers: [],
+    fromS: (endAt - windowMs) / 1000,
+    toS: endAt / 1000,
   };
   const startAt = endAt - windowMs;
   // Samples are in time order: skip to the first one in the window.
@@ -38,4 +47,16 @@ export function liveChartColumns(samples: readonly LiveSample[], windowMs: numbe
     columns.workers.push(sample.workers);
   }
   return columns;
+}
+
+/**
+ * The Busy workers figure: the latest sample's mean busy workers "of" its thread count. A sample taken before
+ * the run's server listened does not know that count (the first quarter second of a run): the threads the page
+ * shows running (`liveThreads`) stand in, so the figure never reads "of —" while workers are there to count.
+ */
+export function busyWorkersFigure(columns: Pick<LiveChartColumns, 'meanBusyWorkers' | 'workers'>, liveThreads: number): string {
+  const last = columns.meanBusyWorkers.length - 1;
+  if (last < 0) return '—';
+  const workers = columns.workers[last] ?? (liveThreads > 0 ? liveThreads : null);
+  return `${columns.meanBusyWorkers[last]!.toFixed(1)} of ${workers ?? '—'}`;
 }
