@@ -10,10 +10,13 @@
 // --layout-probe (after it, the forced layout one changed number costs, by element); --worst-frames (a round under wrk
 // with a frame recorder at every vsync, traced: the longest frames, each with the wall time and the thread CPU time of
 // the tasks of the page's main and compositor threads and of the display compositor inside it, and the main thread's
-// time waiting for a core over the round).
+// time waiting for a core over the round); --processes [--rounds N] (rounds under wrk at saturation, default 4: each
+// Chromium process's and thread's CPU from the kernel's accounts, the page's running animations and the timeline's
+// data-motion halfway through each).
 // Environment: CSS='…' adds a style sheet to the page (hide a panel, try a containment); TIME_LAYOUTS=1 forces and
 // times a layout after each batch of mutations, by the panels the batch touched; BLANK_PAGE=1 with --worst-frames
-// runs its round on a blank page instead (the frame recorder alone: what the machine leaves any page).
+// runs its round on a blank page instead (the frame recorder alone: what the machine leaves any page); SLIDE_AB=1 with
+// --processes alternates the rounds with Web Animations paused where they start (the timeline's slide off) and not.
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -193,6 +196,116 @@ async function round(page: Page, label: string, roundS: number, work: () => Prom
   console.log('DOM mutations/s by element:');
   for (const [name, n] of census.targets.slice(0, 25)) console.log(`  ${perS(n).padStart(7)}  ${name}`);
   await cdp.detach();
+}
+
+/**
+ * Installed before the page's scripts with SLIDE_AB=1: while `window.__noSlide` is set, every Web Animation the page
+ * starts is paused where it begins, so the timeline's data layer stays where it was painted until its next paint
+ * (what stepping it with each frame instead of sliding it would cost, without changing the page).
+ */
+const SLIDE_SWITCH_SOURCE = `(() => {
+  const animate = Element.prototype.animate;
+  window.__noSlide = false;
+  Element.prototype.animate = function (...args) {
+    const animation = animate.apply(this, args);
+    if (window.__noSlide) animation.pause();
+    return animation;
+  };
+})()`;
+
+/** CPU s so far of each thread of a process, by the thread's name (the kernel's, cut to 15 characters). */
+function threadCpuS(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return byName;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      byName.set(name, (byName.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return byName;
+}
+
+/** CPU s so far of every thread of every Chromium process, keyed 'type / thread name' (renderers summed). */
+async function chromiumThreadsCpuS(browser: Browser): Promise<Map<string, number>> {
+  const all = new Map<string, number>();
+  for (const { type, id } of await chromiumProcesses(browser))
+    for (const [name, cpuS] of threadCpuS(id)) all.set(`${type} / ${name}`, (all.get(`${type} / ${name}`) ?? 0) + cpuS);
+  return all;
+}
+
+/** Unmeasured load before each --processes round: the publisher reaches its saturated pace, the slide switch takes. */
+const PROCESSES_WARMUP_S = 3;
+
+/**
+ * --processes: rounds under wrk at saturation, each process's and thread's CPU (% of a core) read from the kernel;
+ * with SLIDE_AB=1 the rounds alternate the timeline's slide on and off (on, off, off, on, …), printed side by side.
+ */
+async function processesRounds(
+  browser: Browser,
+  page: Page,
+  roundS: number,
+  rounds: number,
+  load: (durationS: number) => Promise<unknown>,
+): Promise<void> {
+  const isAb = Boolean(process.env.SLIDE_AB);
+  const sums = new Map<string, number[]>();
+  const seconds = [0, 0];
+  let saturatedRounds = 0;
+  /** Halfway through each round: the page's running animations and the timeline data layer's motion. */
+  const halfway: string[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const side = isAb ? [0, 1, 1, 0][round % 4]! : 0;
+    await page.evaluate(`window.__noSlide = ${side === 1}`);
+    // The layer's next paint starts (or not) its slide: at most one saturated frame interval and a repaint away.
+    await load(PROCESSES_WARMUP_S);
+    const before = await chromiumThreadsCpuS(browser);
+    const startedAt = performance.now();
+    const loaded = load(roundS);
+    await new Promise((resolve) => setTimeout(resolve, (roundS * 1000) / 2));
+    if ((await page.locator('[data-testid=frame-pace][data-pace=saturated]').count()) > 0) saturatedRounds++;
+    halfway.push(
+      String(
+        await page.evaluate(
+          `document.getAnimations().filter((a) => a.playState === 'running').length + ' ' + (document.querySelector('[data-testid=timeline-data]')?.dataset.motion ?? '-')`,
+        ),
+      ),
+    );
+    await loaded;
+    const after = await chromiumThreadsCpuS(browser);
+    seconds[side]! += (performance.now() - startedAt) / 1000;
+    for (const [key, cpuS] of after) {
+      const row = sums.get(key) ?? [0, 0];
+      row[side]! += cpuS - (before.get(key) ?? 0);
+      sums.set(key, row);
+    }
+  }
+  const share = (cpuS: number, side: number) => (seconds[side]! > 0 ? `${((cpuS / seconds[side]!) * 100).toFixed(1).padStart(6)} %` : '');
+  const byProcess = new Map<string, number[]>();
+  for (const [key, row] of sums) {
+    const type = key.split(' / ')[0]!;
+    const sum = byProcess.get(type) ?? [0, 0];
+    byProcess.set(type, [sum[0]! + row[0]!, sum[1]! + row[1]!]);
+  }
+  const total = [...byProcess.values()].reduce((sum, row) => [sum[0]! + row[0]!, sum[1]! + row[1]!], [0, 0]);
+  console.log(`\n== Chromium's CPU under wrk at saturation, ${rounds} rounds of ${roundS} s${isAb ? ': slide on | slide off' : ''} ==`);
+  console.log(`  the page said "Server saturated" halfway through ${saturatedRounds} of ${rounds} rounds`);
+  console.log(`  running animations and the timeline's data-motion halfway, by round: ${halfway.join(' · ')}`);
+  console.log(`  ${share(total[0]!, 0)}${isAb ? ` | ${share(total[1]!, 1)}` : ''}  all processes`);
+  for (const [type, row] of [...byProcess].sort((a, b) => b[1][0]! - a[1][0]!))
+    console.log(`  ${share(row[0]!, 0)}${isAb ? ` | ${share(row[1]!, 1)}` : ''}  ${type}`);
+  console.log('threads:');
+  for (const [key, row] of [...sums].sort((a, b) => b[1][0]! + b[1][1]! - a[1][0]! - a[1][1]!).slice(0, 20))
+    console.log(`  ${share(row[0]!, 0)}${isAb ? ` | ${share(row[1]!, 1)}` : ''}  ${key}`);
 }
 
 /** How many of the longest main-thread tasks a trace lists. */
@@ -597,6 +710,8 @@ async function main(): Promise<void> {
       'layout-probe': { type: 'boolean' },
       profile: { type: 'boolean' },
       'rate-only': { type: 'boolean' },
+      processes: { type: 'boolean' },
+      rounds: { type: 'string' },
     },
   });
   const roundS = Number(values['round-s'] ?? 6);
@@ -609,12 +724,19 @@ async function main(): Promise<void> {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     // The census's hooks (React's DevTools hook, a MutationObserver) cost the page work of their own: --worst-frames
     // times the page as a person has it.
-    if (!values['worst-frames']) await page.addInitScript(CENSUS_SOURCE);
+    if (!values['worst-frames'] && !values.processes) await page.addInitScript(CENSUS_SOURCE);
+    if (process.env.SLIDE_AB) await page.addInitScript(SLIDE_SWITCH_SOURCE);
     await page.goto(dashboard.url);
     await page.getByTestId('server-status').waitFor();
     if (process.env.TIME_LAYOUTS) await page.evaluate('window.__timeLayouts = true');
     if (process.env.CSS) await page.addStyleTag({ content: process.env.CSS });
     await page.waitForTimeout(2_000);
+    if (values.processes) {
+      await processesRounds(browser, page, roundS, Number(values.rounds ?? 4), (durationS) =>
+        runLoad('wrk', { host: '127.0.0.1', port: bookPort, path: '/', connections: 50, durationS, closeEachConnection: false }),
+      );
+      return;
+    }
     const isTraceOnly = values.trace || values['trace-wrk'] || values['worst-frames'];
     if (!isTraceOnly && !values['rate-only']) await round(page, 'idle', roundS, () => new Promise((r) => setTimeout(r, roundS * 1000)));
     if (!isTraceOnly && !values['rate-only'])

@@ -14,7 +14,8 @@
 //   also counts waiting for a core), messages received and CPU per message, frame times at saturation (p95 <
 //   20 ms, none over 50 ms) and at each fixed rate, bytes/s sent to it. The frame times come from rounds of their
 //   own: their recorder asks for a frame at every vsync, which the page alone does not, so the throughput and CPU
-//   rows are read without it (and the CPU in its rounds is printed beside them);
+//   rows are read without it (and the CPU in its rounds is printed beside them); the CPU time of Chromium's GPU
+//   process (the display compositor, in software here), of its browser process and of all its processes, beside the page's;
 // - frame times at 2,000 requests/s with the stats area's time-series charts scrolled into view (the charts'
 //   frame budget: p95 < 20 ms, none over 50 ms), and how many of the charts were redrawn meanwhile;
 // - how long a click on Pause takes to show (target < 100 ms), and how many seconds of the 30 s window the
@@ -274,6 +275,13 @@ interface Stretch {
   /** CPU time of the renderers' main threads, and of all their threads (s/s). */
   mainThreadCpu: number;
   rendererCpu: number;
+  /**
+   * CPU time of the GPU process (with --disable-gpu, the display compositor drawing every compositor frame in
+   * software), of the browser process and of all Chromium's processes (s/s).
+   */
+  gpuCpu: number;
+  browserCpu: number;
+  chromiumCpu: number;
   bytesPerS: number;
   /** WebSocket messages received: frames, and the answers to queries. */
   messagesPerS: number;
@@ -315,12 +323,20 @@ class PageMeter {
    * CPU s used so far by every renderer process (the page's and any idle spare), all threads and the main
    * threads alone (the kernel's per-thread account, Linux only: NaN elsewhere).
    */
-  private async rendererCpuS(): Promise<{ all: number; main: number }> {
+  private async rendererCpuS(): Promise<{ all: number; main: number; gpu: number; browser: number; chromium: number }> {
     const { processInfo } = (await this.browserCdp.send('SystemInfo.getProcessInfo')) as {
       processInfo: Array<{ type: string; id: number; cpuTime: number }>;
     };
+    const cpuOf = (type: string | null) =>
+      processInfo.filter((p) => type === null || p.type === type).reduce((sum, p) => sum + p.cpuTime, 0);
     const renderers = processInfo.filter((p) => p.type === 'renderer');
-    return { all: renderers.reduce((sum, p) => sum + p.cpuTime, 0), main: renderers.reduce((sum, p) => sum + mainThreadCpuS(p.id), 0) };
+    return {
+      all: cpuOf('renderer'),
+      main: renderers.reduce((sum, p) => sum + mainThreadCpuS(p.id), 0),
+      gpu: cpuOf('GPU'),
+      browser: cpuOf('browser'),
+      chromium: cpuOf(null),
+    };
   }
 
   /** Chromium's main-thread time counters in s (TaskDuration is all of it; the others are parts). */
@@ -349,6 +365,9 @@ class PageMeter {
         busy,
         mainThreadCpu: (cpuAfter.main - cpuAt.main) / elapsedS,
         rendererCpu: (cpuAfter.all - cpuAt.all) / elapsedS,
+        gpuCpu: (cpuAfter.gpu - cpuAt.gpu) / elapsedS,
+        browserCpu: (cpuAfter.browser - cpuAt.browser) / elapsedS,
+        chromiumCpu: (cpuAfter.chromium - cpuAt.chromium) / elapsedS,
         bytesPerS: (this.bytes - bytesAt) / elapsedS,
         messagesPerS: (this.messages - messagesAt) / elapsedS,
       },
@@ -635,6 +654,9 @@ async function main(): Promise<void> {
         `${byRate((stretch) => stretch.mainThreadCpu, percent)}  (target ≤ 15 % at saturation: ${mainCpuSat <= 0.15 ? 'met' : 'NOT met'})`,
       ],
       ["page's renderer, CPU time of all threads", byRate((stretch) => stretch.rendererCpu, percent)],
+      ["Chromium's GPU process (display compositor), CPU time", byRate((stretch) => stretch.gpuCpu, percent)],
+      ["Chromium's browser process, CPU time", byRate((stretch) => stretch.browserCpu, percent)],
+      ["all of Chromium's processes, CPU time", byRate((stretch) => stretch.chromiumCpu, percent)],
       [
         "  the same two, in the frame recorder's rounds",
         `${byRate((stretch) => stretch.mainThreadCpu, percent, true)}  /  ${byRate((stretch) => stretch.rendererCpu, percent, true)}`,
