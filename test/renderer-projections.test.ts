@@ -1,10 +1,11 @@
 // The bridge's projections from the frames the page holds to the store's wire view, on their own: what each
 // view says, and that an unchanged worker or queue keeps its previous object (which is what lets React skip
-// re-rendering it).
+// re-rendering it); and how the timeline's data layer moves at the pace the frames say.
 
 import { describe, expect, it } from 'vitest';
 import { HeldFrames } from '../src/renderer/bridge/held-frames';
 import { HIGH_RATE_JOBS_PER_S, projectQueue, projectWire, projectWorkers, SEEN_JOB_MIN_MS } from '../src/renderer/bridge/projections';
+import { dataLayerMotion } from '../src/renderer/components/timeline-layers';
 import { initialWireState } from '../src/renderer/store/wire-slice';
 import type { FrameJob, FrameWorker } from '../src/shared/wire';
 import { framePoolParts, frameWorker, quietFrame } from './support/frame-workers';
@@ -139,5 +140,24 @@ describe('the wire view', () => {
     // Paused: the frame is not live and says no pace.
     held.apply(quietFrame(3, t0 + 700, { isLive: false }));
     expect(projectWire(held, initialWireState(), sources)).toMatchObject({ framePace: null, framePaceIntervalMs: null });
+  });
+
+  it('has the timeline step with each frame instead of sliding while the server is saturated, and slide at any other pace', () => {
+    const held = new HeldFrames();
+    const sources = { connection: null, inspectedRequest: null, bucketRequests: null, isLogDue: true };
+    /** The data layer's motion for the wire view the held frames project, live and not a replay as the panel asks. */
+    const motionNow = () => dataLayerMotion(true, false, projectWire(held, initialWireState(), sources).framePace);
+    held.apply(quietFrame(1, t0, { pace: { reason: 'normal', intervalMs: 100, serverBusyFraction: 0.1 } }));
+    expect(motionNow()).toBe('slide');
+    held.apply(quietFrame(2, t0 + 100, { pace: { reason: 'busy', intervalMs: 200, serverBusyFraction: 0.6 } }));
+    expect(motionNow()).toBe('slide');
+    held.apply(quietFrame(3, t0 + 300, { pace: { reason: 'saturated', intervalMs: 500, serverBusyFraction: 0.93 } }));
+    expect(motionNow()).toBe('step');
+    held.apply(quietFrame(4, t0 + 800, { pace: { reason: 'busy', intervalMs: 200, serverBusyFraction: 0.65 } }));
+    expect(motionNow()).toBe('slide');
+    // Paused or in a replay the layer is repainted unslid, whatever the last pace said.
+    expect(dataLayerMotion(false, false, 'saturated')).toBe('repaint');
+    expect(dataLayerMotion(true, true, 'saturated')).toBe('repaint');
+    expect(dataLayerMotion(true, true, null)).toBe('repaint');
   });
 });

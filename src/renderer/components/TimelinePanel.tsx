@@ -1,6 +1,6 @@
 // The timeline: the queue track and per-worker lanes over a sliding window, painted from the bridge's timeline
 // frame on two canvases, a backdrop and a data layer the compositor slides between paints (no React render per
-// frame, no repaint per pixel), plus its text alternative:
+// frame, no repaint per pixel; while the server is saturated it steps with the frames instead), plus its text alternative:
 // an invisible overlay listing the newest jobs as a listbox over their bars, for assistive tech, the
 // keyboard, tests and scripts, and a layer of elements over the lanes' buckets of dense jobs (hover or
 // click one to list its requests), the waits, earlier runs' jobs, markers and run separators. Every pixel position comes from one TimelineScene (timeline-geometry.ts).
@@ -29,7 +29,7 @@ import {
   timelineHeightFor,
   windowEndAt,
 } from './timeline-geometry';
-import { backdropKeyOf, cornerNotesOf, growsWithPresent } from './timeline-layers';
+import { backdropKeyOf, cornerNotesOf, type DataLayerMotion, dataLayerMotion, growsWithPresent } from './timeline-layers';
 import {
   activeBarId,
   activeIndexAfterKey,
@@ -64,6 +64,11 @@ const RESTING_REPAINT_SLIDE_PX = MAX_DATA_SLIDE_PX - 8;
  * come once per interval too, a vsync or two apart from the layer's last paint either way.
  */
 const PUBLISH_PAINT_SLACK_MS = 50;
+/**
+ * Stepping (the server saturated), the data layer is repainted with each frame's publish; should the frames stop
+ * coming, the window still moves on this often.
+ */
+const STEPPING_REPAINT_INTERVAL_MS = 1_000;
 /** Paused, nothing moves unless something says so; the canvases still look this often for what nothing tells. */
 const PAUSED_LOOK_INTERVAL_MS = 1_000;
 /**
@@ -483,7 +488,8 @@ export function TimelinePanel(): ReactNode {
 
   // The paint loop: reads the bridge's timeline and the view straight from their sources when it paints, on two
   // canvases: the backdrop (tracks, grid, axis, labels: repainted when they change) and over the plot the data layer
-  // (everything in time), which the compositor slides between its paints while live. Live, new frames are painted in
+  // (everything in time), which the compositor slides between its paints while live (while the server is saturated, it
+  // steps with each frame instead: dataLayerMotion). Live, new frames are painted in
   // the store's publish that shows them (one commit for the panels and the canvas); otherwise it asks for an animation
   // frame only when the picture may have changed: a frame applied (paused, a replay), the view changed, the stage
   // resized, a running job's repaint due (at rest, only the slide's end). A replay's present moves at the replay's
@@ -511,8 +517,9 @@ export function TimelinePanel(): ReactNode {
     let lastPaintWallMs = Number.NEGATIVE_INFINITY;
     /** Whether the layer last painted holds something that grows with the present (a running job). */
     let isGrowing = true;
-    /** Whether the view last painted was live and not a replay: its repaints come with the store's publishes. */
-    let wasSliding = false;
+    /** Whether the view last painted was live and not a replay (sliding or stepping): its repaints come with the store's publishes. */
+    let wasLiveNow = false;
+    let lastMotion: DataLayerMotion | null = null;
     let slide: Animation | null = null;
     const askFrame = () => {
       if (isFrameAsked) return;
@@ -541,21 +548,30 @@ export function TimelinePanel(): ReactNode {
       const box = stageBoxOf(size, view);
       const msPerPx = view.timelineWindowMs / plotWidthFor(box.widthPx);
       const isLive = view.timelinePausedAt === null;
-      const isSliding = isLive && !bridge.isReplay;
+      const motion = dataLayerMotion(isLive, bridge.isReplay, store.getState().wire.framePace);
+      const isSliding = motion === 'slide';
+      const isStepping = motion === 'step';
+      /** Live and not a replay: repainted with the frames' publishes, slid by the compositor between them or not. */
+      const isLiveNow = motion !== 'repaint';
       const highlightedRequestId = view.hoveredRequestId ?? view.selectedRequestId;
-      const viewKey = `${widthPx}x${heightPx}@${dpr}x${box.zoom}|${msPerPx}|${highlightedRequestId}|${isLive}`;
-      // Sliding, the picture is the frames' (the compositor moves it); in a replay, it moves when the present has
-      // advanced a whole pixel; paused, with the data or the view only.
-      const movement = isSliding ? 0 : isLive ? Math.floor(now / msPerPx) : windowEndAt(timelineWindowOf(view), now);
+      const viewKey = `${widthPx}x${heightPx}@${dpr}x${box.zoom}|${msPerPx}|${highlightedRequestId}|${isLive}|${motion}`;
+      // Live, the picture is the frames' (the compositor moves it, or it steps with them); in a replay, it moves when
+      // the present has advanced a whole pixel; paused, with the data or the view only.
+      const movement = isLiveNow ? 0 : isLive ? Math.floor(now / msPerPx) : windowEndAt(timelineWindowOf(view), now);
       const key = `${viewKey}|${movement}|${bridge.version}`;
       const sinceMs = wallNowMs - lastPaintWallMs;
       const liveIntervalMs = Math.max(LIVE_REPAINT_INTERVAL_MS, msPerPx);
-      const repaintIntervalMs = isSliding ? liveIntervalMs : MIN_REPAINT_INTERVAL_MS;
-      // Sliding with nothing growing, the picture only moves: the slide shows it, until it runs out.
-      const dueIntervalMs = isGrowing ? repaintIntervalMs : RESTING_REPAINT_SLIDE_PX * msPerPx;
+      const repaintIntervalMs = isLiveNow ? liveIntervalMs : MIN_REPAINT_INTERVAL_MS;
+      // Sliding with nothing growing, the picture only moves: the slide shows it, until it runs out. Stepping, the
+      // frames' publishes repaint it, a running job's growth with them.
+      const dueIntervalMs = isStepping
+        ? Math.max(liveIntervalMs, STEPPING_REPAINT_INTERVAL_MS)
+        : isGrowing
+          ? repaintIntervalMs
+          : RESTING_REPAINT_SLIDE_PX * msPerPx;
       /** When to look again: live, once the repaint is due; in a replay, every frame; paused, slowly. */
       const nextLook = () => {
-        if (isSliding) wakeAfter(dueIntervalMs - (performance.now() - lastPaintWallMs));
+        if (isLiveNow) wakeAfter(dueIntervalMs - (performance.now() - lastPaintWallMs));
         else if (isLive) askFrame();
         else wakeAfter(PAUSED_LOOK_INTERVAL_MS);
       };
@@ -564,7 +580,7 @@ export function TimelinePanel(): ReactNode {
         store.getState().viewActions.setTimelinePlotWidth(plotWidthFor(box.widthPx));
       const isViewChanged = viewKey !== lastViewKey;
       // Sliding, a running job grows at the right edge however still the frames: a repaint once the interval is over.
-      const isDue = isSliding && sinceMs >= dueIntervalMs;
+      const isDue = isLiveNow && sinceMs >= dueIntervalMs;
       if (key === lastKey && !isDue && !isViewChanged) return nextLook();
       // New frames and the window's movement paint together at most once per interval; the view's own changes at once.
       const minSinceMs = isPublish ? repaintIntervalMs - PUBLISH_PAINT_SLACK_MS : repaintIntervalMs;
@@ -577,7 +593,7 @@ export function TimelinePanel(): ReactNode {
       lastPaintWallMs = wallNowMs;
       const scene = sceneNow(bridge, view, box, now);
       isGrowing = growsWithPresent(scene);
-      wasSliding = isSliding;
+      wasLiveNow = isLiveNow;
       paintedRef.current = scene;
       paintedAtRef.current = { at: now, msPerPx, isSliding };
       const options = { isLive, highlightedRequestId };
@@ -627,6 +643,10 @@ export function TimelinePanel(): ReactNode {
       }
       slide?.cancel();
       slide = null;
+      if (motion !== lastMotion) {
+        lastMotion = motion;
+        dataClip.dataset.motion = motion;
+      }
       dataCtx.setTransform(dpr * box.zoom, 0, 0, dpr * box.zoom, -leftPx * dpr, 0);
       paintData(dataCtx, scene, options);
       if (isSliding) {
@@ -643,10 +663,10 @@ export function TimelinePanel(): ReactNode {
     // Live, a frame applied is painted with the store's publish that follows it (one frame for both, not two);
     // paused or in a replay, on the next animation frame.
     const unsubscribeFrames = bridge.onChange(() => {
-      if (!wasSliding) askFrame();
+      if (!wasLiveNow) askFrame();
     });
     const unsubscribePublishes = bridge.onPublish(() => {
-      if (wasSliding) paint(true);
+      if (wasLiveNow) paint(true);
     });
     const unsubscribeView = store.subscribe((state, previous) => {
       if (state.view !== previous.view) askFrame();
@@ -774,7 +794,7 @@ export function TimelinePanel(): ReactNode {
       {/* Presentation mode: the stage takes the panel's free height (CSS), and the lanes share it. */}
       <div className="timeline-stage" ref={stageRef} style={isPresenting ? undefined : { height: timelineHeightFor(laneCount) }}>
         <canvas ref={canvasRef} className="timeline-canvas" aria-hidden="true" tabIndex={-1} />
-        <div ref={dataClipRef} className="timeline-data" aria-hidden="true">
+        <div ref={dataClipRef} className="timeline-data" data-testid="timeline-data" aria-hidden="true">
           <canvas ref={dataCanvasRef} className="timeline-data-canvas" />
         </div>
         <div ref={nowLineRef} className="timeline-now" aria-hidden="true" />

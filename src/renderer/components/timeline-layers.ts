@@ -2,6 +2,7 @@
 // repainted when its key changes; the queue track's corner notes are written over the data that slides under them.
 // DOM-free: the painter (timeline-painter.ts) draws, the panel (TimelinePanel.tsx) places and repaints.
 
+import type { FramePace } from '../../shared/wire';
 import { formatClockTime, formatCount } from './format';
 import type { TimelineScene } from './timeline-geometry';
 
@@ -52,4 +53,20 @@ export function growsWithPresent(scene: TimelineScene): boolean {
   for (const bar of frame.bars) if (bar.finishedAt === null) return true;
   for (const run of frame.runs) if (run.stoppedAt === null && run.workerCount < layout.laneCount) return true;
   return false;
+}
+
+/**
+ * How the data layer moves between its paints (the timeline's `data-motion`):
+ * - 'slide': live, the compositor slides it left a device pixel at a time at the window's pace between its paints;
+ * - 'step': live while the server is saturated (the frames' pace, which the page's status says): it stands still and
+ *   steps with each frame. A slide is a compositor frame per device pixel (tens a second at a 30 s window) through the
+ *   renderer's compositor and the display compositor, CPU taken from a server with none to spare, while the data
+ *   under it changes only with each frame;
+ * - 'repaint': paused or a replay (whose present moves at its own pace), unslid, repainted as the picture moves.
+ */
+export type DataLayerMotion = 'slide' | 'step' | 'repaint';
+
+export function dataLayerMotion(isLive: boolean, isReplay: boolean, framePace: FramePace['reason'] | null): DataLayerMotion {
+  if (!isLive || isReplay) return 'repaint';
+  return framePace === 'saturated' ? 'step' : 'slide';
 }
