@@ -28,13 +28,20 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
-/** CPU s a process's main thread has used (utime + stime of /proc/PID/task/PID/stat, in clock ticks of 10 ms); NaN where unreadable. */
+/**
+ * A thread's name (the kernel's, cut to 15 characters) and the CPU s it has used (utime + stime, in clock ticks of
+ * 10 ms), from the text of its /proc/PID/task/TID/stat.
+ */
+export function threadStatOf(stat: string): { name: string; cpuS: number } {
+  // Fields after the command name (which may hold spaces) in parentheses; utime and stime are fields 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), cpuS: (Number(fields[11]) + Number(fields[12])) / 100 };
+}
+
+/** CPU s a process's main thread has used (/proc/PID/task/PID/stat); NaN where unreadable. */
 export function mainThreadCpuS(pid: number): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces) in parentheses; utime and stime are fields 14 and 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return threadStatOf(readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8')).cpuS;
   } catch {
     return Number.NaN;
   }

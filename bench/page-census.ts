@@ -28,7 +28,7 @@ import { percentile } from '../test/support/percentile';
 import { findFreePort } from '../test/support/ports';
 import { type CpuProfile, summarizeProfile } from './cpu-profile';
 import { runLoad } from './load';
-import { launchChromium, mainThreadCpuS, waitForBookServer } from './measured-page';
+import { launchChromium, mainThreadCpuS, threadStatOf, waitForBookServer } from './measured-page';
 
 /**
  * For each kind of element a publish changes: its text changed (and put back) 100 times, each followed by a forced
@@ -224,10 +224,8 @@ function threadCpuS(pid: number): Map<string, number> {
   }
   for (const tid of tids) {
     try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      byName.set(name, (byName.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100);
+      const { name, cpuS } = threadStatOf(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
+      byName.set(name, (byName.get(name) ?? 0) + cpuS);
     } catch {
       // The thread ended between the listing and the read.
     }

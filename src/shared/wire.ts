@@ -67,8 +67,8 @@ export const BUSY_FRAME_INTERVAL_MS = 2 * FRAME_INTERVAL_MS;
  * SATURATED_FRAME_INTERVAL_MS. There the server is the bottleneck and every frame costs the browser a whole update
  * out of the cores it shares with the server (about 3–4 % of a core per frame per second on a 2-core machine), so
  * a watcher that updates half as often takes that much less from what it watches. Monitoring tools refresh every
- * second or so; between frames the page still moves by itself (the timeline slides, durations run on its clock) and
- * Pause is the page's. The page says why it updates less often (the frame's `pace`). The pace goes back to the busy
+ * second or so; between frames running durations still count on the page's clock (the timeline steps with each
+ * frame instead of sliding between them: timeline-layers.ts, dataLayerMotion) and Pause is the page's. The page says why it updates less often (the frame's `pace`). The pace goes back to the busy
  * one once the thread is busy less than SATURATED_EXIT_BUSY_FRACTION of a second (hysteresis: no flapping at the edge).
  */
 export const SATURATED_FRAME_INTERVAL_MS = 5 * FRAME_INTERVAL_MS;
