@@ -366,4 +366,19 @@ describe('in the DevTools Performance panel (its own trace engine)', () => {
     for (const flow of view.flows) expect(flow.map((s) => s.name)).toEqual([`${DISPATCH_PREFIX}${flow[1]!.name}`, flow[1]!.name]);
     expect(view.measures.map((m) => m.name)).toEqual(Array(4).fill(QUEUE_WAIT_NAME));
   });
+
+  it('links each flow to its own request when requests are read together (one arrival timestamp)', async () => {
+    // Pipelined requests parsed from one read share their arrival's timestamp: the second is moved to arrive
+    // with the first, as the server stamps them.
+    const events = burstRun();
+    const receivedOf = (id: number) => events.findIndex((e) => e.type === 'request-received' && e.requestId === id);
+    const second = events.splice(receivedOf(2), 1)[0]!;
+    events.splice(receivedOf(1) + 1, 0, { ...second, at: events[receivedOf(1)]!.at });
+    const { trace } = exportTrace(header, events);
+    const dispatchStarts = slicesOn(trace, 1, tidOf(trace, 1, TRACE_MAIN_THREAD_NAME)).map((s) => s.ts);
+    expect(new Set(dispatchStarts).size).toBe(dispatchStarts.length);
+    const view = await loadInDevTools(trace.traceEvents);
+    expect(view.flows).toHaveLength(4);
+    for (const flow of view.flows) expect(flow.map((s) => s.name)).toEqual([`${DISPATCH_PREFIX}${flow[1]!.name}`, flow[1]!.name]);
+  });
 });

@@ -131,8 +131,9 @@ interface RequestState {
   startedAt: number | null;
   workerId: number | null;
   waitMs: number | null;
-  /** Its dispatch slice is on the main thread (its arrival is in the history): a flow can start there. */
-  hasDispatch: boolean;
+  /** Where its dispatch slice starts on the main thread (µs), or null when it has none (its arrival lies before
+   * the history): its flow arrow starts there. */
+  dispatchTs: number | null;
 }
 
 function newRequest(label: string, received: ServerEventOf<'request-received'> | null): RequestState {
@@ -148,7 +149,7 @@ function newRequest(label: string, received: ServerEventOf<'request-received'> |
     startedAt: null,
     workerId: null,
     waitMs: null,
-    hasDispatch: false,
+    dispatchTs: null,
   };
 }
 
@@ -174,6 +175,9 @@ interface RunState {
   waitingConnections: Set<number>;
   queuedJobs: number;
   busyWorkers: number;
+  /** The main thread's last dispatch slice, in whole µs: the next one starts after it (see onJobQueued). */
+  lastDispatchStartTs: number;
+  lastDispatchEndTs: number;
   lastAt: number;
 }
 
@@ -458,6 +462,8 @@ export class TraceExporter {
       waitingConnections: new Set(),
       queuedJobs: 0,
       busyWorkers: 0,
+      lastDispatchStartTs: Number.NEGATIVE_INFINITY,
+      lastDispatchEndTs: Number.NEGATIVE_INFINITY,
       lastAt: at,
     };
     this.run = run;
@@ -538,13 +544,20 @@ export class TraceExporter {
     request.queuedAt = event.at;
     if (request.receivedAt !== null) {
       // Parse-to-queue on the main thread, where the flow arrow to the worker starts (once the job does).
-      const ts = this.ts(request.receivedAt);
-      request.hasDispatch = true;
+      // The main thread dispatches one request after another, but requests read together (pipelined, or within
+      // one µs) share their arrival's timestamp: each slice starts where the last one ended, and never at the
+      // last one's start, for DevTools binds a flow to the innermost slice at its timestamp and two slices
+      // starting together would nest and swap their arrows.
+      const ts = Math.max(this.ts(request.receivedAt), run.lastDispatchEndTs, run.lastDispatchStartTs + 1);
+      const endTs = Math.max(this.ts(event.at), ts);
+      request.dispatchTs = ts;
+      run.lastDispatchStartTs = ts;
+      run.lastDispatchEndTs = endTs;
       this.emit({
         name: `${DISPATCH_PREFIX}${request.label}`,
         ph: 'X',
         ts,
-        dur: this.ts(event.at) - ts,
+        dur: endTs - ts,
         pid: run.pid,
         tid: run.mainTid,
         cat: TRACE_CATEGORY.request,
@@ -565,12 +578,12 @@ export class TraceExporter {
     request.workerId = event.workerId;
     request.waitMs = event.waitMs;
     if (wasQueued) this.queueWaitEnd(run, event.requestId, event.at, { waitMs: event.waitMs, workerId: event.workerId });
-    if (request.hasDispatch) {
+    if (request.dispatchTs !== null) {
       // Both ends at once, so no flow is left open by a history that ends while its job waits. Each end
       // has the timestamp, thread and category of its slice: DevTools binds a flow by exactly those.
       const id = this.nextFlowId++;
       const cat = TRACE_CATEGORY.request;
-      this.emit({ name: FLOW_NAME, ph: 's', id, ts: this.ts(request.receivedAt!), pid: run.pid, tid: run.mainTid, cat });
+      this.emit({ name: FLOW_NAME, ph: 's', id, ts: request.dispatchTs, pid: run.pid, tid: run.mainTid, cat });
       this.emit({ name: FLOW_NAME, ph: 'f', bp: 'e', id, ts: this.ts(event.at), pid: run.pid, tid: thread.tid, cat });
     }
     if (thread.runningRequestId === null) run.busyWorkers++;
