@@ -42,6 +42,7 @@ describe('npm run load', () => {
     [['--duration', '0'], /--duration: Duration must be more than 0/],
     [['--connections', '0'], /--connections: Connections must be at least 1/],
     [['--mix', '/:0.5,/sleep:0.4'], /--mix: Mix weights must sum to 1 \(within 0\.001\); these sum to 0\.9/],
+    [['--mix', '/:-1,/sleep:2'], /--mix: Mix weight of \/ must be more than 0 and at most 1 \(got -1\) \(see --help\)$/],
     [['--url', 'http://192.168.1.20:7878'], /--url: URL host must be localhost or a loopback address/],
     [['--frobnicate'], /Unknown option '--frobnicate'/],
   ])('refuses %j with one readable line and exit code 2, before any connection', async (args, message) => {

@@ -97,7 +97,7 @@ describe('the request mix', () => {
     ['sleep:1', /must start with \//],
     ['/a b:1', /no spaces/],
     ['/:abc', /must be a number/],
-    ['/:-0.5,/b:1.5', /must be a number/],
+    ['/:-0.5,/b:1.5', /^Mix weight of \/ must be more than 0 and at most 1 \(got -0\.5\)$/],
     ['/:0,/b:1', /more than 0/],
     ['/:1.5', /at most 1/],
     ['/:0.5,/:0.5', /lists \/ twice/],

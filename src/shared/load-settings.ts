@@ -149,7 +149,8 @@ export function validateLoopbackUrl(text: unknown): { ok: true; value: string } 
 
 /** Visible ASCII without spaces or commas (commas separate mix entries): an origin-form target. */
 const MIX_PATH = /^\/[!-+\--~]*$/;
-const WEIGHT = /^(\d+\.?\d*|\.\d+)$/;
+/** A weight's text: a decimal number, its sign included, so a negative one is refused by its range, not as "not a number". */
+const WEIGHT = /^[-+]?(\d+\.?\d*|\.\d+)$/;
 
 /**
  * Parses `"/:0.9,/sleep?ms=50:0.1"`: entries `PATH:WEIGHT` separated by commas; the weight is what follows
