@@ -30,6 +30,15 @@ test('compares single, per-request and pool on 8 × /sleep, reads the table, sta
   await page.getByRole('button', { name: 'Compare…' }).click();
   await expect(page.getByRole('button', { name: 'Compare…' })).toHaveAttribute('aria-expanded', 'true');
   const panel = page.getByTestId('compare-panel');
+  // A custom field out of range is marked and named as the panel labels it (two fields read "count": each says its route).
+  await panel.getByLabel('Custom').check();
+  const sleepCount = panel.getByRole('textbox', { name: '/sleep count' });
+  await sleepCount.fill('257');
+  await expect(sleepCount).toHaveAttribute('aria-invalid', 'true');
+  await expect(sleepCount).toHaveAccessibleDescription('/sleep count must be between 0 and 256 (got 257)');
+  await expect(panel.getByRole('textbox', { name: '/ count' })).not.toHaveAttribute('aria-invalid');
+  await sleepCount.fill('2');
+  await expect(sleepCount).not.toHaveAttribute('aria-invalid');
   await panel.getByLabel('8 × /sleep at once').check();
   const chosen = panel.locator('[data-testid=compare-strategy]:checked');
   expect(await chosen.evaluateAll((all) => all.map((box) => (box as unknown as { value: string }).value))).toEqual([

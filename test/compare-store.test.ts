@@ -5,7 +5,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { PoolBridge } from '../src/renderer/bridge/pool-bridge';
 import { createAppStore } from '../src/renderer/store/app-store';
-import { comparisonRunFile } from '../src/renderer/store/compare-slice';
+import { comparisonRunFile, scenarioOfForm } from '../src/renderer/store/compare-slice';
 import type { CommandResult } from '../src/shared/commands';
 import {
   type CompareActivity,
@@ -238,7 +238,18 @@ describe('Compare… in the store', () => {
     actions.editCustom('/', 'count', '0');
     await actions.start();
     expect(compare().error).toBe('A custom scenario needs at least one request: give /sleep or / a count');
+    // A field out of its range is named as the panel labels it, with its input, not as the validator's "Group 1".
     actions.editCustom('/', 'count', '3');
+    actions.editCustom('/', 'spacingMs', '-1');
+    await actions.start();
+    expect(compare().error).toBe('/ every (ms) must be between 0 and 10000 (got -1)');
+    expect(scenarioOfForm(compare())).toMatchObject({ ok: false, inputId: 'compare-root-spacingMs' });
+    actions.editCustom('/', 'spacingMs', '100');
+    actions.editCustom('/sleep', 'count', '257');
+    await actions.start();
+    expect(compare().error).toBe('/sleep count must be between 0 and 256 (got 257)');
+    expect(scenarioOfForm(compare())).toMatchObject({ ok: false, inputId: 'compare-sleep-count' });
+    actions.editCustom('/sleep', 'count', '0');
     store.getState().viewActions.editSettingsField('workerCount', '0');
     await actions.start();
     expect(compare().error).toMatch(/^The server settings are not valid: Pool size must be at least 1/);

@@ -16,7 +16,7 @@ import { isSweepRunning, refusalWhileSweeping } from '../../shared/live-metrics'
 import { RUN_FILE_EXTENSION } from '../../shared/run-file';
 import { BUILT_IN_SCENARIO_IDS, BUILT_IN_SCENARIOS, type BuiltInScenarioId, CUSTOM_SCENARIO_ID } from '../../shared/scenarios';
 import { STRATEGIES, type Strategy } from '../../shared/settings';
-import { comparisonRunFile, type ShownComparison, scenarioOfForm } from '../store/compare-slice';
+import { CUSTOM_FIELD_LABELS, comparisonRunFile, customFieldInputId, type ShownComparison, scenarioOfForm } from '../store/compare-slice';
 import { useAppStore } from '../store/use-app-store';
 import { downloadText, downloadUrl } from '../transport/downloads';
 import { COMPARE_LAYOUT, compareTimelineHeightPx, paintCompareTimeline } from './compare-painter';
@@ -317,6 +317,9 @@ function CompareResults({ shown }: { shown: ShownComparison }): ReactNode {
   );
 }
 
+/** The custom scenario's summary line: what it sends, or what is wrong with the field marked invalid. */
+const CUSTOM_SUMMARY_ID = 'compare-custom-summary';
+
 export function ComparePanel(): ReactNode {
   const state = useAppStore((s) => s.compare);
   const actions = useAppStore((s) => s.compareActions);
@@ -372,22 +375,23 @@ export function ComparePanel(): ReactNode {
               {(['/sleep', '/'] as const).map((path) => (
                 <div key={path} className="compare-custom-group">
                   <span className="compare-custom-path">{path}</span>
-                  {(
-                    [
-                      ['count', 'count'],
-                      ['startMs', 'from (ms)'],
-                      ['spacingMs', 'every (ms)'],
-                    ] as const
-                  ).map(([field, label]) => {
-                    const id = `compare-${path === '/' ? 'root' : 'sleep'}-${field}`;
+                  {(['count', 'startMs', 'spacingMs'] as const).map((field) => {
+                    const id = customFieldInputId(path, field);
+                    const isInvalid = !scenario.ok && scenario.inputId === id;
                     return (
                       <span key={field} className="field workload-field">
-                        <label htmlFor={id}>{label}</label>
+                        <label htmlFor={id}>
+                          {/* Two fields read "count": a screen reader hears which route each is for. */}
+                          <span className="visually-hidden">{path} </span>
+                          {CUSTOM_FIELD_LABELS[field]}
+                        </label>
                         <input
                           id={id}
                           className="compare-custom-input"
                           inputMode="numeric"
                           value={state.custom[path][field]}
+                          aria-invalid={isInvalid || undefined}
+                          aria-describedby={isInvalid ? CUSTOM_SUMMARY_ID : undefined}
                           onChange={(event) => actions.editCustom(path, field, event.target.value)}
                         />
                       </span>
@@ -395,7 +399,9 @@ export function ComparePanel(): ReactNode {
                   })}
                 </div>
               ))}
-              <p className="sweep-intro">{scenario.ok ? `Sends ${scenario.value.label}` : scenario.error}</p>
+              <p id={CUSTOM_SUMMARY_ID} className="sweep-intro">
+                {scenario.ok ? `Sends ${scenario.value.label}` : scenario.error}
+              </p>
             </div>
           )}
         </fieldset>

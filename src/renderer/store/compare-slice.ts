@@ -20,10 +20,11 @@ import {
   CUSTOM_SCENARIO_ID,
   isBuiltInScenarioId,
   type RequestGroup,
+  SCENARIO_LIMITS,
   type Scenario,
   validateScenario,
 } from '../../shared/scenarios';
-import { STRATEGIES, type Strategy, wholeNumberFromText } from '../../shared/settings';
+import { checkWholeNumber, STRATEGIES, type Strategy, wholeNumberFromText } from '../../shared/settings';
 import type { PoolscopeApi } from '../../shared/wire';
 import { loadRecording, type RunFileSource } from '../recording/load-recording';
 import type { AppState } from './app-store';
@@ -94,22 +95,37 @@ export function initialCompareState(): CompareState {
   };
 }
 
-/** The scenario the form describes, checked by the shared validator. */
+/** The custom form's fields as the panel labels them: the words a message about one uses. */
+export const CUSTOM_FIELD_LABELS: Record<CustomGroupField, string> = { count: 'count', startMs: 'from (ms)', spacingMs: 'every (ms)' };
+
+/** A custom field's input id (a test hook): `compare-sleep-count`, `compare-root-spacingMs`. */
+export function customFieldInputId(path: '/sleep' | '/', field: CustomGroupField): string {
+  return `compare-${path === '/' ? 'root' : 'sleep'}-${field}`;
+}
+
+/**
+ * The scenario the form describes, checked by the shared validator. A field out of its range is named as the panel
+ * labels it ("/sleep count must be between 0 and 256"), with its input's id, not as the validator's "Group 1".
+ */
 export function scenarioOfForm(
   state: Pick<CompareState, 'scenarioId' | 'custom'>,
-): { ok: true; value: Scenario } | { ok: false; error: string } {
+): { ok: true; value: Scenario } | { ok: false; error: string; inputId?: string } {
   if (isBuiltInScenarioId(state.scenarioId)) return { ok: true, value: BUILT_IN_SCENARIOS[state.scenarioId] };
   const groups: unknown[] = [];
   for (const path of ['/sleep', '/'] as const) {
     const form = state.custom[path];
-    const count = wholeNumberFromText(form.count);
-    if (count === 0) continue;
-    groups.push({
-      path,
-      count,
-      startMs: wholeNumberFromText(form.startMs),
-      spacingMs: wholeNumberFromText(form.spacingMs),
-    } satisfies Record<keyof RequestGroup, unknown>);
+    const values = {} as Record<CustomGroupField, number>;
+    for (const field of ['count', 'startMs', 'spacingMs'] as const) {
+      const value = wholeNumberFromText(form[field]);
+      // A count of 0 leaves the route out: the form's count starts at 0, the group's at 1.
+      const max =
+        field === 'count' ? SCENARIO_LIMITS.maxRequests : field === 'startMs' ? SCENARIO_LIMITS.maxStartMs : SCENARIO_LIMITS.maxSpacingMs;
+      const error = checkWholeNumber(`${path} ${CUSTOM_FIELD_LABELS[field]}`, value, 0, max);
+      if (error !== null) return { ok: false, error, inputId: customFieldInputId(path, field) };
+      values[field] = value as number;
+    }
+    if (values.count === 0) continue;
+    groups.push({ path, ...values } satisfies Record<keyof RequestGroup, unknown>);
   }
   if (groups.length === 0) return { ok: false, error: 'A custom scenario needs at least one request: give /sleep or / a count' };
   return validateScenario({ id: CUSTOM_SCENARIO_ID, groups });
