@@ -175,6 +175,14 @@ describe('readQueueing', () => {
     ]);
   });
 
+  it('counts the requests a full queue refused apart from λ, and gives ρ for all the traffic offered', () => {
+    // 50 jobs/s taken, 800 refused over 10 s: 130/s offered to 2 workers of 20 ms, ρ = 1.3 where λ's reads 0.5.
+    const reading = readQueueing(snapshot({ rejected: 800 }), { arrivals: 'poisson' });
+    expect(reading.refusedPerS).toBe(80);
+    expect(reading.offeredUtilization).toBeCloseTo(1.3, 9);
+    expect(readQueueing(snapshot({}), { arrivals: 'poisson' })).toMatchObject({ refusedPerS: 0, offeredUtilization: null });
+  });
+
   it('has no theory before a job has finished or before the pool size is known', () => {
     expect(readQueueing(snapshot({ meanServiceMs: null }), { arrivals: null }).theory).toBeNull();
     expect(readQueueing(snapshot({ workers: null }), { arrivals: null }).theory).toBeNull();

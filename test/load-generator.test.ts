@@ -10,6 +10,7 @@ import { type LoadRun, startLoad } from '../src/load/load-generator';
 import { type RunningServer, startServer } from '../src/server';
 import type { LoadProgress, LoadReport } from '../src/shared/load-report';
 import { type LoadSettings, type LoadSettingsInput, validateLoadSettings } from '../src/shared/load-settings';
+import { readQueueing } from '../src/shared/queueing-reading';
 import { QueueingWindow } from '../src/shared/queueing-window';
 import { type BookServer, startBookServer } from './support/book-server';
 import { EventRecorder } from './support/event-recorder';
@@ -27,9 +28,9 @@ function settings(input: LoadSettingsInput): LoadSettings {
   return result.value;
 }
 
-async function poolscope(workerCount = 2): Promise<{ server: RunningServer; recorder: EventRecorder }> {
+async function poolscope(workerCount = 2, maxQueuedJobs?: number): Promise<{ server: RunningServer; recorder: EventRecorder }> {
   const recorder = new EventRecorder();
-  const server = await startServer({ port: 0, workerCount, sleepMs: 50, events: recorder.stream });
+  const server = await startServer({ port: 0, workerCount, sleepMs: 50, maxQueuedJobs, events: recorder.stream });
   cleanups.push(() => server.shutdown());
   return { server, recorder };
 }
@@ -111,6 +112,28 @@ describe('against Poolscope’s server', () => {
     expect(whole.little.waiting.relativeDifference!).toBeLessThan(0.01);
     // S: a fifth of the jobs sleep 20 ms.
     expect(whole.meanServiceMs!).toBeGreaterThan(0.2 * 20 * 0.95);
+  });
+
+  it('past the queue limit, the queueing reading counts the 503s λ leaves out and gives ρ for all the traffic offered', async () => {
+    // One worker, one queue slot, 50 ms jobs: it takes about 20 jobs a second of the 100 offered, and refuses the rest.
+    const { server, recorder } = await poolscope(1, 1);
+    const report = await run(
+      settings({ url: server.url, ratePerS: 100, durationS: 1, arrivals: 'constant', mix: '/sleep?ms=50', connections: 100 }),
+    ).done;
+    const refused = report.statusCounts[503] ?? 0;
+    expect(refused).toBeGreaterThan(0);
+
+    const window = new QueueingWindow({ windowMs: 60_000 });
+    for (const event of recorder.events) window.observe(event);
+    const whole = window.snapshot(recorder.events.at(-1)!.at);
+    // Every 503 the load got is one the window counted apart from λ's arrivals.
+    expect(whole.rejected).toBe(refused);
+    expect(whole.arrivals + whole.rejected).toBe(100);
+    const reading = readQueueing(whole, { arrivals: 'constant' });
+    expect(reading.refusedPerS).toBeCloseTo(whole.rejected / (whole.spanMs / 1000), 9);
+    // ρ of the jobs taken stays near 1 (the limit caps them); the traffic offered is several times what one worker does.
+    expect(reading.offeredUtilization!).toBeGreaterThan(whole.utilization!);
+    expect(reading.offeredUtilization!).toBeGreaterThan(1.5);
   });
 
   it('reports the failures and stops by itself when the server shuts down mid-run', async () => {

@@ -22,6 +22,13 @@ export interface QueueingReading {
   predictedGrowthPerS: number | null;
   /** Arrivals minus completions per second over the window: how fast the queue really grew. */
   measuredGrowthPerS: number;
+  /** Requests refused with 503 because the queue was full, per second over the window: traffic λ leaves out. */
+  refusedPerS: number;
+  /**
+   * ρ for the traffic offered, the jobs taken and those refused alike: (λ + refused/s)·S/c. Null when none was refused
+   * or S or c is unknown. Refusals cap λ near c/S, so ρ alone reads below 1 however far the offered load is past it.
+   */
+  offeredUtilization: number | null;
   /** Where M/M/c's assumptions are far from this traffic, in words for a person. */
   notes: string[];
 }
@@ -58,9 +65,17 @@ export function readQueueing(snapshot: QueueingWindowSnapshot, context: Queueing
   }
   if (snapshot.completions > 0 && snapshot.completions < FEW_JOBS)
     notes.push(`Only ${snapshot.completions} jobs finished in the window: the figures are rough.`);
+  const spanS = snapshot.spanMs / 1000;
+  const refusedPerS = spanS > 0 ? snapshot.rejected / spanS : 0;
+  const offeredUtilization =
+    snapshot.rejected > 0 && meanServiceMs !== null && workers !== null && workers >= 1
+      ? ((arrivalRatePerS + refusedPerS) * meanServiceMs) / 1000 / workers
+      : null;
   return {
     theory,
     isOverloaded,
+    refusedPerS,
+    offeredUtilization,
     predictedGrowthPerS: theory !== null && !theory.isStable ? theory.queueGrowthPerS : null,
     measuredGrowthPerS: snapshot.arrivalRatePerS - snapshot.throughputPerS,
     notes,

@@ -178,6 +178,15 @@ export function QueueingPanel(): ReactNode {
           {formatRate(reading.predictedGrowthPerS ?? 0)}/s) until the queue limit answers 503, which then show among the load's errors.
         </p>
       )}
+      {s.rejected > 0 && (
+        <p className="queueing-overload" data-testid="queueing-refused" data-refused={s.rejected} role="status">
+          {s.rejected.toLocaleString('en-US')} {s.rejected === 1 ? 'request' : 'requests'} refused with 503 in the window: the queue was
+          full ({formatRate(reading.refusedPerS)}/s). λ, ρ and the theory count only the jobs the pool took
+          {reading.offeredUtilization === null
+            ? '.'
+            : `; for all the traffic offered, ${formatRate(s.arrivalRatePerS + reading.refusedPerS)}/s, ρ would be ${reading.offeredUtilization.toFixed(2)}.`}
+        </p>
+      )}
       <table className="little-table">
         <caption>Little's law, checked live</caption>
         <thead>
