@@ -162,6 +162,10 @@ describe('npm run serve -- --record FILE', () => {
       expect(ofType(events, 'request-received')).toHaveLength(3);
       expect(ofType(events, 'job-started')).toHaveLength(2);
       expect(ofType(events, 'server-stopping').map((e) => e.reason)).toEqual(['signal']);
+      // It says what the file holds, as a graceful stop's last line does, and that the run ends mid-job.
+      expect(run.output()).toContain(
+        `Recorded ${events.length} events to ${recording}; it ends where the server was stopped at once (jobs still running then are unfinished in it).`,
+      );
     },
     RUN_TIMEOUT_MS,
   );

@@ -45,6 +45,11 @@ export interface RunRecorderOptions {
   maxBytesBehind?: number;
   /** Told once, at the moment the recording stops early, so the program can say so while it keeps serving. */
   onStop?: (summary: RecordingSummary) => void;
+  /**
+   * Told once the process exits before the recording was closed (a second Ctrl-C), after what was queued is written:
+   * the program says what the file holds, as a graceful stop's last line does. Runs inside 'exit': write synchronously.
+   */
+  onExitFlushed?: (summary: RecordingSummary) => void;
 }
 
 interface Chunk {
@@ -227,11 +232,27 @@ export class RunRecorder {
     } catch {
       // Exiting anyway: what reached the file stays a valid run up to its last whole line.
     }
+    this.options.onExitFlushed?.(this.summary);
   };
 }
 
 function formatBytes(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${Math.round(bytes / (1024 * 1024))} MiB` : `${Math.round(bytes / 1024)} KiB`;
+}
+
+/** The line a program prints when a second Ctrl-C ends it at once: what the file holds, and that it ends mid-run. */
+export function describeRecordingAtExit(summary: RecordingSummary): string {
+  const recorded = describeRecording(summary).replace(/\.$/, '');
+  return `${recorded}; it ends where the server was stopped at once (jobs still running then are unfinished in it).`;
+}
+
+/** Writes a line to stdout from an 'exit' listener: synchronously, and never throwing (a reader may be gone). */
+export function writeLineAtExit(line: string): void {
+  try {
+    writeSync(1, `${line}\n`);
+  } catch {
+    // Nobody reads stdout any more: the file is written all the same.
+  }
 }
 
 /** The line a program prints when it stops: how much the file holds, and what it missed if it stopped early. */

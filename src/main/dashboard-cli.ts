@@ -5,7 +5,7 @@
 
 import { fileURLToPath } from 'node:url';
 import { runCli, stopOnSignals } from '../cli/program';
-import { describeRecording, RunRecorder } from '../cli/run-recorder';
+import { describeRecording, describeRecordingAtExit, RunRecorder, writeLineAtExit } from '../cli/run-recorder';
 import { runtimeFilesFor } from '../server';
 import { describeThreads } from '../shared/pool-model';
 import { DASHBOARD_HELP, parseDashboardArgs } from './dashboard-args';
@@ -34,7 +34,10 @@ async function main(): Promise<number> {
       : RunRecorder.open(
           args.recordFile,
           { settings: controller.status.settings, startedAt: controller.events.now() },
-          { onStop: (summary) => process.stderr.write(`${PROGRAM}: ${describeRecording(summary)}\n`) },
+          {
+            onStop: (summary) => process.stderr.write(`${PROGRAM}: ${describeRecording(summary)}\n`),
+            onExitFlushed: (summary) => writeLineAtExit(describeRecordingAtExit(summary)),
+          },
         );
   const stopRecording = recorder === null ? null : controller.events.subscribe(recorder.record);
   const finishRecording = async (): Promise<number> => {

@@ -6,7 +6,7 @@
 import { isDiscardedOutput } from '../cli/book-log';
 import { formatFlagHelp, HELP_FLAG, parseFlags, parseWholeNumberFlag, settingsFlagHelp } from '../cli/flags';
 import { runCli, stopOnSignals } from '../cli/program';
-import { describeRecording, RECORD_FLAG_HELP, RunRecorder } from '../cli/run-recorder';
+import { describeRecording, describeRecordingAtExit, RECORD_FLAG_HELP, RunRecorder, writeLineAtExit } from '../cli/run-recorder';
 import { type AttachedBookLog, attachBookLog } from './book-log';
 import { EventStream } from './event-stream';
 import { runtimeFilesFor } from './runtime-files';
@@ -74,7 +74,10 @@ async function main(): Promise<number> {
       : RunRecorder.open(
           recordFile,
           { settings, startedAt: events.now() },
-          { onStop: (summary) => process.stderr.write(`${PROGRAM}: ${describeRecording(summary)}\n`) },
+          {
+            onStop: (summary) => process.stderr.write(`${PROGRAM}: ${describeRecording(summary)}\n`),
+            onExitFlushed: (summary) => writeLineAtExit(describeRecordingAtExit(summary)),
+          },
         );
   const stopRecording = recorder === null ? null : events.subscribe(recorder.record);
 
