@@ -102,6 +102,16 @@ test('the Run menu works from the keyboard: Enter opens it, the arrows move thro
   await expect(toggle).toHaveAttribute('aria-expanded', 'false');
   await expect(menu).toBeHidden();
   await expect(toggle).toBeFocused();
+  // An action chosen with Enter closes it and gives the focus back to Run ▾, not to the page's start.
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  await expect(menu.getByRole('button', { name: 'Save run…' })).toBeFocused();
+  const download = page.waitForEvent('download');
+  await page.keyboard.press('Enter');
+  await download;
+  await expect(menu).toBeHidden();
+  await expect(toggle).toBeFocused();
   // A press elsewhere closes it too.
   await toggle.click();
   await expect(menu).toBeVisible();

@@ -66,9 +66,14 @@ export function RunMenu(): ReactNode {
       if (event.relatedTarget instanceof Node && !element.contains(event.relatedTarget)) setOpen(false);
     };
     // Open, Save and Export act and close the menu; History… opens its form inside the panel, which stays open.
+    // The focus goes back to Run ▾ as Escape gives it: left on the action, it would fall to the page itself as the
+    // panel hides, where a screen reader says nothing and Enter or the Arrow keys no longer reach the menu.
     const onClick = (event: MouseEvent) => {
       const button = (event.target as Element).closest('button');
-      if (button !== null && panel.current?.contains(button) && button.closest('.history-settings') === null) setOpen(false);
+      if (button === null || !panel.current?.contains(button) || button.closest('.history-settings') !== null) return;
+      const hadFocus = panel.current.contains(document.activeElement);
+      setOpen(false);
+      if (hadFocus) trigger.current?.focus();
     };
     element.addEventListener('keydown', onKeyDown);
     element.addEventListener('focusout', onFocusOut);
