@@ -178,9 +178,12 @@ test('a recorded burst replays as it was: scrub to it, step, play at 16×, then 
   await expect(page.getByTestId('detail-status')).toContainText('200');
   await page.screenshot({ path: screenshotPath('7-replay-played') });
 
-  // Back to live: the live server, still listening, and its buttons act again.
-  await page.getByRole('button', { name: 'Back to live' }).click();
+  // Back to live (from the keyboard): the live server, still listening, and its buttons act again. The focus goes
+  // to Run ▾, where the run was opened, not to the page itself as the bar goes away.
+  await page.getByRole('button', { name: 'Back to live' }).focus();
+  await page.keyboard.press('Enter');
   await expect(bar).toHaveCount(0);
+  await expect(page.getByTestId('run-menu-toggle')).toBeFocused();
   await expect(page.getByTestId('server-status')).toContainText(`Listening on http://127.0.0.1:${dashboard.bookPort}`);
   await expect(fire).not.toHaveAttribute('aria-disabled', 'true');
   await expect(page.getByRole('button', { name: 'Run load' })).toBeVisible();

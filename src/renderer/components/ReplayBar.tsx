@@ -47,6 +47,16 @@ function moveByKey(key: string, isShift: boolean, position: ReplayPosition, acti
   }
 }
 
+/**
+ * Back to live from a button that had the focus: the bar goes away with it, so the focus goes to Run ▾, where the
+ * run was opened, rather than falling to the page itself (where a screen reader says nothing).
+ */
+function backToLiveKeepingFocus(backToLive: () => void): void {
+  const hadFocus = document.activeElement?.closest('[data-testid="replay-bar"]') != null;
+  backToLive();
+  if (hadFocus) document.querySelector<HTMLElement>('[data-testid="run-menu-toggle"]')?.focus();
+}
+
 function speedLabel(speed: ReplaySpeed): string {
   return `${speed}×`;
 }
@@ -60,7 +70,7 @@ function Preparing({ fileName }: { fileName: string }): ReactNode {
         Preparing the replay of <strong>{fileName}</strong>… {Math.floor(fraction * 100)}%
       </p>
       <progress max={1} value={fraction} aria-label="Preparing the replay" />
-      <button type="button" className="secondary small" onClick={backToLive}>
+      <button type="button" className="secondary small" onClick={() => backToLiveKeepingFocus(backToLive)}>
         Back to live
       </button>
     </section>
@@ -106,7 +116,7 @@ export function ReplayBar(): ReactNode {
           Replay of <span className="replay-file">{fileName}</span>
         </h2>
         <span className="muted">recorded, not live: every panel shows the run at the cursor</span>
-        <button type="button" className="primary small replay-back" onClick={actions.backToLive}>
+        <button type="button" className="primary small replay-back" onClick={() => backToLiveKeepingFocus(actions.backToLive)}>
           Back to live
         </button>
       </div>
