@@ -120,6 +120,13 @@ test('Run load at ρ ≈ 0.5 keeps the queue short with Little’s law holding; 
 
   await loadPanel.getByRole('button', { name: 'Cancel load' }).click();
   await expect(progress).toHaveAttribute('data-phase', 'done');
+  // The queue had grown: requests still waiting for their answer when it stopped are shown as unfinished, so what
+  // was sent adds up to what the panel shows.
+  const counts = await datasetOf(progress);
+  const unfinished = numberIn(counts.unfinished);
+  expect(unfinished).toBeGreaterThan(0);
+  expect(numberIn(counts.completed) + numberIn(counts.errors) + unfinished).toBe(numberIn(counts.sent));
+  await expect(progress.getByTestId('load-unfinished')).toHaveText(`Unfinished${unfinished.toLocaleString('en-US')}`);
 });
 
 test('right after a Run load ends, the queueing panel still reads the window as that open-loop load, not as other traffic', async ({

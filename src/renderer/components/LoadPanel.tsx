@@ -94,6 +94,13 @@ function LoadProgressView({ activity }: { activity: LoadActivity }): ReactNode {
           <dt title="Due, waiting client-side for a free connection (counted in latency)">Waiting</dt>
           <dd>{formatCount(progress.waitingForConnection)}</dd>
         </div>
+        {progress.unfinished > 0 && (
+          // A stopped run's requests without an outcome: without them Sent would not add up to what is shown.
+          <div data-testid="load-unfinished">
+            <dt title="Due, but without an answer or an error when the run stopped">Unfinished</dt>
+            <dd>{formatCount(progress.unfinished)}</dd>
+          </div>
+        )}
         <div>
           <dt title="Requests written per second of the schedule">Achieved</dt>
           <dd>
