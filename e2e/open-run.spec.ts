@@ -6,6 +6,7 @@ import type { Page } from '@playwright/test';
 import { traceChunks } from '../src/history/trace-export';
 import { runFileChunks, serializeRunFileHeader } from '../src/shared/run-file';
 import { ALL_SAMPLES, sampleHeader } from '../test/support/sample-events';
+import { seriousAxeViolations } from './support/accessibility';
 import { expect, test } from './support/dashboard';
 import { runMenuButton, screenshotPath } from './support/ui';
 
@@ -117,4 +118,9 @@ test('the Run menu works from the keyboard: Enter opens it, the arrows move thro
   await expect(menu).toBeVisible();
   await page.getByRole('heading', { name: 'Poolscope' }).click();
   await expect(menu).toBeHidden();
+  // History…'s form reads as the settings' fields do: its values are as legible as any other text.
+  await toggle.click();
+  await menu.getByRole('button', { name: 'History…' }).click();
+  await expect(page.getByTestId('history-settings')).toBeVisible();
+  expect(await seriousAxeViolations(page)).toEqual([]);
 });
