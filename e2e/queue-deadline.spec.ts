@@ -9,8 +9,13 @@ const SLEEP_MS = 3000;
 const MAX_WAIT_MS = 500;
 
 test('jobs that wait longer than the max wait leave the queue unrun and show as "waited too long"', async ({ page, dashboard }) => {
-  await page.getByLabel('Max wait (ms)', { exact: true }).fill(String(MAX_WAIT_MS));
+  // 0 lifts the limit, and the running settings say so rather than "Max wait (ms) 0".
+  await page.getByLabel('Max wait (ms)', { exact: true }).fill('0');
   await startFromUi(page, { port: dashboard.bookPort, poolSize: 1, sleepMs: SLEEP_MS });
+  await expect(page.getByTestId('running-settings')).toContainText('No max wait');
+  await expect(page.getByTestId('running-settings')).not.toContainText('Max wait (ms)');
+  await page.getByLabel('Max wait (ms)', { exact: true }).fill(String(MAX_WAIT_MS));
+  await page.getByRole('button', { name: 'Restart with these settings' }).click();
   await expect(page.getByTestId('running-settings')).toContainText(`Max wait (ms) ${MAX_WAIT_MS}`);
 
   await fireSleepBurst(page, 4);

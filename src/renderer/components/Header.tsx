@@ -88,7 +88,14 @@ function RunningSettings(): ReactNode {
       !isSettingOff(name, settings[name]) &&
       (name !== 'workerCount' || hasPool(settings.strategy)) &&
       (name !== 'maxThreads' || settings.strategy === 'per-request'),
-  ).map((name) => (name === 'strategy' ? STRATEGY_TITLES[settings.strategy] : `${settingCaption(name)} ${settings[name]}`));
+  ).map((name) =>
+    name === 'strategy'
+      ? STRATEGY_TITLES[settings.strategy]
+      : // A max wait of 0 lifts the limit: "Max wait (ms) 0" would read as no waiting allowed at all.
+        name === 'maxWaitMs' && settings.maxWaitMs === 0
+        ? 'No max wait'
+        : `${settingCaption(name)} ${settings[name]}`,
+  );
   return (
     <span className="running-settings" data-testid="running-settings" title="The settings the server runs with">
       {parts.join(' · ')}
