@@ -101,6 +101,8 @@ test('a recorded burst replays as it was: scrub to it, step, play at 16×, then 
   const durationMs = Number(await bar.getAttribute('data-duration-ms'));
   expect(durationMs).toBe(Math.round(endAt - startAt));
   await expect(bar).toHaveAttribute('data-cursor-ms', '0');
+  // At its start, before the server was started, the run had no pool: said of the run, not "Start the server".
+  await expect(page.getByRole('region', { name: 'Workers' })).toContainText('No workers at this moment of the recorded run.');
 
   // Scrub into the first wave: four sleepers started, the other four waiting, for SLEEP_MS.
   const started = recording.events.filter((e) => e.type === 'job-started' && e.waitMs < SLEEP_MS / 2);

@@ -278,6 +278,7 @@ export function WorkersPanel(): ReactNode {
   const strategy = useAppStore((s) => s.wire.strategy);
   const threads = useAppStore((s) => s.wire.threads);
   const lock = useAppStore((s) => s.wire.lock);
+  const isReplay = useAppStore((s) => s.replay.phase !== 'off');
   return (
     <section className="panel workers-panel" aria-label="Workers">
       <div className="panel-head">
@@ -296,7 +297,10 @@ export function WorkersPanel(): ReactNode {
             ? 'Waiting for the pool’s state from the server…'
             : strategy === 'per-request' && serverPhase !== 'stopped'
               ? 'No request thread is alive: a thread per request starts one for each request, and it ends with its answer.'
-              : 'No workers yet. Start the server to spawn the pool.'}
+              : isReplay
+                ? // Start belongs to the live server during a replay: the run shown simply had no pool at this moment.
+                  'No workers at this moment of the recorded run.'
+                : 'No workers yet. Start the server to spawn the pool.'}
         </p>
       ) : (
         <ul className={`worker-grid ${workerIds.length > 8 ? 'compact' : ''}`}>
