@@ -119,6 +119,10 @@ describe('the live history as a download', () => {
       expect(reply.body).toContain("only from the dashboard's own page");
     }
     expect((await httpGet(dashboard.port, DASHBOARD_EXPORT_PATHS.trace, { Host: `evil.example:${dashboard.port}` })).status).toBe(403);
+    // A browser too old for Sec-Fetch-Site still names the site whose script asks.
+    const foreign = await httpGet(dashboard.port, DASHBOARD_EXPORT_PATHS.run, { Host: host, Origin: 'http://evil.example' });
+    expect(foreign.status).toBe(403);
+    expect(foreign.body).toContain("only from the dashboard's own page");
   });
 
   it('is written to a file as the Electron save dialog chose, renamed into place once complete', async () => {

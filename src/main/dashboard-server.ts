@@ -168,11 +168,13 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
 
   /**
    * The live history as a download, streamed at the pace the browser reads it. Only the dashboard's own page (or
-   * a person typing the address) may ask: a browser marks a request another site makes with Sec-Fetch-Site.
+   * a person typing the address) may ask: a browser marks a request another site makes with Sec-Fetch-Site, and
+   * one too old for that still names the other site in Origin when a script asks.
    */
   async function serveExport(req: http.IncomingMessage, res: http.ServerResponse, kind: HistoryExportKind): Promise<void> {
     const site = req.headers['sec-fetch-site'];
-    if (site !== undefined && site !== 'same-origin' && site !== 'none') {
+    const origin = req.headers.origin;
+    if ((site !== undefined && site !== 'same-origin' && site !== 'none') || (origin !== undefined && !allowedOrigins.has(origin))) {
       return plain(res, 403, "Forbidden: the history is downloaded only from the dashboard's own page");
     }
     const snapshot = snapshotOf(controller);
