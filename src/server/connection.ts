@@ -169,8 +169,8 @@ export class Connection {
   private peerAddress: string | null = null;
   /**
    * Bytes read but not parsed yet, because the connection could take no more requests: the rest of one read
-   * (Node reads at most 64 KiB at a time) plus what the paused socket had already buffered. Parsed first when
-   * room opens, before the socket is resumed.
+   * (Node reads at most 64 KiB at a time), copied, plus, with 'data' events, what the paused socket had already
+   * buffered. Parsed first when room opens, before the socket is resumed.
    */
   private keptInput: Buffer | null = null;
   private isKeptInputScheduled = false;
@@ -231,20 +231,25 @@ export class Connection {
 
   // ── input ──────────────────────────────────────────────────────────────────
 
-  /** Bytes from the socket: parsed up to the connection's room for requests, the rest kept for later. */
-  receive(chunk: Buffer): void {
-    if (!this.isReadingRequests) return this.dropInput(chunk.length);
+  /**
+   * One read from the socket, bytes[0, byteCount): parsed up to the connection's room for requests, the rest
+   * copied and kept for later. The bytes may be the buffer every connection reads into (socket-reads.ts), which
+   * the next read overwrites: nothing here or in the parser keeps a view of them past this call.
+   */
+  receive(bytes: Buffer, byteCount: number): void {
+    if (!this.isReadingRequests) return this.dropInput(byteCount);
     // Only what the socket had buffered before it was paused can arrive while input is kept: it goes after it.
-    if (this.keptInput !== null) this.keptInput = Buffer.concat([this.keptInput, chunk]);
-    else this.parse(chunk);
+    if (this.keptInput !== null) this.keptInput = Buffer.concat([this.keptInput, bytes.subarray(0, byteCount)]);
+    else this.parse(bytes, byteCount, false);
   }
 
-  private parse(input: Buffer): void {
+  /** Parses input[0, inputEnd); `isOwned` when the connection owns `input` (its kept input), so the rest need not be copied. */
+  private parse(input: Buffer, inputEnd: number, isOwned: boolean): void {
     const room = this.requestRoom();
     let end = 0;
     if (room > 0) {
       const handler = this.rules.handler;
-      const { requests, error, end: parsedTo } = this.parser.execute(input, 0, room);
+      const { requests, error, end: parsedTo } = this.parser.execute(input, 0, room, inputEnd);
       end = parsedTo;
       for (let i = 0; i < requests.length; i++) {
         // Requests after one that closes the connection are not served (RFC 9112 §9.6).
@@ -257,12 +262,13 @@ export class Connection {
       if (error !== null) {
         this.mayStillBeSending = true;
         if (this.isReadingRequests) handler.onParseError(this, error);
-        end = input.length;
+        end = inputEnd;
       }
     }
-    if (end < input.length) {
-      if (this.isReadingRequests) this.keptInput = end === 0 ? input : input.subarray(end);
-      else this.mayStillBeSending = true;
+    if (end < inputEnd) {
+      if (!this.isReadingRequests) this.mayStillBeSending = true;
+      else if (isOwned) this.keptInput = end === 0 && inputEnd === input.length ? input : input.subarray(end, inputEnd);
+      else this.keptInput = Buffer.from(input.subarray(end, inputEnd));
     }
     this.settle();
   }
@@ -282,7 +288,7 @@ export class Connection {
       const input = this.keptInput;
       if (input === null || !this.isReadingRequests) return;
       this.keptInput = null;
-      this.parse(input);
+      this.parse(input, input.length, true);
     });
   }
 

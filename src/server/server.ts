@@ -34,6 +34,7 @@ import type { JobOutcome } from './pool/thread-pool';
 import { PoolEventReporter } from './pool-events';
 import type { RequestWorkerData } from './request-router';
 import type { RouteInput, RouteOutput } from './routes';
+import { type SocketReadMode, startReading } from './socket-reads';
 import { createRunner } from './strategy-runner';
 
 export const DEFAULT_MAX_CONNECTIONS = 10_000;
@@ -68,6 +69,11 @@ export interface ServerOptions extends Partial<ServerSettings> {
   pagesDir?: string;
   /** Subscribe to it before startServer() to see the workers spawn. */
   events?: EventStream;
+  /**
+   * How accepted sockets are read (socket-reads.ts): 'shared-buffer', the default, reads every connection into one
+   * buffer where this Node allows it; 'data-events' uses the sockets' 'data' events, the fallback, for tests.
+   */
+  socketReads?: SocketReadMode;
 }
 
 export interface RunningServer {
@@ -95,6 +101,7 @@ interface ResolvedOptions extends Omit<ConnectionTimeouts, 'sendTimeoutMs'> {
   parserLimits: Partial<ParserLimits> | undefined;
   workerScript: string;
   pagesDir: string;
+  socketReads: SocketReadMode;
 }
 
 /** The server could not listen. `setting` names the setting to change when one is to blame, for a form to mark. */
@@ -207,10 +214,15 @@ class PoolscopeServer implements RunningServer, RequestHandler {
     };
     // allowHalfOpen: a client may send its request and half-close; it must still get the answer.
     // highWaterMark: Node then says (writableNeedDrain, 'drain') when a connection's unsent answers pass the bound.
-    this.listener = net.createServer({ allowHalfOpen: true, noDelay: true, highWaterMark: MAX_UNSENT_BYTES }, (socket) => {
-      if (this.early === null) this.onConnection(socket);
-      else this.holdUntilOpen(socket);
-    });
+    // pauseOnConnect: a socket is not read until the server starts reading it (startReading), which is also
+    // what lets it read into the shared buffer, and what keeps early and waiting connections unread.
+    this.listener = net.createServer(
+      { allowHalfOpen: true, noDelay: true, highWaterMark: MAX_UNSENT_BYTES, pauseOnConnect: true },
+      (socket) => {
+        if (this.early === null) this.onConnection(socket);
+        else this.holdUntilOpen(socket);
+      },
+    );
     this.sweepTimer = setInterval(() => this.sweepTimeouts(), TIMEOUT_SWEEP_INTERVAL_MS);
     this.sweepTimer.unref();
   }
@@ -252,7 +264,6 @@ class PoolscopeServer implements RunningServer, RequestHandler {
     for (const socket of early) {
       if (socket.destroyed) continue;
       this.onConnection(socket);
-      socket.resume();
     }
   }
 
@@ -284,8 +295,8 @@ class PoolscopeServer implements RunningServer, RequestHandler {
     };
   }
 
+  /** Until the runner is ready, an accepted socket waits unread (pauseOnConnect). */
   private holdUntilOpen(socket: net.Socket): void {
-    socket.pause();
     socket.on('error', () => {});
     this.early!.push(socket);
   }
@@ -329,7 +340,6 @@ class PoolscopeServer implements RunningServer, RequestHandler {
   /** Reads and answers the connection from now on. */
   private serve(conn: Connection): void {
     const socket = conn.socket;
-    socket.on('data', (chunk: Buffer) => conn.receive(chunk));
     socket.on('end', () => conn.onPeerEnd());
     socket.on('drain', () => conn.onDrain());
     this.connections.add(conn);
@@ -341,13 +351,14 @@ class PoolscopeServer implements RunningServer, RequestHandler {
       socket.once('finish', next);
       socket.once('close', next);
     }
+    startReading(socket, (bytes, byteCount) => conn.receive(bytes, byteCount), this.options.socketReads);
   }
 
   private refuseConnection(conn: Connection, refusal: 'SHUTTING_DOWN' | 'CONNECTION_LIMIT'): void {
     const socket = conn.socket;
     // Refused connections read too: what their client sends is dropped, and its FIN lets the socket go.
-    socket.on('data', (chunk: Buffer) => conn.receive(chunk));
     socket.on('end', () => conn.onPeerEnd());
+    startReading(socket, (bytes, byteCount) => conn.receive(bytes, byteCount), this.options.socketReads);
     const mayLinger = this.lingeringRefusalCount < MAX_LINGERING_REFUSALS;
     if (mayLinger) this.lingeringRefusalCount++;
     this.refused.set(conn, mayLinger);
@@ -390,9 +401,8 @@ class PoolscopeServer implements RunningServer, RequestHandler {
 
   // ── strategy 'single': one connection at a time ───────────────────────────
 
-  /** The one thread is busy with another connection: this one waits, accepted and unread, with no timeout running. */
+  /** The one thread is busy with another connection: this one waits, accepted and unread (pauseOnConnect), with no timeout running. */
   private holdUnread(conn: Connection): void {
-    conn.socket.pause();
     this.waitingConnections.push(conn);
     const events = this.events;
     if (events.wants['connection-waiting']) {
@@ -424,10 +434,8 @@ class PoolscopeServer implements RunningServer, RequestHandler {
         });
       }
       conn.beginServing();
+      // Its socket was never read: a client that left meanwhile has its FIN read now, and 'end' heard.
       this.serve(conn);
-      // A client that left without sending anything has its end already emitted, before serve() listened for it.
-      if (conn.socket.readableEnded) conn.onPeerEnd();
-      else conn.socket.resume();
       return;
     }
   }
@@ -594,7 +602,6 @@ class PoolscopeServer implements RunningServer, RequestHandler {
     for (let conn = this.waitingConnections.shift(); conn !== undefined; conn = this.waitingConnections.shift()) {
       if (conn.socket.destroyed) continue;
       this.refuseConnection(conn, 'SHUTTING_DOWN');
-      conn.socket.resume();
     }
     await this.runner.shutdown();
     const drained = new Promise<void>((resolve) => (this.connectionsDrained = resolve));
@@ -630,6 +637,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     parserLimits: options.parserLimits,
     workerScript: options.workerScript ?? DEFAULT_WORKER_SCRIPT,
     pagesDir: options.pagesDir ?? DEFAULT_PAGES_DIR,
+    socketReads: options.socketReads ?? 'shared-buffer',
   };
   if (resolved.stopAfterRequests !== undefined && !(Number.isInteger(resolved.stopAfterRequests) && resolved.stopAfterRequests > 0)) {
     throw new RangeError(`stopAfterRequests must be a positive whole number (got ${resolved.stopAfterRequests})`);

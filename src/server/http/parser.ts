@@ -84,7 +84,7 @@ export interface ParseResult {
   /** Set once the stream is invalid; from then on every call returns it again and no requests. */
   error: HttpParseError | null;
   /**
-   * Where in the chunk parsing stopped: its length when every byte was taken, less only when `maxRequests`
+   * Where in the chunk parsing stopped: its end (`chunkEnd`) when every byte was taken, less only when `maxRequests`
    * requests were complete first. The bytes from here on are untouched: pass them again (the same chunk and
    * this offset) to go on. Meaningless once `error` is set.
    */
@@ -265,12 +265,14 @@ export class HttpRequestParser {
    * Parses `chunk` from `start` until its end, or until `maxRequests` requests are complete: a caller that may
    * take no more requests for now keeps the rest (from `end`) and passes it again later, so no byte is lost or
    * parsed twice. A request's last byte ends the call at once, before any byte of the next one is looked at.
+   * `chunkEnd` ends the bytes to parse (the chunk's length unless given: a read into a larger buffer). Whatever
+   * the parser keeps of a chunk past the call (an unfinished line, a body) it copies: the caller may reuse it.
    */
-  execute(chunk: Buffer, start = 0, maxRequests = Number.POSITIVE_INFINITY): ParseResult {
-    if (this.error !== null) return { requests: NO_REQUESTS, error: this.error, end: chunk.length };
+  execute(chunk: Buffer, start = 0, maxRequests = Number.POSITIVE_INFINITY, chunkEnd = chunk.length): ParseResult {
+    if (this.error !== null) return { requests: NO_REQUESTS, error: this.error, end: chunkEnd };
     const requests: ParsedRequest[] = [];
     this.completed = requests;
-    const end = chunk.length;
+    const end = chunkEnd;
     let pos = start;
     while (pos < end && this.state !== State.Dead && requests.length < maxRequests) {
       switch (this.state) {
