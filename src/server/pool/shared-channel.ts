@@ -13,6 +13,9 @@ const RESULT_OK = 0;
 const RESULT_LENGTH = 1;
 const RESULT_RUN_MS = 1;
 const RESULT_FINISHED_AT = 2;
+/** The layout's offsets read once: its getters are called per result slot access otherwise, several times per job on each thread. */
+const RESULT_OFFSET_BYTES = ChannelLayout.resultOffset;
+const RESULT_SLOT_BYTES = ResultLayout.slotBytes;
 
 export class SharedChannel {
   private readonly cells: Int32Array;
@@ -229,7 +232,7 @@ export class SharedChannel {
 }
 
 function resultSlotOffset(slot: number): number {
-  return ChannelLayout.resultOffset + slot * ResultLayout.slotBytes;
+  return RESULT_OFFSET_BYTES + slot * RESULT_SLOT_BYTES;
 }
 
 /** A thrown value in words, for the failure it becomes on either side of the boundary. */

@@ -5,6 +5,9 @@ import { PoolCell, RingLayout, RingState } from './protocol';
 import { SharedCodec } from './shared-codec';
 
 const SLOT_MASK = RingLayout.capacity - 1;
+/** RingLayout's offsets read once: its getters are called per slot access otherwise, several times per job on each thread. */
+const RING_OFFSET_BYTES = RingLayout.offset;
+const SLOT_BYTES = RingLayout.slotBytes;
 /** Int32 cells of a slot, from its start. */
 const STATE = 0;
 const INPUT_TAKEN = 1;
@@ -156,5 +159,5 @@ export class JobRing {
 }
 
 function slotOffset(slot: number): number {
-  return RingLayout.offset + slot * RingLayout.slotBytes;
+  return RING_OFFSET_BYTES + slot * SLOT_BYTES;
 }
