@@ -100,6 +100,12 @@ const MIN_BODY_CAPACITY_BYTES = 1024;
 const SHORT_COPY_BYTES = 16;
 /** A line's first bytes are searched for its LF in JS, the rest by Buffer#indexOf: most lines are short. */
 const SHORT_LINE_SCAN_BYTES = 32;
+/**
+ * Field values up to this many bytes, at the first RECENT_VALUE_COUNT positions of a header section, are kept for
+ * the connection's next request (see fieldValue): at most 512 bytes of strings per connection.
+ */
+const RECENT_VALUE_BYTES = 64;
+const RECENT_VALUE_COUNT = 8;
 /** Request bytes quoted in an error message are cut to this many characters. */
 const MESSAGE_EXCERPT_CHARS = 64;
 const NO_REQUESTS: ParsedRequest[] = [];
@@ -243,6 +249,8 @@ export class HttpRequestParser {
   private chunkFramingBytes = 0;
   private trailerBytes = 0;
   private trailerCount = 0;
+  /** The short field values of the last request, by their position in its header section (fieldValue). */
+  private readonly recentValues: string[] = [];
 
   constructor(limits: Partial<ParserLimits> = {}) {
     this.limits = { ...DEFAULT_PARSER_LIMITS };
@@ -590,7 +598,7 @@ export class HttpRequestParser {
       const rawName = decodeLatin1(buf, start, colon);
       name = hasUppercase ? rawName.toLowerCase() : rawName;
     }
-    const value = decodeLatin1(buf, valueStart, valueEnd);
+    const value = this.fieldValue(buf, valueStart, valueEnd);
     this.headers.push([name, value]);
     switch (name) {
       case 'host':
@@ -609,6 +617,21 @@ export class HttpRequestParser {
         this.transferEncoding = this.transferEncoding === null ? value : `${this.transferEncoding},${value}`;
         return;
     }
+  }
+
+  /**
+   * A field value's string. A keep-alive client sends the same short values (Host, Accept…) at the same positions
+   * in every request, so the last request's string at this position is reused when its bytes are the same, instead
+   * of another copy decoded through a native call.
+   */
+  private fieldValue(buf: Buffer, start: number, end: number): string {
+    const index = this.headers.length;
+    if (index >= RECENT_VALUE_COUNT || end - start > RECENT_VALUE_BYTES) return decodeLatin1(buf, start, end);
+    const recent = this.recentValues[index];
+    if (recent !== undefined && spellsLatin1(buf, start, end, recent)) return recent;
+    const value = decodeLatin1(buf, start, end);
+    this.recentValues[index] = value;
+    return value;
   }
 
   /** RFC 9110 §8.6: 1*DIGIT; a list of identical values, or repeated identical fields, is accepted as that one value. */
@@ -761,6 +784,13 @@ function decodeLatin1(buf: Buffer, start: number, end: number): string {
   let text = '';
   for (let i = start; i < end; i++) text += String.fromCharCode(buf[i]!);
   return text;
+}
+
+/** Do `buf[start, end)` decoded as latin1 make `text`? */
+function spellsLatin1(buf: Buffer, start: number, end: number, text: string): boolean {
+  if (text.length !== end - start) return false;
+  for (let i = 0; i < text.length; i++) if (buf[start + i] !== text.charCodeAt(i)) return false;
+  return true;
 }
 
 function commonFieldName(buf: Buffer, start: number, end: number): string | null {
