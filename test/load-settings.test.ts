@@ -8,6 +8,7 @@ import {
   isLoopbackHost,
   parseMix,
   parseWorkerCounts,
+  poolscopeMixRefusal,
   validateLoadSettings,
   validateLoopbackUrl,
   validateSweepSettings,
@@ -206,5 +207,24 @@ describe('validateSweepSettings', () => {
     expect(result).toMatchObject({ ok: false, field: 'ratePerS' });
     const fine = validateSweepSettings({ workerCounts: '1,2', ratePerS: '100', sleepMs: '50', seed: 1 });
     expect(fine).toMatchObject({ ok: true, value: { workerCounts: [1, 2], sleepMs: 50, load: { ratePerS: 100, seed: 1 } } });
+  });
+
+  it("refuses a mix Poolscope's /sleep would answer 400 every time, which npm run load may still send elsewhere", () => {
+    const mix = '/:0.5,/sleep?ms=60001:0.5';
+    expect(validateSweepSettings({ workerCounts: '1,2', mix })).toEqual({
+      ok: false,
+      error:
+        'Mix path "/sleep?ms=60001": ms must be a whole number of milliseconds from 0 to 60000 (got "60001"); the server would answer every one 400',
+      field: 'mix',
+    });
+    expect(validateLoadSettings({ mix })).toMatchObject({ ok: true });
+    expect(
+      poolscopeMixRefusal([
+        { path: '/sleep?ms=60000', weight: 0.5 },
+        { path: '/sleep?ms=0', weight: 0.5 },
+      ]),
+    ).toBeNull();
+    expect(poolscopeMixRefusal([{ path: '/sleep?ms=abc', weight: 1 }])).toMatch(/got "abc"/);
+    expect(poolscopeMixRefusal([{ path: '/other?ms=99999', weight: 1 }])).toBeNull();
   });
 });

@@ -6,8 +6,8 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { REPEATED_SIGNAL_WINDOW_MS } from '../src/cli/program';
-import { MAX_SLEEP_OVERRIDE_MS } from '../src/server/routes';
 import { parseRunFile } from '../src/shared/run-file';
+import { MAX_SLEEP_OVERRIDE_MS } from '../src/shared/sleep-query';
 import { DASHBOARD_EXPORT_PATHS } from '../src/shared/wire';
 import { get, httpGet, RawConnection } from './support/http-client';
 import { type ChildProgram, spawnProgram } from './support/processes';

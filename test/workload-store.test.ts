@@ -60,6 +60,11 @@ describe('the Run load and Sweep… forms', () => {
       error: 'Mix weights must sum to 1 (within 0.001); these sum to 0.5',
     });
     expect(checkLoadForm({ ...form, connections: '0' })).toMatchObject({ ok: false, field: 'connections' });
+    expect(checkLoadForm({ ...form, mix: '/sleep?ms=99999' })).toMatchObject({
+      ok: false,
+      field: 'mix',
+      error: expect.stringMatching(/answer every one 400$/),
+    });
     const sweep = initialWorkloadState().sweepForm;
     expect(checkSweepForm(sweep)).toMatchObject({ ok: true, value: { workerCounts: [1, 2, 4, 8] } });
     expect(checkSweepForm({ ...sweep, workerCounts: '1,1' })).toEqual({

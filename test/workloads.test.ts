@@ -77,6 +77,13 @@ describe('Run load', () => {
       ok: false,
       field: 'mix',
     });
+    // The app's load only goes to its own server, which answers such a /sleep 400 every time.
+    expect(await controller.execute({ type: 'start-load', settings: { ...loadSettings, mix: '/:0.5,/sleep?ms=70000:0.5' } })).toEqual({
+      ok: false,
+      error:
+        'Mix path "/sleep?ms=70000": ms must be a whole number of milliseconds from 0 to 60000 (got "70000"); the server would answer every one 400',
+      field: 'mix',
+    });
     expect(controller.status.lastError).toBeNull();
     expect(await controller.execute({ type: 'cancel-load' })).toEqual({ ok: false, error: 'No load is running' });
   });

@@ -1,6 +1,8 @@
 // The book's routes (ch. 21): `GET /` → hello.html, `GET /sleep` → the same page after a blocking sleep,
 // anything else → 404.html. Runs inside a worker thread; pure apart from the sleep, so it is testable alone.
 
+import { sleepOverrideMs } from '../shared/sleep-query';
+
 export interface RouteInput {
   method: string;
   /** The path and query (`/sleep?ms=10`), also for an absolute-form request; `*` and CONNECT's host:port as sent. */
@@ -28,7 +30,6 @@ export interface RouterOptions {
   sleep: (ms: number) => void;
 }
 
-export const MAX_SLEEP_OVERRIDE_MS = 60_000;
 export const ALLOWED_METHODS = 'GET, HEAD';
 
 const HTML = 'text/html; charset=utf-8';
@@ -40,21 +41,6 @@ const encoder = new TextEncoder();
 
 function text(status: number, message: string): RouteOutput {
   return { status, contentType: TEXT, body: encoder.encode(`${message}\n`) };
-}
-
-/** Parses `?ms=N` on /sleep; null when absent, a string error when invalid. */
-function sleepOverrideMs(query: string): number | null | string {
-  for (const pair of query.split('&')) {
-    const eq = pair.indexOf('=');
-    const key = eq === -1 ? pair : pair.slice(0, eq);
-    if (key !== 'ms') continue;
-    const value = eq === -1 ? '' : pair.slice(eq + 1);
-    if (!/^\d{1,5}$/.test(value) || Number(value) > MAX_SLEEP_OVERRIDE_MS) {
-      return `ms must be a whole number of milliseconds from 0 to ${MAX_SLEEP_OVERRIDE_MS} (got "${value}")`;
-    }
-    return Number(value);
-  }
-  return null;
 }
 
 export function createRouter(options: RouterOptions): (input: RouteInput) => RouteOutput {

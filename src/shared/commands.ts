@@ -7,6 +7,7 @@ import {
   DEFAULT_LOAD_SETTINGS,
   type LoadSettings,
   type LoadSettingsField,
+  poolscopeMixRefusal,
   type SweepSettings,
   type SweepSettingsField,
   validateLoadSettings,
@@ -130,6 +131,8 @@ export function validateCommand(input: unknown): CommandValidation {
       // The URL is never the viewer's to choose: load only ever goes to the app's own server.
       const checked = validateLoadSettings({ ...input, url: DEFAULT_LOAD_SETTINGS.url });
       if (!checked.ok) return { ok: false, error: checked.error, field: checked.field };
+      const mixRefusal = poolscopeMixRefusal(checked.value.mix);
+      if (mixRefusal !== null) return { ok: false, error: mixRefusal, field: 'mix' };
       const { url: _url, ...settings } = checked.value;
       return { ok: true, value: { type: 'start-load', settings } };
     }

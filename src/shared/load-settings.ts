@@ -3,6 +3,7 @@
 // A refusal names the field it belongs to, so a form can show the reason next to that field.
 
 import { DEFAULT_SETTINGS, SETTINGS } from './settings';
+import { sleepOverrideMs } from './sleep-query';
 
 export type ArrivalProcess = 'poisson' | 'constant';
 
@@ -329,6 +330,21 @@ export function parseWorkerCounts(input: unknown): { ok: true; value: number[] }
   return { ok: true, value: counts };
 }
 
+/**
+ * A mix path the book's server answers 400 every time (`/sleep?ms=70000`), named with its reason; null when it
+ * has none. Only for load that goes to Poolscope itself (the app's Run load, the sweep): `npm run load` may
+ * target any server, whose routes are its own.
+ */
+export function poolscopeMixRefusal(mix: readonly MixEntry[]): string | null {
+  for (const { path } of mix) {
+    const q = path.indexOf('?');
+    if (q === -1 || path.slice(0, q) !== '/sleep') continue;
+    const ms = sleepOverrideMs(path.slice(q + 1));
+    if (typeof ms === 'string') return `Mix path "${path}": ${ms}; the server would answer every one 400`;
+  }
+  return null;
+}
+
 export function validateSweepSettings(input: SweepSettingsInput): FieldValidation<SweepSettings, SweepSettingsField> {
   const workerCounts = parseWorkerCounts(input.workerCounts ?? DEFAULT_SWEEP_WORKER_COUNTS);
   if (!workerCounts.ok) return { ok: false, error: workerCounts.error, field: 'workerCounts' };
@@ -342,5 +358,7 @@ export function validateSweepSettings(input: SweepSettingsInput): FieldValidatio
   if (typeof sleepMs === 'string') return { ok: false, error: sleepMs, field: 'sleepMs' };
   const load = validateCommonLoadFields(input);
   if (!load.ok) return { ok: false, error: load.error, field: load.field as SweepSettingsField };
+  const mixRefusal = poolscopeMixRefusal(load.value.mix);
+  if (mixRefusal !== null) return { ok: false, error: mixRefusal, field: 'mix' };
   return { ok: true, value: { workerCounts: workerCounts.value, sleepMs, load: load.value } };
 }

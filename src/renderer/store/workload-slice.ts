@@ -9,6 +9,7 @@ import {
   type ArrivalProcess,
   DEFAULT_LOAD_SETTINGS,
   DEFAULT_SWEEP_WORKER_COUNTS,
+  poolscopeMixRefusal,
   type SweepSettings,
   validateLoadSettings,
   validateSweepSettings,
@@ -98,6 +99,8 @@ export type FormCheck<T, F extends string> = { ok: true; value: T } | { ok: fals
 export function checkLoadForm(form: LoadForm): FormCheck<LoadRunSettings, LoadFormField> {
   const checked = validateLoadSettings({ ...form, url: DEFAULT_LOAD_SETTINGS.url });
   if (!checked.ok) return { ok: false, error: checked.error, field: checked.field as LoadFormField };
+  const mixRefusal = poolscopeMixRefusal(checked.value.mix);
+  if (mixRefusal !== null) return { ok: false, error: mixRefusal, field: 'mix' };
   const { url: _url, ...settings } = checked.value;
   return { ok: true, value: settings };
 }
