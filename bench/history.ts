@@ -1,8 +1,8 @@
 // Micro-benchmarks of the flight recorder (src/history): append cost per event, bytes per stored event,
 // memory once full, stateAt() at random times, timeline() for the usual windows, and what a live viewer's
 // frame costs the main thread (stats, build, JSON) and weighs.
-// Run: npm run bench:history [-- --quick] [-- --frames: the frames alone] (apart from `npm run bench`, which
-// compares servers). CPU time is reported beside wall time: on a shared machine it is far less disturbed by the
+// Run: npm run bench:history [-- --quick] [-- --frames: the frames alone] [-- --saturated: the frames at saturation,
+// at the saturated pace] (apart from `npm run bench`, which compares servers). CPU time is reported beside wall time: on a shared machine it is far less disturbed by the
 // other processes.
 //
 // The traffic is synthetic but shaped like the real server's: keep-alive GET / on N workers at a steady
@@ -17,7 +17,7 @@ import { build as buildHistogram } from 'hdr-histogram-js/dist/HistogramBuilder.
 import { EventHistory, LiveStats, ViewerFrames } from '../src/history';
 import { BURST_USER_AGENT, type ServerEvent } from '../src/shared/events';
 import { DEFAULT_RECORDER_SETTINGS, DEFAULT_SETTINGS } from '../src/shared/settings';
-import { type ControllerStatus, FRAME_INTERVAL_MS } from '../src/shared/wire';
+import { type ControllerStatus, FRAME_INTERVAL_MS, SATURATED_FRAME_INTERVAL_MS } from '../src/shared/wire';
 import { percentile } from '../test/support/percentile';
 
 v8.setFlagsFromString('--expose-gc');
@@ -25,6 +25,7 @@ const gc = vm.runInNewContext('gc') as () => void;
 
 const isQuick = process.argv.includes('--quick');
 const isFramesOnly = process.argv.includes('--frames');
+const isSaturated = process.argv.includes('--saturated');
 
 /** Valid server events, in time order, for `workerCount` workers at `ratePerS` requests per second. */
 class Traffic {
@@ -378,36 +379,68 @@ function benchFrames(): void {
   const workers = 4;
   const rate = 10_000;
   const frameCount = isQuick ? 150 : 600;
+  // --saturated: keep-alive GET / at saturation (SaturatedTraffic, about 23,000 req/s) with a frame every
+  // SATURATED_FRAME_INTERVAL_MS, as the publisher paces a page while the server's main thread has no slack.
+  const intervalMs = isSaturated ? SATURATED_FRAME_INTERVAL_MS : FRAME_INTERVAL_MS;
+  const count = isSaturated ? Math.ceil(frameCount / 5) : frameCount;
   section(
-    `frames: one live viewer, 30 s window at 1,200 px, ${workers} workers at ${rate.toLocaleString('en')} req/s, a frame every ${FRAME_INTERVAL_MS} ms`,
+    isSaturated
+      ? `frames: one live viewer, 30 s window at 1,200 px, ${workers} workers at saturation (50 keep-alive connections), a frame every ${intervalMs} ms`
+      : `frames: one live viewer, 30 s window at 1,200 px, ${workers} workers at ${rate.toLocaleString('en')} req/s, a frame every ${intervalMs} ms`,
   );
   const history = new EventHistory({
     maxAgeMs: DEFAULT_RECORDER_SETTINGS.historySeconds * 1000,
     maxEvents: DEFAULT_RECORDER_SETTINGS.historyEvents,
   });
-  const traffic = new Traffic(workers, rate);
+  const traffic = isSaturated ? new SaturatedTraffic(workers, 50) : new Traffic(workers, rate);
+  let appended = 0;
   const appendUntil = (at: number) => {
-    while (traffic.at < at) history.append(traffic.next());
+    while (traffic.at < at) {
+      history.append(traffic.next());
+      appended++;
+    }
   };
   appendUntil(traffic.at + 35_000);
   const stats = new LiveStats(history, () =>
     buildHistogram({ useWebAssembly: false, numberOfSignificantValueDigits: 3, lowestDiscernibleValue: 1, autoResize: true }),
   );
   stats.catchUp(Number.POSITIVE_INFINITY);
-  const frames = new ViewerFrames(history);
+  // The parts of a frame's build, timed where the history answers them (the rest is the frame's own assembly).
+  const partMs = { stateAt: 0, activity: 0, timeline: 0, readEvents: 0, statsRead: 0 };
+  const timedPart =
+    <A extends unknown[], R>(name: keyof typeof partMs, fn: (...args: A) => R) =>
+    (...args: A): R => {
+      const cpu = process.cpuUsage();
+      try {
+        return fn(...args);
+      } finally {
+        const used = process.cpuUsage(cpu);
+        partMs[name] += (used.user + used.system) / 1000;
+      }
+    };
+  const timedHistory = Object.create(history) as EventHistory;
+  timedHistory.stateAt = timedPart('stateAt', history.stateAt.bind(history));
+  timedHistory.activity = timedPart('activity', history.activity.bind(history));
+  timedHistory.timeline = timedPart('timeline', history.timeline.bind(history));
+  timedHistory.readEvents = timedPart('readEvents', history.readEvents.bind(history));
+  const frames = new ViewerFrames(timedHistory);
   frames.setView({ id: 1, windowMs: 30_000, plotWidthPx: 1_200, paused: false, cursor: 'live' });
   const status: ControllerStatus = { phase: 'listening', url: 'http://127.0.0.1:7878', settings: { ...DEFAULT_SETTINGS }, lastError: null };
-  const costs: Array<{ statsMs: number; buildMs: number; jsonMs: number; bytes: number }> = [];
-  for (let i = 0; i < frameCount; i++) {
-    appendUntil(traffic.at + FRAME_INTERVAL_MS);
+  const readStats = timedPart('statsRead', (at: number, state: Parameters<LiveStats['summary']>[1]) => stats.summary(at, state));
+  const costs: Array<{ statsMs: number; buildMs: number; jsonMs: number; bytes: number; parts: typeof partMs }> = [];
+  const startedAppended = appended;
+  const startedAt = traffic.at;
+  for (let i = 0; i < count; i++) {
+    appendUntil(traffic.at + intervalMs);
     const now = history.lastAt!;
     const statsMs = timed(() => stats.catchUp()).cpuMs;
+    for (const name of Object.keys(partMs) as Array<keyof typeof partMs>) partMs[name] = 0;
     let frame: ReturnType<ViewerFrames['build']> = null;
     const buildMs = timed(() => {
       frame = frames.build({
         now,
         status,
-        stats: { version: stats.version, read: (at, state) => stats.summary(at, state) },
+        stats: { version: stats.version, read: readStats },
         maxAgeMs: DEFAULT_RECORDER_SETTINGS.historySeconds * 1000,
         maxEvents: DEFAULT_RECORDER_SETTINGS.historyEvents,
       });
@@ -417,7 +450,7 @@ function benchFrames(): void {
       json = JSON.stringify(frame);
     }).cpuMs;
     // The first frame is full (a viewer's arrival), the rest are what a watching viewer costs.
-    if (i > 0) costs.push({ statsMs, buildMs, jsonMs, bytes: json.length });
+    if (i > 0) costs.push({ statsMs, buildMs, jsonMs, bytes: json.length, parts: { ...partMs } });
   }
   const mean = (pick: (c: (typeof costs)[number]) => number) => costs.reduce((sum, c) => sum + pick(c), 0) / costs.length;
   const p95 = (pick: (c: (typeof costs)[number]) => number) =>
@@ -427,14 +460,23 @@ function benchFrames(): void {
     );
   const row = (name: string, pick: (c: (typeof costs)[number]) => number) =>
     console.log(`${name.padEnd(22)} ${mean(pick).toFixed(3).padStart(7)} ms  ${p95(pick).toFixed(3).padStart(7)} ms`);
+  console.log(
+    `${(((appended - startedAppended) / (traffic.at - startedAt)) * 1000).toLocaleString('en', { maximumFractionDigits: 0 })} events/s appended`,
+  );
   console.log('CPU per frame          mean        p95');
   row('stats caught up', (c) => c.statsMs);
   row('frame built', (c) => c.buildMs);
+  row('  stateAt', (c) => c.parts.stateAt);
+  row('  activity', (c) => c.parts.activity);
+  row('  timeline', (c) => c.parts.timeline);
+  row('  log (readEvents)', (c) => c.parts.readEvents);
+  row('  stats read', (c) => c.parts.statsRead);
+  row('  the rest', (c) => c.buildMs - Object.values(c.parts).reduce((sum, ms) => sum + ms, 0));
   row('JSON', (c) => c.jsonMs);
   const totalMs = mean((c) => c.statsMs + c.buildMs + c.jsonMs);
   row('all', (c) => c.statsMs + c.buildMs + c.jsonMs);
   console.log(
-    `${(mean((c) => c.bytes) / 1024).toFixed(1)} KiB per frame; at ${(1000 / FRAME_INTERVAL_MS).toFixed(0)} frames/s: ${((totalMs * 100) / FRAME_INTERVAL_MS).toFixed(1)} % of a core, ${((mean((c) => c.bytes) * 1000) / FRAME_INTERVAL_MS / 1024).toFixed(0)} KiB/s`,
+    `${(mean((c) => c.bytes) / 1024).toFixed(1)} KiB per frame; at ${(1000 / intervalMs).toFixed(0)} frames/s: ${((totalMs * 100) / intervalMs).toFixed(1)} % of a core, ${((mean((c) => c.bytes) * 1000) / intervalMs / 1024).toFixed(0)} KiB/s`,
   );
 }
 
