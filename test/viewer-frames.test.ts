@@ -16,7 +16,8 @@ import {
   WHOLE_TIMELINE_INTERVAL_MS,
 } from '../src/history';
 import { mergeTimeline } from '../src/renderer/bridge/frame-timeline';
-import type { ServerEvent } from '../src/shared/events';
+import { burstTagOf, burstUserAgent, isBurstUserAgent, type ServerEvent } from '../src/shared/events';
+import { type FinishedRequest, routeKeyOf } from '../src/shared/request-stats';
 import {
   type FrameTimeline,
   HIGH_RATE_REQUESTS_PER_S,
@@ -386,6 +387,62 @@ function drawnBusyMs(timeline: FrameTimeline): Map<number, number[]> {
   }
   return byLane;
 }
+
+describe('the live stats read of a finished request', () => {
+  it('is its full record, but the route for its path and the User-Agent of a burst only', () => {
+    const paths = ['/', '/sleep', '/nope', '/?q=1', '/sleep?ms=5'];
+    const events = simulateRun({
+      workerCount: 2,
+      startAt: START_AT,
+      maxWaitMs: 30,
+      jobs: Array.from({ length: 80 }, (_, i) => ({ gapMs: 2, runMs: i % 5 === 1 ? 20 : 3, path: paths[i % paths.length]! })),
+    }).map((event) =>
+      event.type === 'request-received' && event.requestId % 3 === 0
+        ? { ...event, userAgent: burstUserAgent({ burstId: 7, size: 30 }) }
+        : event,
+    );
+    const history = historyOf(events);
+    const runId = history.runs().at(-1)!.runId;
+    const out: FinishedRequest = {
+      id: 0,
+      path: '',
+      userAgent: null,
+      receivedAt: 0,
+      startedAt: null,
+      finishedAt: null,
+      sentAt: null,
+      workerId: null,
+      waitMs: null,
+      runMs: null,
+      status: null,
+      abandonReason: null,
+    };
+    const kinds = new Set<string>();
+    for (const event of events) {
+      if (event.type !== 'response-sent') continue;
+      const full = history.request(event.requestId, runId)!;
+      const light = { ...history.finishedRequest(event.requestId, runId, out)! };
+      expect(routeKeyOf(light.path)).toBe(routeKeyOf(full.path));
+      expect(light.userAgent).toBe(isBurstUserAgent(full.userAgent) ? full.userAgent : null);
+      expect(burstTagOf(light.userAgent)).toEqual(burstTagOf(full.userAgent));
+      const { path: _lightPath, userAgent: _lightAgent, ...lightTimes } = light;
+      const { id, receivedAt, startedAt, finishedAt, sentAt, workerId, waitMs, runMs, status, abandonReason } = full;
+      expect(lightTimes).toEqual({ id, receivedAt, startedAt, finishedAt, sentAt, workerId, waitMs, runMs, status, abandonReason });
+      kinds.add(`${routeKeyOf(full.path)} ${abandonReason ?? 'ran'} ${burstTagOf(full.userAgent) === null ? 'external' : 'burst'}`);
+    }
+    // Every route, abandoned and run jobs, bursts and not were compared.
+    expect([...kinds].sort()).toEqual(
+      expect.arrayContaining(['/ max-wait burst', '/ ran external', '/sleep ran burst', 'other ran external', 'other max-wait external']),
+    );
+  });
+
+  it('a request not in the run it is asked in is looked up as request() does', () => {
+    const history = historyOf(steadyRun(10, 5, 1));
+    const out = { ...history.request(3)!, path: '' } as FinishedRequest;
+    expect(history.finishedRequest(3, 99, out)).toBeNull();
+    expect(history.finishedRequest(3, undefined, out)).toEqual(history.request(3));
+  });
+});
 
 describe('a watching viewer', () => {
   /** A history fed as the server would, and a viewer of it framed every `stepMs`; each frame's timeline merged as the page does. */

@@ -15,6 +15,7 @@
 
 import type { ServerEvent } from '../shared/events';
 import { requestOriginOf } from '../shared/pool-model';
+import type { FinishedRequest } from '../shared/request-stats';
 import { BucketStore, DEFAULT_BUCKETS_PER_LEVEL, jobClassOf, QUEUE_DEQUEUED, QUEUE_RECEIVED, QUEUE_REJECTED } from './bucket-store';
 import { isLaneId, ROUTE_OTHER, routeCodeOf, statusClassOf } from './classify';
 import { findRequest, type RequestList, type RequestsQuery, requestsIn } from './details';
@@ -424,6 +425,20 @@ export class EventHistory {
   request(requestId: number, runId?: number, at?: number): RecordedRequest | null {
     this.settle();
     return findRequest(this.parts, this.live, requestId, runId, at);
+  }
+
+  /**
+   * A request of run `runId` as the live stats count it (RequestTable.finishedInto: no strings but a burst's
+   * User-Agent), written into `out`; what request() gives when its row is not in that run's rows. Null when neither
+   * knows it. `out` is reused by the caller: read it before the next call.
+   */
+  finishedRequest(requestId: number, runId: number | undefined, out: FinishedRequest): FinishedRequest | null {
+    this.settle();
+    if (runId !== undefined) {
+      const row = this.parts.rowOf(runId, requestId);
+      if (row !== -1) return this.table.finishedInto(row, this.log, out);
+    }
+    return findRequest(this.parts, this.live, requestId, runId);
   }
 
   // ── internals ──────────────────────────────────────────────────────────────

@@ -17,6 +17,26 @@ export interface Histogram {
 
 export type HistogramFactory = () => Histogram;
 
+/**
+ * What the numbers read of a finished request: a full RequestRecord has it, and so does the history's lighter
+ * record for the live stats (src/history/request-table.ts finishedInto), whose `path` is only the route's.
+ */
+export type FinishedRequest = Pick<
+  RequestRecord,
+  | 'id'
+  | 'path'
+  | 'userAgent'
+  | 'receivedAt'
+  | 'startedAt'
+  | 'finishedAt'
+  | 'sentAt'
+  | 'workerId'
+  | 'waitMs'
+  | 'runMs'
+  | 'status'
+  | 'abandonReason'
+>;
+
 /** Routes reported apart, in the order they are shown. Anything but `/` and `/sleep` (404s, parse errors) is "other". */
 export const ROUTE_KEYS = ['/', '/sleep', 'other'] as const;
 export type RouteKey = (typeof ROUTE_KEYS)[number];
@@ -122,7 +142,7 @@ class LatencyHistograms {
     this.wait = newHistogram();
   }
 
-  record(record: RequestRecord, sentAt: number): void {
+  record(record: FinishedRequest, sentAt: number): void {
     this.count++;
     this.latency.recordValue(Math.max(0, Math.round((sentAt - record.receivedAt) * MICROS_PER_MS)));
     if (record.waitMs !== null) this.wait.recordValue(Math.max(0, Math.round(record.waitMs * MICROS_PER_MS)));
@@ -172,7 +192,7 @@ class BurstTally {
     readonly size: number,
   ) {}
 
-  add(record: RequestRecord, sentAt: number, workerCount: number | null): void {
+  add(record: FinishedRequest, sentAt: number, workerCount: number | null): void {
     if (this.seen.has(record.id)) return;
     this.seen.add(record.id);
     this.cached = null;
@@ -323,7 +343,7 @@ export class RequestStats {
   }
 
   /** Counts a request whose response has been sent; ignores one that is unfinished or from an earlier run. */
-  recordFinished(record: RequestRecord): void {
+  recordFinished(record: FinishedRequest): void {
     const sentAt = record.sentAt;
     if (sentAt === null) return;
     if (this.runStartedAt !== null && record.receivedAt < this.runStartedAt) return;
@@ -399,7 +419,7 @@ export class RequestStats {
     this.rateCounts[slot]!++;
   }
 
-  private tallyBurst(record: RequestRecord, sentAt: number): void {
+  private tallyBurst(record: FinishedRequest, sentAt: number): void {
     const tag = burstTagOf(record.userAgent);
     if (tag === null) return;
     let burst = this.bursts.get(tag.burstId);
