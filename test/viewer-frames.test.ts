@@ -309,6 +309,34 @@ describe('the stats in frames', () => {
     return { frames, frameAt };
   }
 
+  it('count every response of a server that appends more between two frames than one step reads', () => {
+    const events = steadyRun(3_000, 0.2, 0.1);
+    const responses = events.filter((e) => e.type === 'response-sent').length;
+    const history = new EventHistory({ startAt: START_AT - 1 });
+    const appendUpTo = (end: number, from: number) => {
+      for (let i = from; i < end; i++) history.append(events[i]!);
+      return end;
+    };
+    // One viewer from the start, one that arrives with a third of the run already in the history.
+    let appended = appendUpTo(10, 0);
+    const early = new LiveStats(history, newHistogram);
+    appended = appendUpTo(Math.floor(events.length / 3), appended);
+    const late = new LiveStats(history, newHistogram);
+    const STEP = 100;
+    while (appended < events.length) {
+      appended = appendUpTo(Math.min(events.length, appended + 1_000), appended);
+      early.follow(STEP);
+      late.follow(STEP);
+      // However fast the server appends, a viewer that kept up stays caught up.
+      expect(early.isCaughtUp).toBe(true);
+    }
+    const lastAt = events.at(-1)!.at;
+    expect(early.summary(lastAt, null).finishedCount).toBe(responses);
+    // The late viewer reads its backlog one step per frame on top of what arrives, and gets there.
+    for (let frame = 0; frame < 100 && !late.isCaughtUp; frame++) late.follow(STEP);
+    expect(late.summary(lastAt, null).finishedCount).toBe(responses);
+  });
+
   it(`are sent at most every ${STATS_MIN_INTERVAL_MS} ms while events keep coming`, () => {
     const events = steadyRun(4_000, 1, 0.5);
     const listeningAt = events.find((e) => e.type === 'server-listening')!.at;

@@ -283,7 +283,7 @@ export class FramePublisher {
     const now = this.now();
     this.stats ??= new LiveStats(this.controller.history, newHistogram);
     if (now - this.statsReadAt >= this.intervalMs / 2) {
-      this.stats.catchUp();
+      this.stats.follow();
       this.statsReadAt = now;
     }
     return this.stats;
