@@ -436,7 +436,7 @@ function benchFrames(): void {
     // The recorder derives its newest events (fewer than a batch) when anything reads it: the frame's first read
     // pays for them, with or without a viewer. Timed apart, so the stats' row is the viewer's own cost.
     const deriveMs = timed(() => history.oldestSeq).cpuMs;
-    const statsMs = timed(() => stats.catchUp()).cpuMs;
+    const statsMs = timed(() => stats.follow()).cpuMs;
     for (const name of Object.keys(partMs) as Array<keyof typeof partMs>) partMs[name] = 0;
     let frame: ReturnType<ViewerFrames['build']> = null;
     const buildMs = timed(() => {
