@@ -17,7 +17,7 @@ import {
 } from '../src/history';
 import { mergeTimeline } from '../src/renderer/bridge/frame-timeline';
 import { burstTagOf, burstUserAgent, isBurstUserAgent, type ServerEvent } from '../src/shared/events';
-import { type FinishedRequest, routeKeyOf } from '../src/shared/request-stats';
+import { blankFinishedRequest, type FinishedRequest, routeKeyOf } from '../src/shared/request-stats';
 import {
   type FrameTimeline,
   HIGH_RATE_REQUESTS_PER_S,
@@ -431,20 +431,7 @@ describe('the live stats read of a finished request', () => {
     );
     const history = historyOf(events);
     const runId = history.runs().at(-1)!.runId;
-    const out: FinishedRequest = {
-      id: 0,
-      path: '',
-      userAgent: null,
-      receivedAt: 0,
-      startedAt: null,
-      finishedAt: null,
-      sentAt: null,
-      workerId: null,
-      waitMs: null,
-      runMs: null,
-      status: null,
-      abandonReason: null,
-    };
+    const out = blankFinishedRequest();
     const kinds = new Set<string>();
     for (const event of events) {
       if (event.type !== 'response-sent') continue;

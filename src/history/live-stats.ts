@@ -4,7 +4,7 @@
 // Pure; the histogram is passed in (the main side passes HdrHistogram).
 
 import type { ServerEvent } from '../shared/events';
-import { type FinishedRequest, type HistogramFactory, RequestStats } from '../shared/request-stats';
+import { blankFinishedRequest, type HistogramFactory, RequestStats } from '../shared/request-stats';
 import type { FrameStats } from '../shared/wire';
 import type { EventHistory } from './event-history';
 import type { PoolState } from './pool-state';
@@ -28,20 +28,7 @@ export class LiveStats {
   /** The run whose requests are counted: their records are looked up in it (request ids start again each run). */
   private runId: number | undefined;
   /** The one record catchUp() reads each response's request into (EventHistory.finishedRequest): nothing kept per response. */
-  private readonly finished: FinishedRequest = {
-    id: 0,
-    path: '',
-    userAgent: null,
-    receivedAt: 0,
-    startedAt: null,
-    finishedAt: null,
-    sentAt: null,
-    workerId: null,
-    waitMs: null,
-    runMs: null,
-    status: null,
-    abandonReason: null,
-  };
+  private readonly finished = blankFinishedRequest();
 
   /**
    * Starts from the current run's first event held (the numbers are the current run's); with `atMs` (a replay's
