@@ -4,13 +4,11 @@
 
 import { type CompareSettings, validateCompareSettings } from './compare';
 import {
-  DEFAULT_LOAD_SETTINGS,
   type LoadSettings,
   type LoadSettingsField,
-  poolscopeMixRefusal,
   type SweepSettings,
   type SweepSettingsField,
-  validateLoadSettings,
+  validateOwnServerLoad,
   validateSweepSettings,
 } from './load-settings';
 import {
@@ -129,12 +127,9 @@ export function validateCommand(input: unknown): CommandValidation {
     case 'start-load': {
       const input = typeof c.settings === 'object' && c.settings !== null ? (c.settings as Record<string, unknown>) : {};
       // The URL is never the viewer's to choose: load only ever goes to the app's own server.
-      const checked = validateLoadSettings({ ...input, url: DEFAULT_LOAD_SETTINGS.url });
+      const checked = validateOwnServerLoad(input);
       if (!checked.ok) return { ok: false, error: checked.error, field: checked.field };
-      const mixRefusal = poolscopeMixRefusal(checked.value.mix);
-      if (mixRefusal !== null) return { ok: false, error: mixRefusal, field: 'mix' };
-      const { url: _url, ...settings } = checked.value;
-      return { ok: true, value: { type: 'start-load', settings } };
+      return { ok: true, value: { type: 'start-load', settings: checked.value } };
     }
     case 'cancel-load':
       return { ok: true, value: { type: 'cancel-load' } };

@@ -345,6 +345,17 @@ export function poolscopeMixRefusal(mix: readonly MixEntry[]): string | null {
   return null;
 }
 
+/**
+ * Load for Poolscope's own server (the app's Run load, each step of a sweep): no URL to check (it is never the
+ * viewer's to choose), and a mix that server can answer (poolscopeMixRefusal) on top of the command line's rules.
+ */
+export function validateOwnServerLoad(input: LoadSettingsInput): FieldValidation<Omit<LoadSettings, 'url'>, LoadSettingsField> {
+  const load = validateCommonLoadFields(input);
+  if (!load.ok) return load;
+  const mixRefusal = poolscopeMixRefusal(load.value.mix);
+  return mixRefusal === null ? load : { ok: false, error: mixRefusal, field: 'mix' };
+}
+
 export function validateSweepSettings(input: SweepSettingsInput): FieldValidation<SweepSettings, SweepSettingsField> {
   const workerCounts = parseWorkerCounts(input.workerCounts ?? DEFAULT_SWEEP_WORKER_COUNTS);
   if (!workerCounts.ok) return { ok: false, error: workerCounts.error, field: 'workerCounts' };
@@ -356,9 +367,7 @@ export function validateSweepSettings(input: SweepSettingsInput): FieldValidatio
     unit: ' ms',
   });
   if (typeof sleepMs === 'string') return { ok: false, error: sleepMs, field: 'sleepMs' };
-  const load = validateCommonLoadFields(input);
+  const load = validateOwnServerLoad(input);
   if (!load.ok) return { ok: false, error: load.error, field: load.field as SweepSettingsField };
-  const mixRefusal = poolscopeMixRefusal(load.value.mix);
-  if (mixRefusal !== null) return { ok: false, error: mixRefusal, field: 'mix' };
   return { ok: true, value: { workerCounts: workerCounts.value, sleepMs, load: load.value } };
 }

@@ -9,9 +9,8 @@ import {
   type ArrivalProcess,
   DEFAULT_LOAD_SETTINGS,
   DEFAULT_SWEEP_WORKER_COUNTS,
-  poolscopeMixRefusal,
   type SweepSettings,
-  validateLoadSettings,
+  validateOwnServerLoad,
   validateSweepSettings,
 } from '../../shared/load-settings';
 import type { QueueingWindowSnapshot } from '../../shared/queueing-window';
@@ -97,12 +96,9 @@ export type FormCheck<T, F extends string> = { ok: true; value: T } | { ok: fals
 
 /** The Run load form checked by the validator the main side uses too. */
 export function checkLoadForm(form: LoadForm): FormCheck<LoadRunSettings, LoadFormField> {
-  const checked = validateLoadSettings({ ...form, url: DEFAULT_LOAD_SETTINGS.url });
+  const checked = validateOwnServerLoad(form);
   if (!checked.ok) return { ok: false, error: checked.error, field: checked.field as LoadFormField };
-  const mixRefusal = poolscopeMixRefusal(checked.value.mix);
-  if (mixRefusal !== null) return { ok: false, error: mixRefusal, field: 'mix' };
-  const { url: _url, ...settings } = checked.value;
-  return { ok: true, value: settings };
+  return { ok: true, value: checked.value };
 }
 
 export function checkSweepForm(form: SweepForm): FormCheck<SweepSettings, SweepFormField> {
