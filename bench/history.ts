@@ -410,13 +410,11 @@ function benchFrames(): void {
   const timedPart =
     <A extends unknown[], R>(name: keyof typeof partMs, fn: (...args: A) => R) =>
     (...args: A): R => {
-      const cpu = process.cpuUsage();
-      try {
-        return fn(...args);
-      } finally {
-        const used = process.cpuUsage(cpu);
-        partMs[name] += (used.user + used.system) / 1000;
-      }
+      let result!: R;
+      partMs[name] += timed(() => {
+        result = fn(...args);
+      }).cpuMs;
+      return result;
     };
   const timedHistory = Object.create(history) as EventHistory;
   timedHistory.stateAt = timedPart('stateAt', history.stateAt.bind(history));
