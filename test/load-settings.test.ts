@@ -44,7 +44,7 @@ describe('the target URL', () => {
     ['127.0.0.1:7878', /not a valid URL; write it like http:\/\/127\.0\.0\.1:7878/],
     ['not a url', /not a valid URL/],
     ['http://', /not a valid URL/],
-    ['', /must be text/],
+    ['', /^URL is empty/],
     ['http://user:secret@127.0.0.1', /user name or password/],
     ['http://127.0.0.1:7878/sleep', /put paths in the mix/],
     ['http://127.0.0.1:7878/?x=1', /put paths in the mix/],
@@ -91,7 +91,7 @@ describe('the request mix', () => {
   });
 
   it.each([
-    ['', /Mix must be text/],
+    ['', /^Mix is empty/],
     ['/:0.5,', /empty entry/],
     [':1', /empty path/],
     ['/,/sleep:0.5', /needs a weight/],
@@ -184,6 +184,18 @@ describe('validateLoadSettings', () => {
   });
 });
 
+describe('fields left empty', () => {
+  it('say they are empty, with what to write there, rather than quoting the empty text', () => {
+    expect(validateLoadSettings({ ratePerS: '' })).toEqual({ ok: false, field: 'ratePerS', error: 'Rate is empty: enter a number' });
+    expect(validateLoadSettings({ connections: ' ' })).toMatchObject({
+      field: 'connections',
+      error: 'Connections is empty: enter a whole number',
+    });
+    expect(validateLoadSettings({ mix: '' })).toMatchObject({ field: 'mix', error: expect.stringMatching(/^Mix is empty: write it like/) });
+    expect(validateLoopbackUrl('')).toEqual({ ok: false, error: 'URL is empty: write it like http://127.0.0.1:7878' });
+  });
+});
+
 describe('validateSweepSettings', () => {
   it('reads pool sizes as a list and keeps their order', () => {
     expect(parseWorkerCounts('1, 2,4,16')).toEqual({ ok: true, value: [1, 2, 4, 16] });
@@ -195,7 +207,8 @@ describe('validateSweepSettings', () => {
     ['1,65', /at most 64/],
     ['1,1', /listed twice/],
     ['1,two', /whole number/],
-    ['', /whole number/],
+    ['', /^Pool sizes is empty: write a list like 1,2,4,8$/],
+    ['1,,4', /^Pool sizes has an empty entry/],
   ])('refuses pool sizes %j', (text, reason) => {
     const result = validateSweepSettings({ workerCounts: text });
     expect(result.ok === false && result.field).toBe('workerCounts');

@@ -146,10 +146,15 @@ describe('settingsFromText (the form, the command line)', () => {
       field: 'workerCount',
       error: 'Pool size must be a whole number (got "four")',
     });
+  });
+
+  it('says a field left empty is empty, with what to write there, rather than quoting the empty text', () => {
     expect(settingsFromText({ sleepMs: '' })).toMatchObject({
       field: 'sleepMs',
-      error: 'Sleep duration (ms) must be a whole number (got "")',
+      error: 'Sleep duration (ms) is empty: enter a whole number from 0 to 60000',
     });
+    expect(settingsFromText({ port: '  ' })).toMatchObject({ field: 'port', error: 'Port is empty: enter a whole number from 0 to 65535' });
+    expect(() => parseFlags(['--workers='])).toThrow('--workers is empty: enter a whole number from 1 to 64');
   });
 });
 

@@ -2,7 +2,7 @@
 // validator the command line and the UI's Run load / Sweep… forms share. Pure: no I/O, no name lookup.
 // A refusal names the field it belongs to, so a form can show the reason next to that field.
 
-import { DEFAULT_SETTINGS, SETTINGS } from './settings';
+import { DEFAULT_SETTINGS, isBlankText, SETTINGS } from './settings';
 import { sleepOverrideMs } from './sleep-query';
 
 export type ArrivalProcess = 'poisson' | 'constant';
@@ -93,6 +93,7 @@ function checkNumber(
 ): number | string {
   const n = toNumber(value);
   const kind = range.isWhole ? 'a whole number' : 'a number';
+  if (n === null && isBlankText(value)) return `${label} is empty: enter ${kind}`;
   if (n === null) return `${label} must be ${kind} (got ${describe(value)})`;
   if (range.isWhole && !Number.isInteger(n)) return `${label} must be ${kind} (got ${describe(value)})`;
   if (range.isMinIncluded ? n < range.min : n <= range.min) {
@@ -118,6 +119,7 @@ export function isLoopbackHost(hostname: string): boolean {
  * credentials, query or fragment. Returns the normalised origin, e.g. `http://127.0.0.1:7878`.
  */
 export function validateLoopbackUrl(text: unknown): { ok: true; value: string } | { ok: false; error: string } {
+  if (isBlankText(text)) return { ok: false, error: 'URL is empty: write it like http://127.0.0.1:7878' };
   if (typeof text !== 'string' || text.trim() === '')
     return { ok: false, error: `URL must be text like http://127.0.0.1:7878 (got ${describe(text)})` };
   let url: URL;
@@ -159,6 +161,7 @@ const WEIGHT = /^[-+]?(\d+\.?\d*|\.\d+)$/;
  * shares in (0, 1] that sum to 1 within MIX_SUM_TOLERANCE; a path may appear once.
  */
 export function parseMix(text: unknown): { ok: true; value: MixEntry[] } | { ok: false; error: string } {
+  if (isBlankText(text)) return { ok: false, error: 'Mix is empty: write it like "/:0.9,/sleep?ms=50:0.1", or "/" alone' };
   if (typeof text !== 'string' || text.trim() === '')
     return { ok: false, error: `Mix must be text like "/:0.9,/sleep?ms=50:0.1" (got ${describe(text)})` };
   const parts = text.split(',').map((part) => part.trim());
@@ -307,12 +310,14 @@ export const SWEEP_LIMITS = { maxPoolSizes: 16 } as const;
 
 /** Pool sizes as `1,2,4,8` (text) or [1, 2, 4, 8]: whole numbers within the server's pool-size bounds, none twice. */
 export function parseWorkerCounts(input: unknown): { ok: true; value: number[] } | { ok: false; error: string } {
+  if (isBlankText(input)) return { ok: false, error: 'Pool sizes is empty: write a list like 1,2,4,8' };
   const items = Array.isArray(input) ? input : typeof input === 'string' ? input.split(',') : null;
   if (items === null || items.length === 0) return { ok: false, error: `Pool sizes must be a list like 1,2,4,8 (got ${describe(input)})` };
   if (items.length > SWEEP_LIMITS.maxPoolSizes)
     return { ok: false, error: `Pool sizes: at most ${SWEEP_LIMITS.maxPoolSizes} per sweep (got ${items.length})` };
   const counts: number[] = [];
   for (const item of items) {
+    if (isBlankText(item)) return { ok: false, error: 'Pool sizes has an empty entry: remove the extra comma' };
     if (Number(item) === 0 && String(item).trim() !== '') {
       return { ok: false, error: `Pool size must be at least ${SETTINGS.workerCount.min}: ${SETTINGS.workerCount.whyNotZero}` };
     }

@@ -240,8 +240,18 @@ export function describeValue(value: unknown): string {
   return typeof value;
 }
 
+/** Whether a value is text with nothing in it: a field left empty, or `--flag=` on a command line. */
+export function isBlankText(value: unknown): boolean {
+  return typeof value === 'string' && value.trim() === '';
+}
+
 /** The reason `value` is not a whole number in min..max, or null when it is. */
 export function checkWholeNumber(subject: string, value: unknown, min: number, max: number, whyNotZero?: string): string | null {
+  if (isBlankText(value)) {
+    // A field left empty is said in words; `(got "")` reads as a fault in the program rather than a blank to fill.
+    const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `from ${min} to ${max}`;
+    return `${subject} is empty: enter a whole number ${range}`;
+  }
   if (typeof value !== 'number' || !Number.isInteger(value)) return `${subject} must be a whole number (got ${describeValue(value)})`;
   if (value === 0 && min > 0 && whyNotZero !== undefined) return `${subject} must be at least ${min}: ${whyNotZero}`;
   // No upper bound to speak of (`--stop-after`): "between 1 and 9007199254740991" would only puzzle.
