@@ -180,6 +180,14 @@ test('a recorded burst replays as it was: scrub to it, step, play at 16×, then 
   await expect(page.getByTestId('detail-status')).toContainText('200');
   await page.screenshot({ path: screenshotPath('7-replay-played') });
 
+  // One button on the page is named Pause while the replay plays: the replay's. The timeline's own is named for
+  // what it holds still, so neither a screen reader's user nor getByRole has to guess which moves the replay.
+  await page.getByRole('button', { name: 'Play', exact: true }).click();
+  await expect(bar).toHaveAttribute('data-playing', 'true');
+  await expect(page.getByRole('button', { name: 'Pause timeline', exact: true })).toHaveCount(1);
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  await expect(bar).toHaveAttribute('data-playing', 'false');
+
   // Back to live (from the keyboard): the live server, still listening, and its buttons act again. The focus goes
   // to Run ▾, where the run was opened, not to the page itself as the bar goes away.
   await page.getByRole('button', { name: 'Back to live' }).focus();

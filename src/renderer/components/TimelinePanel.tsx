@@ -348,6 +348,9 @@ function TimelineToolbar(): ReactNode {
         type="button"
         className="secondary small"
         aria-pressed={isPaused}
+        // Named for what it holds still: a replay's own Pause sits on the same page, and two buttons named
+        // "Pause" leave a screen reader's user (and a script) guessing which one moves the replay.
+        aria-label={isPaused ? 'Resume timeline' : 'Pause timeline'}
         onClick={() => (isPaused ? viewActions.resumeTimeline() : viewActions.pauseTimeline(bridge.presentAt()))}
       >
         {isPaused ? 'Resume' : 'Pause'}
