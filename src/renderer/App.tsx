@@ -3,7 +3,7 @@
 // left, with queue, request details, log and the Book panel on the right (they stay in view while the left scrolls).
 // Messages float under the controls.
 
-import type { ReactNode } from 'react';
+import { type ReactNode, useRef } from 'react';
 import { BookPanel } from './components/BookPanel';
 import { ComparePanel } from './components/ComparePanel';
 import { Controls } from './components/Controls';
@@ -16,6 +16,7 @@ import { QueuePanel } from './components/QueuePanel';
 import { ReplayBar } from './components/ReplayBar';
 import { RequestDetails } from './components/RequestDetails';
 import { RouteStatsPanel } from './components/RouteStatsPanel';
+import { RunMenuToggleContext } from './components/RunMenu';
 import { StatsStrip } from './components/StatsStrip';
 import { SweepPanel } from './components/SweepPanel';
 import { TimelinePanel } from './components/TimelinePanel';
@@ -26,10 +27,14 @@ import './workloads.css';
 export function App(): ReactNode {
   const isPresenting = useAppStore((s) => s.view.isPresenting);
   const isReplay = useAppStore((s) => s.replay.phase !== 'off');
+  // Run ▾'s button, which Back to live in the replay bar gives the focus back to.
+  const runMenuToggle = useRef<HTMLButtonElement>(null);
   return (
     <div className={`app${isPresenting ? ' presenting' : ''}${isReplay ? ' replaying' : ''}`}>
-      <Header />
-      <ReplayBar />
+      <RunMenuToggleContext.Provider value={runMenuToggle}>
+        <Header />
+        <ReplayBar />
+      </RunMenuToggleContext.Provider>
       <Controls />
       <StatsStrip />
       {/* The charts follow the live server's samples: a replay has none, so they are not shown over it. */}

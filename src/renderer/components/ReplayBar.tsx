@@ -3,11 +3,12 @@
 // at a time, Home and End for the ends) and steps to the previous or next event. Every panel below shows the
 // state at the cursor through the frames (replay-source.ts); the bar shows the moment of the frame shown.
 
-import type { KeyboardEvent, ReactNode } from 'react';
+import { type KeyboardEvent, type ReactNode, type RefObject, useRef } from 'react';
 import { REPLAY_SPEEDS, type ReplayPosition, type ReplaySpeed } from '../replay/replay-position';
 import type { ReplayActions } from '../store/replay-slice';
 import { useAppStore } from '../store/use-app-store';
 import { formatClockTime, formatDurationMs } from './format';
+import { useFocusRunMenuToggle } from './RunMenu';
 
 /** An arrow key moves the cursor by this share of the run. */
 const ARROW_STEP_FRACTION = 0.01;
@@ -51,10 +52,14 @@ function moveByKey(key: string, isShift: boolean, position: ReplayPosition, acti
  * Back to live from a button that had the focus: the bar goes away with it, so the focus goes to Run ▾, where the
  * run was opened, rather than falling to the page itself (where a screen reader says nothing).
  */
-function backToLiveKeepingFocus(backToLive: () => void): void {
-  const hadFocus = document.activeElement?.closest('[data-testid="replay-bar"]') != null;
-  backToLive();
-  if (hadFocus) document.querySelector<HTMLElement>('[data-testid="run-menu-toggle"]')?.focus();
+function useBackToLiveKeepingFocus(bar: RefObject<HTMLElement | null>): () => void {
+  const backToLive = useAppStore((s) => s.replayActions.backToLive);
+  const focusRunMenuToggle = useFocusRunMenuToggle();
+  return () => {
+    const hadFocus = bar.current?.contains(document.activeElement) === true;
+    backToLive();
+    if (hadFocus) focusRunMenuToggle();
+  };
 }
 
 function speedLabel(speed: ReplaySpeed): string {
@@ -63,14 +68,15 @@ function speedLabel(speed: ReplaySpeed): string {
 
 function Preparing({ fileName }: { fileName: string }): ReactNode {
   const fraction = useAppStore((s) => s.replay.preparedFraction);
-  const backToLive = useAppStore((s) => s.replayActions.backToLive);
+  const bar = useRef<HTMLElement>(null);
+  const backToLive = useBackToLiveKeepingFocus(bar);
   return (
-    <section className="replay-bar panel" aria-label="Replay" data-testid="replay-bar" data-phase="preparing">
+    <section ref={bar} className="replay-bar panel" aria-label="Replay" data-testid="replay-bar" data-phase="preparing">
       <p className="replay-title" role="status">
         Preparing the replay of <strong>{fileName}</strong>… {Math.floor(fraction * 100)}%
       </p>
       <progress max={1} value={fraction} aria-label="Preparing the replay" />
-      <button type="button" className="secondary small" onClick={() => backToLiveKeepingFocus(backToLive)}>
+      <button type="button" className="secondary small" onClick={backToLive}>
         Back to live
       </button>
     </section>
@@ -85,6 +91,8 @@ export function ReplayBar(): ReactNode {
   const frameAt = useAppStore((s) => (s.replay.phase === 'off' ? 0 : s.wire.frameAt));
   const hasFrame = useAppStore((s) => s.wire.hasSnapshot);
   const actions = useAppStore((s) => s.replayActions);
+  const bar = useRef<HTMLElement>(null);
+  const backToLive = useBackToLiveKeepingFocus(bar);
   if (phase === 'off' || fileName === null) return null;
   if (phase === 'preparing' || position === null) return <Preparing fileName={fileName} />;
 
@@ -102,6 +110,7 @@ export function ReplayBar(): ReactNode {
 
   return (
     <section
+      ref={bar}
       className="replay-bar panel"
       aria-label="Replay"
       data-testid="replay-bar"
@@ -116,7 +125,7 @@ export function ReplayBar(): ReactNode {
           Replay of <span className="replay-file">{fileName}</span>
         </h2>
         <span className="muted">recorded, not live: every panel shows the run at the cursor</span>
-        <button type="button" className="primary small replay-back" onClick={() => backToLiveKeepingFocus(actions.backToLive)}>
+        <button type="button" className="primary small replay-back" onClick={backToLive}>
           Back to live
         </button>
       </div>

@@ -4,7 +4,7 @@
 // input keeps its hook. Keyboard: Enter or Space opens it, Arrow keys and Tab move through it, Escape closes it
 // and gives the focus back to Run ▾.
 
-import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
+import { createContext, type ReactNode, type RefObject, useContext, useEffect, useId, useRef, useState } from 'react';
 import { OpenRun } from './OpenRun';
 import { HistorySettings, SaveButtons } from './RecorderControls';
 
@@ -15,11 +15,24 @@ function buttonsOf(panel: HTMLElement | null): HTMLButtonElement[] {
     : [...panel.querySelectorAll<HTMLButtonElement>(':scope > button, :scope > * > button')].filter((b) => !b.disabled);
 }
 
+/**
+ * Run ▾'s own button, for what gives it the focus back from outside the menu (Back to live ending a replay, the
+ * run having been opened from here). The page provides the ref; RunMenu attaches its button to it.
+ */
+export const RunMenuToggleContext = createContext<RefObject<HTMLButtonElement | null> | null>(null);
+
+/** Puts the focus on Run ▾ (where a run is opened), when the page has one. */
+export function useFocusRunMenuToggle(): () => void {
+  const toggle = useContext(RunMenuToggleContext);
+  return () => toggle?.current?.focus();
+}
+
 export function RunMenu(): ReactNode {
   const [isOpen, setOpen] = useState(false);
   const root = useRef<HTMLDivElement>(null);
   const panel = useRef<HTMLFieldSetElement>(null);
-  const trigger = useRef<HTMLButtonElement>(null);
+  const ownTrigger = useRef<HTMLButtonElement>(null);
+  const trigger = useContext(RunMenuToggleContext) ?? ownTrigger;
   const panelId = useId();
 
   // A press anywhere else closes it (a file chooser or a save dialog opened from it is not a press on the page).
@@ -83,7 +96,8 @@ export function RunMenu(): ReactNode {
       element.removeEventListener('focusout', onFocusOut);
       element.removeEventListener('click', onClick);
     };
-  }, []);
+    // The trigger's ref is the page's (one for its life) or this menu's own: the listeners are added once.
+  }, [trigger]);
 
   return (
     <div className="run-menu" ref={root}>
