@@ -7,7 +7,7 @@ import { type KeyboardEvent, type ReactNode, type RefObject, useRef } from 'reac
 import { REPLAY_SPEEDS, type ReplayPosition, type ReplaySpeed } from '../replay/replay-position';
 import type { ReplayActions } from '../store/replay-slice';
 import { useAppStore } from '../store/use-app-store';
-import { formatClockTime, formatDurationMs } from './format';
+import { formatClockTime, formatReplaySpanMs } from './format';
 import { useFocusRunMenuToggle } from './RunMenu';
 
 /** An arrow key moves the cursor by this share of the run. */
@@ -168,7 +168,7 @@ export function ReplayBar(): ReactNode {
           type="range"
           className="replay-slider"
           aria-label="Replay position"
-          aria-valuetext={`${formatDurationMs(cursorMs)} of ${formatDurationMs(durationMs)}, at ${formatClockTime(shownAt)}`}
+          aria-valuetext={`${formatReplaySpanMs(cursorMs)} of ${formatReplaySpanMs(durationMs)}, at ${formatClockTime(shownAt)}`}
           min={0}
           max={Math.max(durationMs, 0.001)}
           step="any"
@@ -177,7 +177,7 @@ export function ReplayBar(): ReactNode {
           onKeyDown={onKeyDown}
         />
         <span className="replay-time" data-testid="replay-time">
-          {formatDurationMs(cursorMs)} / {formatDurationMs(durationMs)} <span className="muted">({formatClockTime(shownAt)})</span>
+          {formatReplaySpanMs(cursorMs)} / {formatReplaySpanMs(durationMs)} <span className="muted">({formatClockTime(shownAt)})</span>
         </span>
       </div>
     </section>

@@ -23,6 +23,14 @@ export function formatDurationMs(ms: number | null | undefined, { isPrecise = fa
   return `${minutes} m ${String(seconds).padStart(2, '0')} s`;
 }
 
+/**
+ * A recorded run's length, or a moment in it: tenths of a second up to a minute ("12.5 s", "420 ms"). The replay
+ * bar and the message that opened the run both say it so, so one run's length never reads two ways.
+ */
+export function formatReplaySpanMs(ms: number): string {
+  return formatDurationMs(ms, { isPrecise: true });
+}
+
 export function formatRate(perSecond: number): string {
   if (perSecond === 0) return '0';
   if (perSecond < 10) return perSecond.toFixed(1);

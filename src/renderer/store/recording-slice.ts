@@ -5,6 +5,7 @@
 import type { StateCreator } from 'zustand/vanilla';
 import { countOf } from '../../shared/plural';
 import type { RunFileHeader } from '../../shared/run-file';
+import { formatReplaySpanMs } from '../components/format';
 import { loadRecording, type Recording, type RunFileSource } from '../recording/load-recording';
 import type { AppState } from './app-store';
 import type { UiMessage } from './commands-slice';
@@ -52,10 +53,13 @@ export function summarizeRecording(recording: Recording): OpenedRecording {
   return { fileName: recording.fileName, header, eventCount: events.length, spanMs };
 }
 
-/** "Loaded run.poolscope.jsonl: 1,284 events over 12.5 s" */
+/**
+ * "Loaded run.poolscope.jsonl: 1,284 events over 12.5 s", "… over 420 ms": the span in the replay bar's words,
+ * so the message and the bar's "0 ms / 420 ms" name one run's length alike (never "0.4 s" beside "420 ms").
+ */
 export function describeOpenedRecording(opened: OpenedRecording): string {
   const count = countOf(opened.eventCount, 'event', 'events', (n) => n.toLocaleString('en-US'));
-  return `Loaded ${opened.fileName}: ${count} over ${(opened.spanMs / 1000).toFixed(1)} s`;
+  return `Loaded ${opened.fileName}: ${count} over ${formatReplaySpanMs(opened.spanMs)}`;
 }
 
 const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
