@@ -48,6 +48,43 @@ async function dragTo(page: Page, slider: Locator, fromMs: number, cursorMs: num
 
 const cursorMsOf = async (bar: Locator): Promise<number> => Number(await bar.getAttribute('data-cursor-ms'));
 
+/** The timeline's hover targets the moment a step's frame shows: the jobs a pointer can reach, and whether they wait to catch up. */
+interface HoverTargetsAtStep {
+  isStale: boolean;
+  reachableRequestIds: string[];
+}
+
+/**
+ * Clicks Next event and reads the timeline's job elements in the very task the replay bar shows the new moment (a
+ * person's pointer may rest on the timeline as they step): the request ids a pointer can reach there, and whether
+ * the overlay says it is still placed for the step before (then its elements let the pointer through to the canvas).
+ */
+async function stepAndReadHoverTargets(page: Page): Promise<HoverTargetsAtStep> {
+  return page.evaluate(`new Promise((resolve) => {
+    const bar = document.querySelector('[data-testid=replay-bar]');
+    const before = bar.getAttribute('data-cursor-ms');
+    const observer = new MutationObserver(() => {
+      if (bar.getAttribute('data-cursor-ms') === before) return;
+      observer.disconnect();
+      const stage = document.querySelector('[data-testid=timeline-data]').parentElement;
+      const jobs = [...document.querySelectorAll('[data-testid=timeline-bar]')];
+      resolve({
+        isStale: stage.hasAttribute('data-overlay-stale'),
+        reachableRequestIds: jobs.filter((job) => getComputedStyle(job).pointerEvents !== 'none').map((job) => job.dataset.requestId).sort(),
+      });
+    });
+    observer.observe(bar, { attributes: true });
+    [...document.querySelectorAll('button')].find((button) => button.textContent === 'Next event').click();
+  })`);
+}
+
+const requestIdsOf = async (page: Page): Promise<string[]> =>
+  (
+    await page
+      .getByTestId('timeline-bar')
+      .evaluateAll((jobs) => jobs.map((job) => (job as unknown as { dataset: { requestId: string } }).dataset.requestId))
+  ).sort();
+
 /** The pool as the recording has it at `at`: workers busy with a job, and jobs waiting for one. */
 function poolAt(events: readonly ServerEvent[], at: number): { busyCount: number; queuedCount: number } {
   let queued = 0;
@@ -155,13 +192,17 @@ test('a recorded burst replays as it was: scrub to it, step, play at 16×, then 
   const nextStart = later.find((e) => e.type === 'job-started')!;
   // A step goes to the next moment: events stamped at the same moment are one step.
   const moments = [...new Set(later.map((e) => e.at))].filter((at) => at <= nextStart.at);
-  const nextEvent = page.getByRole('button', { name: 'Next event' });
   for (const at of moments) {
-    await nextEvent.click();
+    const targets = await stepAndReadHoverTargets(page);
     await expect.poll(() => cursorMsOf(bar)).toBe(Math.round(at - startAt));
     const { busyCount, queuedCount } = poolAt(recording.events, at);
     await expect(busy).toHaveCount(busyCount);
     await expect(page.getByTestId('queue-item')).toHaveCount(queuedCount);
+    // What a pointer reached at the step was this step's jobs, never the step before's: either the overlay had
+    // caught up, or its elements let the pointer through to the canvas (painted at the step) until it did.
+    await expect(bar.page().locator('[data-overlay-stale]')).toHaveCount(0);
+    if (!targets.isStale) expect(targets.reachableRequestIds).toEqual(await requestIdsOf(page));
+    else expect(targets.reachableRequestIds).toEqual([]);
   }
   // The last step reached a freed worker taking a waiting job.
   expect(poolAt(recording.events, nextStart.at).queuedCount).toBeLessThan(4);

@@ -695,11 +695,14 @@ export function TimelinePanel(): ReactNode {
     const stage = stageRef.current;
     if (!stage) return;
     let lastRefreshAtMs = Number.NEGATIVE_INFINITY;
+    let catchUpTimer: ReturnType<typeof setTimeout> | undefined;
     const refresh = (minIntervalMs: number) => {
       const wallNowMs = Date.now();
       if (wallNowMs - lastRefreshAtMs < minIntervalMs) return;
       if (!isOverlayDue(wallNowMs, bridge.lastFullFrameAt, lastRefreshAtMs)) return;
       lastRefreshAtMs = wallNowMs;
+      clearTimeout(catchUpTimer);
+      delete stage.dataset.overlayStale;
       const now = bridge.presentAt();
       const view = store.getState().view;
       const scene = sceneNow(bridge, view, stageBoxOf(stageSizeRef.current, view), now);
@@ -715,12 +718,24 @@ export function TimelinePanel(): ReactNode {
       });
       setFrameLaneCount(scene.frame.lanes.length);
     };
+    // A whole new frame (a replay stepped or scrubbed) moves the picture the overlay's hover targets were placed for:
+    // until the overlay catches up they let the pointer through to the canvas, whose hit test reads the scene painted
+    // (else a hover a moment after a step names the job that was there the step before), and it catches up as soon
+    // as the frames rest rather than at the next resting tick.
+    const unsubscribeFrames = bridge.onChange(() => {
+      if (bridge.lastFullFrameAt <= lastRefreshAtMs || stage.dataset.overlayStale !== undefined) return;
+      stage.dataset.overlayStale = 'true';
+      clearTimeout(catchUpTimer);
+      catchUpTimer = setTimeout(() => refresh(0), OVERLAY_REFRESH_MS + 1);
+    });
     refresh(0);
     const unsubscribePublishes = bridge.onPublish(() => refresh(OVERLAY_REFRESH_MS));
     const timer = setInterval(() => refresh(RESTING_OVERLAY_REFRESH_MS), OVERLAY_REFRESH_MS);
     return () => {
+      unsubscribeFrames();
       unsubscribePublishes();
       clearInterval(timer);
+      clearTimeout(catchUpTimer);
     };
   }, [bridge, store]);
 
