@@ -10,6 +10,7 @@ import { MAX_QUEUE_ITEMS_SHOWN, type QueueItemView, type WaitingConnectionView }
 import { useAppServices } from './app-services';
 import { BookTerm } from './book-terms';
 import { formatCount, formatDurationMs, formatWindowMs, pluralize } from './format';
+import { isWaitingForMainThread, MAIN_THREAD_BOUND_WORDS } from './queue-notes';
 import { useNow } from './use-now';
 
 function QueueList({ items }: { items: QueueItemView[] }): ReactNode {
@@ -131,6 +132,17 @@ function QueueSummary({ queueLength }: { queueLength: number }): ReactNode {
   );
 }
 
+/** Jobs waiting beside idle workers at saturation wait for the main thread: said under the queue (queue-notes.ts). */
+function MainThreadNote(): ReactNode {
+  const isShown = useAppStore((s) => isWaitingForMainThread(s.wire));
+  if (!isShown) return null;
+  return (
+    <p className="queue-note" data-testid="queue-main-thread-note">
+      {MAIN_THREAD_BOUND_WORDS}
+    </p>
+  );
+}
+
 export function QueuePanel(): ReactNode {
   const items = useAppStore((s) => s.wire.queue);
   const queueLength = useAppStore((s) => s.wire.queueLength);
@@ -161,6 +173,7 @@ export function QueuePanel(): ReactNode {
           {hiddenCount > 0 && <li className="queue-more">+{formatCount(hiddenCount)} more</li>}
         </ol>
       )}
+      <MainThreadNote />
     </section>
   );
 }
