@@ -186,10 +186,10 @@ describe('validateLoadSettings', () => {
 
 describe('fields left empty', () => {
   it('say they are empty, with what to write there, rather than quoting the empty text', () => {
-    expect(validateLoadSettings({ ratePerS: '' })).toEqual({ ok: false, field: 'ratePerS', error: 'Rate is empty: enter a number' });
+    expect(validateLoadSettings({ ratePerS: '' })).toEqual({ ok: false, field: 'ratePerS', error: 'Rate is empty: it takes a number' });
     expect(validateLoadSettings({ connections: ' ' })).toMatchObject({
       field: 'connections',
-      error: 'Connections is empty: enter a whole number',
+      error: 'Connections is empty: it takes a whole number',
     });
     expect(validateLoadSettings({ mix: '' })).toMatchObject({ field: 'mix', error: expect.stringMatching(/^Mix is empty: write it like/) });
     expect(validateLoopbackUrl('')).toEqual({ ok: false, error: 'URL is empty: write it like http://127.0.0.1:7878' });

@@ -151,10 +151,13 @@ describe('settingsFromText (the form, the command line)', () => {
   it('says a field left empty is empty, with what to write there, rather than quoting the empty text', () => {
     expect(settingsFromText({ sleepMs: '' })).toMatchObject({
       field: 'sleepMs',
-      error: 'Sleep duration (ms) is empty: enter a whole number from 0 to 60000',
+      error: 'Sleep duration (ms) is empty: it takes a whole number from 0 to 60000',
     });
-    expect(settingsFromText({ port: '  ' })).toMatchObject({ field: 'port', error: 'Port is empty: enter a whole number from 0 to 65535' });
-    expect(() => parseFlags(['--workers='])).toThrow('--workers is empty: enter a whole number from 1 to 64');
+    expect(settingsFromText({ port: '  ' })).toMatchObject({
+      field: 'port',
+      error: 'Port is empty: it takes a whole number from 0 to 65535',
+    });
+    expect(() => parseFlags(['--workers='])).toThrow('--workers is empty: it takes a whole number from 1 to 64');
   });
 });
 

@@ -93,7 +93,7 @@ function checkNumber(
 ): number | string {
   const n = toNumber(value);
   const kind = range.isWhole ? 'a whole number' : 'a number';
-  if (n === null && isBlankText(value)) return `${label} is empty: enter ${kind}`;
+  if (n === null && isBlankText(value)) return `${label} is empty: it takes ${kind}`;
   if (n === null) return `${label} must be ${kind} (got ${describe(value)})`;
   if (range.isWhole && !Number.isInteger(n)) return `${label} must be ${kind} (got ${describe(value)})`;
   if (range.isMinIncluded ? n < range.min : n <= range.min) {

@@ -250,7 +250,7 @@ export function checkWholeNumber(subject: string, value: unknown, min: number, m
   if (isBlankText(value)) {
     // A field left empty is said in words; `(got "")` reads as a fault in the program rather than a blank to fill.
     const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `from ${min} to ${max}`;
-    return `${subject} is empty: enter a whole number ${range}`;
+    return `${subject} is empty: it takes a whole number ${range}`;
   }
   if (typeof value !== 'number' || !Number.isInteger(value)) return `${subject} must be a whole number (got ${describeValue(value)})`;
   if (value === 0 && min > 0 && whyNotZero !== undefined) return `${subject} must be at least ${min}: ${whyNotZero}`;
