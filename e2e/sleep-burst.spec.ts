@@ -16,6 +16,8 @@ test('a /sleep burst of 8 on 4 workers fills the pool, queues 4, then finishes i
 
   await fireSleepBurst(page, 8);
   await expectBusyAndQueued(page, { busy: 4, queued: 4 });
+  // No sleeper has answered yet: the Bursts list does not ask for a burst as if none were running.
+  await expect(page.getByTestId('bursts-empty')).toContainText('a burst shows here from its first answer');
   const busyWorkers = page.locator('[data-testid=worker][data-state=busy]');
   const queuedJobs = page.getByTestId('queue-item');
   await expect(queuedJobs.first()).toHaveAttribute('data-origin', 'burst');

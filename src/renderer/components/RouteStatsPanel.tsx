@@ -59,7 +59,14 @@ function RouteTable(): ReactNode {
 
 function BurstList(): ReactNode {
   const bursts = useAppStore((s) => s.stats.bursts);
-  if (bursts.length === 0) return <p className="empty">Fire a burst to see how long it took and how long its jobs waited.</p>;
+  // A burst is summed up from its answers: one still waiting for its first is not here yet, and the words say so
+  // rather than ask for a burst that is already running.
+  if (bursts.length === 0)
+    return (
+      <p className="empty" data-testid="bursts-empty">
+        Fire a burst to see how long it took and how long its jobs waited; a burst shows here from its first answer.
+      </p>
+    );
   return (
     <ol className="burst-list">
       {bursts.map((burst) => (
