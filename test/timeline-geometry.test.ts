@@ -669,6 +669,30 @@ describe('dense jobs: buckets instead of bars', () => {
     }
   });
 
+  it('keeps the bucket hooks that did not change since the last refresh, and writes the changed ones again', () => {
+    const source = poolOf(2);
+    flood(source, t0, t0 + 30_000);
+    const first = overlayBuckets(source.scene(t0 + 30_000));
+    const again = overlayBuckets(source.scene(t0 + 30_000), first);
+    expect(again).toHaveLength(first.length);
+    for (const [i, bucket] of again.entries()) expect(bucket).toBe(first[i]);
+    // A failed job late in worker 1's lane: its buckets are written again, every other one kept.
+    job(source, 300_000, 1, { queuedAt: t0 + 29_000, startedAt: t0 + 29_001, finishedAt: t0 + 29_002 }, '/nope', 500);
+    const scene = source.scene(t0 + 30_000);
+    const after = overlayBuckets(scene, first);
+    const fresh = overlayBuckets(scene);
+    for (const [i, bucket] of after.entries()) {
+      const before = first.find((old) => old.workerId === bucket.workerId && old.fromAt === bucket.fromAt);
+      const isUnchanged = before !== undefined && JSON.stringify(before) === JSON.stringify(fresh[i]);
+      if (isUnchanged) expect(bucket).toBe(before);
+      else expect(first).not.toContain(bucket);
+    }
+    expect(after.filter((bucket) => !first.includes(bucket)).length).toBeLessThan(10);
+    expect(after.filter((bucket) => bucket.serverErrorJobs > 0).at(-1)!.label).toMatch(/answered 5xx$/);
+    // The same hooks, word for word, as written from nothing.
+    expect(after).toEqual(overlayBuckets(scene));
+  });
+
   it('marks the buckets whose jobs failed, 5xx before 4xx, and says how many in their hooks', () => {
     const source = poolOf(2);
     flood(source, t0, t0 + 30_000);

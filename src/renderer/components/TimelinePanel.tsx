@@ -8,7 +8,7 @@
 import { type CSSProperties, memo, type ReactNode, useEffect, useId, useLayoutEffect, useRef, useState } from 'react';
 import type { PoolBridge } from '../bridge/pool-bridge';
 import { useAppStore, useAppStoreApi } from '../store/use-app-store';
-import { TIMELINE_WINDOW_CHOICES_MS, type ViewState } from '../store/view-slice';
+import { TIMELINE_WINDOW_CHOICES_MS, type ViewActions, type ViewState } from '../store/view-slice';
 import { useAppServices } from './app-services';
 import { formatWindowMs } from './format';
 import { CANVAS_COLORS } from './palette';
@@ -359,6 +359,44 @@ function TimelineToolbar(): ReactNode {
   );
 }
 
+/**
+ * One bucket of dense jobs over the canvas. Most of the window's buckets are the same object from one refresh to the
+ * next (overlayBuckets keeps them): those are not rendered again.
+ */
+const BucketElement = memo(function BucketElement({
+  bucket,
+  slidePx,
+  viewActions,
+}: {
+  bucket: OverlayBucket;
+  slidePx: number;
+  viewActions: ViewActions;
+}): ReactNode {
+  const ref = { workerId: bucket.workerId, fromAt: bucket.fromAt, toAt: bucket.toAt };
+  return (
+    <button
+      type="button"
+      // Out of the tab order: hundreds of them; the job list and the details carry the keyboard.
+      tabIndex={-1}
+      aria-label={bucket.label}
+      title={bucket.label}
+      className="timeline-annotation timeline-bucket"
+      data-testid="timeline-bucket"
+      data-worker-id={bucket.workerId}
+      data-busy-fraction={bucket.busyFraction.toFixed(3)}
+      data-jobs={bucket.jobs}
+      data-client-errors={bucket.clientErrorJobs}
+      data-server-errors={bucket.serverErrorJobs}
+      data-from-ms={bucket.fromAt}
+      data-to-ms={bucket.toAt}
+      style={placeOf(bucket, slidePx)}
+      onPointerEnter={() => viewActions.hoverBucket(ref)}
+      onPointerLeave={() => viewActions.hoverBucket(null)}
+      onClick={() => viewActions.selectBucket(ref)}
+    />
+  );
+});
+
 interface Annotations {
   /** The lanes' buckets of dense jobs: hover or click one to list its requests. */
   buckets: OverlayBucket[];
@@ -387,32 +425,9 @@ const AnnotationLayer = memo(function AnnotationLayer({
   const viewActions = useAppStore((s) => s.viewActions);
   return (
     <div className="timeline-annotations" style={layerStyle(zoom, slidePx)}>
-      {annotations.buckets.map((bucket) => {
-        const ref = { workerId: bucket.workerId, fromAt: bucket.fromAt, toAt: bucket.toAt };
-        return (
-          <button
-            type="button"
-            key={`${bucket.workerId}:${bucket.fromAt}`}
-            // Out of the tab order: hundreds of them; the job list and the details carry the keyboard.
-            tabIndex={-1}
-            aria-label={bucket.label}
-            title={bucket.label}
-            className="timeline-annotation timeline-bucket"
-            data-testid="timeline-bucket"
-            data-worker-id={bucket.workerId}
-            data-busy-fraction={bucket.busyFraction.toFixed(3)}
-            data-jobs={bucket.jobs}
-            data-client-errors={bucket.clientErrorJobs}
-            data-server-errors={bucket.serverErrorJobs}
-            data-from-ms={bucket.fromAt}
-            data-to-ms={bucket.toAt}
-            style={placeOf(bucket, slidePx)}
-            onPointerEnter={() => viewActions.hoverBucket(ref)}
-            onPointerLeave={() => viewActions.hoverBucket(null)}
-            onClick={() => viewActions.selectBucket(ref)}
-          />
-        );
-      })}
+      {annotations.buckets.map((bucket) => (
+        <BucketElement key={`${bucket.workerId}:${bucket.fromAt}`} bucket={bucket} slidePx={slidePx} viewActions={viewActions} />
+      ))}
       {annotations.spans.map((span) => (
         <div
           key={`${span.runId}:${span.requestId}`}
@@ -469,6 +484,8 @@ export function TimelinePanel(): ReactNode {
   const refusedNoteRef = useRef<HTMLSpanElement>(null);
   const [bars, setBars] = useState<OverlayBar[]>([]);
   const [annotations, setAnnotations] = useState<Annotations>(NO_ANNOTATIONS);
+  /** The annotations last set: the next refresh keeps the buckets that have not changed. */
+  const annotationsRef = useRef<Annotations>(NO_ANNOTATIONS);
   const [slidePx, setSlidePx] = useState(0);
   const slideRef = useRef<Slide | null>(null);
   // Earlier runs' lanes stay while the window shows them: the stage is as tall as the lanes of the window.
@@ -710,12 +727,13 @@ export function TimelinePanel(): ReactNode {
       setSlidePx(slideRef.current.slidePx);
       const allBars = overlayBars(scene);
       setBars(allBars.filter((bar) => bar.isCurrentRun));
-      setAnnotations({
-        buckets: overlayBuckets(scene),
+      annotationsRef.current = {
+        buckets: overlayBuckets(scene, annotationsRef.current.buckets),
         pastBars: allBars.filter((bar) => !bar.isCurrentRun),
         spans: overlaySpans(scene),
         markers: overlayMarkers(scene),
-      });
+      };
+      setAnnotations(annotationsRef.current);
       setFrameLaneCount(scene.frame.lanes.length);
     };
     // A whole new frame (a replay stepped or scrubbed) moves the picture the overlay's hover targets were placed for:
