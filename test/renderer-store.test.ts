@@ -581,6 +581,41 @@ describe('the bridge applies frames and publishes into the store once per paint'
     expect(bridge.frames.log.length).toBeGreaterThan(BUSY_LOG_LINES_SHOWN);
   });
 
+  it("shows a busy log's lines in the publish of the frame that brings them, not in a publish of their own after it", () => {
+    const clock = { nowMs: t0 };
+    const { store, frames, bridge } = setup(clock);
+    const lines = (from: number) =>
+      Array.from({ length: 100 }, (_, i) => ({ at: t0 + from + i, text: `Worker ${i % 4} got a job (${from + i})` }));
+    bridge.receive(frameOf({ seq: 1, isFull: true }));
+    frames.run();
+    // A saturated server: a frame every 500 ms (a little early or late), its log in one of two, lines left out.
+    const jitterMs = [0, -10, 8, -12, 5, -9, 11, -7, 3, -11];
+    let logFrames = 0;
+    let shownWithTheirFrame = 0;
+    let publishesBetween = 0;
+    for (let seq = 2; seq <= 21; seq++) {
+      clock.nowMs = t0 + (seq - 1) * 500 + jitterMs[seq % jitterMs.length]!;
+      const isLogFrame = seq % 2 === 0;
+      bridge.receive(frameOf({ seq, log: isLogFrame ? { lines: lines(seq * 100), omittedLineCount: 5_000 } : undefined }));
+      frames.run();
+      if (isLogFrame) {
+        logFrames++;
+        if (store.getState().wire.log.at(-1) === bridge.frames.log.at(-1)) shownWithTheirFrame++;
+      }
+      // Until the next frame: whatever timers and paints come, no other publish.
+      const publishes = bridge.publishes;
+      for (let ms = 0; ms < 480; ms += 16) {
+        clock.nowMs += 16;
+        frames.run();
+      }
+      publishesBetween += bridge.publishes - publishes;
+    }
+    // The first busy log waits for its interval (shown by a publish of its own), the next may come just too early
+    // after that one; from then on each shows with its frame.
+    expect(shownWithTheirFrame).toBeGreaterThanOrEqual(logFrames - 2);
+    expect(publishesBetween).toBeLessThanOrEqual(2);
+  });
+
   it("takes the stats panels' numbers from the frames as they are", () => {
     const { store, bridge } = setup();
     const stats = {

@@ -39,6 +39,13 @@ export const LOG_PUBLISH_INTERVAL_MS = 250;
 /** While the frames leave lines out (more than a frame can carry), the log is a sample: replaced this often. */
 export const BUSY_LOG_PUBLISH_INTERVAL_MS = 1_000;
 /**
+ * A busy server's log lines come with one frame a second, about BUSY_LOG_PUBLISH_INTERVAL_MS after the last: they are
+ * shown with the frame that brings them when it comes at most this early, in the store publish (and the page's one
+ * rendering) of that frame, instead of in a publish of their own a moment later (a second style, layout and paint of
+ * the page for each second of load).
+ */
+export const BUSY_LOG_EARLY_MS = 250;
+/**
  * Once a frame left log lines out, the log stays a sample until none has been left out for this long. A busy server's
  * log comes once a second: without the hold, the publishes between showed all the lines the page holds and the next
  * busy one the sample again, hundreds of rows mounted, laid out and removed twice a second (the page's largest layouts
@@ -489,7 +496,7 @@ export class PoolBridge {
       const isLogBusy = now - this.lastLogOmissionAtMs < LOG_REST_MS;
       // At rest again, and the log not published since the rest began: it is shown whole now.
       const isLogRestDue = !isLogBusy && this.lastLogPublishAt < this.lastLogOmissionAtMs + LOG_REST_MS;
-      const logIntervalMs = isLogBusy ? BUSY_LOG_PUBLISH_INTERVAL_MS : LOG_PUBLISH_INTERVAL_MS;
+      const logIntervalMs = isLogBusy ? BUSY_LOG_PUBLISH_INTERVAL_MS - BUSY_LOG_EARLY_MS : LOG_PUBLISH_INTERVAL_MS;
       const isLogDue = isForced || isLogRestDue || now - this.lastLogPublishAt >= logIntervalMs;
       const state = this.store.getState();
       state.wireActions.publish(
@@ -507,10 +514,11 @@ export class PoolBridge {
         this.lastLogPublishAt = now;
         this.hasLogJumped = false;
       }
-      // A log line held back must still appear once traffic stops: the store's next publish looks again.
+      // A log line held back must still appear once traffic stops: a publish looks again once the log is due (a frame
+      // that comes sooner shows it; a publish every interval until then would only find it not due).
       else if (isLogBehind(this.held, this.store.getState().wire)) {
         this.isWireDirty = true;
-        this.paintAfter(STORE_PUBLISH_INTERVAL_MS);
+        this.paintAfter(Math.max(STORE_PUBLISH_INTERVAL_MS, this.lastLogPublishAt + logIntervalMs - now));
       }
       this.publishStatus();
     }
