@@ -6,7 +6,8 @@
 // --round-s N (default 6), --rate N (default 2000), --burst (a round after Fire /sleep burst), --rate-only;
 // --trace (the fixed-rate round traced instead: main-thread time per trace event, main frames that committed and
 // those that did not, the longest tasks and what they held, paints by node, layouts' dirty objects); --trace-wrk (the
-// same, of a round under wrk at saturation); --profile (the page's JavaScript profile over it);
+// same, of a round under wrk at saturation); --profile (the page's JavaScript profile over it; --profile-wrk, over a
+// round under wrk at saturation after 3 s of it; PROFILE_OUT=FILE keeps the .cpuprofile);
 // --layout-probe (after it, the forced layout one changed number costs, by element); --worst-frames (a round under wrk
 // with a frame recorder at every vsync, traced: the longest frames, each with the wall time and the thread CPU time of
 // the tasks of the page's main and compositor threads and of the display compositor inside it, and the main thread's
@@ -18,7 +19,7 @@
 // runs its round on a blank page instead (the frame recorder alone: what the machine leaves any page); SLIDE_AB=1 with
 // --processes alternates the rounds with Web Animations paused where they start (the timeline's slide off) and not.
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Browser, Page } from '@playwright/test';
 import { startLoad } from '../src/load/load-generator';
@@ -707,6 +708,7 @@ async function main(): Promise<void> {
       'worst-frames': { type: 'boolean' },
       'layout-probe': { type: 'boolean' },
       profile: { type: 'boolean' },
+      'profile-wrk': { type: 'boolean' },
       'rate-only': { type: 'boolean' },
       processes: { type: 'boolean' },
       rounds: { type: 'string' },
@@ -774,19 +776,35 @@ async function main(): Promise<void> {
       console.log(JSON.stringify(await page.evaluate(LAYOUT_PROBE_SOURCE), null, 1));
       return;
     }
-    if (values.profile) {
+    if (values.profile || values['profile-wrk']) {
+      const isWrk = Boolean(values['profile-wrk']);
+      // Under wrk the publisher first reaches its saturated pace: the profile is of the steady state.
+      if (isWrk)
+        await runLoad('wrk', { host: '127.0.0.1', port: bookPort, path: '/', connections: 50, durationS: 3, closeEachConnection: false });
       const cdp = await page.context().newCDPSession(page);
       await cdp.send('Profiler.enable');
       await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
       await cdp.send('Profiler.start');
       const startedAt = performance.now();
-      await startLoad(settings.value).done;
+      if (isWrk)
+        await runLoad('wrk', {
+          host: '127.0.0.1',
+          port: bookPort,
+          path: '/',
+          connections: 50,
+          durationS: roundS,
+          closeEachConnection: false,
+        });
+      else await startLoad(settings.value).done;
       const seconds = (performance.now() - startedAt) / 1000;
       const { profile } = (await cdp.send('Profiler.stop')) as { profile: CpuProfile };
+      if (process.env.PROFILE_OUT) writeFileSync(process.env.PROFILE_OUT, JSON.stringify(profile));
       const under = PROFILE_UNDER.split(' ');
       const { sampledUs, selfUs, underUs } = summarizeProfile(profile, [], under);
       const share = (us: number) => `${((us / 1e6 / seconds) * 100).toFixed(2).padStart(6)} %`;
-      console.log(`\n== JS profile at ${ratePerS} req/s: ${share(sampledUs)} of a core sampled; self time ==`);
+      console.log(
+        `\n== JS profile ${isWrk ? 'under wrk at saturation' : `at ${ratePerS} req/s`}: ${share(sampledUs)} of a core sampled; self time ==`,
+      );
       for (const [name, us] of selfUs.slice(0, 30)) console.log(`  ${share(us)}  ${name}`);
       console.log('under:');
       for (const name of under) console.log(`  ${share(underUs.get(name) ?? 0)}  ${name}`);
