@@ -588,14 +588,17 @@ describe('the bridge applies frames and publishes into the store once per paint'
       Array.from({ length: 100 }, (_, i) => ({ at: t0 + from + i, text: `Worker ${i % 4} got a job (${from + i})` }));
     bridge.receive(frameOf({ seq: 1, isFull: true }));
     frames.run();
-    // A saturated server: a frame every 500 ms (a little early or late), its log in one of two, lines left out.
+    // A saturated server: a frame every 500 ms (a little early or late), its log at most once a second (as the
+    // publisher sends a flooded log: every second or every one and a half), lines left out.
     const jitterMs = [0, -10, 8, -12, 5, -9, 11, -7, 3, -11];
+    let logSentAt = t0;
     let logFrames = 0;
     let shownWithTheirFrame = 0;
     let publishesBetween = 0;
     for (let seq = 2; seq <= 21; seq++) {
       clock.nowMs = t0 + (seq - 1) * 500 + jitterMs[seq % jitterMs.length]!;
-      const isLogFrame = seq % 2 === 0;
+      const isLogFrame = clock.nowMs - logSentAt >= 1_000;
+      if (isLogFrame) logSentAt = clock.nowMs;
       bridge.receive(frameOf({ seq, log: isLogFrame ? { lines: lines(seq * 100), omittedLineCount: 5_000 } : undefined }));
       frames.run();
       if (isLogFrame) {

@@ -499,6 +499,7 @@ export class PoolBridge {
       const logIntervalMs = isLogBusy ? BUSY_LOG_PUBLISH_INTERVAL_MS - BUSY_LOG_EARLY_MS : LOG_PUBLISH_INTERVAL_MS;
       const isLogDue = isForced || isLogRestDue || now - this.lastLogPublishAt >= logIntervalMs;
       const state = this.store.getState();
+      const shownLog = state.wire.log;
       state.wireActions.publish(
         projectWire(this.held, state.wire, {
           connection: this.connection,
@@ -511,7 +512,9 @@ export class PoolBridge {
       // The frame published may have moved the page's present (a replay's cursor, a paused view's frame).
       this.followMoment();
       if (isLogDue) {
-        this.lastLogPublishAt = now;
+        // Only a publish that showed the log anew starts its interval: one that found no new line (a frame between two
+        // busy logs) held back the next busy log by up to its interval, shown then in a publish of its own.
+        if (isForced || isLogRestDue || this.store.getState().wire.log !== shownLog) this.lastLogPublishAt = now;
         this.hasLogJumped = false;
       }
       // A log line held back must still appear once traffic stops: a publish looks again once the log is due (a frame
