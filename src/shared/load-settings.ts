@@ -120,8 +120,7 @@ export function isLoopbackHost(hostname: string): boolean {
  */
 export function validateLoopbackUrl(text: unknown): { ok: true; value: string } | { ok: false; error: string } {
   if (isBlankText(text)) return { ok: false, error: 'URL is empty: write it like http://127.0.0.1:7878' };
-  if (typeof text !== 'string' || text.trim() === '')
-    return { ok: false, error: `URL must be text like http://127.0.0.1:7878 (got ${describe(text)})` };
+  if (typeof text !== 'string') return { ok: false, error: `URL must be text like http://127.0.0.1:7878 (got ${describe(text)})` };
   let url: URL;
   try {
     // Parsing never resolves names: the host is checked as written (after the standard's normalisation,
@@ -162,8 +161,7 @@ const WEIGHT = /^[-+]?(\d+\.?\d*|\.\d+)$/;
  */
 export function parseMix(text: unknown): { ok: true; value: MixEntry[] } | { ok: false; error: string } {
   if (isBlankText(text)) return { ok: false, error: 'Mix is empty: write it like "/:0.9,/sleep?ms=50:0.1", or "/" alone' };
-  if (typeof text !== 'string' || text.trim() === '')
-    return { ok: false, error: `Mix must be text like "/:0.9,/sleep?ms=50:0.1" (got ${describe(text)})` };
+  if (typeof text !== 'string') return { ok: false, error: `Mix must be text like "/:0.9,/sleep?ms=50:0.1" (got ${describe(text)})` };
   const parts = text.split(',').map((part) => part.trim());
   if (parts.length > LOAD_LIMITS.maxMixEntries)
     return { ok: false, error: `Mix may have at most ${LOAD_LIMITS.maxMixEntries} paths (got ${parts.length})` };

@@ -247,15 +247,16 @@ export function isBlankText(value: unknown): boolean {
 
 /** The reason `value` is not a whole number in min..max, or null when it is. */
 export function checkWholeNumber(subject: string, value: unknown, min: number, max: number, whyNotZero?: string): string | null {
+  // No upper bound to speak of (`--stop-after`): "between 1 and 9007199254740991" would only puzzle.
+  const isUnbounded = max === Number.MAX_SAFE_INTEGER;
   if (isBlankText(value)) {
     // A field left empty is said in words; `(got "")` reads as a fault in the program rather than a blank to fill.
-    const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `from ${min} to ${max}`;
+    const range = isUnbounded ? `${min} or more` : `from ${min} to ${max}`;
     return `${subject} is empty: it takes a whole number ${range}`;
   }
   if (typeof value !== 'number' || !Number.isInteger(value)) return `${subject} must be a whole number (got ${describeValue(value)})`;
   if (value === 0 && min > 0 && whyNotZero !== undefined) return `${subject} must be at least ${min}: ${whyNotZero}`;
-  // No upper bound to speak of (`--stop-after`): "between 1 and 9007199254740991" would only puzzle.
-  if (value < min && max === Number.MAX_SAFE_INTEGER) return `${subject} must be at least ${min} (got ${value})`;
+  if (value < min && isUnbounded) return `${subject} must be at least ${min} (got ${value})`;
   if (value < min || value > max) return `${subject} must be between ${min} and ${max} (got ${value})`;
   return null;
 }
