@@ -5,16 +5,14 @@
 import type { Page } from '@playwright/test';
 import { traceChunks } from '../src/history/trace-export';
 import { runFileChunks, serializeRunFileHeader } from '../src/shared/run-file';
-import { ALL_SAMPLES, sampleHeader } from '../test/support/sample-events';
+import { ALL_SAMPLES, SAMPLE_SPAN_TEXT, sampleHeader } from '../test/support/sample-events';
 import { seriousAxeViolations } from './support/accessibility';
 import { expect, test } from './support/dashboard';
 import { runMenuButton, screenshotPath } from './support/ui';
 
 const GOOD_RUN = [...runFileChunks(sampleHeader(), ALL_SAMPLES)].join('');
 // The sample run spans a third of a second, which the page names in milliseconds, as its replay bar does.
-const SPAN_MS = ALL_SAMPLES.at(-1)!.at - sampleHeader().historyStartsAt;
-const SPAN_TEXT = SPAN_MS < 1000 ? `${Math.round(SPAN_MS)} ms` : `${(SPAN_MS / 1000).toFixed(1)} s`;
-const LOADED_DEMO = `Loaded demo.poolscope.jsonl: ${ALL_SAMPLES.length} events over ${SPAN_TEXT}`;
+const LOADED_DEMO = `Loaded demo.poolscope.jsonl: ${ALL_SAMPLES.length} events over ${SAMPLE_SPAN_TEXT}`;
 const BROKEN_RUN = `${serializeRunFileHeader(sampleHeader())}{"type":"job-teleported","at":${ALL_SAMPLES[0]!.at}}\n`;
 
 function chooseFile(page: Page, name: string, text: string): Promise<void> {

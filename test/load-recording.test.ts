@@ -5,14 +5,14 @@
 
 import { describe, expect, it } from 'vitest';
 import { PoolAggregate } from '../src/history/pool-state';
-import { formatReplaySpanMs } from '../src/renderer/components/format';
 import { loadRecording, type RunFileSource } from '../src/renderer/recording/load-recording';
 import { type AppState, createAppStore } from '../src/renderer/store/app-store';
 import { describeOpenedRecording } from '../src/renderer/store/recording-slice';
+import { formatRunSpanMs } from '../src/shared/durations';
 import type { ServerEvent } from '../src/shared/events';
 import { runFileChunks, serializeRunFileHeader, serializeServerEvent } from '../src/shared/run-file';
 import type { PoolscopeApi } from '../src/shared/wire';
-import { ALL_SAMPLES, burstCutMidway, SAMPLE_EVENTS, sampleHeader, T0 } from './support/sample-events';
+import { ALL_SAMPLES, burstCutMidway, SAMPLE_EVENTS, SAMPLE_SPAN_TEXT, sampleHeader, T0 } from './support/sample-events';
 import { acceptingCommands, unwatchedFrames } from './support/unwatched-api';
 
 const GOOD_TEXT = [...runFileChunks(sampleHeader(), ALL_SAMPLES)].join('');
@@ -139,8 +139,6 @@ function restOf(state: AppState): unknown {
 }
 
 // The sample run spans a third of a second, which the page names in milliseconds, as its replay bar does.
-const SPAN_MS = ALL_SAMPLES.at(-1)!.at - sampleHeader().historyStartsAt;
-const SPAN_TEXT = SPAN_MS < 1000 ? `${Math.round(SPAN_MS)} ms` : `${(SPAN_MS / 1000).toFixed(1)} s`;
 
 describe("the store's openRunFile", () => {
   it('opens a good file, keeps what the replay needs and says "Loaded <file>: N events over T s"', async () => {
@@ -157,7 +155,7 @@ describe("the store's openRunFile", () => {
     expect(recording).not.toHaveProperty('recording');
     expect(recording.loadingFileName).toBeNull();
     expect(commands.messages.map((m) => [m.tone, m.text])).toEqual([
-      ['info', `Loaded demo.poolscope.jsonl: ${ALL_SAMPLES.length} events over ${SPAN_TEXT}`],
+      ['info', `Loaded demo.poolscope.jsonl: ${ALL_SAMPLES.length} events over ${SAMPLE_SPAN_TEXT}`],
     ]);
   });
 
@@ -169,7 +167,7 @@ describe("the store's openRunFile", () => {
     const after = store.getState();
     expect(after.commands.messages.map((m) => [m.tone, m.text])).toEqual([
       ['error', 'Could not open bad.poolscope.jsonl: line 2: unknown event type "job-teleported"'],
-      ['info', `Loaded good.poolscope.jsonl: ${ALL_SAMPLES.length} events over ${SPAN_TEXT}`],
+      ['info', `Loaded good.poolscope.jsonl: ${ALL_SAMPLES.length} events over ${SAMPLE_SPAN_TEXT}`],
     ]);
     expect(after.recording.opened).toBe(before.recording.opened);
     expect(restOf(after)).toBe(restOf(before));
@@ -177,7 +175,7 @@ describe("the store's openRunFile", () => {
     await store.getState().recordingActions.openRunFile(fileOf('not a run\n', 'worse.poolscope.jsonl'));
     expect(store.getState().commands.messages.map((m) => m.text)).toEqual([
       'Could not open worse.poolscope.jsonl: line 1: not a Poolscope run (the first line is not JSON)',
-      `Loaded good.poolscope.jsonl: ${ALL_SAMPLES.length} events over ${SPAN_TEXT}`,
+      `Loaded good.poolscope.jsonl: ${ALL_SAMPLES.length} events over ${SAMPLE_SPAN_TEXT}`,
     ]);
   });
 
@@ -197,6 +195,6 @@ describe('the message a run opens with', () => {
     expect(describeOpenedRecording({ ...opened, spanMs: 420 })).toBe('Loaded short.poolscope.jsonl: 22 events over 420 ms');
     expect(describeOpenedRecording({ ...opened, spanMs: 0 })).toBe('Loaded short.poolscope.jsonl: 22 events over 0 ms');
     expect(describeOpenedRecording({ ...opened, spanMs: 12_480 })).toBe('Loaded short.poolscope.jsonl: 22 events over 12.5 s');
-    expect(formatReplaySpanMs(12_480)).toBe('12.5 s');
+    expect(formatRunSpanMs(12_480)).toBe('12.5 s');
   });
 });

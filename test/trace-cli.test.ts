@@ -15,6 +15,7 @@ import {
   type TraceDocument,
 } from '../src/history/trace-export';
 import { startServer } from '../src/server';
+import { formatRunSpanMs } from '../src/shared/durations';
 import { BURST_USER_AGENT, type ServerEventOf } from '../src/shared/events';
 import { createRunFileHeader, runFileChunks } from '../src/shared/run-file';
 import { DEFAULT_SETTINGS } from '../src/shared/settings';
@@ -197,6 +198,18 @@ describe('npm run trace with bad input', () => {
       `poolscope trace: ${file('crashed.poolscope.jsonl')}: the last line (line 3) was incomplete and was skipped\n`,
     );
     expect(result.stdout).toMatch(/^Wrote .*: 0 jobs on 1 worker over 0 ms\.\n$/);
+  });
+});
+
+describe("npm run trace names a run's length", () => {
+  it('as the page that opens the same run does: minutes and seconds past a minute', async () => {
+    const spawned = SAMPLE_EVENTS['worker-spawned'];
+    const events = [spawned, { ...spawned, at: spawned.at + 270_000, workerId: 1 }];
+    writeFileSync(file('long.poolscope.jsonl'), [...runFileChunks(sampleHeader(), events)].join(''));
+    const result = await runTraceCli([file('long.poolscope.jsonl'), file('long.json')]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`Wrote ${file('long.json')}: 0 jobs on 2 workers over 4 m 30 s.\n`);
+    expect(formatRunSpanMs(270_000)).toBe('4 m 30 s');
   });
 });
 

@@ -13,6 +13,8 @@ import { describeFileCreationError, describeFileError } from '../cli/file-errors
 import { UsageError, usageErrorFromParseArgs } from '../cli/flags';
 import { runCli } from '../cli/program';
 import { TraceJsonWriter, type TraceSummary } from '../history/trace-export';
+import { formatRunSpanMs } from '../shared/durations';
+import { countOf } from '../shared/plural';
 import type { PoolState } from '../shared/pool-state';
 import { RunFileError, type RunFileHeader, type RunFileSummary, readRunFile } from '../shared/run-file';
 
@@ -24,20 +26,11 @@ Converts a saved run (a .poolscope.jsonl file) to the Chrome Trace Event Format.
 Open OUT.json in https://ui.perfetto.dev (Open trace file) or in Chrome DevTools'
 Performance panel (Load profile).`;
 
-/** 350 ms, 3.2 s, 4.5 min */
-function formatSpan(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 120_000) return `${(ms / 1000).toFixed(1)} s`;
-  return `${(ms / 60_000).toFixed(1)} min`;
-}
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-
 function describeTrace(outFile: string, summary: TraceSummary): string {
   const span = summary.firstAt === null || summary.lastAt === null ? 0 : summary.lastAt - summary.firstAt;
   const unfinished = summary.unfinishedJobCount > 0 ? ` (${summary.unfinishedJobCount} unfinished)` : '';
   const runs = summary.runCount > 1 ? `, ${summary.runCount} server runs` : '';
-  return `Wrote ${outFile}: ${plural(summary.jobCount, 'job')}${unfinished} on ${plural(summary.workerCount, 'worker')} over ${formatSpan(span)}${runs}.`;
+  return `Wrote ${outFile}: ${countOf(summary.jobCount, 'job')}${unfinished} on ${countOf(summary.workerCount, 'worker')} over ${formatRunSpanMs(span)}${runs}.`;
 }
 
 /** Streams IN through the parser and the trace writer into OUT.partial, then renames it to OUT. */

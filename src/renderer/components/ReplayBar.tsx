@@ -4,10 +4,11 @@
 // state at the cursor through the frames (replay-source.ts); the bar shows the moment of the frame shown.
 
 import { type KeyboardEvent, type ReactNode, type RefObject, useRef } from 'react';
+import { formatRunSpanMs } from '../../shared/durations';
 import { REPLAY_SPEEDS, type ReplayPosition, type ReplaySpeed } from '../replay/replay-position';
 import type { ReplayActions } from '../store/replay-slice';
 import { useAppStore } from '../store/use-app-store';
-import { formatClockTime, formatReplaySpanMs } from './format';
+import { formatClockTime } from './format';
 import { useFocusRunMenuToggle } from './RunMenu';
 
 /** An arrow key moves the cursor by this share of the run. */
@@ -168,7 +169,7 @@ export function ReplayBar(): ReactNode {
           type="range"
           className="replay-slider"
           aria-label="Replay position"
-          aria-valuetext={`${formatReplaySpanMs(cursorMs)} of ${formatReplaySpanMs(durationMs)}, at ${formatClockTime(shownAt)}`}
+          aria-valuetext={`${formatRunSpanMs(cursorMs)} of ${formatRunSpanMs(durationMs)}, at ${formatClockTime(shownAt)}`}
           min={0}
           max={Math.max(durationMs, 0.001)}
           step="any"
@@ -177,7 +178,7 @@ export function ReplayBar(): ReactNode {
           onKeyDown={onKeyDown}
         />
         <span className="replay-time" data-testid="replay-time">
-          {formatReplaySpanMs(cursorMs)} / {formatReplaySpanMs(durationMs)} <span className="muted">({formatClockTime(shownAt)})</span>
+          {formatRunSpanMs(cursorMs)} / {formatRunSpanMs(durationMs)} <span className="muted">({formatClockTime(shownAt)})</span>
         </span>
       </div>
     </section>

@@ -4,32 +4,8 @@
 import { countOf } from '../../shared/plural';
 import { describeAbandonReason, type RequestRecord } from '../../shared/pool-model';
 
-export interface DurationFormat {
-  /** Tenths of a second up to a minute ("10.0 s", not "10 s"): for summaries that compare runs. */
-  isPrecise?: boolean;
-}
-
-export function formatDurationMs(ms: number | null | undefined, { isPrecise = false }: DurationFormat = {}): string {
-  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
-  const value = Math.max(0, ms);
-  if (value < 0.005) return '0 ms';
-  if (value < 1) return `${value.toFixed(2)} ms`;
-  if (value < 10) return `${value.toFixed(1)} ms`;
-  if (value < 1_000) return `${Math.round(value)} ms`;
-  if (value < (isPrecise ? 60_000 : 10_000)) return `${(value / 1_000).toFixed(1)} s`;
-  if (value < 60_000) return `${Math.round(value / 1_000)} s`;
-  const minutes = Math.floor(value / 60_000);
-  const seconds = Math.floor((value % 60_000) / 1_000);
-  return `${minutes} m ${String(seconds).padStart(2, '0')} s`;
-}
-
-/**
- * A recorded run's length, or a moment in it: tenths of a second up to a minute ("12.5 s", "420 ms"). The replay
- * bar and the message that opened the run both say it so, so one run's length never reads two ways.
- */
-export function formatReplaySpanMs(ms: number): string {
-  return formatDurationMs(ms, { isPrecise: true });
-}
+// Durations are formatted in shared code, which the command lines use too.
+export { type DurationFormat, formatDurationMs } from '../../shared/durations';
 
 export function formatRate(perSecond: number): string {
   if (perSecond === 0) return '0';

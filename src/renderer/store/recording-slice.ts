@@ -3,9 +3,9 @@
 // file leaves one message and changes nothing else; a newer load supersedes one still in progress.
 
 import type { StateCreator } from 'zustand/vanilla';
+import { formatRunSpanMs } from '../../shared/durations';
 import { countOf } from '../../shared/plural';
 import type { RunFileHeader } from '../../shared/run-file';
-import { formatReplaySpanMs } from '../components/format';
 import { loadRecording, type Recording, type RunFileSource } from '../recording/load-recording';
 import type { AppState } from './app-store';
 import type { UiMessage } from './commands-slice';
@@ -59,7 +59,7 @@ export function summarizeRecording(recording: Recording): OpenedRecording {
  */
 export function describeOpenedRecording(opened: OpenedRecording): string {
   const count = countOf(opened.eventCount, 'event', 'events', (n) => n.toLocaleString('en-US'));
-  return `Loaded ${opened.fileName}: ${count} over ${formatReplaySpanMs(opened.spanMs)}`;
+  return `Loaded ${opened.fileName}: ${count} over ${formatRunSpanMs(opened.spanMs)}`;
 }
 
 const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
