@@ -697,9 +697,10 @@ interface TraceEvent {
   args?: any;
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
+function parseCensusArgs() {
+  return parseArgs({
     options: {
+      help: { type: 'boolean' },
       'round-s': { type: 'string' },
       rate: { type: 'string' },
       burst: { type: 'boolean' },
@@ -714,8 +715,57 @@ async function main(): Promise<void> {
       rounds: { type: 'string' },
     },
   });
-  const roundS = Number(values['round-s'] ?? 6);
-  const ratePerS = Number(values.rate ?? 2_000);
+}
+
+const USAGE = `npx tsx bench/page-census.ts [flags]   (build first: POOLSCOPE_MINIFY=0 npx electron-vite build)
+
+What each store publish rewrites in the dashboard page under load: a probe, not a benchmark (bench:ui measures).
+Without a mode flag: an idle round, a round under wrk at saturation and one at a fixed open-loop rate.
+
+  --round-s N        seconds per round (default 6)
+  --rate N           the fixed-rate round's requests per second (default 2000)
+  --rate-only        only the fixed-rate round
+  --burst            one more round after Fire /sleep burst
+  --trace            trace the fixed-rate round instead (main-thread time per trace event, frames, longest tasks)
+  --trace-wrk        the same, of a round under wrk at saturation
+  --worst-frames     a round under wrk with a frame recorder at every vsync, traced: the longest frames
+  --layout-probe     after the rounds, the forced layout one changed number costs, by element
+  --profile          the page's JavaScript profile over the fixed-rate round (PROFILE_OUT=FILE keeps it)
+  --profile-wrk      the same, over a round under wrk at saturation
+  --processes        rounds under wrk: each Chromium process's and thread's CPU (--rounds N, default 4)
+  --help             show this help
+
+Environment: CSS='…', TIME_LAYOUTS=1, BLANK_PAGE=1 (with --worst-frames), SLIDE_AB=1 (with --processes): see the
+file's opening comment.`;
+
+/** A flag's number, or one readable line and exit code 2. */
+function numberFlag(flag: string, text: string | undefined, fallback: number, isValid: (n: number) => boolean, rule: string): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (text.trim() === '' || !isValid(value)) usageExit(`--${flag} must be ${rule} (got "${text}")`);
+  return value;
+}
+
+function usageExit(message: string): never {
+  process.stderr.write(`page-census: ${message}; --help lists the flags\n`);
+  process.exit(2);
+}
+
+async function main(): Promise<void> {
+  let parsed: ReturnType<typeof parseCensusArgs>;
+  try {
+    parsed = parseCensusArgs();
+  } catch (error) {
+    usageExit((error as Error).message);
+  }
+  const { values } = parsed;
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const roundS = numberFlag('round-s', values['round-s'], 6, (n) => Number.isFinite(n) && n >= 1, 'a number of seconds, at least 1');
+  const ratePerS = numberFlag('rate', values.rate, 2_000, (n) => Number.isFinite(n) && n > 0, 'a positive number of requests per second');
+  const rounds = numberFlag('rounds', values.rounds, 4, (n) => Number.isInteger(n) && n >= 1, 'a whole number of at least 1');
   const bookPort = await findFreePort();
   const dashboard = await startDashboardProcess(['--start', '--port', String(bookPort), '--workers', '4']);
   const browser = await launchChromium();
@@ -732,7 +782,7 @@ async function main(): Promise<void> {
     if (process.env.CSS) await page.addStyleTag({ content: process.env.CSS });
     await page.waitForTimeout(2_000);
     if (values.processes) {
-      await processesRounds(browser, page, roundS, Number(values.rounds ?? 4), (durationS) =>
+      await processesRounds(browser, page, roundS, rounds, (durationS) =>
         runLoad('wrk', { host: '127.0.0.1', port: bookPort, path: '/', connections: 50, durationS, closeEachConnection: false }),
       );
       return;
