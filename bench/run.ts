@@ -58,6 +58,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { SERVER_EVENT_FIELDS, type ServerEventType } from '../src/shared/events';
 import { nearestRankIndex, percentile } from '../test/support/percentile';
 import { killAllPrograms } from '../test/support/processes';
 import { type BurstResult, chooseLoadGenerators, type LoadGeneratorName, type LoadResult, runBurst, runLoad } from './load';
@@ -86,6 +87,8 @@ const USAGE = `npm run bench -- [flags]
                        received after each switch-on and, switched off, drains them, so it holds whole requests only,
                        as the app's recorder does) | record (every event from the switch on: the method before, which
                        leaves it the requests in flight at each switch-off, never answered)
+  --event-types LIST   the event-stream row's subscriber takes only these event types (comma-separated, e.g.
+                       request-received,response-sent) instead of every type: where the stream's cost goes
   --pin                wrk on CPU 1 and every server (all its threads) on CPU 0 (taskset), instead of wherever
                        the kernel puts them: a different measurement (a pool on one core), so not the default
 ${SOAK_USAGE}`;
@@ -195,6 +198,8 @@ interface BenchConfig {
   isPinned: boolean;
   /** --recorder-switch: the recorder row's switch. */
   recorderSwitch: 'record' | 'record-whole';
+  /** --event-types: what the event-stream row's subscriber takes; null for every type. */
+  observedEventTypes: ServerEventType[] | null;
 }
 
 function parseConfig(argv: string[]): BenchConfig {
@@ -211,6 +216,7 @@ function parseConfig(argv: string[]): BenchConfig {
       'cpu-prof': { type: 'boolean', default: false },
       pin: { type: 'boolean', default: false },
       'recorder-switch': { type: 'string', default: 'record-whole' },
+      'event-types': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -232,6 +238,11 @@ function parseConfig(argv: string[]): BenchConfig {
   const recorderSwitch = values['recorder-switch'];
   if (recorderSwitch !== 'record' && recorderSwitch !== 'record-whole')
     throw new Error(`--recorder-switch must be record-whole or record (got "${recorderSwitch}")`);
+  const observedEventTypes = values['event-types']?.split(',').map((type) => type.trim()) ?? null;
+  for (const type of observedEventTypes ?? []) {
+    if (!(type in SERVER_EVENT_FIELDS))
+      throw new Error(`--event-types: unknown event type "${type}"; expected some of ${Object.keys(SERVER_EVENT_FIELDS).join(', ')}`);
+  }
   const generators = ['auto', 'wrk', 'autocannon', 'node-net'];
   if (!generators.includes(values.generator)) throw new Error(`--generator must be one of ${generators.join(', ')}`);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -254,6 +265,7 @@ function parseConfig(argv: string[]): BenchConfig {
     cpuProfileDir: values['cpu-prof'] ? join(RESULTS_DIR, 'profiles', stamp) : null,
     isPinned: values.pin === true,
     recorderSwitch,
+    observedEventTypes: observedEventTypes as ServerEventType[] | null,
   };
 }
 
@@ -658,6 +670,7 @@ async function main(): Promise<void> {
       sleepMs: config.burstSleepMs,
       cpuProfileDir: isPoolscope && config.cpuProfileDir !== null ? config.cpuProfileDir : undefined,
       logFile: isPoolscope ? BOOK_LOG_PATH : undefined,
+      observedEventTypes: isPoolscope && config.observedEventTypes !== null ? config.observedEventTypes : undefined,
     });
     started.push(server);
     pinServer(server, config);
@@ -847,7 +860,8 @@ async function main(): Promise<void> {
       });
     };
     if (wants('event-stream')) {
-      console.log('\nevent stream: keep-alive GET / with and without a subscriber (one process, switched every second)');
+      const taken = config.observedEventTypes === null ? '' : ` taking only ${config.observedEventTypes.join(', ')}`;
+      console.log(`\nevent stream: keep-alive GET / with and without a subscriber${taken} (one process, switched every second)`);
       await costOfSwitch(
         'event-stream',
         'event-stream cost',

@@ -13,7 +13,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { ParserLimits } from '../src/server/http/parser';
-import type { ServerEvent } from '../src/shared/events';
+import type { ServerEvent, ServerEventType } from '../src/shared/events';
 import type { Strategy } from '../src/shared/settings';
 import { percentile } from '../test/support/percentile';
 import { spawnTsx } from '../test/support/processes';
@@ -68,6 +68,8 @@ interface ChildOptions {
   logFile?: string;
   strategy?: Strategy;
   isBuiltWorker: boolean;
+  /** The event types `observe on` subscribes to; every type when undefined. */
+  observedEventTypes?: ServerEventType[];
 }
 
 function parseChildArgs(argv: string[]): ChildOptions {
@@ -82,6 +84,7 @@ function parseChildArgs(argv: string[]): ChildOptions {
       'log-file': { type: 'string' },
       strategy: { type: 'string' },
       'built-worker': { type: 'boolean', default: false },
+      'observed-event-types': { type: 'string' },
     },
   });
   const [kind, port = '0'] = positionals;
@@ -98,6 +101,7 @@ function parseChildArgs(argv: string[]): ChildOptions {
     logFile: values['log-file'],
     strategy: values.strategy as Strategy | undefined,
     isBuiltWorker: values['built-worker'] === true,
+    observedEventTypes: values['observed-event-types']?.split(',') as ServerEventType[] | undefined,
   };
 }
 
@@ -195,7 +199,7 @@ async function startInThisProcess(options: ChildOptions): Promise<StartedServer>
       unsubscribe = events.subscribe((event) => {
         latest.event = event;
         eventsSeen++;
-      });
+      }, options.observedEventTypes);
     } else if (!isObserved && unsubscribe !== null) {
       unsubscribe();
       unsubscribe = null;
@@ -603,6 +607,8 @@ export interface SpawnServerOptions {
   strategy?: Strategy;
   /** Poolscope's threads run the built worker (out/main/request-worker.js; build first). */
   isBuiltWorker?: boolean;
+  /** The event types the event-stream row's subscriber takes (`--event-types`); every type when undefined. */
+  observedEventTypes?: readonly ServerEventType[];
 }
 
 export interface ServerProcess {
@@ -651,6 +657,7 @@ export async function spawnServer(kind: ServerKind, options: SpawnServerOptions)
   if (options.logFile !== undefined) args.push('--log-file', options.logFile);
   if (options.strategy !== undefined) args.push('--strategy', options.strategy);
   if (options.isBuiltWorker === true) args.push('--built-worker');
+  if (options.observedEventTypes !== undefined) args.push('--observed-event-types', options.observedEventTypes.join(','));
   const program = spawnTsx(THIS_FILE, args, { nodeArgs, stdin: 'pipe' });
   program.child.stderr!.on('data', (chunk: Buffer) => process.stderr.write(`[${kind}] ${chunk.toString()}`));
 
