@@ -240,7 +240,7 @@ function parseConfig(argv: string[]): BenchConfig {
     throw new Error(`--recorder-switch must be record-whole or record (got "${recorderSwitch}")`);
   const observedEventTypes = values['event-types']?.split(',').map((type) => type.trim()) ?? null;
   for (const type of observedEventTypes ?? []) {
-    if (!(type in SERVER_EVENT_FIELDS))
+    if (!Object.hasOwn(SERVER_EVENT_FIELDS, type))
       throw new Error(`--event-types: unknown event type "${type}"; expected some of ${Object.keys(SERVER_EVENT_FIELDS).join(', ')}`);
   }
   const generators = ['auto', 'wrk', 'autocannon', 'node-net'];

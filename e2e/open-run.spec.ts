@@ -11,7 +11,6 @@ import { expect, test } from './support/dashboard';
 import { runMenuButton, screenshotPath } from './support/ui';
 
 const GOOD_RUN = [...runFileChunks(sampleHeader(), ALL_SAMPLES)].join('');
-// The sample run spans a third of a second, which the page names in milliseconds, as its replay bar does.
 const LOADED_DEMO = `Loaded demo.poolscope.jsonl: ${ALL_SAMPLES.length} events over ${SAMPLE_SPAN_TEXT}`;
 const BROKEN_RUN = `${serializeRunFileHeader(sampleHeader())}{"type":"job-teleported","at":${ALL_SAMPLES[0]!.at}}\n`;
 

@@ -138,8 +138,6 @@ function restOf(state: AppState): unknown {
   return JSON.stringify({ ...rest, commands: { ...commands, messages: undefined } });
 }
 
-// The sample run spans a third of a second, which the page names in milliseconds, as its replay bar does.
-
 describe("the store's openRunFile", () => {
   it('opens a good file, keeps what the replay needs and says "Loaded <file>: N events over T s"', async () => {
     const store = createAppStore({ api: idleApi });
