@@ -13,7 +13,8 @@ import { parseArgs } from 'node:util';
 import { MAX_BODY_BYTES } from '../src/server/http/parser';
 import { tinyChunkedRequest } from '../test/support/hostile-clients';
 import { percentile } from '../test/support/percentile';
-import { killAllPrograms, spawnTsx } from '../test/support/processes';
+import { spawnTsx } from '../test/support/processes';
+import { BenchUsageError, numberFlag, positive, runBenchProgram, wholeAtLeast } from './flags';
 import { SERVER_KINDS, type ServerKind, spawnServer } from './servers';
 
 const USAGE = `npm run bench:chunked -- [flags]
@@ -114,10 +115,10 @@ function describeLatencies(label: string, latencies: number[]): string {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      connections: { type: 'string', default: '30' },
-      'chunk-bytes': { type: 'string', default: '1' },
+      connections: { type: 'string' },
+      'chunk-bytes': { type: 'string' },
       chunks: { type: 'string' },
-      'baseline-s': { type: 'string', default: '2' },
+      'baseline-s': { type: 'string' },
       'whole-bodies': { type: 'boolean', default: false },
       server: { type: 'string', default: 'poolscope' },
       help: { type: 'boolean', default: false },
@@ -127,21 +128,13 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const connections = Number(values.connections);
-  const chunkBytes = Number(values['chunk-bytes']);
-  const chunks = values.chunks === undefined ? Math.floor((MAX_BODY_BYTES - 1) / chunkBytes) : Number(values.chunks);
-  const baselineMs = Number(values['baseline-s']) * 1000;
-  for (const [flag, value] of [
-    ['connections', connections],
-    ['chunk-bytes', chunkBytes],
-    ['chunks', chunks],
-    ['baseline-s', baselineMs],
-  ] as const) {
-    if (!Number.isInteger(value) || value <= 0) throw new Error(`--${flag} must be a positive whole number`);
-  }
+  const connections = numberFlag('connections', values.connections, 30, wholeAtLeast(1));
+  const chunkBytes = numberFlag('chunk-bytes', values['chunk-bytes'], 1, wholeAtLeast(1));
+  const chunks = numberFlag('chunks', values.chunks, Math.floor((MAX_BODY_BYTES - 1) / chunkBytes), wholeAtLeast(1));
+  const baselineMs = numberFlag('baseline-s', values['baseline-s'], 2, positive('a number of seconds')) * 1000;
 
   const kind = values.server as ServerKind;
-  if (!SERVER_KINDS.includes(kind)) throw new Error(`--server must be one of ${SERVER_KINDS.join(', ')}`);
+  if (!SERVER_KINDS.includes(kind)) throw new BenchUsageError(`--server must be one of ${SERVER_KINDS.join(', ')}`);
   const parserLimits = values['whole-bodies'] ? { maxChunkFramingExcessBytes: 8 * 2 ** 20 } : undefined;
   const server = await spawnServer(kind, { workerCount: 4, sleepMs: 1000, parserLimits });
   try {
@@ -206,13 +199,10 @@ async function main(): Promise<void> {
 const isMain = process.argv[1] !== undefined && pathToFileURL(resolve(process.argv[1])).href === import.meta.url;
 if (isMain) {
   const floodAt = process.argv.indexOf('--flood-child');
-  const run =
+  runBenchProgram(
+    'bench:chunked',
     floodAt === -1
-      ? main()
-      : runFloodChild(...(process.argv.slice(floodAt + 1, floodAt + 5).map(Number) as [number, number, number, number]));
-  run.catch((error: unknown) => {
-    killAllPrograms();
-    process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
-    process.exit(1);
-  });
+      ? main
+      : () => runFloodChild(...(process.argv.slice(floodAt + 1, floodAt + 5).map(Number) as [number, number, number, number])),
+  );
 }

@@ -21,12 +21,15 @@ import { PoolEventReporter } from '../src/server/pool-events';
 import type { RouteOutput } from '../src/server/routes';
 import type { ServerEvent } from '../src/shared/events';
 import { percentile } from '../test/support/percentile';
+import { numberFlag, readFlagsOrExit, wholeAtLeast } from './flags';
 
-const { values } = parseArgs({
-  options: { rounds: { type: 'string', default: '15' }, requests: { type: 'string', default: '200000' } },
+const { ROUNDS, REQUESTS_PER_ROUND } = readFlagsOrExit('bench:emit', () => {
+  const { values } = parseArgs({ options: { rounds: { type: 'string' }, requests: { type: 'string' } } });
+  return {
+    ROUNDS: numberFlag('rounds', values.rounds, 15, wholeAtLeast(1)),
+    REQUESTS_PER_ROUND: numberFlag('requests', values.requests, 200_000, wholeAtLeast(1)),
+  };
 });
-const ROUNDS = Number(values.rounds);
-const REQUESTS_PER_ROUND = Number(values.requests);
 /** The buffering subscriber hands its buffer off every 33 ms, as the publisher did: at about 27,000 req/s, this many. */
 const EVENTS_PER_PUBLISH = 4_500;
 const WORKER_COUNT = 4;

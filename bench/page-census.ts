@@ -28,6 +28,7 @@ import { startDashboardProcess } from '../test/support/dashboard-process';
 import { percentile } from '../test/support/percentile';
 import { findFreePort } from '../test/support/ports';
 import { type CpuProfile, summarizeProfile } from './cpu-profile';
+import { atLeast, numberFlag, positive, runBenchProgram, wholeAtLeast } from './flags';
 import { runLoad } from './load';
 import { launchChromium, mainThreadCpuS, threadStatOf, waitForBookServer } from './measured-page';
 
@@ -738,34 +739,15 @@ Without a mode flag: an idle round, a round under wrk at saturation and one at a
 Environment: CSS='…', TIME_LAYOUTS=1, BLANK_PAGE=1 (with --worst-frames), SLIDE_AB=1 (with --processes): see the
 file's opening comment.`;
 
-/** A flag's number, or one readable line and exit code 2. */
-function numberFlag(flag: string, text: string | undefined, fallback: number, isValid: (n: number) => boolean, rule: string): number {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (text.trim() === '' || !isValid(value)) usageExit(`--${flag} must be ${rule} (got "${text}")`);
-  return value;
-}
-
-function usageExit(message: string): never {
-  process.stderr.write(`page-census: ${message}; --help lists the flags\n`);
-  process.exit(2);
-}
-
 async function main(): Promise<void> {
-  let parsed: ReturnType<typeof parseCensusArgs>;
-  try {
-    parsed = parseCensusArgs();
-  } catch (error) {
-    usageExit((error as Error).message);
-  }
-  const { values } = parsed;
+  const { values } = parseCensusArgs();
   if (values.help) {
     console.log(USAGE);
     return;
   }
-  const roundS = numberFlag('round-s', values['round-s'], 6, (n) => Number.isFinite(n) && n >= 1, 'a number of seconds, at least 1');
-  const ratePerS = numberFlag('rate', values.rate, 2_000, (n) => Number.isFinite(n) && n > 0, 'a positive number of requests per second');
-  const rounds = numberFlag('rounds', values.rounds, 4, (n) => Number.isInteger(n) && n >= 1, 'a whole number of at least 1');
+  const roundS = numberFlag('round-s', values['round-s'], 6, atLeast(1, 'a number of seconds'));
+  const ratePerS = numberFlag('rate', values.rate, 2_000, positive('a number of requests per second'));
+  const rounds = numberFlag('rounds', values.rounds, 4, wholeAtLeast(1));
   const bookPort = await findFreePort();
   const dashboard = await startDashboardProcess(['--start', '--port', String(bookPort), '--workers', '4']);
   const browser = await launchChromium();
@@ -873,7 +855,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runBenchProgram('page-census', main, '; --help lists the flags');

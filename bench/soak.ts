@@ -16,6 +16,7 @@ import { pipelined, ResponseCounter, tinyChunkedRequest } from '../test/support/
 import { get, RawConnection } from '../test/support/http-client';
 import { percentile } from '../test/support/percentile';
 import { killAllPrograms, spawnTsx } from '../test/support/processes';
+import { atLeast, numberFlag } from './flags';
 import { spawnServer } from './servers';
 
 export const SOAK_USAGE = `  --soak               minutes of saturation with hostile clients beside polite ones, then exit (see bench/soak.ts)
@@ -279,9 +280,7 @@ const describeErrors = (errors: Tally) =>
 
 export async function runSoak(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { soak: { type: 'boolean' }, 'soak-s': { type: 'string' } } });
-  const soakS = values['soak-s'] === undefined ? DEFAULT_SOAK_S : Number(values['soak-s']);
-  if (!Number.isFinite(soakS) || soakS < 20)
-    throw new Error(`--soak-s must be a number of seconds, at least 20 (got "${values['soak-s']}")`);
+  const soakS = numberFlag('soak-s', values['soak-s'], DEFAULT_SOAK_S, atLeast(20, 'a number of seconds'));
   const server = await spawnServer('poolscope', { workerCount: WORKER_COUNT, sleepMs: 1_000, maxConnections: SOAK_MAX_CONNECTIONS });
   try {
     const totalMs = soakS * 1_000;

@@ -51,6 +51,7 @@ import { longRecording, writeRunFile } from '../test/support/long-recording';
 import { percentile } from '../test/support/percentile';
 import { findFreePort } from '../test/support/ports';
 import { type CpuProfile, monotonicUs, type ProfileStretch, summarizeProfile } from './cpu-profile';
+import { atLeast, numberFlag, runBenchProgram, wholeAtLeast } from './flags';
 import { findWrk, runLoad } from './load';
 import { launchChromium, mainThreadCpuS, waitForBookServer } from './measured-page';
 import { bracketedRounds, estimateMedian, formatEstimate, pairWithOffNeighbours, type Verdict, verdictOf } from './stats';
@@ -111,24 +112,12 @@ function readFlags(): Flags {
       'server-cpu-prof': { type: 'string' },
     },
   });
-  const roundS = Number(values['round-s'] ?? (values.quick ? 5 : 8));
-  const rounds = Number(values.rounds ?? (values.quick ? 1 : 2));
-  const pairs = Number(values.pairs ?? (values.quick ? 4 : 20));
-  const pairS = Number(values['pair-s'] ?? 2);
-  if (!Number.isInteger(pairs) || pairs < 1 || !(pairS >= 1)) {
-    process.stderr.write('bench:ui: --pairs must be a whole number of at least 1 and --pair-s at least 1\n');
-    process.exit(2);
-  }
-  const replayRequests = Number(values['replay-requests'] ?? 100_000);
-  const scrubSteps = Number(values['scrub-steps'] ?? 300);
-  if (!(roundS >= 2) || !Number.isInteger(rounds) || rounds < 1) {
-    process.stderr.write('bench:ui: --round-s must be at least 2 and --rounds a whole number of at least 1\n');
-    process.exit(2);
-  }
-  if (!Number.isInteger(replayRequests) || replayRequests < 1 || !Number.isInteger(scrubSteps) || scrubSteps < 2) {
-    process.stderr.write('bench:ui: --replay-requests must be a whole number of at least 1 and --scrub-steps of at least 2\n');
-    process.exit(2);
-  }
+  const roundS = numberFlag('round-s', values['round-s'], values.quick ? 5 : 8, atLeast(2, 'a number of seconds'));
+  const rounds = numberFlag('rounds', values.rounds, values.quick ? 1 : 2, wholeAtLeast(1));
+  const pairs = numberFlag('pairs', values.pairs, values.quick ? 4 : 20, wholeAtLeast(1));
+  const pairS = numberFlag('pair-s', values['pair-s'], 2, atLeast(1, 'a number of seconds'));
+  const replayRequests = numberFlag('replay-requests', values['replay-requests'], 100_000, wholeAtLeast(1));
+  const scrubSteps = numberFlag('scrub-steps', values['scrub-steps'], 300, wholeAtLeast(2));
   return {
     pairs,
     pairS,
@@ -771,7 +760,4 @@ function serverProfileReport(dir: string, file: string, alone: ProfileStretch[],
   ];
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`bench:ui: ${(error as Error)?.message ?? String(error)}\n`);
-  process.exit(1);
-});
+runBenchProgram('bench:ui', main);

@@ -15,6 +15,7 @@ import WebSocket from 'ws';
 import { DASHBOARD_WS_PATH } from '../src/shared/wire';
 import { startDashboardProcess } from '../test/support/dashboard-process';
 import { findFreePort } from '../test/support/ports';
+import { atLeast, numberFlag, runBenchProgram, wholeAtLeast } from './flags';
 import { findWrk, runLoad } from './load';
 import { launchChromium, waitForBookServer } from './measured-page';
 
@@ -111,8 +112,8 @@ interface Round {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { 'round-s': { type: 'string' }, rounds: { type: 'string' } } });
-  const roundS = Number(values['round-s'] ?? 8);
-  const rounds = Number(values.rounds ?? 3);
+  const roundS = numberFlag('round-s', values['round-s'], 8, atLeast(1, 'a number of seconds'));
+  const rounds = numberFlag('rounds', values.rounds, 3, wholeAtLeast(1));
   if (findWrk() === null) throw new Error('wrk is not installed');
   const bookPort = await findFreePort();
   const dashboard = await startDashboardProcess(['--start', '--port', String(bookPort), '--workers', String(WORKERS)]);
@@ -216,7 +217,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`viewer-gap: ${(error as Error)?.message ?? String(error)}\n`);
-  process.exit(1);
-});
+runBenchProgram('viewer-gap', main);
