@@ -638,7 +638,7 @@ export interface ServerProcess {
    * `settleMs`; the first `warmupSlices` are not kept. The load is the caller's to send meanwhile.
    */
   toggle(
-    switchName: Exclude<ToggleSwitch, 'none'>,
+    switchName: ToggleSwitch,
     options: { sliceMs: number; settleMs: number; warmupSlices: number; slices: number },
   ): Promise<ToggleSlice[]>;
   /** Starts (true) or stops collecting per-request threads' start-up; resolves with the median ms collected while on. */

@@ -59,6 +59,12 @@ export interface BootstrapOptions {
    * they hold. 1 treats every value as independent.
    */
   blockLength?: number;
+  /**
+   * The values came from several runs (server processes), this many each, in order. A resample then draws whole runs
+   * (with replacement) and blocks within each: a cost that differs from one process to the next (JIT decisions do)
+   * widens the interval as it should, where pooling the runs' values would count them as one run's.
+   */
+  runSizes?: readonly number[];
   seed?: number;
 }
 
@@ -67,23 +73,29 @@ export interface BootstrapOptions {
  * interquartile range. `values` in the order measured, which matters for blockLength > 1. NaNs are left out.
  */
 export function estimateMedian(values: readonly number[], options: BootstrapOptions = {}): Estimate {
-  const measured = values.filter((v) => !Number.isNaN(v));
+  const runs = splitIntoRuns(values, options.runSizes);
+  const measured = runs.flat();
   const count = measured.length;
   if (count === 0) return { median: Number.NaN, low: Number.NaN, high: Number.NaN, q1: Number.NaN, q3: Number.NaN, count };
   const sorted = sortedCopy(measured);
   const median = percentile(sorted, 50);
   const resamples = options.resamples ?? 2_000;
-  // A block at most a quarter of the values, so the resamples still differ from one another.
-  const blockLength = Math.max(1, Math.min(Math.floor(count / 4), Math.round(options.blockLength ?? 1)));
   // Seeded (mulberry32), so a run's interval does not move when it is printed twice.
   const random = createRandom(options.seed ?? 12);
   const medians = new Float64Array(resamples);
-  const sample = new Array<number>(count);
-  const blockStarts = count - blockLength + 1;
+  const sample: number[] = [];
   for (let r = 0; r < resamples; r++) {
-    for (let filled = 0; filled < count; ) {
-      const start = Math.floor(random() * blockStarts);
-      for (let i = 0; i < blockLength && filled < count; i++) sample[filled++] = measured[start + i]!;
+    sample.length = 0;
+    // One run: its own blocks. Several: as many runs drawn as were measured, each filled with its own blocks.
+    for (let drawn = 0; drawn < runs.length; drawn++) {
+      const run = runs.length === 1 ? runs[0]! : runs[Math.floor(random() * runs.length)]!;
+      // A block at most a quarter of the run's values, so the resamples still differ from one another.
+      const blockLength = Math.max(1, Math.min(Math.floor(run.length / 4), Math.round(options.blockLength ?? 1)));
+      const blockStarts = run.length - blockLength + 1;
+      for (let filled = 0; filled < run.length; ) {
+        const start = Math.floor(random() * blockStarts);
+        for (let i = 0; i < blockLength && filled < run.length; i++, filled++) sample.push(run[start + i]!);
+      }
     }
     sample.sort((a, b) => a - b);
     medians[r] = percentile(sample, 50);
@@ -99,6 +111,21 @@ export function estimateMedian(values: readonly number[], options: BootstrapOpti
     q3: percentile(sorted, 75),
     count,
   };
+}
+
+/** `values` cut into runs of `runSizes` (all one run without), NaNs left out, runs left empty by that dropped. */
+function splitIntoRuns(values: readonly number[], runSizes: readonly number[] | undefined): number[][] {
+  const sizes = runSizes ?? [values.length];
+  if (sizes.reduce((sum, size) => sum + size, 0) !== values.length)
+    throw new Error(`estimateMedian: runs of ${sizes.join(' + ')} values, but ${values.length} given`);
+  const runs: number[][] = [];
+  let from = 0;
+  for (const size of sizes) {
+    const run = values.slice(from, from + size).filter((v) => !Number.isNaN(v));
+    if (run.length > 0) runs.push(run);
+    from += size;
+  }
+  return runs;
 }
 
 /**
@@ -177,11 +204,13 @@ export interface SliceMeasure {
 
 export interface ToggleCost {
   pairs: number;
-  /** Each on slice's req/s over its off neighbours', in the order measured. */
+  /** Each on slice's req/s over its off neighbours', in the order measured, run after run. */
   throughputRatios: number[];
   throughput: Estimate;
   /** (1 − the throughput ratio) in %: the row's cost, and what its target is on. */
   costPercent: Estimate;
+  /** The same cost from each run (server process) alone, in the order run. */
+  costPercentByRun: Estimate[];
   /** Server CPU per request, on over off, as a change in %. */
   cpuCostPercent: Estimate;
   /** The main thread's CPU per request, on minus off, µs. */
@@ -202,39 +231,50 @@ export interface ToggleCost {
 }
 
 /**
- * The cost of a switch from slices toggled on, off, on, … under one load: each on slice against its off
- * neighbours (pairWithOffNeighbours), the median with a moving-block bootstrap interval, and the verdict on
- * `maxCostPercent` of throughput.
+ * The cost of a switch from slices toggled on, off, on, … under one load per run (one server process each): each on
+ * slice against its off neighbours in the same run (pairWithOffNeighbours), the median of every run's pairs with a
+ * bootstrap interval that resamples runs and then blocks of pairs within them, and the verdict on `maxCostPercent` of
+ * throughput.
  */
-export function toggleCost(slices: readonly SliceMeasure[], maxCostPercent: number, blockLength: number): ToggleCost {
-  const isOn = slices.map((slice) => slice.isOn);
-  const perS = slices.map((slice) => (slice.wallMs > 0 ? (slice.responses * 1000) / slice.wallMs : Number.NaN));
-  const per = (value: (slice: SliceMeasure) => number | null): number[] =>
-    slices.map((slice) => (slice.responses > 0 ? (value(slice) ?? Number.NaN) / slice.responses : Number.NaN));
-  const throughputRatios = pairWithOffNeighbours(isOn, perS);
-  const options = { blockLength };
-  const throughput = estimateMedian(throughputRatios, options);
-  const costPercent = mapEstimate(throughput, (ratio) => (1 - ratio) * 100);
-  const cpuCostPercent = mapEstimate(
-    estimateMedian(
+export function toggleCost(runs: readonly (readonly SliceMeasure[])[], maxCostPercent: number, blockLength: number): ToggleCost {
+  const slices = runs.flat();
+  const pairsOf = (value: (slice: SliceMeasure) => number, combine?: (on: number, offMean: number) => number): number[][] =>
+    runs.map((run) =>
       pairWithOffNeighbours(
-        isOn,
-        per((slice) => slice.cpuUs),
+        run.map((slice) => slice.isOn),
+        run.map(value),
+        combine,
       ),
-      options,
-    ),
-    (r) => (r - 1) * 100,
-  );
-  const mainThreadUs = estimateMedian(
-    pairWithOffNeighbours(
-      isOn,
-      per((slice) => slice.mainCpuUs),
+    );
+  const perSecond = (slice: SliceMeasure): number => (slice.wallMs > 0 ? (slice.responses * 1000) / slice.wallMs : Number.NaN);
+  const perRequest =
+    (value: (slice: SliceMeasure) => number | null) =>
+    (slice: SliceMeasure): number =>
+      slice.responses > 0 ? (value(slice) ?? Number.NaN) / slice.responses : Number.NaN;
+  const throughputByRun = pairsOf(perSecond);
+  const estimate = (byRun: number[][]): Estimate =>
+    estimateMedian(byRun.flat(), { blockLength, runSizes: byRun.map((pairs) => pairs.length) });
+  const throughputRatios = throughputByRun.flat();
+  const throughput = estimate(throughputByRun);
+  const toCost = (ratio: number): number => (1 - ratio) * 100;
+  const costPercent = mapEstimate(throughput, toCost);
+  const cpuCostPercent = mapEstimate(estimate(pairsOf(perRequest((slice) => slice.cpuUs))), (r) => (r - 1) * 100);
+  const mainThreadUs = estimate(
+    pairsOf(
+      perRequest((slice) => slice.mainCpuUs),
       (on, off) => on - off,
     ),
-    options,
   );
   const sideMedian = (wanted: boolean): number =>
-    percentile(sortedCopy(perS.filter((value, i) => isOn[i] === wanted && !Number.isNaN(value))), 50);
+    percentile(
+      sortedCopy(
+        slices
+          .filter((slice) => slice.isOn === wanted)
+          .map(perSecond)
+          .filter((v) => !Number.isNaN(v)),
+      ),
+      50,
+    );
   const onSlices = slices.filter((slice) => slice.isOn);
   const onResponses = onSlices.reduce((sum, slice) => sum + slice.responsesWhole, 0);
   return {
@@ -242,6 +282,7 @@ export function toggleCost(slices: readonly SliceMeasure[], maxCostPercent: numb
     throughputRatios,
     throughput,
     costPercent,
+    costPercentByRun: throughputByRun.map((pairs) => mapEstimate(estimateMedian(pairs, { blockLength }), toCost)),
     cpuCostPercent,
     mainThreadUs,
     verdict: verdictOf(costPercent, 'at most', maxCostPercent),

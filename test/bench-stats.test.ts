@@ -92,6 +92,46 @@ describe('estimateMedian', () => {
   });
 });
 
+describe('estimateMedian over several runs', () => {
+  /** Values of `runs` runs of `perRun` each: every run at its own level (a process's JIT state), plus small noise. */
+  function runsOf(random: () => number, runs: number, perRun: number, processSd: number): number[] {
+    const values: number[] = [];
+    for (let run = 0; run < runs; run++) {
+      const level = 0.97 + processSd * normal(random);
+      for (let i = 0; i < perRun; i++) values.push(level + 0.01 * normal(random));
+    }
+    return values;
+  }
+
+  it('is the single run estimate when there is one run', () => {
+    const values = runsOf(createRandom(11), 1, 35, 0);
+    expect(estimateMedian(values, { blockLength: 4, runSizes: [35] })).toEqual(estimateMedian(values, { blockLength: 4 }));
+  });
+
+  it('refuses run sizes that do not add up to the values', () => {
+    expect(() => estimateMedian([1, 2, 3], { runSizes: [2, 2] })).toThrow(/runs of 2 \+ 2 values, but 3 given/);
+  });
+
+  it('covers the true level when each process runs at its own, where the runs pooled as one do not', () => {
+    // Five processes of 35 pairs, their levels spread 2 % around the truth, each pair 1 %: one process's pairs
+    // say little about the next process's level.
+    let coveredByRuns = 0;
+    let coveredPooled = 0;
+    const experiments = 100;
+    for (let experiment = 0; experiment < experiments; experiment++) {
+      const values = runsOf(createRandom(100 + experiment), 5, 35, 0.02);
+      const byRuns = estimateMedian(values, { resamples: 300, seed: experiment, runSizes: [35, 35, 35, 35, 35] });
+      const pooled = estimateMedian(values, { resamples: 300, seed: experiment });
+      if (byRuns.low <= 0.97 && 0.97 <= byRuns.high) coveredByRuns++;
+      if (pooled.low <= 0.97 && 0.97 <= pooled.high) coveredPooled++;
+    }
+    // Here 87 % against 37 %: a bootstrap over five runs covers less than 95 % (few runs to draw from), far more
+    // than the pooled one, which takes 175 pairs for 175 independent readings of one level.
+    expect(coveredByRuns / experiments).toBeGreaterThan(0.8);
+    expect(coveredPooled / experiments).toBeLessThan(0.6);
+  });
+});
+
 describe('medianOrderRank', () => {
   it('gives the published ranks of the distribution-free 95 % interval of a median', () => {
     // n = 10: the 2nd to the 9th value (97.9 %); 20: 6th–15th; 35: 12th–24th; 100: 40th–61st.
@@ -220,7 +260,7 @@ describe('toggleCost', () => {
   }
 
   it('finds a 10 % cost through noise and a long disturbance, and says it is not met against 5 %', () => {
-    const cost = toggleCost(simulate({ costFraction: 0.1, mainUs: 3, slices: 70, noise: 0.05, disturbedFrom: 20, seed: 1 }), 5, 4);
+    const cost = toggleCost([simulate({ costFraction: 0.1, mainUs: 3, slices: 70, noise: 0.05, disturbedFrom: 20, seed: 1 })], 5, 4);
     expect(cost.pairs).toBe(35);
     expect(cost.costPercent.median).toBeGreaterThan(7);
     expect(cost.costPercent.median).toBeLessThan(13);
@@ -235,22 +275,31 @@ describe('toggleCost', () => {
   });
 
   it('says met for a switch that costs nothing, measured quietly', () => {
-    const cost = toggleCost(simulate({ costFraction: 0, mainUs: 0, slices: 70, noise: 0.02, seed: 2 }), 5, 4);
+    const cost = toggleCost([simulate({ costFraction: 0, mainUs: 0, slices: 70, noise: 0.02, seed: 2 })], 5, 4);
     expect(cost.verdict).toBe('met');
     expect(Math.abs(cost.costPercent.median)).toBeLessThan(2);
   });
 
   it('says undecided when the interval spans the target', () => {
-    const cost = toggleCost(simulate({ costFraction: 0.05, mainUs: 1, slices: 70, noise: 0.1, seed: 6 }), 5, 4);
+    const cost = toggleCost([simulate({ costFraction: 0.05, mainUs: 1, slices: 70, noise: 0.1, seed: 6 })], 5, 4);
     expect(cost.costPercent.low).toBeLessThan(5);
     expect(cost.costPercent.high).toBeGreaterThan(5);
     expect(cost.verdict).toBe('undecided');
   });
 
   it('says undecided from a --quick run of two pairs, whatever they read', () => {
-    const cost = toggleCost(simulate({ costFraction: 0.5, mainUs: 10, slices: 4, noise: 0.01, seed: 4 }), 5, 4);
+    const cost = toggleCost([simulate({ costFraction: 0.5, mainUs: 10, slices: 4, noise: 0.01, seed: 4 })], 5, 4);
     expect(cost.pairs).toBe(2);
     expect(cost.verdict).toBe('undecided');
+  });
+
+  it('pairs slices within a run only, so runs at different paces read a switch that costs nothing as 1×', () => {
+    const quiet = simulate({ costFraction: 0, mainUs: 0, slices: 10, noise: 0, seed: 8 });
+    const slowerProcess = quiet.map((slice) => ({ ...slice, responses: slice.responses / 3, responsesWhole: slice.responsesWhole / 3 }));
+    const cost = toggleCost([quiet, slowerProcess], 5, 4);
+    expect(cost.pairs).toBe(10);
+    expect(cost.throughputRatios.every((ratio) => Math.abs(ratio - 1) < 1e-9)).toBe(true);
+    expect(cost.costPercentByRun).toHaveLength(2);
   });
 
   it('reads the main thread as NaN when the system does not say (JSON carries NaN as null)', () => {
@@ -258,6 +307,6 @@ describe('toggleCost', () => {
       ...slice,
       mainCpuUs: null,
     }));
-    expect(toggleCost(slices, 5, 4).mainThreadUs.median).toBeNaN();
+    expect(toggleCost([slices], 5, 4).mainThreadUs.median).toBeNaN();
   });
 });
