@@ -31,12 +31,6 @@
 //   It replaced rounds of 6 s a side (ABBA): on this machine other load comes in episodes of 2–4 s, which fell on
 //   one side's rounds (two of them run back to back) and moved the row by ±30 %; alternating every second puts
 //   every episode on both sides. The same for the recorder and log-line rows.
-// - switch noise (A/A): the same method with a switch that switches nothing, both sides the same server. Its "cost"
-//   should read 0; how far it reads from 0, and whether its interval still holds 0, says how much one run of an on/off
-//   row can be trusted on this machine today. No target of its own: met? says whether the interval holds 0.
-// - --processes N measures each on/off row in N fresh server processes, one load each, and the interval resamples
-//   processes before pairs: the same switch read 2 % in one process and 5 % in the next, further apart than one
-//   run's interval allows, while the A/A row stayed within 1 % of 0 (what differs is the process, not the method).
 //   `npm run bench:emit` measures the emit path alone.
 // - recorder: the same switch for the flight recorder the app's controller keeps (every event appended to an
 //   EventHistory with the default bounds). One history for the child's life, kept across rounds as the app keeps
@@ -45,6 +39,12 @@
 //   took are answered (within the 200 ms settle): whole requests only, as the app's recorder sees them. Appending every
 //   event from the switch on instead (--recorder-switch record) leaves it the ~50 requests in flight at every
 //   switch-off, never answered, and their queued jobs: a state that grows all run and that the app never has.
+// - switch noise (A/A): the same method with a switch that switches nothing, both sides the same server. Its "cost"
+//   should read 0; how far it reads from 0, and whether its interval still holds 0, says how much one run of an on/off
+//   row can be trusted on this machine today. No target of its own: met? says whether the interval holds 0.
+// - --processes N measures each on/off row in N fresh server processes, one load each, and the interval resamples
+//   processes before pairs, so that whatever differs between runs (the machine's other load in those minutes, each
+//   process's JIT decisions) widens it: one run's pairs say nothing about the next run's (README: 1–5 % run to run).
 // - burst: `burstCount` GET /sleep at once, each on its own connection, on `workerCount` workers: first
 //   send to last response vs the ideal ceil(burst/workers) × sleep. Target within 2%.
 // - strategies: keep-alive GET / against the chapter's four servers (bench/strategies.ts), one row per strategy
