@@ -61,8 +61,9 @@ export interface BootstrapOptions {
   blockLength?: number;
   /**
    * The values came from several runs (server processes), this many each, in order. A resample then draws whole runs
-   * (with replacement) and blocks within each: a cost that differs from one process to the next (JIT decisions do)
-   * widens the interval as it should, where pooling the runs' values would count them as one run's.
+   * (with replacement) and blocks within each: a cost that moves from one run to the next (with the machine's other
+   * load in those minutes, or a process's JIT decisions) widens the interval as it should, where pooling the runs'
+   * values would count them as one run's.
    */
   runSizes?: readonly number[];
   seed?: number;
