@@ -118,8 +118,10 @@ function mainSide(): MainSide {
 function setup() {
   const side = mainSide();
   const store = createAppStore({ api: side.api });
-  // Paints never run here: the metrics panel reaches the store as the frame arrives, as in the page.
-  new PoolBridge(store, { scheduleFrame: () => {} }).connect(side.api);
+  // Each frame's paint runs as soon as it is asked for, a second after the one before (so every paint publishes): the
+  // metrics panel reaches the store in the publish of the frame that brings it, as in the page.
+  let nowMs = T0;
+  new PoolBridge(store, { scheduleFrame: (paint) => paint(), now: () => (nowMs += 1_000) }).connect(side.api);
   return { side, store, compare: () => store.getState().compare, actions: store.getState().compareActions };
 }
 

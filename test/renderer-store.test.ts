@@ -18,6 +18,8 @@ import { createAppStore } from '../src/renderer/store/app-store';
 import { checkBurstCount, MAX_MESSAGES } from '../src/renderer/store/commands-slice';
 import { NOT_CONNECTED_ERROR, type SocketFactory, WebSocketPoolscopeApi } from '../src/renderer/transport/websocket-api';
 import type { CommandResult } from '../src/shared/commands';
+import type { LiveMetrics } from '../src/shared/live-metrics';
+import { QueueingWindow } from '../src/shared/queueing-window';
 import { DEFAULT_SETTINGS, type ServerSettings } from '../src/shared/settings';
 import {
   type ControllerStatus,
@@ -269,6 +271,33 @@ describe('the bridge applies frames and publishes into the store once per paint'
     expect(wire.queueLength).toBe(100);
     expect(wire.queue[0]).toMatchObject({ requestId: 1, target: '/sleep', origin: 'burst', queuedAt: t0 + 1 });
     expect(watched.acks).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+
+  it("puts each frame's metrics panel in the store with that frame's publish, not as it arrives: one rendering a message", () => {
+    const { store, frames, bridge } = setup();
+    bridge.receive(frameOf({ seq: 1, isFull: true }));
+    frames.run();
+    const metricsOf = (...ats: number[]): LiveMetrics => ({
+      at: t0,
+      queueing: new QueueingWindow().snapshot(t0),
+      samples: ats.map((at) => ({ at, responsesPerS: 1, p99LatencyMs: 1, meanQueueLength: 0, meanBusyWorkers: 0, workers: 4 })),
+      isHistory: false,
+      load: null,
+      sweep: null,
+      compare: null,
+    });
+    bridge.receive(frameOf({ seq: 2, queue: queueOf(3), panels: { metrics: metricsOf(1, 2) } }));
+    bridge.receive(frameOf({ seq: 3, queue: queueOf(5), panels: { metrics: metricsOf(3) } }));
+    // Until the paint, the store holds neither the frames' queue nor their chart samples (React renders nothing yet).
+    expect(store.getState().workload.samples).toEqual([]);
+    expect(store.getState().wire.queueLength).not.toBe(5);
+    const publishesBefore = bridge.publishes;
+    frames.run();
+    // Then both in the same publish: the samples of every frame received meanwhile, in order.
+    expect(bridge.publishes).toBe(publishesBefore + 1);
+    expect(store.getState().workload.samples.map((sample) => sample.at)).toEqual([1, 2, 3]);
+    expect(store.getState().wire.queueLength).toBe(5);
+    bridge.dispose();
   });
 
   it('tells the main side what the timeline shows, and a pause at once, without waiting for a frame', () => {

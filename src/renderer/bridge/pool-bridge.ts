@@ -8,6 +8,7 @@
 // Its source is live (the main side's frames) or a replay of a recording (replay-source.ts, the same API): while
 // a replay is shown, the live frames keep coming for a view held still, for the controller's status alone.
 
+import type { LiveMetrics } from '../../shared/live-metrics';
 import type { RequestRecord } from '../../shared/pool-model';
 import type { FrameSubscription, PoolscopeApi, ViewerFrame, ViewerView } from '../../shared/wire';
 import { MAX_QUERY_REQUESTS } from '../../shared/wire';
@@ -109,6 +110,11 @@ export class PoolBridge {
   private nextViewId = 1;
   /** Frames applied but not acked yet: acked once the store has them (the next publish). */
   private unackedSeqs: number[] = [];
+  /**
+   * The main side's figures of the frames received since the last publish, in order: they go to the store in that
+   * publish, so a message is one React commit, not one as it arrives and another for its frame on the next paint.
+   */
+  private heldMetrics: LiveMetrics[] = [];
   private isFrameScheduled = false;
   /** While a publish waits out its interval, the timer that asks for the paint after it (none: no paint is wasted meanwhile). */
   private publishTimer: unknown = null;
@@ -298,8 +304,9 @@ export class PoolBridge {
   }
 
   receive(frame: ViewerFrame): void {
-    // The main side's figures (queueing window, chart samples, Run load and Sweep… progress) go to the store as they are.
-    if (frame.panels?.metrics) this.store.getState().workloadActions.receiveMetrics(frame.panels.metrics);
+    // The main side's figures (queueing window, chart samples, Run load and Sweep… progress) go to the store as they
+    // are, with the frame's publish.
+    if (frame.panels?.metrics) this.heldMetrics.push(frame.panels.metrics);
     this.held.apply(frame);
     if ((frame.log?.omittedLineCount ?? 0) > 0) this.noteLogOmission();
     if (frame.isFull) {
@@ -489,6 +496,12 @@ export class PoolBridge {
   private publishStore(now: number, isForced: boolean): void {
     this.lastStorePublishAt = now;
     this.hasFullFrame = false;
+    if (this.heldMetrics.length > 0) {
+      const metrics = this.heldMetrics;
+      this.heldMetrics = [];
+      // Each in turn: chart samples add up across messages, a history replaces them.
+      for (const each of metrics) this.store.getState().workloadActions.receiveMetrics(each);
+    }
     if (this.isWireDirty) {
       this.isWireDirty = false;
       this.publishCount++;
