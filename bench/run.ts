@@ -844,19 +844,23 @@ async function main(): Promise<void> {
       };
       const runs: ToggleSlice[][] = [];
       if (processes === 1) runs.push(await measureRun(poolscope));
-      for (let processNumber = 1; processes > 1 && processNumber <= processes; processNumber++) {
-        // A fresh child each: a process's JIT decisions are part of what a switch costs, and differ between processes.
-        const fresh = await spawnKind('poolscope');
-        try {
-          runs.push(await measureRun(fresh));
-        } finally {
-          await fresh.stop();
-          started.splice(started.indexOf(fresh), 1);
+      else {
+        for (let processNumber = 1; processNumber <= processes; processNumber++) {
+          // A fresh child each: a process's JIT decisions are part of what a switch costs, and differ between processes.
+          const fresh = await spawnKind('poolscope');
+          try {
+            runs.push(await measureRun(fresh));
+          } finally {
+            await fresh.stop();
+            started.splice(started.indexOf(fresh), 1);
+          }
         }
-        const alone = toggleCost([runs.at(-1)!], maxCostPercent ?? 0, PAIRS_PER_BOOTSTRAP_BLOCK);
-        console.log(`  process ${processNumber} of ${processes}: cost ${formatEstimate(alone.costPercent, 1, '%')}`);
       }
       const cost = toggleCost(runs, maxCostPercent ?? 0, PAIRS_PER_BOOTSTRAP_BLOCK);
+      if (processes > 1) {
+        for (const [i, alone] of cost.costPercentByRun.entries())
+          console.log(`  process ${i + 1} of ${processes}: cost ${formatEstimate(alone, 1, '%')}`);
+      }
       console.log(
         `  ${id}: ${cost.pairs} pairs; on ÷ off req/s by pair, in order: ${cost.throughputRatios.map((r) => r.toFixed(2)).join(' ')}`,
       );
