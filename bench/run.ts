@@ -73,7 +73,7 @@ import { measureLoadAccuracy } from './load-accuracy';
 import { MEMORY_WORKER_COUNTS, type MemoryReport, measureMemory } from './memory';
 import { type ServerKind, type ServerProcess, spawnServer, type ToggleSlice, type ToggleSwitch } from './servers';
 import { runSoak, SOAK_USAGE } from './soak';
-import { type Estimate, estimateMedian, formatEstimate, MIN_COUNT_FOR_VERDICT, toggleCost, type Verdict, verdictOf } from './stats';
+import { type Estimate, estimateMedian, formatEstimate, toggleCost, type Verdict, verdictOf } from './stats';
 import { ensureBuilt, measureThreadStartup, settle, spawnStrategyServers } from './strategies';
 
 const USAGE = `npm run bench -- [flags]
@@ -870,9 +870,7 @@ async function main(): Promise<void> {
       // lines in batches, so a slice's last few may fall in the next: a little under 1 line per request is right.)
       if (countLabel !== null && perRequest < 0.9) console.log(`  WARNING: only ${perRequest.toFixed(2)} ${countLabel} per request`);
       // The A/A row's "verdict": whether a switch that changes nothing read a cost this run's interval cannot tell from 0.
-      const holdsZero = cost.costPercent.low <= 0 && cost.costPercent.high >= 0;
-      const aaVerdict: Verdict = cost.costPercent.count < MIN_COUNT_FOR_VERDICT ? 'undecided' : holdsZero ? 'met' : 'not met';
-      const verdict = maxCostPercent === null ? aaVerdict : cost.verdict;
+      const verdict = maxCostPercent === null ? verdictOf(cost.costPercent, 'holding', 0) : cost.verdict;
       reports.push({
         id,
         title,

@@ -132,10 +132,16 @@ function splitIntoRuns(values: readonly number[], runSizes: readonly number[] | 
 /**
  * Against a target that wants the value at most (`≤`/`<`) or at least (`≥`) `limit`: met when the whole interval
  * is on the right side, not met when the whole of it is on the wrong side, undecided when it spans the limit (or
- * when fewer than MIN_COUNT_FOR_VERDICT values made it).
+ * when fewer than MIN_COUNT_FOR_VERDICT values made it). `holding`: met when the interval holds `limit` (an A/A
+ * row, whose true value is `limit`), not met when it lies wholly on either side.
  */
-export function verdictOf(estimate: Pick<Estimate, 'low' | 'high' | 'count'>, wants: 'at most' | 'at least', limit: number): Verdict {
+export function verdictOf(
+  estimate: Pick<Estimate, 'low' | 'high' | 'count'>,
+  wants: 'at most' | 'at least' | 'holding',
+  limit: number,
+): Verdict {
   if (estimate.count < MIN_COUNT_FOR_VERDICT || Number.isNaN(estimate.low) || Number.isNaN(estimate.high)) return 'undecided';
+  if (wants === 'holding') return estimate.low <= limit && estimate.high >= limit ? 'met' : 'not met';
   if (wants === 'at most') {
     if (estimate.high < limit) return 'met';
     if (estimate.low >= limit) return 'not met';

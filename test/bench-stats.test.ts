@@ -154,6 +154,14 @@ describe('verdictOf', () => {
     expect(verdictOf(around(0.6, 0.7), 'at least', 0.8)).toBe('not met');
   });
 
+  it('reads an A/A row as met while its interval holds the value it should read, and too few pairs as undecided', () => {
+    expect(verdictOf(around(-1.5, 2), 'holding', 0)).toBe('met');
+    expect(verdictOf(around(0, 2), 'holding', 0)).toBe('met');
+    expect(verdictOf(around(0.2, 2), 'holding', 0)).toBe('not met');
+    expect(verdictOf(around(-3, -0.5), 'holding', 0)).toBe('not met');
+    expect(verdictOf(around(-1.5, 2, 2), 'holding', 0)).toBe('undecided');
+  });
+
   it('decides nothing from too few pairs, or from nothing measured', () => {
     expect(verdictOf(around(1.0, 1.0, MIN_COUNT_FOR_VERDICT - 1), 'at most', 1.2)).toBe('undecided');
     expect(verdictOf(around(1.0, 1.0, MIN_COUNT_FOR_VERDICT), 'at most', 1.2)).toBe('met');
