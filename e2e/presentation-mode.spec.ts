@@ -58,6 +58,28 @@ test('presentation mode at 1920×1080: no text under 16 px, one row of controls,
   await expect(page.getByTestId('book-term').first()).toBeVisible();
 });
 
+test('presentation mode on a 1440×900 projector: four workers in a row and the whole timeline on screen during a burst', async ({
+  page,
+  dashboard,
+}) => {
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.goto(`${dashboard.dashboardUrl}?present=1`);
+  await startFromUi(page, { port: dashboard.bookPort, poolSize: 4, sleepMs: 4000 });
+  await fireSleepBurst(page, 8);
+  await expectBusyAndQueued(page, { busy: 4, queued: 4 });
+  await expect(page.getByTestId('book-term').first()).toBeVisible();
+
+  expect(await page.evaluate('document.scrollingElement.scrollHeight')).toBeLessThanOrEqual(900 + 1);
+  const cardTops = await Promise.all(
+    (await page.getByTestId('worker').all()).map(async (card) => Math.round((await card.boundingBox())!.y)),
+  );
+  expect(new Set(cardTops).size, `worker cards' tops: ${cardTops.join(', ')}`).toBe(1);
+  // The stage (queue track, four lanes and the time axis) ends inside the window, with no need to scroll the column.
+  const stage = (await page.locator('.timeline-stage').boundingBox())!;
+  expect(stage.y + stage.height).toBeLessThanOrEqual(900);
+  await page.screenshot({ path: screenshotPath('8-presentation-1440') });
+});
+
 test("the pool size's note, under a strategy without a pool, covers none of the controls in presentation mode or a narrow window", async ({
   page,
   dashboard,

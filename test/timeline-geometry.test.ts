@@ -22,6 +22,7 @@ import {
   MAX_QUEUE_ROWS,
   MIN_BAR_WIDTH_PX,
   makeLayout,
+  minFillingTimelineHeightFor,
   plotWidthFor,
   QUEUE_TOP_PX,
   QUEUE_TRACK_HEIGHT_PX,
@@ -241,6 +242,12 @@ describe('tracks and lanes', () => {
     expect(laneTop(layout, 3) + layout.laneHeightPx).toBeLessThanOrEqual(428 - 22);
     // However little height there is, a lane keeps its minimum.
     expect(makeLayout(1_064, 64, t0, 30_000, 100).laneHeightPx).toBe(12);
+  });
+
+  it("keeps a filling timeline's stage tall enough that no lane is thinner than its label", () => {
+    for (const laneCount of [1, 4, 16, 64]) {
+      expect(makeLayout(1_064, laneCount, t0, 30_000, minFillingTimelineHeightFor(laneCount)).laneHeightPx).toBe(16);
+    }
   });
 });
 

@@ -19,6 +19,7 @@ import {
   LANE_LABEL_WIDTH_PX,
   laneCountFor,
   lanesBottom,
+  minFillingTimelineHeightFor,
   plotWidthFor,
   QUEUE_TOP_PX,
   QUEUE_TRACK_HEIGHT_PX,
@@ -827,8 +828,13 @@ export function TimelinePanel(): ReactNode {
         <h2>Timeline</h2>
         <TimelineToolbar />
       </div>
-      {/* Presentation mode: the stage takes the panel's free height (CSS), and the lanes share it. */}
-      <div className="timeline-stage" ref={stageRef} style={isPresenting ? undefined : { height: timelineHeightFor(laneCount) }}>
+      {/* Presentation mode: the stage takes the panel's free height (CSS), and the lanes share it; on a short screen the
+          column scrolls rather than squeeze a lane under its label. */}
+      <div
+        className="timeline-stage"
+        ref={stageRef}
+        style={isPresenting ? { minHeight: zoom * minFillingTimelineHeightFor(laneCount) } : { height: timelineHeightFor(laneCount) }}
+      >
         <canvas ref={canvasRef} className="timeline-canvas" aria-hidden="true" tabIndex={-1} />
         <div ref={dataClipRef} className="timeline-data" data-testid="timeline-data" aria-hidden="true">
           <canvas ref={dataCanvasRef} className="timeline-data-canvas" />

@@ -88,6 +88,14 @@ export function timelineHeightFor(laneCount: number): number {
   return LANES_TOP_PX + laneCount * laneHeightFor(laneCount) + AXIS_HEIGHT_PX;
 }
 
+/** A lane its label fits in: the least presentation mode's filling lanes get (the stage is kept at least this tall). */
+const MIN_LABELLED_LANE_HEIGHT_PX = 16;
+
+/** The least height of a stage whose lanes fill it (presentation mode), so no lane is thinner than its label. */
+export function minFillingTimelineHeightFor(laneCount: number): number {
+  return LANES_TOP_PX + laneCount * MIN_LABELLED_LANE_HEIGHT_PX + AXIS_HEIGHT_PX;
+}
+
 /** Lanes that share a given height between them (presentation mode's timeline takes the free height). */
 export function laneHeightFilling(laneCount: number, heightPx: number): number {
   return Math.max(MIN_LANE_HEIGHT_PX, Math.floor((heightPx - LANES_TOP_PX - AXIS_HEIGHT_PX) / laneCount));
