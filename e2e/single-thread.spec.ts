@@ -34,6 +34,10 @@ test('a GET / waits, not yet read, behind a GET /sleep on the single thread, and
   // While it waits, the one thread still runs /sleep and no request of the waiting connection is known.
   await expect(page.locator('[data-testid=worker][data-state=busy]')).toContainText('/sleep');
   await expect(page.getByTestId('queue-item')).toHaveCount(0);
+  // The Queue panel's caption speaks of this server, which has no channel.
+  const queuePanel = page.getByRole('region', { name: 'Queue' });
+  await expect(queuePanel.getByTestId('book-term').first()).toContainText('listen backlog');
+  await expect(queuePanel).not.toContainText('mpsc');
   await page.mouse.move(0, 0);
   await page.screenshot({ path: screenshotPath('9-single-waiting') });
 

@@ -147,6 +147,7 @@ export function QueuePanel(): ReactNode {
   const items = useAppStore((s) => s.wire.queue);
   const queueLength = useAppStore((s) => s.wire.queueLength);
   const isHighRate = useAppStore((s) => s.wire.isHighRate);
+  const strategy = useAppStore((s) => s.wire.strategy);
   const hiddenCount = queueLength - items.length;
   return (
     <section className="panel queue-panel" aria-label="Queue">
@@ -156,7 +157,7 @@ export function QueuePanel(): ReactNode {
           {formatCount(queueLength)} waiting
         </span>
       </div>
-      <BookTerm place="queue" />
+      <BookTerm place={strategy === 'single' ? 'queue-single' : strategy === 'per-request' ? 'queue-per-request' : 'queue'} />
       <WaitingConnections />
       {queueLength === 0 ? (
         <EmptyQueue />

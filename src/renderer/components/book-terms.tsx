@@ -10,6 +10,8 @@ import { useAppStore } from '../store/use-app-store';
 /** Where a caption goes. */
 export type BookTermPlace =
   | 'queue'
+  | 'queue-single'
+  | 'queue-per-request'
   | 'workers-running'
   | 'workers-while-let'
   | 'workers-single'
@@ -31,6 +33,18 @@ const BOOK_TERMS: Record<BookTermPlace, ReactNode> = {
     <>
       The channel: <code>execute</code> sends each job down the <code>mpsc</code> channel with <code>sender.send(job)</code>; it waits here,
       first in first out, until an idle worker's <code>recv()</code> takes it.
+    </>
+  ),
+  'queue-single': (
+    <>
+      Listing 21-10 has no channel: what waits is connections, in the listen backlog, until <code>for stream in listener.incoming()</code>{' '}
+      comes round to them.
+    </>
+  ),
+  'queue-per-request': (
+    <>
+      Listing 21-11 has no channel: every connection gets its own <code>thread::spawn</code> at once, so nothing waits here (past the thread
+      limit a request is refused with 503).
     </>
   ),
   'workers-running': (
