@@ -4,7 +4,7 @@
 import { type ReactNode, useMemo, useRef } from 'react';
 import type uPlot from 'uplot';
 import { useAppStore } from '../store/use-app-store';
-import { chartAxis, measuredSeries, theorySeries } from './charts/chart-theme';
+import { chartAxis, clockTicks, countTicks, durationTicks, measuredSeries, theorySeries } from './charts/chart-theme';
 import { busyWorkersFigure, liveChartColumns } from './charts/live-chart-data';
 import { UPlotChart } from './charts/UPlotChart';
 import { formatDurationMs, formatRate } from './format';
@@ -41,16 +41,20 @@ function timeSeriesOptions(
   isPresenting: boolean,
   xRangeS: XRange,
   series: uPlot.Series[],
-  yMin = 0,
+  yTicks: uPlot.Axis.Values = countTicks,
 ): Omit<uPlot.Options, 'width' | 'height'> {
   return {
     legend: { show: false },
     cursor: { show: false },
     scales: {
       x: { time: true, range: () => xRangeS.current },
-      y: { range: (_u, _min, max) => [yMin, Math.max(1, max * 1.1)] },
+      y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] },
     },
-    axes: [chartAxis(isPresenting, { size: 24 }), chartAxis(isPresenting, { size: 44 })],
+    axes: [
+      chartAxis(isPresenting, { size: 24, values: clockTicks, space: isPresenting ? 90 : 60 }),
+      // Room for "250 ms" or "1.5K" at the axis's font.
+      chartAxis(isPresenting, { size: isPresenting ? 70 : 50, values: yTicks }),
+    ],
     series: [{}, ...series],
   };
 }
@@ -66,7 +70,7 @@ export function LiveCharts(): ReactNode {
   const options = useMemo(
     () => ({
       rate: timeSeriesOptions(isPresenting, xRangeS, [measuredSeries(0, 'requests/s')]),
-      p99: timeSeriesOptions(isPresenting, xRangeS, [measuredSeries(1, 'p99 latency ms', { spanGaps: false })]),
+      p99: timeSeriesOptions(isPresenting, xRangeS, [measuredSeries(1, 'p99 latency ms', { spanGaps: false })], durationTicks),
       queue: timeSeriesOptions(isPresenting, xRangeS, [measuredSeries(3, 'queue length')]),
       busy: timeSeriesOptions(isPresenting, xRangeS, [
         measuredSeries(2, 'busy workers'),

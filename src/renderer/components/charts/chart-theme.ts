@@ -1,7 +1,8 @@
 // The charts' look on the dark UI: axis, grid and series colours that read on the panels (the stylesheet's
 // colours), canvas text at the UI's size, and the axis builders every chart shares.
 
-import type uPlot from 'uplot';
+import uPlot from 'uplot';
+import { formatDurationMs } from '../../../shared/durations';
 
 export const CHART_COLORS = {
   axis: '#8b98a5',
@@ -35,3 +36,18 @@ export function measuredSeries(index: number, label: string, overrides: Partial<
 export function theorySeries(label: string, overrides: Partial<uPlot.Series> = {}): uPlot.Series {
   return { label, stroke: CHART_COLORS.theory, width: 2, dash: [6, 4], points: { show: true, size: 5 }, ...overrides };
 }
+
+const compactCount = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 1 });
+/** A count axis's ticks, short at any rate: 950, 1.2K, 25K (the axis keeps its width). */
+export const countTicks: uPlot.Axis.Values = (_chart, splits) => splits.map((value) => compactCount.format(value));
+/** A duration axis's ticks, its values in ms: "250 ms", "1.5 s", "10 s", as the page writes durations everywhere. */
+export const durationTicks: uPlot.Axis.Values = (_chart, splits) => splits.map((valueMs) => formatDurationMs(valueMs));
+
+const hoursMinutesSeconds = uPlot.fmtDate('{HH}:{mm}:{ss}');
+const hoursMinutes = uPlot.fmtDate('{HH}:{mm}');
+/** A time axis's ticks (values in s) on the 24-hour clock the log and the timeline use; seconds while ticks are under a minute apart. */
+export const clockTicks: uPlot.Axis.Values = (_chart, splits) => {
+  const stepS = splits.length > 1 ? splits[1]! - splits[0]! : 1;
+  const format = stepS >= 60 ? hoursMinutes : hoursMinutesSeconds;
+  return splits.map((atS) => format(new Date(atS * 1000)));
+};
