@@ -45,6 +45,10 @@ test('an external GET / queues behind the sleepers, shows as external, then is s
   await expect(page.getByTestId('detail-source')).toContainText(/external/i);
   await expect(page.getByTestId('detail-path')).toHaveText('/');
   await expect(page.getByTestId('detail-wait')).toContainText(/\d/);
+  // Its run reads as its bar's label reads it.
+  const ranOnBar = /ran ([^,]+)$/.exec((await served.getAttribute('aria-label')) ?? '')?.[1];
+  expect(ranOnBar).toBeDefined();
+  expect(await page.getByTestId('detail-run').textContent()).toMatch(new RegExp(`^${ranOnBar}`));
   await page.screenshot({ path: screenshotPath('3-external-served') });
 
   // A paused picture is one moment: a sleeper's running time on its card, its bar and its details stands still.

@@ -30,14 +30,21 @@ function Durations({
   const isOpen = sentAt === null;
   const now = useNow(isOpen ? 100 : 60_000);
   const wait = waitMs ?? (queuedAt !== null ? (startedAt ?? now) - queuedAt : null);
-  const run = runMs ?? (startedAt !== null ? (finishedAt ?? now) - startedAt : null);
+  // The run as its bar and label in the timeline show it, from its start to the worker's end; the worker's own measure
+  // leaves out its wake-up after the dispatch, shown beside it where the two differ.
+  const span = startedAt !== null ? (finishedAt ?? now) - startedAt : null;
+  const run = span ?? runMs;
+  const jobMs = finishedAt !== null && span !== null && runMs !== null && Math.abs(span - runMs) >= 1 ? runMs : null;
   const total = (sentAt ?? now) - receivedAt;
   return (
     <>
       <dt>Wait</dt>
       <dd data-testid="detail-wait">{formatDurationMs(wait)}</dd>
       <dt>Run</dt>
-      <dd data-testid="detail-run">{formatDurationMs(run)}</dd>
+      <dd data-testid="detail-run">
+        {formatDurationMs(run)}
+        {jobMs !== null && <span className="muted"> ({formatDurationMs(jobMs)} in the job itself)</span>}
+      </dd>
       <dt>Total</dt>
       <dd data-testid="detail-total">
         {formatDurationMs(total)}
