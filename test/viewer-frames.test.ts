@@ -392,6 +392,41 @@ describe('the stats in frames', () => {
     // A still view gets a frame only when something it shows can change: never for the clock alone.
     expect(frameAt(lastAt + 11_000)).toBeNull();
   });
+
+  it('of the present hold at the paused moment while more responses come, even in a full frame, and move on when resumed', () => {
+    const events = trafficThatStopped();
+    const half = Math.floor(events.length / 2);
+    const history = historyOf(events.slice(0, half));
+    const stats = new LiveStats(history, newHistogram);
+    stats.follow();
+    const frames = new ViewerFrames(history);
+    frames.setView(view());
+    const frameAt = (now: number) =>
+      frames.build({
+        now,
+        status: null,
+        ...SETTINGS,
+        stats: { version: stats.version, read: (at, state) => stats.summary(at, state), isOfPresent: true },
+      });
+    const pausedAt = events[half - 1]!.at;
+    const live = frameAt(pausedAt)!;
+    frames.setView(view({ id: 2, paused: true }));
+    for (const event of events.slice(half)) history.append(event);
+    stats.follow();
+    expect(stats.summary(events.at(-1)!.at, null).finishedCount).toBeGreaterThan(live.stats!.finishedCount);
+
+    // The first paused frame is full (a new view): its numbers are those the live frame had.
+    const paused = frameAt(events.at(-1)!.at + 10);
+    expect(paused?.stats ?? live.stats).toEqual(live.stats);
+    // A new window while paused is a full frame: the numbers in it are still the paused moment's.
+    frames.setView(view({ id: 3, paused: true, windowMs: 10_000 }));
+    const rewindowed = frameAt(events.at(-1)!.at + 20)!;
+    expect(rewindowed.stats).toEqual(live.stats);
+
+    frames.setView(view({ id: 4 }));
+    const resumed = frameAt(events.at(-1)!.at + 30)!;
+    expect(resumed.stats!.finishedCount).toBeGreaterThan(live.stats!.finishedCount);
+  });
 });
 
 /** Run time drawn per lane and bucket of the window (buckets' busy time plus the bars' overlap), in ms. */

@@ -69,8 +69,12 @@ export interface FrameContext {
   now: number;
   /** The controller's status (null in a replay: no controller); a new object means it changed. */
   status: ControllerStatus | null;
-  /** The stats' version and a way to read them; the stats are sent again when the version moved. */
-  stats?: { version: number; read: (at: number, state: PoolState | null) => FrameStats } | null;
+  /**
+   * The stats' version and a way to read them; the stats are sent again when the version moved. `isOfPresent`: the
+   * numbers count every event up to the newest (the live stats), whatever moment is asked for, so a still view
+   * (paused, scrolled back) keeps those it had when it left the present instead.
+   */
+  stats?: { version: number; read: (at: number, state: PoolState | null) => FrameStats; isOfPresent?: boolean } | null;
   /** The history's bounds, for the UI's "history starts at". */
   maxAgeMs: number;
   maxEvents: number;
@@ -242,6 +246,9 @@ export class ViewerFrames {
   private statsPart(context: FrameContext, at: number, state: PoolState | null, isFull: boolean, isLive: boolean): FrameStats | undefined {
     const source = context.stats;
     if (!source) return undefined;
+    // A paused picture is one moment: counting the responses that came after it would mix two (a worker's share
+    // grown past what its running job shows, a burst answered that the queue still holds).
+    if (!isLive && source.isOfPresent === true && this.sentStats !== null) return isFull ? this.sentStats : undefined;
     const hasNewEvents = isFull || source.version !== this.sentStatsVersion;
     const sinceReadMs = at - this.statsReadAt;
     if (!hasNewEvents && !(isLive && sinceReadMs >= STATS_REFRESH_INTERVAL_MS)) return undefined;

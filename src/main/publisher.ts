@@ -316,7 +316,7 @@ export class FramePublisher {
     const frame = viewer.frames.build({
       now,
       status: this.controller.status,
-      stats: { version: stats.version, read: (at, state) => stats.summary(at, state) },
+      stats: { version: stats.version, read: (at, state) => stats.summary(at, state), isOfPresent: true },
       maxAgeMs: this.controller.recorderSettings.historySeconds * 1_000,
       maxEvents: this.controller.recorderSettings.historyEvents,
       panels: viewer.metricsVersion === metricsVersion ? undefined : { metrics: metrics.since(viewer.metricsVersion) },
