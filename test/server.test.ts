@@ -487,6 +487,20 @@ describe('graceful shutdown (the book, ch. 21.3)', () => {
     await expect(RawConnection.open(server.port)).rejects.toThrow(/ECONNREFUSED/);
   });
 
+  it('delivers every pipelined request it read before stopping, saying close only on the last', async () => {
+    const { server, recorder } = await start({ workerCount: 1 });
+    const conn = await RawConnection.open(server.port);
+    conn.send(get('/sleep?ms=200') + get('/sleep?ms=100') + get('/'));
+    await recorder.until((r) => r.count('request-received') === 3 && r.count('job-started') === 1);
+    const stopped = server.shutdown('command');
+    const responses = [await conn.read(), await conn.read(), await conn.read()];
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(responses.map((r) => r.headers.connection)).toEqual([undefined, undefined, 'close']);
+    expect(await conn.readUntilClosed()).toBe('');
+    await stopped;
+    expect(recorder.of('response-sent').every((e) => e.bytes > 0)).toBe(true);
+  });
+
   it('closes idle keep-alive connections when it stops', async () => {
     // An idle timeout far beyond the test's own: only the shutdown can close this connection in time.
     const { server, recorder } = await start({ keepAliveTimeoutMs: 10 * 60_000 });
@@ -510,6 +524,18 @@ describe('graceful shutdown (the book, ch. 21.3)', () => {
     expect(last.headers.connection).toBe('close');
     await server.closed;
     expect(recorder.of('server-stopping')[0]!.reason).toBe('stop-after');
+  });
+
+  it('answers both of take(2) when they come pipelined on one connection', async () => {
+    const { server } = await start({ stopAfterRequests: 2 });
+    const conn = await RawConnection.open(server.port);
+    conn.send(get('/sleep?ms=100') + get('/'));
+    const responses = [await conn.read(), await conn.read()];
+    expect(responses.map((r) => [r.status, r.headers.connection])).toEqual([
+      [200, undefined],
+      [200, 'close'],
+    ]);
+    await server.closed;
   });
 
   it('reports a port already in use in words', async () => {

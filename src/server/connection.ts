@@ -326,8 +326,9 @@ export class Connection {
 
   /** Serialises the answer and writes every finished answer at the head of the line. */
   answer(exchange: Exchange, parts: ResponseParts, isServerStopping: boolean): void {
-    // Once the server is stopping, every answer says it closes (RFC 9112 §9.6).
-    if (isServerStopping) exchange.keepAlive = false;
+    // Once the server is stopping, the connection reads no more requests, and its last answer owed says it closes
+    // (RFC 9112 §9.6). Only the last: the answers before it, pipelined on the same connection, are still delivered.
+    if (isServerStopping && exchange === this.owed[this.owed.length - 1]) exchange.keepAlive = false;
     exchange.status = parts.status;
     exchange.response = this.currentPhase === 'closed' ? EMPTY_RESPONSE : serializeResponse(parts, exchange.isHead, exchange.keepAlive);
     this.flush(isServerStopping);
