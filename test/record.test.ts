@@ -14,6 +14,7 @@ import type { ServerEvent } from '../src/shared/events';
 import { parseRunFile, RUN_FILE_CLOCK, RUN_FILE_FORMAT, RUN_FILE_VERSION } from '../src/shared/run-file';
 import { DASHBOARD_READY_LINE, spawnDashboard } from './support/dashboard-process';
 import { get, RawConnection, request } from './support/http-client';
+import { occupyPort } from './support/ports';
 import { type ChildProgram, spawnTsx } from './support/processes';
 import { BOOK_BURST, LISTENING_LINE, npmServe, RECORDED_LINE, recordBurst } from './support/recorded-run';
 import { SAMPLE_SETTINGS } from './support/sample-events';
@@ -184,6 +185,29 @@ describe('npm run serve -- --record FILE', () => {
       expect(run.output()).toMatch(message);
       expect(run.output().trim().split('\n')).toHaveLength(1);
       expect(run.output()).not.toMatch(/Listening/);
+    },
+    RUN_TIMEOUT_MS,
+  );
+
+  it(
+    'leaves a FILE that holds a run as it was, and creates none, when the server cannot start (its port taken)',
+    async () => {
+      const { port, release } = await occupyPort();
+      try {
+        const kept = file('kept.poolscope.jsonl');
+        writeFileSync(kept, 'another server is recording here\n');
+        const refused = track(spawnTsx('src/server/cli.ts', ['--port', String(port), '--record', kept]));
+        expect((await refused.exited).code).toBe(1);
+        expect(refused.output()).toMatch(/already in use/);
+        expect(readFileSync(kept, 'utf8')).toBe('another server is recording here\n');
+
+        const absent = file('never.poolscope.jsonl');
+        const refusedToo = track(spawnTsx('src/server/cli.ts', ['--port', String(port), '--record', absent]));
+        expect((await refusedToo.exited).code).toBe(1);
+        expect(existsSync(absent)).toBe(false);
+      } finally {
+        await release();
+      }
     },
     RUN_TIMEOUT_MS,
   );

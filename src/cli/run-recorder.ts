@@ -4,8 +4,10 @@
 // unwritten text the recording stops at a line boundary (the file stays a valid run that ends early) and the
 // events after it are counted, never written with a gap that would make a replay show a false state.
 // Flushed on close (graceful stop) and, synchronously, when the process exits at once (a second Ctrl-C).
+// Opened before the program listens, written only once it does (begin()): a program that cannot start (its port
+// taken, say by another one recording to the same FILE) leaves an existing FILE as it was (discard()).
 
-import { closeSync, fsyncSync, openSync, write, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, openSync, unlinkSync, write, writeSync } from 'node:fs';
 import { APP_INFO } from '../shared/app-info';
 import type { ServerEvent } from '../shared/events';
 import { createRunFileHeader, type RunFileHeader, serializeRunFileHeader, serializeServerEvent } from '../shared/run-file';
@@ -71,11 +73,15 @@ export class RunRecorder {
   private stoppedBecause: string | null = null;
   private stoppedAt: number | null = null;
   private fd: number | null;
+  /** Set by begin(): until then the header and events wait in `chunks`, and FILE keeps what it held. */
+  private isBegun = false;
   private drained: (() => void) | null = null;
   private closing: Promise<RecordingSummary> | null = null;
 
   private constructor(
     readonly file: string,
+    /** Whether open() created FILE (so discard() removes it) rather than found it. */
+    private readonly isCreated: boolean,
     fd: number,
     header: RunFileHeader,
     private readonly options: RunRecorderOptions,
@@ -87,14 +93,22 @@ export class RunRecorder {
   }
 
   /**
-   * Creates (or empties) FILE and writes the header. A path that cannot be written throws a UsageError naming
-   * the problem, so a program refuses it with exit 2 before its server starts.
+   * Opens FILE for writing, creating it if need be, and queues the header; nothing is written, and an existing FILE is
+   * not emptied, before begin(). A path that cannot be written throws a UsageError naming the problem, so a program
+   * refuses it with exit 2 before its server starts.
    */
   static open(file: string, start: RecordingStart, options: RunRecorderOptions = {}): RunRecorder {
     if (file === '') throw new UsageError('--record: give a file name');
     let fd: number;
+    let isCreated = true;
     try {
-      fd = openSync(file, 'w', 0o644);
+      try {
+        fd = openSync(file, 'wx', 0o644);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        isCreated = false;
+        fd = openSync(file, constants.O_WRONLY);
+      }
     } catch (error) {
       throw new UsageError(`--record ${describeFileCreationError(file, error as NodeJS.ErrnoException)}`);
     }
@@ -105,7 +119,7 @@ export class RunRecorder {
       historyStartsAt: start.startedAt,
       droppedEventCount: 0,
     });
-    return new RunRecorder(file, fd, header, options);
+    return new RunRecorder(file, isCreated, fd, header, options);
   }
 
   /** The event stream's listener: cheap (a push), the serializing and writing happen once per event-loop turn. */
@@ -131,8 +145,42 @@ export class RunRecorder {
     };
   }
 
+  /** The program listens: FILE is emptied (a regular file: a device such as /dev/null has nothing to empty) and written. */
+  begin(): void {
+    if (this.isBegun || this.fd === null) return;
+    this.isBegun = true;
+    try {
+      if (fstatSync(this.fd).isFile()) ftruncateSync(this.fd, 0);
+    } catch (error) {
+      this.stop(describeFileError(this.file, error as NodeJS.ErrnoException), null);
+      return;
+    }
+    this.writeNext();
+  }
+
+  /**
+   * The program could not start: closes FILE without writing to it, and removes it if open() created it. Events
+   * recorded after this are dropped.
+   */
+  discard(): void {
+    const fd = this.fd;
+    this.fd = null;
+    this.closing ??= Promise.resolve(this.summary);
+    process.off('exit', this.flushAtExit);
+    if (fd === null || this.isBegun) return;
+    closeSync(fd);
+    if (this.isCreated) {
+      try {
+        unlinkSync(this.file);
+      } catch {
+        // Already gone, or not ours to remove any more: nothing was written to it either way.
+      }
+    }
+  }
+
   /** Writes what is left, syncs it to the disk and closes the file. Events recorded after this are counted, not written. */
   close(): Promise<RecordingSummary> {
+    this.begin();
     this.closing ??= (async () => {
       this.flush();
       if (this.inFlight !== null || this.chunks.length > 0) await new Promise<void>((resolve) => (this.drained = resolve));
@@ -182,7 +230,7 @@ export class RunRecorder {
 
   /** One write at a time, the queued chunks joined into it. */
   private writeNext(): void {
-    if (this.inFlight !== null || this.fd === null) return;
+    if (this.inFlight !== null || this.fd === null || !this.isBegun) return;
     if (this.chunks.length === 0) {
       this.drained?.();
       this.drained = null;
@@ -220,6 +268,10 @@ export class RunRecorder {
   private readonly flushAtExit = (): void => {
     const fd = this.fd;
     if (fd === null) return;
+    if (!this.isBegun) {
+      this.discard();
+      return;
+    }
     this.fd = null;
     this.flush();
     try {

@@ -55,9 +55,12 @@ async function main(): Promise<number> {
     const message = (error as Error).message;
     const hint = (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? ' (choose another with --ui-port)' : '';
     process.stderr.write(`${message}${hint}\n`);
-    await finishRecording();
+    // Nothing was written: a FILE that held another run keeps it.
+    stopRecording?.();
+    recorder?.discard();
     return 1;
   }
+  recorder?.begin();
 
   /** The url last announced as listening, until the server stops. */
   let announcedUrl: string | null = null;

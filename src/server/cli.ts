@@ -66,7 +66,7 @@ async function main(): Promise<number> {
   process.once('exit', flush);
 
   // Opened before the server starts, so a FILE that cannot be written is refused (exit 2) with nothing started,
-  // and the recording holds the workers' spawning and the listening line.
+  // and the recording holds the workers' spawning and the listening line (written once the server listens).
   const recordFile = extra.record as string | undefined;
   const recorder =
     recordFile === undefined
@@ -86,10 +86,12 @@ async function main(): Promise<number> {
     // A server that cannot start (port in use, bad size) rejects with one readable line: exit 1.
     server = await startServer({ ...settings, ...runtimeFilesFor(import.meta.url), stopAfterRequests, events });
   } catch (error) {
+    // Nothing was written: a FILE that held another run (perhaps of the server that has this port) keeps it.
     stopRecording?.();
-    await recorder?.close();
+    recorder?.discard();
     throw error;
   }
+  recorder?.begin();
   const announce = (line: string): void => {
     print(line);
     flush();
