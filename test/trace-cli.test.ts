@@ -2,7 +2,7 @@
 // .poolscope.jsonl file, the CLI converts it in its own process, and the trace is loaded in the DevTools
 // Performance panel's own engine, which must show the workers and every job where the recording put it.
 
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +26,9 @@ import { burstCutMidway, SAMPLE_EVENTS, sampleHeader } from './support/sample-ev
 import { loadInDevTools } from './support/trace-engine';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'poolscope-trace-'));
+/** What a conversion left half-written in a directory (its partial files are named `.OUT.PID.partial`). */
+const partialFilesIn = (directory: string): string[] =>
+  existsSync(directory) ? readdirSync(directory).filter((name) => /^\..*\.\d+\.partial$/.test(name)) : [];
 const file = (name: string) => path.join(dir, name);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -72,7 +75,7 @@ describe('npm run trace on the recording of a real server', () => {
     const result = await runTraceCli([file('burst.poolscope.jsonl'), file('burst.json')]);
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(result.stdout).toMatch(new RegExp(`^Wrote ${file('burst.json')}: 11 jobs on 4 workers over \\d+(\\.\\d)? (ms|s)\\.\\n$`));
-    expect(existsSync(file('burst.json.partial'))).toBe(false);
+    expect(partialFilesIn(dir)).toEqual([]);
   });
 
   it('writes a trace that DevTools reads with the worker threads, and every job where the recording has it', async () => {
@@ -147,7 +150,7 @@ describe('npm run trace with bad input', () => {
       stderr: `poolscope trace: ${file('broken.poolscope.jsonl')}: line 3: unknown event type "job-teleported"\n`,
     });
     expect(existsSync(file('broken.json'))).toBe(false);
-    expect(existsSync(file('broken.json.partial'))).toBe(false);
+    expect(partialFilesIn(dir)).toEqual([]);
   });
 
   it('says what a trace it exported is when given one as its input, with exit code 1, leaving no output', async () => {
@@ -161,7 +164,7 @@ describe('npm run trace with bad input', () => {
       stderr: `poolscope trace: ${file('exported.trace.json')}: this is an exported trace (Chrome Trace Event Format); open the .poolscope.jsonl it was exported from, or open the trace in ui.perfetto.dev\n`,
     });
     expect(existsSync(file('again.trace.json'))).toBe(false);
-    expect(existsSync(file('again.trace.json.partial'))).toBe(false);
+    expect(partialFilesIn(dir)).toEqual([]);
   });
 
   it('says so when the input does not exist, with exit code 1', async () => {
@@ -186,7 +189,18 @@ describe('npm run trace with bad input', () => {
     const out = outOf();
     const result = await runTraceCli([file('whole.poolscope.jsonl'), out]);
     expect(result).toEqual({ code: 1, stdout: '', stderr: `poolscope trace: ${messageOf(out)}\n` });
-    expect(existsSync(`${out}.partial`)).toBe(false);
+    expect(partialFilesIn(path.dirname(out))).toEqual([]);
+  });
+
+  it('neither overwrites nor removes a file named like OUT.partial, even when it is the input', async () => {
+    const whole = `${JSON.stringify(sampleHeader())}\n${JSON.stringify(SAMPLE_EVENTS['worker-spawned'])}\n`;
+    writeFileSync(file('victim.json.partial'), whole);
+    const result = await runTraceCli([file('victim.json.partial'), file('victim.json')]);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(readFileSync(file('victim.json.partial'), 'utf8')).toBe(whole);
+    expect(existsSync(file('victim.json'))).toBe(true);
+    rmSync(file('victim.json.partial'));
+    expect(partialFilesIn(dir)).toEqual([]);
   });
 
   it('converts a recording cut off by a crash, telling what it skipped', async () => {

@@ -33,10 +33,18 @@ function describeTrace(outFile: string, summary: TraceSummary): string {
   return `Wrote ${outFile}: ${countOf(summary.jobCount, 'job')}${unfinished} on ${countOf(summary.workerCount, 'worker')} over ${formatRunSpanMs(span)}${runs}.`;
 }
 
-/** Streams IN through the parser and the trace writer into OUT.partial, then renames it to OUT. */
+/**
+ * The file OUT is written as before it is renamed to OUT: hidden beside it, named for this process, and never an
+ * existing file (a user's OUT.partial, or IN itself, is neither overwritten nor removed).
+ */
+function partialFileFor(outFile: string): string {
+  return path.join(path.dirname(outFile), `.${path.basename(outFile)}.${process.pid}.partial`);
+}
+
+/** Streams IN through the parser and the trace writer into a partial file beside OUT, then renames it to OUT. */
 async function convert(inFile: string, outFile: string): Promise<{ run: RunFileSummary; trace: TraceSummary }> {
-  const partialFile = `${outFile}.partial`;
-  const output = createWriteStream(partialFile);
+  const partialFile = partialFileFor(outFile);
+  const output = createWriteStream(partialFile, { flags: 'wx' });
   const input = createReadStream(inFile);
   const outputFailed = new Promise<never>((_, reject) =>
     output.once('error', (error) => reject(new Error(describeFileCreationError(outFile, error)))),
