@@ -1,6 +1,8 @@
 // `npm run load` and `npm run sweep` as a person runs them: real processes, real flags, real signals, exit
 // codes and one-line errors.
 
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,6 +78,26 @@ describe('npm run load', () => {
     expect(out).toMatch(/\| from scheduled send \(what users see\) \|/);
     expect(out).toMatch(/Responses by status: 200 × 150/);
     expect(run.stderr()).toBe('');
+  });
+
+  it('runs on to its end, exit code 0, when the reader of its output goes away (`| head -1`)', async () => {
+    const { url } = await server(2);
+    // head exits after the first line; the progress lines and the report after it meet a closed pipe.
+    const shell = spawn(
+      'bash',
+      [
+        '-c',
+        `"${process.execPath}" --import tsx src/load/cli.ts --url ${url} --rate 50 --duration 2.5 | head -1 > /dev/null; echo "load exited \${PIPESTATUS[0]}"`,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    shell.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
+    shell.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+    await once(shell, 'close');
+    expect(stderr).toBe('');
+    expect(stdout).toBe('load exited 0\n');
   });
 
   it('stops on Ctrl-C with a partial report and exit code 0', async () => {

@@ -18,6 +18,13 @@ export const REPEATED_SIGNAL_WINDOW_MS = 1_000;
  * exits 2; any other failure prints `<program>: <message>` and exits 1.
  */
 export function runCli(program: string, main: () => Promise<number>): void {
+  // A reader that went away (`| head -1`) is not the program's failure: what it prints after that is dropped, and it
+  // runs on to its end (a dashboard keeps serving, a load run stops on time) instead of dying on an unhandled EPIPE.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+    });
+  }
   main().then(
     (code) => {
       process.exitCode = code;
