@@ -149,6 +149,42 @@ describe('persistent connections (RFC 9112 §9)', () => {
   });
 });
 
+describe('Expect: 100-continue (RFC 9110 §10.1.1)', () => {
+  const withBody = (method: string, path: string, body: string) =>
+    `${method} ${path} HTTP/1.1\r\nHost: localhost\r\nExpect: 100-continue\r\nContent-Length: ${body.length}\r\n\r\n`;
+
+  it('tells a client that waits for it to send its body, then answers the request', async () => {
+    const { server } = await start();
+    const conn = await RawConnection.open(server.port);
+    conn.send(withBody('GET', '/', 'hello'));
+    expect((await conn.read()).status).toBe(100);
+    conn.send('hello');
+    const answer = await conn.read();
+    expect([answer.status, answer.body]).toEqual([200, hello]);
+    conn.close();
+  });
+
+  it('sends the 100 only once the answers before it are written, so it cannot be taken for one of them', async () => {
+    const { server } = await start();
+    const conn = await RawConnection.open(server.port);
+    conn.send(get('/sleep?ms=200') + withBody('POST', '/', 'hello'));
+    expect((await conn.read()).status).toBe(200);
+    expect((await conn.read()).status).toBe(100);
+    conn.send('hello');
+    expect((await conn.read()).status).toBe(405);
+    conn.close();
+  });
+
+  it('sends no 100 when the body came with the request', async () => {
+    const { server } = await start();
+    const conn = await RawConnection.open(server.port);
+    conn.send(`${withBody('GET', '/', 'hello')}hello${get('/missing')}`);
+    expect((await conn.read()).status).toBe(200);
+    expect((await conn.read()).status).toBe(404);
+    conn.close();
+  });
+});
+
 describe('connection phases', () => {
   it('runs the header timeout from the first byte: a request trickling in byte by byte still gets 408', async () => {
     const { server } = await start({ headerTimeoutMs: 500 });

@@ -152,6 +152,8 @@ export class PlaceShares {
 }
 
 const EMPTY_RESPONSE = Buffer.alloc(0);
+/** The interim answer to a client that waits before sending its body (RFC 9110 §10.1.1, §15.2.1). */
+const CONTINUE_RESPONSE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
 
 /** Turns a performance.now() reading into a state report's clock. */
 export type TimeOf = (performanceNowMs: number) => number;
@@ -270,7 +272,18 @@ export class Connection {
       else if (isOwned) this.keptInput = end === 0 && inputEnd === input.length ? input : input.subarray(end, inputEnd);
       else this.keptInput = Buffer.from(input.subarray(end, inputEnd));
     }
+    this.sendContinueIfAwaited();
     this.settle();
+  }
+
+  /**
+   * A client that sent `Expect: 100-continue` waits for a 100 before its body (curl for a second): it gets one as soon
+   * as its request is the next to be answered, so that the 100 cannot be taken for an earlier request's answer.
+   */
+  private sendContinueIfAwaited(): void {
+    if (!this.isReadingRequests || this.owed.length > 0 || !this.parser.awaitsContinue || !this.socket.writable) return;
+    this.parser.continueSent();
+    this.write(CONTINUE_RESPONSE);
   }
 
   /** How many more requests the connection may hand the server now. */
@@ -356,6 +369,7 @@ export class Connection {
     }
     if (wasHolding && owed.length === 0) this.rules.shares.release();
     if (owed.length === 0 && this.currentPhase === 'closing') this.closeAfterWrites(closedReason);
+    if (wasHolding && owed.length === 0) this.sendContinueIfAwaited();
     this.settle();
   }
 

@@ -231,6 +231,10 @@ export class HttpRequestParser {
   private host: string | null = null;
   private userAgent: string | null = null;
   private hasCloseToken = false;
+  /** The request's Expect field holds 100-continue (RFC 9110 §10.1.1). */
+  private hasContinueExpectation = false;
+  /** Set when the header section ended with a body to come and a 100-continue expectation; see awaitsContinue. */
+  private isContinueAwaited = false;
   /** Normalised digits (no leading zeros) of the Content-Length, or null when absent. */
   private contentLengthDigits: string | null = null;
   /** Every Transfer-Encoding value, joined in order with commas, or null when absent. */
@@ -263,6 +267,27 @@ export class HttpRequestParser {
   }
 
   /** True once some bytes of a request have arrived but the request is not complete; blank lines before a request do not count. */
+  /**
+   * Whether the client waits for a 100 (Continue) before it sends the body of the request being read: an HTTP/1.1
+   * request whose Expect holds 100-continue, its header section read and its body not yet whole (RFC 9110 §10.1.1).
+   * The caller answers it once (continueSent()), when it is that request's turn to be answered.
+   */
+  get awaitsContinue(): boolean {
+    // Once any of the body has come the client has stopped waiting (a 100 may be left out then: RFC 9110 §10.1.1).
+    return (
+      this.isContinueAwaited &&
+      (this.state === State.BodyIdentity || this.state === State.ChunkSizeLine) &&
+      this.bodyBytes === 0 &&
+      this.chunkFramingBytes === 0 &&
+      this.carryLength === 0
+    );
+  }
+
+  /** The 100 (Continue) was written for the request being read. */
+  continueSent(): void {
+    this.isContinueAwaited = false;
+  }
+
   get hasPartialRequest(): boolean {
     if (this.state === State.Dead) return false;
     if (this.state !== State.RequestLine) return true;
@@ -553,6 +578,8 @@ export class HttpRequestParser {
     this.host = null;
     this.userAgent = null;
     this.hasCloseToken = false;
+    this.hasContinueExpectation = false;
+    this.isContinueAwaited = false;
     this.contentLengthDigits = null;
     this.transferEncoding = null;
     this.bodyBytes = 0;
@@ -616,6 +643,9 @@ export class HttpRequestParser {
       case 'transfer-encoding':
         this.transferEncoding = this.transferEncoding === null ? value : `${this.transferEncoding},${value}`;
         return;
+      case 'expect':
+        if (value.toLowerCase() === '100-continue') this.hasContinueExpectation = true;
+        return;
     }
   }
 
@@ -669,6 +699,7 @@ export class HttpRequestParser {
       }
       this.bodyCapacityLimit = this.limits.maxBodyBytes;
       this.state = State.ChunkSizeLine;
+      this.isContinueAwaited = this.hasContinueExpectation;
       return;
     }
     const digits = this.contentLengthDigits;
@@ -680,6 +711,8 @@ export class HttpRequestParser {
     this.bodyRemaining = contentLength;
     this.bodyCapacityLimit = contentLength;
     this.state = State.BodyIdentity;
+    // HTTP/1.0 clients never wait for a 100 (RFC 9110 §10.1.1: a server must not send one to them).
+    this.isContinueAwaited = this.hasContinueExpectation && this.versionMinor === 1;
   }
 
   // ── body (RFC 9112 §6, §7.1) ───────────────────────────────────────────────
