@@ -27,6 +27,7 @@ export type HttpParseErrorCode =
   | 'CHUNK_LINE_TOO_LONG'
   | 'MISSING_HOST'
   | 'MULTIPLE_HOST'
+  | 'INVALID_HOST'
   | 'BARE_LF'
   | 'CHUNKED_FRAMING_TOO_LARGE'
   | 'UNSUPPORTED_SCHEME';

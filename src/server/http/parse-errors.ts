@@ -44,6 +44,8 @@ export const PARSE_ERRORS = {
   /** RFC 9112 §3.2: an HTTP/1.1 request must carry exactly one Host. */
   MISSING_HOST: { status: 400, message: 'HTTP/1.1 request has no Host header' },
   MULTIPLE_HOST: { status: 400, message: 'request has more than one Host header' },
+  /** Host = uri-host [ ":" port ] (RFC 9112 §3.2, RFC 3986 §3.2.2): a name, an IPv4 address or an [IP literal]. */
+  INVALID_HOST: { status: 400, message: 'Host header is not a host with an optional port' },
   /** Lines must end with CRLF; a lone LF is not accepted as a line ending (RFC 9112 §2.2 allows refusing it). */
   BARE_LF: { status: 400, message: 'line ends with LF instead of CRLF' },
   /**

@@ -152,6 +152,12 @@ for (let c = 0; c < 6; c++) {
   HEX_VALUE[0x61 + c] = 10 + c;
 }
 
+/**
+ * A Host field's value (RFC 9112 §3.2): uri-host [ ":" port ], the host a reg-name (unreserved, pct-encoded and
+ * sub-delims characters; empty when the target has no authority), an IPv4 address or an IP literal in brackets.
+ */
+const HOST_VALUE = /^(?:\[[0-9A-Za-z:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::[0-9]*)?$/;
+
 /** Names most requests carry, matched case-insensitively from the bytes so the hot path decodes no string for them. */
 const COMMON_FIELD_NAMES = [
   'host',
@@ -630,6 +636,7 @@ export class HttpRequestParser {
     switch (name) {
       case 'host':
         if (this.host !== null) return this.fail('MULTIPLE_HOST');
+        if (!HOST_VALUE.test(value)) return this.fail('INVALID_HOST', `Host "${shorten(value)}" is not a host with an optional port`);
         this.host = value;
         return;
       case 'user-agent':
