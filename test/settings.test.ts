@@ -71,6 +71,13 @@ describe('the settings table', () => {
 });
 
 describe('validateSettings (commands from a viewer, startServer)', () => {
+  it.each(['localhost', '127.0.0.1', '0.0.0.0', '::1', '::', 'fe80::1', '2001:db8::8a2e:370:7334', '1:2:3:4:5:6:7:8', '::ffff:127.0.0.1'])(
+    'accepts the host %s',
+    (host) => {
+      expect(validateSettings({ host })).toMatchObject({ ok: true, value: { host } });
+    },
+  );
+
   it('fills absent settings with their defaults and drops unknown fields', () => {
     expect(validateSettings({ workerCount: 8, surprise: 'x' })).toEqual({ ok: true, value: { ...DEFAULT_SETTINGS, workerCount: 8 } });
     expect(withDefaults({ port: 0, sleepMs: undefined })).toEqual({ ...DEFAULT_SETTINGS, port: 0 });
@@ -90,6 +97,11 @@ describe('validateSettings (commands from a viewer, startServer)', () => {
     // Looks like an address but is none: refused here, not found out by the system's lookup at start.
     [{ host: '999.1.1.1' }, 'host', 'Host must be an IP address or "localhost" (got "999.1.1.1")'],
     [{ host: '1.2.3' }, 'host', 'Host must be an IP address or "localhost" (got "1.2.3")'],
+    // An address with a port, or colons that make no IPv6 address.
+    [{ host: '127.0.0.1:8080' }, 'host', 'Host must be an IP address or "localhost" (got "127.0.0.1:8080")'],
+    [{ host: ':::' }, 'host', 'Host must be an IP address or "localhost" (got ":::")'],
+    [{ host: '1:2:3:4:5:6:7:8:9' }, 'host', 'Host must be an IP address or "localhost" (got "1:2:3:4:5:6:7:8:9")'],
+    [{ host: '1::2::3' }, 'host', 'Host must be an IP address or "localhost" (got "1::2::3")'],
   ])('refuses %j, naming the field %s', (input, field, error) => {
     expect(validateSettings(input)).toEqual({ ok: false, field, error });
   });

@@ -228,9 +228,29 @@ export type SettingNaming = 'label' | 'flag';
 
 export type SettingsValidation = { ok: true; value: ServerSettings } | { ok: false; error: string; field: SettingName | null };
 
-/** localhost, a dotted IPv4 address of four numbers up to 255, or text an IPv6 address is made of (with a colon). */
-const HOST_PATTERN =
-  /^(localhost|((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)|(?=[0-9a-fA-F.]*:)[0-9a-fA-F:.]{2,45})$/;
+/** A dotted IPv4 address of four numbers up to 255. */
+const IPV4_PATTERN = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+const IPV6_GROUP_PATTERN = /^[0-9a-fA-F]{1,4}$/;
+
+/** An IPv6 address as RFC 4291 §2.2 writes it: eight groups, or fewer around one `::`, an IPv4 address maybe last. */
+function isIpv6Address(text: string): boolean {
+  const halves = text.split('::');
+  if (halves.length > 2) return false;
+  const groups = halves.flatMap((half) => (half === '' ? [] : half.split(':')));
+  let groupCount = groups.length;
+  // ::ffff:127.0.0.1: an IPv4 address at the end stands for the last two groups.
+  if (groups.length > 0 && groups[groups.length - 1]!.includes('.')) {
+    if (!IPV4_PATTERN.test(groups.pop()!)) return false;
+    groupCount++;
+  }
+  if (!groups.every((group) => IPV6_GROUP_PATTERN.test(group))) return false;
+  return halves.length === 2 ? groupCount <= 7 : groupCount === 8;
+}
+
+/** localhost, an IPv4 address or an IPv6 address (text such as `127.0.0.1:8080` or `:::` is neither). */
+function isHostAddress(text: string): boolean {
+  return text === 'localhost' || IPV4_PATTERN.test(text) || (text.includes(':') && isIpv6Address(text));
+}
 const WHOLE_NUMBER_TEXT = /^-?\d+$/;
 
 /** A value as a message quotes it: strings in quotes, other objects by their type. */
@@ -274,7 +294,7 @@ function checkSetting(name: SettingName, value: unknown, naming: SettingNaming):
       return checkWholeNumber(subject, value, definition.min, definition.max, definition.whyNotZero);
     case 'host':
       if (value === '') return `${subject} must not be empty`;
-      if (typeof value !== 'string' || !HOST_PATTERN.test(value)) {
+      if (typeof value !== 'string' || !isHostAddress(value)) {
         return `${subject} must be an IP address or "localhost" (got ${describeValue(value)})`;
       }
       return null;
