@@ -240,6 +240,23 @@ describe('against other servers', () => {
     expectEveryRequestAccountedFor(report);
   });
 
+  it('counts an answer that is not HTTP as a malformed response', async () => {
+    const garbled = net.createServer((socket) => {
+      socket.on('error', () => {});
+      socket.once('data', () => socket.end('NOT HTTP\r\n\r\n'));
+    });
+    await new Promise<void>((resolve) => garbled.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => garbled.close(() => resolve())));
+    const port = (garbled.address() as net.AddressInfo).port;
+    const report = await run(
+      settings({ url: `http://127.0.0.1:${port}`, ratePerS: 40, durationS: 0.25, arrivals: 'constant', timeoutMs: 2_000, connections: 2 }),
+    ).done;
+    expect(report.sent).toBe(10);
+    expect(report.errorsByKind.protocol).toBe(10);
+    expect(report.errorsByKind.other).toBe(0);
+    expectEveryRequestAccountedFor(report);
+  });
+
   it('times out requests a server never answers, from their scheduled time, and ends without hanging', async () => {
     const sockets = new Set<net.Socket>();
     const silent = net.createServer((socket) => {

@@ -123,6 +123,8 @@ function codeOf(error: unknown): string {
 }
 
 export function classifyError(error: unknown): LoadErrorKind {
+  // undici's parser error has a code (HPE_…) only for some failures: an answer that is not HTTP at all has none.
+  if ((error as { name?: unknown } | null)?.name === 'HTTPParserError') return 'protocol';
   const code = codeOf(error);
   switch (code) {
     case 'ECONNREFUSED':
