@@ -75,7 +75,8 @@ function LoadProgressView({ activity }: { activity: LoadActivity }): ReactNode {
       <progress max={1} value={elapsedShare} aria-label="Share of the schedule run" />
       <dl className="load-counts">
         <div>
-          <dt>Sent</dt>
+          {/* What the schedule asked for so far: those still waiting for a connection were not written yet. */}
+          <dt title="Came due on the schedule: completed, errors, in flight and waiting for a connection">Due</dt>
           <dd>{formatCount(progress.sent)}</dd>
         </div>
         <div>
@@ -95,7 +96,7 @@ function LoadProgressView({ activity }: { activity: LoadActivity }): ReactNode {
           <dd>{formatCount(progress.waitingForConnection)}</dd>
         </div>
         {progress.unfinished > 0 && (
-          // A stopped run's requests without an outcome: without them Sent would not add up to what is shown.
+          // A stopped run's requests without an outcome: without them Due would not add up to what is shown.
           <div data-testid="load-unfinished">
             <dt title="Due, but without an answer or an error when the run stopped">Unfinished</dt>
             <dd>{formatCount(progress.unfinished)}</dd>
