@@ -903,6 +903,28 @@ describe('command actions', () => {
     expect(store.getState().commands.fieldError?.field).toBe('port');
   });
 
+  it('starts the server again with the settings it ran with when the new ones fail, and says so', async () => {
+    const api = recordingApi();
+    const store = createAppStore({ api });
+    const running = { ...DEFAULT_SETTINGS, port: 7878, workerCount: 4 };
+    const wire = store.getState().wire;
+    store
+      .getState()
+      .wireActions.publish({ ...wire, status: status({ phase: 'listening', url: 'http://127.0.0.1:7878', settings: running }) });
+    store.getState().viewActions.editSettingsField('port', '9000');
+    api.startServer = async (settings) => {
+      api.started.push(settings);
+      return settings.port === 9000 ? { ok: false, error: 'Port 9000 is already in use on 127.0.0.1', field: 'port' } : { ok: true };
+    };
+    await store.getState().commandActions.restartServer();
+    expect(api.started.map((settings) => settings.port)).toEqual([9000, 7878]);
+    expect(store.getState().commands.messages[0]!.text).toBe(
+      'Not restarted: Port 9000 is already in use on 127.0.0.1. The server runs again with its previous settings.',
+    );
+    expect(store.getState().commands.fieldError?.field).toBe('port');
+    expect(store.getState().commands).toMatchObject({ pending: null, restartStep: null });
+  });
+
   it('marks the command in flight until its answer comes', async () => {
     let answer: (result: CommandResult) => void = () => {};
     const api = { ...recordingApi(), stopServer: () => new Promise<CommandResult>((resolve) => (answer = resolve)) };

@@ -154,6 +154,8 @@ export function createCommandsSlice(api: PoolscopeApi): StateCreator<AppState, [
             showMessage('error', `Not restarted: ${validation.error}`, 'restart');
             return;
           }
+          // What it runs with now: the server goes back to them should the new ones not start (a port in use).
+          const previous = get().wire.status.phase === 'listening' ? get().wire.status.settings : null;
           setCommands({ pending: 'restart', restartStep: 'stopping' });
           const stopped = await call(() => api.stopServer());
           if (!stopped.ok) {
@@ -163,8 +165,20 @@ export function createCommandsSlice(api: PoolscopeApi): StateCreator<AppState, [
           }
           setCommands({ restartStep: 'starting' });
           const started = await call(() => api.startServer(validation.value));
+          if (started.ok || previous === null) {
+            setCommands({ pending: null, restartStep: null });
+            report('restart', started, 'Stopped, but not started again: ');
+            return;
+          }
+          const restored = await call(() => api.startServer(previous));
           setCommands({ pending: null, restartStep: null });
-          report('restart', started, 'Stopped, but not started again: ');
+          if (!restored.ok) {
+            report('restart', started, 'Stopped, but not started again: ');
+            return;
+          }
+          // The new settings' fault still marks its field; the message says the server is back as it was.
+          showMessage('error', `Not restarted: ${started.error}. The server runs again with its previous settings.`, 'restart');
+          if (isSettingName(started.field)) setCommands({ fieldError: { field: started.field, text: started.error } });
         },
         async fireBurst(path) {
           const view = get().view;
