@@ -229,7 +229,10 @@ describe('chart columns', () => {
   it('puts the sweep’s pool sizes in ascending order, and latency on the log axis’s floor rather than at 0', () => {
     const row = (workers: number, p50Ms: number): SweepTableRow => ({
       workers,
+      offeredRatePerS: 40,
       achievedRatePerS: 40,
+      isClientLimited: false,
+      offeredUtilization: 0.8 / workers,
       throughputPerS: 40,
       p50Ms,
       p99Ms: p50Ms * 2,

@@ -10,7 +10,7 @@ import {
   type SweepRow,
 } from '../shared/load-report';
 import { formatMix, type LoadSettings } from '../shared/load-settings';
-import { sweepTableCsv, sweepTableRows } from '../shared/sweep-table';
+import { clientLimitNote, sweepTableCsv, sweepTableRows } from '../shared/sweep-table';
 
 export function formatInteger(value: number): string {
   return Math.round(value).toLocaleString('en-US');
@@ -135,11 +135,13 @@ export function formatLoadReport(report: LoadReport): string {
 const optionalMs = (value: number | null) => (value === null ? '-' : formatMs(value));
 
 export function formatSweepTable(rows: readonly SweepRow[]): string {
-  return renderTable([
+  const tableRows = sweepTableRows(rows);
+  const notes = tableRows.map(clientLimitNote).filter((note) => note !== null);
+  const table = renderTable([
     ['workers', 'sent/s', 'done/s', 'p50 ms', 'p99 ms', 'errors', 'S ms', 'ρ', 'P(wait)', 'M/M/c P(wait)', 'Wq ms', 'M/M/c Wq ms'],
-    ...sweepTableRows(rows).map((row) => [
+    ...tableRows.map((row) => [
       String(row.workers),
-      formatRate(row.achievedRatePerS),
+      `${formatRate(row.achievedRatePerS)}${row.isClientLimited ? '*' : ''}`,
       formatRate(row.throughputPerS),
       optionalMs(row.p50Ms),
       optionalMs(row.p99Ms),
@@ -154,6 +156,7 @@ export function formatSweepTable(rows: readonly SweepRow[]): string {
         : optionalMs(row.predictedMeanWaitMs),
     ]),
   ]);
+  return notes.length === 0 ? table : `${table}\n${notes.map((note) => `* ${note}`).join('\n')}`;
 }
 
 /** The sweep table as CSV (RFC 4180): a header line, then one line per pool size; empty cells where a value is unknown. */

@@ -3,10 +3,23 @@
 
 import type { SweepRow } from './load-report';
 
+/**
+ * A run that wrote less than this share of the rate asked was held back on the client's side (every connection
+ * waited for an answer, or the generator fell behind its schedule), so the server saw fewer requests than the
+ * schedule asked for, and ρ, P(wait) and M/M/c describe those.
+ */
+export const CLIENT_LIMITED_RATE_SHARE = 0.95;
+
 /** One row per pool size: the measured latency and queue beside the M/M/c prediction. */
 export interface SweepTableRow {
   workers: number;
+  /** The rate the schedule asked for. */
+  offeredRatePerS: number;
   achievedRatePerS: number;
+  /** The client wrote under CLIENT_LIMITED_RATE_SHARE of the rate asked: the row measures a lighter load than asked. */
+  isClientLimited: boolean;
+  /** ρ of the rate asked, with the measured S: over 1, the pool could not keep up with it. */
+  offeredUtilization: number | null;
   throughputPerS: number;
   p50Ms: number | null;
   p99Ms: number | null;
@@ -33,9 +46,13 @@ export function sweepTableRows(rows: readonly SweepRow[]): SweepTableRow[] {
     const predicted = row.predicted;
     const serviceMs = row.measured.meanServiceMs;
     const capacityPerS = serviceMs !== null && serviceMs > 0 ? (row.workers * 1000) / serviceMs : null;
+    const offeredRatePerS = row.load.settings.ratePerS;
     return {
       workers: row.workers,
+      offeredRatePerS,
       achievedRatePerS: row.load.achievedRatePerS,
+      isClientLimited: row.load.achievedRatePerS < CLIENT_LIMITED_RATE_SHARE * offeredRatePerS,
+      offeredUtilization: serviceMs === null ? null : (offeredRatePerS * serviceMs) / 1000 / row.workers,
       throughputPerS: row.load.throughputPerS,
       p50Ms: row.load.latency?.p50Ms ?? null,
       p99Ms: row.load.latency?.p99Ms ?? null,
@@ -78,4 +95,21 @@ export const SWEEP_CSV_COLUMNS: readonly (keyof SweepTableRow)[] = [
 export function sweepTableCsv(rows: readonly SweepTableRow[]): string {
   const lines = rows.map((row) => SWEEP_CSV_COLUMNS.map((column) => (row[column] === null ? '' : String(row[column]))).join(','));
   return `${[SWEEP_CSV_COLUMNS.join(','), ...lines].join('\r\n')}\r\n`;
+}
+
+/**
+ * Why a row measured less than was asked, in one sentence, or null when it did not: said under the table by the
+ * command line and the app alike.
+ */
+export function clientLimitNote(row: SweepTableRow): string | null {
+  if (!row.isClientLimited) return null;
+  const offered = row.offeredUtilization === null ? '' : `; the rate asked would load the pool to ρ ${row.offeredUtilization.toFixed(2)}`;
+  return (
+    `Pool size ${row.workers}: the client wrote ${formatPerS(row.achievedRatePerS)} of the ${formatPerS(row.offeredRatePerS)} asked ` +
+    `(its connections all waited for answers, or it fell behind its schedule), so ρ, P(wait) and M/M/c describe the lighter load the server saw${offered}.`
+  );
+}
+
+function formatPerS(ratePerS: number): string {
+  return `${ratePerS >= 100 ? Math.round(ratePerS).toLocaleString('en-US') : ratePerS.toFixed(1)} req/s`;
 }

@@ -7,7 +7,7 @@ import type uPlot from 'uplot';
 import { isComparisonRunning, refusalWhileComparing } from '../../shared/compare';
 import { isSweepRunning, refusalWhileSweeping, type SweepActivity } from '../../shared/live-metrics';
 import { formatMix } from '../../shared/load-settings';
-import { type SweepTableRow, sweepTableCsv } from '../../shared/sweep-table';
+import { clientLimitNote, type SweepTableRow, sweepTableCsv } from '../../shared/sweep-table';
 import { useAppStore } from '../store/use-app-store';
 import { checkSweepForm, type SweepFormField } from '../store/workload-slice';
 import { downloadUrl } from '../transport/downloads';
@@ -187,11 +187,18 @@ function SweepTable({ rows }: { rows: readonly SweepTableRow[] }): ReactNode {
             data-p99-ms={row.p99Ms ?? ''}
             data-throughput={row.throughputPerS.toFixed(2)}
             data-rho={row.utilization ?? ''}
+            data-client-limited={row.isClientLimited ? '1' : undefined}
             data-p-wait={row.measuredProbabilityOfWait ?? ''}
             data-theory-p-wait={row.predictedProbabilityOfWait ?? ''}
           >
             <th scope="row">{row.workers}</th>
-            <td>{formatRate(row.achievedRatePerS)}</td>
+            <td
+              className={row.isClientLimited ? 'tone-warn' : undefined}
+              title={row.isClientLimited ? `of ${formatRate(row.offeredRatePerS)}/s asked: see the note under the table` : undefined}
+            >
+              {formatRate(row.achievedRatePerS)}
+              {row.isClientLimited && '*'}
+            </td>
             <td>{formatRate(row.throughputPerS)}</td>
             <td>{formatDurationMs(row.p50Ms)}</td>
             <td>{formatDurationMs(row.p99Ms)}</td>
@@ -209,6 +216,15 @@ function SweepTable({ rows }: { rows: readonly SweepTableRow[] }): ReactNode {
           </tr>
         ))}
       </tbody>
+      {rows.some((row) => row.isClientLimited) && (
+        <tfoot>
+          <tr>
+            <td colSpan={12} className="sweep-note" data-testid="sweep-client-limited">
+              {rows.map(clientLimitNote).map((note) => note !== null && <p key={note}>* {note}</p>)}
+            </td>
+          </tr>
+        </tfoot>
+      )}
     </table>
   );
 }
