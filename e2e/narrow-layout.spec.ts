@@ -20,6 +20,8 @@ test('at 800 px wide the queue and the request details stay in view beside the t
   const requestId = await timelineJob.getAttribute('data-request-id');
   const details = page.getByTestId('request-details');
   await expect(details.getByRole('heading')).toHaveText(`Request #${requestId}`);
+  // Its burst named in words: the User-Agent's "(burst 1 of 8)" is the first burst, of eight requests.
+  await expect(details.getByTestId('detail-burst')).toHaveText("the app's burst #1, 8 requests");
   await expect(page.getByTestId('queue-item')).toHaveCount(4);
 
   const viewport = page.viewportSize()!;

@@ -3,6 +3,7 @@
 // the flight recorder answered (a bounded list, with how many there are in all).
 
 import type { ReactNode } from 'react';
+import { burstTagOf } from '../../shared/events';
 import { describeAbandonReason } from '../../shared/pool-model';
 import { describeRejection } from '../../shared/rejections';
 import { useAppStore } from '../store/use-app-store';
@@ -94,6 +95,8 @@ export function RequestDetails(): ReactNode {
   const selectedBucket = useAppStore((s) => s.view.selectedBucket);
   const selectRequest = useAppStore((s) => s.viewActions.selectRequest);
   const selectBucket = useAppStore((s) => s.viewActions.selectBucket);
+  // A burst's User-Agent, `poolscope-burst/1 (burst 9 of 8)`, reads as the 9th of 8: said in words beside it.
+  const burst = burstTagOf(request?.userAgent ?? null);
   if (request === null && bucketRequests !== null) {
     return (
       <section className="panel details-panel" aria-label="Request details" data-testid="request-details">
@@ -133,6 +136,11 @@ export function RequestDetails(): ReactNode {
             <div className="user-agent" title={request.userAgent ?? undefined}>
               {request.userAgent ?? 'no User-Agent'}
             </div>
+            {burst !== null && (
+              <div className="muted" data-testid="detail-burst">
+                the app's burst #{burst.burstId}, {formatCount(burst.size)} requests
+              </div>
+            )}
           </dd>
           <dt>Status</dt>
           <dd data-testid="detail-status" className={request.status !== null && request.status >= 400 ? 'bad' : undefined}>
