@@ -348,7 +348,7 @@ describe('dashboard command line', () => {
     const run = runCli(['--ui-port', String(port)]);
 
     expect((await run.exited).code).toBe(1);
-    expect(run.stderr().trim()).toBe(`UI port ${port} is already in use on 127.0.0.1 (choose another with --ui-port)`);
+    expect(run.stderr().trim()).toBe(`poolscope dashboard: UI port ${port} is already in use on 127.0.0.1 (choose another with --ui-port)`);
   });
 
   it('prints its url, starts the book server with --start, and stops gracefully on SIGINT', async () => {

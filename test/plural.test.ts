@@ -15,6 +15,8 @@ describe('nounFor and countOf', () => {
     expect(nounFor(1.5, 'second')).toBe('seconds');
     expect(countOf(1, 'worker')).toBe('1 worker');
     expect(countOf(64, 'worker')).toBe('64 workers');
+    // Thousands grouped, as the rest of the program writes counts ("Recorded 32,980 events").
+    expect(countOf(6_553, 'job')).toBe('6,553 jobs');
   });
 
   it('takes an irregular plural when given one', () => {

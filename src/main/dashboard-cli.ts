@@ -54,7 +54,7 @@ async function main(): Promise<number> {
   } catch (error) {
     const message = (error as Error).message;
     const hint = (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? ' (choose another with --ui-port)' : '';
-    process.stderr.write(`${message}${hint}\n`);
+    process.stderr.write(`${PROGRAM}: ${message}${hint}\n`);
     // Nothing was written: a FILE that held another run keeps it.
     stopRecording?.();
     recorder?.discard();

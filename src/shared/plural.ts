@@ -6,7 +6,12 @@ export function nounFor(count: number, singular: string, plural = `${singular}s`
   return count === 1 ? singular : plural;
 }
 
-/** `count` and its noun: "1 worker", "4 workers". Large counts are written by `formatCount` when given. */
-export function countOf(count: number, singular: string, plural = `${singular}s`, formatCount: (n: number) => string = String): string {
+/** `count` and its noun: "1 worker", "4 workers", "6,553 jobs" (thousands grouped, unless `formatCount` says otherwise). */
+export function countOf(
+  count: number,
+  singular: string,
+  plural = `${singular}s`,
+  formatCount: (n: number) => string = (n) => n.toLocaleString('en-US'),
+): string {
   return `${formatCount(count)} ${nounFor(count, singular, plural)}`;
 }

@@ -58,7 +58,7 @@ export function summarizeRecording(recording: Recording): OpenedRecording {
  * so the message and the bar's "0 ms / 420 ms" name one run's length alike (never "0.4 s" beside "420 ms").
  */
 export function describeOpenedRecording(opened: OpenedRecording): string {
-  const count = countOf(opened.eventCount, 'event', 'events', (n) => n.toLocaleString('en-US'));
+  const count = countOf(opened.eventCount, 'event');
   return `Loaded ${opened.fileName}: ${count} over ${formatRunSpanMs(opened.spanMs)}`;
 }
 
