@@ -171,13 +171,21 @@ export function QueueingPanel(): ReactNode {
         />
         <Quantity symbol="W" name="in system" value={formatDurationMs(s.meanTimeInSystemMs)} hint="Mean time from queued to finished" />
       </dl>
-      {reading.isOverloaded && (
-        <p className="queueing-overload" data-testid="queueing-overload" role="status">
-          ρ ≥ 1: work arrives faster than {s.workers} {s.workers === 1 ? 'worker' : 'workers'} can do it, so the queue grows without bound —
-          by about {formatRate(Math.max(0, reading.measuredGrowthPerS))} jobs/s measured (theory λ − c/S ={' '}
-          {formatRate(reading.predictedGrowthPerS ?? 0)}/s) until the queue limit answers 503, which then show among the load's errors.
-        </p>
-      )}
+      {reading.isOverloaded &&
+        (reading.measuredGrowthPerS > 0 || s.queueLength > s.busyWorkers ? (
+          <p className="queueing-overload" data-testid="queueing-overload" role="status">
+            ρ ≥ 1: work arrives faster than {s.workers} {s.workers === 1 ? 'worker' : 'workers'} can do it, so the queue grows without bound
+            — by about {formatRate(Math.max(0, reading.measuredGrowthPerS))} jobs/s measured (theory λ − c/S ={' '}
+            {formatRate(reading.predictedGrowthPerS ?? 0)}/s) until the queue limit answers 503, which then show among the load's errors.
+          </p>
+        ) : (
+          // A burst that has drained: over the window it came faster than the pool works, but it did not keep coming.
+          <p className="queueing-overload" data-testid="queueing-overload" data-drained="1" role="status">
+            ρ ≥ 1 over the window: this work came faster than {s.workers} {s.workers === 1 ? 'worker' : 'workers'} can do it, as a burst
+            does, and the queue has emptied since. Arriving steadily at this rate, it would grow without bound by λ − c/S ={' '}
+            {formatRate(reading.predictedGrowthPerS ?? 0)} jobs/s.
+          </p>
+        ))}
       {s.rejected > 0 && (
         <p className="queueing-overload" data-testid="queueing-refused" data-refused={s.rejected} role="status">
           {s.rejected.toLocaleString('en-US')} {s.rejected === 1 ? 'request' : 'requests'} refused with 503 in the window: the queue was
