@@ -179,9 +179,9 @@ function PoolAnnouncer(): ReactNode {
   );
 }
 
-/** Bytes as a person reads a process's memory: "212 MB". */
+/** Bytes as a person reads a process's memory, in the binary unit Compare uses too: "212 MiB". */
 function formatMegabytes(bytes: number): string {
-  return `${Math.round(bytes / 1_048_576)} MB`;
+  return `${Math.round(bytes / 1_048_576)} MiB`;
 }
 
 /** The threads that run requests (every strategy has them) and what they cost: "Threads 3 · peak 8 · start-up 14 ms median · memory 212 MB". */
