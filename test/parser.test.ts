@@ -336,6 +336,25 @@ describe('endless input is refused once it passes a limit, not buffered', () => 
 });
 
 describe('parser state', () => {
+  it('checks each request’s Host, not only the first one a connection sends', () => {
+    const parser = new HttpRequestParser();
+    expect(parser.execute(latin1('GET / HTTP/1.1\r\nHost: a:7878\r\n\r\nGET / HTTP/1.1\r\nHost: a:7878\r\n\r\n')).requests).toHaveLength(2);
+    expect(parser.execute(latin1('GET / HTTP/1.1\r\nHost: a b\r\n\r\n')).error?.code).toBe('INVALID_HOST');
+  });
+
+  it('waits for a 100 only for an HTTP/1.1 body announced with Expect: 100-continue and not begun', () => {
+    const parser = new HttpRequestParser();
+    parser.execute(latin1('POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-Continue\r\nContent-Length: 4\r\n\r\n'));
+    expect(parser.awaitsContinue).toBe(true);
+    parser.continueSent();
+    expect(parser.awaitsContinue).toBe(false);
+    parser.execute(latin1('abcd'));
+    parser.execute(latin1('POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\nab'));
+    expect(parser.awaitsContinue).toBe(false);
+    parser.execute(latin1('cdPOST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n'));
+    expect(parser.awaitsContinue).toBe(false);
+  });
+
   it('reports a partial request only once a request has begun, for the header timeout', () => {
     const parser = new HttpRequestParser();
     expect(parser.hasPartialRequest).toBe(false);

@@ -236,6 +236,8 @@ export class HttpRequestParser {
   private headerBytes = 0;
   private host: string | null = null;
   private userAgent: string | null = null;
+  /** The last Host value that passed HOST_VALUE, kept across requests. */
+  private lastValidHost: string | null = null;
   private hasCloseToken = false;
   /** The request's Expect field holds 100-continue (RFC 9110 §10.1.1). */
   private hasContinueExpectation = false;
@@ -272,7 +274,6 @@ export class HttpRequestParser {
     }
   }
 
-  /** True once some bytes of a request have arrived but the request is not complete; blank lines before a request do not count. */
   /**
    * Whether the client waits for a 100 (Continue) before it sends the body of the request being read: an HTTP/1.1
    * request whose Expect holds 100-continue, its header section read and its body not yet whole (RFC 9110 §10.1.1).
@@ -294,6 +295,7 @@ export class HttpRequestParser {
     this.isContinueAwaited = false;
   }
 
+  /** True once some bytes of a request have arrived but the request is not complete; blank lines before a request do not count. */
   get hasPartialRequest(): boolean {
     if (this.state === State.Dead) return false;
     if (this.state !== State.RequestLine) return true;
@@ -636,7 +638,11 @@ export class HttpRequestParser {
     switch (name) {
       case 'host':
         if (this.host !== null) return this.fail('MULTIPLE_HOST');
-        if (!HOST_VALUE.test(value)) return this.fail('INVALID_HOST', `Host "${shorten(value)}" is not a host with an optional port`);
+        // A keep-alive client sends the same Host every time: checked once, not per request.
+        if (value !== this.lastValidHost) {
+          if (!HOST_VALUE.test(value)) return this.fail('INVALID_HOST', `Host "${shorten(value)}" is not a host with an optional port`);
+          this.lastValidHost = value;
+        }
         this.host = value;
         return;
       case 'user-agent':
