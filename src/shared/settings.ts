@@ -251,6 +251,7 @@ function isIpv6Address(text: string): boolean {
 function isHostAddress(text: string): boolean {
   return text === 'localhost' || IPV4_PATTERN.test(text) || (text.includes(':') && isIpv6Address(text));
 }
+
 const WHOLE_NUMBER_TEXT = /^-?\d+$/;
 
 /** A value as a message quotes it: strings in quotes, other objects by their type. */
