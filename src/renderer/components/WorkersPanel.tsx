@@ -75,7 +75,7 @@ function Utilization({ workerId, spawnedAt }: { workerId: number; spawnedAt: num
   const windowS = BUSY_WINDOW_MS / 1_000;
   return (
     <span title={`Share of the last ${windowS} s (or of its life, if shorter) this worker spent running jobs`}>
-      <span className="busy-percent">{percent}%</span> busy <span className="muted">({windowWords})</span>
+      <span className="busy-percent">{percent}%</span> busy <span className="muted busy-window">({windowWords})</span>
     </span>
   );
 }
