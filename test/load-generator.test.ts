@@ -41,6 +41,19 @@ async function bookServer(sleepMs = 50): Promise<BookServer> {
   return server;
 }
 
+/** Listens on a free loopback port until the test ends, then closes (destroying `sockets`, the ones it keeps open). */
+async function listenForTest(server: net.Server, sockets: ReadonlySet<net.Socket> = new Set()): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      }),
+  );
+  return (server.address() as net.AddressInfo).port;
+}
+
 /** Every request that came due has exactly one outcome. */
 function expectEveryRequestAccountedFor(report: LoadReport): void {
   const errorSum = Object.values(report.errorsByKind).reduce((sum, n) => sum + n, 0);
@@ -229,9 +242,7 @@ describe('against a server that closes the connection after every response (the 
 describe('against other servers', () => {
   it('reuses keep-alive connections of a node:http server', async () => {
     const server = http.createServer((_req, res) => res.end('ok'));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    const port = (server.address() as net.AddressInfo).port;
+    const port = await listenForTest(server);
     const report = await run(
       settings({ url: `http://localhost:${port}`, ratePerS: 200, durationS: 1, arrivals: 'constant', connections: 10 }),
     ).done;
@@ -245,9 +256,7 @@ describe('against other servers', () => {
       socket.on('error', () => {});
       socket.once('data', () => socket.end('NOT HTTP\r\n\r\n'));
     });
-    await new Promise<void>((resolve) => garbled.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => garbled.close(() => resolve())));
-    const port = (garbled.address() as net.AddressInfo).port;
+    const port = await listenForTest(garbled);
     const report = await run(
       settings({ url: `http://127.0.0.1:${port}`, ratePerS: 40, durationS: 0.25, arrivals: 'constant', timeoutMs: 2_000, connections: 2 }),
     ).done;
@@ -265,15 +274,7 @@ describe('against other servers', () => {
       socket.on('error', () => {});
       socket.on('close', () => sockets.delete(socket));
     });
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    cleanups.push(
-      () =>
-        new Promise<void>((resolve) => {
-          silent.close(() => resolve());
-          for (const socket of sockets) socket.destroy();
-        }),
-    );
-    const port = (silent.address() as net.AddressInfo).port;
+    const port = await listenForTest(silent, sockets);
     const report = await run(
       settings({ url: `http://127.0.0.1:${port}`, ratePerS: 50, durationS: 0.5, arrivals: 'constant', timeoutMs: 300, connections: 5 }),
     ).done;
