@@ -1,7 +1,7 @@
 // The sweep's table rows: a pool size whose client could not send the rate asked is marked, with the load it measured
 // and the ρ the rate asked would have given, in the command line's table and note alike.
 import { describe, expect, it } from 'vitest';
-import { formatSweepTable } from '../src/load/report-format';
+import { formatRate, formatSweepTable } from '../src/load/report-format';
 import type { SweepRow } from '../src/shared/load-report';
 import { clientLimitNote, sweepTableRows } from '../src/shared/sweep-table';
 
@@ -37,8 +37,8 @@ describe('the sweep table', () => {
     expect(held).toMatchObject({ offeredRatePerS: 150, achievedRatePerS: 97, isClientLimited: true });
     expect(held!.offeredUtilization).toBeCloseTo(3.15, 5);
     expect(kept).toMatchObject({ isClientLimited: false });
-    expect(clientLimitNote(kept!)).toBeNull();
-    expect(clientLimitNote(held!)).toBe(
+    expect(clientLimitNote(kept!, formatRate)).toBeNull();
+    expect(clientLimitNote(held!, formatRate)).toBe(
       'Pool size 1: the client wrote 97.0 req/s of the 150 req/s asked (its connections all waited for answers, or it fell behind its schedule), so ρ, P(wait) and M/M/c describe the lighter load the server saw; the rate asked would load the pool to ρ 3.15.',
     );
   });

@@ -24,7 +24,7 @@ export function formatMs(value: number): string {
   return formatInteger(value);
 }
 
-function formatRate(perS: number): string {
+export function formatRate(perS: number): string {
   return perS >= 100 ? formatInteger(perS) : perS.toFixed(1);
 }
 
@@ -136,7 +136,7 @@ const optionalMs = (value: number | null) => (value === null ? '-' : formatMs(va
 
 export function formatSweepTable(rows: readonly SweepRow[]): string {
   const tableRows = sweepTableRows(rows);
-  const notes = tableRows.map(clientLimitNote).filter((note) => note !== null);
+  const notes = tableRows.map((row) => clientLimitNote(row, formatRate)).filter((note) => note !== null);
   const table = renderTable([
     ['workers', 'sent/s', 'done/s', 'p50 ms', 'p99 ms', 'errors', 'S ms', 'ρ', 'P(wait)', 'M/M/c P(wait)', 'Wq ms', 'M/M/c Wq ms'],
     ...tableRows.map((row) => [

@@ -3,7 +3,7 @@
 // assumptions are far from what was measured. Pure; the panel only lays it out.
 
 import type { ArrivalProcess } from './load-settings';
-import { type MmcPrediction, predictMmc } from './queueing';
+import { type MmcPrediction, predictMmc, utilizationOf } from './queueing';
 import type { QueueingWindowSnapshot } from './queueing-window';
 
 /** Below this coefficient of variation service times count as nearly constant (exponential ones have 1). */
@@ -69,7 +69,7 @@ export function readQueueing(snapshot: QueueingWindowSnapshot, context: Queueing
   const refusedPerS = spanS > 0 ? snapshot.rejected / spanS : 0;
   const offeredUtilization =
     snapshot.rejected > 0 && meanServiceMs !== null && workers !== null && workers >= 1
-      ? ((arrivalRatePerS + refusedPerS) * meanServiceMs) / 1000 / workers
+      ? utilizationOf({ arrivalRatePerS: arrivalRatePerS + refusedPerS, meanServiceMs, workers })
       : null;
   return {
     theory,

@@ -71,6 +71,11 @@ export function erlangC(servers: number, offeredLoad: number): number {
   return (servers * b) / (servers - offeredLoad * (1 - b));
 }
 
+/** ρ = λS/c: the share of the pool's capacity an arrival rate asks for (over 1, more than the pool can do). */
+export function utilizationOf({ arrivalRatePerS, meanServiceMs, workers }: QueueModelInput): number {
+  return (arrivalRatePerS * meanServiceMs) / 1000 / workers;
+}
+
 /** The M/M/c prediction for a measured (or planned) arrival rate, mean service time and pool size. */
 export function predictMmc(input: QueueModelInput): MmcPrediction {
   const { arrivalRatePerS, meanServiceMs, workers } = input;

@@ -2,6 +2,7 @@
 // draw and both export as CSV. Pure: the measured figures of each SweepRow beside the M/M/c prediction.
 
 import type { SweepRow } from './load-report';
+import { utilizationOf } from './queueing';
 
 /**
  * A run that wrote less than this share of the rate asked was held back on the client's side (every connection
@@ -52,7 +53,8 @@ export function sweepTableRows(rows: readonly SweepRow[]): SweepTableRow[] {
       offeredRatePerS,
       achievedRatePerS: row.load.achievedRatePerS,
       isClientLimited: row.load.achievedRatePerS < CLIENT_LIMITED_RATE_SHARE * offeredRatePerS,
-      offeredUtilization: serviceMs === null ? null : (offeredRatePerS * serviceMs) / 1000 / row.workers,
+      offeredUtilization:
+        serviceMs === null ? null : utilizationOf({ arrivalRatePerS: offeredRatePerS, meanServiceMs: serviceMs, workers: row.workers }),
       throughputPerS: row.load.throughputPerS,
       p50Ms: row.load.latency?.p50Ms ?? null,
       p99Ms: row.load.latency?.p99Ms ?? null,
@@ -99,17 +101,13 @@ export function sweepTableCsv(rows: readonly SweepTableRow[]): string {
 
 /**
  * Why a row measured less than was asked, in one sentence, or null when it did not: said under the table by the
- * command line and the app alike.
+ * command line and the app alike, each writing the rates as its table's cells do (`formatRate`).
  */
-export function clientLimitNote(row: SweepTableRow): string | null {
+export function clientLimitNote(row: SweepTableRow, formatRate: (perS: number) => string): string | null {
   if (!row.isClientLimited) return null;
   const offered = row.offeredUtilization === null ? '' : `; the rate asked would load the pool to ρ ${row.offeredUtilization.toFixed(2)}`;
   return (
-    `Pool size ${row.workers}: the client wrote ${formatPerS(row.achievedRatePerS)} of the ${formatPerS(row.offeredRatePerS)} asked ` +
+    `Pool size ${row.workers}: the client wrote ${formatRate(row.achievedRatePerS)} req/s of the ${formatRate(row.offeredRatePerS)} req/s asked ` +
     `(its connections all waited for answers, or it fell behind its schedule), so ρ, P(wait) and M/M/c describe the lighter load the server saw${offered}.`
   );
-}
-
-function formatPerS(ratePerS: number): string {
-  return `${ratePerS >= 100 ? Math.round(ratePerS).toLocaleString('en-US') : ratePerS.toFixed(1)} req/s`;
 }

@@ -220,7 +220,7 @@ function SweepTable({ rows }: { rows: readonly SweepTableRow[] }): ReactNode {
         <tfoot>
           <tr>
             <td colSpan={12} className="sweep-note" data-testid="sweep-client-limited">
-              {rows.map(clientLimitNote).map((note) => note !== null && <p key={note}>* {note}</p>)}
+              {rows.map((row) => clientLimitNote(row, formatRate)).map((note) => note !== null && <p key={note}>* {note}</p>)}
             </td>
           </tr>
         </tfoot>
