@@ -124,13 +124,13 @@ export function createCommandsSlice(api: PoolscopeApi): StateCreator<AppState, [
       return result;
     }
 
-    function report(source: MessageSource, result: CommandResult, prefix = ''): void {
+    function report(source: MessageSource, result: CommandResult, prefix = '', suffix = ''): void {
       if (result.ok) {
         clearMessagesOf(source, 'explain', ...(source === 'start' || source === 'restart' ? (['start', 'restart'] as const) : []));
         if (source === 'start' || source === 'restart') setCommands({ fieldError: null });
         return;
       }
-      showMessage('error', `${prefix}${result.error}`, source);
+      showMessage('error', `${prefix}${result.error}${suffix}`, source);
       if (isSettingName(result.field)) setCommands({ fieldError: { field: result.field, text: result.error } });
     }
 
@@ -172,13 +172,9 @@ export function createCommandsSlice(api: PoolscopeApi): StateCreator<AppState, [
           }
           const restored = await call(() => api.startServer(previous));
           setCommands({ pending: null, restartStep: null });
-          if (!restored.ok) {
-            report('restart', started, 'Stopped, but not started again: ');
-            return;
-          }
-          // The new settings' fault still marks its field; the message says the server is back as it was.
-          showMessage('error', `Not restarted: ${started.error}. The server runs again with its previous settings.`, 'restart');
-          if (isSettingName(started.field)) setCommands({ fieldError: { field: started.field, text: started.error } });
+          // Either way the new settings' fault marks its field; the message says whether the server is back as it was.
+          if (restored.ok) report('restart', started, 'Not restarted: ', '. The server runs again with its previous settings.');
+          else report('restart', started, 'Stopped, but not started again: ');
         },
         async fireBurst(path) {
           const view = get().view;
