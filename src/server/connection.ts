@@ -367,9 +367,12 @@ export class Connection {
       }
       if (!exchange.keepAlive) this.closeAfterWrites(closedReason);
     }
-    if (wasHolding && owed.length === 0) this.rules.shares.release();
+    if (wasHolding && owed.length === 0) {
+      this.rules.shares.release();
+      // The request being read is next to be answered now (a closing connection reads none: nothing is sent then).
+      this.sendContinueIfAwaited();
+    }
     if (owed.length === 0 && this.currentPhase === 'closing') this.closeAfterWrites(closedReason);
-    if (wasHolding && owed.length === 0) this.sendContinueIfAwaited();
     this.settle();
   }
 
