@@ -4,11 +4,12 @@
 // accepted and not yet read come first: they wait for the one thread before any job of theirs exists.
 
 import type { ReactNode } from 'react';
+import type { Strategy } from '../../shared/settings';
 import { MAX_FRAME_QUEUE_JOBS } from '../../shared/wire';
 import { useAppStore } from '../store/use-app-store';
 import { MAX_QUEUE_ITEMS_SHOWN, type QueueItemView, type WaitingConnectionView } from '../store/wire-slice';
 import { useAppServices } from './app-services';
-import { BookTerm } from './book-terms';
+import { BookTerm, type BookTermPlace } from './book-terms';
 import { formatCount, formatDurationMs, formatWindowMs, pluralize } from './format';
 import { isWaitingForMainThread, MAIN_THREAD_BOUND_WORDS } from './queue-notes';
 import { useNow } from './use-now';
@@ -143,6 +144,13 @@ function MainThreadNote(): ReactNode {
   );
 }
 
+/** What waits under each server: connections in the backlog (single), nothing (per-request), jobs in the channel. */
+function queueBookTerm(strategy: Strategy | null): BookTermPlace {
+  if (strategy === 'single') return 'queue-single';
+  if (strategy === 'per-request') return 'queue-per-request';
+  return 'queue';
+}
+
 export function QueuePanel(): ReactNode {
   const items = useAppStore((s) => s.wire.queue);
   const queueLength = useAppStore((s) => s.wire.queueLength);
@@ -157,7 +165,7 @@ export function QueuePanel(): ReactNode {
           {formatCount(queueLength)} waiting
         </span>
       </div>
-      <BookTerm place={strategy === 'single' ? 'queue-single' : strategy === 'per-request' ? 'queue-per-request' : 'queue'} />
+      <BookTerm place={queueBookTerm(strategy)} />
       <WaitingConnections />
       {queueLength === 0 ? (
         <EmptyQueue />
