@@ -39,7 +39,13 @@ export class JobRing {
   private static allocate(): SharedArrayBuffer {
     const buffer = new SharedArrayBuffer(RingLayout.totalBytes);
     const cells = new Int32Array(buffer);
-    for (let slot = 0; slot < RingLayout.capacity; slot++) cells[slotOffset(slot) / 4 + STATE] = RingState.Empty;
+    for (let slot = 0; slot < RingLayout.capacity; slot++) {
+      const at = slotOffset(slot) / 4;
+      cells[at + STATE] = RingState.Empty;
+      // Zeroed memory would say "position 0's input is taken" before position 0 is even claimed, and its slot
+      // could be written over under its claimer. A position before the first, taken, says nothing of any.
+      cells[at + INPUT_TAKEN] = slot - RingLayout.capacity;
+    }
     return buffer;
   }
 
