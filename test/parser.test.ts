@@ -430,8 +430,12 @@ describe('parser state', () => {
     expect(new HttpRequestParser().execute(latin1('get / HTTP/1.1\r\n')).error?.message).toBe('method "get" is not an uppercase token');
     // A bare CR where the client meant a line end: named, not mistaken for a version ("x" here).
     expect(new HttpRequestParser().execute(latin1('GET / HTTP/1.1\rHost: x\r\n\r\n')).error).toMatchObject({
-      code: 'INVALID_REQUEST_LINE',
+      code: 'BARE_CR',
       message: 'request line has a bare CR (a CR not followed by LF)',
+    });
+    expect(new HttpRequestParser().execute(latin1('GET / HTTP/1.1\r\nHost: x\r\nX: 1\r\r')).error).toMatchObject({
+      code: 'BARE_CR',
+      message: 'header line has a bare CR (a CR not followed by LF)',
     });
     expect(new HttpRequestParser().execute(latin1('GET / HTTP/1.1\x00 x\r\n\r\n')).error?.message).toBe(
       'request line has a control character (\\x00)',

@@ -246,6 +246,8 @@ describe('bad input gets a clear status and the connection closes', () => {
     ['a lowercase method', 'get / HTTP/1.1\r\nHost: x\r\n\r\n', 400],
     ['an unsupported version', 'GET / HTTP/2.0\r\nHost: x\r\n\r\n', 505],
     ['a header without a colon', 'GET / HTTP/1.1\r\nHost x\r\n\r\n', 400],
+    // Before any timeout: no LF would ever come.
+    ['lines ended by CR alone', 'GET / HTTP/1.1\rHost: x\r\r', 400],
     ['Transfer-Encoding with Content-Length', 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n', 400],
     ['a request line over 8 KiB', `GET /${'a'.repeat(9000)} HTTP/1.1\r\nHost: x\r\n\r\n`, 414],
     ['more than 100 header fields', `GET / HTTP/1.1\r\nHost: x\r\n${'X-A: 1\r\n'.repeat(101)}\r\n`, 431],

@@ -29,6 +29,7 @@ export type HttpParseErrorCode =
   | 'MULTIPLE_HOST'
   | 'INVALID_HOST'
   | 'BARE_LF'
+  | 'BARE_CR'
   | 'CHUNKED_FRAMING_TOO_LARGE'
   | 'UNSUPPORTED_SCHEME';
 

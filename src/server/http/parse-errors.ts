@@ -49,6 +49,11 @@ export const PARSE_ERRORS = {
   /** Lines must end with CRLF; a lone LF is not accepted as a line ending (RFC 9112 §2.2 allows refusing it). */
   BARE_LF: { status: 400, message: 'line ends with LF instead of CRLF' },
   /**
+   * RFC 9112 §2.2: a CR not followed by LF makes the element invalid. Refused as soon as the byte after it
+   * arrives, so a client that ends its lines with CR alone hears why at once instead of waiting for a timeout.
+   */
+  BARE_CR: { status: 400, message: 'a CR is not followed by LF' },
+  /**
    * Chunk-size lines, extensions and CRLFs outweigh the chunk data by more than maxChunkFramingExcessBytes
    * (tiny chunks or long extensions); 413 as Node answers for its chunk-extension limit.
    */

@@ -352,6 +352,12 @@ export class HttpRequestParser {
   private consumeLine(chunk: Buffer, pos: number, end: number): number {
     const lf = indexOfLf(chunk, pos, end);
     if (lf === -1) {
+      // No LF here, so a CR before the last byte is bare: the line can never end well (a last CR still may).
+      const bareCrOffset = this.bareCrOffset(chunk, pos, end - 1);
+      if (bareCrOffset !== -1) {
+        this.failBareCr(bareCrOffset);
+        return end;
+      }
       const available = this.carryLength + (end - pos);
       // A trailing CR may still become the line's CRLF, so it is not counted against the limit yet.
       const shortestContent = chunk[end - 1] === CR ? available - 1 : available;
@@ -368,7 +374,9 @@ export class HttpRequestParser {
     }
     // A line this long cannot fit; checking first keeps the carry bounded.
     if (this.carryLength + (lf - pos) - 1 > this.maxLineContentBytes()) {
-      this.failLineTooLong();
+      const bareCrOffset = this.bareCrOffset(chunk, pos, lf - 1);
+      if (bareCrOffset === -1) this.failLineTooLong();
+      else this.failBareCr(bareCrOffset);
       return lf + 1;
     }
     this.appendToCarry(chunk, pos, lf + 1);
@@ -405,6 +413,27 @@ export class HttpRequestParser {
     }
   }
 
+  /**
+   * Content bytes before the first bare CR of the line whose next bytes are `chunk[pos, scanEnd)` (every CR there
+   * known to be followed by something other than LF), or -1. The carry holds the line's earlier bytes: none of
+   * them is a bare CR, or the line would have failed, except a last CR that `chunk` does not follow with LF.
+   */
+  private bareCrOffset(chunk: Buffer, pos: number, scanEnd: number): number {
+    const carryLength = this.carryLength;
+    if (carryLength > 0 && this.carry[carryLength - 1] === CR && chunk[pos] !== LF) return carryLength - 1;
+    for (let i = pos; i < scanEnd; i++) if (chunk[i] === CR) return carryLength + (i - pos);
+    return -1;
+  }
+
+  /**
+   * The line has a bare CR after `contentOffset` bytes. Whichever a reader of the bytes meets first names the
+   * failure, so every split of them fails alike: the CR, or the line's limit if it was passed before the CR.
+   */
+  private failBareCr(contentOffset: number): void {
+    if (contentOffset > this.maxLineContentBytes()) return this.failLineTooLong();
+    this.fail('BARE_CR', bareCrMessageOf(this.state));
+  }
+
   private failLineTooLong(): void {
     switch (this.state) {
       case State.RequestLine:
@@ -418,11 +447,27 @@ export class HttpRequestParser {
     }
   }
 
-  /** One complete line: `buf[start, lf)` then the LF at `lf`. The length is checked before anything else so every split of the bytes fails alike. */
+  /**
+   * One complete line: `buf[start, lf)` then the LF at `lf`. A line refused for any reason with a bare CR in it
+   * (within its limit) is refused for the CR, as consumeLine() refuses it when the CR arrives before the LF:
+   * every split of the bytes fails alike. Only a refused line is searched, so a good one costs nothing more.
+   */
   private onLine(buf: Buffer, start: number, lf: number): void {
+    const lineState = this.state;
+    const maxContentBytes = this.maxLineContentBytes();
+    this.readLine(buf, start, lf, maxContentBytes);
+    if (this.state !== State.Dead) return;
+    const searchEnd = Math.min(lf - 1, start + maxContentBytes + 1);
+    for (let i = start; i < searchEnd; i++) {
+      if (buf[i] === CR) return this.fail('BARE_CR', bareCrMessageOf(lineState));
+    }
+  }
+
+  /** The length is checked before anything else so every split of the bytes fails alike. */
+  private readLine(buf: Buffer, start: number, lf: number, maxContentBytes: number): void {
     const hasCr = lf > start && buf[lf - 1] === CR;
     const contentEnd = hasCr ? lf - 1 : lf;
-    if (contentEnd - start > this.maxLineContentBytes()) return this.failLineTooLong();
+    if (contentEnd - start > maxContentBytes) return this.failLineTooLong();
     if (!hasCr) return this.fail('BARE_LF', 'line ends with LF instead of CRLF');
     switch (this.state) {
       case State.RequestLine:
@@ -483,17 +528,12 @@ export class HttpRequestParser {
       buf[versionStart + 6] !== 0x2e ||
       !isDigit(buf[versionStart + 7]!)
     ) {
-      // A control byte in the line (a bare CR, most often) ends it early for the client but not here, so the version
-      // found is not what the client meant: name the byte instead. Only on this refusal's path, not per request.
+      // A control byte in the line may end it early for the client but not here, so the version found is not what
+      // the client meant: name the byte instead (a bare CR is named by onLine). Only on this refusal's path.
       for (let i = start; i < end; i++) {
         const c = buf[i]!;
         if (c < 0x20 || c === 0x7f) {
-          return this.fail(
-            'INVALID_REQUEST_LINE',
-            c === CR
-              ? 'request line has a bare CR (a CR not followed by LF)'
-              : `request line has a control character (${printable(buf, i, i + 1)})`,
-          );
+          return this.fail('INVALID_REQUEST_LINE', `request line has a control character (${printable(buf, i, i + 1)})`);
         }
       }
       return this.fail('INVALID_VERSION', `"${printable(buf, versionStart, end)}" is not an HTTP version`);
@@ -812,6 +852,19 @@ export class HttpRequestParser {
     this.carryLength = 0;
     this.body = EMPTY_BODY;
   }
+}
+
+/** The refusal of a bare CR in the line a line-reading state reads, named as a person calls that line. */
+function bareCrMessageOf(state: State): string {
+  const line =
+    state === State.RequestLine
+      ? 'request line'
+      : state === State.FieldLine
+        ? 'header line'
+        : state === State.TrailerLine
+          ? 'trailer line'
+          : 'chunk size line';
+  return `${line} has a bare CR (a CR not followed by LF)`;
 }
 
 /**
