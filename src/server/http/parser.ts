@@ -239,9 +239,10 @@ export class HttpRequestParser {
   /** The last Host value that passed HOST_VALUE, kept across requests. */
   private lastValidHost: string | null = null;
   private hasCloseToken = false;
-  /** The request's Expect field holds 100-continue (RFC 9110 §10.1.1). */
-  private hasContinueExpectation = false;
-  /** Set when the header section ended with a body to come and a 100-continue expectation; see awaitsContinue. */
+  /**
+   * An HTTP/1.1 request's Expect field holds 100-continue (RFC 9110 §10.1.1) and no 100 was sent for it yet;
+   * awaitsContinue says whether the client is waiting for one now.
+   */
   private isContinueAwaited = false;
   /** Normalised digits (no leading zeros) of the Content-Length, or null when absent. */
   private contentLengthDigits: string | null = null;
@@ -626,7 +627,6 @@ export class HttpRequestParser {
     this.host = null;
     this.userAgent = null;
     this.hasCloseToken = false;
-    this.hasContinueExpectation = false;
     this.isContinueAwaited = false;
     this.contentLengthDigits = null;
     this.transferEncoding = null;
@@ -697,7 +697,8 @@ export class HttpRequestParser {
         this.transferEncoding = this.transferEncoding === null ? value : `${this.transferEncoding},${value}`;
         return;
       case 'expect':
-        if (value.toLowerCase() === '100-continue') this.hasContinueExpectation = true;
+        // HTTP/1.0 clients never wait for a 100 (RFC 9110 §10.1.1: a server must not send one to them).
+        if (this.versionMinor === 1 && value.toLowerCase() === '100-continue') this.isContinueAwaited = true;
         return;
     }
   }
@@ -752,7 +753,6 @@ export class HttpRequestParser {
       }
       this.bodyCapacityLimit = this.limits.maxBodyBytes;
       this.state = State.ChunkSizeLine;
-      this.isContinueAwaited = this.hasContinueExpectation;
       return;
     }
     const digits = this.contentLengthDigits;
@@ -764,8 +764,6 @@ export class HttpRequestParser {
     this.bodyRemaining = contentLength;
     this.bodyCapacityLimit = contentLength;
     this.state = State.BodyIdentity;
-    // HTTP/1.0 clients never wait for a 100 (RFC 9110 §10.1.1: a server must not send one to them).
-    this.isContinueAwaited = this.hasContinueExpectation && this.versionMinor === 1;
   }
 
   // ── body (RFC 9112 §6, §7.1) ───────────────────────────────────────────────
