@@ -60,6 +60,9 @@ describe('routes, as in the book', () => {
     const bad = await request(server.port, get('/sleep?ms=60001'));
     expect(bad.status).toBe(400);
     expect(bad.body).toMatch(/ms must be a whole number of milliseconds from 0 to 60000/);
+    const twice = await request(server.port, get('/sleep?ms=10&ms=20000'));
+    expect(twice.status).toBe(400);
+    expect(twice.body).toMatch(/ms is given more than once/);
   });
 
   it('answers HEAD with the GET headers and no body, keeping the connection usable', async () => {

@@ -3,8 +3,12 @@
 
 export const MAX_SLEEP_OVERRIDE_MS = 60_000;
 
-/** Parses `?ms=N` on /sleep (the query without its `?`); null when absent, a string error when invalid. */
+/**
+ * Parses `?ms=N` on /sleep (the query without its `?`); null when absent, a string error when invalid or given
+ * more than once (which one was meant cannot be known, so neither is guessed).
+ */
 export function sleepOverrideMs(query: string): number | null | string {
+  let sleepMs: number | null = null;
   for (const pair of query.split('&')) {
     const eq = pair.indexOf('=');
     const key = eq === -1 ? pair : pair.slice(0, eq);
@@ -13,7 +17,8 @@ export function sleepOverrideMs(query: string): number | null | string {
     if (!/^\d{1,5}$/.test(value) || Number(value) > MAX_SLEEP_OVERRIDE_MS) {
       return `ms must be a whole number of milliseconds from 0 to ${MAX_SLEEP_OVERRIDE_MS} (got "${value}")`;
     }
-    return Number(value);
+    if (sleepMs !== null) return 'ms is given more than once; give it once';
+    sleepMs = Number(value);
   }
-  return null;
+  return sleepMs;
 }
