@@ -4,7 +4,16 @@
 import { type ReactNode, useMemo, useRef } from 'react';
 import type uPlot from 'uplot';
 import { useAppStore } from '../store/use-app-store';
-import { chartAxis, clockTicks, countTicks, durationTicks, measuredSeries, theorySeries } from './charts/chart-theme';
+import {
+  COUNT_INCREMENTS,
+  chartAxis,
+  clockTicks,
+  countTicks,
+  durationTicks,
+  measuredSeries,
+  theorySeries,
+  ticksUpTo,
+} from './charts/chart-theme';
 import { busyWorkersFigure, liveChartColumns } from './charts/live-chart-data';
 import { UPlotChart } from './charts/UPlotChart';
 import { formatDurationMs, formatRate } from './format';
@@ -34,6 +43,13 @@ function LiveChart({ title, series, latest, options, data, points }: LiveChartPr
   );
 }
 
+const COUNT_AXIS: Partial<uPlot.Axis> = { values: countTicks, incrs: COUNT_INCREMENTS };
+/** Busy workers: whole numbers, and the pool size (the top of the data, its dashed line) always a tick. */
+const BUSY_WORKERS_AXIS: Partial<uPlot.Axis> = {
+  ...COUNT_AXIS,
+  splits: (chart, _axisIdx, _min, _max, incr) => ticksUpTo(Math.max(1, ...chart.data[2]!.map((workers) => workers ?? 0)), incr),
+};
+
 /** The time axis's range, s, read by the charts' x scale at each setData (the options stay made once). */
 type XRange = { current: [number, number] };
 
@@ -41,7 +57,7 @@ function timeSeriesOptions(
   isPresenting: boolean,
   xRangeS: XRange,
   series: uPlot.Series[],
-  yTicks: uPlot.Axis.Values = countTicks,
+  yAxis: Partial<uPlot.Axis> = COUNT_AXIS,
 ): Omit<uPlot.Options, 'width' | 'height'> {
   return {
     legend: { show: false },
@@ -53,7 +69,8 @@ function timeSeriesOptions(
     axes: [
       chartAxis(isPresenting, { size: 24, values: clockTicks, space: isPresenting ? 90 : 60 }),
       // Room for "250 ms" or "1.5K" at the axis's font.
-      chartAxis(isPresenting, { size: isPresenting ? 70 : 50, values: yTicks }),
+      // Ticks 20 px apart at least: a 60 px plot then shows 0, 2, 4 rather than a lone 0 (whole steps only).
+      chartAxis(isPresenting, { size: isPresenting ? 70 : 50, space: isPresenting ? 28 : 20, ...yAxis }),
     ],
     series: [{}, ...series],
   };
@@ -70,12 +87,14 @@ export function LiveCharts(): ReactNode {
   const options = useMemo(
     () => ({
       rate: timeSeriesOptions(isPresenting, xRangeS, [measuredSeries(0, 'requests/s')]),
-      p99: timeSeriesOptions(isPresenting, xRangeS, [measuredSeries(1, 'p99 latency ms', { spanGaps: false })], durationTicks),
+      p99: timeSeriesOptions(isPresenting, xRangeS, [measuredSeries(1, 'p99 latency ms', { spanGaps: false })], { values: durationTicks }),
       queue: timeSeriesOptions(isPresenting, xRangeS, [measuredSeries(3, 'queue length')]),
-      busy: timeSeriesOptions(isPresenting, xRangeS, [
-        measuredSeries(2, 'busy workers'),
-        theorySeries('pool size', { points: { show: false } }),
-      ]),
+      busy: timeSeriesOptions(
+        isPresenting,
+        xRangeS,
+        [measuredSeries(2, 'busy workers'), theorySeries('pool size', { points: { show: false } })],
+        BUSY_WORKERS_AXIS,
+      ),
     }),
     [isPresenting],
   );

@@ -40,6 +40,20 @@ export function theorySeries(label: string, overrides: Partial<uPlot.Series> = {
 const compactCount = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 1 });
 /** A count axis's ticks, short at any rate: 950, 1.2K, 25K (the axis keeps its width). */
 export const countTicks: uPlot.Axis.Values = (_chart, splits) => splits.map((value) => compactCount.format(value));
+/** A count axis's tick steps: whole numbers only (1, 2, 5, 10, 20, 50, …), so 4 workers never read "2.5". */
+export const COUNT_INCREMENTS: number[] = Array.from({ length: 30 }, (_, i) => [1, 2, 5][i % 3]! * 10 ** Math.floor(i / 3));
+
+/**
+ * Tick positions for an axis whose `ceiling` (the pool size) matters most: the steps below it, and the ceiling
+ * itself, a step too close under it left out so their labels do not collide.
+ */
+export function ticksUpTo(ceiling: number, incr: number): number[] {
+  const ticks: number[] = [];
+  for (let value = 0; value <= ceiling - incr / 2; value += incr) ticks.push(value);
+  ticks.push(ceiling);
+  return ticks;
+}
+
 /** A duration axis's ticks, its values in ms: "250 ms", "1.5 s", "10 s", as the page writes durations everywhere. */
 export const durationTicks: uPlot.Axis.Values = (_chart, splits) => splits.map((valueMs) => formatDurationMs(valueMs));
 
