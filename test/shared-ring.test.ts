@@ -2,7 +2,7 @@
 // written again, and when a claim's time may be read. The same checks under real threads: pool-ring.test.ts.
 
 import { describe, expect, it } from 'vitest';
-import { RingLayout } from '../src/server/pool/protocol';
+import { PoolCell, RingLayout } from '../src/server/pool/protocol';
 import { JobRing } from '../src/server/pool/shared-ring';
 
 const CAPACITY = RingLayout.capacity;
@@ -29,6 +29,32 @@ describe('JobRing', () => {
     expect(ring.takeInput(position)).toBe(`job at ${position}`);
     expect(ring.isSlotFree(position + CAPACITY)).toBe(true);
     expect(ring.claimedAtMs(position)).toBe(100 + position);
+  });
+
+  it('goes on past the largest position: positions wrap as 32-bit integers and every job keeps its own input', () => {
+    const ring = new JobRing();
+    const first = 2 ** 31 - 5;
+    // As if 2^31 − 5 jobs had gone through already.
+    const cells = new Int32Array(ring.buffer);
+    cells[PoolCell.RingHead] = first | 0;
+    cells[PoolCell.RingTail] = first | 0;
+    const positions = Array.from({ length: 3 * CAPACITY }, (_, i) => (first + i) | 0);
+    const seen: unknown[] = [];
+    let published = 0;
+    for (const position of positions) {
+      if (!ring.isSlotFree(position)) {
+        // The slot's earlier job must be taken first: claim and take the oldest until it is free.
+        while (!ring.isSlotFree(position)) {
+          const claimed = ring.claim(0, 1);
+          expect(claimed).toBe(positions[seen.length]);
+          seen.push(ring.takeInput(claimed!));
+        }
+      }
+      expect(ring.publish(position, `job ${published++}`, FAR_DEADLINE_MS)).toBe(true);
+    }
+    for (let claimed = ring.claim(1, 2); claimed !== null; claimed = ring.claim(1, 2)) seen.push(ring.takeInput(claimed));
+    expect(seen).toEqual(positions.map((_, i) => `job ${i}`));
+    expect(positions.at(-1)).toBeLessThan(0);
   });
 
   it('frees a revoked job’s slot at once, and never lets a claim take it', () => {
