@@ -68,8 +68,8 @@ function timeSeriesOptions(
     },
     axes: [
       chartAxis(isPresenting, { size: 24, values: clockTicks, space: isPresenting ? 90 : 60 }),
-      // Room for "250 ms" or "1.5K" at the axis's font.
-      // Ticks 20 px apart at least: a 60 px plot then shows 0, 2, 4 rather than a lone 0 (whole steps only).
+      // Room for "250 ms" or "1.5K" at the axis's font; ticks 20 px apart at least, so a 60 px plot in whole
+      // steps shows 0, 2, 4 rather than a lone 0.
       chartAxis(isPresenting, { size: isPresenting ? 70 : 50, space: isPresenting ? 28 : 20, ...yAxis }),
     ],
     series: [{}, ...series],
