@@ -6,8 +6,16 @@
 import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bookLogSubscriber, createLinePrinter, FLUSH_BYTES, FLUSH_DELAY_MS, isDiscardedOutput } from '../src/cli/book-log';
+import {
+  bookLogSubscriber,
+  createBoundedWriter,
+  createLinePrinter,
+  FLUSH_BYTES,
+  FLUSH_DELAY_MS,
+  isDiscardedOutput,
+} from '../src/cli/book-log';
 import { attachBookLog } from '../src/server/book-log';
 import { EventStream } from '../src/server/event-stream';
 import type { ServerEvent } from '../src/shared/events';
@@ -111,6 +119,38 @@ describe('the book log attached to an event stream', () => {
     events.emit(jobStarted(0));
     log.stop();
     expect(writes.join('')).toMatch(/^Listening on .*\n$/);
+  });
+});
+
+describe('output read slower than it is written', () => {
+  it('holds at most its bound unread, drops whole batches past it, and says how many lines once the reader catches up', async () => {
+    // A real Writable whose reader has stopped: each write waits, unacknowledged, until it reads again.
+    const read: string[] = [];
+    let waiting: Array<() => void> | null = [];
+    const output = new Writable({
+      highWaterMark: 1024,
+      write(chunk: Buffer, _encoding, done) {
+        read.push(chunk.toString());
+        if (waiting === null) setImmediate(done);
+        else waiting.push(done);
+      },
+    });
+    const write = createBoundedWriter(output, 4096);
+    const batch = 'Worker 0 got a job; executing.\n'.repeat(10);
+    for (let i = 0; i < 100; i++) write(batch);
+    // The batch that reached the bound was still written whole; every later one was dropped.
+    const keptBatches = Math.ceil(4096 / batch.length);
+    expect(output.writableLength).toBe(keptBatches * batch.length);
+
+    const stalled = waiting;
+    waiting = null;
+    for (const done of stalled) done();
+    await new Promise((resolve) => output.once('drain', resolve));
+    write(batch);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(read.join('')).toBe(
+      `${batch.repeat(keptBatches)}(${((100 - keptBatches) * 10).toLocaleString('en-US')} lines not printed: the output was not read as fast as it was written)\n${batch}`,
+    );
   });
 });
 

@@ -102,6 +102,41 @@ export function bookLogSubscriber(print: (line: string) => void): (event: Server
   };
 }
 
+/**
+ * Bytes of output a reader may leave unread before further lines are dropped instead of held: a reader that stalls
+ * (`serve | less`, left where it is) then costs the server at most this much memory, and never its event loop.
+ */
+export const MAX_UNREAD_OUTPUT_BYTES = 1024 * 1024;
+
+/** The output stream as the bounded writer uses it: process.stdout, or a stand-in in tests. */
+export interface OutputStream {
+  readonly writableLength: number;
+  write(text: string): boolean;
+  once(event: 'drain', listener: () => void): unknown;
+}
+
+/**
+ * Writes text to `output` while its reader keeps up (less than `maxUnreadBytes` unread); past that, drops whole
+ * batches of lines and, once the reader has caught up, says in one line how many it missed.
+ */
+export function createBoundedWriter(output: OutputStream, maxUnreadBytes = MAX_UNREAD_OUTPUT_BYTES): (text: string) => void {
+  let droppedLines = 0;
+  const onDrain = (): void => {
+    const missed = droppedLines;
+    droppedLines = 0;
+    output.write(`(${countOf(missed, 'line')} not printed: the output was not read as fast as it was written)\n`);
+  };
+  return (text) => {
+    if (output.writableLength < maxUnreadBytes) {
+      output.write(text);
+      return;
+    }
+    // The write that took it past the bound returned false, so 'drain' comes once everything held is read.
+    if (droppedLines === 0) output.once('drain', onDrain);
+    for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) droppedLines++;
+  };
+}
+
 /** True when `fd` is open on /dev/null: whatever is written there is read by nobody. */
 export function isDiscardedOutput(fd: number): boolean {
   try {

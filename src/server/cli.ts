@@ -3,7 +3,7 @@
 // Exit codes: 0 after a graceful shutdown, 1 when the server cannot start or the recording stopped early,
 // 2 for a bad flag or a FILE that cannot be written.
 
-import { isDiscardedOutput } from '../cli/book-log';
+import { createBoundedWriter, isDiscardedOutput } from '../cli/book-log';
 import { formatFlagHelp, HELP_FLAG, parseFlags, parseWholeNumberFlag, settingsFlagHelp } from '../cli/flags';
 import { runCli, stopOnSignals } from '../cli/program';
 import { describeRecording, describeRecordingAtExit, RECORD_FLAG_HELP, RunRecorder, writeLineAtExit } from '../cli/run-recorder';
@@ -48,13 +48,15 @@ async function main(): Promise<number> {
     );
   };
   process.stdout.on('error', onStdoutClosed);
-  // Into /dev/null nobody reads the line per request: it is neither built nor written.
+  // Into /dev/null nobody reads the line per request: it is neither built nor written. A reader that stalls gets
+  // lines dropped past a bound rather than the server's memory growing with every request.
+  const writeBounded = createBoundedWriter(process.stdout);
   log = attachBookLog(
     events,
     (text) => {
       if (isStdoutClosed) return;
       try {
-        process.stdout.write(text);
+        writeBounded(text);
       } catch (error) {
         onStdoutClosed(error as NodeJS.ErrnoException);
       }
