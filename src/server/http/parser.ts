@@ -422,8 +422,8 @@ export class HttpRequestParser {
   private bareCrOffset(chunk: Buffer, pos: number, scanEnd: number): number {
     const carryLength = this.carryLength;
     if (carryLength > 0 && this.carry[carryLength - 1] === CR && chunk[pos] !== LF) return carryLength - 1;
-    for (let i = pos; i < scanEnd; i++) if (chunk[i] === CR) return carryLength + (i - pos);
-    return -1;
+    const cr = indexOfCr(chunk, pos, scanEnd);
+    return cr === -1 ? -1 : carryLength + (cr - pos);
   }
 
   /**
@@ -458,10 +458,7 @@ export class HttpRequestParser {
     const maxContentBytes = this.maxLineContentBytes();
     this.readLine(buf, start, lf, maxContentBytes);
     if (this.state !== State.Dead) return;
-    const searchEnd = Math.min(lf - 1, start + maxContentBytes + 1);
-    for (let i = start; i < searchEnd; i++) {
-      if (buf[i] === CR) return this.fail('BARE_CR', bareCrMessageOf(lineState));
-    }
+    if (indexOfCr(buf, start, Math.min(lf - 1, start + maxContentBytes + 1)) !== -1) this.fail('BARE_CR', bareCrMessageOf(lineState));
   }
 
   /** The length is checked before anything else so every split of the bytes fails alike. */
@@ -873,6 +870,12 @@ function indexOfLf(buf: Buffer, from: number, end: number): number {
   const scanEnd = Math.min(end, from + SHORT_LINE_SCAN_BYTES);
   for (let i = from; i < scanEnd; i++) if (buf[i] === LF) return i;
   return scanEnd < end ? buf.indexOf(LF, scanEnd) : -1;
+}
+
+/** Where the first CR is in `buf[from, end)`, or -1: searched only on a line's way to failing, or unfinished. */
+function indexOfCr(buf: Buffer, from: number, end: number): number {
+  for (let i = from; i < end; i++) if (buf[i] === CR) return i;
+  return -1;
 }
 
 /** Short strings are cheaper to build in JS than through Buffer#toString's native call. */
