@@ -2,6 +2,7 @@
 // (out/main/serve.js, what `npm run serve` runs) and from source under tsx, which must behave alike.
 
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { get, RawConnection, request } from './support/http-client';
 import { type ChildProgram, PROJECT_ROOT, spawnProgram, spawnTsx } from './support/processes';
@@ -24,6 +25,11 @@ const PROGRAMS: Record<Build, (args: string[]) => ChildProgram> = {
   built: (args) => spawnProgram(process.execPath, ['out/main/serve.js', ...args]),
   source: (args) => spawnTsx('src/server/cli.ts', args),
 };
+
+function ensureBuilt(): void {
+  const result = spawnSync(process.execPath, ['scripts/ensure-built.mjs'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+  expect(result.status, `${result.stdout}${result.stderr}`).toBe(0);
+}
 
 /** Resolves with the port the server printed in its Listening line. */
 async function listeningPort(program: ChildProgram): Promise<number> {
@@ -50,9 +56,7 @@ describe.each(['built', 'source'] as const)('npm run serve (%s)', (build: Build)
   };
 
   beforeAll(() => {
-    if (build !== 'built') return;
-    const result = spawnSync(process.execPath, ['scripts/ensure-built.mjs'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
-    expect(result.status, `${result.stdout}${result.stderr}`).toBe(0);
+    if (build === 'built') ensureBuilt();
   }, BUILD_TIMEOUT_MS);
 
   it.each([
@@ -190,5 +194,60 @@ describe.each(['built', 'source'] as const)('npm run serve (%s)', (build: Build)
     expect(second.output().trim()).toBe(`poolscope serve: Port ${port} is already in use on 127.0.0.1`);
     first.signal('SIGINT');
     expect(await first.exited).toEqual({ code: 0, signal: null });
+  });
+});
+
+// Past the open-file limit libuv would accept each connection and close it at once, unanswered; the server
+// holds what the limit lets it and answers the rest with 503, and says so at start. Linux only (/proc).
+describe.runIf(existsSync('/proc/self/limits'))('npm run serve under a low open-file limit (built)', () => {
+  const OPEN_FILE_LIMIT = 256;
+  const CONNECTION_COUNT = 400;
+
+  beforeAll(ensureBuilt, BUILD_TIMEOUT_MS);
+
+  it('says at start how many connections it holds, serves them, and answers every connection past them with 503', async () => {
+    const run = spawnProgram('/bin/sh', [
+      '-c',
+      `ulimit -n ${OPEN_FILE_LIMIT} && exec "$@"`,
+      'sh',
+      process.execPath,
+      'out/main/serve.js',
+      '--port',
+      '0',
+      '--workers',
+      '2',
+    ]);
+    started.push(run);
+    const port = await listeningPort(run);
+    const [, heldText] = await run.waitForOutput(
+      /^poolscope serve: the open-file limit \(ulimit -n\) is 256, so at most ([\d,]+) connections are held at once \(not 10,000\) and those past them get 503; raise the limit before starting to hold more$/m,
+      { stream: 'stderr' },
+    );
+    const held = Number(heldText!.replaceAll(',', ''));
+    expect(held).toBeGreaterThan(0);
+    expect(held).toBeLessThan(CONNECTION_COUNT);
+
+    const connections = await Promise.all(Array.from({ length: CONNECTION_COUNT }, () => RawConnection.open(port)));
+    // Each reads its first answer whenever it comes: the refused ones at accept, the held ones once they ask.
+    const answeredIndexes = new Set<number>();
+    let refusedCount = 0;
+    const firstAnswers = connections.map((conn, index) =>
+      conn.read().then((response) => {
+        answeredIndexes.add(index);
+        if (response.status === 503) refusedCount++;
+        return response;
+      }),
+    );
+    await expect.poll(() => refusedCount, { timeout: 60_000, interval: 50 }).toBe(CONNECTION_COUNT - held);
+    connections.forEach((conn, index) => {
+      if (!answeredIndexes.has(index)) conn.send(get('/', 'Connection: close\r\n'));
+    });
+    const statuses = (await Promise.all(firstAnswers)).map((response) => response.status);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(held);
+    expect(statuses.filter((status) => status === 503)).toHaveLength(CONNECTION_COUNT - held);
+    for (const conn of connections) conn.socket.destroy();
+
+    run.signal('SIGTERM');
+    expect(await run.exited).toEqual({ code: 0, signal: null });
   });
 });

@@ -1,7 +1,7 @@
 // The browser dashboard as a browser (and a hostile page) sees it: static files with security headers,
 // Host and Origin guards, and the WebSocket carrying views, frames, acks, queries and commands; plus its command line.
 
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -12,9 +12,10 @@ import { type RunningDashboard, startDashboard } from '../src/main/dashboard-ser
 import { ServerController } from '../src/main/server-controller';
 import type { DashboardServerFrame, ViewerFrame, ViewerView } from '../src/shared/wire';
 import { Changes } from './support/changes';
-import { DASHBOARD_READY_LINE, spawnDashboard } from './support/dashboard-process';
+import { DASHBOARD_CLI, DASHBOARD_READY_LINE, spawnDashboard } from './support/dashboard-process';
 import { httpGet } from './support/http-client';
 import { occupyPort } from './support/ports';
+import { ChildProgram } from './support/processes';
 import { testSettings } from './support/settings';
 
 const INDEX_HTML = '<!doctype html><title>Poolscope</title><script type="module" src="/assets/app.js"></script>';
@@ -362,6 +363,22 @@ describe('dashboard command line', () => {
     expect(await run.exited).toEqual({ code: 0, signal: null });
     expect(run.stderr()).toBe('');
   });
+
+  it.runIf(existsSync('/proc/self/limits'))(
+    'says in one line on stderr when the open-file limit holds fewer connections than the server was asked to',
+    async () => {
+      const args = ['--import', 'tsx', DASHBOARD_CLI, '--ui-port', '0', '--port', '0', '--start'];
+      const run = new ChildProgram(DASHBOARD_CLI, '/bin/sh', ['-c', 'ulimit -n 256 && exec "$@"', 'sh', process.execPath, ...args]);
+      cleanups.push(async () => void (await run.kill()));
+      await run.waitForOutput(/Book server listening on http:\/\/127\.0\.0\.1:\d+/, { stream: 'stdout' });
+      await run.waitForOutput(
+        /^poolscope dashboard: the open-file limit \(ulimit -n\) is 256, so at most \d+ connections are held at once \(not 10,000\) and those past them get 503; raise the limit before starting to hold more\n$/,
+        { stream: 'stderr' },
+      );
+      run.signal('SIGINT');
+      expect(await run.exited).toEqual({ code: 0, signal: null });
+    },
+  );
 
   it("names the strategy's threads in its listening line, as serve does", async () => {
     const run = runCli(['--ui-port', '0', '--port', '0', '--start', '--strategy', 'per-request', '--max-threads', '8']);

@@ -26,6 +26,7 @@ async function main(): Promise<number> {
     initialSettings: args.initialSettings,
     recorder: args.recorder,
     ...runtimeFilesFor(import.meta.url),
+    warn: (line) => process.stderr.write(`${PROGRAM}: ${line}\n`),
   });
   // Opened first: a FILE that cannot be written is refused (exit 2) before anything listens.
   const recorder =

@@ -3,7 +3,7 @@
 // run into one flight recorder (src/history) for its whole life, watched or not. Plain Node: no Electron here.
 
 import { EventHistory } from '../history';
-import { EventStream, ListenError, type RunningServer, startServer } from '../server';
+import { describeLoweredBudget, EventStream, ListenError, type RunningServer, startServer } from '../server';
 import { type BurstPath, type Command, type CommandField, type CommandResult, isSettingName, validateCommand } from '../shared/commands';
 import { type Comparison, refusalWhileComparing } from '../shared/compare';
 import { refusalWhileSweeping } from '../shared/live-metrics';
@@ -25,6 +25,11 @@ export interface ServerControllerOptions {
   pagesDir?: string;
   /** The flight recorder's bounds; default DEFAULT_RECORDER_SETTINGS. */
   recorder?: Partial<RecorderSettings>;
+  /**
+   * Where a started server's warning goes (the open-file limit holds fewer connections than asked): a
+   * command line prints it as its own line; default a Node warning, which Electron's terminal shows.
+   */
+  warn?: (line: string) => void;
 }
 
 /** How often an idle recorder lets events older than its age bound go (appends do it on their own). */
@@ -242,6 +247,8 @@ export class ServerController {
       return failure(message, field);
     }
     this.server = server;
+    const lowered = describeLoweredBudget(server.connectionBudget);
+    if (lowered !== null) (this.options.warn ?? ((line) => process.emitWarning(`Poolscope: ${line}`)))(lowered);
     this.run = { settings: { ...settings, host: server.host, port: server.port }, listeningAt: this.events.now() };
     this.setStatus({ phase: 'listening', url: server.url, settings: { ...settings }, lastError: null });
     // A server may also stop by itself (an error); the status follows it either way.

@@ -8,6 +8,7 @@ import { formatFlagHelp, HELP_FLAG, parseFlags, parseWholeNumberFlag, settingsFl
 import { runCli, stopOnSignals } from '../cli/program';
 import { describeRecording, describeRecordingAtExit, RECORD_FLAG_HELP, RunRecorder, writeLineAtExit } from '../cli/run-recorder';
 import { type AttachedBookLog, attachBookLog } from './book-log';
+import { describeLoweredBudget } from './descriptor-budget';
 import { EventStream } from './event-stream';
 import { runtimeFilesFor } from './runtime-files';
 import { startServer } from './server';
@@ -94,6 +95,8 @@ async function main(): Promise<number> {
     throw error;
   }
   recorder?.begin();
+  const lowered = describeLoweredBudget(server.connectionBudget);
+  if (lowered !== null) process.stderr.write(`${PROGRAM}: ${lowered}\n`);
   const announce = (line: string): void => {
     print(line);
     flush();

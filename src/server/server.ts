@@ -25,6 +25,7 @@ import {
   type RequestHandler,
   TIMEOUT_SWEEP_INTERVAL_MS,
 } from './connection';
+import { type ConnectionBudget, connectionBudgetOf, takeDescriptorCensus } from './descriptor-budget';
 import { EventStream } from './event-stream';
 import type { HttpParseError } from './http/parse-errors';
 import type { ParsedRequest, ParserLimits } from './http/parser';
@@ -91,6 +92,8 @@ export interface RunningServer {
   shutdown(reason?: StopReason): Promise<void>;
   /** Resolves once the server has fully stopped, whatever started the shutdown. */
   readonly closed: Promise<void>;
+  /** The connections it holds at once, lowered when the open-file limit could not hold those asked for. */
+  readonly connectionBudget: ConnectionBudget;
 }
 
 /** Every option resolved; the connection timeouts but sendTimeoutMs, which is a setting. */
@@ -150,10 +153,12 @@ class PoolscopeServer implements RunningServer, RequestHandler {
   private readonly connections = new Set<Connection>();
   /**
    * Connections refused at accept, until their socket closes; true for those that may linger until their
-   * client closes (at most MAX_LINGERING_REFUSALS at once), false for those closed as soon as their 503 is out.
+   * client closes (at most connectionBudget.maxLingeringRefusals at once), false for those closed as soon as their 503 is out.
    */
   private readonly refused = new Map<Connection, boolean>();
   private lingeringRefusalCount = 0;
+  /** Set by open(), once the pool's threads hold their descriptors. */
+  connectionBudget!: ConnectionBudget;
   private readonly connectionRules: ConnectionRules;
   /** Connections whose client left while jobs still run for them: their requests are still in flight. */
   private readonly closedWhileOwing = new Set<Connection>();
@@ -255,6 +260,12 @@ class PoolscopeServer implements RunningServer, RequestHandler {
   /** The runner is ready: announce it, then serve the connections that arrived while it started. */
   open(runner: JobRunner<RouteInput, RouteOutput>): void {
     this.runner = runner;
+    const { settings } = this.options;
+    this.connectionBudget = connectionBudgetOf(takeDescriptorCensus(), {
+      maxConnections: this.options.maxConnections,
+      maxLingeringRefusals: MAX_LINGERING_REFUSALS,
+      threadsStillToStart: settings.strategy === 'per-request' ? settings.maxThreads : 0,
+    });
     this.listeningAtMs = performance.now();
     const events = this.events;
     if (events.wants['server-listening'])
@@ -322,7 +333,7 @@ class PoolscopeServer implements RunningServer, RequestHandler {
     const refusal =
       this.isStopping || this.hasTakenLastConnection()
         ? 'SHUTTING_DOWN'
-        : openCount >= this.options.maxConnections
+        : openCount >= this.connectionBudget.maxConnections
           ? 'CONNECTION_LIMIT'
           : null;
     if (refusal !== null) {
@@ -359,7 +370,7 @@ class PoolscopeServer implements RunningServer, RequestHandler {
     // Refused connections read too: what their client sends is dropped, and its FIN lets the socket go.
     socket.on('end', () => conn.onPeerEnd());
     startReading(socket, (bytes, byteCount) => conn.receive(bytes, byteCount), this.options.socketReads);
-    const mayLinger = this.lingeringRefusalCount < MAX_LINGERING_REFUSALS;
+    const mayLinger = this.lingeringRefusalCount < this.connectionBudget.maxLingeringRefusals;
     if (mayLinger) this.lingeringRefusalCount++;
     this.refused.set(conn, mayLinger);
     conn.refuse(
