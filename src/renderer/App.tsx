@@ -1,7 +1,7 @@
 // The page layout: header, the replay bar while a recording is replayed, controls, the stats strip and its charts, then workers, timeline, the stats by
 // route, Run load beside the queueing panel, Sweep… and Compare… (live only: a replay shows a note instead) on the
 // left, with queue, request details, log and the Book panel on the right (they stay in view while the left scrolls).
-// Messages float under the controls.
+// In presentation mode the stats strip heads the right column instead. Messages float under the controls.
 
 import { type ReactNode, useRef } from 'react';
 import { BookPanel } from './components/BookPanel';
@@ -36,7 +36,7 @@ export function App(): ReactNode {
         <ReplayBar />
       </RunMenuToggleContext.Provider>
       <Controls />
-      <StatsStrip />
+      {!isPresenting && <StatsStrip />}
       {/* The charts follow the live server's samples: a replay has none, so they are not shown over it. */}
       {!isReplay && <LiveCharts />}
       <main className="main-grid">
@@ -61,6 +61,8 @@ export function App(): ReactNode {
           )}
         </div>
         <aside className="column-side">
+          {/* On a projector the height goes to the workers and the timeline: the few numbers a class follows sit here. */}
+          {isPresenting && <StatsStrip />}
           <QueuePanel />
           <RequestDetails />
           <LogPanel />

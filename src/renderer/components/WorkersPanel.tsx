@@ -184,35 +184,35 @@ function formatMegabytes(bytes: number): string {
   return `${Math.round(bytes / 1_048_576)} MiB`;
 }
 
-/** The threads that run requests (every strategy has them) and what they cost: "Threads 3 · peak 8 · start-up 14 ms median · memory 212 MB". */
-function ThreadStats({ threads, strategy }: { threads: ThreadStatsView; strategy: Strategy }): ReactNode {
+/**
+ * The threads that run requests (every strategy has them) and what they cost: "Threads 3 · peak 8 · start-up 14 ms median ·
+ * memory 212 MB". In the panel's head beside the busy count, so it costs the cards and the timeline below no line of height.
+ */
+function ThreadStats({ threads }: { threads: ThreadStatsView }): ReactNode {
   return (
-    <>
-      <p
-        className="thread-stats"
-        data-testid="thread-stats"
-        data-live={threads.live}
-        data-peak={threads.peak}
-        data-startup-median-ms={threads.startupMedianMs ?? ''}
-        data-rss-bytes={threads.rssBytes ?? ''}
-        title="Threads running requests now and at most at once in this run; a request thread's start-up (spawn to running its request, the median of the latest); the server process's resident memory"
-      >
-        Threads {formatCount(threads.live)} <span aria-hidden="true">·</span> peak {formatCount(threads.peak)}
-        {threads.startupMedianMs !== null && (
-          <>
-            {' '}
-            <span aria-hidden="true">·</span> start-up {formatCount(threads.startupMedianMs)} ms median
-          </>
-        )}
-        {threads.rssBytes !== null && (
-          <>
-            {' '}
-            <span aria-hidden="true">·</span> memory {formatMegabytes(threads.rssBytes)}
-          </>
-        )}
-      </p>
-      {strategy === 'per-request' && <BookTerm place="thread-stats" />}
-    </>
+    <p
+      className="thread-stats"
+      data-testid="thread-stats"
+      data-live={threads.live}
+      data-peak={threads.peak}
+      data-startup-median-ms={threads.startupMedianMs ?? ''}
+      data-rss-bytes={threads.rssBytes ?? ''}
+      title="Threads running requests now and at most at once in this run; a request thread's start-up (spawn to running its request, the median of the latest); the server process's resident memory"
+    >
+      Threads {formatCount(threads.live)} <span aria-hidden="true">·</span> peak {formatCount(threads.peak)}
+      {threads.startupMedianMs !== null && (
+        <>
+          {' '}
+          <span aria-hidden="true">·</span> start-up {formatCount(threads.startupMedianMs)} ms median
+        </>
+      )}
+      {threads.rssBytes !== null && (
+        <>
+          {' '}
+          <span aria-hidden="true">·</span> memory {formatMegabytes(threads.rssBytes)}
+        </>
+      )}
+    </p>
   );
 }
 
@@ -283,13 +283,14 @@ export function WorkersPanel(): ReactNode {
     <section className="panel workers-panel" aria-label="Workers">
       <div className="panel-head">
         <h2>Workers</h2>
+        {strategy !== null && <ThreadStats threads={threads} />}
         <span className="count">
           {busyCount} of {workerIds.length} busy
         </span>
       </div>
       <PoolAnnouncer />
       <BookTerm place={workersBookTerm(workerIds.length, serverPhase, strategy)} />
-      {strategy !== null && <ThreadStats threads={threads} strategy={strategy} />}
+      {strategy === 'per-request' && <BookTerm place="thread-stats" />}
       {lock !== null && <QueueLock lock={lock} />}
       {workerIds.length === 0 ? (
         <p className="empty">
