@@ -43,7 +43,8 @@ function idleLineOf(worker: WorkerView): string {
     case 'stopping':
       return 'finishing up';
     case 'waiting-for-lock':
-      return "waiting for the lock: another worker holds the queue's lock";
+      // The pill says "waiting for the lock" already.
+      return "another worker holds the queue's lock";
     default:
       return worker.holdsLock ? 'waiting for a job, holding the lock' : 'waiting for a job';
   }

@@ -101,7 +101,7 @@ const BOOK_TERMS: Record<BookTermPlace, ReactNode> = {
   ),
   'worker-waiting-for-lock': (
     <>
-      blocked in <code>receiver.lock()</code>: another worker holds the <code>Mutex</code>
+      blocked in <code>receiver.lock()</code> until the holder's <code>MutexGuard</code> is dropped
     </>
   ),
   'worker-holds-lock': (
