@@ -104,7 +104,8 @@ test("the pool size's note, under a strategy without a pool, covers none of the 
   dashboard,
 }) => {
   // The note hangs under Pool size; where the row wraps (a laptop's 1280 px in presentation mode, an 800 px window) the
-  // strategy, Start server and the settings' message come next, and it must not be drawn over them.
+  // strategy, Start server and the settings' message come next, and where it does not (1366 px) the bursts' row: it
+  // must not be drawn over any of them.
   const note = page.getByTestId('pool-size-note');
   // Run in the page, as text: the specs compile without the DOM's types.
   const coveredByNote = (): Promise<string[]> =>
@@ -120,6 +121,7 @@ test("the pool size's note, under a strategy without a pool, covers none of the 
         .map((element) => element.tagName.toLowerCase() + ' "' + element.textContent.trim().slice(0, 30) + '"');
     })()`);
   for (const [width, height, isPresenting] of [
+    [1366, 768, true],
     [1280, 800, true],
     [1280, 720, true],
     [800, 600, true],
@@ -129,6 +131,8 @@ test("the pool size's note, under a strategy without a pool, covers none of the 
     await page.goto(`${dashboard.dashboardUrl}${isPresenting ? '?present=1' : ''}`);
     await page.getByTestId('strategy-select').selectOption('per-request');
     await expect(note).toContainText('Not used by Thread per request');
+    // Where the settings stay on one row, the bursts come next (1366 px in presentation mode).
+    expect(await coveredByNote(), `at ${width} px${isPresenting ? ', presenting' : ''}, no message`).toEqual([]);
     // With a settings message showing too: it sits on the line under the settings.
     await page.getByLabel('Port', { exact: true }).fill('99999');
     await expect(page.getByTestId('settings-error')).toContainText('Port must be between');
