@@ -28,7 +28,7 @@ test('a GET / waits, not yet read, behind a GET /sleep on the single thread, and
 
   const waiting = page.getByTestId('waiting-connection');
   await expect(waiting).toHaveCount(1);
-  await expect(waiting).toContainText('waiting (not yet read)');
+  await expect(waiting).toContainText('not yet read');
   const sinceMs = Number(await waiting.getAttribute('data-since-ms'));
   expect(sinceMs).toBeGreaterThan(0);
   // While it waits, the one thread still runs /sleep and no request of the waiting connection is known.

@@ -56,7 +56,8 @@ function WaitingConnectionList({ connections }: { connections: WaitingConnection
           <span className="target" title={`Connection ${c.connectionId} from ${c.remoteAddress}:${c.remotePort}`}>
             {c.remoteAddress}:{c.remotePort}
           </span>
-          <span className="muted">waiting (not yet read)</span>
+          {/* The heading above says they wait. */}
+          <span className="muted">not yet read</span>
           <span className="waited">{formatDurationMs(now - c.since)}</span>
         </li>
       ))}
