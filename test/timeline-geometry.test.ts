@@ -52,6 +52,7 @@ import {
   overlaySpans,
 } from '../src/renderer/components/timeline-overlay';
 import type { ServerEvent } from '../src/shared/events';
+import { startingThreadCountOf } from '../src/shared/settings';
 import type { FrameTimeline } from '../src/shared/wire';
 import { frameWorkersOf } from './support/frame-workers';
 import { listeningEvent, receivedEvent } from './support/sample-events';
@@ -91,7 +92,7 @@ class Source {
     const projected = projectTimeline(frameTimelineOf(timeline, 'whole', timeline.firstBucketIndex), {
       runs: this.history.runs(),
       currentRunId: state?.runId ?? 0,
-      currentWorkerCount: state?.settings?.workerCount ?? 0,
+      currentWorkerCount: state?.settings ? startingThreadCountOf(state.settings) : 0,
       workers: frameWorkersOf(state),
     });
     return timelineFrameAt(projected, asked);
@@ -469,9 +470,42 @@ describe('markers and runs', () => {
       [3, false],
     ]);
     expect(frame.separators).toEqual([
-      { at: t0 + 14_000, runId: 2, workerCount: 2, previousRunId: 1, previousWorkerCount: 4, previousStoppedAt: t0 + 12_005 },
+      {
+        at: t0 + 14_000,
+        runId: 2,
+        threadsWords: '2 workers',
+        previousRunId: 1,
+        previousThreadsWords: '4 workers',
+        previousStoppedAt: t0 + 12_005,
+      },
     ]);
     expect(frame.markers.filter((marker) => marker.kind === 'start').map((marker) => marker.runId)).toEqual([1, 2]);
+  });
+});
+
+describe("a run's lanes by its strategy", () => {
+  it('gives the single thread one lane, whatever pool size the settings hold', () => {
+    const single = new Source().apply(
+      { type: 'worker-spawned', at: t0, workerId: 0 },
+      listeningEvent(t0, { strategy: 'single', workerCount: 4, sleepMs: 1000 }),
+    );
+    job(single, 1, 0, { queuedAt: t0 + 1_000, startedAt: t0 + 1_000, finishedAt: t0 + 2_000 });
+    const frame = single.frame({ now: t0 + 5_000 });
+    expect(frame.lanes.map((lane) => lane.workerId)).toEqual([0]);
+    expect(frame.runs).toMatchObject([{ workerCount: 1, hasFixedLanes: true, threadsWords: 'a single thread' }]);
+  });
+
+  it('shades no lane of a thread per request as workerless: its threads come and go on them', () => {
+    const perRequest = new Source().apply(listeningEvent(t0, { strategy: 'per-request', workerCount: 4, maxThreads: 8, sleepMs: 1000 }));
+    job(perRequest, 1, 5, { queuedAt: t0 + 1_000, startedAt: t0 + 1_000, finishedAt: t0 + 2_000 });
+    const frame = perRequest.frame({ now: t0 + 5_000 });
+    expect(frame.lanes.map((lane) => lane.workerId)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(frame.runs).toMatchObject([{ workerCount: 0, hasFixedLanes: false, threadsWords: 'a thread per request' }]);
+    // Nothing runs and no lane is shaded up to now: the picture does not grow with the present.
+    expect(growsWithPresent(sceneOf(frame, STAGE_WIDTH_PX))).toBe(false);
+    // A pool of 4 whose lane 5 holds an earlier run's job does shade lanes 4 and 5 up to now.
+    const pool = poolOf(4);
+    expect(growsWithPresent(sceneOf({ ...pool.frame({ now: t0 + 5_000 }), lanes: frame.lanes }, STAGE_WIDTH_PX))).toBe(true);
   });
 });
 

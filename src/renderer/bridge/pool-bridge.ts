@@ -10,6 +10,7 @@
 
 import type { LiveMetrics } from '../../shared/live-metrics';
 import type { RequestRecord } from '../../shared/pool-model';
+import { startingThreadCountOf } from '../../shared/settings';
 import type { FrameSubscription, PoolscopeApi, ViewerFrame, ViewerView } from '../../shared/wire';
 import { MAX_QUERY_REQUESTS } from '../../shared/wire';
 import type { TimelineFrame } from '../components/timeline-frame';
@@ -295,7 +296,7 @@ export class PoolBridge {
       const frame = projectTimeline(held.timeline, {
         runs: held.runs,
         currentRunId: held.run.runId,
-        currentWorkerCount: settings?.workerCount ?? 0,
+        currentWorkerCount: settings ? startingThreadCountOf(settings) : 0,
         workers: held.workers,
       });
       this.timelineCache = { version: held.version, frame };

@@ -3,6 +3,7 @@
 // (a worker card, the queue list) do not re-render. No clock, no store.
 
 import type { LogLine, RequestRecord, ServerPhase } from '../../shared/pool-model';
+import { startingThreadCountOf } from '../../shared/settings';
 import {
   type ControllerStatus,
   type FrameJob,
@@ -235,7 +236,7 @@ export function projectWire(held: HeldFrames, previous: WireState, sources: Wire
     serverPhase: serverPhaseOf(held.run.phase),
     host: settings?.host ?? null,
     port: settings?.port ?? null,
-    workerCount: settings?.workerCount ?? 0,
+    workerCount: settings ? startingThreadCountOf(settings) : 0,
     sleepMs: settings?.sleepMs ?? 0,
     listeningAt: held.run.listeningAt,
     strategy: held.strategy,

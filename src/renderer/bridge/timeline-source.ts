@@ -3,7 +3,9 @@
 // not, the queue's waits or its length, markers, runs) to the TimelineFrame the drawing reads. The window
 // drawn slides with the page's clock between frames; the data is the last frame's.
 
+import { type ServerSettings, startingThreadCountOf } from '../../shared/settings';
 import type { FrameTimeline, FrameWorker, FrameBar as WireBar, FrameMarker as WireMarker, FrameRun as WireRun } from '../../shared/wire';
+import { pluralize } from '../components/format';
 import {
   type BucketSummaries,
   type FrameBar,
@@ -32,7 +34,7 @@ export interface TimelineContext {
   runs: readonly WireRun[];
   /** The run shown now (0 before any). */
   currentRunId: number;
-  /** Its pool size (0 before any run). */
+  /** The lanes it has from its start (startingThreadCountOf; 0 before any run). */
   currentWorkerCount: number;
   workers: readonly FrameWorker[];
 }
@@ -51,11 +53,21 @@ const MARKER_KINDS: Partial<Record<WireMarker['kind'], MarkerKind>> = {
   'server-stopped': 'stopped',
 };
 
+/** A run's threads in words, for the separators between runs. */
+function threadsWordsOf(settings: ServerSettings | null): string {
+  if (settings === null) return 'no workers';
+  if (settings.strategy === 'single') return 'a single thread';
+  if (settings.strategy === 'per-request') return 'a thread per request';
+  return pluralize(settings.workerCount, 'worker');
+}
+
 function runOf(run: WireRun): FrameRun {
   return {
     runId: run.runId,
     listeningAt: run.listeningAt ?? run.startedAt,
-    workerCount: run.settings?.workerCount ?? 0,
+    workerCount: run.settings === null ? 0 : startingThreadCountOf(run.settings),
+    hasFixedLanes: run.settings?.strategy !== 'per-request',
+    threadsWords: threadsWordsOf(run.settings),
     stoppingAt: run.stoppingAt,
     stoppedAt: run.stoppedAt,
   };
@@ -152,9 +164,9 @@ export function projectTimeline(timeline: FrameTimeline | null, context: Timelin
     separators.push({
       at: run.listeningAt,
       runId: run.runId,
-      workerCount: run.workerCount,
+      threadsWords: run.threadsWords,
       previousRunId: previous.runId,
-      previousWorkerCount: previous.workerCount,
+      previousThreadsWords: previous.threadsWords,
       previousStoppedAt: previous.stoppedAt,
     });
   }

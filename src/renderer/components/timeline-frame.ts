@@ -140,7 +140,15 @@ export function isWorkerMarker(marker: Pick<FrameMarker, 'kind'>): boolean {
 export interface FrameRun {
   runId: number;
   listeningAt: number;
+  /** The lanes it has from its start (src/shared/settings.ts startingThreadCountOf): its pool, or the single thread. */
   workerCount: number;
+  /**
+   * False for a thread per request, whose threads come and go on the lanes: no lane of it is shaded as having no
+   * worker. True for the others, whose lanes past workerCount have none.
+   */
+  hasFixedLanes: boolean;
+  /** Its threads in words, for the run separators: "4 workers", "a single thread", "a thread per request". */
+  threadsWords: string;
   stoppingAt: number | null;
   stoppedAt: number | null;
 }
@@ -150,9 +158,9 @@ export interface RunSeparator {
   /** The new run's start. */
   at: number;
   runId: number;
-  workerCount: number;
+  threadsWords: string;
   previousRunId: number;
-  previousWorkerCount: number;
+  previousThreadsWords: string;
   /** When the previous run stopped; null when unknown. */
   previousStoppedAt: number | null;
 }

@@ -51,7 +51,7 @@ export function backdropKeyOf(scene: TimelineScene, options: PaintOptions): stri
 export function growsWithPresent(scene: TimelineScene): boolean {
   const { frame, layout } = scene;
   for (const bar of frame.bars) if (bar.finishedAt === null) return true;
-  for (const run of frame.runs) if (run.stoppedAt === null && run.workerCount < layout.laneCount) return true;
+  for (const run of frame.runs) if (run.stoppedAt === null && run.hasFixedLanes && run.workerCount < layout.laneCount) return true;
   return false;
 }
 

@@ -352,8 +352,8 @@ export function overlayMarkers(scene: TimelineScene): OverlayMarker[] {
       runId: separator.runId,
       workerId: null,
       label:
-        `Run ${separator.runId} with ${pluralize(separator.workerCount, 'worker')} began at ${formatClockTime(separator.at)}; ` +
-        `before it, run ${separator.previousRunId} with ${pluralize(separator.previousWorkerCount, 'worker')}`,
+        `Run ${separator.runId} with ${separator.threadsWords} began at ${formatClockTime(separator.at)}; ` +
+        `before it, run ${separator.previousRunId} with ${separator.previousThreadsWords}`,
       leftPx: xOf(layout, separator.at) - MARKER_WIDTH_PX / 2,
       topPx: LANES_TOP_PX,
       widthPx: MARKER_WIDTH_PX,

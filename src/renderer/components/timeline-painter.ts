@@ -252,7 +252,7 @@ function paintNoWorkerStretches(ctx: CanvasRenderingContext2D, scene: TimelineSc
     const run = runs[i]!;
     const fromX = Math.max(LANE_LABEL_WIDTH_PX, xOf(layout, run.listeningAt));
     const toX = Math.min(layout.widthPx, xOf(layout, run.stoppedAt ?? frame.now));
-    if (toX > fromX && run.workerCount < layout.laneCount) {
+    if (toX > fromX && run.hasFixedLanes && run.workerCount < layout.laneCount) {
       const top = laneTop(layout, run.workerCount);
       ctx.fillRect(fromX, top, toX - fromX, lanesBottom(layout) - top);
     }

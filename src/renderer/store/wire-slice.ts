@@ -109,6 +109,7 @@ export interface WireState {
   serverPhase: ServerPhase;
   host: string | null;
   port: number | null;
+  /** The lanes the run shown has from its start: its pool's size, 1 for the single thread, 0 for a thread per request. */
   workerCount: number;
   sleepMs: number;
   listeningAt: number | null;
