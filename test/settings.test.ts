@@ -10,11 +10,13 @@ import { DEFAULT_MAX_QUEUED_JOBS, DEFAULT_MAX_WAIT_MS, MAX_POOL_SIZE } from '../
 import {
   DEFAULT_SETTINGS,
   FORM_SETTING_NAMES,
+  fixedThreadCountOf,
   SETTING_NAMES,
   SETTINGS,
   settingDefinition,
   settingsFromText,
   settingsToText,
+  startingThreadCountOf,
   validateSettings,
   withDefaults,
 } from '../src/shared/settings';
@@ -267,5 +269,19 @@ describe('command-line flags from the settings table', () => {
         String(definition.defaultValue),
       ]);
     }
+  });
+});
+
+describe("a strategy's threads", () => {
+  it('starts a pool with its size, the single thread with one whatever the pool size, and a thread per request with none', () => {
+    const threadsOf = (strategy: (typeof DEFAULT_SETTINGS)['strategy']) => {
+      const settings = { ...DEFAULT_SETTINGS, strategy, workerCount: 6 };
+      return [startingThreadCountOf(settings), fixedThreadCountOf(settings)];
+    };
+    expect(threadsOf('pool')).toEqual([6, 6]);
+    expect(threadsOf('pool-while-let')).toEqual([6, 6]);
+    expect(threadsOf('single')).toEqual([1, 1]);
+    // Its threads come and go with their requests: no count holds for the whole run.
+    expect(threadsOf('per-request')).toEqual([0, null]);
   });
 });

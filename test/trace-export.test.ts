@@ -214,6 +214,16 @@ describe('what the server did besides running jobs', () => {
     expect(summary).toMatchObject({ jobCount: 1, rejectedCount: 1 });
   });
 
+  it('gives the single thread one worker thread, whatever pool size its settings hold', () => {
+    // The single thread's run as the server emits it: one thread, id 0; the pool size is a setting it does not use.
+    const events = simulateRun({ workerCount: 1, startAt: T0, jobs: [{ gapMs: 0, runMs: 5, path: '/' }] }).map((event) =>
+      event.type === 'server-listening' ? { ...event, strategy: 'single' as const, workerCount: 4 } : event,
+    );
+    const { trace, summary } = exportTrace(header, events);
+    expect([...threadNames(trace, 1).values()]).toEqual([TRACE_MAIN_THREAD_NAME, 'Worker 0']);
+    expect(summary).toMatchObject({ workerCount: 1, jobCount: 1 });
+  });
+
   it('shows each run of a restarted server as its own process, so reused worker and request ids never mix', () => {
     const first = simulateRun({ workerCount: 2, startAt: T0, jobs: [{ gapMs: 0, runMs: 5, path: '/' }] });
     const second = simulateRun({ workerCount: 3, startAt: first.at(-1)!.at + 50, jobs: [{ gapMs: 0, runMs: 5, path: '/sleep' }] });

@@ -16,6 +16,7 @@ import { formatBookLine, type ServerEvent, type ServerEventOf } from '../shared/
 import { describeAbandonReason, formatListeningLine, pathOf, type RequestOrigin, requestOriginOf } from '../shared/pool-model';
 import type { PoolState } from '../shared/pool-state';
 import type { RunFileHeader } from '../shared/run-file';
+import { startingThreadCountOf } from '../shared/settings';
 
 export const TRACE_PROCESS_NAME = 'Poolscope server';
 export const TRACE_MAIN_THREAD_NAME = 'main: accept, parse, dispatch';
@@ -238,7 +239,8 @@ export class TraceExporter {
     switch (event.type) {
       case 'server-listening':
         run.hasListened = true;
-        for (let id = 0; id < event.workerCount; id++) this.worker(run, id);
+        // The threads it starts with: the pool, the single thread; a thread per request's come with their jobs.
+        for (let id = 0; id < startingThreadCountOf(event); id++) this.worker(run, id);
         this.instant(run, run.mainTid, event.at, formatListeningLine(event), TRACE_CATEGORY.lifecycle, {
           host: event.host,
           port: event.port,

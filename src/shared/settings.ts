@@ -81,6 +81,11 @@ export function startingThreadCountOf(settings: Pick<ServerSettings, 'strategy' 
   return settings.strategy === 'single' ? 1 : settings.strategy === 'per-request' ? 0 : settings.workerCount;
 }
 
+/** The threads a run keeps for its whole life, or null for 'per-request', whose threads come and go. */
+export function fixedThreadCountOf(settings: Pick<ServerSettings, 'strategy' | 'workerCount'>): number | null {
+  return settings.strategy === 'per-request' ? null : startingThreadCountOf(settings);
+}
+
 /**
  * How many jobs can run at once: the c of the queueing model. The pool's size; one for the single thread, and one for
  * the `while let` pool too, whose worker keeps the queue's lock while its job runs; the thread limit for a thread per
