@@ -55,6 +55,14 @@ describe('connectionBudgetOf', () => {
     );
   });
 
+  it('keeps threads descriptors only for as many as could pair with a connection, under a low limit', () => {
+    const beforeThreads = 1_024 - 40 - DESCRIPTOR_HEADROOM;
+    const pairs = Math.floor(beforeThreads / (1 + DESCRIPTORS_PER_THREAD));
+    const budget = connectionBudgetOf({ openFileLimit: 1_024, openDescriptorCount: 40 }, { ...ASKED, threadsStillToStart: 256 });
+    expect(budget.maxConnections + budget.maxLingeringRefusals).toBe(beforeThreads - pairs * DESCRIPTORS_PER_THREAD);
+    expect(budget.maxConnections).toBeGreaterThan(100);
+  });
+
   it('holds at least one connection, and lets none linger, when nothing is left', () => {
     expect(connectionBudgetOf({ openFileLimit: 64, openDescriptorCount: 60 }, ASKED)).toMatchObject({
       maxConnections: 1,

@@ -78,7 +78,11 @@ export function connectionBudgetOf(
     isLoweredByOpenFileLimit: false,
   };
   if (openFileLimit === null || openDescriptorCount === null) return unlowered;
-  const available = openFileLimit - openDescriptorCount - DESCRIPTOR_HEADROOM - DESCRIPTORS_PER_THREAD * asked.threadsStillToStart;
+  const beforeThreads = openFileLimit - openDescriptorCount - DESCRIPTOR_HEADROOM;
+  // A thread per request runs one held connection's request: threads are kept descriptors for no more of them than
+  // could each pair with a connection, so a low limit holds fewer of both rather than starving the connections.
+  const threadCount = Math.min(asked.threadsStillToStart, Math.max(0, Math.floor(beforeThreads / (1 + DESCRIPTORS_PER_THREAD))));
+  const available = beforeThreads - DESCRIPTORS_PER_THREAD * threadCount;
   if (available >= asked.maxConnections + asked.maxLingeringRefusals) return unlowered;
   const maxLingeringRefusals = Math.min(
     asked.maxLingeringRefusals,
