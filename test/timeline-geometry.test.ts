@@ -492,7 +492,7 @@ describe("a run's lanes by its strategy", () => {
     job(single, 1, 0, { queuedAt: t0 + 1_000, startedAt: t0 + 1_000, finishedAt: t0 + 2_000 });
     const frame = single.frame({ now: t0 + 5_000 });
     expect(frame.lanes.map((lane) => lane.workerId)).toEqual([0]);
-    expect(frame.runs).toMatchObject([{ workerCount: 1, hasFixedLanes: true, threadsWords: 'a single thread' }]);
+    expect(frame.runs).toMatchObject([{ fixedThreadCount: 1, threadsWords: 'a single thread' }]);
   });
 
   it('shades no lane of a thread per request as workerless: its threads come and go on them', () => {
@@ -500,7 +500,7 @@ describe("a run's lanes by its strategy", () => {
     job(perRequest, 1, 5, { queuedAt: t0 + 1_000, startedAt: t0 + 1_000, finishedAt: t0 + 2_000 });
     const frame = perRequest.frame({ now: t0 + 5_000 });
     expect(frame.lanes.map((lane) => lane.workerId)).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(frame.runs).toMatchObject([{ workerCount: 0, hasFixedLanes: false, threadsWords: 'a thread per request' }]);
+    expect(frame.runs).toMatchObject([{ fixedThreadCount: null, threadsWords: 'a thread per request' }]);
     // Nothing runs and no lane is shaded up to now: the picture does not grow with the present.
     expect(growsWithPresent(sceneOf(frame, STAGE_WIDTH_PX))).toBe(false);
     // A pool of 4 whose lane 5 holds an earlier run's job does shade lanes 4 and 5 up to now.

@@ -3,7 +3,7 @@
 // not, the queue's waits or its length, markers, runs) to the TimelineFrame the drawing reads. The window
 // drawn slides with the page's clock between frames; the data is the last frame's.
 
-import { type ServerSettings, startingThreadCountOf } from '../../shared/settings';
+import { fixedThreadCountOf, type ServerSettings } from '../../shared/settings';
 import type { FrameTimeline, FrameWorker, FrameBar as WireBar, FrameMarker as WireMarker, FrameRun as WireRun } from '../../shared/wire';
 import { pluralize } from '../components/format';
 import {
@@ -65,8 +65,7 @@ function runOf(run: WireRun): FrameRun {
   return {
     runId: run.runId,
     listeningAt: run.listeningAt ?? run.startedAt,
-    workerCount: run.settings === null ? 0 : startingThreadCountOf(run.settings),
-    hasFixedLanes: run.settings?.strategy !== 'per-request',
+    fixedThreadCount: run.settings === null ? 0 : fixedThreadCountOf(run.settings),
     threadsWords: threadsWordsOf(run.settings),
     stoppingAt: run.stoppingAt,
     stoppedAt: run.stoppedAt,
@@ -178,7 +177,7 @@ export function projectTimeline(timeline: FrameTimeline | null, context: Timelin
   }
 
   let laneCount = Math.max(1, context.currentWorkerCount, context.workers.length, maxWorkerId + 1);
-  for (const run of runs) laneCount = Math.max(laneCount, run.workerCount);
+  for (const run of runs) laneCount = Math.max(laneCount, run.fixedThreadCount ?? 0);
   const lanes: FrameLane[] = [];
   for (let workerId = 0; workerId < laneCount; workerId++) {
     const isInCurrentRun = workerId < Math.max(context.currentWorkerCount, context.workers.length);

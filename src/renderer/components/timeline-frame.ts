@@ -140,13 +140,12 @@ export function isWorkerMarker(marker: Pick<FrameMarker, 'kind'>): boolean {
 export interface FrameRun {
   runId: number;
   listeningAt: number;
-  /** The lanes it has from its start (src/shared/settings.ts startingThreadCountOf): its pool, or the single thread. */
-  workerCount: number;
   /**
-   * False for a thread per request, whose threads come and go on the lanes: no lane of it is shaded as having no
-   * worker. True for the others, whose lanes past workerCount have none.
+   * The lanes it keeps for its whole life (src/shared/settings.ts fixedThreadCountOf): its pool, or the single
+   * thread; its lanes past them are shaded as having no worker. Null for a thread per request, whose threads come
+   * and go on the lanes: none of them is shaded.
    */
-  hasFixedLanes: boolean;
+  fixedThreadCount: number | null;
   /** Its threads in words, for the run separators: "4 workers", "a single thread", "a thread per request". */
   threadsWords: string;
   stoppingAt: number | null;

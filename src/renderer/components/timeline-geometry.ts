@@ -7,6 +7,7 @@
 import {
   type FrameBar,
   type FrameQueueSpan,
+  type FrameRun,
   type QueueLengthSteps,
   ROUTE_ORDER,
   type RouteKind,
@@ -136,6 +137,12 @@ export function timeAtX(layout: TimelineLayout, x: number): number {
 /** How far back a paused window ends after the wheel moved `deltaPx` (positive: further into the past). */
 export function scrollBackAfterWheel(layout: TimelineLayout, scrollBackMs: number, deltaPx: number): number {
   return Math.max(0, scrollBackMs + deltaPx * layout.msPerPx);
+}
+
+/** The first of a run's lanes that had no worker (shaded from the run's start to its stop), or null when none. */
+export function firstWorkerlessLane(run: Pick<FrameRun, 'fixedThreadCount'>, layout: TimelineLayout): number | null {
+  const lanes = run.fixedThreadCount;
+  return lanes !== null && lanes < layout.laneCount ? lanes : null;
 }
 
 export function laneTop(layout: TimelineLayout, lane: number): number {

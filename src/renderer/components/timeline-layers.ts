@@ -4,7 +4,7 @@
 
 import type { FramePace } from '../../shared/wire';
 import { formatClockTime, formatCount } from './format';
-import type { TimelineScene } from './timeline-geometry';
+import { firstWorkerlessLane, type TimelineScene } from './timeline-geometry';
 
 export interface PaintOptions {
   isLive: boolean;
@@ -51,7 +51,7 @@ export function backdropKeyOf(scene: TimelineScene, options: PaintOptions): stri
 export function growsWithPresent(scene: TimelineScene): boolean {
   const { frame, layout } = scene;
   for (const bar of frame.bars) if (bar.finishedAt === null) return true;
-  for (const run of frame.runs) if (run.stoppedAt === null && run.hasFixedLanes && run.workerCount < layout.laneCount) return true;
+  for (const run of frame.runs) if (run.stoppedAt === null && firstWorkerlessLane(run, layout) !== null) return true;
   return false;
 }
 

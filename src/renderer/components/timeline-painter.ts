@@ -14,6 +14,7 @@ import { isWorkerMarker, ROUTE_ORDER } from './timeline-frame';
 import {
   AXIS_HEIGHT_PX,
   type Box,
+  firstWorkerlessLane,
   LANE_LABEL_WIDTH_PX,
   LANES_TOP_PX,
   lanesBottom,
@@ -252,8 +253,9 @@ function paintNoWorkerStretches(ctx: CanvasRenderingContext2D, scene: TimelineSc
     const run = runs[i]!;
     const fromX = Math.max(LANE_LABEL_WIDTH_PX, xOf(layout, run.listeningAt));
     const toX = Math.min(layout.widthPx, xOf(layout, run.stoppedAt ?? frame.now));
-    if (toX > fromX && run.hasFixedLanes && run.workerCount < layout.laneCount) {
-      const top = laneTop(layout, run.workerCount);
+    const workerlessFrom = firstWorkerlessLane(run, layout);
+    if (toX > fromX && workerlessFrom !== null) {
+      const top = laneTop(layout, workerlessFrom);
       ctx.fillRect(fromX, top, toX - fromX, lanesBottom(layout) - top);
     }
     const next = runs[i + 1];
