@@ -99,6 +99,47 @@ for (const [width, height] of [
   });
 }
 
+// Listing 21-21 on a projector: its two listings' captions (the loop that keeps the lock, and the fix) took five lines
+// over the cards and each waiting card repeated the book's words, which pushed the timeline's lanes, where the sleeps
+// run one after another, off a 768 px screen. In presentation mode the captions sit in the side column, once.
+test("presentation mode with a while-let pool and the book's terms: the listings beside the cards, the whole timeline on screen", async ({
+  page,
+  dashboard,
+}) => {
+  await page.setViewportSize({ width: 1366, height: 768 });
+  await page.goto(`${dashboard.dashboardUrl}?present=1`);
+  await startFromUi(page, { port: dashboard.bookPort, poolSize: 4, sleepMs: 3000, strategy: 'pool-while-let' });
+  await fireSleepBurst(page, 4);
+  await expectBusyAndQueued(page, { busy: 1, queued: 3 });
+  const workersPanel = page.getByRole('region', { name: 'Workers', exact: true });
+  await expect(workersPanel.getByTestId('queue-lock')).toContainText("holds the queue's lock for its whole job · 3 waiting");
+  const listings = page.locator('.column-side').getByTestId('workers-book-panel');
+  await expect(listings).toContainText('Listing 21-21');
+  await expect(listings).toContainText('The fix, listing 21-20');
+  await expect(workersPanel.getByTestId('book-term')).toHaveCount(0);
+  for (const [width, height] of [
+    [1366, 768],
+    [1280, 800],
+    [1280, 720],
+  ] as const) {
+    await page.setViewportSize({ width, height });
+    const cardTops = await Promise.all(
+      (await page.getByTestId('worker').all()).map(async (card) => Math.round((await card.boundingBox())!.y)),
+    );
+    expect(new Set(cardTops).size, `at ${width}×${height}, worker cards' tops: ${cardTops.join(', ')}`).toBe(1);
+    const stage = (await page.locator('.timeline-stage').boundingBox())!;
+    expect(stage.y + stage.height, `at ${width}×${height}, the stage's bottom`).toBeLessThanOrEqual(height);
+    const listingsBox = (await listings.boundingBox())!;
+    expect(listingsBox.y + listingsBox.height, `at ${width}×${height}, the listings' bottom`).toBeLessThanOrEqual(height);
+  }
+  await page.screenshot({ path: screenshotPath('8-presentation-while-let-1280x720') });
+  // Out of presentation mode the captions are over the cards again, and the waiting cards say theirs.
+  await page.getByTestId('present-toggle').click();
+  await expect(page.getByTestId('workers-book-panel')).toHaveCount(0);
+  await expect(workersPanel.locator('[data-testid=book-term][data-place=workers-while-let]')).toBeVisible();
+  await expect(workersPanel.locator('[data-testid=book-term][data-place=worker-waiting-for-lock]').first()).toBeVisible();
+});
+
 test("the pool size's note, under a strategy without a pool, covers none of the controls in presentation mode or a narrow window", async ({
   page,
   dashboard,

@@ -20,7 +20,7 @@ import { RunMenuToggleContext } from './components/RunMenu';
 import { StatsStrip } from './components/StatsStrip';
 import { SweepPanel } from './components/SweepPanel';
 import { TimelinePanel } from './components/TimelinePanel';
-import { WorkersPanel } from './components/WorkersPanel';
+import { WorkersBookPanel, WorkersPanel } from './components/WorkersPanel';
 import { useAppStore } from './store/use-app-store';
 import './workloads.css';
 
@@ -63,6 +63,7 @@ export function App(): ReactNode {
         <aside className="column-side">
           {/* On a projector the height goes to the workers and the timeline: the few numbers a class follows sit here. */}
           {isPresenting && <StatsStrip />}
+          {isPresenting && <WorkersBookPanel />}
           <QueuePanel />
           <RequestDetails />
           <LogPanel />

@@ -12,7 +12,7 @@ import { BUSY_WINDOW_MS } from '../../shared/request-stats';
 import type { Strategy } from '../../shared/settings';
 import { useAppStore, useAppStoreApi } from '../store/use-app-store';
 import type { LockView, ThreadStatsView, WorkerView } from '../store/wire-slice';
-import { BookTerm, type BookTermPlace } from './book-terms';
+import { BookTerm, type BookTermPlace, useShowBookTerms } from './book-terms';
 import { busyWindowWords, formatCount, formatDurationMs, pluralize } from './format';
 import { AnnouncementThrottle, poolSummary } from './pool-announcements';
 import { useNow } from './use-now';
@@ -96,6 +96,12 @@ function Rate({ worker }: { worker: WorkerView }): ReactNode {
   );
 }
 
+/** A card's words from the book; none in presentation mode, where the side column says them once for the panel. */
+function CardBookTerm({ place }: { place: BookTermPlace }): ReactNode {
+  const isPresenting = useAppStore((s) => s.view.isPresenting);
+  return isPresenting ? null : <BookTerm place={place} inline />;
+}
+
 const WorkerCard = memo(function WorkerCard({ worker, sleepMs }: { worker: WorkerView; sleepMs: number }): ReactNode {
   const job = worker.job;
   return (
@@ -128,13 +134,13 @@ const WorkerCard = memo(function WorkerCard({ worker, sleepMs }: { worker: Worke
             {worker.busySince !== null && (
               <RunningFor since={worker.busySince} sleepMs={sleepMs} isSleep={job.target.startsWith('/sleep')} />
             )}
-            {worker.phase === 'stopping' && <BookTerm place="worker-joining" inline />}
-            {worker.holdsLock && <BookTerm place="worker-holds-lock" inline />}
+            {worker.phase === 'stopping' && <CardBookTerm place="worker-joining" />}
+            {worker.holdsLock && <CardBookTerm place="worker-holds-lock" />}
           </>
         ) : worker.isHighRate ? null : (
           <>
             <div className="job-line muted">{idleLineOf(worker)}</div>
-            <BookTerm place={IDLE_BOOK_TERMS[worker.phase]} inline />
+            <CardBookTerm place={IDLE_BOOK_TERMS[worker.phase]} />
           </>
         )}
       </div>
@@ -228,12 +234,9 @@ function lockTextOf(lock: LockView, holderIsBusy: boolean): string {
 function QueueLock({ lock }: { lock: LockView }): ReactNode {
   const holderIsBusy = useAppStore((s) => s.wire.workers.some((w) => w.id === lock.holderId && w.state === 'busy'));
   return (
-    <>
-      <p className="queue-lock" data-testid="queue-lock" data-holder-id={lock.holderId ?? ''} data-waiter-count={lock.waiterIds.length}>
-        {lockTextOf(lock, holderIsBusy)}
-      </p>
-      <BookTerm place="queue-lock" />
-    </>
+    <p className="queue-lock" data-testid="queue-lock" data-holder-id={lock.holderId ?? ''} data-waiter-count={lock.waiterIds.length}>
+      {lockTextOf(lock, holderIsBusy)}
+    </p>
   );
 }
 
@@ -270,6 +273,35 @@ function workersBookTerm(workerCount: number, serverPhase: ServerPhase, strategy
   return strategy === 'pool-while-let' ? 'workers-while-let' : 'workers-running';
 }
 
+/** The pool's caption in the book's words (and, for a while-let pool, the caption of its fix under `between`). */
+function WorkersBookTerms({ between }: { between?: ReactNode }): ReactNode {
+  const workerCount = useAppStore((s) => s.wire.workers.length);
+  const serverPhase = useAppStore((s) => s.wire.serverPhase);
+  const strategy = useAppStore((s) => s.wire.strategy);
+  const hasLock = useAppStore((s) => s.wire.lock !== null);
+  return (
+    <>
+      <BookTerm place={workersBookTerm(workerCount, serverPhase, strategy)} />
+      {strategy === 'per-request' && <BookTerm place="thread-stats" />}
+      {between}
+      {hasLock && <BookTerm place="queue-lock" />}
+    </>
+  );
+}
+
+/**
+ * In presentation mode the Workers panel's captions sit in the side column under the stats (App), so on a projector
+ * the height goes to the cards and the timeline: a while-let pool's two listings took five lines over the cards.
+ */
+export function WorkersBookPanel(): ReactNode {
+  if (!useShowBookTerms()) return null;
+  return (
+    <section className="panel workers-book-panel" aria-label="The workers in the book" data-testid="workers-book-panel">
+      <WorkersBookTerms />
+    </section>
+  );
+}
+
 export function WorkersPanel(): ReactNode {
   const workerIds = useAppStore(useShallow((s) => s.wire.workers.map((w) => w.id)));
   const sleepMs = useAppStore((s) => s.wire.sleepMs);
@@ -280,6 +312,8 @@ export function WorkersPanel(): ReactNode {
   const threads = useAppStore((s) => s.wire.threads);
   const lock = useAppStore((s) => s.wire.lock);
   const isReplay = useAppStore((s) => s.replay.phase !== 'off');
+  const isPresenting = useAppStore((s) => s.view.isPresenting);
+  const lockLine = lock !== null && <QueueLock lock={lock} />;
   return (
     <section className="panel workers-panel" aria-label="Workers">
       <div className="panel-head">
@@ -290,9 +324,7 @@ export function WorkersPanel(): ReactNode {
         </span>
       </div>
       <PoolAnnouncer />
-      <BookTerm place={workersBookTerm(workerIds.length, serverPhase, strategy)} />
-      {strategy === 'per-request' && <BookTerm place="thread-stats" />}
-      {lock !== null && <QueueLock lock={lock} />}
+      {isPresenting ? lockLine : <WorkersBookTerms between={lockLine} />}
       {workerIds.length === 0 ? (
         <p className="empty">
           {!hasSnapshot

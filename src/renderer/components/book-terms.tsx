@@ -55,8 +55,15 @@ const BOOK_TERMS: Record<BookTermPlace, ReactNode> = {
   ),
   'workers-while-let': (
     <>
-      Listing 21-21: each <code>Worker</code> loops on <code>while let Ok(job) = receiver.lock().unwrap().recv()</code>: the lock's guard
-      lives for the whole loop body, so the worker that took a job keeps the lock until the job ends.
+      Listing 21-21: each <code>Worker</code> loops on{' '}
+      <code>
+        while let Ok(job) = receiver.lock()
+        <wbr />
+        .unwrap()
+        <wbr />
+        .recv()
+      </code>
+      : the lock's guard lives for the whole loop body, so the worker that took a job keeps the lock until the job ends.
     </>
   ),
   'workers-single': (
@@ -111,8 +118,17 @@ const BOOK_TERMS: Record<BookTermPlace, ReactNode> = {
   ),
   'queue-lock': (
     <>
-      The fix, listing 21-20: <code>let job = receiver.lock().unwrap().recv().unwrap();</code> drops the guard at the end of the{' '}
-      <code>let</code>, so the lock is free again while <code>job()</code> runs.
+      The fix, listing 21-20:{' '}
+      <code>
+        let job = receiver.lock()
+        <wbr />
+        .unwrap()
+        <wbr />
+        .recv()
+        <wbr />
+        .unwrap();
+      </code>{' '}
+      drops the guard at the end of the <code>let</code>, so the lock is free again while <code>job()</code> runs.
     </>
   ),
   'thread-stats': (
