@@ -1,6 +1,10 @@
 // Story 1: a person starts the server from the UI; the status says where it listens, and a plain HTTP
 // client gets the book's hello page — and shows up in the UI as an external request.
+import { existsSync } from 'node:fs';
+import { BUILT_DASHBOARD, DASHBOARD_READY_LINE, ensureBuilt } from '../test/support/dashboard-process';
 import { httpGet } from '../test/support/http-client';
+import { findFreePort } from '../test/support/ports';
+import { ChildProgram } from '../test/support/processes';
 import { expect, test } from './support/dashboard';
 import { screenshotPath, startFromUi } from './support/ui';
 
@@ -49,4 +53,38 @@ test('Live charts right after Start server: a time axis in whole seconds, and Bu
   // Whole seconds (":35", "10:23:40am"), never sub-second ticks (":34.200").
   expect(timeLabels.filter((text) => /:\d{2}\.\d/.test(text))).toEqual([]);
   await page.screenshot({ path: screenshotPath('1-live-charts-after-start') });
+});
+
+// The server past its open-file limit holds fewer connections than it was asked to and answers the rest 503. A terminal
+// shows that in one line; a person at the page (the Electron app has no terminal) reads it there, a late viewer too.
+test.describe(() => {
+  test.skip(!existsSync('/proc/self/limits'), 'the open-file limit is read from /proc on Linux only');
+
+  test('a server started under a low open-file limit says at the page how many connections it holds', async ({ browser }) => {
+    await ensureBuilt();
+    const bookPort = await findFreePort();
+    const args = [BUILT_DASHBOARD, '--ui-port', '0', '--port', String(bookPort), '--start'];
+    const program = new ChildProgram(BUILT_DASHBOARD, '/bin/sh', ['-c', 'ulimit -n 256 && exec "$@"', 'sh', process.execPath, ...args]);
+    try {
+      const [, url] = await program.waitForOutput(DASHBOARD_READY_LINE, { stream: 'stdout' });
+      const page = await browser.newPage();
+      await page.goto(url!);
+      await expect(page.getByTestId('server-status')).toContainText(`Listening on http://127.0.0.1:${bookPort}`);
+      const notice = page.getByTestId('ui-message').filter({ hasText: 'open-file limit' });
+      await expect(notice).toHaveText(
+        /^The open-file limit \(ulimit -n\) is 256, so at most \d+ connections are held at once \(not 10,000\) and those past them get 503; raise the limit before starting to hold more\.$/,
+      );
+      await expect(notice).toHaveAttribute('role', 'status');
+      await page.screenshot({ path: screenshotPath('1-open-file-limit') });
+      // Once stopped, a viewer that opens the page is told nothing: the notice was the run's.
+      await page.getByRole('button', { name: 'Stop server' }).click();
+      await expect(page.getByTestId('server-status')).toContainText('Stopped');
+      await page.reload();
+      await expect(page.getByTestId('server-status')).toContainText('Stopped');
+      await expect(page.getByTestId('ui-message')).toHaveCount(0);
+      await page.close();
+    } finally {
+      await program.stop();
+    }
+  });
 });

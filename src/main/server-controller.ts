@@ -250,7 +250,9 @@ export class ServerController {
     const lowered = describeLoweredBudget(server.connectionBudget);
     if (lowered !== null) (this.options.warn ?? ((line) => process.emitWarning(`Poolscope: ${line}`)))(lowered);
     this.run = { settings: { ...settings, host: server.host, port: server.port }, listeningAt: this.events.now() };
-    this.setStatus({ phase: 'listening', url: server.url, settings: { ...settings }, lastError: null });
+    // The viewers say it too: the Electron app has no terminal a person reads.
+    const notice = lowered === null ? {} : { notice: `${lowered.charAt(0).toUpperCase()}${lowered.slice(1)}.` };
+    this.setStatus({ phase: 'listening', url: server.url, settings: { ...settings }, lastError: null, ...notice });
     // A server may also stop by itself (an error); the status follows it either way.
     void server.closed.then(() => this.onServerClosed(server));
     return { ok: true };
@@ -327,7 +329,8 @@ export class ServerController {
     if (this.server !== server) return;
     this.server = null;
     this.run = null;
-    this.setStatus({ ...this.currentStatus, phase: 'stopped', url: null });
+    const { notice: _noticeOfTheRun, ...status } = this.currentStatus;
+    this.setStatus({ ...status, phase: 'stopped', url: null });
   }
 
   private fail(error: string, field?: SettingName): CommandResult {

@@ -31,6 +31,11 @@ export interface ControllerStatus {
   lastError: string | null;
   /** The setting lastError is about, when one is (see CommandResult's `field`); absent otherwise. */
   lastErrorField?: SettingName;
+  /**
+   * While the server runs, what a person should know of it that is not a failure, in words (e.g. that its open-file
+   * limit holds fewer connections than it would otherwise); absent when there is nothing to say.
+   */
+  notice?: string;
 }
 
 // ── The frame contract ────────────────────────────────────────────────────────

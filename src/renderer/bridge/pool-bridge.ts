@@ -133,6 +133,7 @@ export class PoolBridge {
   private logRestTimer: unknown = null;
   private lastStatsVersion = 0;
   private lastPublishedError: string | null = null;
+  private lastPublishedNotice: string | null = null;
   private publishCount = 0;
   private timelineCache: { version: number; frame: TimelineFrame } | null = null;
   private inspectedRequest: RequestRecord | null = null;
@@ -561,5 +562,9 @@ export class PoolBridge {
     if (isNew && wasSeen && state.commands.pending === null && !state.commands.messages.some((message) => message.text.includes(error))) {
       state.commandActions.showMessage('error', error);
     }
+    // A running server's notice is told once to every viewer, a late one included: it holds as long as the run.
+    const notice = status.notice ?? null;
+    if (notice !== null && notice !== this.lastPublishedNotice) state.commandActions.showMessage('info', notice);
+    this.lastPublishedNotice = notice;
   }
 }
