@@ -632,6 +632,18 @@ describe('the overlay: the timeline in words and as test hooks', () => {
     expect(spans[0]!.label).toBe('#5 GET /sleep waited 5.0 s in the queue, then worker 0 took it');
   });
 
+  it("names a thread per request's waits as what they are: for its new thread to start, there being no queue", () => {
+    const source = new Source().apply(listeningEvent(t0, { strategy: 'per-request', workerCount: 4, maxThreads: 8, sleepMs: 1000 }));
+    job(source, 1, 2, { queuedAt: t0 + 1_000, startedAt: t0 + 1_400, finishedAt: t0 + 2_400 });
+    source.apply(...received(2, t0 + 9_000));
+    const spans = overlaySpans(source.scene(t0 + 9_300));
+    expect(spans.map((span) => span.label)).toEqual([
+      '#1 GET /sleep waited 400 ms for its new thread to start, then ran on worker 2',
+      // Not yet run, it has no bar to name its method.
+      '#2 /sleep waiting for its new thread to start for 300 ms',
+    ]);
+  });
+
   it('lists the markers and the line between runs, each named with its time', () => {
     const source = poolOf(2);
     stop(source, t0 + 5_000, 2);

@@ -13,13 +13,16 @@ interface LegendEntry {
   label: string;
 }
 
-const ENTRIES: readonly LegendEntry[] = [
-  ...ROUTE_KINDS.map((kind) => ({ kind, label: ROUTE_STYLES[kind].label })),
-  { kind: 'wait', label: 'waiting in queue' },
-  { kind: 'external', label: 'external request' },
-  { kind: '5xx', label: '5xx (solid outline)' },
-  { kind: '4xx', label: '4xx (dashed outline)' },
-];
+/** The entries, with what the queue track's waits are: in the queue, or (a thread per request) for a new thread. */
+function entriesOf(waitLabel: string): readonly LegendEntry[] {
+  return [
+    ...ROUTE_KINDS.map((kind) => ({ kind, label: ROUTE_STYLES[kind].label })),
+    { kind: 'wait', label: waitLabel },
+    { kind: 'external', label: 'external request' },
+    { kind: '5xx', label: '5xx (solid outline)' },
+    { kind: '4xx', label: '4xx (dashed outline)' },
+  ];
+}
 
 function Swatch({ kind }: { kind: SwatchKind }): ReactNode {
   const canvasRef = useRef<HTMLCanvasElement>(null);
@@ -46,11 +49,11 @@ function Swatch({ kind }: { kind: SwatchKind }): ReactNode {
   );
 }
 
-/** Memo: it never changes, and its panel re-renders a few times a second. */
-export const TimelineLegend = memo(function TimelineLegend(): ReactNode {
+/** Memo: it changes only with the server's strategy, and its panel re-renders a few times a second. */
+export const TimelineLegend = memo(function TimelineLegend({ waitsForThreadStart }: { waitsForThreadStart: boolean }): ReactNode {
   return (
     <ul className="legend" aria-label="Legend">
-      {ENTRIES.map((entry) => (
+      {entriesOf(waitsForThreadStart ? 'waiting for its new thread' : 'waiting in queue').map((entry) => (
         <li key={entry.kind}>
           <Swatch kind={entry.kind} /> {entry.label}
         </li>

@@ -473,6 +473,7 @@ export function TimelinePanel(): ReactNode {
   const store = useAppStoreApi();
   const currentLaneCount = useAppStore((s) => laneCountFor(s.wire.workerCount, s.wire.workers.length));
   const isPresenting = useAppStore((s) => s.view.isPresenting);
+  const strategy = useAppStore((s) => s.wire.strategy);
   const stageRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   /** The scene last painted: what the pointer is over (slid by the compositor since, while live). */
@@ -845,7 +846,7 @@ export function TimelinePanel(): ReactNode {
         <AnnotationLayer annotations={annotations} zoom={zoom} slidePx={slidePx} />
         <Overlay bars={bars} zoom={zoom} slidePx={slidePx} />
       </div>
-      <TimelineLegend />
+      <TimelineLegend waitsForThreadStart={strategy === 'per-request'} />
     </section>
   );
 }

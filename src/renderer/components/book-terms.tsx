@@ -43,8 +43,8 @@ const BOOK_TERMS: Record<BookTermPlace, ReactNode> = {
   ),
   'queue-per-request': (
     <>
-      Listing 21-11 has no channel: every connection gets its own <code>thread::spawn</code> at once, so nothing waits here (past the thread
-      limit a request is refused with 503).
+      Listing 21-11 has no channel: every connection gets its own <code>thread::spawn</code> at once, so no job waits for a worker; what
+      waits here is each new thread's start (a fresh V8 isolate), and past the thread limit a request is refused with 503.
     </>
   ),
   'workers-running': (

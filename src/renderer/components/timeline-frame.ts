@@ -42,6 +42,7 @@ export interface FrameBar {
 export interface FrameQueueSpan {
   runId: number;
   requestId: number;
+  /** '' while the frame holds no bar of its job (still waiting, or abandoned): only a bar carries the method. */
   method: string;
   target: string;
   route: RouteKind;
@@ -134,6 +135,14 @@ export interface FrameMarker {
 /** A marker that belongs to one worker's lane rather than to the whole server. */
 export function isWorkerMarker(marker: Pick<FrameMarker, 'kind'>): boolean {
   return marker.kind === 'worker-joined' || marker.kind === 'worker-crashed' || marker.kind === 'worker-replaced';
+}
+
+/**
+ * A thread per request (listing 21-11) has no queue: what its queue track holds is each request waiting for its new
+ * thread to start (here a fresh V8 isolate), and the track, its legend and its waits say so.
+ */
+export function waitsForThreadStart(run: Pick<FrameRun, 'fixedThreadCount'> | undefined): boolean {
+  return run !== undefined && run.fixedThreadCount === null;
 }
 
 /** One server run as the timeline shows it: its lanes exist from listeningAt to stoppedAt (or `now`). */

@@ -9,7 +9,7 @@
 import { describeAbandonReason } from '../../shared/pool-model';
 import { formatClockTime, formatDurationMs, pluralize } from './format';
 import type { FrameBar, FrameMarker, MarkerKind } from './timeline-frame';
-import { isWorkerMarker, ROUTE_ORDER } from './timeline-frame';
+import { isWorkerMarker, ROUTE_ORDER, waitsForThreadStart } from './timeline-frame';
 import { LANES_TOP_PX, lanesBottom, laneTop, QUEUE_TOP_PX, QUEUE_TRACK_HEIGHT_PX, type TimelineScene, xOf } from './timeline-geometry';
 
 /** The overlay holds at most this many bars (the newest), and as many waits, so the DOM stays small at any request rate. */
@@ -286,12 +286,21 @@ export function overlaySpans(scene: TimelineScene): OverlaySpan[] {
   const ordered = [...boxes].sort((a, b) => a.span.queuedAt - b.span.queuedAt);
   return newest(ordered, MAX_OVERLAY_BARS, ({ span, x, y, w, h }): OverlaySpan => {
     const waitMs = Math.round(span.leftAt - span.queuedAt);
-    const job = `#${span.requestId} ${span.method} ${span.target}${span.isCurrentRun ? '' : ` of run ${span.runId}`}`;
-    const label = span.isWaiting
-      ? `${job} waiting in the queue for ${formatDurationMs(waitMs)}`
-      : span.abandonReason !== null
-        ? `${job} waited ${formatDurationMs(waitMs)} in the queue, then left it: ${describeAbandonReason(span.abandonReason)}`
-        : `${job} waited ${formatDurationMs(waitMs)} in the queue, then worker ${span.workerId} took it`;
+    // A job not yet run (or abandoned) has no bar in the frame to name its method: its route's path alone, then.
+    const request = span.method === '' ? span.target : `${span.method} ${span.target}`;
+    const job = `#${span.requestId} ${request}${span.isCurrentRun ? '' : ` of run ${span.runId}`}`;
+    const wait = formatDurationMs(waitMs);
+    const label = waitsForThreadStart(frame.runs.find((run) => run.runId === span.runId))
+      ? span.isWaiting
+        ? `${job} waiting for its new thread to start for ${wait}`
+        : span.abandonReason !== null
+          ? `${job} waited ${wait} for its new thread, then left: ${describeAbandonReason(span.abandonReason)}`
+          : `${job} waited ${wait} for its new thread to start, then ran on worker ${span.workerId}`
+      : span.isWaiting
+        ? `${job} waiting in the queue for ${wait}`
+        : span.abandonReason !== null
+          ? `${job} waited ${wait} in the queue, then left it: ${describeAbandonReason(span.abandonReason)}`
+          : `${job} waited ${wait} in the queue, then worker ${span.workerId} took it`;
     const left = Math.max(x, plotLeft);
     return {
       requestId: span.requestId,
