@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { EventHistory, frameTimelineOf } from '../src/history';
 import { mergeTimeline } from '../src/renderer/bridge/frame-timeline';
 import { projectTimeline, type TimelineQuery, timelineFrameAt } from '../src/renderer/bridge/timeline-source';
-import type { TimelineFrame } from '../src/renderer/components/timeline-frame';
+import { queueTrackLabelOf, type TimelineFrame } from '../src/renderer/components/timeline-frame';
 import {
   BAR_GAP_PX,
   barBand,
@@ -642,6 +642,9 @@ describe('the overlay: the timeline in words and as test hooks', () => {
       // Not yet run, it has no bar to name its method.
       '#2 /sleep waiting for its new thread to start for 300 ms',
     ]);
+    // Its track is named for what it holds, and the backdrop that writes the name is painted again for it.
+    expect(queueTrackLabelOf(source.frame({ now: t0 + 9_300 }).runs)).toBe('Start-up');
+    expect(queueTrackLabelOf(poolOf(2).frame({ now: t0 + 9_300 }).runs)).toBe('Queue');
   });
 
   it('lists the markers and the line between runs, each named with its time', () => {

@@ -145,6 +145,11 @@ export function waitsForThreadStart(run: Pick<FrameRun, 'fixedThreadCount'> | un
   return run !== undefined && run.fixedThreadCount === null;
 }
 
+/** The queue track's name, after the newest run in the frame. */
+export function queueTrackLabelOf(runs: readonly Pick<FrameRun, 'fixedThreadCount'>[]): string {
+  return waitsForThreadStart(runs.at(-1)) ? 'Start-up' : 'Queue';
+}
+
 /** One server run as the timeline shows it: its lanes exist from listeningAt to stoppedAt (or `now`). */
 export interface FrameRun {
   runId: number;

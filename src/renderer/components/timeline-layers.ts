@@ -4,6 +4,7 @@
 
 import type { FramePace } from '../../shared/wire';
 import { formatClockTime, formatCount } from './format';
+import { queueTrackLabelOf } from './timeline-frame';
 import { firstWorkerlessLane, type TimelineScene } from './timeline-geometry';
 
 export interface PaintOptions {
@@ -40,6 +41,7 @@ export function backdropKeyOf(scene: TimelineScene, options: PaintOptions): stri
     options.isLive ? 'live' : formatClockTime(layout.endAt).slice(0, 8),
     hasPool,
     lanes,
+    queueTrackLabelOf(frame.runs),
   ].join('|');
 }
 

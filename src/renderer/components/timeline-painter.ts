@@ -10,7 +10,7 @@
 import { formatClockTime } from './format';
 import { CANVAS_COLORS, STATUS_OUTLINES, type StatusClass, statusClassOf } from './palette';
 import { externalHatch, routeFill, strokeStatusOutline, waitFill } from './palette-canvas';
-import { isWorkerMarker, ROUTE_ORDER, waitsForThreadStart } from './timeline-frame';
+import { isWorkerMarker, queueTrackLabelOf, ROUTE_ORDER } from './timeline-frame';
 import {
   AXIS_HEIGHT_PX,
   type Box,
@@ -375,7 +375,7 @@ export function paintBackdrop(ctx: CanvasRenderingContext2D, scene: TimelineScen
   ctx.textBaseline = 'middle';
   ctx.font = `11px ${CANVAS_FONT_FAMILY}`;
   ctx.fillStyle = CANVAS_COLORS.label;
-  ctx.fillText(waitsForThreadStart(frame.runs.at(-1)) ? 'Start-up' : 'Queue', 8, QUEUE_TOP_PX + QUEUE_TRACK_HEIGHT_PX / 2);
+  ctx.fillText(queueTrackLabelOf(frame.runs), 8, QUEUE_TOP_PX + QUEUE_TRACK_HEIGHT_PX / 2);
   ctx.font = `${laneHeightPx < 16 ? 10 : 11}px ${CANVAS_FONT_FAMILY}`;
   const hasPool = frame.runs.length > 0 || frame.bars.length > 0 || scene.buckets.length > 0;
   for (const lane of frame.lanes) {
