@@ -1,7 +1,8 @@
 // The jobs waiting for a worker, oldest first, with how long each has waited. The store holds at most
 // the first of them; the rest are a count. At a high rate, how many wait and the oldest's wait instead of a
 // list that flickers. Empty, it says how full it got in the timeline's window. Under 'single', the connections
-// accepted and not yet read come first: they wait for the one thread before any job of theirs exists.
+// accepted and not yet read come first: they wait for the one thread before any job of theirs exists. Under
+// 'per-request' what waits is each request's new thread, starting.
 
 import type { ReactNode } from 'react';
 import type { Strategy } from '../../shared/settings';
@@ -99,13 +100,14 @@ function EmptyQueue(): ReactNode {
   const { bridge } = useAppServices();
   const windowMs = useAppStore((s) => s.view.timelineWindowMs);
   const hasRun = useAppStore((s) => s.wire.listeningAt !== null);
+  const isPerRequest = useAppStore((s) => s.wire.strategy === 'per-request');
   const now = useNow(RECENT_REFRESH_MS);
   // The width only sets the level of detail, which the peak and the longest wait do not depend on.
   const { queue } = bridge.timeline({ fromAt: now - windowMs, toAt: now, now, plotWidthPx: 1 });
   const over = `in the last ${formatWindowMs(windowMs)}`;
   let past: string;
   if (!hasRun && queue.peakLength === 0) past = '';
-  else if (queue.peakLength === 0) past = ` · no job waited ${over}`;
+  else if (queue.peakLength === 0) past = ` · ${isPerRequest ? 'no request waited for its thread' : 'no job waited'} ${over}`;
   else {
     // The longest wait where the timeline knows it; where it lists none (every wait under a pixel, or too many), the mean.
     const wait =
@@ -114,7 +116,7 @@ function EmptyQueue(): ReactNode {
         : queue.meanWaitMs !== null
           ? `, mean wait ${formatDurationMs(queue.meanWaitMs, { isPrecise: true })}`
           : '';
-    past = ` · peak ${formatCount(queue.peakLength)} waiting${wait} ${over}`;
+    past = ` · peak ${formatCount(queue.peakLength)} ${isPerRequest ? 'waiting for their threads' : 'waiting'}${wait} ${over}`;
   }
   return (
     <p className="empty" data-testid="queue-empty">
@@ -163,7 +165,8 @@ export function QueuePanel(): ReactNode {
       <div className="panel-head">
         <h2>Queue</h2>
         <span className="count" data-testid="queue-count">
-          {formatCount(queueLength)} waiting
+          {/* A thread per request has no queue: what waits is each request's new thread, starting. */}
+          {formatCount(queueLength)} {strategy === 'per-request' ? 'starting' : 'waiting'}
         </span>
       </div>
       <BookTerm place={queueBookTerm(strategy)} />
