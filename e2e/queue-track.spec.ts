@@ -96,3 +96,27 @@ test('the empty queue never reads "longest wait 0 ms" after jobs waited, when ea
     /^Empty now · peak [1-9]\d* waiting, (mean wait|longest wait) (?!0 ms)[\d.]+ m?s in the last 5 min$/,
   );
 });
+
+// Listing 21-11 has no queue: a thread per request starts a thread for each request at once. What its track holds is
+// each request's wait for that thread to start, and the track, the legend, each wait and the Queue panel say so.
+test("a thread per request's track holds its requests' waits for their new threads, named as such", async ({ page, dashboard }) => {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await startFromUi(page, { port: dashboard.bookPort, sleepMs: 1000, strategy: 'per-request' });
+  await fireSleepBurst(page, 4);
+  await expect(page.locator('[data-testid=timeline-bar][data-status="200"]')).toHaveCount(4, { timeout: 30_000 });
+  await expect(page.getByRole('list', { name: 'Legend' })).toContainText('waiting for its new thread');
+  await expect(page.getByRole('list', { name: 'Legend' })).not.toContainText('waiting in queue');
+  await expect(page.getByTestId('queue-count')).toHaveText('0 starting');
+  // Four isolates starting at once take far longer than a pixel of the 30 s window (30 ms): each wait is drawn.
+  const spans = page.getByTestId('queue-span');
+  await expect(spans).toHaveCount(4);
+  for (const span of await spans.all()) {
+    await expect(span).toHaveAttribute(
+      'title',
+      /^#\d+ GET \/sleep waited \d+(\.\d)? (ms|s) for its new thread to start, then ran on worker \d+$/,
+    );
+  }
+  await expect(page.getByTestId('queue-empty')).toHaveText(
+    /^Empty now · peak \d+ waiting for their threads, longest wait \d+(\.\d)? (ms|s) in the last 30 s$/,
+  );
+});
