@@ -100,7 +100,7 @@ describe('the history of a real server', () => {
     const queued = history.requestsIn({ track: 'queue', fromAt: endAt - 10_000, toAt: endAt, limit: 50 });
     expect(queued.total).toBe(28);
     expect(queued.requests.filter((r) => r.path === '/sleep').length).toBe(8);
-    const detail = history.request(longWaits[0]!.requestId)!;
+    const detail = history.request(longWaits[0]!.requestId!)!;
     expect(detail).toMatchObject({
       method: 'GET',
       target: '/sleep',
@@ -110,5 +110,82 @@ describe('the history of a real server', () => {
     });
     expect(detail.waitMs!).toBeGreaterThan(SLEEP_MS / 2);
     expect(detail.runMs!).toBeGreaterThanOrEqual(SLEEP_MS * 0.9);
+  });
+});
+
+describe('the history of a real single-threaded server (strategy single)', () => {
+  const SINGLE_SLEEP_MS = 400;
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('draws each connection’s wait, unread, for the one thread on the queue track, and counts it in the queue’s length', async () => {
+    const history = new EventHistory({ checkpointIntervalEvents: 16 });
+    const { stream, until } = recordedServerEvents(history);
+    server = await startServer({ port: 0, workerCount: 1, sleepMs: SINGLE_SLEEP_MS, strategy: 'single', events: stream });
+    const port = server.port;
+
+    // Four sleepers at once: the thread serves one, three wait unread in the backlog.
+    const sleepers = await Promise.all(Array.from({ length: 4 }, () => RawConnection.open(port)));
+    for (const c of sleepers) c.send(get('/sleep', `User-Agent: ${BURST_USER_AGENT}\r\n`));
+    await until(() => history.stateAt(stream.now())!.waitingConnections.length === 3);
+    // Long enough to be drawn: a wait under a pixel (10 s over 1,200 px) is not.
+    await pause(SINGLE_SLEEP_MS / 4);
+    const duringAt = stream.now();
+    const waitingIds = history.stateAt(duringAt)!.waitingConnections.map((c) => c.connectionId);
+    expect(waitingIds.length).toBe(3);
+    const timelineAt = (now: number) => history.timeline({ fromAt: now - 10_000, toAt: now, plotWidthPx: 1_200, now });
+    const during = timelineAt(duringAt).queue;
+    expect(during.spans!.map((s) => [s.connection?.connectionId, s.isWaiting, s.requestId])).toEqual(
+      waitingIds.map((id) => [id, true, null]),
+    );
+    expect(Math.max(...during.buckets.maxLength)).toBe(3);
+
+    for (const c of sleepers) expect((await c.read()).status).toBe(200);
+    for (const c of sleepers) c.close();
+    await until(() => history.stateAt(stream.now())!.connections.length === 0);
+
+    // Afterwards: each of the three waits ended when the thread took it and read its /sleep, about one sleep apart.
+    const endAt = stream.now();
+    const afterTimeline = timelineAt(endAt);
+    const after = afterTimeline.queue;
+    const connectionSpans = after.spans!.filter((s) => s.connection !== null);
+    expect(connectionSpans.map((s) => s.connection!.connectionId)).toEqual(waitingIds);
+    expect(connectionSpans.map((s) => [s.connection!.wasRead, s.isWaiting, s.route, s.origin])).toEqual(
+      Array(3).fill([true, false, '/sleep', 'burst']),
+    );
+    const waitsMs = connectionSpans.map((s) => s.leftAt - s.queuedAt);
+    for (let k = 0; k < 3; k++) expect(waitsMs[k]!).toBeGreaterThanOrEqual((k + 1) * SINGLE_SLEEP_MS * 0.9);
+    // Each wait hands over to its request's bar on the thread's lane.
+    const barIds = new Set(afterTimeline.lanes.flatMap((l) => l.bars.map((b) => b.requestId)));
+    for (const s of connectionSpans) expect(barIds.has(s.requestId!)).toBe(true);
+    // The queue's mean wait is the connections' waits, not their jobs' (which start at once).
+    let waitMsSum = 0;
+    let dequeued = 0;
+    after.buckets.meanWaitMs.forEach((mean, k) => {
+      if (after.buckets.dequeued[k]! > 0) {
+        waitMsSum += mean * after.buckets.dequeued[k]!;
+        dequeued += after.buckets.dequeued[k]!;
+      }
+    });
+    expect(dequeued).toBe(4);
+    expect(waitMsSum).toBeGreaterThanOrEqual(6 * SINGLE_SLEEP_MS * 0.9);
+
+    // Replayed at the moment above, the three wait again, with nothing known of their requests.
+    expect(timelineAt(duringAt).queue.spans).toEqual(during.spans);
+
+    // Stopped while two wait: they are answered 503 unread, and their waits end there.
+    const late = await Promise.all(Array.from({ length: 3 }, () => RawConnection.open(port)));
+    for (const c of late) c.send(get('/sleep'));
+    await until(() => history.stateAt(stream.now())!.waitingConnections.length === 2);
+    const refusedIds = history.stateAt(stream.now())!.waitingConnections.map((c) => c.connectionId);
+    await pause(SINGLE_SLEEP_MS / 4);
+    const stopped = server.shutdown();
+    const statuses = await Promise.all(late.map(async (c) => (await c.read()).status));
+    expect(statuses.sort()).toEqual([200, 503, 503]);
+    await stopped;
+    const stoppedAt = stream.now();
+    const refused = timelineAt(stoppedAt).queue.spans!.filter(
+      (s) => s.connection !== null && refusedIds.includes(s.connection.connectionId),
+    );
+    expect(refused.map((s) => [s.connection!.wasRead, s.isWaiting, s.requestId])).toEqual(Array(2).fill([false, false, null]));
   });
 });

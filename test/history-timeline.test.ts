@@ -363,7 +363,7 @@ describe('the queue track', () => {
       [9, 4_000, 0, '/', 'external'],
     ]);
     // Waits that were never visible (the first wave started at once) are not spans.
-    expect(after.queue.spans?.some((s) => s.requestId <= 4)).toBe(false);
+    expect(after.queue.spans?.some((s) => s.requestId! <= 4)).toBe(false);
   });
 
   it('ends an abandoned job’s wait where it left the queue unrun, counts it among the jobs that left, and keeps why', () => {

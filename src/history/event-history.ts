@@ -18,6 +18,7 @@ import { requestOriginOf } from '../shared/pool-model';
 import type { FinishedRequest } from '../shared/request-stats';
 import { BucketStore, DEFAULT_BUCKETS_PER_LEVEL, jobClassOf, QUEUE_DEQUEUED, QUEUE_RECEIVED, QUEUE_REJECTED } from './bucket-store';
 import { isLaneId, ROUTE_OTHER, routeCodeOf, statusClassOf } from './classify';
+import { ConnectionWaits } from './connection-waits';
 import { findRequest, type RequestList, type RequestsQuery, requestsIn } from './details';
 import { EventLog } from './event-log';
 import type { HistoryParts, MarkerKind, RunInfo, RunRecord, TimelineMarker } from './history-parts';
@@ -112,6 +113,7 @@ export class EventHistory {
   private readonly dequeued: RowIndex;
   private readonly waitClasses: RowIndex[];
   private readonly buckets: BucketStore;
+  private readonly connectionWaits = new ConnectionWaits();
   private markerList: TimelineMarker[] = [];
   private runList: RunRecord[] = [];
   private currentRun: RunRecord | null = null;
@@ -144,7 +146,7 @@ export class EventHistory {
     this.dequeued = new RowIndex(this.table, this.maxEvents);
     this.waitClasses = WAIT_CLASS_THRESHOLDS_MS.map(() => new RowIndex(this.table, this.maxEvents));
     this.buckets = new BucketStore(Math.floor(checkPositive('bucketsPerLevel', options.bucketsPerLevel ?? DEFAULT_BUCKETS_PER_LEVEL)));
-    this.queueLength = this.live.queueLength;
+    this.queueLength = this.live.waitingLength;
     this.queueChangedAt = initialState.at;
     if (initialState.runId > 0) this.seedRun(initialState);
     this.parts = this.makeParts();
@@ -304,6 +306,7 @@ export class EventHistory {
       this.table.approximateBytes +
       indexes +
       this.buckets.approximateBytes +
+      this.connectionWaits.approximateBytes +
       checkpointEntries * CHECKPOINT_BYTES_PER_ENTRY +
       (this.markerList.length + this.runList.length) * CHECKPOINT_BYTES_PER_ENTRY
     );
@@ -451,12 +454,17 @@ export class EventHistory {
     // A rejection is a request's first event only when nothing of it was known: one received earlier whose row
     // left with its first event stays out of the table, as every request whose first event was dropped does.
     const wasInFlight = event.type === 'request-rejected' && live.isInFlight(event.requestId);
+    // Strategy 'single': a connection that stops waiting for the one thread, and since when it waited.
+    const waitingSince =
+      (event.type === 'connection-taken' || event.type === 'connection-closed') && live.waitingConnectionCount > 0
+        ? live.waitingSinceOf(event.connectionId)
+        : Number.NaN;
     live.apply(event);
     if (live.runId !== runBefore) this.beginRun(at);
     // The queue's last stretch ends here: store it before anything else is counted at `at` (buckets fill in time order).
-    if (live.queueLength !== this.queueLength) {
+    if (live.waitingLength !== this.queueLength) {
       this.buckets.addQueueLength(this.queueChangedAt, at, this.queueLength);
-      this.queueLength = live.queueLength;
+      this.queueLength = live.waitingLength;
       this.queueChangedAt = at;
     }
     const table = this.table;
@@ -464,6 +472,7 @@ export class EventHistory {
       case 'request-received':
         table.add(event.requestId, live.runId, seq, at, true, routeCodeOf(event.target), requestOriginOf(event.userAgent) === 'burst');
         this.buckets.countQueueEvent(at, QUEUE_RECEIVED);
+        this.connectionWaits.requestRead(event.connectionId, event.requestId);
         break;
       case 'request-rejected': {
         this.buckets.countQueueEvent(at, QUEUE_REJECTED);
@@ -494,7 +503,8 @@ export class EventHistory {
           this.laneIndexOf(event.workerId)?.push(row);
           this.leftQueue(row, event.waitMs);
         }
-        this.buckets.countQueueEvent(at, QUEUE_DEQUEUED, event.waitMs);
+        // Under strategy 'single' the request's wait is its connection's, unread, before the thread took it.
+        this.buckets.countQueueEvent(at, QUEUE_DEQUEUED, event.waitMs + this.connectionWaits.waitMsOfRequest(live.runId, event.requestId));
         break;
       }
       case 'job-abandoned': {
@@ -542,6 +552,17 @@ export class EventHistory {
         }
         break;
       }
+      case 'connection-taken':
+        if (!Number.isNaN(waitingSince)) this.connectionWaits.end(live.runId, event.connectionId, waitingSince, at, true);
+        break;
+      case 'connection-closed':
+        // Closed unread while it waited (its client left, or a 503 at shutdown): it left the queue for no thread, as
+        // an abandoned job does.
+        if (!Number.isNaN(waitingSince)) {
+          this.connectionWaits.end(live.runId, event.connectionId, waitingSince, at, false);
+          this.buckets.countQueueEvent(at, QUEUE_DEQUEUED, at - waitingSince);
+        }
+        break;
       case 'server-listening':
         if (this.currentRun !== null) {
           this.currentRun.listeningAt = at;
@@ -714,6 +735,7 @@ export class EventHistory {
       laneIndexes: this.laneIndexes,
       dequeued: this.dequeued,
       waitClasses: this.waitClasses,
+      connectionWaits: this.connectionWaits,
       markers: () => this.markerList,
       runs: () => this.runList,
       aggregateAt: (at, isExclusive) => this.aggregateAt(at, isExclusive),

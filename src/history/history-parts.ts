@@ -3,6 +3,7 @@
 
 import type { StopReason } from '../shared/events';
 import type { BucketStore } from './bucket-store';
+import type { ConnectionWaits } from './connection-waits';
 import type { EventLog } from './event-log';
 import type { PoolAggregate, RunSettings } from './pool-state';
 import type { RequestTable, RowIndex } from './request-table';
@@ -62,6 +63,8 @@ export interface HistoryParts {
   readonly dequeued: RowIndex;
   /** Per WAIT_CLASS_THRESHOLDS_MS: the jobs that waited at least that long, in the order they left the queue. */
   readonly waitClasses: readonly RowIndex[];
+  /** Strategy 'single': the connections that waited, unread, for the one thread (those waiting now are in the state). */
+  readonly connectionWaits: ConnectionWaits;
   /** Oldest first; bounded. */
   readonly markers: () => readonly TimelineMarker[];
   /** Oldest first; bounded. */

@@ -337,6 +337,29 @@ export class PoolAggregate {
     return this.queueTail - this.queueHead;
   }
 
+  /**
+   * What waits for the pool: the queued jobs and, under strategy 'single', the connections the one thread has not
+   * read yet (its queue is the listen backlog). The timeline's queue track counts both.
+   */
+  get waitingLength(): number {
+    return this.queueTail - this.queueHead + this.waitingConnections.length;
+  }
+
+  /** The connections waiting, unread, for the single thread, oldest first (read them, never change them). */
+  waitingConnectionsInPlace(): readonly Readonly<WaitingConnection>[] {
+    return this.waitingConnections;
+  }
+
+  get waitingConnectionCount(): number {
+    return this.waitingConnections.length;
+  }
+
+  /** Since when this connection waits for the single thread; NaN when it does not wait. */
+  waitingSinceOf(connectionId: number): number {
+    for (const c of this.waitingConnections) if (c.connectionId === connectionId) return c.since;
+    return Number.NaN;
+  }
+
   /** The oldest waiting job's enqueue time; null when the queue is empty. */
   get oldestQueuedAt(): number | null {
     return this.queueHead < this.queueTail ? this.queueAts[this.queueHead]! : null;

@@ -133,11 +133,15 @@ export interface TimelineLane {
 
 /**
  * A job's wait in the queue, from joining it until a worker took it, until it was abandoned (job-abandoned),
- * or until `now` while it waits.
+ * or until `now` while it waits. Under strategy 'single', also a connection's wait, unread, for the one thread
+ * (the book's listen backlog): from when it opened until the thread took it or it closed unread.
  */
 export interface QueueSpan {
   runId: number;
-  requestId: number;
+  /** null for a connection's wait until the thread reads its request, and for one that closed unread. */
+  requestId: number | null;
+  /** Set for a connection's wait (strategy 'single'); null for a job's. */
+  connection: ConnectionWaitOf | null;
   queuedAt: number;
   /** When a worker took it or it was abandoned, or `now` while it waits. */
   leftAt: number;
@@ -151,17 +155,29 @@ export interface QueueSpan {
   isBeforeHistory: boolean;
 }
 
+export interface ConnectionWaitOf {
+  connectionId: number;
+  /** The thread took it and read its request; false while it waits, and when it closed unread. */
+  wasRead: boolean;
+}
+
 export interface QueueBuckets {
-  /** Time-average number of waiting jobs over the bucket's elapsed length. */
+  /** Time-average number of waiting jobs (and connections waiting for the single thread) over the bucket's elapsed length. */
   meanLength: Float64Array;
   maxLength: Uint32Array;
   /** Requests received (arrivals). */
   received: Uint32Array;
   /** Requests the server answered itself (parse errors, 503 queue full or shutting down, 408). */
   rejected: Uint32Array;
-  /** Jobs that left the queue: for a worker, or abandoned without running (job-abandoned). */
+  /**
+   * Jobs that left the queue: for a worker, or abandoned without running (job-abandoned); under strategy 'single',
+   * connections that closed unread too.
+   */
   dequeued: Uint32Array;
-  /** Mean wait of the jobs that left the queue in the bucket (abandoned ones too); NaN when none did. */
+  /**
+   * Mean wait of the jobs that left the queue in the bucket (abandoned ones too; under 'single' a job's wait counts
+   * its connection's wait for the thread); NaN when none did.
+   */
   meanWaitMs: Float64Array;
 }
 
@@ -278,8 +294,12 @@ function rebuildBucket(parts: HistoryParts, bucketMs: number, now: number): Rebu
   const queue = emptyQueueSums(1);
   const jobs: RebuiltJob[] = [];
   const log = parts.log;
-  let length = aggregate.queueLength;
+  let length = aggregate.waitingLength;
   let lengthSince = bucketStart;
+  // Strategy 'single': the connection the thread took last, its wait, and the request read on it (as event-history.ts counts them).
+  let takenConnectionId = -1;
+  let takenWaitMs = 0;
+  let takenRequestId = -1;
   for (let seq = log.firstAtOrAfter(bucketStart); seq < log.nextSeq; seq++) {
     const at = log.atOf(seq);
     if (at > now) break;
@@ -287,6 +307,7 @@ function rebuildBucket(parts: HistoryParts, bucketMs: number, now: number): Rebu
     switch (event.type) {
       case 'request-received':
         queue.received[0]!++;
+        if (event.connectionId === takenConnectionId) takenRequestId = event.requestId;
         break;
       case 'request-rejected':
         queue.rejected[0]!++;
@@ -295,8 +316,22 @@ function rebuildBucket(parts: HistoryParts, bucketMs: number, now: number): Rebu
       case 'job-started':
       case 'job-abandoned':
         queue.dequeued[0]!++;
-        queue.waitMsSum[0]! += event.waitMs;
+        queue.waitMsSum[0]! += event.waitMs + (event.type === 'job-started' && event.requestId === takenRequestId ? takenWaitMs : 0);
         break;
+      case 'connection-taken':
+        takenConnectionId = event.connectionId;
+        takenRequestId = -1;
+        takenWaitMs = at - aggregate.waitingSinceOf(event.connectionId);
+        if (Number.isNaN(takenWaitMs)) takenWaitMs = 0;
+        break;
+      case 'connection-closed': {
+        const since = aggregate.waitingSinceOf(event.connectionId);
+        if (!Number.isNaN(since)) {
+          queue.dequeued[0]!++;
+          queue.waitMsSum[0]! += at - since;
+        }
+        break;
+      }
       case 'job-finished': {
         const busySince = aggregate.busySinceOf(event.workerId);
         const record = aggregate.requestRecord(event.requestId);
@@ -312,9 +347,9 @@ function rebuildBucket(parts: HistoryParts, bucketMs: number, now: number): Rebu
         break;
     }
     aggregate.apply(event);
-    if (aggregate.queueLength !== length) {
+    if (aggregate.waitingLength !== length) {
       addQueueLengthToSums(queue, grid, lengthSince, at, length);
-      length = aggregate.queueLength;
+      length = aggregate.waitingLength;
       lengthSince = at;
     }
   }
@@ -656,6 +691,7 @@ function waitSpans(
     spans.push({
       runId: c().runId[slot]!,
       requestId: c().requestId[slot]!,
+      connection: null,
       queuedAt,
       leftAt,
       workerId: workerId === -1 ? null : workerId,
@@ -674,6 +710,7 @@ function waitSpans(
       spans.push({
         runId: aggregate.runId,
         requestId: job.requestId,
+        connection: null,
         queuedAt: job.queuedAt,
         leftAt: now,
         workerId: null,
@@ -682,6 +719,67 @@ function waitSpans(
         route: ROUTE_CLASSES[routeOfClass(jobClassFor(parts, aggregate.runId, job.requestId, record, STATUS_RUNNING))]!,
         origin: record?.origin ?? 'external',
         isBeforeHistory: job.queuedAt < historyStartAt,
+      });
+    }
+  }
+  return connectionWaitSpans(parts, summary, fromAt, toAt, minVisibleMs, maxSpans, spans);
+}
+
+/**
+ * Strategy 'single''s waits, added to `spans`: each connection that waited, unread, for the one thread, ended or
+ * waiting at `now`; null when they make more than `maxSpans`.
+ */
+function connectionWaitSpans(
+  parts: HistoryParts,
+  summary: Summary,
+  fromAt: number,
+  toAt: number,
+  minVisibleMs: number,
+  maxSpans: number,
+  spans: QueueSpan[],
+): QueueSpan[] | null {
+  const { now, aggregate } = summary;
+  const table = parts.table;
+  const historyStartAt = parts.firstAt() ?? Number.POSITIVE_INFINITY;
+  for (const wait of parts.connectionWaits.endedFrom(fromAt)) {
+    // Ended after `now` (replay): waiting at `now`, so it comes from the state below.
+    if (wait.endedAt > now) break;
+    if (wait.endedAt - wait.sinceAt < minVisibleMs || !overlapsRange(wait.sinceAt, wait.endedAt, fromAt, toAt)) continue;
+    if (spans.length === maxSpans) return null;
+    const row = wait.requestId === -1 ? -1 : parts.rowOf(wait.runId, wait.requestId);
+    // Its request as known at `now`: read just after the thread took the connection.
+    const slot = row === -1 || !(table.columns.receivedAt[table.slotOf(row)]! <= now) ? -1 : table.slotOf(row);
+    const workerId = slot === -1 ? -1 : table.columns.workerId[slot]!;
+    spans.push({
+      runId: wait.runId,
+      requestId: slot === -1 ? null : wait.requestId,
+      connection: { connectionId: wait.connectionId, wasRead: wait.wasRead },
+      queuedAt: wait.sinceAt,
+      leftAt: wait.endedAt,
+      workerId: workerId === -1 ? null : workerId,
+      abandonReason: null,
+      isWaiting: false,
+      route: slot === -1 ? 'other' : table.routeOf(slot),
+      origin: slot !== -1 && table.isBurst(slot) ? 'burst' : 'external',
+      isBeforeHistory: wait.sinceAt < historyStartAt,
+    });
+  }
+  if (aggregate !== null) {
+    for (const waiting of aggregate.waitingConnectionsInPlace()) {
+      if (now - waiting.since < minVisibleMs || !overlapsRange(waiting.since, now, fromAt, toAt)) continue;
+      if (spans.length === maxSpans) return null;
+      spans.push({
+        runId: aggregate.runId,
+        requestId: null,
+        connection: { connectionId: waiting.connectionId, wasRead: false },
+        queuedAt: waiting.since,
+        leftAt: now,
+        workerId: null,
+        abandonReason: null,
+        isWaiting: true,
+        route: 'other',
+        origin: 'external',
+        isBeforeHistory: waiting.since < historyStartAt,
       });
     }
   }

@@ -344,10 +344,13 @@ export interface FrameLane {
   buckets: FrameLaneBuckets;
 }
 
-/** A job's wait in the queue (see src/history/timeline.ts QueueSpan). */
+/** A job's wait in the queue, or a connection's for the single thread (see src/history/timeline.ts QueueSpan). */
 export interface FrameQueueSpan {
   runId: number;
-  requestId: number;
+  /** null for a connection's wait until its request is read, and for one that closed unread. */
+  requestId: number | null;
+  /** Strategy 'single': the connection that waited, unread, and whether the thread took it; null for a job's wait. */
+  connection: { connectionId: number; wasRead: boolean } | null;
   queuedAt: number;
   /** When a worker took it, or the frame's moment while it waits. */
   leftAt: number;
@@ -358,6 +361,11 @@ export interface FrameQueueSpan {
   route: '/' | '/sleep' | 'other';
   origin: RequestOrigin;
   isBeforeHistory: boolean;
+}
+
+/** One key per span of a frame: a job's wait by its request, a connection's wait by its connection. */
+export function queueSpanKeyOf(span: Pick<FrameQueueSpan, 'runId' | 'requestId' | 'connection'>): string {
+  return span.connection === null ? `${span.runId}:${span.requestId}` : `${span.runId}:connection ${span.connection.connectionId}`;
 }
 
 export interface FrameQueueBuckets {

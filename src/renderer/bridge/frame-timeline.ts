@@ -1,7 +1,7 @@
 // The timeline a viewer holds: frames carry it whole or as a tail (only the buckets at or after the first
 // one that changed, and the bars and waits that overlap them); this keeps the merged whole. Pure and DOM-free.
 
-import type { FrameLaneBuckets, FrameQueueBuckets, FrameTimeline } from '../../shared/wire';
+import { type FrameLaneBuckets, type FrameQueueBuckets, type FrameTimeline, queueSpanKeyOf } from '../../shared/wire';
 import { STATUS_SLOTS } from '../components/timeline-frame';
 
 /**
@@ -113,9 +113,9 @@ export function mergeTimeline(held: FrameTimeline | null, incoming: FrameTimelin
   });
   let spans = incoming.queue.spans;
   if (spans !== null && held.queue.spans !== null) {
-    const fresh = new Set(spans.map(keyOf));
+    const fresh = new Set(spans.map(queueSpanKeyOf));
     const kept = held.queue.spans.filter(
-      (span) => !span.isWaiting && span.leftAt <= tailFromAt && span.leftAt > windowFromAt && !fresh.has(keyOf(span)),
+      (span) => !span.isWaiting && span.leftAt <= tailFromAt && span.leftAt > windowFromAt && !fresh.has(queueSpanKeyOf(span)),
     );
     spans = [...kept, ...spans];
   }

@@ -117,10 +117,11 @@ export function projectTimeline(timeline: FrameTimeline | null, context: Timelin
 
   const spans: FrameQueueSpan[] | null =
     timeline?.queue.spans?.map((span): FrameQueueSpan => {
-      const bar = barsByKey.get(`${span.runId}:${span.requestId}`);
+      const bar = span.requestId === null ? undefined : barsByKey.get(`${span.runId}:${span.requestId}`);
       return {
         runId: span.runId,
         requestId: span.requestId,
+        connection: span.connection,
         method: bar?.method ?? '',
         target: bar?.target ?? ROUTE_PATHS[span.route],
         route: ROUTE_KINDS[span.route],

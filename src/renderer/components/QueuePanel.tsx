@@ -89,6 +89,27 @@ function WaitingConnections(): ReactNode {
   );
 }
 
+/** What the queue track holds: jobs in the channel, connections in the backlog (single), or new threads starting. */
+type WaitKind = 'job' | 'connection' | 'thread-start';
+
+function waitKindOf(strategy: Strategy | null): WaitKind {
+  if (strategy === 'single') return 'connection';
+  if (strategy === 'per-request') return 'thread-start';
+  return 'job';
+}
+
+const NOTHING_WAITED_WORDS: Record<WaitKind, string> = {
+  job: 'no job waited',
+  connection: 'no connection waited for the single thread',
+  'thread-start': 'no request waited for its thread',
+};
+
+const PEAK_WORDS: Record<WaitKind, string> = {
+  job: 'waiting',
+  connection: 'connections waiting for the single thread',
+  'thread-start': 'waiting for their threads',
+};
+
 /** How often the empty queue's look back is recomputed. */
 const RECENT_REFRESH_MS = 1_000;
 
@@ -100,14 +121,14 @@ function EmptyQueue(): ReactNode {
   const { bridge } = useAppServices();
   const windowMs = useAppStore((s) => s.view.timelineWindowMs);
   const hasRun = useAppStore((s) => s.wire.listeningAt !== null);
-  const isPerRequest = useAppStore((s) => s.wire.strategy === 'per-request');
+  const strategy = useAppStore((s) => s.wire.strategy);
   const now = useNow(RECENT_REFRESH_MS);
   // The width only sets the level of detail, which the peak and the longest wait do not depend on.
   const { queue } = bridge.timeline({ fromAt: now - windowMs, toAt: now, now, plotWidthPx: 1 });
   const over = `in the last ${formatWindowMs(windowMs)}`;
   let past: string;
   if (!hasRun && queue.peakLength === 0) past = '';
-  else if (queue.peakLength === 0) past = ` · ${isPerRequest ? 'no request waited for its thread' : 'no job waited'} ${over}`;
+  else if (queue.peakLength === 0) past = ` · ${NOTHING_WAITED_WORDS[waitKindOf(strategy)]} ${over}`;
   else {
     // The longest wait where the timeline knows it; where it lists none (every wait under a pixel, or too many), the mean.
     const wait =
@@ -116,7 +137,7 @@ function EmptyQueue(): ReactNode {
         : queue.meanWaitMs !== null
           ? `, mean wait ${formatDurationMs(queue.meanWaitMs, { isPrecise: true })}`
           : '';
-    past = ` · peak ${formatCount(queue.peakLength)} ${isPerRequest ? 'waiting for their threads' : 'waiting'}${wait} ${over}`;
+    past = ` · peak ${formatCount(queue.peakLength)} ${PEAK_WORDS[waitKindOf(strategy)]}${wait} ${over}`;
   }
   return (
     <p className="empty" data-testid="queue-empty">
@@ -157,6 +178,8 @@ function queueBookTerm(strategy: Strategy | null): BookTermPlace {
 export function QueuePanel(): ReactNode {
   const items = useAppStore((s) => s.wire.queue);
   const queueLength = useAppStore((s) => s.wire.queueLength);
+  // Strategy 'single': what waits is connections, unread; they are this panel's queue.
+  const waitingConnectionCount = useAppStore((s) => s.wire.waitingConnectionCount);
   const isHighRate = useAppStore((s) => s.wire.isHighRate);
   const strategy = useAppStore((s) => s.wire.strategy);
   const hiddenCount = queueLength - items.length;
@@ -166,13 +189,13 @@ export function QueuePanel(): ReactNode {
         <h2>Queue</h2>
         <span className="count" data-testid="queue-count">
           {/* A thread per request has no queue: what waits is each request's new thread, starting. */}
-          {formatCount(queueLength)} {strategy === 'per-request' ? 'starting' : 'waiting'}
+          {formatCount(queueLength + waitingConnectionCount)} {strategy === 'per-request' ? 'starting' : 'waiting'}
         </span>
       </div>
       <BookTerm place={queueBookTerm(strategy)} />
       <WaitingConnections />
       {queueLength === 0 ? (
-        <EmptyQueue />
+        waitingConnectionCount === 0 && <EmptyQueue />
       ) : isHighRate ? (
         <QueueSummary queueLength={queueLength} />
       ) : (

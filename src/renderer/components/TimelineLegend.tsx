@@ -2,6 +2,7 @@
 // (palette-canvas.ts), so what the legend shows is exactly what a bar looks like.
 
 import { memo, type ReactNode, useEffect, useRef } from 'react';
+import type { Strategy } from '../../shared/settings';
 import { ROUTE_KINDS, ROUTE_STYLES } from './palette';
 import { paintSwatch, type SwatchKind } from './palette-canvas';
 
@@ -13,7 +14,13 @@ interface LegendEntry {
   label: string;
 }
 
-/** The entries, with what the queue track's waits are: in the queue, or (a thread per request) for a new thread. */
+/** What the queue track's waits are: jobs in the queue, connections unread (single), or requests' new threads starting. */
+function waitLabelOf(strategy: Strategy | null): string {
+  if (strategy === 'per-request') return 'waiting for its new thread';
+  if (strategy === 'single') return 'connection waiting for the single thread';
+  return 'waiting in queue';
+}
+
 function entriesOf(waitLabel: string): readonly LegendEntry[] {
   return [
     ...ROUTE_KINDS.map((kind) => ({ kind, label: ROUTE_STYLES[kind].label })),
@@ -50,10 +57,10 @@ function Swatch({ kind }: { kind: SwatchKind }): ReactNode {
 }
 
 /** Memo: it changes only with the server's strategy, and its panel re-renders a few times a second. */
-export const TimelineLegend = memo(function TimelineLegend({ waitsForThreadStart }: { waitsForThreadStart: boolean }): ReactNode {
+export const TimelineLegend = memo(function TimelineLegend({ strategy }: { strategy: Strategy | null }): ReactNode {
   return (
     <ul className="legend" aria-label="Legend">
-      {entriesOf(waitsForThreadStart ? 'waiting for its new thread' : 'waiting in queue').map((entry) => (
+      {entriesOf(waitLabelOf(strategy)).map((entry) => (
         <li key={entry.kind}>
           <Swatch kind={entry.kind} /> {entry.label}
         </li>

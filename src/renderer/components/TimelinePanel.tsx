@@ -431,19 +431,20 @@ const AnnotationLayer = memo(function AnnotationLayer({
       ))}
       {annotations.spans.map((span) => (
         <div
-          key={`${span.runId}:${span.requestId}`}
+          key={span.key}
           aria-hidden="true"
           title={span.label}
           className="timeline-annotation"
           data-testid="queue-span"
-          data-request-id={span.requestId}
+          data-request-id={span.requestId ?? ''}
+          data-connection-id={span.connectionId ?? undefined}
           data-run-id={span.runId}
           data-wait-ms={span.waitMs}
           data-waiting={span.isWaiting}
           style={placeOf(span, slidePx)}
-          onPointerEnter={() => span.isCurrentRun && viewActions.hoverRequest(span.requestId)}
+          onPointerEnter={() => span.isCurrentRun && span.requestId !== null && viewActions.hoverRequest(span.requestId)}
           onPointerLeave={() => viewActions.hoverRequest(null)}
-          onClick={() => span.isCurrentRun && viewActions.selectRequest(span.requestId)}
+          onClick={() => span.isCurrentRun && span.requestId !== null && viewActions.selectRequest(span.requestId)}
         />
       ))}
       {annotations.pastBars.map((bar) => (
@@ -846,7 +847,7 @@ export function TimelinePanel(): ReactNode {
         <AnnotationLayer annotations={annotations} zoom={zoom} slidePx={slidePx} />
         <Overlay bars={bars} zoom={zoom} slidePx={slidePx} />
       </div>
-      <TimelineLegend waitsForThreadStart={strategy === 'per-request'} />
+      <TimelineLegend strategy={strategy} />
     </section>
   );
 }

@@ -38,10 +38,16 @@ export interface FrameBar {
   isCurrentRun: boolean;
 }
 
-/** A job's stay in the queue, from joining it until a worker took it (or until `now`, while it waits). */
+/**
+ * A job's stay in the queue, from joining it until a worker took it (or until `now`, while it waits); under strategy
+ * 'single', a connection's wait, unread, for the one thread.
+ */
 export interface FrameQueueSpan {
   runId: number;
-  requestId: number;
+  /** null for a connection's wait until its request is read, and for one that closed unread. */
+  requestId: number | null;
+  /** Strategy 'single': the connection that waited, and whether the thread took it; null for a job's wait. */
+  connection: { connectionId: number; wasRead: boolean } | null;
   /** '' while the frame holds no bar of its job (still waiting, or abandoned): only a bar carries the method. */
   method: string;
   target: string;

@@ -358,7 +358,8 @@ function distanceX(box: Box, x: number): number {
 export function jobAt(scene: TimelineScene, x: number, y: number): number | null {
   const { layout } = scene;
   if (x < LANE_LABEL_WIDTH_PX) return null;
-  let best: { requestId: number; isCurrentRun: boolean } | null = null;
+  // A connection's wait whose request is not read names no job: it is passed over.
+  let best: { requestId: number | null; isCurrentRun: boolean } | null = null;
   let bestDistance = HIT_TOLERANCE_PX;
   if (y >= LANES_TOP_PX && y < lanesBottom(layout)) {
     const lane = Math.floor((y - LANES_TOP_PX) / layout.laneHeightPx);
@@ -372,7 +373,7 @@ export function jobAt(scene: TimelineScene, x: number, y: number): number | null
     }
   } else if (y >= QUEUE_TOP_PX && y < QUEUE_TOP_PX + QUEUE_TRACK_HEIGHT_PX && scene.queue.mode === 'spans') {
     for (const box of scene.queue.spans) {
-      if (y < box.y - 1 || y > box.y + box.h + 1) continue;
+      if (box.span.requestId === null || y < box.y - 1 || y > box.y + box.h + 1) continue;
       const distance = distanceX(box, x);
       if (distance <= bestDistance) {
         best = box.span;
@@ -380,7 +381,7 @@ export function jobAt(scene: TimelineScene, x: number, y: number): number | null
       }
     }
   }
-  return best?.isCurrentRun ? best.requestId : null;
+  return best?.isCurrentRun ? (best.requestId ?? null) : null;
 }
 
 /** The bucket of jobs under (x, y) in a lane, or null. */

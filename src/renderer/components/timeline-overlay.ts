@@ -7,6 +7,7 @@
 // Pure and DOM-free; TimelinePanel renders it from the same scene the canvas is painted from.
 
 import { describeAbandonReason } from '../../shared/pool-model';
+import { queueSpanKeyOf } from '../../shared/wire';
 import { formatClockTime, formatDurationMs, pluralize } from './format';
 import type { FrameBar, FrameMarker, MarkerKind } from './timeline-frame';
 import { isWorkerMarker, ROUTE_ORDER, waitsForThreadStart } from './timeline-frame';
@@ -63,7 +64,12 @@ export interface OverlayBucket {
 }
 
 export interface OverlaySpan {
-  requestId: number;
+  /** Unique among a frame's spans (queueSpanKeyOf). */
+  key: string;
+  /** null for a connection's wait whose request is not read (yet). */
+  requestId: number | null;
+  /** Strategy 'single': the connection that waited, unread, for the one thread; null for a job's wait. */
+  connectionId: number | null;
   runId: number;
   isCurrentRun: boolean;
   /** Whole ms from joining the queue until a worker took it (or until now, while it waits). */
@@ -288,22 +294,34 @@ export function overlaySpans(scene: TimelineScene): OverlaySpan[] {
     const waitMs = Math.round(span.leftAt - span.queuedAt);
     // A job not yet run (or abandoned) has no bar in the frame to name its method: its route's path alone, then.
     const request = span.method === '' ? span.target : `${span.method} ${span.target}`;
-    const job = `#${span.requestId} ${request}${span.isCurrentRun ? '' : ` of run ${span.runId}`}`;
+    const ofRun = span.isCurrentRun ? '' : ` of run ${span.runId}`;
+    const job = `#${span.requestId} ${request}${ofRun}`;
     const wait = formatDurationMs(waitMs);
-    const label = waitsForThreadStart(frame.runs.find((run) => run.runId === span.runId))
-      ? span.isWaiting
-        ? `${job} waiting for its new thread to start for ${wait}`
-        : span.abandonReason !== null
-          ? `${job} waited ${wait} for its new thread, then left: ${describeAbandonReason(span.abandonReason)}`
-          : `${job} waited ${wait} for its new thread to start, then ran on worker ${span.workerId}`
-      : span.isWaiting
-        ? `${job} waiting in the queue for ${wait}`
-        : span.abandonReason !== null
-          ? `${job} waited ${wait} in the queue, then left it: ${describeAbandonReason(span.abandonReason)}`
-          : `${job} waited ${wait} in the queue, then worker ${span.workerId} took it`;
+    const label =
+      span.connection !== null
+        ? connectionWaitLabel(
+            span.connection,
+            span.isWaiting,
+            span.requestId === null ? null : job,
+            `connection ${span.connection.connectionId}${ofRun}`,
+            wait,
+          )
+        : waitsForThreadStart(frame.runs.find((run) => run.runId === span.runId))
+          ? span.isWaiting
+            ? `${job} waiting for its new thread to start for ${wait}`
+            : span.abandonReason !== null
+              ? `${job} waited ${wait} for its new thread, then left: ${describeAbandonReason(span.abandonReason)}`
+              : `${job} waited ${wait} for its new thread to start, then ran on worker ${span.workerId}`
+          : span.isWaiting
+            ? `${job} waiting in the queue for ${wait}`
+            : span.abandonReason !== null
+              ? `${job} waited ${wait} in the queue, then left it: ${describeAbandonReason(span.abandonReason)}`
+              : `${job} waited ${wait} in the queue, then worker ${span.workerId} took it`;
     const left = Math.max(x, plotLeft);
     return {
+      key: queueSpanKeyOf(span),
       requestId: span.requestId,
+      connectionId: span.connection?.connectionId ?? null,
       runId: span.runId,
       isCurrentRun: span.isCurrentRun,
       waitMs,
@@ -315,6 +333,15 @@ export function overlaySpans(scene: TimelineScene): OverlaySpan[] {
       heightPx: h,
     };
   });
+}
+
+/** Strategy 'single': a connection's wait, unread, for the one thread (the book's listen backlog), in words. */
+function connectionWaitLabel(connection: { wasRead: boolean }, isWaiting: boolean, job: string | null, name: string, wait: string): string {
+  if (isWaiting) return `${name} waiting for ${wait}, not yet read: the single thread is serving another connection`;
+  if (!connection.wasRead) return `${name} waited ${wait} for the single thread, then closed unread`;
+  return job === null
+    ? `${name} waited ${wait} for the single thread, then the thread took it`
+    : `${name} waited ${wait} for the single thread, then the thread read its request ${job}`;
 }
 
 function markerLabel(kind: MarkerKind, at: number, workerId: number | null, runId: number): string {

@@ -65,7 +65,7 @@ function paintQueue(ctx: CanvasRenderingContext2D, scene: TimelineScene, highlig
       // The end a worker took it at (or, while it waits, the present) is marked solid.
       ctx.fillStyle = box.span.isWaiting ? CANVAS_COLORS.highlight : routeFill(ctx, box.span.route);
       ctx.fillRect(box.x + box.w - 2, box.y, 2, box.h);
-      if (box.span.isCurrentRun && box.span.requestId === highlightedRequestId) highlighted = box;
+      if (box.span.isCurrentRun && box.span.requestId !== null && box.span.requestId === highlightedRequestId) highlighted = box;
     }
     return highlighted;
   }
@@ -110,6 +110,7 @@ function paintConnectors(ctx: CanvasRenderingContext2D, scene: TimelineScene, hi
   const barOf = new Map<string, Box>();
   for (const box of scene.bars) barOf.set(`${box.bar.runId}:${box.bar.requestId}`, box);
   for (const span of scene.queue.spans) {
+    if (span.span.requestId === null) continue;
     const bar = barOf.get(`${span.span.runId}:${span.span.requestId}`);
     if (!bar) continue;
     const isHighlighted = span.span.isCurrentRun && span.span.requestId === highlightedRequestId;
