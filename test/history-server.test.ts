@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EventHistory } from '../src/history';
 import { EventStream, type RunningServer, startServer } from '../src/server';
 import { BURST_USER_AGENT } from '../src/shared/events';
+import { blankFinishedRequest } from '../src/shared/request-stats';
 import { get, RawConnection, request } from './support/http-client';
 
 const SLEEP_MS = 1_500;
@@ -157,6 +158,14 @@ describe('the history of a real single-threaded server (strategy single)', () =>
     // Each wait hands over to its request's bar on the thread's lane.
     const barIds = new Set(afterTimeline.lanes.flatMap((l) => l.bars.map((b) => b.requestId)));
     for (const s of connectionSpans) expect(barIds.has(s.requestId!)).toBe(true);
+    // The live stats count the same wait, and each request's latency from when its connection was accepted.
+    for (const span of connectionSpans) {
+      const counted = history.finishedRequest(span.requestId!, span.runId, blankFinishedRequest())!;
+      expect(counted.waitMs!).toBeGreaterThanOrEqual(span.leftAt - span.queuedAt);
+      // (The request itself is read a moment after the thread took its connection.)
+      expect(counted.receivedAt).toBeGreaterThanOrEqual(span.queuedAt);
+      expect(counted.receivedAt).toBeLessThan(span.leftAt);
+    }
     // The queue's mean wait is the connections' waits, not their jobs' (which start at once).
     let waitMsSum = 0;
     let dequeued = 0;

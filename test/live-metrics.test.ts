@@ -71,6 +71,22 @@ describe('LiveSeries', () => {
     expect(perRequest.sample(T0 + 750).workers).toBe(2);
   });
 
+  it("times a single thread's request from its connection's accept: it waited unread while the thread served another", () => {
+    const series = new LiveSeries();
+    series.observe({ ...listening(T0, 1), strategy: 'single' } as ServerEvent);
+    // Request 1 runs 300 ms at once; connection 2 opened with it and waited unread until the thread took it.
+    const first = request(1, T0, 300);
+    for (const event of first.slice(0, 3)) series.observe(event);
+    series.observe({ type: 'connection-waiting', at: T0, connectionId: 2, waitingCount: 1 });
+    for (const event of first.slice(3)) series.observe(event);
+    series.observe({ type: 'connection-taken', at: T0 + 300, connectionId: 2, waitMs: 300, waitingCount: 0 });
+    for (const event of request(2, T0 + 300, 300)) series.observe(event);
+    const sample = series.sample(T0 + 750);
+    expect(sample.p99LatencyMs).toBe(600);
+    // The wait counted in the queue: one connection for 300 ms of the 750 ms sampled.
+    expect(sample.meanQueueLength).toBeCloseTo(300 / 750, 5);
+  });
+
   it('reads no latency and no rate once a second has passed without a response', () => {
     const series = new LiveSeries();
     series.observe(listening(T0, 1));

@@ -121,6 +121,59 @@ describe('QueueingWindow on a trace worked out by hand', () => {
     expect(snapshot.little.inSystem.difference).toBeCloseTo(0, 10);
   });
 
+  it("counts the single thread's waiting connections as its queue, so its figures are the pool's for the same trace", () => {
+    // The trace above on listing 21-10's single thread: job 1's connection is read at once; connection 2 opens at 5
+    // and waits unread until the thread takes it at 10, when its request is read and its job starts at once.
+    const window = new QueueingWindow({ windowMs: 1_000, bucketMs: 100 });
+    const opened = (at: number, connectionId: number): ServerEvent => ({
+      type: 'connection-opened',
+      at,
+      connectionId,
+      remoteAddress: '127.0.0.1',
+      remotePort: 40_000 + connectionId,
+    });
+    const received = (at: number, requestId: number, connectionId: number): ServerEvent => ({
+      type: 'request-received',
+      at,
+      requestId,
+      connectionId,
+      method: 'GET',
+      target: '/',
+      remoteAddress: '127.0.0.1',
+      userAgent: null,
+    });
+    const events: ServerEvent[] = [
+      listeningEvent(T0, { workerCount: 1, strategy: 'single' }),
+      opened(T0, 1),
+      received(T0, 1, 1),
+      { type: 'job-queued', at: T0, requestId: 1, queueDepth: 1 },
+      { type: 'job-started', at: T0, requestId: 1, workerId: 0, waitMs: 0, queueDepth: 0 },
+      opened(T0 + 5, 2),
+      { type: 'connection-waiting', at: T0 + 5, connectionId: 2, waitingCount: 1 },
+      { type: 'job-finished', at: T0 + 10, requestId: 1, workerId: 0, runMs: 10, status: 200 },
+      { type: 'connection-closed', at: T0 + 10, connectionId: 1, reason: 'client-closed', requestCount: 1 },
+      { type: 'connection-taken', at: T0 + 10, connectionId: 2, waitMs: 5, waitingCount: 0 },
+      received(T0 + 10, 2, 2),
+      { type: 'job-queued', at: T0 + 10, requestId: 2, queueDepth: 1 },
+      { type: 'job-started', at: T0 + 10, requestId: 2, workerId: 0, waitMs: 0, queueDepth: 0 },
+      { type: 'job-finished', at: T0 + 20, requestId: 2, workerId: 0, runMs: 10, status: 200 },
+    ];
+    // While connection 2 waits, it is the queue.
+    const during = new QueueingWindow({ windowMs: 1_000, bucketMs: 100 });
+    feed(during, events.slice(0, 7));
+    expect(during.snapshot(T0 + 7).queueLength).toBe(1);
+    feed(window, events);
+    const snapshot = window.snapshot(T0 + 100);
+    expect(snapshot).toMatchObject({ spanMs: 100, workers: 1, arrivals: 2, completions: 2, queueLength: 0, busyWorkers: 0 });
+    expect(snapshot.meanQueueLength).toBeCloseTo(0.05, 10);
+    expect(snapshot.meanWaitMs).toBeCloseTo(2.5, 10);
+    expect(snapshot.meanInSystem).toBeCloseTo(0.25, 10);
+    expect(snapshot.meanTimeInSystemMs).toBeCloseTo(12.5, 10);
+    expect(snapshot.probabilityOfWait).toBeCloseTo(0.5, 10);
+    expect(snapshot.little.waiting.difference).toBeCloseTo(0, 10);
+    expect(snapshot.little.inSystem.difference).toBeCloseTo(0, 10);
+  });
+
   it('integrates the queue between events, not at them: mid-trace the running job counts up to now', () => {
     const window = new QueueingWindow({ windowMs: 1_000, bucketMs: 100 });
     feed(window, events.slice(0, 4)); // listening, job 1 queued + started, job 2 queued

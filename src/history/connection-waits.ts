@@ -19,8 +19,15 @@ export interface ConnectionWait {
   requestId: number;
 }
 
+/** One key per request of a history (request ids start again with each run). */
+function requestKeyOf(runId: number, requestId: number): number {
+  return runId * 2 ** 32 + requestId;
+}
+
 export class ConnectionWaits {
   private waits: ConnectionWait[] = [];
+  /** The kept waits that were read, by their request (requestKeyOf). */
+  private readonly byRequest = new Map<number, ConnectionWait>();
   /** The connection the thread took last: its request, read next, is the wait's request. */
   private lastTaken: ConnectionWait | null = null;
 
@@ -30,7 +37,11 @@ export class ConnectionWaits {
     this.waits.push(wait);
     this.lastTaken = wasRead ? wait : null;
     // Drop the oldest half at once, so trimming costs O(1) per wait.
-    if (this.waits.length > MAX_CONNECTION_WAITS * 1.5) this.waits = this.waits.slice(-MAX_CONNECTION_WAITS);
+    if (this.waits.length > MAX_CONNECTION_WAITS * 1.5) {
+      this.waits = this.waits.slice(-MAX_CONNECTION_WAITS);
+      this.byRequest.clear();
+      for (const kept of this.waits) if (kept.requestId !== -1) this.byRequest.set(requestKeyOf(kept.runId, kept.requestId), kept);
+    }
   }
 
   /** A request arrived on a connection: the one just taken names its request. */
@@ -38,13 +49,15 @@ export class ConnectionWaits {
     const taken = this.lastTaken;
     if (taken === null || taken.connectionId !== connectionId) return;
     taken.requestId = requestId;
+    this.byRequest.set(requestKeyOf(taken.runId, requestId), taken);
     this.lastTaken = null;
   }
 
   /** How long the connection of this request waited before it was read; 0 when it did not wait (or is not known). */
   waitMsOfRequest(runId: number, requestId: number): number {
-    const last = this.waits[this.waits.length - 1];
-    return last?.wasRead && last.runId === runId && last.requestId === requestId ? last.endedAt - last.sinceAt : 0;
+    if (this.byRequest.size === 0) return 0;
+    const wait = this.byRequest.get(requestKeyOf(runId, requestId));
+    return wait === undefined ? 0 : wait.endedAt - wait.sinceAt;
   }
 
   /** The ended waits, in the order they ended, from the first that ended at or after `at`. */
@@ -61,6 +74,6 @@ export class ConnectionWaits {
   }
 
   get approximateBytes(): number {
-    return this.waits.length * 80;
+    return this.waits.length * 80 + this.byRequest.size * 40;
   }
 }

@@ -439,7 +439,17 @@ export class EventHistory {
     this.settle();
     if (runId !== undefined) {
       const row = this.parts.rowOf(runId, requestId);
-      if (row !== -1) return this.table.finishedInto(row, this.log, out);
+      if (row !== -1) {
+        this.table.finishedInto(row, this.log, out);
+        // Strategy 'single': its client waited from the connection's accept, unread, before the request was received;
+        // its latency and its wait count that too, as the queue track shows it.
+        const connectionWaitMs = this.connectionWaits.waitMsOfRequest(runId, requestId);
+        if (connectionWaitMs > 0) {
+          out.receivedAt -= connectionWaitMs;
+          if (out.waitMs !== null) out.waitMs += connectionWaitMs;
+        }
+        return out;
+      }
     }
     return findRequest(this.parts, this.live, requestId, runId);
   }

@@ -122,13 +122,15 @@ interface Tick {
 }
 
 /**
- * Turns the event stream into LiveSamples: responses per second and p99 latency from request-received and
- * response-sent, the queue and busy workers as time averages from a short QueueingWindow. Pure and bounded:
+ * Turns the event stream into LiveSamples: responses per second and p99 latency from request-received (under a single
+ * thread, from its connection's accept) and response-sent, the queue and busy workers as time averages from a short QueueingWindow. Pure and bounded:
  * a few intervals of latencies, and the requests in flight (at most MAX_TRACKED_REQUESTS).
  */
 export class LiveSeries {
   private readonly window = new QueueingWindow({ windowMs: LIVE_SAMPLE_SPAN_MS, bucketMs: LIVE_METRICS_INTERVAL_MS });
   private readonly receivedAt = new Map<number, number>();
+  /** Strategy 'single': a connection the thread just took, and how long it waited unread, until its request is read. */
+  private readonly takenConnectionWaitMs = new Map<number, number>();
   private ticks: Tick[] = [];
   private current: Tick = { startAt: Number.NaN, endAt: Number.NaN, responses: 0, latenciesMs: [] };
   private workers: number | null = null;
@@ -139,18 +141,29 @@ export class LiveSeries {
       case 'server-listening':
         this.workers = startingThreadCountOf(event);
         this.receivedAt.clear();
+        this.takenConnectionWaitMs.clear();
         return;
       case 'thread-started':
       case 'thread-exited':
         this.workers = event.liveThreadCount;
         return;
-      case 'request-received':
+      case 'connection-taken':
+        this.takenConnectionWaitMs.set(event.connectionId, event.waitMs);
+        return;
+      case 'connection-closed':
+        this.takenConnectionWaitMs.delete(event.connectionId);
+        return;
+      case 'request-received': {
         if (this.receivedAt.size >= MAX_TRACKED_REQUESTS) {
           const oldest = this.receivedAt.keys().next();
           if (!oldest.done) this.receivedAt.delete(oldest.value);
         }
-        this.receivedAt.set(event.requestId, event.at);
+        // Under a single thread its client waited from the connection's accept, unread: its latency starts there.
+        const connectionWaitMs = this.takenConnectionWaitMs.get(event.connectionId) ?? 0;
+        if (connectionWaitMs > 0) this.takenConnectionWaitMs.delete(event.connectionId);
+        this.receivedAt.set(event.requestId, event.at - connectionWaitMs);
         return;
+      }
       case 'response-sent': {
         this.current.responses++;
         const receivedAt = this.receivedAt.get(event.requestId);

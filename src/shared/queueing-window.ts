@@ -1,5 +1,6 @@
 // The measured queueing quantities of a running server over a sliding time window, computed from its event
-// stream (job-queued, job-started, job-finished, job-abandoned, request-rejected, server-listening): λ, S, c, ρ, Lq, L,
+// stream (job-queued, job-started, job-finished, job-abandoned, request-rejected, server-listening, and single's
+// connection events): λ, S, c, ρ, Lq, L,
 // Wq, W and the Little's-law checks. Pure and incremental: O(1) amortised per event, memory bounded by the
 // window's bucket count plus the jobs in the system (itself bounded by the server's queue).
 //
@@ -25,6 +26,10 @@
 //   system are both its waitMs. Jobs that arrived in the window but had not left by t are in Lq/L but not yet in Wq/W.
 //   A job the estimator saw start but not arrive counts in S and Wq but not in W; one it saw only finish
 //   counts only in meanWorkerRunMs and the completions.
+// - Strategy 'single' has no job queue (its one thread reads one connection at a time): what waits is connections in
+//   the listen backlog, connection-waiting → connection-taken (or closed unread). They count in Lq and L while they
+//   wait, and a request's wait (Wq) and time in the system (W) begin with its connection's wait, carried from
+//   connection-taken through its request-received to its job; a job of single starts at once.
 // - Little's law L = λW (and Lq = λWq) holds exactly over a span that starts and ends with the system
 //   empty; over a sliding window the jobs straddling its two edges make the difference, which shrinks as
 //   the window grows against W. The checks report both sides and the difference.
@@ -144,7 +149,14 @@ export class QueueingWindow {
   private readonly slotBucket: Float64Array;
   private workers: number | null;
   private readonly jobs = new Map<number, JobTimes>();
+  /** What waits: the jobs in the queue plus, under strategy 'single', the connections waiting unread for the thread. */
   private queueLength = 0;
+  private jobQueueDepth = 0;
+  // Strategy 'single': its queue is the listen backlog. A connection's wait there is its request's wait: carried from
+  // connection-taken through its request-received to its job (single's jobs themselves start at once).
+  private readonly waitingConnectionIds = new Set<number>();
+  private readonly takenConnectionWaitMs = new Map<number, number>();
+  private readonly requestConnectionWaitMs = new Map<number, number>();
   private busyWorkers = 0;
   /** Time up to which the integrals are accumulated; NaN before the first event. */
   private integratedTo = Number.NaN;
@@ -174,20 +186,26 @@ export class QueueingWindow {
         this.advanceTo(event.at);
         const slot = this.slotOf();
         const waitingBefore = this.queueLength;
+        const connectionWaitMs = this.requestConnectionWaitMs.get(event.requestId) ?? 0;
         this.add(slot, Column.Arrivals, 1);
-        if (this.workers !== null ? this.busyWorkers >= this.workers : waitingBefore > 0) this.add(slot, Column.WaitedArrivals, 1);
-        this.queueLength = event.queueDepth;
-        this.track(event.requestId, { queuedAt: event.at, startedAt: Number.NaN, waitMs: Number.NaN });
+        if (connectionWaitMs > 0 || (this.workers !== null ? this.busyWorkers >= this.workers : waitingBefore > 0)) {
+          this.add(slot, Column.WaitedArrivals, 1);
+        }
+        this.setJobQueueDepth(event.queueDepth);
+        // It arrived when its connection did (strategy 'single'), not when the thread came round to read it.
+        this.track(event.requestId, { queuedAt: event.at - connectionWaitMs, startedAt: Number.NaN, waitMs: Number.NaN });
         return;
       }
       case 'job-started': {
         this.advanceTo(event.at);
-        this.queueLength = event.queueDepth;
+        this.setJobQueueDepth(event.queueDepth);
         this.busyWorkers++;
         const job = this.jobs.get(event.requestId);
+        const connectionWaitMs = this.requestConnectionWaitMs.get(event.requestId) ?? 0;
+        if (connectionWaitMs > 0) this.requestConnectionWaitMs.delete(event.requestId);
         if (job !== undefined) {
           job.startedAt = event.at;
-          job.waitMs = event.waitMs;
+          job.waitMs = event.waitMs + connectionWaitMs;
         } else {
           this.track(event.requestId, { queuedAt: Number.NaN, startedAt: event.at, waitMs: event.waitMs });
         }
@@ -220,7 +238,8 @@ export class QueueingWindow {
       case 'job-abandoned': {
         this.advanceTo(event.at);
         const slot = this.slotOf();
-        this.queueLength = event.queueDepth;
+        this.setJobQueueDepth(event.queueDepth);
+        this.requestConnectionWaitMs.delete(event.requestId);
         const job = this.jobs.get(event.requestId);
         if (job !== undefined) {
           this.jobs.delete(event.requestId);
@@ -233,7 +252,34 @@ export class QueueingWindow {
         }
         return;
       }
+      case 'connection-waiting':
+        this.advanceTo(event.at);
+        this.waitingConnectionIds.add(event.connectionId);
+        this.setJobQueueDepth(this.jobQueueDepth);
+        return;
+      case 'connection-taken':
+        this.advanceTo(event.at);
+        if (this.waitingConnectionIds.delete(event.connectionId)) this.takenConnectionWaitMs.set(event.connectionId, event.waitMs);
+        this.setJobQueueDepth(this.jobQueueDepth);
+        return;
+      case 'connection-closed':
+        // Closed unread while it waited (its client left, or a 503 at shutdown); or closed after it was read.
+        this.takenConnectionWaitMs.delete(event.connectionId);
+        if (!this.waitingConnectionIds.has(event.connectionId)) return;
+        this.advanceTo(event.at);
+        this.waitingConnectionIds.delete(event.connectionId);
+        this.setJobQueueDepth(this.jobQueueDepth);
+        return;
+      case 'request-received': {
+        const waitMs = this.takenConnectionWaitMs.get(event.connectionId);
+        if (waitMs === undefined) return;
+        // Only the first request on it waited for the thread.
+        this.takenConnectionWaitMs.delete(event.connectionId);
+        this.requestConnectionWaitMs.set(event.requestId, waitMs);
+        return;
+      }
       case 'request-rejected':
+        this.requestConnectionWaitMs.delete(event.requestId);
         if (event.errorCode !== 'QUEUE_FULL') return;
         this.advanceTo(event.at);
         this.add(this.slotOf(), Column.Rejected, 1);
@@ -243,12 +289,21 @@ export class QueueingWindow {
     }
   }
 
+  private setJobQueueDepth(depth: number): void {
+    this.jobQueueDepth = depth;
+    this.queueLength = depth + this.waitingConnectionIds.size;
+  }
+
   /** Forgets everything: a new server run (server-listening does this itself). */
   reset(at: number): void {
     for (const column of this.columns) column.fill(0);
     this.slotBucket.fill(-1);
     this.jobs.clear();
     this.queueLength = 0;
+    this.jobQueueDepth = 0;
+    this.waitingConnectionIds.clear();
+    this.takenConnectionWaitMs.clear();
+    this.requestConnectionWaitMs.clear();
     this.busyWorkers = 0;
     this.integratedTo = at;
     this.observedSince = at;

@@ -24,7 +24,7 @@ import {
 import { BURST_FIELD_LABELS, checkBurstCount } from '../store/commands-slice';
 import { useAppStore } from '../store/use-app-store';
 import type { BurstKind } from '../store/view-slice';
-import { BOOK_TOOLTIPS, useShowBookTerms } from './book-terms';
+import { BOOK_TOOLTIPS, fireBurstTooltipOf, useShowBookTerms } from './book-terms';
 import {
   type ControlState,
   changedSettings,
@@ -263,9 +263,9 @@ const BURST_RANGE = { min: BURST_LIMITS.minCount, max: BURST_LIMITS.maxCount };
 
 /** The two bursts: each a size field and its Fire button. */
 const BURSTS = [
-  { path: '/sleep', kind: 'sleep', inputId: 'burst-sleep-count', button: 'Fire /sleep burst', bookTooltip: BOOK_TOOLTIPS.fireSleep },
-  { path: '/', kind: 'hello', inputId: 'burst-hello-count', button: 'Fire GET / burst', bookTooltip: BOOK_TOOLTIPS.fireHello },
-] as const satisfies ReadonlyArray<{ path: BurstPath; kind: BurstKind; inputId: string; button: string; bookTooltip: string }>;
+  { path: '/sleep', kind: 'sleep', inputId: 'burst-sleep-count', button: 'Fire /sleep burst' },
+  { path: '/', kind: 'hello', inputId: 'burst-hello-count', button: 'Fire GET / burst' },
+] as const satisfies ReadonlyArray<{ path: BurstPath; kind: BurstKind; inputId: string; button: string }>;
 
 function BurstControls({ fire }: { fire: Record<BurstPath, ControlState> }): ReactNode {
   const sleepBurstCount = useAppStore((s) => s.view.sleepBurstCount);
@@ -273,6 +273,7 @@ function BurstControls({ fire }: { fire: Record<BurstPath, ControlState> }): Rea
   const editBurstCount = useAppStore((s) => s.viewActions.editBurstCount);
   const fireBurst = useAppStore((s) => s.commandActions.fireBurst);
   const showBookTerms = useShowBookTerms();
+  const strategy = useAppStore((s) => s.wire.strategy);
   const messageIdBase = useId();
   const counts: Record<BurstPath, string> = { '/sleep': sleepBurstCount, '/': helloBurstCount };
   const bursts = BURSTS.map((burst) => ({
@@ -296,7 +297,7 @@ function BurstControls({ fire }: { fire: Record<BurstPath, ControlState> }): Rea
           <ActionButton
             state={fire[burst.path]}
             label={burst.button}
-            hint={showBookTerms ? burst.bookTooltip : undefined}
+            hint={showBookTerms ? fireBurstTooltipOf(burst.path, strategy) : undefined}
             onAct={() => void fireBurst(burst.path)}
           />
         </Fragment>

@@ -29,6 +29,9 @@ const Tile = memo(function Tile({ label, testId, value, hint, tone, isSecondary 
   );
 });
 
+const LATENCY_HINT = 'Received → response sent, all routes (under a single thread, from the connection’s accept: it waited unread)';
+const WAIT_HINT = 'Time a job waited in the queue, all routes (under a single thread, its connection’s wait to be read too)';
+
 export function StatsStrip(): ReactNode {
   const rps = useAppStore((s) => s.stats.requestsPerSecond);
   const latency = useAppStore((s) => s.stats.latencyMs);
@@ -38,7 +41,8 @@ export function StatsStrip(): ReactNode {
   const waitedTooLong = useAppStore((s) => s.stats.waitedTooLong);
   const maxWaitMs = useAppStore((s) => s.wire.status.settings.maxWaitMs);
   const finished = useAppStore((s) => s.stats.finishedCount);
-  const queueLength = useAppStore((s) => s.wire.queueLength);
+  // Under a single thread what waits is connections, unread (the queue panel lists them).
+  const queueLength = useAppStore((s) => s.wire.queueLength + s.wire.waitingConnectionCount);
   const connections = useAppStore((s) => s.wire.counters.openConnections);
   const dropped = useAppStore((s) => s.wire.droppedEvents);
   const historyStartAt = useAppStore((s) => s.wire.historyStartAt);
@@ -51,17 +55,11 @@ export function StatsStrip(): ReactNode {
         value={formatRate(rps)}
         hint={`${pluralize(finished, 'response')} this run; the rate is averaged over the last ${RATE_WINDOW_MS / 1_000} s, and 0 while the server is stopped`}
       />
-      <Tile label="Latency p50" testId="stat-p50" value={formatDurationMs(latency?.p50)} hint="Received → response sent, all routes" />
-      <Tile label="p95" testId="stat-p95" isSecondary value={formatDurationMs(latency?.p95)} hint="Received → response sent, all routes" />
-      <Tile label="p99" testId="stat-p99" value={formatDurationMs(latency?.p99)} hint="Received → response sent, all routes" />
-      <Tile
-        label="Wait p50"
-        testId="stat-wait-p50"
-        isSecondary
-        value={formatDurationMs(wait?.p50)}
-        hint="Time a job waited in the queue, all routes"
-      />
-      <Tile label="Wait p99" testId="stat-wait-p99" value={formatDurationMs(wait?.p99)} hint="Time a job waited in the queue, all routes" />
+      <Tile label="Latency p50" testId="stat-p50" value={formatDurationMs(latency?.p50)} hint={LATENCY_HINT} />
+      <Tile label="p95" testId="stat-p95" isSecondary value={formatDurationMs(latency?.p95)} hint={LATENCY_HINT} />
+      <Tile label="p99" testId="stat-p99" value={formatDurationMs(latency?.p99)} hint={LATENCY_HINT} />
+      <Tile label="Wait p50" testId="stat-wait-p50" isSecondary value={formatDurationMs(wait?.p50)} hint={WAIT_HINT} />
+      <Tile label="Wait p99" testId="stat-wait-p99" value={formatDurationMs(wait?.p99)} hint={WAIT_HINT} />
       <Tile label="Queue" testId="stat-queue" value={formatCount(queueLength)} tone={queueLength > 0 ? 'warn' : undefined} />
       <Tile
         label="Connections"

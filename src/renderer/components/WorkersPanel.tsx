@@ -35,8 +35,8 @@ const IDLE_BOOK_TERMS: Record<WorkerView['phase'], BookTermPlace> = {
   'waiting-for-lock': 'worker-waiting-for-lock',
 };
 
-/** What a card without a job says it does, by its phase. */
-function idleLineOf(worker: WorkerView): string {
+/** What a card without a job says it does, by its phase; the single thread waits for a connection, not a job. */
+function idleLineOf(worker: WorkerView, isSingle: boolean): string {
   switch (worker.phase) {
     case 'exited':
       return 'thread joined';
@@ -46,6 +46,7 @@ function idleLineOf(worker: WorkerView): string {
       // The pill says "waiting for the lock" already.
       return "another worker holds the queue's lock";
     default:
+      if (isSingle) return 'waiting for a connection';
       return worker.holdsLock ? 'waiting for a job, holding the lock' : 'waiting for a job';
   }
 }
@@ -102,7 +103,16 @@ function CardBookTerm({ place }: { place: BookTermPlace }): ReactNode {
   return isPresenting ? null : <BookTerm place={place} inline />;
 }
 
-const WorkerCard = memo(function WorkerCard({ worker, sleepMs }: { worker: WorkerView; sleepMs: number }): ReactNode {
+const WorkerCard = memo(function WorkerCard({
+  worker,
+  sleepMs,
+  isSingle,
+}: {
+  worker: WorkerView;
+  sleepMs: number;
+  /** Strategy 'single': no channel, so no recv(): its one thread takes connections itself. */
+  isSingle: boolean;
+}): ReactNode {
   const job = worker.job;
   return (
     <li
@@ -139,8 +149,8 @@ const WorkerCard = memo(function WorkerCard({ worker, sleepMs }: { worker: Worke
           </>
         ) : worker.isHighRate ? null : (
           <>
-            <div className="job-line muted">{idleLineOf(worker)}</div>
-            <CardBookTerm place={IDLE_BOOK_TERMS[worker.phase]} />
+            <div className="job-line muted">{idleLineOf(worker, isSingle)}</div>
+            <CardBookTerm place={isSingle && worker.phase === 'idle' ? 'worker-idle-single' : IDLE_BOOK_TERMS[worker.phase]} />
           </>
         )}
       </div>
@@ -156,7 +166,8 @@ const WorkerCard = memo(function WorkerCard({ worker, sleepMs }: { worker: Worke
 
 function WorkerSlot({ index, sleepMs }: { index: number; sleepMs: number }): ReactNode {
   const worker = useAppStore((s) => s.wire.workers[index]);
-  return worker ? <WorkerCard worker={worker} sleepMs={sleepMs} /> : null;
+  const isSingle = useAppStore((s) => s.wire.strategy === 'single');
+  return worker ? <WorkerCard worker={worker} sleepMs={sleepMs} isSingle={isSingle} /> : null;
 }
 
 /**

@@ -5,6 +5,7 @@
 // them. Every caption is here, and each shows only while "Show the book's terms" is on.
 
 import type { ReactNode } from 'react';
+import type { Strategy } from '../../shared/settings';
 import { useAppStore } from '../store/use-app-store';
 
 /** Where a caption goes. */
@@ -19,6 +20,7 @@ export type BookTermPlace =
   | 'workers-stopping'
   | 'workers-none'
   | 'worker-idle'
+  | 'worker-idle-single'
   | 'worker-joining'
   | 'worker-exited'
   | 'worker-waiting-for-lock'
@@ -96,6 +98,11 @@ const BOOK_TERMS: Record<BookTermPlace, ReactNode> = {
       blocked in <code>recv()</code>
     </>
   ),
+  'worker-idle-single': (
+    <>
+      blocked in <code>listener.incoming()</code> until the next connection
+    </>
+  ),
   'worker-joining': (
     <>
       <code>thread.join()</code> waits for it
@@ -150,11 +157,19 @@ const BOOK_TERMS: Record<BookTermPlace, ReactNode> = {
   ),
 };
 
+/** What a burst's requests meet on the server running (else the pool), in the book's words: a tooltip, plain text. */
+export function fireBurstTooltipOf(path: '/sleep' | '/', strategy: Strategy | null): string {
+  const handling =
+    strategy === 'single'
+      ? 'the one thread calls handle_connection(stream) itself, one connection after another'
+      : strategy === 'per-request'
+        ? 'the server calls thread::spawn(|| handle_connection(stream)) for each'
+        : 'the server calls pool.execute(|| handle_connection(stream))';
+  return `Each request is its own connection: ${handling}${path === '/sleep' ? ', and /sleep runs thread::sleep' : ''}.`;
+}
+
 /** The words a tooltip adds while the book's terms are shown (plain text: tooltips carry no markup). */
 export const BOOK_TOOLTIPS = {
-  fireSleep:
-    'Each request is its own connection: the server calls pool.execute(|| handle_connection(stream)), and /sleep runs thread::sleep.',
-  fireHello: 'Each request is its own connection: the server calls pool.execute(|| handle_connection(stream)).',
   stop: 'Graceful: stop taking connections, then drop(self.sender.take()) and join every worker in order.',
   strategy:
     "The chapter's four servers: one thread (21-10), thread::spawn per request (21-11), the ThreadPool (final), and the while let worker loop that holds the lock for the whole job (21-21).",
