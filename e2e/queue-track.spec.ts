@@ -121,3 +121,51 @@ test("a thread per request's track holds its requests' waits for their new threa
     /^Empty now · peak \d+ waiting for their threads, longest wait \d+(\.\d)? (ms|s) in the last 30 s$/,
   );
 });
+
+// Listing 21-10 has no channel either: its one thread reads one connection at a time, and what waits is connections,
+// accepted and unread, in the listen backlog. The track holds those waits, each handed over to the request read on its
+// connection, and the legend, the Queue panel, the stats and the request's details count them.
+test("a single thread's track holds the connections waiting unread for it, and its stats count those waits", async ({
+  page,
+  dashboard,
+}) => {
+  const sleepMs = 1000;
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await startFromUi(page, { port: dashboard.bookPort, sleepMs, strategy: 'single' });
+  await expect(page.getByRole('list', { name: 'Legend' })).toContainText('connection waiting for the single thread');
+  await fireSleepBurst(page, 4);
+  // While the thread sleeps, the connections behind it wait: they are the queue, in the panel's count and on the track.
+  await expect(page.getByTestId('queue-count')).toHaveText(/^[1-3] waiting$/);
+  await expect(page.locator('[data-testid=queue-span][data-waiting=true][data-connection-id]').first()).toHaveAttribute(
+    'title',
+    /^connection \d+ waiting for \d+(\.\d)? (ms|s), not yet read: the single thread is serving another connection$/,
+  );
+  await expect(page.locator('[data-testid=timeline-bar][data-status="200"]')).toHaveCount(4, { timeout: 30_000 });
+
+  // Afterwards: three waits of about one, two and three sleeps, each ending where the thread read its request.
+  const waits = page.locator('[data-testid=queue-span][data-connection-id]');
+  await expect(waits).toHaveCount(3);
+  const waitsMs: number[] = [];
+  for (const span of await waits.all()) {
+    await expect(span).toHaveAttribute(
+      'title',
+      /^connection \d+ waited \d+(\.\d)? s for the single thread, then the thread read its request #\d+ GET \/sleep$/,
+    );
+    waitsMs.push(Number(await span.getAttribute('data-wait-ms')));
+    const requestId = await span.getAttribute('data-request-id');
+    await expect(page.locator(`[data-testid=timeline-bar][data-request-id="${requestId}"]`)).toHaveCount(1);
+  }
+  waitsMs.sort((a, b) => a - b);
+  // Generous bounds: each waited for the sleeps before it, whatever a loaded machine adds.
+  for (let k = 0; k < 3; k++) expect(waitsMs[k]!).toBeGreaterThanOrEqual((k + 1) * sleepMs * 0.9);
+  await expect(page.getByTestId('queue-empty')).toHaveText(
+    /^Empty now · peak 3 connections waiting for the single thread, longest wait \d+(\.\d)? s in the last 30 s$/,
+  );
+  // The stats count the same waits; the details of a request say its connection waited.
+  await expect(page.getByTestId('stat-wait-p99')).toHaveText(/^\d+(\.\d)? s$/);
+  await waits.last().hover();
+  await expect(page.getByTestId('detail-wait')).toHaveAttribute('data-connection-wait-ms', /^\d+(\.\d+)?$/);
+  await expect(page.getByTestId('detail-wait')).toContainText('its connection unread, for the single thread');
+  await page.screenshot({ path: screenshotPath('14-single-backlog') });
+  expect(await seriousAxeViolations(page)).toEqual([]);
+});

@@ -146,10 +146,17 @@ function watchingApi() {
     async query(query: ViewerQuery): Promise<QueryResult> {
       watched.queries.push(query);
       if (query.kind === 'request') {
-        const request = { ...newRequest(query.requestId, 1, t0), runId: 1, method: 'GET', target: '/sleep?ms=5', path: '/sleep' };
+        const request = {
+          ...newRequest(query.requestId, 1, t0),
+          runId: 1,
+          method: 'GET',
+          target: '/sleep?ms=5',
+          path: '/sleep',
+          connectionWaitMs: null,
+        };
         return { ok: true, kind: 'request', request };
       }
-      const request = { ...newRequest(9, 1, t0), runId: 1 };
+      const request = { ...newRequest(9, 1, t0), runId: 1, connectionWaitMs: null };
       return { ok: true, kind: 'requests-in', requests: [request], total: 412, isPartlyBeforeHistory: false };
     },
   };

@@ -430,6 +430,13 @@ export class EventHistory {
     return findRequest(this.parts, this.live, requestId, runId, at);
   }
 
+  /** Strategy 'single': how long the connection of this request waited unread for the thread; null when it did not wait. */
+  connectionWaitMsOf(runId: number, requestId: number): number | null {
+    this.settle();
+    const waitMs = this.connectionWaits.waitMsOfRequest(runId, requestId);
+    return waitMs > 0 ? waitMs : null;
+  }
+
   /**
    * A request of run `runId` as the live stats count it (RequestTable.finishedInto: no strings but a burst's
    * User-Agent), written into `out`; what request() gives when its row is not in that run's rows. Null when neither

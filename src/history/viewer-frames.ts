@@ -628,7 +628,14 @@ export function frameTimelineOf(timeline: Timeline, mode: 'whole' | 'tail', from
  */
 export function answerQuery(history: EventHistory, query: ViewerQuery, viewAt?: number): QueryResult {
   // Asked for by id, with the moment its view shows when that is not the live now (live: the newest record).
-  if (query.kind === 'request') return { ok: true, kind: 'request', request: history.request(query.requestId, query.runId, query.at) };
+  if (query.kind === 'request') {
+    const request = history.request(query.requestId, query.runId, query.at);
+    return {
+      ok: true,
+      kind: 'request',
+      request: request && { ...request, connectionWaitMs: history.connectionWaitMsOf(request.runId, request.id) },
+    };
+  }
   // A verdict is about a whole run, wherever the asking view's cursor is.
   if (query.kind === 'book-verdict') return { ok: true, kind: 'book-verdict', verdict: bookVerdictOf(history, query.step, query.runId) };
   // A comparison keeps its own recordings, outside the history: only the live main side answers it.
@@ -641,5 +648,9 @@ export function answerQuery(history: EventHistory, query: ViewerQuery, viewAt?: 
     limit: Math.min(query.limit, MAX_QUERY_REQUESTS),
     ...(now === undefined ? {} : { now }),
   });
-  return { ok: true, kind: 'requests-in', requests: list.requests, total: list.total, isPartlyBeforeHistory: list.isPartlyBeforeHistory };
+  const requests = list.requests.map((request) => ({
+    ...request,
+    connectionWaitMs: history.connectionWaitMsOf(request.runId, request.id),
+  }));
+  return { ok: true, kind: 'requests-in', requests, total: list.total, isPartlyBeforeHistory: list.isPartlyBeforeHistory };
 }

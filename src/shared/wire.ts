@@ -539,6 +539,11 @@ export type ViewerQuery =
 /** A request as the history knows it: the record plus its server run. */
 export interface QueriedRequest extends RequestRecord {
   runId: number;
+  /**
+   * Strategy 'single': how long its connection waited, accepted and unread, for the one thread before the request
+   * was read (receivedAt); null when it did not wait.
+   */
+  connectionWaitMs: number | null;
 }
 
 export type QueryResult =

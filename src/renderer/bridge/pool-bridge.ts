@@ -9,9 +9,8 @@
 // a replay is shown, the live frames keep coming for a view held still, for the controller's status alone.
 
 import type { LiveMetrics } from '../../shared/live-metrics';
-import type { RequestRecord } from '../../shared/pool-model';
 import { startingThreadCountOf } from '../../shared/settings';
-import type { FrameSubscription, PoolscopeApi, ViewerFrame, ViewerView } from '../../shared/wire';
+import type { FrameSubscription, PoolscopeApi, QueriedRequest, ViewerFrame, ViewerView } from '../../shared/wire';
 import { MAX_QUERY_REQUESTS } from '../../shared/wire';
 import type { TimelineFrame } from '../components/timeline-frame';
 import type { ReplaySource } from '../replay/replay-source';
@@ -136,7 +135,7 @@ export class PoolBridge {
   private lastPublishedNotice: string | null = null;
   private publishCount = 0;
   private timelineCache: { version: number; frame: TimelineFrame } | null = null;
-  private inspectedRequest: RequestRecord | null = null;
+  private inspectedRequest: QueriedRequest | null = null;
   private inspectedKey: number | null = null;
   private inspectTimer: unknown = null;
   /** The moment the inspected request was last asked for as of (undefined: the live now), and when (the bridge's clock). */

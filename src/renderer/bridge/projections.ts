@@ -2,7 +2,7 @@
 // whole wire view. Each keeps the previous object when nothing in it changed, so components that select it
 // (a worker card, the queue list) do not re-render. No clock, no store.
 
-import type { LogLine, RequestRecord, ServerPhase } from '../../shared/pool-model';
+import type { LogLine, ServerPhase } from '../../shared/pool-model';
 import { startingThreadCountOf } from '../../shared/settings';
 import {
   type ControllerStatus,
@@ -13,6 +13,7 @@ import {
   type FrameWaitingConnections,
   type FrameWorker,
   HIGH_RATE_REQUESTS_PER_S,
+  type QueriedRequest,
 } from '../../shared/wire';
 import {
   type BucketRequests,
@@ -188,7 +189,7 @@ function serverPhaseOf(phase: HeldFrames['run']['phase']): ServerPhase {
 /** What the bridge knows besides the frames. */
 export interface WireSources {
   connection: ConnectionState | null;
-  inspectedRequest: RequestRecord | null;
+  inspectedRequest: QueriedRequest | null;
   bucketRequests: BucketRequests | null;
   /** False to keep the previous log lines (they are published at most a few times a second). */
   isLogDue: boolean;

@@ -6,6 +6,7 @@ import type { ReactNode } from 'react';
 import { burstTagOf } from '../../shared/events';
 import { describeAbandonReason } from '../../shared/pool-model';
 import { describeRejection } from '../../shared/rejections';
+import type { QueriedRequest } from '../../shared/wire';
 import { useAppStore } from '../store/use-app-store';
 import type { BucketRequests } from '../store/wire-slice';
 import { formatClockTime, formatCount, formatDurationMs } from './format';
@@ -19,6 +20,7 @@ function Durations({
   sentAt,
   waitMs,
   runMs,
+  connectionWaitMs,
 }: {
   receivedAt: number;
   queuedAt: number | null;
@@ -27,20 +29,27 @@ function Durations({
   sentAt: number | null;
   waitMs: number | null;
   runMs: number | null;
+  /** Strategy 'single': its connection's wait, unread, for the thread, before receivedAt; null when it did not wait. */
+  connectionWaitMs: number | null;
 }): ReactNode {
   const isOpen = sentAt === null;
   const now = useNow(isOpen ? 100 : 60_000);
-  const wait = waitMs ?? (queuedAt !== null ? (startedAt ?? now) - queuedAt : null);
+  const jobWait = waitMs ?? (queuedAt !== null ? (startedAt ?? now) - queuedAt : null);
+  // Under a single thread the wait that counts began before the request was read: its connection's, unread.
+  const wait = connectionWaitMs === null ? jobWait : connectionWaitMs + (jobWait ?? 0);
   // The run as its bar and label in the timeline show it, from its start to the worker's end; the worker's own measure
   // leaves out its wake-up after the dispatch, shown beside it where the two differ.
   const span = startedAt !== null ? (finishedAt ?? now) - startedAt : null;
   const run = span ?? runMs;
   const jobMs = finishedAt !== null && span !== null && runMs !== null && Math.abs(span - runMs) >= 1 ? runMs : null;
-  const total = (sentAt ?? now) - receivedAt;
+  const total = (sentAt ?? now) - receivedAt + (connectionWaitMs ?? 0);
   return (
     <>
       <dt>Wait</dt>
-      <dd data-testid="detail-wait">{formatDurationMs(wait)}</dd>
+      <dd data-testid="detail-wait" data-connection-wait-ms={connectionWaitMs ?? undefined}>
+        {formatDurationMs(wait)}
+        {connectionWaitMs !== null && <span className="muted"> (its connection unread, for the single thread)</span>}
+      </dd>
       <dt>Run</dt>
       <dd data-testid="detail-run">
         {formatDurationMs(run)}
@@ -53,6 +62,11 @@ function Durations({
       </dd>
     </>
   );
+}
+
+/** A request's wait as the stats count it: under a single thread, its connection's unread wait too. */
+function waitOf(request: Pick<QueriedRequest, 'waitMs' | 'connectionWaitMs'>): number | null {
+  return request.connectionWaitMs === null ? request.waitMs : request.connectionWaitMs + (request.waitMs ?? 0);
 }
 
 /** A bucket's requests, shown at most this many (the bridge asks for a few more). */
@@ -77,7 +91,7 @@ function BucketDetails({ bucketRequests }: { bucketRequests: BucketRequests }): 
                 #{request.id} {request.method} {request.target}
               </button>{' '}
               <span className="muted">
-                {request.status ?? 'running'} · waited {formatDurationMs(request.waitMs)} · ran {formatDurationMs(request.runMs)}
+                {request.status ?? 'running'} · waited {formatDurationMs(waitOf(request))} · ran {formatDurationMs(request.runMs)}
               </span>
             </li>
           ))}

@@ -3,7 +3,7 @@
 // through narrow selectors.
 
 import type { StateCreator } from 'zustand/vanilla';
-import type { LogLine, PoolCounters, RequestOrigin, RequestRecord, ServerPhase, WorkerPhase } from '../../shared/pool-model';
+import type { LogLine, PoolCounters, RequestOrigin, ServerPhase, WorkerPhase } from '../../shared/pool-model';
 import { DEFAULT_SETTINGS, type Strategy } from '../../shared/settings';
 import type { ControllerStatus, FramePace, QueriedRequest } from '../../shared/wire';
 import type { ConnectionState } from '../transport/transport';
@@ -140,7 +140,7 @@ export interface WireState {
   /** Lines the frames left out since the last full one, when they came faster than a frame carries them. */
   omittedLogLines: number;
   /** The request under the pointer or selected in the timeline, as the history knows it, or null. */
-  inspectedRequest: RequestRecord | null;
+  inspectedRequest: QueriedRequest | null;
   /** The requests of the bucket under the pointer or pinned, or null. */
   bucketRequests: BucketRequests | null;
   /** Where the event history starts, once it has dropped older events; null while it holds all of the app's life. */
