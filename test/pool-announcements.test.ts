@@ -23,19 +23,35 @@ function workers(...states: WorkerDisplayState[]): WorkerView[] {
 }
 
 describe('poolSummary', () => {
+  const pool = { strategy: 'pool', waitingConnectionCount: 0 } as const;
+
   it('says how many workers are busy and how many jobs wait', () => {
-    expect(poolSummary({ workers: workers('busy', 'busy', 'busy', 'busy'), queueLength: 4 })).toBe('4 of 4 workers busy, 4 jobs waiting');
-    expect(poolSummary({ workers: workers('busy', 'idle'), queueLength: 1 })).toBe('1 of 2 workers busy, 1 job waiting');
-    expect(poolSummary({ workers: workers('idle'), queueLength: 0 })).toBe('0 of 1 worker busy, no jobs waiting');
+    expect(poolSummary({ workers: workers('busy', 'busy', 'busy', 'busy'), queueLength: 4, ...pool })).toBe(
+      '4 of 4 workers busy, 4 jobs waiting',
+    );
+    expect(poolSummary({ workers: workers('busy', 'idle'), queueLength: 1, ...pool })).toBe('1 of 2 workers busy, 1 job waiting');
+    expect(poolSummary({ workers: workers('idle'), queueLength: 0, ...pool })).toBe('0 of 1 worker busy, no jobs waiting');
   });
 
   it('counts workers joined during a stop, and says so when all are', () => {
-    expect(poolSummary({ workers: workers('exited', 'busy'), queueLength: 0 })).toBe('1 of 2 workers busy, no jobs waiting, 1 exited');
-    expect(poolSummary({ workers: workers('exited', 'exited'), queueLength: 0 })).toBe('All 2 workers exited');
+    expect(poolSummary({ workers: workers('exited', 'busy'), queueLength: 0, ...pool })).toBe(
+      '1 of 2 workers busy, no jobs waiting, 1 exited',
+    );
+    expect(poolSummary({ workers: workers('exited', 'exited'), queueLength: 0, ...pool })).toBe('All 2 workers exited');
+  });
+
+  it("says a single thread's unread connections are what waits: it has no jobs in a channel", () => {
+    const single = { strategy: 'single', queueLength: 0 } as const;
+    expect(poolSummary({ workers: workers('busy'), waitingConnectionCount: 3, ...single })).toBe(
+      '1 of 1 worker busy, 3 connections waiting',
+    );
+    expect(poolSummary({ workers: workers('idle'), waitingConnectionCount: 0, ...single })).toBe(
+      '0 of 1 worker busy, no connections waiting',
+    );
   });
 
   it('has nothing to say before there is a pool', () => {
-    expect(poolSummary({ workers: [], queueLength: 0 })).toBeNull();
+    expect(poolSummary({ workers: [], queueLength: 0, ...pool })).toBeNull();
   });
 });
 

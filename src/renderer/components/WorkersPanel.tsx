@@ -180,7 +180,13 @@ function PoolAnnouncer(): ReactNode {
   useEffect(() => {
     const throttle = new AnnouncementThrottle({ announce: setText });
     const unsubscribe = store.subscribe((state, previous) => {
-      if (state.wire.workers !== previous.wire.workers || state.wire.queueLength !== previous.wire.queueLength) {
+      const wire = state.wire;
+      const before = previous.wire;
+      if (
+        wire.workers !== before.workers ||
+        wire.queueLength !== before.queueLength ||
+        wire.waitingConnectionCount !== before.waitingConnectionCount
+      ) {
         throttle.offer(poolSummary(state.wire));
       }
     });

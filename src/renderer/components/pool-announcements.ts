@@ -8,8 +8,11 @@ import { formatCount, pluralize } from './format';
 /** A burst changes the pool many times a second; a listener hears at most one summary this often. */
 export const MIN_ANNOUNCEMENT_INTERVAL_MS = 3_000;
 
-/** The pool in one sentence, or null before there is a pool to speak of. */
-export function poolSummary(wire: Pick<WireState, 'workers' | 'queueLength'>): string | null {
+/**
+ * The pool in one sentence, or null before there is a pool to speak of. What waits under a single thread is
+ * connections, unread (it has no channel of jobs).
+ */
+export function poolSummary(wire: Pick<WireState, 'workers' | 'queueLength' | 'strategy' | 'waitingConnectionCount'>): string | null {
   const workerCount = wire.workers.length;
   if (workerCount === 0) return null;
   let busy = 0;
@@ -21,7 +24,8 @@ export function poolSummary(wire: Pick<WireState, 'workers' | 'queueLength'>): s
     else if (worker.state === 'waiting-for-lock') lockWaiters++;
   }
   if (exited === workerCount) return `All ${pluralize(workerCount, 'worker')} exited`;
-  const waiting = wire.queueLength === 0 ? 'no jobs waiting' : `${pluralize(wire.queueLength, 'job')} waiting`;
+  const [count, noun] = wire.strategy === 'single' ? [wire.waitingConnectionCount, 'connection'] : [wire.queueLength, 'job'];
+  const waiting = count === 0 ? `no ${noun}s waiting` : `${pluralize(count, noun)} waiting`;
   const gone = exited > 0 ? `, ${formatCount(exited)} exited` : '';
   const blocked = lockWaiters > 0 ? `, ${formatCount(lockWaiters)} waiting for the lock` : '';
   return `${formatCount(busy)} of ${pluralize(workerCount, 'worker')} busy${blocked}, ${waiting}${gone}`;
