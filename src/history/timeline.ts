@@ -184,7 +184,8 @@ export interface QueueBuckets {
 export interface QueueTrack {
   /**
    * Every wait of at least one pixel that overlaps the window, in the order the jobs joined the queue, then
-   * the jobs waiting at `now`; null when there are more than the width can show (then draw the buckets).
+   * the jobs waiting at `now`, then (strategy 'single') the connections' waits in the order they ended, then those
+   * waiting at `now`; null when there are more than the width can show (then draw the buckets).
    */
   spans: QueueSpan[] | null;
   buckets: QueueBuckets;

@@ -123,8 +123,9 @@ interface Tick {
 
 /**
  * Turns the event stream into LiveSamples: responses per second and p99 latency from request-received (under a single
- * thread, from its connection's accept) and response-sent, the queue and busy workers as time averages from a short QueueingWindow. Pure and bounded:
- * a few intervals of latencies, and the requests in flight (at most MAX_TRACKED_REQUESTS).
+ * thread, from its connection's accept) and response-sent, the queue and busy workers as time averages from a short
+ * QueueingWindow. Pure and bounded: a few intervals of latencies, and the requests in flight (at most
+ * MAX_TRACKED_REQUESTS).
  */
 export class LiveSeries {
   private readonly window = new QueueingWindow({ windowMs: LIVE_SAMPLE_SPAN_MS, bucketMs: LIVE_METRICS_INTERVAL_MS });

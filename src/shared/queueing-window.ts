@@ -207,7 +207,7 @@ export class QueueingWindow {
           job.startedAt = event.at;
           job.waitMs = event.waitMs + connectionWaitMs;
         } else {
-          this.track(event.requestId, { queuedAt: Number.NaN, startedAt: event.at, waitMs: event.waitMs });
+          this.track(event.requestId, { queuedAt: Number.NaN, startedAt: event.at, waitMs: event.waitMs + connectionWaitMs });
         }
         return;
       }
