@@ -27,7 +27,7 @@ import {
   type ViewerFrame,
   type ViewerView,
 } from '../src/shared/wire';
-import { listeningEvent } from './support/sample-events';
+import { listeningEvent, servedRequestEvents } from './support/sample-events';
 import { simulateRun } from './support/simulated-run';
 
 const START_AT = 1_700_000_000_000;
@@ -538,6 +538,43 @@ describe('a watching viewer', () => {
     }
     // Then whole again, so what a tail cannot see (a request that left the history, a moved start) is set right.
     expect(watched.frameAt(listeningAt + 1_000 + WHOLE_TIMELINE_INTERVAL_MS)!.timeline!.mode).toBe('whole');
+  });
+
+  it('keeps one span per connection a single thread left waiting, across tails, naming its request once it is read', () => {
+    // Listing 21-10: four /sleep connections at once; the thread reads one, the other three wait unread, 1 s apart.
+    const at = (ms: number) => START_AT + ms;
+    const events: ServerEvent[] = [
+      { type: 'worker-spawned', at: at(0), workerId: 0 },
+      listeningEvent(at(0), { strategy: 'single', workerCount: 1 }),
+    ];
+    for (let id = 1; id <= 4; id++) {
+      events.push({ type: 'connection-opened', at: at(100), connectionId: id, remoteAddress: '127.0.0.1', remotePort: 40_000 + id });
+      if (id > 1) events.push({ type: 'connection-waiting', at: at(100), connectionId: id, waitingCount: id - 1 });
+    }
+    for (let id = 1; id <= 4; id++) {
+      const readAt = at(100 + (id - 1) * 1_000);
+      if (id > 1) events.push({ type: 'connection-taken', at: readAt, connectionId: id, waitMs: (id - 1) * 1_000, waitingCount: 4 - id });
+      events.push(...servedRequestEvents(id, 0, { queuedAt: readAt, startedAt: readAt, finishedAt: readAt + 1_000 }, { target: '/sleep' }));
+      events.push({ type: 'connection-closed', at: readAt + 1_000, connectionId: id, reason: 'server-closed', requestCount: 1 });
+    }
+    const watched = watchedRun(events, { windowMs: 10_000, plotWidthPx: 1_000 });
+    const connectionSpans = () => watched.held().queue.spans!.filter((span) => span.connection !== null);
+    watched.frameAt(at(600));
+    expect(connectionSpans().map((span) => [span.connection!.connectionId, span.requestId, span.isWaiting])).toEqual([
+      [2, null, true],
+      [3, null, true],
+      [4, null, true],
+    ]);
+    for (let ms = 633; ms <= 4_300; ms += 33) watched.frameAt(at(ms));
+    expect(watched.frameAt(at(4_333))!.timeline!.mode).toBe('tail');
+    // One span each, ended where the thread took it, with the request read on it: no stale copy of a waiting one.
+    expect(
+      connectionSpans().map((span) => [span.connection!.connectionId, span.requestId, span.isWaiting, span.leftAt - span.queuedAt]),
+    ).toEqual([
+      [2, 2, false, 1_000],
+      [3, 3, false, 2_000],
+      [4, 4, false, 3_000],
+    ]);
   });
 
   it('gets a full frame with the whole timeline after it lost one (resync), after a new window, and as a new viewer', () => {
