@@ -161,7 +161,8 @@ describe('QueueingWindow on a trace worked out by hand', () => {
     // While connection 2 waits, it is the queue.
     const during = new QueueingWindow({ windowMs: 1_000, bucketMs: 100 });
     feed(during, events.slice(0, 7));
-    expect(during.snapshot(T0 + 7).queueLength).toBe(1);
+    // Connection 2's request arrived with it, at 5, not when the thread came round to read it.
+    expect(during.snapshot(T0 + 7)).toMatchObject({ queueLength: 1, arrivals: 2 });
     feed(window, events);
     const snapshot = window.snapshot(T0 + 100);
     expect(snapshot).toMatchObject({ spanMs: 100, workers: 1, arrivals: 2, completions: 2, queueLength: 0, busyWorkers: 0 });
@@ -170,6 +171,27 @@ describe('QueueingWindow on a trace worked out by hand', () => {
     expect(snapshot.meanInSystem).toBeCloseTo(0.25, 10);
     expect(snapshot.meanTimeInSystemMs).toBeCloseTo(12.5, 10);
     expect(snapshot.probabilityOfWait).toBeCloseTo(0.5, 10);
+    expect(snapshot.little.waiting.difference).toBeCloseTo(0, 10);
+    expect(snapshot.little.inSystem.difference).toBeCloseTo(0, 10);
+  });
+
+  it("counts a single thread's connection that closed unread as leaving the system then, so Little holds with it", () => {
+    // The abandoned job above, on a single thread: connection 2 opens at 5 and its client gives up at 25, unread.
+    const window = new QueueingWindow({ windowMs: 1_000, bucketMs: 100 });
+    feed(window, [
+      listeningEvent(T0, { workerCount: 1, strategy: 'single' }),
+      { type: 'job-queued', at: T0, requestId: 1, queueDepth: 1 },
+      { type: 'job-started', at: T0, requestId: 1, workerId: 0, waitMs: 0, queueDepth: 0 },
+      { type: 'connection-waiting', at: T0 + 5, connectionId: 2, waitingCount: 1 },
+      { type: 'connection-closed', at: T0 + 25, connectionId: 2, reason: 'client-closed', requestCount: 0 },
+      { type: 'job-finished', at: T0 + 30, requestId: 1, workerId: 0, runMs: 30, status: 200 },
+    ]);
+    const snapshot = window.snapshot(T0 + 100);
+    expect(snapshot).toMatchObject({ arrivals: 2, completions: 1, queueLength: 0, busyWorkers: 0 });
+    expect(snapshot.meanQueueLength).toBeCloseTo(0.2, 10);
+    expect(snapshot.meanWaitMs).toBeCloseTo(10, 10);
+    expect(snapshot.meanInSystem).toBeCloseTo(0.5, 10);
+    expect(snapshot.meanTimeInSystemMs).toBeCloseTo(25, 10);
     expect(snapshot.little.waiting.difference).toBeCloseTo(0, 10);
     expect(snapshot.little.inSystem.difference).toBeCloseTo(0, 10);
   });

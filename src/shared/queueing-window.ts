@@ -27,9 +27,10 @@
 //   A job the estimator saw start but not arrive counts in S and Wq but not in W; one it saw only finish
 //   counts only in meanWorkerRunMs and the completions.
 // - Strategy 'single' has no job queue (its one thread reads one connection at a time): what waits is connections in
-//   the listen backlog, connection-waiting → connection-taken (or closed unread). They count in Lq and L while they
-//   wait, and a request's wait (Wq) and time in the system (W) begin with its connection's wait, carried from
-//   connection-taken through its request-received to its job; a job of single starts at once.
+//   the listen backlog, connection-waiting → connection-taken (or closed unread). Such a request arrives (λ, and
+//   P(wait): it found the thread busy) with its connection, counts in Lq and L while it waits, and its wait (Wq) and
+//   time in the system (W) begin then, carried from connection-taken through its request-received to its job (a job
+//   of single starts at once); one closed unread leaves the system then, as an abandoned job does.
 // - Little's law L = λW (and Lq = λWq) holds exactly over a span that starts and ends with the system
 //   empty; over a sliding window the jobs straddling its two edges make the difference, which shrinks as
 //   the window grows against W. The checks report both sides and the difference.
@@ -154,7 +155,8 @@ export class QueueingWindow {
   private jobQueueDepth = 0;
   // Strategy 'single': its queue is the listen backlog. A connection's wait there is its request's wait: carried from
   // connection-taken through its request-received to its job (single's jobs themselves start at once).
-  private readonly waitingConnectionIds = new Set<number>();
+  /** Since when each waits, by connection id. */
+  private readonly waitingConnectionSince = new Map<number, number>();
   private readonly takenConnectionWaitMs = new Map<number, number>();
   private readonly requestConnectionWaitMs = new Map<number, number>();
   private busyWorkers = 0;
@@ -187,9 +189,10 @@ export class QueueingWindow {
         const slot = this.slotOf();
         const waitingBefore = this.queueLength;
         const connectionWaitMs = this.requestConnectionWaitMs.get(event.requestId) ?? 0;
-        this.add(slot, Column.Arrivals, 1);
-        if (connectionWaitMs > 0 || (this.workers !== null ? this.busyWorkers >= this.workers : waitingBefore > 0)) {
-          this.add(slot, Column.WaitedArrivals, 1);
+        // A request whose connection waited for the single thread arrived with it (counted at connection-waiting).
+        if (connectionWaitMs === 0) {
+          this.add(slot, Column.Arrivals, 1);
+          if (this.workers !== null ? this.busyWorkers >= this.workers : waitingBefore > 0) this.add(slot, Column.WaitedArrivals, 1);
         }
         this.setJobQueueDepth(event.queueDepth);
         // It arrived when its connection did (strategy 'single'), not when the thread came round to read it.
@@ -252,24 +255,37 @@ export class QueueingWindow {
         }
         return;
       }
-      case 'connection-waiting':
+      case 'connection-waiting': {
+        // Its request arrives now, as far as its client knows, and finds the one thread busy.
         this.advanceTo(event.at);
-        this.waitingConnectionIds.add(event.connectionId);
+        const slot = this.slotOf();
+        this.add(slot, Column.Arrivals, 1);
+        this.add(slot, Column.WaitedArrivals, 1);
+        this.waitingConnectionSince.set(event.connectionId, event.at);
         this.setJobQueueDepth(this.jobQueueDepth);
         return;
+      }
       case 'connection-taken':
         this.advanceTo(event.at);
-        if (this.waitingConnectionIds.delete(event.connectionId)) this.takenConnectionWaitMs.set(event.connectionId, event.waitMs);
+        if (this.waitingConnectionSince.delete(event.connectionId)) this.takenConnectionWaitMs.set(event.connectionId, event.waitMs);
         this.setJobQueueDepth(this.jobQueueDepth);
         return;
-      case 'connection-closed':
-        // Closed unread while it waited (its client left, or a 503 at shutdown); or closed after it was read.
+      case 'connection-closed': {
+        // Closed unread while it waited (its client left, or a 503 at shutdown): it left the system then, as an abandoned
+        // job does; or closed after it was read.
         this.takenConnectionWaitMs.delete(event.connectionId);
-        if (!this.waitingConnectionIds.has(event.connectionId)) return;
+        const since = this.waitingConnectionSince.get(event.connectionId);
+        if (since === undefined) return;
         this.advanceTo(event.at);
-        this.waitingConnectionIds.delete(event.connectionId);
+        const slot = this.slotOf();
+        this.waitingConnectionSince.delete(event.connectionId);
+        this.add(slot, Column.WaitCount, 1);
+        this.add(slot, Column.SumWaitMs, event.at - since);
+        this.add(slot, Column.SojournCount, 1);
+        this.add(slot, Column.SumSojournMs, event.at - since);
         this.setJobQueueDepth(this.jobQueueDepth);
         return;
+      }
       case 'request-received': {
         const waitMs = this.takenConnectionWaitMs.get(event.connectionId);
         if (waitMs === undefined) return;
@@ -291,7 +307,7 @@ export class QueueingWindow {
 
   private setJobQueueDepth(depth: number): void {
     this.jobQueueDepth = depth;
-    this.queueLength = depth + this.waitingConnectionIds.size;
+    this.queueLength = depth + this.waitingConnectionSince.size;
   }
 
   /** Forgets everything: a new server run (server-listening does this itself). */
@@ -301,7 +317,7 @@ export class QueueingWindow {
     this.jobs.clear();
     this.queueLength = 0;
     this.jobQueueDepth = 0;
-    this.waitingConnectionIds.clear();
+    this.waitingConnectionSince.clear();
     this.takenConnectionWaitMs.clear();
     this.requestConnectionWaitMs.clear();
     this.busyWorkers = 0;
