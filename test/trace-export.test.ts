@@ -391,4 +391,35 @@ describe('in the DevTools Performance panel (its own trace engine)', () => {
     expect(view.flows).toHaveLength(4);
     for (const flow of view.flows) expect(flow.map((s) => s.name)).toEqual([`${DISPATCH_PREFIX}${flow[1]!.name}`, flow[1]!.name]);
   });
+
+  it('links each flow to its own job when a worker ran several between two reports (one timestamp for all)', async () => {
+    // Three GET / waiting behind a sleeper: the worker runs them one after another and the main thread, draining its
+    // results at once, stamps their starts and ends with one time.
+    const at = T0 + 10;
+    const done = at + 300;
+    const events: ServerEvent[] = [{ type: 'worker-spawned', at: T0, workerId: 0 }, listeningEvent(T0, { workerCount: 1 })];
+    for (const id of [1, 2, 3, 4]) {
+      events.push(receivedEvent(at, id, { connectionId: id, target: id === 1 ? '/sleep' : '/' }));
+      events.push({ type: 'job-queued', at, requestId: id, queueDepth: id });
+    }
+    events.push({ type: 'job-started', at: at + 0.005, requestId: 1, workerId: 0, waitMs: 0.005, queueDepth: 3 });
+    events.push({ type: 'job-finished', at: done, requestId: 1, workerId: 0, runMs: 300, status: 200 });
+    for (const id of [2, 3, 4]) {
+      events.push({ type: 'job-started', at: done, requestId: id, workerId: 0, waitMs: 300, queueDepth: 4 - id });
+      events.push({ type: 'job-finished', at: done, requestId: id, workerId: 0, runMs: 0.05, status: 200 });
+    }
+    const { trace } = exportTrace(header, events);
+    const jobs = slicesOn(trace, 1, tidOf(trace, 1, 'Worker 0'));
+    // Each starts 1 µs after the one before it, never at its start.
+    expect(jobs.map((j) => [j.name, j.ts])).toEqual([
+      ['GET /sleep #1', us(at + 0.005)],
+      ['GET / #2', us(done)],
+      ['GET / #3', us(done) + 1],
+      ['GET / #4', us(done) + 2],
+    ]);
+    const view = await loadInDevTools(trace.traceEvents);
+    expect(view.flows.map((flow) => flow.map((slice) => slice.name)).sort()).toEqual(
+      ['GET /sleep #1', 'GET / #2', 'GET / #3', 'GET / #4'].map((name) => [`${DISPATCH_PREFIX}${name}`, name]).sort(),
+    );
+  });
 });

@@ -135,6 +135,8 @@ interface RequestState {
   /** Where its dispatch slice starts on the main thread (µs), or null when it has none (its arrival lies before
    * the history): its flow arrow starts there. */
   dispatchTs: number | null;
+  /** Where its job slice starts on its worker's thread (µs), where its flow arrow ends; null until it starts. */
+  jobTs: number | null;
 }
 
 function newRequest(label: string, received: ServerEventOf<'request-received'> | null): RequestState {
@@ -151,6 +153,7 @@ function newRequest(label: string, received: ServerEventOf<'request-received'> |
     workerId: null,
     waitMs: null,
     dispatchTs: null,
+    jobTs: null,
   };
 }
 
@@ -158,6 +161,8 @@ interface WorkerThread {
   tid: number;
   /** The request it runs, or null when idle. */
   runningRequestId: number | null;
+  /** Where its last job slice started (µs); -Infinity before its first. */
+  lastJobStartTs: number;
   /** Strategy 'pool-while-let': since when it waits for the lock, or holds it; null when it does not. */
   lockWaitSince: number | null;
   lockHeldSince: number | null;
@@ -481,7 +486,13 @@ export class TraceExporter {
   private worker(run: RunState, workerId: number): WorkerThread {
     let thread = run.workers.get(workerId);
     if (thread === undefined) {
-      thread = { tid: this.nextTid++, runningRequestId: null, lockWaitSince: null, lockHeldSince: null };
+      thread = {
+        tid: this.nextTid++,
+        runningRequestId: null,
+        lastJobStartTs: Number.NEGATIVE_INFINITY,
+        lockWaitSince: null,
+        lockHeldSince: null,
+      };
       run.workers.set(workerId, thread);
       this.workerCount = Math.max(this.workerCount, run.workers.size);
       this.metadata(run, thread.tid, 'thread_name', { name: traceWorkerThreadName(workerId) });
@@ -579,6 +590,11 @@ export class TraceExporter {
     request.startedAt = event.at;
     request.workerId = event.workerId;
     request.waitMs = event.waitMs;
+    // Jobs a worker ran between two of its reports share their times (the main thread stamps them as it drains the
+    // results): each starts 1 µs after the one before, never at its start, for DevTools binds a flow's end to the first
+    // slice at its timestamp on that thread, and jobs starting together would all take the first one's arrow.
+    request.jobTs = Math.max(this.ts(event.at), thread.lastJobStartTs + 1);
+    thread.lastJobStartTs = request.jobTs;
     if (wasQueued) this.queueWaitEnd(run, event.requestId, event.at, { waitMs: event.waitMs, workerId: event.workerId });
     if (request.dispatchTs !== null) {
       // Both ends at once, so no flow is left open by a history that ends while its job waits. Each end
@@ -586,7 +602,7 @@ export class TraceExporter {
       const id = this.nextFlowId++;
       const cat = TRACE_CATEGORY.request;
       this.emit({ name: FLOW_NAME, ph: 's', id, ts: request.dispatchTs, pid: run.pid, tid: run.mainTid, cat });
-      this.emit({ name: FLOW_NAME, ph: 'f', bp: 'e', id, ts: this.ts(event.at), pid: run.pid, tid: thread.tid, cat });
+      this.emit({ name: FLOW_NAME, ph: 'f', bp: 'e', id, ts: request.jobTs, pid: run.pid, tid: thread.tid, cat });
     }
     if (thread.runningRequestId === null) run.busyWorkers++;
     thread.runningRequestId = event.requestId;
@@ -635,7 +651,7 @@ export class TraceExporter {
     extra: Record<string, unknown>,
   ): void {
     const thread = this.worker(run, request.workerId!);
-    const ts = this.ts(startAt);
+    const ts = request.jobTs ?? this.ts(startAt);
     const isUnfinished = extra.unfinished === true;
     this.jobCount++;
     this.emit({
