@@ -130,8 +130,6 @@ interface Tick {
 export class LiveSeries {
   private readonly window = new QueueingWindow({ windowMs: LIVE_SAMPLE_SPAN_MS, bucketMs: LIVE_METRICS_INTERVAL_MS });
   private readonly receivedAt = new Map<number, number>();
-  /** Strategy 'single': a connection the thread just took, and how long it waited unread, until its request is read. */
-  private readonly takenConnectionWaitMs = new Map<number, number>();
   private ticks: Tick[] = [];
   private current: Tick = { startAt: Number.NaN, endAt: Number.NaN, responses: 0, latenciesMs: [] };
   private workers: number | null = null;
@@ -142,27 +140,19 @@ export class LiveSeries {
       case 'server-listening':
         this.workers = startingThreadCountOf(event);
         this.receivedAt.clear();
-        this.takenConnectionWaitMs.clear();
         return;
       case 'thread-started':
       case 'thread-exited':
         this.workers = event.liveThreadCount;
-        return;
-      case 'connection-taken':
-        this.takenConnectionWaitMs.set(event.connectionId, event.waitMs);
-        return;
-      case 'connection-closed':
-        this.takenConnectionWaitMs.delete(event.connectionId);
         return;
       case 'request-received': {
         if (this.receivedAt.size >= MAX_TRACKED_REQUESTS) {
           const oldest = this.receivedAt.keys().next();
           if (!oldest.done) this.receivedAt.delete(oldest.value);
         }
-        // Under a single thread its client waited from the connection's accept, unread: its latency starts there.
-        const connectionWaitMs = this.takenConnectionWaitMs.get(event.connectionId) ?? 0;
-        if (connectionWaitMs > 0) this.takenConnectionWaitMs.delete(event.connectionId);
-        this.receivedAt.set(event.requestId, event.at - connectionWaitMs);
+        // Under a single thread its client waited from the connection's accept, unread: its latency starts there (the
+        // window, which observed this event first, carries that wait to the request).
+        this.receivedAt.set(event.requestId, event.at - this.window.connectionWaitMsOf(event.requestId));
         return;
       }
       case 'response-sent': {

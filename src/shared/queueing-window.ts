@@ -305,6 +305,14 @@ export class QueueingWindow {
     }
   }
 
+  /**
+   * Strategy 'single': how long the connection of this request, received and not yet started, waited unread for the
+   * thread; 0 when it did not wait.
+   */
+  connectionWaitMsOf(requestId: number): number {
+    return this.requestConnectionWaitMs.get(requestId) ?? 0;
+  }
+
   private setJobQueueDepth(depth: number): void {
     this.jobQueueDepth = depth;
     this.queueLength = depth + this.waitingConnectionSince.size;
