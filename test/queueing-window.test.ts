@@ -6,7 +6,7 @@ import { createRandom } from '../src/load/schedule';
 import type { ServerEvent } from '../src/shared/events';
 import { predictMmc } from '../src/shared/queueing';
 import { QueueingWindow } from '../src/shared/queueing-window';
-import { listeningEvent } from './support/sample-events';
+import { listeningEvent, receivedEvent } from './support/sample-events';
 
 const T0 = 1_700_000_000_000; // an epoch-like `at`, as the server stamps them
 
@@ -132,16 +132,7 @@ describe('QueueingWindow on a trace worked out by hand', () => {
       remoteAddress: '127.0.0.1',
       remotePort: 40_000 + connectionId,
     });
-    const received = (at: number, requestId: number, connectionId: number): ServerEvent => ({
-      type: 'request-received',
-      at,
-      requestId,
-      connectionId,
-      method: 'GET',
-      target: '/',
-      remoteAddress: '127.0.0.1',
-      userAgent: null,
-    });
+    const received = (at: number, requestId: number, connectionId: number) => receivedEvent(at, requestId, { connectionId });
     const events: ServerEvent[] = [
       listeningEvent(T0, { workerCount: 1, strategy: 'single' }),
       opened(T0, 1),
