@@ -6,11 +6,18 @@ import type { ReactNode } from 'react';
 import { burstTagOf } from '../../shared/events';
 import { describeAbandonReason } from '../../shared/pool-model';
 import { describeRejection } from '../../shared/rejections';
-import type { QueriedRequest } from '../../shared/wire';
 import { useAppStore } from '../store/use-app-store';
 import type { BucketRequests } from '../store/wire-slice';
 import { formatClockTime, formatCount, formatDurationMs } from './format';
 import { useNow } from './use-now';
+
+/**
+ * A request's wait as the stats count it: under a single thread the wait began before the request was read, with its
+ * connection's, unread.
+ */
+function withConnectionWait(jobWaitMs: number | null, connectionWaitMs: number | null): number | null {
+  return connectionWaitMs === null ? jobWaitMs : connectionWaitMs + (jobWaitMs ?? 0);
+}
 
 function Durations({
   receivedAt,
@@ -34,9 +41,7 @@ function Durations({
 }): ReactNode {
   const isOpen = sentAt === null;
   const now = useNow(isOpen ? 100 : 60_000);
-  const jobWait = waitMs ?? (queuedAt !== null ? (startedAt ?? now) - queuedAt : null);
-  // Under a single thread the wait that counts began before the request was read: its connection's, unread.
-  const wait = connectionWaitMs === null ? jobWait : connectionWaitMs + (jobWait ?? 0);
+  const wait = withConnectionWait(waitMs ?? (queuedAt !== null ? (startedAt ?? now) - queuedAt : null), connectionWaitMs);
   // The run as its bar and label in the timeline show it, from its start to the worker's end; the worker's own measure
   // leaves out its wake-up after the dispatch, shown beside it where the two differ.
   const span = startedAt !== null ? (finishedAt ?? now) - startedAt : null;
@@ -64,11 +69,6 @@ function Durations({
   );
 }
 
-/** A request's wait as the stats count it: under a single thread, its connection's unread wait too. */
-function waitOf(request: Pick<QueriedRequest, 'waitMs' | 'connectionWaitMs'>): number | null {
-  return request.connectionWaitMs === null ? request.waitMs : request.connectionWaitMs + (request.waitMs ?? 0);
-}
-
 /** A bucket's requests, shown at most this many (the bridge asks for a few more). */
 const MAX_BUCKET_REQUESTS_SHOWN = 20;
 
@@ -91,7 +91,8 @@ function BucketDetails({ bucketRequests }: { bucketRequests: BucketRequests }): 
                 #{request.id} {request.method} {request.target}
               </button>{' '}
               <span className="muted">
-                {request.status ?? 'running'} · waited {formatDurationMs(waitOf(request))} · ran {formatDurationMs(request.runMs)}
+                {request.status ?? 'running'} · waited {formatDurationMs(withConnectionWait(request.waitMs, request.connectionWaitMs))} ·
+                ran {formatDurationMs(request.runMs)}
               </span>
             </li>
           ))}
