@@ -13,6 +13,7 @@ import { useAppServices } from './app-services';
 import { BookTerm, type BookTermPlace } from './book-terms';
 import { formatCount, formatDurationMs, formatWindowMs, pluralize } from './format';
 import { isWaitingForMainThread, MAIN_THREAD_BOUND_WORDS } from './queue-notes';
+import { type WaitKind, waitKindOf } from './timeline-frame';
 import { useNow } from './use-now';
 
 function QueueList({ items }: { items: QueueItemView[] }): ReactNode {
@@ -87,15 +88,6 @@ function WaitingConnections(): ReactNode {
       </ol>
     </>
   );
-}
-
-/** What the queue track holds: jobs in the channel, connections in the backlog (single), or new threads starting. */
-type WaitKind = 'job' | 'connection' | 'thread-start';
-
-function waitKindOf(strategy: Strategy | null): WaitKind {
-  if (strategy === 'single') return 'connection';
-  if (strategy === 'per-request') return 'thread-start';
-  return 'job';
 }
 
 const NOTHING_WAITED_WORDS: Record<WaitKind, string> = {

@@ -5,6 +5,7 @@ import { memo, type ReactNode, useEffect, useRef } from 'react';
 import type { Strategy } from '../../shared/settings';
 import { ROUTE_KINDS, ROUTE_STYLES } from './palette';
 import { paintSwatch, type SwatchKind } from './palette-canvas';
+import { type WaitKind, waitKindOf } from './timeline-frame';
 
 const SWATCH_WIDTH_PX = 22;
 const SWATCH_HEIGHT_PX = 12;
@@ -14,12 +15,12 @@ interface LegendEntry {
   label: string;
 }
 
-/** What the queue track's waits are: jobs in the queue, connections unread (single), or requests' new threads starting. */
-function waitLabelOf(strategy: Strategy | null): string {
-  if (strategy === 'per-request') return 'waiting for its new thread';
-  if (strategy === 'single') return 'connection waiting for the single thread';
-  return 'waiting in queue';
-}
+/** What the queue track's waits are called in the legend. */
+const WAIT_LABELS: Record<WaitKind, string> = {
+  job: 'waiting in queue',
+  connection: 'connection waiting for the single thread',
+  'thread-start': 'waiting for its new thread',
+};
 
 function entriesOf(waitLabel: string): readonly LegendEntry[] {
   return [
@@ -60,7 +61,7 @@ function Swatch({ kind }: { kind: SwatchKind }): ReactNode {
 export const TimelineLegend = memo(function TimelineLegend({ strategy }: { strategy: Strategy | null }): ReactNode {
   return (
     <ul className="legend" aria-label="Legend">
-      {entriesOf(waitLabelOf(strategy)).map((entry) => (
+      {entriesOf(WAIT_LABELS[waitKindOf(strategy)]).map((entry) => (
         <li key={entry.kind}>
           <Swatch kind={entry.kind} /> {entry.label}
         </li>

@@ -5,6 +5,7 @@
 
 import type { JobAbandonReason } from '../../shared/events';
 import type { RequestOrigin } from '../../shared/pool-model';
+import type { Strategy } from '../../shared/settings';
 
 export type RouteKind = 'sleep' | 'hello' | 'other';
 
@@ -149,6 +150,15 @@ export function isWorkerMarker(marker: Pick<FrameMarker, 'kind'>): boolean {
  */
 export function waitsForThreadStart(run: Pick<FrameRun, 'fixedThreadCount'> | undefined): boolean {
   return run !== undefined && run.fixedThreadCount === null;
+}
+
+/** What the queue track holds: jobs in the channel, connections in the backlog (single), or new threads starting. */
+export type WaitKind = 'job' | 'connection' | 'thread-start';
+
+export function waitKindOf(strategy: Strategy | null): WaitKind {
+  if (strategy === 'single') return 'connection';
+  if (strategy === 'per-request') return 'thread-start';
+  return 'job';
 }
 
 /** The queue track's name, after the newest run in the frame. */
