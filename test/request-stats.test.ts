@@ -63,9 +63,11 @@ function sleepBurst(burstId: number, size: number, workerCount: number, sleepMs:
   });
 }
 
+const POOL_OF_4 = { strategy: 'pool', workerCount: 4 } as const;
+
 function newStats(): RequestStats {
   const stats = new RequestStats(newHistogram);
-  stats.reset(RUN_AT, 4);
+  stats.reset(RUN_AT, POOL_OF_4);
   return stats;
 }
 
@@ -108,7 +110,7 @@ describe('latency and wait per route', () => {
     stats.recordFinished(finished('/', RUN_AT + 2, { status: 503 }));
     expect(stats.overallStats()).toMatchObject({ count: 2, serverErrors: 2, waitedTooLong: 1 });
     expect(stats.overallStats().waitMs!.p99).toBeCloseTo(60_000, -2);
-    stats.reset(RUN_AT + 70_000, 4);
+    stats.reset(RUN_AT + 70_000, POOL_OF_4);
     expect(stats.overallStats()).toMatchObject({ serverErrors: 0, waitedTooLong: 0 });
   });
 
@@ -118,7 +120,7 @@ describe('latency and wait per route', () => {
     stats.recordFinished(finished('/', RUN_AT - 10));
     expect(stats.routeStats()).toEqual([]);
     stats.recordFinished(finished('/', RUN_AT + 1));
-    stats.reset(RUN_AT + 5_000, 4);
+    stats.reset(RUN_AT + 5_000, POOL_OF_4);
     expect(stats.routeStats()).toEqual([]);
     expect(stats.overallStats()).toMatchObject({ count: 0, latencyMs: null, waitMs: null });
   });
@@ -133,7 +135,7 @@ describe('burst summaries', () => {
 
     const [summary, ...older] = stats.burstSummaries();
     expect(older).toEqual([]);
-    expect(summary).toMatchObject({ burstId: 1, route: '/sleep', size: 8, answered: 8, workerCount: 4, isComplete: true });
+    expect(summary).toMatchObject({ burstId: 1, route: '/sleep', size: 8, answered: 8, threads: POOL_OF_4, isComplete: true });
     expect(summary!.lastSentAt - summary!.firstReceivedAt).toBeCloseTo(10_000, -1);
     expect(summary!.latencyP99Ms).toBeCloseTo(10_000, -1);
     expect(summary).toMatchObject({ waitedCount: 4, statusCounts: { 200: 8 } });
@@ -167,13 +169,13 @@ describe('burst summaries', () => {
   it('tell two bursts apart, newest first, keeping the newest few across server runs', () => {
     const stats = newStats();
     for (const record of sleepBurst(1, 4, 4, 100)) stats.recordFinished(record);
-    stats.reset(RUN_AT + 60_000, 8);
+    stats.reset(RUN_AT + 60_000, { strategy: 'pool', workerCount: 8 });
     for (let burstId = 2; burstId <= MAX_BURST_SUMMARIES + 2; burstId++) {
       for (const record of sleepBurst(burstId, 2, 8, 100, RUN_AT + 60_000 + burstId)) stats.recordFinished(record);
     }
     const summaries = stats.burstSummaries();
     expect(summaries.map((summary) => summary.burstId)).toEqual([7, 6, 5, 4, 3]);
-    expect(summaries.every((summary) => summary.workerCount === 8)).toBe(true);
+    expect(summaries.every((summary) => summary.threads?.workerCount === 8)).toBe(true);
   });
 
   it('mark a burst the server stopped before answering it all as cut short', () => {

@@ -11,7 +11,7 @@ function summary(overrides: Partial<BurstSummary> = {}): BurstSummary {
     route: '/sleep',
     size: 8,
     answered: 8,
-    workerCount: 4,
+    threads: { strategy: 'pool', workerCount: 4 },
     firstReceivedAt: 1_000,
     lastSentAt: 11_003,
     latencyP99Ms: 10_002,
@@ -46,7 +46,7 @@ describe('burstSummaryText', () => {
         route: '/',
         size: 1_200,
         answered: 1_200,
-        workerCount: 1,
+        threads: { strategy: 'pool', workerCount: 1 },
         lastSentAt: 1_180,
         latencyP99Ms: 12.3,
         waitedCount: 900,
@@ -70,8 +70,18 @@ describe('burstSummaryText', () => {
     expect(burstSummaryText(cut)).toBe('8 × /sleep on 4 workers: 3 never answered (the server stopped), p99 10.0 s, 1 waited 5.0 s');
   });
 
-  it('leaves the pool out when it is unknown', () => {
-    expect(burstSummaryText(summary({ workerCount: null }))).toMatch(/^8 × \/sleep: done in/);
+  it("names each server's threads as its listing does, and leaves them out when unknown", () => {
+    const running = { answered: 3, isComplete: false };
+    expect(burstSummaryText(summary({ ...running, threads: { strategy: 'single', workerCount: 4 } }))).toBe(
+      '8 × /sleep on the single thread: 3 of 8 answered so far…',
+    );
+    expect(burstSummaryText(summary({ ...running, threads: { strategy: 'per-request', workerCount: 4 } }))).toBe(
+      '8 × /sleep on a thread each: 3 of 8 answered so far…',
+    );
+    expect(burstSummaryText(summary({ ...running, threads: { strategy: 'pool-while-let', workerCount: 2 } }))).toBe(
+      '8 × /sleep on 2 workers: 3 of 8 answered so far…',
+    );
+    expect(burstSummaryText(summary({ threads: null }))).toMatch(/^8 × \/sleep: done in/);
     expect(routeLabel('other')).toBe('other');
   });
 });

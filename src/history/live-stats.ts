@@ -5,7 +5,6 @@
 
 import type { ServerEvent } from '../shared/events';
 import { blankFinishedRequest, type HistogramFactory, RequestStats } from '../shared/request-stats';
-import { fixedThreadCountOf } from '../shared/settings';
 import type { FrameStats } from '../shared/wire';
 import type { EventHistory } from './event-history';
 import type { PoolState } from './pool-state';
@@ -46,7 +45,7 @@ export class LiveStats {
     this.runId = run?.runId;
     this.nextSeq = run ? history.seqAtOrAfter(run.startedAt) : history.oldestSeq;
     this.followedSeq = history.nextSeq;
-    if (run) this.stats.reset(run.listeningAt ?? run.startedAt, run.settings ? fixedThreadCountOf(run.settings) : null);
+    if (run) this.stats.reset(run.listeningAt ?? run.startedAt, run.settings);
     if (run?.stoppedAt != null && (atMs === undefined || run.stoppedAt <= atMs)) this.stats.serverStopped();
   }
 
@@ -84,7 +83,7 @@ export class LiveStats {
       (event) => {
         switch (event.type) {
           case 'server-listening':
-            this.stats.reset(event.at, fixedThreadCountOf(event));
+            this.stats.reset(event.at, event);
             // A new run: its requests are the ones counted from here on.
             this.runId = this.history.runsInPlace().findLast((r) => r.startedAt <= event.at)?.runId;
             break;

@@ -100,6 +100,34 @@ export function describeThreads(event: Pick<ServerEventOf<'server-listening'>, '
   }
 }
 
+/**
+ * The thread a job ran on, as its card and its lane name it: the book speaks of a `Worker` with an id only once it
+ * builds the pool (listing 21-13 on). Listing 21-10's one thread and listing 21-11's spawned threads are threads; a
+ * thread per request's id is the slot it runs in, reused by later threads. A strategy not known names a worker.
+ */
+export function threadNameOf(strategy: Strategy | null, workerId: number): string {
+  if (strategy === 'single') return 'Thread';
+  return strategy === 'per-request' ? `Thread ${workerId}` : `Worker ${workerId}`;
+}
+
+/** The same inside a sentence: "ran on worker 2", "on thread 2", "on the thread". */
+export function threadPhraseOf(strategy: Strategy | null, workerId: number): string {
+  return strategy === 'single' ? 'the thread' : threadNameOf(strategy, workerId).toLowerCase();
+}
+
+/** The threads a burst's requests ran on, after "on": "4 workers", "the single thread", "a thread each". */
+export function burstThreadsOf(settings: { strategy: Strategy; workerCount: number }): string {
+  switch (settings.strategy) {
+    case 'single':
+      return 'the single thread';
+    case 'per-request':
+      return 'a thread each';
+    case 'pool':
+    case 'pool-while-let':
+      return countOf(settings.workerCount, 'worker');
+  }
+}
+
 /** The log line for a server that starts listening, in the UI's log and in exported traces alike. */
 export function formatListeningLine(event: ServerEventOf<'server-listening'>): string {
   return `Listening on ${httpUrlOf(event.host, event.port)} with ${describeThreads(event)}`;

@@ -6,6 +6,7 @@
 
 import { burstTagOf } from './events';
 import type { RequestRecord } from './pool-model';
+import type { ServerSettings } from './settings';
 
 /** What this module needs of a histogram (HdrHistogram's Histogram has it): integer values, percentiles, reset. */
 export interface Histogram {
@@ -123,6 +124,8 @@ export interface OverallStats extends LatencyStats {
 }
 
 /** One burst, from its own requests (they carry its id in their User-Agent, events.ts). */
+export type BurstThreads = Pick<ServerSettings, 'strategy' | 'workerCount'>;
+
 export interface BurstSummary {
   burstId: number;
   /** The route every request of the burst asked for. */
@@ -131,8 +134,8 @@ export interface BurstSummary {
   size: number;
   /** Of them, answered so far. */
   answered: number;
-  /** The pool size of the run the burst's requests were answered by. */
-  workerCount: number | null;
+  /** The server the burst's requests were answered by: its strategy and pool size; null when not known. */
+  threads: BurstThreads | null;
   /** The first request's arrival and the last response's departure (epoch ms). */
   firstReceivedAt: number;
   lastSentAt: number;
@@ -200,7 +203,7 @@ class BurstTally {
   readonly statusCounts: Record<number, number> = {};
   firstReceivedAt = Infinity;
   lastSentAt = -Infinity;
-  workerCount: number | null = null;
+  threads: BurstThreads | null = null;
   isCutShort = false;
   private cached: BurstSummary | null = null;
 
@@ -210,7 +213,7 @@ class BurstTally {
     readonly size: number,
   ) {}
 
-  add(record: FinishedRequest, sentAt: number, workerCount: number | null): void {
+  add(record: FinishedRequest, sentAt: number, threads: BurstThreads | null): void {
     if (this.seen.has(record.id)) return;
     this.seen.add(record.id);
     this.cached = null;
@@ -221,7 +224,7 @@ class BurstTally {
     this.statusCounts[status] = (this.statusCounts[status] ?? 0) + 1;
     this.firstReceivedAt = Math.min(this.firstReceivedAt, record.receivedAt);
     this.lastSentAt = Math.max(this.lastSentAt, sentAt);
-    this.workerCount ??= workerCount;
+    this.threads ??= threads;
   }
 
   get isComplete(): boolean {
@@ -245,7 +248,7 @@ class BurstTally {
       route: this.route,
       size: this.size,
       answered: this.seen.size,
-      workerCount: this.workerCount,
+      threads: this.threads,
       firstReceivedAt: this.firstReceivedAt,
       lastSentAt: this.lastSentAt,
       latencyP99Ms: nearestRank(latencies, 99),
@@ -325,7 +328,7 @@ export class RequestStats {
   private readonly busy = new BusyWindow();
   private readonly bursts = new Map<number, BurstTally>();
   private runStartedAt: number | null = null;
-  private runWorkerCount: number | null = null;
+  private runThreads: BurstThreads | null = null;
   private serverErrors = 0;
   private clientErrors = 0;
   private waitedTooLong = 0;
@@ -342,12 +345,12 @@ export class RequestStats {
    * A new server run starts from zero: rate, histograms, busy shares. Burst summaries stay (newest
    * MAX_BURST_SUMMARIES), so a burst on the new pool size can be compared with one on the old.
    */
-  reset(runStartedAt: number | null, workerCount: number | null = null): void {
+  reset(runStartedAt: number | null, runThreads: BurstThreads | null = null): void {
     this.overall.reset();
     for (const histograms of this.byRoute.values()) histograms.reset();
     this.busy.reset();
     this.runStartedAt = runStartedAt;
-    this.runWorkerCount = workerCount;
+    this.runThreads = runThreads === null ? null : { strategy: runThreads.strategy, workerCount: runThreads.workerCount };
     this.serverErrors = 0;
     this.clientErrors = 0;
     this.waitedTooLong = 0;
@@ -448,6 +451,6 @@ export class RequestStats {
       if (this.bursts.size > MAX_BURST_SUMMARIES) this.bursts.delete(Math.min(...this.bursts.keys()));
       if (!this.bursts.has(tag.burstId)) return;
     }
-    burst.add(record, sentAt, this.runWorkerCount);
+    burst.add(record, sentAt, this.runThreads);
   }
 }

@@ -1,8 +1,9 @@
 // How the statistics read in words: a route's name and the one-line summary of a burst ("8 × /sleep on 4
-// workers: done in 10.0 s, p99 10.0 s, 4 waited 5.0 s"). Pure: the numbers come from src/shared/request-stats.ts.
+// workers: done in 10.0 s, p99 10.0 s, 4 waited 5.0 s", "3 × /sleep on the single thread: …"). Pure: the numbers come from src/shared/request-stats.ts.
 
+import { burstThreadsOf } from '../../shared/pool-model';
 import type { BurstSummary, RouteKey } from '../../shared/request-stats';
-import { formatDurationMs as formatAnyDurationMs, formatCount, pluralize } from './format';
+import { formatDurationMs as formatAnyDurationMs, formatCount } from './format';
 
 /** Summaries compare runs, so seconds keep their tenths: "10.0 s". */
 function formatDurationMs(ms: number): string {
@@ -40,7 +41,7 @@ function failureWords(summary: BurstSummary): string[] {
 
 /** The burst in one line, from its own requests. */
 export function burstSummaryText(summary: BurstSummary): string {
-  const pool = summary.workerCount === null ? '' : ` on ${pluralize(summary.workerCount, 'worker')}`;
+  const pool = summary.threads === null ? '' : ` on ${burstThreadsOf(summary.threads)}`;
   const head = `${formatCount(summary.size)} × ${routeLabel(summary.route)}${pool}`;
   const state = burstStateOf(summary);
   if (state === 'running') return `${head}: ${formatCount(summary.answered)} of ${formatCount(summary.size)} answered so far…`;
