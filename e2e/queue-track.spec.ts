@@ -114,9 +114,15 @@ test("a thread per request's track holds its requests' waits for their new threa
   for (const span of await spans.all()) {
     await expect(span).toHaveAttribute(
       'title',
-      /^#\d+ GET \/sleep waited \d+(\.\d)? (ms|s) for its new thread to start, then ran on worker \d+$/,
+      /^#\d+ GET \/sleep waited \d+(\.\d)? (ms|s) for its new thread to start, then ran on thread \d+$/,
     );
   }
+  await expect(page.getByTestId('burst-summary').first()).toHaveText(/^4 × \/sleep on a thread each: done in /);
+  // Listing 21-11 has no Worker: a lane is a thread's slot, and a job's words name its thread.
+  await expect(page.locator('[data-testid=timeline-bar]').first()).toHaveAttribute(
+    'title',
+    /^#\d+ GET \/sleep on thread \d+, burst, status 200, /,
+  );
   await expect(page.getByTestId('queue-empty')).toHaveText(
     /^Empty now · peak \d+ waiting for their threads, longest wait \d+(\.\d)? (ms|s) in the last 30 s$/,
   );
@@ -134,6 +140,8 @@ test("a single thread's track holds the connections waiting unread for it, and i
   await startFromUi(page, { port: dashboard.bookPort, sleepMs, strategy: 'single' });
   await expect(page.getByRole('list', { name: 'Legend' })).toContainText('connection waiting for the single thread');
   await fireSleepBurst(page, 4);
+  // Listing 21-10 has no Worker: its card is the thread, and so is each job's lane.
+  await expect(page.getByTestId('worker').locator('.worker-name')).toHaveText(['Thread']);
   // While the thread sleeps, the connections behind it wait: they are the queue, in the panel's count and on the track.
   await expect(page.getByTestId('queue-count')).toHaveText(/^[1-3] waiting$/);
   await expect(page.locator('[data-testid=queue-span][data-waiting=true][data-connection-id]').first()).toHaveAttribute(
@@ -166,6 +174,7 @@ test("a single thread's track holds the connections waiting unread for it, and i
   await waits.last().hover();
   await expect(page.getByTestId('detail-wait')).toHaveAttribute('data-connection-wait-ms', /^\d+(\.\d+)?$/);
   await expect(page.getByTestId('detail-wait')).toContainText('its connection unread, for the single thread');
+  await expect(page.getByTestId('burst-summary').first()).toHaveText(/^4 × \/sleep on the single thread: done in /);
   await page.screenshot({ path: screenshotPath('14-single-backlog') });
   expect(await seriousAxeViolations(page)).toEqual([]);
 });

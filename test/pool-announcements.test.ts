@@ -40,14 +40,23 @@ describe('poolSummary', () => {
     expect(poolSummary({ workers: workers('exited', 'exited'), queueLength: 0, ...pool })).toBe('All 2 workers exited');
   });
 
-  it("says a single thread's unread connections are what waits: it has no jobs in a channel", () => {
+  it("says a single thread's unread connections are what waits: it has no jobs in a channel, and no Worker", () => {
     const single = { strategy: 'single', queueLength: 0 } as const;
     expect(poolSummary({ workers: workers('busy'), waitingConnectionCount: 3, ...single })).toBe(
-      '1 of 1 worker busy, 3 connections waiting',
+      'The thread is busy, 3 connections waiting',
     );
     expect(poolSummary({ workers: workers('idle'), waitingConnectionCount: 0, ...single })).toBe(
-      '0 of 1 worker busy, no connections waiting',
+      'The thread is idle, no connections waiting',
     );
+    expect(poolSummary({ workers: workers('exited'), waitingConnectionCount: 0, ...single })).toBe('The thread exited');
+  });
+
+  it("names a thread per request's threads as threads", () => {
+    const perRequest = { strategy: 'per-request', waitingConnectionCount: 0 } as const;
+    expect(poolSummary({ workers: workers('busy', 'busy', 'idle'), queueLength: 1, ...perRequest })).toBe(
+      '2 of 3 threads busy, 1 job waiting',
+    );
+    expect(poolSummary({ workers: workers('exited', 'exited'), queueLength: 0, ...perRequest })).toBe('All 2 threads exited');
   });
 
   it('has nothing to say before there is a pool', () => {

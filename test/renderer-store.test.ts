@@ -153,10 +153,11 @@ function watchingApi() {
           target: '/sleep?ms=5',
           path: '/sleep',
           connectionWaitMs: null,
+          strategy: 'pool' as const,
         };
         return { ok: true, kind: 'request', request };
       }
-      const request = { ...newRequest(9, 1, t0), runId: 1, connectionWaitMs: null };
+      const request = { ...newRequest(9, 1, t0), runId: 1, connectionWaitMs: null, strategy: 'pool' as const };
       return { ok: true, kind: 'requests-in', requests: [request], total: 412, isPartlyBeforeHistory: false };
     },
   };

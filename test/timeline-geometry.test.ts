@@ -492,7 +492,12 @@ describe("a run's lanes by its strategy", () => {
     job(single, 1, 0, { queuedAt: t0 + 1_000, startedAt: t0 + 1_000, finishedAt: t0 + 2_000 });
     const frame = single.frame({ now: t0 + 5_000 });
     expect(frame.lanes.map((lane) => lane.workerId)).toEqual([0]);
-    expect(frame.runs).toMatchObject([{ fixedThreadCount: 1, threadsWords: 'a single thread' }]);
+    expect(frame.runs).toMatchObject([{ fixedThreadCount: 1, strategy: 'single', threadsWords: 'a single thread' }]);
+    // Listing 21-10 has no Worker and no channel: its lane is the thread, its track the listen backlog.
+    expect(overlayBars(single.scene(t0 + 5_000))[0]!.label).toBe(
+      '#1 GET /sleep on the thread, external, status 200, waited 0 ms, ran 1.0 s',
+    );
+    expect(queueTrackLabelOf(frame.runs)).toBe('Backlog');
   });
 
   it('shades no lane of a thread per request as workerless: its threads come and go on them', () => {
@@ -500,7 +505,11 @@ describe("a run's lanes by its strategy", () => {
     job(perRequest, 1, 5, { queuedAt: t0 + 1_000, startedAt: t0 + 1_000, finishedAt: t0 + 2_000 });
     const frame = perRequest.frame({ now: t0 + 5_000 });
     expect(frame.lanes.map((lane) => lane.workerId)).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(frame.runs).toMatchObject([{ fixedThreadCount: null, threadsWords: 'a thread per request' }]);
+    expect(frame.runs).toMatchObject([{ fixedThreadCount: null, strategy: 'per-request', threadsWords: 'a thread per request' }]);
+    // Listing 21-11 spawns threads, no Worker: a lane is the slot a thread runs in.
+    expect(overlayBars(perRequest.scene(t0 + 5_000))[0]!.label).toBe(
+      '#1 GET /sleep on thread 5, external, status 200, waited 0 ms, ran 1.0 s',
+    );
     // Nothing runs and no lane is shaded up to now: the picture does not grow with the present.
     expect(growsWithPresent(sceneOf(frame, STAGE_WIDTH_PX))).toBe(false);
     // A pool of 4 whose lane 5 holds an earlier run's job does shade lanes 4 and 5 up to now.
@@ -638,7 +647,7 @@ describe('the overlay: the timeline in words and as test hooks', () => {
     source.apply(...received(2, t0 + 9_000));
     const spans = overlaySpans(source.scene(t0 + 9_300));
     expect(spans.map((span) => span.label)).toEqual([
-      '#1 GET /sleep waited 400 ms for its new thread to start, then ran on worker 2',
+      '#1 GET /sleep waited 400 ms for its new thread to start, then ran on thread 2',
       // Not yet run, it has no bar to name its method.
       '#2 /sleep waiting for its new thread to start for 300 ms',
     ]);

@@ -28,6 +28,7 @@ import {
   MAX_FRAME_QUEUE_SPANS,
   MAX_FRAME_WAITING_CONNECTIONS,
   MAX_QUERY_REQUESTS,
+  type QueriedRequest,
   type QueryResult,
   VIEW_LIMITS,
   type ViewerFrame,
@@ -630,11 +631,7 @@ export function answerQuery(history: EventHistory, query: ViewerQuery, viewAt?: 
   // Asked for by id, with the moment its view shows when that is not the live now (live: the newest record).
   if (query.kind === 'request') {
     const request = history.request(query.requestId, query.runId, query.at);
-    return {
-      ok: true,
-      kind: 'request',
-      request: request && { ...request, connectionWaitMs: history.connectionWaitMsOf(request.runId, request.id) },
-    };
+    return { ok: true, kind: 'request', request: request && queriedRequestsOf(history, [request])[0]! };
   }
   // A verdict is about a whole run, wherever the asking view's cursor is.
   if (query.kind === 'book-verdict') return { ok: true, kind: 'book-verdict', verdict: bookVerdictOf(history, query.step, query.runId) };
@@ -648,9 +645,16 @@ export function answerQuery(history: EventHistory, query: ViewerQuery, viewAt?: 
     limit: Math.min(query.limit, MAX_QUERY_REQUESTS),
     ...(now === undefined ? {} : { now }),
   });
-  const requests = list.requests.map((request) => ({
+  const requests = queriedRequestsOf(history, list.requests);
+  return { ok: true, kind: 'requests-in', requests, total: list.total, isPartlyBeforeHistory: list.isPartlyBeforeHistory };
+}
+
+/** Requests as a query answers them: each with its connection's wait and its run's strategy. */
+function queriedRequestsOf(history: EventHistory, requests: readonly (RequestRecord & { runId: number })[]): QueriedRequest[] {
+  const strategyByRun = new Map(history.runsInPlace().map((run) => [run.runId, run.settings?.strategy ?? null]));
+  return requests.map((request) => ({
     ...request,
     connectionWaitMs: history.connectionWaitMsOf(request.runId, request.id),
+    strategy: strategyByRun.get(request.runId) ?? null,
   }));
-  return { ok: true, kind: 'requests-in', requests, total: list.total, isPartlyBeforeHistory: list.isPartlyBeforeHistory };
 }

@@ -107,7 +107,12 @@ export function describeThreads(event: Pick<ServerEventOf<'server-listening'>, '
  */
 export function threadNameOf(strategy: Strategy | null, workerId: number): string {
   if (strategy === 'single') return 'Thread';
-  return strategy === 'per-request' ? `Thread ${workerId}` : `Worker ${workerId}`;
+  return `${strategy === 'per-request' ? 'Thread' : 'Worker'} ${workerId}`;
+}
+
+/** The noun for the threads that run jobs, as threadNameOf names them: "worker" for a pool, "thread" otherwise. */
+export function threadNounOf(strategy: Strategy | null): 'worker' | 'thread' {
+  return strategy === 'single' || strategy === 'per-request' ? 'thread' : 'worker';
 }
 
 /** The same inside a sentence: "ran on worker 2", "on thread 2", "on the thread". */

@@ -544,6 +544,8 @@ export interface QueriedRequest extends RequestRecord {
    * was read (receivedAt); null when it did not wait.
    */
   connectionWaitMs: number | null;
+  /** The server its run ran (how the views name the thread it ran on); null when the run's settings are not known. */
+  strategy: Strategy | null;
 }
 
 export type QueryResult =

@@ -66,6 +66,7 @@ function runOf(run: WireRun): FrameRun {
     runId: run.runId,
     listeningAt: run.listeningAt ?? run.startedAt,
     fixedThreadCount: run.settings === null ? 0 : fixedThreadCountOf(run.settings),
+    strategy: run.settings?.strategy ?? null,
     threadsWords: threadsWordsOf(run.settings),
     stoppingAt: run.stoppingAt,
     stoppedAt: run.stoppedAt,

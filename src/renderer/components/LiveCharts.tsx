@@ -3,6 +3,7 @@
 
 import { type ReactNode, useMemo, useRef } from 'react';
 import type uPlot from 'uplot';
+import { threadNounOf } from '../../shared/pool-model';
 import { useAppStore } from '../store/use-app-store';
 import {
   COUNT_INCREMENTS,
@@ -82,6 +83,7 @@ export function LiveCharts(): ReactNode {
   const pausedAt = useAppStore((s) => s.view.timelinePausedAt);
   const isPresenting = useAppStore((s) => s.view.isPresenting);
   const liveThreads = useAppStore((s) => s.wire.threads.live);
+  const strategy = useAppStore((s) => s.wire.strategy);
   const xRangeS = useRef<[number, number]>([0, 1]);
 
   const options = useMemo(
@@ -140,7 +142,7 @@ export function LiveCharts(): ReactNode {
         points={points}
       />
       <LiveChart
-        title="Busy workers"
+        title={threadNounOf(strategy) === 'worker' ? 'Busy workers' : 'Busy threads'}
         series="busy-workers"
         latest={busyWorkersFigure(columns, liveThreads)}
         options={options.busy}

@@ -4,7 +4,7 @@
 
 import type { ReactNode } from 'react';
 import { burstTagOf } from '../../shared/events';
-import { describeAbandonReason } from '../../shared/pool-model';
+import { describeAbandonReason, threadNameOf, threadPhraseOf } from '../../shared/pool-model';
 import { describeRejection } from '../../shared/rejections';
 import { useAppStore } from '../store/use-app-store';
 import type { BucketRequests } from '../store/wire-slice';
@@ -74,12 +74,14 @@ const MAX_BUCKET_REQUESTS_SHOWN = 20;
 
 function BucketDetails({ bucketRequests }: { bucketRequests: BucketRequests }): ReactNode {
   const selectRequest = useAppStore((s) => s.viewActions.selectRequest);
+  // The lane as its label names it: after the newest run's server.
+  const strategy = useAppStore((s) => s.wire.strategy);
   const { bucket, requests, total, isPartlyBeforeHistory, error } = bucketRequests;
   const shown = (requests ?? []).slice(0, MAX_BUCKET_REQUESTS_SHOWN);
   return (
     <div className="bucket-details" data-testid="bucket-requests" data-worker-id={bucket.workerId} data-total={total}>
       <p className="muted">
-        Worker {bucket.workerId}, {formatClockTime(bucket.fromAt)} to {formatClockTime(bucket.toAt)}:{' '}
+        {threadNameOf(strategy, bucket.workerId)}, {formatClockTime(bucket.fromAt)} to {formatClockTime(bucket.toAt)}:{' '}
         {requests === null ? 'asking the server…' : error !== null ? error : `${formatCount(total)} requests`}
         {isPartlyBeforeHistory && ' (part of it is older than the history: those requests are gone)'}
       </p>
@@ -167,7 +169,7 @@ export function RequestDetails(): ReactNode {
                 {describeRejection(request.errorCode)}
               </div>
             )}
-            {request.workerId !== null && <span className="muted"> on worker {request.workerId}</span>}
+            {request.workerId !== null && <span className="muted"> on {threadPhraseOf(request.strategy, request.workerId)}</span>}
           </dd>
           <Durations {...request} />
         </dl>

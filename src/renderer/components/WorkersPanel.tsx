@@ -7,7 +7,7 @@
 
 import { memo, type ReactNode, useEffect, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { ServerPhase } from '../../shared/pool-model';
+import { type ServerPhase, threadNameOf } from '../../shared/pool-model';
 import { BUSY_WINDOW_MS } from '../../shared/request-stats';
 import type { Strategy } from '../../shared/settings';
 import { useAppStore, useAppStoreApi } from '../store/use-app-store';
@@ -106,14 +106,15 @@ function CardBookTerm({ place }: { place: BookTermPlace }): ReactNode {
 const WorkerCard = memo(function WorkerCard({
   worker,
   sleepMs,
-  isSingle,
+  strategy,
 }: {
   worker: WorkerView;
   sleepMs: number;
-  /** Strategy 'single': no channel, so no recv(): its one thread takes connections itself. */
-  isSingle: boolean;
+  /** Names the card; 'single' has no channel, so no recv(): its one thread takes connections itself. */
+  strategy: Strategy | null;
 }): ReactNode {
   const job = worker.job;
+  const isSingle = strategy === 'single';
   return (
     <li
       className={`worker-card state-${worker.state} phase-${worker.phase}`}
@@ -125,7 +126,7 @@ const WorkerCard = memo(function WorkerCard({
       data-holds-lock={worker.holdsLock || undefined}
     >
       <div className="worker-head">
-        <span className="worker-name">Worker {worker.id}</span>
+        <span className="worker-name">{threadNameOf(strategy, worker.id)}</span>
         <span className={`pill phase-${worker.phase}`}>{PHASE_LABELS[worker.phase]}</span>
         {worker.holdsLock && (
           <span className="pill holds-lock" data-testid="holds-lock">
@@ -166,8 +167,8 @@ const WorkerCard = memo(function WorkerCard({
 
 function WorkerSlot({ index, sleepMs }: { index: number; sleepMs: number }): ReactNode {
   const worker = useAppStore((s) => s.wire.workers[index]);
-  const isSingle = useAppStore((s) => s.wire.strategy === 'single');
-  return worker ? <WorkerCard worker={worker} sleepMs={sleepMs} isSingle={isSingle} /> : null;
+  const strategy = useAppStore((s) => s.wire.strategy);
+  return worker ? <WorkerCard worker={worker} sleepMs={sleepMs} strategy={strategy} /> : null;
 }
 
 /**

@@ -2,6 +2,7 @@
 // queue ("4 of 4 workers busy, 4 jobs waiting"), said at most once every few seconds however fast the
 // pool changes, and always ending on the latest state. DOM-free: the clock and timers are injected.
 
+import { threadNounOf } from '../../shared/pool-model';
 import type { WireState } from '../store/wire-slice';
 import { formatCount, pluralize } from './format';
 
@@ -23,12 +24,16 @@ export function poolSummary(wire: Pick<WireState, 'workers' | 'queueLength' | 's
     else if (worker.state === 'exited') exited++;
     else if (worker.state === 'waiting-for-lock') lockWaiters++;
   }
-  if (exited === workerCount) return `All ${pluralize(workerCount, 'worker')} exited`;
+  // Named as the cards name them: the book's Worker only where there is a pool.
+  const thread = threadNounOf(wire.strategy);
+  const isOneThread = wire.strategy === 'single' && workerCount === 1;
+  if (exited === workerCount) return isOneThread ? 'The thread exited' : `All ${pluralize(workerCount, thread)} exited`;
   const [count, noun] = wire.strategy === 'single' ? [wire.waitingConnectionCount, 'connection'] : [wire.queueLength, 'job'];
   const waiting = count === 0 ? `no ${noun}s waiting` : `${pluralize(count, noun)} waiting`;
+  if (isOneThread) return `The thread is ${busy === 1 ? 'busy' : 'idle'}, ${waiting}`;
   const gone = exited > 0 ? `, ${formatCount(exited)} exited` : '';
   const blocked = lockWaiters > 0 ? `, ${formatCount(lockWaiters)} waiting for the lock` : '';
-  return `${formatCount(busy)} of ${pluralize(workerCount, 'worker')} busy${blocked}, ${waiting}${gone}`;
+  return `${formatCount(busy)} of ${pluralize(workerCount, thread)} busy${blocked}, ${waiting}${gone}`;
 }
 
 export interface AnnouncementThrottleOptions {

@@ -144,14 +144,6 @@ export function isWorkerMarker(marker: Pick<FrameMarker, 'kind'>): boolean {
   return marker.kind === 'worker-joined' || marker.kind === 'worker-crashed' || marker.kind === 'worker-replaced';
 }
 
-/**
- * A thread per request (listing 21-11) has no queue: what its queue track holds is each request waiting for its new
- * thread to start (here a fresh V8 isolate), and the track, its legend and its waits say so.
- */
-export function waitsForThreadStart(run: Pick<FrameRun, 'fixedThreadCount'> | undefined): boolean {
-  return run !== undefined && run.fixedThreadCount === null;
-}
-
 /** What the queue track holds: jobs in the channel, connections in the backlog (single), or new threads starting. */
 export type WaitKind = 'job' | 'connection' | 'thread-start';
 
@@ -161,9 +153,24 @@ export function waitKindOf(strategy: Strategy | null): WaitKind {
   return 'job';
 }
 
-/** The queue track's name, after the newest run in the frame. */
-export function queueTrackLabelOf(runs: readonly Pick<FrameRun, 'fixedThreadCount'>[]): string {
-  return waitsForThreadStart(runs.at(-1)) ? 'Start-up' : 'Queue';
+const QUEUE_TRACK_LABELS: Record<WaitKind, string> = { job: 'Queue', connection: 'Backlog', 'thread-start': 'Start-up' };
+
+/**
+ * The track and lane names follow the newest run in the frame: the lanes are the same rows from run to run, and a row
+ * is named as the server now running (or last run) names its threads.
+ */
+export function newestStrategyOf(runs: readonly Pick<FrameRun, 'strategy'>[]): Strategy | null {
+  return runs.at(-1)?.strategy ?? null;
+}
+
+/** The queue track's name: the pool's queue, the single thread's listen backlog, or a thread per request's start-ups. */
+export function queueTrackLabelOf(runs: readonly Pick<FrameRun, 'strategy'>[]): string {
+  return QUEUE_TRACK_LABELS[waitKindOf(newestStrategyOf(runs))];
+}
+
+/** The strategy of the run `runId`, for words about one job or marker of it. */
+export function strategyOfRun(runs: readonly Pick<FrameRun, 'runId' | 'strategy'>[], runId: number): Strategy | null {
+  return runs.find((run) => run.runId === runId)?.strategy ?? null;
 }
 
 /** One server run as the timeline shows it: its lanes exist from listeningAt to stoppedAt (or `now`). */
@@ -176,6 +183,8 @@ export interface FrameRun {
    * and go on the lanes: none of them is shaded.
    */
   fixedThreadCount: number | null;
+  /** The server it ran (src/shared/settings.ts STRATEGIES); null when its settings are not known. */
+  strategy: Strategy | null;
   /** Its threads in words, for the run separators: "4 workers", "a single thread", "a thread per request". */
   threadsWords: string;
   stoppingAt: number | null;

@@ -4,7 +4,7 @@
 
 import type { FramePace } from '../../shared/wire';
 import { formatClockTime, formatCount } from './format';
-import { queueTrackLabelOf } from './timeline-frame';
+import { newestStrategyOf, queueTrackLabelOf } from './timeline-frame';
 import { firstWorkerlessLane, type TimelineScene } from './timeline-geometry';
 
 export interface PaintOptions {
@@ -42,6 +42,7 @@ export function backdropKeyOf(scene: TimelineScene, options: PaintOptions): stri
     hasPool,
     lanes,
     queueTrackLabelOf(frame.runs),
+    newestStrategyOf(frame.runs),
   ].join('|');
 }
 

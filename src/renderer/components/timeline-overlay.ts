@@ -6,11 +6,12 @@
 // markers and the lines between runs, each placed over what the canvas draws for it and named in words.
 // Pure and DOM-free; TimelinePanel renders it from the same scene the canvas is painted from.
 
-import { describeAbandonReason } from '../../shared/pool-model';
+import { describeAbandonReason, threadNameOf, threadPhraseOf } from '../../shared/pool-model';
+import type { Strategy } from '../../shared/settings';
 import { queueSpanKeyOf } from '../../shared/wire';
 import { formatClockTime, formatDurationMs, pluralize } from './format';
-import type { FrameBar, FrameMarker, MarkerKind } from './timeline-frame';
-import { isWorkerMarker, ROUTE_ORDER, waitsForThreadStart } from './timeline-frame';
+import type { FrameBar, FrameMarker, FrameQueueSpan, MarkerKind } from './timeline-frame';
+import { isWorkerMarker, newestStrategyOf, ROUTE_ORDER, strategyOfRun, waitKindOf } from './timeline-frame';
 import { LANES_TOP_PX, lanesBottom, laneTop, QUEUE_TOP_PX, QUEUE_TRACK_HEIGHT_PX, type TimelineScene, xOf } from './timeline-geometry';
 
 /** The overlay holds at most this many bars (the newest), and as many waits, so the DOM stays small at any request rate. */
@@ -46,6 +47,8 @@ export const MAX_OVERLAY_BUCKETS = MAX_OVERLAY_BARS;
 
 export interface OverlayBucket {
   workerId: number;
+  /** Its lane's name, as the lane's label says it ("Worker 2", "Thread"). */
+  laneName: string;
   fromAt: number;
   toAt: number;
   /** The dense jobs' run time over the elapsed part of the stretch, 0–1. */
@@ -113,14 +116,15 @@ export function markerName(marker: FrameMarker): string {
   }
 }
 
-/** What a person needs to know about one job, in the order they would ask. */
-export function jobLabel(bar: FrameBar, now: number): string {
+/** What a person needs to know about one job, in the order they would ask; `strategy`: its run's. */
+export function jobLabel(bar: FrameBar, now: number, strategy: Strategy | null): string {
   const runTo = bar.finishedAt ?? now;
   const waitMs = bar.waitMs ?? (bar.queuedAt === null ? 0 : bar.startedAt - bar.queuedAt);
   const runMs = runTo - bar.startedAt;
   const outcome = bar.status === null ? 'running' : `status ${bar.status}`;
   const ran = bar.finishedAt === null ? `running for ${formatDurationMs(runMs)}` : `ran ${formatDurationMs(runMs)}`;
-  const where = bar.isCurrentRun ? `worker ${bar.workerId}` : `worker ${bar.workerId} of run ${bar.runId}`;
+  const thread = threadPhraseOf(strategy, bar.workerId);
+  const where = bar.isCurrentRun ? thread : `${thread} of run ${bar.runId}`;
   return `#${bar.requestId} ${bar.method} ${bar.target} on ${where}, ${bar.origin}, ${outcome}, waited ${formatDurationMs(waitMs)}, ${ran}`;
 }
 
@@ -155,7 +159,7 @@ export function overlayBars(scene: TimelineScene): OverlayBar[] {
       path: bar.path,
       origin: bar.origin,
       status: bar.status === null ? '' : String(bar.status),
-      label: jobLabel(bar, frame.now),
+      label: jobLabel(bar, frame.now, strategyOfRun(frame.runs, bar.runId)),
       fromAt: Math.floor(bar.startedAt),
       toAt: Math.ceil(bar.finishedAt ?? frame.now),
       leftPx: left,
@@ -170,7 +174,7 @@ const ROUTE_NAMES = { hello: 'GET /', sleep: '/sleep', other: 'other' } as const
 
 /** A lane's stretch of dense jobs in words. */
 export function bucketLabel(
-  bucket: Pick<OverlayBucket, 'workerId' | 'fromAt' | 'toAt' | 'busyFraction' | 'jobs' | 'clientErrorJobs' | 'serverErrorJobs'>,
+  bucket: Pick<OverlayBucket, 'laneName' | 'fromAt' | 'toAt' | 'busyFraction' | 'jobs' | 'clientErrorJobs' | 'serverErrorJobs'>,
   routeJobs: readonly number[],
 ): string {
   const mix = ROUTE_ORDER.map((route, r) => (routeJobs[r]! > 0 ? `${ROUTE_NAMES[route]} ${routeJobs[r]}` : null))
@@ -183,7 +187,7 @@ export function bucketLabel(
     .filter((part) => part !== null)
     .join(', ');
   return (
-    `Worker ${bucket.workerId}, ${formatClockTime(bucket.fromAt)} to ${formatClockTime(bucket.toAt)}: ` +
+    `${bucket.laneName}, ${formatClockTime(bucket.fromAt)} to ${formatClockTime(bucket.toAt)}: ` +
     `${Math.round(bucket.busyFraction * 100)} % busy, ${pluralize(bucket.jobs, 'job')}${mix === '' ? '' : ` (${mix})`}` +
     (failed === '' ? '' : `; ${failed}`)
   );
@@ -192,6 +196,7 @@ export function bucketLabel(
 /** Whether two bucket elements say and place the same: one may stand for the other. */
 function isSameBucket(a: OverlayBucket, b: OverlayBucket): boolean {
   return (
+    a.laneName === b.laneName &&
     a.toAt === b.toAt &&
     a.busyFraction === b.busyFraction &&
     a.jobs === b.jobs &&
@@ -224,6 +229,7 @@ export function overlayBuckets(scene: TimelineScene, previous: readonly OverlayB
   const plotLeft = xOf(layout, layout.startAt);
   // Nothing is summed before the grid: a stretch that starts before it is as busy as its part inside.
   const gridFromAt = grid.firstBucketIndex * grid.bucketMs;
+  const strategy = newestStrategyOf(frame.runs);
   const previousByKey = new Map<string, OverlayBucket>();
   for (const bucket of previous) previousByKey.set(`${bucket.workerId}:${bucket.fromAt}`, bucket);
   const elements: OverlayBucket[] = [];
@@ -249,6 +255,7 @@ export function overlayBuckets(scene: TimelineScene, previous: readonly OverlayB
       const left = Math.max(xOf(layout, fromAt), plotLeft);
       current = {
         workerId: box.workerId,
+        laneName: threadNameOf(strategy, box.workerId),
         fromAt,
         toAt: fromAt + spanMs,
         busyFraction: 0,
@@ -306,17 +313,7 @@ export function overlaySpans(scene: TimelineScene): OverlaySpan[] {
             `connection ${span.connection.connectionId}${ofRun}`,
             wait,
           )
-        : waitsForThreadStart(frame.runs.find((run) => run.runId === span.runId))
-          ? span.isWaiting
-            ? `${job} waiting for its new thread to start for ${wait}`
-            : span.abandonReason !== null
-              ? `${job} waited ${wait} for its new thread, then left: ${describeAbandonReason(span.abandonReason)}`
-              : `${job} waited ${wait} for its new thread to start, then ran on worker ${span.workerId}`
-          : span.isWaiting
-            ? `${job} waiting in the queue for ${wait}`
-            : span.abandonReason !== null
-              ? `${job} waited ${wait} in the queue, then left it: ${describeAbandonReason(span.abandonReason)}`
-              : `${job} waited ${wait} in the queue, then worker ${span.workerId} took it`;
+        : jobWaitLabel(span, strategyOfRun(frame.runs, span.runId), job, wait);
     const left = Math.max(x, plotLeft);
     return {
       key: queueSpanKeyOf(span),
@@ -335,6 +332,25 @@ export function overlaySpans(scene: TimelineScene): OverlaySpan[] {
   });
 }
 
+/** A job's wait in the queue, or (a thread per request) for its new thread to start, in words. */
+function jobWaitLabel(
+  span: Pick<FrameQueueSpan, 'isWaiting' | 'abandonReason' | 'workerId'>,
+  strategy: Strategy | null,
+  job: string,
+  wait: string,
+): string {
+  const thread = span.workerId === null ? 'a thread' : threadPhraseOf(strategy, span.workerId);
+  if (waitKindOf(strategy) === 'thread-start') {
+    if (span.isWaiting) return `${job} waiting for its new thread to start for ${wait}`;
+    if (span.abandonReason !== null)
+      return `${job} waited ${wait} for its new thread, then left: ${describeAbandonReason(span.abandonReason)}`;
+    return `${job} waited ${wait} for its new thread to start, then ran on ${thread}`;
+  }
+  if (span.isWaiting) return `${job} waiting in the queue for ${wait}`;
+  if (span.abandonReason !== null) return `${job} waited ${wait} in the queue, then left it: ${describeAbandonReason(span.abandonReason)}`;
+  return `${job} waited ${wait} in the queue, then ${thread} took it`;
+}
+
 /** Strategy 'single': a connection's wait, unread, for the one thread (the book's listen backlog), in words. */
 function connectionWaitLabel(connection: { wasRead: boolean }, isWaiting: boolean, job: string | null, name: string, wait: string): string {
   if (isWaiting) return `${name} waiting for ${wait}, not yet read: the single thread is serving another connection`;
@@ -344,19 +360,20 @@ function connectionWaitLabel(connection: { wasRead: boolean }, isWaiting: boolea
     : `${name} waited ${wait} for the single thread, then the thread read its request ${job}`;
 }
 
-function markerLabel(kind: MarkerKind, at: number, workerId: number | null, runId: number): string {
+function markerLabel(kind: MarkerKind, at: number, workerId: number | null, runId: number, strategy: Strategy | null): string {
   const when = `at ${formatClockTime(at)}`;
+  const thread = workerId === null ? 'a worker' : threadPhraseOf(strategy, workerId);
   switch (kind) {
     case 'start':
       return `Run ${runId}: server started ${when}`;
     case 'stop-requested':
       return `Run ${runId}: stop requested ${when}`;
     case 'worker-joined':
-      return `Run ${runId}: worker ${workerId} joined ${when}`;
+      return `Run ${runId}: ${thread} joined ${when}`;
     case 'worker-crashed':
-      return `Run ${runId}: worker ${workerId} crashed ${when}`;
+      return `Run ${runId}: ${thread} crashed ${when}`;
     case 'worker-replaced':
-      return `Run ${runId}: worker ${workerId} replaced by a new thread ${when}`;
+      return `Run ${runId}: ${thread} replaced by a new thread ${when}`;
     case 'stopped':
       return `Run ${runId}: server stopped ${when}`;
   }
@@ -374,7 +391,7 @@ export function overlayMarkers(scene: TimelineScene): OverlayMarker[] {
       at: marker.at,
       runId: marker.runId,
       workerId: marker.workerId,
-      label: `${markerName(marker)}: ${markerLabel(marker.kind, marker.at, marker.workerId, marker.runId)}`,
+      label: `${markerName(marker)}: ${markerLabel(marker.kind, marker.at, marker.workerId, marker.runId, strategyOfRun(frame.runs, marker.runId))}`,
       leftPx: xOf(layout, marker.at) - MARKER_WIDTH_PX / 2,
       topPx: top,
       widthPx: MARKER_WIDTH_PX,

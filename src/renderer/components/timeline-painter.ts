@@ -7,10 +7,11 @@
 // the scene (timeline-geometry.ts), never the model. Two layers: the backdrop, which stays while the window slides, and
 // the data, which slides (TimelinePanel.tsx repaints each when it changes).
 
+import { threadNameOf } from '../../shared/pool-model';
 import { formatClockTime } from './format';
 import { CANVAS_COLORS, STATUS_OUTLINES, type StatusClass, statusClassOf } from './palette';
 import { externalHatch, routeFill, strokeStatusOutline, waitFill } from './palette-canvas';
-import { isWorkerMarker, queueTrackLabelOf, ROUTE_ORDER } from './timeline-frame';
+import { isWorkerMarker, newestStrategyOf, queueTrackLabelOf, ROUTE_ORDER } from './timeline-frame';
 import {
   AXIS_HEIGHT_PX,
   type Box,
@@ -379,11 +380,12 @@ export function paintBackdrop(ctx: CanvasRenderingContext2D, scene: TimelineScen
   ctx.fillText(queueTrackLabelOf(frame.runs), 8, QUEUE_TOP_PX + QUEUE_TRACK_HEIGHT_PX / 2);
   ctx.font = `${laneHeightPx < 16 ? 10 : 11}px ${CANVAS_FONT_FAMILY}`;
   const hasPool = frame.runs.length > 0 || frame.bars.length > 0 || scene.buckets.length > 0;
+  const strategy = newestStrategyOf(frame.runs);
   for (const lane of frame.lanes) {
     // Before any server has run there is one empty lane and no worker to name.
     if (!hasPool && !lane.isInCurrentRun) continue;
     ctx.fillStyle = lane.isDimmed ? CANVAS_COLORS.labelExited : CANVAS_COLORS.label;
-    ctx.fillText(`Worker ${lane.workerId}`, 8, laneTop(layout, lane.workerId) + laneHeightPx / 2);
+    ctx.fillText(threadNameOf(strategy, lane.workerId), 8, laneTop(layout, lane.workerId) + laneHeightPx / 2);
   }
 }
 
