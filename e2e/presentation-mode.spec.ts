@@ -99,6 +99,46 @@ for (const [width, height] of [
   });
 }
 
+// Eight threads on a projector: two rows of full cards pushed the lanes off a 768 px screen. Five to eight cards share
+// one row, each its name, its state and its time; the same for a pool of 8 and for eight threads of a thread per request.
+// (A thread per request's settings, with its Thread limit, take two rows at 1280 px: there it is measured at 1366×768.)
+for (const [strategy, sizes] of [
+  [
+    'pool',
+    [
+      [1366, 768],
+      [1280, 720],
+    ],
+  ],
+  ['per-request', [[1366, 768]]],
+] as const) {
+  test(`presentation mode with eight ${strategy === 'pool' ? 'workers' : 'request threads'}: one row of cards and the whole timeline on screen`, async ({
+    page,
+    dashboard,
+  }) => {
+    await page.setViewportSize({ width: 1366, height: 768 });
+    await page.goto(`${dashboard.dashboardUrl}?present=1`);
+    await startFromUi(page, { port: dashboard.bookPort, poolSize: 8, sleepMs: 4000, strategy });
+    await fireSleepBurst(page, 8);
+    const busyCards = page.locator('[data-testid=worker][data-state=busy]');
+    await expect(busyCards).toHaveCount(8);
+    for (const [width, height] of sizes) {
+      await page.setViewportSize({ width, height });
+      const cardTops = await Promise.all((await busyCards.all()).map(async (card) => Math.round((await card.boundingBox())!.y)));
+      expect(new Set(cardTops).size, `at ${width}×${height}, worker cards' tops: ${cardTops.join(', ')}`).toBe(1);
+      const stage = (await page.locator('.timeline-stage').boundingBox())!;
+      expect(stage.y + stage.height, `at ${width}×${height}, the stage's bottom`).toBeLessThanOrEqual(height);
+    }
+    // Each card still says whose it is, that it is busy, and for how long.
+    const first = busyCards.first();
+    await expect(first.locator('.worker-name')).toHaveText(strategy === 'pool' ? /^Worker \d$/ : /^Thread \d$/);
+    await expect(first.getByText('busy', { exact: true })).toBeVisible();
+    await expect(first.getByTestId('worker-elapsed')).toBeVisible();
+    expect(await textsSmallerThan(page, MIN_FONT_PX)).toEqual([]);
+    await page.screenshot({ path: screenshotPath(`8-presentation-8-${strategy}`) });
+  });
+}
+
 // Listing 21-21 on a projector: its two listings' captions (the loop that keeps the lock, and the fix) took five lines
 // over the cards and each waiting card repeated the book's words, which pushed the timeline's lanes, where the sleeps
 // run one after another, off a 768 px screen. In presentation mode the captions sit in the side column, once.

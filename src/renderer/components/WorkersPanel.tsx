@@ -58,7 +58,9 @@ function RunningFor({ since, sleepMs, isSleep }: { since: number; sleepMs: numbe
   return (
     <>
       <div className="worker-elapsed" data-testid="worker-elapsed">
-        for {formatDurationMs(elapsedMs)}
+        {/* A dense card (presentation mode) says the time alone, under its "busy". */}
+        <span className="elapsed-for">for </span>
+        {formatDurationMs(elapsedMs)}
       </div>
       {progress !== null && (
         <div className="progress" aria-hidden="true">
@@ -283,6 +285,19 @@ function WorkShares(): ReactNode {
  * The panel's caption: the single thread's loop and a thread per request say how they serve; a pool, how it is
  * made, how it takes jobs (the while-let loop keeping the lock), how it shuts down.
  */
+/**
+ * How the cards pack: more than 8 scroll in a grid of small cards; in presentation mode five to eight share one row
+ * with their name, state and time alone ('dense'), so a class sees every card and, on a 768 px projector, the whole
+ * timeline under them (two rows of full cards pushed its lanes off the screen).
+ */
+function workerGridDensityOf(cardCount: number, isPresenting: boolean): '' | 'dense' | 'compact' {
+  if (cardCount > 8) return 'compact';
+  return isPresenting && cardCount > PRESENTATION_CARDS_PER_ROW ? 'dense' : '';
+}
+
+/** Full cards in presentation mode's row from a 1280 px screen (the grid's 200 px minimum). */
+const PRESENTATION_CARDS_PER_ROW = 4;
+
 function workersBookTerm(workerCount: number, serverPhase: ServerPhase, strategy: Strategy | null): BookTermPlace {
   if (strategy === 'single') return 'workers-single';
   if (strategy === 'per-request') return 'workers-per-request';
@@ -355,7 +370,7 @@ export function WorkersPanel(): ReactNode {
                 : 'No workers yet. Start the server to spawn the pool.'}
         </p>
       ) : (
-        <ul className={`worker-grid ${workerIds.length > 8 ? 'compact' : ''}`}>
+        <ul className={`worker-grid ${workerGridDensityOf(workerIds.length, isPresenting)}`}>
           {workerIds.map((id, index) => (
             <WorkerSlot key={id} index={index} sleepMs={sleepMs} />
           ))}
