@@ -4,10 +4,11 @@
 // comes from the main side's QueueingWindow (metrics messages); nothing here reduces events.
 
 import { memo, type ReactNode } from 'react';
+import { threadNounOf } from '../../shared/pool-model';
 import { readQueueing } from '../../shared/queueing-reading';
 import { DEFAULT_QUEUEING_WINDOW_MS, type LittleCheck, type QueueingWindowSnapshot } from '../../shared/queueing-window';
 import { useAppStore } from '../store/use-app-store';
-import { formatDurationMs, formatRate } from './format';
+import { formatDurationMs, formatRate, pluralize } from './format';
 
 /** A count such as L or Lq: two decimals, which is what Little's law needs to be read. */
 function formatJobs(value: number | null | undefined): string {
@@ -75,6 +76,7 @@ export function QueueingPanel(): ReactNode {
   const snapshot = useAppStore((s) => s.workload.queueing);
   const load = useAppStore((s) => s.workload.load);
   const sweep = useAppStore((s) => s.workload.sweep);
+  const strategy = useAppStore((s) => s.wire.strategy);
   // The open-loop load whose arrivals the window holds: one running, or one that ended less than a window ago (its
   // figures stay on screen for that long, and they are still its arrivals, not some other traffic's).
   const loadEndedAt = load?.report ? load.report.startedAt + load.report.elapsedMs : null;
@@ -102,6 +104,8 @@ export function QueueingPanel(): ReactNode {
     );
   }
   const reading = readQueueing(snapshot, { arrivals });
+  // c counts the threads that run jobs, named as the Workers panel names them.
+  const threadNoun = threadNounOf(strategy);
   const theory = reading.theory;
   const state = stateOf(snapshot, reading.isOverloaded);
   const s = snapshot;
@@ -150,7 +154,7 @@ export function QueueingPanel(): ReactNode {
         />
         <Quantity
           symbol="c"
-          name="workers"
+          name={`${threadNoun}s`}
           value={s.workers === null ? '—' : String(s.workers)}
           hint="Jobs that can run at once: the pool size; 1 for the single thread and for the while-let pool, whose lock is held while a job runs; the thread limit for a thread per request"
         />
@@ -174,15 +178,15 @@ export function QueueingPanel(): ReactNode {
       {reading.isOverloaded &&
         (reading.measuredGrowthPerS > 0 || s.queueLength > s.busyWorkers ? (
           <p className="queueing-overload" data-testid="queueing-overload" role="status">
-            ρ ≥ 1: work arrives faster than {s.workers} {s.workers === 1 ? 'worker' : 'workers'} can do it, so the queue grows without bound
-            — by about {formatRate(Math.max(0, reading.measuredGrowthPerS))} jobs/s measured (theory λ − c/S ={' '}
+            ρ ≥ 1: work arrives faster than {pluralize(s.workers ?? 0, threadNoun)} can do it, so the queue grows without bound — by about{' '}
+            {formatRate(Math.max(0, reading.measuredGrowthPerS))} jobs/s measured (theory λ − c/S ={' '}
             {formatRate(reading.predictedGrowthPerS ?? 0)}/s) until the queue limit answers 503, which then show among the load's errors.
           </p>
         ) : (
           // A burst that has drained: over the window it came faster than the pool works, but it did not keep coming.
           <p className="queueing-overload" data-testid="queueing-overload" data-drained="1" role="status">
-            ρ ≥ 1 over the window: this work came faster than {s.workers} {s.workers === 1 ? 'worker' : 'workers'} can do it, as a burst
-            does, and the queue has emptied since. Arriving steadily at this rate, it would grow without bound by λ − c/S ={' '}
+            ρ ≥ 1 over the window: this work came faster than {pluralize(s.workers ?? 0, threadNoun)} can do it, as a burst does, and the
+            queue has emptied since. Arriving steadily at this rate, it would grow without bound by λ − c/S ={' '}
             {formatRate(reading.predictedGrowthPerS ?? 0)} jobs/s.
           </p>
         ))}
