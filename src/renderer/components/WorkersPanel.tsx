@@ -282,10 +282,6 @@ function WorkShares(): ReactNode {
 }
 
 /**
- * The panel's caption: the single thread's loop and a thread per request say how they serve; a pool, how it is
- * made, how it takes jobs (the while-let loop keeping the lock), how it shuts down.
- */
-/**
  * How the cards pack: more than 8 scroll in a grid of small cards; in presentation mode five to eight share one row
  * with their name, state and time alone ('dense'), so a class sees every card and, on a 768 px projector, the whole
  * timeline under them (two rows of full cards pushed its lanes off the screen).
@@ -298,6 +294,10 @@ function workerGridDensityOf(cardCount: number, isPresenting: boolean): '' | 'de
 /** Full cards in presentation mode's row from a 1280 px screen (the grid's 200 px minimum). */
 const PRESENTATION_CARDS_PER_ROW = 4;
 
+/**
+ * The panel's caption: the single thread's loop and a thread per request say how they serve; a pool, how it is
+ * made, how it takes jobs (the while-let loop keeping the lock), how it shuts down.
+ */
 function workersBookTerm(workerCount: number, serverPhase: ServerPhase, strategy: Strategy | null): BookTermPlace {
   if (strategy === 'single') return 'workers-single';
   if (strategy === 'per-request') return 'workers-per-request';

@@ -1,5 +1,6 @@
 // How the statistics read in words: a route's name and the one-line summary of a burst ("8 × /sleep on 4
-// workers: done in 10.0 s, p99 10.0 s, 4 waited 5.0 s", "3 × /sleep on the single thread: …"). Pure: the numbers come from src/shared/request-stats.ts.
+// workers: done in 10.0 s, p99 10.0 s, 4 waited 5.0 s", "3 × /sleep on the single thread: …"). Pure: the numbers
+// come from src/shared/request-stats.ts.
 
 import { burstThreadsOf } from '../../shared/pool-model';
 import type { BurstSummary, RouteKey } from '../../shared/request-stats';

@@ -4,7 +4,7 @@
 
 import type { FramePace } from '../../shared/wire';
 import { formatClockTime, formatCount } from './format';
-import { newestStrategyOf, queueTrackLabelOf } from './timeline-frame';
+import { newestStrategyOf } from './timeline-frame';
 import { firstWorkerlessLane, type TimelineScene } from './timeline-geometry';
 
 export interface PaintOptions {
@@ -41,7 +41,7 @@ export function backdropKeyOf(scene: TimelineScene, options: PaintOptions): stri
     options.isLive ? 'live' : formatClockTime(layout.endAt).slice(0, 8),
     hasPool,
     lanes,
-    queueTrackLabelOf(frame.runs),
+    // The queue track's and the lanes' names (timeline-frame.ts) follow it.
     newestStrategyOf(frame.runs),
   ].join('|');
 }
