@@ -107,7 +107,7 @@ export function describeThreads(event: Pick<ServerEventOf<'server-listening'>, '
  */
 export function threadNameOf(strategy: Strategy | null, workerId: number): string {
   if (strategy === 'single') return 'Thread';
-  return `${strategy === 'per-request' ? 'Thread' : 'Worker'} ${workerId}`;
+  return `${threadNounOf(strategy) === 'thread' ? 'Thread' : 'Worker'} ${workerId}`;
 }
 
 /** The noun for the threads that run jobs, as threadNameOf names them: "worker" for a pool, "thread" otherwise. */

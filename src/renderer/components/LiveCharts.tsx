@@ -142,7 +142,7 @@ export function LiveCharts(): ReactNode {
         points={points}
       />
       <LiveChart
-        title={threadNounOf(strategy) === 'worker' ? 'Busy workers' : 'Busy threads'}
+        title={`Busy ${threadNounOf(strategy)}s`}
         series="busy-workers"
         latest={busyWorkersFigure(columns, liveThreads)}
         options={options.busy}
