@@ -1,7 +1,9 @@
 // Story 12: a developer tries another pool size. While the server runs, editing a setting says it applies on
 // restart and offers Restart with these settings, while the status shows the running settings; the restart is one
 // command (a graceful stop, then a start) with its progress on the button; invalid settings are refused without
-// stopping anything; and a page that opens shows the running settings. axe stays clean throughout.
+// stopping anything; and a page that opens shows the running settings, without replacing what the person types into
+// a field as it connects. axe stays clean throughout.
+import { DASHBOARD_WS_PATH } from '../src/shared/wire';
 import { seriousAxeViolations } from './support/accessibility';
 import { expect, test } from './support/dashboard';
 import { screenshotPath, startFromUi } from './support/ui';
@@ -59,4 +61,50 @@ test('Restart with these settings stops gracefully and starts again with the new
   await expect(page.getByLabel('Pool size', { exact: true })).toHaveValue('3');
   await expect(page.getByTestId('running-settings')).toContainText('Pool size 3');
   await expect(page.getByTestId('restart-button')).toHaveCount(0);
+});
+
+test.describe('a page that connects while the person is in a settings field', () => {
+  test.use({ dashboardArgs: ['--start', '--sleep-ms', '1500'] });
+
+  test("keeps the text they type over, and shows the server's settings once they leave the field untouched", async ({
+    dashboard,
+    context,
+  }) => {
+    const page = await context.newPage();
+    // The dashboard's frames are held on their way to the page until the person is in Port, then let through: the
+    // page connects between their click and their typing, as it may on a loaded machine or a slow link.
+    let isHolding = true;
+    const held: Array<string | Buffer> = [];
+    let toPage: ((message: string | Buffer) => void) | null = null;
+    await page.routeWebSocket(`**${DASHBOARD_WS_PATH}`, (socket) => {
+      toPage = (message) => socket.send(message);
+      socket.connectToServer().onMessage((message) => (isHolding ? held.push(message) : socket.send(message)));
+    });
+    const release = async (): Promise<void> => {
+      isHolding = false;
+      await expect.poll(() => held.length + (toPage === null ? 1 : 0)).toBeGreaterThan(0);
+      for (const message of held.splice(0)) toPage!(message);
+      await expect(page.getByTestId('running-settings')).toContainText('Sleep (ms) 1500');
+    };
+    const port = page.getByLabel('Port', { exact: true });
+    const sleepMs = page.getByLabel('Sleep (ms)', { exact: true });
+
+    await page.goto(dashboard.dashboardUrl);
+    await port.selectText(); // focused, its text selected, as a click and a select-all leave it
+    await expect(port).toHaveValue('7878');
+    await release();
+    await page.keyboard.insertText('9000');
+    await expect(port).toHaveValue('9000');
+    await expect(page.getByTestId('restart-hint')).toHaveText('Port applies on restart');
+
+    // In the field without typing: on leaving it, the form shows what the server runs with.
+    isHolding = true;
+    await page.reload();
+    await port.focus();
+    await release();
+    await expect(sleepMs).toHaveValue('5000');
+    await page.keyboard.press('Tab');
+    await expect(port).toHaveValue(String(dashboard.bookPort));
+    await expect(sleepMs).toHaveValue('1500');
+  });
 });

@@ -790,6 +790,28 @@ describe('the bridge applies frames and publishes into the store once per paint'
     bridge.flush();
     expect(store.getState().view.form.sleepMs).toBe('250');
   });
+
+  it("holds the server's settings while a field has the focus, so a page that connects does not replace text being typed over", () => {
+    const { store, bridge } = setup();
+    const serverSettings = { ...DEFAULT_SETTINGS, port: 33069, sleepMs: 1000 };
+    // The person clicks into Port (its text selected) before the page's first frame arrives.
+    store.getState().viewActions.setFormFocused(true);
+    bridge.receive(frameOf({ seq: 1, isFull: true, status: status({ settings: serverSettings }) }));
+    bridge.flush();
+    expect(store.getState().view.form.port).toBe(String(DEFAULT_SETTINGS.port));
+    // Leaving the field without typing: the form shows the server's settings.
+    store.getState().viewActions.setFormFocused(false);
+    expect(store.getState().view.form).toMatchObject({ port: '33069', sleepMs: '1000' });
+
+    // Typing while focused: what was typed stays, and the other fields take what the server said meanwhile.
+    store.getState().viewActions.setFormFocused(true);
+    bridge.receive(frameOf({ seq: 2, status: status({ settings: { ...serverSettings, sleepMs: 2000 } }) }));
+    bridge.flush();
+    expect(store.getState().view.form.sleepMs).toBe('1000');
+    store.getState().viewActions.editSettingsField('port', '9000');
+    store.getState().viewActions.setFormFocused(false);
+    expect(store.getState().view.form).toMatchObject({ port: '9000', sleepMs: '2000' });
+  });
 });
 
 describe('command actions', () => {

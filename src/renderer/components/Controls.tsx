@@ -313,6 +313,11 @@ function BurstControls({ fire }: { fire: Record<BurstPath, ControlState> }): Rea
   );
 }
 
+/** The form's fields, not its buttons: the server's settings wait while one of them has the focus. */
+function isSettingsInput(target: EventTarget): boolean {
+  return target instanceof HTMLInputElement || target instanceof HTMLSelectElement;
+}
+
 export function Controls(): ReactNode {
   const form = useAppStore((s) => s.view.form);
   const validation = useAppStore((s) => s.view.formValidation);
@@ -323,6 +328,7 @@ export function Controls(): ReactNode {
   // Only a stopping server's buttons name the jobs in flight: under load the count moves every frame.
   const inFlightJobs = useAppStore((s) => (s.wire.status.phase === 'stopping' ? s.wire.inFlightJobs : 0));
   const actions = useAppStore((s) => s.commandActions);
+  const setFormFocused = useAppStore((s) => s.viewActions.setFormFocused);
   const showBookTerms = useShowBookTerms();
   const settingsMessageId = useId();
 
@@ -352,6 +358,12 @@ export function Controls(): ReactNode {
       )}
       <form
         className="control-group settings-group"
+        onFocus={(event) => {
+          if (isSettingsInput(event.target)) setFormFocused(true);
+        }}
+        onBlur={(event) => {
+          if (isSettingsInput(event.target)) setFormFocused(false);
+        }}
         onSubmit={(event) => {
           event.preventDefault();
           if (states.start.reason === null) void actions.startServer();

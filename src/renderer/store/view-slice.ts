@@ -31,6 +31,12 @@ export interface ViewState {
   form: SettingsForm;
   /** True once the person edits a field: from then on the server's settings no longer overwrite it. */
   isFormEdited: boolean;
+  /**
+   * True while a settings field has the focus. The server's settings then wait in heldServerSettings until it leaves:
+   * a page that connects as the person clicks into Port must not replace the text they are about to type over.
+   */
+  isFormFocused: boolean;
+  heldServerSettings: ServerSettings | null;
   /** What settingsFromText says about the form right now (shown inline as the person types, on the field it names). */
   formValidation: SettingsValidation;
   sleepBurstCount: string;
@@ -71,6 +77,8 @@ export function initialViewState(settings: ServerSettings, preferences: Preferen
   return {
     form,
     isFormEdited: false,
+    isFormFocused: false,
+    heldServerSettings: null,
     formValidation: validateForm(form),
     sleepBurstCount: String(DEFAULT_SLEEP_BURST_COUNT),
     helloBurstCount: String(DEFAULT_HELLO_BURST_COUNT),
@@ -89,8 +97,10 @@ export function initialViewState(settings: ServerSettings, preferences: Preferen
 
 export interface ViewActions {
   editSettingsField(field: EditableSettingsField, text: string): void;
-  /** Shows the server's settings in the form until the person edits it. */
+  /** Shows the server's settings in the form until the person edits it (held while a field has the focus). */
   adoptServerSettings(settings: ServerSettings): void;
+  /** A settings field gained or lost the focus; losing it adopts what the server said meanwhile, if not edited. */
+  setFormFocused(isFocused: boolean): void;
   /** Puts these settings in the form, as a Book step's Try it does: the form then follows the server again. */
   setSettingsForm(settings: ServerSettings): void;
   editBurstCount(kind: BurstKind, text: string): void;
@@ -122,16 +132,34 @@ export function createViewSlice(
       view: initialViewState(initialSettings, preferences),
       viewActions: {
         editSettingsField(field, text) {
-          const form = { ...get().view.form, [field]: text };
-          setView({ form, isFormEdited: true, formValidation: validateForm(form) });
+          const view = get().view;
+          // The first edit in a field entered before the server's settings came: the other fields take them.
+          const held = view.isFormEdited ? null : view.heldServerSettings;
+          const form = { ...(held === null ? view.form : formFromSettings(held)), [field]: text };
+          setView({ form, isFormEdited: true, heldServerSettings: null, formValidation: validateForm(form) });
         },
         adoptServerSettings(settings) {
           const view = get().view;
           if (view.isFormEdited) return;
+          if (view.isFormFocused) {
+            if (view.heldServerSettings !== settings) setView({ heldServerSettings: settings });
+            return;
+          }
           const form = formFromSettings(settings);
           const current = view.form;
           if (SETTING_NAMES.every((name) => form[name] === current[name])) return;
           setView({ form, formValidation: validateForm(form) });
+        },
+        setFormFocused(isFocused) {
+          const view = get().view;
+          if (isFocused) {
+            if (!view.isFormFocused) setView({ isFormFocused: true });
+            return;
+          }
+          const held = view.heldServerSettings;
+          if (!view.isFormFocused && held === null) return;
+          setView({ isFormFocused: false, heldServerSettings: null });
+          if (held !== null) get().viewActions.adoptServerSettings(held);
         },
         setSettingsForm(settings) {
           const form = formFromSettings(settings);
