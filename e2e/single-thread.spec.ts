@@ -20,6 +20,16 @@ test('a GET / waits, not yet read, behind a GET /sleep on the single thread, and
   await expect(page.getByTestId('worker')).toHaveCount(1);
   await expect(page.getByTestId('pool-size-note')).toContainText('Not used by Single thread');
   await expect(page.getByTestId('running-settings')).toContainText('Single thread (21-10)');
+  // The title bar's tagline gives way to those running settings: shown with room for a few words, or not at all (it
+  // read "T…" here). Run in the page, as text: the specs compile without the DOM's types.
+  const tagline = (await page.evaluate(`(() => {
+    const element = document.querySelector('.tagline');
+    return {
+      widthEm: element.getBoundingClientRect().width / parseFloat(getComputedStyle(element).fontSize),
+      isShown: element.firstElementChild.getClientRects().length > 0,
+    };
+  })()`)) as { widthEm: number; isShown: boolean };
+  expect(!tagline.isShown || tagline.widthEm >= 12, `tagline ${JSON.stringify(tagline)}`).toBe(true);
 
   const sleepSentAt = Date.now();
   const sleeping = httpGet(dashboard.bookPort, '/sleep').then((reply) => ({ ...reply, answeredAt: Date.now() }));

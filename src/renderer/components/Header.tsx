@@ -153,7 +153,7 @@ export function Header(): ReactNode {
       <div className="brand">
         <h1>Poolscope</h1>
         <p className="tagline">
-          The Rust book's multithreaded web server: watch its pool of worker threads take jobs from one queue, live.
+          <span>The Rust book's multithreaded web server: watch its pool of worker threads take jobs from one queue, live.</span>
         </p>
       </div>
       <div className="header-side">
