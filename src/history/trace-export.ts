@@ -4,33 +4,23 @@
 // requests in flight, so a long run exports in bounded memory.
 //
 // What the trace shows (README, "Saved runs and traces"): one process per server run; its main thread; one thread
-// per worker, named as the app names it ("Worker 0"; "Thread" for the single thread, "Thread 2" for a thread per
-// request); each job's run as an `X` slice on its worker; each queue wait as an async `b`/`e` slice;
+// per worker; each job's run as an `X` slice on its worker; each queue wait as an async `b`/`e` slice;
 // a flow arrow from a request's arrival on the main thread to its run; a counter track of queued jobs and
 // busy workers; instants for the server's lifecycle, jobs abandoned in the queue, worker crashes and
 // replacements, and the shutdown joins. The other strategies add: the while-let lock as slices on each worker
 // ("waiting for the lock", "holding the lock", around its job); a request thread's start-up as a slice before its
-// job, its exit as an instant, and a request's wait for it as an async slice in place of the queue wait; a connection
-// waiting for the single thread as an async slice beside the queue waits.
+// job, its exit as an instant; a connection waiting for the single thread as an async slice beside the queue waits.
 // Format: https://docs.google.com/document/d/1CvAClvFfyA5R-PhYUmn5OOQtYMH4h6I0nSsKchNAySU
 
 import { formatBookLine, type ServerEvent, type ServerEventOf } from '../shared/events';
-import {
-  describeAbandonReason,
-  formatListeningLine,
-  pathOf,
-  type RequestOrigin,
-  requestOriginOf,
-  threadNameOf,
-} from '../shared/pool-model';
+import { describeAbandonReason, formatListeningLine, pathOf, type RequestOrigin, requestOriginOf } from '../shared/pool-model';
 import type { PoolState } from '../shared/pool-state';
 import type { RunFileHeader } from '../shared/run-file';
-import { type Strategy, startingThreadCountOf } from '../shared/settings';
+import { startingThreadCountOf } from '../shared/settings';
 
 export const TRACE_PROCESS_NAME = 'Poolscope server';
 export const TRACE_MAIN_THREAD_NAME = 'main: accept, parse, dispatch';
-/** A job thread's name, the app's own (threadNameOf): "Worker 2" in a pool, "Thread" for the single thread, "Thread 2" for a thread per request. */
-export const traceWorkerThreadName = (workerId: number, strategy: Strategy | null = 'pool'): string => threadNameOf(strategy, workerId);
+export const traceWorkerThreadName = (workerId: number): string => `Worker ${workerId}`;
 
 /**
  * Categories. Requests (arrival, run, flow) share one, because DevTools binds a flow arrow to the slice
@@ -45,8 +35,6 @@ export const TRACE_CATEGORY = {
 } as const;
 
 export const QUEUE_WAIT_NAME = 'queue wait';
-/** A thread per request: a request's wait between its job's queueing and its new thread's start (its "queue"). */
-export const THREAD_WAIT_NAME = 'waiting for its thread';
 export const CONNECTION_WAIT_NAME = 'waiting to be read';
 export const LOCK_WAIT_NAME = 'waiting for the lock';
 export const LOCK_HOLD_NAME = 'holding the lock';
@@ -171,12 +159,6 @@ function newRequest(label: string, received: ServerEventOf<'request-received'> |
 
 interface WorkerThread {
   tid: number;
-  workerId: number;
-  /**
-   * Whether its thread_name is written. A pool's workers, and the single thread (a pool of one), spawn before their
-   * server listens and says which strategy names them; they are named then, or as a pool's at the run's end.
-   */
-  isNamed: boolean;
   /** The request it runs, or null when idle. */
   runningRequestId: number | null;
   /** Where its last job slice started (µs); -Infinity before its first. */
@@ -190,8 +172,6 @@ interface WorkerThread {
 interface RunState {
   pid: number;
   mainTid: number;
-  /** From its server-listening event (or the initial state); null before it, when only a pool's workers exist. */
-  strategy: Strategy | null;
   hasListened: boolean;
   hasStopped: boolean;
   workers: Map<number, WorkerThread>;
@@ -264,8 +244,6 @@ export class TraceExporter {
     switch (event.type) {
       case 'server-listening':
         run.hasListened = true;
-        run.strategy = event.strategy;
-        for (const thread of run.workers.values()) this.nameThread(run, thread);
         // The threads it starts with: the pool, the single thread; a thread per request's come with their jobs.
         for (let id = 0; id < startingThreadCountOf(event); id++) this.worker(run, id);
         this.instant(run, run.mainTid, event.at, formatListeningLine(event), TRACE_CATEGORY.lifecycle, {
@@ -444,7 +422,6 @@ export class TraceExporter {
     this.originAtMs = originAt;
     const run = this.openRun(state.at);
     run.hasListened = state.listeningAt !== null;
-    run.strategy = state.settings?.strategy ?? null;
     for (const worker of state.workers) this.worker(run, worker.id);
     const isQueued = new Set(state.queue.map((job) => job.requestId));
     for (const record of state.requests) {
@@ -485,7 +462,6 @@ export class TraceExporter {
     const run: RunState = {
       pid,
       mainTid: this.nextTid++,
-      strategy: null,
       hasListened: false,
       hasStopped: false,
       workers: new Map(),
@@ -512,8 +488,6 @@ export class TraceExporter {
     if (thread === undefined) {
       thread = {
         tid: this.nextTid++,
-        workerId,
-        isNamed: false,
         runningRequestId: null,
         lastJobStartTs: Number.NEGATIVE_INFINITY,
         lockWaitSince: null,
@@ -521,16 +495,10 @@ export class TraceExporter {
       };
       run.workers.set(workerId, thread);
       this.workerCount = Math.max(this.workerCount, run.workers.size);
-      if (run.strategy !== null) this.nameThread(run, thread);
+      this.metadata(run, thread.tid, 'thread_name', { name: traceWorkerThreadName(workerId) });
+      this.metadata(run, thread.tid, 'thread_sort_index', { sort_index: workerId + 1 });
     }
     return thread;
-  }
-
-  private nameThread(run: RunState, thread: WorkerThread): void {
-    if (thread.isNamed) return;
-    thread.isNamed = true;
-    this.metadata(run, thread.tid, 'thread_name', { name: traceWorkerThreadName(thread.workerId, run.strategy) });
-    this.metadata(run, thread.tid, 'thread_sort_index', { sort_index: thread.workerId + 1 });
   }
 
   /** Closes a run's open jobs and waits at `endAt`, marked unfinished. */
@@ -544,7 +512,6 @@ export class TraceExporter {
       }
     }
     run.requests.clear();
-    for (const thread of run.workers.values()) this.nameThread(run, thread);
     for (const connectionId of run.waitingConnections) this.connectionWaitEnd(run, connectionId, endAt, { unfinished: true });
     run.waitingConnections.clear();
     for (const thread of run.workers.values()) {
@@ -701,7 +668,7 @@ export class TraceExporter {
 
   private queueWaitBegin(run: RunState, requestId: number, request: RequestState, at: number): void {
     this.emit({
-      name: queueWaitNameOf(run),
+      name: QUEUE_WAIT_NAME,
       ph: 'b',
       id2: { local: String(requestId) },
       ts: this.ts(at),
@@ -714,7 +681,7 @@ export class TraceExporter {
 
   private queueWaitEnd(run: RunState, requestId: number, at: number, args: Record<string, unknown>): void {
     this.emit({
-      name: queueWaitNameOf(run),
+      name: QUEUE_WAIT_NAME,
       ph: 'e',
       id2: { local: String(requestId) },
       ts: this.ts(at),
@@ -780,11 +747,6 @@ export class TraceExporter {
   private metadata(run: RunState, tid: number, name: string, args: Record<string, unknown>): void {
     this.emit({ name, ph: 'M', ts: 0, pid: run.pid, tid, args });
   }
-}
-
-/** What a job waits for between its queueing and its start: a worker in the queue, or (a thread per request) its thread. */
-function queueWaitNameOf(run: Pick<RunState, 'strategy'>): string {
-  return run.strategy === 'per-request' ? THREAD_WAIT_NAME : QUEUE_WAIT_NAME;
 }
 
 /** A request's name in the trace, e.g. `GET /sleep #42` (long paths cut; the args keep the whole target). */
