@@ -73,17 +73,19 @@ test.describe('a page that connects while the person is in a settings field', ()
     const page = await context.newPage();
     // The dashboard's frames are held on their way to the page until the person is in Port, then let through: the
     // page connects between their click and their typing, as it may on a loaded machine or a slow link.
+    // Each page load's socket holds its own frames: none of an unloaded page's reaches the next one.
     let isHolding = true;
-    const held: Array<string | Buffer> = [];
-    let toPage: ((message: string | Buffer) => void) | null = null;
+    let current: { send(message: string | Buffer): void; held: Array<string | Buffer> } | null = null;
     await page.routeWebSocket(`**${DASHBOARD_WS_PATH}`, (socket) => {
-      toPage = (message) => socket.send(message);
-      socket.connectToServer().onMessage((message) => (isHolding ? held.push(message) : socket.send(message)));
+      const own = { send: (message: string | Buffer) => socket.send(message), held: [] as Array<string | Buffer> };
+      current = own;
+      socket.connectToServer().onMessage((message) => (isHolding ? own.held.push(message) : own.send(message)));
     });
     const release = async (): Promise<void> => {
+      // Once this page's socket has its first frame held; from then on frames pass straight through.
+      await expect.poll(() => current?.held.length ?? 0).toBeGreaterThan(0);
       isHolding = false;
-      await expect.poll(() => held.length + (toPage === null ? 1 : 0)).toBeGreaterThan(0);
-      for (const message of held.splice(0)) toPage!(message);
+      for (const message of current!.held.splice(0)) current!.send(message);
       await expect(page.getByTestId('running-settings')).toContainText('Sleep (ms) 1500');
     };
     const port = page.getByLabel('Port', { exact: true });
@@ -99,6 +101,7 @@ test.describe('a page that connects while the person is in a settings field', ()
 
     // In the field without typing: on leaving it, the form shows what the server runs with.
     isHolding = true;
+    current = null;
     await page.reload();
     await port.focus();
     await release();
