@@ -61,12 +61,14 @@ test('presentation mode at 1920×1080: no text under 16 px, one row of controls,
 
 // The projectors and laptops a class meets: the stats strip heads the side column and the threads' line sits in the
 // Workers panel's head (and below 760 px high the boxes are tighter), so the whole stage (queue track, four lanes,
-// time axis) is on screen.
+// time axis) is on screen. On a 1024×768 projector (XGA) the title bar's toggles and status sit in two rows beside the
+// name, Start and Stop beside the bursts, and the four cards are dense.
 for (const [width, height] of [
   [1440, 900],
   [1366, 768],
   [1280, 800],
   [1280, 720],
+  [1024, 768],
 ] as const) {
   test(`presentation mode on a ${width}×${height} projector: four workers in a row and the whole timeline on screen during a burst`, async ({
     page,

@@ -15,6 +15,7 @@ import type { LockView, ThreadStatsView, WorkerView } from '../store/wire-slice'
 import { BookTerm, type BookTermPlace, useShowBookTerms } from './book-terms';
 import { busyWindowWords, formatCount, formatDurationMs, pluralize } from './format';
 import { AnnouncementThrottle, poolSummary } from './pool-announcements';
+import { useMediaQuery } from './use-media-query';
 import { useNow } from './use-now';
 import { unevenShareOf } from './work-shares';
 
@@ -286,13 +287,17 @@ function WorkShares(): ReactNode {
  * with their name, state and time alone ('dense'), so a class sees every card and, on a 768 px projector, the whole
  * timeline under them (two rows of full cards pushed its lanes off the screen).
  */
-function workerGridDensityOf(cardCount: number, isPresenting: boolean): '' | 'dense' | 'compact' {
+function workerGridDensityOf(cardCount: number, isPresenting: boolean, isNarrow: boolean): '' | 'dense' | 'compact' {
   if (cardCount > 8) return 'compact';
-  return isPresenting && cardCount > PRESENTATION_CARDS_PER_ROW ? 'dense' : '';
+  const cardsPerRow = isNarrow ? NARROW_PRESENTATION_CARDS_PER_ROW : PRESENTATION_CARDS_PER_ROW;
+  return isPresenting && cardCount > cardsPerRow ? 'dense' : '';
 }
 
 /** Full cards in presentation mode's row from a 1280 px screen (the grid's 200 px minimum). */
 const PRESENTATION_CARDS_PER_ROW = 4;
+/** …and on a narrower one (a 1024×768 projector, styles.css's 1100 px): four cards there are dense, on one row. */
+const NARROW_PRESENTATION_CARDS_PER_ROW = 3;
+const NARROW_SCREEN_QUERY = '(max-width: 1100px)';
 
 /**
  * The panel's caption: the single thread's loop and a thread per request say how they serve; a pool, how it is
@@ -346,6 +351,7 @@ export function WorkersPanel(): ReactNode {
   const lock = useAppStore((s) => s.wire.lock);
   const isReplay = useAppStore((s) => s.replay.phase !== 'off');
   const isPresenting = useAppStore((s) => s.view.isPresenting);
+  const isNarrow = useMediaQuery(NARROW_SCREEN_QUERY);
   const lockLine = lock !== null && <QueueLock lock={lock} />;
   return (
     <section className="panel workers-panel" aria-label="Workers">
@@ -370,7 +376,7 @@ export function WorkersPanel(): ReactNode {
                 : 'No workers yet. Start the server to spawn the pool.'}
         </p>
       ) : (
-        <ul className={`worker-grid ${workerGridDensityOf(workerIds.length, isPresenting)}`}>
+        <ul className={`worker-grid ${workerGridDensityOf(workerIds.length, isPresenting, isNarrow)}`}>
           {workerIds.map((id, index) => (
             <WorkerSlot key={id} index={index} sleepMs={sleepMs} />
           ))}
