@@ -161,12 +161,23 @@ test("presentation mode with a while-let pool and the book's terms: the listings
     [1366, 768],
     [1280, 800],
     [1280, 720],
+    [1024, 768],
   ] as const) {
     await page.setViewportSize({ width, height });
     const cardTops = await Promise.all(
       (await page.getByTestId('worker').all()).map(async (card) => Math.round((await card.boundingBox())!.y)),
     );
     expect(new Set(cardTops).size, `at ${width}×${height}, worker cards' tops: ${cardTops.join(', ')}`).toBe(1);
+    // Each card's states ("waiting for the lock", "holds the lock") stay inside it, narrow cards included. Run in the
+    // page, as text: the specs compile without the DOM's types.
+    const pillsOutsideCards = await page.evaluate(`[...document.querySelectorAll('[data-testid=worker] .pill')]
+      .filter((pill) => {
+        const card = pill.closest('[data-testid=worker]').getBoundingClientRect();
+        const box = pill.getBoundingClientRect();
+        return box.left < card.left || box.right > card.right + 0.5;
+      })
+      .map((pill) => pill.textContent)`);
+    expect(pillsOutsideCards, `at ${width}×${height}`).toEqual([]);
     const stage = (await page.locator('.timeline-stage').boundingBox())!;
     expect(stage.y + stage.height, `at ${width}×${height}, the stage's bottom`).toBeLessThanOrEqual(height);
     const listingsBox = (await listings.boundingBox())!;
