@@ -129,6 +129,15 @@ for (const [strategy, sizes] of [
       const stage = (await page.locator('.timeline-stage').boundingBox())!;
       expect(stage.y + stage.height, `at ${width}×${height}, the stage's bottom`).toBeLessThanOrEqual(height);
     }
+    // On a 1024 px projector eight in a row would be narrower than their names: two rows of four, each name whole.
+    await page.setViewportSize({ width: 1024, height: 768 });
+    const narrowTops = await Promise.all((await busyCards.all()).map(async (card) => Math.round((await card.boundingBox())!.y)));
+    expect(new Set(narrowTops).size, `at 1024×768, worker cards' tops: ${narrowTops.join(', ')}`).toBe(2);
+    const cutNames = await page.evaluate(`[...document.querySelectorAll('[data-testid=worker] .worker-name')]
+      .filter((name) => name.scrollWidth > name.clientWidth || name.getBoundingClientRect().right > name.closest('[data-testid=worker]').getBoundingClientRect().right)
+      .map((name) => name.textContent)`);
+    expect(cutNames).toEqual([]);
+    await page.setViewportSize({ width: 1366, height: 768 });
     // Each card still says whose it is, that it is busy, and for how long.
     const first = busyCards.first();
     await expect(first.locator('.worker-name')).toHaveText(strategy === 'pool' ? /^Worker \d$/ : /^Thread \d$/);
