@@ -1,14 +1,16 @@
 // Whether a CSS media query matches, kept current as the window resizes: for layout decisions CSS alone cannot make
 // (how many worker cards a projector's row holds decides which card markup to render).
-import { useSyncExternalStore } from 'react';
+import { useCallback, useMemo, useSyncExternalStore } from 'react';
 
 export function useMediaQuery(query: string): boolean {
-  return useSyncExternalStore(
-    (onChange) => {
-      const list = window.matchMedia(query);
+  // One list per query, and a subscribe that keeps its identity: React would otherwise resubscribe on every render.
+  const list = useMemo(() => window.matchMedia(query), [query]);
+  const subscribe = useCallback(
+    (onChange: () => void) => {
       list.addEventListener('change', onChange);
       return () => list.removeEventListener('change', onChange);
     },
-    () => window.matchMedia(query).matches,
+    [list],
   );
+  return useSyncExternalStore(subscribe, () => list.matches);
 }
