@@ -123,9 +123,10 @@ export interface OverallStats extends LatencyStats {
   waitedTooLong: number;
 }
 
-/** One burst, from its own requests (they carry its id in their User-Agent, events.ts). */
+/** The threads a burst's requests ran on: its run's server and pool size (stats-wording.ts says them in words). */
 export type BurstThreads = Pick<ServerSettings, 'strategy' | 'workerCount'>;
 
+/** One burst, from its own requests (they carry its id in their User-Agent, events.ts). */
 export interface BurstSummary {
   burstId: number;
   /** The route every request of the burst asked for. */
