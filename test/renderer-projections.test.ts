@@ -7,6 +7,7 @@ import { HeldFrames } from '../src/renderer/bridge/held-frames';
 import { HIGH_RATE_JOBS_PER_S, projectQueue, projectWire, projectWorkers, SEEN_JOB_MIN_MS } from '../src/renderer/bridge/projections';
 import { dataLayerMotion } from '../src/renderer/components/timeline-layers';
 import { initialWireState } from '../src/renderer/store/wire-slice';
+import { DEFAULT_SETTINGS, type ServerSettings } from '../src/shared/settings';
 import type { FrameJob, FrameWorker } from '../src/shared/wire';
 import { framePoolParts, frameWorker, quietFrame } from './support/frame-workers';
 
@@ -128,6 +129,24 @@ describe('the wire view', () => {
     expect(wire).toMatchObject({ hasSnapshot: true, queueLength: 60, oldestWaitMs: 1_499, inFlightJobs: 61, listeningAt: t0 - 2_000 });
     expect(wire.counters.openConnections).toBe(61);
     expect(wire.workers[0]).toMatchObject({ state: 'busy', busySince: t0 - 1_500 });
+  });
+
+  it("holds the shown run's settings, the same object while every setting is the same, a new one when one changed", () => {
+    const held = new HeldFrames();
+    const sources = { connection: null, inspectedRequest: null, bucketRequests: null, isLogDue: true };
+    const runOf = (settings: ServerSettings | null) => ({ runId: 1, phase: 'listening' as const, settings, listeningAt: t0 });
+    held.apply(quietFrame(1, t0, { run: runOf(null) }));
+    const before = projectWire(held, initialWireState(), sources);
+    expect(before.runSettings).toBeNull();
+    held.apply(quietFrame(2, t0 + 100, { run: runOf({ ...DEFAULT_SETTINGS, strategy: 'single', sleepMs: 1_234 }) }));
+    const first = projectWire(held, before, sources);
+    expect(first.runSettings).toMatchObject({ strategy: 'single', sleepMs: 1_234 });
+    // Each frame brings its own copy: an equal one keeps the object the page holds.
+    held.apply(quietFrame(3, t0 + 200, { run: runOf({ ...DEFAULT_SETTINGS, strategy: 'single', sleepMs: 1_234 }) }));
+    const second = projectWire(held, first, sources);
+    expect(second.runSettings).toBe(first.runSettings);
+    held.apply(quietFrame(4, t0 + 300, { run: runOf({ ...DEFAULT_SETTINGS, strategy: 'single', sleepMs: 99 }) }));
+    expect(projectWire(held, second, sources).runSettings).toMatchObject({ strategy: 'single', sleepMs: 99 });
   });
 
   it('says the live frames come slower while the server is saturated, and nothing of it once the view is not live', () => {

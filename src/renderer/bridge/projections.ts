@@ -3,7 +3,7 @@
 // (a worker card, the queue list) do not re-render. No clock, no store.
 
 import type { LogLine, ServerPhase } from '../../shared/pool-model';
-import { startingThreadCountOf } from '../../shared/settings';
+import { SETTING_NAMES, type ServerSettings, startingThreadCountOf } from '../../shared/settings';
 import {
   type ControllerStatus,
   type FrameJob,
@@ -211,6 +211,12 @@ function logAfter(previous: LogLine[], held: LogLine[], isReplaced: boolean): Lo
   return shownCount === held.length ? held : held.slice(-shownCount);
 }
 
+/** The shown run's settings; the previous object while every setting is the same (each frame brings a new one). */
+function projectRunSettings(settings: ServerSettings | null, previous: ServerSettings | null): ServerSettings | null {
+  if (settings === null || previous === null) return settings;
+  return SETTING_NAMES.every((name) => settings[name] === previous[name]) ? previous : settings;
+}
+
 function fallbackStatus(previous: ControllerStatus, held: HeldFrames): ControllerStatus {
   return held.status ?? previous;
 }
@@ -240,6 +246,7 @@ export function projectWire(held: HeldFrames, previous: WireState, sources: Wire
     workerCount: settings ? startingThreadCountOf(settings) : 0,
     sleepMs: settings?.sleepMs ?? 0,
     listeningAt: held.run.listeningAt,
+    runSettings: projectRunSettings(settings, previous.runSettings),
     strategy: held.strategy,
     workers,
     lock: projectLock(held.lock, previous.lock),

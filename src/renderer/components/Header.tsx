@@ -4,10 +4,9 @@
 // recorder's history starts.
 
 import type { ReactNode } from 'react';
-import { FORM_SETTING_NAMES, hasPool, isSettingOff, STRATEGY_TITLES } from '../../shared/settings';
 import { useAppStore } from '../store/use-app-store';
 import { useAppServices } from './app-services';
-import { settingCaption } from './control-states';
+import { settingsSummaryOf } from './control-states';
 import { pluralize } from './format';
 import { HistoryNotice } from './RecorderControls';
 import { RunMenu } from './RunMenu';
@@ -77,28 +76,12 @@ function SaturatedPaceNote(): ReactNode {
   );
 }
 
-/** The settings the server runs with (the port is in the address): what "applies on restart" compares against. */
+/** The settings the server runs with: what "applies on restart" compares against. */
 function RunningSettings(): ReactNode {
   const settings = useAppStore((s) => s.wire.status.settings);
-  // The strategy by its title; the pool size only where there is a pool, the thread limit only where it bounds
-  // something; a setting that is off (Stop after: never) says nothing worth the room.
-  const parts = FORM_SETTING_NAMES.filter(
-    (name) =>
-      name !== 'port' &&
-      !isSettingOff(name, settings[name]) &&
-      (name !== 'workerCount' || hasPool(settings.strategy)) &&
-      (name !== 'maxThreads' || settings.strategy === 'per-request'),
-  ).map((name) =>
-    name === 'strategy'
-      ? STRATEGY_TITLES[settings.strategy]
-      : // A max wait of 0 lifts the limit: "Max wait (ms) 0" would read as no waiting allowed at all.
-        name === 'maxWaitMs' && settings.maxWaitMs === 0
-        ? 'No max wait'
-        : `${settingCaption(name)} ${settings[name]}`,
-  );
   return (
     <span className="running-settings" data-testid="running-settings" title="The settings the server runs with">
-      {parts.join(' · ')}
+      {settingsSummaryOf(settings)}
     </span>
   );
 }

@@ -1,13 +1,15 @@
-// The replay bar, shown while a recording is replayed: it says plainly "Replay of <file name>", offers Back to
-// live, Play / Pause, the speeds, a scrub bar across the whole run (drag it, or the arrow keys: Shift for an event
-// at a time, Home and End for the ends) and steps to the previous or next event. Every panel below shows the
-// state at the cursor through the frames (replay-source.ts); the bar shows the moment of the frame shown.
+// The replay bar, shown while a recording is replayed: it says plainly "Replay of <file name>" and which server the
+// recording ran at the cursor, offers Back to live, Play / Pause, the speeds, a scrub bar across the whole run (drag
+// it, or the arrow keys: Shift for an event at a time, Home and End for the ends) and steps to the previous or next
+// event. Every panel below shows the state at the cursor through the frames (replay-source.ts); the bar shows the
+// moment of the frame shown.
 
 import { type KeyboardEvent, type ReactNode, type RefObject, useRef } from 'react';
 import { formatRunSpanMs } from '../../shared/durations';
 import { REPLAY_SPEEDS, type ReplayPosition, type ReplaySpeed } from '../replay/replay-position';
 import type { ReplayActions } from '../store/replay-slice';
 import { useAppStore } from '../store/use-app-store';
+import { settingsSummaryOf } from './control-states';
 import { formatClockTime } from './format';
 import { useFocusRunMenuToggle } from './RunMenu';
 
@@ -91,6 +93,7 @@ export function ReplayBar(): ReactNode {
   // The frame's moment moves with every live frame: read only while a replay is open, so the bar costs live frames nothing.
   const frameAt = useAppStore((s) => (s.replay.phase === 'off' ? 0 : s.wire.frameAt));
   const hasFrame = useAppStore((s) => s.wire.hasSnapshot);
+  const runSettings = useAppStore((s) => s.wire.runSettings);
   const actions = useAppStore((s) => s.replayActions);
   const bar = useRef<HTMLElement>(null);
   const backToLive = useBackToLiveKeepingFocus(bar);
@@ -130,6 +133,16 @@ export function ReplayBar(): ReactNode {
           Back to live
         </button>
       </div>
+      {/* The recorded server, which the title bar's live status does not describe; a recording may hold several runs. */}
+      <p className="replay-run" data-testid="replay-run-settings">
+        {runSettings === null ? (
+          <span className="muted">No server had started at this moment of the recorded run</span>
+        ) : (
+          <>
+            <span className="muted">Recorded server:</span> {settingsSummaryOf(runSettings)}
+          </>
+        )}
+      </p>
       <div className="replay-controls">
         <button
           type="button"

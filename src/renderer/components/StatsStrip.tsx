@@ -39,7 +39,8 @@ export function StatsStrip(): ReactNode {
   const serverErrors = useAppStore((s) => s.stats.serverErrors);
   const clientErrors = useAppStore((s) => s.stats.clientErrors);
   const waitedTooLong = useAppStore((s) => s.stats.waitedTooLong);
-  const maxWaitMs = useAppStore((s) => s.wire.status.settings.maxWaitMs);
+  // The run shown's (in a replay, the recorded run's); the server's own before any run's first frame.
+  const maxWaitMs = useAppStore((s) => (s.wire.runSettings ?? s.wire.status.settings).maxWaitMs);
   const finished = useAppStore((s) => s.stats.finishedCount);
   // Under a single thread what waits is connections, unread (the queue panel lists them).
   const queueLength = useAppStore((s) => s.wire.queueLength + s.wire.waitingConnectionCount);

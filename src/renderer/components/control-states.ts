@@ -8,9 +8,12 @@ import { refusalWhileComparing } from '../../shared/compare';
 import { refusalWhileSweeping } from '../../shared/live-metrics';
 import {
   FORM_SETTING_NAMES,
+  hasPool,
+  isSettingOff,
   type ServerSettings,
   type SettingName,
   type SettingsValidation,
+  STRATEGY_TITLES,
   settingDefinition,
   settingValueFromText,
 } from '../../shared/settings';
@@ -69,6 +72,30 @@ export const RESTART_LABEL = 'Restart with these settings';
 export function settingCaption(name: SettingName): string {
   const definition = settingDefinition(name);
   return definition.form?.label ?? definition.label;
+}
+
+/**
+ * A server's settings in one line, in the form's order: the strategy by its title; the pool size only where there is
+ * a pool, the thread limit only where it bounds something; the port (it is in the address) and a setting that is off
+ * (Stop after: never) say nothing worth the room.
+ */
+export function settingsSummaryOf(settings: ServerSettings): string {
+  return FORM_SETTING_NAMES.filter(
+    (name) =>
+      name !== 'port' &&
+      !isSettingOff(name, settings[name]) &&
+      (name !== 'workerCount' || hasPool(settings.strategy)) &&
+      (name !== 'maxThreads' || settings.strategy === 'per-request'),
+  )
+    .map((name) =>
+      name === 'strategy'
+        ? STRATEGY_TITLES[settings.strategy]
+        : // A max wait of 0 lifts the limit: "Max wait (ms) 0" would read as no waiting allowed at all.
+          name === 'maxWaitMs' && settings.maxWaitMs === 0
+          ? 'No max wait'
+          : `${settingCaption(name)} ${settings[name]}`,
+    )
+    .join(' · ');
 }
 
 /** The form's settings whose typed value differs from what the server runs with (compared as values where they parse). */

@@ -4,7 +4,7 @@
 
 import type { StateCreator } from 'zustand/vanilla';
 import type { LogLine, PoolCounters, RequestOrigin, ServerPhase, WorkerPhase } from '../../shared/pool-model';
-import { DEFAULT_SETTINGS, type Strategy } from '../../shared/settings';
+import { DEFAULT_SETTINGS, type ServerSettings, type Strategy } from '../../shared/settings';
 import type { ControllerStatus, FramePace, QueriedRequest } from '../../shared/wire';
 import type { ConnectionState } from '../transport/transport';
 import type { AppState } from './app-store';
@@ -113,6 +113,11 @@ export interface WireState {
   workerCount: number;
   sleepMs: number;
   listeningAt: number | null;
+  /**
+   * The settings of the run shown: live, the running server's (or its last one's); in a replay, the recorded run's at
+   * the cursor. Null before any run listened.
+   */
+  runSettings: ServerSettings | null;
   /** How the shown run serves requests; null before any run listened. */
   strategy: Strategy | null;
   workers: WorkerView[];
@@ -169,6 +174,7 @@ export function initialWireState(): WireState {
     workerCount: 0,
     sleepMs: 0,
     listeningAt: null,
+    runSettings: null,
     strategy: null,
     workers: [],
     lock: null,
