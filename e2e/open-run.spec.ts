@@ -5,10 +5,10 @@
 import type { Page } from '@playwright/test';
 import { traceChunks } from '../src/history/trace-export';
 import { runFileChunks, serializeRunFileHeader } from '../src/shared/run-file';
-import { ALL_SAMPLES, SAMPLE_SPAN_TEXT, sampleHeader } from '../test/support/sample-events';
+import { ALL_SAMPLES, burstCutMidway, SAMPLE_SPAN_TEXT, sampleHeader } from '../test/support/sample-events';
 import { seriousAxeViolations } from './support/accessibility';
 import { expect, test } from './support/dashboard';
-import { runMenuButton, screenshotPath } from './support/ui';
+import { runMenuButton, screenshotPath, startFromUi } from './support/ui';
 
 const GOOD_RUN = [...runFileChunks(sampleHeader(), ALL_SAMPLES)].join('');
 const LOADED_DEMO = `Loaded demo.poolscope.jsonl: ${ALL_SAMPLES.length} events over ${SAMPLE_SPAN_TEXT}`;
@@ -64,6 +64,43 @@ test('a broken run file gets one message naming the line and the problem, and no
   );
   await expect(page.getByTestId('ui-message')).toHaveCount(2);
   expect(await restOfPage(page)).toEqual(before);
+});
+
+test('a replay names the server it recorded, where the cursor is, and sets the live settings aside until Back to live', async ({
+  page,
+  dashboard,
+}) => {
+  // Live: the book's pool of 4, and a sleep typed for its next restart.
+  await startFromUi(page, { port: dashboard.bookPort, poolSize: 4 });
+  const sleepField = page.getByLabel('Sleep (ms)', { exact: true });
+  await sleepField.fill('750');
+  await expect(page.getByTestId('running-settings')).toContainText('Pool size 4');
+
+  // A recording of another server: a pool of 2 sleeping 100 ms.
+  const { before, after } = burstCutMidway();
+  await chooseFile(
+    page,
+    'pool-of-two.poolscope.jsonl',
+    [...runFileChunks(sampleHeader({ historyStartsAt: before[0]!.at }), [...before, ...after])].join(''),
+  );
+  const bar = page.getByTestId('replay-bar');
+  await expect(bar).toHaveAttribute('data-phase', 'open');
+  const recordedServer = page.getByTestId('replay-run-settings');
+  // At its start no server listened yet; at its end, the recorded one, not the live one the title bar describes.
+  await expect(recordedServer).toHaveText('No server had started at this moment of the recorded run');
+  await page.getByRole('slider', { name: 'Replay position' }).press('End');
+  await expect(recordedServer).toContainText('Recorded server: ThreadPool (final) · Pool size 2 · Sleep (ms) 100');
+  await expect(page.getByTestId('running-settings')).toContainText('Pool size 4');
+  // The live server's settings form steps aside; its bursts stay, saying why they do not fire.
+  await expect(sleepField).toBeHidden();
+  await expect(page.getByRole('button', { name: 'Fire /sleep burst' })).toHaveAttribute('aria-disabled', 'true');
+  await page.screenshot({ path: screenshotPath('7-replay-recorded-server') });
+
+  // Back to live: the form again, with what was typed.
+  await page.getByRole('button', { name: 'Back to live' }).click();
+  await expect(bar).toHaveCount(0);
+  await expect(sleepField).toBeVisible();
+  await expect(sleepField).toHaveValue('750');
 });
 
 test('a run file dragged over the page shows the drop zone, and opens when dropped', async ({ page }) => {
