@@ -47,3 +47,26 @@ test('pool size 0 and a port in use each get a clear message, and the app still 
   await startFromUi(page, { port: dashboard.bookPort, poolSize: 4 });
   await expect(page.getByTestId('worker')).toHaveCount(4);
 });
+
+test("a setting's or a burst's message never moves what lies below, and a burst's sits at the end of its row", async ({ page }) => {
+  // A laptop's width, where the bursts take a row of their own under the settings.
+  await page.setViewportSize({ width: 1366, height: 768 });
+  const statistics = page.getByRole('region', { name: 'Statistics' });
+  await expect(statistics).toBeVisible();
+  const statisticsTop = async (): Promise<number> => (await statistics.boundingBox())!.y;
+  const before = await statisticsTop();
+
+  await page.getByLabel('Burst size', { exact: true }).fill('0');
+  const burstError = page.getByTestId('burst-error').filter({ hasText: /\S/ });
+  await expect(burstError).toHaveText('Burst size must be between 1 and 5000 (got 0)');
+  const fireGet = (await page.getByRole('button', { name: 'Fire GET / burst' }).boundingBox())!;
+  const error = (await burstError.boundingBox())!;
+  expect(error.x).toBeGreaterThan(fireGet.x + fireGet.width);
+  expect(error.y).toBeLessThan(fireGet.y + fireGet.height);
+  expect(await statisticsTop()).toBe(before);
+
+  await page.getByLabel('Pool size', { exact: true }).fill('0');
+  await expect(page.getByTestId('settings-error')).toContainText('Pool size must be at least 1');
+  expect(await statisticsTop()).toBe(before);
+  await page.screenshot({ path: screenshotPath('5-messages-in-place') });
+});
