@@ -91,6 +91,7 @@ test('a replay names the server it recorded, where the cursor is, and sets the l
   await page.getByRole('slider', { name: 'Replay position' }).press('End');
   await expect(recordedServer).toContainText('Recorded server: ThreadPool (final) · Pool size 2 · Sleep (ms) 100');
   await expect(page.getByTestId('running-settings')).toContainText('Pool size 4');
+  await expect(page.getByText('Live server:', { exact: true })).toBeVisible();
   // The live server's settings form steps aside; its bursts stay, saying why they do not fire.
   await expect(sleepField).toBeHidden();
   await expect(page.getByRole('button', { name: 'Fire /sleep burst' })).toHaveAttribute('aria-disabled', 'true');
@@ -101,6 +102,7 @@ test('a replay names the server it recorded, where the cursor is, and sets the l
   await expect(bar).toHaveCount(0);
   await expect(sleepField).toBeVisible();
   await expect(sleepField).toHaveValue('750');
+  await expect(page.getByText('Live server:', { exact: true })).toHaveCount(0);
 });
 
 test('a run file dragged over the page shows the drop zone, and opens when dropped', async ({ page }) => {

@@ -18,6 +18,8 @@ function ServerStatus(): ReactNode {
   // Named only while stopping: under load the count moves every frame.
   const inFlightJobs = useAppStore((s) => (s.wire.status.phase === 'stopping' ? s.wire.inFlightJobs : 0));
   const shownPhase = phase === 'stopped' && isStartPending ? 'starting' : phase;
+  // Beside a replay's "Recorded server", the status says whose it is.
+  const isReplay = useAppStore((s) => s.replay.phase !== 'off');
 
   let text: ReactNode;
   switch (shownPhase) {
@@ -47,6 +49,7 @@ function ServerStatus(): ReactNode {
   return (
     <div className="server-status" data-phase={shownPhase}>
       <span className="status-dot" aria-hidden="true" />
+      {isReplay && <span className="status-live">Live server:</span>}
       <span data-testid="server-status">{text}</span>
       {shownPhase !== 'stopped' && <RunningSettings />}
       {shownPhase === 'listening' && <SaturatedPaceNote />}
