@@ -55,6 +55,32 @@ test('Live charts right after Start server: a time axis in whole seconds, and Bu
   await page.screenshot({ path: screenshotPath('1-live-charts-after-start') });
 });
 
+test("the p99 chart's tick labels are drawn whole: a sub-millisecond tick reads 0.50 ms, not 50 ms", async ({ page }) => {
+  // Every text the p99 chart's canvas draws, with where its left end falls (uPlot writes its ticks with fillText).
+  await page.addInitScript(`(() => {
+    const drawn = [];
+    window.drawnLabels = drawn;
+    const fillText = CanvasRenderingContext2D.prototype.fillText;
+    CanvasRenderingContext2D.prototype.fillText = function (text, x, ...rest) {
+      const chart = this.canvas.closest('[data-series]');
+      if (chart && chart.dataset.series === 'p99-latency' && drawn.length < 20000) {
+        const width = this.measureText(String(text)).width;
+        const align = this.textAlign;
+        const left = align === 'right' || align === 'end' ? x - width : align === 'center' ? x - width / 2 : x;
+        drawn.push({ text: String(text), left });
+      }
+      return fillText.call(this, text, x, ...rest);
+    };
+  })()`);
+  await page.reload();
+  // At rest the chart's scale runs from 0 to 1 ms: its middle tick is half a millisecond.
+  await expect
+    .poll(async () => ((await page.evaluate('window.drawnLabels')) as Array<{ text: string }>).map((label) => label.text))
+    .toContain('0.50 ms');
+  const labels = (await page.evaluate('window.drawnLabels')) as Array<{ text: string; left: number }>;
+  expect(labels.filter((label) => label.left < 0)).toEqual([]);
+});
+
 // The server past its open-file limit holds fewer connections than it was asked to and answers the rest 503. A terminal
 // shows that in one line; a person at the page (the Electron app has no terminal) reads it there, a late viewer too.
 test.describe(() => {

@@ -12,6 +12,7 @@ import {
   countTicks,
   durationTicks,
   measuredSeries,
+  sizeFittingLabels,
   theorySeries,
   ticksUpTo,
 } from './charts/chart-theme';
@@ -69,9 +70,9 @@ function timeSeriesOptions(
     },
     axes: [
       chartAxis(isPresenting, { size: 24, values: clockTicks, space: isPresenting ? 90 : 60 }),
-      // Room for "250 ms" or "1.5K" at the axis's font; ticks 20 px apart at least, so a 60 px plot in whole
-      // steps shows 0, 2, 4 rather than a lone 0.
-      chartAxis(isPresenting, { size: isPresenting ? 70 : 50, space: isPresenting ? 28 : 20, ...yAxis }),
+      // At least room for "250 ms" or "1.5K" at the axis's font, wider for a longer label ("0.50 ms"); ticks 20 px
+      // apart at least, so a 60 px plot in whole steps shows 0, 2, 4 rather than a lone 0.
+      chartAxis(isPresenting, { size: sizeFittingLabels(isPresenting ? 70 : 50), space: isPresenting ? 28 : 20, ...yAxis }),
     ],
     series: [{}, ...series],
   };

@@ -11,7 +11,7 @@ import { clientLimitNote, type SweepTableRow, sweepTableCsv } from '../../shared
 import { useAppStore } from '../store/use-app-store';
 import { checkSweepForm, type SweepFormField } from '../store/workload-slice';
 import { downloadUrl } from '../transport/downloads';
-import { CHART_COLORS, chartAxis, measuredSeries, theorySeries } from './charts/chart-theme';
+import { CHART_COLORS, chartAxis, measuredSeries, sizeFittingLabels, theorySeries } from './charts/chart-theme';
 import { sweepChartColumns } from './charts/sweep-chart-data';
 import { UPlotChart } from './charts/UPlotChart';
 import { formatCount, formatDurationMs, formatRate } from './format';
@@ -65,7 +65,10 @@ function chartOptions(spec: ChartSpec, isPresenting: boolean): Omit<uPlot.Option
       x: { time: false, range: (_u, min, max) => [Math.max(0, min - 0.5), max + 0.5] },
       y: spec.isLog ? { distr: 3, log: 10 } : { range: (_u, _min, max) => [0, Math.max(spec.yMax ?? 1, max * 1.1)] },
     },
-    axes: [chartAxis(isPresenting, { label: 'workers', size: 40, incrs: [1, 2, 4, 8, 16] }), chartAxis(isPresenting, { size: 56 })],
+    axes: [
+      chartAxis(isPresenting, { label: 'workers', size: 40, incrs: [1, 2, 4, 8, 16] }),
+      chartAxis(isPresenting, { size: sizeFittingLabels(56) }),
+    ],
     series: [{}, ...spec.series],
   };
 }

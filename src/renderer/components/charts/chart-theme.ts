@@ -29,6 +29,31 @@ export function chartAxis(isPresenting: boolean, overrides: Partial<uPlot.Axis> 
   };
 }
 
+/** What uPlot keeps on an axis once the chart is built: its font as [canvas font, size], and the size it settled on. */
+interface BuiltAxis {
+  font: [string, number];
+  gap?: number;
+  ticks?: { size?: number };
+  _size?: number;
+}
+
+/**
+ * A y-axis as wide as its widest tick label (uPlot's autosize recipe), and never narrower than `minPx`: a fixed width
+ * cut "0.50 ms" to "50 ms" at the canvas's edge, so a sub-millisecond p99 read as fifty times that.
+ */
+export function sizeFittingLabels(minPx: number): uPlot.Axis.Size {
+  return (chart, values, axisIdx, cycleNum) => {
+    const axis = chart.axes[axisIdx] as unknown as BuiltAxis;
+    // uPlot sizes its axes again until they settle; past the first pass, keep the first answer so they do.
+    if (cycleNum > 1 && axis._size !== undefined) return axis._size;
+    const longest = (values ?? []).reduce((widest, value) => (value.length > widest.length ? value : widest), '');
+    if (longest === '') return minPx;
+    chart.ctx.font = axis.font[0];
+    const textPx = chart.ctx.measureText(longest).width / uPlot.pxRatio;
+    return Math.max(minPx, Math.ceil((axis.ticks?.size ?? 10) + (axis.gap ?? 5) + textPx + 2));
+  };
+}
+
 export function measuredSeries(index: number, label: string, overrides: Partial<uPlot.Series> = {}): uPlot.Series {
   return { label, stroke: CHART_COLORS.measured[index % CHART_COLORS.measured.length], width: 2, points: { show: false }, ...overrides };
 }
