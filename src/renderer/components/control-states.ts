@@ -1,7 +1,8 @@
 // What each command button can do in the server's phase (stopped, starting, listening, stopping) and, when it
 // cannot act, why, in words: the button stays focusable with aria-disabled and that reason as its tooltip, and a
 // click says it; while a replay is shown, or a comparison or a sweep runs, none acts. Also which settings the form has changed
-// from the running ones ("applies on restart"). Pure.
+// from the running ones ("applies on restart"), and a server's settings in one line (the status line, the replay bar).
+// Pure.
 
 import type { BurstPath } from '../../shared/commands';
 import { refusalWhileComparing } from '../../shared/compare';
