@@ -89,3 +89,36 @@ test("at 1280 px a running server's controls never scroll the page sideways, and
   expect(during.scrollWidth, 'the shown tooltip does not widen the page').toBeLessThanOrEqual(during.clientWidth);
   await page.screenshot({ path: screenshotPath('13-stop-tooltip-1280') });
 });
+
+test('as the server starts, Stop and the bursts stay where they were: Start keeps its width as its look changes', async ({
+  page,
+  dashboard,
+}) => {
+  const places = async (): Promise<Array<{ name: string; x: number; y: number; width: number }>> =>
+    Promise.all(
+      ['Start server', 'Stop server', 'Fire /sleep burst'].map(async (name) => {
+        const { x, y, width } = (await page.getByRole('button', { name, exact: true }).boundingBox())!;
+        return { name, x: Math.round(x), y: Math.round(y), width: Math.round(width) };
+      }),
+    );
+  // A laptop's width, and a 1024 px projector, where Start and Stop share the bursts' row only if Start does not grow.
+  for (const { width, height, query } of [
+    { width: 1366, height: 768, query: '' },
+    { width: 1024, height: 768, query: '?present=1' },
+  ]) {
+    await page.setViewportSize({ width, height });
+    await page.goto(`${dashboard.dashboardUrl}${query}`);
+    await expect(page.getByTestId('server-status')).toContainText('Stopped');
+    const stopped = await places();
+    await startFromUi(page, { port: dashboard.bookPort });
+    const listening = await places();
+    for (const [i, before] of stopped.entries()) {
+      const after = listening[i]!;
+      expect({ name: after.name, x: after.x, width: after.width }).toEqual({ name: before.name, x: before.x, width: before.width });
+      // The title bar's status line may be a pixel taller once it lists the running settings.
+      expect(Math.abs(after.y - before.y), `${before.name}: ${before.y} → ${after.y}`).toBeLessThanOrEqual(2);
+    }
+    await page.getByRole('button', { name: 'Stop server' }).click();
+    await expect(page.getByTestId('server-status')).toContainText('Stopped');
+  }
+});

@@ -219,13 +219,27 @@ interface ActionButtonProps {
   /** A button inside a message line. */
   isSmall?: boolean;
   testId?: string;
+  /**
+   * Its look turns primary (bold) in some phases and not in others: it keeps its label's bold width in all, so that
+   * the buttons beside it do not move under the pointer as it changes (Start server, as the server starts).
+   */
+  keepsBoldWidth?: boolean;
 }
 
 /**
  * A button that follows the server: aria-disabled (still focusable) with its reason as a tooltip when it cannot
  * act; a click then says the reason instead of acting.
  */
-function ActionButton({ state, label, onAct, isSubmit = false, hint, isSmall = false, testId }: ActionButtonProps): ReactNode {
+function ActionButton({
+  state,
+  label,
+  onAct,
+  isSubmit = false,
+  hint,
+  isSmall = false,
+  testId,
+  keepsBoldWidth = false,
+}: ActionButtonProps): ReactNode {
   const tooltipId = useId();
   const explain = useAppStore((s) => s.commandActions.explain);
   const tooltip = state.reason ?? hint ?? null;
@@ -239,6 +253,7 @@ function ActionButton({ state, label, onAct, isSubmit = false, hint, isSmall = f
         aria-busy={state.isBusy || undefined}
         aria-describedby={tooltip === null ? undefined : tooltipId}
         data-testid={testId}
+        data-bold-width={keepsBoldWidth ? label : undefined}
         onMouseEnter={tooltipSide.onMouseEnter}
         onFocus={tooltipSide.onFocus}
         onClick={(event) => {
@@ -375,7 +390,7 @@ export function Controls(): ReactNode {
         ))}
         <StrategySelect state={states.strategy} />
         <div className="buttons">
-          <ActionButton state={states.start} label="Start server" isSubmit onAct={() => void actions.startServer()} />
+          <ActionButton state={states.start} label="Start server" isSubmit keepsBoldWidth onAct={() => void actions.startServer()} />
           <ActionButton
             state={states.stop}
             label="Stop server"
