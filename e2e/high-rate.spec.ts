@@ -140,6 +140,17 @@ test('at 5,000 req/s the timeline keeps its whole window, the cards show rates, 
     }).toPass({ timeout: 20_000 });
     await expect(list).toHaveAttribute('data-total', /^[1-9]\d*$/);
     await expect(list.getByTestId('bucket-request').first()).toBeVisible();
+    // Reached from its lane's label (drawn on the canvas beneath the buckets) as a hand would, a bucket still lists
+    // its requests: the canvas's leaving must not clear what the bucket's arrival set.
+    const arrival = (await page.evaluate(REACHABLE_BUCKET_SOURCE)) as { workerId: string; fromMs: string } | null;
+    expect(arrival).not.toBeNull();
+    const target = page.locator(`[data-testid=timeline-bucket][data-worker-id="${arrival!.workerId}"][data-from-ms="${arrival!.fromMs}"]`);
+    const targetBox = (await target.boundingBox())!;
+    const canvasBox = (await page.locator('canvas.timeline-canvas').boundingBox())!;
+    await page.mouse.move(canvasBox.x + 20, targetBox.y + targetBox.height / 2);
+    await expect(list).toHaveCount(0);
+    await page.mouse.move(targetBox.x + targetBox.width / 2, targetBox.y + targetBox.height / 2);
+    await expect(list).toHaveAttribute('data-worker-id', arrival!.workerId);
     await page.screenshot({ path: screenshotPath('14-high-rate') });
     expect(await seriousAxeViolations(page)).toEqual([]);
   } finally {

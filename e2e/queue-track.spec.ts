@@ -44,6 +44,14 @@ test('the queue track shows the four waits of a burst, markers follow a stop, an
   await spans.first().hover();
   await expect(page.getByTestId('request-details')).toContainText(`#${waitedIds[0]}`);
   await expect(page.getByTestId('detail-wait')).toHaveText(/^\d+\.\d s$/);
+  // The same wait, reached from the track's label (drawn on the canvas beneath it) as a hand would: still its job.
+  await page.mouse.move(0, 0);
+  await expect(page.getByTestId('request-details')).not.toContainText(`#${waitedIds[0]}`);
+  const spanBox = (await spans.first().boundingBox())!;
+  const canvasBox = (await page.locator('canvas.timeline-canvas').boundingBox())!;
+  await page.mouse.move(canvasBox.x + 20, spanBox.y + spanBox.height / 2);
+  await page.mouse.move(spanBox.x + spanBox.width / 2, spanBox.y + spanBox.height / 2);
+  await expect(page.getByTestId('request-details')).toContainText(`#${waitedIds[0]}`);
   await page.screenshot({ path: screenshotPath('14-queue-track') });
   expect(await seriousAxeViolations(page)).toEqual([]);
 

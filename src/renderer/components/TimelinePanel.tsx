@@ -391,7 +391,9 @@ const BucketElement = memo(function BucketElement({
       data-from-ms={bucket.fromAt}
       data-to-ms={bucket.toAt}
       style={placeOf(bucket, slidePx)}
-      onPointerEnter={() => viewActions.hoverBucket(ref)}
+      // Over, not enter: React says "enter" while dispatching the canvas's pointerout, before the canvas's own
+      // pointerleave clears what is hovered; pointerover comes after it, so a pointer arriving from the canvas keeps it.
+      onPointerOver={() => viewActions.hoverBucket(ref)}
       onPointerLeave={() => viewActions.hoverBucket(null)}
       onClick={() => viewActions.selectBucket(ref)}
     />
@@ -442,7 +444,8 @@ const AnnotationLayer = memo(function AnnotationLayer({
           data-wait-ms={span.waitMs}
           data-waiting={span.isWaiting}
           style={placeOf(span, slidePx)}
-          onPointerEnter={() => span.isCurrentRun && span.requestId !== null && viewActions.hoverRequest(span.requestId)}
+          // Over, not enter, as a bucket's: a pointer arriving from the canvas keeps what it hovers.
+          onPointerOver={() => span.isCurrentRun && span.requestId !== null && viewActions.hoverRequest(span.requestId)}
           onPointerLeave={() => viewActions.hoverRequest(null)}
           onClick={() => span.isCurrentRun && span.requestId !== null && viewActions.selectRequest(span.requestId)}
         />
