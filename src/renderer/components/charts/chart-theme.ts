@@ -44,7 +44,7 @@ interface BuiltAxis {
 export function sizeFittingLabels(minPx: number): uPlot.Axis.Size {
   return (chart, values, axisIdx, cycleNum) => {
     const axis = chart.axes[axisIdx] as unknown as BuiltAxis;
-    // uPlot sizes its axes again until they settle; past the first pass, keep the first answer so they do.
+    // uPlot sizes its axes again until they settle; past the first pass, the size found stands, so they do.
     if (cycleNum > 1 && axis._size !== undefined) return axis._size;
     const longest = (values ?? []).reduce((widest, value) => (value.length > widest.length ? value : widest), '');
     if (longest === '') return minPx;
