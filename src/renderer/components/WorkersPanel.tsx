@@ -342,7 +342,7 @@ export function WorkersBookPanel(): ReactNode {
 
 export function WorkersPanel(): ReactNode {
   const workerIds = useAppStore(useShallow((s) => s.wire.workers.map((w) => w.id)));
-  const sleepMs = useAppStore((s) => s.wire.sleepMs);
+  const sleepMs = useAppStore((s) => s.wire.runSettings?.sleepMs ?? 0);
   const busyCount = useAppStore((s) => s.wire.workers.reduce((n, w) => n + (w.state === 'busy' ? 1 : 0), 0));
   const hasSnapshot = useAppStore((s) => s.wire.hasSnapshot);
   const serverPhase = useAppStore((s) => s.wire.serverPhase);

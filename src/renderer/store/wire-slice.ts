@@ -107,11 +107,8 @@ export interface WireState {
   /** False until the first frame arrives: the UI shows a placeholder rather than an empty pool. */
   hasSnapshot: boolean;
   serverPhase: ServerPhase;
-  host: string | null;
-  port: number | null;
   /** The lanes the run shown has from its start: its pool's size, 1 for the single thread, 0 for a thread per request. */
   workerCount: number;
-  sleepMs: number;
   listeningAt: number | null;
   /**
    * The settings of the run shown: live, the running server's (or its last one's); in a replay, the recorded run's at
@@ -169,10 +166,7 @@ export function initialWireState(): WireState {
     connection: 'connecting',
     hasSnapshot: false,
     serverPhase: 'stopped',
-    host: null,
-    port: null,
     workerCount: 0,
-    sleepMs: 0,
     listeningAt: null,
     runSettings: null,
     strategy: null,
