@@ -2,11 +2,12 @@
 // where the jobs are too dense for bars), the worker cards show rates instead of jobs that are gone before
 // they can be read, and hovering a bucket lists its requests, asked from the flight recorder. The load is
 // the open-loop generator (`npm run load`) in a process of its own, as a person would run it beside the app.
+import type { Locator, Page } from '@playwright/test';
 import { httpGet } from '../test/support/http-client';
 import { spawnTsx } from '../test/support/processes';
 import { seriousAxeViolations } from './support/accessibility';
 import { expect, test } from './support/dashboard';
-import { screenshotPath } from './support/ui';
+import { pointFromTrackLabel, screenshotPath } from './support/ui';
 
 const RATE_PER_S = 5_000;
 const WINDOW_S = 30;
@@ -38,6 +39,11 @@ const REACHABLE_BUCKET_SOURCE = `(() => {
   }
   return null;
 })()`;
+
+/** The timeline bucket of a lane that starts at a moment, as REACHABLE_BUCKET_SOURCE names it. */
+function bucketAt(page: Page, bucket: { workerId: string; fromMs: string }): Locator {
+  return page.locator(`[data-testid=timeline-bucket][data-worker-id="${bucket.workerId}"][data-from-ms="${bucket.fromMs}"]`);
+}
 
 /** The few DOM members read inside the page (the specs compile without the DOM's types). */
 interface HookElement {
@@ -132,10 +138,7 @@ test('at 5,000 req/s the timeline keeps its whole window, the cards show rates, 
       await buckets.first().scrollIntoViewIfNeeded();
       const reachable = (await page.evaluate(REACHABLE_BUCKET_SOURCE)) as { workerId: string; fromMs: string } | null;
       expect(reachable).not.toBeNull();
-      const bucket = page.locator(
-        `[data-testid=timeline-bucket][data-worker-id="${reachable!.workerId}"][data-from-ms="${reachable!.fromMs}"]`,
-      );
-      await bucket.hover({ timeout: 2_000 });
+      await bucketAt(page, reachable!).hover({ timeout: 2_000 });
       await expect(list).toBeVisible({ timeout: 2_000 });
     }).toPass({ timeout: 20_000 });
     await expect(list).toHaveAttribute('data-total', /^[1-9]\d*$/);
@@ -144,12 +147,7 @@ test('at 5,000 req/s the timeline keeps its whole window, the cards show rates, 
     // its requests: the canvas's leaving must not clear what the bucket's arrival set.
     const arrival = (await page.evaluate(REACHABLE_BUCKET_SOURCE)) as { workerId: string; fromMs: string } | null;
     expect(arrival).not.toBeNull();
-    const target = page.locator(`[data-testid=timeline-bucket][data-worker-id="${arrival!.workerId}"][data-from-ms="${arrival!.fromMs}"]`);
-    const targetBox = (await target.boundingBox())!;
-    const canvasBox = (await page.locator('canvas.timeline-canvas').boundingBox())!;
-    await page.mouse.move(canvasBox.x + 20, targetBox.y + targetBox.height / 2);
-    await expect(list).toHaveCount(0);
-    await page.mouse.move(targetBox.x + targetBox.width / 2, targetBox.y + targetBox.height / 2);
+    await pointFromTrackLabel(page, bucketAt(page, arrival!), () => expect(list).toHaveCount(0));
     await expect(list).toHaveAttribute('data-worker-id', arrival!.workerId);
     await page.screenshot({ path: screenshotPath('14-high-rate') });
     expect(await seriousAxeViolations(page)).toEqual([]);

@@ -5,7 +5,7 @@
 // old run's jobs. axe stays clean throughout.
 import { seriousAxeViolations } from './support/accessibility';
 import { expect, test } from './support/dashboard';
-import { fireSleepBurst, SERVER_START_TIMEOUT_MS, screenshotPath, startFromUi } from './support/ui';
+import { fireSleepBurst, pointFromTrackLabel, SERVER_START_TIMEOUT_MS, screenshotPath, startFromUi } from './support/ui';
 
 /** Long enough that the second wave's wait stands far above a loaded machine's hand-over delays. */
 const SLEEP_MS = 3000;
@@ -47,10 +47,7 @@ test('the queue track shows the four waits of a burst, markers follow a stop, an
   // The same wait, reached from the track's label (drawn on the canvas beneath it) as a hand would: still its job.
   await page.mouse.move(0, 0);
   await expect(page.getByTestId('request-details')).not.toContainText(`#${waitedIds[0]}`);
-  const spanBox = (await spans.first().boundingBox())!;
-  const canvasBox = (await page.locator('canvas.timeline-canvas').boundingBox())!;
-  await page.mouse.move(canvasBox.x + 20, spanBox.y + spanBox.height / 2);
-  await page.mouse.move(spanBox.x + spanBox.width / 2, spanBox.y + spanBox.height / 2);
+  await pointFromTrackLabel(page, spans.first());
   await expect(page.getByTestId('request-details')).toContainText(`#${waitedIds[0]}`);
   await page.screenshot({ path: screenshotPath('14-queue-track') });
   expect(await seriousAxeViolations(page)).toEqual([]);

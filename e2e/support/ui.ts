@@ -75,6 +75,19 @@ export async function expectBusyAndQueued(page: Page, counts: { busy: number; qu
   await expect.poll(countsNow, { intervals: [50] }).toEqual(counts);
 }
 
+/**
+ * Points at a timeline element as a hand arriving from its track's label would: onto the label first (drawn on the
+ * canvas beneath the overlay), then straight onto the element's centre; `onLabel` runs while the pointer is on the label.
+ */
+export async function pointFromTrackLabel(page: Page, target: Locator, onLabel?: () => Promise<void>): Promise<void> {
+  const box = (await target.boundingBox())!;
+  const canvas = (await page.locator('canvas.timeline-canvas').boundingBox())!;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(canvas.x + 20, y);
+  await onLabel?.();
+  await page.mouse.move(box.x + box.width / 2, y);
+}
+
 /** Key moments are kept as pictures in test-results/screenshots (the README's picture comes from the external-request story). */
 export function screenshotPath(name: string): string {
   return join(PROJECT_ROOT, 'test-results', 'screenshots', `${name}.png`);
