@@ -2,12 +2,18 @@
 // 16 px (every visible text's computed size is walked), keeps the controls to one row and gives the timeline the free
 // height; the book's terms can be turned off, and both choices survive a reload. axe stays clean. On a projector down
 // to 1280×720 the whole timeline is on screen during a burst.
+import type { Locator } from '@playwright/test';
 import { seriousAxeViolations } from './support/accessibility';
 import { expect, test } from './support/dashboard';
 import { textsSmallerThan } from './support/page-measures';
 import { expectBusyAndQueued, fireSleepBurst, screenshotPath, startFromUi } from './support/ui';
 
 const MIN_FONT_PX = 16;
+
+/** Each card's top, in whole pixels: one distinct top is one row of cards. */
+async function topsOf(cards: Locator): Promise<number[]> {
+  return Promise.all((await cards.all()).map(async (card) => Math.round((await card.boundingBox())!.y)));
+}
 
 test.use({ viewport: { width: 1920, height: 1080 } });
 
@@ -82,9 +88,7 @@ for (const [width, height] of [
     await expect(page.getByTestId('book-term').first()).toBeVisible();
 
     expect(await page.evaluate('document.scrollingElement.scrollHeight')).toBeLessThanOrEqual(height + 1);
-    const cardTops = await Promise.all(
-      (await page.getByTestId('worker').all()).map(async (card) => Math.round((await card.boundingBox())!.y)),
-    );
+    const cardTops = await topsOf(page.getByTestId('worker'));
     expect(new Set(cardTops).size, `worker cards' tops: ${cardTops.join(', ')}`).toBe(1);
     // The stage (queue track, four lanes and the time axis) ends inside the window, with no need to scroll the column.
     const stage = (await page.locator('.timeline-stage').boundingBox())!;
@@ -124,14 +128,14 @@ for (const [strategy, sizes] of [
     await expect(busyCards).toHaveCount(8);
     for (const [width, height] of sizes) {
       await page.setViewportSize({ width, height });
-      const cardTops = await Promise.all((await busyCards.all()).map(async (card) => Math.round((await card.boundingBox())!.y)));
+      const cardTops = await topsOf(busyCards);
       expect(new Set(cardTops).size, `at ${width}×${height}, worker cards' tops: ${cardTops.join(', ')}`).toBe(1);
       const stage = (await page.locator('.timeline-stage').boundingBox())!;
       expect(stage.y + stage.height, `at ${width}×${height}, the stage's bottom`).toBeLessThanOrEqual(height);
     }
     // On a 1024 px projector eight in a row would be narrower than their names: two rows of four, each name whole.
     await page.setViewportSize({ width: 1024, height: 768 });
-    const narrowTops = await Promise.all((await busyCards.all()).map(async (card) => Math.round((await card.boundingBox())!.y)));
+    const narrowTops = await topsOf(busyCards);
     expect(new Set(narrowTops).size, `at 1024×768, worker cards' tops: ${narrowTops.join(', ')}`).toBe(2);
     const cutNames = await page.evaluate(`[...document.querySelectorAll('[data-testid=worker] .worker-name')]
       .filter((name) => name.scrollWidth > name.clientWidth || name.getBoundingClientRect().right > name.closest('[data-testid=worker]').getBoundingClientRect().right)
@@ -173,9 +177,7 @@ test("presentation mode with a while-let pool and the book's terms: the listings
     [1024, 768],
   ] as const) {
     await page.setViewportSize({ width, height });
-    const cardTops = await Promise.all(
-      (await page.getByTestId('worker').all()).map(async (card) => Math.round((await card.boundingBox())!.y)),
-    );
+    const cardTops = await topsOf(page.getByTestId('worker'));
     expect(new Set(cardTops).size, `at ${width}×${height}, worker cards' tops: ${cardTops.join(', ')}`).toBe(1);
     // Each card's states ("waiting for the lock", "holds the lock") stay inside it, narrow cards included. Run in the
     // page, as text: the specs compile without the DOM's types.
