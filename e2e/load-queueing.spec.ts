@@ -2,11 +2,13 @@
 // queueing theory says. At ρ ≈ 0.5 (2 workers, 10 req/s of 100 ms sleeps) the queue stays short, Little's law holds
 // live (L beside λW) and the panel shows the M/M/c prediction labelled as theory, with a note that constant service
 // times wait less than it predicts. At ρ ≈ 1.2 (24 req/s of 100 ms sleeps) the panel says the queue grows without
-// bound, and the queue does grow. Sleeps of 100 ms keep S well above a busy machine's own hiccups. Bad input is refused next to its field. axe stays clean.
+// bound, and the queue does grow. After a burst longer than the window, L and λW part, and the panel says with how
+// many jobs in the system the window began and ends. Sleeps of 100 ms keep S well above a busy machine's own
+// hiccups. Bad input is refused next to its field. axe stays clean.
 import type { Locator, Page } from '@playwright/test';
 import { seriousAxeViolations } from './support/accessibility';
 import { expect, test } from './support/dashboard';
-import { datasetOf, screenshotPath, startFromUi } from './support/ui';
+import { datasetOf, fireSleepBurst, screenshotPath, startFromUi } from './support/ui';
 
 /** Load settles into the 10 s window over seconds; a loaded machine may take longer, which is waited for, not timed. */
 const SETTLE_TIMEOUT_MS = 60_000;
@@ -146,4 +148,31 @@ test('right after a Run load ends, the queueing panel still reads the window as 
     expect(await otherTrafficNote.count(), `look ${look + 1}`).toBe(0);
   }
   await expect(queueing).not.toHaveAttribute('data-state', 'idle');
+});
+
+test("after a burst longer than the window, Little's two sides part and the panel names the jobs at the window's edges", async ({
+  page,
+  dashboard,
+}) => {
+  // 30 sleeps of 1 s on 2 workers: 15 s of work arriving at once, so from 10 s on the 10 s window begins with jobs
+  // in the system that arrived before it (in L, never in λ).
+  test.setTimeout(120_000);
+  await startFromUi(page, { port: dashboard.bookPort, poolSize: 2, sleepMs: 1000 });
+  const queueing = page.getByTestId('queueing-panel');
+  const edges = queueing.getByTestId('little-edges');
+  await expect(edges).toHaveCount(0);
+  await fireSleepBurst(page, 30);
+  // The note is rendered anew each second as jobs leave: its figures and its words are read in one go.
+  const readEdges = () =>
+    edges.evaluate((element) => {
+      const note = element as unknown as { dataset: Record<string, string | undefined>; textContent: string | null };
+      return { atStart: Number(note.dataset.inSystemAtStart), atEnd: Number(note.dataset.inSystemAtEnd), text: note.textContent ?? '' };
+    });
+  await expect.poll(async () => (await edges.count()) > 0 && (await readEdges()).atStart > 0, { timeout: 60_000 }).toBe(true);
+  const { atStart, atEnd, text } = await readEdges();
+  // Two jobs leave a second: the window's start, 10 s back, saw more of the burst in the system than now.
+  expect(atStart).toBeGreaterThan(atEnd);
+  expect(text).toContain(`The window began with ${atStart} jobs in the system and ends with ${atEnd}.`);
+  expect(text).toContain('in λ only if it arrived inside it, and in W only if it left inside it');
+  expect(await seriousAxeViolations(page)).toEqual([]);
 });

@@ -236,6 +236,34 @@ describe('QueueingWindow on a trace worked out by hand', () => {
   });
 });
 
+describe("QueueingWindow's edges", () => {
+  it('knows how many jobs were in the system when the window began, and how many are now', () => {
+    // One worker, window 200 ms in 100 ms buckets. Jobs of 150 ms arrive at 0, 10 and 20: they run 0–150, 150–300,
+    // 300–450. At 350 the window is [200, 350]: at 200 two were in the system (one running, one waiting), now one runs.
+    const window = new QueueingWindow({ windowMs: 200, bucketMs: 100 });
+    const trace = simulatePool(1, [
+      { arriveMs: 0, runMs: 150 },
+      { arriveMs: 10, runMs: 150 },
+      { arriveMs: 20, runMs: 150 },
+    ]);
+    feed(window, [listening(T0, 1), ...trace.filter((event) => event.at <= T0 + 350)]);
+    const snapshot = window.snapshot(T0 + 350);
+    expect(snapshot).toMatchObject({ spanMs: 150, inSystemAtStart: 2, queueLength: 0, busyWorkers: 1, arrivals: 0, completions: 1 });
+    // L counts both straddlers' time inside the window, λ none of them: Little's two sides are far apart.
+    expect(snapshot.meanInSystem).toBeCloseTo((100 + 150) / 150, 10);
+    expect(snapshot.little.inSystem.predicted).toBe(0);
+    // Once the last job has left and a whole window has passed, and from the start of a run, the window begins empty.
+    feed(
+      window,
+      trace.filter((event) => event.at > T0 + 350),
+    );
+    expect(window.snapshot(T0 + 1_000)).toMatchObject({ inSystemAtStart: 0, queueLength: 0, busyWorkers: 0 });
+    const fresh = new QueueingWindow({ windowMs: 200, bucketMs: 100 });
+    feed(fresh, [listening(T0, 1), ...simulatePool(1, [{ arriveMs: 0, runMs: 150 }]).filter((event) => event.at <= T0 + 120)]);
+    expect(fresh.snapshot(T0 + 120)).toMatchObject({ inSystemAtStart: 0, busyWorkers: 1 });
+  });
+});
+
 describe("Little's law on a simulated M/M/c run", () => {
   /** Poisson arrivals at `rate`/s and exponential run times with mean `serviceMs`, seeded. */
   function mmcJobs(count: number, ratePerS: number, serviceMs: number, seed: number) {

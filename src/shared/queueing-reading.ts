@@ -1,10 +1,11 @@
 // What the queueing panel says about a QueueingWindow snapshot: the M/M/c (Erlang C) reference for the
 // measured λ, S and c, whether the queue is stable, how fast it grows when it is not, and where the theory's
-// assumptions are far from what was measured. Pure; the panel only lays it out.
+// assumptions are far from what was measured, and when Little's two sides differ, the jobs at the window's edges that
+// make the difference. Pure; the panel only lays it out.
 
 import type { ArrivalProcess } from './load-settings';
 import { type MmcPrediction, predictMmc, utilizationOf } from './queueing';
-import type { QueueingWindowSnapshot } from './queueing-window';
+import type { LittleCheck, QueueingWindowSnapshot } from './queueing-window';
 
 /** Below this coefficient of variation service times count as nearly constant (exponential ones have 1). */
 export const LOW_SERVICE_CV = 0.5;
@@ -12,6 +13,19 @@ export const LOW_SERVICE_CV = 0.5;
 export const HIGH_SERVICE_CV = 1.5;
 /** Fewer finished jobs in the window than this, and the figures are rough. */
 export const FEW_JOBS = 20;
+/** Little's two sides this far apart (relative, and in jobs) and the panel says why: the window's edges. */
+export const LITTLE_GAP_SHARE = 0.1;
+export const LITTLE_GAP_JOBS = 0.05;
+
+/** The jobs straddling the window's edges, which is what parts L from λW over a sliding window. */
+export interface LittleEdges {
+  /** Jobs waiting or running when the window began: in L for their time inside it, never in λ. */
+  inSystemAtStart: number;
+  /** Jobs waiting or running now: in L, not yet in W. */
+  inSystemAtEnd: number;
+  /** W is longer than the window itself: the jobs it counts spent most of their stay outside it. */
+  isStayLongerThanWindow: boolean;
+}
 
 export interface QueueingReading {
   /** M/M/c for the measured λ, S and c; null until a job has finished (no S) or before c is known. */
@@ -31,6 +45,8 @@ export interface QueueingReading {
   offeredUtilization: number | null;
   /** Where M/M/c's assumptions are far from this traffic, in words for a person. */
   notes: string[];
+  /** Set when Little's two sides visibly differ: the jobs at the window's edges that make the difference. */
+  littleEdges: LittleEdges | null;
 }
 
 export interface QueueingContext {
@@ -72,6 +88,7 @@ export function readQueueing(snapshot: QueueingWindowSnapshot, context: Queueing
       ? utilizationOf({ arrivalRatePerS: arrivalRatePerS + refusedPerS, meanServiceMs, workers })
       : null;
   return {
+    littleEdges: littleEdgesOf(snapshot),
     theory,
     isOverloaded,
     refusedPerS,
@@ -79,5 +96,22 @@ export function readQueueing(snapshot: QueueingWindowSnapshot, context: Queueing
     predictedGrowthPerS: theory !== null && !theory.isStable ? theory.queueGrowthPerS : null,
     measuredGrowthPerS: snapshot.arrivalRatePerS - snapshot.throughputPerS,
     notes,
+  };
+}
+
+function littleEdgesOf(snapshot: QueueingWindowSnapshot): LittleEdges | null {
+  const inSystemAtEnd = snapshot.queueLength + snapshot.busyWorkers;
+  // A span that starts and ends empty keeps the law exactly: no edge to name.
+  if (snapshot.inSystemAtStart === 0 && inSystemAtEnd === 0) return null;
+  const isVisible = (check: LittleCheck) =>
+    check.difference !== null &&
+    Math.abs(check.difference) >= LITTLE_GAP_JOBS &&
+    check.relativeDifference !== null &&
+    check.relativeDifference >= LITTLE_GAP_SHARE;
+  if (!isVisible(snapshot.little.inSystem) && !isVisible(snapshot.little.waiting)) return null;
+  return {
+    inSystemAtStart: snapshot.inSystemAtStart,
+    inSystemAtEnd,
+    isStayLongerThanWindow: snapshot.meanTimeInSystemMs !== null && snapshot.meanTimeInSystemMs > snapshot.spanMs,
   };
 }

@@ -108,6 +108,11 @@ export interface QueueingWindowSnapshot {
   /** Jobs waiting and running at `at`. */
   queueLength: number;
   busyWorkers: number;
+  /**
+   * Jobs waiting or running when the span began: with queueLength + busyWorkers, the jobs straddling its two edges,
+   * which make Little's two sides differ (0 and 0: they agree exactly).
+   */
+  inSystemAtStart: number;
   little: { inSystem: LittleCheck; waiting: LittleCheck };
 }
 
@@ -148,6 +153,8 @@ export class QueueingWindow {
   private readonly columns: Float64Array[];
   /** Which absolute bucket (floor(at / bucketMs)) each ring slot holds; -1 when empty. */
   private readonly slotBucket: Float64Array;
+  /** Jobs waiting or running when each slot's bucket opened: the window's starting state, never summed. */
+  private readonly slotOpenedInSystem: Float64Array;
   private workers: number | null;
   private readonly jobs = new Map<number, JobTimes>();
   /** What waits: the jobs in the queue plus, under strategy 'single', the connections waiting unread for the thread. */
@@ -174,6 +181,7 @@ export class QueueingWindow {
     this.bucketCount = Math.ceil(this.windowMs / this.bucketMs);
     this.columns = Array.from({ length: Column.Count }, () => new Float64Array(this.bucketCount));
     this.slotBucket = new Float64Array(this.bucketCount).fill(-1);
+    this.slotOpenedInSystem = new Float64Array(this.bucketCount);
     this.workers = options.workers ?? null;
   }
 
@@ -342,9 +350,11 @@ export class QueueingWindow {
     const end = this.integratedTo;
     const sums = new Float64Array(Column.Count);
     const oldestBucket = this.currentBucket - this.bucketCount + 1;
+    let firstSlot = this.slotOf();
     for (let i = 0; i < this.bucketCount; i++) {
       const bucket = this.slotBucket[i]!;
       if (bucket < oldestBucket || bucket > this.currentBucket) continue;
+      if (bucket < this.slotBucket[firstSlot]!) firstSlot = i;
       for (let c = 0; c < Column.Count; c++) sums[c]! += this.columns[c]![i]!;
     }
     const start = Math.max(oldestBucket * this.bucketMs, this.observedSince);
@@ -384,6 +394,7 @@ export class QueueingWindow {
       probabilityOfWait: arrivals > 0 && workers !== null ? sums[Column.WaitedArrivals]! / arrivals : null,
       queueLength: this.queueLength,
       busyWorkers: this.busyWorkers,
+      inSystemAtStart: this.slotOpenedInSystem[firstSlot]!,
       little: {
         inSystem: littleCheck(meanInSystem, arrivalRatePerS, meanTimeInSystemMs),
         waiting: littleCheck(meanQueueLength, arrivalRatePerS, meanWaitMs),
@@ -428,6 +439,8 @@ export class QueueingWindow {
     const slot = bucket % this.bucketCount;
     if (this.slotBucket[slot] === bucket) return;
     this.slotBucket[slot] = bucket;
+    // The state between events is constant, so what holds now held at the bucket's boundary.
+    this.slotOpenedInSystem[slot] = this.queueLength + this.busyWorkers;
     for (const column of this.columns) column[slot] = 0;
   }
 

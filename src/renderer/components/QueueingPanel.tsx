@@ -1,11 +1,11 @@
 // The queueing panel: λ, S, c, ρ, Lq, L, Wq and W over the main side's sliding window, Little's law checked
-// live (L beside λW, Lq beside λWq), the M/M/c (Erlang C) prediction as a labelled reference with notes where
+// live (L beside λW, Lq beside λWq, and when they differ, the jobs at the window's edges that part them), the M/M/c (Erlang C) prediction as a labelled reference with notes where
 // its assumptions are far off, and, at ρ ≥ 1, that the queue grows without bound and how fast. Every figure
 // comes from the main side's QueueingWindow (metrics messages); nothing here reduces events.
 
 import { memo, type ReactNode } from 'react';
 import { threadNounOf } from '../../shared/pool-model';
-import { readQueueing } from '../../shared/queueing-reading';
+import { type LittleEdges, readQueueing } from '../../shared/queueing-reading';
 import { DEFAULT_QUEUEING_WINDOW_MS, type LittleCheck, type QueueingWindowSnapshot } from '../../shared/queueing-window';
 import { useAppStore } from '../store/use-app-store';
 import { formatDurationMs, formatRate, pluralize } from './format';
@@ -64,6 +64,25 @@ function LittleRow({ law, check, left, right }: { law: string; check: LittleChec
             }`}
       </td>
     </tr>
+  );
+}
+
+/** Why Little's two sides differ over this window: the law holds over a span that starts and ends empty, and this one did not. */
+function LittleEdgesNote({ edges, snapshot }: { edges: LittleEdges; snapshot: QueueingWindowSnapshot }): ReactNode {
+  return (
+    <p
+      className="little-edges muted-text"
+      data-testid="little-edges"
+      data-in-system-at-start={edges.inSystemAtStart}
+      data-in-system-at-end={edges.inSystemAtEnd}
+    >
+      The window began with {pluralize(edges.inSystemAtStart, 'job')} in the system and ends with {edges.inSystemAtEnd}. The law holds over
+      a span that starts and ends empty: a job straddling an edge counts in L for its time inside the window, but in λ only if it arrived
+      inside it, and in W only if it left inside it.
+      {edges.isStayLongerThanWindow &&
+        snapshot.meanTimeInSystemMs !== null &&
+        ` Here W (${formatDurationMs(snapshot.meanTimeInSystemMs)}) is longer than the window itself (${formatDurationMs(snapshot.spanMs)}), so the edges weigh heavily.`}
+    </p>
   );
 }
 
@@ -214,6 +233,7 @@ export function QueueingPanel(): ReactNode {
           <LittleRow law="Lq = λWq" check={s.little.waiting} left="Lq" right="λWq" />
         </tbody>
       </table>
+      {reading.littleEdges !== null && <LittleEdgesNote edges={reading.littleEdges} snapshot={s} />}
       <div className="theory" data-testid="queueing-theory">
         <h3>M/M/c (Erlang C) theory for this λ, S and c</h3>
         {theory === null ? (
