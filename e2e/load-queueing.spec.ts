@@ -174,5 +174,7 @@ test("after a burst longer than the window, Little's two sides part and the pane
   expect(atStart).toBeGreaterThan(atEnd);
   expect(text).toContain(`The window began with ${atStart} jobs in the system and ends with ${atEnd}.`);
   expect(text).toContain('in λ only if it arrived inside it, and in W only if it left inside it');
+  // Nothing arrives once the burst is in: the theory, which would predict no wait at λ = 0, says so instead.
+  await expect(queueing.getByTestId('queueing-theory')).toContainText('No job arrived in the window', { timeout: 10_000 });
   expect(await seriousAxeViolations(page)).toEqual([]);
 });

@@ -238,6 +238,9 @@ export function QueueingPanel(): ReactNode {
         <h3>M/M/c (Erlang C) theory for this λ, S and c</h3>
         {theory === null ? (
           <p className="muted-text">No job has finished in the window yet: no S to predict from.</p>
+        ) : s.arrivals === 0 ? (
+          // λ = 0 predicts no wait at all, beside the measured waits of jobs that arrived before the window.
+          <p className="muted-text">No job arrived in the window: with λ = 0 the theory has nothing to predict.</p>
         ) : theory.isStable ? (
           <p>
             P(wait) {formatShare(theory.probabilityOfWait)}{' '}
