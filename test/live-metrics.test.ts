@@ -271,6 +271,7 @@ describe('chart columns', () => {
     const row = (workers: number, p50Ms: number): SweepTableRow => ({
       workers,
       offeredRatePerS: 40,
+      dueRatePerS: 40,
       achievedRatePerS: 40,
       isClientLimited: false,
       offeredUtilization: 0.8 / workers,

@@ -105,6 +105,11 @@ describe('against Poolscope’s server', () => {
     expect(report.sent / report.settings.durationS).toBe(200);
     expect(report.achievedRatePerS).toBeGreaterThan(0);
     expect(report.achievedRatePerS).toBeLessThanOrEqual(200.5);
+    // Constant arrivals come due at the rate asked (per second of the schedule, whose end a late timer may stretch),
+    // and no more can be written than came due.
+    expect(report.dueRatePerS).toBeGreaterThan(190);
+    expect(report.dueRatePerS).toBeLessThanOrEqual(200.5);
+    expect(report.achievedRatePerS).toBeLessThanOrEqual(report.dueRatePerS);
     expect(report.latency!.count).toBe(400);
     expect(report.latency!.maxMs).toBeGreaterThanOrEqual(20);
     expect(report.connectionsOpened).toBeLessThanOrEqual(50);

@@ -508,6 +508,7 @@ class OpenLoopRun {
       elapsedMs,
       durationMs,
       achievedRatePerS: this.writtenInSchedule / (offeredMs / 1000),
+      dueRatePerS: this.counts.sent / (offeredMs / 1000),
       throughputPerS: elapsedMs > 0 ? (this.counts.completed + this.counts.errors) / (elapsedMs / 1000) : 0,
       statusCounts: { ...this.statusCounts },
       errorSamples: { ...this.errorSamples },

@@ -10,7 +10,7 @@ import {
   type SweepRow,
 } from '../shared/load-report';
 import { formatMix, type LoadSettings } from '../shared/load-settings';
-import { clientLimitNote, sweepTableCsv, sweepTableRows } from '../shared/sweep-table';
+import { clientLimitNote, scheduleDrawNote, sweepTableCsv, sweepTableRows } from '../shared/sweep-table';
 
 export function formatInteger(value: number): string {
   return Math.round(value).toLocaleString('en-US');
@@ -101,6 +101,7 @@ export function formatLoadReport(report: LoadReport): string {
   const rates: string[][] = [
     ['rate', 'req/s'],
     ['target', formatRate(report.settings.ratePerS)],
+    ['due (the rate the schedule drew)', formatRate(report.dueRatePerS)],
     ['achieved (requests written)', formatRate(report.achievedRatePerS)],
     ['throughput (outcomes)', formatRate(report.throughputPerS)],
   ];
@@ -136,6 +137,7 @@ const optionalMs = (value: number | null) => (value === null ? '-' : formatMs(va
 
 export function formatSweepTable(rows: readonly SweepRow[]): string {
   const tableRows = sweepTableRows(rows);
+  const drawNote = scheduleDrawNote(tableRows, formatRate);
   const notes = tableRows.map((row) => clientLimitNote(row, formatRate)).filter((note) => note !== null);
   const table = renderTable([
     ['workers', 'sent/s', 'done/s', 'p50 ms', 'p99 ms', 'errors', 'S ms', 'ρ', 'P(wait)', 'M/M/c P(wait)', 'Wq ms', 'M/M/c Wq ms'],
@@ -156,7 +158,8 @@ export function formatSweepTable(rows: readonly SweepRow[]): string {
         : optionalMs(row.predictedMeanWaitMs),
     ]),
   ]);
-  return notes.length === 0 ? table : `${table}\n${notes.map((note) => `* ${note}`).join('\n')}`;
+  const lines = [table, ...(drawNote === null ? [] : [drawNote]), ...notes.map((note) => `* ${note}`)];
+  return lines.join('\n');
 }
 
 /** The sweep table as CSV (RFC 4180): a header line, then one line per pool size; empty cells where a value is unknown. */

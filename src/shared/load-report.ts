@@ -90,6 +90,11 @@ export interface LoadReport extends LoadCounts {
   durationMs: number;
   /** Requests written while the schedule ran, per second of the schedule: the rate the server was offered. */
   achievedRatePerS: number;
+  /**
+   * Requests that came due while the schedule ran, per second of it: the rate the schedule drew. A Poisson schedule's
+   * own rate strays from the rate asked over a short run (by about 1/√(λT)); what the client kept up with is this.
+   */
+  dueRatePerS: number;
   /** Outcomes (responses and errors) per second of elapsedMs. */
   throughputPerS: number;
   /** Responses by HTTP status. */

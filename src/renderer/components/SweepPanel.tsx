@@ -7,7 +7,7 @@ import type uPlot from 'uplot';
 import { isComparisonRunning, refusalWhileComparing } from '../../shared/compare';
 import { isSweepRunning, refusalWhileSweeping, type SweepActivity } from '../../shared/live-metrics';
 import { formatMix } from '../../shared/load-settings';
-import { clientLimitNote, type SweepTableRow, sweepTableCsv } from '../../shared/sweep-table';
+import { clientLimitNote, type SweepTableRow, scheduleDrawNote, sweepTableCsv } from '../../shared/sweep-table';
 import { useAppStore } from '../store/use-app-store';
 import { checkSweepForm, type SweepFormField } from '../store/workload-slice';
 import { downloadUrl } from '../transport/downloads';
@@ -161,6 +161,7 @@ function SweepProgressView({ activity }: { activity: SweepActivity }): ReactNode
 
 function SweepTable({ rows }: { rows: readonly SweepTableRow[] }): ReactNode {
   const percent = (value: number | null) => (value === null ? '—' : `${(value * 100).toFixed(1)} %`);
+  const drawNote = scheduleDrawNote(rows, formatRate);
   return (
     <table className="sweep-table">
       <caption>Measured beside M/M/c (Erlang C), one row per pool size</caption>
@@ -197,7 +198,7 @@ function SweepTable({ rows }: { rows: readonly SweepTableRow[] }): ReactNode {
             <th scope="row">{row.workers}</th>
             <td
               className={row.isClientLimited ? 'tone-warn' : undefined}
-              title={row.isClientLimited ? `of ${formatRate(row.offeredRatePerS)}/s asked: see the note under the table` : undefined}
+              title={row.isClientLimited ? `of ${formatRate(row.dueRatePerS)}/s due: see the note under the table` : undefined}
             >
               {formatRate(row.achievedRatePerS)}
               {row.isClientLimited && '*'}
@@ -219,13 +220,22 @@ function SweepTable({ rows }: { rows: readonly SweepTableRow[] }): ReactNode {
           </tr>
         ))}
       </tbody>
-      {rows.some((row) => row.isClientLimited) && (
+      {(drawNote !== null || rows.some((row) => row.isClientLimited)) && (
         <tfoot>
-          <tr>
-            <td colSpan={12} className="sweep-note" data-testid="sweep-client-limited">
-              {rows.map((row) => clientLimitNote(row, formatRate)).map((note) => note !== null && <p key={note}>* {note}</p>)}
-            </td>
-          </tr>
+          {drawNote !== null && (
+            <tr>
+              <td colSpan={12} className="sweep-note" data-testid="sweep-schedule-draw">
+                <p>{drawNote}</p>
+              </td>
+            </tr>
+          )}
+          {rows.some((row) => row.isClientLimited) && (
+            <tr>
+              <td colSpan={12} className="sweep-note" data-testid="sweep-client-limited">
+                {rows.map((row) => clientLimitNote(row, formatRate)).map((note) => note !== null && <p key={note}>* {note}</p>)}
+              </td>
+            </tr>
+          )}
         </tfoot>
       )}
     </table>
