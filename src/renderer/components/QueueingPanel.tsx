@@ -99,12 +99,15 @@ export function QueueingPanel(): ReactNode {
   // The open-loop load whose arrivals the window holds: one running, or one that ended less than a window ago (its
   // figures stay on screen for that long, and they are still its arrivals, not some other traffic's).
   const loadEndedAt = load?.report ? load.report.startedAt + load.report.elapsedMs : null;
+  const isSweeping = sweep !== null && sweep.phase === 'running';
   const arrivals =
     load !== null && (loadEndedAt === null || (snapshot !== null && snapshot.at - loadEndedAt < snapshot.spanMs))
       ? load.settings.arrivals
-      : sweep !== null && sweep.phase === 'running'
+      : isSweeping
         ? sweep.settings.load.arrivals
         : null;
+  // Only an open-loop load still sending keeps work coming whatever the server does: only it can grow the queue without bound.
+  const isOpenLoopSending = (load !== null && load.report === null) || isSweeping;
 
   const windowS = DEFAULT_QUEUEING_WINDOW_MS / 1000;
   if (snapshot === null) {
@@ -195,18 +198,26 @@ export function QueueingPanel(): ReactNode {
         <Quantity symbol="W" name="in system" value={formatDurationMs(s.meanTimeInSystemMs)} hint="Mean time from queued to finished" />
       </dl>
       {reading.isOverloaded &&
-        (reading.measuredGrowthPerS > 0 || s.queueLength > s.busyWorkers ? (
+        (isOpenLoopSending && (reading.measuredGrowthPerS > 0 || s.queueLength > s.busyWorkers) ? (
           <p className="queueing-overload" data-testid="queueing-overload" role="status">
             ρ ≥ 1: work arrives faster than {pluralize(s.workers ?? 0, threadNoun)} can do it, so the queue grows without bound — by about{' '}
             {formatRate(Math.max(0, reading.measuredGrowthPerS))} jobs/s measured (theory λ − c/S ={' '}
             {formatRate(reading.predictedGrowthPerS ?? 0)}/s) until the queue limit answers 503, which then show among the load's errors.
           </p>
         ) : (
-          // A burst that has drained: over the window it came faster than the pool works, but it did not keep coming.
-          <p className="queueing-overload" data-testid="queueing-overload" data-drained="1" role="status">
-            ρ ≥ 1 over the window: this work came faster than {pluralize(s.workers ?? 0, threadNoun)} can do it, as a burst does, and the
-            queue has emptied since. Arriving steadily at this rate, it would grow without bound by λ − c/S ={' '}
-            {formatRate(reading.predictedGrowthPerS ?? 0)} jobs/s.
+          // Work that came and is not kept coming (a burst, a browser, a closed-loop client, a load that has ended): the
+          // queue holds what was sent and drains; only steady open-loop arrivals at this rate would grow it without bound.
+          <p
+            className="queueing-overload"
+            data-testid="queueing-overload"
+            data-drained={s.queueLength === 0 ? '1' : undefined}
+            role="status"
+          >
+            ρ ≥ 1 over the window: this work came faster than {pluralize(s.workers ?? 0, threadNoun)} can do it,{' '}
+            {s.queueLength === 0
+              ? 'as a burst does, and the queue has emptied since.'
+              : `but nothing keeps sending it whatever the server does (a burst, a browser, a client that waits for each answer, a load that has ended), so the queue holds what was sent and not yet answered: ${s.queueLength.toLocaleString('en-US')} waiting now.`}{' '}
+            Arriving steadily at this rate, it would grow without bound by λ − c/S = {formatRate(reading.predictedGrowthPerS ?? 0)} jobs/s.
           </p>
         ))}
       {s.rejected > 0 && (
