@@ -23,7 +23,7 @@ export interface LittleEdges {
   inSystemAtStart: number;
   /** Jobs waiting or running now: in L, not yet in W. */
   inSystemAtEnd: number;
-  /** W is longer than the window itself: the jobs it counts spent most of their stay outside it. */
+  /** W is longer than the window itself: a mean stay that long means the edges weigh heavily. */
   isStayLongerThanWindow: boolean;
 }
 

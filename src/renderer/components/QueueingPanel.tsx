@@ -1,7 +1,8 @@
 // The queueing panel: λ, S, c, ρ, Lq, L, Wq and W over the main side's sliding window, Little's law checked
-// live (L beside λW, Lq beside λWq, and when they differ, the jobs at the window's edges that part them), the M/M/c (Erlang C) prediction as a labelled reference with notes where
-// its assumptions are far off, and, at ρ ≥ 1, that the queue grows without bound and how fast. Every figure
-// comes from the main side's QueueingWindow (metrics messages); nothing here reduces events.
+// live (L beside λW, Lq beside λWq, and when they differ, the jobs at the window's edges that part them), the
+// M/M/c (Erlang C) prediction as a labelled reference with notes where its assumptions are far off, and, at ρ ≥ 1,
+// that an open-loop load grows the queue without bound and how fast (other work: that the queue holds what was sent).
+// Every figure comes from the main side's QueueingWindow (metrics messages); nothing here reduces events.
 
 import { memo, type ReactNode } from 'react';
 import { threadNounOf } from '../../shared/pool-model';
