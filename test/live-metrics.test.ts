@@ -200,7 +200,7 @@ describe('readQueueing', () => {
     expect(readQueueing(snapshot({}), { arrivals: 'poisson' })).toMatchObject({ refusedPerS: 0, offeredUtilization: null });
   });
 
-  it("names the jobs at the window's edges when Little's two sides visibly differ, and nothing when they agree", () => {
+  it("names the jobs at the window's edges, and says whether Little's two sides are far enough apart to be seen", () => {
     const apart = { measured: 43.55, predicted: 6.72, difference: 36.83, relativeDifference: 0.846 };
     const close = { measured: 1.1, predicted: 1.08, difference: 0.02, relativeDifference: 0.018 };
     const burst = snapshot({ inSystemAtStart: 44, queueLength: 23, busyWorkers: 4, meanTimeInSystemMs: 11_000 });
@@ -208,20 +208,27 @@ describe('readQueueing', () => {
       inSystemAtStart: 44,
       inSystemAtEnd: 27,
       isStayLongerThanWindow: true,
+      isGapVisible: true,
     });
     // Lq's side alone apart is enough; a stay shorter than the window is not called long.
     expect(readQueueing({ ...snapshot({}), little: { inSystem: close, waiting: apart } }, { arrivals: 'poisson' }).littleEdges).toEqual({
       inSystemAtStart: 1,
       inSystemAtEnd: 1,
       isStayLongerThanWindow: false,
+      isGapVisible: true,
     });
-    expect(readQueueing({ ...burst, little: { inSystem: close, waiting: close } }, { arrivals: null }).littleEdges).toBeNull();
-    // A tenth of a job apart in relative terms, but under the smallest gap worth a sentence.
+    expect(readQueueing({ ...burst, little: { inSystem: close, waiting: close } }, { arrivals: null }).littleEdges).toMatchObject({
+      isGapVisible: false,
+    });
+    // Far apart in relative terms, but under the smallest gap worth a sentence.
     const tiny = { measured: 0.04, predicted: 0.01, difference: 0.03, relativeDifference: 0.75 };
-    expect(readQueueing({ ...burst, little: { inSystem: tiny, waiting: tiny } }, { arrivals: null }).littleEdges).toBeNull();
-    // Empty at both edges, the law holds exactly: whatever differs is not the edges' doing.
+    expect(readQueueing({ ...burst, little: { inSystem: tiny, waiting: tiny } }, { arrivals: null }).littleEdges).toMatchObject({
+      isGapVisible: false,
+    });
+    // Empty at both edges, the law holds exactly: whatever differs is not the edges' doing. Before W, nothing to part.
     const empty = snapshot({ inSystemAtStart: 0, queueLength: 0, busyWorkers: 0 });
     expect(readQueueing({ ...empty, little: { inSystem: apart, waiting: apart } }, { arrivals: null }).littleEdges).toBeNull();
+    expect(readQueueing(burst, { arrivals: null }).littleEdges).toBeNull();
   });
 
   it('has no theory before a job has finished or before the pool size is known', () => {

@@ -13,7 +13,7 @@ export const LOW_SERVICE_CV = 0.5;
 export const HIGH_SERVICE_CV = 1.5;
 /** Fewer finished jobs in the window than this, and the figures are rough. */
 export const FEW_JOBS = 20;
-/** Little's two sides this far apart (relative, and in jobs) and the panel says why: the window's edges. */
+/** Little's two sides this far apart (relative, and in jobs) are a gap worth explaining: the window's edges. */
 export const LITTLE_GAP_SHARE = 0.1;
 export const LITTLE_GAP_JOBS = 0.05;
 
@@ -25,6 +25,8 @@ export interface LittleEdges {
   inSystemAtEnd: number;
   /** W is longer than the window itself: a mean stay that long means the edges weigh heavily. */
   isStayLongerThanWindow: boolean;
+  /** One side of the law is LITTLE_GAP_SHARE and LITTLE_GAP_JOBS or more from the other: a gap a person sees. */
+  isGapVisible: boolean;
 }
 
 export interface QueueingReading {
@@ -45,7 +47,7 @@ export interface QueueingReading {
   offeredUtilization: number | null;
   /** Where M/M/c's assumptions are far from this traffic, in words for a person. */
   notes: string[];
-  /** Set when Little's two sides visibly differ: the jobs at the window's edges that make the difference. */
+  /** The jobs at the window's edges that part Little's two sides; null when it began and ends empty, or before W is known. */
   littleEdges: LittleEdges | null;
 }
 
@@ -103,15 +105,17 @@ function littleEdgesOf(snapshot: QueueingWindowSnapshot): LittleEdges | null {
   const inSystemAtEnd = snapshot.queueLength + snapshot.busyWorkers;
   // A span that starts and ends empty keeps the law exactly: no edge to name.
   if (snapshot.inSystemAtStart === 0 && inSystemAtEnd === 0) return null;
+  const { inSystem, waiting } = snapshot.little;
+  if (inSystem.difference === null && waiting.difference === null) return null;
   const isVisible = (check: LittleCheck) =>
     check.difference !== null &&
     Math.abs(check.difference) >= LITTLE_GAP_JOBS &&
     check.relativeDifference !== null &&
     check.relativeDifference >= LITTLE_GAP_SHARE;
-  if (!isVisible(snapshot.little.inSystem) && !isVisible(snapshot.little.waiting)) return null;
   return {
     inSystemAtStart: snapshot.inSystemAtStart,
     inSystemAtEnd,
     isStayLongerThanWindow: snapshot.meanTimeInSystemMs !== null && snapshot.meanTimeInSystemMs > snapshot.spanMs,
+    isGapVisible: isVisible(inSystem) || isVisible(waiting),
   };
 }

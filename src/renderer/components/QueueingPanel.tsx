@@ -4,7 +4,7 @@
 // that an open-loop load grows the queue without bound and how fast (other work: that the queue holds what was sent).
 // Every figure comes from the main side's QueueingWindow (metrics messages); nothing here reduces events.
 
-import { memo, type ReactNode } from 'react';
+import { memo, type ReactNode, useRef } from 'react';
 import { threadNounOf } from '../../shared/pool-model';
 import { type LittleEdges, readQueueing } from '../../shared/queueing-reading';
 import { DEFAULT_QUEUEING_WINDOW_MS, type LittleCheck, type QueueingWindowSnapshot } from '../../shared/queueing-window';
@@ -110,6 +110,10 @@ export function QueueingPanel(): ReactNode {
   // Only an open-loop load still sending keeps work coming whatever the server does: only it can grow the queue without bound.
   const isOpenLoopSending = (load !== null && load.report === null) || isSweeping;
 
+  // When Little's gap was last wide enough to explain: the explanation stays for a window after, so a gap hovering
+  // about the threshold under steady load does not make the note come and go with every update.
+  const lastVisibleGapAt = useRef(Number.NEGATIVE_INFINITY);
+
   const windowS = DEFAULT_QUEUEING_WINDOW_MS / 1000;
   if (snapshot === null) {
     return (
@@ -132,6 +136,9 @@ export function QueueingPanel(): ReactNode {
   const theory = reading.theory;
   const state = stateOf(snapshot, reading.isOverloaded);
   const s = snapshot;
+  const edges = reading.littleEdges;
+  if (edges?.isGapVisible) lastVisibleGapAt.current = s.at;
+  const isEdgesNoteShown = edges !== null && s.at - lastVisibleGapAt.current < DEFAULT_QUEUEING_WINDOW_MS;
   return (
     <section
       className="queueing-panel panel"
@@ -245,7 +252,7 @@ export function QueueingPanel(): ReactNode {
           <LittleRow law="Lq = λWq" check={s.little.waiting} left="Lq" right="λWq" />
         </tbody>
       </table>
-      {reading.littleEdges !== null && <LittleEdgesNote edges={reading.littleEdges} snapshot={s} />}
+      {isEdgesNoteShown && <LittleEdgesNote edges={edges} snapshot={s} />}
       <div className="theory" data-testid="queueing-theory">
         <h3>M/M/c (Erlang C) theory for this λ, S and c</h3>
         {theory === null ? (
