@@ -142,12 +142,13 @@ export function Header(): ReactNode {
           <span>The Rust book's multithreaded web server: watch its pool of worker threads take jobs from one queue, live.</span>
         </p>
       </div>
+      {/* The status grows and shrinks with the server's state; the controls after it stay put at the bar's end. */}
       <div className="header-side">
         <ConnectionNotice />
-        <RunMenu />
         <HistoryNotice />
-        <ViewToggles />
         <ServerStatus />
+        <RunMenu />
+        <ViewToggles />
       </div>
     </header>
   );
