@@ -1,6 +1,7 @@
 // Story 13: the controls follow the server through a stop. While it stops, Start is not the primary button, Stop
 // and the Fire buttons stay focusable but say why they cannot act (the Fire buttons: no new connections are
-// accepted), in a tooltip and when clicked; once stopped, Start is the primary action again. axe stays clean.
+// accepted), in a tooltip and when clicked; once stopped, Start is the primary action again. axe stays clean. As the
+// server starts, Start, Stop, the bursts and the title bar's controls stay where they were.
 
 import { seriousAxeViolations } from './support/accessibility';
 import { expect, test } from './support/dashboard';
@@ -90,14 +91,22 @@ test("at 1280 px a running server's controls never scroll the page sideways, and
   await page.screenshot({ path: screenshotPath('13-stop-tooltip-1280') });
 });
 
-test('as the server starts, Stop and the bursts stay where they were: Start keeps its width as its look changes', async ({
+test("as the server starts, Stop, the bursts and the title bar's controls stay where they were: Start keeps its width as its look changes", async ({
   page,
   dashboard,
 }) => {
+  // The title bar's controls sit after the status, which grows from "Stopped" to the address and the running settings.
+  const controls = [
+    ...['Start server', 'Stop server', 'Fire /sleep burst'].map((name) => ({
+      name,
+      locator: page.getByRole('button', { name, exact: true }),
+    })),
+    ...['run-menu-toggle', 'book-terms-toggle', 'present-toggle'].map((testId) => ({ name: testId, locator: page.getByTestId(testId) })),
+  ];
   const places = async (): Promise<Array<{ name: string; x: number; y: number; width: number }>> =>
     Promise.all(
-      ['Start server', 'Stop server', 'Fire /sleep burst'].map(async (name) => {
-        const { x, y, width } = (await page.getByRole('button', { name, exact: true }).boundingBox())!;
+      controls.map(async ({ name, locator }) => {
+        const { x, y, width } = (await locator.boundingBox())!;
         return { name, x: Math.round(x), y: Math.round(y), width: Math.round(width) };
       }),
     );
