@@ -162,6 +162,7 @@ function SweepProgressView({ activity }: { activity: SweepActivity }): ReactNode
 function SweepTable({ rows }: { rows: readonly SweepTableRow[] }): ReactNode {
   const percent = (value: number | null) => (value === null ? '—' : `${(value * 100).toFixed(1)} %`);
   const drawNote = scheduleDrawNote(rows, formatRate);
+  const hasClientLimitedRow = rows.some((row) => row.isClientLimited);
   return (
     <table className="sweep-table">
       <caption>Measured beside M/M/c (Erlang C), one row per pool size</caption>
@@ -220,7 +221,7 @@ function SweepTable({ rows }: { rows: readonly SweepTableRow[] }): ReactNode {
           </tr>
         ))}
       </tbody>
-      {(drawNote !== null || rows.some((row) => row.isClientLimited)) && (
+      {(drawNote !== null || hasClientLimitedRow) && (
         <tfoot>
           {drawNote !== null && (
             <tr>
@@ -229,7 +230,7 @@ function SweepTable({ rows }: { rows: readonly SweepTableRow[] }): ReactNode {
               </td>
             </tr>
           )}
-          {rows.some((row) => row.isClientLimited) && (
+          {hasClientLimitedRow && (
             <tr>
               <td colSpan={12} className="sweep-note" data-testid="sweep-client-limited">
                 {rows.map((row) => clientLimitNote(row, formatRate)).map((note) => note !== null && <p key={note}>* {note}</p>)}
