@@ -2,9 +2,10 @@
 // queueing theory says. At ρ ≈ 0.5 (2 workers, 10 req/s of 100 ms sleeps) the queue stays short, Little's law holds
 // live (L beside λW) and the panel shows the M/M/c prediction labelled as theory, with a note that constant service
 // times wait less than it predicts. At ρ ≈ 1.2 (24 req/s of 100 ms sleeps) the panel says the queue grows without
-// bound, and the queue does grow. A burst at ρ ≥ 1 is not said to grow without bound: it holds what was sent. After a
-// burst longer than the window, L and λW part, and the panel says with how many jobs in the system the window began and ends. Sleeps of 100 ms keep S well above a busy machine's own
-// hiccups. Bad input is refused next to its field. axe stays clean.
+// bound, and the queue does grow. A burst at ρ ≥ 1 is not said to grow without bound: it holds what was sent; nor is
+// a load whose schedule is over and which only waits for its answers. After a burst longer than the window, L and λW
+// part, and the panel says with how many jobs in the system the window began and ends. Sleeps of 100 ms keep S well
+// above a busy machine's own hiccups. Bad input is refused next to its field. axe stays clean.
 import type { Locator, Page } from '@playwright/test';
 import { seriousAxeViolations } from './support/accessibility';
 import { expect, test } from './support/dashboard';
@@ -183,4 +184,22 @@ test("a burst at ρ ≥ 1 holds what was sent; after it outlasts the window, Lit
   // Nothing arrives once the burst is in: the theory, which would predict no wait at λ = 0, says so instead.
   await expect(queueing.getByTestId('queueing-theory')).toContainText('No job arrived in the window', { timeout: 10_000 });
   expect(await seriousAxeViolations(page)).toEqual([]);
+});
+
+test('once a Run load’s schedule is over and it only waits for its answers, its queue is not said to grow without bound', async ({
+  page,
+  dashboard,
+}) => {
+  // 8 req/s of 1 s sleeps on 2 workers for 4 s: about 32 jobs, 16 s of work. When the schedule ends the load has
+  // sent everything it will send and drains for about 12 s: ρ ≥ 1 over the window, the queue long, and nothing arriving.
+  test.setTimeout(120_000);
+  await startFromUi(page, { port: dashboard.bookPort, poolSize: 2, sleepMs: 1000 });
+  await runLoad(page, { rate: 8, durationS: 4, mix: '/sleep?ms=1000', arrivals: 'constant' });
+  const progress = page.getByTestId('load-progress');
+  await expect(progress).toHaveAttribute('data-phase', 'draining', { timeout: SETTLE_TIMEOUT_MS });
+  const overload = page.getByTestId('queueing-panel').getByTestId('queueing-overload');
+  // The panel is rendered anew each second: the first render after the schedule ended says it.
+  await expect(overload).toContainText('nothing keeps sending it whatever the server does', { timeout: 10_000 });
+  await expect(overload).not.toContainText('grows without bound —');
+  expect(await progress.getAttribute('data-phase')).toBe('draining');
 });

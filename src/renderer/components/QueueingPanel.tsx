@@ -107,8 +107,10 @@ export function QueueingPanel(): ReactNode {
       : isSweeping
         ? sweep.settings.load.arrivals
         : null;
-  // Only an open-loop load still sending keeps work coming whatever the server does: only it can grow the queue without bound.
-  const isOpenLoopSending = (load !== null && load.report === null) || isSweeping;
+  // Only an open-loop load still sending keeps work coming whatever the server does: only it can grow the queue without
+  // bound. Once its schedule is over it is draining: it waits for the answers to what it sent, and sends nothing more.
+  const isOpenLoopSending =
+    (load !== null && load.report === null && load.progress.phase === 'running') || (isSweeping && sweep.load?.phase === 'running');
 
   // When Little's gap was last wide enough to explain: the explanation stays for a window after, so a gap hovering
   // about the threshold under steady load does not make the note come and go with every update.
