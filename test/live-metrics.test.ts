@@ -176,6 +176,18 @@ describe('readQueueing', () => {
     expect(reading.measuredGrowthPerS).toBe(10);
   });
 
+  it("gives ρ at the sending load's own mean rate, which a window of random arrivals can read above 1 while it stays below", () => {
+    // The window drew 60/s of 40 ms jobs on 2 workers (ρ 1.2); the load sends 45/s: ρ = 45 × 0.04 / 2 = 0.9.
+    const window = snapshot({ arrivalRatePerS: 60, meanServiceMs: 40, throughputPerS: 50 });
+    const reading = readQueueing(window, { arrivals: 'poisson', sendingRatePerS: 45 });
+    expect(reading.isOverloaded).toBe(true);
+    expect(reading.sendingUtilization).toBeCloseTo(0.9, 9);
+    // No load sending (a burst, a load draining its answers), or no S yet: nothing to read it from.
+    expect(readQueueing(window, { arrivals: 'poisson', sendingRatePerS: null }).sendingUtilization).toBeNull();
+    expect(readQueueing(window, { arrivals: null }).sendingUtilization).toBeNull();
+    expect(readQueueing(snapshot({ meanServiceMs: null }), { arrivals: 'poisson', sendingRatePerS: 45 }).sendingUtilization).toBeNull();
+  });
+
   it('notes where the assumptions are far off: constant or very spread service times, constant or closed-loop arrivals, few jobs', () => {
     expect(readQueueing(snapshot({ workerRunCv: 0.05 }), { arrivals: 'poisson' }).notes).toEqual([
       expect.stringMatching(/^Jobs' run times barely vary \(CV 0\.05.*jobs wait less than it predicts/),

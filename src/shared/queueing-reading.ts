@@ -45,6 +45,11 @@ export interface QueueingReading {
    * or S or c is unknown. Refusals cap λ near c/S, so ρ alone reads below 1 however far the offered load is past it.
    */
   offeredUtilization: number | null;
+  /**
+   * ρ at the rate the open-loop load sending now sends on average: rate·S/c. Null when none is sending, or S or c is
+   * unknown. A short window of random arrivals can read ρ ≥ 1 for a load whose own rate keeps it below 1.
+   */
+  sendingUtilization: number | null;
   /** Where M/M/c's assumptions are far from this traffic, in words for a person. */
   notes: string[];
   /** The jobs at the window's edges that part Little's two sides; null when it began and ends empty, or before W is known. */
@@ -54,6 +59,8 @@ export interface QueueingReading {
 export interface QueueingContext {
   /** The open-loop load running now (its arrival process), or null when none runs: other traffic is not Poisson. */
   arrivals: ArrivalProcess | null;
+  /** The mean rate (requests/s) of the open-loop load that is sending now; null when none is (or it only drains its answers). */
+  sendingRatePerS?: number | null;
 }
 
 export function readQueueing(snapshot: QueueingWindowSnapshot, context: QueueingContext): QueueingReading {
@@ -89,8 +96,14 @@ export function readQueueing(snapshot: QueueingWindowSnapshot, context: Queueing
     snapshot.rejected > 0 && meanServiceMs !== null && workers !== null && workers >= 1
       ? utilizationOf({ arrivalRatePerS: arrivalRatePerS + refusedPerS, meanServiceMs, workers })
       : null;
+  const sendingRatePerS = context.sendingRatePerS ?? null;
+  const sendingUtilization =
+    sendingRatePerS !== null && meanServiceMs !== null && workers !== null && workers >= 1
+      ? utilizationOf({ arrivalRatePerS: sendingRatePerS, meanServiceMs, workers })
+      : null;
   return {
     littleEdges: littleEdgesOf(snapshot),
+    sendingUtilization,
     theory,
     isOverloaded,
     refusedPerS,

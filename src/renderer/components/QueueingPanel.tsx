@@ -1,12 +1,14 @@
 // The queueing panel: λ, S, c, ρ, Lq, L, Wq and W over the main side's sliding window, Little's law checked
 // live (L beside λW, Lq beside λWq, and when they differ, the jobs at the window's edges that part them), the
 // M/M/c (Erlang C) prediction as a labelled reference with notes where its assumptions are far off, and, at ρ ≥ 1,
-// that an open-loop load grows the queue without bound and how fast (other work: that the queue holds what was sent).
+// that an open-loop load grows the queue without bound and how fast (other work: that the queue holds what was sent; a
+// load whose own rate keeps ρ below 1: that the window's arrivals strayed above it).
 // Every figure comes from the main side's QueueingWindow (metrics messages); nothing here reduces events.
 
 import { memo, type ReactNode, useRef } from 'react';
+import type { ArrivalProcess } from '../../shared/load-settings';
 import { threadNounOf } from '../../shared/pool-model';
-import { type LittleEdges, readQueueing } from '../../shared/queueing-reading';
+import { type LittleEdges, type QueueingReading, readQueueing } from '../../shared/queueing-reading';
 import { DEFAULT_QUEUEING_WINDOW_MS, type LittleCheck, type QueueingWindowSnapshot } from '../../shared/queueing-window';
 import { useAppStore } from '../store/use-app-store';
 import { formatDurationMs, formatRate, pluralize } from './format';
@@ -87,6 +89,48 @@ function LittleEdgesNote({ edges, snapshot }: { edges: LittleEdges; snapshot: Qu
   );
 }
 
+/** From here up to 1, queues grow long at times and drain slowly (M/M/1's wait at ρ = 0.8 is 4 times its wait at 0.5). */
+const NEAR_ONE_UTILIZATION = 0.8;
+
+/**
+ * An open-loop load whose own mean rate keeps ρ below 1 but near it: its window's ρ crosses 1 at times, since random
+ * arrivals over n of them stray by about 1/√n. One note, shown for as long as the load runs at that rate, whichever
+ * side of 1 the window reads: a box that came and went with each crossing would say more than the figures do.
+ */
+function NearOneLoadNote({
+  reading,
+  snapshot,
+  sendingRatePerS,
+  arrivals,
+}: {
+  reading: QueueingReading;
+  snapshot: QueueingWindowSnapshot;
+  sendingRatePerS: number;
+  arrivals: ArrivalProcess | null;
+}): ReactNode {
+  const rho = reading.sendingUtilization ?? 0;
+  const strayShare = arrivals === 'poisson' && snapshot.arrivals > 0 ? 1 / Math.sqrt(snapshot.arrivals) : null;
+  const stray =
+    strayShare === null
+      ? ''
+      : ` Over ${snapshot.arrivals.toLocaleString('en-US')} random arrivals a window's λ strays by about ±${Math.round(strayShare * 100)} % (1/√n).`;
+  const ownRate = `${formatRate(sendingRatePerS)}/s the load sends on average`;
+  const nearOne = 'this close to 1 it grows long at times and drains slowly';
+  return reading.isOverloaded ? (
+    <p className="queueing-overload is-near-one" data-testid="queueing-overload" data-sending-rho={attr(rho)} role="status">
+      ρ ≥ 1 over this window, not at the load's own rate: arrivals came at {formatRate(snapshot.arrivalRatePerS)}/s in these{' '}
+      {formatDurationMs(snapshot.spanMs)}, above the {ownRate}, at which ρ = {rho.toFixed(2)}.{stray} Below 1 the queue does not grow
+      without bound{rho >= NEAR_ONE_UTILIZATION ? `; ${nearOne}.` : '.'}
+    </p>
+  ) : (
+    // Shown only at NEAR_ONE_UTILIZATION or more.
+    <p className="queueing-overload is-near-one" data-testid="queueing-near-one" data-sending-rho={attr(rho)} role="status">
+      At the {ownRate}, ρ = {rho.toFixed(2)}: below 1 the queue does not grow without bound, but {nearOne}, and a window's ρ can read 1 or
+      more at times.{stray}
+    </p>
+  );
+}
+
 function stateOf(snapshot: QueueingWindowSnapshot | null, isOverloaded: boolean): 'idle' | 'stable' | 'overloaded' {
   if (snapshot === null || (snapshot.arrivals === 0 && snapshot.completions === 0)) return 'idle';
   return isOverloaded ? 'overloaded' : 'stable';
@@ -109,8 +153,9 @@ export function QueueingPanel(): ReactNode {
         : null;
   // Only an open-loop load still sending keeps work coming whatever the server does: only it can grow the queue without
   // bound. Once its schedule is over it is draining: it waits for the answers to what it sent, and sends nothing more.
-  const isOpenLoopSending =
-    (load !== null && load.report === null && load.progress.phase === 'running') || (isSweeping && sweep.load?.phase === 'running');
+  const isLoadSending = load !== null && load.report === null && load.progress.phase === 'running';
+  const isSweepSending = isSweeping && sweep.load?.phase === 'running';
+  const sendingRatePerS = isLoadSending ? load.settings.ratePerS : isSweepSending ? sweep.settings.load.ratePerS : null;
 
   // When Little's gap was last wide enough to explain: the explanation stays for a window after, so a gap hovering
   // about the threshold under steady load does not make the note come and go with every update.
@@ -132,7 +177,7 @@ export function QueueingPanel(): ReactNode {
       </section>
     );
   }
-  const reading = readQueueing(snapshot, { arrivals });
+  const reading = readQueueing(snapshot, { arrivals, sendingRatePerS });
   // c counts the threads that run jobs, named as the Workers panel names them.
   const threadNoun = threadNounOf(strategy);
   const theory = reading.theory;
@@ -195,7 +240,13 @@ export function QueueingPanel(): ReactNode {
           name="utilization"
           value={s.utilization === null ? '—' : s.utilization.toFixed(2)}
           hint={`ρ = λS/c; measured busy share ${formatShare(s.busyFraction)}`}
-          tone={s.utilization !== null && s.utilization >= 1 ? 'bad' : s.utilization !== null && s.utilization >= 0.8 ? 'warn' : undefined}
+          tone={
+            s.utilization !== null && s.utilization >= 1
+              ? 'bad'
+              : s.utilization !== null && s.utilization >= NEAR_ONE_UTILIZATION
+                ? 'warn'
+                : undefined
+          }
         />
         <Quantity symbol="Lq" name="waiting" value={formatJobs(s.meanQueueLength)} hint="Time-average number of jobs in the queue" />
         <Quantity symbol="L" name="in system" value={formatJobs(s.meanInSystem)} hint="Time-average number of jobs waiting or running" />
@@ -207,29 +258,34 @@ export function QueueingPanel(): ReactNode {
         />
         <Quantity symbol="W" name="in system" value={formatDurationMs(s.meanTimeInSystemMs)} hint="Mean time from queued to finished" />
       </dl>
-      {reading.isOverloaded &&
-        (isOpenLoopSending && (reading.measuredGrowthPerS > 0 || s.queueLength > s.busyWorkers) ? (
-          <p className="queueing-overload" data-testid="queueing-overload" role="status">
-            ρ ≥ 1: work arrives faster than {pluralize(s.workers ?? 0, threadNoun)} can do it, so the queue grows without bound — by about{' '}
-            {formatRate(Math.max(0, reading.measuredGrowthPerS))} jobs/s measured (theory λ − c/S ={' '}
-            {formatRate(reading.predictedGrowthPerS ?? 0)}/s) until the queue limit answers 503, which then show among the load's errors.
-          </p>
-        ) : (
-          // Work that came and is not kept coming (a burst, a browser, a closed-loop client, a load that has ended): the
-          // queue holds what was sent and drains; only steady open-loop arrivals at this rate would grow it without bound.
-          <p
-            className="queueing-overload"
-            data-testid="queueing-overload"
-            data-drained={s.queueLength === 0 ? '1' : undefined}
-            role="status"
-          >
-            ρ ≥ 1 over the window: this work came faster than {pluralize(s.workers ?? 0, threadNoun)} can do it,{' '}
-            {s.queueLength === 0
-              ? 'as a burst does, and the queue has emptied since.'
-              : `but nothing keeps sending it whatever the server does (a burst, a browser, a client that waits for each answer, a load that has ended), so the queue holds what was sent and not yet answered: ${s.queueLength.toLocaleString('en-US')} waiting now.`}{' '}
-            Arriving steadily at this rate, it would grow without bound by λ − c/S = {formatRate(reading.predictedGrowthPerS ?? 0)} jobs/s.
-          </p>
-        ))}
+      {reading.sendingUtilization !== null && reading.sendingUtilization < 1
+        ? (reading.isOverloaded || reading.sendingUtilization >= NEAR_ONE_UTILIZATION) && (
+            <NearOneLoadNote reading={reading} snapshot={s} sendingRatePerS={sendingRatePerS ?? 0} arrivals={arrivals} />
+          )
+        : reading.isOverloaded &&
+          (sendingRatePerS !== null && (reading.measuredGrowthPerS > 0 || s.queueLength > s.busyWorkers) ? (
+            <p className="queueing-overload" data-testid="queueing-overload" role="status">
+              ρ ≥ 1: work arrives faster than {pluralize(s.workers ?? 0, threadNoun)} can do it, so the queue grows without bound — by about{' '}
+              {formatRate(Math.max(0, reading.measuredGrowthPerS))} jobs/s measured (theory λ − c/S ={' '}
+              {formatRate(reading.predictedGrowthPerS ?? 0)}/s) until the queue limit answers 503, which then show among the load's errors.
+            </p>
+          ) : (
+            // Work that came and is not kept coming (a burst, a browser, a closed-loop client, a load that has ended): the
+            // queue holds what was sent and drains; only steady open-loop arrivals at this rate would grow it without bound.
+            <p
+              className="queueing-overload"
+              data-testid="queueing-overload"
+              data-drained={s.queueLength === 0 ? '1' : undefined}
+              role="status"
+            >
+              ρ ≥ 1 over the window: this work came faster than {pluralize(s.workers ?? 0, threadNoun)} can do it,{' '}
+              {s.queueLength === 0
+                ? 'as a burst does, and the queue has emptied since.'
+                : `but nothing keeps sending it whatever the server does (a burst, a browser, a client that waits for each answer, a load that has ended), so the queue holds what was sent and not yet answered: ${s.queueLength.toLocaleString('en-US')} waiting now.`}{' '}
+              Arriving steadily at this rate, it would grow without bound by λ − c/S = {formatRate(reading.predictedGrowthPerS ?? 0)}{' '}
+              jobs/s.
+            </p>
+          ))}
       {s.rejected > 0 && (
         <p className="queueing-overload" data-testid="queueing-refused" data-refused={s.rejected} role="status">
           {s.rejected.toLocaleString('en-US')} {s.rejected === 1 ? 'request' : 'requests'} refused with 503 in the window: the queue was
@@ -269,7 +325,10 @@ export function QueueingPanel(): ReactNode {
             {' · '}Wq {formatDurationMs(theory.meanWaitMs)} <span className="muted-text">(measured {formatDurationMs(s.meanWaitMs)})</span>
           </p>
         ) : (
-          <p>Unstable at ρ = {theory.utilization.toFixed(2)}: every job waits, and the wait grows without bound.</p>
+          <p>
+            Unstable at ρ = {theory.utilization.toFixed(2)}: for steady arrivals at this λ, every job would wait, and the wait would grow
+            without bound.
+          </p>
         )}
         {reading.notes.length > 0 && (
           <ul className="theory-notes">
