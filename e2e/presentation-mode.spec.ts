@@ -134,9 +134,16 @@ for (const [strategy, sizes] of [
       expect(stage.y + stage.height, `at ${width}×${height}, the stage's bottom`).toBeLessThanOrEqual(height);
     }
     // On a 1024 px projector eight in a row would be narrower than their names: two rows of four, each name whole.
+    // A pool's lanes still share what height is left, down to their labels' own, so its time axis stays on screen; a
+    // thread per request's third row of controls (Thread limit, the pool size's note) and longer threads' line do not
+    // leave room for that: its column scrolls.
     await page.setViewportSize({ width: 1024, height: 768 });
     const narrowTops = await topsOf(busyCards);
     expect(new Set(narrowTops).size, `at 1024×768, worker cards' tops: ${narrowTops.join(', ')}`).toBe(2);
+    if (strategy === 'pool') {
+      const narrowStage = (await page.locator('.timeline-stage').boundingBox())!;
+      expect(narrowStage.y + narrowStage.height, "at 1024×768, the stage's bottom").toBeLessThanOrEqual(768);
+    }
     const cutNames = await page.evaluate(`[...document.querySelectorAll('[data-testid=worker] .worker-name')]
       .filter((name) => name.scrollWidth > name.clientWidth || name.getBoundingClientRect().right > name.closest('[data-testid=worker]').getBoundingClientRect().right)
       .map((name) => name.textContent)`);

@@ -21,6 +21,7 @@ import {
   laneTop,
   MAX_QUEUE_ROWS,
   MIN_BAR_WIDTH_PX,
+  MIN_LABELLED_LANE_HEIGHT_PX,
   makeLayout,
   minFillingTimelineHeightFor,
   plotWidthFor,
@@ -247,7 +248,9 @@ describe('tracks and lanes', () => {
 
   it("keeps a filling timeline's stage tall enough that no lane is thinner than its label", () => {
     for (const laneCount of [1, 4, 16, 64]) {
-      expect(makeLayout(1_064, laneCount, t0, 30_000, minFillingTimelineHeightFor(laneCount)).laneHeightPx).toBe(16);
+      expect(makeLayout(1_064, laneCount, t0, 30_000, minFillingTimelineHeightFor(laneCount)).laneHeightPx).toBe(
+        MIN_LABELLED_LANE_HEIGHT_PX,
+      );
     }
   });
 });

@@ -89,8 +89,11 @@ export function timelineHeightFor(laneCount: number): number {
   return LANES_TOP_PX + laneCount * laneHeightFor(laneCount) + AXIS_HEIGHT_PX;
 }
 
-/** A lane its label fits in: the least presentation mode's filling lanes get (the stage is kept at least this tall). */
-const MIN_LABELLED_LANE_HEIGHT_PX = 16;
+/**
+ * A lane its 11 px label fits in: the least presentation mode's filling lanes get (the stage is kept at least this
+ * tall). 14, not more: eight lanes under two rows of cards then keep their time axis on a 1024×768 projector.
+ */
+export const MIN_LABELLED_LANE_HEIGHT_PX = 14;
 
 /** The least height of a stage whose lanes fill it (presentation mode), so no lane is thinner than its label. */
 export function minFillingTimelineHeightFor(laneCount: number): number {

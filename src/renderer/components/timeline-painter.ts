@@ -21,6 +21,7 @@ import {
   lanesBottom,
   laneTop,
   MARKER_STRIP_HEIGHT_PX,
+  MIN_LABELLED_LANE_HEIGHT_PX,
   QUEUE_TOP_PX,
   QUEUE_TRACK_HEIGHT_PX,
   type RouteKind,
@@ -378,7 +379,8 @@ export function paintBackdrop(ctx: CanvasRenderingContext2D, scene: TimelineScen
   ctx.font = `11px ${CANVAS_FONT_FAMILY}`;
   ctx.fillStyle = CANVAS_COLORS.label;
   ctx.fillText(queueTrackLabelOf(frame.runs), 8, QUEUE_TOP_PX + QUEUE_TRACK_HEIGHT_PX / 2);
-  ctx.font = `${laneHeightPx < 16 ? 10 : 11}px ${CANVAS_FONT_FAMILY}`;
+  // Presentation mode's lanes are never thinner than MIN_LABELLED_LANE_HEIGHT_PX: their labels keep 11 px (16.5 px zoomed).
+  ctx.font = `${laneHeightPx < MIN_LABELLED_LANE_HEIGHT_PX ? 10 : 11}px ${CANVAS_FONT_FAMILY}`;
   const hasPool = frame.runs.length > 0 || frame.bars.length > 0 || scene.buckets.length > 0;
   const strategy = newestStrategyOf(frame.runs);
   for (const lane of frame.lanes) {
