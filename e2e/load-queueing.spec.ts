@@ -94,6 +94,11 @@ test('Run load at ρ ≈ 0.5 keeps the queue short with Little’s law holding; 
   // On a quiet machine the window settles within seconds, before 50 requests are done: wait for them, at 10/s.
   await expect.poll(async () => numberOf(progress, 'completed'), { timeout: SETTLE_TIMEOUT_MS }).toBeGreaterThan(50);
   expect(await numberOf(progress, 'errors')).toBe(0);
+  // The load's jobs are the app's own, not outside traffic: the timeline and the worker cards say "load", not "external".
+  await expect(page.locator('[data-testid=timeline-bar][data-origin=load]').first()).toBeAttached();
+  expect(await page.locator('[data-testid=timeline-bar][data-origin=external]').count()).toBe(0);
+  await expect(page.getByTestId('worker').locator('.origin-load').first()).toHaveText('load');
+  await expect(page.getByTestId('worker').locator('.origin-external')).toHaveCount(0);
   await expect(page.getByTestId('live-chart').and(page.locator('[data-series=requests-per-s]'))).not.toHaveAttribute('data-points', '0');
   expect(await seriousAxeViolations(page)).toEqual([]);
   await loadPanel.scrollIntoViewIfNeeded();

@@ -5,6 +5,7 @@
 import { build } from 'hdr-histogram-js/dist/HistogramBuilder.js';
 import { describe, expect, it } from 'vitest';
 import { BURST_USER_AGENT, burstTagOf, burstUserAgent, isBurstUserAgent } from '../src/shared/events';
+import { LOAD_USER_AGENT } from '../src/shared/load-settings';
 import { type RequestRecord, requestOriginOf } from '../src/shared/pool-model';
 import {
   BUSY_WINDOW_MS,
@@ -249,5 +250,11 @@ describe("a burst's User-Agent", () => {
     ]);
     expect(burstTagOf(BURST_USER_AGENT)).toBeNull();
     expect(requestOriginOf(userAgent)).toBe('burst');
+  });
+
+  it("tells the load generator's requests from a burst's and from outside traffic", () => {
+    expect(
+      [LOAD_USER_AGENT, burstUserAgent({ burstId: 1, size: 2 }), 'curl/8.5.0', null, 'poolscope-load/10'].map(requestOriginOf),
+    ).toEqual(['load', 'burst', 'external', 'external', 'external']);
   });
 });

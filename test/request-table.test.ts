@@ -8,7 +8,7 @@ import { RequestTable } from '../src/history/request-table';
 /** A table holding `ids` in order, each as the request's first event at seq = its index; returns the table. */
 function tableOf(ids: readonly number[], maxRows = 1 << 16): RequestTable {
   const table = new RequestTable(maxRows);
-  for (const [seq, id] of ids.entries()) table.add(id, 1, seq, 1_000 + seq, true, 0, false);
+  for (const [seq, id] of ids.entries()) table.add(id, 1, seq, 1_000 + seq, true, 0, 'external');
   return table;
 }
 

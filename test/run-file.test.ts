@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { EventHistory } from '../src/history/event-history';
 import { PoolAggregate, type PoolState } from '../src/history/pool-state';
 import { SERVER_EVENT_FIELDS, type ServerEvent } from '../src/shared/events';
+import { LOAD_USER_AGENT } from '../src/shared/load-settings';
 import {
   createRunFileHeader,
   EXPORTED_TRACE_PROBLEM,
@@ -214,7 +215,7 @@ describe('a broken or foreign file gets one message naming the line and the prob
     );
     expectError(
       parseEverySplit(serializeRunFileHeader(sampleHeader({ formatVersion: 'one' }))),
-      'line 1: "formatVersion" must look like "1.6" (got "one")',
+      'line 1: "formatVersion" must look like "1.7" (got "one")',
     );
   });
 
@@ -391,7 +392,7 @@ describe('the header', () => {
     });
     expect(header).toEqual({
       format: 'poolscope-run',
-      formatVersion: '1.6',
+      formatVersion: '1.7',
       app: { name: 'Poolscope', version: '0.1.0' },
       settings: SAMPLE_SETTINGS,
       strategy: null,
@@ -399,7 +400,7 @@ describe('the header', () => {
       historyStartsAt: T0,
       droppedEventCount: 12,
     });
-    expect(serializeRunFileHeader(header).startsWith('{"format":"poolscope-run","formatVersion":"1.6",')).toBe(true);
+    expect(serializeRunFileHeader(header).startsWith('{"format":"poolscope-run","formatVersion":"1.7",')).toBe(true);
   });
 
   it('opens 1.0, 1.1 and 1.2 headers, which predate settings added since, with those settings at their defaults', () => {
@@ -618,6 +619,18 @@ describe('the initial state (line 2, since 1.5)', () => {
       lock: null,
       waitingConnections: [],
     });
+  });
+
+  it("carries a load generator's request as origin load (since 1.7), and gives one of an older file that origin from its User-Agent", () => {
+    const { state } = midBurst();
+    const loaded = { ...state.requests[0]!, userAgent: LOAD_USER_AGENT, origin: 'load' as const };
+    const withLoad = { ...state, requests: [loaded, ...state.requests.slice(1)] };
+    const header = sampleHeader({ historyStartsAt: state.at });
+    expect(parseRunFile([...runFileChunks(header, [], { initialState: withLoad })].join('')).initialState).toEqual(withLoad);
+    // A 1.6 writer wrote it as external.
+    const header16 = serializeRunFileHeader(sampleHeader({ formatVersion: '1.6', historyStartsAt: state.at }));
+    const as16 = { ...withLoad, requests: [{ ...loaded, origin: 'external' }, ...withLoad.requests.slice(1)] };
+    expect(parseRunFile(`${header16}${line({ type: 'initial-state', ...as16 })}`).initialState).toEqual(withLoad);
   });
 
   it('refuses a broken lock, thread count or waiting connection, naming the field', () => {

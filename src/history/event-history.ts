@@ -487,7 +487,7 @@ export class EventHistory {
     const table = this.table;
     switch (event.type) {
       case 'request-received':
-        table.add(event.requestId, live.runId, seq, at, true, routeCodeOf(event.target), requestOriginOf(event.userAgent) === 'burst');
+        table.add(event.requestId, live.runId, seq, at, true, routeCodeOf(event.target), requestOriginOf(event.userAgent));
         this.buckets.countQueueEvent(at, QUEUE_RECEIVED);
         this.connectionWaits.requestRead(event.connectionId, event.requestId);
         break;
@@ -496,7 +496,7 @@ export class EventHistory {
         let row = this.currentRowOf(event.requestId);
         if (row === -1) {
           if (wasInFlight) break;
-          row = table.add(event.requestId, live.runId, seq, at, false, ROUTE_OTHER, false);
+          row = table.add(event.requestId, live.runId, seq, at, false, ROUTE_OTHER, 'external');
         }
         const slot = table.slotOf(row);
         table.columns.rejectedEventSeq[slot] = seq;

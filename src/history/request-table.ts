@@ -4,7 +4,7 @@
 // as long as the request's first event stays in the history.
 
 import { JOB_ABANDON_REASONS, type JobAbandonReason } from '../shared/events';
-import type { RequestRecord } from '../shared/pool-model';
+import type { RequestOrigin, RequestRecord } from '../shared/pool-model';
 import { pathOf } from '../shared/pool-model';
 import type { FinishedRequest } from '../shared/request-stats';
 import { ROUTE_CLASSES } from './classify';
@@ -13,7 +13,14 @@ import type { EventLog } from './event-log';
 
 const F_HAS_RECEIVED = 1;
 const F_BURST = 2;
-const ROUTE_SHIFT = 2;
+const F_LOAD = 4;
+const ROUTE_SHIFT = 3;
+
+const ORIGIN_FLAGS: Readonly<Record<RequestOrigin, number>> = { burst: F_BURST, load: F_LOAD, external: 0 };
+
+function originOfFlags(flags: number): RequestOrigin {
+  return flags & F_BURST ? 'burst' : flags & F_LOAD ? 'load' : 'external';
+}
 
 function makeRowColumns(capacity: number) {
   return {
@@ -86,7 +93,7 @@ export class RequestTable {
     at: number,
     hasReceived: boolean,
     routeCode: number,
-    isBurst: boolean,
+    origin: RequestOrigin,
   ): number {
     const slot = this.rows.push();
     const c = this.rows.columns;
@@ -106,7 +113,7 @@ export class RequestTable {
     c.runId[slot] = runId;
     c.workerId[slot] = -1;
     c.abandonReason[slot] = 0;
-    c.flags[slot] = (hasReceived ? F_HAS_RECEIVED : 0) | (isBurst ? F_BURST : 0) | (routeCode << ROUTE_SHIFT);
+    c.flags[slot] = (hasReceived ? F_HAS_RECEIVED : 0) | ORIGIN_FLAGS[origin] | (routeCode << ROUTE_SHIFT);
     return this.rows.nextSeq - 1;
   }
 
@@ -180,6 +187,10 @@ export class RequestTable {
     return (this.rows.columns.flags[slot]! & F_BURST) !== 0;
   }
 
+  originOf(slot: number): RequestOrigin {
+    return originOfFlags(this.rows.columns.flags[slot]!);
+  }
+
   /**
    * The full record of a held row, as it was known at `now` (a replay cursor): what happened later is null.
    * Strings come from its events in the log.
@@ -210,7 +221,7 @@ export class RequestTable {
       path: received === null ? '?' : pathOf(target),
       remoteAddress: received?.type === 'request-received' ? received.remoteAddress : '',
       userAgent: received?.type === 'request-received' ? received.userAgent : null,
-      origin: c.flags[slot]! & F_BURST ? 'burst' : 'external',
+      origin: originOfFlags(c.flags[slot]!),
       receivedAt: c.receivedAt[slot]!,
       queuedAt: nullIfNaN(queuedAt),
       startedAt: nullIfNaN(startedAt),

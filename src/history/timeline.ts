@@ -498,7 +498,7 @@ function barOfRow(parts: HistoryParts, row: number, now: number, runningAt: numb
     method: received.type === 'request-received' ? received.method : '?',
     path: pathOf(target),
     route: table.routeOf(slot),
-    origin: table.isBurst(slot) ? 'burst' : 'external',
+    origin: table.originOf(slot),
     queuedAt: Number.isNaN(queuedAt) ? null : queuedAt,
     startedAt: c.startedAt[slot]!,
     finishedAt: isRunning ? null : finishedAt,
@@ -699,7 +699,7 @@ function waitSpans(
       abandonReason: table.abandonReasonOf(slot),
       isWaiting: false,
       route: table.routeOf(slot),
-      origin: table.isBurst(slot) ? 'burst' : 'external',
+      origin: table.originOf(slot),
       isBeforeHistory: false,
     });
   }
@@ -761,7 +761,7 @@ function connectionWaitSpans(
       abandonReason: null,
       isWaiting: false,
       route: slot === -1 ? 'other' : table.routeOf(slot),
-      origin: slot !== -1 && table.isBurst(slot) ? 'burst' : 'external',
+      origin: slot === -1 ? 'external' : table.originOf(slot),
       isBeforeHistory: wait.sinceAt < historyStartAt,
     });
   }

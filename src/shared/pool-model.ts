@@ -4,6 +4,7 @@
 
 import { httpUrlOf } from './address';
 import { formatBookLine, isBurstUserAgent, type JobAbandonReason, type ServerEvent, type ServerEventOf } from './events';
+import { LOAD_USER_AGENT } from './load-settings';
 import { countOf } from './plural';
 import { describeRejection } from './rejections';
 import type { Strategy } from './settings';
@@ -11,7 +12,11 @@ import type { Strategy } from './settings';
 export type ServerPhase = 'stopped' | 'listening' | 'stopping';
 /** 'waiting-for-lock': strategy 'pool-while-let' only, blocked on the queue's lock another worker holds. */
 export type WorkerPhase = 'idle' | 'busy' | 'stopping' | 'exited' | 'waiting-for-lock';
-export type RequestOrigin = 'burst' | 'external';
+/**
+ * Where a request came from: the app's burst buttons, its load generator (Run load, Sweep…, `npm run load`), or
+ * anything else (a browser, curl): only that last is external.
+ */
+export type RequestOrigin = 'burst' | 'load' | 'external';
 
 /**
  * A worker, by id: as the flight recorder's aggregate keeps it (its phases: WorkerPhase) and as the pool reports
@@ -143,9 +148,10 @@ export function describeAbandonReason(reason: JobAbandonReason): string {
   return reason === 'max-wait' ? 'waited too long' : 'no worker left to run it';
 }
 
-/** Whether a request came from the app's own burst generator or from outside (a browser, curl). */
+/** Whether a request came from the app's own burst generator, its load generator, or from outside (a browser, curl). */
 export function requestOriginOf(userAgent: string | null): RequestOrigin {
-  return isBurstUserAgent(userAgent) ? 'burst' : 'external';
+  if (isBurstUserAgent(userAgent)) return 'burst';
+  return userAgent === LOAD_USER_AGENT ? 'load' : 'external';
 }
 
 /**

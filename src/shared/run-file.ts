@@ -18,6 +18,7 @@ import {
   type ValueOfKind,
   type ValuesOfFields,
 } from './events';
+import { requestOriginOf } from './pool-model';
 import { type PoolState, RUN_PHASES } from './pool-state';
 import { DEFAULT_SETTINGS, type ServerSettings, type SettingName } from './settings';
 
@@ -27,7 +28,7 @@ export const RUN_FILE_FORMAT = 'poolscope-run';
  * meaning of what exists, so this reader opens any 1.x; a new major version is refused.
  */
 export const RUN_FILE_MAJOR_VERSION = 1;
-export const RUN_FILE_MINOR_VERSION = 6;
+export const RUN_FILE_MINOR_VERSION = 7;
 export const RUN_FILE_VERSION = `${RUN_FILE_MAJOR_VERSION}.${RUN_FILE_MINOR_VERSION}`;
 export const RUN_FILE_EXTENSION = '.poolscope.jsonl';
 /** What every `at` means: ms since the Unix epoch, fractional, stamped by the server's main thread. */
@@ -357,7 +358,7 @@ const STATE_REQUEST_FIELDS = {
   path: 'string',
   remoteAddress: 'string',
   userAgent: 'string-or-null',
-  origin: ['burst', 'external'],
+  origin: ['burst', 'load', 'external'],
   receivedAt: 'epoch-ms',
   queuedAt: EPOCH_OR_NULL,
   startedAt: EPOCH_OR_NULL,
@@ -440,7 +441,7 @@ export function validateInitialState(input: unknown): Validation<PoolState> {
     partsSince16Problem(input);
   if (problem !== null) return { ok: false, error: `${INITIAL_STATE_LINE_TYPE}: ${problem}` };
   const { type: _type, ...state } = input;
-  return { ok: true, value: withPartsSince16(state as unknown as PoolState) };
+  return { ok: true, value: withLoadOrigins(withPartsSince16(state as unknown as PoolState)) };
 }
 
 /** The 1.6 parts' first problem, when present; a part that is absent (a 1.5 file) is no problem. */
@@ -483,6 +484,15 @@ function withPartsSince16(state: PoolState): PoolState {
     lock: partial.lock ?? null,
     waitingConnections: partial.waitingConnections ?? [],
   };
+}
+
+/** A state whose load generator's requests say so: a file before 1.7 wrote their origin as `external`. */
+function withLoadOrigins(state: PoolState): PoolState {
+  if (!state.requests.some((request) => request.origin === 'external' && requestOriginOf(request.userAgent) === 'load')) return state;
+  const requests = state.requests.map((request) =>
+    request.origin === 'external' ? { ...request, origin: requestOriginOf(request.userAgent) } : request,
+  );
+  return { ...state, requests };
 }
 
 /** The first problem in `input`'s lists, each entry against its table; `prefix` names where `input` sits. */
