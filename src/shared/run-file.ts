@@ -18,7 +18,7 @@ import {
   type ValueOfKind,
   type ValuesOfFields,
 } from './events';
-import { requestOriginOf } from './pool-model';
+import { type RequestRecord, requestOriginOf } from './pool-model';
 import { type PoolState, RUN_PHASES } from './pool-state';
 import { DEFAULT_SETTINGS, type ServerSettings, type SettingName } from './settings';
 
@@ -488,11 +488,12 @@ function withPartsSince16(state: PoolState): PoolState {
 
 /** A state whose load generator's requests say so: a file before 1.7 wrote their origin as `external`. */
 function withLoadOrigins(state: PoolState): PoolState {
-  if (!state.requests.some((request) => request.origin === 'external' && requestOriginOf(request.userAgent) === 'load')) return state;
-  const requests = state.requests.map((request) =>
-    request.origin === 'external' ? { ...request, origin: requestOriginOf(request.userAgent) } : request,
-  );
-  return { ...state, requests };
+  const isLoadSavedAsExternal = (request: RequestRecord) => request.origin === 'external' && requestOriginOf(request.userAgent) === 'load';
+  if (!state.requests.some(isLoadSavedAsExternal)) return state;
+  return {
+    ...state,
+    requests: state.requests.map((request) => (isLoadSavedAsExternal(request) ? { ...request, origin: 'load' } : request)),
+  };
 }
 
 /** The first problem in `input`'s lists, each entry against its table; `prefix` names where `input` sits. */

@@ -131,6 +131,51 @@ function NearOneLoadNote({
   );
 }
 
+/**
+ * What ρ means for the queue: a sending load just under 1 (NearOneLoadNote); at ρ ≥ 1 over the window, an open-loop
+ * load that keeps sending grows it without bound; other work (a burst, a browser, a closed-loop client, a load that has
+ * ended) only leaves it holding what was sent. Nothing under ρ = 1 otherwise.
+ */
+function OverloadNote({
+  reading,
+  snapshot: s,
+  sendingRatePerS,
+  arrivals,
+  threadNoun,
+}: {
+  reading: QueueingReading;
+  snapshot: QueueingWindowSnapshot;
+  sendingRatePerS: number | null;
+  arrivals: ArrivalProcess | null;
+  threadNoun: string;
+}): ReactNode {
+  if (sendingRatePerS !== null && reading.sendingUtilization !== null && reading.sendingUtilization < 1) {
+    if (!reading.isOverloaded && reading.sendingUtilization < NEAR_ONE_UTILIZATION) return null;
+    return <NearOneLoadNote reading={reading} snapshot={s} sendingRatePerS={sendingRatePerS} arrivals={arrivals} />;
+  }
+  if (!reading.isOverloaded) return null;
+  if (sendingRatePerS !== null && (reading.measuredGrowthPerS > 0 || s.queueLength > s.busyWorkers)) {
+    return (
+      <p className="queueing-overload" data-testid="queueing-overload" role="status">
+        ρ ≥ 1: work arrives faster than {pluralize(s.workers ?? 0, threadNoun)} can do it, so the queue grows without bound — by about{' '}
+        {formatRate(Math.max(0, reading.measuredGrowthPerS))} jobs/s measured (theory λ − c/S ={' '}
+        {formatRate(reading.predictedGrowthPerS ?? 0)}/s) until the queue limit answers 503, which then show among the load's errors.
+      </p>
+    );
+  }
+  // Work that came and is not kept coming: the queue holds what was sent and drains; only steady open-loop arrivals at
+  // this rate would grow it without bound.
+  return (
+    <p className="queueing-overload" data-testid="queueing-overload" data-drained={s.queueLength === 0 ? '1' : undefined} role="status">
+      ρ ≥ 1 over the window: this work came faster than {pluralize(s.workers ?? 0, threadNoun)} can do it,{' '}
+      {s.queueLength === 0
+        ? 'as a burst does, and the queue has emptied since.'
+        : `but nothing keeps sending it whatever the server does (a burst, a browser, a client that waits for each answer, a load that has ended), so the queue holds what was sent and not yet answered: ${s.queueLength.toLocaleString('en-US')} waiting now.`}{' '}
+      Arriving steadily at this rate, it would grow without bound by λ − c/S = {formatRate(reading.predictedGrowthPerS ?? 0)} jobs/s.
+    </p>
+  );
+}
+
 function stateOf(snapshot: QueueingWindowSnapshot | null, isOverloaded: boolean): 'idle' | 'stable' | 'overloaded' {
   if (snapshot === null || (snapshot.arrivals === 0 && snapshot.completions === 0)) return 'idle';
   return isOverloaded ? 'overloaded' : 'stable';
@@ -258,34 +303,7 @@ export function QueueingPanel(): ReactNode {
         />
         <Quantity symbol="W" name="in system" value={formatDurationMs(s.meanTimeInSystemMs)} hint="Mean time from queued to finished" />
       </dl>
-      {reading.sendingUtilization !== null && reading.sendingUtilization < 1
-        ? (reading.isOverloaded || reading.sendingUtilization >= NEAR_ONE_UTILIZATION) && (
-            <NearOneLoadNote reading={reading} snapshot={s} sendingRatePerS={sendingRatePerS ?? 0} arrivals={arrivals} />
-          )
-        : reading.isOverloaded &&
-          (sendingRatePerS !== null && (reading.measuredGrowthPerS > 0 || s.queueLength > s.busyWorkers) ? (
-            <p className="queueing-overload" data-testid="queueing-overload" role="status">
-              ρ ≥ 1: work arrives faster than {pluralize(s.workers ?? 0, threadNoun)} can do it, so the queue grows without bound — by about{' '}
-              {formatRate(Math.max(0, reading.measuredGrowthPerS))} jobs/s measured (theory λ − c/S ={' '}
-              {formatRate(reading.predictedGrowthPerS ?? 0)}/s) until the queue limit answers 503, which then show among the load's errors.
-            </p>
-          ) : (
-            // Work that came and is not kept coming (a burst, a browser, a closed-loop client, a load that has ended): the
-            // queue holds what was sent and drains; only steady open-loop arrivals at this rate would grow it without bound.
-            <p
-              className="queueing-overload"
-              data-testid="queueing-overload"
-              data-drained={s.queueLength === 0 ? '1' : undefined}
-              role="status"
-            >
-              ρ ≥ 1 over the window: this work came faster than {pluralize(s.workers ?? 0, threadNoun)} can do it,{' '}
-              {s.queueLength === 0
-                ? 'as a burst does, and the queue has emptied since.'
-                : `but nothing keeps sending it whatever the server does (a burst, a browser, a client that waits for each answer, a load that has ended), so the queue holds what was sent and not yet answered: ${s.queueLength.toLocaleString('en-US')} waiting now.`}{' '}
-              Arriving steadily at this rate, it would grow without bound by λ − c/S = {formatRate(reading.predictedGrowthPerS ?? 0)}{' '}
-              jobs/s.
-            </p>
-          ))}
+      <OverloadNote reading={reading} snapshot={s} sendingRatePerS={sendingRatePerS} arrivals={arrivals} threadNoun={threadNoun} />
       {s.rejected > 0 && (
         <p className="queueing-overload" data-testid="queueing-refused" data-refused={s.rejected} role="status">
           {s.rejected.toLocaleString('en-US')} {s.rejected === 1 ? 'request' : 'requests'} refused with 503 in the window: the queue was
